@@ -1,0 +1,1 @@
+"""The compiler: Graph IR, op registry, passes, kernel formation and LLVM codegen."""

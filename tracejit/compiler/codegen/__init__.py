@@ -1,0 +1,1 @@
+"""LLVM IR generation for kernels, with ``llvmlite.ir``."""

@@ -1,0 +1,114 @@
+"""Emitting a kernel expression at one iteration point: scalar code, or ``W`` lanes
+along the vectorized dimension (contiguous loads become vector loads, broadcast loads a
+splat, strided loads one load per lane)."""
+from __future__ import annotations
+
+import numpy as np
+from llvmlite import ir
+
+from tracejit.compiler.codegen.lowerctx import I8, I32, LowerCtx, memory_type, vector_of
+from tracejit.compiler.codegen.loops import i64
+from tracejit.compiler.kernel import Access, Apply, Const, Convert, Expr, Load
+from tracejit.compiler.ops import get_op
+
+
+class ExprEmitter:
+    """Emits expressions and stores at the point ``idx`` (one i64 per nest dim).
+
+    With ``width`` > 1, lane ``k`` is the point where dim ``vdim`` is ``idx[vdim] + k``.
+    """
+
+    def __init__(self, b: ir.IRBuilder, ptrs: dict[int, ir.Value], idx: list, width: int = 1,
+                 vdim: int | None = None):
+        self.b, self.ptrs, self.idx = b, ptrs, idx
+        self.width = width if vdim is not None else 1
+        self.vdim = vdim
+        self.memo: dict[int, ir.Value] = {}
+
+    def ctx(self, dtype, out_dtype=None) -> LowerCtx:
+        return LowerCtx(self.b, self.width, dtype, out_dtype)
+
+    # -- addressing -----------------------------------------------------------------------
+    def _offset(self, acc: Access, skip_vdim: bool = False) -> ir.Value:
+        b = self.b
+        total = i64(acc.offset)
+        for d, stride in enumerate(acc.strides):
+            if stride == 0 or (skip_vdim and d == self.vdim):
+                continue
+            if self.idx[d] is None:
+                raise AssertionError(f"access uses loop dim {d} outside its loop")
+            term = self.idx[d] if stride == 1 else b.mul(self.idx[d], i64(stride))
+            total = b.add(total, term)
+        return total
+
+    def _ptr(self, acc: Access, offset: ir.Value) -> ir.Value:
+        return self.b.gep(self.ptrs[acc.buffer], [offset], inbounds=True,
+                          source_etype=memory_type(acc.dtype))
+
+    def _lane_offsets(self, acc: Access):
+        """(offset of lane 0, stride between lanes) for a vector access."""
+        stride = acc.strides[self.vdim] if self.vdim is not None else 0
+        return self._offset(acc), stride
+
+    # -- loads and stores ---------------------------------------------------------------------
+    def load(self, acc: Access) -> ir.Value:
+        b, dt = self.b, np.dtype(acc.dtype)
+        mty, align = memory_type(dt), dt.itemsize
+        if self.width == 1:
+            value = b.load(self._ptr(acc, self._offset(acc)), typ=mty, align=align)
+        else:
+            base, stride = self._lane_offsets(acc)
+            if stride == 1:
+                value = b.load(self._ptr(acc, base), typ=vector_of(mty, self.width), align=align)
+            elif stride == 0:
+                scalar = self._from_memory(b.load(self._ptr(acc, base), typ=mty, align=align), dt)
+                return self.ctx(dt).splat(scalar)
+            else:
+                value = ir.Constant(vector_of(mty, self.width), ir.Undefined)
+                for lane in range(self.width):
+                    off = b.add(base, i64(lane * stride))
+                    elem = b.load(self._ptr(acc, off), typ=mty, align=align)
+                    value = b.insert_element(value, elem, ir.Constant(I32, lane))
+        return self._from_memory(value, dt)
+
+    def _from_memory(self, value: ir.Value, dt: np.dtype) -> ir.Value:
+        if dt.kind != "b":
+            return value
+        zero = ir.Constant(value.type, 0) if not isinstance(value.type, ir.VectorType) else \
+            ir.Constant(value.type, [ir.Constant(I8, 0)] * value.type.count)
+        return self.b.icmp_unsigned("!=", value, zero)
+
+    def store(self, acc: Access, value: ir.Value) -> None:
+        b, dt = self.b, np.dtype(acc.dtype)
+        mty, align = memory_type(dt), dt.itemsize
+        if dt.kind == "b":
+            value = b.zext(value, vector_of(I8, self.width))
+        if self.width == 1:
+            b.store(value, self._ptr(acc, self._offset(acc)), align=align)
+            return
+        base, stride = self._lane_offsets(acc)
+        if stride == 1:
+            b.store(value, self._ptr(acc, base), align=align)
+            return
+        for lane in range(self.width):
+            elem = b.extract_element(value, ir.Constant(I32, lane))
+            b.store(elem, self._ptr(acc, b.add(base, i64(lane * stride))), align=align)
+
+    # -- expressions ------------------------------------------------------------------------------
+    def emit(self, e: Expr) -> ir.Value:
+        key = id(e)
+        if key not in self.memo:
+            self.memo[key] = self._emit(e)
+        return self.memo[key]
+
+    def _emit(self, e: Expr) -> ir.Value:
+        if isinstance(e, Load):
+            return self.load(e.access)
+        if isinstance(e, Const):
+            return self.ctx(e.dtype).const(e.value)
+        if isinstance(e, Convert):
+            return self.ctx(e.arg.dtype).convert(self.emit(e.arg), e.arg.dtype, e.dtype)
+        if isinstance(e, Apply):
+            args = [self.emit(a) for a in e.args]
+            return get_op(e.op).lower(self.ctx(e.in_dtype, e.dtype), *args)
+        raise TypeError(f"unknown kernel expression {e!r}")

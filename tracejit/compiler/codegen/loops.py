@@ -1,0 +1,62 @@
+"""Structured control flow for the IR builder: counted loops, a while loop, and
+accumulators kept in entry-block allocas (SROA turns them into SSA registers)."""
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+from llvmlite import ir
+
+from tracejit.compiler.codegen.lowerctx import I64
+
+
+def i64(value: int) -> ir.Constant:
+    return ir.Constant(I64, value)
+
+
+@contextmanager
+def for_range(b: ir.IRBuilder, start, stop, step: int = 1, name: str = "i"):
+    """``for i in range(start, stop, step)`` (step > 0); yields ``i`` as an i64 value."""
+    start = i64(start) if isinstance(start, int) else start
+    stop = i64(stop) if isinstance(stop, int) else stop
+    fn = b.function
+    head = fn.append_basic_block(f"{name}.head")
+    body = fn.append_basic_block(f"{name}.body")
+    done = fn.append_basic_block(f"{name}.done")
+    pre = b.block
+    b.branch(head)
+    b.position_at_end(head)
+    index = b.phi(I64, name=name)
+    index.add_incoming(start, pre)
+    b.cbranch(b.icmp_signed("<", index, stop), body, done)
+    b.position_at_end(body)
+    yield index
+    nxt = b.add(index, i64(step), name=f"{name}.next")
+    index.add_incoming(nxt, b.block)
+    b.branch(head)
+    b.position_at_end(done)
+
+
+def alloca(b: ir.IRBuilder, ty: ir.Type, init: ir.Value | None = None, name: str = "") -> ir.Value:
+    """A stack slot in the entry block (so it is promoted to registers), set to ``init``."""
+    with b.goto_entry_block():
+        if b.block.instructions:
+            b.position_before(b.block.instructions[0])
+        slot = b.alloca(ty, name=name)
+    if init is not None:
+        b.store(init, slot)
+    return slot
+
+
+def while_loop(b: ir.IRBuilder, cond_fn, body_fn, name: str = "w") -> None:
+    """``while cond_fn(): body_fn()`` where both emit IR at the builder's position."""
+    fn = b.function
+    head = fn.append_basic_block(f"{name}.head")
+    body = fn.append_basic_block(f"{name}.body")
+    done = fn.append_basic_block(f"{name}.done")
+    b.branch(head)
+    b.position_at_end(head)
+    b.cbranch(cond_fn(), body, done)
+    b.position_at_end(body)
+    body_fn()
+    b.branch(head)
+    b.position_at_end(done)

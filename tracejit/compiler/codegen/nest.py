@@ -1,0 +1,260 @@
+"""Emitting one loop nest according to its schedule.
+
+* ``map``: loops in order; the innermost runs W lanes at a time, then a scalar tail.
+* ``inner``: reduced loops innermost; W-lane accumulators; float sums are blocked and
+  the block sums combined pairwise (a binary-counter cascade), so error grows with
+  log(n) as in NumPy's pairwise summation.
+* ``outer``: reduced loops outside the innermost kept loop, accumulating W lanes of
+  outputs in memory (column sums, matmul).
+* ``arg``: scalar argmax/argmin keeping the first best index.
+
+The outermost loop of dim 0 runs over ``[begin, end)`` so the runtime can split it.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from llvmlite import ir
+
+from tracejit.compiler.codegen.expr import ExprEmitter
+from tracejit.compiler.codegen.loops import alloca, for_range, i64, while_loop
+from tracejit.compiler.codegen.lowerctx import I32, I64, LowerCtx, scalar_type, vector_of
+from tracejit.compiler.kernel import Nest, Schedule
+from tracejit.compiler.ops import get_op
+
+CASCADE_LEVELS = 64
+
+
+class NestEmitter:
+    def __init__(self, b: ir.IRBuilder, ptrs: dict[int, ir.Value], nest: Nest, sched: Schedule,
+                 begin: ir.Value | None = None, end: ir.Value | None = None):
+        """``begin``/``end`` bound dim 0 when given (a kernel split between threads)."""
+        self.b, self.ptrs, self.nest, self.sched = b, ptrs, nest, sched
+        self.begin, self.end = begin, end
+        self.dtype = np.dtype(nest.value.dtype)
+        if nest.reduce:
+            self.red = get_op(nest.reduce).lower
+
+    def emit(self) -> None:
+        getattr(self, f"_emit_{self.sched.strategy}")()
+
+    # -- helpers ------------------------------------------------------------------------------
+    def _bounds(self, dim: int):
+        if dim == 0 and self.begin is not None:
+            return self.begin, self.end
+        return i64(0), i64(self.nest.shape[dim])
+
+    def _loops(self, dims: list[int], idx: dict, body) -> None:
+        """Nested scalar loops over ``dims`` (outermost first), then ``body()``."""
+        if not dims:
+            body()
+            return
+        lo, hi = self._bounds(dims[0])
+        with for_range(self.b, lo, hi, name=f"d{dims[0]}") as i:
+            idx[dims[0]] = i
+            self._loops(dims[1:], idx, body)
+
+    def _vector_loop(self, dim: int, lo: ir.Value, hi: ir.Value, idx: dict, body) -> None:
+        """``body(emitter)`` for every point of ``dim`` in [lo, hi): W lanes, then scalars."""
+        b, width = self.b, self.sched.vector_width
+        split = lo
+        if width > 1:
+            count = b.sub(hi, lo)
+            split = b.add(lo, b.mul(b.sdiv(count, i64(width)), i64(width)))
+            with for_range(b, lo, split, width, name=f"v{dim}") as i:
+                idx[dim] = i
+                body(self._emitter(idx, width, dim))
+        with for_range(b, split, hi, name=f"s{dim}") as i:
+            idx[dim] = i
+            body(self._emitter(idx, 1, None))
+
+    def _emitter(self, idx: dict, width: int, vdim) -> ExprEmitter:
+        return ExprEmitter(self.b, self.ptrs, [idx.get(d) for d in range(len(self.nest.shape))], width, vdim)
+
+    def _ctx(self, width: int) -> LowerCtx:
+        return LowerCtx(self.b, width, self.dtype)
+
+    def _combine(self, acc: ir.Value, x: ir.Value, width: int) -> ir.Value:
+        return self.red.combine(self._ctx(width), acc, x)
+
+    def _identity(self, width: int) -> ir.Constant:
+        return self._ctx(width).const(self.red.identity(self.dtype))
+
+    def _hreduce(self, v: ir.Value, width: int) -> ir.Value:
+        """Combine the lanes of ``v`` pairwise down to one scalar."""
+        b = self.b
+        while width > 1:
+            half = width // 2
+            undef = ir.Constant(v.type, ir.Undefined)
+            lo = b.shuffle_vector(v, undef, ir.Constant(ir.VectorType(I32, half), list(range(half))))
+            hi = b.shuffle_vector(v, undef, ir.Constant(ir.VectorType(I32, half), list(range(half, width))))
+            v = self._combine(lo, hi, half)
+            width = half
+        return b.extract_element(v, ir.Constant(I32, 0)) if isinstance(v.type, ir.VectorType) else v
+
+    # -- map ----------------------------------------------------------------------------------------
+    def _emit_map(self) -> None:
+        nest, nd = self.nest, len(self.nest.shape)
+        if nd == 0:
+            em = self._emitter({}, 1, None)
+            em.store(nest.store, em.emit(nest.value))
+            return
+        idx: dict = {}
+
+        def inner():
+            lo, hi = self._bounds(nd - 1)
+            self._vector_loop(nd - 1, lo, hi, idx, lambda em: em.store(nest.store, em.emit(nest.value)))
+
+        self._loops(list(range(nd - 1)), idx, inner)
+
+    # -- inner reductions ------------------------------------------------------------------------------
+    def _emit_inner(self) -> None:
+        nest = self.nest
+        nd, nk = len(nest.shape), nest.n_kept
+        idx: dict = {}
+        pairwise = self.sched.block and math.prod(nest.shape[nk:]) > self.sched.block
+
+        def per_output():
+            store_em = self._emitter(idx, 1, None)
+            if nest.n_reduced == 0:
+                result = self._combine(self._identity(1), store_em.emit(nest.value), 1)
+                store_em.store(nest.store, result)
+                return
+            sty = scalar_type(self.dtype)
+            if pairwise:
+                cascade = _Cascade(self, sty)
+            else:
+                total = alloca(self.b, sty, self._identity(1), name="total")
+
+            def innermost():
+                n = nest.shape[nd - 1]
+                if pairwise:
+                    block = self.sched.block
+                    with for_range(self.b, 0, n, block, name="blk") as start:
+                        stop = self.b.add(start, i64(block))
+                        stop = self.b.select(self.b.icmp_signed("<", stop, i64(n)), stop, i64(n))
+                        cascade.push(self._partial(start, stop, idx))
+                else:
+                    part = self._partial(i64(0), i64(n), idx)
+                    self.b.store(self._combine(self.b.load(total), part, 1), total)
+
+            self._loops(list(range(nk, nd - 1)), idx, innermost)
+            result = cascade.total() if pairwise else self.b.load(total)
+            self._emitter(idx, 1, None).store(nest.store, result)
+
+        self._loops(list(range(nk)), idx, per_output)
+
+    def _partial(self, lo: ir.Value, hi: ir.Value, idx: dict) -> ir.Value:
+        """Reduction of the innermost reduced dim over [lo, hi) at the current outer point."""
+        b, width = self.b, self.sched.vector_width
+        sty = scalar_type(self.dtype)
+        sacc = alloca(b, sty, self._identity(1), name="sacc")
+        vacc = alloca(b, vector_of(sty, width), self._identity(width), name="vacc") if width > 1 else None
+
+        def step(em: ExprEmitter):
+            slot = vacc if em.width > 1 else sacc
+            b.store(self._combine(b.load(slot), em.emit(self.nest.value), em.width), slot)
+
+        self._vector_loop(len(self.nest.shape) - 1, lo, hi, idx, step)
+        part = b.load(sacc)
+        if vacc is not None:
+            part = self._combine(self._hreduce(b.load(vacc), width), part, 1)
+        return part
+
+    # -- outer reductions ---------------------------------------------------------------------------------
+    def _emit_outer(self) -> None:
+        nest, b = self.nest, self.b
+        nd, nk = len(nest.shape), nest.n_kept
+        jdim = nk - 1
+        idx: dict = {}
+
+        def per_row():
+            lo, hi = self._bounds(jdim)
+            self._vector_loop(jdim, lo, hi, idx,
+                              lambda em: em.store(nest.store, self._identity(em.width)))
+
+            def accumulate(em: ExprEmitter):
+                cur = em.load(nest.store)
+                em.store(nest.store, self._combine(cur, em.emit(nest.value), em.width))
+
+            self._loops(list(range(nk, nd)), idx,
+                        lambda: self._vector_loop(jdim, lo, hi, idx, accumulate))
+
+        self._loops(list(range(jdim)), idx, per_row)
+
+    # -- argmax / argmin ------------------------------------------------------------------------------------
+    def _emit_arg(self) -> None:
+        nest, b = self.nest, self.b
+        nd, nk = len(nest.shape), nest.n_kept
+        sty = scalar_type(self.dtype)
+        idx: dict = {}
+        extents = nest.shape[nk:]
+
+        def per_output():
+            best = alloca(b, sty, self._identity(1), name="best")
+            where = alloca(b, I64, i64(0), name="where")
+
+            def visit():
+                em = self._emitter(idx, 1, None)
+                flat = i64(0)
+                for d in range(nk, nd):
+                    flat = b.add(b.mul(flat, i64(extents[d - nk])), idx[d])
+                value, cur = em.emit(nest.value), b.load(best)
+                better = self.red.better(self._ctx(1), value, cur)
+                b.store(b.select(better, value, cur), best)
+                b.store(b.select(better, flat, b.load(where)), where)
+
+            self._loops(list(range(nk, nd)), idx, visit)
+            self._emitter(idx, 1, None).store(nest.store, b.load(where))
+
+        self._loops(list(range(nk)), idx, per_output)
+
+
+class _Cascade:
+    """Pairwise combination of block partials: level k holds the sum of 2**k blocks."""
+
+    def __init__(self, owner: NestEmitter, ty: ir.Type):
+        b = owner.b
+        self.owner, self.b, self.ty = owner, b, ty
+        self.levels = alloca(b, ir.ArrayType(ty, CASCADE_LEVELS), name="levels")
+        self.count = alloca(b, I64, i64(0), name="count")
+
+    def _level(self, k: ir.Value) -> ir.Value:
+        return self.b.gep(self.levels, [i64(0), k], inbounds=True)
+
+    def push(self, value: ir.Value) -> None:
+        b = self.b
+        carry = alloca(b, self.ty, value, name="carry")
+        k = alloca(b, I64, i64(0), name="k")
+        bits = alloca(b, I64, b.load(self.count), name="bits")
+
+        def cond():
+            return b.icmp_unsigned("!=", b.and_(b.load(bits), i64(1)), i64(0))
+
+        def body():
+            level = b.load(self._level(b.load(k)), typ=self.ty)
+            b.store(self.owner._combine(level, b.load(carry), 1), carry)
+            b.store(b.lshr(b.load(bits), i64(1)), bits)
+            b.store(b.add(b.load(k), i64(1)), k)
+
+        while_loop(b, cond, body, name="carry")
+        b.store(b.load(carry), self._level(b.load(k)))
+        b.store(b.add(b.load(self.count), i64(1)), self.count)
+
+    def total(self) -> ir.Value:
+        b = self.b
+        acc = alloca(b, self.ty, self.owner._identity(1), name="sum")
+        k = alloca(b, I64, i64(0), name="k")
+        bits = alloca(b, I64, b.load(self.count), name="bits")
+
+        def body():
+            level = b.load(self._level(b.load(k)), typ=self.ty)
+            has = b.icmp_unsigned("!=", b.and_(b.load(bits), i64(1)), i64(0))
+            cur = b.load(acc)
+            b.store(b.select(has, self.owner._combine(level, cur, 1), cur), acc)
+            b.store(b.lshr(b.load(bits), i64(1)), bits)
+            b.store(b.add(b.load(k), i64(1)), k)
+
+        while_loop(b, lambda: b.icmp_unsigned("!=", b.load(bits), i64(0)), body, name="total")
+        return b.load(acc)

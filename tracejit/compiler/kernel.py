@@ -1,0 +1,227 @@
+"""The kernel IR: what one compiled loop nest computes, independent of the graph.
+
+A :class:`Kernel` is one or more :class:`Nest` s. A nest iterates over a box
+(kept dims first, then reduced dims); per point it evaluates an expression DAG whose
+leaves are :class:`Load` s through affine index maps (:class:`Access`: offset plus one
+stride per iteration dim, in elements) and stores the value, or its reduction over the
+reduced dims, through another access. Views of the graph (transposes, broadcasts,
+slices, reshapes) exist here only as the strides of accesses.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from tracejit.compiler.dtypes import short_name
+from tracejit.compiler.layout import StridedView
+
+
+@dataclass(frozen=True)
+class Buffer:
+    """One array the compiled program reads or writes."""
+
+    id: int
+    kind: str  # input | constant | temp | output
+    shape: tuple[int, ...]
+    dtype: np.dtype
+    node: int
+    view: StridedView  # the elements addressable from the base pointer
+    index: int | None = None  # argument index of inputs
+    outputs: tuple[int, ...] = ()  # result indices of outputs
+    value: Any = None  # constants
+
+    @property
+    def nbytes(self) -> int:
+        return math.prod(self.shape) * self.dtype.itemsize
+
+    @property
+    def name(self) -> str:
+        return {"input": "in", "constant": "c", "temp": "t", "output": "out"}[self.kind] + str(self.id)
+
+
+@dataclass(frozen=True)
+class Access:
+    """``buffer[offset + sum(i[d] * strides[d])]`` over a nest's iteration dims."""
+
+    buffer: int
+    dtype: np.dtype
+    offset: int
+    strides: tuple[int, ...]
+
+    def text(self, names: list[str], bufname: str) -> str:
+        terms = [f"{s}*{n}" if s != 1 else n for s, n in zip(self.strides, names) if s != 0]
+        if self.offset or not terms:
+            terms.append(str(self.offset))
+        return f"{bufname}[{' + '.join(terms)}]"
+
+
+class Expr:
+    """A node of a kernel's expression DAG."""
+
+    dtype: np.dtype
+
+
+@dataclass(frozen=True, eq=False)
+class Load(Expr):
+    access: Access
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.access.dtype
+
+
+@dataclass(frozen=True, eq=False)
+class Const(Expr):
+    value: Any
+    dtype: np.dtype
+
+
+@dataclass(frozen=True, eq=False)
+class Apply(Expr):
+    """Elementwise op ``op`` on ``args`` (already converted to its loop dtype ``in_dtype``)."""
+
+    op: str
+    args: tuple[Expr, ...]
+    in_dtype: np.dtype
+    dtype: np.dtype
+
+
+@dataclass(frozen=True, eq=False)
+class Convert(Expr):
+    arg: Expr
+    dtype: np.dtype
+
+
+@dataclass(frozen=True)
+class Nest:
+    """A loop nest: ``store[kept] = reduce over reduced dims of value[kept + reduced]``."""
+
+    shape: tuple[int, ...]
+    n_reduced: int
+    reduce: str | None
+    value: Expr
+    store: Access  # strides over the kept dims only
+
+    @property
+    def n_kept(self) -> int:
+        return len(self.shape) - self.n_reduced
+
+    def loads(self) -> list[Load]:
+        seen, out, stack = set(), [], [self.value]
+        while stack:
+            e = stack.pop()
+            if id(e) in seen:
+                continue
+            seen.add(id(e))
+            if isinstance(e, Load):
+                out.append(e)
+            elif isinstance(e, Apply):
+                stack.extend(e.args)
+            elif isinstance(e, Convert):
+                stack.append(e.arg)
+        return out
+
+    def buffers(self) -> set[int]:
+        return {ld.access.buffer for ld in self.loads()} | {self.store.buffer}
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """How a nest's loops run: Halide-style, apart from what they compute.
+
+    ``strategy``: 'map' (no reduction), 'inner' (reduced dims innermost, accumulators in
+    registers), 'outer' (innermost kept dim innermost, accumulating into the output) or
+    'arg' (argmax/argmin, scalar). ``vector_dim`` is the loop vectorized by
+    ``vector_width`` lanes; ``block`` is the pairwise-summation block length.
+    """
+
+    strategy: str
+    vector_width: int
+    vector_dim: int | None
+    block: int = 0
+
+    def text(self) -> str:
+        vec = f", vector {self.vector_width} on dim {self.vector_dim}" if self.vector_width > 1 else ""
+        blk = f", pairwise blocks of {self.block}" if self.block else ""
+        return f"{self.strategy}{vec}{blk}"
+
+
+@dataclass
+class Kernel:
+    """A fused group of graph nodes compiled to one LLVM function."""
+
+    name: str
+    kind: str  # map | reduce | contraction | concat
+    nodes: list[int]
+    nests: list[Nest]
+    schedules: list[Schedule] = field(default_factory=list)
+
+    def buffers(self) -> list[int]:
+        return sorted(set().union(*(n.buffers() for n in self.nests)))
+
+    @property
+    def parallel_extent(self) -> int:
+        """Extent of the outermost loop that may be split between threads (0: none)."""
+        if len(self.nests) != 1 or not self.nests[0].n_kept:
+            return 0
+        return self.nests[0].shape[0]
+
+
+def expr_text(e: Expr, names: list[str], bufnames: dict[int, str]) -> str:
+    if isinstance(e, Load):
+        return e.access.text(names, bufnames[e.access.buffer])
+    if isinstance(e, Const):
+        return repr(e.value)
+    if isinstance(e, Convert):
+        return f"{short_name(e.dtype)}({expr_text(e.arg, names, bufnames)})"
+    return f"{e.op}({', '.join(expr_text(a, names, bufnames) for a in e.args)})"
+
+
+def nest_text(nest: Nest, bufnames: dict[int, str]) -> str:
+    names = [f"i{d}" for d in range(nest.n_kept)] + [f"r{d}" for d in range(nest.n_reduced)]
+    kept = ", ".join(f"{n}<{s}" for n, s in zip(names, nest.shape))
+    body = expr_text(nest.value, names, bufnames)
+    if nest.reduce:
+        body = f"{nest.reduce}[{', '.join(names[nest.n_kept:])}] {body}"
+    return f"for ({kept}): {nest.store.text(names[:nest.n_kept], bufnames[nest.store.buffer])} = {body}"
+
+
+@dataclass
+class Program:
+    """Kernels in execution order plus every buffer they use."""
+
+    name: str
+    buffers: list[Buffer]
+    kernels: list[Kernel]
+    n_inputs: int
+    outputs: list[int]  # buffer id (or -1 for none) per output index
+
+    def bufnames(self) -> dict[int, str]:
+        return {b.id: b.name for b in self.buffers}
+
+    def memory(self) -> dict[str, int]:
+        """Bytes of inputs, constants, outputs and temporaries, and the peak of live bytes."""
+        by_kind = {k: sum(b.nbytes for b in self.buffers if b.kind == k)
+                   for k in ("input", "constant", "output", "temp")}
+        return {"inputs": by_kind["input"], "constants": by_kind["constant"],
+                "outputs": by_kind["output"], "temporaries": by_kind["temp"],
+                "peak": sum(by_kind.values())}
+
+    def text(self) -> str:
+        names = self.bufnames()
+        lines = []
+        for b in self.buffers:
+            extra = f" arg {b.index}" if b.kind == "input" else (f" result {list(b.outputs)}" if b.outputs else "")
+            lines.append(f"buffer {b.name}: {b.kind} {short_name(b.dtype)}[{','.join(map(str, b.shape))}]"
+                         f"{extra} (node %{b.node})")
+        for k in self.kernels:
+            nodes = " ".join(f"%{n}" for n in k.nodes)
+            lines.append(f"kernel {k.name} ({k.kind}) nodes {nodes}")
+            for nest, sched in zip(k.nests, k.schedules or [None] * len(k.nests)):
+                lines.append("  " + nest_text(nest, names))
+                if sched is not None:
+                    lines.append(f"    schedule: {sched.text()}")
+        return "\n".join(lines)

@@ -1,0 +1,229 @@
+"""Kernel formation: turn the fused graph (nodes marked ``materialize``) into a
+:class:`Program` of kernels and buffers.
+
+Each materialized node that is not a source roots one kernel. Its expression is built
+by walking operands down to buffers, carrying the view steps met on the way; at a
+buffer the steps are applied, NumPy-style, to the buffer's strided view, giving the
+affine index map of the load. A reshape that is not expressible as a view of what
+lies below it gets a ``copy`` inserted (the optimized graph shows it) and formation
+restarts.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from tracejit.compiler.graph import Graph
+from tracejit.compiler.kernel import (Access, Apply, Buffer, Const, Convert, Expr, Kernel, Load, Nest,
+                                      Program)
+from tracejit.compiler.layout import StridedView, contiguous_strides
+from tracejit.compiler.ops import elementwise_signature, get_op
+from tracejit.compiler.passes.cse import _freeze
+
+Step = tuple  # (view op name, frozen attrs, node that asked for it)
+
+
+class _NeedsCopy(Exception):
+    def __init__(self, reshape_node: int):
+        self.node = reshape_node
+
+
+def _step(op: str, origin: int, **attrs) -> Step:
+    return (op, _freeze(attrs), origin)
+
+
+def _apply_steps(view: StridedView, steps: tuple[Step, ...]) -> StridedView:
+    for op, attrs, origin in steps:
+        new = get_op(op).lower(view, **dict(attrs))
+        if new is None:
+            raise _NeedsCopy(origin)
+        view = new
+    return view
+
+
+def _materialized(graph: Graph, nid: int) -> bool:
+    return graph.data(nid).get("materialize", False)
+
+
+def _assign_buffers(graph: Graph) -> dict[int, Buffer]:
+    outputs: dict[int, list[int]] = {}
+    for out in graph.outputs:
+        outputs.setdefault(graph.operands(out)[0], []).append(graph.attrs(out)["index"])
+    buffers: dict[int, Buffer] = {}
+    for nid in graph.topo_order():
+        d = graph.data(nid)
+        if not _materialized(graph, nid):
+            continue
+        shape, dtype = d["shape"], d["dtype"]
+        if d["op"] == "input":
+            strides = d["attrs"].get("strides")
+            view = StridedView(shape, strides) if strides is not None else StridedView.contiguous(shape)
+            kind, extra = "input", {"index": d["attrs"]["index"]}
+        elif d["op"] == "constant":
+            if d["value"].size <= 1:
+                continue  # inlined into the code
+            view, kind, extra = StridedView.contiguous(shape), "constant", {"value": d["value"]}
+        else:
+            view = StridedView.contiguous(shape)
+            kind = "output" if nid in outputs else "temp"
+            extra = {"outputs": tuple(outputs.get(nid, ()))}
+        buffers[nid] = Buffer(len(buffers), kind, shape, dtype, nid, view, **extra)
+    return buffers
+
+
+class _KernelBuilder:
+    def __init__(self, graph: Graph, buffers: dict[int, Buffer], root: int):
+        self.graph, self.buffers, self.root = graph, buffers, root
+        self.memo: dict = {}
+        self.nodes: set[int] = {root}
+
+    def expr(self, nid: int, steps: tuple[Step, ...]) -> Expr:
+        key = (nid, steps)
+        if key not in self.memo:
+            self.memo[key] = self._build(nid, steps)
+        return self.memo[key]
+
+    def _build(self, nid: int, steps) -> Expr:
+        g = self.graph
+        d = g.data(nid)
+        if nid != self.root and _materialized(g, nid):
+            if d["op"] == "constant" and d["value"].size <= 1:
+                return Const(d["value"].reshape(()).item(), d["dtype"])
+            buf = self.buffers[nid]
+            view = _apply_steps(buf.view, steps)
+            return Load(Access(buf.id, buf.dtype, view.offset, view.strides))
+        self.nodes.add(nid)
+        opdef = get_op(d["op"])
+        if opdef.kind == "view":
+            (src,) = g.operands(nid)
+            return self.expr(src, (_step(d["op"], nid, **d["attrs"]),) + steps)
+        if opdef.kind != "elementwise":
+            raise AssertionError(f"node %{nid} ({d['op']}) must have a buffer")
+        operands = g.operands(nid)
+        loop, out = elementwise_signature(opdef, [g.aval(u).dtype for u in operands], **d["attrs"])
+        args = []
+        for u, loop_dtype in zip(operands, loop):
+            s = steps
+            if g.aval(u).shape != d["shape"]:  # implicit broadcasting of an operand
+                s = (_step("broadcast_to", nid, shape=d["shape"]),) + steps
+            args.append(convert(self.expr(u, s), loop_dtype))
+        return Apply(d["op"], tuple(args), loop[-1], out)
+
+    # -- one nest per root kind ---------------------------------------------------------------
+    def nests(self) -> tuple[str, list[Nest]]:
+        g, root = self.graph, self.root
+        d = g.data(root)
+        kind = get_op(d["op"]).kind
+        out = self.buffers[root]
+        if kind in ("elementwise", "view"):
+            store = Access(out.id, out.dtype, 0, out.view.strides)
+            return "map", [Nest(d["shape"], 0, None, self.expr(root, ()), store)]
+        if kind == "reduce":
+            return "reduce", [self._reduce_nest(d, out)]
+        if kind == "contraction":
+            return "contraction", [self._matmul_nest(d, out)]
+        if kind == "concat":
+            return "concat", self._concat_nests(d, out)
+        raise AssertionError(f"no kernel for op {d['op']}")
+
+    def _reduce_nest(self, d, out: Buffer) -> Nest:
+        (src,) = self.graph.operands(self.root)
+        shape, axes = self.graph.aval(src).shape, d["attrs"]["axes"]
+        kept = [a for a in range(len(shape)) if a not in axes]
+        perm = tuple(kept) + tuple(axes)
+        value = self.expr(src, (_step("transpose", self.root, perm=perm),))
+        strides = contiguous_strides(d["shape"])
+        if d["attrs"]["keepdims"]:
+            strides = tuple(s for a, s in enumerate(strides) if a not in axes)
+        return Nest(tuple(shape[p] for p in perm), len(axes), d["op"], value,
+                    Access(out.id, out.dtype, 0, strides))
+
+    def _matmul_nest(self, d, out: Buffer) -> Nest:
+        a, b = self.graph.operands(self.root)
+        ash, bsh = self.graph.aval(a).shape, self.graph.aval(b).shape
+        a2 = (1,) + ash if len(ash) == 1 else ash
+        b2 = bsh + (1,) if len(bsh) == 1 else bsh
+        batch = tuple(np.broadcast_shapes(a2[:-2], b2[:-2]))
+        m, k, n = a2[-2], a2[-1], b2[-1]
+        space = batch + (m, n, k)
+        r = self.root
+        a_steps = (_step("reshape", r, shape=a2[:-1] + (1, k)), _step("broadcast_to", r, shape=space))
+        nb = len(b2)
+        b_steps = (_step("reshape", r, shape=b2), _step("transpose", r, perm=tuple(range(nb - 2)) + (nb - 1, nb - 2)),
+                   _step("reshape", r, shape=b2[:-2] + (1, n, k)), _step("broadcast_to", r, shape=space))
+        loop = d["dtype"]
+        value = Apply("multiply", (convert(self.expr(a, a_steps), loop), convert(self.expr(b, b_steps), loop)),
+                      loop, loop)
+        return Nest(space, 1, "sum", value, Access(out.id, out.dtype, 0, contiguous_strides(batch + (m, n))))
+
+    def _concat_nests(self, d, out: Buffer) -> list[Nest]:
+        axis = d["attrs"]["axis"]
+        strides = out.view.strides
+        nests, start = [], 0
+        for u in self.graph.operands(self.root):
+            shape = self.graph.aval(u).shape
+            if math.prod(shape):
+                value = convert(self.expr(u, ()), d["dtype"])
+                store = Access(out.id, out.dtype, start * strides[axis], strides)
+                nests.append(Nest(shape, 0, None, value, store))
+            start += shape[axis]
+        return nests
+
+
+def convert(e: Expr, dtype: np.dtype) -> Expr:
+    """``e`` at ``dtype`` (constants are converted now, as NumPy's casting would)."""
+    dtype = np.dtype(dtype)
+    if e.dtype == dtype:
+        return e
+    if isinstance(e, Const):
+        with np.errstate(all="ignore"):
+            return Const(np.array(e.value, e.dtype).astype(dtype).item(), dtype)
+    return Convert(e, dtype)
+
+
+def _check_bounds(program: Program) -> None:
+    """Every access must stay inside its buffer: kernels never touch memory out of bounds."""
+    buffers = {b.id: b for b in program.buffers}
+    for k in program.kernels:
+        for nest in k.nests:
+            accesses = [(ld.access, nest.shape) for ld in nest.loads()]
+            accesses.append((nest.store, nest.shape[:nest.n_kept]))
+            for acc, shape in accesses:
+                lo, hi = StridedView(shape, acc.strides, acc.offset).offset_range()
+                blo, bhi = buffers[acc.buffer].view.offset_range()
+                if lo <= hi and not (blo <= lo and hi <= bhi):
+                    raise AssertionError(f"kernel {k.name}: access [{lo}, {hi}] outside buffer "
+                                         f"{buffers[acc.buffer].name} [{blo}, {bhi}]")
+
+
+def form_kernels(graph: Graph) -> Program:
+    """Build the program; may insert copies into ``graph`` where a reshape needs one."""
+    while True:
+        try:
+            return _form(graph)
+        except _NeedsCopy as e:
+            (src,) = graph.operands(e.node)
+            copy = graph.add("copy", [src], loc=graph.loc(e.node))
+            graph.nx.remove_edge(src, e.node, key=0)
+            graph.nx.add_edge(copy, e.node, key=0)
+            graph.data(copy)["materialize"] = True
+
+
+def _form(graph: Graph) -> Program:
+    buffers = _assign_buffers(graph)
+    kernels = []
+    for nid in graph.topo_order():
+        if nid not in buffers or buffers[nid].kind in ("input", "constant"):
+            continue
+        builder = _KernelBuilder(graph, buffers, nid)
+        kind, nests = builder.nests()
+        kernels.append(Kernel(f"k{len(kernels)}", kind, sorted(builder.nodes), nests))
+    outputs = [-1] * len(graph.outputs)
+    for out in graph.outputs:
+        src = graph.operands(out)[0]
+        outputs[graph.attrs(out)["index"]] = buffers[src].id
+    program = Program(graph.name, sorted(buffers.values(), key=lambda b: b.id), kernels,
+                      len(graph.inputs), outputs)
+    _check_bounds(program)
+    return program

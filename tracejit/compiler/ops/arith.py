@@ -1,0 +1,238 @@
+"""Arithmetic, comparison, logical and bitwise ops, with NumPy's integer semantics.
+
+Integer division and remainder by zero give 0 and ``MIN // -1`` wraps, as NumPy's
+loops do, without LLVM's undefined behaviour; shifts by the bit width or more give
+0 (or -1 for negative arithmetic right shifts), as NumPy's ``npy_lshift``/``npy_rshift``.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from tracejit.compiler.ops.elementwise import ufunc_op
+
+
+def _by_kind(f=None, i=None, b=None):
+    """A lowering from per-kind IRBuilder method names (unsigned ints use ``i``)."""
+    def lower(ctx, *args):
+        name = {"f": f, "i": i, "u": i, "b": b}[ctx.kind]
+        if name is None:
+            raise TypeError(f"no {ctx.dtype} lowering")
+        return getattr(ctx.b, name)(*args)
+    return lower
+
+
+ufunc_op("add", np.add, _by_kind("fadd", "add", "or_"))
+ufunc_op("subtract", np.subtract, _by_kind("fsub", "sub"))
+ufunc_op("multiply", np.multiply, _by_kind("fmul", "mul", "and_"))
+ufunc_op("divide", np.true_divide, _by_kind("fdiv"), cost=4)
+ufunc_op("positive", np.positive, lambda ctx, x: x)
+ufunc_op("conjugate", np.conjugate, lambda ctx, x: x)
+
+
+def _negative(ctx, x):
+    return ctx.b.fneg(x) if ctx.kind == "f" else ctx.b.sub(ctx.const(0), x)
+
+
+ufunc_op("negative", np.negative, _negative)
+
+
+def _absolute(ctx, x):
+    if ctx.kind == "f":
+        return ctx.intrinsic("fabs", [x])
+    if ctx.kind == "i":
+        return ctx.select(ctx.cmp("<", x, ctx.const(0)), ctx.b.sub(ctx.const(0), x), x)
+    return x
+
+
+ufunc_op("absolute", np.absolute, _absolute)
+ufunc_op("fabs", np.fabs, lambda ctx, x: ctx.intrinsic("fabs", [x]))
+
+
+def _sign(ctx, x):
+    one, zero = ctx.const(1), ctx.const(0)
+    pos = ctx.select(ctx.cmp(">", x, zero), one, zero)
+    if ctx.kind == "u":
+        return pos
+    out = ctx.select(ctx.cmp("<", x, zero), ctx.const(-1), pos)
+    if ctx.kind == "f":  # NaN stays NaN
+        out = ctx.select(ctx.isnan(x), x, out)
+    return out
+
+
+ufunc_op("sign", np.sign, _sign)
+ufunc_op("square", np.square, lambda ctx, x: _by_kind("fmul", "mul", "and_")(ctx, x, x))
+
+
+def _reciprocal(ctx, x):
+    if ctx.kind == "f":
+        return ctx.b.fdiv(ctx.const(1), x)
+    # NumPy computes 1.0 / x in double and C-casts back.
+    f64 = np.dtype(np.float64)
+    q = ctx.b.fdiv(ctx.at(f64).const(1.0), ctx.convert(x, ctx.dtype, f64))
+    return ctx.convert(q, f64, ctx.dtype)
+
+
+ufunc_op("reciprocal", np.reciprocal, _reciprocal, cost=4)
+
+
+# -- division family ---------------------------------------------------------------------
+
+def _int_min(ctx):
+    return ctx.const(-(1 << (ctx.bits - 1)))
+
+
+def _safe_divisor(ctx, a, b):
+    """(divisor with 0 and the MIN/-1 case replaced by 1, zero mask, overflow mask)."""
+    zero = ctx.cmp("==", b, ctx.const(0))
+    bad = zero
+    overflow = None
+    if ctx.kind == "i":
+        overflow = ctx.b.and_(ctx.cmp("==", a, _int_min(ctx)), ctx.cmp("==", b, ctx.const(-1)))
+        bad = ctx.b.or_(zero, overflow)
+    return ctx.select(bad, ctx.const(1), b), zero, overflow
+
+
+def _float_divmod(ctx, a, b):
+    """Python's float floor division and modulo (``a == (a // b) * b + a % b``)."""
+    bl, zero = ctx.b, ctx.const(0)
+    mod = bl.frem(a, b)
+    div = bl.fdiv(bl.fsub(a, mod), b)
+    fix = bl.and_(ctx.cmp("!=", mod, zero),
+                  bl.xor(ctx.cmp("<", b, zero), ctx.cmp("<", mod, zero)))
+    mod = ctx.select(fix, bl.fadd(mod, b), ctx.select(ctx.cmp("==", mod, zero),
+                                                       ctx.intrinsic("copysign", [zero, b]), mod))
+    div = ctx.select(fix, bl.fsub(div, ctx.const(1)), div)
+    floor = ctx.intrinsic("floor", [div])
+    floor = ctx.select(ctx.cmp(">", bl.fsub(div, floor), ctx.const(0.5)), bl.fadd(floor, ctx.const(1)), floor)
+    quotient = bl.fdiv(a, b)
+    floor = ctx.select(ctx.cmp("==", div, zero), ctx.intrinsic("copysign", [zero, quotient]), floor)
+    bzero = ctx.cmp("==", b, zero)
+    return ctx.select(bzero, quotient, floor), mod
+
+
+def _floor_divide(ctx, a, b):
+    if ctx.kind == "f":
+        return _float_divmod(ctx, a, b)[0]
+    safe, zero, overflow = _safe_divisor(ctx, a, b)
+    if ctx.kind == "u":
+        return ctx.select(zero, ctx.const(0), ctx.b.udiv(a, safe))
+    q, r = ctx.b.sdiv(a, safe), ctx.b.srem(a, safe)
+    adjust = ctx.b.and_(ctx.cmp("!=", r, ctx.const(0)), ctx.cmp("<", ctx.b.xor(r, safe), ctx.const(0)))
+    q = ctx.b.sub(q, ctx.b.zext(adjust, q.type))
+    q = ctx.select(overflow, _int_min(ctx), q)
+    return ctx.select(zero, ctx.const(0), q)
+
+
+def _remainder(ctx, a, b):
+    if ctx.kind == "f":
+        return _float_divmod(ctx, a, b)[1]
+    safe, zero, overflow = _safe_divisor(ctx, a, b)
+    if ctx.kind == "u":
+        return ctx.select(zero, ctx.const(0), ctx.b.urem(a, safe))
+    r = ctx.b.srem(a, safe)
+    adjust = ctx.b.and_(ctx.cmp("!=", r, ctx.const(0)), ctx.cmp("<", ctx.b.xor(r, safe), ctx.const(0)))
+    r = ctx.select(adjust, ctx.b.add(r, safe), r)
+    return ctx.select(ctx.b.or_(zero, overflow), ctx.const(0), r)
+
+
+def _fmod(ctx, a, b):
+    if ctx.kind == "f":
+        return ctx.b.frem(a, b)
+    safe, zero, overflow = _safe_divisor(ctx, a, b)
+    r = ctx.b.urem(a, safe) if ctx.kind == "u" else ctx.b.srem(a, safe)
+    bad = zero if overflow is None else ctx.b.or_(zero, overflow)
+    return ctx.select(bad, ctx.const(0), r)
+
+
+ufunc_op("floor_divide", np.floor_divide, _floor_divide, cost=6)
+ufunc_op("remainder", np.remainder, _remainder, cost=6)
+ufunc_op("fmod", np.fmod, _fmod, cost=6)
+
+
+def _power(ctx, a, b):
+    if ctx.kind == "f":
+        return ctx.intrinsic("pow", [a, b])
+    # Square-and-multiply over every exponent bit: branch-free, so it vectorizes.
+    result, base, one = ctx.const(1), a, ctx.const(1)
+    for bit in range(ctx.bits):
+        take = ctx.b.icmp_unsigned("!=", ctx.b.and_(ctx.b.lshr(b, ctx.const(bit)), one), ctx.const(0))
+        result = ctx.select(take, ctx.b.mul(result, base), result)
+        base = ctx.b.mul(base, base)
+    if ctx.kind == "i":  # NumPy raises for negative exponents; give 1/a**|b| truncated instead
+        negative = ctx.cmp("<", b, ctx.const(0))
+        odd = ctx.b.icmp_unsigned("!=", ctx.b.and_(b, one), ctx.const(0))
+        minus_one = ctx.select(odd, ctx.const(-1), one)
+        neg = ctx.select(ctx.cmp("==", a, one), one,
+                         ctx.select(ctx.cmp("==", a, ctx.const(-1)), minus_one, ctx.const(0)))
+        result = ctx.select(negative, neg, result)
+    return result
+
+
+ufunc_op("power", np.power, _power, cost=10)
+
+
+def _extremum(pick_first_op: str, float_name: str):
+    def lower(ctx, a, b):
+        if ctx.kind == "b":
+            return ctx.b.or_(a, b) if pick_first_op == ">" else ctx.b.and_(a, b)
+        first = ctx.cmp(pick_first_op, a, b)
+        if ctx.kind == "f":  # NaN propagates
+            first = ctx.b.or_(first, ctx.isnan(a))
+        return ctx.select(first, a, b)
+    lower.__name__ = float_name
+    return lower
+
+
+ufunc_op("maximum", np.maximum, _extremum(">", "maximum"))
+ufunc_op("minimum", np.minimum, _extremum("<", "minimum"))
+
+
+def _fextremum(intrinsic: str, pick_first_op: str):
+    def lower(ctx, a, b):
+        if ctx.kind == "f":
+            return ctx.intrinsic(intrinsic, [a, b])
+        return _extremum(pick_first_op, intrinsic)(ctx, a, b)
+    return lower
+
+
+ufunc_op("fmax", np.fmax, _fextremum("maxnum", ">"))
+ufunc_op("fmin", np.fmin, _fextremum("minnum", "<"))
+
+
+# -- comparisons and logic -----------------------------------------------------------------
+
+for _name, _uf, _op in [("equal", np.equal, "=="), ("not_equal", np.not_equal, "!="),
+                        ("less", np.less, "<"), ("less_equal", np.less_equal, "<="),
+                        ("greater", np.greater, ">"), ("greater_equal", np.greater_equal, ">=")]:
+    ufunc_op(_name, _uf, (lambda op: lambda ctx, a, b: ctx.cmp(op, a, b))(_op))
+
+ufunc_op("logical_and", np.logical_and, lambda ctx, a, b: ctx.b.and_(ctx.truthy(a), ctx.truthy(b)))
+ufunc_op("logical_or", np.logical_or, lambda ctx, a, b: ctx.b.or_(ctx.truthy(a), ctx.truthy(b)))
+ufunc_op("logical_xor", np.logical_xor, lambda ctx, a, b: ctx.b.xor(ctx.truthy(a), ctx.truthy(b)))
+ufunc_op("logical_not", np.logical_not, lambda ctx, a: ctx.b.not_(ctx.truthy(a)))
+ufunc_op("bitwise_and", np.bitwise_and, lambda ctx, a, b: ctx.b.and_(a, b))
+ufunc_op("bitwise_or", np.bitwise_or, lambda ctx, a, b: ctx.b.or_(a, b))
+ufunc_op("bitwise_xor", np.bitwise_xor, lambda ctx, a, b: ctx.b.xor(a, b))
+ufunc_op("invert", np.invert, lambda ctx, a: ctx.b.not_(a))
+
+
+def _shift_ok(ctx, b):
+    return ctx.b.icmp_unsigned("<", b, ctx.const(ctx.bits))
+
+
+def _left_shift(ctx, a, b):
+    ok = _shift_ok(ctx, b)
+    return ctx.select(ok, ctx.b.shl(a, ctx.select(ok, b, ctx.const(0))), ctx.const(0))
+
+
+def _right_shift(ctx, a, b):
+    ok = _shift_ok(ctx, b)
+    safe = ctx.select(ok, b, ctx.const(0))
+    if ctx.kind == "u":
+        return ctx.select(ok, ctx.b.lshr(a, safe), ctx.const(0))
+    fill = ctx.select(ctx.cmp("<", a, ctx.const(0)), ctx.const(-1), ctx.const(0))
+    return ctx.select(ok, ctx.b.ashr(a, safe), fill)
+
+
+ufunc_op("left_shift", np.left_shift, _left_shift)
+ufunc_op("right_shift", np.right_shift, _right_shift)

@@ -1,0 +1,70 @@
+"""View ops: reshape, transpose, broadcast_to and strided slices.
+
+They move no data. Their lowering maps a :class:`StridedView` of the operand to one
+of the result (``None`` when the view would need a copy, for some reshapes); kernels
+compose these maps into the index map of each load.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from tracejit.compiler.dtypes import AVal
+from tracejit.compiler.layout import StridedView
+from tracejit.compiler.ops.registry import OpDef, register
+
+
+def _reshape_infer(avals, shape) -> AVal:
+    (a,) = avals
+    if math.prod(shape) != a.size or any(n < 0 for n in shape):
+        raise ValueError(f"cannot reshape array of size {a.size} into shape {tuple(shape)}")
+    return AVal(tuple(shape), a.dtype)
+
+
+def _transpose_infer(avals, perm) -> AVal:
+    (a,) = avals
+    if sorted(perm) != list(range(a.ndim)):
+        raise ValueError(f"axes {perm} don't match array of rank {a.ndim}")
+    return AVal(tuple(a.shape[p] for p in perm), a.dtype)
+
+
+def _broadcast_infer(avals, shape) -> AVal:
+    (a,) = avals
+    StridedView.contiguous(a.shape).broadcast_to(tuple(shape))  # raises if impossible
+    return AVal(tuple(shape), a.dtype)
+
+
+def _slice_infer(avals, starts, steps, shape) -> AVal:
+    (a,) = avals
+    if not len(starts) == len(steps) == len(shape) == a.ndim:
+        raise ValueError("slice: one start, step and length per dimension")
+    for n, st, sp, m in zip(a.shape, starts, steps, shape):
+        if sp == 0 or m < 0 or (m > 0 and not (0 <= st < n and 0 <= st + sp * (m - 1) < n)):
+            raise ValueError(f"slice out of bounds: start {st}, step {sp}, length {m} in {n}")
+    return AVal(tuple(shape), a.dtype)
+
+
+def _slice_reference(x, starts, steps, shape):
+    index = tuple(slice(st, st + sp * m if st + sp * m >= 0 else None, sp) if m else slice(0, 0)
+                  for st, sp, m in zip(starts, steps, shape))
+    return np.asarray(x)[index]
+
+
+register(OpDef(
+    name="reshape", kind="view", arity=1, infer=_reshape_infer,
+    reference=lambda x, shape: np.reshape(x, shape),
+    lower=lambda view, shape: view.reshape(tuple(shape)), cost=0,
+    doc="numpy.reshape with a fully resolved shape"))
+register(OpDef(
+    name="transpose", kind="view", arity=1, infer=_transpose_infer,
+    reference=lambda x, perm: np.transpose(x, perm),
+    lower=lambda view, perm: view.transpose(tuple(perm)), cost=0, doc="numpy.transpose"))
+register(OpDef(
+    name="broadcast_to", kind="view", arity=1, infer=_broadcast_infer,
+    reference=lambda x, shape: np.broadcast_to(x, shape),
+    lower=lambda view, shape: view.broadcast_to(tuple(shape)), cost=0, doc="numpy.broadcast_to"))
+register(OpDef(
+    name="slice", kind="view", arity=1, infer=_slice_infer, reference=_slice_reference,
+    lower=lambda view, starts, steps, shape: view.slice(tuple(starts), tuple(steps), tuple(shape)),
+    cost=0, doc="basic indexing: out[j] = x[start + step * j] per dimension"))

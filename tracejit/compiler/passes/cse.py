@@ -1,0 +1,43 @@
+"""Common-subexpression elimination: one node per (op, attrs, operands), and one node
+per distinct small constant."""
+from __future__ import annotations
+
+import numpy as np
+
+from tracejit.compiler.graph import Graph
+
+
+def _freeze(value):
+    if isinstance(value, (list, tuple)):
+        return tuple(_freeze(v) for v in value)
+    if isinstance(value, dict):
+        return tuple(sorted((k, _freeze(v)) for k, v in value.items()))
+    return value
+
+
+def node_key(graph: Graph, nid: int):
+    """A hashable key equal for nodes that compute the same value (None: never merge)."""
+    d = graph.data(nid)
+    if d["op"] in ("input", "output"):
+        return None
+    if d["op"] == "constant":
+        value: np.ndarray = d["value"]
+        if value.size > 64:
+            return ("constant", id(value))
+        return ("constant", value.dtype.str, value.shape, value.tobytes())
+    return (d["op"], _freeze(d["attrs"]), tuple(graph.operands(nid)))
+
+
+def cse(graph: Graph) -> bool:
+    seen: dict = {}
+    changed = False
+    for nid in graph.topo_order():
+        key = node_key(graph, nid)
+        if key is None:
+            continue
+        first = seen.setdefault(key, nid)
+        if first != nid:
+            graph.replace_uses(nid, first)
+            graph.remove(nid)
+            changed = True
+    return changed

@@ -1,0 +1,104 @@
+"""Fusion: decide which values get a buffer; everything else is recomputed inside the
+kernels that read it.
+
+Reductions, matmuls, concatenations and graph outputs always get a buffer and each
+roots a kernel; every other elementwise or view node is fused into the kernels of its
+consumers. Fusion stops (the node gets a buffer and a kernel of its own) where it
+would cost more than a memory pass:
+
+* an expensive value read by several kernels (it would be recomputed in each);
+* an expensive value read through a broadcast (recomputed for every copy);
+* a matmul operand (the contraction would recompute it once per output column).
+
+The decision is stored as node data ``materialize``; :mod:`tracejit.compiler.kernelize`
+turns it into kernels.
+"""
+from __future__ import annotations
+
+from tracejit.compiler.graph import Graph
+from tracejit.compiler.ops import get_op
+
+RECOMPUTE_LIMIT = 8  # cone cost from which a value shared by kernels is stored once
+EXPAND_LIMIT = 8  # cone cost from which a value read through a broadcast is stored once
+ROOT_KINDS = ("reduce", "contraction", "concat")
+
+
+def _kind(graph: Graph, nid: int) -> str:
+    return get_op(graph.op(nid)).kind
+
+
+def outputs_are_computed(graph: Graph) -> bool:
+    """Outputs must be fresh arrays: put a copy between an output and a source node."""
+    changed = False
+    for out in graph.outputs:
+        (src,) = graph.operands(out)
+        if _kind(graph, src) == "source":
+            copy = graph.add("copy", [src], loc=graph.loc(out))
+            graph.nx.remove_edge(src, out, key=0)
+            graph.nx.add_edge(copy, out, key=0)
+            changed = True
+    return changed
+
+
+def cone_costs(graph: Graph, order: list[int]) -> dict[int, int]:
+    """Per node: the cost of recomputing it from buffers (sources and kernel roots)."""
+    cost: dict[int, int] = {}
+    for nid in order:
+        kind = _kind(graph, nid)
+        if kind in ("elementwise", "view"):
+            inner = sum(cost[u] for u in graph.operands(nid)
+                        if _kind(graph, u) in ("elementwise", "view"))
+            cost[nid] = min(get_op(graph.op(nid)).cost + inner, 10_000)
+        else:
+            cost[nid] = 0
+    return cost
+
+
+def decide_materialized(graph: Graph) -> set[int]:
+    """The nodes that get a buffer: sources and kernel roots."""
+    order = graph.topo_order()
+    cost = cone_costs(graph, order)
+    keep: set[int] = set()
+    kernels: dict[int, set[int]] = {}  # node -> kernel roots that compute it
+    expanded: dict[int, bool] = {}  # read through a broadcast by some kernel
+    feeds_matmul: dict[int, bool] = {}
+    for nid in reversed(order):
+        kind = _kind(graph, nid)
+        if kind == "output":
+            continue
+        if kind == "source":
+            keep.add(nid)
+            continue
+        users = [u for u, _ in graph.users(nid)]
+        if kind in ROOT_KINDS or any(_kind(graph, u) == "output" for u in users):
+            keep.add(nid)
+            kernels[nid] = {nid}
+            continue
+        roots: set[int] = set()
+        expand = matmul = False
+        size = graph.aval(nid).size
+        for u in users:
+            ukind = _kind(graph, u)
+            roots |= {u} if u in keep else kernels.get(u, set())
+            matmul |= ukind == "contraction" or (ukind == "view" and feeds_matmul.get(u, False))
+            if ukind in ("view", "elementwise"):
+                expand |= graph.aval(u).size > size or (u not in keep and expanded.get(u, False))
+        if kind == "view":
+            kernels[nid], expanded[nid], feeds_matmul[nid] = roots, expand, matmul
+            continue
+        if (matmul or (len(roots) > 1 and cost[nid] >= RECOMPUTE_LIMIT)
+                or (expand and cost[nid] >= EXPAND_LIMIT)):
+            keep.add(nid)
+            kernels[nid] = {nid}
+        else:
+            kernels[nid], expanded[nid] = roots, expand
+    return keep
+
+
+def fusion(graph: Graph) -> bool:
+    """Mark each node's ``materialize`` flag (True: it has a buffer)."""
+    outputs_are_computed(graph)
+    keep = decide_materialized(graph)
+    for nid in graph.nx.nodes:
+        graph.data(nid)["materialize"] = nid in keep
+    return True

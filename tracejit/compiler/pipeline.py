@@ -1,0 +1,39 @@
+"""From a traced graph to a scheduled kernel program."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tracejit.compiler.graph import Graph
+from tracejit.compiler.kernel import Program
+from tracejit.compiler.kernelize import form_kernels
+from tracejit.compiler.passes import PassRecord, run_passes
+from tracejit.compiler.schedule import schedule_kernel
+
+
+@dataclass
+class Optimized:
+    """The optimized graph, the pass log and the kernel program built from it."""
+
+    graph: Graph
+    program: Program
+    passes: list[PassRecord]
+
+    def kernel_of(self) -> dict[int, str]:
+        """Graph node -> names of the kernels that compute it."""
+        tags: dict[int, list[str]] = {}
+        for k in self.program.kernels:
+            for n in k.nodes:
+                tags.setdefault(n, []).append(k.name)
+        return {n: ",".join(v) for n, v in tags.items()}
+
+
+def optimize(traced: Graph, verify: bool = False, record: bool = False) -> Optimized:
+    """Copy ``traced``, run the pass pipeline, form and schedule kernels."""
+    graph = traced.copy()
+    records = run_passes(graph, verify=verify, record=record)
+    program = form_kernels(graph)
+    for k in program.kernels:
+        schedule_kernel(k)
+    if verify:
+        graph.verify()
+    return Optimized(graph, program, records)

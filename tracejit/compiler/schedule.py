@@ -1,0 +1,119 @@
+"""Scheduling: how each nest's loops run, decided apart from what they compute.
+
+``collapse`` merges adjacent dimensions that every access walks contiguously (and drops
+size-1 dims), so loops are few and long; ``choose`` picks the reduction strategy and
+the vector width.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from tracejit.compiler.kernel import Access, Apply, Const, Convert, Expr, Kernel, Load, Nest, Schedule
+from tracejit.compiler.target import vector_bytes
+
+UNROLL = 2  # vectors per iteration: two registers of lanes hide add latency
+MAX_LANES = 16
+PAIRWISE_BLOCK_VECTORS = 8
+
+
+def _rebuild(e: Expr, fix, memo: dict) -> Expr:
+    if id(e) in memo:
+        return memo[id(e)]
+    if isinstance(e, Load):
+        out = Load(fix(e.access))
+    elif isinstance(e, Apply):
+        out = Apply(e.op, tuple(_rebuild(a, fix, memo) for a in e.args), e.in_dtype, e.dtype)
+    elif isinstance(e, Convert):
+        out = Convert(_rebuild(e.arg, fix, memo), e.dtype)
+    else:
+        out = e
+    memo[id(e)] = out
+    return out
+
+
+def collapse(nest: Nest) -> Nest:
+    """An equivalent nest with size-1 dims dropped and mergeable neighbours merged."""
+    shape, nk = list(nest.shape), nest.n_kept
+    group = [0] * nk + [1] * nest.n_reduced
+    loads = [ld.access for ld in nest.loads()]
+    rows = [list(a.strides) for a in loads] + [list(nest.store.strides) + [0] * nest.n_reduced]
+    keep = [d for d in range(len(shape)) if shape[d] != 1]
+    if nest.n_reduced and not any(group[d] for d in keep):
+        keep.append(len(shape) - 1)  # a reduction keeps one (size-1) reduced loop
+    shape = [shape[d] for d in keep]
+    group = [group[d] for d in keep]
+    rows = [[r[d] for d in keep] for r in rows]
+    d = len(shape) - 1
+    while d > 0:
+        if group[d - 1] == group[d] and all(r[d - 1] == r[d] * shape[d] for r in rows):
+            shape[d - 1] *= shape[d]
+            for r in rows:
+                r[d - 1] = r[d]
+                del r[d]
+            del shape[d], group[d]
+        d -= 1
+    new_nk = group.count(0)
+    fixed = {(a.buffer, a.offset, a.strides): tuple(r) for a, r in zip(loads, rows)}
+
+    def fix(a: Access) -> Access:
+        return Access(a.buffer, a.dtype, a.offset, fixed[(a.buffer, a.offset, a.strides)])
+
+    store = Access(nest.store.buffer, nest.store.dtype, nest.store.offset, tuple(rows[-1][:new_nk]))
+    return Nest(tuple(shape), len(shape) - new_nk, nest.reduce, _rebuild(nest.value, fix, {}), store)
+
+
+def _dtypes(e: Expr, out: set, seen: set) -> None:
+    if id(e) in seen:
+        return
+    seen.add(id(e))
+    out.add(np.dtype(e.dtype))
+    if isinstance(e, Apply):
+        out.add(np.dtype(e.in_dtype))
+        for a in e.args:
+            _dtypes(a, out, seen)
+    elif isinstance(e, Convert):
+        _dtypes(e.arg, out, seen)
+
+
+def _lanes(nest: Nest, extent: int) -> int:
+    dts: set = set()
+    _dtypes(nest.value, dts, set())
+    widest = max([dt.itemsize for dt in dts if dt.kind != "b"] + [4])
+    lanes = min(MAX_LANES, vector_bytes() * UNROLL // widest)
+    while lanes > extent and lanes > 4:
+        lanes //= 2
+    return lanes if lanes <= extent else 1
+
+
+def _unit(dim: int, loads: list[Access], shape) -> int:
+    """Elements read contiguously along ``dim``: each load weighted by its footprint."""
+    total = 0
+    for a in loads:
+        if abs(a.strides[dim]) == 1:
+            total += int(np.prod([n for n, s in zip(shape, a.strides) if s != 0]))
+    return total
+
+
+def choose(nest: Nest) -> Schedule:
+    """Pick the strategy and vector width of a (collapsed) nest."""
+    nd, nk = len(nest.shape), nest.n_kept
+    if nd == 0:
+        return Schedule("map", 1, None)
+    if nest.reduce is None:
+        return Schedule("map", _lanes(nest, nest.shape[-1]), nd - 1)
+    if nest.reduce in ("argmax", "argmin"):
+        return Schedule("arg", 1, None)
+    loads = [ld.access for ld in nest.loads()]
+    if nk and _unit(nk - 1, loads, nest.shape) >= _unit(nd - 1, loads, nest.shape) and nest.shape[nk - 1] >= 4:
+        return Schedule("outer", _lanes(nest, nest.shape[nk - 1]), nk - 1)
+    lanes = _lanes(nest, nest.shape[-1])
+    pairwise = nest.reduce == "sum" and nest.value.dtype.kind == "f"
+    block = max(128, PAIRWISE_BLOCK_VECTORS * lanes) if pairwise else 0
+    return Schedule("inner", lanes, nd - 1, block)
+
+
+def schedule_kernel(kernel: Kernel) -> Kernel:
+    """Collapse every nest of ``kernel`` and give each its schedule (in place)."""
+    kernel.nests = [collapse(n) for n in kernel.nests]
+    kernel.schedules = [choose(n) for n in kernel.nests]
+    return kernel

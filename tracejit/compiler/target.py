@@ -1,0 +1,57 @@
+"""The host CPU as LLVM sees it: triple, CPU name, features, vector width, and the
+one target machine used for every module (created lazily under a lock)."""
+from __future__ import annotations
+
+import functools
+import threading
+
+import llvmlite.binding as llvm
+
+_lock = threading.Lock()
+_initialized = False
+
+
+def init_llvm() -> None:
+    """Initialize LLVM's native target once per process (llvmlite >= 0.45 API)."""
+    global _initialized
+    with _lock:
+        if not _initialized:
+            llvm.initialize_native_target()
+            llvm.initialize_native_asmprinter()
+            _initialized = True
+
+
+@functools.lru_cache(maxsize=1)
+def host_features() -> str:
+    init_llvm()
+    return llvm.get_host_cpu_features().flatten()
+
+
+@functools.lru_cache(maxsize=1)
+def host_cpu() -> str:
+    init_llvm()
+    return llvm.get_host_cpu_name()
+
+
+@functools.lru_cache(maxsize=1)
+def vector_bytes() -> int:
+    """Width of the host's vector registers in bytes (16, 32 or 64)."""
+    feats = set(host_features().split(","))
+    if "+avx512f" in feats:
+        return 64
+    if "+avx" in feats or "+avx2" in feats:
+        return 32
+    return 16
+
+
+@functools.lru_cache(maxsize=1)
+def target_machine() -> llvm.TargetMachine:
+    """The host target machine (O3, JIT code model), shared by all compilations."""
+    init_llvm()
+    target = llvm.Target.from_triple(llvm.get_process_triple())
+    return target.create_target_machine(cpu=host_cpu(), features=host_features(), opt=3,
+                                        codemodel="jitdefault", jit=True)
+
+
+def describe() -> str:
+    return f"{llvm.get_process_triple()} {host_cpu()} ({vector_bytes() * 8}-bit vectors)"

@@ -1,0 +1,57 @@
+"""Environment switches, read in one place.
+
+``TRACEJIT_DISABLE_JIT=1`` runs every jitted function eagerly with NumPy.
+``TRACEJIT_LOG`` is a comma list of ``retrace,passes,kernels,llvm,asm`` dumps.
+``TRACEJIT_FOLD_LIMIT`` caps the element count of a constant produced by folding.
+"""
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field
+
+LOG_CHANNELS = ("retrace", "passes", "kernels", "llvm", "asm")
+
+
+@dataclass
+class Config:
+    """Process-wide settings; tests may change the attributes directly."""
+
+    disable_jit: bool = False
+    log: frozenset[str] = field(default_factory=frozenset)
+    fold_limit: int = 1 << 16
+
+    @classmethod
+    def from_env(cls, env: os._Environ | dict | None = None) -> "Config":
+        env = os.environ if env is None else env
+        log = {c.strip() for c in env.get("TRACEJIT_LOG", "").split(",") if c.strip()}
+        unknown = log - set(LOG_CHANNELS) - {"all"}
+        if unknown:
+            raise ValueError(f"TRACEJIT_LOG: unknown channel(s) {sorted(unknown)}; "
+                             f"choose from {', '.join(LOG_CHANNELS)}")
+        if "all" in log:
+            log = set(LOG_CHANNELS)
+        return cls(
+            disable_jit=env.get("TRACEJIT_DISABLE_JIT", "0") not in ("", "0", "false", "False"),
+            log=frozenset(log),
+            fold_limit=int(env.get("TRACEJIT_FOLD_LIMIT", 1 << 16)),
+        )
+
+
+config = Config.from_env()
+logger = logging.getLogger("tracejit")
+
+
+def log_enabled(channel: str) -> bool:
+    """True when ``channel`` is named in ``TRACEJIT_LOG``."""
+    return channel in config.log
+
+
+def emit_log(channel: str, text: str) -> None:
+    """Write a dump for ``channel`` to the ``tracejit`` logger (stderr by default)."""
+    if not logger.handlers and not logging.getLogger().handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("[tracejit:%(channel)s] %(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+    logger.info(text, extra={"channel": channel})

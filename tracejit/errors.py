@@ -1,0 +1,24 @@
+"""Exceptions raised to users. Each names the user's source line where one is known."""
+from __future__ import annotations
+
+
+class TracejitError(Exception):
+    """Base class of tracejit's own errors."""
+
+
+class UnsupportedError(TracejitError, NotImplementedError):
+    """A NumPy function, method, argument or dtype that tracejit cannot compile yet."""
+
+
+class TracerConversionError(TracejitError, TypeError):
+    """A traced value was used where a concrete Python value is needed
+    (``if``, ``bool()``, ``float()``, ``np.asarray``...)."""
+
+
+class TraceError(TracejitError, ValueError):
+    """The traced program is malformed (e.g. a tracer leaked from another trace)."""
+
+
+def at(loc: str | None) -> str:
+    """Suffix naming a source location, for error messages."""
+    return f" (at {loc})" if loc else ""

@@ -1,0 +1,1 @@
+"""The frontend: the ``jit`` wrapper, the Tracer value and NumPy protocol dispatch."""

@@ -1,0 +1,158 @@
+"""``tj.jit``: trace once per signature, compile, cache, and call native code."""
+from __future__ import annotations
+
+import functools
+import inspect
+import threading
+from dataclasses import dataclass
+from typing import Any, Callable, NamedTuple
+
+from tracejit.compiler.pipeline import optimize
+from tracejit.config import config, emit_log, log_enabled
+from tracejit.frontend.lowered import Lowered
+from tracejit.frontend.signature import NestedTrace, bind
+from tracejit.frontend.tracing import TracedFunction, trace_function
+from tracejit.frontend.tree import unflatten
+
+
+class CacheInfo(NamedTuple):
+    traces: int
+    compilations: int
+    hits: int
+    disk_hits: int
+    entries: int
+
+
+@dataclass
+class _Entry:
+    traced: TracedFunction
+    lowered: Lowered
+
+    def run(self, arrays) -> Any:
+        outs = self.lowered.executable(arrays)
+        leaves = []
+        for leaf in self.traced.out_leaves:
+            if leaf.index is None:
+                leaves.append(leaf.value)
+            else:
+                value = outs[leaf.index]
+                leaves.append(value[()] if leaf.scalar else value)
+        return unflatten(self.traced.out_tree, leaves)
+
+
+def _describe_change(old_key: tuple, new_key: tuple) -> str:
+    old = {part[0]: part for part in old_key}
+    changes = []
+    for part in new_key:
+        name = part[0]
+        before = old.get(name)
+        if before != part:
+            changes.append(f"{name}: {_fmt_key(before)} -> {_fmt_key(part)}")
+    return "; ".join(changes) or "no previous signature"
+
+
+def _fmt_key(part) -> str:
+    if part is None:
+        return "absent"
+    if part[1] == "static":
+        return f"static {part[2]!r}"
+    shown = []
+    for leaf in part[2]:
+        if leaf[0] == "static":
+            shown.append(repr(leaf[2]))
+        else:
+            shape, dtype, strides = leaf
+            shown.append(f"{dtype}{list(shape)}" + (f" strides {strides}" if strides else ""))
+    return ", ".join(shown)
+
+
+class JitFunction:
+    """A function compiled by tracejit. Call it like the original function."""
+
+    def __init__(self, fun: Callable, static_argnames=(), static_argnums=()):
+        functools.update_wrapper(self, fun)
+        self.fun = fun
+        self._pysig = inspect.signature(fun)
+        names = list(self._pysig.parameters)
+        static = set((static_argnames,) if isinstance(static_argnames, str) else static_argnames)
+        for num in (static_argnums,) if isinstance(static_argnums, int) else static_argnums:
+            static.add(names[num])
+        unknown = static - set(names)
+        if unknown:
+            raise ValueError(f"static_argnames {sorted(unknown)} are not parameters of {fun.__name__}")
+        self._static = frozenset(static)
+        self._cache: dict[tuple, _Entry] = {}
+        self._lock = threading.Lock()
+        self._traces = self._compilations = self._hits = 0
+        self._last_key = None
+
+    def __call__(self, *args, **kwargs):
+        if config.disable_jit:
+            return self.fun(*args, **kwargs)
+        try:
+            call = bind(self._pysig, self._static, args, kwargs)
+        except NestedTrace:
+            return self.fun(*args, **kwargs)  # called while tracing: inline
+        entry = self._cache.get(call.key)
+        if entry is None:
+            entry = self._compile(call)
+        else:
+            self._hits += 1
+        return entry.run(call.arrays)
+
+    def __get__(self, obj, objtype=None):
+        return self if obj is None else functools.partial(self, obj)
+
+    def __repr__(self) -> str:
+        return f"<tracejit.jit of {self.fun.__qualname__}>"
+
+    def _trace(self, call) -> TracedFunction:
+        return trace_function(self.fun, self._pysig, self._static, call, self.fun.__name__)
+
+    def _compile(self, call) -> _Entry:
+        with self._lock:
+            entry = self._cache.get(call.key)
+            if entry is not None:
+                return entry
+            if self._cache and log_enabled("retrace"):
+                emit_log("retrace", f"{self.fun.__qualname__}: retracing for a new signature: "
+                                    f"{_describe_change(self._last_key, call.key)}")
+            traced = self._trace(call)
+            self._traces += 1
+            optimized = optimize(traced.graph)
+            lowered = Lowered(traced, optimized)
+            if log_enabled("kernels"):
+                emit_log("kernels", f"{self.fun.__qualname__}:\n{lowered.as_text('kernels')}")
+            lowered.executable  # noqa: B018 - compile now
+            self._compilations += 1
+            entry = self._cache[call.key] = _Entry(traced, lowered)
+            self._last_key = call.key
+            return entry
+
+    def eager(self, *args, **kwargs):
+        """Run the undecorated function with NumPy."""
+        return self.fun(*args, **kwargs)
+
+    def lower(self, *args, **kwargs) -> Lowered:
+        """Trace and optimize for these arguments without running; compiles on demand."""
+        call = bind(self._pysig, self._static, args, kwargs)
+        entry = self._cache.get(call.key)
+        if entry is not None:
+            return entry.lowered
+        traced = self._trace(call)
+        return Lowered(traced, optimize(traced.graph))
+
+    def cache_info(self) -> CacheInfo:
+        """Traces, LLVM compilations, cache hits, disk-cache hits, cached signatures."""
+        return CacheInfo(self._traces, self._compilations, self._hits, 0, len(self._cache))
+
+    def clear_cache(self) -> None:
+        with self._lock:
+            self._cache.clear()
+
+
+def jit(fun: Callable | None = None, *, static_argnames=(), static_argnums=()):
+    """Compile ``fun`` with tracejit; usable as ``@jit`` or ``@jit(static_argnames=...)``."""
+    if fun is None:
+        return lambda f: JitFunction(f, static_argnames, static_argnums)
+    return JitFunction(fun, static_argnames, static_argnums)

@@ -1,0 +1,308 @@
+"""NumPy functions on traced arrays (``__array_function__``), one handler each.
+
+A NumPy function without a handler raises :class:`tracejit.UnsupportedError` naming
+it and the user's source line.
+"""
+from __future__ import annotations
+
+import math
+import operator
+
+import numpy as np
+
+from tracejit.compiler.dtypes import check_supported
+from tracejit.errors import UnsupportedError, at
+from tracejit.frontend import reductions
+from tracejit.frontend.reductions import normalize_axes
+from tracejit.frontend.trace import user_location
+from tracejit.frontend.values import PY_SCALARS, as_operand, dtype_or_weak, find_trace, is_tracer
+
+HANDLERS: dict = {}
+
+
+def implements(*numpy_functions):
+    """Register the decorated function as the handler of ``numpy_functions``."""
+    def deco(handler):
+        for f in numpy_functions:
+            HANDLERS[f] = handler
+        return handler
+    return deco
+
+
+def dispatch(func, args, kwargs):
+    handler = HANDLERS.get(func)
+    if handler is None:
+        module = getattr(func, "__module__", "numpy") or "numpy"
+        public = "numpy" if module.startswith("numpy._core") or module == "numpy" else module
+        raise UnsupportedError(f"{public}.{func.__name__} is not supported by tracejit"
+                               f"{at(user_location())}")
+    return handler(*args, **kwargs)
+
+
+for _name in ("sum", "prod", "max", "min", "any", "all", "argmax", "argmin", "mean", "var", "std"):
+    implements(getattr(np, _name))(getattr(reductions, _name))
+implements(np.amax)(reductions.max)
+implements(np.amin)(reductions.min)
+
+
+# -- views ------------------------------------------------------------------------------------
+
+def make_view(x, op: str, attrs: dict):
+    """Record view ``op`` of ``x``. Views may not be updated in place (nor may their base,
+    once a view exists), since their writes would have to reach the base."""
+    out = x._trace.apply(op, [x], attrs)
+    out._mutable = False
+    x._has_views = True
+    return out
+
+
+def _shape_arg(shape) -> tuple[int, ...]:
+    if isinstance(shape, (tuple, list)):
+        return tuple(operator.index(n) for n in shape)
+    return (operator.index(shape),)
+
+
+@implements(np.reshape)
+def reshape(a, shape=None, order="C", *, newshape=None, copy=None):
+    loc = user_location()
+    if order != "C":
+        raise UnsupportedError(f"reshape with order={order!r} is not supported{at(loc)}")
+    shape = _shape_arg(newshape if shape is None else shape)
+    if shape.count(-1) > 1:
+        raise ValueError(f"can only specify one unknown dimension{at(loc)}")
+    if -1 in shape:
+        known = math.prod(n for n in shape if n != -1)
+        if known == 0 or a.size % known:
+            raise ValueError(f"cannot reshape array of size {a.size} into shape {shape}{at(loc)}")
+        shape = tuple(a.size // known if n == -1 else n for n in shape)
+    return make_view(a, "reshape", {"shape": shape})
+
+
+@implements(np.ravel)
+def ravel(a, order="C"):
+    return reshape(a, (-1,), order=order)
+
+
+@implements(np.transpose)
+def transpose(a, axes=None):
+    loc = user_location()
+    if axes is None:
+        perm = tuple(reversed(range(a.ndim)))
+    else:
+        perm = tuple(operator.index(ax) % a.ndim if a.ndim else operator.index(ax) for ax in axes)
+        if sorted(perm) != list(range(a.ndim)):
+            raise ValueError(f"axes don't match array{at(loc)}")
+    return make_view(a, "transpose", {"perm": perm})
+
+
+@implements(np.swapaxes)
+def swapaxes(a, axis1, axis2):
+    perm = list(range(a.ndim))
+    i, j = normalize_axes(axis1, a.ndim)[0], normalize_axes(axis2, a.ndim)[0]
+    perm[i], perm[j] = perm[j], perm[i]
+    return transpose(a, tuple(perm))
+
+
+@implements(np.moveaxis)
+def moveaxis(a, source, destination):
+    src = [normalize_axes(s, a.ndim)[0] for s in (source if isinstance(source, (tuple, list)) else [source])]
+    dst = [normalize_axes(d, a.ndim)[0] for d in (destination if isinstance(destination, (tuple, list))
+                                                   else [destination])]
+    order = [n for n in range(a.ndim) if n not in src]
+    for d, s in sorted(zip(dst, src)):
+        order.insert(d, s)
+    return transpose(a, tuple(order))
+
+
+@implements(np.expand_dims)
+def expand_dims(a, axis):
+    axes = axis if isinstance(axis, (tuple, list)) else (axis,)
+    ndim = a.ndim + len(axes)
+    positions = normalize_axes(tuple(axes), ndim, user_location())
+    dims = iter(a.shape)
+    return reshape(a, tuple(1 if d in positions else next(dims) for d in range(ndim)))
+
+
+@implements(np.squeeze)
+def squeeze(a, axis=None):
+    loc = user_location()
+    if axis is None:
+        axes = tuple(d for d, n in enumerate(a.shape) if n == 1)
+    else:
+        axes = normalize_axes(axis, a.ndim, loc)
+        if any(a.shape[d] != 1 for d in axes):
+            raise ValueError(f"cannot select an axis to squeeze out which has size not equal to one"
+                             f"{at(loc)}")
+    return reshape(a, tuple(n for d, n in enumerate(a.shape) if d not in axes))
+
+
+@implements(np.broadcast_to)
+def broadcast_to(array, shape, subok=False):
+    trace = find_trace([array])
+    shape = _shape_arg(shape)
+    if tuple(shape) == array.shape:
+        return make_view(array, "reshape", {"shape": array.shape})
+    return make_view(as_operand(trace, array), "broadcast_to", {"shape": shape})
+
+
+# -- combining ---------------------------------------------------------------------------------
+
+@implements(np.concatenate)
+def concatenate(arrays, axis=0, out=None, dtype=None, casting="same_kind"):
+    loc = user_location()
+    if out is not None:
+        raise UnsupportedError(f"numpy.concatenate: out= is not supported yet{at(loc)}")
+    trace = find_trace(arrays)
+    arrays = [as_operand(trace, x) for x in arrays]
+    if not arrays:
+        raise ValueError(f"need at least one array to concatenate{at(loc)}")
+    if axis is None:
+        arrays = [x.reshape(-1) for x in arrays]
+        axis = 0
+    if any(x.ndim == 0 for x in arrays):
+        raise ValueError(f"zero-dimensional arrays cannot be concatenated{at(loc)}")
+    if dtype is not None:
+        arrays = [astype(x, dtype) if is_tracer(x) else x.astype(dtype) for x in arrays]
+    axis = normalize_axes(axis, arrays[0].ndim, loc)[0]
+    return trace.apply("concatenate", arrays, {"axis": axis})
+
+
+@implements(np.stack)
+def stack(arrays, axis=0, out=None, dtype=None, casting="same_kind"):
+    loc = user_location()
+    trace = find_trace(arrays)
+    arrays = [as_operand(trace, x) for x in arrays]
+    if len({x.shape for x in arrays}) > 1:
+        raise ValueError(f"all input arrays must have the same shape{at(loc)}")
+    axis = normalize_axes(axis, arrays[0].ndim + 1, loc)[0]
+    expanded = [expand_dims(x, axis) if is_tracer(x) else np.expand_dims(x, axis) for x in arrays]
+    return concatenate(expanded, axis=axis, out=out, dtype=dtype, casting=casting)
+
+
+# -- selection, casting, products --------------------------------------------------------------
+
+@implements(np.where)
+def where(condition, x=None, y=None):
+    loc = user_location()
+    if x is None or y is None:
+        raise UnsupportedError(f"numpy.where with one argument (data-dependent output shape) is "
+                               f"not supported{at(loc)}")
+    trace = find_trace([condition, x, y])
+    dtype = np.result_type(*(v if isinstance(v, PY_SCALARS) else dtype_or_weak(v, loc) for v in (x, y)))
+    cond = as_operand(trace, condition, np.dtype(bool))
+    if cond.dtype != np.bool_:
+        cond = astype(cond, np.bool_) if is_tracer(cond) else np.asarray(cond).astype(bool)
+    return trace.apply("where", [cond, as_operand(trace, x, dtype), as_operand(trace, y, dtype)])
+
+
+@implements(np.clip)
+def clip(a, a_min=np._NoValue, a_max=np._NoValue, out=None, *, min=np._NoValue, max=np._NoValue,
+         **kwargs):
+    loc = user_location()
+    if out is not None or kwargs:
+        raise UnsupportedError(f"numpy.clip: out= and ufunc keywords are not supported{at(loc)}")
+    lo = None if a_min is np._NoValue else a_min
+    hi = None if a_max is np._NoValue else a_max
+    lo = lo if min is np._NoValue else min
+    hi = hi if max is np._NoValue else max
+    result = a
+    if lo is not None:
+        result = np.maximum(result, lo)
+    if hi is not None:
+        result = np.minimum(result, hi)
+    return result
+
+
+@implements(np.astype)
+def astype(x, dtype, /, *, copy=True, device=None):
+    dtype = check_supported(dtype, f"astype{at(user_location())}")
+    return x._trace.apply("convert", [x], {"dtype": dtype})
+
+
+@implements(np.copy)
+def copy(a, order="K", subok=False):
+    return a._trace.apply("copy", [a])
+
+
+def matmul(a, b):
+    trace = find_trace([a, b])
+    return trace.apply("matmul", [as_operand(trace, a), as_operand(trace, b)], scalar=True)
+
+
+@implements(np.dot)
+def dot(a, b, out=None):
+    loc = user_location()
+    if out is not None:
+        raise UnsupportedError(f"numpy.dot: out= is not supported{at(loc)}")
+    trace = find_trace([a, b])
+    a, b = as_operand(trace, a), as_operand(trace, b)
+    if a.ndim == 0 or b.ndim == 0:
+        return np.multiply(a, b)
+    if a.ndim <= 2 or b.ndim == 1:
+        return matmul(a, b)
+    raise UnsupportedError(f"numpy.dot of {a.ndim}-d and {b.ndim}-d arrays is not supported; "
+                           f"use matmul or einsum semantics explicitly{at(loc)}")
+
+
+@implements(np.round, np.around)
+def round_(a, decimals=0, out=None):
+    loc = user_location()
+    if out is not None:
+        raise UnsupportedError(f"numpy.round: out= is not supported{at(loc)}")
+    if a.dtype.kind != "f":
+        if decimals >= 0:
+            return copy(a)
+        raise UnsupportedError(f"numpy.round of integers to negative decimals{at(loc)}")
+    if decimals == 0:
+        return np.rint(a)
+    scale = 10.0 ** decimals
+    return np.rint(a * scale) / scale if decimals > 0 else np.rint(a / (10.0 ** -decimals)) * (
+        10.0 ** -decimals)
+
+
+# -- creation ------------------------------------------------------------------------------------
+
+def filled(trace, shape, dtype, value):
+    """A traced array of ``shape`` with every element ``value``: a broadcast scalar constant."""
+    dtype = check_supported(dtype, "fill")
+    scalar = trace.constant(np.array(value).astype(dtype))
+    from tracejit.frontend.tracer import Tracer
+    t = Tracer(trace, scalar)
+    return t._trace.apply("broadcast_to", [t], {"shape": tuple(shape)}) if shape else t
+
+
+def _like(fill):
+    def handler(a, dtype=None, order="K", subok=True, shape=None, *, device=None):
+        shape = a.shape if shape is None else _shape_arg(shape)
+        return filled(a._trace, shape, dtype or a.dtype, fill)
+    return handler
+
+
+implements(np.zeros_like, np.empty_like)(_like(0))
+implements(np.ones_like)(_like(1))
+
+
+@implements(np.full_like)
+def full_like(a, fill_value, dtype=None, order="K", subok=True, shape=None, *, device=None):
+    trace = find_trace([a, fill_value])
+    shape = a.shape if shape is None else _shape_arg(shape)
+    dtype = np.dtype(dtype or a.dtype)
+    if is_tracer(fill_value):
+        value = astype(fill_value, dtype)
+        return trace.apply("broadcast_to", [value], {"shape": tuple(shape)})
+    return filled(trace, shape, dtype, fill_value)
+
+
+@implements(np.shape)
+def shape(a):
+    return a.shape
+
+
+@implements(np.ndim)
+def ndim(a):
+    return a.ndim
+
+
+@implements(np.size)
+def size(a, axis=None):
+    return a.size if axis is None else a.shape[axis]

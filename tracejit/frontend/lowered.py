@@ -1,0 +1,67 @@
+"""Every stage of what a jitted function compiles to, for one signature."""
+from __future__ import annotations
+
+from tracejit.compiler.kernel import Kernel
+from tracejit.compiler.pipeline import Optimized
+from tracejit.frontend.tracing import TracedFunction
+
+STAGES = ("graph", "optimized", "kernels", "passes", "llvm", "llvm-opt", "asm")
+
+
+class Lowered:
+    """The traced graph, the optimized graph and kernels, and (compiled on demand) the
+    LLVM IR before and after optimization and the host assembly."""
+
+    def __init__(self, traced: TracedFunction, optimized: Optimized, executable=None):
+        self.traced = traced
+        self.optimized = optimized
+        self._executable = executable
+
+    @property
+    def executable(self):
+        if self._executable is None:
+            from tracejit.runtime.executable import load_program
+            self._executable = load_program(self.optimized.program)
+        return self._executable
+
+    @property
+    def kernels(self) -> list[Kernel]:
+        """The fused kernels: their graph nodes, loop nests and schedules."""
+        return self.optimized.program.kernels
+
+    def memory(self) -> dict[str, int]:
+        """Bytes of inputs, constants, outputs, temporaries, and the peak."""
+        return self.optimized.program.memory()
+
+    def as_text(self, stage: str = "optimized") -> str:
+        """Text of one stage: ``graph`` (as traced), ``optimized`` (after the passes,
+        kernels marked, then the kernels), ``kernels``, ``passes`` (the graph after
+        each pass), ``llvm``, ``llvm-opt`` (after O3) or ``asm``."""
+        if stage == "graph":
+            return self.traced.graph.as_text()
+        if stage == "optimized":
+            graph = self.optimized.graph.as_text(self.optimized.kernel_of())
+            return f"{graph}\n\n{self.optimized.program.text()}"
+        if stage == "kernels":
+            return self.optimized.program.text()
+        if stage == "passes":
+            from tracejit.compiler.passes import run_passes
+            records = run_passes(self.traced.graph.copy(), record=True)
+            return "\n\n".join(f"== after {r.name} ({r.seconds * 1e3:.2f} ms, "
+                               f"{'changed' if r.changed else 'unchanged'})\n{r.text}" for r in records)
+        if stage == "llvm":
+            return self.executable.compiled.llvm_ir
+        if stage == "llvm-opt":
+            return self.executable.compiled.optimized_ir
+        if stage == "asm":
+            return self.executable.compiled.asm
+        raise ValueError(f"unknown stage {stage!r}; choose from {', '.join(STAGES)}")
+
+    def to_dot(self, stage: str = "optimized") -> str:
+        """Graphviz source of the traced (``graph``) or optimized graph, kernels as clusters."""
+        if stage == "graph":
+            return self.traced.graph.to_dot()
+        if stage == "optimized":
+            clusters = {k.name: k.nodes for k in self.kernels}
+            return self.optimized.graph.to_dot(clusters)
+        raise ValueError(f"to_dot: stage must be 'graph' or 'optimized', not {stage!r}")

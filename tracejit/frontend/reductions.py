@@ -1,0 +1,171 @@
+"""Reductions on traced arrays: sum, prod, max, min, any, all, argmax, argmin, and
+mean, var, std composed the way NumPy computes them (so results match bit for bit
+where the summation order allows)."""
+from __future__ import annotations
+
+import builtins
+import math
+import operator
+
+import numpy as np
+
+from tracejit.compiler.dtypes import check_supported, reduction_default_dtype
+from tracejit.errors import UnsupportedError, at
+from tracejit.frontend.trace import user_location
+
+_NoValue = np._NoValue
+
+
+def normalize_axes(axis, ndim: int, loc=None) -> tuple[int, ...]:
+    """``axis`` (None, int or tuple) as sorted non-negative axes; NumPy's errors otherwise."""
+    if axis is None:
+        return tuple(range(ndim))
+    axes = axis if isinstance(axis, tuple) else (axis,)
+    out = []
+    for ax in axes:
+        ax = operator.index(ax)
+        if not -ndim <= ax < ndim:
+            raise np.exceptions.AxisError(ax, ndim)
+        out.append(ax % ndim)
+    if len(set(out)) != len(out):
+        raise ValueError(f"duplicate value in 'axis'{at(loc)}")
+    return tuple(sorted(out))
+
+
+def _check_unsupported(name, loc, out=None, initial=_NoValue, where=_NoValue):
+    if out is not None:
+        raise UnsupportedError(f"numpy.{name}: out= is not supported yet{at(loc)}")
+    if initial is not _NoValue:
+        raise UnsupportedError(f"numpy.{name}: initial= is not supported{at(loc)}")
+    if where is not _NoValue and where is not True:
+        raise UnsupportedError(f"numpy.{name}: where= is not supported{at(loc)}")
+
+
+def _keep(keepdims) -> bool:
+    return False if keepdims is _NoValue else builtins.bool(keepdims)
+
+
+def _convert(x, dtype):
+    dtype = np.dtype(dtype)
+    return x if x.dtype == dtype else x._trace.apply("convert", [x], {"dtype": dtype})
+
+
+def _count(shape, axes) -> int:
+    return math.prod(shape[a] for a in axes)
+
+
+def reduce(op: str, x, axis, keepdims, loc=None, needs_elements=False):
+    """Record reduction ``op`` of traced ``x`` over ``axis``."""
+    axes = normalize_axes(axis, x.ndim, loc)
+    out_size = math.prod(n for d, n in enumerate(x.shape) if d not in axes)
+    if needs_elements and _count(x.shape, axes) == 0 and out_size > 0:
+        raise ValueError(f"zero-size array to reduction operation {op} which has no identity"
+                         f"{at(loc)}")
+    return x._trace.apply(op, [x], {"axes": axes, "keepdims": _keep(keepdims)}, scalar=True)
+
+
+def _accumulating(op: str, ufunc: np.ufunc):
+    def handler(a, axis=None, dtype=None, out=None, keepdims=_NoValue, initial=_NoValue,
+                where=_NoValue):
+        loc = user_location()
+        _check_unsupported(op, loc, out, initial, where)
+        acc = np.dtype(dtype) if dtype is not None else reduction_default_dtype(ufunc, a.dtype)
+        check_supported(acc, f"numpy.{op} dtype{at(loc)}")
+        return reduce(op, _convert(a, acc), axis, keepdims, loc)
+    handler.__name__ = op
+    return handler
+
+
+sum = _accumulating("sum", np.add)
+prod = _accumulating("prod", np.multiply)
+
+
+def _extremum(op: str):
+    def handler(a, axis=None, out=None, keepdims=_NoValue, initial=_NoValue, where=_NoValue):
+        loc = user_location()
+        _check_unsupported(op, loc, out, initial, where)
+        return reduce(op, a, axis, keepdims, loc, needs_elements=True)
+    handler.__name__ = op
+    return handler
+
+
+max = _extremum("max")
+min = _extremum("min")
+
+
+def _truth(op: str):
+    def handler(a, axis=None, out=None, keepdims=_NoValue, *, where=_NoValue):
+        loc = user_location()
+        _check_unsupported(op, loc, out, where=where)
+        return reduce(op, _convert(a, np.bool_), axis, keepdims, loc)
+    handler.__name__ = op
+    return handler
+
+
+any = _truth("any")
+all = _truth("all")
+
+
+def _arg(op: str):
+    def handler(a, axis=None, out=None, *, keepdims=_NoValue):
+        loc = user_location()
+        _check_unsupported(op, loc, out)
+        if a.size == 0:
+            raise ValueError(f"attempt to get {op} of an empty sequence{at(loc)}")
+        if axis is not None and isinstance(axis, tuple):
+            raise TypeError(f"{op}: axis must be an integer or None{at(loc)}")
+        r = reduce(op, a, axis, False, loc)
+        if _keep(keepdims):
+            shape = (1,) * a.ndim if axis is None else tuple(
+                1 if d == normalize_axes(axis, a.ndim)[0] else n for d, n in enumerate(a.shape))
+            from tracejit.frontend.functions import reshape
+            r = reshape(r, shape)
+        return r
+    handler.__name__ = op
+    return handler
+
+
+argmax = _arg("argmax")
+argmin = _arg("argmin")
+
+
+def _moment_dtype(a, dtype) -> np.dtype:
+    if dtype is not None:
+        return np.dtype(dtype)
+    return np.dtype(np.float64) if a.dtype.kind in "biu" else a.dtype
+
+
+def _divide(x, count: int):
+    """``x / count`` as NumPy's mean does (the count is a weak Python int)."""
+    q = np.true_divide(x, count)
+    return _convert(q, x.dtype) if q.dtype != x.dtype else q
+
+
+def mean(a, axis=None, dtype=None, out=None, keepdims=_NoValue, *, where=_NoValue):
+    loc = user_location()
+    _check_unsupported("mean", loc, out, where=where)
+    acc = _moment_dtype(a, dtype)
+    s = reduce("sum", _convert(a, acc), axis, keepdims, loc)
+    return _divide(s, _count(a.shape, normalize_axes(axis, a.ndim)))
+
+
+def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=_NoValue, *, where=_NoValue,
+        mean=_NoValue, correction=_NoValue):
+    loc = user_location()
+    _check_unsupported("var", loc, out, where=where)
+    if mean is not _NoValue:
+        raise UnsupportedError(f"numpy.var: mean= is not supported{at(loc)}")
+    if correction is not _NoValue:
+        ddof = correction
+    acc = _moment_dtype(a, dtype)
+    axes = normalize_axes(axis, a.ndim, loc)
+    n = _count(a.shape, axes)
+    centered = _convert(a, acc) - _divide(reduce("sum", _convert(a, acc), axes, True, loc), n)
+    squares = reduce("sum", centered * centered, axes, keepdims, loc)
+    return _divide(squares, builtins.max(n - ddof, 0))
+
+
+def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=_NoValue, *, where=_NoValue,
+        mean=_NoValue, correction=_NoValue):
+    return np.sqrt(var(a, axis, dtype, out, ddof, keepdims, where=where, mean=mean,
+                       correction=correction))

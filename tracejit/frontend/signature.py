@@ -1,0 +1,129 @@
+"""Turning call arguments into a cache key and the list of arrays the compiled code reads.
+
+Arrays (``ndarray`` and NumPy scalars) are traced: the key holds their shape, dtype and
+layout (C-contiguous, or the exact strides). Everything else is static: Python scalars,
+strings, None and the values named in ``static_argnames``/``static_argnums`` are part of
+the key and fixed in the trace.
+"""
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass
+
+import numpy as np
+
+from tracejit.compiler.dtypes import AVal, check_supported
+from tracejit.compiler.layout import StridedView
+from tracejit.frontend.tree import flatten
+
+
+@dataclass(frozen=True)
+class ArraySpec:
+    """What the compiled code assumes about one array argument."""
+
+    name: str
+    aval: AVal
+    strides: tuple[int, ...] | None  # element strides, None for C-contiguous
+
+    def view(self) -> StridedView:
+        if self.strides is None:
+            return StridedView.contiguous(self.aval.shape)
+        return StridedView(self.aval.shape, self.strides, 0)
+
+    def key(self):
+        return (self.aval.shape, self.aval.dtype.str, self.strides)
+
+
+class NestedTrace(Exception):
+    """Raised when a jitted function is called on tracers (from inside another trace)."""
+
+
+class _Array:
+    """Placeholder for a traced leaf inside the static part of the key."""
+
+    __slots__ = ()
+
+    def __repr__(self):
+        return "<array>"
+
+
+ARRAY = _Array()
+
+
+def prepare_array(value, name: str) -> tuple[np.ndarray, ArraySpec]:
+    """Check an array argument and bring it to a layout kernels can read: native byte
+    order, aligned, strides a multiple of the item size (copying only when needed)."""
+    arr = np.asarray(value)
+    if arr.dtype.kind == "O":
+        raise TypeError(f"argument '{name}': object arrays are not supported")
+    check_supported(arr.dtype.newbyteorder("=") if arr.dtype.byteorder not in "=|" else arr.dtype,
+                    f"argument '{name}'")
+    if arr.dtype.byteorder not in "=|":
+        arr = arr.astype(arr.dtype.newbyteorder("="))
+    item = arr.dtype.itemsize
+    if not arr.flags.aligned or any(s % item for s in arr.strides):
+        arr = np.ascontiguousarray(arr)
+    if arr.flags.c_contiguous or arr.size == 0:
+        strides = None
+    else:
+        strides = StridedView(arr.shape, tuple(s // item for s in arr.strides)).normalized().strides
+    return arr, ArraySpec(name, AVal(arr.shape, arr.dtype), strides)
+
+
+def leaf_is_array(x) -> bool:
+    return isinstance(x, (np.ndarray, np.generic))
+
+
+def _check_hashable(value, name: str) -> None:
+    try:
+        hash(value)
+    except TypeError:
+        raise TypeError(f"argument '{name}' is static (not an array) and must be hashable, "
+                        f"got {type(value).__name__}; pass arrays as NumPy arrays") from None
+
+
+def _leaf_name(base: str, treedef, index: int) -> str:
+    return base if treedef.kind == "leaf" else f"{base}[{index}]"
+
+
+@dataclass
+class BoundCall:
+    """A call split into its cache key, the arrays to pass and their specs."""
+
+    key: tuple
+    arrays: list
+    specs: list
+    static_args: dict  # name -> (static value, or the nest with ARRAY placeholders)
+
+
+def bind(pysig: inspect.Signature, static: frozenset, args, kwargs) -> BoundCall:
+    """Split ``args``/``kwargs`` of a call into static key parts and traced arrays."""
+    bound = pysig.bind(*args, **kwargs)
+    bound.apply_defaults()
+    key_parts, arrays, specs, statics = [], [], [], {}
+    for name, value in bound.arguments.items():
+        kind = pysig.parameters[name].kind
+        if name in static:
+            _check_hashable(value, name)
+            key_parts.append((name, "static", value))
+            statics[name] = value
+            continue
+        if kind == inspect.Parameter.VAR_KEYWORD:
+            value = dict(sorted(value.items()))
+        leaves, treedef = flatten(value)
+        leaf_keys = []
+        for i, leaf in enumerate(leaves):
+            leaf_name = _leaf_name(name, treedef, i)
+            if type(leaf).__name__ == "Tracer" and type(leaf).__module__ == "tracejit.frontend.tracer":
+                raise NestedTrace()
+            if leaf_is_array(leaf):
+                arr, spec = prepare_array(leaf, leaf_name)
+                arrays.append(arr)
+                specs.append(spec)
+                leaf_keys.append(spec.key())
+            else:
+                _check_hashable(leaf, leaf_name)
+                leaf_keys.append(("static", type(leaf), leaf))
+        key_parts.append((name, treedef, tuple(leaf_keys)))
+        statics[name] = (treedef, [ARRAY if leaf_is_array(x) else x for x in leaves])
+    return BoundCall(tuple(key_parts), arrays, specs, statics)

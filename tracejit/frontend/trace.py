@@ -1,0 +1,85 @@
+"""Recording a trace: where ops come from (the user's source line) and how values
+(tracers, arrays, scalars) become graph nodes."""
+from __future__ import annotations
+
+import os
+import sys
+
+import numpy as np
+
+import tracejit
+from tracejit.compiler.dtypes import check_supported
+from tracejit.compiler.graph import Graph
+from tracejit.errors import TraceError, UnsupportedError, at
+
+_SKIP_PREFIXES = tuple(os.path.dirname(m.__file__) + os.sep for m in (tracejit, np))
+
+
+def user_location() -> str | None:
+    """``file:line`` of the innermost frame outside tracejit and NumPy."""
+    frame = sys._getframe(1)
+    while frame is not None:
+        filename = frame.f_code.co_filename
+        if not filename.startswith(_SKIP_PREFIXES) and not filename.startswith("<frozen"):
+            rel = os.path.relpath(filename) if os.path.isabs(filename) else filename
+            shown = filename if rel.startswith("..") else rel
+            return f"{shown}:{frame.f_lineno}"
+        frame = frame.f_back
+    return None
+
+
+class Trace:
+    """One tracing session: the graph being built and its constants."""
+
+    def __init__(self, name: str):
+        self.graph = Graph(name)
+        self._constants: dict = {}
+        self._keepalive: list = []
+
+    def apply(self, op: str, operands: list, attrs: dict | None = None, scalar: bool = False):
+        """Record ``op`` applied to ``operands`` (tracers or arrays); returns a Tracer."""
+        from tracejit.frontend.tracer import Tracer
+        loc = user_location()
+        nodes = [self.node_of(x, loc) for x in operands]
+        try:
+            nid = self.graph.add(op, nodes, attrs=attrs, loc=loc)
+        except (ValueError, TypeError) as e:
+            raise type(e)(f"{e}{at(loc)}") from e
+        aval = self.graph.aval(nid)
+        return Tracer(self, nid, scalar=scalar and len(aval.shape) == 0)
+
+    def node_of(self, x, loc: str | None = None) -> int:
+        """The graph node holding ``x``: a tracer's own node, or a constant for an array."""
+        from tracejit.frontend.tracer import Tracer
+        if isinstance(x, Tracer):
+            if x._trace is not self:
+                raise TraceError("a traced value from another trace was used (a tracer leaked "
+                                 f"out of its jitted function, e.g. through a global){at(loc)}")
+            return x._node
+        if isinstance(x, (np.ndarray, np.generic)):
+            return self.constant(np.asarray(x), loc)
+        raise UnsupportedError(f"cannot use a value of type {type(x).__name__} as an array "
+                               f"operand{at(loc)}")
+
+    def constant(self, value: np.ndarray, loc: str | None = None) -> int:
+        """A constant node for ``value``; the same array object or scalar maps to one node."""
+        check_supported(value.dtype, f"constant array{at(loc)}")
+        if value.size <= 1:
+            key = ("scalar", value.dtype.str, value.shape, value.tobytes())
+        else:
+            key = ("array", id(value))
+            self._keepalive.append(value)  # ids stay unique while the trace lives
+        nid = self._constants.get(key)
+        if nid is None:
+            nid = self._constants[key] = self.graph.add_constant(value, loc=loc)
+        return nid
+
+    def weak_scalar(self, value, dtype: np.dtype):
+        """A Python scalar as a constant of the dtype NumPy 2 promotion gave it."""
+        from tracejit.frontend.tracer import Tracer
+        loc = user_location()
+        try:
+            arr = np.asarray(value, dtype=dtype)
+        except OverflowError as e:
+            raise OverflowError(f"{e}{at(loc)}") from e
+        return Tracer(self, self.constant(arr, loc))

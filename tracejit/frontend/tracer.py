@@ -1,0 +1,226 @@
+"""The Tracer: an abstract array (shape, dtype) standing in for an ndarray while a
+function is traced. NumPy hands every operation on it to tracejit through
+``__array_ufunc__`` and ``__array_function__``; operators and methods route to the
+same handlers."""
+from __future__ import annotations
+
+import numpy as np
+
+from tracejit.compiler.dtypes import AVal
+from tracejit.errors import TracerConversionError, UnsupportedError, at
+from tracejit.frontend import functions, indexing, reductions
+from tracejit.frontend.trace import user_location
+from tracejit.frontend.ufuncs import apply_elementwise, call_ufunc, reduce_method, write_inplace
+
+_CONTROL_FLOW_HINT = (
+    "The value depends on the function's array arguments, so it is not known while tracing. "
+    "Use np.where(cond, a, b) for data-dependent selection, make the argument static "
+    "(tj.jit(static_argnames=...)), or run the function eagerly with f.eager(...). "
+    "Structured control flow (tj.cond, tj.while_loop, tj.fori_loop) is planned.")
+
+
+class Tracer:
+    """A traced array. Holds its trace, its graph node and its abstract value."""
+
+    __slots__ = ("_trace", "_node", "_scalar", "_mutable", "_has_views", "__weakref__")
+    __array_priority__ = 1000
+    __hash__ = None  # like ndarray
+
+    def __init__(self, trace, node: int, scalar: bool = False, mutable: bool = True):
+        self._trace = trace
+        self._node = node
+        self._scalar = scalar  # NumPy would return a scalar (not a 0-d array) here
+        self._mutable = mutable  # in-place updates allowed (not an input, not a view)
+        self._has_views = False
+
+    # -- abstract value ------------------------------------------------------------------
+    @property
+    def aval(self) -> AVal:
+        return self._trace.graph.aval(self._node)
+
+    shape = property(lambda self: self.aval.shape)
+    dtype = property(lambda self: self.aval.dtype)
+    ndim = property(lambda self: len(self.aval.shape))
+    size = property(lambda self: self.aval.size)
+    itemsize = property(lambda self: self.aval.dtype.itemsize)
+    nbytes = property(lambda self: self.aval.size * self.aval.dtype.itemsize)
+    T = property(lambda self: functions.transpose(self))
+    mT = property(lambda self: functions.swapaxes(self, -1, -2))
+    real = property(lambda self: self)
+
+    def __repr__(self) -> str:
+        loc = self._trace.graph.loc(self._node)
+        return f"Tracer<{self.aval}> %{self._node}" + (f" from {loc}" if loc else "")
+
+    def __len__(self) -> int:
+        if not self.shape:
+            raise TypeError("len() of unsized object")
+        return self.shape[0]
+
+    def __iter__(self):
+        if not self.shape:
+            raise TypeError("iteration over a 0-d array")
+        return (self[i] for i in range(self.shape[0]))
+
+    # -- NumPy protocols -------------------------------------------------------------------
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        if method == "__call__":
+            return call_ufunc(ufunc, inputs, kwargs)
+        return reduce_method(ufunc, method, inputs, kwargs)
+
+    def __array_function__(self, func, types, args, kwargs):
+        return functions.dispatch(func, args, kwargs)
+
+    def __array__(self, dtype=None, copy=None):
+        raise TracerConversionError(
+            f"np.asarray/np.array of a traced value{at(user_location())}: tracejit cannot "
+            "produce a concrete array while tracing. Operate on the value with NumPy "
+            "functions directly instead.")
+
+    # -- concrete conversions fail clearly -----------------------------------------------
+    def _concrete(self, what: str):
+        raise TracerConversionError(f"{what} on a traced array{at(user_location())}. "
+                                    + _CONTROL_FLOW_HINT)
+
+    def __bool__(self):
+        self._concrete("the truth value (if/while/and/or/bool())")
+
+    def __int__(self):
+        self._concrete("int()")
+
+    def __float__(self):
+        self._concrete("float()")
+
+    def __complex__(self):
+        self._concrete("complex()")
+
+    def __index__(self):
+        self._concrete("use as an index (operator.index)")
+
+    def item(self, *args):
+        self._concrete(".item()")
+
+    def tolist(self):
+        self._concrete(".tolist()")
+
+    # -- in-place updates --------------------------------------------------------------------
+    def _check_mutable(self, loc) -> None:
+        if not self._mutable or self._has_views:
+            what = "an argument, a constant or a view" if not self._mutable else "an array with views"
+            raise UnsupportedError(f"in-place update of {what} is not supported yet{at(loc)}; "
+                                   "write `x = x + y` instead of `x += y`")
+
+    def _rebind(self, other: "Tracer") -> None:
+        self._node = other._node
+        self._scalar = other._scalar
+
+    def _inplace(self, ufunc, other):
+        loc = user_location()
+        self._check_mutable(loc)
+        return write_inplace(self, apply_elementwise(ufunc, (self, other), loc=loc), ufunc.__name__, loc)
+
+    def __setitem__(self, key, value):
+        raise UnsupportedError(f"item assignment on a traced array is not supported yet"
+                               f"{at(user_location())}; use np.where or np.concatenate")
+
+    # -- indexing and methods -------------------------------------------------------------------
+    def __getitem__(self, key):
+        return indexing.getitem(self, key)
+
+    def astype(self, dtype, order="K", casting="unsafe", subok=True, copy=True):
+        return functions.astype(self, dtype)
+
+    def copy(self, order="C"):
+        return functions.copy(self)
+
+    def reshape(self, *shape, order="C"):
+        return functions.reshape(self, shape[0] if len(shape) == 1 else shape, order=order)
+
+    def transpose(self, *axes):
+        return functions.transpose(self, axes[0] if len(axes) == 1 else (axes or None))
+
+    def swapaxes(self, a, b):
+        return functions.swapaxes(self, a, b)
+
+    def squeeze(self, axis=None):
+        return functions.squeeze(self, axis)
+
+    def ravel(self, order="C"):
+        return functions.ravel(self, order)
+
+    flatten = ravel
+
+    def clip(self, min=None, max=None, **kwargs):
+        return functions.clip(self, min, max, **kwargs)
+
+    def dot(self, other):
+        return functions.dot(self, other)
+
+    def sum(self, axis=None, dtype=None, out=None, keepdims=False, **kw):
+        return reductions.sum(self, axis, dtype, out, keepdims, **kw)
+
+    def prod(self, axis=None, dtype=None, out=None, keepdims=False, **kw):
+        return reductions.prod(self, axis, dtype, out, keepdims, **kw)
+
+    def mean(self, axis=None, dtype=None, out=None, keepdims=False, **kw):
+        return reductions.mean(self, axis, dtype, out, keepdims, **kw)
+
+    def var(self, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kw):
+        return reductions.var(self, axis, dtype, out, ddof, keepdims, **kw)
+
+    def std(self, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kw):
+        return reductions.std(self, axis, dtype, out, ddof, keepdims, **kw)
+
+    def max(self, axis=None, out=None, keepdims=False, **kw):
+        return reductions.max(self, axis, out, keepdims, **kw)
+
+    def min(self, axis=None, out=None, keepdims=False, **kw):
+        return reductions.min(self, axis, out, keepdims, **kw)
+
+    def any(self, axis=None, out=None, keepdims=False, **kw):
+        return reductions.any(self, axis, out, keepdims, **kw)
+
+    def all(self, axis=None, out=None, keepdims=False, **kw):
+        return reductions.all(self, axis, out, keepdims, **kw)
+
+    def argmax(self, axis=None, out=None, keepdims=False):
+        return reductions.argmax(self, axis, out, keepdims=keepdims)
+
+    def argmin(self, axis=None, out=None, keepdims=False):
+        return reductions.argmin(self, axis, out, keepdims=keepdims)
+
+
+def _binary(ufunc, reflected=False):
+    if reflected:
+        return lambda self, other: apply_elementwise(ufunc, (other, self))
+    return lambda self, other: apply_elementwise(ufunc, (self, other))
+
+
+for _name, _uf in [("add", np.add), ("sub", np.subtract), ("mul", np.multiply),
+                   ("truediv", np.true_divide), ("floordiv", np.floor_divide), ("mod", np.remainder),
+                   ("pow", np.power), ("and", np.bitwise_and), ("or", np.bitwise_or),
+                   ("xor", np.bitwise_xor), ("lshift", np.left_shift), ("rshift", np.right_shift)]:
+    setattr(Tracer, f"__{_name}__", _binary(_uf))
+    setattr(Tracer, f"__r{_name}__", _binary(_uf, reflected=True))
+    setattr(Tracer, f"__i{_name}__", (lambda uf: lambda self, other: self._inplace(uf, other))(_uf))
+
+for _name, _uf in [("eq", np.equal), ("ne", np.not_equal), ("lt", np.less), ("le", np.less_equal),
+                   ("gt", np.greater), ("ge", np.greater_equal)]:
+    setattr(Tracer, f"__{_name}__", _binary(_uf))
+
+for _name, _uf in [("neg", np.negative), ("pos", np.positive), ("abs", np.absolute),
+                   ("invert", np.invert)]:
+    setattr(Tracer, f"__{_name}__", (lambda uf: lambda self: apply_elementwise(uf, (self,)))(_uf))
+
+Tracer.__matmul__ = lambda self, other: functions.matmul(self, other)
+Tracer.__rmatmul__ = lambda self, other: functions.matmul(other, self)
+Tracer.__divmod__ = lambda self, other: (self // other, self % other)
+
+
+def _unsupported_inplace_matmul(self, other):
+    raise UnsupportedError(f"in-place matmul (@=) is not supported{at(user_location())}")
+
+
+Tracer.__imatmul__ = _unsupported_inplace_matmul
+
+assert UnsupportedError  # re-exported for handlers

@@ -1,0 +1,85 @@
+"""Tracing a Python function into a Graph: arrays in become input nodes, the function
+runs on Tracers, and whatever it returns becomes output nodes."""
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from tracejit.errors import UnsupportedError
+from tracejit.frontend.signature import ARRAY, ArraySpec, BoundCall
+from tracejit.frontend.trace import Trace
+from tracejit.frontend.tracer import Tracer
+from tracejit.frontend.tree import TreeDef, flatten, unflatten
+from tracejit.compiler.graph import Graph
+
+
+@dataclass(frozen=True)
+class OutLeaf:
+    """One leaf of the result: an array output (by index) or a static Python value."""
+
+    index: int | None = None
+    scalar: bool = False
+    value: object = None
+
+
+@dataclass
+class TracedFunction:
+    """A traced graph together with how to read its arguments and build its result."""
+
+    graph: Graph
+    in_specs: list[ArraySpec]
+    out_tree: TreeDef
+    out_leaves: list[OutLeaf] = field(default_factory=list)
+
+
+def trace_function(fun, pysig: inspect.Signature, static: frozenset, call: BoundCall,
+                   name: str) -> TracedFunction:
+    """Run ``fun`` on tracers standing for the arrays of ``call``; record the graph."""
+    trace = Trace(name)
+    specs = iter(enumerate(call.specs))
+    arguments = {}
+    for pname, entry in call.static_args.items():
+        if pname in static:
+            arguments[pname] = entry
+            continue
+        treedef, leaves = entry
+        new_leaves = []
+        for leaf in leaves:
+            if leaf is ARRAY:
+                index, spec = next(specs)
+                nid = trace.graph.add_input(index, spec.name, spec.aval, spec.strides)
+                new_leaves.append(Tracer(trace, nid, mutable=False))
+            else:
+                new_leaves.append(leaf)
+        arguments[pname] = unflatten(treedef, new_leaves)
+    bound = inspect.BoundArguments(pysig, arguments)
+    result = fun(*bound.args, **bound.kwargs)
+    return _record_outputs(trace, result, call.specs)
+
+
+def _record_outputs(trace: Trace, result, specs) -> TracedFunction:
+    leaves, treedef = flatten(result)
+    graph = trace.graph
+    out_leaves: list[OutLeaf] = []
+    by_node: dict[int, int] = {}
+    for leaf in leaves:
+        if isinstance(leaf, Tracer):
+            node = trace.node_of(leaf)
+            scalar = leaf._scalar
+        elif isinstance(leaf, (np.ndarray, np.generic)):
+            node = trace.constant(np.asarray(leaf))
+            scalar = isinstance(leaf, np.generic)
+        else:
+            if type(leaf).__module__.startswith("tracejit"):
+                raise UnsupportedError(f"cannot return a {type(leaf).__name__} from a jitted function")
+            out_leaves.append(OutLeaf(value=leaf))
+            continue
+        if node not in by_node:
+            index = by_node[node] = len(by_node)
+            if graph.op(node) in ("input", "constant"):  # outputs are fresh arrays
+                node = graph.add("copy", [node], loc=graph.loc(node))
+            graph.add_output(index, node)
+        out_leaves.append(OutLeaf(index=by_node[node], scalar=scalar))
+    return TracedFunction(graph, list(specs), treedef, out_leaves)

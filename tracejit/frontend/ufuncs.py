@@ -1,0 +1,94 @@
+"""NumPy ufuncs on traced values (``__array_ufunc__``): calls, reductions, in-place ``out=``."""
+from __future__ import annotations
+
+import numpy as np
+
+from tracejit.compiler.ops import ops_of_kind
+from tracejit.errors import UnsupportedError, at
+from tracejit.frontend.trace import user_location
+from tracejit.frontend.values import as_operand, dtype_or_weak, find_trace, is_tracer
+
+UFUNC_TO_OP = {op.ufunc: op.name for op in ops_of_kind("elementwise") if op.ufunc is not None}
+
+REDUCE_METHOD = {np.add: "sum", np.multiply: "prod", np.maximum: "max", np.minimum: "min",
+                 np.logical_and: "all", np.logical_or: "any"}
+
+_DEFAULT_KWARGS = {"casting": "same_kind", "order": "K", "subok": True, "signature": None}
+
+
+def _check_plain_kwargs(name: str, kwargs: dict, loc) -> None:
+    for key, value in kwargs.items():
+        if key in _DEFAULT_KWARGS and value == _DEFAULT_KWARGS[key]:
+            continue
+        raise UnsupportedError(f"numpy.{name}: argument {key}={value!r} is not supported{at(loc)}")
+
+
+def call_ufunc(ufunc: np.ufunc, inputs, kwargs):
+    """``ufunc(*inputs, **kwargs)`` where some input is traced."""
+    loc = user_location()
+    kwargs = dict(kwargs)
+    out = kwargs.pop("out", None)
+    dtype = kwargs.pop("dtype", None)
+    if kwargs.pop("where", True) is not True:
+        raise UnsupportedError(f"numpy.{ufunc.__name__}: where= is not supported{at(loc)}")
+    _check_plain_kwargs(ufunc.__name__, kwargs, loc)
+    if ufunc is np.matmul:
+        from tracejit.frontend.functions import matmul
+        result = matmul(*inputs)
+    else:
+        result = apply_elementwise(ufunc, inputs, dtype, loc)
+    if out is not None:
+        return write_inplace(out, result, ufunc.__name__, loc)
+    return result
+
+
+def apply_elementwise(ufunc: np.ufunc, inputs, dtype=None, loc=None):
+    """Record the elementwise op for ``ufunc`` with NumPy 2 promotion of weak scalars."""
+    name = UFUNC_TO_OP.get(ufunc)
+    if name is None:
+        raise UnsupportedError(f"numpy.{ufunc.__name__} is not supported by tracejit{at(loc)}")
+    trace = find_trace(inputs)
+    if dtype is not None:
+        loop = (np.dtype(dtype),) * ufunc.nin
+        inputs = [as_operand(trace, x, loop[i]) for i, x in enumerate(inputs)]
+        inputs = [x if x.dtype == loop[i] else trace.apply("convert", [x], {"dtype": loop[i]})
+                  for i, x in enumerate(inputs)]
+    else:
+        kinds = tuple(dtype_or_weak(x, loc) for x in inputs)
+        try:
+            loop = ufunc.resolve_dtypes(kinds + (None,) * ufunc.nout)
+        except TypeError as e:
+            raise type(e)(f"{e}{at(loc)}") from e
+        inputs = [as_operand(trace, x, loop[i]) for i, x in enumerate(inputs)]
+    return trace.apply(name, inputs, scalar=True)
+
+
+def reduce_method(ufunc: np.ufunc, method: str, inputs, kwargs):
+    """``ufunc.reduce`` as the matching reduction; other ufunc methods are unsupported."""
+    loc = user_location()
+    if method != "reduce" or ufunc not in REDUCE_METHOD:
+        raise UnsupportedError(f"numpy.{ufunc.__name__}.{method} is not supported{at(loc)}")
+    from tracejit.frontend import functions
+    kwargs = dict(kwargs)
+    axis = kwargs.pop("axis", 0)
+    handler = getattr(functions, REDUCE_METHOD[ufunc])
+    return handler(inputs[0], axis=axis, **kwargs)
+
+
+def write_inplace(out, result, name: str, loc):
+    """Assign ``result`` to the traced array ``out`` (``out=`` or an augmented assignment)."""
+    target = out[0] if isinstance(out, tuple) and len(out) == 1 else out
+    if not is_tracer(target):
+        raise UnsupportedError(f"numpy.{name}: writing a traced result into a concrete array "
+                               f"(out=) is not supported yet{at(loc)}")
+    target._check_mutable(loc)
+    if result.shape != target.shape:
+        raise ValueError(f"non-broadcastable output operand with shape {target.shape} doesn't "
+                         f"match the broadcast shape {result.shape}{at(loc)}")
+    if result.dtype != target.dtype:
+        if not np.can_cast(result.dtype, target.dtype, "same_kind"):
+            raise TypeError(f"Cannot cast ufunc '{name}' output from {result.dtype!r} to "
+                            f"{target.dtype!r} with casting rule 'same_kind'{at(loc)}")
+        result = target._trace.apply("convert", [result], {"dtype": target.dtype})
+    target._rebind(result)
+    return target

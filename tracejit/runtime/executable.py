@@ -1,0 +1,78 @@
+"""Running a compiled program on NumPy arrays: one table of buffer pointers, one
+foreign call to the driver (the GIL is released while it runs), fresh output arrays."""
+from __future__ import annotations
+
+import ctypes
+import itertools
+
+import numpy as np
+
+from tracejit.compiler.codegen.module import build_module
+from tracejit.compiler.kernel import Program
+from tracejit.runtime.engine import CompiledModule, compile_ir
+
+ALIGN = 64
+_ids = itertools.count()
+_ENTRY = ctypes.CFUNCTYPE(None, ctypes.c_void_p)
+
+
+class Executable:
+    """A program loaded as machine code, callable on a list of input arrays."""
+
+    def __init__(self, program: Program, compiled: CompiledModule, entry: str):
+        self.program = program
+        self.compiled = compiled
+        self._entry = _ENTRY(compiled.addresses[entry])
+        n = len(program.buffers)
+        self._table_type = ctypes.c_void_p * n
+        self._template = self._table_type()
+        self._constants = []
+        self._inputs: list[tuple[int, int]] = []
+        self._temps: list[tuple[int, int]] = []
+        self._outputs: list[tuple[int, tuple, np.dtype]] = []
+        arena = 0
+        for buf in program.buffers:
+            if buf.kind == "input":
+                self._inputs.append((buf.id, buf.index))
+            elif buf.kind == "constant":
+                value = np.ascontiguousarray(buf.value)
+                self._constants.append(value)
+                self._template[buf.id] = value.ctypes.data
+            elif buf.kind == "temp":
+                self._temps.append((buf.id, arena))
+                arena += -(-max(buf.nbytes, 1) // ALIGN) * ALIGN
+            else:
+                self._outputs.append((buf.id, buf.shape, buf.dtype))
+        self.arena_bytes = arena
+        self._result_of = program.outputs
+
+    def __call__(self, arrays: list[np.ndarray]) -> list[np.ndarray]:
+        table = self._table_type.from_buffer_copy(self._template)
+        for slot, index in self._inputs:
+            table[slot] = arrays[index].ctypes.data
+        arena = None
+        if self.arena_bytes:
+            arena = np.empty(self.arena_bytes + ALIGN, np.uint8)
+            base = -(-arena.ctypes.data // ALIGN) * ALIGN
+            for slot, offset in self._temps:
+                table[slot] = base + offset
+        produced = {}
+        for slot, shape, dtype in self._outputs:
+            out = np.empty(shape, dtype)
+            table[slot] = out.ctypes.data
+            produced[slot] = out
+        self._entry(table)
+        del arena
+        return [produced[bid] for bid in self._result_of]
+
+
+def load_program(program: Program) -> Executable:
+    """Generate, optimize and load the machine code of ``program``."""
+    prefix = f"tj{next(_ids)}_{_sanitize(program.name)}"
+    module, symbols = build_module(program, prefix)
+    compiled = compile_ir(module, [symbols.entry, *symbols.kernels])
+    return Executable(program, compiled, symbols.entry)
+
+
+def _sanitize(name: str) -> str:
+    return "".join(c if c.isalnum() else "_" for c in name)[:40]
