@@ -21,34 +21,37 @@ class TreeDef:
 LEAF = TreeDef("leaf")
 
 
+def _walk(v, leaves: list) -> TreeDef:
+    if type(v) in (tuple, list):
+        return TreeDef(type(v).__name__, tuple(_walk(x, leaves) for x in v))
+    if type(v) is dict:
+        keys = tuple(v.keys())
+        return TreeDef("dict", tuple(_walk(v[k], leaves) for k in keys), keys)
+    leaves.append(v)
+    return LEAF
+
+
 def flatten(value: Any) -> tuple[list, TreeDef]:
     """Leaves of ``value`` in order, and its structure."""
     leaves: list = []
+    return leaves, _walk(value, leaves)
 
-    def walk(v) -> TreeDef:
-        if type(v) in (tuple, list):
-            return TreeDef(type(v).__name__, tuple(walk(x) for x in v))
-        if type(v) is dict:
-            keys = tuple(v.keys())
-            return TreeDef("dict", tuple(walk(v[k]) for k in keys), keys)
-        leaves.append(v)
-        return LEAF
 
-    return leaves, walk(value)
+def _build(t: TreeDef, it) -> Any:
+    if t.kind == "leaf":
+        return next(it)
+    children = [_build(c, it) for c in t.children]
+    if t.kind == "tuple":
+        return tuple(children)
+    if t.kind == "list":
+        return children
+    return dict(zip(t.keys, children))
 
 
 def unflatten(treedef: TreeDef, leaves) -> Any:
-    """Rebuild the nest described by ``treedef`` from ``leaves``."""
-    it = iter(leaves)
+    """Rebuild the nest described by ``treedef`` from ``leaves``.
 
-    def build(t: TreeDef):
-        if t.kind == "leaf":
-            return next(it)
-        children = [build(c) for c in t.children]
-        if t.kind == "tuple":
-            return tuple(children)
-        if t.kind == "list":
-            return children
-        return dict(zip(t.keys, children))
-
-    return build(treedef)
+    (A module-level recursive helper: a nested recursive closure would form a reference
+    cycle that keeps the leaves, and so large result buffers, alive until the cyclic GC.)
+    """
+    return _build(treedef, iter(leaves))

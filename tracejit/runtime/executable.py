@@ -9,6 +9,7 @@ import numpy as np
 
 from tracejit.compiler.codegen.module import build_module
 from tracejit.compiler.kernel import Program
+from tracejit.runtime.buffers import pool
 from tracejit.runtime.engine import CompiledModule, compile_ir
 
 ALIGN = 64
@@ -52,13 +53,13 @@ class Executable:
             table[slot] = arrays[index].ctypes.data
         arena = None
         if self.arena_bytes:
-            arena = np.empty(self.arena_bytes + ALIGN, np.uint8)
+            arena = pool.empty((self.arena_bytes + ALIGN,), np.uint8)
             base = -(-arena.ctypes.data // ALIGN) * ALIGN
             for slot, offset in self._temps:
                 table[slot] = base + offset
         produced = {}
         for slot, shape, dtype in self._outputs:
-            out = np.empty(shape, dtype)
+            out = pool.empty(shape, dtype)
             table[slot] = out.ctypes.data
             produced[slot] = out
         self._entry(table)
