@@ -22,3 +22,17 @@ class TraceError(TracejitError, ValueError):
 def at(loc: str | None) -> str:
     """Suffix naming a source location, for error messages."""
     return f" (at {loc})" if loc else ""
+
+
+def with_location(error: Exception, loc: str | None) -> Exception:
+    """A copy of ``error`` whose message names ``loc`` (same type where its constructor
+    takes a message, else the nearest builtin base such as ValueError or TypeError)."""
+    message = f"{error}{at(loc)}"
+    for cls in type(error).__mro__:
+        try:
+            new = cls(message)
+        except Exception:  # noqa: BLE001 - constructors with other signatures
+            continue
+        if str(new) == message:
+            return new
+    return RuntimeError(message)

@@ -7,10 +7,12 @@ import threading
 from dataclasses import dataclass
 from typing import Any, Callable, NamedTuple
 
+import numpy as np
+
 from tracejit.compiler.pipeline import optimize
 from tracejit.config import config, emit_log, log_enabled
 from tracejit.frontend.lowered import Lowered
-from tracejit.frontend.signature import NestedTrace, bind
+from tracejit.frontend.signature import NestedTrace, bind, positional_fast_key
 from tracejit.frontend.tracing import TracedFunction, trace_function
 from tracejit.frontend.tree import unflatten
 
@@ -81,6 +83,10 @@ class JitFunction:
         if unknown:
             raise ValueError(f"static_argnames {sorted(unknown)} are not parameters of {fun.__name__}")
         self._static = frozenset(static)
+        params = self._pysig.parameters.values()
+        simple = not static and all(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in params)
+        self._fast_arity = len(names) if simple else -1
+        self._fast_cache: dict[tuple, _Entry] = {}
         self._cache: dict[tuple, _Entry] = {}
         self._lock = threading.Lock()
         self._traces = self._compilations = self._hits = 0
@@ -89,6 +95,12 @@ class JitFunction:
     def __call__(self, *args, **kwargs):
         if config.disable_jit:
             return self.fun(*args, **kwargs)
+        fast = None if kwargs else positional_fast_key(args, self._fast_arity)
+        if fast is not None:
+            entry = self._fast_cache.get(fast)
+            if entry is not None:
+                self._hits += 1
+                return entry.run([x for x in args if type(x) is np.ndarray])
         try:
             call = bind(self._pysig, self._static, args, kwargs)
         except NestedTrace:
@@ -98,6 +110,8 @@ class JitFunction:
             entry = self._compile(call)
         else:
             self._hits += 1
+        if fast is not None:
+            self._fast_cache[fast] = entry
         return entry.run(call.arrays)
 
     def __get__(self, obj, objtype=None):
@@ -149,6 +163,7 @@ class JitFunction:
     def clear_cache(self) -> None:
         with self._lock:
             self._cache.clear()
+            self._fast_cache.clear()
 
 
 def jit(fun: Callable | None = None, *, static_argnames=(), static_argnums=()):

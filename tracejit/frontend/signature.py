@@ -127,3 +127,23 @@ def bind(pysig: inspect.Signature, static: frozenset, args, kwargs) -> BoundCall
         key_parts.append((name, treedef, tuple(leaf_keys)))
         statics[name] = (treedef, [ARRAY if leaf_is_array(x) else x for x in leaves])
     return BoundCall(tuple(key_parts), arrays, specs, statics)
+
+
+def positional_fast_key(args, nparams: int):
+    """The cache key of a call made only with positional C-contiguous arrays and Python
+    scalars (the common case), without binding the signature; None to take the full path."""
+    if len(args) != nparams:
+        return None
+    parts = []
+    for x in args:
+        t = type(x)
+        if t is np.ndarray:
+            flags = x.flags
+            if not (flags.c_contiguous and flags.aligned and x.dtype.isnative) or x.dtype.kind == "O":
+                return None
+            parts.append((x.shape, x.dtype))
+        elif t in (float, int, bool):
+            parts.append((t, x))
+        else:
+            return None
+    return tuple(parts)

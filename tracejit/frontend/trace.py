@@ -10,9 +10,11 @@ import numpy as np
 import tracejit
 from tracejit.compiler.dtypes import check_supported
 from tracejit.compiler.graph import Graph
-from tracejit.errors import TraceError, UnsupportedError, at
+from tracejit.errors import TraceError, UnsupportedError, at, with_location
 
-_SKIP_PREFIXES = tuple(os.path.dirname(m.__file__) + os.sep for m in (tracejit, np))
+_PACKAGE = os.path.dirname(tracejit.__file__)
+_SKIP_PREFIXES = tuple(os.path.join(_PACKAGE, sub) + os.sep for sub in ("frontend", "compiler", "runtime")) + (
+    os.path.dirname(np.__file__) + os.sep,)
 
 
 def user_location() -> str | None:
@@ -43,8 +45,8 @@ class Trace:
         nodes = [self.node_of(x, loc) for x in operands]
         try:
             nid = self.graph.add(op, nodes, attrs=attrs, loc=loc)
-        except (ValueError, TypeError) as e:
-            raise type(e)(f"{e}{at(loc)}") from e
+        except (ValueError, TypeError, IndexError) as e:
+            raise with_location(e, loc) from e
         aval = self.graph.aval(nid)
         return Tracer(self, nid, scalar=scalar and len(aval.shape) == 0)
 
@@ -81,5 +83,5 @@ class Trace:
         try:
             arr = np.asarray(value, dtype=dtype)
         except OverflowError as e:
-            raise OverflowError(f"{e}{at(loc)}") from e
+            raise with_location(e, loc) from e
         return Tracer(self, self.constant(arr, loc))

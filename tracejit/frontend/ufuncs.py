@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from tracejit.compiler.ops import ops_of_kind
-from tracejit.errors import UnsupportedError, at
+from tracejit.errors import UnsupportedError, at, with_location
 from tracejit.frontend.trace import user_location
 from tracejit.frontend.values import as_operand, dtype_or_weak, find_trace, is_tracer
 
@@ -58,7 +58,7 @@ def apply_elementwise(ufunc: np.ufunc, inputs, dtype=None, loc=None):
         try:
             loop = ufunc.resolve_dtypes(kinds + (None,) * ufunc.nout)
         except TypeError as e:
-            raise type(e)(f"{e}{at(loc)}") from e
+            raise with_location(e, loc) from e
         inputs = [as_operand(trace, x, loop[i]) for i, x in enumerate(inputs)]
     return trace.apply(name, inputs, scalar=True)
 
@@ -68,10 +68,10 @@ def reduce_method(ufunc: np.ufunc, method: str, inputs, kwargs):
     loc = user_location()
     if method != "reduce" or ufunc not in REDUCE_METHOD:
         raise UnsupportedError(f"numpy.{ufunc.__name__}.{method} is not supported{at(loc)}")
-    from tracejit.frontend import functions
+    from tracejit.frontend import reductions
     kwargs = dict(kwargs)
     axis = kwargs.pop("axis", 0)
-    handler = getattr(functions, REDUCE_METHOD[ufunc])
+    handler = getattr(reductions, REDUCE_METHOD[ufunc])
     return handler(inputs[0], axis=axis, **kwargs)
 
 

@@ -63,8 +63,8 @@ class BufferPool:
         self._blocks = [b for b in self._blocks if b is not None]
 
     def empty(self, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
-        """An uninitialized C-contiguous array (pooled when it is large)."""
-        dtype = np.dtype(dtype)
+        """An uninitialized C-contiguous array (pooled when it is large); ``dtype`` is a
+        ``np.dtype``."""
         nbytes = math.prod(shape) * dtype.itemsize
         if nbytes < MIN_POOLED_BYTES:
             return np.empty(shape, dtype)

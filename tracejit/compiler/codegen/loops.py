@@ -2,6 +2,7 @@
 accumulators kept in entry-block allocas (SROA turns them into SSA registers)."""
 from __future__ import annotations
 
+import itertools
 from contextlib import contextmanager
 
 from llvmlite import ir
@@ -13,9 +14,32 @@ def i64(value: int) -> ir.Constant:
     return ir.Constant(I64, value)
 
 
+_loop_ids = itertools.count()
+
+
+def loop_hints(module: ir.Module, vectorize: bool | None = None, unroll: bool | None = None):
+    """``llvm.loop`` metadata: a self-referential loop ID with the given hints.
+
+    Loops we vectorized ourselves, and their scalar tails, opt out of LLVM's loop
+    vectorizer (which would only add code and compile time); tails also opt out of unrolling.
+    """
+    props = []
+    if vectorize is not None:
+        props.append(module.add_metadata([ir.MetaDataString(module, "llvm.loop.vectorize.enable"),
+                                          ir.Constant(ir.IntType(1), int(vectorize))]))
+    if unroll is False:
+        props.append(module.add_metadata([ir.MetaDataString(module, "llvm.loop.unroll.disable")]))
+    if not props:
+        return None
+    md = module.add_metadata([ir.MetaDataString(module, f"tracejit.loop.{next(_loop_ids)}"), *props])
+    md.operands = (md,) + tuple(md.operands[1:])
+    return md
+
+
 @contextmanager
-def for_range(b: ir.IRBuilder, start, stop, step: int = 1, name: str = "i"):
-    """``for i in range(start, stop, step)`` (step > 0); yields ``i`` as an i64 value."""
+def for_range(b: ir.IRBuilder, start, stop, step: int = 1, name: str = "i", hints=None):
+    """``for i in range(start, stop, step)`` (step > 0); yields ``i`` as an i64 value.
+    ``hints`` is ``llvm.loop`` metadata from :func:`loop_hints`."""
     start = i64(start) if isinstance(start, int) else start
     stop = i64(stop) if isinstance(stop, int) else stop
     fn = b.function
@@ -32,7 +56,9 @@ def for_range(b: ir.IRBuilder, start, stop, step: int = 1, name: str = "i"):
     yield index
     nxt = b.add(index, i64(step), name=f"{name}.next")
     index.add_incoming(nxt, b.block)
-    b.branch(head)
+    backedge = b.branch(head)
+    if hints is not None:
+        backedge.set_metadata("llvm.loop", hints)
     b.position_at_end(done)
 
 

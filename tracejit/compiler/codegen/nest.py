@@ -18,7 +18,7 @@ import numpy as np
 from llvmlite import ir
 
 from tracejit.compiler.codegen.expr import ExprEmitter
-from tracejit.compiler.codegen.loops import alloca, for_range, i64, while_loop
+from tracejit.compiler.codegen.loops import alloca, for_range, i64, loop_hints, while_loop
 from tracejit.compiler.codegen.lowerctx import I32, I64, LowerCtx, scalar_type, vector_of
 from tracejit.compiler.kernel import Nest, Schedule
 from tracejit.compiler.ops import get_op
@@ -51,7 +51,8 @@ class NestEmitter:
             body()
             return
         lo, hi = self._bounds(dims[0])
-        with for_range(self.b, lo, hi, name=f"d{dims[0]}") as i:
+        hints = loop_hints(self.b.module, unroll=False)  # unrolling outer loops copies whole nests
+        with for_range(self.b, lo, hi, name=f"d{dims[0]}", hints=hints) as i:
             idx[dims[0]] = i
             self._loops(dims[1:], idx, body)
 
@@ -62,10 +63,12 @@ class NestEmitter:
         if width > 1:
             count = b.sub(hi, lo)
             split = b.add(lo, b.mul(b.sdiv(count, i64(width)), i64(width)))
-            with for_range(b, lo, split, width, name=f"v{dim}") as i:
+            with for_range(b, lo, split, width, name=f"v{dim}",
+                           hints=loop_hints(b.module, vectorize=False, unroll=False)) as i:
                 idx[dim] = i
                 body(self._emitter(idx, width, dim))
-        with for_range(b, split, hi, name=f"s{dim}") as i:
+        tail = loop_hints(b.module, vectorize=False, unroll=False) if width > 1 else None
+        with for_range(b, split, hi, name=f"s{dim}", hints=tail) as i:
             idx[dim] = i
             body(self._emitter(idx, 1, None))
 

@@ -1,0 +1,135 @@
+"""Benchmark workloads: plain NumPy functions and the inputs they run on.
+
+Every function is ordinary NumPy code; the harness compiles it with ``tracejit.jit`` and
+compares against calling it directly. Constants are Python floats (not ``np.float64``
+scalars) so that, under NumPy 2 promotion rules, float32 inputs give float32 results.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
+
+
+# --- the functions -------------------------------------------------------------------
+
+def mul_add(a, b, c, d):
+    """``a*b + c*d``: four streams in, one out; pure memory bandwidth."""
+    return a * b + c * d
+
+
+def sin_exp(a, b, c, d):
+    """``a*b + sin(c)*exp(-d)``: elementwise with transcendental functions."""
+    return a * b + np.sin(c) * np.exp(-d)
+
+
+def gelu(x):
+    """GELU, tanh approximation (as in GPT-2)."""
+    return 0.5 * x * (1 + np.tanh(SQRT_2_OVER_PI * (x + 0.044715 * x**3)))
+
+
+def softmax(x):
+    """Numerically stable softmax over the rows of a matrix."""
+    e = np.exp(x - x.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def layernorm(x, g, b):
+    """Layer normalization over the last axis with a scale and a shift."""
+    mean = x.mean(axis=-1, keepdims=True)
+    var = x.var(axis=-1, keepdims=True)
+    return (x - mean) / np.sqrt(var + 1e-5) * g + b
+
+
+def sum_squares(x):
+    """Sum of squares: a full reduction of a fused elementwise expression."""
+    return (x * x).sum()
+
+
+def mlp(x, w1, b1, w2, b2):
+    """Two-layer perceptron forward pass with a ReLU."""
+    return np.maximum(x @ w1 + b1, 0) @ w2 + b2
+
+
+# --- workloads -----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Workload:
+    """One benchmark: a NumPy function and a maker for its arguments.
+
+    ``make_inputs(quick, rng)`` returns the positional arguments; ``quick`` selects the
+    small sizes used for smoke runs.
+    """
+
+    name: str
+    fn: Callable
+    make_inputs: Callable[[bool, np.random.Generator], tuple]
+    description: str
+
+
+def _vectors(count: int, dtype=np.float32) -> Callable[[bool, np.random.Generator], tuple]:
+    def make(quick: bool, rng: np.random.Generator) -> tuple:
+        n = 10**5 if quick else 10**7
+        return tuple(rng.standard_normal(n, dtype=dtype) for _ in range(count))
+    return make
+
+
+def _rows(with_affine: bool, scale: float = 1.0) -> Callable[[bool, np.random.Generator], tuple]:
+    def make(quick: bool, rng: np.random.Generator) -> tuple:
+        rows, cols = (256, 256) if quick else (4096, 1024)
+        x = rng.standard_normal((rows, cols), dtype=np.float32) * np.float32(scale)
+        if not with_affine:
+            return (x,)
+        g = 1 + 0.1 * rng.standard_normal(cols, dtype=np.float32)
+        b = 0.1 * rng.standard_normal(cols, dtype=np.float32)
+        return x, g, b
+    return make
+
+
+def _mlp_inputs(quick: bool, rng: np.random.Generator) -> tuple:
+    batch, width = (32, 256) if quick else (256, 1024)
+    std = np.float32(1 / math.sqrt(width))  # keeps activations of order one
+
+    def normal(*shape: int, s: np.float32 = np.float32(1)) -> np.ndarray:
+        return rng.standard_normal(shape, dtype=np.float32) * s
+
+    return (normal(batch, width), normal(width, width, s=std), normal(width, s=np.float32(0.1)),
+            normal(width, width, s=std), normal(width, s=np.float32(0.1)))
+
+
+WORKLOADS: list[Workload] = [
+    Workload("mul_add", mul_add, _vectors(4), "a*b + c*d"),
+    Workload("sin_exp", sin_exp, _vectors(4), "a*b + sin(c)*exp(-d)"),
+    Workload("gelu", gelu, _vectors(1), "GELU (tanh form)"),
+    Workload("softmax", softmax, _rows(False, scale=3.0), "row softmax"),
+    Workload("layernorm", layernorm, _rows(True), "layernorm, last axis"),
+    Workload("sum_squares", sum_squares, _vectors(1), "(x*x).sum()"),
+    Workload("mlp", mlp, _mlp_inputs, "relu(x@W1+b1)@W2+b2"),
+    Workload("mul_add_f64", mul_add, _vectors(4, np.float64), "a*b + c*d, float64"),
+]
+
+
+def select(only: str | None) -> list[Workload]:
+    """Workloads whose name contains ``only`` (all of them when ``only`` is None)."""
+    if not only:
+        return list(WORKLOADS)
+    return [w for w in WORKLOADS if only.lower() in w.name.lower()]
+
+
+def describe_size(args: tuple) -> str:
+    """Short size label from the arguments, e.g. ``1e7 f32`` or ``4096x1024 f32``."""
+    first = args[0]
+    dtype = {np.dtype(np.float32): "f32", np.dtype(np.float64): "f64"}.get(first.dtype, str(first.dtype))
+    if first.ndim == 1:
+        n = first.size
+        exp = round(math.log10(n)) if n > 0 else 0
+        label = f"1e{exp}" if 10**exp == n else str(n)
+    else:
+        label = "x".join(str(s) for s in first.shape)
+    if len(args) > 1 and args[1].ndim == 2 and first.ndim == 2:  # matmul: show the weight too
+        label += "," + "x".join(str(s) for s in args[1].shape)
+    return f"{label} {dtype}"
