@@ -77,9 +77,10 @@ def _record_outputs(trace: Trace, result, specs) -> TracedFunction:
             out_leaves.append(OutLeaf(value=leaf))
             continue
         if node not in by_node:
-            index = by_node[node] = len(by_node)
+            by_node[node] = len(by_node)
+            producer = node
             if graph.op(node) in ("input", "constant"):  # outputs are fresh arrays
-                node = graph.add("copy", [node], loc=graph.loc(node))
-            graph.add_output(index, node)
+                producer = graph.add("copy", [node], loc=graph.loc(node))
+            graph.add_output(by_node[node], producer)
         out_leaves.append(OutLeaf(index=by_node[node], scalar=scalar))
     return TracedFunction(graph, list(specs), treedef, out_leaves)

@@ -74,7 +74,14 @@ class Executable:
             produced[slot] = out
         self._entry(table)
         del arena
-        return [produced[bid] for bid in self._result_of]
+        results, handed_out = [], set()
+        for bid in self._result_of:
+            out = produced[bid]
+            if bid in handed_out:  # distinct results that CSE merged stay distinct arrays
+                out = out.copy()
+            handed_out.add(bid)
+            results.append(out)
+        return results
 
 
 def load_program(program: Program) -> Executable:

@@ -149,15 +149,44 @@ ufunc_op("remainder", np.remainder, _remainder, cost=6)
 ufunc_op("fmod", np.fmod, _fmod, cost=6)
 
 
+def _any_lane(ctx, mask):
+    """i1: some lane of ``mask`` is set."""
+    if ctx.width == 1:
+        return mask
+    from llvmlite import ir
+    return ctx.b.icmp_unsigned("!=", ctx.b.bitcast(mask, ir.IntType(ctx.width)),
+                               ir.Constant(ir.IntType(ctx.width), 0))
+
+
+def _int_power(ctx, a, b):
+    """Square-and-multiply, looping while some lane's exponent has bits left."""
+    bl = ctx.b
+    one, zero = ctx.const(1), ctx.const(0)
+    pre = bl.block
+    head = bl.append_basic_block("ipow.head")
+    body = bl.append_basic_block("ipow.body")
+    done = bl.append_basic_block("ipow.done")
+    bl.branch(head)
+    bl.position_at_end(head)
+    result, base, exp = (bl.phi(a.type) for _ in range(3))
+    for phi, init in ((result, one), (base, a), (exp, b)):
+        phi.add_incoming(init, pre)
+    bl.cbranch(_any_lane(ctx, bl.icmp_unsigned("!=", exp, zero)), body, done)
+    bl.position_at_end(body)
+    take = bl.icmp_unsigned("!=", bl.and_(exp, one), zero)
+    result.add_incoming(ctx.select(take, bl.mul(result, base), result), body)
+    base.add_incoming(bl.mul(base, base), body)
+    exp.add_incoming(bl.lshr(exp, one), body)
+    bl.branch(head)
+    bl.position_at_end(done)
+    return result
+
+
 def _power(ctx, a, b):
     if ctx.kind == "f":
         return ctx.intrinsic("pow", [a, b])
-    # Square-and-multiply over every exponent bit: branch-free, so it vectorizes.
-    result, base, one = ctx.const(1), a, ctx.const(1)
-    for bit in range(ctx.bits):
-        take = ctx.b.icmp_unsigned("!=", ctx.b.and_(ctx.b.lshr(b, ctx.const(bit)), one), ctx.const(0))
-        result = ctx.select(take, ctx.b.mul(result, base), result)
-        base = ctx.b.mul(base, base)
+    one = ctx.const(1)
+    result = _int_power(ctx, a, b)
     if ctx.kind == "i":  # NumPy raises for negative exponents; give 1/a**|b| truncated instead
         negative = ctx.cmp("<", b, ctx.const(0))
         odd = ctx.b.icmp_unsigned("!=", ctx.b.and_(b, one), ctx.const(0))

@@ -1,7 +1,8 @@
 """Small rewrite rules, each a function ``(graph, node) -> replacement node or None``.
 
-This issue's table removes no-op views and conversions and merges chained reshapes;
-the algebraic rules of the optimizer build on the same driver.
+The table removes no-op views and conversions, merges chained reshapes, and turns
+powers with a constant exponent into cheaper ops; the algebraic rules of the optimizer
+build on the same driver.
 """
 from __future__ import annotations
 
@@ -36,9 +37,42 @@ def _reshape_of_reshape(graph: Graph, nid: int) -> int | None:
     return graph.add("reshape", [inner], dict(graph.attrs(nid)), loc=graph.loc(nid))
 
 
+def _scalar_constant(graph: Graph, nid: int):
+    """The value of a one-element constant (possibly broadcast), else None."""
+    while graph.op(nid) == "broadcast_to":
+        (nid,) = graph.operands(nid)
+    if graph.op(nid) == "constant" and graph.data(nid)["value"].size == 1:
+        return graph.data(nid)["value"].reshape(()).item()
+    return None
+
+
+# x ** c -> what NumPy's own scalar-exponent fast paths compute (bit-identical), plus
+# x ** 3 -> x * x * x (exact for integers, within 1 ulp of pow for floats).
+_POWERS = {2: ("square",), 0.5: ("sqrt",), -1: ("reciprocal",), 3: ("square", "multiply")}
+
+
+def _constant_power(graph: Graph, nid: int) -> int | None:
+    if graph.op(nid) != "power":
+        return None
+    base, exponent = graph.operands(nid)
+    value = _scalar_constant(graph, exponent)
+    dtype = graph.aval(nid).dtype
+    if value is None or graph.aval(base) != graph.aval(nid) or value not in _POWERS:
+        return None
+    if dtype.kind != "f" and value in (0.5, -1):
+        return None
+    loc = graph.loc(nid)
+    ops = _POWERS[value]
+    out = graph.add(ops[0], [base], loc=loc)
+    if len(ops) == 2:
+        out = graph.add(ops[1], [out, base], loc=loc)
+    return out
+
+
 RULES: dict[str, Rule] = {
     "identity_view": _identity_view,
     "reshape_of_reshape": _reshape_of_reshape,
+    "constant_power": _constant_power,
 }
 
 

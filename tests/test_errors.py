@@ -1,0 +1,121 @@
+"""Bad input never crashes: clear exceptions naming the argument or the user's line."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import tracejit as tj
+
+HERE = "test_errors.py:"
+
+
+def test_unsupported_numpy_function_names_it_and_the_line():
+    with pytest.raises(tj.UnsupportedError, match=rf"numpy\.sort is not supported.*{HERE}\d+"):
+        tj.jit(lambda x: np.sort(x))(np.ones(3))
+    with pytest.raises(tj.UnsupportedError, match=r"numpy\.linalg\.inv"):
+        tj.jit(lambda x: np.linalg.inv(x))(np.eye(3))
+    with pytest.raises(tj.UnsupportedError, match=r"numpy\.add\.accumulate"):
+        tj.jit(lambda x: np.add.accumulate(x))(np.ones(3))
+    with pytest.raises(tj.UnsupportedError, match="not supported"):
+        tj.jit(lambda x: np.add(x, 1, out=np.empty(3)))(np.ones(3))
+
+
+def test_data_dependent_control_flow_points_to_the_line():
+    def f(x):
+        if x.sum() > 0:
+            return x
+        return -x
+
+    with pytest.raises(tj.TracerConversionError, match=rf"truth value.*{HERE}\d+.*np\.where"):
+        tj.jit(f)(np.ones(3))
+    for conv in (float, int, bool):
+        with pytest.raises(tj.TracerConversionError):
+            tj.jit(lambda x: conv(x[0]))(np.ones(3))
+    with pytest.raises(tj.TracerConversionError, match="asarray"):
+        tj.jit(lambda x: np.asarray(x) + 1)(np.ones(3))
+    with pytest.raises(tj.TracerConversionError):
+        tj.jit(lambda x: x.item())(np.ones(1))
+    with pytest.raises(tj.TracerConversionError):
+        tj.jit(lambda x: range(x.max()))(np.ones(3, int))
+
+
+def test_bad_argument_dtypes_name_the_argument():
+    f = tj.jit(lambda x, y: x + y)
+    with pytest.raises(TypeError, match="argument 'y'.*complex128"):
+        f(np.ones(3), np.ones(3, complex))
+    with pytest.raises(TypeError, match="argument 'x'.*object"):
+        f(np.array([1, None], dtype=object), np.ones(2))
+    with pytest.raises(TypeError, match="argument 'x'.*float16"):
+        f(np.ones(3, np.float16), np.ones(3))
+    with pytest.raises(TypeError, match="argument 'x'.*<U"):
+        f(np.array(["a", "b"]), np.ones(2))
+
+
+def test_unhashable_static_arguments():
+    f = tj.jit(lambda x, opts: x * len(opts))
+    with pytest.raises(TypeError, match=r"argument 'opts\[0\]' is static.*hashable"):
+        f(np.ones(2), [{1, 2}])
+    assert f(np.ones(2), [{"a": 1}])[0] == 1  # nests of hashable values are fine
+
+
+def test_shape_errors_point_to_the_line():
+    with pytest.raises(ValueError, match=rf"broadcast.*{HERE}\d+"):
+        tj.jit(lambda a, b: a + b)(np.ones(3), np.ones(4))
+    with pytest.raises(ValueError, match="cannot reshape"):
+        tj.jit(lambda a: a.reshape(4, 2))(np.ones(6))
+    with pytest.raises(np.exceptions.AxisError):
+        tj.jit(lambda a: a.sum(axis=2))(np.ones((2, 2)))
+    with pytest.raises(ValueError, match="duplicate"):
+        tj.jit(lambda a: a.sum(axis=(0, 0)))(np.ones((2, 2)))
+    with pytest.raises(ValueError, match="concatenation axis"):
+        tj.jit(lambda a, b: np.concatenate([a, b], axis=0))(np.ones((2, 2)), np.ones((2, 3)))
+    with pytest.raises(ValueError, match="squeeze"):
+        tj.jit(lambda a: a.squeeze(axis=0))(np.ones((2, 2)))
+    with pytest.raises(ValueError, match="axes don't match"):
+        tj.jit(lambda a: a.transpose(0, 0))(np.ones((2, 2)))
+
+
+def test_unsupported_dtype_inside_the_function():
+    with pytest.raises(TypeError, match="not supported"):
+        tj.jit(lambda a: a.astype(np.complex64))(np.ones(2))
+    with pytest.raises(TypeError):
+        tj.jit(lambda a: np.sin(a))(np.ones(2, bool))  # NumPy computes this in float16
+    with pytest.raises(TypeError, match="boolean negative"):
+        tj.jit(lambda a: -a)(np.ones(2, bool))
+
+
+def test_leaked_tracer_is_reported():
+    leaked = []
+
+    @tj.jit
+    def f(x):
+        leaked.append(x)
+        return x + 1
+
+    @tj.jit
+    def g(y):
+        return y + leaked[0]
+
+    f(np.ones(2))
+    with pytest.raises(tj.TraceError, match="another trace"):
+        g(np.ones(2))
+
+
+def test_odd_inputs_work_like_numpy():
+    f = tj.jit(lambda a, b: a * 2 + b)
+    x = np.arange(12.0)
+    cases = [
+        (x[::-1], x),                                  # negative stride
+        (x.reshape(3, 4).T, np.ones(3)),               # Fortran order
+        (np.asfortranarray(x.reshape(3, 4)), 1.5),     # Python float, static
+        (x.astype(">f8"), x),                          # big-endian
+        (np.frombuffer(b"\0" + x.tobytes(), dtype=np.float64, count=12, offset=1), x),  # misaligned
+        (np.float32(3.0), x),                          # NumPy scalar
+        (np.zeros((0, 5)), np.ones(5)),                # zero-size
+        (np.array(2.0), np.array(3.0)),                # 0-d
+    ]
+    ro = x.copy()
+    ro.flags.writeable = False
+    cases.append((ro, x))
+    for a, b in cases:
+        np.testing.assert_array_equal(f(a, b), f.eager(a, b))

@@ -1,0 +1,103 @@
+"""Property tests: random shapes and random programs, jit vs eager, verify() after
+every pass."""
+from __future__ import annotations
+
+import os
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+import tracejit as tj
+from tracejit.compiler.pipeline import optimize
+from tests.conftest import assert_same
+
+EXAMPLES = int(os.environ.get("TRACEJIT_HYPOTHESIS_EXAMPLES", 25))
+SETTINGS = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+BINARY = [np.add, np.subtract, np.multiply, np.maximum, np.minimum, np.greater, np.equal]
+DTYPES = [np.dtype(d) for d in ("int32", "int64", "float32", "float64")]
+
+
+@SETTINGS
+@given(data=st.data(), ufunc=st.sampled_from(BINARY), dtype=st.sampled_from(DTYPES))
+def test_broadcasting_binary_ops(data, ufunc, dtype):
+    shapes = data.draw(hnp.mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=3,
+                                                         max_side=5))
+    elements = st.integers(-50, 50) if dtype.kind == "i" else st.floats(-1e3, 1e3, width=dtype.itemsize * 8)
+    a = data.draw(hnp.arrays(dtype, shapes.input_shapes[0], elements=elements))
+    b = data.draw(hnp.arrays(dtype, shapes.input_shapes[1], elements=elements))
+    if data.draw(st.booleans()) and a.ndim:
+        a = a[::-1]  # negative strides
+    f = tj.jit(lambda x, y: ufunc(x, y) * 2)
+    assert_same(f(a, b), ufunc(a, b) * 2)
+
+
+@st.composite
+def programs(draw):
+    """A random straight-line program over two broadcast-compatible inputs."""
+    shape = tuple(draw(st.lists(st.integers(1, 6), min_size=1, max_size=3)))
+    second = tuple(n if draw(st.booleans()) else 1 for n in shape)
+    steps = []
+    for _ in range(draw(st.integers(1, 8))):
+        kind = draw(st.sampled_from(["unary", "binary", "binary", "reduce", "reverse", "where"]))
+        steps.append((kind, draw(st.integers(0, 100)), draw(st.integers(0, 100)),
+                      draw(st.integers(0, len(shape) - 1))))
+    return shape, second, steps
+
+
+UNARY = [np.tanh, np.abs, np.negative, lambda v: np.sqrt(np.abs(v)), lambda v: np.exp(np.minimum(v, 5.0)),
+         lambda v: v * 0.5 + 1.0]
+BIN = [np.add, np.subtract, np.multiply, np.maximum]
+RED = [lambda v, ax: v.sum(axis=ax, keepdims=True), lambda v, ax: v.max(axis=ax, keepdims=True),
+       lambda v, ax: v.mean(axis=ax, keepdims=True)]
+
+
+def interpret(steps, x, y):
+    values = [x, y]
+    for kind, i, j, axis in steps:
+        a, b = values[i % len(values)], values[j % len(values)]
+        if kind == "unary":
+            values.append(UNARY[j % len(UNARY)](a))
+        elif kind == "binary":
+            values.append(BIN[i % len(BIN)](a, b))
+        elif kind == "reduce":
+            values.append(RED[j % len(RED)](a, axis % a.ndim))
+        elif kind == "reverse":
+            values.append(a[(slice(None),) * (axis % a.ndim) + (slice(None, None, -1),)])
+        else:
+            values.append(np.where(a > b, a, b * 2))
+    return values[-1], values[len(values) // 2]
+
+
+@SETTINGS
+@given(prog=programs(), seed=st.integers(0, 2**16))
+def test_random_programs(prog, seed):
+    shape, second, steps = prog
+    rng = np.random.default_rng(seed)
+    x, y = rng.standard_normal(shape), rng.standard_normal(second)
+
+    def fn(x, y):
+        return interpret(steps, x, y)
+
+    f = tj.jit(fn)
+    optimize(f.lower(x, y).traced.graph, verify=True)  # verify() after every pass
+    assert_same(f(x, y), fn(x, y), rtol=1e-10, atol=1e-10)
+
+
+@SETTINGS
+@given(data=st.data())
+def test_random_views_and_reductions(data):
+    shape = data.draw(hnp.array_shapes(min_dims=1, max_dims=4, min_side=0, max_side=5))
+    x = np.arange(int(np.prod(shape)), dtype=np.float64).reshape(shape) - 7
+    index = data.draw(hnp.basic_indices(shape, min_dims=0, allow_newaxis=True, allow_ellipsis=True))
+    view = x[index]
+    axis = data.draw(st.none() | st.integers(0, max(view.ndim - 1, 0))) if view.ndim else None
+    perm = data.draw(st.permutations(range(view.ndim)))
+
+    def fn(x):
+        v = x[index]
+        return v.transpose(perm) * 2, v.sum(axis=axis), (v.reshape(-1) + 1)[::-1]
+
+    assert_same(tj.jit(fn)(x), fn(x))
