@@ -243,3 +243,12 @@ def test_inplace_on_local_values_and_rejection_on_arguments():
             y[0] = 5
             return y
         tj.jit(setitem)(np.ones(3))
+
+
+def test_nan_static_argument_is_cached():
+    f = tj.jit(lambda x, fill: np.where(x > 0, x, fill))
+    x = np.array([-1.0, 2.0])
+    for _ in range(3):
+        out = f(x, float("nan"))
+    assert np.isnan(out[0]) and out[1] == 2.0
+    assert f.cache_info().traces == 1

@@ -1,43 +1,12 @@
 """Real NumPy programs, jit vs eager, and how many kernels they fuse into."""
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pytest
 
 import tracejit as tj
+from benchmarks.workloads import gelu, layernorm, mlp, mul_add, sin_exp, softmax
 from tests.conftest import assert_same
-
-SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
-
-
-def gelu(x):
-    return 0.5 * x * (1.0 + np.tanh(SQRT_2_OVER_PI * (x + 0.044715 * x**3)))
-
-
-def softmax(x):
-    e = np.exp(x - x.max(axis=1, keepdims=True))
-    return e / e.sum(axis=1, keepdims=True)
-
-
-def layernorm(x, g, b):
-    mean = x.mean(axis=-1, keepdims=True)
-    var = x.var(axis=-1, keepdims=True)
-    return (x - mean) / np.sqrt(var + 1e-5) * g + b
-
-
-def mlp(x, w1, b1, w2, b2):
-    h = np.maximum(x @ w1 + b1, 0.0)
-    return h @ w2 + b2
-
-
-def sin_exp(a, b, c, d):
-    return a * b + np.sin(c) * np.exp(-d)
-
-
-def mul_add(a, b, c, d):
-    return a * b + c * d
 
 
 @pytest.fixture

@@ -82,6 +82,16 @@ def _check_hashable(value, name: str) -> None:
                         f"got {type(value).__name__}; pass arrays as NumPy arrays") from None
 
 
+_NAN = ("nan",)
+
+
+def static_key(value):
+    """A cache-key part for a static value (NaN, which equals nothing, gets a stand-in)."""
+    if type(value) is float and value != value:
+        return (float, _NAN)
+    return (type(value), value)
+
+
 def _leaf_name(base: str, treedef, index: int) -> str:
     return base if treedef.kind == "leaf" else f"{base}[{index}]"
 
@@ -123,7 +133,7 @@ def bind(pysig: inspect.Signature, static: frozenset, args, kwargs) -> BoundCall
                 leaf_keys.append(spec.key())
             else:
                 _check_hashable(leaf, leaf_name)
-                leaf_keys.append(("static", type(leaf), leaf))
+                leaf_keys.append(("static", *static_key(leaf)))
         key_parts.append((name, treedef, tuple(leaf_keys)))
         statics[name] = (treedef, [ARRAY if leaf_is_array(x) else x for x in leaves])
     return BoundCall(tuple(key_parts), arrays, specs, statics)
@@ -143,7 +153,7 @@ def positional_fast_key(args, nparams: int):
                 return None
             parts.append((x.shape, x.dtype))
         elif t in (float, int, bool):
-            parts.append((t, x))
+            parts.append(static_key(x))
         else:
             return None
     return tuple(parts)

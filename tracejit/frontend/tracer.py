@@ -75,7 +75,8 @@ class Tracer:
         raise TracerConversionError(
             f"np.asarray/np.array of a traced value{at(user_location())}: tracejit cannot "
             "produce a concrete array while tracing. Operate on the value with NumPy "
-            "functions directly instead.")
+            "functions directly; build arrays from traced values with np.stack or "
+            "np.concatenate.")
 
     # -- concrete conversions fail clearly -----------------------------------------------
     def _concrete(self, what: str):

@@ -110,29 +110,26 @@ def _float_divmod(ctx, a, b):
     return ctx.select(bzero, quotient, floor), mod
 
 
-def _floor_divide(ctx, a, b):
-    if ctx.kind == "f":
-        return _float_divmod(ctx, a, b)[0]
+def _int_divmod(ctx, a, b):
+    """Python-style (floored) integer quotient and remainder, NumPy's results for b == 0
+    (both 0) and MIN // -1 (MIN, remainder 0), without LLVM's undefined behaviour."""
     safe, zero, overflow = _safe_divisor(ctx, a, b)
     if ctx.kind == "u":
-        return ctx.select(zero, ctx.const(0), ctx.b.udiv(a, safe))
+        q, r = ctx.b.udiv(a, safe), ctx.b.urem(a, safe)
+        return ctx.select(zero, ctx.const(0), q), ctx.select(zero, ctx.const(0), r)
     q, r = ctx.b.sdiv(a, safe), ctx.b.srem(a, safe)
     adjust = ctx.b.and_(ctx.cmp("!=", r, ctx.const(0)), ctx.cmp("<", ctx.b.xor(r, safe), ctx.const(0)))
-    q = ctx.b.sub(q, ctx.b.zext(adjust, q.type))
-    q = ctx.select(overflow, _int_min(ctx), q)
-    return ctx.select(zero, ctx.const(0), q)
+    q = ctx.select(overflow, _int_min(ctx), ctx.b.sub(q, ctx.b.zext(adjust, q.type)))
+    r = ctx.select(adjust, ctx.b.add(r, safe), r)
+    return ctx.select(zero, ctx.const(0), q), ctx.select(ctx.b.or_(zero, overflow), ctx.const(0), r)
+
+
+def _floor_divide(ctx, a, b):
+    return (_float_divmod if ctx.kind == "f" else _int_divmod)(ctx, a, b)[0]
 
 
 def _remainder(ctx, a, b):
-    if ctx.kind == "f":
-        return _float_divmod(ctx, a, b)[1]
-    safe, zero, overflow = _safe_divisor(ctx, a, b)
-    if ctx.kind == "u":
-        return ctx.select(zero, ctx.const(0), ctx.b.urem(a, safe))
-    r = ctx.b.srem(a, safe)
-    adjust = ctx.b.and_(ctx.cmp("!=", r, ctx.const(0)), ctx.cmp("<", ctx.b.xor(r, safe), ctx.const(0)))
-    r = ctx.select(adjust, ctx.b.add(r, safe), r)
-    return ctx.select(ctx.b.or_(zero, overflow), ctx.const(0), r)
+    return (_float_divmod if ctx.kind == "f" else _int_divmod)(ctx, a, b)[1]
 
 
 def _fmod(ctx, a, b):
