@@ -53,5 +53,11 @@ def target_machine() -> llvm.TargetMachine:
                                         codemodel="jitdefault", jit=True)
 
 
+@functools.lru_cache(maxsize=1)
+def has_fma() -> bool:
+    """True when the host has fused multiply-add (the vector math relies on it)."""
+    return "+fma" in host_features().split(",")
+
+
 def describe() -> str:
     return f"{llvm.get_process_triple()} {host_cpu()} ({vector_bytes() * 8}-bit vectors)"

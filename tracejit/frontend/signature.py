@@ -108,8 +108,7 @@ class BoundCall:
 
 def bind(pysig: inspect.Signature, static: frozenset, args, kwargs) -> BoundCall:
     """Split ``args``/``kwargs`` of a call into static key parts and traced arrays."""
-    bound = pysig.bind(*args, **kwargs)
-    bound.apply_defaults()
+    bound = pysig.bind(*args, **kwargs)  # defaults stay with the function, like captured values
     key_parts, arrays, specs, statics = [], [], [], {}
     for name, value in bound.arguments.items():
         kind = pysig.parameters[name].kind

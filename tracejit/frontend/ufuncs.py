@@ -9,6 +9,17 @@ from tracejit.frontend.trace import user_location
 from tracejit.frontend.values import as_operand, dtype_or_weak, find_trace, is_tracer
 
 UFUNC_TO_OP = {op.ufunc: op.name for op in ops_of_kind("elementwise") if op.ufunc is not None}
+# Ufuncs of other libraries that name a registry op (matched by module and name, so
+# SciPy is never imported by tracejit).
+FOREIGN_UFUNCS = {("scipy.special", "erf"): "erf", ("scipy.special", "expit"): "sigmoid"}
+
+
+def op_for_ufunc(ufunc) -> str | None:
+    name = UFUNC_TO_OP.get(ufunc)
+    if name is None:
+        module = type(ufunc).__module__ if not hasattr(ufunc, "__module__") else ufunc.__module__
+        name = FOREIGN_UFUNCS.get(((module or "").split("._")[0], ufunc.__name__))
+    return name
 
 REDUCE_METHOD = {np.add: "sum", np.multiply: "prod", np.maximum: "max", np.minimum: "min",
                  np.logical_and: "all", np.logical_or: "any"}
@@ -44,7 +55,7 @@ def call_ufunc(ufunc: np.ufunc, inputs, kwargs):
 
 def apply_elementwise(ufunc: np.ufunc, inputs, dtype=None, loc=None):
     """Record the elementwise op for ``ufunc`` with NumPy 2 promotion of weak scalars."""
-    name = UFUNC_TO_OP.get(ufunc)
+    name = op_for_ufunc(ufunc)
     if name is None:
         raise UnsupportedError(f"numpy.{ufunc.__name__} is not supported by tracejit{at(loc)}")
     trace = find_trace(inputs)
@@ -55,8 +66,9 @@ def apply_elementwise(ufunc: np.ufunc, inputs, dtype=None, loc=None):
                   for i, x in enumerate(inputs)]
     else:
         kinds = tuple(dtype_or_weak(x, loc) for x in inputs)
+        resolver = ufunc if ufunc in UFUNC_TO_OP else np.exp  # foreign ufuncs: exp's loops
         try:
-            loop = ufunc.resolve_dtypes(kinds + (None,) * ufunc.nout)
+            loop = resolver.resolve_dtypes(kinds + (None,) * ufunc.nout)
         except TypeError as e:
             raise with_location(e, loc) from e
         inputs = [as_operand(trace, x, loop[i]) for i, x in enumerate(inputs)]

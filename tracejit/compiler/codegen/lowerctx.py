@@ -130,20 +130,6 @@ class LowerCtx:
         fn = declare(self.module, f"llvm.{name}.{_intrinsic_suffix(ty)}", fnty)
         return self.b.call(fn, list(args) + list(extra))
 
-    def libm(self, name: str, args) -> ir.Value:
-        """Call the C math function ``name`` (``namef`` for float32) lane by lane."""
-        elem = args[0].type.element if self.width > 1 else args[0].type
-        cname = name + ("f" if elem == F32 else "")
-        fn = declare(self.module, cname, ir.FunctionType(elem, [elem] * len(args)))
-        if self.width == 1:
-            return self.b.call(fn, list(args))
-        out = ir.Constant(args[0].type, ir.Undefined)
-        for lane in range(self.width):
-            idx = ir.Constant(I32, lane)
-            r = self.b.call(fn, [self.b.extract_element(a, idx) for a in args])
-            out = self.b.insert_element(out, r, idx)
-        return out
-
     # -- comparisons and selection ------------------------------------------------------
     def cmp(self, op: str, a: ir.Value, b: ir.Value) -> ir.Value:
         """NumPy comparison at the ctx dtype: ordered for floats except ``!=``."""

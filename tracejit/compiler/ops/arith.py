@@ -181,7 +181,8 @@ def _int_power(ctx, a, b):
 
 def _power(ctx, a, b):
     if ctx.kind == "f":
-        return ctx.intrinsic("pow", [a, b])
+        from tracejit.compiler import mathlib
+        return mathlib.emit("power", ctx, a, b)
     one = ctx.const(1)
     result = _int_power(ctx, a, b)
     if ctx.kind == "i":  # NumPy raises for negative exponents; give 1/a**|b| truncated instead

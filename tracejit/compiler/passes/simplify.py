@@ -69,10 +69,37 @@ def _constant_power(graph: Graph, nid: int) -> int | None:
     return out
 
 
+def _is_one(graph: Graph, nid: int) -> bool:
+    return _scalar_constant(graph, nid) == 1
+
+
+def _sigmoid(graph: Graph, nid: int) -> int | None:
+    """1 / (1 + exp(-x)) (as divide or reciprocal) -> sigmoid(x)."""
+    op, operands = graph.op(nid), graph.operands(nid)
+    if op == "divide" and _is_one(graph, operands[0]):
+        denominator = operands[1]
+    elif op == "reciprocal":
+        denominator = operands[0]
+    else:
+        return None
+    if graph.op(denominator) != "add":
+        return None
+    a, b = graph.operands(denominator)
+    e = b if _is_one(graph, a) else a if _is_one(graph, b) else None
+    if e is None or graph.op(e) != "exp" or graph.op(graph.operands(e)[0]) != "negative":
+        return None
+    x = graph.operands(graph.operands(e)[0])[0]
+    if graph.aval(x).shape != graph.aval(nid).shape:
+        return None
+    new = graph.add("sigmoid", [x], loc=graph.loc(nid))
+    return new if graph.aval(new) == graph.aval(nid) else None
+
+
 RULES: dict[str, Rule] = {
     "identity_view": _identity_view,
     "reshape_of_reshape": _reshape_of_reshape,
     "constant_power": _constant_power,
+    "sigmoid": _sigmoid,
 }
 
 

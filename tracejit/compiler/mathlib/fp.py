@@ -1,0 +1,190 @@
+"""Float arithmetic for the math library: one object per dtype that emits LLVM IR
+for scalars or ``<W x T>`` vectors alike, with the bit tricks the algorithms need
+(exponent extraction, scaling by 2**k) and error-free transformations (TwoSum, TwoProd)
+for double-double steps."""
+from __future__ import annotations
+
+import numpy as np
+from llvmlite import ir
+
+from tracejit.compiler.codegen.lowerctx import LowerCtx
+from tracejit.compiler.target import has_fma
+
+
+class FP:
+    """Arithmetic at one float dtype on the builder and lane count of ``ctx``."""
+
+    def __init__(self, ctx: LowerCtx, dtype=np.float64):
+        self.ctx = ctx.at(np.dtype(dtype))
+        self.b = ctx.b
+        self.dtype = np.dtype(dtype)
+        self.bits = self.dtype.itemsize * 8
+        self.mant = 52 if self.bits == 64 else 23
+        self.bias = 1023 if self.bits == 64 else 127
+        self.uint = self.ctx.at(np.dtype(f"int{self.bits}"))  # same-width integers
+        self.i32 = self.ctx.at(np.dtype(np.int32))
+
+    # -- constants and basic arithmetic -----------------------------------------------------
+    def c(self, value) -> ir.Value:
+        return self.ctx.const(value)
+
+    def add(self, a, b):
+        return self.b.fadd(a, b)
+
+    def sub(self, a, b):
+        return self.b.fsub(a, b)
+
+    def mul(self, a, b):
+        return self.b.fmul(a, b)
+
+    def div(self, a, b):
+        return self.b.fdiv(a, b)
+
+    def neg(self, a):
+        return self.b.fneg(a)
+
+    def fma(self, a, b, c):
+        """a * b + c rounded once (exact FMA on hosts that have it)."""
+        return self.ctx.intrinsic("fma" if has_fma() else "fmuladd", [a, b, c])
+
+    def abs(self, a):
+        return self.ctx.intrinsic("fabs", [a])
+
+    def copysign(self, mag, sign):
+        return self.ctx.intrinsic("copysign", [mag, sign])
+
+    def rint(self, a):
+        """Round to nearest, ties to even."""
+        return self.ctx.intrinsic("roundeven", [a])
+
+    def floor(self, a):
+        return self.ctx.intrinsic("floor", [a])
+
+    def sqrt(self, a):
+        return self.ctx.intrinsic("sqrt", [a])
+
+    def poly(self, t, coeffs) -> ir.Value:
+        """sum(coeffs[i] * t**i) by Horner's rule with fused multiply-adds."""
+        acc = self.c(coeffs[-1])
+        for coef in reversed(coeffs[:-1]):
+            acc = self.fma(acc, t, self.c(coef))
+        return acc
+
+    # -- comparisons and selection -----------------------------------------------------------
+    def cmp(self, op, a, b):
+        return self.b.fcmp_ordered(op, a, b)
+
+    def lt(self, a, b):
+        return self.cmp("<", a, b)
+
+    def gt(self, a, b):
+        return self.cmp(">", a, b)
+
+    def eq(self, a, b):
+        return self.cmp("==", a, b)
+
+    def isnan(self, a):
+        return self.b.fcmp_unordered("uno", a, a)
+
+    def isfinite(self, a):
+        return self.cmp("<", self.abs(a), self.c(np.inf))
+
+    def sel(self, cond, a, b):
+        return self.b.select(cond, a, b)
+
+    def where(self, cond, value, otherwise):
+        """Override lanes: ``value`` where ``cond`` else ``otherwise`` (sel with constants)."""
+        value = self.c(value) if isinstance(value, (int, float)) else value
+        return self.b.select(cond, value, otherwise)
+
+    def and_(self, *masks):
+        out = masks[0]
+        for m in masks[1:]:
+            out = self.b.and_(out, m)
+        return out
+
+    def or_(self, *masks):
+        out = masks[0]
+        for m in masks[1:]:
+            out = self.b.or_(out, m)
+        return out
+
+    def not_(self, mask):
+        return self.b.not_(mask)
+
+    # -- integers and bits ------------------------------------------------------------------------
+    def to_i32(self, a):
+        """Truncating conversion of integral, in-range floats to int32."""
+        return self.b.fptosi(a, self.i32.ty())
+
+    def from_i32(self, i):
+        return self.b.sitofp(i, self.ctx.ty())
+
+    def widen(self, i):
+        """int32 -> same-width integer of the float type."""
+        return i if self.bits == 32 else self.b.sext(i, self.uint.ty())
+
+    def narrow(self, i):
+        return i if self.bits == 32 else self.b.trunc(i, self.i32.ty())
+
+    def to_bits(self, a):
+        return self.b.bitcast(a, self.uint.ty())
+
+    def from_bits(self, i):
+        return self.b.bitcast(i, self.ctx.ty())
+
+    def ic(self, value):
+        """Same-width integer constant."""
+        return self.uint.const(value)
+
+    def pow2(self, k):
+        """2**k for int32 ``k`` in the normal exponent range."""
+        biased = self.b.add(self.widen(k), self.ic(self.bias))
+        return self.from_bits(self.b.shl(biased, self.ic(self.mant)))
+
+    def scale(self, x, k):
+        """x * 2**k for int32 ``k`` over twice the exponent range, rounding once."""
+        half = self.b.ashr(k, self.i32.const(1))
+        return self.mul(self.mul(x, self.pow2(half)), self.pow2(self.b.sub(k, half)))
+
+    def frexp_sqrt2(self, a):
+        """(m, e) with a = m * 2**e and m in [sqrt(1/2), sqrt(2)), for finite a > 0
+        (subnormals included); e is a float."""
+        b = self.b
+        tiny = self.lt(a, self.c(np.finfo(self.dtype).tiny))
+        a = self.sel(tiny, self.mul(a, self.c(2.0 ** 64)), a)
+        bits = self.to_bits(a)
+        e = b.sub(b.lshr(bits, self.ic(self.mant)), self.ic(self.bias))
+        mbits = b.or_(b.and_(bits, self.ic((1 << self.mant) - 1)), self.ic(self.bias << self.mant))
+        m = self.from_bits(mbits)
+        big = self.gt(m, self.c(np.sqrt(2.0)))
+        m = self.sel(big, self.mul(m, self.c(0.5)), m)
+        ef = b.sitofp(e, self.ctx.ty())
+        ef = self.add(ef, self.sel(big, self.c(1.0), self.c(0.0)))
+        ef = self.sub(ef, self.sel(tiny, self.c(64.0), self.c(0.0)))
+        return m, ef
+
+    # -- error-free transformations -------------------------------------------------------------
+    def two_sum(self, a, b):
+        """(s, e) with s = fl(a + b) and a + b = s + e exactly."""
+        s = self.add(a, b)
+        bb = self.sub(s, a)
+        e = self.add(self.sub(a, self.sub(s, bb)), self.sub(b, bb))
+        return s, e
+
+    def fast_two_sum(self, a, b):
+        """(s, e) as two_sum, assuming |a| >= |b|."""
+        s = self.add(a, b)
+        return s, self.sub(b, self.sub(s, a))
+
+    def two_prod(self, a, b):
+        """(p, e) with p = fl(a * b) and a * b = p + e exactly (needs FMA)."""
+        p = self.mul(a, b)
+        return p, self.fma(a, b, self.neg(p))
+
+    def any(self, mask) -> ir.Value:
+        """i1: some lane of ``mask`` is set."""
+        if self.ctx.width == 1:
+            return mask
+        width = ir.IntType(self.ctx.width)
+        return self.b.icmp_unsigned("!=", self.b.bitcast(mask, width), ir.Constant(width, 0))

@@ -1,0 +1,172 @@
+"""sin, cos and tan in float64, accurate over the whole range.
+
+Arguments are reduced to r = x - k*pi/2 as a double-double (hi, lo): by Cody-Waite with
+a three-part pi/2 while |x| < 2**20, else by Payne-Hanek with the bits of 2/pi (a branch
+taken only when some lane needs it). Then sin(r) and cos(r) polynomials on |r| <= pi/4
+and the quadrant k mod 4 pick the result.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from llvmlite import ir
+
+from tracejit.compiler.codegen.lowerctx import F64, I32
+from tracejit.compiler.mathlib import coeffs as C
+from tracejit.compiler.mathlib.fp import FP
+
+P1, P2, P3 = C.PIO2_1_2_3
+PIO2_HI, PIO2_LO = C.PIO2_HI_LO
+TWO_OVER_PI = 2.0 / math.pi
+CODY_WAITE_LIMIT = 2.0 ** 20
+PH_CHUNKS = 9
+
+
+def _reduce_cody_waite(f: FP, x):
+    k = f.rint(f.mul(x, f.c(TWO_OVER_PI)))
+    t = f.fma(f.neg(k), f.c(P1), x)  # exact: k*P1 has few bits
+    ph, pl = f.two_prod(k, f.c(P2))
+    r, rl = f.two_sum(t, f.neg(ph))
+    rl = f.sub(f.sub(rl, pl), f.mul(k, f.c(P3)))
+    hi, lo = f.fast_two_sum(r, rl)
+    return hi, lo, f.to_i32(k)
+
+
+def _table(f: FP) -> ir.GlobalVariable:
+    module = f.b.module
+    name = "tracejit.two_over_pi_24"
+    try:
+        return module.get_global(name)
+    except KeyError:
+        ty = ir.ArrayType(F64, len(C.TWO_OVER_PI_24))
+        g = ir.GlobalVariable(module, ty, name)
+        g.initializer = ir.Constant(ty, [ir.Constant(F64, v) for v in C.TWO_OVER_PI_24])
+        g.global_constant = True
+        g.linkage = "internal"
+        return g
+
+
+def _gather(f: FP, table, index):
+    """table[index] per lane (index: int32 lanes)."""
+    b = f.b
+    if f.ctx.width == 1:
+        return b.load(b.gep(table, [ir.Constant(I32, 0), index], inbounds=True))
+    out = ir.Constant(f.ctx.ty(), ir.Undefined)
+    for lane in range(f.ctx.width):
+        i = b.extract_element(index, ir.Constant(I32, lane))
+        v = b.load(b.gep(table, [ir.Constant(I32, 0), i], inbounds=True))
+        out = b.insert_element(out, v, ir.Constant(I32, lane))
+    return out
+
+
+def _mod4(f: FP, v):
+    """v - 4*rint(v/4), in [-2, 2], exact (small terms pass through unchanged; a
+    floor-based [0, 4) range would round tiny negative terms away)."""
+    return f.sub(v, f.mul(f.c(4.0), f.rint(f.mul(v, f.c(0.25)))))
+
+
+def _reduce_payne_hanek(f: FP, x):
+    """Reduction for finite |x| >= 2**20 (other lanes give garbage, later discarded).
+
+    x * 2/pi mod 4 is summed from products of x with 24-bit chunks of 2/pi: chunks whose
+    products are multiples of 4 are skipped, each exact product (TwoProd) is reduced
+    mod 4, and the residue kept as a double-double.
+    """
+    b = f.b
+    e2 = f.narrow(b.sub(b.lshr(f.to_bits(f.abs(x)), f.ic(52)), f.ic(1023)))
+    e2 = b.select(b.icmp_signed("<", e2, f.i32.const(54)), f.i32.const(54), e2)
+    j0 = b.sdiv(b.sub(e2, f.i32.const(54)), f.i32.const(24))
+    # x * 2**(-24*(j0+1)) stays near 2**30: exact, and every product below stays normal.
+    xs = f.mul(x, f.pow2(b.mul(b.add(j0, f.i32.const(1)), f.i32.const(-24))))
+    table = _table(f)
+    acc, acc_lo = f.c(0.0), f.c(0.0)
+    for i in range(PH_CHUNKS):
+        chunk = _gather(f, table, b.add(j0, f.i32.const(i)))
+        p, e = f.two_prod(xs, chunk)
+        scale = f.c(2.0 ** (-24 * i))
+        for term in (f.mul(p, scale), f.mul(e, scale)):
+            acc, err = f.two_sum(acc, _mod4(f, term))
+            acc_lo = f.add(acc_lo, err)
+            acc = _mod4(f, acc)
+    k = f.rint(f.add(acc, acc_lo))
+    frac_hi, frac_lo = f.fast_two_sum(f.sub(acc, k), acc_lo)  # x*2/pi - k, |.| <= 1/2
+    hi, lo = f.two_prod(frac_hi, f.c(PIO2_HI))
+    lo = f.add(lo, f.fma(frac_lo, f.c(PIO2_HI), f.mul(frac_hi, f.c(PIO2_LO))))
+    hi, lo = f.fast_two_sum(hi, lo)
+    kq = f.narrow(b.and_(f.widen(f.to_i32(k)), f.ic(3)))
+    return hi, lo, kq
+
+
+def reduce(f: FP, x):
+    """(hi, lo, k) with x = k*pi/2 + hi + lo for finite x (int32 k; only k mod 4 is used)."""
+    b = f.b
+    hi, lo, k = _reduce_cody_waite(f, f.where(f.not_(f.lt(f.abs(x), f.c(CODY_WAITE_LIMIT))), 0.0, x))
+    big = f.cmp(">=", f.abs(x), f.c(CODY_WAITE_LIMIT))
+    pre = b.block
+    slow = b.append_basic_block("trig.payne_hanek")
+    done = b.append_basic_block("trig.reduced")
+    b.cbranch(f.any(big), slow, done)
+    b.position_at_end(slow)
+    phi_, plo_, pk_ = _reduce_payne_hanek(f, f.sel(big, x, f.c(CODY_WAITE_LIMIT)))
+    hi2, lo2, k2 = f.sel(big, phi_, hi), f.sel(big, plo_, lo), b.select(big, pk_, k)
+    slow_end = b.block
+    b.branch(done)
+    b.position_at_end(done)
+    outs = []
+    for fast_v, slow_v in ((hi, hi2), (lo, lo2), (k, k2)):
+        phi = b.phi(fast_v.type)
+        phi.add_incoming(fast_v, pre)
+        phi.add_incoming(slow_v, slow_end)
+        outs.append(phi)
+    return tuple(outs)
+
+
+def _sin_cos_reduced(f: FP, hi, lo):
+    z = f.mul(hi, hi)
+    sin_r = f.add(hi, f.fma(f.mul(hi, z), f.poly(z, C.SIN_S), lo))
+    hz = f.mul(z, f.c(0.5))
+    w = f.sub(f.c(1.0), hz)
+    tail = f.add(f.sub(f.sub(f.c(1.0), w), hz), f.fma(f.mul(z, z), f.poly(z, C.COS_C), f.neg(f.mul(hi, lo))))
+    return sin_r, f.add(w, tail)
+
+
+def _quadrant(f: FP, k, n: int):
+    """i1 lanes: (k mod 4) == n."""
+    return f.b.icmp_signed("==", f.b.and_(k, f.i32.const(3)), f.i32.const(n))
+
+
+def _sin_or_cos(f: FP, x, want_cos: bool):
+    finite = f.isfinite(x)
+    hi, lo, k = reduce(f, f.where(f.not_(finite), 0.0, x))
+    s, c = _sin_cos_reduced(f, hi, lo)
+    if want_cos:
+        k = f.b.add(k, f.i32.const(1))  # cos(x) = sin(x + pi/2)
+    out = s
+    out = f.sel(_quadrant(f, k, 1), c, out)
+    out = f.sel(_quadrant(f, k, 2), f.neg(s), out)
+    out = f.sel(_quadrant(f, k, 3), f.neg(c), out)
+    out = f.where(f.not_(finite), np.nan, out)
+    out = f.sel(f.isnan(x), x, out)
+    if not want_cos:
+        out = f.sel(f.eq(x, f.c(0.0)), x, out)  # sin(-0.0) = -0.0
+    return out
+
+
+def sin(f: FP, x):
+    return _sin_or_cos(f, x, want_cos=False)
+
+
+def cos(f: FP, x):
+    return _sin_or_cos(f, x, want_cos=True)
+
+
+def tan(f: FP, x):
+    finite = f.isfinite(x)
+    hi, lo, k = reduce(f, f.where(f.not_(finite), 0.0, x))
+    s, c = _sin_cos_reduced(f, hi, lo)
+    odd = f.b.icmp_signed("==", f.b.and_(k, f.i32.const(1)), f.i32.const(1))
+    out = f.sel(odd, f.neg(f.div(c, s)), f.div(s, c))
+    out = f.where(f.not_(finite), np.nan, out)
+    out = f.sel(f.isnan(x), x, out)
+    return f.sel(f.eq(x, f.c(0.0)), x, out)

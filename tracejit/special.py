@@ -1,0 +1,31 @@
+"""Special functions that NumPy lacks, usable eagerly and inside jitted functions.
+
+Inside a jitted function each becomes one op with a vectorized implementation
+(``scipy.special.erf`` and ``scipy.special.expit`` map to the same ops when SciPy is
+installed). Outside, they compute with NumPy.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from tracejit.compiler.ops import get_op
+from tracejit.frontend.values import as_operand, is_tracer
+
+
+def _apply(op: str, x):
+    if is_tracer(x):
+        return x._trace.apply(op, [as_operand(x._trace, x)], scalar=True)
+    return get_op(op).reference(np.asarray(x))
+
+
+def erf(x):
+    """The error function, elementwise."""
+    return _apply("erf", x)
+
+
+def sigmoid(x):
+    """The logistic function 1 / (1 + exp(-x)), elementwise and without overflow."""
+    return _apply("sigmoid", x)
+
+
+expit = sigmoid
