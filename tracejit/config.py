@@ -3,6 +3,8 @@
 ``TRACEJIT_DISABLE_JIT=1`` runs every jitted function eagerly with NumPy.
 ``TRACEJIT_LOG`` is a comma list of ``retrace,passes,kernels,llvm,asm`` dumps.
 ``TRACEJIT_FOLD_LIMIT`` caps the element count of a constant produced by folding.
+``TRACEJIT_NUM_THREADS`` sets the threads for parallel loops (default: every CPU this
+process may use).
 """
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ class Config:
     disable_jit: bool = False
     log: frozenset[str] = field(default_factory=frozenset)
     fold_limit: int = 1 << 16
+    num_threads: int = 1
 
     @classmethod
     def from_env(cls, env: os._Environ | dict | None = None) -> "Config":
@@ -35,7 +38,20 @@ class Config:
             disable_jit=env.get("TRACEJIT_DISABLE_JIT", "0") not in ("", "0", "false", "False"),
             log=frozenset(log),
             fold_limit=int(env.get("TRACEJIT_FOLD_LIMIT", 1 << 16)),
+            num_threads=_threads(env),
         )
+
+
+def _threads(env) -> int:
+    value = env.get("TRACEJIT_NUM_THREADS")
+    if value:
+        if not value.isdigit() or int(value) < 1:
+            raise ValueError(f"TRACEJIT_NUM_THREADS must be a positive integer, not {value!r}")
+        return int(value)
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
 
 
 config = Config.from_env()

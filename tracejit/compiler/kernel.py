@@ -158,6 +158,7 @@ class Kernel:
     nodes: list[int]
     nests: list[Nest]
     schedules: list[Schedule] = field(default_factory=list)
+    parallel_grain: int = 0  # > 0: the runtime splits the outermost loop in chunks of this
 
     def buffers(self) -> list[int]:
         return sorted(set().union(*(n.buffers() for n in self.nests)))
@@ -215,11 +216,13 @@ class Program:
         lines = []
         for b in self.buffers:
             extra = f" arg {b.index}" if b.kind == "input" else (f" result {list(b.outputs)}" if b.outputs else "")
+            origin = f"node %{b.node}" if b.node >= 0 else "reduction partials"
             lines.append(f"buffer {b.name}: {b.kind} {short_name(b.dtype)}[{','.join(map(str, b.shape))}]"
-                         f"{extra} (node %{b.node})")
+                         f"{extra} ({origin})")
         for k in self.kernels:
             nodes = " ".join(f"%{n}" for n in k.nodes)
-            lines.append(f"kernel {k.name} ({k.kind}) nodes {nodes}")
+            par = f", parallel in chunks of {k.parallel_grain}" if k.parallel_grain else ""
+            lines.append(f"kernel {k.name} ({k.kind}) nodes {nodes}{par}")
             for nest, sched in zip(k.nests, k.schedules or [None] * len(k.nests)):
                 lines.append("  " + nest_text(nest, names))
                 if sched is not None:

@@ -8,6 +8,7 @@ from tracejit.compiler.kernel import Program
 from tracejit.compiler.kernelize import form_kernels
 from tracejit.compiler.passes import PassRecord, run_passes
 from tracejit.compiler.schedule import schedule_kernel
+from tracejit.compiler.split_reduce import split_reductions
 
 
 @dataclass
@@ -34,6 +35,7 @@ def optimize(traced: Graph, verify: bool = False, record: bool = False) -> Optim
     program = form_kernels(graph)
     for k in program.kernels:
         schedule_kernel(k)
+    program = split_reductions(program)
     if verify:
         graph.verify()
     return Optimized(graph, program, records)

@@ -9,11 +9,16 @@ from __future__ import annotations
 import numpy as np
 
 from tracejit.compiler.kernel import Access, Apply, Const, Convert, Expr, Kernel, Load, Nest, Schedule
+from tracejit.compiler.ops import get_op
 from tracejit.compiler.target import vector_bytes
+from tracejit.config import config
 
 UNROLL = 2  # vectors per iteration: two registers of lanes hide add latency
 MAX_LANES = 16
 PAIRWISE_BLOCK_VECTORS = 8
+PARALLEL_MIN_WORK = 1 << 17  # estimated element-ops below which a kernel stays serial
+CHUNK_MIN_WORK = 1 << 15  # and the least work per parallel chunk
+CHUNKS_PER_THREAD = 8
 
 
 def _rebuild(e: Expr, fix, memo: dict) -> Expr:
@@ -112,8 +117,40 @@ def choose(nest: Nest) -> Schedule:
     return Schedule("inner", lanes, nd - 1, block)
 
 
-def schedule_kernel(kernel: Kernel) -> Kernel:
-    """Collapse every nest of ``kernel`` and give each its schedule (in place)."""
+def expr_cost(e: Expr, seen: set | None = None) -> int:
+    """Rough per-point cost of evaluating ``e`` (each DAG node once)."""
+    seen = set() if seen is None else seen
+    if id(e) in seen:
+        return 0
+    seen.add(id(e))
+    if isinstance(e, Apply):
+        return get_op(e.op).cost + sum(expr_cost(a, seen) for a in e.args)
+    if isinstance(e, Convert):
+        return 1 + expr_cost(e.arg, seen)
+    return 1
+
+
+def choose_parallelism(kernel: Kernel, threads: int) -> int:
+    """The chunk length of the kernel's outermost loop for the thread pool (0: serial)."""
+    extent = kernel.parallel_extent
+    if threads <= 1 or extent < 2:
+        return 0
+    nest, sched = kernel.nests[0], kernel.schedules[0]
+    work = np.prod(nest.shape, dtype=np.float64) * max(1, expr_cost(nest.value))
+    if work < PARALLEL_MIN_WORK:
+        return 0
+    per_index = work / extent
+    chunks = int(min(threads * CHUNKS_PER_THREAD, max(2, work // CHUNK_MIN_WORK), extent))
+    grain = max(1, -(-extent // chunks), int(-(-CHUNK_MIN_WORK // per_index)) if per_index < CHUNK_MIN_WORK else 1)
+    if sched.vector_dim == 0 and sched.vector_width > 1:  # chunks start on vector boundaries
+        grain = -(-grain // sched.vector_width) * sched.vector_width
+    return grain if grain < extent else 0
+
+
+def schedule_kernel(kernel: Kernel, threads: int | None = None) -> Kernel:
+    """Collapse every nest of ``kernel``, give each its schedule and choose the
+    kernel's parallel chunking (in place)."""
     kernel.nests = [collapse(n) for n in kernel.nests]
     kernel.schedules = [choose(n) for n in kernel.nests]
+    kernel.parallel_grain = choose_parallelism(kernel, config.num_threads if threads is None else threads)
     return kernel

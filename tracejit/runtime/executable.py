@@ -9,12 +9,13 @@ import numpy as np
 
 from tracejit.compiler.codegen.module import build_module
 from tracejit.compiler.kernel import Program
+from tracejit.runtime import threads
 from tracejit.runtime.buffers import pool
 from tracejit.runtime.engine import CompiledModule, compile_ir
 
 ALIGN = 64
 _ids = itertools.count()
-_ENTRY = ctypes.CFUNCTYPE(None, ctypes.c_void_p)
+_ENTRY = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_void_p)
 _byte_at = ctypes.c_char.from_buffer
 _BYTE = np.dtype(np.uint8)
 
@@ -30,10 +31,12 @@ def address(arr: np.ndarray) -> int:
 class Executable:
     """A program loaded as machine code, callable on a list of input arrays."""
 
-    def __init__(self, program: Program, compiled: CompiledModule, entry: str):
+    def __init__(self, program: Program, compiled: CompiledModule, entry: str, parallel: bool):
         self.program = program
         self.compiled = compiled
         self._entry = _ENTRY(compiled.addresses[entry])
+        # The driver calls the thread pool's parallel_for (started only when needed).
+        self._parallel_for = threads.pool().parallel_for if parallel else None
         n = len(program.buffers)
         self._table_type = ctypes.c_void_p * n
         self._template = self._table_type()
@@ -72,7 +75,7 @@ class Executable:
             out = pool.empty(shape, dtype)
             table[slot] = address(out)
             produced[slot] = out
-        self._entry(table)
+        self._entry(table, self._parallel_for)
         del arena
         results, handed_out = [], set()
         for bid in self._result_of:
@@ -89,7 +92,7 @@ def load_program(program: Program) -> Executable:
     prefix = f"tj{next(_ids)}_{_sanitize(program.name)}"
     module, symbols = build_module(program, prefix)
     compiled = compile_ir(module, [symbols.entry, *symbols.kernels])
-    return Executable(program, compiled, symbols.entry)
+    return Executable(program, compiled, symbols.entry, symbols.parallel)
 
 
 def _sanitize(name: str) -> str:

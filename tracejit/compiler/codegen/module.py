@@ -2,8 +2,11 @@
 
 Kernel ABI: ``void kernel(ptr noalias b0, ..., ptr noalias bn, i64 begin, i64 end)``,
 one pointer per buffer the kernel touches; ``[begin, end)`` bounds its outermost loop
-(``Kernel.parallel_extent``). The driver ``void entry(ptr bufs)`` reads every buffer
-pointer from one array and runs the kernels in order, so a call costs one foreign call.
+(``Kernel.parallel_extent``). A parallel kernel also gets a task wrapper
+``void task(ptr bufs, i64 begin, i64 end)`` that reads its buffer pointers from the table.
+The driver ``void entry(ptr bufs, parallel_for)`` runs the kernels in order, handing
+parallel ones to the runtime's ``parallel_for(task, bufs, extent, grain)``; a call of a
+compiled function is one foreign call, and no address is baked into the code.
 """
 from __future__ import annotations
 
@@ -19,6 +22,8 @@ from tracejit.compiler.kernel import Kernel, Program
 from tracejit.compiler.target import target_machine
 
 PTR = ir.PointerType()
+TASK = ir.FunctionType(ir.VoidType(), [PTR, I64, I64])
+PARALLEL_FOR = ir.FunctionType(ir.VoidType(), [ir.PointerType(TASK), PTR, I64, I64])
 
 
 @dataclass(frozen=True)
@@ -27,6 +32,22 @@ class ModuleSymbols:
 
     entry: str
     kernels: tuple[str, ...]
+    parallel: bool  # the driver calls parallel_for
+
+
+def _load_buffers(b: ir.IRBuilder, table, kernel: Kernel) -> list:
+    return [b.load(b.gep(table, [i64(bid)], inbounds=True, source_etype=PTR), typ=PTR)
+            for bid in kernel.buffers()]
+
+
+def _task_function(module: ir.Module, kernel: Kernel, fn: ir.Function) -> ir.Function:
+    task = ir.Function(module, TASK, f"{fn.name}_task")
+    task.attributes.add("nounwind")
+    table, begin, end = task.args
+    b = ir.IRBuilder(task.append_basic_block("entry"))
+    b.call(fn, _load_buffers(b, table, kernel) + [begin, end])
+    b.ret_void()
+    return task
 
 
 def _kernel_function(module: ir.Module, kernel: Kernel, name: str) -> ir.Function:
@@ -54,13 +75,17 @@ def build_module(program: Program, prefix: str) -> tuple[ir.Module, ModuleSymbol
     module.triple = llvm.get_process_triple()
     module.data_layout = str(target_machine().target_data)
     kernels = [(k, _kernel_function(module, k, f"{prefix}_{k.name}")) for k in program.kernels]
-    entry = ir.Function(module, ir.FunctionType(ir.VoidType(), [PTR]), f"{prefix}_entry")
+    entry = ir.Function(module, ir.FunctionType(ir.VoidType(), [PTR, ir.PointerType(PARALLEL_FOR)]),
+                        f"{prefix}_entry")
     entry.attributes.add("nounwind")
     b = ir.IRBuilder(entry.append_basic_block("entry"))
-    table = entry.args[0]
+    table, parallel_for = entry.args
     for kernel, fn in kernels:
-        args = [b.load(b.gep(table, [i64(bid)], inbounds=True, source_etype=PTR), typ=PTR)
-                for bid in kernel.buffers()]
-        b.call(fn, args + [i64(0), i64(kernel.parallel_extent)])
+        if kernel.parallel_grain:
+            task = _task_function(module, kernel, fn)
+            b.call(parallel_for, [task, table, i64(kernel.parallel_extent), i64(kernel.parallel_grain)])
+        else:
+            b.call(fn, _load_buffers(b, table, kernel) + [i64(0), i64(kernel.parallel_extent)])
     b.ret_void()
-    return module, ModuleSymbols(entry.name, tuple(fn.name for _, fn in kernels))
+    parallel = any(k.parallel_grain for k in program.kernels)
+    return module, ModuleSymbols(entry.name, tuple(fn.name for _, fn in kernels), parallel)

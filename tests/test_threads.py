@@ -1,0 +1,86 @@
+"""Parallel loops: correct against eager, deterministic across thread counts,
+safe under concurrent callers; small kernels stay serial."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+
+import numpy as np
+import pytest
+
+import tracejit as tj
+from tests.conftest import assert_same
+
+
+@pytest.fixture
+def many_threads(monkeypatch):
+    """Schedule as if the machine had 4 threads (kernels then take the parallel path)."""
+    monkeypatch.setattr(tj.config, "num_threads", 4)
+
+
+def test_parallel_kernels_match_eager(many_threads):
+    rng = np.random.default_rng(30)
+    x = rng.standard_normal((1000, 700)).astype(np.float32)
+    w = rng.standard_normal((700, 300)).astype(np.float32)
+    v = rng.standard_normal(3 * 10**6)
+
+    def f(x, w, v):
+        return (np.exp(x) * 2 + x, x.sum(axis=1), x.max(axis=0), (x * x).sum(axis=0), x @ w,
+                v.sum(), np.abs(v).max(), (v > 0).any(), v.argmax(), v.mean())
+
+    jf = tj.jit(f)
+    low = jf.lower(x, w, v)
+    assert sum(1 for k in low.kernels if k.parallel_grain) >= 6, low.as_text("kernels")
+    assert_same(jf(x, w, v), f(x, w, v), rtol=2e-5, atol=1e-3)
+
+
+def test_reductions_identical_across_thread_counts():
+    code = ("import numpy as np, tracejit as tj\n"
+            "x = np.random.default_rng(31).standard_normal(5 * 10**6).astype(np.float32)\n"
+            "m = x.reshape(5000, 1000)\n"
+            "f = tj.jit(lambda x, m: (x.sum(), (x * x).sum(), m.sum(axis=0), m.mean(axis=1)))\n"
+            "print(b''.join(np.asarray(r).tobytes() for r in f(x, m)).hex())\n")
+    outs = set()
+    for threads in ("1", "2", "3"):
+        env = {**os.environ, "TRACEJIT_NUM_THREADS": threads}
+        res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+        assert res.returncode == 0, res.stderr
+        outs.add(res.stdout)
+    assert len(outs) == 1
+
+
+def test_concurrent_callers_with_mixed_shapes(many_threads):
+    f = tj.jit(lambda a, b: (np.tanh(a) + b).sum(axis=-1))
+    shapes = [(300, 2000), (1000, 1000), (7, 150000)]
+    inputs = [(np.full(s, 0.5, np.float32), np.full(s[-1:], 1.0, np.float32)) for s in shapes]
+    expected = [np.tanh(a).sum(axis=-1) + b.sum() for a, b in inputs]
+    errors = []
+
+    def work(i):
+        for k in range(10):
+            a, b = inputs[(i + k) % 3]
+            out = f(a, b)
+            if not np.allclose(out, expected[(i + k) % 3], rtol=1e-4):
+                errors.append((i, k))
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert f.cache_info().compilations == 3
+
+
+def test_small_kernels_stay_serial(many_threads):
+    low = tj.jit(lambda a: np.exp(a) + 1).lower(np.ones(1000, np.float32))
+    assert all(k.parallel_grain == 0 for k in low.kernels)
+
+
+def test_single_thread_setting_compiles_no_parallel_loops(monkeypatch):
+    monkeypatch.setattr(tj.config, "num_threads", 1)
+    low = tj.jit(lambda a: np.exp(a) + 1).lower(np.ones(10**7, np.float32))
+    assert all(k.parallel_grain == 0 for k in low.kernels)
+    assert "parallel" not in low.as_text("kernels")

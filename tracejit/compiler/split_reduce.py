@@ -1,0 +1,79 @@
+"""Splitting large full reductions into chunk partials plus an in-order combine.
+
+A reduction with no kept dims has nothing to split between threads. It becomes two
+kernels: one computing the reduction of each fixed-length chunk into a partials buffer
+(parallel over chunks), then one reducing the tail chunk and combining the partials in
+order. The chunk length does not depend on the thread count, so the result is the same
+whatever the number of threads.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from tracejit.compiler.kernel import Access, Buffer, Kernel, Load, Nest, Program
+from tracejit.compiler.layout import StridedView
+from tracejit.compiler.schedule import _rebuild, schedule_kernel
+
+CHUNK = 1 << 16  # elements per partial
+SPLITTABLE = ("sum", "prod", "max", "min", "any", "all")
+
+
+def _splittable(kernel: Kernel) -> int | None:
+    """The reduced dim to split (the first long enough), or None."""
+    if len(kernel.nests) != 1:
+        return None
+    nest = kernel.nests[0]
+    if nest.reduce not in SPLITTABLE or nest.n_kept or math.prod(nest.shape) < 4 * CHUNK:
+        return None
+    return next((d for d, n in enumerate(nest.shape) if n >= 2 * CHUNK), None)
+
+
+def _remap(nest: Nest, transform) -> object:
+    return _rebuild(nest.value, lambda a: transform(a), {})
+
+
+def _split(kernel: Kernel, d: int, partials: Buffer) -> list[Kernel]:
+    nest = kernel.nests[0]
+    n = nest.shape[d]
+    chunks, tail = divmod(n, CHUNK)
+    # Chunks: kept dim c (stride CHUNK * stride_d), then the reduced dims with dim d shortened.
+    chunk_shape = (chunks,) + nest.shape[:d] + (CHUNK,) + nest.shape[d + 1:]
+
+    def chunked(a: Access) -> Access:
+        return Access(a.buffer, a.dtype, a.offset, (CHUNK * a.strides[d],) + a.strides)
+
+    partial_store = Access(partials.id, partials.dtype, 0, (1,))
+    body = Nest(chunk_shape, len(nest.shape), nest.reduce, _remap(nest, chunked), partial_store)
+    nests = []
+    if tail:
+        def tailed(a: Access) -> Access:
+            return Access(a.buffer, a.dtype, a.offset + chunks * CHUNK * a.strides[d], a.strides)
+
+        tail_shape = nest.shape[:d] + (tail,) + nest.shape[d + 1:]
+        nests.append(Nest(tail_shape, len(tail_shape), nest.reduce, _remap(nest, tailed),
+                          Access(partials.id, partials.dtype, chunks, ())))
+    count = chunks + (1 if tail else 0)
+    combine = Load(Access(partials.id, partials.dtype, 0, (1,)))
+    nests.append(Nest((count,), 1, nest.reduce, combine, nest.store))
+    first = Kernel(f"{kernel.name}a", kernel.kind, kernel.nodes, [body])
+    second = Kernel(f"{kernel.name}b", kernel.kind, kernel.nodes, nests)
+    return [schedule_kernel(first), schedule_kernel(second)]
+
+
+def split_reductions(program: Program) -> Program:
+    """``program`` with every large full reduction split in two kernels."""
+    kernels, buffers = [], list(program.buffers)
+    for kernel in program.kernels:
+        d = _splittable(kernel)
+        if d is None:
+            kernels.append(kernel)
+            continue
+        nest = kernel.nests[0]
+        count = -(-nest.shape[d] // CHUNK)
+        dtype = np.dtype(nest.value.dtype)
+        partials = Buffer(len(buffers), "temp", (count,), dtype, -1, StridedView.contiguous((count,)))
+        buffers.append(partials)
+        kernels.extend(_split(kernel, d, partials))
+    return Program(program.name, buffers, kernels, program.n_inputs, program.outputs)
