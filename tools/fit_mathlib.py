@@ -97,6 +97,15 @@ def _float32_split(value, bits):
     return float(np.float32(hi)), float(np.float32(float(value - mp.mpf(hi))))
 
 
+def _float32_three_parts(value, bits):
+    """value = a + b + c in float32: a with ``bits`` significant bits (k * a exact for
+    |k| < 2**(24 - bits)), b and c full float32."""
+    import numpy as np
+    a, _ = split_constant(value, bits)
+    b = float(np.float32(float(value - mp.mpf(a))))
+    return float(np.float32(a)), b, float(np.float32(float(value - mp.mpf(a) - mp.mpf(b))))
+
+
 def _three_parts(value, bits):
     """value = a + b + c: a with ``bits`` significant bits, b and c full doubles."""
     a, _ = split_constant(value, bits)
@@ -142,6 +151,7 @@ def main() -> None:
         "PIO2_HI_LO": (float(mp.pi / 2), float(mp.pi / 2 - mp.mpf(float(mp.pi / 2)))),
         "PIO4_HI_LO": (float(mp.pi / 4), float(mp.pi / 4 - mp.mpf(float(mp.pi / 4)))),
         "LN2_HI_LO_F": _float32_split(LN2, 16),
+        "PIO2_1_2_3_F": _float32_three_parts(mp.pi / 2, 14),
     }
     for name, pair in consts.items():
         print(f"{name} = ({', '.join(f'float.fromhex({v.hex()!r})' for v in pair)})")

@@ -90,15 +90,28 @@ def sigmoid(f: FP, x):
     return f.sel(f.isnan(x), x, out)
 
 
-def _sin_cos(f: FP, x, want_cos: bool):
-    """Reduction in float64 (x is a float32 vector), polynomials in float32."""
-    b, ctx = f.b, f.ctx
-    finite_small = f.lt(f.abs(x), f.c(2.0 ** 20))
-    xs = f.where(f.not_(finite_small), 0.0, x)
-    d = FP(ctx, F64)
-    xd = ctx.convert(xs, np.float32, F64)
-    hi, lo, k = trig._reduce_cody_waite(d, xd)
-    r = ctx.at(F64).convert(d.add(hi, lo), F64, np.float32)
+P1, P2, P3 = C.PIO2_1_2_3_F
+SMALL_ARGUMENT = 2.0 ** 9  # |k| < 2**10: k * P1 (14 bits) stays exact in float32
+
+
+def _merge(b, cond_any, fast_block, fast_value, slow_fn, name):
+    """``fast_value``, replaced by ``slow_fn()`` (emitted in a cold block) when ``cond_any``."""
+    slow = b.append_basic_block(f"{name}.slow")
+    done = b.append_basic_block(f"{name}.done")
+    b.cbranch(cond_any, slow, done)
+    b.position_at_end(slow)
+    slow_value = slow_fn()
+    slow_end = b.block
+    b.branch(done)
+    b.position_at_end(done)
+    phi = b.phi(fast_value.type)
+    phi.add_incoming(fast_value, fast_block)
+    phi.add_incoming(slow_value, slow_end)
+    return phi
+
+
+def _sin_cos_poly(f: FP, r, k, want_cos: bool):
+    b = f.b
     z = f.mul(r, r)
     s = f.fma(f.mul(r, z), f.poly(z, C.SIN_S_F), r)
     c = f.fma(f.mul(z, z), f.poly(z, C.COS_C_F), f.fma(f.c(-0.5), z, f.c(1.0)))
@@ -108,23 +121,39 @@ def _sin_cos(f: FP, x, want_cos: bool):
     out = s
     for n, value in ((1, c), (2, f.neg(s)), (3, f.neg(c))):
         out = f.sel(b.icmp_signed("==", quadrant, f.i32.const(n)), value, out)
-    # Huge or non-finite arguments: the float64 path, for the lanes that need it.
-    pre = b.block
-    slow = b.append_basic_block("sincos32.wide")
-    done = b.append_basic_block("sincos32.done")
-    b.cbranch(f.any(f.not_(finite_small)), slow, done)
-    b.position_at_end(slow)
-    wide = (trig.cos if want_cos else trig.sin)(d, ctx.convert(x, np.float32, F64))
-    slow_out = f.sel(finite_small, out, ctx.at(F64).convert(wide, F64, np.float32))
-    slow_end = b.block
-    b.branch(done)
-    b.position_at_end(done)
-    phi = b.phi(out.type)
-    phi.add_incoming(out, pre)
-    phi.add_incoming(slow_out, slow_end)
+    return out
+
+
+def _sin_cos(f: FP, x, want_cos: bool):
+    """All-float32 Cody-Waite reduction while every lane has |x| < 2**9; else the
+    reduction in float64 (|x| < 2**20) or the float64 function (beyond, and inf/NaN)."""
+    b, ctx = f.b, f.ctx
+    small = f.lt(f.abs(x), f.c(SMALL_ARGUMENT))
+    xs = f.where(f.not_(small), 0.0, x)
+    k = f.rint(f.mul(xs, f.c(2.0 / math.pi)))
+    r = f.fma(f.neg(k), f.c(P1), xs)
+    r = f.fma(f.neg(k), f.c(P2), r)
+    r = f.fma(f.neg(k), f.c(P3), r)
+    fast = _sin_cos_poly(f, r, f.to_i32(k), want_cos)
+
+    def medium():
+        finite_small = f.lt(f.abs(x), f.c(2.0 ** 20))
+        d = FP(ctx, F64)
+        xd = ctx.convert(f.where(f.not_(finite_small), 0.0, x), np.float32, F64)
+        hi, lo, kd = trig._reduce_cody_waite(d, xd)
+        rd = ctx.at(F64).convert(d.add(hi, lo), F64, np.float32)
+        out = f.sel(small, fast, _sin_cos_poly(f, rd, kd, want_cos))
+
+        def wide():
+            value = (trig.cos if want_cos else trig.sin)(d, ctx.convert(x, np.float32, F64))
+            return f.sel(finite_small, out, ctx.at(F64).convert(value, F64, np.float32))
+
+        return _merge(b, f.any(f.not_(finite_small)), b.block, out, wide, "sincos32.wide")
+
+    out = _merge(b, f.any(f.not_(small)), b.block, fast, medium, "sincos32.medium")
     if not want_cos:
-        return f.sel(f.eq(x, f.c(0.0)), x, phi)
-    return phi
+        return f.sel(f.eq(x, f.c(0.0)), x, out)
+    return out
 
 
 def sin(f: FP, x):
