@@ -32,6 +32,7 @@ class Buffer:
     index: int | None = None  # argument index of inputs
     outputs: tuple[int, ...] = ()  # result indices of outputs
     value: Any = None  # constants
+    label: str = ""  # what a buffer without a graph node holds
 
     @property
     def nbytes(self) -> int:
@@ -149,23 +150,66 @@ class Schedule:
         return f"{self.strategy}{vec}{blk}"
 
 
+@dataclass(frozen=True)
+class Gemm:
+    """C[b, i, j] = sum_k A[b, i, k] * B[b, k, j] with B already packed.
+
+    ``a`` and ``c`` index (batch, M, K) and (batch, M, N); ``packed_b`` holds, per batch
+    (or once when B is shared), ``ceil(N / nr)`` slivers of ``K x nr`` values, zero-padded.
+    Blocks: ``mr x nr`` register tile, ``mc`` rows of A per task, ``kc`` of K at a time.
+    """
+
+    a: Access
+    packed_b: int
+    b_batched: bool
+    c: Access
+    batch: int
+    m: int
+    n: int
+    k: int
+    dtype: np.dtype
+    mr: int
+    nr: int
+    mc: int
+    kc: int
+
+    @property
+    def slivers(self) -> int:
+        return -(-self.n // self.nr)
+
+    @property
+    def row_blocks(self) -> int:
+        return -(-self.m // self.mc)
+
+    def text(self, bufnames: dict[int, str]) -> str:
+        return (f"gemm {bufnames[self.c.buffer]}[{self.batch}x{self.m}x{self.n}] = "
+                f"{bufnames[self.a.buffer]}[{self.batch}x{self.m}x{self.k}] @ packed "
+                f"{bufnames[self.packed_b]} ({self.slivers} slivers); tile {self.mr}x{self.nr}, "
+                f"blocks mc={self.mc} kc={self.kc}")
+
+
 @dataclass
 class Kernel:
     """A fused group of graph nodes compiled to one LLVM function."""
 
     name: str
-    kind: str  # map | reduce | contraction | concat
+    kind: str  # map | reduce | contraction | concat | gemm
     nodes: list[int]
     nests: list[Nest]
     schedules: list[Schedule] = field(default_factory=list)
     parallel_grain: int = 0  # > 0: the runtime splits the outermost loop in chunks of this
+    gemm: Gemm | None = None
 
     def buffers(self) -> list[int]:
+        if self.gemm is not None:
+            return sorted({self.gemm.a.buffer, self.gemm.packed_b, self.gemm.c.buffer})
         return sorted(set().union(*(n.buffers() for n in self.nests)))
 
     @property
     def parallel_extent(self) -> int:
         """Extent of the outermost loop that may be split between threads (0: none)."""
+        if self.gemm is not None:
+            return self.gemm.batch * self.gemm.row_blocks
         if len(self.nests) != 1 or not self.nests[0].n_kept:
             return 0
         return self.nests[0].shape[0]
@@ -216,13 +260,15 @@ class Program:
         lines = []
         for b in self.buffers:
             extra = f" arg {b.index}" if b.kind == "input" else (f" result {list(b.outputs)}" if b.outputs else "")
-            origin = f"node %{b.node}" if b.node >= 0 else "reduction partials"
+            origin = f"node %{b.node}" if b.node >= 0 else b.label
             lines.append(f"buffer {b.name}: {b.kind} {short_name(b.dtype)}[{','.join(map(str, b.shape))}]"
                          f"{extra} ({origin})")
         for k in self.kernels:
             nodes = " ".join(f"%{n}" for n in k.nodes)
             par = f", parallel in chunks of {k.parallel_grain}" if k.parallel_grain else ""
             lines.append(f"kernel {k.name} ({k.kind}) nodes {nodes}{par}")
+            if k.gemm is not None:
+                lines.append("  " + k.gemm.text(names))
             for nest, sched in zip(k.nests, k.schedules or [None] * len(k.nests)):
                 lines.append("  " + nest_text(nest, names))
                 if sched is not None:

@@ -182,19 +182,30 @@ def convert(e: Expr, dtype: np.dtype) -> Expr:
     return Convert(e, dtype)
 
 
-def _check_bounds(program: Program) -> None:
+def _accesses(kernel: Kernel):
+    """(access, iteration shape) of every load and store of ``kernel``."""
+    if kernel.gemm is not None:
+        g = kernel.gemm
+        nb = g.batch if g.b_batched else 1
+        packed = Access(g.packed_b, g.dtype, 0, (g.slivers * g.k * g.nr, 1))
+        return [(g.a, (g.batch, g.m, g.k)), (g.c, (g.batch, g.m, g.n)), (packed, (nb, g.slivers * g.k * g.nr))]
+    out = []
+    for nest in kernel.nests:
+        out.extend((ld.access, nest.shape) for ld in nest.loads())
+        out.append((nest.store, nest.shape[:nest.n_kept]))
+    return out
+
+
+def check_bounds(program: Program) -> None:
     """Every access must stay inside its buffer: kernels never touch memory out of bounds."""
     buffers = {b.id: b for b in program.buffers}
     for k in program.kernels:
-        for nest in k.nests:
-            accesses = [(ld.access, nest.shape) for ld in nest.loads()]
-            accesses.append((nest.store, nest.shape[:nest.n_kept]))
-            for acc, shape in accesses:
-                lo, hi = StridedView(shape, acc.strides, acc.offset).offset_range()
-                blo, bhi = buffers[acc.buffer].view.offset_range()
-                if lo <= hi and not (blo <= lo and hi <= bhi):
-                    raise AssertionError(f"kernel {k.name}: access [{lo}, {hi}] outside buffer "
-                                         f"{buffers[acc.buffer].name} [{blo}, {bhi}]")
+        for acc, shape in _accesses(k):
+            lo, hi = StridedView(shape, acc.strides, acc.offset).offset_range()
+            blo, bhi = buffers[acc.buffer].view.offset_range()
+            if lo <= hi and not (blo <= lo and hi <= bhi):
+                raise AssertionError(f"kernel {k.name}: access [{lo}, {hi}] outside buffer "
+                                     f"{buffers[acc.buffer].name} [{blo}, {bhi}]")
 
 
 def form_kernels(graph: Graph) -> Program:
@@ -223,7 +234,5 @@ def _form(graph: Graph) -> Program:
     for out in graph.outputs:
         src = graph.operands(out)[0]
         outputs[graph.attrs(out)["index"]] = buffers[src].id
-    program = Program(graph.name, sorted(buffers.values(), key=lambda b: b.id), kernels,
-                      len(graph.inputs), outputs)
-    _check_bounds(program)
-    return program
+    return Program(graph.name, sorted(buffers.values(), key=lambda b: b.id), kernels,
+                   len(graph.inputs), outputs)

@@ -5,7 +5,8 @@ from dataclasses import dataclass
 
 from tracejit.compiler.graph import Graph
 from tracejit.compiler.kernel import Program
-from tracejit.compiler.kernelize import form_kernels
+from tracejit.compiler.kernelize import check_bounds, form_kernels
+from tracejit.compiler.matmul import plan_matmuls
 from tracejit.compiler.passes import PassRecord, run_passes
 from tracejit.compiler.schedule import schedule_kernel
 from tracejit.compiler.split_reduce import split_reductions
@@ -36,6 +37,8 @@ def optimize(traced: Graph, verify: bool = False, record: bool = False) -> Optim
     for k in program.kernels:
         schedule_kernel(k)
     program = split_reductions(program)
+    program = plan_matmuls(program)
+    check_bounds(program)
     if verify:
         graph.verify()
     return Optimized(graph, program, records)

@@ -73,7 +73,8 @@ def split_reductions(program: Program) -> Program:
         nest = kernel.nests[0]
         count = -(-nest.shape[d] // CHUNK)
         dtype = np.dtype(nest.value.dtype)
-        partials = Buffer(len(buffers), "temp", (count,), dtype, -1, StridedView.contiguous((count,)))
+        partials = Buffer(len(buffers), "temp", (count,), dtype, -1, StridedView.contiguous((count,)),
+                          label="reduction partials")
         buffers.append(partials)
         kernels.extend(_split(kernel, d, partials))
     return Program(program.name, buffers, kernels, program.n_inputs, program.outputs)

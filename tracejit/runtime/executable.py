@@ -49,7 +49,7 @@ class Executable:
             if buf.kind == "input":
                 self._inputs.append((buf.id, buf.index))
             elif buf.kind == "constant":
-                value = np.ascontiguousarray(buf.value)
+                value = aligned_copy(buf.value)
                 self._constants.append(value)
                 self._template[buf.id] = value.ctypes.data
             elif buf.kind == "temp":
@@ -85,6 +85,15 @@ class Executable:
             handed_out.add(bid)
             results.append(out)
         return results
+
+
+def aligned_copy(value: np.ndarray) -> np.ndarray:
+    """A C-contiguous copy of ``value`` starting on an ``ALIGN``-byte boundary."""
+    raw = np.empty(value.nbytes + ALIGN, np.uint8)
+    start = -raw.ctypes.data % ALIGN
+    out = raw[start:start + value.nbytes].view(value.dtype).reshape(value.shape)
+    out[...] = value
+    return out
 
 
 def load_program(program: Program) -> Executable:

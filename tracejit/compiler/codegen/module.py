@@ -17,6 +17,7 @@ from llvmlite import ir
 
 from tracejit.compiler.codegen.lowerctx import I64
 from tracejit.compiler.codegen.loops import i64
+from tracejit.compiler.codegen.gemm import GemmEmitter
 from tracejit.compiler.codegen.nest import NestEmitter
 from tracejit.compiler.kernel import Kernel, Program
 from tracejit.compiler.target import target_machine
@@ -63,6 +64,8 @@ def _kernel_function(module: ir.Module, kernel: Kernel, name: str) -> ir.Functio
     b = ir.IRBuilder(fn.append_basic_block("entry"))
     ptrs = dict(zip(bufs, fn.args))
     ranged = kernel.parallel_extent > 0
+    if kernel.gemm is not None:
+        GemmEmitter(b, ptrs, kernel.gemm, begin, end).emit()
     for nest, sched in zip(kernel.nests, kernel.schedules):
         NestEmitter(b, ptrs, nest, sched, begin if ranged else None, end if ranged else None).emit()
     b.ret_void()

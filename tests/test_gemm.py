@@ -1,0 +1,64 @@
+"""The packed, register-blocked GEMM path: shapes with remainders, batches, transposed
+and strided operands, broadcast batches, weights packed at compile time, threads."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import tracejit as tj
+from tests.conftest import assert_same
+
+TOL = {np.dtype(np.float32): dict(rtol=3e-5, atol=3e-4), np.dtype(np.float64): dict(rtol=1e-12, atol=1e-11)}
+
+
+def _kinds(f, *args):
+    return [k.kind for k in f.lower(*args).kernels]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["f32", "f64"])
+@pytest.mark.parametrize("m,k,n", [(64, 64, 64), (67, 129, 45), (300, 257, 33), (13, 1000, 17),
+                                   (97, 300, 161), (6, 1025, 16)])
+def test_gemm_shapes(m, k, n, dtype):
+    rng = np.random.default_rng(m * k + n)
+    a = rng.standard_normal((m, k)).astype(dtype)
+    b = rng.standard_normal((k, n)).astype(dtype)
+    f = tj.jit(lambda a, b: a @ b)
+    assert "gemm" in _kinds(f, a, b)
+    assert_same(f(a, b), a @ b, **TOL[np.dtype(dtype)])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["f32", "f64"])
+def test_gemm_batched_transposed_strided_and_constant(dtype):
+    rng = np.random.default_rng(40)
+    a = rng.standard_normal((3, 70, 130)).astype(dtype)
+    b = rng.standard_normal((3, 130, 50)).astype(dtype)
+    shared = rng.standard_normal((130, 50)).astype(dtype)
+    w = rng.standard_normal((130, 200)).astype(dtype)
+
+    def f(a, b, shared):
+        return (a @ b, a @ shared, a.transpose(0, 2, 1)[:, ::2, :] @ a[:, :, ::-2], b[0].T @ a[1].T,
+                a[0] @ w, np.matmul(a[:1], b))
+
+    jf = tj.jit(f)
+    assert _kinds(jf, a, b, shared).count("gemm") == 6
+    assert "packed at compile time" in jf.lower(a, b, shared).as_text("kernels")
+    assert_same(jf(a, b, shared), f(a, b, shared), **TOL[np.dtype(dtype)])
+
+
+def test_gemm_parallel_tasks_match(monkeypatch):
+    monkeypatch.setattr(tj.config, "num_threads", 4)
+    rng = np.random.default_rng(41)
+    a, b = rng.standard_normal((256, 300)).astype(np.float32), rng.standard_normal((300, 250)).astype(np.float32)
+    f = tj.jit(lambda a, b: a @ b)
+    kernels = f.lower(a, b).kernels
+    gemm = next(k for k in kernels if k.kind == "gemm")
+    assert gemm.parallel_grain == 1 and gemm.parallel_extent % 4 == 0
+    assert_same(f(a, b), a @ b, rtol=3e-5, atol=3e-4)
+
+
+def test_small_or_integer_products_keep_the_loop_nest():
+    f = tj.jit(lambda a, b: a @ b)
+    assert "gemm" not in _kinds(f, np.ones((4, 4), np.float32), np.ones((4, 4), np.float32))
+    i = np.arange(200 * 300).reshape(200, 300) % 7
+    assert "gemm" not in _kinds(f, i, i.T.copy())
+    assert_same(f(i, i.T.copy()), i @ i.T)
