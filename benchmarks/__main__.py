@@ -1,17 +1,18 @@
 """``python -m benchmarks``: time tracejit against eager NumPy (and installed peers).
 
-Prints one table: per workload the NumPy and tracejit medians, the speedup (NumPy time /
-tracejit time, > 1 means tracejit is faster), the kernel count, the first-call compile
-time, the result check, and the same for numexpr, numba and jax when they are installed.
+Measures the machine's memory bandwidth with a STREAM triad, then prints one table: per
+workload the NumPy and tracejit medians, the speedup (NumPy time / tracejit time, > 1
+means tracejit is faster), the kernel count, the first-call compile time, the result
+check, the same for numexpr, numba, jax and torch when they are installed, and
+tracejit's throughput; then every system's throughput and the judgement of the issue's
+criteria.
 """
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 
-THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
-                    "NUMEXPR_NUM_THREADS")
+from benchmarks.threads import limit_threads
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -22,42 +23,28 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--reps", type=int, metavar="N", help="repetitions per system (default: adaptive)")
     ap.add_argument("--json", metavar="PATH", help="write the results as JSON")
     ap.add_argument("--plot", metavar="PATH", help="write a bar chart PNG (needs matplotlib)")
-    ap.add_argument("--threads", type=int, default=1, metavar="N",
-                    help="threads for BLAS, numexpr and XLA (default 1, like tracejit; "
-                         "0 keeps the libraries' own defaults)")
-    ap.add_argument("--no-peers", action="store_true", help="skip numexpr, numba and jax")
+    ap.add_argument("--threads", type=int, metavar="N",
+                    help="threads for every system: tracejit (TRACEJIT_NUM_THREADS), BLAS, numexpr, "
+                         "numba, XLA (1 only) and torch (default: no limit, all cores)")
+    ap.add_argument("--no-peers", action="store_true", help="skip numexpr, numba, jax and torch")
     ap.add_argument("--seed", type=int, default=0, help="random seed for the inputs")
     opts = ap.parse_args(argv)
     if opts.reps is not None and opts.reps < 1:
         ap.error("--reps must be at least 1")
-    if opts.threads < 0:
-        ap.error("--threads must be 0 or more")
+    if opts.threads is not None and opts.threads < 1:
+        ap.error("--threads must be at least 1")
     return opts
-
-
-def limit_threads(threads: int) -> str:
-    """Cap library thread pools through the environment; must run before NumPy is imported.
-    Returns a description for the report header."""
-    if threads == 0:
-        return "library defaults"
-    if "numpy" in sys.modules:
-        print("warning: numpy already imported; BLAS thread count unchanged", file=sys.stderr)
-    for name in THREAD_VARIABLES:
-        os.environ[name] = str(threads)
-    if threads == 1:
-        flags = os.environ.get("XLA_FLAGS", "")
-        os.environ["XLA_FLAGS"] = f"{flags} --xla_cpu_multi_thread_eigen=false".strip()
-    return f"{threads} (BLAS, numexpr{', XLA' if threads == 1 else ''})"
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmarks; the exit status is 1 when a tracejit result is wrong or raised."""
     opts = parse_args(argv)
-    threads = limit_threads(opts.threads)
-    import numpy as np  # after limit_threads: BLAS reads its thread count on load
+    limit_threads(opts.threads)
+    import numpy as np  # after limit_threads: BLAS, tracejit and peers read it on import
 
-    from benchmarks import runner
+    from benchmarks import judgement, report, runner, stream, threads
     from benchmarks.peers import available_peers
+    from benchmarks.progress import Progress
     from benchmarks.workloads import select
 
     workloads = select(opts.only)
@@ -65,27 +52,48 @@ def main(argv: list[str] | None = None) -> int:
         print(f"no workload matches {opts.only!r}; see benchmarks/workloads.py", file=sys.stderr)
         return 2
     peers = [] if opts.no_peers else available_peers()
-    info = runner.machine_info(peers, threads)
+    peer_names = [p.name for p in peers]
+    thread_text = threads.describe(opts.threads)
+    info = runner.machine_info(peers, thread_text)
     rng = np.random.default_rng(opts.seed)
-    rows = []
-    for i, w in enumerate(workloads, 1):
-        print(f"[{i}/{len(workloads)}] ", end="", file=sys.stderr)
-        rows.append(runner.run_workload(w, peers, opts.quick, opts.reps, rng))
+    progress = Progress(len(workloads) + 2)
+    triad_reps = 3 if opts.quick else 7
+
+    def measure_triad(when: str, into: stream.Triad | None) -> stream.Triad:
+        progress.begin(f"STREAM triad ({when})")
+        result = stream.measure(opts.quick, triad_reps, rng, into)
+        progress.end(", ".join(f"{n} {result.gbps(n):.1f} GB/s" for n in result.samples))
+        return result
+
+    triad = measure_triad("start", None)
+    rows = [runner.run_workload(w, peers, opts.quick, opts.reps, rng, progress) for w in workloads]
+    triad = measure_triad("end", triad)  # pooled with the start: the machine drifts
+    ref = triad.reference
+    verdicts = judgement.judge_all(rows, peer_names, ref)
 
     versions = ", ".join(f"{k} {v}" for k, v in info["versions"].items())
-    print(f"machine: {info['cpu']}, {info['cores']} cores, {info['system']}; threads: {threads}")
+    print(f"machine: {info['cpu']}, {info['cores']} cores, {info['system']}")
+    print(f"threads: {thread_text}")
     print(f"versions: {versions}")
+    print(f"memory: {triad.describe()}")
     print(f"{'quick' if opts.quick else 'full'} run; medians of interleaved repetitions; "
-          f"speedup = numpy ms / system ms (> 1: faster than NumPy)\n")
-    print(runner.format_table(rows, peers))
-    notes = runner.format_notes(rows)
+          f"speedup = numpy ms / system ms (> 1: faster than NumPy); rate: GFLOP/s = 2*M*N*K "
+          f"per product, GB/s = inputs + output bytes (% of the triad reference)\n")
+    print(report.format_table(rows, peer_names, ref))
+    rates = report.format_rates(rows, ref)
+    if rates:
+        print("\nthroughput of every system:\n" + rates)
+    notes = report.format_notes(rows)
     if notes:
         print("\nproblems:\n" + notes)
+    print("\n" + judgement.format_verdicts(verdicts, opts.quick))
     if opts.json:
-        runner.write_json(rows, info, opts.quick, opts.json)
+        report.write_json(opts.json, machine=info, quick=opts.quick, triad=triad, triad_gbps=ref, rows=rows,
+                          verdicts=verdicts)
     if opts.plot:
-        runner.write_plot(rows, peers, opts.plot)
-    return 1 if any(r.systems[runner.JIT].status != "ok" for r in rows) else 0
+        title = f"{info['cpu']}, {info['cores']} cores; threads: {thread_text}"
+        report.write_plot(rows, [runner.JIT, *peer_names], opts.plot, title)
+    return 1 if any(r.systems[runner.JIT].status != "ok" for r in rows) or triad.problems else 0
 
 
 if __name__ == "__main__":

@@ -1,8 +1,10 @@
-"""Optional peer implementations: numexpr, numba and jax, each used only when importable.
+"""Optional peers: numexpr, numba, jax and torch, each used only when importable.
 
 A peer's ``prepare(workload, args)`` returns a zero-argument callable computing the
 workload on ``args`` (compiling first where needed), or None when the peer cannot express
-that workload; the harness times it like eager NumPy and checks its result.
+that workload; the harness times it like eager NumPy and checks its result. Peers find
+their version of a workload by the name of its NumPy function (``sin_exp``, ``matmul``...),
+so one version serves every size and dtype.
 """
 from __future__ import annotations
 
@@ -10,8 +12,7 @@ import inspect
 from dataclasses import dataclass
 from typing import Any, Callable
 
-import numpy as np
-
+from benchmarks import workloads
 from benchmarks.workloads import SQRT_2_OVER_PI, Workload
 
 Thunk = Callable[[], Any]
@@ -27,28 +28,27 @@ class Peer:
     prepare: Callable[[Workload, tuple], Thunk | None]
 
 
-# --- numexpr -------------------------------------------------------------------------
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'s' * (n != 1)}"
 
-# Elementwise expressions (and a final reduction) only; numexpr has no matmul or
-# axis-wise reductions inside expressions. GELU's constants are passed as variables of
-# the input dtype, since literal floats would promote float32 inputs to float64.
+
+# --- numexpr: elementwise expressions and a final full reduction ----------------------
+
+# GELU's constants are passed as variables of the input dtype, since literal floats would
+# promote float32 inputs to float64.
 _NUMEXPR = {
     "mul_add": "a*b + c*d",
     "sin_exp": "a*b + sin(c)*exp(-d)",
     "gelu": "half*x*(one + tanh(k*(x + c3*x**3)))",
     "sum_squares": "sum(x*x)",
-    "mul_add_f64": "a*b + c*d",
 }
 
 
 def _numexpr_peer() -> Peer | None:
-    try:
-        import numexpr
-    except ImportError:
-        return None
+    import numexpr
 
     def prepare(workload: Workload, args: tuple) -> Thunk | None:
-        expr = _NUMEXPR.get(workload.name)
+        expr = _NUMEXPR.get(workload.fn.__name__)
         if expr is None:
             return None
         params = list(inspect.signature(workload.fn).parameters)
@@ -56,47 +56,31 @@ def _numexpr_peer() -> Peer | None:
         local = dict(zip(params, args), half=t(0.5), one=t(1.0), k=t(SQRT_2_OVER_PI), c3=t(0.044715))
         return lambda: numexpr.evaluate(expr, local_dict=local)  # parsed once, then cached
 
-    threads = numexpr.get_num_threads()
-    return Peer("numexpr", numexpr.__version__, f"{threads} thread{'s' * (threads != 1)}", prepare)
+    return Peer("numexpr", numexpr.__version__, _plural(numexpr.get_num_threads(), "thread"), prepare)
 
 
-# --- numba ---------------------------------------------------------------------------
-
-_HALF, _ONE, _K, _C3 = (np.float32(v) for v in (0.5, 1.0, SQRT_2_OVER_PI, 0.044715))
-
-
-def _gelu_float32_constants(x):
-    """GELU for numba, whose typing turns ``python float * float32 array`` into float64."""
-    return _HALF * x * (_ONE + np.tanh(_K * (x + _C3 * x**3)))
-
-
-_NUMBA_VERSIONS = {"gelu": _gelu_float32_constants}
-
+# --- numba: prange loops (benchmarks/numba_kernels.py) --------------------------------
 
 def _numba_peer() -> Peer | None:
-    try:
-        import numba
-    except ImportError:
-        return None
+    import numba
+
+    from benchmarks.numba_kernels import KERNELS
 
     def prepare(workload: Workload, args: tuple) -> Thunk | None:
-        compiled = numba.njit(cache=False)(_NUMBA_VERSIONS.get(workload.name, workload.fn))
-        try:
-            compiled(*args)  # compile; numba rejects e.g. keepdims= in reductions
-        except Exception:  # noqa: BLE001 - typing errors mean "not expressible"
+        kernel = KERNELS.get(workload.fn.__name__)
+        if kernel is None:
             return None
-        return lambda: compiled(*args)
+        kernel(*args)  # compile for these types
+        return lambda: kernel(*args)
 
-    return Peer("numba", numba.__version__, "njit, 1 thread", prepare)
+    detail = f"njit(parallel=True), {_plural(numba.get_num_threads(), 'thread')}"
+    return Peer("numba", numba.__version__, detail, prepare)
 
 
-# --- jax -----------------------------------------------------------------------------
+# --- jax and torch: the workloads against their array APIs ----------------------------
 
-def _jax_functions(jnp) -> dict[str, Callable]:
-    """The workloads written against ``jax.numpy`` (same formulas as workloads.py)."""
-    def mul_add(a, b, c, d):
-        return a * b + c * d
-
+def _jax_functions(jnp: Any) -> dict[str, Callable]:
+    """The workloads written against ``jax.numpy``; operator-only ones are reused as is."""
     def layernorm(x, g, b):
         mean = x.mean(axis=-1, keepdims=True)
         return (x - mean) / jnp.sqrt(x.var(axis=-1, keepdims=True) + 1e-5) * g + b
@@ -106,28 +90,26 @@ def _jax_functions(jnp) -> dict[str, Callable]:
         return e / e.sum(axis=1, keepdims=True)
 
     return {
-        "mul_add": mul_add,
+        "mul_add": workloads.mul_add,
         "sin_exp": lambda a, b, c, d: a * b + jnp.sin(c) * jnp.exp(-d),
         "gelu": lambda x: 0.5 * x * (1 + jnp.tanh(SQRT_2_OVER_PI * (x + 0.044715 * x**3))),
         "softmax": softmax,
         "layernorm": layernorm,
-        "sum_squares": lambda x: (x * x).sum(),
+        "sum_squares": workloads.sum_squares,
+        "matmul": workloads.matmul,
         "mlp": lambda x, w1, b1, w2, b2: jnp.maximum(x @ w1 + b1, 0) @ w2 + b2,
-        "mul_add_f64": mul_add,
     }
 
 
 def _jax_peer() -> Peer | None:
-    try:
-        import jax
-        import jax.numpy as jnp
-    except ImportError:
-        return None
+    import jax
+    import jax.numpy as jnp
+
     jax.config.update("jax_enable_x64", True)  # keep float64 workloads in float64
     functions = _jax_functions(jnp)
 
     def prepare(workload: Workload, args: tuple) -> Thunk | None:
-        fn = functions.get(workload.name)
+        fn = functions.get(workload.fn.__name__)
         if fn is None:
             return None
         compiled = jax.jit(fn)
@@ -135,16 +117,63 @@ def _jax_peer() -> Peer | None:
         compiled(*device_args).block_until_ready()
         return lambda: compiled(*device_args).block_until_ready()
 
-    return Peer("jax", jax.__version__, jax.default_backend(), prepare)
+    return Peer("jax", jax.__version__, f"jax.jit, {jax.default_backend()}", prepare)
+
+
+def _torch_functions(torch: Any) -> dict[str, Callable]:
+    """The workloads written against torch tensors; operator-only ones are reused as is."""
+    def layernorm(x, g, b):
+        mean = x.mean(dim=-1, keepdim=True)
+        var = x.var(dim=-1, keepdim=True, unbiased=False)
+        return (x - mean) / torch.sqrt(var + 1e-5) * g + b
+
+    def softmax(x):
+        e = torch.exp(x - x.amax(dim=1, keepdim=True))
+        return e / e.sum(dim=1, keepdim=True)
+
+    return {
+        "mul_add": workloads.mul_add,
+        "sin_exp": lambda a, b, c, d: a * b + torch.sin(c) * torch.exp(-d),
+        "gelu": lambda x: 0.5 * x * (1 + torch.tanh(SQRT_2_OVER_PI * (x + 0.044715 * x**3))),
+        "softmax": softmax,
+        "layernorm": layernorm,
+        "sum_squares": workloads.sum_squares,
+        "matmul": workloads.matmul,
+        "mlp": lambda x, w1, b1, w2, b2: torch.relu(x @ w1 + b1) @ w2 + b2,
+    }
+
+
+def _torch_peer() -> Peer | None:
+    import torch
+
+    functions = _torch_functions(torch)
+
+    def prepare(workload: Workload, args: tuple) -> Thunk | None:
+        fn = functions.get(workload.fn.__name__)
+        if fn is None:
+            return None
+        compiled = torch.compile(fn)
+        tensors = [torch.from_numpy(a) for a in args]  # shares memory, no copy
+        with torch.no_grad():
+            compiled(*tensors)  # compile for these shapes
+
+        def run() -> Any:
+            with torch.no_grad():
+                return compiled(*tensors)
+        return run
+
+    detail = f"torch.compile, {_plural(torch.get_num_threads(), 'thread')}"
+    return Peer("torch", torch.__version__, detail, prepare)
 
 
 def available_peers(names: list[str] | None = None) -> list[Peer]:
-    """The installed peers, optionally restricted to ``names``."""
+    """The installed peers (a missing or broken one is skipped silently), optionally
+    restricted to ``names``."""
     peers = []
-    for make in (_numexpr_peer, _numba_peer, _jax_peer):
+    for make in (_numexpr_peer, _numba_peer, _jax_peer, _torch_peer):
         try:
             peer = make()
-        except Exception:  # noqa: BLE001 - a broken install counts as absent
+        except Exception:  # noqa: BLE001 - not installed, or a broken install: absent
             peer = None
         if peer is not None and (names is None or peer.name in names):
             peers.append(peer)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Literal
 
 import numpy as np
 
@@ -50,6 +50,11 @@ def sum_squares(x):
     return (x * x).sum()
 
 
+def matmul(a, b):
+    """A plain matrix product."""
+    return a @ b
+
+
 def mlp(x, w1, b1, w2, b2):
     """Two-layer perceptron forward pass with a ReLU."""
     return np.maximum(x @ w1 + b1, 0) @ w2 + b2
@@ -57,28 +62,35 @@ def mlp(x, w1, b1, w2, b2):
 
 # --- workloads -----------------------------------------------------------------------
 
+Maker = Callable[[bool, np.random.Generator], tuple]
+Rate = Literal["GFLOP/s", "GB/s"]
+
+
 @dataclass(frozen=True)
 class Workload:
     """One benchmark: a NumPy function and a maker for its arguments.
 
     ``make_inputs(quick, rng)`` returns the positional arguments; ``quick`` selects the
-    small sizes used for smoke runs.
+    small sizes used for smoke runs. ``rate`` says which throughput the report shows:
+    ``GFLOP/s`` (from :func:`flops`) or ``GB/s`` (inputs read plus output written, also
+    compared with the STREAM triad), or None.
     """
 
     name: str
     fn: Callable
-    make_inputs: Callable[[bool, np.random.Generator], tuple]
+    make_inputs: Maker
     description: str
+    rate: Rate | None = None
 
 
-def _vectors(count: int, dtype=np.float32) -> Callable[[bool, np.random.Generator], tuple]:
+def _vectors(count: int, n: int, quick_n: int, dtype=np.float32) -> Maker:
     def make(quick: bool, rng: np.random.Generator) -> tuple:
-        n = 10**5 if quick else 10**7
-        return tuple(rng.standard_normal(n, dtype=dtype) for _ in range(count))
+        size = quick_n if quick else n
+        return tuple(rng.standard_normal(size, dtype=dtype) for _ in range(count))
     return make
 
 
-def _rows(with_affine: bool, scale: float = 1.0) -> Callable[[bool, np.random.Generator], tuple]:
+def _rows(with_affine: bool, scale: float = 1.0) -> Maker:
     def make(quick: bool, rng: np.random.Generator) -> tuple:
         rows, cols = (256, 256) if quick else (4096, 1024)
         x = rng.standard_normal((rows, cols), dtype=np.float32) * np.float32(scale)
@@ -90,26 +102,43 @@ def _rows(with_affine: bool, scale: float = 1.0) -> Callable[[bool, np.random.Ge
     return make
 
 
+def _normal(rng: np.random.Generator, shape: tuple[int, ...], scale: float, dtype) -> np.ndarray:
+    return rng.standard_normal(shape, dtype=dtype) * dtype(scale)
+
+
+def _matrices(m: int, k: int, n: int, quick: tuple[int, int, int], dtype=np.float32) -> Maker:
+    """``a`` (m, k) and ``b`` (k, n), scaled so the product's entries are of order one."""
+    def make(is_quick: bool, rng: np.random.Generator) -> tuple:
+        mm, kk, nn = quick if is_quick else (m, k, n)
+        return _normal(rng, (mm, kk), 1.0, dtype), _normal(rng, (kk, nn), 1 / math.sqrt(kk), dtype)
+    return make
+
+
 def _mlp_inputs(quick: bool, rng: np.random.Generator) -> tuple:
     batch, width = (32, 256) if quick else (256, 1024)
-    std = np.float32(1 / math.sqrt(width))  # keeps activations of order one
-
-    def normal(*shape: int, s: np.float32 = np.float32(1)) -> np.ndarray:
-        return rng.standard_normal(shape, dtype=np.float32) * s
-
-    return (normal(batch, width), normal(width, width, s=std), normal(width, s=np.float32(0.1)),
-            normal(width, width, s=std), normal(width, s=np.float32(0.1)))
+    std = 1 / math.sqrt(width)  # keeps activations of order one
+    f32 = np.float32
+    return (_normal(rng, (batch, width), 1.0, f32), _normal(rng, (width, width), std, f32),
+            _normal(rng, (width,), 0.1, f32), _normal(rng, (width, width), std, f32),
+            _normal(rng, (width,), 0.1, f32))
 
 
 WORKLOADS: list[Workload] = [
-    Workload("mul_add", mul_add, _vectors(4), "a*b + c*d"),
-    Workload("sin_exp", sin_exp, _vectors(4), "a*b + sin(c)*exp(-d)"),
-    Workload("gelu", gelu, _vectors(1), "GELU (tanh form)"),
-    Workload("softmax", softmax, _rows(False, scale=3.0), "row softmax"),
-    Workload("layernorm", layernorm, _rows(True), "layernorm, last axis"),
-    Workload("sum_squares", sum_squares, _vectors(1), "(x*x).sum()"),
-    Workload("mlp", mlp, _mlp_inputs, "relu(x@W1+b1)@W2+b2"),
-    Workload("mul_add_f64", mul_add, _vectors(4, np.float64), "a*b + c*d, float64"),
+    Workload("mul_add", mul_add, _vectors(4, 10**7, 10**5), "a*b + c*d", "GB/s"),
+    Workload("sin_exp_1e3", sin_exp, _vectors(4, 10**3, 10**3), "a*b + sin(c)*exp(-d)"),
+    Workload("sin_exp_1e5", sin_exp, _vectors(4, 10**5, 10**4), "a*b + sin(c)*exp(-d)"),
+    Workload("sin_exp_1e7", sin_exp, _vectors(4, 10**7, 10**5), "a*b + sin(c)*exp(-d)", "GB/s"),
+    Workload("gelu", gelu, _vectors(1, 10**7, 10**5), "GELU (tanh form)", "GB/s"),
+    Workload("softmax", softmax, _rows(False, scale=3.0), "row softmax", "GB/s"),
+    Workload("layernorm", layernorm, _rows(True), "layernorm, last axis", "GB/s"),
+    Workload("sum_squares", sum_squares, _vectors(1, 10**7, 10**5), "(x*x).sum()", "GB/s"),
+    Workload("matmul_1024", matmul, _matrices(1024, 1024, 1024, (128, 128, 128)), "a @ b", "GFLOP/s"),
+    Workload("matmul_4096x512", matmul, _matrices(4096, 512, 512, (256, 64, 64)), "a @ b", "GFLOP/s"),
+    Workload("mlp", mlp, _mlp_inputs, "relu(x@W1+b1)@W2+b2", "GFLOP/s"),
+    Workload("sin_exp_f64", sin_exp, _vectors(4, 10**7, 10**5, np.float64),
+             "a*b + sin(c)*exp(-d), float64", "GB/s"),
+    Workload("matmul_f64", matmul, _matrices(1024, 1024, 1024, (128, 128, 128), np.float64),
+             "a @ b, float64", "GFLOP/s"),
 ]
 
 
@@ -118,6 +147,16 @@ def select(only: str | None) -> list[Workload]:
     if not only:
         return list(WORKLOADS)
     return [w for w in WORKLOADS if only.lower() in w.name.lower()]
+
+
+def flops(args: tuple) -> float:
+    """Floating-point operations of the matrix products in ``matmul`` or ``mlp``
+    (2*M*N*K each; the bias adds and the ReLU are not counted)."""
+    total, rows = 0.0, args[0].shape[0]
+    for w in args[1:]:
+        if w.ndim == 2:
+            total += 2.0 * rows * w.shape[0] * w.shape[1]
+    return total
 
 
 def describe_size(args: tuple) -> str:

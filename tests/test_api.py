@@ -252,3 +252,18 @@ def test_nan_static_argument_is_cached():
         out = f(x, float("nan"))
     assert np.isnan(out[0]) and out[1] == 2.0
     assert f.cache_info().traces == 1
+
+
+def test_fastmath_is_opt_in():
+    x = np.random.default_rng(50).random(10**6, dtype=np.float32)
+    plain = tj.jit(lambda v: (v * 2.0 + 1.0).sum())
+    fast = tj.jit(lambda v: (v * 2.0 + 1.0).sum(), fastmath=True)
+    assert "reassoc" not in plain.lower(x).as_text("llvm")
+    assert "fmul reassoc contract" in fast.lower(x).as_text("llvm")
+    assert "pairwise" in plain.lower(x).as_text("kernels") and "pairwise" not in fast.lower(x).as_text("kernels")
+    exact = (x.astype(np.float64) * 2 + 1).sum()
+    assert abs(float(fast(x)) - exact) / exact < 1e-5
+    assert abs(float(plain(x)) - exact) / exact < 1e-6
+    with_nan = x.copy()
+    with_nan[7] = np.nan
+    assert np.isnan(fast(with_nan))  # NaN semantics are kept

@@ -62,3 +62,44 @@ def test_small_or_integer_products_keep_the_loop_nest():
     i = np.arange(200 * 300).reshape(200, 300) % 7
     assert "gemm" not in _kinds(f, i, i.T.copy())
     assert_same(f(i, i.T.copy()), i @ i.T)
+
+
+@pytest.mark.parametrize("big", [False, True], ids=["loop-nest", "gemm"])
+def test_matmul_epilogues_fuse_into_the_store(big):
+    rng = np.random.default_rng(42)
+    m, k, n = (200, 300, 120) if big else (9, 13, 5)
+    a, w = rng.standard_normal((m, k)).astype(np.float32), rng.standard_normal((k, n)).astype(np.float32)
+    r, b = rng.standard_normal((m, n)).astype(np.float32), rng.standard_normal(n).astype(np.float32)
+
+    def f(a, w, r, b):
+        return np.tanh(a @ w + b) * 0.5 + r, np.maximum((a @ w[:, ::-1]) * 2.0 - b, 0.0)
+
+    jf = tj.jit(f)
+    kernels = [k for k in jf.lower(a, w, r, b).kernels if k.kind in ("gemm", "contraction")]
+    assert len(kernels) == 2
+    text = jf.lower(a, w, r, b).as_text("kernels")
+    assert "tanh(add(acc" in text and "maximum(subtract(multiply(acc" in text
+    assert_same(jf(a, w, r, b), f(a, w, r, b), rtol=1e-4, atol=2e-4)
+
+
+def test_epilogue_not_fused_when_the_product_is_reused():
+    rng = np.random.default_rng(43)
+    a, w = rng.standard_normal((64, 64)), rng.standard_normal((64, 64))
+    f = tj.jit(lambda a, w: ((a @ w) + 1, (a @ w).sum()))
+    assert "acc" not in f.lower(a, w).as_text("kernels")  # CSE shares one product
+    assert_same(f(a, w), f.eager(a, w), rtol=1e-12, atol=1e-10)
+
+
+def test_mlp_is_two_product_kernels_with_constant_weights():
+    rng = np.random.default_rng(44)
+    w1, w2 = rng.standard_normal((256, 256)).astype(np.float32), rng.standard_normal((256, 64)).astype(np.float32)
+    b1, b2 = np.zeros(256, np.float32), np.ones(64, np.float32)
+
+    @tj.jit
+    def mlp(x):
+        return np.maximum(x @ w1 + b1, 0.0) @ w2 + b2
+
+    x = rng.standard_normal((128, 256)).astype(np.float32)
+    kernels = mlp.lower(x).kernels
+    assert [k.kind for k in kernels] == ["gemm", "gemm"]
+    assert_same(mlp(x), mlp.eager(x), rtol=1e-4, atol=1e-3)

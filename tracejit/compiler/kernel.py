@@ -96,6 +96,13 @@ class Convert(Expr):
     dtype: np.dtype
 
 
+@dataclass(frozen=True, eq=False)
+class Acc(Expr):
+    """In an epilogue: the value the nest's reduction produced at this point."""
+
+    dtype: np.dtype
+
+
 @dataclass(frozen=True)
 class Nest:
     """A loop nest: ``store[kept] = reduce over reduced dims of value[kept + reduced]``."""
@@ -105,13 +112,16 @@ class Nest:
     reduce: str | None
     value: Expr
     store: Access  # strides over the kept dims only
+    epilogue: Expr | None = None  # applied to the reduced value (an Acc leaf) before the store
 
     @property
     def n_kept(self) -> int:
         return len(self.shape) - self.n_reduced
 
-    def loads(self) -> list[Load]:
-        seen, out, stack = set(), [], [self.value]
+    def loads(self, epilogue: bool = False) -> list[Load]:
+        """Loads of the value (or, with ``epilogue``, of the epilogue: kept dims only)."""
+        root = self.epilogue if epilogue else self.value
+        seen, out, stack = set(), [], [root] if root is not None else []
         while stack:
             e = stack.pop()
             if id(e) in seen:
@@ -126,7 +136,8 @@ class Nest:
         return out
 
     def buffers(self) -> set[int]:
-        return {ld.access.buffer for ld in self.loads()} | {self.store.buffer}
+        loads = self.loads() + self.loads(epilogue=True)
+        return {ld.access.buffer for ld in loads} | {self.store.buffer}
 
 
 @dataclass(frozen=True)
@@ -172,6 +183,7 @@ class Gemm:
     nr: int
     mc: int
     kc: int
+    epilogue: Expr | None = None  # over (batch, M, N), with an Acc leaf
 
     @property
     def slivers(self) -> int:
@@ -202,7 +214,11 @@ class Kernel:
 
     def buffers(self) -> list[int]:
         if self.gemm is not None:
-            return sorted({self.gemm.a.buffer, self.gemm.packed_b, self.gemm.c.buffer})
+            g = self.gemm
+            extra = set()
+            if g.epilogue is not None:
+                extra = {ld.access.buffer for ld in Nest((), 0, None, g.epilogue, g.c).loads()}
+            return sorted({g.a.buffer, g.packed_b, g.c.buffer} | extra)
         return sorted(set().union(*(n.buffers() for n in self.nests)))
 
     @property
@@ -220,6 +236,8 @@ def expr_text(e: Expr, names: list[str], bufnames: dict[int, str]) -> str:
         return e.access.text(names, bufnames[e.access.buffer])
     if isinstance(e, Const):
         return repr(e.value)
+    if isinstance(e, Acc):
+        return "acc"
     if isinstance(e, Convert):
         return f"{short_name(e.dtype)}({expr_text(e.arg, names, bufnames)})"
     return f"{e.op}({', '.join(expr_text(a, names, bufnames) for a in e.args)})"
@@ -231,6 +249,8 @@ def nest_text(nest: Nest, bufnames: dict[int, str]) -> str:
     body = expr_text(nest.value, names, bufnames)
     if nest.reduce:
         body = f"{nest.reduce}[{', '.join(names[nest.n_kept:])}] {body}"
+    if nest.epilogue is not None:
+        body = f"{expr_text(nest.epilogue, names[:nest.n_kept], bufnames)} where acc = {body}"
     return f"for ({kept}): {nest.store.text(names[:nest.n_kept], bufnames[nest.store.buffer])} = {body}"
 
 
@@ -243,6 +263,7 @@ class Program:
     kernels: list[Kernel]
     n_inputs: int
     outputs: list[int]  # buffer id (or -1 for none) per output index
+    fastmath: bool = False  # float arithmetic may be reassociated (tj.jit(fastmath=True))
 
     def bufnames(self) -> dict[int, str]:
         return {b.id: b.name for b in self.buffers}
@@ -269,6 +290,8 @@ class Program:
             lines.append(f"kernel {k.name} ({k.kind}) nodes {nodes}{par}")
             if k.gemm is not None:
                 lines.append("  " + k.gemm.text(names))
+                if k.gemm.epilogue is not None:
+                    lines.append("    epilogue: " + expr_text(k.gemm.epilogue, ["b", "i", "j"], names))
             for nest, sched in zip(k.nests, k.schedules or [None] * len(k.nests)):
                 lines.append("  " + nest_text(nest, names))
                 if sched is not None:

@@ -15,7 +15,7 @@ import math
 import numpy as np
 
 from tracejit.compiler.graph import Graph
-from tracejit.compiler.kernel import (Access, Apply, Buffer, Const, Convert, Expr, Kernel, Load, Nest,
+from tracejit.compiler.kernel import (Acc, Access, Apply, Buffer, Const, Convert, Expr, Kernel, Load, Nest,
                                       Program)
 from tracejit.compiler.layout import StridedView, contiguous_strides
 from tracejit.compiler.ops import elementwise_signature, get_op
@@ -77,6 +77,7 @@ class _KernelBuilder:
         self.graph, self.buffers, self.root = graph, buffers, root
         self.memo: dict = {}
         self.nodes: set[int] = {root}
+        self.contraction: int | None = None  # a matmul computed under this root's epilogue
 
     def expr(self, nid: int, steps: tuple[Step, ...]) -> Expr:
         key = (nid, steps)
@@ -98,6 +99,9 @@ class _KernelBuilder:
         if opdef.kind == "view":
             (src,) = g.operands(nid)
             return self.expr(src, (_step(d["op"], nid, **d["attrs"]),) + steps)
+        if opdef.kind == "contraction" and not steps and self.contraction in (None, nid):
+            self.contraction = nid  # the root's expression is this product's epilogue
+            return Acc(d["dtype"])
         if opdef.kind != "elementwise":
             raise AssertionError(f"node %{nid} ({d['op']}) must have a buffer")
         operands = g.operands(nid)
@@ -118,7 +122,11 @@ class _KernelBuilder:
         out = self.buffers[root]
         if kind in ("elementwise", "view"):
             store = Access(out.id, out.dtype, 0, out.view.strides)
-            return "map", [Nest(d["shape"], 0, None, self.expr(root, ()), store)]
+            value = self.expr(root, ())
+            if self.contraction is not None:  # matmul + epilogue
+                nest = self._matmul_nest(self.graph.data(self.contraction), out, self.contraction)
+                return "contraction", [Nest(nest.shape, 1, "sum", nest.value, nest.store, epilogue=value)]
+            return "map", [Nest(d["shape"], 0, None, value, store)]
         if kind == "reduce":
             return "reduce", [self._reduce_nest(d, out)]
         if kind == "contraction":
@@ -139,15 +147,17 @@ class _KernelBuilder:
         return Nest(tuple(shape[p] for p in perm), len(axes), d["op"], value,
                     Access(out.id, out.dtype, 0, strides))
 
-    def _matmul_nest(self, d, out: Buffer) -> Nest:
-        a, b = self.graph.operands(self.root)
+    def _matmul_nest(self, d, out: Buffer, node: int | None = None) -> Nest:
+        node = self.root if node is None else node
+        self.nodes.add(node)
+        a, b = self.graph.operands(node)
         ash, bsh = self.graph.aval(a).shape, self.graph.aval(b).shape
         a2 = (1,) + ash if len(ash) == 1 else ash
         b2 = bsh + (1,) if len(bsh) == 1 else bsh
         batch = tuple(np.broadcast_shapes(a2[:-2], b2[:-2]))
         m, k, n = a2[-2], a2[-1], b2[-1]
         space = batch + (m, n, k)
-        r = self.root
+        r = node
         a_steps = (_step("reshape", r, shape=a2[:-1] + (1, k)), _step("broadcast_to", r, shape=space))
         nb = len(b2)
         b_steps = (_step("reshape", r, shape=b2), _step("transpose", r, perm=tuple(range(nb - 2)) + (nb - 1, nb - 2)),
@@ -188,10 +198,14 @@ def _accesses(kernel: Kernel):
         g = kernel.gemm
         nb = g.batch if g.b_batched else 1
         packed = Access(g.packed_b, g.dtype, 0, (g.slivers * g.k * g.nr, 1))
-        return [(g.a, (g.batch, g.m, g.k)), (g.c, (g.batch, g.m, g.n)), (packed, (nb, g.slivers * g.k * g.nr))]
+        out = [(g.a, (g.batch, g.m, g.k)), (g.c, (g.batch, g.m, g.n)), (packed, (nb, g.slivers * g.k * g.nr))]
+        if g.epilogue is not None:
+            out.extend((ld.access, (g.batch, g.m, g.n)) for ld in Nest((), 0, None, g.epilogue, g.c).loads())
+        return out
     out = []
     for nest in kernel.nests:
         out.extend((ld.access, nest.shape) for ld in nest.loads())
+        out.extend((ld.access, nest.shape[:nest.n_kept]) for ld in nest.loads(epilogue=True))
         out.append((nest.store, nest.shape[:nest.n_kept]))
     return out
 

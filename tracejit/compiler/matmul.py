@@ -12,7 +12,7 @@ import numpy as np
 
 from tracejit.compiler.kernel import Access, Apply, Buffer, Const, Gemm, Kernel, Load, Nest, Program
 from tracejit.compiler.layout import StridedView
-from tracejit.compiler.schedule import choose_parallelism, schedule_kernel
+from tracejit.compiler.schedule import _rebuild, schedule_kernel
 from tracejit.compiler.target import vector_bytes
 from tracejit.config import config
 
@@ -84,7 +84,7 @@ def _row_block(m: int, threads: int) -> int:
     return -(-mc // MR) * MR
 
 
-def plan(kernel: Kernel, buffers: list[Buffer]) -> list[Kernel] | None:
+def plan(kernel: Kernel, buffers: list[Buffer], fastmath: bool = False) -> list[Kernel] | None:
     """[pack kernel?, gemm kernel] for a large float contraction, else None."""
     if kernel.kind != "contraction" or len(kernel.nests) != 1:
         return None
@@ -93,10 +93,15 @@ def plan(kernel: Kernel, buffers: list[Buffer]) -> list[Kernel] | None:
     if ops is None:
         return None
     a, b = ops
+    epilogue = nest.epilogue
     if nest.n_kept == 2:  # no batch dim: give both a size-1 one
-        a, b = (Access(x.buffer, x.dtype, x.offset, (0,) + x.strides) for x in (a, b))
-        store = Access(nest.store.buffer, nest.store.dtype, nest.store.offset, (0,) + nest.store.strides)
+        def with_batch(x: Access) -> Access:
+            return Access(x.buffer, x.dtype, x.offset, (0,) + x.strides)
+
+        a, b, store = with_batch(a), with_batch(b), with_batch(nest.store)
         shape = (1,) + nest.shape
+        if epilogue is not None:
+            epilogue = _rebuild(epilogue, with_batch, {})
     else:
         store, shape = nest.store, nest.shape
     batch, m, n, k = shape
@@ -109,23 +114,23 @@ def plan(kernel: Kernel, buffers: list[Buffer]) -> list[Kernel] | None:
     # A indexes (batch, M, K); B (batch, N, K); C (batch, M, N).
     a_acc = Access(a.buffer, a.dtype, a.offset, (a.strides[0], a.strides[1], a.strides[3]))
     b_acc = Access(b.buffer, b.dtype, b.offset, (b.strides[0], b.strides[2], b.strides[3]))
-    batched = b_acc.strides[0] != 0 and batch > 1
+    b_batched = b_acc.strides[0] != 0 and batch > 1
     slivers = -(-n // nr)
-    shape_p = ((batch if batched else 1) * slivers * k * nr,)
+    shape_p = ((batch if b_batched else 1) * slivers * k * nr,)
     source = buffers[b.buffer]
     kernels = []
     if source.kind == "constant":
-        packed_value = _pack_constant(source.value, b_acc, batch, k, n, nr, batched).reshape(shape_p)
+        packed_value = _pack_constant(source.value, b_acc, batch, k, n, nr, b_batched).reshape(shape_p)
         packed = Buffer(len(buffers), "constant", shape_p, dtype, -1, StridedView.contiguous(shape_p),
                         value=packed_value, label="B packed at compile time")
     else:
         packed = Buffer(len(buffers), "temp", shape_p, dtype, -1, StridedView.contiguous(shape_p),
                         label="packed B")
         pack = Kernel(f"{kernel.name}_packB", "map", kernel.nodes,
-                      _pack_nests(b_acc, packed, batch, k, n, nr, batched))
-        kernels.append(schedule_kernel(pack))
+                      _pack_nests(b_acc, packed, batch, k, n, nr, b_batched))
+        kernels.append(schedule_kernel(pack, fastmath=fastmath))
     buffers.append(packed)
-    gemm = Gemm(a_acc, packed.id, batched, store, batch, m, n, k, dtype, MR, nr, mc, KC)
+    gemm = Gemm(a_acc, packed.id, b_batched, store, batch, m, n, k, dtype, MR, nr, mc, KC, epilogue)
     gk = Kernel(kernel.name, "gemm", kernel.nodes, [], gemm=gemm)
     gk.parallel_grain = 1 if threads > 1 and gk.parallel_extent > 1 else 0
     kernels.append(gk)
@@ -137,7 +142,7 @@ def plan_matmuls(program: Program) -> Program:
     buffers = list(program.buffers)
     kernels = []
     for kernel in program.kernels:
-        planned = plan(kernel, buffers)
+        planned = plan(kernel, buffers, program.fastmath)
         kernels.extend(planned if planned is not None else [kernel])
-    return Program(program.name, buffers, kernels, program.n_inputs, program.outputs)
+    return Program(program.name, buffers, kernels, program.n_inputs, program.outputs, program.fastmath)
 

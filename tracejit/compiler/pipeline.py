@@ -29,13 +29,14 @@ class Optimized:
         return {n: ",".join(v) for n, v in tags.items()}
 
 
-def optimize(traced: Graph, verify: bool = False, record: bool = False) -> Optimized:
+def optimize(traced: Graph, verify: bool = False, record: bool = False, fastmath: bool = False) -> Optimized:
     """Copy ``traced``, run the pass pipeline, form and schedule kernels."""
     graph = traced.copy()
     records = run_passes(graph, verify=verify, record=record)
     program = form_kernels(graph)
+    program.fastmath = fastmath
     for k in program.kernels:
-        schedule_kernel(k)
+        schedule_kernel(k, fastmath=fastmath)
     program = split_reductions(program)
     program = plan_matmuls(program)
     check_bounds(program)

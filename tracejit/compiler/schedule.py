@@ -41,7 +41,10 @@ def collapse(nest: Nest) -> Nest:
     shape, nk = list(nest.shape), nest.n_kept
     group = [0] * nk + [1] * nest.n_reduced
     loads = [ld.access for ld in nest.loads()]
-    rows = [list(a.strides) for a in loads] + [list(nest.store.strides) + [0] * nest.n_reduced]
+    epi = [ld.access for ld in nest.loads(epilogue=True)]
+    pad = [0] * nest.n_reduced
+    rows = ([list(a.strides) for a in loads] + [list(a.strides) + pad for a in epi]
+            + [list(nest.store.strides) + pad])
     keep = [d for d in range(len(shape)) if shape[d] != 1]
     if nest.n_reduced and not any(group[d] for d in keep):
         keep.append(len(shape) - 1)  # a reduction keeps one (size-1) reduced loop
@@ -59,12 +62,17 @@ def collapse(nest: Nest) -> Nest:
         d -= 1
     new_nk = group.count(0)
     fixed = {(a.buffer, a.offset, a.strides): tuple(r) for a, r in zip(loads, rows)}
+    fixed_epi = {(a.buffer, a.offset, a.strides): tuple(r[:new_nk]) for a, r in zip(epi, rows[len(loads):])}
 
     def fix(a: Access) -> Access:
         return Access(a.buffer, a.dtype, a.offset, fixed[(a.buffer, a.offset, a.strides)])
 
+    def fix_epi(a: Access) -> Access:
+        return Access(a.buffer, a.dtype, a.offset, fixed_epi[(a.buffer, a.offset, a.strides)])
+
     store = Access(nest.store.buffer, nest.store.dtype, nest.store.offset, tuple(rows[-1][:new_nk]))
-    return Nest(tuple(shape), len(shape) - new_nk, nest.reduce, _rebuild(nest.value, fix, {}), store)
+    epilogue = None if nest.epilogue is None else _rebuild(nest.epilogue, fix_epi, {})
+    return Nest(tuple(shape), len(shape) - new_nk, nest.reduce, _rebuild(nest.value, fix, {}), store, epilogue)
 
 
 def _dtypes(e: Expr, out: set, seen: set) -> None:
@@ -83,6 +91,8 @@ def _dtypes(e: Expr, out: set, seen: set) -> None:
 def _lanes(nest: Nest, extent: int) -> int:
     dts: set = set()
     _dtypes(nest.value, dts, set())
+    if nest.epilogue is not None:
+        _dtypes(nest.epilogue, dts, set())
     widest = max([dt.itemsize for dt in dts if dt.kind != "b"] + [4])
     lanes = min(MAX_LANES, vector_bytes() * UNROLL // widest)
     while lanes > extent and lanes > 4:
@@ -99,8 +109,9 @@ def _unit(dim: int, loads: list[Access], shape) -> int:
     return total
 
 
-def choose(nest: Nest) -> Schedule:
-    """Pick the strategy and vector width of a (collapsed) nest."""
+def choose(nest: Nest, fastmath: bool = False) -> Schedule:
+    """Pick the strategy and vector width of a (collapsed) nest (with ``fastmath``, float
+    sums need no pairwise cascade: reassociation is allowed)."""
     nd, nk = len(nest.shape), nest.n_kept
     if nd == 0:
         return Schedule("map", 1, None)
@@ -112,7 +123,7 @@ def choose(nest: Nest) -> Schedule:
     if nk and _unit(nk - 1, loads, nest.shape) >= _unit(nd - 1, loads, nest.shape) and nest.shape[nk - 1] >= 4:
         return Schedule("outer", _lanes(nest, nest.shape[nk - 1]), nk - 1)
     lanes = _lanes(nest, nest.shape[-1])
-    pairwise = nest.reduce == "sum" and nest.value.dtype.kind == "f"
+    pairwise = nest.reduce == "sum" and nest.value.dtype.kind == "f" and not fastmath
     block = max(128, PAIRWISE_BLOCK_VECTORS * lanes) if pairwise else 0
     return Schedule("inner", lanes, nd - 1, block)
 
@@ -147,10 +158,10 @@ def choose_parallelism(kernel: Kernel, threads: int) -> int:
     return grain if grain < extent else 0
 
 
-def schedule_kernel(kernel: Kernel, threads: int | None = None) -> Kernel:
+def schedule_kernel(kernel: Kernel, threads: int | None = None, fastmath: bool = False) -> Kernel:
     """Collapse every nest of ``kernel``, give each its schedule and choose the
     kernel's parallel chunking (in place)."""
     kernel.nests = [collapse(n) for n in kernel.nests]
-    kernel.schedules = [choose(n) for n in kernel.nests]
+    kernel.schedules = [choose(n, fastmath) for n in kernel.nests]
     kernel.parallel_grain = choose_parallelism(kernel, config.num_threads if threads is None else threads)
     return kernel

@@ -34,7 +34,7 @@ def _remap(nest: Nest, transform) -> object:
     return _rebuild(nest.value, lambda a: transform(a), {})
 
 
-def _split(kernel: Kernel, d: int, partials: Buffer) -> list[Kernel]:
+def _split(kernel: Kernel, d: int, partials: Buffer, fastmath: bool) -> list[Kernel]:
     nest = kernel.nests[0]
     n = nest.shape[d]
     chunks, tail = divmod(n, CHUNK)
@@ -59,7 +59,7 @@ def _split(kernel: Kernel, d: int, partials: Buffer) -> list[Kernel]:
     nests.append(Nest((count,), 1, nest.reduce, combine, nest.store))
     first = Kernel(f"{kernel.name}a", kernel.kind, kernel.nodes, [body])
     second = Kernel(f"{kernel.name}b", kernel.kind, kernel.nodes, nests)
-    return [schedule_kernel(first), schedule_kernel(second)]
+    return [schedule_kernel(first, fastmath=fastmath), schedule_kernel(second, fastmath=fastmath)]
 
 
 def split_reductions(program: Program) -> Program:
@@ -76,5 +76,5 @@ def split_reductions(program: Program) -> Program:
         partials = Buffer(len(buffers), "temp", (count,), dtype, -1, StridedView.contiguous((count,)),
                           label="reduction partials")
         buffers.append(partials)
-        kernels.extend(_split(kernel, d, partials))
-    return Program(program.name, buffers, kernels, program.n_inputs, program.outputs)
+        kernels.extend(_split(kernel, d, partials, program.fastmath))
+    return Program(program.name, buffers, kernels, program.n_inputs, program.outputs, program.fastmath)

@@ -71,9 +71,10 @@ def _fmt_key(part) -> str:
 class JitFunction:
     """A function compiled by tracejit. Call it like the original function."""
 
-    def __init__(self, fun: Callable, static_argnames=(), static_argnums=()):
+    def __init__(self, fun: Callable, static_argnames=(), static_argnums=(), fastmath: bool = False):
         functools.update_wrapper(self, fun)
         self.fun = fun
+        self.fastmath = bool(fastmath)
         self._pysig = inspect.signature(fun)
         names = list(self._pysig.parameters)
         static = set((static_argnames,) if isinstance(static_argnames, str) else static_argnames)
@@ -133,7 +134,7 @@ class JitFunction:
                                     f"{_describe_change(self._last_key, call.key)}")
             traced = self._trace(call)
             self._traces += 1
-            optimized = optimize(traced.graph)
+            optimized = optimize(traced.graph, fastmath=self.fastmath)
             lowered = Lowered(traced, optimized)
             if log_enabled("kernels"):
                 emit_log("kernels", f"{self.fun.__qualname__}:\n{lowered.as_text('kernels')}")
@@ -154,7 +155,7 @@ class JitFunction:
         if entry is not None:
             return entry.lowered
         traced = self._trace(call)
-        return Lowered(traced, optimize(traced.graph))
+        return Lowered(traced, optimize(traced.graph, fastmath=self.fastmath))
 
     def cache_info(self) -> CacheInfo:
         """Traces, LLVM compilations, cache hits, disk-cache hits, cached signatures."""
@@ -166,8 +167,12 @@ class JitFunction:
             self._fast_cache.clear()
 
 
-def jit(fun: Callable | None = None, *, static_argnames=(), static_argnums=()):
-    """Compile ``fun`` with tracejit; usable as ``@jit`` or ``@jit(static_argnames=...)``."""
+def jit(fun: Callable | None = None, *, static_argnames=(), static_argnums=(), fastmath: bool = False):
+    """Compile ``fun`` with tracejit; usable as ``@jit`` or ``@jit(static_argnames=...)``.
+
+    ``fastmath=True`` lets float arithmetic be reassociated and contracted (fused
+    multiply-adds; sums without pairwise blocking); NaN and inf semantics are kept.
+    """
     if fun is None:
-        return lambda f: JitFunction(f, static_argnames, static_argnums)
-    return JitFunction(fun, static_argnames, static_argnums)
+        return lambda f: JitFunction(f, static_argnames, static_argnums, fastmath)
+    return JitFunction(fun, static_argnames, static_argnums, fastmath)

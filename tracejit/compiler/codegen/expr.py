@@ -8,7 +8,7 @@ from llvmlite import ir
 
 from tracejit.compiler.codegen.lowerctx import I8, I32, LowerCtx, memory_type, vector_of
 from tracejit.compiler.codegen.loops import i64
-from tracejit.compiler.kernel import Access, Apply, Const, Convert, Expr, Load
+from tracejit.compiler.kernel import Acc, Access, Apply, Const, Convert, Expr, Load
 from tracejit.compiler.ops import get_op
 
 
@@ -19,14 +19,15 @@ class ExprEmitter:
     """
 
     def __init__(self, b: ir.IRBuilder, ptrs: dict[int, ir.Value], idx: list, width: int = 1,
-                 vdim: int | None = None):
-        self.b, self.ptrs, self.idx = b, ptrs, idx
+                 vdim: int | None = None, fast: tuple[str, ...] = ()):
+        self.b, self.ptrs, self.idx, self.fast = b, ptrs, idx, fast
+        self.acc: ir.Value | None = None  # what an Acc leaf (in an epilogue) evaluates to
         self.width = width if vdim is not None else 1
         self.vdim = vdim
         self.memo: dict[int, ir.Value] = {}
 
     def ctx(self, dtype, out_dtype=None) -> LowerCtx:
-        return LowerCtx(self.b, self.width, dtype, out_dtype)
+        return LowerCtx(self.b, self.width, dtype, out_dtype, fast=self.fast)
 
     # -- addressing -----------------------------------------------------------------------
     def _offset(self, acc: Access, skip_vdim: bool = False) -> ir.Value:
@@ -106,6 +107,10 @@ class ExprEmitter:
             return self.load(e.access)
         if isinstance(e, Const):
             return self.ctx(e.dtype).const(e.value)
+        if isinstance(e, Acc):
+            if self.acc is None:
+                raise AssertionError("an epilogue was emitted without its accumulator")
+            return self.acc
         if isinstance(e, Convert):
             return self.ctx(e.arg.dtype).convert(self.emit(e.arg), e.arg.dtype, e.dtype)
         if isinstance(e, Apply):

@@ -6,12 +6,14 @@ every sliver of packed B and every ``mr`` rows, run the micro-kernel: ``mr x nr`
 accumulators kept in registers across the K loop, one broadcast of A and ``nr / W``
 vector loads of B per step feeding ``mr * nr / W`` fused multiply-adds. Full tiles store
 with vector loads/stores (adding to C after the first K slice); edge tiles (past M or N)
-store element by element.
+store element by element. On the last K slice the epilogue (bias, activation, ...), if any,
+is applied to each value before it is stored.
 """
 from __future__ import annotations
 
 from llvmlite import ir
 
+from tracejit.compiler.codegen.expr import ExprEmitter
 from tracejit.compiler.codegen.loops import for_range, i64
 from tracejit.compiler.codegen.lowerctx import I32, I64, LowerCtx, scalar_type
 from tracejit.compiler.kernel import Gemm
@@ -19,7 +21,7 @@ from tracejit.compiler.kernel import Gemm
 
 class GemmEmitter:
     def __init__(self, b: ir.IRBuilder, ptrs: dict[int, ir.Value], g: Gemm, begin, end):
-        self.b, self.g = b, g
+        self.b, self.g, self.ptrs = b, g, ptrs
         self.a, self.bp, self.c = ptrs[g.a.buffer], ptrs[g.packed_b], ptrs[g.c.buffer]
         self.begin, self.end = begin, end
         self.t = scalar_type(g.dtype)
@@ -52,6 +54,7 @@ class GemmEmitter:
                 kc = self._min(i64(g.kc), b.sub(i64(g.k), pc))
                 self._pack_a(a_base, i0, rows, pc, kc)
                 first = b.icmp_signed("==", pc, i64(0))
+                last = b.icmp_signed(">=", b.add(pc, kc), i64(g.k))
                 with for_range(b, 0, g.slivers, name="jr") as s:
                     j0 = b.mul(s, i64(g.nr))
                     cols = self._min(i64(g.nr), b.sub(i64(g.n), j0))
@@ -60,7 +63,7 @@ class GemmEmitter:
                         acc = self._micro(b.mul(ir_, kc), bsliver, kc)
                         nrows = self._min(i64(g.mr), b.sub(rows, ir_))
                         row0 = b.add(i0, ir_)
-                        self._store(acc, c_base, row0, j0, nrows, cols, first)
+                        self._store(acc, c_base, row0, j0, nrows, cols, first, last, batch)
 
     def _pack_a(self, a_base, i0, rows, pc, kc) -> None:
         """Ap[sliver][k][r] = A[i0 + sliver*mr + r, pc + k] (0 past M)."""
@@ -116,7 +119,16 @@ class GemmEmitter:
         b.position_at_end(done)
         return acc
 
-    def _store(self, acc, c_base, row0, j0, nrows, cols, first) -> None:
+    def _finish(self, value, batch, row, col, width: int, last):
+        """``value`` through the epilogue on the last K slice (unchanged before)."""
+        if self.g.epilogue is None:
+            return value
+        em = ExprEmitter(self.b, self.ptrs, [batch, row, col], width, 2 if width > 1 else None)
+        em.acc = value
+        out = em.emit(self.g.epilogue)
+        return self.b.select(last, out, value)
+
+    def _store(self, acc, c_base, row0, j0, nrows, cols, first, last, batch) -> None:
         b, g = self.b, self.g
         sm = g.c.strides[1]
         full = b.and_(b.icmp_signed("==", nrows, i64(g.mr)), b.icmp_signed("==", cols, i64(g.nr)))
@@ -128,6 +140,8 @@ class GemmEmitter:
                         ptr = self._gep(self.c, b.add(base, i64(v * self.lanes)))
                         old = b.load(ptr, typ=self.vt, align=self.align)
                         value = b.select(first, value, b.fadd(old, value))
+                        col = b.add(j0, i64(v * self.lanes))
+                        value = self._finish(value, batch, b.add(row0, i64(r)), col, self.lanes, last)
                         b.store(value, ptr, align=self.align)
             with otherwise:
                 for r in range(g.mr):
@@ -141,5 +155,7 @@ class GemmEmitter:
                                     value = b.extract_element(vec, ir.Constant(I32, lane))
                                     old = b.load(ptr, typ=self.t, align=self.align)
                                     value = b.select(first, value, b.fadd(old, value))
+                                    value = self._finish(value, batch, b.add(row0, i64(r)),
+                                                         b.add(j0, i64(col)), 1, last)
                                     b.store(value, ptr, align=self.align)
 

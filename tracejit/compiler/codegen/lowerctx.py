@@ -79,11 +79,12 @@ class LowerCtx:
     """Builder + lane count + the dtype an op is applied at."""
 
     def __init__(self, builder: ir.IRBuilder, width: int, dtype: np.dtype,
-                 out_dtype: np.dtype | None = None):
+                 out_dtype: np.dtype | None = None, fast: tuple[str, ...] = ()):
         self.b = builder
         self.width = width
         self.dtype = np.dtype(dtype)
         self.out_dtype = np.dtype(out_dtype) if out_dtype is not None else self.dtype
+        self.fast = fast  # LLVM fast-math flags for user-level float arithmetic (opt-in)
 
     # -- types and constants ---------------------------------------------------------
     @property
@@ -101,7 +102,7 @@ class LowerCtx:
 
     def at(self, dtype) -> "LowerCtx":
         """The same builder and lane count, at another dtype."""
-        return LowerCtx(self.b, self.width, dtype)
+        return LowerCtx(self.b, self.width, dtype, fast=self.fast)
 
     def ty(self, dtype=None) -> ir.Type:
         return vector_of(scalar_type(self.dtype if dtype is None else dtype), self.width)

@@ -23,6 +23,7 @@ from tracejit.compiler.kernel import Kernel, Program
 from tracejit.compiler.target import target_machine
 
 PTR = ir.PointerType()
+FAST_MATH = ("reassoc", "contract", "nsz", "arcp")  # tj.jit(fastmath=True): no nnan/ninf
 TASK = ir.FunctionType(ir.VoidType(), [PTR, I64, I64])
 PARALLEL_FOR = ir.FunctionType(ir.VoidType(), [ir.PointerType(TASK), PTR, I64, I64])
 
@@ -51,7 +52,7 @@ def _task_function(module: ir.Module, kernel: Kernel, fn: ir.Function) -> ir.Fun
     return task
 
 
-def _kernel_function(module: ir.Module, kernel: Kernel, name: str) -> ir.Function:
+def _kernel_function(module: ir.Module, kernel: Kernel, name: str, fast: tuple[str, ...]) -> ir.Function:
     bufs = kernel.buffers()
     fnty = ir.FunctionType(ir.VoidType(), [PTR] * len(bufs) + [I64, I64])
     fn = ir.Function(module, fnty, name)
@@ -67,7 +68,7 @@ def _kernel_function(module: ir.Module, kernel: Kernel, name: str) -> ir.Functio
     if kernel.gemm is not None:
         GemmEmitter(b, ptrs, kernel.gemm, begin, end).emit()
     for nest, sched in zip(kernel.nests, kernel.schedules):
-        NestEmitter(b, ptrs, nest, sched, begin if ranged else None, end if ranged else None).emit()
+        NestEmitter(b, ptrs, nest, sched, begin if ranged else None, end if ranged else None, fast).emit()
     b.ret_void()
     return fn
 
@@ -77,7 +78,8 @@ def build_module(program: Program, prefix: str) -> tuple[ir.Module, ModuleSymbol
     module = ir.Module(name=prefix)
     module.triple = llvm.get_process_triple()
     module.data_layout = str(target_machine().target_data)
-    kernels = [(k, _kernel_function(module, k, f"{prefix}_{k.name}")) for k in program.kernels]
+    fast = FAST_MATH if program.fastmath else ()
+    kernels = [(k, _kernel_function(module, k, f"{prefix}_{k.name}", fast)) for k in program.kernels]
     entry = ir.Function(module, ir.FunctionType(ir.VoidType(), [PTR, ir.PointerType(PARALLEL_FOR)]),
                         f"{prefix}_entry")
     entry.attributes.add("nounwind")

@@ -28,9 +28,10 @@ CASCADE_LEVELS = 64
 
 class NestEmitter:
     def __init__(self, b: ir.IRBuilder, ptrs: dict[int, ir.Value], nest: Nest, sched: Schedule,
-                 begin: ir.Value | None = None, end: ir.Value | None = None):
-        """``begin``/``end`` bound dim 0 when given (a kernel split between threads)."""
-        self.b, self.ptrs, self.nest, self.sched = b, ptrs, nest, sched
+                 begin: ir.Value | None = None, end: ir.Value | None = None, fast: tuple[str, ...] = ()):
+        """``begin``/``end`` bound dim 0 when given (a kernel split between threads);
+        ``fast`` are the fast-math flags of user-level arithmetic (empty unless opted in)."""
+        self.b, self.ptrs, self.nest, self.sched, self.fast = b, ptrs, nest, sched, fast
         self.begin, self.end = begin, end
         self.dtype = np.dtype(nest.value.dtype)
         if nest.reduce:
@@ -73,10 +74,11 @@ class NestEmitter:
             body(self._emitter(idx, 1, None))
 
     def _emitter(self, idx: dict, width: int, vdim) -> ExprEmitter:
-        return ExprEmitter(self.b, self.ptrs, [idx.get(d) for d in range(len(self.nest.shape))], width, vdim)
+        return ExprEmitter(self.b, self.ptrs, [idx.get(d) for d in range(len(self.nest.shape))], width, vdim,
+                           self.fast)
 
     def _ctx(self, width: int) -> LowerCtx:
-        return LowerCtx(self.b, width, self.dtype)
+        return LowerCtx(self.b, width, self.dtype, fast=self.fast)
 
     def _combine(self, acc: ir.Value, x: ir.Value, width: int) -> ir.Value:
         return self.red.combine(self._ctx(width), acc, x)
@@ -121,8 +123,7 @@ class NestEmitter:
         def per_output():
             store_em = self._emitter(idx, 1, None)
             if nest.n_reduced == 0:
-                result = self._combine(self._identity(1), store_em.emit(nest.value), 1)
-                store_em.store(nest.store, result)
+                self._store_result(idx, self._combine(self._identity(1), store_em.emit(nest.value), 1))
                 return
             sty = scalar_type(self.dtype)
             if pairwise:
@@ -144,9 +145,17 @@ class NestEmitter:
 
             self._loops(list(range(nk, nd - 1)), idx, innermost)
             result = cascade.total() if pairwise else self.b.load(total)
-            self._emitter(idx, 1, None).store(nest.store, result)
+            self._store_result(idx, result)
 
         self._loops(list(range(nk)), idx, per_output)
+
+    def _store_result(self, idx: dict, result: ir.Value) -> None:
+        """Store a reduced value at the kept indices, through the epilogue if any."""
+        em = self._emitter(idx, 1, None)
+        if self.nest.epilogue is not None:
+            em.acc = result
+            result = em.emit(self.nest.epilogue)
+        em.store(self.nest.store, result)
 
     def _partial(self, lo: ir.Value, hi: ir.Value, idx: dict) -> ir.Value:
         """Reduction of the innermost reduced dim over [lo, hi) at the current outer point."""
@@ -183,6 +192,12 @@ class NestEmitter:
 
             self._loops(list(range(nk, nd)), idx,
                         lambda: self._vector_loop(jdim, lo, hi, idx, accumulate))
+            if nest.epilogue is not None:  # finish the row in place
+                def finish(em: ExprEmitter):
+                    em.acc = em.load(nest.store)
+                    em.store(nest.store, em.emit(nest.epilogue))
+
+                self._vector_loop(jdim, lo, hi, idx, finish)
 
         self._loops(list(range(jdim)), idx, per_row)
 

@@ -17,6 +17,8 @@ def _by_kind(f=None, i=None, b=None):
         name = {"f": f, "i": i, "u": i, "b": b}[ctx.kind]
         if name is None:
             raise TypeError(f"no {ctx.dtype} lowering")
+        if ctx.kind == "f":  # fast-math flags only when the user opted in (tj.jit(fastmath=True))
+            return getattr(ctx.b, name)(*args, flags=ctx.fast)
         return getattr(ctx.b, name)(*args)
     return lower
 

@@ -10,6 +10,10 @@ would cost more than a memory pass:
 * an expensive value read through a broadcast (recomputed for every copy);
 * a matmul operand (the contraction would recompute it once per output column).
 
+A matmul whose result only flows through elementwise ops of its own shape and dtype
+(bias, activation, residual, scale) gets no buffer: that chain becomes the epilogue of
+its kernel, applied as the product is stored.
+
 The decision is stored as node data ``materialize``; :mod:`tracejit.compiler.kernelize`
 turns it into kernels.
 """
@@ -54,10 +58,34 @@ def cone_costs(graph: Graph, order: list[int]) -> dict[int, int]:
     return cost
 
 
+def epilogue_roots(graph: Graph) -> dict[int, int]:
+    """matmul node -> the last node of the elementwise chain that becomes its epilogue."""
+    roots = {}
+    for nid in graph.nx.nodes:
+        if _kind(graph, nid) != "contraction" or graph.aval(nid).dtype.kind != "f":
+            continue
+        if any(graph.aval(u).ndim < 2 for u in graph.operands(nid)):
+            continue  # 1-D operands drop an output dim: keep the plain layout
+        aval, node = graph.aval(nid), nid
+        while True:
+            users = graph.users(node)
+            if len(users) != 1:
+                break
+            user = users[0][0]
+            if _kind(graph, user) != "elementwise" or graph.aval(user) != aval:
+                break
+            node = user
+        if node != nid:
+            roots[nid] = node
+    return roots
+
+
 def decide_materialized(graph: Graph) -> set[int]:
     """The nodes that get a buffer: sources and kernel roots."""
     order = graph.topo_order()
     cost = cone_costs(graph, order)
+    epilogues = epilogue_roots(graph)
+    forced = set(epilogues.values())
     keep: set[int] = set()
     kernels: dict[int, set[int]] = {}  # node -> kernel roots that compute it
     expanded: dict[int, bool] = {}  # read through a broadcast by some kernel
@@ -70,7 +98,10 @@ def decide_materialized(graph: Graph) -> set[int]:
             keep.add(nid)
             continue
         users = [u for u, _ in graph.users(nid)]
-        if kind in ROOT_KINDS or any(_kind(graph, u) == "output" for u in users):
+        if nid in epilogues:  # computed inside its epilogue's kernel
+            kernels[nid] = {epilogues[nid]}
+            continue
+        if nid in forced or kind in ROOT_KINDS or any(_kind(graph, u) == "output" for u in users):
             keep.add(nid)
             kernels[nid] = {nid}
             continue

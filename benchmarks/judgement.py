@@ -1,0 +1,103 @@
+"""The issue's acceptance criteria, judged on the measured rows.
+
+Each criterion compares tracejit on one workload with a baseline: the fastest installed
+peer, jax.jit, NumPy, or the STREAM triad bandwidth. A ratio is baseline time over
+tracejit time (>= 1: tracejit at least as fast), or for bandwidth the fraction of the
+triad figure. Workloads not run (``--only``) are left out; missing peers give ``n/a``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from benchmarks.runner import EAGER, JIT, Row
+
+Against = Literal["fastest peer", "jax", "numpy", "triad"]
+NOISE = 0.05  # ratios this close to the threshold are within the run-to-run noise
+
+
+@dataclass(frozen=True)
+class Criterion:
+    """tracejit on ``workload`` must reach ``threshold`` against ``against``."""
+
+    workload: str
+    label: str
+    against: Against
+    threshold: float
+
+
+CRITERIA = [
+    Criterion("sin_exp_1e7", "elementwise 1e7 f32 >= fastest peer", "fastest peer", 1.0),
+    Criterion("sin_exp_f64", "elementwise 1e7 f64 >= fastest peer", "fastest peer", 1.0),
+    Criterion("mul_add", "a*b+c*d 1e7 >= fastest peer", "fastest peer", 1.0),
+    Criterion("gelu", "GELU 1e7 >= fastest peer", "fastest peer", 1.0),
+    Criterion("softmax", "softmax >= jax.jit", "jax", 1.0),
+    Criterion("layernorm", "layernorm >= jax.jit", "jax", 1.0),
+    Criterion("sum_squares", "sum of squares >= jax.jit", "jax", 1.0),
+    Criterion("matmul_1024", "matmul 1024^3 f32 >= 0.8x NumPy BLAS", "numpy", 0.8),
+    Criterion("matmul_4096x512", "matmul 4096x512x512 f32 >= 0.8x NumPy BLAS", "numpy", 0.8),
+    Criterion("matmul_f64", "matmul 1024^3 f64 >= 0.8x NumPy BLAS", "numpy", 0.8),
+    Criterion("mlp", "MLP >= NumPy eager", "numpy", 1.0),
+    Criterion("sin_exp_1e7", "elementwise 1e7 f32 >= 70% of STREAM triad", "triad", 0.7),
+    Criterion("sin_exp_f64", "elementwise 1e7 f64 >= 70% of STREAM triad", "triad", 0.7),
+    Criterion("mul_add", "a*b+c*d 1e7 >= 70% of STREAM triad", "triad", 0.7),
+]
+
+
+@dataclass
+class Verdict:
+    """A criterion's outcome: PASS, FAIL or n/a, the ratio and how it was obtained."""
+
+    criterion: Criterion
+    outcome: str
+    ratio: float | None
+    detail: str
+
+
+def _fastest_peer(row: Row, peers: list[str]) -> str | None:
+    timed = [p for p in peers if p in row.systems and row.systems[p].status == "ok"]
+    return min(timed, key=lambda p: row.systems[p].median_ms) if timed else None
+
+
+def judge(c: Criterion, row: Row, peers: list[str], triad_gbps: float | None) -> Verdict:
+    """Judge one criterion on its row."""
+    jit = row.systems[JIT]
+    if jit.status != "ok":
+        return Verdict(c, "FAIL", None, f"tracejit {jit.status}: {jit.message}")
+    if c.against == "triad":
+        gbps = row.throughput(JIT)
+        if not triad_gbps or gbps is None:
+            return Verdict(c, "n/a", None, "no triad figure")
+        ratio = gbps / triad_gbps
+        return Verdict(c, "PASS" if ratio >= c.threshold else "FAIL", ratio,
+                       f"{100 * ratio:.0f}% ({gbps:.1f} of {triad_gbps:.1f} GB/s)")
+    baseline = {"fastest peer": _fastest_peer(row, peers), "jax": "jax", "numpy": EAGER}[c.against]
+    ratio = row.ratio(JIT, baseline) if baseline else None
+    if ratio is None:
+        why = "no peer gave a result" if baseline is None else f"{baseline} absent or without a result"
+        return Verdict(c, "n/a", None, why)
+    detail = f"{ratio:.2f}x vs {baseline}" + (" (fastest peer)" if c.against == "fastest peer" else "")
+    if row.rate == "GFLOP/s":
+        detail += f" ({row.throughput(JIT):.0f} vs {row.throughput(baseline):.0f} GFLOP/s)"
+    return Verdict(c, "PASS" if ratio >= c.threshold else "FAIL", ratio, detail)
+
+
+def judge_all(rows: list[Row], peers: list[str], triad_gbps: float | None) -> list[Verdict]:
+    """Verdicts of the criteria whose workload was run."""
+    by_name = {row.name: row for row in rows}
+    return [judge(c, by_name[c.workload], peers, triad_gbps) for c in CRITERIA if c.workload in by_name]
+
+
+def format_verdicts(verdicts: list[Verdict], quick: bool) -> str:
+    """The judgement block: one line per criterion, then a count."""
+    lines = ["judgement (ratio = baseline ms / tracejit ms, >= 1: tracejit at least as fast; "
+             "'~' marks a ratio within 5% of its threshold, i.e. within the noise):"]
+    if quick:
+        lines.append("  (quick run: small sizes, not the issue's; indicative only)")
+    width = max((len(v.criterion.label) for v in verdicts), default=0)
+    for v in verdicts:
+        near = v.ratio is not None and abs(v.ratio / v.criterion.threshold - 1) < NOISE
+        lines.append(f"  {v.outcome:<4} {'~' if near else ' '} {v.criterion.label:<{width}}  {v.detail}")
+    counts = {o: sum(v.outcome == o for v in verdicts) for o in ("PASS", "FAIL", "n/a")}
+    lines.append("  " + ", ".join(f"{n} {o}" for o, n in counts.items()))
+    return "\n".join(lines)
