@@ -124,11 +124,16 @@ class LowerCtx:
         return self.b.shuffle_vector(v, ir.Constant(vty, ir.Undefined), mask)
 
     # -- calls ---------------------------------------------------------------------
-    def intrinsic(self, name: str, args, ret: ir.Type | None = None, extra=()) -> ir.Value:
-        """Call ``llvm.<name>`` overloaded on the type of the first argument."""
+    def intrinsic(self, name: str, args, ret: ir.Type | None = None, extra=(),
+                  overload_ret: bool = False) -> ir.Value:
+        """Call ``llvm.<name>`` overloaded on the type of the first argument (and on the
+        result type first, with ``overload_ret``)."""
         ty = args[0].type
         fnty = ir.FunctionType(ret or ty, [a.type for a in args] + [e.type for e in extra])
-        fn = declare(self.module, f"llvm.{name}.{_intrinsic_suffix(ty)}", fnty)
+        suffix = _intrinsic_suffix(ty)
+        if overload_ret:
+            suffix = f"{_intrinsic_suffix(ret)}.{suffix}"
+        fn = declare(self.module, f"llvm.{name}.{suffix}", fnty)
         return self.b.call(fn, list(args) + list(extra))
 
     # -- comparisons and selection ------------------------------------------------------
