@@ -10,6 +10,7 @@ criteria.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from benchmarks.threads import limit_threads
@@ -65,6 +66,7 @@ def main(argv: list[str] | None = None) -> int:
         progress.end(", ".join(f"{n} {result.gbps(n):.1f} GB/s" for n in result.samples))
         return result
 
+    load_start = os.getloadavg()[0]
     triad = measure_triad("start", None)
     rows = [runner.run_workload(w, peers, opts.quick, opts.reps, rng, progress) for w in workloads]
     triad = measure_triad("end", triad)  # pooled with the start: the machine drifts
@@ -72,7 +74,9 @@ def main(argv: list[str] | None = None) -> int:
     verdicts = judgement.judge_all(rows, peer_names, ref)
 
     versions = ", ".join(f"{k} {v}" for k, v in info["versions"].items())
-    print(f"machine: {info['cpu']}, {info['cores']} cores, {info['system']}")
+    print(f"machine: {info['cpu']}, {info['cores']} cores, {info['system']}; load average "
+          f"{load_start:.2f} at the start, {os.getloadavg()[0]:.2f} at the end (this run adds up to "
+          f"about 1-2: more means other processes shared the CPUs)")
     print(f"threads: {thread_text}")
     print(f"versions: {versions}")
     print(f"memory: {triad.describe()}")

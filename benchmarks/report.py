@@ -103,7 +103,7 @@ def write_plot(rows: list[Row], systems: list[str], path: str, title: str) -> No
         print(f"matplotlib is not installed; not writing {path}", file=sys.stderr)
         return
     width = 0.8 / len(systems)
-    fig, ax = plt.subplots(figsize=(max(7.0, 0.9 * len(rows) * max(1, len(systems)) / 2 + 2), 5))
+    fig, ax = plt.subplots(figsize=(min(18.0, 3 + 0.28 * len(rows) * len(systems)), 6))
     for i, system in enumerate(systems):
         xs = [j + (i - (len(systems) - 1) / 2) * width for j in range(len(rows))]
         status = [row.systems[system].status for row in rows]
@@ -111,7 +111,7 @@ def write_plot(rows: list[Row], systems: list[str], path: str, title: str) -> No
         bars = ax.bar(xs, heights, width, label=system)
         bad = [x for x, s in zip(xs, status) if s in ("FAIL", "ERROR")]
         ax.plot(bad, [1.0] * len(bad), "x", color="red", markersize=8)
-        ax.bar_label(bars, [f"{h:.1f}" if h else "" for h in heights], fontsize=6, rotation=90, padding=2)
+        ax.bar_label(bars, [f"{h:.2g}" if h else "" for h in heights], fontsize=6, rotation=90, padding=2)
     ax.axhline(1.0, color="black", linewidth=0.8)
     ax.set_yscale("log")
     ax.set_xticks(range(len(rows)), [f"{row.name}\n{row.size}" for row in rows], rotation=35,

@@ -25,18 +25,24 @@ def time_once(thunk: Thunk) -> tuple[float, Any]:
     return elapsed, result
 
 
-def interleaved(thunks: dict[str, Thunk], reps: int) -> dict[str, list[float]]:
+def interleaved(thunks: dict[str, Thunk], reps: int, warm_below: float = 0.01) -> dict[str, list[float]]:
     """Time every thunk ``reps`` times, alternating between them.
 
     The starting thunk rotates each round so none always runs right after another one
-    (caches, frequency scaling and the allocator affect whichever comes next). Results are
-    dropped right away so big outputs do not pile up.
+    (caches, frequency scaling and the allocator affect whichever comes next). A thunk
+    whose last sample took under ``warm_below`` seconds first runs once untimed: after
+    another library's call its thread pool may be asleep (waking a thread can take
+    milliseconds on a virtual machine) or contend with the other library's spinning
+    threads, and a short call would mostly time that; the timed call then measures the
+    steady state of a loop. Results are dropped right away so big outputs do not pile up.
     """
     names = list(thunks)
     samples: dict[str, list[float]] = {name: [] for name in names}
     for rep in range(reps):
         shift = rep % len(names)
         for name in names[shift:] + names[:shift]:
+            if not samples[name] or samples[name][-1] < warm_below:
+                time_once(thunks[name])  # untimed warm-up; its result is dropped at once
             seconds, result = time_once(thunks[name])
             del result
             samples[name].append(seconds)

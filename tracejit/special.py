@@ -24,7 +24,8 @@ def erf(x):
 
 
 def sigmoid(x):
-    """The logistic function 1 / (1 + exp(-x)), elementwise and without overflow."""
+    """The logistic function 1 / (1 + exp(-x)), elementwise, evaluated as NumPy would
+    evaluate that expression."""
     return _apply("sigmoid", x)
 
 

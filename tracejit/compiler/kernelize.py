@@ -6,7 +6,8 @@ by walking operands down to buffers, carrying the view steps met on the way; at 
 buffer the steps are applied, NumPy-style, to the buffer's strided view, giving the
 affine index map of the load. A reshape that is not expressible as a view of what
 lies below it gets a ``copy`` inserted (the optimized graph shows it) and formation
-restarts.
+restarts. Likewise a value the kernel would recompute under too many different index
+maps (``x[:-1] + x[1:]`` repeated: 2**n maps) gets a buffer of its own.
 """
 from __future__ import annotations
 
@@ -22,11 +23,19 @@ from tracejit.compiler.ops import elementwise_signature, get_op
 from tracejit.compiler.passes.cse import _freeze
 
 Step = tuple  # (view op name, frozen attrs, node that asked for it)
+MAX_CONTEXTS = 3  # index maps a cheap value may be recomputed under in one kernel
+MAX_CONTEXTS_EXPENSIVE = 1  # ... and an expensive one (transcendental and up)
+EXPENSIVE = 8
 
 
 class _NeedsCopy(Exception):
     def __init__(self, reshape_node: int):
         self.node = reshape_node
+
+
+class _NeedsBuffer(Exception):
+    def __init__(self, node: int):
+        self.node = node
 
 
 def _step(op: str, origin: int, **attrs) -> Step:
@@ -61,7 +70,7 @@ def _assign_buffers(graph: Graph) -> dict[int, Buffer]:
             view = StridedView(shape, strides) if strides is not None else StridedView.contiguous(shape)
             kind, extra = "input", {"index": d["attrs"]["index"]}
         elif d["op"] == "constant":
-            if d["value"].size <= 1:
+            if d["value"].size == 1:
                 continue  # inlined into the code
             view, kind, extra = StridedView.contiguous(shape), "constant", {"value": d["value"]}
         else:
@@ -76,20 +85,31 @@ class _KernelBuilder:
     def __init__(self, graph: Graph, buffers: dict[int, Buffer], root: int):
         self.graph, self.buffers, self.root = graph, buffers, root
         self.memo: dict = {}
+        self.contexts: dict[int, int] = {}
         self.nodes: set[int] = {root}
         self.contraction: int | None = None  # a matmul computed under this root's epilogue
 
     def expr(self, nid: int, steps: tuple[Step, ...]) -> Expr:
         key = (nid, steps)
         if key not in self.memo:
+            self._count_context(nid)
             self.memo[key] = self._build(nid, steps)
         return self.memo[key]
+
+    def _count_context(self, nid: int) -> None:
+        g = self.graph
+        if nid == self.root or _materialized(g, nid) or get_op(g.op(nid)).kind != "elementwise":
+            return
+        count = self.contexts[nid] = self.contexts.get(nid, 0) + 1
+        limit = MAX_CONTEXTS_EXPENSIVE if get_op(g.op(nid)).cost >= EXPENSIVE else MAX_CONTEXTS
+        if count > limit:
+            raise _NeedsBuffer(nid)
 
     def _build(self, nid: int, steps) -> Expr:
         g = self.graph
         d = g.data(nid)
         if nid != self.root and _materialized(g, nid):
-            if d["op"] == "constant" and d["value"].size <= 1:
+            if d["op"] == "constant" and d["value"].size == 1:
                 return Const(d["value"].reshape(()).item(), d["dtype"])
             buf = self.buffers[nid]
             view = _apply_steps(buf.view, steps)
@@ -227,6 +247,8 @@ def form_kernels(graph: Graph) -> Program:
     while True:
         try:
             return _form(graph)
+        except _NeedsBuffer as e:
+            graph.data(e.node)["materialize"] = True
         except _NeedsCopy as e:
             (src,) = graph.operands(e.node)
             copy = graph.add("copy", [src], loc=graph.loc(e.node))

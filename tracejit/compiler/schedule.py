@@ -113,12 +113,12 @@ def choose(nest: Nest, fastmath: bool = False) -> Schedule:
     """Pick the strategy and vector width of a (collapsed) nest (with ``fastmath``, float
     sums need no pairwise cascade: reassociation is allowed)."""
     nd, nk = len(nest.shape), nest.n_kept
+    if nest.reduce in ("argmax", "argmin"):
+        return Schedule("arg", 1, None)
     if nd == 0:
         return Schedule("map", 1, None)
     if nest.reduce is None:
         return Schedule("map", _lanes(nest, nest.shape[-1]), nd - 1)
-    if nest.reduce in ("argmax", "argmin"):
-        return Schedule("arg", 1, None)
     loads = [ld.access for ld in nest.loads()]
     if nk and _unit(nk - 1, loads, nest.shape) >= _unit(nd - 1, loads, nest.shape) and nest.shape[nk - 1] >= 4:
         return Schedule("outer", _lanes(nest, nest.shape[nk - 1]), nk - 1)

@@ -57,15 +57,26 @@ def _fmt_key(part) -> str:
     if part is None:
         return "absent"
     if part[1] == "static":
-        return f"static {part[2]!r}"
+        return f"static {_static_value(part[2])!r}"
     shown = []
     for leaf in part[2]:
         if leaf[0] == "static":
-            shown.append(repr(leaf[2]))
+            shown.append(repr(_static_value(leaf[1:])))
         else:
-            shape, dtype, strides = leaf
-            shown.append(f"{dtype}{list(shape)}" + (f" strides {strides}" if strides else ""))
+            shape, dtype, strides, scalar = leaf
+            shown.append(("scalar " if scalar else "") + f"{dtype}{list(shape)}"
+                         + (f" strides {strides}" if strides else ""))
     return ", ".join(shown)
+
+
+def _static_value(key):
+    """The value a static cache-key part (see signature.static_key) stands for."""
+    t, v = key
+    if t is float:
+        return float.fromhex(v)
+    if t in (tuple, list):
+        return t(_static_value(k) for k in v)
+    return v
 
 
 class JitFunction:

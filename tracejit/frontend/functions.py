@@ -5,6 +5,7 @@ it and the user's source line.
 """
 from __future__ import annotations
 
+import builtins
 import math
 import operator
 
@@ -49,8 +50,9 @@ implements(np.amin)(reductions.min)
 
 def make_view(x, op: str, attrs: dict):
     """Record view ``op`` of ``x``. Views may not be updated in place (nor may their base,
-    once a view exists), since their writes would have to reach the base."""
-    out = x._trace.apply(op, [x], attrs)
+    once a view exists), since their writes would have to reach the base. A view of a
+    NumPy scalar that keeps it 0-d (``.T``, ``np.squeeze``) is still a scalar."""
+    out = x._trace.apply(op, [x], attrs, scalar=_keeps_scalar(x))
     out._mutable = False
     x._has_views = True
     return out
@@ -81,6 +83,11 @@ def reshape(a, shape=None, order="C", *, newshape=None, copy=None):
 @implements(np.ravel)
 def ravel(a, order="C"):
     return reshape(a, (-1,), order=order)
+
+
+def flatten(a, order="C"):
+    """ndarray.flatten: a copy (it may be updated in place), unlike ravel."""
+    return copy(ravel(a, order))
 
 
 @implements(np.transpose)
@@ -205,6 +212,10 @@ def clip(a, a_min=np._NoValue, a_max=np._NoValue, out=None, *, min=np._NoValue, 
     hi = None if a_max is np._NoValue else a_max
     lo = lo if min is np._NoValue else min
     hi = hi if max is np._NoValue else max
+    if a.dtype.kind in "iu":  # Python int bounds beyond the dtype clip nothing (as NumPy)
+        info = np.iinfo(a.dtype)
+        lo = builtins.max(lo, int(info.min)) if type(lo) is int else lo
+        hi = builtins.min(hi, int(info.max)) if type(hi) is int else hi
     result = a
     if lo is not None:
         result = np.maximum(result, lo)
@@ -213,15 +224,20 @@ def clip(a, a_min=np._NoValue, a_max=np._NoValue, out=None, *, min=np._NoValue, 
     return result
 
 
+def _keeps_scalar(x) -> bool:
+    """Ops that map a NumPy scalar to a NumPy scalar (astype, copy, T, squeeze, round)."""
+    return bool(getattr(x, "_scalar", False))
+
+
 @implements(np.astype)
 def astype(x, dtype, /, *, copy=True, device=None):
     dtype = check_supported(dtype, f"astype{at(user_location())}")
-    return x._trace.apply("convert", [x], {"dtype": dtype})
+    return x._trace.apply("convert", [x], {"dtype": dtype}, scalar=_keeps_scalar(x))
 
 
 @implements(np.copy)
 def copy(a, order="K", subok=False):
-    return a._trace.apply("copy", [a])
+    return a._trace.apply("copy", [a], scalar=_keeps_scalar(a))
 
 
 def matmul(a, b):
@@ -238,7 +254,7 @@ def dot(a, b, out=None):
     a, b = as_operand(trace, a), as_operand(trace, b)
     if a.ndim == 0 or b.ndim == 0:
         return np.multiply(a, b)
-    if a.ndim <= 2 or b.ndim == 1:
+    if b.ndim <= 2 or a.ndim == 1:  # where np.dot and np.matmul agree
         return matmul(a, b)
     raise UnsupportedError(f"numpy.dot of {a.ndim}-d and {b.ndim}-d arrays is not supported; "
                            f"use matmul or einsum semantics explicitly{at(loc)}")
@@ -251,7 +267,7 @@ def round_(a, decimals=0, out=None):
         raise UnsupportedError(f"numpy.round: out= is not supported{at(loc)}")
     if a.dtype.kind != "f":
         if decimals >= 0:
-            return copy(a)
+            return copy(a)  # keeps a scalar a scalar
         raise UnsupportedError(f"numpy.round of integers to negative decimals{at(loc)}")
     if decimals == 0:
         return np.rint(a)

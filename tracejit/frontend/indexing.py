@@ -42,7 +42,7 @@ def getitem(x, key):
                                    f"supported yet{at(loc)}")
     starts, steps, lengths, final_shape = [], [], [], []
     dim = 0
-    all_ints = True
+    all_ints = Ellipsis not in key  # x[..., 0] of a 1-d x is a 0-d array, not a scalar
     for k in _expand(key, x.ndim, loc):
         if k is None:
             final_shape.append(1)

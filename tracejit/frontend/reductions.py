@@ -24,6 +24,8 @@ def normalize_axes(axis, ndim: int, loc=None) -> tuple[int, ...]:
     out = []
     for ax in axes:
         ax = operator.index(ax)
+        if ndim == 0 and ax in (0, -1):  # NumPy reduces a 0-d array over axis 0 as over ()
+            continue
         if not -ndim <= ax < ndim:
             raise np.exceptions.AxisError(ax, ndim)
         out.append(ax % ndim)
@@ -57,8 +59,7 @@ def _count(shape, axes) -> int:
 def reduce(op: str, x, axis, keepdims, loc=None, needs_elements=False):
     """Record reduction ``op`` of traced ``x`` over ``axis``."""
     axes = normalize_axes(axis, x.ndim, loc)
-    out_size = math.prod(n for d, n in enumerate(x.shape) if d not in axes)
-    if needs_elements and _count(x.shape, axes) == 0 and out_size > 0:
+    if needs_elements and _count(x.shape, axes) == 0:
         raise ValueError(f"zero-size array to reduction operation {op} which has no identity"
                          f"{at(loc)}")
     return x._trace.apply(op, [x], {"axes": axes, "keepdims": _keep(keepdims)}, scalar=True)
@@ -110,10 +111,10 @@ def _arg(op: str):
     def handler(a, axis=None, out=None, *, keepdims=_NoValue):
         loc = user_location()
         _check_unsupported(op, loc, out)
-        if a.size == 0:
-            raise ValueError(f"attempt to get {op} of an empty sequence{at(loc)}")
         if axis is not None and isinstance(axis, tuple):
             raise TypeError(f"{op}: axis must be an integer or None{at(loc)}")
+        if _count(a.shape, normalize_axes(axis, a.ndim, loc)) == 0:
+            raise ValueError(f"attempt to get {op} of an empty sequence{at(loc)}")
         r = reduce(op, a, axis, False, loc)
         if _keep(keepdims):
             shape = (1,) * a.ndim if axis is None else tuple(
@@ -160,8 +161,10 @@ def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=_NoValue, *, where=
     acc = _moment_dtype(a, dtype)
     axes = normalize_axes(axis, a.ndim, loc)
     n = _count(a.shape, axes)
-    centered = _convert(a, acc) - _divide(reduce("sum", _convert(a, acc), axes, True, loc), n)
-    squares = reduce("sum", centered * centered, axes, keepdims, loc)
+    # As NumPy: the mean in the accumulator dtype, the centring and squaring in the
+    # promoted dtype of the input and the mean, the sum of squares in the accumulator.
+    centered = a - _divide(reduce("sum", _convert(a, acc), axes, True, loc), n)
+    squares = reduce("sum", _convert(centered * centered, acc), axes, keepdims, loc)
     return _divide(squares, builtins.max(n - ddof, 0))
 
 

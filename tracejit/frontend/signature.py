@@ -24,6 +24,7 @@ class ArraySpec:
     name: str
     aval: AVal
     strides: tuple[int, ...] | None  # element strides, None for C-contiguous
+    scalar: bool = False  # a NumPy scalar (np.float32(2)), not a 0-d array
 
     def view(self) -> StridedView:
         if self.strides is None:
@@ -31,7 +32,7 @@ class ArraySpec:
         return StridedView(self.aval.shape, self.strides, 0)
 
     def key(self):
-        return (self.aval.shape, self.aval.dtype.str, self.strides)
+        return (self.aval.shape, self.aval.dtype.str, self.strides, self.scalar)
 
 
 class NestedTrace(Exception):
@@ -67,7 +68,7 @@ def prepare_array(value, name: str) -> tuple[np.ndarray, ArraySpec]:
         strides = None
     else:
         strides = StridedView(arr.shape, tuple(s // item for s in arr.strides)).normalized().strides
-    return arr, ArraySpec(name, AVal(arr.shape, arr.dtype), strides)
+    return arr, ArraySpec(name, AVal(arr.shape, arr.dtype), strides, isinstance(value, np.generic))
 
 
 def leaf_is_array(x) -> bool:
@@ -86,10 +87,16 @@ _NAN = ("nan",)
 
 
 def static_key(value):
-    """A cache-key part for a static value (NaN, which equals nothing, gets a stand-in)."""
-    if type(value) is float and value != value:
-        return (float, _NAN)
-    return (type(value), value)
+    """A cache-key part for a static value that tells apart what compares equal but
+    traces differently: 1, 1.0 and True; 0.0 and -0.0; NaN (equal to nothing)."""
+    t = type(value)
+    if t is float:
+        return (float, value.hex())
+    if t in (tuple, list):
+        return (t, tuple(static_key(v) for v in value))
+    if t is frozenset:
+        return (t, frozenset(static_key(v) for v in value))
+    return (t, value)
 
 
 def _leaf_name(base: str, treedef, index: int) -> str:
@@ -114,7 +121,7 @@ def bind(pysig: inspect.Signature, static: frozenset, args, kwargs) -> BoundCall
         kind = pysig.parameters[name].kind
         if name in static:
             _check_hashable(value, name)
-            key_parts.append((name, "static", value))
+            key_parts.append((name, "static", static_key(value)))
             statics[name] = value
             continue
         if kind == inspect.Parameter.VAR_KEYWORD:

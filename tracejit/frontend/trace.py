@@ -65,6 +65,8 @@ class Trace:
 
     def constant(self, value: np.ndarray, loc: str | None = None) -> int:
         """A constant node for ``value``; the same array object or scalar maps to one node."""
+        if value.dtype.byteorder not in "=|":  # captured big-endian data: native copy
+            value = value.astype(value.dtype.newbyteorder("="))
         check_supported(value.dtype, f"constant array{at(loc)}")
         if value.size <= 1:
             key = ("scalar", value.dtype.str, value.shape, value.tobytes())

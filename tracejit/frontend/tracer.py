@@ -117,6 +117,8 @@ class Tracer:
 
     def _inplace(self, ufunc, other):
         loc = user_location()
+        if self._scalar:  # NumPy scalars are immutable: `s += 1` makes a new object
+            return apply_elementwise(ufunc, (self, other), loc=loc)
         self._check_mutable(loc)
         return write_inplace(self, apply_elementwise(ufunc, (self, other), loc=loc), ufunc.__name__, loc)
 
@@ -149,10 +151,31 @@ class Tracer:
     def ravel(self, order="C"):
         return functions.ravel(self, order)
 
-    flatten = ravel
+    def flatten(self, order="C"):
+        return functions.flatten(self, order)
 
     def clip(self, min=None, max=None, **kwargs):
         return functions.clip(self, min, max, **kwargs)
+
+    def round(self, decimals=0, out=None):
+        return functions.round_(self, decimals, out)
+
+    def conj(self):
+        return functions.copy(self)
+
+    conjugate = conj
+
+    @property
+    def imag(self):
+        """Real dtypes only: a zero array like ``self`` (as ndarray.imag)."""
+        return np.zeros_like(self)
+
+    def __getattr__(self, name):
+        if not name.startswith("_") and hasattr(np.ndarray, name):  # protocols probe dunders
+            raise UnsupportedError(f"ndarray.{name} is not available on traced arrays"
+                                   f"{at(user_location())} (memory layout and flags are decided "
+                                   "by the compiler)")
+        raise AttributeError(f"'Tracer' object has no attribute {name!r}")
 
     def dot(self, other):
         return functions.dot(self, other)
@@ -197,6 +220,13 @@ def _binary(ufunc, reflected=False):
     return lambda self, other: apply_elementwise(ufunc, (self, other))
 
 
+def _power(self, other):
+    """ndarray.__pow__: NumPy squares for a Python exponent of 2 (so bool ** 2 is int8)."""
+    if type(other) in (int, float) and other == 2:
+        return apply_elementwise(np.square, (self,))
+    return apply_elementwise(np.power, (self, other))
+
+
 for _name, _uf in [("add", np.add), ("sub", np.subtract), ("mul", np.multiply),
                    ("truediv", np.true_divide), ("floordiv", np.floor_divide), ("mod", np.remainder),
                    ("pow", np.power), ("and", np.bitwise_and), ("or", np.bitwise_or),
@@ -213,6 +243,7 @@ for _name, _uf in [("neg", np.negative), ("pos", np.positive), ("abs", np.absolu
                    ("invert", np.invert)]:
     setattr(Tracer, f"__{_name}__", (lambda uf: lambda self: apply_elementwise(uf, (self,)))(_uf))
 
+Tracer.__pow__ = _power
 Tracer.__matmul__ = lambda self, other: functions.matmul(self, other)
 Tracer.__rmatmul__ = lambda self, other: functions.matmul(other, self)
 Tracer.__divmod__ = lambda self, other: (self // other, self % other)

@@ -2,6 +2,7 @@
 runs on Tracers, and whatever it returns becomes output nodes."""
 from __future__ import annotations
 
+import dataclasses
 import inspect
 from dataclasses import dataclass, field
 
@@ -50,13 +51,24 @@ def trace_function(fun, pysig: inspect.Signature, static: frozenset, call: Bound
             if leaf is ARRAY:
                 index, spec = next(specs)
                 nid = trace.graph.add_input(index, spec.name, spec.aval, spec.strides)
-                new_leaves.append(Tracer(trace, nid, mutable=False))
+                new_leaves.append(Tracer(trace, nid, scalar=spec.scalar, mutable=False))
             else:
                 new_leaves.append(leaf)
         arguments[pname] = unflatten(treedef, new_leaves)
     bound = inspect.BoundArguments(pysig, arguments)
     result = fun(*bound.args, **bound.kwargs)
     return _record_outputs(trace, result, call.specs)
+
+
+def _holds_tracer(leaf) -> bool:
+    """A static result value that would leak traced arrays (a dataclass, a set, an object)."""
+    if isinstance(leaf, Tracer):
+        return True
+    if dataclasses.is_dataclass(leaf) and not isinstance(leaf, type):
+        return any(_holds_tracer(getattr(leaf, f.name)) for f in dataclasses.fields(leaf))
+    if isinstance(leaf, (set, frozenset)):
+        return any(_holds_tracer(v) for v in leaf)
+    return any(isinstance(v, Tracer) for v in getattr(leaf, "__dict__", {}).values())
 
 
 def _record_outputs(trace: Trace, result, specs) -> TracedFunction:
@@ -72,8 +84,10 @@ def _record_outputs(trace: Trace, result, specs) -> TracedFunction:
             node = trace.constant(np.asarray(leaf))
             scalar = isinstance(leaf, np.generic)
         else:
-            if type(leaf).__module__.startswith("tracejit"):
-                raise UnsupportedError(f"cannot return a {type(leaf).__name__} from a jitted function")
+            if _holds_tracer(leaf):
+                raise UnsupportedError(
+                    f"a jitted function returned a {type(leaf).__name__} holding traced arrays; "
+                    "return arrays in tuples, lists, dicts or namedtuples")
             out_leaves.append(OutLeaf(value=leaf))
             continue
         if node not in by_node:

@@ -7,7 +7,8 @@ from typing import Any
 
 @dataclass(frozen=True)
 class TreeDef:
-    """The structure of a nest: ``kind`` is 'leaf', 'tuple', 'list' or 'dict'."""
+    """The structure of a nest: ``kind`` is 'leaf', 'tuple', 'list', 'dict' or
+    'namedtuple' (``keys`` then holds the class)."""
 
     kind: str
     children: tuple["TreeDef", ...] = ()
@@ -21,7 +22,13 @@ class TreeDef:
 LEAF = TreeDef("leaf")
 
 
+def is_namedtuple(v) -> bool:
+    return isinstance(v, tuple) and hasattr(type(v), "_fields")
+
+
 def _walk(v, leaves: list) -> TreeDef:
+    if is_namedtuple(v):
+        return TreeDef("namedtuple", tuple(_walk(x, leaves) for x in v), (type(v),))
     if type(v) in (tuple, list):
         return TreeDef(type(v).__name__, tuple(_walk(x, leaves) for x in v))
     if type(v) is dict:
@@ -45,6 +52,8 @@ def _build(t: TreeDef, it) -> Any:
         return tuple(children)
     if t.kind == "list":
         return children
+    if t.kind == "namedtuple":
+        return t.keys[0](*children)
     return dict(zip(t.keys, children))
 
 

@@ -9,6 +9,7 @@ from tracejit.frontend.trace import user_location
 from tracejit.frontend.values import as_operand, dtype_or_weak, find_trace, is_tracer
 
 UFUNC_TO_OP = {op.ufunc: op.name for op in ops_of_kind("elementwise") if op.ufunc is not None}
+COMPARISONS = {np.equal, np.not_equal, np.less, np.less_equal, np.greater, np.greater_equal}
 # Ufuncs of other libraries that name a registry op (matched by module and name, so
 # SciPy is never imported by tracejit).
 FOREIGN_UFUNCS = {("scipy.special", "erf"): "erf", ("scipy.special", "expit"): "sigmoid"}
@@ -55,12 +56,22 @@ def call_ufunc(ufunc: np.ufunc, inputs, kwargs):
 
 def apply_elementwise(ufunc: np.ufunc, inputs, dtype=None, loc=None):
     """Record the elementwise op for ``ufunc`` with NumPy 2 promotion of weak scalars."""
+    loc = loc or user_location()
     name = op_for_ufunc(ufunc)
     if name is None:
         raise UnsupportedError(f"numpy.{ufunc.__name__} is not supported by tracejit{at(loc)}")
     trace = find_trace(inputs)
+    if ufunc is np.power and len(inputs) == 2 and type(inputs[1]) is int and inputs[1] < 0:
+        base = dtype_or_weak(inputs[0], loc)
+        if isinstance(base, np.dtype) and base.kind in "biu":
+            raise ValueError(f"Integers to negative integer powers are not allowed.{at(loc)}")
     if dtype is not None:
         loop = (np.dtype(dtype),) * ufunc.nin
+        for x in inputs:
+            src = dtype_or_weak(x, loc)
+            if isinstance(src, np.dtype) and not np.can_cast(src, loop[0], "same_kind"):
+                raise TypeError(f"Cannot cast ufunc '{ufunc.__name__}' input from {src!r} to "
+                                f"{loop[0]!r} with casting rule 'same_kind'{at(loc)}")
         inputs = [as_operand(trace, x, loop[i]) for i, x in enumerate(inputs)]
         inputs = [x if x.dtype == loop[i] else trace.apply("convert", [x], {"dtype": loop[i]})
                   for i, x in enumerate(inputs)]
@@ -71,8 +82,19 @@ def apply_elementwise(ufunc: np.ufunc, inputs, dtype=None, loc=None):
             loop = resolver.resolve_dtypes(kinds + (None,) * ufunc.nout)
         except TypeError as e:
             raise with_location(e, loc) from e
+        if ufunc in COMPARISONS and _int_out_of_range(inputs, loop[0]):
+            # NumPy 2 compares integers with out-of-range Python ints by value
+            loop = (np.dtype(np.int64),) * ufunc.nin
+            inputs = [trace.apply("convert", [x], {"dtype": loop[0]}) if is_tracer(x) else x for x in inputs]
         inputs = [as_operand(trace, x, loop[i]) for i, x in enumerate(inputs)]
     return trace.apply(name, inputs, scalar=True)
+
+
+def _int_out_of_range(inputs, loop_dtype: np.dtype) -> bool:
+    if loop_dtype.kind not in "iu":
+        return False
+    info = np.iinfo(loop_dtype)
+    return any(type(x) is int and not info.min <= x <= info.max for x in inputs)
 
 
 def reduce_method(ufunc: np.ufunc, method: str, inputs, kwargs):

@@ -29,6 +29,8 @@ def dtype_or_weak(x, loc=None):
     """The dtype of an array-like operand, or the Python type of a weak scalar."""
     if is_tracer(x) or isinstance(x, (np.ndarray, np.generic)):
         return x.dtype
+    if isinstance(x, bool):  # NumPy treats Python bools as its bool dtype
+        return np.dtype(bool)
     if isinstance(x, PY_SCALARS):
         return type(x)
     if isinstance(x, (list, tuple)):

@@ -85,10 +85,8 @@ def tanh(f: FP, x):
 
 
 def sigmoid(f: FP, x):
-    e = exp(f, f.neg(f.abs(x)))
-    d = f.add(f.c(1.0), e)
-    out = f.sel(f.lt(x, f.c(0.0)), f.div(e, d), f.div(f.c(1.0), d))
-    return f.sel(f.isnan(x), x, out)
+    """1 / (1 + exp(-x)) as NumPy evaluates it (see special.sigmoid)."""
+    return f.div(f.c(1.0), f.add(f.c(1.0), exp(f, f.neg(x))))
 
 
 P1, P2, P3 = C.PIO2_1_2_3_F

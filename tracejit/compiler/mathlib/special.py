@@ -19,11 +19,9 @@ def tanh(f: FP, x):
 
 
 def sigmoid(f: FP, x):
-    """1 / (1 + exp(-x)) without intermediate overflow."""
-    e = exp(f, f.neg(f.abs(x)))
-    inv = f.div(f.c(1.0), f.add(f.c(1.0), e))
-    out = f.sel(f.lt(x, f.c(0.0)), f.mul(e, inv), inv)
-    return f.sel(f.isnan(x), x, out)
+    """1 / (1 + exp(-x)), exactly as NumPy evaluates that expression (exp(-x) may
+    overflow to inf, giving 0), with our exp."""
+    return f.div(f.c(1.0), f.add(f.c(1.0), exp(f, f.neg(x))))
 
 
 def _exp_minus_square(f: FP, a):

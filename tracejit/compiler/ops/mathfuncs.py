@@ -109,8 +109,8 @@ def _result_dtype(x: np.ndarray) -> np.dtype:
 
 def _sigmoid_reference(x):
     x = np.asarray(x)
-    e = np.exp(-np.abs(x))
-    return np.where(x < 0, e / (1 + e), 1 / (1 + e)).astype(_result_dtype(x))
+    with np.errstate(over="ignore"):
+        return (1 / (1 + np.exp(-x.astype(_result_dtype(x))))).astype(_result_dtype(x))
 
 
 def _erf_reference(x):
@@ -122,7 +122,7 @@ def _erf_reference(x):
 register(OpDef(
     name="sigmoid", kind="elementwise", arity=1, infer=_infer_for(_like_exp),
     reference=_sigmoid_reference, lower=mathlib.lowering("sigmoid"), cost=_TRANSCENDENTAL_COST,
-    extra={"signature": _like_exp}, doc="1 / (1 + exp(-x)), recognized by the simplifier"))
+    extra={"signature": _like_exp}, doc="1 / (1 + exp(-x)) as NumPy evaluates it; recognized by the simplifier"))
 register(OpDef(
     name="erf", kind="elementwise", arity=1, infer=_infer_for(_like_exp),
     reference=_erf_reference, lower=mathlib.lowering("erf"), cost=_TRANSCENDENTAL_COST,

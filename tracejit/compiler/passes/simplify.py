@@ -89,8 +89,8 @@ def _sigmoid(graph: Graph, nid: int) -> int | None:
     if e is None or graph.op(e) != "exp" or graph.op(graph.operands(e)[0]) != "negative":
         return None
     x = graph.operands(graph.operands(e)[0])[0]
-    if graph.aval(x).shape != graph.aval(nid).shape:
-        return None
+    if graph.aval(x).shape != graph.aval(nid).shape or graph.aval(x).dtype.kind != "f":
+        return None  # integer negation wraps (unsigned, MIN): not a sigmoid
     new = graph.add("sigmoid", [x], loc=graph.loc(nid))
     return new if graph.aval(new) == graph.aval(nid) else None
 
