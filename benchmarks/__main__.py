@@ -60,16 +60,16 @@ def main(argv: list[str] | None = None) -> int:
     progress = Progress(len(workloads) + 2)
     triad_reps = 3 if opts.quick else 7
 
-    def measure_triad(when: str, into: stream.Triad | None) -> stream.Triad:
-        progress.begin(f"STREAM triad ({when})")
-        result = stream.measure(opts.quick, triad_reps, rng, into)
-        progress.end(", ".join(f"{n} {result.gbps(n):.1f} GB/s" for n in result.samples))
+    def measure_triad(phase: str, into: stream.Triad | None) -> stream.Triad:
+        progress.begin(f"STREAM triad ({phase})")
+        result = stream.measure(phase, opts.quick, triad_reps, rng, into)
+        progress.end(result.describe_phase(phase))
         return result
 
     load_start = os.getloadavg()[0]
     triad = measure_triad("start", None)
     rows = [runner.run_workload(w, peers, opts.quick, opts.reps, rng, progress) for w in workloads]
-    triad = measure_triad("end", triad)  # pooled with the start: the machine drifts
+    triad = measure_triad("end", triad)
     ref = triad.reference
     verdicts = judgement.judge_all(rows, peer_names, ref)
 

@@ -9,6 +9,7 @@ so one version serves every size and dtype.
 from __future__ import annotations
 
 import inspect
+import warnings
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -70,7 +71,9 @@ def _numba_peer() -> Peer | None:
         kernel = KERNELS.get(workload.fn.__name__)
         if kernel is None:
             return None
-        kernel(*args)  # compile for these types
+        with warnings.catch_warnings():  # "parallel=True but nothing to parallelize": a
+            warnings.simplefilter("ignore", numba.NumbaPerformanceWarning)  # plain BLAS call
+            kernel(*args)  # compile for these types
         return lambda: kernel(*args)
 
     detail = f"njit(parallel=True), {_plural(numba.get_num_threads(), 'thread')}"

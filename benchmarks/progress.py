@@ -1,8 +1,8 @@
 """A text progress indicator on stderr: one line per task, with a bar and the time spent.
 
 Each line starts with a bar of the tasks done so far, then the task, its steps as they
-start (``tracejit numba jax 9 reps``), and a summary with the task's seconds. On a
-terminal the line is written piece by piece; elsewhere (CI logs) too, just unbuffered.
+start (``tracejit numexpr numba jax 21 reps``), and a summary with the task's seconds;
+the pieces are flushed as they come, so a slow step shows where the run is.
 """
 from __future__ import annotations
 

@@ -173,3 +173,27 @@ def test_fusion_flag_set_on_every_node():
     run_passes(graph, PIPELINE[:-1])
     fusion(graph)
     assert all("materialize" in graph.data(n) for n in graph.nx.nodes)
+
+
+def test_loop_fusion_shares_the_row_loop_and_shrinks_temps():
+    from benchmarks.workloads import layernorm, softmax
+    x = np.random.default_rng(60).standard_normal((64, 300)).astype(np.float32)
+    g, b = np.ones(300, np.float32), np.zeros(300, np.float32)
+    for fn, args in ((softmax, (x,)), (layernorm, (x, g, b))):
+        low = tj.jit(fn).lower(*args)
+        kernels = low.kernels
+        assert len(kernels) == 1 and kernels[0].row_fused, low.as_text("kernels")
+        program = low.optimized.program
+        assert not [buf for buf in program.buffers if buf.kind == "temp"]  # all became row scratch
+        assert_same(tj.jit(fn)(*args), fn(*args), rtol=1e-5, atol=1e-6)
+
+
+def test_loop_fusion_refuses_reads_across_rows():
+    def f(x):
+        m = x.max(axis=1, keepdims=True)
+        return x - m[::-1]  # row i reads the max of another row
+
+    x = np.random.default_rng(61).standard_normal((50, 40))
+    low = tj.jit(f).lower(x)
+    assert not any(k.row_fused for k in low.kernels)
+    assert_same(tj.jit(f)(x), f(x))

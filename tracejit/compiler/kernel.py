@@ -24,7 +24,7 @@ class Buffer:
     """One array the compiled program reads or writes."""
 
     id: int
-    kind: str  # input | constant | temp | output
+    kind: str  # input | constant | temp | output | scratch (one row per kernel task, on its stack)
     shape: tuple[int, ...]
     dtype: np.dtype
     node: int
@@ -40,7 +40,7 @@ class Buffer:
 
     @property
     def name(self) -> str:
-        return {"input": "in", "constant": "c", "temp": "t", "output": "out"}[self.kind] + str(self.id)
+        return {"input": "in", "constant": "c", "temp": "t", "output": "out", "scratch": "s"}[self.kind] + str(self.id)
 
 
 @dataclass(frozen=True)
@@ -211,6 +211,7 @@ class Kernel:
     schedules: list[Schedule] = field(default_factory=list)
     parallel_grain: int = 0  # > 0: the runtime splits the outermost loop in chunks of this
     gemm: Gemm | None = None
+    row_fused: bool = False  # nests share their outermost loop (compiler/loopfuse.py)
 
     def buffers(self) -> list[int]:
         if self.gemm is not None:
@@ -226,6 +227,8 @@ class Kernel:
         """Extent of the outermost loop that may be split between threads (0: none)."""
         if self.gemm is not None:
             return self.gemm.batch * self.gemm.row_blocks
+        if self.row_fused:
+            return self.nests[0].shape[0]
         if len(self.nests) != 1 or not self.nests[0].n_kept:
             return 0
         return self.nests[0].shape[0]
@@ -271,7 +274,7 @@ class Program:
     def memory(self) -> dict[str, int]:
         """Bytes of inputs, constants, outputs and temporaries, and the peak of live bytes."""
         by_kind = {k: sum(b.nbytes for b in self.buffers if b.kind == k)
-                   for k in ("input", "constant", "output", "temp")}
+                   for k in ("input", "constant", "output", "temp")}  # scratch: per task, on the stack
         return {"inputs": by_kind["input"], "constants": by_kind["constant"],
                 "outputs": by_kind["output"], "temporaries": by_kind["temp"],
                 "peak": sum(by_kind.values())}
@@ -287,6 +290,7 @@ class Program:
         for k in self.kernels:
             nodes = " ".join(f"%{n}" for n in k.nodes)
             par = f", parallel in chunks of {k.parallel_grain}" if k.parallel_grain else ""
+            par += ", stages share the outer loop" if k.row_fused else ""
             lines.append(f"kernel {k.name} ({k.kind}) nodes {nodes}{par}")
             if k.gemm is not None:
                 lines.append("  " + k.gemm.text(names))

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from tracejit.compiler.graph import Graph
 from tracejit.compiler.kernel import Program
 from tracejit.compiler.kernelize import check_bounds, form_kernels
+from tracejit.compiler.loopfuse import fuse_loops
 from tracejit.compiler.matmul import plan_matmuls
 from tracejit.compiler.passes import PassRecord, run_passes
 from tracejit.compiler.schedule import schedule_kernel
@@ -39,6 +40,7 @@ def optimize(traced: Graph, verify: bool = False, record: bool = False, fastmath
         schedule_kernel(k, fastmath=fastmath)
     program = split_reductions(program)
     program = plan_matmuls(program)
+    program = fuse_loops(program)
     check_bounds(program)
     if verify:
         graph.verify()

@@ -146,8 +146,8 @@ def choose_parallelism(kernel: Kernel, threads: int) -> int:
     extent = kernel.parallel_extent
     if threads <= 1 or extent < 2:
         return 0
-    nest, sched = kernel.nests[0], kernel.schedules[0]
-    work = np.prod(nest.shape, dtype=np.float64) * max(1, expr_cost(nest.value))
+    sched = kernel.schedules[0]
+    work = sum(np.prod(n.shape, dtype=np.float64) * max(1, expr_cost(n.value)) for n in kernel.nests)
     if work < PARALLEL_MIN_WORK:
         return 0
     per_index = work / extent

@@ -55,6 +55,8 @@ class Executable:
             elif buf.kind == "temp":
                 self._temps.append((buf.id, arena))
                 arena += -(-max(buf.nbytes, 1) // ALIGN) * ALIGN
+            elif buf.kind == "scratch":
+                pass  # lives on the stack of each kernel call
             else:
                 self._outputs.append((buf.id, buf.shape, buf.dtype))
         self.arena_bytes = arena

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 import llvmlite.binding as llvm
 from llvmlite import ir
 
-from tracejit.compiler.codegen.lowerctx import I64
-from tracejit.compiler.codegen.loops import i64
+from tracejit.compiler.codegen.lowerctx import I64, memory_type
+from tracejit.compiler.codegen.loops import for_range, i64, loop_hints
 from tracejit.compiler.codegen.gemm import GemmEmitter
 from tracejit.compiler.codegen.nest import NestEmitter
 from tracejit.compiler.kernel import Kernel, Program
@@ -37,23 +37,37 @@ class ModuleSymbols:
     parallel: bool  # the driver calls parallel_for
 
 
-def _load_buffers(b: ir.IRBuilder, table, kernel: Kernel) -> list:
+def _opaque(b: ir.IRBuilder, typed: ir.Value) -> ir.Value:
+    """An opaque ``ptr`` to what ``typed`` points at (llvmlite keeps allocas typed and its
+    bitcast to ``ptr`` is a no-op; a round trip through a slot, which SROA removes, is not)."""
+    holder = b.alloca(PTR)
+    b.store(typed, holder)
+    return b.load(holder, typ=PTR)
+
+
+def _arguments(kernel: Kernel, scratch: dict) -> list[int]:
+    """Buffers passed to the kernel function (scratch buffers live on its stack)."""
+    return [bid for bid in kernel.buffers() if bid not in scratch]
+
+
+def _load_buffers(b: ir.IRBuilder, table, kernel: Kernel, scratch: dict) -> list:
     return [b.load(b.gep(table, [i64(bid)], inbounds=True, source_etype=PTR), typ=PTR)
-            for bid in kernel.buffers()]
+            for bid in _arguments(kernel, scratch)]
 
 
-def _task_function(module: ir.Module, kernel: Kernel, fn: ir.Function) -> ir.Function:
+def _task_function(module: ir.Module, kernel: Kernel, fn: ir.Function, scratch: dict) -> ir.Function:
     task = ir.Function(module, TASK, f"{fn.name}_task")
     task.attributes.add("nounwind")
     table, begin, end = task.args
     b = ir.IRBuilder(task.append_basic_block("entry"))
-    b.call(fn, _load_buffers(b, table, kernel) + [begin, end])
+    b.call(fn, _load_buffers(b, table, kernel, scratch) + [begin, end])
     b.ret_void()
     return task
 
 
-def _kernel_function(module: ir.Module, kernel: Kernel, name: str, fast: tuple[str, ...]) -> ir.Function:
-    bufs = kernel.buffers()
+def _kernel_function(module: ir.Module, kernel: Kernel, name: str, fast: tuple[str, ...],
+                     scratch: dict) -> ir.Function:
+    bufs = _arguments(kernel, scratch)
     fnty = ir.FunctionType(ir.VoidType(), [PTR] * len(bufs) + [I64, I64])
     fn = ir.Function(module, fnty, name)
     fn.attributes.add("nounwind")
@@ -64,13 +78,30 @@ def _kernel_function(module: ir.Module, kernel: Kernel, name: str, fast: tuple[s
     begin.name, end.name = "begin", "end"
     b = ir.IRBuilder(fn.append_basic_block("entry"))
     ptrs = dict(zip(bufs, fn.args))
+    for bid in kernel.buffers():
+        if bid in scratch:  # one row of a temporary, per call (so per task)
+            buf = scratch[bid]
+            slot = b.alloca(memory_type(buf.dtype), size=i64(buf.shape[0]), name=f"scratch{bid}")
+            slot.align = 64
+            ptrs[bid] = _opaque(b, slot)
     ranged = kernel.parallel_extent > 0
     if kernel.gemm is not None:
         GemmEmitter(b, ptrs, kernel.gemm, begin, end).emit()
+    elif kernel.row_fused:  # one outer loop; every stage runs at each outer index
+        with for_range(b, begin, end, name="row", hints=loop_hints(module, unroll=False)) as row:
+            stop = b.add(row, i64(1))
+            for nest, sched in zip(kernel.nests, kernel.schedules):
+                NestEmitter(b, ptrs, nest, sched, row, stop, fast).emit()
+        b.ret_void()
+        return fn
     for nest, sched in zip(kernel.nests, kernel.schedules):
         NestEmitter(b, ptrs, nest, sched, begin if ranged else None, end if ranged else None, fast).emit()
     b.ret_void()
     return fn
+
+
+def _symbol(name: str) -> str:
+    return "".join(c if c.isalnum() or c == "_" else "_" for c in name)
 
 
 def build_module(program: Program, prefix: str) -> tuple[ir.Module, ModuleSymbols]:
@@ -79,7 +110,9 @@ def build_module(program: Program, prefix: str) -> tuple[ir.Module, ModuleSymbol
     module.triple = llvm.get_process_triple()
     module.data_layout = str(target_machine().target_data)
     fast = FAST_MATH if program.fastmath else ()
-    kernels = [(k, _kernel_function(module, k, f"{prefix}_{k.name}", fast)) for k in program.kernels]
+    scratch = {buf.id: buf for buf in program.buffers if buf.kind == "scratch"}
+    kernels = [(k, _kernel_function(module, k, f"{prefix}_{_symbol(k.name)}", fast, scratch))
+               for k in program.kernels]
     entry = ir.Function(module, ir.FunctionType(ir.VoidType(), [PTR, ir.PointerType(PARALLEL_FOR)]),
                         f"{prefix}_entry")
     entry.attributes.add("nounwind")
@@ -87,10 +120,10 @@ def build_module(program: Program, prefix: str) -> tuple[ir.Module, ModuleSymbol
     table, parallel_for = entry.args
     for kernel, fn in kernels:
         if kernel.parallel_grain:
-            task = _task_function(module, kernel, fn)
+            task = _task_function(module, kernel, fn, scratch)
             b.call(parallel_for, [task, table, i64(kernel.parallel_extent), i64(kernel.parallel_grain)])
         else:
-            b.call(fn, _load_buffers(b, table, kernel) + [i64(0), i64(kernel.parallel_extent)])
+            b.call(fn, _load_buffers(b, table, kernel, scratch) + [i64(0), i64(kernel.parallel_extent)])
     b.ret_void()
     parallel = any(k.parallel_grain for k in program.kernels)
     return module, ModuleSymbols(entry.name, tuple(fn.name for _, fn in kernels), parallel)
