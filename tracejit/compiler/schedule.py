@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tracejit.compiler.kernel import Access, Apply, Const, Convert, Expr, Kernel, Load, Nest, Schedule
+from tracejit.compiler.kernel import Access, Apply, Convert, Expr, Kernel, Load, Nest, Schedule
 from tracejit.compiler.ops import get_op
 from tracejit.compiler.target import vector_bytes
 from tracejit.config import config

@@ -81,7 +81,7 @@ class ExprEmitter:
 
     def store(self, acc: Access, value: ir.Value) -> None:
         b, dt = self.b, np.dtype(acc.dtype)
-        mty, align = memory_type(dt), dt.itemsize
+        align = dt.itemsize
         if dt.kind == "b":
             value = b.zext(value, vector_of(I8, self.width))
         if self.width == 1:

@@ -176,7 +176,7 @@ class NestEmitter:
 
     # -- outer reductions ---------------------------------------------------------------------------------
     def _emit_outer(self) -> None:
-        nest, b = self.nest, self.b
+        nest = self.nest
         nd, nk = len(nest.shape), nest.n_kept
         jdim = nk - 1
         idx: dict = {}
