@@ -58,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     info = runner.machine_info(peers, thread_text)
     rng = np.random.default_rng(opts.seed)
     progress = Progress(len(workloads) + 2)
-    triad_reps = 3 if opts.quick else 7
+    triad_reps = 4 if opts.quick else 8
 
     def measure_triad(phase: str, into: stream.Triad | None) -> stream.Triad:
         progress.begin(f"STREAM triad ({phase})")
@@ -80,9 +80,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"threads: {thread_text}")
     print(f"versions: {versions}")
     print(f"memory: {triad.describe()}")
-    print(f"{'quick' if opts.quick else 'full'} run; medians of interleaved repetitions; "
-          f"speedup = numpy ms / system ms (> 1: faster than NumPy); rate: GFLOP/s = 2*M*N*K "
-          f"per product, GB/s = inputs + output bytes (% of the triad reference)\n")
+    print(f"{'quick' if opts.quick else 'full'} run; medians of repetitions in interleaved blocks, each "
+          f"block after untimed warm-up calls; speedup = numpy ms / system ms (> 1: faster than NumPy)")
+    print("rate: GFLOP/s = 2*M*N*K per matrix product; GB/s = input + output bytes, with % of the "
+          "triad reference\n  (writes count once, as in STREAM, so a kernel with more reads per "
+          "write than the triad can pass 100%)\n")
     print(report.format_table(rows, peer_names, ref))
     rates = report.format_rates(rows, ref)
     if rates:

@@ -74,7 +74,12 @@ def judge(c: Criterion, row: Row, peers: list[str], triad_gbps: float | None) ->
     baseline = {"fastest peer": _fastest_peer(row, peers), "jax": "jax", "numpy": EAGER}[c.against]
     ratio = row.ratio(JIT, baseline) if baseline else None
     if ratio is None:
-        why = "no peer gave a result" if baseline is None else f"{baseline} absent or without a result"
+        if c.against == "fastest peer":
+            why = "no peer run (none installed, or --no-peers)" if not peers else "no peer gave a correct result"
+        elif c.against == "jax" and "jax" not in peers:
+            why = "jax not run (not installed, or --no-peers)"
+        else:
+            why = f"{baseline} gave no correct result"
         return Verdict(c, "n/a", None, why)
     detail = f"{ratio:.2f}x vs {baseline}" + (" (fastest peer)" if c.against == "fastest peer" else "")
     if row.rate == "GFLOP/s":
@@ -90,14 +95,18 @@ def judge_all(rows: list[Row], peers: list[str], triad_gbps: float | None) -> li
 
 def format_verdicts(verdicts: list[Verdict], quick: bool) -> str:
     """The judgement block: one line per criterion, then a count."""
-    lines = ["judgement (ratio = baseline ms / tracejit ms, >= 1: tracejit at least as fast; "
-             "'~' marks a ratio within 5% of its threshold, i.e. within the noise):"]
+    lines = [("judgement (ratio = baseline ms / tracejit ms, >= 1: tracejit at least as fast; "
+              "'~' marks a ratio within 5% of its threshold, i.e. within the noise):")]
     if quick:
-        lines.append("  (quick run: small sizes, not the issue's; indicative only)")
+        lines.append("  (quick run: small sizes, not the issue's, so nothing is judged; "
+                     "'above'/'below' only say where the small run fell)")
+    shown = {"PASS": "above", "FAIL": "below"} if quick else {}
     width = max((len(v.criterion.label) for v in verdicts), default=0)
     for v in verdicts:
         near = v.ratio is not None and abs(v.ratio / v.criterion.threshold - 1) < NOISE
-        lines.append(f"  {v.outcome:<4} {'~' if near else ' '} {v.criterion.label:<{width}}  {v.detail}")
-    counts = {o: sum(v.outcome == o for v in verdicts) for o in ("PASS", "FAIL", "n/a")}
-    lines.append("  " + ", ".join(f"{n} {o}" for o, n in counts.items()))
+        outcome = shown.get(v.outcome, v.outcome)
+        lines.append(f"  {outcome:<5} {'~' if near else ' '} {v.criterion.label:<{width}}  {v.detail}")
+    if not quick:
+        counts = {o: sum(v.outcome == o for v in verdicts) for o in ("PASS", "FAIL", "n/a")}
+        lines.append("  " + ", ".join(f"{n} {o}" for o, n in counts.items()))
     return "\n".join(lines)

@@ -6,7 +6,7 @@ float32 globals, since Numba types a Python float as float64 and would promote t
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 from numba import njit, prange
@@ -98,7 +98,7 @@ def mlp(x, w1, b1, w2, b2):
     for i in prange(h.shape[0]):
         for j in range(h.shape[1]):
             v = h[i, j] + b1[j]
-            h[i, j] = v if v > 0 else 0
+            h[i, j] = max(0, v)
     return h @ w2 + b2
 
 

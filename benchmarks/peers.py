@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import inspect
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from benchmarks import workloads
 from benchmarks.workloads import SQRT_2_OVER_PI, Workload

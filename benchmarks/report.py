@@ -102,7 +102,7 @@ def write_plot(rows: list[Row], systems: list[str], path: str, title: str) -> No
     except ImportError:
         print(f"matplotlib is not installed; not writing {path}", file=sys.stderr)
         return
-    width = 0.8 / len(systems)
+    width, any_bad = 0.8 / len(systems), False
     fig, ax = plt.subplots(figsize=(min(18.0, 3 + 0.28 * len(rows) * len(systems)), 6))
     for i, system in enumerate(systems):
         xs = [j + (i - (len(systems) - 1) / 2) * width for j in range(len(rows))]
@@ -110,7 +110,10 @@ def write_plot(rows: list[Row], systems: list[str], path: str, title: str) -> No
         heights = [(row.speedup(system) or 0) if s == "ok" else 0 for row, s in zip(rows, status)]
         bars = ax.bar(xs, heights, width, label=system)
         bad = [x for x, s in zip(xs, status) if s in ("FAIL", "ERROR")]
-        ax.plot(bad, [1.0] * len(bad), "x", color="red", markersize=8)
+        if bad:
+            ax.plot(bad, [1.0] * len(bad), "x", color="red", markersize=8,
+                    label=None if any_bad else "wrong result or error")
+            any_bad = True
         ax.bar_label(bars, [f"{h:.2g}" if h else "" for h in heights], fontsize=6, rotation=90, padding=2)
     ax.axhline(1.0, color="black", linewidth=0.8)
     ax.set_yscale("log")

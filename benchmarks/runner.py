@@ -1,15 +1,16 @@
 """Running one workload on every system.
 
 For each workload: compile once, check every system's result against NumPy, time all
-systems interleaved, and keep medians and speedups (eager time / system time, so > 1
+systems in interleaved blocks (see :func:`benchmarks.timing.interleaved`), and keep medians and speedups (eager time / system time, so > 1
 means faster than NumPy).
 """
 from __future__ import annotations
 
 import os
 import platform
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import llvmlite
 import numpy as np
@@ -123,11 +124,15 @@ def run_workload(w: Workload, peers: list[Peer], quick: bool, reps: int | None,
     args = w.make_inputs(quick, rng)
     size = describe_size(args)
     progress.begin(f"{w.name} ({size})")
-    eager_thunk = lambda: w.fn(*args)  # noqa: E731
+    eager_thunk = lambda: w.fn(*args)
     time_once(eager_thunk)  # warm-up: page faults, NumPy's caches
     _, expected = time_once(eager_thunk)
-    work = {"GFLOP/s": lambda: flops(args),
-            "GB/s": lambda: sum(a.nbytes for a in args) + np.asarray(expected).nbytes}.get(w.rate)
+    if w.rate == "GFLOP/s":
+        work: float | None = flops(args)
+    elif w.rate == "GB/s":
+        work = sum(a.nbytes for a in args) + np.asarray(expected).nbytes
+    else:
+        work = None
 
     progress.step("tracejit")
     thunks: dict[str, Callable] = {EAGER: eager_thunk}
@@ -137,17 +142,18 @@ def run_workload(w: Workload, peers: list[Peer], quick: bool, reps: int | None,
         thunks[JIT] = jit_thunk
     for peer in peers:
         progress.step(peer.name)
-        thunk, results[peer.name], _ = _prepare(lambda: peer.prepare(w, args), expected)
+        thunk, results[peer.name], _ = _prepare(lambda p=peer: p.prepare(w, args), expected)
         if thunk is not None:
             thunks[peer.name] = thunk
     row = Row(w.name, w.description, size, 0, kernels, compile_ms, results, w.rate,
-              work() if work else None)
+              work)
     del expected
 
     round_s = sum(time_once(t)[0] for t in thunks.values())  # one warm round, to size the reps
     row.reps = reps or choose_reps(round_s, 0.3 if quick else 8.0, *((3, 5) if quick else (7, 21)))
     progress.step(f"{row.reps} reps")
-    for name, samples in interleaved(thunks, row.reps).items():
+    passes, settle = (2, 0.02) if quick else (3, 0.25)
+    for name, samples in interleaved(thunks, row.reps, passes, settle).items():
         results[name].median_ms = median_ms(samples)
         results[name].samples_ms = [s * 1e3 for s in samples]
     jit = results[JIT]

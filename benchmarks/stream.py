@@ -1,6 +1,6 @@
 """The machine's memory bandwidth, measured with a STREAM triad ``a = b + s*c``.
 
-Two implementations run interleaved: tracejit itself (all its threads) and the best
+Two implementations run in interleaved blocks: tracejit itself (all its threads) and the best
 NumPy can do, a blocked loop of ``np.multiply(c, s, out=tmp); np.add(b, tmp, out=a)``
 with a cache-sized ``tmp``, so that only the three big arrays touch memory. As in
 STREAM, a triad counts 3 arrays of traffic (read b and c, write a). The triad runs at
@@ -84,8 +84,8 @@ class Triad:
 
 def measure(phase: str, quick: bool, reps: int, rng: np.random.Generator,
             result: Triad | None = None) -> Triad:
-    """Time both triads ``reps`` times, interleaved, as ``phase`` of ``result`` (a new
-    Triad when None)."""
+    """Time both triads ``reps`` times, in interleaved blocks, as ``phase`` of ``result``
+    (a new Triad when None)."""
     n = 2 * 10**6 if quick else 2 * 10**7
     result = result or Triad(n, "float64")
     b, c = rng.standard_normal(n), rng.standard_normal(n)
@@ -103,5 +103,5 @@ def measure(phase: str, quick: bool, reps: int, rng: np.random.Generator,
         thunks["tracejit"] = lambda: jitted(b, c)
     thunks["numpy (blocked, out=)"] = lambda: numpy_triad(a, b, c, tmp)
     numpy_triad(a, b, c, tmp)  # warm-up: fault in a's pages
-    result.phases[phase] = interleaved(thunks, reps)
+    result.phases[phase] = interleaved(thunks, reps, passes=2, settle=0.02 if quick else 0.25)
     return result

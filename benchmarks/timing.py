@@ -1,10 +1,11 @@
-"""Timing helpers: interleaved repetitions, medians, and result checks."""
+"""Timing helpers: interleaved blocks of repetitions, medians, and result checks."""
 from __future__ import annotations
 
 import gc
 import statistics
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -25,27 +26,35 @@ def time_once(thunk: Thunk) -> tuple[float, Any]:
     return elapsed, result
 
 
-def interleaved(thunks: dict[str, Thunk], reps: int, warm_below: float = 0.01) -> dict[str, list[float]]:
-    """Time every thunk ``reps`` times, alternating between them.
+def interleaved(thunks: dict[str, Thunk], reps: int, passes: int = 3,
+                settle: float = 0.25) -> dict[str, list[float]]:
+    """Time every thunk ``reps`` times in all, in blocks: ``passes`` passes over the
+    thunks, each running one block of consecutive calls per thunk.
 
-    The starting thunk rotates each round so none always runs right after another one
-    (caches, frequency scaling and the allocator affect whichever comes next). A thunk
-    whose last sample took under ``warm_below`` seconds first runs once untimed: after
-    another library's call its thread pool may be asleep (waking a thread can take
-    milliseconds on a virtual machine) or contend with the other library's spinning
-    threads, and a short call would mostly time that; the timed call then measures the
-    steady state of a loop. Results are dropped right away so big outputs do not pile up.
+    Each block starts with untimed calls for at least ``settle`` seconds: a library's
+    thread pool keeps spinning for a while after its last call (OpenBLAS's for about
+    0.13 s) and takes a core from whichever library runs next, and a pool that has gone
+    to sleep takes milliseconds to wake on a virtual machine. The timed calls thus
+    measure each system in the steady state of a loop, not the previous system's
+    leftovers. The starting thunk rotates from pass to pass so that slow drifts of the
+    machine spread over all systems. Results are dropped right away so big outputs do
+    not pile up.
     """
     names = list(thunks)
     samples: dict[str, list[float]] = {name: [] for name in names}
-    for rep in range(reps):
-        shift = rep % len(names)
+    passes = max(1, min(passes, reps))
+    for p in range(passes):
+        count = reps // passes + (p < reps % passes)
+        shift = p % len(names)
         for name in names[shift:] + names[:shift]:
-            if not samples[name] or samples[name][-1] < warm_below:
-                time_once(thunks[name])  # untimed warm-up; its result is dropped at once
-            seconds, result = time_once(thunks[name])
-            del result
-            samples[name].append(seconds)
+            until = time.perf_counter() + settle
+            time_once(thunks[name])  # at least one untimed call; results dropped at once
+            while time.perf_counter() < until:
+                time_once(thunks[name])
+            for _ in range(count):
+                seconds, result = time_once(thunks[name])
+                del result
+                samples[name].append(seconds)
     return samples
 
 

@@ -7,8 +7,9 @@ scalars) so that, under NumPy 2 promotion rules, float32 inputs give float32 res
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, Literal
+from typing import Literal
 
 import numpy as np
 
