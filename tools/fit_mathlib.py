@@ -78,8 +78,8 @@ FITS = {
 FITS_F32 = {
     "EXP_P_F": (FITS["EXP_P"][0], FITS["EXP_P"][1], 4, "float32: exp(r) = 1 + r + r**2 * P(r)"),
     "LOG_R_F": (FITS["LOG_R"][0], FITS["LOG_R"][1], 2, "float32: log(1+f) = 2s + s*z*R(z)"),
-    "SIN_S_F": (FITS["SIN_S"][0], FITS["SIN_S"][1], 3, "float32: sin(r) = r + r**3 * S(r**2)"),
-    "COS_C_F": (FITS["COS_C"][0], FITS["COS_C"][1], 3, "float32: cos(r) = 1 - r**2/2 + r**4 * C(r**2)"),
+    "SIN_S_F": (FITS["SIN_S"][0], FITS["SIN_S"][1], 2, "float32: sin(r) = r + r**3 * S(r**2)"),
+    "COS_C_F": (FITS["COS_C"][0], FITS["COS_C"][1], 2, "float32: cos(r) = 1 - r**2/2 + r**4 * C(r**2)"),
 }
 
 

@@ -57,9 +57,10 @@ def scalar_constant(value, dtype: np.dtype) -> ir.Constant:
     return ir.Constant(ty, float(dt.type(value)))
 
 
-def _intrinsic_suffix(ty: ir.Type) -> str:
+def type_suffix(ty: ir.Type) -> str:
+    """LLVM's overload suffix of ``ty``: f32, i64, v8f32..."""
     if isinstance(ty, ir.VectorType):
-        return f"v{ty.count}{_intrinsic_suffix(ty.element)}"
+        return f"v{ty.count}{type_suffix(ty.element)}"
     if ty == F32:
         return "f32"
     if ty == F64:
@@ -130,9 +131,9 @@ class LowerCtx:
         result type first, with ``overload_ret``)."""
         ty = args[0].type
         fnty = ir.FunctionType(ret or ty, [a.type for a in args] + [e.type for e in extra])
-        suffix = _intrinsic_suffix(ty)
+        suffix = type_suffix(ty)
         if overload_ret:
-            suffix = f"{_intrinsic_suffix(ret)}.{suffix}"
+            suffix = f"{type_suffix(ret)}.{suffix}"
         fn = declare(self.module, f"llvm.{name}.{suffix}", fnty)
         return self.b.call(fn, list(args) + list(extra))
 

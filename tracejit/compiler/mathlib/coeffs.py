@@ -177,20 +177,18 @@ LOG_R_F = [
     float.fromhex('0x1.2ee6100000000p-2'),
 ]
 
-# float32: sin(r) = r + r**3 * S(r**2); max rel error 3.09e-8
+# float32: sin(r) = r + r**3 * S(r**2); max rel error 1.51e-7
 SIN_S_F = [
-    float.fromhex('-0x1.5555560000000p-3'),
-    float.fromhex('0x1.11110e0000000p-7'),
-    float.fromhex('-0x1.a013a80000000p-13'),
-    float.fromhex('0x1.6dbe080000000p-19'),
+    float.fromhex('-0x1.5555520000000p-3'),
+    float.fromhex('0x1.110c280000000p-7'),
+    float.fromhex('-0x1.9ac9b00000000p-13'),
 ]
 
-# float32: cos(r) = 1 - r**2/2 + r**4 * C(r**2); max rel error 2.99e-8
+# float32: cos(r) = 1 - r**2/2 + r**4 * C(r**2); max rel error 5.97e-8
 COS_C_F = [
-    float.fromhex('0x1.5555560000000p-5'),
-    float.fromhex('-0x1.6c16c00000000p-10'),
-    float.fromhex('0x1.a015c40000000p-16'),
-    float.fromhex('-0x1.25244e0000000p-22'),
+    float.fromhex('0x1.5555540000000p-5'),
+    float.fromhex('-0x1.6c12d20000000p-10'),
+    float.fromhex('0x1.9bd89c0000000p-16'),
 ]
 
 LN2_HI_LO = (float.fromhex('0x1.62e42fee00000p-1'), float.fromhex('0x1.a39ef35793c76p-33'))

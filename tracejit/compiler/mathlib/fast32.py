@@ -20,6 +20,7 @@ LOG2E = 1.0 / math.log(2.0)
 F64 = np.dtype(np.float64)
 EXP_OVERFLOW = 88.72283935546875  # largest float32 with a finite exp
 EXP_UNDERFLOW = -103.97208404541016  # exp rounds to 0 below
+EXP_FAST_LIMIT = 87.0  # |x| <= this: exp(x) is a normal float32
 
 
 def _clamp(f: FP, x, lo, hi):
@@ -37,14 +38,28 @@ def _expm1_poly(f: FP, r):
     return f.fma(f.mul(r, r), f.poly(r, C.EXP_P_F), r)
 
 
-def exp(f: FP, x):
-    # Only k is clamped (NaN included), so the integer conversion is always defined; lanes
-    # outside the range compute garbage that the selects below replace.
+def _exp_general(f: FP, x):
+    """exp over the whole range: two-step scaling for subnormal results, inf, 0, NaN.
+    Only k is clamped (NaN included), so the integer conversion is always defined;
+    lanes outside the range compute garbage that the selects below replace."""
     r, k = _reduce_ln2(f, x)
     y = f.scale(f.add(f.c(1.0), _expm1_poly(f, r)), f.to_i32(f.clamp(k, -160.0, 140.0)))
     y = f.where(f.gt(x, f.c(EXP_OVERFLOW)), np.inf, y)
     y = f.where(f.lt(x, f.c(EXP_UNDERFLOW)), 0.0, y)
     return f.sel(f.isnan(x), x, y)
+
+
+def exp(f: FP, x):
+    """While every lane has |x| <= 87 (normal results, k in [-126, 126], and 1 + p in
+    [sqrt(1/2), sqrt(2)]), 2**k is added straight into the exponent bits; other
+    vectors (NaN included) take the general path out of line."""
+    k, kbits = f.rint_bits(x, LOG2E)
+    r = f.fma(f.neg(k), f.c(LN2_HI), x)
+    r = f.fma(f.neg(k), f.c(LN2_LO), r)
+    p = f.add(f.c(1.0), _expm1_poly(f, r))
+    y = f.from_bits(f.b.add(f.to_bits(p), f.b.shl(f.to_bits(kbits), f.i32.const(23))))
+    outside = f.cmp_unordered(">", f.abs(x), f.c(EXP_FAST_LIMIT))
+    return f.guarded("exp32", y, outside, _exp_general, x)
 
 
 def expm1(f: FP, x):
@@ -93,66 +108,63 @@ P1, P2, P3 = C.PIO2_1_2_3_F
 SMALL_ARGUMENT = 2.0 ** 9  # |k| < 2**10: k * P1 (14 bits) stays exact in float32
 
 
-def _merge(b, cond_any, fast_block, fast_value, slow_fn, name):
-    """``fast_value``, replaced by ``slow_fn()`` (emitted in a cold block) when ``cond_any``."""
-    slow = b.append_basic_block(f"{name}.slow")
-    done = b.append_basic_block(f"{name}.done")
-    b.cbranch(cond_any, slow, done)
-    b.position_at_end(slow)
-    slow_value = slow_fn()
-    slow_end = b.block
-    b.branch(done)
-    b.position_at_end(done)
-    phi = b.phi(fast_value.type)
-    phi.add_incoming(fast_value, fast_block)
-    phi.add_incoming(slow_value, slow_end)
-    return phi
-
-
-def _sin_cos_poly(f: FP, r, k, want_cos: bool):
+def _sin_cos_poly(f: FP, r, k, want_cos: bool, sign=None):
+    """sin(r + k*pi/2) (or cos) from both polynomials on |r| <= pi/4: odd k swaps them,
+    and bit 1 of k is the sign (shifted into the sign bit and xor-ed in, with the sign
+    bit of the int32 lanes ``sign`` when given). ``k``: int32 lanes, only k mod 4 used."""
     b = f.b
     z = f.mul(r, r)
     s = f.fma(f.mul(r, z), f.poly(z, C.SIN_S_F), r)
     c = f.fma(f.mul(z, z), f.poly(z, C.COS_C_F), f.fma(f.c(-0.5), z, f.c(1.0)))
     if want_cos:
         k = b.add(k, f.i32.const(1))
-    quadrant = b.and_(k, f.i32.const(3))
-    out = s
-    for n, value in ((1, c), (2, f.neg(s)), (3, f.neg(c))):
-        out = f.sel(b.icmp_signed("==", quadrant, f.i32.const(n)), value, out)
+    odd = b.icmp_signed("<", b.shl(k, f.i32.const(31)), f.i32.const(0))
+    flip = b.shl(k, f.i32.const(30))
+    if sign is not None:
+        flip = b.xor(flip, sign)
+    flip = b.and_(flip, f.i32.const(-(2 ** 31)))
+    return f.from_bits(b.xor(f.to_bits(f.sel(odd, c, s)), flip))
+
+
+def _reduce_small(f: FP, x):
+    """(r, k) with x = k*pi/2 + r by a three-part Cody-Waite in float32: exact enough
+    while |x| < 2**9 (k*P1 then has few enough bits to be exact); k as int32 lanes."""
+    k, kbits = f.rint_bits(x, 2.0 / math.pi)
+    r = f.fma(f.neg(k), f.c(P1), x)
+    r = f.fma(f.neg(k), f.c(P2), r)
+    return f.fma(f.neg(k), f.c(P3), r), f.to_bits(kbits)
+
+
+def _sin_cos_general(f: FP, x, want_cos: bool):
+    """Any x: the float32 reduction for |x| < 2**9, the float64 one for |x| < 2**20
+    (float32 polynomials after), the float64 function beyond and for inf/NaN."""
+    ctx = f.ctx
+    small = f.lt(f.abs(x), f.c(SMALL_ARGUMENT))
+    finite_small = f.lt(f.abs(x), f.c(2.0 ** 20))
+    r, k = _reduce_small(f, f.where(f.not_(small), 0.0, x))
+    d = FP(ctx, F64)
+    xd = ctx.convert(f.where(f.not_(finite_small), 0.0, x), np.float32, F64)
+    hi, lo, kd = trig._reduce_cody_waite(d, xd)
+    rd = ctx.at(F64).convert(d.add(hi, lo), F64, np.float32)
+    out = _sin_cos_poly(f, f.sel(small, r, rd), f.b.select(small, k, kd), want_cos)
+    wide = (trig.cos if want_cos else trig.sin)(d, ctx.convert(x, np.float32, F64))
+    out = f.sel(finite_small, out, ctx.at(F64).convert(wide, F64, np.float32))
+    if not want_cos:
+        return f.sel(f.eq(x, f.c(0.0)), x, out)
     return out
 
 
 def _sin_cos(f: FP, x, want_cos: bool):
-    """All-float32 Cody-Waite reduction while every lane has |x| < 2**9; else the
-    reduction in float64 (|x| < 2**20) or the float64 function (beyond, and inf/NaN)."""
-    b, ctx = f.b, f.ctx
-    small = f.lt(f.abs(x), f.c(SMALL_ARGUMENT))
-    xs = f.where(f.not_(small), 0.0, x)
-    k = f.rint(f.mul(xs, f.c(2.0 / math.pi)))
-    r = f.fma(f.neg(k), f.c(P1), xs)
-    r = f.fma(f.neg(k), f.c(P2), r)
-    r = f.fma(f.neg(k), f.c(P3), r)
-    fast = _sin_cos_poly(f, r, f.to_i32(k), want_cos)
-
-    def medium():
-        finite_small = f.lt(f.abs(x), f.c(2.0 ** 20))
-        d = FP(ctx, F64)
-        xd = ctx.convert(f.where(f.not_(finite_small), 0.0, x), np.float32, F64)
-        hi, lo, kd = trig._reduce_cody_waite(d, xd)
-        rd = ctx.at(F64).convert(d.add(hi, lo), F64, np.float32)
-        out = f.sel(small, fast, _sin_cos_poly(f, rd, kd, want_cos))
-
-        def wide():
-            value = (trig.cos if want_cos else trig.sin)(d, ctx.convert(x, np.float32, F64))
-            return f.sel(finite_small, out, ctx.at(F64).convert(value, F64, np.float32))
-
-        return _merge(b, f.any(f.not_(finite_small)), b.block, out, wide, "sincos32.wide")
-
-    out = _merge(b, f.any(f.not_(small)), b.block, fast, medium, "sincos32.medium")
-    if not want_cos:
-        return f.sel(f.eq(x, f.c(0.0)), x, out)
-    return out
+    """While every lane has |x| < 2**9: the float32 reduction of |x| and the
+    polynomials, with sin's sign taken from x (sin is odd, cos even; this also gives
+    sin(-0.0) = -0.0). Other vectors (inf and NaN included) take the general path out
+    of line."""
+    ax = f.abs(x)
+    r, k = _reduce_small(f, ax)
+    out = _sin_cos_poly(f, r, k, want_cos, None if want_cos else f.to_bits(x))
+    outside = f.cmp_unordered(">=", ax, f.c(SMALL_ARGUMENT))
+    name = "cos32" if want_cos else "sin32"
+    return f.guarded(name, out, outside, lambda g, v: _sin_cos_general(g, v, want_cos), x)
 
 
 def sin(f: FP, x):

@@ -4,10 +4,12 @@ for scalars or ``<W x T>`` vectors alike, with the bit tricks the algorithms nee
 for double-double steps."""
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 from llvmlite import ir
 
-from tracejit.compiler.codegen.lowerctx import LowerCtx
+from tracejit.compiler.codegen.lowerctx import LowerCtx, type_suffix
 from tracejit.compiler.target import has_fma
 
 
@@ -57,6 +59,14 @@ class FP:
         """Round to nearest, ties to even."""
         return self.ctx.intrinsic("roundeven", [a])
 
+    def rint_bits(self, a, scale: float):
+        """(k, t): k = rint(a * scale) as a float, and t whose bits hold k in their low
+        bits (two's complement), from one fused multiply-add with 1.5 * 2**mant and one
+        subtraction: no rounding or conversion instruction. Needs |a * scale| < 2**(mant-1)."""
+        magic = self.c(1.5 * 2.0 ** self.mant)
+        t = self.fma(a, self.c(scale), magic)
+        return self.sub(t, magic), t
+
     def floor(self, a):
         return self.ctx.intrinsic("floor", [a])
 
@@ -73,6 +83,10 @@ class FP:
     # -- comparisons and selection -----------------------------------------------------------
     def cmp(self, op, a, b):
         return self.b.fcmp_ordered(op, a, b)
+
+    def cmp_unordered(self, op, a, b):
+        """``a op b`` or either is NaN."""
+        return self.b.fcmp_unordered(op, a, b)
 
     def lt(self, a, b):
         return self.cmp("<", a, b)
@@ -186,6 +200,46 @@ class FP:
         """(p, e) with p = fl(a * b) and a * b = p + e exactly (needs FMA)."""
         p = self.mul(a, b)
         return p, self.fma(a, b, self.neg(p))
+
+    def guarded(self, name: str, fast: ir.Value, needs_slow: ir.Value,
+                slow: Callable[..., ir.Value], *args: ir.Value) -> ir.Value:
+        """``fast``, unless some lane of ``needs_slow`` is set: then ``slow(FP, *args)``
+        for the whole vector, computed by an out-of-line function (emitted once per
+        module, cold, never inlined) so that the rare path costs the hot loop neither
+        instructions nor registers. ``fast`` may hold garbage in the lanes that need the
+        slow path; ``needs_slow`` must depend on the inputs only."""
+        fn = self._outlined(name, fast.type, slow, [a.type for a in args])
+        b = self.b
+        before = b.block
+        cold = b.append_basic_block(f"{name}.cold")
+        done = b.append_basic_block(f"{name}.done")
+        b.cbranch(self.any(needs_slow), cold, done).set_weights([1, 4096])
+        b.position_at_end(cold)
+        value = b.call(fn, list(args), cconv="fastcc")
+        b.branch(done)
+        b.position_at_end(done)
+        phi = b.phi(fast.type)
+        phi.add_incoming(fast, before)
+        phi.add_incoming(value, cold)
+        return phi
+
+    def _outlined(self, name: str, ret: ir.Type, body: Callable[..., ir.Value],
+                  arg_types: list[ir.Type]) -> ir.Function:
+        module = self.b.module
+        full = f"tracejit.{name}." + ".".join(type_suffix(t) for t in arg_types)
+        try:
+            return module.get_global(full)
+        except KeyError:
+            pass
+        fn = ir.Function(module, ir.FunctionType(ret, arg_types), full)
+        fn.linkage = "internal"
+        fn.calling_convention = "fastcc"
+        for attr in ("noinline", "cold", "nounwind"):
+            fn.attributes.add(attr)
+        builder = ir.IRBuilder(fn.append_basic_block("entry"))
+        inner = FP(LowerCtx(builder, self.ctx.width, self.dtype), self.dtype)
+        builder.ret(body(inner, *fn.args))
+        return fn
 
     def any(self, mask) -> ir.Value:
         """i1: some lane of ``mask`` is set."""
