@@ -80,6 +80,8 @@ FITS_F32 = {
     "LOG_R_F": (FITS["LOG_R"][0], FITS["LOG_R"][1], 2, "float32: log(1+f) = 2s + s*z*R(z)"),
     "SIN_S_F": (FITS["SIN_S"][0], FITS["SIN_S"][1], 2, "float32: sin(r) = r + r**3 * S(r**2)"),
     "COS_C_F": (FITS["COS_C"][0], FITS["COS_C"][1], 2, "float32: cos(r) = 1 - r**2/2 + r**4 * C(r**2)"),
+    "TANH_T_F": (safe(lambda z: (mp.tanh(mp.sqrt(z)) - mp.sqrt(z)) / mp.sqrt(z) ** 3, -mp.mpf(1) / 3),
+                 (mp.mpf(0), mp.mpf("0.625") ** 2), 5, "float32: tanh(x) = x + x**3 * T(x**2), |x| <= 0.625"),
 }
 
 

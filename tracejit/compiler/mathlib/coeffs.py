@@ -191,6 +191,16 @@ COS_C_F = [
     float.fromhex('0x1.9bd89c0000000p-16'),
 ]
 
+# float32: tanh(x) = x + x**3 * T(x**2), |x| <= 0.625; max rel error 3.93e-8
+TANH_T_F = [
+    float.fromhex('-0x1.5555560000000p-2'),
+    float.fromhex('0x1.1110ea0000000p-3'),
+    float.fromhex('-0x1.ba08c40000000p-5'),
+    float.fromhex('0x1.64a9760000000p-6'),
+    float.fromhex('-0x1.116a160000000p-7'),
+    float.fromhex('0x1.2c83c00000000p-9'),
+]
+
 LN2_HI_LO = (float.fromhex('0x1.62e42fee00000p-1'), float.fromhex('0x1.a39ef35793c76p-33'))
 PIO2_1_2_3 = (float.fromhex('0x1.921fb54400000p+0'), float.fromhex('0x1.0b4611a626331p-34'), float.fromhex('0x1.1701b839a2520p-88'))
 PIO2_HI_LO = (float.fromhex('0x1.921fb54442d18p+0'), float.fromhex('0x1.1a62633145c07p-54'))

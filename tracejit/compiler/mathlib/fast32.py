@@ -49,15 +49,20 @@ def _exp_general(f: FP, x):
     return f.sel(f.isnan(x), x, y)
 
 
-def exp(f: FP, x):
-    """While every lane has |x| <= 87 (normal results, k in [-126, 126], and 1 + p in
-    [sqrt(1/2), sqrt(2)]), 2**k is added straight into the exponent bits; other
-    vectors (NaN included) take the general path out of line."""
+def _exp_normal(f: FP, x):
+    """exp(x) for |x| <= 87 only (normal results, k in [-126, 126], and 1 + p in
+    [sqrt(1/2), sqrt(2)]): 2**k is added straight into the exponent bits."""
     k, kbits = f.rint_bits(x, LOG2E)
     r = f.fma(f.neg(k), f.c(LN2_HI), x)
     r = f.fma(f.neg(k), f.c(LN2_LO), r)
     p = f.add(f.c(1.0), _expm1_poly(f, r))
-    y = f.from_bits(f.b.add(f.to_bits(p), f.b.shl(f.to_bits(kbits), f.i32.const(23))))
+    return f.from_bits(f.b.add(f.to_bits(p), f.b.shl(f.to_bits(kbits), f.i32.const(23))))
+
+
+def exp(f: FP, x):
+    """The branch-free exp while every lane has |x| <= 87; other vectors (NaN included)
+    take the general path out of line."""
+    y = _exp_normal(f, x)
     outside = f.cmp_unordered(">", f.abs(x), f.c(EXP_FAST_LIMIT))
     return f.guarded("exp32", y, outside, _exp_general, x)
 
@@ -90,13 +95,21 @@ def log(f: FP, x):
     return f.sel(f.isnan(x), x, y)
 
 
+TANH_SMALL = 0.625  # below: the odd polynomial; above: tanh > 0.55, 2m/(1+m) < 0.45
+TANH_ONE = 9.0  # above: tanh rounds to 1 in float32
+
+
 def tanh(f: FP, x):
+    """An odd polynomial for |x| < 0.625, else 1 - 2m / (1 + m) with m = exp(-2|x|)
+    (|x| clamped to 9, where tanh is 1 in float32); both branch-free. The sign comes
+    from x, so -0.0 and -inf work; NaN is passed through."""
     a = f.abs(x)
-    em = expm1(f, f.mul(f.c(2.0), f.where(f.gt(a, f.c(10.0)), 10.0, a)))
-    t = f.div(em, f.add(em, f.c(2.0)))
-    t = f.where(f.gt(a, f.c(10.0)), 1.0, t)
-    out = f.copysign(t, x)
-    return f.sel(f.or_(f.isnan(x), f.eq(x, f.c(0.0))), x, out)
+    z = f.mul(a, a)
+    small = f.fma(f.mul(a, z), f.poly(z, C.TANH_T_F), a)
+    m = _exp_normal(f, f.mul(f.c(-2.0), f.where(f.not_(f.lt(a, f.c(TANH_ONE))), TANH_ONE, a)))
+    big = f.sub(f.c(1.0), f.div(f.add(m, m), f.add(f.c(1.0), m)))
+    out = f.copysign(f.sel(f.lt(a, f.c(TANH_SMALL)), small, big), x)
+    return f.sel(f.isnan(x), x, out)
 
 
 def sigmoid(f: FP, x):
