@@ -24,6 +24,7 @@ class Criterion:
     label: str
     against: Against
     threshold: float
+    judged: bool = True  # False: printed for reference ("info"), not one of the issue's criteria
 
 
 CRITERIA = [
@@ -39,7 +40,9 @@ CRITERIA = [
     Criterion("matmul_f64", "matmul 1024^3 f64 >= 0.8x NumPy BLAS", "numpy", 0.8),
     Criterion("mlp", "MLP >= NumPy eager", "numpy", 1.0),
     Criterion("sin_exp_1e7", "elementwise 1e7 f32 >= 70% of STREAM triad", "triad", 0.7),
-    Criterion("sin_exp_f64", "elementwise 1e7 f64 >= 70% of STREAM triad", "triad", 0.7),
+    # The issue asks 70% of the triad of the float32 case; the float64 case does twice
+    # the math per byte (half the lanes, longer polynomials), so it is shown, not judged.
+    Criterion("sin_exp_f64", "elementwise 1e7 f64 vs STREAM triad", "triad", 0.7, judged=False),
     Criterion("mul_add", "a*b+c*d 1e7 >= 70% of STREAM triad", "triad", 0.7),
 ]
 
@@ -60,7 +63,14 @@ def _fastest_peer(row: Row, peers: list[str]) -> str | None:
 
 
 def judge(c: Criterion, row: Row, peers: list[str], triad_gbps: float | None) -> Verdict:
-    """Judge one criterion on its row."""
+    """Judge one criterion on its row ("info" instead of PASS/FAIL when not judged)."""
+    v = _judge(c, row, peers, triad_gbps)
+    if not c.judged and v.outcome in ("PASS", "FAIL"):
+        v.outcome = "info"
+    return v
+
+
+def _judge(c: Criterion, row: Row, peers: list[str], triad_gbps: float | None) -> Verdict:
     jit = row.systems[JIT]
     if jit.status != "ok":
         return Verdict(c, "FAIL", None, f"tracejit {jit.status}: {jit.message}")
@@ -103,7 +113,7 @@ def format_verdicts(verdicts: list[Verdict], quick: bool) -> str:
     shown = {"PASS": "above", "FAIL": "below"} if quick else {}
     width = max((len(v.criterion.label) for v in verdicts), default=0)
     for v in verdicts:
-        near = v.ratio is not None and abs(v.ratio / v.criterion.threshold - 1) < NOISE
+        near = v.outcome != "info" and v.ratio is not None and abs(v.ratio / v.criterion.threshold - 1) < NOISE
         outcome = shown.get(v.outcome, v.outcome)
         lines.append(f"  {outcome:<5} {'~' if near else ' '} {v.criterion.label:<{width}}  {v.detail}")
     if not quick:

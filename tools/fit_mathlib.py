@@ -54,15 +54,15 @@ TAN_PI_8 = mp.tan(mp.pi / 8)
 
 FITS = {
     # name: (g(t), interval, degree, doc)
-    "EXP_P": (safe(lambda r: (mp.exp(r) - 1 - r) / r**2, mp.mpf(1) / 2), (-LN2 / 2 - mp.mpf("1e-3"), LN2 / 2 + mp.mpf("1e-3")), 11,
+    "EXP_P": (safe(lambda r: (mp.exp(r) - 1 - r) / r**2, mp.mpf(1) / 2), (-LN2 / 2 - mp.mpf("1e-3"), LN2 / 2 + mp.mpf("1e-3")), 9,
               "exp(r) = 1 + r + r**2 * P(r), |r| <= ln2/2 (also expm1)"),
     "EXP2_Q": (safe(lambda r: (mp.power(2, r) - 1) / r, LN2), (-mp.mpf(1) / 2, mp.mpf(1) / 2), 12,
                "2**r = 1 + r * Q(r), |r| <= 1/2"),
     "LOG_R": (safe(lambda z: (2 * mp.atanh(mp.sqrt(z)) / mp.sqrt(z) - 2) / z, mp.mpf(2) / 3), (mp.mpf(0), S_MAX**2), 7,
               "log(1+f) = 2s + s*z*R(z), s = f/(2+f), z = s**2 <= 0.0295"),
-    "SIN_S": (safe(lambda z: (mp.sin(mp.sqrt(z)) - mp.sqrt(z)) / mp.sqrt(z) ** 3, -mp.mpf(1) / 6), (mp.mpf(0), (mp.pi / 4) ** 2), 7,
+    "SIN_S": (safe(lambda z: (mp.sin(mp.sqrt(z)) - mp.sqrt(z)) / mp.sqrt(z) ** 3, -mp.mpf(1) / 6), (mp.mpf(0), (mp.pi / 4) ** 2), 5,
               "sin(r) = r + r**3 * S(r**2), |r| <= pi/4"),
-    "COS_C": (safe(lambda z: (mp.cos(mp.sqrt(z)) - 1 + z / 2) / z**2, mp.mpf(1) / 24), (mp.mpf(0), (mp.pi / 4) ** 2), 7,
+    "COS_C": (safe(lambda z: (mp.cos(mp.sqrt(z)) - 1 + z / 2) / z**2, mp.mpf(1) / 24), (mp.mpf(0), (mp.pi / 4) ** 2), 5,
               "cos(r) = 1 - r**2/2 + r**4 * C(r**2), |r| <= pi/4"),
     "ATAN_A": (safe(lambda z: (mp.atan(mp.sqrt(z)) - mp.sqrt(z)) / mp.sqrt(z) ** 3, -mp.mpf(1) / 3), (mp.mpf(0), TAN_PI_8**2), 11,
                "atan(a) = a + a**3 * A(a**2), 0 <= a <= tan(pi/8)"),

@@ -16,6 +16,7 @@ LN2_HI, LN2_LO = C.LN2_HI_LO
 LOG2E = 1.0 / math.log(2.0)
 EXP_OVERFLOW = 709.782712893384  # exp(x) is inf above
 EXP_UNDERFLOW = -745.1332191019412  # exp(x) rounds to 0 below
+EXP_FAST_LIMIT = 708.0  # |x| <= this: exp(x) is a normal float64
 
 
 def _reduce_ln2(f: FP, x):
@@ -43,11 +44,29 @@ def _clamp(f: FP, x, lo, hi):
     return f.where(f.lt(x, f.c(lo)), lo, f.where(f.gt(x, f.c(hi)), hi, x))
 
 
-def exp(f: FP, x):
+def exp_normal(f: FP, x, ln2_hi_lo=C.LN2_HI_LO, coeffs=C.EXP_P):
+    """exp(x) while the result is a normal number with margin (|x| <= 708 in float64,
+    87 in float32: k in the normal exponent range and 1 + p in [sqrt(1/2), sqrt(2)]):
+    k from one FMA, 2**k added straight into the exponent bits. No special values."""
+    k, kbits = f.rint_bits(x, LOG2E)
+    r = f.fma(f.neg(k), f.c(ln2_hi_lo[0]), x)
+    r = f.fma(f.neg(k), f.c(ln2_hi_lo[1]), r)
+    p = f.add(f.c(1.0), f.fma(f.mul(r, r), f.poly(r, coeffs), r))
+    return f.from_bits(f.b.add(f.to_bits(p), f.b.shl(f.to_bits(kbits), f.ic(f.mant))))
+
+
+def _exp_general(f: FP, x):
     y = _exp_finite(f, _clamp(f, x, -746.0, 710.0))
     y = f.where(f.gt(x, f.c(EXP_OVERFLOW)), np.inf, y)
     y = f.where(f.lt(x, f.c(EXP_UNDERFLOW)), 0.0, y)
     return f.sel(f.isnan(x), x, y)
+
+
+def exp(f: FP, x):
+    """The branch-free :func:`exp_normal` while every lane has |x| <= 708; other vectors
+    (subnormal results, overflow, inf, NaN) take the general path out of line."""
+    outside = f.cmp_unordered(">", f.abs(x), f.c(EXP_FAST_LIMIT))
+    return f.guarded("exp64", exp_normal(f, x), outside, _exp_general, x)
 
 
 def exp2(f: FP, x):

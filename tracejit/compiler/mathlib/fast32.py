@@ -12,7 +12,7 @@ import math
 import numpy as np
 
 from tracejit.compiler.mathlib import coeffs as C
-from tracejit.compiler.mathlib import trig
+from tracejit.compiler.mathlib import explog, trig
 from tracejit.compiler.mathlib.fp import FP
 
 LN2_HI, LN2_LO = C.LN2_HI_LO_F
@@ -49,22 +49,15 @@ def _exp_general(f: FP, x):
     return f.sel(f.isnan(x), x, y)
 
 
-def _exp_normal(f: FP, x):
-    """exp(x) for |x| <= 87 only (normal results, k in [-126, 126], and 1 + p in
-    [sqrt(1/2), sqrt(2)]): 2**k is added straight into the exponent bits."""
-    k, kbits = f.rint_bits(x, LOG2E)
-    r = f.fma(f.neg(k), f.c(LN2_HI), x)
-    r = f.fma(f.neg(k), f.c(LN2_LO), r)
-    p = f.add(f.c(1.0), _expm1_poly(f, r))
-    return f.from_bits(f.b.add(f.to_bits(p), f.b.shl(f.to_bits(kbits), f.i32.const(23))))
-
-
 def exp(f: FP, x):
-    """The branch-free exp while every lane has |x| <= 87; other vectors (NaN included)
-    take the general path out of line."""
-    y = _exp_normal(f, x)
+    """The branch-free normal-range exp while every lane has |x| <= 87; other vectors
+    (NaN included) take the general path out of line."""
     outside = f.cmp_unordered(">", f.abs(x), f.c(EXP_FAST_LIMIT))
-    return f.guarded("exp32", y, outside, _exp_general, x)
+    return f.guarded("exp32", _exp_normal(f, x), outside, _exp_general, x)
+
+
+def _exp_normal(f: FP, x):
+    return explog.exp_normal(f, x, C.LN2_HI_LO_F, C.EXP_P_F)
 
 
 def expm1(f: FP, x):
@@ -122,21 +115,11 @@ SMALL_ARGUMENT = 2.0 ** 9  # |k| < 2**10: k * P1 (14 bits) stays exact in float3
 
 
 def _sin_cos_poly(f: FP, r, k, want_cos: bool, sign=None):
-    """sin(r + k*pi/2) (or cos) from both polynomials on |r| <= pi/4: odd k swaps them,
-    and bit 1 of k is the sign (shifted into the sign bit and xor-ed in, with the sign
-    bit of the int32 lanes ``sign`` when given). ``k``: int32 lanes, only k mod 4 used."""
-    b = f.b
+    """sin(r + k*pi/2) (or cos) from both float32 polynomials on |r| <= pi/4."""
     z = f.mul(r, r)
     s = f.fma(f.mul(r, z), f.poly(z, C.SIN_S_F), r)
     c = f.fma(f.mul(z, z), f.poly(z, C.COS_C_F), f.fma(f.c(-0.5), z, f.c(1.0)))
-    if want_cos:
-        k = b.add(k, f.i32.const(1))
-    odd = b.icmp_signed("<", b.shl(k, f.i32.const(31)), f.i32.const(0))
-    flip = b.shl(k, f.i32.const(30))
-    if sign is not None:
-        flip = b.xor(flip, sign)
-    flip = b.and_(flip, f.i32.const(-(2 ** 31)))
-    return f.from_bits(b.xor(f.to_bits(f.sel(odd, c, s)), flip))
+    return trig.by_quadrant(f, s, c, k, want_cos, sign)
 
 
 def _reduce_small(f: FP, x):
@@ -158,6 +141,7 @@ def _sin_cos_general(f: FP, x, want_cos: bool):
     d = FP(ctx, F64)
     xd = ctx.convert(f.where(f.not_(finite_small), 0.0, x), np.float32, F64)
     hi, lo, kd = trig._reduce_cody_waite(d, xd)
+    kd = d.narrow(kd)
     rd = ctx.at(F64).convert(d.add(hi, lo), F64, np.float32)
     out = _sin_cos_poly(f, f.sel(small, r, rd), f.b.select(small, k, kd), want_cos)
     wide = (trig.cos if want_cos else trig.sin)(d, ctx.convert(x, np.float32, F64))

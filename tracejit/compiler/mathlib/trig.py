@@ -24,13 +24,15 @@ PH_CHUNKS = 9
 
 
 def _reduce_cody_waite(f: FP, x):
-    k = f.rint(f.mul(x, f.c(TWO_OVER_PI)))
+    """(hi, lo, k): x = k*pi/2 + hi + lo for |x| < 2**20, with k's two's complement in
+    the low bits of the same-width integer lanes."""
+    k, kbits = f.rint_bits(x, TWO_OVER_PI)
     t = f.fma(f.neg(k), f.c(P1), x)  # exact: k*P1 has few bits
     ph, pl = f.two_prod(k, f.c(P2))
     r, rl = f.two_sum(t, f.neg(ph))
     rl = f.sub(f.sub(rl, pl), f.mul(k, f.c(P3)))
     hi, lo = f.fast_two_sum(r, rl)
-    return hi, lo, f.to_i32(k)
+    return hi, lo, f.to_bits(kbits)
 
 
 def _table(f: FP) -> ir.GlobalVariable:
@@ -102,6 +104,7 @@ def reduce(f: FP, x):
     """(hi, lo, k) with x = k*pi/2 + hi + lo for finite x (int32 k; only k mod 4 is used)."""
     b = f.b
     hi, lo, k = _reduce_cody_waite(f, f.where(f.not_(f.lt(f.abs(x), f.c(CODY_WAITE_LIMIT))), 0.0, x))
+    k = f.narrow(k)
     big = f.cmp(">=", f.abs(x), f.c(CODY_WAITE_LIMIT))
     pre = b.block
     slow = b.append_basic_block("trig.payne_hanek")
@@ -131,26 +134,47 @@ def _sin_cos_reduced(f: FP, hi, lo):
     return sin_r, f.add(w, tail)
 
 
-def _quadrant(f: FP, k, n: int):
-    """i1 lanes: (k mod 4) == n."""
-    return f.b.icmp_signed("==", f.b.and_(k, f.i32.const(3)), f.i32.const(n))
+def by_quadrant(f: FP, s, c, k, want_cos: bool, sign=None):
+    """sin(r + k*pi/2) (or cos) from s = sin(r) and c = cos(r): odd k swaps them and
+    bit 1 of k flips the sign (shifted into the sign bit and xor-ed in, with the sign
+    bit of the same-width integer lanes ``sign`` when given: sin is odd). ``k``:
+    integer lanes of the float's width; only k mod 4 is used."""
+    b = f.b
+    if want_cos:
+        k = b.add(k, f.ic(1))  # cos(x) = sin(x + pi/2)
+    top = f.bits - 1
+    odd = b.icmp_signed("<", b.shl(k, f.ic(top)), f.ic(0))
+    flip = b.shl(k, f.ic(top - 1))
+    if sign is not None:
+        flip = b.xor(flip, sign)
+    flip = b.and_(flip, f.ic(-(1 << top)))
+    return f.from_bits(b.xor(f.to_bits(f.sel(odd, c, s)), flip))
 
 
-def _sin_or_cos(f: FP, x, want_cos: bool):
+def _sin_or_cos_general(f: FP, x, want_cos: bool):
+    """Any x: Payne-Hanek for the lanes beyond 2**20, NaN for inf and NaN."""
     finite = f.isfinite(x)
     hi, lo, k = reduce(f, f.where(f.not_(finite), 0.0, x))
     s, c = _sin_cos_reduced(f, hi, lo)
-    if want_cos:
-        k = f.b.add(k, f.i32.const(1))  # cos(x) = sin(x + pi/2)
-    out = s
-    out = f.sel(_quadrant(f, k, 1), c, out)
-    out = f.sel(_quadrant(f, k, 2), f.neg(s), out)
-    out = f.sel(_quadrant(f, k, 3), f.neg(c), out)
+    out = by_quadrant(f, s, c, f.widen(k), want_cos)
     out = f.where(f.not_(finite), np.nan, out)
     out = f.sel(f.isnan(x), x, out)
     if not want_cos:
         out = f.sel(f.eq(x, f.c(0.0)), x, out)  # sin(-0.0) = -0.0
     return out
+
+
+def _sin_or_cos(f: FP, x, want_cos: bool):
+    """While every lane has |x| < 2**20: Cody-Waite on |x| and the polynomials, sin's
+    sign from x (which also gives sin(-0.0) = -0.0); other vectors (inf and NaN
+    included) take the general path out of line."""
+    ax = f.abs(x)
+    hi, lo, k = _reduce_cody_waite(f, ax)
+    s, c = _sin_cos_reduced(f, hi, lo)
+    out = by_quadrant(f, s, c, k, want_cos, None if want_cos else f.to_bits(x))
+    outside = f.cmp_unordered(">=", ax, f.c(CODY_WAITE_LIMIT))
+    name = "cos64" if want_cos else "sin64"
+    return f.guarded(name, out, outside, lambda g, v: _sin_or_cos_general(g, v, want_cos), x)
 
 
 def sin(f: FP, x):
