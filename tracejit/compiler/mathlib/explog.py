@@ -19,44 +19,48 @@ EXP_UNDERFLOW = -745.1332191019412  # exp(x) rounds to 0 below
 EXP_FAST_LIMIT = 708.0  # |x| <= this: exp(x) is a normal float64
 
 
-def _reduce_ln2(f: FP, x):
+def _sub_k_ln2(f: FP, x, k):
+    """x - k*ln2 with ln2 split in two (k*hi exact), constants at the width of ``f``."""
+    hi, lo = C.LN2_HI_LO_F if f.bits == 32 else C.LN2_HI_LO
+    return f.fma(f.neg(k), f.c(lo), f.fma(f.neg(k), f.c(hi), x))
+
+
+def reduce_ln2(f: FP, x):
     """(r, k): x = k*ln2 + r, |r| <= ln2/2 (x finite, |x| < 2**20); k as a float."""
     k = f.rint(f.mul(x, f.c(LOG2E)))
-    r = f.fma(f.neg(k), f.c(LN2_HI), x)
-    return f.fma(f.neg(k), f.c(LN2_LO), r), k
+    return _sub_k_ln2(f, x, k), k
 
 
-def _expm1_poly(f: FP, r):
-    """expm1(r) for |r| <= ln2/2."""
-    return f.fma(f.mul(r, r), f.poly(r, C.EXP_P), r)
+def expm1_poly(f: FP, r):
+    """expm1(r) for |r| <= ln2/2 (the float32 polynomial for float32 ``f``)."""
+    return f.fma(f.mul(r, r), f.poly(r, C.EXP_P_F if f.bits == 32 else C.EXP_P), r)
 
 
 def _exp_finite(f: FP, x, extra=None):
     """exp(x + extra) for x in the clamped range; ``extra`` a small correction (or None)."""
-    r, k = _reduce_ln2(f, x)
+    r, k = reduce_ln2(f, x)
     if extra is not None:
         r = f.add(r, extra)
-    return f.scale(f.add(f.c(1.0), _expm1_poly(f, r)), f.to_i32(k))
+    return f.scale(f.add(f.c(1.0), expm1_poly(f, r)), f.to_i32(k))
 
 
-def _clamp(f: FP, x, lo, hi):
+def clamp(f: FP, x, lo, hi):
+    """x limited to [lo, hi], NaN mapped to 0."""
     x = f.where(f.isnan(x), 0.0, x)
     return f.where(f.lt(x, f.c(lo)), lo, f.where(f.gt(x, f.c(hi)), hi, x))
 
 
-def exp_normal(f: FP, x, ln2_hi_lo=C.LN2_HI_LO, coeffs=C.EXP_P):
+def exp_normal(f: FP, x):
     """exp(x) while the result is a normal number with margin (|x| <= 708 in float64,
     87 in float32: k in the normal exponent range and 1 + p in [sqrt(1/2), sqrt(2)]):
     k from one FMA, 2**k added straight into the exponent bits. No special values."""
     k, kbits = f.rint_bits(x, LOG2E)
-    r = f.fma(f.neg(k), f.c(ln2_hi_lo[0]), x)
-    r = f.fma(f.neg(k), f.c(ln2_hi_lo[1]), r)
-    p = f.add(f.c(1.0), f.fma(f.mul(r, r), f.poly(r, coeffs), r))
+    p = f.add(f.c(1.0), expm1_poly(f, _sub_k_ln2(f, x, k)))
     return f.from_bits(f.b.add(f.to_bits(p), f.b.shl(f.to_bits(kbits), f.ic(f.mant))))
 
 
 def _exp_general(f: FP, x):
-    y = _exp_finite(f, _clamp(f, x, -746.0, 710.0))
+    y = _exp_finite(f, clamp(f, x, -746.0, 710.0))
     y = f.where(f.gt(x, f.c(EXP_OVERFLOW)), np.inf, y)
     y = f.where(f.lt(x, f.c(EXP_UNDERFLOW)), 0.0, y)
     return f.sel(f.isnan(x), x, y)
@@ -70,7 +74,7 @@ def exp(f: FP, x):
 
 
 def exp2(f: FP, x):
-    xc = _clamp(f, x, -1080.0, 1030.0)
+    xc = clamp(f, x, -1080.0, 1030.0)
     k = f.rint(xc)
     r = f.sub(xc, k)
     y = f.scale(f.fma(r, f.poly(r, C.EXP2_Q), f.c(1.0)), f.to_i32(k))
@@ -80,12 +84,12 @@ def exp2(f: FP, x):
 
 
 def expm1(f: FP, x):
-    xc = _clamp(f, x, -45.0, 700.0)
-    r, k = _reduce_ln2(f, xc)
+    xc = clamp(f, x, -45.0, 700.0)
+    r, k = reduce_ln2(f, xc)
     t = f.pow2(f.to_i32(k))  # k in [-65, 1010]: a normal power of two
-    general = f.fma(t, _expm1_poly(f, r), f.sub(t, f.c(1.0)))
+    general = f.fma(t, expm1_poly(f, r), f.sub(t, f.c(1.0)))
     small = f.lt(f.abs(x), f.c(0.34657359027997264))
-    y = f.sel(small, _expm1_poly(f, xc), general)
+    y = f.sel(small, expm1_poly(f, xc), general)
     y = f.sel(f.gt(x, f.c(700.0)), exp(f, x), y)
     y = f.where(f.lt(x, f.c(-40.0)), -1.0, y)
     return f.sel(f.or_(f.isnan(x), f.eq(x, f.c(0.0))), x, y)  # keeps NaN and -0.0
@@ -196,7 +200,7 @@ def power(f: FP, x, y):
     lh, ll = _log_dd(f, safe_ax)
     ph, pl = f.two_prod(y, lh)
     pl = f.fma(y, ll, pl)
-    phc = _clamp(f, ph, -746.0, 710.0)
+    phc = clamp(f, ph, -746.0, 710.0)
     mag = _exp_finite(f, phc, extra=pl)
     mag = f.where(f.gt(ph, f.c(EXP_OVERFLOW + 1e-9)), np.inf, mag)
     mag = f.where(f.lt(ph, f.c(EXP_UNDERFLOW - 1e-9)), 0.0, mag)

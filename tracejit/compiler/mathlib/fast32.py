@@ -2,8 +2,9 @@
 instead of four, and short polynomials. Within 2 ulp (measured by the exponent sweeps
 in the tests); everything else goes through float64.
 
-sin and cos reduce the argument in float64 (exact enough for any |x| < 2**20) and
-evaluate float32 polynomials; vectors holding a larger argument take the float64 path.
+sin and cos reduce the argument in float32 while every lane has |x| < 2**9; other
+vectors go out of line to a float64 reduction (|x| < 2**20) with the float32
+polynomials, or to the float64 function beyond.
 """
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ import math
 import numpy as np
 
 from tracejit.compiler.mathlib import coeffs as C
-from tracejit.compiler.mathlib import explog, trig
+from tracejit.compiler.mathlib import trig
+from tracejit.compiler.mathlib.explog import clamp, exp_normal, expm1_poly, reduce_ln2
 from tracejit.compiler.mathlib.fp import FP
 
 LN2_HI, LN2_LO = C.LN2_HI_LO_F
@@ -23,27 +25,12 @@ EXP_UNDERFLOW = -103.97208404541016  # exp rounds to 0 below
 EXP_FAST_LIMIT = 87.0  # |x| <= this: exp(x) is a normal float32
 
 
-def _clamp(f: FP, x, lo, hi):
-    x = f.where(f.isnan(x), 0.0, x)
-    return f.where(f.lt(x, f.c(lo)), lo, f.where(f.gt(x, f.c(hi)), hi, x))
-
-
-def _reduce_ln2(f: FP, x):
-    k = f.rint(f.mul(x, f.c(LOG2E)))
-    r = f.fma(f.neg(k), f.c(LN2_HI), x)
-    return f.fma(f.neg(k), f.c(LN2_LO), r), k
-
-
-def _expm1_poly(f: FP, r):
-    return f.fma(f.mul(r, r), f.poly(r, C.EXP_P_F), r)
-
-
 def _exp_general(f: FP, x):
     """exp over the whole range: two-step scaling for subnormal results, inf, 0, NaN.
     Only k is clamped (NaN included), so the integer conversion is always defined;
     lanes outside the range compute garbage that the selects below replace."""
-    r, k = _reduce_ln2(f, x)
-    y = f.scale(f.add(f.c(1.0), _expm1_poly(f, r)), f.to_i32(f.clamp(k, -160.0, 140.0)))
+    r, k = reduce_ln2(f, x)
+    y = f.scale(f.add(f.c(1.0), expm1_poly(f, r)), f.to_i32(f.clamp(k, -160.0, 140.0)))
     y = f.where(f.gt(x, f.c(EXP_OVERFLOW)), np.inf, y)
     y = f.where(f.lt(x, f.c(EXP_UNDERFLOW)), 0.0, y)
     return f.sel(f.isnan(x), x, y)
@@ -53,20 +40,16 @@ def exp(f: FP, x):
     """The branch-free normal-range exp while every lane has |x| <= 87; other vectors
     (NaN included) take the general path out of line."""
     outside = f.cmp_unordered(">", f.abs(x), f.c(EXP_FAST_LIMIT))
-    return f.guarded("exp32", _exp_normal(f, x), outside, _exp_general, x)
-
-
-def _exp_normal(f: FP, x):
-    return explog.exp_normal(f, x, C.LN2_HI_LO_F, C.EXP_P_F)
+    return f.guarded("exp32", exp_normal(f, x), outside, _exp_general, x)
 
 
 def expm1(f: FP, x):
-    xc = _clamp(f, x, -20.0, 88.0)
-    r, k = _reduce_ln2(f, xc)
+    xc = clamp(f, x, -20.0, 88.0)
+    r, k = reduce_ln2(f, xc)
     t = f.pow2(f.to_i32(k))
-    general = f.fma(t, _expm1_poly(f, r), f.sub(t, f.c(1.0)))
+    general = f.fma(t, expm1_poly(f, r), f.sub(t, f.c(1.0)))
     small = f.lt(f.abs(x), f.c(0.34657359027997264))
-    y = f.sel(small, _expm1_poly(f, xc), general)
+    y = f.sel(small, expm1_poly(f, xc), general)
     y = f.sel(f.gt(x, f.c(80.0)), exp(f, x), y)  # 2**k would overflow; the -1 is lost anyway
     y = f.where(f.lt(x, f.c(-18.0)), -1.0, y)
     return f.sel(f.or_(f.isnan(x), f.eq(x, f.c(0.0))), x, y)
@@ -99,7 +82,7 @@ def tanh(f: FP, x):
     a = f.abs(x)
     z = f.mul(a, a)
     small = f.fma(f.mul(a, z), f.poly(z, C.TANH_T_F), a)
-    m = _exp_normal(f, f.mul(f.c(-2.0), f.where(f.not_(f.lt(a, f.c(TANH_ONE))), TANH_ONE, a)))
+    m = exp_normal(f, f.mul(f.c(-2.0), f.where(f.not_(f.lt(a, f.c(TANH_ONE))), TANH_ONE, a)))
     big = f.sub(f.c(1.0), f.div(f.add(m, m), f.add(f.c(1.0), m)))
     out = f.copysign(f.sel(f.lt(a, f.c(TANH_SMALL)), small, big), x)
     return f.sel(f.isnan(x), x, out)
@@ -114,12 +97,11 @@ P1, P2, P3 = C.PIO2_1_2_3_F
 SMALL_ARGUMENT = 2.0 ** 9  # |k| < 2**10: k * P1 (14 bits) stays exact in float32
 
 
-def _sin_cos_poly(f: FP, r, k, want_cos: bool, sign=None):
-    """sin(r + k*pi/2) (or cos) from both float32 polynomials on |r| <= pi/4."""
+def _sin_cos_polys(f: FP, r):
+    """(sin r, cos r) from the float32 polynomials, |r| <= pi/4."""
     z = f.mul(r, r)
     s = f.fma(f.mul(r, z), f.poly(z, C.SIN_S_F), r)
-    c = f.fma(f.mul(z, z), f.poly(z, C.COS_C_F), f.fma(f.c(-0.5), z, f.c(1.0)))
-    return trig.by_quadrant(f, s, c, k, want_cos, sign)
+    return s, f.fma(f.mul(z, z), f.poly(z, C.COS_C_F), f.fma(f.c(-0.5), z, f.c(1.0)))
 
 
 def _reduce_small(f: FP, x):
@@ -143,7 +125,7 @@ def _sin_cos_general(f: FP, x, want_cos: bool):
     hi, lo, kd = trig._reduce_cody_waite(d, xd)
     kd = d.narrow(kd)
     rd = ctx.at(F64).convert(d.add(hi, lo), F64, np.float32)
-    out = _sin_cos_poly(f, f.sel(small, r, rd), f.b.select(small, k, kd), want_cos)
+    out = trig.by_quadrant(f, *_sin_cos_polys(f, f.sel(small, r, rd)), f.b.select(small, k, kd), want_cos)
     wide = (trig.cos if want_cos else trig.sin)(d, ctx.convert(x, np.float32, F64))
     out = f.sel(finite_small, out, ctx.at(F64).convert(wide, F64, np.float32))
     if not want_cos:
@@ -151,25 +133,17 @@ def _sin_cos_general(f: FP, x, want_cos: bool):
     return out
 
 
-def _sin_cos(f: FP, x, want_cos: bool):
-    """While every lane has |x| < 2**9: the float32 reduction of |x| and the
-    polynomials, with sin's sign taken from x (sin is odd, cos even; this also gives
-    sin(-0.0) = -0.0). Other vectors (inf and NaN included) take the general path out
-    of line."""
-    ax = f.abs(x)
+def _sin_cos_small(f: FP, ax):
     r, k = _reduce_small(f, ax)
-    out = _sin_cos_poly(f, r, k, want_cos, None if want_cos else f.to_bits(x))
-    outside = f.cmp_unordered(">=", ax, f.c(SMALL_ARGUMENT))
-    name = "cos32" if want_cos else "sin32"
-    return f.guarded(name, out, outside, lambda g, v: _sin_cos_general(g, v, want_cos), x)
+    return (*_sin_cos_polys(f, r), k)
 
 
 def sin(f: FP, x):
-    return _sin_cos(f, x, want_cos=False)
+    return trig.sin_or_cos(f, x, False, SMALL_ARGUMENT, _sin_cos_small, _sin_cos_general)
 
 
 def cos(f: FP, x):
-    return _sin_cos(f, x, want_cos=True)
+    return trig.sin_or_cos(f, x, True, SMALL_ARGUMENT, _sin_cos_small, _sin_cos_general)
 
 
 FUNCTIONS = {"exp": exp, "expm1": expm1, "log": log, "tanh": tanh, "sigmoid": sigmoid,

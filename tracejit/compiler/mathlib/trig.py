@@ -164,25 +164,30 @@ def _sin_or_cos_general(f: FP, x, want_cos: bool):
     return out
 
 
-def _sin_or_cos(f: FP, x, want_cos: bool):
-    """While every lane has |x| < 2**20: Cody-Waite on |x| and the polynomials, sin's
-    sign from x (which also gives sin(-0.0) = -0.0); other vectors (inf and NaN
-    included) take the general path out of line."""
+def sin_or_cos(f: FP, x, want_cos: bool, limit: float, of_abs, general):
+    """sin(x) or cos(x) while every lane has |x| < ``limit``: ``of_abs(f, |x|)`` gives
+    (sin r, cos r, k) with |x| = k*pi/2 + r, and sin's sign comes from x (sin is odd,
+    cos even; this also gives sin(-0.0) = -0.0). Other vectors (inf and NaN included)
+    take ``general(f, x, want_cos)``, out of line."""
     ax = f.abs(x)
-    hi, lo, k = _reduce_cody_waite(f, ax)
-    s, c = _sin_cos_reduced(f, hi, lo)
+    s, c, k = of_abs(f, ax)
     out = by_quadrant(f, s, c, k, want_cos, None if want_cos else f.to_bits(x))
-    outside = f.cmp_unordered(">=", ax, f.c(CODY_WAITE_LIMIT))
-    name = "cos64" if want_cos else "sin64"
-    return f.guarded(name, out, outside, lambda g, v: _sin_or_cos_general(g, v, want_cos), x)
+    outside = f.cmp_unordered(">=", ax, f.c(limit))
+    name = f"{'cos' if want_cos else 'sin'}{f.bits}"
+    return f.guarded(name, out, outside, lambda g, v: general(g, v, want_cos), x)
+
+
+def _sin_cos_cody_waite(f: FP, ax):
+    hi, lo, k = _reduce_cody_waite(f, ax)
+    return (*_sin_cos_reduced(f, hi, lo), k)
 
 
 def sin(f: FP, x):
-    return _sin_or_cos(f, x, want_cos=False)
+    return sin_or_cos(f, x, False, CODY_WAITE_LIMIT, _sin_cos_cody_waite, _sin_or_cos_general)
 
 
 def cos(f: FP, x):
-    return _sin_or_cos(f, x, want_cos=True)
+    return sin_or_cos(f, x, True, CODY_WAITE_LIMIT, _sin_cos_cody_waite, _sin_or_cos_general)
 
 
 def tan(f: FP, x):
