@@ -48,16 +48,16 @@ def _pack_nests(b: Access, packed: Buffer, batch: int, k: int, n: int, nr: int, 
     bs, sn, sk = (b.strides[0] if batched else 0), b.strides[1], b.strides[2]
     per_batch = slivers * k * nr
     nests = []
-    if full and abs(sn) == 1:
-        # Rows of B contiguous: walk them in order (reads stream; each write is a whole
-        # nr-wide line of one sliver), rather than sliver by sliver down 4 KB strides.
-        nests.append(Nest((nb, k, full, nr), 0, None,
-                          Load(Access(b.buffer, b.dtype, b.offset, (bs, sk, nr * sn, sn))),
-                          Access(packed.id, packed.dtype, 0, (per_batch, nr, k * nr, 1))))
-    elif full:
-        nests.append(Nest((nb, full, k, nr), 0, None,
-                          Load(Access(b.buffer, b.dtype, b.offset, (bs, nr * sn, sk, sn))),
-                          Access(packed.id, packed.dtype, 0, (per_batch, k * nr, nr, 1))))
+    if full:
+        # (extent, stride in B, stride in packed B) per loop: batch, sliver, k, lane.
+        loops = [(nb, bs, per_batch), (full, nr * sn, k * nr), (k, sk, nr), (nr, sn, 1)]
+        if abs(sn) == 1:
+            # Rows of B contiguous: walk them in order (reads stream; each write is a
+            # whole nr-wide line of one sliver), not sliver by sliver down long strides.
+            loops[1], loops[2] = loops[2], loops[1]
+        shape, src, dst = zip(*loops)
+        nests.append(Nest(shape, 0, None, Load(Access(b.buffer, b.dtype, b.offset, src)),
+                          Access(packed.id, packed.dtype, 0, dst)))
     if rem:
         start = full * k * nr
         nests.append(Nest((nb, k, rem), 0, None,
