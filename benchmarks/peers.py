@@ -9,6 +9,7 @@ so one version serves every size and dtype.
 from __future__ import annotations
 
 import inspect
+import os
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -106,6 +107,9 @@ def _jax_functions(jnp: Any) -> dict[str, Callable]:
 
 
 def _jax_peer() -> Peer | None:
+    # a CPU compiler is the peer: where a GPU build of jax is installed it would otherwise
+    # take the GPU (and its timings would not measure code generation for the CPU)
+    os.environ.setdefault("JAX_PLATFORMS", "cpu")
     import jax
     import jax.numpy as jnp
 
