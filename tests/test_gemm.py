@@ -56,6 +56,42 @@ def test_gemm_parallel_tasks_match(monkeypatch):
     assert_same(f(a, b), a @ b, rtol=3e-5, atol=3e-4)
 
 
+@pytest.mark.parametrize("threads", [1, 3, 4, 16])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["f32", "f64"])
+def test_gemm_task_grids_and_packing_blocks(threads, dtype, monkeypatch):
+    """Row and column tasks, several packed-B column blocks and K slices per task, edge
+    slivers inside and at the end of a task, and every way of reading B."""
+    monkeypatch.setattr(tj.config, "num_threads", threads)
+    rng = np.random.default_rng(threads)
+    a = rng.standard_normal((41, 530)).astype(dtype)
+    b = rng.standard_normal((530, 301)).astype(dtype)
+    bt = np.ascontiguousarray(b.T)
+    w = rng.standard_normal((530, 301)).astype(dtype)
+
+    def f(a, b, bt):
+        return a @ b, a @ bt.T, a @ b[:, ::-1], a @ w, a.T.T @ b[:, 3:298:2]
+
+    jf = tj.jit(f)
+    gemms = [k.gemm for k in jf.lower(a, b, bt).kernels if k.kind == "gemm"]
+    assert len(gemms) == 5
+    assert all(g.tasks > 1 for g in gemms) if threads > 1 else all(g.tasks == 1 for g in gemms)
+    if threads > 1:
+        assert any(g.col_tasks > 1 for g in gemms)
+    assert_same(jf(a, b, bt), f(a, b, bt), **TOL[np.dtype(dtype)])
+
+
+def test_task_grid_balances_tiles():
+    from tracejit.compiler.matmul import task_grid
+
+    assert task_grid(1, 256, 1024, 16, 2) == (1, 2)  # 43 row tiles split badly; 64 slivers evenly
+    assert task_grid(1, 1024, 1024, 16, 1) == (1, 1)
+    assert task_grid(4, 1024, 1024, 16, 2) == (1, 1)  # batches alone fill the threads
+    assert task_grid(3, 300, 300, 16, 2) in ((1, 2), (2, 1))
+    rows, cols = task_grid(1, 4096, 512, 16, 16)
+    assert rows * cols == 16
+    assert task_grid(1, 7, 20, 16, 8) == (2, 2)  # only 2 row tiles and 2 slivers
+
+
 def test_small_or_integer_products_keep_the_loop_nest():
     f = tj.jit(lambda a, b: a @ b)
     assert "gemm" not in _kinds(f, np.ones((4, 4), np.float32), np.ones((4, 4), np.float32))

@@ -163,15 +163,20 @@ class Schedule:
 
 @dataclass(frozen=True)
 class Gemm:
-    """C[b, i, j] = sum_k A[b, i, k] * B[b, k, j] with B already packed.
+    """C[b, i, j] = sum_k A[b, i, k] * B[b, k, j].
 
-    ``a`` and ``c`` index (batch, M, K) and (batch, M, N); ``packed_b`` holds, per batch
-    (or once when B is shared), ``ceil(N / nr)`` slivers of ``K x nr`` values, zero-padded.
-    Blocks: ``mr x nr`` register tile, ``mc`` rows of A per task, ``kc`` of K at a time.
+    ``a`` indexes (batch, M, K) with K contiguous, ``b`` (batch, N, K) where B lies, and
+    ``c`` (batch, M, N). ``packed_b``, when set, is a constant buffer holding B packed at
+    compile time: per batch (or once when B is shared) ``ceil(N / nr)`` slivers of
+    ``K x nr`` values, zero-padded; otherwise each task packs the ``kc`` slice of B it
+    uses into its own ``kc x cols_per_task`` part of the temporary ``b_block``.
+    Tasks: ``batch x row_tasks x col_tasks``, each a block of rows and columns of C.
+    Blocks inside a task: ``mr x nr`` register tile, ``mc`` rows and ``kc`` of K at a time.
     """
 
     a: Access
-    packed_b: int
+    b: Access
+    packed_b: int | None
     b_batched: bool
     c: Access
     batch: int
@@ -183,6 +188,9 @@ class Gemm:
     nr: int
     mc: int
     kc: int
+    b_block: int | None = None
+    row_tasks: int = 1
+    col_tasks: int = 1
     epilogue: Expr | None = None  # over (batch, M, N), with an Acc leaf
 
     @property
@@ -190,14 +198,28 @@ class Gemm:
         return -(-self.n // self.nr)
 
     @property
-    def row_blocks(self) -> int:
-        return -(-self.m // self.mc)
+    def rows_per_task(self) -> int:
+        return -(-(-(-self.m // self.mr)) // self.row_tasks) * self.mr
+
+    @property
+    def cols_per_task(self) -> int:
+        return -(-self.slivers // self.col_tasks) * self.nr
+
+    @property
+    def tasks(self) -> int:
+        return self.batch * self.row_tasks * self.col_tasks
+
+    def b_buffer(self) -> int:
+        """The buffer the kernel reads B from."""
+        return self.b.buffer if self.packed_b is None else self.packed_b
 
     def text(self, bufnames: dict[int, str]) -> str:
+        source = (f"{bufnames[self.b.buffer]} packed per task" if self.packed_b is None
+                  else f"packed {bufnames[self.packed_b]}")
         return (f"gemm {bufnames[self.c.buffer]}[{self.batch}x{self.m}x{self.n}] = "
-                f"{bufnames[self.a.buffer]}[{self.batch}x{self.m}x{self.k}] @ packed "
-                f"{bufnames[self.packed_b]} ({self.slivers} slivers); tile {self.mr}x{self.nr}, "
-                f"blocks mc={self.mc} kc={self.kc}")
+                f"{bufnames[self.a.buffer]}[{self.batch}x{self.m}x{self.k}] @ {source} "
+                f"({self.slivers} slivers); tasks {self.batch}x{self.row_tasks}x{self.col_tasks}, "
+                f"tile {self.mr}x{self.nr}, blocks mc={self.mc} kc={self.kc}")
 
 
 @dataclass
@@ -219,14 +241,15 @@ class Kernel:
             extra = set()
             if g.epilogue is not None:
                 extra = {ld.access.buffer for ld in Nest((), 0, None, g.epilogue, g.c).loads()}
-            return sorted({g.a.buffer, g.packed_b, g.c.buffer} | extra)
+            block = set() if g.b_block is None else {g.b_block}
+            return sorted({g.a.buffer, g.b_buffer(), g.c.buffer} | block | extra)
         return sorted(set().union(*(n.buffers() for n in self.nests)))
 
     @property
     def parallel_extent(self) -> int:
         """Extent of the outermost loop that may be split between threads (0: none)."""
         if self.gemm is not None:
-            return self.gemm.batch * self.gemm.row_blocks
+            return self.gemm.tasks
         if self.row_fused:
             return self.nests[0].shape[0]
         if len(self.nests) != 1 or not self.nests[0].n_kept:

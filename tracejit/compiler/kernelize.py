@@ -216,9 +216,13 @@ def _accesses(kernel: Kernel):
     """(access, iteration shape) of every load and store of ``kernel``."""
     if kernel.gemm is not None:
         g = kernel.gemm
-        nb = g.batch if g.b_batched else 1
-        packed = Access(g.packed_b, g.dtype, 0, (g.slivers * g.k * g.nr, 1))
-        out = [(g.a, (g.batch, g.m, g.k)), (g.c, (g.batch, g.m, g.n)), (packed, (nb, g.slivers * g.k * g.nr))]
+        out = [(g.a, (g.batch, g.m, g.k)), (g.c, (g.batch, g.m, g.n))]
+        if g.packed_b is None:
+            out.append((g.b, (g.batch, g.n, g.k)))
+            out.append((Access(g.b_block, g.dtype, 0, (1,)), (g.tasks * g.kc * g.cols_per_task,)))
+        else:
+            nb = g.batch if g.b_batched else 1
+            out.append((Access(g.packed_b, g.dtype, 0, (g.slivers * g.k * g.nr, 1)), (nb, g.slivers * g.k * g.nr)))
         if g.epilogue is not None:
             out.extend((ld.access, (g.batch, g.m, g.n)) for ld in Nest((), 0, None, g.epilogue, g.c).loads())
         return out

@@ -82,7 +82,7 @@ def _to_scratch(kernel: Kernel, buffers: list[Buffer], others: list[Kernel]) -> 
     """Temps written and read only by this fused kernel become one-row scratch buffers."""
     read_elsewhere = set().union(*(_loads_of(k) for k in others)) if others else set()
     if kernel.gemm is not None:
-        read_elsewhere.add(kernel.gemm.a.buffer)
+        read_elsewhere |= {kernel.gemm.a.buffer, kernel.gemm.b.buffer}
     written = _writes(kernel)
     for bid, (stride, lo, hi) in written.items():
         buf = buffers[bid]

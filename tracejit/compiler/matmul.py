@@ -1,16 +1,19 @@
-"""Planning matrix products: a contraction kernel becomes a B-packing kernel plus a
-register-blocked GEMM kernel (emitted by :mod:`tracejit.compiler.codegen.gemm`).
+"""Planning matrix products: a large float contraction becomes a register-blocked GEMM
+kernel (emitted by :mod:`tracejit.compiler.codegen.gemm`).
 
-B is packed into slivers of ``nr`` columns, zero-padded, so the micro-kernel reads it
-with aligned vector loads; packing is an ordinary loop nest, so any strides (transposed
-or sliced operands) cost nothing extra. A constant B (captured weights) is packed at
-compile time. Small or oddly shaped contractions keep the generic loop nest.
+The GEMM packs B into slivers of ``nr`` columns inside its tasks, as it first uses them
+(any strides: transposed or sliced B costs nothing extra); a constant B (captured
+weights) is packed at compile time. A is read in place when its K axis is contiguous,
+else a copy kernel first lays it out so. Tasks form a grid over rows and columns of C
+chosen by :func:`task_grid`. Small or oddly shaped contractions keep the generic loop nest.
 """
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
-from tracejit.compiler.kernel import Access, Apply, Buffer, Const, Gemm, Kernel, Load, Nest, Program
+from tracejit.compiler.kernel import Access, Apply, Buffer, Gemm, Kernel, Load, Nest, Program
 from tracejit.compiler.layout import StridedView
 from tracejit.compiler.schedule import _rebuild, schedule_kernel
 from tracejit.compiler.target import vector_bytes
@@ -19,7 +22,8 @@ from tracejit.config import config
 MIN_FLOPS = 1 << 16  # smaller products stay a plain loop nest
 MR = 6
 KC = 256
-MC_MAX = 120
+MC_BYTES = 120 * KC * 4  # a block of A (MC x KC, read in place) stays in L2 while slivers of B pass
+NC_BYTES = 1024  # bytes of a row of the packed-B block: KC x NC_BYTES = 128 KiB on the stack
 
 
 def _operands(nest: Nest):
@@ -40,32 +44,14 @@ def _operands(nest: Nest):
     return None
 
 
-def _pack_nests(b: Access, packed: Buffer, batch: int, k: int, n: int, nr: int, batched: bool) -> list[Nest]:
-    """Loop nests writing B (strides over (batch, N, K)) as packed slivers."""
-    full, rem = divmod(n, nr)
-    slivers = full + (1 if rem else 0)
-    nb = batch if batched else 1
-    bs, sn, sk = (b.strides[0] if batched else 0), b.strides[1], b.strides[2]
-    per_batch = slivers * k * nr
-    nests = []
-    if full:
-        # (extent, stride in B, stride in packed B) per loop: batch, sliver, k, lane.
-        loops = [(nb, bs, per_batch), (full, nr * sn, k * nr), (k, sk, nr), (nr, sn, 1)]
-        if abs(sn) == 1:
-            # Rows of B contiguous: walk them in order (reads stream; each write is a
-            # whole nr-wide line of one sliver), not sliver by sliver down long strides.
-            loops[1], loops[2] = loops[2], loops[1]
-        shape, src, dst = zip(*loops)
-        nests.append(Nest(shape, 0, None, Load(Access(b.buffer, b.dtype, b.offset, src)),
-                          Access(packed.id, packed.dtype, 0, dst)))
-    if rem:
-        start = full * k * nr
-        nests.append(Nest((nb, k, rem), 0, None,
-                          Load(Access(b.buffer, b.dtype, b.offset + full * nr * sn, (bs, sk, sn))),
-                          Access(packed.id, packed.dtype, start, (per_batch, nr, 1))))
-        nests.append(Nest((nb, k, nr - rem), 0, None, Const(0.0, packed.dtype),
-                          Access(packed.id, packed.dtype, start + rem, (per_batch, nr, 1))))
-    return nests
+def _contiguous_a(a: Access, copy: Buffer, batch: int, m: int, k: int) -> Nest:
+    """A loop nest copying A (strides over (batch, M, K)) to ``copy``, K contiguous."""
+    nb = batch if a.strides[0] != 0 else 1
+    loops = [(nb, a.strides[0], m * k), (m, a.strides[1], k), (k, a.strides[2], 1)]
+    if abs(a.strides[1]) == 1:  # columns of A contiguous: read them in order
+        loops[1], loops[2] = loops[2], loops[1]
+    shape, src, dst = zip(*loops)
+    return Nest(shape, 0, None, Load(Access(a.buffer, a.dtype, a.offset, src)), Access(copy.id, copy.dtype, 0, dst))
 
 
 def _pack_constant(value: np.ndarray, b: Access, batch, k, n, nr, batched) -> np.ndarray:
@@ -81,13 +67,22 @@ def _pack_constant(value: np.ndarray, b: Access, batch, k, n, nr, batched) -> np
     return np.ascontiguousarray(padded.reshape(nb, slivers, nr, k).transpose(0, 1, 3, 2))
 
 
-def _row_block(m: int, threads: int) -> int:
-    """Rows of A per task: at most MC_MAX, a multiple of MR, and a task count that is a
-    multiple of the thread count (so threads get equal shares)."""
-    blocks = -(-m // MC_MAX)
-    blocks = -(-blocks // threads) * threads
-    mc = -(-m // blocks)
-    return -(-mc // MR) * MR
+def task_grid(batch: int, m: int, n: int, nr: int, threads: int) -> tuple[int, int]:
+    """(row tasks, column tasks) per batch matrix.
+
+    The split whose critical path is shortest: rounds of tasks per thread times the
+    ``MR x nr`` tiles of the largest task (so threads finish together); among equals,
+    the fewest row tasks (each packs B again), then the fewest tasks."""
+    groups, slivers = -(-m // MR), -(-n // nr)
+    best = None
+    for rows in range(1, min(groups, threads) + 1):
+        for cols in range(1, min(slivers, threads) + 1):
+            rounds = -(-(batch * rows * cols) // threads)
+            span = -(-groups // rows) * -(-slivers // cols)
+            key = (rounds * span, rows, rows * cols)
+            if best is None or key < best[0]:
+                best = (key, (rows, cols))
+    return best[1]
 
 
 def plan(kernel: Kernel, buffers: list[Buffer], fastmath: bool = False) -> list[Kernel] | None:
@@ -116,27 +111,37 @@ def plan(kernel: Kernel, buffers: list[Buffer], fastmath: bool = False) -> list[
     dtype = np.dtype(nest.value.dtype)
     nr = 2 * vector_bytes() // dtype.itemsize
     threads = max(1, config.num_threads)
-    mc = _row_block(m, threads)
     # A indexes (batch, M, K); B (batch, N, K); C (batch, M, N).
     a_acc = Access(a.buffer, a.dtype, a.offset, (a.strides[0], a.strides[1], a.strides[3]))
     b_acc = Access(b.buffer, b.dtype, b.offset, (b.strides[0], b.strides[2], b.strides[3]))
     b_batched = b_acc.strides[0] != 0 and batch > 1
-    slivers = -(-n // nr)
-    shape_p = ((batch if b_batched else 1) * slivers * k * nr,)
-    source = buffers[b.buffer]
     kernels = []
+    if a_acc.strides[2] != 1:
+        shape_a = ((batch if a_acc.strides[0] != 0 else 1) * m * k,)
+        copy = Buffer(len(buffers), "temp", shape_a, dtype, -1, StridedView.contiguous(shape_a),
+                      label="A with K contiguous")
+        buffers.append(copy)
+        kernels.append(schedule_kernel(Kernel(f"{kernel.name}_copyA", "map", kernel.nodes,
+                                              [_contiguous_a(a_acc, copy, batch, m, k)]), fastmath=fastmath))
+        a_acc = Access(copy.id, dtype, 0, (m * k if a_acc.strides[0] != 0 else 0, k, 1))
+    source = buffers[b.buffer]
+    packed_id = None
     if source.kind == "constant":
+        slivers = -(-n // nr)
+        shape_p = ((batch if b_batched else 1) * slivers * k * nr,)
         packed_value = _pack_constant(source.value, b_acc, batch, k, n, nr, b_batched).reshape(shape_p)
-        packed = Buffer(len(buffers), "constant", shape_p, dtype, -1, StridedView.contiguous(shape_p),
-                        value=packed_value, label="B packed at compile time")
-    else:
-        packed = Buffer(len(buffers), "temp", shape_p, dtype, -1, StridedView.contiguous(shape_p),
-                        label="packed B")
-        pack = Kernel(f"{kernel.name}_packB", "map", kernel.nodes,
-                      _pack_nests(b_acc, packed, batch, k, n, nr, b_batched))
-        kernels.append(schedule_kernel(pack, fastmath=fastmath))
-    buffers.append(packed)
-    gemm = Gemm(a_acc, packed.id, b_batched, store, batch, m, n, k, dtype, MR, nr, mc, KC, epilogue)
+        packed_id = len(buffers)
+        buffers.append(Buffer(packed_id, "constant", shape_p, dtype, -1, StridedView.contiguous(shape_p),
+                              value=packed_value, label="B packed at compile time"))
+    rows, cols = task_grid(batch, m, n, nr, threads)
+    mc = max(MR, MC_BYTES // (KC * dtype.itemsize) // MR * MR)
+    gemm = Gemm(a_acc, b_acc, packed_id, b_batched, store, batch, m, n, k, dtype, MR, nr, mc, KC,
+                None, rows, cols, epilogue)
+    if packed_id is None:  # each task's packed kc x cols block of B
+        shape_blk = (gemm.tasks * KC * gemm.cols_per_task,)
+        gemm = dataclasses.replace(gemm, b_block=len(buffers))
+        buffers.append(Buffer(gemm.b_block, "temp", shape_blk, dtype, -1, StridedView.contiguous(shape_blk),
+                              label="packed B, a block per task"))
     gk = Kernel(kernel.name, "gemm", kernel.nodes, [], gemm=gemm)
     gk.parallel_grain = 1 if threads > 1 and gk.parallel_extent > 1 else 0
     kernels.append(gk)
@@ -144,7 +149,8 @@ def plan(kernel: Kernel, buffers: list[Buffer], fastmath: bool = False) -> list[
 
 
 def plan_matmuls(program: Program) -> Program:
-    """``program`` with every large float contraction as packing + GEMM kernels."""
+    """``program`` with every large float contraction as a GEMM kernel (after a copy of A
+    when A's K axis is strided)."""
     buffers = list(program.buffers)
     kernels = []
     for kernel in program.kernels:

@@ -1,31 +1,44 @@
 """The GEMM kernel: cache-blocked, register-blocked matrix product in LLVM IR.
 
-Per task (one batch index and one block of ``mc`` rows of C): for each ``kc`` slice of
-K, pack that block of A into ``mr``-row slivers on the stack (zero rows past M), then for
-every sliver of packed B and every ``mr`` rows, run the micro-kernel: ``mr x nr``
-accumulators kept in registers across the K loop, one broadcast of A and ``nr / W``
-vector loads of B per step feeding ``mr * nr / W`` fused multiply-adds. Full tiles store
-with vector loads/stores (adding to C after the first K slice); edge tiles (past M or N)
-store element by element. On the last K slice the epilogue (bias, activation, ...), if any,
-is applied to each value before it is stored.
+Tasks form a grid over (batch, row range, column range) of C (see
+:func:`tracejit.compiler.matmul.task_grid`). Per task and ``kc`` slice of K, the
+``nr``-column slivers of the task's columns of B are packed into the task's own block of
+a scratch buffer while they are first used: the first micro-kernel over a sliver reads B
+where it lies (prefetching rows ahead), multiplies, and writes the packed copy that the
+task's later rows read back from cache. So B is read from memory once per task, and its
+packing overlaps the arithmetic instead of being a pass of its own. A constant B is packed at
+compile time and read in place. A is read where it lies (its K axis is contiguous: the
+planner copies other layouts first), ``mr`` rows at a time.
+
+The micro-kernel keeps ``mr x nr`` accumulators in registers across the K slice: one
+broadcast of A and ``nr / W`` vector loads of B per step feeding ``mr * nr / W`` fused
+multiply-adds. Full tiles store with vector loads/stores (adding to C after the first K
+slice); edge tiles (past M or N) store element by element. On the last K slice the
+epilogue (bias, activation, ...), if any, is applied to each value before it is stored.
 """
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from llvmlite import ir
 
 from tracejit.compiler.codegen.expr import ExprEmitter
 from tracejit.compiler.codegen.loops import for_range, i64
-from tracejit.compiler.codegen.lowerctx import I32, I64, LowerCtx, scalar_type
+from tracejit.compiler.codegen.lowerctx import I32, I64, LowerCtx, declare, scalar_type
 from tracejit.compiler.kernel import Gemm
+
+PREFETCH_ROWS = 16  # rows of B ahead that the packing micro-kernel prefetches
 
 
 class GemmEmitter:
     def __init__(self, b: ir.IRBuilder, ptrs: dict[int, ir.Value], g: Gemm, begin, end):
         self.b, self.g, self.ptrs = b, g, ptrs
-        self.a, self.bp, self.c = ptrs[g.a.buffer], ptrs[g.packed_b], ptrs[g.c.buffer]
+        self.a, self.c = ptrs[g.a.buffer], ptrs[g.c.buffer]
+        self.src = ptrs[g.b.buffer if g.packed_b is None else g.packed_b]
         self.begin, self.end = begin, end
         self.t = scalar_type(g.dtype)
         self.lanes = g.nr // 2
+        self.nv = 2
         self.vt = ir.VectorType(self.t, self.lanes)
         self.ctx = LowerCtx(b, self.lanes, g.dtype)
         self.align = g.dtype.itemsize
@@ -38,56 +51,151 @@ class GemmEmitter:
 
     def emit(self) -> None:
         b, g = self.b, self.g
-        with b.goto_entry_block():
-            size = ir.Constant(I64, g.mc * g.kc)
-            self.ap = b.alloca(self.t, size=size, name="packed_a")
-            self.ap.align = 64
+        self.block = self.ptrs[g.b_block] if g.b_block is not None else None
+        per_batch = g.row_tasks * g.col_tasks
         with for_range(b, self.begin, self.end, name="task") as task:
-            batch = b.sdiv(task, i64(g.row_blocks))
-            i0 = b.mul(b.srem(task, i64(g.row_blocks)), i64(g.mc))
-            rows = self._min(i64(g.mc), b.sub(i64(g.m), i0))
-            a_base = b.add(i64(g.a.offset), b.mul(batch, i64(g.a.strides[0])))
-            c_base = b.add(i64(g.c.offset), b.mul(batch, i64(g.c.strides[0])))
-            per_batch = g.slivers * g.k * g.nr
-            bp_base = b.mul(batch, i64(per_batch)) if g.b_batched else i64(0)
+            batch = b.sdiv(task, i64(per_batch))
+            cell = b.srem(task, i64(per_batch))
+            r0 = b.mul(b.sdiv(cell, i64(g.col_tasks)), i64(g.rows_per_task))
+            c0 = b.mul(b.srem(cell, i64(g.col_tasks)), i64(g.cols_per_task))
+            r1 = self._min(b.add(r0, i64(g.rows_per_task)), i64(g.m))
+            c1 = self._min(b.add(c0, i64(g.cols_per_task)), i64(g.n))
+            self.a_base = b.add(i64(g.a.offset), b.mul(batch, i64(g.a.strides[0])))
+            self.c_base = b.add(i64(g.c.offset), b.mul(batch, i64(g.c.strides[0])))
+            self.b_base = b.add(i64(g.b.offset), b.mul(batch, i64(g.b.strides[0])))
+            if g.packed_b is not None:
+                self.b_base = b.mul(batch, i64(g.slivers * g.k * g.nr)) if g.b_batched else i64(0)
+            self.batch = batch
+            self.block_base = b.mul(task, i64(g.kc * g.cols_per_task))  # this task's packed B
             with for_range(b, 0, g.k, g.kc, name="pc") as pc:
-                kc = self._min(i64(g.kc), b.sub(i64(g.k), pc))
-                self._pack_a(a_base, i0, rows, pc, kc)
-                first = b.icmp_signed("==", pc, i64(0))
-                last = b.icmp_signed(">=", b.add(pc, kc), i64(g.k))
-                with for_range(b, 0, g.slivers, name="jr") as s:
-                    j0 = b.mul(s, i64(g.nr))
-                    cols = self._min(i64(g.nr), b.sub(i64(g.n), j0))
-                    bsliver = b.add(bp_base, b.add(b.mul(s, i64(g.k * g.nr)), b.mul(pc, i64(g.nr))))
-                    with for_range(b, 0, rows, g.mr, name="ir") as ir_:
-                        acc = self._micro(b.mul(ir_, kc), bsliver, kc)
-                        nrows = self._min(i64(g.mr), b.sub(rows, ir_))
-                        row0 = b.add(i0, ir_)
-                        self._store(acc, c_base, row0, j0, nrows, cols, first, last, batch)
+                self._block(c0, b.sub(c1, c0), pc, r0, r1)
 
-    def _pack_a(self, a_base, i0, rows, pc, kc) -> None:
-        """Ap[sliver][k][r] = A[i0 + sliver*mr + r, pc + k] (0 past M)."""
+    def _block(self, jc, ncols, pc, r0, r1) -> None:
+        """C[r0:r1, jc:jc+ncols] += A[r0:r1, pc:pc+kc] @ B[pc:pc+kc, jc:jc+ncols]."""
         b, g = self.b, self.g
-        sm, sk = g.a.strides[1], g.a.strides[2]
-        zero = ir.Constant(self.t, 0)
-        with for_range(b, 0, rows, g.mr, name="pa_i") as ir_:
-            dst0 = b.mul(ir_, kc)
-            with for_range(b, 0, kc, name="pa_k") as kk:
-                col = b.mul(b.add(pc, kk), i64(sk))
-                for r in range(g.mr):
-                    row = b.add(ir_, i64(r))
-                    inside = b.icmp_signed("<", row, rows)
-                    safe_row = b.select(inside, row, i64(0))
-                    src = b.add(a_base, b.add(b.mul(b.add(i0, safe_row), i64(sm)), col))
-                    value = b.load(self._gep(self.a, src), typ=self.t, align=self.align)
-                    dst = b.add(dst0, b.add(b.mul(kk, i64(g.mr)), i64(r)))  # sliver base + k*mr + r
-                    b.store(b.select(inside, value, zero), self._gep(self.ap, dst), align=self.align)
+        kc = self._min(i64(g.kc), b.sub(i64(g.k), pc))
+        first = b.icmp_signed("==", pc, i64(0))
+        last = b.icmp_signed(">=", b.add(pc, kc), i64(g.k))
+        slivers = b.sdiv(b.add(ncols, i64(g.nr - 1)), i64(g.nr))
+        with for_range(b, r0, r1, g.mc, name="ic") as ic:
+            rows = self._min(i64(g.mc), b.sub(r1, ic))
+            with for_range(b, 0, slivers, name="jr") as s:
+                j0 = b.add(jc, b.mul(s, i64(g.nr)))
+                cols = self._min(i64(g.nr), b.sub(i64(g.n), j0))
+                if g.packed_b is None:
+                    packed = b.add(self.block_base, b.mul(s, b.mul(kc, i64(g.nr))))  # this sliver
+                    load = self._packed_loader(self.block, packed)
+                else:
+                    packed = b.add(self.b_base, b.add(b.mul(b.sdiv(j0, i64(g.nr)), i64(g.k * g.nr)),
+                                                      b.mul(pc, i64(g.nr))))
+                    load = self._packed_loader(self.src, packed)
+                with for_range(b, 0, rows, g.mr, name="ir") as ir_:
+                    row0 = b.add(ic, ir_)
+                    self._prefetch_c(row0, j0)
+                    if g.packed_b is None:
+                        # the task's first rows read B where it lies and pack it
+                        packing = b.and_(b.icmp_signed("==", ic, r0), b.icmp_signed("==", ir_, i64(0)))
+                        acc = self._micro_packing(packing, row0, pc, kc, j0, cols, packed, load)
+                    else:
+                        acc = self._micro(row0, pc, kc, load)
+                    nrows = self._min(i64(g.mr), b.sub(rows, ir_))
+                    self._store(acc, row0, j0, nrows, cols, first, last)
 
-    def _micro(self, a_off, b_off, kc) -> list[list[ir.Value]]:
-        """mr x (nr / lanes) vector accumulators of sum_k Ap[.., k, r] * Bp[.., k, :]."""
+    # -- reading B ---------------------------------------------------------------------
+    def _packed_loader(self, base, offset) -> Callable:
+        def load(k):
+            at = self.b.add(offset, self.b.mul(k, i64(self.g.nr)))
+            return [self.b.load(self._gep(base, self.b.add(at, i64(v * self.lanes))), typ=self.vt,
+                                align=self.align) for v in range(self.nv)]
+        return load
+
+    def _source_loader(self, pc, j0, cols, full: bool) -> Callable:
+        """B[pc + k, j0 : j0 + nr] where it lies: vector loads for a full sliver of a B
+        with contiguous rows (prefetching ``PREFETCH_ROWS`` ahead), else lane by lane,
+        zero past N."""
         b, g = self.b, self.g
-        nv = g.nr // self.lanes
+        sn, sk = g.b.strides[1], g.b.strides[2]
+        row0 = b.add(self.b_base, b.add(b.mul(j0, i64(sn)), b.mul(pc, i64(sk))))
+        prefetch = declare(b.module, "llvm.prefetch.p0",
+                           ir.FunctionType(ir.VoidType(), [self.src.type, I32, I32, I32]))
+
+        def vector(k):
+            at = b.add(row0, b.mul(k, i64(sk)))
+            ahead = self._min(b.add(b.add(pc, k), i64(PREFETCH_ROWS)), i64(g.k - 1))
+            pf = b.add(b.add(self.b_base, b.mul(j0, i64(sn))), b.mul(ahead, i64(sk)))
+            for lane in (0, g.nr - 1):  # both ends: the sliver may straddle two lines
+                addr = b.gep(self.src, [b.add(pf, i64(lane))], source_etype=self.t)
+                b.call(prefetch, [addr, ir.Constant(I32, 0), ir.Constant(I32, 2), ir.Constant(I32, 1)])
+            return [b.load(self._gep(self.src, b.add(at, i64(v * self.lanes))), typ=self.vt,
+                           align=self.align) for v in range(self.nv)]
+
+        def lanes(k):
+            at = b.add(row0, b.mul(k, i64(sk)))
+            zero = ir.Constant(self.t, 0)
+            out = []
+            for v in range(self.nv):
+                vec = ir.Constant(self.vt, ir.Undefined)
+                for lane in range(self.lanes):
+                    col = i64(v * self.lanes + lane)
+                    inside = b.icmp_signed("<", col, cols)
+                    safe = b.select(inside, col, i64(0))
+                    x = b.load(self._gep(self.src, b.add(at, b.mul(safe, i64(sn)))), typ=self.t,
+                               align=self.align)
+                    vec = b.insert_element(vec, b.select(inside, x, zero), ir.Constant(I32, lane))
+                out.append(vec)
+            return out
+        return vector if full else lanes
+
+    def _micro_packing(self, packing, row0, pc, kc, j0, cols, packed, load_packed):
+        """The micro-kernel, reading B from the packed block, or (``packing``) from where
+        it lies while writing the packed block."""
+        b, g = self.b, self.g
+        store = self._packed_storer(packed)
+
+        def from_source(full: bool):
+            return lambda: self._micro(row0, pc, kc, self._source_loader(pc, j0, cols, full), store)
+
+        if g.b.strides[1] == 1:  # rows of B contiguous: vector loads for full slivers
+            full = b.icmp_signed("==", cols, i64(g.nr))
+            source = lambda: self._either(full, from_source(True), from_source(False))  # noqa: E731
+        else:
+            source = from_source(False)
+        return self._either(packing, source, lambda: self._micro(row0, pc, kc, load_packed))
+
+    def _either(self, cond, then_fn: Callable, else_fn: Callable):
+        """Accumulators from ``then_fn()`` or ``else_fn()``, merged by phis."""
+        b = self.b
+        with b.if_else(cond) as (then, otherwise):
+            with then:
+                left, left_block = then_fn(), b.block
+            with otherwise:
+                right, right_block = else_fn(), b.block
+        merged = []
+        for lrow, rrow in zip(left, right):
+            row = []
+            for lv, rv in zip(lrow, rrow):
+                phi = b.phi(self.vt)
+                phi.add_incoming(lv, left_block)
+                phi.add_incoming(rv, right_block)
+                row.append(phi)
+            merged.append(row)
+        return merged
+
+    def _packed_storer(self, offset) -> Callable:
+        def store(k, vecs):
+            at = self.b.add(offset, self.b.mul(k, i64(self.g.nr)))
+            for v, vec in enumerate(vecs):
+                self.b.store(vec, self._gep(self.block, self.b.add(at, i64(v * self.lanes))), align=self.align)
+        return store
+
+    # -- the micro-kernel ---------------------------------------------------------------
+    def _micro(self, row0, pc, kc, load_b: Callable, store_b: Callable | None = None):
+        """mr x (nr / lanes) vector accumulators of sum_k A[row0 + r, pc + k] * B[k, :].
+        Rows past M read row M-1 (their results are never stored)."""
+        b, g = self.b, self.g
         fn = b.function
+        rows = [b.add(self.a_base, b.add(b.mul(self._min(b.add(row0, i64(r)), i64(g.m - 1)),
+                                               i64(g.a.strides[1])), pc)) for r in range(g.mr)]
         head, body, done = (fn.append_basic_block(f"mk.{n}") for n in ("head", "body", "done"))
         pre = b.block
         b.branch(head)
@@ -95,58 +203,69 @@ class GemmEmitter:
         k = b.phi(I64, name="k")
         k.add_incoming(i64(0), pre)
         zero = ir.Constant(self.vt, [ir.Constant(self.t, 0)] * self.lanes)
-        acc = [[b.phi(self.vt) for _ in range(nv)] for _ in range(g.mr)]
+        acc = [[b.phi(self.vt) for _ in range(self.nv)] for _ in range(g.mr)]
         for row in acc:
             for phi in row:
                 phi.add_incoming(zero, pre)
         b.cbranch(b.icmp_signed("<", k, kc), body, done)
         b.position_at_end(body)
-        bk = b.add(b_off, b.mul(k, i64(g.nr)))
-        bvec = [b.load(self._gep(self.bp, b.add(bk, i64(v * self.lanes))), typ=self.vt, align=self.align)
-                for v in range(nv)]
-        ak = b.add(a_off, b.mul(k, i64(g.mr)))
+        bvec = load_b(k)
+        if store_b is not None:
+            store_b(k, bvec)
         new = []
         for r in range(g.mr):
-            a = b.load(self._gep(self.ap, b.add(ak, i64(r))), typ=self.t, align=self.align)
+            a = b.load(self._gep(self.a, b.add(rows[r], k)), typ=self.t, align=self.align)
             av = self.ctx.splat(a)
-            new.append([self.ctx.intrinsic("fma", [av, bvec[v], acc[r][v]]) for v in range(nv)])
+            new.append([self.ctx.intrinsic("fma", [av, bvec[v], acc[r][v]]) for v in range(self.nv)])
         for r in range(g.mr):
-            for v in range(nv):
+            for v in range(self.nv):
                 acc[r][v].add_incoming(new[r][v], b.block)
-        nk = b.add(k, i64(1))
-        k.add_incoming(nk, b.block)
+        k.add_incoming(b.add(k, i64(1)), b.block)
         b.branch(head)
         b.position_at_end(done)
         return acc
 
-    def _finish(self, value, batch, row, col, width: int, last):
+    # -- storing C -----------------------------------------------------------------------
+    def _prefetch_c(self, row0, j0) -> None:
+        """Ask for the tile of C before the K loop, so its stores do not wait on memory."""
+        b, g = self.b, self.g
+        prefetch = declare(b.module, "llvm.prefetch.p0",
+                           ir.FunctionType(ir.VoidType(), [self.c.type, I32, I32, I32]))
+        for r in range(g.mr):
+            row = self._min(b.add(row0, i64(r)), i64(g.m - 1))
+            for col in (j0, self._min(b.add(j0, i64(g.nr - 1)), i64(g.n - 1))):  # both ends, inside C
+                at = b.add(self.c_base, b.add(b.mul(row, i64(g.c.strides[1])), col))
+                addr = b.gep(self.c, [at], source_etype=self.t)
+                b.call(prefetch, [addr, ir.Constant(I32, 1), ir.Constant(I32, 3), ir.Constant(I32, 1)])
+
+    def _finish(self, value, row, col, width: int, last):
         """``value`` through the epilogue on the last K slice (unchanged before)."""
         if self.g.epilogue is None:
             return value
-        em = ExprEmitter(self.b, self.ptrs, [batch, row, col], width, 2 if width > 1 else None)
+        em = ExprEmitter(self.b, self.ptrs, [self.batch, row, col], width, 2 if width > 1 else None)
         em.acc = value
         out = em.emit(self.g.epilogue)
         return self.b.select(last, out, value)
 
-    def _store(self, acc, c_base, row0, j0, nrows, cols, first, last, batch) -> None:
+    def _store(self, acc, row0, j0, nrows, cols, first, last) -> None:
         b, g = self.b, self.g
         sm = g.c.strides[1]
         full = b.and_(b.icmp_signed("==", nrows, i64(g.mr)), b.icmp_signed("==", cols, i64(g.nr)))
         with b.if_else(full) as (then, otherwise):
             with then:
                 for r in range(g.mr):
-                    base = b.add(c_base, b.add(b.mul(b.add(row0, i64(r)), i64(sm)), j0))
+                    base = b.add(self.c_base, b.add(b.mul(b.add(row0, i64(r)), i64(sm)), j0))
                     for v, value in enumerate(acc[r]):
                         ptr = self._gep(self.c, b.add(base, i64(v * self.lanes)))
                         old = b.load(ptr, typ=self.vt, align=self.align)
                         value = b.select(first, value, b.fadd(old, value))
                         col = b.add(j0, i64(v * self.lanes))
-                        value = self._finish(value, batch, b.add(row0, i64(r)), col, self.lanes, last)
+                        value = self._finish(value, b.add(row0, i64(r)), col, self.lanes, last)
                         b.store(value, ptr, align=self.align)
             with otherwise:
                 for r in range(g.mr):
                     with b.if_then(b.icmp_signed("<", i64(r), nrows)):
-                        base = b.add(c_base, b.add(b.mul(b.add(row0, i64(r)), i64(sm)), j0))
+                        base = b.add(self.c_base, b.add(b.mul(b.add(row0, i64(r)), i64(sm)), j0))
                         for v, vec in enumerate(acc[r]):
                             for lane in range(self.lanes):
                                 col = v * self.lanes + lane
@@ -155,7 +274,6 @@ class GemmEmitter:
                                     value = b.extract_element(vec, ir.Constant(I32, lane))
                                     old = b.load(ptr, typ=self.t, align=self.align)
                                     value = b.select(first, value, b.fadd(old, value))
-                                    value = self._finish(value, batch, b.add(row0, i64(r)),
+                                    value = self._finish(value, b.add(row0, i64(r)),
                                                          b.add(j0, i64(col)), 1, last)
                                     b.store(value, ptr, align=self.align)
-
