@@ -87,8 +87,8 @@ def test_task_grid_balances_tiles():
     assert task_grid(1, 1024, 1024, 16, 1) == (1, 1)
     assert task_grid(4, 1024, 1024, 16, 2) == (1, 1)  # batches alone fill the threads
     assert task_grid(3, 300, 300, 16, 2) in ((1, 2), (2, 1))
-    rows, cols = task_grid(1, 4096, 512, 16, 16)
-    assert rows * cols == 16
+    assert task_grid(1, 4096, 512, 32, 16) == (8, 2)  # tiles even either way: least data moved
+    assert task_grid(1, 1024, 1024, 32, 16) == (4, 4)
     assert task_grid(1, 7, 20, 16, 8) == (2, 2)  # only 2 row tiles and 2 slivers
 
 

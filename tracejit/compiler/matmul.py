@@ -67,22 +67,26 @@ def _pack_constant(value: np.ndarray, b: Access, batch, k, n, nr, batched) -> np
     return np.ascontiguousarray(padded.reshape(nb, slivers, nr, k).transpose(0, 1, 3, 2))
 
 
+GRID_SLACK = 1.03  # critical paths within 3% of the best count as equal
+
+
 def task_grid(batch: int, m: int, n: int, nr: int, threads: int) -> tuple[int, int]:
     """(row tasks, column tasks) per batch matrix.
 
-    The split whose critical path is shortest: rounds of tasks per thread times the
-    ``MR x nr`` tiles of the largest task (so threads finish together); among equals,
-    the fewest row tasks (each packs B again), then the fewest tasks."""
+    The critical path of a split is the rounds of tasks per thread times the ``MR x nr``
+    tiles of the largest task (threads should finish together). Among splits within
+    ``GRID_SLACK`` of the shortest, the one moving least data: each row task packs B
+    again (N x K) and each column task reads A again (M x K); then the fewest tasks."""
     groups, slivers = -(-m // MR), -(-n // nr)
-    best = None
+    candidates = []
     for rows in range(1, min(groups, threads) + 1):
         for cols in range(1, min(slivers, threads) + 1):
             rounds = -(-(batch * rows * cols) // threads)
-            span = -(-groups // rows) * -(-slivers // cols)
-            key = (rounds * span, rows, rows * cols)
-            if best is None or key < best[0]:
-                best = (key, (rows, cols))
-    return best[1]
+            path = rounds * -(-groups // rows) * -(-slivers // cols)
+            candidates.append((path, rows * n + cols * m, rows * cols, rows, cols))
+    shortest = min(c[0] for c in candidates)
+    best = min(c[1:] for c in candidates if c[0] <= shortest * GRID_SLACK)
+    return best[2], best[3]
 
 
 def plan(kernel: Kernel, buffers: list[Buffer], fastmath: bool = False) -> list[Kernel] | None:
