@@ -101,3 +101,41 @@ def test_random_views_and_reductions(data):
         return v.transpose(perm) * 2, v.sum(axis=axis), (v.reshape(-1) + 1)[::-1]
 
     assert_same(tj.jit(fn)(x), fn(x))
+
+
+@SETTINGS
+@given(m=st.integers(2, 90), k=st.integers(1, 300), n=st.integers(2, 90), dtype=st.sampled_from(["float32", "float64"]),
+       a_layout=st.sampled_from(["c", "f", "sliced"]), b_layout=st.sampled_from(["c", "f", "reversed", "constant"]),
+       threads=st.sampled_from([1, 2, 3, 5]), epilogue=st.booleans(), seed=st.integers(0, 2**16))
+def test_random_matrix_products(m, k, n, dtype, a_layout, b_layout, threads, epilogue, seed):
+    """Random shapes and operand layouts through the GEMM path (or the loop nest, for
+    products too small for it), any task grid: jit vs NumPy."""
+    rng = np.random.default_rng(seed)
+    a = rng.standard_normal((m, 2 * k) if a_layout == "sliced" else (m, k)).astype(dtype)
+    a = {"c": a, "f": np.asfortranarray(a), "sliced": a[:, ::2]}[a_layout]
+    b = rng.standard_normal((k, n)).astype(dtype)
+    bias = rng.standard_normal(n).astype(dtype)
+
+    def product(a, b):
+        return a @ (b if b_layout != "reversed" else b[:, ::-1])
+
+    if b_layout == "constant":
+        def f(a):
+            out = a @ b
+            return np.maximum(out + bias, 0) if epilogue else out
+        args = (a,)
+    else:
+        b_arg = np.asfortranarray(b) if b_layout == "f" else b
+
+        def f(a, b):
+            out = product(a, b)
+            return np.maximum(out + bias, 0) if epilogue else out
+        args = (a, b_arg)
+    old = tj.config.num_threads
+    tj.config.num_threads = threads
+    try:
+        got = tj.jit(f)(*args)
+    finally:
+        tj.config.num_threads = old
+    tol = dict(rtol=1e-4, atol=1e-3 * np.sqrt(k)) if dtype == "float32" else dict(rtol=1e-11, atol=1e-10 * np.sqrt(k))
+    assert_same(got, f(*args), **tol)
