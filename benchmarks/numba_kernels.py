@@ -102,5 +102,14 @@ def mlp(x, w1, b1, w2, b2):
     return h @ w2 + b2
 
 
+@parallel
+def transpose_add(a, b):
+    out = np.empty((a.shape[1], a.shape[0]), a.dtype)
+    for i in prange(out.shape[0]):
+        for j in range(out.shape[1]):
+            out[i, j] = a[j, i] + b[i, j]
+    return out
+
+
 KERNELS: dict[str, Callable] = {f.py_func.__name__: f for f in (
-    mul_add, sin_exp, gelu, softmax, layernorm, sum_squares, matmul, mlp)}
+    mul_add, sin_exp, gelu, softmax, layernorm, sum_squares, matmul, mlp, transpose_add)}

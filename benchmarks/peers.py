@@ -103,6 +103,7 @@ def _jax_functions(jnp: Any) -> dict[str, Callable]:
         "sum_squares": workloads.sum_squares,
         "matmul": workloads.matmul,
         "mlp": lambda x, w1, b1, w2, b2: jnp.maximum(x @ w1 + b1, 0) @ w2 + b2,
+        "transpose_add": workloads.transpose_add,
     }
 
 
@@ -148,6 +149,7 @@ def _torch_functions(torch: Any) -> dict[str, Callable]:
         "sum_squares": workloads.sum_squares,
         "matmul": workloads.matmul,
         "mlp": lambda x, w1, b1, w2, b2: torch.relu(x @ w1 + b1) @ w2 + b2,
+        "transpose_add": workloads.transpose_add,
     }
 
 

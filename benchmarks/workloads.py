@@ -56,6 +56,11 @@ def matmul(a, b):
     return a @ b
 
 
+def transpose_add(a, b):
+    """``a.T + b``: one operand read across its rows, the other and the output along them."""
+    return a.T + b
+
+
 def mlp(x, w1, b1, w2, b2):
     """Two-layer perceptron forward pass with a ReLU."""
     return np.maximum(x @ w1 + b1, 0) @ w2 + b2
@@ -115,6 +120,13 @@ def _matrices(m: int, k: int, n: int, quick: tuple[int, int, int], dtype=np.floa
     return make
 
 
+def _squares(n: int, quick_n: int) -> Maker:
+    def make(quick: bool, rng: np.random.Generator) -> tuple:
+        size = quick_n if quick else n
+        return tuple(rng.standard_normal((size, size), dtype=np.float32) for _ in range(2))
+    return make
+
+
 def _mlp_inputs(quick: bool, rng: np.random.Generator) -> tuple:
     batch, width = (32, 256) if quick else (256, 1024)
     std = 1 / math.sqrt(width)  # keeps activations of order one
@@ -136,6 +148,7 @@ WORKLOADS: list[Workload] = [
     Workload("matmul_1024", matmul, _matrices(1024, 1024, 1024, (128, 128, 128)), "a @ b", "GFLOP/s"),
     Workload("matmul_4096x512", matmul, _matrices(4096, 512, 512, (256, 64, 64)), "a @ b", "GFLOP/s"),
     Workload("mlp", mlp, _mlp_inputs, "relu(x@W1+b1)@W2+b2", "GFLOP/s"),
+    Workload("transpose_add", transpose_add, _squares(4096, 256), "a.T + b", "GB/s"),
     Workload("sin_exp_f64", sin_exp, _vectors(4, 10**7, 10**5, np.float64),
              "a*b + sin(c)*exp(-d), float64", "GB/s"),
     Workload("matmul_f64", matmul, _matrices(1024, 1024, 1024, (128, 128, 128), np.float64),

@@ -64,3 +64,34 @@ def test_strided_and_broadcast_loads_in_vector_loops():
     f = tj.jit(lambda a, b: a[::3] * b[:, None])
     a, b = np.arange(300.0, dtype=np.float32), np.arange(7.0, dtype=np.float32)
     np.testing.assert_array_equal(f(a, b), f.eager(a, b))
+
+
+@pytest.mark.parametrize("threads", [1, 3])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int32], ids=["f32", "f64", "i32"])
+def test_transposed_operands_run_in_tiles(dtype, threads, monkeypatch):
+    """A map reading one operand across its rows runs in tiles (one cache line wide when
+    the operand's rows alias in the cache); edges, batches, reversed and parallel chunks."""
+    monkeypatch.setattr(tj.config, "num_threads", threads)
+    rng = np.random.default_rng(7)
+    a = (rng.standard_normal((300, 257)) * 100).astype(dtype)
+    b = (rng.standard_normal((257, 300)) * 100).astype(dtype)
+    wide = (rng.standard_normal((300, 256)) * 100).astype(dtype)  # rows of 256 * 4 or 8 bytes: aliased
+    c = (rng.standard_normal((2, 200, 300)) * 100).astype(dtype)
+
+    def f(a, b, wide, c):
+        return a.T + b, a.T[::-1] * 2 - b, wide.T + wide.T[:, ::-1], c.transpose(0, 2, 1) + 1
+
+    jf = tj.jit(f)
+    lowered = jf.lower(a, b, wide, c)
+    text = lowered.as_text("kernels")
+    assert text.count("tiles of 64x64") >= 2 and text.count("tiles of 64x") >= 4, text
+    line = 64 // np.dtype(dtype).itemsize
+    assert f"tiles of 64x{max(line, 16 if dtype != np.float64 else 8)}" in text, text
+    for got, want in zip(jf(a, b, wide, c), f(a, b, wide, c)):
+        np.testing.assert_array_equal(got, want)
+
+
+def test_contiguous_maps_are_not_tiled():
+    a = np.ones((300, 300), np.float32)
+    assert "tiles" not in tj.jit(lambda a, b: a + b.T.T).lower(a, a).as_text("kernels")
+    assert "tiles" not in tj.jit(lambda a: a.T + 1).lower(np.ones((10, 1000), np.float32)).as_text("kernels")

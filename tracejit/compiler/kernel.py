@@ -147,18 +147,23 @@ class Schedule:
     ``strategy``: 'map' (no reduction), 'inner' (reduced dims innermost, accumulators in
     registers), 'outer' (innermost kept dim innermost, accumulating into the output) or
     'arg' (argmax/argmin, scalar). ``vector_dim`` is the loop vectorized by
-    ``vector_width`` lanes; ``block`` is the pairwise-summation block length.
+    ``vector_width`` lanes; ``block`` is the pairwise-summation block length; ``tile``
+    (maps only), when set, is (rows, columns): the last two loops run in tiles of that
+    size, so a load walking them in the other order (a transposed operand) reuses each
+    cache line it touches.
     """
 
     strategy: str
     vector_width: int
     vector_dim: int | None
     block: int = 0
+    tile: tuple[int, int] | None = None
 
     def text(self) -> str:
         vec = f", vector {self.vector_width} on dim {self.vector_dim}" if self.vector_width > 1 else ""
         blk = f", pairwise blocks of {self.block}" if self.block else ""
-        return f"{self.strategy}{vec}{blk}"
+        tile = f", tiles of {self.tile[0]}x{self.tile[1]} (transposed operand)" if self.tile else ""
+        return f"{self.strategy}{vec}{blk}{tile}"
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,10 @@ from tracejit.config import config
 UNROLL = 2  # vectors per iteration: two registers of lanes hide add latency
 MAX_LANES = 16
 PAIRWISE_BLOCK_VECTORS = 8
+TILE = 64  # tiles of a map with a transposed operand: 64 rows, 64 columns or one cache line
+TILE_MIN_EXTENT = 128  # both tiled loops at least this long
+LINE_BYTES = 64
+ALIAS_BYTES = 1024  # a transposed stride that is a multiple of this maps rows onto few cache sets
 PARALLEL_MIN_WORK = 1 << 17  # estimated element-ops below which a kernel stays serial
 CHUNK_MIN_WORK = 1 << 15  # and the least work per parallel chunk
 CHUNKS_PER_THREAD = 8
@@ -100,6 +104,28 @@ def _lanes(nest: Nest, extent: int) -> int:
     return lanes if lanes <= extent else 1
 
 
+def _tile(nest: Nest, lanes: int) -> tuple[int, int] | None:
+    """Tiles for a map whose last two loops are long, whose store walks the last one
+    contiguously and with a load walking the one before contiguously instead (a
+    transposed operand): in tiles every line of both is reused while in cache. Square
+    64 x 64 tiles, unless that load's row stride is a multiple of ``ALIAS_BYTES``:
+    then its rows share few cache sets (4096 float32 columns: every row in one set of
+    L1) and a tile is one cache line wide, so a tile row touches at most a line's worth
+    of those rows. Measured at 4096^2 float32 transpose-add: 64 x 64 tiles 848 ms,
+    64 x 16 tiles 22 ms; at 3000^2, 9 ms and 13 ms."""
+    nd = len(nest.shape)
+    if nd < 2 or min(nest.shape[-2:]) < TILE_MIN_EXTENT or abs(nest.store.strides[-1]) != 1:
+        return None
+    crossed = [a for a in (ld.access for ld in nest.loads())
+               if abs(a.strides[-2]) == 1 and abs(a.strides[-1]) >= TILE]
+    if not crossed:
+        return None
+    size = nest.value.dtype.itemsize
+    aliased = any(abs(a.strides[-1]) * size % ALIAS_BYTES == 0 for a in crossed)
+    cols = max(lanes, LINE_BYTES // size) if aliased else TILE
+    return TILE, cols
+
+
 def _unit(dim: int, loads: list[Access], shape) -> int:
     """Elements read contiguously along ``dim``: each load weighted by its footprint."""
     total = 0
@@ -118,7 +144,8 @@ def choose(nest: Nest, fastmath: bool = False) -> Schedule:
     if nd == 0:
         return Schedule("map", 1, None)
     if nest.reduce is None:
-        return Schedule("map", _lanes(nest, nest.shape[-1]), nd - 1)
+        lanes = _lanes(nest, nest.shape[-1])
+        return Schedule("map", lanes, nd - 1, tile=_tile(nest, lanes))
     loads = [ld.access for ld in nest.loads()]
     if nk and _unit(nk - 1, loads, nest.shape) >= _unit(nd - 1, loads, nest.shape) and nest.shape[nk - 1] >= 4:
         return Schedule("outer", _lanes(nest, nest.shape[nk - 1]), nk - 1)
@@ -155,6 +182,8 @@ def choose_parallelism(kernel: Kernel, threads: int) -> int:
     grain = max(1, -(-extent // chunks), int(-(-CHUNK_MIN_WORK // per_index)) if per_index < CHUNK_MIN_WORK else 1)
     if sched.vector_dim == 0 and sched.vector_width > 1:  # chunks start on vector boundaries
         grain = -(-grain // sched.vector_width) * sched.vector_width
+    if sched.tile and len(kernel.nests[0].shape) == 2:  # chunks of whole tiles
+        grain = -(-grain // sched.tile[0]) * sched.tile[0]
     return grain if grain < extent else 0
 
 

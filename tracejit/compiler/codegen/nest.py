@@ -1,6 +1,7 @@
 """Emitting one loop nest according to its schedule.
 
 * ``map``: loops in order; the innermost runs W lanes at a time, then a scalar tail.
+  With a transposed operand, the last two loops run in tiles (see ``schedule._tile``).
 * ``inner``: reduced loops innermost; W-lane accumulators; float sums are blocked and
   the block sums combined pairwise (a binary-counter cascade), so error grows with
   log(n) as in NumPy's pairwise summation.
@@ -107,11 +108,35 @@ class NestEmitter:
             return
         idx: dict = {}
 
+        def body(em):
+            em.store(nest.store, em.emit(nest.value))
+
         def inner():
             lo, hi = self._bounds(nd - 1)
-            self._vector_loop(nd - 1, lo, hi, idx, lambda em: em.store(nest.store, em.emit(nest.value)))
+            self._vector_loop(nd - 1, lo, hi, idx, body)
 
-        self._loops(list(range(nd - 1)), idx, inner)
+        if self.sched.tile:
+            self._loops(list(range(nd - 2)), idx, lambda: self._tiles(nd - 2, idx, body))
+        else:
+            self._loops(list(range(nd - 1)), idx, inner)
+
+    def _tiles(self, dim: int, idx: dict, body) -> None:
+        """Loops ``dim`` and ``dim + 1`` in tiles: tile rows, tile columns, then the rows
+        of one tile, each a vector loop over the tile's columns."""
+        b, (rows, cols) = self.b, self.sched.tile
+        hints = loop_hints(b.module, unroll=False)
+        lo0, hi0 = self._bounds(dim)
+        lo1, hi1 = self._bounds(dim + 1)
+
+        def upto(start, step, hi):
+            stop = b.add(start, i64(step))
+            return b.select(b.icmp_signed("<", stop, hi), stop, hi)
+
+        with for_range(b, lo0, hi0, rows, name=f"t{dim}", hints=hints) as r0:
+            with for_range(b, lo1, hi1, cols, name=f"t{dim + 1}", hints=hints) as c0:
+                with for_range(b, r0, upto(r0, rows, hi0), name=f"d{dim}", hints=hints) as i:
+                    idx[dim] = i
+                    self._vector_loop(dim + 1, c0, upto(c0, cols, hi1), idx, body)
 
     # -- inner reductions ------------------------------------------------------------------------------
     def _emit_inner(self) -> None:
