@@ -140,3 +140,17 @@ def test_mlp_is_two_product_kernels_with_constant_weights():
     kernels = mlp.lower(x).kernels
     assert [k.kind for k in kernels] == ["gemm", "gemm"]
     assert_same(mlp(x), mlp.eager(x), rtol=1e-4, atol=1e-3)
+
+
+def test_packed_b_temporary_is_per_chunk_not_per_task(monkeypatch):
+    """A thousand batched products: packed-B blocks for the parallel chunks only."""
+    monkeypatch.setattr(tj.config, "num_threads", 2)
+    rng = np.random.default_rng(45)
+    a = rng.standard_normal((1000, 20, 40)).astype(np.float32)
+    b = rng.standard_normal((1000, 40, 100)).astype(np.float32)
+    f = tj.jit(lambda a, b: a @ b)
+    lowered = f.lower(a, b)
+    gemm = next(k.gemm for k in lowered.kernels if k.kind == "gemm")
+    assert gemm.tasks == 1000 and gemm.chunks <= 8
+    assert lowered.memory()["temporaries"] <= 8 * 40 * 112 * 4
+    assert_same(f(a, b), a @ b, **TOL[np.dtype(np.float32)])

@@ -174,7 +174,8 @@ class Gemm:
     ``c`` (batch, M, N). ``packed_b``, when set, is a constant buffer holding B packed at
     compile time: per batch (or once when B is shared) ``ceil(N / nr)`` slivers of
     ``K x nr`` values, zero-padded; otherwise each task packs the ``kc`` slice of B it
-    uses into its own ``kc x cols_per_task`` part of the temporary ``b_block``.
+    uses into a ``kc x cols_per_task`` part of the temporary ``b_block``, one part per
+    parallel chunk of ``chunk`` tasks (0: the kernel runs serially, one part).
     Tasks: ``batch x row_tasks x col_tasks``, each a block of rows and columns of C.
     Blocks inside a task: ``mr x nr`` register tile, ``mc`` rows and ``kc`` of K at a time.
     """
@@ -196,6 +197,7 @@ class Gemm:
     b_block: int | None = None
     row_tasks: int = 1
     col_tasks: int = 1
+    chunk: int = 0
     epilogue: Expr | None = None  # over (batch, M, N), with an Acc leaf
 
     @property
@@ -213,6 +215,11 @@ class Gemm:
     @property
     def tasks(self) -> int:
         return self.batch * self.row_tasks * self.col_tasks
+
+    @property
+    def chunks(self) -> int:
+        """Parallel chunks of tasks (1 when the kernel runs serially)."""
+        return -(-self.tasks // self.chunk) if self.chunk else 1
 
     def b_buffer(self) -> int:
         """The buffer the kernel reads B from."""

@@ -22,8 +22,8 @@ from tracejit.config import config
 MIN_FLOPS = 1 << 16  # smaller products stay a plain loop nest
 MR = 6
 KC = 256
+CHUNKS_PER_THREAD = 4  # parallel chunks of GEMM tasks per thread (tasks are equal: few suffice)
 MC_BYTES = 120 * KC * 4  # a block of A (MC x KC, read in place) stays in L2 while slivers of B pass
-NC_BYTES = 1024  # bytes of a row of the packed-B block: KC x NC_BYTES = 128 KiB on the stack
 
 
 def _operands(nest: Nest):
@@ -138,16 +138,20 @@ def plan(kernel: Kernel, buffers: list[Buffer], fastmath: bool = False) -> list[
         buffers.append(Buffer(packed_id, "constant", shape_p, dtype, -1, StridedView.contiguous(shape_p),
                               value=packed_value, label="B packed at compile time"))
     rows, cols = task_grid(batch, m, n, nr, threads)
+    tasks = batch * rows * cols
+    # Tasks per parallel chunk: one chunk runs its tasks in turn on one thread, so the
+    # chunks, not the tasks, each need a block of packed B (a bounded temporary).
+    chunk = -(-tasks // (threads * CHUNKS_PER_THREAD)) if threads > 1 and tasks > 1 else 0
     mc = max(MR, MC_BYTES // (KC * dtype.itemsize) // MR * MR)
-    gemm = Gemm(a_acc, b_acc, packed_id, b_batched, store, batch, m, n, k, dtype, MR, nr, mc, KC,
-                None, rows, cols, epilogue)
-    if packed_id is None:  # each task's packed kc x cols block of B
-        shape_blk = (gemm.tasks * KC * gemm.cols_per_task,)
+    gemm = Gemm(a_acc, b_acc, packed_id, b_batched, store, batch, m, n, k, dtype, MR, nr, mc, min(KC, k),
+                None, rows, cols, chunk, epilogue)
+    if packed_id is None:  # a kc x cols block of packed B per chunk
+        shape_blk = (gemm.chunks * gemm.kc * gemm.cols_per_task,)
         gemm = dataclasses.replace(gemm, b_block=len(buffers))
         buffers.append(Buffer(gemm.b_block, "temp", shape_blk, dtype, -1, StridedView.contiguous(shape_blk),
-                              label="packed B, a block per task"))
+                              label="packed B, a block per parallel chunk"))
     gk = Kernel(kernel.name, "gemm", kernel.nodes, [], gemm=gemm)
-    gk.parallel_grain = 1 if threads > 1 and gk.parallel_extent > 1 else 0
+    gk.parallel_grain = chunk
     kernels.append(gk)
     return kernels
 

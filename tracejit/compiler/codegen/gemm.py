@@ -2,12 +2,12 @@
 
 Tasks form a grid over (batch, row range, column range) of C (see
 :func:`tracejit.compiler.matmul.task_grid`). Per task and ``kc`` slice of K, the
-``nr``-column slivers of the task's columns of B are packed into the task's own block of
-a scratch buffer while they are first used: the first micro-kernel over a sliver reads B
-where it lies (prefetching rows ahead), multiplies, and writes the packed copy that the
-task's later rows read back from cache. So B is read from memory once per task, and its
-packing overlaps the arithmetic instead of being a pass of its own. A constant B is packed at
-compile time and read in place. A is read where it lies (its K axis is contiguous: the
+``nr``-column slivers of the task's columns of B are packed into a block of a temporary
+(one block per parallel chunk of tasks) while they are first used: the first
+micro-kernel over a sliver reads B where it lies (prefetching rows ahead), multiplies,
+and writes the packed copy that the task's later rows read back from cache. So B is read
+from memory once per task, and its packing overlaps the arithmetic instead of being a
+pass of its own. A constant B is packed at compile time and read in place. A is read where it lies (its K axis is contiguous: the
 planner copies other layouts first), ``mr`` rows at a time.
 
 The micro-kernel keeps ``mr x nr`` accumulators in registers across the K slice: one
@@ -52,6 +52,10 @@ class GemmEmitter:
     def emit(self) -> None:
         b, g = self.b, self.g
         self.block = self.ptrs[g.b_block] if g.b_block is not None else None
+        # this call's part of the packed-B temporary: its chunk's (calls are whole chunks,
+        # or the whole range when run serially)
+        chunk = b.sdiv(self.begin, i64(g.chunk)) if g.chunk else i64(0)
+        self.block_base = b.mul(chunk, i64(g.kc * g.cols_per_task))
         per_batch = g.row_tasks * g.col_tasks
         with for_range(b, self.begin, self.end, name="task") as task:
             batch = b.sdiv(task, i64(per_batch))
@@ -66,7 +70,6 @@ class GemmEmitter:
             if g.packed_b is not None:
                 self.b_base = b.mul(batch, i64(g.slivers * g.k * g.nr)) if g.b_batched else i64(0)
             self.batch = batch
-            self.block_base = b.mul(task, i64(g.kc * g.cols_per_task))  # this task's packed B
             with for_range(b, 0, g.k, g.kc, name="pc") as pc:
                 self._block(c0, b.sub(c1, c0), pc, r0, r1)
 
