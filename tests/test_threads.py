@@ -74,6 +74,29 @@ def test_concurrent_callers_with_mixed_shapes(many_threads):
     assert f.cache_info().compilations == 3
 
 
+def test_concurrent_callers_of_matrix_products(many_threads):
+    """Each call packs B into its own temporaries: concurrent products never mix."""
+    rng = np.random.default_rng(32)
+    f = tj.jit(lambda a, b: np.maximum(a @ b + 1.0, 0.0))
+    pairs = [(rng.standard_normal((130, 300)).astype(np.float32), rng.standard_normal((300, 200)).astype(np.float32))
+             for _ in range(4)]
+    expected = [np.maximum(a @ b + 1.0, 0.0) for a, b in pairs]
+    errors = []
+
+    def work(i):
+        for k in range(8):
+            j = (i + k) % 4
+            if not np.allclose(f(*pairs[j]), expected[j], rtol=1e-4, atol=1e-3):
+                errors.append((i, k))
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+
+
 def test_small_kernels_stay_serial(many_threads):
     low = tj.jit(lambda a: np.exp(a) + 1).lower(np.ones(1000, np.float32))
     assert all(k.parallel_grain == 0 for k in low.kernels)
