@@ -73,6 +73,20 @@ class FP:
     def sqrt(self, a):
         return self.ctx.intrinsic("sqrt", [a])
 
+    def poly_estrin(self, t, coeffs, t2=None) -> ir.Value:
+        """sum(coeffs[i] * t**i) by Estrin's scheme: pairs c[i] + c[i+1]*t, then pairs of
+        those with t**2, t**4, ...: more operations than Horner's rule but a dependency
+        chain of log2(n) steps instead of n, for latency-bound code. ``t2``: t*t if known."""
+        terms = [self.fma(self.c(coeffs[i + 1]), t, self.c(coeffs[i])) if i + 1 < len(coeffs)
+                 else self.c(coeffs[i]) for i in range(0, len(coeffs), 2)]
+        power = self.mul(t, t) if t2 is None else t2
+        while len(terms) > 1:
+            terms = [self.fma(terms[i + 1], power, terms[i]) if i + 1 < len(terms) else terms[i]
+                     for i in range(0, len(terms), 2)]
+            if len(terms) > 1:
+                power = self.mul(power, power)
+        return terms[0]
+
     def poly(self, t, coeffs) -> ir.Value:
         """sum(coeffs[i] * t**i) by Horner's rule with fused multiply-adds."""
         acc = self.c(coeffs[-1])
