@@ -20,6 +20,25 @@ def many_threads(monkeypatch):
     monkeypatch.setattr(tj.config, "num_threads", 4)
 
 
+def _callers_agree(f, cases: list, expected: list, callers: int, calls: int, **tol) -> bool:
+    """``callers`` Python threads each make ``calls`` calls of ``f``, cycling through
+    ``cases``; True when every result matched its expected value."""
+    errors = []
+
+    def work(i):
+        for k in range(calls):
+            j = (i + k) % len(cases)
+            if not np.allclose(f(*cases[j]), expected[j], **tol):
+                errors.append((i, k))
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(callers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return not errors
+
+
 def test_parallel_kernels_match_eager(many_threads):
     rng = np.random.default_rng(30)
     x = rng.standard_normal((1000, 700)).astype(np.float32)
@@ -56,21 +75,7 @@ def test_concurrent_callers_with_mixed_shapes(many_threads):
     shapes = [(300, 2000), (1000, 1000), (7, 150000)]
     inputs = [(np.full(s, 0.5, np.float32), np.full(s[-1:], 1.0, np.float32)) for s in shapes]
     expected = [np.tanh(a).sum(axis=-1) + b.sum() for a, b in inputs]
-    errors = []
-
-    def work(i):
-        for k in range(10):
-            a, b = inputs[(i + k) % 3]
-            out = f(a, b)
-            if not np.allclose(out, expected[(i + k) % 3], rtol=1e-4):
-                errors.append((i, k))
-
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors
+    assert _callers_agree(f, inputs, expected, callers=8, calls=10, rtol=1e-4)
     assert f.cache_info().compilations == 3
 
 
@@ -81,20 +86,7 @@ def test_concurrent_callers_of_matrix_products(many_threads):
     pairs = [(rng.standard_normal((130, 300)).astype(np.float32), rng.standard_normal((300, 200)).astype(np.float32))
              for _ in range(4)]
     expected = [np.maximum(a @ b + 1.0, 0.0) for a, b in pairs]
-    errors = []
-
-    def work(i):
-        for k in range(8):
-            j = (i + k) % 4
-            if not np.allclose(f(*pairs[j]), expected[j], rtol=1e-4, atol=1e-3):
-                errors.append((i, k))
-
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(6)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors
+    assert _callers_agree(f, pairs, expected, callers=6, calls=8, rtol=1e-4, atol=1e-3)
 
 
 def test_small_kernels_stay_serial(many_threads):
