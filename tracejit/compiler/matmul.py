@@ -22,7 +22,7 @@ from tracejit.config import config
 MIN_FLOPS = 1 << 16  # smaller products stay a plain loop nest
 MR = 6
 KC = 256
-CHUNKS_PER_THREAD = 4  # parallel chunks of GEMM tasks per thread (tasks are equal: few suffice)
+GEMM_CHUNKS_PER_THREAD = 4  # parallel chunks of GEMM tasks per thread (tasks are equal: few suffice)
 MC_BYTES = 120 * KC * 4  # a block of A (MC x KC, read in place) stays in L2 while slivers of B pass
 
 
@@ -141,7 +141,7 @@ def plan(kernel: Kernel, buffers: list[Buffer], fastmath: bool = False) -> list[
     tasks = batch * rows * cols
     # Tasks per parallel chunk: one chunk runs its tasks in turn on one thread, so the
     # chunks, not the tasks, each need a block of packed B (a bounded temporary).
-    chunk = -(-tasks // (threads * CHUNKS_PER_THREAD)) if threads > 1 and tasks > 1 else 0
+    chunk = -(-tasks // (threads * GEMM_CHUNKS_PER_THREAD)) if threads > 1 and tasks > 1 else 0
     mc = max(MR, MC_BYTES // (KC * dtype.itemsize) // MR * MR)
     gemm = Gemm(a_acc, b_acc, packed_id, b_batched, store, batch, m, n, k, dtype, MR, nr, mc, min(KC, k),
                 None, rows, cols, chunk, epilogue)

@@ -7,8 +7,9 @@ Tasks form a grid over (batch, row range, column range) of C (see
 micro-kernel over a sliver reads B where it lies (prefetching rows ahead), multiplies,
 and writes the packed copy that the task's later rows read back from cache. So B is read
 from memory once per task, and its packing overlaps the arithmetic instead of being a
-pass of its own. A constant B is packed at compile time and read in place. A is read where it lies (its K axis is contiguous: the
-planner copies other layouts first), ``mr`` rows at a time.
+pass of its own. A constant B is packed at compile time and read in place. A is read
+where it lies (its K axis is contiguous: the planner copies other layouts first), ``mr``
+rows at a time.
 
 The micro-kernel keeps ``mr x nr`` accumulators in registers across the K slice: one
 broadcast of A and ``nr / W`` vector loads of B per step feeding ``mr * nr / W`` fused
@@ -49,6 +50,13 @@ class GemmEmitter:
     def _min(self, x, y):
         return self.b.select(self.b.icmp_signed("<", x, y), x, y)
 
+    def _prefetch(self, base, offset, write: bool, locality: int) -> None:
+        """``llvm.prefetch`` of element ``offset`` of ``base`` into the data cache."""
+        fn = declare(self.b.module, "llvm.prefetch.p0",
+                     ir.FunctionType(ir.VoidType(), [base.type, I32, I32, I32]))
+        addr = self.b.gep(base, [offset], source_etype=self.t)
+        self.b.call(fn, [addr, ir.Constant(I32, int(write)), ir.Constant(I32, locality), ir.Constant(I32, 1)])
+
     def emit(self) -> None:
         b, g = self.b, self.g
         self.block = self.ptrs[g.b_block] if g.b_block is not None else None
@@ -66,8 +74,9 @@ class GemmEmitter:
             c1 = self._min(b.add(c0, i64(g.cols_per_task)), i64(g.n))
             self.a_base = b.add(i64(g.a.offset), b.mul(batch, i64(g.a.strides[0])))
             self.c_base = b.add(i64(g.c.offset), b.mul(batch, i64(g.c.strides[0])))
-            self.b_base = b.add(i64(g.b.offset), b.mul(batch, i64(g.b.strides[0])))
-            if g.packed_b is not None:
+            if g.packed_b is None:  # B where it lies
+                self.b_base = b.add(i64(g.b.offset), b.mul(batch, i64(g.b.strides[0])))
+            else:  # this batch's packed slivers
                 self.b_base = b.mul(batch, i64(g.slivers * g.k * g.nr)) if g.b_batched else i64(0)
             self.batch = batch
             with for_range(b, 0, g.k, g.kc, name="pc") as pc:
@@ -119,16 +128,13 @@ class GemmEmitter:
         b, g = self.b, self.g
         sn, sk = g.b.strides[1], g.b.strides[2]
         row0 = b.add(self.b_base, b.add(b.mul(j0, i64(sn)), b.mul(pc, i64(sk))))
-        prefetch = declare(b.module, "llvm.prefetch.p0",
-                           ir.FunctionType(ir.VoidType(), [self.src.type, I32, I32, I32]))
 
         def vector(k):
             at = b.add(row0, b.mul(k, i64(sk)))
             ahead = self._min(b.add(b.add(pc, k), i64(PREFETCH_ROWS)), i64(g.k - 1))
             pf = b.add(b.add(self.b_base, b.mul(j0, i64(sn))), b.mul(ahead, i64(sk)))
             for lane in (0, g.nr - 1):  # both ends: the sliver may straddle two lines
-                addr = b.gep(self.src, [b.add(pf, i64(lane))], source_etype=self.t)
-                b.call(prefetch, [addr, ir.Constant(I32, 0), ir.Constant(I32, 2), ir.Constant(I32, 1)])
+                self._prefetch(self.src, b.add(pf, i64(lane)), write=False, locality=2)
             return [b.load(self._gep(self.src, b.add(at, i64(v * self.lanes))), typ=self.vt,
                            align=self.align) for v in range(self.nv)]
 
@@ -232,14 +238,11 @@ class GemmEmitter:
     def _prefetch_c(self, row0, j0) -> None:
         """Ask for the tile of C before the K loop, so its stores do not wait on memory."""
         b, g = self.b, self.g
-        prefetch = declare(b.module, "llvm.prefetch.p0",
-                           ir.FunctionType(ir.VoidType(), [self.c.type, I32, I32, I32]))
         for r in range(g.mr):
             row = self._min(b.add(row0, i64(r)), i64(g.m - 1))
             for col in (j0, self._min(b.add(j0, i64(g.nr - 1)), i64(g.n - 1))):  # both ends, inside C
                 at = b.add(self.c_base, b.add(b.mul(row, i64(g.c.strides[1])), col))
-                addr = b.gep(self.c, [at], source_etype=self.t)
-                b.call(prefetch, [addr, ir.Constant(I32, 1), ir.Constant(I32, 3), ir.Constant(I32, 1)])
+                self._prefetch(self.c, at, write=True, locality=3)
 
     def _finish(self, value, row, col, width: int, last):
         """``value`` through the epilogue on the last K slice (unchanged before)."""

@@ -68,14 +68,6 @@ def type_suffix(ty: ir.Type) -> str:
     return f"i{ty.width}"
 
 
-def opaque(b: ir.IRBuilder, typed: ir.Value) -> ir.Value:
-    """An opaque ``ptr`` to what ``typed`` points at (llvmlite keeps allocas typed and its
-    bitcast to ``ptr`` is a no-op; a round trip through a slot, which SROA removes, is not)."""
-    holder = b.alloca(ir.PointerType())
-    b.store(typed, holder)
-    return b.load(holder, typ=ir.PointerType())
-
-
 def declare(module: ir.Module, name: str, fnty: ir.FunctionType) -> ir.Function:
     """The function ``name`` in ``module``, declared on first use."""
     try:

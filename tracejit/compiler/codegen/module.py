@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import llvmlite.binding as llvm
 from llvmlite import ir
 
-from tracejit.compiler.codegen.lowerctx import I64, memory_type, opaque
+from tracejit.compiler.codegen.lowerctx import I64, memory_type
 from tracejit.compiler.codegen.loops import for_range, i64, loop_hints
 from tracejit.compiler.codegen.gemm import GemmEmitter
 from tracejit.compiler.codegen.nest import NestEmitter
@@ -35,6 +35,14 @@ class ModuleSymbols:
     entry: str
     kernels: tuple[str, ...]
     parallel: bool  # the driver calls parallel_for
+
+
+def _opaque(b: ir.IRBuilder, typed: ir.Value) -> ir.Value:
+    """An opaque ``ptr`` to what ``typed`` points at (llvmlite keeps allocas typed and its
+    bitcast to ``ptr`` is a no-op; a round trip through a slot, which SROA removes, is not)."""
+    holder = b.alloca(PTR)
+    b.store(typed, holder)
+    return b.load(holder, typ=PTR)
 
 
 def _arguments(kernel: Kernel, scratch: dict) -> list[int]:
@@ -75,7 +83,7 @@ def _kernel_function(module: ir.Module, kernel: Kernel, name: str, fast: tuple[s
             buf = scratch[bid]
             slot = b.alloca(memory_type(buf.dtype), size=i64(buf.shape[0]), name=f"scratch{bid}")
             slot.align = 64
-            ptrs[bid] = opaque(b, slot)
+            ptrs[bid] = _opaque(b, slot)
     ranged = kernel.parallel_extent > 0
     if kernel.gemm is not None:
         GemmEmitter(b, ptrs, kernel.gemm, begin, end).emit()

@@ -18,7 +18,6 @@ from tracejit.compiler.mathlib.explog import clamp, exp_normal, expm1_poly, redu
 from tracejit.compiler.mathlib.fp import FP
 
 LN2_HI, LN2_LO = C.LN2_HI_LO_F
-LOG2E = 1.0 / math.log(2.0)
 F64 = np.dtype(np.float64)
 EXP_OVERFLOW = 88.72283935546875  # largest float32 with a finite exp
 EXP_UNDERFLOW = -103.97208404541016  # exp rounds to 0 below
