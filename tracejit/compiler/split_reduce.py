@@ -62,11 +62,34 @@ def _split(kernel: Kernel, d: int, partials: Buffer, fastmath: bool) -> list[Ker
     return [schedule_kernel(first, fastmath=fastmath), schedule_kernel(second, fastmath=fastmath)]
 
 
+def _siblings(first: Kernel, d: int, later: Kernel, d2: int | None) -> bool:
+    """``later`` is a full reduction split the same way as ``first`` and independent of it,
+    so their chunk kernels can run side by side (and share one pass, see loopfuse)."""
+    a, b = first.nests[0], later.nests[0]
+    return (d2 is not None and b.shape[d2] == a.shape[d]
+            and a.store.buffer not in {ld.access.buffer for ld in b.loads()})
+
+
+def _one_kernel(combines: list[Kernel]) -> Kernel:
+    """The combine kernels of sibling reductions as one kernel running their nests in turn."""
+    if len(combines) == 1:
+        return combines[0]
+    return Kernel("+".join(k.name for k in combines), "reduce", sorted({n for k in combines for n in k.nodes}),
+                  [n for k in combines for n in k.nests], [s for k in combines for s in k.schedules])
+
+
 def split_reductions(program: Program) -> Program:
-    """``program`` with every large full reduction split in two kernels."""
+    """``program`` with every large full reduction split in two kernels. Consecutive
+    independent siblings (``x.sum()`` and ``(x*x).sum()``) emit their chunk kernels first
+    and their combines after, so loop fusion reads ``x`` once for all of them."""
     kernels, buffers = [], list(program.buffers)
+    combines: list[Kernel] = []
+    group_first: tuple[Kernel, int] | None = None
     for kernel in program.kernels:
         d = _splittable(kernel)
+        if group_first is not None and not _siblings(*group_first, kernel, d):
+            kernels.append(_one_kernel(combines))
+            combines, group_first = [], None
         if d is None:
             kernels.append(kernel)
             continue
@@ -76,5 +99,10 @@ def split_reductions(program: Program) -> Program:
         partials = Buffer(len(buffers), "temp", (count,), dtype, -1, StridedView.contiguous((count,)),
                           label="reduction partials")
         buffers.append(partials)
-        kernels.extend(_split(kernel, d, partials, program.fastmath))
+        chunks, combine = _split(kernel, d, partials, program.fastmath)
+        kernels.append(chunks)
+        combines.append(combine)
+        group_first = group_first or (kernel, d)
+    if combines:
+        kernels.append(_one_kernel(combines))
     return Program(program.name, buffers, kernels, program.n_inputs, program.outputs, program.fastmath)

@@ -1,0 +1,67 @@
+"""The optimizer end to end: kernel counts of the benchmark programs, sibling fusion,
+and what each program keeps in memory; results always equal eager NumPy."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import tracejit as tj
+from benchmarks import workloads as W
+from tests.conftest import assert_same
+
+RNG = np.random.default_rng(80)
+X = RNG.standard_normal((64, 300)).astype(np.float32)
+V = RNG.standard_normal(5000).astype(np.float32)
+ROW = RNG.standard_normal(300).astype(np.float32)
+
+# program, arguments, kernels it compiles to (the issue's targets)
+COUNTS = [
+    ("softmax", W.softmax, (X,), 1),
+    ("layernorm", W.layernorm, (X, ROW, ROW), 1),
+    ("center", lambda x: x - x.mean(axis=1, keepdims=True), (X,), 1),
+    ("gelu", W.gelu, (V,), 1),
+    ("sin_exp", W.sin_exp, (V, V, V, V), 1),
+    ("mlp", W.mlp, (X[:, :64], RNG.standard_normal((64, 64)).astype(np.float32), ROW[:64],
+                    RNG.standard_normal((64, 32)).astype(np.float32), ROW[:32]), 2),
+]
+
+
+@pytest.mark.parametrize("name,fn,args,kernels", COUNTS, ids=[c[0] for c in COUNTS])
+def test_kernel_counts(name, fn, args, kernels):
+    low = tj.jit(fn).lower(*args)
+    assert len(low.kernels) == kernels, low.as_text("kernels")
+    assert_same(tj.jit(fn)(*args), fn(*args), rtol=2e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("name,fn,args", [c[:3] for c in COUNTS[:4]], ids=[c[0] for c in COUNTS[:4]])
+def test_row_programs_need_no_temporaries(name, fn, args):
+    """softmax, layernorm and GELU: nothing in memory beyond inputs, outputs and row scratch."""
+    mem = tj.jit(fn).lower(*args).memory()
+    assert mem["temporaries"] == 0, mem
+    assert mem["peak"] == mem["inputs"] + mem["outputs"], mem
+
+
+def test_sibling_full_reductions_read_their_input_once():
+    """``x.sum()`` and ``(x*x).sum()`` of a large x: one parallel kernel computes both
+    chunk partials (x streams through once), one kernel combines both."""
+    def f(x):
+        return x.sum(), (x * x).sum(), np.abs(x).max()
+
+    x = np.random.default_rng(81).standard_normal(10**6 + 17).astype(np.float32)
+    low = tj.jit(f).lower(x)
+    kinds = [k.kind for k in low.kernels]
+    assert kinds == ["fused", "reduce"], low.as_text("kernels")
+    assert len(low.kernels[0].nests) == 3 and low.kernels[0].row_fused
+    assert_same(tj.jit(f)(x), f(x), rtol=1e-6, atol=1e-3)  # sums of ~1e6 terms of |x| ~ 1
+
+
+def test_dependent_full_reductions_are_not_siblings():
+    """A reduction that reads another's result waits for its combine."""
+    def f(x):
+        s = x.sum()
+        return s, (x * s).sum()
+
+    x = np.random.default_rng(82).standard_normal(600_000)
+    low = tj.jit(f).lower(x)
+    assert len(low.kernels) == 4, low.as_text("kernels")
+    assert_same(tj.jit(f)(x), f(x), rtol=1e-12)
