@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from tracejit.compiler.dtypes import short_name
 from tracejit.compiler.layout import StridedView
+
+if TYPE_CHECKING:
+    from tracejit.compiler.memplan import MemoryPlan
 
 
 @dataclass(frozen=True)
@@ -302,17 +305,23 @@ class Program:
     n_inputs: int
     outputs: list[int]  # buffer id (or -1 for none) per output index
     fastmath: bool = False  # float arithmetic may be reassociated (tj.jit(fastmath=True))
+    plan: "MemoryPlan | None" = None  # arena offsets of the temporaries (compiler/memplan.py)
 
     def bufnames(self) -> dict[int, str]:
         return {b.id: b.name for b in self.buffers}
 
     def memory(self) -> dict[str, int]:
-        """Bytes of inputs, constants, outputs and temporaries, and the peak of live bytes."""
+        """Bytes of inputs, constants, outputs and temporaries (the arena the memory plan
+        lays them in: buffers never live at once share bytes), and the peak: everything a
+        call holds at once (outputs are allocated before the kernels run). Row scratch
+        lives on each task's stack and is not counted."""
         by_kind = {k: sum(b.nbytes for b in self.buffers if b.kind == k)
-                   for k in ("input", "constant", "output", "temp")}  # scratch: per task, on the stack
+                   for k in ("input", "constant", "output", "temp")}
+        temps = self.plan.arena_bytes if self.plan is not None else by_kind["temp"]
         return {"inputs": by_kind["input"], "constants": by_kind["constant"],
-                "outputs": by_kind["output"], "temporaries": by_kind["temp"],
-                "peak": sum(by_kind.values())}
+                "outputs": by_kind["output"], "temporaries": temps,
+                "temporaries_unshared": by_kind["temp"],
+                "peak": by_kind["input"] + by_kind["constant"] + by_kind["output"] + temps}
 
     def text(self) -> str:
         names = self.bufnames()
@@ -335,4 +344,6 @@ class Program:
                 lines.append("  " + nest_text(nest, names))
                 if sched is not None:
                     lines.append(f"    schedule: {sched.text()}")
+        if self.plan is not None:
+            lines.append(self.plan.text(self.buffers))
         return "\n".join(lines)

@@ -8,6 +8,7 @@ from tracejit.compiler.kernel import Program
 from tracejit.compiler.kernelize import check_bounds, form_kernels
 from tracejit.compiler.loopfuse import fuse_loops
 from tracejit.compiler.matmul import plan_matmuls
+from tracejit.compiler.memplan import plan_memory, verify_plan
 from tracejit.compiler.passes import PassRecord, run_passes
 from tracejit.compiler.schedule import schedule_kernel
 from tracejit.compiler.split_reduce import split_reductions
@@ -42,6 +43,8 @@ def optimize(traced: Graph, verify: bool = False, record: bool = False, fastmath
     program = plan_matmuls(program)
     program = fuse_loops(program)
     check_bounds(program)
+    program.plan = plan_memory(program)
     if verify:
         graph.verify()
+        verify_plan(program, program.plan)
     return Optimized(graph, program, records)

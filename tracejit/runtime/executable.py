@@ -9,6 +9,7 @@ import numpy as np
 
 from tracejit.compiler.codegen.module import build_module
 from tracejit.compiler.kernel import Program
+from tracejit.compiler.memplan import plan_memory
 from tracejit.runtime import threads
 from tracejit.runtime.buffers import pool
 from tracejit.runtime.engine import CompiledModule, compile_ir
@@ -44,7 +45,7 @@ class Executable:
         self._inputs: list[tuple[int, int]] = []
         self._temps: list[tuple[int, int]] = []
         self._outputs: list[tuple[int, tuple, np.dtype]] = []
-        arena = 0
+        plan = program.plan if program.plan is not None else plan_memory(program)
         for buf in program.buffers:
             if buf.kind == "input":
                 self._inputs.append((buf.id, buf.index))
@@ -53,13 +54,13 @@ class Executable:
                 self._constants.append(value)
                 self._template[buf.id] = value.ctypes.data
             elif buf.kind == "temp":
-                self._temps.append((buf.id, arena))
-                arena += -(-max(buf.nbytes, 1) // ALIGN) * ALIGN
+                if buf.id in plan.offsets:  # else no kernel touches it
+                    self._temps.append((buf.id, plan.offsets[buf.id]))
             elif buf.kind == "scratch":
                 pass  # lives on the stack of each kernel call
             else:
                 self._outputs.append((buf.id, buf.shape, buf.dtype))
-        self.arena_bytes = arena
+        self.arena_bytes = plan.arena_bytes
         self._result_of = program.outputs
 
     def __call__(self, arrays: list[np.ndarray]) -> list[np.ndarray]:

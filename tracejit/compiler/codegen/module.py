@@ -66,14 +66,17 @@ def _task_function(module: ir.Module, kernel: Kernel, fn: ir.Function, scratch: 
 
 
 def _kernel_function(module: ir.Module, kernel: Kernel, name: str, fast: tuple[str, ...],
-                     scratch: dict) -> ir.Function:
+                     scratch: dict, shared: set[int]) -> ir.Function:
+    """The kernel's function; buffers in ``shared`` (a temporary written in place of
+    another, see compiler/memplan.py) may alias each other, so they are not ``noalias``."""
     bufs = _arguments(kernel, scratch)
     fnty = ir.FunctionType(ir.VoidType(), [PTR] * len(bufs) + [I64, I64])
     fn = ir.Function(module, fnty, name)
     fn.attributes.add("nounwind")
     for arg, bid in zip(fn.args, bufs):
         arg.name = f"b{bid}"
-        arg.add_attribute("noalias")
+        if bid not in shared:
+            arg.add_attribute("noalias")
     begin, end = fn.args[-2], fn.args[-1]
     begin.name, end.name = "begin", "end"
     b = ir.IRBuilder(fn.append_basic_block("entry"))
@@ -100,6 +103,12 @@ def _kernel_function(module: ir.Module, kernel: Kernel, name: str, fast: tuple[s
     return fn
 
 
+def _shared(kernel: Kernel, in_place: dict[int, int]) -> set[int]:
+    """The kernel's buffers that share memory: a temporary it writes in place of one it reads."""
+    used = set(kernel.buffers())
+    return {b for new, old in in_place.items() if new in used and old in used for b in (new, old)}
+
+
 def _symbol(name: str) -> str:
     return "".join(c if c.isalnum() or c == "_" else "_" for c in name)
 
@@ -111,7 +120,9 @@ def build_module(program: Program, prefix: str) -> tuple[ir.Module, ModuleSymbol
     module.data_layout = str(target_machine().target_data)
     fast = FAST_MATH if program.fastmath else ()
     scratch = {buf.id: buf for buf in program.buffers if buf.kind == "scratch"}
-    kernels = [(k, _kernel_function(module, k, f"{prefix}_{_symbol(k.name)}", fast, scratch))
+    in_place = program.plan.in_place if program.plan is not None else {}
+    kernels = [(k, _kernel_function(module, k, f"{prefix}_{_symbol(k.name)}", fast, scratch,
+                                    _shared(k, in_place)))
                for k in program.kernels]
     entry = ir.Function(module, ir.FunctionType(ir.VoidType(), [PTR, ir.PointerType(PARALLEL_FOR)]),
                         f"{prefix}_entry")
