@@ -41,7 +41,8 @@ def programs(draw):
     second = tuple(n if draw(st.booleans()) else 1 for n in shape)
     steps = []
     for _ in range(draw(st.integers(1, 8))):
-        kind = draw(st.sampled_from(["unary", "binary", "binary", "reduce", "reverse", "where"]))
+        kind = draw(st.sampled_from(["unary", "binary", "binary", "reduce", "reverse", "where",
+                                     "identity", "matmul"]))
         steps.append((kind, draw(st.integers(0, 100)), draw(st.integers(0, 100)),
                       draw(st.integers(0, len(shape) - 1))))
     return shape, second, steps
@@ -50,6 +51,9 @@ def programs(draw):
 UNARY = [np.tanh, np.abs, np.negative, lambda v: np.sqrt(np.abs(v)), lambda v: np.exp(np.minimum(v, 5.0)),
          lambda v: v * 0.5 + 1.0]
 BIN = [np.add, np.subtract, np.multiply, np.maximum]
+# exact identities the simplifier removes (and two it must keep: + 0.0 and / 3)
+IDENTITY = [lambda v: v * 1.0, lambda v: v + -0.0, lambda v: v + 0.0, lambda v: -(-v), lambda v: v / 4.0,
+            lambda v: v / 3.0, lambda v: v.T.T, lambda v: np.swapaxes(np.swapaxes(v, 0, -1), -1, 0) * 1.0]
 RED = [lambda v, ax: v.sum(axis=ax, keepdims=True), lambda v, ax: v.max(axis=ax, keepdims=True),
        lambda v, ax: v.mean(axis=ax, keepdims=True)]
 
@@ -64,6 +68,11 @@ def interpret(steps, x, y):
             values.append(BIN[i % len(BIN)](a, b))
         elif kind == "reduce":
             values.append(RED[j % len(RED)](a, axis % a.ndim))
+        elif kind == "identity":
+            values.append(IDENTITY[j % len(IDENTITY)](a))
+        elif kind == "matmul":  # shape-preserving: v @ M, M a captured n x n constant
+            n = a.shape[-1]
+            values.append(a @ (np.eye(n) * 0.5 + np.arange(n * n).reshape(n, n) / (n * n)))
         elif kind == "reverse":
             values.append(a[(slice(None),) * (axis % a.ndim) + (slice(None, None, -1),)])
         else:

@@ -19,19 +19,30 @@ from tracejit.config import emit_log, log_enabled
 
 Pass = Callable[[Graph], bool]
 
-PIPELINE: list[tuple[str, Pass]] = [
+
+@dataclass(frozen=True)
+class Fixpoint:
+    """Passes run in turn, round after round, until a round changes nothing or ``cap``
+    rounds have run (a rewrite may enable another: folding makes constants that simplify
+    rules match, whose rewrites CSE then merges)."""
+
+    name: str
+    passes: tuple[tuple[str, Pass], ...]
+    cap: int = 4
+
+
+PIPELINE: list[tuple[str, Pass] | Fixpoint] = [
     ("dce", dce),
-    ("fold_constants", fold_constants),
-    ("simplify", simplify),
-    ("cse", cse),
-    ("dce", dce),
+    Fixpoint("cleanup", (("fold_constants", fold_constants), ("simplify", simplify), ("cse", cse),
+                         ("dce", dce))),
     ("fusion", fusion),
 ]
 
 
 @dataclass(frozen=True)
 class PassRecord:
-    """What one pass did: its name, whether it changed the graph, time, graph text after."""
+    """What one pass did: its name (``group[round]/pass`` inside a fixpoint group),
+    whether it changed the graph, time, graph text after."""
 
     name: str
     changed: bool
@@ -39,21 +50,37 @@ class PassRecord:
     text: str
 
 
+def _run_one(graph: Graph, name: str, fn: Pass, verify: bool, keep: bool, records: list) -> bool:
+    t0 = time.perf_counter()
+    changed = fn(graph)
+    dt = time.perf_counter() - t0
+    if verify:
+        graph.verify()
+    dump = log_enabled("passes")
+    if keep or dump:
+        text = graph.as_text()
+        if keep:
+            records.append(PassRecord(name, changed, dt, text))
+        if dump:
+            emit_log("passes", f"after {name} ({dt * 1e3:.2f} ms, {'changed' if changed else 'unchanged'}):\n{text}")
+    return changed
+
+
 def run_passes(graph: Graph, pipeline=None, verify: bool = False,
                record: bool = False) -> list[PassRecord]:
-    """Run ``pipeline`` (default :data:`PIPELINE`) over ``graph`` in place."""
-    records = []
-    dump = log_enabled("passes")
-    for name, fn in pipeline or PIPELINE:
-        t0 = time.perf_counter()
-        changed = fn(graph)
-        dt = time.perf_counter() - t0
-        if verify:
-            graph.verify()
-        if dump or record:
-            text = graph.as_text()
-            records.append(PassRecord(name, changed, dt, text))
-            if dump:
-                emit_log("passes", f"after {name} ({dt * 1e3:.2f} ms, "
-                                   f"{'changed' if changed else 'unchanged'}):\n{text}")
+    """Run ``pipeline`` (default :data:`PIPELINE`) over ``graph`` in place; ``verify``
+    checks the graph after every pass, ``record`` keeps each pass's dump."""
+    records: list[PassRecord] = []
+    for stage in pipeline or PIPELINE:
+        if not isinstance(stage, Fixpoint):
+            _run_one(graph, stage[0], stage[1], verify, record, records)
+            continue
+        for round_ in range(1, stage.cap + 1):
+            changed = [_run_one(graph, f"{stage.name}[{round_}]/{name}", fn, verify, record, records)
+                       for name, fn in stage.passes]
+            if not any(changed):
+                break
+        else:
+            if log_enabled("passes"):
+                emit_log("passes", f"{stage.name}: still changing after {stage.cap} rounds (the cap); going on")
     return records

@@ -1,14 +1,17 @@
 """Small rewrite rules, each a function ``(graph, node) -> replacement node or None``.
 
-The table removes no-op views and conversions, merges chained reshapes, and turns
-powers with a constant exponent into cheaper ops; the algebraic rules of the optimizer
-build on the same driver.
+The table removes no-op views and conversions, merges chained reshapes, turns powers
+with a constant exponent into cheaper ops, recognizes sigmoid, and applies the exact
+algebraic identities of :mod:`algebra` (x+0, x*1, integer x*0, double negation,
+transpose of transpose, broadcast scalar constants, division by a power of two).
 """
 from __future__ import annotations
 
 from typing import Callable
 
 from tracejit.compiler.graph import Graph
+from tracejit.compiler.passes.algebra import RULES as ALGEBRA
+from tracejit.compiler.passes.algebra import scalar_constant
 
 Rule = Callable[[Graph, int], "int | None"]
 
@@ -37,15 +40,6 @@ def _reshape_of_reshape(graph: Graph, nid: int) -> int | None:
     return graph.add("reshape", [inner], dict(graph.attrs(nid)), loc=graph.loc(nid))
 
 
-def _scalar_constant(graph: Graph, nid: int):
-    """The value of a one-element constant (possibly broadcast), else None."""
-    while graph.op(nid) == "broadcast_to":
-        (nid,) = graph.operands(nid)
-    if graph.op(nid) == "constant" and graph.data(nid)["value"].size == 1:
-        return graph.data(nid)["value"].reshape(()).item()
-    return None
-
-
 # x ** c -> what NumPy's own scalar-exponent fast paths compute (bit-identical), plus
 # x ** 3 -> x * x * x (exact for integers, within 1 ulp of pow for floats).
 _POWERS = {2: ("square",), 0.5: ("sqrt",), -1: ("reciprocal",), 3: ("square", "multiply")}
@@ -55,7 +49,7 @@ def _constant_power(graph: Graph, nid: int) -> int | None:
     if graph.op(nid) != "power":
         return None
     base, exponent = graph.operands(nid)
-    value = _scalar_constant(graph, exponent)
+    value = scalar_constant(graph, exponent)
     dtype = graph.aval(nid).dtype
     if value is None or graph.aval(base) != graph.aval(nid) or value not in _POWERS:
         return None
@@ -70,7 +64,7 @@ def _constant_power(graph: Graph, nid: int) -> int | None:
 
 
 def _is_one(graph: Graph, nid: int) -> bool:
-    return _scalar_constant(graph, nid) == 1
+    return scalar_constant(graph, nid) == 1
 
 
 def _sigmoid(graph: Graph, nid: int) -> int | None:
@@ -100,6 +94,7 @@ RULES: dict[str, Rule] = {
     "reshape_of_reshape": _reshape_of_reshape,
     "constant_power": _constant_power,
     "sigmoid": _sigmoid,
+    **ALGEBRA,
 }
 
 
