@@ -1,4 +1,5 @@
-"""Optional peers: numexpr, numba, jax and torch, each used only when importable.
+"""Optional peers: numexpr, numba, jax and torch (compiled and eager), each used only
+when importable.
 
 A peer's ``prepare(workload, args)`` returns a zero-argument callable computing the
 workload on ``args`` (compiling first where needed), or None when the peer cannot express
@@ -153,7 +154,9 @@ def _torch_functions(torch: Any) -> dict[str, Callable]:
     }
 
 
-def _torch_peer() -> Peer | None:
+def _torch_peer(compiled: bool = True) -> Peer | None:
+    """torch.compile (``compiled``) or torch eager: the same functions on tensors that
+    share the NumPy arrays' memory."""
     import torch
 
     functions = _torch_functions(torch)
@@ -162,25 +165,31 @@ def _torch_peer() -> Peer | None:
         fn = functions.get(workload.fn.__name__)
         if fn is None:
             return None
-        compiled = torch.compile(fn)
+        run_fn = torch.compile(fn) if compiled else fn
         tensors = [torch.from_numpy(a) for a in args]  # shares memory, no copy
         with torch.no_grad():
-            compiled(*tensors)  # compile for these shapes
+            run_fn(*tensors)  # compile for these shapes (or warm up)
 
         def run() -> Any:
             with torch.no_grad():
-                return compiled(*tensors)
+                return run_fn(*tensors)
         return run
 
-    detail = f"torch.compile, {_plural(torch.get_num_threads(), 'thread')}"
-    return Peer("torch", torch.__version__, detail, prepare)
+    threads = _plural(torch.get_num_threads(), "thread")
+    if compiled:
+        return Peer("torch", torch.__version__, f"torch.compile, {threads}", prepare)
+    return Peer("torch-eager", torch.__version__, f"torch eager, {threads}", prepare)
+
+
+def _torch_eager_peer() -> Peer | None:
+    return _torch_peer(compiled=False)
 
 
 def available_peers(names: list[str] | None = None) -> list[Peer]:
     """The installed peers (a missing or broken one is skipped silently), optionally
     restricted to ``names``."""
     peers = []
-    for make in (_numexpr_peer, _numba_peer, _jax_peer, _torch_peer):
+    for make in (_numexpr_peer, _numba_peer, _jax_peer, _torch_peer, _torch_eager_peer):
         try:
             peer = make()
         except Exception:  # noqa: BLE001 - not installed, or a broken install: absent

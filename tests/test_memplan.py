@@ -105,3 +105,16 @@ def test_plan_of_a_program_without_temporaries_is_empty():
     plan = plan_memory(program)
     assert plan.arena_bytes == 0 and not plan.offsets
     assert plan.text(program.buffers) == "memory plan: no temporaries"
+
+
+def test_reduction_over_no_axes_is_not_written_in_place():
+    """``sum(axis=())`` of a dead temporary is a reduction that zeroes its output first:
+    writing it over its input would read those zeros (regression)."""
+    def f(x, w):
+        h = x @ w
+        s = h.sum(axis=0)
+        return ((h * h).sum(axis=()) @ w), s
+
+    program = program_of(f, X, W)
+    assert not program.plan.in_place, program.text()
+    assert_same(tj.jit(f)(X, W), f(X, W), rtol=1e-4, atol=1e-4)

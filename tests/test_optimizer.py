@@ -65,3 +65,14 @@ def test_dependent_full_reductions_are_not_siblings():
     low = tj.jit(f).lower(x)
     assert len(low.kernels) == 4, low.as_text("kernels")
     assert_same(tj.jit(f)(x), f(x), rtol=1e-12)
+
+
+def test_transposed_matmul_operand_is_a_flag_not_a_copy():
+    """``x @ w.T``: the product reads w where it lies (K contiguous), no copy kernel."""
+    x = RNG.standard_normal((256, 128)).astype(np.float32)
+    w = RNG.standard_normal((64, 128)).astype(np.float32)
+    f = tj.jit(lambda x, w: x @ w.T)
+    low = f.lower(x, w)
+    assert [k.kind for k in low.kernels] == ["gemm"], low.as_text("kernels")
+    assert "in1 (transposed, K contiguous)" in low.as_text("kernels")
+    assert_same(f(x, w), x @ w.T, rtol=1e-5, atol=1e-4)

@@ -229,7 +229,8 @@ class Gemm:
         return self.b.buffer if self.packed_b is None else self.packed_b
 
     def text(self, bufnames: dict[int, str]) -> str:
-        source = (f"{bufnames[self.b.buffer]} packed per task" if self.packed_b is None
+        layout = "transposed, K contiguous" if self.b.strides[-1] == 1 else "N contiguous"
+        source = (f"{bufnames[self.b.buffer]} ({layout}) packed per task" if self.packed_b is None
                   else f"packed {bufnames[self.packed_b]}")
         return (f"gemm {bufnames[self.c.buffer]}[{self.batch}x{self.m}x{self.n}] = "
                 f"{bufnames[self.a.buffer]}[{self.batch}x{self.m}x{self.k}] @ {source} "
