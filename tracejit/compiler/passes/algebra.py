@@ -38,6 +38,17 @@ def _is(value, target: float, negative_zero: bool | None = None) -> bool:
     return bool(np.signbit(value)) == negative_zero
 
 
+def nested(graph: Graph, nid: int, op: str) -> tuple[int, int] | None:
+    """(inner node, x) when ``nid`` is ``op(op(x))`` of one-operand ops, else None."""
+    if graph.op(nid) != op:
+        return None
+    (inner,) = graph.operands(nid)
+    if graph.op(inner) != op:
+        return None
+    (x,) = graph.operands(inner)
+    return inner, x
+
+
 def _same(graph: Graph, a: int, b: int) -> bool:
     return graph.aval(a) == graph.aval(b)
 
@@ -82,12 +93,10 @@ def _multiply_by_zero(graph: Graph, nid: int) -> int | None:
 def _double_negation(graph: Graph, nid: int) -> int | None:
     """``-(-x)`` -> x (exact, two's complement wrap-around included); ``~~b`` for booleans."""
     op = graph.op(nid)
-    if op not in ("negative", "logical_not"):
+    found = nested(graph, nid, op) if op in ("negative", "logical_not") else None
+    if found is None:
         return None
-    (inner,) = graph.operands(nid)
-    if graph.op(inner) != op:
-        return None
-    (x,) = graph.operands(inner)
+    x = found[1]
     if op == "logical_not" and graph.aval(x).dtype != np.bool_:
         return None
     return x if _same(graph, x, nid) else None
@@ -95,12 +104,10 @@ def _double_negation(graph: Graph, nid: int) -> int | None:
 
 def _transpose_of_transpose(graph: Graph, nid: int) -> int | None:
     """``transpose(transpose(x, p), q)`` -> one transpose (the identity, if they cancel)."""
-    if graph.op(nid) != "transpose":
+    found = nested(graph, nid, "transpose")
+    if found is None:
         return None
-    (inner,) = graph.operands(nid)
-    if graph.op(inner) != "transpose":
-        return None
-    (x,) = graph.operands(inner)
+    inner, x = found
     p, q = graph.attrs(inner)["perm"], graph.attrs(nid)["perm"]
     perm = tuple(p[i] for i in q)
     if perm == tuple(range(len(perm))):

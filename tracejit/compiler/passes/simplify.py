@@ -11,7 +11,7 @@ from typing import Callable
 
 from tracejit.compiler.graph import Graph
 from tracejit.compiler.passes.algebra import RULES as ALGEBRA
-from tracejit.compiler.passes.algebra import scalar_constant
+from tracejit.compiler.passes.algebra import nested, scalar_constant
 
 Rule = Callable[[Graph, int], "int | None"]
 
@@ -31,13 +31,10 @@ def _identity_view(graph: Graph, nid: int) -> int | None:
 
 
 def _reshape_of_reshape(graph: Graph, nid: int) -> int | None:
-    if graph.op(nid) != "reshape":
+    found = nested(graph, nid, "reshape")
+    if found is None:
         return None
-    (src,) = graph.operands(nid)
-    if graph.op(src) != "reshape":
-        return None
-    (inner,) = graph.operands(src)
-    return graph.add("reshape", [inner], dict(graph.attrs(nid)), loc=graph.loc(nid))
+    return graph.add("reshape", [found[1]], dict(graph.attrs(nid)), loc=graph.loc(nid))
 
 
 # x ** c -> what NumPy's own scalar-exponent fast paths compute (bit-identical), plus
