@@ -78,6 +78,23 @@ class Load(Expr):
 
 
 @dataclass(frozen=True, eq=False)
+class Iota(Expr):
+    """An arithmetic sequence read like a constant array, computed instead of loaded:
+    ``start + step * e`` where ``e`` is the element index ``access`` maps the point to
+    (``access.buffer`` is :data:`NO_BUFFER`). Integers compute it exactly in int64; floats
+    as ``fadd(start, fmul(float(e), step))`` in ``dtype``, which kernel formation checked
+    gives every element of the folded constant bit for bit (see ``compiler/iota.py``)."""
+
+    access: Access
+    start: Any
+    step: Any
+    dtype: np.dtype
+
+
+NO_BUFFER = -1  # the buffer of an Iota's access: none
+
+
+@dataclass(frozen=True, eq=False)
 class Const(Expr):
     value: Any
     dtype: np.dtype
@@ -123,6 +140,10 @@ class Nest:
 
     def loads(self, epilogue: bool = False) -> list[Load]:
         """Loads of the value (or, with ``epilogue``, of the epilogue: kept dims only)."""
+        return [e for e in self.indexed(epilogue) if isinstance(e, Load)]
+
+    def indexed(self, epilogue: bool = False) -> list["Load | Iota"]:
+        """Every leaf that has an index map: loads and iotas (layout changes rewrite both)."""
         root = self.epilogue if epilogue else self.value
         seen, out, stack = set(), [], [root] if root is not None else []
         while stack:
@@ -130,7 +151,7 @@ class Nest:
             if id(e) in seen:
                 continue
             seen.add(id(e))
-            if isinstance(e, Load):
+            if isinstance(e, (Load, Iota)):
                 out.append(e)
             elif isinstance(e, Apply):
                 stack.extend(e.args)
@@ -278,6 +299,8 @@ def expr_text(e: Expr, names: list[str], bufnames: dict[int, str]) -> str:
         return e.access.text(names, bufnames[e.access.buffer])
     if isinstance(e, Const):
         return repr(e.value)
+    if isinstance(e, Iota):
+        return f"iota({e.start!r} + {e.step!r}*{e.access.text(names, 'e')[2:-1]})"
     if isinstance(e, Acc):
         return "acc"
     if isinstance(e, Convert):

@@ -16,7 +16,8 @@ import math
 import numpy as np
 
 from tracejit.compiler.graph import Graph
-from tracejit.compiler.kernel import (Acc, Access, Apply, Buffer, Const, Convert, Expr, Kernel, Load, Nest,
+from tracejit.compiler.iota import affine_constant
+from tracejit.compiler.kernel import (Acc, Access, Apply, Buffer, Const, Convert, Expr, Iota, Kernel, Load, Nest, NO_BUFFER,
                                       Program)
 from tracejit.compiler.layout import StridedView, contiguous_strides
 from tracejit.compiler.ops import elementwise_signature, get_op
@@ -55,6 +56,19 @@ def _materialized(graph: Graph, nid: int) -> bool:
     return graph.data(nid).get("materialize", False)
 
 
+def _feeds_contraction(graph: Graph, nid: int) -> bool:
+    """Whether a matrix product reads ``nid`` (through views): it needs a buffer to pack."""
+    stack = [nid]
+    while stack:
+        for user, _ in graph.users(stack.pop()):
+            kind = get_op(graph.op(user)).kind
+            if kind == "contraction":
+                return True
+            if kind == "view":
+                stack.append(user)
+    return False
+
+
 def _assign_buffers(graph: Graph) -> dict[int, Buffer]:
     outputs: dict[int, list[int]] = {}
     for out in graph.outputs:
@@ -72,6 +86,8 @@ def _assign_buffers(graph: Graph) -> dict[int, Buffer]:
         elif d["op"] == "constant":
             if d["value"].size == 1:
                 continue  # inlined into the code
+            if not _feeds_contraction(graph, nid) and affine_constant(d["value"]) is not None:
+                continue  # computed from the element index (compiler/iota.py)
             view, kind, extra = StridedView.contiguous(shape), "constant", {"value": d["value"]}
         else:
             view = StridedView.contiguous(shape)
@@ -111,6 +127,10 @@ class _KernelBuilder:
         if nid != self.root and _materialized(g, nid):
             if d["op"] == "constant" and d["value"].size == 1:
                 return Const(d["value"].reshape(()).item(), d["dtype"])
+            if nid not in self.buffers:  # an arithmetic sequence: no buffer
+                start, step = affine_constant(d["value"])
+                view = _apply_steps(StridedView.contiguous(d["shape"]), steps)
+                return Iota(Access(NO_BUFFER, d["dtype"], view.offset, view.strides), start, step, d["dtype"])
             buf = self.buffers[nid]
             view = _apply_steps(buf.view, steps)
             return Load(Access(buf.id, buf.dtype, view.offset, view.strides))

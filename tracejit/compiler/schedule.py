@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tracejit.compiler.kernel import Access, Apply, Convert, Expr, Kernel, Load, Nest, Schedule
+from tracejit.compiler.kernel import Access, Apply, Convert, Expr, Iota, Kernel, Load, Nest, Schedule
 from tracejit.compiler.ops import get_op
 from tracejit.compiler.target import vector_bytes
 from tracejit.config import config
@@ -30,6 +30,8 @@ def _rebuild(e: Expr, fix, memo: dict) -> Expr:
         return memo[id(e)]
     if isinstance(e, Load):
         out = Load(fix(e.access))
+    elif isinstance(e, Iota):
+        out = Iota(fix(e.access), e.start, e.step, e.dtype)
     elif isinstance(e, Apply):
         out = Apply(e.op, tuple(_rebuild(a, fix, memo) for a in e.args), e.in_dtype, e.dtype)
     elif isinstance(e, Convert):
@@ -44,8 +46,8 @@ def collapse(nest: Nest) -> Nest:
     """An equivalent nest with size-1 dims dropped and mergeable neighbours merged."""
     shape, nk = list(nest.shape), nest.n_kept
     group = [0] * nk + [1] * nest.n_reduced
-    loads = [ld.access for ld in nest.loads()]
-    epi = [ld.access for ld in nest.loads(epilogue=True)]
+    loads = [ld.access for ld in nest.indexed()]
+    epi = [ld.access for ld in nest.indexed(epilogue=True)]
     pad = [0] * nest.n_reduced
     rows = ([list(a.strides) for a in loads] + [list(a.strides) + pad for a in epi]
             + [list(nest.store.strides) + pad])

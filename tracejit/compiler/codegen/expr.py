@@ -8,7 +8,7 @@ from llvmlite import ir
 
 from tracejit.compiler.codegen.lowerctx import I8, I32, LowerCtx, memory_type, vector_of
 from tracejit.compiler.codegen.loops import i64
-from tracejit.compiler.kernel import Acc, Access, Apply, Const, Convert, Expr, Load
+from tracejit.compiler.kernel import Acc, Access, Apply, Const, Convert, Expr, Iota, Load
 from tracejit.compiler.ops import get_op
 
 
@@ -95,6 +95,22 @@ class ExprEmitter:
             elem = b.extract_element(value, ir.Constant(I32, lane))
             b.store(elem, self._ptr(acc, b.add(base, i64(lane * stride))), align=align)
 
+    def iota(self, e: Iota) -> ir.Value:
+        """``start + step * index`` at the point: int64 arithmetic then a truncation for
+        integers; ``fadd(start, fmul(float(index), step))`` in the dtype for floats."""
+        b, dt = self.b, np.dtype(e.dtype)
+        base, stride = self._lane_offsets(e.access)
+        i64ctx = LowerCtx(b, self.width, np.dtype(np.int64))
+        index = i64ctx.splat(base)
+        if self.width > 1:
+            index = b.add(index, ir.Constant(i64ctx.ty(), [i64(k * stride) for k in range(self.width)]))
+        ctx = self.ctx(dt)
+        if dt.kind in "iu":
+            value = b.add(i64ctx.const(int(e.start)), b.mul(index, i64ctx.const(int(e.step))))
+            return value if dt.itemsize == 8 else b.trunc(value, ctx.ty())
+        scaled = b.fmul(b.sitofp(index, ctx.ty()), ctx.const(e.step))
+        return b.fadd(ctx.const(e.start), scaled)
+
     # -- expressions ------------------------------------------------------------------------------
     def emit(self, e: Expr) -> ir.Value:
         key = id(e)
@@ -107,6 +123,8 @@ class ExprEmitter:
             return self.load(e.access)
         if isinstance(e, Const):
             return self.ctx(e.dtype).const(e.value)
+        if isinstance(e, Iota):
+            return self.iota(e)
         if isinstance(e, Acc):
             if self.acc is None:
                 raise AssertionError("an epilogue was emitted without its accumulator")
