@@ -76,3 +76,16 @@ def test_transposed_matmul_operand_is_a_flag_not_a_copy():
     assert [k.kind for k in low.kernels] == ["gemm"], low.as_text("kernels")
     assert "in1 (transposed, K contiguous)" in low.as_text("kernels")
     assert_same(f(x, w), x @ w.T, rtol=1e-5, atol=1e-4)
+
+
+def test_one_dimensional_siblings_stay_vector_loops():
+    """Two maps over the same vector are not fused one element per "row" (that ran
+    scalar code at half the speed): each stays a vectorized kernel."""
+    def f(a, b):
+        return a * b + 1, np.exp(-a) * b
+
+    a, b = (RNG.standard_normal(100_000).astype(np.float32) for _ in range(2))
+    low = tj.jit(f).lower(a, b)
+    assert not any(k.row_fused for k in low.kernels), low.as_text("kernels")
+    assert all(s.vector_width > 1 for k in low.kernels for s in k.schedules)
+    assert_same(tj.jit(f)(a, b), f(a, b), ulps=4)

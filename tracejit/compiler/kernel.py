@@ -171,7 +171,8 @@ class Schedule:
     ``strategy``: 'map' (no reduction), 'inner' (reduced dims innermost, accumulators in
     registers), 'outer' (innermost kept dim innermost, accumulating into the output) or
     'arg' (argmax/argmin, scalar). ``vector_dim`` is the loop vectorized by
-    ``vector_width`` lanes; ``block`` is the pairwise-summation block length; ``tile``
+    ``vector_width`` lanes; ``block`` is the pairwise-summation block length; ``stream``
+    (maps only), when set, makes vector stores non-temporal with that alignment; ``tile``
     (maps only), when set, is (rows, columns): the last two loops run in tiles of that
     size, so a load walking them in the other order (a transposed operand) reuses each
     cache line it touches.
@@ -182,12 +183,14 @@ class Schedule:
     vector_dim: int | None
     block: int = 0
     tile: tuple[int, int] | None = None
+    stream: int = 0  # > 0: vector stores are non-temporal, aligned to this many bytes (streaming.py)
 
     def text(self) -> str:
         vec = f", vector {self.vector_width} on dim {self.vector_dim}" if self.vector_width > 1 else ""
         blk = f", pairwise blocks of {self.block}" if self.block else ""
         tile = f", tiles of {self.tile[0]}x{self.tile[1]} (transposed operand)" if self.tile else ""
-        return f"{self.strategy}{vec}{blk}{tile}"
+        stream = ", streaming stores (larger than the cache)" if self.stream else ""
+        return f"{self.strategy}{vec}{blk}{tile}{stream}"
 
 
 @dataclass(frozen=True)

@@ -74,6 +74,16 @@ def _merge(group: list[Kernel]) -> Kernel:
     return merged
 
 
+def _flush(group: list[Kernel], kernels: list[Kernel]) -> None:
+    """Append ``group`` merged, or its kernels one by one when every nest is one-dimensional:
+    then each "row" is one element, and a shared outer loop would run them as scalar code
+    (two 1e7-element maps: 15.7 ms fused that way, 7.5 ms as two vector loops)."""
+    if len(group) > 1 and any(len(n.shape) > 1 for k in group for n in k.nests):
+        kernels.append(_merge(group))
+    else:
+        kernels.extend(group)
+
+
 def _loads_of(kernel: Kernel) -> set[int]:
     return {ld.access.buffer for n in kernel.nests for ld in n.loads() + n.loads(epilogue=True)}
 
@@ -116,12 +126,12 @@ def fuse_loops(program: Program) -> Program:
             written.update(_writes(kernel))
             continue
         if group:
-            kernels.append(_merge(group) if len(group) > 1 else group[0])
+            _flush(group, kernels)
         group, extent, written = ([kernel], outer, _writes(kernel)) if outer and outer >= MIN_EXTENT else ([], None, {})
         if not group:
             kernels.append(kernel)
     if group:
-        kernels.append(_merge(group) if len(group) > 1 else group[0])
+        _flush(group, kernels)
     buffers = list(program.buffers)
     for i, k in enumerate(kernels):
         if k.row_fused:

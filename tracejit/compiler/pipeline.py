@@ -12,6 +12,7 @@ from tracejit.compiler.memplan import plan_memory, verify_plan
 from tracejit.compiler.passes import PassRecord, run_passes
 from tracejit.compiler.schedule import schedule_kernel
 from tracejit.compiler.split_reduce import split_reductions
+from tracejit.compiler.streaming import mark_streaming
 
 
 @dataclass
@@ -44,6 +45,7 @@ def optimize(traced: Graph, verify: bool = False, record: bool = False, fastmath
     program = fuse_loops(program)
     check_bounds(program)
     program.plan = plan_memory(program)
+    mark_streaming(program)
     if verify:
         graph.verify()
         verify_plan(program, program.plan)

@@ -61,3 +61,24 @@ def has_fma() -> bool:
 
 def describe() -> str:
     return f"{llvm.get_process_triple()} {host_cpu()} ({vector_bytes() * 8}-bit vectors)"
+
+
+DEFAULT_LLC_BYTES = 32 << 20
+
+
+@functools.lru_cache(maxsize=1)
+def last_level_cache_bytes() -> int:
+    """Size of the largest CPU cache (Linux sysfs; 32 MiB when it cannot be read)."""
+    import glob
+
+    sizes = []
+    for path in glob.glob("/sys/devices/system/cpu/cpu0/cache/index*/size"):
+        try:
+            text = open(path).read().strip().upper()
+        except OSError:
+            continue
+        scale = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}.get(text[-1:], 1)
+        digits = text.rstrip("KMG")
+        if digits.isdigit():
+            sizes.append(int(digits) * scale)
+    return max(sizes, default=DEFAULT_LLC_BYTES)

@@ -15,6 +15,7 @@ from tracejit.runtime.buffers import pool
 from tracejit.runtime.engine import CompiledModule, compile_ir
 
 ALIGN = 64
+STREAM_ALIGN = 64  # what compiler/streaming.py assumes of large outputs (page-aligned pool blocks)
 _ids = itertools.count()
 _ENTRY = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_void_p)
 _byte_at = ctypes.c_char.from_buffer
@@ -61,6 +62,9 @@ class Executable:
             else:
                 self._outputs.append((buf.id, buf.shape, buf.dtype))
         self.arena_bytes = plan.arena_bytes
+        # outputs written by non-temporal stores: the compiler relied on 64-byte alignment
+        self._streamed = {n.store.buffer for k in program.kernels for n, s in zip(k.nests, k.schedules)
+                          if s.stream and program.buffers[n.store.buffer].kind == "output"}
         self._result_of = program.outputs
 
     def __call__(self, arrays: list[np.ndarray]) -> list[np.ndarray]:
@@ -77,6 +81,8 @@ class Executable:
         for slot, shape, dtype in self._outputs:
             out = pool.empty(shape, dtype)
             table[slot] = address(out)
+            if slot in self._streamed and table[slot] % STREAM_ALIGN:
+                raise RuntimeError(f"tracejit: output buffer {slot} is not {STREAM_ALIGN}-byte aligned")
             produced[slot] = out
         self._entry(table, self._parallel_for)
         del arena

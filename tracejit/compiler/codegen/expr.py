@@ -79,7 +79,9 @@ class ExprEmitter:
             ir.Constant(value.type, [ir.Constant(I8, 0)] * value.type.count)
         return self.b.icmp_unsigned("!=", value, zero)
 
-    def store(self, acc: Access, value: ir.Value) -> None:
+    def store(self, acc: Access, value: ir.Value, stream: int = 0) -> None:
+        """Store ``value`` at the point; ``stream`` > 0: contiguous vector stores are
+        non-temporal with that (proven) alignment (compiler/streaming.py)."""
         b, dt = self.b, np.dtype(acc.dtype)
         align = dt.itemsize
         if dt.kind == "b":
@@ -89,7 +91,9 @@ class ExprEmitter:
             return
         base, stride = self._lane_offsets(acc)
         if stride == 1:
-            b.store(value, self._ptr(acc, base), align=align)
+            st = b.store(value, self._ptr(acc, base), align=max(align, stream))
+            if stream:
+                st.set_metadata("nontemporal", b.module.add_metadata([ir.Constant(I32, 1)]))
             return
         for lane in range(self.width):
             elem = b.extract_element(value, ir.Constant(I32, lane))

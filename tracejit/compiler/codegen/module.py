@@ -88,6 +88,7 @@ def _kernel_function(module: ir.Module, kernel: Kernel, name: str, fast: tuple[s
             slot.align = 64
             ptrs[bid] = _opaque(b, slot)
     ranged = kernel.parallel_extent > 0
+    streaming = any(s.stream for s in kernel.schedules)
     if kernel.gemm is not None:
         GemmEmitter(b, ptrs, kernel.gemm, begin, end).emit()
     elif kernel.row_fused:  # one outer loop; every stage runs at each outer index
@@ -95,12 +96,24 @@ def _kernel_function(module: ir.Module, kernel: Kernel, name: str, fast: tuple[s
             stop = b.add(row, i64(1))
             for nest, sched in zip(kernel.nests, kernel.schedules):
                 NestEmitter(b, ptrs, nest, sched, row, stop, fast).emit()
-        b.ret_void()
-        return fn
-    for nest, sched in zip(kernel.nests, kernel.schedules):
-        NestEmitter(b, ptrs, nest, sched, begin if ranged else None, end if ranged else None, fast).emit()
+    else:
+        for nest, sched in zip(kernel.nests, kernel.schedules):
+            NestEmitter(b, ptrs, nest, sched, begin if ranged else None, end if ranged else None, fast).emit()
+    if streaming:  # non-temporal stores are weakly ordered: drain them before returning
+        _store_fence(b)
     b.ret_void()
     return fn
+
+
+def _store_fence(b: ir.IRBuilder) -> None:
+    """Order earlier non-temporal stores before anything later: ``sfence`` on x86 (a
+    ``lock``-prefixed instruction, LLVM's seq_cst fence there, does not order them)."""
+    if llvm.get_process_triple().startswith(("x86_64", "i686", "i386")):
+        fn = b.module.globals.get("llvm.x86.sse.sfence") or ir.Function(
+            b.module, ir.FunctionType(ir.VoidType(), []), "llvm.x86.sse.sfence")
+        b.call(fn, [])
+    else:
+        b.fence("seq_cst")
 
 
 def _shared(kernel: Kernel, in_place: dict[int, int]) -> set[int]:

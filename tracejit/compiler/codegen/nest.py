@@ -109,7 +109,7 @@ class NestEmitter:
         idx: dict = {}
 
         def body(em):
-            em.store(nest.store, em.emit(nest.value))
+            em.store(nest.store, em.emit(nest.value), self.sched.stream)
 
         def inner():
             lo, hi = self._bounds(nd - 1)
