@@ -78,14 +78,46 @@ def test_transposed_matmul_operand_is_a_flag_not_a_copy():
     assert_same(f(x, w), x @ w.T, rtol=1e-5, atol=1e-4)
 
 
-def test_one_dimensional_siblings_stay_vector_loops():
-    """Two maps over the same vector are not fused one element per "row" (that ran
-    scalar code at half the speed): each stays a vectorized kernel."""
+def test_one_dimensional_siblings_share_blocks_of_their_inputs():
+    """Two maps over the same long vector: rows of 4096 elements in one fused loop (each
+    block of a and b read once, both stages vectorized), the tails in one small kernel;
+    never one element per "row" (that ran scalar code at half the speed)."""
     def f(a, b):
         return a * b + 1, np.exp(-a) * b
 
     a, b = (RNG.standard_normal(100_000).astype(np.float32) for _ in range(2))
     low = tj.jit(f).lower(a, b)
-    assert not any(k.row_fused for k in low.kernels), low.as_text("kernels")
-    assert all(s.vector_width > 1 for k in low.kernels for s in k.schedules)
+    fused, tails = low.kernels
+    assert fused.row_fused and [n.shape for n in fused.nests] == [(24, 4096)] * 2, low.as_text("kernels")
+    assert all(s.vector_width > 1 and s.vector_dim == 1 for s in fused.schedules)
+    assert [n.shape for n in tails.nests] == [(1696,)] * 2
     assert_same(tj.jit(f)(a, b), f(a, b), ulps=4)
+
+
+@pytest.mark.parametrize("n", [2 * 4096, 3 * 4096 + 5, 50_001])
+def test_blocked_siblings_with_temporaries_match_eager(n, monkeypatch):
+    """An expensive value read by two outputs is materialized; the three maps share rows."""
+    monkeypatch.setattr(tj.config, "num_threads", 3)
+
+    def f(a, b):
+        t = np.exp(np.sin(a) * 0.5)
+        return t * b + t, t - b
+
+    a, b = (RNG.standard_normal(n) for _ in range(2))
+    low = tj.jit(f).lower(a, b)
+    assert any(k.row_fused for k in low.kernels), low.as_text("kernels")
+    assert_same(tj.jit(f)(a, b), f(a, b), rtol=1e-14, atol=1e-14)  # t - b cancels: absolute
+
+
+def test_sibling_reading_a_shifted_element_is_not_blocked():
+    """A map that reads what its sibling wrote at another element keeps its own loop."""
+    def f(a):
+        t = np.exp(np.sin(a))
+        return t * 2, t[::-1] + t
+
+    a = RNG.standard_normal(30_000)
+    low = tj.jit(f).lower(a)
+    reversed_readers = [k for k in low.kernels
+                        if any(ld.access.strides[-1] < 0 for n in k.nests for ld in n.loads())]
+    assert reversed_readers and not any(k.row_fused for k in reversed_readers), low.as_text("kernels")
+    assert_same(tj.jit(f)(a), f(a), rtol=1e-14, atol=1e-14)

@@ -297,6 +297,14 @@ class Kernel:
         return self.nests[0].shape[0]
 
 
+def in_sequence(kernels: list[Kernel], kind: str) -> Kernel:
+    """Kernels run one after another as a single (serial) kernel: their nests in turn."""
+    if len(kernels) == 1:
+        return kernels[0]
+    return Kernel("+".join(k.name for k in kernels), kind, sorted({n for k in kernels for n in k.nodes}),
+                  [n for k in kernels for n in k.nests], [s for k in kernels for s in k.schedules])
+
+
 def expr_text(e: Expr, names: list[str], bufnames: dict[int, str]) -> str:
     if isinstance(e, Load):
         return e.access.text(names, bufnames[e.access.buffer])

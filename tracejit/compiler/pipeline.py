@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tracejit.compiler.blocking import block_siblings
 from tracejit.compiler.graph import Graph
 from tracejit.compiler.kernel import Program
 from tracejit.compiler.kernelize import check_bounds, form_kernels
@@ -42,6 +43,7 @@ def optimize(traced: Graph, verify: bool = False, record: bool = False, fastmath
         schedule_kernel(k, fastmath=fastmath)
     program = split_reductions(program)
     program = plan_matmuls(program)
+    program = block_siblings(program)
     program = fuse_loops(program)
     check_bounds(program)
     program.plan = plan_memory(program)

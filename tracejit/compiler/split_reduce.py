@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-from tracejit.compiler.kernel import Access, Buffer, Kernel, Load, Nest, Program
+from tracejit.compiler.kernel import Access, Buffer, Kernel, Load, Nest, Program, in_sequence
 from tracejit.compiler.layout import StridedView
 from tracejit.compiler.schedule import _rebuild, schedule_kernel
 
@@ -70,14 +70,6 @@ def _siblings(first: Kernel, d: int, later: Kernel, d2: int | None) -> bool:
             and a.store.buffer not in {ld.access.buffer for ld in b.loads()})
 
 
-def _one_kernel(combines: list[Kernel]) -> Kernel:
-    """The combine kernels of sibling reductions as one kernel running their nests in turn."""
-    if len(combines) == 1:
-        return combines[0]
-    return Kernel("+".join(k.name for k in combines), "reduce", sorted({n for k in combines for n in k.nodes}),
-                  [n for k in combines for n in k.nests], [s for k in combines for s in k.schedules])
-
-
 def split_reductions(program: Program) -> Program:
     """``program`` with every large full reduction split in two kernels. Consecutive
     independent siblings (``x.sum()`` and ``(x*x).sum()``) emit their chunk kernels first
@@ -88,7 +80,7 @@ def split_reductions(program: Program) -> Program:
     for kernel in program.kernels:
         d = _splittable(kernel)
         if group_first is not None and not _siblings(*group_first, kernel, d):
-            kernels.append(_one_kernel(combines))
+            kernels.append(in_sequence(combines, "reduce"))
             combines, group_first = [], None
         if d is None:
             kernels.append(kernel)
@@ -104,5 +96,5 @@ def split_reductions(program: Program) -> Program:
         combines.append(combine)
         group_first = group_first or (kernel, d)
     if combines:
-        kernels.append(_one_kernel(combines))
+        kernels.append(in_sequence(combines, "reduce"))
     return Program(program.name, buffers, kernels, program.n_inputs, program.outputs, program.fastmath)

@@ -1,0 +1,91 @@
+"""Sibling maps over one long vector, fused in blocks.
+
+Consecutive one-dimensional map kernels over the same extent (``a*b + 1`` and
+``exp(-a) * b``: two outputs of the same inputs) each stream every input through the
+caches on their own. Here each becomes a two-dimensional nest over (rows, ``BLOCK``)
+plus a one-dimensional tail; the row nests then share one row loop (loop fusion), so
+each block of the inputs is read from memory once and reused from L1 by every stage,
+and the tails run after, as one small kernel. Reordering the tails after all the row nests is valid because
+a kernel of such a run reads what an earlier one wrote only at the very element it
+stores itself (checked), so the row part and the tail never read each other's elements.
+"""
+from __future__ import annotations
+
+from tracejit.compiler.kernel import Access, Kernel, Nest, Program, Schedule, in_sequence
+from tracejit.compiler.schedule import _rebuild, schedule_kernel
+
+BLOCK = 4096  # elements of a row: a block of each buffer stays in L1 between stages
+MIN_ROWS = 2
+
+
+def _vector_map(kernel: Kernel) -> int | None:
+    """The extent of a one-nest, one-dimensional vectorized map, else None."""
+    if kernel.gemm is not None or kernel.row_fused or len(kernel.nests) != 1:
+        return None
+    nest, sched = kernel.nests[0], kernel.schedules[0]
+    if (nest.reduce or nest.n_reduced or len(nest.shape) != 1 or sched.strategy != "map"
+            or sched.vector_dim != 0 or sched.vector_width <= 1 or nest.shape[0] < MIN_ROWS * BLOCK):
+        return None
+    return nest.shape[0]
+
+
+def _reads_only_own_elements(kernel: Kernel, stores: dict[int, Access]) -> bool:
+    """Buffers written earlier in the run are read only at the element being stored."""
+    nest = kernel.nests[0]
+    return all(ld.access.buffer not in stores or
+               (ld.access.offset, ld.access.strides) == (stores[ld.access.buffer].offset,
+                                                         stores[ld.access.buffer].strides)
+               and ld.access.strides == nest.store.strides and ld.access.offset == nest.store.offset
+               for ld in nest.loads())
+
+
+def _split(kernel: Kernel) -> tuple[Kernel, Kernel | None]:
+    """(rows of BLOCK elements, the tail) of a one-dimensional map kernel."""
+    nest, sched = kernel.nests[0], kernel.schedules[0]
+    rows, tail = divmod(nest.shape[0], BLOCK)
+
+    def blocked(a: Access) -> Access:
+        return Access(a.buffer, a.dtype, a.offset, (BLOCK * a.strides[0], a.strides[0]))
+
+    def tailed(a: Access) -> Access:
+        return Access(a.buffer, a.dtype, a.offset + rows * BLOCK * a.strides[0], a.strides)
+
+    body = Nest((rows, BLOCK), 0, None, _rebuild(nest.value, blocked, {}), blocked(nest.store))
+    main = Kernel(f"{kernel.name}r", "map", kernel.nodes, [body],
+                  [Schedule("map", sched.vector_width, 1)])
+    if not tail:
+        return main, None
+    rest = Nest((tail,), 0, None, _rebuild(nest.value, tailed, {}), tailed(nest.store))
+    return main, schedule_kernel(Kernel(f"{kernel.name}t", "map", kernel.nodes, [rest]))
+
+
+def block_siblings(program: Program) -> Program:
+    """``program`` with every run of two or more sibling one-dimensional maps of the same
+    extent split into row nests (which loop fusion then merges) followed by their tails."""
+    kernels: list[Kernel] = []
+    run: list[Kernel] = []
+    stores: dict[int, Access] = {}
+
+    def flush():
+        if len(run) >= 2:
+            parts = [_split(k) for k in run]
+            kernels.extend(main for main, _ in parts)
+            tails = [tail for _, tail in parts if tail is not None]
+            if tails:
+                kernels.append(in_sequence(tails, "map"))
+        else:
+            kernels.extend(run)
+
+    for kernel in program.kernels:
+        extent = _vector_map(kernel)
+        if run and extent == _vector_map(run[0]) and _reads_only_own_elements(kernel, stores):
+            run.append(kernel)
+        else:
+            flush()
+            run, stores = ([kernel], {}) if extent is not None else ([], {})
+            if extent is None:
+                kernels.append(kernel)
+        if run and run[-1] is kernel:
+            stores[kernel.nests[0].store.buffer] = kernel.nests[0].store
+    flush()
+    return Program(program.name, program.buffers, kernels, program.n_inputs, program.outputs, program.fastmath)
