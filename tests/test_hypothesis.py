@@ -148,3 +148,29 @@ def test_random_matrix_products(m, k, n, dtype, a_layout, b_layout, threads, epi
         tj.config.num_threads = old
     tol = dict(rtol=1e-4, atol=1e-3 * np.sqrt(k)) if dtype == "float32" else dict(rtol=1e-11, atol=1e-10 * np.sqrt(k))
     assert_same(got, f(*args), **tol)
+
+
+@settings(max_examples=max(5, EXAMPLES // 3), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(prog=programs(), n=st.integers(2 * 4096 - 3, 3 * 4096 + 17), threads=st.sampled_from([1, 3]),
+       seed=st.integers(0, 2**16))
+def test_random_programs_on_long_vectors(prog, n, threads, seed):
+    """The same random programs over vectors long enough for blocked sibling maps
+    (rows of 4096 plus tails) and parallel chunks; plan and graph verified."""
+    _, second_kind, steps = prog
+    steps = [s for s in steps if s[0] != "matmul"]  # an n x n constant would be huge
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal(n)
+    y = rng.standard_normal(n if second_kind[0] != 1 else 1)
+
+    def fn(x, y):
+        return interpret(steps, x, y)
+
+    old = tj.config.num_threads
+    tj.config.num_threads = threads
+    try:
+        f = tj.jit(fn)
+        optimize(f.lower(x, y).traced.graph, verify=True)
+        got = f(x, y)
+    finally:
+        tj.config.num_threads = old
+    assert_same(got, fn(x, y), rtol=1e-9, atol=1e-9)
