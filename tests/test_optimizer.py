@@ -121,3 +121,16 @@ def test_sibling_reading_a_shifted_element_is_not_blocked():
                         if any(ld.access.strides[-1] < 0 for n in k.nests for ld in n.loads())]
     assert reversed_readers and not any(k.row_fused for k in reversed_readers), low.as_text("kernels")
     assert_same(tj.jit(f)(a), f(a), rtol=1e-14, atol=1e-14)
+
+
+def test_copy_of_a_transposed_matmul_operand_follows_the_output_order():
+    """``a.T @ b``: A is laid out K-contiguous by a copy whose stores are contiguous and
+    whose transposed reads run in cache tiles."""
+    a = RNG.standard_normal((200, 150)).astype(np.float32)
+    b = RNG.standard_normal((200, 90)).astype(np.float32)
+    f = tj.jit(lambda a, b: a.T @ b)
+    low = f.lower(a, b)
+    copy = next(k for k in low.kernels if k.name.endswith("_copyA"))
+    nest, sched = copy.nests[0], copy.schedules[0]
+    assert nest.store.strides[-1] == 1 and sched.tile is not None, low.as_text("kernels")
+    assert_same(f(a, b), a.T @ b, rtol=1e-5, atol=1e-4)

@@ -47,9 +47,9 @@ def _operands(nest: Nest):
 def _contiguous_a(a: Access, copy: Buffer, batch: int, m: int, k: int) -> Nest:
     """A loop nest copying A (strides over (batch, M, K)) to ``copy``, K contiguous."""
     nb = batch if a.strides[0] != 0 else 1
+    # The loops follow the copy's memory order, so its stores are contiguous; a transposed
+    # A is then read across its rows, which the map schedule runs in cache tiles.
     loops = [(nb, a.strides[0], m * k), (m, a.strides[1], k), (k, a.strides[2], 1)]
-    if abs(a.strides[1]) == 1:  # columns of A contiguous: read them in order
-        loops[1], loops[2] = loops[2], loops[1]
     shape, src, dst = zip(*loops)
     return Nest(shape, 0, None, Load(Access(a.buffer, a.dtype, a.offset, src)), Access(copy.id, copy.dtype, 0, dst))
 
