@@ -87,3 +87,16 @@ def test_reductions_and_products_never_stream(tiny_cache):
     assert not any(kinds.get("gemm", [])) and not any(kinds.get("reduce", [])), low.as_text("kernels")
     assert_same(tj.jit(lambda x: (x @ x, x.sum(axis=0), x.T + x))(x), (x @ x, x.sum(axis=0), x.T + x),
                 rtol=1e-4, atol=1e-3)
+
+
+def test_outputs_read_back_in_the_same_kernel_do_not_stream(tiny_cache):
+    x = RNG.standard_normal((1024, 512)).astype(np.float32)
+
+    def f(x):
+        y = np.exp(x - x.max(axis=1, keepdims=True))
+        return y, y.sum(axis=1)
+
+    low = tj.jit(f).lower(x)
+    fused = [k for k in low.kernels if k.row_fused]
+    assert fused and not any(s.stream for k in fused for s in k.schedules), low.as_text("kernels")
+    assert_same(tj.jit(f)(x), f(x), rtol=1e-5, atol=1e-4)

@@ -53,6 +53,9 @@ def mark_streaming(program: Program, cache_bytes: int | None = None) -> Program:
     for kernel in program.kernels:
         if kernel.gemm is not None or _footprint(kernel, program.buffers) < cache_bytes:
             continue
-        kernel.schedules = [dataclasses.replace(s, stream=_aligned_stores(n, s, kernel, program.buffers))
-                            for n, s in zip(kernel.nests, kernel.schedules)]
+        read_here = {ld.access.buffer for n in kernel.nests for ld in n.loads() + n.loads(epilogue=True)}
+        kernel.schedules = [  # a buffer a later stage reads back stays in the cache
+            dataclasses.replace(s, stream=0 if n.store.buffer in read_here else
+                                _aligned_stores(n, s, kernel, program.buffers))
+            for n, s in zip(kernel.nests, kernel.schedules)]
     return program
