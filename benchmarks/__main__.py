@@ -4,8 +4,9 @@ Measures the machine's memory bandwidth with a STREAM triad, then prints one tab
 workload the NumPy and tracejit medians, the speedup (NumPy time / tracejit time, > 1
 means tracejit is faster), the kernel count, the first-call compile time, the result
 check, the same for numexpr, numba, jax and torch when they are installed, and
-tracejit's throughput; then every system's throughput and the judgement of the issue's
-criteria.
+tracejit's throughput; then every system's throughput, the judgement of the issues'
+criteria, and (unless ``--only``) first calls in a fresh process with and without the
+persistent cache (``benchmarks/coldstart.py``).
 """
 from __future__ import annotations
 
@@ -93,6 +94,9 @@ def main(argv: list[str] | None = None) -> int:
     if notes:
         print("\nproblems:\n" + notes)
     print("\n" + judgement.format_verdicts(verdicts, opts.quick))
+    if not opts.only:  # first calls across processes with the persistent cache (issue 5)
+        from benchmarks import coldstart
+        print("\n" + coldstart.format_table(coldstart.measure(), opts.quick))
     if opts.json:
         report.write_json(opts.json, machine=info, quick=opts.quick, triad=triad, triad_gbps=ref, rows=rows,
                           verdicts=verdicts)

@@ -1,6 +1,11 @@
 """Shared test helpers: differential comparison of jit results against NumPy eager."""
 from __future__ import annotations
 
+import os
+
+os.environ.setdefault("TRACEJIT_CACHE", "0")  # tests (and their subprocesses) start cold;
+# tests/test_diskcache.py turns the persistent cache on in temporary directories
+
 import numpy as np
 import pytest
 

@@ -5,6 +5,9 @@
 ``TRACEJIT_FOLD_LIMIT`` caps the element count of a constant produced by folding.
 ``TRACEJIT_NUM_THREADS`` sets the threads for parallel loops (default: every CPU this
 process may use).
+``TRACEJIT_CACHE_DIR`` is the persistent cache of compiled code (default: the user's
+cache directory, ``$XDG_CACHE_HOME/tracejit`` or ``~/.cache/tracejit``);
+``TRACEJIT_CACHE=0`` turns it off.
 """
 from __future__ import annotations
 
@@ -23,6 +26,8 @@ class Config:
     log: frozenset[str] = field(default_factory=frozenset)
     fold_limit: int = 1 << 16
     num_threads: int = 1
+    cache_enabled: bool = True
+    cache_dir: str = ""
 
     @classmethod
     def from_env(cls, env: os._Environ | dict | None = None) -> "Config":
@@ -39,7 +44,14 @@ class Config:
             log=frozenset(log),
             fold_limit=int(env.get("TRACEJIT_FOLD_LIMIT", 1 << 16)),
             num_threads=_threads(env),
+            cache_enabled=env.get("TRACEJIT_CACHE", "1") not in ("0", "false", "False", "off"),
+            cache_dir=env.get("TRACEJIT_CACHE_DIR") or _default_cache_dir(env),
         )
+
+
+def _default_cache_dir(env) -> str:
+    base = env.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "tracejit")
 
 
 def _threads(env) -> int:

@@ -101,7 +101,7 @@ class JitFunction:
         self._fast_cache: dict[tuple, _Entry] = {}
         self._cache: dict[tuple, _Entry] = {}
         self._lock = threading.Lock()
-        self._traces = self._compilations = self._hits = 0
+        self._traces = self._compilations = self._hits = self._disk_hits = 0
         self._last_key = None
 
     def __call__(self, *args, **kwargs):
@@ -149,8 +149,10 @@ class JitFunction:
             lowered = Lowered(traced, optimized)
             if log_enabled("kernels"):
                 emit_log("kernels", f"{self.fun.__qualname__}:\n{lowered.as_text('kernels')}")
-            lowered.executable  # noqa: B018 - compile now
-            self._compilations += 1
+            if lowered.executable.compiled.from_disk:  # compiles now, or loads from the disk cache
+                self._disk_hits += 1
+            else:
+                self._compilations += 1
             entry = self._cache[call.key] = _Entry(traced, lowered)
             self._last_key = call.key
             return entry
@@ -169,8 +171,10 @@ class JitFunction:
         return Lowered(traced, optimize(traced.graph, fastmath=self.fastmath))
 
     def cache_info(self) -> CacheInfo:
-        """Traces, LLVM compilations, cache hits, disk-cache hits, cached signatures."""
-        return CacheInfo(self._traces, self._compilations, self._hits, 0, len(self._cache))
+        """Traces, compilations (signatures whose code this process compiled, or had
+        compiled already for identical IR), cache hits, disk-cache hits (signatures whose
+        object code came from the persistent cache: no LLVM), cached signatures."""
+        return CacheInfo(self._traces, self._compilations, self._hits, self._disk_hits, len(self._cache))
 
     def clear_cache(self) -> None:
         with self._lock:

@@ -6,16 +6,18 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import Callable
 
 import llvmlite.binding as llvm
 from llvmlite import ir
 
 from tracejit.compiler.target import init_llvm, target_machine
 from tracejit.config import emit_log, log_enabled
+from tracejit.runtime import diskcache
 
 _lock = threading.Lock()
 _engine = None
-_stats = {"compilations": 0, "seconds": 0.0}
+_stats = {"compilations": 0, "seconds": 0.0, "disk_loads": 0}
 
 
 def _get_engine():
@@ -39,13 +41,31 @@ def optimize_module(mod: llvm.ModuleRef) -> None:
 
 @dataclass
 class CompiledModule:
-    """Machine code for one module, with its IR before and after optimization."""
+    """Machine code for one module, with its IR before and after optimization. A module
+    loaded from the disk cache builds its IR (and from it the optimized IR and the
+    assembly) only when asked, through ``build_ir``."""
 
-    llvm_ir: str
-    optimized_ir: str
     addresses: dict[str, int]
     seconds: float
+    from_disk: bool = False
+    build_ir: Callable[[], str] | None = field(default=None, repr=False)
+    _llvm_ir: str | None = field(default=None, repr=False)
+    _optimized_ir: str | None = field(default=None, repr=False)
     _asm: str | None = field(default=None, repr=False)
+
+    @property
+    def llvm_ir(self) -> str:
+        if self._llvm_ir is None:
+            self._llvm_ir = self.build_ir()
+        return self._llvm_ir
+
+    @property
+    def optimized_ir(self) -> str:
+        if self._optimized_ir is None:
+            mod = llvm.parse_assembly(self.llvm_ir)
+            optimize_module(mod)
+            self._optimized_ir = str(mod)
+        return self._optimized_ir
 
     @property
     def asm(self) -> str:
@@ -56,29 +76,76 @@ class CompiledModule:
         return self._asm
 
 
-def compile_ir(module: ir.Module, symbols: list[str]) -> CompiledModule:
-    """Compile ``module`` and return the addresses of ``symbols``."""
+def _addresses(engine, symbols: list[str]) -> dict[str, int]:
+    addresses = {name: engine.get_function_address(name) for name in symbols}
+    missing = [name for name, address in addresses.items() if not address]
+    if missing:
+        raise RuntimeError(f"tracejit: compiled code lacks {missing}")
+    return addresses
+
+
+def compile_text(text: str, symbols: list[str]) -> tuple[CompiledModule, bytes]:
+    """Verify, optimize and compile the IR ``text`` to object code, load it, and return
+    the addresses of ``symbols`` and the object code (for the disk cache)."""
     t0 = time.perf_counter()
-    text = str(module)
     init_llvm()
     mod = llvm.parse_assembly(text)
     mod.verify()
     optimize_module(mod)
     optimized = str(mod)
+    obj = target_machine().emit_object(mod)
     with _lock:
         engine = _get_engine()
-        engine.add_module(mod)
+        engine.add_object_file(llvm.ObjectFileRef.from_data(obj))
         engine.finalize_object()
-        addresses = {name: engine.get_function_address(name) for name in symbols}
+        addresses = _addresses(engine, symbols)
         _stats["compilations"] += 1
     seconds = time.perf_counter() - t0
     _stats["seconds"] += seconds
-    compiled = CompiledModule(text, optimized, addresses, seconds)
+    compiled = CompiledModule(addresses, seconds, _llvm_ir=text, _optimized_ir=optimized)
     if log_enabled("llvm"):
-        emit_log("llvm", f"module {module.name} ({seconds * 1e3:.1f} ms):\n{optimized}")
+        emit_log("llvm", f"module ({seconds * 1e3:.1f} ms):\n{optimized}")
     if log_enabled("asm"):
-        emit_log("asm", f"module {module.name}:\n{compiled.asm}")
+        emit_log("asm", f"module:\n{compiled.asm}")
+    return compiled, obj
+
+
+def load_object(obj: bytes, symbols: list[str], build_ir: Callable[[], str]) -> CompiledModule:
+    """Load object code compiled earlier (from the disk cache); ``build_ir`` gives its IR."""
+    t0 = time.perf_counter()
+    init_llvm()
+    with _lock:
+        engine = _get_engine()
+        engine.add_object_file(llvm.ObjectFileRef.from_data(obj))
+        engine.finalize_object()
+        addresses = _addresses(engine, symbols)
+        _stats["disk_loads"] += 1
+    return CompiledModule(addresses, time.perf_counter() - t0, from_disk=True, build_ir=build_ir)
+
+
+_modules: dict[str, CompiledModule] = {}  # cache key -> code loaded in this process
+_load_lock = threading.Lock()
+
+
+def load_cached(key: str, symbols: list[str], build_ir: Callable[[], str]) -> CompiledModule:
+    """The code named ``key`` (:func:`diskcache.cache_key`): already loaded in this process,
+    or from the disk cache, or compiled from ``build_ir()`` now and stored there."""
+    with _load_lock:
+        compiled = _modules.get(key)
+        if compiled is None:
+            obj = diskcache.read(key)
+            if obj is not None:
+                compiled = load_object(obj, symbols, build_ir)
+            else:
+                compiled, obj = compile_text(build_ir(), symbols)
+                diskcache.write(key, obj)
+            _modules[key] = compiled
     return compiled
+
+
+def compile_ir(module: ir.Module, symbols: list[str]) -> CompiledModule:
+    """Compile ``module`` and return the addresses of ``symbols`` (no disk cache)."""
+    return compile_text(str(module), symbols)[0]
 
 
 def stats() -> dict:

@@ -3,20 +3,20 @@ foreign call to the driver (the GIL is released while it runs), fresh output arr
 from __future__ import annotations
 
 import ctypes
-import itertools
 
 import numpy as np
 
-from tracejit.compiler.codegen.module import build_module
+from tracejit.compiler.codegen.symbols import symbol_names
+from tracejit.compiler.fingerprint import program_fingerprint
 from tracejit.compiler.kernel import Program
 from tracejit.compiler.memplan import plan_memory
 from tracejit.runtime import threads
 from tracejit.runtime.buffers import pool
-from tracejit.runtime.engine import CompiledModule, compile_ir
+from tracejit.runtime import diskcache
+from tracejit.runtime.engine import CompiledModule, load_cached
 
 ALIGN = 64
 STREAM_ALIGN = 64  # what compiler/streaming.py assumes of large outputs (page-aligned pool blocks)
-_ids = itertools.count()
 _ENTRY = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_void_p)
 _byte_at = ctypes.c_char.from_buffer
 _BYTE = np.dtype(np.uint8)
@@ -106,10 +106,19 @@ def aligned_copy(value: np.ndarray) -> np.ndarray:
 
 
 def load_program(program: Program) -> Executable:
-    """Generate, optimize and load the machine code of ``program``."""
-    prefix = f"tj{next(_ids)}_{_sanitize(program.name)}"
-    module, symbols = build_module(program, prefix)
-    compiled = compile_ir(module, [symbols.entry, *symbols.kernels])
+    """Machine code of ``program``: loaded already in this process, or object code from
+    the disk cache (no IR is even generated), or generated, compiled and stored now.
+    The cache key is the program's fingerprint (everything code generation reads), and
+    function names derive from it, so one key always names the same object code."""
+    key = diskcache.cache_key(program_fingerprint(program))
+    prefix = f"tj{key[:20]}_{_sanitize(program.name)}"
+    symbols = symbol_names(program, prefix)
+
+    def build_ir() -> str:  # only on a miss, or when the IR is asked for
+        from tracejit.compiler.codegen.module import build_module
+        return str(build_module(program, prefix)[0])
+
+    compiled = load_cached(key, [symbols.entry, *symbols.kernels], build_ir)
     return Executable(program, compiled, symbols.entry, symbols.parallel)
 
 

@@ -260,13 +260,15 @@ class ThreadPool:
     """The process's native pool: ``parallel_for`` is the address drivers call."""
 
     def __init__(self, threads: int):
-        from tracejit.runtime.engine import compile_ir
+        from tracejit.runtime import diskcache
+        from tracejit.runtime.engine import load_cached
         init_llvm()
         if SYS_FUTEX is None or not sys.platform.startswith("linux"):
             threads = 1  # futex-based waiting is Linux-only; run serially elsewhere
         self.threads = threads
         module, names = build_module()
-        self.compiled = compile_ir(module, names)
+        text = str(module)
+        self.compiled = load_cached(diskcache.cache_key(text), names, lambda: text)
         addr = self.compiled.addresses
         self.parallel_for = addr["tj_parallel_for"]
         ctypes.CFUNCTYPE(None, ctypes.c_int32)(addr["tj_configure"])(threads - 1)

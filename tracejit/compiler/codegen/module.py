@@ -19,6 +19,7 @@ from tracejit.compiler.codegen.lowerctx import I64, memory_type
 from tracejit.compiler.codegen.loops import for_range, i64, loop_hints
 from tracejit.compiler.codegen.gemm import GemmEmitter
 from tracejit.compiler.codegen.nest import NestEmitter
+from tracejit.compiler.codegen.symbols import ModuleSymbols, symbol_names
 from tracejit.compiler.kernel import Kernel, Program
 from tracejit.compiler.target import target_machine
 
@@ -26,15 +27,6 @@ PTR = ir.PointerType()
 FAST_MATH = ("reassoc", "contract", "nsz", "arcp")  # tj.jit(fastmath=True): no nnan/ninf
 TASK = ir.FunctionType(ir.VoidType(), [PTR, I64, I64])
 PARALLEL_FOR = ir.FunctionType(ir.VoidType(), [ir.PointerType(TASK), PTR, I64, I64])
-
-
-@dataclass(frozen=True)
-class ModuleSymbols:
-    """Names of the functions in a generated module."""
-
-    entry: str
-    kernels: tuple[str, ...]
-    parallel: bool  # the driver calls parallel_for
 
 
 def _opaque(b: ir.IRBuilder, typed: ir.Value) -> ir.Value:
@@ -122,23 +114,19 @@ def _shared(kernel: Kernel, in_place: dict[int, int]) -> set[int]:
     return {b for new, old in in_place.items() if new in used and old in used for b in (new, old)}
 
 
-def _symbol(name: str) -> str:
-    return "".join(c if c.isalnum() or c == "_" else "_" for c in name)
-
-
 def build_module(program: Program, prefix: str) -> tuple[ir.Module, ModuleSymbols]:
     """The LLVM module of ``program``; function names start with ``prefix`` (unique per process)."""
+    names = symbol_names(program, prefix)
     module = ir.Module(name=prefix)
     module.triple = llvm.get_process_triple()
     module.data_layout = str(target_machine().target_data)
     fast = FAST_MATH if program.fastmath else ()
     scratch = {buf.id: buf for buf in program.buffers if buf.kind == "scratch"}
     in_place = program.plan.in_place if program.plan is not None else {}
-    kernels = [(k, _kernel_function(module, k, f"{prefix}_{_symbol(k.name)}", fast, scratch,
-                                    _shared(k, in_place)))
-               for k in program.kernels]
+    kernels = [(k, _kernel_function(module, k, name, fast, scratch, _shared(k, in_place)))
+               for k, name in zip(program.kernels, names.kernels)]
     entry = ir.Function(module, ir.FunctionType(ir.VoidType(), [PTR, ir.PointerType(PARALLEL_FOR)]),
-                        f"{prefix}_entry")
+                        names.entry)
     entry.attributes.add("nounwind")
     b = ir.IRBuilder(entry.append_basic_block("entry"))
     table, parallel_for = entry.args
@@ -149,5 +137,4 @@ def build_module(program: Program, prefix: str) -> tuple[ir.Module, ModuleSymbol
         else:
             b.call(fn, _load_buffers(b, table, kernel, scratch) + [i64(0), i64(kernel.parallel_extent)])
     b.ret_void()
-    parallel = any(k.parallel_grain for k in program.kernels)
-    return module, ModuleSymbols(entry.name, tuple(fn.name for _, fn in kernels), parallel)
+    return module, names

@@ -1,0 +1,89 @@
+"""First calls across processes: a cold process compiles; a second process with the same
+persistent cache loads the object code and skips LLVM.
+
+Each workload runs, at its small (``--quick``) size so that the call measures what
+compiling costs rather than the arithmetic, in two fresh Python processes sharing a new,
+empty cache directory; each times its first call of the jitted function (trace,
+optimize, compile or load, run). ``python -m benchmarks.coldstart`` prints the table alone; ``python -m
+benchmarks`` prints it after the main table.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+
+CHILD = """
+import json, sys, time
+import numpy as np
+from benchmarks.workloads import select
+import tracejit as tj
+w = select(sys.argv[1])[0]
+args = w.make_inputs(True, np.random.default_rng(0))
+f = tj.jit(w.fn)
+t = time.perf_counter()
+f(*args)
+first = time.perf_counter() - t
+info = f.cache_info()
+print(json.dumps({"ms": first * 1e3, "compilations": info.compilations, "disk_hits": info.disk_hits}))
+"""
+
+WORKLOADS = ("sin_exp_1e5", "softmax", "mlp")
+LIMIT = 0.10  # issue 5: a second process's first call costs at most 10% of a cold one
+
+
+@dataclass
+class ColdStart:
+    workload: str
+    cold_ms: float
+    warm_ms: float
+    disk_hits: int
+
+    @property
+    def ratio(self) -> float:
+        return self.warm_ms / self.cold_ms
+
+
+def _child(workload: str, cache: str) -> dict:
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env = {**os.environ, "TRACEJIT_CACHE": "1", "TRACEJIT_CACHE_DIR": cache,
+           "PYTHONPATH": root + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # imports from .pyc files, as users have them
+    res = subprocess.run([sys.executable, "-c", CHILD, workload],
+                         capture_output=True, text=True, env=env, timeout=600)
+    if res.returncode:
+        raise RuntimeError(f"cold-start child for {workload} failed:\n{res.stderr[-2000:]}")
+    return json.loads(res.stdout.strip().splitlines()[-1])
+
+
+def measure() -> list[ColdStart]:
+    """Cold and second-process first-call times of each workload."""
+    out = []
+    for name in WORKLOADS:
+        with tempfile.TemporaryDirectory(prefix="tracejit-coldstart-") as tmp:
+            cache = os.path.join(tmp, "cache")
+            cold = _child(name, cache)
+            warm = _child(name, cache)
+        out.append(ColdStart(name, cold["ms"], warm["ms"], warm["disk_hits"]))
+    return out
+
+
+def format_table(results: list[ColdStart], quick: bool) -> str:
+    """The table and one judgement line per workload."""
+    lines = ["first call in a fresh process (trace + optimize + compile or load + run), ms:",
+             f"  {'workload':<14}{'cold':>10}{'2nd process':>13}{'ratio':>8}  disk hits"]
+    for r in results:
+        lines.append(f"  {r.workload:<14}{r.cold_ms:>10.1f}{r.warm_ms:>13.1f}{r.ratio:>8.1%}  {r.disk_hits}")
+    for r in results:
+        verdict = "PASS" if r.ratio <= LIMIT and r.disk_hits else "FAIL"
+        if quick:
+            verdict = {"PASS": "above", "FAIL": "below"}[verdict]
+        lines.append(f"  {verdict:<5}   second-process first call <= 10% of cold ({r.workload}): {r.ratio:.1%}")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(format_table(measure(), quick=False))

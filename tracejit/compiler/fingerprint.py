@@ -1,0 +1,72 @@
+"""A stable text of everything code generation reads from a program, for the disk cache.
+
+Code generation is a function of the program's kernels, schedules, buffers' shapes,
+dtypes and kinds, the in-place pairs of its memory plan and its fast-math flag; the
+values of constant buffers are not part of the code (the runtime passes their
+addresses), so they are left out. Expression DAGs are written once per node (shared
+subexpressions by reference), so the text grows with the program, not with its
+expansion as a tree.
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from pathlib import Path
+
+import numpy as np
+
+from tracejit.compiler.kernel import Expr, Program
+
+
+def _walk(obj, memo: dict[int, int], out: list[str]) -> str:
+    if isinstance(obj, Expr):
+        if id(obj) not in memo:
+            fields = ",".join(_walk(getattr(obj, f.name), memo, out) for f in dataclasses.fields(obj))
+            memo[id(obj)] = len(out)
+            out.append(f"{type(obj).__name__}({fields})")
+        return f"%{memo[id(obj)]}"
+    if isinstance(obj, np.ndarray):
+        return f"array{obj.shape}{obj.dtype.str}"  # a constant's values are data, not code
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        fields = ",".join(f"{f.name}={_walk(getattr(obj, f.name), memo, out)}" for f in dataclasses.fields(obj))
+        return f"{type(obj).__name__}({fields})"
+    if isinstance(obj, (list, tuple)):
+        return "[" + ",".join(_walk(v, memo, out) for v in obj) + "]"
+    if isinstance(obj, dict):
+        return "{" + ",".join(f"{_walk(k, memo, out)}:{_walk(v, memo, out)}" for k, v in obj.items()) + "}"
+    if isinstance(obj, np.dtype):
+        return obj.str
+    if isinstance(obj, (float, np.floating)):
+        return float(obj).hex()
+    return f"{type(obj).__name__}:{obj!r}"
+
+
+def program_fingerprint(program: Program) -> str:
+    """The text that names ``program``'s generated code (see module docstring)."""
+    memo: dict[int, int] = {}
+    out: list[str] = []
+    kernels = _walk(program.kernels, memo, out)
+    buffers = _walk([dataclasses.replace(b, value=None) for b in program.buffers], memo, out)
+    plan = _walk(program.plan.in_place if program.plan is not None else {}, memo, out)
+    head = f"name={program.name!r} inputs={program.n_inputs} outputs={program.outputs} fastmath={program.fastmath}"
+    return "\n".join([head, kernels, buffers, plan, *out])
+
+
+_SOURCES = ("compiler", "runtime")
+
+
+def source_digest() -> str:
+    """A hash of the compiler's and runtime's sources: code built by another version of
+    them (even an unreleased one) is never loaded."""
+    global _digest
+    if _digest is None:
+        root = Path(__file__).resolve().parent.parent
+        h = hashlib.sha256()
+        for path in sorted(p for d in _SOURCES for p in (root / d).rglob("*.py")):
+            h.update(str(path.relative_to(root)).encode())
+            h.update(path.read_bytes())
+        _digest = h.hexdigest()
+    return _digest
+
+
+_digest: str | None = None

@@ -1,0 +1,131 @@
+"""The persistent cache of compiled object code, shared by every process of the user.
+
+An entry is the object code of one generated module, keyed by a hash of the program's
+fingerprint (every decision the compiler made: shapes, schedules, thread chunking; see
+``compiler/fingerprint.py``), the target (triple, CPU name and features), the versions
+of tracejit and llvmlite and a hash of tracejit's compiler and runtime sources. A second
+process that builds the same program loads the object code and skips code generation
+and LLVM entirely.
+
+Safety: the directory is created private to the user (0700). Native code is loaded only
+from a directory and from files that the user owns and that neither group nor others
+can write; otherwise a warning says so once and the process compiles instead (loading
+code from a directory others can write would let them run code as the user).
+Writes go to a temporary file in the same directory and are renamed into place, so a
+reader never sees half an entry and two processes filling the cache at once both
+succeed. Each entry carries a SHA-256 of its contents: a truncated or corrupted entry
+is ignored, compiled again and rewritten.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+import tempfile
+import threading
+import warnings
+
+import llvmlite
+
+from tracejit import __version__
+from tracejit.compiler.fingerprint import source_digest
+from tracejit.compiler.target import host_cpu, host_features
+from tracejit.config import config
+
+FORMAT = b"tracejit-object-1\n"
+_warned: set[str] = set()
+_lock = threading.Lock()
+
+
+def cache_key(identity: str) -> str:
+    """The hex SHA-256 naming the object code of ``identity`` (a program's fingerprint,
+    or IR text) on this machine, with these versions and sources of tracejit."""
+    import llvmlite.binding as llvm
+
+    h = hashlib.sha256()
+    for part in (FORMAT.decode(), __version__, source_digest(), llvmlite.__version__,
+                 llvm.get_process_triple(), host_cpu(), host_features(), identity):
+        h.update(part.encode())
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def cache_dir() -> str | None:
+    """The usable cache directory (created if needed), or None when the cache is off or
+    the directory is not private to the user."""
+    if not config.cache_enabled:
+        return None
+    path = config.cache_dir
+    try:
+        os.makedirs(path, mode=0o700, exist_ok=True)
+        st = os.stat(path)
+    except OSError as exc:
+        _warn_once(path, f"tracejit: cache directory {path} is unusable ({exc}); compiling instead")
+        return None
+    if not _private(st):
+        _warn_once(path, f"tracejit: not using cache directory {path}: it is not owned by this user or "
+                         "others can write to it (loading native code from it would let them run code "
+                         "as you); compiling instead. Set TRACEJIT_CACHE_DIR to a private directory.")
+        return None
+    return path
+
+
+def _private(st: os.stat_result) -> bool:
+    return (not hasattr(os, "getuid") or st.st_uid == os.getuid()) and not st.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+
+
+def _warn_once(key: str, message: str) -> None:
+    with _lock:
+        if key in _warned:
+            return
+        _warned.add(key)
+    warnings.warn(message, RuntimeWarning, stacklevel=3)
+
+
+def _entry_path(directory: str, key: str) -> str:
+    return os.path.join(directory, f"{key}.o")
+
+
+def read(key: str) -> bytes | None:
+    """The object code stored under ``key``, or None (missing, unsafe, or corrupted)."""
+    directory = cache_dir()
+    if directory is None:
+        return None
+    path = _entry_path(directory, key)
+    try:
+        with open(path, "rb") as fh:
+            if not _private(os.fstat(fh.fileno())):
+                _warn_once(path, f"tracejit: ignoring cache entry {path}: others can write to it")
+                return None
+            data = fh.read()
+    except OSError:
+        return None
+    header_len = len(FORMAT) + 32
+    if len(data) < header_len or not data.startswith(FORMAT):
+        return None
+    digest, payload = data[len(FORMAT):header_len], data[header_len:]
+    if hashlib.sha256(payload).digest() != digest:
+        return None  # truncated or corrupted: compile and rewrite
+    return payload
+
+
+def write(key: str, obj: bytes) -> bool:
+    """Store ``obj`` under ``key`` atomically; False when the cache is off or unwritable."""
+    directory = cache_dir()
+    if directory is None:
+        return False
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".o", dir=directory)
+    except OSError:
+        return False
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(FORMAT + hashlib.sha256(obj).digest() + obj)
+        os.replace(tmp, _entry_path(directory, key))
+        return True
+    except OSError:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        return False
