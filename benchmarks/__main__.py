@@ -5,8 +5,9 @@ workload the NumPy and tracejit medians, the speedup (NumPy time / tracejit time
 means tracejit is faster), the kernel count, the first-call compile time, the result
 check, the same for numexpr, numba, jax and torch when they are installed, and
 tracejit's throughput; then every system's throughput, the judgement of the issues'
-criteria, and (unless ``--only``) first calls in a fresh process with and without the
-persistent cache (``benchmarks/coldstart.py``).
+criteria, and (unless ``--only``) the cost of one call (``benchmarks/dispatch.py``) and
+first calls in a fresh process with and without the persistent cache
+(``benchmarks/coldstart.py``).
 """
 from __future__ import annotations
 
@@ -94,8 +95,9 @@ def main(argv: list[str] | None = None) -> int:
     if notes:
         print("\nproblems:\n" + notes)
     print("\n" + judgement.format_verdicts(verdicts, opts.quick))
-    if not opts.only:  # first calls across processes with the persistent cache (issue 5)
-        from benchmarks import coldstart
+    if not opts.only:  # issue 5: the cost of a call, and first calls across processes
+        from benchmarks import coldstart, dispatch
+        print("\n" + dispatch.format_table(dispatch.measure(opts.quick), opts.quick))
         print("\n" + coldstart.format_table(coldstart.measure(), opts.quick))
     if opts.json:
         report.write_json(opts.json, machine=info, quick=opts.quick, triad=triad, triad_gbps=ref, rows=rows,

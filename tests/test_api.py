@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import warnings
 import subprocess
 import sys
 import threading
@@ -267,3 +268,17 @@ def test_fastmath_is_opt_in():
     with_nan = x.copy()
     with_nan[7] = np.nan
     assert np.isnan(fast(with_nan))  # NaN semantics are kept
+
+
+def test_many_retraces_warn_once_with_the_fix():
+    f = tj.jit(lambda x, scale: x * scale)
+    x = np.ones(4, np.float32)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for i in range(12):
+            f(x, float(i))  # a Python float is static: every value retraces
+    retrace = [w for w in caught if "traced 9 times" in str(w.message)]
+    assert len(retrace) == 1, [str(w.message) for w in caught]
+    text = str(retrace[0].message)
+    assert "scale: 7.0 -> 8.0" in text and "np.float32" in text
+    assert f.cache_info().traces == 12

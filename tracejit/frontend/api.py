@@ -4,6 +4,7 @@ from __future__ import annotations
 import functools
 import inspect
 import threading
+import warnings
 from dataclasses import dataclass
 from typing import Any, Callable, NamedTuple
 
@@ -30,6 +31,12 @@ class _Entry:
     traced: TracedFunction
     lowered: Lowered
 
+    def __post_init__(self):
+        leaves, tree = self.traced.out_leaves, self.traced.out_tree
+        if tree.kind == "leaf" and leaves[0].index == 0 and not leaves[0].scalar:
+            executable = self.lowered.executable
+            self.run = lambda arrays: executable(arrays)[0]  # one array result: nothing to rebuild
+
     def run(self, arrays) -> Any:
         outs = self.lowered.executable(arrays)
         leaves = []
@@ -51,6 +58,20 @@ def _describe_change(old_key: tuple, new_key: tuple) -> str:
         if before != part:
             changes.append(f"{name}: {_fmt_key(before)} -> {_fmt_key(part)}")
     return "; ".join(changes) or "no previous signature"
+
+
+RETRACE_WARNING = 8  # retraces of one function before a warning says so (once)
+
+
+def _warn_retraces(fun: Callable, change: str) -> None:
+    """Say once that ``fun`` keeps being traced again, what changed last, and the fixes."""
+    warnings.warn(
+        f"tracejit: {fun.__qualname__} was traced {RETRACE_WARNING + 1} times, once per new signature "
+        f"(last change: {change}). Each new shape, dtype, layout or static value traces and "
+        "compiles again. If a Python number changes from call to call, pass it as a NumPy array "
+        "(np.float32(lr) or np.asarray(lr)) so it is traced, not static; if shapes vary, pad them "
+        "to a few sizes; keep static_argnames for values that rarely change. "
+        "TRACEJIT_LOG=retrace logs every retrace with its reason.", RuntimeWarning, stacklevel=4)
 
 
 def _fmt_key(part) -> str:
@@ -140,11 +161,13 @@ class JitFunction:
             entry = self._cache.get(call.key)
             if entry is not None:
                 return entry
-            if self._cache and log_enabled("retrace"):
-                emit_log("retrace", f"{self.fun.__qualname__}: retracing for a new signature: "
-                                    f"{_describe_change(self._last_key, call.key)}")
+            change = _describe_change(self._last_key, call.key) if self._cache else ""
+            if change and log_enabled("retrace"):
+                emit_log("retrace", f"{self.fun.__qualname__}: retracing for a new signature: {change}")
             traced = self._trace(call)
             self._traces += 1
+            if self._traces == RETRACE_WARNING + 1:
+                _warn_retraces(self.fun, change)
             optimized = optimize(traced.graph, fastmath=self.fastmath)
             lowered = Lowered(traced, optimized)
             if log_enabled("kernels"):

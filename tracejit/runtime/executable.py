@@ -3,15 +3,16 @@ foreign call to the driver (the GIL is released while it runs), fresh output arr
 from __future__ import annotations
 
 import ctypes
+import math
 
 import numpy as np
 
-from tracejit.compiler.codegen.symbols import symbol_names
+from tracejit.compiler.codegen.symbols import ARRAY_DATA_OFFSET, call_slots, symbol_names
 from tracejit.compiler.fingerprint import program_fingerprint
 from tracejit.compiler.kernel import Program
 from tracejit.compiler.memplan import plan_memory
 from tracejit.runtime import threads
-from tracejit.runtime.buffers import pool
+from tracejit.runtime.buffers import MIN_POOLED_BYTES, pool
 from tracejit.runtime import diskcache
 from tracejit.runtime.engine import CompiledModule, load_cached
 
@@ -33,10 +34,15 @@ def address(arr: np.ndarray) -> int:
 class Executable:
     """A program loaded as machine code, callable on a list of input arrays."""
 
-    def __init__(self, program: Program, compiled: CompiledModule, entry: str, parallel: bool):
+    def __init__(self, program: Program, compiled: CompiledModule, entry: str, parallel: bool,
+                 call: str | None = None):
         self.program = program
         self.compiled = compiled
         self._entry = _ENTRY(compiled.addresses[entry])
+        slots = call_slots(program)
+        # The wrapper taking array objects, when this interpreter lays arrays out as it assumes.
+        self._call = (ctypes.CFUNCTYPE(None, *[ctypes.c_void_p] * (len(slots) + 3))(compiled.addresses[call])
+                      if call and array_data_offset_ok() else None)
         # The driver calls the thread pool's parallel_for (started only when needed).
         self._parallel_for = threads.pool().parallel_for if parallel else None
         n = len(program.buffers)
@@ -66,8 +72,69 @@ class Executable:
         self._streamed = {n.store.buffer for k in program.kernels for n, s in zip(k.nests, k.schedules)
                           if s.stream and program.buffers[n.store.buffer].kind == "output"}
         self._result_of = program.outputs
+        self._template_address = ctypes.addressof(self._template)
+        self._input_order = [index for _, index in sorted(self._inputs, key=lambda p: p[1])]
+        self.__call__ = self._plain_call() or self._call_with_objects if self._call else self._call_with_table
 
     def __call__(self, arrays: list[np.ndarray]) -> list[np.ndarray]:
+        """The results of the program on ``arrays`` (the inputs, by argument index)."""
+        return self.__call__(arrays)  # the instance attribute chosen in __init__
+
+    def _plain_call(self):
+        """For the common program (no temporaries, no streamed or repeated results): a
+        closure doing only what such a call needs, ~1 us of Python around the native call."""
+        slots = [slot for slot, _, _ in self._outputs]
+        if self.arena_bytes or self._streamed or sorted(self._result_of) != sorted(set(self._result_of)) \
+                or set(self._result_of) != set(slots):
+            return None
+        allocs = [(_allocator(shape, dtype), shape, dtype) for _, shape, dtype in self._outputs]
+        position = [slots.index(bid) for bid in self._result_of]
+        order, call, template, parallel_for = (self._input_order, self._call, self._template_address,
+                                               self._parallel_for)
+        in_order = order == list(range(self.program.n_inputs))  # every argument array, in order
+        if in_order and len(allocs) == 1 and position == [0]:
+            (empty, shape, dtype), = allocs
+
+            def run_one(arrays: list[np.ndarray]) -> list[np.ndarray]:
+                out = empty(shape, dtype)
+                call(*map(id, arrays), id(out), template, None, parallel_for)
+                return [out]
+            return run_one
+
+        def run(arrays: list[np.ndarray]) -> list[np.ndarray]:
+            outs = [empty(shape, dtype) for empty, shape, dtype in allocs]
+            ids = map(id, arrays) if in_order else [id(arrays[i]) for i in order]
+            call(*ids, *map(id, outs), template, None, parallel_for)
+            return [outs[i] for i in position]
+        return run
+
+    def _call_with_objects(self, arrays: list[np.ndarray]) -> list[np.ndarray]:
+        """The ``call`` wrapper: array objects in, data pointers read natively."""
+        produced = {slot: pool.empty(shape, dtype) for slot, shape, dtype in self._outputs}
+        for slot in self._streamed:
+            if address(produced[slot]) % STREAM_ALIGN:
+                raise RuntimeError(f"tracejit: output buffer {slot} is not {STREAM_ALIGN}-byte aligned")
+        arena = base = None
+        if self.arena_bytes:
+            arena = pool.empty((self.arena_bytes + ALIGN,), _BYTE)
+            base = -(-address(arena) // ALIGN) * ALIGN
+        self._call(*[id(arrays[i]) for i in self._input_order], *[id(o) for o in produced.values()],
+                   self._template_address, base, self._parallel_for)
+        del arena
+        return self._results(produced)
+
+    def _results(self, produced: dict) -> list[np.ndarray]:
+        results, handed_out = [], set()
+        for bid in self._result_of:
+            out = produced[bid]
+            if bid in handed_out:  # distinct results that CSE merged stay distinct arrays
+                out = out.copy()
+            handed_out.add(bid)
+            results.append(out)
+        return results
+
+    def _call_with_table(self, arrays: list[np.ndarray]) -> list[np.ndarray]:
+        """The driver called with a table of data pointers built in Python."""
         table = self._table_type.from_buffer_copy(self._template)
         for slot, index in self._inputs:
             table[slot] = address(arrays[index])
@@ -86,14 +153,25 @@ class Executable:
             produced[slot] = out
         self._entry(table, self._parallel_for)
         del arena
-        results, handed_out = [], set()
-        for bid in self._result_of:
-            out = produced[bid]
-            if bid in handed_out:  # distinct results that CSE merged stay distinct arrays
-                out = out.copy()
-            handed_out.add(bid)
-            results.append(out)
-        return results
+        return self._results(produced)
+
+
+def _allocator(shape: tuple, dtype: np.dtype):
+    """``np.empty`` for arrays too small for the pool, else the pool's ``empty``."""
+    return pool.empty if math.prod(shape) * dtype.itemsize >= MIN_POOLED_BYTES else np.empty
+
+
+_offset_ok: bool | None = None
+
+
+def array_data_offset_ok() -> bool:
+    """Whether a NumPy array object holds its data pointer ``ARRAY_DATA_OFFSET`` bytes in,
+    as the ``call`` wrapper reads it (checked once on this interpreter)."""
+    global _offset_ok
+    if _offset_ok is None:
+        probe = np.empty(3)
+        _offset_ok = ctypes.c_void_p.from_address(id(probe) + ARRAY_DATA_OFFSET).value == probe.ctypes.data
+    return _offset_ok
 
 
 def aligned_copy(value: np.ndarray) -> np.ndarray:
@@ -110,6 +188,8 @@ def load_program(program: Program) -> Executable:
     the disk cache (no IR is even generated), or generated, compiled and stored now.
     The cache key is the program's fingerprint (everything code generation reads), and
     function names derive from it, so one key always names the same object code."""
+    if program.plan is None:  # the call wrapper places temporaries where the plan says
+        program.plan = plan_memory(program)
     key = diskcache.cache_key(program_fingerprint(program))
     prefix = f"tj{key[:20]}_{_sanitize(program.name)}"
     symbols = symbol_names(program, prefix)
@@ -118,8 +198,8 @@ def load_program(program: Program) -> Executable:
         from tracejit.compiler.codegen.module import build_module
         return str(build_module(program, prefix)[0])
 
-    compiled = load_cached(key, [symbols.entry, *symbols.kernels], build_ir)
-    return Executable(program, compiled, symbols.entry, symbols.parallel)
+    compiled = load_cached(key, [symbols.entry, symbols.call, *symbols.kernels], build_ir)
+    return Executable(program, compiled, symbols.entry, symbols.parallel, symbols.call)
 
 
 def _sanitize(name: str) -> str:
