@@ -84,6 +84,16 @@ def _addresses(engine, symbols: list[str]) -> dict[str, int]:
     return addresses
 
 
+def _link(obj: bytes, symbols: list[str], counter: str) -> dict[str, int]:
+    """Load object code into the process's engine; the addresses of ``symbols``."""
+    with _lock:
+        engine = _get_engine()
+        engine.add_object_file(llvm.ObjectFileRef.from_data(obj))
+        engine.finalize_object()
+        _stats[counter] += 1
+        return _addresses(engine, symbols)
+
+
 def compile_text(text: str, symbols: list[str]) -> tuple[CompiledModule, bytes]:
     """Verify, optimize and compile the IR ``text`` to object code, load it, and return
     the addresses of ``symbols`` and the object code (for the disk cache)."""
@@ -94,12 +104,7 @@ def compile_text(text: str, symbols: list[str]) -> tuple[CompiledModule, bytes]:
     optimize_module(mod)
     optimized = str(mod)
     obj = target_machine().emit_object(mod)
-    with _lock:
-        engine = _get_engine()
-        engine.add_object_file(llvm.ObjectFileRef.from_data(obj))
-        engine.finalize_object()
-        addresses = _addresses(engine, symbols)
-        _stats["compilations"] += 1
+    addresses = _link(obj, symbols, "compilations")
     seconds = time.perf_counter() - t0
     _stats["seconds"] += seconds
     compiled = CompiledModule(addresses, seconds, _llvm_ir=text, _optimized_ir=optimized)
@@ -114,12 +119,7 @@ def load_object(obj: bytes, symbols: list[str], build_ir: Callable[[], str]) -> 
     """Load object code compiled earlier (from the disk cache); ``build_ir`` gives its IR."""
     t0 = time.perf_counter()
     init_llvm()
-    with _lock:
-        engine = _get_engine()
-        engine.add_object_file(llvm.ObjectFileRef.from_data(obj))
-        engine.finalize_object()
-        addresses = _addresses(engine, symbols)
-        _stats["disk_loads"] += 1
+    addresses = _link(obj, symbols, "disk_loads")
     return CompiledModule(addresses, time.perf_counter() - t0, from_disk=True, build_ir=build_ir)
 
 
