@@ -79,7 +79,8 @@ def main() -> None:
     for name, size, compile_ms, eager_ms, jit_ms, speedup in rows:
         print(f"{name:<16}{size:>12}{compile_ms:>12.0f}{eager_ms:>10.2f}{jit_ms:>13.2f}{speedup:>8.2f}x")
     print("\nResults match NumPy (rtol 1e-4). Speedup = numpy ms / tracejit ms; the first")
-    print("call's time includes tracing and LLVM compilation, later calls reuse the code.")
+    print("call's time includes tracing and LLVM compilation (or, on a later run, loading the")
+    print("code from the disk cache: see disk_hits), later calls reuse the code.")
     print(f"gelu.cache_info(): {gelu.cache_info()}")
 
     print("\nWhat tracejit compiled for gelu: the traced graph, each node tagged with the")
