@@ -30,7 +30,7 @@ def programs():
 @pytest.mark.parametrize("name,fn,args", programs(), ids=[p[0] for p in programs()])
 @pytest.mark.parametrize("wrapper", [True, False], ids=["native wrapper", "pointer table"])
 def test_call_paths_match_eager(name, fn, args, wrapper, monkeypatch):
-    monkeypatch.setattr(executable, "_offset_ok", wrapper)
+    monkeypatch.setattr(executable, "_layout_ok", wrapper)
     f = tj.jit(fn)
     for _ in range(3):  # first call, then the cached fast path
         got = f(*args)
@@ -47,9 +47,43 @@ def test_results_are_fresh_arrays_each_call():
     assert_same(r2, x + 1)
 
 
-def test_data_offset_probe_matches_numpy():
-    assert executable.array_data_offset_ok() in (True, False)
-    probe = np.arange(4.0)
-    import ctypes
-    if executable.array_data_offset_ok():
-        assert ctypes.c_void_p.from_address(id(probe) + executable.ARRAY_DATA_OFFSET).value == probe.ctypes.data
+def test_layout_probe():
+    """On this interpreter the wrapper's view of NumPy's array object holds."""
+    assert executable.array_layout_ok()
+
+
+class Sub(np.ndarray):
+    pass
+
+
+def test_direct_calls_check_every_argument():
+    """After a call, the next goes straight to the compiled wrapper, which checks type,
+    dtype, dims, contiguity and alignment natively; anything else takes the general path
+    and still matches eager NumPy."""
+    f = tj.jit(lambda a, b: a * 2 + b)
+    x = RNG.standard_normal((6, 5)).astype(np.float32)
+    f(x, x)
+    assert f._direct is not None
+    misaligned = np.frombuffer(np.zeros(6 * 5 * 4 + 1, np.uint8).tobytes(), np.float32, 30, 1).reshape(6, 5)
+    others = [
+        (x, x), (x + 1, x - 1),                                     # the same signature
+        (x.astype(np.float64), x), (x[:, :4], x[:, :4]),            # dtype, dims
+        (x.T.copy().T, x), (x[::-1], x), (misaligned, x),           # layout, alignment
+        (x.view(Sub), x), (2.5, x), (x[0], x),                      # type, Python values, broadcasting
+        (x.astype(">f4"), x), (np.zeros((6, 5), np.int32), x),      # byte order, ints
+    ]
+    for a, b in others:
+        with np.errstate(all="ignore"):
+            got, want = f(a, b), a * 2 + b
+        assert_same(np.asarray(got), np.asarray(want))
+    with pytest.raises(ValueError):
+        f(x.tolist(), x)  # a list times 2 repeats it: (12, 5) against (6, 5), as in eager
+
+
+def test_direct_call_follows_the_latest_signature():
+    f = tj.jit(lambda a: a + 1)
+    small, big = np.arange(4.0), np.arange(9.0)
+    for _ in range(3):
+        assert_same(f(small), small + 1)
+        assert_same(f(big), big + 1)
+    assert f.cache_info().traces == 2 and f.cache_info().hits == 4

@@ -3,12 +3,12 @@
 ``@tracejit.jit`` traces a NumPy function into a graph, optimizes it (constant folding,
 CSE, fusion), lowers each fused kernel to LLVM IR with llvmlite and runs native code.
 """
+__version__ = "0.1.0"  # first: runtime modules read it while the package imports
+
 from tracejit.config import config
 from tracejit.errors import TraceError, TracejitError, TracerConversionError, UnsupportedError
 from tracejit.frontend.api import CacheInfo, JitFunction, jit
 from tracejit.frontend.lowered import Lowered
-
-__version__ = "0.1.0"
 
 __all__ = ["jit", "JitFunction", "Lowered", "CacheInfo", "config", "UnsupportedError",
            "TracerConversionError", "TraceError", "TracejitError", "__version__"]

@@ -16,6 +16,7 @@ from tracejit.frontend.lowered import Lowered
 from tracejit.frontend.signature import NestedTrace, bind, positional_fast_key
 from tracejit.frontend.tracing import TracedFunction, trace_function
 from tracejit.frontend.tree import unflatten
+from tracejit.runtime import MISS
 
 
 class CacheInfo(NamedTuple):
@@ -33,9 +34,11 @@ class _Entry:
 
     def __post_init__(self):
         leaves, tree = self.traced.out_leaves, self.traced.out_tree
+        self.direct = None  # positional arrays -> the result, or MISS (see JitFunction.__call__)
         if tree.kind == "leaf" and leaves[0].index == 0 and not leaves[0].scalar:
             executable = self.lowered.executable
             self.run = lambda arrays: executable(arrays)[0]  # one array result: nothing to rebuild
+            self.direct = executable.direct
 
     def run(self, arrays) -> Any:
         outs = self.lowered.executable(arrays)
@@ -120,12 +123,25 @@ class JitFunction:
         simple = not static and all(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in params)
         self._fast_arity = len(names) if simple else -1
         self._fast_cache: dict[tuple, _Entry] = {}
+        self._direct = None  # the direct call of the last all-array positional signature
         self._cache: dict[tuple, _Entry] = {}
         self._lock = threading.Lock()
         self._traces = self._compilations = self._hits = self._disk_hits = 0
         self._last_key = None
 
     def __call__(self, *args, **kwargs):
+        direct = self._direct
+        if direct is not None and not kwargs and not config.disable_jit:
+            # the last signature called with positional arrays: its compiled wrapper checks
+            # natively that these are arrays of exactly that signature (~1 us in all)
+            result = direct(args)
+            if result is not MISS:
+                self._hits += 1
+                return result
+        return self._call(args, kwargs)
+
+    def _call(self, args: tuple, kwargs: dict):
+        """Every call the direct path does not take: find (or trace and compile) the signature."""
         if config.disable_jit:
             return self.fun(*args, **kwargs)
         fast = None if kwargs else positional_fast_key(args, self._fast_arity)
@@ -133,6 +149,7 @@ class JitFunction:
             entry = self._fast_cache.get(fast)
             if entry is not None:
                 self._hits += 1
+                self._direct = entry.direct if all(type(x) is np.ndarray for x in args) else None
                 return entry.run([x for x in args if type(x) is np.ndarray])
         try:
             call = bind(self._pysig, self._static, args, kwargs)
@@ -145,6 +162,7 @@ class JitFunction:
             self._hits += 1
         if fast is not None:
             self._fast_cache[fast] = entry
+            self._direct = entry.direct if all(type(x) is np.ndarray for x in args) else None
         return entry.run(call.arrays)
 
     def __get__(self, obj, objtype=None):
@@ -203,6 +221,7 @@ class JitFunction:
         with self._lock:
             self._cache.clear()
             self._fast_cache.clear()
+            self._direct = None
 
 
 def jit(fun: Callable | None = None, *, static_argnames=(), static_argnums=(), fastmath: bool = False):

@@ -7,13 +7,13 @@ import math
 
 import numpy as np
 
-from tracejit.compiler.codegen.symbols import ARRAY_DATA_OFFSET, call_slots, symbol_names
+from tracejit.compiler.codegen.symbols import ARRAY_FIELDS, call_slots, checks_inputs, symbol_names
 from tracejit.compiler.fingerprint import program_fingerprint
 from tracejit.compiler.kernel import Program
 from tracejit.compiler.memplan import plan_memory
 from tracejit.runtime import threads
 from tracejit.runtime.buffers import MIN_POOLED_BYTES, pool
-from tracejit.runtime import diskcache
+from tracejit.runtime import MISS, diskcache
 from tracejit.runtime.engine import CompiledModule, load_cached
 
 ALIGN = 64
@@ -41,8 +41,14 @@ class Executable:
         self._entry = _ENTRY(compiled.addresses[entry])
         slots = call_slots(program)
         # The wrapper taking array objects, when this interpreter lays arrays out as it assumes.
-        self._call = (ctypes.CFUNCTYPE(None, *[ctypes.c_void_p] * (len(slots) + 3))(compiled.addresses[call])
-                      if call and array_data_offset_ok() else None)
+        self._call = (ctypes.CFUNCTYPE(ctypes.c_int32, *[ctypes.c_void_p] * (len(slots) + 1))(
+            compiled.addresses[call]) if call and array_layout_ok() else None)
+        inputs = sorted((b for b in program.buffers if b.kind == "input"), key=lambda b: b.index)
+        # What the wrapper compares the input objects with: the ndarray type, each input's dtype.
+        self._expected = (ctypes.c_void_p * (1 + len(inputs)))(
+            id(np.ndarray), *[id(np.dtype(b.dtype.str)) for b in inputs])
+        self._expected_address = ctypes.addressof(self._expected)
+        self.checks_inputs = checks_inputs(program)
         # The driver calls the thread pool's parallel_for (started only when needed).
         self._parallel_for = threads.pool().parallel_for if parallel else None
         n = len(program.buffers)
@@ -73,12 +79,20 @@ class Executable:
                           if s.stream and program.buffers[n.store.buffer].kind == "output"}
         self._result_of = program.outputs
         self._template_address = ctypes.addressof(self._template)
+        # The wrapper's context: constants' table, arena (none here), parallel_for, expected.
+        self._context = self._context_for(None)
         self._input_order = [index for _, index in sorted(self._inputs, key=lambda p: p[1])]
+        self.direct = None  # set by _plain_call when the wrapper can vouch for raw arguments
         self.__call__ = self._plain_call() or self._call_with_objects if self._call else self._call_with_table
 
     def __call__(self, arrays: list[np.ndarray]) -> list[np.ndarray]:
         """The results of the program on ``arrays`` (the inputs, by argument index)."""
         return self.__call__(arrays)  # the instance attribute chosen in __init__
+
+    def _context_for(self, arena: int | None):
+        """The four pointers the call wrapper reads (a new array per call with an arena,
+        so concurrent calls never share one)."""
+        return (ctypes.c_void_p * 4)(self._template_address, arena, self._parallel_for, self._expected_address)
 
     def _plain_call(self):
         """For the common program (no temporaries, no streamed or repeated results): a
@@ -89,22 +103,28 @@ class Executable:
             return None
         allocs = [(_allocator(shape, dtype), shape, dtype) for _, shape, dtype in self._outputs]
         position = [slots.index(bid) for bid in self._result_of]
-        order, call, template, parallel_for = (self._input_order, self._call, self._template_address,
-                                               self._parallel_for)
+        order, call, context, fallback = (self._input_order, self._call, ctypes.addressof(self._context),
+                                          self._call_with_table)
         in_order = order == list(range(self.program.n_inputs))  # every argument array, in order
         if in_order and len(allocs) == 1 and position == [0]:
             (empty, shape, dtype), = allocs
+            n_inputs = len(order)
 
             def run_one(arrays: list[np.ndarray]) -> list[np.ndarray]:
                 out = empty(shape, dtype)
-                call(*map(id, arrays), id(out), template, None, parallel_for)
+                if call(*map(id, arrays), id(out), context):
+                    return fallback(arrays)  # an input the wrapper's checks refused
                 return [out]
+
+            if self.checks_inputs:
+                self.direct = _direct_call(n_inputs, call, context, empty, shape, dtype)
             return run_one
 
         def run(arrays: list[np.ndarray]) -> list[np.ndarray]:
             outs = [empty(shape, dtype) for empty, shape, dtype in allocs]
             ids = map(id, arrays) if in_order else [id(arrays[i]) for i in order]
-            call(*ids, *map(id, outs), template, None, parallel_for)
+            if call(*ids, *map(id, outs), context):
+                return fallback(arrays)
             return [outs[i] for i in position]
         return run
 
@@ -118,8 +138,10 @@ class Executable:
         if self.arena_bytes:
             arena = pool.empty((self.arena_bytes + ALIGN,), _BYTE)
             base = -(-address(arena) // ALIGN) * ALIGN
-        self._call(*[id(arrays[i]) for i in self._input_order], *[id(o) for o in produced.values()],
-                   self._template_address, base, self._parallel_for)
+        context = self._context_for(base) if arena is not None else self._context
+        if self._call(*[id(arrays[i]) for i in self._input_order], *[id(o) for o in produced.values()],
+                      ctypes.addressof(context)):
+            return self._call_with_table(arrays)  # an input the wrapper's checks refused
         del arena
         return self._results(produced)
 
@@ -161,17 +183,56 @@ def _allocator(shape: tuple, dtype: np.dtype):
     return pool.empty if math.prod(shape) * dtype.itemsize >= MIN_POOLED_BYTES else np.empty
 
 
-_offset_ok: bool | None = None
+def _direct_call(n_inputs: int, call, context: int, empty, shape: tuple, dtype: np.dtype):
+    """``direct(args)``: the single result for ``args`` when they are exactly the arrays the
+    signature was compiled for (the wrapper checks them natively), else MISS. Spelled out
+    for one to three inputs: unpacking ``*map(id, args)`` costs half as much as the call."""
+    if n_inputs == 1:
+        def direct(args: tuple):
+            if len(args) != 1:
+                return MISS
+            out = empty(shape, dtype)
+            return MISS if call(id(args[0]), id(out), context) else out
+    elif n_inputs == 2:
+        def direct(args: tuple):
+            if len(args) != 2:
+                return MISS
+            out = empty(shape, dtype)
+            return MISS if call(id(args[0]), id(args[1]), id(out), context) else out
+    elif n_inputs == 3:
+        def direct(args: tuple):
+            if len(args) != 3:
+                return MISS
+            out = empty(shape, dtype)
+            return MISS if call(id(args[0]), id(args[1]), id(args[2]), id(out), context) else out
+    else:
+        def direct(args: tuple):
+            if len(args) != n_inputs:
+                return MISS
+            out = empty(shape, dtype)
+            return MISS if call(*map(id, args), id(out), context) else out
+    return direct
 
 
-def array_data_offset_ok() -> bool:
-    """Whether a NumPy array object holds its data pointer ``ARRAY_DATA_OFFSET`` bytes in,
-    as the ``call`` wrapper reads it (checked once on this interpreter)."""
-    global _offset_ok
-    if _offset_ok is None:
-        probe = np.empty(3)
-        _offset_ok = ctypes.c_void_p.from_address(id(probe) + ARRAY_DATA_OFFSET).value == probe.ctypes.data
-    return _offset_ok
+_layout_ok: bool | None = None
+
+
+def array_layout_ok() -> bool:
+    """Whether NumPy's array objects hold their type, data pointer, dims, dtype and flags
+    where the call wrapper reads them (``ARRAY_FIELDS``): checked once, on a probe."""
+    global _layout_ok
+    if _layout_ok is None:
+        probe = np.empty((3, 5), np.float32)
+        at = id(probe)
+        c = ctypes
+        dims = c.c_void_p.from_address(at + ARRAY_FIELDS["dims"]).value
+        _layout_ok = (c.c_void_p.from_address(at + ARRAY_FIELDS["type"]).value == id(np.ndarray)
+                      and c.c_void_p.from_address(at + ARRAY_FIELDS["data"]).value == probe.ctypes.data
+                      and c.c_int32.from_address(at + ARRAY_FIELDS["nd"]).value == 2
+                      and bool(dims) and tuple((c.c_int64 * 2).from_address(dims)) == (3, 5)
+                      and c.c_void_p.from_address(at + ARRAY_FIELDS["descr"]).value == id(probe.dtype)
+                      and c.c_int32.from_address(at + ARRAY_FIELDS["flags"]).value == probe.flags.num)
+    return _layout_ok
 
 
 def aligned_copy(value: np.ndarray) -> np.ndarray:

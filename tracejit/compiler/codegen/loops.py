@@ -9,6 +9,8 @@ from llvmlite import ir
 
 from tracejit.compiler.codegen.lowerctx import I64
 
+PTR = ir.PointerType()
+
 
 def i64(value: int) -> ir.Constant:
     return ir.Constant(I64, value)
@@ -86,3 +88,11 @@ def while_loop(b: ir.IRBuilder, cond_fn, body_fn, name: str = "w") -> None:
     body_fn()
     b.branch(head)
     b.position_at_end(done)
+
+
+def opaque(b: ir.IRBuilder, typed: ir.Value) -> ir.Value:
+    """An opaque ``ptr`` to what ``typed`` points at (llvmlite keeps allocas typed and its
+    bitcast to ``ptr`` is a no-op; a round trip through a slot, which SROA removes, is not)."""
+    holder = b.alloca(PTR)
+    b.store(typed, holder)
+    return b.load(holder, typ=PTR)

@@ -16,10 +16,11 @@ import llvmlite.binding as llvm
 from llvmlite import ir
 
 from tracejit.compiler.codegen.lowerctx import I64, memory_type
-from tracejit.compiler.codegen.loops import for_range, i64, loop_hints
+from tracejit.compiler.codegen.loops import for_range, i64, loop_hints, opaque
 from tracejit.compiler.codegen.gemm import GemmEmitter
 from tracejit.compiler.codegen.nest import NestEmitter
-from tracejit.compiler.codegen.symbols import ARRAY_DATA_OFFSET, ModuleSymbols, call_slots, symbol_names
+from tracejit.compiler.codegen.call import emit_call_wrapper
+from tracejit.compiler.codegen.symbols import ModuleSymbols, symbol_names
 from tracejit.compiler.kernel import Kernel, Program
 from tracejit.compiler.target import target_machine
 
@@ -27,14 +28,6 @@ PTR = ir.PointerType()
 FAST_MATH = ("reassoc", "contract", "nsz", "arcp")  # tj.jit(fastmath=True): no nnan/ninf
 TASK = ir.FunctionType(ir.VoidType(), [PTR, I64, I64])
 PARALLEL_FOR = ir.FunctionType(ir.VoidType(), [ir.PointerType(TASK), PTR, I64, I64])
-
-
-def _opaque(b: ir.IRBuilder, typed: ir.Value) -> ir.Value:
-    """An opaque ``ptr`` to what ``typed`` points at (llvmlite keeps allocas typed and its
-    bitcast to ``ptr`` is a no-op; a round trip through a slot, which SROA removes, is not)."""
-    holder = b.alloca(PTR)
-    b.store(typed, holder)
-    return b.load(holder, typ=PTR)
 
 
 def _arguments(kernel: Kernel, scratch: dict) -> list[int]:
@@ -78,7 +71,7 @@ def _kernel_function(module: ir.Module, kernel: Kernel, name: str, fast: tuple[s
             buf = scratch[bid]
             slot = b.alloca(memory_type(buf.dtype), size=i64(buf.shape[0]), name=f"scratch{bid}")
             slot.align = 64
-            ptrs[bid] = _opaque(b, slot)
+            ptrs[bid] = opaque(b, slot)
     ranged = kernel.parallel_extent > 0
     streaming = any(s.stream for s in kernel.schedules)
     if kernel.gemm is not None:
@@ -137,37 +130,5 @@ def build_module(program: Program, prefix: str) -> tuple[ir.Module, ModuleSymbol
         else:
             b.call(fn, _load_buffers(b, table, kernel, scratch) + [i64(0), i64(kernel.parallel_extent)])
     b.ret_void()
-    _call_function(module, program, names, entry)
+    emit_call_wrapper(module, program, names.call, entry)
     return module, names
-
-
-def _call_function(module: ir.Module, program: Program, names: ModuleSymbols, entry: ir.Function) -> None:
-    """``void call(ptr array_0, ..., ptr template, ptr arena, parallel_for)``: the driver
-    called with the addresses of the array objects (:func:`call_slots` order) instead of a
-    table of data pointers. It copies the table of constants (``template``), reads each
-    array's data pointer from its object (``ARRAY_DATA_OFFSET``; the runtime checks that
-    offset once before using this), points temporaries into ``arena`` and calls the
-    driver: one foreign call with no per-array work in Python."""
-    slots = call_slots(program)
-    n = len(program.buffers)
-    fnty = ir.FunctionType(ir.VoidType(), [PTR] * (len(slots) + 2) + [ir.PointerType(PARALLEL_FOR)])
-    fn = ir.Function(module, fnty, names.call)
-    fn.attributes.add("nounwind")
-    b = ir.IRBuilder(fn.append_basic_block("entry"))
-    *objs, template, arena, parallel_for = fn.args
-    table = b.alloca(ir.ArrayType(PTR, max(n, 1)), name="table")
-    table.align = 8
-
-    def slot(i: int) -> ir.Value:
-        return b.gep(table, [i64(0), i64(i)], inbounds=True)
-
-    for i in range(n):
-        b.store(b.load(b.gep(template, [i64(i)], inbounds=True, source_etype=PTR), typ=PTR), slot(i))
-    for bid, obj in zip(slots, objs):
-        data = b.gep(obj, [i64(ARRAY_DATA_OFFSET)], inbounds=True, source_etype=ir.IntType(8))
-        b.store(b.load(data, typ=PTR), slot(bid))
-    offsets = program.plan.offsets if program.plan is not None else {}
-    for bid, offset in offsets.items():
-        b.store(b.gep(arena, [i64(offset)], inbounds=True, source_etype=ir.IntType(8)), slot(bid))
-    b.call(entry, [_opaque(b, table), parallel_for])
-    b.ret_void()

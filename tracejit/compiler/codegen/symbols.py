@@ -6,7 +6,11 @@ from dataclasses import dataclass
 
 from tracejit.compiler.kernel import Program
 
-ARRAY_DATA_OFFSET = 16  # bytes from a NumPy array object to its data pointer (64-bit CPython)
+# Where NumPy's array object (PyArrayObject on 64-bit CPython) holds what the call wrapper
+# reads: its type, data pointer, number of dims, dims, dtype object and flags. The runtime
+# checks every offset once on a probe array before it lets the wrapper run.
+ARRAY_FIELDS = {"type": 8, "data": 16, "nd": 24, "dims": 32, "descr": 56, "flags": 64}
+C_CONTIGUOUS_ALIGNED = 0x1 | 0x100  # NPY_ARRAY_C_CONTIGUOUS | NPY_ARRAY_ALIGNED
 
 
 @dataclass(frozen=True)
@@ -35,3 +39,9 @@ def call_slots(program: Program) -> list[int]:
     the inputs by argument index, then the outputs by buffer id."""
     inputs = sorted((b for b in program.buffers if b.kind == "input"), key=lambda b: b.index)
     return [b.id for b in inputs] + [b.id for b in program.buffers if b.kind == "output"]
+
+
+def checks_inputs(program: Program) -> bool:
+    """Whether the call wrapper checks its input objects (every input C-contiguous in the
+    program, so dims, dtype and two flags say all; see codegen/call.py)."""
+    return all(b.view.is_contiguous() for b in program.buffers if b.kind == "input")
