@@ -83,11 +83,12 @@ class Executable:
         self._context = self._context_for(None)
         self._input_order = [index for _, index in sorted(self._inputs, key=lambda p: p[1])]
         self.direct = None  # set by _plain_call when the wrapper can vouch for raw arguments
-        self.__call__ = self._plain_call() or self._call_with_objects if self._call else self._call_with_table
+        # how this program is run: chosen once here
+        self._run = self._plain_call() or self._call_with_objects if self._call else self._call_with_table
 
     def __call__(self, arrays: list[np.ndarray]) -> list[np.ndarray]:
         """The results of the program on ``arrays`` (the inputs, by argument index)."""
-        return self.__call__(arrays)  # the instance attribute chosen in __init__
+        return self._run(arrays)
 
     def _context_for(self, arena: int | None):
         """The four pointers the call wrapper reads (a new array per call with an arena,
