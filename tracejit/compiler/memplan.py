@@ -97,16 +97,21 @@ def in_place_candidates(kernel: Kernel, buffers: list[Buffer]) -> dict[int, int]
     return {}
 
 
+def _clash(offset: int, size: int, span: Interval, other: int, other_size: int, other_span: Interval) -> bool:
+    """Two buffers that are live at once and share a byte."""
+    return span.overlaps(other_span) and offset < other + other_size and other < offset + size
+
+
 def _free(offset: int, size: int, span: Interval, placed: list[tuple[int, int, int, Interval]]) -> bool:
     """No buffer live during ``span`` uses any of the ``size`` bytes at ``offset``."""
-    return all(not (s.overlaps(span) and offset < o + n and o < offset + size) for _, o, n, s in placed)
+    return not any(_clash(offset, size, span, o, n, s) for _, o, n, s in placed)
 
 
 def _lowest_offset(size: int, span: Interval, placed: list[tuple[int, int, int, Interval]]) -> int:
     """The lowest aligned offset whose ``size`` bytes no buffer live during ``span`` uses."""
     offset = 0
     for _, o, n, s in sorted(placed, key=lambda p: p[1]):
-        if s.overlaps(span) and offset < o + n and o < offset + size:
+        if _clash(offset, size, span, o, n, s):
             offset = -(-(o + n) // ALIGN) * ALIGN
     return offset
 
@@ -153,5 +158,5 @@ def verify_plan(program: Program, plan: MemoryPlan) -> None:
             if plan.in_place.get(a) == b or plan.in_place.get(b) == a:
                 assert lo_a == lo_b and min(live_a.last, live_b.last) == max(live_a.first, live_b.first)
                 continue
-            clash = live_a.overlaps(live_b) and lo_a < hi_b and lo_b < hi_a
-            assert not clash, f"{buffers[a].name} and {buffers[b].name} share bytes while both live"
+            assert not _clash(lo_a, hi_a - lo_a, live_a, lo_b, hi_b - lo_b, live_b), \
+                f"{buffers[a].name} and {buffers[b].name} share bytes while both live"

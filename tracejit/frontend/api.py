@@ -63,6 +63,12 @@ def _describe_change(old_key: tuple, new_key: tuple) -> str:
     return "; ".join(changes) or "no previous signature"
 
 
+def _direct_of(entry: _Entry, args: tuple):
+    """The entry's direct call when every argument is an array (its wrapper checks only
+    arrays; a Python scalar in the key must be compared in Python)."""
+    return entry.direct if all(type(x) is np.ndarray for x in args) else None
+
+
 RETRACE_WARNING = 8  # retraces of one function before a warning says so (once)
 
 
@@ -149,7 +155,7 @@ class JitFunction:
             entry = self._fast_cache.get(fast)
             if entry is not None:
                 self._hits += 1
-                self._direct = entry.direct if all(type(x) is np.ndarray for x in args) else None
+                self._direct = _direct_of(entry, args)
                 return entry.run([x for x in args if type(x) is np.ndarray])
         try:
             call = bind(self._pysig, self._static, args, kwargs)
@@ -162,7 +168,7 @@ class JitFunction:
             self._hits += 1
         if fast is not None:
             self._fast_cache[fast] = entry
-            self._direct = entry.direct if all(type(x) is np.ndarray for x in args) else None
+            self._direct = _direct_of(entry, args)
         return entry.run(call.arrays)
 
     def __get__(self, obj, objtype=None):

@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 import llvmlite.binding as llvm
-from llvmlite import ir
 
 from tracejit.compiler.target import init_llvm, target_machine
 from tracejit.config import emit_log, log_enabled
@@ -141,11 +140,6 @@ def load_cached(key: str, symbols: list[str], build_ir: Callable[[], str]) -> Co
                 diskcache.write(key, obj)
             _modules[key] = compiled
     return compiled
-
-
-def compile_ir(module: ir.Module, symbols: list[str]) -> CompiledModule:
-    """Compile ``module`` and return the addresses of ``symbols`` (no disk cache)."""
-    return compile_text(str(module), symbols)[0]
 
 
 def stats() -> dict:

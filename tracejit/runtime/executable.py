@@ -58,7 +58,7 @@ class Executable:
         self._inputs: list[tuple[int, int]] = []
         self._temps: list[tuple[int, int]] = []
         self._outputs: list[tuple[int, tuple, np.dtype]] = []
-        plan = program.plan if program.plan is not None else plan_memory(program)
+        plan = program.plan  # load_program makes sure there is one
         for buf in program.buffers:
             if buf.kind == "input":
                 self._inputs.append((buf.id, buf.index))
@@ -99,7 +99,7 @@ class Executable:
         """For the common program (no temporaries, no streamed or repeated results): a
         closure doing only what such a call needs, ~1 us of Python around the native call."""
         slots = [slot for slot, _, _ in self._outputs]
-        if self.arena_bytes or self._streamed or sorted(self._result_of) != sorted(set(self._result_of)) \
+        if self.arena_bytes or self._streamed or len(set(self._result_of)) != len(self._result_of) \
                 or set(self._result_of) != set(slots):
             return None
         allocs = [(_allocator(shape, dtype), shape, dtype) for _, shape, dtype in self._outputs]
@@ -132,19 +132,27 @@ class Executable:
     def _call_with_objects(self, arrays: list[np.ndarray]) -> list[np.ndarray]:
         """The ``call`` wrapper: array objects in, data pointers read natively."""
         produced = {slot: pool.empty(shape, dtype) for slot, shape, dtype in self._outputs}
-        for slot in self._streamed:
-            if address(produced[slot]) % STREAM_ALIGN:
-                raise RuntimeError(f"tracejit: output buffer {slot} is not {STREAM_ALIGN}-byte aligned")
-        arena = base = None
-        if self.arena_bytes:
-            arena = pool.empty((self.arena_bytes + ALIGN,), _BYTE)
-            base = -(-address(arena) // ALIGN) * ALIGN
+        self._check_streamed(produced)
+        arena, base = self._arena()
         context = self._context_for(base) if arena is not None else self._context
         if self._call(*[id(arrays[i]) for i in self._input_order], *[id(o) for o in produced.values()],
                       ctypes.addressof(context)):
             return self._call_with_table(arrays)  # an input the wrapper's checks refused
         del arena
         return self._results(produced)
+
+    def _arena(self) -> tuple[np.ndarray | None, int | None]:
+        """This call's block for the temporaries and its aligned address (None, None: none)."""
+        if not self.arena_bytes:
+            return None, None
+        arena = pool.empty((self.arena_bytes + ALIGN,), _BYTE)
+        return arena, -(-address(arena) // ALIGN) * ALIGN
+
+    def _check_streamed(self, produced: dict) -> None:
+        """Outputs written by non-temporal stores must be aligned as the compiler assumed."""
+        for slot in self._streamed:
+            if address(produced[slot]) % STREAM_ALIGN:
+                raise RuntimeError(f"tracejit: output buffer {slot} is not {STREAM_ALIGN}-byte aligned")
 
     def _results(self, produced: dict) -> list[np.ndarray]:
         results, handed_out = [], set()
@@ -161,19 +169,13 @@ class Executable:
         table = self._table_type.from_buffer_copy(self._template)
         for slot, index in self._inputs:
             table[slot] = address(arrays[index])
-        arena = None
-        if self.arena_bytes:
-            arena = pool.empty((self.arena_bytes + ALIGN,), _BYTE)
-            base = -(-address(arena) // ALIGN) * ALIGN
-            for slot, offset in self._temps:
-                table[slot] = base + offset
-        produced = {}
-        for slot, shape, dtype in self._outputs:
-            out = pool.empty(shape, dtype)
+        arena, base = self._arena()
+        for slot, offset in self._temps if arena is not None else ():
+            table[slot] = base + offset
+        produced = {slot: pool.empty(shape, dtype) for slot, shape, dtype in self._outputs}
+        self._check_streamed(produced)
+        for slot, out in produced.items():
             table[slot] = address(out)
-            if slot in self._streamed and table[slot] % STREAM_ALIGN:
-                raise RuntimeError(f"tracejit: output buffer {slot} is not {STREAM_ALIGN}-byte aligned")
-            produced[slot] = out
         self._entry(table, self._parallel_for)
         del arena
         return self._results(produced)
