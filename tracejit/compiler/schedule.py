@@ -146,15 +146,24 @@ def choose(nest: Nest, fastmath: bool = False) -> Schedule:
     if nd == 0:
         return Schedule("map", 1, None)
     if nest.reduce is None:
-        lanes = _lanes(nest, nest.shape[-1])
+        lanes = _lanes(nest, _vector_extent(nest, nd - 1))
         return Schedule("map", lanes, nd - 1, tile=_tile(nest, lanes))
     loads = [ld.access for ld in nest.loads()]
     if nk and _unit(nk - 1, loads, nest.shape) >= _unit(nd - 1, loads, nest.shape) and nest.shape[nk - 1] >= 4:
-        return Schedule("outer", _lanes(nest, nest.shape[nk - 1]), nk - 1)
-    lanes = _lanes(nest, nest.shape[-1])
+        return Schedule("outer", _lanes(nest, _vector_extent(nest, nk - 1)), nk - 1)
+    lanes = _lanes(nest, _vector_extent(nest, nd - 1))
     pairwise = nest.reduce == "sum" and nest.value.dtype.kind == "f" and not fastmath
     block = max(128, PAIRWISE_BLOCK_VECTORS * lanes) if pairwise else 0
+    if block and np.prod(nest.shape[nk:]) <= block:
+        block = 0  # one block: summed in lanes, no cascade
     return Schedule("inner", lanes, nd - 1, block)
+
+
+def _vector_extent(nest: Nest, dim: int) -> int:
+    """The extent that bounds the vector width of loop ``dim``. Dim 0's extent is a
+    run-time size in generated code (``compiler/params.py``): its width does not shrink
+    for short loops, so a 10-element and a 10**6-element vector share their code."""
+    return 1 << 30 if dim == 0 else nest.shape[dim]
 
 
 def expr_cost(e: Expr, seen: set | None = None) -> int:

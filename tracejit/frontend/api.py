@@ -20,11 +20,14 @@ from tracejit.runtime import MISS
 
 
 class CacheInfo(NamedTuple):
+    """What a jitted function's cache did (see :meth:`JitFunction.cache_info`)."""
+
     traces: int
     compilations: int
     hits: int
     disk_hits: int
     entries: int
+    reused: int = 0
 
 
 @dataclass
@@ -76,8 +79,8 @@ def _warn_retraces(fun: Callable, change: str) -> None:
     """Say once that ``fun`` keeps being traced again, what changed last, and the fixes."""
     warnings.warn(
         f"tracejit: {fun.__qualname__} was traced {RETRACE_WARNING + 1} times, once per new signature "
-        f"(last change: {change}). Each new shape, dtype, layout or static value traces and "
-        "compiles again. If a Python number changes from call to call, pass it as a NumPy array "
+        f"(last change: {change}). Each new shape, dtype, layout or static value traces again "
+        "(and compiles, unless only sizes changed and the code for that structure is loaded). If a Python number changes from call to call, pass it as a NumPy array "
         "(np.float32(lr) or np.asarray(lr)) so it is traced, not static; if shapes vary, pad them "
         "to a few sizes; keep static_argnames for values that rarely change. "
         "TRACEJIT_LOG=retrace logs every retrace with its reason.", RuntimeWarning, stacklevel=4)
@@ -132,7 +135,7 @@ class JitFunction:
         self._direct = None  # the direct call of the last all-array positional signature
         self._cache: dict[tuple, _Entry] = {}
         self._lock = threading.Lock()
-        self._traces = self._compilations = self._hits = self._disk_hits = 0
+        self._traces = self._compilations = self._hits = self._disk_hits = self._reused = 0
         self._last_key = None
 
     def __call__(self, *args, **kwargs):
@@ -196,10 +199,13 @@ class JitFunction:
             lowered = Lowered(traced, optimized)
             if log_enabled("kernels"):
                 emit_log("kernels", f"{self.fun.__qualname__}:\n{lowered.as_text('kernels')}")
-            if lowered.executable.compiled.from_disk:  # compiles now, or loads from the disk cache
+            source = lowered.executable.source  # compiles now, or finds code on disk or loaded
+            if source == "compiled":
+                self._compilations += 1
+            elif source == "disk":
                 self._disk_hits += 1
             else:
-                self._compilations += 1
+                self._reused += 1
             entry = self._cache[call.key] = _Entry(traced, lowered)
             self._last_key = call.key
             return entry
@@ -218,10 +224,14 @@ class JitFunction:
         return Lowered(traced, optimize(traced.graph, fastmath=self.fastmath))
 
     def cache_info(self) -> CacheInfo:
-        """Traces, compilations (signatures whose code this process compiled, or had
-        compiled already for identical IR), cache hits, disk-cache hits (signatures whose
-        object code came from the persistent cache: no LLVM), cached signatures."""
-        return CacheInfo(self._traces, self._compilations, self._hits, self._disk_hits, len(self._cache))
+        """``traces`` (signatures traced), ``compilations`` (LLVM compilations they
+        caused), ``hits`` (calls of a cached signature), ``disk_hits`` (signatures whose
+        object code came from the persistent cache: no LLVM), ``entries`` (cached
+        signatures) and ``reused`` (signatures that run code this process had loaded
+        already: a program of the same structure with other sizes, see
+        ``compiler/params.py``)."""
+        return CacheInfo(self._traces, self._compilations, self._hits, self._disk_hits, len(self._cache),
+                         self._reused)
 
     def clear_cache(self) -> None:
         with self._lock:

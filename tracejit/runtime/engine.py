@@ -126,20 +126,22 @@ _modules: dict[str, CompiledModule] = {}  # cache key -> code loaded in this pro
 _load_lock = threading.Lock()
 
 
-def load_cached(key: str, symbols: list[str], build_ir: Callable[[], str]) -> CompiledModule:
-    """The code named ``key`` (:func:`diskcache.cache_key`): already loaded in this process,
-    or from the disk cache, or compiled from ``build_ir()`` now and stored there."""
+def load_cached(key: str, symbols: list[str], build_ir: Callable[[], str]) -> tuple[CompiledModule, str]:
+    """The code named ``key`` (:func:`diskcache.cache_key`) and where it came from:
+    already loaded in this process (``memory``), from the disk cache (``disk``), or
+    compiled from ``build_ir()`` now and stored there (``compiled``)."""
     with _load_lock:
         compiled = _modules.get(key)
-        if compiled is None:
-            obj = diskcache.read(key)
-            if obj is not None:
-                compiled = load_object(obj, symbols, build_ir)
-            else:
-                compiled, obj = compile_text(build_ir(), symbols)
-                diskcache.write(key, obj)
-            _modules[key] = compiled
-    return compiled
+        if compiled is not None:
+            return compiled, "memory"
+        obj = diskcache.read(key)
+        if obj is not None:
+            compiled, source = load_object(obj, symbols, build_ir), "disk"
+        else:
+            (compiled, obj), source = compile_text(build_ir(), symbols), "compiled"
+            diskcache.write(key, obj)
+        _modules[key] = compiled
+    return compiled, source
 
 
 def stats() -> dict:

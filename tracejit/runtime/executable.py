@@ -11,6 +11,7 @@ from tracejit.compiler.codegen.symbols import ARRAY_FIELDS, call_slots, checks_i
 from tracejit.compiler.fingerprint import program_fingerprint
 from tracejit.compiler.kernel import Program
 from tracejit.compiler.memplan import plan_memory
+from tracejit.compiler.params import parametrize, size_table
 from tracejit.runtime import threads
 from tracejit.runtime.buffers import MIN_POOLED_BYTES, pool
 from tracejit.runtime import MISS, diskcache
@@ -34,10 +35,15 @@ def address(arr: np.ndarray) -> int:
 class Executable:
     """A program loaded as machine code, callable on a list of input arrays."""
 
-    def __init__(self, program: Program, compiled: CompiledModule, entry: str, parallel: bool,
-                 call: str | None = None):
+    def __init__(self, program: Program, compiled: CompiledModule, entry: str, call: str | None = None,
+                 sizes: np.ndarray | None = None, source: str = "compiled"):
+        """``compiled`` is the code of ``program``'s generic form, ``sizes`` its size table
+        (``compiler/params.py``); ``source`` says where the code came from: ``compiled``
+        now, the ``disk`` cache, or ``memory`` (loaded already for a program of the same
+        structure)."""
         self.program = program
         self.compiled = compiled
+        self.source = source
         self._entry = _ENTRY(compiled.addresses[entry])
         slots = call_slots(program)
         # The wrapper taking array objects, when this interpreter lays arrays out as it assumes.
@@ -50,10 +56,13 @@ class Executable:
         self._expected_address = ctypes.addressof(self._expected)
         self.checks_inputs = checks_inputs(program)
         # The driver calls the thread pool's parallel_for (started only when needed).
+        parallel = any(k.parallel_grain for k in program.kernels)
         self._parallel_for = threads.pool().parallel_for if parallel else None
         n = len(program.buffers)
-        self._table_type = ctypes.c_void_p * n
+        self._table_type = ctypes.c_void_p * (n + 1)  # every buffer, then the size table
         self._template = self._table_type()
+        self._sizes = np.zeros(1, np.int64) if sizes is None else sizes
+        self._template[n] = self._sizes.ctypes.data
         self._constants = []
         self._inputs: list[tuple[int, int]] = []
         self._temps: list[tuple[int, int]] = []
@@ -248,22 +257,25 @@ def aligned_copy(value: np.ndarray) -> np.ndarray:
 
 
 def load_program(program: Program) -> Executable:
-    """Machine code of ``program``: loaded already in this process, or object code from
-    the disk cache (no IR is even generated), or generated, compiled and stored now.
-    The cache key is the program's fingerprint (everything code generation reads), and
-    function names derive from it, so one key always names the same object code."""
+    """Machine code of ``program``: loaded already in this process (for this program or
+    one of the same structure), or object code from the disk cache (no IR is even
+    generated), or generated, compiled and stored now. Code is generated for the
+    program's generic form (``compiler/params.py``: sizes read at run time); the cache
+    key is its fingerprint (everything code generation reads), and function names
+    derive from it, so one key always names the same object code."""
     if program.plan is None:  # the call wrapper places temporaries where the plan says
         program.plan = plan_memory(program)
-    key = diskcache.cache_key(program_fingerprint(program))
+    generic = parametrize(program)
+    key = diskcache.cache_key(program_fingerprint(generic))
     prefix = f"tj{key[:20]}_{_sanitize(program.name)}"
-    symbols = symbol_names(program, prefix)
+    symbols = symbol_names(generic, prefix)
 
     def build_ir() -> str:  # only on a miss, or when the IR is asked for
         from tracejit.compiler.codegen.module import build_module
-        return str(build_module(program, prefix)[0])
+        return str(build_module(generic, prefix)[0])
 
-    compiled = load_cached(key, [symbols.entry, symbols.call, *symbols.kernels], build_ir)
-    return Executable(program, compiled, symbols.entry, symbols.parallel, symbols.call)
+    compiled, source = load_cached(key, [symbols.entry, symbols.call, *symbols.kernels], build_ir)
+    return Executable(program, compiled, symbols.entry, symbols.call, size_table(generic), source)
 
 
 def _sanitize(name: str) -> str:

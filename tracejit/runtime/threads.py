@@ -272,8 +272,8 @@ class ThreadPool:
         # The pool's module depends only on tracejit's sources, which the key covers: a
         # process that finds it on disk does not even build its IR.
         names = POOL_SYMBOLS
-        self.compiled = load_cached(diskcache.cache_key("tracejit thread pool"), names,
-                                    lambda: str(build_module()[0]))
+        self.compiled, _ = load_cached(diskcache.cache_key("tracejit thread pool"), names,
+                                       lambda: str(build_module()[0]))
         addr = self.compiled.addresses
         self.parallel_for = addr["tj_parallel_for"]
         ctypes.CFUNCTYPE(None, ctypes.c_int32)(addr["tj_configure"])(threads - 1)

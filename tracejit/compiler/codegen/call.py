@@ -2,29 +2,31 @@
 
 ``i32 call(ptr array_0, ..., ptr context)`` receives the addresses of the input and
 output array objects (:func:`call_slots` order), so Python does no per-array work, and a
-context of four pointers: the constants' table (``template``), the arena, the thread
-pool's ``parallel_for`` and ``expected`` (the ndarray type, then one dtype object per
-input). When every input is C-contiguous in the program, it first checks each input
-object natively: its type is ``ndarray`` and its dtype object the expected one,
-its dims are the compiled ones and it is C-contiguous and aligned; on any mismatch it
-returns 1 having done nothing (the caller then takes the general path). Otherwise it
-copies the constants' table (``template``), reads each array's data pointer, points the
-temporaries into ``arena``, runs the driver and returns 0. Programs with strided inputs
-skip the checks (their callers have checked the layout).
+context of four pointers: the table template (``template``: the constants' addresses,
+then the size table's), the arena, the thread pool's ``parallel_for`` and ``expected``
+(the ndarray type, then one dtype object per input). When every input is C-contiguous
+in the program, it first checks each input object natively: its type is ``ndarray``
+and its dtype object the expected one, its dims are those in the size table and it is
+C-contiguous and aligned; on any mismatch it returns 1 having done nothing (the caller
+then takes the general path). Otherwise it copies the template, reads each array's data
+pointer, points the temporaries into ``arena`` (offsets from the size table), runs the
+driver and returns 0. Programs with strided inputs skip the checks (their callers have
+checked the layout).
 """
 from __future__ import annotations
 
 from llvmlite import ir
 
 from tracejit.compiler.codegen.loops import i64, opaque
-from tracejit.compiler.codegen.symbols import ARRAY_FIELDS, C_CONTIGUOUS_ALIGNED, call_slots, checks_inputs
-from tracejit.compiler.kernel import Program
+from tracejit.compiler.codegen.sizes import SizeReader
+from tracejit.compiler.codegen.symbols import ARRAY_FIELDS, C_CONTIGUOUS_ALIGNED, call_slots
+from tracejit.compiler.params import GenericProgram
 
 PTR = ir.PointerType()
 I8, I32 = ir.IntType(8), ir.IntType(32)
 
 
-def emit_call_wrapper(module: ir.Module, program: Program, name: str, entry: ir.Function) -> ir.Function:
+def emit_call_wrapper(module: ir.Module, program: GenericProgram, name: str, entry: ir.Function) -> ir.Function:
     """Emit the wrapper (see the module docstring) calling the driver ``entry``."""
     slots = call_slots(program)
     inputs = sorted((b for b in program.buffers if b.kind == "input"), key=lambda b: b.index)
@@ -52,7 +54,9 @@ def emit_call_wrapper(module: ir.Module, program: Program, name: str, entry: ir.
     def wanted(i: int) -> ir.Value:
         return b.load(b.gep(expected, [i64(i)], inbounds=True, source_etype=PTR), typ=PTR)
 
-    if checks_inputs(program):
+    n = len(program.buffers)
+    sizes = SizeReader(b, b.load(b.gep(template, [i64(n)], inbounds=True, source_etype=PTR), typ=PTR), hoist=False)
+    if program.checks_inputs:
         for k, (buf, obj) in enumerate(zip(inputs, objs)):
             expect(b.icmp_unsigned("==", field(obj, "type", PTR), wanted(0)))
             expect(b.icmp_unsigned("==", field(obj, "descr", PTR), wanted(1 + k)))
@@ -63,21 +67,20 @@ def emit_call_wrapper(module: ir.Module, program: Program, name: str, entry: ir.
             dims = field(obj, "dims", PTR)
             for d, extent in enumerate(buf.shape):
                 dim = b.load(b.gep(dims, [i64(d)], inbounds=True, source_etype=ir.IntType(64)), typ=ir.IntType(64))
-                expect(b.icmp_signed("==", dim, i64(extent)))
-    n = len(program.buffers)
-    table = b.alloca(ir.ArrayType(PTR, max(n, 1)), name="table")
+                expect(b.icmp_signed("==", dim, sizes(extent)))
+    table = b.alloca(ir.ArrayType(PTR, n + 1), name="table")
     table.align = 8
 
     def slot(i: int) -> ir.Value:
         return b.gep(table, [i64(0), i64(i)], inbounds=True)
 
-    for i in range(n):
+    for i in range(n + 1):
         b.store(b.load(b.gep(template, [i64(i)], inbounds=True, source_etype=PTR), typ=PTR), slot(i))
     for bid, obj in zip(slots, objs):
         b.store(field(obj, "data", PTR), slot(bid))
     offsets = program.plan.offsets if program.plan is not None else {}
     for bid, offset in offsets.items():
-        b.store(b.gep(arena, [i64(offset)], inbounds=True, source_etype=I8), slot(bid))
+        b.store(b.gep(arena, [sizes(offset)], inbounds=True, source_etype=I8), slot(bid))
     b.call(entry, [opaque(b, table), parallel_for])
     b.ret(ir.Constant(I32, 0))
     b.position_at_end(mismatch)

@@ -19,8 +19,9 @@ class ExprEmitter:
     """
 
     def __init__(self, b: ir.IRBuilder, ptrs: dict[int, ir.Value], idx: list, width: int = 1,
-                 vdim: int | None = None, fast: tuple[str, ...] = ()):
+                 vdim: int | None = None, fast: tuple[str, ...] = (), sizes=i64):
         self.b, self.ptrs, self.idx, self.fast = b, ptrs, idx, fast
+        self.sizes = sizes  # access offsets may be run-time sizes (codegen/sizes.py)
         self.acc: ir.Value | None = None  # what an Acc leaf (in an epilogue) evaluates to
         self.width = width if vdim is not None else 1
         self.vdim = vdim
@@ -32,7 +33,7 @@ class ExprEmitter:
     # -- addressing -----------------------------------------------------------------------
     def _offset(self, acc: Access, skip_vdim: bool = False) -> ir.Value:
         b = self.b
-        total = i64(acc.offset)
+        total = self.sizes(acc.offset)
         for d, stride in enumerate(acc.strides):
             if stride == 0 or (skip_vdim and d == self.vdim):
                 continue

@@ -8,11 +8,14 @@ from contextlib import contextmanager
 from llvmlite import ir
 
 from tracejit.compiler.codegen.lowerctx import I64
+from tracejit.compiler.params import Param
 
 PTR = ir.PointerType()
 
 
 def i64(value: int) -> ir.Constant:
+    if isinstance(value, Param):  # a run-time size: see codegen/sizes.py
+        raise TypeError(f"tracejit: size parameter {value} used as a constant")
     return ir.Constant(I64, value)
 
 

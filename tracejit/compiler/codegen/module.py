@@ -1,12 +1,15 @@
 """A whole program as one LLVM module: one function per kernel and a driver.
 
-Kernel ABI: ``void kernel(ptr noalias b0, ..., ptr noalias bn, i64 begin, i64 end)``,
-one pointer per buffer the kernel touches; ``[begin, end)`` bounds its outermost loop
-(``Kernel.parallel_extent``). A parallel kernel also gets a task wrapper
-``void task(ptr bufs, i64 begin, i64 end)`` that reads its buffer pointers from the table.
+The program is generic (``compiler/params.py``): its sizes are read from a size table.
+Kernel ABI: ``void kernel(ptr noalias b0, ..., ptr noalias bn, ptr sizes, i64 begin,
+i64 end)``, one pointer per buffer the kernel touches and the size table; ``[begin,
+end)`` bounds its outermost loop (``Kernel.parallel_extent``). A kernel that can be
+split also gets a task wrapper ``void task(ptr bufs, i64 begin, i64 end)`` that reads its
+buffer pointers from the table ``bufs`` (one pointer per buffer, then the size table's).
 The driver ``void entry(ptr bufs, parallel_for)`` runs the kernels in order, handing
-parallel ones to the runtime's ``parallel_for(task, bufs, extent, grain)``; a call of a
-compiled function is one foreign call, and no address is baked into the code.
+those whose chunk length (a size) is not 0 to the runtime's ``parallel_for(task, bufs,
+extent, grain)``; a call of a compiled function is one foreign call, and no address or
+size of the concrete program is baked into the code.
 """
 from __future__ import annotations
 
@@ -20,8 +23,10 @@ from tracejit.compiler.codegen.loops import for_range, i64, loop_hints, opaque
 from tracejit.compiler.codegen.gemm import GemmEmitter
 from tracejit.compiler.codegen.nest import NestEmitter
 from tracejit.compiler.codegen.call import emit_call_wrapper
+from tracejit.compiler.codegen.sizes import SizeReader
 from tracejit.compiler.codegen.symbols import ModuleSymbols, symbol_names
-from tracejit.compiler.kernel import Kernel, Program
+from tracejit.compiler.kernel import Kernel
+from tracejit.compiler.params import GenericProgram, Param
 from tracejit.compiler.target import target_machine
 
 PTR = ir.PointerType()
@@ -35,17 +40,21 @@ def _arguments(kernel: Kernel, scratch: dict) -> list[int]:
     return [bid for bid in kernel.buffers() if bid not in scratch]
 
 
-def _load_buffers(b: ir.IRBuilder, table, kernel: Kernel, scratch: dict) -> list:
-    return [b.load(b.gep(table, [i64(bid)], inbounds=True, source_etype=PTR), typ=PTR)
-            for bid in _arguments(kernel, scratch)]
+def _table_entry(b: ir.IRBuilder, table, i: int) -> ir.Value:
+    return b.load(b.gep(table, [i64(i)], inbounds=True, source_etype=PTR), typ=PTR)
 
 
-def _task_function(module: ir.Module, kernel: Kernel, fn: ir.Function, scratch: dict) -> ir.Function:
+def _call_args(b: ir.IRBuilder, table, kernel: Kernel, scratch: dict, n_buffers: int) -> list:
+    """The kernel's buffer pointers and the size table, read from the table ``table``."""
+    return [_table_entry(b, table, bid) for bid in _arguments(kernel, scratch)] + [_table_entry(b, table, n_buffers)]
+
+
+def _task_function(module: ir.Module, kernel: Kernel, fn: ir.Function, scratch: dict, n_buffers: int) -> ir.Function:
     task = ir.Function(module, TASK, f"{fn.name}_task")
     task.attributes.add("nounwind")
     table, begin, end = task.args
     b = ir.IRBuilder(task.append_basic_block("entry"))
-    b.call(fn, _load_buffers(b, table, kernel, scratch) + [begin, end])
+    b.call(fn, _call_args(b, table, kernel, scratch, n_buffers) + [begin, end])
     b.ret_void()
     return task
 
@@ -55,16 +64,18 @@ def _kernel_function(module: ir.Module, kernel: Kernel, name: str, fast: tuple[s
     """The kernel's function; buffers in ``shared`` (a temporary written in place of
     another, see compiler/memplan.py) may alias each other, so they are not ``noalias``."""
     bufs = _arguments(kernel, scratch)
-    fnty = ir.FunctionType(ir.VoidType(), [PTR] * len(bufs) + [I64, I64])
+    fnty = ir.FunctionType(ir.VoidType(), [PTR] * (len(bufs) + 1) + [I64, I64])
     fn = ir.Function(module, fnty, name)
     fn.attributes.add("nounwind")
     for arg, bid in zip(fn.args, bufs):
         arg.name = f"b{bid}"
         if bid not in shared:
             arg.add_attribute("noalias")
-    begin, end = fn.args[-2], fn.args[-1]
-    begin.name, end.name = "begin", "end"
+    table, begin, end = fn.args[-3], fn.args[-2], fn.args[-1]
+    table.name, begin.name, end.name = "sizes", "begin", "end"
+    table.add_attribute("noalias")
     b = ir.IRBuilder(fn.append_basic_block("entry"))
+    sizes = SizeReader(b, table)
     ptrs = dict(zip(bufs, fn.args))
     for bid in kernel.buffers():
         if bid in scratch:  # one row of a temporary, per call (so per task)
@@ -72,7 +83,7 @@ def _kernel_function(module: ir.Module, kernel: Kernel, name: str, fast: tuple[s
             slot = b.alloca(memory_type(buf.dtype), size=i64(buf.shape[0]), name=f"scratch{bid}")
             slot.align = 64
             ptrs[bid] = opaque(b, slot)
-    ranged = kernel.parallel_extent > 0
+    ranged = _ranged(kernel)
     streaming = any(s.stream for s in kernel.schedules)
     if kernel.gemm is not None:
         GemmEmitter(b, ptrs, kernel.gemm, begin, end).emit()
@@ -80,14 +91,21 @@ def _kernel_function(module: ir.Module, kernel: Kernel, name: str, fast: tuple[s
         with for_range(b, begin, end, name="row", hints=loop_hints(module, unroll=False)) as row:
             stop = b.add(row, i64(1))
             for nest, sched in zip(kernel.nests, kernel.schedules):
-                NestEmitter(b, ptrs, nest, sched, row, stop, fast).emit()
+                NestEmitter(b, ptrs, nest, sched, row, stop, fast, sizes).emit()
     else:
         for nest, sched in zip(kernel.nests, kernel.schedules):
-            NestEmitter(b, ptrs, nest, sched, begin if ranged else None, end if ranged else None, fast).emit()
+            NestEmitter(b, ptrs, nest, sched, begin if ranged else None, end if ranged else None, fast,
+                        sizes).emit()
     if streaming:  # non-temporal stores are weakly ordered: drain them before returning
         _store_fence(b)
     b.ret_void()
     return fn
+
+
+def _ranged(kernel: Kernel) -> bool:
+    """Whether the kernel's outermost loop runs over ``[begin, end)`` (it can be split)."""
+    extent = kernel.parallel_extent
+    return isinstance(extent, Param) or extent > 0
 
 
 def _store_fence(b: ir.IRBuilder) -> None:
@@ -107,7 +125,7 @@ def _shared(kernel: Kernel, in_place: dict[int, int]) -> set[int]:
     return {b for new, old in in_place.items() if new in used and old in used for b in (new, old)}
 
 
-def build_module(program: Program, prefix: str) -> tuple[ir.Module, ModuleSymbols]:
+def build_module(program: GenericProgram, prefix: str) -> tuple[ir.Module, ModuleSymbols]:
     """The LLVM module of ``program``; function names start with ``prefix`` (unique per process)."""
     names = symbol_names(program, prefix)
     module = ir.Module(name=prefix)
@@ -123,12 +141,20 @@ def build_module(program: Program, prefix: str) -> tuple[ir.Module, ModuleSymbol
     entry.attributes.add("nounwind")
     b = ir.IRBuilder(entry.append_basic_block("entry"))
     table, parallel_for = entry.args
+    n = len(program.buffers)
+    sizes = SizeReader(b, _table_entry(b, table, n), hoist=False)
     for kernel, fn in kernels:
-        if kernel.parallel_grain:
-            task = _task_function(module, kernel, fn, scratch)
-            b.call(parallel_for, [task, table, i64(kernel.parallel_extent), i64(kernel.parallel_grain)])
-        else:
-            b.call(fn, _load_buffers(b, table, kernel, scratch) + [i64(0), i64(kernel.parallel_extent)])
+        if not _ranged(kernel):
+            b.call(fn, _call_args(b, table, kernel, scratch, n) + [i64(0), i64(0)])
+            continue
+        extent, grain = sizes(kernel.parallel_extent), sizes(kernel.parallel_grain)
+        task = _task_function(module, kernel, fn, scratch, n)
+        split = b.icmp_signed("!=", grain, i64(0))
+        with b.if_else(split) as (parallel, serial):
+            with parallel:
+                b.call(parallel_for, [task, table, extent, grain])
+            with serial:
+                b.call(fn, _call_args(b, table, kernel, scratch, n) + [i64(0), extent])
     b.ret_void()
     emit_call_wrapper(module, program, names.call, entry)
     return module, names

@@ -10,10 +10,10 @@
 * ``arg``: scalar argmax/argmin keeping the first best index.
 
 The outermost loop of dim 0 runs over ``[begin, end)`` so the runtime can split it.
+Extents and offsets may be run-time sizes (``compiler/params.py``): every integer of
+the nest that can be one goes through ``sizes``.
 """
 from __future__ import annotations
-
-import math
 
 import numpy as np
 from llvmlite import ir
@@ -29,10 +29,13 @@ CASCADE_LEVELS = 64
 
 class NestEmitter:
     def __init__(self, b: ir.IRBuilder, ptrs: dict[int, ir.Value], nest: Nest, sched: Schedule,
-                 begin: ir.Value | None = None, end: ir.Value | None = None, fast: tuple[str, ...] = ()):
+                 begin: ir.Value | None = None, end: ir.Value | None = None, fast: tuple[str, ...] = (),
+                 sizes=i64):
         """``begin``/``end`` bound dim 0 when given (a kernel split between threads);
-        ``fast`` are the fast-math flags of user-level arithmetic (empty unless opted in)."""
+        ``fast`` are the fast-math flags of user-level arithmetic (empty unless opted in);
+        ``sizes`` turns the nest's integers into values (a ``codegen.sizes.SizeReader``)."""
         self.b, self.ptrs, self.nest, self.sched, self.fast = b, ptrs, nest, sched, fast
+        self.sizes = sizes
         self.begin, self.end = begin, end
         self.dtype = np.dtype(nest.value.dtype)
         if nest.reduce:
@@ -45,7 +48,7 @@ class NestEmitter:
     def _bounds(self, dim: int):
         if dim == 0 and self.begin is not None:
             return self.begin, self.end
-        return i64(0), i64(self.nest.shape[dim])
+        return i64(0), self.sizes(self.nest.shape[dim])
 
     def _loops(self, dims: list[int], idx: dict, body) -> None:
         """Nested scalar loops over ``dims`` (outermost first), then ``body()``."""
@@ -76,7 +79,7 @@ class NestEmitter:
 
     def _emitter(self, idx: dict, width: int, vdim) -> ExprEmitter:
         return ExprEmitter(self.b, self.ptrs, [idx.get(d) for d in range(len(self.nest.shape))], width, vdim,
-                           self.fast)
+                           self.fast, self.sizes)
 
     def _ctx(self, width: int) -> LowerCtx:
         return LowerCtx(self.b, width, self.dtype, fast=self.fast)
@@ -143,7 +146,7 @@ class NestEmitter:
         nest = self.nest
         nd, nk = len(nest.shape), nest.n_kept
         idx: dict = {}
-        pairwise = self.sched.block and math.prod(nest.shape[nk:]) > self.sched.block
+        pairwise = self.sched.block > 0  # the schedule sets a block only where the sum is longer
 
         def per_output():
             store_em = self._emitter(idx, 1, None)
@@ -157,15 +160,15 @@ class NestEmitter:
                 total = alloca(self.b, sty, self._identity(1), name="total")
 
             def innermost():
-                n = nest.shape[nd - 1]
+                n = self.sizes(nest.shape[nd - 1])
                 if pairwise:
                     block = self.sched.block
                     with for_range(self.b, 0, n, block, name="blk") as start:
                         stop = self.b.add(start, i64(block))
-                        stop = self.b.select(self.b.icmp_signed("<", stop, i64(n)), stop, i64(n))
+                        stop = self.b.select(self.b.icmp_signed("<", stop, n), stop, n)
                         cascade.push(self._partial(start, stop, idx))
                 else:
-                    part = self._partial(i64(0), i64(n), idx)
+                    part = self._partial(i64(0), n, idx)
                     self.b.store(self._combine(self.b.load(total), part, 1), total)
 
             self._loops(list(range(nk, nd - 1)), idx, innermost)
@@ -242,7 +245,7 @@ class NestEmitter:
                 em = self._emitter(idx, 1, None)
                 flat = i64(0)
                 for d in range(nk, nd):
-                    flat = b.add(b.mul(flat, i64(extents[d - nk])), idx[d])
+                    flat = b.add(b.mul(flat, self.sizes(extents[d - nk])), idx[d])
                 value, cur = em.emit(nest.value), b.load(best)
                 better = self.red.better(self._ctx(1), value, cur)
                 b.store(b.select(better, value, cur), best)

@@ -19,8 +19,7 @@ class ModuleSymbols:
 
     entry: str
     kernels: tuple[str, ...]
-    parallel: bool  # the driver calls parallel_for
-    call: str = ""  # the wrapper taking array objects (see codegen/module.py)
+    call: str = ""  # the wrapper taking array objects (see codegen/call.py)
 
 
 def _symbol(name: str) -> str:
@@ -31,7 +30,7 @@ def symbol_names(program: Program, prefix: str) -> ModuleSymbols:
     """The driver's and the kernels' names in the module of ``program`` (functions start
     with ``prefix``)."""
     return ModuleSymbols(f"{prefix}_entry", tuple(f"{prefix}_{_symbol(k.name)}" for k in program.kernels),
-                         any(k.parallel_grain for k in program.kernels), f"{prefix}_call")
+                         f"{prefix}_call")
 
 
 def call_slots(program: Program) -> list[int]:

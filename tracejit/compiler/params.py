@@ -1,0 +1,143 @@
+"""Size parameters: one compiled module for every program of the same structure.
+
+Kernel formation specializes a program to its shapes: every extent, stride and offset
+is an integer. Code generation does not need all of them as constants. This module
+turns a program into its *generic* form: the extent of each nest's outermost loop, the
+offset of each access of a loop nest, each parallel kernel's extent and chunk length,
+the arena offset of each temporary and the dims of each input become :class:`Param`
+slots of a size table the generated code reads at run time. Everything else (inner
+extents, strides, schedules, vector widths, tiles, constants in expressions) stays a
+constant, so LLVM still sees the row length of a softmax or the stride of a stencil.
+
+Two programs whose generic forms print the same (``fingerprint.program_fingerprint``)
+run the same machine code with their own size tables: calling a function with 100
+vector lengths, or with any batch size, retraces for each new shape but compiles once
+per *structure*. Structures change only at regime boundaries the compiler chose on
+purpose (a tiny array without a vector loop, a reduction long enough to split into
+chunks, a map larger than the cache with streaming stores), and wherever a size enters
+the arithmetic itself (``x.mean()`` divides by a constant length).
+
+Correctness does not depend on the choice of parameters: a :class:`Param` is not an
+integer, so code generation cannot bake its value into the code by accident (arithmetic
+on it raises), and everything code generation reads that is not a parameter is part of
+the fingerprint. Slots are numbered in one deterministic walk, so equal structures
+number them equally. Gemm kernels keep all their sizes (their blocking is tuned to them).
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import numpy as np
+
+from tracejit.compiler.kernel import Access, Acc, Apply, Buffer, Const, Convert, Expr, Iota, Kernel, Load, Nest, Program
+from tracejit.compiler.layout import StridedView
+from tracejit.compiler.memplan import MemoryPlan
+
+
+@dataclass(frozen=True)
+class Param:
+    """An integer read from slot ``slot`` of the program's size table at run time."""
+
+    slot: int
+
+
+@dataclass
+class GenericProgram(Program):
+    """A program whose sizes are :class:`Param` s (see the module docstring).
+
+    ``params`` holds the values of the slots for the concrete program it was made from
+    (not part of its fingerprint); ``checks_inputs`` says whether the call wrapper checks
+    the input objects (every input C-contiguous in the concrete program)."""
+
+    params: tuple[int, ...] = ()
+    checks_inputs: bool = True
+
+
+NO_VIEW = StridedView((), (), 0)  # the generic program's buffers: their layout is in the accesses
+
+
+class _Slots:
+    """Hands out slots in walk order and records their concrete values."""
+
+    def __init__(self):
+        self.values: list[int] = []
+
+    def __call__(self, value: int) -> Param:
+        self.values.append(int(value))
+        return Param(len(self.values) - 1)
+
+    def offset(self, value: int) -> int | Param:
+        """A nonzero offset becomes a parameter; zero stays (most accesses start at 0)."""
+        return self(value) if value else 0
+
+
+def _generic_expr(e: Expr | None, slots: _Slots, memo: dict) -> Expr | None:
+    """``e`` with each access offset a parameter; a shared subexpression stays shared."""
+    if e is None:
+        return None
+    if id(e) in memo:
+        return memo[id(e)]
+    if isinstance(e, Load):
+        out = Load(_generic_access(e.access, slots))
+    elif isinstance(e, Iota):
+        out = Iota(_generic_access(e.access, slots), e.start, e.step, e.dtype)
+    elif isinstance(e, Apply):
+        out = Apply(e.op, tuple(_generic_expr(a, slots, memo) for a in e.args), e.in_dtype, e.dtype)
+    elif isinstance(e, Convert):
+        out = Convert(_generic_expr(e.arg, slots, memo), e.dtype)
+    elif isinstance(e, (Const, Acc)):
+        out = e
+    else:
+        raise TypeError(f"tracejit: no generic form for {type(e).__name__}")
+    memo[id(e)] = out
+    return out
+
+
+def _generic_access(a: Access, slots: _Slots) -> Access:
+    return Access(a.buffer, a.dtype, slots.offset(a.offset), a.strides)
+
+
+def _generic_nest(nest: Nest, slots: _Slots, memo: dict) -> Nest:
+    shape = (slots(nest.shape[0]),) + tuple(nest.shape[1:]) if nest.shape else ()
+    return Nest(shape, nest.n_reduced, nest.reduce, _generic_expr(nest.value, slots, memo),
+                _generic_access(nest.store, slots), _generic_expr(nest.epilogue, slots, memo))
+
+
+def _generic_kernel(kernel: Kernel, slots: _Slots, memo: dict) -> Kernel:
+    if kernel.gemm is not None:
+        return kernel
+    nests = [_generic_nest(n, slots, memo) for n in kernel.nests]
+    out = dataclasses.replace(kernel, nests=nests)
+    # a ranged kernel's chunk length is a parameter too (0 at run time: it runs serially)
+    out.parallel_grain = slots(kernel.parallel_grain) if kernel.parallel_extent else 0
+    return out
+
+
+def _generic_buffer(buf: Buffer, slots: _Slots) -> Buffer:
+    if buf.kind == "input":  # the call wrapper compares the input's dims with these
+        shape: tuple = tuple(slots(n) for n in buf.shape)
+    elif buf.kind == "scratch":  # one row on the stack: its length is code
+        shape = buf.shape
+    else:
+        shape = ()
+    return dataclasses.replace(buf, shape=shape, view=NO_VIEW, value=None, node=-1)
+
+
+def parametrize(program: Program) -> GenericProgram:
+    """The generic form of ``program`` (which must have its memory plan), with its size table."""
+    if program.plan is None:
+        raise ValueError("tracejit: parametrize needs the program's memory plan")
+    slots, memo = _Slots(), {}
+    kernels = [_generic_kernel(k, slots, memo) for k in program.kernels]
+    buffers = [_generic_buffer(b, slots) for b in program.buffers]
+    plan = MemoryPlan(offsets={bid: slots(off) for bid, off in program.plan.offsets.items()},
+                      in_place=dict(program.plan.in_place))
+    checks = all(b.view.is_contiguous() for b in program.buffers if b.kind == "input")
+    return GenericProgram(program.name, buffers, kernels, program.n_inputs, list(program.outputs),
+                          program.fastmath, plan, params=tuple(slots.values), checks_inputs=checks)
+
+
+def size_table(program: GenericProgram) -> np.ndarray:
+    """The concrete values of ``program``'s parameters as the int64 array the code reads."""
+    return np.array(program.params if program.params else [0], dtype=np.int64)
