@@ -5,7 +5,8 @@ workload the NumPy and tracejit medians, the speedup (NumPy time / tracejit time
 means tracejit is faster), the kernel count, the first-call compile time, the result
 check, the same for numexpr, numba, jax and torch when they are installed, and
 tracejit's throughput; then every system's throughput, the judgement of the issues'
-criteria, and (unless ``--only``) the cost of one call (``benchmarks/dispatch.py``) and
+criteria, and (unless ``--only``) the cost of one call (``benchmarks/dispatch.py``),
+compilations over 100 vector lengths (``benchmarks/shapes.py``) and
 first calls in a fresh process with and without the persistent cache
 (``benchmarks/coldstart.py``).
 """
@@ -96,8 +97,9 @@ def main(argv: list[str] | None = None) -> int:
         print("\nproblems:\n" + notes)
     print("\n" + judgement.format_verdicts(verdicts, opts.quick))
     if not opts.only:  # issue 5: the cost of a call, and first calls across processes
-        from benchmarks import coldstart, dispatch
+        from benchmarks import coldstart, dispatch, shapes
         print("\n" + dispatch.format_table(dispatch.measure(opts.quick), opts.quick))
+        print("\n" + shapes.format_table(shapes.measure(), opts.quick))
         print("\n" + coldstart.format_table(coldstart.measure(), opts.quick))
     if opts.json:
         report.write_json(opts.json, machine=info, quick=opts.quick, triad=triad, triad_gbps=ref, rows=rows,
