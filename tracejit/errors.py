@@ -36,3 +36,13 @@ def with_location(error: Exception, loc: str | None) -> Exception:
         if str(new) == message:
             return new
     return RuntimeError(message)
+
+
+class StaticNeeded(Exception):
+    """Internal: a traced Python-scalar argument was used where its value is needed
+    (``if``, ``float()``, a shape, an index, a narrowing cast). ``tj.jit`` catches it,
+    makes those arguments static for the function and traces again; users never see it."""
+
+    def __init__(self, names: frozenset, what: str, loc: str | None):
+        super().__init__(f"{', '.join(sorted(names))}: {what}{at(loc)}")
+        self.names, self.what, self.loc = names, what, loc

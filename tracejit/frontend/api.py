@@ -12,6 +12,7 @@ import numpy as np
 
 from tracejit.compiler.pipeline import optimize
 from tracejit.config import config, emit_log, log_enabled
+from tracejit.errors import StaticNeeded
 from tracejit.frontend.lowered import Lowered
 from tracejit.frontend.signature import NestedTrace, bind, positional_fast_key
 from tracejit.frontend.tracing import TracedFunction, trace_function
@@ -80,9 +81,11 @@ def _warn_retraces(fun: Callable, change: str) -> None:
     warnings.warn(
         f"tracejit: {fun.__qualname__} was traced {RETRACE_WARNING + 1} times, once per new signature "
         f"(last change: {change}). Each new shape, dtype, layout or static value traces again "
-        "(and compiles, unless only sizes changed and the code for that structure is loaded). If a Python number changes from call to call, pass it as a NumPy array "
-        "(np.float32(lr) or np.asarray(lr)) so it is traced, not static; if shapes vary, pad them "
-        "to a few sizes; keep static_argnames for values that rarely change. "
+        "(and compiles, unless only sizes changed and code of that structure is loaded). "
+        "Python numbers are traced unless the function needs their value (if, a shape, an "
+        "index): then they are static, and each new value traces again; pass such a value "
+        "through an array computation instead, or keep it fixed; if shapes vary, pad them to a "
+        "few sizes; keep static_argnames for values that rarely change. "
         "TRACEJIT_LOG=retrace logs every retrace with its reason.", RuntimeWarning, stacklevel=4)
 
 
@@ -96,7 +99,10 @@ def _fmt_key(part) -> str:
         if leaf[0] == "static":
             shown.append(repr(_static_value(leaf[1:])))
         else:
-            shape, dtype, strides, scalar = leaf
+            shape, dtype, strides, scalar, weak = leaf
+            if weak is not None:
+                shown.append(f"Python {weak.__name__}")
+                continue
             shown.append(("scalar " if scalar else "") + f"{dtype}{list(shape)}"
                          + (f" strides {strides}" if strides else ""))
     return ", ".join(shown)
@@ -128,6 +134,9 @@ class JitFunction:
         if unknown:
             raise ValueError(f"static_argnames {sorted(unknown)} are not parameters of {fun.__name__}")
         self._static = frozenset(static)
+        self._names = names
+        self._auto_static: frozenset = frozenset()  # scalar arguments whose values the function needs
+        self._static_positions: frozenset = frozenset()
         params = self._pysig.parameters.values()
         simple = not static and all(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in params)
         self._fast_arity = len(names) if simple else -1
@@ -153,26 +162,45 @@ class JitFunction:
         """Every call the direct path does not take: find (or trace and compile) the signature."""
         if config.disable_jit:
             return self.fun(*args, **kwargs)
-        fast = None if kwargs else positional_fast_key(args, self._fast_arity)
+        fast = None if kwargs else positional_fast_key(args, self._fast_arity, self._static_positions)
         if fast is not None:
-            entry = self._fast_cache.get(fast)
+            entry = self._fast_cache.get(fast[0])
             if entry is not None:
                 self._hits += 1
                 self._direct = _direct_of(entry, args)
-                return entry.run([x for x in args if type(x) is np.ndarray])
-        try:
-            call = bind(self._pysig, self._static, args, kwargs)
-        except NestedTrace:
-            return self.fun(*args, **kwargs)  # called while tracing: inline
-        entry = self._cache.get(call.key)
-        if entry is None:
-            entry = self._compile(call)
-        else:
-            self._hits += 1
+                return entry.run(fast[1])
+        while True:
+            try:
+                call = bind(self._pysig, self._static, args, kwargs, self._auto_static)
+            except NestedTrace:
+                return self.fun(*args, **kwargs)  # called while tracing: inline
+            entry = self._cache.get(call.key)
+            if entry is not None:
+                self._hits += 1
+                break
+            try:
+                entry = self._compile(call)
+                break
+            except StaticNeeded as need:  # a scalar argument's value is needed: static from now on
+                self._make_static(need)
         if fast is not None:
-            self._fast_cache[fast] = entry
+            # keyed again: an argument the trace made static is keyed by its value now
+            fast = positional_fast_key(args, self._fast_arity, self._static_positions)
+            self._fast_cache[fast[0]] = entry
             self._direct = _direct_of(entry, args)
         return entry.run(call.arrays)
+
+    def _make_static(self, need: StaticNeeded) -> None:
+        """Make the arguments ``need`` names static (their values key the cache) and say why."""
+        with self._lock:
+            new = need.names - self._auto_static
+            if not new:
+                raise RuntimeError(f"tracejit: {need} although already static") from need
+            self._auto_static |= new
+            self._static_positions = frozenset(i for i, n in enumerate(self._names) if n in self._auto_static)
+        if log_enabled("retrace"):
+            emit_log("retrace", f"{self.fun.__qualname__}: argument(s) {', '.join(sorted(new))} made static: "
+                                f"{need.what} needs the value{' (at ' + need.loc + ')' if need.loc else ''}")
 
     def __get__(self, obj, objtype=None):
         return self if obj is None else functools.partial(self, obj)
@@ -216,11 +244,16 @@ class JitFunction:
 
     def lower(self, *args, **kwargs) -> Lowered:
         """Trace and optimize for these arguments without running; compiles on demand."""
-        call = bind(self._pysig, self._static, args, kwargs)
-        entry = self._cache.get(call.key)
-        if entry is not None:
-            return entry.lowered
-        traced = self._trace(call)
+        while True:
+            call = bind(self._pysig, self._static, args, kwargs, self._auto_static)
+            entry = self._cache.get(call.key)
+            if entry is not None:
+                return entry.lowered
+            try:
+                traced = self._trace(call)
+                break
+            except StaticNeeded as need:
+                self._make_static(need)
         return Lowered(traced, optimize(traced.graph, fastmath=self.fastmath))
 
     def cache_info(self) -> CacheInfo:

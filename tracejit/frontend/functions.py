@@ -16,7 +16,7 @@ from tracejit.errors import UnsupportedError, at
 from tracejit.frontend import reductions
 from tracejit.frontend.reductions import normalize_axes
 from tracejit.frontend.trace import user_location
-from tracejit.frontend.values import PY_SCALARS, as_operand, dtype_or_weak, find_trace, is_tracer
+from tracejit.frontend.values import as_operand, find_trace, is_tracer, promotion_operand
 
 HANDLERS: dict = {}
 
@@ -195,7 +195,7 @@ def where(condition, x=None, y=None):
         raise UnsupportedError(f"numpy.where with one argument (data-dependent output shape) is "
                                f"not supported{at(loc)}")
     trace = find_trace([condition, x, y])
-    dtype = np.result_type(*(v if isinstance(v, PY_SCALARS) else dtype_or_weak(v, loc) for v in (x, y)))
+    dtype = np.result_type(*(promotion_operand(v, loc) for v in (x, y)))
     cond = as_operand(trace, condition, np.dtype(bool))
     if cond.dtype != np.bool_:
         cond = astype(cond, np.bool_) if is_tracer(cond) else np.asarray(cond).astype(bool)
@@ -303,8 +303,8 @@ def full_like(a, fill_value, dtype=None, order="K", subok=True, shape=None, *, d
     trace = find_trace([a, fill_value])
     shape = a.shape if shape is None else _shape_arg(shape)
     dtype = np.dtype(dtype or a.dtype)
-    if is_tracer(fill_value):
-        value = astype(fill_value, dtype)
+    if is_tracer(fill_value):  # a traced Python scalar converts as NumPy converts it
+        value = as_operand(trace, fill_value, dtype) if fill_value._weak else astype(fill_value, dtype)
         return trace.apply("broadcast_to", [value], {"shape": tuple(shape)})
     return filled(trace, shape, dtype, fill_value)
 

@@ -1,9 +1,12 @@
 """Turning call arguments into a cache key and the list of arrays the compiled code reads.
 
 Arrays (``ndarray`` and NumPy scalars) are traced: the key holds their shape, dtype and
-layout (C-contiguous, or the exact strides). Everything else is static: Python scalars,
-strings, None and the values named in ``static_argnames``/``static_argnums`` are part of
-the key and fixed in the trace.
+layout (C-contiguous, or the exact strides). Python ``float``, ``int`` (within int64)
+and ``bool`` arguments are traced too, as NumPy 2 weak scalars (the key holds only their
+type, so a new learning rate does not retrace); one whose value the function needs
+(``if``, a shape, an index) is made static by ``tj.jit`` from then on. Everything else is
+static: strings, None, other objects and the values named in ``static_argnames``/
+``static_argnums`` are part of the key and fixed in the trace.
 """
 from __future__ import annotations
 
@@ -25,6 +28,7 @@ class ArraySpec:
     aval: AVal
     strides: tuple[int, ...] | None  # element strides, None for C-contiguous
     scalar: bool = False  # a NumPy scalar (np.float32(2)), not a 0-d array
+    weak: type | None = None  # a Python float, int or bool argument (traced as a weak scalar)
 
     def view(self) -> StridedView:
         if self.strides is None:
@@ -32,7 +36,7 @@ class ArraySpec:
         return StridedView(self.aval.shape, self.strides, 0)
 
     def key(self):
-        return (self.aval.shape, self.aval.dtype.str, self.strides, self.scalar)
+        return (self.aval.shape, self.aval.dtype.str, self.strides, self.scalar, self.weak)
 
 
 class NestedTrace(Exception):
@@ -75,6 +79,24 @@ def leaf_is_array(x) -> bool:
     return isinstance(x, (np.ndarray, np.generic))
 
 
+_INT64 = np.iinfo(np.int64)
+_SCALAR_DTYPES = {float: np.dtype(np.float64), int: np.dtype(np.int64), bool: np.dtype(np.bool_)}
+
+
+def traced_scalar_type(x) -> type | None:
+    """``float``, ``int`` or ``bool`` for a Python scalar traced as a weak scalar (ints
+    beyond int64 stay static: NumPy would not make them int64 either), else None."""
+    t = type(x)
+    if t is float or t is bool or (t is int and _INT64.min <= x <= _INT64.max):
+        return t
+    return None
+
+
+def scalar_array(x, t: type) -> np.ndarray:
+    """The 0-d array a traced Python scalar is passed as."""
+    return np.array(x, dtype=_SCALAR_DTYPES[t])
+
+
 def _check_hashable(value, name: str) -> None:
     try:
         hash(value)
@@ -113,8 +135,11 @@ class BoundCall:
     static_args: dict  # name -> (static value, or the nest with ARRAY placeholders)
 
 
-def bind(pysig: inspect.Signature, static: frozenset, args, kwargs) -> BoundCall:
-    """Split ``args``/``kwargs`` of a call into static key parts and traced arrays."""
+def bind(pysig: inspect.Signature, static: frozenset, args, kwargs,
+         fixed_scalars: frozenset = frozenset()) -> BoundCall:
+    """Split ``args``/``kwargs`` of a call into static key parts and traced arrays.
+    Python scalars in the arguments named in ``fixed_scalars`` are static (their values
+    are needed by the trace) instead of traced."""
     bound = pysig.bind(*args, **kwargs)  # defaults stay with the function, like captured values
     key_parts, arrays, specs, statics = [], [], [], {}
     for name, value in bound.arguments.items():
@@ -127,39 +152,54 @@ def bind(pysig: inspect.Signature, static: frozenset, args, kwargs) -> BoundCall
         if kind == inspect.Parameter.VAR_KEYWORD:
             value = dict(sorted(value.items()))
         leaves, treedef = flatten(value)
-        leaf_keys = []
+        leaf_keys, placeholders = [], []
         for i, leaf in enumerate(leaves):
             leaf_name = _leaf_name(name, treedef, i)
             if type(leaf).__name__ == "Tracer" and type(leaf).__module__ == "tracejit.frontend.tracer":
                 raise NestedTrace()
-            if leaf_is_array(leaf):
-                arr, spec = prepare_array(leaf, leaf_name)
+            weak = traced_scalar_type(leaf) if name not in fixed_scalars else None
+            if leaf_is_array(leaf) or weak is not None:
+                if weak is not None:
+                    arr = scalar_array(leaf, weak)
+                    spec = ArraySpec(leaf_name, AVal((), arr.dtype), None, True, weak)
+                else:
+                    arr, spec = prepare_array(leaf, leaf_name)
                 arrays.append(arr)
                 specs.append(spec)
                 leaf_keys.append(spec.key())
+                placeholders.append(ARRAY)
             else:
                 _check_hashable(leaf, leaf_name)
                 leaf_keys.append(("static", *static_key(leaf)))
+                placeholders.append(leaf)
         key_parts.append((name, treedef, tuple(leaf_keys)))
-        statics[name] = (treedef, [ARRAY if leaf_is_array(x) else x for x in leaves])
+        statics[name] = (treedef, placeholders)
     return BoundCall(tuple(key_parts), arrays, specs, statics)
 
 
-def positional_fast_key(args, nparams: int):
+def positional_fast_key(args, nparams: int, static_positions: frozenset = frozenset()):
     """The cache key of a call made only with positional C-contiguous arrays and Python
-    scalars (the common case), without binding the signature; None to take the full path."""
+    scalars (the common case), without binding the signature, and the arrays to pass
+    (traced Python scalars as 0-d arrays); None to take the full path. Scalars at
+    ``static_positions`` are keyed by value."""
     if len(args) != nparams:
         return None
-    parts = []
-    for x in args:
+    parts, arrays = [], []
+    for i, x in enumerate(args):
         t = type(x)
         if t is np.ndarray:
             flags = x.flags
             if not (flags.c_contiguous and flags.aligned and x.dtype.isnative) or x.dtype.kind == "O":
                 return None
             parts.append((x.shape, x.dtype))
+            arrays.append(x)
         elif t in (float, int, bool):
-            parts.append(static_key(x))
+            weak = None if i in static_positions else traced_scalar_type(x)
+            if weak is None:
+                parts.append(static_key(x))
+            else:
+                parts.append(("weak", weak))
+                arrays.append(scalar_array(x, weak))
         else:
             return None
-    return tuple(parts)
+    return tuple(parts), arrays

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from tracejit.compiler.dtypes import AVal
-from tracejit.errors import TracerConversionError, UnsupportedError, at
+from tracejit.errors import StaticNeeded, TracerConversionError, UnsupportedError, at
 from tracejit.frontend import functions, indexing, reductions
 from tracejit.frontend.trace import user_location
 from tracejit.frontend.ufuncs import apply_elementwise, call_ufunc, reduce_method, write_inplace
@@ -22,9 +22,8 @@ _CONTROL_FLOW_HINT = (
 class Tracer:
     """A traced array. Holds its trace, its graph node and its abstract value."""
 
-    __slots__ = ("_trace", "_node", "_scalar", "_mutable", "_has_views", "__weakref__")
+    __slots__ = ("_trace", "_node", "_scalar", "_mutable", "_has_views", "_weak", "_origins", "__weakref__")
     __array_priority__ = 1000
-    __hash__ = None  # like ndarray
 
     def __init__(self, trace, node: int, scalar: bool = False, mutable: bool = True):
         self._trace = trace
@@ -32,6 +31,12 @@ class Tracer:
         self._scalar = scalar  # NumPy would return a scalar (not a 0-d array) here
         self._mutable = mutable  # in-place updates allowed (not an input, not a view)
         self._has_views = False
+        # A traced Python scalar argument, or arithmetic on such only: ``_weak`` is its
+        # Python type (float or int: promoted weakly, like the Python scalar; bool:
+        # NumPy's bool), ``_origins`` the arguments it comes from. Where its value is
+        # needed, those arguments become static (StaticNeeded) and the function is traced again.
+        self._weak = None
+        self._origins: frozenset = frozenset()
 
     # -- abstract value ------------------------------------------------------------------
     @property
@@ -72,6 +77,8 @@ class Tracer:
         return functions.dispatch(func, args, kwargs)
 
     def __array__(self, dtype=None, copy=None):
+        if self._origins:
+            self._concrete("np.asarray/np.array")
         raise TracerConversionError(
             f"np.asarray/np.array of a traced value{at(user_location())}: tracejit cannot "
             "produce a concrete array while tracing. Operate on the value with NumPy "
@@ -80,6 +87,8 @@ class Tracer:
 
     # -- concrete conversions fail clearly -----------------------------------------------
     def _concrete(self, what: str):
+        if self._origins:
+            raise StaticNeeded(self._origins, what, user_location())
         raise TracerConversionError(f"{what} on a traced array{at(user_location())}. "
                                     + _CONTROL_FLOW_HINT)
 
@@ -101,6 +110,30 @@ class Tracer:
     def item(self, *args):
         self._concrete(".item()")
 
+    def __round__(self, ndigits=None):
+        if ndigits is None or self._origins:  # a Python int, or Python rounding of a Python float
+            self._concrete("round()")
+        return functions.round_(self, ndigits)
+
+    def __trunc__(self):
+        self._concrete("math.trunc()")
+
+    def __floor__(self):
+        self._concrete("math.floor()")
+
+    def __ceil__(self):
+        self._concrete("math.ceil()")
+
+    def __format__(self, spec: str) -> str:
+        if self._origins:
+            self._concrete("formatting (f-string, str.format)")
+        return super().__format__(spec)
+
+    def __hash__(self):
+        if self._origins:
+            self._concrete("hashing (a dict key, a set)")
+        raise TypeError("unhashable type: a traced array (like numpy.ndarray)")
+
     def tolist(self):
         self._concrete(".tolist()")
 
@@ -117,8 +150,8 @@ class Tracer:
 
     def _inplace(self, ufunc, other):
         loc = user_location()
-        if self._scalar:  # NumPy scalars are immutable: `s += 1` makes a new object
-            return apply_elementwise(ufunc, (self, other), loc=loc)
+        if self._scalar:  # NumPy and Python scalars are immutable: `s += 1` makes a new object
+            return apply_elementwise(ufunc, (self, other), loc=loc, operator=True)
         self._check_mutable(loc)
         return write_inplace(self, apply_elementwise(ufunc, (self, other), loc=loc), ufunc.__name__, loc)
 
@@ -214,17 +247,48 @@ class Tracer:
         return reductions.argmin(self, axis, out, keepdims=keepdims)
 
 
+class ScalarTracer(Tracer):
+    """A traced Python scalar: a ``float``, ``int`` or ``bool`` argument, or Python
+    arithmetic on such. Like the Python value it stands for it has no array methods
+    (``x.sum()`` raises AttributeError, ``x[0]`` TypeError, as in eager Python)."""
+
+    __slots__ = ()
+    _VISIBLE = frozenset({"dtype", "shape", "ndim", "size", "aval", "itemsize", "nbytes", "real", "imag"})
+
+    def __getattribute__(self, name: str):
+        if name[0] == "_" or name in ScalarTracer._VISIBLE:
+            return object.__getattribute__(self, name)
+        kind = object.__getattribute__(self, "_python_type")()
+        raise AttributeError(f"'{kind}' object has no attribute '{name}'{at(user_location())}")
+
+    def __getattr__(self, name: str):
+        raise AttributeError(f"'{self._python_type()}' object has no attribute '{name}'{at(user_location())}")
+
+    def _python_type(self) -> str:
+        weak = object.__getattribute__(self, "_weak")
+        return weak.__name__ if weak is not None else "bool"
+
+    def __getitem__(self, key):
+        raise TypeError(f"'{self._python_type()}' object is not subscriptable{at(user_location())}")
+
+
+def as_python_scalar(tracer: Tracer) -> Tracer:
+    """Make ``tracer`` (a traced Python scalar, ``_weak``/``_origins`` set) a ScalarTracer."""
+    tracer.__class__ = ScalarTracer
+    return tracer
+
+
 def _binary(ufunc, reflected=False):
     if reflected:
-        return lambda self, other: apply_elementwise(ufunc, (other, self))
-    return lambda self, other: apply_elementwise(ufunc, (self, other))
+        return lambda self, other: apply_elementwise(ufunc, (other, self), operator=True)
+    return lambda self, other: apply_elementwise(ufunc, (self, other), operator=True)
 
 
 def _power(self, other):
     """ndarray.__pow__: NumPy squares for a Python exponent of 2 (so bool ** 2 is int8)."""
     if type(other) in (int, float) and other == 2:
-        return apply_elementwise(np.square, (self,))
-    return apply_elementwise(np.power, (self, other))
+        return apply_elementwise(np.square, (self,), operator=True)
+    return apply_elementwise(np.power, (self, other), operator=True)
 
 
 for _name, _uf in [("add", np.add), ("sub", np.subtract), ("mul", np.multiply),
@@ -241,7 +305,7 @@ for _name, _uf in [("eq", np.equal), ("ne", np.not_equal), ("lt", np.less), ("le
 
 for _name, _uf in [("neg", np.negative), ("pos", np.positive), ("abs", np.absolute),
                    ("invert", np.invert)]:
-    setattr(Tracer, f"__{_name}__", (lambda uf: lambda self: apply_elementwise(uf, (self,)))(_uf))
+    setattr(Tracer, f"__{_name}__", (lambda uf: lambda self: apply_elementwise(uf, (self,), operator=True))(_uf))
 
 Tracer.__pow__ = _power
 Tracer.__matmul__ = lambda self, other: functions.matmul(self, other)

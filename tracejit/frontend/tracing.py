@@ -11,7 +11,7 @@ import numpy as np
 from tracejit.errors import UnsupportedError
 from tracejit.frontend.signature import ARRAY, ArraySpec, BoundCall
 from tracejit.frontend.trace import Trace
-from tracejit.frontend.tracer import Tracer
+from tracejit.frontend.tracer import Tracer, as_python_scalar
 from tracejit.frontend.tree import TreeDef, flatten, unflatten
 from tracejit.compiler.graph import Graph
 
@@ -51,7 +51,12 @@ def trace_function(fun, pysig: inspect.Signature, static: frozenset, call: Bound
             if leaf is ARRAY:
                 index, spec = next(specs)
                 nid = trace.graph.add_input(index, spec.name, spec.aval, spec.strides)
-                new_leaves.append(Tracer(trace, nid, scalar=spec.scalar, mutable=False))
+                tracer = Tracer(trace, nid, scalar=spec.scalar, mutable=False)
+                if spec.weak is not None:  # a Python scalar argument (frontend/values.py)
+                    tracer._weak = spec.weak if spec.weak is not bool else None
+                    tracer._origins = frozenset([pname])
+                    as_python_scalar(tracer)
+                new_leaves.append(tracer)
             else:
                 new_leaves.append(leaf)
         arguments[pname] = unflatten(treedef, new_leaves)

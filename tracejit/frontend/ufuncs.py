@@ -4,9 +4,9 @@ from __future__ import annotations
 import numpy as np
 
 from tracejit.compiler.ops import ops_of_kind
-from tracejit.errors import UnsupportedError, at, with_location
+from tracejit.errors import StaticNeeded, UnsupportedError, at, with_location
 from tracejit.frontend.trace import user_location
-from tracejit.frontend.values import as_operand, dtype_or_weak, find_trace, is_tracer
+from tracejit.frontend.values import PY_SCALARS, as_operand, dtype_or_weak, find_trace, is_tracer, weak_type
 
 UFUNC_TO_OP = {op.ufunc: op.name for op in ops_of_kind("elementwise") if op.ufunc is not None}
 COMPARISONS = {np.equal, np.not_equal, np.less, np.less_equal, np.greater, np.greater_equal}
@@ -54,9 +54,14 @@ def call_ufunc(ufunc: np.ufunc, inputs, kwargs):
     return result
 
 
-def apply_elementwise(ufunc: np.ufunc, inputs, dtype=None, loc=None):
-    """Record the elementwise op for ``ufunc`` with NumPy 2 promotion of weak scalars."""
+def apply_elementwise(ufunc: np.ufunc, inputs, dtype=None, loc=None, operator: bool = False):
+    """Record the elementwise op for ``ufunc`` with NumPy 2 promotion of weak scalars.
+    ``operator``: called as a Python operator (``a * b``), so on Python scalars alone the
+    result is a Python scalar again (weak), as eager Python arithmetic gives."""
     loc = loc or user_location()
+    origins = _scalar_origins(inputs)
+    if origins and operator and ufunc is np.power and all(weak_type(x) is int or type(x) is int for x in inputs):
+        raise StaticNeeded(origins, "a power of Python ints", loc)  # Python: exact, or a float
     name = op_for_ufunc(ufunc)
     if name is None:
         raise UnsupportedError(f"numpy.{ufunc.__name__} is not supported by tracejit{at(loc)}")
@@ -87,7 +92,37 @@ def apply_elementwise(ufunc: np.ufunc, inputs, dtype=None, loc=None):
             loop = (np.dtype(np.int64),) * ufunc.nin
             inputs = [trace.apply("convert", [x], {"dtype": loop[0]}) if is_tracer(x) else x for x in inputs]
         inputs = [as_operand(trace, x, loop[i]) for i, x in enumerate(inputs)]
-    return trace.apply(name, inputs, scalar=True)
+    result = trace.apply(name, inputs, scalar=True)
+    if origins:
+        _mark_scalar_result(result, origins, operator, loc)
+    return result
+
+
+def _scalar_origins(inputs) -> frozenset:
+    """The traced scalar arguments ``inputs`` derive from, when they are nothing else
+    (traced Python scalars and arithmetic on them, and Python constants); else empty."""
+    origins = frozenset()
+    for x in inputs:
+        if is_tracer(x):
+            if not x._origins:
+                return frozenset()
+            origins |= x._origins
+        elif not isinstance(x, PY_SCALARS):
+            return frozenset()
+    return origins
+
+
+def _mark_scalar_result(result, origins: frozenset, operator: bool, loc) -> None:
+    """A result computed from traced Python scalars only keeps their origins (its value
+    is theirs to decide); from a Python operator it is weak again, like Python's result."""
+    result._origins = origins
+    kind = result.dtype.kind
+    if kind == "c":
+        raise StaticNeeded(origins, "complex arithmetic on Python scalars", loc)
+    if operator:  # Python arithmetic: a Python scalar again
+        from tracejit.frontend.tracer import as_python_scalar
+        result._weak = float if kind == "f" else int if kind in "iu" else None
+        as_python_scalar(result)
 
 
 def _int_out_of_range(inputs, loop_dtype: np.dtype) -> bool:

@@ -1,9 +1,13 @@
-"""Classifying operands: traced values, concrete arrays and weak Python scalars."""
+"""Classifying operands: traced values, concrete arrays and weak Python scalars.
+
+A weak scalar is a Python ``int`` or ``float``, concrete (a constant of the function)
+or traced (an argument, see ``frontend/signature.py``): NumPy 2 promotion gives it the
+dtype of the arrays it meets (``float32_array * 0.1`` stays float32)."""
 from __future__ import annotations
 
 import numpy as np
 
-from tracejit.errors import UnsupportedError, at
+from tracejit.errors import StaticNeeded, UnsupportedError, at
 
 PY_SCALARS = (bool, int, float)
 
@@ -25,8 +29,16 @@ def find_trace(values):
     raise AssertionError("no traced value among the operands")
 
 
+def weak_type(x):
+    """``float`` or ``int`` for a traced weak scalar, else None."""
+    return getattr(x, "_weak", None) if is_tracer(x) else None
+
+
 def dtype_or_weak(x, loc=None):
     """The dtype of an array-like operand, or the Python type of a weak scalar."""
+    weak = weak_type(x)
+    if weak is not None:
+        return weak
     if is_tracer(x) or isinstance(x, (np.ndarray, np.generic)):
         return x.dtype
     if isinstance(x, bool):  # NumPy treats Python bools as its bool dtype
@@ -38,11 +50,41 @@ def dtype_or_weak(x, loc=None):
     raise UnsupportedError(f"cannot use a value of type {type(x).__name__} as an array operand{at(loc)}")
 
 
+def promotion_operand(x, loc=None):
+    """What ``np.result_type`` needs for ``x``: a Python scalar itself (weak), an example
+    value of a traced weak scalar's type, else the dtype."""
+    if isinstance(x, PY_SCALARS):
+        return x
+    weak = weak_type(x)
+    return weak(0) if weak is not None else dtype_or_weak(x, loc)
+
+
 def as_operand(trace, x, dtype=None):
-    """A tracer or array for ``x``: weak scalars become constants of ``dtype``,
-    lists become arrays (as NumPy would convert them)."""
+    """A tracer or array for ``x``: weak scalars become values of ``dtype`` (constants,
+    or conversions of a traced one), lists become arrays (as NumPy would convert them)."""
+    weak = weak_type(x)
+    if weak is not None and dtype is not None:
+        return convert_weak(trace, x, np.dtype(dtype))
     if is_tracer(x) or isinstance(x, (np.ndarray, np.generic)):
         return x
     if isinstance(x, PY_SCALARS):
         return trace.weak_scalar(x, dtype if dtype is not None else np.asarray(x).dtype)
     return np.asarray(x)
+
+
+def convert_weak(trace, x, dtype: np.dtype):
+    """A traced weak scalar as a value of ``dtype``, exactly as NumPy converts the Python
+    scalar: floats round once to a float or complex dtype; ints go through float64 to a
+    float dtype (exact as NumPy's conversion), stay int64, and are made static for any
+    narrower integer dtype (NumPy raises OverflowError there, which needs the value)."""
+    from tracejit.frontend.trace import user_location
+    if dtype == x.dtype:
+        return x
+    if x._weak is int:
+        if dtype.kind in "fc":
+            x = trace.apply("convert", [x], {"dtype": np.dtype(np.float64)}, scalar=True)
+            return x if dtype == x.dtype else trace.apply("convert", [x], {"dtype": dtype}, scalar=True)
+        raise StaticNeeded(x._origins, f"a Python int converted to {dtype}", user_location())
+    if dtype.kind not in "fc":
+        raise StaticNeeded(x._origins, f"a Python float converted to {dtype}", user_location())
+    return trace.apply("convert", [x], {"dtype": dtype}, scalar=True)
