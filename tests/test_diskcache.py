@@ -36,8 +36,13 @@ def run(cache_dir: str, enabled: str = "1") -> tuple[dict, str]:
     return json.loads(res.stdout.strip().splitlines()[-1]), res.stderr
 
 
+RUNTIME_MODULES = {diskcache.cache_key(name) + ".o" for name in ("tracejit dispatcher", "tracejit thread pool")}
+
+
 def entries(cache_dir) -> list[str]:
-    return sorted(n for n in os.listdir(cache_dir) if n.endswith(".o") and not n.startswith("."))
+    """The cached programs (not the runtime's own dispatcher and thread pool modules)."""
+    return sorted(n for n in os.listdir(cache_dir)
+                  if n.endswith(".o") and not n.startswith(".") and n not in RUNTIME_MODULES)
 
 
 def test_second_process_loads_object_code(tmp_path):

@@ -87,3 +87,68 @@ def test_direct_call_follows_the_latest_signature():
         assert_same(f(small), small + 1)
         assert_same(f(big), big + 1)
     assert f.cache_info().traces == 2 and f.cache_info().hits == 4
+
+
+def test_native_dispatch_is_the_call_path():
+    """A jitted function's class calls the dispatcher's builtin; hits are counted there."""
+    from tracejit.runtime import dispatcher
+    if dispatcher.dispatcher() is None:
+        pytest.skip("native dispatch is not available in this interpreter")
+    f = tj.jit(lambda a, b: a * 2 + b)
+    assert type(type(f).__dict__["__call__"]).__name__ == "builtin_function_or_method"
+    x = RNG.standard_normal(9).astype(np.float32)
+    for _ in range(5):
+        assert_same(f(x, x), x * 2 + x)
+    assert f.cache_info().hits == 4 and f._slot.hits >= 4
+    assert_same(f(x, b=x), x * 2 + x)  # keywords, other arities and refusals: the fallback
+    assert_same(f(x[::2], x[::2]), x[::2] * 2 + x[::2])
+    with pytest.raises(TypeError):
+        f(x)
+    f.clear_cache()
+    assert_same(f(x, x), x * 2 + x) and f.cache_info().traces == 1
+
+
+def test_native_dispatch_follows_disable_jit(monkeypatch):
+    seen = []
+
+    def fn(a):
+        seen.append(1)  # runs at every eager call, only while tracing otherwise
+        return a + 1
+
+    f = tj.jit(fn)
+    x = np.arange(4.0)
+    f(x), f(x)
+    assert len(seen) == 1
+    monkeypatch.setattr(tj.config, "disable_jit", True)
+    assert_same(f(x), x + 1)
+    assert len(seen) == 2
+    monkeypatch.setattr(tj.config, "disable_jit", False)
+    f(x)
+    assert len(seen) == 2
+
+
+def test_native_calls_release_the_gil_for_long_kernels():
+    """While one thread runs a long kernel (small output, large input), another runs Python."""
+    import threading
+    import time
+    f = tj.jit(lambda a: (a * a).sum(axis=1))
+    a = np.ones((64, 2_000_000), np.float32)
+    f(a)  # compile; the next calls take the native path
+    done = threading.Event()
+    ticks = []
+
+    def worker():
+        for _ in range(5):
+            f(a)
+        done.set()
+
+    t = threading.Thread(target=worker)
+    start = time.perf_counter()
+    t.start()
+    while not done.is_set():
+        ticks.append(time.perf_counter())
+        time.sleep(0.0005)
+    t.join()
+    gaps = np.diff([start] + ticks)
+    # with the GIL held through each call, the ticks would stall for a whole kernel
+    assert len(ticks) > 10 and gaps.max() < 0.5 * (ticks[-1] - start), (len(ticks), gaps.max())

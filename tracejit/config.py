@@ -29,6 +29,11 @@ class Config:
     cache_enabled: bool = True
     cache_dir: str = ""
 
+    def __setattr__(self, name: str, value) -> None:
+        object.__setattr__(self, name, value)
+        for listener in _listeners:  # e.g. native dispatch follows disable_jit
+            listener(name, value)
+
     @classmethod
     def from_env(cls, env: os._Environ | dict | None = None) -> "Config":
         env = os.environ if env is None else env
@@ -64,6 +69,14 @@ def _threads(env) -> int:
         return len(os.sched_getaffinity(0))
     except AttributeError:
         return os.cpu_count() or 1
+
+
+_listeners: list = []
+
+
+def on_change(listener) -> None:
+    """Call ``listener(name, value)`` whenever a setting of ``config`` is assigned."""
+    _listeners.append(listener)
 
 
 config = Config.from_env()

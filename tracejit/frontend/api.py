@@ -18,6 +18,7 @@ from tracejit.frontend.signature import NestedTrace, bind, positional_fast_key
 from tracejit.frontend.tracing import TracedFunction, trace_function
 from tracejit.frontend.tree import unflatten
 from tracejit.runtime import MISS
+from tracejit.runtime.dispatcher import Slot, dispatcher
 
 
 class CacheInfo(NamedTuple):
@@ -39,10 +40,12 @@ class _Entry:
     def __post_init__(self):
         leaves, tree = self.traced.out_leaves, self.traced.out_tree
         self.direct = None  # positional arrays -> the result, or MISS (see JitFunction.__call__)
+        self.native = None  # the same call made by runtime/dispatcher.py
         if tree.kind == "leaf" and leaves[0].index == 0 and not leaves[0].scalar:
             executable = self.lowered.executable
             self.run = lambda arrays: executable(arrays)[0]  # one array result: nothing to rebuild
             self.direct = executable.direct
+            self.native = executable.native
 
     def run(self, arrays) -> Any:
         outs = self.lowered.executable(arrays)
@@ -146,8 +149,24 @@ class JitFunction:
         self._lock = threading.Lock()
         self._traces = self._compilations = self._hits = self._disk_hits = self._reused = 0
         self._last_key = None
+        self._slot = None
+        native = dispatcher()
+        if native is not None:  # calls enter generated code first (runtime/dispatcher.py)
+            self._slot = Slot(self.__call__)
+            cls = type(self)
+            self.__class__ = type(cls.__name__, (cls,), {"__call__": native.function(self._slot),
+                                                         "__module__": cls.__module__, "__slots__": ()})
+
+    def _install(self, entry: "_Entry | None", args: tuple) -> None:
+        """Make ``entry``'s direct call the first thing a call tries (when every argument
+        is an array), in Python and, with native dispatch, in the dispatcher's slot."""
+        self._direct = _direct_of(entry, args) if entry is not None else None
+        if self._slot is not None:
+            self._slot.install(entry.native if self._direct is not None else None)
 
     def __call__(self, *args, **kwargs):
+        """Call the compiled function (with native dispatch, ``type(self).__call__`` is
+        the dispatcher's builtin, which falls back to this method)."""
         direct = self._direct
         if direct is not None and not kwargs and not config.disable_jit:
             # the last signature called with positional arrays: its compiled wrapper checks
@@ -167,7 +186,7 @@ class JitFunction:
             entry = self._fast_cache.get(fast[0])
             if entry is not None:
                 self._hits += 1
-                self._direct = _direct_of(entry, args)
+                self._install(entry, args)
                 return entry.run(fast[1])
         while True:
             try:
@@ -187,7 +206,7 @@ class JitFunction:
             # keyed again: an argument the trace made static is keyed by its value now
             fast = positional_fast_key(args, self._fast_arity, self._static_positions)
             self._fast_cache[fast[0]] = entry
-            self._direct = _direct_of(entry, args)
+            self._install(entry, args)
         return entry.run(call.arrays)
 
     def _make_static(self, need: StaticNeeded) -> None:
@@ -263,14 +282,14 @@ class JitFunction:
         signatures) and ``reused`` (signatures that run code this process had loaded
         already: a program of the same structure with other sizes, see
         ``compiler/params.py``)."""
-        return CacheInfo(self._traces, self._compilations, self._hits, self._disk_hits, len(self._cache),
-                         self._reused)
+        hits = self._hits + (self._slot.hits if self._slot is not None else 0)
+        return CacheInfo(self._traces, self._compilations, hits, self._disk_hits, len(self._cache), self._reused)
 
     def clear_cache(self) -> None:
         with self._lock:
             self._cache.clear()
             self._fast_cache.clear()
-            self._direct = None
+            self._install(None, ())
 
 
 def jit(fun: Callable | None = None, *, static_argnames=(), static_argnums=(), fastmath: bool = False):

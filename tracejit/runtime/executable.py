@@ -44,6 +44,7 @@ class Executable:
         self.program = program
         self.compiled = compiled
         self.source = source
+        self._call_name = call
         self._entry = _ENTRY(compiled.addresses[entry])
         slots = call_slots(program)
         # The wrapper taking array objects, when this interpreter lays arrays out as it assumes.
@@ -92,6 +93,7 @@ class Executable:
         self._context = self._context_for(None)
         self._input_order = [index for _, index in sorted(self._inputs, key=lambda p: p[1])]
         self.direct = None  # set by _plain_call when the wrapper can vouch for raw arguments
+        self.native = None  # and what runtime/dispatcher.py needs to make that call natively
         # how this program is run: chosen once here
         self._run = self._plain_call() or self._call_with_objects if self._call else self._call_with_table
 
@@ -128,6 +130,11 @@ class Executable:
 
             if self.checks_inputs:
                 self.direct = _direct_call(n_inputs, call, context, empty, shape, dtype)
+                if empty is np.empty:  # a small output: NumPy's allocator, as PyArray_Empty
+                    moved = sum(b.nbytes for b in self.program.buffers if b.kind in ("input", "output"))
+                    self.native = NativeTarget(self.compiled.addresses[self._call_name], context,
+                                               n_inputs, shape, dtype, moved)
+                    self.native.owner = self  # a call in flight keeps the context alive
             return run_one
 
         def run(arrays: list[np.ndarray]) -> list[np.ndarray]:
@@ -188,6 +195,20 @@ class Executable:
         self._entry(table, self._parallel_for)
         del arena
         return self._results(produced)
+
+
+class NativeTarget:
+    """The direct call of an executable as ``runtime/dispatcher.py`` makes it: the
+    wrapper's address, its context, the arity and the output's dtype object and dims."""
+
+    def __init__(self, call: int, context: int, nargs: int, shape: tuple, dtype: np.dtype, moved_bytes: int):
+        from tracejit.runtime.dispatcher import RELEASE_GIL_BYTES
+        self.call, self.context, self.nargs = call, context, nargs
+        self._descr = np.dtype(dtype.str)  # the canonical dtype object, kept alive here
+        self.descr = id(self._descr)
+        self._dims = (ctypes.c_int64 * max(len(shape), 1))(*shape)
+        self.dims, self.nd = ctypes.addressof(self._dims), len(shape)
+        self.release = int(moved_bytes >= RELEASE_GIL_BYTES)
 
 
 def _allocator(shape: tuple, dtype: np.dtype):
