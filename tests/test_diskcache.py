@@ -131,3 +131,52 @@ def test_private_check():
     assert diskcache._private(st)
     assert not diskcache._private(os.stat_result((0o40770, 0, 0, 0, os.getuid(), 0, 0, 0, 0, 0)))
     assert not diskcache._private(os.stat_result((0o40700, 0, 0, 0, os.getuid() + 1, 0, 0, 0, 0, 0)))
+
+
+OPTIMIZER_COUNT = """
+import json
+import numpy as np, tracejit as tj
+from tracejit.runtime import programcache
+calls = []
+real = programcache.optimize
+programcache.optimize = lambda *a, **k: calls.append(1) or real(*a, **k)
+x = np.linspace(-3, 3, 4096, dtype=np.float32).reshape(64, 64)
+f = tj.jit(lambda a: np.exp(a - a.max(axis=1, keepdims=True)) / 3.0)
+y = f(x)
+print(json.dumps({"optimized": len(calls), "sum": float(y.astype(np.float64).sum()),
+                  "kernels": f.lower(x).as_text("kernels")}))
+"""
+
+
+def test_second_process_reuses_the_optimized_program(tmp_path):
+    cache = str(tmp_path / "cache")
+    env = {**os.environ, "TRACEJIT_CACHE": "1", "TRACEJIT_CACHE_DIR": cache}
+
+    def child():
+        res = subprocess.run([sys.executable, "-c", OPTIMIZER_COUNT], capture_output=True, text=True, env=env,
+                             timeout=120)
+        assert res.returncode == 0, res.stderr
+        return json.loads(res.stdout.strip().splitlines()[-1])
+
+    first = child()
+    assert first["optimized"] == 1
+    progs = [n for n in os.listdir(cache) if n.endswith(".prog")]
+    assert len(progs) == 1
+    second = child()
+    assert second["optimized"] == 0 and second["sum"] == first["sum"] and second["kernels"] == first["kernels"]
+    with open(os.path.join(cache, progs[0]), "r+b") as fh:  # a corrupted entry: optimized again
+        fh.seek(-3, os.SEEK_END)
+        fh.write(b"\0\0\0")
+    third = child()
+    assert third["optimized"] == 1 and third["sum"] == first["sum"]
+
+
+def test_graph_fingerprint_tells_programs_apart():
+    from tracejit.compiler.fingerprint import graph_fingerprint
+    x = np.ones(8, np.float32)
+    g1 = tj.jit(lambda a: a * 2.0).lower(x).traced.graph
+    g2 = tj.jit(lambda a: a * 3.0).lower(x).traced.graph
+    g3 = tj.jit(lambda a: a + np.arange(8, dtype=np.float32)).lower(x).traced.graph
+    g4 = tj.jit(lambda a: a + np.arange(1, 9, dtype=np.float32)).lower(x).traced.graph
+    prints = {graph_fingerprint(g) for g in (g1, g2, g3, g4)}
+    assert len(prints) == 4

@@ -19,6 +19,7 @@ from tracejit.frontend.tracing import TracedFunction, trace_function
 from tracejit.frontend.tree import unflatten
 from tracejit.runtime import MISS
 from tracejit.runtime.dispatcher import Slot, dispatcher
+from tracejit.runtime.programcache import optimize_cached
 
 
 class CacheInfo(NamedTuple):
@@ -242,7 +243,7 @@ class JitFunction:
             self._traces += 1
             if self._traces == RETRACE_WARNING + 1:
                 _warn_retraces(self.fun, change)
-            optimized = optimize(traced.graph, fastmath=self.fastmath)
+            optimized = optimize_cached(traced.graph, fastmath=self.fastmath)  # or an earlier process's
             lowered = Lowered(traced, optimized)
             if log_enabled("kernels"):
                 emit_log("kernels", f"{self.fun.__qualname__}:\n{lowered.as_text('kernels')}")

@@ -82,16 +82,17 @@ def _warn_once(key: str, message: str) -> None:
     warnings.warn(message, RuntimeWarning, stacklevel=3)
 
 
-def _entry_path(directory: str, key: str) -> str:
-    return os.path.join(directory, f"{key}.o")
+def _entry_path(directory: str, key: str, suffix: str = ".o") -> str:
+    return os.path.join(directory, f"{key}{suffix}")
 
 
-def read(key: str) -> bytes | None:
-    """The object code stored under ``key``, or None (missing, unsafe, or corrupted)."""
+def read(key: str, suffix: str = ".o") -> bytes | None:
+    """The object code (or, with another ``suffix``, other bytes: ``.prog`` optimized
+    programs) stored under ``key``, or None (missing, unsafe, or corrupted)."""
     directory = cache_dir()
     if directory is None:
         return None
-    path = _entry_path(directory, key)
+    path = _entry_path(directory, key, suffix)
     try:
         with open(path, "rb") as fh:
             if not _private(os.fstat(fh.fileno())):
@@ -109,19 +110,19 @@ def read(key: str) -> bytes | None:
     return payload
 
 
-def write(key: str, obj: bytes) -> bool:
+def write(key: str, obj: bytes, suffix: str = ".o") -> bool:
     """Store ``obj`` under ``key`` atomically; False when the cache is off or unwritable."""
     directory = cache_dir()
     if directory is None:
         return False
     try:
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".o", dir=directory)
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=suffix, dir=directory)
     except OSError:
         return False
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(FORMAT + hashlib.sha256(obj).digest() + obj)
-        os.replace(tmp, _entry_path(directory, key))
+        os.replace(tmp, _entry_path(directory, key, suffix))
         return True
     except OSError:
         try:

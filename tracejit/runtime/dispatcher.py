@@ -33,6 +33,7 @@ import numpy as np
 from llvmlite import ir
 
 from tracejit.compiler.target import init_llvm
+from tracejit.runtime.executable import array_layout_ok
 
 PTR = ir.PointerType()
 I32, I64 = ir.IntType(32), ir.IntType(64)
@@ -163,7 +164,10 @@ def _numpy_api_index(name: str) -> int | None:
             text = f.read()
     except OSError:
         return None
-    match = re.search(r"#define %s \\\s*\(\*\([^\n]*\)\)\s*\\?\s*PyArray_API\[(\d+)\]" % re.escape(name), text)
+    start = text.find(f"#define {name} \\\n")  # then the function type, then PyArray_API[i]
+    if start < 0:
+        return None
+    match = re.compile(r"PyArray_API\[(\d+)\]").search(text, start, start + 400)
     return int(match.group(1)) if match else None
 
 
@@ -267,7 +271,6 @@ def dispatcher() -> Dispatcher | None:
     global _dispatcher, _failed
     with _lock:
         if _dispatcher is None and not _failed:
-            from tracejit.runtime.executable import array_layout_ok
             try:
                 if not array_layout_ok():
                     raise RuntimeError("unexpected ndarray layout")
