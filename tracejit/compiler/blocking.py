@@ -20,7 +20,7 @@ MIN_ROWS = 2
 
 def _vector_map(kernel: Kernel) -> int | None:
     """The extent of a one-nest, one-dimensional vectorized map, else None."""
-    if kernel.gemm is not None or kernel.row_fused or len(kernel.nests) != 1:
+    if kernel.gemm is not None or kernel.row_fused or len(kernel.nests) != 1 or kernel.kind == "update":
         return None
     nest, sched = kernel.nests[0], kernel.schedules[0]
     if (nest.reduce or nest.n_reduced or len(nest.shape) != 1 or sched.strategy != "map"

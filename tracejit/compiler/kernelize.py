@@ -8,9 +8,16 @@ affine index map of the load. A reshape that is not expressible as a view of wha
 lies below it gets a ``copy`` inserted (the optimized graph shows it) and formation
 restarts. Likewise a value the kernel would recompute under too many different index
 maps (``x[:-1] + x[1:]`` repeated: 2**n maps) gets a buffer of its own.
+
+An ``update`` (a functional in-place write, ``compiler/ops/update.py``) becomes a copy of
+its base and a store of its value through the path's strides, or the store alone into
+its base's buffer when nothing but this update (and its own value) reads the base any
+more and the store cannot overwrite an element the value still reads (see
+:func:`_writes_in_place`).
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -69,6 +76,34 @@ def _feeds_contraction(graph: Graph, nid: int) -> bool:
     return False
 
 
+def _cone(graph: Graph, nid: int) -> set[int]:
+    """``nid`` and the nodes a kernel computing it recomputes (up to buffers)."""
+    seen, stack = set(), [nid]
+    while stack:
+        n = stack.pop()
+        if n in seen:
+            continue
+        seen.add(n)
+        stack.extend(u for u in graph.operands(n) if not _materialized(graph, u))
+    return seen
+
+
+def _writes_in_place(graph: Graph, nid: int, buffers: dict[int, Buffer]) -> bool:
+    """Whether update ``nid`` may store straight into its base's buffer: the base is a
+    temporary (or another update's) that only this update reads, apart from its value
+    when that value is one element (computed whole before the store)."""
+    base, value = graph.operands(nid)
+    if base not in buffers or buffers[base].kind != "temp" or graph.op(base) == "constant":
+        return False
+    others = [u for u, _ in graph.users(base) if u != nid]
+    if not others:
+        return True
+    if graph.aval(value).size != 1:
+        return False
+    cone = _cone(graph, value)  # its other readers must be computed inside this kernel
+    return all(u in cone for u in others)
+
+
 def _assign_buffers(graph: Graph) -> dict[int, Buffer]:
     outputs: dict[int, list[int]] = {}
     for out in graph.outputs:
@@ -89,11 +124,18 @@ def _assign_buffers(graph: Graph) -> dict[int, Buffer]:
             if not _feeds_contraction(graph, nid) and affine_constant(d["value"]) is not None:
                 continue  # computed from the element index (compiler/iota.py)
             view, kind, extra = StridedView.contiguous(shape), "constant", {"value": d["value"]}
+        elif d["op"] == "update" and _writes_in_place(graph, nid, buffers):
+            shared = buffers[graph.operands(nid)[0]]
+            if nid in outputs:  # the last version is a result: the whole chain's buffer is
+                shared = dataclasses.replace(shared, kind="output", outputs=tuple(outputs[nid]))
+                buffers.update({n: shared for n, b in buffers.items() if b.id == shared.id})
+            buffers[nid] = shared
+            continue
         else:
             view = StridedView.contiguous(shape)
             kind = "output" if nid in outputs else "temp"
             extra = {"outputs": tuple(outputs.get(nid, ()))}
-        buffers[nid] = Buffer(len(buffers), kind, shape, dtype, nid, view, **extra)
+        buffers[nid] = Buffer(len({b.id for b in buffers.values()}), kind, shape, dtype, nid, view, **extra)
     return buffers
 
 
@@ -173,6 +215,8 @@ class _KernelBuilder:
             return "contraction", [self._matmul_nest(d, out)]
         if kind == "concat":
             return "concat", self._concat_nests(d, out)
+        if kind == "update":
+            return "update", self._update_nests(d, out)
         raise AssertionError(f"no kernel for op {d['op']}")
 
     def _reduce_nest(self, d, out: Buffer) -> Nest:
@@ -206,6 +250,22 @@ class _KernelBuilder:
         value = Apply("multiply", (convert(self.expr(a, a_steps), loop), convert(self.expr(b, b_steps), loop)),
                       loop, loop)
         return Nest(space, 1, "sum", value, Access(out.id, out.dtype, 0, contiguous_strides(batch + (m, n))))
+
+    def _update_nests(self, d, out: Buffer) -> list[Nest]:
+        """Copy the base into ``out`` unless ``out`` is the base's own buffer, then store
+        the value through the path."""
+        base, value = self.graph.operands(self.root)
+        nests = []
+        if self.buffers.get(base) is not out:
+            copy = convert(self.expr(base, ()), d["dtype"])
+            nests.append(Nest(d["shape"], 0, None, copy, Access(out.id, out.dtype, 0, out.view.strides)))
+        region = self.graph.aval(value).shape
+        if math.prod(region):
+            steps = tuple(_step(op, self.root, **dict(attrs)) for op, attrs in d["attrs"]["path"])
+            view = _apply_steps(StridedView.contiguous(d["shape"]), steps)
+            stored = convert(self.expr(value, ()), d["dtype"])
+            nests.append(Nest(region, 0, None, stored, Access(out.id, out.dtype, view.offset, view.strides)))
+        return nests
 
     def _concat_nests(self, d, out: Buffer) -> list[Nest]:
         axis = d["attrs"]["axis"]
@@ -289,10 +349,15 @@ def _form(graph: Graph) -> Program:
             continue
         builder = _KernelBuilder(graph, buffers, nid)
         kind, nests = builder.nests()
-        kernels.append(Kernel(f"k{len(kernels)}", kind, sorted(builder.nodes), nests))
+        nodes = sorted(builder.nodes)
+        if kind == "update" and len(nests) == 2:  # the copy runs (in parallel) on its own
+            kernels.append(Kernel(f"k{len(kernels)}", "map", nodes, nests[:1]))
+            nests = nests[1:]
+        if nests:
+            kernels.append(Kernel(f"k{len(kernels)}", kind, nodes, nests))
     outputs = [-1] * len(graph.outputs)
     for out in graph.outputs:
         src = graph.operands(out)[0]
         outputs[graph.attrs(out)["index"]] = buffers[src].id
-    return Program(graph.name, sorted(buffers.values(), key=lambda b: b.id), kernels,
-                   len(graph.inputs), outputs)
+    unique = {b.id: b for b in buffers.values()}  # updates in place share their base's
+    return Program(graph.name, [unique[i] for i in sorted(unique)], kernels, len(graph.inputs), outputs)

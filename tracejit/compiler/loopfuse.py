@@ -22,8 +22,8 @@ MIN_EXTENT = 2
 
 def _outer(kernel: Kernel) -> int | None:
     """The fusable outer extent of a kernel, or None."""
-    if kernel.gemm is not None or not kernel.nests:
-        return None
+    if kernel.gemm is not None or not kernel.nests or kernel.kind == "update":
+        return None  # an update writes part of a buffer others may read whole
     extents = set()
     for nest, sched in zip(kernel.nests, kernel.schedules):
         if not nest.n_kept or len(nest.shape) < 1:

@@ -79,8 +79,8 @@ def _same_element(load: Access, store: Access, buffers: list[Buffer]) -> bool:
 def in_place_candidates(kernel: Kernel, buffers: list[Buffer]) -> dict[int, int]:
     """Stored temporary -> read temporary whose memory the store could reuse: ``kernel``
     is a one-nest map and reads it only at the element it stores."""
-    if kernel.gemm is not None or len(kernel.nests) != 1:
-        return {}
+    if kernel.gemm is not None or len(kernel.nests) != 1 or kernel.kind == "update":
+        return {}  # an update stores a region of a buffer it shares with its base
     nest = kernel.nests[0]
     if nest.reduce is not None or nest.n_reduced or any(s.strategy != "map" for s in kernel.schedules):
         return {}  # a reduction (even over no axes) may initialize its output before reading

@@ -12,7 +12,7 @@ import numpy as np
 
 from tracejit.compiler.pipeline import optimize
 from tracejit.config import config, emit_log, log_enabled
-from tracejit.errors import StaticNeeded
+from tracejit.errors import StaticNeeded, UnsupportedError
 from tracejit.frontend.lowered import Lowered
 from tracejit.frontend.signature import NestedTrace, bind, positional_fast_key
 from tracejit.frontend.tracing import TracedFunction, trace_function
@@ -42,14 +42,41 @@ class _Entry:
         leaves, tree = self.traced.out_leaves, self.traced.out_tree
         self.direct = None  # positional arrays -> the result, or MISS (see JitFunction.__call__)
         self.native = None  # the same call made by runtime/dispatcher.py
-        if tree.kind == "leaf" and leaves[0].index == 0 and not leaves[0].scalar:
+        self.writebacks = self.traced.writebacks
+        if self.writebacks:  # results go back into the caller's arrays: the general path
+            self.run = self._run_and_write_back
+        elif tree.kind == "leaf" and leaves[0].index == 0 and not leaves[0].scalar:
             executable = self.lowered.executable
-            self.run = lambda arrays: executable(arrays)[0]  # one array result: nothing to rebuild
+            self.run = lambda arrays, originals=None: executable(arrays)[0]  # one array result
             self.direct = executable.direct
             self.native = executable.native
 
-    def run(self, arrays) -> Any:
+    def _run_and_write_back(self, arrays, originals=None) -> Any:
+        """Run, then write the arguments the function updated back into the caller's
+        arrays (``originals``: the objects behind ``arrays``), as eager NumPy would have."""
+        originals = arrays if originals is None else originals
+        targets = []
+        for index, _ in self.writebacks:
+            target = originals[index]
+            if not isinstance(target, np.ndarray) or not target.flags.writeable:
+                raise ValueError(f"argument '{self.traced.in_specs[index].name}': assignment destination is "
+                                 "read-only")
+            for j, other in enumerate(originals):
+                if j != index and other is not target and isinstance(other, np.ndarray) \
+                        and np.may_share_memory(target, other):
+                    raise UnsupportedError(
+                        f"argument '{self.traced.in_specs[index].name}' is written and overlaps argument "
+                        f"'{self.traced.in_specs[j].name}' in memory; pass separate arrays")
+            targets.append(target)
         outs = self.lowered.executable(arrays)
+        for target, (_, out) in zip(targets, self.writebacks):
+            np.copyto(target, outs[out], casting="unsafe")
+        return self._results(outs)
+
+    def run(self, arrays, originals=None) -> Any:
+        return self._results(self.lowered.executable(arrays))
+
+    def _results(self, outs) -> Any:
         leaves = []
         for leaf in self.traced.out_leaves:
             if leaf.index is None:
@@ -98,6 +125,8 @@ def _fmt_key(part) -> str:
         return "absent"
     if part[1] == "static":
         return f"static {_static_value(part[2])!r}"
+    if part[1] == "aliases":
+        return "the same array passed as " + ", ".join(f"arrays {i} and {j}" for i, j in part[2])
     shown = []
     for leaf in part[2]:
         if leaf[0] == "static":
@@ -188,7 +217,7 @@ class JitFunction:
             if entry is not None:
                 self._hits += 1
                 self._install(entry, args)
-                return entry.run(fast[1])
+                return entry.run(fast[1])  # its arrays are the caller's objects
         while True:
             try:
                 call = bind(self._pysig, self._static, args, kwargs, self._auto_static)
@@ -208,7 +237,7 @@ class JitFunction:
             fast = positional_fast_key(args, self._fast_arity, self._static_positions)
             self._fast_cache[fast[0]] = entry
             self._install(entry, args)
-        return entry.run(call.arrays)
+        return entry.run(call.arrays, call.originals)
 
     def _make_static(self, need: StaticNeeded) -> None:
         """Make the arguments ``need`` names static (their values key the cache) and say why."""

@@ -16,6 +16,7 @@ from tracejit.errors import UnsupportedError, at
 from tracejit.frontend import reductions
 from tracejit.frontend.reductions import normalize_axes
 from tracejit.frontend.trace import user_location
+from tracejit.frontend.mutation import attach_view
 from tracejit.frontend.values import as_operand, find_trace, is_tracer, promotion_operand
 
 HANDLERS: dict = {}
@@ -49,12 +50,11 @@ implements(np.amin)(reductions.min)
 # -- views ------------------------------------------------------------------------------------
 
 def make_view(x, op: str, attrs: dict):
-    """Record view ``op`` of ``x``. Views may not be updated in place (nor may their base,
-    once a view exists), since their writes would have to reach the base. A view of a
-    NumPy scalar that keeps it 0-d (``.T``, ``np.squeeze``) is still a scalar."""
+    """Record view ``op`` of ``x``: writes through the view reach ``x`` and its other
+    views (``frontend/mutation.py``). A view of a NumPy scalar that keeps it 0-d (``.T``,
+    ``np.squeeze``) is still a scalar."""
     out = x._trace.apply(op, [x], attrs, scalar=_keeps_scalar(x))
-    out._mutable = False
-    x._has_views = True
+    attach_view(x, out, op, attrs)
     return out
 
 
@@ -322,3 +322,20 @@ def ndim(a):
 @implements(np.size)
 def size(a, axis=None):
     return a.size if axis is None else a.shape[axis]
+
+
+@implements(np.copyto)
+def copyto(dst, src, casting="same_kind", where=True):
+    """``np.copyto(dst, src)``: write ``src`` (broadcast, cast by ``casting``) into ``dst``."""
+    from tracejit.frontend.mutation import write
+    from tracejit.frontend.values import dtype_or_weak
+    loc = user_location()
+    if not is_tracer(dst):
+        raise UnsupportedError(f"numpy.copyto into a concrete array is not supported{at(loc)}")
+    src_dtype = dtype_or_weak(src, loc)
+    if isinstance(src_dtype, np.dtype) and not np.can_cast(src_dtype, dst.dtype, casting):
+        raise TypeError(f"Cannot cast array data from {src_dtype!r} to {dst.dtype!r} according to the rule "
+                        f"{casting!r}{at(loc)}")
+    if where is not True:
+        src = globals()["where"](where, src, dst)
+    write(dst, src, loc)

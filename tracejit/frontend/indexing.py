@@ -1,7 +1,9 @@
 """Basic indexing of traced arrays: ints, slices (with steps), None and Ellipsis.
 
 ``x[key]`` becomes one ``slice`` view (ints are length-1 slices) followed, when dims
-are dropped or inserted, by one ``reshape`` view.
+are dropped or inserted, by one ``reshape`` view. An element read (all ints) is a
+scalar copy, as in NumPy. ``x[key] = v`` writes through the same view
+(``frontend/mutation.py``); a boolean mask of ``x``'s shape writes ``where(mask, v, x)``.
 """
 from __future__ import annotations
 
@@ -33,7 +35,9 @@ def _expand(key: tuple, ndim: int, loc) -> list:
     return out
 
 
-def getitem(x, key):
+def getitem(x, key, for_write: bool = False):
+    """``x[key]``; with ``for_write``, the view an assignment writes through (an element
+    too, where a read would give a scalar copy)."""
     loc = user_location()
     key = key if isinstance(key, tuple) else (key,)
     for k in key:
@@ -78,5 +82,30 @@ def getitem(x, key):
         out = make_view(out, "reshape", {"shape": tuple(final_shape)})
     if out is x:
         out = make_view(x, "reshape", {"shape": x.shape})  # x[...] is a new view object
-    out._scalar = all_ints and out.ndim == 0
+    if all_ints and out.ndim == 0 and not for_write:
+        out._scalar = True  # NumPy returns a copy of the element: later writes don't reach it
+        out._storage, out._path = None, ()
+    else:
+        out._scalar = False
     return out
+
+
+def setitem(x, key, value) -> None:
+    """``x[key] = value`` as a functional update of ``x``'s storage."""
+    from tracejit.frontend.functions import where
+    from tracejit.frontend.mutation import write
+    loc = user_location()
+    if x._scalar:
+        raise TypeError(f"'numpy.{x.dtype.name}' object does not support item assignment{at(loc)}")
+    mask = key if not isinstance(key, tuple) else None
+    if mask is not None and (is_tracer(mask) or isinstance(mask, np.ndarray)) and mask.dtype == np.bool_:
+        if tuple(mask.shape) != x.shape:
+            raise UnsupportedError(f"assignment through a boolean mask of shape {tuple(mask.shape)} "
+                                   f"into an array of shape {x.shape}: only a mask of the array's own "
+                                   f"shape is supported{at(loc)}")
+        if is_tracer(value) and value.ndim and tuple(value.shape) != x.shape:
+            raise UnsupportedError(f"masked assignment of an array value (its length depends on the "
+                                   f"mask); assign a scalar or an array of the target's shape{at(loc)}")
+        write(x, where(mask, value, x), loc)
+        return
+    write(getitem(x, key, for_write=True), value, loc)

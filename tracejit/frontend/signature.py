@@ -133,6 +133,8 @@ class BoundCall:
     arrays: list
     specs: list
     static_args: dict  # name -> (static value, or the nest with ARRAY placeholders)
+    originals: list = None  # the caller's objects behind ``arrays`` (written back into)
+    aliases: dict = None  # array index -> the first index holding the same array object
 
 
 def bind(pysig: inspect.Signature, static: frozenset, args, kwargs,
@@ -141,7 +143,7 @@ def bind(pysig: inspect.Signature, static: frozenset, args, kwargs,
     Python scalars in the arguments named in ``fixed_scalars`` are static (their values
     are needed by the trace) instead of traced."""
     bound = pysig.bind(*args, **kwargs)  # defaults stay with the function, like captured values
-    key_parts, arrays, specs, statics = [], [], [], {}
+    key_parts, arrays, specs, statics, originals, first_of = [], [], [], {}, [], {}
     for name, value in bound.arguments.items():
         kind = pysig.parameters[name].kind
         if name in static:
@@ -166,6 +168,8 @@ def bind(pysig: inspect.Signature, static: frozenset, args, kwargs,
                     arr, spec = prepare_array(leaf, leaf_name)
                 arrays.append(arr)
                 specs.append(spec)
+                originals.append(leaf)
+                first_of.setdefault(id(leaf), len(arrays) - 1)
                 leaf_keys.append(spec.key())
                 placeholders.append(ARRAY)
             else:
@@ -174,7 +178,11 @@ def bind(pysig: inspect.Signature, static: frozenset, args, kwargs,
                 placeholders.append(leaf)
         key_parts.append((name, treedef, tuple(leaf_keys)))
         statics[name] = (treedef, placeholders)
-    return BoundCall(tuple(key_parts), arrays, specs, statics)
+    aliases = {i: first_of[id(x)] for i, x in enumerate(originals)
+               if first_of[id(x)] != i and isinstance(x, np.ndarray)}
+    if aliases:  # the same array passed twice: writes through one reach the other
+        key_parts.append(("(aliases)", "aliases", tuple(sorted(aliases.items()))))
+    return BoundCall(tuple(key_parts), arrays, specs, statics, originals, aliases)
 
 
 def positional_fast_key(args, nparams: int, static_positions: frozenset = frozenset()):
@@ -191,6 +199,8 @@ def positional_fast_key(args, nparams: int, static_positions: frozenset = frozen
             flags = x.flags
             if not (flags.c_contiguous and flags.aligned and x.dtype.isnative) or x.dtype.kind == "O":
                 return None
+            if any(x is y for y in args[:i]):  # the same array twice: writes reach both
+                parts.append(("same as", next(j for j, y in enumerate(args) if y is x)))
             parts.append((x.shape, x.dtype))
             arrays.append(x)
         elif t in (float, int, bool):

@@ -11,6 +11,7 @@ import tracejit
 from tracejit.compiler.dtypes import check_supported
 from tracejit.compiler.graph import Graph
 from tracejit.errors import TraceError, UnsupportedError, at, with_location
+from tracejit.frontend.mutation import refresh
 
 _PACKAGE = os.path.dirname(tracejit.__file__)
 _SKIP_PREFIXES = tuple(os.path.join(_PACKAGE, sub) + os.sep for sub in ("frontend", "compiler", "runtime")) + (
@@ -57,6 +58,8 @@ class Trace:
             if x._trace is not self:
                 raise TraceError("a traced value from another trace was used (a tracer leaked "
                                  f"out of its jitted function, e.g. through a global){at(loc)}")
+            if x._storage is not None:  # a view of an array written since: read its new version
+                refresh(x)
             return x._node
         if isinstance(x, (np.ndarray, np.generic)):
             return self.constant(np.asarray(x), loc)

@@ -22,15 +22,18 @@ _CONTROL_FLOW_HINT = (
 class Tracer:
     """A traced array. Holds its trace, its graph node and its abstract value."""
 
-    __slots__ = ("_trace", "_node", "_scalar", "_mutable", "_has_views", "_weak", "_origins", "__weakref__")
+    __slots__ = ("_trace", "_node", "_scalar", "_storage", "_path", "_version", "_weak", "_origins", "__weakref__")
     __array_priority__ = 1000
 
-    def __init__(self, trace, node: int, scalar: bool = False, mutable: bool = True):
+    def __init__(self, trace, node: int, scalar: bool = False):
         self._trace = trace
         self._node = node
         self._scalar = scalar  # NumPy would return a scalar (not a 0-d array) here
-        self._mutable = mutable  # in-place updates allowed (not an input, not a view)
-        self._has_views = False
+        # What writes go to (frontend/mutation.py): the storage (None: created when
+        # needed), the view path from it, and the storage version ``_node`` is of.
+        self._storage = None
+        self._path: tuple = ()
+        self._version = 0
         # A traced Python scalar argument, or arithmetic on such only: ``_weak`` is its
         # Python type (float or int: promoted weakly, like the Python scalar; bool:
         # NumPy's bool), ``_origins`` the arguments it comes from. Where its value is
@@ -138,26 +141,15 @@ class Tracer:
         self._concrete(".tolist()")
 
     # -- in-place updates --------------------------------------------------------------------
-    def _check_mutable(self, loc) -> None:
-        if not self._mutable or self._has_views:
-            what = "an argument, a constant or a view" if not self._mutable else "an array with views"
-            raise UnsupportedError(f"in-place update of {what} is not supported yet{at(loc)}; "
-                                   "write `x = x + y` instead of `x += y`")
-
-    def _rebind(self, other: "Tracer") -> None:
-        self._node = other._node
-        self._scalar = other._scalar
-
     def _inplace(self, ufunc, other):
         loc = user_location()
         if self._scalar:  # NumPy and Python scalars are immutable: `s += 1` makes a new object
             return apply_elementwise(ufunc, (self, other), loc=loc, operator=True)
-        self._check_mutable(loc)
         return write_inplace(self, apply_elementwise(ufunc, (self, other), loc=loc), ufunc.__name__, loc)
 
     def __setitem__(self, key, value):
-        raise UnsupportedError(f"item assignment on a traced array is not supported yet"
-                               f"{at(user_location())}; use np.where or np.concatenate")
+        """``self[key] = value``: a functional update of this array (and every view of it)."""
+        indexing.setitem(self, key, value)
 
     # -- indexing and methods -------------------------------------------------------------------
     def __getitem__(self, key):

@@ -11,6 +11,8 @@ import numpy as np
 from tracejit.errors import UnsupportedError
 from tracejit.frontend.signature import ARRAY, ArraySpec, BoundCall
 from tracejit.frontend.trace import Trace
+from tracejit.frontend.creation import creating_traced_arrays
+from tracejit.frontend.mutation import Storage
 from tracejit.frontend.tracer import Tracer, as_python_scalar
 from tracejit.frontend.tree import TreeDef, flatten, unflatten
 from tracejit.compiler.graph import Graph
@@ -33,6 +35,7 @@ class TracedFunction:
     in_specs: list[ArraySpec]
     out_tree: TreeDef
     out_leaves: list[OutLeaf] = field(default_factory=list)
+    writebacks: list[tuple[int, int]] = field(default_factory=list)  # (argument array, output index)
 
 
 def trace_function(fun, pysig: inspect.Signature, static: frozenset, call: BoundCall,
@@ -40,6 +43,7 @@ def trace_function(fun, pysig: inspect.Signature, static: frozenset, call: Bound
     """Run ``fun`` on tracers standing for the arrays of ``call``; record the graph."""
     trace = Trace(name)
     specs = iter(enumerate(call.specs))
+    storages: dict[int, Storage] = {}  # argument array index -> its storage
     arguments = {}
     for pname, entry in call.static_args.items():
         if pname in static:
@@ -51,7 +55,12 @@ def trace_function(fun, pysig: inspect.Signature, static: frozenset, call: Bound
             if leaf is ARRAY:
                 index, spec = next(specs)
                 nid = trace.graph.add_input(index, spec.name, spec.aval, spec.strides)
-                tracer = Tracer(trace, nid, scalar=spec.scalar, mutable=False)
+                tracer = Tracer(trace, nid, scalar=spec.scalar)
+                if spec.weak is None and not spec.scalar:  # writes reach the caller's array
+                    first = call.aliases.get(index, index)
+                    if first not in storages:
+                        storages[first] = Storage(nid, spec.aval.shape, arg=first)
+                    tracer._storage = storages[first]
                 if spec.weak is not None:  # a Python scalar argument (frontend/values.py)
                     tracer._weak = spec.weak if spec.weak is not bool else None
                     tracer._origins = frozenset([pname])
@@ -61,8 +70,9 @@ def trace_function(fun, pysig: inspect.Signature, static: frozenset, call: Bound
                 new_leaves.append(leaf)
         arguments[pname] = unflatten(treedef, new_leaves)
     bound = inspect.BoundArguments(pysig, arguments)
-    result = fun(*bound.args, **bound.kwargs)
-    return _record_outputs(trace, result, call.specs)
+    with creating_traced_arrays(trace):
+        result = fun(*bound.args, **bound.kwargs)
+    return _record_outputs(trace, result, call.specs, [s for s in storages.values() if s.written])
 
 
 def _holds_tracer(leaf) -> bool:
@@ -76,7 +86,7 @@ def _holds_tracer(leaf) -> bool:
     return any(isinstance(v, Tracer) for v in getattr(leaf, "__dict__", {}).values())
 
 
-def _record_outputs(trace: Trace, result, specs) -> TracedFunction:
+def _record_outputs(trace: Trace, result, specs, written=()) -> TracedFunction:
     leaves, treedef = flatten(result)
     graph = trace.graph
     out_leaves: list[OutLeaf] = []
@@ -102,4 +112,9 @@ def _record_outputs(trace: Trace, result, specs) -> TracedFunction:
                 producer = graph.add("copy", [node], loc=graph.loc(node))
             graph.add_output(by_node[node], producer)
         out_leaves.append(OutLeaf(index=by_node[node], scalar=scalar))
-    return TracedFunction(graph, list(specs), treedef, out_leaves)
+    writebacks = []
+    for st in written:  # arguments the function wrote: their last versions, written back
+        index = len(by_node) + len(writebacks)
+        graph.add_output(index, st.node)
+        writebacks.append((st.arg, index))
+    return TracedFunction(graph, list(specs), treedef, out_leaves, writebacks)

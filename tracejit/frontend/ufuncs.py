@@ -145,19 +145,22 @@ def reduce_method(ufunc: np.ufunc, method: str, inputs, kwargs):
 
 
 def write_inplace(out, result, name: str, loc):
-    """Assign ``result`` to the traced array ``out`` (``out=`` or an augmented assignment)."""
+    """Write ``result`` into the traced array ``out`` (``out=`` or an augmented
+    assignment), with NumPy's 'same_kind' output casting; returns ``out``."""
+    from tracejit.frontend.mutation import write
     target = out[0] if isinstance(out, tuple) and len(out) == 1 else out
     if not is_tracer(target):
         raise UnsupportedError(f"numpy.{name}: writing a traced result into a concrete array "
-                               f"(out=) is not supported yet{at(loc)}")
-    target._check_mutable(loc)
-    if result.shape != target.shape:
+                               f"(out=) is not supported{at(loc)}")
+    try:
+        ok = np.broadcast_shapes(result.shape, target.shape) == target.shape
+    except ValueError:
+        ok = False
+    if not ok:
         raise ValueError(f"non-broadcastable output operand with shape {target.shape} doesn't "
                          f"match the broadcast shape {result.shape}{at(loc)}")
-    if result.dtype != target.dtype:
-        if not np.can_cast(result.dtype, target.dtype, "same_kind"):
-            raise TypeError(f"Cannot cast ufunc '{name}' output from {result.dtype!r} to "
-                            f"{target.dtype!r} with casting rule 'same_kind'{at(loc)}")
-        result = target._trace.apply("convert", [result], {"dtype": target.dtype})
-    target._rebind(result)
+    if result.dtype != target.dtype and not np.can_cast(result.dtype, target.dtype, "same_kind"):
+        raise TypeError(f"Cannot cast ufunc '{name}' output from {result.dtype!r} to "
+                        f"{target.dtype!r} with casting rule 'same_kind'{at(loc)}")
+    write(target, result, loc)
     return target

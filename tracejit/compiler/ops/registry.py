@@ -12,6 +12,7 @@ view            ``lower(view: StridedView, **attrs) -> StridedView | None``
 reduce          a :class:`ReduceLowering` (identity and combine in LLVM IR)
 contraction     None: kernel formation expresses it as a reduce of a product
 concat          None: kernel formation emits one loop nest per operand
+update          None: kernel formation copies the base and stores the value
 source/output   None: buffers, not computations
 ==============  ===============================================================
 """
@@ -22,7 +23,7 @@ from typing import Any, Callable
 
 from tracejit.compiler.dtypes import AVal
 
-KINDS = ("source", "output", "elementwise", "view", "reduce", "contraction", "concat")
+KINDS = ("source", "output", "elementwise", "view", "reduce", "contraction", "concat", "update")
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,120 @@
+"""In-place updates, functionalized: writes become pure ``update`` ops on versions.
+
+Every array a trace can write has a :class:`Storage`: the graph node of its current
+version. An op's result owns a storage of its own; a view (slice, reshape, transpose...)
+shares its base's, with the *path* of view steps from the base to itself. A write
+(``a[i] = v``, ``a += b``, ``np.copyto``, ``out=``, through any view) records
+``update(current base, value, path)`` (``compiler/ops/update.py``) and makes that the
+storage's new version; a view whose storage has moved on replays its path on the new
+version the next time it is read (:func:`refresh`), so reads after writes see exactly
+what eager NumPy would. Argument storages remember their argument: if a trace leaves
+one at another version, the final version is written back into the caller's array
+after the call. Reshapes NumPy would copy (of non-contiguous views), broadcasts
+(read-only in NumPy) and NumPy scalars behave as in NumPy.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from tracejit.compiler.layout import StridedView
+from tracejit.compiler.ops import get_op
+from tracejit.errors import at
+
+
+class Storage:
+    """The current version (graph node) of one writable array of a trace."""
+
+    __slots__ = ("node", "version", "arg", "initial", "shape")
+
+    def __init__(self, node: int, shape: tuple, arg: int | None = None):
+        self.node = self.initial = node
+        self.version = 0
+        self.arg = arg  # the argument (array index) it stands for, if any
+        self.shape = shape
+
+    @property
+    def written(self) -> bool:
+        return self.node != self.initial
+
+
+def storage_of(t) -> Storage:
+    """``t``'s storage (a fresh result gets its own on first need)."""
+    if t._storage is None:
+        t._storage = Storage(t._node, t.shape)
+        t._path, t._version = (), 0
+    return t._storage
+
+
+def refresh(t) -> None:
+    """Bring a view up to its storage's current version (no-op when it is current)."""
+    st = t._storage
+    if st is None or t._version == st.version:
+        return
+    node = st.node
+    graph = t._trace.graph
+    for op, attrs in t._path:
+        node = graph.add(op, [node], attrs=dict(attrs), loc=graph.loc(t._node))
+    t._node, t._version = node, st.version
+
+
+def _strided(t) -> StridedView:
+    """Where ``t``'s elements lie in its storage (a contiguous array of its base's shape)."""
+    view = StridedView.contiguous(storage_of(t).shape)
+    for op, attrs in t._path:
+        view = get_op(op).lower(view, **dict(attrs))
+    return view
+
+
+def attach_view(base, out, op: str, attrs: dict) -> None:
+    """Make ``out`` (just computed as view ``op`` of ``base``) a view of ``base``'s storage,
+    or an array of its own when NumPy's result would be a copy (a reshape that no
+    strides express)."""
+    if get_op(op).lower(_strided(base), **attrs) is None:
+        return  # NumPy copies: ``out`` owns its data
+    out._storage = base._storage
+    out._path = base._path + ((op, tuple(sorted(attrs.items()))),)
+    out._version = base._storage.version
+
+
+def write(target, value, loc) -> None:
+    """Store ``value`` (broadcast to ``target``'s shape, cast as NumPy's assignment casts)
+    into the elements ``target`` stands for."""
+    from tracejit.frontend.functions import astype, broadcast_to
+    from tracejit.frontend.values import as_operand, is_tracer, weak_type
+    if target._scalar:
+        raise TypeError(f"'numpy.{target.dtype.name}' object does not support item assignment{at(loc)}")
+    st = storage_of(target)
+    if any(op == "broadcast_to" for op, _ in target._path):
+        raise ValueError(f"assignment destination is read-only (a broadcast view){at(loc)}")
+    trace = target._trace
+    if isinstance(value, (list, tuple)):
+        value = np.asarray(value)
+    if is_tracer(value) and weak_type(value) is None:
+        if value.dtype != target.dtype:
+            value = astype(value, target.dtype)  # NumPy's assignment casts unsafely
+    elif isinstance(value, np.ndarray) or isinstance(value, np.generic):
+        with np.errstate(all="ignore"):
+            value = np.asarray(value).astype(target.dtype)
+    else:
+        value = as_operand(trace, value, target.dtype)  # Python scalars: may raise OverflowError
+    vshape = tuple(value.shape)
+    if vshape != target.shape:
+        while len(vshape) > len(target.shape) and vshape[0] == 1:
+            vshape = vshape[1:]
+        try:
+            np.broadcast_shapes(vshape, target.shape)
+            if len(vshape) > len(target.shape) or np.broadcast_shapes(vshape, target.shape) != target.shape:
+                raise ValueError
+        except ValueError:
+            raise ValueError(f"could not broadcast input array from shape {tuple(value.shape)} into shape "
+                             f"{target.shape}{at(loc)}") from None
+        if not is_tracer(value):
+            value = np.broadcast_to(np.asarray(value).reshape(vshape), target.shape)
+        else:
+            if vshape != tuple(value.shape):
+                value = trace.apply("reshape", [value], {"shape": vshape})
+            value = broadcast_to(value, target.shape)
+    new = trace.graph.add("update", [st.node, trace.node_of(value, loc)], attrs={"path": target._path}, loc=loc)
+    st.node = new
+    st.version += 1
+    refresh(target)
