@@ -201,3 +201,20 @@ def test_random_write_programs(data):
         return reads, a + b
 
     check(prog, RNG.standard_normal(n), RNG.standard_normal(n))
+
+
+def test_repeated_writes_share_kernel_functions():
+    """An unrolled loop's element writes differ only in offsets (size-table parameters):
+    they run a few shared functions (compiler/codegen/module.py: _localize)."""
+    def lu(A):
+        n = A.shape[0]
+        for k in range(n):
+            for i in range(k + 1, n):
+                A[i, k] = A[i, k] / A[k, k]
+                for j in range(k + 1, n):
+                    A[i, j] = A[i, j] - A[i, k] * A[k, j]
+
+    low = tj.jit(lu).lower(np.eye(8) * 4 + 1)
+    kernels = len(low.optimized.program.kernels)
+    functions = sum(line.startswith("define") for line in low.as_text("llvm").splitlines())
+    assert kernels > 100 and functions < 10, (kernels, functions)

@@ -59,8 +59,6 @@ def graph_fingerprint(graph) -> str:
     """A text naming a traced graph exactly: every node in id order with its op,
     operands, shape, dtype, attributes, source location and, for constants, a hash of
     their bytes (the optimized program is a function of this text and the settings)."""
-    memo: dict[int, int] = {}
-    out: list[str] = []
     lines = [f"graph {graph.name!r} next={graph._next_id}"]
     for nid in sorted(graph.nx.nodes):
         d = graph.data(nid)
@@ -68,8 +66,8 @@ def graph_fingerprint(graph) -> str:
         const = "" if value is None else (
             f" value={value.dtype.str}{value.shape}:{hashlib.sha256(np.ascontiguousarray(value).tobytes()).hexdigest()}")
         lines.append(f"%{nid} {d['op']}{graph.operands(nid)} {d['dtype'].str}{tuple(d['shape'])} "
-                     f"attrs={_walk(d['attrs'], memo, out)} loc={d['loc']!r}{const}")
-    return "\n".join(lines + out)
+                     f"attrs={d['attrs']!r} loc={d['loc']!r}{const}")  # plain values: repr is exact
+    return "\n".join(lines)
 
 
 _SOURCES = ("compiler", "runtime")

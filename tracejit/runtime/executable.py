@@ -295,7 +295,7 @@ def load_program(program: Program) -> Executable:
         from tracejit.compiler.codegen.module import build_module
         return str(build_module(generic, prefix)[0])
 
-    compiled, source = load_cached(key, [symbols.entry, symbols.call, *symbols.kernels], build_ir)
+    compiled, source = load_cached(key, [symbols.entry, symbols.call], build_ir)
     return Executable(program, compiled, symbols.entry, symbols.call, size_table(generic), source)
 
 

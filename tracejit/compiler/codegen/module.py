@@ -13,7 +13,7 @@ size of the concrete program is baked into the code.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import dataclasses
 
 import llvmlite.binding as llvm
 from llvmlite import ir
@@ -25,8 +25,10 @@ from tracejit.compiler.codegen.nest import NestEmitter
 from tracejit.compiler.codegen.call import emit_call_wrapper
 from tracejit.compiler.codegen.sizes import SizeReader
 from tracejit.compiler.codegen.symbols import ModuleSymbols, symbol_names
-from tracejit.compiler.kernel import Kernel
+from tracejit.compiler.fingerprint import program_fingerprint
+from tracejit.compiler.kernel import Access, Kernel, Load, Nest
 from tracejit.compiler.params import GenericProgram, Param
+from tracejit.compiler.schedule import _rebuild
 from tracejit.compiler.target import target_machine
 
 PTR = ir.PointerType()
@@ -44,17 +46,22 @@ def _table_entry(b: ir.IRBuilder, table, i: int) -> ir.Value:
     return b.load(b.gep(table, [i64(i)], inbounds=True, source_etype=PTR), typ=PTR)
 
 
-def _call_args(b: ir.IRBuilder, table, kernel: Kernel, scratch: dict, n_buffers: int) -> list:
-    """The kernel's buffer pointers and the size table, read from the table ``table``."""
-    return [_table_entry(b, table, bid) for bid in _arguments(kernel, scratch)] + [_table_entry(b, table, n_buffers)]
+def _call_args(b: ir.IRBuilder, table, kernel: Kernel, scratch: dict, n_buffers: int, base: int = 0) -> list:
+    """The kernel's buffer pointers, read from the table ``table``, and its part of the
+    size table (from slot ``base``: see :func:`_localize`)."""
+    sizes = _table_entry(b, table, n_buffers)
+    if base:
+        sizes = b.gep(sizes, [i64(base)], inbounds=True, source_etype=I64)
+    return [_table_entry(b, table, bid) for bid in _arguments(kernel, scratch)] + [sizes]
 
 
-def _task_function(module: ir.Module, kernel: Kernel, fn: ir.Function, scratch: dict, n_buffers: int) -> ir.Function:
-    task = ir.Function(module, TASK, f"{fn.name}_task")
+def _task_function(module: ir.Module, kernel: Kernel, fn: ir.Function, scratch: dict, n_buffers: int,
+                   name: str, base: int) -> ir.Function:
+    task = ir.Function(module, TASK, f"{name}_task")
     task.attributes.add("nounwind")
     table, begin, end = task.args
     b = ir.IRBuilder(task.append_basic_block("entry"))
-    b.call(fn, _call_args(b, table, kernel, scratch, n_buffers) + [begin, end])
+    b.call(fn, _call_args(b, table, kernel, scratch, n_buffers, base) + [begin, end])
     b.ret_void()
     return task
 
@@ -125,6 +132,51 @@ def _shared(kernel: Kernel, in_place: dict[int, int]) -> set[int]:
     return {b for new, old in in_place.items() if new in used and old in used for b in (new, old)}
 
 
+def _params_of(kernel: Kernel) -> list[int]:
+    """The size-table slots a (non-gemm) kernel reads."""
+    slots = [kernel.parallel_grain.slot] if isinstance(kernel.parallel_grain, Param) else []
+    for nest in kernel.nests:
+        if nest.shape and isinstance(nest.shape[0], Param):
+            slots.append(nest.shape[0].slot)
+        for e in nest.indexed() + nest.indexed(epilogue=True) + [Load(nest.store)]:
+            if isinstance(e.access.offset, Param):
+                slots.append(e.access.offset.slot)
+    return slots
+
+
+def _localize(kernel: Kernel, scratch: dict, shared: set[int]) -> tuple[str, Kernel, dict, set, int]:
+    """The kernel as code sees it: buffers renumbered in argument order, size slots
+    counted from its first one (``base``), name and nodes dropped. Kernels whose local
+    forms print the same run one function (an unrolled loop's writes are a few
+    functions, not thousands), each call with its own part of the size table."""
+    if kernel.gemm is not None:
+        return f"gemm {id(kernel)}", kernel, scratch, shared, 0
+    slots = _params_of(kernel)
+    base = min(slots) if slots else 0
+    local_id = {bid: i for i, bid in enumerate(kernel.buffers())}
+
+    def local(value):
+        return Param(value.slot - base) if isinstance(value, Param) else value
+
+    def fix(a: Access) -> Access:
+        return Access(local_id.get(a.buffer, a.buffer), a.dtype, local(a.offset), a.strides)
+
+    nests = []
+    for nest in kernel.nests:
+        memo: dict = {}
+        value = _rebuild(nest.value, fix, memo)
+        epilogue = None if nest.epilogue is None else _rebuild(nest.epilogue, fix, {})
+        shape = tuple(local(n) for n in nest.shape)
+        nests.append(Nest(shape, nest.n_reduced, nest.reduce, value, fix(nest.store), epilogue))
+    out = dataclasses.replace(kernel, name="", nodes=[], nests=nests)
+    out.parallel_grain = local(kernel.parallel_grain)
+    local_scratch = {local_id[b]: buf for b, buf in scratch.items() if b in local_id}
+    local_shared = {local_id[b] for b in shared if b in local_id}
+    text = program_fingerprint(GenericProgram("", [], [out], 0, [])) + f"\n{sorted(local_scratch)}"
+    text += "".join(f"\n{i}:{buf.shape}{buf.dtype.str}" for i, buf in sorted(local_scratch.items()))
+    return text + f"\nshared {sorted(local_shared)}", out, local_scratch, local_shared, base
+
+
 def build_module(program: GenericProgram, prefix: str) -> tuple[ir.Module, ModuleSymbols]:
     """The LLVM module of ``program``; function names start with ``prefix`` (unique per process)."""
     names = symbol_names(program, prefix)
@@ -134,8 +186,16 @@ def build_module(program: GenericProgram, prefix: str) -> tuple[ir.Module, Modul
     fast = FAST_MATH if program.fastmath else ()
     scratch = {buf.id: buf for buf in program.buffers if buf.kind == "scratch"}
     in_place = program.plan.in_place if program.plan is not None else {}
-    kernels = [(k, _kernel_function(module, k, name, fast, scratch, _shared(k, in_place)))
-               for k, name in zip(program.kernels, names.kernels)]
+    functions: dict[str, ir.Function] = {}
+    kernels = []  # (kernel, its function, its first size slot)
+    for k, name in zip(program.kernels, names.kernels):
+        key, local, local_scratch, local_shared, base = _localize(k, scratch, _shared(k, in_place))
+        fn = functions.get(key)
+        if fn is None:
+            fn = functions[key] = _kernel_function(module, local, name, fast, local_scratch, local_shared)
+        elif "noinline" not in fn.attributes:
+            fn.attributes.add("noinline")  # shared by several calls: one copy of the code
+        kernels.append((k, fn, base, name))
     entry = ir.Function(module, ir.FunctionType(ir.VoidType(), [PTR, ir.PointerType(PARALLEL_FOR)]),
                         names.entry)
     entry.attributes.add("nounwind")
@@ -143,18 +203,18 @@ def build_module(program: GenericProgram, prefix: str) -> tuple[ir.Module, Modul
     table, parallel_for = entry.args
     n = len(program.buffers)
     sizes = SizeReader(b, _table_entry(b, table, n), hoist=False)
-    for kernel, fn in kernels:
+    for kernel, fn, base, name in kernels:
         if not _ranged(kernel):
-            b.call(fn, _call_args(b, table, kernel, scratch, n) + [i64(0), i64(0)])
+            b.call(fn, _call_args(b, table, kernel, scratch, n, base) + [i64(0), i64(0)])
             continue
         extent, grain = sizes(kernel.parallel_extent), sizes(kernel.parallel_grain)
-        task = _task_function(module, kernel, fn, scratch, n)
+        task = _task_function(module, kernel, fn, scratch, n, name, base)
         split = b.icmp_signed("!=", grain, i64(0))
         with b.if_else(split) as (parallel, serial):
             with parallel:
                 b.call(parallel_for, [task, table, extent, grain])
             with serial:
-                b.call(fn, _call_args(b, table, kernel, scratch, n) + [i64(0), extent])
+                b.call(fn, _call_args(b, table, kernel, scratch, n, base) + [i64(0), extent])
     b.ret_void()
     emit_call_wrapper(module, program, names.call, entry)
     return module, names
