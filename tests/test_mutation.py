@@ -121,15 +121,17 @@ def test_masks_copyto_and_out():
     check(f, RNG.random(8), RNG.random(8), RNG.random(8) > 0.5)
 
 
-def test_functions_returning_nothing_and_lu():
-    def lu(A):
-        n = A.shape[0]
-        for k in range(n):
-            for i in range(k + 1, n):
-                A[i, k] = A[i, k] / A[k, k]
-                for j in range(k + 1, n):
-                    A[i, j] = A[i, j] - A[i, k] * A[k, j]
+def lu(A):
+    """In-place LU without pivoting: element reads and writes in three nested loops."""
+    n = A.shape[0]
+    for k in range(n):
+        for i in range(k + 1, n):
+            A[i, k] = A[i, k] / A[k, k]
+            for j in range(k + 1, n):
+                A[i, j] = A[i, j] - A[i, k] * A[k, j]
 
+
+def test_functions_returning_nothing_and_lu():
     f = check(lu, RNG.standard_normal((6, 6)) + 6 * np.eye(6))
     prog = f.lower(np.eye(6)).optimized.program
     assert len([b for b in prog.buffers if b.kind in ("temp", "output")]) == 1  # every write in place
@@ -206,14 +208,6 @@ def test_random_write_programs(data):
 def test_repeated_writes_share_kernel_functions():
     """An unrolled loop's element writes differ only in offsets (size-table parameters):
     they run a few shared functions (compiler/codegen/module.py: _localize)."""
-    def lu(A):
-        n = A.shape[0]
-        for k in range(n):
-            for i in range(k + 1, n):
-                A[i, k] = A[i, k] / A[k, k]
-                for j in range(k + 1, n):
-                    A[i, j] = A[i, j] - A[i, k] * A[k, j]
-
     low = tj.jit(lu).lower(np.eye(8) * 4 + 1)
     kernels = len(low.optimized.program.kernels)
     functions = sum(line.startswith("define") for line in low.as_text("llvm").splitlines())
