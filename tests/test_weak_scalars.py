@@ -156,3 +156,13 @@ def test_random_scalars_match_numpy(dtype, s, op):
         assert got is want
     else:
         assert_same(got, want)
+
+
+@pytest.mark.parametrize("value", [2**63, -2**63 - 1, 2**70])
+@pytest.mark.parametrize("op", [operator.ge, operator.lt, operator.eq, operator.ne])
+def test_comparisons_with_ints_beyond_int64(value, op):
+    """NumPy compares by value: every element compares the same way (found by hypothesis)."""
+    x = _array(np.int8)
+    for fn in (lambda x, s: op(x, s) * 1, lambda x, s: op(s, x) * 1):
+        got, want = _both(fn, x, value)
+        assert_same(got, want)

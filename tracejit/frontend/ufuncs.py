@@ -89,6 +89,9 @@ def apply_elementwise(ufunc: np.ufunc, inputs, dtype=None, loc=None, operator: b
             raise with_location(e, loc) from e
         if ufunc in COMPARISONS and _int_out_of_range(inputs, loop[0]):
             # NumPy 2 compares integers with out-of-range Python ints by value
+            decided = _decided_by_range(ufunc, inputs, loop[0], trace)
+            if decided is not None:
+                return decided
             loop = (np.dtype(np.int64),) * ufunc.nin
             inputs = [trace.apply("convert", [x], {"dtype": loop[0]}) if is_tracer(x) else x for x in inputs]
         inputs = [as_operand(trace, x, loop[i]) for i, x in enumerate(inputs)]
@@ -123,6 +126,29 @@ def _mark_scalar_result(result, origins: frozenset, operator: bool, loc) -> None
         from tracejit.frontend.tracer import as_python_scalar
         result._weak = float if kind == "f" else int if kind in "iu" else None
         as_python_scalar(result)
+
+
+def _decided_by_range(ufunc, inputs, loop_dtype: np.dtype, trace):
+    """A comparison of an integer array with a Python int beyond int64 (so beyond the
+    array's range too): the same answer for every element, as NumPy's by-value rule gives."""
+    import operator
+    if len(inputs) != 2:
+        return None
+    big = [i for i, x in enumerate(inputs) if type(x) is int and not -2**63 <= x < 2**63]
+    if len(big) != 1:
+        return None
+    other = inputs[1 - big[0]]
+    if not is_tracer(other) or other.dtype.kind not in "iu":
+        return None
+    info, value = np.iinfo(other.dtype), inputs[big[0]]
+    probe = info.max if value > info.max else info.min  # any element: all compare the same way
+    compare = {np.equal: operator.eq, np.not_equal: operator.ne, np.less: operator.lt,
+               np.less_equal: operator.le, np.greater: operator.gt, np.greater_equal: operator.ge}[ufunc]
+    answer = compare(probe, value) if big[0] == 1 else compare(value, probe)
+    from tracejit.frontend.functions import filled
+    out = filled(trace, other.shape, np.bool_, answer)
+    out._scalar = other._scalar
+    return out
 
 
 def _int_out_of_range(inputs, loop_dtype: np.dtype) -> bool:
