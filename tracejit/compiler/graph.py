@@ -7,6 +7,7 @@ Each node is one op application with data ``op`` (registry name), ``shape``, ``d
 """
 from __future__ import annotations
 
+import heapq
 from typing import Any, Iterable
 
 import networkx as nx
@@ -93,14 +94,19 @@ class Graph:
         d = self.nx.nodes[nid]
         return AVal(d["shape"], d["dtype"])
 
+    # The queries below read networkx's adjacency dicts directly (``_pred``/``_succ``:
+    # node -> neighbour -> edge key -> data): its edge views cost ~10x more per call, and
+    # large unrolled traces make hundreds of thousands of these calls.
     def operands(self, nid: int) -> list[int]:
         """Operand node ids of ``nid`` in operand order."""
-        edges = sorted(self.nx.in_edges(nid, keys=True), key=lambda e: e[2])
-        return [u for u, _, _ in edges]
+        pairs = [(k, u) for u, keys in self.nx._pred[nid].items() for k in keys]
+        if len(pairs) > 1:
+            pairs.sort()
+        return [u for _, u in pairs]
 
     def users(self, nid: int) -> list[tuple[int, int]]:
         """``(user, operand index)`` pairs of every use of ``nid``."""
-        return [(v, k) for _, v, k in self.nx.out_edges(nid, keys=True)]
+        return [(v, k) for v, keys in self.nx._succ[nid].items() for k in keys]
 
     def nodes_with_op(self, op: str) -> list[int]:
         return [n for n, d in self.nx.nodes(data=True) if d["op"] == op]
@@ -114,8 +120,23 @@ class Graph:
         return sorted(self.nodes_with_op("output"), key=lambda n: self.attrs(n)["index"])
 
     def topo_order(self) -> list[int]:
-        """Nodes in a deterministic topological order."""
-        return list(nx.lexicographical_topological_sort(self.nx))
+        """Nodes in a deterministic topological order: among the nodes whose operands are
+        all placed, the smallest id first (Kahn's algorithm with a heap)."""
+        pred, succ = self.nx._pred, self.nx._succ
+        waiting = {n: sum(len(keys) for keys in pred[n].values()) for n in pred}
+        ready = [n for n, count in waiting.items() if count == 0]
+        heapq.heapify(ready)
+        order = []
+        while ready:
+            n = heapq.heappop(ready)
+            order.append(n)
+            for v, keys in succ[n].items():
+                waiting[v] -= len(keys)
+                if waiting[v] == 0:
+                    heapq.heappush(ready, v)
+        if len(order) != len(pred):
+            raise GraphError(f"graph {self.name} has a cycle")
+        return order
 
     # -- rewriting -----------------------------------------------------------------------
     def replace_uses(self, old: int, new: int) -> None:

@@ -24,11 +24,23 @@ def user_location() -> str | None:
     while frame is not None:
         filename = frame.f_code.co_filename
         if not filename.startswith(_SKIP_PREFIXES) and not filename.startswith("<frozen"):
-            rel = os.path.relpath(filename) if os.path.isabs(filename) else filename
-            shown = filename if rel.startswith("..") else rel
-            return f"{shown}:{frame.f_lineno}"
+            return f"{_shown(filename)}:{frame.f_lineno}"
         frame = frame.f_back
     return None
+
+
+_shown_names: dict[tuple[str, str], str] = {}
+
+
+def _shown(filename: str) -> str:
+    """``filename`` relative to the working directory when inside it (cached: traces
+    ask for every op)."""
+    key = (filename, os.getcwd())
+    shown = _shown_names.get(key)
+    if shown is None:
+        rel = os.path.relpath(filename) if os.path.isabs(filename) else filename
+        shown = _shown_names[key] = filename if rel.startswith("..") else rel
+    return shown
 
 
 class Trace:
