@@ -1,0 +1,12 @@
+"""ATAX (PolyBench): y = A^T (A x), two matrix-vector products."""
+import numpy as np
+
+SIZES = {"test": {"m": 20, "n": 24}, "bench": {"m": 4000, "n": 5000}}
+
+
+def init(rng, m, n):
+    return rng.random((m, n)), rng.random(n)
+
+
+def kernel(a, x):
+    return a.T @ (a @ x)
