@@ -2,8 +2,9 @@
 
 ``python -m benchmarks.corpus`` runs every program at its ``bench`` size: the first
 jitted call (trace, optimize, compile, run: "compile s"), then timed calls of eager NumPy
-and the compiled code in alternating blocks (each after an untimed call), each on fresh copies of the arguments when the
-program writes into them (copying is not timed). It checks the results and written
+and the compiled code in interleaved blocks, each block after untimed settling calls
+(``benchmarks/timing.py``), each call on fresh copies of the arguments when the program
+writes into them (the copy is timed for both systems alike). It checks the results and written
 arguments against eager, prints each program's speedup (eager ms / tracejit ms) and the
 geometric mean, and judges issue 6's criteria: geometric mean >= 2x, no program slower
 than eager by more than 10%. ``--quick`` uses the test sizes (a smoke run).
@@ -19,10 +20,11 @@ import numpy as np
 
 import tracejit as tj
 from benchmarks.programs import NAMES, arguments, fresh, programs
+from benchmarks.timing import interleaved
 
 GEOMEAN_TARGET = 2.0
 SLOWEST = 0.9  # no program slower than eager by more than 10%
-BUDGET_S = 0.4  # timing per system and program
+REPS = 15  # timed calls per system, in 3 blocks (benchmarks/timing.py: interleaved)
 
 
 def _writes(program, args) -> bool:
@@ -62,16 +64,15 @@ def measure(size: str = "bench") -> list[dict]:
         compile_s = _timed(f, args)
         copy = _writes(program, args)
         ok = _matches(program, f, arguments(program, size, 1))  # other values, compiled code
-        eager, jit = [], []
-        start = time.perf_counter()
-        while time.perf_counter() - start < 2 * BUDGET_S or len(eager) < 6:
-            # blocks, each after an untimed call: one system's threads (BLAS spins a
-            # while after each call) must not run into the other's timed calls
-            for fn, times in ((program.kernel, eager), (f, jit)):
-                _timed(fn, args, copy)
-                times.extend(_timed(fn, args, copy) for _ in range(3))
-            if len(eager) >= 60:
-                break
+        def thunk(fn):
+            if not copy:
+                return lambda: fn(*args)
+            return lambda: fn(*fresh(args))  # the copy is timed too, for both systems alike
+
+        with np.errstate(all="ignore"):
+            samples = interleaved({"numpy": thunk(program.kernel), "tracejit": thunk(f)},
+                                  reps=REPS, passes=3, settle=0.25)
+        eager, jit = samples["numpy"], samples["tracejit"]
         e, j = statistics.median(eager), statistics.median(jit)
         rows.append({"name": name, "eager_ms": e * 1e3, "jit_ms": j * 1e3, "speedup": e / j,
                      "compile_s": compile_s, "ok": ok, "traces": f.cache_info().traces})

@@ -13,6 +13,7 @@ from tracejit.compiler.memplan import plan_memory, verify_plan
 from tracejit.compiler.passes import PassRecord, run_passes
 from tracejit.compiler.schedule import schedule_kernel
 from tracejit.compiler.split_reduce import split_reductions
+from tracejit.compiler.split_rows import split_rows
 from tracejit.compiler.streaming import mark_streaming
 
 
@@ -43,6 +44,7 @@ def optimize(traced: Graph, verify: bool = False, record: bool = False, fastmath
         schedule_kernel(k, fastmath=fastmath)
     program = split_reductions(program)
     program = plan_matmuls(program)
+    program = split_rows(program)
     program = block_siblings(program)
     program = fuse_loops(program)
     check_bounds(program)

@@ -25,6 +25,7 @@ from tracejit.compiler.kernel import Nest, Schedule
 from tracejit.compiler.ops import get_op
 
 CASCADE_LEVELS = 64
+OUTER_UNROLL = 4  # 'outer' reductions: rows combined per load and store of the output row
 
 
 class NestEmitter:
@@ -218,8 +219,33 @@ class NestEmitter:
                 cur = em.load(nest.store)
                 em.store(nest.store, self._combine(cur, em.emit(nest.value), em.width))
 
-            self._loops(list(range(nk, nd)), idx,
-                        lambda: self._vector_loop(jdim, lo, hi, idx, accumulate))
+            def unrolled(em: ExprEmitter):  # OUTER_UNROLL rows into one load/store of the outputs
+                cur = em.load(nest.store)
+                for u in range(OUTER_UNROLL):
+                    at = dict(idx)
+                    at[nd - 1] = self.b.add(idx[nd - 1], i64(u))
+                    row = ExprEmitter(self.b, self.ptrs, [at.get(d) for d in range(nd)], em.width, em.vdim,
+                                      self.fast, self.sizes)
+                    cur = self._combine(cur, row.emit(nest.value), em.width)
+                em.store(nest.store, cur)
+
+            def innermost():
+                b = self.b
+                n = self.sizes(nest.shape[nd - 1])
+                split = b.mul(b.sdiv(n, i64(OUTER_UNROLL)), i64(OUTER_UNROLL))
+                hints = loop_hints(b.module, unroll=False)
+                with for_range(b, i64(0), split, OUTER_UNROLL, name="ru", hints=hints) as r:
+                    idx[nd - 1] = r
+                    self._vector_loop(jdim, lo, hi, idx, unrolled)
+                with for_range(b, split, n, name="rt", hints=hints) as r:
+                    idx[nd - 1] = r
+                    self._vector_loop(jdim, lo, hi, idx, accumulate)
+
+            if nd - 1 > jdim and self.sched.vector_width > 1:
+                self._loops(list(range(nk, nd - 1)), idx, innermost)
+            else:
+                self._loops(list(range(nk, nd)), idx,
+                            lambda: self._vector_loop(jdim, lo, hi, idx, accumulate))
             if nest.epilogue is not None:  # finish the row in place
                 def finish(em: ExprEmitter):
                     em.acc = em.load(nest.store)
