@@ -339,3 +339,6 @@ def copyto(dst, src, casting="same_kind", where=True):
     if where is not True:
         src = globals()["where"](where, src, dst)
     write(dst, src, loc)
+
+
+from tracejit.frontend import composites  # noqa: E402,F401 - registers the composed functions

@@ -159,8 +159,12 @@ def _int_out_of_range(inputs, loop_dtype: np.dtype) -> bool:
 
 
 def reduce_method(ufunc: np.ufunc, method: str, inputs, kwargs):
-    """``ufunc.reduce`` as the matching reduction; other ufunc methods are unsupported."""
+    """``ufunc.reduce`` as the matching reduction and ``ufunc.outer``; other ufunc
+    methods are unsupported."""
     loc = user_location()
+    if method == "outer" and len(inputs) == 2 and not kwargs:
+        from tracejit.frontend.composites import ufunc_outer
+        return ufunc_outer(ufunc, *inputs)
     if method != "reduce" or ufunc not in REDUCE_METHOD:
         raise UnsupportedError(f"numpy.{ufunc.__name__}.{method} is not supported{at(loc)}")
     from tracejit.frontend import reductions

@@ -1,0 +1,44 @@
+"""NumPy functions composed from tracejit's ops (frontend/composites.py), against eager."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import tracejit as tj
+from tests.conftest import assert_same
+
+RNG = np.random.default_rng(11)
+X2 = RNG.standard_normal((5, 7))
+X3 = RNG.standard_normal((3, 4, 6)).astype(np.float32)
+V = RNG.standard_normal(9)
+
+CASES = [
+    ("flip", lambda x: np.flip(x) * 1, X3), ("flip axis", lambda x: np.flip(x, axis=(0, 2)) + 1, X3),
+    ("fliplr/flipud", lambda x: np.fliplr(x) - np.flipud(x), X2),
+    ("roll", lambda x: np.roll(x, 2), X2), ("roll axis", lambda x: np.roll(x, -3, axis=1), X2),
+    ("roll axes", lambda x: np.roll(x, (1, 2), axis=(0, 2)), X3), ("roll zero", lambda x: np.roll(x, 7, axis=1), X2),
+    ("triu", lambda x: np.triu(x), X2), ("tril k", lambda x: np.tril(x, k=-1), X2),
+    ("triu batch", lambda x: np.triu(x, 2), X3),
+    ("hstack 1d", lambda x: np.hstack([x, x * 2]), V), ("hstack 2d", lambda x: np.hstack((x, x[:, :2])), X2),
+    ("vstack", lambda x: np.vstack([x, x * 2, x]), V), ("vstack 2d", lambda x: np.vstack((x, x[:1])), X2),
+    ("repeat", lambda x: np.repeat(x, 3), X2), ("repeat axis", lambda x: np.repeat(x, 2, axis=1), X3),
+    ("tile", lambda x: np.tile(x, 3), V), ("tile 2d", lambda x: np.tile(x, (2, 1, 3)), X2),
+    ("outer", lambda x: np.outer(x, x[:4]), V), ("add.outer", lambda x: np.add.outer(x, x[:3]), V),
+    ("multiply.outer 2d", lambda x: np.multiply.outer(x, x[0]), X2),
+    ("norm", lambda x: np.linalg.norm(x), V), ("norm fro", lambda x: np.linalg.norm(x, "fro"), X2),
+    ("norm axis", lambda x: np.linalg.norm(x, axis=1), X2),
+    ("norm 1", lambda x: np.linalg.norm(x, 1), V), ("norm inf", lambda x: np.linalg.norm(x, np.inf), V),
+    ("norm keepdims", lambda x: np.linalg.norm(x, axis=0, keepdims=True), X2),
+]
+
+
+@pytest.mark.parametrize("name,fn,x", CASES, ids=[c[0] for c in CASES])
+def test_composite_matches_eager(name, fn, x):
+    assert_same(tj.jit(fn)(x), fn(x), rtol=1e-6 if x.dtype == np.float32 else 1e-12, atol=1e-12)
+
+
+def test_unsupported_forms_say_so():
+    with pytest.raises(tj.UnsupportedError, match="repeat"):
+        tj.jit(lambda x: np.repeat(x, [1, 2, 3]))(np.ones(3))
+    with pytest.raises(tj.UnsupportedError, match="norm"):
+        tj.jit(lambda x: np.linalg.norm(x, 3))(np.ones((2, 2)))
