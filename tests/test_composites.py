@@ -42,3 +42,25 @@ def test_unsupported_forms_say_so():
         tj.jit(lambda x: np.repeat(x, [1, 2, 3]))(np.ones(3))
     with pytest.raises(tj.UnsupportedError, match="norm"):
         tj.jit(lambda x: np.linalg.norm(x, 3))(np.ones((2, 2)))
+
+
+A34 = RNG.standard_normal((3, 4))
+B45 = RNG.standard_normal((4, 5))
+T234 = RNG.standard_normal((2, 3, 4))
+T245 = RNG.standard_normal((2, 4, 5))
+
+
+@pytest.mark.parametrize("spec,args", [
+    ("ij,jk->ik", (A34, B45)), ("ij,jk", (A34, B45)), ("ij,kj->ik", (A34, A34)), ("ij,ij->ij", (A34, A34)),
+    ("ij,ij->", (A34, A34)), ("i,i->", (V, V)), ("i,j->ij", (V, V[:4])), ("bij,bjk->bik", (T234, T245)),
+    ("bij,bjk->bki", (T234, T245)), ("ij->ji", (A34,)), ("ij->j", (A34,)), ("ijk->", (T234,)),
+    ("bij,jk->bik", (T234, B45)), ("ij,jk->i", (A34, B45)), ("ik,jk->ijk", (A34, A34)),
+])
+def test_einsum_matches_eager(spec, args):
+    fn = lambda *xs: np.einsum(spec, *xs)  # noqa: E731
+    assert_same(tj.jit(fn)(*args), fn(*args), rtol=1e-12, atol=1e-12)
+
+
+def test_einsum_forms_left_out_say_so():
+    with pytest.raises(tj.UnsupportedError, match="einsum"):
+        tj.jit(lambda x: np.einsum("ii->i", x))(np.eye(3))

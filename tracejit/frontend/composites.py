@@ -4,8 +4,9 @@ argument rules, so every pass and kernel sees only the ops it knows.
 
 ``flip``/``fliplr``/``flipud`` (reversed views), ``roll`` (two slices concatenated),
 ``triu``/``tril`` (a constant mask), ``hstack``/``vstack``/``atleast_1d``/``atleast_2d``,
-``repeat`` and ``tile`` (broadcasts reshaped), ``outer`` and ``ufunc.outer``, and
-``linalg.norm`` for vectors (ord None, 1, 2, inf, -inf) and matrices (None, 'fro').
+``repeat`` and ``tile`` (broadcasts reshaped), ``outer`` and ``ufunc.outer``,
+``linalg.norm`` for vectors (ord None, 1, 2, inf, -inf) and matrices (None, 'fro'), and
+``einsum`` of one or two operands (lowered to sums and one batched matrix product).
 """
 from __future__ import annotations
 
@@ -168,3 +169,50 @@ def norm(x, ord=None, axis=None, keepdims=False):
         ax = np.abs(x)
         return ax.max(axis=axes, keepdims=keepdims) if ord > 0 else ax.min(axis=axes, keepdims=keepdims)
     raise UnsupportedError(f"numpy.linalg.norm with ord={ord!r} over {len(axes)} axes{at(loc)}")
+
+
+@implements(np.einsum)
+def einsum(subscripts, *operands, out=None, dtype=None, order="K", casting="safe", optimize=False):
+    """``np.einsum`` of one or two operands without repeated or ellipsis indices: sums
+    of the indices only one operand has, then one batched matrix product (batch: in
+    both and the output; contracted: in both, not the output), then a transpose."""
+    loc = user_location()
+    if out is not None or dtype is not None or not isinstance(subscripts, str):
+        raise UnsupportedError(f"numpy.einsum with out=, dtype= or operand-list subscripts{at(loc)}")
+    spec = subscripts.replace(" ", "")
+    inputs, _, output = spec.partition("->")
+    names = inputs.split(",")
+    if "." in spec or len(names) != len(operands) or len(operands) not in (1, 2) \
+            or any(len(set(n)) != len(n) for n in names):
+        raise UnsupportedError(f"numpy.einsum {subscripts!r}: one or two operands, no repeated index or "
+                               f"ellipsis{at(loc)}")
+    if not _:
+        counts = {c: inputs.count(c) for c in inputs if c != ","}
+        output = "".join(sorted(c for c, n in counts.items() if n == 1))
+    sizes = {}
+    for n, op in zip(names, operands):
+        for c, size in zip(n, np.shape(op)):
+            if sizes.setdefault(c, size) != size:
+                raise ValueError(f"einsum: size of index {c!r} differs between operands{at(loc)}")
+    reduced = []
+    for k, (n, op) in enumerate(zip(names, operands)):  # indices nothing else has: summed first
+        others = set(output) | set("".join(names[:k] + names[k + 1:]))
+        alone = tuple(i for i, c in enumerate(n) if c not in others)
+        keep = "".join(c for i, c in enumerate(n) if i not in alone)
+        reduced.append((keep, op.sum(axis=alone) if alone else op))
+    if len(reduced) == 1:
+        (n, op), = reduced
+        return op.transpose(tuple(n.index(c) for c in output)) if n != output else op
+    (na, a), (nb, b) = reduced
+    batch = [c for c in na if c in nb and c in output]
+    contract = [c for c in na if c in nb and c not in output]
+    m = [c for c in na if c not in nb]
+    n_ = [c for c in nb if c not in na]
+    size = lambda cs: int(np.prod([sizes[c] for c in cs])) if cs else 1  # noqa: E731
+    a3 = reshape(a.transpose(tuple(na.index(c) for c in batch + m + contract)),
+                 (size(batch), size(m), size(contract)))
+    b3 = reshape(b.transpose(tuple(nb.index(c) for c in batch + contract + n_)),
+                 (size(batch), size(contract), size(n_)))
+    product = reshape(a3 @ b3, tuple(sizes[c] for c in batch + m + n_))
+    order = batch + m + n_
+    return product.transpose(tuple(order.index(c) for c in output))
