@@ -8,8 +8,8 @@ tracejit's throughput; then every system's throughput, the judgement of the issu
 criteria, and (unless ``--only``) the cost of one call (``benchmarks/dispatch.py``),
 compilations over 100 vector lengths (``benchmarks/shapes.py``) and
 first calls in a fresh process with and without the persistent cache
-(``benchmarks/coldstart.py``) and the corpus of real NumPy programs
-(``benchmarks/corpus.py``).
+(``benchmarks/coldstart.py``), the corpus of real NumPy programs
+(``benchmarks/corpus.py``) and compile time against trace size (``benchmarks/tracesize.py``).
 """
 from __future__ import annotations
 
@@ -102,8 +102,10 @@ def main(argv: list[str] | None = None) -> int:
         print("\n" + dispatch.format_table(dispatch.measure(opts.quick), opts.quick))
         print("\n" + shapes.format_table(shapes.measure(), opts.quick))
         print("\n" + coldstart.format_table(coldstart.measure(), opts.quick))
-        from benchmarks import corpus  # issue 6: real NumPy programs
+        from benchmarks import corpus, tracesize  # issue 6: real NumPy programs, large traces
         print("\n" + corpus.format_table(corpus.measure("test" if opts.quick else "bench"), opts.quick))
+        lengths = (100, 200, 400) if opts.quick else tracesize.LENGTHS
+        print("\n" + tracesize.format_table(tracesize.measure(lengths), opts.quick))
     if opts.json:
         report.write_json(opts.json, machine=info, quick=opts.quick, triad=triad, triad_gbps=ref, rows=rows,
                           verdicts=verdicts)
