@@ -64,3 +64,21 @@ def test_einsum_matches_eager(spec, args):
 def test_einsum_forms_left_out_say_so():
     with pytest.raises(tj.UnsupportedError, match="einsum"):
         tj.jit(lambda x: np.einsum("ii->i", x))(np.eye(3))
+
+
+@pytest.mark.parametrize("fn", [
+    lambda x: max(x[0], x[1]) * 2, lambda x: min(x[2], 0.5, x[3]) + x,
+    lambda x: max(x) - min(x), lambda x: max(x[0], 1) + max(2.0, x[1]),
+    lambda x: x * max(abs(x[0]), abs(x[-1])),
+])
+def test_python_min_max_of_traced_scalars(fn):
+    for x in (np.array([0.3, -1.0, 2.5, 0.7]), np.array([np.nan, 1.0, np.nan, -2.0]),
+              np.array([1.0, 1.0, -0.0, 0.0])):
+        with np.errstate(all="ignore"):
+            assert_same(np.asarray(tj.jit(fn)(x)), np.asarray(fn(x)))
+
+
+def test_python_max_of_rows_is_an_error_as_in_numpy():
+    with pytest.raises((ValueError, TypeError)):
+        tj.jit(lambda x: max(x))(np.ones((2, 3)))
+    assert max([1, 3, 2]) == 3 and min("bca") == "a"  # Python's own outside traces

@@ -9,9 +9,16 @@ traced array when *this thread* is tracing and call NumPy's own function otherwi
 user's code (NumPy's and tracejit's own calls get NumPy arrays). They are installed when the first
 trace starts and removed when the last one ends. ``np.empty`` gives zeros (NumPy leaves
 the contents undefined).
+
+Python's ``min`` and ``max`` are wrapped the same way: on traced scalars (``max(a[i],
+b[j], 0.0)``, ``min(v)`` of a traced vector) Python would need each comparison's truth
+value; the wrapper instead selects with ``where``, exactly as Python picks (the first
+of equal or unordered values; a later one only when strictly greater or smaller). Other
+uses (``key=``, ``default=``, no traced value, arrays that are not scalars) call Python's.
 """
 from __future__ import annotations
 
+import builtins
 import os
 import sys
 import threading
@@ -67,6 +74,30 @@ def _traced(trace, name: str, shape, *args, **kwargs):
     return filled(trace, shape, np.float64 if dtype is None else dtype, 1 if name == "ones" else 0)
 
 
+def _minmax(original, strictly_better):
+    def chosen(*args, **kwargs):
+        if _current() is None or kwargs or not args or sys._getframe(1).f_code.co_filename.startswith(_INTERNAL):
+            return original(*args, **kwargs)
+        from tracejit.frontend.values import is_tracer
+        items = list(args[0]) if len(args) == 1 else list(args)
+        traced = [v for v in items if is_tracer(v)]
+        if not traced or any(v.ndim for v in traced) or not all(
+                is_tracer(v) or isinstance(v, (int, float, np.generic)) for v in items):
+            return original(items) if len(args) == 1 else original(*args)
+        from tracejit.frontend.functions import where
+        result = items[0]
+        for v in items[1:]:
+            result = where(strictly_better(v, result), v, result)
+        if is_tracer(result):
+            result._scalar = True
+        return result
+    chosen.__name__, chosen.__doc__, chosen.__wrapped__ = original.__name__, original.__doc__, original
+    return chosen
+
+
+BUILTINS = {"max": lambda v, best: v > best, "min": lambda v, best: v < best}
+
+
 @contextmanager
 def creating_traced_arrays(trace):
     """While the body runs, ``np.zeros``/``empty``/``ones``/``full`` called in this thread
@@ -77,6 +108,9 @@ def creating_traced_arrays(trace):
             for name in NAMES:
                 _originals[name] = getattr(np, name)
                 setattr(np, name, _wrap(name, _originals[name]))
+            for name, better in BUILTINS.items():
+                _originals["builtins." + name] = getattr(builtins, name)
+                setattr(builtins, name, _minmax(_originals["builtins." + name], better))
         _active += 1
     previous = _current()
     _state.trace = trace
@@ -89,3 +123,5 @@ def creating_traced_arrays(trace):
             if _active == 0:
                 for name in NAMES:
                     setattr(np, name, _originals[name])
+                for name in BUILTINS:
+                    setattr(builtins, name, _originals["builtins." + name])
