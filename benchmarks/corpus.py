@@ -20,6 +20,7 @@ import numpy as np
 
 import tracejit as tj
 from benchmarks.programs import NAMES, arguments, fresh, programs
+from benchmarks.judgement import check_lines
 from benchmarks.timing import interleaved
 
 GEOMEAN_TARGET = 2.0
@@ -93,10 +94,7 @@ def format_table(rows: list[dict], quick: bool) -> str:
                f"slowest {slowest['name']} {slowest['speedup']:.2f}x"),
               ("every program matches eager", all(r["ok"] for r in rows),
                ", ".join(r["name"] for r in rows if not r["ok"]) or "all")]
-    for label, good, detail in checks:
-        verdict = ("ok" if good else "off") if quick else ("PASS" if good else "FAIL")
-        lines.append(f"  {verdict:<5}   {label}: {detail}")
-    return "\n".join(lines)
+    return "\n".join(lines + check_lines(checks, quick))
 
 
 def main() -> int:

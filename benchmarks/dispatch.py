@@ -14,6 +14,8 @@ from collections.abc import Callable
 
 import numpy as np
 
+from benchmarks.judgement import check_lines
+
 CALLS = 20_000
 ROUNDS = 9
 LIMIT_US = 1.0  # issue 5: at most 1 us on top of the kernel
@@ -78,10 +80,7 @@ def format_table(us: dict[str, float], quick: bool) -> str:
         if peer in us:
             theirs = us[peer] - base
             checks.append((f"tracejit overhead below {peer}'s", ours < theirs, f"{ours:.2f} vs {theirs:.2f} us"))
-    for label, ok, detail in checks:
-        verdict = ("above" if ok else "below") if quick else ("PASS" if ok else "FAIL")
-        lines.append(f"  {verdict:<5}   {label}: {detail}")
-    return "\n".join(lines)
+    return "\n".join(lines + check_lines(checks, quick, ("above", "below")))
 
 
 if __name__ == "__main__":

@@ -130,3 +130,13 @@ def format_verdicts(verdicts: list[Verdict], quick: bool) -> str:
         counts = {o: sum(v.outcome == o for v in verdicts) for o in ("PASS", "FAIL", "n/a")}
         lines.append("  " + ", ".join(f"{n} {o}" for o, n in counts.items()))
     return "\n".join(lines)
+
+
+def check_lines(checks: list[tuple[str, bool, str]], quick: bool, words: tuple[str, str] = ("ok", "off")) -> list[str]:
+    """One line per ``(label, met, detail)`` criterion of a section: PASS/FAIL in a full
+    run; in a ``--quick`` run (small sizes, not a judgement) ``words``."""
+    lines = []
+    for label, met, detail in checks:
+        verdict = (words[0] if met else words[1]) if quick else ("PASS" if met else "FAIL")
+        lines.append(f"  {verdict:<5}   {label}: {detail}")
+    return lines

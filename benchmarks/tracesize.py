@@ -14,6 +14,8 @@ import time
 
 import numpy as np
 
+from benchmarks.judgement import check_lines
+
 LENGTHS = (500, 1000, 2000, 4000)
 TARGET_NODES, TARGET_S = 20_000, 10.0
 GROWTH = 1.5
@@ -59,10 +61,7 @@ def format_table(rows: list[dict], quick: bool) -> str:
                bool(big) and big[0]["seconds"] < TARGET_S,
                f"{big[0]['nodes']} nodes in {big[0]['seconds']:.2f} s" if big else "no trace that large"),
               (f"per-node cost grows at most {GROWTH:g}x", growth <= GROWTH, f"{growth:.2f}x")]
-    for label, good, detail in checks:
-        verdict = ("ok" if good else "off") if quick else ("PASS" if good else "FAIL")
-        lines.append(f"  {verdict:<5}   {label}: {detail}")
-    return "\n".join(lines)
+    return "\n".join(lines + check_lines(checks, quick))
 
 
 if __name__ == "__main__":
