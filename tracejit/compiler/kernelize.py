@@ -109,6 +109,7 @@ def _assign_buffers(graph: Graph) -> dict[int, Buffer]:
     for out in graph.outputs:
         outputs.setdefault(graph.operands(out)[0], []).append(graph.attrs(out)["index"])
     buffers: dict[int, Buffer] = {}
+    count = 0  # buffers made so far (an update in place shares its base's: no new id)
     for nid in graph.topo_order():
         d = graph.data(nid)
         if not _materialized(graph, nid):
@@ -135,7 +136,8 @@ def _assign_buffers(graph: Graph) -> dict[int, Buffer]:
             view = StridedView.contiguous(shape)
             kind = "output" if nid in outputs else "temp"
             extra = {"outputs": tuple(outputs.get(nid, ()))}
-        buffers[nid] = Buffer(len({b.id for b in buffers.values()}), kind, shape, dtype, nid, view, **extra)
+        buffers[nid] = Buffer(count, kind, shape, dtype, nid, view, **extra)
+        count += 1
     return buffers
 
 
