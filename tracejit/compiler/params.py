@@ -48,10 +48,13 @@ class GenericProgram(Program):
 
     ``params`` holds the values of the slots for the concrete program it was made from
     (not part of its fingerprint); ``checks_inputs`` says whether the call wrapper checks
-    the input objects (every input C-contiguous in the concrete program)."""
+    the input objects (every input C-contiguous in the concrete program);
+    ``first_slots`` is each kernel's first slot: a kernel's parameters are numbered
+    from there on (its function gets that part of the table, ``codegen/module.py``)."""
 
     params: tuple[int, ...] = ()
     checks_inputs: bool = True
+    first_slots: tuple[int, ...] = ()
 
 
 NO_VIEW = StridedView((), (), 0)  # the generic program's buffers: their layout is in the accesses
@@ -128,14 +131,18 @@ def parametrize(program: Program) -> GenericProgram:
     """The generic form of ``program`` (which must have its memory plan), with its size table."""
     if program.plan is None:
         raise ValueError("tracejit: parametrize needs the program's memory plan")
-    slots, memo = _Slots(), {}
-    kernels = [_generic_kernel(k, slots, memo) for k in program.kernels]
+    slots = _Slots()
+    kernels, first_slots = [], []
+    for kernel in program.kernels:  # each kernel's slots in a range of their own
+        first_slots.append(len(slots.values))
+        kernels.append(_generic_kernel(kernel, slots, {}))
     buffers = [_generic_buffer(b, slots) for b in program.buffers]
     plan = MemoryPlan(offsets={bid: slots(off) for bid, off in program.plan.offsets.items()},
                       in_place=dict(program.plan.in_place))
     checks = all(b.view.is_contiguous() for b in program.buffers if b.kind == "input")
     return GenericProgram(program.name, buffers, kernels, program.n_inputs, list(program.outputs),
-                          program.fastmath, plan, params=tuple(slots.values), checks_inputs=checks)
+                          program.fastmath, plan, params=tuple(slots.values), checks_inputs=checks,
+                          first_slots=tuple(first_slots))
 
 
 def size_table(program: GenericProgram) -> np.ndarray:

@@ -26,7 +26,7 @@ from tracejit.compiler.codegen.call import emit_call_wrapper
 from tracejit.compiler.codegen.sizes import SizeReader
 from tracejit.compiler.codegen.symbols import ModuleSymbols, symbol_names
 from tracejit.compiler.fingerprint import program_fingerprint
-from tracejit.compiler.kernel import Access, Kernel, Load, Nest
+from tracejit.compiler.kernel import Access, Kernel, Nest
 from tracejit.compiler.params import GenericProgram, Param
 from tracejit.compiler.schedule import _rebuild
 from tracejit.compiler.target import target_machine
@@ -132,27 +132,13 @@ def _shared(kernel: Kernel, in_place: dict[int, int]) -> set[int]:
     return {b for new, old in in_place.items() if new in used and old in used for b in (new, old)}
 
 
-def _params_of(kernel: Kernel) -> list[int]:
-    """The size-table slots a (non-gemm) kernel reads."""
-    slots = [kernel.parallel_grain.slot] if isinstance(kernel.parallel_grain, Param) else []
-    for nest in kernel.nests:
-        if nest.shape and isinstance(nest.shape[0], Param):
-            slots.append(nest.shape[0].slot)
-        for e in nest.indexed() + nest.indexed(epilogue=True) + [Load(nest.store)]:
-            if isinstance(e.access.offset, Param):
-                slots.append(e.access.offset.slot)
-    return slots
-
-
-def _localize(kernel: Kernel, scratch: dict, shared: set[int]) -> tuple[str, Kernel, dict, set, int]:
+def _localize(kernel: Kernel, base: int, scratch: dict, shared: set[int]) -> tuple[str, Kernel, dict, set]:
     """The kernel as code sees it: buffers renumbered in argument order, size slots
     counted from its first one (``base``), name and nodes dropped. Kernels whose local
     forms print the same run one function (an unrolled loop's writes are a few
     functions, not thousands), each call with its own part of the size table."""
     if kernel.gemm is not None:
-        return f"gemm {id(kernel)}", kernel, scratch, shared, 0
-    slots = _params_of(kernel)
-    base = min(slots) if slots else 0
+        return f"gemm {id(kernel)}", kernel, scratch, shared
     local_id = {bid: i for i, bid in enumerate(kernel.buffers())}
 
     def local(value):
@@ -174,7 +160,7 @@ def _localize(kernel: Kernel, scratch: dict, shared: set[int]) -> tuple[str, Ker
     local_shared = {local_id[b] for b in shared if b in local_id}
     text = program_fingerprint(GenericProgram("", [], [out], 0, [])) + f"\n{sorted(local_scratch)}"
     text += "".join(f"\n{i}:{buf.shape}{buf.dtype.str}" for i, buf in sorted(local_scratch.items()))
-    return text + f"\nshared {sorted(local_shared)}", out, local_scratch, local_shared, base
+    return text + f"\nshared {sorted(local_shared)}", out, local_scratch, local_shared
 
 
 def build_module(program: GenericProgram, prefix: str) -> tuple[ir.Module, ModuleSymbols]:
@@ -188,8 +174,8 @@ def build_module(program: GenericProgram, prefix: str) -> tuple[ir.Module, Modul
     in_place = program.plan.in_place if program.plan is not None else {}
     functions: dict[str, ir.Function] = {}
     kernels = []  # (kernel, its function, its first size slot)
-    for k, name in zip(program.kernels, names.kernels):
-        key, local, local_scratch, local_shared, base = _localize(k, scratch, _shared(k, in_place))
+    for k, name, base in zip(program.kernels, names.kernels, program.first_slots):
+        key, local, local_scratch, local_shared = _localize(k, base, scratch, _shared(k, in_place))
         fn = functions.get(key)
         if fn is None:
             fn = functions[key] = _kernel_function(module, local, name, fast, local_scratch, local_shared)
