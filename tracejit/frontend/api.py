@@ -13,6 +13,7 @@ import numpy as np
 from tracejit.compiler.pipeline import optimize
 from tracejit.config import config, emit_log, log_enabled
 from tracejit.errors import StaticNeeded, UnsupportedError
+from tracejit.frontend.complexio import as_complex, pair_view
 from tracejit.frontend.lowered import Lowered
 from tracejit.frontend.signature import NestedTrace, bind, positional_fast_key
 from tracejit.frontend.tracing import TracedFunction, trace_function
@@ -45,7 +46,8 @@ class _Entry:
         self.writebacks = self.traced.writebacks
         if self.writebacks:  # results go back into the caller's arrays: the general path
             self.run = self._run_and_write_back
-        elif tree.kind == "leaf" and leaves[0].index == 0 and not leaves[0].scalar:
+        elif tree.kind == "leaf" and leaves[0].index == 0 and not leaves[0].scalar \
+                and leaves[0].complex_dtype is None and not any(s.complex_dtype for s in self.traced.in_specs):
             executable = self.lowered.executable
             self.run = lambda arrays, originals=None: executable(arrays)[0]  # one array result
             self.direct = executable.direct
@@ -70,7 +72,7 @@ class _Entry:
             targets.append(target)
         outs = self.lowered.executable(arrays)
         for target, (_, out) in zip(targets, self.writebacks):
-            np.copyto(target, outs[out], casting="unsafe")
+            np.copyto(pair_view(target) if target.dtype.kind == "c" else target, outs[out], casting="unsafe")
         return self._results(outs)
 
     def run(self, arrays, originals=None) -> Any:
@@ -83,6 +85,8 @@ class _Entry:
                 leaves.append(leaf.value)
             else:
                 value = outs[leaf.index]
+                if leaf.complex_dtype is not None:
+                    value = as_complex(value, leaf.complex_dtype)
                 leaves.append(value[()] if leaf.scalar else value)
         return unflatten(self.traced.out_tree, leaves)
 

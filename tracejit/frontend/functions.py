@@ -13,7 +13,8 @@ import numpy as np
 
 from tracejit.compiler.dtypes import check_supported
 from tracejit.errors import UnsupportedError, at
-from tracejit.frontend import reductions
+from tracejit.frontend import complexfuncs, complexvalue, reductions
+from tracejit.frontend.complexvalue import involves_complex
 from tracejit.frontend.reductions import normalize_axes
 from tracejit.frontend.trace import user_location
 from tracejit.frontend.mutation import attach_view
@@ -32,6 +33,8 @@ def implements(*numpy_functions):
 
 
 def dispatch(func, args, kwargs):
+    if involves_complex(args, kwargs) or func in complexfuncs.REAL_TOO:
+        return complexfuncs.dispatch(func, args, kwargs)  # frontend/complexvalue.py
     handler = HANDLERS.get(func)
     if handler is None:
         module = getattr(func, "__module__", "numpy") or "numpy"
@@ -231,6 +234,8 @@ def _keeps_scalar(x) -> bool:
 
 @implements(np.astype)
 def astype(x, dtype, /, *, copy=True, device=None):
+    if np.dtype(dtype).kind == "c":
+        return complexvalue.from_real(x, dtype)
     dtype = check_supported(dtype, f"astype{at(user_location())}")
     return x._trace.apply("convert", [x], {"dtype": dtype}, scalar=_keeps_scalar(x))
 
@@ -280,6 +285,8 @@ def round_(a, decimals=0, out=None):
 
 def filled(trace, shape, dtype, value):
     """A traced array of ``shape`` with every element ``value``: a broadcast scalar constant."""
+    if np.dtype(dtype).kind == "c":
+        return complexvalue.filled(trace, shape, dtype, value)
     dtype = check_supported(dtype, "fill")
     scalar = trace.constant(np.array(value).astype(dtype))
     from tracejit.frontend.tracer import Tracer

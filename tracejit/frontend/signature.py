@@ -10,6 +10,7 @@ static: strings, None, other objects and the values named in ``static_argnames``
 """
 from __future__ import annotations
 
+import dataclasses
 import inspect
 from dataclasses import dataclass
 
@@ -29,6 +30,7 @@ class ArraySpec:
     strides: tuple[int, ...] | None  # element strides, None for C-contiguous
     scalar: bool = False  # a NumPy scalar (np.float32(2)), not a 0-d array
     weak: type | None = None  # a Python float, int or bool argument (traced as a weak scalar)
+    complex_dtype: np.dtype | None = None  # a complex array, passed as its float pair view (complexio.py)
 
     def view(self) -> StridedView:
         if self.strides is None:
@@ -36,7 +38,8 @@ class ArraySpec:
         return StridedView(self.aval.shape, self.strides, 0)
 
     def key(self):
-        return (self.aval.shape, self.aval.dtype.str, self.strides, self.scalar, self.weak)
+        key = (self.aval.shape, self.aval.dtype.str, self.strides, self.scalar, self.weak)
+        return key if self.complex_dtype is None else key + (self.complex_dtype.str,)
 
 
 class NestedTrace(Exception):
@@ -59,6 +62,8 @@ def prepare_array(value, name: str) -> tuple[np.ndarray, ArraySpec]:
     """Check an array argument and bring it to a layout kernels can read: native byte
     order, aligned, strides a multiple of the item size (copying only when needed)."""
     arr = np.asarray(value)
+    if arr.dtype.kind == "c":
+        return _prepare_complex(value, arr, name)
     if arr.dtype.kind == "O":
         raise TypeError(f"argument '{name}': object arrays are not supported")
     check_supported(arr.dtype.newbyteorder("=") if arr.dtype.byteorder not in "=|" else arr.dtype,
@@ -73,6 +78,18 @@ def prepare_array(value, name: str) -> tuple[np.ndarray, ArraySpec]:
     else:
         strides = StridedView(arr.shape, tuple(s // item for s in arr.strides)).normalized().strides
     return arr, ArraySpec(name, AVal(arr.shape, arr.dtype), strides, isinstance(value, np.generic))
+
+
+def _prepare_complex(value, arr: np.ndarray, name: str) -> tuple[np.ndarray, ArraySpec]:
+    """A complex argument as its float pair view (``frontend/complexio.py``), no copy."""
+    from tracejit.frontend.complexio import pair_view
+    if arr.dtype.byteorder not in "=|":
+        arr = arr.astype(arr.dtype.newbyteorder("="))
+    if arr.dtype not in (np.dtype(np.complex64), np.dtype(np.complex128)):
+        raise TypeError(f"argument '{name}': dtype {arr.dtype} is not supported by tracejit "
+                        "(complex64 and complex128 are)")
+    pairs, spec = prepare_array(pair_view(arr), name)
+    return pairs, dataclasses.replace(spec, scalar=isinstance(value, np.generic), complex_dtype=arr.dtype)
 
 
 def leaf_is_array(x) -> bool:
@@ -157,7 +174,8 @@ def bind(pysig: inspect.Signature, static: frozenset, args, kwargs,
         leaf_keys, placeholders = [], []
         for i, leaf in enumerate(leaves):
             leaf_name = _leaf_name(name, treedef, i)
-            if type(leaf).__name__ == "Tracer" and type(leaf).__module__ == "tracejit.frontend.tracer":
+            if type(leaf).__module__ in ("tracejit.frontend.tracer", "tracejit.frontend.complexvalue") \
+                    and type(leaf).__name__ in ("Tracer", "ComplexTracer"):
                 raise NestedTrace()
             weak = traced_scalar_type(leaf) if name not in fixed_scalars else None
             if leaf_is_array(leaf) or weak is not None:
@@ -197,7 +215,7 @@ def positional_fast_key(args, nparams: int, static_positions: frozenset = frozen
         t = type(x)
         if t is np.ndarray:
             flags = x.flags
-            if not (flags.c_contiguous and flags.aligned and x.dtype.isnative) or x.dtype.kind == "O":
+            if not (flags.c_contiguous and flags.aligned and x.dtype.isnative) or x.dtype.kind in "Oc":
                 return None
             if any(x is y for y in args[:i]):  # the same array twice: writes reach both
                 parts.append(("same as", next(j for j, y in enumerate(args) if y is x)))

@@ -11,6 +11,9 @@ import numpy as np
 from tracejit.errors import UnsupportedError
 from tracejit.frontend.signature import ARRAY, ArraySpec, BoundCall
 from tracejit.frontend.trace import Trace
+from tracejit.frontend import complexvalue
+from tracejit.frontend.complexio import bind_pair, result_pairs
+from tracejit.frontend.complexvalue import ComplexTracer
 from tracejit.frontend.creation import creating_traced_arrays
 from tracejit.frontend.mutation import Storage
 from tracejit.frontend.tracer import Tracer, as_python_scalar
@@ -25,6 +28,7 @@ class OutLeaf:
     index: int | None = None
     scalar: bool = False
     value: object = None
+    complex_dtype: np.dtype | None = None  # a complex result, computed as its float pairs
 
 
 @dataclass
@@ -65,6 +69,8 @@ def trace_function(fun, pysig: inspect.Signature, static: frozenset, call: Bound
                     tracer._weak = spec.weak if spec.weak is not bool else None
                     tracer._origins = frozenset([pname])
                     as_python_scalar(tracer)
+                if spec.complex_dtype is not None:  # real and imaginary parts of the pair view
+                    tracer = bind_pair(tracer)
                 new_leaves.append(tracer)
             else:
                 new_leaves.append(leaf)
@@ -75,9 +81,15 @@ def trace_function(fun, pysig: inspect.Signature, static: frozenset, call: Bound
     return _record_outputs(trace, result, call.specs, [s for s in storages.values() if s.written])
 
 
+def _scalar_constant(trace: Trace, value: np.generic) -> ComplexTracer:
+    out = complexvalue.constant(trace, value)
+    out._scalar = True
+    return out
+
+
 def _holds_tracer(leaf) -> bool:
     """A static result value that would leak traced arrays (a dataclass, a set, an object)."""
-    if isinstance(leaf, Tracer):
+    if isinstance(leaf, (Tracer, ComplexTracer)):
         return True
     if dataclasses.is_dataclass(leaf) and not isinstance(leaf, type):
         return any(_holds_tracer(getattr(leaf, f.name)) for f in dataclasses.fields(leaf))
@@ -92,7 +104,14 @@ def _record_outputs(trace: Trace, result, specs, written=()) -> TracedFunction:
     out_leaves: list[OutLeaf] = []
     by_node: dict[int, int] = {}
     for leaf in leaves:
-        if isinstance(leaf, Tracer):
+        complex_dtype = None
+        if isinstance(leaf, (np.ndarray, np.generic)) and leaf.dtype.kind == "c":
+            leaf = complexvalue.constant(trace, leaf) if leaf.ndim or isinstance(leaf, np.ndarray) else \
+                _scalar_constant(trace, leaf)
+        if isinstance(leaf, ComplexTracer):  # returned as float pairs, viewed as complex
+            complex_dtype, scalar = leaf.dtype, leaf._scalar
+            node = trace.node_of(result_pairs(leaf))
+        elif isinstance(leaf, Tracer):
             node = trace.node_of(leaf)
             scalar = leaf._scalar
         elif isinstance(leaf, (np.ndarray, np.generic)):
@@ -111,7 +130,7 @@ def _record_outputs(trace: Trace, result, specs, written=()) -> TracedFunction:
             if graph.op(node) in ("input", "constant"):  # outputs are fresh arrays
                 producer = graph.add("copy", [node], loc=graph.loc(node))
             graph.add_output(by_node[node], producer)
-        out_leaves.append(OutLeaf(index=by_node[node], scalar=scalar))
+        out_leaves.append(OutLeaf(index=by_node[node], scalar=scalar, complex_dtype=complex_dtype))
     writebacks = []
     for st in written:  # arguments the function wrote: their last versions, written back
         index = len(by_node) + len(writebacks)

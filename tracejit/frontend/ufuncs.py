@@ -5,6 +5,7 @@ import numpy as np
 
 from tracejit.compiler.ops import ops_of_kind
 from tracejit.errors import StaticNeeded, UnsupportedError, at, with_location
+from tracejit.frontend.complexvalue import involves_complex
 from tracejit.frontend.trace import user_location
 from tracejit.frontend.values import PY_SCALARS, as_operand, dtype_or_weak, find_trace, is_tracer, weak_type
 
@@ -59,6 +60,9 @@ def apply_elementwise(ufunc: np.ufunc, inputs, dtype=None, loc=None, operator: b
     ``operator``: called as a Python operator (``a * b``), so on Python scalars alone the
     result is a Python scalar again (weak), as eager Python arithmetic gives."""
     loc = loc or user_location()
+    if involves_complex(inputs) or (dtype is not None and np.dtype(dtype).kind == "c"):
+        from tracejit.frontend.complexufuncs import apply
+        return apply(ufunc, inputs, dtype, loc, operator)  # real and imaginary parts
     origins = _scalar_origins(inputs)
     if origins and operator and ufunc is np.power and all(weak_type(x) is int or type(x) is int for x in inputs):
         raise StaticNeeded(origins, "a power of Python ints", loc)  # Python: exact, or a float

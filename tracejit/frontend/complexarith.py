@@ -1,0 +1,111 @@
+"""Complex arithmetic as real arithmetic on (real part, imaginary part) pairs.
+
+Each function takes and returns component pairs (real tracers or NumPy arrays of one
+float dtype) and computes exactly what NumPy's complex loops compute, operation for
+operation, so results match NumPy bit for bit: the product's parts are
+``fma(ar, br, -(ai * bi))`` and ``fma(ar, bi, ai * br)`` where NumPy's loops fuse them
+(probed once on this host: its AVX2/FMA3 loops do, its baseline loops do not), division
+is Smith's algorithm as in NumPy's ``@TYPE@_divide``, and the magnitude is NumPy's
+overflow-safe ``hypot`` form ``big * sqrt(1 + (small / big)**2)``.
+"""
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+from tracejit.frontend.values import is_tracer
+
+Pair = tuple  # (real part, imaginary part)
+
+
+@functools.lru_cache(maxsize=None)
+def numpy_fuses(dtype: np.dtype) -> bool:
+    """Whether NumPy's complex multiply of ``dtype`` (complex64/complex128) rounds
+    ``ar * br - ai * bi`` once (a fused multiply-add) on this host."""
+    part = np.finfo(dtype).dtype
+    eps = part.type(2.0 ** (-13 if part == np.float32 else -28))
+    a = np.array([complex(1 + eps, 1)], dtype=dtype)
+    b = np.array([complex(1 - eps, 1)], dtype=dtype)
+    return bool((a * b).real[0] != 0)  # fused: -eps**2; unfused: round(1 - eps**2) - 1 == 0
+
+
+def _trace_of(*values):
+    for v in values:
+        if is_tracer(v):
+            return v._trace
+    return None
+
+
+def fma(a, b, c, fused: bool):
+    """``a * b + c``, rounded once when ``fused`` (else twice, as unfused C code)."""
+    if not fused:
+        return a * b + c
+    trace = _trace_of(a, b, c)
+    if trace is None:
+        from tracejit.compiler.ops.fused import fma_reference
+        return fma_reference(a, b, c)
+    from tracejit.frontend.values import as_operand
+    dtype = next(v.dtype for v in (a, b, c) if is_tracer(v))
+    return trace.apply("fma", [as_operand(trace, v, dtype) if is_tracer(v) else np.asarray(v, dtype)
+                               for v in (a, b, c)])
+
+
+def add(x: Pair, y: Pair) -> Pair:
+    return x[0] + y[0], x[1] + y[1]
+
+
+def subtract(x: Pair, y: Pair) -> Pair:
+    return x[0] - y[0], x[1] - y[1]
+
+
+def multiply(x: Pair, y: Pair, fused: bool) -> Pair:
+    """NumPy's complex product: ``(ar*br - ai*bi, ar*bi + ai*br)``."""
+    (ar, ai), (br, bi) = x, y
+    return fma(ar, br, -(ai * bi), fused), fma(ar, bi, ai * br, fused)
+
+
+def square(x: Pair, fused: bool) -> Pair:
+    """NumPy's complex square: ``(r*r - i*i, r*i + i*r)``."""
+    r, i = x
+    return fma(r, r, -(i * i), fused), r * i + i * r
+
+
+def divide(x: Pair, y: Pair) -> Pair:
+    """NumPy's complex division (Smith's algorithm, both branches selected by where)."""
+    (ar, ai), (br, bi) = x, y
+    abs_br, abs_bi = np.absolute(br), np.absolute(bi)
+    first = abs_br >= abs_bi
+    # |br| >= |bi|: scale by bi / br
+    rat1 = bi / br
+    scl1 = 1.0 / (br + bi * rat1)
+    re1, im1 = (ar + ai * rat1) * scl1, (ai - ar * rat1) * scl1
+    # both zero: NumPy divides the parts by |br| and |bi| (inf or nan)
+    zero = (abs_br == 0) & (abs_bi == 0)
+    re0, im0 = ar / abs_br, ai / abs_bi
+    # |br| < |bi|: scale by br / bi
+    rat2 = br / bi
+    scl2 = 1.0 / (bi + br * rat2)
+    re2, im2 = (ar * rat2 + ai) * scl2, (ai * rat2 - ar) * scl2
+    re = np.where(first, np.where(zero, re0, re1), re2)
+    im = np.where(first, np.where(zero, im0, im1), im2)
+    return re, im
+
+
+def absolute(x: Pair, fused: bool):
+    """The magnitude without overflow or underflow in the square:
+    ``big * sqrt(1 + (small / big)**2)``; 0 for 0, inf when a part is infinite."""
+    r, i = np.absolute(x[0]), np.absolute(x[1])
+    big, small = np.maximum(r, i), np.minimum(r, i)
+    ratio = small / big
+    h = big * np.sqrt(fma(ratio, ratio, 1.0, fused))
+    h = np.where(big == 0, 0.0, h)
+    return np.where(np.isinf(r) | np.isinf(i), np.inf, h)
+
+
+def exp(x: Pair) -> Pair:
+    """``exp(re) * (cos(im), sin(im))``; an imaginary part of zero stays exact
+    (``sin(±0) = ±0``), as C's ``cexp``."""
+    r, i = x
+    m = np.exp(r)
+    return m * np.cos(i), m * np.sin(i)

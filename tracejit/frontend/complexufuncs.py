@@ -1,0 +1,122 @@
+"""NumPy ufuncs with a complex operand, computed on real and imaginary parts.
+
+Type promotion is NumPy's own (``ufunc.resolve_dtypes``, with Python ``complex`` weak
+like ``float``: ``float32_array * 1j`` is complex64); each operand is then converted to
+the loop's complex dtype as NumPy converts it and the ufunc's rule
+(``frontend/complexarith.py``) computes the result's parts. Each supported ufunc is one
+entry of :data:`RULES`; any other ufunc on complex values raises UnsupportedError naming
+the user's line.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+
+from tracejit.errors import UnsupportedError, at, with_location
+from tracejit.frontend import complexarith as arith
+from tracejit.frontend.complexvalue import ComplexTracer, make, operand_kind, part_dtype, parts
+from tracejit.frontend.trace import user_location
+from tracejit.frontend.values import find_trace
+
+# ufunc -> rule(list of operand part pairs, fused: bool) -> a part pair (complex result)
+# or one real tracer (real result: magnitude, comparisons, classification)
+RULES: dict[np.ufunc, Callable] = {
+    np.add: lambda ops, fused: arith.add(*ops),
+    np.subtract: lambda ops, fused: arith.subtract(*ops),
+    np.multiply: lambda ops, fused: arith.multiply(*ops, fused),
+    np.true_divide: lambda ops, fused: arith.divide(*ops),
+    np.negative: lambda ops, fused: (-ops[0][0], -ops[0][1]),
+    np.positive: lambda ops, fused: (+ops[0][0], +ops[0][1]),
+    np.conjugate: lambda ops, fused: (+ops[0][0], -ops[0][1]),
+    np.square: lambda ops, fused: arith.square(ops[0], fused),
+    np.exp: lambda ops, fused: arith.exp(ops[0]),
+    np.absolute: lambda ops, fused: arith.absolute(ops[0], fused),
+    np.equal: lambda ops, fused: (ops[0][0] == ops[1][0]) & (ops[0][1] == ops[1][1]),
+    np.not_equal: lambda ops, fused: (ops[0][0] != ops[1][0]) | (ops[0][1] != ops[1][1]),
+    np.isnan: lambda ops, fused: np.isnan(ops[0][0]) | np.isnan(ops[0][1]),
+    np.isinf: lambda ops, fused: np.isinf(ops[0][0]) | np.isinf(ops[0][1]),
+    np.isfinite: lambda ops, fused: np.isfinite(ops[0][0]) & np.isfinite(ops[0][1]),
+}
+
+_ORDERING = {np.less, np.less_equal, np.greater, np.greater_equal, np.maximum, np.minimum,
+             np.fmax, np.fmin}
+
+
+def _unsupported(ufunc, loc) -> UnsupportedError:
+    if ufunc in _ORDERING:
+        return UnsupportedError(f"numpy.{ufunc.__name__} of complex values (an ordering comparison) "
+                                f"is not supported by tracejit; compare np.abs(z), z.real or z.imag"
+                                f"{at(loc)}")
+    if ufunc is np.matmul:
+        return UnsupportedError(f"numpy.matmul of complex values is not supported by tracejit{at(loc)}")
+    supported = ", ".join(sorted(u.__name__ for u in RULES))
+    return UnsupportedError(f"numpy.{ufunc.__name__} of complex values is not supported by tracejit "
+                            f"(supported on complex: {supported}){at(loc)}")
+
+
+def _loop(ufunc, inputs, dtype, loc) -> tuple[np.dtype, np.dtype]:
+    """(complex loop dtype of the inputs, result dtype), as NumPy resolves them."""
+    kinds = tuple(operand_kind(x, loc) for x in inputs)
+    if dtype is not None:
+        dtype = np.dtype(dtype)
+        for k in kinds:
+            if isinstance(k, np.dtype) and not np.can_cast(k, dtype, "same_kind"):
+                raise TypeError(f"Cannot cast ufunc '{ufunc.__name__}' input from {k!r} to {dtype!r} "
+                                f"with casting rule 'same_kind'{at(loc)}")
+        kinds = (dtype,) * ufunc.nin
+    try:
+        resolved = ufunc.resolve_dtypes(kinds + (None,) * ufunc.nout)
+    except TypeError as e:
+        raise with_location(e, loc) from e
+    return resolved[0], resolved[-1]
+
+
+def apply(ufunc: np.ufunc, inputs, dtype=None, loc=None, operator: bool = False):
+    """``ufunc(*inputs)`` where some input is complex (or ``dtype`` is)."""
+    loc = loc or user_location()
+    rule = RULES.get(ufunc)
+    if rule is None:
+        if ufunc in _ORDERING or ufunc is np.matmul:
+            raise _unsupported(ufunc, loc)
+        _loop(ufunc, inputs, dtype, loc)  # NumPy's own TypeError where it has no complex loop
+        raise _unsupported(ufunc, loc)
+    loop, out = _loop(ufunc, inputs, dtype, loc)
+    if loop.kind != "c":
+        raise _unsupported(ufunc, loc)
+    trace = find_trace([x.re_part if isinstance(x, ComplexTracer) else x for x in inputs])
+    part = part_dtype(loop)
+    result = rule([parts(trace, x, part, loc) for x in inputs], arith.numpy_fuses(loop))
+    if isinstance(result, tuple):
+        value = make(*result)
+        value._scalar = not value.shape
+        return value
+    if not result.shape:
+        result._scalar = True
+    return result
+
+
+def ufunc_method(ufunc: np.ufunc, method: str, inputs, kwargs):
+    """``__array_ufunc__`` of a complex value: calls and ``np.add.reduce``."""
+    loc = user_location()
+    kwargs = dict(kwargs)
+    if method == "reduce" and ufunc is np.add:
+        from tracejit.frontend.complexfuncs import sum_
+        return sum_(inputs[0], axis=kwargs.pop("axis", 0), **kwargs)
+    if method != "__call__":
+        raise UnsupportedError(f"numpy.{ufunc.__name__}.{method} of complex values is not supported{at(loc)}")
+    out = kwargs.pop("out", None)
+    dtype = kwargs.pop("dtype", None)
+    if kwargs.pop("where", True) is not True:
+        raise UnsupportedError(f"numpy.{ufunc.__name__}: where= is not supported{at(loc)}")
+    for key, value in kwargs.items():
+        if not (key in ("casting", "order", "subok", "signature") and value in ("same_kind", "K", True, None)):
+            raise UnsupportedError(f"numpy.{ufunc.__name__}: argument {key}={value!r} is not supported{at(loc)}")
+    result = apply(ufunc, inputs, dtype, loc)
+    if out is not None:
+        target = out[0] if isinstance(out, tuple) and len(out) == 1 else out
+        if isinstance(target, ComplexTracer) and isinstance(result, ComplexTracer):
+            return target._inplace(lambda a, b: result, None)
+        from tracejit.frontend.ufuncs import write_inplace
+        return write_inplace(target, result, ufunc.__name__, loc)
+    return result
