@@ -16,7 +16,7 @@ import numpy as np
 
 NAMES = ("jacobi_1d", "jacobi_2d", "heat_3d", "fdtd_2d", "lu", "cholesky", "trisolv", "floyd_warshall",
          "black_scholes", "conv2d", "mlp", "kmeans_step", "nbody", "covariance", "small_cnn", "atax", "bicg",
-         "mvt", "gesummv", "two_mm")
+         "mvt", "gesummv", "two_mm", "mandelbrot")
 
 
 def programs() -> list[ModuleType]:

@@ -8,7 +8,10 @@ would cost more than a memory pass:
 
 * an expensive value read by several kernels (it would be recomputed in each);
 * an expensive value read through a broadcast (recomputed for every copy);
-* a matmul operand (the contraction would recompute it once per output column).
+* a matmul operand (the contraction would recompute it once per output column);
+* a value whose fused expression would be deeper than ``DEPTH_LIMIT`` elementwise ops
+  (a long unrolled loop such as ``for _ in range(100): z = z*z + c``): it is stored
+  once, which only lowers recomputation, and code generation never recurses that deep.
 
 A matmul whose result only flows through elementwise ops of its own shape and dtype
 (bias, activation, residual, scale) gets no buffer: that chain becomes the epilogue of
@@ -24,6 +27,8 @@ from tracejit.compiler.ops import get_op
 
 RECOMPUTE_LIMIT = 8  # cone cost from which a value shared by kernels is stored once
 EXPAND_LIMIT = 8  # cone cost from which a value read through a broadcast is stored once
+DEPTH_LIMIT = 48  # fused expression depth from which a value is stored (deep trees overflow recursion)
+SHARED_DEPTH = 8  # in such deep graphs, depth from which a value read by several nodes is stored
 ROOT_KINDS = ("reduce", "contraction", "concat", "update")
 
 
@@ -123,7 +128,36 @@ def decide_materialized(graph: Graph) -> set[int]:
             kernels[nid] = {nid}
         else:
             kernels[nid], expanded[nid] = roots, expand
-    return keep
+    return keep | _too_deep(graph, order, keep)
+
+
+def _depths(graph: Graph, order: list[int], stored, cut) -> dict[int, int]:
+    """Per fused node: the depth of its expression in elementwise ops, restarting at the
+    nodes in ``stored`` and those ``cut(nid, depth)`` adds to it."""
+    depth: dict[int, int] = {}
+    for nid in order:
+        kind = _kind(graph, nid)
+        if kind not in ("elementwise", "view"):
+            continue
+        inner = max((depth.get(u, 0) for u in graph.operands(nid) if u not in stored), default=0)
+        depth[nid] = inner + (kind == "elementwise")
+        if kind == "elementwise" and nid not in stored and cut(nid, depth[nid]):
+            stored.add(nid)
+    return depth
+
+
+def _too_deep(graph: Graph, order: list[int], keep: set[int]) -> set[int]:
+    """Fused nodes stored to bound expression depth, in graphs where some expression
+    would be ``DEPTH_LIMIT`` elementwise ops deep (long unrolled loops): each value read
+    by several nodes at depth ``SHARED_DEPTH`` or more (the loop's state, its masks: so
+    no two stored values recompute a long common cone), and any node reaching
+    ``DEPTH_LIMIT``. Shallower graphs are left as they are."""
+    depth = _depths(graph, order, set(keep), lambda nid, d: False)
+    if max(depth.values(), default=0) < DEPTH_LIMIT:
+        return set()
+    stored = set(keep)
+    _depths(graph, order, stored, lambda nid, d: d >= DEPTH_LIMIT or (d >= SHARED_DEPTH and len(graph.users(nid)) > 1))
+    return stored - keep
 
 
 def fusion(graph: Graph) -> bool:

@@ -86,8 +86,21 @@ def _sigmoid(graph: Graph, nid: int) -> int | None:
     return new if graph.aval(new) == graph.aval(nid) else None
 
 
+def _whole_update(graph: Graph, nid: int) -> int | None:
+    """``update(base, value, path=())`` replaces every element: it is ``value`` (a masked
+    write ``a[mask] = v`` is ``update(a, where(mask, v, a))``). Not for an input or
+    constant value: outputs get their own buffers."""
+    if graph.op(nid) != "update" or graph.attrs(nid)["path"] != ():
+        return None
+    value = graph.operands(nid)[1]
+    if graph.aval(value) != graph.aval(nid) or graph.op(value) in ("input", "constant"):
+        return None
+    return value
+
+
 RULES: dict[str, Rule] = {
     "identity_view": _identity_view,
+    "whole_update": _whole_update,
     "reshape_of_reshape": _reshape_of_reshape,
     "constant_power": _constant_power,
     "sigmoid": _sigmoid,
