@@ -38,8 +38,9 @@ class ArraySpec:
         return StridedView(self.aval.shape, self.strides, 0)
 
     def key(self):
-        key = (self.aval.shape, self.aval.dtype.str, self.strides, self.scalar, self.weak)
-        return key if self.complex_dtype is None else key + (self.complex_dtype.str,)
+        if self.complex_dtype is not None:  # keyed (and shown in retrace logs) as the complex array
+            return (self.aval.shape[:-1], self.complex_dtype.str, self.strides, self.scalar, self.weak)
+        return (self.aval.shape, self.aval.dtype.str, self.strides, self.scalar, self.weak)
 
 
 class NestedTrace(Exception):

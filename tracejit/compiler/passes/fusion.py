@@ -79,6 +79,8 @@ def epilogue_roots(graph: Graph) -> dict[int, int]:
             user = users[0][0]
             if _kind(graph, user) != "elementwise" or graph.aval(user) != aval:
                 break
+            if any(u != node and _kind(graph, u) == "contraction" for u in graph.operands(user)):
+                break  # another product's epilogue (``acc += a @ b`` repeated): ends this chain
             node = user
         if node != nid:
             roots[nid] = node
@@ -128,7 +130,17 @@ def decide_materialized(graph: Graph) -> set[int]:
             kernels[nid] = {nid}
         else:
             kernels[nid], expanded[nid] = roots, expand
-    return keep | _too_deep(graph, order, keep)
+    in_epilogue = {n for m in epilogues for n in _chain(graph, m, epilogues[m])}
+    return keep | (_too_deep(graph, order, keep) - in_epilogue)
+
+
+def _chain(graph: Graph, start: int, end: int) -> list[int]:
+    """The single-user chain from ``start`` to ``end`` (a matmul's epilogue)."""
+    nodes, node = [], start
+    while node != end:
+        node = graph.users(node)[0][0]
+        nodes.append(node)
+    return nodes
 
 
 def _depths(graph: Graph, order: list[int], stored, cut) -> dict[int, int]:
