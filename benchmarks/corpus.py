@@ -57,9 +57,11 @@ def _matches(program, f, args) -> bool:
                                                       rtol=1e-4, atol=1e-6, equal_nan=True) for x, y in leaves)
 
 
-def measure(size: str = "bench") -> list[dict]:
+def measure(size: str = "bench", only=None) -> list[dict]:
     rows = []
     for name, program in zip(NAMES, programs()):
+        if only and name not in only:
+            continue
         args = arguments(program, size, 0)
         f = tj.jit(program.kernel)
         compile_s = _timed(f, args)
@@ -100,8 +102,9 @@ def format_table(rows: list[dict], quick: bool) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="test sizes (a smoke run)")
+    parser.add_argument("--only", nargs="+", choices=NAMES, metavar="NAME", help="run only these programs")
     opts = parser.parse_args()
-    rows = measure("test" if opts.quick else "bench")
+    rows = measure("test" if opts.quick else "bench", opts.only)
     print(format_table(rows, opts.quick))
     return 0 if all(r["ok"] for r in rows) else 1
 
