@@ -37,7 +37,7 @@ def _trace_of(*values):
     return None
 
 
-def fma(a, b, c, fused: bool):
+def fma(a, b, c, fused: bool | None):
     """``a * b + c``, rounded once when ``fused`` (else twice, as unfused C code)."""
     if not fused:
         return a * b + c

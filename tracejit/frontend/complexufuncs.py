@@ -20,7 +20,9 @@ from tracejit.frontend.trace import user_location
 from tracejit.frontend.values import find_trace
 
 # ufunc -> rule(list of operand part pairs, fused: bool) -> a part pair (complex result)
-# or one real tracer (real result: magnitude, comparisons, classification)
+# or one real tracer (real result: magnitude, comparisons, classification). ``fused``
+# is False for NumPy's scalar math (operators on NumPy/Python scalars only), which
+# neither fuses products nor uses the SIMD magnitude: ``abs`` is C's ``hypot`` there.
 RULES: dict[np.ufunc, Callable] = {
     np.add: lambda ops, fused: arith.add(*ops),
     np.subtract: lambda ops, fused: arith.subtract(*ops),
@@ -31,7 +33,7 @@ RULES: dict[np.ufunc, Callable] = {
     np.conjugate: lambda ops, fused: (+ops[0][0], -ops[0][1]),
     np.square: lambda ops, fused: arith.square(ops[0], fused),
     np.exp: lambda ops, fused: arith.exp(ops[0]),
-    np.absolute: lambda ops, fused: arith.absolute(ops[0], fused),
+    np.absolute: lambda ops, fused: arith.absolute(ops[0], fused) if fused is not None else np.hypot(*ops[0]),
     np.equal: lambda ops, fused: (ops[0][0] == ops[1][0]) & (ops[0][1] == ops[1][1]),
     np.not_equal: lambda ops, fused: (ops[0][0] != ops[1][0]) | (ops[0][1] != ops[1][1]),
     np.isnan: lambda ops, fused: np.isnan(ops[0][0]) | np.isnan(ops[0][1]),
@@ -86,7 +88,10 @@ def apply(ufunc: np.ufunc, inputs, dtype=None, loc=None, operator: bool = False)
         raise _unsupported(ufunc, loc)
     trace = find_trace([x.re_part if isinstance(x, ComplexTracer) else x for x in inputs])
     part = part_dtype(loop)
-    result = rule([parts(trace, x, part, loc) for x in inputs], arith.numpy_fuses(loop))
+    fused = arith.numpy_fuses(loop)
+    if operator and all(_is_scalar(x) for x in inputs):
+        fused = None  # NumPy's scalar math: unfused products, hypot for abs
+    result = rule([parts(trace, x, part, loc) for x in inputs], fused)
     if isinstance(result, tuple):
         value = make(*result)
         value._scalar = not value.shape
@@ -94,6 +99,13 @@ def apply(ufunc: np.ufunc, inputs, dtype=None, loc=None, operator: bool = False)
     if not result.shape:
         result._scalar = True
     return result
+
+
+def _is_scalar(x) -> bool:
+    """A NumPy or Python scalar (traced or not): operators on such use NumPy's scalar math."""
+    if isinstance(x, (bool, int, float, complex, np.generic)):
+        return True
+    return bool(getattr(x, "_scalar", False))
 
 
 def ufunc_method(ufunc: np.ufunc, method: str, inputs, kwargs):

@@ -273,10 +273,18 @@ class ComplexTracer:
         """The real part: a view (writes through it reach this value)."""
         return self._part_view(self._re)
 
+    @real.setter
+    def real(self, value):  # ``z.real = x``
+        self.real[...] = value
+
     @property
     def imag(self):
         """The imaginary part: a view (writes through it reach this value)."""
         return self._part_view(self._im)
+
+    @imag.setter
+    def imag(self, value):
+        self.imag[...] = value
 
     # -- views ------------------------------------------------------------------------------------
     def _both(self, f, scalar=None) -> "ComplexTracer":
