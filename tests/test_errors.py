@@ -42,8 +42,8 @@ def test_data_dependent_control_flow_points_to_the_line():
 
 def test_bad_argument_dtypes_name_the_argument():
     f = tj.jit(lambda x, y: x + y)
-    with pytest.raises(TypeError, match="argument 'y'.*complex128"):
-        f(np.ones(3), np.ones(3, complex))
+    with pytest.raises(TypeError, match="argument 'y'.*complex256"):
+        f(np.ones(3), np.ones(3, np.clongdouble))  # complex64 and complex128 are supported
     with pytest.raises(TypeError, match="argument 'x'.*object"):
         f(np.array([1, None], dtype=object), np.ones(2))
     with pytest.raises(TypeError, match="argument 'x'.*float16"):
@@ -77,8 +77,8 @@ def test_shape_errors_point_to_the_line():
 
 
 def test_unsupported_dtype_inside_the_function():
-    with pytest.raises(TypeError, match="not supported"):
-        tj.jit(lambda a: a.astype(np.complex64))(np.ones(2))
+    with pytest.raises(tj.UnsupportedError, match="not supported"):
+        tj.jit(lambda a: a.astype(np.clongdouble))(np.ones(2))
     with pytest.raises(TypeError):
         tj.jit(lambda a: np.sin(a))(np.ones(2, bool))  # NumPy computes this in float16
     with pytest.raises(TypeError, match="boolean negative"):

@@ -59,8 +59,11 @@ def involves_complex(values, kwargs=None) -> bool:
             return True
     if kwargs:
         dtype = kwargs.get("dtype")
-        if dtype is not None and np.dtype(dtype).kind == "c":
-            return True
+        try:
+            if dtype is not None and np.dtype(dtype).kind == "c":
+                return True
+        except TypeError:
+            pass  # not a dtype: the function's own handler says so
         return involves_complex(tuple(v for k, v in kwargs.items() if k != "dtype"))
     return False
 

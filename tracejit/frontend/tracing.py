@@ -106,8 +106,7 @@ def _record_outputs(trace: Trace, result, specs, written=()) -> TracedFunction:
     for leaf in leaves:
         complex_dtype = None
         if isinstance(leaf, (np.ndarray, np.generic)) and leaf.dtype.kind == "c":
-            leaf = complexvalue.constant(trace, leaf) if leaf.ndim or isinstance(leaf, np.ndarray) else \
-                _scalar_constant(trace, leaf)
+            leaf = _scalar_constant(trace, leaf) if isinstance(leaf, np.generic) else complexvalue.constant(trace, leaf)
         if isinstance(leaf, ComplexTracer):  # returned as float pairs, viewed as complex
             complex_dtype, scalar = leaf.dtype, leaf._scalar
             node = trace.node_of(result_pairs(leaf))
