@@ -26,6 +26,15 @@ def test_masked_write_of_a_whole_array_is_its_value():
     assert "update" in before and "update" not in after
 
 
+def test_whole_update_of_an_argument_is_kept():
+    def f(a, b):
+        a += b  # the argument's new value is stored once (written back anyway; n-body reads it broadcast)
+        return a * 2
+    x = np.linspace(-1, 1, 9)
+    before, after = apply_rule("whole_update", f, x, x)
+    assert before.count("update") == after.count("update") == 1
+
+
 def test_whole_update_keeps_outputs_of_their_own():
     def f(a, b):
         a[...] = b  # the written argument's new value is an input: keeps its update

@@ -88,11 +88,17 @@ def _sigmoid(graph: Graph, nid: int) -> int | None:
 
 def _whole_update(graph: Graph, nid: int) -> int | None:
     """``update(base, value, path=())`` replaces every element: it is ``value`` (a masked
-    write ``a[mask] = v`` is ``update(a, where(mask, v, a))``). Not for an input or
-    constant value: outputs get their own buffers."""
+    write ``a[mask] = v`` is ``update(a, where(mask, v, a))``, ``acc += x`` is
+    ``update(acc, acc + x)``), so the value fuses on into its readers. Only for arrays
+    created in the function, not arguments, and not for an input or constant value
+    (outputs get their own buffers)."""
     if graph.op(nid) != "update" or graph.attrs(nid)["path"] != ():
         return None
-    value = graph.operands(nid)[1]
+    base, value = graph.operands(nid)
+    while graph.op(base) == "update":
+        base = graph.operands(base)[0]
+    if graph.op(base) == "input":  # an argument's new value: stored once (it is written back
+        return None                # anyway), later reads (often broadcast, as in n-body) load it
     if graph.aval(value) != graph.aval(nid) or graph.op(value) in ("input", "constant"):
         return None
     return value
