@@ -22,6 +22,7 @@ import math
 
 import numpy as np
 
+from tracejit.compiler.control import CONTROL_OPS, assign_control_buffers, control_kernel
 from tracejit.compiler.graph import Graph
 from tracejit.compiler.iota import affine_constant
 from tracejit.compiler.kernel import (Acc, Access, Apply, Buffer, Const, Convert, Expr, Iota, Kernel, Load, Nest, NO_BUFFER,
@@ -104,7 +105,9 @@ def _writes_in_place(graph: Graph, nid: int, buffers: dict[int, Buffer]) -> bool
     return all(u in cone for u in others)
 
 
-def _assign_buffers(graph: Graph) -> dict[int, Buffer]:
+def _assign_buffers(graph: Graph, controls: dict | None = None) -> dict[int, Buffer]:
+    """Buffers of the materialized nodes (and, for loops and branches, of what they hand
+    their sub-programs: ``controls`` receives each one's :class:`Control`)."""
     outputs: dict[int, list[int]] = {}
     for out in graph.outputs:
         outputs.setdefault(graph.operands(out)[0], []).append(graph.attrs(out)["index"])
@@ -115,6 +118,13 @@ def _assign_buffers(graph: Graph) -> dict[int, Buffer]:
         if not _materialized(graph, nid):
             continue
         shape, dtype = d["shape"], d["dtype"]
+        if d["op"] in CONTROL_OPS:
+            count, control = assign_control_buffers(graph, nid, buffers, count, outputs)
+            if controls is not None:
+                controls[nid] = control
+            continue
+        if d["op"] == "loop_out":
+            continue  # its buffer was made with its control node's
         if d["op"] == "input":
             strides = d["attrs"].get("strides")
             view = StridedView(shape, strides) if strides is not None else StridedView.contiguous(shape)
@@ -344,9 +354,15 @@ def form_kernels(graph: Graph) -> Program:
 
 
 def _form(graph: Graph) -> Program:
-    buffers = _assign_buffers(graph)
+    controls: dict = {}
+    buffers = _assign_buffers(graph, controls)
     kernels = []
     for nid in graph.topo_order():
+        if nid in controls:
+            kernels.append(control_kernel(f"k{len(kernels)}", graph, nid, controls[nid]))
+            continue
+        if graph.op(nid) == "loop_out":
+            continue
         if nid not in buffers or buffers[nid].kind in ("input", "constant"):
             continue
         builder = _KernelBuilder(graph, buffers, nid)

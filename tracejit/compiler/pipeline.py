@@ -41,7 +41,8 @@ def optimize(traced: Graph, verify: bool = False, record: bool = False, fastmath
     program = form_kernels(graph)
     program.fastmath = fastmath
     for k in program.kernels:
-        schedule_kernel(k, fastmath=fastmath)
+        if k.control is None:  # a loop or branch: its sub-programs are scheduled already
+            schedule_kernel(k, fastmath=fastmath)
     program = split_reductions(program)
     program = plan_matmuls(program)
     program = split_rows(program)
