@@ -226,6 +226,7 @@ class Gemm:
     col_tasks: int = 1
     chunk: int = 0
     epilogue: Expr | None = None  # over (batch, M, N), with an Acc leaf
+    symmetric: bool = False  # B is A (C = A @ A.T): tiles below the diagonal are skipped
 
     @property
     def slivers(self) -> int:
@@ -258,7 +259,8 @@ class Gemm:
                   else f"packed {bufnames[self.packed_b]}")
         return (f"gemm {bufnames[self.c.buffer]}[{self.batch}x{self.m}x{self.n}] = "
                 f"{bufnames[self.a.buffer]}[{self.batch}x{self.m}x{self.k}] @ {source} "
-                f"({self.slivers} slivers); tasks {self.batch}x{self.row_tasks}x{self.col_tasks}, "
+                f"({self.slivers} slivers); {'upper triangle only (symmetric); ' if self.symmetric else ''}"
+                f"tasks {self.batch}x{self.row_tasks}x{self.col_tasks}, "
                 f"tile {self.mr}x{self.nr}, blocks mc={self.mc} kc={self.kc}")
 
 
