@@ -20,6 +20,12 @@ _CONTROL_FLOW_HINT = (
     "For data-dependent loops and branches use tj.while_loop, tj.fori_loop and tj.cond.")
 
 
+# ndarray methods that are their NumPy function applied to the array (``sort`` is not:
+# the method sorts in place)
+_FUNCTION_METHODS = frozenset({"diagonal", "trace", "cumsum", "cumprod", "argsort", "take", "nonzero", "repeat",
+                               "searchsorted", "ptp"})
+
+
 class Tracer:
     """A traced array. Holds its trace, its graph node and its abstract value."""
 
@@ -208,6 +214,10 @@ class Tracer:
         return np.zeros_like(self)
 
     def __getattr__(self, name):
+        if name in _FUNCTION_METHODS and functions.HANDLERS.get(getattr(np, name)) is not None:
+            # ``x.cumsum(...)`` is ``np.cumsum(x, ...)`` for these: the function's handler
+            handler = functions.HANDLERS[getattr(np, name)]
+            return lambda *args, **kwargs: handler(self, *args, **kwargs)
         if not name.startswith("_") and hasattr(np.ndarray, name):  # protocols probe dunders
             raise UnsupportedError(f"ndarray.{name} is not available on traced arrays"
                                    f"{at(user_location())} (memory layout and flags are decided "
