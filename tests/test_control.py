@@ -286,3 +286,49 @@ def test_python_if_on_traced_value_points_to_structured_control_flow():
         return -x
     with pytest.raises(tj.TracerConversionError, match="tj.cond"):
         tj.jit(f)(np.arange(3.0))
+
+
+def test_body_with_temporaries_gemm_and_captured_mutated_array():
+    """A body whose program has an arena (a matrix product, a softmax) and reads an
+    outer array written before the loop (the capture sees the written version)."""
+    def f(w, x, n):
+        w = w.copy()
+        w[0, :] = 0.0  # written before the loop: the body must read this version
+
+        def body(i, h):
+            z = np.tanh(h @ w)
+            e = np.exp(z - z.max(axis=1, keepdims=True))
+            return e / e.sum(axis=1, keepdims=True) + h * 0.5
+        out = tj.fori_loop(0, n, body, x)
+        return out, w.sum()
+    rng = np.random.default_rng(4)
+    check(f, rng.standard_normal((48, 48)), rng.standard_normal((64, 48)), np.int64(3), rtol=1e-12)
+
+
+def test_loop_results_feed_later_code_and_mutation_after_the_loop():
+    def f(x, n):
+        y = tj.fori_loop(0, n, lambda i, s: s + 1.0, x * 2)
+        x[1:] = y[:-1]  # an argument written after the loop
+        return y.sum()
+    check(f, np.arange(5.0), np.int64(4))
+
+
+def test_while_inside_cond_inside_jitted_helper():
+    @tj.jit
+    def inner(v):
+        return tj.cond(v.sum() > 0,
+                       lambda a: tj.while_loop(lambda s: s.max() < 100, lambda s: s * 3, a),
+                       lambda a: -a, v)
+
+    def f(x):
+        return inner(x) + 1
+    check(f, np.array([1.0, 2.0, 0.5]))
+    check(f, np.array([-1.0, -2.0, 0.5]))
+
+
+def test_python_loop_around_structured_loops_and_static_bounds():
+    def f(x):
+        for k in range(3):
+            x = tj.fori_loop(k, 4, lambda i, s: s * 0.5 + i, x)
+        return x
+    check(f, np.linspace(0, 1, 11).astype(np.float32))
