@@ -88,7 +88,9 @@ def assign_control_buffers(graph: Graph, nid: int, buffers: dict, count: int,
         flag = out.new(("ctl", nid, "flag"), "temp", (), np.bool_, label=f"condition of %{nid}").id
         cond = _sub_call(attrs["cond"].graph, "cond", n_carry, tuple(operands[n_carry:n_carry + n_cond]), out, nid)
         body = _sub_call(attrs["body"].graph, "body", n_carry, tuple(operands[n_carry + n_cond:]), out, nid)
-        control = Control("while", (cond, body), tuple(results), nbytes, inits=inits, spare=spare, flag=flag)
+        scalar = tuple(a.dtype.itemsize if a.shape == () else 0 for a in results_avals)
+        control = Control("while", (cond, body), tuple(results), nbytes, inits=inits, spare=spare, flag=flag,
+                          scalar=scalar)
     else:
         n_true = attrs["n_true"]
         true = _sub_call(attrs["true"].graph, "true", 0, tuple(operands[1:1 + n_true]), out, nid)

@@ -293,7 +293,9 @@ class Control:
     values into whichever of ``results``/``spare`` does not hold the current ones, and
     the condition writes its truth into ``flag``. ``kind`` ``cond``: ``subs`` = (true
     branch, false branch), ``pred`` the buffer of the 0-d bool; the branch taken writes
-    ``results``. ``nbytes`` are the results' sizes in bytes (parameters in the generic form).
+    ``results``. ``nbytes`` are the results' sizes in bytes (parameters in the generic form);
+    ``scalar`` the item size of each 0-d carried value (0 for arrays): a loop keeps
+    those in stack slots the compiler promotes to registers.
     """
 
     kind: str
@@ -304,6 +306,7 @@ class Control:
     spare: tuple[int, ...] = ()
     flag: int | None = None
     pred: int | None = None
+    scalar: tuple[int, ...] = ()
 
     def buffers(self) -> set[int]:
         out = set(self.results) | set(self.inits) | set(self.spare)

@@ -8,7 +8,9 @@ carried values and results are filled in before each call of its driver. A ``whi
 keeps its carried values where the last step wrote them: the first step reads the
 initial buffers, each step writes the results or the spare buffers, whichever the
 current values are not in, so no step copies; at the end the values are copied into
-the results unless they are there already. A ``cond`` runs one branch's driver with
+the results unless they are there already. A 0-d carried value instead lives in two
+stack slots (current and next, copied after each step): once the sub-programs are
+inlined, it is a register. A ``cond`` runs one branch's driver with
 the results as its outputs.
 """
 from __future__ import annotations
@@ -110,8 +112,16 @@ def emit_control(module: ir.Module, kernel: Kernel, name: str, n_buffers: int, p
     cond, body = subs
     spare = [outer(bid) for bid in c.spare]
     flag = outer(c.flag)
-    current = []
+    scalar = c.scalar or (0,) * len(c.inits)
+    current, slots = [], {}
     for i, bid in enumerate(c.inits):
+        if scalar[i]:  # two stack slots: after inlining, the value lives in a register
+            here, there = (b.alloca(ir.ArrayType(I8, scalar[i]), name=f"scalar{i}_{k}") for k in (0, 1))
+            here.align = there.align = 16
+            _memcpy(b, here, outer(bid), i64(scalar[i]))
+            slots[i] = (here, there)
+            current.append(None)
+            continue
         slot = b.alloca(PTR, name=f"carry{i}")
         b.store(outer(bid), slot)
         current.append(slot)
@@ -120,18 +130,25 @@ def emit_control(module: ir.Module, kernel: Kernel, name: str, n_buffers: int, p
     done = fn.append_basic_block("done")
     b.branch(test)
     b.position_at_end(test)
-    now = [b.load(slot, typ=PTR) for slot in current]
+    now = [slots[i][0] if slot is None else b.load(slot, typ=PTR) for i, slot in enumerate(current)]
     cond.call(b, parallel_for, now, [flag], [i64(1)])
     holds = b.icmp_unsigned("!=", b.load(flag, typ=I8), ir.Constant(I8, 0))
     b.cbranch(holds, step, done)
     b.position_at_end(step)
-    following = [b.select(b.icmp_unsigned("==", cur, res), other, res) for cur, res, other in zip(now, results, spare)]
+    following = [slots[i][1] if slot is None else b.select(b.icmp_unsigned("==", cur, res), other, res)
+                 for i, (slot, cur, res, other) in enumerate(zip(current, now, results, spare))]
     body.call(b, parallel_for, now, following, nbytes)
-    for slot, value in zip(current, following):
-        b.store(value, slot)
+    for i, (slot, value) in enumerate(zip(current, following)):
+        if slot is None:
+            _memcpy(b, slots[i][0], slots[i][1], i64(scalar[i]))
+        else:
+            b.store(value, slot)
     b.branch(test)
     b.position_at_end(done)
-    for cur, res, n in zip(now, results, nbytes):
+    for i, (cur, res, n) in enumerate(zip(now, results, nbytes)):
+        if current[i] is None:
+            _memcpy(b, res, cur, i64(scalar[i]))
+            continue
         with b.if_then(b.icmp_unsigned("!=", cur, res)):
             _memcpy(b, res, cur, n)
     b.ret_void()
