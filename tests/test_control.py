@@ -332,3 +332,15 @@ def test_python_loop_around_structured_loops_and_static_bounds():
             x = tj.fori_loop(k, 4, lambda i, s: s * 0.5 + i, x)
         return x
     check(f, np.linspace(0, 1, 11).astype(np.float32))
+
+
+def test_every_stage_prints_with_nested_graphs():
+    f = tj.jit(lambda x, n: tj.fori_loop(0, n, lambda i, s: tj.cond(i % 2 == 0, lambda v: v * 2,
+                                                                     lambda v: v + 1, s), x))
+    low = f.lower(np.arange(3.0), np.int64(4))
+    graph = low.as_text("graph")
+    assert "body of %" in graph and "true of %" in graph and "multiply" in graph
+    kernels = low.as_text("kernels")
+    assert "while" in kernels and "sub-program body" in kernels and "cond " in kernels
+    for stage in ("optimized", "passes", "llvm"):
+        assert low.as_text(stage)

@@ -55,7 +55,8 @@ def _sub_call(sub_graph: Graph, what: str, carries: int, captured: tuple[int, ..
     if program.plan.arena_bytes:
         arena = out.new(("ctl", nid, what, "arena"), "temp", (program.plan.arena_bytes,), np.uint8,
                         label=f"temporaries of {what} of %{nid}").id
-    return SubCall(dataclasses.replace(generic, params=()), carries, captured, tuple(constants), sizes.id, arena)
+    return SubCall(dataclasses.replace(generic, params=()), carries, captured, tuple(constants), sizes.id, arena,
+                   concrete=program)
 
 
 def assign_control_buffers(graph: Graph, nid: int, buffers: dict, count: int,

@@ -282,6 +282,7 @@ class SubCall:
     constants: tuple[tuple[int, int], ...]
     sizes: int
     arena: int | None
+    concrete: Any = field(default=None, compare=False, metadata={"code": False})  # the program, for display
 
 
 @dataclass(frozen=True)
@@ -405,7 +406,8 @@ def _control_text(c: Control, names: dict[int, str]) -> str:
         lines.append(f"  sub-program {sub.program.name}: carries {sub.carries}, captured "
                      f"{[buf(b) for b in sub.captured]}, sizes {buf(sub.sizes)}"
                      + (f", arena {buf(sub.arena)}" if sub.arena is not None else ""))
-        lines.extend("    " + line for line in sub.program.text().splitlines())
+        shown = sub.concrete if sub.concrete is not None else sub.program
+        lines.extend("    " + line for line in shown.text().splitlines())
     return "\n".join(lines)
 
 
