@@ -22,6 +22,7 @@ import math
 
 import numpy as np
 
+from tracejit.compiler.along_axis import build_kernel as build_along_axis
 from tracejit.compiler.graph import Graph
 from tracejit.compiler.iota import affine_constant
 from tracejit.compiler.kernel import (Acc, Access, Apply, Buffer, Const, Convert, Expr, Iota, Kernel, Load, Nest, NO_BUFFER,
@@ -296,6 +297,8 @@ def convert(e: Expr, dtype: np.dtype) -> Expr:
 
 def _accesses(kernel: Kernel):
     """(access, iteration shape) of every load and store of ``kernel``."""
+    if kernel.along is not None:
+        return kernel.along.accesses()
     if kernel.gemm is not None:
         g = kernel.gemm
         out = [(g.a, (g.batch, g.m, g.k)), (g.c, (g.batch, g.m, g.n))]
@@ -350,6 +353,9 @@ def _form(graph: Graph) -> Program:
         if nid not in buffers or buffers[nid].kind in ("input", "constant"):
             continue
         builder = _KernelBuilder(graph, buffers, nid)
+        if get_op(graph.op(nid)).kind == "along_axis":  # a library kernel (scan, sort)
+            kernels.extend(build_along_axis(builder, f"k{len(kernels)}"))
+            continue
         kind, nests = builder.nests()
         nodes = sorted(builder.nodes)
         if kind == "update" and len(nests) == 2:  # the copy runs (in parallel) on its own

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tracejit.compiler.along_axis import plan_along_axis
 from tracejit.compiler.blocking import block_siblings
 from tracejit.compiler.graph import Graph
 from tracejit.compiler.kernel import Program
@@ -41,9 +42,11 @@ def optimize(traced: Graph, verify: bool = False, record: bool = False, fastmath
     program = form_kernels(graph)
     program.fastmath = fastmath
     for k in program.kernels:
-        schedule_kernel(k, fastmath=fastmath)
+        if k.along is None:  # scans and sorts are planned by plan_along_axis
+            schedule_kernel(k, fastmath=fastmath)
     program = split_reductions(program)
     program = plan_matmuls(program)
+    program = plan_along_axis(program)
     program = split_rows(program)
     program = block_siblings(program)
     program = fuse_loops(program)

@@ -8,7 +8,7 @@ import numpy as np
 
 from tracejit.compiler.dtypes import AVal
 from tracejit.errors import StaticNeeded, TracerConversionError, UnsupportedError, at
-from tracejit.frontend import functions, indexing, reductions
+from tracejit.frontend import along_axis, functions, indexing, reductions
 from tracejit.frontend.trace import user_location
 from tracejit.frontend.ufuncs import apply_elementwise, call_ufunc, reduce_method, write_inplace
 
@@ -237,6 +237,18 @@ class Tracer:
 
     def argmin(self, axis=None, out=None, keepdims=False):
         return reductions.argmin(self, axis, out, keepdims=keepdims)
+
+    def cumsum(self, axis=None, dtype=None, out=None):
+        return along_axis.cumsum(self, axis, dtype, out)
+
+    def cumprod(self, axis=None, dtype=None, out=None):
+        return along_axis.cumprod(self, axis, dtype, out)
+
+    def sort(self, axis=-1, kind=None, order=None, *, stable=None):
+        return along_axis.sort_in_place(self, axis, kind, order, stable=stable)
+
+    def argsort(self, axis=-1, kind=None, order=None, *, stable=None):
+        return along_axis.argsort(self, axis, kind, order, stable=stable)
 
 
 class ScalarTracer(Tracer):

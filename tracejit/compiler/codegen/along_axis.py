@@ -1,0 +1,210 @@
+"""Scan and sort kernels in LLVM IR (``compiler/along_axis.py``), one line at a time.
+
+The kernel loops over its lines ``[begin, end)`` (whole parallel chunks); a line's
+offsets in ``src`` and ``dst`` come from its index split over the other dims.
+
+* **Scans** (``cumsum``, ``cumprod``) carry one accumulator along the line, strictly in
+  order, with the plain (never fast-math) lowering of ``add``/``multiply``: the first
+  element is stored as it is (``-0.0`` stays ``-0.0``) and each later one is combined
+  with the running value, exactly as NumPy's ``ufunc.accumulate`` does, so float
+  results match bit for bit.
+* **Sorts** copy the line into the first half of their chunk's scratch block (with its
+  positions, for ``argsort``), order runs of ``RUN`` elements by insertion, then merge
+  runs of doubling width, alternating between the block's two halves (the passes are
+  unrolled here, since the line length is static), and copy the last half out. Merges
+  are branch-free and take from the right run only when its key is strictly smaller,
+  insertion moves an element only past strictly larger ones: the sort is stable. Keys
+  compare as NumPy orders them: NaN after everything, ``-0.0`` equal to ``0.0``.
+"""
+from __future__ import annotations
+
+import numpy as np
+from llvmlite import ir
+
+from tracejit.compiler.along_axis import RUN, AlongAxis
+from tracejit.compiler.codegen.loops import alloca, for_range, i64
+from tracejit.compiler.codegen.lowerctx import I8, I64, LowerCtx, memory_type, scalar_type
+from tracejit.compiler.ops import get_op
+from tracejit.compiler.ops.along_axis import SCANS
+
+INDEX = np.dtype(np.int64)
+
+
+class AlongAxisEmitter:
+    def __init__(self, b: ir.IRBuilder, ptrs: dict[int, ir.Value], a: AlongAxis, begin, end):
+        self.b, self.a, self.ptrs = b, a, ptrs
+        self.begin, self.end = begin, end
+        self.ctx = LowerCtx(b, 1, a.dtype)
+
+    # -- memory -------------------------------------------------------------------------------
+    def _ptr(self, bid: int, offset: ir.Value, dtype: np.dtype) -> ir.Value:
+        return self.b.gep(self.ptrs[bid], [offset], inbounds=True, source_etype=memory_type(dtype))
+
+    def load(self, bid: int, offset: ir.Value, dtype: np.dtype) -> ir.Value:
+        dtype = np.dtype(dtype)
+        value = self.b.load(self._ptr(bid, offset, dtype), typ=memory_type(dtype), align=dtype.itemsize)
+        return self.b.icmp_unsigned("!=", value, ir.Constant(I8, 0)) if dtype.kind == "b" else value
+
+    def store(self, bid: int, offset: ir.Value, value: ir.Value, dtype: np.dtype) -> None:
+        dtype = np.dtype(dtype)
+        if dtype.kind == "b":
+            value = self.b.zext(value, I8)
+        self.b.store(value, self._ptr(bid, offset, dtype), align=dtype.itemsize)
+
+    def _at(self, base: ir.Value, i: ir.Value, stride: int) -> ir.Value:
+        return self.b.add(base, self.b.mul(i, i64(stride))) if stride != 1 else self.b.add(base, i)
+
+    # -- the line loop ------------------------------------------------------------------------
+    def _line_offsets(self, line: ir.Value) -> tuple[ir.Value, ir.Value]:
+        """Offsets of the first element of line ``line`` in ``src`` and ``dst``."""
+        b, a = self.b, self.a
+        src, dst = i64(a.src.offset), i64(a.dst.offset)
+        rest = line
+        for d in reversed(range(len(a.rows))):
+            if d:
+                idx, rest = b.urem(rest, i64(a.rows[d])), b.udiv(rest, i64(a.rows[d]))
+            else:
+                idx = rest
+            src = self._at(src, idx, a.src.strides[d])
+            dst = self._at(dst, idx, a.dst.strides[d])
+        return src, dst
+
+    def emit(self) -> None:
+        b, a = self.b, self.a
+        if a.op not in SCANS:
+            chunk = b.udiv(self.begin, i64(a.chunk)) if a.chunk else i64(0)
+            self.block = b.mul(chunk, i64(a.block))
+        with for_range(b, self.begin, self.end, name="line") as line:
+            src, dst = self._line_offsets(line)
+            if a.op in SCANS:
+                self._scan(src, dst)
+            else:
+                self._sort(src, dst)
+
+    # -- scans --------------------------------------------------------------------------------
+    def _scan(self, src: ir.Value, dst: ir.Value) -> None:
+        b, a = self.b, self.a
+        combine = get_op(SCANS[a.op]).lower
+        first = self.load(a.src.buffer, src, a.dtype)
+        self.store(a.dst.buffer, dst, first, a.dtype)
+        acc = alloca(b, scalar_type(a.dtype), name="acc")
+        b.store(first, acc)
+        with for_range(b, 1, a.n, name="k") as k:
+            x = self.load(a.src.buffer, self._at(src, k, a.src.strides[-1]), a.dtype)
+            value = combine(self.ctx, b.load(acc), x)
+            b.store(value, acc)
+            self.store(a.dst.buffer, self._at(dst, k, a.dst.strides[-1]), value, a.dtype)
+
+    # -- sorts --------------------------------------------------------------------------------
+    def less(self, x: ir.Value, y: ir.Value) -> ir.Value:
+        """``x`` sorts strictly before ``y`` (NumPy's order: NaN last)."""
+        ctx = self.ctx
+        lt = ctx.cmp("<", x, y)
+        if ctx.kind == "f":
+            lt = self.b.or_(lt, self.b.and_(ctx.isnan(y), self.b.not_(ctx.isnan(x))))
+        return lt
+
+    def _key(self, i: ir.Value) -> ir.Value:
+        return self.load(self.a.keys, self.b.add(self.block, i), self.a.dtype)
+
+    def _set_key(self, i: ir.Value, value: ir.Value) -> None:
+        self.store(self.a.keys, self.b.add(self.block, i), value, self.a.dtype)
+
+    def _pos(self, i: ir.Value) -> ir.Value:
+        return self.load(self.a.index, self.b.add(self.block, i), INDEX)
+
+    def _set_pos(self, i: ir.Value, value: ir.Value) -> None:
+        self.store(self.a.index, self.b.add(self.block, i), value, INDEX)
+
+    def _min(self, x: ir.Value, y: ir.Value) -> ir.Value:
+        return self.b.select(self.b.icmp_signed("<", x, y), x, y)
+
+    def _sort(self, src: ir.Value, dst: ir.Value) -> None:
+        b, a = self.b, self.a
+        argsort = a.index is not None
+        with for_range(b, 0, a.n, name="in") as i:
+            self._set_key(i, self.load(a.src.buffer, self._at(src, i, a.src.strides[-1]), a.dtype))
+            if argsort:
+                self._set_pos(i, i)
+        with for_range(b, 0, a.n, step=RUN, name="run") as start:
+            self._insertion_sort(start, self._min(b.add(start, i64(RUN)), i64(a.n)))
+        half = 0  # the half of the block holding the sorted runs
+        width = RUN
+        while width < a.n:
+            with for_range(b, 0, a.n, step=2 * width, name=f"merge{width}") as lo:
+                mid = self._min(b.add(lo, i64(width)), i64(a.n))
+                hi = self._min(b.add(lo, i64(2 * width)), i64(a.n))
+                self._merge(half, a.n - half, lo, mid, hi)
+            half, width = a.n - half, 2 * width
+        with for_range(b, 0, a.n, name="out") as i:
+            at = b.add(i, i64(half))
+            value = self._pos(at) if argsort else self._key(at)
+            self.store(a.dst.buffer, self._at(dst, i, a.dst.strides[-1]), value, INDEX if argsort else a.dtype)
+
+    def _insertion_sort(self, start: ir.Value, stop: ir.Value) -> None:
+        """Sort the block's elements ``[start, stop)`` by insertion (stable)."""
+        b, argsort = self.b, self.a.index is not None
+        fn = b.function
+        j_slot = alloca(b, I64, name="j")
+        with for_range(b, b.add(start, i64(1)), stop, name="ins") as i:
+            key = self._key(i)
+            pos = self._pos(i) if argsort else None
+            b.store(i, j_slot)
+            head, check, body, done = (fn.append_basic_block(f"shift.{s}") for s in ("head", "check", "body", "done"))
+            b.branch(head)
+            b.position_at_end(head)
+            j = b.load(j_slot)
+            b.cbranch(b.icmp_signed(">", j, start), check, done)  # never read before the run
+            b.position_at_end(check)
+            prev = b.sub(j, i64(1))
+            prev_key = self._key(prev)
+            b.cbranch(self.less(key, prev_key), body, done)
+            b.position_at_end(body)
+            self._set_key(j, prev_key)
+            if argsort:
+                self._set_pos(j, self._pos(prev))
+            b.store(prev, j_slot)
+            b.branch(head)
+            b.position_at_end(done)
+            j = b.load(j_slot)
+            self._set_key(j, key)
+            if argsort:
+                self._set_pos(j, pos)
+
+    def _merge(self, src: int, dst: int, lo: ir.Value, mid: ir.Value, hi: ir.Value) -> None:
+        """Merge the sorted runs ``[lo, mid)`` and ``[mid, hi)`` of half ``src`` (an
+        element offset in the block) into ``[lo, hi)`` of half ``dst``, branch-free."""
+        b, argsort = self.b, self.a.index is not None
+        fn = b.function
+        i_slot, j_slot, k_slot = (alloca(b, I64, name=n) for n in ("mi", "mj", "mk"))
+        b.store(lo, i_slot)
+        b.store(mid, j_slot)
+        b.store(b.add(lo, i64(dst)), k_slot)
+        head, body, done = (fn.append_basic_block(f"merge.{s}") for s in ("head", "body", "done"))
+        b.branch(head)
+        b.position_at_end(head)
+        i, j = b.load(i_slot), b.load(j_slot)
+        b.cbranch(b.and_(b.icmp_signed("<", i, mid), b.icmp_signed("<", j, hi)), body, done)
+        b.position_at_end(body)
+        si, sj = b.add(i, i64(src)), b.add(j, i64(src))
+        ki, kj = self._key(si), self._key(sj)
+        right = self.less(kj, ki)
+        k = b.load(k_slot)
+        self._set_key(k, b.select(right, kj, ki))
+        if argsort:
+            self._set_pos(k, b.select(right, self._pos(sj), self._pos(si)))
+        step = b.zext(right, I64)
+        b.store(b.add(j, step), j_slot)
+        b.store(b.add(i, b.sub(i64(1), step)), i_slot)
+        b.store(b.add(k, i64(1)), k_slot)
+        b.branch(head)
+        b.position_at_end(done)
+        for first, last in ((i_slot, mid), (j_slot, hi)):  # what is left of either run
+            with for_range(b, b.load(first), last, name="rest") as t:
+                k = b.load(k_slot)
+                s = b.add(t, i64(src))
+                self._set_key(k, self._key(s))
+                if argsort:
+                    self._set_pos(k, self._pos(s))
+                b.store(b.add(k, i64(1)), k_slot)
+
