@@ -201,7 +201,7 @@ def test_parallel_lines_match_serial(monkeypatch):
 def test_lowered_text_names_the_kernel():
     x = np.ones((3, 4))
     text = tj.jit(lambda a: np.argsort(a, axis=0)).lower(x).as_text("kernels")
-    assert "argsort along k<3" in text and "stable merge sort" in text
+    assert "argsort along k<3" in text and "stable bottom-up merge sort" in text
     assert "define" in tj.jit(lambda a: np.cumsum(a)).lower(x).as_text("llvm")
 
 

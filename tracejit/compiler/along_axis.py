@@ -28,7 +28,6 @@ from tracejit.config import config
 
 PARALLEL_MIN_WORK = 1 << 17  # estimated element-ops below which a kernel stays serial
 CHUNKS_PER_THREAD = 4  # lines cost the same: a few chunks per thread balance them
-RUN = 16  # a sort first orders runs of this many elements by insertion, then merges them
 
 
 @dataclass(frozen=True)
@@ -76,7 +75,7 @@ class AlongAxis:
 
     def text(self, bufnames: dict[int, str]) -> str:
         scratch = "".join(f", scratch {bufnames[b]}" for b in (self.keys, self.index) if b is not None)
-        algo = "sequential scan" if self.op in SCANS else f"stable merge sort (insertion runs of {RUN})"
+        algo = "sequential scan" if self.op in SCANS else "stable bottom-up merge sort"
         names = [f"i{d}" for d in range(len(self.rows))] + ["k"]
         return (f"{self.op} along k<{self.n} for ({', '.join(f'{a}<{r}' for a, r in zip(names, self.rows))}): "
                 f"{self.dst.text(names, bufnames[self.dst.buffer])} from "

@@ -9,19 +9,22 @@ offsets in ``src`` and ``dst`` come from its index split over the other dims.
   with the running value, exactly as NumPy's ``ufunc.accumulate`` does, so float
   results match bit for bit.
 * **Sorts** copy the line into the first half of their chunk's scratch block (with its
-  positions, for ``argsort``), order runs of ``RUN`` elements by insertion, then merge
-  runs of doubling width, alternating between the block's two halves (the passes are
-  unrolled here, since the line length is static), and copy the last half out. Merges
-  are branch-free and take from the right run only when its key is strictly smaller,
-  insertion moves an element only past strictly larger ones: the sort is stable. Keys
-  compare as NumPy orders them: NaN after everything, ``-0.0`` equal to ``0.0``.
+  positions, for ``argsort``), then merge runs of width 1, 2, 4, ... alternating between
+  the block's two halves (the passes are unrolled here, since the line length is
+  static), and copy the last half out. Merges are branch-free and stable: a pair of
+  equal runs is merged from both ends at once (two independent chains of dependent
+  loads and compares, about 1.6x faster than one), the front taking the right run's
+  head only when it is strictly smaller, the back taking the left run's tail only when
+  it is strictly larger; the odd run at the end of a pass merges from the front alone.
+  (Ordering short runs by insertion first was slower here: its branches mispredict.)
+  Keys compare as NumPy orders them: NaN after everything, ``-0.0`` equal to ``0.0``.
 """
 from __future__ import annotations
 
 import numpy as np
 from llvmlite import ir
 
-from tracejit.compiler.along_axis import RUN, AlongAxis
+from tracejit.compiler.along_axis import AlongAxis
 from tracejit.compiler.codegen.loops import alloca, for_range, i64
 from tracejit.compiler.codegen.lowerctx import I8, I64, LowerCtx, memory_type, scalar_type
 from tracejit.compiler.ops import get_op
@@ -126,50 +129,58 @@ class AlongAxisEmitter:
             self._set_key(i, self.load(a.src.buffer, self._at(src, i, a.src.strides[-1]), a.dtype))
             if argsort:
                 self._set_pos(i, i)
-        with for_range(b, 0, a.n, step=RUN, name="run") as start:
-            self._insertion_sort(start, self._min(b.add(start, i64(RUN)), i64(a.n)))
         half = 0  # the half of the block holding the sorted runs
-        width = RUN
+        width = 1
         while width < a.n:
-            with for_range(b, 0, a.n, step=2 * width, name=f"merge{width}") as lo:
-                mid = self._min(b.add(lo, i64(width)), i64(a.n))
-                hi = self._min(b.add(lo, i64(2 * width)), i64(a.n))
-                self._merge(half, a.n - half, lo, mid, hi)
+            pairs = a.n // (2 * width)  # pairs of full runs, then what is left
+            with for_range(b, 0, pairs * 2 * width, step=2 * width, name=f"merge{width}") as lo:
+                self._merge_pair(half, a.n - half, lo, width)
+            tail = pairs * 2 * width
+            if tail < a.n:
+                self._merge(half, a.n - half, i64(tail), i64(min(tail + width, a.n)), i64(a.n))
             half, width = a.n - half, 2 * width
         with for_range(b, 0, a.n, name="out") as i:
             at = b.add(i, i64(half))
             value = self._pos(at) if argsort else self._key(at)
             self.store(a.dst.buffer, self._at(dst, i, a.dst.strides[-1]), value, INDEX if argsort else a.dtype)
 
-    def _insertion_sort(self, start: ir.Value, stop: ir.Value) -> None:
-        """Sort the block's elements ``[start, stop)`` by insertion (stable)."""
-        b, argsort = self.b, self.a.index is not None
-        fn = b.function
-        j_slot = alloca(b, I64, name="j")
-        with for_range(b, b.add(start, i64(1)), stop, name="ins") as i:
-            key = self._key(i)
-            pos = self._pos(i) if argsort else None
-            b.store(i, j_slot)
-            head, check, body, done = (fn.append_basic_block(f"shift.{s}") for s in ("head", "check", "body", "done"))
-            b.branch(head)
-            b.position_at_end(head)
-            j = b.load(j_slot)
-            b.cbranch(b.icmp_signed(">", j, start), check, done)  # never read before the run
-            b.position_at_end(check)
-            prev = b.sub(j, i64(1))
-            prev_key = self._key(prev)
-            b.cbranch(self.less(key, prev_key), body, done)
-            b.position_at_end(body)
-            self._set_key(j, prev_key)
-            if argsort:
-                self._set_pos(j, self._pos(prev))
-            b.store(prev, j_slot)
-            b.branch(head)
-            b.position_at_end(done)
-            j = b.load(j_slot)
-            self._set_key(j, key)
-            if argsort:
-                self._set_pos(j, pos)
+    def _take(self, src: int, dst: int, first: ir.Value, second: ir.Value, k: ir.Value,
+              take_second: ir.Value) -> ir.Value:
+        """Store ``second`` or ``first`` (block positions in half ``src``) at ``k`` of half
+        ``dst``; returns ``take_second`` as 0/1."""
+        b = self.b
+        s1, s2 = b.add(first, i64(src)), b.add(second, i64(src))
+        k1, k2 = self._key(s1), self._key(s2)
+        take = take_second(k1, k2)
+        at = b.add(k, i64(dst))
+        self._set_key(at, b.select(take, k2, k1))
+        if self.a.index is not None:
+            self._set_pos(at, b.select(take, self._pos(s2), self._pos(s1)))
+        return b.zext(take, I64)
+
+    def _merge_pair(self, src: int, dst: int, lo: ir.Value, width: int) -> None:
+        """Merge the runs ``[lo, lo + width)`` and ``[lo + width, lo + 2 width)`` from both
+        ends at once (two independent chains of loads and compares): the front takes the
+        ``width`` first elements of the stable merge (the right head only when strictly
+        smaller), the back the ``width`` last (the left tail only when strictly larger).
+        With equal runs neither side can step past the end of a run."""
+        b = self.b
+        one = i64(1)
+        slots = [alloca(b, I64, name=n) for n in ("fl", "fr", "bl", "br")]
+        for slot, value in zip(slots, (lo, b.add(lo, i64(width)), b.add(lo, i64(width - 1)),
+                                       b.add(lo, i64(2 * width - 1)))):
+            b.store(value, slot)
+        fl, fr, bl, br = slots
+        with for_range(b, 0, width, name="pair") as step:
+            left, right = b.load(fl), b.load(fr)
+            took = self._take(src, dst, left, right, b.add(lo, step), lambda kl, kr: self.less(kr, kl))
+            b.store(b.add(right, took), fr)
+            b.store(b.add(left, b.sub(one, took)), fl)
+            left, right = b.load(bl), b.load(br)
+            back = b.sub(i64(2 * width - 1), step)
+            took = self._take(src, dst, right, left, b.add(lo, back), lambda kr, kl: self.less(kr, kl))
+            b.store(b.sub(left, took), bl)
+            b.store(b.sub(right, b.sub(one, took)), br)
 
     def _merge(self, src: int, dst: int, lo: ir.Value, mid: ir.Value, hi: ir.Value) -> None:
         """Merge the sorted runs ``[lo, mid)`` and ``[mid, hi)`` of half ``src`` (an
