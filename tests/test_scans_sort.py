@@ -256,3 +256,18 @@ def test_random_shapes_against_numpy(data, dtype):
     assert_same(got, expected)
     if dt.kind == "f":
         assert np.array_equal(np.signbit(got[0]), np.signbit(expected[0]))
+
+
+def test_long_lines_get_fewer_chunks_of_scratch(monkeypatch):
+    """Each parallel chunk of a sort has a scratch block: long lines get one chunk per
+    thread rather than four (the plan only: nothing this large runs)."""
+    from tracejit.compiler.along_axis import CHUNKS_PER_THREAD
+    monkeypatch.setattr(tj.config, "num_threads", 4)
+    short = tj.jit(lambda a: np.argsort(a)).lower(np.zeros((64, 1000)))
+    (k,) = [k for k in short.kernels if k.kind == "along_axis"]
+    assert k.along.chunks == 4 * CHUNKS_PER_THREAD
+    x = np.broadcast_to(np.float64(0), (64, 1 << 22))
+    low = tj.jit(lambda a: np.argsort(a)).lower(x)
+    (k,) = [k for k in low.kernels if k.kind == "along_axis"]
+    assert k.along.chunks == 4 and k.parallel_grain == 16
+    assert low.memory()["temporaries"] <= 4 * 2 * (1 << 22) * 16

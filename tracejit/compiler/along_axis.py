@@ -28,6 +28,7 @@ from tracejit.config import config
 
 PARALLEL_MIN_WORK = 1 << 17  # estimated element-ops below which a kernel stays serial
 CHUNKS_PER_THREAD = 4  # lines cost the same: a few chunks per thread balance them
+MAX_SCRATCH_BYTES = 1 << 26  # sort scratch beyond which chunks are fewer (down to one per thread)
 
 
 @dataclass(frozen=True)
@@ -118,7 +119,11 @@ def _plan(kernel: Kernel, buffers: list[Buffer], threads: int) -> Kernel:
     work = a.lines * a.n * (max(1, math.log2(a.n)) if a.op in SORTS else 1)
     chunk = 0
     if threads > 1 and a.lines > 1 and work >= PARALLEL_MIN_WORK:
-        chunk = -(-a.lines // min(a.lines, threads * CHUNKS_PER_THREAD))
+        chunks = min(a.lines, threads * CHUNKS_PER_THREAD)
+        if a.op in SORTS:  # each chunk has a scratch block: long lines get fewer, larger chunks
+            per_chunk = a.block * (a.dtype.itemsize + (8 if a.op == "argsort" else 0))
+            chunks = min(chunks, max(threads, MAX_SCRATCH_BYTES // per_chunk))
+        chunk = -(-a.lines // chunks)
         chunk = chunk if chunk < a.lines else 0
     a = dataclasses.replace(a, chunk=chunk)
     if a.op in SORTS:
