@@ -225,6 +225,8 @@ def test_unsupported_and_bad_arguments():
         tj.jit(lambda a: np.add.accumulate(a[0, 0]))(x)
     with pytest.raises(ValueError, match="multiple axes"):
         tj.jit(lambda a: np.add.accumulate(a, axis=None))(x)
+    with pytest.raises(TypeError):
+        tj.jit(lambda a: a.sort(axis=None))(x.copy())
     with pytest.raises(tj.UnsupportedError, match="maximum.accumulate"):
         tj.jit(lambda a: np.maximum.accumulate(a))(x)
 

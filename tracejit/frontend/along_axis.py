@@ -104,6 +104,7 @@ def sort_in_place(a, axis=-1, kind=None, order=None, *, stable=None) -> None:
     """``ndarray.sort``: write the sorted array back into ``a`` (``frontend/mutation.py``)."""
     from tracejit.frontend.mutation import write
     loc = user_location()
+    axis = operator.index(axis)  # (ndarray.sort has no axis=None: TypeError, as NumPy)
     if a._scalar or a.ndim == 0:
-        raise np.exceptions.AxisError(operator.index(axis), 0)
+        raise np.exceptions.AxisError(axis, 0)
     write(a, sort(a, axis, kind, order, stable=stable), loc)
