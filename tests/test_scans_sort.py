@@ -86,6 +86,21 @@ def test_integer_scans_wrap_like_numpy():
     check_jit(lambda a: np.cumprod(a, dtype=np.uint8), np.arange(1, 12, dtype=np.int64))
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64", "int8", "uint16", "int64"])
+@pytest.mark.parametrize("cols", [4, 7, 33, 100])
+def test_column_scans_run_adjacent_lines_in_vector_lanes(dtype, cols):
+    """Scans along axis 0 of a C-contiguous array run adjacent columns in vector lanes (a
+    short last group line by line): still each column in order, bit for bit."""
+    x = sample((50, cols), dtype, -3, 4)
+    if np.dtype(dtype).kind == "f":
+        x = (rng.standard_normal((50, cols)) * 10.0 ** rng.integers(-4, 5, (50, cols))).astype(dtype)
+    f = check_jit(lambda a: (np.cumsum(a, axis=0), np.cumprod(a, axis=0), np.cumsum(a[:, ::-1], axis=0),
+                             np.cumsum(a.reshape(5, 10, cols), axis=1)), x)
+    lanes = [k.along.lanes for k in f.lower(x).kernels if k.kind == "along_axis"]
+    converted = np.cumsum(x).dtype != x.dtype  # the scan reads a contiguous converted copy
+    assert lanes[0] >= 4 and (lanes[2] == 1 or converted)  # reversed columns: line by line
+
+
 def test_ufunc_accumulate():
     x = sample((5, 6), "int16")
     check_jit(lambda a: (np.add.accumulate(a), np.multiply.accumulate(a, axis=1),

@@ -24,10 +24,13 @@ import numpy as np
 from tracejit.compiler.kernel import Access, Buffer, Kernel, Load, Program
 from tracejit.compiler.layout import StridedView, contiguous_strides
 from tracejit.compiler.ops.along_axis import SCANS, SORTS
+from tracejit.compiler.target import vector_bytes
 from tracejit.config import config
 
 PARALLEL_MIN_WORK = 1 << 17  # estimated element-ops below which a kernel stays serial
 CHUNKS_PER_THREAD = 4  # lines cost the same: a few chunks per thread balance them
+SCAN_VECTORS = 4  # registers of lanes a vectorized scan keeps in flight (hides add latency)
+MAX_LANES = 32
 MAX_SCRATCH_BYTES = 1 << 26  # sort scratch beyond which chunks are fewer (down to one per thread)
 
 
@@ -47,15 +50,26 @@ class AlongAxis:
     keys: int | None = None
     index: int | None = None
     chunk: int = 0
+    lanes: int = 1  # scans: > 1 runs that many adjacent lines at once, one per vector lane
 
     @property
     def lines(self) -> int:
         return math.prod(self.rows)
 
     @property
+    def groups(self) -> int:
+        """Groups of ``lanes`` adjacent lines along the last other dim (the last group may be short)."""
+        return -(-self.rows[-1] // self.lanes)
+
+    @property
+    def tasks(self) -> int:
+        """Iterations of the kernel's outer loop: lines, or groups of adjacent lines."""
+        return self.lines if self.lanes == 1 else math.prod(self.rows[:-1]) * self.groups
+
+    @property
     def chunks(self) -> int:
-        """Parallel chunks of lines (1 when the kernel runs serially)."""
-        return -(-self.lines // self.chunk) if self.chunk else 1
+        """Parallel chunks of tasks (1 when the kernel runs serially)."""
+        return -(-self.tasks // self.chunk) if self.chunk else 1
 
     @property
     def block(self) -> int:
@@ -76,7 +90,9 @@ class AlongAxis:
 
     def text(self, bufnames: dict[int, str]) -> str:
         scratch = "".join(f", scratch {bufnames[b]}" for b in (self.keys, self.index) if b is not None)
-        algo = "sequential scan" if self.op in SCANS else "stable bottom-up merge sort"
+        algo = "stable bottom-up merge sort"
+        if self.op in SCANS:
+            algo = "sequential scan" + (f", {self.lanes} adjacent lines in vector lanes" if self.lanes > 1 else "")
         names = [f"i{d}" for d in range(len(self.rows))] + ["k"]
         return (f"{self.op} along k<{self.n} for ({', '.join(f'{a}<{r}' for a, r in zip(names, self.rows))}): "
                 f"{self.dst.text(names, bufnames[self.dst.buffer])} from "
@@ -113,18 +129,29 @@ def build_kernel(builder, name: str) -> list[Kernel]:
     return [Kernel(name, "along_axis", sorted(builder.nodes), [], along=record)]
 
 
+def _lanes(a: AlongAxis) -> int:
+    """Lines a scan runs at once in vector lanes: adjacent lines along a contiguous dim
+    (``cumsum(x, axis=0)``: each vector loads a piece of a row), else 1."""
+    if a.op not in SCANS or not a.rows or a.dtype.kind == "b" or a.src.strides[-2] != 1 or a.dst.strides[-2] != 1:
+        return 1
+    lanes = min(MAX_LANES, SCAN_VECTORS * vector_bytes() // a.dtype.itemsize)
+    while lanes > a.rows[-1]:
+        lanes //= 2
+    return lanes if lanes >= 4 else 1
+
+
 def _plan(kernel: Kernel, buffers: list[Buffer], threads: int) -> Kernel:
-    """Choose the kernel's parallel chunks and give a sort its scratch blocks."""
-    a = kernel.along
+    """Choose the kernel's vector lanes and parallel chunks and give a sort its scratch blocks."""
+    a = dataclasses.replace(kernel.along, lanes=_lanes(kernel.along))
     work = a.lines * a.n * (max(1, math.log2(a.n)) if a.op in SORTS else 1)
     chunk = 0
-    if threads > 1 and a.lines > 1 and work >= PARALLEL_MIN_WORK:
-        chunks = min(a.lines, threads * CHUNKS_PER_THREAD)
+    if threads > 1 and a.tasks > 1 and work >= PARALLEL_MIN_WORK:
+        chunks = min(a.tasks, threads * CHUNKS_PER_THREAD)
         if a.op in SORTS:  # each chunk has a scratch block: long lines get fewer, larger chunks
             per_chunk = a.block * (a.dtype.itemsize + (8 if a.op == "argsort" else 0))
             chunks = min(chunks, max(threads, MAX_SCRATCH_BYTES // per_chunk))
-        chunk = -(-a.lines // chunks)
-        chunk = chunk if chunk < a.lines else 0
+        chunk = -(-a.tasks // chunks)
+        chunk = chunk if chunk < a.tasks else 0
     a = dataclasses.replace(a, chunk=chunk)
     if a.op in SORTS:
         size = (a.chunks * a.block,)

@@ -295,7 +295,7 @@ class Kernel:
         if self.gemm is not None:
             return self.gemm.tasks
         if self.along is not None:
-            return self.along.lines
+            return self.along.tasks
         if self.row_fused:
             return self.nests[0].shape[0]
         if len(self.nests) != 1 or not self.nests[0].n_kept:

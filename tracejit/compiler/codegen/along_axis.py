@@ -58,12 +58,12 @@ class AlongAxisEmitter:
         return self.b.add(base, self.b.mul(i, i64(stride))) if stride != 1 else self.b.add(base, i)
 
     # -- the line loop ------------------------------------------------------------------------
-    def _line_offsets(self, line: ir.Value) -> tuple[ir.Value, ir.Value]:
-        """Offsets of the first element of line ``line`` in ``src`` and ``dst``."""
+    def _line_offsets(self, line: ir.Value, dims: int) -> tuple[ir.Value, ir.Value]:
+        """Offsets in ``src`` and ``dst`` of index ``line`` of the first ``dims`` other dims."""
         b, a = self.b, self.a
         src, dst = i64(a.src.offset), i64(a.dst.offset)
         rest = line
-        for d in reversed(range(len(a.rows))):
+        for d in reversed(range(dims)):
             if d:
                 idx, rest = b.urem(rest, i64(a.rows[d])), b.udiv(rest, i64(a.rows[d]))
             else:
@@ -77,12 +77,15 @@ class AlongAxisEmitter:
         if a.op not in SCANS:
             chunk = b.udiv(self.begin, i64(a.chunk)) if a.chunk else i64(0)
             self.block = b.mul(chunk, i64(a.block))
-        with for_range(b, self.begin, self.end, name="line") as line:
-            src, dst = self._line_offsets(line)
-            if a.op in SCANS:
-                self._scan(src, dst)
+        with for_range(b, self.begin, self.end, name="task") as task:
+            if a.lanes > 1:
+                self._scan_group(task)
             else:
-                self._sort(src, dst)
+                src, dst = self._line_offsets(task, len(a.rows))
+                if a.op in SCANS:
+                    self._scan(src, dst)
+                else:
+                    self._sort(src, dst)
 
     # -- scans --------------------------------------------------------------------------------
     def _scan(self, src: ir.Value, dst: ir.Value) -> None:
@@ -97,6 +100,44 @@ class AlongAxisEmitter:
             value = combine(self.ctx, b.load(acc), x)
             b.store(value, acc)
             self.store(a.dst.buffer, self._at(dst, k, a.dst.strides[-1]), value, a.dtype)
+
+    def _scan_group(self, task: ir.Value) -> None:
+        """Scan ``lanes`` adjacent lines (contiguous along the last other dim) at once,
+        each in its own vector lane and strictly in order along the axis, so every lane
+        computes exactly what :meth:`_scan` computes for its line; a short last group
+        runs its lines one by one."""
+        b, a = self.b, self.a
+        lanes = a.lanes
+        outer, group = b.udiv(task, i64(a.groups)), b.urem(task, i64(a.groups))
+        src, dst = self._line_offsets(outer, len(a.rows) - 1)
+        first = b.mul(group, i64(lanes))
+        src, dst = b.add(src, first), b.add(dst, first)  # the last other dim is contiguous
+        full = b.icmp_signed("<=", b.add(first, i64(lanes)), i64(a.rows[-1]))
+        with b.if_else(full) as (vector, scalar):
+            with vector:
+                vctx = LowerCtx(b, lanes, a.dtype)
+                combine = get_op(SCANS[a.op]).lower
+                vty = ir.VectorType(memory_type(a.dtype), lanes)
+                align = a.dtype.itemsize
+
+                def vload(offset):
+                    return b.load(self._ptr(a.src.buffer, offset, a.dtype), typ=vty, align=align)
+
+                def vstore(offset, value):
+                    b.store(value, self._ptr(a.dst.buffer, offset, a.dtype), align=align)
+
+                acc = alloca(b, vty, name="vacc")
+                value = vload(src)
+                b.store(value, acc)
+                vstore(dst, value)
+                with for_range(b, 1, a.n, name="vk") as k:
+                    value = combine(vctx, b.load(acc), vload(self._at(src, k, a.src.strides[-1])))
+                    b.store(value, acc)
+                    vstore(self._at(dst, k, a.dst.strides[-1]), value)
+            with scalar:
+                with for_range(b, first, i64(a.rows[-1]), name="tail") as j:
+                    offset = b.sub(j, first)
+                    self._scan(b.add(src, offset), b.add(dst, offset))
 
     # -- sorts --------------------------------------------------------------------------------
     def less(self, x: ir.Value, y: ir.Value) -> ir.Value:
