@@ -140,6 +140,21 @@ def test_sort_nan_inf_and_signed_zeros_stable():
         assert np.isnan(s[-9:]).all() and np.array_equal(np.signbit(s[-9:]), np.signbit(a[np.isnan(a)]))
 
 
+@pytest.mark.parametrize("n", [1, 2, 3, 5, 8, 9, 33, 1000])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_nans_go_last_in_order_for_every_pass_count(n, dtype):
+    """NaNs are set apart before the merges, at the end of the half the last pass writes
+    (which half depends on the number of passes): lines of no, some and only NaNs."""
+    x = sample((4, n), dtype, -3, 3)
+    x[1, rng.random(n) < 0.3] = np.nan
+    x[2, :] = -np.nan
+    x[3, ::2] = np.nan
+    x[3, 1::4] = -np.nan
+    x[3, 3::4] = -0.0
+    f = check_jit(lambda a: (np.sort(a, kind="stable"), np.argsort(a, kind="stable"), np.sort(a.T, axis=0)), x)
+    assert np.array_equal(np.signbit(f(x)[0]), np.signbit(np.sort(x, kind="stable")))
+
+
 def test_default_kind_values_and_argsort_without_ties():
     """Every kind is the same stable sort: values always equal NumPy's; default-kind
     argsort is compared only where there are no ties (NumPy leaves their order open)."""

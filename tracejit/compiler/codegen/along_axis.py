@@ -17,7 +17,10 @@ offsets in ``src`` and ``dst`` come from its index split over the other dims.
   head only when it is strictly smaller, the back taking the left run's tail only when
   it is strictly larger; the odd run at the end of a pass merges from the front alone.
   (Ordering short runs by insertion first was slower here: its branches mispredict.)
-  Keys compare as NumPy orders them: NaN after everything, ``-0.0`` equal to ``0.0``.
+  NumPy sorts NaNs last: the copy-in puts them, in order, straight at the end of the
+  half the last pass writes, and the merges sort only the numbers before them with a
+  plain ``<`` (``-0.0`` equal to ``0.0``); a NaN-aware compare in the merge loop made
+  sorts 1.6x slower.
 """
 from __future__ import annotations
 
@@ -141,12 +144,8 @@ class AlongAxisEmitter:
 
     # -- sorts --------------------------------------------------------------------------------
     def less(self, x: ir.Value, y: ir.Value) -> ir.Value:
-        """``x`` sorts strictly before ``y`` (NumPy's order: NaN last)."""
-        ctx = self.ctx
-        lt = ctx.cmp("<", x, y)
-        if ctx.kind == "f":
-            lt = self.b.or_(lt, self.b.and_(ctx.isnan(y), self.b.not_(ctx.isnan(x))))
-        return lt
+        """``x`` sorts strictly before ``y`` (numbers: NaNs never reach the merges)."""
+        return self.ctx.cmp("<", x, y)  # (NaNs are set apart before merging: _copy_in)
 
     def _key(self, i: ir.Value) -> ir.Value:
         return self.load(self.a.keys, self.b.add(self.block, i), self.a.dtype)
@@ -173,24 +172,59 @@ class AlongAxisEmitter:
     def _sort(self, src: ir.Value, dst: ir.Value) -> None:
         b, a = self.b, self.a
         argsort = a.index is not None
-        with self._loop(0, a.n, name="in") as i:
-            self._set_key(i, self.load(a.src.buffer, self._at(src, i, a.src.strides[-1]), a.dtype))
-            if argsort:
-                self._set_pos(i, i)
+        passes, width = 0, 1
+        while width < a.n:
+            passes, width = passes + 1, 2 * width
+        final = 0 if passes % 2 == 0 else a.n  # the half the last pass writes
+        m = self._copy_in(src, final)  # the first m keys are numbers: NaNs wait at the end
         half = 0  # the half of the block holding the sorted runs
         width = 1
         while width < a.n:
-            pairs = a.n // (2 * width)  # pairs of full runs, then what is left
-            with self._loop(0, pairs * 2 * width, step=2 * width, name=f"merge{width}") as lo:
+            # pairs of full runs of the first m keys, then what is left (may be nothing)
+            paired = b.mul(b.udiv(m, i64(2 * width)), i64(2 * width))
+            with self._loop(0, paired, step=2 * width, name=f"merge{width}") as lo:
                 self._merge_pair(half, a.n - half, lo, width)
-            tail = pairs * 2 * width
-            if tail < a.n:
-                self._merge(half, a.n - half, i64(tail), i64(min(tail + width, a.n)), i64(a.n))
+            self._merge(half, a.n - half, paired, self._min(b.add(paired, i64(width)), m), m)
             half, width = a.n - half, 2 * width
         with self._loop(0, a.n, name="out") as i:
             at = b.add(i, i64(half))
             value = self._pos(at) if argsort else self._key(at)
             self.store(a.dst.buffer, self._at(dst, i, a.dst.strides[-1]), value, INDEX if argsort else a.dtype)
+
+    def _copy_in(self, src: ir.Value, final: int) -> ir.Value:
+        """Copy the line into the block's first half (with positions, for argsort) and
+        return how many keys the merges sort. Floats: the numbers, in order; the NaNs go
+        straight to the end of the ``final`` half, in order (NumPy sorts them last,
+        and a stable sort keeps their order), so merges compare with a plain ``<``."""
+        b, a = self.b, self.a
+        argsort = a.index is not None
+        if a.dtype.kind != "f":
+            with self._loop(0, a.n, name="in") as i:
+                self._set_key(i, self.load(a.src.buffer, self._at(src, i, a.src.strides[-1]), a.dtype))
+                if argsort:
+                    self._set_pos(i, i)
+            return i64(a.n)
+        nans = alloca(b, I64, name="nans")
+        b.store(i64(0), nans)
+        with self._loop(0, a.n, name="count") as i:
+            x = self.load(a.src.buffer, self._at(src, i, a.src.strides[-1]), a.dtype)
+            b.store(b.add(b.load(nans), b.zext(self.ctx.isnan(x), I64)), nans)
+        m = b.sub(i64(a.n), b.load(nans))
+        numbers, tail = alloca(b, I64, name="numbers"), alloca(b, I64, name="nan_at")
+        b.store(i64(0), numbers)
+        b.store(b.add(m, i64(final)), tail)
+        with self._loop(0, a.n, name="in") as i:
+            x = self.load(a.src.buffer, self._at(src, i, a.src.strides[-1]), a.dtype)
+            nan = self.ctx.isnan(x)
+            t, u = b.load(numbers), b.load(tail)
+            at = b.select(nan, u, t)
+            self._set_key(at, x)
+            if argsort:
+                self._set_pos(at, i)
+            step = b.zext(nan, I64)
+            b.store(b.add(t, b.sub(i64(1), step)), numbers)
+            b.store(b.add(u, step), tail)
+        return m
 
     def _take(self, src: int, dst: int, first: ir.Value, second: ir.Value, k: ir.Value,
               take_second: ir.Value) -> ir.Value:
