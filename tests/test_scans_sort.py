@@ -228,6 +228,30 @@ def test_parallel_lines_match_serial(monkeypatch):
     assert all(k.parallel_grain > 0 for k in kernels)
 
 
+def test_inside_loops_and_branches(monkeypatch):
+    """Scan and sort kernels (with their scratch) inside loop bodies and branches."""
+    monkeypatch.setattr(tj.config, "num_threads", 2)
+
+    def loop(a, n):
+        def body(i, v):
+            return np.sort(np.cumsum(v, axis=1) * 0.5 - v[:, ::-1], axis=1) + i
+
+        return tj.fori_loop(0, n, body, a)
+
+    def branch(a):
+        return tj.cond(a.sum() > 0, lambda v: np.argsort(v, axis=0, kind="stable"),
+                       lambda v: np.argsort(-v, axis=0, kind="stable"), a)
+
+    x = sample((40, 300), "float64")
+    ref = x.copy()
+    for i in range(3):
+        ref = np.sort(np.cumsum(ref, axis=1) * 0.5 - ref[:, ::-1], axis=1) + i
+    assert_same(tj.jit(loop)(x, 3), ref)
+    for v in (x, -x):
+        expected = np.argsort(v if v.sum() > 0 else -v, axis=0, kind="stable")
+        assert_same(tj.jit(branch)(v), expected)
+
+
 def test_lowered_text_names_the_kernel():
     x = np.ones((3, 4))
     text = tj.jit(lambda a: np.argsort(a, axis=0)).lower(x).as_text("kernels")

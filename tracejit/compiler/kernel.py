@@ -227,6 +227,7 @@ class Gemm:
     col_tasks: int = 1
     chunk: int = 0
     epilogue: Expr | None = None  # over (batch, M, N), with an Acc leaf
+    symmetric: bool = False  # B is A (C = A @ A.T): tiles below the diagonal are skipped
 
     @property
     def slivers(self) -> int:
@@ -259,8 +260,63 @@ class Gemm:
                   else f"packed {bufnames[self.packed_b]}")
         return (f"gemm {bufnames[self.c.buffer]}[{self.batch}x{self.m}x{self.n}] = "
                 f"{bufnames[self.a.buffer]}[{self.batch}x{self.m}x{self.k}] @ {source} "
-                f"({self.slivers} slivers); tasks {self.batch}x{self.row_tasks}x{self.col_tasks}, "
+                f"({self.slivers} slivers); {'upper triangle only (symmetric); ' if self.symmetric else ''}"
+                f"tasks {self.batch}x{self.row_tasks}x{self.col_tasks}, "
                 f"tile {self.mr}x{self.nr}, blocks mc={self.mc} kc={self.kc}")
+
+
+@dataclass(frozen=True)
+class SubCall:
+    """One compiled sub-program of a control kernel and where its buffers come from.
+
+    ``program`` is the sub-program's generic form (``compiler/params.py``) without its
+    parameter values: those are the constant buffer ``sizes`` of the outer program (so
+    the outer program's code stays generic too). Its first ``carries`` inputs are the
+    loop's carried values (loops) and its other inputs the outer buffers ``captured``;
+    its constants are the outer constant buffers ``constants`` (sub buffer -> outer
+    buffer), its temporaries lie in the outer temporary ``arena`` (None: it has none).
+    """
+
+    program: Any
+    carries: int
+    captured: tuple[int, ...]
+    constants: tuple[tuple[int, int], ...]
+    sizes: int
+    arena: int | None
+
+
+@dataclass(frozen=True)
+class Control:
+    """A loop or branch over compiled sub-programs (``compiler/control.py``).
+
+    ``kind`` ``while``: ``subs`` = (condition, body); the carried values start as the
+    buffers ``inits`` and end in ``results``; each step the body writes the next carried
+    values into whichever of ``results``/``spare`` does not hold the current ones, and
+    the condition writes its truth into ``flag``. ``kind`` ``cond``: ``subs`` = (true
+    branch, false branch), ``pred`` the buffer of the 0-d bool; the branch taken writes
+    ``results``. ``nbytes`` are the results' sizes in bytes (parameters in the generic form);
+    ``scalar`` the item size of each 0-d carried value (0 for arrays): a loop keeps
+    those in stack slots the compiler promotes to registers.
+    """
+
+    kind: str
+    subs: tuple[SubCall, ...]
+    results: tuple[int, ...]
+    nbytes: tuple
+    inits: tuple[int, ...] = ()
+    spare: tuple[int, ...] = ()
+    flag: int | None = None
+    pred: int | None = None
+    scalar: tuple[int, ...] = ()
+
+    def buffers(self) -> set[int]:
+        out = set(self.results) | set(self.inits) | set(self.spare)
+        out |= {b for b in (self.flag, self.pred) if b is not None}
+        for sub in self.subs:
+            out |= set(sub.captured) | {outer for _, outer in sub.constants} | {sub.sizes}
+            if sub.arena is not None:
+                out.add(sub.arena)
+        return out
 
 
 @dataclass
@@ -268,16 +324,19 @@ class Kernel:
     """A fused group of graph nodes compiled to one LLVM function."""
 
     name: str
-    kind: str  # map | reduce | contraction | concat | gemm | along_axis
+    kind: str  # map | reduce | contraction | concat | gemm | control | along_axis
     nodes: list[int]
     nests: list[Nest]
     schedules: list[Schedule] = field(default_factory=list)
     parallel_grain: int = 0  # > 0: the runtime splits the outermost loop in chunks of this
     gemm: Gemm | None = None
     row_fused: bool = False  # nests share their outermost loop (compiler/loopfuse.py)
+    control: Control | None = None  # a loop or branch running sub-programs (no nests)
     along: "AlongAxis | None" = None  # a scan or sort kernel (compiler/along_axis.py)
 
     def buffers(self) -> list[int]:
+        if self.control is not None:
+            return sorted(self.control.buffers())
         if self.along is not None:
             return sorted(self.along.buffers())
         if self.gemm is not None:
@@ -336,6 +395,26 @@ def nest_text(nest: Nest, bufnames: dict[int, str]) -> str:
     return f"for ({kept}): {nest.store.text(names[:nest.n_kept], bufnames[nest.store.buffer])} = {body}"
 
 
+def _control_text(c: Control, names: dict[int, str]) -> str:
+    def buf(b: int) -> str:
+        return names.get(b, f"b{b}")
+
+    if c.kind == "while":
+        head = (f"  while {c.subs[0].program.name}({', '.join(buf(b) for b in c.inits)}) -> {buf(c.flag)}: "
+                f"[{', '.join(buf(b) for b in c.results)}] (spare {', '.join(buf(b) for b in c.spare)}) = "
+                f"{c.subs[1].program.name}(...)")
+    else:
+        head = (f"  cond {buf(c.pred)}: [{', '.join(buf(b) for b in c.results)}] = "
+                f"{c.subs[0].program.name}(...) else {c.subs[1].program.name}(...)")
+    lines = [head]
+    for sub in c.subs:
+        lines.append(f"  sub-program {sub.program.name}: carries {sub.carries}, captured "
+                     f"{[buf(b) for b in sub.captured]}, sizes {buf(sub.sizes)}"
+                     + (f", arena {buf(sub.arena)}" if sub.arena is not None else ""))
+        lines.extend("    " + line for line in sub.program.text().splitlines())
+    return "\n".join(lines)
+
+
 @dataclass
 class Program:
     """Kernels in execution order plus every buffer they use."""
@@ -377,6 +456,8 @@ class Program:
             par = f", parallel in chunks of {k.parallel_grain}" if k.parallel_grain else ""
             par += ", stages share the outer loop" if k.row_fused else ""
             lines.append(f"kernel {k.name} ({k.kind}) nodes {nodes}{par}")
+            if k.control is not None:
+                lines.append(_control_text(k.control, names))
             if k.gemm is not None:
                 lines.append("  " + k.gemm.text(names))
                 if k.gemm.epilogue is not None:

@@ -10,7 +10,9 @@ restarts. Likewise a value the kernel would recompute under too many different i
 maps (``x[:-1] + x[1:]`` repeated: 2**n maps) gets a buffer of its own.
 
 An ``update`` (a functional in-place write, ``compiler/ops/update.py``) becomes a copy of
-its base and a store of its value through the path's strides, or the store alone into
+its base (only of the elements outside the written box, when the path selects one: a
+stencil's interior update copies its boundary) and a store of its value through the
+path's strides, or the store alone into
 its base's buffer when nothing but this update (and its own value) reads the base any
 more and the store cannot overwrite an element the value still reads (see
 :func:`_writes_in_place`).
@@ -23,6 +25,7 @@ import math
 import numpy as np
 
 from tracejit.compiler.along_axis import build_kernel as build_along_axis
+from tracejit.compiler.control import CONTROL_OPS, assign_control_buffers, control_kernel
 from tracejit.compiler.graph import Graph
 from tracejit.compiler.iota import affine_constant
 from tracejit.compiler.kernel import (Acc, Access, Apply, Buffer, Const, Convert, Expr, Iota, Kernel, Load, Nest, NO_BUFFER,
@@ -105,7 +108,9 @@ def _writes_in_place(graph: Graph, nid: int, buffers: dict[int, Buffer]) -> bool
     return all(u in cone for u in others)
 
 
-def _assign_buffers(graph: Graph) -> dict[int, Buffer]:
+def _assign_buffers(graph: Graph, controls: dict | None = None) -> dict[int, Buffer]:
+    """Buffers of the materialized nodes (and, for loops and branches, of what they hand
+    their sub-programs: ``controls`` receives each one's :class:`Control`)."""
     outputs: dict[int, list[int]] = {}
     for out in graph.outputs:
         outputs.setdefault(graph.operands(out)[0], []).append(graph.attrs(out)["index"])
@@ -116,6 +121,13 @@ def _assign_buffers(graph: Graph) -> dict[int, Buffer]:
         if not _materialized(graph, nid):
             continue
         shape, dtype = d["shape"], d["dtype"]
+        if d["op"] in CONTROL_OPS:
+            count, control = assign_control_buffers(graph, nid, buffers, count, outputs)
+            if controls is not None:
+                controls[nid] = control
+            continue
+        if d["op"] == "loop_out":
+            continue  # its buffer was made with its control node's
         if d["op"] == "input":
             strides = d["attrs"].get("strides")
             view = StridedView(shape, strides) if strides is not None else StridedView.contiguous(shape)
@@ -259,13 +271,18 @@ class _KernelBuilder:
         the value through the path."""
         base, value = self.graph.operands(self.root)
         nests = []
-        if self.buffers.get(base) is not out:
-            copy = convert(self.expr(base, ()), d["dtype"])
-            nests.append(Nest(d["shape"], 0, None, copy, Access(out.id, out.dtype, 0, out.view.strides)))
         region = self.graph.aval(value).shape
+        steps = tuple(_step(op, self.root, **dict(attrs)) for op, attrs in d["attrs"]["path"])
+        view = _apply_steps(StridedView.contiguous(d["shape"]), steps)
+        if self.buffers.get(base) is not out:
+            strides = out.view.strides
+            for start, shape in _complement(d["shape"], region, view) if math.prod(region) else [
+                    ((0,) * len(d["shape"]), d["shape"])]:
+                part = (_step("slice", self.root, starts=start, steps=(1,) * len(start), shape=shape),)
+                copy = convert(self.expr(base, part), d["dtype"])
+                offset = sum(a * st for a, st in zip(start, strides))
+                nests.append(Nest(shape, 0, None, copy, Access(out.id, out.dtype, offset, strides)))
         if math.prod(region):
-            steps = tuple(_step(op, self.root, **dict(attrs)) for op, attrs in d["attrs"]["path"])
-            view = _apply_steps(StridedView.contiguous(d["shape"]), steps)
             stored = convert(self.expr(value, ()), d["dtype"])
             nests.append(Nest(region, 0, None, stored, Access(out.id, out.dtype, view.offset, view.strides)))
         return nests
@@ -282,6 +299,29 @@ class _KernelBuilder:
                 nests.append(Nest(shape, 0, None, value, store))
             start += shape[axis]
         return nests
+
+
+def _complement(shape: tuple, region: tuple, view: StridedView) -> list[tuple[tuple, tuple]]:
+    """(start, shape) boxes covering the elements of an array of ``shape`` outside the
+    region ``view`` selects (the elements an update keeps from its base): for a box
+    region (unit steps, no dims dropped), up to two slabs per dim; else the whole array."""
+    whole = [((0,) * len(shape), tuple(shape))]
+    if len(region) != len(shape) or tuple(view.strides) != contiguous_strides(shape) or not shape:
+        return whole
+    lo = tuple((view.offset // st) % n if st else 0 for st, n in zip(view.strides, shape))
+    if sum(a * st for a, st in zip(lo, view.strides)) != view.offset:
+        return whole
+    hi = tuple(a + m for a, m in zip(lo, region))
+    if any(h > n for h, n in zip(hi, shape)):
+        return whole
+    boxes = []
+    for d in range(len(shape)):
+        head, rest = lo[:d], (0,) * (len(shape) - d - 1)
+        for start, length in ((0, lo[d]), (hi[d], shape[d] - hi[d])):
+            box = region[:d] + (length,) + tuple(shape[d + 1:])
+            if math.prod(box):
+                boxes.append((head + (start,) + rest, box))
+    return boxes
 
 
 def convert(e: Expr, dtype: np.dtype) -> Expr:
@@ -347,9 +387,15 @@ def form_kernels(graph: Graph) -> Program:
 
 
 def _form(graph: Graph) -> Program:
-    buffers = _assign_buffers(graph)
+    controls: dict = {}
+    buffers = _assign_buffers(graph, controls)
     kernels = []
     for nid in graph.topo_order():
+        if nid in controls:
+            kernels.append(control_kernel(f"k{len(kernels)}", graph, nid, controls[nid]))
+            continue
+        if graph.op(nid) == "loop_out":
+            continue
         if nid not in buffers or buffers[nid].kind in ("input", "constant"):
             continue
         builder = _KernelBuilder(graph, buffers, nid)
@@ -358,9 +404,9 @@ def _form(graph: Graph) -> Program:
             continue
         kind, nests = builder.nests()
         nodes = sorted(builder.nodes)
-        if kind == "update" and len(nests) == 2:  # the copy runs (in parallel) on its own
-            kernels.append(Kernel(f"k{len(kernels)}", "map", nodes, nests[:1]))
-            nests = nests[1:]
+        if kind == "update" and len(nests) >= 2:  # the copies run (in parallel) on their own
+            kernels.append(Kernel(f"k{len(kernels)}", "map", nodes, nests[:-1]))
+            nests = nests[-1:]
         if nests:
             kernels.append(Kernel(f"k{len(kernels)}", kind, nodes, nests))
     outputs = [-1] * len(graph.outputs)

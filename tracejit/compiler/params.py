@@ -111,6 +111,9 @@ def _generic_nest(nest: Nest, slots: _Slots, memo: dict) -> Nest:
 def _generic_kernel(kernel: Kernel, slots: _Slots, memo: dict) -> Kernel:
     if kernel.gemm is not None or kernel.along is not None:
         return kernel  # library kernels keep their sizes
+    if kernel.control is not None:  # its sub-programs are generic already; its copies' sizes
+        control = dataclasses.replace(kernel.control, nbytes=tuple(slots(n) for n in kernel.control.nbytes))
+        return dataclasses.replace(kernel, control=control)
     nests = [_generic_nest(n, slots, memo) for n in kernel.nests]
     out = dataclasses.replace(kernel, nests=nests)
     # a ranged kernel's chunk length is a parameter too (0 at run time: it runs serially)

@@ -42,7 +42,9 @@ def optimize(traced: Graph, verify: bool = False, record: bool = False, fastmath
     program = form_kernels(graph)
     program.fastmath = fastmath
     for k in program.kernels:
-        if k.along is None:  # scans and sorts are planned by plan_along_axis
+        # a loop or branch: its sub-programs are scheduled already; scans and sorts are
+        # planned by plan_along_axis
+        if k.control is None and k.along is None:
             schedule_kernel(k, fastmath=fastmath)
     program = split_reductions(program)
     program = plan_matmuls(program)

@@ -10,7 +10,6 @@ from typing import Any, Callable, NamedTuple
 
 import numpy as np
 
-from tracejit.compiler.pipeline import optimize
 from tracejit.config import config, emit_log, log_enabled
 from tracejit.errors import StaticNeeded, UnsupportedError
 from tracejit.frontend.lowered import Lowered
@@ -218,26 +217,30 @@ class JitFunction:
                 self._hits += 1
                 self._install(entry, args)
                 return entry.run(fast[1])  # its arrays are the caller's objects
-        while True:
-            try:
-                call = bind(self._pysig, self._static, args, kwargs, self._auto_static)
-            except NestedTrace:
-                return self.fun(*args, **kwargs)  # called while tracing: inline
-            entry = self._cache.get(call.key)
-            if entry is not None:
-                self._hits += 1
-                break
-            try:
-                entry = self._compile(call)
-                break
-            except StaticNeeded as need:  # a scalar argument's value is needed: static from now on
-                self._make_static(need)
+        try:
+            call, entry = self._entry(args, kwargs, self._compile)
+        except NestedTrace:
+            return self.fun(*args, **kwargs)  # called while tracing: inline
         if fast is not None:
             # keyed again: an argument the trace made static is keyed by its value now
             fast = positional_fast_key(args, self._fast_arity, self._static_positions)
             self._fast_cache[fast[0]] = entry
             self._install(entry, args)
         return entry.run(call.arrays, call.originals)
+
+    def _entry(self, args: tuple, kwargs: dict, make: Callable, count: bool = True) -> tuple:
+        """The bound call and its cache entry, made by ``make(call)`` on a miss; a trace
+        that needs a scalar argument's value makes that argument static and binds again."""
+        while True:
+            call = bind(self._pysig, self._static, args, kwargs, self._auto_static)
+            entry = self._cache.get(call.key)
+            if entry is not None:
+                self._hits += count
+                return call, entry
+            try:
+                return call, make(call)
+            except StaticNeeded as need:  # a scalar argument's value is needed: static from now on
+                self._make_static(need)
 
     def _make_static(self, need: StaticNeeded) -> None:
         """Make the arguments ``need`` names static (their values key the cache) and say why."""
@@ -293,17 +296,12 @@ class JitFunction:
 
     def lower(self, *args, **kwargs) -> Lowered:
         """Trace and optimize for these arguments without running; compiles on demand."""
-        while True:
-            call = bind(self._pysig, self._static, args, kwargs, self._auto_static)
-            entry = self._cache.get(call.key)
-            if entry is not None:
-                return entry.lowered
-            try:
-                traced = self._trace(call)
-                break
-            except StaticNeeded as need:
-                self._make_static(need)
-        return Lowered(traced, optimize(traced.graph, fastmath=self.fastmath))
+        def lowered(call):  # not cached: lowering runs no code
+            traced = self._trace(call)
+            return Lowered(traced, optimize_cached(traced.graph, fastmath=self.fastmath))
+
+        _, found = self._entry(args, kwargs, lowered, count=False)
+        return found.lowered if isinstance(found, _Entry) else found
 
     def cache_info(self) -> CacheInfo:
         """``traces`` (signatures traced), ``compilations`` (LLVM compilations they

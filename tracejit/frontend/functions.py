@@ -341,5 +341,5 @@ def copyto(dst, src, casting="same_kind", where=True):
     write(dst, src, loc)
 
 
-from tracejit.frontend import composites  # noqa: E402,F401 - registers the composed functions
+from tracejit.frontend import composites, numerics  # noqa: E402,F401 - registers the composed functions
 from tracejit.frontend import along_axis  # noqa: E402,F401 - registers scans and sorts

@@ -18,15 +18,16 @@ import numpy as np
 
 from tracejit.compiler.layout import StridedView
 from tracejit.compiler.ops import get_op
-from tracejit.errors import at
+from tracejit.errors import UnsupportedError, at
 
 
 class Storage:
     """The current version (graph node) of one writable array of a trace."""
 
-    __slots__ = ("node", "version", "arg", "initial", "shape")
+    __slots__ = ("node", "version", "arg", "initial", "shape", "trace")
 
-    def __init__(self, node: int, shape: tuple, arg: int | None = None):
+    def __init__(self, node: int, shape: tuple, arg: int | None = None, trace=None):
+        self.trace = trace  # whose graph ``node`` is in
         self.node = self.initial = node
         self.version = 0
         self.arg = arg  # the argument (array index) it stands for, if any
@@ -40,7 +41,7 @@ class Storage:
 def storage_of(t) -> Storage:
     """``t``'s storage (a fresh result gets its own on first need)."""
     if t._storage is None:
-        t._storage = Storage(t._node, t.shape)
+        t._storage = Storage(t._node, t.shape, trace=t._home)
         t._path, t._version = (), 0
     return t._storage
 
@@ -51,7 +52,7 @@ def refresh(t) -> None:
     if st is None or t._version == st.version:
         return
     node = st.node
-    graph = t._trace.graph
+    graph = t._home.graph
     for op, attrs in t._path:
         node = graph.add(op, [node], attrs=dict(attrs), loc=graph.loc(t._node))
     t._node, t._version = node, st.version
@@ -87,6 +88,9 @@ def write(target, value, loc) -> None:
     if any(op == "broadcast_to" for op, _ in target._path):
         raise ValueError(f"assignment destination is read-only (a broadcast view){at(loc)}")
     trace = target._trace
+    if target._home is not trace or st.trace is not trace:
+        raise UnsupportedError(f"a loop body or branch writes into an array from outside it{at(loc)}: "
+                               "carry the array in the loop state (or return it from the branch) instead")
     if isinstance(value, (list, tuple)):
         value = np.asarray(value)
     if is_tracer(value) and weak_type(value) is None:

@@ -59,7 +59,7 @@ def trace_function(fun, pysig: inspect.Signature, static: frozenset, call: Bound
                 if spec.weak is None and not spec.scalar:  # writes reach the caller's array
                     first = call.aliases.get(index, index)
                     if first not in storages:
-                        storages[first] = Storage(nid, spec.aval.shape, arg=first)
+                        storages[first] = Storage(nid, spec.aval.shape, arg=first, trace=trace)
                     tracer._storage = storages[first]
                 if spec.weak is not None:  # a Python scalar argument (frontend/values.py)
                     tracer._weak = spec.weak if spec.weak is not bool else None

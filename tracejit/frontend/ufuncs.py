@@ -82,6 +82,10 @@ def apply_elementwise(ufunc: np.ufunc, inputs, dtype=None, loc=None, operator: b
                   for i, x in enumerate(inputs)]
     else:
         kinds = tuple(dtype_or_weak(x, loc) for x in inputs)
+        if not origins and all(isinstance(k, type) for k in kinds):
+            # only Python numbers, some traced without an argument behind them (a loop's
+            # index or counter, frontend/control.py): Python's int and float as int64/float64
+            kinds = tuple(np.dtype(np.float64 if k is float else np.int64 if k is int else np.bool_) for k in kinds)
         resolver = ufunc if ufunc in UFUNC_TO_OP else np.exp  # foreign ufuncs: exp's loops
         try:
             loop = resolver.resolve_dtypes(kinds + (None,) * ufunc.nout)

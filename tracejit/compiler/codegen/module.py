@@ -24,6 +24,7 @@ from tracejit.compiler.codegen.along_axis import AlongAxisEmitter
 from tracejit.compiler.codegen.gemm import GemmEmitter
 from tracejit.compiler.codegen.nest import NestEmitter
 from tracejit.compiler.codegen.call import emit_call_wrapper
+from tracejit.compiler.codegen.control import emit_control
 from tracejit.compiler.codegen.sizes import SizeReader
 from tracejit.compiler.codegen.symbols import ModuleSymbols, symbol_names
 from tracejit.compiler.fingerprint import program_fingerprint
@@ -172,12 +173,26 @@ def build_module(program: GenericProgram, prefix: str) -> tuple[ir.Module, Modul
     module = ir.Module(name=prefix)
     module.triple = llvm.get_process_triple()
     module.data_layout = str(target_machine().target_data)
+    entry = emit_program(module, program, prefix)
+    emit_call_wrapper(module, program, names.call, entry)
+    return module, names
+
+
+def emit_program(module: ir.Module, program: GenericProgram, prefix: str) -> ir.Function:
+    """Emit ``program``'s kernels and its driver into ``module``; returns the driver
+    (a loop's or branch's sub-programs are emitted the same way, ``codegen/control.py``)."""
+    names = symbol_names(program, prefix)
     fast = FAST_MATH if program.fastmath else ()
     scratch = {buf.id: buf for buf in program.buffers if buf.kind == "scratch"}
     in_place = program.plan.in_place if program.plan is not None else {}
+    n = len(program.buffers)
     functions: dict[str, ir.Function] = {}
     kernels = []  # (kernel, its function, its first size slot)
     for k, name, base in zip(program.kernels, names.kernels, program.first_slots):
+        if k.control is not None:
+            fn = emit_control(module, k, name, n, ir.PointerType(PARALLEL_FOR), emit_program)
+            kernels.append((k, fn, base, name))
+            continue
         key, local, local_scratch, local_shared = _localize(k, base, scratch, _shared(k, in_place))
         fn = functions.get(key)
         if fn is None:
@@ -190,9 +205,11 @@ def build_module(program: GenericProgram, prefix: str) -> tuple[ir.Module, Modul
     entry.attributes.add("nounwind")
     b = ir.IRBuilder(entry.append_basic_block("entry"))
     table, parallel_for = entry.args
-    n = len(program.buffers)
     sizes = SizeReader(b, _table_entry(b, table, n), hoist=False)
     for kernel, fn, base, name in kernels:
+        if kernel.control is not None:
+            b.call(fn, [table, parallel_for])
+            continue
         if not _ranged(kernel):
             b.call(fn, _call_args(b, table, kernel, scratch, n, base) + [i64(0), i64(0)])
             continue
@@ -205,5 +222,4 @@ def build_module(program: GenericProgram, prefix: str) -> tuple[ir.Module, Modul
             with serial:
                 b.call(fn, _call_args(b, table, kernel, scratch, n, base) + [i64(0), extent])
     b.ret_void()
-    emit_call_wrapper(module, program, names.call, entry)
-    return module, names
+    return entry
