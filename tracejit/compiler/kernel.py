@@ -19,6 +19,7 @@ from tracejit.compiler.dtypes import short_name
 from tracejit.compiler.layout import StridedView
 
 if TYPE_CHECKING:
+    from tracejit.compiler.along_axis import AlongAxis
     from tracejit.compiler.memplan import MemoryPlan
 
 
@@ -324,7 +325,7 @@ class Kernel:
     """A fused group of graph nodes compiled to one LLVM function."""
 
     name: str
-    kind: str  # map | reduce | contraction | concat | gemm | control
+    kind: str  # map | reduce | contraction | concat | gemm | control | along_axis
     nodes: list[int]
     nests: list[Nest]
     schedules: list[Schedule] = field(default_factory=list)
@@ -332,10 +333,13 @@ class Kernel:
     gemm: Gemm | None = None
     row_fused: bool = False  # nests share their outermost loop (compiler/loopfuse.py)
     control: Control | None = None  # a loop or branch running sub-programs (no nests)
+    along: "AlongAxis | None" = None  # a scan or sort kernel (compiler/along_axis.py)
 
     def buffers(self) -> list[int]:
         if self.control is not None:
             return sorted(self.control.buffers())
+        if self.along is not None:
+            return sorted(self.along.buffers())
         if self.gemm is not None:
             g = self.gemm
             extra = set()
@@ -350,6 +354,8 @@ class Kernel:
         """Extent of the outermost loop that may be split between threads (0: none)."""
         if self.gemm is not None:
             return self.gemm.tasks
+        if self.along is not None:
+            return self.along.tasks
         if self.row_fused:
             return self.nests[0].shape[0]
         if len(self.nests) != 1 or not self.nests[0].n_kept:
@@ -458,6 +464,8 @@ class Program:
                 lines.append("  " + k.gemm.text(names))
                 if k.gemm.epilogue is not None:
                     lines.append("    epilogue: " + expr_text(k.gemm.epilogue, ["b", "i", "j"], names))
+            if k.along is not None:
+                lines.append("  " + k.along.text(names))
             for nest, sched in zip(k.nests, k.schedules or [None] * len(k.nests)):
                 lines.append("  " + nest_text(nest, names))
                 if sched is not None:

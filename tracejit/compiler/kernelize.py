@@ -24,6 +24,7 @@ import math
 
 import numpy as np
 
+from tracejit.compiler.along_axis import build_kernel as build_along_axis
 from tracejit.compiler.control import CONTROL_OPS, assign_control_buffers, control_kernel
 from tracejit.compiler.graph import Graph
 from tracejit.compiler.iota import affine_constant
@@ -336,6 +337,8 @@ def convert(e: Expr, dtype: np.dtype) -> Expr:
 
 def _accesses(kernel: Kernel):
     """(access, iteration shape) of every load and store of ``kernel``."""
+    if kernel.along is not None:
+        return kernel.along.accesses()
     if kernel.gemm is not None:
         g = kernel.gemm
         out = [(g.a, (g.batch, g.m, g.k)), (g.c, (g.batch, g.m, g.n))]
@@ -396,6 +399,9 @@ def _form(graph: Graph) -> Program:
         if nid not in buffers or buffers[nid].kind in ("input", "constant"):
             continue
         builder = _KernelBuilder(graph, buffers, nid)
+        if get_op(graph.op(nid)).kind == "along_axis":  # a library kernel (scan, sort)
+            kernels.extend(build_along_axis(builder, f"k{len(kernels)}"))
+            continue
         kind, nests = builder.nests()
         nodes = sorted(builder.nodes)
         if kind == "update" and len(nests) >= 2:  # the copies run (in parallel) on their own

@@ -85,7 +85,8 @@ def _flush(group: list[Kernel], kernels: list[Kernel]) -> None:
 
 
 def _loads_of(kernel: Kernel) -> set[int]:
-    return {ld.access.buffer for n in kernel.nests for ld in n.loads() + n.loads(epilogue=True)}
+    along = {kernel.along.src.buffer} if kernel.along is not None else set()
+    return along | {ld.access.buffer for n in kernel.nests for ld in n.loads() + n.loads(epilogue=True)}
 
 
 def _to_scratch(kernel: Kernel, buffers: list[Buffer], others: list[Kernel]) -> Kernel:

@@ -21,7 +21,8 @@ Correctness does not depend on the choice of parameters: a :class:`Param` is not
 integer, so code generation cannot bake its value into the code by accident (arithmetic
 on it raises), and everything code generation reads that is not a parameter is part of
 the fingerprint. Slots are numbered in one deterministic walk, so equal structures
-number them equally. Gemm kernels keep all their sizes (their blocking is tuned to them).
+number them equally. Gemm kernels keep all their sizes (their blocking is tuned to them),
+and so do scan and sort kernels (``compiler/along_axis.py``).
 """
 from __future__ import annotations
 
@@ -108,8 +109,8 @@ def _generic_nest(nest: Nest, slots: _Slots, memo: dict) -> Nest:
 
 
 def _generic_kernel(kernel: Kernel, slots: _Slots, memo: dict) -> Kernel:
-    if kernel.gemm is not None:
-        return kernel
+    if kernel.gemm is not None or kernel.along is not None:
+        return kernel  # library kernels keep their sizes
     if kernel.control is not None:  # its sub-programs are generic already; its copies' sizes
         control = dataclasses.replace(kernel.control, nbytes=tuple(slots(n) for n in kernel.control.nbytes))
         return dataclasses.replace(kernel, control=control)

@@ -342,3 +342,4 @@ def copyto(dst, src, casting="same_kind", where=True):
 
 
 from tracejit.frontend import composites, numerics  # noqa: E402,F401 - registers the composed functions
+from tracejit.frontend import along_axis  # noqa: E402,F401 - registers scans and sorts

@@ -8,7 +8,7 @@ import numpy as np
 
 from tracejit.compiler.dtypes import AVal
 from tracejit.errors import StaticNeeded, TracerConversionError, UnsupportedError, at
-from tracejit.frontend import functions, indexing, reductions
+from tracejit.frontend import along_axis, functions, indexing, reductions
 from tracejit.frontend.creation import current_trace
 from tracejit.frontend.trace import user_location
 from tracejit.frontend.ufuncs import apply_elementwise, call_ufunc, reduce_method, write_inplace
@@ -259,6 +259,10 @@ class Tracer:
 
     def argmin(self, axis=None, out=None, keepdims=False):
         return reductions.argmin(self, axis, out, keepdims=keepdims)
+
+    def sort(self, axis=-1, kind=None, order=None, *, stable=None):
+        """In place, as ndarray.sort (cumsum, cumprod, argsort: ``__getattr__``)."""
+        return along_axis.sort_in_place(self, axis, kind, order, stable=stable)
 
 
 class ScalarTracer(Tracer):

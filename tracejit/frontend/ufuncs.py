@@ -169,6 +169,9 @@ def reduce_method(ufunc: np.ufunc, method: str, inputs, kwargs):
     if method == "outer" and len(inputs) == 2 and not kwargs:
         from tracejit.frontend.composites import ufunc_outer
         return ufunc_outer(ufunc, *inputs)
+    if method == "accumulate" and ufunc in (np.add, np.multiply):
+        from tracejit.frontend.along_axis import accumulate
+        return accumulate(ufunc, *inputs, **kwargs)
     if method != "reduce" or ufunc not in REDUCE_METHOD:
         raise UnsupportedError(f"numpy.{ufunc.__name__}.{method} is not supported{at(loc)}")
     from tracejit.frontend import reductions

@@ -20,6 +20,7 @@ from llvmlite import ir
 
 from tracejit.compiler.codegen.lowerctx import I64, memory_type
 from tracejit.compiler.codegen.loops import for_range, i64, loop_hints, opaque
+from tracejit.compiler.codegen.along_axis import AlongAxisEmitter
 from tracejit.compiler.codegen.gemm import GemmEmitter
 from tracejit.compiler.codegen.nest import NestEmitter
 from tracejit.compiler.codegen.call import emit_call_wrapper
@@ -95,6 +96,8 @@ def _kernel_function(module: ir.Module, kernel: Kernel, name: str, fast: tuple[s
     streaming = any(s.stream for s in kernel.schedules)
     if kernel.gemm is not None:
         GemmEmitter(b, ptrs, kernel.gemm, begin, end).emit()
+    elif kernel.along is not None:
+        AlongAxisEmitter(b, ptrs, kernel.along, begin, end).emit()
     elif kernel.row_fused:  # one outer loop; every stage runs at each outer index
         with for_range(b, begin, end, name="row", hints=loop_hints(module, unroll=False)) as row:
             stop = b.add(row, i64(1))
@@ -138,8 +141,8 @@ def _localize(kernel: Kernel, base: int, scratch: dict, shared: set[int]) -> tup
     counted from its first one (``base``), name and nodes dropped. Kernels whose local
     forms print the same run one function (an unrolled loop's writes are a few
     functions, not thousands), each call with its own part of the size table."""
-    if kernel.gemm is not None:
-        return f"gemm {id(kernel)}", kernel, scratch, shared
+    if kernel.gemm is not None or kernel.along is not None:
+        return f"library {id(kernel)}", kernel, scratch, shared
     local_id = {bid: i for i, bid in enumerate(kernel.buffers())}
 
     def local(value):

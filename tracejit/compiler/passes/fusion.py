@@ -24,7 +24,7 @@ from tracejit.compiler.ops import get_op
 
 RECOMPUTE_LIMIT = 8  # cone cost from which a value shared by kernels is stored once
 EXPAND_LIMIT = 8  # cone cost from which a value read through a broadcast is stored once
-ROOT_KINDS = ("reduce", "contraction", "concat", "update", "control")
+ROOT_KINDS = ("reduce", "contraction", "concat", "update", "control", "along_axis")
 
 
 def _kind(graph: Graph, nid: int) -> str:
