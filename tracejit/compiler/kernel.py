@@ -78,6 +78,20 @@ class Load(Expr):
 
 
 @dataclass(frozen=True, eq=False)
+class Gather(Load):
+    """A load at a computed address: ``access`` (the affine part, over the nest's dims)
+    plus ``sum(clamp(indices[j]) * strides[j])``, each index an int64 expression that
+    wraps when negative and is clamped into ``[0, extents[j])``, so the load never
+    leaves the buffer (``compiler/ops/gather.py``; the frontend checks the bounds).
+    Passes that reason about which elements a kernel reads treat it as reading its
+    whole buffer."""
+
+    indices: tuple[Expr, ...]
+    strides: tuple[int, ...]
+    extents: tuple[int, ...]
+
+
+@dataclass(frozen=True, eq=False)
 class Iota(Expr):
     """An arithmetic sequence read like a constant array, computed instead of loaded:
     ``start + step * e`` where ``e`` is the element index ``access`` maps the point to
@@ -153,6 +167,8 @@ class Nest:
             seen.add(id(e))
             if isinstance(e, (Load, Iota)):
                 out.append(e)
+            if isinstance(e, Gather):
+                stack.extend(e.indices)
             elif isinstance(e, Apply):
                 stack.extend(e.args)
             elif isinstance(e, Convert):
@@ -306,6 +322,9 @@ def in_sequence(kernels: list[Kernel], kind: str) -> Kernel:
 
 
 def expr_text(e: Expr, names: list[str], bufnames: dict[int, str]) -> str:
+    if isinstance(e, Gather):
+        at = " + ".join(f"{s}*[{expr_text(i, names, bufnames)}]<{n}" for i, s, n in zip(e.indices, e.strides, e.extents))
+        return f"gather({e.access.text(names, bufnames[e.access.buffer])} + {at})"
     if isinstance(e, Load):
         return e.access.text(names, bufnames[e.access.buffer])
     if isinstance(e, Const):

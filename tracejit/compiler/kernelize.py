@@ -24,8 +24,8 @@ import numpy as np
 
 from tracejit.compiler.graph import Graph
 from tracejit.compiler.iota import affine_constant
-from tracejit.compiler.kernel import (Acc, Access, Apply, Buffer, Const, Convert, Expr, Iota, Kernel, Load, Nest, NO_BUFFER,
-                                      Program)
+from tracejit.compiler.kernel import (Acc, Access, Apply, Buffer, Const, Convert, Expr, Gather, Iota, Kernel, Load, Nest,
+                                      NO_BUFFER, Program)
 from tracejit.compiler.layout import StridedView, contiguous_strides
 from tracejit.compiler.ops import elementwise_signature, get_op
 from tracejit.compiler.passes.cse import _freeze
@@ -70,6 +70,20 @@ def _feeds_contraction(graph: Graph, nid: int) -> bool:
         for user, _ in graph.users(stack.pop()):
             kind = get_op(graph.op(user)).kind
             if kind == "contraction":
+                return True
+            if kind == "view":
+                stack.append(user)
+    return False
+
+
+def _gathered_from(graph: Graph, nid: int) -> bool:
+    """Whether a gather indexes ``nid`` (through views): it needs a buffer to load from."""
+    stack = [nid]
+    while stack:
+        n = stack.pop()
+        for user, _ in graph.users(n):
+            kind = get_op(graph.op(user)).kind
+            if kind == "gather" and graph.operands(user)[0] == n:
                 return True
             if kind == "view":
                 stack.append(user)
@@ -122,7 +136,8 @@ def _assign_buffers(graph: Graph) -> dict[int, Buffer]:
         elif d["op"] == "constant":
             if d["value"].size == 1:
                 continue  # inlined into the code
-            if not _feeds_contraction(graph, nid) and affine_constant(d["value"]) is not None:
+            if (not _feeds_contraction(graph, nid) and not _gathered_from(graph, nid)
+                    and affine_constant(d["value"]) is not None):
                 continue  # computed from the element index (compiler/iota.py)
             view, kind, extra = StridedView.contiguous(shape), "constant", {"value": d["value"]}
         elif d["op"] == "update" and _writes_in_place(graph, nid, buffers):
@@ -186,6 +201,8 @@ class _KernelBuilder:
         if opdef.kind == "contraction" and not steps and self.contraction in (None, nid):
             self.contraction = nid  # the root's expression is this product's epilogue
             return Acc(d["dtype"])
+        if opdef.kind == "gather":
+            return self._gather(nid, d, steps)
         if opdef.kind != "elementwise":
             raise AssertionError(f"node %{nid} ({d['op']}) must have a buffer")
         operands = g.operands(nid)
@@ -198,13 +215,54 @@ class _KernelBuilder:
             args.append(convert(self.expr(u, s), loop_dtype))
         return Apply(d["op"], tuple(args), loop[-1], out)
 
+    def _gather(self, nid: int, d, steps) -> Expr:
+        """A gather at the point: the load of its source with every gathered dim at 0
+        (spread over the result's dims: the affine part), plus each index times the
+        source's stride along its dim (read off the offsets of two loads, so any view
+        chain down to the buffer works)."""
+        g = self.graph
+        x, *indices = g.operands(nid)
+        axis, k = d["attrs"]["axis"], len(indices)
+        xshape, out = g.aval(x).shape, d["shape"]
+        nb = len(out) - (len(xshape) - k)
+        pre, post = xshape[:axis], xshape[axis + k:]
+        lengths = tuple(1 if axis <= a < axis + k else n for a, n in enumerate(xshape))
+
+        def at(starts) -> Step:
+            return _step("slice", nid, starts=tuple(starts), steps=(1,) * len(xshape), shape=lengths)
+
+        zero = at([0] * len(xshape))
+        spread = (zero, _step("reshape", nid, shape=pre + (1,) * nb + post), _step("broadcast_to", nid, shape=out))
+        base = self.expr(x, spread + steps)
+        if isinstance(base, Const):
+            return base  # a one-element source: every valid index reads it
+        if type(base) is not Load:
+            raise _NeedsBuffer(x)
+        first = self.expr(x, (zero,)).access.offset
+        strides = []
+        for j in range(k):
+            if xshape[axis + j] < 2:
+                strides.append(0)
+                continue
+            starts = [0] * len(xshape)
+            starts[axis + j] = 1
+            strides.append(self.expr(x, (at(starts),)).access.offset - first)
+        exprs = []
+        for u in indices:
+            ish = g.aval(u).shape
+            s = (_step("reshape", nid, shape=(1,) * (len(pre) + nb - len(ish)) + ish + (1,) * len(post)),
+                 _step("broadcast_to", nid, shape=out)) + steps
+            exprs.append(convert(self.expr(u, s), np.dtype(np.int64)))
+        extents = tuple(xshape[axis + j] for j in range(k))
+        return Gather(base.access, tuple(exprs), tuple(strides), extents)
+
     # -- one nest per root kind ---------------------------------------------------------------
     def nests(self) -> tuple[str, list[Nest]]:
         g, root = self.graph, self.root
         d = g.data(root)
         kind = get_op(d["op"]).kind
         out = self.buffers[root]
-        if kind in ("elementwise", "view"):
+        if kind in ("elementwise", "view", "gather"):
             store = Access(out.id, out.dtype, 0, out.view.strides)
             value = self.expr(root, ())
             if self.contraction is not None:  # matmul + epilogue
@@ -310,10 +368,18 @@ def _accesses(kernel: Kernel):
         return out
     out = []
     for nest in kernel.nests:
-        out.extend((ld.access, nest.shape) for ld in nest.loads())
+        out.extend(_extent(ld, nest.shape) for ld in nest.loads())
         out.extend((ld.access, nest.shape[:nest.n_kept]) for ld in nest.loads(epilogue=True))
         out.append((nest.store, nest.shape[:nest.n_kept]))
     return out
+
+
+def _extent(load: Load, shape: tuple[int, ...]):
+    """(access, shape) covering every element ``load`` may read: a gather's index dims too."""
+    if isinstance(load, Gather):
+        acc = load.access
+        return Access(acc.buffer, acc.dtype, acc.offset, acc.strides + load.strides), shape + load.extents
+    return load.access, shape
 
 
 def check_bounds(program: Program) -> None:

@@ -30,7 +30,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tracejit.compiler.kernel import Access, Acc, Apply, Buffer, Const, Convert, Expr, Iota, Kernel, Load, Nest, Program
+from tracejit.compiler.kernel import (Access, Acc, Apply, Buffer, Const, Convert, Expr, Gather, Iota, Kernel, Load, Nest,
+                                      Program)
 from tracejit.compiler.layout import StridedView
 from tracejit.compiler.memplan import MemoryPlan
 
@@ -81,7 +82,10 @@ def _generic_expr(e: Expr | None, slots: _Slots, memo: dict) -> Expr | None:
         return None
     if id(e) in memo:
         return memo[id(e)]
-    if isinstance(e, Load):
+    if isinstance(e, Gather):  # extents and index strides stay constants (in the fingerprint)
+        out = Gather(_generic_access(e.access, slots), tuple(_generic_expr(i, slots, memo) for i in e.indices),
+                     e.strides, e.extents)
+    elif isinstance(e, Load):
         out = Load(_generic_access(e.access, slots))
     elif isinstance(e, Iota):
         out = Iota(_generic_access(e.access, slots), e.start, e.step, e.dtype)

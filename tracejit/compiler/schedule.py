@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tracejit.compiler.kernel import Access, Apply, Convert, Expr, Iota, Kernel, Load, Nest, Schedule
+from tracejit.compiler.kernel import Access, Apply, Convert, Expr, Gather, Iota, Kernel, Load, Nest, Schedule
 from tracejit.compiler.ops import get_op
 from tracejit.compiler.target import vector_bytes
 from tracejit.config import config
@@ -28,7 +28,9 @@ CHUNKS_PER_THREAD = 8
 def _rebuild(e: Expr, fix, memo: dict) -> Expr:
     if id(e) in memo:
         return memo[id(e)]
-    if isinstance(e, Load):
+    if isinstance(e, Gather):
+        out = Gather(fix(e.access), tuple(_rebuild(i, fix, memo) for i in e.indices), e.strides, e.extents)
+    elif isinstance(e, Load):
         out = Load(fix(e.access))
     elif isinstance(e, Iota):
         out = Iota(fix(e.access), e.start, e.step, e.dtype)
@@ -92,6 +94,9 @@ def _dtypes(e: Expr, out: set, seen: set) -> None:
             _dtypes(a, out, seen)
     elif isinstance(e, Convert):
         _dtypes(e.arg, out, seen)
+    elif isinstance(e, Gather):
+        for i in e.indices:
+            _dtypes(i, out, seen)
 
 
 def _lanes(nest: Nest, extent: int) -> int:
@@ -176,6 +181,8 @@ def expr_cost(e: Expr, seen: set | None = None) -> int:
         return get_op(e.op).cost + sum(expr_cost(a, seen) for a in e.args)
     if isinstance(e, Convert):
         return 1 + expr_cost(e.arg, seen)
+    if isinstance(e, Gather):
+        return 4 + sum(expr_cost(i, seen) for i in e.indices)
     return 1
 
 

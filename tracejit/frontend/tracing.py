@@ -12,7 +12,9 @@ from tracejit.errors import UnsupportedError
 from tracejit.frontend.signature import ARRAY, ArraySpec, BoundCall
 from tracejit.frontend.trace import Trace
 from tracejit.frontend.creation import creating_traced_arrays
+from tracejit.frontend.checks import Check, pending
 from tracejit.frontend.mutation import Storage
+from tracejit.frontend.selection import Selection
 from tracejit.frontend.tracer import Tracer, as_python_scalar
 from tracejit.frontend.tree import TreeDef, flatten, unflatten
 from tracejit.compiler.graph import Graph
@@ -25,6 +27,7 @@ class OutLeaf:
     index: int | None = None
     scalar: bool = False
     value: object = None
+    mask: int | None = None  # a boolean selection: the output holding its mask (compacted after the call)
 
 
 @dataclass
@@ -36,6 +39,7 @@ class TracedFunction:
     out_tree: TreeDef
     out_leaves: list[OutLeaf] = field(default_factory=list)
     writebacks: list[tuple[int, int]] = field(default_factory=list)  # (argument array, output index)
+    checks: list[Check] = field(default_factory=list)  # errors raised after the call (frontend/checks.py)
 
 
 def trace_function(fun, pysig: inspect.Signature, static: frozenset, call: BoundCall,
@@ -91,7 +95,20 @@ def _record_outputs(trace: Trace, result, specs, written=()) -> TracedFunction:
     graph = trace.graph
     out_leaves: list[OutLeaf] = []
     by_node: dict[int, int] = {}
+    def add(node: int) -> int:
+        if node not in by_node:
+            by_node[node] = len(by_node)
+            producer = node
+            if graph.op(node) in ("input", "constant"):  # outputs are fresh arrays
+                producer = graph.add("copy", [node], loc=graph.loc(node))
+            graph.add_output(by_node[node], producer)
+        return by_node[node]
+
     for leaf in leaves:
+        if isinstance(leaf, Selection):  # values and mask out, compacted after the call
+            values, mask = trace.node_of(leaf.values), trace.node_of(leaf.mask)
+            out_leaves.append(OutLeaf(index=add(values), mask=add(mask)))
+            continue
         if isinstance(leaf, Tracer):
             node = trace.node_of(leaf)
             scalar = leaf._scalar
@@ -105,16 +122,15 @@ def _record_outputs(trace: Trace, result, specs, written=()) -> TracedFunction:
                     "return arrays in tuples, lists, dicts or namedtuples")
             out_leaves.append(OutLeaf(value=leaf))
             continue
-        if node not in by_node:
-            by_node[node] = len(by_node)
-            producer = node
-            if graph.op(node) in ("input", "constant"):  # outputs are fresh arrays
-                producer = graph.add("copy", [node], loc=graph.loc(node))
-            graph.add_output(by_node[node], producer)
-        out_leaves.append(OutLeaf(index=by_node[node], scalar=scalar))
+        out_leaves.append(OutLeaf(index=add(node), scalar=scalar))
     writebacks = []
     for st in written:  # arguments the function wrote: their last versions, written back
         index = len(by_node) + len(writebacks)
         graph.add_output(index, st.node)
         writebacks.append((st.arg, index))
-    return TracedFunction(graph, list(specs), treedef, out_leaves, writebacks)
+    checks = []
+    for flag, error, message in pending(trace):  # flags last: results keep their indices
+        index = len(by_node) + len(writebacks) + len(checks)
+        graph.add_output(index, trace.node_of(flag))
+        checks.append(Check(index, error, message))
+    return TracedFunction(graph, list(specs), treedef, out_leaves, writebacks, checks)

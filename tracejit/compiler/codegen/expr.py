@@ -8,7 +8,7 @@ from llvmlite import ir
 
 from tracejit.compiler.codegen.lowerctx import I8, I32, LowerCtx, memory_type, vector_of
 from tracejit.compiler.codegen.loops import i64
-from tracejit.compiler.kernel import Acc, Access, Apply, Const, Convert, Expr, Iota, Load
+from tracejit.compiler.kernel import Acc, Access, Apply, Const, Convert, Expr, Gather, Iota, Load
 from tracejit.compiler.ops import get_op
 
 
@@ -100,6 +100,33 @@ class ExprEmitter:
             elem = b.extract_element(value, ir.Constant(I32, lane))
             b.store(elem, self._ptr(acc, b.add(base, i64(lane * stride))), align=align)
 
+    def gather(self, e: Gather) -> ir.Value:
+        """A load at the affine offset plus each index (wrapped when negative, clamped
+        into its extent, so the address stays in the buffer) times its stride; vectors
+        load lane by lane."""
+        b, dt = self.b, np.dtype(e.dtype)
+        mty, align = memory_type(dt), dt.itemsize
+        ctx = LowerCtx(b, self.width, np.dtype(np.int64))
+        base, stride = self._lane_offsets(e.access)
+        offsets = ctx.splat(base)
+        if self.width > 1 and stride:
+            offsets = b.add(offsets, ir.Constant(ctx.ty(), [i64(k * stride) for k in range(self.width)]))
+        for index, st, n in zip(e.indices, e.strides, e.extents):
+            if n <= 1 or st == 0:
+                continue  # the only valid index is 0
+            i = self.emit(index)
+            i = b.select(b.icmp_signed("<", i, ctx.const(0)), b.add(i, ctx.const(n)), i)
+            i = b.select(b.icmp_unsigned(">=", i, ctx.const(n)), ctx.const(n - 1), i)  # negatives too
+            offsets = b.add(offsets, i if st == 1 else b.mul(i, ctx.const(st)))
+        if self.width == 1:
+            return self._from_memory(b.load(self._ptr(e.access, offsets), typ=mty, align=align), dt)
+        value = ir.Constant(vector_of(mty, self.width), ir.Undefined)
+        for lane in range(self.width):
+            off = b.extract_element(offsets, ir.Constant(I32, lane))
+            elem = b.load(self._ptr(e.access, off), typ=mty, align=align)
+            value = b.insert_element(value, elem, ir.Constant(I32, lane))
+        return self._from_memory(value, dt)
+
     def iota(self, e: Iota) -> ir.Value:
         """``start + step * index`` at the point: int64 arithmetic then a truncation for
         integers; ``fadd(start, fmul(float(index), step))`` in the dtype for floats."""
@@ -124,6 +151,8 @@ class ExprEmitter:
         return self.memo[key]
 
     def _emit(self, e: Expr) -> ir.Value:
+        if isinstance(e, Gather):
+            return self.gather(e)
         if isinstance(e, Load):
             return self.load(e.access)
         if isinstance(e, Const):

@@ -13,6 +13,7 @@ reduce          a :class:`ReduceLowering` (identity and combine in LLVM IR)
 contraction     None: kernel formation expresses it as a reduce of a product
 concat          None: kernel formation emits one loop nest per operand
 update          None: kernel formation copies the base and stores the value
+gather          None: kernel formation loads through computed indices (``ops/gather.py``)
 source/output   None: buffers, not computations
 ==============  ===============================================================
 """
@@ -23,7 +24,7 @@ from typing import Any, Callable
 
 from tracejit.compiler.dtypes import AVal
 
-KINDS = ("source", "output", "elementwise", "view", "reduce", "contraction", "concat", "update")
+KINDS = ("source", "output", "elementwise", "view", "reduce", "contraction", "concat", "update", "gather")
 
 
 @dataclass(frozen=True)
