@@ -23,10 +23,16 @@ def _is_mask(k) -> bool:
     return (is_tracer(k) or isinstance(k, np.ndarray)) and k.dtype == np.bool_
 
 
+def _list_index(k: list) -> np.ndarray:
+    """A constant list index as NumPy converts it (an empty list indexes with intp)."""
+    a = np.asarray(k)
+    return a.astype(np.intp) if a.size == 0 else a
+
+
 def _advanced(x, key: tuple, for_write: bool, loc):
     """``x[key]`` with arrays in the key: a boolean selection or a gather."""
     from tracejit.frontend.selection import select
-    key = tuple(np.asarray(k) if isinstance(k, list) and not any(map(is_tracer, k)) else k for k in key)
+    key = tuple(_list_index(k) if isinstance(k, list) and not any(map(is_tracer, k)) else k for k in key)
     if any(_is_mask(k) or isinstance(k, (bool, np.bool_)) for k in key):
         if len(key) == 1 and _is_mask(key[0]) and not for_write:
             return select(x, key[0], loc)

@@ -105,7 +105,7 @@ class Selection(np.lib.mixins.NDArrayOperatorsMixin):
         loc = user_location()
         if method == "reduce" and len(inputs) == 1 and inputs[0] is self and ufunc.__name__ in _UFUNC_REDUCTIONS:
             return getattr(self, _UFUNC_REDUCTIONS[ufunc.__name__])(out=out, **kwargs)
-        if method != "__call__":
+        if method != "__call__" or ufunc.signature is not None:  # matmul is a generalized ufunc
             raise data_dependent(f"numpy.{ufunc.__name__}.{method}", loc)
         if out is not None and not (len(out) == 1 and out[0] is self):  # x[m] += 1: a new selection
             raise data_dependent(f"numpy.{ufunc.__name__} with out=", loc)

@@ -1,0 +1,295 @@
+"""Advanced indexing against NumPy eager: integer-array gathers (``x[idx]``, mixed with
+slices, ``None`` and ints, ``np.take``), boolean selections (``x[mask]`` reduced,
+returned, assigned back) and ``np.nonzero``/``np.where(c)``/``np.argwhere``/``np.flatnonzero``
+(frontend/advanced.py, frontend/selection.py, compiler/ops/gather.py)."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import tracejit as tj
+from tests.cases import MAIN_DTYPES, values
+from tests.conftest import assert_same, check_jit
+from tracejit.compiler.graph import Graph
+from tracejit.compiler.interpreter import evaluate
+from tracejit.compiler.pipeline import optimize
+
+RNG = np.random.default_rng(2024)
+X = RNG.standard_normal((5, 6, 7))
+I = np.array([0, 4, -1, 2])
+J = np.array([[1], [5], [-6]])
+
+GATHERS = {
+    "rows": lambda x, i, j: x[i],
+    "middle": lambda x, i, j: x[:, i],
+    "last_ellipsis": lambda x, i, j: x[..., i],
+    "broadcast_pair": lambda x, i, j: x[i, j],
+    "separated_pair": lambda x, i, j: x[i, :, j],  # non-adjacent: the index dims go first
+    "int_and_array_separated": lambda x, i, j: x[2, :, i],
+    "int_and_array_adjacent": lambda x, i, j: x[:, 2, i],
+    "slices_around": lambda x, i, j: x[1:4, i[:3], ::-2],
+    "newaxis": lambda x, i, j: x[None, i, 2],
+    "newaxis_between": lambda x, i, j: x[i, None, i],
+    "all_arrays": lambda x, i, j: x[i, i, j],
+    "0d_indices": lambda x, i, j: x[i[0], i[1], i[3]],
+    "2d_index": lambda x, i, j: x[i.reshape(2, 2)],
+    "computed_index": lambda x, i, j: x[(i * 3 + 1) % 5],
+    "gather_of_gather": lambda x, i, j: x[i][i % 4],
+    "transposed_source": lambda x, i, j: x.T[i],
+    "view_of_gather": lambda x, i, j: x[i][:, ::-1].T,
+    "reshape_of_gather": lambda x, i, j: x[i].reshape(-1),
+    "empty_index": lambda x, i, j: x[i[:0]],
+    "empty_source": lambda x, i, j: x[:, :0][i],
+    "take_flat": lambda x, i, j: np.take(x, i),
+    "take_axis": lambda x, i, j: np.take(x, j, axis=1),
+    "take_method": lambda x, i, j: x.take(i, axis=-1),
+    "take_scalar": lambda x, i, j: np.take(x, i[2]),
+    "fused_sum": lambda x, i, j: (x[i] * 2 + 1).sum(),
+    "fused_rows": lambda x, i, j: x[i].sum(axis=(1, 2)) + x[i[::-1]].max(axis=(1, 2)),
+    "argmax_row": lambda x, i, j: x[np.argmax(x.sum(axis=(1, 2)))],
+}
+
+
+@pytest.mark.parametrize("name", list(GATHERS))
+def test_gather_matches_numpy(name):
+    check_jit(GATHERS[name], X, I, J, rtol=1e-12)
+
+
+def test_gather_constant_indices():
+    check_jit(lambda x: x[[1, 2, -1]], X)
+    check_jit(lambda x: x[:, [[0, 1], [2, -3]]], X)
+    check_jit(lambda x: x[np.array([3, 3, 0]), 1:, np.array([-1])], X)
+    check_jit(lambda x: x[[]], X)
+
+
+@pytest.mark.parametrize("dtype", MAIN_DTYPES + [np.dtype(np.uint16), np.dtype(np.int8)], ids=str)
+def test_gather_dtypes(dtype):
+    v = values(RNG, (41, 3), dtype)
+    i = RNG.integers(-41, 41, 29)
+    check_jit(lambda v, i: v[i], v, i)
+    check_jit(lambda v, i: v[i, 1:], v, i)
+    check_jit(lambda v, i: v[i].sum(axis=0), v, i)
+
+
+@pytest.mark.parametrize("index_dtype", [np.int8, np.uint8, np.int32, np.uint32, np.int64, np.uint64])
+def test_index_dtypes(index_dtype):
+    v = RNG.standard_normal(100)
+    i = RNG.integers(0, 100, 17).astype(index_dtype)
+    check_jit(lambda v, i: v[i] * 2, v, i)
+
+
+def test_noncontiguous_and_large():
+    a = RNG.standard_normal((3000, 400))[:, ::2]
+    i = RNG.integers(-3000, 3000, 5000)
+    check_jit(lambda a, i: a[i], a, i)
+    check_jit(lambda a, i: a[:, i % 200].sum(axis=1), a, i, rtol=1e-12)
+    check_jit(lambda a, i: np.exp(a[i]) * a[i], a, i, rtol=1e-12)
+    check_jit(lambda a, i: a[i[::-3]], a, i[::2])
+
+
+def test_gather_is_one_fused_kernel():
+    f = tj.jit(lambda x, i: (x[i] * 2 + 1).sum())
+    text = f.lower(np.zeros(100, np.float32), np.zeros(30, np.int64)).as_text("kernels")
+    (line,) = [ln for ln in text.splitlines() if "gather(" in ln]
+    assert "sum[" in line and "multiply(" in line, text  # the gather is loaded inside the reduction
+    assert "no temporaries" in text, text
+
+
+def test_out_of_range_traced_index_raises_index_error():
+    f = tj.jit(lambda x, i: x[i] + 1)
+    x = np.arange(5.0)
+    assert_same(f(x, np.array([4, -5])), x[np.array([4, -5])] + 1)
+    for bad in ([5], [-6], [2**62], [-2**62], [0, 1, 7]):
+        with pytest.raises(IndexError, match=r"out of bounds for axis 0 with size 5 \(at .*test_indexing_advanced"):
+            f(x, np.array(bad))
+    g = tj.jit(lambda x, i: x[:, i.astype(np.uint8)])
+    with pytest.raises(IndexError, match="axis 1 with size 5"):
+        g(np.ones((2, 5)), np.array([255]))
+
+
+def test_out_of_range_check_runs_before_arguments_are_written_back():
+    def f(x, i):
+        x += 1
+        return x[i]
+    x = np.zeros(4)
+    with pytest.raises(IndexError):
+        tj.jit(f)(x, np.array([9]))
+    assert (x == 0).all()  # eager NumPy would have added 1 first; documented deviation
+
+
+def test_constant_index_errors_while_tracing():
+    x = np.zeros((3, 4))
+    with pytest.raises(IndexError, match="index 3 is out of bounds for axis 0 with size 3"):
+        tj.jit(lambda v: v[[0, 3]])(x)
+    with pytest.raises(IndexError, match="integer"):
+        tj.jit(lambda v: v[[0.5]])(x)
+    with pytest.raises(IndexError, match="could not be broadcast"):
+        tj.jit(lambda v, i: v[i, np.array([0, 1, 2])])(x, np.array([0, 1]))
+    with pytest.raises(IndexError, match="size 0"):
+        tj.jit(lambda v, i: v[:0][i])(x, np.array([0]))
+
+
+def test_unsupported_index_writes_and_mixed_masks_name_the_line():
+    def write(x, i):
+        x[i] = 0
+        return x
+    with pytest.raises(tj.UnsupportedError, match=r"x\[idx\] = v.*test_indexing_advanced"):
+        tj.jit(write)(np.zeros(4), np.array([1]))
+    with pytest.raises(tj.UnsupportedError, match="single mask"):
+        tj.jit(lambda x: x[x[:, 0] > 0, 1])(np.zeros((3, 2)))
+
+
+def test_gather_reference_interpreter_and_verify():
+    f = tj.jit(lambda x, i, j: x[i, :, j] * 2 + x[1:, i[1:3]].sum())
+    lowered = f.lower(X, I, J)
+    graph: Graph = lowered.traced.graph
+    results = evaluate(graph, [X, I, J])
+    want = X[I, :, J] * 2 + X[1:, I[1:3]].sum()
+    np.testing.assert_allclose(results[0], want, rtol=1e-12)
+    optimize(graph.copy() if hasattr(graph, "copy") else graph, verify=True)
+
+
+def test_same_structure_other_sizes():
+    f = tj.jit(lambda x, i: x[i] * 3)
+    for n in (5, 9, 100):
+        x = RNG.standard_normal((n, 3))
+        i = RNG.integers(-n, n, n + 2)
+        assert_same(f(x, i), x[i] * 3)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(shape=st.lists(st.integers(1, 5), min_size=1, max_size=3), data=st.data())
+def test_gather_random_shapes(shape, data):
+    x = RNG.standard_normal(shape).astype(np.float32)
+    axis = data.draw(st.integers(0, len(shape) - 1))
+    n = shape[axis]
+    ishape = data.draw(st.lists(st.integers(0, 3), max_size=2))
+    i = RNG.integers(-n, n, ishape)
+    key = (slice(None),) * axis + (i,)
+    expected = x[key]
+    got = tj.jit(lambda x, i: x[(slice(None),) * axis + (i,)])(x, i)
+    assert_same(got, expected)
+
+
+# -- boolean selections ------------------------------------------------------------------------
+
+MASKED = {
+    "sum": lambda x: x[x > 0.3].sum(),
+    "np_sum": lambda x: np.sum(x[x < 0]),
+    "mean": lambda x: x[x > 0.3].mean(),
+    "max": lambda x: x[x < 1].max(),
+    "min": lambda x: np.min(x[x > -1]),
+    "prod": lambda x: x[np.abs(x) < 1.2].prod(),
+    "any": lambda x: x[x > 0].any(),
+    "all": lambda x: np.all(x[x > 0] > 0.1),
+    "square_sum": lambda x: (x[x > 0] ** 2).sum(),
+    "two_selections": lambda x: (x[x > 0] * x[x > 0] + 1).sum() if False else np.add.reduce(x[x > 0]),
+    "size": lambda x: x[x > 0].size,
+    "mean_of_ints": lambda x: (x > 0).astype(np.int32)[x > -0.5].mean(),
+    "returned": lambda x: x[x > 0.5],
+    "returned_in_tuple": lambda x: (x[x > 0], x.sum(), x[x < 0] * 2),
+    "leading_mask": lambda x: x[x[:, 0, 0] > 0],
+    "leading_mask_sum": lambda x: x[x[:, 0, 0] > 0].sum(),
+    "argument_mask_returned": lambda x: x[np.isfinite(x)] - 1,
+}
+
+
+@pytest.mark.parametrize("name", list(MASKED))
+def test_selection_matches_numpy(name):
+    check_jit(MASKED[name], X, rtol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", MAIN_DTYPES + [np.dtype(np.uint8), np.dtype(np.int16)], ids=str)
+def test_selection_dtypes(dtype):
+    x = values(RNG, (7, 9), dtype)
+    m = values(RNG, (7, 9), np.bool_)
+    for fn in (lambda x, m: x[m].sum(), lambda x, m: x[m], lambda x, m: x[m].max(),
+               lambda x, m: x[m].min(), lambda x, m: x[m].mean(), lambda x, m: x[m].prod()):
+        check_jit(fn, x, m, rtol=1e-5 if dtype == np.float32 else 1e-12)
+
+
+def test_selection_noncontiguous_and_empty():
+    x = RNG.standard_normal((6, 10))[::2, ::-3]
+    check_jit(lambda x: x[x > 0], x)
+    check_jit(lambda x: x[x > 0].sum(), x, rtol=1e-12)
+    empty = np.zeros((0, 3))
+    check_jit(lambda x: x[x > 0], empty)
+    check_jit(lambda x: x[x > 0].sum(), empty)
+    with np.errstate(all="ignore"):
+        assert np.isnan(tj.jit(lambda x: x[x > 0].mean())(np.zeros(4)))
+
+
+def test_max_of_empty_selection_raises_value_error():
+    f = tj.jit(lambda x: x[x > 10].max())
+    assert f(np.array([11.0, 1.0])) == 11.0
+    with pytest.raises(ValueError, match="zero-size array to reduction operation maximum"):
+        f(np.array([1.0, 2.0]))
+    with pytest.raises(ValueError, match="minimum"):
+        tj.jit(lambda x: x[x > 10].min() + 1)(np.array([1.0]))
+
+
+def test_masked_writes():
+    def sqrt_positive(x):
+        x = x.copy()
+        m = x > 0
+        x[m] = np.sqrt(x[m]) * 2
+        return x
+
+    def increment(x, m):
+        x[m] += 1
+
+    def from_other(x, y):
+        m = y > 0
+        x[m] = y[m] - x[m]
+        return x
+
+    check_jit(sqrt_positive, X, rtol=1e-12)
+    for fn, args in ((increment, (X.copy(), X > 0)), (from_other, (X.copy(), -X))):
+        eager = [a.copy() for a in args]
+        jitted = [a.copy() for a in args]
+        assert_same(tj.jit(fn)(*jitted), fn(*eager))
+        assert_same(jitted[0], eager[0])
+
+
+def test_selection_of_constant_mask():
+    mask = RNG.random(X.shape) > 0.5
+    check_jit(lambda x: x[mask].sum() + x[mask].size, X, rtol=1e-12)
+    check_jit(lambda x: x[mask], X)
+
+
+def test_selection_errors_name_the_line():
+    x = np.ones((3, 4))
+    cases = [lambda x: x[x > 0] + x, lambda x: x[x > 0].reshape(2, -1), lambda x: np.matmul(x[x > 0], x[x > 0]),
+             lambda x: len(x[x > 0]), lambda x: x[x > 0][0], lambda x: np.sort(x[x > 0]),
+             lambda x: x[x > 0] + x[x < 0], lambda x: x[x > 0].std()]
+    for fn in cases:
+        with pytest.raises(tj.UnsupportedError, match=r"data-dependent size.*test_indexing_advanced"):
+            tj.jit(fn)(x)
+
+
+def test_selection_with_mask_of_other_shape():
+    with pytest.raises(IndexError, match="does not match"):
+        tj.jit(lambda x: x[np.ones(3, bool)])(np.ones((4, 2)))
+
+
+# -- nonzero and relatives --------------------------------------------------------------------
+
+@pytest.mark.parametrize("fn", [
+    lambda x: np.nonzero(x > 0), lambda x: np.where(x > 0), lambda x: np.argwhere(x > 0),
+    lambda x: np.flatnonzero(x > 0), lambda x: (x > 0).nonzero(), lambda x: np.nonzero(x.astype(np.int32)),
+    lambda x: np.nonzero(x[0, 0] > 0)[0].sum(),
+], ids=["nonzero", "where1", "argwhere", "flatnonzero", "method", "ints", "reduced"])
+def test_nonzero_family(fn):
+    check_jit(fn, X)
+    check_jit(fn, np.zeros((2, 3, 4)))
+
+
+def test_nonzero_errors():
+    with pytest.raises(ValueError, match="0d"):
+        tj.jit(lambda x: np.nonzero(x.sum()))(X)
+    with pytest.raises(ValueError, match="both or neither"):
+        tj.jit(lambda x: np.where(x > 0, x))(X)
+    with pytest.raises(tj.UnsupportedError, match="data-dependent"):
+        tj.jit(lambda x: np.nonzero(x)[0] + x)(X)
