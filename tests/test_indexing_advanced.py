@@ -12,7 +12,6 @@ from hypothesis import strategies as st
 import tracejit as tj
 from tests.cases import MAIN_DTYPES, values
 from tests.conftest import assert_same, check_jit
-from tracejit.compiler.graph import Graph
 from tracejit.compiler.interpreter import evaluate
 from tracejit.compiler.pipeline import optimize
 
@@ -131,24 +130,98 @@ def test_constant_index_errors_while_tracing():
         tj.jit(lambda v, i: v[:0][i])(x, np.array([0]))
 
 
-def test_unsupported_index_writes_and_mixed_masks_name_the_line():
-    def write(x, i):
-        x[i] = 0
-        return x
-    with pytest.raises(tj.UnsupportedError, match=r"x\[idx\] = v.*test_indexing_advanced"):
-        tj.jit(write)(np.zeros(4), np.array([1]))
-    with pytest.raises(tj.UnsupportedError, match="single mask"):
+def test_mixed_masks_name_the_line():
+    with pytest.raises(tj.UnsupportedError, match=r"single mask.*test_indexing_advanced"):
         tj.jit(lambda x: x[x[:, 0] > 0, 1])(np.zeros((3, 2)))
 
+    def masked_write(x):
+        x[x[:, 0] > 0, 1] = 0
+    with pytest.raises(tj.UnsupportedError, match="boolean index"):
+        tj.jit(masked_write)(np.zeros((3, 2)))
 
-def test_gather_reference_interpreter_and_verify():
-    f = tj.jit(lambda x, i, j: x[i, :, j] * 2 + x[1:, i[1:3]].sum())
-    lowered = f.lower(X, I, J)
-    graph: Graph = lowered.traced.graph
-    results = evaluate(graph, [X, I, J])
-    want = X[I, :, J] * 2 + X[1:, I[1:3]].sum()
-    np.testing.assert_allclose(results[0], want, rtol=1e-12)
-    optimize(graph.copy() if hasattr(graph, "copy") else graph, verify=True)
+
+# -- writes through integer arrays (scatter) ----------------------------------------------------
+
+def _set_scalar(x, i):
+    x[i] = 1.5
+
+
+def _set_rows_broadcast(x, i):
+    x[:, i] = np.arange(7.0)
+
+
+def _add_repeated(x, i):
+    x[i] += 1  # repeated indices: each write is x_old + 1, the last one wins (as NumPy)
+
+
+def _set_from_gather(x, i):
+    x[i, 1:3] = x[i[::-1], :2] * 2
+
+
+def _separated(x, i):
+    y = np.zeros(x.shape)
+    y[i, 2, i] = x[i, 1, i] * 2
+    return y
+
+
+def _swap_rows(x, i):
+    x[[1, 3]] = x[[3, 1]]
+
+
+def _empty(x, i):
+    x[i[:0]] = 7
+
+
+def _int_values(x, i):
+    v = np.zeros(10, np.int32)
+    v[i] = np.arange(6) * 1.7  # cast unsafely, as NumPy's assignment
+    return v
+
+
+@pytest.mark.parametrize("fn", [_set_scalar, _set_rows_broadcast, _add_repeated, _set_from_gather, _separated,
+                                _swap_rows, _empty, _int_values], ids=lambda f: f.__name__)
+def test_scatter_matches_numpy(fn):
+    x = RNG.standard_normal((5, 6, 7))
+    i = np.array([0, 4, -1, 2, 4, 0])
+    eager, jitted = x.copy(), x.copy()
+    want = fn(eager, i)
+    got = tj.jit(fn)(jitted, i)
+    assert_same(got, want)
+    assert_same(jitted, eager)
+
+
+def test_scatter_last_write_wins_large():
+    v = np.zeros(20000)
+    i = RNG.integers(-20000, 20000, 60000)
+
+    def put(v, i):
+        v[i] = np.arange(60000.0)
+    eager, jitted = v.copy(), v.copy()
+    put(eager, i)
+    tj.jit(put)(jitted, i)
+    assert_same(jitted, eager)
+
+
+def test_scatter_out_of_range_raises_and_leaves_the_argument():
+    x = np.zeros(5)
+    with pytest.raises(IndexError, match=r"axis 0 with size 5 \(at .*test_indexing_advanced"):
+        tj.jit(_set_scalar)(x, np.array([1, 5]))
+    assert (x == 0).all()
+    with pytest.raises(ValueError, match="could not broadcast"):
+        tj.jit(lambda x, i: x.__setitem__(i, np.ones(3)))(x, np.array([1, 2]))
+
+
+def test_reference_interpreter_and_verified_passes():
+    def fn(x, i, j):
+        y = x * 1
+        y[i[:2], 0] = -x[j[:2, 0], 1]
+        return x[i, :, j] * 2 + x[1:, i[1:3]].sum(), y
+    graph = tj.jit(fn).lower(X, I, J).traced.graph
+    got = evaluate(graph, [X, I, J])
+    want = fn(X.copy(), I, J)
+    np.testing.assert_allclose(got[0], want[0], rtol=1e-12)
+    np.testing.assert_array_equal(got[1], want[1])
+    optimize(graph, verify=True)  # every pass keeps the graph well-formed
 
 
 def test_same_structure_other_sizes():

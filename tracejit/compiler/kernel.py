@@ -62,6 +62,34 @@ class Access:
         return f"{bufname}[{' + '.join(terms)}]"
 
 
+@dataclass(frozen=True)
+class ScatterAccess(Access):
+    """A store at a computed address (``compiler/ops/scatter.py``): the affine part plus
+    ``sum(clamp(indices[j]) * index_strides[j])``, each index an int64 expression that
+    wraps when negative and is clamped into ``[0, extents[j])``. Where indices repeat,
+    the last point in loop order wins: a nest storing through one runs serially, in
+    order, untiled."""
+
+    indices: tuple = ()
+    index_strides: tuple[int, ...] = ()
+    extents: tuple[int, ...] = ()
+
+    def affine(self) -> Access:
+        return Access(self.buffer, self.dtype, self.offset, self.strides)
+
+    def text(self, names: list[str], bufname: str) -> str:
+        return f"scatter({super().text(names, bufname)} + {len(self.indices)} index arrays)"
+
+
+def with_store(store: Access, affine: Access, rebuild) -> Access:
+    """``store`` with its affine part replaced (and a scatter's indices passed through
+    ``rebuild``): how passes that rewrite accesses keep a scatter a scatter."""
+    if not isinstance(store, ScatterAccess):
+        return affine
+    return ScatterAccess(affine.buffer, affine.dtype, affine.offset, affine.strides,
+                         tuple(rebuild(i) for i in store.indices), store.index_strides, store.extents)
+
+
 class Expr:
     """A node of a kernel's expression DAG."""
 
@@ -160,6 +188,8 @@ class Nest:
         """Every leaf that has an index map: loads and iotas (layout changes rewrite both)."""
         root = self.epilogue if epilogue else self.value
         seen, out, stack = set(), [], [root] if root is not None else []
+        if not epilogue and isinstance(self.store, ScatterAccess):
+            stack.extend(self.store.indices)  # read by the store's address
         while stack:
             e = stack.pop()
             if id(e) in seen:

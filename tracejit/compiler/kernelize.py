@@ -25,7 +25,7 @@ import numpy as np
 from tracejit.compiler.graph import Graph
 from tracejit.compiler.iota import affine_constant
 from tracejit.compiler.kernel import (Acc, Access, Apply, Buffer, Const, Convert, Expr, Gather, Iota, Kernel, Load, Nest,
-                                      NO_BUFFER, Program)
+                                      NO_BUFFER, Program, ScatterAccess)
 from tracejit.compiler.layout import StridedView, contiguous_strides
 from tracejit.compiler.ops import elementwise_signature, get_op
 from tracejit.compiler.passes.cse import _freeze
@@ -106,7 +106,7 @@ def _writes_in_place(graph: Graph, nid: int, buffers: dict[int, Buffer]) -> bool
     """Whether update ``nid`` may store straight into its base's buffer: the base is a
     temporary (or another update's) that only this update reads, apart from its value
     when that value is one element (computed whole before the store)."""
-    base, value = graph.operands(nid)
+    base, value = graph.operands(nid)[:2]  # a scatter's indices follow
     if base not in buffers or buffers[base].kind != "temp" or graph.op(base) == "constant":
         return False
     others = [u for u, _ in graph.users(base) if u != nid]
@@ -140,7 +140,7 @@ def _assign_buffers(graph: Graph) -> dict[int, Buffer]:
                     and affine_constant(d["value"]) is not None):
                 continue  # computed from the element index (compiler/iota.py)
             view, kind, extra = StridedView.contiguous(shape), "constant", {"value": d["value"]}
-        elif d["op"] == "update" and _writes_in_place(graph, nid, buffers):
+        elif d["op"] in ("update", "scatter") and _writes_in_place(graph, nid, buffers):
             shared = buffers[graph.operands(nid)[0]]
             if nid in outputs:  # the last version is a result: the whole chain's buffer is
                 shared = dataclasses.replace(shared, kind="output", outputs=tuple(outputs[nid]))
@@ -276,7 +276,7 @@ class _KernelBuilder:
         if kind == "concat":
             return "concat", self._concat_nests(d, out)
         if kind == "update":
-            return "update", self._update_nests(d, out)
+            return "update", self._scatter_nests(d, out) if d["op"] == "scatter" else self._update_nests(d, out)
         raise AssertionError(f"no kernel for op {d['op']}")
 
     def _reduce_nest(self, d, out: Buffer) -> Nest:
@@ -327,6 +327,34 @@ class _KernelBuilder:
             nests.append(Nest(region, 0, None, stored, Access(out.id, out.dtype, view.offset, view.strides)))
         return nests
 
+    def _scatter_nests(self, d, out: Buffer) -> list[Nest]:
+        """Copy the base into ``out`` unless ``out`` is the base's own buffer, then store
+        each value at its computed address (one serial nest over the value, in order)."""
+        g = self.graph
+        base, value, *indices = g.operands(self.root)
+        nests = []
+        if self.buffers.get(base) is not out:
+            copy = convert(self.expr(base, ()), d["dtype"])
+            nests.append(Nest(d["shape"], 0, None, copy, Access(out.id, out.dtype, 0, out.view.strides)))
+        region = g.aval(value).shape
+        if not math.prod(region):
+            return nests
+        axis, k = d["attrs"]["axis"], len(indices)
+        strides = out.view.strides
+        nb = len(region) - (len(d["shape"]) - k)
+        pre, post = d["shape"][:axis], d["shape"][axis + k:]
+        affine = strides[:axis] + (0,) * nb + strides[axis + k:]
+        exprs = []
+        for u in indices:
+            ish = g.aval(u).shape
+            s = (_step("reshape", self.root, shape=(1,) * (len(pre) + nb - len(ish)) + ish + (1,) * len(post)),
+                 _step("broadcast_to", self.root, shape=region))
+            exprs.append(convert(self.expr(u, s), np.dtype(np.int64)))
+        store = ScatterAccess(out.id, out.dtype, out.view.offset, affine, tuple(exprs),
+                              strides[axis:axis + k], d["shape"][axis:axis + k])
+        nests.append(Nest(region, 0, None, convert(self.expr(value, ()), d["dtype"]), store))
+        return nests
+
     def _concat_nests(self, d, out: Buffer) -> list[Nest]:
         axis = d["attrs"]["axis"]
         strides = out.view.strides
@@ -370,7 +398,12 @@ def _accesses(kernel: Kernel):
     for nest in kernel.nests:
         out.extend(_extent(ld, nest.shape) for ld in nest.loads())
         out.extend((ld.access, nest.shape[:nest.n_kept]) for ld in nest.loads(epilogue=True))
-        out.append((nest.store, nest.shape[:nest.n_kept]))
+        store = nest.store
+        if isinstance(store, ScatterAccess):
+            out.append((Access(store.buffer, store.dtype, store.offset, store.strides + store.index_strides),
+                        nest.shape[:nest.n_kept] + store.extents))
+        else:
+            out.append((store, nest.shape[:nest.n_kept]))
     return out
 
 

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from tracejit.compiler.kernel import (Access, Acc, Apply, Buffer, Const, Convert, Expr, Gather, Iota, Kernel, Load, Nest,
-                                      Program)
+                                      Program, with_store)
 from tracejit.compiler.layout import StridedView
 from tracejit.compiler.memplan import MemoryPlan
 
@@ -107,8 +107,9 @@ def _generic_access(a: Access, slots: _Slots) -> Access:
 
 def _generic_nest(nest: Nest, slots: _Slots, memo: dict) -> Nest:
     shape = (slots(nest.shape[0]),) + tuple(nest.shape[1:]) if nest.shape else ()
-    return Nest(shape, nest.n_reduced, nest.reduce, _generic_expr(nest.value, slots, memo),
-                _generic_access(nest.store, slots), _generic_expr(nest.epilogue, slots, memo))
+    value = _generic_expr(nest.value, slots, memo)
+    store = with_store(nest.store, _generic_access(nest.store, slots), lambda i: _generic_expr(i, slots, memo))
+    return Nest(shape, nest.n_reduced, nest.reduce, value, store, _generic_expr(nest.epilogue, slots, memo))
 
 
 def _generic_kernel(kernel: Kernel, slots: _Slots, memo: dict) -> Kernel:

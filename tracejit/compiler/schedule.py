@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from tracejit.compiler.kernel import Access, Apply, Convert, Expr, Gather, Iota, Kernel, Load, Nest, Schedule
+from tracejit.compiler.kernel import (Access, Apply, Convert, Expr, Gather, Iota, Kernel, Load, Nest, ScatterAccess, Schedule,
+                                      with_store)
 from tracejit.compiler.ops import get_op
 from tracejit.compiler.target import vector_bytes
 from tracejit.config import config
@@ -78,7 +79,8 @@ def collapse(nest: Nest) -> Nest:
     def fix_epi(a: Access) -> Access:
         return Access(a.buffer, a.dtype, a.offset, fixed_epi[(a.buffer, a.offset, a.strides)])
 
-    store = Access(nest.store.buffer, nest.store.dtype, nest.store.offset, tuple(rows[-1][:new_nk]))
+    store = with_store(nest.store, Access(nest.store.buffer, nest.store.dtype, nest.store.offset,
+                                          tuple(rows[-1][:new_nk])), lambda i: _rebuild(i, fix, {}))
     epilogue = None if nest.epilogue is None else _rebuild(nest.epilogue, fix_epi, {})
     return Nest(tuple(shape), len(shape) - new_nk, nest.reduce, _rebuild(nest.value, fix, {}), store, epilogue)
 
@@ -121,6 +123,8 @@ def _tile(nest: Nest, lanes: int) -> tuple[int, int] | None:
     of those rows. Measured at 4096^2 float32 transpose-add: 64 x 64 tiles 848 ms,
     64 x 16 tiles 22 ms; at 3000^2, 9 ms and 13 ms."""
     nd = len(nest.shape)
+    if isinstance(nest.store, ScatterAccess):
+        return None  # stores in loop order: the last of repeated indices wins
     if nd < 2 or min(nest.shape[-2:]) < TILE_MIN_EXTENT or abs(nest.store.strides[-1]) != 1:
         return None
     crossed = [a for a in (ld.access for ld in nest.loads())
@@ -189,8 +193,8 @@ def expr_cost(e: Expr, seen: set | None = None) -> int:
 def choose_parallelism(kernel: Kernel, threads: int) -> int:
     """The chunk length of the kernel's outermost loop for the thread pool (0: serial)."""
     extent = kernel.parallel_extent
-    if threads <= 1 or extent < 2:
-        return 0
+    if threads <= 1 or extent < 2 or any(isinstance(n.store, ScatterAccess) for n in kernel.nests):
+        return 0  # (a scatter stores serially: the last of repeated indices wins)
     sched = kernel.schedules[0]
     work = sum(np.prod(n.shape, dtype=np.float64) * max(1, expr_cost(n.value)) for n in kernel.nests)
     if work < PARALLEL_MIN_WORK:

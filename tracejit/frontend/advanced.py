@@ -7,7 +7,9 @@ gathered: when they are adjacent, ``B`` replaces them in place, otherwise ``B`` 
 first (the source is transposed so they are adjacent at the front). Constant indices
 out of range raise ``IndexError`` while tracing; for traced indices a bounds check
 runs with the call (``frontend/checks.py``) and the compiled load clamps meanwhile.
-Boolean arrays are masks (``frontend/selection.py``).
+Assignment through the same keys (``x[idx] = v``, ``x[idx] += v``) is a ``scatter``
+(the last of repeated indices wins, as in NumPy). Boolean arrays are masks
+(``frontend/selection.py``).
 """
 from __future__ import annotations
 
@@ -49,8 +51,11 @@ def _static_bounds(index: np.ndarray, n: int, axis: int, loc) -> None:
             raise IndexError(f"index {bad} is out of bounds for axis {axis} with size {n}{at(loc)}")
 
 
-def gather_getitem(x, key: list, loc):
-    """``x[key]`` for an expanded key (no Ellipsis) holding at least one integer array."""
+def _plan(x, key: list, loc):
+    """Parse an expanded key (no Ellipsis) holding at least one integer array: the view
+    the advanced indices apply to (basic indexing done, advanced dims adjacent from
+    ``axis``; it shares ``x``'s storage), ``axis``, the indices (tracers or arrays), the
+    result shape and whether every index was an integer (a 0-d result is then a scalar)."""
     from tracejit.frontend import functions
     from tracejit.frontend.indexing import getitem
     trace = x._trace
@@ -103,18 +108,38 @@ def gather_getitem(x, key: list, loc):
         view = functions.transpose(view, tuple(positions) + tuple(rest))
     sizes = view.shape[axis:axis + len(advanced)]
     shape = view.shape[:axis] + batch + view.shape[axis + len(advanced):]
-    if any(n == 0 for n in sizes):  # nothing to index: an empty result
-        return functions.filled(trace, shape, x.dtype, 0)
     indices = []
     for (k, x_axis), n in zip(advanced, sizes):
-        if is_tracer(k):
+        if is_tracer(k) and n:
             outside = (k >= n) if k.dtype.kind == "u" else (k < -n) | (k >= n)
             checks.record(np.any(outside), IndexError,
                           f"an index is out of bounds for axis {x_axis} with size {n}{at(loc)}")
         indices.append(k)
-    out = trace.apply("gather", [view] + indices, {"axis": axis})
+    return view, axis, indices, shape, all_ints
+
+
+def gather_getitem(x, key: list, loc):
+    """``x[key]`` for an expanded key (no Ellipsis) holding at least one integer array."""
+    from tracejit.frontend import functions
+    view, axis, indices, shape, all_ints = _plan(x, key, loc)
+    if any(n == 0 for n in view.shape[axis:axis + len(indices)]):  # nothing to index: empty
+        return functions.filled(x._trace, shape, x.dtype, 0)
+    out = x._trace.apply("gather", [view] + indices, {"axis": axis})
     out._scalar = all_ints and out.ndim == 0  # x[i] with a 0-d index: a scalar, as in NumPy
     return out
+
+
+def scatter_setitem(x, key: list, value, loc) -> None:
+    """``x[key] = value`` for an expanded key holding at least one integer array: the
+    value (cast and broadcast as NumPy's assignment does) stored at the gathered
+    positions, the last of repeated indices winning."""
+    from tracejit.frontend.mutation import assigned_value, write
+    view, axis, indices, shape, _ = _plan(x, key, loc)
+    value = assigned_value(x._trace, value, shape, x.dtype, loc)
+    if not math.prod(shape):
+        return  # nothing is written
+    new = x._trace.apply("scatter", [view, value] + indices, {"axis": axis})
+    write(view, new, loc)
 
 
 def take(a, indices, axis=None, out=None, mode="raise"):

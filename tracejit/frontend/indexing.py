@@ -15,7 +15,7 @@ import numpy as np
 
 from tracejit.errors import UnsupportedError, at
 from tracejit.frontend.trace import user_location
-from tracejit.frontend.advanced import gather_getitem, is_array_index
+from tracejit.frontend.advanced import gather_getitem, is_array_index, scatter_setitem
 from tracejit.frontend.values import is_tracer
 
 
@@ -39,8 +39,7 @@ def _advanced(x, key: tuple, for_write: bool, loc):
         raise UnsupportedError(f"boolean indices are supported as a single mask (x[mask], of x's shape "
                                f"or a leading part of it), not with other indices{at(loc)}")
     if for_write:
-        raise UnsupportedError(f"assignment through an integer index array (x[idx] = v) is not "
-                               f"supported yet{at(loc)}")
+        raise AssertionError("integer-array writes go through setitem's scatter")
     return gather_getitem(x, _expand(key, x.ndim, loc), loc)
 
 
@@ -137,5 +136,13 @@ def setitem(x, key, value) -> None:
             raise UnsupportedError(f"masked assignment of an array value (its length depends on the "
                                    f"mask); assign a scalar or an array of the target's shape{at(loc)}")
         write(x, where(mask, value, x), loc)
+        return
+    tkey = key if isinstance(key, tuple) else (key,)
+    if any(is_array_index(k) or isinstance(k, (bool, np.bool_)) for k in tkey):
+        tkey = tuple(_list_index(k) if isinstance(k, list) and not any(map(is_tracer, k)) else k for k in tkey)
+        if any(_is_mask(k) or isinstance(k, (bool, np.bool_)) for k in tkey):
+            raise UnsupportedError(f"assignment through a boolean index other than a single mask of the "
+                                   f"array's shape{at(loc)}")
+        scatter_setitem(x, _expand(tkey, x.ndim, loc), value, loc)
         return
     write(getitem(x, key, for_write=True), value, loc)

@@ -26,7 +26,7 @@ from tracejit.compiler.codegen.call import emit_call_wrapper
 from tracejit.compiler.codegen.sizes import SizeReader
 from tracejit.compiler.codegen.symbols import ModuleSymbols, symbol_names
 from tracejit.compiler.fingerprint import program_fingerprint
-from tracejit.compiler.kernel import Access, Kernel, Nest
+from tracejit.compiler.kernel import Access, Kernel, Nest, with_store
 from tracejit.compiler.params import GenericProgram, Param
 from tracejit.compiler.schedule import _rebuild
 from tracejit.compiler.target import target_machine
@@ -153,7 +153,8 @@ def _localize(kernel: Kernel, base: int, scratch: dict, shared: set[int]) -> tup
         value = _rebuild(nest.value, fix, memo)
         epilogue = None if nest.epilogue is None else _rebuild(nest.epilogue, fix, {})
         shape = tuple(local(n) for n in nest.shape)
-        nests.append(Nest(shape, nest.n_reduced, nest.reduce, value, fix(nest.store), epilogue))
+        store = with_store(nest.store, fix(nest.store), lambda i: _rebuild(i, fix, memo))
+        nests.append(Nest(shape, nest.n_reduced, nest.reduce, value, store, epilogue))
     out = dataclasses.replace(kernel, name="", nodes=[], nests=nests)
     out.parallel_grain = local(kernel.parallel_grain)
     local_scratch = {local_id[b]: buf for b, buf in scratch.items() if b in local_id}
