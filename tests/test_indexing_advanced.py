@@ -214,7 +214,7 @@ def test_scatter_out_of_range_raises_and_leaves_the_argument():
 def test_reference_interpreter_and_verified_passes():
     def fn(x, i, j):
         y = x * 1
-        y[i[:2], 0] = -x[j[:2, 0], 1]
+        y[i[:2], 0] = -x[j[:2, 0] % 5, 1]
         return x[i, :, j] * 2 + x[1:, i[1:3]].sum(), y
     graph = tj.jit(fn).lower(X, I, J).traced.graph
     got = evaluate(graph, [X, I, J])
@@ -244,6 +244,24 @@ def test_gather_random_shapes(shape, data):
     expected = x[key]
     got = tj.jit(lambda x, i: x[(slice(None),) * axis + (i,)])(x, i)
     assert_same(got, expected)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(shape=st.lists(st.integers(1, 5), min_size=1, max_size=3), data=st.data())
+def test_scatter_random_shapes(shape, data):
+    x = RNG.integers(-50, 50, shape).astype(np.int32)
+    axis = data.draw(st.integers(0, len(shape) - 1))
+    n = shape[axis]
+    i = RNG.integers(-n, n, data.draw(st.lists(st.integers(0, 4), max_size=2)))
+    key = (slice(None),) * axis + (i,)
+    value = RNG.integers(-9, 9, x[key].shape)
+
+    def put(x, i, value):
+        x[(slice(None),) * axis + (i,)] = value
+    eager, jitted = x.copy(), x.copy()
+    put(eager, i, value)
+    tj.jit(put)(jitted, i, value)
+    assert_same(jitted, eager)
 
 
 # -- boolean selections ------------------------------------------------------------------------
