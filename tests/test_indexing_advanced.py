@@ -276,7 +276,13 @@ MASKED = {
     "any": lambda x: x[x > 0].any(),
     "all": lambda x: np.all(x[x > 0] > 0.1),
     "square_sum": lambda x: (x[x > 0] ** 2).sum(),
-    "two_selections": lambda x: (x[x > 0] * x[x > 0] + 1).sum() if False else np.add.reduce(x[x > 0]),
+    "ufunc_reduce": lambda x: np.add.reduce(x[x > 0]) + np.maximum.reduce(x[x > 0]),
+    "two_selections_inline_masks": lambda x: (x[x > 0] * x[x > 0] + 1).sum(),
+    "var": lambda x: x[x > 0].var(),
+    "std_ddof": lambda x: np.std(x[x > -1], ddof=1),
+    "astype": lambda x: x[x > 0].astype(np.float32).sum(),
+    "where": lambda x: np.where(x[x > 0] > 1, x[x > 0], 0.0).sum(),
+    "clip_returned": lambda x: np.clip(x[x > 0], 0.5, 1.0),
     "size": lambda x: x[x > 0].size,
     "mean_of_ints": lambda x: (x > 0).astype(np.int32)[x > -0.5].mean(),
     "returned": lambda x: x[x > 0.5],
@@ -336,7 +342,12 @@ def test_masked_writes():
         x[m] = y[m] - x[m]
         return x
 
+    def inline_masks(x):
+        x[x > 0] = np.sqrt(x[x > 0])
+        return x
+
     check_jit(sqrt_positive, X, rtol=1e-12)
+    check_jit(inline_masks, X.copy(), rtol=1e-12)
     for fn, args in ((increment, (X.copy(), X > 0)), (from_other, (X.copy(), -X))):
         eager = [a.copy() for a in args]
         jitted = [a.copy() for a in args]
@@ -354,10 +365,19 @@ def test_selection_errors_name_the_line():
     x = np.ones((3, 4))
     cases = [lambda x: x[x > 0] + x, lambda x: x[x > 0].reshape(2, -1), lambda x: np.matmul(x[x > 0], x[x > 0]),
              lambda x: len(x[x > 0]), lambda x: x[x > 0][0], lambda x: np.sort(x[x > 0]),
-             lambda x: x[x > 0] + x[x < 0], lambda x: x[x > 0].std()]
+             lambda x: x[x > 0] + x[x < 0], lambda x: x[x > 0].cumsum()]
     for fn in cases:
         with pytest.raises(tj.UnsupportedError, match=r"data-dependent size.*test_indexing_advanced"):
             tj.jit(fn)(x)
+
+
+def test_selection_axes():
+    check_jit(lambda x: x[x > 0].sum(axis=0) + x[x > 0].max(axis=-1), X, rtol=1e-12)
+    check_jit(lambda x: x[x[:, 0, 0] > 0].sum(axis=(0, 1, 2)), X, rtol=1e-12)
+    with pytest.raises(np.exceptions.AxisError):
+        tj.jit(lambda x: x[x > 0].sum(axis=1))(X)
+    with pytest.raises(tj.UnsupportedError, match="over an axis"):
+        tj.jit(lambda x: x[x[:, 0, 0] > 0].sum(axis=1))(X)
 
 
 def test_selection_with_mask_of_other_shape():

@@ -77,9 +77,6 @@ class ScatterAccess(Access):
     def affine(self) -> Access:
         return Access(self.buffer, self.dtype, self.offset, self.strides)
 
-    def text(self, names: list[str], bufname: str) -> str:
-        return f"scatter({super().text(names, bufname)} + {len(self.indices)} index arrays)"
-
 
 def with_store(store: Access, affine: Access, rebuild) -> Access:
     """``store`` with its affine part replaced (and a scatter's indices passed through
@@ -376,7 +373,12 @@ def nest_text(nest: Nest, bufnames: dict[int, str]) -> str:
         body = f"{nest.reduce}[{', '.join(names[nest.n_kept:])}] {body}"
     if nest.epilogue is not None:
         body = f"{expr_text(nest.epilogue, names[:nest.n_kept], bufnames)} where acc = {body}"
-    return f"for ({kept}): {nest.store.text(names[:nest.n_kept], bufnames[nest.store.buffer])} = {body}"
+    store = nest.store.text(names[:nest.n_kept], bufnames[nest.store.buffer])
+    if isinstance(nest.store, ScatterAccess):
+        at = " + ".join(f"{s}*[{expr_text(i, names, bufnames)}]<{n}" for i, s, n in
+                        zip(nest.store.indices, nest.store.index_strides, nest.store.extents))
+        store = f"scatter({Access.text(nest.store, names[:nest.n_kept], bufnames[nest.store.buffer])} + {at})"
+    return f"for ({kept}): {store} = {body}"
 
 
 @dataclass

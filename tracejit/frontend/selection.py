@@ -7,7 +7,8 @@ A :class:`Selection` is lazy: the full-shaped ``values`` it selects from and the
 What it supports is what needs no static length:
 
 * elementwise ufuncs with scalars or selections by the same mask (a new selection);
-* reductions to a scalar: sum, prod, mean, max, min, any, all (``np.sum(x[m])`` too),
+* ``np.where``/``np.clip``/``astype``/``copy`` of them (a new selection);
+* reductions to a scalar: sum, prod, mean, var, std, max, min, any, all (``np.sum(x[m])`` too),
   each a reduction of ``where(mask, values, identity)`` in the compiled program; mean
   divides by the traced count; max/min of an empty selection raise ValueError after
   the call, as NumPy does (``frontend/checks.py``); ``.size`` is the traced count;
@@ -31,7 +32,7 @@ from tracejit.frontend.functions import broadcast_to, implements, reshape, stack
 from tracejit.frontend.trace import user_location
 from tracejit.frontend.values import PY_SCALARS, is_tracer
 
-_SUPPORTED = ("reduce it (sum, mean, max, min, prod, any, all, .size), combine it elementwise with "
+_SUPPORTED = ("reduce it (sum, mean, var, std, max, min, prod, any, all, .size), combine it elementwise with "
               "scalars or selections by the same mask, assign it back through the same mask, or "
               "return it")
 
@@ -116,6 +117,8 @@ class Selection(np.lib.mixins.NDArrayOperatorsMixin):
 
     def __array_function__(self, func, types, args, kwargs):
         loc = user_location()
+        if func is np.where and len(args) == 3 and not kwargs:  # selections by one mask, scalars
+            return next(a for a in args if isinstance(a, Selection)).where(*args)
         name = _FUNCTIONS.get(func)
         if name is None or not args or args[0] is not self or any(isinstance(a, Selection) for a in args[1:]):
             raise data_dependent(f"numpy.{func.__name__}", loc)
@@ -138,7 +141,8 @@ class Selection(np.lib.mixins.NDArrayOperatorsMixin):
         if out is not None or keepdims or kwargs:
             raise UnsupportedError(f"{name} of a boolean selection: out=, keepdims= and other keywords "
                                    f"are not supported{at(loc)}")
-        if axis is not None and not (not self.trailing and axis in (0, -1, (0,), (-1,))):
+        from tracejit.frontend.reductions import normalize_axes
+        if axis is not None and len(normalize_axes(axis, self.ndim, loc)) != self.ndim:  # NumPy's AxisError
             raise UnsupportedError(f"{name} of a boolean selection over an axis: only a reduction of "
                                    f"all its elements is supported{at(loc)}")
 
@@ -188,6 +192,36 @@ class Selection(np.lib.mixins.NDArrayOperatorsMixin):
         total = np.sum(self._filled(0), dtype=dt)
         return np.true_divide(total, self.size.astype(dt)).astype(dt)
 
+    def var(self, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kwargs):
+        """NumPy's var: the mean of squared deviations from the mean, over ``count - ddof``."""
+        self._args("var", axis, out, keepdims, kwargs, user_location())
+        dt = np.dtype(dtype) if dtype is not None else (
+            self.values.dtype if self.values.dtype.kind == "f" else np.dtype(np.float64))
+        count = self.size.astype(dt)
+        mean = np.true_divide(np.sum(self._filled(0), dtype=dt), count).astype(dt)
+        deviation = np.subtract(self.values, mean, dtype=dt)
+        squares = Selection(np.multiply(deviation, deviation), self.mask)
+        return np.true_divide(np.sum(squares._filled(0), dtype=dt), np.subtract(count, ddof).astype(dt)).astype(dt)
+
+    def std(self, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kwargs):
+        return np.sqrt(self.var(axis, dtype, out, ddof, keepdims, **kwargs))
+
+    def astype(self, dtype, order="K", casting="unsafe", subok=True, copy=True):
+        return Selection(self.values.astype(dtype), self.mask)
+
+    def copy(self, order="C"):
+        return Selection(self.values.copy(), self.mask)
+
+    def where(self, condition, x, y):
+        """``np.where`` of selections by the same mask and scalars: a selection."""
+        loc = user_location()
+        return Selection(where(*(self._operand(v, loc) for v in (condition, x, y))), self.mask)
+
+    def clip(self, a_min=None, a_max=None, **kwargs):
+        loc = user_location()
+        bounds = [None if v is None else self._operand(v, loc) for v in (a_min, a_max)]
+        return Selection(np.clip(self.values, *bounds, **kwargs), self.mask)
+
     def count(self):
         """The number of selected elements (traced)."""
         return self.size
@@ -196,13 +230,29 @@ class Selection(np.lib.mixins.NDArrayOperatorsMixin):
 _UFUNC_REDUCTIONS = {"add": "sum", "multiply": "prod", "maximum": "max", "minimum": "min",
                      "logical_and": "all", "logical_or": "any"}
 _FUNCTIONS = {np.sum: "sum", np.prod: "prod", np.mean: "mean", np.max: "max", np.amax: "max",
-              np.min: "min", np.amin: "min", np.any: "any", np.all: "all"}
+              np.min: "min", np.amin: "min", np.any: "any", np.all: "all", np.var: "var", np.std: "std",
+              np.clip: "clip", np.copy: "copy"}
 
 
 def _same(a, b) -> bool:
+    """Whether two masks are the same value: one node, or the same computation of the
+    same operands (``x[x > 0] * x[x > 0]`` computes ``x > 0`` twice)."""
     if is_tracer(a) and is_tracer(b):
-        return a._trace.node_of(a) == b._trace.node_of(b)
+        return _same_node(a._trace.graph, a._trace.node_of(a), b._trace.node_of(b), 8)
     return a is b
+
+
+def _same_node(graph, a: int, b: int, depth: int) -> bool:
+    if a == b:
+        return True
+    if depth == 0 or graph.op(a) != graph.op(b) or graph.op(a) == "input" or graph.aval(a) != graph.aval(b):
+        return False
+    if graph.op(a) == "constant":
+        va, vb = graph.data(a)["value"], graph.data(b)["value"]
+        return va.size <= 1 and va.tobytes() == vb.tobytes()
+    ua, ub = graph.operands(a), graph.operands(b)
+    return (graph.attrs(a) == graph.attrs(b) and len(ua) == len(ub)
+            and all(_same_node(graph, u, v, depth - 1) for u, v in zip(ua, ub)))
 
 
 def select(x, mask, loc) -> Selection:
