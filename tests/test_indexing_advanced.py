@@ -224,12 +224,23 @@ def test_reference_interpreter_and_verified_passes():
     optimize(graph, verify=True)  # every pass keeps the graph well-formed
 
 
-def test_same_structure_other_sizes():
+def test_other_sizes_share_code():
     f = tj.jit(lambda x, i: x[i] * 3)
-    for n in (5, 9, 100):
+    g = tj.jit(_set_scalar)
+    for n in (5, 9, 100, 1000):
         x = RNG.standard_normal((n, 3))
         i = RNG.integers(-n, n, n + 2)
         assert_same(f(x, i), x[i] * 3)
+        eager, jitted = x.copy(), x.copy()
+        _set_scalar(eager, i)
+        g(jitted, i)
+        assert_same(jitted, eager)
+        bad = i.copy()
+        bad[-1] = n
+        with pytest.raises(IndexError, match=f"size {n} "):
+            f(x, bad)
+    assert f.cache_info().compilations == 1  # extents and bounds are run-time sizes
+    assert g.cache_info().compilations == 1
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from tracejit.compiler.kernel import (Access, Acc, Apply, Buffer, Const, Convert, Expr, Gather, Iota, Kernel, Load, Nest,
-                                      Program, with_store)
+                                      Program, ScatterAccess, with_store)
 from tracejit.compiler.layout import StridedView
 from tracejit.compiler.memplan import MemoryPlan
 
@@ -82,9 +82,9 @@ def _generic_expr(e: Expr | None, slots: _Slots, memo: dict) -> Expr | None:
         return None
     if id(e) in memo:
         return memo[id(e)]
-    if isinstance(e, Gather):  # extents and index strides stay constants (in the fingerprint)
+    if isinstance(e, Gather):  # extents are sizes; index strides stay constants (in the fingerprint)
         out = Gather(_generic_access(e.access, slots), tuple(_generic_expr(i, slots, memo) for i in e.indices),
-                     e.strides, e.extents)
+                     e.strides, tuple(slots(n) for n in e.extents))
     elif isinstance(e, Load):
         out = Load(_generic_access(e.access, slots))
     elif isinstance(e, Iota):
@@ -109,6 +109,8 @@ def _generic_nest(nest: Nest, slots: _Slots, memo: dict) -> Nest:
     shape = (slots(nest.shape[0]),) + tuple(nest.shape[1:]) if nest.shape else ()
     value = _generic_expr(nest.value, slots, memo)
     store = with_store(nest.store, _generic_access(nest.store, slots), lambda i: _generic_expr(i, slots, memo))
+    if isinstance(store, ScatterAccess):
+        store = dataclasses.replace(store, extents=tuple(slots(n) for n in store.extents))
     return Nest(shape, nest.n_reduced, nest.reduce, value, store, _generic_expr(nest.epilogue, slots, memo))
 
 

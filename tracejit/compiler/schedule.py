@@ -26,19 +26,22 @@ CHUNK_MIN_WORK = 1 << 15  # and the least work per parallel chunk
 CHUNKS_PER_THREAD = 8
 
 
-def _rebuild(e: Expr, fix, memo: dict) -> Expr:
+def _rebuild(e: Expr, fix, memo: dict, size=None) -> Expr:
+    """``e`` with every access passed through ``fix`` (and, with ``size``, every size a
+    gather holds: code generation renumbers run-time sizes per kernel)."""
     if id(e) in memo:
         return memo[id(e)]
     if isinstance(e, Gather):
-        out = Gather(fix(e.access), tuple(_rebuild(i, fix, memo) for i in e.indices), e.strides, e.extents)
+        extents = e.extents if size is None else tuple(size(n) for n in e.extents)
+        out = Gather(fix(e.access), tuple(_rebuild(i, fix, memo, size) for i in e.indices), e.strides, extents)
     elif isinstance(e, Load):
         out = Load(fix(e.access))
     elif isinstance(e, Iota):
         out = Iota(fix(e.access), e.start, e.step, e.dtype)
     elif isinstance(e, Apply):
-        out = Apply(e.op, tuple(_rebuild(a, fix, memo) for a in e.args), e.in_dtype, e.dtype)
+        out = Apply(e.op, tuple(_rebuild(a, fix, memo, size) for a in e.args), e.in_dtype, e.dtype)
     elif isinstance(e, Convert):
-        out = Convert(_rebuild(e.arg, fix, memo), e.dtype)
+        out = Convert(_rebuild(e.arg, fix, memo, size), e.dtype)
     else:
         out = e
     memo[id(e)] = out

@@ -111,9 +111,7 @@ def _plan(x, key: list, loc):
     indices = []
     for (k, x_axis), n in zip(advanced, sizes):
         if is_tracer(k) and n:
-            outside = (k >= n) if k.dtype.kind == "u" else (k < -n) | (k >= n)
-            checks.record(np.any(outside), IndexError,
-                          f"an index is out of bounds for axis {x_axis} with size {n}{at(loc)}")
+            checks.record_range(k, n, f"an index is out of bounds for axis {x_axis} with size {n}{at(loc)}")
         indices.append(k)
     return view, axis, indices, shape, all_ints
 

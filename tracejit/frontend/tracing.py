@@ -128,9 +128,11 @@ def _record_outputs(trace: Trace, result, specs, written=()) -> TracedFunction:
         index = len(by_node) + len(writebacks)
         graph.add_output(index, st.node)
         writebacks.append((st.arg, index))
-    checks = []
-    for flag, error, message in pending(trace):  # flags last: results keep their indices
-        index = len(by_node) + len(writebacks) + len(checks)
-        graph.add_output(index, trace.node_of(flag))
-        checks.append(Check(index, error, message))
+    checks, index = [], len(by_node) + len(writebacks)
+    for values, bound, error, message in pending(trace):  # last: results keep their indices
+        for v in values:
+            graph.add_output(index, trace.node_of(v))
+            index += 1
+        high = index - 1 if len(values) == 2 else None
+        checks.append(Check(index - len(values), error, message, high, bound))
     return TracedFunction(graph, list(specs), treedef, out_leaves, writebacks, checks)

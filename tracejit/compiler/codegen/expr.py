@@ -120,11 +120,12 @@ class ExprEmitter:
         if self.width > 1 and stride:
             offsets = b.add(offsets, ir.Constant(ctx.ty(), [i64(k * stride) for k in range(self.width)]))
         for index, st, n in zip(indices, strides, extents):
-            if n <= 1 or st == 0:
-                continue  # the only valid index is 0
+            if st == 0:
+                continue  # a dim of one element: the only valid index is 0
             i = self.emit(index)
-            i = b.select(b.icmp_signed("<", i, ctx.const(0)), b.add(i, ctx.const(n)), i)
-            i = b.select(b.icmp_unsigned(">=", i, ctx.const(n)), ctx.const(n - 1), i)  # negatives too
+            n = ctx.splat(self.sizes(n))  # a run-time size in generic code
+            i = b.select(b.icmp_signed("<", i, ctx.const(0)), b.add(i, n), i)
+            i = b.select(b.icmp_unsigned(">=", i, n), b.sub(n, ctx.const(1)), i)  # negatives too
             offsets = b.add(offsets, i if st == 1 else b.mul(i, ctx.const(st)))
         return offsets
 

@@ -26,7 +26,7 @@ from tracejit.compiler.codegen.call import emit_call_wrapper
 from tracejit.compiler.codegen.sizes import SizeReader
 from tracejit.compiler.codegen.symbols import ModuleSymbols, symbol_names
 from tracejit.compiler.fingerprint import program_fingerprint
-from tracejit.compiler.kernel import Access, Kernel, Nest, with_store
+from tracejit.compiler.kernel import Access, Kernel, Nest, ScatterAccess, with_store
 from tracejit.compiler.params import GenericProgram, Param
 from tracejit.compiler.schedule import _rebuild
 from tracejit.compiler.target import target_machine
@@ -150,10 +150,12 @@ def _localize(kernel: Kernel, base: int, scratch: dict, shared: set[int]) -> tup
     nests = []
     for nest in kernel.nests:
         memo: dict = {}
-        value = _rebuild(nest.value, fix, memo)
-        epilogue = None if nest.epilogue is None else _rebuild(nest.epilogue, fix, {})
+        value = _rebuild(nest.value, fix, memo, local)
+        epilogue = None if nest.epilogue is None else _rebuild(nest.epilogue, fix, {}, local)
         shape = tuple(local(n) for n in nest.shape)
-        store = with_store(nest.store, fix(nest.store), lambda i: _rebuild(i, fix, memo))
+        store = with_store(nest.store, fix(nest.store), lambda i: _rebuild(i, fix, memo, local))
+        if isinstance(store, ScatterAccess):
+            store = dataclasses.replace(store, extents=tuple(local(n) for n in store.extents))
         nests.append(Nest(shape, nest.n_reduced, nest.reduce, value, store, epilogue))
     out = dataclasses.replace(kernel, name="", nodes=[], nests=nests)
     out.parallel_grain = local(kernel.parallel_grain)
