@@ -74,9 +74,6 @@ class ScatterAccess(Access):
     index_strides: tuple[int, ...] = ()
     extents: tuple[int, ...] = ()
 
-    def affine(self) -> Access:
-        return Access(self.buffer, self.dtype, self.offset, self.strides)
-
 
 def with_store(store: Access, affine: Access, rebuild) -> Access:
     """``store`` with its affine part replaced (and a scatter's indices passed through

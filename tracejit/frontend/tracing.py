@@ -95,7 +95,9 @@ def _record_outputs(trace: Trace, result, specs, written=()) -> TracedFunction:
     graph = trace.graph
     out_leaves: list[OutLeaf] = []
     by_node: dict[int, int] = {}
+
     def add(node: int) -> int:
+        """The output index of ``node`` (outputs are fresh arrays: a copy of a source)."""
         if node not in by_node:
             by_node[node] = len(by_node)
             producer = node
