@@ -415,3 +415,36 @@ def test_nonzero_errors():
         tj.jit(lambda x: np.where(x > 0, x))(X)
     with pytest.raises(tj.UnsupportedError, match="data-dependent"):
         tj.jit(lambda x: np.nonzero(x)[0] + x)(X)
+
+
+# -- interactions with the passes that reason about which elements a kernel reads ---------------
+
+def test_gathers_meet_fusion_blocking_memory_plan_and_matmul():
+    n = 300_000  # large enough for blocked maps, parallel kernels and streaming
+    x = RNG.standard_normal(n)
+    idx = RNG.integers(-n, n, n)
+    rows = RNG.standard_normal((64, 96)).astype(np.float32)
+    cols = RNG.integers(-96, 96, 96)
+
+    def blocked(x, i):  # two 1-d maps of one extent: the second gathers the first's output
+        a = np.exp(x) * 2
+        return a[i] + 1
+
+    def in_place_chain(x, i):  # temporaries of one size: a gather must not overwrite its source
+        a = np.sin(x) * x
+        b = a[i] * 2
+        return (b[i] + a).sum()
+
+    def row_softmax_gather(r, c):  # row-fused kernels: the gather reads a row written in the group
+        e = np.exp(r - r.max(axis=1, keepdims=True))
+        return e[:, c] / e.sum(axis=1, keepdims=True)
+
+    def matmul_operands(r, c):
+        return r[:, c] @ r[c % 64] + (r @ r.T)[:, c % 64]
+
+    check_jit(blocked, x, idx, rtol=1e-12)
+    check_jit(in_place_chain, x, idx, rtol=1e-9)
+    check_jit(row_softmax_gather, rows, cols, rtol=1e-6)
+    check_jit(matmul_operands, rows, cols, rtol=1e-4, atol=1e-4)
+    f = tj.jit(blocked, fastmath=True)
+    np.testing.assert_allclose(f(x, idx), blocked(x, idx), rtol=1e-12)
