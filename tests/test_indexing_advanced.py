@@ -329,6 +329,21 @@ def test_selection_noncontiguous_and_empty():
         assert np.isnan(tj.jit(lambda x: x[x > 0].mean())(np.zeros(4)))
 
 
+def test_selection_of_an_argument_returned():
+    def also_writes(x, y):
+        r = x[x > 0]
+        y += 1
+        x *= 2  # the selection holds the values before this write
+        return r, y[y > 1.5]
+
+    x = RNG.standard_normal((6, 10))[::2, ::-3]
+    check_jit(lambda x, m: (x[m], x[m]), x, x > 0)
+    eager, jitted = (x.copy(), RNG.standard_normal(5)), None
+    jitted = tuple(a.copy() for a in eager)
+    assert_same(tj.jit(also_writes)(*jitted), also_writes(*eager))
+    assert_same(jitted, eager)
+
+
 def test_max_of_empty_selection_raises_value_error():
     f = tj.jit(lambda x: x[x > 10].max())
     assert f(np.array([11.0, 1.0])) == 11.0
@@ -406,6 +421,18 @@ def test_selection_with_mask_of_other_shape():
 def test_nonzero_family(fn):
     check_jit(fn, X)
     check_jit(fn, np.zeros((2, 3, 4)))
+
+
+def test_selections_keep_the_values_of_their_time():
+    def later_writes(x, m):
+        r, nz = x[m], np.nonzero(m)
+        x *= 2
+        m[:] = False
+        return r, nz, x[m].sum()
+    eager = (X.copy(), X > 0)
+    jitted = tuple(a.copy() for a in eager)
+    assert_same(tj.jit(later_writes)(*jitted), later_writes(*eager))
+    assert_same(jitted, eager)
 
 
 def test_nonzero_errors():

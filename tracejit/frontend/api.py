@@ -75,17 +75,19 @@ class _Entry:
         raise_failed(self.checks, outs)
         for target, (_, out) in zip(targets, self.writebacks):
             np.copyto(target, outs[out], casting="unsafe")
-        return self._results(outs)
+        return self._results(outs, arrays)
 
     def run(self, arrays, originals=None) -> Any:
         outs = self.lowered.executable(arrays)
         raise_failed(self.checks, outs)
-        return self._results(outs)
+        return self._results(outs, arrays)
 
-    def _results(self, outs) -> Any:
+    def _results(self, outs, arrays) -> Any:
         leaves = []
         for leaf in self.traced.out_leaves:
-            if leaf.index is None:
+            if leaf.arg is not None:  # a selection from an argument: compacted from it
+                leaves.append(np.asarray(arrays[leaf.arg])[outs[leaf.mask]])
+            elif leaf.index is None:
                 leaves.append(leaf.value)
             else:
                 value = outs[leaf.index]

@@ -260,10 +260,12 @@ def select(x, mask, loc) -> Selection:
     if tuple(mask.shape) != tuple(x.shape[:mask.ndim]) or mask.ndim == 0:
         raise IndexError(f"boolean index of shape {tuple(mask.shape)} does not match the indexed "
                          f"array of shape {tuple(x.shape)}{at(loc)}")
+    from tracejit.frontend.tracer import Tracer
+    trace = x._trace
     if not is_tracer(mask):
-        from tracejit.frontend.tracer import Tracer
-        mask = Tracer(x._trace, x._trace.constant(np.asarray(mask)))
-    return Selection(x, mask)
+        mask = Tracer(trace, trace.constant(np.asarray(mask)))
+    # the values and mask as they are now (NumPy's x[m] is a copy: later writes to x or m don't reach it)
+    return Selection(Tracer(trace, trace.node_of(x)), Tracer(trace, trace.node_of(mask)))
 
 
 def assign_selection(x, key, value: Selection, loc) -> None:
@@ -291,7 +293,10 @@ def _grid(trace, shape, axis):
 def _truth(a, loc):
     if not is_tracer(a):
         raise UnsupportedError(f"nonzero of a constant array inside a jitted function{at(loc)}")
-    return a if a.dtype == np.bool_ else np.not_equal(a, 0)
+    if a.dtype != np.bool_:
+        return np.not_equal(a, 0)
+    from tracejit.frontend.tracer import Tracer
+    return Tracer(a._trace, a._trace.node_of(a))  # as it is now: later writes to a don't reach it
 
 
 @implements(np.nonzero)

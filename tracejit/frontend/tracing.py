@@ -28,6 +28,7 @@ class OutLeaf:
     scalar: bool = False
     value: object = None
     mask: int | None = None  # a boolean selection: the output holding its mask (compacted after the call)
+    arg: int | None = None  # ... selecting from this argument array itself (unwritten): no copy of it
 
 
 @dataclass
@@ -109,7 +110,10 @@ def _record_outputs(trace: Trace, result, specs, written=()) -> TracedFunction:
     for leaf in leaves:
         if isinstance(leaf, Selection):  # values and mask out, compacted after the call
             values, mask = trace.node_of(leaf.values), trace.node_of(leaf.mask)
-            out_leaves.append(OutLeaf(index=add(values), mask=add(mask)))
+            if graph.op(values) == "input" and not written:  # x[m] of an argument: compact x itself
+                out_leaves.append(OutLeaf(mask=add(mask), arg=graph.attrs(values)["index"]))
+            else:
+                out_leaves.append(OutLeaf(index=add(values), mask=add(mask)))
             continue
         if isinstance(leaf, Tracer):
             node = trace.node_of(leaf)
