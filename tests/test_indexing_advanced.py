@@ -257,6 +257,58 @@ def test_gather_random_shapes(shape, data):
     assert_same(got, expected)
 
 
+@st.composite
+def mixed_keys(draw):
+    """A shape and a key mixing slices, ints, None and integer arrays (broadcasting)."""
+    shape = draw(st.lists(st.integers(1, 4), min_size=1, max_size=4))
+    batch = draw(st.sampled_from([(), (3,), (2, 1), (1, 3)]))
+    key = []
+    for n in shape:
+        kind = draw(st.sampled_from(["slice", "int", "array", "array"]))
+        if kind == "slice":
+            start, stop = draw(st.integers(-n, n)), draw(st.integers(-n, n))
+            key.append(slice(start, stop, draw(st.sampled_from([1, 2, -1]))))
+        elif kind == "int":
+            key.append(draw(st.integers(-n, n - 1)))
+        else:
+            key.append(RNG.integers(-n, n, batch))
+        if draw(st.booleans()) and draw(st.booleans()):
+            key.append(None)
+    if not any(isinstance(k, np.ndarray) for k in key):
+        key[0] = RNG.integers(-shape[0], shape[0], batch)
+    return tuple(shape), tuple(key)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=mixed_keys())
+def test_mixed_keys_follow_numpy_placement(case):
+    shape, key = case
+    x = RNG.standard_normal(shape)
+    arrays = [k for k in key if isinstance(k, np.ndarray)]
+
+    def fn(x, *arrays):
+        it = iter(arrays)
+        return x[tuple(next(it) if isinstance(k, np.ndarray) else k for k in key)] * 2
+    check_jit(fn, x, *arrays)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=mixed_keys())
+def test_mixed_key_writes_follow_numpy(case):
+    shape, key = case
+    x = RNG.standard_normal(shape)
+    arrays = [k for k in key if isinstance(k, np.ndarray)]
+    value = RNG.standard_normal(x[key].shape)  # repeated indices: the last write wins in both
+
+    def fn(x, value, *arrays):
+        it = iter(arrays)
+        x[tuple(next(it) if isinstance(k, np.ndarray) else k for k in key)] = value
+    eager, jitted = x.copy(), x.copy()
+    fn(eager, value, *arrays)
+    tj.jit(fn)(jitted, value, *arrays)
+    assert_same(jitted, eager)
+
+
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(shape=st.lists(st.integers(1, 5), min_size=1, max_size=3), data=st.data())
 def test_scatter_random_shapes(shape, data):
