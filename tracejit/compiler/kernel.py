@@ -63,6 +63,28 @@ class Access:
         return f"{bufname}[{' + '.join(terms)}]"
 
 
+@dataclass(frozen=True)
+class ScatterAccess(Access):
+    """A store at a computed address (``compiler/ops/scatter.py``): the affine part plus
+    ``sum(clamp(indices[j]) * index_strides[j])``, each index an int64 expression that
+    wraps when negative and is clamped into ``[0, extents[j])``. Where indices repeat,
+    the last point in loop order wins: a nest storing through one runs serially, in
+    order, untiled."""
+
+    indices: tuple = ()
+    index_strides: tuple[int, ...] = ()
+    extents: tuple[int, ...] = ()
+
+
+def with_store(store: Access, affine: Access, rebuild) -> Access:
+    """``store`` with its affine part replaced (and a scatter's indices passed through
+    ``rebuild``): how passes that rewrite accesses keep a scatter a scatter."""
+    if not isinstance(store, ScatterAccess):
+        return affine
+    return ScatterAccess(affine.buffer, affine.dtype, affine.offset, affine.strides,
+                         tuple(rebuild(i) for i in store.indices), store.index_strides, store.extents)
+
+
 class Expr:
     """A node of a kernel's expression DAG."""
 
@@ -76,6 +98,20 @@ class Load(Expr):
     @property
     def dtype(self) -> np.dtype:
         return self.access.dtype
+
+
+@dataclass(frozen=True, eq=False)
+class Gather(Load):
+    """A load at a computed address: ``access`` (the affine part, over the nest's dims)
+    plus ``sum(clamp(indices[j]) * strides[j])``, each index an int64 expression that
+    wraps when negative and is clamped into ``[0, extents[j])``, so the load never
+    leaves the buffer (``compiler/ops/gather.py``; the frontend checks the bounds).
+    Passes that reason about which elements a kernel reads treat it as reading its
+    whole buffer."""
+
+    indices: tuple[Expr, ...]
+    strides: tuple[int, ...]
+    extents: tuple[int, ...]
 
 
 @dataclass(frozen=True, eq=False)
@@ -147,6 +183,8 @@ class Nest:
         """Every leaf that has an index map: loads and iotas (layout changes rewrite both)."""
         root = self.epilogue if epilogue else self.value
         seen, out, stack = set(), [], [root] if root is not None else []
+        if not epilogue and isinstance(self.store, ScatterAccess):
+            stack.extend(self.store.indices)  # read by the store's address
         while stack:
             e = stack.pop()
             if id(e) in seen:
@@ -154,6 +192,8 @@ class Nest:
             seen.add(id(e))
             if isinstance(e, (Load, Iota)):
                 out.append(e)
+            if isinstance(e, Gather):
+                stack.extend(e.indices)
             elif isinstance(e, Apply):
                 stack.extend(e.args)
             elif isinstance(e, Convert):
@@ -372,6 +412,9 @@ def in_sequence(kernels: list[Kernel], kind: str) -> Kernel:
 
 
 def expr_text(e: Expr, names: list[str], bufnames: dict[int, str]) -> str:
+    if isinstance(e, Gather):
+        at = " + ".join(f"{s}*[{expr_text(i, names, bufnames)}]<{n}" for i, s, n in zip(e.indices, e.strides, e.extents))
+        return f"gather({e.access.text(names, bufnames[e.access.buffer])} + {at})"
     if isinstance(e, Load):
         return e.access.text(names, bufnames[e.access.buffer])
     if isinstance(e, Const):
@@ -393,7 +436,12 @@ def nest_text(nest: Nest, bufnames: dict[int, str]) -> str:
         body = f"{nest.reduce}[{', '.join(names[nest.n_kept:])}] {body}"
     if nest.epilogue is not None:
         body = f"{expr_text(nest.epilogue, names[:nest.n_kept], bufnames)} where acc = {body}"
-    return f"for ({kept}): {nest.store.text(names[:nest.n_kept], bufnames[nest.store.buffer])} = {body}"
+    store = nest.store.text(names[:nest.n_kept], bufnames[nest.store.buffer])
+    if isinstance(nest.store, ScatterAccess):
+        at = " + ".join(f"{s}*[{expr_text(i, names, bufnames)}]<{n}" for i, s, n in
+                        zip(nest.store.indices, nest.store.index_strides, nest.store.extents))
+        store = f"scatter({Access.text(nest.store, names[:nest.n_kept], bufnames[nest.store.buffer])} + {at})"
+    return f"for ({kept}): {store} = {body}"
 
 
 def _control_text(c: Control, names: dict[int, str]) -> str:

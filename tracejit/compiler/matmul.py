@@ -30,7 +30,7 @@ def _operands(nest: Nest):
     """(A load, B load) of a float contraction nest with dims (batch?, M, N | K), or None."""
     v = nest.value
     if (nest.reduce != "sum" or nest.n_reduced != 1 or nest.n_kept not in (2, 3) or not isinstance(v, Apply)
-            or v.op != "multiply" or not all(isinstance(x, Load) for x in v.args)):
+            or v.op != "multiply" or not all(type(x) is Load for x in v.args)):
         return None
     dtype = np.dtype(v.dtype)
     if dtype not in (np.float32, np.float64) or any(x.dtype != dtype for x in v.args):

@@ -12,6 +12,7 @@ import numpy as np
 
 from tracejit.config import config, emit_log, log_enabled
 from tracejit.errors import StaticNeeded, UnsupportedError
+from tracejit.frontend.checks import raise_failed
 from tracejit.frontend.lowered import Lowered
 from tracejit.frontend.signature import NestedTrace, bind, positional_fast_key
 from tracejit.frontend.tracing import TracedFunction, trace_function
@@ -42,9 +43,11 @@ class _Entry:
         self.direct = None  # positional arrays -> the result, or MISS (see JitFunction.__call__)
         self.native = None  # the same call made by runtime/dispatcher.py
         self.writebacks = self.traced.writebacks
+        self.checks = self.traced.checks
         if self.writebacks:  # results go back into the caller's arrays: the general path
             self.run = self._run_and_write_back
-        elif tree.kind == "leaf" and leaves[0].index == 0 and not leaves[0].scalar:
+        elif (tree.kind == "leaf" and leaves[0].index == 0 and not leaves[0].scalar
+              and leaves[0].mask is None and not self.checks):
             executable = self.lowered.executable
             self.run = lambda arrays, originals=None: executable(arrays)[0]  # one array result
             self.direct = executable.direct
@@ -68,20 +71,27 @@ class _Entry:
                         f"'{self.traced.in_specs[j].name}' in memory; pass separate arrays")
             targets.append(target)
         outs = self.lowered.executable(arrays)
+        raise_failed(self.checks, outs)
         for target, (_, out) in zip(targets, self.writebacks):
             np.copyto(target, outs[out], casting="unsafe")
-        return self._results(outs)
+        return self._results(outs, arrays)
 
     def run(self, arrays, originals=None) -> Any:
-        return self._results(self.lowered.executable(arrays))
+        outs = self.lowered.executable(arrays)
+        raise_failed(self.checks, outs)
+        return self._results(outs, arrays)
 
-    def _results(self, outs) -> Any:
+    def _results(self, outs, arrays) -> Any:
         leaves = []
         for leaf in self.traced.out_leaves:
-            if leaf.index is None:
+            if leaf.arg is not None:  # a selection from an argument: compacted from it
+                leaves.append(np.asarray(arrays[leaf.arg])[outs[leaf.mask]])
+            elif leaf.index is None:
                 leaves.append(leaf.value)
             else:
                 value = outs[leaf.index]
+                if leaf.mask is not None:  # a boolean selection: compacted here, with NumPy
+                    value = value[outs[leaf.mask]]
                 leaves.append(value[()] if leaf.scalar else value)
         return unflatten(self.traced.out_tree, leaves)
 

@@ -77,11 +77,44 @@ def attach_view(base, out, op: str, attrs: dict) -> None:
     out._version = base._storage.version
 
 
+def assigned_value(trace, value, shape: tuple, dtype: np.dtype, loc):
+    """``value`` as an assignment of it into ``shape`` elements of ``dtype`` stores it:
+    cast as NumPy's assignment casts, broadcast to ``shape``."""
+    from tracejit.frontend.functions import astype, broadcast_to
+    from tracejit.frontend.values import as_operand, is_tracer, weak_type
+    if isinstance(value, (list, tuple)):
+        value = np.asarray(value)
+    if is_tracer(value) and weak_type(value) is None:
+        if value.dtype != dtype:
+            value = astype(value, dtype)  # NumPy's assignment casts unsafely
+    elif isinstance(value, np.ndarray) or isinstance(value, np.generic):
+        with np.errstate(all="ignore"):
+            value = np.asarray(value).astype(dtype)
+    else:
+        value = as_operand(trace, value, dtype)  # Python scalars: may raise OverflowError
+    vshape = tuple(value.shape)
+    if vshape != shape:
+        while len(vshape) > len(shape) and vshape[0] == 1:
+            vshape = vshape[1:]
+        try:
+            np.broadcast_shapes(vshape, shape)
+            if len(vshape) > len(shape) or np.broadcast_shapes(vshape, shape) != shape:
+                raise ValueError
+        except ValueError:
+            raise ValueError(f"could not broadcast input array from shape {tuple(value.shape)} into shape "
+                             f"{shape}{at(loc)}") from None
+        if not is_tracer(value):
+            value = np.broadcast_to(np.asarray(value).reshape(vshape), shape)
+        else:
+            if vshape != tuple(value.shape):
+                value = trace.apply("reshape", [value], {"shape": vshape})
+            value = broadcast_to(value, shape)
+    return value
+
+
 def write(target, value, loc) -> None:
     """Store ``value`` (broadcast to ``target``'s shape, cast as NumPy's assignment casts)
     into the elements ``target`` stands for."""
-    from tracejit.frontend.functions import astype, broadcast_to
-    from tracejit.frontend.values import as_operand, is_tracer, weak_type
     if target._scalar:
         raise TypeError(f"'numpy.{target.dtype.name}' object does not support item assignment{at(loc)}")
     st = storage_of(target)
@@ -91,33 +124,7 @@ def write(target, value, loc) -> None:
     if target._home is not trace or st.trace is not trace:
         raise UnsupportedError(f"a loop body or branch writes into an array from outside it{at(loc)}: "
                                "carry the array in the loop state (or return it from the branch) instead")
-    if isinstance(value, (list, tuple)):
-        value = np.asarray(value)
-    if is_tracer(value) and weak_type(value) is None:
-        if value.dtype != target.dtype:
-            value = astype(value, target.dtype)  # NumPy's assignment casts unsafely
-    elif isinstance(value, np.ndarray) or isinstance(value, np.generic):
-        with np.errstate(all="ignore"):
-            value = np.asarray(value).astype(target.dtype)
-    else:
-        value = as_operand(trace, value, target.dtype)  # Python scalars: may raise OverflowError
-    vshape = tuple(value.shape)
-    if vshape != target.shape:
-        while len(vshape) > len(target.shape) and vshape[0] == 1:
-            vshape = vshape[1:]
-        try:
-            np.broadcast_shapes(vshape, target.shape)
-            if len(vshape) > len(target.shape) or np.broadcast_shapes(vshape, target.shape) != target.shape:
-                raise ValueError
-        except ValueError:
-            raise ValueError(f"could not broadcast input array from shape {tuple(value.shape)} into shape "
-                             f"{target.shape}{at(loc)}") from None
-        if not is_tracer(value):
-            value = np.broadcast_to(np.asarray(value).reshape(vshape), target.shape)
-        else:
-            if vshape != tuple(value.shape):
-                value = trace.apply("reshape", [value], {"shape": vshape})
-            value = broadcast_to(value, target.shape)
+    value = assigned_value(trace, value, target.shape, target.dtype, loc)
     new = trace.graph.add("update", [st.node, trace.node_of(value, loc)], attrs={"path": target._path}, loc=loc)
     st.node = new
     st.version += 1

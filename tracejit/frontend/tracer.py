@@ -104,7 +104,7 @@ class Tracer:
             f"np.asarray/np.array of a traced value{at(user_location())}: tracejit cannot "
             "produce a concrete array while tracing. Operate on the value with NumPy "
             "functions directly; build arrays from traced values with np.stack or "
-            "np.concatenate.")
+            "np.concatenate. To index a constant array by traced indices, pass the array as an argument.")
 
     # -- concrete conversions fail clearly -----------------------------------------------
     def _concrete(self, what: str):
@@ -226,6 +226,12 @@ class Tracer:
 
     def dot(self, other):
         return functions.dot(self, other)
+
+    def take(self, indices, axis=None, out=None, mode="raise"):
+        return functions.dispatch(np.take, (self, indices), {"axis": axis, "out": out, "mode": mode})
+
+    def nonzero(self):
+        return functions.dispatch(np.nonzero, (self,), {})
 
     def sum(self, axis=None, dtype=None, out=None, keepdims=False, **kw):
         return reductions.sum(self, axis, dtype, out, keepdims, **kw)

@@ -28,7 +28,7 @@ from tracejit.compiler.codegen.control import emit_control
 from tracejit.compiler.codegen.sizes import SizeReader
 from tracejit.compiler.codegen.symbols import ModuleSymbols, symbol_names
 from tracejit.compiler.fingerprint import program_fingerprint
-from tracejit.compiler.kernel import Access, Kernel, Nest
+from tracejit.compiler.kernel import Access, Kernel, Nest, ScatterAccess, with_store
 from tracejit.compiler.params import GenericProgram, Param
 from tracejit.compiler.schedule import _rebuild
 from tracejit.compiler.target import target_machine
@@ -154,10 +154,13 @@ def _localize(kernel: Kernel, base: int, scratch: dict, shared: set[int]) -> tup
     nests = []
     for nest in kernel.nests:
         memo: dict = {}
-        value = _rebuild(nest.value, fix, memo)
-        epilogue = None if nest.epilogue is None else _rebuild(nest.epilogue, fix, {})
+        value = _rebuild(nest.value, fix, memo, local)
+        epilogue = None if nest.epilogue is None else _rebuild(nest.epilogue, fix, {}, local)
         shape = tuple(local(n) for n in nest.shape)
-        nests.append(Nest(shape, nest.n_reduced, nest.reduce, value, fix(nest.store), epilogue))
+        store = with_store(nest.store, fix(nest.store), lambda i: _rebuild(i, fix, memo, local))
+        if isinstance(store, ScatterAccess):
+            store = dataclasses.replace(store, extents=tuple(local(n) for n in store.extents))
+        nests.append(Nest(shape, nest.n_reduced, nest.reduce, value, store, epilogue))
     out = dataclasses.replace(kernel, name="", nodes=[], nests=nests)
     out.parallel_grain = local(kernel.parallel_grain)
     local_scratch = {local_id[b]: buf for b, buf in scratch.items() if b in local_id}

@@ -15,6 +15,7 @@ concat          None: kernel formation emits one loop nest per operand
 update          None: kernel formation copies the base and stores the value
 control         None: sub-graphs compiled to programs run by a control kernel
 along_axis      None: a library kernel per line along ``attrs['axis']`` (scans, sorts)
+gather          None: kernel formation loads through computed indices (``ops/gather.py``)
 source/output   None: buffers, not computations
 ==============  ===============================================================
 """
@@ -26,7 +27,7 @@ from typing import Any, Callable
 from tracejit.compiler.dtypes import AVal
 
 KINDS = ("source", "output", "elementwise", "view", "reduce", "contraction", "concat", "update", "control",
-         "along_axis")
+         "along_axis", "gather")
 
 
 @dataclass(frozen=True)
