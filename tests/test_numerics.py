@@ -68,3 +68,18 @@ def test_hypothesis_diagonal_and_diff(n, m, k):
 def test_unsupported_pad_mode_says_so():
     with pytest.raises(UnsupportedError, match="mode='linear_ramp'.*test_numerics.py"):
         tj.jit(lambda v: np.pad(v, 1, mode="linear_ramp"))(V)
+
+
+@pytest.mark.parametrize("shape,axis", [((7,), None), ((8,), 0), ((5, 6), 1), ((5, 6), 0), ((3, 4, 5), -1),
+                                        ((4, 1), None), ((2, 3), 1)])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.int32, np.bool_])
+def test_median_matches_numpy(shape, axis, dtype):
+    x = (np.random.default_rng(9).standard_normal(shape) * 10).astype(dtype)
+    for keepdims in (False, True):
+        f = lambda v: np.median(v, axis=axis, keepdims=keepdims)  # noqa: E731
+        assert_same(tj.jit(f)(x), f(x))
+
+
+def test_median_nan_lines():
+    x = np.array([[1.0, np.nan, 3.0], [4.0, 2.0, 0.5]])
+    assert_same(tj.jit(lambda v: np.median(v, axis=1))(x), np.median(x, axis=1))

@@ -182,3 +182,27 @@ def pad(array, pad_width, mode="constant", **kwargs):
         if pieces[0] is not None or pieces[1] is not None:
             out = concatenate([p for p in (pieces[0], out, pieces[1]) if p is not None], axis=axis)
     return out if out is not array else array.copy()
+
+
+@implements(np.median)
+def median(a, axis=None, out=None, overwrite_input=False, keepdims=False):
+    """NumPy's median: the middle one or two of the sorted values, averaged with ``mean``
+    (ints give float64), NaN where a line holds a NaN (sorted last)."""
+    loc = user_location()
+    if out is not None or not (axis is None or isinstance(axis, (int, np.integer))):
+        raise UnsupportedError(f"numpy.median with out= or a tuple of axes{at(loc)}")
+    x = reshape(a, (-1,)) if axis is None else a
+    ax = 0 if axis is None else operator.index(axis) % max(x.ndim, 1)
+    n = x.shape[ax]
+    if n == 0:
+        raise UnsupportedError(f"numpy.median of an empty axis{at(loc)}")
+    s = np.sort(x, axis=ax)
+    key = [slice(None)] * x.ndim
+    key[ax] = slice((n - 1) // 2, n // 2 + 1)
+    out_ = s[tuple(key)].mean(axis=ax, keepdims=True)
+    if s.dtype.kind in "fc":
+        key[ax] = slice(n - 1, n)
+        out_ = where(np.isnan(s[tuple(key)]), s[tuple(key)].astype(out_.dtype), out_)
+    if keepdims:
+        return reshape(out_, (1,) * a.ndim) if axis is None else out_
+    return reshape(out_, tuple(d for i, d in enumerate(out_.shape) if i != ax))
