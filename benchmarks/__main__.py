@@ -102,8 +102,9 @@ def main(argv: list[str] | None = None) -> int:
         print("\n" + dispatch.format_table(dispatch.measure(opts.quick), opts.quick))
         print("\n" + shapes.format_table(shapes.measure(), opts.quick))
         print("\n" + coldstart.format_table(coldstart.measure(), opts.quick))
-        from benchmarks import corpus, tracesize  # issue 6: real NumPy programs, large traces
+        from benchmarks import control, corpus, tracesize  # issue 6: real NumPy programs, loops, large traces
         print("\n" + corpus.format_table(corpus.measure("test" if opts.quick else "bench"), opts.quick))
+        print("\n" + control.format_table(control.measure(opts.quick), opts.quick))
         lengths = (100, 200, 400) if opts.quick else tracesize.LENGTHS
         print("\n" + tracesize.format_table(tracesize.measure(lengths), opts.quick))
     if opts.json:

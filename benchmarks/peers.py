@@ -105,6 +105,8 @@ def _jax_functions(jnp: Any) -> dict[str, Callable]:
         "matmul": workloads.matmul,
         "mlp": lambda x, w1, b1, w2, b2: jnp.maximum(x @ w1 + b1, 0) @ w2 + b2,
         "transpose_add": workloads.transpose_add,
+        "cumsum": jnp.cumsum,
+        "sort_rows": lambda x: jnp.sort(x, axis=-1),
     }
 
 
@@ -151,6 +153,8 @@ def _torch_functions(torch: Any) -> dict[str, Callable]:
         "matmul": workloads.matmul,
         "mlp": lambda x, w1, b1, w2, b2: torch.relu(x @ w1 + b1) @ w2 + b2,
         "transpose_add": workloads.transpose_add,
+        "cumsum": lambda x: torch.cumsum(x, 0),
+        "sort_rows": lambda x: torch.sort(x, dim=-1).values,
     }
 
 

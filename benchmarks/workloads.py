@@ -66,6 +66,16 @@ def mlp(x, w1, b1, w2, b2):
     return np.maximum(x @ w1 + b1, 0) @ w2 + b2
 
 
+def cumsum(x):
+    """Running sum of a vector: a sequential scan (NumPy's order, bit for bit)."""
+    return np.cumsum(x)
+
+
+def sort_rows(x):
+    """Every row sorted (the last axis)."""
+    return np.sort(x, axis=-1)
+
+
 # --- workloads -----------------------------------------------------------------------
 
 Maker = Callable[[bool, np.random.Generator], tuple]
@@ -105,6 +115,12 @@ def _rows(with_affine: bool, scale: float = 1.0) -> Maker:
         g = 1 + 0.1 * rng.standard_normal(cols, dtype=np.float32)
         b = 0.1 * rng.standard_normal(cols, dtype=np.float32)
         return x, g, b
+    return make
+
+
+def _matrix(rows: int, cols: int, quick: tuple[int, int], dtype=np.float64) -> Maker:
+    def make(is_quick: bool, rng: np.random.Generator) -> tuple:
+        return (rng.standard_normal(quick if is_quick else (rows, cols)).astype(dtype),)
     return make
 
 
@@ -153,6 +169,8 @@ WORKLOADS: list[Workload] = [
              "a*b + sin(c)*exp(-d), float64", "GB/s"),
     Workload("matmul_f64", matmul, _matrices(1024, 1024, 1024, (128, 128, 128), np.float64),
              "a @ b, float64", "GFLOP/s"),
+    Workload("cumsum", cumsum, _vectors(1, 10**6, 10**4, np.float64), "np.cumsum, float64", "GB/s"),
+    Workload("sort_rows", sort_rows, _matrix(100, 1000, (10, 1000)), "np.sort of 100 rows of 1000, float64"),
 ]
 
 

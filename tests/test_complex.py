@@ -375,6 +375,14 @@ def test_unsupported_complex_ops_raise_naming_the_line(fn):
         tj.jit(fn)(crand((3, 3)))
 
 
+def test_mask_selection_and_loop_carries_of_complex_values_raise_clearly():
+    with pytest.raises(tj.UnsupportedError, match=r"boolean mask.*test_complex\.py:\d+"):
+        tj.jit(lambda z: z[np.abs(z) > 1] * 2)(crand(6))
+    with pytest.raises(tj.UnsupportedError, match="ComplexTracer"):
+        tj.jit(lambda z: tj.fori_loop(0, 3, lambda i, w: w * w, z))(crand(6))
+    check(lambda z: z[np.array([0, 2, 4])] * 2, crand(6))  # integer-array indexing works
+
+
 def test_numpy_type_errors_stay_type_errors():
     with pytest.raises(TypeError):
         tj.jit(lambda z: z // 2)(crand(3))

@@ -10,12 +10,12 @@ HERE = "test_errors.py:"
 
 
 def test_unsupported_numpy_function_names_it_and_the_line():
-    with pytest.raises(tj.UnsupportedError, match=rf"numpy\.sort is not supported.*{HERE}\d+"):
-        tj.jit(lambda x: np.sort(x))(np.ones(3))
+    with pytest.raises(tj.UnsupportedError, match=rf"numpy\.unique is not supported.*{HERE}\d+"):
+        tj.jit(lambda x: np.unique(x))(np.ones(3))
     with pytest.raises(tj.UnsupportedError, match=r"numpy\.linalg\.inv"):
         tj.jit(lambda x: np.linalg.inv(x))(np.eye(3))
-    with pytest.raises(tj.UnsupportedError, match=r"numpy\.add\.accumulate"):
-        tj.jit(lambda x: np.add.accumulate(x))(np.ones(3))
+    with pytest.raises(tj.UnsupportedError, match=r"numpy\.subtract\.accumulate"):
+        tj.jit(lambda x: np.subtract.accumulate(x))(np.ones(3))
     concrete = np.empty(3)  # a NumPy array from outside: tracejit cannot write into it
     with pytest.raises(tj.UnsupportedError, match="not supported"):
         tj.jit(lambda x: np.add(x, 1, out=concrete))(np.ones(3))

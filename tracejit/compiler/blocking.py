@@ -11,7 +11,7 @@ stores itself (checked), so the row part and the tail never read each other's el
 """
 from __future__ import annotations
 
-from tracejit.compiler.kernel import Access, Kernel, Nest, Program, Schedule, in_sequence
+from tracejit.compiler.kernel import Access, Gather, Kernel, Nest, Program, Schedule, in_sequence
 from tracejit.compiler.schedule import _rebuild, schedule_kernel
 
 BLOCK = 4096  # elements of a row: a block of each buffer stays in L1 between stages
@@ -32,7 +32,7 @@ def _vector_map(kernel: Kernel) -> int | None:
 def _reads_only_own_elements(kernel: Kernel, stores: dict[int, Access]) -> bool:
     """Buffers written earlier in the run are read only at the element being stored."""
     nest = kernel.nests[0]
-    return all(ld.access.buffer not in stores or
+    return all(ld.access.buffer not in stores or not isinstance(ld, Gather) and
                (ld.access.offset, ld.access.strides) == (stores[ld.access.buffer].offset,
                                                          stores[ld.access.buffer].strides)
                and ld.access.strides == nest.store.strides and ld.access.offset == nest.store.offset

@@ -30,7 +30,8 @@ def _walk(obj, memo: dict[int, int], out: list[str]) -> str:
     if isinstance(obj, np.ndarray):
         return f"array{obj.shape}{obj.dtype.str}"  # a constant's values are data, not code
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        fields = ",".join(f"{f.name}={_walk(getattr(obj, f.name), memo, out)}" for f in dataclasses.fields(obj))
+        fields = ",".join(f"{f.name}={_walk(getattr(obj, f.name), memo, out)}" for f in dataclasses.fields(obj)
+                          if f.metadata.get("code", True))  # (fields for display only are not code)
         return f"{type(obj).__name__}({fields})"
     if isinstance(obj, (list, tuple)):
         return "[" + ",".join(_walk(v, memo, out) for v in obj) + "]"

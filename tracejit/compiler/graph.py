@@ -209,6 +209,11 @@ class Graph:
             loc = self.loc(nid)
             suffix = "  ".join(s for s in (f"[{tag}]" if tag else "", f"# {loc}" if loc else "") if s)
             lines.append(f"{line:<60} {suffix}".rstrip())
+            for key, value in self.attrs(nid).items():  # a loop's or branch's own graphs
+                inner = getattr(value, "graph", None)
+                if isinstance(inner, Graph):
+                    lines.append(f"    {key} of %{nid}:")
+                    lines.extend("    " + text for text in inner.as_text().splitlines()[1:])
         return "\n".join(lines)
 
     def to_dot(self, clusters: dict[str, list[int]] | None = None) -> str:

@@ -15,6 +15,8 @@ def evaluate_node(graph: Graph, nid: int, operand_values: list[np.ndarray]) -> n
     if d["op"] == "constant":
         return d["value"]
     attrs = {k: v for k, v in d["attrs"].items()}
+    if opdef.kind == "control" and d["op"] != "loop_out":  # all its results at once
+        return opdef.reference(*operand_values, **attrs)
     with np.errstate(all="ignore"):
         out = opdef.reference(*operand_values, **attrs)
     out = np.asarray(out)

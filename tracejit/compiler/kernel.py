@@ -19,6 +19,7 @@ from tracejit.compiler.dtypes import short_name
 from tracejit.compiler.layout import StridedView
 
 if TYPE_CHECKING:
+    from tracejit.compiler.along_axis import AlongAxis
     from tracejit.compiler.memplan import MemoryPlan
 
 
@@ -62,6 +63,28 @@ class Access:
         return f"{bufname}[{' + '.join(terms)}]"
 
 
+@dataclass(frozen=True)
+class ScatterAccess(Access):
+    """A store at a computed address (``compiler/ops/scatter.py``): the affine part plus
+    ``sum(clamp(indices[j]) * index_strides[j])``, each index an int64 expression that
+    wraps when negative and is clamped into ``[0, extents[j])``. Where indices repeat,
+    the last point in loop order wins: a nest storing through one runs serially, in
+    order, untiled."""
+
+    indices: tuple = ()
+    index_strides: tuple[int, ...] = ()
+    extents: tuple[int, ...] = ()
+
+
+def with_store(store: Access, affine: Access, rebuild) -> Access:
+    """``store`` with its affine part replaced (and a scatter's indices passed through
+    ``rebuild``): how passes that rewrite accesses keep a scatter a scatter."""
+    if not isinstance(store, ScatterAccess):
+        return affine
+    return ScatterAccess(affine.buffer, affine.dtype, affine.offset, affine.strides,
+                         tuple(rebuild(i) for i in store.indices), store.index_strides, store.extents)
+
+
 class Expr:
     """A node of a kernel's expression DAG."""
 
@@ -75,6 +98,20 @@ class Load(Expr):
     @property
     def dtype(self) -> np.dtype:
         return self.access.dtype
+
+
+@dataclass(frozen=True, eq=False)
+class Gather(Load):
+    """A load at a computed address: ``access`` (the affine part, over the nest's dims)
+    plus ``sum(clamp(indices[j]) * strides[j])``, each index an int64 expression that
+    wraps when negative and is clamped into ``[0, extents[j])``, so the load never
+    leaves the buffer (``compiler/ops/gather.py``; the frontend checks the bounds).
+    Passes that reason about which elements a kernel reads treat it as reading its
+    whole buffer."""
+
+    indices: tuple[Expr, ...]
+    strides: tuple[int, ...]
+    extents: tuple[int, ...]
 
 
 @dataclass(frozen=True, eq=False)
@@ -146,6 +183,8 @@ class Nest:
         """Every leaf that has an index map: loads and iotas (layout changes rewrite both)."""
         root = self.epilogue if epilogue else self.value
         seen, out, stack = set(), [], [root] if root is not None else []
+        if not epilogue and isinstance(self.store, ScatterAccess):
+            stack.extend(self.store.indices)  # read by the store's address
         while stack:
             e = stack.pop()
             if id(e) in seen:
@@ -153,6 +192,8 @@ class Nest:
             seen.add(id(e))
             if isinstance(e, (Load, Iota)):
                 out.append(e)
+            if isinstance(e, Gather):
+                stack.extend(e.indices)
             elif isinstance(e, Apply):
                 stack.extend(e.args)
             elif isinstance(e, Convert):
@@ -226,6 +267,7 @@ class Gemm:
     col_tasks: int = 1
     chunk: int = 0
     epilogue: Expr | None = None  # over (batch, M, N), with an Acc leaf
+    symmetric: bool = False  # B is A (C = A @ A.T): tiles below the diagonal are skipped
 
     @property
     def slivers(self) -> int:
@@ -258,8 +300,64 @@ class Gemm:
                   else f"packed {bufnames[self.packed_b]}")
         return (f"gemm {bufnames[self.c.buffer]}[{self.batch}x{self.m}x{self.n}] = "
                 f"{bufnames[self.a.buffer]}[{self.batch}x{self.m}x{self.k}] @ {source} "
-                f"({self.slivers} slivers); tasks {self.batch}x{self.row_tasks}x{self.col_tasks}, "
+                f"({self.slivers} slivers); {'upper triangle only (symmetric); ' if self.symmetric else ''}"
+                f"tasks {self.batch}x{self.row_tasks}x{self.col_tasks}, "
                 f"tile {self.mr}x{self.nr}, blocks mc={self.mc} kc={self.kc}")
+
+
+@dataclass(frozen=True)
+class SubCall:
+    """One compiled sub-program of a control kernel and where its buffers come from.
+
+    ``program`` is the sub-program's generic form (``compiler/params.py``) without its
+    parameter values: those are the constant buffer ``sizes`` of the outer program (so
+    the outer program's code stays generic too). Its first ``carries`` inputs are the
+    loop's carried values (loops) and its other inputs the outer buffers ``captured``;
+    its constants are the outer constant buffers ``constants`` (sub buffer -> outer
+    buffer), its temporaries lie in the outer temporary ``arena`` (None: it has none).
+    """
+
+    program: Any
+    carries: int
+    captured: tuple[int, ...]
+    constants: tuple[tuple[int, int], ...]
+    sizes: int
+    arena: int | None
+    concrete: Any = field(default=None, compare=False, metadata={"code": False})  # the program, for display
+
+
+@dataclass(frozen=True)
+class Control:
+    """A loop or branch over compiled sub-programs (``compiler/control.py``).
+
+    ``kind`` ``while``: ``subs`` = (condition, body); the carried values start as the
+    buffers ``inits`` and end in ``results``; each step the body writes the next carried
+    values into whichever of ``results``/``spare`` does not hold the current ones, and
+    the condition writes its truth into ``flag``. ``kind`` ``cond``: ``subs`` = (true
+    branch, false branch), ``pred`` the buffer of the 0-d bool; the branch taken writes
+    ``results``. ``nbytes`` are the results' sizes in bytes (parameters in the generic form);
+    ``scalar`` the item size of each 0-d carried value (0 for arrays): a loop keeps
+    those in stack slots the compiler promotes to registers.
+    """
+
+    kind: str
+    subs: tuple[SubCall, ...]
+    results: tuple[int, ...]
+    nbytes: tuple
+    inits: tuple[int, ...] = ()
+    spare: tuple[int, ...] = ()
+    flag: int | None = None
+    pred: int | None = None
+    scalar: tuple[int, ...] = ()
+
+    def buffers(self) -> set[int]:
+        out = set(self.results) | set(self.inits) | set(self.spare)
+        out |= {b for b in (self.flag, self.pred) if b is not None}
+        for sub in self.subs:
+            out |= set(sub.captured) | {outer for _, outer in sub.constants} | {sub.sizes}
+            if sub.arena is not None:
+                out.add(sub.arena)
+        return out
 
 
 @dataclass
@@ -267,15 +365,21 @@ class Kernel:
     """A fused group of graph nodes compiled to one LLVM function."""
 
     name: str
-    kind: str  # map | reduce | contraction | concat | gemm
+    kind: str  # map | reduce | contraction | concat | gemm | control | along_axis
     nodes: list[int]
     nests: list[Nest]
     schedules: list[Schedule] = field(default_factory=list)
     parallel_grain: int = 0  # > 0: the runtime splits the outermost loop in chunks of this
     gemm: Gemm | None = None
     row_fused: bool = False  # nests share their outermost loop (compiler/loopfuse.py)
+    control: Control | None = None  # a loop or branch running sub-programs (no nests)
+    along: "AlongAxis | None" = None  # a scan or sort kernel (compiler/along_axis.py)
 
     def buffers(self) -> list[int]:
+        if self.control is not None:
+            return sorted(self.control.buffers())
+        if self.along is not None:
+            return sorted(self.along.buffers())
         if self.gemm is not None:
             g = self.gemm
             extra = set()
@@ -290,6 +394,8 @@ class Kernel:
         """Extent of the outermost loop that may be split between threads (0: none)."""
         if self.gemm is not None:
             return self.gemm.tasks
+        if self.along is not None:
+            return self.along.tasks
         if self.row_fused:
             return self.nests[0].shape[0]
         if len(self.nests) != 1 or not self.nests[0].n_kept:
@@ -306,6 +412,9 @@ def in_sequence(kernels: list[Kernel], kind: str) -> Kernel:
 
 
 def expr_text(e: Expr, names: list[str], bufnames: dict[int, str]) -> str:
+    if isinstance(e, Gather):
+        at = " + ".join(f"{s}*[{expr_text(i, names, bufnames)}]<{n}" for i, s, n in zip(e.indices, e.strides, e.extents))
+        return f"gather({e.access.text(names, bufnames[e.access.buffer])} + {at})"
     if isinstance(e, Load):
         return e.access.text(names, bufnames[e.access.buffer])
     if isinstance(e, Const):
@@ -327,7 +436,33 @@ def nest_text(nest: Nest, bufnames: dict[int, str]) -> str:
         body = f"{nest.reduce}[{', '.join(names[nest.n_kept:])}] {body}"
     if nest.epilogue is not None:
         body = f"{expr_text(nest.epilogue, names[:nest.n_kept], bufnames)} where acc = {body}"
-    return f"for ({kept}): {nest.store.text(names[:nest.n_kept], bufnames[nest.store.buffer])} = {body}"
+    store = nest.store.text(names[:nest.n_kept], bufnames[nest.store.buffer])
+    if isinstance(nest.store, ScatterAccess):
+        at = " + ".join(f"{s}*[{expr_text(i, names, bufnames)}]<{n}" for i, s, n in
+                        zip(nest.store.indices, nest.store.index_strides, nest.store.extents))
+        store = f"scatter({Access.text(nest.store, names[:nest.n_kept], bufnames[nest.store.buffer])} + {at})"
+    return f"for ({kept}): {store} = {body}"
+
+
+def _control_text(c: Control, names: dict[int, str]) -> str:
+    def buf(b: int) -> str:
+        return names.get(b, f"b{b}")
+
+    if c.kind == "while":
+        head = (f"  while {c.subs[0].program.name}({', '.join(buf(b) for b in c.inits)}) -> {buf(c.flag)}: "
+                f"[{', '.join(buf(b) for b in c.results)}] (spare {', '.join(buf(b) for b in c.spare)}) = "
+                f"{c.subs[1].program.name}(...)")
+    else:
+        head = (f"  cond {buf(c.pred)}: [{', '.join(buf(b) for b in c.results)}] = "
+                f"{c.subs[0].program.name}(...) else {c.subs[1].program.name}(...)")
+    lines = [head]
+    for sub in c.subs:
+        lines.append(f"  sub-program {sub.program.name}: carries {sub.carries}, captured "
+                     f"{[buf(b) for b in sub.captured]}, sizes {buf(sub.sizes)}"
+                     + (f", arena {buf(sub.arena)}" if sub.arena is not None else ""))
+        shown = sub.concrete if sub.concrete is not None else sub.program
+        lines.extend("    " + line for line in shown.text().splitlines())
+    return "\n".join(lines)
 
 
 @dataclass
@@ -371,10 +506,14 @@ class Program:
             par = f", parallel in chunks of {k.parallel_grain}" if k.parallel_grain else ""
             par += ", stages share the outer loop" if k.row_fused else ""
             lines.append(f"kernel {k.name} ({k.kind}) nodes {nodes}{par}")
+            if k.control is not None:
+                lines.append(_control_text(k.control, names))
             if k.gemm is not None:
                 lines.append("  " + k.gemm.text(names))
                 if k.gemm.epilogue is not None:
                     lines.append("    epilogue: " + expr_text(k.gemm.epilogue, ["b", "i", "j"], names))
+            if k.along is not None:
+                lines.append("  " + k.along.text(names))
             for nest, sched in zip(k.nests, k.schedules or [None] * len(k.nests)):
                 lines.append("  " + nest_text(nest, names))
                 if sched is not None:

@@ -10,7 +10,9 @@ restarts. Likewise a value the kernel would recompute under too many different i
 maps (``x[:-1] + x[1:]`` repeated: 2**n maps) gets a buffer of its own.
 
 An ``update`` (a functional in-place write, ``compiler/ops/update.py``) becomes a copy of
-its base and a store of its value through the path's strides, or the store alone into
+its base (only of the elements outside the written box, when the path selects one: a
+stencil's interior update copies its boundary) and a store of its value through the
+path's strides, or the store alone into
 its base's buffer when nothing but this update (and its own value) reads the base any
 more and the store cannot overwrite an element the value still reads (see
 :func:`_writes_in_place`).
@@ -22,10 +24,12 @@ import math
 
 import numpy as np
 
+from tracejit.compiler.along_axis import build_kernel as build_along_axis
+from tracejit.compiler.control import CONTROL_OPS, assign_control_buffers, control_kernel
 from tracejit.compiler.graph import Graph
 from tracejit.compiler.iota import affine_constant
-from tracejit.compiler.kernel import (Acc, Access, Apply, Buffer, Const, Convert, Expr, Iota, Kernel, Load, Nest, NO_BUFFER,
-                                      Program)
+from tracejit.compiler.kernel import (Acc, Access, Apply, Buffer, Const, Convert, Expr, Gather, Iota, Kernel, Load, Nest,
+                                      NO_BUFFER, Program, ScatterAccess)
 from tracejit.compiler.layout import StridedView, contiguous_strides
 from tracejit.compiler.ops import elementwise_signature, get_op
 from tracejit.compiler.passes.cse import _freeze
@@ -76,6 +80,20 @@ def _feeds_contraction(graph: Graph, nid: int) -> bool:
     return False
 
 
+def _gathered_from(graph: Graph, nid: int) -> bool:
+    """Whether a gather indexes ``nid`` (through views): it needs a buffer to load from."""
+    stack = [nid]
+    while stack:
+        n = stack.pop()
+        for user, _ in graph.users(n):
+            kind = get_op(graph.op(user)).kind
+            if kind == "gather" and graph.operands(user)[0] == n:
+                return True
+            if kind == "view":
+                stack.append(user)
+    return False
+
+
 def _cone(graph: Graph, nid: int) -> set[int]:
     """``nid`` and the nodes a kernel computing it recomputes (up to buffers)."""
     seen, stack = set(), [nid]
@@ -92,7 +110,7 @@ def _writes_in_place(graph: Graph, nid: int, buffers: dict[int, Buffer]) -> bool
     """Whether update ``nid`` may store straight into its base's buffer: the base is a
     temporary (or another update's) that only this update reads, apart from its value
     when that value is one element (computed whole before the store)."""
-    base, value = graph.operands(nid)
+    base, value = graph.operands(nid)[:2]  # a scatter's indices follow
     if base not in buffers or buffers[base].kind != "temp" or graph.op(base) == "constant":
         return False
     others = [u for u, _ in graph.users(base) if u != nid]
@@ -104,7 +122,9 @@ def _writes_in_place(graph: Graph, nid: int, buffers: dict[int, Buffer]) -> bool
     return all(u in cone for u in others)
 
 
-def _assign_buffers(graph: Graph) -> dict[int, Buffer]:
+def _assign_buffers(graph: Graph, controls: dict | None = None) -> dict[int, Buffer]:
+    """Buffers of the materialized nodes (and, for loops and branches, of what they hand
+    their sub-programs: ``controls`` receives each one's :class:`Control`)."""
     outputs: dict[int, list[int]] = {}
     for out in graph.outputs:
         outputs.setdefault(graph.operands(out)[0], []).append(graph.attrs(out)["index"])
@@ -115,6 +135,13 @@ def _assign_buffers(graph: Graph) -> dict[int, Buffer]:
         if not _materialized(graph, nid):
             continue
         shape, dtype = d["shape"], d["dtype"]
+        if d["op"] in CONTROL_OPS:
+            count, control = assign_control_buffers(graph, nid, buffers, count, outputs)
+            if controls is not None:
+                controls[nid] = control
+            continue
+        if d["op"] == "loop_out":
+            continue  # its buffer was made with its control node's
         if d["op"] == "input":
             strides = d["attrs"].get("strides")
             view = StridedView(shape, strides) if strides is not None else StridedView.contiguous(shape)
@@ -122,10 +149,11 @@ def _assign_buffers(graph: Graph) -> dict[int, Buffer]:
         elif d["op"] == "constant":
             if d["value"].size == 1:
                 continue  # inlined into the code
-            if not _feeds_contraction(graph, nid) and affine_constant(d["value"]) is not None:
+            if (not _feeds_contraction(graph, nid) and not _gathered_from(graph, nid)
+                    and affine_constant(d["value"]) is not None):
                 continue  # computed from the element index (compiler/iota.py)
             view, kind, extra = StridedView.contiguous(shape), "constant", {"value": d["value"]}
-        elif d["op"] == "update" and _writes_in_place(graph, nid, buffers):
+        elif d["op"] in ("update", "scatter") and _writes_in_place(graph, nid, buffers):
             shared = buffers[graph.operands(nid)[0]]
             if nid in outputs:  # the last version is a result: the whole chain's buffer is
                 shared = dataclasses.replace(shared, kind="output", outputs=tuple(outputs[nid]))
@@ -186,6 +214,8 @@ class _KernelBuilder:
         if opdef.kind == "contraction" and not steps and self.contraction in (None, nid):
             self.contraction = nid  # the root's expression is this product's epilogue
             return Acc(d["dtype"])
+        if opdef.kind == "gather":
+            return self._gather(nid, d, steps)
         if opdef.kind != "elementwise":
             raise AssertionError(f"node %{nid} ({d['op']}) must have a buffer")
         operands = g.operands(nid)
@@ -198,13 +228,54 @@ class _KernelBuilder:
             args.append(convert(self.expr(u, s), loop_dtype))
         return Apply(d["op"], tuple(args), loop[-1], out)
 
+    def _gather(self, nid: int, d, steps) -> Expr:
+        """A gather at the point: the load of its source with every gathered dim at 0
+        (spread over the result's dims: the affine part), plus each index times the
+        source's stride along its dim (read off the offsets of two loads, so any view
+        chain down to the buffer works)."""
+        g = self.graph
+        x, *indices = g.operands(nid)
+        axis, k = d["attrs"]["axis"], len(indices)
+        xshape, out = g.aval(x).shape, d["shape"]
+        nb = len(out) - (len(xshape) - k)
+        pre, post = xshape[:axis], xshape[axis + k:]
+        lengths = tuple(1 if axis <= a < axis + k else n for a, n in enumerate(xshape))
+
+        def at(starts) -> Step:
+            return _step("slice", nid, starts=tuple(starts), steps=(1,) * len(xshape), shape=lengths)
+
+        zero = at([0] * len(xshape))
+        spread = (zero, _step("reshape", nid, shape=pre + (1,) * nb + post), _step("broadcast_to", nid, shape=out))
+        base = self.expr(x, spread + steps)
+        if isinstance(base, Const):
+            return base  # a one-element source: every valid index reads it
+        if type(base) is not Load:
+            raise _NeedsBuffer(x)
+        first = self.expr(x, (zero,)).access.offset
+        strides = []
+        for j in range(k):
+            if xshape[axis + j] < 2:
+                strides.append(0)
+                continue
+            starts = [0] * len(xshape)
+            starts[axis + j] = 1
+            strides.append(self.expr(x, (at(starts),)).access.offset - first)
+        exprs = []
+        for u in indices:
+            ish = g.aval(u).shape
+            s = (_step("reshape", nid, shape=(1,) * (len(pre) + nb - len(ish)) + ish + (1,) * len(post)),
+                 _step("broadcast_to", nid, shape=out)) + steps
+            exprs.append(convert(self.expr(u, s), np.dtype(np.int64)))
+        extents = tuple(xshape[axis + j] for j in range(k))
+        return Gather(base.access, tuple(exprs), tuple(strides), extents)
+
     # -- one nest per root kind ---------------------------------------------------------------
     def nests(self) -> tuple[str, list[Nest]]:
         g, root = self.graph, self.root
         d = g.data(root)
         kind = get_op(d["op"]).kind
         out = self.buffers[root]
-        if kind in ("elementwise", "view"):
+        if kind in ("elementwise", "view", "gather"):
             store = Access(out.id, out.dtype, 0, out.view.strides)
             value = self.expr(root, ())
             if self.contraction is not None:  # matmul + epilogue
@@ -218,7 +289,7 @@ class _KernelBuilder:
         if kind == "concat":
             return "concat", self._concat_nests(d, out)
         if kind == "update":
-            return "update", self._update_nests(d, out)
+            return "update", self._scatter_nests(d, out) if d["op"] == "scatter" else self._update_nests(d, out)
         raise AssertionError(f"no kernel for op {d['op']}")
 
     def _reduce_nest(self, d, out: Buffer) -> Nest:
@@ -258,15 +329,48 @@ class _KernelBuilder:
         the value through the path."""
         base, value = self.graph.operands(self.root)
         nests = []
+        region = self.graph.aval(value).shape
+        steps = tuple(_step(op, self.root, **dict(attrs)) for op, attrs in d["attrs"]["path"])
+        view = _apply_steps(StridedView.contiguous(d["shape"]), steps)
+        if self.buffers.get(base) is not out:
+            strides = out.view.strides
+            for start, shape in _complement(d["shape"], region, view) if math.prod(region) else [
+                    ((0,) * len(d["shape"]), d["shape"])]:
+                part = (_step("slice", self.root, starts=start, steps=(1,) * len(start), shape=shape),)
+                copy = convert(self.expr(base, part), d["dtype"])
+                offset = sum(a * st for a, st in zip(start, strides))
+                nests.append(Nest(shape, 0, None, copy, Access(out.id, out.dtype, offset, strides)))
+        if math.prod(region):
+            stored = convert(self.expr(value, ()), d["dtype"])
+            nests.append(Nest(region, 0, None, stored, Access(out.id, out.dtype, view.offset, view.strides)))
+        return nests
+
+    def _scatter_nests(self, d, out: Buffer) -> list[Nest]:
+        """Copy the base into ``out`` unless ``out`` is the base's own buffer, then store
+        each value at its computed address (one serial nest over the value, in order)."""
+        g = self.graph
+        base, value, *indices = g.operands(self.root)
+        nests = []
         if self.buffers.get(base) is not out:
             copy = convert(self.expr(base, ()), d["dtype"])
             nests.append(Nest(d["shape"], 0, None, copy, Access(out.id, out.dtype, 0, out.view.strides)))
-        region = self.graph.aval(value).shape
-        if math.prod(region):
-            steps = tuple(_step(op, self.root, **dict(attrs)) for op, attrs in d["attrs"]["path"])
-            view = _apply_steps(StridedView.contiguous(d["shape"]), steps)
-            stored = convert(self.expr(value, ()), d["dtype"])
-            nests.append(Nest(region, 0, None, stored, Access(out.id, out.dtype, view.offset, view.strides)))
+        region = g.aval(value).shape
+        if not math.prod(region):
+            return nests
+        axis, k = d["attrs"]["axis"], len(indices)
+        strides = out.view.strides
+        nb = len(region) - (len(d["shape"]) - k)
+        pre, post = d["shape"][:axis], d["shape"][axis + k:]
+        affine = strides[:axis] + (0,) * nb + strides[axis + k:]
+        exprs = []
+        for u in indices:
+            ish = g.aval(u).shape
+            s = (_step("reshape", self.root, shape=(1,) * (len(pre) + nb - len(ish)) + ish + (1,) * len(post)),
+                 _step("broadcast_to", self.root, shape=region))
+            exprs.append(convert(self.expr(u, s), np.dtype(np.int64)))
+        store = ScatterAccess(out.id, out.dtype, out.view.offset, affine, tuple(exprs),
+                              strides[axis:axis + k], d["shape"][axis:axis + k])
+        nests.append(Nest(region, 0, None, convert(self.expr(value, ()), d["dtype"]), store))
         return nests
 
     def _concat_nests(self, d, out: Buffer) -> list[Nest]:
@@ -283,6 +387,29 @@ class _KernelBuilder:
         return nests
 
 
+def _complement(shape: tuple, region: tuple, view: StridedView) -> list[tuple[tuple, tuple]]:
+    """(start, shape) boxes covering the elements of an array of ``shape`` outside the
+    region ``view`` selects (the elements an update keeps from its base): for a box
+    region (unit steps, no dims dropped), up to two slabs per dim; else the whole array."""
+    whole = [((0,) * len(shape), tuple(shape))]
+    if len(region) != len(shape) or tuple(view.strides) != contiguous_strides(shape) or not shape:
+        return whole
+    lo = tuple((view.offset // st) % n if st else 0 for st, n in zip(view.strides, shape))
+    if sum(a * st for a, st in zip(lo, view.strides)) != view.offset:
+        return whole
+    hi = tuple(a + m for a, m in zip(lo, region))
+    if any(h > n for h, n in zip(hi, shape)):
+        return whole
+    boxes = []
+    for d in range(len(shape)):
+        head, rest = lo[:d], (0,) * (len(shape) - d - 1)
+        for start, length in ((0, lo[d]), (hi[d], shape[d] - hi[d])):
+            box = region[:d] + (length,) + tuple(shape[d + 1:])
+            if math.prod(box):
+                boxes.append((head + (start,) + rest, box))
+    return boxes
+
+
 def convert(e: Expr, dtype: np.dtype) -> Expr:
     """``e`` at ``dtype`` (constants are converted now, as NumPy's casting would)."""
     dtype = np.dtype(dtype)
@@ -296,6 +423,8 @@ def convert(e: Expr, dtype: np.dtype) -> Expr:
 
 def _accesses(kernel: Kernel):
     """(access, iteration shape) of every load and store of ``kernel``."""
+    if kernel.along is not None:
+        return kernel.along.accesses()
     if kernel.gemm is not None:
         g = kernel.gemm
         out = [(g.a, (g.batch, g.m, g.k)), (g.c, (g.batch, g.m, g.n))]
@@ -310,10 +439,23 @@ def _accesses(kernel: Kernel):
         return out
     out = []
     for nest in kernel.nests:
-        out.extend((ld.access, nest.shape) for ld in nest.loads())
+        out.extend(_extent(ld, nest.shape) for ld in nest.loads())
         out.extend((ld.access, nest.shape[:nest.n_kept]) for ld in nest.loads(epilogue=True))
-        out.append((nest.store, nest.shape[:nest.n_kept]))
+        store = nest.store
+        if isinstance(store, ScatterAccess):
+            out.append((Access(store.buffer, store.dtype, store.offset, store.strides + store.index_strides),
+                        nest.shape[:nest.n_kept] + store.extents))
+        else:
+            out.append((store, nest.shape[:nest.n_kept]))
     return out
+
+
+def _extent(load: Load, shape: tuple[int, ...]):
+    """(access, shape) covering every element ``load`` may read: a gather's index dims too."""
+    if isinstance(load, Gather):
+        acc = load.access
+        return Access(acc.buffer, acc.dtype, acc.offset, acc.strides + load.strides), shape + load.extents
+    return load.access, shape
 
 
 def check_bounds(program: Program) -> None:
@@ -344,17 +486,26 @@ def form_kernels(graph: Graph) -> Program:
 
 
 def _form(graph: Graph) -> Program:
-    buffers = _assign_buffers(graph)
+    controls: dict = {}
+    buffers = _assign_buffers(graph, controls)
     kernels = []
     for nid in graph.topo_order():
+        if nid in controls:
+            kernels.append(control_kernel(f"k{len(kernels)}", graph, nid, controls[nid]))
+            continue
+        if graph.op(nid) == "loop_out":
+            continue
         if nid not in buffers or buffers[nid].kind in ("input", "constant"):
             continue
         builder = _KernelBuilder(graph, buffers, nid)
+        if get_op(graph.op(nid)).kind == "along_axis":  # a library kernel (scan, sort)
+            kernels.extend(build_along_axis(builder, f"k{len(kernels)}"))
+            continue
         kind, nests = builder.nests()
         nodes = sorted(builder.nodes)
-        if kind == "update" and len(nests) == 2:  # the copy runs (in parallel) on its own
-            kernels.append(Kernel(f"k{len(kernels)}", "map", nodes, nests[:1]))
-            nests = nests[1:]
+        if kind == "update" and len(nests) >= 2:  # the copies run (in parallel) on their own
+            kernels.append(Kernel(f"k{len(kernels)}", "map", nodes, nests[:-1]))
+            nests = nests[-1:]
         if nests:
             kernels.append(Kernel(f"k{len(kernels)}", kind, nodes, nests))
     outputs = [-1] * len(graph.outputs)

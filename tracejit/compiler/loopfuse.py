@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from tracejit.compiler.kernel import Access, Buffer, Kernel, Nest, Program, Schedule
+from tracejit.compiler.kernel import Access, Buffer, Gather, Kernel, Nest, Program, Schedule
 from tracejit.compiler.schedule import _rebuild
 from tracejit.compiler.layout import StridedView
 from tracejit.compiler.schedule import choose_parallelism
@@ -44,6 +44,8 @@ def _row_range(access: Access, shape: tuple[int, ...]) -> tuple[int, int, int]:
 def _reads_within_rows(kernel: Kernel, written: dict[int, tuple[int, int, int]]) -> bool:
     """Every read of a buffer written in the group stays inside the same outer index."""
     for nest in kernel.nests:
+        if any(isinstance(ld, Gather) and ld.access.buffer in written for ld in nest.loads()):
+            return False  # a gather may read any row
         reads = [(ld.access, nest.shape) for ld in nest.loads()]
         reads += [(ld.access, nest.shape[:nest.n_kept]) for ld in nest.loads(epilogue=True)]
         for acc, shape in reads:
@@ -85,7 +87,8 @@ def _flush(group: list[Kernel], kernels: list[Kernel]) -> None:
 
 
 def _loads_of(kernel: Kernel) -> set[int]:
-    return {ld.access.buffer for n in kernel.nests for ld in n.loads() + n.loads(epilogue=True)}
+    along = {kernel.along.src.buffer} if kernel.along is not None else set()
+    return along | {ld.access.buffer for n in kernel.nests for ld in n.loads() + n.loads(epilogue=True)}
 
 
 def _to_scratch(kernel: Kernel, buffers: list[Buffer], others: list[Kernel]) -> Kernel:

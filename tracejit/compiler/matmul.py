@@ -13,7 +13,7 @@ import dataclasses
 
 import numpy as np
 
-from tracejit.compiler.kernel import Access, Apply, Buffer, Gemm, Kernel, Load, Nest, Program
+from tracejit.compiler.kernel import NO_BUFFER, Access, Apply, Buffer, Gemm, Iota, Kernel, Load, Nest, Program
 from tracejit.compiler.layout import StridedView
 from tracejit.compiler.schedule import _rebuild, schedule_kernel
 from tracejit.compiler.target import vector_bytes
@@ -30,7 +30,7 @@ def _operands(nest: Nest):
     """(A load, B load) of a float contraction nest with dims (batch?, M, N | K), or None."""
     v = nest.value
     if (nest.reduce != "sum" or nest.n_reduced != 1 or nest.n_kept not in (2, 3) or not isinstance(v, Apply)
-            or v.op != "multiply" or not all(isinstance(x, Load) for x in v.args)):
+            or v.op != "multiply" or not all(type(x) is Load for x in v.args)):
         return None
     dtype = np.dtype(v.dtype)
     if dtype not in (np.float32, np.float64) or any(x.dtype != dtype for x in v.args):
@@ -89,6 +89,33 @@ def task_grid(batch: int, m: int, n: int, nr: int, threads: int) -> tuple[int, i
     return best[2], best[3]
 
 
+def _symmetric(a: Access, b: Access, m: int, n: int, epilogue) -> bool:
+    """Whether C = A @ B with B = A.T of the same elements (A over (batch, M, N, K) with
+    N stride 0, B with M stride 0), so C is symmetric, and the epilogue keeps it so (no
+    loads or index sequences: the same function of each value)."""
+    if a.buffer != b.buffer or a.offset != b.offset or m != n:
+        return False
+    if (a.strides[0], a.strides[1], a.strides[3]) != (b.strides[0], b.strides[2], b.strides[3]):
+        return False
+    return epilogue is None or not Nest((), 0, None, epilogue, a).indexed()
+
+
+def _mirror(c: Access, batch: int, m: int, dtype: np.dtype) -> Nest:
+    """``C[b, i, j] = C[b, j, i]`` below the diagonal (``i > j``), C unchanged above."""
+    i64 = np.dtype(np.int64)
+    sb, sm = c.strides[0], c.strides[1]
+    row = Iota(Access(NO_BUFFER, i64, 0, (0, 1, 0)), 0, 1, i64)
+    col = Iota(Access(NO_BUFFER, i64, 0, (0, 0, 1)), 0, 1, i64)
+    below = Apply("greater", (row, col), i64, np.dtype(bool))
+    upper = Load(Access(c.buffer, dtype, c.offset, (sb, 1, sm)))
+    here = Load(Access(c.buffer, dtype, c.offset, (sb, sm, 1)))
+    value = Apply("where", (below, upper, here), dtype, dtype)
+    return Nest((batch, m, m), 0, None, value, Access(c.buffer, dtype, c.offset, (sb, sm, 1)))
+
+
+SYMMETRIC_SPLIT = 2  # a symmetric product's row and column tasks per thread (triangle: unequal tasks)
+
+
 def plan(kernel: Kernel, buffers: list[Buffer], fastmath: bool = False) -> list[Kernel] | None:
     """[pack kernel?, gemm kernel] for a large float contraction, else None."""
     if kernel.kind != "contraction" or len(kernel.nests) != 1:
@@ -115,6 +142,7 @@ def plan(kernel: Kernel, buffers: list[Buffer], fastmath: bool = False) -> list[
     dtype = np.dtype(nest.value.dtype)
     nr = 2 * vector_bytes() // dtype.itemsize
     threads = max(1, config.num_threads)
+    symmetric = _symmetric(a, b, m, n, epilogue) and buffers[b.buffer].kind != "constant"
     # A indexes (batch, M, K); B (batch, N, K); C (batch, M, N).
     a_acc = Access(a.buffer, a.dtype, a.offset, (a.strides[0], a.strides[1], a.strides[3]))
     b_acc = Access(b.buffer, b.dtype, b.offset, (b.strides[0], b.strides[2], b.strides[3]))
@@ -138,13 +166,16 @@ def plan(kernel: Kernel, buffers: list[Buffer], fastmath: bool = False) -> list[
         buffers.append(Buffer(packed_id, "constant", shape_p, dtype, -1, StridedView.contiguous(shape_p),
                               value=packed_value, label="B packed at compile time"))
     rows, cols = task_grid(batch, m, n, nr, threads)
+    if symmetric and threads > 1:  # square tasks, claimed dynamically: the triangle balances
+        rows = min(-(-m // MR), SYMMETRIC_SPLIT * threads)
+        cols = min(-(-n // nr), SYMMETRIC_SPLIT * threads)
     tasks = batch * rows * cols
     # Tasks per parallel chunk: one chunk runs its tasks in turn on one thread, so the
     # chunks, not the tasks, each need a block of packed B (a bounded temporary).
     chunk = -(-tasks // (threads * GEMM_CHUNKS_PER_THREAD)) if threads > 1 and tasks > 1 else 0
     mc = max(MR, MC_BYTES // (KC * dtype.itemsize) // MR * MR)
     gemm = Gemm(a_acc, b_acc, packed_id, b_batched, store, batch, m, n, k, dtype, MR, nr, mc, min(KC, k),
-                None, rows, cols, chunk, epilogue)
+                None, rows, cols, chunk, epilogue, symmetric)
     if packed_id is None:  # a kc x cols block of packed B per chunk
         shape_blk = (gemm.chunks * gemm.kc * gemm.cols_per_task,)
         gemm = dataclasses.replace(gemm, b_block=len(buffers))
@@ -153,6 +184,9 @@ def plan(kernel: Kernel, buffers: list[Buffer], fastmath: bool = False) -> list[
     gk = Kernel(kernel.name, "gemm", kernel.nodes, [], gemm=gemm)
     gk.parallel_grain = chunk
     kernels.append(gk)
+    if symmetric:
+        mirror = Kernel(f"{kernel.name}_mirror", "map", kernel.nodes, [_mirror(store, batch, m, dtype)])
+        kernels.append(schedule_kernel(mirror, fastmath=fastmath))
     return kernels
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from tracejit.compiler.kernel import Access, Buffer, Kernel, Program
+from tracejit.compiler.kernel import Access, Buffer, Gather, Kernel, Program
 
 ALIGN = 64  # bytes: every temporary starts on a cache line
 
@@ -71,8 +71,8 @@ def live_ranges(program: Program) -> dict[int, Interval]:
     return live
 
 
-def _same_element(load: Access, store: Access, buffers: list[Buffer]) -> bool:
-    return (load.offset == store.offset and load.strides == store.strides
+def _same_element(load: Access | None, store: Access, buffers: list[Buffer]) -> bool:
+    return (load is not None and load.offset == store.offset and load.strides == store.strides
             and buffers[load.buffer].dtype.itemsize == buffers[store.buffer].dtype.itemsize)
 
 
@@ -88,6 +88,9 @@ def in_place_candidates(kernel: Kernel, buffers: list[Buffer]) -> dict[int, int]
         return {}
     by_buffer: dict[int, list[Access]] = {}
     for ld in nest.loads() + nest.loads(epilogue=True):
+        if isinstance(ld, Gather):  # reads its buffer anywhere: never stored over
+            by_buffer.setdefault(ld.access.buffer, []).append(None)
+            continue
         by_buffer.setdefault(ld.access.buffer, []).append(ld.access)
     for bid, accesses in by_buffer.items():
         if (bid != nest.store.buffer and buffers[bid].kind == "temp"

@@ -21,7 +21,8 @@ Correctness does not depend on the choice of parameters: a :class:`Param` is not
 integer, so code generation cannot bake its value into the code by accident (arithmetic
 on it raises), and everything code generation reads that is not a parameter is part of
 the fingerprint. Slots are numbered in one deterministic walk, so equal structures
-number them equally. Gemm kernels keep all their sizes (their blocking is tuned to them).
+number them equally. Gemm kernels keep all their sizes (their blocking is tuned to them),
+and so do scan and sort kernels (``compiler/along_axis.py``).
 """
 from __future__ import annotations
 
@@ -30,7 +31,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tracejit.compiler.kernel import Access, Acc, Apply, Buffer, Const, Convert, Expr, Iota, Kernel, Load, Nest, Program
+from tracejit.compiler.kernel import (Access, Acc, Apply, Buffer, Const, Convert, Expr, Gather, Iota, Kernel, Load, Nest,
+                                      Program, ScatterAccess, with_store)
 from tracejit.compiler.layout import StridedView
 from tracejit.compiler.memplan import MemoryPlan
 
@@ -81,7 +83,10 @@ def _generic_expr(e: Expr | None, slots: _Slots, memo: dict) -> Expr | None:
         return None
     if id(e) in memo:
         return memo[id(e)]
-    if isinstance(e, Load):
+    if isinstance(e, Gather):  # extents are sizes; index strides stay constants (in the fingerprint)
+        out = Gather(_generic_access(e.access, slots), tuple(_generic_expr(i, slots, memo) for i in e.indices),
+                     e.strides, tuple(slots(n) for n in e.extents))
+    elif isinstance(e, Load):
         out = Load(_generic_access(e.access, slots))
     elif isinstance(e, Iota):
         out = Iota(_generic_access(e.access, slots), e.start, e.step, e.dtype)
@@ -103,13 +108,19 @@ def _generic_access(a: Access, slots: _Slots) -> Access:
 
 def _generic_nest(nest: Nest, slots: _Slots, memo: dict) -> Nest:
     shape = (slots(nest.shape[0]),) + tuple(nest.shape[1:]) if nest.shape else ()
-    return Nest(shape, nest.n_reduced, nest.reduce, _generic_expr(nest.value, slots, memo),
-                _generic_access(nest.store, slots), _generic_expr(nest.epilogue, slots, memo))
+    value = _generic_expr(nest.value, slots, memo)
+    store = with_store(nest.store, _generic_access(nest.store, slots), lambda i: _generic_expr(i, slots, memo))
+    if isinstance(store, ScatterAccess):
+        store = dataclasses.replace(store, extents=tuple(slots(n) for n in store.extents))
+    return Nest(shape, nest.n_reduced, nest.reduce, value, store, _generic_expr(nest.epilogue, slots, memo))
 
 
 def _generic_kernel(kernel: Kernel, slots: _Slots, memo: dict) -> Kernel:
-    if kernel.gemm is not None:
-        return kernel
+    if kernel.gemm is not None or kernel.along is not None:
+        return kernel  # library kernels keep their sizes
+    if kernel.control is not None:  # its sub-programs are generic already; its copies' sizes
+        control = dataclasses.replace(kernel.control, nbytes=tuple(slots(n) for n in kernel.control.nbytes))
+        return dataclasses.replace(kernel, control=control)
     nests = [_generic_nest(n, slots, memo) for n in kernel.nests]
     out = dataclasses.replace(kernel, nests=nests)
     # a ranged kernel's chunk length is a parameter too (0 at run time: it runs serially)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tracejit.compiler.along_axis import plan_along_axis
 from tracejit.compiler.blocking import block_siblings
 from tracejit.compiler.graph import Graph
 from tracejit.compiler.kernel import Program
@@ -41,9 +42,13 @@ def optimize(traced: Graph, verify: bool = False, record: bool = False, fastmath
     program = form_kernels(graph)
     program.fastmath = fastmath
     for k in program.kernels:
-        schedule_kernel(k, fastmath=fastmath)
+        # a loop or branch: its sub-programs are scheduled already; scans and sorts are
+        # planned by plan_along_axis
+        if k.control is None and k.along is None:
+            schedule_kernel(k, fastmath=fastmath)
     program = split_reductions(program)
     program = plan_matmuls(program)
+    program = plan_along_axis(program)
     program = split_rows(program)
     program = block_siblings(program)
     program = fuse_loops(program)

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from tracejit.compiler.kernel import Access, Apply, Convert, Expr, Iota, Kernel, Load, Nest, Schedule
+from tracejit.compiler.kernel import (Access, Apply, Convert, Expr, Gather, Iota, Kernel, Load, Nest, ScatterAccess, Schedule,
+                                      with_store)
 from tracejit.compiler.ops import get_op
 from tracejit.compiler.target import vector_bytes
 from tracejit.config import config
@@ -25,17 +26,22 @@ CHUNK_MIN_WORK = 1 << 15  # and the least work per parallel chunk
 CHUNKS_PER_THREAD = 8
 
 
-def _rebuild(e: Expr, fix, memo: dict) -> Expr:
+def _rebuild(e: Expr, fix, memo: dict, size=None) -> Expr:
+    """``e`` with every access passed through ``fix`` (and, with ``size``, every size a
+    gather holds: code generation renumbers run-time sizes per kernel)."""
     if id(e) in memo:
         return memo[id(e)]
-    if isinstance(e, Load):
+    if isinstance(e, Gather):
+        extents = e.extents if size is None else tuple(size(n) for n in e.extents)
+        out = Gather(fix(e.access), tuple(_rebuild(i, fix, memo, size) for i in e.indices), e.strides, extents)
+    elif isinstance(e, Load):
         out = Load(fix(e.access))
     elif isinstance(e, Iota):
         out = Iota(fix(e.access), e.start, e.step, e.dtype)
     elif isinstance(e, Apply):
-        out = Apply(e.op, tuple(_rebuild(a, fix, memo) for a in e.args), e.in_dtype, e.dtype)
+        out = Apply(e.op, tuple(_rebuild(a, fix, memo, size) for a in e.args), e.in_dtype, e.dtype)
     elif isinstance(e, Convert):
-        out = Convert(_rebuild(e.arg, fix, memo), e.dtype)
+        out = Convert(_rebuild(e.arg, fix, memo, size), e.dtype)
     else:
         out = e
     memo[id(e)] = out
@@ -76,7 +82,8 @@ def collapse(nest: Nest) -> Nest:
     def fix_epi(a: Access) -> Access:
         return Access(a.buffer, a.dtype, a.offset, fixed_epi[(a.buffer, a.offset, a.strides)])
 
-    store = Access(nest.store.buffer, nest.store.dtype, nest.store.offset, tuple(rows[-1][:new_nk]))
+    store = with_store(nest.store, Access(nest.store.buffer, nest.store.dtype, nest.store.offset,
+                                          tuple(rows[-1][:new_nk])), lambda i: _rebuild(i, fix, {}))
     epilogue = None if nest.epilogue is None else _rebuild(nest.epilogue, fix_epi, {})
     return Nest(tuple(shape), len(shape) - new_nk, nest.reduce, _rebuild(nest.value, fix, {}), store, epilogue)
 
@@ -92,6 +99,9 @@ def _dtypes(e: Expr, out: set, seen: set) -> None:
             _dtypes(a, out, seen)
     elif isinstance(e, Convert):
         _dtypes(e.arg, out, seen)
+    elif isinstance(e, Gather):
+        for i in e.indices:
+            _dtypes(i, out, seen)
 
 
 def _lanes(nest: Nest, extent: int) -> int:
@@ -116,6 +126,8 @@ def _tile(nest: Nest, lanes: int) -> tuple[int, int] | None:
     of those rows. Measured at 4096^2 float32 transpose-add: 64 x 64 tiles 848 ms,
     64 x 16 tiles 22 ms; at 3000^2, 9 ms and 13 ms."""
     nd = len(nest.shape)
+    if isinstance(nest.store, ScatterAccess):
+        return None  # stores in loop order: the last of repeated indices wins
     if nd < 2 or min(nest.shape[-2:]) < TILE_MIN_EXTENT or abs(nest.store.strides[-1]) != 1:
         return None
     crossed = [a for a in (ld.access for ld in nest.loads())
@@ -176,14 +188,16 @@ def expr_cost(e: Expr, seen: set | None = None) -> int:
         return get_op(e.op).cost + sum(expr_cost(a, seen) for a in e.args)
     if isinstance(e, Convert):
         return 1 + expr_cost(e.arg, seen)
+    if isinstance(e, Gather):
+        return 4 + sum(expr_cost(i, seen) for i in e.indices)
     return 1
 
 
 def choose_parallelism(kernel: Kernel, threads: int) -> int:
     """The chunk length of the kernel's outermost loop for the thread pool (0: serial)."""
     extent = kernel.parallel_extent
-    if threads <= 1 or extent < 2:
-        return 0
+    if threads <= 1 or extent < 2 or any(isinstance(n.store, ScatterAccess) for n in kernel.nests):
+        return 0  # (a scatter stores serially: the last of repeated indices wins)
     sched = kernel.schedules[0]
     work = sum(np.prod(n.shape, dtype=np.float64) * max(1, expr_cost(n.value)) for n in kernel.nests)
     if work < PARALLEL_MIN_WORK:

@@ -10,10 +10,10 @@ from typing import Any, Callable, NamedTuple
 
 import numpy as np
 
-from tracejit.compiler.pipeline import optimize
 from tracejit.config import config, emit_log, log_enabled
 from tracejit.errors import StaticNeeded, UnsupportedError
 from tracejit.frontend.complexio import as_complex, pair_view
+from tracejit.frontend.checks import raise_failed
 from tracejit.frontend.lowered import Lowered
 from tracejit.frontend.signature import NestedTrace, bind, positional_fast_key
 from tracejit.frontend.tracing import TracedFunction, trace_function
@@ -44,10 +44,12 @@ class _Entry:
         self.direct = None  # positional arrays -> the result, or MISS (see JitFunction.__call__)
         self.native = None  # the same call made by runtime/dispatcher.py
         self.writebacks = self.traced.writebacks
+        self.checks = self.traced.checks
         if self.writebacks:  # results go back into the caller's arrays: the general path
             self.run = self._run_and_write_back
-        elif tree.kind == "leaf" and leaves[0].index == 0 and not leaves[0].scalar \
-                and leaves[0].complex_dtype is None and not any(s.complex_dtype for s in self.traced.in_specs):
+        elif (tree.kind == "leaf" and leaves[0].index == 0 and not leaves[0].scalar
+              and leaves[0].mask is None and not self.checks
+              and leaves[0].complex_dtype is None and not any(s.complex_dtype for s in self.traced.in_specs)):
             executable = self.lowered.executable
             self.run = lambda arrays, originals=None: executable(arrays)[0]  # one array result
             self.direct = executable.direct
@@ -71,20 +73,27 @@ class _Entry:
                         f"'{self.traced.in_specs[j].name}' in memory; pass separate arrays")
             targets.append(target)
         outs = self.lowered.executable(arrays)
+        raise_failed(self.checks, outs)
         for target, (_, out) in zip(targets, self.writebacks):
             np.copyto(pair_view(target) if target.dtype.kind == "c" else target, outs[out], casting="unsafe")
-        return self._results(outs)
+        return self._results(outs, arrays)
 
     def run(self, arrays, originals=None) -> Any:
-        return self._results(self.lowered.executable(arrays))
+        outs = self.lowered.executable(arrays)
+        raise_failed(self.checks, outs)
+        return self._results(outs, arrays)
 
-    def _results(self, outs) -> Any:
+    def _results(self, outs, arrays) -> Any:
         leaves = []
         for leaf in self.traced.out_leaves:
-            if leaf.index is None:
+            if leaf.arg is not None:  # a selection from an argument: compacted from it
+                leaves.append(np.asarray(arrays[leaf.arg])[outs[leaf.mask]])
+            elif leaf.index is None:
                 leaves.append(leaf.value)
             else:
                 value = outs[leaf.index]
+                if leaf.mask is not None:  # a boolean selection: compacted here, with NumPy
+                    value = value[outs[leaf.mask]]
                 if leaf.complex_dtype is not None:
                     value = as_complex(value, leaf.complex_dtype)
                 leaves.append(value[()] if leaf.scalar else value)
@@ -222,26 +231,30 @@ class JitFunction:
                 self._hits += 1
                 self._install(entry, args)
                 return entry.run(fast[1])  # its arrays are the caller's objects
-        while True:
-            try:
-                call = bind(self._pysig, self._static, args, kwargs, self._auto_static)
-            except NestedTrace:
-                return self.fun(*args, **kwargs)  # called while tracing: inline
-            entry = self._cache.get(call.key)
-            if entry is not None:
-                self._hits += 1
-                break
-            try:
-                entry = self._compile(call)
-                break
-            except StaticNeeded as need:  # a scalar argument's value is needed: static from now on
-                self._make_static(need)
+        try:
+            call, entry = self._entry(args, kwargs, self._compile)
+        except NestedTrace:
+            return self.fun(*args, **kwargs)  # called while tracing: inline
         if fast is not None:
             # keyed again: an argument the trace made static is keyed by its value now
             fast = positional_fast_key(args, self._fast_arity, self._static_positions)
             self._fast_cache[fast[0]] = entry
             self._install(entry, args)
         return entry.run(call.arrays, call.originals)
+
+    def _entry(self, args: tuple, kwargs: dict, make: Callable, count: bool = True) -> tuple:
+        """The bound call and its cache entry, made by ``make(call)`` on a miss; a trace
+        that needs a scalar argument's value makes that argument static and binds again."""
+        while True:
+            call = bind(self._pysig, self._static, args, kwargs, self._auto_static)
+            entry = self._cache.get(call.key)
+            if entry is not None:
+                self._hits += count
+                return call, entry
+            try:
+                return call, make(call)
+            except StaticNeeded as need:  # a scalar argument's value is needed: static from now on
+                self._make_static(need)
 
     def _make_static(self, need: StaticNeeded) -> None:
         """Make the arguments ``need`` names static (their values key the cache) and say why."""
@@ -297,17 +310,12 @@ class JitFunction:
 
     def lower(self, *args, **kwargs) -> Lowered:
         """Trace and optimize for these arguments without running; compiles on demand."""
-        while True:
-            call = bind(self._pysig, self._static, args, kwargs, self._auto_static)
-            entry = self._cache.get(call.key)
-            if entry is not None:
-                return entry.lowered
-            try:
-                traced = self._trace(call)
-                break
-            except StaticNeeded as need:
-                self._make_static(need)
-        return Lowered(traced, optimize(traced.graph, fastmath=self.fastmath))
+        def lowered(call):  # not cached: lowering runs no code
+            traced = self._trace(call)
+            return Lowered(traced, optimize_cached(traced.graph, fastmath=self.fastmath))
+
+        _, found = self._entry(args, kwargs, lowered, count=False)
+        return found.lowered if isinstance(found, _Entry) else found
 
     def cache_info(self) -> CacheInfo:
         """``traces`` (signatures traced), ``compilations`` (LLVM compilations they

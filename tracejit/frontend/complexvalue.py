@@ -296,7 +296,13 @@ class ComplexTracer:
 
     def __getitem__(self, key):
         from tracejit.frontend import indexing
-        return self._both(lambda t: indexing.getitem(t, key))
+        from tracejit.frontend.tracer import Tracer
+        re = indexing.getitem(self._re, key)
+        if not isinstance(re, Tracer):  # a boolean selection (data-dependent length)
+            raise UnsupportedError(f"selecting complex values with a boolean mask (z[mask]) is not supported; "
+                                   f"use np.where(mask, z, fill) or write with z[mask] = v{at(user_location())}")
+        im = indexing.getitem(self._im, key)
+        return ComplexTracer(re, im, bool(re._scalar))
 
     def __setitem__(self, key, value):
         from tracejit.frontend import indexing

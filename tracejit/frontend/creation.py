@@ -41,6 +41,11 @@ def _current():
     return getattr(_state, "trace", None)
 
 
+def current_trace():
+    """The innermost trace this thread is recording (None: not tracing)."""
+    return getattr(_state, "trace", None)
+
+
 def _wrap(name: str, original):
     def created(shape, *args, **kwargs):
         trace = _current()

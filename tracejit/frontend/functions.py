@@ -194,9 +194,11 @@ def stack(arrays, axis=0, out=None, dtype=None, casting="same_kind"):
 @implements(np.where)
 def where(condition, x=None, y=None):
     loc = user_location()
+    if x is None and y is None:  # np.nonzero: a selection of data-dependent size
+        from tracejit.frontend.selection import nonzero
+        return nonzero(np.asarray(condition) if isinstance(condition, list) else condition)
     if x is None or y is None:
-        raise UnsupportedError(f"numpy.where with one argument (data-dependent output shape) is "
-                               f"not supported{at(loc)}")
+        raise ValueError(f"either both or neither of x and y should be given{at(loc)}")
     trace = find_trace([condition, x, y])
     dtype = np.result_type(*(promotion_operand(v, loc) for v in (x, y)))
     cond = as_operand(trace, condition, np.dtype(bool))
@@ -348,4 +350,10 @@ def copyto(dst, src, casting="same_kind", where=True):
     write(dst, src, loc)
 
 
-from tracejit.frontend import composites  # noqa: E402,F401 - registers the composed functions
+from tracejit.frontend import composites, numerics  # noqa: E402,F401 - registers the composed functions
+from tracejit.frontend import along_axis  # noqa: E402,F401 - registers scans and sorts
+
+
+from tracejit.frontend import advanced as _advanced, selection as _selection  # noqa: E402  (their handlers)
+
+implements(np.take)(_advanced.take)

@@ -4,6 +4,8 @@
 are dropped or inserted, by one ``reshape`` view. An element read (all ints) is a
 scalar copy, as in NumPy. ``x[key] = v`` writes through the same view
 (``frontend/mutation.py``); a boolean mask of ``x``'s shape writes ``where(mask, v, x)``.
+Integer arrays in the key gather (``frontend/advanced.py``); a boolean mask reads a
+selection of data-dependent size (``frontend/selection.py``).
 """
 from __future__ import annotations
 
@@ -13,7 +15,32 @@ import numpy as np
 
 from tracejit.errors import UnsupportedError, at
 from tracejit.frontend.trace import user_location
+from tracejit.frontend.advanced import gather_getitem, is_array_index, scatter_setitem
 from tracejit.frontend.values import is_tracer
+
+
+def _is_mask(k) -> bool:
+    return (is_tracer(k) or isinstance(k, np.ndarray)) and k.dtype == np.bool_
+
+
+def _list_index(k: list) -> np.ndarray:
+    """A constant list index as NumPy converts it (an empty list indexes with intp)."""
+    a = np.asarray(k)
+    return a.astype(np.intp) if a.size == 0 else a
+
+
+def _advanced(x, key: tuple, for_write: bool, loc):
+    """``x[key]`` with arrays in the key: a boolean selection or a gather."""
+    from tracejit.frontend.selection import select
+    key = tuple(_list_index(k) if isinstance(k, list) and not any(map(is_tracer, k)) else k for k in key)
+    if any(_is_mask(k) or isinstance(k, (bool, np.bool_)) for k in key):
+        if len(key) == 1 and _is_mask(key[0]) and not for_write:
+            return select(x, key[0], loc)
+        raise UnsupportedError(f"boolean indices are supported as a single mask (x[mask], of x's shape "
+                               f"or a leading part of it), not with other indices{at(loc)}")
+    if for_write:
+        raise AssertionError("integer-array writes go through setitem's scatter")
+    return gather_getitem(x, _expand(key, x.ndim, loc), loc)
 
 
 def _expand(key: tuple, ndim: int, loc) -> list:
@@ -30,7 +57,7 @@ def _expand(key: tuple, ndim: int, loc) -> list:
             out.extend([slice(None)] * (ndim - used))
         else:
             out.append(k)
-    if Ellipsis not in key:
+    if not any(k is Ellipsis for k in key):  # identity: arrays in the key compare elementwise
         out.extend([slice(None)] * (ndim - used))
     return out
 
@@ -40,10 +67,8 @@ def getitem(x, key, for_write: bool = False):
     too, where a read would give a scalar copy)."""
     loc = user_location()
     key = key if isinstance(key, tuple) else (key,)
-    for k in key:
-        if is_tracer(k) or isinstance(k, (np.ndarray, list, bool, np.bool_)):
-            raise UnsupportedError(f"advanced indexing (with arrays, lists or booleans) is not "
-                                   f"supported yet{at(loc)}")
+    if any(is_array_index(k) or isinstance(k, (bool, np.bool_)) for k in key):
+        return _advanced(x, key, for_write, loc)
     starts, steps, lengths, final_shape = [], [], [], []
     dim = 0
     all_ints = Ellipsis not in key  # x[..., 0] of a 1-d x is a 0-d array, not a scalar
@@ -98,6 +123,10 @@ def setitem(x, key, value) -> None:
     if x._scalar:
         raise TypeError(f"'numpy.{x.dtype.name}' object does not support item assignment{at(loc)}")
     mask = key if not isinstance(key, tuple) else None
+    from tracejit.frontend.selection import Selection, assign_selection
+    if isinstance(value, Selection):
+        assign_selection(x, mask, value, loc)
+        return
     if mask is not None and (is_tracer(mask) or isinstance(mask, np.ndarray)) and mask.dtype == np.bool_:
         if tuple(mask.shape) != x.shape:
             raise UnsupportedError(f"assignment through a boolean mask of shape {tuple(mask.shape)} "
@@ -107,5 +136,13 @@ def setitem(x, key, value) -> None:
             raise UnsupportedError(f"masked assignment of an array value (its length depends on the "
                                    f"mask); assign a scalar or an array of the target's shape{at(loc)}")
         write(x, where(mask, value, x), loc)
+        return
+    tkey = key if isinstance(key, tuple) else (key,)
+    if any(is_array_index(k) or isinstance(k, (bool, np.bool_)) for k in tkey):
+        tkey = tuple(_list_index(k) if isinstance(k, list) and not any(map(is_tracer, k)) else k for k in tkey)
+        if any(_is_mask(k) or isinstance(k, (bool, np.bool_)) for k in tkey):
+            raise UnsupportedError(f"assignment through a boolean index other than a single mask of the "
+                                   f"array's shape{at(loc)}")
+        scatter_setitem(x, _expand(tkey, x.ndim, loc), value, loc)
         return
     write(getitem(x, key, for_write=True), value, loc)

@@ -18,15 +18,16 @@ import numpy as np
 
 from tracejit.compiler.layout import StridedView
 from tracejit.compiler.ops import get_op
-from tracejit.errors import at
+from tracejit.errors import UnsupportedError, at
 
 
 class Storage:
     """The current version (graph node) of one writable array of a trace."""
 
-    __slots__ = ("node", "version", "arg", "initial", "shape")
+    __slots__ = ("node", "version", "arg", "initial", "shape", "trace")
 
-    def __init__(self, node: int, shape: tuple, arg: int | None = None):
+    def __init__(self, node: int, shape: tuple, arg: int | None = None, trace=None):
+        self.trace = trace  # whose graph ``node`` is in
         self.node = self.initial = node
         self.version = 0
         self.arg = arg  # the argument (array index) it stands for, if any
@@ -40,7 +41,7 @@ class Storage:
 def storage_of(t) -> Storage:
     """``t``'s storage (a fresh result gets its own on first need)."""
     if t._storage is None:
-        t._storage = Storage(t._node, t.shape)
+        t._storage = Storage(t._node, t.shape, trace=t._home)
         t._path, t._version = (), 0
     return t._storage
 
@@ -51,7 +52,7 @@ def refresh(t) -> None:
     if st is None or t._version == st.version:
         return
     node = st.node
-    graph = t._trace.graph
+    graph = t._home.graph
     for op, attrs in t._path:
         node = graph.add(op, [node], attrs=dict(attrs), loc=graph.loc(t._node))
     t._node, t._version = node, st.version
@@ -76,44 +77,54 @@ def attach_view(base, out, op: str, attrs: dict) -> None:
     out._version = base._storage.version
 
 
+def assigned_value(trace, value, shape: tuple, dtype: np.dtype, loc):
+    """``value`` as an assignment of it into ``shape`` elements of ``dtype`` stores it:
+    cast as NumPy's assignment casts, broadcast to ``shape``."""
+    from tracejit.frontend.functions import astype, broadcast_to
+    from tracejit.frontend.values import as_operand, is_tracer, weak_type
+    if isinstance(value, (list, tuple)):
+        value = np.asarray(value)
+    if is_tracer(value) and weak_type(value) is None:
+        if value.dtype != dtype:
+            value = astype(value, dtype)  # NumPy's assignment casts unsafely
+    elif isinstance(value, np.ndarray) or isinstance(value, np.generic):
+        with np.errstate(all="ignore"):
+            value = np.asarray(value).astype(dtype)
+    else:
+        value = as_operand(trace, value, dtype)  # Python scalars: may raise OverflowError
+    vshape = tuple(value.shape)
+    if vshape != shape:
+        while len(vshape) > len(shape) and vshape[0] == 1:
+            vshape = vshape[1:]
+        try:
+            np.broadcast_shapes(vshape, shape)
+            if len(vshape) > len(shape) or np.broadcast_shapes(vshape, shape) != shape:
+                raise ValueError
+        except ValueError:
+            raise ValueError(f"could not broadcast input array from shape {tuple(value.shape)} into shape "
+                             f"{shape}{at(loc)}") from None
+        if not is_tracer(value):
+            value = np.broadcast_to(np.asarray(value).reshape(vshape), shape)
+        else:
+            if vshape != tuple(value.shape):
+                value = trace.apply("reshape", [value], {"shape": vshape})
+            value = broadcast_to(value, shape)
+    return value
+
+
 def write(target, value, loc) -> None:
     """Store ``value`` (broadcast to ``target``'s shape, cast as NumPy's assignment casts)
     into the elements ``target`` stands for."""
-    from tracejit.frontend.functions import astype, broadcast_to
-    from tracejit.frontend.values import as_operand, is_tracer, weak_type
     if target._scalar:
         raise TypeError(f"'numpy.{target.dtype.name}' object does not support item assignment{at(loc)}")
     st = storage_of(target)
     if any(op == "broadcast_to" for op, _ in target._path):
         raise ValueError(f"assignment destination is read-only (a broadcast view){at(loc)}")
     trace = target._trace
-    if isinstance(value, (list, tuple)):
-        value = np.asarray(value)
-    if is_tracer(value) and weak_type(value) is None:
-        if value.dtype != target.dtype:
-            value = astype(value, target.dtype)  # NumPy's assignment casts unsafely
-    elif isinstance(value, np.ndarray) or isinstance(value, np.generic):
-        with np.errstate(all="ignore"):
-            value = np.asarray(value).astype(target.dtype)
-    else:
-        value = as_operand(trace, value, target.dtype)  # Python scalars: may raise OverflowError
-    vshape = tuple(value.shape)
-    if vshape != target.shape:
-        while len(vshape) > len(target.shape) and vshape[0] == 1:
-            vshape = vshape[1:]
-        try:
-            np.broadcast_shapes(vshape, target.shape)
-            if len(vshape) > len(target.shape) or np.broadcast_shapes(vshape, target.shape) != target.shape:
-                raise ValueError
-        except ValueError:
-            raise ValueError(f"could not broadcast input array from shape {tuple(value.shape)} into shape "
-                             f"{target.shape}{at(loc)}") from None
-        if not is_tracer(value):
-            value = np.broadcast_to(np.asarray(value).reshape(vshape), target.shape)
-        else:
-            if vshape != tuple(value.shape):
-                value = trace.apply("reshape", [value], {"shape": vshape})
-            value = broadcast_to(value, target.shape)
+    if target._home is not trace or st.trace is not trace:
+        raise UnsupportedError(f"a loop body or branch writes into an array from outside it{at(loc)}: "
+                               "carry the array in the loop state (or return it from the branch) instead")
+    value = assigned_value(trace, value, target.shape, target.dtype, loc)
     new = trace.graph.add("update", [st.node, trace.node_of(value, loc)], attrs={"path": target._path}, loc=loc)
     st.node = new
     st.version += 1

@@ -46,15 +46,45 @@ def _shown(filename: str) -> str:
 class Trace:
     """One tracing session: the graph being built and its constants."""
 
-    def __init__(self, name: str):
+    def __init__(self, name: str, parent: "Trace | None" = None, n_args: int = 0):
         self.graph = Graph(name)
         self._constants: dict = {}
         self._keepalive: list = []
+        # A loop body or branch (frontend/control.py): traced inside ``parent``; its first
+        # ``n_args`` inputs are its arguments, the others values of enclosing traces it reads.
+        self.parent = parent
+        self.n_args = n_args
+        self.captured: dict[int, int] = {}  # parent node -> input node here
+        self.closed = False  # a sub-trace whose function has returned
+
+    def encloses(self, other: "Trace") -> bool:
+        """Whether ``other`` is this trace or one this trace runs inside."""
+        t = self
+        while t is not None:
+            if t is other:
+                return True
+            t = t.parent
+        return False
+
+    def _capture(self, x, loc: str | None) -> int:
+        """The input node standing for ``x``, a value of an enclosing trace."""
+        if self.parent is None or not self.parent.encloses(x._home):
+            raise TraceError("a traced value from another trace was used (a tracer leaked "
+                             f"out of its jitted function, loop body or branch, e.g. through a global){at(loc)}")
+        outer = self.parent.node_of(x, loc)
+        nid = self.captured.get(outer)
+        if nid is None:
+            aval = self.parent.graph.aval(outer)
+            index = self.n_args + len(self.captured)
+            nid = self.captured[outer] = self.graph.add_input(index, f"captured{index}", aval, loc=loc)
+        return nid
 
     def apply(self, op: str, operands: list, attrs: dict | None = None, scalar: bool = False):
         """Record ``op`` applied to ``operands`` (tracers or arrays); returns a Tracer."""
         from tracejit.frontend.tracer import Tracer
         loc = user_location()
+        if self.closed:
+            raise TraceError(f"a traced value of a loop body or branch was used after it returned{at(loc)}")
         nodes = [self.node_of(x, loc) for x in operands]
         try:
             nid = self.graph.add(op, nodes, attrs=attrs, loc=loc)
@@ -67,9 +97,8 @@ class Trace:
         """The graph node holding ``x``: a tracer's own node, or a constant for an array."""
         from tracejit.frontend.tracer import Tracer
         if isinstance(x, Tracer):
-            if x._trace is not self:
-                raise TraceError("a traced value from another trace was used (a tracer leaked "
-                                 f"out of its jitted function, e.g. through a global){at(loc)}")
+            if x._home is not self:
+                return self._capture(x, loc)
             if x._storage is not None:  # a view of an array written since: read its new version
                 refresh(x)
             return x._node

@@ -8,7 +8,8 @@ import numpy as np
 
 from tracejit.compiler.dtypes import AVal
 from tracejit.errors import StaticNeeded, TracerConversionError, UnsupportedError, at
-from tracejit.frontend import functions, indexing, reductions
+from tracejit.frontend import along_axis, functions, indexing, reductions
+from tracejit.frontend.creation import current_trace
 from tracejit.frontend.trace import user_location
 from tracejit.frontend.ufuncs import apply_elementwise, call_ufunc, reduce_method, write_inplace
 
@@ -16,17 +17,23 @@ _CONTROL_FLOW_HINT = (
     "The value depends on the function's array arguments, so it is not known while tracing. "
     "Use np.where(cond, a, b) for data-dependent selection, make the argument static "
     "(tj.jit(static_argnames=...)), or run the function eagerly with f.eager(...). "
-    "Structured control flow (tj.cond, tj.while_loop, tj.fori_loop) is planned.")
+    "For data-dependent loops and branches use tj.while_loop, tj.fori_loop and tj.cond.")
+
+
+# ndarray methods that are their NumPy function applied to the array (``sort`` is not:
+# the method sorts in place)
+_FUNCTION_METHODS = frozenset({"diagonal", "trace", "cumsum", "cumprod", "argsort", "take", "nonzero", "repeat",
+                               "searchsorted", "ptp"})
 
 
 class Tracer:
     """A traced array. Holds its trace, its graph node and its abstract value."""
 
-    __slots__ = ("_trace", "_node", "_scalar", "_storage", "_path", "_version", "_weak", "_origins", "__weakref__")
+    __slots__ = ("_home", "_node", "_scalar", "_storage", "_path", "_version", "_weak", "_origins", "__weakref__")
     __array_priority__ = 1000
 
     def __init__(self, trace, node: int, scalar: bool = False):
-        self._trace = trace
+        self._home = trace  # the trace whose graph holds ``_node``
         self._node = node
         self._scalar = scalar  # NumPy would return a scalar (not a 0-d array) here
         # What writes go to (frontend/mutation.py): the storage (None: created when
@@ -41,10 +48,21 @@ class Tracer:
         self._weak = None
         self._origins: frozenset = frozenset()
 
+    @property
+    def _trace(self):
+        """The trace operations on this value record into: its own, or, while a loop body
+        or branch inside it is traced (``frontend/control.py``), that inner trace (which
+        reads the value as a captured input)."""
+        home = self._home
+        active = current_trace()
+        if active is None or active is home or not active.encloses(home):
+            return home
+        return active
+
     # -- abstract value ------------------------------------------------------------------
     @property
     def aval(self) -> AVal:
-        return self._trace.graph.aval(self._node)
+        return self._home.graph.aval(self._node)
 
     shape = property(lambda self: self.aval.shape)
     dtype = property(lambda self: self.aval.dtype)
@@ -57,7 +75,7 @@ class Tracer:
     real = property(lambda self: self)
 
     def __repr__(self) -> str:
-        loc = self._trace.graph.loc(self._node)
+        loc = self._home.graph.loc(self._node)
         return f"Tracer<{self.aval}> %{self._node}" + (f" from {loc}" if loc else "")
 
     def __len__(self) -> int:
@@ -86,7 +104,7 @@ class Tracer:
             f"np.asarray/np.array of a traced value{at(user_location())}: tracejit cannot "
             "produce a concrete array while tracing. Operate on the value with NumPy "
             "functions directly; build arrays from traced values with np.stack or "
-            "np.concatenate.")
+            "np.concatenate. To index a constant array by traced indices, pass the array as an argument.")
 
     # -- concrete conversions fail clearly -----------------------------------------------
     def _concrete(self, what: str):
@@ -196,6 +214,10 @@ class Tracer:
         return np.zeros_like(self)
 
     def __getattr__(self, name):
+        if name in _FUNCTION_METHODS and functions.HANDLERS.get(getattr(np, name)) is not None:
+            # ``x.cumsum(...)`` is ``np.cumsum(x, ...)`` for these: the function's handler
+            handler = functions.HANDLERS[getattr(np, name)]
+            return lambda *args, **kwargs: handler(self, *args, **kwargs)
         if not name.startswith("_") and hasattr(np.ndarray, name):  # protocols probe dunders
             raise UnsupportedError(f"ndarray.{name} is not available on traced arrays"
                                    f"{at(user_location())} (memory layout and flags are decided "
@@ -204,6 +226,12 @@ class Tracer:
 
     def dot(self, other):
         return functions.dot(self, other)
+
+    def take(self, indices, axis=None, out=None, mode="raise"):
+        return functions.dispatch(np.take, (self, indices), {"axis": axis, "out": out, "mode": mode})
+
+    def nonzero(self):
+        return functions.dispatch(np.nonzero, (self,), {})
 
     def sum(self, axis=None, dtype=None, out=None, keepdims=False, **kw):
         return reductions.sum(self, axis, dtype, out, keepdims, **kw)
@@ -237,6 +265,10 @@ class Tracer:
 
     def argmin(self, axis=None, out=None, keepdims=False):
         return reductions.argmin(self, axis, out, keepdims=keepdims)
+
+    def sort(self, axis=-1, kind=None, order=None, *, stable=None):
+        """In place, as ndarray.sort (cumsum, cumprod, argsort: ``__getattr__``)."""
+        return along_axis.sort_in_place(self, axis, kind, order, stable=stable)
 
 
 class ScalarTracer(Tracer):

@@ -15,7 +15,9 @@ from tracejit.frontend import complexvalue
 from tracejit.frontend.complexio import bind_pair, result_pairs
 from tracejit.frontend.complexvalue import ComplexTracer
 from tracejit.frontend.creation import creating_traced_arrays
+from tracejit.frontend.checks import Check, pending
 from tracejit.frontend.mutation import Storage
+from tracejit.frontend.selection import Selection
 from tracejit.frontend.tracer import Tracer, as_python_scalar
 from tracejit.frontend.tree import TreeDef, flatten, unflatten
 from tracejit.compiler.graph import Graph
@@ -28,6 +30,8 @@ class OutLeaf:
     index: int | None = None
     scalar: bool = False
     value: object = None
+    mask: int | None = None  # a boolean selection: the output holding its mask (compacted after the call)
+    arg: int | None = None  # ... selecting from this argument array itself (unwritten): no copy of it
     complex_dtype: np.dtype | None = None  # a complex result, computed as its float pairs
 
 
@@ -40,6 +44,7 @@ class TracedFunction:
     out_tree: TreeDef
     out_leaves: list[OutLeaf] = field(default_factory=list)
     writebacks: list[tuple[int, int]] = field(default_factory=list)  # (argument array, output index)
+    checks: list[Check] = field(default_factory=list)  # errors raised after the call (frontend/checks.py)
 
 
 def trace_function(fun, pysig: inspect.Signature, static: frozenset, call: BoundCall,
@@ -63,7 +68,7 @@ def trace_function(fun, pysig: inspect.Signature, static: frozenset, call: Bound
                 if spec.weak is None and not spec.scalar:  # writes reach the caller's array
                     first = call.aliases.get(index, index)
                     if first not in storages:
-                        storages[first] = Storage(nid, spec.aval.shape, arg=first)
+                        storages[first] = Storage(nid, spec.aval.shape, arg=first, trace=trace)
                     tracer._storage = storages[first]
                 if spec.weak is not None:  # a Python scalar argument (frontend/values.py)
                     tracer._weak = spec.weak if spec.weak is not bool else None
@@ -103,14 +108,32 @@ def _record_outputs(trace: Trace, result, specs, written=()) -> TracedFunction:
     graph = trace.graph
     out_leaves: list[OutLeaf] = []
     by_node: dict[int, int] = {}
+
+    def add(node: int) -> int:
+        """The output index of ``node`` (outputs are fresh arrays: a copy of a source)."""
+        if node not in by_node:
+            by_node[node] = len(by_node)
+            producer = node
+            if graph.op(node) in ("input", "constant"):  # outputs are fresh arrays
+                producer = graph.add("copy", [node], loc=graph.loc(node))
+            graph.add_output(by_node[node], producer)
+        return by_node[node]
+
     for leaf in leaves:
-        complex_dtype = None
+        if isinstance(leaf, Selection):  # values and mask out, compacted after the call
+            values, mask = trace.node_of(leaf.values), trace.node_of(leaf.mask)
+            if graph.op(values) == "input" and not written:  # x[m] of an argument: compact x itself
+                out_leaves.append(OutLeaf(mask=add(mask), arg=graph.attrs(values)["index"]))
+            else:
+                out_leaves.append(OutLeaf(index=add(values), mask=add(mask)))
+            continue
         if isinstance(leaf, (np.ndarray, np.generic)) and leaf.dtype.kind == "c":
             leaf = _scalar_constant(trace, leaf) if isinstance(leaf, np.generic) else complexvalue.constant(trace, leaf)
         if isinstance(leaf, ComplexTracer):  # returned as float pairs, viewed as complex
-            complex_dtype, scalar = leaf.dtype, leaf._scalar
-            node = trace.node_of(result_pairs(leaf))
-        elif isinstance(leaf, Tracer):
+            out_leaves.append(OutLeaf(index=add(trace.node_of(result_pairs(leaf))), scalar=leaf._scalar,
+                                      complex_dtype=leaf.dtype))
+            continue
+        if isinstance(leaf, Tracer):
             node = trace.node_of(leaf)
             scalar = leaf._scalar
         elif isinstance(leaf, (np.ndarray, np.generic)):
@@ -123,16 +146,17 @@ def _record_outputs(trace: Trace, result, specs, written=()) -> TracedFunction:
                     "return arrays in tuples, lists, dicts or namedtuples")
             out_leaves.append(OutLeaf(value=leaf))
             continue
-        if node not in by_node:
-            by_node[node] = len(by_node)
-            producer = node
-            if graph.op(node) in ("input", "constant"):  # outputs are fresh arrays
-                producer = graph.add("copy", [node], loc=graph.loc(node))
-            graph.add_output(by_node[node], producer)
-        out_leaves.append(OutLeaf(index=by_node[node], scalar=scalar, complex_dtype=complex_dtype))
+        out_leaves.append(OutLeaf(index=add(node), scalar=scalar))
     writebacks = []
     for st in written:  # arguments the function wrote: their last versions, written back
         index = len(by_node) + len(writebacks)
         graph.add_output(index, st.node)
         writebacks.append((st.arg, index))
-    return TracedFunction(graph, list(specs), treedef, out_leaves, writebacks)
+    checks, index = [], len(by_node) + len(writebacks)
+    for values, bound, error, message in pending(trace):  # last: results keep their indices
+        for v in values:
+            graph.add_output(index, trace.node_of(v))
+            index += 1
+        high = index - 1 if len(values) == 2 else None
+        checks.append(Check(index - len(values), error, message, high, bound))
+    return TracedFunction(graph, list(specs), treedef, out_leaves, writebacks, checks)

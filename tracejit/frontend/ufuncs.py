@@ -86,6 +86,10 @@ def apply_elementwise(ufunc: np.ufunc, inputs, dtype=None, loc=None, operator: b
                   for i, x in enumerate(inputs)]
     else:
         kinds = tuple(dtype_or_weak(x, loc) for x in inputs)
+        if not origins and all(isinstance(k, type) for k in kinds):
+            # only Python numbers, some traced without an argument behind them (a loop's
+            # index or counter, frontend/control.py): Python's int and float as int64/float64
+            kinds = tuple(np.dtype(np.float64 if k is float else np.int64 if k is int else np.bool_) for k in kinds)
         resolver = ufunc if ufunc in UFUNC_TO_OP else np.exp  # foreign ufuncs: exp's loops
         try:
             loop = resolver.resolve_dtypes(kinds + (None,) * ufunc.nout)
@@ -169,6 +173,9 @@ def reduce_method(ufunc: np.ufunc, method: str, inputs, kwargs):
     if method == "outer" and len(inputs) == 2 and not kwargs:
         from tracejit.frontend.composites import ufunc_outer
         return ufunc_outer(ufunc, *inputs)
+    if method == "accumulate" and ufunc in (np.add, np.multiply):
+        from tracejit.frontend.along_axis import accumulate
+        return accumulate(ufunc, *inputs, **kwargs)
     if method != "reduce" or ufunc not in REDUCE_METHOD:
         raise UnsupportedError(f"numpy.{ufunc.__name__}.{method} is not supported{at(loc)}")
     from tracejit.frontend import reductions

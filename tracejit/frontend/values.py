@@ -80,6 +80,8 @@ def convert_weak(trace, x, dtype: np.dtype):
     from tracejit.frontend.trace import user_location
     if dtype == x.dtype:
         return x
+    if not x._origins:  # a loop's index or counter: no argument to make static; converts as C does
+        return trace.apply("convert", [x], {"dtype": dtype}, scalar=True)
     if x._weak is int:
         if dtype.kind in "fc":
             x = trace.apply("convert", [x], {"dtype": np.dtype(np.float64)}, scalar=True)

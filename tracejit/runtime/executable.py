@@ -57,7 +57,8 @@ class Executable:
         self._expected_address = ctypes.addressof(self._expected)
         self.checks_inputs = checks_inputs(program)
         # The driver calls the thread pool's parallel_for (started only when needed).
-        parallel = any(k.parallel_grain for k in program.kernels)
+        # (a loop's or branch's sub-programs may run parallel kernels: their chunk lengths are data)
+        parallel = any(k.parallel_grain or k.control is not None for k in program.kernels)
         self._parallel_for = threads.pool().parallel_for if parallel else None
         n = len(program.buffers)
         self._table_type = ctypes.c_void_p * (n + 1)  # every buffer, then the size table

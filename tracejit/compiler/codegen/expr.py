@@ -8,7 +8,7 @@ from llvmlite import ir
 
 from tracejit.compiler.codegen.lowerctx import I8, I32, LowerCtx, memory_type, vector_of
 from tracejit.compiler.codegen.loops import i64
-from tracejit.compiler.kernel import Acc, Access, Apply, Const, Convert, Expr, Iota, Load
+from tracejit.compiler.kernel import Acc, Access, Apply, Const, Convert, Expr, Gather, Iota, Load, ScatterAccess
 from tracejit.compiler.ops import get_op
 
 
@@ -87,6 +87,16 @@ class ExprEmitter:
         align = dt.itemsize
         if dt.kind == "b":
             value = b.zext(value, vector_of(I8, self.width))
+        if isinstance(acc, ScatterAccess):  # computed addresses, lanes stored in order
+            offsets = self._computed_offsets(acc, acc.indices, acc.index_strides, acc.extents)
+            if self.width == 1:
+                b.store(value, self._ptr(acc, offsets), align=align)
+                return
+            for lane in range(self.width):
+                elem = b.extract_element(value, ir.Constant(I32, lane))
+                off = b.extract_element(offsets, ir.Constant(I32, lane))
+                b.store(elem, self._ptr(acc, off), align=align)
+            return
         if self.width == 1:
             b.store(value, self._ptr(acc, self._offset(acc)), align=align)
             return
@@ -99,6 +109,39 @@ class ExprEmitter:
         for lane in range(self.width):
             elem = b.extract_element(value, ir.Constant(I32, lane))
             b.store(elem, self._ptr(acc, b.add(base, i64(lane * stride))), align=align)
+
+    def _computed_offsets(self, acc: Access, indices, strides, extents) -> ir.Value:
+        """Per lane: the affine offset of ``acc`` plus each index (wrapped when negative,
+        clamped into its extent, so the address stays in the buffer) times its stride."""
+        b = self.b
+        ctx = LowerCtx(b, self.width, np.dtype(np.int64))
+        base, stride = self._lane_offsets(acc)
+        offsets = ctx.splat(base)
+        if self.width > 1 and stride:
+            offsets = b.add(offsets, ir.Constant(ctx.ty(), [i64(k * stride) for k in range(self.width)]))
+        for index, st, n in zip(indices, strides, extents):
+            if st == 0:
+                continue  # a dim of one element: the only valid index is 0
+            i = self.emit(index)
+            n = ctx.splat(self.sizes(n))  # a run-time size in generic code
+            i = b.select(b.icmp_signed("<", i, ctx.const(0)), b.add(i, n), i)
+            i = b.select(b.icmp_unsigned(">=", i, n), b.sub(n, ctx.const(1)), i)  # negatives too
+            offsets = b.add(offsets, i if st == 1 else b.mul(i, ctx.const(st)))
+        return offsets
+
+    def gather(self, e: Gather) -> ir.Value:
+        """A load at a computed (clamped) offset; vectors load lane by lane."""
+        b, dt = self.b, np.dtype(e.dtype)
+        mty, align = memory_type(dt), dt.itemsize
+        offsets = self._computed_offsets(e.access, e.indices, e.strides, e.extents)
+        if self.width == 1:
+            return self._from_memory(b.load(self._ptr(e.access, offsets), typ=mty, align=align), dt)
+        value = ir.Constant(vector_of(mty, self.width), ir.Undefined)
+        for lane in range(self.width):
+            off = b.extract_element(offsets, ir.Constant(I32, lane))
+            elem = b.load(self._ptr(e.access, off), typ=mty, align=align)
+            value = b.insert_element(value, elem, ir.Constant(I32, lane))
+        return self._from_memory(value, dt)
 
     def iota(self, e: Iota) -> ir.Value:
         """``start + step * index`` at the point: int64 arithmetic then a truncation for
@@ -124,6 +167,8 @@ class ExprEmitter:
         return self.memo[key]
 
     def _emit(self, e: Expr) -> ir.Value:
+        if isinstance(e, Gather):
+            return self.gather(e)
         if isinstance(e, Load):
             return self.load(e.access)
         if isinstance(e, Const):

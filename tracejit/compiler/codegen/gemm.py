@@ -101,7 +101,10 @@ class GemmEmitter:
                     packed = b.add(self.b_base, b.add(b.mul(b.sdiv(j0, i64(g.nr)), i64(g.k * g.nr)),
                                                       b.mul(pc, i64(g.nr))))
                     load = self._packed_loader(self.src, packed)
-                with for_range(b, 0, rows, g.mr, name="ir") as ir_:
+                limit = rows
+                if g.symmetric:  # tiles starting below the diagonal: mirrored afterwards
+                    limit = self._min(rows, b.sub(b.add(j0, i64(g.nr)), ic))
+                with for_range(b, 0, limit, g.mr, name="ir") as ir_:
                     row0 = b.add(ic, ir_)
                     self._prefetch_c(row0, j0)
                     if g.packed_b is None:

@@ -20,13 +20,15 @@ from llvmlite import ir
 
 from tracejit.compiler.codegen.lowerctx import I64, memory_type
 from tracejit.compiler.codegen.loops import for_range, i64, loop_hints, opaque
+from tracejit.compiler.codegen.along_axis import AlongAxisEmitter
 from tracejit.compiler.codegen.gemm import GemmEmitter
 from tracejit.compiler.codegen.nest import NestEmitter
 from tracejit.compiler.codegen.call import emit_call_wrapper
+from tracejit.compiler.codegen.control import emit_control
 from tracejit.compiler.codegen.sizes import SizeReader
 from tracejit.compiler.codegen.symbols import ModuleSymbols, symbol_names
 from tracejit.compiler.fingerprint import program_fingerprint
-from tracejit.compiler.kernel import Access, Kernel, Nest
+from tracejit.compiler.kernel import Access, Kernel, Nest, ScatterAccess, with_store
 from tracejit.compiler.params import GenericProgram, Param
 from tracejit.compiler.schedule import _rebuild
 from tracejit.compiler.target import target_machine
@@ -94,6 +96,8 @@ def _kernel_function(module: ir.Module, kernel: Kernel, name: str, fast: tuple[s
     streaming = any(s.stream for s in kernel.schedules)
     if kernel.gemm is not None:
         GemmEmitter(b, ptrs, kernel.gemm, begin, end).emit()
+    elif kernel.along is not None:
+        AlongAxisEmitter(b, ptrs, kernel.along, begin, end).emit()
     elif kernel.row_fused:  # one outer loop; every stage runs at each outer index
         with for_range(b, begin, end, name="row", hints=loop_hints(module, unroll=False)) as row:
             stop = b.add(row, i64(1))
@@ -137,8 +141,8 @@ def _localize(kernel: Kernel, base: int, scratch: dict, shared: set[int]) -> tup
     counted from its first one (``base``), name and nodes dropped. Kernels whose local
     forms print the same run one function (an unrolled loop's writes are a few
     functions, not thousands), each call with its own part of the size table."""
-    if kernel.gemm is not None:
-        return f"gemm {id(kernel)}", kernel, scratch, shared
+    if kernel.gemm is not None or kernel.along is not None:
+        return f"library {id(kernel)}", kernel, scratch, shared
     local_id = {bid: i for i, bid in enumerate(kernel.buffers())}
 
     def local(value):
@@ -150,10 +154,13 @@ def _localize(kernel: Kernel, base: int, scratch: dict, shared: set[int]) -> tup
     nests = []
     for nest in kernel.nests:
         memo: dict = {}
-        value = _rebuild(nest.value, fix, memo)
-        epilogue = None if nest.epilogue is None else _rebuild(nest.epilogue, fix, {})
+        value = _rebuild(nest.value, fix, memo, local)
+        epilogue = None if nest.epilogue is None else _rebuild(nest.epilogue, fix, {}, local)
         shape = tuple(local(n) for n in nest.shape)
-        nests.append(Nest(shape, nest.n_reduced, nest.reduce, value, fix(nest.store), epilogue))
+        store = with_store(nest.store, fix(nest.store), lambda i: _rebuild(i, fix, memo, local))
+        if isinstance(store, ScatterAccess):
+            store = dataclasses.replace(store, extents=tuple(local(n) for n in store.extents))
+        nests.append(Nest(shape, nest.n_reduced, nest.reduce, value, store, epilogue))
     out = dataclasses.replace(kernel, name="", nodes=[], nests=nests)
     out.parallel_grain = local(kernel.parallel_grain)
     local_scratch = {local_id[b]: buf for b, buf in scratch.items() if b in local_id}
@@ -169,12 +176,26 @@ def build_module(program: GenericProgram, prefix: str) -> tuple[ir.Module, Modul
     module = ir.Module(name=prefix)
     module.triple = llvm.get_process_triple()
     module.data_layout = str(target_machine().target_data)
+    entry = emit_program(module, program, prefix)
+    emit_call_wrapper(module, program, names.call, entry)
+    return module, names
+
+
+def emit_program(module: ir.Module, program: GenericProgram, prefix: str) -> ir.Function:
+    """Emit ``program``'s kernels and its driver into ``module``; returns the driver
+    (a loop's or branch's sub-programs are emitted the same way, ``codegen/control.py``)."""
+    names = symbol_names(program, prefix)
     fast = FAST_MATH if program.fastmath else ()
     scratch = {buf.id: buf for buf in program.buffers if buf.kind == "scratch"}
     in_place = program.plan.in_place if program.plan is not None else {}
+    n = len(program.buffers)
     functions: dict[str, ir.Function] = {}
     kernels = []  # (kernel, its function, its first size slot)
     for k, name, base in zip(program.kernels, names.kernels, program.first_slots):
+        if k.control is not None:
+            fn = emit_control(module, k, name, n, ir.PointerType(PARALLEL_FOR), emit_program)
+            kernels.append((k, fn, base, name))
+            continue
         key, local, local_scratch, local_shared = _localize(k, base, scratch, _shared(k, in_place))
         fn = functions.get(key)
         if fn is None:
@@ -187,9 +208,11 @@ def build_module(program: GenericProgram, prefix: str) -> tuple[ir.Module, Modul
     entry.attributes.add("nounwind")
     b = ir.IRBuilder(entry.append_basic_block("entry"))
     table, parallel_for = entry.args
-    n = len(program.buffers)
     sizes = SizeReader(b, _table_entry(b, table, n), hoist=False)
     for kernel, fn, base, name in kernels:
+        if kernel.control is not None:
+            b.call(fn, [table, parallel_for])
+            continue
         if not _ranged(kernel):
             b.call(fn, _call_args(b, table, kernel, scratch, n, base) + [i64(0), i64(0)])
             continue
@@ -202,5 +225,4 @@ def build_module(program: GenericProgram, prefix: str) -> tuple[ir.Module, Modul
             with serial:
                 b.call(fn, _call_args(b, table, kernel, scratch, n, base) + [i64(0), extent])
     b.ret_void()
-    emit_call_wrapper(module, program, names.call, entry)
-    return module, names
+    return entry

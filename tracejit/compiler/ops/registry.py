@@ -13,6 +13,9 @@ reduce          a :class:`ReduceLowering` (identity and combine in LLVM IR)
 contraction     None: kernel formation expresses it as a reduce of a product
 concat          None: kernel formation emits one loop nest per operand
 update          None: kernel formation copies the base and stores the value
+control         None: sub-graphs compiled to programs run by a control kernel
+along_axis      None: a library kernel per line along ``attrs['axis']`` (scans, sorts)
+gather          None: kernel formation loads through computed indices (``ops/gather.py``)
 source/output   None: buffers, not computations
 ==============  ===============================================================
 """
@@ -23,7 +26,8 @@ from typing import Any, Callable
 
 from tracejit.compiler.dtypes import AVal
 
-KINDS = ("source", "output", "elementwise", "view", "reduce", "contraction", "concat", "update")
+KINDS = ("source", "output", "elementwise", "view", "reduce", "contraction", "concat", "update", "control",
+         "along_axis", "gather")
 
 
 @dataclass(frozen=True)

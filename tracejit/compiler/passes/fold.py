@@ -35,7 +35,7 @@ def fold_constants(graph: Graph) -> bool:
                 graph.remove(nid)
                 changed = True
             continue
-        if kind in ("source", "output") or op == "copy":
+        if kind in ("source", "output", "control") or op == "copy":
             continue
         operands = graph.operands(nid)
         if not operands or any(graph.op(u) != "constant" for u in operands):

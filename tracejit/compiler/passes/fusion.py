@@ -29,7 +29,7 @@ RECOMPUTE_LIMIT = 8  # cone cost from which a value shared by kernels is stored 
 EXPAND_LIMIT = 8  # cone cost from which a value read through a broadcast is stored once
 DEPTH_LIMIT = 48  # fused expression depth from which a value is stored (deep trees overflow recursion)
 SHARED_DEPTH = 8  # in such deep graphs, depth from which a value read by several nodes is stored
-ROOT_KINDS = ("reduce", "contraction", "concat", "update")
+ROOT_KINDS = ("reduce", "contraction", "concat", "update", "control", "along_axis")
 
 
 def _kind(graph: Graph, nid: int) -> str:
@@ -46,6 +46,25 @@ def outputs_are_computed(graph: Graph) -> bool:
             graph.nx.remove_edge(src, out, key=0)
             graph.nx.add_edge(copy, out, key=0)
             changed = True
+    return changed
+
+
+def control_operands_are_buffers(graph: Graph) -> bool:
+    """A loop or branch hands its operands to programs of their own, which read them as
+    contiguous arrays: put a copy before an operand that is a view, a constant (small
+    and arithmetic-sequence constants have no buffer) or a strided input."""
+    changed = False
+    for nid in list(graph.nx.nodes):
+        if graph.op(nid) not in ("while", "cond"):
+            continue
+        for k, u in enumerate(graph.operands(nid)):
+            d = graph.data(u)
+            if _kind(graph, u) == "view" or d["op"] == "constant" or (
+                    d["op"] == "input" and d["attrs"].get("strides") is not None):
+                copy = graph.add("copy", [u], loc=graph.loc(nid))
+                graph.nx.remove_edge(u, nid, key=k)
+                graph.nx.add_edge(copy, nid, key=k)
+                changed = True
     return changed
 
 
@@ -108,7 +127,7 @@ def decide_materialized(graph: Graph) -> set[int]:
         if nid in epilogues:  # computed inside its epilogue's kernel
             kernels[nid] = {epilogues[nid]}
             continue
-        if nid in forced or kind in ROOT_KINDS or any(_kind(graph, u) == "output" for u in users):
+        if nid in forced or kind in ROOT_KINDS or any(_kind(graph, u) in ("output", "control") for u in users):
             keep.add(nid)
             kernels[nid] = {nid}
             continue
@@ -175,6 +194,7 @@ def _too_deep(graph: Graph, order: list[int], keep: set[int]) -> set[int]:
 def fusion(graph: Graph) -> bool:
     """Mark each node's ``materialize`` flag (True: it has a buffer)."""
     outputs_are_computed(graph)
+    control_operands_are_buffers(graph)
     keep = decide_materialized(graph)
     for nid in graph.nx.nodes:
         graph.data(nid)["materialize"] = nid in keep

@@ -1,0 +1,43 @@
+"""Ops that compute each line along one axis from the whole input line: the running
+sum and product (``cumsum``, ``cumprod``) and sorting (``sort``, ``argsort``).
+
+Each takes one operand and ``attrs['axis']`` (a non-negative axis; the frontend
+flattens for ``axis=None``). ``cumsum``/``cumprod`` accumulate in the operand's dtype
+(the frontend converts to NumPy's accumulator dtype first, as for ``sum``), strictly
+in order along the axis, as NumPy's ``add.accumulate`` does. ``sort``/``argsort`` are
+stable for every ``kind`` (equal keys keep their input order, NaNs sort last in input
+order), so they match NumPy's ``kind='stable'`` exactly. Kernel formation turns each
+into a library kernel (``compiler/along_axis.py``, ``codegen/along_axis.py``).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from tracejit.compiler.dtypes import AVal
+from tracejit.compiler.ops.registry import OpDef, register
+
+SCANS = {"cumsum": "add", "cumprod": "multiply"}  # op -> the elementwise op it accumulates with
+SORTS = ("sort", "argsort")
+
+
+def _infer(name: str):
+    def infer(avals, axis) -> AVal:
+        (a,) = avals
+        if not 0 <= axis < a.ndim:
+            raise ValueError(f"{name}: bad axis {axis} for rank {a.ndim}")
+        return AVal(a.shape, np.dtype(np.int64) if name == "argsort" else a.dtype)
+    return infer
+
+
+def _reference(name: str):
+    def reference(x, axis):
+        x = np.asarray(x)
+        if name in SCANS:
+            return getattr(np, name)(x, axis=axis, dtype=x.dtype)
+        return getattr(np, name)(x, axis=axis, kind="stable")
+    return reference
+
+
+for _name in ("cumsum", "cumprod", "sort", "argsort"):
+    register(OpDef(name=_name, kind="along_axis", arity=1, infer=_infer(_name), reference=_reference(_name),
+                   cost=4, doc=f"numpy.{_name} along attrs['axis'] (sorts: stable)"))

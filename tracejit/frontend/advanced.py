@@ -1,0 +1,158 @@
+"""Integer-array indexing (``x[idx]``, ``x[:, i, j]``, ``np.take``) as a ``gather``.
+
+NumPy's rules: every integer array (traced or constant, lists too) and, once any array
+is present, every integer is an *advanced* index; they broadcast to a shape ``B``.
+Slices and ``None`` apply first as basic indexing (a view), then the advanced dims are
+gathered: when they are adjacent, ``B`` replaces them in place, otherwise ``B`` comes
+first (the source is transposed so they are adjacent at the front). Constant indices
+out of range raise ``IndexError`` while tracing; for traced indices a bounds check
+runs with the call (``frontend/checks.py``) and the compiled load clamps meanwhile.
+Assignment through the same keys (``x[idx] = v``, ``x[idx] += v``) is a ``scatter``
+(the last of repeated indices wins, as in NumPy). Boolean arrays are masks
+(``frontend/selection.py``).
+"""
+from __future__ import annotations
+
+import math
+import operator
+
+import numpy as np
+
+from tracejit.errors import UnsupportedError, at
+from tracejit.frontend import checks
+from tracejit.frontend.values import is_tracer
+
+
+def is_array_index(k) -> bool:
+    """Whether ``k`` in an index key is an array (advanced) index."""
+    return is_tracer(k) or isinstance(k, (np.ndarray, list))
+
+
+def _as_index_array(k, trace, loc):
+    """An index array: a tracer, or a NumPy array for constants (lists as NumPy converts)."""
+    if isinstance(k, list):
+        if any(is_tracer(v) for v in np.asarray(k, dtype=object).ravel()):
+            from tracejit.frontend.functions import stack
+            k = stack([v if is_tracer(v) else np.asarray(v) for v in k])
+        else:
+            k = np.asarray(k)
+            if k.size == 0:
+                k = k.astype(np.intp)  # x[[]]: NumPy indexes with an empty intp array
+    if k.dtype.kind not in "iu":
+        raise IndexError(f"arrays used as indices must be of integer (or boolean) type{at(loc)}")
+    return k
+
+
+def _static_bounds(index: np.ndarray, n: int, axis: int, loc) -> None:
+    if index.size:
+        lo, hi = int(index.min()), int(index.max())
+        bad = lo if lo < -n else hi if hi >= n else None
+        if bad is not None:
+            raise IndexError(f"index {bad} is out of bounds for axis {axis} with size {n}{at(loc)}")
+
+
+def _plan(x, key: list, loc):
+    """Parse an expanded key (no Ellipsis) holding at least one integer array: the view
+    the advanced indices apply to (basic indexing done, advanced dims adjacent from
+    ``axis``; it shares ``x``'s storage), ``axis``, the indices (tracers or arrays), the
+    result shape and whether every index was an integer (a 0-d result is then a scalar)."""
+    from tracejit.frontend import functions
+    from tracejit.frontend.indexing import getitem
+    trace = x._trace
+    basic, advanced, positions = [], [], []  # advanced: (index, axis of x); positions in the view
+    out_dim = x_dim = 0
+    all_ints = True
+    for k in key:
+        if k is None:
+            basic.append(None)
+            out_dim += 1
+            all_ints = False
+            continue
+        if isinstance(k, slice):
+            basic.append(k)
+            out_dim += 1
+            x_dim += 1
+            all_ints = False
+            continue
+        if is_array_index(k):
+            k = _as_index_array(k, trace, loc)
+            all_ints &= k.ndim == 0
+        else:
+            try:
+                k = np.asarray(operator.index(k), np.intp)
+            except TypeError:
+                raise IndexError(f"only integers, slices (`:`), ellipsis (`...`), numpy.newaxis (`None`) "
+                                 f"and integer or boolean arrays are valid indices{at(loc)}") from None
+        advanced.append((k, x_dim))
+        positions.append(out_dim)
+        basic.append(slice(None))
+        out_dim += 1
+        x_dim += 1
+    try:
+        batch = tuple(np.broadcast_shapes(*(tuple(k.shape) for k, _ in advanced)))
+    except ValueError:
+        shapes = " ".join(str(tuple(k.shape)) for k, _ in advanced)
+        raise IndexError(f"shape mismatch: indexing arrays could not be broadcast together with "
+                         f"shapes {shapes}{at(loc)}") from None
+    for k, axis in advanced:
+        n = x.shape[axis]
+        if not is_tracer(k):
+            _static_bounds(k, n, axis, loc)
+        elif math.prod(batch) and n == 0:
+            raise IndexError(f"index is out of bounds for axis {axis} with size 0{at(loc)}")
+    view = getitem(x, tuple(basic), for_write=True)  # slices and None: a view
+    adjacent = positions == list(range(positions[0], positions[0] + len(positions)))
+    axis = positions[0] if adjacent else 0
+    if not adjacent:
+        rest = [d for d in range(view.ndim) if d not in positions]
+        view = functions.transpose(view, tuple(positions) + tuple(rest))
+    sizes = view.shape[axis:axis + len(advanced)]
+    shape = view.shape[:axis] + batch + view.shape[axis + len(advanced):]
+    indices = []
+    for (k, x_axis), n in zip(advanced, sizes):
+        if is_tracer(k) and n:
+            checks.record_range(k, n, f"an index is out of bounds for axis {x_axis} with size {n}{at(loc)}")
+        indices.append(k)
+    return view, axis, indices, shape, all_ints
+
+
+def gather_getitem(x, key: list, loc):
+    """``x[key]`` for an expanded key (no Ellipsis) holding at least one integer array."""
+    from tracejit.frontend import functions
+    view, axis, indices, shape, all_ints = _plan(x, key, loc)
+    if any(n == 0 for n in view.shape[axis:axis + len(indices)]):  # nothing to index: empty
+        return functions.filled(x._trace, shape, x.dtype, 0)
+    out = x._trace.apply("gather", [view] + indices, {"axis": axis})
+    out._scalar = all_ints and out.ndim == 0  # x[i] with a 0-d index: a scalar, as in NumPy
+    return out
+
+
+def scatter_setitem(x, key: list, value, loc) -> None:
+    """``x[key] = value`` for an expanded key holding at least one integer array: the
+    value (cast and broadcast as NumPy's assignment does) stored at the gathered
+    positions, the last of repeated indices winning."""
+    from tracejit.frontend.mutation import assigned_value, write
+    view, axis, indices, shape, _ = _plan(x, key, loc)
+    value = assigned_value(x._trace, value, shape, x.dtype, loc)
+    if not math.prod(shape):
+        return  # nothing is written
+    new = x._trace.apply("scatter", [view, value] + indices, {"axis": axis})
+    write(view, new, loc)
+
+
+def take(a, indices, axis=None, out=None, mode="raise"):
+    """``np.take``: ``a`` flattened (axis None) or indexed along ``axis`` by ``indices``."""
+    from tracejit.frontend import functions
+    from tracejit.frontend.trace import user_location
+    from tracejit.frontend.reductions import normalize_axes
+    loc = user_location()
+    if out is not None or mode != "raise":
+        raise UnsupportedError(f"numpy.take: out= and mode= are not supported{at(loc)}")
+    if axis is None:
+        a, axis = functions.ravel(a), 0
+    else:
+        (axis,) = normalize_axes(axis, a.ndim, loc)
+    if not is_array_index(indices):
+        indices = np.asarray(operator.index(indices), np.intp)
+    result = gather_getitem(a, [slice(None)] * axis + [indices] + [slice(None)] * (a.ndim - axis - 1), loc)
+    return result

@@ -1,0 +1,110 @@
+"""``np.cumsum``, ``np.cumprod``, ``np.add.accumulate``/``np.multiply.accumulate``,
+``np.sort``, ``np.argsort`` and the ndarray methods (``x.sort()`` in place) on traced
+arrays, with NumPy's argument rules; each records one op of
+``compiler/ops/along_axis.py``.
+
+Scans accumulate in NumPy's default dtype (small and bool integers as int64, unsigned
+as uint64, floats in their own dtype) or in ``dtype=``; the operand is converted first,
+as NumPy's accumulate loop converts each element. Sorts are stable whatever ``kind``
+asks for: values are the same for every kind, and ``argsort`` ties come out exactly as
+NumPy's ``kind='stable'`` (NumPy leaves the tie order of the other kinds unspecified).
+"""
+from __future__ import annotations
+
+import operator
+
+import numpy as np
+
+from tracejit.compiler.dtypes import check_supported, reduction_default_dtype
+from tracejit.errors import UnsupportedError, at
+from tracejit.frontend.functions import implements, reshape
+from tracejit.frontend.trace import user_location
+
+SORT_KINDS = (None, "quicksort", "quick", "mergesort", "merge", "heapsort", "heap", "stable")
+_UFUNC = {"cumsum": np.add, "cumprod": np.multiply}
+
+
+def _axis(axis, ndim: int) -> int:
+    axis = operator.index(axis)
+    if not -ndim <= axis < ndim:
+        raise np.exceptions.AxisError(axis, ndim)
+    return axis % ndim
+
+
+def _convert(x, dtype: np.dtype):
+    return x if x.dtype == dtype else x._trace.apply("convert", [x], {"dtype": dtype})
+
+
+def scan(op: str, a, axis, dtype, out, loc):
+    """Record scan ``op`` of ``a`` along ``axis`` (None: flattened) in ``dtype``."""
+    if out is not None:
+        raise UnsupportedError(f"numpy.{op}: out= is not supported{at(loc)}")
+    acc = np.dtype(dtype) if dtype is not None else reduction_default_dtype(_UFUNC[op], a.dtype)
+    check_supported(acc, f"numpy.{op} dtype{at(loc)}")
+    if axis is None or a.ndim == 0:  # NumPy scans a 0-d array as one element
+        a = reshape(a, (-1,))
+        axis = 0 if axis is None else axis
+    return a._trace.apply(op, [_convert(a, acc)], {"axis": _axis(axis, a.ndim)})
+
+
+@implements(np.cumsum)
+def cumsum(a, axis=None, dtype=None, out=None):
+    return scan("cumsum", a, axis, dtype, out, user_location())
+
+
+@implements(np.cumprod)
+def cumprod(a, axis=None, dtype=None, out=None):
+    return scan("cumprod", a, axis, dtype, out, user_location())
+
+
+def accumulate(ufunc: np.ufunc, a, axis=0, dtype=None, out=None, **kwargs):
+    """``np.add.accumulate`` / ``np.multiply.accumulate``."""
+    loc = user_location()
+    if kwargs:
+        raise UnsupportedError(f"numpy.{ufunc.__name__}.accumulate: keywords {sorted(kwargs)} are not "
+                               f"supported{at(loc)}")
+    if a.ndim == 0:
+        raise TypeError(f"cannot accumulate on a scalar{at(loc)}")
+    if axis is None and a.ndim > 1 or isinstance(axis, tuple):
+        raise ValueError(f"accumulate does not allow multiple axes{at(loc)}")
+    op = "cumsum" if ufunc is np.add else "cumprod"
+    return scan(op, a, 0 if axis is None else axis, dtype, out, loc)
+
+
+def _check_sort(name: str, kind, order, stable, loc) -> None:
+    if order is not None:
+        raise UnsupportedError(f"numpy.{name}: order= (structured arrays) is not supported{at(loc)}")
+    if kind is not None and stable is not None:
+        raise ValueError("`kind` and keyword parameters can't be provided at the same time. "
+                         f"Use only one of them.{at(loc)}")
+    if kind not in SORT_KINDS:
+        raise ValueError(f"sort kind must be one of 'quick', 'heap', or 'stable' (got {kind!r}){at(loc)}")
+
+
+def _sorting(op: str, a, axis, kind, order, stable):
+    loc = user_location()
+    _check_sort(op, kind, order, stable, loc)
+    if axis is None or (a.ndim == 0 and op == "argsort"):  # argsort of a 0-d array: one element
+        a = reshape(a, (-1,))
+        axis = -1 if axis is None else axis
+    return a._trace.apply(op, [a], {"axis": _axis(axis, a.ndim)})
+
+
+@implements(np.sort)
+def sort(a, axis=-1, kind=None, order=None, *, stable=None):
+    return _sorting("sort", a, axis, kind, order, stable)
+
+
+@implements(np.argsort)
+def argsort(a, axis=-1, kind=None, order=None, *, stable=None):
+    return _sorting("argsort", a, axis, kind, order, stable)
+
+
+def sort_in_place(a, axis=-1, kind=None, order=None, *, stable=None) -> None:
+    """``ndarray.sort``: write the sorted array back into ``a`` (``frontend/mutation.py``)."""
+    from tracejit.frontend.mutation import write
+    loc = user_location()
+    axis = operator.index(axis)  # (ndarray.sort has no axis=None: TypeError, as NumPy)
+    if a._scalar or a.ndim == 0:
+        raise np.exceptions.AxisError(axis, 0)
+    write(a, sort(a, axis, kind, order, stable=stable), loc)

@@ -1,0 +1,64 @@
+"""Run-time checks of a traced function: errors NumPy raises from values, not shapes.
+
+A gather of traced indices raises ``IndexError`` when an index is out of range, and a
+max/min of an empty boolean selection raises ``ValueError``; whether either happens
+depends on the data. While tracing, each such condition becomes 0-d values of the graph
+-- a boolean flag (:func:`record`), or the least and greatest index (:func:`record_range`,
+compared with the bound in Python, so the compiled check does not depend on the size
+and programs of other sizes share its code) -- which the traced function returns as
+hidden extra outputs; the runtime raises the recorded exception after the call
+(:func:`raise_failed`), before any argument is written back. Native code stays safe
+meanwhile: gathers clamp their indices, so the call itself never reads out of bounds.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Check:
+    """An exception to raise after the call: when output ``index`` (a 0-d bool) is true,
+    or, with a ``bound``, when output ``index`` (the least index) is below ``-bound`` or
+    output ``high`` (the greatest) is at least ``bound``."""
+
+    index: int
+    error: type
+    message: str
+    high: int | None = None
+    bound: int | None = None
+
+    def failed(self, outs) -> bool:
+        if self.bound is None:
+            return bool(outs[self.index])
+        return int(outs[self.index]) < -self.bound or int(outs[self.high]) >= self.bound
+
+
+def record(flag, error: type, message: str) -> None:
+    """Raise ``error(message)`` after the call if traced 0-d bool ``flag`` is true."""
+    _checks(flag._trace).append(((flag,), None, error, message))
+
+
+def record_range(index, bound: int, message: str) -> None:
+    """Raise ``IndexError(message)`` after the call if traced integer array ``index`` has
+    an element outside ``[-bound, bound)``."""
+    import numpy as np
+    if index.size:
+        _checks(index._trace).append(((np.min(index), np.max(index)), bound, IndexError, message))
+
+
+def _checks(trace) -> list:
+    if not hasattr(trace, "checks"):
+        trace.checks = []
+    return trace.checks
+
+
+def pending(trace) -> list:
+    """(tracers, bound, error, message) of every check recorded in ``trace``."""
+    return list(getattr(trace, "checks", ()))
+
+
+def raise_failed(checks: list[Check], outs) -> None:
+    """Raise the first recorded error whose check failed."""
+    for check in checks:
+        if check.failed(outs):
+            raise check.error(check.message)

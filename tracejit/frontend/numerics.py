@@ -1,0 +1,208 @@
+"""More NumPy composed from tracejit's ops (like ``frontend/composites.py``): diagonals,
+differences, grids, closeness tests and padding, each with NumPy's argument rules.
+
+``diagonal``/``diag`` of a matrix are strided views of its flattened elements (no copy
+inside a kernel); ``diag`` of a vector selects it into a square with the ``eye`` mask;
+``trace`` sums a diagonal; ``diff`` subtracts shifted slices (``not_equal`` for bools,
+as NumPy); ``meshgrid`` broadcasts reshaped vectors; ``isclose``/``allclose`` follow
+NumPy's formula (``|a - b| <= atol + rtol * |b|``, infinities equal only to
+themselves, NaNs equal with ``equal_nan``); ``pad`` concatenates constant, edge,
+wrapped or reflected slices.
+"""
+from __future__ import annotations
+
+import operator
+
+import numpy as np
+
+from tracejit.errors import UnsupportedError, at
+from tracejit.frontend.functions import broadcast_to, concatenate, implements, reshape, where
+from tracejit.frontend.trace import user_location
+from tracejit.frontend.values import is_tracer
+
+
+@implements(np.diagonal)
+def diagonal(a, offset=0, axis1=0, axis2=1):
+    loc = user_location()
+    if a.ndim != 2 or {operator.index(axis1) % 2, operator.index(axis2) % 2} != {0, 1}:
+        raise UnsupportedError(f"numpy.diagonal of a {a.ndim}-d array or of other axes{at(loc)}")
+    if operator.index(axis1) % 2 == 1:
+        a = a.T
+    k = operator.index(offset)
+    n, m = a.shape
+    length = max(0, min(n, m - k) if k >= 0 else min(n + k, m))
+    start = k if k >= 0 else -k * m
+    flat = reshape(a, (-1,))
+    if length == 0:
+        return flat[:0]
+    return flat[start:start + (length - 1) * (m + 1) + 1:m + 1]
+
+
+@implements(np.diag)
+def diag(v, k=0):
+    k = operator.index(k)
+    if v.ndim == 2:
+        return diagonal(v, k).copy()
+    if v.ndim != 1:
+        raise ValueError(f"Input must be 1- or 2-d.{at(user_location())}")
+    size = v.shape[0] + abs(k)
+    padded = concatenate([v, np.zeros(abs(k), v.dtype)]) if k else v
+    values = reshape(padded, (size, 1) if k >= 0 else (1, size))
+    return where(np.eye(size, size, k, dtype=bool), broadcast_to(values, (size, size)), v.dtype.type(0))
+
+
+@implements(np.trace)
+def trace(a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
+    if out is not None:
+        raise UnsupportedError(f"numpy.trace with out={at(user_location())}")
+    return diagonal(a, offset, axis1, axis2).sum(dtype=dtype)
+
+
+@implements(np.diff)
+def diff(a, n=1, axis=-1, prepend=np._NoValue, append=np._NoValue):
+    loc = user_location()
+    axis = operator.index(axis) % a.ndim if a.ndim else 0
+    if a.ndim == 0:
+        raise ValueError(f"diff requires input that is at least one dimensional{at(loc)}")
+    parts = []
+    for extra in (prepend, append):
+        if extra is np._NoValue:
+            parts.append(None)
+            continue
+        shape = list(a.shape)
+        shape[axis] = 1
+        value = extra if is_tracer(extra) else np.asarray(extra)
+        if np.ndim(value) == 0:
+            value = broadcast_to(value, tuple(shape)) if is_tracer(value) else np.broadcast_to(value, shape)
+        parts.append(value)
+    if parts[0] is not None or parts[1] is not None:
+        a = concatenate([p for p in (parts[0], a, parts[1]) if p is not None], axis=axis)
+    for _ in range(operator.index(n)):
+        head = [slice(None)] * a.ndim
+        tail = [slice(None)] * a.ndim
+        head[axis], tail[axis] = slice(1, None), slice(None, -1)
+        later, earlier = a[tuple(head)], a[tuple(tail)]
+        a = np.not_equal(later, earlier) if a.dtype == np.bool_ else later - earlier
+    return a
+
+
+@implements(np.meshgrid)
+def meshgrid(*xi, copy=True, sparse=False, indexing="xy"):
+    if indexing not in ("xy", "ij"):
+        raise ValueError("Valid values for `indexing` are 'xy' and 'ij'.")
+    ndim = len(xi)
+    shape = [int(np.size(x)) if not is_tracer(x) else x.size for x in xi]
+    out = []
+    for i, x in enumerate(xi):
+        s = [1] * ndim
+        s[i] = -1
+        if indexing == "xy" and ndim > 1 and i < 2:
+            s[0], s[1] = s[1], s[0]
+        out.append(reshape(x, tuple(s)) if is_tracer(x) else np.reshape(np.asarray(x), s))
+    full = list(shape)
+    if indexing == "xy" and ndim > 1:
+        full[0], full[1] = full[1], full[0]
+    if not sparse:
+        out = [broadcast_to(x, tuple(full)) if is_tracer(x) else np.broadcast_to(x, full) for x in out]
+        if copy:
+            out = [x.copy() for x in out]
+    return tuple(out)
+
+
+@implements(np.isclose)
+def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
+    dtype = np.result_type(*(x.dtype if hasattr(x, "dtype") else np.asarray(x).dtype for x in (a, b)), 1.0)
+    x = a.astype(dtype) if is_tracer(a) else np.asarray(a, dtype)
+    y = b.astype(dtype) if is_tracer(b) else np.asarray(b, dtype)
+    close = (np.abs(x - y) <= atol + rtol * np.abs(y)) & np.isfinite(y)
+    close = close | (x == y)
+    if equal_nan:
+        close = close | (np.isnan(x) & np.isnan(y))
+    return close
+
+
+@implements(np.allclose)
+def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
+    """A traced 0-d bool (NumPy returns a Python bool: using it in ``if`` needs ``tj.cond``)."""
+    return isclose(a, b, rtol, atol, equal_nan).all()
+
+
+def _pad_widths(pad_width, ndim: int) -> list[tuple[int, int]]:
+    w = np.asarray(pad_width)
+    if w.dtype.kind not in "iu":
+        raise TypeError("`pad_width` must be of integral type.")
+    w = np.broadcast_to(w, (ndim, 2)) if w.ndim <= 1 or w.shape == (1, 2) else w
+    if w.shape != (ndim, 2) or (w < 0).any():
+        raise ValueError(f"invalid pad_width {pad_width!r} for a {ndim}-d array")
+    return [(int(a), int(b)) for a, b in w]
+
+
+@implements(np.pad)
+def pad(array, pad_width, mode="constant", **kwargs):
+    loc = user_location()
+    if mode not in ("constant", "edge", "wrap", "reflect", "symmetric"):
+        raise UnsupportedError(f"numpy.pad with mode={mode!r}{at(loc)}")
+    widths = _pad_widths(pad_width, array.ndim)
+    constants = np.broadcast_to(np.asarray(kwargs.get("constant_values", 0)), (array.ndim, 2))
+    out = array
+    for axis, (before, after) in enumerate(widths):
+        n = out.shape[axis]
+
+        def part(start, stop, step=1):
+            key = [slice(None)] * out.ndim
+            key[axis] = slice(start, None if stop is not None and stop < 0 else stop, step)
+            return out[tuple(key)]
+
+        pieces = []
+        for side, width in ((0, before), (1, after)):
+            if not width:
+                pieces.append(None)
+                continue
+            shape = list(out.shape)
+            shape[axis] = width
+            if mode == "constant":
+                piece = np.full(shape, constants[axis][side], dtype=out.dtype)
+            elif n == 0:
+                raise ValueError(f"can't extend empty axis {axis} using modes other than 'constant'{at(loc)}")
+            elif mode == "edge":
+                piece = broadcast_to(part(0, 1) if side == 0 else part(n - 1, n), tuple(shape))
+            else:
+                reach = n - 1 if mode == "reflect" else n
+                if width > reach:
+                    raise UnsupportedError(f"numpy.pad mode={mode!r} wider than the axis{at(loc)}")
+                if mode == "wrap":
+                    piece = part(n - width, n) if side == 0 else part(0, width)
+                elif mode == "reflect":
+                    piece = part(width, 0, -1) if side == 0 else part(n - 2, n - 2 - width, -1)
+                else:  # symmetric
+                    piece = part(width - 1, None, -1) if side == 0 else part(n - 1, n - 1 - width, -1)
+                    if side == 0 and width == n:
+                        piece = part(None, None, -1)
+            pieces.append(piece)
+        if pieces[0] is not None or pieces[1] is not None:
+            out = concatenate([p for p in (pieces[0], out, pieces[1]) if p is not None], axis=axis)
+    return out if out is not array else array.copy()
+
+
+@implements(np.median)
+def median(a, axis=None, out=None, overwrite_input=False, keepdims=False):
+    """NumPy's median: the middle one or two of the sorted values, averaged with ``mean``
+    (ints give float64), NaN where a line holds a NaN (sorted last)."""
+    loc = user_location()
+    if out is not None or not (axis is None or isinstance(axis, (int, np.integer))):
+        raise UnsupportedError(f"numpy.median with out= or a tuple of axes{at(loc)}")
+    x = reshape(a, (-1,)) if axis is None else a
+    ax = 0 if axis is None else operator.index(axis) % max(x.ndim, 1)
+    n = x.shape[ax]
+    if n == 0:
+        raise UnsupportedError(f"numpy.median of an empty axis{at(loc)}")
+    s = np.sort(x, axis=ax)
+    key = [slice(None)] * x.ndim
+    key[ax] = slice((n - 1) // 2, n // 2 + 1)
+    out_ = s[tuple(key)].mean(axis=ax, keepdims=True)
+    if s.dtype.kind in "fc":
+        key[ax] = slice(n - 1, n)
+        out_ = where(np.isnan(s[tuple(key)]), s[tuple(key)].astype(out_.dtype), out_)
+    if keepdims:
+        return reshape(out_, (1,) * a.ndim) if axis is None else out_
+    return reshape(out_, tuple(d for i, d in enumerate(out_.shape) if i != ax))

@@ -1,0 +1,327 @@
+"""Boolean selections: ``x[mask]``, ``np.nonzero``, ``np.where(cond)``, ``np.argwhere``
+and ``np.flatnonzero``, whose length is the number of True elements: known only when
+the function runs.
+
+A :class:`Selection` is lazy: the full-shaped ``values`` it selects from and the
+``mask`` (``x``'s shape, or a leading part of it), both traced with static shapes.
+What it supports is what needs no static length:
+
+* elementwise ufuncs with scalars or selections by the same mask (a new selection);
+* ``np.where``/``np.clip``/``astype``/``copy`` of them (a new selection);
+* reductions to a scalar: sum, prod, mean, var, std, max, min, any, all (``np.sum(x[m])`` too),
+  each a reduction of ``where(mask, values, identity)`` in the compiled program; mean
+  divides by the traced count; max/min of an empty selection raise ValueError after
+  the call, as NumPy does (``frontend/checks.py``); ``.size`` is the traced count;
+* assignment back through the same mask (``x[m] = f(x[m])``, ``x[m] += 1``), compiled
+  as ``where(mask, f(x), x)``;
+* being returned: values and mask are computed by the compiled program and the
+  runtime compacts ``values[mask]`` with NumPy after the call (one pass over them).
+
+Everything that needs the length (``x[m] + y`` for an array ``y``, reshape, matmul,
+``len``) raises UnsupportedError naming the user's line.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from tracejit.errors import UnsupportedError, at
+from tracejit.frontend import checks
+from tracejit.frontend.functions import broadcast_to, implements, reshape, stack, where
+from tracejit.frontend.trace import user_location
+from tracejit.frontend.values import PY_SCALARS, is_tracer
+
+_SUPPORTED = ("reduce it (sum, mean, var, std, max, min, prod, any, all, .size), combine it elementwise with "
+              "scalars or selections by the same mask, assign it back through the same mask, or "
+              "return it")
+
+
+def data_dependent(what: str, loc) -> UnsupportedError:
+    """The error for a use of a selection that needs its (data-dependent) length."""
+    return UnsupportedError(f"{what}: a boolean selection (x[mask], np.nonzero, one-argument "
+                            f"np.where, np.argwhere, np.flatnonzero) has a data-dependent size; "
+                            f"{_SUPPORTED}{at(loc)}")
+
+
+class Selection(np.lib.mixins.NDArrayOperatorsMixin):
+    """``values[mask]`` with its length known only at run time (see the module docstring)."""
+
+    __array_priority__ = 2000
+
+    def __init__(self, values, mask):
+        self.values, self.mask = values, mask
+        self.trailing = tuple(values.shape[mask.ndim:])  # dims each selected element keeps
+
+    # -- what is static ------------------------------------------------------------------------
+    dtype = property(lambda self: self.values.dtype)
+    ndim = property(lambda self: 1 + len(self.trailing))
+
+    @property
+    def shape(self):
+        raise data_dependent("its shape", user_location())
+
+    @property
+    def size(self):
+        """The number of selected elements, traced (an int64 scalar)."""
+        return np.multiply(self._count(), math.prod(self.trailing))
+
+    def __len__(self):
+        raise data_dependent("len() (it must be a Python int; use .size for a traced count)", user_location())
+
+    def __iter__(self):
+        raise data_dependent("iteration", user_location())
+
+    def __array__(self, dtype=None, copy=None):
+        raise data_dependent("using it as an array operand", user_location())
+
+    def __bool__(self):
+        raise data_dependent("its truth value", user_location())
+
+    def __getitem__(self, key):
+        raise data_dependent("indexing it", user_location())
+
+    def __setitem__(self, key, value):
+        raise data_dependent("assigning into it (assign through the mask: x[mask] = ...)", user_location())
+
+    def __getattr__(self, name):
+        if not name.startswith("_") and hasattr(np.ndarray, name):
+            raise data_dependent(f".{name}", user_location())
+        raise AttributeError(f"'Selection' object has no attribute {name!r}")
+
+    def __repr__(self) -> str:
+        return f"Selection<{self.values.dtype}, {self.mask.shape} mask>"
+
+    # -- elementwise -----------------------------------------------------------------------------
+    def _operand(self, v, loc):
+        if isinstance(v, Selection):
+            if not _same(v.mask, self.mask) or v.values.shape != self.values.shape:
+                raise data_dependent("combining selections by different masks", loc)
+            return v.values
+        if isinstance(v, PY_SCALARS) or (is_tracer(v) or isinstance(v, (np.ndarray, np.generic))) and np.ndim(v) == 0:
+            return v
+        raise data_dependent(f"combining it with an array of shape {np.shape(v)}", loc)
+
+    def __array_ufunc__(self, ufunc, method, *inputs, out=None, **kwargs):
+        loc = user_location()
+        if method == "reduce" and len(inputs) == 1 and inputs[0] is self and ufunc.__name__ in _UFUNC_REDUCTIONS:
+            return getattr(self, _UFUNC_REDUCTIONS[ufunc.__name__])(out=out, **kwargs)
+        if method != "__call__" or ufunc.signature is not None:  # matmul is a generalized ufunc
+            raise data_dependent(f"numpy.{ufunc.__name__}.{method}", loc)
+        if out is not None and not (len(out) == 1 and out[0] is self):  # x[m] += 1: a new selection
+            raise data_dependent(f"numpy.{ufunc.__name__} with out=", loc)
+        result = ufunc(*(self._operand(v, loc) for v in inputs), **kwargs)
+        if isinstance(result, tuple):
+            return tuple(Selection(r, self.mask) for r in result)
+        return Selection(result, self.mask)
+
+    def __array_function__(self, func, types, args, kwargs):
+        loc = user_location()
+        if func is np.where and len(args) == 3 and not kwargs:  # selections by one mask, scalars
+            return next(a for a in args if isinstance(a, Selection)).where(*args)
+        name = _FUNCTIONS.get(func)
+        if name is None or not args or args[0] is not self or any(isinstance(a, Selection) for a in args[1:]):
+            raise data_dependent(f"numpy.{func.__name__}", loc)
+        return getattr(self, name)(*args[1:], **kwargs)
+
+    # -- reductions ----------------------------------------------------------------------------------
+    def _mask(self):
+        """The mask broadcastable against ``values``."""
+        m = self.mask
+        return reshape(m, m.shape + (1,) * len(self.trailing)) if self.trailing else m
+
+    def _filled(self, identity):
+        fill = np.array(identity).astype(self.values.dtype)
+        return where(self._mask(), self.values, fill)
+
+    def _count(self):
+        return np.sum(self.mask)
+
+    def _args(self, name, axis, out, keepdims, kwargs, loc):
+        if out is not None or keepdims or kwargs:
+            raise UnsupportedError(f"{name} of a boolean selection: out=, keepdims= and other keywords "
+                                   f"are not supported{at(loc)}")
+        from tracejit.frontend.reductions import normalize_axes
+        if axis is not None and len(normalize_axes(axis, self.ndim, loc)) != self.ndim:  # NumPy's AxisError
+            raise UnsupportedError(f"{name} of a boolean selection over an axis: only a reduction of "
+                                   f"all its elements is supported{at(loc)}")
+
+    def sum(self, axis=None, dtype=None, out=None, keepdims=False, **kwargs):
+        self._args("sum", axis, out, keepdims, kwargs, user_location())
+        return np.sum(self._filled(0), dtype=dtype)
+
+    def prod(self, axis=None, dtype=None, out=None, keepdims=False, **kwargs):
+        self._args("prod", axis, out, keepdims, kwargs, user_location())
+        return np.prod(self._filled(1), dtype=dtype)
+
+    def any(self, axis=None, out=None, keepdims=False, **kwargs):
+        self._args("any", axis, out, keepdims, kwargs, user_location())
+        return np.any(self._filled(0))
+
+    def all(self, axis=None, out=None, keepdims=False, **kwargs):
+        self._args("all", axis, out, keepdims, kwargs, user_location())
+        return np.all(self._filled(1))
+
+    def _extreme(self, name, axis, out, keepdims, kwargs, lowest: bool):
+        loc = user_location()
+        self._args(name, axis, out, keepdims, kwargs, loc)
+        dt = self.values.dtype
+        if dt.kind == "f":
+            identity = -np.inf if lowest else np.inf
+        elif dt.kind == "b":
+            identity = not lowest
+        else:
+            identity = np.iinfo(dt).min if lowest else np.iinfo(dt).max
+        checks.record(np.equal(self._count(), 0), ValueError,
+                      f"zero-size array to reduction operation {'maximum' if lowest else 'minimum'} "
+                      f"which has no identity{at(loc)}")
+        filled = self._filled(identity)
+        return np.max(filled) if lowest else np.min(filled)
+
+    def max(self, axis=None, out=None, keepdims=False, **kwargs):
+        return self._extreme("max", axis, out, keepdims, kwargs, lowest=True)
+
+    def min(self, axis=None, out=None, keepdims=False, **kwargs):
+        return self._extreme("min", axis, out, keepdims, kwargs, lowest=False)
+
+    def mean(self, axis=None, dtype=None, out=None, keepdims=False, **kwargs):
+        """NumPy's mean: the sum (in float64 for integers and bools) over the count."""
+        self._args("mean", axis, out, keepdims, kwargs, user_location())
+        dt = np.dtype(dtype) if dtype is not None else (
+            self.values.dtype if self.values.dtype.kind == "f" else np.dtype(np.float64))
+        total = np.sum(self._filled(0), dtype=dt)
+        return np.true_divide(total, self.size.astype(dt)).astype(dt)
+
+    def var(self, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kwargs):
+        """NumPy's var: the mean of squared deviations from the mean, over ``count - ddof``."""
+        self._args("var", axis, out, keepdims, kwargs, user_location())
+        dt = np.dtype(dtype) if dtype is not None else (
+            self.values.dtype if self.values.dtype.kind == "f" else np.dtype(np.float64))
+        count = self.size.astype(dt)
+        mean = np.true_divide(np.sum(self._filled(0), dtype=dt), count).astype(dt)
+        deviation = np.subtract(self.values, mean, dtype=dt)
+        squares = Selection(np.multiply(deviation, deviation), self.mask)
+        return np.true_divide(np.sum(squares._filled(0), dtype=dt), np.subtract(count, ddof).astype(dt)).astype(dt)
+
+    def std(self, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kwargs):
+        return np.sqrt(self.var(axis, dtype, out, ddof, keepdims, **kwargs))
+
+    def astype(self, dtype, order="K", casting="unsafe", subok=True, copy=True):
+        return Selection(self.values.astype(dtype), self.mask)
+
+    def copy(self, order="C"):
+        return Selection(self.values.copy(), self.mask)
+
+    def where(self, condition, x, y):
+        """``np.where`` of selections by the same mask and scalars: a selection."""
+        loc = user_location()
+        return Selection(where(*(self._operand(v, loc) for v in (condition, x, y))), self.mask)
+
+    def clip(self, a_min=None, a_max=None, **kwargs):
+        loc = user_location()
+        bounds = [None if v is None else self._operand(v, loc) for v in (a_min, a_max)]
+        return Selection(np.clip(self.values, *bounds, **kwargs), self.mask)
+
+    def count(self):
+        """The number of selected elements (traced)."""
+        return self.size
+
+
+_UFUNC_REDUCTIONS = {"add": "sum", "multiply": "prod", "maximum": "max", "minimum": "min",
+                     "logical_and": "all", "logical_or": "any"}
+_FUNCTIONS = {np.sum: "sum", np.prod: "prod", np.mean: "mean", np.max: "max", np.amax: "max",
+              np.min: "min", np.amin: "min", np.any: "any", np.all: "all", np.var: "var", np.std: "std",
+              np.clip: "clip", np.copy: "copy"}
+
+
+def _same(a, b) -> bool:
+    """Whether two masks are the same value: one node, or the same computation of the
+    same operands (``x[x > 0] * x[x > 0]`` computes ``x > 0`` twice)."""
+    if is_tracer(a) and is_tracer(b):
+        return _same_node(a._trace.graph, a._trace.node_of(a), b._trace.node_of(b), 8)
+    return a is b
+
+
+def _same_node(graph, a: int, b: int, depth: int) -> bool:
+    if a == b:
+        return True
+    if depth == 0 or graph.op(a) != graph.op(b) or graph.op(a) == "input" or graph.aval(a) != graph.aval(b):
+        return False
+    if graph.op(a) == "constant":
+        va, vb = graph.data(a)["value"], graph.data(b)["value"]
+        return va.size <= 1 and va.tobytes() == vb.tobytes()
+    ua, ub = graph.operands(a), graph.operands(b)
+    return (graph.attrs(a) == graph.attrs(b) and len(ua) == len(ub)
+            and all(_same_node(graph, u, v, depth - 1) for u, v in zip(ua, ub)))
+
+
+def select(x, mask, loc) -> Selection:
+    """``x[mask]`` for a boolean mask of ``x``'s shape or a leading part of it."""
+    if tuple(mask.shape) != tuple(x.shape[:mask.ndim]) or mask.ndim == 0:
+        raise IndexError(f"boolean index of shape {tuple(mask.shape)} does not match the indexed "
+                         f"array of shape {tuple(x.shape)}{at(loc)}")
+    from tracejit.frontend.tracer import Tracer
+    trace = x._trace
+    if not is_tracer(mask):
+        mask = Tracer(trace, trace.constant(np.asarray(mask)))
+    # the values and mask as they are now (NumPy's x[m] is a copy: later writes to x or m don't reach it)
+    return Selection(Tracer(trace, trace.node_of(x)), Tracer(trace, trace.node_of(mask)))
+
+
+def assign_selection(x, key, value: Selection, loc) -> None:
+    """``x[key] = value`` where value selects by the same mask: ``where(mask, values, x)``."""
+    from tracejit.frontend.mutation import write
+    mask = value.mask
+    if isinstance(key, np.ndarray):  # the constant node select() made of this same array
+        key = type(mask)(x._trace, x._trace.constant(key))
+    same = is_tracer(key) and _same(key, mask)
+    if not same or value.values.shape != x.shape or value.trailing:
+        raise data_dependent("assigning a selection other than through the mask it was selected "
+                             "by, into an array of its values' shape", loc)
+    write(x, where(mask, value.values, x), loc)
+
+
+# -- nonzero and relatives: selections of index grids --------------------------------------------
+
+def _grid(trace, shape, axis):
+    """int64 (intp) indices along ``axis``, broadcast to ``shape``: an arithmetic constant."""
+    from tracejit.frontend.tracer import Tracer
+    line = np.arange(shape[axis], dtype=np.intp).reshape([-1 if d == axis else 1 for d in range(len(shape))])
+    return broadcast_to(Tracer(trace, trace.constant(line)), shape)
+
+
+def _truth(a, loc):
+    if not is_tracer(a):
+        raise UnsupportedError(f"nonzero of a constant array inside a jitted function{at(loc)}")
+    if a.dtype != np.bool_:
+        return np.not_equal(a, 0)
+    from tracejit.frontend.tracer import Tracer
+    return Tracer(a._trace, a._trace.node_of(a))  # as it is now: later writes to a don't reach it
+
+
+@implements(np.nonzero)
+def nonzero(a):
+    loc = user_location()
+    if a.ndim == 0:
+        raise ValueError(f"Calling nonzero on 0d arrays is not allowed. Use np.atleast_1d(scalar).nonzero() "
+                         f"instead{at(loc)}")
+    mask = _truth(a, loc)
+    return tuple(Selection(_grid(a._trace, a.shape, d), mask) for d in range(a.ndim))
+
+
+@implements(np.flatnonzero)
+def flatnonzero(a):
+    loc = user_location()
+    mask = _truth(np.ravel(a), loc)
+    return Selection(_grid(a._trace, mask.shape, 0), mask)
+
+
+@implements(np.argwhere)
+def argwhere(a):
+    loc = user_location()
+    if a.ndim == 0:
+        raise UnsupportedError(f"numpy.argwhere of a 0-d array{at(loc)}")
+    mask = _truth(a, loc)
+    grids = stack([_grid(a._trace, a.shape, d) for d in range(a.ndim)], axis=-1)
+    return Selection(grids, mask)
+
