@@ -375,12 +375,28 @@ def test_unsupported_complex_ops_raise_naming_the_line(fn):
         tj.jit(fn)(crand((3, 3)))
 
 
-def test_mask_selection_and_loop_carries_of_complex_values_raise_clearly():
+def test_mask_selection_of_complex_values_raises_clearly():
     with pytest.raises(tj.UnsupportedError, match=r"boolean mask.*test_complex\.py:\d+"):
         tj.jit(lambda z: z[np.abs(z) > 1] * 2)(crand(6))
-    with pytest.raises(tj.UnsupportedError, match="ComplexTracer"):
-        tj.jit(lambda z: tj.fori_loop(0, 3, lambda i, w: w * w, z))(crand(6))
     check(lambda z: z[np.array([0, 2, 4])] * 2, crand(6))  # integer-array indexing works
+
+
+def test_complex_values_carried_by_loops_and_branches():
+    """A complex carried value is carried as its two real parts (frontend/control.py)."""
+    def mandel(c, n):
+        def body(i, s):
+            z, count = s
+            z = z * z + c
+            return z, count + (np.abs(z) <= 2)
+        return tj.fori_loop(0, n, body, (np.zeros_like(c), np.zeros(c.shape, np.int64)))
+    c = np.linspace(-2, 1, 30)[None, :] + 1j * np.linspace(-1.5, 1.5, 20)[:, None]
+    with np.errstate(all="ignore"):
+        check(mandel, c, np.int64(25))
+        check(mandel, c.astype(np.complex64), np.int64(7))
+    check(lambda z, p: tj.cond(p > 0, lambda a: a * 1j, lambda a: a.conj(), z), crand(5), np.int64(1))
+    check(lambda z, p: tj.cond(p > 0, lambda a: a * 1j, lambda a: a.conj(), z), crand(5), np.int64(-1))
+    check(lambda z: tj.while_loop(lambda s: np.abs(s[0]).max() < 50, lambda s: (s[0] * (1 + 1j), s[1] + 1),
+                                  (z, np.int64(0))), crand(4))
 
 
 def test_numpy_type_errors_stay_type_errors():

@@ -12,12 +12,13 @@ buffers between steps.
 
 Semantics are those of ``jax.lax``: the carried values keep their structure, shapes and
 dtypes (the body must return the same; Python numbers it returns take the carried
-dtype); a branch pair returns the same structure, shapes and dtypes. Outside a trace
+dtype); a branch pair returns the same structure, shapes and dtypes. A complex value is
+carried as its two real parts (``frontend/complexvalue.py``). Outside a trace
 (``f.eager``, ``tj.config.disable_jit``) they run as plain Python loops and branches.
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any, Callable, NamedTuple
 
 import numpy as np
 
@@ -27,6 +28,43 @@ from tracejit.errors import UnsupportedError, at
 from tracejit.frontend.creation import creating_traced_arrays, current_trace
 from tracejit.frontend.trace import Trace, user_location
 from tracejit.frontend.tree import TreeDef, flatten, unflatten
+
+
+class _Parts(NamedTuple):
+    """A complex value as its real and imaginary parts (carried as two real values)."""
+
+    re: Any
+    im: Any
+
+
+def _split_complex(value):
+    """``value`` with every complex leaf (traced or concrete) replaced by its :class:`_Parts`."""
+    from tracejit.frontend.complexvalue import ComplexTracer, is_complex
+    leaves, tree = flatten(value)
+    out = []
+    for leaf in leaves:
+        if isinstance(leaf, ComplexTracer):
+            leaf = _Parts(leaf.re_part, leaf.im_part)
+        elif is_complex(leaf):
+            v = np.asarray(leaf)
+            scalar = not isinstance(leaf, np.ndarray)
+            leaf = _Parts(*((p[()] if scalar else np.ascontiguousarray(p)) for p in (v.real, v.imag)))
+        out.append(leaf)
+    return unflatten(tree, out)
+
+
+def _join_complex(value):
+    """The inverse of :func:`_split_complex` on traced values: parts become complex values."""
+    if isinstance(value, _Parts):
+        from tracejit.frontend.complexvalue import make
+        return make(value.re, value.im)
+    if isinstance(value, dict):
+        return {k: _join_complex(v) for k, v in value.items()}
+    if isinstance(value, tuple) and hasattr(value, "_fields"):
+        return type(value)(*(_join_complex(v) for v in value))
+    if isinstance(value, (tuple, list)):
+        return type(value)(_join_complex(v) for v in value)
+    return value
 
 
 def _tracer_cls():
@@ -75,11 +113,11 @@ def _trace_sub(parent: Trace, name: str, fun: Callable, tree: TreeDef, args: lis
         t = Tracer(sub, sub.graph.add_input(i, f"{name}{i}", a.aval, loc=loc), scalar=a._scalar)
         t._weak = a._weak  # a Python number stays one (NumPy 2 promotes it weakly)
         stand_ins.append(t)
-    structured = unflatten(tree, stand_ins)
+    structured = _join_complex(unflatten(tree, stand_ins))
     try:
         with creating_traced_arrays(sub):
             result = fun(*structured) if star else fun(structured)
-        leaves, out_tree = flatten(result)
+        leaves, out_tree = flatten(_split_complex(result))
         if expected is not None and len(leaves) != len(expected):
             expected = None  # the structure check below says what is wrong
         nodes = [_coerce(sub, leaf, None if expected is None else expected[i], f"{name} result", loc)
@@ -118,7 +156,7 @@ def while_loop(cond_fun: Callable[[Any], Any], body_fun: Callable[[Any], Any], i
             val = body_fun(val)
         return val
     loc = user_location()
-    leaves, tree = flatten(init_val)
+    leaves, tree = flatten(_split_complex(init_val))
     carried = [_as_traced(trace, leaf, "tj.while_loop carried value", loc) for leaf in leaves]
     avals = [c.aval for c in carried]
     cond, cond_captured, cond_tree, cond_avals, _ = _trace_sub(trace, "cond", cond_fun, tree, carried, loc)
@@ -139,7 +177,7 @@ def while_loop(cond_fun: Callable[[Any], Any], body_fun: Callable[[Any], Any], i
     operands = [trace.node_of(c, loc) for c in carried] + cond_captured + body_captured
     node = trace.graph.add("while", operands, attrs={"cond": cond, "body": body, "n_carry": len(carried),
                                                      "n_cond": len(cond_captured)}, loc=loc)
-    return unflatten(tree, _results(trace, node, avals, [c._scalar for c in carried], loc))
+    return _join_complex(unflatten(tree, _results(trace, node, avals, [c._scalar for c in carried], loc)))
 
 
 def _results(trace: Trace, node: int, avals: list[AVal], scalars: list[bool], loc) -> list:
@@ -190,7 +228,7 @@ def cond(pred, true_fun: Callable, false_fun: Callable, *operands) -> Any:
     if pred.shape != ():
         raise TypeError(f"tj.cond: pred must be a 0-d value, not {pred.aval}{at(loc)}")
     truth = pred if pred.dtype == np.bool_ else pred != 0
-    leaves, tree = flatten(tuple(operands))
+    leaves, tree = flatten(_split_complex(tuple(operands)))
     args = [_as_traced(trace, leaf, "tj.cond operand", loc) for leaf in leaves]
     true, true_captured, true_tree, true_avals, scalars = _trace_sub(trace, "true", true_fun, tree, args, loc,
                                                                       star=True)
@@ -201,7 +239,7 @@ def cond(pred, true_fun: Callable, false_fun: Callable, *operands) -> Any:
     node = trace.graph.add("cond", [nodes[0]] + _bind(args, true_captured, trace, loc)
                            + _bind(args, false_captured, trace, loc),
                            attrs={"true": true, "false": false, "n_true": len(args) + len(true_captured)}, loc=loc)
-    return unflatten(true_tree, _results(trace, node, true_avals, scalars, loc))
+    return _join_complex(unflatten(true_tree, _results(trace, node, true_avals, scalars, loc)))
 
 
 def _bind(args: list, captured: list[int], trace: Trace, loc) -> list[int]:
