@@ -3,9 +3,11 @@
 The program is generic (``compiler/params.py``): its sizes are read from a size table.
 Kernel ABI: ``void kernel(ptr noalias b0, ..., ptr noalias bn, ptr sizes, i64 begin,
 i64 end)``, one pointer per buffer the kernel touches and the size table; ``[begin,
-end)`` bounds its outermost loop (``Kernel.parallel_extent``). A kernel that can be
-split also gets a task wrapper ``void task(ptr bufs, i64 begin, i64 end)`` that reads its
-buffer pointers from the table ``bufs`` (one pointer per buffer, then the size table's).
+end)`` bounds its outermost loop (``Kernel.parallel_extent``). A kernel function that
+can be split also gets a task wrapper ``void task(ptr args, i64 begin, i64 end)`` reading
+its arguments from the block ``args`` the driver fills before handing it to the thread
+pool (one wrapper per function, not per call: an unrolled loop's thousands of calls
+share a few).
 The driver ``void entry(ptr bufs, parallel_for)`` runs the kernels in order, handing
 those whose chunk length (a size) is not 0 to the runtime's ``parallel_for(task, bufs,
 extent, grain)``; a call of a compiled function is one foreign call, and no address or
@@ -36,6 +38,10 @@ from tracejit.compiler.target import target_machine
 PTR = ir.PointerType()
 FAST_MATH = ("reassoc", "contract", "nsz", "arcp")  # tj.jit(fastmath=True): no nnan/ninf
 TASK = ir.FunctionType(ir.VoidType(), [PTR, I64, I64])
+# Kernels from which the driver and call wrapper are compiled without optimization: an
+# unrolled loop's driver is tens of thousands of straight-line calls, which O3 and
+# instruction selection took seconds over (cholesky 48: 8 s of LLVM -> 1.3 s)
+LARGE_DRIVER = 64
 PARALLEL_FOR = ir.FunctionType(ir.VoidType(), [ir.PointerType(TASK), PTR, I64, I64])
 
 
@@ -57,13 +63,16 @@ def _call_args(b: ir.IRBuilder, table, kernel: Kernel, scratch: dict, n_buffers:
     return [_table_entry(b, table, bid) for bid in _arguments(kernel, scratch)] + [sizes]
 
 
-def _task_function(module: ir.Module, kernel: Kernel, fn: ir.Function, scratch: dict, n_buffers: int,
-                   name: str, base: int) -> ir.Function:
+def _task_function(module: ir.Module, fn: ir.Function, name: str) -> ir.Function:
+    """``task(args, begin, end)``: ``fn`` on the pointers in the block ``args`` (its
+    buffers', then its part of the size table), one wrapper per kernel function (kernels
+    sharing a function share it; the driver fills the block before each call)."""
     task = ir.Function(module, TASK, f"{name}_task")
     task.attributes.add("nounwind")
-    table, begin, end = task.args
+    args, begin, end = task.args
     b = ir.IRBuilder(task.append_basic_block("entry"))
-    b.call(fn, _call_args(b, table, kernel, scratch, n_buffers, base) + [begin, end])
+    n_ptrs = len(fn.args) - 2
+    b.call(fn, [_table_entry(b, args, i) for i in range(n_ptrs)] + [begin, end])
     b.ret_void()
     return task
 
@@ -177,7 +186,10 @@ def build_module(program: GenericProgram, prefix: str) -> tuple[ir.Module, Modul
     module.triple = llvm.get_process_triple()
     module.data_layout = str(target_machine().target_data)
     entry = emit_program(module, program, prefix)
-    emit_call_wrapper(module, program, names.call, entry)
+    call = emit_call_wrapper(module, program, names.call, entry)
+    if len(program.kernels) > LARGE_DRIVER:  # like the driver: straight-line, long, run once a call
+        call.attributes.add("noinline")
+        call.attributes.add("optnone")
     return module, names
 
 
@@ -206,23 +218,32 @@ def emit_program(module: ir.Module, program: GenericProgram, prefix: str) -> ir.
     entry = ir.Function(module, ir.FunctionType(ir.VoidType(), [PTR, ir.PointerType(PARALLEL_FOR)]),
                         names.entry)
     entry.attributes.add("nounwind")
+    if len(kernels) > LARGE_DRIVER:  # straight-line calls: nothing to optimize, much to compile
+        entry.attributes.add("noinline")
+        entry.attributes.add("optnone")
     b = ir.IRBuilder(entry.append_basic_block("entry"))
     table, parallel_for = entry.args
     sizes = SizeReader(b, _table_entry(b, table, n), hoist=False)
+    widest = max((len(fn.args) - 2 for k, fn, _, _ in kernels if k.control is None and _ranged(k)), default=0)
+    block = b.alloca(ir.ArrayType(PTR, widest), name="task_args") if widest else None
+    tasks: dict[str, ir.Function] = {}
     for kernel, fn, base, name in kernels:
         if kernel.control is not None:
             b.call(fn, [table, parallel_for])
             continue
+        args = _call_args(b, table, kernel, scratch, n, base)
         if not _ranged(kernel):
-            b.call(fn, _call_args(b, table, kernel, scratch, n, base) + [i64(0), i64(0)])
+            b.call(fn, args + [i64(0), i64(0)])
             continue
         extent, grain = sizes(kernel.parallel_extent), sizes(kernel.parallel_grain)
-        task = _task_function(module, kernel, fn, scratch, n, name, base)
         split = b.icmp_signed("!=", grain, i64(0))
         with b.if_else(split) as (parallel, serial):
             with parallel:
-                b.call(parallel_for, [task, table, extent, grain])
+                task = tasks.get(fn.name) or tasks.setdefault(fn.name, _task_function(module, fn, fn.name))
+                for i, value in enumerate(args):
+                    b.store(value, b.gep(block, [i64(0), i64(i)], inbounds=True))
+                b.call(parallel_for, [task, opaque(b, block), extent, grain])
             with serial:
-                b.call(fn, _call_args(b, table, kernel, scratch, n, base) + [i64(0), extent])
+                b.call(fn, args + [i64(0), extent])
     b.ret_void()
     return entry
