@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from tracejit.errors import UnsupportedError, at
-from tracejit.frontend import complexarith as arith
+from tracejit.frontend import attributes, complexarith as arith
 from tracejit.frontend.complexvalue import ComplexTracer, filled, is_complex, make, operand_kind, part_dtype, parts
 from tracejit.frontend.reductions import normalize_axes
 from tracejit.frontend.trace import user_location
@@ -64,19 +64,8 @@ for _name in ("reshape", "transpose", "ravel", "squeeze", "expand_dims", "swapax
     implements(getattr(np, _name))(_each(_name))
 
 
-@implements(np.shape)
-def shape(a):
-    return a.shape
-
-
-@implements(np.ndim)
-def ndim(a):
-    return a.ndim
-
-
-@implements(np.size)
-def size(a, axis=None):
-    return a.size if axis is None else a.shape[axis]
+for _func, _handler in ((np.shape, attributes.shape), (np.ndim, attributes.ndim), (np.size, attributes.size)):
+    implements(_func)(_handler)
 
 
 @implements(np.copy)

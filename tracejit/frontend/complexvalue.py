@@ -22,6 +22,7 @@ import warnings
 import numpy as np
 
 from tracejit.errors import TracerConversionError, UnsupportedError, at, with_location
+from tracejit.frontend.attributes import SequenceLike
 from tracejit.frontend.trace import user_location
 from tracejit.frontend.values import PY_SCALARS, convert_weak, dtype_or_weak, is_tracer, weak_type
 
@@ -182,7 +183,7 @@ def convert(x: "ComplexTracer", dtype) -> "ComplexTracer":
                          im._trace.apply("convert", [im], {"dtype": part}, scalar=x._scalar), x._scalar)
 
 
-class ComplexTracer:
+class ComplexTracer(SequenceLike):
     """A traced complex array: its real and imaginary parts as real tracers."""
 
     __slots__ = ("_re", "_im", "_scalar", "__weakref__")
@@ -206,16 +207,6 @@ class ComplexTracer:
 
     def __repr__(self) -> str:
         return f"ComplexTracer<{self.dtype}{list(self.shape)}>"
-
-    def __len__(self) -> int:
-        if not self.shape:
-            raise TypeError("len() of unsized object")
-        return self.shape[0]
-
-    def __iter__(self):
-        if not self.shape:
-            raise TypeError("iteration over a 0-d array")
-        return (self[i] for i in range(self.shape[0]))
 
     # -- NumPy protocols ----------------------------------------------------------------------
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):

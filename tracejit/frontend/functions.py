@@ -13,7 +13,7 @@ import numpy as np
 
 from tracejit.compiler.dtypes import check_supported
 from tracejit.errors import UnsupportedError, at
-from tracejit.frontend import complexfuncs, complexvalue, reductions
+from tracejit.frontend import attributes, complexfuncs, complexvalue, reductions
 from tracejit.frontend.complexvalue import involves_complex
 from tracejit.frontend.reductions import normalize_axes
 from tracejit.frontend.trace import user_location
@@ -318,19 +318,9 @@ def full_like(a, fill_value, dtype=None, order="K", subok=True, shape=None, *, d
     return filled(trace, shape, dtype, fill_value)
 
 
-@implements(np.shape)
-def shape(a):
-    return a.shape
-
-
-@implements(np.ndim)
-def ndim(a):
-    return a.ndim
-
-
-@implements(np.size)
-def size(a, axis=None):
-    return a.size if axis is None else a.shape[axis]
+shape = implements(np.shape)(attributes.shape)
+ndim = implements(np.ndim)(attributes.ndim)
+size = implements(np.size)(attributes.size)
 
 
 @implements(np.copyto)

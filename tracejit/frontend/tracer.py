@@ -10,6 +10,7 @@ from tracejit.compiler.dtypes import AVal
 from tracejit.errors import StaticNeeded, TracerConversionError, UnsupportedError, at
 from tracejit.frontend import along_axis, functions, indexing, reductions
 from tracejit.frontend.creation import current_trace
+from tracejit.frontend.attributes import SequenceLike
 from tracejit.frontend.trace import user_location
 from tracejit.frontend.ufuncs import apply_elementwise, call_ufunc, reduce_method, write_inplace
 
@@ -26,7 +27,7 @@ _FUNCTION_METHODS = frozenset({"diagonal", "trace", "cumsum", "cumprod", "argsor
                                "searchsorted", "ptp"})
 
 
-class Tracer:
+class Tracer(SequenceLike):
     """A traced array. Holds its trace, its graph node and its abstract value."""
 
     __slots__ = ("_home", "_node", "_scalar", "_storage", "_path", "_version", "_weak", "_origins", "__weakref__")
@@ -77,16 +78,6 @@ class Tracer:
     def __repr__(self) -> str:
         loc = self._home.graph.loc(self._node)
         return f"Tracer<{self.aval}> %{self._node}" + (f" from {loc}" if loc else "")
-
-    def __len__(self) -> int:
-        if not self.shape:
-            raise TypeError("len() of unsized object")
-        return self.shape[0]
-
-    def __iter__(self):
-        if not self.shape:
-            raise TypeError("iteration over a 0-d array")
-        return (self[i] for i in range(self.shape[0]))
 
     # -- NumPy protocols -------------------------------------------------------------------
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
