@@ -20,6 +20,7 @@ from tracejit.frontend.tracing import TracedFunction, trace_function
 from tracejit.frontend.tree import unflatten
 from tracejit.runtime import MISS
 from tracejit.runtime.dispatcher import Slot, dispatcher
+from tracejit.runtime.gcpause import paused_gc
 from tracejit.runtime.programcache import optimize_cached
 
 
@@ -278,7 +279,7 @@ class JitFunction:
         return trace_function(self.fun, self._pysig, self._static, call, self.fun.__name__)
 
     def _compile(self, call) -> _Entry:
-        with self._lock:
+        with self._lock, paused_gc():  # runtime/gcpause.py: the collector would walk the heap again and again
             entry = self._cache.get(call.key)
             if entry is not None:
                 return entry
