@@ -149,9 +149,11 @@ def _unit(dim: int, loads: list[Access], shape) -> int:
     return total
 
 
-def choose(nest: Nest, fastmath: bool = False) -> Schedule:
+def choose(nest: Nest, fastmath: bool = False, product: bool = False) -> Schedule:
     """Pick the strategy and vector width of a (collapsed) nest (with ``fastmath``, float
-    sums need no pairwise cascade: reassociation is allowed)."""
+    sums need no pairwise cascade: reassociation is allowed; nor do the sums of a matrix
+    product, ``product``: NumPy's come from BLAS, which accumulates in lanes without one,
+    and a matrix-vector product is memory-bound, where the cascade cost 8%)."""
     nd, nk = len(nest.shape), nest.n_kept
     if nest.reduce in ("argmax", "argmin"):
         return Schedule("arg", 1, None)
@@ -164,7 +166,7 @@ def choose(nest: Nest, fastmath: bool = False) -> Schedule:
     if nk and _unit(nk - 1, loads, nest.shape) >= _unit(nd - 1, loads, nest.shape) and nest.shape[nk - 1] >= 4:
         return Schedule("outer", _lanes(nest, _vector_extent(nest, nk - 1)), nk - 1)
     lanes = _lanes(nest, _vector_extent(nest, nd - 1))
-    pairwise = nest.reduce == "sum" and nest.value.dtype.kind == "f" and not fastmath
+    pairwise = nest.reduce == "sum" and nest.value.dtype.kind == "f" and not fastmath and not product
     block = max(128, PAIRWISE_BLOCK_VECTORS * lanes) if pairwise else 0
     if block and np.prod(nest.shape[nk:]) <= block:
         block = 0  # one block: summed in lanes, no cascade
@@ -216,6 +218,6 @@ def schedule_kernel(kernel: Kernel, threads: int | None = None, fastmath: bool =
     """Collapse every nest of ``kernel``, give each its schedule and choose the
     kernel's parallel chunking (in place)."""
     kernel.nests = [collapse(n) for n in kernel.nests]
-    kernel.schedules = [choose(n, fastmath) for n in kernel.nests]
+    kernel.schedules = [choose(n, fastmath, kernel.kind == "contraction") for n in kernel.nests]
     kernel.parallel_grain = choose_parallelism(kernel, config.num_threads if threads is None else threads)
     return kernel
