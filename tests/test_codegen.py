@@ -96,3 +96,27 @@ def test_contiguous_maps_are_not_tiled():
     a = np.ones((300, 300), np.float32)
     assert "tiles" not in tj.jit(lambda a, b: a + b.T.T).lower(a, a).as_text("kernels")
     assert "tiles" not in tj.jit(lambda a: a.T + 1).lower(np.ones((10, 1000), np.float32)).as_text("kernels")
+
+
+@pytest.mark.parametrize("rows", [0, 1, 3, 4, 5, 9, 37])
+@pytest.mark.parametrize("cols", [1, 7, 16, 45])
+def test_inner_reductions_sharing_an_operand_in_row_groups(rows, cols):
+    """Lines that read a shared operand (A @ x, max(A * x)) are reduced ROW_GROUP at a
+    time (codegen/nest.py _emit_inner_rows): every row count (group tails), column count
+    (vector tails), dtype and reduction against NumPy."""
+    rng = np.random.default_rng(rows * 100 + cols)
+    a = rng.standard_normal((rows, cols))
+    x = rng.standard_normal(cols)
+    ai = rng.integers(-9, 9, (rows, cols))
+    xi = rng.integers(-9, 9, cols)
+    np.testing.assert_allclose(tj.jit(lambda a, x: a @ x)(a, x), a @ x, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(tj.jit(lambda a, x: np.tanh(a @ x) + 1)(a, x), np.tanh(a @ x) + 1, rtol=1e-12,
+                               atol=1e-12)
+    np.testing.assert_array_equal(tj.jit(lambda a, x: (a * x).sum(axis=1))(ai, xi), (ai * xi).sum(axis=1))
+    if cols:
+        np.testing.assert_array_equal(tj.jit(lambda a, x: (a - x).max(axis=1))(a, x), (a - x).max(axis=1))
+    b3 = rng.standard_normal((2, rows, cols)).astype(np.float32)
+    np.testing.assert_allclose(tj.jit(lambda b, x: b @ x)(b3, x.astype(np.float32)), b3 @ x.astype(np.float32),
+                               rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(tj.jit(lambda a, x: a[::-1, ::2] @ x[::2])(a, x), a[::-1, ::2] @ x[::2],
+                               rtol=1e-12, atol=1e-12)

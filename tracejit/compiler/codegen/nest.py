@@ -26,6 +26,7 @@ from tracejit.compiler.ops import get_op
 
 CASCADE_LEVELS = 64
 OUTER_UNROLL = 4  # 'outer' reductions: rows combined per load and store of the output row
+ROW_GROUP = 4  # 'inner' reductions sharing an operand (matrix-vector products): lines per pass
 
 
 class NestEmitter:
@@ -148,6 +149,10 @@ class NestEmitter:
         nd, nk = len(nest.shape), nest.n_kept
         idx: dict = {}
         pairwise = self.sched.block > 0  # the schedule sets a block only where the sum is longer
+        if not pairwise and nest.n_reduced == 1 and nk >= 1 and nd == nk + 1 and any(
+                ld.access.strides[nk - 1] == 0 and ld.access.strides[nd - 1] != 0 for ld in nest.loads()):
+            self._emit_inner_rows()
+            return
 
         def per_output():
             store_em = self._emitter(idx, 1, None)
@@ -177,6 +182,60 @@ class NestEmitter:
             self._store_result(idx, result)
 
         self._loops(list(range(nk)), idx, per_output)
+
+    def _emit_inner_rows(self) -> None:
+        """Inner reductions whose lines share an operand (``A @ x``: every row reads all of
+        ``x``): ``ROW_GROUP`` lines at a time, each with its own accumulators, so a load of
+        the shared operand serves them all (a line's own order of accumulation is kept:
+        the same bits as one line at a time). BLAS's matrix-vector kernels do the same: a
+        row of ``A`` and ``x`` together overflow L1, and ``x`` came from L2 once per row."""
+        nest = self.nest
+        nd, nk = len(nest.shape), nest.n_kept
+        jdim, rdim = nk - 1, nd - 1
+        b = self.b
+        idx: dict = {}
+
+        def rows():
+            lo, hi = self._bounds(jdim)
+            split = b.add(lo, b.mul(b.sdiv(b.sub(hi, lo), i64(ROW_GROUP)), i64(ROW_GROUP)))
+            hints = loop_hints(b.module, unroll=False)
+            with for_range(b, lo, split, ROW_GROUP, name="rg", hints=hints) as row:
+                self._row_group(row, ROW_GROUP, idx)
+            with for_range(b, split, hi, name="rt", hints=hints) as row:
+                self._row_group(row, 1, idx)
+
+        self._loops(list(range(jdim)), idx, rows)
+
+    def _row_group(self, row: ir.Value, group: int, idx: dict) -> None:
+        """Lines ``row .. row + group - 1`` of an inner reduction, reduced together."""
+        nest, b, width = self.nest, self.b, self.sched.vector_width
+        jdim, rdim = nest.n_kept - 1, len(nest.shape) - 1
+        sty = scalar_type(self.dtype)
+        vaccs = [alloca(b, vector_of(sty, width), self._identity(width), name="vacc") for _ in range(group)] \
+            if width > 1 else []
+        saccs = [alloca(b, sty, self._identity(1), name="sacc") for _ in range(group)]
+        n = self.sizes(nest.shape[rdim])
+        split = b.mul(b.sdiv(n, i64(width)), i64(width)) if width > 1 else i64(0)
+
+        def step(at: ir.Value, lanes: int, slots: list) -> None:
+            for u in range(group):
+                idx[jdim] = b.add(row, i64(u)) if u else row
+                idx[rdim] = at
+                em = self._emitter(idx, lanes, rdim if lanes > 1 else None)
+                b.store(self._combine(b.load(slots[u]), em.emit(nest.value), lanes), slots[u])
+
+        if width > 1:
+            with for_range(b, i64(0), split, width, name="rv",
+                           hints=loop_hints(b.module, vectorize=False, unroll=False)) as i:
+                step(i, width, vaccs)
+        with for_range(b, split, n, name="rs", hints=loop_hints(b.module, vectorize=False, unroll=False)) as i:
+            step(i, 1, saccs)
+        for u in range(group):
+            idx[jdim] = b.add(row, i64(u)) if u else row
+            part = b.load(saccs[u])
+            if width > 1:
+                part = self._combine(self._hreduce(b.load(vaccs[u]), width), part, 1)
+            self._store_result(idx, part)
 
     def _store_result(self, idx: dict, result: ir.Value) -> None:
         """Store a reduced value at the kept indices, through the epilogue if any."""
