@@ -1,5 +1,6 @@
-"""``np.shape``, ``np.ndim`` and ``np.size`` of traced values: attributes only, the same
-for real and complex values (registered by ``functions.py`` and ``complexfuncs.py``)."""
+"""What real and complex traced values share: ``np.shape``/``np.ndim``/``np.size``
+(attributes only; registered by ``functions.py`` and ``complexfuncs.py``), ``len()`` and
+iteration, and the decorator filling a table of NumPy-function handlers."""
 from __future__ import annotations
 
 
@@ -29,3 +30,15 @@ class SequenceLike:
         if not self.shape:
             raise TypeError("iteration over a 0-d array")
         return (self[i] for i in range(self.shape[0]))
+
+
+def registrar(handlers: dict):
+    """``implements(*numpy_functions)``: a decorator registering its function in
+    ``handlers`` as the handler of each NumPy function (real and complex dispatch tables)."""
+    def implements(*numpy_functions):
+        def deco(handler):
+            for f in numpy_functions:
+                handlers[f] = handler
+            return handler
+        return deco
+    return implements

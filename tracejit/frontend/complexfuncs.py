@@ -20,12 +20,7 @@ HANDLERS: dict = {}
 _NoValue = np._NoValue
 
 
-def implements(*numpy_functions):
-    def deco(handler):
-        for f in numpy_functions:
-            HANDLERS[f] = handler
-        return handler
-    return deco
+implements = attributes.registrar(HANDLERS)  # @implements(np.f): the handler of np.f
 
 
 def dispatch(func, args, kwargs):

@@ -23,13 +23,7 @@ from tracejit.frontend.values import as_operand, find_trace, is_tracer, promotio
 HANDLERS: dict = {}
 
 
-def implements(*numpy_functions):
-    """Register the decorated function as the handler of ``numpy_functions``."""
-    def deco(handler):
-        for f in numpy_functions:
-            HANDLERS[f] = handler
-        return handler
-    return deco
+implements = attributes.registrar(HANDLERS)  # @implements(np.f): the handler of np.f
 
 
 def dispatch(func, args, kwargs):
