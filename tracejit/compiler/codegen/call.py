@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from llvmlite import ir
 
-from tracejit.compiler.codegen.loops import i64, opaque
+from tracejit.compiler.codegen.loops import i64, opaque, pointer_at
 from tracejit.compiler.codegen.sizes import SizeReader
 from tracejit.compiler.codegen.symbols import ARRAY_FIELDS, C_CONTIGUOUS_ALIGNED, call_slots
 from tracejit.compiler.params import GenericProgram
@@ -52,10 +52,10 @@ def emit_call_wrapper(module: ir.Module, program: GenericProgram, name: str, ent
         b.position_at_end(good)
 
     def wanted(i: int) -> ir.Value:
-        return b.load(b.gep(expected, [i64(i)], inbounds=True, source_etype=PTR), typ=PTR)
+        return pointer_at(b, expected, i)
 
     n = len(program.buffers)
-    sizes = SizeReader(b, b.load(b.gep(template, [i64(n)], inbounds=True, source_etype=PTR), typ=PTR), hoist=False)
+    sizes = SizeReader(b, pointer_at(b, template, n), hoist=False)
     if program.checks_inputs:
         for k, (buf, obj) in enumerate(zip(inputs, objs)):
             expect(b.icmp_unsigned("==", field(obj, "type", PTR), wanted(0)))
@@ -75,7 +75,7 @@ def emit_call_wrapper(module: ir.Module, program: GenericProgram, name: str, ent
         return b.gep(table, [i64(0), i64(i)], inbounds=True)
 
     for i in range(n + 1):
-        b.store(b.load(b.gep(template, [i64(i)], inbounds=True, source_etype=PTR), typ=PTR), slot(i))
+        b.store(pointer_at(b, template, i), slot(i))
     for bid, obj in zip(slots, objs):
         b.store(field(obj, "data", PTR), slot(bid))
     offsets = program.plan.offsets if program.plan is not None else {}

@@ -20,16 +20,12 @@ from typing import Callable
 from llvmlite import ir
 
 from tracejit.compiler.codegen.lowerctx import I64
-from tracejit.compiler.codegen.loops import i64, opaque
+from tracejit.compiler.codegen.loops import i64, opaque, pointer_at
 from tracejit.compiler.codegen.sizes import SizeReader
 from tracejit.compiler.kernel import Kernel, SubCall
 
 PTR = ir.PointerType()
 I8 = ir.IntType(8)
-
-
-def _entry_of(b: ir.IRBuilder, table: ir.Value, i: int) -> ir.Value:
-    return b.load(b.gep(table, [i64(i)], inbounds=True, source_etype=PTR), typ=PTR)
 
 
 def _memcpy(b: ir.IRBuilder, dst: ir.Value, src: ir.Value, nbytes: ir.Value) -> None:
@@ -94,7 +90,7 @@ def emit_control(module: ir.Module, kernel: Kernel, name: str, n_buffers: int, p
     b = ir.IRBuilder(fn.append_basic_block("entry"))
 
     def outer(bid: int) -> ir.Value:
-        return _entry_of(b, table, bid)
+        return pointer_at(b, table, bid)
 
     sizes = SizeReader(b, outer(n_buffers), hoist=False)
     subs = [_SubTable(b, sub, outer, entry) for sub, entry in zip(c.subs, entries)]

@@ -93,6 +93,11 @@ def while_loop(b: ir.IRBuilder, cond_fn, body_fn, name: str = "w") -> None:
     b.position_at_end(done)
 
 
+def pointer_at(b: ir.IRBuilder, table: ir.Value, i: int) -> ir.Value:
+    """Entry ``i`` of ``table``, an array of pointers (a buffer table, a task's argument block)."""
+    return b.load(b.gep(table, [i64(i)], inbounds=True, source_etype=PTR), typ=PTR)
+
+
 def opaque(b: ir.IRBuilder, typed: ir.Value) -> ir.Value:
     """An opaque ``ptr`` to what ``typed`` points at (llvmlite keeps allocas typed and its
     bitcast to ``ptr`` is a no-op; a round trip through a slot, which SROA removes, is not)."""

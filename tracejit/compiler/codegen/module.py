@@ -21,7 +21,7 @@ import llvmlite.binding as llvm
 from llvmlite import ir
 
 from tracejit.compiler.codegen.lowerctx import I64, memory_type
-from tracejit.compiler.codegen.loops import for_range, i64, loop_hints, opaque
+from tracejit.compiler.codegen.loops import for_range, i64, loop_hints, opaque, pointer_at
 from tracejit.compiler.codegen.along_axis import AlongAxisEmitter
 from tracejit.compiler.codegen.gemm import GemmEmitter
 from tracejit.compiler.codegen.nest import NestEmitter
@@ -50,17 +50,13 @@ def _arguments(kernel: Kernel, scratch: dict) -> list[int]:
     return [bid for bid in kernel.buffers() if bid not in scratch]
 
 
-def _table_entry(b: ir.IRBuilder, table, i: int) -> ir.Value:
-    return b.load(b.gep(table, [i64(i)], inbounds=True, source_etype=PTR), typ=PTR)
-
-
 def _call_args(b: ir.IRBuilder, table, kernel: Kernel, scratch: dict, n_buffers: int, base: int = 0) -> list:
     """The kernel's buffer pointers, read from the table ``table``, and its part of the
     size table (from slot ``base``: see :func:`_localize`)."""
-    sizes = _table_entry(b, table, n_buffers)
+    sizes = pointer_at(b, table, n_buffers)
     if base:
         sizes = b.gep(sizes, [i64(base)], inbounds=True, source_etype=I64)
-    return [_table_entry(b, table, bid) for bid in _arguments(kernel, scratch)] + [sizes]
+    return [pointer_at(b, table, bid) for bid in _arguments(kernel, scratch)] + [sizes]
 
 
 def _task_function(module: ir.Module, fn: ir.Function, name: str) -> ir.Function:
@@ -72,7 +68,7 @@ def _task_function(module: ir.Module, fn: ir.Function, name: str) -> ir.Function
     args, begin, end = task.args
     b = ir.IRBuilder(task.append_basic_block("entry"))
     n_ptrs = len(fn.args) - 2
-    b.call(fn, [_table_entry(b, args, i) for i in range(n_ptrs)] + [begin, end])
+    b.call(fn, [pointer_at(b, args, i) for i in range(n_ptrs)] + [begin, end])
     b.ret_void()
     return task
 
@@ -223,7 +219,7 @@ def emit_program(module: ir.Module, program: GenericProgram, prefix: str) -> ir.
         entry.attributes.add("optnone")
     b = ir.IRBuilder(entry.append_basic_block("entry"))
     table, parallel_for = entry.args
-    sizes = SizeReader(b, _table_entry(b, table, n), hoist=False)
+    sizes = SizeReader(b, pointer_at(b, table, n), hoist=False)
     widest = max((len(fn.args) - 2 for k, fn, _, _ in kernels if k.control is None and _ranged(k)), default=0)
     block = b.alloca(ir.ArrayType(PTR, widest), name="task_args") if widest else None
     tasks: dict[str, ir.Function] = {}
