@@ -189,9 +189,7 @@ class NestEmitter:
         the shared operand serves them all (a line's own order of accumulation is kept:
         the same bits as one line at a time). BLAS's matrix-vector kernels do the same: a
         row of ``A`` and ``x`` together overflow L1, and ``x`` came from L2 once per row."""
-        nest = self.nest
-        nd, nk = len(nest.shape), nest.n_kept
-        jdim, rdim = nk - 1, nd - 1
+        jdim = self.nest.n_kept - 1
         b = self.b
         idx: dict = {}
 
@@ -208,33 +206,12 @@ class NestEmitter:
 
     def _row_group(self, row: ir.Value, group: int, idx: dict) -> None:
         """Lines ``row .. row + group - 1`` of an inner reduction, reduced together."""
-        nest, b, width = self.nest, self.b, self.sched.vector_width
-        jdim, rdim = nest.n_kept - 1, len(nest.shape) - 1
-        sty = scalar_type(self.dtype)
-        vaccs = [alloca(b, vector_of(sty, width), self._identity(width), name="vacc") for _ in range(group)] \
-            if width > 1 else []
-        saccs = [alloca(b, sty, self._identity(1), name="sacc") for _ in range(group)]
-        n = self.sizes(nest.shape[rdim])
-        split = b.mul(b.sdiv(n, i64(width)), i64(width)) if width > 1 else i64(0)
-
-        def step(at: ir.Value, lanes: int, slots: list) -> None:
-            for u in range(group):
-                idx[jdim] = b.add(row, i64(u)) if u else row
-                idx[rdim] = at
-                em = self._emitter(idx, lanes, rdim if lanes > 1 else None)
-                b.store(self._combine(b.load(slots[u]), em.emit(nest.value), lanes), slots[u])
-
-        if width > 1:
-            with for_range(b, i64(0), split, width, name="rv",
-                           hints=loop_hints(b.module, vectorize=False, unroll=False)) as i:
-                step(i, width, vaccs)
-        with for_range(b, split, n, name="rs", hints=loop_hints(b.module, vectorize=False, unroll=False)) as i:
-            step(i, 1, saccs)
-        for u in range(group):
-            idx[jdim] = b.add(row, i64(u)) if u else row
-            part = b.load(saccs[u])
-            if width > 1:
-                part = self._combine(self._hreduce(b.load(vaccs[u]), width), part, 1)
+        nest, b = self.nest, self.b
+        jdim = nest.n_kept - 1
+        lines = [b.add(row, i64(u)) if u else row for u in range(group)]
+        parts = self._partials(i64(0), self.sizes(nest.shape[-1]), idx, lines)
+        for line, part in zip(lines, parts):
+            idx[jdim] = line
             self._store_result(idx, part)
 
     def _store_result(self, idx: dict, result: ir.Value) -> None:
@@ -247,20 +224,35 @@ class NestEmitter:
 
     def _partial(self, lo: ir.Value, hi: ir.Value, idx: dict) -> ir.Value:
         """Reduction of the innermost reduced dim over [lo, hi) at the current outer point."""
+        return self._partials(lo, hi, idx)[0]
+
+    def _partials(self, lo: ir.Value, hi: ir.Value, idx: dict, lines: list | None = None) -> list[ir.Value]:
+        """:meth:`_partial`, or with ``lines`` (values of the last kept index) one per line,
+        all in one pass over the reduced dim, each line with its own accumulators."""
         b, width = self.b, self.sched.vector_width
+        rdim, jdim = len(self.nest.shape) - 1, self.nest.n_kept - 1
+        count = len(lines) if lines else 1
         sty = scalar_type(self.dtype)
-        sacc = alloca(b, sty, self._identity(1), name="sacc")
-        vacc = alloca(b, vector_of(sty, width), self._identity(width), name="vacc") if width > 1 else None
+        saccs = [alloca(b, sty, self._identity(1), name="sacc") for _ in range(count)]
+        vaccs = [alloca(b, vector_of(sty, width), self._identity(width), name="vacc") for _ in range(count)] \
+            if width > 1 else []
 
         def step(em: ExprEmitter):
-            slot = vacc if em.width > 1 else sacc
-            b.store(self._combine(b.load(slot), em.emit(self.nest.value), em.width), slot)
+            slots = vaccs if em.width > 1 else saccs
+            for u in range(count):
+                if lines:  # this line's emitter (``_vector_loop`` made one for the current point)
+                    idx[jdim] = lines[u]
+                    em = self._emitter(idx, em.width, em.vdim)
+                b.store(self._combine(b.load(slots[u]), em.emit(self.nest.value), em.width), slots[u])
 
-        self._vector_loop(len(self.nest.shape) - 1, lo, hi, idx, step)
-        part = b.load(sacc)
-        if vacc is not None:
-            part = self._combine(self._hreduce(b.load(vacc), width), part, 1)
-        return part
+        self._vector_loop(rdim, lo, hi, idx, step)
+        parts = []
+        for u in range(count):
+            part = b.load(saccs[u])
+            if vaccs:
+                part = self._combine(self._hreduce(b.load(vaccs[u]), width), part, 1)
+            parts.append(part)
+        return parts
 
     # -- outer reductions ---------------------------------------------------------------------------------
     def _emit_outer(self) -> None:
