@@ -1,7 +1,10 @@
 """What real and complex traced values share: ``np.shape``/``np.ndim``/``np.size``
 (attributes only; registered by ``functions.py`` and ``complexfuncs.py``), ``len()`` and
-iteration, and the decorator filling a table of NumPy-function handlers."""
+iteration, the decorator filling a table of NumPy-function handlers and the Python
+operators as ufunc calls."""
 from __future__ import annotations
+
+import numpy as np
 
 
 def shape(a):
@@ -42,3 +45,26 @@ def registrar(handlers: dict):
             return handler
         return deco
     return implements
+
+
+ARITHMETIC = (("add", np.add), ("sub", np.subtract), ("mul", np.multiply), ("truediv", np.true_divide),
+              ("floordiv", np.floor_divide), ("mod", np.remainder))
+COMPARISONS = (("eq", np.equal), ("ne", np.not_equal), ("lt", np.less), ("le", np.less_equal),
+               ("gt", np.greater), ("ge", np.greater_equal))
+
+
+def install_operators(cls: type, apply, binary=ARITHMETIC) -> None:
+    """``cls``'s binary operators as ufunc calls ``apply(ufunc, operands)``: ``binary``
+    with their reflected and in-place forms (in place through ``self._inplace``), and
+    the comparisons."""
+    def call(ufunc, reflected: bool = False):
+        if reflected:
+            return lambda self, other: apply(ufunc, (other, self))
+        return lambda self, other: apply(ufunc, (self, other))
+
+    for name, ufunc in binary:
+        setattr(cls, f"__{name}__", call(ufunc))
+        setattr(cls, f"__r{name}__", call(ufunc, reflected=True))
+        setattr(cls, f"__i{name}__", (lambda uf: lambda self, other: self._inplace(uf, other))(ufunc))
+    for name, ufunc in COMPARISONS:
+        setattr(cls, f"__{name}__", call(ufunc))

@@ -22,7 +22,7 @@ import warnings
 import numpy as np
 
 from tracejit.errors import TracerConversionError, UnsupportedError, at, with_location
-from tracejit.frontend.attributes import SequenceLike
+from tracejit.frontend.attributes import SequenceLike, install_operators
 from tracejit.frontend.trace import user_location
 from tracejit.frontend.values import PY_SCALARS, convert_weak, dtype_or_weak, is_tracer, weak_type
 
@@ -367,42 +367,28 @@ class ComplexTracer(SequenceLike):
         return self
 
 
-def _binary(ufunc, reflected=False):
-    def op(self, other):
-        from tracejit.frontend import complexufuncs
-        args = (other, self) if reflected else (self, other)
-        return complexufuncs.apply(ufunc, args, operator=True)
-    return op
+def _apply(ufunc, operands):
+    """An operator of complex values: the ufunc as ``complexufuncs`` applies it."""
+    from tracejit.frontend import complexufuncs
+    return complexufuncs.apply(ufunc, operands, operator=True)
 
 
 def _power(self, other):
     """``z ** 2`` is NumPy's square (its fast path for a Python exponent of 2)."""
-    from tracejit.frontend import complexufuncs
     if type(other) in (int, float) and other == 2:
-        return complexufuncs.apply(np.square, (self,), operator=True)
-    return complexufuncs.apply(np.power, (self, other), operator=True)
+        return _apply(np.square, (self,))
+    return _apply(np.power, (self, other))
 
 
 def _rpower(self, other):
-    from tracejit.frontend import complexufuncs
-    return complexufuncs.apply(np.power, (other, self), operator=True)
+    return _apply(np.power, (other, self))
 
 
-for _name, _uf in [("add", np.add), ("sub", np.subtract), ("mul", np.multiply), ("truediv", np.true_divide),
-                   ("floordiv", np.floor_divide), ("mod", np.remainder)]:
-    setattr(ComplexTracer, f"__{_name}__", _binary(_uf))
-    setattr(ComplexTracer, f"__r{_name}__", _binary(_uf, reflected=True))
-    setattr(ComplexTracer, f"__i{_name}__", (lambda uf: lambda self, other: self._inplace(uf, other))(_uf))
-for _name, _uf in [("eq", np.equal), ("ne", np.not_equal), ("lt", np.less), ("le", np.less_equal),
-                   ("gt", np.greater), ("ge", np.greater_equal)]:
-    setattr(ComplexTracer, f"__{_name}__", _binary(_uf))
+install_operators(ComplexTracer, _apply)
 
 
 def _unary(ufunc):
-    def op(self):
-        from tracejit.frontend import complexufuncs
-        return complexufuncs.apply(ufunc, (self,), operator=True)
-    return op
+    return lambda self: _apply(ufunc, (self,))
 
 
 def _ipower(self, other):

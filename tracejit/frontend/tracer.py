@@ -10,7 +10,7 @@ from tracejit.compiler.dtypes import AVal
 from tracejit.errors import StaticNeeded, TracerConversionError, UnsupportedError, at
 from tracejit.frontend import along_axis, functions, indexing, reductions
 from tracejit.frontend.creation import current_trace
-from tracejit.frontend.attributes import SequenceLike
+from tracejit.frontend.attributes import ARITHMETIC, SequenceLike, install_operators
 from tracejit.frontend.trace import user_location
 from tracejit.frontend.ufuncs import apply_elementwise, call_ufunc, reduce_method, write_inplace
 
@@ -293,12 +293,6 @@ def as_python_scalar(tracer: Tracer) -> Tracer:
     return tracer
 
 
-def _binary(ufunc, reflected=False):
-    if reflected:
-        return lambda self, other: apply_elementwise(ufunc, (other, self), operator=True)
-    return lambda self, other: apply_elementwise(ufunc, (self, other), operator=True)
-
-
 def _power(self, other):
     """ndarray.__pow__: NumPy squares for a Python exponent of 2 (so bool ** 2 is int8)."""
     if type(other) in (int, float) and other == 2:
@@ -306,17 +300,9 @@ def _power(self, other):
     return apply_elementwise(np.power, (self, other), operator=True)
 
 
-for _name, _uf in [("add", np.add), ("sub", np.subtract), ("mul", np.multiply),
-                   ("truediv", np.true_divide), ("floordiv", np.floor_divide), ("mod", np.remainder),
-                   ("pow", np.power), ("and", np.bitwise_and), ("or", np.bitwise_or),
-                   ("xor", np.bitwise_xor), ("lshift", np.left_shift), ("rshift", np.right_shift)]:
-    setattr(Tracer, f"__{_name}__", _binary(_uf))
-    setattr(Tracer, f"__r{_name}__", _binary(_uf, reflected=True))
-    setattr(Tracer, f"__i{_name}__", (lambda uf: lambda self, other: self._inplace(uf, other))(_uf))
-
-for _name, _uf in [("eq", np.equal), ("ne", np.not_equal), ("lt", np.less), ("le", np.less_equal),
-                   ("gt", np.greater), ("ge", np.greater_equal)]:
-    setattr(Tracer, f"__{_name}__", _binary(_uf))
+install_operators(Tracer, lambda ufunc, operands: apply_elementwise(ufunc, operands, operator=True),
+                  ARITHMETIC + (("pow", np.power), ("and", np.bitwise_and), ("or", np.bitwise_or),
+                                ("xor", np.bitwise_xor), ("lshift", np.left_shift), ("rshift", np.right_shift)))
 
 for _name, _uf in [("neg", np.negative), ("pos", np.positive), ("abs", np.absolute),
                    ("invert", np.invert)]:
