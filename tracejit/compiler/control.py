@@ -38,7 +38,7 @@ class _Buffers:
 
 def _sub_call(sub_graph: Graph, what: str, carries: int, captured: tuple[int, ...], out: _Buffers,
               nid: int) -> SubCall:
-    from tracejit.compiler.params import parametrize
+    from tracejit.compiler.params import parametrize, size_table
     from tracejit.compiler.pipeline import optimize
     program = optimize(sub_graph).program
     generic = parametrize(program)
@@ -48,7 +48,7 @@ def _sub_call(sub_graph: Graph, what: str, carries: int, captured: tuple[int, ..
             outer = out.new(("ctl", nid, what, "constant", b.id), "constant", b.shape, b.dtype,
                             label=f"constant of {what} of %{nid}", value=b.value)
             constants.append((b.id, outer.id))
-    params = np.array(generic.params if generic.params else [0], dtype=np.int64)
+    params = size_table(generic)
     sizes = out.new(("ctl", nid, what, "sizes"), "constant", params.shape, params.dtype,
                     label=f"size table of {what} of %{nid}", value=params)
     arena = None
@@ -68,8 +68,7 @@ def assign_control_buffers(graph: Graph, nid: int, buffers: dict, count: int,
     attrs = graph.attrs(nid)
     op = graph.op(nid)
     operands = [buffers[u].id for u in graph.operands(nid)]
-    first = attrs["cond"] if op == "while" else attrs["true"]
-    results_avals = (attrs["body"] if op == "while" else first).outputs_avals()
+    results_avals = attrs["body" if op == "while" else "true"].outputs_avals()
     users = {graph.attrs(u)["index"]: u for u, _ in graph.users(nid) if graph.op(u) == "loop_out"}
     results = []
     for i, aval in enumerate(results_avals):

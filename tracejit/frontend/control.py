@@ -77,11 +77,8 @@ def _as_traced(trace: Trace, leaf, what: str, loc):
     Tracer = _tracer_cls()
     if isinstance(leaf, Tracer):
         return leaf if leaf._home is trace else Tracer(trace, trace.node_of(leaf, loc), scalar=leaf._scalar)
-    if isinstance(leaf, (bool, int, float, np.ndarray, np.generic)):
-        value = np.asarray(leaf)
-        if value.dtype.kind == "c" or value.dtype == object:
-            raise UnsupportedError(f"{what}: a value of dtype {value.dtype} cannot be carried{at(loc)}")
-        out = Tracer(trace, trace.constant(value, loc), scalar=not isinstance(leaf, np.ndarray))
+    if isinstance(leaf, (bool, int, float, np.ndarray, np.generic)):  # (complex ones are split before)
+        out = Tracer(trace, trace.constant(np.asarray(leaf), loc), scalar=not isinstance(leaf, np.ndarray))
         if type(leaf) in (int, float):  # a Python number: promoted weakly, as eagerly
             out._weak = type(leaf)
         return out
@@ -235,13 +232,7 @@ def cond(pred, true_fun: Callable, false_fun: Callable, *operands) -> Any:
     false, false_captured, false_tree, false_avals, _ = _trace_sub(trace, "false", false_fun, tree, args, loc,
                                                                     expected=true_avals, star=True)
     _check_same("tj.cond: false_fun's result", false_tree, false_avals, true_tree, true_avals, loc)
-    nodes = [trace.node_of(truth, loc)]
-    node = trace.graph.add("cond", [nodes[0]] + _bind(args, true_captured, trace, loc)
-                           + _bind(args, false_captured, trace, loc),
+    operands = [trace.node_of(a, loc) for a in args]  # each branch's inputs: the operands, then its captures
+    node = trace.graph.add("cond", [trace.node_of(truth, loc)] + operands + true_captured + operands + false_captured,
                            attrs={"true": true, "false": false, "n_true": len(args) + len(true_captured)}, loc=loc)
     return _join_complex(unflatten(true_tree, _results(trace, node, true_avals, scalars, loc)))
-
-
-def _bind(args: list, captured: list[int], trace: Trace, loc) -> list[int]:
-    """A branch's inputs in the enclosing graph: the operands, then what it captured."""
-    return [trace.node_of(a, loc) for a in args] + list(captured)

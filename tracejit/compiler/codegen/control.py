@@ -108,7 +108,7 @@ def emit_control(module: ir.Module, kernel: Kernel, name: str, n_buffers: int, p
     cond, body = subs
     spare = [outer(bid) for bid in c.spare]
     flag = outer(c.flag)
-    scalar = c.scalar or (0,) * len(c.inits)
+    scalar = c.scalar
     current, slots = [], {}
     for i, bid in enumerate(c.inits):
         if scalar[i]:  # two stack slots: after inlining, the value lives in a register
