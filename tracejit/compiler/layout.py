@@ -84,11 +84,27 @@ class StridedView:
             offset = self.offset
         return StridedView(tuple(shape), tuple(s * k for s, k in zip(self.strides, steps)), offset)
 
+    def diagonal(self, offset: int, axis1: int, axis2: int) -> "StridedView":
+        """NumPy's diagonal view: ``out[..., i] = in[..., i, i + offset]`` over ``axis1``
+        and ``axis2`` (removed; the diagonal is the last dim)."""
+        n1, n2 = self.shape[axis1], self.shape[axis2]
+        s1, s2 = self.strides[axis1], self.strides[axis2]
+        length = diagonal_length(n1, n2, offset)
+        start = self.offset + (offset * s2 if offset >= 0 else -offset * s1) if length else self.offset
+        rest = [d for d in range(len(self.shape)) if d not in (axis1, axis2)]
+        return StridedView(tuple(self.shape[d] for d in rest) + (length,),
+                           tuple(self.strides[d] for d in rest) + (s1 + s2,), start)
+
     def reshape(self, shape: tuple[int, ...]) -> "StridedView | None":
         """The view of the same elements in C order with ``shape``, or None if that
         needs a copy (NumPy's no-copy reshape rule)."""
         strides = reshape_strides(self.shape, self.strides, tuple(shape))
         return None if strides is None else StridedView(tuple(shape), strides, self.offset)
+
+
+def diagonal_length(n1: int, n2: int, offset: int) -> int:
+    """The length of the ``offset`` diagonal of an ``n1`` x ``n2`` matrix."""
+    return max(0, min(n1, n2 - offset) if offset >= 0 else min(n1 + offset, n2))
 
 
 def reshape_strides(shape, strides, new_shape) -> tuple[int, ...] | None:

@@ -155,4 +155,6 @@ def take(a, indices, axis=None, out=None, mode="raise"):
     if not is_array_index(indices):
         indices = np.asarray(operator.index(indices), np.intp)
     result = gather_getitem(a, [slice(None)] * axis + [indices] + [slice(None)] * (a.ndim - axis - 1), loc)
+    from tracejit.frontend.memorder import set_layout
+    set_layout(result, "C")  # np.take allocates in C order (a fancy index would not)
     return result

@@ -91,7 +91,11 @@ def iscomplexobj(x):
 
 @implements(np.angle)
 def angle(z, deg=False):
-    """``np.angle``: ``arctan2(imag, real)`` as NumPy computes it."""
+    """``np.angle``: ``arctan2(imag, real)`` as NumPy computes it (of a real array:
+    ``arctan2(0, z)``, so 8-bit ints and bools give NumPy's float16)."""
+    if not is_complex(z):
+        a = np.arctan2(0, z)
+        return a * (180 / np.pi) if deg else a
     z = _as_complex(z)
     a = np.arctan2(z.im_part, z.re_part)
     return a * (180 / np.pi) if deg else a

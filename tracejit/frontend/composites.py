@@ -14,8 +14,10 @@ import operator
 
 import numpy as np
 
+from tracejit.compiler.layout import StridedView
 from tracejit.errors import UnsupportedError, at
-from tracejit.frontend.functions import (broadcast_to, concatenate, implements, reshape, where)
+from tracejit.frontend.functions import axis_index, broadcast_to, concatenate, implements, reshape, where
+from tracejit.frontend.memorder import einsum_layout, numpy_layout, set_layout
 from tracejit.frontend.trace import user_location
 from tracejit.frontend.values import is_tracer
 
@@ -23,8 +25,8 @@ from tracejit.frontend.values import is_tracer
 def _axes(axis, ndim: int) -> tuple[int, ...]:
     if axis is None:
         return tuple(range(ndim))
-    axes = (axis,) if isinstance(axis, int) else tuple(axis)
-    return tuple(operator.index(a) % ndim for a in axes)
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    return tuple(axis_index(a, ndim) for a in axes)
 
 
 @implements(np.flip)
@@ -37,11 +39,15 @@ def flip(m, axis=None):
 
 @implements(np.fliplr)
 def fliplr(m):
+    if m.ndim < 2:
+        raise ValueError(f"Input must be >= 2-d.{at(user_location())}")
     return flip(m, 1)
 
 
 @implements(np.flipud)
 def flipud(m):
+    if m.ndim < 1:
+        raise ValueError(f"Input must be >= 1-d.{at(user_location())}")
     return flip(m, 0)
 
 
@@ -63,7 +69,7 @@ def roll(a, shift, axis=None):
             tail = [slice(None)] * a.ndim
             head[ax], tail[ax] = slice(n - s, None), slice(None, n - s)
             out = concatenate([out[tuple(head)], out[tuple(tail)]], axis=ax)
-    return out if out is not a else a.copy()
+    return out if out is not a else np.copy(a)  # (np.roll allocates like empty_like: a's order)
 
 
 def _triangle(m, k: int, upper: bool):
@@ -117,9 +123,9 @@ def repeat(a, repeats, axis=None):
     loc = user_location()
     if not isinstance(repeats, (int, np.integer)):
         raise UnsupportedError(f"numpy.repeat with per-element repeat counts{at(loc)}")
-    if axis is None:
-        a, axis = reshape(a, (-1,)), 0
-    axis = operator.index(axis) % a.ndim
+    if axis is None or a.ndim == 0:  # (NumPy repeats a 0-d array as a 1-d one)
+        a = reshape(a, (-1,))
+    axis = axis_index(0 if axis is None else axis, a.ndim)
     r = operator.index(repeats)
     expanded = reshape(a, a.shape[:axis + 1] + (1,) + a.shape[axis + 1:])
     wide = broadcast_to(expanded, a.shape[:axis + 1] + (r,) + a.shape[axis + 1:])
@@ -133,6 +139,8 @@ def tile(A, reps):
     reps = (1,) * (d - len(reps)) + tuple(operator.index(r) for r in reps)
     shape = (1,) * (d - A.ndim) + A.shape
     interleaved = tuple(x for n in shape for x in (1, n))
+    if all(r == 1 for r in reps):  # NumPy: a copy in A's memory order
+        return np.copy(reshape(A, shape))
     wide = broadcast_to(reshape(A, interleaved), tuple(x for r, n in zip(reps, shape) for x in (r, n)))
     return reshape(wide, tuple(r * n for r, n in zip(reps, shape))).copy()
 
@@ -189,6 +197,11 @@ def einsum(subscripts, *operands, out=None, dtype=None, order="K", casting="safe
     if not _:
         counts = {c: inputs.count(c) for c in inputs if c != ","}
         output = "".join(sorted(c for c, n in counts.items() if n == 1))
+    # NumPy's einsum computes in the operands' common dtype: bools stay bool (sums are
+    # logical or), small ints are not widened
+    dtype = np.result_type(*(op.dtype if hasattr(op, "dtype") else np.asarray(op).dtype for op in operands))
+    operands = [op if op.dtype == dtype else (op.astype(dtype) if is_tracer(op) else np.asarray(op).astype(dtype))
+                for op in operands]
     sizes = {}
     for n, op in zip(names, operands):
         for c, size in zip(n, np.shape(op)):
@@ -199,10 +212,16 @@ def einsum(subscripts, *operands, out=None, dtype=None, order="K", casting="safe
         others = set(output) | set("".join(names[:k] + names[k + 1:]))
         alone = tuple(i for i, c in enumerate(n) if c not in others)
         keep = "".join(c for i, c in enumerate(n) if i not in alone)
-        reduced.append((keep, op.sum(axis=alone) if alone else op))
+        reduced.append((keep, np.sum(op, axis=alone, dtype=dtype) if alone else op))
+    if len(reduced) == 1 and reduced[0][1] is operands[0]:  # no sums: a view, as NumPy's
+        n = names[0]
+        return operands[0].transpose(tuple(n.index(c) for c in output)) if n != output else operands[0]
+    layouts = [numpy_layout(op) if is_tracer(op) else
+               StridedView(op.shape, tuple(s // op.itemsize for s in op.strides)) for op in operands]
     if len(reduced) == 1:
         (n, op), = reduced
-        return op.transpose(tuple(n.index(c) for c in output)) if n != output else op
+        return _fresh(op.transpose(tuple(n.index(c) for c in output)) if n != output else op,
+                      names, output, sizes, layouts)
     (na, a), (nb, b) = reduced
     batch = [c for c in na if c in nb and c in output]
     contract = [c for c in na if c in nb and c not in output]
@@ -215,4 +234,12 @@ def einsum(subscripts, *operands, out=None, dtype=None, order="K", casting="safe
                  (size(batch), size(contract), size(n_)))
     product = reshape(a3 @ b3, tuple(sizes[c] for c in batch + m + n_))
     order = batch + m + n_
-    return product.transpose(tuple(order.index(c) for c in output))
+    return _fresh(product.transpose(tuple(order.index(c) for c in output)), names, output, sizes, layouts)
+
+
+def _fresh(result, names, output, sizes, layouts):
+    """An einsum result NumPy computes into a new array: ``result`` detached from the
+    arrays it is a view of, in NumPy's memory order (unknown where an operand's is)."""
+    out = result._trace.apply("reshape", [result], {"shape": tuple(result.shape)}, scalar=True)  # 0-d: a scalar
+    set_layout(out, None if any(v is None for v in layouts) else einsum_layout(names, output, sizes, layouts))
+    return out

@@ -17,8 +17,10 @@ from tracejit.frontend import attributes, complexfuncs, complexvalue, reductions
 from tracejit.frontend.complexvalue import involves_complex
 from tracejit.frontend.reductions import normalize_axes
 from tracejit.frontend.trace import user_location
+from tracejit.frontend.memorder import set_layout
 from tracejit.frontend.mutation import attach_view
-from tracejit.frontend.values import as_operand, find_trace, is_tracer, promotion_operand
+from tracejit.frontend.pyscalar import python_kind
+from tracejit.frontend.values import as_array, as_operand, find_trace, is_tracer, promotion_operand
 
 HANDLERS: dict = {}
 
@@ -26,7 +28,25 @@ HANDLERS: dict = {}
 implements = attributes.registrar(HANDLERS)  # @implements(np.f): the handler of np.f
 
 
+# functions whose first argument is not converted to an array (sequences, subscripts)
+_FIRST_NOT_ARRAY = frozenset({np.concatenate, np.stack, np.hstack, np.vstack, np.einsum, np.meshgrid,
+                              np.atleast_1d, np.atleast_2d, np.copyto, np.broadcast_arrays})
+
+
+def _first_as_array(func, args: tuple, kwargs: dict) -> tuple:
+    """NumPy converts a function's array argument with ``asarray``: a Python number there
+    is a strong array (``np.clip(3, -1, a)`` is int64-based), traced or not."""
+    if not args or func in _FIRST_NOT_ARRAY:
+        return args
+    first = args[0]
+    if python_kind(first) is None:
+        return args
+    candidates = [v for v in (*args, *kwargs.values()) if is_tracer(v)]
+    return (as_array(candidates[0]._trace, first),) + tuple(args[1:]) if candidates else args
+
+
 def dispatch(func, args, kwargs):
+    args = _first_as_array(func, args, kwargs)
     if involves_complex(args, kwargs) or func in complexfuncs.REAL_TOO:
         return complexfuncs.dispatch(func, args, kwargs)  # frontend/complexvalue.py
     handler = HANDLERS.get(func)
@@ -51,8 +71,18 @@ def make_view(x, op: str, attrs: dict):
     views (``frontend/mutation.py``). A view of a NumPy scalar that keeps it 0-d (``.T``,
     ``np.squeeze``) is still a scalar."""
     out = x._trace.apply(op, [x], attrs, scalar=_keeps_scalar(x))
-    attach_view(x, out, op, attrs)
+    if not _keeps_scalar(x):  # (an array made from a NumPy scalar is new memory)
+        attach_view(x, out, op, attrs)
     return out
+
+
+def axis_index(axis, ndim: int, loc=None) -> int:
+    """One axis of an ``ndim``-d array, non-negative; NumPy's AxisError otherwise (0-d
+    arrays have no axes here, unlike in reductions)."""
+    ax = operator.index(axis)
+    if not -ndim <= ax < ndim:
+        raise np.exceptions.AxisError(ax, ndim)
+    return ax % ndim
 
 
 def _shape_arg(shape) -> tuple[int, ...]:
@@ -63,6 +93,8 @@ def _shape_arg(shape) -> tuple[int, ...]:
 
 @implements(np.reshape)
 def reshape(a, shape=None, order="C", *, newshape=None, copy=None):
+    """NumPy's reshape: a view where NumPy's is one (``frontend/memorder.py``), else a new
+    array; ``copy=True`` always copies, ``copy=False`` raises where NumPy would copy."""
     loc = user_location()
     if order != "C":
         raise UnsupportedError(f"reshape with order={order!r} is not supported{at(loc)}")
@@ -74,7 +106,12 @@ def reshape(a, shape=None, order="C", *, newshape=None, copy=None):
         if known == 0 or a.size % known:
             raise ValueError(f"cannot reshape array of size {a.size} into shape {shape}{at(loc)}")
         shape = tuple(a.size // known if n == -1 else n for n in shape)
-    return make_view(a, "reshape", {"shape": shape})
+    out = make_view(a, "reshape", {"shape": shape})
+    if copy:
+        return globals()["copy"](out, "C")
+    if copy is False and not a._scalar and (out._storage is None or out._storage is not a._storage):
+        raise ValueError(f"Unable to avoid creating a copy while reshaping.{at(loc)}")
+    return out
 
 
 @implements(np.ravel)
@@ -84,7 +121,7 @@ def ravel(a, order="C"):
 
 def flatten(a, order="C"):
     """ndarray.flatten: a copy (it may be updated in place), unlike ravel."""
-    return copy(ravel(a, order))
+    return copy(ravel(a, order), "C")
 
 
 @implements(np.transpose)
@@ -102,16 +139,18 @@ def transpose(a, axes=None):
 @implements(np.swapaxes)
 def swapaxes(a, axis1, axis2):
     perm = list(range(a.ndim))
-    i, j = normalize_axes(axis1, a.ndim)[0], normalize_axes(axis2, a.ndim)[0]
+    i, j = axis_index(axis1, a.ndim), axis_index(axis2, a.ndim)
     perm[i], perm[j] = perm[j], perm[i]
     return transpose(a, tuple(perm))
 
 
 @implements(np.moveaxis)
 def moveaxis(a, source, destination):
-    src = [normalize_axes(s, a.ndim)[0] for s in (source if isinstance(source, (tuple, list)) else [source])]
-    dst = [normalize_axes(d, a.ndim)[0] for d in (destination if isinstance(destination, (tuple, list))
-                                                   else [destination])]
+    src = [axis_index(s, a.ndim) for s in (source if isinstance(source, (tuple, list)) else [source])]
+    dst = [axis_index(d, a.ndim) for d in (destination if isinstance(destination, (tuple, list)) else [destination])]
+    if len(src) != len(dst):
+        raise ValueError(f"`source` and `destination` arguments must have the same number of elements"
+                         f"{at(user_location())}")
     order = [n for n in range(a.ndim) if n not in src]
     for d, s in sorted(zip(dst, src)):
         order.insert(d, s)
@@ -144,9 +183,7 @@ def squeeze(a, axis=None):
 def broadcast_to(array, shape, subok=False):
     trace = find_trace([array])
     shape = _shape_arg(shape)
-    if tuple(shape) == array.shape:
-        return make_view(array, "reshape", {"shape": array.shape})
-    return make_view(as_operand(trace, array), "broadcast_to", {"shape": shape})
+    return make_view(as_operand(trace, array), "broadcast_to", {"shape": shape})  # read-only, as NumPy's
 
 
 # -- combining ---------------------------------------------------------------------------------
@@ -198,12 +235,28 @@ def where(condition, x=None, y=None):
     cond = as_operand(trace, condition, np.dtype(bool))
     if cond.dtype != np.bool_:
         cond = astype(cond, np.bool_) if is_tracer(cond) else np.asarray(cond).astype(bool)
-    return trace.apply("where", [cond, as_operand(trace, x, dtype), as_operand(trace, y, dtype)])
+    return trace.apply("where", [cond, _where_operand(trace, x, dtype, loc), _where_operand(trace, y, dtype, loc)])
+
+
+def _where_operand(trace, x, dtype: np.dtype, loc):
+    """A value of ``np.where``: a Python int beyond an integer result dtype is cast as
+    NumPy casts it there (wrapping: ``np.where(c, uint16_array, 2**32)`` selects 0)."""
+    if type(x) is int and dtype.kind in "iu" and not np.iinfo(dtype).min <= x <= np.iinfo(dtype).max:
+        try:
+            with np.errstate(all="ignore"):
+                return np.asarray(x).astype(dtype)
+        except (OverflowError, TypeError) as e:
+            from tracejit.errors import with_location
+            raise with_location(OverflowError(str(e)), loc) from e
+    return as_operand(trace, x, dtype)
 
 
 @implements(np.clip)
 def clip(a, a_min=np._NoValue, a_max=np._NoValue, out=None, *, min=np._NoValue, max=np._NoValue,
          **kwargs):
+    """NumPy's clip: Python int bounds beyond an integer dtype clip nothing; one bound is
+    ``minimum``/``maximum``; two bounds take the ``clip`` ufunc's dtype (its own promotion:
+    an int8 array clipped to 0.5 is float64, to a float32 bound float32)."""
     loc = user_location()
     if out is not None or kwargs:
         raise UnsupportedError(f"numpy.clip: out= and ufunc keywords are not supported{at(loc)}")
@@ -213,14 +266,30 @@ def clip(a, a_min=np._NoValue, a_max=np._NoValue, out=None, *, min=np._NoValue, 
     hi = hi if max is np._NoValue else max
     if a.dtype.kind in "iu":  # Python int bounds beyond the dtype clip nothing (as NumPy)
         info = np.iinfo(a.dtype)
-        lo = builtins.max(lo, int(info.min)) if type(lo) is int else lo
-        hi = builtins.min(hi, int(info.max)) if type(hi) is int else hi
-    result = a
-    if lo is not None:
-        result = np.maximum(result, lo)
-    if hi is not None:
-        result = np.minimum(result, hi)
-    return result
+        lo = None if type(lo) is int and lo <= info.min else lo
+        hi = None if type(hi) is int and hi >= info.max else hi
+    if lo is None and hi is None:
+        return np.positive(a)
+    if lo is None or hi is None:
+        return np.minimum(a, hi) if lo is None else np.maximum(a, lo)
+    from tracejit.frontend.values import dtype_or_weak
+    kinds = tuple(dtype_or_weak(v, loc) for v in (a, lo, hi))
+    try:
+        dtype = np._core.umath.clip.resolve_dtypes(kinds + (None,))[-1]
+    except TypeError as e:
+        from tracejit.errors import with_location
+        raise with_location(e, loc) from e
+    trace = find_trace([a, lo, hi])
+    a, lo, hi = (_as_dtype(trace, v, dtype) for v in (a, lo, hi))
+    return np.minimum(np.maximum(a, lo), hi)
+
+
+def _as_dtype(trace, x, dtype: np.dtype):
+    """An operand of a ufunc loop of ``dtype``: converted as the loop converts it."""
+    x = as_operand(trace, x, dtype)
+    if x.dtype == dtype:
+        return x
+    return astype(x, dtype) if is_tracer(x) else np.asarray(x).astype(dtype)
 
 
 def _keeps_scalar(x) -> bool:
@@ -230,15 +299,40 @@ def _keeps_scalar(x) -> bool:
 
 @implements(np.astype)
 def astype(x, dtype, /, *, copy=True, device=None):
+    """``x.astype(dtype)``: a new array, or ``x`` itself for its own dtype with ``copy=False``."""
     if np.dtype(dtype).kind == "c":
         return complexvalue.from_real(x, dtype)
     dtype = check_supported(dtype, f"astype{at(user_location())}")
+    if not copy and dtype == x.dtype:
+        return x
     return x._trace.apply("convert", [x], {"dtype": dtype}, scalar=_keeps_scalar(x))
 
 
+def read_only_zeros(x):
+    """``x.imag`` of a real array: zeros of its shape and dtype, read-only as in NumPy (a
+    broadcast view of one zero)."""
+    from tracejit.frontend.tracer import Tracer
+    zero = Tracer(x._trace, x._trace.constant(np.zeros((), x.dtype)), scalar=_keeps_scalar(x))
+    return zero if zero._scalar else make_view(zero, "broadcast_to", {"shape": tuple(x.shape)})
+
+
 @implements(np.copy)
+def np_copy(a, order="K", subok=False):
+    """``np.copy``: a new array (of a NumPy scalar: a 0-d array), in ``a``'s memory order."""
+    out = copy(a, order)
+    out._scalar = False
+    return out
+
+
 def copy(a, order="K", subok=False):
-    return a._trace.apply("copy", [a], scalar=_keeps_scalar(a))
+    """A new array (``order='K'``: of ``a``'s memory order, ``order='C'``: C order); of a
+    NumPy scalar, a scalar (``ndarray.copy``)."""
+    out = a._trace.apply("copy", [a], scalar=_keeps_scalar(a))
+    if order not in ("K", "A"):
+        if order != "C":
+            raise UnsupportedError(f"copy with order={order!r} is not supported{at(user_location())}")
+        set_layout(out, "C")
+    return out
 
 
 def matmul(a, b):
@@ -293,8 +387,17 @@ def filled(trace, shape, dtype, value):
 def _like(fill):
     def handler(a, dtype=None, order="K", subok=True, shape=None, *, device=None):
         shape = a.shape if shape is None else _shape_arg(shape)
-        return filled(a._trace, shape, dtype or a.dtype, fill)
+        return _laid_out_like(filled(a._trace, shape, dtype or a.dtype, fill), a, order)
     return handler
+
+
+def _laid_out_like(out, prototype, order):
+    """``np.*_like`` allocate in the prototype's memory order (order 'K', same shape)."""
+    if is_tracer(out) and order in ("K", "A") and tuple(out.shape) == tuple(prototype.shape) and out.ndim:
+        from tracejit.frontend.memorder import numpy_layout, order_k
+        proto = numpy_layout(prototype)
+        set_layout(out, None if proto is None else order_k(tuple(out.shape), [proto]))
+    return out
 
 
 implements(np.zeros_like, np.empty_like)(_like(0))
@@ -308,8 +411,8 @@ def full_like(a, fill_value, dtype=None, order="K", subok=True, shape=None, *, d
     dtype = np.dtype(dtype or a.dtype)
     if is_tracer(fill_value):  # a traced Python scalar converts as NumPy converts it
         value = as_operand(trace, fill_value, dtype) if fill_value._weak else astype(fill_value, dtype)
-        return trace.apply("broadcast_to", [value], {"shape": tuple(shape)})
-    return filled(trace, shape, dtype, fill_value)
+        return _laid_out_like(trace.apply("broadcast_to", [value], {"shape": tuple(shape)}), a, order)
+    return _laid_out_like(filled(trace, shape, dtype, fill_value), a, order)
 
 
 shape = implements(np.shape)(attributes.shape)

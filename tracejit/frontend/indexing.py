@@ -34,6 +34,10 @@ def _advanced(x, key: tuple, for_write: bool, loc):
     from tracejit.frontend.selection import select
     key = tuple(_list_index(k) if isinstance(k, list) and not any(map(is_tracer, k)) else k for k in key)
     if any(_is_mask(k) or isinstance(k, (bool, np.bool_)) for k in key):
+        if len(key) == 1 and isinstance(key[0], (bool, np.bool_)) and not for_write:
+            from tracejit.frontend.functions import copy  # x[True]: a copy of x[None]; x[False]: empty
+            row = getitem(x, (None,))
+            return copy(row if key[0] else getitem(row, slice(0, 0)))
         if len(key) == 1 and _is_mask(key[0]) and not for_write:
             return select(x, key[0], loc)
         raise UnsupportedError(f"boolean indices are supported as a single mask (x[mask], of x's shape "
@@ -128,7 +132,7 @@ def setitem(x, key, value) -> None:
         assign_selection(x, mask, value, loc)
         return
     if mask is not None and (is_tracer(mask) or isinstance(mask, np.ndarray)) and mask.dtype == np.bool_:
-        if tuple(mask.shape) != x.shape:
+        if tuple(mask.shape) != x.shape and mask.ndim:  # (a 0-d mask selects all of x, or nothing)
             raise UnsupportedError(f"assignment through a boolean mask of shape {tuple(mask.shape)} "
                                    f"into an array of shape {x.shape}: only a mask of the array's own "
                                    f"shape is supported{at(loc)}")

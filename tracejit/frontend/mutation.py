@@ -9,8 +9,11 @@ storage's new version; a view whose storage has moved on replays its path on the
 version the next time it is read (:func:`refresh`), so reads after writes see exactly
 what eager NumPy would. Argument storages remember their argument: if a trace leaves
 one at another version, the final version is written back into the caller's array
-after the call. Reshapes NumPy would copy (of non-contiguous views), broadcasts
-(read-only in NumPy) and NumPy scalars behave as in NumPy.
+after the call. A reshape is a view exactly where NumPy's is, judged by NumPy's memory
+layout of the array (``frontend/memorder.py``: an argument's strides, the order NumPy
+allocates a result in); a write through a reshape only that layout makes a view is
+recorded on the array's elements in memory order. Broadcasts and diagonals (read-only
+in NumPy) and NumPy scalars behave as in NumPy.
 """
 from __future__ import annotations
 
@@ -19,6 +22,9 @@ import numpy as np
 from tracejit.compiler.layout import StridedView
 from tracejit.compiler.ops import get_op
 from tracejit.errors import UnsupportedError, at
+from tracejit.frontend.memorder import always_a_view, layout, mark_view, memory_order_steps, numpy_layout
+
+_READ_ONLY = frozenset({"broadcast_to", "diagonal"})  # views NumPy makes read-only
 
 
 class Storage:
@@ -51,30 +57,43 @@ def refresh(t) -> None:
     st = t._storage
     if st is None or t._version == st.version:
         return
+    if t._ambiguous:
+        from tracejit.frontend.trace import user_location
+        raise _ambiguous_error(t, "reading a reshaped array after a write to its memory", user_location())
     node = st.node
     graph = t._home.graph
     for op, attrs in t._path:
         node = graph.add(op, [node], attrs=dict(attrs), loc=graph.loc(t._node))
+        mark_view(t._home, node)
     t._node, t._version = node, st.version
-
-
-def _strided(t) -> StridedView:
-    """Where ``t``'s elements lie in its storage (a contiguous array of its base's shape)."""
-    view = StridedView.contiguous(storage_of(t).shape)
-    for op, attrs in t._path:
-        view = get_op(op).lower(view, **dict(attrs))
-    return view
 
 
 def attach_view(base, out, op: str, attrs: dict) -> None:
     """Make ``out`` (just computed as view ``op`` of ``base``) a view of ``base``'s storage,
-    or an array of its own when NumPy's result would be a copy (a reshape that no
-    strides express)."""
-    if get_op(op).lower(_strided(base), **attrs) is None:
-        return  # NumPy copies: ``out`` owns its data
+    or an array of its own when NumPy's result would be a copy: a reshape no strides of
+    ``base``'s memory in NumPy express (``frontend/memorder.py``)."""
+    ambiguous = base._ambiguous
+    if op == "reshape" and not always_a_view(tuple(base.shape), tuple(attrs["shape"])):
+        view = numpy_layout(base)
+        if view is not None and view.reshape(tuple(attrs["shape"])) is None:
+            return  # NumPy copies: ``out`` owns its data
+        if view is None:
+            from tracejit.frontend.trace import user_location
+            ambiguous = user_location() or "?"
+    storage_of(base)
+    mark_view(out._home, out._node)
     out._storage = base._storage
     out._path = base._path + ((op, tuple(sorted(attrs.items()))),)
     out._version = base._storage.version
+    out._ambiguous = ambiguous
+
+
+def _ambiguous_error(t, what: str, loc) -> UnsupportedError:
+    return UnsupportedError(
+        f"{what}{at(loc)}: the array was reshaped (at {t._ambiguous}) from an array whose memory layout "
+        "in NumPy tracejit does not model (the result of a loop, branch or another computation NumPy may "
+        "lay out in another order), so NumPy's reshape may be a view or a copy of it. Make the reshape "
+        "a copy (.copy()), or reshape a C-ordered copy (np.ascontiguousarray(x) is not traced: x.copy())")
 
 
 def assigned_value(trace, value, shape: tuple, dtype: np.dtype, loc):
@@ -117,15 +136,46 @@ def write(target, value, loc) -> None:
     into the elements ``target`` stands for."""
     if target._scalar:
         raise TypeError(f"'numpy.{target.dtype.name}' object does not support item assignment{at(loc)}")
+    if target._ambiguous:
+        raise _ambiguous_error(target, "writing into a reshaped array", loc)
     st = storage_of(target)
-    if any(op == "broadcast_to" for op, _ in target._path):
-        raise ValueError(f"assignment destination is read-only (a broadcast view){at(loc)}")
+    if any(op in _READ_ONLY for op, _ in target._path):
+        raise ValueError(f"assignment destination is read-only (a broadcast or diagonal view){at(loc)}")
     trace = target._trace
     if target._home is not trace or st.trace is not trace:
         raise UnsupportedError(f"a loop body or branch writes into an array from outside it{at(loc)}: "
                                "carry the array in the loop state (or return it from the branch) instead")
     value = assigned_value(trace, value, target.shape, target.dtype, loc)
-    new = trace.graph.add("update", [st.node, trace.node_of(value, loc)], attrs={"path": target._path}, loc=loc)
-    st.node = new
+    graph = trace.graph
+    to_memory, back = _update_frame(st, target._path, loc)
+    base = _replay(trace, st.node, to_memory, loc)
+    new = graph.add("update", [base, trace.node_of(value, loc)], attrs={"path": back + target._path}, loc=loc)
+    st.node = _replay(trace, new, back, loc)
     st.version += 1
     refresh(target)
+
+
+def _update_frame(st: Storage, path: tuple, loc) -> tuple[tuple, tuple]:
+    """Where an update of the view ``path`` of ``st`` is recorded: on the array itself, or,
+    when the path holds a reshape only NumPy's memory layout of the array makes a view
+    (a Fortran-order argument raveled), on its elements in memory order, so the written
+    version is laid out as NumPy's memory and the path stays a strided view of it."""
+    view = StridedView.contiguous(st.shape)
+    for op, attrs in path:
+        view = view and get_op(op).lower(view, **dict(attrs))
+    if view is not None:
+        return (), ()
+    steps = memory_order_steps(layout(st.trace, st.initial))
+    if steps is None:
+        raise UnsupportedError(f"writing through a reshape of an array whose memory is not dense (a strided "
+                               f"argument){at(loc)}: tracejit cannot lay out the written array as NumPy's memory; "
+                               "write into a copy")
+    return steps
+
+
+def _replay(trace, node: int, steps: tuple, loc) -> int:
+    """View ``steps`` applied to ``node`` (views of its memory: marked so for memorder)."""
+    for op, attrs in steps:
+        node = trace.graph.add(op, [node], attrs=dict(attrs), loc=loc)
+        mark_view(trace, node)
+    return node

@@ -1,8 +1,9 @@
 """More NumPy composed from tracejit's ops (like ``frontend/composites.py``): diagonals,
 differences, grids, closeness tests and padding, each with NumPy's argument rules.
 
-``diagonal``/``diag`` of a matrix are strided views of its flattened elements (no copy
-inside a kernel); ``diag`` of a vector selects it into a square with the ``eye`` mask;
+``diagonal``/``diag`` of a matrix are read-only ``diagonal`` views (strided, no copy,
+writes to the matrix show through); ``diag`` of a vector selects it into a square with
+the ``eye`` mask;
 ``trace`` sums a diagonal; ``diff`` subtracts shifted slices (``not_equal`` for bools,
 as NumPy); ``meshgrid`` broadcasts reshaped vectors; ``isclose``/``allclose`` follow
 NumPy's formula (``|a - b| <= atol + rtol * |b|``, infinities equal only to
@@ -23,26 +24,25 @@ from tracejit.frontend.values import is_tracer
 
 @implements(np.diagonal)
 def diagonal(a, offset=0, axis1=0, axis2=1):
+    """NumPy's diagonal: a read-only view (writes to ``a`` show through it)."""
     loc = user_location()
-    if a.ndim != 2 or {operator.index(axis1) % 2, operator.index(axis2) % 2} != {0, 1}:
-        raise UnsupportedError(f"numpy.diagonal of a {a.ndim}-d array or of other axes{at(loc)}")
-    if operator.index(axis1) % 2 == 1:
-        a = a.T
-    k = operator.index(offset)
-    n, m = a.shape
-    length = max(0, min(n, m - k) if k >= 0 else min(n + k, m))
-    start = k if k >= 0 else -k * m
-    flat = reshape(a, (-1,))
-    if length == 0:
-        return flat[:0]
-    return flat[start:start + (length - 1) * (m + 1) + 1:m + 1]
+    if a.ndim < 2:
+        raise ValueError(f"diag requires an array of at least two dimensions{at(loc)}")
+    from tracejit.frontend.reductions import normalize_axes
+    ax1, ax2 = (normalize_axes(ax, a.ndim, loc)[0] for ax in (axis1, axis2))
+    if ax1 == ax2:
+        raise ValueError(f"axis1 and axis2 cannot be the same{at(loc)}")
+    from tracejit.frontend.functions import make_view
+    return make_view(a, "diagonal", {"offset": operator.index(offset), "axis1": ax1, "axis2": ax2})
 
 
 @implements(np.diag)
 def diag(v, k=0):
+    """Of a matrix: its ``k``-th diagonal, a read-only view (as NumPy); of a vector: a new
+    square matrix."""
     k = operator.index(k)
     if v.ndim == 2:
-        return diagonal(v, k).copy()
+        return diagonal(v, k)
     if v.ndim != 1:
         raise ValueError(f"Input must be 1- or 2-d.{at(user_location())}")
     size = v.shape[0] + abs(k)
@@ -181,7 +181,13 @@ def pad(array, pad_width, mode="constant", **kwargs):
             pieces.append(piece)
         if pieces[0] is not None or pieces[1] is not None:
             out = concatenate([p for p in (pieces[0], out, pieces[1]) if p is not None], axis=axis)
-    return out if out is not array else array.copy()
+    out = out if out is not array else array.copy()
+    from tracejit.frontend.memorder import fortran_order, numpy_layout, set_layout
+    source = numpy_layout(array)  # NumPy pads into an F-order array for an F-order input, else C
+    fortran = source is not None and not source.is_contiguous() and \
+        source.normalized().strides == fortran_order(source.shape).normalized().strides
+    set_layout(out, None if source is None else fortran_order(out.shape) if fortran else "C")
+    return out
 
 
 @implements(np.median)
@@ -205,4 +211,6 @@ def median(a, axis=None, out=None, overwrite_input=False, keepdims=False):
         out_ = where(np.isnan(s[tuple(key)]), s[tuple(key)].astype(out_.dtype), out_)
     if keepdims:
         return reshape(out_, (1,) * a.ndim) if axis is None else out_
-    return reshape(out_, tuple(d for i, d in enumerate(out_.shape) if i != ax))
+    out_ = reshape(out_, tuple(d for i, d in enumerate(out_.shape) if i != ax))
+    out_._scalar = not out_.shape  # a NumPy scalar, as NumPy's mean gives
+    return out_

@@ -49,8 +49,9 @@ class Selection(np.lib.mixins.NDArrayOperatorsMixin):
 
     __array_priority__ = 2000
 
-    def __init__(self, values, mask):
+    def __init__(self, values, mask, key=None):
         self.values, self.mask = values, mask
+        self.key = mask if key is None else key  # the mask as indexed with (0-d: ``mask`` is it as (1,))
         self.trailing = tuple(values.shape[mask.ndim:])  # dims each selected element keeps
 
     # -- what is static ------------------------------------------------------------------------
@@ -92,6 +93,10 @@ class Selection(np.lib.mixins.NDArrayOperatorsMixin):
     def __repr__(self) -> str:
         return f"Selection<{self.values.dtype}, {self.mask.shape} mask>"
 
+    def _like(self, values) -> "Selection":
+        """A selection of ``values`` by the same mask."""
+        return Selection(values, self.mask, self.key)
+
     # -- elementwise -----------------------------------------------------------------------------
     def _operand(self, v, loc):
         if isinstance(v, Selection):
@@ -112,8 +117,8 @@ class Selection(np.lib.mixins.NDArrayOperatorsMixin):
             raise data_dependent(f"numpy.{ufunc.__name__} with out=", loc)
         result = ufunc(*(self._operand(v, loc) for v in inputs), **kwargs)
         if isinstance(result, tuple):
-            return tuple(Selection(r, self.mask) for r in result)
-        return Selection(result, self.mask)
+            return tuple(self._like(r) for r in result)
+        return self._like(result)
 
     def __array_function__(self, func, types, args, kwargs):
         loc = user_location()
@@ -200,27 +205,27 @@ class Selection(np.lib.mixins.NDArrayOperatorsMixin):
         count = self.size.astype(dt)
         mean = np.true_divide(np.sum(self._filled(0), dtype=dt), count).astype(dt)
         deviation = np.subtract(self.values, mean, dtype=dt)
-        squares = Selection(np.multiply(deviation, deviation), self.mask)
+        squares = self._like(np.multiply(deviation, deviation))
         return np.true_divide(np.sum(squares._filled(0), dtype=dt), np.subtract(count, ddof).astype(dt)).astype(dt)
 
     def std(self, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kwargs):
         return np.sqrt(self.var(axis, dtype, out, ddof, keepdims, **kwargs))
 
     def astype(self, dtype, order="K", casting="unsafe", subok=True, copy=True):
-        return Selection(self.values.astype(dtype), self.mask)
+        return self._like(self.values.astype(dtype))
 
     def copy(self, order="C"):
-        return Selection(self.values.copy(), self.mask)
+        return self._like(self.values.copy())
 
     def where(self, condition, x, y):
         """``np.where`` of selections by the same mask and scalars: a selection."""
         loc = user_location()
-        return Selection(where(*(self._operand(v, loc) for v in (condition, x, y))), self.mask)
+        return self._like(where(*(self._operand(v, loc) for v in (condition, x, y))))
 
     def clip(self, a_min=None, a_max=None, **kwargs):
         loc = user_location()
         bounds = [None if v is None else self._operand(v, loc) for v in (a_min, a_max)]
-        return Selection(np.clip(self.values, *bounds, **kwargs), self.mask)
+        return self._like(np.clip(self.values, *bounds, **kwargs))
 
     def count(self):
         """The number of selected elements (traced)."""
@@ -256,8 +261,9 @@ def _same_node(graph, a: int, b: int, depth: int) -> bool:
 
 
 def select(x, mask, loc) -> Selection:
-    """``x[mask]`` for a boolean mask of ``x``'s shape or a leading part of it."""
-    if tuple(mask.shape) != tuple(x.shape[:mask.ndim]) or mask.ndim == 0:
+    """``x[mask]`` for a boolean mask of ``x``'s shape or a leading part of it; a 0-d
+    mask selects ``x[None]`` by its one value (as NumPy: 0 or 1 rows of ``x``'s shape)."""
+    if tuple(mask.shape) != tuple(x.shape[:mask.ndim]):
         raise IndexError(f"boolean index of shape {tuple(mask.shape)} does not match the indexed "
                          f"array of shape {tuple(x.shape)}{at(loc)}")
     from tracejit.frontend.tracer import Tracer
@@ -265,20 +271,25 @@ def select(x, mask, loc) -> Selection:
     if not is_tracer(mask):
         mask = Tracer(trace, trace.constant(np.asarray(mask)))
     # the values and mask as they are now (NumPy's x[m] is a copy: later writes to x or m don't reach it)
-    return Selection(Tracer(trace, trace.node_of(x)), Tracer(trace, trace.node_of(mask)))
+    values, key = Tracer(trace, trace.node_of(x)), Tracer(trace, trace.node_of(mask))
+    if mask.ndim == 0:
+        return Selection(reshape(values, (1,) + tuple(x.shape)), reshape(key, (1,)), key)
+    return Selection(values, key)
 
 
 def assign_selection(x, key, value: Selection, loc) -> None:
     """``x[key] = value`` where value selects by the same mask: ``where(mask, values, x)``."""
     from tracejit.frontend.mutation import write
-    mask = value.mask
+    mask, values = value.key, value.values
     if isinstance(key, np.ndarray):  # the constant node select() made of this same array
         key = type(mask)(x._trace, x._trace.constant(key))
     same = is_tracer(key) and _same(key, mask)
-    if not same or value.values.shape != x.shape or value.trailing:
+    if same and mask.ndim == 0 and values.shape == (1,) + tuple(x.shape):  # x[m] = f(x[m]), a 0-d m
+        values = reshape(values, tuple(x.shape))
+    elif not same or values.shape != x.shape or value.trailing:
         raise data_dependent("assigning a selection other than through the mask it was selected "
                              "by, into an array of its values' shape", loc)
-    write(x, where(mask, value.values, x), loc)
+    write(x, where(mask, values, x), loc)
 
 
 # -- nonzero and relatives: selections of index grids --------------------------------------------

@@ -30,7 +30,8 @@ _FUNCTION_METHODS = frozenset({"diagonal", "trace", "cumsum", "cumprod", "argsor
 class Tracer(SequenceLike):
     """A traced array. Holds its trace, its graph node and its abstract value."""
 
-    __slots__ = ("_home", "_node", "_scalar", "_storage", "_path", "_version", "_weak", "_origins", "__weakref__")
+    __slots__ = ("_home", "_node", "_scalar", "_storage", "_path", "_version", "_weak", "_origins", "_ambiguous",
+                 "__weakref__")
     __array_priority__ = 1000
 
     def __init__(self, trace, node: int, scalar: bool = False):
@@ -42,6 +43,9 @@ class Tracer(SequenceLike):
         self._storage = None
         self._path: tuple = ()
         self._version = 0
+        # A reshape whose view-or-copy status NumPy decides by a memory layout tracejit
+        # does not know (frontend/memorder.py): the user's line, else None.
+        self._ambiguous = None
         # A traced Python scalar argument, or arithmetic on such only: ``_weak`` is its
         # Python type (float or int: promoted weakly, like the Python scalar; bool:
         # NumPy's bool), ``_origins`` the arguments it comes from. Where its value is
@@ -165,13 +169,14 @@ class Tracer(SequenceLike):
         return indexing.getitem(self, key)
 
     def astype(self, dtype, order="K", casting="unsafe", subok=True, copy=True):
-        return functions.astype(self, dtype)
+        return functions.astype(self, dtype, copy=copy)
 
     def copy(self, order="C"):
-        return functions.copy(self)
+        """ndarray.copy: C order by default (np.copy keeps the memory order)."""
+        return functions.copy(self, order)
 
-    def reshape(self, *shape, order="C"):
-        return functions.reshape(self, shape[0] if len(shape) == 1 else shape, order=order)
+    def reshape(self, *shape, order="C", copy=None):
+        return functions.reshape(self, shape[0] if len(shape) == 1 else shape, order=order, copy=copy)
 
     def transpose(self, *axes):
         return functions.transpose(self, axes[0] if len(axes) == 1 else (axes or None))
@@ -195,14 +200,15 @@ class Tracer(SequenceLike):
         return functions.round_(self, decimals, out)
 
     def conj(self):
-        return functions.copy(self)
+        """Of a real array: the array itself (NumPy returns the same object)."""
+        return self
 
     conjugate = conj
 
     @property
     def imag(self):
-        """Real dtypes only: a zero array like ``self`` (as ndarray.imag)."""
-        return np.zeros_like(self)
+        """Real dtypes only: a read-only array of zeros like ``self`` (as ndarray.imag)."""
+        return functions.read_only_zeros(self)
 
     def __getattr__(self, name):
         if name in _FUNCTION_METHODS and functions.HANDLERS.get(getattr(np, name)) is not None:

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from tracejit.compiler.dtypes import check_supported
 from tracejit.compiler.ops import ops_of_kind
 from tracejit.errors import StaticNeeded, UnsupportedError, at, with_location
+from tracejit.frontend import checks, pyscalar
 from tracejit.frontend.complexvalue import involves_complex
 from tracejit.frontend.trace import user_location
 from tracejit.frontend.values import PY_SCALARS, as_operand, dtype_or_weak, find_trace, is_tracer, weak_type
@@ -57,23 +59,21 @@ def call_ufunc(ufunc: np.ufunc, inputs, kwargs):
 
 def apply_elementwise(ufunc: np.ufunc, inputs, dtype=None, loc=None, operator: bool = False):
     """Record the elementwise op for ``ufunc`` with NumPy 2 promotion of weak scalars.
-    ``operator``: called as a Python operator (``a * b``), so on Python scalars alone the
-    result is a Python scalar again (weak), as eager Python arithmetic gives."""
+    ``operator``: called as a Python operator (``a * b``), so on Python numbers alone the
+    result is a Python number again (weak), computed as Python computes it
+    (``frontend/pyscalar.py``)."""
     loc = loc or user_location()
     if involves_complex(inputs) or (dtype is not None and np.dtype(dtype).kind == "c"):
         from tracejit.frontend.complexufuncs import apply
         return apply(ufunc, inputs, dtype, loc, operator)  # real and imaginary parts
     origins = _scalar_origins(inputs)
-    if origins and operator and ufunc is np.power and all(weak_type(x) is int or type(x) is int for x in inputs):
+    python_op = operator and pyscalar.all_python(inputs)  # Python arithmetic: Python's result
+    if origins and python_op and ufunc is np.power and all(pyscalar.python_kind(x) in (int, bool) for x in inputs):
         raise StaticNeeded(origins, "a power of Python ints", loc)  # Python: exact, or a float
     name = op_for_ufunc(ufunc)
     if name is None:
         raise UnsupportedError(f"numpy.{ufunc.__name__} is not supported by tracejit{at(loc)}")
     trace = find_trace(inputs)
-    if ufunc is np.power and len(inputs) == 2 and type(inputs[1]) is int and inputs[1] < 0:
-        base = dtype_or_weak(inputs[0], loc)
-        if isinstance(base, np.dtype) and base.kind in "biu":
-            raise ValueError(f"Integers to negative integer powers are not allowed.{at(loc)}")
     if dtype is not None:
         loop = (np.dtype(dtype),) * ufunc.nin
         for x in inputs:
@@ -85,16 +85,23 @@ def apply_elementwise(ufunc: np.ufunc, inputs, dtype=None, loc=None, operator: b
         inputs = [x if x.dtype == loop[i] else trace.apply("convert", [x], {"dtype": loop[i]})
                   for i, x in enumerate(inputs)]
     else:
-        kinds = tuple(dtype_or_weak(x, loc) for x in inputs)
-        if not origins and all(isinstance(k, type) for k in kinds):
-            # only Python numbers, some traced without an argument behind them (a loop's
-            # index or counter, frontend/control.py): Python's int and float as int64/float64
-            kinds = tuple(np.dtype(np.float64 if k is float else np.int64 if k is int else np.bool_) for k in kinds)
+        if pyscalar.all_python(inputs):  # as Python numbers (operators) or NumPy arrays of them
+            kinds = pyscalar.operand_dtypes(ufunc, inputs, python_op)
+        else:
+            kinds = tuple(dtype_or_weak(x, loc) for x in inputs)
         resolver = ufunc if ufunc in UFUNC_TO_OP else np.exp  # foreign ufuncs: exp's loops
         try:
             loop = resolver.resolve_dtypes(kinds + (None,) * ufunc.nout)
         except TypeError as e:
             raise with_location(e, loc) from e
+        for dt in loop:  # float16 (NumPy's loop for 8-bit ints and bools): unsupported, said so here
+            if dt != np.float16 or ufunc is not np.signbit:
+                check_supported(dt, f"numpy.{ufunc.__name__} of {', '.join(_kind_name(k) for k in kinds)}{at(loc)}")
+        explicit = python_op or (ufunc is np.signbit and loop[0] == np.float16)  # operands converted here
+        if ufunc is np.signbit and loop[0] == np.float16:  # of bools and 8-bit ints: any float is exact
+            loop = (np.dtype(np.float32),) + tuple(loop[1:])
+        if python_op and ufunc not in COMPARISONS:
+            pyscalar.refuse_big_ints(inputs, loop, origins, loc)
         if ufunc in COMPARISONS and _int_out_of_range(inputs, loop[0]):
             # NumPy 2 compares integers with out-of-range Python ints by value
             decided = _decided_by_range(ufunc, inputs, loop[0], trace)
@@ -102,11 +109,37 @@ def apply_elementwise(ufunc: np.ufunc, inputs, dtype=None, loc=None, operator: b
                 return decided
             loop = (np.dtype(np.int64),) * ufunc.nin
             inputs = [trace.apply("convert", [x], {"dtype": loop[0]}) if is_tracer(x) else x for x in inputs]
+        exponent = inputs[-1]
         inputs = [as_operand(trace, x, loop[i]) for i, x in enumerate(inputs)]
+        if explicit:
+            inputs = [x if x.dtype == loop[i] else trace.apply("convert", [x], {"dtype": loop[i]})
+                      for i, x in enumerate(inputs)]
+        if ufunc is np.power and loop[0].kind in "iu":
+            _check_integer_exponent(exponent, inputs[1], loc)
     result = trace.apply(name, inputs, scalar=True)
     if origins:
-        _mark_scalar_result(result, origins, operator, loc)
+        result._origins = origins
+        if result.dtype.kind == "c":
+            raise StaticNeeded(origins, "complex arithmetic on Python scalars", loc)
+    if python_op:
+        pyscalar.record_checks(ufunc, inputs, result, origins, loc)
+        _mark_python_number(result, bool(origins))
     return result
+
+
+def _kind_name(kind) -> str:
+    return kind.__name__ if isinstance(kind, type) else str(kind)
+
+
+def _check_integer_exponent(given, exponent, loc) -> None:
+    """NumPy raises ValueError for negative exponents of integer powers: now for a
+    constant, after the call for a traced one (``exponent``: as converted)."""
+    if not is_tracer(given):
+        if np.any(np.asarray(given) < 0):
+            raise ValueError(f"Integers to negative integer powers are not allowed.{at(loc)}")
+    elif exponent.dtype.kind == "i":
+        checks.record(np.any(np.less(exponent, 0)), ValueError,
+                      f"Integers to negative integer powers are not allowed.{at(loc)}")
 
 
 def _scalar_origins(inputs) -> frozenset:
@@ -123,16 +156,13 @@ def _scalar_origins(inputs) -> frozenset:
     return origins
 
 
-def _mark_scalar_result(result, origins: frozenset, operator: bool, loc) -> None:
-    """A result computed from traced Python scalars only keeps their origins (its value
-    is theirs to decide); from a Python operator it is weak again, like Python's result."""
-    result._origins = origins
+def _mark_python_number(result, from_arguments: bool) -> None:
+    """The result of a Python operator on Python numbers is a Python number again (weak
+    in promotion); one computed from arguments behaves as one (no array methods)."""
     kind = result.dtype.kind
-    if kind == "c":
-        raise StaticNeeded(origins, "complex arithmetic on Python scalars", loc)
-    if operator:  # Python arithmetic: a Python scalar again
+    result._weak = float if kind == "f" else int if kind in "iu" else None
+    if from_arguments:
         from tracejit.frontend.tracer import as_python_scalar
-        result._weak = float if kind == "f" else int if kind in "iu" else None
         as_python_scalar(result)
 
 
@@ -155,7 +185,7 @@ def _decided_by_range(ufunc, inputs, loop_dtype: np.dtype, trace):
     answer = compare(probe, value) if big[0] == 1 else compare(value, probe)
     from tracejit.frontend.functions import filled
     out = filled(trace, other.shape, np.bool_, answer)
-    out._scalar = other._scalar
+    out._scalar = not other.shape  # a ufunc's 0-d result is a NumPy scalar
     return out
 
 

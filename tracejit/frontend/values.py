@@ -72,6 +72,20 @@ def as_operand(trace, x, dtype=None):
     return np.asarray(x)
 
 
+def as_array(trace, x):
+    """``x`` as NumPy's ``asarray`` makes it: a Python number becomes a strong 0-d array
+    (a traced one a strong traced 0-d value, keeping the arguments it comes from)."""
+    if type(x) in PY_SCALARS:
+        return np.asarray(x)
+    from tracejit.frontend.pyscalar import python_kind
+    if is_tracer(x) and python_kind(x) is not None:
+        from tracejit.frontend.tracer import Tracer
+        out = Tracer(trace, trace.node_of(x))
+        out._origins = x._origins
+        return out
+    return x
+
+
 def convert_weak(trace, x, dtype: np.dtype):
     """A traced weak scalar as a value of ``dtype``, exactly as NumPy converts the Python
     scalar: floats round once to a float or complex dtype; ints go through float64 to a

@@ -1,4 +1,4 @@
-"""View ops: reshape, transpose, broadcast_to and strided slices.
+"""View ops: reshape, transpose, broadcast_to, strided slices and diagonals.
 
 They move no data. Their lowering maps a :class:`StridedView` of the operand to one
 of the result (``None`` when the view would need a copy, for some reshapes); kernels
@@ -11,7 +11,7 @@ import math
 import numpy as np
 
 from tracejit.compiler.dtypes import AVal
-from tracejit.compiler.layout import StridedView
+from tracejit.compiler.layout import StridedView, diagonal_length
 from tracejit.compiler.ops.registry import OpDef, register
 
 
@@ -45,6 +45,14 @@ def _slice_infer(avals, starts, steps, shape) -> AVal:
     return AVal(tuple(shape), a.dtype)
 
 
+def _diagonal_infer(avals, offset, axis1, axis2) -> AVal:
+    (a,) = avals
+    if not (0 <= axis1 < a.ndim and 0 <= axis2 < a.ndim) or axis1 == axis2:
+        raise ValueError(f"diagonal: axes {axis1} and {axis2} of an array of rank {a.ndim}")
+    rest = tuple(n for d, n in enumerate(a.shape) if d not in (axis1, axis2))
+    return AVal(rest + (diagonal_length(a.shape[axis1], a.shape[axis2], offset),), a.dtype)
+
+
 def _slice_reference(x, starts, steps, shape):
     index = tuple(slice(st, st + sp * m if st + sp * m >= 0 else None, sp) if m else slice(0, 0)
                   for st, sp, m in zip(starts, steps, shape))
@@ -68,3 +76,8 @@ register(OpDef(
     name="slice", kind="view", arity=1, infer=_slice_infer, reference=_slice_reference,
     lower=lambda view, starts, steps, shape: view.slice(tuple(starts), tuple(steps), tuple(shape)),
     cost=0, doc="basic indexing: out[j] = x[start + step * j] per dimension"))
+register(OpDef(
+    name="diagonal", kind="view", arity=1, infer=_diagonal_infer,
+    reference=lambda x, offset, axis1, axis2: np.diagonal(x, offset, axis1, axis2),
+    lower=lambda view, offset, axis1, axis2: view.diagonal(offset, axis1, axis2),
+    cost=0, doc="numpy.diagonal (a read-only view): the diagonal of axes axis1, axis2 as the last dim"))
