@@ -353,3 +353,32 @@ def test_0d_masks_of_arrays():
                                 lambda a: np.flip(a, 0), lambda a: np.flip(a)])
 def test_axes_of_0d_arrays(fn):
     check(fn, np.array(2.0))
+
+
+# -- siblings found by the sweeps: NumPy functions convert Python numbers to strong arrays ---------
+
+@pytest.mark.parametrize("x", [0.5, 3, True, np.float32(2.5), np.array(2.5), np.array(3, np.int16)],
+                         ids=["float", "int", "bool", "np.float32", "0-d", "0-d int16"])
+def test_numpy_functions_of_python_numbers(x):
+    b = np.array([1.0, 2.0, 3.0], np.float32)
+    check(lambda x, b: (np.isclose(b, x), np.isclose(x, b), np.dot(b, x), np.dot(x, b), np.round(x * 1), np.copy(x),
+                        np.clip(x, b, 2), np.where(b > 1, x, 0), np.sum(x), np.reshape(x, (1,)), np.atleast_3d(x),
+                        np.broadcast_to(x, (2,)), np.median(b * x), np.repeat(x, 2)), x, b)
+
+
+def test_round_of_bools_is_numpys_float16():
+    with pytest.raises(TypeError, match="float16"):
+        tj.jit(np.round)(np.array([True, False]))
+
+
+def test_negative_float_to_fractional_power():
+    f = tj.jit(lambda a, x, y: a * x ** y)
+    with pytest.raises(tj.UnsupportedError, match="complex"):
+        f(np.ones(2), -1.0, 0.5)
+    check(lambda a, x, y: a * x ** y, np.ones(2), -2.0, 3.0)
+
+
+def test_more_views():
+    a = np.arange(24.0).reshape(2, 3, 4)
+    check(lambda a: (np.matrix_transpose(a).__setitem__((0, 0, 0), 9.0), np.permute_dims(a, (2, 0, 1)) * 1, a)[2], a)
+    check(lambda a: (np.atleast_3d(a[0, 0]).__setitem__((0, 1, 0), -1.0), a)[1], a)

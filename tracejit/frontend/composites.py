@@ -3,7 +3,7 @@ terms of views, ``where``, ``concatenate``, broadcasts and reductions, with NumP
 argument rules, so every pass and kernel sees only the ops it knows.
 
 ``flip``/``fliplr``/``flipud`` (reversed views), ``roll`` (two slices concatenated),
-``triu``/``tril`` (a constant mask), ``hstack``/``vstack``/``atleast_1d``/``atleast_2d``,
+``triu``/``tril`` (a constant mask), ``hstack``/``vstack``/``atleast_1d``/``2d``/``3d``,
 ``repeat`` and ``tile`` (broadcasts reshaped), ``outer`` and ``ufunc.outer``,
 ``linalg.norm`` for vectors (ord None, 1, 2, inf, -inf) and matrices (None, 'fro'), and
 ``einsum`` of one or two operands (lowered to sums and one batched matrix product).
@@ -103,6 +103,17 @@ def atleast_2d(*arys):
         if not is_tracer(a):
             return np.atleast_2d(a)
         return reshape(a, (1,) * (2 - a.ndim) + a.shape) if a.ndim < 2 else a
+    out = [one(a) for a in arys]
+    return out[0] if len(out) == 1 else out
+
+
+@implements(np.atleast_3d)
+def atleast_3d(*arys):
+    def one(a):
+        if not is_tracer(a):
+            return np.atleast_3d(a)
+        shape = {0: (1, 1, 1), 1: (1,) + a.shape + (1,), 2: a.shape + (1,)}.get(a.ndim, a.shape)
+        return reshape(a, shape) if a.ndim < 3 else a
     out = [one(a) for a in arys]
     return out[0] if len(out) == 1 else out
 

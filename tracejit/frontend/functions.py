@@ -136,6 +136,18 @@ def transpose(a, axes=None):
     return make_view(a, "transpose", {"perm": perm})
 
 
+@implements(np.permute_dims)
+def permute_dims(a, axes=None):
+    return transpose(a, axes)
+
+
+@implements(np.matrix_transpose)
+def matrix_transpose(x):
+    if x.ndim < 2:
+        raise ValueError(f"Input array must be at least 2-dimensional, but it is {x.ndim}{at(user_location())}")
+    return swapaxes(x, -1, -2)
+
+
 @implements(np.swapaxes)
 def swapaxes(a, axis1, axis2):
     perm = list(range(a.ndim))
@@ -183,7 +195,10 @@ def squeeze(a, axis=None):
 def broadcast_to(array, shape, subok=False):
     trace = find_trace([array])
     shape = _shape_arg(shape)
-    return make_view(as_operand(trace, array), "broadcast_to", {"shape": shape})  # read-only, as NumPy's
+    array = as_operand(trace, array)
+    if _keeps_scalar(array):  # a NumPy scalar: broadcast a 0-d array of it
+        array = np_copy(array)
+    return make_view(array, "broadcast_to", {"shape": shape})  # read-only, as NumPy's
 
 
 # -- combining ---------------------------------------------------------------------------------
@@ -346,7 +361,7 @@ def dot(a, b, out=None):
     if out is not None:
         raise UnsupportedError(f"numpy.dot: out= is not supported{at(loc)}")
     trace = find_trace([a, b])
-    a, b = as_operand(trace, a), as_operand(trace, b)
+    a, b = (as_operand(trace, as_array(trace, x)) for x in (a, b))  # both arrays (strong), as NumPy's
     if a.ndim == 0 or b.ndim == 0:
         return np.multiply(a, b)
     if b.ndim <= 2 or a.ndim == 1:  # where np.dot and np.matmul agree
@@ -360,9 +375,13 @@ def round_(a, decimals=0, out=None):
     loc = user_location()
     if out is not None:
         raise UnsupportedError(f"numpy.round: out= is not supported{at(loc)}")
+    if a.dtype.kind == "b":  # NumPy rounds bools in float16
+        check_supported(np.float16, f"numpy.round of bool{at(loc)}")
     if a.dtype.kind != "f":
         if decimals >= 0:
-            return copy(a)  # keeps a scalar a scalar
+            out = copy(a)
+            out._scalar = not out.shape  # NumPy's round of a 0-d array is a scalar, as a ufunc's
+            return out
         raise UnsupportedError(f"numpy.round of integers to negative decimals{at(loc)}")
     if decimals == 0:
         return np.rint(a)

@@ -111,6 +111,9 @@ def meshgrid(*xi, copy=True, sparse=False, indexing="xy"):
 
 @implements(np.isclose)
 def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
+    from tracejit.frontend.values import as_array, find_trace
+    trace = find_trace([a, b])
+    a, b = as_array(trace, a), as_array(trace, b)  # NumPy: asanyarray of both (Python numbers are strong)
     dtype = np.result_type(*(x.dtype if hasattr(x, "dtype") else np.asarray(x).dtype for x in (a, b)), 1.0)
     x = a.astype(dtype) if is_tracer(a) else np.asarray(a, dtype)
     y = b.astype(dtype) if is_tracer(b) else np.asarray(b, dtype)

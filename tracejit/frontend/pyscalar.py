@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tracejit.errors import StaticNeeded, at
+from tracejit.errors import StaticNeeded, UnsupportedError, at
 from tracejit.frontend import checks
 from tracejit.frontend.values import PY_SCALARS, is_tracer
 
@@ -106,8 +106,12 @@ def _failures(ufunc: np.ufunc, operands: list, r) -> list:
                 "tracejit computes Python ints of traced arguments as int64: make the arguments static)")
     if r.dtype.kind == "f":
         if ufunc is np.power:
+            fractional = np.logical_and(np.isfinite(b), np.not_equal(b, np.floor(b)))
             return [(np.logical_and(np.equal(a, 0), np.less(b, 0)), ZeroDivisionError,
-                     "0.0 cannot be raised to a negative power")]
+                     "0.0 cannot be raised to a negative power"),
+                    (np.logical_and(np.less(a, 0), fractional), UnsupportedError,
+                     "a negative Python float to a fractional power is a complex number in Python; "
+                     "tracejit computes real numbers (use complex(x) ** y eagerly, or np.power for NumPy's nan)")]
         return [(np.equal(b, 0), ZeroDivisionError, "division by zero")]
     if ufunc is np.add:
         return [(np.less(np.bitwise_and(np.bitwise_xor(a, r), np.bitwise_xor(b, r)), 0), OverflowError, overflow)]
