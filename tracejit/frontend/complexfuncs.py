@@ -54,9 +54,13 @@ def _each(method: str):
     return handler
 
 
-for _name in ("reshape", "transpose", "ravel", "squeeze", "expand_dims", "swapaxes", "moveaxis",
-              "broadcast_to"):
+for _name in ("reshape", "transpose", "squeeze", "expand_dims", "swapaxes", "moveaxis", "broadcast_to"):
     implements(getattr(np, _name))(_each(_name))
+
+
+@implements(np.ravel)
+def ravel(a, order="C"):
+    return _as_complex(a).ravel(order)
 
 
 for _func, _handler in ((np.shape, attributes.shape), (np.ndim, attributes.ndim), (np.size, attributes.size)):
@@ -65,7 +69,8 @@ for _func, _handler in ((np.shape, attributes.shape), (np.ndim, attributes.ndim)
 
 @implements(np.copy)
 def copy(a, order="K", subok=False):
-    return _as_complex(a).copy()
+    """A new complex array in ``a``'s memory order (of a NumPy scalar: a 0-d array)."""
+    return _as_complex(a)._both(lambda t: np.copy(t, order=order), False)
 
 
 @implements(np.astype)

@@ -21,6 +21,7 @@ import warnings
 
 import numpy as np
 
+from tracejit.compiler.layout import StridedView
 from tracejit.errors import TracerConversionError, UnsupportedError, at, with_location
 from tracejit.frontend.attributes import SequenceLike, install_operators
 from tracejit.frontend.trace import user_location
@@ -319,13 +320,21 @@ class ComplexTracer(SequenceLike):
         return self._both(lambda t: t.squeeze(axis))
 
     def ravel(self, order="C"):
-        return self._both(lambda t: t.ravel(order))
+        """A view when the complex array is C-contiguous in NumPy, else a copy: judged on
+        the complex strides (a part of an argument's pair view has twice them)."""
+        from tracejit.frontend.functions import ravel
+        from tracejit.frontend.memorder import numpy_layout
+        memory = numpy_layout(self._re)
+        if memory is not None and self._re._storage is not None and self._re._storage.arg is not None:
+            memory = StridedView(memory.shape, tuple(s // 2 for s in memory.strides))  # the pair view's part
+        contiguous = None if memory is None else memory.is_contiguous()
+        return self._both(lambda t: ravel(t, order, contiguous))
 
     def flatten(self, order="C"):
         return self._both(lambda t: t.flatten(order))
 
     def copy(self, order="C"):
-        return ComplexTracer(_own(self._re), _own(self._im), self._scalar)
+        return self._both(lambda t: t.copy(order), self._scalar)
 
     def astype(self, dtype, order="K", casting="unsafe", subok=True, copy=True):
         if np.dtype(dtype).kind == "c":

@@ -115,8 +115,25 @@ def reshape(a, shape=None, order="C", *, newshape=None, copy=None):
 
 
 @implements(np.ravel)
-def ravel(a, order="C"):
-    return reshape(a, (-1,), order=order)
+def ravel(a, order="C", contiguous: bool | None = None):
+    """NumPy's ravel: a view of a C-contiguous array, else a copy (even where a reshape
+    could be a view: ``a[:, ::2].ravel()``, ``a[::-1].ravel()``). ``contiguous``: whether
+    the array ``a`` is a part of is C-contiguous (complex values), else judged from ``a``."""
+    from tracejit.frontend.memorder import numpy_layout
+    loc = user_location()
+    if order != "C":
+        raise UnsupportedError(f"ravel with order={order!r} is not supported{at(loc)}")
+    if a._scalar:
+        return reshape(a, (-1,))
+    if contiguous is None:
+        memory = numpy_layout(a)
+        contiguous = None if memory is None else memory.is_contiguous()
+    if contiguous is False:
+        return a._trace.apply("reshape", [a], {"shape": (a.size,)})  # a new array
+    out = reshape(a, (-1,))
+    if contiguous is None and out._storage is not None and not out._ambiguous:
+        out._ambiguous = loc or "?"  # a view only if NumPy's unknown layout is C-contiguous
+    return out
 
 
 def flatten(a, order="C"):

@@ -8,13 +8,14 @@ of a trace. For an argument they are part of the signature; for a computed array
 are NumPy's choice for the operation that made it, modelled here per op of the graph:
 
 * ufuncs, ``where``, ``astype``/``np.copy`` (``convert``, ``copy``), scans and sorts
-  allocate in "order K", like NumPy's iterator: axes whose strides are all negative
+  allocate in "order K", like NumPy's iterator (:func:`order_k`): axes whose strides are all negative
   are flipped, axes are sorted by the operands' stride magnitudes (the first operand
   deciding where others are ambiguous), and the result is dense in that order;
 * reductions keep the order K of their input's remaining axes (argmax/argmin: C);
 * ``argsort``, matrix products, constants: C order;
-* concatenation takes the order K of its operands; a gather puts the indexed dims
-  outermost and the others in their order in the source;
+* concatenation sorts the axes by its operands' strides (NumPy's multi-array stride
+  sort: from C order, largest first); a gather puts the indexed dims outermost and the
+  others in their order in the source;
 * views map their operand's strides (a reshape NumPy must copy is C order), written
   versions keep their base's.
 
@@ -117,9 +118,10 @@ def _computed(trace, n: int, memo: dict, shape: tuple[int, ...]) -> StridedView 
         return args[0]
     if any(a is None for a in args):
         return None
-    if kind in ("elementwise", "along_axis", "concat"):
-        return order_k(shape, [a.broadcast_to(shape) if a.shape != shape else a for a in args]
-                       if kind != "concat" else [_widened(a, shape, graph.attrs(n)["axis"]) for a in args])
+    if kind in ("elementwise", "along_axis"):
+        return order_k(shape, [a.broadcast_to(shape) if a.shape != shape else a for a in args])
+    if kind == "concat":
+        return concatenated(shape, args)
     if kind == "reduce":
         return _reduced(args[0], shape, graph.attrs(n))
     if kind == "gather":
@@ -219,9 +221,31 @@ def _dense_in_order(shape: tuple[int, ...], inner_first: list[int]) -> StridedVi
     return StridedView(tuple(shape), tuple(out))
 
 
-def _widened(view: StridedView, shape: tuple[int, ...], axis: int) -> StridedView:
-    """A concatenation operand's strides over the result's shape (its own length along ``axis``)."""
-    return StridedView(shape, view.strides, view.offset)
+def concatenated(shape: tuple[int, ...], operands: list[StridedView]) -> StridedView:
+    """NumPy's concatenation result: dense in the axis order its operands agree on (a
+    stable sort from C order by stride size, the first operand deciding conflicts only
+    where it says to swap; length-1 dims stay put)."""
+    perm = list(range(len(shape)))  # outermost first
+    for i0 in range(1, len(shape)):
+        ipos, a0 = i0, perm[i0]
+        for i1 in range(i0 - 1, -1, -1):
+            a1 = perm[i1]
+            ambiguous, swap = True, False
+            for v in operands:
+                if v.shape[a0] != 1 and v.shape[a1] != 1:
+                    if abs(v.strides[a0]) <= abs(v.strides[a1]):
+                        swap = False
+                    elif ambiguous:
+                        swap = True
+                    ambiguous = False
+            if not ambiguous:
+                if swap:
+                    ipos = i1
+                else:
+                    break
+        if ipos != i0:
+            perm.insert(ipos, perm.pop(i0))
+    return _dense_in_order(shape, list(reversed(perm)))
 
 
 def _reduced(source: StridedView, shape: tuple[int, ...], attrs: dict) -> StridedView:
