@@ -468,3 +468,13 @@ def test_modelled_layouts_match_numpy(seed):
     for name, fn in cases.items():
         got, want = _layout_of_result(fn, a, b)
         assert got == want, f"{name}: modelled {got}, NumPy {want} (a {a.strides}, b {b.strides}, shape {shape})"
+
+
+@pytest.mark.parametrize("s", [1, 2, -1])
+def test_integer_parameters_given_as_python_ints(s):
+    a = np.arange(12.0).reshape(3, 4)
+    check(lambda a, s: (np.roll(a, s), np.roll(a, 1, axis=s), np.flip(a, s), np.median(a, axis=s),
+                        np.linalg.norm(a, ord=s if s > 0 else 1, axis=1)), a, s)
+    for fn in (lambda a, s: np.repeat(a, s), lambda a, s: np.tile(a, s), lambda a, s: np.diff(a, n=s),
+               lambda a, s: a.transpose(s, 1 - s), lambda a, s: np.swapaxes(a, s, 0)):
+        check(fn, a, s)

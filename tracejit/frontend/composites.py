@@ -19,14 +19,14 @@ from tracejit.errors import UnsupportedError, at
 from tracejit.frontend.functions import axis_index, broadcast_to, concatenate, implements, reshape, where
 from tracejit.frontend.memorder import einsum_layout, numpy_layout, set_layout
 from tracejit.frontend.trace import user_location
-from tracejit.frontend.values import is_tracer
+from tracejit.frontend.values import is_tracer, static_ints
 
 
 def _axes(axis, ndim: int) -> tuple[int, ...]:
     if axis is None:
         return tuple(range(ndim))
-    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
-    return tuple(axis_index(a, ndim) for a in axes)
+    axes = static_ints(axis)
+    return tuple(axis_index(a, ndim) for a in (axes if isinstance(axes, tuple) else (axes,)))
 
 
 @implements(np.flip)
@@ -55,13 +55,14 @@ def flipud(m):
 def roll(a, shift, axis=None):
     if axis is None:
         return reshape(roll(reshape(a, (-1,)), shift, 0), a.shape)
-    shifts = (shift,) if isinstance(shift, int) else tuple(shift)
-    axes = (axis,) if isinstance(axis, int) else tuple(axis)
+    shifts, axes = static_ints(shift), static_ints(axis)
+    shifts = shifts if isinstance(shifts, tuple) else (shifts,)
+    axes = axes if isinstance(axes, tuple) else (axes,)
     if len(shifts) != len(axes):
         shifts = shifts * len(axes) if len(shifts) == 1 else shifts
     out = a
     for s, ax in zip(shifts, axes):
-        ax = operator.index(ax) % a.ndim
+        ax = axis_index(ax, a.ndim)
         n = a.shape[ax]
         s = operator.index(s) % n if n else 0
         if s:
@@ -132,12 +133,14 @@ def vstack(tup, *, dtype=None, casting="same_kind"):
 @implements(np.repeat)
 def repeat(a, repeats, axis=None):
     loc = user_location()
-    if not isinstance(repeats, (int, np.integer)):
+    if is_tracer(repeats) and repeats.ndim or not is_tracer(repeats) and np.ndim(repeats):
         raise UnsupportedError(f"numpy.repeat with per-element repeat counts{at(loc)}")
+    if static_ints(repeats) < 0:
+        raise ValueError(f"repeats may not contain negative values.{at(loc)}")
     if axis is None or a.ndim == 0:  # (NumPy repeats a 0-d array as a 1-d one)
         a = reshape(a, (-1,))
     axis = axis_index(0 if axis is None else axis, a.ndim)
-    r = operator.index(repeats)
+    r = static_ints(repeats)
     expanded = reshape(a, a.shape[:axis + 1] + (1,) + a.shape[axis + 1:])
     wide = broadcast_to(expanded, a.shape[:axis + 1] + (r,) + a.shape[axis + 1:])
     return reshape(wide, a.shape[:axis] + (a.shape[axis] * r,) + a.shape[axis + 1:]).copy()
@@ -145,7 +148,10 @@ def repeat(a, repeats, axis=None):
 
 @implements(np.tile)
 def tile(A, reps):
-    reps = (reps,) if isinstance(reps, (int, np.integer)) else tuple(reps)
+    reps = static_ints(reps)
+    reps = reps if isinstance(reps, tuple) else (reps,)
+    if any(r < 0 for r in reps):
+        raise ValueError(f"negative dimensions are not allowed{at(user_location())}")
     d = max(A.ndim, len(reps))
     reps = (1,) * (d - len(reps)) + tuple(operator.index(r) for r in reps)
     shape = (1,) * (d - A.ndim) + A.shape
@@ -176,6 +182,8 @@ def ufunc_outer(ufunc, a, b):
 @implements(np.linalg.norm)
 def norm(x, ord=None, axis=None, keepdims=False):
     loc = user_location()
+    if is_tracer(ord):
+        ord = float(ord)  # a traced Python number: its value decides the norm (it becomes static)
     if x.dtype.kind not in "f":
         x = x.astype(np.float64)
     axes = _axes(axis, x.ndim)

@@ -147,7 +147,9 @@ def transpose(a, axes=None):
     if axes is None:
         perm = tuple(reversed(range(a.ndim)))
     else:
-        perm = tuple(operator.index(ax) % a.ndim if a.ndim else operator.index(ax) for ax in axes)
+        if len(axes) != a.ndim:
+            raise ValueError(f"axes don't match array{at(loc)}")
+        perm = tuple(axis_index(ax, a.ndim) for ax in axes)
         if sorted(perm) != list(range(a.ndim)):
             raise ValueError(f"axes don't match array{at(loc)}")
     return make_view(a, "transpose", {"perm": perm})

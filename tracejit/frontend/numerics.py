@@ -17,9 +17,9 @@ import operator
 import numpy as np
 
 from tracejit.errors import UnsupportedError, at
-from tracejit.frontend.functions import broadcast_to, concatenate, implements, reshape, where
+from tracejit.frontend.functions import axis_index, broadcast_to, concatenate, implements, reshape, where
 from tracejit.frontend.trace import user_location
-from tracejit.frontend.values import is_tracer
+from tracejit.frontend.values import is_tracer, static_ints
 
 
 @implements(np.diagonal)
@@ -77,7 +77,9 @@ def diff(a, n=1, axis=-1, prepend=np._NoValue, append=np._NoValue):
         parts.append(value)
     if parts[0] is not None or parts[1] is not None:
         a = concatenate([p for p in (parts[0], a, parts[1]) if p is not None], axis=axis)
-    for _ in range(operator.index(n)):
+    if static_ints(n) < 0:
+        raise ValueError(f"order must be non-negative but got {static_ints(n)}{at(loc)}")
+    for _ in range(static_ints(n)):
         head = [slice(None)] * a.ndim
         tail = [slice(None)] * a.ndim
         head[axis], tail[axis] = slice(1, None), slice(None, -1)
@@ -198,10 +200,11 @@ def median(a, axis=None, out=None, overwrite_input=False, keepdims=False):
     """NumPy's median: the middle one or two of the sorted values, averaged with ``mean``
     (ints give float64), NaN where a line holds a NaN (sorted last)."""
     loc = user_location()
-    if out is not None or not (axis is None or isinstance(axis, (int, np.integer))):
+    axis = None if axis is None else static_ints(axis)
+    if out is not None or isinstance(axis, tuple):
         raise UnsupportedError(f"numpy.median with out= or a tuple of axes{at(loc)}")
     x = reshape(a, (-1,)) if axis is None else a
-    ax = 0 if axis is None else operator.index(axis) % max(x.ndim, 1)
+    ax = 0 if axis is None else axis_index(axis, max(x.ndim, 1))
     n = x.shape[ax]
     if n == 0:
         raise UnsupportedError(f"numpy.median of an empty axis{at(loc)}")

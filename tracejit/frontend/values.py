@@ -5,6 +5,8 @@ or traced (an argument, see ``frontend/signature.py``): NumPy 2 promotion gives 
 dtype of the arrays it meets (``float32_array * 0.1`` stays float32)."""
 from __future__ import annotations
 
+import operator
+
 import numpy as np
 
 from tracejit.errors import StaticNeeded, UnsupportedError, at
@@ -70,6 +72,14 @@ def as_operand(trace, x, dtype=None):
     if isinstance(x, PY_SCALARS):
         return trace.weak_scalar(x, dtype if dtype is not None else np.asarray(x).dtype)
     return np.asarray(x)
+
+
+def static_ints(x) -> int | tuple[int, ...]:
+    """An int (or a sequence of ints) argument as Python ints: a traced Python int's
+    value is needed here (it becomes static), a traced array's cannot be."""
+    if isinstance(x, (list, tuple)) or (isinstance(x, np.ndarray) and x.ndim):
+        return tuple(operator.index(v) for v in x)
+    return operator.index(x)
 
 
 def as_array(trace, x):
