@@ -99,6 +99,11 @@ def angle(z, deg=False):
     """``np.angle``: ``arctan2(imag, real)`` as NumPy computes it (of a real array:
     ``arctan2(0, z)``, so 8-bit ints and bools give NumPy's float16)."""
     if not is_complex(z):
+        from tracejit.compiler.dtypes import check_supported
+        from tracejit.frontend.values import dtype_or_weak
+        loc = user_location()
+        check_supported(np.arctan2.resolve_dtypes((int, dtype_or_weak(z, loc), None))[-1],
+                        f"numpy.angle of {dtype_or_weak(z, loc)}{at(loc)}")
         a = np.arctan2(0, z)
         return a * (180 / np.pi) if deg else a
     z = _as_complex(z)

@@ -94,16 +94,17 @@ def record_checks(ufunc: np.ufunc, operands: list, result, origins: frozenset, l
         if kind == "f" or not origins:
             return
         raise StaticNeeded(origins, "Python int arithmetic inside a loop body or branch", loc)
-    for flag, error, message in _failures(ufunc, operands, result):
+    for flag, error, message in _failures(ufunc, operands, result, origins):
         checks.record(flag, error, f"{message}{at(loc)}")
 
 
-def _failures(ufunc: np.ufunc, operands: list, r) -> list:
+def _failures(ufunc: np.ufunc, operands: list, r, origins: frozenset) -> list:
     """(0-d bool flag, exception type, message) for each way ``ufunc`` fails in Python."""
     a = operands[0]
     b = operands[1] if len(operands) > 1 else None
-    overflow = ("Python int arithmetic overflowed int64 (Python's result would be exact; "
-                "tracejit computes Python ints of traced arguments as int64: make the arguments static)")
+    names = ", ".join(sorted(origins)) or "the values"
+    overflow = (f"Python int arithmetic overflowed int64 (Python's result would be exact; tracejit computes "
+                f"Python ints of traced arguments as int64: make {names} static with tj.jit(static_argnames=...))")
     if r.dtype.kind == "f":
         if ufunc is np.power:
             fractional = np.logical_and(np.isfinite(b), np.not_equal(b, np.floor(b)))
