@@ -478,3 +478,16 @@ def test_integer_parameters_given_as_python_ints(s):
     for fn in (lambda a, s: np.repeat(a, s), lambda a, s: np.tile(a, s), lambda a, s: np.diff(a, n=s),
                lambda a, s: a.transpose(s, 1 - s), lambda a, s: np.swapaxes(a, s, 0)):
         check(fn, a, s)
+
+
+def test_int64_uint64_comparisons_are_exact():
+    s, u = np.array([-5, 0, 3, 2**62], np.int64), np.array([0, 0, 2**63 + 1, 2**62], np.uint64)
+    for op in ("<", "<=", ">", ">=", "==", "!="):
+        check(eval(f"lambda a, b: (a {op} b, b {op} a, a[0] {op} b, np.uint64(5) {op} a)"), s, u)  # noqa: S307
+
+
+def test_python_int_exponents_of_integer_arrays():
+    f = tj.jit(lambda a, k: a ** k)
+    with pytest.raises(ValueError, match="negative integer powers"):
+        f(np.arange(3), -1)
+    check(lambda a, k: a ** k, np.arange(3), 3)

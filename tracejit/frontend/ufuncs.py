@@ -102,6 +102,8 @@ def apply_elementwise(ufunc: np.ufunc, inputs, dtype=None, loc=None, operator: b
             loop = (np.dtype(np.float32),) + tuple(loop[1:])
         if python_op and ufunc not in COMPARISONS:
             pyscalar.refuse_big_ints(inputs, loop, origins, loc)
+        if ufunc in COMPARISONS and {loop[0], loop[1]} == _SIGNED_UNSIGNED:
+            return _mixed_sign_comparison(ufunc, [as_operand(trace, x, loop[i]) for i, x in enumerate(inputs)])
         if ufunc in COMPARISONS and _int_out_of_range(inputs, loop[0]):
             # NumPy 2 compares integers with out-of-range Python ints by value
             decided = _decided_by_range(ufunc, inputs, loop[0], trace)
@@ -127,6 +129,25 @@ def apply_elementwise(ufunc: np.ufunc, inputs, dtype=None, loc=None, operator: b
     return result
 
 
+_SIGNED_UNSIGNED = {np.dtype(np.int64), np.dtype(np.uint64)}
+_MIRRORED = {np.less: np.greater, np.less_equal: np.greater_equal, np.greater: np.less,
+             np.greater_equal: np.less_equal, np.equal: np.equal, np.not_equal: np.not_equal}
+
+
+def _mixed_sign_comparison(ufunc, operands):
+    """NumPy 2 compares int64 with uint64 exactly (no common dtype): a negative int64 is
+    below every uint64; otherwise compare both as uint64."""
+    signed, unsigned = operands
+    if signed.dtype == np.uint64:  # written with the unsigned one first: mirror it
+        ufunc, signed, unsigned = _MIRRORED[ufunc], unsigned, signed
+    negative = np.less(signed, 0)
+    as_unsigned = signed.astype(np.uint64) if is_tracer(signed) else np.asarray(signed).astype(np.uint64)
+    compared = ufunc(as_unsigned, unsigned)
+    if ufunc in (np.less, np.less_equal, np.not_equal):
+        return np.logical_or(negative, compared)
+    return np.logical_and(np.logical_not(negative), compared)
+
+
 def _kind_name(kind) -> str:
     return kind.__name__ if isinstance(kind, type) else str(kind)
 
@@ -137,6 +158,8 @@ def _check_integer_exponent(given, exponent, loc) -> None:
     if not is_tracer(given):
         if np.any(np.asarray(given) < 0):
             raise ValueError(f"Integers to negative integer powers are not allowed.{at(loc)}")
+    elif given._origins and pyscalar.python_kind(given) is not None:  # a Python int exponent: when NumPy
+        raise StaticNeeded(given._origins, "the exponent of an integer power", loc)  # raises depends on it
     elif exponent.dtype.kind == "i":
         checks.record(np.any(np.less(exponent, 0)), ValueError,
                       f"Integers to negative integer powers are not allowed.{at(loc)}")
