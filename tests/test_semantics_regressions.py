@@ -491,3 +491,14 @@ def test_python_int_exponents_of_integer_arrays():
     with pytest.raises(ValueError, match="negative integer powers"):
         f(np.arange(3), -1)
     check(lambda a, k: a ** k, np.arange(3), 3)
+
+
+def test_rot90_and_split_are_views():
+    def f(a):
+        r, (s0, s1), parts = np.rot90(a), np.split(a, [1]), np.array_split(a, 3, axis=1)
+        a[0, 0] = -1.0
+        s1[0, 1] = -2.0
+        parts[2][:] = 0.0
+        return r, s0, s1, parts, np.rot90(a, 2, (1, 0)), np.split(a, 2, axis=1)
+    check(f, np.arange(24.0).reshape(4, 6))
+    check(lambda a: np.split(a, 5), np.arange(24.0).reshape(4, 6))  # ValueError both ways

@@ -4,6 +4,7 @@ argument rules, so every pass and kernel sees only the ops it knows.
 
 ``flip``/``fliplr``/``flipud`` (reversed views), ``roll`` (two slices concatenated),
 ``triu``/``tril`` (a constant mask), ``hstack``/``vstack``/``atleast_1d``/``2d``/``3d``,
+``rot90``, ``split``/``array_split`` (views),
 ``repeat`` and ``tile`` (broadcasts reshaped), ``outer`` and ``ufunc.outer``,
 ``linalg.norm`` for vectors (ord None, 1, 2, inf, -inf) and matrices (None, 'fro'), and
 ``einsum`` of one or two operands (lowered to sums and one batched matrix product).
@@ -49,6 +50,56 @@ def flipud(m):
     if m.ndim < 1:
         raise ValueError(f"Input must be >= 1-d.{at(user_location())}")
     return flip(m, 0)
+
+
+@implements(np.rot90)
+def rot90(m, k=1, axes=(0, 1)):
+    """NumPy's rot90: flips and a transpose, all views."""
+    loc = user_location()
+    ax = tuple(axis_index(a, m.ndim) for a in static_ints(axes))
+    if len(ax) != 2 or ax[0] == ax[1]:
+        raise ValueError(f"Axes must be different.{at(loc)}")
+    k = static_ints(k) % 4
+    if k == 0:
+        return m[:]
+    if k == 2:
+        return flip(flip(m, ax[0]), ax[1])
+    perm = list(range(m.ndim))
+    perm[ax[0]], perm[ax[1]] = perm[ax[1]], perm[ax[0]]
+    return flip(m, ax[1]).transpose(perm) if k == 1 else flip(m.transpose(perm), ax[1])
+
+
+@implements(np.split)
+def split(ary, indices_or_sections, axis=0):
+    """``np.split``: as ``array_split``, but sections must divide the axis."""
+    cuts = static_ints(indices_or_sections)
+    if not isinstance(cuts, tuple) and cuts > 0 and ary.shape[axis_index(axis, ary.ndim)] % cuts:
+        raise ValueError(f"array split does not result in an equal division{at(user_location())}")
+    return array_split(ary, indices_or_sections, axis)
+
+
+@implements(np.array_split)
+def array_split(ary, indices_or_sections, axis=0):
+    """``np.array_split``: views of consecutive slices along ``axis``."""
+    loc = user_location()
+    axis = axis_index(axis, ary.ndim)
+    n = ary.shape[axis]
+    cuts = static_ints(indices_or_sections)
+    if isinstance(cuts, tuple):
+        bounds = [0, *cuts, n]
+    else:
+        if cuts <= 0:
+            raise ValueError(f"number sections must be larger than 0.{at(loc)}")
+        each, extra = divmod(n, cuts)
+        bounds = [0]
+        for i in range(cuts):
+            bounds.append(bounds[-1] + each + (1 if i < extra else 0))
+    out = []
+    for lo, hi in zip(bounds[:-1], bounds[1:]):
+        key = [slice(None)] * ary.ndim
+        key[axis] = slice(lo, hi)
+        out.append(ary[tuple(key)])
+    return out
 
 
 @implements(np.roll)

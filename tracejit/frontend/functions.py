@@ -5,7 +5,6 @@ it and the user's source line.
 """
 from __future__ import annotations
 
-import builtins
 import math
 import operator
 
@@ -285,47 +284,6 @@ def _where_operand(trace, x, dtype: np.dtype, loc):
     return as_operand(trace, x, dtype)
 
 
-@implements(np.clip)
-def clip(a, a_min=np._NoValue, a_max=np._NoValue, out=None, *, min=np._NoValue, max=np._NoValue,
-         **kwargs):
-    """NumPy's clip: Python int bounds beyond an integer dtype clip nothing; one bound is
-    ``minimum``/``maximum``; two bounds take the ``clip`` ufunc's dtype (its own promotion:
-    an int8 array clipped to 0.5 is float64, to a float32 bound float32)."""
-    loc = user_location()
-    if out is not None or kwargs:
-        raise UnsupportedError(f"numpy.clip: out= and ufunc keywords are not supported{at(loc)}")
-    lo = None if a_min is np._NoValue else a_min
-    hi = None if a_max is np._NoValue else a_max
-    lo = lo if min is np._NoValue else min
-    hi = hi if max is np._NoValue else max
-    if a.dtype.kind in "iu":  # Python int bounds beyond the dtype clip nothing (as NumPy)
-        info = np.iinfo(a.dtype)
-        lo = None if type(lo) is int and lo <= info.min else lo
-        hi = None if type(hi) is int and hi >= info.max else hi
-    if lo is None and hi is None:
-        return np.positive(a)
-    if lo is None or hi is None:
-        return np.minimum(a, hi) if lo is None else np.maximum(a, lo)
-    from tracejit.frontend.values import dtype_or_weak
-    kinds = tuple(dtype_or_weak(v, loc) for v in (a, lo, hi))
-    try:
-        dtype = np._core.umath.clip.resolve_dtypes(kinds + (None,))[-1]
-    except TypeError as e:
-        from tracejit.errors import with_location
-        raise with_location(e, loc) from e
-    trace = find_trace([a, lo, hi])
-    a, lo, hi = (_as_dtype(trace, v, dtype) for v in (a, lo, hi))
-    return np.minimum(np.maximum(a, lo), hi)
-
-
-def _as_dtype(trace, x, dtype: np.dtype):
-    """An operand of a ufunc loop of ``dtype``: converted as the loop converts it."""
-    x = as_operand(trace, x, dtype)
-    if x.dtype == dtype:
-        return x
-    return astype(x, dtype) if is_tracer(x) else np.asarray(x).astype(dtype)
-
-
 def _keeps_scalar(x) -> bool:
     """Ops that map a NumPy scalar to a NumPy scalar (astype, copy, T, squeeze, round)."""
     return bool(getattr(x, "_scalar", False))
@@ -387,26 +345,6 @@ def dot(a, b, out=None):
         return matmul(a, b)
     raise UnsupportedError(f"numpy.dot of {a.ndim}-d and {b.ndim}-d arrays is not supported; "
                            f"use matmul or einsum semantics explicitly{at(loc)}")
-
-
-@implements(np.round, np.around)
-def round_(a, decimals=0, out=None):
-    loc = user_location()
-    if out is not None:
-        raise UnsupportedError(f"numpy.round: out= is not supported{at(loc)}")
-    if a.dtype.kind == "b":  # NumPy rounds bools in float16
-        check_supported(np.float16, f"numpy.round of bool{at(loc)}")
-    if a.dtype.kind != "f":
-        if decimals >= 0:
-            out = copy(a)
-            out._scalar = not out.shape  # NumPy's round of a 0-d array is a scalar, as a ufunc's
-            return out
-        raise UnsupportedError(f"numpy.round of integers to negative decimals{at(loc)}")
-    if decimals == 0:
-        return np.rint(a)
-    scale = 10.0 ** decimals
-    return np.rint(a * scale) / scale if decimals > 0 else np.rint(a / (10.0 ** -decimals)) * (
-        10.0 ** -decimals)
 
 
 # -- creation ------------------------------------------------------------------------------------
@@ -475,7 +413,7 @@ def copyto(dst, src, casting="same_kind", where=True):
     write(dst, src, loc)
 
 
-from tracejit.frontend import composites, numerics  # noqa: E402,F401 - registers the composed functions
+from tracejit.frontend import clipping, composites, numerics  # noqa: E402,F401 - registers the composed functions
 from tracejit.frontend import along_axis  # noqa: E402,F401 - registers scans and sorts
 
 

@@ -8,7 +8,7 @@ import numpy as np
 
 from tracejit.compiler.dtypes import AVal
 from tracejit.errors import StaticNeeded, TracerConversionError, UnsupportedError, at
-from tracejit.frontend import along_axis, functions, indexing, reductions
+from tracejit.frontend import along_axis, clipping, functions, indexing, reductions
 from tracejit.frontend.creation import current_trace
 from tracejit.frontend.attributes import ARITHMETIC, SequenceLike, install_operators
 from tracejit.frontend.trace import user_location
@@ -129,7 +129,7 @@ class Tracer(SequenceLike):
     def __round__(self, ndigits=None):
         if ndigits is None or self._origins:  # a Python int, or Python rounding of a Python float
             self._concrete("round()")
-        return functions.round_(self, ndigits)
+        return clipping.round_(self, ndigits)
 
     def __trunc__(self):
         self._concrete("math.trunc()")
@@ -194,10 +194,10 @@ class Tracer(SequenceLike):
         return functions.flatten(self, order)
 
     def clip(self, min=None, max=None, **kwargs):
-        return functions.clip(self, min, max, **kwargs)
+        return clipping.clip(self, min, max, **kwargs)
 
     def round(self, decimals=0, out=None):
-        return functions.round_(self, decimals, out)
+        return clipping.round_(self, decimals, out)
 
     def conj(self):
         """Of a real array: the array itself (NumPy returns the same object)."""

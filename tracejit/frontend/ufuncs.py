@@ -9,7 +9,7 @@ from tracejit.errors import StaticNeeded, UnsupportedError, at, with_location
 from tracejit.frontend import checks, pyscalar
 from tracejit.frontend.complexvalue import involves_complex
 from tracejit.frontend.trace import user_location
-from tracejit.frontend.values import PY_SCALARS, as_operand, dtype_or_weak, find_trace, is_tracer, weak_type
+from tracejit.frontend.values import PY_SCALARS, as_operand, dtype_or_weak, find_trace, is_tracer
 
 UFUNC_TO_OP = {op.ufunc: op.name for op in ops_of_kind("elementwise") if op.ufunc is not None}
 COMPARISONS = {np.equal, np.not_equal, np.less, np.less_equal, np.greater, np.greater_equal}

@@ -1,0 +1,70 @@
+"""``np.clip`` and ``np.round`` on traced arrays, with NumPy's own promotion rules (the
+``clip`` ufunc's, ``round``'s float16 for bools)."""
+from __future__ import annotations
+
+import numpy as np
+
+from tracejit.compiler.dtypes import check_supported
+from tracejit.errors import UnsupportedError, at, with_location
+from tracejit.frontend.functions import astype, copy, implements
+from tracejit.frontend.trace import user_location
+from tracejit.frontend.values import as_operand, dtype_or_weak, find_trace, is_tracer
+
+
+@implements(np.clip)
+def clip(a, a_min=np._NoValue, a_max=np._NoValue, out=None, *, min=np._NoValue, max=np._NoValue,
+         **kwargs):
+    """NumPy's clip: Python int bounds beyond an integer dtype clip nothing; one bound is
+    ``minimum``/``maximum``; two bounds take the ``clip`` ufunc's dtype (its own promotion:
+    an int8 array clipped to 0.5 is float64, to a float32 bound float32)."""
+    loc = user_location()
+    if out is not None or kwargs:
+        raise UnsupportedError(f"numpy.clip: out= and ufunc keywords are not supported{at(loc)}")
+    lo = None if a_min is np._NoValue else a_min
+    hi = None if a_max is np._NoValue else a_max
+    lo = lo if min is np._NoValue else min
+    hi = hi if max is np._NoValue else max
+    if a.dtype.kind in "iu":  # Python int bounds beyond the dtype clip nothing (as NumPy)
+        info = np.iinfo(a.dtype)
+        lo = None if type(lo) is int and lo <= info.min else lo
+        hi = None if type(hi) is int and hi >= info.max else hi
+    if lo is None and hi is None:
+        return np.positive(a)
+    if lo is None or hi is None:
+        return np.minimum(a, hi) if lo is None else np.maximum(a, lo)
+    kinds = tuple(dtype_or_weak(v, loc) for v in (a, lo, hi))
+    try:
+        dtype = np._core.umath.clip.resolve_dtypes(kinds + (None,))[-1]
+    except TypeError as e:
+        raise with_location(e, loc) from e
+    trace = find_trace([a, lo, hi])
+    a, lo, hi = (_as_dtype(trace, v, dtype) for v in (a, lo, hi))
+    return np.minimum(np.maximum(a, lo), hi)
+
+
+def _as_dtype(trace, x, dtype: np.dtype):
+    """An operand of a ufunc loop of ``dtype``: converted as the loop converts it."""
+    x = as_operand(trace, x, dtype)
+    if x.dtype == dtype:
+        return x
+    return astype(x, dtype) if is_tracer(x) else np.asarray(x).astype(dtype)
+
+
+@implements(np.round, np.around)
+def round_(a, decimals=0, out=None):
+    loc = user_location()
+    if out is not None:
+        raise UnsupportedError(f"numpy.round: out= is not supported{at(loc)}")
+    if a.dtype.kind == "b":  # NumPy rounds bools in float16
+        check_supported(np.float16, f"numpy.round of bool{at(loc)}")
+    if a.dtype.kind != "f":
+        if decimals >= 0:
+            out = copy(a)
+            out._scalar = not out.shape  # NumPy's round of a 0-d array is a scalar, as a ufunc's
+            return out
+        raise UnsupportedError(f"numpy.round of integers to negative decimals{at(loc)}")
+    if decimals == 0:
+        return np.rint(a)
+    scale = 10.0 ** decimals
+    return np.rint(a * scale) / scale if decimals > 0 else np.rint(a / (10.0 ** -decimals)) * (
+        10.0 ** -decimals)
