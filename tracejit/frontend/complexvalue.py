@@ -167,10 +167,13 @@ def to_real(x: "ComplexTracer", dtype):
     from tracejit.frontend.functions import astype
     dtype = np.dtype(dtype)
     if dtype == np.bool_:
-        return (x.re_part != 0) | (x.im_part != 0)
-    warnings.warn("Casting complex values to real discards the imaginary part",
-                  np.exceptions.ComplexWarning, stacklevel=3)
-    return astype(x.re_part, dtype) if x.re_part.dtype != dtype else _own(x.re_part)
+        out = (x.re_part != 0) | (x.im_part != 0)
+    else:
+        warnings.warn("Casting complex values to real discards the imaginary part",
+                      np.exceptions.ComplexWarning, stacklevel=3)
+        out = astype(x.re_part, dtype) if x.re_part.dtype != dtype else _own(x.re_part)
+    out._scalar = bool(x._scalar) and not out.shape  # a complex scalar's cast is a scalar
+    return out
 
 
 def convert(x: "ComplexTracer", dtype) -> "ComplexTracer":
@@ -258,7 +261,7 @@ class ComplexTracer(SequenceLike):
     # -- parts (views, as in NumPy) ------------------------------------------------------------
     def _part_view(self, t):
         if self._scalar:  # a NumPy scalar's .real is a scalar
-            return _own(t)
+            return t._trace.apply("copy", [t], scalar=True)
         from tracejit.frontend.functions import make_view
         return make_view(t, "reshape", {"shape": t.shape})
 

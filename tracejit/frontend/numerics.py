@@ -205,4 +205,7 @@ def median(a, axis=None, out=None, overwrite_input=False, keepdims=False):
         out_ = where(np.isnan(s[tuple(key)]), s[tuple(key)].astype(out_.dtype), out_)
     if keepdims:
         return reshape(out_, (1,) * a.ndim) if axis is None else out_
-    return reshape(out_, tuple(d for i, d in enumerate(out_.shape) if i != ax))
+    shape = tuple(d for i, d in enumerate(out_.shape) if i != ax)
+    if not shape:  # one value: NumPy returns a scalar, as every reduction does
+        return out_._trace.apply("reshape", [out_], {"shape": ()}, scalar=True)
+    return reshape(out_, shape)

@@ -73,7 +73,7 @@ def prepare_array(value, name: str) -> tuple[np.ndarray, ArraySpec]:
         arr = arr.astype(arr.dtype.newbyteorder("="))
     item = arr.dtype.itemsize
     if not arr.flags.aligned or any(s % item for s in arr.strides):
-        arr = np.ascontiguousarray(arr)
+        arr = arr.copy(order="C")  # aligned; np.ascontiguousarray would make a 0-d array 1-d
     if arr.flags.c_contiguous or arr.size == 0:
         strides = None
     else:

@@ -201,8 +201,10 @@ class Tracer(SequenceLike):
 
     @property
     def imag(self):
-        """Real dtypes only: a zero array like ``self`` (as ndarray.imag)."""
-        return np.zeros_like(self)
+        """Real dtypes only: a zero array like ``self`` (as ndarray.imag; a scalar's is a scalar)."""
+        zero = np.zeros_like(self)
+        zero._scalar = bool(self._scalar) and not self.shape
+        return zero
 
     def __getattr__(self, name):
         if name in _FUNCTION_METHODS and functions.HANDLERS.get(getattr(np, name)) is not None:
