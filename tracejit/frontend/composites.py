@@ -15,7 +15,7 @@ import operator
 import numpy as np
 
 from tracejit.errors import UnsupportedError, at
-from tracejit.frontend.functions import (broadcast_to, concatenate, implements, reshape, where)
+from tracejit.frontend.functions import (broadcast_to, concatenate, implements, reshape, scalar_result, where)
 from tracejit.frontend.trace import user_location
 from tracejit.frontend.values import is_tracer
 
@@ -202,7 +202,7 @@ def einsum(subscripts, *operands, out=None, dtype=None, order="K", casting="safe
         reduced.append((keep, op.sum(axis=alone) if alone else op))
     if len(reduced) == 1:
         (n, op), = reduced
-        return op.transpose(tuple(n.index(c) for c in output)) if n != output else op
+        return scalar_result(op.transpose(tuple(n.index(c) for c in output)) if n != output else op)
     (na, a), (nb, b) = reduced
     batch = [c for c in na if c in nb and c in output]
     contract = [c for c in na if c in nb and c not in output]
@@ -215,4 +215,4 @@ def einsum(subscripts, *operands, out=None, dtype=None, order="K", casting="safe
                  (size(batch), size(contract), size(n_)))
     product = reshape(a3 @ b3, tuple(sizes[c] for c in batch + m + n_))
     order = batch + m + n_
-    return product.transpose(tuple(order.index(c) for c in output))
+    return scalar_result(product.transpose(tuple(order.index(c) for c in output)))  # 0-d: a scalar

@@ -223,6 +223,14 @@ def clip(a, a_min=np._NoValue, a_max=np._NoValue, out=None, *, min=np._NoValue, 
     return result
 
 
+def scalar_result(x):
+    """``x`` as NumPy hands back a 0-d result of a reduction or ufunc: a scalar (an
+    array of another rank is returned as it is)."""
+    if x.shape or getattr(x, "_scalar", False):
+        return x
+    return x._trace.apply("reshape", [x], {"shape": ()}, scalar=True)
+
+
 def _keeps_scalar(x) -> bool:
     """Ops that map a NumPy scalar to a NumPy scalar (astype, copy, T, squeeze, round)."""
     return bool(getattr(x, "_scalar", False))

@@ -16,7 +16,7 @@ import operator
 import numpy as np
 
 from tracejit.errors import UnsupportedError, at
-from tracejit.frontend.functions import broadcast_to, concatenate, implements, reshape, where
+from tracejit.frontend.functions import broadcast_to, concatenate, implements, reshape, scalar_result, where
 from tracejit.frontend.trace import user_location
 from tracejit.frontend.values import is_tracer
 
@@ -205,7 +205,4 @@ def median(a, axis=None, out=None, overwrite_input=False, keepdims=False):
         out_ = where(np.isnan(s[tuple(key)]), s[tuple(key)].astype(out_.dtype), out_)
     if keepdims:
         return reshape(out_, (1,) * a.ndim) if axis is None else out_
-    shape = tuple(d for i, d in enumerate(out_.shape) if i != ax)
-    if not shape:  # one value: NumPy returns a scalar, as every reduction does
-        return out_._trace.apply("reshape", [out_], {"shape": ()}, scalar=True)
-    return reshape(out_, shape)
+    return scalar_result(reshape(out_, tuple(d for i, d in enumerate(out_.shape) if i != ax)))
