@@ -186,3 +186,27 @@ def test_column_sums_are_numpy_bits(rows, cols):
     check_jit(lambda x: (x * 2).sum(axis=0), x)
     i = RNG.integers(-rows, rows, 29)
     check_jit(lambda x, i: x[i].sum(axis=0), x, i)
+
+
+# -- the static checks run in every compile ----------------------------------------------------
+def test_every_compile_checks_bounds_and_result_shapes(monkeypatch):
+    import tracejit.compiler.pipeline as pipeline
+    calls = []
+    for name in ("check_bounds", "check_outputs"):
+        real = getattr(pipeline, name)
+        monkeypatch.setattr(pipeline, name, lambda *a, real=real, name=name: (calls.append(name), real(*a)))
+    check_jit(lambda y, w: (y + y.sum(axis=1, keepdims=True)) @ w, RNG.random((128, 10)), RNG.random((10, 64)),
+              rtol=1e-12)
+    assert {"check_bounds", "check_outputs"} <= set(calls)
+
+
+def test_result_shape_check_rejects_a_wrong_buffer():
+    import dataclasses
+    from tracejit.compiler.checks import check_outputs
+    low = tj.jit(lambda a: a.sum()).lower(np.ones(3))
+    graph, program = low.optimized.graph, low.optimized.program
+    check_outputs(graph, program)
+    bid = program.outputs[0]
+    program.buffers[bid] = dataclasses.replace(program.buffers[bid], shape=(1,))
+    with pytest.raises(AssertionError, match="result 0"):
+        check_outputs(graph, program)

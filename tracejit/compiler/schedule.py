@@ -150,10 +150,11 @@ def _unit(dim: int, loads: list[Access], shape) -> int:
 
 
 def _numpy_inner_dim(nest: Nest) -> int | None:
-    """The dim NumPy's iterator would walk innermost over the reduced operand (the one
-    with the smallest nonzero stride of a data load; a gather moves along its gathered
-    dims by its index's stride times the source's, as a fresh C-order array would), or
-    None when no load moves."""
+    """The dim NumPy's iterator would walk innermost over the reduced operand: the one
+    with the smallest stride of a data load that moves along every dim (broadcast loads,
+    such as a row's mean, say nothing of the operand's layout; a gather moves along its
+    gathered dims by its index's stride times the source's, as a fresh C-order array
+    would), or None when no load moves along every dim."""
     best: tuple[int, int] | None = None
     seen, stack = set(), [nest.value]
     while stack:
@@ -168,9 +169,10 @@ def _numpy_inner_dim(nest: Nest) -> int | None:
                     for ld in Nest(nest.shape, nest.n_reduced, None, index, nest.store).loads():
                         moves = [min((m for m in (m, abs(s * step)) if m), default=0)
                                  for m, s in zip(moves, ld.access.strides)]
-            for d, m in enumerate(moves):
-                if m and (best is None or (m, d) < best):
-                    best = (m, d)
+            if all(m or n == 1 for m, n in zip(moves, nest.shape)):
+                for d, m in enumerate(moves):
+                    if m and (best is None or (m, d) < best):
+                        best = (m, d)
         elif isinstance(e, Apply):
             stack.extend(e.args)
         elif isinstance(e, Convert):
