@@ -165,8 +165,8 @@ def while_loop(cond_fun: Callable[[Any], Any], body_fun: Callable[[Any], Any], i
         (value,) = g.operands(out)
         zero = g.add_constant(np.zeros((), cond_avals[0].dtype), loc=loc)
         truth = g.add("not_equal", [value, zero], loc=loc)
-        g.nx.remove_edge(value, out, key=0)
-        g.nx.add_edge(truth, out, key=0)
+        g.remove(out)  # a new output node: the old one says the number's dtype
+        g.add_output(0, truth)
         cond = SubGraph(g)
     body, body_captured, body_tree, body_avals, _ = _trace_sub(trace, "body", body_fun, tree, carried, loc,
                                                                expected=avals)
