@@ -11,8 +11,9 @@ from typing import Any, Callable, NamedTuple
 import numpy as np
 
 from tracejit.config import config, emit_log, log_enabled
-from tracejit.errors import StaticNeeded, UnsupportedError
+from tracejit.errors import StaticNeeded, UnsupportedError, user_error
 from tracejit.frontend.complexio import as_complex, pair_view
+from tracejit.frontend.boundary import raise_if_internal
 from tracejit.frontend.checks import raise_failed
 from tracejit.frontend.lowered import Lowered
 from tracejit.frontend.signature import NestedTrace, bind, positional_fast_key
@@ -64,8 +65,8 @@ class _Entry:
         for index, _ in self.writebacks:
             target = originals[index]
             if not isinstance(target, np.ndarray) or not target.flags.writeable:
-                raise ValueError(f"argument '{self.traced.in_specs[index].name}': assignment destination is "
-                                 "read-only")
+                raise user_error(ValueError(f"argument '{self.traced.in_specs[index].name}': assignment "
+                                            "destination is read-only"))
             for j, other in enumerate(originals):
                 if j != index and other is not target and isinstance(other, np.ndarray) \
                         and np.may_share_memory(target, other):
@@ -179,7 +180,7 @@ class JitFunction:
             static.add(names[num])
         unknown = static - set(names)
         if unknown:
-            raise ValueError(f"static_argnames {sorted(unknown)} are not parameters of {fun.__name__}")
+            raise user_error(ValueError(f"static_argnames {sorted(unknown)} are not parameters of {fun.__name__}"))
         self._static = frozenset(static)
         self._names = names
         self._auto_static: frozenset = frozenset()  # scalar arguments whose values the function needs
@@ -219,7 +220,11 @@ class JitFunction:
             if result is not MISS:
                 self._hits += 1
                 return result
-        return self._call(args, kwargs)
+        try:
+            return self._call(args, kwargs)
+        except Exception as error:  # a bug inside tracejit leaves as InternalError (frontend/boundary.py)
+            raise_if_internal(error, self.fun)
+            raise
 
     def _call(self, args: tuple, kwargs: dict):
         """Every call the direct path does not take: find (or trace and compile) the signature."""
@@ -315,7 +320,11 @@ class JitFunction:
             traced = self._trace(call)
             return Lowered(traced, optimize_cached(traced.graph, fastmath=self.fastmath))
 
-        _, found = self._entry(args, kwargs, lowered, count=False)
+        try:
+            _, found = self._entry(args, kwargs, lowered, count=False)
+        except Exception as error:  # as in __call__
+            raise_if_internal(error, self.fun)
+            raise
         return found.lowered if isinstance(found, _Entry) else found
 
     def cache_info(self) -> CacheInfo:
