@@ -5,6 +5,7 @@ from typing import TypeVar
 
 E = TypeVar("E", bound=BaseException)
 
+
 class TracejitError(Exception):
     """Base class of tracejit's own errors."""
 
