@@ -370,3 +370,80 @@ def test_np_random_in_a_fresh_process_does_not_crash():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr
     assert out.stdout.count("refused: numpy.random.") == 2, out.stdout
+
+
+def test_another_thread_drawing_from_the_global_generator_is_not_an_error():
+    started, drawn = threading.Event(), threading.Event()
+
+    def other_thread():
+        started.wait(10)
+        np.random.rand(2)  # NumPy's global generator moves while the first trace runs
+        drawn.set()
+
+    def f(x):
+        started.set()
+        drawn.wait(10)
+        return x + 1
+
+    t = threading.Thread(target=other_thread)
+    t.start()
+    out = tj.jit(f)(np.ones(2))  # traced again once: the generator did not move then
+    t.join()
+    assert_same(out, np.full(2, 2.0))
+
+
+class Holder:
+    def __init__(self):
+        self.W = np.ones(3)
+
+    def __hash__(self):
+        return 2
+
+    def scaled(self, x):
+        return x * self.W
+
+    @tj.jit
+    def looped(self, x):
+        return tj.fori_loop(0, 2, lambda i, c: c + self.W, x)
+
+
+def test_self_arrays_in_loop_bodies_and_bound_methods():
+    h = Holder()
+    assert_same(h.looped(np.zeros(3)), np.full(3, 2.0))
+    h.W[:] = 3.0
+    assert_same(h.looped(np.zeros(3)), np.full(3, 6.0))
+    bound = tj.jit(h.scaled)  # a local object, reached through the bound method
+    assert_same(bound(np.ones(3)), np.full(3, 3.0))
+    h.W[:] = 4.0
+    assert_same(bound(np.ones(3)), np.full(3, 4.0))
+
+
+def test_functions_passed_as_static_arguments_are_converted():
+    def fill(x):
+        buf = np.zeros(3)
+        buf[0] = x[0]
+        return buf
+
+    apply = tj.jit(lambda x, fn: fn(x), static_argnames="fn")
+    assert_same(apply(np.arange(1.0, 4.0), fn=fill), np.array([1.0, 0.0, 0.0]))
+
+
+COMPLEX_W = np.array([1 + 2j, 3 - 1j])
+TEXT = np.array(["a", "b", "c"])
+
+
+def test_complex_and_unsupported_dtype_globals():
+    f = tj.jit(lambda x: x * COMPLEX_W)
+    assert_same(f(np.ones(2)), COMPLEX_W.copy())
+    COMPLEX_W[0] = 5
+    assert_same(f(np.ones(2)), COMPLEX_W.copy())
+    g = tj.jit(lambda x: x[:len(TEXT)] * 2)  # a string array: read as it is (its length is static)
+    assert_same(g(np.arange(5.0)), np.arange(3.0) * 2)
+
+
+def test_disable_jit_and_lower_see_the_same_values(monkeypatch):
+    w = np.arange(3.0)
+    f = tj.jit(lambda x: x + w)
+    assert_same(f.lower(np.ones(3)).traced.in_specs[1].aval.shape, (3,))
+    monkeypatch.setattr(tj.config, "disable_jit", True)
+    assert_same(f(np.ones(3)), np.arange(3.0) + 1)

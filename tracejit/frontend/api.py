@@ -55,9 +55,11 @@ class _Entry:
               and leaves[0].complex_dtype is None and not any(s.complex_dtype for s in self.traced.in_specs)):
             executable = self.lowered.executable
             self.run = lambda arrays, originals=None: executable(arrays)[0]  # one array result
-            if self.guard is None:  # captured arrays are read in Python: no direct call
+            if self.guard is None:
                 self.direct = executable.direct
                 self.native = executable.native
+            elif not self.guard.needs_arguments and executable.direct is not None:
+                self.direct = _guarded_direct(self.guard, executable.direct)  # not native: read in Python
 
     def _run_and_write_back(self, arrays, originals=None) -> Any:
         """Run, then write the arguments the function updated back into the caller's
@@ -106,6 +108,17 @@ class _Entry:
                     value = as_complex(value, leaf.complex_dtype)
                 leaves.append(value[()] if leaf.scalar else value)
         return unflatten(self.traced.out_tree, leaves)
+
+
+def _guarded_direct(guard, direct: Callable) -> Callable:
+    """The direct call of a function with captured arrays: they are read and checked, then
+    passed after the arguments (MISS: the general path, which traces again if needed)."""
+    def call(args: tuple):
+        captured = guard.read(None, args)
+        if type(captured) is str:
+            return MISS
+        return direct(args + tuple(captured[0]))
+    return call
 
 
 def _describe_change(old_key: tuple, new_key: tuple) -> str:
@@ -248,7 +261,8 @@ class JitFunction:
                 captured = entry.guard.read(None, fast[1])
                 if not isinstance(captured, str):  # else: traced again below
                     self._hits += 1
-                    self._install(entry, args)
+                    if self._direct is not None and self._direct is not entry.direct:
+                        self._install(entry, args)
                     return entry.run(fast[1] + captured[0], fast[1] + captured[1])
         try:
             call, entry, captured = self._entry(args, kwargs, self._compile)

@@ -26,7 +26,7 @@ import numpy as np
 
 from tracejit.errors import UnsupportedError
 from tracejit.frontend.randomness import Snapshots
-from tracejit.frontend.reach import Reach, evaluate, needs_arguments, owner_of, path_key, shown
+from tracejit.frontend.reach import Reach, getter, needs_arguments, owner_of, path_key, shown
 from tracejit.frontend.signature import ArraySpec, prepare_array
 
 ARRAY_TYPES = (np.ndarray, np.memmap)  # captured (subclasses with their own semantics are not)
@@ -60,14 +60,19 @@ class _Passed:
 
     def __init__(self, path, index: int, spec: ArraySpec):
         self.path, self.index, self.key, self.name = path, index, spec.key(), spec.name
+        self.get = getter(path)
         dtype, self.shape = spec.aval.dtype, spec.aval.shape
         self.dtype = dtype if spec.strides is None and spec.complex_dtype is None and not spec.scalar else None
+        self._last = self._last_dtype = None  # the array last found fit as it is (and its dtype object)
 
     def prepared(self, value):
         """(array to pass, None) or (None, why not)."""
+        if value is self._last and value.dtype is self._last_dtype and value.shape == self.shape:
+            return value, None  # the same array, not reshaped or retyped in place since
         if type(value) is np.ndarray and value.dtype == self.dtype and value.shape == self.shape:
             flags = value.flags
             if flags.c_contiguous and flags.aligned and value.dtype.isnative:
+                self._last, self._last_dtype = value, value.dtype
                 return value, None
         if not isinstance(value, ARRAY_TYPES):
             return None, f"{self.name}: an array when traced, now a {type(value).__name__}"
@@ -79,6 +84,14 @@ class _Passed:
             return None, f"{self.name}: {_shape_text(self.key)} -> {_shape_text(spec.key())}"
         return arr, None
 
+    def check(self, value, originals, read):
+        """None when ``value`` (read at the path now) fits; appends to ``read``."""
+        arr, why = self.prepared(value)
+        if why:
+            return why
+        read.append((value, arr))
+        return None
+
 
 class _Held(_Passed):
     """A view of a captured array's memory, passed as it is while the array at ``path`` is
@@ -88,12 +101,31 @@ class _Held(_Passed):
         super().__init__(path, index, spec)
         self.view, self.base = view, base
 
+    def check(self, value, originals, read):
+        if value is not self.base:
+            return f"{self.name}: {shown(self.path)} was rebound"
+        arr, why = self.prepared(self.view)
+        if why:
+            return why
+        read.append((self.view, arr))
+        return None
+
 
 class _Same:
-    """A path holding the same array as argument ``arg`` or as capture ``slot`` did."""
+    """A path holding the same array as argument ``arg`` or as capture number ``slot``
+    (in the order captures are read) did."""
 
     def __init__(self, path, name: str, arg: int | None, slot: int | None):
         self.path, self.name, self.arg, self.slot = path, name, arg, slot
+        self.get = getter(path)
+
+    def check(self, value, originals, read):
+        target = originals[self.arg] if self.arg is not None else read[self.slot][0]
+        if value is not target:
+            return f"{self.name}: no longer the same array as " + (
+                f"argument {self.arg}" if self.arg is not None else "another captured array")
+        read.append((value, None))
+        return None
 
 
 class _Frozen:
@@ -102,20 +134,28 @@ class _Frozen:
 
     def __init__(self, path, value: np.ndarray):
         self.path, self.name = path, shown(path)
+        self.get = getter(path)
         self.snapshot = np.array(value, copy=True)
 
-    def same(self, value) -> bool:
+    def check(self, value, originals, read):
         snap = self.snapshot
-        if not isinstance(value, np.ndarray) or value.shape != snap.shape or value.dtype != snap.dtype:
-            return False
-        return bool(np.array_equal(value, snap, equal_nan=snap.dtype.kind in "fc"))
+        if not isinstance(value, np.ndarray) or value.shape != snap.shape or value.dtype != snap.dtype \
+                or not np.array_equal(value, snap, equal_nan=snap.dtype.kind in "fc"):
+            return f"{self.name}: its values changed (the trace used them)"
+        return None
 
 
 class _Value:
     """A global or closure variable holding a plain value (guarded by ``value_key``)."""
 
-    def __init__(self, path, key):
-        self.path, self.key, self.name = path, key, shown(path)
+    def __init__(self, path, value, key):
+        self.path, self.value, self.key, self.name = path, value, key, shown(path)
+        self.get = getter(path)
+
+    def check(self, value, originals, read):
+        if value is self.value or value_key(value) == self.key:
+            return None
+        return f"{self.name}: {_plain(self.key)} -> {value!r}"[:200]
 
 
 class Guard:
@@ -126,60 +166,41 @@ class Guard:
         self.n_args = n_args
         self.needs_arguments = any(needs_arguments(s.path) for s in slots)
         self.names = {s.index: s.name for s in slots if isinstance(s, _Passed)}
+        self._passed = [s for s in slots if isinstance(s, _Passed)]
+        self._checks = [(s.get, s.check, s.name) for s in slots]
 
     def read(self, statics, originals) -> tuple[list, list] | str:
         """The arrays to pass after the arguments (and the objects behind them), or why
         this signature's trace no longer applies. ``statics``: the call's
         ``BoundCall.static_args`` (None on the positional fast path); ``originals``: the
         caller's argument objects."""
-        arrays, objects, seen = [], [], []
-        for slot in self.slots:
+        read: list = []  # (object, array passed) of each _Passed, _Held and _Same, in order
+        for get, check, name in self._checks:
             try:
-                value = evaluate(slot.path, statics)
+                value = get(statics)
             except Exception:  # noqa: BLE001 - unset, deleted or no longer an attribute
-                return f"{slot.name}: can no longer be read"
-            if isinstance(slot, _Value):
-                if value_key(value) != slot.key:
-                    return f"{slot.name}: {_plain(slot.key)} -> {value!r}"[:200]
-            elif isinstance(slot, _Frozen):
-                if not slot.same(value):
-                    return f"{slot.name}: its values changed (the trace used them)"
-            elif isinstance(slot, _Same):
-                target = originals[slot.arg] if slot.arg is not None else seen[slot.slot]
-                if value is not target:
-                    return f"{slot.name}: no longer the same array as {self._what(slot)}"
-                seen.append(value)
-            elif isinstance(slot, _Held):
-                if value is not slot.base:
-                    return f"{slot.name}: {shown(slot.path)} was rebound"
-                arr, why = slot.prepared(slot.view)
-                if why:
-                    return why
-                arrays.append(arr)
-                objects.append(slot.view)
-                seen.append(value)
-            else:
-                arr, why = slot.prepared(value)
-                if why:
-                    return why
-                arrays.append(arr)
-                objects.append(value)
-                seen.append(value)
-        clash = self._clash(objects, originals)
-        return clash if clash else (arrays, objects)
+                return f"{name}: can no longer be read"
+            why = check(value, originals, read)
+            if why is not None:
+                return why
+        if not self._passed:
+            return [], []
+        arrays, objects = [], []
+        for obj, arr in read:
+            if arr is None:  # a _Same: may be an argument or another capture
+                continue
+            for other in objects:  # distinct from each other and from the arguments
+                if other is obj:
+                    return _CLASH
+            for other in originals:
+                if other is obj:
+                    return _CLASH
+            objects.append(obj)
+            arrays.append(arr)
+        return arrays, objects
 
-    def _what(self, slot: _Same) -> str:
-        return f"argument {slot.arg}" if slot.arg is not None else "another captured array"
 
-    def _clash(self, objects: list, originals) -> str | None:
-        """Captured arrays must stay distinct from each other and from the argument
-        arrays (a write through one must reach the other: traced as one array)."""
-        ids = {id(o) for o in originals if isinstance(o, np.ndarray)}
-        for slot, obj in zip((s for s in self.slots if isinstance(s, _Passed)), objects):
-            if id(obj) in ids:
-                return f"{slot.name}: now the same array as an argument or another captured array"
-            ids.add(id(obj))
-        return None
+_CLASH = "a captured array is now the same array as an argument or another captured array"
 
 
 def _plain(key) -> str:
@@ -237,7 +258,7 @@ class Capturer:
             return
         key = value_key(value)
         if key is not None:
-            self._record(_Value(path, key))
+            self._record(_Value(path, value, key))
         else:
             self.reach.add(path, value, 3)
 

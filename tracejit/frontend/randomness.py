@@ -147,6 +147,15 @@ def _frozen(value):
     return value
 
 
+def generator_types() -> tuple:
+    """NumPy's generator classes (none before ``numpy.random`` is imported)."""
+    random = _random_module()
+    if random is None:
+        return ()
+    return (random.Generator, random.RandomState, random.MT19937, random.PCG64, random.PCG64DXSM,
+            random.Philox, random.SFC64)
+
+
 def is_generator(value) -> bool:
     """A Generator, RandomState or BitGenerator (whose state a draw advances)."""
     random = _random_module()

@@ -18,12 +18,13 @@ from collections import deque
 
 import numpy as np
 
-from tracejit.frontend.randomness import Snapshots, is_generator
+from tracejit.frontend.randomness import Snapshots, generator_types, is_generator
 
-MAX_OBJECTS = 5000  # objects visited per trace, at most
+MAX_OBJECTS = 5000  # objects looked at per trace, at most
 MAX_ITEMS = 256  # items of one list, tuple or dict looked into
 _OPAQUE = (str, bytes, int, float, complex, bool, type(None), types.ModuleType, type, types.FunctionType,
            types.BuiltinFunctionType, types.MethodType, np.generic, np.dtype, range, slice)
+_OPAQUE_TYPES = frozenset(t for t in _OPAQUE if t is not np.generic)  # the common ones, by exact type
 
 
 def owner_of(arr: np.ndarray) -> np.ndarray:
@@ -44,19 +45,30 @@ class Reach:
         self._visited = 0
         self._snapshots = snapshots
 
+    def add_globals(self, namespace: dict) -> None:
+        """The arrays and generators a module holds as globals (not looked into further:
+        this runs over every user module at every trace)."""
+        wanted = (np.ndarray, np.memmap) + generator_types()
+        for name, value in list(namespace.items()):
+            if type(value) in wanted:
+                self.add((GlobalRoot(namespace, name),), value, 0)
+
     def add(self, root: tuple, value, depth: int) -> None:
         """Walk ``value`` (reached by ``root``) up to ``depth`` steps down."""
         queue = deque([(root, value, depth)])
         while queue and self._visited < MAX_OBJECTS:
             path, obj, left = queue.popleft()
+            self._visited += 1
+            t = type(obj)
+            if t in _OPAQUE_TYPES:
+                continue
             if isinstance(obj, np.ndarray):
                 self._array(path, obj)
                 continue
-            if isinstance(obj, _OPAQUE) or id(obj) in self._seen or type(obj).__module__.startswith("tracejit."):
+            if isinstance(obj, _OPAQUE) or id(obj) in self._seen or t.__module__.startswith("tracejit."):
                 continue
             self._seen.add(id(obj))
             self._keep.append(obj)
-            self._visited += 1
             if is_generator(obj):
                 self._snapshots.add(obj, _shown(path))
                 continue
@@ -160,6 +172,24 @@ class DefaultRoot:
         return f"a default of {self.function.__name__}"
 
 
+class ObjectRoot:
+    """An object the jitted callable itself holds (a bound method's ``self``)."""
+
+    __slots__ = ("obj", "shown")
+
+    def __init__(self, obj, shown: str):
+        self.obj, self.shown = obj, shown
+
+    def get(self, statics):
+        return self.obj
+
+    def key(self) -> tuple:
+        return ("object", id(self.obj))
+
+    def describe(self) -> str:
+        return self.shown
+
+
 class ArgRoot:
     """A static argument of the call (``leaf``: its index among the leaves of a
     non-static argument's nest, None for a static argument)."""
@@ -187,6 +217,19 @@ def evaluate(path: tuple, statics):
     for kind, key in path[1:]:
         value = getattr(value, key) if kind == "attr" else value[key]
     return value
+
+
+def getter(path: tuple):
+    """A function ``statics -> the value at path now`` (a closure made once: it is called
+    at every call of a function with captures)."""
+    root, steps = path[0], path[1:]
+    if isinstance(root, GlobalRoot) and not steps:
+        namespace, name = root.namespace, root.name
+        return lambda statics: namespace[name]
+    if isinstance(root, CellRoot) and not steps:
+        cell = root.cell
+        return lambda statics: cell.cell_contents
+    return lambda statics: evaluate(path, statics)
 
 
 def path_key(path: tuple) -> tuple:

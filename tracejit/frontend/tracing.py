@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
+import types
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -17,7 +18,7 @@ from tracejit.frontend.complexvalue import ComplexTracer
 from tracejit.frontend.capture import Capturer, Guard, needed_paths
 from tracejit.frontend.convert import Converter, assigned_traced_error
 from tracejit.frontend.creation import creating_traced_arrays
-from tracejit.frontend.reach import ArgRoot, GlobalRoot
+from tracejit.frontend.reach import ArgRoot, ObjectRoot
 from tracejit.frontend.usercode import user_namespaces
 from tracejit.frontend.checks import Check, pending
 from tracejit.frontend.mutation import Storage
@@ -110,9 +111,11 @@ def _trace_once(fun, pysig: inspect.Signature, static: frozenset, call: BoundCal
                         new_leaves.append(converter.callable(leaf))
                 arguments[pname] = unflatten(treedef, new_leaves)
             if not freeze:
+                held = getattr(fun, "__self__", None)  # a bound method: its object
+                if held is not None and not isinstance(held, types.ModuleType):
+                    capturer.reach.add((ObjectRoot(held, "self"),), held, REACH_DEPTH)
                 for namespace in user_namespaces():  # arrays code tracejit does not convert may read
-                    for gname, value in list(namespace.items()):
-                        capturer.reach.add((GlobalRoot(namespace, gname),), value, 2)
+                    capturer.reach.add_globals(namespace)
             bound = inspect.BoundArguments(pysig, arguments)
             result = converter.callable(fun)(*bound.args, **bound.kwargs)
         except TracerConversionError as e:

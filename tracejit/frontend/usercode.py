@@ -58,12 +58,20 @@ def is_user_module(module: types.ModuleType) -> bool:
     return module.__name__ == "__main__" or (isinstance(filename, str) and not is_library_file(filename))
 
 
+_namespaces: tuple = (-1, [])  # (len(sys.modules) when listed, the namespaces)
+
+
 def user_namespaces() -> list[dict]:
-    """The global namespaces of the user's modules that are loaded (``__main__`` included)."""
-    out = []
-    for module in list(sys.modules.values()):
-        if isinstance(module, types.ModuleType) and is_user_module(module):
-            namespace = getattr(module, "__dict__", None)
-            if isinstance(namespace, dict):
-                out.append(namespace)
-    return out
+    """The global namespaces of the user's modules that are loaded (``__main__`` included;
+    listed again when modules were imported since)."""
+    global _namespaces
+    count = len(sys.modules)
+    if _namespaces[0] != count:
+        out = []
+        for module in list(sys.modules.values()):
+            if isinstance(module, types.ModuleType) and is_user_module(module):
+                namespace = getattr(module, "__dict__", None)
+                if isinstance(namespace, dict):
+                    out.append(namespace)
+        _namespaces = (count, out)
+    return _namespaces[1]
