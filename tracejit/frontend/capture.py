@@ -44,7 +44,7 @@ def value_key(value):
         return (t, value.real.hex(), value.imag.hex())
     if isinstance(value, np.generic):
         return None if value.dtype.kind == "O" else (t, value.dtype.str, value.tobytes())
-    if t is tuple:
+    if t is tuple and len(value) <= 64:  # longer ones are bound at trace time (a key per call costs)
         keys = tuple(value_key(v) for v in value)
         return None if any(k is None for k in keys) else (t, keys)
     return None
