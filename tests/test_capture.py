@@ -447,3 +447,25 @@ def test_disable_jit_and_lower_see_the_same_values(monkeypatch):
     assert_same(f.lower(np.ones(3)).traced.in_specs[1].aval.shape, (3,))
     monkeypatch.setattr(tj.config, "disable_jit", True)
     assert_same(f(np.ones(3)), np.arange(3.0) + 1)
+
+
+SHARED = np.ones(3)
+
+
+class Sharing:
+    def __init__(self):
+        self.W = SHARED
+
+    def __hash__(self):
+        return 3
+
+    @tj.jit
+    def both(self, x):
+        return x * SHARED + self.W
+
+
+def test_the_same_array_through_a_global_and_self_is_guarded_at_both_paths():
+    s = Sharing()
+    assert_same(s.both(np.ones(3)), np.full(3, 2.0))
+    s.W = np.full(3, 5.0)  # no longer the global's array
+    assert_same(s.both(np.ones(3)), np.full(3, 6.0))

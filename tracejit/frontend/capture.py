@@ -316,13 +316,13 @@ class Capturer:
         constant, when it is one the function reached from outside (None: a constant)."""
         if self.freeze or id(value) in self._frozen_ids:
             return None
+        found = self.reach.arrays.get(id(value))
+        if found is not None:  # guarded at its path (the same array as a capture or argument, maybe)
+            out = self.load(found[0], found[1])
+            return out if out is not found[1] else None
         existing = self._existing(value)
         if existing is not None:
             return existing[0]
-        found = self.reach.arrays.get(id(value))
-        if found is not None:
-            out = self.load(found[0], found[1])
-            return out if out is not found[1] else None
         candidates = self.reach.owners.get(id(owner_of(value)))
         if not candidates:
             return None
