@@ -469,3 +469,22 @@ def test_the_same_array_through_a_global_and_self_is_guarded_at_both_paths():
     assert_same(s.both(np.ones(3)), np.full(3, 2.0))
     s.W = np.full(3, 5.0)  # no longer the global's array
     assert_same(s.both(np.ones(3)), np.full(3, 6.0))
+
+
+class ComplexHolder:
+    def __init__(self):
+        self.Z = np.array([1 + 2j, 3 - 1j])
+
+    def __hash__(self):
+        return 4
+
+    @tj.jit
+    def scale(self, x):
+        return x * self.Z
+
+
+def test_complex_arrays_of_self_are_read_at_every_call():
+    c = ComplexHolder()
+    assert_same(c.scale(np.ones(2)), c.Z.copy())
+    c.Z[0] = 7
+    assert_same(c.scale(np.ones(2)), c.Z.copy())

@@ -63,16 +63,17 @@ class _Passed:
         self.get = getter(path)
         dtype, self.shape = spec.aval.dtype, spec.aval.shape
         self.dtype = dtype if spec.strides is None and spec.complex_dtype is None and not spec.scalar else None
-        self._last = self._last_dtype = None  # the array last found fit as it is (and its dtype object)
+        self._last = (None, None)  # the array last found fit as it is, and its dtype object
 
     def prepared(self, value):
         """(array to pass, None) or (None, why not)."""
-        if value is self._last and value.dtype is self._last_dtype and value.shape == self.shape:
+        last, last_dtype = self._last
+        if value is last and value.dtype is last_dtype and value.shape == self.shape:
             return value, None  # the same array, not reshaped or retyped in place since
         if type(value) is np.ndarray and value.dtype == self.dtype and value.shape == self.shape:
             flags = value.flags
             if flags.c_contiguous and flags.aligned and value.dtype.isnative:
-                self._last, self._last_dtype = value, value.dtype
+                self._last = (value, value.dtype)
                 return value, None
         if not isinstance(value, ARRAY_TYPES):
             return None, f"{self.name}: an array when traced, now a {type(value).__name__}"
