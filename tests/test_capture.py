@@ -488,3 +488,18 @@ def test_complex_arrays_of_self_are_read_at_every_call():
     assert_same(c.scale(np.ones(2)), c.Z.copy())
     c.Z[0] = 7
     assert_same(c.scale(np.ones(2)), c.Z.copy())
+
+
+INVERTED = np.array([[2.0, 0.0], [0.0, 4.0]])
+LABELS = np.array([3, 1, 3, 2])
+
+
+def test_functions_supported_on_constants_only_read_captured_arrays_as_constants():
+    f = tj.jit(lambda x: x @ np.linalg.inv(INVERTED))  # inv of a traced array is not supported
+    assert_same(f(np.ones(2)), np.array([0.5, 0.25]))
+    INVERTED[1, 1] = 8.0  # its values were used while tracing: traced again
+    assert_same(f(np.ones(2)), np.array([0.5, 0.125]))
+    g = tj.jit(lambda x: x[:len(np.unique(LABELS))] * 2)
+    assert_same(g(np.arange(5.0)), np.arange(3.0) * 2)
+    with pytest.raises(tj.UnsupportedError, match="numpy.unique is not supported"):
+        tj.jit(lambda x: np.unique(x))(np.ones(3))  # about an argument: raised as before

@@ -22,6 +22,8 @@ Functions, modules, classes and other objects are bound when the function is tra
 """
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
 from tracejit.errors import UnsupportedError
@@ -336,25 +338,49 @@ class Capturer:
 
 
 def needed_paths(error: Exception, capturer: Capturer) -> set:
-    """Keys of the captured arrays a traced value whose concrete value was needed (the
-    ``TracerConversionError`` ``error``) was computed from."""
+    """Keys of the captured arrays that the traced values tracejit was working on when
+    ``error`` (a TracerConversionError or UnsupportedError) was raised were computed
+    from: read as constants instead, such code works as it did on concrete arrays
+    (``int(TABLE[0])``, ``x[MASK].reshape(...)``, ``np.linalg.inv(W)``)."""
     import networkx as nx
-    from tracejit.frontend.tracer import Tracer
-    tracer, tb = None, error.__traceback__
-    while tb is not None:  # the innermost frame of a Tracer method: the value asked for
-        candidate = tb.tb_frame.f_locals.get("self")
-        if isinstance(candidate, Tracer):
-            tracer = candidate
+    values: list = []
+    tb = error.__traceback__
+    while tb is not None:  # the operands of the operation that failed: locals of tracejit's frames
+        frame = tb.tb_frame
+        if frame.f_code.co_filename.startswith(_FRONTEND):
+            for v in list(frame.f_locals.values()):
+                _traced_parts(v, values, 2)
         tb = tb.tb_next
-    if tracer is None:
-        return set()
-    trace, nodes = tracer._home, {tracer._node}
-    while True:
-        graph = trace.graph.nx
-        nodes = set().union(*(nx.ancestors(graph, n) | {n} for n in nodes if n in graph))
-        if trace.parent is None:
-            break
-        outer = {inner: parent for parent, inner in trace.captured.items()}
-        nodes = {outer[n] for n in nodes if n in outer}
-        trace = trace.parent
-    return {path_key(capturer.node_paths[n]) for n in nodes if n in capturer.node_paths}
+    found = set()
+    for tracer in values:
+        trace, nodes = tracer._home, {tracer._node}
+        while True:
+            graph = trace.graph.nx
+            nodes = set().union(*(nx.ancestors(graph, n) | {n} for n in nodes if n in graph))
+            if trace.parent is None:
+                break
+            outer = {inner: parent for parent, inner in trace.captured.items()}
+            nodes = {outer[n] for n in nodes if n in outer}
+            trace = trace.parent
+        found |= {path_key(capturer.node_paths[n]) for n in nodes if n in capturer.node_paths}
+    return found
+
+
+_FRONTEND = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+
+def _traced_parts(value, out: list, depth: int) -> None:
+    """The tracers ``value`` is or holds (complex parts, a selection's values and mask)."""
+    from tracejit.frontend.tracer import Tracer
+    if isinstance(value, Tracer):
+        out.append(value)
+    elif depth and isinstance(value, (list, tuple)):
+        for v in value[:16]:
+            _traced_parts(v, out, depth - 1)
+    elif depth and type(value).__module__.startswith("tracejit.frontend"):
+        for attr in ("re_part", "im_part", "values", "mask"):
+            try:
+                part = getattr(value, attr, None)
+            except Exception:  # noqa: BLE001 - a property that does not apply to this value
+                continue
+            _traced_parts(part, out, depth - 1)

@@ -59,14 +59,15 @@ def trace_function(fun, pysig: inspect.Signature, static: frozenset, call: Bound
     of ``call``; record the graph. Arrays it reads from outside its arguments become
     captured inputs after the argument arrays (``frontend/capture.py``) unless ``freeze``.
     ``concrete`` (kept by the caller between traces) collects the captured arrays whose
-    values the function needs (``if``, ``int()``, a shape): those are read as constants,
-    guarded by their contents, and the function is traced again."""
+    values the function needs (``if``, ``int()``, a shape, an operation tracejit supports
+    on constants only): those are read as constants, guarded by their contents, and the
+    function is traced again."""
     concrete = set() if concrete is None else concrete
     drawn = False
     while True:
         try:
             traced, capturer = _trace_once(fun, pysig, static, call, name, freeze, frozenset(concrete))
-        except TracerConversionError as e:
+        except (TracerConversionError, UnsupportedError) as e:
             capturer = getattr(e, "capturer", None)
             needed = needed_paths(e, capturer) - concrete if capturer is not None else set()
             if not needed:
@@ -118,7 +119,7 @@ def _trace_once(fun, pysig: inspect.Signature, static: frozenset, call: BoundCal
                     capturer.reach.add_globals(namespace)
             bound = inspect.BoundArguments(pysig, arguments)
             result = converter.callable(fun)(*bound.args, **bound.kwargs)
-        except TracerConversionError as e:
+        except (TracerConversionError, UnsupportedError) as e:
             if capturer.node_paths:  # maybe the value of a captured array: see trace_function
                 e.capturer = capturer
             raise
