@@ -503,3 +503,16 @@ def test_functions_supported_on_constants_only_read_captured_arrays_as_constants
     assert_same(g(np.arange(5.0)), np.arange(3.0) * 2)
     with pytest.raises(tj.UnsupportedError, match="numpy.unique is not supported"):
         tj.jit(lambda x: np.unique(x))(np.ones(3))  # about an argument: raised as before
+
+
+ESCAPED = []
+
+
+def test_a_converted_function_that_outlives_its_trace_sees_plain_values():
+    def f(x):
+        ESCAPED.append(lambda: (np.zeros(2), W_VIEWED))
+        return x + 1
+
+    tj.jit(f)(np.ones(2))
+    zeros, w = ESCAPED[-1]()
+    assert type(zeros) is np.ndarray and w is W_VIEWED

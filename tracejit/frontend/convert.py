@@ -109,6 +109,8 @@ class ProxyGlobals(dict):
             value = self._builtins[name]  # KeyError: CPython then raises NameError
             selecting = SELECTING.get(name)
             return selecting if selecting is not None and value is getattr(builtins, name) else value
+        if self._converter.closed or current_trace() is None:
+            return value  # called after its trace, or from another thread: plain Python
         hit = self._loaded.get(name)
         if hit is not None and hit[0] is value:
             return hit[1]
