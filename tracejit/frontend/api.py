@@ -11,8 +11,9 @@ from typing import Any, Callable, NamedTuple
 import numpy as np
 
 from tracejit.config import config, emit_log, log_enabled
-from tracejit.errors import StaticNeeded, UnsupportedError
+from tracejit.errors import StaticNeeded, UnsupportedError, user_error
 from tracejit.frontend.complexio import as_complex, pair_view
+from tracejit.frontend.boundary import raise_if_internal
 from tracejit.frontend.checks import raise_failed
 from tracejit.frontend.convert import converted
 from tracejit.frontend.lowered import Lowered
@@ -20,6 +21,7 @@ from tracejit.frontend.signature import NestedTrace, bind, positional_fast_key
 from tracejit.frontend.tracing import TracedFunction, trace_function
 from tracejit.frontend.tree import unflatten
 from tracejit.runtime import MISS
+from tracejit.runtime.counter import Counter
 from tracejit.runtime.dispatcher import Slot, dispatcher
 from tracejit.runtime.gcpause import paused_gc
 from tracejit.runtime.programcache import optimize_cached
@@ -69,7 +71,7 @@ class _Entry:
         for index, _ in self.writebacks:
             target = originals[index]
             if not isinstance(target, np.ndarray) or not target.flags.writeable:
-                raise ValueError(f"{self._what(index)}: assignment destination is read-only")
+                raise user_error(ValueError(f"{self._what(index)}: assignment destination is read-only"))
             for j, other in enumerate(originals):
                 if j != index and other is not target and isinstance(other, np.ndarray) \
                         and np.may_share_memory(target, other):
@@ -203,7 +205,7 @@ class JitFunction:
             static.add(names[num])
         unknown = static - set(names)
         if unknown:
-            raise ValueError(f"static_argnames {sorted(unknown)} are not parameters of {fun.__name__}")
+            raise user_error(ValueError(f"static_argnames {sorted(unknown)} are not parameters of {fun.__name__}"))
         self._static = frozenset(static)
         self._names = names
         self._auto_static: frozenset = frozenset()  # scalar arguments whose values the function needs
@@ -216,7 +218,8 @@ class JitFunction:
         self._direct = None  # the direct call of the last all-array positional signature
         self._cache: dict[tuple, _Entry] = {}
         self._lock = threading.Lock()
-        self._traces = self._compilations = self._hits = self._disk_hits = self._reused = 0
+        self._traces = self._compilations = self._disk_hits = self._reused = 0  # changed under _lock
+        self._hits = Counter()  # counted without the lock, exactly, by any number of threads
         self._last_key = None
         self._slot = None
         native = dispatcher()
@@ -242,9 +245,13 @@ class JitFunction:
             # natively that these are arrays of exactly that signature (~1 us in all)
             result = direct(args)
             if result is not MISS:
-                self._hits += 1
+                self._hits.add()
                 return result
-        return self._call(args, kwargs)
+        try:
+            return self._call(args, kwargs)
+        except Exception as error:  # a bug inside tracejit leaves as InternalError (frontend/boundary.py)
+            raise_if_internal(error, self.fun)
+            raise
 
     def _call(self, args: tuple, kwargs: dict):
         """Every call the direct path does not take: find (or trace and compile) the signature."""
@@ -255,12 +262,12 @@ class JitFunction:
             entry = self._fast_cache.get(fast[0])
             if entry is not None:
                 if entry.guard is None:
-                    self._hits += 1
+                    self._hits.add()
                     self._install(entry, args)
                     return entry.run(fast[1])  # its arrays are the caller's objects
                 captured = entry.guard.read(None, fast[1])
                 if not isinstance(captured, str):  # else: traced again below
-                    self._hits += 1
+                    self._hits.add()
                     if self._direct is not None and self._direct is not entry.direct:
                         self._install(entry, args)
                     return entry.run(fast[1] + captured[0], fast[1] + captured[1])
@@ -288,7 +295,8 @@ class JitFunction:
             if entry is not None:
                 captured = entry.guard.read(call.static_args, call.originals) if entry.guard is not None else None
                 if not isinstance(captured, str):
-                    self._hits += count
+                    if count:
+                        self._hits.add()
                     return call, entry, captured
                 reason = captured  # a captured array was rebound: traced again
             try:
@@ -303,8 +311,8 @@ class JitFunction:
                 return call, made, captured
             fresh += 1
             if fresh >= 3:
-                raise RuntimeError(f"tracejit: {self.fun.__qualname__}: what it reads from outside its arguments "
-                                   f"changes at every trace ({captured}); pass it as an argument")
+                raise UnsupportedError(f"{self.fun.__qualname__}: what it reads from outside its arguments "
+                                       f"changes at every trace ({captured}); pass it as an argument")
             reason = captured
 
     def _make_static(self, need: StaticNeeded) -> None:
@@ -334,7 +342,8 @@ class JitFunction:
             entry = self._cache.get(call.key)
             if entry is not None and (entry.guard is None or not isinstance(
                     entry.guard.read(call.static_args, call.originals), str)):
-                return entry  # made by another thread meanwhile
+                self._hits.add()  # another thread compiled it meanwhile: this call is a hit
+                return entry
             if reason is not None:
                 change = reason
             else:
@@ -372,7 +381,11 @@ class JitFunction:
             traced = self._trace(call)
             return Lowered(traced, optimize_cached(traced.graph, fastmath=self.fastmath))
 
-        _, found, _ = self._entry(args, kwargs, lowered, count=False)
+        try:
+            _, found, _ = self._entry(args, kwargs, lowered, count=False)
+        except Exception as error:  # as in __call__
+            raise_if_internal(error, self.fun)
+            raise
         return found.lowered if isinstance(found, _Entry) else found
 
     def cache_info(self) -> CacheInfo:
@@ -382,7 +395,7 @@ class JitFunction:
         signatures) and ``reused`` (signatures that run code this process had loaded
         already: a program of the same structure with other sizes, see
         ``compiler/params.py``)."""
-        hits = self._hits + (self._slot.hits if self._slot is not None else 0)
+        hits = self._hits.value + (self._slot.hits if self._slot is not None else 0)
         return CacheInfo(self._traces, self._compilations, hits, self._disk_hits, len(self._cache), self._reused)
 
     def clear_cache(self) -> None:
