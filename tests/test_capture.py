@@ -516,3 +516,12 @@ def test_a_converted_function_that_outlives_its_trace_sees_plain_values():
     tj.jit(f)(np.ones(2))
     zeros, w = ESCAPED[-1]()
     assert type(zeros) is np.ndarray and w is W_VIEWED
+
+
+def test_missing_names_are_the_users_errors():
+    with pytest.raises(AttributeError, match="has no attribute 'nonexistent_fn'"):
+        tj.jit(lambda x: x + np.nonexistent_fn(x))(np.ones(2))
+    with pytest.raises(AttributeError, match="has no attribute 'nonexistent'"):
+        tj.jit(lambda x: x + np.random.nonexistent)(np.ones(2))
+    with pytest.raises(NameError, match="undefined_name"):
+        tj.jit(lambda x: x + undefined_name)(np.ones(2))  # noqa: F821

@@ -35,7 +35,7 @@ import numpy as np
 
 from tracejit.errors import UnsupportedError
 from tracejit.frontend.creation import BY_ORIGINAL, CREATORS, SELECTING, current_trace
-from tracejit.frontend.randomness import is_random, stand_in
+from tracejit.frontend.randomness import attribute, is_random, stand_in
 from tracejit.frontend.reach import CellRoot, DefaultRoot, GlobalRoot
 from tracejit.frontend.usercode import is_user_function, is_user_module
 
@@ -48,7 +48,7 @@ class _NumpyProxy(types.ModuleType):
         self.__dict__.update(CREATORS)
 
     def __getattr__(self, name: str):
-        value = getattr(np, name)
+        value = attribute(np, name)
         return stand_in(value) if name == "random" else value
 
     def __dir__(self):
@@ -73,7 +73,7 @@ class _UserModule(types.ModuleType):
         real, converter = object.__getattribute__(self, "__dict__")["_tj_module"]
         namespace = real.__dict__
         if name not in namespace:
-            return getattr(real, name)  # __dict__, __class__, a module __getattr__ (PEP 562)
+            return attribute(real, name)  # __dict__, __class__, a module __getattr__ (PEP 562)
         return converter.value(namespace[name], (GlobalRoot(namespace, name),))
 
     def __setattr__(self, name: str, value) -> None:

@@ -18,7 +18,7 @@ import types
 
 import numpy as np
 
-from tracejit.errors import UnsupportedError, at
+from tracejit.errors import UnsupportedError, at, user_error
 
 ADVICE = ("random numbers are not supported inside jitted functions yet; draw them outside and pass them "
           "as arguments")
@@ -38,6 +38,15 @@ def is_random(value) -> bool:
         return True  # a Generator, RandomState, BitGenerator or SeedSequence
     module = getattr(value, "__module__", None) if callable(value) else None
     return isinstance(module, str) and module.startswith("numpy.random")
+
+
+def attribute(obj, name: str):
+    """``getattr(obj, name)`` for a stand-in: a missing attribute is the user's mistake
+    (an AttributeError crossing the jitted call unchanged), not a tracejit bug."""
+    try:
+        return getattr(obj, name)
+    except AttributeError as e:
+        raise user_error(e) from None
 
 
 def _refuse(name: str):
@@ -64,7 +73,7 @@ class _Callable:
         return self._real(*args, **kwargs)
 
     def __getattr__(self, attr: str):
-        return getattr(self._real, attr)
+        return attribute(self._real, attr)
 
     def __repr__(self) -> str:
         return f"<tracejit stand-in for {self._name}>"
@@ -79,7 +88,7 @@ class _Object:
         self._real, self._name = real, name
 
     def __getattr__(self, attr: str):
-        return stand_in(getattr(self._real, attr), f"{self._name}.{attr}")
+        return stand_in(attribute(self._real, attr), f"{self._name}.{attr}")
 
     def __call__(self, *args, **kwargs):
         if _tracing():
@@ -106,7 +115,7 @@ class _ClassMeta(type):
         return cls._real(*args, **kwargs)
 
     def __getattr__(cls, attr: str):
-        return stand_in(getattr(cls._real, attr), f"{cls._name}.{attr}")
+        return stand_in(attribute(cls._real, attr), f"{cls._name}.{attr}")
 
 
 def stand_in(value, name: str | None = None):
