@@ -150,12 +150,9 @@ def _assert_false(x):
     assert False, "user's"
 
 
-A3, A4 = np.ones(3), np.ones(4)
-
-
 def test_numpy_errors_on_the_users_behalf_pass_unchanged():
     def eager_numpy(a):
-        return a + np.add(A3, A4)  # plain NumPy arrays: NumPy raises, not tracejit
+        return a + np.add(np.arange(3.0), np.arange(4.0))  # NumPy arrays made here: NumPy raises, not tracejit
 
     with pytest.raises(ValueError, match="could not be broadcast") as excinfo:
         tj.jit(eager_numpy)(np.ones(3))

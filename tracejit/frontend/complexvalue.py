@@ -125,6 +125,10 @@ def parts(trace, x, part: np.dtype, loc=None) -> tuple:
             x = x._trace.apply("convert", [x], {"dtype": np.dtype(np.uint8)})
         re = x if x.dtype == part else trace.apply("convert", [x], {"dtype": part})
         return re, zero
+    if type(x) is np.ndarray and getattr(trace, "capturer", None) is not None:
+        found = trace.capturer.constant(x)  # an array from outside (self.Z): read at call time
+        if found is not None:
+            return parts(trace, found, part, loc)
     if isinstance(x, (list, tuple)):
         x = np.asarray(x)
     if isinstance(x, PY_SCALARS + (complex,)) or isinstance(x, (np.ndarray, np.generic)):
@@ -155,7 +159,13 @@ def filled(trace, shape, dtype, value) -> "ComplexTracer":
 
 
 def constant(trace, value) -> "ComplexTracer":
-    """A captured complex array (or NumPy complex scalar) as a traced value."""
+    """A captured complex array (or NumPy complex scalar) as a traced value (an array the
+    function reached from outside, such as ``self.Z``: a captured input, frontend/capture.py)."""
+    capturer = getattr(trace, "capturer", None)
+    if capturer is not None and type(value) is np.ndarray:
+        found = capturer.constant(value)
+        if isinstance(found, ComplexTracer):
+            return found
     value = np.asarray(value)
     part = part_dtype(value.dtype)
     return make(_own(_const(trace, value.real, part)), _own(_const(trace, value.imag, part)), scalar=False)
