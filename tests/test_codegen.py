@@ -9,7 +9,7 @@ import pytest
 
 import tracejit as tj
 from tracejit.compiler.kernel import Access, Load, Nest, Program
-from tracejit.compiler.kernelize import check_bounds as _check_bounds
+from tracejit.compiler.checks import check_bounds as _check_bounds
 
 
 def test_fused_float32_elementwise_kernel_is_vectorized():

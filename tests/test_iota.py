@@ -14,7 +14,7 @@ RNG = np.random.default_rng(70)
 
 
 def constant_bytes(fn, *args) -> int:
-    return tj.jit(fn).lower(*args).memory()["constants"]
+    return tj.jit(fn, freeze=True).lower(*args).memory()["constants"]  # captured arrays as constants too
 
 
 @pytest.mark.parametrize("dtype", ["int32", "int64", "uint16", "float32", "float64"])

@@ -58,7 +58,11 @@ def test_mlp_with_captured_weights(rng):
 
     x = rng.standard_normal((5, 16)).astype(np.float32)
     assert_same(layer(x), np.maximum(x @ w + bias, 0), rtol=1e-5, atol=1e-6)
-    assert "constant <f32[16,8]>" in layer.lower(x).as_text("graph")
+    # read at every call (a hidden input), or frozen into a constant on request
+    assert "name='closure variable w'] : f32[16,8]" in layer.lower(x).as_text("graph")
+    frozen = tj.jit(layer.fun, freeze=True)
+    assert_same(frozen(x), np.maximum(x @ w + bias, 0), rtol=1e-5, atol=1e-6)
+    assert "constant <f32[16,8]>" in frozen.lower(x).as_text("graph")
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])

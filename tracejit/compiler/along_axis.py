@@ -110,7 +110,7 @@ def build_kernel(builder, name: str) -> list[Kernel]:
     shape, axis = graph.aval(src).shape, d["attrs"]["axis"]
     perm = tuple(a for a in range(len(shape)) if a != axis) + (axis,)
     value = builder.expr(src, (_step("transpose", root, perm=perm),))
-    if not isinstance(value, Load):
+    if type(value) is not Load:  # an expression, an iota or a gather: no strided buffer to read
         raise _NeedsCopy(root)
     if not math.prod(shape):
         return []

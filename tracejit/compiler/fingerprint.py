@@ -1,11 +1,12 @@
 """A stable text of everything code generation reads from a program, for the disk cache.
 
 Code generation is a function of the program's kernels, schedules, buffers' shapes,
-dtypes and kinds, the in-place pairs of its memory plan and its fast-math flag; the
-values of constant buffers are not part of the code (the runtime passes their
-addresses), so they are left out. Code is generated for a program's generic form
-(``compiler/params.py``), whose sizes are parameters: its fingerprint names the code
-shared by every program of that structure, and leaves out the parameters' values. Expression DAGs are written once per node (shared
+dtypes and kinds, the in-place pairs of its memory plan (and which slot holds each
+temporary's offset) and its fast-math flag; the values of constant buffers are not part
+of the code (the runtime passes their addresses), so they are left out. Code is
+generated for a program's generic form (``compiler/params.py``), whose sizes are
+parameters: its fingerprint names the code shared by every program of that structure,
+and leaves out the parameters' values. Expression DAGs are written once per node (shared
 subexpressions by reference), so the text grows with the program, not with its
 expansion as a tree.
 """
@@ -50,7 +51,9 @@ def program_fingerprint(program: Program) -> str:
     out: list[str] = []
     kernels = _walk(program.kernels, memo, out)
     buffers = _walk([dataclasses.replace(b, value=None) for b in program.buffers], memo, out)
-    plan = _walk(program.plan.in_place if program.plan is not None else {}, memo, out)
+    # the plan's in-place pairs, and which slot holds each temporary's offset (generic form)
+    plan = _walk((program.plan.in_place, sorted(program.plan.offsets.items())) if program.plan is not None else {},
+                 memo, out)
     head = (f"name={program.name!r} inputs={program.n_inputs} outputs={program.outputs} "
             f"fastmath={program.fastmath} checks_inputs={getattr(program, 'checks_inputs', None)}")
     return "\n".join([head, kernels, buffers, plan, *out])

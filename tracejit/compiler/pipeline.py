@@ -7,7 +7,8 @@ from tracejit.compiler.along_axis import plan_along_axis
 from tracejit.compiler.blocking import block_siblings
 from tracejit.compiler.graph import Graph
 from tracejit.compiler.kernel import Program
-from tracejit.compiler.kernelize import check_bounds, form_kernels
+from tracejit.compiler.checks import check_bounds, check_outputs
+from tracejit.compiler.kernelize import form_kernels
 from tracejit.compiler.loopfuse import fuse_loops
 from tracejit.compiler.matmul import plan_matmuls
 from tracejit.compiler.memplan import plan_memory, verify_plan
@@ -53,6 +54,7 @@ def optimize(traced: Graph, verify: bool = False, record: bool = False, fastmath
     program = block_siblings(program)
     program = fuse_loops(program)
     check_bounds(program)
+    check_outputs(graph, program)
     program.plan = plan_memory(program)
     mark_streaming(program)
     if verify:

@@ -149,6 +149,47 @@ def _unit(dim: int, loads: list[Access], shape) -> int:
     return total
 
 
+def _numpy_inner_dim(nest: Nest) -> int | None:
+    """The dim NumPy's iterator would walk innermost over the reduced operand: the one
+    with the smallest stride of a data load that moves along every dim (broadcast loads,
+    such as a row's mean, say nothing of the operand's layout; a gather moves along its
+    gathered dims by its index's stride times the source's, as a fresh C-order array
+    would), or None when no load moves along every dim."""
+    best: tuple[int, int] | None = None
+    seen, stack = set(), [nest.value]
+    while stack:
+        e = stack.pop()
+        if id(e) in seen:
+            continue
+        seen.add(id(e))
+        if isinstance(e, (Load, Iota)):
+            moves = [abs(s) for s in e.access.strides]
+            if isinstance(e, Gather):
+                for index, step in zip(e.indices, e.strides):
+                    for ld in Nest(nest.shape, nest.n_reduced, None, index, nest.store).loads():
+                        moves = [min((m for m in (m, abs(s * step)) if m), default=0)
+                                 for m, s in zip(moves, ld.access.strides)]
+            if all(m or n == 1 for m, n in zip(moves, nest.shape)):
+                for d, m in enumerate(moves):
+                    if m and (best is None or (m, d) < best):
+                        best = (m, d)
+        elif isinstance(e, Apply):
+            stack.extend(e.args)
+        elif isinstance(e, Convert):
+            stack.append(e.arg)
+    return None if best is None else best[1]
+
+
+def _in_order_sum(nest: Nest, fastmath: bool, product: bool) -> bool:
+    """A float sum NumPy adds in order: its innermost axis is a kept one, so each output
+    accumulates the reduced values one after another (``x.sum(axis=0)``). The 'outer'
+    strategy gives the same bits, whatever the kept extent."""
+    if nest.reduce != "sum" or nest.value.dtype.kind != "f" or fastmath or product or not nest.n_kept:
+        return False
+    inner = _numpy_inner_dim(nest)
+    return inner is not None and inner < nest.n_kept
+
+
 def choose(nest: Nest, fastmath: bool = False, product: bool = False) -> Schedule:
     """Pick the strategy and vector width of a (collapsed) nest (with ``fastmath``, float
     sums need no pairwise cascade: reassociation is allowed; nor do the sums of a matrix
@@ -163,7 +204,8 @@ def choose(nest: Nest, fastmath: bool = False, product: bool = False) -> Schedul
         lanes = _lanes(nest, _vector_extent(nest, nd - 1))
         return Schedule("map", lanes, nd - 1, tile=_tile(nest, lanes))
     loads = [ld.access for ld in nest.loads()]
-    if nk and _unit(nk - 1, loads, nest.shape) >= _unit(nd - 1, loads, nest.shape) and nest.shape[nk - 1] >= 4:
+    if nk and (_unit(nk - 1, loads, nest.shape) >= _unit(nd - 1, loads, nest.shape) and nest.shape[nk - 1] >= 4
+               or _in_order_sum(nest, fastmath, product)):
         return Schedule("outer", _lanes(nest, _vector_extent(nest, nk - 1)), nk - 1)
     lanes = _lanes(nest, _vector_extent(nest, nd - 1))
     pairwise = nest.reduce == "sum" and nest.value.dtype.kind == "f" and not fastmath and not product

@@ -11,14 +11,17 @@ from typing import Any, Callable, NamedTuple
 import numpy as np
 
 from tracejit.config import config, emit_log, log_enabled
-from tracejit.errors import StaticNeeded, UnsupportedError
+from tracejit.errors import StaticNeeded, UnsupportedError, user_error
 from tracejit.frontend.complexio import as_complex, pair_view
+from tracejit.frontend.boundary import raise_if_internal
 from tracejit.frontend.checks import raise_failed
+from tracejit.frontend.convert import converted
 from tracejit.frontend.lowered import Lowered
 from tracejit.frontend.signature import NestedTrace, bind, positional_fast_key
 from tracejit.frontend.tracing import TracedFunction, trace_function
 from tracejit.frontend.tree import unflatten
 from tracejit.runtime import MISS
+from tracejit.runtime.counter import Counter
 from tracejit.runtime.dispatcher import Slot, dispatcher
 from tracejit.runtime.gcpause import paused_gc
 from tracejit.runtime.programcache import optimize_cached
@@ -46,6 +49,7 @@ class _Entry:
         self.native = None  # the same call made by runtime/dispatcher.py
         self.writebacks = self.traced.writebacks
         self.checks = self.traced.checks
+        self.guard = self.traced.guard  # captured arrays (frontend/capture.py): read at every call
         if self.writebacks:  # results go back into the caller's arrays: the general path
             self.run = self._run_and_write_back
         elif (tree.kind == "leaf" and leaves[0].index == 0 and not leaves[0].scalar
@@ -53,8 +57,11 @@ class _Entry:
               and leaves[0].complex_dtype is None and not any(s.complex_dtype for s in self.traced.in_specs)):
             executable = self.lowered.executable
             self.run = lambda arrays, originals=None: executable(arrays)[0]  # one array result
-            self.direct = executable.direct
-            self.native = executable.native
+            if self.guard is None:
+                self.direct = executable.direct
+                self.native = executable.native
+            elif not self.guard.needs_arguments and executable.direct is not None:
+                self.direct = _guarded_direct(self.guard, executable.direct)  # not native: read in Python
 
     def _run_and_write_back(self, arrays, originals=None) -> Any:
         """Run, then write the arguments the function updated back into the caller's
@@ -64,20 +71,24 @@ class _Entry:
         for index, _ in self.writebacks:
             target = originals[index]
             if not isinstance(target, np.ndarray) or not target.flags.writeable:
-                raise ValueError(f"argument '{self.traced.in_specs[index].name}': assignment destination is "
-                                 "read-only")
+                raise user_error(ValueError(f"{self._what(index)}: assignment destination is read-only"))
             for j, other in enumerate(originals):
                 if j != index and other is not target and isinstance(other, np.ndarray) \
                         and np.may_share_memory(target, other):
                     raise UnsupportedError(
-                        f"argument '{self.traced.in_specs[index].name}' is written and overlaps argument "
-                        f"'{self.traced.in_specs[j].name}' in memory; pass separate arrays")
+                        f"{self._what(index)} is written and overlaps {self._what(j)} in memory; "
+                        "pass separate arrays")
             targets.append(target)
         outs = self.lowered.executable(arrays)
         raise_failed(self.checks, outs)
         for target, (_, out) in zip(targets, self.writebacks):
             np.copyto(pair_view(target) if target.dtype.kind == "c" else target, outs[out], casting="unsafe")
         return self._results(outs, arrays)
+
+    def _what(self, index: int) -> str:
+        """An input array as error messages name it."""
+        name = self.traced.in_specs[index].name
+        return f"argument '{name}'" if self.guard is None or index < self.guard.n_args else f"captured array {name}"
 
     def run(self, arrays, originals=None) -> Any:
         outs = self.lowered.executable(arrays)
@@ -99,6 +110,17 @@ class _Entry:
                     value = as_complex(value, leaf.complex_dtype)
                 leaves.append(value[()] if leaf.scalar else value)
         return unflatten(self.traced.out_tree, leaves)
+
+
+def _guarded_direct(guard, direct: Callable) -> Callable:
+    """The direct call of a function with captured arrays: they are read and checked, then
+    passed after the arguments (MISS: the general path, which traces again if needed)."""
+    def call(args: tuple):
+        captured = guard.read(None, args)
+        if type(captured) is str:
+            return MISS
+        return direct(args + tuple(captured[0]))
+    return call
 
 
 def _describe_change(old_key: tuple, new_key: tuple) -> str:
@@ -130,7 +152,9 @@ def _warn_retraces(fun: Callable, change: str) -> None:
         "Python numbers are traced unless the function needs their value (if, a shape, an "
         "index): then they are static, and each new value traces again; pass such a value "
         "through an array computation instead, or keep it fixed; if shapes vary, pad them to a "
-        "few sizes; keep static_argnames for values that rarely change. "
+        "few sizes; keep static_argnames for values that rarely change. A number read from a global or "
+        "closure traces again when it changes, an array read from one when its shape or dtype changes: "
+        "pass such values as arguments instead. "
         "TRACEJIT_LOG=retrace logs every retrace with its reason.", RuntimeWarning, stacklevel=4)
 
 
@@ -168,10 +192,12 @@ def _static_value(key):
 class JitFunction:
     """A function compiled by tracejit. Call it like the original function."""
 
-    def __init__(self, fun: Callable, static_argnames=(), static_argnums=(), fastmath: bool = False):
+    def __init__(self, fun: Callable, static_argnames=(), static_argnums=(), fastmath: bool = False,
+                 freeze: bool = False):
         functools.update_wrapper(self, fun)
         self.fun = fun
         self.fastmath = bool(fastmath)
+        self.freeze = bool(freeze)
         self._pysig = inspect.signature(fun)
         names = list(self._pysig.parameters)
         static = set((static_argnames,) if isinstance(static_argnames, str) else static_argnames)
@@ -179,10 +205,11 @@ class JitFunction:
             static.add(names[num])
         unknown = static - set(names)
         if unknown:
-            raise ValueError(f"static_argnames {sorted(unknown)} are not parameters of {fun.__name__}")
+            raise user_error(ValueError(f"static_argnames {sorted(unknown)} are not parameters of {fun.__name__}"))
         self._static = frozenset(static)
         self._names = names
         self._auto_static: frozenset = frozenset()  # scalar arguments whose values the function needs
+        self._concrete: set = set()  # captured arrays whose values it needs (frontend/capture.py)
         self._static_positions: frozenset = frozenset()
         params = self._pysig.parameters.values()
         simple = not static and all(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in params)
@@ -191,7 +218,8 @@ class JitFunction:
         self._direct = None  # the direct call of the last all-array positional signature
         self._cache: dict[tuple, _Entry] = {}
         self._lock = threading.Lock()
-        self._traces = self._compilations = self._hits = self._disk_hits = self._reused = 0
+        self._traces = self._compilations = self._disk_hits = self._reused = 0  # changed under _lock
+        self._hits = Counter()  # counted without the lock, exactly, by any number of threads
         self._last_key = None
         self._slot = None
         native = dispatcher()
@@ -217,9 +245,13 @@ class JitFunction:
             # natively that these are arrays of exactly that signature (~1 us in all)
             result = direct(args)
             if result is not MISS:
-                self._hits += 1
+                self._hits.add()
                 return result
-        return self._call(args, kwargs)
+        try:
+            return self._call(args, kwargs)
+        except Exception as error:  # a bug inside tracejit leaves as InternalError (frontend/boundary.py)
+            raise_if_internal(error, self.fun)
+            raise
 
     def _call(self, args: tuple, kwargs: dict):
         """Every call the direct path does not take: find (or trace and compile) the signature."""
@@ -229,33 +261,59 @@ class JitFunction:
         if fast is not None:
             entry = self._fast_cache.get(fast[0])
             if entry is not None:
-                self._hits += 1
-                self._install(entry, args)
-                return entry.run(fast[1])  # its arrays are the caller's objects
+                if entry.guard is None:
+                    self._hits.add()
+                    self._install(entry, args)
+                    return entry.run(fast[1])  # its arrays are the caller's objects
+                captured = entry.guard.read(None, fast[1])
+                if not isinstance(captured, str):  # else: traced again below
+                    self._hits.add()
+                    if self._direct is not None and self._direct is not entry.direct:
+                        self._install(entry, args)
+                    return entry.run(fast[1] + captured[0], fast[1] + captured[1])
         try:
-            call, entry = self._entry(args, kwargs, self._compile)
+            call, entry, captured = self._entry(args, kwargs, self._compile)
         except NestedTrace:
-            return self.fun(*args, **kwargs)  # called while tracing: inline
-        if fast is not None:
+            return converted(self.fun)(*args, **kwargs)  # called while tracing: inline
+        if fast is not None and (entry.guard is None or not entry.guard.needs_arguments):
             # keyed again: an argument the trace made static is keyed by its value now
             fast = positional_fast_key(args, self._fast_arity, self._static_positions)
             self._fast_cache[fast[0]] = entry
             self._install(entry, args)
-        return entry.run(call.arrays, call.originals)
+        if captured is None:
+            return entry.run(call.arrays, call.originals)
+        return entry.run(call.arrays + captured[0], call.originals + captured[1])
 
     def _entry(self, args: tuple, kwargs: dict, make: Callable, count: bool = True) -> tuple:
-        """The bound call and its cache entry, made by ``make(call)`` on a miss; a trace
-        that needs a scalar argument's value makes that argument static and binds again."""
+        """The bound call, its cache entry (made by ``make(call, reason)`` on a miss) and
+        the captured arrays it reads (None: none); a trace that needs a scalar argument's
+        value makes that argument static and binds again."""
+        reason, fresh = None, 0
         while True:
             call = bind(self._pysig, self._static, args, kwargs, self._auto_static)
             entry = self._cache.get(call.key)
             if entry is not None:
-                self._hits += count
-                return call, entry
+                captured = entry.guard.read(call.static_args, call.originals) if entry.guard is not None else None
+                if not isinstance(captured, str):
+                    if count:
+                        self._hits.add()
+                    return call, entry, captured
+                reason = captured  # a captured array was rebound: traced again
             try:
-                return call, make(call)
+                made = make(call, reason)
             except StaticNeeded as need:  # a scalar argument's value is needed: static from now on
                 self._make_static(need)
+                continue
+            if not isinstance(made, _Entry) or made.guard is None:
+                return call, made, None
+            captured = made.guard.read(call.static_args, call.originals)
+            if not isinstance(captured, str):
+                return call, made, captured
+            fresh += 1
+            if fresh >= 3:
+                raise UnsupportedError(f"{self.fun.__qualname__}: what it reads from outside its arguments "
+                                       f"changes at every trace ({captured}); pass it as an argument")
+            reason = captured
 
     def _make_static(self, need: StaticNeeded) -> None:
         """Make the arguments ``need`` names static (their values key the cache) and say why."""
@@ -276,16 +334,24 @@ class JitFunction:
         return f"<tracejit.jit of {self.fun.__qualname__}>"
 
     def _trace(self, call) -> TracedFunction:
-        return trace_function(self.fun, self._pysig, self._static, call, self.fun.__name__)
+        return trace_function(self.fun, self._pysig, self._static, call, self.fun.__name__, self.freeze,
+                              self._concrete)
 
-    def _compile(self, call) -> _Entry:
+    def _compile(self, call, reason: str | None = None) -> _Entry:
         with self._lock, paused_gc():  # runtime/gcpause.py: the collector would walk the heap again and again
             entry = self._cache.get(call.key)
-            if entry is not None:
+            if entry is not None and (entry.guard is None or not isinstance(
+                    entry.guard.read(call.static_args, call.originals), str)):
+                self._hits.add()  # another thread compiled it meanwhile: this call is a hit
                 return entry
-            change = _describe_change(self._last_key, call.key) if self._cache else ""
+            if reason is not None:
+                change = reason
+            else:
+                change = _describe_change(self._last_key, call.key) if self._cache else ""
             if change and log_enabled("retrace"):
-                emit_log("retrace", f"{self.fun.__qualname__}: retracing for a new signature: {change}")
+                emit_log("retrace", f"{self.fun.__qualname__}: retracing "
+                                    f"{'(read from outside its arguments)' if reason else 'for a new signature'}: "
+                                    f"{change}")
             traced = self._trace(call)
             self._traces += 1
             if self._traces == RETRACE_WARNING + 1:
@@ -311,11 +377,15 @@ class JitFunction:
 
     def lower(self, *args, **kwargs) -> Lowered:
         """Trace and optimize for these arguments without running; compiles on demand."""
-        def lowered(call):  # not cached: lowering runs no code
+        def lowered(call, reason=None):  # not cached: lowering runs no code
             traced = self._trace(call)
             return Lowered(traced, optimize_cached(traced.graph, fastmath=self.fastmath))
 
-        _, found = self._entry(args, kwargs, lowered, count=False)
+        try:
+            _, found, _ = self._entry(args, kwargs, lowered, count=False)
+        except Exception as error:  # as in __call__
+            raise_if_internal(error, self.fun)
+            raise
         return found.lowered if isinstance(found, _Entry) else found
 
     def cache_info(self) -> CacheInfo:
@@ -325,7 +395,7 @@ class JitFunction:
         signatures) and ``reused`` (signatures that run code this process had loaded
         already: a program of the same structure with other sizes, see
         ``compiler/params.py``)."""
-        hits = self._hits + (self._slot.hits if self._slot is not None else 0)
+        hits = self._hits.value + (self._slot.hits if self._slot is not None else 0)
         return CacheInfo(self._traces, self._compilations, hits, self._disk_hits, len(self._cache), self._reused)
 
     def clear_cache(self) -> None:
@@ -335,12 +405,20 @@ class JitFunction:
             self._install(None, ())
 
 
-def jit(fun: Callable | None = None, *, static_argnames=(), static_argnums=(), fastmath: bool = False):
+def jit(fun: Callable | None = None, *, static_argnames=(), static_argnums=(), fastmath: bool = False,
+        freeze: bool = False):
     """Compile ``fun`` with tracejit; usable as ``@jit`` or ``@jit(static_argnames=...)``.
 
     ``fastmath=True`` lets float arithmetic be reassociated and contracted (fused
     multiply-adds; sums without pairwise blocking); NaN and inf semantics are kept.
+
+    Arrays the function reads from globals, closures and its static arguments (``self.W``)
+    are read at every call, by reference, as Python would (a new shape or dtype traces
+    again); numbers and strings it reads from globals and closures trace again when they
+    change. ``freeze=True`` reads all of them once, when tracing, as constants of the
+    compiled code: faster (constant folding, weights packed at compile time, no checks on
+    the call), but stale if they change afterwards.
     """
     if fun is None:
-        return lambda f: JitFunction(f, static_argnames, static_argnums, fastmath)
-    return JitFunction(fun, static_argnames, static_argnums, fastmath)
+        return lambda f: JitFunction(f, static_argnames, static_argnums, fastmath, freeze)
+    return JitFunction(fun, static_argnames, static_argnums, fastmath, freeze)

@@ -2,6 +2,8 @@
 ``clip`` ufunc's, ``round``'s float16 for bools)."""
 from __future__ import annotations
 
+import operator
+
 import numpy as np
 
 from tracejit.compiler.dtypes import check_supported
@@ -55,6 +57,7 @@ def round_(a, decimals=0, out=None):
     loc = user_location()
     if out is not None:
         raise UnsupportedError(f"numpy.round: out= is not supported{at(loc)}")
+    decimals = operator.index(decimals)
     if a.dtype.kind == "b":  # NumPy rounds bools in float16
         check_supported(np.float16, f"numpy.round of bool{at(loc)}")
     if a.dtype.kind != "f":

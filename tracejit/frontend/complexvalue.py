@@ -22,7 +22,7 @@ import warnings
 import numpy as np
 
 from tracejit.compiler.layout import StridedView
-from tracejit.errors import TracerConversionError, UnsupportedError, at, with_location
+from tracejit.errors import TracerConversionError, UnsupportedError, at, with_location, user_error
 from tracejit.frontend.attributes import SequenceLike, install_operators
 from tracejit.frontend.trace import user_location
 from tracejit.frontend.values import PY_SCALARS, convert_weak, dtype_or_weak, is_tracer, weak_type
@@ -126,6 +126,10 @@ def parts(trace, x, part: np.dtype, loc=None) -> tuple:
             x = x._trace.apply("convert", [x], {"dtype": np.dtype(np.uint8)})
         re = x if x.dtype == part else trace.apply("convert", [x], {"dtype": part})
         return re, zero
+    if type(x) is np.ndarray and getattr(trace, "capturer", None) is not None:
+        found = trace.capturer.constant(x)  # an array from outside (self.Z): read at call time
+        if found is not None:
+            return parts(trace, found, part, loc)
     if isinstance(x, (list, tuple)):
         x = np.asarray(x)
     if isinstance(x, PY_SCALARS + (complex,)) or isinstance(x, (np.ndarray, np.generic)):
@@ -156,7 +160,13 @@ def filled(trace, shape, dtype, value) -> "ComplexTracer":
 
 
 def constant(trace, value) -> "ComplexTracer":
-    """A captured complex array (or NumPy complex scalar) as a traced value."""
+    """A captured complex array (or NumPy complex scalar) as a traced value (an array the
+    function reached from outside, such as ``self.Z``: a captured input, frontend/capture.py)."""
+    capturer = getattr(trace, "capturer", None)
+    if capturer is not None and type(value) is np.ndarray:
+        found = capturer.constant(value)
+        if isinstance(found, ComplexTracer):
+            return found
     value = np.asarray(value)
     part = part_dtype(value.dtype)
     return make(_own(_const(trace, value.real, part)), _own(_const(trace, value.imag, part)), scalar=False)
@@ -168,10 +178,13 @@ def to_real(x: "ComplexTracer", dtype):
     from tracejit.frontend.functions import astype
     dtype = np.dtype(dtype)
     if dtype == np.bool_:
-        return (x.re_part != 0) | (x.im_part != 0)
-    warnings.warn("Casting complex values to real discards the imaginary part",
-                  np.exceptions.ComplexWarning, stacklevel=3)
-    return astype(x.re_part, dtype) if x.re_part.dtype != dtype else _own(x.re_part)
+        out = (x.re_part != 0) | (x.im_part != 0)
+    else:
+        warnings.warn("Casting complex values to real discards the imaginary part",
+                      np.exceptions.ComplexWarning, stacklevel=3)
+        out = astype(x.re_part, dtype) if x.re_part.dtype != dtype else _own(x.re_part)
+    out._scalar = bool(x._scalar) and not out.shape  # a complex scalar's cast is a scalar
+    return out
 
 
 def convert(x: "ComplexTracer", dtype) -> "ComplexTracer":
@@ -248,18 +261,18 @@ class ComplexTracer(SequenceLike):
         self._concrete(".tolist()")
 
     def __hash__(self):
-        raise TypeError("unhashable type: a traced array (like numpy.ndarray)")
+        raise user_error(TypeError("unhashable type: a traced array (like numpy.ndarray)"))
 
     def __getattr__(self, name):
         if not name.startswith("_") and hasattr(np.ndarray, name):
             raise UnsupportedError(f"ndarray.{name} of complex values is not supported by tracejit"
                                    f"{at(user_location())}")
-        raise AttributeError(f"'ComplexTracer' object has no attribute {name!r}")
+        raise user_error(AttributeError(f"'ComplexTracer' object has no attribute {name!r}"))
 
     # -- parts (views, as in NumPy) ------------------------------------------------------------
     def _part_view(self, t):
         if self._scalar:  # a NumPy scalar's .real is a scalar
-            return _own(t)
+            return t._trace.apply("copy", [t], scalar=True)
         from tracejit.frontend.functions import make_view
         return make_view(t, "reshape", {"shape": t.shape})
 
@@ -300,7 +313,7 @@ class ComplexTracer(SequenceLike):
         from tracejit.frontend import indexing
         loc = user_location()
         if self._scalar:
-            raise TypeError(f"'numpy.{self.dtype.name}' object does not support item assignment{at(loc)}")
+            raise user_error(TypeError(f"'numpy.{self.dtype.name}' object does not support item assignment{at(loc)}"))
         re, im = parts(self._trace, value, self._re.dtype, loc)
         indexing.setitem(self._re, key, re)
         indexing.setitem(self._im, key, im)
@@ -368,8 +381,8 @@ class ComplexTracer(SequenceLike):
         if self._scalar:  # NumPy scalars are immutable: `s += 1` makes a new object
             return result
         if not np.can_cast(result.dtype, self.dtype, "same_kind"):
-            raise TypeError(f"Cannot cast ufunc '{name}' output from {result.dtype!r} to "
-                            f"{self.dtype!r} with casting rule 'same_kind'{at(loc)}")
+            raise user_error(TypeError(f"Cannot cast ufunc '{name}' output from {result.dtype!r} to "
+                                       f"{self.dtype!r} with casting rule 'same_kind'{at(loc)}"))
         re, im = parts(self._trace, result, self._re.dtype, loc)
         write(self._re, re, loc)
         write(self._im, im, loc)

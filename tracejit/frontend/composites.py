@@ -16,7 +16,7 @@ import operator
 import numpy as np
 
 from tracejit.compiler.layout import StridedView
-from tracejit.errors import UnsupportedError, at
+from tracejit.errors import UnsupportedError, at, user_error
 from tracejit.frontend.functions import axis_index, broadcast_to, concatenate, implements, reshape, where
 from tracejit.frontend.memorder import einsum_layout, numpy_layout, set_layout
 from tracejit.frontend.trace import user_location
@@ -41,14 +41,14 @@ def flip(m, axis=None):
 @implements(np.fliplr)
 def fliplr(m):
     if m.ndim < 2:
-        raise ValueError(f"Input must be >= 2-d.{at(user_location())}")
+        raise user_error(ValueError(f"Input must be >= 2-d.{at(user_location())}"))
     return flip(m, 1)
 
 
 @implements(np.flipud)
 def flipud(m):
     if m.ndim < 1:
-        raise ValueError(f"Input must be >= 1-d.{at(user_location())}")
+        raise user_error(ValueError(f"Input must be >= 1-d.{at(user_location())}"))
     return flip(m, 0)
 
 
@@ -58,7 +58,7 @@ def rot90(m, k=1, axes=(0, 1)):
     loc = user_location()
     ax = tuple(axis_index(a, m.ndim) for a in static_ints(axes))
     if len(ax) != 2 or ax[0] == ax[1]:
-        raise ValueError(f"Axes must be different.{at(loc)}")
+        raise user_error(ValueError(f"Axes must be different.{at(loc)}"))
     k = static_ints(k) % 4
     if k == 0:
         return m[:]
@@ -74,7 +74,7 @@ def split(ary, indices_or_sections, axis=0):
     """``np.split``: as ``array_split``, but sections must divide the axis."""
     cuts = static_ints(indices_or_sections)
     if not isinstance(cuts, tuple) and cuts > 0 and ary.shape[axis_index(axis, ary.ndim)] % cuts:
-        raise ValueError(f"array split does not result in an equal division{at(user_location())}")
+        raise user_error(ValueError(f"array split does not result in an equal division{at(user_location())}"))
     return array_split(ary, indices_or_sections, axis)
 
 
@@ -89,7 +89,7 @@ def array_split(ary, indices_or_sections, axis=0):
         bounds = [0, *cuts, n]
     else:
         if cuts <= 0:
-            raise ValueError(f"number sections must be larger than 0.{at(loc)}")
+            raise user_error(ValueError(f"number sections must be larger than 0.{at(loc)}"))
         each, extra = divmod(n, cuts)
         bounds = [0]
         for i in range(cuts):
@@ -187,7 +187,7 @@ def repeat(a, repeats, axis=None):
     if is_tracer(repeats) and repeats.ndim or not is_tracer(repeats) and np.ndim(repeats):
         raise UnsupportedError(f"numpy.repeat with per-element repeat counts{at(loc)}")
     if static_ints(repeats) < 0:
-        raise ValueError(f"repeats may not contain negative values.{at(loc)}")
+        raise user_error(ValueError(f"repeats may not contain negative values.{at(loc)}"))
     if axis is None or a.ndim == 0:  # (NumPy repeats a 0-d array as a 1-d one)
         a = reshape(a, (-1,))
     axis = axis_index(0 if axis is None else axis, a.ndim)
@@ -202,7 +202,7 @@ def tile(A, reps):
     reps = static_ints(reps)
     reps = reps if isinstance(reps, tuple) else (reps,)
     if any(r < 0 for r in reps):
-        raise ValueError(f"negative dimensions are not allowed{at(user_location())}")
+        raise user_error(ValueError(f"negative dimensions are not allowed{at(user_location())}"))
     d = max(A.ndim, len(reps))
     reps = (1,) * (d - len(reps)) + tuple(operator.index(r) for r in reps)
     shape = (1,) * (d - A.ndim) + A.shape
@@ -276,7 +276,7 @@ def einsum(subscripts, *operands, out=None, dtype=None, order="K", casting="safe
     for n, op in zip(names, operands):
         for c, size in zip(n, np.shape(op)):
             if sizes.setdefault(c, size) != size:
-                raise ValueError(f"einsum: size of index {c!r} differs between operands{at(loc)}")
+                raise user_error(ValueError(f"einsum: size of index {c!r} differs between operands{at(loc)}"))
     reduced = []
     for k, (n, op) in enumerate(zip(names, operands)):  # indices nothing else has: summed first
         others = set(output) | set("".join(names[:k] + names[k + 1:]))

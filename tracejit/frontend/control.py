@@ -24,7 +24,7 @@ import numpy as np
 
 from tracejit.compiler.dtypes import AVal
 from tracejit.compiler.ops.control import SubGraph
-from tracejit.errors import UnsupportedError, at
+from tracejit.errors import UnsupportedError, at, user_error
 from tracejit.frontend.creation import creating_traced_arrays, current_trace
 from tracejit.frontend.trace import Trace, user_location
 from tracejit.frontend.tree import TreeDef, flatten, unflatten
@@ -137,9 +137,10 @@ def _describe(avals: list[AVal]) -> str:
 
 def _check_same(what: str, tree: TreeDef, avals: list[AVal], want_tree: TreeDef, want: list[AVal], loc) -> None:
     if tree != want_tree:
-        raise TypeError(f"{what}: structure {tree} differs from {want_tree}{at(loc)}")
+        raise user_error(TypeError(f"{what}: structure {tree} differs from {want_tree}{at(loc)}"))
     if list(avals) != list(want):
-        raise TypeError(f"{what}: shapes and dtypes [{_describe(avals)}] differ from [{_describe(want)}]{at(loc)}")
+        raise user_error(TypeError(f"{what}: shapes and dtypes [{_describe(avals)}] differ from "
+                                   f"[{_describe(want)}]{at(loc)}"))
 
 
 def while_loop(cond_fun: Callable[[Any], Any], body_fun: Callable[[Any], Any], init_val: Any) -> Any:
@@ -158,15 +159,16 @@ def while_loop(cond_fun: Callable[[Any], Any], body_fun: Callable[[Any], Any], i
     avals = [c.aval for c in carried]
     cond, cond_captured, cond_tree, cond_avals, _ = _trace_sub(trace, "cond", cond_fun, tree, carried, loc)
     if cond_tree.kind != "leaf" or cond_avals[0].shape != ():
-        raise TypeError(f"tj.while_loop: cond_fun must return one 0-d value, not [{_describe(cond_avals)}]{at(loc)}")
+        raise user_error(TypeError(f"tj.while_loop: cond_fun must return one 0-d value, "
+                                   f"not [{_describe(cond_avals)}]{at(loc)}"))
     if cond_avals[0].dtype != np.bool_:  # truth of a number: != 0
         g = cond.graph
         (out,) = g.outputs
         (value,) = g.operands(out)
         zero = g.add_constant(np.zeros((), cond_avals[0].dtype), loc=loc)
         truth = g.add("not_equal", [value, zero], loc=loc)
-        g.nx.remove_edge(value, out, key=0)
-        g.nx.add_edge(truth, out, key=0)
+        g.remove(out)  # a new output node: the old one says the number's dtype
+        g.add_output(0, truth)
         cond = SubGraph(g)
     body, body_captured, body_tree, body_avals, _ = _trace_sub(trace, "body", body_fun, tree, carried, loc,
                                                                expected=avals)
@@ -198,7 +200,7 @@ def fori_loop(lower, upper, body_fun: Callable[[Any, Any], Any], init_val: Any) 
     for name, bound in (("lower", lower), ("upper", upper)):
         kind = np.asarray(bound).dtype.kind if not isinstance(bound, Tracer) else bound.dtype.kind
         if kind not in "iu" or np.ndim(bound) != 0:
-            raise TypeError(f"tj.fori_loop: {name} must be an integer scalar{at(loc)}")
+            raise user_error(TypeError(f"tj.fori_loop: {name} must be an integer scalar{at(loc)}"))
     start = Tracer(trace, trace.node_of(lower.astype(np.int64) if isinstance(lower, Tracer) else np.int64(lower), loc),
                    scalar=True)
     start._weak = int  # the body's index is a Python int, as range() gives it eagerly
@@ -223,7 +225,7 @@ def cond(pred, true_fun: Callable, false_fun: Callable, *operands) -> Any:
         return true_fun(*operands) if bool(pred) else false_fun(*operands)
     loc = user_location()
     if pred.shape != ():
-        raise TypeError(f"tj.cond: pred must be a 0-d value, not {pred.aval}{at(loc)}")
+        raise user_error(TypeError(f"tj.cond: pred must be a 0-d value, not {pred.aval}{at(loc)}"))
     truth = pred if pred.dtype == np.bool_ else pred != 0
     leaves, tree = flatten(_split_complex(tuple(operands)))
     args = [_as_traced(trace, leaf, "tj.cond operand", loc) for leaf in leaves]

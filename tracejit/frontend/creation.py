@@ -1,44 +1,33 @@
-"""Arrays created inside a traced function are traced arrays.
+"""Arrays created inside a traced function are traced arrays; the trace a thread records.
 
 ``buf = np.zeros(n); buf[i] = f(x)`` fills a local buffer piecewise: for the writes to
 be recorded, ``np.zeros`` (and ``empty``, ``ones``, ``full``) must return a traced array
 while the function is being traced. NumPy cannot dispatch them (no argument is traced),
-so while a trace runs, these names in the ``numpy`` module are wrappers that return a
-traced array when *this thread* is tracing and call NumPy's own function otherwise
-(another thread using NumPy meanwhile is unaffected), and only for calls from the
-user's code (NumPy's and tracejit's own calls get NumPy arrays). They are installed when the first
-trace starts and removed when the last one ends. ``np.empty`` gives zeros (NumPy leaves
-the contents undefined).
+so the user's code is run as a converted copy (``frontend/convert.py``) whose ``np`` (and
+``zeros`` imported by name) is a stand-in module holding the versions below: they
+return a traced array while *this thread* traces and call NumPy's own function
+otherwise. Nothing in NumPy or ``builtins`` is ever replaced: NumPy's own code, other
+libraries and other threads always get NumPy's functions. ``np.empty`` gives zeros
+(NumPy leaves the contents undefined).
 
-Python's ``min`` and ``max`` are wrapped the same way: on traced scalars (``max(a[i],
-b[j], 0.0)``, ``min(v)`` of a traced vector) Python would need each comparison's truth
-value; the wrapper instead selects with ``where``, exactly as Python picks (the first
-of equal or unordered values; a later one only when strictly greater or smaller). Other
-uses (``key=``, ``default=``, no traced value, arrays that are not scalars) call Python's.
+Python's ``min`` and ``max`` seen by converted code are the selecting versions below:
+on traced scalars (``max(a[i], b[j], 0.0)``, ``min(v)`` of a traced vector) Python
+would need each comparison's truth value; these select with ``where`` instead, exactly
+as Python picks (the first of equal or unordered values; a later one only when
+strictly greater or smaller). Other uses (``key=``, ``default=``, no traced value,
+arrays that are not scalars) call Python's.
 """
 from __future__ import annotations
 
 import builtins
-import os
-import sys
 import threading
 from contextlib import contextmanager
 
 import numpy as np
 
-import tracejit
-
-_INTERNAL = (os.path.dirname(tracejit.__file__) + os.sep, os.path.dirname(np.__file__) + os.sep)
-
 _state = threading.local()
-_lock = threading.Lock()
-_active = 0
-_originals: dict[str, object] = {}
 NAMES = ("zeros", "empty", "ones", "full")
-
-
-def _current():
-    return getattr(_state, "trace", None)
+ORIGINALS = {name: getattr(np, name) for name in NAMES}  # NumPy's own (never replaced)
 
 
 def current_trace():
@@ -46,14 +35,28 @@ def current_trace():
     return getattr(_state, "trace", None)
 
 
-def _wrap(name: str, original):
+@contextmanager
+def creating_traced_arrays(trace):
+    """Make ``trace`` this thread's current trace while the body runs (the converted
+    code's ``np.zeros`` & co. and ``tj.fori_loop``/``cond`` record into it)."""
+    previous = current_trace()
+    _state.trace = trace
+    try:
+        yield
+    finally:
+        _state.trace = previous
+
+
+def _creator(name: str):
+    original = ORIGINALS[name]
+
     def created(shape, *args, **kwargs):
-        trace = _current()
-        if (trace is None or kwargs.get("like") is not None
-                or sys._getframe(1).f_code.co_filename.startswith(_INTERNAL)):
-            return original(shape, *args, **kwargs)  # not tracing, or NumPy's or tracejit's own call
+        trace = current_trace()
+        if trace is None or kwargs.get("like") is not None:
+            return original(shape, *args, **kwargs)  # not tracing (a converted function called later)
         return _traced(trace, name, shape, *args, **kwargs)
-    created.__name__, created.__doc__, created.__wrapped__ = original.__name__, original.__doc__, original
+    created.__name__, created.__qualname__, created.__doc__ = original.__name__, original.__name__, original.__doc__
+    created.__wrapped__ = original
     return created
 
 
@@ -81,7 +84,7 @@ def _traced(trace, name: str, shape, *args, **kwargs):
 
 def _minmax(original, strictly_better):
     def chosen(*args, **kwargs):
-        if _current() is None or kwargs or not args or sys._getframe(1).f_code.co_filename.startswith(_INTERNAL):
+        if current_trace() is None or kwargs or not args:
             return original(*args, **kwargs)
         from tracejit.frontend.values import is_tracer
         items = list(args[0]) if len(args) == 1 else list(args)
@@ -96,37 +99,12 @@ def _minmax(original, strictly_better):
         if is_tracer(result):
             result._scalar = True
         return result
-    chosen.__name__, chosen.__doc__, chosen.__wrapped__ = original.__name__, original.__doc__, original
+    chosen.__name__, chosen.__qualname__, chosen.__doc__ = original.__name__, original.__name__, original.__doc__
+    chosen.__wrapped__ = original
     return chosen
 
 
-BUILTINS = {"max": lambda v, best: v > best, "min": lambda v, best: v < best}
-
-
-@contextmanager
-def creating_traced_arrays(trace):
-    """While the body runs, ``np.zeros``/``empty``/``ones``/``full`` called in this thread
-    return arrays of ``trace``."""
-    global _active
-    with _lock:
-        if _active == 0:
-            for name in NAMES:
-                _originals[name] = getattr(np, name)
-                setattr(np, name, _wrap(name, _originals[name]))
-            for name, better in BUILTINS.items():
-                _originals["builtins." + name] = getattr(builtins, name)
-                setattr(builtins, name, _minmax(_originals["builtins." + name], better))
-        _active += 1
-    previous = _current()
-    _state.trace = trace
-    try:
-        yield
-    finally:
-        _state.trace = previous
-        with _lock:
-            _active -= 1
-            if _active == 0:
-                for name in NAMES:
-                    setattr(np, name, _originals[name])
-                for name in BUILTINS:
-                    setattr(builtins, name, _originals["builtins." + name])
+CREATORS = {name: _creator(name) for name in NAMES}  # what converted code's np.zeros & co. are
+BY_ORIGINAL = {id(ORIGINALS[name]): CREATORS[name] for name in NAMES}  # ``from numpy import zeros``
+SELECTING = {"max": _minmax(builtins.max, lambda v, best: v > best),
+             "min": _minmax(builtins.min, lambda v, best: v < best)}

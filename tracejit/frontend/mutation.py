@@ -21,7 +21,7 @@ import numpy as np
 
 from tracejit.compiler.layout import StridedView
 from tracejit.compiler.ops import get_op
-from tracejit.errors import UnsupportedError, at
+from tracejit.errors import UnsupportedError, at, user_error
 from tracejit.frontend.memorder import always_a_view, layout, mark_view, memory_order_steps, numpy_layout
 
 _READ_ONLY = frozenset({"broadcast_to", "diagonal"})  # views NumPy makes read-only
@@ -120,8 +120,8 @@ def assigned_value(trace, value, shape: tuple, dtype: np.dtype, loc):
             if len(vshape) > len(shape) or np.broadcast_shapes(vshape, shape) != shape:
                 raise ValueError
         except ValueError:
-            raise ValueError(f"could not broadcast input array from shape {tuple(value.shape)} into shape "
-                             f"{shape}{at(loc)}") from None
+            raise user_error(ValueError(f"could not broadcast input array from shape {tuple(value.shape)} into shape "
+                                        f"{shape}{at(loc)}")) from None
         if not is_tracer(value):
             value = np.broadcast_to(np.asarray(value).reshape(vshape), shape)
         else:
@@ -135,12 +135,12 @@ def write(target, value, loc) -> None:
     """Store ``value`` (broadcast to ``target``'s shape, cast as NumPy's assignment casts)
     into the elements ``target`` stands for."""
     if target._scalar:
-        raise TypeError(f"'numpy.{target.dtype.name}' object does not support item assignment{at(loc)}")
+        raise user_error(TypeError(f"'numpy.{target.dtype.name}' object does not support item assignment{at(loc)}"))
     if target._ambiguous:
         raise _ambiguous_error(target, "writing into a reshaped array", loc)
     st = storage_of(target)
     if any(op in _READ_ONLY for op, _ in target._path):
-        raise ValueError(f"assignment destination is read-only (a broadcast or diagonal view){at(loc)}")
+        raise user_error(ValueError(f"assignment destination is read-only (a broadcast or diagonal view){at(loc)}"))
     trace = target._trace
     if target._home is not trace or st.trace is not trace:
         raise UnsupportedError(f"a loop body or branch writes into an array from outside it{at(loc)}: "

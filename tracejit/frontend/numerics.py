@@ -16,8 +16,8 @@ import operator
 
 import numpy as np
 
-from tracejit.errors import UnsupportedError, at
-from tracejit.frontend.functions import axis_index, broadcast_to, concatenate, implements, reshape, where
+from tracejit.errors import UnsupportedError, at, user_error
+from tracejit.frontend.functions import axis_index, broadcast_to, concatenate, implements, reshape, scalar_result, where
 from tracejit.frontend.trace import user_location
 from tracejit.frontend.values import is_tracer, static_ints
 
@@ -27,11 +27,11 @@ def diagonal(a, offset=0, axis1=0, axis2=1):
     """NumPy's diagonal: a read-only view (writes to ``a`` show through it)."""
     loc = user_location()
     if a.ndim < 2:
-        raise ValueError(f"diag requires an array of at least two dimensions{at(loc)}")
+        raise user_error(ValueError(f"diag requires an array of at least two dimensions{at(loc)}"))
     from tracejit.frontend.reductions import normalize_axes
     ax1, ax2 = (normalize_axes(ax, a.ndim, loc)[0] for ax in (axis1, axis2))
     if ax1 == ax2:
-        raise ValueError(f"axis1 and axis2 cannot be the same{at(loc)}")
+        raise user_error(ValueError(f"axis1 and axis2 cannot be the same{at(loc)}"))
     from tracejit.frontend.functions import make_view
     return make_view(a, "diagonal", {"offset": operator.index(offset), "axis1": ax1, "axis2": ax2})
 
@@ -44,7 +44,7 @@ def diag(v, k=0):
     if v.ndim == 2:
         return diagonal(v, k)
     if v.ndim != 1:
-        raise ValueError(f"Input must be 1- or 2-d.{at(user_location())}")
+        raise user_error(ValueError(f"Input must be 1- or 2-d.{at(user_location())}"))
     size = v.shape[0] + abs(k)
     padded = concatenate([v, np.zeros(abs(k), v.dtype)]) if k else v
     values = reshape(padded, (size, 1) if k >= 0 else (1, size))
@@ -63,7 +63,7 @@ def diff(a, n=1, axis=-1, prepend=np._NoValue, append=np._NoValue):
     loc = user_location()
     axis = operator.index(axis) % a.ndim if a.ndim else 0
     if a.ndim == 0:
-        raise ValueError(f"diff requires input that is at least one dimensional{at(loc)}")
+        raise user_error(ValueError(f"diff requires input that is at least one dimensional{at(loc)}"))
     parts = []
     for extra in (prepend, append):
         if extra is np._NoValue:
@@ -78,7 +78,7 @@ def diff(a, n=1, axis=-1, prepend=np._NoValue, append=np._NoValue):
     if parts[0] is not None or parts[1] is not None:
         a = concatenate([p for p in (parts[0], a, parts[1]) if p is not None], axis=axis)
     if static_ints(n) < 0:
-        raise ValueError(f"order must be non-negative but got {static_ints(n)}{at(loc)}")
+        raise user_error(ValueError(f"order must be non-negative but got {static_ints(n)}{at(loc)}"))
     for _ in range(static_ints(n)):
         head = [slice(None)] * a.ndim
         tail = [slice(None)] * a.ndim
@@ -91,7 +91,7 @@ def diff(a, n=1, axis=-1, prepend=np._NoValue, append=np._NoValue):
 @implements(np.meshgrid)
 def meshgrid(*xi, copy=True, sparse=False, indexing="xy"):
     if indexing not in ("xy", "ij"):
-        raise ValueError("Valid values for `indexing` are 'xy' and 'ij'.")
+        raise user_error(ValueError("Valid values for `indexing` are 'xy' and 'ij'."))
     ndim = len(xi)
     shape = [int(np.size(x)) if not is_tracer(x) else x.size for x in xi]
     out = []
@@ -135,10 +135,10 @@ def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
 def _pad_widths(pad_width, ndim: int) -> list[tuple[int, int]]:
     w = np.asarray(pad_width)
     if w.dtype.kind not in "iu":
-        raise TypeError("`pad_width` must be of integral type.")
+        raise user_error(TypeError("`pad_width` must be of integral type."))
     w = np.broadcast_to(w, (ndim, 2)) if w.ndim <= 1 or w.shape == (1, 2) else w
     if w.shape != (ndim, 2) or (w < 0).any():
-        raise ValueError(f"invalid pad_width {pad_width!r} for a {ndim}-d array")
+        raise user_error(ValueError(f"invalid pad_width {pad_width!r} for a {ndim}-d array"))
     return [(int(a), int(b)) for a, b in w]
 
 
@@ -168,7 +168,8 @@ def pad(array, pad_width, mode="constant", **kwargs):
             if mode == "constant":
                 piece = np.full(shape, constants[axis][side], dtype=out.dtype)
             elif n == 0:
-                raise ValueError(f"can't extend empty axis {axis} using modes other than 'constant'{at(loc)}")
+                raise user_error(ValueError(f"can't extend empty axis {axis} using modes other than "
+                                            f"'constant'{at(loc)}"))
             elif mode == "edge":
                 piece = broadcast_to(part(0, 1) if side == 0 else part(n - 1, n), tuple(shape))
             else:
@@ -217,6 +218,4 @@ def median(a, axis=None, out=None, overwrite_input=False, keepdims=False):
         out_ = where(np.isnan(s[tuple(key)]), s[tuple(key)].astype(out_.dtype), out_)
     if keepdims:
         return reshape(out_, (1,) * a.ndim) if axis is None else out_
-    out_ = reshape(out_, tuple(d for i, d in enumerate(out_.shape) if i != ax))
-    out_._scalar = not out_.shape  # a NumPy scalar, as NumPy's mean gives
-    return out_
+    return scalar_result(reshape(out_, tuple(d for i, d in enumerate(out_.shape) if i != ax)))

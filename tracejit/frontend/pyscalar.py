@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tracejit.errors import StaticNeeded, UnsupportedError, at
+from tracejit.errors import StaticNeeded, UnsupportedError, at, user_error
 from tracejit.frontend import checks
 from tracejit.frontend.values import PY_SCALARS, is_tracer
 
@@ -72,8 +72,8 @@ def refuse_big_ints(inputs, loop: tuple, origins: frozenset, loc) -> None:
         return
     if origins:
         raise StaticNeeded(origins, "Python int arithmetic beyond int64", loc)
-    raise OverflowError(f"Python int arithmetic with an int beyond int64 on a traced loop value{at(loc)}: "
-                        "tracejit computes such values as int64")
+    raise user_error(OverflowError(f"Python int arithmetic with an int beyond int64 on a traced loop value{at(loc)}: "
+                                   "tracejit computes such values as int64"))
 
 
 _INT_FAILING = frozenset({np.add, np.subtract, np.multiply, np.negative, np.absolute, np.left_shift,

@@ -56,6 +56,9 @@ class Trace:
         self.n_args = n_args
         self.captured: dict[int, int] = {}  # parent node -> input node here
         self.closed = False  # a sub-trace whose function has returned
+        # Arrays the function reached from outside its arguments become captured inputs
+        # of the outermost trace instead of constants (frontend/capture.py).
+        self.capturer = parent.capturer if parent is not None else None
 
     def encloses(self, other: "Trace") -> bool:
         """Whether ``other`` is this trace or one this trace runs inside."""
@@ -108,7 +111,13 @@ class Trace:
                                f"operand{at(loc)}")
 
     def constant(self, value: np.ndarray, loc: str | None = None) -> int:
-        """A constant node for ``value``; the same array object or scalar maps to one node."""
+        """A constant node for ``value``; the same array object or scalar maps to one node.
+        An array the function reached from outside (``self.W``) is a captured input instead."""
+        if self.capturer is not None and type(value) is np.ndarray:
+            from tracejit.frontend.tracer import Tracer
+            found = self.capturer.constant(value)
+            if isinstance(found, Tracer):
+                return self.node_of(found, loc)
         if value.dtype.byteorder not in "=|":  # captured big-endian data: native copy
             value = value.astype(value.dtype.newbyteorder("="))
         check_supported(value.dtype, f"constant array{at(loc)}")

@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
+import types
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from tracejit.errors import UnsupportedError
+from tracejit.errors import TracerConversionError, UnsupportedError
 from tracejit.frontend.signature import ARRAY, ArraySpec, BoundCall
 from tracejit.frontend.trace import Trace
 from tracejit.frontend import complexvalue
 from tracejit.frontend.complexio import bind_pair, result_pairs
 from tracejit.frontend.complexvalue import ComplexTracer
+from tracejit.frontend.capture import Capturer, Guard, needed_paths
+from tracejit.frontend.convert import Converter, assigned_traced_error
 from tracejit.frontend.creation import creating_traced_arrays
+from tracejit.frontend.reach import ArgRoot, ObjectRoot
+from tracejit.frontend.usercode import user_namespaces
 from tracejit.frontend.checks import Check, pending
 from tracejit.frontend.mutation import Storage
 from tracejit.frontend.selection import Selection
@@ -45,45 +50,109 @@ class TracedFunction:
     out_leaves: list[OutLeaf] = field(default_factory=list)
     writebacks: list[tuple[int, int]] = field(default_factory=list)  # (argument array, output index)
     checks: list[Check] = field(default_factory=list)  # errors raised after the call (frontend/checks.py)
+    guard: Guard | None = None  # captured arrays: read and checked at every call (frontend/capture.py)
 
 
 def trace_function(fun, pysig: inspect.Signature, static: frozenset, call: BoundCall,
-                   name: str) -> TracedFunction:
-    """Run ``fun`` on tracers standing for the arrays of ``call``; record the graph."""
+                   name: str, freeze: bool = False, concrete: set | None = None) -> TracedFunction:
+    """Run ``fun`` (converted: ``frontend/convert.py``) on tracers standing for the arrays
+    of ``call``; record the graph. Arrays it reads from outside its arguments become
+    captured inputs after the argument arrays (``frontend/capture.py``) unless ``freeze``.
+    ``concrete`` (kept by the caller between traces) collects the captured arrays whose
+    values the function needs (``if``, ``int()``, a shape, an operation tracejit supports
+    on constants only): those are read as constants, guarded by their contents, and the
+    function is traced again."""
+    concrete = set() if concrete is None else concrete
+    drawn = False
+    while True:
+        try:
+            traced, capturer = _trace_once(fun, pysig, static, call, name, freeze, frozenset(concrete))
+        except (TracerConversionError, UnsupportedError) as e:
+            capturer = getattr(e, "capturer", None)
+            needed = needed_paths(e, capturer) - concrete if capturer is not None else set()
+            if not needed:
+                raise
+            concrete |= needed
+            continue
+        if not capturer.snapshots.advanced():
+            return traced
+        if drawn:  # twice: not another thread drawing meanwhile
+            capturer.snapshots.check(name)
+        drawn = True
+
+
+def _trace_once(fun, pysig: inspect.Signature, static: frozenset, call: BoundCall, name: str,
+                freeze: bool, concrete: frozenset) -> tuple[TracedFunction, Capturer]:
     trace = Trace(name)
     specs = iter(enumerate(call.specs))
-    storages: dict[int, Storage] = {}  # argument array index -> its storage
+    storages: dict[int, Storage] = {}  # argument (or captured) array index -> its storage
+    capturer = Capturer(call, lambda index, spec: _bind_input(trace, index, spec, {}, storages, None), freeze,
+                        concrete)
+    trace.capturer = capturer
+    converter = capturer.converter = Converter(capturer)
     arguments = {}
-    for pname, entry in call.static_args.items():
-        if pname in static:
-            arguments[pname] = entry
-            continue
-        treedef, leaves = entry
-        new_leaves = []
-        for leaf in leaves:
-            if leaf is ARRAY:
-                index, spec = next(specs)
-                nid = trace.graph.add_input(index, spec.name, spec.aval, spec.strides)
-                tracer = Tracer(trace, nid, scalar=spec.scalar)
-                if spec.weak is None and not spec.scalar:  # writes reach the caller's array
-                    first = call.aliases.get(index, index)
-                    if first not in storages:
-                        storages[first] = Storage(nid, spec.aval.shape, arg=first, trace=trace)
-                    tracer._storage = storages[first]
-                if spec.weak is not None:  # a Python scalar argument (frontend/values.py)
-                    tracer._weak = spec.weak if spec.weak is not bool else None
-                    tracer._origins = frozenset([pname])
-                    as_python_scalar(tracer)
-                if spec.complex_dtype is not None:  # real and imaginary parts of the pair view
-                    tracer = bind_pair(tracer)
-                new_leaves.append(tracer)
-            else:
-                new_leaves.append(leaf)
-        arguments[pname] = unflatten(treedef, new_leaves)
-    bound = inspect.BoundArguments(pysig, arguments)
     with creating_traced_arrays(trace):
-        result = fun(*bound.args, **bound.kwargs)
-    return _record_outputs(trace, result, call.specs, [s for s in storages.values() if s.written])
+        try:
+            for pname, entry in call.static_args.items():
+                if pname in static:
+                    capturer.reach.add((ArgRoot(pname, None, pname),), entry, REACH_DEPTH)
+                    arguments[pname] = converter.callable(entry)
+                    continue
+                treedef, leaves = entry
+                new_leaves = []
+                for i, leaf in enumerate(leaves):
+                    if leaf is ARRAY:
+                        index, spec = next(specs)
+                        tracer = _bind_input(trace, index, spec, call.aliases, storages, pname)
+                        capturer.arg_tracers[index] = tracer
+                        new_leaves.append(tracer)
+                    else:
+                        shown = pname if treedef.kind == "leaf" else f"{pname}[{i}]"
+                        capturer.reach.add((ArgRoot(pname, i, shown),), leaf, REACH_DEPTH)
+                        new_leaves.append(converter.callable(leaf))
+                arguments[pname] = unflatten(treedef, new_leaves)
+            if not freeze:
+                held = getattr(fun, "__self__", None)  # a bound method: its object
+                if held is not None and not isinstance(held, types.ModuleType):
+                    capturer.reach.add((ObjectRoot(held, "self"),), held, REACH_DEPTH)
+                for namespace in user_namespaces():  # arrays code tracejit does not convert may read
+                    capturer.reach.add_globals(namespace)
+            bound = inspect.BoundArguments(pysig, arguments)
+            result = converter.callable(fun)(*bound.args, **bound.kwargs)
+        except (TracerConversionError, UnsupportedError) as e:
+            if capturer.node_paths:  # maybe the value of a captured array: see trace_function
+                e.capturer = capturer
+            raise
+        finally:
+            assigned = converter.close()
+    if assigned:
+        raise assigned_traced_error(name, assigned)
+    written = [s for s in storages.values() if s.written]
+    traced = _record_outputs(trace, result, list(call.specs) + capturer.specs, written)
+    traced.guard = capturer.guard()
+    return traced, capturer
+
+
+REACH_DEPTH = 4  # attribute/item steps from a static argument searched for arrays and generators
+
+
+def _bind_input(trace: Trace, index: int, spec, aliases: dict, storages: dict, pname: str | None):
+    """The tracer of graph input ``index`` (an argument array, or a captured one when
+    ``pname`` is None): written arrays get a storage, so writes reach the caller's array."""
+    nid = trace.graph.add_input(index, spec.name, spec.aval, spec.strides)
+    tracer = Tracer(trace, nid, scalar=spec.scalar)
+    if spec.weak is None and not spec.scalar:  # writes reach the caller's array
+        first = aliases.get(index, index)
+        if first not in storages:
+            storages[first] = Storage(nid, spec.aval.shape, arg=first, trace=trace)
+        tracer._storage = storages[first]
+    if spec.weak is not None:  # a Python scalar argument (frontend/values.py)
+        tracer._weak = spec.weak if spec.weak is not bool else None
+        tracer._origins = frozenset([pname])
+        as_python_scalar(tracer)
+    if spec.complex_dtype is not None:  # real and imaginary parts of the pair view
+        tracer = bind_pair(tracer)
+    return tracer
 
 
 def _scalar_constant(trace: Trace, value: np.generic) -> ComplexTracer:

@@ -5,7 +5,7 @@ import numpy as np
 
 from tracejit.compiler.dtypes import check_supported
 from tracejit.compiler.ops import ops_of_kind
-from tracejit.errors import StaticNeeded, UnsupportedError, at, with_location
+from tracejit.errors import StaticNeeded, UnsupportedError, at, with_location, user_error
 from tracejit.frontend import checks, pyscalar
 from tracejit.frontend.complexvalue import involves_complex
 from tracejit.frontend.trace import user_location
@@ -79,8 +79,8 @@ def apply_elementwise(ufunc: np.ufunc, inputs, dtype=None, loc=None, operator: b
         for x in inputs:
             src = dtype_or_weak(x, loc)
             if isinstance(src, np.dtype) and not np.can_cast(src, loop[0], "same_kind"):
-                raise TypeError(f"Cannot cast ufunc '{ufunc.__name__}' input from {src!r} to "
-                                f"{loop[0]!r} with casting rule 'same_kind'{at(loc)}")
+                raise user_error(TypeError(f"Cannot cast ufunc '{ufunc.__name__}' input from {src!r} to "
+                                           f"{loop[0]!r} with casting rule 'same_kind'{at(loc)}"))
         inputs = [as_operand(trace, x, loop[i]) for i, x in enumerate(inputs)]
         inputs = [x if x.dtype == loop[i] else trace.apply("convert", [x], {"dtype": loop[i]})
                   for i, x in enumerate(inputs)]
@@ -157,7 +157,7 @@ def _check_integer_exponent(given, exponent, loc) -> None:
     constant, after the call for a traced one (``exponent``: as converted)."""
     if not is_tracer(given):
         if np.any(np.asarray(given) < 0):
-            raise ValueError(f"Integers to negative integer powers are not allowed.{at(loc)}")
+            raise user_error(ValueError(f"Integers to negative integer powers are not allowed.{at(loc)}"))
     elif given._origins and pyscalar.python_kind(given) is not None:  # a Python int exponent: when NumPy
         raise StaticNeeded(given._origins, "the exponent of an integer power", loc)  # raises depends on it
     elif exponent.dtype.kind == "i":
@@ -251,10 +251,10 @@ def write_inplace(out, result, name: str, loc):
     except ValueError:
         ok = False
     if not ok:
-        raise ValueError(f"non-broadcastable output operand with shape {target.shape} doesn't "
-                         f"match the broadcast shape {result.shape}{at(loc)}")
+        raise user_error(ValueError(f"non-broadcastable output operand with shape {target.shape} doesn't "
+                                    f"match the broadcast shape {result.shape}{at(loc)}"))
     if result.dtype != target.dtype and not np.can_cast(result.dtype, target.dtype, "same_kind"):
-        raise TypeError(f"Cannot cast ufunc '{name}' output from {result.dtype!r} to "
-                        f"{target.dtype!r} with casting rule 'same_kind'{at(loc)}")
+        raise user_error(TypeError(f"Cannot cast ufunc '{name}' output from {result.dtype!r} to "
+                                   f"{target.dtype!r} with casting rule 'same_kind'{at(loc)}"))
     write(target, result, loc)
     return target

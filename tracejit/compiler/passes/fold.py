@@ -43,7 +43,13 @@ def fold_constants(graph: Graph) -> bool:
         if graph.aval(nid).size > config.fold_limit:
             continue
         value = evaluate_node(graph, nid, [graph.data(u)["value"] for u in operands])
-        const = graph.add_constant(np.ascontiguousarray(value), loc=graph.loc(nid))
+        shape = graph.aval(nid).shape
+        if value.shape != shape:
+            if value.size != graph.aval(nid).size:
+                continue  # a reference that disagrees with the op's rule: keep the op
+            value = value.reshape(shape)
+        # np.array, not np.ascontiguousarray: that one makes a 0-d value 1-d
+        const = graph.add_constant(np.array(value, order="C"), loc=graph.loc(nid))
         graph.replace_uses(nid, const)
         graph.remove(nid)
         changed = True

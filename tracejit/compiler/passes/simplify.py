@@ -122,7 +122,7 @@ def simplify(graph: Graph, rules: dict[str, Rule] | None = None) -> bool:
             continue
         for rule in (rules or RULES).values():
             new = rule(graph, nid)
-            if new is not None and new != nid:
+            if new is not None and new != nid and graph.aval(new) == graph.aval(nid):  # never a reshaped value
                 graph.replace_uses(nid, new)
                 graph.remove(nid)
                 changed = True

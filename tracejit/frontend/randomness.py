@@ -1,0 +1,205 @@
+"""``numpy.random`` while tracing: refused clearly, never baked into the program.
+
+Random numbers are not compiled yet. A draw made while tracing would run once, at trace
+time, and its numbers would become constants of the program: every later call would
+return the same "random" numbers. So converted code (``frontend/convert.py``) sees
+stand-ins for ``numpy.random`` (the module, functions imported from it, generator
+objects read from globals and closures): calling any of them while this thread traces
+raises :class:`~tracejit.errors.UnsupportedError` naming the function and the user's
+line; outside a trace they call NumPy's own. Generators the stand-ins cannot reach
+(attributes of ``self`` and other static arguments, NumPy's legacy global
+``RandomState``) are snapshotted before the trace (:class:`Snapshots`); one that
+advanced during it fails the trace with the same error.
+"""
+from __future__ import annotations
+
+import sys
+import types
+
+import numpy as np
+
+from tracejit.errors import UnsupportedError, at, user_error
+
+ADVICE = ("random numbers are not supported inside jitted functions yet; draw them outside and pass them "
+          "as arguments")
+
+
+def _random_module():
+    return sys.modules.get("numpy.random")  # not imported: no generator can exist yet
+
+
+def is_random(value) -> bool:
+    """Whether ``value`` is part of ``numpy.random`` (a module, function, class or object)."""
+    if _random_module() is None:
+        return False
+    if isinstance(value, types.ModuleType):
+        return value.__name__ == "numpy.random" or value.__name__.startswith("numpy.random.")
+    if type(value).__module__.startswith("numpy.random"):
+        return True  # a Generator, RandomState, BitGenerator or SeedSequence
+    module = getattr(value, "__module__", None) if callable(value) else None
+    return isinstance(module, str) and module.startswith("numpy.random")
+
+
+def attribute(obj, name: str):
+    """``getattr(obj, name)`` for a stand-in: a missing attribute is the user's mistake
+    (an AttributeError crossing the jitted call unchanged), not a tracejit bug."""
+    try:
+        return getattr(obj, name)
+    except AttributeError as e:
+        raise user_error(e) from None
+
+
+def _refuse(name: str):
+    from tracejit.frontend.trace import user_location
+    raise UnsupportedError(f"{name}: {ADVICE}{at(user_location())}")
+
+
+def _tracing() -> bool:
+    from tracejit.frontend.creation import current_trace
+    return current_trace() is not None
+
+
+class _Callable:
+    """A function of ``numpy.random`` as converted code sees it: refused while tracing."""
+
+    __slots__ = ("_real", "_name")
+
+    def __init__(self, real, name: str):
+        self._real, self._name = real, name
+
+    def __call__(self, *args, **kwargs):
+        if _tracing():
+            _refuse(self._name)
+        return self._real(*args, **kwargs)
+
+    def __getattr__(self, attr: str):
+        return attribute(self._real, attr)
+
+    def __repr__(self) -> str:
+        return f"<tracejit stand-in for {self._name}>"
+
+
+class _Object:
+    """A ``numpy.random`` module or generator object: its attributes are stand-ins too."""
+
+    __slots__ = ("_real", "_name")
+
+    def __init__(self, real, name: str):
+        self._real, self._name = real, name
+
+    def __getattr__(self, attr: str):
+        return stand_in(attribute(self._real, attr), f"{self._name}.{attr}")
+
+    def __call__(self, *args, **kwargs):
+        if _tracing():
+            _refuse(self._name)
+        return self._real(*args, **kwargs)
+
+    def __repr__(self) -> str:
+        return f"<tracejit stand-in for {self._name}>"
+
+
+class _ClassMeta(type):
+    """Stand-ins of ``numpy.random`` classes: ``isinstance`` answers for the real class,
+    constructing one while tracing is refused."""
+
+    def __instancecheck__(cls, obj) -> bool:
+        return isinstance(obj._real if isinstance(obj, _Object) else obj, cls._real)
+
+    def __subclasscheck__(cls, sub) -> bool:
+        return issubclass(sub, cls._real)
+
+    def __call__(cls, *args, **kwargs):
+        if _tracing():
+            _refuse(cls._name)
+        return cls._real(*args, **kwargs)
+
+    def __getattr__(cls, attr: str):
+        return stand_in(attribute(cls._real, attr), f"{cls._name}.{attr}")
+
+
+def stand_in(value, name: str | None = None):
+    """What converted code sees for ``value``, a part of ``numpy.random`` (other values:
+    themselves)."""
+    if not is_random(value):
+        return value
+    if isinstance(value, types.ModuleType):
+        return _Object(value, value.__name__ if name is None else name)
+    if isinstance(value, type):
+        shown = name or f"numpy.random.{value.__name__}"
+        return _ClassMeta(value.__name__, (), {"_real": value, "_name": shown, "__module__": value.__module__})
+    if callable(value):
+        if name is None:
+            owner = getattr(value, "__self__", None)
+            legacy = getattr(getattr(_random_module(), "mtrand", None), "_rand", None)
+            where = "" if owner is None or owner is legacy or isinstance(owner, types.ModuleType) \
+                else f"{type(owner).__name__}."
+            name = f"numpy.random.{where}{getattr(value, '__name__', 'function')}"
+        return _Callable(value, name)
+    shown = name or f"numpy.random.{type(value).__name__}"
+    return _Object(value, shown)
+
+
+def _state_of(gen):
+    """A comparable snapshot of a generator's state."""
+    bit = getattr(gen, "bit_generator", None) or getattr(gen, "_bit_generator", None) or gen
+    return _frozen(bit.state)
+
+
+def _frozen(value):
+    if isinstance(value, dict):
+        return tuple((k, _frozen(v)) for k, v in value.items())
+    if isinstance(value, np.ndarray):
+        return ("array", value.dtype.str, value.shape, value.tobytes())
+    if isinstance(value, (list, tuple)):
+        return tuple(_frozen(v) for v in value)
+    return value
+
+
+def generator_types() -> tuple:
+    """NumPy's generator classes (none before ``numpy.random`` is imported)."""
+    random = _random_module()
+    if random is None:
+        return ()
+    return (random.Generator, random.RandomState, random.MT19937, random.PCG64, random.PCG64DXSM,
+            random.Philox, random.SFC64)
+
+
+def is_generator(value) -> bool:
+    """A Generator, RandomState or BitGenerator (whose state a draw advances)."""
+    random = _random_module()
+    if random is None:
+        return False
+    return isinstance(value, (random.Generator, random.RandomState, random.BitGenerator))
+
+
+class Snapshots:
+    """States of the generators reachable by code the stand-ins do not cover."""
+
+    def __init__(self):
+        self._taken: dict[int, tuple] = {}  # id -> (what, generator, state)
+        random = _random_module()
+        legacy = getattr(getattr(random, "mtrand", None), "_rand", None) if random is not None else None
+        if legacy is not None:
+            self.add(legacy, "numpy.random's global generator (np.random.seed/rand/normal...)")
+
+    def add(self, gen, what: str) -> None:
+        """Remember ``gen``'s state now (the first time it is seen)."""
+        if id(gen) not in self._taken:
+            try:
+                self._taken[id(gen)] = (what, gen, _state_of(gen))
+            except Exception:  # noqa: BLE001 - a generator whose state cannot be read: not checked
+                pass
+
+    def advanced(self) -> list[str]:
+        """What each generator that advanced since its snapshot is."""
+        return [what for what, gen, state in self._taken.values() if _state_of(gen) != state]
+
+    def check(self, function: str) -> None:
+        """Raise if any generator advanced while ``function`` was traced."""
+        moved = self.advanced()
+        if moved:
+            raise UnsupportedError(
+                f"random numbers were drawn while tracing {function} (from {', '.join(moved)}; code tracejit "
+                f"does not convert, such as methods reached through an object, draws them when it is traced, "
+                f"and the numbers would be constants of the compiled program): {ADVICE}")
