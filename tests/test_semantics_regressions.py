@@ -502,3 +502,9 @@ def test_rot90_and_split_are_views():
         return r, s0, s1, parts, np.rot90(a, 2, (1, 0)), np.split(a, 2, axis=1)
     check(f, np.arange(24.0).reshape(4, 6))
     check(lambda a: np.split(a, 5), np.arange(24.0).reshape(4, 6))  # ValueError both ways
+
+
+def test_negative_integer_power_folded_from_constants():
+    """``y * 0`` simplifies to a constant: folding the power must not raise inside the optimizer."""
+    check(lambda x, y: (2 == np.array(1, np.int32)) ** np.invert(y * np.array(0, np.int32)) + x,
+          np.arange(4.0), np.arange(4, dtype=np.int16))

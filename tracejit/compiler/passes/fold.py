@@ -42,7 +42,10 @@ def fold_constants(graph: Graph) -> bool:
             continue
         if graph.aval(nid).size > config.fold_limit:
             continue
-        value = evaluate_node(graph, nid, [graph.data(u)["value"] for u in operands])
+        try:
+            value = evaluate_node(graph, nid, [graph.data(u)["value"] for u in operands])
+        except (ArithmeticError, ValueError):  # NumPy refuses these values (an integer to a negative
+            continue  # power): keep the op; the frontend's run-time check reports it as NumPy does
         shape = graph.aval(nid).shape
         if value.shape != shape:
             if value.size != graph.aval(nid).size:
