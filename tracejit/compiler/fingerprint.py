@@ -50,7 +50,8 @@ def program_fingerprint(program: Program) -> str:
     out: list[str] = []
     kernels = _walk(program.kernels, memo, out)
     buffers = _walk([dataclasses.replace(b, value=None) for b in program.buffers], memo, out)
-    plan = _walk(program.plan.in_place if program.plan is not None else {}, memo, out)
+    # the plan's in-place pairs, and which temporaries lie in the arena at which slot
+    plan = _walk((program.plan.in_place, program.plan.offsets) if program.plan is not None else {}, memo, out)
     head = (f"name={program.name!r} inputs={program.n_inputs} outputs={program.outputs} "
             f"fastmath={program.fastmath} checks_inputs={getattr(program, 'checks_inputs', None)}")
     return "\n".join([head, kernels, buffers, plan, *out])

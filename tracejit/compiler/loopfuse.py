@@ -86,14 +86,11 @@ def _flush(group: list[Kernel], kernels: list[Kernel]) -> None:
         kernels.extend(group)
 
 
-def _loads_of(kernel: Kernel) -> set[int]:
-    along = {kernel.along.src.buffer} if kernel.along is not None else set()
-    return along | {ld.access.buffer for n in kernel.nests for ld in n.loads() + n.loads(epilogue=True)}
-
-
 def _to_scratch(kernel: Kernel, buffers: list[Buffer], others: list[Kernel]) -> Kernel:
     """Temps written and read only by this fused kernel become one-row scratch buffers."""
-    read_elsewhere = set().union(*(_loads_of(k) for k in others)) if others else set()
+    # any other kernel touching a buffer (a nest's load, a gemm's operand or epilogue, a
+    # scan's source, a loop's carried value or captured array) keeps it whole
+    read_elsewhere = set().union(*(k.buffers() for k in others)) if others else set()
     if kernel.gemm is not None:
         read_elsewhere |= {kernel.gemm.a.buffer, kernel.gemm.b.buffer}
     written = _writes(kernel)

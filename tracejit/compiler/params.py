@@ -148,7 +148,10 @@ def parametrize(program: Program) -> GenericProgram:
         first_slots.append(len(slots.values))
         kernels.append(_generic_kernel(kernel, slots, {}))
     buffers = [_generic_buffer(b, slots) for b in program.buffers]
-    plan = MemoryPlan(offsets={bid: slots(off) for bid, off in program.plan.offsets.items()},
+    # slots in buffer order: the plan lists temporaries in placement order, which
+    # depends on their sizes, and the code must not (it is shared across sizes)
+    offsets = program.plan.offsets
+    plan = MemoryPlan(offsets={bid: slots(offsets[bid]) for bid in sorted(offsets)},
                       in_place=dict(program.plan.in_place))
     checks = all(b.view.is_contiguous() for b in program.buffers if b.kind == "input")
     return GenericProgram(program.name, buffers, kernels, program.n_inputs, list(program.outputs),
