@@ -244,9 +244,17 @@ def test_body_result_shape_mismatch_names_the_line():
 
 
 def test_body_result_dtype_mismatch():
-    f = tj.jit(lambda x: tj.fori_loop(0, 3, lambda i, s: s * np.float64(2), x))
+    f = tj.jit(lambda x: tj.while_loop(lambda s: s.sum() < 100, lambda s: s * np.float64(2), x))
     with pytest.raises(TypeError, match="differ"):
-        f(np.arange(4.0, dtype=np.float32))
+        f(np.arange(1.0, 5.0, dtype=np.float32))
+    g = tj.jit(lambda x, n: tj.fori_loop(0, n.sum(), lambda i, s: s * np.float64(2), x))
+    with pytest.raises(TypeError, match="differ"):
+        g(np.arange(4.0, dtype=np.float32), np.ones(3, np.int64))
+
+
+def test_fori_with_concrete_bounds_runs_a_retyping_first_step_as_eagerly():
+    x = np.arange(4.0, dtype=np.float32)
+    check(lambda x: tj.fori_loop(0, 3, lambda i, s: s * np.float64(2), x), x)
 
 
 def test_body_writing_a_captured_array_is_refused():

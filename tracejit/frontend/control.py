@@ -85,24 +85,62 @@ def _as_traced(trace: Trace, leaf, what: str, loc):
     raise UnsupportedError(f"{what}: a {type(leaf).__name__} cannot be carried (arrays and numbers only){at(loc)}")
 
 
+def _weak_type(leaf):
+    """``int``/``float`` for a Python number or a traced weak one (promoted weakly), else None."""
+    if type(leaf) in (int, float):
+        return type(leaf)
+    return getattr(leaf, "_weak", None) if isinstance(leaf, _tracer_cls()) else None
+
+
+def _weak_fits(weak, dtype: np.dtype) -> bool:
+    """Whether NumPy 2 promotion keeps ``dtype`` for a Python number of type ``weak``."""
+    return np.result_type(dtype, weak(0)) == dtype
+
+
 def _coerce(trace: Trace, leaf, expected: AVal | None, what: str, loc) -> int:
     """The node of a result ``leaf`` of a sub-trace; Python numbers (and values computed
-    only from Python numbers) take the ``expected`` dtype, as carried values keep theirs."""
-    Tracer = _tracer_cls()
-    weak = isinstance(leaf, (bool, int, float)) or (isinstance(leaf, Tracer) and leaf._weak is not None)
-    if isinstance(leaf, (bool, int, float)) and expected is not None:
+    only from Python numbers) take the ``expected`` dtype when NumPy's promotion would
+    keep it (a float returned for an int carry is not truncated: the caller retypes)."""
+    weak = _weak_type(leaf)
+    fits = weak is not None and expected is not None and _weak_fits(weak, expected.dtype)
+    if type(leaf) in (int, float) and fits:
         leaf = np.asarray(leaf, dtype=expected.dtype)
     node = trace.node_of(_as_traced(trace, leaf, what, loc), loc)
-    if weak and expected is not None and trace.graph.aval(node).dtype != expected.dtype:
+    if fits and trace.graph.aval(node).dtype != expected.dtype:
         node = trace.graph.add("convert", [node], attrs={"dtype": expected.dtype}, loc=loc)
     return node
 
 
+def _with_output(sub: SubGraph, index: int, make) -> SubGraph:
+    """``sub`` with output ``index`` replaced by ``make(graph, node)`` (a node added to its graph)."""
+    g = sub.graph
+    out = g.outputs[index]
+    (value,) = g.operands(out)
+    new = make(g, value)
+    g.nx.remove_edge(value, out, key=0)
+    g.nx.add_edge(new, out, key=0)
+    return SubGraph(g)
+
+
+def _retyped(sub: SubGraph, index: int, dtype: np.dtype, loc) -> SubGraph:
+    """``sub`` with output ``index`` converted to ``dtype``."""
+    return _with_output(sub, index, lambda g, v: g.add("convert", [v], attrs={"dtype": np.dtype(dtype)}, loc=loc))
+
+
+class _Traced(NamedTuple):
+    """A traced body, condition or branch."""
+
+    sub: SubGraph
+    captured: list[int]  # the parent nodes it captured (its inputs after the arguments)
+    tree: TreeDef  # its result's structure
+    avals: list[AVal]  # its results' shapes and dtypes
+    scalars: list[bool]  # which results are scalars
+    weak: list  # each result's Python type when it is a (traced) Python number, else None
+
+
 def _trace_sub(parent: Trace, name: str, fun: Callable, tree: TreeDef, args: list, loc, expected=None,
-               star: bool = False) -> tuple[SubGraph, list[int], TreeDef, list[AVal], list[bool]]:
-    """Trace ``fun`` once on stand-ins for ``args`` (values of ``parent``): its graph, the
-    parent nodes it captured (its inputs after the arguments), its result structure,
-    result avals and which results are scalars."""
+               star: bool = False) -> _Traced:
+    """Trace ``fun`` once on stand-ins for ``args`` (values of ``parent``)."""
     sub = Trace(name, parent=parent, n_args=len(args))
     Tracer = _tracer_cls()
     stand_ins = []
@@ -128,18 +166,43 @@ def _trace_sub(parent: Trace, name: str, fun: Callable, tree: TreeDef, args: lis
         graph.add_output(i, node)
     scalars = [isinstance(leaf, (bool, int, float, np.generic)) or getattr(leaf, "_scalar", False) for leaf in leaves]
     avals = [graph.aval(graph.operands(o)[0]) for o in graph.outputs]
-    return SubGraph(graph), list(sub.captured), out_tree, avals, scalars
+    weak = [_weak_type(leaf) for leaf in leaves]
+    return _Traced(SubGraph(graph), list(sub.captured), out_tree, avals, scalars, weak)
 
 
 def _describe(avals: list[AVal]) -> str:
     return ", ".join(str(a) for a in avals)
 
 
-def _check_same(what: str, tree: TreeDef, avals: list[AVal], want_tree: TreeDef, want: list[AVal], loc) -> None:
+class CarryChanged(TypeError):
+    """A loop body returned carried values of other shapes or dtypes than it was given."""
+
+
+def _check_same(what: str, tree: TreeDef, avals: list[AVal], want_tree: TreeDef, want: list[AVal], loc,
+                error=TypeError) -> None:
     if tree != want_tree:
         raise TypeError(f"{what}: structure {tree} differs from {want_tree}{at(loc)}")
     if list(avals) != list(want):
-        raise TypeError(f"{what}: shapes and dtypes [{_describe(avals)}] differ from [{_describe(want)}]{at(loc)}")
+        raise error(f"{what}: shapes and dtypes [{_describe(avals)}] differ from [{_describe(want)}]{at(loc)}")
+
+
+MAX_RETYPES = 4  # times a loop is traced again with carried Python numbers retyped
+
+
+def _retype_weak(trace: Trace, carried: list, body: _Traced, tree: TreeDef, loc) -> bool:
+    """Carried Python numbers that the body turns into another dtype (``k = 0`` then
+    ``k + 0.5``, or ``k + float32_value``) take that dtype, as they would after the
+    first step eagerly; returns whether any changed (the loop is then traced again)."""
+    if body.tree != tree:
+        return False
+    changed = False
+    for i, (c, aval, weak) in enumerate(zip(carried, body.avals, body.weak)):
+        if c._weak is not None and aval.shape == c.shape and aval.dtype != c.dtype:
+            new = trace.apply("convert", [c], {"dtype": aval.dtype}, scalar=c._scalar)
+            new._weak = weak
+            carried[i] = new
+            changed = True
+    return changed
 
 
 def while_loop(cond_fun: Callable[[Any], Any], body_fun: Callable[[Any], Any], init_val: Any) -> Any:
@@ -155,38 +218,47 @@ def while_loop(cond_fun: Callable[[Any], Any], body_fun: Callable[[Any], Any], i
     loc = user_location()
     leaves, tree = flatten(_split_complex(init_val))
     carried = [_as_traced(trace, leaf, "tj.while_loop carried value", loc) for leaf in leaves]
-    avals = [c.aval for c in carried]
-    cond, cond_captured, cond_tree, cond_avals, _ = _trace_sub(trace, "cond", cond_fun, tree, carried, loc)
-    if cond_tree.kind != "leaf" or cond_avals[0].shape != ():
-        raise TypeError(f"tj.while_loop: cond_fun must return one 0-d value, not [{_describe(cond_avals)}]{at(loc)}")
-    if cond_avals[0].dtype != np.bool_:  # truth of a number: != 0
-        g = cond.graph
-        (out,) = g.outputs
-        (value,) = g.operands(out)
-        zero = g.add_constant(np.zeros((), cond_avals[0].dtype), loc=loc)
-        truth = g.add("not_equal", [value, zero], loc=loc)
-        g.nx.remove_edge(value, out, key=0)
-        g.nx.add_edge(truth, out, key=0)
-        cond = SubGraph(g)
-    body, body_captured, body_tree, body_avals, _ = _trace_sub(trace, "body", body_fun, tree, carried, loc,
-                                                               expected=avals)
-    _check_same("tj.while_loop: body_fun's result", body_tree, body_avals, tree, avals, loc)
-    operands = [trace.node_of(c, loc) for c in carried] + cond_captured + body_captured
-    node = trace.graph.add("while", operands, attrs={"cond": cond, "body": body, "n_carry": len(carried),
-                                                     "n_cond": len(cond_captured)}, loc=loc)
-    return _join_complex(unflatten(tree, _results(trace, node, avals, [c._scalar for c in carried], loc)))
+    for attempt in range(MAX_RETYPES + 1):
+        avals = [c.aval for c in carried]
+        cond = _trace_sub(trace, "cond", cond_fun, tree, carried, loc)
+        if cond.tree.kind != "leaf" or cond.avals[0].shape != ():
+            raise TypeError(f"tj.while_loop: cond_fun must return one 0-d value, not [{_describe(cond.avals)}]{at(loc)}")
+        body = _trace_sub(trace, "body", body_fun, tree, carried, loc, expected=avals)
+        if attempt == MAX_RETYPES or not _retype_weak(trace, carried, body, tree, loc):
+            break
+    _check_same("tj.while_loop: body_fun's result", body.tree, body.avals, tree, avals, loc, CarryChanged)
+    cond_sub = cond.sub
+    if cond.avals[0].dtype != np.bool_:  # truth of a number: != 0
+        zero = np.zeros((), cond.avals[0].dtype)
+        cond_sub = _with_output(cond_sub, 0, lambda g, v: g.add("not_equal", [v, g.add_constant(zero, loc=loc)],
+                                                                 loc=loc))
+    operands = [trace.node_of(c, loc) for c in carried] + cond.captured + body.captured
+    node = trace.graph.add("while", operands, attrs={"cond": cond_sub, "body": body.sub, "n_carry": len(carried),
+                                                     "n_cond": len(cond.captured)}, loc=loc)
+    # a carried Python number stays one while the body keeps it one
+    weak = [w if c._weak is not None else None for c, w in zip(carried, body.weak)]
+    return _join_complex(unflatten(tree, _results(trace, node, avals, [c._scalar for c in carried], loc, weak)))
 
 
-def _results(trace: Trace, node: int, avals: list[AVal], scalars: list[bool], loc) -> list:
+def _results(trace: Trace, node: int, avals: list[AVal], scalars: list[bool], loc, weak: list) -> list:
     Tracer = _tracer_cls()
-    return [Tracer(trace, trace.graph.add("loop_out", [node], attrs={"index": i, "shape": a.shape, "dtype": a.dtype},
+    out = []
+    for i, (a, s, w) in enumerate(zip(avals, scalars, weak)):
+        t = Tracer(trace, trace.graph.add("loop_out", [node], attrs={"index": i, "shape": a.shape, "dtype": a.dtype},
                                           loc=loc), scalar=s and a.shape == ())
-            for i, (a, s) in enumerate(zip(avals, scalars))]
+        t._weak = w if a.shape == () else None
+        out.append(t)
+    return out
+
+
+MAX_PEELED = 3  # first steps of a fori_loop run before its loop, while they change carried dtypes
 
 
 def fori_loop(lower, upper, body_fun: Callable[[Any, Any], Any], init_val: Any) -> Any:
     """``val = init_val; for i in range(lower, upper): val = body_fun(i, val); return val``,
-    compiled to a native loop when traced (``lower``/``upper`` may be traced integers)."""
+    compiled to a native loop when traced (``lower``/``upper`` may be traced integers).
+    With concrete bounds, a first step that changes a carried value's dtype or shape
+    (an int array plus a float, a value broadcast up) runs before the loop, as eagerly."""
     trace = current_trace()
     if trace is None:
         val = init_val
@@ -199,6 +271,21 @@ def fori_loop(lower, upper, body_fun: Callable[[Any, Any], Any], init_val: Any) 
         kind = np.asarray(bound).dtype.kind if not isinstance(bound, Tracer) else bound.dtype.kind
         if kind not in "iu" or np.ndim(bound) != 0:
             raise TypeError(f"tj.fori_loop: {name} must be an integer scalar{at(loc)}")
+    concrete = not isinstance(lower, Tracer) and not isinstance(upper, Tracer)
+    for peeled in range(MAX_PEELED + 1):
+        try:
+            return _fori(trace, lower, upper, body_fun, init_val, loc)
+        except CarryChanged:
+            if not concrete or int(lower) >= int(upper) or peeled == MAX_PEELED:
+                raise
+        init_val = body_fun(int(lower), init_val)
+        lower = int(lower) + 1
+    raise AssertionError("unreachable")
+
+
+def _fori(trace: Trace, lower, upper, body_fun: Callable, init_val: Any, loc) -> Any:
+    """``fori_loop`` as a ``while_loop`` over ``(i, value)``."""
+    Tracer = _tracer_cls()
     start = Tracer(trace, trace.node_of(lower.astype(np.int64) if isinstance(lower, Tracer) else np.int64(lower), loc),
                    scalar=True)
     start._weak = int  # the body's index is a Python int, as range() gives it eagerly
@@ -216,7 +303,8 @@ def fori_loop(lower, upper, body_fun: Callable[[Any, Any], Any], init_val: Any) 
 def cond(pred, true_fun: Callable, false_fun: Callable, *operands) -> Any:
     """``true_fun(*operands) if pred else false_fun(*operands)``; with a traced ``pred``,
     both branches are traced once and compiled to a native branch (they must return
-    the same structure, shapes and dtypes). A concrete ``pred`` just calls one branch."""
+    the same structure, shapes and dtypes; a Python number takes the other branch's
+    dtype where NumPy's promotion would give it, two Python numbers the wider type)."""
     Tracer = _tracer_cls()
     trace = current_trace()
     if trace is None or not isinstance(pred, Tracer):
@@ -227,12 +315,37 @@ def cond(pred, true_fun: Callable, false_fun: Callable, *operands) -> Any:
     truth = pred if pred.dtype == np.bool_ else pred != 0
     leaves, tree = flatten(_split_complex(tuple(operands)))
     args = [_as_traced(trace, leaf, "tj.cond operand", loc) for leaf in leaves]
-    true, true_captured, true_tree, true_avals, scalars = _trace_sub(trace, "true", true_fun, tree, args, loc,
-                                                                      star=True)
-    false, false_captured, false_tree, false_avals, _ = _trace_sub(trace, "false", false_fun, tree, args, loc,
-                                                                    expected=true_avals, star=True)
-    _check_same("tj.cond: false_fun's result", false_tree, false_avals, true_tree, true_avals, loc)
+    true = _trace_sub(trace, "true", true_fun, tree, args, loc, star=True)
+    false = _trace_sub(trace, "false", false_fun, tree, args, loc, expected=true.avals, star=True)
+    true_sub, false_sub, avals, weak = _unify(true, false, loc)
+    _check_same("tj.cond: false_fun's result", false.tree, false_sub.outputs_avals(), true.tree, avals, loc)
     operands = [trace.node_of(a, loc) for a in args]  # each branch's inputs: the operands, then its captures
-    node = trace.graph.add("cond", [trace.node_of(truth, loc)] + operands + true_captured + operands + false_captured,
-                           attrs={"true": true, "false": false, "n_true": len(args) + len(true_captured)}, loc=loc)
-    return _join_complex(unflatten(true_tree, _results(trace, node, true_avals, scalars, loc)))
+    node = trace.graph.add("cond", [trace.node_of(truth, loc)] + operands + true.captured + operands + false.captured,
+                           attrs={"true": true_sub, "false": false_sub, "n_true": len(args) + len(true.captured)},
+                           loc=loc)
+    return _join_complex(unflatten(true.tree, _results(trace, node, avals, true.scalars, loc, weak)))
+
+
+def _unify(true: _Traced, false: _Traced, loc) -> tuple[SubGraph, SubGraph, list[AVal], list]:
+    """The branches with a Python number of the true branch converted to the false
+    branch's dtype where promotion gives it that (the false branch's were converted
+    while traced), and two Python numbers of different types to the wider; the results'
+    avals and which are Python numbers (in both branches)."""
+    true_sub, false_sub = true.sub, false.sub
+    avals, weak = list(true.avals), []
+    same = true.tree == false.tree
+    for i, (t, tw) in enumerate(zip(true.avals, true.weak)):
+        fw = false.weak[i] if same else None
+        if same and t.shape == false.avals[i].shape and t.dtype != false.avals[i].dtype and tw is not None:
+            f = false.avals[i]
+            if fw is not None:  # two Python numbers (an int and a float): the float
+                wide = np.result_type(t.dtype, f.dtype)
+                true_sub = _retyped(true_sub, i, wide, loc) if t.dtype != wide else true_sub
+                false_sub = _retyped(false_sub, i, wide, loc) if f.dtype != wide else false_sub
+                avals[i] = AVal(t.shape, wide)
+                tw = fw = float if wide.kind == "f" else tw
+            elif _weak_fits(tw, f.dtype):
+                true_sub = _retyped(true_sub, i, f.dtype, loc)
+                avals[i] = f
+        weak.append(tw if tw is not None and fw is not None else None)
+    return true_sub, false_sub, avals, weak
