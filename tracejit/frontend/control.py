@@ -25,6 +25,8 @@ import numpy as np
 from tracejit.compiler.dtypes import AVal
 from tracejit.compiler.ops.control import SubGraph
 from tracejit.errors import UnsupportedError, at
+from tracejit.frontend import checks, controlchecks
+from tracejit.frontend.controlchecks import SubCheck, deferrable, error_class
 from tracejit.frontend.creation import creating_traced_arrays, current_trace
 from tracejit.frontend.trace import Trace, user_location
 from tracejit.frontend.tree import TreeDef, flatten, unflatten
@@ -136,6 +138,7 @@ class _Traced(NamedTuple):
     avals: list[AVal]  # its results' shapes and dtypes
     scalars: list[bool]  # which results are scalars
     weak: list  # each result's Python type when it is a (traced) Python number, else None
+    checks: list[SubCheck]  # run-time checks it recorded (frontend/controlchecks.py)
 
 
 def _trace_sub(parent: Trace, name: str, fun: Callable, tree: TreeDef, args: list, loc, expected=None,
@@ -157,6 +160,7 @@ def _trace_sub(parent: Trace, name: str, fun: Callable, tree: TreeDef, args: lis
             expected = None  # the structure check below says what is wrong
         nodes = [_coerce(sub, leaf, None if expected is None else expected[i], f"{name} result", loc)
                  for i, leaf in enumerate(leaves)]
+        recorded = controlchecks.collect(sub)
     finally:
         sub.closed = True
     graph = sub.graph
@@ -167,7 +171,7 @@ def _trace_sub(parent: Trace, name: str, fun: Callable, tree: TreeDef, args: lis
     scalars = [isinstance(leaf, (bool, int, float, np.generic)) or getattr(leaf, "_scalar", False) for leaf in leaves]
     avals = [graph.aval(graph.operands(o)[0]) for o in graph.outputs]
     weak = [_weak_type(leaf) for leaf in leaves]
-    return _Traced(SubGraph(graph), list(sub.captured), out_tree, avals, scalars, weak)
+    return _Traced(SubGraph(graph), list(sub.captured), out_tree, avals, scalars, weak, recorded)
 
 
 def _describe(avals: list[AVal]) -> str:
@@ -223,21 +227,73 @@ def while_loop(cond_fun: Callable[[Any], Any], body_fun: Callable[[Any], Any], i
         cond = _trace_sub(trace, "cond", cond_fun, tree, carried, loc)
         if cond.tree.kind != "leaf" or cond.avals[0].shape != ():
             raise TypeError(f"tj.while_loop: cond_fun must return one 0-d value, not [{_describe(cond.avals)}]{at(loc)}")
-        body = _trace_sub(trace, "body", body_fun, tree, carried, loc, expected=avals)
+        if cond.checks:  # carried by the body (only a body's checks are)
+            return _test_in_body(cond_fun, body_fun, _join_complex(unflatten(tree, carried)))
+        try:
+            body = _trace_sub(trace, "body", body_fun, tree, carried, loc, expected=avals)
+        except Exception as e:  # noqa: BLE001 - the user's error: raised if the body runs
+            if not deferrable(e):
+                raise
+            return _never_runs(trace, cond_fun, _join_complex(unflatten(tree, carried)), e)
         if attempt == MAX_RETYPES or not _retype_weak(trace, carried, body, tree, loc):
             break
     _check_same("tj.while_loop: body_fun's result", body.tree, body.avals, tree, avals, loc, CarryChanged)
-    cond_sub = cond.sub
+    cond_graph = cond.sub.graph
     if cond.avals[0].dtype != np.bool_:  # truth of a number: != 0
         zero = np.zeros((), cond.avals[0].dtype)
-        cond_sub = _with_output(cond_sub, 0, lambda g, v: g.add("not_equal", [v, g.add_constant(zero, loc=loc)],
-                                                                 loc=loc))
-    operands = [trace.node_of(c, loc) for c in carried] + cond.captured + body.captured
-    node = trace.graph.add("while", operands, attrs={"cond": cond_sub, "body": body.sub, "n_carry": len(carried),
-                                                     "n_cond": len(cond.captured)}, loc=loc)
+        _with_output(cond.sub, 0, lambda g, v: g.add("not_equal", [v, g.add_constant(zero, loc=loc)], loc=loc))
+    inits = controlchecks.carry_checks(cond_graph, body.sub.graph, len(carried), body.checks, loc)
+    carried_nodes = [trace.node_of(c, loc) for c in carried] + [trace.constant(v, loc) for v in inits]
+    node = trace.graph.add("while", carried_nodes + cond.captured + body.captured,
+                           attrs={"cond": SubGraph(cond_graph), "body": SubGraph(body.sub.graph),
+                                  "n_carry": len(carried_nodes), "n_cond": len(cond.captured)}, loc=loc)
     # a carried Python number stays one while the body keeps it one
     weak = [w if c._weak is not None else None for c, w in zip(carried, body.weak)]
-    return _join_complex(unflatten(tree, _results(trace, node, avals, [c._scalar for c in carried], loc, weak)))
+    n = len(carried)
+    extra = [AVal(v.shape, v.dtype) for v in inits]
+    outs = _results(trace, node, avals + extra, [c._scalar for c in carried] + [False] * len(inits), loc,
+                    weak + [None] * len(inits))
+    _record(trace, body.checks, outs[n:])
+    return _join_complex(unflatten(tree, outs[:n]))
+
+
+def _record(trace: Trace, recorded: list[SubCheck], values: list) -> None:
+    """Record in ``trace`` the checks of a loop or branch, given their values there."""
+    k = 0
+    for c in recorded:
+        checks.record_values(trace, tuple(values[k:k + len(c.nodes)]), c.bound, c.error, c.message)
+        k += len(c.nodes)
+
+
+def _truth(value):
+    """A loop condition's value as a 0-d bool (traced, or a concrete NumPy bool)."""
+    if isinstance(value, _tracer_cls()):
+        return value if value.dtype == np.bool_ else value != 0
+    return np.bool_(bool(value))
+
+
+def _test_in_body(cond_fun: Callable, body_fun: Callable, state) -> Any:
+    """The loop with its test run once before it (here, so its checks are the caller's)
+    and then at the end of each step (in the body, which carries its checks)."""
+    first = _truth(cond_fun(state))
+
+    def body(s):
+        value = body_fun(s[0])
+        return value, _truth(cond_fun(value))
+
+    return while_loop(lambda s: s[1], body, (state, first))[0]
+
+
+def _never_runs(trace: Trace, cond_fun: Callable, state, error: BaseException) -> Any:
+    """A loop whose body fails to trace (an error the program raises eagerly when the body
+    runs): the call raises it if the first test holds; else the loop returns ``state``."""
+    first = _truth(cond_fun(state))
+    if not isinstance(first, _tracer_cls()):
+        if first:
+            raise error
+        return state
+    checks.record(first, error_class(error), str(error))
+    return state
 
 
 def _results(trace: Trace, node: int, avals: list[AVal], scalars: list[bool], loc, weak: list) -> list:
@@ -315,15 +371,55 @@ def cond(pred, true_fun: Callable, false_fun: Callable, *operands) -> Any:
     truth = pred if pred.dtype == np.bool_ else pred != 0
     leaves, tree = flatten(_split_complex(tuple(operands)))
     args = [_as_traced(trace, leaf, "tj.cond operand", loc) for leaf in leaves]
-    true = _trace_sub(trace, "true", true_fun, tree, args, loc, star=True)
-    false = _trace_sub(trace, "false", false_fun, tree, args, loc, expected=true.avals, star=True)
+    true, false = _trace_branches(trace, true_fun, false_fun, tree, args, loc)
     true_sub, false_sub, avals, weak = _unify(true, false, loc)
     _check_same("tj.cond: false_fun's result", false.tree, false_sub.outputs_avals(), true.tree, avals, loc)
+    extra = controlchecks.branch_outputs(true_sub.graph, true.checks, false_sub.graph, false.checks, loc)
     operands = [trace.node_of(a, loc) for a in args]  # each branch's inputs: the operands, then its captures
     node = trace.graph.add("cond", [trace.node_of(truth, loc)] + operands + true.captured + operands + false.captured,
-                           attrs={"true": true_sub, "false": false_sub, "n_true": len(args) + len(true.captured)},
-                           loc=loc)
-    return _join_complex(unflatten(true.tree, _results(trace, node, avals, true.scalars, loc, weak)))
+                           attrs={"true": SubGraph(true_sub.graph), "false": SubGraph(false_sub.graph),
+                                  "n_true": len(args) + len(true.captured)}, loc=loc)
+    n = len(avals)
+    outs = _results(trace, node, avals + extra, true.scalars + [False] * len(extra), loc, weak + [None] * len(extra))
+    _record(trace, true.checks + false.checks, outs[n:])
+    return _join_complex(unflatten(true.tree, outs[:n]))
+
+
+def _trace_branches(trace: Trace, true_fun: Callable, false_fun: Callable, tree: TreeDef, args: list,
+                    loc) -> tuple[_Traced, _Traced]:
+    """Both branches traced; one that fails to trace with an error of the program (raised
+    eagerly only when it is taken) becomes a branch returning zeros that raises it."""
+    errors = []
+    traced = []
+    for name, fun in (("true", true_fun), ("false", false_fun)):
+        try:
+            expected = traced[0].avals if traced and traced[0] is not None else None
+            traced.append(_trace_sub(trace, name, fun, tree, args, loc, expected=expected, star=True))
+            errors.append(None)
+        except Exception as e:  # noqa: BLE001 - the user's error, if it is one: raised when taken
+            if not deferrable(e):
+                raise
+            traced.append(None)
+            errors.append(e)
+    if errors[0] is not None and errors[1] is not None:
+        raise errors[0]
+    for k, (name, error) in enumerate(zip(("true", "false"), errors)):
+        if error is not None:
+            other = traced[1 - k]
+            traced[k] = _trace_sub(trace, name, _failing(error, other), tree, args, loc, expected=other.avals,
+                                   star=True)
+    return traced[0], traced[1]
+
+
+def _failing(error: BaseException, other: _Traced) -> Callable:
+    """A branch that records ``error`` as always raised and returns zeros like ``other``."""
+    def branch(*operands):
+        sub = current_trace()
+        flag = _tracer_cls()(sub, sub.constant(np.ones((), np.bool_)), scalar=True)
+        checks.record(flag, error_class(error), str(error))
+        zeros = [w(0) if w is not None else np.zeros(a.shape, a.dtype) for a, w in zip(other.avals, other.weak)]
+        return unflatten(other.tree, zeros)
+    return branch
 
 
 def _unify(true: _Traced, false: _Traced, loc) -> tuple[SubGraph, SubGraph, list[AVal], list]:
