@@ -18,6 +18,7 @@ carried as its two real parts (``frontend/complexvalue.py``). Outside a trace
 """
 from __future__ import annotations
 
+import dataclasses
 from typing import Any, Callable, NamedTuple
 
 import numpy as np
@@ -29,7 +30,7 @@ from tracejit.frontend import checks, controlchecks
 from tracejit.frontend.controlchecks import SubCheck, deferrable, error_class
 from tracejit.frontend.creation import creating_traced_arrays, current_trace
 from tracejit.frontend.trace import Trace, user_location
-from tracejit.frontend.tree import TreeDef, flatten, unflatten
+from tracejit.frontend.tree import LEAF, TreeDef, flatten, unflatten
 
 
 class _Parts(NamedTuple):
@@ -182,9 +183,18 @@ class CarryChanged(TypeError):
     """A loop body returned carried values of other shapes or dtypes than it was given."""
 
 
+def _real_tree(tree: TreeDef) -> TreeDef:
+    """``tree`` with each complex value (a pair of parts) as one leaf."""
+    if tree.kind == "namedtuple" and tree.keys == (_Parts,):
+        return LEAF
+    return dataclasses.replace(tree, children=tuple(_real_tree(c) for c in tree.children))
+
+
 def _check_same(what: str, tree: TreeDef, avals: list[AVal], want_tree: TreeDef, want: list[AVal], loc,
                 error=TypeError) -> None:
     if tree != want_tree:
+        if _real_tree(tree) == _real_tree(want_tree):  # a real value became complex, or back
+            raise error(f"{what}: a value changed between real and complex{at(loc)}")
         raise TypeError(f"{what}: structure {tree} differs from {want_tree}{at(loc)}")
     if list(avals) != list(want):
         raise error(f"{what}: shapes and dtypes [{_describe(avals)}] differ from [{_describe(want)}]{at(loc)}")
@@ -425,23 +435,17 @@ def _failing(error: BaseException, other: _Traced) -> Callable:
 def _unify(true: _Traced, false: _Traced, loc) -> tuple[SubGraph, SubGraph, list[AVal], list]:
     """The branches with a Python number of the true branch converted to the false
     branch's dtype where promotion gives it that (the false branch's were converted
-    while traced), and two Python numbers of different types to the wider; the results'
-    avals and which are Python numbers (in both branches)."""
-    true_sub, false_sub = true.sub, false.sub
+    while traced); the results' avals and which are Python numbers (in both branches).
+    Other dtype differences (an int and a float Python number too) would make the
+    result's type depend on the data: the caller refuses them."""
+    true_sub = true.sub
     avals, weak = list(true.avals), []
     same = true.tree == false.tree
     for i, (t, tw) in enumerate(zip(true.avals, true.weak)):
         fw = false.weak[i] if same else None
-        if same and t.shape == false.avals[i].shape and t.dtype != false.avals[i].dtype and tw is not None:
-            f = false.avals[i]
-            if fw is not None:  # two Python numbers (an int and a float): the float
-                wide = np.result_type(t.dtype, f.dtype)
-                true_sub = _retyped(true_sub, i, wide, loc) if t.dtype != wide else true_sub
-                false_sub = _retyped(false_sub, i, wide, loc) if f.dtype != wide else false_sub
-                avals[i] = AVal(t.shape, wide)
-                tw = fw = float if wide.kind == "f" else tw
-            elif _weak_fits(tw, f.dtype):
-                true_sub = _retyped(true_sub, i, f.dtype, loc)
-                avals[i] = f
+        if same and t.shape == false.avals[i].shape and t.dtype != false.avals[i].dtype and tw is not None \
+                and fw is None and _weak_fits(tw, false.avals[i].dtype):
+            true_sub = _retyped(true_sub, i, false.avals[i].dtype, loc)
+            avals[i] = false.avals[i]
         weak.append(tw if tw is not None and fw is not None else None)
-    return true_sub, false_sub, avals, weak
+    return true_sub, false.sub, avals, weak
