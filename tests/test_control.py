@@ -238,9 +238,9 @@ class _nothing:
 
 # -- errors ----------------------------------------------------------------------------------
 def test_body_result_shape_mismatch_names_the_line():
-    f = tj.jit(lambda x: tj.fori_loop(0, 3, lambda i, s: s[:-1], x))
+    f = tj.jit(lambda x: tj.fori_loop(0, 10, lambda i, s: s[:-1], x))
     with pytest.raises(TypeError, match="shapes and dtypes.*test_control.py"):
-        f(np.arange(4.0))
+        f(np.arange(40.0))
 
 
 def test_body_result_dtype_mismatch():

@@ -200,25 +200,6 @@ def _check_same(what: str, tree: TreeDef, avals: list[AVal], want_tree: TreeDef,
         raise error(f"{what}: shapes and dtypes [{_describe(avals)}] differ from [{_describe(want)}]{at(loc)}")
 
 
-MAX_RETYPES = 4  # times a loop is traced again with carried Python numbers retyped
-
-
-def _retype_weak(trace: Trace, carried: list, body: _Traced, tree: TreeDef, loc) -> bool:
-    """Carried Python numbers that the body turns into another dtype (``k = 0`` then
-    ``k + 0.5``, or ``k + float32_value``) take that dtype, as they would after the
-    first step eagerly; returns whether any changed (the loop is then traced again)."""
-    if body.tree != tree:
-        return False
-    changed = False
-    for i, (c, aval, weak) in enumerate(zip(carried, body.avals, body.weak)):
-        if c._weak is not None and aval.shape == c.shape and aval.dtype != c.dtype:
-            new = trace.apply("convert", [c], {"dtype": aval.dtype}, scalar=c._scalar)
-            new._weak = weak
-            carried[i] = new
-            changed = True
-    return changed
-
-
 def while_loop(cond_fun: Callable[[Any], Any], body_fun: Callable[[Any], Any], init_val: Any) -> Any:
     """``val = init_val; while cond_fun(val): val = body_fun(val); return val``, compiled
     to a native loop when traced (``cond_fun`` returns a 0-d bool-like value; ``body_fun``
@@ -232,21 +213,20 @@ def while_loop(cond_fun: Callable[[Any], Any], body_fun: Callable[[Any], Any], i
     loc = user_location()
     leaves, tree = flatten(_split_complex(init_val))
     carried = [_as_traced(trace, leaf, "tj.while_loop carried value", loc) for leaf in leaves]
-    for attempt in range(MAX_RETYPES + 1):
-        avals = [c.aval for c in carried]
-        cond = _trace_sub(trace, "cond", cond_fun, tree, carried, loc)
-        if cond.tree.kind != "leaf" or cond.avals[0].shape != ():
-            raise TypeError(f"tj.while_loop: cond_fun must return one 0-d value, not [{_describe(cond.avals)}]{at(loc)}")
-        if cond.checks:  # carried by the body (only a body's checks are)
-            return _test_in_body(cond_fun, body_fun, _join_complex(unflatten(tree, carried)))
-        try:
-            body = _trace_sub(trace, "body", body_fun, tree, carried, loc, expected=avals)
-        except Exception as e:  # noqa: BLE001 - the user's error: raised if the body runs
-            if not deferrable(e):
-                raise
-            return _never_runs(trace, cond_fun, _join_complex(unflatten(tree, carried)), e)
-        if attempt == MAX_RETYPES or not _retype_weak(trace, carried, body, tree, loc):
-            break
+    avals = [c.aval for c in carried]
+    cond = _trace_sub(trace, "cond", cond_fun, tree, carried, loc)
+    if cond.tree.kind != "leaf" or cond.avals[0].shape != ():
+        raise TypeError(f"tj.while_loop: cond_fun must return one 0-d value, not [{_describe(cond.avals)}]{at(loc)}")
+    if cond.checks:  # carried by the body (only a body's checks are)
+        return _test_in_body(cond_fun, body_fun, _join_complex(unflatten(tree, carried)))
+    try:
+        body = _trace_sub(trace, "body", body_fun, tree, carried, loc, expected=avals)
+    except Exception as e:  # noqa: BLE001 - the user's error: raised if the body runs
+        if not deferrable(e):
+            raise
+        return _never_runs(trace, cond_fun, _join_complex(unflatten(tree, carried)), e)
+    # a value whose dtype the body changes (a Python int that becomes a float) would have
+    # a type depending on the trip count: refused (fori_loop runs a first step before)
     _check_same("tj.while_loop: body_fun's result", body.tree, body.avals, tree, avals, loc, CarryChanged)
     cond_graph = cond.sub.graph
     if cond.avals[0].dtype != np.bool_:  # truth of a number: != 0
@@ -338,6 +318,8 @@ def fori_loop(lower, upper, body_fun: Callable[[Any, Any], Any], init_val: Any) 
         if kind not in "iu" or np.ndim(bound) != 0:
             raise TypeError(f"tj.fori_loop: {name} must be an integer scalar{at(loc)}")
     concrete = not isinstance(lower, Tracer) and not isinstance(upper, Tracer)
+    if concrete and int(lower) >= int(upper):
+        return init_val  # no step: the value as it is, as range() gives
     for peeled in range(MAX_PEELED + 1):
         try:
             return _fori(trace, lower, upper, body_fun, init_val, loc)
@@ -346,6 +328,8 @@ def fori_loop(lower, upper, body_fun: Callable[[Any, Any], Any], init_val: Any) 
                 raise
         init_val = body_fun(int(lower), init_val)
         lower = int(lower) + 1
+        if lower >= int(upper):
+            return init_val
     raise AssertionError("unreachable")
 
 
