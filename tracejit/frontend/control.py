@@ -26,7 +26,7 @@ import numpy as np
 from tracejit.compiler.dtypes import AVal
 from tracejit.compiler.ops.control import SubGraph
 from tracejit.errors import UnsupportedError, at
-from tracejit.frontend import checks, controlchecks
+from tracejit.frontend import checks, controlchecks, controlwrites
 from tracejit.frontend.controlchecks import SubCheck, deferrable, error_class
 from tracejit.frontend.creation import creating_traced_arrays, current_trace
 from tracejit.frontend.trace import Trace, user_location
@@ -140,6 +140,7 @@ class _Traced(NamedTuple):
     scalars: list[bool]  # which results are scalars
     weak: list  # each result's Python type when it is a (traced) Python number, else None
     checks: list[SubCheck]  # run-time checks it recorded (frontend/controlchecks.py)
+    writes: controlwrites.Writes  # what it wrote into its arguments (frontend/controlwrites.py)
 
 
 def _trace_sub(parent: Trace, name: str, fun: Callable, tree: TreeDef, args: list, loc, expected=None,
@@ -162,6 +163,7 @@ def _trace_sub(parent: Trace, name: str, fun: Callable, tree: TreeDef, args: lis
         nodes = [_coerce(sub, leaf, None if expected is None else expected[i], f"{name} result", loc)
                  for i, leaf in enumerate(leaves)]
         recorded = controlchecks.collect(sub)
+        writes = controlwrites.observe(stand_ins, leaves)
     finally:
         sub.closed = True
     graph = sub.graph
@@ -172,7 +174,7 @@ def _trace_sub(parent: Trace, name: str, fun: Callable, tree: TreeDef, args: lis
     scalars = [isinstance(leaf, (bool, int, float, np.generic)) or getattr(leaf, "_scalar", False) for leaf in leaves]
     avals = [graph.aval(graph.operands(o)[0]) for o in graph.outputs]
     weak = [_weak_type(leaf) for leaf in leaves]
-    return _Traced(SubGraph(graph), list(sub.captured), out_tree, avals, scalars, weak, recorded)
+    return _Traced(SubGraph(graph), list(sub.captured), out_tree, avals, scalars, weak, recorded, writes)
 
 
 def _describe(avals: list[AVal]) -> str:
@@ -228,6 +230,7 @@ def while_loop(cond_fun: Callable[[Any], Any], body_fun: Callable[[Any], Any], i
     # a value whose dtype the body changes (a Python int that becomes a float) would have
     # a type depending on the trip count: refused (fori_loop runs a first step before)
     _check_same("tj.while_loop: body_fun's result", body.tree, body.avals, tree, avals, loc, CarryChanged)
+    targets = controlwrites.check_loop(body.writes, cond.writes, leaves, body.captured, trace, loc)
     cond_graph = cond.sub.graph
     if cond.avals[0].dtype != np.bool_:  # truth of a number: != 0
         zero = np.zeros((), cond.avals[0].dtype)
@@ -244,6 +247,7 @@ def while_loop(cond_fun: Callable[[Any], Any], body_fun: Callable[[Any], Any], i
     outs = _results(trace, node, avals + extra, [c._scalar for c in carried] + [False] * len(inits), loc,
                     weak + [None] * len(inits))
     _record(trace, body.checks, outs[n:])
+    controlwrites.write_back([t for _, t in targets], [outs[j] for j, _ in targets], loc)
     return _join_complex(unflatten(tree, outs[:n]))
 
 
@@ -368,14 +372,19 @@ def cond(pred, true_fun: Callable, false_fun: Callable, *operands) -> Any:
     true, false = _trace_branches(trace, true_fun, false_fun, tree, args, loc)
     true_sub, false_sub, avals, weak = _unify(true, false, loc)
     _check_same("tj.cond: false_fun's result", false.tree, false_sub.outputs_avals(), true.tree, avals, loc)
-    extra = controlchecks.branch_outputs(true_sub.graph, true.checks, false_sub.graph, false.checks, loc)
+    targets = controlwrites.branch_outputs(true_sub.graph, true.writes, false_sub.graph, false.writes, leaves,
+                                           true.captured + false.captured, trace, loc)
+    g = true_sub.graph
+    written = [g.aval(g.operands(o)[0]) for o in g.outputs[len(avals):]]  # the operands written back
+    extra = written + controlchecks.branch_outputs(true_sub.graph, true.checks, false_sub.graph, false.checks, loc)
     operands = [trace.node_of(a, loc) for a in args]  # each branch's inputs: the operands, then its captures
     node = trace.graph.add("cond", [trace.node_of(truth, loc)] + operands + true.captured + operands + false.captured,
                            attrs={"true": SubGraph(true_sub.graph), "false": SubGraph(false_sub.graph),
                                   "n_true": len(args) + len(true.captured)}, loc=loc)
     n = len(avals)
     outs = _results(trace, node, avals + extra, true.scalars + [False] * len(extra), loc, weak + [None] * len(extra))
-    _record(trace, true.checks + false.checks, outs[n:])
+    _record(trace, true.checks + false.checks, outs[n + len(written):])
+    controlwrites.write_back(targets, outs[n:n + len(written)], loc)
     return _join_complex(unflatten(true.tree, outs[:n]))
 
 
