@@ -10,11 +10,15 @@ graph gets one ``while``/``cond`` node (``compiler/ops/control.py``), compiled t
 native loop or branch over compiled sub-programs, with the carried values kept in
 buffers between steps.
 
-Semantics are those of ``jax.lax``: the carried values keep their structure, shapes and
-dtypes (the body must return the same; Python numbers it returns take the carried
-dtype); a branch pair returns the same structure, shapes and dtypes. A complex value is
-carried as its two real parts (``frontend/complexvalue.py``). Outside a trace
-(``f.eager``, ``tj.config.disable_jit``) they run as plain Python loops and branches.
+Results are those of the eager Python loop or branch. As in ``jax.lax``, the carried
+values keep their structure, shapes and dtypes (a type that would depend on the trip
+count or the branch taken is refused; a ``fori_loop`` with concrete bounds runs
+retyping first steps before its loop), Python numbers stay weak, run-time checks and
+errors of the program raise when the code that would raise runs
+(``frontend/controlchecks.py``) and writes into carried values and operands reach the
+caller's arrays (``frontend/controlwrites.py``). A complex value is carried as its two
+real parts (``frontend/complexvalue.py``). Outside a trace (``f.eager``,
+``tj.config.disable_jit``) they run as plain Python loops and branches.
 """
 from __future__ import annotations
 
