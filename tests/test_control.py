@@ -216,8 +216,12 @@ def test_cond_captures_and_concrete_pred():
     check(lambda x: tj.cond(True, lambda v: v + 1, lambda v: v, x), np.arange(3.0))
 
 
-def test_cond_python_number_takes_other_branch_dtype():
-    check(lambda x: tj.cond(x[0] > 0, lambda v: v.sum(), lambda v: 0.0, x), np.arange(1.0, 4.0, dtype=np.float32))
+def test_cond_python_number_of_another_dtype_is_refused():
+    """Eagerly the result would be a float32 or a Python float depending on the data."""
+    f = lambda x: tj.cond(x[0] > 0, lambda v: v.sum(), lambda v: 0.0, x)
+    with pytest.raises(TypeError, match="differ"):
+        tj.jit(f)(np.arange(1.0, 4.0, dtype=np.float32))
+    check(f, np.arange(1.0, 4.0))
 
 
 def test_eager_and_disable_jit_run_python():

@@ -161,14 +161,15 @@ def test_fori_first_step_retyping_or_broadcasting_the_carry():
     check_jit(lambda a: tj.fori_loop(0, 3, lambda i, c: c + a[:, None], a), a)
 
 
-def test_cond_python_number_takes_the_other_branch_dtype():
+def test_cond_python_numbers():
     a = np.ones(3, np.float32)
-    check_jit(lambda a: a + tj.cond(a.sum() > 0, lambda: 1, lambda: np.float32(2.5)), a)
-    check_jit(lambda a: tj.cond(a.sum() < 0, lambda: np.int8(1), lambda: 2), a)
     check_jit(lambda a: a + tj.cond(a.sum() > 0, lambda: 1, lambda: 2), a)
+    check_jit(lambda a: tj.cond(a.sum() < 0, lambda: np.int64(1), lambda: 2), a)
+    check_jit(lambda a: a + tj.cond(a.sum() < 0, lambda: a.sum(), lambda: 2.5), a.astype(np.float64))
 
 
-@pytest.mark.parametrize("true, false", [(lambda: np.int8(1), lambda: 2.5), (lambda: 1, lambda: 2.5)])
+@pytest.mark.parametrize("true, false", [(lambda: np.int8(1), lambda: 2.5), (lambda: 1, lambda: 2.5),
+                                         (lambda: np.float32(1), lambda: 2.5), (lambda: np.int8(1), lambda: 2)])
 def test_cond_result_type_depending_on_the_branch_is_a_clear_error(true, false):
     with pytest.raises(TypeError, match="differ.*test_control_regressions"):
         tj.jit(lambda a: tj.cond(a.sum() > 0, true, false))(np.ones(3))

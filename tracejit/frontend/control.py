@@ -99,23 +99,11 @@ def _weak_type(leaf):
     return getattr(leaf, "_weak", None) if isinstance(leaf, _tracer_cls()) else None
 
 
-def _weak_fits(weak, dtype: np.dtype) -> bool:
-    """Whether NumPy 2 promotion keeps ``dtype`` for a Python number of type ``weak``."""
-    return np.result_type(dtype, weak(0)) == dtype
-
-
-def _coerce(trace: Trace, leaf, expected: AVal | None, what: str, loc) -> int:
-    """The node of a result ``leaf`` of a sub-trace; Python numbers (and values computed
-    only from Python numbers) take the ``expected`` dtype when NumPy's promotion would
-    keep it (a float returned for an int carry is not truncated: the caller retypes)."""
-    weak = _weak_type(leaf)
-    fits = weak is not None and expected is not None and _weak_fits(weak, expected.dtype)
-    if type(leaf) in (int, float) and fits:
-        leaf = np.asarray(leaf, dtype=expected.dtype)
-    node = trace.node_of(_as_traced(trace, leaf, what, loc), loc)
-    if fits and trace.graph.aval(node).dtype != expected.dtype:
-        node = trace.graph.add("convert", [node], attrs={"dtype": expected.dtype}, loc=loc)
-    return node
+def _coerce(trace: Trace, leaf, what: str, loc) -> int:
+    """The node of a result ``leaf`` of a sub-trace. A Python number keeps its own type
+    (int64, float64): eagerly a body returning ``1`` for a float32 carry carries a Python
+    int from then on, so its type would depend on the trip count (refused by the caller)."""
+    return trace.node_of(_as_traced(trace, leaf, what, loc), loc)
 
 
 def _with_output(sub: SubGraph, index: int, make) -> SubGraph:
@@ -127,11 +115,6 @@ def _with_output(sub: SubGraph, index: int, make) -> SubGraph:
     g.nx.remove_edge(value, out, key=0)
     g.nx.add_edge(new, out, key=0)
     return SubGraph(g)
-
-
-def _retyped(sub: SubGraph, index: int, dtype: np.dtype, loc) -> SubGraph:
-    """``sub`` with output ``index`` converted to ``dtype``."""
-    return _with_output(sub, index, lambda g, v: g.add("convert", [v], attrs={"dtype": np.dtype(dtype)}, loc=loc))
 
 
 class _Traced(NamedTuple):
@@ -147,7 +130,7 @@ class _Traced(NamedTuple):
     writes: controlwrites.Writes  # what it wrote into its arguments (frontend/controlwrites.py)
 
 
-def _trace_sub(parent: Trace, name: str, fun: Callable, tree: TreeDef, args: list, loc, expected=None,
+def _trace_sub(parent: Trace, name: str, fun: Callable, tree: TreeDef, args: list, loc,
                star: bool = False) -> _Traced:
     """Trace ``fun`` once on stand-ins for ``args`` (values of ``parent``)."""
     sub = Trace(name, parent=parent, n_args=len(args))
@@ -162,10 +145,7 @@ def _trace_sub(parent: Trace, name: str, fun: Callable, tree: TreeDef, args: lis
         with creating_traced_arrays(sub):
             result = fun(*structured) if star else fun(structured)
         leaves, out_tree = flatten(_split_complex(result))
-        if expected is not None and len(leaves) != len(expected):
-            expected = None  # the structure check below says what is wrong
-        nodes = [_coerce(sub, leaf, None if expected is None else expected[i], f"{name} result", loc)
-                 for i, leaf in enumerate(leaves)]
+        nodes = [_coerce(sub, leaf, f"{name} result", loc) for leaf in leaves]
         recorded = controlchecks.collect(sub)
         writes = controlwrites.observe(stand_ins, leaves)
     finally:
@@ -226,7 +206,7 @@ def while_loop(cond_fun: Callable[[Any], Any], body_fun: Callable[[Any], Any], i
     if cond.checks:  # carried by the body (only a body's checks are)
         return _test_in_body(cond_fun, body_fun, _join_complex(unflatten(tree, carried)))
     try:
-        body = _trace_sub(trace, "body", body_fun, tree, carried, loc, expected=avals)
+        body = _trace_sub(trace, "body", body_fun, tree, carried, loc)
     except Exception as e:  # noqa: BLE001 - the user's error: raised if the body runs
         if not deferrable(e):
             raise
@@ -374,8 +354,9 @@ def cond(pred, true_fun: Callable, false_fun: Callable, *operands) -> Any:
     leaves, tree = flatten(_split_complex(tuple(operands)))
     args = [_as_traced(trace, leaf, "tj.cond operand", loc) for leaf in leaves]
     true, false = _trace_branches(trace, true_fun, false_fun, tree, args, loc)
-    true_sub, false_sub, avals, weak = _unify(true, false, loc)
-    _check_same("tj.cond: false_fun's result", false.tree, false_sub.outputs_avals(), true.tree, avals, loc)
+    true_sub, false_sub, avals = true.sub, false.sub, list(true.avals)
+    _check_same("tj.cond: false_fun's result", false.tree, false.avals, true.tree, avals, loc)
+    weak = [t if t is not None and f is not None else None for t, f in zip(true.weak, false.weak)]
     targets = controlwrites.branch_outputs(true_sub.graph, true.writes, false_sub.graph, false.writes, leaves,
                                            true.captured + false.captured, trace, loc)
     g = true_sub.graph
@@ -400,8 +381,7 @@ def _trace_branches(trace: Trace, true_fun: Callable, false_fun: Callable, tree:
     traced = []
     for name, fun in (("true", true_fun), ("false", false_fun)):
         try:
-            expected = traced[0].avals if traced and traced[0] is not None else None
-            traced.append(_trace_sub(trace, name, fun, tree, args, loc, expected=expected, star=True))
+            traced.append(_trace_sub(trace, name, fun, tree, args, loc, star=True))
             errors.append(None)
         except Exception as e:  # noqa: BLE001 - the user's error, if it is one: raised when taken
             if not deferrable(e):
@@ -413,8 +393,7 @@ def _trace_branches(trace: Trace, true_fun: Callable, false_fun: Callable, tree:
     for k, (name, error) in enumerate(zip(("true", "false"), errors)):
         if error is not None:
             other = traced[1 - k]
-            traced[k] = _trace_sub(trace, name, _failing(error, other), tree, args, loc, expected=other.avals,
-                                   star=True)
+            traced[k] = _trace_sub(trace, name, _failing(error, other), tree, args, loc, star=True)
     return traced[0], traced[1]
 
 
@@ -427,22 +406,3 @@ def _failing(error: BaseException, other: _Traced) -> Callable:
         zeros = [w(0) if w is not None else np.zeros(a.shape, a.dtype) for a, w in zip(other.avals, other.weak)]
         return unflatten(other.tree, zeros)
     return branch
-
-
-def _unify(true: _Traced, false: _Traced, loc) -> tuple[SubGraph, SubGraph, list[AVal], list]:
-    """The branches with a Python number of the true branch converted to the false
-    branch's dtype where promotion gives it that (the false branch's were converted
-    while traced); the results' avals and which are Python numbers (in both branches).
-    Other dtype differences (an int and a float Python number too) would make the
-    result's type depend on the data: the caller refuses them."""
-    true_sub = true.sub
-    avals, weak = list(true.avals), []
-    same = true.tree == false.tree
-    for i, (t, tw) in enumerate(zip(true.avals, true.weak)):
-        fw = false.weak[i] if same else None
-        if same and t.shape == false.avals[i].shape and t.dtype != false.avals[i].dtype and tw is not None \
-                and fw is None and _weak_fits(tw, false.avals[i].dtype):
-            true_sub = _retyped(true_sub, i, false.avals[i].dtype, loc)
-            avals[i] = false.avals[i]
-        weak.append(tw if tw is not None and fw is not None else None)
-    return true_sub, false.sub, avals, weak
