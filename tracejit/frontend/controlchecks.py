@@ -90,6 +90,7 @@ def _append_outputs(g: Graph, nodes: list[int]) -> None:
 
 
 def check_avals(g: Graph, checks: list[SubCheck]) -> list[AVal]:
+    """The shapes and dtypes of the values of ``checks`` (nodes of ``g``)."""
     return [g.aval(n) for c in checks for n in c.nodes]
 
 
@@ -128,6 +129,3 @@ def carry_checks(cond: Graph, body: Graph, n_carry: int, checks: list[SubCheck],
     _append_outputs(body, combined)
     return [_neutral(a, r) for a, r in zip(avals, roles)]
 
-
-def counts(checks: list[SubCheck]) -> list[int]:
-    return [len(c.nodes) for c in checks]
