@@ -152,3 +152,53 @@ def test_native_calls_release_the_gil_for_long_kernels():
     gaps = np.diff([start] + ticks)
     # with the GIL held through each call, the ticks would stall for a whole kernel
     assert len(ticks) > 10 and gaps.max() < 0.5 * (ticks[-1] - start), (len(ticks), gaps.max())
+
+
+def _hammer(f, make_args, threads: int = 6, calls: int = 3000) -> int:
+    """Call ``f`` from ``threads`` threads started together, ``calls`` times each; the total."""
+    import sys
+    import threading
+    barrier = threading.Barrier(threads)
+    errors = []
+
+    def work():
+        args, kwargs = make_args()
+        barrier.wait()
+        try:
+            for _ in range(calls):
+                f(*args, **kwargs)
+        except Exception as e:  # noqa: BLE001 - reported below
+            errors.append(e)
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as the interpreter can
+    try:
+        pool = [threading.Thread(target=work) for _ in range(threads)]
+        for t in pool:
+            t.start()
+        for t in pool:
+            t.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert not errors, errors
+    return threads * calls
+
+
+@pytest.mark.parametrize("path", ["native", "python: two results", "python: keywords", "python: scalar",
+                                  "python: big output"])
+def test_cache_info_counts_every_call_under_threads(path):
+    """Every call is a trace or a hit, exactly, whichever path ran and however many threads
+    call at once -- including the first calls, which wait while one of them compiles."""
+    x = np.arange(8, dtype=np.float32)
+    fns = {"native": (lambda a, b: a * 2 + b, lambda: ((x, x), {})),
+           "python: two results": (lambda a, b: (a * 2, b + 1), lambda: ((x, x), {})),
+           "python: keywords": (lambda a, b: a * 2 + b, lambda: ((x,), {"b": x})),
+           "python: scalar": (lambda a, s: a * s, lambda: ((x, 2.0), {})),
+           "python: big output": (lambda a: a * 2, lambda: ((np.ones(1 << 18, np.float32),), {}))}
+    fn, make_args = fns[path]
+    f = tj.jit(fn)
+    total = _hammer(f, make_args)
+    info = f.cache_info()
+    assert info.traces == 1 and info.hits == total - 1, info
+    total += _hammer(f, make_args)  # warm: every call a hit
+    assert f.cache_info().hits == total - 1

@@ -1,6 +1,10 @@
 """Exceptions raised to users. Each names the user's source line where one is known."""
 from __future__ import annotations
 
+from typing import TypeVar
+
+E = TypeVar("E", bound=BaseException)
+
 
 class TracejitError(Exception):
     """Base class of tracejit's own errors."""
@@ -19,6 +23,27 @@ class TraceError(TracejitError, ValueError):
     """The traced program is malformed (e.g. a tracer leaked from another trace)."""
 
 
+class InternalError(TracejitError, RuntimeError):
+    """A bug in tracejit: an exception it did not mean to raise (an assertion, a KeyError,
+    an LLVM error...), raised from a jitted call with the original chained as ``__cause__``
+    (see ``frontend/boundary.py``)."""
+
+
+_USER = "__tracejit_user_error__"
+
+
+def user_error(error: E) -> E:
+    """Mark ``error`` as raised on purpose (a NumPy-like TypeError, ValueError, IndexError...
+    reporting the user's mistake): it leaves a jitted call unchanged. Returns ``error``."""
+    setattr(error, _USER, True)
+    return error
+
+
+def is_user_error(error: BaseException) -> bool:
+    """Whether ``error`` was marked by :func:`user_error` (or :func:`with_location`)."""
+    return getattr(error, _USER, False) is True
+
+
 def at(loc: str | None) -> str:
     """Suffix naming a source location, for error messages."""
     return f" (at {loc})" if loc else ""
@@ -26,7 +51,8 @@ def at(loc: str | None) -> str:
 
 def with_location(error: Exception, loc: str | None) -> Exception:
     """A copy of ``error`` whose message names ``loc`` (same type where its constructor
-    takes a message, else the nearest builtin base such as ValueError or TypeError)."""
+    takes a message, else the nearest builtin base such as ValueError or TypeError),
+    marked as the user's error (:func:`user_error`)."""
     message = f"{error}{at(loc)}"
     for cls in type(error).__mro__:
         try:
@@ -34,11 +60,16 @@ def with_location(error: Exception, loc: str | None) -> Exception:
         except Exception:  # noqa: BLE001 - constructors with other signatures
             continue
         if str(new) == message:
-            return new
-    return RuntimeError(message)
+            return user_error(new)
+    return user_error(RuntimeError(message))
 
 
-class StaticNeeded(Exception):
+class ControlException(Exception):
+    """Internal control flow between tracejit's own functions (never shown to users):
+    it crosses a jitted call's error boundary unchanged."""
+
+
+class StaticNeeded(ControlException):
     """Internal: a traced Python-scalar argument was used where its value is needed
     (``if``, ``float()``, a shape, an index, a narrowing cast). ``tj.jit`` catches it,
     makes those arguments static for the function and traces again; users never see it."""

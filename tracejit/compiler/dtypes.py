@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from tracejit.errors import user_error
+
 SUPPORTED_DTYPES: tuple[np.dtype, ...] = tuple(np.dtype(c) for c in (
     "bool", "int8", "int16", "int32", "int64",
     "uint8", "uint16", "uint32", "uint64", "float32", "float64"))
@@ -20,11 +22,14 @@ def is_supported(dtype: np.dtype) -> bool:
 
 
 def check_supported(dtype, what: str) -> np.dtype:
-    """Return ``np.dtype(dtype)`` or raise a TypeError naming ``what``."""
-    dt = np.dtype(dtype)
+    """Return ``np.dtype(dtype)`` or raise a TypeError naming ``what`` (the user's error)."""
+    try:
+        dt = np.dtype(dtype)
+    except TypeError as e:
+        raise user_error(TypeError(f"{what}: {e}")) from e
     if dt not in _SUPPORTED:
         names = ", ".join(d.name for d in SUPPORTED_DTYPES)
-        raise TypeError(f"{what}: dtype {dt} is not supported by tracejit (supported: {names})")
+        raise user_error(TypeError(f"{what}: dtype {dt} is not supported by tracejit (supported: {names})"))
     return dt
 
 

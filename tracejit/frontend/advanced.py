@@ -18,7 +18,7 @@ import operator
 
 import numpy as np
 
-from tracejit.errors import UnsupportedError, at
+from tracejit.errors import UnsupportedError, at, user_error
 from tracejit.frontend import checks
 from tracejit.frontend.values import is_tracer
 
@@ -39,7 +39,7 @@ def _as_index_array(k, trace, loc):
             if k.size == 0:
                 k = k.astype(np.intp)  # x[[]]: NumPy indexes with an empty intp array
     if k.dtype.kind not in "iu":
-        raise IndexError(f"arrays used as indices must be of integer (or boolean) type{at(loc)}")
+        raise user_error(IndexError(f"arrays used as indices must be of integer (or boolean) type{at(loc)}"))
     return k
 
 
@@ -48,7 +48,7 @@ def _static_bounds(index: np.ndarray, n: int, axis: int, loc) -> None:
         lo, hi = int(index.min()), int(index.max())
         bad = lo if lo < -n else hi if hi >= n else None
         if bad is not None:
-            raise IndexError(f"index {bad} is out of bounds for axis {axis} with size {n}{at(loc)}")
+            raise user_error(IndexError(f"index {bad} is out of bounds for axis {axis} with size {n}{at(loc)}"))
 
 
 def _plan(x, key: list, loc):
@@ -81,8 +81,8 @@ def _plan(x, key: list, loc):
             try:
                 k = np.asarray(operator.index(k), np.intp)
             except TypeError:
-                raise IndexError(f"only integers, slices (`:`), ellipsis (`...`), numpy.newaxis (`None`) "
-                                 f"and integer or boolean arrays are valid indices{at(loc)}") from None
+                raise user_error(IndexError(f"only integers, slices (`:`), ellipsis (`...`), numpy.newaxis (`None`) "
+                                            f"and integer or boolean arrays are valid indices{at(loc)}")) from None
         advanced.append((k, x_dim))
         positions.append(out_dim)
         basic.append(slice(None))
@@ -92,14 +92,14 @@ def _plan(x, key: list, loc):
         batch = tuple(np.broadcast_shapes(*(tuple(k.shape) for k, _ in advanced)))
     except ValueError:
         shapes = " ".join(str(tuple(k.shape)) for k, _ in advanced)
-        raise IndexError(f"shape mismatch: indexing arrays could not be broadcast together with "
-                         f"shapes {shapes}{at(loc)}") from None
+        raise user_error(IndexError(f"shape mismatch: indexing arrays could not be broadcast together with "
+                                    f"shapes {shapes}{at(loc)}")) from None
     for k, axis in advanced:
         n = x.shape[axis]
         if not is_tracer(k):
             _static_bounds(k, n, axis, loc)
         elif math.prod(batch) and n == 0:
-            raise IndexError(f"index is out of bounds for axis {axis} with size 0{at(loc)}")
+            raise user_error(IndexError(f"index is out of bounds for axis {axis} with size 0{at(loc)}"))
     view = getitem(x, tuple(basic), for_write=True)  # slices and None: a view
     adjacent = positions == list(range(positions[0], positions[0] + len(positions)))
     axis = positions[0] if adjacent else 0

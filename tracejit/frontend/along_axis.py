@@ -16,7 +16,7 @@ import operator
 import numpy as np
 
 from tracejit.compiler.dtypes import check_supported, reduction_default_dtype
-from tracejit.errors import UnsupportedError, at
+from tracejit.errors import UnsupportedError, at, user_error
 from tracejit.frontend.functions import implements, reshape
 from tracejit.frontend.trace import user_location
 
@@ -27,7 +27,7 @@ _UFUNC = {"cumsum": np.add, "cumprod": np.multiply}
 def _axis(axis, ndim: int) -> int:
     axis = operator.index(axis)
     if not -ndim <= axis < ndim:
-        raise np.exceptions.AxisError(axis, ndim)
+        raise user_error(np.exceptions.AxisError(axis, ndim))
     return axis % ndim
 
 
@@ -64,9 +64,9 @@ def accumulate(ufunc: np.ufunc, a, axis=0, dtype=None, out=None, **kwargs):
         raise UnsupportedError(f"numpy.{ufunc.__name__}.accumulate: keywords {sorted(kwargs)} are not "
                                f"supported{at(loc)}")
     if a.ndim == 0:
-        raise TypeError(f"cannot accumulate on a scalar{at(loc)}")
+        raise user_error(TypeError(f"cannot accumulate on a scalar{at(loc)}"))
     if axis is None and a.ndim > 1 or isinstance(axis, tuple):
-        raise ValueError(f"accumulate does not allow multiple axes{at(loc)}")
+        raise user_error(ValueError(f"accumulate does not allow multiple axes{at(loc)}"))
     op = "cumsum" if ufunc is np.add else "cumprod"
     return scan(op, a, 0 if axis is None else axis, dtype, out, loc)
 
@@ -75,10 +75,10 @@ def _check_sort(name: str, kind, order, stable, loc) -> None:
     if order is not None:
         raise UnsupportedError(f"numpy.{name}: order= (structured arrays) is not supported{at(loc)}")
     if kind is not None and stable is not None:
-        raise ValueError("`kind` and keyword parameters can't be provided at the same time. "
-                         f"Use only one of them.{at(loc)}")
+        raise user_error(ValueError("`kind` and keyword parameters can't be provided at the same time. "
+                                    f"Use only one of them.{at(loc)}"))
     if kind not in SORT_KINDS:
-        raise ValueError(f"sort kind must be one of 'quick', 'heap', or 'stable' (got {kind!r}){at(loc)}")
+        raise user_error(ValueError(f"sort kind must be one of 'quick', 'heap', or 'stable' (got {kind!r}){at(loc)}"))
 
 
 def _sorting(op: str, a, axis, kind, order, stable):
@@ -106,5 +106,5 @@ def sort_in_place(a, axis=-1, kind=None, order=None, *, stable=None) -> None:
     loc = user_location()
     axis = operator.index(axis)  # (ndarray.sort has no axis=None: TypeError, as NumPy)
     if a._scalar or a.ndim == 0:
-        raise np.exceptions.AxisError(axis, 0)
+        raise user_error(np.exceptions.AxisError(axis, 0))
     write(a, sort(a, axis, kind, order, stable=stable), loc)

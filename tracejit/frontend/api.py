@@ -11,14 +11,16 @@ from typing import Any, Callable, NamedTuple
 import numpy as np
 
 from tracejit.config import config, emit_log, log_enabled
-from tracejit.errors import StaticNeeded, UnsupportedError
+from tracejit.errors import StaticNeeded, UnsupportedError, user_error
 from tracejit.frontend.complexio import as_complex, pair_view
+from tracejit.frontend.boundary import raise_if_internal
 from tracejit.frontend.checks import raise_failed
 from tracejit.frontend.lowered import Lowered
 from tracejit.frontend.signature import NestedTrace, bind, positional_fast_key
 from tracejit.frontend.tracing import TracedFunction, trace_function
 from tracejit.frontend.tree import unflatten
 from tracejit.runtime import MISS
+from tracejit.runtime.counter import Counter
 from tracejit.runtime.dispatcher import Slot, dispatcher
 from tracejit.runtime.gcpause import paused_gc
 from tracejit.runtime.programcache import optimize_cached
@@ -64,8 +66,8 @@ class _Entry:
         for index, _ in self.writebacks:
             target = originals[index]
             if not isinstance(target, np.ndarray) or not target.flags.writeable:
-                raise ValueError(f"argument '{self.traced.in_specs[index].name}': assignment destination is "
-                                 "read-only")
+                raise user_error(ValueError(f"argument '{self.traced.in_specs[index].name}': assignment "
+                                            "destination is read-only"))
             for j, other in enumerate(originals):
                 if j != index and other is not target and isinstance(other, np.ndarray) \
                         and np.may_share_memory(target, other):
@@ -179,7 +181,7 @@ class JitFunction:
             static.add(names[num])
         unknown = static - set(names)
         if unknown:
-            raise ValueError(f"static_argnames {sorted(unknown)} are not parameters of {fun.__name__}")
+            raise user_error(ValueError(f"static_argnames {sorted(unknown)} are not parameters of {fun.__name__}"))
         self._static = frozenset(static)
         self._names = names
         self._auto_static: frozenset = frozenset()  # scalar arguments whose values the function needs
@@ -191,7 +193,8 @@ class JitFunction:
         self._direct = None  # the direct call of the last all-array positional signature
         self._cache: dict[tuple, _Entry] = {}
         self._lock = threading.Lock()
-        self._traces = self._compilations = self._hits = self._disk_hits = self._reused = 0
+        self._traces = self._compilations = self._disk_hits = self._reused = 0  # changed under _lock
+        self._hits = Counter()  # counted without the lock, exactly, by any number of threads
         self._last_key = None
         self._slot = None
         native = dispatcher()
@@ -217,9 +220,13 @@ class JitFunction:
             # natively that these are arrays of exactly that signature (~1 us in all)
             result = direct(args)
             if result is not MISS:
-                self._hits += 1
+                self._hits.add()
                 return result
-        return self._call(args, kwargs)
+        try:
+            return self._call(args, kwargs)
+        except Exception as error:  # a bug inside tracejit leaves as InternalError (frontend/boundary.py)
+            raise_if_internal(error, self.fun)
+            raise
 
     def _call(self, args: tuple, kwargs: dict):
         """Every call the direct path does not take: find (or trace and compile) the signature."""
@@ -229,7 +236,7 @@ class JitFunction:
         if fast is not None:
             entry = self._fast_cache.get(fast[0])
             if entry is not None:
-                self._hits += 1
+                self._hits.add()
                 self._install(entry, args)
                 return entry.run(fast[1])  # its arrays are the caller's objects
         try:
@@ -250,7 +257,8 @@ class JitFunction:
             call = bind(self._pysig, self._static, args, kwargs, self._auto_static)
             entry = self._cache.get(call.key)
             if entry is not None:
-                self._hits += count
+                if count:
+                    self._hits.add()
                 return call, entry
             try:
                 return call, make(call)
@@ -281,7 +289,8 @@ class JitFunction:
     def _compile(self, call) -> _Entry:
         with self._lock, paused_gc():  # runtime/gcpause.py: the collector would walk the heap again and again
             entry = self._cache.get(call.key)
-            if entry is not None:
+            if entry is not None:  # another thread compiled it meanwhile: this call is a hit
+                self._hits.add()
                 return entry
             change = _describe_change(self._last_key, call.key) if self._cache else ""
             if change and log_enabled("retrace"):
@@ -315,7 +324,11 @@ class JitFunction:
             traced = self._trace(call)
             return Lowered(traced, optimize_cached(traced.graph, fastmath=self.fastmath))
 
-        _, found = self._entry(args, kwargs, lowered, count=False)
+        try:
+            _, found = self._entry(args, kwargs, lowered, count=False)
+        except Exception as error:  # as in __call__
+            raise_if_internal(error, self.fun)
+            raise
         return found.lowered if isinstance(found, _Entry) else found
 
     def cache_info(self) -> CacheInfo:
@@ -325,7 +338,7 @@ class JitFunction:
         signatures) and ``reused`` (signatures that run code this process had loaded
         already: a program of the same structure with other sizes, see
         ``compiler/params.py``)."""
-        hits = self._hits + (self._slot.hits if self._slot is not None else 0)
+        hits = self._hits.value + (self._slot.hits if self._slot is not None else 0)
         return CacheInfo(self._traces, self._compilations, hits, self._disk_hits, len(self._cache), self._reused)
 
     def clear_cache(self) -> None:

@@ -4,7 +4,12 @@ iteration, the decorator filling a table of NumPy-function handlers and the Pyth
 operators as ufunc calls."""
 from __future__ import annotations
 
+import math
+import operator
+
 import numpy as np
+
+from tracejit.errors import user_error
 
 
 def shape(a):
@@ -16,7 +21,10 @@ def ndim(a):
 
 
 def size(a, axis=None):
-    return a.size if axis is None else a.shape[axis]
+    if axis is None:
+        return a.size
+    axes = axis if isinstance(axis, tuple) else (operator.index(axis),)  # NumPy's own errors below
+    return math.prod(a.shape[ax] for ax in np.lib.array_utils.normalize_axis_tuple(axes, a.ndim))
 
 
 class SequenceLike:
@@ -26,12 +34,12 @@ class SequenceLike:
 
     def __len__(self) -> int:
         if not self.shape:
-            raise TypeError("len() of unsized object")
+            raise user_error(TypeError("len() of unsized object"))
         return self.shape[0]
 
     def __iter__(self):
         if not self.shape:
-            raise TypeError("iteration over a 0-d array")
+            raise user_error(TypeError("iteration over a 0-d array"))
         return (self[i] for i in range(self.shape[0]))
 
 

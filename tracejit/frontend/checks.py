@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tracejit.errors import user_error
+
 
 @dataclass(frozen=True)
 class Check:
@@ -67,4 +69,4 @@ def raise_failed(checks: list[Check], outs) -> None:
     """Raise the first recorded error whose check failed."""
     for check in checks:
         if check.failed(outs):
-            raise check.error(check.message)
+            raise user_error(check.error(check.message))

@@ -13,7 +13,7 @@ from typing import Callable
 
 import numpy as np
 
-from tracejit.errors import UnsupportedError, at, with_location
+from tracejit.errors import UnsupportedError, at, with_location, user_error
 from tracejit.frontend import complexarith as arith
 from tracejit.frontend.complexvalue import ComplexTracer, make, operand_kind, part_dtype, parts
 from tracejit.frontend.trace import user_location
@@ -64,8 +64,8 @@ def _loop(ufunc, inputs, dtype, loc) -> tuple[np.dtype, np.dtype]:
         dtype = np.dtype(dtype)
         for k in kinds:
             if isinstance(k, np.dtype) and not np.can_cast(k, dtype, "same_kind"):
-                raise TypeError(f"Cannot cast ufunc '{ufunc.__name__}' input from {k!r} to {dtype!r} "
-                                f"with casting rule 'same_kind'{at(loc)}")
+                raise user_error(TypeError(f"Cannot cast ufunc '{ufunc.__name__}' input from {k!r} to {dtype!r} "
+                                           f"with casting rule 'same_kind'{at(loc)}"))
         kinds = (dtype,) * ufunc.nin
     try:
         resolved = ufunc.resolve_dtypes(kinds + (None,) * ufunc.nout)

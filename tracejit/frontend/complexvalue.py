@@ -21,7 +21,7 @@ import warnings
 
 import numpy as np
 
-from tracejit.errors import TracerConversionError, UnsupportedError, at, with_location
+from tracejit.errors import TracerConversionError, UnsupportedError, at, with_location, user_error
 from tracejit.frontend.attributes import SequenceLike, install_operators
 from tracejit.frontend.trace import user_location
 from tracejit.frontend.values import PY_SCALARS, convert_weak, dtype_or_weak, is_tracer, weak_type
@@ -247,13 +247,13 @@ class ComplexTracer(SequenceLike):
         self._concrete(".tolist()")
 
     def __hash__(self):
-        raise TypeError("unhashable type: a traced array (like numpy.ndarray)")
+        raise user_error(TypeError("unhashable type: a traced array (like numpy.ndarray)"))
 
     def __getattr__(self, name):
         if not name.startswith("_") and hasattr(np.ndarray, name):
             raise UnsupportedError(f"ndarray.{name} of complex values is not supported by tracejit"
                                    f"{at(user_location())}")
-        raise AttributeError(f"'ComplexTracer' object has no attribute {name!r}")
+        raise user_error(AttributeError(f"'ComplexTracer' object has no attribute {name!r}"))
 
     # -- parts (views, as in NumPy) ------------------------------------------------------------
     def _part_view(self, t):
@@ -299,7 +299,7 @@ class ComplexTracer(SequenceLike):
         from tracejit.frontend import indexing
         loc = user_location()
         if self._scalar:
-            raise TypeError(f"'numpy.{self.dtype.name}' object does not support item assignment{at(loc)}")
+            raise user_error(TypeError(f"'numpy.{self.dtype.name}' object does not support item assignment{at(loc)}"))
         re, im = parts(self._trace, value, self._re.dtype, loc)
         indexing.setitem(self._re, key, re)
         indexing.setitem(self._im, key, im)
@@ -359,8 +359,8 @@ class ComplexTracer(SequenceLike):
         if self._scalar:  # NumPy scalars are immutable: `s += 1` makes a new object
             return result
         if not np.can_cast(result.dtype, self.dtype, "same_kind"):
-            raise TypeError(f"Cannot cast ufunc '{name}' output from {result.dtype!r} to "
-                            f"{self.dtype!r} with casting rule 'same_kind'{at(loc)}")
+            raise user_error(TypeError(f"Cannot cast ufunc '{name}' output from {result.dtype!r} to "
+                                       f"{self.dtype!r} with casting rule 'same_kind'{at(loc)}"))
         re, im = parts(self._trace, result, self._re.dtype, loc)
         write(self._re, re, loc)
         write(self._im, im, loc)

@@ -14,7 +14,7 @@ import operator
 
 import numpy as np
 
-from tracejit.errors import UnsupportedError, at
+from tracejit.errors import UnsupportedError, at, user_error
 from tracejit.frontend.functions import (broadcast_to, concatenate, implements, reshape, where)
 from tracejit.frontend.trace import user_location
 from tracejit.frontend.values import is_tracer
@@ -193,7 +193,7 @@ def einsum(subscripts, *operands, out=None, dtype=None, order="K", casting="safe
     for n, op in zip(names, operands):
         for c, size in zip(n, np.shape(op)):
             if sizes.setdefault(c, size) != size:
-                raise ValueError(f"einsum: size of index {c!r} differs between operands{at(loc)}")
+                raise user_error(ValueError(f"einsum: size of index {c!r} differs between operands{at(loc)}"))
     reduced = []
     for k, (n, op) in enumerate(zip(names, operands)):  # indices nothing else has: summed first
         others = set(output) | set("".join(names[:k] + names[k + 1:]))

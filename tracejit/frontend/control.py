@@ -29,7 +29,7 @@ import numpy as np
 
 from tracejit.compiler.dtypes import AVal
 from tracejit.compiler.ops.control import SubGraph
-from tracejit.errors import UnsupportedError, at
+from tracejit.errors import UnsupportedError, at, user_error
 from tracejit.frontend import checks, controlchecks, controlwrites
 from tracejit.frontend.controlchecks import SubCheck, deferrable, error_class
 from tracejit.frontend.creation import creating_traced_arrays, current_trace
@@ -165,8 +165,15 @@ def _describe(avals: list[AVal]) -> str:
     return ", ".join(str(a) for a in avals)
 
 
-class CarryChanged(TypeError):
-    """A loop body returned carried values of other shapes or dtypes than it was given."""
+class CarryChanged(UnsupportedError, TypeError):
+    """A loop body returned carried values of another structure, shapes or dtypes than it
+    was given: eagerly their type would depend on the trip count (a ``fori_loop`` with
+    concrete bounds runs such steps before its loop)."""
+
+
+class BranchesDiffer(UnsupportedError, TypeError):
+    """The branches of a ``cond`` return values of different structures, shapes or
+    dtypes: eagerly the result's type would depend on the data."""
 
 
 def _real_tree(tree: TreeDef) -> TreeDef:
@@ -177,11 +184,11 @@ def _real_tree(tree: TreeDef) -> TreeDef:
 
 
 def _check_same(what: str, tree: TreeDef, avals: list[AVal], want_tree: TreeDef, want: list[AVal], loc,
-                error=TypeError) -> None:
+                error: type) -> None:
     if tree != want_tree:
         if _real_tree(tree) == _real_tree(want_tree):  # a real value became complex, or back
             raise error(f"{what}: a value changed between real and complex{at(loc)}")
-        raise TypeError(f"{what}: structure {tree} differs from {want_tree}{at(loc)}")
+        raise error(f"{what}: structure {tree} differs from {want_tree}{at(loc)}")
     if list(avals) != list(want):
         raise error(f"{what}: shapes and dtypes [{_describe(avals)}] differ from [{_describe(want)}]{at(loc)}")
 
@@ -202,7 +209,8 @@ def while_loop(cond_fun: Callable[[Any], Any], body_fun: Callable[[Any], Any], i
     avals = [c.aval for c in carried]
     cond = _trace_sub(trace, "cond", cond_fun, tree, carried, loc)
     if cond.tree.kind != "leaf" or cond.avals[0].shape != ():
-        raise TypeError(f"tj.while_loop: cond_fun must return one 0-d value, not [{_describe(cond.avals)}]{at(loc)}")
+        raise user_error(TypeError(f"tj.while_loop: cond_fun must return one 0-d value, "
+                                   f"not [{_describe(cond.avals)}]{at(loc)}"))
     if cond.checks:  # carried by the body (only a body's checks are)
         return _test_in_body(cond_fun, body_fun, _join_complex(unflatten(tree, carried)))
     try:
@@ -304,7 +312,7 @@ def fori_loop(lower, upper, body_fun: Callable[[Any, Any], Any], init_val: Any) 
     for name, bound in (("lower", lower), ("upper", upper)):
         kind = np.asarray(bound).dtype.kind if not isinstance(bound, Tracer) else bound.dtype.kind
         if kind not in "iu" or np.ndim(bound) != 0:
-            raise TypeError(f"tj.fori_loop: {name} must be an integer scalar{at(loc)}")
+            raise user_error(TypeError(f"tj.fori_loop: {name} must be an integer scalar{at(loc)}"))
     concrete = not isinstance(lower, Tracer) and not isinstance(upper, Tracer)
     if concrete and int(lower) >= int(upper):
         return init_val  # no step: the value as it is, as range() gives
@@ -349,13 +357,13 @@ def cond(pred, true_fun: Callable, false_fun: Callable, *operands) -> Any:
         return true_fun(*operands) if bool(pred) else false_fun(*operands)
     loc = user_location()
     if pred.shape != ():
-        raise TypeError(f"tj.cond: pred must be a 0-d value, not {pred.aval}{at(loc)}")
+        raise user_error(TypeError(f"tj.cond: pred must be a 0-d value, not {pred.aval}{at(loc)}"))
     truth = pred if pred.dtype == np.bool_ else pred != 0
     leaves, tree = flatten(_split_complex(tuple(operands)))
     args = [_as_traced(trace, leaf, "tj.cond operand", loc) for leaf in leaves]
     true, false = _trace_branches(trace, true_fun, false_fun, tree, args, loc)
     true_sub, false_sub, avals = true.sub, false.sub, list(true.avals)
-    _check_same("tj.cond: false_fun's result", false.tree, false.avals, true.tree, avals, loc)
+    _check_same("tj.cond: false_fun's result", false.tree, false.avals, true.tree, avals, loc, BranchesDiffer)
     weak = [t if t is not None and f is not None else None for t, f in zip(true.weak, false.weak)]
     targets = controlwrites.branch_outputs(true_sub.graph, true.writes, false_sub.graph, false.writes, leaves,
                                            true.captured + false.captured, trace, loc)

@@ -46,8 +46,10 @@ def collect(sub) -> list[SubCheck]:
 
 def deferrable(error: BaseException) -> bool:
     """Whether ``error``, raised while tracing a body or branch, is the user's program
-    failing (raised eagerly only if that code runs), not tracejit refusing it."""
-    return isinstance(error, DEFERRABLE) and not isinstance(error, TracejitError)
+    failing (raised eagerly only if that code runs), not tracejit refusing it or a bug
+    in tracejit (``frontend/boundary.py``)."""
+    from tracejit.frontend.boundary import is_internal
+    return isinstance(error, DEFERRABLE) and not isinstance(error, TracejitError) and not is_internal(error)
 
 
 def error_class(error: BaseException) -> type:

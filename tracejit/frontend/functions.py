@@ -12,7 +12,7 @@ import operator
 import numpy as np
 
 from tracejit.compiler.dtypes import check_supported
-from tracejit.errors import UnsupportedError, at
+from tracejit.errors import UnsupportedError, at, user_error
 from tracejit.frontend import attributes, complexfuncs, complexvalue, reductions
 from tracejit.frontend.complexvalue import involves_complex
 from tracejit.frontend.reductions import normalize_axes
@@ -68,11 +68,11 @@ def reshape(a, shape=None, order="C", *, newshape=None, copy=None):
         raise UnsupportedError(f"reshape with order={order!r} is not supported{at(loc)}")
     shape = _shape_arg(newshape if shape is None else shape)
     if shape.count(-1) > 1:
-        raise ValueError(f"can only specify one unknown dimension{at(loc)}")
+        raise user_error(ValueError(f"can only specify one unknown dimension{at(loc)}"))
     if -1 in shape:
         known = math.prod(n for n in shape if n != -1)
         if known == 0 or a.size % known:
-            raise ValueError(f"cannot reshape array of size {a.size} into shape {shape}{at(loc)}")
+            raise user_error(ValueError(f"cannot reshape array of size {a.size} into shape {shape}{at(loc)}"))
         shape = tuple(a.size // known if n == -1 else n for n in shape)
     return make_view(a, "reshape", {"shape": shape})
 
@@ -93,9 +93,10 @@ def transpose(a, axes=None):
     if axes is None:
         perm = tuple(reversed(range(a.ndim)))
     else:
+        axes = axes if isinstance(axes, (tuple, list)) else (operator.index(axes),)
         perm = tuple(operator.index(ax) % a.ndim if a.ndim else operator.index(ax) for ax in axes)
         if sorted(perm) != list(range(a.ndim)):
-            raise ValueError(f"axes don't match array{at(loc)}")
+            raise user_error(ValueError(f"axes don't match array{at(loc)}"))
     return make_view(a, "transpose", {"perm": perm})
 
 
@@ -135,8 +136,8 @@ def squeeze(a, axis=None):
     else:
         axes = normalize_axes(axis, a.ndim, loc)
         if any(a.shape[d] != 1 for d in axes):
-            raise ValueError(f"cannot select an axis to squeeze out which has size not equal to one"
-                             f"{at(loc)}")
+            raise user_error(ValueError(f"cannot select an axis to squeeze out which has size not equal to one"
+                                        f"{at(loc)}"))
     return reshape(a, tuple(n for d, n in enumerate(a.shape) if d not in axes))
 
 
@@ -159,12 +160,12 @@ def concatenate(arrays, axis=0, out=None, dtype=None, casting="same_kind"):
     trace = find_trace(arrays)
     arrays = [as_operand(trace, x) for x in arrays]
     if not arrays:
-        raise ValueError(f"need at least one array to concatenate{at(loc)}")
+        raise user_error(ValueError(f"need at least one array to concatenate{at(loc)}"))
     if axis is None:
         arrays = [x.reshape(-1) for x in arrays]
         axis = 0
     if any(x.ndim == 0 for x in arrays):
-        raise ValueError(f"zero-dimensional arrays cannot be concatenated{at(loc)}")
+        raise user_error(ValueError(f"zero-dimensional arrays cannot be concatenated{at(loc)}"))
     if dtype is not None:
         arrays = [astype(x, dtype) if is_tracer(x) else x.astype(dtype) for x in arrays]
     axis = normalize_axes(axis, arrays[0].ndim, loc)[0]
@@ -177,7 +178,7 @@ def stack(arrays, axis=0, out=None, dtype=None, casting="same_kind"):
     trace = find_trace(arrays)
     arrays = [as_operand(trace, x) for x in arrays]
     if len({x.shape for x in arrays}) > 1:
-        raise ValueError(f"all input arrays must have the same shape{at(loc)}")
+        raise user_error(ValueError(f"all input arrays must have the same shape{at(loc)}"))
     axis = normalize_axes(axis, arrays[0].ndim + 1, loc)[0]
     expanded = [expand_dims(x, axis) if is_tracer(x) else np.expand_dims(x, axis) for x in arrays]
     return concatenate(expanded, axis=axis, out=out, dtype=dtype, casting=casting)
@@ -192,7 +193,7 @@ def where(condition, x=None, y=None):
         from tracejit.frontend.selection import nonzero
         return nonzero(np.asarray(condition) if isinstance(condition, list) else condition)
     if x is None or y is None:
-        raise ValueError(f"either both or neither of x and y should be given{at(loc)}")
+        raise user_error(ValueError(f"either both or neither of x and y should be given{at(loc)}"))
     trace = find_trace([condition, x, y])
     dtype = np.result_type(*(promotion_operand(v, loc) for v in (x, y)))
     cond = as_operand(trace, condition, np.dtype(bool))
@@ -266,6 +267,7 @@ def round_(a, decimals=0, out=None):
     loc = user_location()
     if out is not None:
         raise UnsupportedError(f"numpy.round: out= is not supported{at(loc)}")
+    decimals = operator.index(decimals)
     if a.dtype.kind != "f":
         if decimals >= 0:
             return copy(a)  # keeps a scalar a scalar
@@ -327,8 +329,8 @@ def copyto(dst, src, casting="same_kind", where=True):
         raise UnsupportedError(f"numpy.copyto into a concrete array is not supported{at(loc)}")
     src_dtype = dtype_or_weak(src, loc)
     if isinstance(src_dtype, np.dtype) and not np.can_cast(src_dtype, dst.dtype, casting):
-        raise TypeError(f"Cannot cast array data from {src_dtype!r} to {dst.dtype!r} according to the rule "
-                        f"{casting!r}{at(loc)}")
+        raise user_error(TypeError(f"Cannot cast array data from {src_dtype!r} to {dst.dtype!r} according to the rule "
+                                   f"{casting!r}{at(loc)}"))
     if where is not True:
         src = globals()["where"](where, src, dst)
     write(dst, src, loc)

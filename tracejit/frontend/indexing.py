@@ -13,7 +13,7 @@ import operator
 
 import numpy as np
 
-from tracejit.errors import UnsupportedError, at
+from tracejit.errors import UnsupportedError, at, user_error
 from tracejit.frontend.trace import user_location
 from tracejit.frontend.advanced import gather_getitem, is_array_index, scatter_setitem
 from tracejit.frontend.values import is_tracer
@@ -46,11 +46,11 @@ def _advanced(x, key: tuple, for_write: bool, loc):
 def _expand(key: tuple, ndim: int, loc) -> list:
     """Replace the Ellipsis by full slices; check the number of indices."""
     if sum(k is Ellipsis for k in key) > 1:
-        raise IndexError(f"an index can only have a single ellipsis ('...'){at(loc)}")
+        raise user_error(IndexError(f"an index can only have a single ellipsis ('...'){at(loc)}"))
     used = sum(k is not None and k is not Ellipsis for k in key)
     if used > ndim:
-        raise IndexError(f"too many indices for array: array is {ndim}-dimensional, but "
-                         f"{used} were indexed{at(loc)}")
+        raise user_error(IndexError(f"too many indices for array: array is {ndim}-dimensional, but "
+                                    f"{used} were indexed{at(loc)}"))
     out = []
     for k in key:
         if k is Ellipsis:
@@ -90,10 +90,10 @@ def getitem(x, key, for_write: bool = False):
             try:
                 i = operator.index(k)
             except TypeError:
-                raise IndexError(f"only integers, slices (`:`), ellipsis (`...`) and numpy.newaxis "
-                                 f"(`None`) are valid indices, not {type(k).__name__}{at(loc)}") from None
+                raise user_error(IndexError(f"only integers, slices (`:`), ellipsis (`...`) and numpy.newaxis "
+                                            f"(`None`) are valid indices, not {type(k).__name__}{at(loc)}")) from None
             if not -n <= i < n:
-                raise IndexError(f"index {i} is out of bounds for axis {dim} with size {n}{at(loc)}")
+                raise user_error(IndexError(f"index {i} is out of bounds for axis {dim} with size {n}{at(loc)}"))
             starts.append(i % n)
             steps.append(1)
             lengths.append(1)
@@ -121,7 +121,7 @@ def setitem(x, key, value) -> None:
     from tracejit.frontend.mutation import write
     loc = user_location()
     if x._scalar:
-        raise TypeError(f"'numpy.{x.dtype.name}' object does not support item assignment{at(loc)}")
+        raise user_error(TypeError(f"'numpy.{x.dtype.name}' object does not support item assignment{at(loc)}"))
     mask = key if not isinstance(key, tuple) else None
     from tracejit.frontend.selection import Selection, assign_selection
     if isinstance(value, Selection):

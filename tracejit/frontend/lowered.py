@@ -1,6 +1,7 @@
 """Every stage of what a jitted function compiles to, for one signature."""
 from __future__ import annotations
 
+from tracejit.errors import user_error
 from tracejit.compiler.kernel import Kernel
 from tracejit.compiler.pipeline import Optimized
 from tracejit.frontend.tracing import TracedFunction
@@ -55,7 +56,7 @@ class Lowered:
             return self.executable.compiled.optimized_ir
         if stage == "asm":
             return self.executable.compiled.asm
-        raise ValueError(f"unknown stage {stage!r}; choose from {', '.join(STAGES)}")
+        raise user_error(ValueError(f"unknown stage {stage!r}; choose from {', '.join(STAGES)}"))
 
     def to_dot(self, stage: str = "optimized") -> str:
         """Graphviz source of the traced (``graph``) or optimized graph, kernels as clusters."""
@@ -64,4 +65,4 @@ class Lowered:
         if stage == "optimized":
             clusters = {k.name: k.nodes for k in self.kernels}
             return self.optimized.graph.to_dot(clusters)
-        raise ValueError(f"to_dot: stage must be 'graph' or 'optimized', not {stage!r}")
+        raise user_error(ValueError(f"to_dot: stage must be 'graph' or 'optimized', not {stage!r}"))

@@ -18,7 +18,7 @@ import numpy as np
 
 from tracejit.compiler.layout import StridedView
 from tracejit.compiler.ops import get_op
-from tracejit.errors import UnsupportedError, at
+from tracejit.errors import UnsupportedError, at, user_error
 
 
 class Storage:
@@ -101,8 +101,8 @@ def assigned_value(trace, value, shape: tuple, dtype: np.dtype, loc):
             if len(vshape) > len(shape) or np.broadcast_shapes(vshape, shape) != shape:
                 raise ValueError
         except ValueError:
-            raise ValueError(f"could not broadcast input array from shape {tuple(value.shape)} into shape "
-                             f"{shape}{at(loc)}") from None
+            raise user_error(ValueError(f"could not broadcast input array from shape {tuple(value.shape)} into shape "
+                                        f"{shape}{at(loc)}")) from None
         if not is_tracer(value):
             value = np.broadcast_to(np.asarray(value).reshape(vshape), shape)
         else:
@@ -116,10 +116,10 @@ def write(target, value, loc) -> None:
     """Store ``value`` (broadcast to ``target``'s shape, cast as NumPy's assignment casts)
     into the elements ``target`` stands for."""
     if target._scalar:
-        raise TypeError(f"'numpy.{target.dtype.name}' object does not support item assignment{at(loc)}")
+        raise user_error(TypeError(f"'numpy.{target.dtype.name}' object does not support item assignment{at(loc)}"))
     st = storage_of(target)
     if any(op == "broadcast_to" for op, _ in target._path):
-        raise ValueError(f"assignment destination is read-only (a broadcast view){at(loc)}")
+        raise user_error(ValueError(f"assignment destination is read-only (a broadcast view){at(loc)}"))
     trace = target._trace
     if target._home is not trace or st.trace is not trace:
         raise UnsupportedError(f"a loop body or branch writes into an array from outside it{at(loc)}: "

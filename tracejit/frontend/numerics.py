@@ -15,7 +15,7 @@ import operator
 
 import numpy as np
 
-from tracejit.errors import UnsupportedError, at
+from tracejit.errors import UnsupportedError, at, user_error
 from tracejit.frontend.functions import broadcast_to, concatenate, implements, reshape, where
 from tracejit.frontend.trace import user_location
 from tracejit.frontend.values import is_tracer
@@ -44,7 +44,7 @@ def diag(v, k=0):
     if v.ndim == 2:
         return diagonal(v, k).copy()
     if v.ndim != 1:
-        raise ValueError(f"Input must be 1- or 2-d.{at(user_location())}")
+        raise user_error(ValueError(f"Input must be 1- or 2-d.{at(user_location())}"))
     size = v.shape[0] + abs(k)
     padded = concatenate([v, np.zeros(abs(k), v.dtype)]) if k else v
     values = reshape(padded, (size, 1) if k >= 0 else (1, size))
@@ -63,7 +63,7 @@ def diff(a, n=1, axis=-1, prepend=np._NoValue, append=np._NoValue):
     loc = user_location()
     axis = operator.index(axis) % a.ndim if a.ndim else 0
     if a.ndim == 0:
-        raise ValueError(f"diff requires input that is at least one dimensional{at(loc)}")
+        raise user_error(ValueError(f"diff requires input that is at least one dimensional{at(loc)}"))
     parts = []
     for extra in (prepend, append):
         if extra is np._NoValue:
@@ -89,7 +89,7 @@ def diff(a, n=1, axis=-1, prepend=np._NoValue, append=np._NoValue):
 @implements(np.meshgrid)
 def meshgrid(*xi, copy=True, sparse=False, indexing="xy"):
     if indexing not in ("xy", "ij"):
-        raise ValueError("Valid values for `indexing` are 'xy' and 'ij'.")
+        raise user_error(ValueError("Valid values for `indexing` are 'xy' and 'ij'."))
     ndim = len(xi)
     shape = [int(np.size(x)) if not is_tracer(x) else x.size for x in xi]
     out = []
@@ -130,10 +130,10 @@ def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
 def _pad_widths(pad_width, ndim: int) -> list[tuple[int, int]]:
     w = np.asarray(pad_width)
     if w.dtype.kind not in "iu":
-        raise TypeError("`pad_width` must be of integral type.")
+        raise user_error(TypeError("`pad_width` must be of integral type."))
     w = np.broadcast_to(w, (ndim, 2)) if w.ndim <= 1 or w.shape == (1, 2) else w
     if w.shape != (ndim, 2) or (w < 0).any():
-        raise ValueError(f"invalid pad_width {pad_width!r} for a {ndim}-d array")
+        raise user_error(ValueError(f"invalid pad_width {pad_width!r} for a {ndim}-d array"))
     return [(int(a), int(b)) for a, b in w]
 
 
@@ -163,7 +163,8 @@ def pad(array, pad_width, mode="constant", **kwargs):
             if mode == "constant":
                 piece = np.full(shape, constants[axis][side], dtype=out.dtype)
             elif n == 0:
-                raise ValueError(f"can't extend empty axis {axis} using modes other than 'constant'{at(loc)}")
+                raise user_error(ValueError(f"can't extend empty axis {axis} using modes other than "
+                                            f"'constant'{at(loc)}"))
             elif mode == "edge":
                 piece = broadcast_to(part(0, 1) if side == 0 else part(n - 1, n), tuple(shape))
             else:

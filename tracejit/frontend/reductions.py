@@ -10,7 +10,7 @@ import operator
 import numpy as np
 
 from tracejit.compiler.dtypes import check_supported, reduction_default_dtype
-from tracejit.errors import UnsupportedError, at
+from tracejit.errors import UnsupportedError, at, user_error
 from tracejit.frontend.trace import user_location
 
 _NoValue = np._NoValue
@@ -27,10 +27,10 @@ def normalize_axes(axis, ndim: int, loc=None) -> tuple[int, ...]:
         if ndim == 0 and ax in (0, -1):  # NumPy reduces a 0-d array over axis 0 as over ()
             continue
         if not -ndim <= ax < ndim:
-            raise np.exceptions.AxisError(ax, ndim)
+            raise user_error(np.exceptions.AxisError(ax, ndim))
         out.append(ax % ndim)
     if len(set(out)) != len(out):
-        raise ValueError(f"duplicate value in 'axis'{at(loc)}")
+        raise user_error(ValueError(f"duplicate value in 'axis'{at(loc)}"))
     return tuple(sorted(out))
 
 
@@ -60,8 +60,8 @@ def reduce(op: str, x, axis, keepdims, loc=None, needs_elements=False):
     """Record reduction ``op`` of traced ``x`` over ``axis``."""
     axes = normalize_axes(axis, x.ndim, loc)
     if needs_elements and _count(x.shape, axes) == 0:
-        raise ValueError(f"zero-size array to reduction operation {op} which has no identity"
-                         f"{at(loc)}")
+        raise user_error(ValueError(f"zero-size array to reduction operation {op} which has no identity"
+                                    f"{at(loc)}"))
     return x._trace.apply(op, [x], {"axes": axes, "keepdims": _keep(keepdims)}, scalar=True)
 
 
@@ -112,9 +112,9 @@ def _arg(op: str):
         loc = user_location()
         _check_unsupported(op, loc, out)
         if axis is not None and isinstance(axis, tuple):
-            raise TypeError(f"{op}: axis must be an integer or None{at(loc)}")
+            raise user_error(TypeError(f"{op}: axis must be an integer or None{at(loc)}"))
         if _count(a.shape, normalize_axes(axis, a.ndim, loc)) == 0:
-            raise ValueError(f"attempt to get {op} of an empty sequence{at(loc)}")
+            raise user_error(ValueError(f"attempt to get {op} of an empty sequence{at(loc)}"))
         r = reduce(op, a, axis, False, loc)
         if _keep(keepdims):
             shape = (1,) * a.ndim if axis is None else tuple(

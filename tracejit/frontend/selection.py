@@ -26,7 +26,7 @@ import math
 
 import numpy as np
 
-from tracejit.errors import UnsupportedError, at
+from tracejit.errors import UnsupportedError, at, user_error
 from tracejit.frontend import checks
 from tracejit.frontend.functions import broadcast_to, implements, reshape, stack, where
 from tracejit.frontend.trace import user_location
@@ -87,7 +87,7 @@ class Selection(np.lib.mixins.NDArrayOperatorsMixin):
     def __getattr__(self, name):
         if not name.startswith("_") and hasattr(np.ndarray, name):
             raise data_dependent(f".{name}", user_location())
-        raise AttributeError(f"'Selection' object has no attribute {name!r}")
+        raise user_error(AttributeError(f"'Selection' object has no attribute {name!r}"))
 
     def __repr__(self) -> str:
         return f"Selection<{self.values.dtype}, {self.mask.shape} mask>"
@@ -258,8 +258,8 @@ def _same_node(graph, a: int, b: int, depth: int) -> bool:
 def select(x, mask, loc) -> Selection:
     """``x[mask]`` for a boolean mask of ``x``'s shape or a leading part of it."""
     if tuple(mask.shape) != tuple(x.shape[:mask.ndim]) or mask.ndim == 0:
-        raise IndexError(f"boolean index of shape {tuple(mask.shape)} does not match the indexed "
-                         f"array of shape {tuple(x.shape)}{at(loc)}")
+        raise user_error(IndexError(f"boolean index of shape {tuple(mask.shape)} does not match the indexed "
+                                    f"array of shape {tuple(x.shape)}{at(loc)}"))
     from tracejit.frontend.tracer import Tracer
     trace = x._trace
     if not is_tracer(mask):
@@ -303,8 +303,8 @@ def _truth(a, loc):
 def nonzero(a):
     loc = user_location()
     if a.ndim == 0:
-        raise ValueError(f"Calling nonzero on 0d arrays is not allowed. Use np.atleast_1d(scalar).nonzero() "
-                         f"instead{at(loc)}")
+        raise user_error(ValueError(f"Calling nonzero on 0d arrays is not allowed. Use np.atleast_1d(scalar).nonzero() "
+                                    f"instead{at(loc)}"))
     mask = _truth(a, loc)
     return tuple(Selection(_grid(a._trace, a.shape, d), mask) for d in range(a.ndim))
 

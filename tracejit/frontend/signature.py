@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from tracejit.errors import ControlException, user_error
 from tracejit.compiler.dtypes import AVal, check_supported
 from tracejit.compiler.layout import StridedView
 from tracejit.frontend.tree import flatten
@@ -43,7 +44,7 @@ class ArraySpec:
         return (self.aval.shape, self.aval.dtype.str, self.strides, self.scalar, self.weak)
 
 
-class NestedTrace(Exception):
+class NestedTrace(ControlException):
     """Raised when a jitted function is called on tracers (from inside another trace)."""
 
 
@@ -66,7 +67,7 @@ def prepare_array(value, name: str) -> tuple[np.ndarray, ArraySpec]:
     if arr.dtype.kind == "c":
         return _prepare_complex(value, arr, name)
     if arr.dtype.kind == "O":
-        raise TypeError(f"argument '{name}': object arrays are not supported")
+        raise user_error(TypeError(f"argument '{name}': object arrays are not supported"))
     check_supported(arr.dtype.newbyteorder("=") if arr.dtype.byteorder not in "=|" else arr.dtype,
                     f"argument '{name}'")
     if arr.dtype.byteorder not in "=|":
@@ -87,8 +88,8 @@ def _prepare_complex(value, arr: np.ndarray, name: str) -> tuple[np.ndarray, Arr
     if arr.dtype.byteorder not in "=|":
         arr = arr.astype(arr.dtype.newbyteorder("="))
     if arr.dtype not in (np.dtype(np.complex64), np.dtype(np.complex128)):
-        raise TypeError(f"argument '{name}': dtype {arr.dtype} is not supported by tracejit "
-                        "(complex64 and complex128 are)")
+        raise user_error(TypeError(f"argument '{name}': dtype {arr.dtype} is not supported by tracejit "
+                                   "(complex64 and complex128 are)"))
     pairs, spec = prepare_array(pair_view(arr), name)
     return pairs, dataclasses.replace(spec, scalar=isinstance(value, np.generic), complex_dtype=arr.dtype)
 
@@ -119,8 +120,8 @@ def _check_hashable(value, name: str) -> None:
     try:
         hash(value)
     except TypeError:
-        raise TypeError(f"argument '{name}' is static (not an array) and must be hashable, "
-                        f"got {type(value).__name__}; pass arrays as NumPy arrays") from None
+        raise user_error(TypeError(f"argument '{name}' is static (not an array) and must be hashable, "
+                                   f"got {type(value).__name__}; pass arrays as NumPy arrays")) from None
 
 
 _NAN = ("nan",)

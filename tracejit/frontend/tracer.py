@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from tracejit.compiler.dtypes import AVal
-from tracejit.errors import StaticNeeded, TracerConversionError, UnsupportedError, at
+from tracejit.errors import StaticNeeded, TracerConversionError, UnsupportedError, at, user_error
 from tracejit.frontend import along_axis, functions, indexing, reductions
 from tracejit.frontend.creation import current_trace
 from tracejit.frontend.attributes import ARITHMETIC, SequenceLike, install_operators
@@ -144,7 +144,7 @@ class Tracer(SequenceLike):
     def __hash__(self):
         if self._origins:
             self._concrete("hashing (a dict key, a set)")
-        raise TypeError("unhashable type: a traced array (like numpy.ndarray)")
+        raise user_error(TypeError("unhashable type: a traced array (like numpy.ndarray)"))
 
     def tolist(self):
         self._concrete(".tolist()")
@@ -213,7 +213,7 @@ class Tracer(SequenceLike):
             raise UnsupportedError(f"ndarray.{name} is not available on traced arrays"
                                    f"{at(user_location())} (memory layout and flags are decided "
                                    "by the compiler)")
-        raise AttributeError(f"'Tracer' object has no attribute {name!r}")
+        raise user_error(AttributeError(f"'Tracer' object has no attribute {name!r}"))
 
     def dot(self, other):
         return functions.dot(self, other)
@@ -274,17 +274,18 @@ class ScalarTracer(Tracer):
         if name[0] == "_" or name in ScalarTracer._VISIBLE:
             return object.__getattribute__(self, name)
         kind = object.__getattribute__(self, "_python_type")()
-        raise AttributeError(f"'{kind}' object has no attribute '{name}'{at(user_location())}")
+        raise user_error(AttributeError(f"'{kind}' object has no attribute '{name}'{at(user_location())}"))
 
     def __getattr__(self, name: str):
-        raise AttributeError(f"'{self._python_type()}' object has no attribute '{name}'{at(user_location())}")
+        raise user_error(AttributeError(f"'{self._python_type()}' object has no attribute "
+                                        f"'{name}'{at(user_location())}"))
 
     def _python_type(self) -> str:
         weak = object.__getattribute__(self, "_weak")
         return weak.__name__ if weak is not None else "bool"
 
     def __getitem__(self, key):
-        raise TypeError(f"'{self._python_type()}' object is not subscriptable{at(user_location())}")
+        raise user_error(TypeError(f"'{self._python_type()}' object is not subscriptable{at(user_location())}"))
 
 
 def as_python_scalar(tracer: Tracer) -> Tracer:

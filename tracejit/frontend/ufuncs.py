@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from tracejit.compiler.ops import ops_of_kind
-from tracejit.errors import StaticNeeded, UnsupportedError, at, with_location
+from tracejit.errors import StaticNeeded, UnsupportedError, at, with_location, user_error
 from tracejit.frontend.complexvalue import involves_complex
 from tracejit.frontend.trace import user_location
 from tracejit.frontend.values import PY_SCALARS, as_operand, dtype_or_weak, find_trace, is_tracer, weak_type
@@ -73,15 +73,15 @@ def apply_elementwise(ufunc: np.ufunc, inputs, dtype=None, loc=None, operator: b
     if ufunc is np.power and len(inputs) == 2 and type(inputs[1]) is int and inputs[1] < 0:
         base = dtype_or_weak(inputs[0], loc)
         if isinstance(base, np.dtype) and base.kind in "biu":
-            raise ValueError(f"Integers to negative integer powers are not allowed.{at(loc)}")
+            raise user_error(ValueError(f"Integers to negative integer powers are not allowed.{at(loc)}"))
     loop_scalar = False
     if dtype is not None:
         loop = (np.dtype(dtype),) * ufunc.nin
         for x in inputs:
             src = dtype_or_weak(x, loc)
             if isinstance(src, np.dtype) and not np.can_cast(src, loop[0], "same_kind"):
-                raise TypeError(f"Cannot cast ufunc '{ufunc.__name__}' input from {src!r} to "
-                                f"{loop[0]!r} with casting rule 'same_kind'{at(loc)}")
+                raise user_error(TypeError(f"Cannot cast ufunc '{ufunc.__name__}' input from {src!r} to "
+                                           f"{loop[0]!r} with casting rule 'same_kind'{at(loc)}"))
         inputs = [as_operand(trace, x, loop[i]) for i, x in enumerate(inputs)]
         inputs = [x if x.dtype == loop[i] else trace.apply("convert", [x], {"dtype": loop[i]})
                   for i, x in enumerate(inputs)]
@@ -203,10 +203,10 @@ def write_inplace(out, result, name: str, loc):
     except ValueError:
         ok = False
     if not ok:
-        raise ValueError(f"non-broadcastable output operand with shape {target.shape} doesn't "
-                         f"match the broadcast shape {result.shape}{at(loc)}")
+        raise user_error(ValueError(f"non-broadcastable output operand with shape {target.shape} doesn't "
+                                    f"match the broadcast shape {result.shape}{at(loc)}"))
     if result.dtype != target.dtype and not np.can_cast(result.dtype, target.dtype, "same_kind"):
-        raise TypeError(f"Cannot cast ufunc '{name}' output from {result.dtype!r} to "
-                        f"{target.dtype!r} with casting rule 'same_kind'{at(loc)}")
+        raise user_error(TypeError(f"Cannot cast ufunc '{name}' output from {result.dtype!r} to "
+                                   f"{target.dtype!r} with casting rule 'same_kind'{at(loc)}"))
     write(target, result, loc)
     return target

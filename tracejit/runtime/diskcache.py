@@ -13,8 +13,13 @@ can write; otherwise a warning says so once and the process compiles instead (lo
 code from a directory others can write would let them run code as the user).
 Writes go to a temporary file in the same directory and are renamed into place, so a
 reader never sees half an entry and two processes filling the cache at once both
-succeed. Each entry carries a SHA-256 of its contents: a truncated or corrupted entry
-is ignored, compiled again and rewritten.
+succeed. Each entry is bound to its key: it holds the key and kind it was written under
+and a SHA-256 of both and of its contents, and what it holds is validated before use
+(``read``'s ``validate``: object code defines exactly the expected symbols, see
+``runtime/objcheck.py``; a program unpickles to the expected one). An entry that is
+truncated, corrupted, stored under another key (copied) or fails validation is a miss:
+a warning (once per process), then it is compiled again and rewritten. Nothing is
+unpickled or loaded from an entry before its checksum and key are checked.
 """
 from __future__ import annotations
 
@@ -24,6 +29,7 @@ import stat
 import tempfile
 import threading
 import warnings
+from typing import Callable
 
 import llvmlite
 
@@ -32,7 +38,7 @@ from tracejit.compiler.fingerprint import source_digest
 from tracejit.compiler.target import host_cpu, host_features
 from tracejit.config import config
 
-FORMAT = b"tracejit-object-1\n"
+FORMAT = b"tracejit-object-2\n"
 _warned: set[str] = set()
 _lock = threading.Lock()
 
@@ -86,9 +92,15 @@ def _entry_path(directory: str, key: str, suffix: str = ".o") -> str:
     return os.path.join(directory, f"{key}{suffix}")
 
 
-def read(key: str, suffix: str = ".o") -> bytes | None:
+def _binding(key: str, suffix: str) -> bytes:
+    """What an entry's checksummed body starts with: the key and kind it belongs to."""
+    return f"{key}{suffix}\n".encode()
+
+
+def read(key: str, suffix: str = ".o", validate: Callable[[bytes], str | None] | None = None) -> bytes | None:
     """The object code (or, with another ``suffix``, other bytes: ``.prog`` optimized
-    programs) stored under ``key``, or None (missing, unsafe, or corrupted)."""
+    programs) stored under ``key``, or None: missing, unsafe, corrupted, stored under
+    another key, or refused by ``validate`` (which returns what is wrong, or None)."""
     directory = cache_dir()
     if directory is None:
         return None
@@ -102,16 +114,30 @@ def read(key: str, suffix: str = ".o") -> bytes | None:
     except OSError:
         return None
     header_len = len(FORMAT) + 32
-    if len(data) < header_len or not data.startswith(FORMAT):
-        return None
-    digest, payload = data[len(FORMAT):header_len], data[header_len:]
-    if hashlib.sha256(payload).digest() != digest:
-        return None  # truncated or corrupted: compile and rewrite
-    return payload
+    binding = _binding(key, suffix)
+    digest, body = data[len(FORMAT):header_len], data[header_len:]
+    if len(data) < header_len or not data.startswith(FORMAT) or hashlib.sha256(body).digest() != digest:
+        problem = "truncated or corrupted"
+    elif not body.startswith(binding):
+        problem = "it was stored under another key"
+    else:
+        payload = body[len(binding):]
+        problem = validate(payload) if validate is not None else None
+        if problem is None:
+            return payload
+    _invalid(path, problem)
+    return None
+
+
+def _invalid(path: str, problem: str) -> None:
+    """Say (once per process) that a cache entry is ignored, and why; it is rebuilt."""
+    _warn_once("invalid entry", f"tracejit: ignoring cache entry {path} ({problem}); compiling it again "
+                                "(further invalid entries are not reported)")
 
 
 def write(key: str, obj: bytes, suffix: str = ".o") -> bool:
-    """Store ``obj`` under ``key`` atomically; False when the cache is off or unwritable."""
+    """Store ``obj`` under ``key``, bound to it, atomically; False when the cache is off or
+    unwritable."""
     directory = cache_dir()
     if directory is None:
         return False
@@ -121,7 +147,8 @@ def write(key: str, obj: bytes, suffix: str = ".o") -> bool:
         return False
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(FORMAT + hashlib.sha256(obj).digest() + obj)
+            body = _binding(key, suffix) + obj
+            fh.write(FORMAT + hashlib.sha256(body).digest() + body)
         os.replace(tmp, _entry_path(directory, key, suffix))
         return True
     except OSError:

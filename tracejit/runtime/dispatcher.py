@@ -12,8 +12,9 @@ all-array positional signature (``codegen/call.py``), ``descr``/``nd``/``dims`` 
 single output's dtype object and shape. ``tj_dispatch`` allocates the output with
 NumPy's C API (``PyArray_Empty``), calls the wrapper with the argument objects
 themselves (it checks type, dtype, dims, contiguity and alignment natively), releases
-the GIL around it when the call moves enough data to be worth it, counts the hit and
-returns the array. Anything else -- no slot yet, another arity, keywords, an argument the wrapper
+the GIL around it when the call moves enough data to be worth it, counts the hit (an
+atomic add: exact under concurrent calls) and returns the array. Anything else -- no
+slot yet, another arity, keywords, an argument the wrapper
 refuses, ``TRACEJIT_DISABLE_JIT`` -- goes to ``fallback`` (the function's Python call
 path) through ``PyObject_Vectorcall`` with the same arguments, so behaviour never
 depends on which path ran.
@@ -139,7 +140,7 @@ def build_module() -> ir.Module:
     b.cbranch(b.icmp_signed("==", b.load(result), ir.Constant(I32, 0)), ok, refused)
     b.position_at_end(ok)
     hits = b.gep(slot, [ir.Constant(I64, SLOT_FIELDS.index("hits"))], inbounds=True, source_etype=I64)
-    b.store(b.add(b.load(hits, typ=I64), ir.Constant(I64, 1)), hits)  # the GIL is held
+    b.atomic_rmw("add", hits, ir.Constant(I64, 1), "monotonic")  # exact whatever holds the GIL
     b.ret(out)
     b.position_at_end(refused)  # an argument the wrapper's checks refused
     b.call(api("Py_DecRef", ir.VoidType(), [PTR]), [out])

@@ -12,7 +12,7 @@ import llvmlite.binding as llvm
 
 from tracejit.compiler.target import init_llvm, target_machine
 from tracejit.config import emit_log, log_enabled
-from tracejit.runtime import diskcache
+from tracejit.runtime import diskcache, objcheck
 
 _lock = threading.Lock()
 _engine = None
@@ -128,13 +128,14 @@ _load_lock = threading.Lock()
 
 def load_cached(key: str, symbols: list[str], build_ir: Callable[[], str]) -> tuple[CompiledModule, str]:
     """The code named ``key`` (:func:`diskcache.cache_key`) and where it came from:
-    already loaded in this process (``memory``), from the disk cache (``disk``), or
-    compiled from ``build_ir()`` now and stored there (``compiled``)."""
+    already loaded in this process (``memory``), from the disk cache (``disk``: an entry
+    bound to ``key`` whose object code defines ``symbols``, see ``runtime/objcheck.py``),
+    or compiled from ``build_ir()`` now and stored there (``compiled``)."""
     with _load_lock:
         compiled = _modules.get(key)
         if compiled is not None:
             return compiled, "memory"
-        obj = diskcache.read(key)
+        obj = diskcache.read(key, validate=lambda data: objcheck.problem(data, symbols))
         if obj is not None:
             compiled, source = load_object(obj, symbols, build_ir), "disk"
         else:
