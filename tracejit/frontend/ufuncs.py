@@ -74,6 +74,7 @@ def apply_elementwise(ufunc: np.ufunc, inputs, dtype=None, loc=None, operator: b
         base = dtype_or_weak(inputs[0], loc)
         if isinstance(base, np.dtype) and base.kind in "biu":
             raise user_error(ValueError(f"Integers to negative integer powers are not allowed.{at(loc)}"))
+    loop_scalar = False
     if dtype is not None:
         loop = (np.dtype(dtype),) * ufunc.nin
         for x in inputs:
@@ -90,6 +91,7 @@ def apply_elementwise(ufunc: np.ufunc, inputs, dtype=None, loc=None, operator: b
             # only Python numbers, some traced without an argument behind them (a loop's
             # index or counter, frontend/control.py): Python's int and float as int64/float64
             kinds = tuple(np.dtype(np.float64 if k is float else np.int64 if k is int else np.bool_) for k in kinds)
+            loop_scalar = True
         resolver = ufunc if ufunc in UFUNC_TO_OP else np.exp  # foreign ufuncs: exp's loops
         try:
             loop = resolver.resolve_dtypes(kinds + (None,) * ufunc.nout)
@@ -106,6 +108,9 @@ def apply_elementwise(ufunc: np.ufunc, inputs, dtype=None, loc=None, operator: b
     result = trace.apply(name, inputs, scalar=True)
     if origins:
         _mark_scalar_result(result, origins, operator, loc)
+    elif loop_scalar and operator and result.shape == ():  # Python arithmetic on a loop's index: a Python number
+        kind = result.dtype.kind
+        result._weak = float if kind == "f" else int if kind in "iu" else None
     return result
 
 
