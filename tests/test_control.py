@@ -216,8 +216,12 @@ def test_cond_captures_and_concrete_pred():
     check(lambda x: tj.cond(True, lambda v: v + 1, lambda v: v, x), np.arange(3.0))
 
 
-def test_cond_python_number_takes_other_branch_dtype():
-    check(lambda x: tj.cond(x[0] > 0, lambda v: v.sum(), lambda v: 0.0, x), np.arange(1.0, 4.0, dtype=np.float32))
+def test_cond_python_number_of_another_dtype_is_refused():
+    """Eagerly the result would be a float32 or a Python float depending on the data."""
+    f = lambda x: tj.cond(x[0] > 0, lambda v: v.sum(), lambda v: 0.0, x)
+    with pytest.raises(TypeError, match="differ"):
+        tj.jit(f)(np.arange(1.0, 4.0, dtype=np.float32))
+    check(f, np.arange(1.0, 4.0))
 
 
 def test_eager_and_disable_jit_run_python():
@@ -238,15 +242,23 @@ class _nothing:
 
 # -- errors ----------------------------------------------------------------------------------
 def test_body_result_shape_mismatch_names_the_line():
-    f = tj.jit(lambda x: tj.fori_loop(0, 3, lambda i, s: s[:-1], x))
+    f = tj.jit(lambda x: tj.fori_loop(0, 10, lambda i, s: s[:-1], x))
     with pytest.raises(TypeError, match="shapes and dtypes.*test_control.py"):
-        f(np.arange(4.0))
+        f(np.arange(40.0))
 
 
 def test_body_result_dtype_mismatch():
-    f = tj.jit(lambda x: tj.fori_loop(0, 3, lambda i, s: s * np.float64(2), x))
+    f = tj.jit(lambda x: tj.while_loop(lambda s: s.sum() < 100, lambda s: s * np.float64(2), x))
     with pytest.raises(TypeError, match="differ"):
-        f(np.arange(4.0, dtype=np.float32))
+        f(np.arange(1.0, 5.0, dtype=np.float32))
+    g = tj.jit(lambda x, n: tj.fori_loop(0, n.sum(), lambda i, s: s * np.float64(2), x))
+    with pytest.raises(TypeError, match="differ"):
+        g(np.arange(4.0, dtype=np.float32), np.ones(3, np.int64))
+
+
+def test_fori_with_concrete_bounds_runs_a_retyping_first_step_as_eagerly():
+    x = np.arange(4.0, dtype=np.float32)
+    check(lambda x: tj.fori_loop(0, 3, lambda i, s: s * np.float64(2), x), x)
 
 
 def test_body_writing_a_captured_array_is_refused():

@@ -88,9 +88,11 @@ def _flush(group: list[Kernel], kernels: list[Kernel]) -> None:
 
 def _to_scratch(kernel: Kernel, buffers: list[Buffer], others: list[Kernel]) -> Kernel:
     """Temps written and read only by this fused kernel become one-row scratch buffers."""
-    # every buffer another kernel touches (a gemm's operands and epilogue, a scan's
-    # source, a loop's captures, not only nest loads) keeps its whole extent
-    read_elsewhere = set().union(*(k.buffers() for k in others))
+    # any other kernel touching a buffer (a nest's load, a gemm's operand or epilogue, a
+    # scan's source, a loop's carried value or captured array) keeps it whole
+    read_elsewhere = set().union(*(k.buffers() for k in others)) if others else set()
+    if kernel.gemm is not None:
+        read_elsewhere |= {kernel.gemm.a.buffer, kernel.gemm.b.buffer}
     written = _writes(kernel)
     for bid, (stride, lo, hi) in written.items():
         buf = buffers[bid]

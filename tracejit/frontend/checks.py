@@ -48,6 +48,12 @@ def record_range(index, bound: int, message: str) -> None:
         _checks(index._trace).append(((np.min(index), np.max(index)), bound, IndexError, message))
 
 
+def record_values(trace, values: tuple, bound: int | None, error: type, message: str) -> None:
+    """Record in ``trace`` a check whose values (a flag, or the least and greatest index)
+    were computed by a loop or branch (``frontend/controlchecks.py``)."""
+    _checks(trace).append((tuple(values), bound, error, message))
+
+
 def _checks(trace) -> list:
     if not hasattr(trace, "checks"):
         trace.checks = []

@@ -10,14 +10,19 @@ graph gets one ``while``/``cond`` node (``compiler/ops/control.py``), compiled t
 native loop or branch over compiled sub-programs, with the carried values kept in
 buffers between steps.
 
-Semantics are those of ``jax.lax``: the carried values keep their structure, shapes and
-dtypes (the body must return the same; Python numbers it returns take the carried
-dtype); a branch pair returns the same structure, shapes and dtypes. A complex value is
-carried as its two real parts (``frontend/complexvalue.py``). Outside a trace
-(``f.eager``, ``tj.config.disable_jit``) they run as plain Python loops and branches.
+Results are those of the eager Python loop or branch. As in ``jax.lax``, the carried
+values keep their structure, shapes and dtypes (a type that would depend on the trip
+count or the branch taken is refused; a ``fori_loop`` with concrete bounds runs
+retyping first steps before its loop), Python numbers stay weak, run-time checks and
+errors of the program raise when the code that would raise runs
+(``frontend/controlchecks.py``) and writes into carried values and operands reach the
+caller's arrays (``frontend/controlwrites.py``). A complex value is carried as its two
+real parts (``frontend/complexvalue.py``). Outside a trace (``f.eager``,
+``tj.config.disable_jit``) they run as plain Python loops and branches.
 """
 from __future__ import annotations
 
+import dataclasses
 from typing import Any, Callable, NamedTuple
 
 import numpy as np
@@ -25,9 +30,11 @@ import numpy as np
 from tracejit.compiler.dtypes import AVal
 from tracejit.compiler.ops.control import SubGraph
 from tracejit.errors import UnsupportedError, at, user_error
+from tracejit.frontend import checks, controlchecks, controlwrites
+from tracejit.frontend.controlchecks import SubCheck, deferrable, error_class
 from tracejit.frontend.creation import creating_traced_arrays, current_trace
 from tracejit.frontend.trace import Trace, user_location
-from tracejit.frontend.tree import TreeDef, flatten, unflatten
+from tracejit.frontend.tree import LEAF, TreeDef, flatten, unflatten
 
 
 class _Parts(NamedTuple):
@@ -48,7 +55,7 @@ def _split_complex(value):
         elif is_complex(leaf):
             v = np.asarray(leaf)
             scalar = not isinstance(leaf, np.ndarray)
-            leaf = _Parts(*((p[()] if scalar else np.ascontiguousarray(p)) for p in (v.real, v.imag)))
+            leaf = _Parts(*((p[()] if scalar else np.array(p)) for p in (v.real, v.imag)))
         out.append(leaf)
     return unflatten(tree, out)
 
@@ -85,24 +92,47 @@ def _as_traced(trace: Trace, leaf, what: str, loc):
     raise UnsupportedError(f"{what}: a {type(leaf).__name__} cannot be carried (arrays and numbers only){at(loc)}")
 
 
-def _coerce(trace: Trace, leaf, expected: AVal | None, what: str, loc) -> int:
-    """The node of a result ``leaf`` of a sub-trace; Python numbers (and values computed
-    only from Python numbers) take the ``expected`` dtype, as carried values keep theirs."""
-    Tracer = _tracer_cls()
-    weak = isinstance(leaf, (bool, int, float)) or (isinstance(leaf, Tracer) and leaf._weak is not None)
-    if isinstance(leaf, (bool, int, float)) and expected is not None:
-        leaf = np.asarray(leaf, dtype=expected.dtype)
-    node = trace.node_of(_as_traced(trace, leaf, what, loc), loc)
-    if weak and expected is not None and trace.graph.aval(node).dtype != expected.dtype:
-        node = trace.graph.add("convert", [node], attrs={"dtype": expected.dtype}, loc=loc)
-    return node
+def _weak_type(leaf):
+    """``int``/``float`` for a Python number or a traced weak one (promoted weakly), else None."""
+    if type(leaf) in (int, float):
+        return type(leaf)
+    return getattr(leaf, "_weak", None) if isinstance(leaf, _tracer_cls()) else None
 
 
-def _trace_sub(parent: Trace, name: str, fun: Callable, tree: TreeDef, args: list, loc, expected=None,
-               star: bool = False) -> tuple[SubGraph, list[int], TreeDef, list[AVal], list[bool]]:
-    """Trace ``fun`` once on stand-ins for ``args`` (values of ``parent``): its graph, the
-    parent nodes it captured (its inputs after the arguments), its result structure,
-    result avals and which results are scalars."""
+def _coerce(trace: Trace, leaf, what: str, loc) -> int:
+    """The node of a result ``leaf`` of a sub-trace. A Python number keeps its own type
+    (int64, float64): eagerly a body returning ``1`` for a float32 carry carries a Python
+    int from then on, so its type would depend on the trip count (refused by the caller)."""
+    return trace.node_of(_as_traced(trace, leaf, what, loc), loc)
+
+
+def _with_output(sub: SubGraph, index: int, make) -> SubGraph:
+    """``sub`` with output ``index`` replaced by ``make(graph, node)`` (a node added to its graph)."""
+    g = sub.graph
+    out = g.outputs[index]
+    (value,) = g.operands(out)
+    new = make(g, value)
+    g.remove(out)  # a new output node: the old one's shape and dtype are the old value's
+    g.add_output(index, new)
+    return SubGraph(g)
+
+
+class _Traced(NamedTuple):
+    """A traced body, condition or branch."""
+
+    sub: SubGraph
+    captured: list[int]  # the parent nodes it captured (its inputs after the arguments)
+    tree: TreeDef  # its result's structure
+    avals: list[AVal]  # its results' shapes and dtypes
+    scalars: list[bool]  # which results are scalars
+    weak: list  # each result's Python type when it is a (traced) Python number, else None
+    checks: list[SubCheck]  # run-time checks it recorded (frontend/controlchecks.py)
+    writes: controlwrites.Writes  # what it wrote into its arguments (frontend/controlwrites.py)
+
+
+def _trace_sub(parent: Trace, name: str, fun: Callable, tree: TreeDef, args: list, loc,
+               star: bool = False) -> _Traced:
+    """Trace ``fun`` once on stand-ins for ``args`` (values of ``parent``)."""
     sub = Trace(name, parent=parent, n_args=len(args))
     Tracer = _tracer_cls()
     stand_ins = []
@@ -115,10 +145,9 @@ def _trace_sub(parent: Trace, name: str, fun: Callable, tree: TreeDef, args: lis
         with creating_traced_arrays(sub):
             result = fun(*structured) if star else fun(structured)
         leaves, out_tree = flatten(_split_complex(result))
-        if expected is not None and len(leaves) != len(expected):
-            expected = None  # the structure check below says what is wrong
-        nodes = [_coerce(sub, leaf, None if expected is None else expected[i], f"{name} result", loc)
-                 for i, leaf in enumerate(leaves)]
+        nodes = [_coerce(sub, leaf, f"{name} result", loc) for leaf in leaves]
+        recorded = controlchecks.collect(sub)
+        writes = controlwrites.observe(stand_ins, leaves)
     finally:
         sub.closed = True
     graph = sub.graph
@@ -128,19 +157,40 @@ def _trace_sub(parent: Trace, name: str, fun: Callable, tree: TreeDef, args: lis
         graph.add_output(i, node)
     scalars = [isinstance(leaf, (bool, int, float, np.generic)) or getattr(leaf, "_scalar", False) for leaf in leaves]
     avals = [graph.aval(graph.operands(o)[0]) for o in graph.outputs]
-    return SubGraph(graph), list(sub.captured), out_tree, avals, scalars
+    weak = [_weak_type(leaf) for leaf in leaves]
+    return _Traced(SubGraph(graph), list(sub.captured), out_tree, avals, scalars, weak, recorded, writes)
 
 
 def _describe(avals: list[AVal]) -> str:
     return ", ".join(str(a) for a in avals)
 
 
-def _check_same(what: str, tree: TreeDef, avals: list[AVal], want_tree: TreeDef, want: list[AVal], loc) -> None:
+class CarryChanged(UnsupportedError, TypeError):
+    """A loop body returned carried values of another structure, shapes or dtypes than it
+    was given: eagerly their type would depend on the trip count (a ``fori_loop`` with
+    concrete bounds runs such steps before its loop)."""
+
+
+class BranchesDiffer(UnsupportedError, TypeError):
+    """The branches of a ``cond`` return values of different structures, shapes or
+    dtypes: eagerly the result's type would depend on the data."""
+
+
+def _real_tree(tree: TreeDef) -> TreeDef:
+    """``tree`` with each complex value (a pair of parts) as one leaf."""
+    if tree.kind == "namedtuple" and tree.keys == (_Parts,):
+        return LEAF
+    return dataclasses.replace(tree, children=tuple(_real_tree(c) for c in tree.children))
+
+
+def _check_same(what: str, tree: TreeDef, avals: list[AVal], want_tree: TreeDef, want: list[AVal], loc,
+                error: type) -> None:
     if tree != want_tree:
-        raise user_error(TypeError(f"{what}: structure {tree} differs from {want_tree}{at(loc)}"))
+        if _real_tree(tree) == _real_tree(want_tree):  # a real value became complex, or back
+            raise error(f"{what}: a value changed between real and complex{at(loc)}")
+        raise error(f"{what}: structure {tree} differs from {want_tree}{at(loc)}")
     if list(avals) != list(want):
-        raise user_error(TypeError(f"{what}: shapes and dtypes [{_describe(avals)}] differ from "
-                                   f"[{_describe(want)}]{at(loc)}"))
+        raise error(f"{what}: shapes and dtypes [{_describe(avals)}] differ from [{_describe(want)}]{at(loc)}")
 
 
 def while_loop(cond_fun: Callable[[Any], Any], body_fun: Callable[[Any], Any], init_val: Any) -> Any:
@@ -157,38 +207,100 @@ def while_loop(cond_fun: Callable[[Any], Any], body_fun: Callable[[Any], Any], i
     leaves, tree = flatten(_split_complex(init_val))
     carried = [_as_traced(trace, leaf, "tj.while_loop carried value", loc) for leaf in leaves]
     avals = [c.aval for c in carried]
-    cond, cond_captured, cond_tree, cond_avals, _ = _trace_sub(trace, "cond", cond_fun, tree, carried, loc)
-    if cond_tree.kind != "leaf" or cond_avals[0].shape != ():
+    cond = _trace_sub(trace, "cond", cond_fun, tree, carried, loc)
+    if cond.tree.kind != "leaf" or cond.avals[0].shape != ():
         raise user_error(TypeError(f"tj.while_loop: cond_fun must return one 0-d value, "
-                                   f"not [{_describe(cond_avals)}]{at(loc)}"))
-    if cond_avals[0].dtype != np.bool_:  # truth of a number: != 0
-        g = cond.graph
-        (out,) = g.outputs
-        (value,) = g.operands(out)
-        zero = g.add_constant(np.zeros((), cond_avals[0].dtype), loc=loc)
-        truth = g.add("not_equal", [value, zero], loc=loc)
-        g.remove(out)  # a new output node: the old one says the number's dtype
-        g.add_output(0, truth)
-        cond = SubGraph(g)
-    body, body_captured, body_tree, body_avals, _ = _trace_sub(trace, "body", body_fun, tree, carried, loc,
-                                                               expected=avals)
-    _check_same("tj.while_loop: body_fun's result", body_tree, body_avals, tree, avals, loc)
-    operands = [trace.node_of(c, loc) for c in carried] + cond_captured + body_captured
-    node = trace.graph.add("while", operands, attrs={"cond": cond, "body": body, "n_carry": len(carried),
-                                                     "n_cond": len(cond_captured)}, loc=loc)
-    return _join_complex(unflatten(tree, _results(trace, node, avals, [c._scalar for c in carried], loc)))
+                                   f"not [{_describe(cond.avals)}]{at(loc)}"))
+    if cond.checks:  # carried by the body (only a body's checks are)
+        return _test_in_body(cond_fun, body_fun, _join_complex(unflatten(tree, carried)))
+    try:
+        body = _trace_sub(trace, "body", body_fun, tree, carried, loc)
+    except Exception as e:  # noqa: BLE001 - the user's error: raised if the body runs
+        if not deferrable(e):
+            raise
+        return _never_runs(trace, cond_fun, _join_complex(unflatten(tree, carried)), e)
+    # a value whose dtype the body changes (a Python int that becomes a float) would have
+    # a type depending on the trip count: refused (fori_loop runs a first step before)
+    _check_same("tj.while_loop: body_fun's result", body.tree, body.avals, tree, avals, loc, CarryChanged)
+    targets = controlwrites.check_loop(body.writes, cond.writes, leaves, body.captured, trace, loc)
+    cond_graph = cond.sub.graph
+    if cond.avals[0].dtype != np.bool_:  # truth of a number: != 0
+        zero = np.zeros((), cond.avals[0].dtype)
+        _with_output(cond.sub, 0, lambda g, v: g.add("not_equal", [v, g.add_constant(zero, loc=loc)], loc=loc))
+    inits = controlchecks.carry_checks(cond_graph, body.sub.graph, len(carried), body.checks, loc)
+    carried_nodes = [trace.node_of(c, loc) for c in carried] + [trace.constant(v, loc) for v in inits]
+    node = trace.graph.add("while", carried_nodes + cond.captured + body.captured,
+                           attrs={"cond": SubGraph(cond_graph), "body": SubGraph(body.sub.graph),
+                                  "n_carry": len(carried_nodes), "n_cond": len(cond.captured)}, loc=loc)
+    # a carried Python number stays one while the body keeps it one
+    weak = [w if c._weak is not None else None for c, w in zip(carried, body.weak)]
+    n = len(carried)
+    extra = [AVal(v.shape, v.dtype) for v in inits]
+    outs = _results(trace, node, avals + extra, [c._scalar for c in carried] + [False] * len(inits), loc,
+                    weak + [None] * len(inits))
+    _record(trace, body.checks, outs[n:])
+    controlwrites.write_back([t for _, t in targets], [outs[j] for j, _ in targets], loc)
+    return _join_complex(unflatten(tree, outs[:n]))
 
 
-def _results(trace: Trace, node: int, avals: list[AVal], scalars: list[bool], loc) -> list:
+def _record(trace: Trace, recorded: list[SubCheck], values: list) -> None:
+    """Record in ``trace`` the checks of a loop or branch, given their values there."""
+    k = 0
+    for c in recorded:
+        checks.record_values(trace, tuple(values[k:k + len(c.nodes)]), c.bound, c.error, c.message)
+        k += len(c.nodes)
+
+
+def _truth(value):
+    """A loop condition's value as a 0-d bool (traced, or a concrete NumPy bool)."""
+    if isinstance(value, _tracer_cls()):
+        return value if value.dtype == np.bool_ else value != 0
+    return np.bool_(bool(value))
+
+
+def _test_in_body(cond_fun: Callable, body_fun: Callable, state) -> Any:
+    """The loop with its test run once before it (here, so its checks are the caller's)
+    and then at the end of each step (in the body, which carries its checks)."""
+    first = _truth(cond_fun(state))
+
+    def body(s):
+        value = body_fun(s[0])
+        return value, _truth(cond_fun(value))
+
+    return while_loop(lambda s: s[1], body, (state, first))[0]
+
+
+def _never_runs(trace: Trace, cond_fun: Callable, state, error: BaseException) -> Any:
+    """A loop whose body fails to trace (an error the program raises eagerly when the body
+    runs): the call raises it if the first test holds; else the loop returns ``state``."""
+    first = _truth(cond_fun(state))
+    if not isinstance(first, _tracer_cls()):
+        if first:
+            raise error
+        return state
+    checks.record(first, error_class(error), str(error))
+    return state
+
+
+def _results(trace: Trace, node: int, avals: list[AVal], scalars: list[bool], loc, weak: list) -> list:
     Tracer = _tracer_cls()
-    return [Tracer(trace, trace.graph.add("loop_out", [node], attrs={"index": i, "shape": a.shape, "dtype": a.dtype},
+    out = []
+    for i, (a, s, w) in enumerate(zip(avals, scalars, weak)):
+        t = Tracer(trace, trace.graph.add("loop_out", [node], attrs={"index": i, "shape": a.shape, "dtype": a.dtype},
                                           loc=loc), scalar=s and a.shape == ())
-            for i, (a, s) in enumerate(zip(avals, scalars))]
+        t._weak = w if a.shape == () else None
+        out.append(t)
+    return out
+
+
+MAX_PEELED = 3  # first steps of a fori_loop run before its loop, while they change carried dtypes
 
 
 def fori_loop(lower, upper, body_fun: Callable[[Any, Any], Any], init_val: Any) -> Any:
     """``val = init_val; for i in range(lower, upper): val = body_fun(i, val); return val``,
-    compiled to a native loop when traced (``lower``/``upper`` may be traced integers)."""
+    compiled to a native loop when traced (``lower``/``upper`` may be traced integers).
+    With concrete bounds, a first step that changes a carried value's dtype or shape
+    (an int array plus a float, a value broadcast up) runs before the loop, as eagerly."""
     trace = current_trace()
     if trace is None:
         val = init_val
@@ -201,6 +313,25 @@ def fori_loop(lower, upper, body_fun: Callable[[Any, Any], Any], init_val: Any) 
         kind = np.asarray(bound).dtype.kind if not isinstance(bound, Tracer) else bound.dtype.kind
         if kind not in "iu" or np.ndim(bound) != 0:
             raise user_error(TypeError(f"tj.fori_loop: {name} must be an integer scalar{at(loc)}"))
+    concrete = not isinstance(lower, Tracer) and not isinstance(upper, Tracer)
+    if concrete and int(lower) >= int(upper):
+        return init_val  # no step: the value as it is, as range() gives
+    for peeled in range(MAX_PEELED + 1):
+        try:
+            return _fori(trace, lower, upper, body_fun, init_val, loc)
+        except CarryChanged:
+            if not concrete or int(lower) >= int(upper) or peeled == MAX_PEELED:
+                raise
+        init_val = body_fun(int(lower), init_val)
+        lower = int(lower) + 1
+        if lower >= int(upper):
+            return init_val
+    raise AssertionError("unreachable")
+
+
+def _fori(trace: Trace, lower, upper, body_fun: Callable, init_val: Any, loc) -> Any:
+    """``fori_loop`` as a ``while_loop`` over ``(i, value)``."""
+    Tracer = _tracer_cls()
     start = Tracer(trace, trace.node_of(lower.astype(np.int64) if isinstance(lower, Tracer) else np.int64(lower), loc),
                    scalar=True)
     start._weak = int  # the body's index is a Python int, as range() gives it eagerly
@@ -218,7 +349,8 @@ def fori_loop(lower, upper, body_fun: Callable[[Any, Any], Any], init_val: Any) 
 def cond(pred, true_fun: Callable, false_fun: Callable, *operands) -> Any:
     """``true_fun(*operands) if pred else false_fun(*operands)``; with a traced ``pred``,
     both branches are traced once and compiled to a native branch (they must return
-    the same structure, shapes and dtypes). A concrete ``pred`` just calls one branch."""
+    the same structure, shapes and dtypes; a Python number takes the other branch's
+    dtype where NumPy's promotion would give it, two Python numbers the wider type)."""
     Tracer = _tracer_cls()
     trace = current_trace()
     if trace is None or not isinstance(pred, Tracer):
@@ -229,12 +361,56 @@ def cond(pred, true_fun: Callable, false_fun: Callable, *operands) -> Any:
     truth = pred if pred.dtype == np.bool_ else pred != 0
     leaves, tree = flatten(_split_complex(tuple(operands)))
     args = [_as_traced(trace, leaf, "tj.cond operand", loc) for leaf in leaves]
-    true, true_captured, true_tree, true_avals, scalars = _trace_sub(trace, "true", true_fun, tree, args, loc,
-                                                                      star=True)
-    false, false_captured, false_tree, false_avals, _ = _trace_sub(trace, "false", false_fun, tree, args, loc,
-                                                                    expected=true_avals, star=True)
-    _check_same("tj.cond: false_fun's result", false_tree, false_avals, true_tree, true_avals, loc)
+    true, false = _trace_branches(trace, true_fun, false_fun, tree, args, loc)
+    true_sub, false_sub, avals = true.sub, false.sub, list(true.avals)
+    _check_same("tj.cond: false_fun's result", false.tree, false.avals, true.tree, avals, loc, BranchesDiffer)
+    weak = [t if t is not None and f is not None else None for t, f in zip(true.weak, false.weak)]
+    targets = controlwrites.branch_outputs(true_sub.graph, true.writes, false_sub.graph, false.writes, leaves,
+                                           true.captured + false.captured, trace, loc)
+    g = true_sub.graph
+    written = [g.aval(g.operands(o)[0]) for o in g.outputs[len(avals):]]  # the operands written back
+    extra = written + controlchecks.branch_outputs(true_sub.graph, true.checks, false_sub.graph, false.checks, loc)
     operands = [trace.node_of(a, loc) for a in args]  # each branch's inputs: the operands, then its captures
-    node = trace.graph.add("cond", [trace.node_of(truth, loc)] + operands + true_captured + operands + false_captured,
-                           attrs={"true": true, "false": false, "n_true": len(args) + len(true_captured)}, loc=loc)
-    return _join_complex(unflatten(true_tree, _results(trace, node, true_avals, scalars, loc)))
+    node = trace.graph.add("cond", [trace.node_of(truth, loc)] + operands + true.captured + operands + false.captured,
+                           attrs={"true": SubGraph(true_sub.graph), "false": SubGraph(false_sub.graph),
+                                  "n_true": len(args) + len(true.captured)}, loc=loc)
+    n = len(avals)
+    outs = _results(trace, node, avals + extra, true.scalars + [False] * len(extra), loc, weak + [None] * len(extra))
+    _record(trace, true.checks + false.checks, outs[n + len(written):])
+    controlwrites.write_back(targets, outs[n:n + len(written)], loc)
+    return _join_complex(unflatten(true.tree, outs[:n]))
+
+
+def _trace_branches(trace: Trace, true_fun: Callable, false_fun: Callable, tree: TreeDef, args: list,
+                    loc) -> tuple[_Traced, _Traced]:
+    """Both branches traced; one that fails to trace with an error of the program (raised
+    eagerly only when it is taken) becomes a branch returning zeros that raises it."""
+    errors = []
+    traced = []
+    for name, fun in (("true", true_fun), ("false", false_fun)):
+        try:
+            traced.append(_trace_sub(trace, name, fun, tree, args, loc, star=True))
+            errors.append(None)
+        except Exception as e:  # noqa: BLE001 - the user's error, if it is one: raised when taken
+            if not deferrable(e):
+                raise
+            traced.append(None)
+            errors.append(e)
+    if errors[0] is not None and errors[1] is not None:
+        raise errors[0]
+    for k, (name, error) in enumerate(zip(("true", "false"), errors)):
+        if error is not None:
+            other = traced[1 - k]
+            traced[k] = _trace_sub(trace, name, _failing(error, other), tree, args, loc, star=True)
+    return traced[0], traced[1]
+
+
+def _failing(error: BaseException, other: _Traced) -> Callable:
+    """A branch that records ``error`` as always raised and returns zeros like ``other``."""
+    def branch(*operands):
+        sub = current_trace()
+        flag = _tracer_cls()(sub, sub.constant(np.ones((), np.bool_)), scalar=True)
+        checks.record(flag, error_class(error), str(error))
+        zeros = [w(0) if w is not None else np.zeros(a.shape, a.dtype) for a, w in zip(other.avals, other.weak)]
+        return unflatten(other.tree, zeros)
+    return branch

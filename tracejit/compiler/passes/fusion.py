@@ -57,11 +57,14 @@ def control_operands_are_buffers(graph: Graph) -> bool:
     for nid in list(graph.nx.nodes):
         if graph.op(nid) not in ("while", "cond"):
             continue
+        copies: dict[int, int] = {}  # one copy per operand (a branch's operands are listed per branch)
         for k, u in enumerate(graph.operands(nid)):
             d = graph.data(u)
             if _kind(graph, u) == "view" or d["op"] == "constant" or (
                     d["op"] == "input" and d["attrs"].get("strides") is not None):
-                copy = graph.add("copy", [u], loc=graph.loc(nid))
+                copy = copies.get(u)
+                if copy is None:
+                    copy = copies[u] = graph.add("copy", [u], loc=graph.loc(nid))
                 graph.nx.remove_edge(u, nid, key=k)
                 graph.nx.add_edge(copy, nid, key=k)
                 changed = True
