@@ -10,9 +10,10 @@ import sys
 import time
 from pathlib import Path
 
-from tests.fuzz.campaign import BUGS, Campaign
+from tests.fuzz.campaign import BUGS, Campaign, write_repro
 from tests.fuzz.pool import run_alone
 from tests.fuzz.program import generate
+from tests.fuzz.reduce import minimize
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -27,11 +28,22 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--minimize-minutes", type=float, default=5.0, help="time for minimizing failures afterwards")
     ap.add_argument("--replay", nargs="+", type=Path, help="run these repro files and print their verdicts")
     ap.add_argument("--show", type=int, help="print the program of this seed and exit")
+    ap.add_argument("--minimize", type=int, metavar="SEED", help="run and minimize the program of this seed")
     args = ap.parse_args(argv)
 
     if args.show is not None:
         p = generate(args.show)
         print(p.module_source() if args.out != Path("fuzz-out") else p.function_source())
+        return 0
+    if args.minimize is not None:
+        program = generate(args.minimize)
+        verdict = run_alone(program.module_source(), args.out / "logs", args.timeout)
+        print(f"{verdict['class']}: {verdict.get('message', '')[:300]}")
+        if verdict["class"] in BUGS:
+            small, small_verdict = minimize(program, verdict,
+                                            lambda src: run_alone(src, args.out / "logs", args.timeout), 300.0)
+            path = write_repro(args.out, small, small_verdict, ".min", len(program.stmts))
+            print(small.function_source() + f"repro: {path}")
         return 0
     if args.replay:
         bad = 0

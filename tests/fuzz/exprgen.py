@@ -28,6 +28,22 @@ EINSUM2 = {(1, 1): ["i,i->", "i,j->ij", "i,i->i"], (2, 1): ["ij,j->i", "ij,i->j"
            (3, 2): ["bij,jk->bik"]}
 
 
+DYNAMIC = {"mask_sel", "nonzero", "argwhere", "nonzero0"}        # data-dependent sizes
+ON_DYNAMIC = {"sum", "np_sum", "mean", "prod", "max", "min", "amax", "any", "all", "var", "std"}
+
+
+def is_dynamic(e: Expr, st: State) -> bool:
+    """Whether a value has a data-dependent size (a boolean selection): tracejit only
+    reduces those, combines them with scalars, or returns them."""
+    if e.leaf is not None:
+        return e.leaf in st.dynamic
+    if e.op.name in DYNAMIC:
+        return True
+    if e.op.group in ("unary", "binary"):
+        return any(is_dynamic(a, st) for a in e.args)
+    return False
+
+
 def kind_of(value) -> str:
     return np.asarray(value).dtype.kind
 
@@ -39,6 +55,16 @@ def _mm_ok(sa: tuple, sb: tuple) -> bool:
         np.broadcast_shapes(sa[:-2], sb[:-2])
     except ValueError:
         return False
+    return True
+
+
+def _einsum_sizes_equal(sub: str, sa: tuple, sb: tuple) -> bool:
+    letters = sub.split("->")[0].split(",")
+    sizes: dict = {}
+    for lets, shape in zip(letters, (sa, sb)):
+        for letter, n in zip(lets, shape):
+            if sizes.setdefault(letter, n) != n:
+                return False
     return True
 
 
@@ -57,10 +83,14 @@ class ExprGen:
     def var(self, name: str) -> Expr:
         return evaluate_node(leaf(name), self.st.ns, self.st.errs_of)
 
-    def pick(self, kinds: str = "biufc", min_ndim: int = 0, pred=None, exact: float = 0.9) -> Expr | None:
-        """A variable whose kind, rank and values (``pred`` on per-call values) fit."""
+    def pick(self, kinds: str = "biufc", min_ndim: int = 0, pred=None, exact: float = 0.9,
+             dynamic: bool = False) -> Expr | None:
+        """A variable whose kind, rank and values (``pred`` on per-call values) fit;
+        selections of data-dependent size only when ``dynamic``."""
         found = []
         for name in self.names():
+            if name in self.st.dynamic and not dynamic:
+                continue
             vals = [ns[name] if name in ns else eval(name, ns) for ns in self.st.ns]  # noqa: S307
             if kind_of(vals[0]) not in kinds or min(np.ndim(v) for v in vals) < min_ndim:
                 continue
@@ -89,8 +119,14 @@ class ExprGen:
         w = np.array([op.weight for op in ops])
         return ops[int(self.rng.choice(len(ops), p=w / w.sum()))]
 
+    @staticmethod
+    def takes_dynamic(op) -> bool:
+        return op.group == "unary" or op.name in ON_DYNAMIC or (op.group == "binary" and op.pair == "bcast")
+
     def first_ok(self, op, e: Expr) -> bool:
         kind = kind_of(e.values[0])
+        if op.group == "scalar" and any(np.ndim(v) for v in e.values):
+            return False
         if kind not in op.kinds or min(np.ndim(v) for v in e.values) < op.min_ndim:
             return False
         if kind == "c" and op.name not in optable.COMPLEX_OK:
@@ -113,8 +149,10 @@ class ExprGen:
                     if depth < 2 and self.rng.random() < (0.3 if depth == 0 else 0.12):
                         operand = self.expr(depth + 1, want=lambda e, op=op: self.first_ok(op, e), tries=4)
                     else:
-                        operand = self.pick(op.kinds, op.min_ndim)
+                        operand = self.pick(op.kinds, op.min_ndim, dynamic=self.takes_dynamic(op))
                 if operand is None or not self.first_ok(op, operand):
+                    continue
+                if is_dynamic(operand, self.st) and not self.takes_dynamic(op):
                     continue
                 node = self._node(op, [operand], depth)
             if node is None or (want is not None and not want(node)):
@@ -127,7 +165,14 @@ class ExprGen:
     def _node(self, op, first: list[Expr], depth: int) -> Expr | None:
         vals = first[0].values if first else [np.zeros(())] * self.st.ncalls
         params = P.draw(self.rng, P.fields(op.tmpl), vals)
-        others = self.operands(op, first[0], depth, params) if first and op.arity > 1 else []
+        dynamic = bool(first) and is_dynamic(first[0], self.st)
+        if dynamic and op.group == "reduce":
+            params = {k: "" for k in params}  # a selection is reduced whole, without keywords
+        if dynamic and op.arity > 1:
+            others = [self.literal(kind_of(vals[0]) if kind_of(vals[0]) in op.kinds else "f")
+                      for _ in range(op.arity - 1)]
+        else:
+            others = self.operands(op, first[0], depth, params) if first and op.arity > 1 else []
         if others is None:
             return None
         node = Expr(op, first + others, params)
@@ -198,7 +243,10 @@ class ExprGen:
 
     def _matmul(self, op, first: Expr) -> list[Expr] | None:
         fv = first.values
-        other = self.pick(op.kinds, 1, lambda vals: all(_mm_ok(np.shape(a), np.shape(b)) for a, b in zip(fv, vals)))
+        if op.name == "dot" and np.ndim(fv[0]) > 2:
+            return None  # tracejit refuses dot of 3-d arrays (README: matmul semantics)
+        other = self.pick(op.kinds, 1, lambda vals: all(_mm_ok(np.shape(a), np.shape(b)) and np.ndim(b) <= 2
+                                                        for a, b in zip(fv, vals)))
         if other is not None and self.rng.random() < 0.8:
             return [other]
         nd = np.ndim(fv[0])
@@ -223,6 +271,8 @@ class ExprGen:
             try:
                 for a, b in zip(fv, other.values):
                     np.einsum(sub, np.zeros(np.shape(a)), np.zeros(np.shape(b)))
+                    if self.rng.random() < 0.9 and not _einsum_sizes_equal(sub, np.shape(a), np.shape(b)):
+                        raise ValueError("a size-1 index broadcast")  # rarely: NumPy's einsum broadcasts those
             except ValueError:
                 continue
             params["esub2"] = repr(sub)

@@ -123,8 +123,9 @@ SCAN = [
     Op("cumprod", "np.cumprod({0}, {saxis})", rule="reduce:cumprod", group="scan", weight=0.5),
     Op("accumulate", "np.add.accumulate({0}, {aaxis})", rule="reduce:cumsum", group="scan", weight=0.3, min_ndim=1),
     Op("sort", "np.sort({0}, {saxis})", rule="move", group="scan"),
-    Op("argsort", "np.argsort({0}, {saxis})", rule="reduce:arg", group="scan", weight=0.7),
-    Op("argsort_m", "{0}.argsort()", rule="reduce:arg", group="scan", weight=0.3),
+    # NumPy's default sort kind is not stable (ties in any order); ours always is (README)
+    Op("argsort", "np.argsort({0}, {saxis}kind='stable')", rule="reduce:arg", group="scan", weight=0.7),
+    Op("argsort_m", "{0}.argsort(kind='stable')", rule="reduce:arg", group="scan", weight=0.3),
 ]
 
 VIEW = [
@@ -153,7 +154,7 @@ GATHER = [
     Op("gather2", "{0}[{glist}, {glist1}]", rule="move", group="gather", min_ndim=2, weight=0.5),
     Op("gather_var", "{0}[{1}]", 2, rule="move", group="gather", pair="index", min_ndim=1),
     Op("nonzero", "np.flatnonzero({0})", rule="reduce:arg", group="gather", kinds="biuf", weight=0.3),
-    Op("argwhere", "np.argwhere({0})", rule="reduce:arg", group="gather", kinds="biuf", weight=0.2),
+    Op("argwhere", "np.argwhere({0})", rule="reduce:arg", group="gather", kinds="biuf", weight=0.2, min_ndim=1),
     Op("nonzero0", "np.nonzero({0})[0]", rule="reduce:arg", group="gather", kinds="biuf", weight=0.2, min_ndim=1),
 ]
 
@@ -212,4 +213,5 @@ COMPLEX_OK = {"negative", "positive", "absolute", "square", "exp", "isnan", "isi
               "real", "imag", "real_fn", "astype", "astype_same", "copy", "add", "subtract", "multiply", "divide",
               "add_op", "subtract_op", "multiply_op", "divide_op", "equal_op", "not_equal_op", "where", "sum", "np_sum",
               "mean", "mask_sum", "mask_sel", "zeros_like", "ones_like", "zeros", "full", "concat", "concat3", "stack"}
-COMPLEX_OK |= {op.name for op in VIEW} | {"gather", "gather1", "gather_var", "roll", "arange_like"}
+COMPLEX_OK |= {op.name for op in VIEW} - {"diagonal", "flipax", "flipall", "fliplr", "flipud"}
+COMPLEX_OK |= {"gather", "gather1", "gather_var", "arange_like"}

@@ -194,6 +194,8 @@ def p_lit(rng, vals, p) -> str:
 
 
 def p_decimals(rng, vals, p) -> str:
+    if _kind(vals) in "iub":
+        return str(rng.choice(["0", "1"]))  # negative decimals of integers: unsupported
     return str(rng.choice(["0", "1", "2", "-1", "3"]))
 
 

@@ -16,8 +16,8 @@ import numpy as np
 from tests.fuzz import harness
 from tests.fuzz.argspecs import make_specs
 from tests.fuzz.exprgen import ExprGen
-from tests.fuzz.stmtgen import StmtGen
-from tests.fuzz.stmts import State, Stmt
+from tests.fuzz.stmtgen import StmtGen, gen_raising
+from tests.fuzz.stmts import Raising, State, Stmt
 
 
 @dataclass
@@ -153,6 +153,10 @@ def _grow(rng, seed: int, arg_names: list[str], specs: list, st: State, target: 
             st = eg.st
     if not stmts:
         return None
+    if rng.random() < 0.05:
+        last = gen_raising(sg, rng)
+        if last is not None:
+            stmts.append(last)
     returns = _choose_returns(rng, stmts, st, arg_names)
     form = "single" if len(returns) == 1 and rng.random() < 0.6 else str(rng.choice(["tuple", "tuple", "list", "dict"]))
     program = Program(seed, arg_names, specs, stmts, returns, form)
@@ -166,9 +170,17 @@ def check_rendered(p: Program, st: State) -> bool:
     scope = {"np": np, "tj": tj}
     try:
         exec(compile(p.function_source(), "<fuzz>", "exec"), scope)  # noqa: S102
+        raises = next((s.raises for s in p.stmts if isinstance(s, Raising)), [False] * st.ncalls)
         for call in range(st.ncalls):
-            with np.errstate(all="ignore"):
-                got = scope["f"](*harness.build_args(p.specs[call]))
+            try:
+                with np.errstate(all="ignore"):
+                    got = scope["f"](*harness.build_args(p.specs[call]))
+            except Exception:  # noqa: BLE001
+                if raises[call]:
+                    continue
+                raise
+            if raises[call]:
+                return False
             leaves, _ = harness.flatten(got)
             expected = [st.ns[call][n] for n in p.returns]
             if len(leaves) != len(expected):

@@ -115,6 +115,15 @@ def minimize(p: Program, verdict: dict, run: Callable[[str], dict], budget_s: fl
                     if fails(q):
                         best, changed = q, True
                         break
+        for i, stmt in enumerate(best.stmts):  # v2 = v1 ... v2 ... -> ... v1 ...
+            if changed or time.monotonic() > deadline:
+                break
+            if isinstance(stmt, Assign) and stmt.expr.leaf is not None and re.fullmatch(r"[av]\d+", stmt.expr.leaf):
+                rest = [rename(s, stmt.target, stmt.expr.leaf) for s in best.stmts[i + 1:]]
+                returns = [stmt.expr.leaf if r == stmt.target else r for r in best.returns]
+                q = rebuild(best, best.stmts[:i] + rest, list(dict.fromkeys(returns)), best.specs)
+                if fails(q):
+                    best, changed = q, True
         if not changed:
             for i, stmt in enumerate(best.stmts):
                 if time.monotonic() > deadline or changed:
@@ -125,6 +134,31 @@ def minimize(p: Program, verdict: dict, run: Callable[[str], dict], budget_s: fl
                         best, changed = q, True
                         break
     return best, best_verdict
+
+
+def rename(stmt, old: str, new: str):
+    """A copy of a statement reading variable ``new`` where it read ``old``."""
+    pattern = re.compile(rf"\b{old}\b")
+
+    def walk(value):
+        if isinstance(value, Expr):
+            out = Expr(value.op, [walk(a) for a in value.args], {k: walk(v) for k, v in value.params.items()},
+                       pattern.sub(new, value.leaf) if value.leaf is not None else None)
+            return out
+        if isinstance(value, str):
+            return pattern.sub(new, value)
+        if isinstance(value, list):
+            return [walk(v) for v in value]
+        if isinstance(value, tuple):
+            return tuple(walk(v) for v in value)
+        if hasattr(value, "__dict__") and not isinstance(value, type):
+            twin = copy.copy(value)
+            for key, item in vars(value).items():
+                if key not in ("targets", "target") or isinstance(value, Inplace):
+                    setattr(twin, key, walk(item))
+            return twin
+        return value
+    return walk(stmt)
 
 
 def _defined(p: Program) -> list[str]:

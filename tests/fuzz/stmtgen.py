@@ -12,7 +12,7 @@ from tests.fuzz import params as P
 from tests.fuzz.control import Cond, Fori, While
 from tests.fuzz.exprgen import BY_NAME, SUM, ExprGen, kind_of
 from tests.fuzz.exprs import Expr, broadcastable, evaluate_node, leaf, same_structure
-from tests.fuzz.stmts import Assign, ForLoop, Inplace, Stmt
+from tests.fuzz.stmts import Assign, ForLoop, Inplace, Raising, Stmt
 
 KINDS = {"assign": 52, "inplace": 18, "pyloop": 6, "fori": 9, "while": 6, "cond": 6}
 AUG_BY_KIND = {"f": ["+", "-", "*", "/", "+", "*"], "c": ["+", "-", "*"], "b": ["&", "|", "^"],
@@ -72,6 +72,8 @@ class StmtGen:
             if kind == "c" or np.ndim(tv[0]) == 0:
                 return None
             return Inplace("sort", t, None, str(self.rng.choice(["", "axis=0", "axis=-1", "axis=None"])))
+        if kind == "c" and form in ("copyto", "out", "gather"):
+            return None  # README: complex in-place writes are setitem, masks and +=
         if form in ("copyto", "whole"):
             value = self._value_for(tv, kind)
             return None if value is None else Inplace(form if form == "copyto" else "whole", t, value,
@@ -333,3 +335,49 @@ def _bcast_to(shape: tuple, target: tuple) -> bool:
         return np.broadcast_shapes(shape, target) == tuple(target)
     except ValueError:
         return False
+
+
+def raising_candidates(sg: StmtGen) -> list[str]:
+    """Statements NumPy may reject in some or all calls (checked by the caller)."""
+    st, out = sg.st, []
+    name = sg.new_name()
+    arrays = [n for n in st.order if all(isinstance(ns[n], np.ndarray) for ns in st.ns)]
+    for x in arrays:
+        vals = st.values(x)
+        shapes = [v.shape for v in vals]
+        kind = vals[0].dtype.kind
+        if shapes[0]:
+            out.append(f"{name} = {x}[{max(s[0] for s in shapes) - 1}]")
+            out.append(f"{name} = {x}[[{max(s[0] for s in shapes) - 1}]]")
+            out.append(f"{name} = {x}.reshape({max(vals[0].size, 1)}, -1)")
+            out.append(f"{name} = {x}.sum(axis={len(shapes[0])})")
+        if any(v.size == 0 for v in vals) and kind != "c":
+            out.append(f"{name} = {x}.max()")
+        if kind in "iu":
+            out.append(f"{name} = {x} ** -1")
+            if vals[0].dtype.itemsize == 1:
+                out.append(f"{name} = {x} + 1000")
+        if not vals[0].flags.writeable:
+            out.append(f"{x}[...] = 0")
+        for y in arrays:
+            if y != x:
+                out.append(f"{name} = {x} + {y}")
+                out.append(f"{name} = np.concatenate([{x}, {y}])")
+    return out
+
+
+def gen_raising(sg: StmtGen, rng) -> Raising | None:
+    """A final statement that raises in at least one call (the exception path)."""
+    cands = raising_candidates(sg)
+    for k in rng.permutation(len(cands))[:12]:
+        src = cands[int(k)]
+        raises = []
+        for ns in sg.st.ns:
+            try:
+                exec(src, dict(ns))  # noqa: S102
+                raises.append(False)
+            except Exception:  # noqa: BLE001
+                raises.append(True)
+        if any(raises):
+            return Raising(src, raises)
+    return None

@@ -39,6 +39,7 @@ class State:
         self.errs: dict[str, list] = {name: [0.0] * len(specs) for name in arg_names}
         self.order: list[str] = list(arg_names)
         self.overlay: dict[str, list] = {}   # carried values of a loop body being generated
+        self.dynamic: set[str] = set()       # variables holding selections of data-dependent size
 
     @property
     def ncalls(self) -> int:
@@ -102,7 +103,10 @@ class Assign(Stmt):
 
     def analyze(self, st: State) -> None:
         evaluate(self.expr, st.ns, st.errs_of)
+        from tests.fuzz.exprgen import is_dynamic
+        dynamic = is_dynamic(self.expr, st)
         st.bind(self.target, self.expr.values, self.expr.errs)
+        (st.dynamic.add if dynamic else st.dynamic.discard)(self.target)
 
     def defines(self) -> set[str]:
         return {self.target}
@@ -223,3 +227,28 @@ class ForLoop(Stmt):
         for stmt in self.body:
             out |= stmt.uses()
         return out - {self.var}
+
+
+class Raising(Stmt):
+    """A last statement NumPy rejects in some calls (``raises``: per call): the jit must
+    raise a related exception there, and behave normally in the others."""
+
+    def __init__(self, src: str, raises: list[bool]):
+        self.src, self.raises = src, list(raises)
+
+    def lines(self) -> list[str]:
+        return [self.src]
+
+    def analyze(self, st: State) -> None:
+        got = []
+        for ns in st.ns:
+            try:
+                exec(self.src, dict(ns))  # noqa: S102 - generated source
+                got.append(False)
+            except Exception:  # noqa: BLE001
+                got.append(True)
+        if got != self.raises[:len(got)]:
+            raise ValueError("the statement raises in other calls now")
+
+    def uses(self) -> set[str]:
+        return set(re.findall(r"\b[av]\d+\b", self.src))
