@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 from tests.fuzz.campaign import BUGS, Campaign, write_repro
-from tests.fuzz.pool import run_alone
+from tests.fuzz.pool import Pool, run_alone
 from tests.fuzz.program import generate
 from tests.fuzz.reduce import minimize
 
@@ -28,6 +28,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--minimize-minutes", type=float, default=5.0, help="time for minimizing failures afterwards")
     ap.add_argument("--replay", nargs="+", type=Path, help="run these repro files and print their verdicts")
     ap.add_argument("--show", type=int, help="print the program of this seed and exit")
+    ap.add_argument("--stats", type=int, metavar="N", help="print what N generated programs contain")
     ap.add_argument("--minimize", type=int, metavar="SEED", help="run and minimize the program of this seed")
     args = ap.parse_args(argv)
 
@@ -35,13 +36,27 @@ def main(argv: list[str] | None = None) -> int:
         p = generate(args.show)
         print(p.module_source() if args.out != Path("fuzz-out") else p.function_source())
         return 0
+    if args.stats:
+        from tests.fuzz.stats import stats
+        print(stats(args.stats, args.seed))
+        return 0
     if args.minimize is not None:
         program = generate(args.minimize)
         verdict = run_alone(program.module_source(), args.out / "logs", args.timeout)
         print(f"{verdict['class']}: {verdict.get('message', '')[:300]}")
         if verdict["class"] in BUGS:
-            small, small_verdict = minimize(program, verdict,
-                                            lambda src: run_alone(src, args.out / "logs", args.timeout), 300.0)
+            warm = Pool(1, args.out / "logs", args.timeout)
+
+            def on_warm(source: str) -> dict:
+                got: list = []
+                warm.run([{"id": 0, "source": source}], lambda job, v: got.append(v))
+                return got[0]
+            fresh = verdict["class"] in ("crash", "hang")
+            try:
+                small, small_verdict = minimize(program, verdict, (lambda src: run_alone(src, args.out / "logs", args.timeout))
+                                                if fresh else on_warm, 300.0)
+            finally:
+                warm.close()
             path = write_repro(args.out, small, small_verdict, ".min", len(program.stmts))
             print(small.function_source() + f"repro: {path}")
         return 0

@@ -24,9 +24,21 @@ def program_seed(seed: int, k: int) -> int:
     return seed * 1_000_000 + k
 
 
+def innermost_frame(tb: str) -> str:
+    """``tracejit/path.py:function`` of the deepest tracejit frame of a traceback."""
+    frames = re.findall(r'File "[^"]*/(tracejit/[^"]+)", line \d+, in (\w+)', tb or "")
+    return f"{frames[-1][0]}:{frames[-1][1]}" if frames else ""
+
+
 def bucket(verdict: dict) -> str:
-    """A coarse de-duplication key: the class and the message without numbers and names."""
+    """A coarse de-duplication key: the class and the message without numbers and names
+    (for exceptions: the type and the deepest tracejit frame)."""
     msg = verdict.get("message", "")
+    if verdict.get("class") in ("internal-error", "wrong-exception"):
+        kind = re.findall(r"(?:jit raised )?(builtins\.\w+|tracejit\.\w+\.\w+|\w+Error)", msg)
+        frame = innermost_frame(verdict.get("traceback", ""))
+        if frame:
+            return f"{verdict['class']}: {kind[-1] if kind else ''} in {frame}"
     msg = re.sub(r"\(at [^)]*\)", "", msg)
     msg = re.sub(r"/\S+\.py:\d+", "FILE", msg)
     msg = re.sub(r"\b[av]\d+\b", "V", msg)
@@ -62,6 +74,7 @@ class Campaign:
         self.unsupported: collections.Counter = collections.Counter()
         self.failures: list[tuple[Program, dict]] = []
         self.seconds: list[float] = []
+        self.unlocated = 0
         self.started = time.monotonic()
         out.mkdir(parents=True, exist_ok=True)
         self.results = open(out / "results.jsonl", "a")
@@ -88,6 +101,7 @@ class Campaign:
         self.results.flush()
         if cls == "unsupported":
             self.unsupported[re.sub(r"\(at [^)]*\)", "", verdict.get("message", ""))[:150]] += 1
+            self.unlocated += not verdict.get("located", True)
         if cls in BUGS:
             self.failures.append((job["program"], verdict))
             if self.verbose:
@@ -144,6 +158,8 @@ class Campaign:
         for cls in ORDER:
             if self.counts.get(cls):
                 lines.append(f"{cls:<18}{self.counts[cls]:>7}{100 * self.counts[cls] / max(total, 1):>7.1f}%")
+        if self.unlocated:
+            lines.append(f"  ({self.unlocated} unsupported messages do not name the user's line)")
         if self.unsupported:
             lines.append("most frequent unsupported messages:")
             lines += [f"  {n:>4}  {m}" for m, n in self.unsupported.most_common(8)]

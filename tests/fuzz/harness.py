@@ -272,8 +272,8 @@ def classify_exceptions(tj, e_exc, j_exc) -> dict | None:
     if e_exc is None and j_exc is None:
         return None
     if e_exc is None:
-        if isinstance(j_exc, allowed):
-            return {"class": "unsupported", "message": _describe(j_exc)}
+        if isinstance(j_exc, allowed):  # "located": the message names the user's line
+            return {"class": "unsupported", "message": _describe(j_exc), "located": "(at " in str(j_exc)}
         return {"class": "internal-error", "message": _describe(j_exc), "traceback": _tail(j_exc)}
     if j_exc is None:
         return {"class": "wrong-exception", "message": f"eager raised {_describe(e_exc)}; jit returned"}

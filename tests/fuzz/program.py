@@ -170,7 +170,7 @@ def check_rendered(p: Program, st: State) -> bool:
     scope = {"np": np, "tj": tj}
     try:
         exec(compile(p.function_source(), "<fuzz>", "exec"), scope)  # noqa: S102
-        raises = next((s.raises for s in p.stmts if isinstance(s, Raising)), [False] * st.ncalls)
+        raises = next((s.raises for s in p.stmts if isinstance(s, Raising)), [None] * st.ncalls)
         for call in range(st.ncalls):
             try:
                 with np.errstate(all="ignore"):

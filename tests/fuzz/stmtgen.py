@@ -371,13 +371,7 @@ def gen_raising(sg: StmtGen, rng) -> Raising | None:
     cands = raising_candidates(sg)
     for k in rng.permutation(len(cands))[:12]:
         src = cands[int(k)]
-        raises = []
-        for ns in sg.st.ns:
-            try:
-                exec(src, dict(ns))  # noqa: S102
-                raises.append(False)
-            except Exception:  # noqa: BLE001
-                raises.append(True)
-        if any(raises):
+        raises = [Raising.outcome(src, ns) for ns in sg.st.ns]
+        if any(raises) and "NameError" not in raises:
             return Raising(src, raises)
     return None
