@@ -103,6 +103,8 @@ class Campaign:
             self.unsupported[re.sub(r"\(at [^)]*\)", "", verdict.get("message", ""))[:150]] += 1
             self.unlocated += not verdict.get("located", True)
         if cls in BUGS:
+            verdict["bucket"] = bucket(verdict)
+            verdict["repro"] = str(write_repro(self.out, job["program"], verdict))
             self.failures.append((job["program"], verdict))
             if self.verbose:
                 print(f"  seed {job['seed']}: {cls}: {verdict.get('message', '')[:160]}", flush=True)
@@ -116,12 +118,16 @@ class Campaign:
             pool.close()
 
     def confirm_and_save(self, minimize_minutes: float, per_bucket: int = 2) -> dict:
-        """Confirm crashes and hangs alone; minimize the first programs of each bucket;
-        write every failure as a repro. Returns bucket -> [repro paths]."""
+        """Every failure is already a repro file (written as it came). Within the time
+        budget: confirm the first crashes and hangs of each bucket alone (a fresh worker,
+        twice the timeout), and minimize the first ``per_bucket`` programs of each bucket.
+        Returns bucket -> [repro paths]; also written to buckets.json."""
         logs = self.out / "logs"
         warm = Pool(1, logs, self.timeout)
         buckets: dict[str, list] = collections.defaultdict(list)
         deadline = time.monotonic() + 60 * minimize_minutes
+        for program, verdict in self.failures:
+            buckets[verdict["bucket"]].append(verdict["repro"])
 
         def on_warm(source: str) -> dict:
             got: list = []
@@ -129,21 +135,22 @@ class Campaign:
             return got[0]
 
         try:
+            seen: collections.Counter = collections.Counter()
             for program, verdict in self.failures:
-                if verdict["class"] in ("crash", "hang"):
+                key = verdict["bucket"]
+                seen[key] += 1
+                if seen[key] > per_bucket or time.monotonic() > deadline:
+                    continue
+                fresh = verdict["class"] in ("crash", "hang")
+                if fresh:
                     again = run_alone(program.module_source(), logs, 2 * self.timeout)
                     verdict["confirmed_alone"] = again["class"] == verdict["class"]
-                key = bucket(verdict)
-                verdict["bucket"] = key
-                path = write_repro(self.out, program, verdict)
-                buckets[key].append(str(path))
-                if sum(not p.endswith(".min.py") for p in buckets[key]) <= per_bucket and time.monotonic() < deadline:
-                    fresh = verdict["class"] in ("crash", "hang") or not verdict.get("confirmed_alone", True)
-                    runner = (lambda src: run_alone(src, logs, 2 * self.timeout)) if fresh else on_warm
-                    budget = min(180.0, max(0.0, deadline - time.monotonic()))
-                    small, small_verdict = minimize(program, verdict, runner, budget)
-                    if len(small.stmts) < len(program.stmts) or len(small.returns) < len(program.returns):
-                        buckets[key].append(str(write_repro(self.out, small, small_verdict, ".min", len(program.stmts))))
+                runner = (lambda src: run_alone(src, logs, 2 * self.timeout)) if fresh else on_warm
+                budget = min(180.0, max(0.0, deadline - time.monotonic()))
+                small, small_verdict = minimize(program, verdict, runner, budget)
+                if len(small.stmts) < len(program.stmts) or len(small.returns) < len(program.returns):
+                    small_verdict["confirmed_alone"] = verdict.get("confirmed_alone")
+                    buckets[key].append(str(write_repro(self.out, small, small_verdict, ".min", len(program.stmts))))
         finally:
             warm.close()
         (self.out / "buckets.json").write_text(json.dumps(buckets, indent=1))

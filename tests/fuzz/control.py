@@ -53,7 +53,10 @@ class _Carried(Stmt):
                             np.may_share_memory(value, result):
                         raise ValueError(f"result aliases {name}")
         for k, name in enumerate(self.targets):
-            st.bind(name, [self._select(f, k) for f in finals], [self._select(e, k) for e in errs])
+            values = [self._select(f, k) for f in finals]
+            st.bind(name, values, [self._select(e, k) for e in errs])
+            if any(isinstance(v, np.ndarray) and not v.flags.c_contiguous for v in values):
+                st.ambiguous.add(name)  # eager's layout (a view of the last step) is not the jit's
 
     def defines(self) -> set[str]:
         return set(self.targets)
@@ -115,6 +118,9 @@ class Fori(_Carried):
             if hi - lo > MAX_TRIPS:
                 raise ValueError("too many trips")
             exact_bounds = self.lo.errs[call] == 0 and self.hi.errs[call] == 0
+            if hi <= lo:  # never run, but traced: the body must keep the carried types anyway
+                packed = carry[0] if len(carry) == 1 else tuple(carry)
+                _check_carry(_run_body(self.bodies, ns, packed, carry_errs, call, st, {"i": lo})[0], carry)
             for i in range(lo, hi):
                 packed = carry[0] if len(carry) == 1 else tuple(carry)
                 new, carry_errs = _run_body(self.bodies, ns, packed, carry_errs, call, st, {"i": i})
@@ -158,6 +164,8 @@ class While(_Carried):
         for call, ns in enumerate(st.ns):
             count, value, err = 0, self.init.values[call], self.init.errs[call]
             bound, chaotic = self.bound.values[call], self.bound.errs[call] != 0
+            (dry,), _ = _run_body([self.body], ns, (0, value), [0.0, err], call, st)
+            _check_carry([dry], [value])  # traced even when it never runs
             for _ in range(MAX_TRIPS + 1):
                 go = count < bound
                 if self.pred is not None:

@@ -114,8 +114,19 @@ def linear(errs: list, out, factor: float = 1.0) -> float | None:
     return _finish(total + rounding(out, 1.0) if total else 0.0, out)
 
 
+def may_overflow(bound: float, out) -> bool:
+    """Partial sums up to ``bound`` can overflow: then which of inf, -inf and NaN comes
+    out depends on the order of the terms, and no order is NumPy's contract."""
+    dtype = np.asarray(out).dtype
+    if dtype.kind == "c":
+        dtype = np.dtype(f"f{dtype.itemsize // 2}")
+    return dtype.kind == "f" and not bound < float(np.finfo(dtype).max) / 4
+
+
 def _sum_bound(x, n: int, err: float, out) -> float:
     mag = mag_of(x)
+    if may_overflow(n * mag, out):
+        return math.inf
     s1 = min(n * mag, float(np.sum(np.abs(np.asarray(x).astype(np.complex128)))) if np.asarray(x).size else 0.0)
     return n * err + eps_of(out) * s1 * min(n, 8.0 * math.sqrt(n)) + rounding(out, 1.0)
 
@@ -140,12 +151,17 @@ def reduction(kind: str, x, err: float | None, out) -> float | None:
     if kind in ("cumsum", "cumprod") and err == 0:
         return 0.0  # in order, bit for bit (README)
     if kind in ("prod", "cumprod"):
-        return None if err else _finish(4.0 * n * eps_of(out) * mag_of(out), out)
+        mag = mag_of(xa)
+        if err or (mag > 1 and may_overflow(math.exp(min(n * math.log(mag), 700.0)), out)):
+            return None
+        return _finish(4.0 * n * eps_of(out) * mag_of(out), out)
     if kind in ("sum", "cumsum"):
         return _finish(_sum_bound(xa, n, err, out), out)
     if kind == "mean":
         return _finish(_sum_bound(xa, n, err, out) / n + rounding(out, 2.0), out)
     mag = mag_of(xa)
+    if may_overflow(n * mag * mag, out):
+        return None
     if kind in ("var", "std"):
         e_var = eps_of(out) * 4 * mag * mag * (min(n, 8.0 * math.sqrt(n)) + 4) + 4 * mag * err
         if kind == "var":
@@ -172,6 +188,8 @@ def product(a, b, k: int, err_a: float | None, err_b: float | None, out) -> floa
     if k == 1 and not (err_a or err_b):
         return 0.0
     s1 = k * ma * mb
+    if may_overflow(s1, out):
+        return None
     return _finish(k * (err_a * mb + err_b * ma) + eps_of(out) * s1 * min(k, 8.0 * math.sqrt(k)) + rounding(out, 1.0), out)
 
 

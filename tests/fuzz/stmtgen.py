@@ -51,7 +51,8 @@ class StmtGen:
     def _writable(self, min_ndim: int = 0) -> Expr | None:
         def ok(vals):
             return all(isinstance(v, np.ndarray) and v.flags.writeable and v.ndim >= min_ndim for v in vals)
-        return self.eg.pick("biufc", min_ndim, ok, exact=0.8)
+        found = self.eg.pick("biufc", min_ndim, ok, exact=0.8)
+        return None if found is None or found.leaf in self.st.nowrite else found
 
     def _value_for(self, region: list, kind: str) -> Expr | None:
         """A value that broadcasts to every call's region."""

@@ -21,6 +21,9 @@ AUG_UFUNC = {"+": "add", "-": "subtract", "*": "multiply", "/": "divide", "//": 
              ">>": "right_shift"}
 
 
+RESHAPES = {"flat", "ravel", "rows", "cols", "unit", "merge", "split"}
+
+
 def combine(a: float | None, b: float | None) -> float | None:
     return None if a is None or b is None else max(a, b)
 
@@ -40,6 +43,8 @@ class State:
         self.order: list[str] = list(arg_names)
         self.overlay: dict[str, list] = {}   # carried values of a loop body being generated
         self.dynamic: set[str] = set()       # variables holding selections of data-dependent size
+        self.ambiguous: set[str] = set()     # eager layout depends on a loop's last step (see control.py)
+        self.nowrite: set[str] = set()       # copy or view depends on that layout: never written
 
     @property
     def ncalls(self) -> int:
@@ -107,6 +112,17 @@ class Assign(Stmt):
         dynamic = is_dynamic(self.expr, st)
         st.bind(self.target, self.expr.values, self.expr.errs)
         (st.dynamic.add if dynamic else st.dynamic.discard)(self.target)
+        st.ambiguous.discard(self.target)
+        st.nowrite.discard(self.target)
+        e = self.expr
+        if e.op is not None and e.op.group == "view" and any(a.leaf in st.ambiguous for a in e.args):
+            st.ambiguous.add(self.target)
+            if e.op.name in RESHAPES:  # a copy or a view depending on the layout: no writes
+                st.nowrite.add(self.target)  # into it or anything sharing the operand's memory
+                for a in e.args:
+                    base = st.ns[0].get(a.leaf)
+                    st.nowrite |= {n for n in st.errs if isinstance(st.ns[0].get(n), np.ndarray)
+                                   and isinstance(base, np.ndarray) and np.may_share_memory(st.ns[0][n], base)}
 
     def defines(self) -> set[str]:
         return {self.target}
