@@ -67,14 +67,22 @@ def test_generation_is_deterministic():
 
 
 def test_programs_run_eagerly():
-    """Every generated program runs eagerly on each call's inputs (what the jit is compared with)."""
-    for seed in range(20):
+    """Every generated program runs eagerly on each call's inputs (what the jit is compared
+    with), or raises where its last statement is meant to."""
+    from tests.fuzz.stmts import Raising
+    for seed in range(30):
         p = generate(seed)
         scope: dict = {}
         exec(p.function_source(), {"np": np, "tj": __import__("tracejit")}, scope)
-        for call_specs in p.specs:
-            with np.errstate(all="ignore"):
-                scope["f"](*harness.build_args(call_specs))
+        raises = next((s.raises for s in p.stmts if isinstance(s, Raising)), [None] * len(p.specs))
+        for call_specs, expected in zip(p.specs, raises):
+            try:
+                with np.errstate(all="ignore"):
+                    scope["f"](*harness.build_args(call_specs))
+            except Exception as error:  # noqa: BLE001
+                assert type(error).__name__ == expected, (seed, error)
+            else:
+                assert expected is None, seed
 
 
 def test_build_args_layouts_and_aliasing():
@@ -131,4 +139,4 @@ def test_a_wrong_result_is_caught(tmp_path: Path):
                  lambda job, v: got.append(v["class"]))
     finally:
         pool.close()
-    assert got[0] in ("wrong-shape", "wrong-dtype", "wrong-value") and got[1] == "crash"
+    assert got[0] in ("wrong-shape", "wrong-dtype", "wrong-value", "wrong-exception") and got[1] == "crash"
