@@ -1,0 +1,91 @@
+"""Command line: ``python -m tests.fuzz --minutes 30 --seed 1 --workers 2 --out DIR``.
+
+``--programs K`` runs a fixed count instead; ``--replay FILE...`` runs repro files through
+a worker and prints their verdicts; ``--show SEED`` prints the program of a seed.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from tests.fuzz.campaign import BUGS, Campaign, write_repro
+from tests.fuzz.pool import Pool, run_alone
+from tests.fuzz.program import generate
+from tests.fuzz.reduce import minimize
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; exit status 1 when a bug was found."""
+    ap = argparse.ArgumentParser(prog="python -m tests.fuzz", description=__doc__)
+    ap.add_argument("--minutes", type=float, help="run for this long (generation and runs)")
+    ap.add_argument("--programs", type=int, help="run this many programs")
+    ap.add_argument("--seed", type=int, default=0, help="campaign seed (program k: seed*1e6 + k)")
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--out", type=Path, default=Path("fuzz-out"), help="repros, results.jsonl, worker logs")
+    ap.add_argument("--timeout", type=float, default=60.0, help="seconds per program before it is a hang")
+    ap.add_argument("--minimize-minutes", type=float, default=5.0, help="time for minimizing failures afterwards")
+    ap.add_argument("--replay", nargs="+", type=Path, help="run these repro files and print their verdicts")
+    ap.add_argument("--show", type=int, help="print the program of this seed and exit")
+    ap.add_argument("--stats", type=int, metavar="N", help="print what N generated programs contain")
+    ap.add_argument("--minimize", type=int, metavar="SEED", help="run and minimize the program of this seed")
+    args = ap.parse_args(argv)
+
+    if args.show is not None:
+        p = generate(args.show)
+        print(p.module_source() if args.out != Path("fuzz-out") else p.function_source())
+        return 0
+    if args.stats:
+        from tests.fuzz.stats import stats
+        print(stats(args.stats, args.seed))
+        return 0
+    if args.minimize is not None:
+        program = generate(args.minimize)
+        verdict = run_alone(program.module_source(), args.out / "logs", args.timeout)
+        print(f"{verdict['class']}: {verdict.get('message', '')[:300]}")
+        if verdict["class"] in BUGS:
+            warm = Pool(1, args.out / "logs", args.timeout)
+
+            def on_warm(source: str) -> dict:
+                got: list = []
+                warm.run([{"id": 0, "source": source}], lambda job, v: got.append(v))
+                return got[0]
+            fresh = verdict["class"] in ("crash", "hang")
+            try:
+                small, small_verdict = minimize(program, verdict, (lambda src: run_alone(src, args.out / "logs", args.timeout))
+                                                if fresh else on_warm, 300.0)
+            finally:
+                warm.close()
+            path = write_repro(args.out, small, small_verdict, ".min", len(program.stmts))
+            print(small.function_source() + f"repro: {path}")
+        return 0
+    if args.replay:
+        bad = 0
+        for path in args.replay:
+            start = time.monotonic()
+            verdict = run_alone(path.read_text(), args.out / "logs", args.timeout)
+            print(f"{path}: {verdict['class']} (call {verdict.get('call')}, {time.monotonic() - start:.1f} s) "
+                  f"{verdict.get('message', '')[:300]}")
+            bad += verdict["class"] in BUGS
+        return 1 if bad else 0
+    if args.minutes is None and args.programs is None:
+        args.programs = 100
+    campaign = Campaign(args.seed, args.out, args.workers, args.timeout)
+    print(f"fuzzing: seed {args.seed}, {args.workers} workers, "
+          f"{f'{args.minutes} min' if args.minutes else f'{args.programs} programs'}, out {args.out}", flush=True)
+    try:
+        campaign.run(args.minutes, args.programs)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+    buckets = campaign.confirm_and_save(args.minimize_minutes) if campaign.failures else {}
+    print(campaign.summary())
+    if buckets:
+        print(f"{len(buckets)} buckets of failures (repros in {args.out}):")
+        for key, paths in sorted(buckets.items()):
+            print(f"  {len([p for p in paths if not p.endswith('.min.py')]):>4}  {key}\n        {paths[-1]}")
+    return 1 if any(campaign.counts.get(c) for c in BUGS) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

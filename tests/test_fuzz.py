@@ -1,0 +1,142 @@
+"""The differential fuzzer (tests/fuzz): a fixed, seeded slice of random programs run
+jitted against eager NumPy in worker subprocesses (a crash fails one program, not the run);
+``--runslow`` runs a longer slice. Plus unit tests of the fuzzer's own parts.
+
+A failing program prints its class, message and the path of a standalone repro script
+(``python THAT_FILE`` reruns it; ``python -m tests.fuzz --replay THAT_FILE`` classifies it).
+"""
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.fuzz import errmodel, harness
+from tests.fuzz.campaign import BUGS, program_seed, write_repro
+from tests.fuzz.pool import Pool
+from tests.fuzz.program import generate
+
+FAST = [program_seed(14, k) for k in range(36)]
+SLOW = [program_seed(15, k) for k in range(240)]
+
+
+@pytest.fixture(scope="module")
+def verdicts(request, tmp_path_factory):
+    """Run every selected program once on a pool of two workers; verdicts by seed."""
+    seeds = FAST + (SLOW if request.config.getoption("--runslow") else [])
+    out = tmp_path_factory.mktemp("fuzz")
+    programs = {s: generate(s) for s in seeds}
+    found: dict = {}
+    pool = Pool(2, out / "logs", timeout=120.0)
+    try:
+        pool.run(({"id": k, "seed": s, "source": programs[s].module_source()} for k, s in enumerate(seeds)),
+                 lambda job, v: found.__setitem__(job["seed"], v))
+    finally:
+        pool.close()
+    return {"out": out, "programs": programs, "verdicts": found}
+
+
+def _check(verdicts, seed: int) -> None:
+    v = verdicts["verdicts"][seed]
+    if v["class"] in BUGS:
+        path = write_repro(verdicts["out"], verdicts["programs"][seed], v)
+        pytest.fail(f"{v['class']} (call {v.get('call')}): {v.get('message', '')[:500]}\n"
+                    f"repro: {path}\n{verdicts['programs'][seed].function_source()}", pytrace=False)
+
+
+@pytest.mark.parametrize("seed", FAST)
+def test_random_program(verdicts, seed):
+    _check(verdicts, seed)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", SLOW)
+def test_random_program_long(verdicts, seed):
+    _check(verdicts, seed)
+
+
+# -- the fuzzer's own parts ----------------------------------------------------------------------
+
+
+def test_generation_is_deterministic():
+    a, b = generate(123), generate(123)
+    assert a.module_source() == b.module_source()
+    assert generate(124).function_source() != a.function_source()
+
+
+def test_programs_run_eagerly():
+    """Every generated program runs eagerly on each call's inputs (what the jit is compared
+    with), or raises where its last statement is meant to."""
+    from tests.fuzz.stmts import Raising
+    for seed in range(30):
+        p = generate(seed)
+        scope: dict = {}
+        exec(p.function_source(), {"np": np, "tj": __import__("tracejit")}, scope)
+        raises = next((s.raises for s in p.stmts if isinstance(s, Raising)), [None] * len(p.specs))
+        for call_specs, expected in zip(p.specs, raises):
+            try:
+                with np.errstate(all="ignore"):
+                    scope["f"](*harness.build_args(call_specs))
+            except Exception as error:  # noqa: BLE001
+                assert type(error).__name__ == expected, (seed, error)
+            else:
+                assert expected is None, seed
+
+
+def test_build_args_layouts_and_aliasing():
+    spec = {"kind": "array", "dtype": "float32", "shape": [3, 4], "fill": "normal", "seed": 5}
+    base = harness.make_array(dict(spec, layout="C"))
+    for layout in ("F", "T", "neg", "step", "mis", "ro", "be", "bcast"):
+        arr = harness.make_array(dict(spec, layout=layout))
+        assert arr.shape == (3, 4)
+        if layout != "bcast":
+            np.testing.assert_array_equal(arr, base)
+    assert not harness.make_array(dict(spec, layout="F")).flags.c_contiguous
+    assert harness.make_array(dict(spec, layout="mis")).ctypes.data % 4
+    a, b = harness.build_args([dict(spec, kind="array", layout="C"), {"kind": "same", "of": 0}])
+    assert a is b
+
+
+def test_compare_leaf_rules():
+    f32 = np.float32
+    assert harness.compare_leaf(np.float64(1.0), np.float64(1.0), 0) is None
+    assert harness.compare_leaf(np.array(1.0), np.float64(1.0), 0)[0] == "wrong-shape"
+    assert harness.compare_leaf(np.float64(3.0), 3.0, 0) is None           # documented: NumPy scalar for Python
+    assert harness.compare_leaf(np.float32(3.0), 3.0, 0)[0] == "wrong-dtype"
+    assert harness.compare_leaf(np.int64(0), 2**64, 0)[0] == "wrong-value"
+    assert harness.compare_leaf(np.array([1.0, np.nan]), np.array([1.0, np.nan]), 0) is None
+    assert harness.compare_leaf(np.array([1.0, 2.0]), np.array([1.0, np.nan]), 1.0)[0] == "wrong-value"
+    assert harness.compare_leaf(np.array([f32(1) + np.spacing(f32(1))]), np.array([f32(1)]), 0)[0] == "wrong-value"
+    assert harness.compare_leaf(np.array([f32(1) + np.spacing(f32(1))]), np.array([f32(1)]), 1e-6) is None
+    assert harness.compare_leaf(np.array([5.0]), np.array([1.0]), None) is None   # not comparable: only kind
+    assert harness.compare_leaf(np.zeros(3, np.int32), np.zeros(3, np.int64), None)[0] == "wrong-dtype"
+
+
+def test_error_model():
+    x = np.linspace(-3, 3, 50)
+    assert errmodel.perturb(np.add, [x, x], [0.0, 0.0], x + x, 0) == 0
+    e = errmodel.perturb(np.sin, [x], [1e-12], np.sin(x), 8)
+    assert 1e-12 <= e < 1e-10
+    assert errmodel.perturb(np.greater, [x, np.float64(0.0)], [1e-12, 0.0], x > 0, 0) == 0   # no element near 0
+    assert errmodel.perturb(np.greater, [x, np.float64(x[10])], [1e-12, 0.0], x > x[10], 0) is None
+    assert errmodel.astype(np.array([np.nan]), 0.0, np.array([0], np.int32)) is None   # undefined in C
+    assert errmodel.reduction("sum", np.ones(100, np.float32), 0.0, np.float32(100)) > 0
+    assert errmodel.reduction("cumsum", np.ones(100, np.float32), 0.0, np.ones(100, np.float32)) == 0
+    assert math.isclose(errmodel.mag_of(np.array([1.0, -7.0, np.inf])), 7.0)
+
+
+def test_a_wrong_result_is_caught(tmp_path: Path):
+    """The harness catches a deliberately wrong jit (a stale result) and a crash is reported."""
+    p = generate(program_seed(14, 0))
+    src = p.module_source().replace("    g = tj.jit(f)\n", "    g = lambda *a: 0\n")
+    pool = Pool(1, tmp_path, timeout=60)
+    got: list = []
+    try:
+        pool.run([{"id": 0, "source": src},
+                  {"id": 1, "source": "import os, signal\nos.kill(os.getpid(), signal.SIGSEGV)\n"}],
+                 lambda job, v: got.append(v["class"]))
+    finally:
+        pool.close()
+    assert got[0] in ("wrong-shape", "wrong-dtype", "wrong-value", "wrong-exception") and got[1] == "crash"
