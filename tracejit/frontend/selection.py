@@ -64,8 +64,11 @@ class Selection(np.lib.mixins.NDArrayOperatorsMixin):
 
     @property
     def size(self):
-        """The number of selected elements, traced (an int64 scalar)."""
-        return np.multiply(self._count(), math.prod(self.trailing))
+        """The number of selected elements, traced: a Python int, as NumPy's ``.size`` (weak
+        in NumPy's promotion: ``x[m].size - a`` keeps ``a``'s dtype)."""
+        count = np.multiply(self._count(), math.prod(self.trailing))
+        count._weak = int
+        return count
 
     def __len__(self):
         raise data_dependent("len() (it must be a Python int; use .size for a traced count)", user_location())

@@ -2,6 +2,7 @@
 (tracers, arrays, scalars) become graph nodes."""
 from __future__ import annotations
 
+import hashlib
 import os
 import sys
 
@@ -42,6 +43,11 @@ def _shown(filename: str) -> str:
         shown = _shown_names[key] = filename if rel.startswith("..") else rel
     return shown
 
+
+
+def content_digest(value: np.ndarray) -> bytes:
+    """A digest of ``value``'s elements (in C order): whether an array was written since."""
+    return hashlib.blake2b(np.ascontiguousarray(value).view(np.uint8).reshape(-1), digest_size=16).digest()
 
 class Trace:
     """One tracing session: the graph being built and its constants."""
@@ -123,8 +129,8 @@ class Trace:
         check_supported(value.dtype, f"constant array{at(loc)}")
         if value.size <= 1:
             key = ("scalar", value.dtype.str, value.shape, value.tobytes())
-        else:
-            key = ("array", id(value))
+        else:  # the same object, unless it was written since (a NumPy array the function made)
+            key = ("array", id(value), value.dtype.str, value.shape, content_digest(value))
             self._keepalive.append(value)  # ids stay unique while the trace lives
         nid = self._constants.get(key)
         if nid is None:

@@ -1,0 +1,37 @@
+"""Issue 14: bugs the random-program fuzzer found (tests/fuzz/), each reduced to the natural
+program a user would write and compared with eager NumPy (result and arguments after the
+call). The other subsystems' regressions live in test_{semantics,control,capture,kernel}_regressions.py."""
+from __future__ import annotations
+
+import numpy as np
+
+import tracejit as tj
+from tests.test_semantics_regressions import check
+
+
+def test_array_made_by_numpy_written_after_a_loop_read_it():
+    """A NumPy array the function made, read by a loop (becoming a constant), then written:
+    the result is the array as written, not the constant taken before (fuzz V3)."""
+    def f(a):
+        v = np.arange(a.shape[0])
+        total = tj.fori_loop(2, v.shape[0], lambda i, c: c + i, v)
+        v[:] = -3
+        return v, total
+    check(f, np.ones((7, 7)))
+
+
+def test_array_made_by_numpy_written_between_two_reads():
+    def f(a):
+        w = np.linspace(0.0, 1.0, 5)
+        first = a + w
+        w[1:] = 2.0
+        return first, a * w
+    check(f, np.arange(5.0))
+
+
+def test_selection_size_is_a_python_int():
+    """``x[mask].size`` is a Python int: weak in promotion, so ``size - a`` keeps ``a``'s
+    dtype (fuzz V5: uint32 became int64)."""
+    def f(a):
+        return a[a == 4].size - a, a[a > 3].size * 2.5 + a.astype(np.float32)
+    check(f, np.arange(27, dtype=np.uint32).reshape(3, 3, 3)[::-1])
