@@ -35,3 +35,13 @@ def test_selection_size_is_a_python_int():
     def f(a):
         return a[a == 4].size - a, a[a > 3].size * 2.5 + a.astype(np.float32)
     check(f, np.arange(27, dtype=np.uint32).reshape(3, 3, 3)[::-1])
+
+
+def test_einsum_broadcasts_length_one_axes():
+    """NumPy's einsum broadcasts an index of length 1 against the other operand's length
+    (fuzz I5: tracejit raised 'size of index differs')."""
+    row, tall = np.ones((1, 2)), np.arange(10.0).reshape(5, 2)[::-1]
+    check(lambda a, b: np.einsum("ij,jk->ik", a.T, b), row, tall)
+    check(lambda a, b: np.einsum("ij,jk->ijk", a.T, b), row, tall)
+    check(lambda a, b: np.einsum("ij,ij->i", a, b), np.ones((2, 1)), np.arange(6.0).reshape(2, 3))
+    check(lambda a, b: np.einsum("ij,jk->ik", a, b), np.ones((2, 3)), np.ones((4, 2)))  # ValueError both

@@ -273,10 +273,13 @@ def einsum(subscripts, *operands, out=None, dtype=None, order="K", casting="safe
     operands = [op if op.dtype == dtype else (op.astype(dtype) if is_tracer(op) else np.asarray(op).astype(dtype))
                 for op in operands]
     sizes = {}
-    for n, op in zip(names, operands):
+    for n, op in zip(names, operands):  # a length-1 axis broadcasts against the others, as in NumPy
         for c, size in zip(n, np.shape(op)):
-            if sizes.setdefault(c, size) != size:
+            if sizes.setdefault(c, size) != size and 1 not in (size, sizes[c]):
                 raise user_error(ValueError(f"einsum: size of index {c!r} differs between operands{at(loc)}"))
+            sizes[c] = max(size, sizes[c])
+    operands = [op if tuple(np.shape(op)) == tuple(sizes[c] for c in n)
+                else np.broadcast_to(op, tuple(sizes[c] for c in n)) for n, op in zip(names, operands)]
     reduced = []
     for k, (n, op) in enumerate(zip(names, operands)):  # indices nothing else has: summed first
         others = set(output) | set("".join(names[:k] + names[k + 1:]))
