@@ -4,6 +4,7 @@ call). The other subsystems' regressions live in test_{semantics,control,capture
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 import tracejit as tj
 from tests.test_semantics_regressions import check
@@ -45,3 +46,32 @@ def test_einsum_broadcasts_length_one_axes():
     check(lambda a, b: np.einsum("ij,jk->ijk", a.T, b), row, tall)
     check(lambda a, b: np.einsum("ij,ij->i", a, b), np.ones((2, 1)), np.arange(6.0).reshape(2, 3))
     check(lambda a, b: np.einsum("ij,jk->ik", a, b), np.ones((2, 3)), np.ones((4, 2)))  # ValueError both
+
+
+def test_complex_exp_special_values():
+    """C's cexp special values as NumPy gives them: exp(inf + 0j) is inf + 0j (was inf + nanj),
+    exp(-inf + inf j) is 0j (fuzz seed 102000019: a2 -= a2 on infinities, then np.exp)."""
+    inf, nan = np.inf, np.nan
+    parts = [inf, -inf, nan, 0.0, -0.0, 1.0, -2.0]
+    z = np.array([complex(r, i) for r in parts for i in parts])
+    for dtype in (np.complex128, np.complex64):
+        check(lambda a: (np.exp(a).real, np.exp(a).imag), z.astype(dtype), ulps=4)  # our sin/cos/exp
+
+        def f(a):
+            a -= a
+            e = np.exp(a)
+            return e.real, e.imag
+        check(f, z.astype(dtype), ulps=4)
+
+
+def test_ufunc_of_concrete_operands_into_a_traced_out():
+    """``np.sqrt(made_here, out=argument)``: the operands are NumPy arrays the function made,
+    only ``out=`` is traced (fuzz seed 102000679: an internal AssertionError)."""
+    def f(a):
+        v = np.arange(a.size, dtype=np.uint64).reshape(a.shape)
+        np.sqrt(v, out=a)
+        np.add(v[0], 1, out=a[0])
+        return v
+    check(f, np.ones((3, 2)))
+    with pytest.raises(TypeError, match="Cannot cast ufunc 'multiply' output"):  # as NumPy
+        tj.jit(lambda a: np.multiply(np.arange(3), 2.5, out=a))(np.zeros(3, np.int64))

@@ -104,8 +104,13 @@ def absolute(x: Pair, fused: bool):
 
 
 def exp(x: Pair) -> Pair:
-    """``exp(re) * (cos(im), sin(im))``; an imaginary part of zero stays exact
-    (``sin(±0) = ±0``), as C's ``cexp``."""
+    """``exp(re) * (cos(im), sin(im))`` with C's ``cexp`` special values, as NumPy's:
+    an imaginary part of ±0 is kept (``exp(inf + 0j)`` is ``inf + 0j``, not ``inf + nanj``),
+    and an infinite real part with a non-finite imaginary part gives ``(inf, nan)`` for
+    +inf and ``(0, ±0)`` for -inf."""
     r, i = x
     m = np.exp(r)
-    return m * np.cos(i), m * np.sin(i)
+    edge = np.isinf(r) & ~np.isfinite(i)  # m is inf or 0 there: (m, nan) or (m, ±0)
+    re = np.where(edge, m, m * np.cos(i))
+    im = np.where(i == 0, i, np.where(edge, np.copysign(m - m, i), m * np.sin(i)))
+    return re, im

@@ -47,7 +47,10 @@ def call_ufunc(ufunc: np.ufunc, inputs, kwargs):
     if kwargs.pop("where", True) is not True:
         raise UnsupportedError(f"numpy.{ufunc.__name__}: where= is not supported{at(loc)}")
     _check_plain_kwargs(ufunc.__name__, kwargs, loc)
-    if ufunc is np.matmul:
+    if not any(is_tracer(x) for x in inputs):  # only ``out=`` is traced: NumPy computes the value
+        with np.errstate(all="ignore"):
+            result = ufunc(*inputs, **({} if dtype is None else {"dtype": dtype}), **kwargs)
+    elif ufunc is np.matmul:
         from tracejit.frontend.functions import matmul
         result = matmul(*inputs)
     else:
