@@ -135,3 +135,15 @@ def test_python_bools_in_loops_and_branches():
 def test_fori_loop_lower_bound_python_int_argument():
     check_typed(lambda a, k: (tj.fori_loop(k, 5, lambda i, c: c + i, 0), a), F32, 2)
     check_typed(lambda a, k: (tj.fori_loop(k, 5, lambda i, c: c + a[i], a[0]), a), F32, 2)
+
+
+def test_max_refusals_and_errors_name_the_line():
+    a = np.array([1.0, 2.0, 3.0])
+    with pytest.raises(UnsupportedError, match=r"key= giving traced values that are not numbers.*pynumbers"):
+        tj.jit(lambda a: max([a[0], a[1]], key=lambda v: a * v))(a)
+    with pytest.raises(UnsupportedError, match="beyond int64"):
+        tj.jit(lambda a: tj.fori_loop(0, 2, lambda i, c: max(c, 2**70), 0))(a)
+    with pytest.raises(ValueError, match="ambiguous"):
+        tj.jit(lambda a: max(a[:2], a[1:]))(a)
+    with pytest.raises(ValueError, match="ambiguous"):
+        max(a[:2], a[1:])

@@ -90,7 +90,6 @@ def _as_traced(trace: Trace, leaf, what: str, loc):
     if isinstance(leaf, (bool, int, float, np.ndarray, np.generic)):  # (complex ones are split before)
         out = Tracer(trace, trace.constant(np.asarray(leaf), loc), scalar=not isinstance(leaf, np.ndarray))
         return _as_python(out, python_kind(leaf))  # a Python number: promoted weakly, as eagerly
-    
     raise UnsupportedError(f"{what}: a {type(leaf).__name__} cannot be carried (arrays and numbers only){at(loc)}")
 
 

@@ -82,8 +82,8 @@ def _select(name: str, items: list, keys: list, strictly_better, loc):
         if type(v) is int and not _INT64.min <= v <= _INT64.max:
             if origins:
                 raise StaticNeeded(origins, f"builtin {name}() with an int beyond int64", loc)
-            raise UnsupportedError(f"builtin {name}() of a traced Python int and an int beyond int64{at(loc)}: "
-                                   "tracejit computes such values as int64")
+            raise user_error(UnsupportedError(f"builtin {name}() of a traced Python int and an int beyond int64"
+                                              f"{at(loc)}: tracejit computes such values as int64"))
     best, best_key = items[0], keys[0]
     for v, k in zip(items[1:], keys[1:]):
         better = strictly_better(k, best_key)
@@ -132,11 +132,11 @@ def _selecting(original, strictly_better):
         if any(item_type(v) is None for v in items):
             if key is None:  # not numbers or arrays (complex values, sequences): Python's comparisons
                 return _call(original, (items,), None, default)
-            raise UnsupportedError(f"builtin {name}() with key= of items that are not numbers or arrays "
-                                   f"while tracing{at(loc)}")
+            raise user_error(UnsupportedError(f"builtin {name}() with key= of items that are not numbers or "
+                                              f"arrays while tracing{at(loc)}"))
         if any(item_type(v) is None or (is_tracer(v) and v.ndim) for v in keys if keys is not items):
-            raise UnsupportedError(f"builtin {name}() with a key= giving traced values that are not numbers"
-                                   f"{at(loc)}: use np.arg{name} on an array of the keys")
+            raise user_error(UnsupportedError(f"builtin {name}() with a key= giving traced values that are not "
+                                              f"numbers{at(loc)}: use np.arg{name} on an array of the keys"))
         return _select(name, items, keys, strictly_better, loc)
     chosen.__name__, chosen.__qualname__, chosen.__doc__ = original.__name__, original.__name__, original.__doc__
     chosen.__wrapped__ = original
