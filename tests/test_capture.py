@@ -291,7 +291,7 @@ def test_min_max_and_creation_still_traced_in_converted_code():
     def f(x):
         buf = np.zeros(3)
         for i in range(3):
-            buf[i] = max(x[i], 0.5) + min(x[i], 0.0)
+            buf[i] = max(x[i], np.float64(0.5)) + min(x[i], np.float64(0.0))  # (one type: see minmax.py)
         return buf
 
     x = np.array([-1.0, 0.25, 2.0])

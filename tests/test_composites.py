@@ -67,15 +67,23 @@ def test_einsum_forms_left_out_say_so():
 
 
 @pytest.mark.parametrize("fn", [
-    lambda x: max(x[0], x[1]) * 2, lambda x: min(x[2], 0.5, x[3]) + x,
-    lambda x: max(x) - min(x), lambda x: max(x[0], 1) + max(2.0, x[1]),
+    lambda x: max(x[0], x[1]) * 2, lambda x: min(x[2], np.float64(0.5), x[3]) + x,
+    lambda x: max(x) - min(x), lambda x: max(x[0], np.float64(1)) + max(np.float64(2.0), x[1]),
     lambda x: x * max(abs(x[0]), abs(x[-1])),
 ])
 def test_python_min_max_of_traced_scalars(fn):
     for x in (np.array([0.3, -1.0, 2.5, 0.7]), np.array([np.nan, 1.0, np.nan, -2.0]),
               np.array([1.0, 1.0, -0.0, 0.0])):
         with np.errstate(all="ignore"):
-            assert_same(np.asarray(tj.jit(fn)(x)), np.asarray(fn(x)))
+            assert_same(tj.jit(fn)(x), fn(x))
+
+
+@pytest.mark.parametrize("fn", [lambda x: min(x[2], 0.5, x[3]) + x, lambda x: max(x[0], 1) + max(2.0, x[1])])
+def test_python_min_max_of_mixed_types_refused(fn):
+    """Python returns the chosen item unchanged: a float64 scalar or a Python number,
+    depending on the values (weak or strong in later promotion): refused."""
+    with pytest.raises(tj.UnsupportedError, match="depend on the traced values"):
+        tj.jit(fn)(np.array([0.3, -1.0, 2.5, 0.7]))
 
 
 def test_python_max_of_rows_is_an_error_as_in_numpy():

@@ -108,7 +108,10 @@ class _Entry:
                     value = value[outs[leaf.mask]]
                 if leaf.complex_dtype is not None:
                     value = as_complex(value, leaf.complex_dtype)
-                leaves.append(value[()] if leaf.scalar else value)
+                if leaf.python is not None:  # a Python number eagerly
+                    leaves.append(leaf.python(value[()]))
+                else:
+                    leaves.append(value[()] if leaf.scalar else value)
         return unflatten(self.traced.out_tree, leaves)
 
 

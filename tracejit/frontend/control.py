@@ -33,6 +33,7 @@ from tracejit.errors import UnsupportedError, at, user_error
 from tracejit.frontend import checks, controlchecks, controlwrites
 from tracejit.frontend.controlchecks import SubCheck, deferrable, error_class
 from tracejit.frontend.creation import creating_traced_arrays, current_trace
+from tracejit.frontend.pyscalar import python_kind
 from tracejit.frontend.trace import Trace, user_location
 from tracejit.frontend.tree import LEAF, TreeDef, flatten, unflatten
 
@@ -83,20 +84,23 @@ def _as_traced(trace: Trace, leaf, what: str, loc):
     """``leaf`` (a traced value, array or Python number) as a value of ``trace``."""
     Tracer = _tracer_cls()
     if isinstance(leaf, Tracer):
-        return leaf if leaf._home is trace else Tracer(trace, trace.node_of(leaf, loc), scalar=leaf._scalar)
+        if leaf._home is trace:
+            return leaf
+        return _as_python(Tracer(trace, trace.node_of(leaf, loc), scalar=leaf._scalar), python_kind(leaf))
     if isinstance(leaf, (bool, int, float, np.ndarray, np.generic)):  # (complex ones are split before)
         out = Tracer(trace, trace.constant(np.asarray(leaf), loc), scalar=not isinstance(leaf, np.ndarray))
-        if type(leaf) in (int, float):  # a Python number: promoted weakly, as eagerly
-            out._weak = type(leaf)
-        return out
+        return _as_python(out, python_kind(leaf))  # a Python number: promoted weakly, as eagerly
     raise UnsupportedError(f"{what}: a {type(leaf).__name__} cannot be carried (arrays and numbers only){at(loc)}")
 
 
-def _weak_type(leaf):
-    """``int``/``float`` for a Python number or a traced weak one (promoted weakly), else None."""
-    if type(leaf) in (int, float):
-        return type(leaf)
-    return getattr(leaf, "_weak", None) if isinstance(leaf, _tracer_cls()) else None
+def _as_python(t, kind: type | None):
+    """``t`` (a new traced value) made the Python number of type ``kind`` (``int``,
+    ``float``: weak in promotion; ``bool``: a Python bool), or left a NumPy value (None)."""
+    if kind is bool:
+        from tracejit.frontend.tracer import as_python_scalar
+        return as_python_scalar(t)
+    t._weak = kind
+    return t
 
 
 def _coerce(trace: Trace, leaf, what: str, loc) -> int:
@@ -138,8 +142,7 @@ def _trace_sub(parent: Trace, name: str, fun: Callable, tree: TreeDef, args: lis
     stand_ins = []
     for i, a in enumerate(args):
         t = Tracer(sub, sub.graph.add_input(i, f"{name}{i}", a.aval, loc=loc), scalar=a._scalar)
-        t._weak = a._weak  # a Python number stays one (NumPy 2 promotes it weakly)
-        stand_ins.append(t)
+        stand_ins.append(_as_python(t, python_kind(a)))  # a Python number stays one
     structured = _join_complex(unflatten(tree, stand_ins))
     try:
         with creating_traced_arrays(sub):
@@ -157,7 +160,7 @@ def _trace_sub(parent: Trace, name: str, fun: Callable, tree: TreeDef, args: lis
         graph.add_output(i, node)
     scalars = [isinstance(leaf, (bool, int, float, np.generic)) or getattr(leaf, "_scalar", False) for leaf in leaves]
     avals = [graph.aval(graph.operands(o)[0]) for o in graph.outputs]
-    weak = [_weak_type(leaf) for leaf in leaves]
+    weak = [python_kind(leaf) for leaf in leaves]
     return _Traced(SubGraph(graph), list(sub.captured), out_tree, avals, scalars, weak, recorded, writes)
 
 
@@ -233,7 +236,7 @@ def while_loop(cond_fun: Callable[[Any], Any], body_fun: Callable[[Any], Any], i
                            attrs={"cond": SubGraph(cond_graph), "body": SubGraph(body.sub.graph),
                                   "n_carry": len(carried_nodes), "n_cond": len(cond.captured)}, loc=loc)
     # a carried Python number stays one while the body keeps it one
-    weak = [w if c._weak is not None else None for c, w in zip(carried, body.weak)]
+    weak = [w if python_kind(c) is not None else None for c, w in zip(carried, body.weak)]
     n = len(carried)
     extra = [AVal(v.shape, v.dtype) for v in inits]
     outs = _results(trace, node, avals + extra, [c._scalar for c in carried] + [False] * len(inits), loc,
@@ -288,8 +291,7 @@ def _results(trace: Trace, node: int, avals: list[AVal], scalars: list[bool], lo
     for i, (a, s, w) in enumerate(zip(avals, scalars, weak)):
         t = Tracer(trace, trace.graph.add("loop_out", [node], attrs={"index": i, "shape": a.shape, "dtype": a.dtype},
                                           loc=loc), scalar=s and a.shape == ())
-        t._weak = w if a.shape == () else None
-        out.append(t)
+        out.append(_as_python(t, w if a.shape == () else None))
     return out
 
 
@@ -332,8 +334,9 @@ def fori_loop(lower, upper, body_fun: Callable[[Any, Any], Any], init_val: Any) 
 def _fori(trace: Trace, lower, upper, body_fun: Callable, init_val: Any, loc) -> Any:
     """``fori_loop`` as a ``while_loop`` over ``(i, value)``."""
     Tracer = _tracer_cls()
-    start = Tracer(trace, trace.node_of(lower.astype(np.int64) if isinstance(lower, Tracer) else np.int64(lower), loc),
-                   scalar=True)
+    if isinstance(lower, Tracer) and lower.dtype != np.int64:
+        lower = trace.apply("convert", [lower], {"dtype": np.dtype(np.int64)}, scalar=True)
+    start = Tracer(trace, trace.node_of(lower if isinstance(lower, Tracer) else np.int64(lower), loc), scalar=True)
     start._weak = int  # the body's index is a Python int, as range() gives it eagerly
 
     def cond_fun(state):

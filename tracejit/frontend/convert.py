@@ -34,7 +34,8 @@ import types
 import numpy as np
 
 from tracejit.errors import UnsupportedError
-from tracejit.frontend.creation import BY_ORIGINAL, CREATORS, SELECTING, current_trace
+from tracejit.frontend.creation import BY_ORIGINAL, CREATORS, current_trace
+from tracejit.frontend.minmax import SELECTING
 from tracejit.frontend.randomness import attribute, is_random, stand_in
 from tracejit.frontend.reach import CellRoot, DefaultRoot, GlobalRoot
 from tracejit.frontend.usercode import is_user_function, is_user_module

@@ -10,16 +10,10 @@ otherwise. Nothing in NumPy or ``builtins`` is ever replaced: NumPy's own code, 
 libraries and other threads always get NumPy's functions. ``np.empty`` gives zeros
 (NumPy leaves the contents undefined).
 
-Python's ``min`` and ``max`` seen by converted code are the selecting versions below:
-on traced scalars (``max(a[i], b[j], 0.0)``, ``min(v)`` of a traced vector) Python
-would need each comparison's truth value; these select with ``where`` instead, exactly
-as Python picks (the first of equal or unordered values; a later one only when
-strictly greater or smaller). Other uses (``key=``, ``default=``, no traced value,
-arrays that are not scalars) call Python's.
+Python's ``min`` and ``max`` seen by converted code are ``frontend/minmax.py``'s.
 """
 from __future__ import annotations
 
-import builtins
 import threading
 from contextlib import contextmanager
 
@@ -82,29 +76,5 @@ def _traced(trace, name: str, shape, *args, **kwargs):
     return filled(trace, shape, np.float64 if dtype is None else dtype, 1 if name == "ones" else 0)
 
 
-def _minmax(original, strictly_better):
-    def chosen(*args, **kwargs):
-        if current_trace() is None or kwargs or not args:
-            return original(*args, **kwargs)
-        from tracejit.frontend.values import is_tracer
-        items = list(args[0]) if len(args) == 1 else list(args)
-        traced = [v for v in items if is_tracer(v)]
-        if not traced or any(v.ndim for v in traced) or not all(
-                is_tracer(v) or isinstance(v, (int, float, np.generic)) for v in items):
-            return original(items) if len(args) == 1 else original(*args)
-        from tracejit.frontend.functions import where
-        result = items[0]
-        for v in items[1:]:
-            result = where(strictly_better(v, result), v, result)
-        if is_tracer(result):
-            result._scalar = True
-        return result
-    chosen.__name__, chosen.__qualname__, chosen.__doc__ = original.__name__, original.__name__, original.__doc__
-    chosen.__wrapped__ = original
-    return chosen
-
-
 CREATORS = {name: _creator(name) for name in NAMES}  # what converted code's np.zeros & co. are
 BY_ORIGINAL = {id(ORIGINALS[name]): CREATORS[name] for name in NAMES}  # ``from numpy import zeros``
-SELECTING = {"max": _minmax(builtins.max, lambda v, best: v > best),
-             "min": _minmax(builtins.min, lambda v, best: v < best)}

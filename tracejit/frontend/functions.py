@@ -29,7 +29,8 @@ implements = attributes.registrar(HANDLERS)  # @implements(np.f): the handler of
 
 # functions whose first argument is not converted to an array (sequences, subscripts)
 _FIRST_NOT_ARRAY = frozenset({np.concatenate, np.stack, np.hstack, np.vstack, np.einsum, np.meshgrid,
-                              np.atleast_1d, np.atleast_2d, np.copyto, np.broadcast_arrays})
+                              np.atleast_1d, np.atleast_2d, np.copyto, np.broadcast_arrays,
+                              np.real, np.imag})  # (``val.real`` first: of a Python number, one)
 
 
 def _first_as_array(func, args: tuple, kwargs: dict) -> tuple:
@@ -314,6 +315,8 @@ def read_only_zeros(x):
     broadcast view of one zero)."""
     from tracejit.frontend.tracer import Tracer
     zero = Tracer(x._trace, x._trace.constant(np.zeros((), x.dtype)), scalar=_keeps_scalar(x))
+    if x._weak is not None:  # ``(2.5).imag``: a Python 0.0
+        zero._weak = x._weak
     return zero if zero._scalar else make_view(zero, "broadcast_to", {"shape": tuple(x.shape)})
 
 

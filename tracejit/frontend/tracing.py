@@ -22,6 +22,7 @@ from tracejit.frontend.reach import ArgRoot, ObjectRoot
 from tracejit.frontend.usercode import user_namespaces
 from tracejit.frontend.checks import Check, pending
 from tracejit.frontend.mutation import Storage
+from tracejit.frontend.pyscalar import python_kind
 from tracejit.frontend.selection import Selection
 from tracejit.frontend.tracer import Tracer, as_python_scalar
 from tracejit.frontend.tree import TreeDef, flatten, unflatten
@@ -38,6 +39,7 @@ class OutLeaf:
     mask: int | None = None  # a boolean selection: the output holding its mask (compacted after the call)
     arg: int | None = None  # ... selecting from this argument array itself (unwritten): no copy of it
     complex_dtype: np.dtype | None = None  # a complex result, computed as its float pairs
+    python: type | None = None  # a Python number (int, float, bool) eagerly: returned as one
 
 
 @dataclass
@@ -204,6 +206,10 @@ def _record_outputs(trace: Trace, result, specs, written=()) -> TracedFunction:
             continue
         if isinstance(leaf, Tracer):
             node = trace.node_of(leaf)
+            python = python_kind(leaf)
+            if python is not None:
+                out_leaves.append(OutLeaf(index=add(node), scalar=True, python=python))
+                continue
             scalar = leaf._scalar
         elif isinstance(leaf, (np.ndarray, np.generic)):
             node = trace.constant(np.asarray(leaf))

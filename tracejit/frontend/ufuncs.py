@@ -187,7 +187,7 @@ def _mark_python_number(result, from_arguments: bool) -> None:
     in promotion); one computed from arguments behaves as one (no array methods)."""
     kind = result.dtype.kind
     result._weak = float if kind == "f" else int if kind in "iu" else None
-    if from_arguments:
+    if from_arguments or kind == "b":  # (a Python bool is a ScalarTracer: ``_weak`` is for int/float)
         from tracejit.frontend.tracer import as_python_scalar
         as_python_scalar(result)
 
