@@ -19,6 +19,7 @@ from tracejit.frontend.capture import Capturer, Guard, needed_paths
 from tracejit.frontend.convert import Converter, assigned_traced_error
 from tracejit.frontend.creation import creating_traced_arrays
 from tracejit.frontend.reach import ArgRoot, ObjectRoot
+from tracejit.frontend.refusals import forget_refused, replaced_error
 from tracejit.frontend.usercode import user_namespaces
 from tracejit.frontend.checks import Check, pending
 from tracejit.frontend.mutation import Storage
@@ -118,7 +119,14 @@ def _trace_once(fun, pysig: inspect.Signature, static: frozenset, call: BoundCal
                 for namespace in user_namespaces():  # arrays code tracejit does not convert may read
                     capturer.reach.add_globals(namespace)
             bound = inspect.BoundArguments(pysig, arguments)
-            result = converter.callable(fun)(*bound.args, **bound.kwargs)
+            forget_refused()
+            try:
+                result = converter.callable(fun)(*bound.args, **bound.kwargs)
+            except Exception as e:  # noqa: BLE001 - an error NumPy put in place of tracejit's?
+                ours = replaced_error(e)
+                if ours is None:
+                    raise
+                raise ours from e
         except (TracerConversionError, UnsupportedError) as e:
             if capturer.node_paths:  # maybe the value of a captured array: see trace_function
                 e.capturer = capturer
