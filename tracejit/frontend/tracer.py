@@ -101,8 +101,7 @@ class Tracer(SequenceLike):
             "produce a concrete array while tracing. Operate on the value with NumPy "
             "functions directly; build arrays from traced values with np.stack or "
             "np.concatenate. To index a constant array by traced indices, pass the array as an argument.")
-        if self.ndim == 0 and self.dtype == np.bool_:  # maybe the index of a NumPy scalar (s[mask])
-            note_refused(error, user_location())
+        note_refused(error, user_location(), self.ndim == 0 and self.dtype == np.bool_)  # (s[mask] of a NumPy scalar)
         raise error
 
     # -- concrete conversions fail clearly -----------------------------------------------
@@ -111,8 +110,9 @@ class Tracer(SequenceLike):
             need = StaticNeeded(self._origins, what, user_location())
             note_refused(need, need.loc)  # (NumPy may replace it by an error of its own)
             raise need
-        raise TracerConversionError(f"{what} on a traced array{at(user_location())}. "
-                                    + _CONTROL_FLOW_HINT)
+        error = TracerConversionError(f"{what} on a traced array{at(user_location())}. " + _CONTROL_FLOW_HINT)
+        note_refused(error, user_location())  # (maybe a write into a concrete array: frontend/sites.py)
+        raise error
 
     def __bool__(self):
         self._concrete("the truth value (if/while/and/or/bool())")

@@ -20,6 +20,7 @@ from tracejit.frontend.convert import Converter, assigned_traced_error
 from tracejit.frontend.creation import creating_traced_arrays
 from tracejit.frontend.reach import ArgRoot, ObjectRoot
 from tracejit.frontend.refusals import forget_refused, replaced_error
+from tracejit.frontend.sites import TraceSites
 from tracejit.frontend.usercode import user_namespaces
 from tracejit.frontend.checks import Check, pending
 from tracejit.frontend.mutation import Storage
@@ -65,9 +66,16 @@ def trace_function(fun, pysig: inspect.Signature, static: frozenset, call: Bound
     function is traced again."""
     concrete = set() if concrete is None else concrete
     drawn = False
+    traced_sites: frozenset = frozenset()  # creation sites whose arrays are traced (frontend/sites.py)
     while True:
         try:
-            traced, capturer = _trace_once(fun, pysig, static, call, name, freeze, frozenset(concrete))
+            traced, capturer = _trace_once(fun, pysig, static, call, name, freeze, frozenset(concrete),
+                                           traced_sites)
+        except TraceSites as e:
+            if e.sites <= traced_sites:
+                raise e.error from None
+            traced_sites |= e.sites
+            continue
         except (TracerConversionError, UnsupportedError) as e:
             capturer = getattr(e, "capturer", None)
             needed = needed_paths(e, capturer) - concrete if capturer is not None else set()
@@ -83,8 +91,10 @@ def trace_function(fun, pysig: inspect.Signature, static: frozenset, call: Bound
 
 
 def _trace_once(fun, pysig: inspect.Signature, static: frozenset, call: BoundCall, name: str,
-                freeze: bool, concrete: frozenset) -> tuple[TracedFunction, Capturer]:
+                freeze: bool, concrete: frozenset, traced_sites: frozenset = frozenset()
+                ) -> tuple[TracedFunction, Capturer]:
     trace = Trace(name)
+    trace.traced_sites = traced_sites
     specs = iter(enumerate(call.specs))
     storages: dict[int, Storage] = {}  # argument (or captured) array index -> its storage
     capturer = Capturer(call, lambda index, spec: _bind_input(trace, index, spec, {}, storages, None), freeze,
