@@ -537,6 +537,8 @@ def test_trace_seeds():
         return v
     check(shifted, np.arange(60, dtype=np.int64).reshape(4, 3, 5))
     check(lambda a: (np.diag(a, 1), np.diag(a[::2], -1), np.diagonal(a, 0, 0, 0)), np.arange(6.0))
+    z = (np.arange(24.0) + 1j * np.arange(24.0)[::-1]).reshape(2, 3, 4)
+    check(lambda a: (np.trace(a), a.trace(1, 2, 0), np.diagonal(a, -1, 1, 2), a.diagonal(), np.diag(a[0], 1)), z)
 
 
 # -- round 2: NumPy scalars and 0-d boolean indices ------------------------------------------

@@ -55,7 +55,7 @@ def replaced_error(error: BaseException) -> Exception | None:
         return None
     if sites:  # a traced value written into an array the function made from constants
         from tracejit.frontend.sites import TraceSites
-        return TraceSites(sites, error)
+        return TraceSites(sites, ours)
     if error is ours:
         return None
     if isinstance(ours, StaticNeeded):

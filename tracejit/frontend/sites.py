@@ -23,7 +23,7 @@ from tracejit.frontend.trace import user_frame, user_location
 NAMES = ("array", "asarray", "asanyarray", "ascontiguousarray", "copy", "arange", "linspace", "logspace",
          "geomspace", "eye", "identity", "tri", "zeros_like", "ones_like", "empty_like", "full_like")
 ORIGINALS = {name: getattr(np, name) for name in NAMES}
-_LOADS = frozenset({"LOAD_FAST", "LOAD_DEREF", "LOAD_NAME", "LOAD_CLOSURE", "LOAD_FAST_CHECK"})
+_LOADS = ("LOAD_FAST", "LOAD_DEREF", "LOAD_NAME", "LOAD_CLOSURE")  # (and LOAD_FAST_CHECK & co.)
 
 
 class TraceSites(Exception):
@@ -73,10 +73,13 @@ def _lifted(trace, value: np.ndarray):
 @functools.lru_cache(maxsize=256)
 def _names_by_line(code) -> dict:
     names: dict[int, set] = {}
+    line = None
     for ins in dis.get_instructions(code):
-        line = ins.positions.lineno if ins.positions is not None else None
-        if line is not None and ins.opname in _LOADS:
-            names.setdefault(line, set()).add(ins.argval)
+        positions = getattr(ins, "positions", None)  # (3.11+; before: starts_line)
+        line = positions.lineno if positions is not None else (ins.starts_line or line)
+        if line is not None and ins.opname.startswith(_LOADS):
+            found = ins.argval if isinstance(ins.argval, tuple) else (ins.argval,)  # LOAD_FAST_LOAD_FAST
+            names.setdefault(line, set()).update(found)
     return names
 
 

@@ -67,13 +67,15 @@ def trace_function(fun, pysig: inspect.Signature, static: frozenset, call: Bound
     concrete = set() if concrete is None else concrete
     drawn = False
     traced_sites: frozenset = frozenset()  # creation sites whose arrays are traced (frontend/sites.py)
+    first = None
     while True:
         try:
             traced, capturer = _trace_once(fun, pysig, static, call, name, freeze, frozenset(concrete),
                                            traced_sites)
         except TraceSites as e:
+            first = first or e.error  # the refusal that started it (a later one may follow from it)
             if e.sites <= traced_sites:
-                raise e.error from None
+                raise first from None
             traced_sites |= e.sites
             continue
         except (TracerConversionError, UnsupportedError) as e:
