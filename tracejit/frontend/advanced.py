@@ -152,6 +152,8 @@ def take(a, indices, axis=None, out=None, mode="raise"):
         a, axis = functions.ravel(a), 0
     else:
         (axis,) = normalize_axes(axis, a.ndim, loc)
+    if isinstance(indices, (tuple, list)) and not any(map(is_tracer, indices)):
+        indices = np.asarray(indices, np.intp if len(indices) == 0 else None)  # NumPy: asarray of a sequence
     if not is_array_index(indices):
         indices = np.asarray(operator.index(indices), np.intp)
     result = gather_getitem(a, [slice(None)] * axis + [indices] + [slice(None)] * (a.ndim - axis - 1), loc)

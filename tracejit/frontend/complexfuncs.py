@@ -54,8 +54,24 @@ def _each(method: str):
     return handler
 
 
-for _name in ("reshape", "transpose", "squeeze", "expand_dims", "swapaxes", "moveaxis", "broadcast_to"):
+for _name in ("reshape", "transpose", "squeeze", "expand_dims", "swapaxes", "moveaxis", "broadcast_to", "diagonal"):
     implements(getattr(np, _name))(_each(_name))
+
+
+@implements(np.trace)
+def trace(a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
+    """The sums of the diagonals (the diagonal view's last axis), as for real arrays."""
+    if out is not None:
+        raise UnsupportedError(f"numpy.trace with out={at(user_location())}")
+    return np.diagonal(_as_complex(a), offset, axis1, axis2).sum(axis=-1, dtype=dtype)
+
+
+@implements(np.diag)
+def diag(v, k=0):
+    """Of a complex matrix: its ``k``-th diagonal (a read-only view)."""
+    if np.ndim(v) != 2:
+        raise UnsupportedError(f"numpy.diag of a complex vector{at(user_location())}")
+    return np.diagonal(_as_complex(v), k)
 
 
 @implements(np.ravel)

@@ -263,6 +263,12 @@ class ComplexTracer(SequenceLike):
     def __hash__(self):
         raise user_error(TypeError("unhashable type: a traced array (like numpy.ndarray)"))
 
+    def diagonal(self, offset=0, axis1=0, axis2=1):
+        return np.diagonal(self, offset, axis1, axis2)
+
+    def trace(self, offset=0, axis1=0, axis2=1, dtype=None, out=None):
+        return np.trace(self, offset, axis1, axis2, dtype, out)
+
     def __getattr__(self, name):
         if not name.startswith("_") and hasattr(np.ndarray, name):
             raise UnsupportedError(f"ndarray.{name} of complex values is not supported by tracejit"

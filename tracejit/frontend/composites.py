@@ -20,7 +20,7 @@ from tracejit.errors import UnsupportedError, at, user_error
 from tracejit.frontend.functions import axis_index, broadcast_to, concatenate, implements, reshape, where
 from tracejit.frontend.memorder import einsum_layout, numpy_layout, set_layout
 from tracejit.frontend.trace import user_location
-from tracejit.frontend.values import is_tracer, static_ints
+from tracejit.frontend.values import find_trace, is_tracer, lift, static_ints
 
 
 def _axes(axis, ndim: int) -> tuple[int, ...]:
@@ -146,7 +146,7 @@ def tril(m, k=0):
 def atleast_1d(*arys):
     out = [reshape(a, (1,)) if is_tracer(a) and a.ndim == 0 else np.atleast_1d(a) if not is_tracer(a) else a
            for a in arys]
-    return out[0] if len(out) == 1 else out
+    return out[0] if len(out) == 1 else tuple(out)
 
 
 @implements(np.atleast_2d)
@@ -156,7 +156,7 @@ def atleast_2d(*arys):
             return np.atleast_2d(a)
         return reshape(a, (1,) * (2 - a.ndim) + a.shape) if a.ndim < 2 else a
     out = [one(a) for a in arys]
-    return out[0] if len(out) == 1 else out
+    return out[0] if len(out) == 1 else tuple(out)
 
 
 @implements(np.atleast_3d)
@@ -167,7 +167,7 @@ def atleast_3d(*arys):
         shape = {0: (1, 1, 1), 1: (1,) + a.shape + (1,), 2: a.shape + (1,)}.get(a.ndim, a.shape)
         return reshape(a, shape) if a.ndim < 3 else a
     out = [one(a) for a in arys]
-    return out[0] if len(out) == 1 else out
+    return out[0] if len(out) == 1 else tuple(out)
 
 
 @implements(np.hstack)
@@ -269,9 +269,14 @@ def einsum(subscripts, *operands, out=None, dtype=None, order="K", casting="safe
         output = "".join(sorted(c for c, n in counts.items() if n == 1))
     # NumPy's einsum computes in the operands' common dtype: bools stay bool (sums are
     # logical or), small ints are not widened
-    dtype = np.result_type(*(op.dtype if hasattr(op, "dtype") else np.asarray(op).dtype for op in operands))
+    operands = [op if is_tracer(op) else np.asarray(op) for op in operands]
+    dtype = np.result_type(*(op.dtype for op in operands))
     operands = [op if op.dtype == dtype else (op.astype(dtype) if is_tracer(op) else np.asarray(op).astype(dtype))
                 for op in operands]
+    layouts = [numpy_layout(op) if is_tracer(op) else
+               StridedView(op.shape, tuple(s // op.itemsize for s in op.strides)) for op in operands]
+    trace = find_trace(operands)  # concrete operands beside traced ones: traced constants
+    operands = [lift(trace, op) for op in operands]
     sizes = {}
     for n, op in zip(names, operands):  # a length-1 axis broadcasts against the others, as in NumPy
         for c, size in zip(n, np.shape(op)):
@@ -289,8 +294,6 @@ def einsum(subscripts, *operands, out=None, dtype=None, order="K", casting="safe
     if len(reduced) == 1 and reduced[0][1] is operands[0]:  # no sums: a view, as NumPy's
         n = names[0]
         return operands[0].transpose(tuple(n.index(c) for c in output)) if n != output else operands[0]
-    layouts = [numpy_layout(op) if is_tracer(op) else
-               StridedView(op.shape, tuple(s // op.itemsize for s in op.strides)) for op in operands]
     if len(reduced) == 1:
         (n, op), = reduced
         return _fresh(op.transpose(tuple(n.index(c) for c in output)) if n != output else op,

@@ -36,6 +36,7 @@ import numpy as np
 from tracejit.errors import UnsupportedError
 from tracejit.frontend.creation import BY_ORIGINAL, CREATORS, current_trace
 from tracejit.frontend.minmax import SELECTING
+from tracejit.frontend.sites import BY_ORIGINAL as SITE_BY_ORIGINAL, CREATORS as SITE_CREATORS
 from tracejit.frontend.randomness import attribute, is_random, stand_in
 from tracejit.frontend.reach import CellRoot, DefaultRoot, GlobalRoot
 from tracejit.frontend.usercode import is_user_function, is_user_module
@@ -47,6 +48,7 @@ class _NumpyProxy(types.ModuleType):
     def __init__(self):
         super().__init__("numpy", np.__doc__)
         self.__dict__.update(CREATORS)
+        self.__dict__.update(SITE_CREATORS)
 
     def __getattr__(self, name: str):
         value = attribute(np, name)
@@ -170,7 +172,7 @@ class Converter:
                 return stand_in(value)
             return self._module(value) if is_user_module(value) else value
         if t in (types.FunctionType, types.BuiltinFunctionType):
-            creator = BY_ORIGINAL.get(id(value))
+            creator = BY_ORIGINAL.get(id(value)) or SITE_BY_ORIGINAL.get(id(value))
             if creator is not None:
                 return creator
             if is_user_function(value):

@@ -240,6 +240,17 @@ def concatenate(arrays, axis=0, out=None, dtype=None, casting="same_kind"):
     if dtype is not None:
         arrays = [astype(x, dtype) if is_tracer(x) else x.astype(dtype) for x in arrays]
     axis = normalize_axes(axis, arrays[0].ndim, loc)[0]
+    for i, x in enumerate(arrays[1:], 1):  # NumPy's messages
+        if x.ndim != arrays[0].ndim:
+            raise user_error(ValueError(
+                f"all the input arrays must have same number of dimensions, but the array at index 0 has "
+                f"{arrays[0].ndim} dimension(s) and the array at index {i} has {x.ndim} dimension(s){at(loc)}"))
+        for d, (n, m) in enumerate(zip(arrays[0].shape, x.shape)):
+            if d != axis and n != m:
+                raise user_error(ValueError(
+                    f"all the input array dimensions except for the concatenation axis must match exactly, but "
+                    f"along dimension {d}, the array at index 0 has size {n} and the array at index {i} has "
+                    f"size {m}{at(loc)}"))
     return trace.apply("concatenate", arrays, {"axis": axis})
 
 

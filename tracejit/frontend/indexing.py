@@ -29,10 +29,65 @@ def _list_index(k: list) -> np.ndarray:
     return a.astype(np.intp) if a.size == 0 else a
 
 
+def _is_scalar_bool(k) -> bool:
+    """A 0-d boolean index: ``True``, ``np.False_``, a 0-d bool array, traced or not."""
+    return isinstance(k, (bool, np.bool_)) or (_is_mask(k) and k.ndim == 0)
+
+
+def _scalar_bools_only(key: tuple) -> bool:
+    """Whether the key's only array-like indices are 0-d booleans (and there is one)."""
+    return any(map(_is_scalar_bool, key)) and all(_is_scalar_bool(k) or not is_array_index(k) for k in key)
+
+
+def _scalar_bool_view(x, key: tuple, loc):
+    """NumPy's 0-d boolean indices: together (with the key's integers, then advanced too)
+    one new axis of length 1 (all true) or 0, where the group stands when its indices are
+    adjacent, else first. Returns the view with that axis, the axis, and the traced
+    booleans (the length depends on them)."""
+    basic = [k for k in key if not _is_scalar_bool(k)]
+    group = [i for i, k in enumerate(key) if not (k is None or k is Ellipsis or isinstance(k, slice))]
+    adjacent = group == list(range(group[0], group[-1] + 1))
+    if adjacent:
+        before = [k for k in key[:group[0]]]
+        ints = [key[i] for i in group if not _is_scalar_bool(key[i])]
+        basic = before + ints + [None] + list(key[group[-1] + 1:])
+        used = sum(k is not None and k is not Ellipsis for k in basic)
+        axis = sum(x.ndim - used if k is Ellipsis else int(k is None or isinstance(k, slice)) for k in before)
+    else:
+        basic, axis = [None] + basic, 0
+    view = getitem(x, tuple(basic), for_write=True)
+    if not all(bool(k) for k in key if _is_scalar_bool(k) and not is_tracer(k)):
+        view = getitem(view, (slice(None),) * axis + (slice(0, 0),), for_write=True)
+    return view, axis, [k for k in key if _is_scalar_bool(k) and is_tracer(k)]
+
+
+def _all_of(masks: list):
+    out = masks[0]
+    for m in masks[1:]:
+        out = out & m
+    return out
+
+
+def _scalar_bool_getitem(x, key: tuple, loc):
+    """``x[key]`` with 0-d boolean indices: a copy (advanced indexing); traced ones select
+    a data-dependent length (``frontend/selection.py``)."""
+    from tracejit.frontend.functions import copy
+    from tracejit.frontend.selection import select
+    view, axis, traced = _scalar_bool_view(x, key, loc)
+    if not traced or view.shape[axis] == 0:
+        return copy(view)
+    if axis != 0:
+        raise UnsupportedError(f"a traced 0-d boolean index after other indices (its axis is not the "
+                               f"first of the result){at(loc)}")
+    return select(copy(getitem(view, (0,), for_write=True)), _all_of(traced), loc)
+
+
 def _advanced(x, key: tuple, for_write: bool, loc):
     """``x[key]`` with arrays in the key: a boolean selection or a gather."""
     from tracejit.frontend.selection import select
     key = tuple(_list_index(k) if isinstance(k, list) and not any(map(is_tracer, k)) else k for k in key)
+    if _scalar_bools_only(key) and not for_write:
+        return _scalar_bool_getitem(x, key, loc)
     if any(_is_mask(k) or isinstance(k, (bool, np.bool_)) for k in key):
         if len(key) == 1 and isinstance(key[0], (bool, np.bool_)) and not for_write:
             from tracejit.frontend.functions import copy  # x[True]: a copy of x[None]; x[False]: empty
@@ -142,6 +197,10 @@ def setitem(x, key, value) -> None:
         write(x, where(mask, value, x), loc)
         return
     tkey = key if isinstance(key, tuple) else (key,)
+    if _scalar_bools_only(tkey):  # x[True] = v, x[..., mask0d] = v: through the new axis
+        view, _, traced = _scalar_bool_view(x, tkey, loc)
+        write(view, where(_all_of(traced), value, view) if traced and view.size else value, loc)
+        return
     if any(is_array_index(k) or isinstance(k, (bool, np.bool_)) for k in tkey):
         tkey = tuple(_list_index(k) if isinstance(k, list) and not any(map(is_tracer, k)) else k for k in tkey)
         if any(_is_mask(k) or isinstance(k, (bool, np.bool_)) for k in tkey):

@@ -53,9 +53,11 @@ def diag(v, k=0):
 
 @implements(np.trace)
 def trace(a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
+    """NumPy's trace: the sums along the diagonals (the diagonal view's last axis), an
+    array of ``a``'s shape less ``axis1`` and ``axis2`` (a NumPy scalar of a matrix)."""
     if out is not None:
         raise UnsupportedError(f"numpy.trace with out={at(user_location())}")
-    return diagonal(a, offset, axis1, axis2).sum(dtype=dtype)
+    return diagonal(a, offset, axis1, axis2).sum(axis=-1, dtype=dtype)
 
 
 @implements(np.diff)
@@ -114,7 +116,7 @@ def meshgrid(*xi, copy=True, sparse=False, indexing="xy"):
 @implements(np.isclose)
 def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
     from tracejit.frontend.values import as_array, find_trace
-    trace = find_trace([a, b])
+    trace = find_trace([a, b, rtol, atol])
     a, b = as_array(trace, a), as_array(trace, b)  # NumPy: asanyarray of both (Python numbers are strong)
     dtype = np.result_type(*(x.dtype if hasattr(x, "dtype") else np.asarray(x).dtype for x in (a, b)), 1.0)
     x = a.astype(dtype) if is_tracer(a) else np.asarray(a, dtype)

@@ -19,6 +19,17 @@ _SKIP_PREFIXES = tuple(os.path.join(_PACKAGE, sub) + os.sep for sub in ("fronten
     os.path.dirname(np.__file__) + os.sep,)
 
 
+def user_frame():
+    """The innermost frame outside tracejit and NumPy (None: none)."""
+    frame = sys._getframe(1)
+    while frame is not None:
+        filename = frame.f_code.co_filename
+        if not filename.startswith(_SKIP_PREFIXES) and not filename.startswith("<frozen"):
+            return frame
+        frame = frame.f_back
+    return None
+
+
 def user_location() -> str | None:
     """``file:line`` of the innermost frame outside tracejit and NumPy."""
     frame = sys._getframe(1)

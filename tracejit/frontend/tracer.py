@@ -10,6 +10,7 @@ from tracejit.compiler.dtypes import AVal
 from tracejit.errors import StaticNeeded, TracerConversionError, UnsupportedError, at, user_error
 from tracejit.frontend import along_axis, clipping, functions, indexing, reductions
 from tracejit.frontend.creation import current_trace
+from tracejit.frontend.refusals import note_refused
 from tracejit.frontend.attributes import ARITHMETIC, SequenceLike, install_operators
 from tracejit.frontend.trace import user_location
 from tracejit.frontend.ufuncs import apply_elementwise, call_ufunc, reduce_method, write_inplace
@@ -95,18 +96,23 @@ class Tracer(SequenceLike):
     def __array__(self, dtype=None, copy=None):
         if self._origins:
             self._concrete("np.asarray/np.array")
-        raise TracerConversionError(
+        error = TracerConversionError(
             f"np.asarray/np.array of a traced value{at(user_location())}: tracejit cannot "
             "produce a concrete array while tracing. Operate on the value with NumPy "
             "functions directly; build arrays from traced values with np.stack or "
             "np.concatenate. To index a constant array by traced indices, pass the array as an argument.")
+        note_refused(error, user_location(), self.ndim == 0 and self.dtype == np.bool_)  # (s[mask] of a NumPy scalar)
+        raise error
 
     # -- concrete conversions fail clearly -----------------------------------------------
     def _concrete(self, what: str):
         if self._origins:
-            raise StaticNeeded(self._origins, what, user_location())
-        raise TracerConversionError(f"{what} on a traced array{at(user_location())}. "
-                                    + _CONTROL_FLOW_HINT)
+            need = StaticNeeded(self._origins, what, user_location())
+            note_refused(need, need.loc)  # (NumPy may replace it by an error of its own)
+            raise need
+        error = TracerConversionError(f"{what} on a traced array{at(user_location())}. " + _CONTROL_FLOW_HINT)
+        note_refused(error, user_location())  # (maybe a write into a concrete array: frontend/sites.py)
+        raise error
 
     def __bool__(self):
         self._concrete("the truth value (if/while/and/or/bool())")

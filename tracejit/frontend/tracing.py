@@ -19,6 +19,8 @@ from tracejit.frontend.capture import Capturer, Guard, needed_paths
 from tracejit.frontend.convert import Converter, assigned_traced_error
 from tracejit.frontend.creation import creating_traced_arrays
 from tracejit.frontend.reach import ArgRoot, ObjectRoot
+from tracejit.frontend.refusals import forget_refused, replaced_error
+from tracejit.frontend.sites import TraceSites
 from tracejit.frontend.usercode import user_namespaces
 from tracejit.frontend.checks import Check, pending
 from tracejit.frontend.mutation import Storage
@@ -66,9 +68,18 @@ def trace_function(fun, pysig: inspect.Signature, static: frozenset, call: Bound
     function is traced again."""
     concrete = set() if concrete is None else concrete
     drawn = False
+    traced_sites: frozenset = frozenset()  # creation sites whose arrays are traced (frontend/sites.py)
+    first = None
     while True:
         try:
-            traced, capturer = _trace_once(fun, pysig, static, call, name, freeze, frozenset(concrete))
+            traced, capturer = _trace_once(fun, pysig, static, call, name, freeze, frozenset(concrete),
+                                           traced_sites)
+        except TraceSites as e:
+            first = first or e.error  # the refusal that started it (a later one may follow from it)
+            if e.sites <= traced_sites:
+                raise first from None
+            traced_sites |= e.sites
+            continue
         except (TracerConversionError, UnsupportedError) as e:
             capturer = getattr(e, "capturer", None)
             needed = needed_paths(e, capturer) - concrete if capturer is not None else set()
@@ -84,8 +95,10 @@ def trace_function(fun, pysig: inspect.Signature, static: frozenset, call: Bound
 
 
 def _trace_once(fun, pysig: inspect.Signature, static: frozenset, call: BoundCall, name: str,
-                freeze: bool, concrete: frozenset) -> tuple[TracedFunction, Capturer]:
+                freeze: bool, concrete: frozenset, traced_sites: frozenset = frozenset()
+                ) -> tuple[TracedFunction, Capturer]:
     trace = Trace(name)
+    trace.traced_sites = traced_sites
     specs = iter(enumerate(call.specs))
     storages: dict[int, Storage] = {}  # argument (or captured) array index -> its storage
     capturer = Capturer(call, lambda index, spec: _bind_input(trace, index, spec, {}, storages, None), freeze,
@@ -120,7 +133,14 @@ def _trace_once(fun, pysig: inspect.Signature, static: frozenset, call: BoundCal
                 for namespace in user_namespaces():  # arrays code tracejit does not convert may read
                     capturer.reach.add_globals(namespace)
             bound = inspect.BoundArguments(pysig, arguments)
-            result = converter.callable(fun)(*bound.args, **bound.kwargs)
+            forget_refused()
+            try:
+                result = converter.callable(fun)(*bound.args, **bound.kwargs)
+            except Exception as e:  # noqa: BLE001 - an error NumPy put in place of tracejit's?
+                ours = replaced_error(e)
+                if ours is None:
+                    raise
+                raise ours from e
         except (TracerConversionError, UnsupportedError) as e:
             if capturer.node_paths:  # maybe the value of a captured array: see trace_function
                 e.capturer = capturer

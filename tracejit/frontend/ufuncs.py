@@ -247,8 +247,11 @@ def write_inplace(out, result, name: str, loc):
     from tracejit.frontend.mutation import write
     target = out[0] if isinstance(out, tuple) and len(out) == 1 else out
     if not is_tracer(target):
-        raise UnsupportedError(f"numpy.{name}: writing a traced result into a concrete array "
-                               f"(out=) is not supported{at(loc)}")
+        from tracejit.frontend.refusals import note_refused
+        error = UnsupportedError(f"numpy.{name}: writing a traced result into a concrete array "
+                                 f"(out=) is not supported{at(loc)}")
+        note_refused(error, loc)  # an array the function made: traced next time (frontend/sites.py)
+        raise error
     try:
         ok = np.broadcast_shapes(result.shape, target.shape) == target.shape
     except ValueError:

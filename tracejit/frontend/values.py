@@ -82,6 +82,15 @@ def static_ints(x) -> int | tuple[int, ...]:
     return operator.index(x)
 
 
+def lift(trace, x):
+    """A concrete array or NumPy scalar operand of a traced call as a traced constant of
+    ``trace`` (a NumPy scalar stays a scalar); tracers are returned as they are."""
+    if is_tracer(x):
+        return x
+    from tracejit.frontend.tracer import Tracer
+    return Tracer(trace, trace.constant(np.asarray(x)), scalar=isinstance(x, np.generic))
+
+
 def as_array(trace, x):
     """``x`` as NumPy's ``asarray`` makes it: a Python number becomes a strong 0-d array
     (a traced one a strong traced 0-d value, keeping the arguments it comes from)."""
