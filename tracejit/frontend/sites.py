@@ -17,6 +17,7 @@ import functools
 import numpy as np
 
 from tracejit.compiler.dtypes import SUPPORTED_DTYPES
+from tracejit.frontend import arrayconv
 from tracejit.frontend.creation import current_trace
 from tracejit.frontend.trace import user_frame, user_location
 
@@ -43,8 +44,12 @@ def _root(trace):
 def _creator(name: str):
     original = ORIGINALS[name]
 
+    convert = arrayconv.CONVERTERS.get(name)
+
     def created(*args, **kwargs):
         trace = current_trace()
+        if convert is not None and trace is not None and args and arrayconv.holds_traced(args[0]):
+            return convert(*args, **kwargs)  # of traced values: NumPy's conversion, traced
         result = original(*args, **kwargs)
         if trace is None or type(result) is not np.ndarray or kwargs.get("like") is not None:
             return result

@@ -1,0 +1,122 @@
+"""``np.array``, ``np.asarray``, ``np.asanyarray`` and ``np.ascontiguousarray`` of traced
+values, and of (nested) lists and tuples holding them, as NumPy converts them.
+
+NumPy's conversions are not overridable (no ``__array_function__``): the converted
+code's ``numpy`` routes them here when the object holds a traced value
+(``frontend/sites.py``). The rules are NumPy's: ``asarray`` returns a traced array itself
+when no conversion is needed (the same object, so writes go through), ``array`` copies
+unless ``copy=False``/``None`` allow otherwise, a NumPy scalar or Python number becomes a
+new 0-d array, and a list is stacked in the dtype NumPy's discovery gives (Python numbers
+count as int64/float64/bool/complex128 there, not weakly: ``np.array([x_f32, 2.0])`` is
+float64). ``order='C'`` (and ``ascontiguousarray``) copies only where NumPy's memory order
+of the array (``frontend/memorder.py``) is not C-contiguous.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from tracejit.errors import UnsupportedError, at, user_error
+from tracejit.frontend.trace import user_location
+
+NAMES = ("array", "asarray", "asanyarray", "ascontiguousarray")
+
+
+def is_traced(x) -> bool:
+    """Whether ``x`` is a traced value (real or complex)."""
+    from tracejit.frontend.complexvalue import ComplexTracer
+    from tracejit.frontend.tracer import Tracer
+    return isinstance(x, (Tracer, ComplexTracer))
+
+
+def holds_traced(obj) -> bool:
+    """Whether ``obj`` is, or is a (nested) list or tuple holding, a traced value."""
+    if is_traced(obj):
+        return True
+    return isinstance(obj, (list, tuple)) and any(holds_traced(v) for v in obj)
+
+
+def _is_scalar(t) -> bool:
+    """A traced NumPy scalar or Python number (not an array)."""
+    return bool(getattr(t, "_scalar", False)) or getattr(t, "_weak", None) is not None
+
+
+def _gathered(obj, loc: str | None):
+    """``obj`` as an array: a traced value, or a traced array stacked from a sequence."""
+    if is_traced(obj):
+        return np.copy(obj) if _is_scalar(obj) else obj
+    if not holds_traced(obj):
+        return np.asarray(obj)
+    parts = [_gathered(v, loc) for v in obj]
+    if len({tuple(np.shape(p)) for p in parts}) > 1:
+        raise user_error(ValueError(
+            f"setting an array element with a sequence. The requested array has an inhomogeneous "
+            f"shape after 1 dimensions. The detected shape was ({len(parts)},) + inhomogeneous part.{at(loc)}"))
+    dtype = np.result_type(*(p.dtype for p in parts))
+    return np.stack([p if p.dtype == dtype else np.astype(p, dtype) for p in parts])
+
+
+def _c_contiguous(t) -> bool | None:
+    """Whether NumPy's memory order of traced ``t`` is C-contiguous (None: unknown)."""
+    if t.ndim == 0 or (t.ndim == 1 and getattr(t, "_storage", None) is None):
+        return True  # a fresh array of at most one axis
+    from tracejit.frontend.complexvalue import ComplexTracer
+    if isinstance(t, ComplexTracer):
+        return None
+    from tracejit.frontend.memorder import numpy_layout
+    memory = numpy_layout(t)
+    return None if memory is None else memory.is_contiguous()
+
+
+def _c_order(r, loc: str | None):
+    """``r`` itself where NumPy's layout of it is C-contiguous, else a C-order copy; where
+    that layout is unknown, a view NumPy might have copied (writes through it are refused)."""
+    contiguous = _c_contiguous(r)
+    if contiguous:
+        return r, False
+    if contiguous is False:
+        return np.copy(r, order="C"), True
+    from tracejit.frontend.complexvalue import ComplexTracer
+    if isinstance(r, ComplexTracer):
+        return np.copy(r, order="C"), True
+    out = r.reshape(tuple(r.shape))
+    if out._storage is not None and not out._ambiguous:
+        out._ambiguous = loc or "?"
+    return out, False
+
+
+def array(obj, dtype=None, *, copy=True, order="K", subok=False, ndmin=0, like=None):
+    """``np.array`` of an object holding traced values."""
+    loc = user_location()
+    if like is not None:
+        raise UnsupportedError(f"numpy.array with like= of a traced value{at(loc)}")
+    new = not is_traced(obj) or _is_scalar(obj)  # built here: a new array already
+    r = _gathered(obj, loc)
+    if dtype is not None and np.dtype(dtype) != r.dtype:
+        r, new = np.astype(r, dtype), True
+    if order in ("C", "F"):
+        if order == "F" and r.ndim > 1:
+            raise UnsupportedError(f"numpy.array with order='F' of a traced value{at(loc)}")
+        r, copied = _c_order(r, loc)
+        new = new or copied
+    elif order not in ("K", "A", None):
+        raise user_error(ValueError(f"order must be one of 'C', 'F', 'A', or 'K' (got {order!r}){at(loc)}"))
+    if copy is True and not new:
+        r, new = np.copy(r, order="C" if order == "C" else "K"), True
+    elif copy is False and new:
+        raise user_error(ValueError(f"Unable to avoid copy while creating an array as requested.{at(loc)}"))
+    if r.ndim < ndmin:
+        r = r.reshape((1,) * (ndmin - r.ndim) + tuple(r.shape))
+    return r
+
+
+def asarray(a, dtype=None, order=None, *, device=None, copy=None, like=None):
+    """``np.asarray`` of an object holding traced values."""
+    return array(a, dtype, copy=copy, order="K" if order is None else order, like=like)
+
+
+def ascontiguousarray(a, dtype=None, *, like=None):
+    """``np.ascontiguousarray`` of an object holding traced values (at least 1-d)."""
+    return array(a, dtype, copy=None, order="C", ndmin=1, like=like)
+
+
+CONVERTERS = {"array": array, "asarray": asarray, "asanyarray": asarray, "ascontiguousarray": ascontiguousarray}
