@@ -67,6 +67,9 @@ UNARY = [
        rule="astype", weight=1.0),
     Op("astype_same", "{0}.astype({0}.dtype, copy=False)", kinds=ALL, rule="move", weight=0.2),
     Op("copy", "{0}.copy()", kinds=ALL, rule="move", weight=0.4),
+    Op("asarray", "np.asarray({0})", kinds=ALL, rule="move", weight=0.3),
+    Op("array_copy", "np.array({0})", kinds=ALL, rule="move", weight=0.2),
+    Op("ascontig", "np.ascontiguousarray({0})", kinds=ALL, rule="move", weight=0.2),
     Op("scalar_abs", "abs({0})", kinds="if", rule="perturb", fn="np.abs", weight=0.1),
 ]
 
@@ -175,6 +178,7 @@ COMPOSITE = [
     Op("concat", "np.concatenate([{0}, {1}], axis={axis})", 2, ALL, "move", group="composite", pair="concat", min_ndim=1),
     Op("concat3", "np.concatenate([{0}, {1}, {0}])", 2, ALL, "move", group="composite", pair="concat0", min_ndim=1, weight=0.3),
     Op("stack", "np.stack([{0}, {1}], axis={newaxis})", 2, ALL, "move", group="composite", pair="same"),
+    Op("array_list", "np.array([{0}, {1}])", 2, ALL, "move", group="composite", pair="same", weight=0.4),
     Op("hstack", "np.hstack([{0}, {1}])", 2, NUM, "move", group="composite", pair="concatl", min_ndim=1, weight=0.3),
     Op("vstack", "np.vstack([{0}, {1}])", 2, NUM, "move", group="composite", pair="concat0", min_ndim=1, weight=0.3),
     Op("meshgrid", "np.meshgrid({0}, {1})[{bit}]", 2, NUM, "move", group="composite", pair="vec", min_ndim=1, weight=0.2),
@@ -213,5 +217,6 @@ COMPLEX_OK = {"negative", "positive", "absolute", "square", "exp", "isnan", "isi
               "real", "imag", "real_fn", "astype", "astype_same", "copy", "add", "subtract", "multiply", "divide",
               "add_op", "subtract_op", "multiply_op", "divide_op", "equal_op", "not_equal_op", "where", "sum", "np_sum",
               "mean", "mask_sum", "mask_sel", "zeros_like", "ones_like", "zeros", "full", "concat", "concat3", "stack"}
-COMPLEX_OK |= {op.name for op in VIEW} - {"diagonal", "flipax", "flipall", "fliplr", "flipud"}
+COMPLEX_OK |= {op.name for op in VIEW} - {"flipax", "flipall", "fliplr", "flipud"}
+COMPLEX_OK |= {"asarray", "array_copy", "ascontig", "array_list"}
 COMPLEX_OK |= {"gather", "gather1", "gather_var", "arange_like"}
