@@ -122,7 +122,7 @@ def getitem(x, key, for_write: bool = False):
 def setitem(x, key, value) -> None:
     """``x[key] = value`` as a functional update of ``x``'s storage."""
     from tracejit.frontend.functions import where
-    from tracejit.frontend.mutation import write
+    from tracejit.frontend.mutation import cast_assigned, write
     loc = user_location()
     if x._scalar:
         raise user_error(TypeError(f"'numpy.{x.dtype.name}' object does not support item assignment{at(loc)}"))
@@ -139,7 +139,7 @@ def setitem(x, key, value) -> None:
         if is_tracer(value) and value.ndim and tuple(value.shape) != x.shape:
             raise UnsupportedError(f"masked assignment of an array value (its length depends on the "
                                    f"mask); assign a scalar or an array of the target's shape{at(loc)}")
-        write(x, where(mask, value, x), loc)
+        write(x, where(mask, cast_assigned(x._trace, value, x.dtype), x), loc)
         return
     tkey = key if isinstance(key, tuple) else (key,)
     if any(is_array_index(k) or isinstance(k, (bool, np.bool_)) for k in tkey):

@@ -279,7 +279,7 @@ def select(x, mask, loc) -> Selection:
 
 def assign_selection(x, key, value: Selection, loc) -> None:
     """``x[key] = value`` where value selects by the same mask: ``where(mask, values, x)``."""
-    from tracejit.frontend.mutation import write
+    from tracejit.frontend.mutation import cast_assigned, write
     mask, values = value.key, value.values
     if isinstance(key, np.ndarray):  # the constant node select() made of this same array
         key = type(mask)(x._trace, x._trace.constant(key))
@@ -289,7 +289,7 @@ def assign_selection(x, key, value: Selection, loc) -> None:
     elif not same or values.shape != x.shape or value.trailing:
         raise data_dependent("assigning a selection other than through the mask it was selected "
                              "by, into an array of its values' shape", loc)
-    write(x, where(mask, values, x), loc)
+    write(x, where(mask, cast_assigned(x._trace, values, x.dtype), x), loc)
 
 
 # -- nonzero and relatives: selections of index grids --------------------------------------------
