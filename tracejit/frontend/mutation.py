@@ -102,9 +102,12 @@ def cast_assigned(trace, value, dtype: np.dtype):
     between the cast value and the array, so unselected elements stay bit-exact."""
     from tracejit.frontend.functions import astype
     from tracejit.frontend.values import as_operand, is_tracer, weak_type
+    from tracejit.frontend.complexvalue import ComplexTracer
     if isinstance(value, (list, tuple)):
         value = np.asarray(value)
-    if is_tracer(value) and weak_type(value) is None:
+    if isinstance(value, ComplexTracer) and np.dtype(dtype).kind != "c":
+        value = value.astype(dtype)  # the real part, with NumPy's ComplexWarning
+    elif is_tracer(value) and weak_type(value) is None:
         if value.dtype != dtype:
             value = astype(value, dtype)  # NumPy's assignment casts unsafely
     elif isinstance(value, np.ndarray) or isinstance(value, np.generic):

@@ -116,6 +116,12 @@ class Selection(np.lib.mixins.NDArrayOperatorsMixin):
         if out is not None and not (len(out) == 1 and out[0] is self):  # x[m] += 1: a new selection
             raise data_dependent(f"numpy.{ufunc.__name__} with out=", loc)
         result = ufunc(*(self._operand(v, loc) for v in inputs), **kwargs)
+        if out is not None and not isinstance(result, tuple) and result.dtype != self.dtype:
+            casting = kwargs.get("casting", "same_kind")  # x[m] += v: stored in x[m]'s dtype
+            if not np.can_cast(result.dtype, self.dtype, casting):
+                raise user_error(TypeError(f"Cannot cast ufunc '{ufunc.__name__}' output from {result.dtype!r} "
+                                           f"to {self.dtype!r} with casting rule {casting!r}{at(loc)}"))
+            result = result.astype(self.dtype)
         if isinstance(result, tuple):
             return tuple(self._like(r) for r in result)
         return self._like(result)
