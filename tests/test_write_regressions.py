@@ -186,3 +186,38 @@ def test_masked_write_errors():
     check_writes(assign_all, np.array([1.0, 2.0, 3.0]), np.array([7.0, 8, 9]))  # all selected
     check_writes(assign_all, np.array([[1, 2], [3, 4]]), np.array([2.5, -1e30, 3, 4]))
     check_writes(assign_all, np.array([1.0, -2.0, 3.0]), np.array([2.5]))
+
+
+# -- np.putmask and np.place: the same masked write, NumPy's casting rules ---------------------
+
+def putmask_zeros(a, v):
+    np.putmask(a, a == 0, v)
+    return a
+
+
+def place_zeros(a, v):
+    np.place(a, a == 0, v)
+    return a
+
+
+def putmask_doubled(a, m, v):
+    np.putmask(a, m, v * 2)
+    return a
+
+
+@pytest.mark.parametrize("value", [2.5, np.float64(-2.5), [7, 8], [2.5], np.array([3, 4, 5], np.int32), True, []])
+def test_putmask(value):
+    check_writes(putmask_zeros, WIDE, value)
+    check_writes(putmask_zeros, np.array([0.0, 1.5, np.nan, -2.0, 0.0]), value)
+
+
+def test_putmask_and_place_more():
+    check_writes(putmask_doubled, WIDE, np.array([True, False, True, True, False, False]), np.arange(7))
+    check_writes(putmask_doubled, np.arange(5.0), np.array([0, 1, 2, 0, 3]), np.array([1.0, 2.0]))
+    check_raises(putmask_zeros, WIDE, np.array([2.5]))  # an array casts 'safe'
+    check_raises(putmask_doubled, np.arange(5.0), np.array([True, False]), 1.0)  # sizes differ
+    check_writes(place_zeros, WIDE, 2.5)
+    check_writes(place_zeros, WIDE, [2.5])
+    check_writes(place_zeros, np.arange(1.0, 4.0), [])
+    check_raises(place_zeros, WIDE, [])  # values for selected elements: none
+    check_raises(place_zeros, WIDE, np.array([2.5]))

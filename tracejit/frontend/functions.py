@@ -424,6 +424,7 @@ def copyto(dst, src, casting="same_kind", where=True):
 
 from tracejit.frontend import clipping, composites, numerics  # noqa: E402,F401 - registers the composed functions
 from tracejit.frontend import along_axis  # noqa: E402,F401 - registers scans and sorts
+from tracejit.frontend import putmask  # noqa: E402,F401 - registers np.putmask, np.place
 
 
 from tracejit.frontend import advanced as _advanced, selection as _selection  # noqa: E402  (their handlers)
