@@ -13,8 +13,8 @@ An ``update`` (a functional in-place write, ``compiler/ops/update.py``) becomes 
 its base (only of the elements outside the written box, when the path selects one: a
 stencil's interior update copies its boundary) and a store of its value through the
 path's strides, or the store alone into
-its base's buffer when nothing but this update (and its own value) reads the base any
-more and the store cannot overwrite an element the value still reads (see
+its base's buffer when every other kernel reading the base runs before it and the
+store cannot overwrite an element its own value still reads (see
 :func:`_writes_in_place`).
 """
 from __future__ import annotations
