@@ -13,8 +13,8 @@ An ``update`` (a functional in-place write, ``compiler/ops/update.py``) becomes 
 its base (only of the elements outside the written box, when the path selects one: a
 stencil's interior update copies its boundary) and a store of its value through the
 path's strides, or the store alone into
-its base's buffer when nothing but this update (and its own value) reads the base any
-more and the store cannot overwrite an element the value still reads (see
+its base's buffer when every other kernel reading the base runs before it and the
+store cannot overwrite an element its own value still reads (see
 :func:`_writes_in_place`).
 """
 from __future__ import annotations
@@ -94,32 +94,49 @@ def _gathered_from(graph: Graph, nid: int) -> bool:
     return False
 
 
-def _cone(graph: Graph, nid: int) -> set[int]:
-    """``nid`` and the nodes a kernel computing it recomputes (up to buffers)."""
-    seen, stack = set(), [nid]
-    while stack:
-        n = stack.pop()
-        if n in seen:
-            continue
-        seen.add(n)
-        stack.extend(u for u in graph.operands(n) if not _materialized(graph, u))
-    return seen
-
-
-def _writes_in_place(graph: Graph, nid: int, buffers: dict[int, Buffer]) -> bool:
+def _writes_in_place(graph: Graph, nid: int, buffers: dict[int, Buffer], pos: dict[int, int]) -> bool:
     """Whether update ``nid`` may store straight into its base's buffer: the base is a
-    temporary (or another update's) that only this update reads, apart from its value
-    when that value is one element (computed whole before the store)."""
-    base, value = graph.operands(nid)[:2]  # a scatter's indices follow
+    temporary (or another update's) whose every other reading kernel runs before this
+    one (computes one of its operands), and this kernel's own value (and a scatter's
+    indices) reads the base only when it is one element (loaded whole before the store).
+    ``pos``: each node's place in the topological order."""
+    base = graph.operands(nid)[0]  # a scatter's value and indices follow
     if base not in buffers or buffers[base].kind != "temp" or graph.op(base) == "constant":
         return False
-    others = [u for u, _ in graph.users(base) if u != nid]
-    if not others:
-        return True
-    if graph.aval(value).size != 1:
-        return False
-    cone = _cone(graph, value)  # its other readers must be computed inside this kernel
-    return all(u in cone for u in others)
+    readers, value_reads = _base_readers(graph, nid, base)
+    if value_reads and graph.aval(graph.operands(nid)[1]).size != 1:
+        return False  # ``a[::-1] = a``: the store would overwrite elements still to be read
+    return not readers or readers <= _ancestors(graph, nid, min(pos[r] for r in readers), pos)
+
+
+def _base_readers(graph: Graph, nid: int, base: int) -> tuple[set[int], bool]:
+    """The kernels other than update ``nid`` that read ``base`` (materialized nodes reached
+    from it through unmaterialized ones: a view read by two kernels counts for both), and
+    whether ``nid``'s value or indices read it."""
+    readers, value_reads = set(), False
+    seen, stack = {base}, [base]
+    while stack:
+        n = stack.pop()
+        for user, index in graph.users(n):
+            if user == nid:
+                value_reads = value_reads or n != base or index != 0
+            elif _materialized(graph, user):
+                readers.add(user)
+            elif user not in seen:
+                seen.add(user)
+                stack.append(user)
+    return readers, value_reads
+
+
+def _ancestors(graph: Graph, nid: int, first: int, pos: dict[int, int]) -> set[int]:
+    """The nodes ``nid`` depends on, among those at topological place ``first`` or later."""
+    seen, stack = set(), [nid]
+    while stack:
+        for u in graph.operands(stack.pop()):
+            if u not in seen and pos.get(u, -1) >= first:
+                seen.add(u)
+                stack.append(u)
+    return seen
 
 
 def _assign_buffers(graph: Graph, controls: dict | None = None) -> dict[int, Buffer]:
@@ -130,7 +147,9 @@ def _assign_buffers(graph: Graph, controls: dict | None = None) -> dict[int, Buf
         outputs.setdefault(graph.operands(out)[0], []).append(graph.attrs(out)["index"])
     buffers: dict[int, Buffer] = {}
     count = 0  # buffers made so far (an update in place shares its base's: no new id)
-    for nid in graph.topo_order():
+    order = graph.topo_order()
+    pos = {n: i for i, n in enumerate(order)}
+    for nid in order:
         d = graph.data(nid)
         if not _materialized(graph, nid):
             continue
@@ -153,7 +172,7 @@ def _assign_buffers(graph: Graph, controls: dict | None = None) -> dict[int, Buf
                     and affine_constant(d["value"]) is not None):
                 continue  # computed from the element index (compiler/iota.py)
             view, kind, extra = StridedView.contiguous(shape), "constant", {"value": d["value"]}
-        elif d["op"] in ("update", "scatter") and _writes_in_place(graph, nid, buffers):
+        elif d["op"] in ("update", "scatter") and _writes_in_place(graph, nid, buffers, pos):
             shared = buffers[graph.operands(nid)[0]]
             if nid in outputs:  # the last version is a result: the whole chain's buffer is
                 shared = dataclasses.replace(shared, kind="output", outputs=tuple(outputs[nid]))

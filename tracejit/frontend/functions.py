@@ -422,7 +422,7 @@ size = implements(np.size)(attributes.size)
 @implements(np.copyto)
 def copyto(dst, src, casting="same_kind", where=True):
     """``np.copyto(dst, src)``: write ``src`` (broadcast, cast by ``casting``) into ``dst``."""
-    from tracejit.frontend.mutation import write
+    from tracejit.frontend.mutation import cast_assigned, write
     from tracejit.frontend.values import dtype_or_weak
     loc = user_location()
     if not is_tracer(dst):
@@ -431,13 +431,14 @@ def copyto(dst, src, casting="same_kind", where=True):
     if isinstance(src_dtype, np.dtype) and not np.can_cast(src_dtype, dst.dtype, casting):
         raise user_error(TypeError(f"Cannot cast array data from {src_dtype!r} to {dst.dtype!r} according to the rule "
                                    f"{casting!r}{at(loc)}"))
-    if where is not True:
-        src = globals()["where"](where, src, dst)
+    if where is not True:  # cast first: the elements not selected stay bit-exact
+        src = globals()["where"](where, cast_assigned(dst._trace, src, dst.dtype), dst)
     write(dst, src, loc)
 
 
 from tracejit.frontend import clipping, composites, numerics  # noqa: E402,F401 - registers the composed functions
 from tracejit.frontend import along_axis  # noqa: E402,F401 - registers scans and sorts
+from tracejit.frontend import putmask  # noqa: E402,F401 - registers np.putmask, np.place
 
 
 from tracejit.frontend import advanced as _advanced, selection as _selection  # noqa: E402  (their handlers)

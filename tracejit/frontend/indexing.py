@@ -9,6 +9,7 @@ selection of data-dependent size (``frontend/selection.py``).
 """
 from __future__ import annotations
 
+import math
 import operator
 
 import numpy as np
@@ -177,7 +178,7 @@ def getitem(x, key, for_write: bool = False):
 def setitem(x, key, value) -> None:
     """``x[key] = value`` as a functional update of ``x``'s storage."""
     from tracejit.frontend.functions import where
-    from tracejit.frontend.mutation import write
+    from tracejit.frontend.mutation import cast_assigned, write
     loc = user_location()
     if x._scalar:
         raise user_error(TypeError(f"'numpy.{x.dtype.name}' object does not support item assignment{at(loc)}"))
@@ -191,10 +192,11 @@ def setitem(x, key, value) -> None:
             raise UnsupportedError(f"assignment through a boolean mask of shape {tuple(mask.shape)} "
                                    f"into an array of shape {x.shape}: only a mask of the array's own "
                                    f"shape is supported{at(loc)}")
-        if is_tracer(value) and value.ndim and tuple(value.shape) != x.shape:
-            raise UnsupportedError(f"masked assignment of an array value (its length depends on the "
-                                   f"mask); assign a scalar or an array of the target's shape{at(loc)}")
-        write(x, where(mask, value, x), loc)
+        if mask.ndim and getattr(value, "ndim", np.ndim(value)):
+            value = _mask_values(x, mask, value, loc)
+            if value is None:
+                return  # nothing is selected
+        write(x, where(mask, cast_assigned(x._trace, value, x.dtype), x), loc)
         return
     tkey = key if isinstance(key, tuple) else (key,)
     if _scalar_bools_only(tkey):  # x[True] = v, x[..., mask0d] = v: through the new axis
@@ -209,3 +211,31 @@ def setitem(x, key, value) -> None:
         scatter_setitem(x, _expand(tkey, x.ndim, loc), value, loc)
         return
     write(getitem(x, key, for_write=True), value, loc)
+
+
+def _mask_values(x, mask, value, loc):
+    """The array ``value`` of ``x[mask] = value`` (``mask`` of ``x``'s shape) spread over
+    ``x``'s shape, or None when it writes nothing. NumPy stores a 1-d value's elements in
+    order into the selected positions, so it needs one element (broadcast) or as many as
+    the mask selects: ``x.size`` (checked after the call: the mask must select all) or 0
+    (it must select none); another length depends on the data."""
+    from tracejit.frontend import checks
+    value = np.asarray(value) if isinstance(value, (list, tuple)) else value
+    if value.ndim > 1:
+        raise user_error(TypeError(f"NumPy boolean array indexing assignment requires a 0 or 1-dimensional input, "
+                                   f"input has {value.ndim} dimensions{at(loc)}"))
+    k = int(value.shape[0])
+    if k == 1:
+        return value.reshape(())
+    if k in (0, math.prod(x.shape)):
+        bad = np.any(mask) if k == 0 else np.logical_not(np.all(mask))
+        message = (f"NumPy boolean array indexing assignment cannot assign {k} input values to "
+                   f"{'more' if k == 0 else 'fewer'} output values where the mask is true{at(loc)}")
+        if not is_tracer(bad):
+            if bad:
+                raise user_error(ValueError(message))
+        else:
+            checks.record(bad, ValueError, message)
+        return None if k == 0 else value.reshape(x.shape)
+    raise UnsupportedError(f"masked assignment of {k} values (as many as the mask selects: a number that depends "
+                           f"on the data); assign a scalar, or x.size values through a mask selecting all{at(loc)}")

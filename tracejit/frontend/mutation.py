@@ -96,14 +96,18 @@ def _ambiguous_error(t, what: str, loc) -> UnsupportedError:
         "a copy (.copy()), or reshape a C-ordered copy (np.ascontiguousarray(x) is not traced: x.copy())")
 
 
-def assigned_value(trace, value, shape: tuple, dtype: np.dtype, loc):
-    """``value`` as an assignment of it into ``shape`` elements of ``dtype`` stores it:
-    cast as NumPy's assignment casts, broadcast to ``shape``."""
-    from tracejit.frontend.functions import astype, broadcast_to
+def cast_assigned(trace, value, dtype: np.dtype):
+    """``value`` cast to ``dtype`` as NumPy's assignment casts it (unsafely; a Python
+    scalar out of range raises OverflowError), not broadcast: a masked write selects
+    between the cast value and the array, so unselected elements stay bit-exact."""
+    from tracejit.frontend.functions import astype
     from tracejit.frontend.values import as_operand, is_tracer, weak_type
+    from tracejit.frontend.complexvalue import ComplexTracer
     if isinstance(value, (list, tuple)):
         value = np.asarray(value)
-    if is_tracer(value) and weak_type(value) is None:
+    if isinstance(value, ComplexTracer) and np.dtype(dtype).kind != "c":
+        value = value.astype(dtype)  # the real part, with NumPy's ComplexWarning
+    elif is_tracer(value) and weak_type(value) is None:
         if value.dtype != dtype:
             value = astype(value, dtype)  # NumPy's assignment casts unsafely
     elif isinstance(value, np.ndarray) or isinstance(value, np.generic):
@@ -111,6 +115,15 @@ def assigned_value(trace, value, shape: tuple, dtype: np.dtype, loc):
             value = np.asarray(value).astype(dtype)
     else:
         value = as_operand(trace, value, dtype)  # Python scalars: may raise OverflowError
+    return value
+
+
+def assigned_value(trace, value, shape: tuple, dtype: np.dtype, loc):
+    """``value`` as an assignment of it into ``shape`` elements of ``dtype`` stores it:
+    cast as NumPy's assignment casts, broadcast to ``shape``."""
+    from tracejit.frontend.functions import broadcast_to
+    from tracejit.frontend.values import is_tracer
+    value = cast_assigned(trace, value, dtype)
     vshape = tuple(value.shape)
     if vshape != shape:
         while len(vshape) > len(shape) and vshape[0] == 1:

@@ -119,6 +119,12 @@ class Selection(np.lib.mixins.NDArrayOperatorsMixin):
         if out is not None and not (len(out) == 1 and out[0] is self):  # x[m] += 1: a new selection
             raise data_dependent(f"numpy.{ufunc.__name__} with out=", loc)
         result = ufunc(*(self._operand(v, loc) for v in inputs), **kwargs)
+        if out is not None and not isinstance(result, tuple) and result.dtype != self.dtype:
+            casting = kwargs.get("casting", "same_kind")  # x[m] += v: stored in x[m]'s dtype
+            if not np.can_cast(result.dtype, self.dtype, casting):
+                raise user_error(TypeError(f"Cannot cast ufunc '{ufunc.__name__}' output from {result.dtype!r} "
+                                           f"to {self.dtype!r} with casting rule {casting!r}{at(loc)}"))
+            result = result.astype(self.dtype)
         if isinstance(result, tuple):
             return tuple(self._like(r) for r in result)
         return self._like(result)
@@ -282,7 +288,7 @@ def select(x, mask, loc) -> Selection:
 
 def assign_selection(x, key, value: Selection, loc) -> None:
     """``x[key] = value`` where value selects by the same mask: ``where(mask, values, x)``."""
-    from tracejit.frontend.mutation import write
+    from tracejit.frontend.mutation import cast_assigned, write
     mask, values = value.key, value.values
     if isinstance(key, np.ndarray):  # the constant node select() made of this same array
         key = type(mask)(x._trace, x._trace.constant(key))
@@ -292,7 +298,7 @@ def assign_selection(x, key, value: Selection, loc) -> None:
     elif not same or values.shape != x.shape or value.trailing:
         raise data_dependent("assigning a selection other than through the mask it was selected "
                              "by, into an array of its values' shape", loc)
-    write(x, where(mask, values, x), loc)
+    write(x, where(mask, cast_assigned(x._trace, values, x.dtype), x), loc)
 
 
 # -- nonzero and relatives: selections of index grids --------------------------------------------
