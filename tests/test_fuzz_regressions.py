@@ -75,3 +75,18 @@ def test_ufunc_of_concrete_operands_into_a_traced_out():
     check(f, np.ones((3, 2)))
     with pytest.raises(TypeError, match="Cannot cast ufunc 'multiply' output"):  # as NumPy
         tj.jit(lambda a: np.multiply(np.arange(3), 2.5, out=a))(np.zeros(3, np.int64))
+
+
+def test_uint64_compared_with_a_negative_python_int():
+    """NumPy compares a uint64 array with a negative Python int by value (every element is
+    larger); the int64 comparison wrapped elements >= 2**63 (fuzz seed 417000728:
+    ``a0 >>= a1 < a0`` with a1 = -2)."""
+    a = np.array([0, 5, 2**63 + 5, 2**64 - 1, 2**64 - 2], np.uint64)
+    for s in (-2, -2**63, 3):
+        check(lambda s, a: (s < a, a > s, a == s, s != a, a <= s, s >= a, a[2] > s), s, a)
+        check(lambda a: (a < -2, -2 <= a, a != -1), a)
+
+    def f(a0, a1):
+        a0 >>= a1 < a0
+        return np.clip(a0, 2, 5)
+    check(f, a.reshape(1, 5), -2)

@@ -125,8 +125,10 @@ SCAN = [
     Op("cumsum_m", "{0}.cumsum({saxis})", rule="reduce:cumsum", group="scan", weight=0.5),
     Op("cumprod", "np.cumprod({0}, {saxis})", rule="reduce:cumprod", group="scan", weight=0.5),
     Op("accumulate", "np.add.accumulate({0}, {aaxis})", rule="reduce:cumsum", group="scan", weight=0.3, min_ndim=1),
-    Op("sort", "np.sort({0}, {saxis})", rule="move", group="scan"),
-    # NumPy's default sort kind is not stable (ties in any order); ours always is (README)
+    # NumPy's default sort kind is not stable (ties in any order: -0.0 and 0.0 too); ours
+    # always is (README): floats are sorted with kind='stable', ties of ints and bools are equal
+    Op("sort", "np.sort({0}, {saxis}kind='stable')", rule="move", group="scan"),
+    Op("sort_default", "np.sort({0}, {saxis})", rule="move", group="scan", kinds="biu", weight=0.3),
     Op("argsort", "np.argsort({0}, {saxis}kind='stable')", rule="reduce:arg", group="scan", weight=0.7),
     Op("argsort_m", "{0}.argsort(kind='stable')", rule="reduce:arg", group="scan", weight=0.3),
 ]

@@ -160,7 +160,7 @@ class Inplace(Stmt):
             src = self.value.render()
             return [src[:-1] + f", out={t})"]
         if self.form == "sort":
-            return [f"{t}.sort({self.index or ''})"]
+            return [f"{t}.sort({self.index + ', ' if self.index else ''}kind='stable')"]  # ±0 ties ordered
         raise ValueError(self.form)
 
     def analyze(self, st: State) -> None:

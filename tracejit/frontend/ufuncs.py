@@ -112,6 +112,8 @@ def apply_elementwise(ufunc: np.ufunc, inputs, dtype=None, loc=None, operator: b
             decided = _decided_by_range(ufunc, inputs, loop[0], trace)
             if decided is not None:
                 return decided
+            if loop[0] == np.uint64:  # a negative Python int against uint64: compared exactly
+                return _mixed_sign_comparison(ufunc, [np.int64(x) if type(x) is int else x for x in inputs])
             loop = (np.dtype(np.int64),) * ufunc.nin
             inputs = [trace.apply("convert", [x], {"dtype": loop[0]}) if is_tracer(x) else x for x in inputs]
         exponent = inputs[-1]
