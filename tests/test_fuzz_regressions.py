@@ -90,3 +90,16 @@ def test_uint64_compared_with_a_negative_python_int():
         a0 >>= a1 < a0
         return np.clip(a0, 2, 5)
     check(f, a.reshape(1, 5), -2)
+
+
+def test_complex_joined_with_real_arrays():
+    """np.concatenate/np.stack of a complex array with real ones: a real operand's imaginary
+    part (one zero) takes its shape (fuzz seed 555001414: 'zero-dimensional arrays cannot be
+    concatenated')."""
+    def f(a):
+        v = a[:, None]
+        b = np.isfinite(v)
+        return (np.concatenate([v, b], axis=1), np.concatenate([b, v]), np.stack([v, b]),
+                np.concatenate([v, np.ones((1, 1), np.int8)], axis=1), np.stack([a, 2.0 * np.ones(1)]),
+                np.concatenate([a, [1.5]]))
+    check(f, np.array([1 + 2j, 3j], np.complex64)[::2])

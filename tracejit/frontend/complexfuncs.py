@@ -159,6 +159,9 @@ def _joined(name: str):
         result = np.result_type(*(_promotion(v) for v in arrays)) if dtype is None else np.dtype(dtype)
         part = part_dtype(result)
         ps = [parts(trace, v, part, loc) for v in arrays]
+        # a real operand's imaginary part is one zero: joined, it needs the operand's shape
+        ps = [(re, im if tuple(im.shape) == tuple(re.shape) else np.broadcast_to(im, tuple(re.shape)))
+              for re, im in ps]
         f = getattr(np, name)
         return make(f([p[0] for p in ps], axis=axis), f([p[1] for p in ps], axis=axis))
     return handler
