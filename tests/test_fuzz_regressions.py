@@ -103,3 +103,17 @@ def test_complex_joined_with_real_arrays():
                 np.concatenate([v, np.ones((1, 1), np.int8)], axis=1), np.stack([a, 2.0 * np.ones(1)]),
                 np.concatenate([a, [1.5]]))
     check(f, np.array([1 + 2j, 3j], np.complex64)[::2])
+
+
+def test_traced_value_written_into_an_array_computed_from_created_ones():
+    """An array computed by NumPy from arrays the function made (not made by a creation call
+    itself) receiving a traced value: every created array is traced and the function traced
+    again (fuzz seed 104001841: 'setting an array element with a sequence')."""
+    def f(a):
+        n, c = tj.while_loop(lambda c: c[0] < 3, lambda c: (c[0] + 1, c[1] + 100), (0, a))
+        flags = (np.arange(c.size, dtype=np.float64).reshape(c.shape) < 0.5).reshape(-1)
+        flags[-1] = n
+        w = np.linspace(0, 1, 4) * 2
+        w[1:] += a.sum()
+        return flags, w
+    check(f, np.ones((1, 1), np.int64))

@@ -96,15 +96,20 @@ def written_sites() -> frozenset:
     frame = user_frame()
     if not registry or frame is None:
         return frozenset()
-    sites = set()
+    sites, unknown = set(), False
     values = frame.f_locals
     for name in _names_by_line(frame.f_code).get(frame.f_lineno, ()):
         value = values.get(name)
+        found = False
         while isinstance(value, np.ndarray):
             hit = registry.get(id(value))
             if hit is not None and hit[1] is value:
                 sites.add(hit[0])
+                found = True
             value = value.base
+        unknown |= not found and isinstance(values.get(name), np.ndarray)
+    if not sites and unknown:  # an array computed from created ones (``(v < 0.5).reshape(-1)``)
+        sites = {site for site, _ in registry.values()}  # so: all of them traced
     return frozenset(sites)
 
 
