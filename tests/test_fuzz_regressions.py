@@ -117,3 +117,16 @@ def test_traced_value_written_into_an_array_computed_from_created_ones():
         w[1:] += a.sum()
         return flags, w
     check(f, np.ones((1, 1), np.int64))
+
+
+def test_allclose_and_array_equal_return_python_bools():
+    """np.allclose/np.array_equal/np.array_equiv return Python bools: ``~np.allclose(a, b)`` is
+    -2 or -1 (fuzz seed 106000921: a NumPy bool came back, ~ gave np.False_)."""
+    def f(a):
+        v = np.allclose(a, a)
+        w = np.allclose(a, a + 1)
+        return (~v, v, v + 1, w & v, v * 2.5 + a.astype(np.float32), np.array_equal(a, a),
+                np.array_equal(a, a[:2]), np.array_equiv(a, a[None]),
+                np.array_equal(a, np.where(a > 0, np.nan, a), equal_nan=True))
+    got = check(f, np.ones(3))
+    assert [type(g) for g in got[:4]] == [int, bool, int, bool]

@@ -130,8 +130,37 @@ def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
 
 @implements(np.allclose)
 def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
-    """A traced 0-d bool (NumPy returns a Python bool: using it in ``if`` needs ``tj.cond``)."""
-    return isclose(a, b, rtol, atol, equal_nan).all()
+    """A traced Python bool, as NumPy's (``~np.allclose(a, b)`` is -1 or -2; using it in
+    ``if`` needs ``tj.cond``)."""
+    return _python_bool(isclose(a, b, rtol, atol, equal_nan).all())
+
+
+def _python_bool(result):
+    """``result`` (a traced 0-d bool) as a traced Python bool, as NumPy's predicates return."""
+    from tracejit.frontend.tracer import as_python_scalar
+    result._weak = None
+    return as_python_scalar(result)
+
+
+@implements(np.array_equal)
+def array_equal(a1, a2, equal_nan=False):
+    """A traced Python bool: same shape (known now: else a Python False) and equal elements."""
+    if np.shape(a1) != np.shape(a2):
+        return False
+    same = np.equal(a1, a2)
+    if equal_nan:
+        same = same | (np.isnan(a1) & np.isnan(a2))
+    return _python_bool(np.all(same))
+
+
+@implements(np.array_equiv)
+def array_equiv(a1, a2):
+    """A traced Python bool: shapes broadcast (known now: else a Python False), elements equal."""
+    try:
+        np.broadcast_shapes(np.shape(a1), np.shape(a2))
+    except ValueError:
+        return False
+    return _python_bool(np.all(np.equal(a1, a2)))
 
 
 def _pad_widths(pad_width, ndim: int) -> list[tuple[int, int]]:
