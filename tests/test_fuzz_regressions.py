@@ -130,3 +130,9 @@ def test_allclose_and_array_equal_return_python_bools():
                 np.array_equal(a, np.where(a > 0, np.nan, a), equal_nan=True))
     got = check(f, np.ones(3))
     assert [type(g) for g in got[:4]] == [int, bool, int, bool]
+
+
+def test_count_nonzero():
+    a = np.array([[1, 0, 2.0], [0, 0, np.nan]])
+    check(lambda a: (np.count_nonzero(a), np.count_nonzero(a, axis=0), np.count_nonzero(a) - a.astype(np.int8),
+                     np.count_nonzero(a > 0, axis=(0, 1), keepdims=True)), a)

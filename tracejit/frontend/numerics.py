@@ -163,6 +163,12 @@ def array_equiv(a1, a2):
     return _python_bool(np.all(np.equal(a1, a2)))
 
 
+@implements(np.count_nonzero)
+def count_nonzero(a, axis=None, *, keepdims=False):
+    """The number of non-zero elements (intp), over ``axis`` or all."""
+    return np.sum(np.not_equal(a, 0), axis=axis, keepdims=keepdims, dtype=np.intp)
+
+
 def _pad_widths(pad_width, ndim: int) -> list[tuple[int, int]]:
     w = np.asarray(pad_width)
     if w.dtype.kind not in "iu":
