@@ -125,6 +125,12 @@ def test_error_model():
     assert errmodel.reduction("sum", np.ones(100, np.float32), 0.0, np.float32(100)) > 0
     assert errmodel.reduction("cumsum", np.ones(100, np.float32), 0.0, np.ones(100, np.float32)) == 0
     assert math.isclose(errmodel.mag_of(np.array([1.0, -7.0, np.inf])), 7.0)
+    # a negative base to an inexact exponent within its bound of an odd integer: nan or -inf
+    base, y = np.arange(-3, 4, 1.0), np.float32(415766.88)
+    assert errmodel.perturb(np.power, [base, y], [0.0, 0.2], np.power(base, y), 0) is None
+    # BLAS skips zero elements, so nan * 0 may not reach NumPy's product: not comparable
+    a, v = np.full((3, 1), np.nan), np.zeros(1)
+    assert errmodel.product(a, v, 1, 0.0, 0.0, a @ v) is None
 
 
 def test_a_wrong_result_is_caught(tmp_path: Path):

@@ -136,3 +136,12 @@ def test_count_nonzero():
     a = np.array([[1, 0, 2.0], [0, 0, np.nan]])
     check(lambda a: (np.count_nonzero(a), np.count_nonzero(a, axis=0), np.count_nonzero(a) - a.astype(np.int8),
                      np.count_nonzero(a > 0, axis=(0, 1), keepdims=True)), a)
+
+
+def test_integer_power_of_no_elements_raises_nothing():
+    """NumPy raises 'Integers to negative integer powers' from its loop: with no elements, not
+    at all (fuzz seed 107001101: tracejit raised for an empty base)."""
+    for a in (np.zeros((0, 1), np.int64), np.ones((2, 1), np.int64)):
+        check(lambda a: a ** -1, a)
+        check(lambda a: np.power(a, np.array([-1, 2])), a)
+        check(lambda a: np.power(a, a.sum(axis=0) - 5), a)

@@ -1,6 +1,8 @@
 """NumPy ufuncs on traced values (``__array_ufunc__``): calls, reductions, in-place ``out=``."""
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from tracejit.compiler.dtypes import check_supported
@@ -122,7 +124,8 @@ def apply_elementwise(ufunc: np.ufunc, inputs, dtype=None, loc=None, operator: b
             inputs = [x if x.dtype == loop[i] else trace.apply("convert", [x], {"dtype": loop[i]})
                       for i, x in enumerate(inputs)]
         if ufunc is np.power and loop[0].kind in "iu":
-            _check_integer_exponent(exponent, inputs[1], loc)
+            if math.prod(np.broadcast_shapes(*(np.shape(x) for x in inputs))):  # no elements: no error
+                _check_integer_exponent(exponent, inputs[1], loc)
     result = trace.apply(name, inputs, scalar=True)
     if origins:
         result._origins = origins
