@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 from tests.fuzz.campaign import BUGS, Campaign, write_repro
+from tests.fuzz.memlimit import limit_memory
 from tests.fuzz.pool import Pool, run_alone
 from tests.fuzz.program import generate
 from tests.fuzz.reduce import minimize
@@ -31,6 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--stats", type=int, metavar="N", help="print what N generated programs contain")
     ap.add_argument("--minimize", type=int, metavar="SEED", help="run and minimize the program of this seed")
     args = ap.parse_args(argv)
+    limit_memory()  # a program that grows without bound raises MemoryError, not the OOM killer
 
     if args.show is not None:
         p = generate(args.show)

@@ -42,6 +42,8 @@ def main() -> None:
     sys.stdout = sys.stderr
     os.environ.setdefault("TRACEJIT_CACHE", "0")
     warnings.simplefilter("ignore")
+    from tests.fuzz.memlimit import limit_memory
+    limit_memory()
     import numpy as np
     import tracejit  # noqa: F401 - import once, before the first job's clock starts
     np.seterr(all="ignore")
