@@ -93,7 +93,7 @@ class StmtGen:
             else:
                 value = self.eg.literal(kind)
             return None if value is None else Inplace("set", t, value, mask, aug)
-        if np.ndim(tv[0]) == 0:
+        if min(np.ndim(v) for v in tv) == 0:  # (the rank may differ between calls: squeeze)
             index = "..."
         elif form == "gather":
             index = P.p_glist(self.rng, tv, {})
