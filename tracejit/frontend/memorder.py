@@ -153,26 +153,8 @@ def order_k(shape: tuple[int, ...], operands: list[StridedView]) -> StridedView:
         if any(x < 0 for x in column) and not any(x > 0 for x in column):
             for s in strides:
                 s[d] = -s[d]
-    perm = list(range(ndim - 1, -1, -1))  # iteration order, innermost first
-    for i0 in range(1, ndim):
-        ipos, a0 = i0, perm[i0]
-        for i1 in range(i0 - 1, -1, -1):
-            a1 = perm[i1]
-            ambiguous, swap = True, False
-            for s in strides:
-                if s[a0] != 0 and s[a1] != 0:
-                    if abs(s[a1]) <= abs(s[a0]):
-                        swap = False
-                    elif ambiguous:
-                        swap = True
-                    ambiguous = False
-            if not ambiguous:
-                if swap:
-                    ipos = i1
-                else:
-                    break
-        if ipos != i0:
-            perm.insert(ipos, perm.pop(i0))
+    keys = [[abs(x) if x else None for x in s] for s in strides]
+    perm = _sorted_axes(list(range(ndim - 1, -1, -1)), keys)  # iteration order, innermost first
     return _dense_in_order(shape, perm)
 
 
@@ -225,15 +207,23 @@ def concatenated(shape: tuple[int, ...], operands: list[StridedView]) -> Strided
     """NumPy's concatenation result: dense in the axis order its operands agree on (a
     stable sort from C order by stride size, the first operand deciding conflicts only
     where it says to swap; length-1 dims stay put)."""
-    perm = list(range(len(shape)))  # outermost first
-    for i0 in range(1, len(shape)):
+    keys = [[-abs(st) if n != 1 else None for n, st in zip(v.shape, v.strides)] for v in operands]
+    perm = _sorted_axes(list(range(len(shape))), keys)  # outermost first
+    return _dense_in_order(shape, list(reversed(perm)))
+
+
+def _sorted_axes(perm: list[int], keys: list[list]) -> list[int]:
+    """NumPy's stable insertion sort of the axes ``perm``: an axis moves before an earlier
+    one only where every operand with a say (both keys not None) has its key smaller (a
+    tie keeps the order) and some operand has a say. ``keys``: per operand, one per axis."""
+    for i0 in range(1, len(perm)):
         ipos, a0 = i0, perm[i0]
         for i1 in range(i0 - 1, -1, -1):
             a1 = perm[i1]
             ambiguous, swap = True, False
-            for v in operands:
-                if v.shape[a0] != 1 and v.shape[a1] != 1:
-                    if abs(v.strides[a0]) <= abs(v.strides[a1]):
+            for k in keys:
+                if k[a0] is not None and k[a1] is not None:
+                    if k[a1] <= k[a0]:
                         swap = False
                     elif ambiguous:
                         swap = True
@@ -245,7 +235,7 @@ def concatenated(shape: tuple[int, ...], operands: list[StridedView]) -> Strided
                     break
         if ipos != i0:
             perm.insert(ipos, perm.pop(i0))
-    return _dense_in_order(shape, list(reversed(perm)))
+    return perm
 
 
 def _reduced(source: StridedView, shape: tuple[int, ...], attrs: dict) -> StridedView:
