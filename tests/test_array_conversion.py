@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tests.test_semantics_regressions import check
+from tests.differential import check
 
 X = np.arange(6.0).reshape(2, 3)
 I = np.arange(4, dtype=np.int32)

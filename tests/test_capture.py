@@ -1,11 +1,11 @@
 """Arrays a jitted function reads from outside its arguments are read at call time
-(issue 14 item 13), NumPy and builtins are never patched, and np.random is refused
-while tracing (item 1). See frontend/capture.py and frontend/convert.py."""
+(issue 14 item 13) and NumPy and builtins are never patched. np.random is refused while
+tracing: test_capture_random.py; concrete arrays beside traced ones: test_capture_concrete.py.
+See frontend/capture.py and frontend/convert.py."""
 from __future__ import annotations
 
 import builtins
 import logging
-import subprocess
 import sys
 import textwrap
 import threading
@@ -16,7 +16,6 @@ import pytest
 import tracejit as tj
 from tests.conftest import assert_same
 
-HERE = "test_capture.py:"
 ORIGINAL = {"zeros": np.zeros, "max": builtins.max}  # in a dict: converted code sees them as they are
 
 W_GLOBAL = np.ones(3)
@@ -26,8 +25,6 @@ TABLE = np.array([3, 1, 2])
 COUNTER = 0
 ALIASED = np.arange(3.0)
 BUFFER = np.zeros(4)
-RNG = np.random.default_rng(0)
-LEGACY = np.random.rand  # a function of numpy.random imported by name
 
 
 def test_global_array_is_read_at_every_call():
@@ -299,99 +296,6 @@ def test_min_max_and_creation_still_traced_in_converted_code():
     assert_same(tj.jit(np.angle)(np.array([1.0, -1.0])), np.angle(np.array([1.0, -1.0])))
 
 
-RANDOM_CALLS = {
-    r"numpy\.random\.rand": lambda x: x + np.random.rand(*x.shape),
-    r"numpy\.random\.default_rng": lambda x: x + np.random.default_rng().random(x.shape),
-    r"numpy\.random\.Generator\.normal": lambda x: x + RNG.normal(size=x.shape),
-    r"numpy\.random\.rand ": lambda x: x + LEGACY(3),
-    r"numpy\.random\.PCG64": lambda x: x + np.random.Generator(np.random.PCG64(1)).random(),
-    r"numpy\.random\.seed": lambda x: x + np.random.seed(0),
-}
-
-
-@pytest.mark.parametrize("name", list(RANDOM_CALLS))
-def test_random_numbers_are_refused_while_tracing(name):
-    with pytest.raises(tj.UnsupportedError, match=rf"{name.strip()}: random numbers are not supported.*{HERE}\d+"):
-        tj.jit(RANDOM_CALLS[name])(np.ones(3))
-    assert isinstance(RNG, np.random.Generator)
-
-
-def test_generators_reached_through_static_objects_are_checked():
-    class Noisy:
-        def __init__(self):
-            self.rng = np.random.default_rng(0)
-
-        def noise(self, shape):
-            return self.rng.normal(size=shape)  # a method: not converted
-
-        @tj.jit
-        def apply(self, x):
-            return x + self.noise(x.shape)
-
-    before = Noisy().rng.bit_generator.state
-    with pytest.raises(tj.UnsupportedError, match=r"random numbers were drawn while tracing apply.*self\.rng"):
-        Noisy().apply(np.ones(3))
-    class Legacy:
-        def noise(self, shape):
-            return np.random.rand(*shape)  # a method: not converted
-
-        @tj.jit
-        def apply(self, x):
-            return x + self.noise(x.shape)
-
-    np.random.seed(0)
-    with pytest.raises(tj.UnsupportedError, match="global generator"):
-        Legacy().apply(np.ones(3))
-    assert Noisy().rng.bit_generator.state == before
-
-
-def test_isinstance_on_random_classes_in_converted_code():
-    f = tj.jit(lambda x: x + isinstance(RNG, np.random.Generator))
-    assert_same(f(np.ones(2)), np.full(2, 2.0))
-
-
-def test_np_random_in_a_fresh_process_does_not_crash():
-    code = textwrap.dedent("""
-        import numpy as np, tracejit as tj
-        @tj.jit
-        def f(x):
-            return x + np.random.default_rng().random(x.shape)
-        try:
-            f(np.ones(4))
-        except tj.UnsupportedError as e:
-            print("refused:", e)
-        np.random.seed(0)
-        g = tj.jit(lambda x: x + np.random.rand(*x.shape))
-        try:
-            g(np.ones(4))
-        except tj.UnsupportedError as e:
-            print("refused:", e)
-    """)
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
-    assert out.returncode == 0, out.stderr
-    assert out.stdout.count("refused: numpy.random.") == 2, out.stdout
-
-
-def test_another_thread_drawing_from_the_global_generator_is_not_an_error():
-    started, drawn = threading.Event(), threading.Event()
-
-    def other_thread():
-        started.wait(10)
-        np.random.rand(2)  # NumPy's global generator moves while the first trace runs
-        drawn.set()
-
-    def f(x):
-        started.set()
-        drawn.wait(10)
-        return x + 1
-
-    t = threading.Thread(target=other_thread)
-    t.start()
-    out = tj.jit(f)(np.ones(2))  # traced again once: the generator did not move then
-    t.join()
-    assert_same(out, np.full(2, 2.0))
-
-
 class Holder:
     def __init__(self):
         self.W = np.ones(3)
@@ -526,92 +430,3 @@ def test_missing_names_are_the_users_errors():
     with pytest.raises(NameError, match="undefined_name"):
         tj.jit(lambda x: x + undefined_name)(np.ones(2))  # noqa: F821
 
-
-# -- round 2 (fuzzer seed 101): handlers with concrete arguments, arrays made from constants ---
-
-def _handler_calls():
-    """Each registered NumPy handler with the first arguments NumPy accepts (3x3 and 3-vectors)."""
-    from tracejit.frontend.functions import HANDLERS
-    a, b, c = np.arange(1.0, 10.0).reshape(3, 3), np.arange(2.0, 11.0).reshape(3, 3)[::-1], np.arange(3.0) + 0.5
-    candidates = [(a,), (a, b), (a, b, c), (a, 1), (a, c), (c, a), (c,), (c, c), (a, 0, 1), (a, (9,))]
-    special = {np.einsum: [("ij,ik->jk", a, b)]}
-    for func in HANDLERS:
-        for args in special.get(func, candidates):
-            try:
-                with np.errstate(all="ignore"):
-                    func(*args)
-            except Exception:  # noqa: BLE001 - not a call NumPy accepts
-                continue
-            yield pytest.param(func, args, id=func.__name__)
-            break
-
-
-@pytest.mark.parametrize("func, args", list(_handler_calls()))
-def test_every_handler_with_concrete_and_traced_arguments(func, args):
-    """Concrete arrays made inside the function (NumPy computes an all-concrete call) or
-    beside traced ones (lifted as constants) give NumPy's result, never an internal error."""
-    arrays = [i for i, v in enumerate(args) if isinstance(v, np.ndarray)]
-    for traced in [set()] + [{i} for i in arrays] + [set(arrays)]:
-        def f(*targs, traced=traced):
-            it = iter(targs)
-            return func(*[next(it) if i in traced else np.array(v) if i in arrays else v
-                          for i, v in enumerate(args)])
-        targs = [args[i] for i in sorted(traced)]
-        with np.errstate(all="ignore"):
-            want = f(*targs)
-            try:
-                got = tj.jit(f)(*targs)
-            except tj.UnsupportedError:
-                continue
-        assert_same(got, want, ulps=4, what=f"{func.__name__} traced {sorted(traced)}")
-
-
-def test_einsum_of_a_concrete_and_a_loop_result():
-    def f(a):
-        v1 = np.arange(a.size, dtype=np.float64).reshape(a.shape)[[2]].T
-        v2 = tj.while_loop(lambda c: c[0] < (v1 == 0).sum(), lambda c: (c[0] + 1, c[1] * 2.0), (0, v1 + a[0, 0]))[1]
-        return np.einsum("ij,ik->jk", v2, v1), np.einsum("ij,ik->jk", v1, v2), np.isclose(v1, v1, v2[0, 0])
-    with np.errstate(all="ignore"):
-        assert_same(tj.jit(f)(np.ones((3, 2))), f(np.ones((3, 2))))
-
-
-def _created_then_written(x):
-    out = np.array([0.0, 0.0])
-    out[0] = x.sum()
-    grid = np.linspace(0, 1, 5)
-    grid[1:] += x
-    e = np.eye(4)
-    np.add(e, x, out=e)
-    rows = np.arange(8.0).reshape(2, 4)
-    row = rows[1]
-    row[:] = x
-    idx = np.arange(4)
-    ints = np.identity(4, dtype=np.int32)
-    for i in idx:  # iterating a concrete array: still NumPy's values
-        ints[i] = x[i]
-    c = np.array([1 + 2j, 3j])
-    c[0] = x[0]
-    return out, grid, e, rows, ints, c, np.ones_like(idx) + 0
-
-
-def test_arrays_created_from_constants_take_traced_writes():
-    x = np.arange(1.0, 5.0)
-    assert_same(tj.jit(_created_then_written)(x), _created_then_written(x))
-
-
-def test_written_created_array_then_numpy_shape_error():
-    """seed101001028: the write works, the later concatenate raises NumPy's ValueError."""
-    def f(a0, a1, a2):
-        v1 = np.arange(-1, 2, 1.0)
-        v1[:-1] = np.dot(a2, a2)
-        return v1, np.concatenate([a0, a1])
-    args = (np.ones(3), np.ones((2, 3)), np.ones(2))
-    for g in (f, tj.jit(f)):
-        with pytest.raises(ValueError, match="same number of dimensions"):
-            g(*args)
-    for bad in (lambda x: np.concatenate([x, x[:3][None]]), lambda x: np.stack([x, x[:3]]),
-                lambda x: np.vstack([x, x[:3]]), lambda x: np.concatenate([x, x], axis=1)):
-        with pytest.raises(Exception) as want:
-            bad(np.ones(4))
-        with pytest.raises(type(want.value)):
-            tj.jit(bad)(np.ones(4))

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import tracejit as tj
-from tests.test_semantics_regressions import check
+from tests.differential import check
 
 
 def test_array_made_by_numpy_written_after_a_loop_read_it():

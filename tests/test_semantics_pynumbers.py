@@ -1,7 +1,7 @@
 """Issue 14 round 2 (fuzzer campaign 101), Python numbers and builtin max/min on traced
 values: each item as a differential test against eager NumPy, comparing results by
-exact type too (a Python int is not a NumPy int64). Kept apart from
-test_semantics_regressions.py, which is at the file-size limit."""
+exact type too (a Python int is not a NumPy int64); the other Python-number items are in
+test_semantics_dtypes.py."""
 from __future__ import annotations
 
 import numpy as np
@@ -9,7 +9,7 @@ import pytest
 
 import tracejit as tj
 from tracejit.errors import UnsupportedError, is_user_error
-from tests.test_semantics_regressions import check
+from tests.differential import check
 
 
 def _types(x):
