@@ -3,9 +3,10 @@ persistent cache loads the object code and skips LLVM.
 
 Each workload runs, at its small (``--quick``) size so that the call measures what
 compiling costs rather than the arithmetic, in two fresh Python processes sharing a new,
-cache directory holding only the runtime's own modules; each times ``tj.jit(fn)`` and its first call (trace, optimize,
-compile or load, run). The second process runs three times: the median is reported. ``python -m benchmarks.coldstart`` prints the table alone; ``python -m
-benchmarks`` prints it after the main table.
+cache directory holding only the runtime's own modules; each times ``tj.jit(fn)`` and its
+first call (trace, optimize, compile or load, run). The second process runs three times:
+the median is reported. ``python -m benchmarks.coldstart`` prints the table alone;
+``python -m benchmarks`` prints it after the main table.
 """
 from __future__ import annotations
 

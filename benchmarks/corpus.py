@@ -19,8 +19,8 @@ import time
 import numpy as np
 
 import tracejit as tj
-from benchmarks.programs import NAMES, arguments, fresh, programs
 from benchmarks.judgement import check_lines
+from benchmarks.programs import NAMES, arguments, fresh, programs
 from benchmarks.timing import interleaved
 
 GEOMEAN_TARGET = 2.0

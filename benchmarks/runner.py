@@ -1,8 +1,8 @@
 """Running one workload on every system.
 
 For each workload: compile once, check every system's result against NumPy, time all
-systems in interleaved blocks (see :func:`benchmarks.timing.interleaved`), and keep medians and speedups (eager time / system time, so > 1
-means faster than NumPy).
+systems in interleaved blocks (see :func:`benchmarks.timing.interleaved`), and keep medians
+and speedups (eager time / system time, so > 1 means faster than NumPy).
 """
 from __future__ import annotations
 
@@ -124,7 +124,10 @@ def run_workload(w: Workload, peers: list[Peer], quick: bool, reps: int | None,
     args = w.make_inputs(quick, rng)
     size = describe_size(args)
     progress.begin(f"{w.name} ({size})")
-    eager_thunk = lambda: w.fn(*args)
+
+    def eager_thunk():
+        return w.fn(*args)
+
     time_once(eager_thunk)  # warm-up: page faults, NumPy's caches
     _, expected = time_once(eager_thunk)
     if w.rate == "GFLOP/s":

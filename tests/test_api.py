@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import logging
-import warnings
 import subprocess
 import sys
 import threading
+import warnings
 
 import numpy as np
 import pytest

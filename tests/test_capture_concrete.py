@@ -9,7 +9,6 @@ import pytest
 import tracejit as tj
 from tests.conftest import assert_same
 
-
 # -- round 2 (fuzzer seed 101): handlers with concrete arguments, arrays made from constants ---
 
 def _handler_calls():

@@ -423,7 +423,7 @@ def test_random_broadcast_shapes(shape_a, shape_b, dtype, real_b):
         assert_complex(f(a, b), (a * b - a / (b + 3), np.abs(a - b)))
 
 
-# -- the persistent cache -----------------------------------------------------------------------------------------------
+# -- the persistent cache ----------------------------------------------------------------------------------------------
 
 PROGRAM = """
 import json

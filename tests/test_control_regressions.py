@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 
 import tracejit as tj
-from tracejit.errors import UnsupportedError
 from tests.conftest import assert_same, check_jit
+from tracejit.errors import UnsupportedError
 
 PRELUDE = """
 import numpy as np, tracejit as tj

@@ -271,6 +271,7 @@ def test_foreign_object_code_under_the_right_key_is_refused(tmp_path, monkeypatc
     _assert_recovers(cache, files, stderr, "does not define")
     # a well-formed object file of something else entirely
     import llvmlite.binding as llvm
+
     from tracejit.compiler.target import init_llvm, target_machine
     init_llvm()
     foreign = target_machine().emit_object(llvm.parse_assembly("define i32 @foo() {\n ret i32 7\n}"))
@@ -319,6 +320,7 @@ def test_pickled_program_under_another_key_is_never_used(tmp_path, monkeypatch):
 
 def test_object_check_never_raises_on_bad_bytes():
     import llvmlite.binding as llvm
+
     from tracejit.compiler.target import init_llvm, target_machine
     from tracejit.runtime import objcheck
     init_llvm()

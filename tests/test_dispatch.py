@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 import tracejit as tj
-from tracejit.runtime import executable
 from tests.conftest import assert_same
+from tracejit.runtime import executable
 
 RNG = np.random.default_rng(95)
 

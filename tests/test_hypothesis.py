@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import tracejit as tj
-from tracejit.compiler.pipeline import optimize
 from tests.conftest import assert_same
+from tracejit.compiler.pipeline import optimize
 
 EXAMPLES = int(os.environ.get("TRACEJIT_HYPOTHESIS_EXAMPLES", 25))
 SETTINGS = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])

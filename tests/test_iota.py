@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 import tracejit as tj
-from tracejit.compiler.iota import affine_constant
 from tests.conftest import assert_same
+from tracejit.compiler.iota import affine_constant
 
 RNG = np.random.default_rng(70)
 

@@ -9,8 +9,8 @@ import pytest
 
 import tracejit as tj
 from tests.conftest import assert_same, check_jit
-from tracejit.compiler.graph import Graph
 from tracejit.compiler.dtypes import AVal
+from tracejit.compiler.graph import Graph
 from tracejit.compiler.passes.fold import fold_constants
 
 RNG = np.random.default_rng(14)
@@ -75,7 +75,8 @@ ALONG = {
 SOURCES = {
     "gather_rows": lambda x: x[[3, 0, 2, 1]], "gather_cols": lambda x: x[:, [4, 0, 2, 1, 3]],
     "take": lambda x: np.take(x, [1, 0, 3, 2], axis=0), "iota": lambda x: np.arange(20.0).reshape(4, 5)[::-1] + 0,
-    "broadcast": lambda x: np.broadcast_to(x[1], (4, 5)), "flip": lambda x: np.flip(x), "roll": lambda x: np.roll(x, 2, 1),
+    "broadcast": lambda x: np.broadcast_to(x[1], (4, 5)), "flip": lambda x: np.flip(x),
+    "roll": lambda x: np.roll(x, 2, 1),
 }
 
 
@@ -202,6 +203,7 @@ def test_every_compile_checks_bounds_and_result_shapes(monkeypatch):
 
 def test_result_shape_check_rejects_a_wrong_buffer():
     import dataclasses
+
     from tracejit.compiler.checks import check_outputs
     low = tj.jit(lambda a: a.sum()).lower(np.ones(3))
     graph, program = low.optimized.graph, low.optimized.program

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 import tracejit as tj
-from tracejit import special
 from tests.conftest import ulp_distance
 from tests.mathref import reference, sweep
+from tracejit import special
 
 UNARY = ["exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "sin", "cos", "tan", "tanh",
          "arctan", "arcsin", "arccos", "sinh", "cosh", "arcsinh", "arccosh", "arctanh", "cbrt"]
@@ -38,7 +38,8 @@ def test_accuracy(name, dtype):
     ref = reference(name, dtype, x)
     d = ulp_distance(got, ref)
     worst = int(np.argmax(d))
-    assert d.max() <= LIMIT[dtype], f"{name}[{dtype}]: {d.max()} ulp at x={x[worst]!r}: {got[worst]!r} vs {ref[worst]!r}"
+    assert d.max() <= LIMIT[dtype], \
+        f"{name}[{dtype}]: {d.max()} ulp at x={x[worst]!r}: {got[worst]!r} vs {ref[worst]!r}"
 
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=str)

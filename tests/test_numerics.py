@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import tracejit as tj
 from tests.conftest import assert_same
@@ -23,16 +24,17 @@ CASES = [
     ("diag -k", lambda a: np.diag(a, -1), TALL), ("diag far", lambda a: np.diag(a, 9), WIDE),
     ("diag of vector", lambda v: np.diag(v), V), ("diag of vector k", lambda v: np.diag(v, -2) + 1, V),
     ("diagonal", lambda a: np.diagonal(a, 1) * 2, WIDE), ("diagonal swapped", lambda a: a.diagonal(0, 1, 0), TALL),
-    ("diagonal of transposed view", lambda a: np.diagonal(a.T[::-1]), WIDE),
-    ("trace", lambda a: np.trace(a), SQ), ("trace offset", lambda a: np.trace(a, -1), TALL),
-    ("diff", lambda v: np.diff(v), V), ("diff n=2", lambda v: np.diff(v, 2), V),
-    ("diff axis", lambda a: np.diff(a, axis=0), WIDE), ("diff bool", lambda b: np.diff(b), B),
-    ("diff int", lambda i: np.diff(i, 3), I), ("diff prepend", lambda v: np.diff(v, prepend=0.0, append=v[:1]), V),
-    ("meshgrid xy", lambda v: np.meshgrid(v, v[:3]), V), ("meshgrid ij", lambda v: np.meshgrid(v[:2], v, indexing="ij"), V),
-    ("meshgrid 3", lambda v: np.meshgrid(v[:2], v[:3], v[:4]), V),
-    ("isclose", lambda v: np.isclose(v, v + 1e-9), V), ("isclose rtol", lambda v: np.isclose(v, v * 1.01, rtol=0.02), V),
-    ("allclose", lambda v: np.allclose(v, v[::-1]), V),
-    ("pad constant", lambda a: np.pad(a, 2), WIDE), ("pad widths", lambda a: np.pad(a, ((1, 0), (2, 3)), constant_values=7), SQ),
+    ("diagonal of transposed view", lambda a: np.diagonal(a.T[::-1]), WIDE), ("trace", lambda a: np.trace(a), SQ),
+    ("trace offset", lambda a: np.trace(a, -1), TALL), ("diff", lambda v: np.diff(v), V),
+    ("diff n=2", lambda v: np.diff(v, 2), V), ("diff axis", lambda a: np.diff(a, axis=0), WIDE),
+    ("diff bool", lambda b: np.diff(b), B), ("diff int", lambda i: np.diff(i, 3), I),
+    ("diff prepend", lambda v: np.diff(v, prepend=0.0, append=v[:1]), V),
+    ("meshgrid xy", lambda v: np.meshgrid(v, v[:3]), V),
+    ("meshgrid ij", lambda v: np.meshgrid(v[:2], v, indexing="ij"), V),
+    ("meshgrid 3", lambda v: np.meshgrid(v[:2], v[:3], v[:4]), V), ("isclose", lambda v: np.isclose(v, v + 1e-9), V),
+    ("isclose rtol", lambda v: np.isclose(v, v * 1.01, rtol=0.02), V),
+    ("allclose", lambda v: np.allclose(v, v[::-1]), V), ("pad constant", lambda a: np.pad(a, 2), WIDE),
+    ("pad widths", lambda a: np.pad(a, ((1, 0), (2, 3)), constant_values=7), SQ),
     ("pad edge", lambda a: np.pad(a, (1, 2), mode="edge"), WIDE), ("pad wrap", lambda v: np.pad(v, 3, mode="wrap"), V),
     ("pad reflect", lambda v: np.pad(v, (2, 4), mode="reflect"), V),
     ("pad symmetric", lambda a: np.pad(a, 2, mode="symmetric"), TALL),

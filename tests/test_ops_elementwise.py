@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 import tracejit as tj
-from tracejit.compiler.ops import ops_of_kind
 from tests.cases import EXTRA_DTYPES, MAIN_DTYPES, shape_cases
 from tests.conftest import assert_same
+from tracejit.compiler.ops import ops_of_kind
 
 UFUNC_OPS = [op for op in ops_of_kind("elementwise") if op.ufunc is not None]
 

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import tracejit as tj
+from tests.conftest import assert_same
 from tracejit.compiler.graph import GraphError
 from tracejit.compiler.interpreter import evaluate
 from tracejit.compiler.passes import PIPELINE, run_passes
@@ -14,7 +15,6 @@ from tracejit.compiler.passes.dce import dce
 from tracejit.compiler.passes.fold import fold_constants
 from tracejit.compiler.passes.fusion import decide_materialized, fusion
 from tracejit.compiler.passes.simplify import simplify
-from tests.conftest import assert_same
 
 
 def traced(fn, *args):

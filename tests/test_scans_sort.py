@@ -180,8 +180,8 @@ def test_zero_size_and_length_one_axes(shape):
 
 def test_zero_d_inputs():
     x = np.array(2.5)
-    check_jit(lambda a: (np.cumsum(a), np.cumsum(a, axis=0), np.cumprod(a, axis=-1), np.argsort(a), np.sort(a, axis=None),
-                         np.argsort(a, axis=0)), x)
+    check_jit(lambda a: (np.cumsum(a), np.cumsum(a, axis=0), np.cumprod(a, axis=-1), np.argsort(a),
+                         np.sort(a, axis=None), np.argsort(a, axis=0)), x)
 
 
 def test_consumers_and_producers_fuse_around_the_kernel():

@@ -9,7 +9,6 @@ import pytest
 import tracejit as tj
 from tests.differential import check
 
-
 # -- item 10: einsum computes in its operands' dtype -------------------------------------------
 
 BOOL = np.array([[True, False, False], [True, True, False]])

@@ -9,7 +9,6 @@ import pytest
 import tracejit as tj
 from tests.differential import check
 
-
 # -- item 18: boolean masks of 0-d arrays ---------------------------------------------------------
 
 @pytest.mark.parametrize("value", [-1.0, 2.0])

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 import tracejit as tj
-from tracejit.errors import UnsupportedError, is_user_error
 from tests.differential import check
+from tracejit.errors import UnsupportedError, is_user_error
 
 
 def _types(x):

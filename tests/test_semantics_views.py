@@ -9,7 +9,6 @@ import pytest
 import tracejit as tj
 from tests.differential import check
 
-
 # -- item 12: views NumPy returns ---------------------------------------------------------------
 
 def _views(a):
@@ -76,13 +75,14 @@ def _layouts():
 
 
 PRODUCERS = {
-    "argument": lambda a: a, "ufunc": lambda a: a * 2.0, "transposed ufunc": lambda a: a.T + 1.0,
-    "np.copy": np.copy, "ndarray.copy": lambda a: a.copy(), "astype": lambda a: a.astype(np.float32),
-    "where": lambda a: np.where(a > 3, a, 0.0), "sum": lambda a: a.sum(axis=0), "cumsum": lambda a: np.cumsum(a, axis=1),
-    "sort": lambda a: np.sort(a, axis=0), "argsort": lambda a: np.argsort(a, axis=0),
-    "concatenate": lambda a: np.concatenate([a, a]), "stack": lambda a: np.stack([a, a], axis=1),
-    "matmul": lambda a: a @ np.ones((a.shape[-1], 3)), "gather": lambda a: a[:, [1, 0]], "take": lambda a: np.take(a, [1, 0], 1),
-    "zeros_like": np.zeros_like, "pad": lambda a: np.pad(a, 1), "roll": lambda a: np.roll(a, 1, axis=0),
+    "argument": lambda a: a, "ufunc": lambda a: a * 2.0, "transposed ufunc": lambda a: a.T + 1.0, "np.copy": np.copy,
+    "ndarray.copy": lambda a: a.copy(), "astype": lambda a: a.astype(np.float32),
+    "where": lambda a: np.where(a > 3, a, 0.0), "sum": lambda a: a.sum(axis=0),
+    "cumsum": lambda a: np.cumsum(a, axis=1), "sort": lambda a: np.sort(a, axis=0),
+    "argsort": lambda a: np.argsort(a, axis=0), "concatenate": lambda a: np.concatenate([a, a]),
+    "stack": lambda a: np.stack([a, a], axis=1), "matmul": lambda a: a @ np.ones((a.shape[-1], 3)),
+    "gather": lambda a: a[:, [1, 0]], "take": lambda a: np.take(a, [1, 0], 1), "zeros_like": np.zeros_like,
+    "pad": lambda a: np.pad(a, 1), "roll": lambda a: np.roll(a, 1, axis=0),
     "tile": lambda a: np.tile(a, 1), "einsum": lambda a: np.einsum("ij,jk->ki", a[:, :2, ...].reshape(a.shape[0], -1),
                                                                     np.ones((a[:, :2, ...].size // a.shape[0], 2))),
 }
@@ -218,13 +218,14 @@ def test_modelled_layouts_match_numpy(seed):
     keep = bool(rng.random() < 0.5)
     index = rng.integers(0, shape[axis], 3)
     cases = {
-        "sum": lambda a, b: a.sum(axis=axes, keepdims=keep), "max": lambda a, b: np.max(a, axis=axis),
-        "mean": lambda a, b: a.mean(axis=axis, keepdims=keep), "concatenate": lambda a, b: np.concatenate([a, b], axis),
-        "stack": lambda a, b: np.stack([a, b], axis), "cumsum": lambda a, b: np.cumsum(a, axis), "sort": lambda a, b: np.sort(a, axis),
-        "where": lambda a, b: np.where(a > 3, a, b), "astype": lambda a, b: a.astype(np.float32), "np.copy": lambda a, b: np.copy(a),
-        "gather": lambda a, b: a[(slice(None),) * axis + (index,)], "take": lambda a, b: np.take(a, index, axis),
-        "argmax": lambda a, b: a.argmax(axis), "zeros_like": lambda a, b: np.zeros_like(a), "tile": lambda a, b: np.tile(a, 1),
-        "einsum": lambda a, b: np.einsum(_spec(a.ndim), a, b), "pad": lambda a, b: np.pad(a, 1),
+        "sum": lambda a, b: a.sum(axis=axes, keepdims=keep), "max": lambda a, b: np.max(a, axis=axis), "mean": lambda a,
+        b: a.mean(axis=axis, keepdims=keep), "concatenate": lambda a, b: np.concatenate([a, b], axis),
+        "stack": lambda a, b: np.stack([a, b], axis), "cumsum": lambda a, b: np.cumsum(a, axis), "sort": lambda a,
+        b: np.sort(a, axis), "where": lambda a, b: np.where(a > 3, a, b), "astype": lambda a, b: a.astype(np.float32),
+        "np.copy": lambda a, b: np.copy(a), "gather": lambda a, b: a[(slice(None),) * axis + (index,)],
+        "take": lambda a, b: np.take(a, index, axis), "argmax": lambda a, b: a.argmax(axis), "zeros_like": lambda a,
+        b: np.zeros_like(a), "tile": lambda a, b: np.tile(a, 1), "einsum": lambda a, b: np.einsum(_spec(a.ndim), a, b),
+        "pad": lambda a, b: np.pad(a, 1),
     }
     for name, fn in cases.items():
         got, want = _layout_of_result(fn, a, b)

@@ -7,11 +7,11 @@ import numpy as np
 import pytest
 
 import tracejit as tj
+from tests.conftest import assert_same
 from tracejit.compiler.interpreter import evaluate
 from tracejit.compiler.passes import PIPELINE, Fixpoint, run_passes
 from tracejit.compiler.passes.dce import dce
 from tracejit.compiler.passes.simplify import RULES, simplify
-from tests.conftest import assert_same
 
 SPECIAL = np.array([0.0, -0.0, 1.5, -2.25, np.inf, -np.inf, np.nan, 1e-310, 3e38, -7.0])
 INTS = np.array([0, 1, -1, 7, -8, np.iinfo(np.int32).min, np.iinfo(np.int32).max], np.int32)

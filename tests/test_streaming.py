@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 import tracejit as tj
-from tracejit.compiler import streaming
 from tests.conftest import assert_same
+from tracejit.compiler import streaming
 
 RNG = np.random.default_rng(75)
 N = 300_001  # > 1 MiB of float32: outputs come from the aligned pool; odd: a scalar tail

@@ -54,23 +54,28 @@ TAN_PI_8 = mp.tan(mp.pi / 8)
 
 FITS = {
     # name: (g(t), interval, degree, doc)
-    "EXP_P": (safe(lambda r: (mp.exp(r) - 1 - r) / r**2, mp.mpf(1) / 2), (-LN2 / 2 - mp.mpf("1e-3"), LN2 / 2 + mp.mpf("1e-3")), 9,
+    "EXP_P": (safe(lambda r: (mp.exp(r) - 1 - r) / r**2, mp.mpf(1) / 2),
+              (-LN2 / 2 - mp.mpf("1e-3"), LN2 / 2 + mp.mpf("1e-3")), 9,
               "exp(r) = 1 + r + r**2 * P(r), |r| <= ln2/2 (also expm1)"),
     "EXP2_Q": (safe(lambda r: (mp.power(2, r) - 1) / r, LN2), (-mp.mpf(1) / 2, mp.mpf(1) / 2), 12,
                "2**r = 1 + r * Q(r), |r| <= 1/2"),
     "LOG_R": (safe(lambda z: (2 * mp.atanh(mp.sqrt(z)) / mp.sqrt(z) - 2) / z, mp.mpf(2) / 3), (mp.mpf(0), S_MAX**2), 7,
               "log(1+f) = 2s + s*z*R(z), s = f/(2+f), z = s**2 <= 0.0295"),
-    "SIN_S": (safe(lambda z: (mp.sin(mp.sqrt(z)) - mp.sqrt(z)) / mp.sqrt(z) ** 3, -mp.mpf(1) / 6), (mp.mpf(0), (mp.pi / 4) ** 2), 5,
+    "SIN_S": (safe(lambda z: (mp.sin(mp.sqrt(z)) - mp.sqrt(z)) / mp.sqrt(z) ** 3, -mp.mpf(1) / 6),
+              (mp.mpf(0), (mp.pi / 4) ** 2), 5,
               "sin(r) = r + r**3 * S(r**2), |r| <= pi/4"),
     "COS_C": (safe(lambda z: (mp.cos(mp.sqrt(z)) - 1 + z / 2) / z**2, mp.mpf(1) / 24), (mp.mpf(0), (mp.pi / 4) ** 2), 5,
               "cos(r) = 1 - r**2/2 + r**4 * C(r**2), |r| <= pi/4"),
-    "ATAN_A": (safe(lambda z: (mp.atan(mp.sqrt(z)) - mp.sqrt(z)) / mp.sqrt(z) ** 3, -mp.mpf(1) / 3), (mp.mpf(0), TAN_PI_8**2), 11,
+    "ATAN_A": (safe(lambda z: (mp.atan(mp.sqrt(z)) - mp.sqrt(z)) / mp.sqrt(z) ** 3, -mp.mpf(1) / 3),
+               (mp.mpf(0), TAN_PI_8**2), 11,
                "atan(a) = a + a**3 * A(a**2), 0 <= a <= tan(pi/8)"),
     "ERF_SMALL": (safe(lambda z: mp.erf(mp.sqrt(z)) / mp.sqrt(z), 2 / mp.sqrt(mp.pi)), (mp.mpf(0), mp.mpf(1)), 13,
                   "erf(x) = x * E(x**2), |x| <= 1"),
-    "ERFC_MID": (lambda x: mp.erfc(x + mp.mpf("1.75")) * mp.exp((x + mp.mpf("1.75")) ** 2), (-mp.mpf("0.75"), mp.mpf("0.75")), 22,
+    "ERFC_MID": (lambda x: mp.erfc(x + mp.mpf("1.75")) * mp.exp((x + mp.mpf("1.75")) ** 2),
+                 (-mp.mpf("0.75"), mp.mpf("0.75")), 22,
                  "erfc(x) = exp(-x**2) * F(x - 1.75), 1 <= x <= 2.5"),
-    "ERFC_HIGH": (lambda x: mp.erfc(x + mp.mpf("4.25")) * mp.exp((x + mp.mpf("4.25")) ** 2), (-mp.mpf("1.75"), mp.mpf("1.75")), 22,
+    "ERFC_HIGH": (lambda x: mp.erfc(x + mp.mpf("4.25")) * mp.exp((x + mp.mpf("4.25")) ** 2),
+                  (-mp.mpf("1.75"), mp.mpf("1.75")), 22,
                   "erfc(x) = exp(-x**2) * G(x - 4.25), 2.5 <= x <= 6"),
 }
 
@@ -156,7 +161,11 @@ def main() -> None:
         "PIO2_1_2_3_F": _float32_three_parts(mp.pi / 2, 14),
     }
     for name, pair in consts.items():
-        print(f"{name} = ({', '.join(f'float.fromhex({v.hex()!r})' for v in pair)})")
+        values = [f"float.fromhex({v.hex()!r})" for v in pair]
+        line = f"{name} = ({', '.join(values)})"
+        if len(line) > 120:  # the project's line length (pyproject.toml)
+            line = f"{name} = (\n" + "".join(f"    {v},\n" for v in values) + ")"
+        print(line)
     print()
     print("# 2/pi in 24-bit integer chunks: 2/pi = sum(C[j] * 2**(-24*(j+1)))")
     print("TWO_OVER_PI_24 = [")

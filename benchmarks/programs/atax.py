@@ -1,5 +1,4 @@
 """ATAX (PolyBench): y = A^T (A x), two matrix-vector products."""
-import numpy as np
 
 SIZES = {"test": {"m": 20, "n": 24}, "bench": {"m": 4000, "n": 5000}}
 

@@ -1,5 +1,4 @@
 """BiCG sub-kernel (PolyBench bicg): s = A^T r and q = A p, two sweeps over one matrix."""
-import numpy as np
 
 SIZES = {"test": {"m": 20, "n": 24}, "bench": {"m": 4000, "n": 5000}}
 

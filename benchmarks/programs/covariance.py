@@ -1,5 +1,4 @@
 """Covariance matrix (PolyBench): centre the columns, then data.T @ data / (n - 1)."""
-import numpy as np
 
 SIZES = {"test": {"n": 30, "m": 8}, "bench": {"n": 4000, "m": 500}}
 

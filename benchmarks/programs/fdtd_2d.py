@@ -1,5 +1,4 @@
 """FDTD 2-D (PolyBench): electric and magnetic fields updated in place, T time steps."""
-import numpy as np
 
 SIZES = {"test": {"nx": 12, "ny": 14, "steps": 2}, "bench": {"nx": 1000, "ny": 1200, "steps": 10}}
 

@@ -1,5 +1,4 @@
 """GESUMMV (PolyBench): y = alpha A x + beta B x, two matrix-vector products summed."""
-import numpy as np
 
 SIZES = {"test": {"n": 24}, "bench": {"n": 4000}}
 

@@ -1,5 +1,4 @@
 """Heat 3-D (PolyBench): a seven-point stencil on a cube, two grids in place, T steps."""
-import numpy as np
 
 SIZES = {"test": {"n": 10, "steps": 2}, "bench": {"n": 100, "steps": 10}}
 

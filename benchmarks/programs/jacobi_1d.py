@@ -1,5 +1,4 @@
 """Jacobi 1-D (PolyBench): two arrays updated in place, alternately, for T steps."""
-import numpy as np
 
 SIZES = {"test": {"n": 50, "steps": 3}, "bench": {"n": 400_000, "steps": 20}}
 

@@ -1,5 +1,4 @@
 """Jacobi 2-D (PolyBench): a five-point stencil, two grids updated in place, T steps."""
-import numpy as np
 
 SIZES = {"test": {"n": 20, "steps": 2}, "bench": {"n": 1000, "steps": 10}}
 

@@ -1,5 +1,4 @@
 """MVT (PolyBench): x1 += A y1 and x2 += A^T y2, updating two vectors in place."""
-import numpy as np
 
 SIZES = {"test": {"n": 24}, "bench": {"n": 5000}}
 

@@ -55,8 +55,8 @@ def main(argv: list[str] | None = None) -> int:
                 return got[0]
             fresh = verdict["class"] in ("crash", "hang")
             try:
-                small, small_verdict = minimize(program, verdict, (lambda src: run_alone(src, args.out / "logs", args.timeout))
-                                                if fresh else on_warm, 300.0)
+                check = (lambda src: run_alone(src, args.out / "logs", args.timeout)) if fresh else on_warm
+                small, small_verdict = minimize(program, verdict, check, 300.0)
             finally:
                 warm.close()
             path = write_repro(args.out, small, small_verdict, ".min", len(program.stmts))

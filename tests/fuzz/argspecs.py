@@ -70,7 +70,8 @@ def make_specs(rng, big: bool = False) -> tuple[list[str], list[list[dict]]]:
         if rng.random() < 0.6 or not per_arg[of][0]["shape"]:
             per_arg.append([{"kind": "same", "of": of}] * NCALLS)
         else:
-            per_arg.append([{"kind": "view", "of": of, "index": str(rng.choice(["[::-1]", ".T", "[1:]", "[::2]"]))}] * NCALLS)
+            index = str(rng.choice(["[::-1]", ".T", "[1:]", "[::2]"]))
+            per_arg.append([{"kind": "view", "of": of, "index": index}] * NCALLS)
     for _ in range(int(rng.choice([0, 1, 2], p=[.55, .35, .1]))):
         per_arg.append(_scalar_spec(rng))
     order = rng.permutation(len(per_arg)) if rng.random() < 0.3 else np.arange(len(per_arg))

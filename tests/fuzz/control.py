@@ -85,7 +85,9 @@ def _run_body(bodies: list[Expr], ns: dict, carry, carry_errs: list, call: int, 
 def value_kind(value) -> str:
     """ndarray, NumPy scalar or Python scalar: a carried value must keep its kind (eager
     Python returns whatever the last step gave; a compiled loop has one type)."""
-    return "array" if isinstance(value, np.ndarray) else "numpy" if isinstance(value, np.generic) else type(value).__name__
+    if isinstance(value, np.ndarray):
+        return "array"
+    return "numpy" if isinstance(value, np.generic) else type(value).__name__
 
 
 def _check_carry(new: list, old: list) -> None:
@@ -199,7 +201,8 @@ class Cond(_Carried):
 
     def lines(self) -> list[str]:
         a, b = (x.render() for x in self.branches)
-        return [f"{self.targets[0]} = tj.cond({self.pred.render()}, lambda c: {a}, lambda c: {b}, {self.operand.render()})"]
+        pred, operand = self.pred.render(), self.operand.render()
+        return [f"{self.targets[0]} = tj.cond({pred}, lambda c: {a}, lambda c: {b}, {operand})"]
 
     def analyze(self, st: State) -> None:
         evaluate(self.pred, st.ns, st.errs_of)

@@ -206,7 +206,8 @@ def product(a, b, k: int, err_a: float | None, err_b: float | None, out) -> floa
     s1 = k * ma * mb
     if may_overflow(s1, out):
         return None
-    return _finish(k * (err_a * mb + err_b * ma) + eps_of(out) * s1 * min(k, 8.0 * math.sqrt(k)) + rounding(out, 1.0), out)
+    return _finish(k * (err_a * mb + err_b * ma) + eps_of(out) * s1 * min(k, 8.0 * math.sqrt(k)) + rounding(out, 1.0),
+                   out)
 
 
 def astype(x, err: float | None, out) -> float | None:

@@ -24,8 +24,8 @@ for _op in optable.ALL_OPS:
 COMPARE = [BY_NAME[n] for n in ("greater_op", "less_op", "greater_equal_op", "equal_op")]
 SUM, ADD, MUL = BY_NAME["sum"], BY_NAME["add_op"], BY_NAME["multiply_op"]
 EINSUM2 = {(1, 1): ["i,i->", "i,j->ij", "i,i->i"], (2, 1): ["ij,j->i", "ij,i->j"], (1, 2): ["i,ij->j", "j,ij->i"],
-           (2, 2): ["ij,jk->ik", "ij,ij->i", "ij,kj->ik", "ij,ij->", "ij,ik->jk"], (3, 3): ["bij,bjk->bik", "bij,bij->b"],
-           (3, 2): ["bij,jk->bik"]}
+           (2, 2): ["ij,jk->ik", "ij,ij->i", "ij,kj->ik", "ij,ij->", "ij,ik->jk"],
+           (3, 3): ["bij,bjk->bik", "bij,bij->b"], (3, 2): ["bij,jk->bik"]}
 
 
 DYNAMIC = {"mask_sel", "nonzero", "argwhere", "nonzero0"}        # data-dependent sizes
@@ -232,7 +232,8 @@ class ExprGen:
         if pair == "any":
             return [self.pick(op.kinds) or first]
         if pair == "scalar":
-            return [self.pick("if", 0, lambda vals: all(isinstance(v, (int, float)) for v in vals)) or self.literal("f")]
+            numbers = self.pick("if", 0, lambda vals: all(isinstance(v, (int, float)) for v in vals))
+            return [numbers or self.literal("f")]
         if pair == "matmul":
             return self._matmul(op, first)
         if pair == "einsum":

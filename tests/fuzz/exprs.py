@@ -74,7 +74,8 @@ def check_value(value) -> None:
     if not isinstance(value, (np.ndarray, np.generic)):
         raise TypeError(f"not an array: {type(value).__name__}")
     dtype = value.dtype
-    if dtype.kind not in SUPPORTED_KINDS or dtype.itemsize > 16 or dtype == np.float16 or dtype.kind == "f" and dtype.itemsize > 8:
+    if (dtype.kind not in SUPPORTED_KINDS or dtype.itemsize > 16 or dtype == np.float16
+            or dtype.kind == "f" and dtype.itemsize > 8):
         raise TypeError(f"dtype {dtype} not generated")
     if value.size > MAX_SIZE:
         raise ValueError("too large")

@@ -47,8 +47,8 @@ def literal(rng, kind: str) -> str:
         return str(rng.choice(["1", "2", "3", "-1", "-3", "7", "0", "100", "2.5"]))
     if kind == "c":
         return str(rng.choice(["1j", "(2-1j)", "0.5", "2", "-1.5j"]))
-    return str(rng.choice(["0.5", "2.0", "-1.5", "3", "1", "-0.0", "0.0", "np.nan", "np.inf", "1e-3", "100.0", "0.1", "-2"],
-                          p=[.13, .13, .1, .1, .1, .05, .05, .04, .03, .05, .05, .07, .1]))
+    return str(rng.choice(["0.5", "2.0", "-1.5", "3", "1", "-0.0", "0.0", "np.nan", "np.inf", "1e-3", "100.0", "0.1",
+                           "-2"], p=[.13, .13, .1, .1, .1, .05, .05, .04, .03, .05, .05, .07, .1]))
 
 
 def _axis(rng, nd: int) -> int:
@@ -131,7 +131,8 @@ def p_bindex(rng, vals, p) -> str:
     parts = []
     for axis in range(int(rng.integers(1, nd + 1))):
         n = _min_dim(vals, axis)
-        choices = [":", "::-1", "1:", ":-1", "::2", "None", "1::2", "-2:"] + ([str(int(rng.integers(-n, n)))] * 3 if n else [])
+        choices = [":", "::-1", "1:", ":-1", "::2", "None", "1::2", "-2:"]
+        choices += [str(int(rng.integers(-n, n)))] * 3 if n else []
         parts.append(str(rng.choice(choices)))
     if rng.random() < 0.2:
         parts.insert(0, "...") if rng.random() < 0.5 else parts.append("...")
@@ -201,7 +202,10 @@ def p_decimals(rng, vals, p) -> str:
 
 def p_lo(rng, vals, p) -> str:
     kind = _kind(vals)
-    lo, hi = (["0", "1", "2"], ["5", "7", "200"]) if kind in "ub" else (["-1", "0", "-3", "-0.5"], ["1", "2", "0.5", "3"])
+    if kind in "ub":
+        lo, hi = ["0", "1", "2"], ["5", "7", "200"]
+    else:
+        lo, hi = ["-1", "0", "-3", "-0.5"], ["1", "2", "0.5", "3"]
     p["hi"] = str(rng.choice(hi))
     return str(rng.choice(lo))
 

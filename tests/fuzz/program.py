@@ -48,7 +48,8 @@ class Program:
         return "\n".join(lines) + "\n"
 
     def module_source(self, header: str = "") -> str:
-        doc = f'"""tracejit fuzz program (seed {self.seed}).{chr(10) + header if header else ""}\n\nRun: python THIS_FILE\n"""\n'
+        extra = chr(10) + header if header else ""
+        doc = f'"""tracejit fuzz program (seed {self.seed}).{extra}\n\nRun: python THIS_FILE\n"""\n'
         return (doc + "from __future__ import annotations\n\nimport numpy as np\nimport tracejit as tj\n\n"
                 + harness_body() + "\n\n# arguments of each call (built by build_args), then the error bound\n"
                 + "# allowed for each returned leaf and argument (0: exact, None: not compared)\n"
@@ -76,7 +77,8 @@ def harness_body() -> str:
     """The harness module's code without its docstring and ``__future__`` import."""
     if not _HARNESS:
         src = inspect.getsource(harness)
-        _HARNESS.append(src[src.index("from __future__ import annotations") + len("from __future__ import annotations"):].strip())
+        future = "from __future__ import annotations"
+        _HARNESS.append(src[src.index(future) + len(future):].strip())
     return "# ---- harness (tests/fuzz/harness.py) ----\n" + _HARNESS[0] + "\n# ---- end of harness ----"
 
 

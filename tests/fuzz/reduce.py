@@ -13,8 +13,8 @@ import time
 from pathlib import Path
 from typing import Callable
 
-from tests.fuzz.program import Program, check_rendered, compute_expect, replay
 from tests.fuzz.exprs import Expr
+from tests.fuzz.program import Program, check_rendered, compute_expect, replay
 from tests.fuzz.stmts import Assign, ForLoop, Inplace
 
 
@@ -30,7 +30,8 @@ def signature(verdict: dict) -> str:
 
 def rebuild(p: Program, stmts: list, returns: list[str], specs: list) -> Program | None:
     """A variant of ``p``, replayed eagerly to recompute its bounds; None if it no longer runs."""
-    q = Program(p.seed, p.arg_names, specs, stmts, returns, p.form if len(returns) > 1 or p.form != "single" else "single")
+    form = p.form if len(returns) > 1 or p.form != "single" else "single"
+    q = Program(p.seed, p.arg_names, specs, stmts, returns, form)
     try:
         st = replay(q.arg_names, specs, stmts)
     except Exception:  # noqa: BLE001

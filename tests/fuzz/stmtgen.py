@@ -110,7 +110,8 @@ class StmtGen:
 
     def _out_write(self, target: Expr) -> Stmt | None:
         tv = target.values
-        op = BY_NAME[str(self.rng.choice(["add", "multiply", "subtract", "maximum", "negative", "sqrt", "exp", "minimum"]))]
+        names = ["add", "multiply", "subtract", "maximum", "negative", "sqrt", "exp", "minimum"]
+        op = BY_NAME[str(self.rng.choice(names))]
         if not op.tmpl.startswith("np."):
             return None
         first = target if self.rng.random() < 0.5 else self.eg.pick(op.kinds, 0, lambda vals: broadcastable(vals, tv))
@@ -199,7 +200,10 @@ class StmtGen:
             e = self.eg.shaped_like(ref, first=e) or e
         if e is None:
             kind = kind_of(ref[0])
-            e = Expr(BY_NAME["invert"] if kind == "b" else BY_NAME["add_op"], [carried] + ([] if kind == "b" else [leaf("1")]))
+            if kind == "b":
+                e = Expr(BY_NAME["invert"], [carried])
+            else:
+                e = Expr(BY_NAME["add_op"], [carried, leaf("1")])
             try:
                 evaluate_node(e.args[-1], self.st.ns, self.st.errs_of)
                 evaluate_node(e, self.st.ns, self.st.errs_of)
@@ -243,7 +247,8 @@ class StmtGen:
         if mask is None:
             return None
         try:
-            return evaluate_node(Expr(SUM, [mask], {"raxes": "", "keepdims": "", "sumdtype": ""}), self.st.ns, self.st.errs_of)
+            count = Expr(SUM, [mask], {"raxes": "", "keepdims": "", "sumdtype": ""})
+            return evaluate_node(count, self.st.ns, self.st.errs_of)
         except Exception:  # noqa: BLE001
             return None
 

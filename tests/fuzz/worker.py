@@ -45,6 +45,7 @@ def main() -> None:
     from tests.fuzz.memlimit import limit_memory
     limit_memory()
     import numpy as np
+
     import tracejit  # noqa: F401 - import once, before the first job's clock starts
     np.seterr(all="ignore")
     with tempfile.TemporaryDirectory(prefix="tjfuzz") as directory:

@@ -196,11 +196,19 @@ TANH_T_F = [
 ]
 
 LN2_HI_LO = (float.fromhex('0x1.62e42fee00000p-1'), float.fromhex('0x1.a39ef35793c76p-33'))
-PIO2_1_2_3 = (float.fromhex('0x1.921fb54400000p+0'), float.fromhex('0x1.0b4611a626331p-34'), float.fromhex('0x1.1701b839a2520p-88'))
+PIO2_1_2_3 = (
+    float.fromhex('0x1.921fb54400000p+0'),
+    float.fromhex('0x1.0b4611a626331p-34'),
+    float.fromhex('0x1.1701b839a2520p-88'),
+)
 PIO2_HI_LO = (float.fromhex('0x1.921fb54442d18p+0'), float.fromhex('0x1.1a62633145c07p-54'))
 PIO4_HI_LO = (float.fromhex('0x1.921fb54442d18p-1'), float.fromhex('0x1.1a62633145c07p-55'))
 LN2_HI_LO_F = (float.fromhex('0x1.62e4000000000p-1'), float.fromhex('0x1.7f7d1c0000000p-20'))
-PIO2_1_2_3_F = (float.fromhex('0x1.9218000000000p+0'), float.fromhex('0x1.ed51100000000p-14'), float.fromhex('0x1.68c2340000000p-39'))
+PIO2_1_2_3_F = (
+    float.fromhex('0x1.9218000000000p+0'),
+    float.fromhex('0x1.ed51100000000p-14'),
+    float.fromhex('0x1.68c2340000000p-39'),
+)
 
 # 2/pi in 24-bit integer chunks: 2/pi = sum(C[j] * 2**(-24*(j+1)))
 TWO_OVER_PI_24 = [

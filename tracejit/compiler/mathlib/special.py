@@ -8,7 +8,6 @@ from tracejit.compiler.mathlib.explog import exp, expm1
 from tracejit.compiler.mathlib.fp import FP
 
 
-
 def tanh(f: FP, x):
     a = f.abs(x)
     em = expm1(f, f.mul(f.c(2.0), f.where(f.gt(a, f.c(22.0)), 22.0, a)))
