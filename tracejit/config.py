@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 LOG_CHANNELS = ("retrace", "passes", "kernels", "llvm", "asm")
@@ -36,6 +37,7 @@ class Config:
 
     @classmethod
     def from_env(cls, env: os._Environ | dict | None = None) -> "Config":
+        """The settings read from ``env`` (default: the process's environment variables)."""
         env = os.environ if env is None else env
         log = {c.strip() for c in env.get("TRACEJIT_LOG", "").split(",") if c.strip()}
         unknown = log - set(LOG_CHANNELS) - {"all"}
@@ -71,10 +73,10 @@ def _threads(env) -> int:
         return os.cpu_count() or 1
 
 
-_listeners: list = []
+_listeners: list[Callable[[str, object], None]] = []
 
 
-def on_change(listener) -> None:
+def on_change(listener: Callable[[str, object], None]) -> None:
     """Call ``listener(name, value)`` whenever a setting of ``config`` is assigned."""
     _listeners.append(listener)
 

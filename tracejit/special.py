@@ -7,23 +7,24 @@ installed). Outside, they compute with NumPy.
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 
 from tracejit.compiler.ops import get_op
 from tracejit.frontend.values import as_operand, is_tracer
 
 
-def _apply(op: str, x):
+def _apply(op: str, x: npt.ArrayLike) -> np.ndarray:
     if is_tracer(x):
         return x._trace.apply(op, [as_operand(x._trace, x)], scalar=True)
     return get_op(op).reference(np.asarray(x))
 
 
-def erf(x):
+def erf(x: npt.ArrayLike) -> np.ndarray:
     """The error function, elementwise."""
     return _apply("erf", x)
 
 
-def sigmoid(x):
+def sigmoid(x: npt.ArrayLike) -> np.ndarray:
     """The logistic function 1 / (1 + exp(-x)), elementwise, evaluated as NumPy would
     evaluate that expression."""
     return _apply("sigmoid", x)

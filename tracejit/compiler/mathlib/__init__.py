@@ -9,13 +9,13 @@ coming out right from the final rounding.
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
 from tracejit.compiler.codegen.lowerctx import LowerCtx
 from tracejit.compiler.mathlib import explog, fast32, hyperbolic, inverse_trig, special, trig
-from tracejit.compiler.mathlib.fp import FP
+from tracejit.compiler.mathlib.fp import FP, Value
 
 FUNCTIONS: dict[str, Callable] = {
     "exp": explog.exp, "exp2": explog.exp2, "expm1": explog.expm1, "log": explog.log,
@@ -29,7 +29,7 @@ FUNCTIONS: dict[str, Callable] = {
 }
 
 
-def emit(name: str, ctx: LowerCtx, *args):
+def emit(name: str, ctx: LowerCtx, *args: Value) -> Value:
     """``name(*args)`` at ``ctx.dtype`` (float32 or float64)."""
     fn = FUNCTIONS[name]
     f64 = np.dtype(np.float64)
@@ -43,9 +43,9 @@ def emit(name: str, ctx: LowerCtx, *args):
     return ctx.at(f64).convert(fn(FP(ctx, f64), *wide), f64, ctx.dtype)
 
 
-def lowering(name: str):
+def lowering(name: str) -> Callable[..., Value]:
     """An op lowering that calls the vector implementation of ``name``."""
-    def lower(ctx: LowerCtx, *args):
+    def lower(ctx: LowerCtx, *args: Value) -> Value:
         return emit(name, ctx, *args)
     lower.__name__ = f"vector_{name}"
     return lower

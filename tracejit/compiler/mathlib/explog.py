@@ -10,7 +10,7 @@ import math
 import numpy as np
 
 from tracejit.compiler.mathlib import coeffs as C
-from tracejit.compiler.mathlib.fp import FP
+from tracejit.compiler.mathlib.fp import FP, Value
 
 LN2_HI, LN2_LO = C.LN2_HI_LO
 LOG2E = 1.0 / math.log(2.0)
@@ -25,13 +25,13 @@ def _sub_k_ln2(f: FP, x, k):
     return f.fma(f.neg(k), f.c(lo), f.fma(f.neg(k), f.c(hi), x))
 
 
-def reduce_ln2(f: FP, x):
+def reduce_ln2(f: FP, x: Value) -> tuple[Value, Value]:
     """(r, k): x = k*ln2 + r, |r| <= ln2/2 (x finite, |x| < 2**20); k as a float."""
     k = f.rint(f.mul(x, f.c(LOG2E)))
     return _sub_k_ln2(f, x, k), k
 
 
-def expm1_poly(f: FP, r):
+def expm1_poly(f: FP, r: Value) -> Value:
     """expm1(r) for |r| <= ln2/2 (the float32 polynomial for float32 ``f``)."""
     r2 = f.mul(r, r)
     if f.bits == 32:
@@ -49,13 +49,13 @@ def _exp_finite(f: FP, x, extra=None):
     return f.scale(f.add(f.c(1.0), expm1_poly(f, r)), f.to_i32(k))
 
 
-def clamp(f: FP, x, lo, hi):
+def clamp(f: FP, x: Value, lo: float, hi: float) -> Value:
     """x limited to [lo, hi], NaN mapped to 0."""
     x = f.where(f.isnan(x), 0.0, x)
     return f.where(f.lt(x, f.c(lo)), lo, f.where(f.gt(x, f.c(hi)), hi, x))
 
 
-def exp_normal(f: FP, x):
+def exp_normal(f: FP, x: Value) -> Value:
     """exp(x) while the result is a normal number with margin (|x| <= 708 in float64,
     87 in float32: k in the normal exponent range and 1 + p in [sqrt(1/2), sqrt(2)]):
     k from one FMA, 2**k added straight into the exponent bits. No special values."""
@@ -71,14 +71,15 @@ def _exp_general(f: FP, x):
     return f.sel(f.isnan(x), x, y)
 
 
-def exp(f: FP, x):
+def exp(f: FP, x: Value) -> Value:
     """The branch-free :func:`exp_normal` while every lane has |x| <= 708; other vectors
     (subnormal results, overflow, inf, NaN) take the general path out of line."""
     outside = f.cmp_unordered(">", f.abs(x), f.c(EXP_FAST_LIMIT))
     return f.guarded("exp64", exp_normal(f, x), outside, _exp_general, x)
 
 
-def exp2(f: FP, x):
+def exp2(f: FP, x: Value) -> Value:
+    """2**x."""
     xc = clamp(f, x, -1080.0, 1030.0)
     k = f.rint(xc)
     r = f.sub(xc, k)
@@ -88,7 +89,8 @@ def exp2(f: FP, x):
     return f.sel(f.isnan(x), x, y)
 
 
-def expm1(f: FP, x):
+def expm1(f: FP, x: Value) -> Value:
+    """exp(x) - 1, accurate near 0."""
     xc = clamp(f, x, -45.0, 700.0)
     r, k = reduce_ln2(f, xc)
     t = f.pow2(f.to_i32(k))  # k in [-65, 1010]: a normal power of two
@@ -116,7 +118,8 @@ def _log_specials(f: FP, x, y, at_zero=-np.inf):
     return f.sel(f.isnan(x), x, y)
 
 
-def log(f: FP, x):
+def log(f: FP, x: Value) -> Value:
+    """Natural logarithm."""
     safe = f.where(f.not_(f.gt(x, f.c(0.0))), 1.0, f.where(f.eq(x, f.c(np.inf)), 1.0, x))
     m, e = f.frexp_sqrt2(safe)
     fr = f.sub(m, f.c(1.0))
@@ -135,20 +138,23 @@ def _log_split(f: FP, x):
     return e, f.sub(fr, f.sub(hfsq, f.mul(s, f.add(hfsq, t))))
 
 
-def log2(f: FP, x):
+def log2(f: FP, x: Value) -> Value:
+    """Base-2 logarithm."""
     safe = f.where(f.not_(f.gt(x, f.c(0.0))), 1.0, f.where(f.eq(x, f.c(np.inf)), 1.0, x))
     e, lm = _log_split(f, safe)
     return _log_specials(f, x, f.fma(lm, f.c(LOG2E), e))
 
 
-def log10(f: FP, x):
+def log10(f: FP, x: Value) -> Value:
+    """Base-10 logarithm."""
     safe = f.where(f.not_(f.gt(x, f.c(0.0))), 1.0, f.where(f.eq(x, f.c(np.inf)), 1.0, x))
     e, lm = _log_split(f, safe)
     y = f.fma(e, f.c(math.log10(2.0)), f.mul(lm, f.c(1.0 / math.log(10.0))))
     return _log_specials(f, x, y)
 
 
-def log1p(f: FP, x):
+def log1p(f: FP, x: Value) -> Value:
+    """log(1 + x), accurate near 0."""
     u = f.add(f.c(1.0), x)
     corr = f.div(f.sub(x, f.sub(u, f.c(1.0))), u)
     y = f.add(log(f, u), f.where(f.eq(u, f.c(np.inf)), 0.0, corr))
@@ -199,7 +205,8 @@ def _is_odd_integer(f: FP, y):
     return f.and_(_is_integer(f, y), small, f.not_(f.eq(f.floor(half), half)))
 
 
-def power(f: FP, x, y):
+def power(f: FP, x: Value, y: Value) -> Value:
+    """x**y with NumPy's (C99's) special cases."""
     ax = f.abs(x)
     safe_ax = f.where(f.or_(f.not_(f.gt(ax, f.c(0.0))), f.not_(f.isfinite(ax))), 1.0, ax)
     lh, ll = _log_dd(f, safe_ax)

@@ -15,7 +15,7 @@ import numpy as np
 from tracejit.compiler.mathlib import coeffs as C
 from tracejit.compiler.mathlib import trig
 from tracejit.compiler.mathlib.explog import clamp, exp_normal, expm1_poly, reduce_ln2
-from tracejit.compiler.mathlib.fp import FP
+from tracejit.compiler.mathlib.fp import FP, Value
 
 LN2_HI, LN2_LO = C.LN2_HI_LO_F
 F64 = np.dtype(np.float64)
@@ -35,14 +35,15 @@ def _exp_general(f: FP, x):
     return f.sel(f.isnan(x), x, y)
 
 
-def exp(f: FP, x):
+def exp(f: FP, x: Value) -> Value:
     """The branch-free normal-range exp while every lane has |x| <= 87; other vectors
     (NaN included) take the general path out of line."""
     outside = f.cmp_unordered(">", f.abs(x), f.c(EXP_FAST_LIMIT))
     return f.guarded("exp32", exp_normal(f, x), outside, _exp_general, x)
 
 
-def expm1(f: FP, x):
+def expm1(f: FP, x: Value) -> Value:
+    """float32 exp(x) - 1, accurate near 0."""
     xc = clamp(f, x, -20.0, 88.0)
     r, k = reduce_ln2(f, xc)
     t = f.pow2(f.to_i32(k))
@@ -54,7 +55,8 @@ def expm1(f: FP, x):
     return f.sel(f.or_(f.isnan(x), f.eq(x, f.c(0.0))), x, y)
 
 
-def log(f: FP, x):
+def log(f: FP, x: Value) -> Value:
+    """float32 natural logarithm."""
     safe = f.where(f.not_(f.gt(x, f.c(0.0))), 1.0, f.where(f.eq(x, f.c(np.inf)), 1.0, x))
     m, e = f.frexp_sqrt2(safe)
     fr = f.sub(m, f.c(1.0))
@@ -74,7 +76,7 @@ TANH_SMALL = 0.625  # below: the odd polynomial; above: tanh > 0.55, 2m/(1+m) < 
 TANH_ONE = 9.0  # above: tanh rounds to 1 in float32
 
 
-def tanh(f: FP, x):
+def tanh(f: FP, x: Value) -> Value:
     """An odd polynomial for |x| < 0.625, else 1 - 2m / (1 + m) with m = exp(-2|x|)
     (|x| clamped to 9, where tanh is 1 in float32); both branch-free. The sign comes
     from x, so -0.0 and -inf work; NaN is passed through."""
@@ -87,7 +89,7 @@ def tanh(f: FP, x):
     return f.sel(f.isnan(x), x, out)
 
 
-def sigmoid(f: FP, x):
+def sigmoid(f: FP, x: Value) -> Value:
     """1 / (1 + exp(-x)) as NumPy evaluates it (see special.sigmoid)."""
     return f.div(f.c(1.0), f.add(f.c(1.0), exp(f, f.neg(x))))
 
@@ -121,7 +123,7 @@ def _sin_cos_general(f: FP, x, want_cos: bool):
     r, k = _reduce_small(f, f.where(f.not_(small), 0.0, x))
     d = FP(ctx, F64)
     xd = ctx.convert(f.where(f.not_(finite_small), 0.0, x), np.float32, F64)
-    hi, lo, kd = trig._reduce_cody_waite(d, xd)
+    hi, lo, kd = trig.reduce_cody_waite(d, xd)
     kd = d.narrow(kd)
     rd = ctx.at(F64).convert(d.add(hi, lo), F64, np.float32)
     out = trig.by_quadrant(f, *_sin_cos_polys(f, f.sel(small, r, rd)), f.b.select(small, k, kd), want_cos)
@@ -137,11 +139,13 @@ def _sin_cos_small(f: FP, ax):
     return (*_sin_cos_polys(f, r), k)
 
 
-def sin(f: FP, x):
+def sin(f: FP, x: Value) -> Value:
+    """float32 sine."""
     return trig.sin_or_cos(f, x, False, SMALL_ARGUMENT, _sin_cos_small, _sin_cos_general)
 
 
-def cos(f: FP, x):
+def cos(f: FP, x: Value) -> Value:
+    """float32 cosine."""
     return trig.sin_or_cos(f, x, True, SMALL_ARGUMENT, _sin_cos_small, _sin_cos_general)
 
 

@@ -4,19 +4,22 @@ for scalars or ``<W x T>`` vectors alike, with the bit tricks the algorithms nee
 for double-double steps."""
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
+import numpy.typing as npt
 from llvmlite import ir
 
 from tracejit.compiler.codegen.lowerctx import LowerCtx, type_suffix
 from tracejit.compiler.target import has_fma
 
+Value = ir.Value  # what FP's methods take and give: a scalar or a <W x T> vector of the dtype's (or a mask)
+
 
 class FP:
     """Arithmetic at one float dtype on the builder and lane count of ``ctx``."""
 
-    def __init__(self, ctx: LowerCtx, dtype=np.float64):
+    def __init__(self, ctx: LowerCtx, dtype: npt.DTypeLike = np.float64):
         self.ctx = ctx.at(np.dtype(dtype))
         self.b = ctx.b
         self.dtype = np.dtype(dtype)
@@ -27,39 +30,47 @@ class FP:
         self.i32 = self.ctx.at(np.dtype(np.int32))
 
     # -- constants and basic arithmetic -----------------------------------------------------
-    def c(self, value) -> ir.Value:
+    def c(self, value: float) -> Value:
+        """A constant of the dtype, at the lane count."""
         return self.ctx.const(value)
 
-    def add(self, a, b):
+    def add(self, a: Value, b: Value) -> Value:
+        """a + b."""
         return self.b.fadd(a, b)
 
-    def sub(self, a, b):
+    def sub(self, a: Value, b: Value) -> Value:
+        """a - b."""
         return self.b.fsub(a, b)
 
-    def mul(self, a, b):
+    def mul(self, a: Value, b: Value) -> Value:
+        """a * b."""
         return self.b.fmul(a, b)
 
-    def div(self, a, b):
+    def div(self, a: Value, b: Value) -> Value:
+        """a / b."""
         return self.b.fdiv(a, b)
 
-    def neg(self, a):
+    def neg(self, a: Value) -> Value:
+        """-a."""
         return self.b.fneg(a)
 
-    def fma(self, a, b, c):
+    def fma(self, a: Value, b: Value, c: Value) -> Value:
         """a * b + c rounded once (exact FMA on hosts that have it)."""
         return self.ctx.intrinsic("fma" if has_fma() else "fmuladd", [a, b, c])
 
-    def abs(self, a):
+    def abs(self, a: Value) -> Value:
+        """|a|."""
         return self.ctx.intrinsic("fabs", [a])
 
-    def copysign(self, mag, sign):
+    def copysign(self, mag: Value, sign: Value) -> Value:
+        """|mag| with the sign of ``sign``."""
         return self.ctx.intrinsic("copysign", [mag, sign])
 
-    def rint(self, a):
+    def rint(self, a: Value) -> Value:
         """Round to nearest, ties to even."""
         return self.ctx.intrinsic("roundeven", [a])
 
-    def rint_bits(self, a, scale: float):
+    def rint_bits(self, a: Value, scale: float) -> tuple[Value, Value]:
         """(k, t): k = rint(a * scale) as a float, and t whose bits hold k in their low
         bits (two's complement), from one fused multiply-add with 1.5 * 2**mant and one
         subtraction: no rounding or conversion instruction. Needs |a * scale| < 2**(mant-1)."""
@@ -67,13 +78,15 @@ class FP:
         t = self.fma(a, self.c(scale), magic)
         return self.sub(t, magic), t
 
-    def floor(self, a):
+    def floor(self, a: Value) -> Value:
+        """Round down."""
         return self.ctx.intrinsic("floor", [a])
 
-    def sqrt(self, a):
+    def sqrt(self, a: Value) -> Value:
+        """Square root, correctly rounded."""
         return self.ctx.intrinsic("sqrt", [a])
 
-    def poly_estrin(self, t, coeffs, t2=None) -> ir.Value:
+    def poly_estrin(self, t: Value, coeffs: Sequence[float], t2: Value | None = None) -> Value:
         """sum(coeffs[i] * t**i) by Estrin's scheme: pairs c[i] + c[i+1]*t, then pairs of
         those with t**2, t**4, ...: more operations than Horner's rule but a dependency
         chain of log2(n) steps instead of n, for latency-bound code. ``t2``: t*t if known."""
@@ -87,7 +100,7 @@ class FP:
                 power = self.mul(power, power)
         return terms[0]
 
-    def poly(self, t, coeffs) -> ir.Value:
+    def poly(self, t: Value, coeffs: Sequence[float]) -> Value:
         """sum(coeffs[i] * t**i) by Horner's rule with fused multiply-adds."""
         acc = self.c(coeffs[-1])
         for coef in reversed(coeffs[:-1]):
@@ -95,92 +108,106 @@ class FP:
         return acc
 
     # -- comparisons and selection -----------------------------------------------------------
-    def cmp(self, op, a, b):
+    def cmp(self, op: str, a: Value, b: Value) -> Value:
+        """``a op b`` (false where either is NaN)."""
         return self.b.fcmp_ordered(op, a, b)
 
-    def cmp_unordered(self, op, a, b):
+    def cmp_unordered(self, op: str, a: Value, b: Value) -> Value:
         """``a op b`` or either is NaN."""
         return self.b.fcmp_unordered(op, a, b)
 
-    def lt(self, a, b):
+    def lt(self, a: Value, b: Value) -> Value:
+        """a < b."""
         return self.cmp("<", a, b)
 
-    def gt(self, a, b):
+    def gt(self, a: Value, b: Value) -> Value:
+        """a > b."""
         return self.cmp(">", a, b)
 
-    def eq(self, a, b):
+    def eq(self, a: Value, b: Value) -> Value:
+        """a == b."""
         return self.cmp("==", a, b)
 
-    def isnan(self, a):
+    def isnan(self, a: Value) -> Value:
+        """a is NaN."""
         return self.b.fcmp_unordered("uno", a, a)
 
-    def isfinite(self, a):
+    def isfinite(self, a: Value) -> Value:
+        """a is neither infinite nor NaN."""
         return self.cmp("<", self.abs(a), self.c(np.inf))
 
-    def sel(self, cond, a, b):
+    def sel(self, cond: Value, a: Value, b: Value) -> Value:
+        """``a`` where ``cond`` else ``b``, lane by lane."""
         return self.b.select(cond, a, b)
 
-    def where(self, cond, value, otherwise):
+    def where(self, cond: Value, value: Value | float, otherwise: Value) -> Value:
         """Override lanes: ``value`` where ``cond`` else ``otherwise`` (sel with constants)."""
         value = self.c(value) if isinstance(value, (int, float)) else value
         return self.b.select(cond, value, otherwise)
 
-    def and_(self, *masks):
+    def and_(self, *masks: Value) -> Value:
+        """All of ``masks``, lane by lane."""
         out = masks[0]
         for m in masks[1:]:
             out = self.b.and_(out, m)
         return out
 
-    def or_(self, *masks):
+    def or_(self, *masks: Value) -> Value:
+        """Any of ``masks``, lane by lane."""
         out = masks[0]
         for m in masks[1:]:
             out = self.b.or_(out, m)
         return out
 
-    def not_(self, mask):
+    def not_(self, mask: Value) -> Value:
+        """Not ``mask``, lane by lane."""
         return self.b.not_(mask)
 
     # -- integers and bits ------------------------------------------------------------------------
-    def to_i32(self, a):
+    def to_i32(self, a: Value) -> Value:
         """Truncating conversion of integral, in-range floats to int32."""
         return self.b.fptosi(a, self.i32.ty())
 
-    def clamp(self, a, lo: float, hi: float):
+    def clamp(self, a: Value, lo: float, hi: float) -> Value:
         """``a`` limited to [lo, hi], NaN mapped into the range too (minnum/maxnum against
         constants: one instruction each on x86, unlike compare-and-select)."""
         return self.ctx.intrinsic("maxnum", [self.ctx.intrinsic("minnum", [a, self.c(hi)]), self.c(lo)])
 
-    def from_i32(self, i):
+    def from_i32(self, i: Value) -> Value:
+        """int32 lanes converted to the float type."""
         return self.b.sitofp(i, self.ctx.ty())
 
-    def widen(self, i):
+    def widen(self, i: Value) -> Value:
         """int32 -> same-width integer of the float type."""
         return i if self.bits == 32 else self.b.sext(i, self.uint.ty())
 
-    def narrow(self, i):
+    def narrow(self, i: Value) -> Value:
+        """Same-width integer of the float type -> int32."""
         return i if self.bits == 32 else self.b.trunc(i, self.i32.ty())
 
-    def to_bits(self, a):
+    def to_bits(self, a: Value) -> Value:
+        """The bits of ``a`` as same-width integers."""
         return self.b.bitcast(a, self.uint.ty())
 
-    def from_bits(self, i):
+    def from_bits(self, i: Value) -> Value:
+        """Same-width integers reinterpreted as floats."""
         return self.b.bitcast(i, self.ctx.ty())
 
-    def ic(self, value):
+    def ic(self, value: int) -> Value:
         """Same-width integer constant."""
         return self.uint.const(value)
 
-    def pow2(self, k):
+    def pow2(self, k: Value) -> Value:
         """2**k for int32 ``k`` in the normal exponent range."""
         biased = self.b.add(self.widen(k), self.ic(self.bias))
         return self.from_bits(self.b.shl(biased, self.ic(self.mant)))
 
-    def scale(self, x, k):
+    def scale(self, x: Value, k: Value) -> Value:
         """x * 2**k for int32 ``k`` over twice the exponent range, rounding once."""
         half = self.b.ashr(k, self.i32.const(1))
         return self.mul(self.mul(x, self.pow2(half)), self.pow2(self.b.sub(k, half)))
 
-    def frexp_sqrt2(self, a):
+    def frexp_sqrt2(self, a: Value) -> tuple[Value, Value]:
         """(m, e) with a = m * 2**e and m in [sqrt(1/2), sqrt(2)), for finite a > 0
         (subnormals included); e is a float."""
         b = self.b
@@ -198,19 +225,19 @@ class FP:
         return m, ef
 
     # -- error-free transformations -------------------------------------------------------------
-    def two_sum(self, a, b):
+    def two_sum(self, a: Value, b: Value) -> tuple[Value, Value]:
         """(s, e) with s = fl(a + b) and a + b = s + e exactly."""
         s = self.add(a, b)
         bb = self.sub(s, a)
         e = self.add(self.sub(a, self.sub(s, bb)), self.sub(b, bb))
         return s, e
 
-    def fast_two_sum(self, a, b):
+    def fast_two_sum(self, a: Value, b: Value) -> tuple[Value, Value]:
         """(s, e) as two_sum, assuming |a| >= |b|."""
         s = self.add(a, b)
         return s, self.sub(b, self.sub(s, a))
 
-    def two_prod(self, a, b):
+    def two_prod(self, a: Value, b: Value) -> tuple[Value, Value]:
         """(p, e) with p = fl(a * b) and a * b = p + e exactly (needs FMA)."""
         p = self.mul(a, b)
         return p, self.fma(a, b, self.neg(p))
@@ -255,7 +282,7 @@ class FP:
         builder.ret(body(inner, *fn.args))
         return fn
 
-    def any(self, mask) -> ir.Value:
+    def any(self, mask: Value) -> Value:
         """i1: some lane of ``mask`` is set."""
         if self.ctx.width == 1:
             return mask

@@ -8,7 +8,7 @@ import math
 import numpy as np
 
 from tracejit.compiler.mathlib import coeffs as C
-from tracejit.compiler.mathlib.fp import FP
+from tracejit.compiler.mathlib.fp import FP, Value
 
 PIO2_HI, PIO2_LO = C.PIO2_HI_LO
 PIO4_HI, PIO4_LO = C.PIO4_HI_LO
@@ -16,7 +16,8 @@ TAN_PI_8 = math.tan(math.pi / 8)
 PI_HI, PI_LO = 2 * PIO2_HI, 2 * PIO2_LO
 
 
-def arctan(f: FP, x):
+def arctan(f: FP, x: Value) -> Value:
+    """Inverse tangent."""
     a = f.abs(x)
     inverted = f.gt(a, f.c(1.0))
     a = f.sel(inverted, f.div(f.c(1.0), a), a)  # atan(a) = pi/2 - atan(1/a)
@@ -30,7 +31,8 @@ def arctan(f: FP, x):
     return f.sel(f.or_(f.isnan(x), f.eq(x, f.c(0.0))), x, out)
 
 
-def arcsin(f: FP, x):
+def arcsin(f: FP, x: Value) -> Value:
+    """Inverse sine."""
     a = f.abs(x)
     den = f.sqrt(f.mul(f.sub(f.c(1.0), a), f.add(f.c(1.0), a)))
     out = f.copysign(arctan(f, f.div(a, den)), x)
@@ -38,14 +40,15 @@ def arcsin(f: FP, x):
     return f.sel(f.or_(f.isnan(x), f.eq(x, f.c(0.0))), x, out)
 
 
-def arccos(f: FP, x):
+def arccos(f: FP, x: Value) -> Value:
+    """Inverse cosine."""
     ratio = f.div(f.sub(f.c(1.0), x), f.add(f.c(1.0), x))
     out = f.mul(f.c(2.0), arctan(f, f.sqrt(ratio)))
     out = f.where(f.gt(f.abs(x), f.c(1.0)), np.nan, out)
     return f.sel(f.isnan(x), x, out)
 
 
-def arctan2(f: FP, y, x):
+def arctan2(f: FP, y: Value, x: Value) -> Value:
     """C99 atan2: the angle of (x, y), with the signed-zero and infinity cases."""
     q = arctan(f, f.div(y, x))
     pi = f.copysign(f.c(PI_HI), y)
@@ -65,7 +68,8 @@ def arctan2(f: FP, y, x):
     return f.sel(f.or_(f.isnan(x), f.isnan(y)), f.add(x, y), out)
 
 
-def hypot(f: FP, x, y):
+def hypot(f: FP, x: Value, y: Value) -> Value:
+    """sqrt(x**2 + y**2) without overflow or underflow on the way."""
     ax, ay = f.abs(x), f.abs(y)
     big = f.sel(f.gt(ax, ay), ax, ay)
     small = f.sel(f.gt(ax, ay), ay, ax)

@@ -5,10 +5,11 @@ import numpy as np
 
 from tracejit.compiler.mathlib import coeffs as C
 from tracejit.compiler.mathlib.explog import exp, expm1
-from tracejit.compiler.mathlib.fp import FP
+from tracejit.compiler.mathlib.fp import FP, Value
 
 
-def tanh(f: FP, x):
+def tanh(f: FP, x: Value) -> Value:
+    """Hyperbolic tangent."""
     a = f.abs(x)
     em = expm1(f, f.mul(f.c(2.0), f.where(f.gt(a, f.c(22.0)), 22.0, a)))
     t = f.div(em, f.add(em, f.c(2.0)))
@@ -17,7 +18,7 @@ def tanh(f: FP, x):
     return f.sel(f.or_(f.isnan(x), f.eq(x, f.c(0.0))), x, out)
 
 
-def sigmoid(f: FP, x):
+def sigmoid(f: FP, x: Value) -> Value:
     """1 / (1 + exp(-x)), exactly as NumPy evaluates that expression (exp(-x) may
     overflow to inf, giving 0), with our exp."""
     return f.div(f.c(1.0), f.add(f.c(1.0), exp(f, f.neg(x))))
@@ -29,7 +30,8 @@ def _exp_minus_square(f: FP, a):
     return f.mul(exp(f, f.neg(hi)), f.sub(f.c(1.0), lo))
 
 
-def erf(f: FP, x):
+def erf(f: FP, x: Value) -> Value:
+    """The error function."""
     a = f.abs(x)
     small = f.mul(a, f.poly(f.mul(a, a), C.ERF_SMALL))
     g = _exp_minus_square(f, f.where(f.gt(a, f.c(6.0)), 6.0, a))
@@ -41,7 +43,8 @@ def erf(f: FP, x):
     return f.sel(f.isnan(x), x, out)
 
 
-def cbrt(f: FP, x):
+def cbrt(f: FP, x: Value) -> Value:
+    """Cube root."""
     b = f.b
     a = f.abs(x)
     tiny = f.lt(a, f.c(np.finfo(np.float64).tiny))

@@ -8,13 +8,14 @@ and the quadrant k mod 4 pick the result.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 from llvmlite import ir
 
 from tracejit.compiler.codegen.lowerctx import F64, I32
 from tracejit.compiler.mathlib import coeffs as C
-from tracejit.compiler.mathlib.fp import FP
+from tracejit.compiler.mathlib.fp import FP, Value
 
 P1, P2, P3 = C.PIO2_1_2_3
 PIO2_HI, PIO2_LO = C.PIO2_HI_LO
@@ -23,7 +24,7 @@ CODY_WAITE_LIMIT = 2.0 ** 20
 PH_CHUNKS = 9
 
 
-def _reduce_cody_waite(f: FP, x):
+def reduce_cody_waite(f: FP, x: Value) -> tuple[Value, Value, Value]:
     """(hi, lo, k): x = k*pi/2 + hi + lo for |x| < 2**20, with k's two's complement in
     the low bits of the same-width integer lanes."""
     k, kbits = f.rint_bits(x, TWO_OVER_PI)
@@ -100,10 +101,10 @@ def _reduce_payne_hanek(f: FP, x):
     return hi, lo, kq
 
 
-def reduce(f: FP, x):
+def reduce(f: FP, x: Value) -> tuple[Value, Value, Value]:
     """(hi, lo, k) with x = k*pi/2 + hi + lo for finite x (int32 k; only k mod 4 is used)."""
     b = f.b
-    hi, lo, k = _reduce_cody_waite(f, f.where(f.not_(f.lt(f.abs(x), f.c(CODY_WAITE_LIMIT))), 0.0, x))
+    hi, lo, k = reduce_cody_waite(f, f.where(f.not_(f.lt(f.abs(x), f.c(CODY_WAITE_LIMIT))), 0.0, x))
     k = f.narrow(k)
     big = f.cmp(">=", f.abs(x), f.c(CODY_WAITE_LIMIT))
     pre = b.block
@@ -134,7 +135,7 @@ def _sin_cos_reduced(f: FP, hi, lo):
     return sin_r, f.add(w, tail)
 
 
-def by_quadrant(f: FP, s, c, k, want_cos: bool, sign=None):
+def by_quadrant(f: FP, s: Value, c: Value, k: Value, want_cos: bool, sign: Value | None = None) -> Value:
     """sin(r + k*pi/2) (or cos) from s = sin(r) and c = cos(r): odd k swaps them and
     bit 1 of k flips the sign (shifted into the sign bit and xor-ed in, with the sign
     bit of the same-width integer lanes ``sign`` when given: sin is odd). ``k``:
@@ -164,7 +165,9 @@ def _sin_or_cos_general(f: FP, x, want_cos: bool):
     return out
 
 
-def sin_or_cos(f: FP, x, want_cos: bool, limit: float, of_abs, general):
+def sin_or_cos(f: FP, x: Value, want_cos: bool, limit: float,
+               of_abs: Callable[[FP, Value], tuple[Value, Value, Value]],
+               general: Callable[[FP, Value, bool], Value]) -> Value:
     """sin(x) or cos(x) while every lane has |x| < ``limit``: ``of_abs(f, |x|)`` gives
     (sin r, cos r, k) with |x| = k*pi/2 + r, and sin's sign comes from x (sin is odd,
     cos even; this also gives sin(-0.0) = -0.0). Other vectors (inf and NaN included)
@@ -178,19 +181,22 @@ def sin_or_cos(f: FP, x, want_cos: bool, limit: float, of_abs, general):
 
 
 def _sin_cos_cody_waite(f: FP, ax):
-    hi, lo, k = _reduce_cody_waite(f, ax)
+    hi, lo, k = reduce_cody_waite(f, ax)
     return (*_sin_cos_reduced(f, hi, lo), k)
 
 
-def sin(f: FP, x):
+def sin(f: FP, x: Value) -> Value:
+    """Sine."""
     return sin_or_cos(f, x, False, CODY_WAITE_LIMIT, _sin_cos_cody_waite, _sin_or_cos_general)
 
 
-def cos(f: FP, x):
+def cos(f: FP, x: Value) -> Value:
+    """Cosine."""
     return sin_or_cos(f, x, True, CODY_WAITE_LIMIT, _sin_cos_cody_waite, _sin_or_cos_general)
 
 
-def tan(f: FP, x):
+def tan(f: FP, x: Value) -> Value:
+    """Tangent."""
     finite = f.isfinite(x)
     hi, lo, k = reduce(f, f.where(f.not_(finite), 0.0, x))
     s, c = _sin_cos_reduced(f, hi, lo)
