@@ -137,7 +137,9 @@ def test_private_imports(tmp_path):
                 from ..a import _x as z
                 return tracejit.a._x + mod._x + a._x + a.y + mod.__name__
         """,
-        "tests/test_b.py": "from tracejit.sub.b import _helper\n_local = 1\nprint(_local)\n",
+        "tests/test_b.py": "from tracejit.sub.b import _helper\nfrom tests.util import _shared\n_local = 1\n",
+        "tests/util.py": "_shared = 1\n",
+        "benchmarks/run.py": "import numpy as np\nprint(np._NoValue)\n",  # not a checked module
     }
     assert _messages(tmp_path, files, "private") == [
         "tracejit/sub/b.py:2: imports private name _x from tracejit.a",
@@ -146,6 +148,7 @@ def test_private_imports(tmp_path):
         "tracejit/sub/b.py:10: reads private name _x of tracejit.a",
         "tracejit/sub/b.py:10: reads private name _x of tracejit.a",
         "tests/test_b.py:1: imports private name _helper from tracejit.sub.b",
+        "tests/test_b.py:2: imports private name _shared from tests.util",
     ]
 
 

@@ -19,7 +19,8 @@ LIMIT = {np.dtype(np.float32): 2.0, np.dtype(np.float64): 4.0}  # ulp, from the 
 DTYPES = [np.dtype(np.float32), np.dtype(np.float64)]
 
 
-def _inputs(name: str, dtype) -> np.ndarray:
+def inputs(name: str, dtype) -> np.ndarray:
+    """The test inputs of ``name`` at ``dtype``: the exponent sweep plus a dense range per function."""
     x = sweep(dtype, per_exponent=5 if dtype == np.float32 else 2)
     extra = {"exp": (-800, 800), "exp2": (-1100, 1100), "expm1": (-50, 800), "sinh": (-720, 720),
              "cosh": (-720, 720), "tanh": (-25, 25), "sin": (-100, 100), "cos": (-100, 100),
@@ -33,7 +34,7 @@ def _inputs(name: str, dtype) -> np.ndarray:
 @pytest.mark.parametrize("dtype", DTYPES, ids=str)
 @pytest.mark.parametrize("name", UNARY)
 def test_accuracy(name, dtype):
-    x = _inputs(name, dtype)
+    x = inputs(name, dtype)
     got = tj.jit(getattr(np, name))(x)
     ref = reference(name, dtype, x)
     d = ulp_distance(got, ref)

@@ -20,7 +20,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import tracejit as tj  # noqa: E402
 from tests.conftest import ulp_distance  # noqa: E402
 from tests.mathref import reference, sweep  # noqa: E402
-from tests.test_mathlib import LIMIT, UNARY, _inputs  # noqa: E402
+from tests.test_mathlib import LIMIT, UNARY, inputs  # noqa: E402
 from tracejit import special  # noqa: E402
 
 DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
@@ -40,7 +40,7 @@ def worst(name: str, dtype: np.dtype, dense: bool) -> tuple[float, float]:
             x = np.concatenate([sweep(dtype, per_exponent=3, lo_exp=-60, hi_exp=10),
                                 np.linspace(-30, 30, 20001)]).astype(dtype)
         else:
-            x = _inputs(name, dtype)
+            x = inputs(name, dtype)
         if dense and dtype == np.float32 and name != "erf":  # erf's reference is mpmath: slow
             x = np.concatenate([x, sweep(dtype, per_exponent=1 << 16, seed=7)])
         fn = getattr(special, name) if name == "erf" else getattr(np, name)

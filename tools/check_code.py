@@ -14,8 +14,8 @@ The checks (docs/design.md, "Code standards"):
   dunder methods are skipped (Python's protocol is their contract); ``@overload`` stubs and
   property setters/deleters need no docstring.
 - ``private``: no module in the checked folders imports a private name (``_x``, not a dunder)
-  from another tracejit module, nor reads one as ``module._x`` through an imported module;
-  private modules (``tracejit/_version.py``) may be imported.
+  from another module of those folders, nor reads one as ``module._x`` through an imported
+  module; private modules (``tracejit/_version.py``) may be imported.
 - ``cycles``: no import cycle among tracejit modules, counting every import: top level, inside
   functions, and ``importlib.import_module`` of a literal name; only ``if TYPE_CHECKING:`` blocks
   are left out. An import edge goes to the module named (``from a.b import c``: ``a.b.c`` if it
@@ -256,7 +256,7 @@ def _base(mod: Module, node: ast.ImportFrom) -> str:
 
 @dataclass(frozen=True)
 class Imported:
-    """One name bound by an import: ``module`` is the tracejit module it comes from."""
+    """One name bound by an import: ``module`` is the checked module it comes from."""
 
     line: int
     module: str
@@ -267,27 +267,27 @@ class Imported:
 
 
 def imports_of(mod: Module, modules: dict[str, Module]) -> Iterator[Imported]:
-    """The tracejit names ``mod`` imports (``import_module("tracejit.x")`` of a literal included)."""
+    """The names ``mod`` imports from the checked modules (``import_module("x.y")`` of a literal included)."""
     for node, _, _ in scan(mod).imports:
         if isinstance(node, ast.Import):
             for a in node.names:
                 target = _nearest(a.name, modules)
-                if target and _in_package(target):
+                if target:
                     alias = a.asname or a.name.split(".")[0]
                     yield Imported(node.lineno, target, None, alias, target if a.asname else alias, id(node))
         elif isinstance(node, ast.ImportFrom):
             base = _base(mod, node)
             for a in node.names:
                 full = f"{base}.{a.name}"
-                if full in modules and _in_package(full):
+                if full in modules:
                     yield Imported(node.lineno, full, None, a.asname or a.name, full, id(node))
                     continue
                 target = _nearest(base, modules)
-                if target and _in_package(target):
+                if target:
                     yield Imported(node.lineno, target, a.name, a.asname or a.name, "", id(node))
         else:
             target = _nearest(node.args[0].value, modules)
-            if target and _in_package(target):
+            if target:
                 yield Imported(node.lineno, target, None, "", "", id(node))
 
 
@@ -308,9 +308,9 @@ def _dotted(node: ast.expr) -> str | None:
 
 
 def check_private(modules: dict[str, Module]) -> Iterator[Finding]:
-    """Private names of one tracejit module imported, or read through a module, by another."""
+    """Private names of one checked module imported, or read through a module, by another."""
     for mod in modules.values():
-        bound: dict[str, str] = {}  # local name -> tracejit module it refers to
+        bound: dict[str, str] = {}  # local name -> checked module it refers to
         for imp in imports_of(mod, modules):
             if imp.name is None:
                 if imp.alias and imp.binds in modules:
@@ -339,7 +339,7 @@ def import_edges(modules: dict[str, Module]) -> dict[str, list[Edge]]:
         edges = graph.setdefault(mod.name, [])
         for imp in imports_of(mod, modules):
             in_function, in_tc = where[imp.node_id]
-            if not in_tc and imp.module != mod.name:
+            if not in_tc and imp.module != mod.name and _in_package(imp.module):
                 edges.append(Edge(mod.name, imp.module, imp.line, in_function))
     return graph
 
