@@ -93,8 +93,7 @@ def _check_nest(kernel: Kernel, nest: Nest, schedule: Schedule | None, known: di
     they run in; its schedule fits it."""
     where = f"kernel {kernel.name}"
     assert 0 <= nest.n_reduced <= len(nest.shape), f"{where}: {nest.n_reduced} reduced dims of {nest.shape}"
-    assert (nest.reduce is None) == (nest.n_reduced == 0) or nest.reduce in ("argmax", "argmin"), \
-        f"{where}: reduction {nest.reduce!r} over {nest.n_reduced} dims"
+    assert nest.reduce is not None or nest.n_reduced == 0, f"{where}: {nest.n_reduced} reduced dims, no reduction"
     roots: list[Expr] = [nest.value] + list(nest.store.indices if isinstance(nest.store, ScatterAccess) else ())
     for e, dims in [(e, len(nest.shape)) for e in nodes(roots)] + \
             [(e, nest.n_kept) for e in nodes([nest.epilogue] if nest.epilogue is not None else [])]:
@@ -104,8 +103,9 @@ def _check_nest(kernel: Kernel, nest: Nest, schedule: Schedule | None, known: di
     if schedule is None:
         return
     assert schedule.strategy in STRATEGIES, f"{where}: strategy {schedule.strategy!r}"
-    assert (schedule.strategy == "map") == (nest.reduce is None) or len(nest.shape) == 0 \
-        or schedule.strategy == "arg", f"{where}: strategy {schedule.strategy} for reduction {nest.reduce!r}"
+    strategy = schedule.strategy
+    assert nest.reduce is not None or strategy == "map", f"{where}: a {strategy} schedule, no reduction"
+    assert strategy != "arg" or nest.reduce in ("argmax", "argmin"), f"{where}: arg schedule for {nest.reduce!r}"
     assert schedule.vector_width >= 1, f"{where}: vector width {schedule.vector_width}"
     assert schedule.vector_dim is None or 0 <= schedule.vector_dim < len(nest.shape), \
         f"{where}: vector dim {schedule.vector_dim} of {len(nest.shape)} loops"
