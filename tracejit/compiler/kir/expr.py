@@ -2,12 +2,13 @@
 address they compute.
 
 Every node answers :meth:`Expr.children` (the sub-expressions it reads) and
-:meth:`Expr.with_children` (a copy over other children): ``kir/walk.py`` walks and
-rewrites DAGs through these two alone, so a new node kind needs no change there.
+:meth:`Expr.with_children` (a copy over other children), and a node that reads through
+an access (loads, gathers, iotas) :meth:`Load.with_access`: ``kir/walk.py`` walks and
+rewrites DAGs through these alone, so a new node kind needs no change there. (They call
+the constructors directly: rewrites run on every nest of every compile.)
 """
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
@@ -25,10 +26,9 @@ class Expr:
         """The sub-expressions this node reads, in evaluation order (none for a leaf)."""
         return ()
 
-    def with_children(self, kids: Sequence[Expr], **changes: Any) -> Expr:
-        """This node over ``kids`` (one per child) with the fields in ``changes``
-        replaced; a leaf with no changes is returned as is."""
-        return dataclasses.replace(self, **changes) if changes else self
+    def with_children(self, kids: Sequence[Expr]) -> Expr:
+        """This node over ``kids`` (one per child): a new node, or the leaf itself."""
+        return self
 
 
 @dataclass(frozen=True, eq=False)
@@ -41,6 +41,10 @@ class Load(Expr):
     def dtype(self) -> np.dtype:
         """The element type of the buffer read."""
         return self.access.dtype
+
+    def with_access(self, access: Access) -> Load:
+        """This load through another access."""
+        return Load(access)
 
 
 @dataclass(frozen=True, eq=False)
@@ -60,9 +64,13 @@ class Gather(Load):
         """The index expressions."""
         return self.indices
 
-    def with_children(self, kids: Sequence[Expr], **changes: Any) -> Expr:
+    def with_children(self, kids: Sequence[Expr]) -> Expr:
         """This gather over other index expressions."""
-        return dataclasses.replace(self, indices=tuple(kids), **changes)
+        return Gather(self.access, tuple(kids), self.strides, self.extents)
+
+    def with_access(self, access: Access, extents: tuple[int, ...] | None = None) -> Gather:
+        """This gather through another affine access (and index extents, when given)."""
+        return Gather(access, self.indices, self.strides, self.extents if extents is None else extents)
 
 
 @dataclass(frozen=True, eq=False)
@@ -77,6 +85,10 @@ class Iota(Expr):
     start: Any
     step: Any
     dtype: np.dtype
+
+    def with_access(self, access: Access) -> Iota:
+        """This sequence indexed through another access."""
+        return Iota(access, self.start, self.step, self.dtype)
 
 
 @dataclass(frozen=True, eq=False)
@@ -100,9 +112,9 @@ class Apply(Expr):
         """The operands."""
         return self.args
 
-    def with_children(self, kids: Sequence[Expr], **changes: Any) -> Expr:
+    def with_children(self, kids: Sequence[Expr]) -> Expr:
         """This op over other operands."""
-        return dataclasses.replace(self, args=tuple(kids), **changes)
+        return Apply(self.op, tuple(kids), self.in_dtype, self.dtype)
 
 
 @dataclass(frozen=True, eq=False)
@@ -116,10 +128,10 @@ class Convert(Expr):
         """The converted value."""
         return (self.arg,)
 
-    def with_children(self, kids: Sequence[Expr], **changes: Any) -> Expr:
+    def with_children(self, kids: Sequence[Expr]) -> Expr:
         """This conversion of another value."""
         (arg,) = kids
-        return dataclasses.replace(self, arg=arg, **changes)
+        return Convert(arg, self.dtype)
 
 
 @dataclass(frozen=True, eq=False)

@@ -44,7 +44,9 @@ def rewrite(e: Expr, leave: Callable[[Expr, tuple[Expr, ...]], Expr], memo: dict
         return out
     if enter is not None:
         enter(e)
-    kids = tuple(rewrite(k, leave, memo, enter) for k in e.children())
+    kids = e.children()
+    if kids:
+        kids = tuple([rewrite(k, leave, memo, enter) for k in kids])
     out = leave(e, kids)
     memo[id(e)] = out
     return out
@@ -57,10 +59,10 @@ def rebuild(e: Expr, kids: tuple[Expr, ...]) -> Expr:
 
 def map_accesses(e: Expr, fix: Callable[[Access], Access], memo: dict[int, Expr],
                  size: Callable[[int], int] | None = None) -> Expr:
-    """``e`` with the access of every load and iota passed through ``fix`` (and, with
-    ``size``, every extent a gather holds: code generation and the generic form renumber
-    run-time sizes). ``fix`` is called when a node is entered and ``size`` when it is
-    left, so parameters handed out by them are numbered in one fixed walk order."""
+    """``e`` with the access of every load, gather and iota passed through ``fix`` (and,
+    with ``size``, every extent a gather holds: code generation and the generic form
+    renumber run-time sizes). ``fix`` is called when a node is entered and ``size`` when
+    it is left, so parameters handed out by them are numbered in one fixed walk order."""
     fixed: dict[int, Access] = {}
 
     def enter(x: Expr) -> None:
@@ -68,11 +70,12 @@ def map_accesses(e: Expr, fix: Callable[[Access], Access], memo: dict[int, Expr]
             fixed[id(x)] = fix(x.access)
 
     def leave(x: Expr, kids: tuple[Expr, ...]) -> Expr:
-        changes = {}
-        if id(x) in fixed:
-            changes["access"] = fixed[id(x)]
-        if size is not None and isinstance(x, Gather):
-            changes["extents"] = tuple(size(n) for n in x.extents)
-        return x.with_children(kids, **changes)
+        access = fixed.get(id(x))
+        if access is None:
+            return x.with_children(kids) if kids else x
+        if isinstance(x, Gather):
+            out = x.with_children(kids) if kids else x
+            return out.with_access(access, None if size is None else tuple(size(n) for n in x.extents))
+        return x.with_access(access)
 
     return rewrite(e, leave, memo, enter)
