@@ -63,6 +63,7 @@ def test_verify_program_accepts_compiled_programs_and_rejects_broken_ones():
     kernel.nests[0] = dataclasses.replace(nest, store=dataclasses.replace(nest.store, buffer=99))
     with pytest.raises(AssertionError, match="unknown buffer"):
         verify_program(program)
-    kernel.nests[0] = dataclasses.replace(nest, store=dataclasses.replace(nest.store, strides=nest.store.strides + (1,)))
+    longer = dataclasses.replace(nest.store, strides=nest.store.strides + (1,))
+    kernel.nests[0] = dataclasses.replace(nest, store=longer)
     with pytest.raises(AssertionError, match="strides over"):
         verify_program(program)
