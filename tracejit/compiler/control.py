@@ -16,7 +16,7 @@ import dataclasses
 import numpy as np
 
 from tracejit.compiler.graph import Graph
-from tracejit.compiler.kernel import Buffer, Control, Kernel, SubCall
+from tracejit.compiler.kir import Buffer, Control, Kernel, SubCall
 from tracejit.compiler.layout import StridedView
 
 CONTROL_OPS = ("while", "cond")

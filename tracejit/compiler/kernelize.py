@@ -28,11 +28,11 @@ from tracejit.compiler.along_axis import build_kernel as build_along_axis
 from tracejit.compiler.control import CONTROL_OPS, assign_control_buffers, control_kernel
 from tracejit.compiler.graph import Graph
 from tracejit.compiler.iota import affine_constant
-from tracejit.compiler.kernel import (Acc, Access, Apply, Buffer, Const, Convert, Expr, Gather, Iota, Kernel, Load, Nest,
-                                      NO_BUFFER, Program, ScatterAccess)
+from tracejit.compiler.kir import (Acc, Access, Apply, Buffer, Const, Convert, Expr, Gather, Iota, Kernel, Load, Nest,
+                                   NO_BUFFER, Program, ScatterAccess)
 from tracejit.compiler.layout import StridedView, contiguous_strides
 from tracejit.compiler.ops import elementwise_signature, get_op
-from tracejit.compiler.passes.cse import _freeze
+from tracejit.compiler.passes.cse import freeze
 
 Step = tuple  # (view op name, frozen attrs, node that asked for it)
 MAX_CONTEXTS = 3  # index maps a cheap value may be recomputed under in one kernel
@@ -51,7 +51,7 @@ class _NeedsBuffer(Exception):
 
 
 def _step(op: str, origin: int, **attrs) -> Step:
-    return (op, _freeze(attrs), origin)
+    return (op, freeze(attrs), origin)
 
 
 def _apply_steps(view: StridedView, steps: tuple[Step, ...]) -> StridedView:

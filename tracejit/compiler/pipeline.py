@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from tracejit.compiler.along_axis import plan_along_axis
 from tracejit.compiler.blocking import block_siblings
 from tracejit.compiler.graph import Graph
-from tracejit.compiler.kernel import Program
-from tracejit.compiler.checks import check_bounds, check_outputs
+from tracejit.compiler.kir import Program
+from tracejit.compiler.kir.verify import check_bounds, check_outputs
 from tracejit.compiler.kernelize import form_kernels
 from tracejit.compiler.loopfuse import fuse_loops
 from tracejit.compiler.matmul import plan_matmuls
