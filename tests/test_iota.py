@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import tracejit as tj
-from tracejit.compiler.iota import affine_constant
+from tracejit.compiler.kernelize.sequences import affine_constant
 from tests.conftest import assert_same
 
 RNG = np.random.default_rng(70)

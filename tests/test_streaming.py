@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import tracejit as tj
-from tracejit.compiler import streaming
+from tracejit.compiler.schedule import streaming
 from tests.conftest import assert_same
 
 RNG = np.random.default_rng(75)

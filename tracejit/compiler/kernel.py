@@ -19,8 +19,8 @@ from tracejit.compiler.dtypes import short_name
 from tracejit.compiler.layout import StridedView
 
 if TYPE_CHECKING:
-    from tracejit.compiler.along_axis import AlongAxis
-    from tracejit.compiler.memplan import MemoryPlan
+    from tracejit.compiler.schedule.scan_sort import AlongAxis
+    from tracejit.compiler.schedule.memplan import MemoryPlan
 
 
 @dataclass(frozen=True)

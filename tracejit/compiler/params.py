@@ -34,7 +34,7 @@ import numpy as np
 from tracejit.compiler.kernel import (Access, Acc, Apply, Buffer, Const, Convert, Expr, Gather, Iota, Kernel, Load, Nest,
                                       Program, ScatterAccess, with_store)
 from tracejit.compiler.layout import StridedView
-from tracejit.compiler.memplan import MemoryPlan
+from tracejit.compiler.schedule.memplan import MemoryPlan
 
 
 @dataclass(frozen=True)

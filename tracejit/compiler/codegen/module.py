@@ -32,7 +32,7 @@ from tracejit.compiler.codegen.symbols import ModuleSymbols, symbol_names
 from tracejit.compiler.fingerprint import program_fingerprint
 from tracejit.compiler.kernel import Access, Kernel, Nest, ScatterAccess, with_store
 from tracejit.compiler.params import GenericProgram, Param
-from tracejit.compiler.schedule import _rebuild
+from tracejit.compiler.schedule.vectorize import _rebuild
 from tracejit.compiler.target import target_machine
 
 PTR = ir.PointerType()

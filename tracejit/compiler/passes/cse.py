@@ -7,11 +7,12 @@ import numpy as np
 from tracejit.compiler.graph import Graph
 
 
-def _freeze(value):
+def freeze(value: object) -> object:
+    """``value`` made hashable: lists and tuples as tuples, dicts as sorted item tuples."""
     if isinstance(value, (list, tuple)):
-        return tuple(_freeze(v) for v in value)
+        return tuple(freeze(v) for v in value)
     if isinstance(value, dict):
-        return tuple(sorted((k, _freeze(v)) for k, v in value.items()))
+        return tuple(sorted((k, freeze(v)) for k, v in value.items()))
     return value
 
 
@@ -25,7 +26,7 @@ def node_key(graph: Graph, nid: int):
         if value.size > 64:
             return ("constant", id(value))
         return ("constant", value.dtype.str, value.shape, value.tobytes())
-    return (d["op"], _freeze(d["attrs"]), tuple(graph.operands(nid)))
+    return (d["op"], freeze(d["attrs"]), tuple(graph.operands(nid)))
 
 
 def cse(graph: Graph) -> bool:

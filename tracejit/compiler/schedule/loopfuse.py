@@ -12,9 +12,9 @@ from __future__ import annotations
 import dataclasses
 
 from tracejit.compiler.kernel import Access, Buffer, Gather, Kernel, Nest, Program, Schedule
-from tracejit.compiler.schedule import _rebuild
+from tracejit.compiler.schedule.vectorize import _rebuild
 from tracejit.compiler.layout import StridedView
-from tracejit.compiler.schedule import choose_parallelism
+from tracejit.compiler.schedule.vectorize import choose_parallelism
 from tracejit.config import config
 
 MIN_EXTENT = 2

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from tracejit.compiler.kernel import (Access, Apply, Convert, Expr, Gather, Iota, Kernel, Load, Nest, ScatterAccess, Schedule,
-                                      with_store)
+from tracejit.compiler.kernel import (Access, Apply, Convert, Expr, Gather, Iota, Kernel, Load, Nest, ScatterAccess,
+                                      Schedule, with_store)
 from tracejit.compiler.ops import get_op
 from tracejit.compiler.target import vector_bytes
 from tracejit.config import config

@@ -15,7 +15,7 @@ import numpy as np
 
 from tracejit.compiler.kernel import NO_BUFFER, Access, Apply, Buffer, Gemm, Iota, Kernel, Load, Nest, Program
 from tracejit.compiler.layout import StridedView
-from tracejit.compiler.schedule import _rebuild, schedule_kernel
+from tracejit.compiler.schedule.vectorize import _rebuild, schedule_kernel
 from tracejit.compiler.target import vector_bytes
 from tracejit.config import config
 
