@@ -2,13 +2,15 @@
 per distinct small constant."""
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from tracejit.compiler.graph import Graph
 
 
-def freeze(value: object) -> object:
-    """``value`` made hashable: lists and tuples as tuples, dicts as sorted item tuples."""
+def freeze(value: Any) -> Any:
+    """``value`` made hashable: lists and tuples become tuples, dicts sorted item tuples, recursively."""
     if isinstance(value, (list, tuple)):
         return tuple(freeze(v) for v in value)
     if isinstance(value, dict):
