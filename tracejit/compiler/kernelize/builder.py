@@ -63,7 +63,6 @@ def apply_steps(view: StridedView, steps: tuple[Step, ...]) -> StridedView:
     return view
 
 
-
 class KernelBuilder:
     """Builds the kernel rooted at materialized node ``root``: its expressions (memoized
     per node and view steps) and the graph nodes it computes (``nodes``)."""
