@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 import tracejit as tj
-from tracejit.compiler.kernel import Access, Load, Nest, Program
-from tracejit.compiler.checks import check_bounds as _check_bounds
+from tracejit.compiler.kir import Access, Load, Nest, Program
+from tracejit.compiler.kir.verify import check_bounds as _check_bounds
 
 
 def test_fused_float32_elementwise_kernel_is_vectorized():

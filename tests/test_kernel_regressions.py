@@ -205,7 +205,7 @@ def test_every_compile_checks_bounds_and_result_shapes(monkeypatch):
 
 def test_result_shape_check_rejects_a_wrong_buffer():
     import dataclasses
-    from tracejit.compiler.checks import check_outputs
+    from tracejit.compiler.kir.verify import check_outputs
     low = tj.jit(lambda a: a.sum()).lower(np.ones(3))
     graph, program = low.optimized.graph, low.optimized.program
     check_outputs(graph, program)

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 import tracejit as tj
-from tracejit.compiler.schedule.memplan import Interval, live_ranges, plan_memory, verify_plan
+from tracejit.compiler.schedule.memplan import live_ranges, plan_memory, verify_plan
+from tracejit.compiler.kir import Interval
 from tests.conftest import assert_same
 
 RNG = np.random.default_rng(90)

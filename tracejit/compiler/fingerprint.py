@@ -18,7 +18,7 @@ import os
 
 import numpy as np
 
-from tracejit.compiler.kernel import Expr, Program
+from tracejit.compiler.kir import Expr, Program
 
 
 def _walk(obj, memo: dict[int, int], out: list[str]) -> str:

@@ -31,10 +31,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tracejit.compiler.kernel import (Access, Acc, Apply, Buffer, Const, Convert, Expr, Gather, Iota, Kernel, Load, Nest,
-                                      Program, ScatterAccess, with_store)
+from tracejit.compiler.kir import (Access, Buffer, Expr, Kernel, MemoryPlan, Nest, Program, ScatterAccess, map_accesses,
+                                   with_store)
 from tracejit.compiler.layout import StridedView
-from tracejit.compiler.schedule.memplan import MemoryPlan
 
 
 @dataclass(frozen=True)
@@ -78,28 +77,11 @@ class _Slots:
 
 
 def _generic_expr(e: Expr | None, slots: _Slots, memo: dict) -> Expr | None:
-    """``e`` with each access offset a parameter; a shared subexpression stays shared."""
+    """``e`` with each access offset a parameter and each gather extent a size (index
+    strides stay constants, in the fingerprint); a shared subexpression stays shared."""
     if e is None:
         return None
-    if id(e) in memo:
-        return memo[id(e)]
-    if isinstance(e, Gather):  # extents are sizes; index strides stay constants (in the fingerprint)
-        out = Gather(_generic_access(e.access, slots), tuple(_generic_expr(i, slots, memo) for i in e.indices),
-                     e.strides, tuple(slots(n) for n in e.extents))
-    elif isinstance(e, Load):
-        out = Load(_generic_access(e.access, slots))
-    elif isinstance(e, Iota):
-        out = Iota(_generic_access(e.access, slots), e.start, e.step, e.dtype)
-    elif isinstance(e, Apply):
-        out = Apply(e.op, tuple(_generic_expr(a, slots, memo) for a in e.args), e.in_dtype, e.dtype)
-    elif isinstance(e, Convert):
-        out = Convert(_generic_expr(e.arg, slots, memo), e.dtype)
-    elif isinstance(e, (Const, Acc)):
-        out = e
-    else:
-        raise TypeError(f"tracejit: no generic form for {type(e).__name__}")
-    memo[id(e)] = out
-    return out
+    return map_accesses(e, lambda a: _generic_access(a, slots), memo, slots)
 
 
 def _generic_access(a: Access, slots: _Slots) -> Access:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from tracejit.errors import user_error
-from tracejit.compiler.kernel import Kernel
+from tracejit.compiler.kir import Kernel
 from tracejit.compiler.pipeline import Optimized, optimize
 from tracejit.frontend.tracing import TracedFunction
 

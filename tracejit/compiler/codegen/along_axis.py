@@ -27,7 +27,7 @@ from __future__ import annotations
 import numpy as np
 from llvmlite import ir
 
-from tracejit.compiler.schedule.scan_sort import AlongAxis
+from tracejit.compiler.kir import AlongAxis
 from tracejit.compiler.codegen.loops import alloca, for_range, i64, loop_hints
 from tracejit.compiler.codegen.lowerctx import I8, I64, LowerCtx, memory_type, scalar_type
 from tracejit.compiler.ops import get_op

@@ -22,7 +22,7 @@ from llvmlite import ir
 from tracejit.compiler.codegen.lowerctx import I64
 from tracejit.compiler.codegen.loops import i64, opaque, pointer_at
 from tracejit.compiler.codegen.sizes import SizeReader
-from tracejit.compiler.kernel import Kernel, SubCall
+from tracejit.compiler.kir import Kernel, SubCall
 
 PTR = ir.PointerType()
 I8 = ir.IntType(8)

@@ -8,7 +8,7 @@ from llvmlite import ir
 
 from tracejit.compiler.codegen.lowerctx import I8, I32, LowerCtx, memory_type, vector_of
 from tracejit.compiler.codegen.loops import i64
-from tracejit.compiler.kernel import Acc, Access, Apply, Const, Convert, Expr, Gather, Iota, Load, ScatterAccess
+from tracejit.compiler.kir import Acc, Access, Apply, Const, Convert, Expr, Gather, Iota, Load, ScatterAccess
 from tracejit.compiler.ops import get_op
 
 

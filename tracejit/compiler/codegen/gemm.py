@@ -26,7 +26,7 @@ from llvmlite import ir
 from tracejit.compiler.codegen.expr import ExprEmitter
 from tracejit.compiler.codegen.loops import for_range, i64
 from tracejit.compiler.codegen.lowerctx import I32, I64, LowerCtx, declare, scalar_type
-from tracejit.compiler.kernel import Gemm
+from tracejit.compiler.kir import Gemm
 
 PREFETCH_ROWS = 16  # rows of B ahead that the packing micro-kernel prefetches
 

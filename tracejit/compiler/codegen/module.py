@@ -30,9 +30,8 @@ from tracejit.compiler.codegen.control import emit_control
 from tracejit.compiler.codegen.sizes import SizeReader
 from tracejit.compiler.codegen.symbols import ModuleSymbols, symbol_names
 from tracejit.compiler.fingerprint import program_fingerprint
-from tracejit.compiler.kernel import Access, Kernel, Nest, ScatterAccess, with_store
+from tracejit.compiler.kir import Access, Kernel, Nest, ScatterAccess, map_accesses, with_store
 from tracejit.compiler.params import GenericProgram, Param
-from tracejit.compiler.schedule.vectorize import _rebuild
 from tracejit.compiler.target import target_machine
 
 PTR = ir.PointerType()
@@ -159,10 +158,10 @@ def _localize(kernel: Kernel, base: int, scratch: dict, shared: set[int]) -> tup
     nests = []
     for nest in kernel.nests:
         memo: dict = {}
-        value = _rebuild(nest.value, fix, memo, local)
-        epilogue = None if nest.epilogue is None else _rebuild(nest.epilogue, fix, {}, local)
+        value = map_accesses(nest.value, fix, memo, local)
+        epilogue = None if nest.epilogue is None else map_accesses(nest.epilogue, fix, {}, local)
         shape = tuple(local(n) for n in nest.shape)
-        store = with_store(nest.store, fix(nest.store), lambda i: _rebuild(i, fix, memo, local))
+        store = with_store(nest.store, fix(nest.store), lambda i: map_accesses(i, fix, memo, local))
         if isinstance(store, ScatterAccess):
             store = dataclasses.replace(store, extents=tuple(local(n) for n in store.extents))
         nests.append(Nest(shape, nest.n_reduced, nest.reduce, value, store, epilogue))

@@ -21,7 +21,7 @@ from llvmlite import ir
 from tracejit.compiler.codegen.expr import ExprEmitter
 from tracejit.compiler.codegen.loops import alloca, for_range, i64, loop_hints, while_loop
 from tracejit.compiler.codegen.lowerctx import I32, I64, LowerCtx, scalar_type, vector_of
-from tracejit.compiler.kernel import Nest, Schedule
+from tracejit.compiler.kir import Nest, Schedule
 from tracejit.compiler.ops import get_op
 
 CASCADE_LEVELS = 64

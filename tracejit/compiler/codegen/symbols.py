@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tracejit.compiler.kernel import Program
+from tracejit.compiler.kir import Program
 
 # Where NumPy's array object (PyArrayObject on 64-bit CPython) holds what the call wrapper
 # reads: its type, data pointer, number of dims, dims, dtype object and flags. The runtime

@@ -1,4 +1,4 @@
-"""Kernel formation: the fused graph -> a :class:`~tracejit.compiler.kernel.Program` of
+"""Kernel formation: the fused graph -> a :class:`~tracejit.compiler.kir.Program` of
 kernels and buffers (``form.py``: :func:`~tracejit.compiler.kernelize.form.form_kernels`).
 
 ``buffers.py`` decides which nodes get a buffer, ``builder.py`` builds each kernel's

@@ -15,7 +15,7 @@ import math
 import numpy as np
 
 from tracejit.compiler.graph import Graph
-from tracejit.compiler.kernel import (Acc, Access, Apply, Buffer, Const, Convert, Expr, Gather, Iota, Load, Nest,
+from tracejit.compiler.kir import (Acc, Access, Apply, Buffer, Const, Convert, Expr, Gather, Iota, Load, Nest,
                                       NO_BUFFER, ScatterAccess)
 from tracejit.compiler.kernelize.buffers import is_materialized
 from tracejit.compiler.kernelize.sequences import affine_constant

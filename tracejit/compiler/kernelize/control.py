@@ -19,7 +19,7 @@ from typing import Callable
 import numpy as np
 
 from tracejit.compiler.graph import Graph
-from tracejit.compiler.kernel import Buffer, Control, Kernel, Program, SubCall
+from tracejit.compiler.kir import Buffer, Control, Kernel, Program, SubCall
 from tracejit.compiler.layout import StridedView
 from tracejit.compiler.params import parametrize, size_table
 

@@ -11,7 +11,7 @@ check beside every gather of traced indices, which the runtime turns into NumPy'
 
 Kernel formation fuses a gather into its consumers like an elementwise op: ``x`` gets
 a buffer and the kernel loads ``x`` at an address computed from the index values
-(:class:`tracejit.compiler.kernel.Gather`).
+(:class:`tracejit.compiler.kir.Gather`).
 """
 from __future__ import annotations
 

@@ -13,9 +13,9 @@ from __future__ import annotations
 import time
 from typing import Callable
 
-from tracejit.compiler.checks import check_bounds, check_outputs
+from tracejit.compiler.kir.verify import check_bounds, check_outputs, verify_program
 from tracejit.compiler.graph import Graph
-from tracejit.compiler.kernel import Program
+from tracejit.compiler.kir import Program
 from tracejit.compiler.passes import PassRecord
 from tracejit.compiler.schedule.loopfuse import fuse_loops
 from tracejit.compiler.schedule.matmul import plan_matmuls
@@ -82,8 +82,7 @@ KERNEL_PASSES: list[tuple[str, KernelPass]] = [
 def _verify(program: Program, graph: Graph) -> None:
     """Raise AssertionError unless ``program`` is well formed: accesses in bounds, results
     of the graph's shapes and dtypes, and (once planned) a sound memory plan."""
-    check_bounds(program)
-    check_outputs(graph, program)
+    verify_program(program, graph)
     if program.plan is not None:
         verify_plan(program, program.plan)
 

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from tracejit.compiler.kernel import Access, Buffer, Gather, Kernel, Nest, Program, Schedule
-from tracejit.compiler.schedule.vectorize import _rebuild
+from tracejit.compiler.kir import Access, Buffer, Gather, Kernel, Nest, Program, Schedule, map_accesses
 from tracejit.compiler.layout import StridedView
 from tracejit.compiler.schedule.vectorize import choose_parallelism
 from tracejit.config import config
@@ -105,8 +104,8 @@ def _to_scratch(kernel: Kernel, buffers: list[Buffer], others: list[Kernel]) -> 
                 return a
             return Access(a.buffer, a.dtype, a.offset - shift, (0,) + a.strides[1:])
 
-        kernel.nests = [Nest(n.shape, n.n_reduced, n.reduce, _rebuild(n.value, fix, {}), fix(n.store),
-                             None if n.epilogue is None else _rebuild(n.epilogue, fix, {})) for n in kernel.nests]
+        kernel.nests = [Nest(n.shape, n.n_reduced, n.reduce, map_accesses(n.value, fix, {}), fix(n.store),
+                             None if n.epilogue is None else map_accesses(n.epilogue, fix, {})) for n in kernel.nests]
         buffers[bid] = dataclasses.replace(buf, kind="scratch", label=f"one row ({size} elements) per task",
                                            view=StridedView.contiguous((size,)), shape=(size,))
     return kernel

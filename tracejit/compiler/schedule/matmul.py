@@ -13,9 +13,10 @@ import dataclasses
 
 import numpy as np
 
-from tracejit.compiler.kernel import NO_BUFFER, Access, Apply, Buffer, Gemm, Iota, Kernel, Load, Nest, Program
+from tracejit.compiler.kir import (NO_BUFFER, Access, Apply, Buffer, Gemm, Iota, Kernel, Load, Nest, Program,
+                                   map_accesses)
 from tracejit.compiler.layout import StridedView
-from tracejit.compiler.schedule.vectorize import _rebuild, schedule_kernel
+from tracejit.compiler.schedule.vectorize import schedule_kernel
 from tracejit.compiler.target import vector_bytes
 from tracejit.config import config
 
@@ -133,7 +134,7 @@ def plan(kernel: Kernel, buffers: list[Buffer], fastmath: bool = False) -> list[
         a, b, store = with_batch(a), with_batch(b), with_batch(nest.store)
         shape = (1,) + nest.shape
         if epilogue is not None:
-            epilogue = _rebuild(epilogue, with_batch, {})
+            epilogue = map_accesses(epilogue, with_batch, {})
     else:
         store, shape = nest.store, nest.shape
     batch, m, n, k = shape

@@ -14,50 +14,7 @@ arrays (inputs and outputs) are never written in place: only temporaries take pa
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
-from tracejit.compiler.kernel import Access, Buffer, Gather, Kernel, Program
-
-ALIGN = 64  # bytes: every temporary starts on a cache line
-
-
-@dataclass(frozen=True)
-class Interval:
-    """A temporary's live range in kernel indices, both ends included."""
-
-    first: int
-    last: int
-
-    def overlaps(self, other: "Interval") -> bool:
-        return self.first <= other.last and other.first <= self.last
-
-
-@dataclass
-class MemoryPlan:
-    """Arena offsets (bytes) of the temporaries, their live ranges, and in-place reuse."""
-
-    offsets: dict[int, int] = field(default_factory=dict)
-    live: dict[int, Interval] = field(default_factory=dict)
-    in_place: dict[int, int] = field(default_factory=dict)  # buffer -> dead buffer it overwrites
-    arena_bytes: int = 0
-
-    def text(self, buffers: list[Buffer]) -> str:
-        """One line per temporary: offset, size, live kernels, reuse."""
-        if not self.offsets:
-            return "memory plan: no temporaries"
-        unshared = sum(_padded(buffers[b].nbytes) for b in self.offsets)
-        lines = [f"memory plan: arena {self.arena_bytes} bytes for {len(self.offsets)} temporaries "
-                 f"({unshared} bytes unshared)"]
-        for bid in sorted(self.offsets, key=lambda b: (self.offsets[b], b)):
-            buf, span = buffers[bid], self.live[bid]
-            note = f", in place of {buffers[self.in_place[bid]].name}" if bid in self.in_place else ""
-            lines.append(f"  {buf.name} @ {self.offsets[bid]} ({buf.nbytes} bytes), live in kernels "
-                         f"{span.first}..{span.last}{note}")
-        return "\n".join(lines)
-
-
-def _padded(nbytes: int) -> int:
-    return -(-max(nbytes, 1) // ALIGN) * ALIGN
+from tracejit.compiler.kir import ALIGN, Access, Buffer, Gather, Interval, Kernel, MemoryPlan, Program, padded
 
 
 def live_ranges(program: Program) -> dict[int, Interval]:
@@ -132,7 +89,7 @@ def plan_memory(program: Program) -> MemoryPlan:
                 hints[new] = old
     placed: list[tuple[int, int, int, Interval]] = []  # buffer, offset, padded size, live range
     for bid in sorted(live, key=lambda b: (-buffers[b].nbytes, live[b].first, b)):
-        size, span, old = _padded(buffers[bid].nbytes), live[bid], hints.get(bid)
+        size, span, old = padded(buffers[bid].nbytes), live[bid], hints.get(bid)
         offset = _lowest_offset(size, span, placed)
         if old in plan.offsets:
             # the dead buffer ends in the kernel where this one starts: only the others count

@@ -18,11 +18,10 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from dataclasses import dataclass
 
 import numpy as np
 
-from tracejit.compiler.kernel import Access, Buffer, Kernel, Program
+from tracejit.compiler.kir import AlongAxis, Buffer, Kernel, Program
 from tracejit.compiler.layout import StridedView
 from tracejit.compiler.ops.along_axis import SCANS, SORTS
 from tracejit.compiler.target import vector_bytes
@@ -35,69 +34,6 @@ MAX_LANES = 32
 MAX_SCRATCH_BYTES = 1 << 26  # sort scratch beyond which chunks are fewer (down to one per thread)
 
 
-@dataclass(frozen=True)
-class AlongAxis:
-    """``dst[line] = op(src[line])`` for every line: ``src`` and ``dst`` index
-    ``rows + (n,)`` (the other dims, then the axis). ``keys`` (sorts) and ``index``
-    (argsort) are temporaries holding ``2 * n`` keys / int64 positions per parallel
-    chunk of ``chunk`` lines (0: the kernel runs serially, one block)."""
-
-    op: str
-    src: Access
-    dst: Access
-    rows: tuple[int, ...]
-    n: int
-    dtype: np.dtype  # of the keys / the accumulator (the operand's)
-    keys: int | None = None
-    index: int | None = None
-    chunk: int = 0
-    lanes: int = 1  # scans: > 1 runs that many adjacent lines at once, one per vector lane
-
-    @property
-    def lines(self) -> int:
-        return math.prod(self.rows)
-
-    @property
-    def groups(self) -> int:
-        """Groups of ``lanes`` adjacent lines along the last other dim (the last group may be short)."""
-        return -(-self.rows[-1] // self.lanes)
-
-    @property
-    def tasks(self) -> int:
-        """Iterations of the kernel's outer loop: lines, or groups of adjacent lines."""
-        return self.lines if self.lanes == 1 else math.prod(self.rows[:-1]) * self.groups
-
-    @property
-    def chunks(self) -> int:
-        """Parallel chunks of tasks (1 when the kernel runs serially)."""
-        return -(-self.tasks // self.chunk) if self.chunk else 1
-
-    @property
-    def block(self) -> int:
-        """Elements of scratch per chunk (two halves of ``n`` that merge passes alternate)."""
-        return 2 * self.n
-
-    def buffers(self) -> set[int]:
-        return {self.src.buffer, self.dst.buffer} | {b for b in (self.keys, self.index) if b is not None}
-
-    def accesses(self) -> list[tuple[Access, tuple[int, ...]]]:
-        """(access, iteration shape) of everything the kernel touches (for bounds checks)."""
-        shape = self.rows + (self.n,)
-        out = [(self.src, shape), (self.dst, shape)]
-        for bid, dtype in ((self.keys, self.dtype), (self.index, np.dtype(np.int64))):
-            if bid is not None:
-                out.append((Access(bid, dtype, 0, (1,)), (self.chunks * self.block,)))
-        return out
-
-    def text(self, bufnames: dict[int, str]) -> str:
-        scratch = "".join(f", scratch {bufnames[b]}" for b in (self.keys, self.index) if b is not None)
-        algo = "stable bottom-up merge sort"
-        if self.op in SCANS:
-            algo = "sequential scan" + (f", {self.lanes} adjacent lines in vector lanes" if self.lanes > 1 else "")
-        names = [f"i{d}" for d in range(len(self.rows))] + ["k"]
-        return (f"{self.op} along k<{self.n} for ({', '.join(f'{a}<{r}' for a, r in zip(names, self.rows))}): "
-                f"{self.dst.text(names, bufnames[self.dst.buffer])} from "
-                f"{self.src.text(names, bufnames[self.src.buffer])}; {algo}{scratch}")
 
 
 def _lanes(a: AlongAxis) -> int:

@@ -11,8 +11,8 @@ stores itself (checked), so the row part and the tail never read each other's el
 """
 from __future__ import annotations
 
-from tracejit.compiler.kernel import Access, Gather, Kernel, Nest, Program, Schedule, in_sequence
-from tracejit.compiler.schedule.vectorize import _rebuild, schedule_kernel
+from tracejit.compiler.kir import Access, Gather, Kernel, Nest, Program, Schedule, in_sequence, map_accesses
+from tracejit.compiler.schedule.vectorize import schedule_kernel
 
 BLOCK = 4096  # elements of a row: a block of each buffer stays in L1 between stages
 MIN_ROWS = 2
@@ -50,12 +50,12 @@ def _split(kernel: Kernel) -> tuple[Kernel, Kernel | None]:
     def tailed(a: Access) -> Access:
         return Access(a.buffer, a.dtype, a.offset + rows * BLOCK * a.strides[0], a.strides)
 
-    body = Nest((rows, BLOCK), 0, None, _rebuild(nest.value, blocked, {}), blocked(nest.store))
+    body = Nest((rows, BLOCK), 0, None, map_accesses(nest.value, blocked, {}), blocked(nest.store))
     main = Kernel(f"{kernel.name}r", "map", kernel.nodes, [body],
                   [Schedule("map", sched.vector_width, 1)])
     if not tail:
         return main, None
-    rest = Nest((tail,), 0, None, _rebuild(nest.value, tailed, {}), tailed(nest.store))
+    rest = Nest((tail,), 0, None, map_accesses(nest.value, tailed, {}), tailed(nest.store))
     return main, schedule_kernel(Kernel(f"{kernel.name}t", "map", kernel.nodes, [rest]))
 
 

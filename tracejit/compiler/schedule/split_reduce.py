@@ -12,9 +12,9 @@ import math
 
 import numpy as np
 
-from tracejit.compiler.kernel import Access, Buffer, Kernel, Load, Nest, Program, in_sequence
+from tracejit.compiler.kir import Access, Buffer, Kernel, Load, Nest, Program, in_sequence, map_accesses
 from tracejit.compiler.layout import StridedView
-from tracejit.compiler.schedule.vectorize import _rebuild, schedule_kernel
+from tracejit.compiler.schedule.vectorize import schedule_kernel
 
 CHUNK = 1 << 16  # elements per partial
 SPLITTABLE = ("sum", "prod", "max", "min", "any", "all")
@@ -31,7 +31,7 @@ def _splittable(kernel: Kernel) -> int | None:
 
 
 def _remap(nest: Nest, transform) -> object:
-    return _rebuild(nest.value, lambda a: transform(a), {})
+    return map_accesses(nest.value, lambda a: transform(a), {})
 
 
 def _split(kernel: Kernel, d: int, partials: Buffer, fastmath: bool) -> list[Kernel]:

@@ -14,9 +14,9 @@ import math
 
 import numpy as np
 
-from tracejit.compiler.kernel import Access, Buffer, Kernel, Load, Nest, Program
+from tracejit.compiler.kir import Access, Buffer, Kernel, Load, Nest, Program, map_accesses
 from tracejit.compiler.layout import StridedView
-from tracejit.compiler.schedule.vectorize import _rebuild, schedule_kernel
+from tracejit.compiler.schedule.vectorize import schedule_kernel
 from tracejit.compiler.schedule.split_reduce import SPLITTABLE
 
 ROWS = 256  # reduced rows per partial
@@ -45,14 +45,14 @@ def _split(kernel: Kernel, partials: Buffer, fastmath: bool) -> list[Kernel]:
     def chunked(a: Access) -> Access:  # new leading kept dim: the chunk
         return Access(a.buffer, a.dtype, a.offset, (ROWS * a.strides[-1],) + a.strides)
 
-    body = Nest((full,) + kept + (ROWS,), 1, nest.reduce, _rebuild(nest.value, chunked, {}),
+    body = Nest((full,) + kept + (ROWS,), 1, nest.reduce, map_accesses(nest.value, chunked, {}),
                 Access(partials.id, partials.dtype, 0, pstrides))
     nests = [body]
     if tail:
         def tailed(a: Access) -> Access:
             return Access(a.buffer, a.dtype, a.offset + full * ROWS * a.strides[-1], a.strides)
 
-        nests.append(Nest(kept + (tail,), 1, nest.reduce, _rebuild(nest.value, tailed, {}),
+        nests.append(Nest(kept + (tail,), 1, nest.reduce, map_accesses(nest.value, tailed, {}),
                           Access(partials.id, partials.dtype, full * pstrides[0], pstrides[1:])))
     count = full + (1 if tail else 0)
     combine = Load(Access(partials.id, partials.dtype, 0, pstrides[1:] + (pstrides[0],)))

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from tracejit.compiler.kernel import Buffer, Kernel, Nest, Program, Schedule
+from tracejit.compiler.kir import Buffer, Kernel, Nest, Program, Schedule
 from tracejit.compiler.target import last_level_cache_bytes
 
 ALIGNED_BYTES = 1 << 20  # outputs this large come from the runtime's page-aligned pool

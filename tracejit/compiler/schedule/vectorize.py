@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from tracejit.compiler.kernel import (Access, Apply, Convert, Expr, Gather, Iota, Kernel, Load, Nest, ScatterAccess,
-                                      Schedule, with_store)
+from tracejit.compiler.kir import (Access, Apply, Expr, Gather, Iota, Kernel, Load, Nest, ScatterAccess, Schedule,
+                                   map_accesses, nodes, with_store)
 from tracejit.compiler.ops import get_op
 from tracejit.compiler.target import vector_bytes
 from tracejit.config import config
@@ -24,28 +24,6 @@ ALIAS_BYTES = 1024  # a transposed stride that is a multiple of this maps rows o
 PARALLEL_MIN_WORK = 1 << 17  # estimated element-ops below which a kernel stays serial
 CHUNK_MIN_WORK = 1 << 15  # and the least work per parallel chunk
 CHUNKS_PER_THREAD = 8
-
-
-def _rebuild(e: Expr, fix, memo: dict, size=None) -> Expr:
-    """``e`` with every access passed through ``fix`` (and, with ``size``, every size a
-    gather holds: code generation renumbers run-time sizes per kernel)."""
-    if id(e) in memo:
-        return memo[id(e)]
-    if isinstance(e, Gather):
-        extents = e.extents if size is None else tuple(size(n) for n in e.extents)
-        out = Gather(fix(e.access), tuple(_rebuild(i, fix, memo, size) for i in e.indices), e.strides, extents)
-    elif isinstance(e, Load):
-        out = Load(fix(e.access))
-    elif isinstance(e, Iota):
-        out = Iota(fix(e.access), e.start, e.step, e.dtype)
-    elif isinstance(e, Apply):
-        out = Apply(e.op, tuple(_rebuild(a, fix, memo, size) for a in e.args), e.in_dtype, e.dtype)
-    elif isinstance(e, Convert):
-        out = Convert(_rebuild(e.arg, fix, memo, size), e.dtype)
-    else:
-        out = e
-    memo[id(e)] = out
-    return out
 
 
 def collapse(nest: Nest) -> Nest:
@@ -83,32 +61,25 @@ def collapse(nest: Nest) -> Nest:
         return Access(a.buffer, a.dtype, a.offset, fixed_epi[(a.buffer, a.offset, a.strides)])
 
     store = with_store(nest.store, Access(nest.store.buffer, nest.store.dtype, nest.store.offset,
-                                          tuple(rows[-1][:new_nk])), lambda i: _rebuild(i, fix, {}))
-    epilogue = None if nest.epilogue is None else _rebuild(nest.epilogue, fix_epi, {})
-    return Nest(tuple(shape), len(shape) - new_nk, nest.reduce, _rebuild(nest.value, fix, {}), store, epilogue)
+                                          tuple(rows[-1][:new_nk])), lambda i: map_accesses(i, fix, {}))
+    epilogue = None if nest.epilogue is None else map_accesses(nest.epilogue, fix_epi, {})
+    return Nest(tuple(shape), len(shape) - new_nk, nest.reduce, map_accesses(nest.value, fix, {}), store, epilogue)
 
 
-def _dtypes(e: Expr, out: set, seen: set) -> None:
-    if id(e) in seen:
-        return
-    seen.add(id(e))
-    out.add(np.dtype(e.dtype))
-    if isinstance(e, Apply):
-        out.add(np.dtype(e.in_dtype))
-        for a in e.args:
-            _dtypes(a, out, seen)
-    elif isinstance(e, Convert):
-        _dtypes(e.arg, out, seen)
-    elif isinstance(e, Gather):
-        for i in e.indices:
-            _dtypes(i, out, seen)
+def _dtypes(e: Expr) -> set[np.dtype]:
+    """The dtypes a DAG computes in: each node's, and each op's loop dtype."""
+    out = set()
+    for x in nodes([e]):
+        out.add(np.dtype(x.dtype))
+        if isinstance(x, Apply):
+            out.add(np.dtype(x.in_dtype))
+    return out
 
 
 def _lanes(nest: Nest, extent: int) -> int:
-    dts: set = set()
-    _dtypes(nest.value, dts, set())
+    dts = _dtypes(nest.value)
     if nest.epilogue is not None:
-        _dtypes(nest.epilogue, dts, set())
+        dts |= _dtypes(nest.epilogue)
     widest = max([dt.itemsize for dt in dts if dt.kind != "b"] + [4])
     lanes = min(MAX_LANES, vector_bytes() * UNROLL // widest)
     while lanes > extent and lanes > 4:
@@ -156,12 +127,7 @@ def _numpy_inner_dim(nest: Nest) -> int | None:
     gathered dims by its index's stride times the source's, as a fresh C-order array
     would), or None when no load moves along every dim."""
     best: tuple[int, int] | None = None
-    seen, stack = set(), [nest.value]
-    while stack:
-        e = stack.pop()
-        if id(e) in seen:
-            continue
-        seen.add(id(e))
+    for e in nodes([nest.value], prune=lambda x: isinstance(x, Gather)):  # (a gather's indices: below)
         if isinstance(e, (Load, Iota)):
             moves = [abs(s) for s in e.access.strides]
             if isinstance(e, Gather):
@@ -173,10 +139,6 @@ def _numpy_inner_dim(nest: Nest) -> int | None:
                 for d, m in enumerate(moves):
                     if m and (best is None or (m, d) < best):
                         best = (m, d)
-        elif isinstance(e, Apply):
-            stack.extend(e.args)
-        elif isinstance(e, Convert):
-            stack.append(e.arg)
     return None if best is None else best[1]
 
 
@@ -224,16 +186,14 @@ def _vector_extent(nest: Nest, dim: int) -> int:
 
 def expr_cost(e: Expr, seen: set | None = None) -> int:
     """Rough per-point cost of evaluating ``e`` (each DAG node once)."""
-    seen = set() if seen is None else seen
-    if id(e) in seen:
-        return 0
-    seen.add(id(e))
+    return sum(_node_cost(x) for x in nodes([e], seen=seen))
+
+
+def _node_cost(e: Expr) -> int:
     if isinstance(e, Apply):
-        return get_op(e.op).cost + sum(expr_cost(a, seen) for a in e.args)
-    if isinstance(e, Convert):
-        return 1 + expr_cost(e.arg, seen)
+        return get_op(e.op).cost
     if isinstance(e, Gather):
-        return 4 + sum(expr_cost(i, seen) for i in e.indices)
+        return 4
     return 1
 
 

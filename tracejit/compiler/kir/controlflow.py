@@ -1,0 +1,61 @@
+"""Control kernels: a loop or a branch over compiled sub-programs (``codegen/control.py``)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class SubCall:
+    """One compiled sub-program of a control kernel and where its buffers come from.
+
+    ``program`` is the sub-program's generic form (``compiler/params.py``) without its
+    parameter values: those are the constant buffer ``sizes`` of the outer program (so
+    the outer program's code stays generic too). Its first ``carries`` inputs are the
+    loop's carried values (loops) and its other inputs the outer buffers ``captured``;
+    its constants are the outer constant buffers ``constants`` (sub buffer -> outer
+    buffer), its temporaries lie in the outer temporary ``arena`` (None: it has none).
+    """
+
+    program: Any
+    carries: int
+    captured: tuple[int, ...]
+    constants: tuple[tuple[int, int], ...]
+    sizes: int
+    arena: int | None
+    concrete: Any = field(default=None, compare=False, metadata={"code": False})  # the program, for display
+
+
+@dataclass(frozen=True)
+class Control:
+    """A loop or branch over compiled sub-programs (formed from a ``while`` or ``cond`` node).
+
+    ``kind`` ``while``: ``subs`` = (condition, body); the carried values start as the
+    buffers ``inits`` and end in ``results``; each step the body writes the next carried
+    values into whichever of ``results``/``spare`` does not hold the current ones, and
+    the condition writes its truth into ``flag``. ``kind`` ``cond``: ``subs`` = (true
+    branch, false branch), ``pred`` the buffer of the 0-d bool; the branch taken writes
+    ``results``. ``nbytes`` are the results' sizes in bytes (parameters in the generic form);
+    ``scalar`` the item size of each 0-d carried value (0 for arrays): a loop keeps
+    those in stack slots the compiler promotes to registers.
+    """
+
+    kind: str
+    subs: tuple[SubCall, ...]
+    results: tuple[int, ...]
+    nbytes: tuple
+    inits: tuple[int, ...] = ()
+    spare: tuple[int, ...] = ()
+    flag: int | None = None
+    pred: int | None = None
+    scalar: tuple[int, ...] = ()
+
+    def buffers(self) -> set[int]:
+        """Ids of the outer buffers the loop or branch reads or writes."""
+        out = set(self.results) | set(self.inits) | set(self.spare)
+        out |= {b for b in (self.flag, self.pred) if b is not None}
+        for sub in self.subs:
+            out |= set(sub.captured) | {outer for _, outer in sub.constants} | {sub.sizes}
+            if sub.arena is not None:
+                out.add(sub.arena)
+        return out

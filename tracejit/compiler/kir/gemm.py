@@ -1,0 +1,85 @@
+"""Matrix-product kernels: a packed, blocked GEMM (emitted by ``codegen/gemm.py``)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from tracejit.compiler.kir.buffers import Access
+from tracejit.compiler.kir.expr import Expr
+
+
+@dataclass(frozen=True)
+class Gemm:
+    """C[b, i, j] = sum_k A[b, i, k] * B[b, k, j].
+
+    ``a`` indexes (batch, M, K) with K contiguous, ``b`` (batch, N, K) where B lies, and
+    ``c`` (batch, M, N). ``packed_b``, when set, is a constant buffer holding B packed at
+    compile time: per batch (or once when B is shared) ``ceil(N / nr)`` slivers of
+    ``K x nr`` values, zero-padded; otherwise each task packs the ``kc`` slice of B it
+    uses into a ``kc x cols_per_task`` part of the temporary ``b_block``, one part per
+    parallel chunk of ``chunk`` tasks (0: the kernel runs serially, one part).
+    Tasks: ``batch x row_tasks x col_tasks``, each a block of rows and columns of C.
+    Blocks inside a task: ``mr x nr`` register tile, ``mc`` rows and ``kc`` of K at a time.
+    """
+
+    a: Access
+    b: Access
+    packed_b: int | None
+    b_batched: bool
+    c: Access
+    batch: int
+    m: int
+    n: int
+    k: int
+    dtype: np.dtype
+    mr: int
+    nr: int
+    mc: int
+    kc: int
+    b_block: int | None = None
+    row_tasks: int = 1
+    col_tasks: int = 1
+    chunk: int = 0
+    epilogue: Expr | None = None  # over (batch, M, N), with an Acc leaf
+    symmetric: bool = False  # B is A (C = A @ A.T): tiles below the diagonal are skipped
+
+    @property
+    def slivers(self) -> int:
+        """Column slivers of ``nr`` that cover N."""
+        return -(-self.n // self.nr)
+
+    @property
+    def rows_per_task(self) -> int:
+        """Rows of C one task computes (a multiple of ``mr``)."""
+        return -(-(-(-self.m // self.mr)) // self.row_tasks) * self.mr
+
+    @property
+    def cols_per_task(self) -> int:
+        """Columns of C one task computes (a multiple of ``nr``)."""
+        return -(-self.slivers // self.col_tasks) * self.nr
+
+    @property
+    def tasks(self) -> int:
+        """Tasks of the kernel: batch x row tasks x column tasks."""
+        return self.batch * self.row_tasks * self.col_tasks
+
+    @property
+    def chunks(self) -> int:
+        """Parallel chunks of tasks (1 when the kernel runs serially)."""
+        return -(-self.tasks // self.chunk) if self.chunk else 1
+
+    def b_buffer(self) -> int:
+        """The buffer the kernel reads B from."""
+        return self.b.buffer if self.packed_b is None else self.packed_b
+
+    def text(self, bufnames: dict[int, str]) -> str:
+        """One line describing the product, its packing and its blocking."""
+        layout = "transposed, K contiguous" if self.b.strides[-1] == 1 else "N contiguous"
+        source = (f"{bufnames[self.b.buffer]} ({layout}) packed per task" if self.packed_b is None
+                  else f"packed {bufnames[self.packed_b]}")
+        return (f"gemm {bufnames[self.c.buffer]}[{self.batch}x{self.m}x{self.n}] = "
+                f"{bufnames[self.a.buffer]}[{self.batch}x{self.m}x{self.k}] @ {source} "
+                f"({self.slivers} slivers); {'upper triangle only (symmetric); ' if self.symmetric else ''}"
+                f"tasks {self.batch}x{self.row_tasks}x{self.col_tasks}, "
+                f"tile {self.mr}x{self.nr}, blocks mc={self.mc} kc={self.kc}")
