@@ -5,6 +5,7 @@ import os
 
 os.environ.setdefault("TRACEJIT_CACHE", "0")  # tests (and their subprocesses) start cold;
 # tests/test_diskcache.py turns the persistent cache on in temporary directories
+os.environ.setdefault("TRACEJIT_VERIFY", "1")  # check the graph and the kernel program after every pass
 
 import numpy as np
 import pytest

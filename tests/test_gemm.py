@@ -82,7 +82,7 @@ def test_gemm_task_grids_and_packing_blocks(threads, dtype, monkeypatch):
 
 
 def test_task_grid_balances_tiles():
-    from tracejit.compiler.matmul import task_grid
+    from tracejit.compiler.schedule.matmul import task_grid
 
     assert task_grid(1, 256, 1024, 16, 2) == (1, 2)  # 43 row tiles split badly; 64 slivers evenly
     assert task_grid(1, 1024, 1024, 16, 1) == (1, 1)

@@ -116,7 +116,7 @@ def test_generic_programs_of_two_lengths_print_the_same():
     fn = tj.jit(lambda x: np.tanh(x[1:]) * x[:-1])
     low1, low2 = fn.lower(np.ones(100)), fn.lower(np.ones(5000))
     p1, p2 = low1.optimized.program, low2.optimized.program
-    from tracejit.compiler.memplan import plan_memory
+    from tracejit.compiler.schedule.memplan import plan_memory
     for p in (p1, p2):
         p.plan = p.plan or plan_memory(p)
     g1, g2 = parametrize(p1), parametrize(p2)

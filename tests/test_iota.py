@@ -8,7 +8,7 @@ import pytest
 
 import tracejit as tj
 from tests.conftest import assert_same
-from tracejit.compiler.iota import affine_constant
+from tracejit.compiler.kernelize.sequences import affine_constant
 
 RNG = np.random.default_rng(70)
 

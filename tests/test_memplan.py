@@ -8,7 +8,7 @@ import pytest
 import tracejit as tj
 from tests.conftest import assert_same
 from tracejit.compiler.kir import Interval
-from tracejit.compiler.memplan import live_ranges, plan_memory, verify_plan
+from tracejit.compiler.schedule.memplan import live_ranges, plan_memory, verify_plan
 
 RNG = np.random.default_rng(90)
 X = RNG.standard_normal((64, 48)).astype(np.float32)

@@ -320,7 +320,7 @@ def test_random_shapes_against_numpy(data, dtype):
 def test_long_lines_get_fewer_chunks_of_scratch(monkeypatch):
     """Each parallel chunk of a sort has a scratch block: long lines get one chunk per
     thread rather than four (the plan only: nothing this large runs)."""
-    from tracejit.compiler.along_axis import CHUNKS_PER_THREAD
+    from tracejit.compiler.schedule.scan_sort import CHUNKS_PER_THREAD
     monkeypatch.setattr(tj.config, "num_threads", 4)
     short = tj.jit(lambda a: np.argsort(a)).lower(np.zeros((64, 1000)))
     (k,) = [k for k in short.kernels if k.kind == "along_axis"]

@@ -7,7 +7,7 @@ import pytest
 
 import tracejit as tj
 from tests.conftest import assert_same
-from tracejit.compiler import streaming
+from tracejit.compiler.schedule import streaming
 
 RNG = np.random.default_rng(75)
 N = 300_001  # > 1 MiB of float32: outputs come from the aligned pool; odd: a scalar tail

@@ -8,6 +8,8 @@ process may use).
 ``TRACEJIT_CACHE_DIR`` is the persistent cache of compiled code (default: the user's
 cache directory, ``$XDG_CACHE_HOME/tracejit`` or ``~/.cache/tracejit``);
 ``TRACEJIT_CACHE=0`` turns it off.
+``TRACEJIT_VERIFY=1`` checks the graph after every graph pass and the kernel program after
+every kernel pass (the test suite turns it on, ``tests/conftest.py``).
 """
 from __future__ import annotations
 
@@ -29,6 +31,7 @@ class Config:
     num_threads: int = 1
     cache_enabled: bool = True
     cache_dir: str = ""
+    verify: bool = False
 
     def __setattr__(self, name: str, value) -> None:
         object.__setattr__(self, name, value)
@@ -53,6 +56,7 @@ class Config:
             num_threads=_threads(env),
             cache_enabled=env.get("TRACEJIT_CACHE", "1") not in ("0", "false", "False", "off"),
             cache_dir=env.get("TRACEJIT_CACHE_DIR") or _default_cache_dir(env),
+            verify=env.get("TRACEJIT_VERIFY", "0") not in ("", "0", "false", "False", "off"),
         )
 
 

@@ -1,22 +1,21 @@
-"""From a traced graph to a scheduled kernel program."""
+"""From a traced graph to a scheduled kernel program: the graph passes
+(``compiler/passes/``), kernel formation (``compiler/kernelize/``), then the kernel
+passes (``compiler/schedule/``).
+
+Kernel formation optimizes the sub-graphs of loops and branches by calling
+:func:`optimize` again: a deliberate recursion, through the function this module hands
+down (:func:`_optimize_sub`), so that kernel formation does not import the pipeline.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tracejit.compiler.along_axis import plan_along_axis
-from tracejit.compiler.blocking import block_siblings
 from tracejit.compiler.graph import Graph
 from tracejit.compiler.kir import Program
-from tracejit.compiler.kir.verify import check_bounds, check_outputs
-from tracejit.compiler.kernelize import form_kernels
-from tracejit.compiler.loopfuse import fuse_loops
-from tracejit.compiler.matmul import plan_matmuls
-from tracejit.compiler.memplan import plan_memory, verify_plan
+from tracejit.compiler.kernelize.form import form_kernels
 from tracejit.compiler.passes import PassRecord, run_passes
-from tracejit.compiler.schedule import schedule_kernel
-from tracejit.compiler.split_reduce import split_reductions
-from tracejit.compiler.split_rows import split_rows
-from tracejit.compiler.streaming import mark_streaming
+from tracejit.compiler.schedule import run_kernel_passes
+from tracejit.config import config
 
 
 @dataclass
@@ -36,28 +35,26 @@ class Optimized:
         return {n: ",".join(v) for n, v in tags.items()}
 
 
-def optimize(traced: Graph, verify: bool = False, record: bool = False, fastmath: bool = False) -> Optimized:
-    """Copy ``traced``, run the pass pipeline, form and schedule kernels."""
+def optimize(traced: Graph, verify: bool | None = None, record: bool = False, fastmath: bool = False) -> Optimized:
+    """Copy ``traced``, run the graph passes, form kernels and run the kernel passes;
+    ``verify`` (default: ``TRACEJIT_VERIFY``) checks the graph and the program after every
+    pass, ``record`` keeps each pass's dump (graph passes, then ``kernelize`` and the
+    kernel passes)."""
+    verify = config.verify if verify is None else verify
     graph = traced.copy()
     records = run_passes(graph, verify=verify, record=record)
-    program = form_kernels(graph)
-    program.fastmath = fastmath
-    for k in program.kernels:
-        # a loop or branch: its sub-programs are scheduled already; scans and sorts are
-        # planned by plan_along_axis
-        if k.control is None and k.along is None:
-            schedule_kernel(k, fastmath=fastmath)
-    program = split_reductions(program)
-    program = plan_matmuls(program)
-    program = plan_along_axis(program)
-    program = split_rows(program)
-    program = block_siblings(program)
-    program = fuse_loops(program)
-    check_bounds(program)
-    check_outputs(graph, program)
-    program.plan = plan_memory(program)
-    mark_streaming(program)
+
+    def form(g: Graph) -> Program:
+        program = form_kernels(g, _optimize_sub)
+        program.fastmath = fastmath
+        return program
+
+    program, kernel_records = run_kernel_passes(graph, form, verify=verify, record=record)
     if verify:
         graph.verify()
-        verify_plan(program, program.plan)
-    return Optimized(graph, program, records)
+    return Optimized(graph, program, records + kernel_records)
+
+
+def _optimize_sub(graph: Graph) -> Program:
+    """The scheduled program of a loop body, condition or branch (kernel formation's callback)."""
+    return optimize(graph).program

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from tracejit.errors import user_error
 from tracejit.compiler.kir import Kernel
-from tracejit.compiler.pipeline import Optimized
+from tracejit.compiler.pipeline import Optimized, optimize
 from tracejit.frontend.tracing import TracedFunction
 
 STAGES = ("graph", "optimized", "kernels", "passes", "llvm", "llvm-opt", "asm")
@@ -36,8 +36,9 @@ class Lowered:
 
     def as_text(self, stage: str = "optimized") -> str:
         """Text of one stage: ``graph`` (as traced), ``optimized`` (after the passes,
-        kernels marked, then the kernels), ``kernels``, ``passes`` (the graph after
-        each pass), ``llvm``, ``llvm-opt`` (after O3) or ``asm``."""
+        kernels marked, then the kernels), ``kernels``, ``passes`` (the graph after each
+        graph pass, the kernel program after each kernel pass), ``llvm``, ``llvm-opt``
+        (after O3) or ``asm``."""
         if stage == "graph":
             return self.traced.graph.as_text()
         if stage == "optimized":
@@ -46,8 +47,7 @@ class Lowered:
         if stage == "kernels":
             return self.optimized.program.text()
         if stage == "passes":
-            from tracejit.compiler.passes import run_passes
-            records = run_passes(self.traced.graph.copy(), record=True)
+            records = optimize(self.traced.graph, record=True, fastmath=self.optimized.program.fastmath).passes
             return "\n\n".join(f"== after {r.name} ({r.seconds * 1e3:.2f} ms, "
                                f"{'changed' if r.changed else 'unchanged'})\n{r.text}" for r in records)
         if stage == "llvm":

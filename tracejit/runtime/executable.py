@@ -10,7 +10,7 @@ import numpy as np
 from tracejit.compiler.codegen.symbols import ARRAY_FIELDS, call_slots, checks_inputs, symbol_names
 from tracejit.compiler.fingerprint import program_fingerprint
 from tracejit.compiler.kir import Program
-from tracejit.compiler.memplan import plan_memory
+from tracejit.compiler.schedule.memplan import plan_memory
 from tracejit.compiler.params import parametrize, size_table
 from tracejit.runtime import threads
 from tracejit.runtime.buffers import MIN_POOLED_BYTES, pool

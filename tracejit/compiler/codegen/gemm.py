@@ -1,7 +1,7 @@
 """The GEMM kernel: cache-blocked, register-blocked matrix product in LLVM IR.
 
 Tasks form a grid over (batch, row range, column range) of C (see
-:func:`tracejit.compiler.matmul.task_grid`). Per task and ``kc`` slice of K, the
+:func:`tracejit.compiler.schedule.matmul.task_grid`). Per task and ``kc`` slice of K, the
 ``nr``-column slivers of the task's columns of B are packed into a block of a temporary
 (one block per parallel chunk of tasks) while they are first used: the first
 micro-kernel over a sliver reads B where it lies (prefetching rows ahead), multiplies,

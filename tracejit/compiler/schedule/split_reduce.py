@@ -14,7 +14,7 @@ import numpy as np
 
 from tracejit.compiler.kir import Access, Buffer, Kernel, Load, Nest, Program, in_sequence, map_accesses
 from tracejit.compiler.layout import StridedView
-from tracejit.compiler.schedule import schedule_kernel
+from tracejit.compiler.schedule.vectorize import schedule_kernel
 
 CHUNK = 1 << 16  # elements per partial
 SPLITTABLE = ("sum", "prod", "max", "min", "any", "all")

@@ -1,17 +1,18 @@
-"""Library kernels for ops along one axis (``compiler/ops/along_axis.py``): running
-sums and products, sorts and argsorts, one *line* (all elements along the axis at one
-index of the other dims) at a time.
+"""Planning of the library kernels for ops along one axis (``compiler/ops/along_axis.py``):
+running sums and products, sorts and argsorts, one *line* (all elements along the axis
+at one index of the other dims) at a time.
 
 A line is not a loop nest of independent points: a scan carries its accumulator from
 each element to the next, a sort permutes the whole line. So such an op roots a kernel
-of its own, described by an :class:`AlongAxis` record and emitted by
-``codegen/along_axis.py`` (as ``Kernel.gemm`` is for matrix products). The operand is
-read where it lies, through its strides (a transposed or sliced view costs no copy);
-an operand that is not a buffer (an elementwise expression) is given one first (kernel
-formation inserts a ``copy``), so consumers of a line op's result fuse as usual but its
-producer does not. Lines are split between threads; a sort works in a scratch block
-per parallel chunk of lines (a temporary in the arena, ``memplan.py``). Like GEMM
-kernels, these keep their sizes static (``params.py``): the line length shapes the code.
+of its own (built by ``kernelize/scan_sort.py``), described by an :class:`AlongAxis`
+record and emitted by ``codegen/along_axis.py`` (as ``Kernel.gemm`` is for matrix
+products). The operand is read where it lies, through its strides; an operand that is
+not a buffer (an elementwise expression) is given one first (kernel formation inserts a
+``copy``), so consumers of a line op's result fuse as usual but its producer does not.
+The kernel pass :func:`plan_along_axis` splits lines between threads and gives a sort a
+scratch block per parallel chunk of lines (a temporary in the arena,
+``schedule/memplan.py``). Like GEMM kernels, these keep their sizes static
+(``params.py``): the line length shapes the code.
 """
 from __future__ import annotations
 
@@ -20,8 +21,8 @@ import math
 
 import numpy as np
 
-from tracejit.compiler.kir import Access, AlongAxis, Buffer, Kernel, Load, Program
-from tracejit.compiler.layout import StridedView, contiguous_strides
+from tracejit.compiler.kir import AlongAxis, Buffer, Kernel, Program
+from tracejit.compiler.layout import StridedView
 from tracejit.compiler.ops.along_axis import SCANS, SORTS
 from tracejit.compiler.target import vector_bytes
 from tracejit.config import config
@@ -33,34 +34,6 @@ MAX_LANES = 32
 MAX_SCRATCH_BYTES = 1 << 26  # sort scratch beyond which chunks are fewer (down to one per thread)
 
 
-def build_kernel(builder, name: str) -> list[Kernel]:
-    """The kernel of the along-axis op rooted at ``builder.root`` (none for an empty
-    result). ``builder`` is kernel formation's ``_KernelBuilder``; an operand that
-    is not a buffer raises its ``_NeedsCopy`` (formation inserts a copy and restarts)."""
-    from tracejit.compiler.kernelize import _NeedsCopy, _step
-    graph, root = builder.graph, builder.root
-    d = graph.data(root)
-    (src,) = graph.operands(root)
-    shape, axis = graph.aval(src).shape, d["attrs"]["axis"]
-    perm = tuple(a for a in range(len(shape)) if a != axis) + (axis,)
-    value = builder.expr(src, (_step("transpose", root, perm=perm),))
-    if type(value) is not Load:  # an expression, an iota or a gather: no strided buffer to read
-        raise _NeedsCopy(root)
-    if not math.prod(shape):
-        return []
-    out = builder.buffers[root]
-    strides = contiguous_strides(shape)
-    keep = [i for i, p in enumerate(perm[:-1]) if shape[p] != 1]  # drop length-1 dims
-    rows = tuple(shape[perm[i]] for i in keep)
-
-    def lines(access_strides: tuple[int, ...]) -> tuple[int, ...]:
-        return tuple(access_strides[i] for i in keep) + (access_strides[-1],)
-
-    load = value.access
-    src_acc = Access(load.buffer, load.dtype, load.offset, lines(load.strides))
-    dst_acc = Access(out.id, out.dtype, 0, lines(tuple(strides[p] for p in perm)))
-    record = AlongAxis(d["op"], src_acc, dst_acc, rows, shape[axis], np.dtype(load.dtype))
-    return [Kernel(name, "along_axis", sorted(builder.nodes), [], along=record)]
 
 
 def _lanes(a: AlongAxis) -> int:

@@ -12,7 +12,7 @@ stores itself (checked), so the row part and the tail never read each other's el
 from __future__ import annotations
 
 from tracejit.compiler.kir import Access, Gather, Kernel, Nest, Program, Schedule, in_sequence, map_accesses
-from tracejit.compiler.schedule import schedule_kernel
+from tracejit.compiler.schedule.vectorize import schedule_kernel
 
 BLOCK = 4096  # elements of a row: a block of each buffer stays in L1 between stages
 MIN_ROWS = 2

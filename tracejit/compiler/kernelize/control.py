@@ -1,10 +1,12 @@
 """Kernel formation of loops and branches (``while``/``cond`` nodes, ``compiler/ops/control.py``).
 
 Each sub-graph (condition, body, branch) is optimized and formed into a program of its
-own, then made generic (``compiler/params.py``). The outer program gets the buffers the
-control kernel hands those programs: one buffer per result (the ``loop_out`` nodes'
-buffers, or temporaries for results nobody reads), a spare set of carried values and a
-one-byte flag for loops, and per sub-program a constant buffer per constant, a
+own, then made generic (``compiler/params.py``). Optimizing a sub-graph runs the whole
+pipeline again (``compiler/pipeline.py``): a deliberate recursion, through the
+``compile_sub`` function the pipeline hands down to kernel formation, not an import.
+The outer program gets the buffers the control kernel hands those programs: one buffer
+per result (the ``loop_out`` nodes' buffers, or temporaries for results nobody reads), a
+spare set of carried values and a one-byte flag for loops, and per sub-program a constant buffer per constant, a
 constant size table and a temporary for its arena. The sub-programs' code is generated
 into the outer module (``codegen/control.py``); their sizes are data of the outer
 program, so the outer code stays size-generic like any other.
@@ -12,14 +14,17 @@ program, so the outer code stays size-generic like any other.
 from __future__ import annotations
 
 import dataclasses
+from typing import Callable
 
 import numpy as np
 
 from tracejit.compiler.graph import Graph
-from tracejit.compiler.kir import Buffer, Control, Kernel, SubCall
+from tracejit.compiler.kir import Buffer, Control, Kernel, Program, SubCall
 from tracejit.compiler.layout import StridedView
+from tracejit.compiler.params import parametrize, size_table
 
 CONTROL_OPS = ("while", "cond")
+CompileSub = Callable[[Graph], Program]  # a sub-graph -> its optimized, scheduled program
 
 
 class _Buffers:
@@ -28,7 +33,7 @@ class _Buffers:
     def __init__(self, buffers: dict, count: int):
         self.buffers, self.count = buffers, count
 
-    def new(self, key, kind: str, shape: tuple, dtype, node: int = -1, label: str = "", **extra) -> Buffer:
+    def new(self, key: object, kind: str, shape: tuple, dtype, node: int = -1, label: str = "", **extra) -> Buffer:
         buf = Buffer(self.count, kind, tuple(shape), np.dtype(dtype), node, StridedView.contiguous(tuple(shape)),
                      label=label, **extra)
         self.count += 1
@@ -37,10 +42,8 @@ class _Buffers:
 
 
 def _sub_call(sub_graph: Graph, what: str, carries: int, captured: tuple[int, ...], out: _Buffers,
-              nid: int) -> SubCall:
-    from tracejit.compiler.params import parametrize, size_table
-    from tracejit.compiler.pipeline import optimize
-    program = optimize(sub_graph).program
+              nid: int, compile_sub: CompileSub) -> SubCall:
+    program = compile_sub(sub_graph)
     generic = parametrize(program)
     constants = []
     for b in program.buffers:
@@ -59,11 +62,11 @@ def _sub_call(sub_graph: Graph, what: str, carries: int, captured: tuple[int, ..
                    concrete=program)
 
 
-def assign_control_buffers(graph: Graph, nid: int, buffers: dict, count: int,
-                           outputs: dict[int, list[int]]) -> tuple[int, Control]:
+def assign_control_buffers(graph: Graph, nid: int, buffers: dict, count: int, outputs: dict[int, list[int]],
+                           compile_sub: CompileSub) -> tuple[int, Control]:
     """Make the outer buffers of control node ``nid`` (keyed in ``buffers`` by their
-    ``loop_out`` node, or by a tuple for buffers of no node); returns the next free
-    buffer id and the kernel's :class:`Control`."""
+    ``loop_out`` node, or by a tuple for buffers of no node), its sub-programs compiled by
+    ``compile_sub``; returns the next free buffer id and the kernel's :class:`Control`."""
     out = _Buffers(buffers, count)
     attrs = graph.attrs(nid)
     op = graph.op(nid)
@@ -86,15 +89,17 @@ def assign_control_buffers(graph: Graph, nid: int, buffers: dict, count: int,
         spare = tuple(out.new(("ctl", nid, "spare", i), "temp", a.shape, a.dtype, label=f"next carry {i} of %{nid}").id
                       for i, a in enumerate(results_avals))
         flag = out.new(("ctl", nid, "flag"), "temp", (), np.bool_, label=f"condition of %{nid}").id
-        cond = _sub_call(attrs["cond"].graph, "cond", n_carry, tuple(operands[n_carry:n_carry + n_cond]), out, nid)
-        body = _sub_call(attrs["body"].graph, "body", n_carry, tuple(operands[n_carry + n_cond:]), out, nid)
+        cond = _sub_call(attrs["cond"].graph, "cond", n_carry, tuple(operands[n_carry:n_carry + n_cond]), out, nid,
+                         compile_sub)
+        body = _sub_call(attrs["body"].graph, "body", n_carry, tuple(operands[n_carry + n_cond:]), out, nid,
+                         compile_sub)
         scalar = tuple(a.dtype.itemsize if a.shape == () else 0 for a in results_avals)
         control = Control("while", (cond, body), tuple(results), nbytes, inits=inits, spare=spare, flag=flag,
                           scalar=scalar)
     else:
         n_true = attrs["n_true"]
-        true = _sub_call(attrs["true"].graph, "true", 0, tuple(operands[1:1 + n_true]), out, nid)
-        false = _sub_call(attrs["false"].graph, "false", 0, tuple(operands[1 + n_true:]), out, nid)
+        true = _sub_call(attrs["true"].graph, "true", 0, tuple(operands[1:1 + n_true]), out, nid, compile_sub)
+        false = _sub_call(attrs["false"].graph, "false", 0, tuple(operands[1 + n_true:]), out, nid, compile_sub)
         control = Control("cond", (true, false), tuple(results), nbytes, pred=operands[0])
     return out.count, control
 

@@ -13,7 +13,7 @@ import dataclasses
 
 from tracejit.compiler.kir import Access, Buffer, Gather, Kernel, Nest, Program, Schedule, map_accesses
 from tracejit.compiler.layout import StridedView
-from tracejit.compiler.schedule import choose_parallelism
+from tracejit.compiler.schedule.vectorize import choose_parallelism
 from tracejit.config import config
 
 MIN_EXTENT = 2

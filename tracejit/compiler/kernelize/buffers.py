@@ -1,0 +1,142 @@
+"""Buffer assignment, the first step of kernel formation: which graph nodes get a buffer
+(inputs, constants that are not arithmetic sequences, temporaries, results) and which
+``update``/``scatter`` may store straight into its base's buffer (:func:`_writes_in_place`).
+Loops and branches get the buffers they hand their sub-programs (``kernelize/control.py``).
+"""
+from __future__ import annotations
+
+import dataclasses
+
+from tracejit.compiler.graph import Graph
+from tracejit.compiler.kir import Buffer
+from tracejit.compiler.kernelize.control import CONTROL_OPS, CompileSub, assign_control_buffers
+from tracejit.compiler.kernelize.sequences import affine_constant
+from tracejit.compiler.layout import StridedView
+from tracejit.compiler.ops import get_op
+
+
+def is_materialized(graph: Graph, nid: int) -> bool:
+    """Whether fusion marked ``nid`` to be stored in a buffer of its own."""
+    return graph.data(nid).get("materialize", False)
+
+
+def _feeds_contraction(graph: Graph, nid: int) -> bool:
+    """Whether a matrix product reads ``nid`` (through views): it needs a buffer to pack."""
+    stack = [nid]
+    while stack:
+        for user, _ in graph.users(stack.pop()):
+            kind = get_op(graph.op(user)).kind
+            if kind == "contraction":
+                return True
+            if kind == "view":
+                stack.append(user)
+    return False
+
+
+def _gathered_from(graph: Graph, nid: int) -> bool:
+    """Whether a gather indexes ``nid`` (through views): it needs a buffer to load from."""
+    stack = [nid]
+    while stack:
+        n = stack.pop()
+        for user, _ in graph.users(n):
+            kind = get_op(graph.op(user)).kind
+            if kind == "gather" and graph.operands(user)[0] == n:
+                return True
+            if kind == "view":
+                stack.append(user)
+    return False
+
+
+def _writes_in_place(graph: Graph, nid: int, buffers: dict[int, Buffer], pos: dict[int, int]) -> bool:
+    """Whether update ``nid`` may store straight into its base's buffer: the base is a
+    temporary (or another update's) whose every other reading kernel runs before this
+    one (computes one of its operands), and this kernel's own value (and a scatter's
+    indices) reads the base only when it is one element (loaded whole before the store).
+    ``pos``: each node's place in the topological order."""
+    base = graph.operands(nid)[0]  # a scatter's value and indices follow
+    if base not in buffers or buffers[base].kind != "temp" or graph.op(base) == "constant":
+        return False
+    readers, value_reads = _base_readers(graph, nid, base)
+    if value_reads and graph.aval(graph.operands(nid)[1]).size != 1:
+        return False  # ``a[::-1] = a``: the store would overwrite elements still to be read
+    return not readers or readers <= _ancestors(graph, nid, min(pos[r] for r in readers), pos)
+
+
+def _base_readers(graph: Graph, nid: int, base: int) -> tuple[set[int], bool]:
+    """The kernels other than update ``nid`` that read ``base`` (materialized nodes reached
+    from it through unmaterialized ones: a view read by two kernels counts for both), and
+    whether ``nid``'s value or indices read it."""
+    readers, value_reads = set(), False
+    seen, stack = {base}, [base]
+    while stack:
+        n = stack.pop()
+        for user, index in graph.users(n):
+            if user == nid:
+                value_reads = value_reads or n != base or index != 0
+            elif is_materialized(graph, user):
+                readers.add(user)
+            elif user not in seen:
+                seen.add(user)
+                stack.append(user)
+    return readers, value_reads
+
+
+def _ancestors(graph: Graph, nid: int, first: int, pos: dict[int, int]) -> set[int]:
+    """The nodes ``nid`` depends on, among those at topological place ``first`` or later."""
+    seen, stack = set(), [nid]
+    while stack:
+        for u in graph.operands(stack.pop()):
+            if u not in seen and pos.get(u, -1) >= first:
+                seen.add(u)
+                stack.append(u)
+    return seen
+
+
+def assign_buffers(graph: Graph, compile_sub: CompileSub, controls: dict | None = None) -> dict[int, Buffer]:
+    """Buffers of the materialized nodes (and, for loops and branches, of what they hand
+    their sub-programs, which ``compile_sub`` optimizes: ``controls`` receives each one's
+    :class:`Control`)."""
+    outputs: dict[int, list[int]] = {}
+    for out in graph.outputs:
+        outputs.setdefault(graph.operands(out)[0], []).append(graph.attrs(out)["index"])
+    buffers: dict[int, Buffer] = {}
+    count = 0  # buffers made so far (an update in place shares its base's: no new id)
+    order = graph.topo_order()
+    pos = {n: i for i, n in enumerate(order)}
+    for nid in order:
+        d = graph.data(nid)
+        if not is_materialized(graph, nid):
+            continue
+        shape, dtype = d["shape"], d["dtype"]
+        if d["op"] in CONTROL_OPS:
+            count, control = assign_control_buffers(graph, nid, buffers, count, outputs, compile_sub)
+            if controls is not None:
+                controls[nid] = control
+            continue
+        if d["op"] == "loop_out":
+            continue  # its buffer was made with its control node's
+        if d["op"] == "input":
+            strides = d["attrs"].get("strides")
+            view = StridedView(shape, strides) if strides is not None else StridedView.contiguous(shape)
+            kind, extra = "input", {"index": d["attrs"]["index"]}
+        elif d["op"] == "constant":
+            if d["value"].size == 1:
+                continue  # inlined into the code
+            if (not _feeds_contraction(graph, nid) and not _gathered_from(graph, nid)
+                    and affine_constant(d["value"]) is not None):
+                continue  # computed from the element index (kernelize/sequences.py)
+            view, kind, extra = StridedView.contiguous(shape), "constant", {"value": d["value"]}
+        elif d["op"] in ("update", "scatter") and _writes_in_place(graph, nid, buffers, pos):
+            shared = buffers[graph.operands(nid)[0]]
+            if nid in outputs:  # the last version is a result: the whole chain's buffer is
+                shared = dataclasses.replace(shared, kind="output", outputs=tuple(outputs[nid]))
+                buffers.update({n: shared for n, b in buffers.items() if b.id == shared.id})
+            buffers[nid] = shared
+            continue
+        else:
+            view = StridedView.contiguous(shape)
+            kind = "output" if nid in outputs else "temp"
+            extra = {"outputs": tuple(outputs.get(nid, ()))}
+        buffers[nid] = Buffer(count, kind, shape, dtype, nid, view, **extra)
+        count += 1
+    return buffers
