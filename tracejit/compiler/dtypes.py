@@ -5,6 +5,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
 from tracejit.errors import user_error
 
@@ -21,7 +22,7 @@ def is_supported(dtype: np.dtype) -> bool:
     return np.dtype(dtype) in _SUPPORTED
 
 
-def check_supported(dtype, what: str) -> np.dtype:
+def check_supported(dtype: npt.DTypeLike, what: str) -> np.dtype:
     """Return ``np.dtype(dtype)`` or raise a TypeError naming ``what`` (the user's error)."""
     try:
         dt = np.dtype(dtype)
@@ -50,10 +51,12 @@ class AVal:
 
     @property
     def ndim(self) -> int:
+        """Number of dimensions."""
         return len(self.shape)
 
     @property
     def size(self) -> int:
+        """Number of elements."""
         return math.prod(self.shape)
 
     def __str__(self) -> str:
@@ -63,8 +66,3 @@ class AVal:
 def reduction_default_dtype(ufunc: np.ufunc, dtype: np.dtype) -> np.dtype:
     """The accumulator dtype NumPy picks for ``ufunc.reduce`` (small ints widen to int64)."""
     return ufunc.reduce(np.zeros(1, dtype)).dtype
-
-
-def weak_result_type(*operands) -> np.dtype:
-    """NumPy 2 promotion where Python scalars are weak (``np.result_type`` semantics)."""
-    return np.result_type(*operands)

@@ -54,6 +54,7 @@ class Graph:
                                         "dtype": aval.dtype, "strides": strides}, aval=aval, loc=loc)
 
     def add_constant(self, value: np.ndarray, loc: str | None = None) -> int:
+        """Append a constant node holding a read-only C-ordered copy of ``value``; returns its id."""
         value = np.array(value, copy=True, order="C")
         value.flags.writeable = False
         aval = AVal(value.shape, value.dtype)
@@ -61,9 +62,11 @@ class Graph:
                         aval=aval, value=value, loc=loc)
 
     def add_output(self, index: int, node: int) -> int:
+        """Append output ``index`` reading ``node`` (at ``node``'s location); returns its id."""
         return self.add("output", [node], attrs={"index": index}, loc=self.loc(node))
 
     def copy(self) -> "Graph":
+        """An independent copy (own networkx graph and attrs dicts; constant values are shared)."""
         g = Graph(self.name)
         g.nx = self.nx.copy()
         for nid in g.nx.nodes:  # node data dicts are copied shallowly; attrs must not be shared
@@ -79,18 +82,23 @@ class Graph:
         return self.nx.number_of_nodes()
 
     def data(self, nid: int) -> dict[str, Any]:
+        """The node's data dict (op, shape, dtype, attrs, loc, value), not a copy."""
         return self.nx.nodes[nid]
 
     def op(self, nid: int) -> str:
+        """The registry name of the node's op."""
         return self.nx.nodes[nid]["op"]
 
     def attrs(self, nid: int) -> dict[str, Any]:
+        """The node's static parameters, not a copy."""
         return self.nx.nodes[nid]["attrs"]
 
     def loc(self, nid: int) -> str | None:
+        """The user's ``file:line`` that created the node, if known."""
         return self.nx.nodes[nid]["loc"]
 
     def aval(self, nid: int) -> AVal:
+        """The node's shape and dtype."""
         d = self.nx.nodes[nid]
         return AVal(d["shape"], d["dtype"])
 
@@ -109,14 +117,17 @@ class Graph:
         return [(v, k) for v, keys in self.nx._succ[nid].items() for k in keys]
 
     def nodes_with_op(self, op: str) -> list[int]:
+        """Ids of the nodes applying ``op``, in insertion order."""
         return [n for n, d in self.nx.nodes(data=True) if d["op"] == op]
 
     @property
     def inputs(self) -> list[int]:
+        """Input node ids ordered by argument index."""
         return sorted(self.nodes_with_op("input"), key=lambda n: self.attrs(n)["index"])
 
     @property
     def outputs(self) -> list[int]:
+        """Output node ids ordered by output index."""
         return sorted(self.nodes_with_op("output"), key=lambda n: self.attrs(n)["index"])
 
     def topo_order(self) -> list[int]:
@@ -146,6 +157,7 @@ class Graph:
             self.nx.add_edge(new, v, key=k)
 
     def remove(self, nid: int) -> None:
+        """Delete node ``nid`` and its edges (its users are not rewired)."""
         self.nx.remove_node(nid)
 
     # -- invariants -----------------------------------------------------------------------
@@ -186,6 +198,7 @@ class Graph:
 
     # -- dumps -----------------------------------------------------------------------------
     def node_text(self, nid: int) -> str:
+        """One dump line: ``%id = op[attrs] operands : aval`` (constants show a scalar value)."""
         d = self.data(nid)
         hidden = ("shape", "dtype") if d["op"] in ("input", "constant") else ()
         attrs = {k: v for k, v in d["attrs"].items() if k not in hidden and not (k == "strides" and v is None)}

@@ -29,10 +29,12 @@ class StridedView:
 
     @classmethod
     def contiguous(cls, shape: tuple[int, ...]) -> "StridedView":
+        """The view of a dense C-order array of ``shape`` at offset 0."""
         return cls(tuple(shape), contiguous_strides(tuple(shape)), 0)
 
     @property
     def size(self) -> int:
+        """Number of elements."""
         return math.prod(self.shape)
 
     def normalized(self) -> "StridedView":
@@ -43,6 +45,7 @@ class StridedView:
                            self.offset)
 
     def is_contiguous(self) -> bool:
+        """True if the strides are C-order, size-1 dims aside (empty views are; the offset is not checked)."""
         return self.normalized().strides == StridedView.contiguous(self.shape).normalized().strides
 
     def offset_range(self) -> tuple[int, int]:
@@ -59,6 +62,7 @@ class StridedView:
         return lo, hi
 
     def transpose(self, perm: tuple[int, ...]) -> "StridedView":
+        """Dims permuted: new dim ``d`` is old dim ``perm[d]``."""
         return StridedView(tuple(self.shape[p] for p in perm), tuple(self.strides[p] for p in perm),
                            self.offset)
 
@@ -98,7 +102,7 @@ class StridedView:
     def reshape(self, shape: tuple[int, ...]) -> "StridedView | None":
         """The view of the same elements in C order with ``shape``, or None if that
         needs a copy (NumPy's no-copy reshape rule)."""
-        strides = reshape_strides(self.shape, self.strides, tuple(shape))
+        strides = _reshape_strides(self.shape, self.strides, tuple(shape))
         return None if strides is None else StridedView(tuple(shape), strides, self.offset)
 
 
@@ -107,7 +111,8 @@ def diagonal_length(n1: int, n2: int, offset: int) -> int:
     return max(0, min(n1, n2 - offset) if offset >= 0 else min(n1 + offset, n2))
 
 
-def reshape_strides(shape, strides, new_shape) -> tuple[int, ...] | None:
+def _reshape_strides(shape: tuple[int, ...], strides: tuple[int, ...],
+                     new_shape: tuple[int, ...]) -> tuple[int, ...] | None:
     """Strides that present ``(shape, strides)`` as ``new_shape`` without copying, or None."""
     if math.prod(shape) == 0:
         return contiguous_strides(new_shape)

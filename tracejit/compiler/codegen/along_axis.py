@@ -37,7 +37,8 @@ INDEX = np.dtype(np.int64)
 
 
 class AlongAxisEmitter:
-    def __init__(self, b: ir.IRBuilder, ptrs: dict[int, ir.Value], a: AlongAxis, begin, end):
+    def __init__(self, b: ir.IRBuilder, ptrs: dict[int, ir.Value], a: AlongAxis, begin: ir.Value,
+                 end: ir.Value):
         self.b, self.a, self.ptrs = b, a, ptrs
         self.begin, self.end = begin, end
         self.ctx = LowerCtx(b, 1, a.dtype)
@@ -47,11 +48,13 @@ class AlongAxisEmitter:
         return self.b.gep(self.ptrs[bid], [offset], inbounds=True, source_etype=memory_type(dtype))
 
     def load(self, bid: int, offset: ir.Value, dtype: np.dtype) -> ir.Value:
+        """Element ``offset`` of buffer ``bid`` as a register value (a bool byte becomes i1)."""
         dtype = np.dtype(dtype)
         value = self.b.load(self._ptr(bid, offset, dtype), typ=memory_type(dtype), align=dtype.itemsize)
         return self.b.icmp_unsigned("!=", value, ir.Constant(I8, 0)) if dtype.kind == "b" else value
 
     def store(self, bid: int, offset: ir.Value, value: ir.Value, dtype: np.dtype) -> None:
+        """Store ``value`` as element ``offset`` of buffer ``bid`` (an i1 bool as a byte)."""
         dtype = np.dtype(dtype)
         if dtype.kind == "b":
             value = self.b.zext(value, I8)
@@ -76,6 +79,7 @@ class AlongAxisEmitter:
         return src, dst
 
     def emit(self) -> None:
+        """Emit the scan or sort of every line in tasks ``begin``..``end`` at the builder's position."""
         b, a = self.b, self.a
         if a.op not in SCANS:
             chunk = b.udiv(self.begin, i64(a.chunk)) if a.chunk else i64(0)

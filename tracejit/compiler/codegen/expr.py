@@ -3,6 +3,8 @@ along the vectorized dimension (contiguous loads become vector loads, broadcast 
 splat, strided loads one load per lane)."""
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 from llvmlite import ir
 
@@ -19,7 +21,8 @@ class ExprEmitter:
     """
 
     def __init__(self, b: ir.IRBuilder, ptrs: dict[int, ir.Value], idx: list, width: int = 1,
-                 vdim: int | None = None, fast: tuple[str, ...] = (), sizes=i64):
+                 vdim: int | None = None, fast: tuple[str, ...] = (),
+                 sizes: Callable[[int], ir.Value] = i64):
         self.b, self.ptrs, self.idx, self.fast = b, ptrs, idx, fast
         self.sizes = sizes  # access offsets may be run-time sizes (codegen/sizes.py)
         self.acc: ir.Value | None = None  # what an Acc leaf (in an epilogue) evaluates to
@@ -27,7 +30,8 @@ class ExprEmitter:
         self.vdim = vdim
         self.memo: dict[int, ir.Value] = {}
 
-    def ctx(self, dtype, out_dtype=None) -> LowerCtx:
+    def ctx(self, dtype: np.dtype, out_dtype: np.dtype | None = None) -> LowerCtx:
+        """A :class:`LowerCtx` at ``dtype`` with this emitter's builder, width and fast-math flags."""
         return LowerCtx(self.b, self.width, dtype, out_dtype, fast=self.fast)
 
     # -- addressing -----------------------------------------------------------------------
@@ -54,6 +58,7 @@ class ExprEmitter:
 
     # -- loads and stores ---------------------------------------------------------------------
     def load(self, acc: Access) -> ir.Value:
+        """The value of ``acc`` at the current point, one element per lane (bools as i1)."""
         b, dt = self.b, np.dtype(acc.dtype)
         mty, align = memory_type(dt), dt.itemsize
         if self.width == 1:
@@ -161,6 +166,7 @@ class ExprEmitter:
 
     # -- expressions ------------------------------------------------------------------------------
     def emit(self, e: Expr) -> ir.Value:
+        """The value of ``e`` at the current point; each node is emitted once (memoized by identity)."""
         key = id(e)
         if key not in self.memo:
             self.memo[key] = self._emit(e)

@@ -32,7 +32,7 @@ PREFETCH_ROWS = 16  # rows of B ahead that the packing micro-kernel prefetches
 
 
 class GemmEmitter:
-    def __init__(self, b: ir.IRBuilder, ptrs: dict[int, ir.Value], g: Gemm, begin, end):
+    def __init__(self, b: ir.IRBuilder, ptrs: dict[int, ir.Value], g: Gemm, begin: ir.Value, end: ir.Value):
         self.b, self.g, self.ptrs = b, g, ptrs
         self.a, self.c = ptrs[g.a.buffer], ptrs[g.c.buffer]
         self.src = ptrs[g.b.buffer if g.packed_b is None else g.packed_b]
@@ -58,6 +58,7 @@ class GemmEmitter:
         self.b.call(fn, [addr, ir.Constant(I32, int(write)), ir.Constant(I32, locality), ir.Constant(I32, 1)])
 
     def emit(self) -> None:
+        """Emit the blocked matrix product of tasks ``begin``..``end`` at the builder's position."""
         b, g = self.b, self.g
         self.block = self.ptrs[g.b_block] if g.b_block is not None else None
         # this call's part of the packed-B temporary: its chunk's (calls are whole chunks,

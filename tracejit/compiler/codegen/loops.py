@@ -3,6 +3,7 @@ accumulators kept in entry-block allocas (SROA turns them into SSA registers).""
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from llvmlite import ir
@@ -14,6 +15,7 @@ PTR = ir.PointerType()
 
 
 def i64(value: int) -> ir.Constant:
+    """``value`` as an i64 constant (a size parameter is an error: it is only known at run time)."""
     if isinstance(value, Param):  # a run-time size: see codegen/sizes.py
         raise TypeError(f"tracejit: size parameter {value} used as a constant")
     return ir.Constant(I64, value)
@@ -22,7 +24,7 @@ def i64(value: int) -> ir.Constant:
 _loop_ids = itertools.count()
 
 
-def loop_hints(module: ir.Module, vectorize: bool | None = None, unroll: bool | None = None):
+def loop_hints(module: ir.Module, vectorize: bool | None = None, unroll: bool | None = None) -> ir.MDValue | None:
     """``llvm.loop`` metadata: a self-referential loop ID with the given hints.
 
     Loops we vectorized ourselves, and their scalar tails, opt out of LLVM's loop
@@ -42,7 +44,8 @@ def loop_hints(module: ir.Module, vectorize: bool | None = None, unroll: bool | 
 
 
 @contextmanager
-def for_range(b: ir.IRBuilder, start, stop, step: int = 1, name: str = "i", hints=None):
+def for_range(b: ir.IRBuilder, start: int | ir.Value, stop: int | ir.Value, step: int = 1, name: str = "i",
+              hints: ir.MDValue | None = None) -> Iterator[ir.Value]:
     """``for i in range(start, stop, step)`` (step > 0); yields ``i`` as an i64 value.
     ``hints`` is ``llvm.loop`` metadata from :func:`loop_hints`."""
     start = i64(start) if isinstance(start, int) else start
@@ -78,7 +81,8 @@ def alloca(b: ir.IRBuilder, ty: ir.Type, init: ir.Value | None = None, name: str
     return slot
 
 
-def while_loop(b: ir.IRBuilder, cond_fn, body_fn, name: str = "w") -> None:
+def while_loop(b: ir.IRBuilder, cond_fn: Callable[[], ir.Value], body_fn: Callable[[], object],
+               name: str = "w") -> None:
     """``while cond_fn(): body_fn()`` where both emit IR at the builder's position."""
     fn = b.function
     head = fn.append_basic_block(f"{name}.head")

@@ -7,6 +7,8 @@ vector loops and every dtype.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 from llvmlite import ir
 
@@ -38,6 +40,7 @@ def memory_type(dtype: np.dtype) -> ir.Type:
 
 
 def vector_of(ty: ir.Type, width: int) -> ir.Type:
+    """``ty`` itself for one lane, else the vector type ``<width x ty>``."""
     return ty if width == 1 else ir.VectorType(ty, width)
 
 
@@ -47,7 +50,8 @@ def int_value(value: int, bits: int) -> int:
     return value - (1 << bits) if value >= 1 << (bits - 1) else value
 
 
-def scalar_constant(value, dtype: np.dtype) -> ir.Constant:
+def scalar_constant(value: int | float | np.generic, dtype: np.dtype) -> ir.Constant:
+    """``value`` as a register constant of ``dtype`` (unsigned ints as their signed bits)."""
     dt = np.dtype(dtype)
     ty = scalar_type(dt)
     if dt.kind == "b":
@@ -90,6 +94,7 @@ class LowerCtx:
     # -- types and constants ---------------------------------------------------------
     @property
     def module(self) -> ir.Module:
+        """The module the builder emits into."""
         return self.b.module
 
     @property
@@ -99,16 +104,18 @@ class LowerCtx:
 
     @property
     def bits(self) -> int:
+        """Register width of one element of the ctx dtype (1 for bool)."""
         return 1 if self.kind == "b" else self.dtype.itemsize * 8
 
-    def at(self, dtype) -> "LowerCtx":
+    def at(self, dtype: np.dtype) -> "LowerCtx":
         """The same builder and lane count, at another dtype."""
         return LowerCtx(self.b, self.width, dtype, fast=self.fast)
 
-    def ty(self, dtype=None) -> ir.Type:
+    def ty(self, dtype: np.dtype | None = None) -> ir.Type:
+        """Register type of ``dtype`` (default: the op's dtype) at the ctx lane count."""
         return vector_of(scalar_type(self.dtype if dtype is None else dtype), self.width)
 
-    def const(self, value, dtype=None) -> ir.Constant:
+    def const(self, value: int | float | np.generic, dtype: np.dtype | None = None) -> ir.Constant:
         """``value`` as a constant of ``dtype`` (default: the op's dtype), splat to all lanes."""
         c = scalar_constant(value, self.dtype if dtype is None else dtype)
         if self.width == 1:
@@ -125,7 +132,8 @@ class LowerCtx:
         return self.b.shuffle_vector(v, ir.Constant(vty, ir.Undefined), mask)
 
     # -- calls ---------------------------------------------------------------------
-    def intrinsic(self, name: str, args, ret: ir.Type | None = None, extra=(),
+    def intrinsic(self, name: str, args: Sequence[ir.Value], ret: ir.Type | None = None,
+                  extra: Sequence[ir.Value] = (),
                   overload_ret: bool = False) -> ir.Value:
         """Call ``llvm.<name>`` overloaded on the type of the first argument (and on the
         result type first, with ``overload_ret``)."""
@@ -149,9 +157,11 @@ class LowerCtx:
         return self.b.icmp_unsigned(op, a, b)
 
     def isnan(self, a: ir.Value) -> ir.Value:
+        """i1 per lane: true where ``a`` is NaN."""
         return self.b.fcmp_unordered("uno", a, a)
 
     def select(self, cond: ir.Value, a: ir.Value, b: ir.Value) -> ir.Value:
+        """``a`` where ``cond`` is true, else ``b``, per lane."""
         return self.b.select(cond, a, b)
 
     def truthy(self, a: ir.Value) -> ir.Value:
@@ -163,7 +173,7 @@ class LowerCtx:
         return self.b.icmp_unsigned("!=", a, self.const(0))
 
     # -- conversions -----------------------------------------------------------------
-    def convert(self, value: ir.Value, src, dst) -> ir.Value:
+    def convert(self, value: ir.Value, src: np.dtype, dst: np.dtype) -> ir.Value:
         """NumPy ``astype`` (unsafe casting) from ``src`` to ``dst`` dtype."""
         src, dst = np.dtype(src), np.dtype(dst)
         if src == dst:

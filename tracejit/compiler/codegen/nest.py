@@ -15,6 +15,8 @@ the nest that can be one goes through ``sizes``.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 from llvmlite import ir
 
@@ -32,7 +34,7 @@ ROW_GROUP = 4  # 'inner' reductions sharing an operand (matrix-vector products):
 class NestEmitter:
     def __init__(self, b: ir.IRBuilder, ptrs: dict[int, ir.Value], nest: Nest, sched: Schedule,
                  begin: ir.Value | None = None, end: ir.Value | None = None, fast: tuple[str, ...] = (),
-                 sizes=i64):
+                 sizes: Callable[[int], ir.Value] = i64):
         """``begin``/``end`` bound dim 0 when given (a kernel split between threads);
         ``fast`` are the fast-math flags of user-level arithmetic (empty unless opted in);
         ``sizes`` turns the nest's integers into values (a ``codegen.sizes.SizeReader``)."""
@@ -44,6 +46,7 @@ class NestEmitter:
             self.red = get_op(nest.reduce).lower
 
     def emit(self) -> None:
+        """Emit the nest's loops, as its schedule's strategy lays them out, at the builder's position."""
         getattr(self, f"_emit_{self.sched.strategy}")()
 
     # -- helpers ------------------------------------------------------------------------------

@@ -66,8 +66,8 @@ def _run_one(graph: Graph, name: str, fn: Pass, verify: bool, keep: bool, record
     return changed
 
 
-def run_passes(graph: Graph, pipeline=None, verify: bool = False,
-               record: bool = False) -> list[PassRecord]:
+def run_passes(graph: Graph, pipeline: list[tuple[str, Pass] | Fixpoint] | None = None,
+               verify: bool = False, record: bool = False) -> list[PassRecord]:
     """Run ``pipeline`` (default :data:`PIPELINE`) over ``graph`` in place; ``verify``
     checks the graph after every pass, ``record`` keeps each pass's dump."""
     records: list[PassRecord] = []

@@ -20,7 +20,7 @@ from tracejit.compiler.graph import Graph
 from tracejit.compiler.ops import get_op
 
 
-def scalar_constant(graph: Graph, nid: int):
+def scalar_constant(graph: Graph, nid: int) -> np.generic | None:
     """The value of a one-element constant (possibly broadcast), as a NumPy scalar, else None."""
     while graph.op(nid) == "broadcast_to":
         (nid,) = graph.operands(nid)

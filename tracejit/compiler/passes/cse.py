@@ -18,7 +18,7 @@ def freeze(value: Any) -> Any:
     return value
 
 
-def node_key(graph: Graph, nid: int):
+def _node_key(graph: Graph, nid: int) -> tuple | None:
     """A hashable key equal for nodes that compute the same value (None: never merge)."""
     d = graph.data(nid)
     if d["op"] in ("input", "output"):
@@ -32,10 +32,11 @@ def node_key(graph: Graph, nid: int):
 
 
 def cse(graph: Graph) -> bool:
+    """Merge nodes with equal keys into the first in topological order; True if any merged."""
     seen: dict = {}
     changed = False
     for nid in graph.topo_order():
-        key = node_key(graph, nid)
+        key = _node_key(graph, nid)
         if key is None:
             continue
         first = seen.setdefault(key, nid)

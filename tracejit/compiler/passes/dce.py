@@ -7,6 +7,7 @@ from tracejit.compiler.graph import Graph
 
 
 def dce(graph: Graph) -> bool:
+    """Remove the nodes no output depends on (inputs stay); True if any was removed."""
     live = set(graph.outputs)
     for out in graph.outputs:
         live |= nx.ancestors(graph.nx, out)

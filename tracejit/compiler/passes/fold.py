@@ -22,6 +22,7 @@ def _is_uniform(value: np.ndarray) -> bool:
 
 
 def fold_constants(graph: Graph) -> bool:
+    """Fold all-constant ops and make uniform constants broadcast scalars; True if anything changed."""
     changed = False
     for nid in graph.topo_order():
         op = graph.op(nid)
