@@ -11,7 +11,7 @@ an operand that is not a buffer (an elementwise expression) is given one first (
 formation inserts a ``copy``), so consumers of a line op's result fuse as usual but its
 producer does not. Lines are split between threads; a sort works in a scratch block
 per parallel chunk of lines (a temporary in the arena, ``memplan.py``). Like GEMM
-kernels, these keep their sizes static (``params.py``): the line length shapes the code.
+kernels, these keep their sizes static (``generic_sizes.py``): the line length shapes the code.
 """
 from __future__ import annotations
 

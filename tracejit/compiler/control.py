@@ -1,7 +1,7 @@
 """Kernel formation of loops and branches (``while``/``cond`` nodes, ``compiler/ops/control.py``).
 
 Each sub-graph (condition, body, branch) is optimized and formed into a program of its
-own, then made generic (``compiler/params.py``). The outer program gets the buffers the
+own, then made generic (``compiler/generic_sizes.py``). The outer program gets the buffers the
 control kernel hands those programs: one buffer per result (the ``loop_out`` nodes'
 buffers, or temporaries for results nobody reads), a spare set of carried values and a
 one-byte flag for loops, and per sub-program a constant buffer per constant, a
@@ -38,7 +38,7 @@ class _Buffers:
 
 def _sub_call(sub_graph: Graph, what: str, carries: int, captured: tuple[int, ...], out: _Buffers,
               nid: int) -> SubCall:
-    from tracejit.compiler.params import parametrize, size_table
+    from tracejit.compiler.generic_sizes import parametrize, size_table
     from tracejit.compiler.pipeline import optimize
     program = optimize(sub_graph).program
     generic = parametrize(program)

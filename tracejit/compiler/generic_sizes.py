@@ -31,8 +31,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tracejit.compiler.kernel import (Access, Acc, Apply, Buffer, Const, Convert, Expr, Gather, Iota, Kernel, Load, Nest,
-                                      Program, ScatterAccess, with_store)
+from tracejit.compiler.kernel import (Access, Acc, Apply, Buffer, Const, Convert, Expr, Gather, Iota, Kernel, Load,
+                                      Nest, Program, ScatterAccess, with_store)
 from tracejit.compiler.layout import StridedView
 from tracejit.compiler.memplan import MemoryPlan
 
