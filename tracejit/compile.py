@@ -14,9 +14,9 @@ Each stage is one call into one layer, in one direction: the frontend asks for a
    code       compiled now (and stored)
 6. load       ``runtime/executable.Executable``: the code with the program's buffers and sizes
 
-``tj.jit`` runs every stage on the first call of a signature; ``JitFunction.lower``
-traces and leaves the rest to be run when a stage is first asked for
-(``frontend/lowered.py`` shows each stage as text). The code generator and the engine
+``tj.jit`` runs every stage on the first call of a signature (:func:`compile_call`);
+``JitFunction.lower`` traces and optimizes (:func:`lower_call`) and leaves the code to be
+compiled when first asked for (``frontend/lowered.py`` shows each stage as text). The code generator and the engine
 import llvmlite, so they are imported inside the functions that use them (a deliberate
 deferral of a heavy dependency): ``import tracejit`` loads no llvmlite, the first
 compilation does (``compiler/target.py`` says clearly when it is missing).
@@ -35,7 +35,7 @@ from tracejit.compiler.kernel import Program
 from tracejit.compiler.memplan import plan_memory
 from tracejit.compiler.passes import PassRecord, run_passes
 from tracejit.compiler.pipeline import Optimized, optimize
-from tracejit.compiler.target import last_level_cache_bytes
+from tracejit.compiler.target import LLVMUnavailable, last_level_cache_bytes
 from tracejit.config import config, emit_log, log_enabled
 from tracejit.frontend.signature import BoundCall
 from tracejit.frontend.tracing import TracedFunction, trace_function
@@ -89,18 +89,34 @@ class Compilation:
         return run_passes(self.traced.graph.copy(), record=True)
 
 
-def compile_call(request: Request, call: BoundCall, now: bool = True) -> Compilation:
-    """Trace ``request.fun`` for the signature of ``call`` and, when ``now``, run every
-    other stage too (else each runs when first asked for)."""
+def _traced(request: Request, call: BoundCall) -> Compilation:
+    """Stage 1: ``request.fun`` traced for the signature of ``call``."""
     fun = request.fun
     traced = trace_function(fun, request.pysig, request.static, call, fun.__name__, request.freeze,
                             request.concrete)
-    compilation = Compilation(traced, request.fastmath)
-    if now:
-        program = compilation.optimized.program
-        if log_enabled("kernels"):
-            emit_log("kernels", f"{fun.__qualname__}:\n{program.text()}")
-        compilation.executable  # noqa: B018 - loads the code now (compiles, or finds it on disk or loaded)
+    return Compilation(traced, request.fastmath)
+
+
+def compile_call(request: Request, call: BoundCall) -> Compilation:
+    """Every stage for the signature of ``call``, now: what a call of a jitted function runs."""
+    compilation = _traced(request, call)
+    program = compilation.optimized.program
+    if log_enabled("kernels"):
+        emit_log("kernels", f"{request.fun.__qualname__}:\n{program.text()}")
+    compilation.executable  # noqa: B018 - loads the code now (compiles, or finds it on disk or loaded)
+    return compilation
+
+
+def lower_call(request: Request, call: BoundCall) -> Compilation:
+    """Stages 1 and 2 for the signature of ``call`` (what ``JitFunction.lower`` runs; the
+    code is compiled when first asked for). Without llvmlite only the trace: the
+    optimizer needs the host's vector width, so asking for a later stage raises
+    :class:`~tracejit.compiler.target.LLVMUnavailable` then."""
+    compilation = _traced(request, call)
+    try:
+        compilation.optimized  # noqa: B018 - optimized now: its errors are lower()'s, as they are a call's
+    except LLVMUnavailable:
+        pass
     return compilation
 
 

@@ -10,7 +10,7 @@ from typing import Any, Callable, NamedTuple
 
 import numpy as np
 
-from tracejit.compile import Request, compile_call
+from tracejit.compile import Request, compile_call, lower_call
 from tracejit.config import config, emit_log, log_enabled
 from tracejit.errors import StaticNeeded, UnsupportedError, user_error
 from tracejit.frontend.complexio import as_complex, pair_view
@@ -382,10 +382,9 @@ class JitFunction:
         return self.fun(*args, **kwargs)
 
     def lower(self, *args, **kwargs) -> Lowered:
-        """Trace for these arguments without running; the later stages (optimized graph
-        and kernels, LLVM IR, assembly) are computed when first asked for."""
+        """Trace and optimize for these arguments without running; compiles on demand."""
         def lowered(call, reason=None):  # not cached: lowering runs no code
-            return Lowered(compile_call(self._request, call, now=False))
+            return Lowered(lower_call(self._request, call))
 
         try:
             _, found, _ = self._entry(args, kwargs, lowered, count=False)

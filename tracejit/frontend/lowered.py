@@ -1,9 +1,9 @@
 """Every stage of what a jitted function compiles to, for one signature, as text.
 
 A :class:`Lowered` is a view of a :class:`~tracejit.compile.Compilation`: it shows the
-results of the compile path (``compile.py``) and triggers nothing but the stages it is
-asked to show (a signature lowered without being called is optimized and compiled only
-when a later stage is asked for)."""
+results of the compile path (``compile.py``) and runs no stage but those it is asked to
+show (a signature lowered without being called is compiled when its LLVM IR or assembly
+is asked for)."""
 from __future__ import annotations
 
 from tracejit.compile import Compilation
