@@ -6,7 +6,7 @@ import inspect
 import threading
 import warnings
 from dataclasses import dataclass
-from typing import Any, Callable, NamedTuple
+from typing import Any, Callable, Iterable, NamedTuple
 
 import numpy as np
 
@@ -377,11 +377,11 @@ class JitFunction:
             self._last_key = call.key
             return entry
 
-    def eager(self, *args, **kwargs):
+    def eager(self, *args: Any, **kwargs: Any) -> Any:
         """Run the undecorated function with NumPy."""
         return self.fun(*args, **kwargs)
 
-    def lower(self, *args, **kwargs) -> Lowered:
+    def lower(self, *args: Any, **kwargs: Any) -> Lowered:
         """Trace and optimize for these arguments without running; compiles on demand."""
         def lowered(call, reason=None):  # not cached: lowering runs no code
             return Lowered(lower_call(self._request, call))
@@ -404,14 +404,16 @@ class JitFunction:
         return CacheInfo(self._traces, self._compilations, hits, self._disk_hits, len(self._cache), self._reused)
 
     def clear_cache(self) -> None:
+        """Forget every compiled signature (the code stays loaded for the process)."""
         with self._lock:
             self._cache.clear()
             self._fast_cache.clear()
             self._install(None, ())
 
 
-def jit(fun: Callable | None = None, *, static_argnames=(), static_argnums=(), fastmath: bool = False,
-        freeze: bool = False):
+def jit(fun: Callable | None = None, *, static_argnames: str | Iterable[str] = (),
+        static_argnums: int | Iterable[int] = (), fastmath: bool = False,
+        freeze: bool = False) -> JitFunction | Callable[[Callable], JitFunction]:
     """Compile ``fun`` with tracejit; usable as ``@jit`` or ``@jit(static_argnames=...)``.
 
     ``fastmath=True`` lets float arithmetic be reassociated and contracted (fused

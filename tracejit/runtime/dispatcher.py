@@ -36,6 +36,11 @@ from typing import Callable
 
 import numpy as np
 
+try:
+    from numpy._core import _multiarray_umath
+except ImportError:  # NumPy 1.x
+    from numpy.core import _multiarray_umath  # type: ignore[no-redef]
+
 from tracejit.compiler.target import init_llvm
 from tracejit.config import config, on_change
 from tracejit.runtime import diskcache
@@ -71,11 +76,7 @@ def _numpy_api_index(name: str) -> int | None:
 
 
 def _numpy_api_table() -> int | None:
-    try:
-        from numpy._core import _multiarray_umath as mu
-    except ImportError:  # NumPy 1.x
-        from numpy.core import _multiarray_umath as mu  # type: ignore[no-redef]
-    capsule = getattr(mu, "_ARRAY_API", None)
+    capsule = getattr(_multiarray_umath, "_ARRAY_API", None)
     if capsule is None:
         return None
     get = ctypes.pythonapi.PyCapsule_GetPointer
@@ -148,6 +149,7 @@ class Slot:
 
     @property
     def hits(self) -> int:
+        """Calls that native dispatch ran through this slot (counted atomically)."""
         return self.fields[SLOT_FIELDS.index("hits")]
 
     def install(self, target: NativeTarget | None) -> None:
