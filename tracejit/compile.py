@@ -45,7 +45,7 @@ from tracejit.runtime.executable import Executable
 MAX_STORED_CONSTANT_BYTES = 1 << 20  # optimized programs holding more constants are not stored
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared by identity: it holds a set the traces add to
 class Request:
     """What a jitted function compiles, the same for each of its signatures: the function,
     its Python signature and static parameters, ``freeze`` (globals read once, as
