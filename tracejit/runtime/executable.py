@@ -14,12 +14,12 @@ import numpy as np
 from typing import TYPE_CHECKING
 
 from tracejit.compiler.codegen.symbols import ARRAY_FIELDS, call_slots, checks_inputs
-from tracejit.compiler.kernel import Program
 from tracejit.runtime import MISS, threads
 from tracejit.runtime.buffers import MIN_POOLED_BYTES, pool
 
-if TYPE_CHECKING:  # the engine imports llvmlite, which the runtime loads only to compile
-    from tracejit.runtime.engine import CompiledModule
+if TYPE_CHECKING:
+    from tracejit.compiler.kernel import Program
+    from tracejit.runtime.engine import CompiledModule  # the engine imports llvmlite: loaded to compile
 
 ALIGN = 64
 STREAM_ALIGN = 64  # what compiler/streaming.py assumes of large outputs (page-aligned pool blocks)
