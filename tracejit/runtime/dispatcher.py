@@ -55,6 +55,12 @@ SLOT_FIELDS = ("call", "context", "nargs", "descr", "nd", "dims", "release", "fa
 METH_FASTCALL, METH_KEYWORDS = 0x80, 0x02
 
 
+def _dispatch_ir() -> str:
+    """The IR of ``tj_dispatch``: built only when no compiled one is in the disk cache."""
+    from tracejit.runtime import dispatchcode  # deferred: llvmlite.ir, needed only to build it
+    return str(dispatchcode.build_module(API, SLOT_FIELDS, MAX_ARGS))
+
+
 class _MethodDef(ctypes.Structure):
     _fields_ = [("ml_name", ctypes.c_char_p), ("ml_meth", ctypes.c_void_p), ("ml_flags", ctypes.c_int),
                 ("ml_doc", ctypes.c_char_p)]
@@ -88,9 +94,7 @@ class Dispatcher:
     """The process's native dispatch function and the entry points it calls."""
 
     def __init__(self):
-        # deferred heavy dependencies (llvmlite): made when the first program is compiled
-        from tracejit.runtime import dispatchcode
-        from tracejit.runtime.engine import load_cached
+        from tracejit.runtime.engine import load_cached  # deferred: llvmlite, loaded by the first compilation
         init_llvm()
         index, table = _numpy_api_index("PyArray_Empty"), _numpy_api_table()
         if index is None or not table:
@@ -101,8 +105,7 @@ class Dispatcher:
         addresses = [ctypes.cast(getattr(api, name), ctypes.c_void_p).value if name != "PyArray_Empty" else empty
                      for name in API]
         self._api = (ctypes.c_int64 * (len(API) + 1))(*addresses, 1)
-        self.compiled, _ = load_cached(diskcache.cache_key("tracejit dispatcher"), SYMBOLS,
-                                       lambda: str(dispatchcode.build_module(API, SLOT_FIELDS, MAX_ARGS)))
+        self.compiled, _ = load_cached(diskcache.cache_key("tracejit dispatcher"), SYMBOLS, _dispatch_ir)
         self._configure = ctypes.CFUNCTYPE(None, ctypes.c_void_p)(self.compiled.addresses["tj_dispatch_configure"])
         self._configure(ctypes.addressof(self._api))
         self._def = _MethodDef(b"__call__", self.compiled.addresses["tj_dispatch"], METH_FASTCALL | METH_KEYWORDS,

@@ -221,9 +221,10 @@ def _build_parallel_for(m: ir.Module, p: _Pool, run: ir.Function) -> None:
     b.ret_void()
 
 
-def build_module(sys_futex: int | None) -> tuple[ir.Module, list[str]]:
+def build_module(sys_futex: int | None) -> ir.Module:
     """The pool's LLVM module (waiting on futexes through syscall ``sys_futex``, or
-    spinning where that is None) and the names of its entry points."""
+    spinning where that is None): ``tj_worker``, ``tj_parallel_for``, ``tj_configure``
+    and ``tj_stop`` (``threads.POOL_SYMBOLS``)."""
     m = ir.Module("tracejit_threads")
     m.triple = binding().get_process_triple()
     m.data_layout = str(target_machine().target_data)
@@ -241,7 +242,6 @@ def build_module(sys_futex: int | None) -> tuple[ir.Module, list[str]]:
     b.atomic_rmw("add", p.word(b, GEN), _c(1, I32), "seq_cst")
     p.futex(b, p.word(b, GEN), FUTEX_WAKE, _c(2**31 - 1, I32))
     b.ret_void()
-    return m, POOL_SYMBOLS
+    return m
 
 
-POOL_SYMBOLS = ["tj_worker", "tj_parallel_for", "tj_configure", "tj_stop"]

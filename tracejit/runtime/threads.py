@@ -28,23 +28,21 @@ from tracejit.config import config
 from tracejit.runtime import diskcache
 
 SYS_FUTEX = {"x86_64": 202, "AMD64": 202, "aarch64": 98, "arm64": 98}.get(platform.machine())
+POOL_SYMBOLS = ["tj_worker", "tj_parallel_for", "tj_configure", "tj_stop"]  # the entry points of the pool's module
 
 
 class ThreadPool:
     """The process's native pool: ``parallel_for`` is the address drivers call."""
 
     def __init__(self, threads: int):
-        # deferred heavy dependencies (llvmlite): the pool starts with the first compiled program
-        from tracejit.runtime import poolcode
-        from tracejit.runtime.engine import load_cached
+        from tracejit.runtime.engine import load_cached  # deferred: llvmlite, loaded by the first compilation
         init_llvm()
         if SYS_FUTEX is None or not sys.platform.startswith("linux"):
             threads = 1  # futex-based waiting is Linux-only; run serially elsewhere
         self.threads = threads
         # The pool's module depends only on tracejit's sources, which the key covers: a
         # process that finds it on disk does not even build its IR.
-        self.compiled, _ = load_cached(diskcache.cache_key("tracejit thread pool"), poolcode.POOL_SYMBOLS,
-                                       lambda: str(poolcode.build_module(SYS_FUTEX)[0]))
+        self.compiled, _ = load_cached(diskcache.cache_key("tracejit thread pool"), POOL_SYMBOLS, _pool_ir)
         addr = self.compiled.addresses
         self.parallel_for = addr["tj_parallel_for"]
         ctypes.CFUNCTYPE(None, ctypes.c_int32)(addr["tj_configure"])(threads - 1)
@@ -53,6 +51,12 @@ class ThreadPool:
                                           name=f"tracejit-worker-{i}") for i in range(threads - 1)]
         for t in self._workers:
             t.start()
+
+
+def _pool_ir() -> str:
+    """The pool's IR: built only when no compiled pool is in the disk cache."""
+    from tracejit.runtime import poolcode  # deferred: llvmlite.ir, needed only to build it
+    return str(poolcode.build_module(SYS_FUTEX))
 
 
 _pool: ThreadPool | None = None
