@@ -14,7 +14,8 @@ Each stage is one call into one layer, in one direction: the frontend asks for a
    code       compiled now (and stored)
 6. load       ``runtime/executable.Executable``: the code with the program's buffers and sizes
 
-``tj.jit`` runs every stage on the first call of a signature (:func:`compile_call`);
+``tj.jit`` runs every stage on the first call of a signature (:func:`trace_call`, then
+:meth:`Compilation.compile`);
 ``JitFunction.lower`` traces and optimizes (:func:`lower_call`) and leaves the code to be
 compiled when first asked for (``frontend/lowered.py`` shows each stage as text). The code generator and the engine
 import llvmlite, so they are imported inside the functions that use them (a deliberate
@@ -84,27 +85,26 @@ class Compilation:
             self._executable = load(self.optimized.program)
         return self._executable
 
+    def compile(self, name: str) -> Executable:
+        """Every stage after the trace, now (what a call of a jitted function needs);
+        ``name`` names the function in the ``kernels`` log."""
+        program = self.optimized.program
+        if log_enabled("kernels"):
+            emit_log("kernels", f"{name}:\n{program.text()}")
+        return self.executable  # compiled now, or found on disk or loaded already
+
     def pass_records(self) -> list[PassRecord]:
         """The traced graph after each graph pass, with its time (the passes run again, recording)."""
         return run_passes(self.traced.graph.copy(), record=True)
 
 
-def _traced(request: Request, call: BoundCall) -> Compilation:
-    """Stage 1: ``request.fun`` traced for the signature of ``call``."""
+def trace_call(request: Request, call: BoundCall) -> Compilation:
+    """Stage 1: ``request.fun`` traced for the signature of ``call`` (a call of a jitted
+    function then runs :meth:`Compilation.compile`)."""
     fun = request.fun
     traced = trace_function(fun, request.pysig, request.static, call, fun.__name__, request.freeze,
                             request.concrete)
     return Compilation(traced, request.fastmath)
-
-
-def compile_call(request: Request, call: BoundCall) -> Compilation:
-    """Every stage for the signature of ``call``, now: what a call of a jitted function runs."""
-    compilation = _traced(request, call)
-    program = compilation.optimized.program
-    if log_enabled("kernels"):
-        emit_log("kernels", f"{request.fun.__qualname__}:\n{program.text()}")
-    compilation.executable  # noqa: B018 - loads the code now (compiles, or finds it on disk or loaded)
-    return compilation
 
 
 def lower_call(request: Request, call: BoundCall) -> Compilation:
@@ -112,7 +112,7 @@ def lower_call(request: Request, call: BoundCall) -> Compilation:
     code is compiled when first asked for). Without llvmlite only the trace: the
     optimizer needs the host's vector width, so asking for a later stage raises
     :class:`~tracejit.compiler.target.LLVMUnavailable` then."""
-    compilation = _traced(request, call)
+    compilation = trace_call(request, call)
     try:
         compilation.optimized  # noqa: B018 - optimized now: its errors are lower()'s, as they are a call's
     except LLVMUnavailable:

@@ -10,7 +10,7 @@ from typing import Any, Callable, Iterable, NamedTuple
 
 import numpy as np
 
-from tracejit.compile import Request, compile_call, lower_call
+from tracejit.compile import Request, lower_call, trace_call
 from tracejit.config import config, emit_log, log_enabled
 from tracejit.errors import StaticNeeded, UnsupportedError, user_error
 from tracejit.frontend.complexio import as_complex, pair_view
@@ -50,7 +50,7 @@ class _Entry:
         self.writebacks = self.traced.writebacks
         self.checks = self.traced.checks
         self.guard = self.traced.guard  # captured arrays (frontend/capture.py): read at every call
-        self.executable = self.lowered.executable  # loaded already (compile.compile_call)
+        self.executable = self.lowered.executable  # loaded already (Compilation.compile)
         if self.writebacks:  # results go back into the caller's arrays: the general path
             self.run = self._run_and_write_back
         elif (tree.kind == "leaf" and leaves[0].index == 0 and not leaves[0].scalar
@@ -360,13 +360,13 @@ class JitFunction:
                 emit_log("retrace", f"{self.fun.__qualname__}: retracing "
                                     f"{'(read from outside its arguments)' if reason else 'for a new signature'}: "
                                     f"{change}")
-            compilation = compile_call(self._request, call)  # every stage: compile.py
+            compilation = trace_call(self._request, call)  # compile.py: the trace, then every other stage
             self._traces += 1
             if self._traces == RETRACE_WARNING + 1:
                 _warn_retraces(self.fun, change)
+            source = compilation.compile(self.fun.__qualname__).source  # compiled now, or found on disk or loaded
             if not self._native_tried:
                 self._enable_native()
-            source = compilation.executable.source  # compiled now, or found on disk or loaded
             if source == "compiled":
                 self._compilations += 1
             elif source == "disk":
