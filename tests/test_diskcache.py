@@ -137,10 +137,10 @@ def test_private_check():
 OPTIMIZER_COUNT = """
 import json
 import numpy as np, tracejit as tj
-from tracejit.runtime import programcache
+import tracejit.compile as compile_path
 calls = []
-real = programcache.optimize
-programcache.optimize = lambda *a, **k: calls.append(1) or real(*a, **k)
+real = compile_path.optimize
+compile_path.optimize = lambda *a, **k: calls.append(1) or real(*a, **k)
 x = np.linspace(-3, 3, 4096, dtype=np.float32).reshape(64, 64)
 f = tj.jit(lambda a: np.exp(a - a.max(axis=1, keepdims=True)) / 3.0)
 y = f(x)

@@ -1,4 +1,4 @@
-"""Size-generic code (compiler/params.py): a new shape retraces but reuses the machine
+"""Size-generic code (compiler/generic_sizes.py): a new shape retraces but reuses the machine
 code of a program of the same structure, with its own sizes, and gets exactly what
 eager NumPy gives."""
 from __future__ import annotations
@@ -13,7 +13,7 @@ from tests.conftest import assert_same
 from tests.test_hypothesis import EXAMPLES, interpret, programs
 from tracejit.compiler.codegen.loops import i64
 from tracejit.compiler.fingerprint import program_fingerprint
-from tracejit.compiler.params import Param, parametrize
+from tracejit.compiler.generic_sizes import Param, parametrize
 
 
 def _lengths(count: int, seed: int = 0) -> list[int]:

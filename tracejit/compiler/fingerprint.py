@@ -4,7 +4,7 @@ Code generation is a function of the program's kernels, schedules, buffers' shap
 dtypes and kinds, the in-place pairs of its memory plan (and which slot holds each
 temporary's offset) and its fast-math flag; the values of constant buffers are not part
 of the code (the runtime passes their addresses), so they are left out. Code is
-generated for a program's generic form (``compiler/params.py``), whose sizes are
+generated for a program's generic form (``compiler/generic_sizes.py``), whose sizes are
 parameters: its fingerprint names the code shared by every program of that structure,
 and leaves out the parameters' values. Expression DAGs are written once per node (shared
 subexpressions by reference), so the text grows with the program, not with its
@@ -14,11 +14,15 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import os
+
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from tracejit.compiler.kir import Expr, Program
+
+if TYPE_CHECKING:  # the graph module imports the ops, one of which fingerprints sub-graphs
+    from tracejit.compiler.graph import Graph
 
 
 def _walk(obj, memo: dict[int, int], out: list[str]) -> str:
@@ -59,7 +63,7 @@ def program_fingerprint(program: Program) -> str:
     return "\n".join([head, kernels, buffers, plan, *out])
 
 
-def graph_fingerprint(graph) -> str:
+def graph_fingerprint(graph: Graph) -> str:
     """A text naming a traced graph exactly: every node in id order with its op,
     operands, shape, dtype, attributes, source location and, for constants, a hash of
     their bytes (the optimized program is a function of this text and the settings)."""
@@ -67,44 +71,10 @@ def graph_fingerprint(graph) -> str:
     for nid in sorted(graph.nx.nodes):
         d = graph.data(nid)
         value = d.get("value")
-        const = "" if value is None else (
-            f" value={value.dtype.str}{value.shape}:{hashlib.sha256(np.ascontiguousarray(value).tobytes()).hexdigest()}")
+        const = ""
+        if value is not None:
+            digest = hashlib.sha256(np.ascontiguousarray(value).tobytes()).hexdigest()
+            const = f" value={value.dtype.str}{value.shape}:{digest}"
         lines.append(f"%{nid} {d['op']}{graph.operands(nid)} {d['dtype'].str}{tuple(d['shape'])} "
                      f"attrs={d['attrs']!r} loc={d['loc']!r}{const}")  # plain values: repr is exact
     return "\n".join(lines)
-
-
-_SOURCES = ("compiler", "runtime")
-
-
-def source_digest() -> str:
-    """A hash of the compiler's and runtime's source files (path, size, modification
-    time, as Numba stamps its cache): code built by another version of them, even an
-    unreleased one, is never loaded. Stamps, not contents: this runs in every process
-    before its first load from the cache (``os.scandir`` reads the stamps with the
-    directory entries: ~0.3 ms for ~70 files)."""
-    global _digest
-    if _digest is None:
-        root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-        stamps = []
-        for sub in _SOURCES:
-            _stamps(os.path.join(root, sub), sub, stamps)
-        h = hashlib.sha256()
-        for stamp in sorted(stamps):
-            h.update(stamp.encode())
-        _digest = h.hexdigest()
-    return _digest
-
-
-def _stamps(directory: str, rel: str, out: list[str]) -> None:
-    with os.scandir(directory) as entries:
-        for entry in entries:
-            if entry.is_dir(follow_symlinks=False):
-                if entry.name != "__pycache__":
-                    _stamps(entry.path, f"{rel}/{entry.name}", out)
-            elif entry.name.endswith(".py"):
-                st = entry.stat()
-                out.append(f"{rel}/{entry.name}:{st.st_size}:{st.st_mtime_ns}\0")
-
-
-_digest: str | None = None

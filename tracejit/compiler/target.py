@@ -1,14 +1,43 @@
 """The host CPU as LLVM sees it: triple, CPU name, features, vector width, and the
-one target machine used for every module (created lazily under a lock)."""
+one target machine used for every module (created lazily under a lock).
+
+llvmlite is imported by :func:`binding`, on the first question only LLVM can answer
+(``import tracejit`` loads no llvmlite: a deliberate deferral of a heavy dependency);
+without llvmlite that question raises :class:`LLVMUnavailable`, which names it."""
 from __future__ import annotations
 
 import functools
+import glob
 import threading
+from types import ModuleType
+from typing import TYPE_CHECKING
 
-import llvmlite.binding as llvm
+from tracejit.errors import TracejitError
+
+if TYPE_CHECKING:
+    import llvmlite.binding as llvm
 
 _lock = threading.Lock()
 _initialized = False
+
+
+class LLVMUnavailable(TracejitError, ImportError):
+    """llvmlite cannot be imported: tracing works, compiling to machine code does not."""
+
+
+def llvmlite_missing(error: ImportError) -> LLVMUnavailable:
+    """The error saying that compiling needs llvmlite, which failed to import with ``error``."""
+    return LLVMUnavailable(f"tracejit needs llvmlite to compile (pip install 'llvmlite>=0.45'); "
+                           f"importing it failed: {error}")
+
+
+def binding() -> ModuleType:
+    """``llvmlite.binding``, imported on first use (see the module docstring)."""
+    try:
+        import llvmlite.binding as llvm_binding
+    except ImportError as error:
+        raise llvmlite_missing(error) from error
+    return llvm_binding
 
 
 def init_llvm() -> None:
@@ -16,6 +45,7 @@ def init_llvm() -> None:
     global _initialized
     with _lock:
         if not _initialized:
+            llvm = binding()
             llvm.initialize_native_target()
             llvm.initialize_native_asmprinter()
             _initialized = True
@@ -23,14 +53,16 @@ def init_llvm() -> None:
 
 @functools.lru_cache(maxsize=1)
 def host_features() -> str:
+    """The host CPU's features as LLVM spells them (``+avx2,+fma,...``)."""
     init_llvm()
-    return llvm.get_host_cpu_features().flatten()
+    return binding().get_host_cpu_features().flatten()
 
 
 @functools.lru_cache(maxsize=1)
 def host_cpu() -> str:
+    """The host CPU's name as LLVM knows it (``znver3``, ``skylake-avx512``...)."""
     init_llvm()
-    return llvm.get_host_cpu_name()
+    return binding().get_host_cpu_name()
 
 
 @functools.lru_cache(maxsize=1)
@@ -48,6 +80,7 @@ def vector_bytes() -> int:
 def target_machine() -> llvm.TargetMachine:
     """The host target machine (O3, JIT code model), shared by all compilations."""
     init_llvm()
+    llvm = binding()
     target = llvm.Target.from_triple(llvm.get_process_triple())
     return target.create_target_machine(cpu=host_cpu(), features=host_features(), opt=3,
                                         codemodel="jitdefault", jit=True)
@@ -60,7 +93,8 @@ def has_fma() -> bool:
 
 
 def describe() -> str:
-    return f"{llvm.get_process_triple()} {host_cpu()} ({vector_bytes() * 8}-bit vectors)"
+    """The host as one line: triple, CPU name, vector width."""
+    return f"{binding().get_process_triple()} {host_cpu()} ({vector_bytes() * 8}-bit vectors)"
 
 
 DEFAULT_LLC_BYTES = 32 << 20
@@ -69,8 +103,6 @@ DEFAULT_LLC_BYTES = 32 << 20
 @functools.lru_cache(maxsize=1)
 def last_level_cache_bytes() -> int:
     """Size of the largest CPU cache (Linux sysfs; 32 MiB when it cannot be read)."""
-    import glob
-
     sizes = []
     for path in glob.glob("/sys/devices/system/cpu/cpu0/cache/index*/size"):
         try:

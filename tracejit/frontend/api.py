@@ -6,10 +6,11 @@ import inspect
 import threading
 import warnings
 from dataclasses import dataclass
-from typing import Any, Callable, NamedTuple
+from typing import Any, Callable, Iterable, NamedTuple
 
 import numpy as np
 
+from tracejit.compile import Request, lower_call, trace_call
 from tracejit.config import config, emit_log, log_enabled
 from tracejit.errors import StaticNeeded, UnsupportedError, user_error
 from tracejit.frontend.complexio import as_complex, pair_view
@@ -18,13 +19,12 @@ from tracejit.frontend.checks import raise_failed
 from tracejit.frontend.convert import converted
 from tracejit.frontend.lowered import Lowered
 from tracejit.frontend.signature import NestedTrace, bind, positional_fast_key
-from tracejit.frontend.tracing import TracedFunction, trace_function
+from tracejit.frontend.tracing import TracedFunction
 from tracejit.frontend.tree import unflatten
 from tracejit.runtime import MISS
 from tracejit.runtime.counter import Counter
 from tracejit.runtime.dispatcher import Slot, dispatcher
 from tracejit.runtime.gcpause import paused_gc
-from tracejit.runtime.programcache import optimize_cached
 
 
 class CacheInfo(NamedTuple):
@@ -50,12 +50,13 @@ class _Entry:
         self.writebacks = self.traced.writebacks
         self.checks = self.traced.checks
         self.guard = self.traced.guard  # captured arrays (frontend/capture.py): read at every call
+        self.executable = self.lowered.executable  # loaded already (Compilation.compile)
         if self.writebacks:  # results go back into the caller's arrays: the general path
             self.run = self._run_and_write_back
         elif (tree.kind == "leaf" and leaves[0].index == 0 and not leaves[0].scalar
               and leaves[0].mask is None and not self.checks
               and leaves[0].complex_dtype is None and not any(s.complex_dtype for s in self.traced.in_specs)):
-            executable = self.lowered.executable
+            executable = self.executable
             self.run = lambda arrays, originals=None: executable(arrays)[0]  # one array result
             if self.guard is None:
                 self.direct = executable.direct
@@ -79,7 +80,7 @@ class _Entry:
                         f"{self._what(index)} is written and overlaps {self._what(j)} in memory; "
                         "pass separate arrays")
             targets.append(target)
-        outs = self.lowered.executable(arrays)
+        outs = self.executable(arrays)
         raise_failed(self.checks, outs)
         for target, (_, out) in zip(targets, self.writebacks):
             np.copyto(pair_view(target) if target.dtype.kind == "c" else target, outs[out], casting="unsafe")
@@ -91,7 +92,7 @@ class _Entry:
         return f"argument '{name}'" if self.guard is None or index < self.guard.n_args else f"captured array {name}"
 
     def run(self, arrays, originals=None) -> Any:
-        outs = self.lowered.executable(arrays)
+        outs = self.executable(arrays)
         raise_failed(self.checks, outs)
         return self._results(outs, arrays)
 
@@ -223,11 +224,19 @@ class JitFunction:
         self._lock = threading.Lock()
         self._traces = self._compilations = self._disk_hits = self._reused = 0  # changed under _lock
         self._hits = Counter()  # counted without the lock, exactly, by any number of threads
+        self._request = Request(fun, self._pysig, self._static, self.freeze, self._concrete, self.fastmath)
         self._last_key = None
-        self._slot = None
+        self._slot = None  # native dispatch: set up with the first compiled signature (_enable_native)
+        self._native_tried = False
+
+    def _enable_native(self) -> None:
+        """Make calls enter generated code first (``runtime/dispatcher.py``), where native
+        dispatch works: done with the first compiled signature (under ``_lock``), not at
+        decoration, so that decorating loads no llvmlite."""
+        self._native_tried = True
         native = dispatcher()
-        if native is not None:  # calls enter generated code first (runtime/dispatcher.py)
-            self._slot = Slot(self.__call__)
+        if native is not None:
+            self._slot = Slot(JitFunction.__call__.__get__(self))  # the Python call path
             cls = type(self)
             self.__class__ = type(cls.__name__, (cls,), {"__call__": native.function(self._slot),
                                                          "__module__": cls.__module__, "__slots__": ()})
@@ -336,10 +345,6 @@ class JitFunction:
     def __repr__(self) -> str:
         return f"<tracejit.jit of {self.fun.__qualname__}>"
 
-    def _trace(self, call) -> TracedFunction:
-        return trace_function(self.fun, self._pysig, self._static, call, self.fun.__name__, self.freeze,
-                              self._concrete)
-
     def _compile(self, call, reason: str | None = None) -> _Entry:
         with self._lock, paused_gc():  # runtime/gcpause.py: the collector would walk the heap again and again
             entry = self._cache.get(call.key)
@@ -355,34 +360,31 @@ class JitFunction:
                 emit_log("retrace", f"{self.fun.__qualname__}: retracing "
                                     f"{'(read from outside its arguments)' if reason else 'for a new signature'}: "
                                     f"{change}")
-            traced = self._trace(call)
+            compilation = trace_call(self._request, call)  # compile.py: the trace, then every other stage
             self._traces += 1
             if self._traces == RETRACE_WARNING + 1:
                 _warn_retraces(self.fun, change)
-            optimized = optimize_cached(traced.graph, fastmath=self.fastmath)  # or an earlier process's
-            lowered = Lowered(traced, optimized)
-            if log_enabled("kernels"):
-                emit_log("kernels", f"{self.fun.__qualname__}:\n{lowered.as_text('kernels')}")
-            source = lowered.executable.source  # compiles now, or finds code on disk or loaded
+            source = compilation.compile(self.fun.__qualname__).source  # compiled now, or found on disk or loaded
+            if not self._native_tried:
+                self._enable_native()
             if source == "compiled":
                 self._compilations += 1
             elif source == "disk":
                 self._disk_hits += 1
             else:
                 self._reused += 1
-            entry = self._cache[call.key] = _Entry(traced, lowered)
+            entry = self._cache[call.key] = _Entry(compilation.traced, Lowered(compilation))
             self._last_key = call.key
             return entry
 
-    def eager(self, *args, **kwargs):
+    def eager(self, *args: Any, **kwargs: Any) -> Any:
         """Run the undecorated function with NumPy."""
         return self.fun(*args, **kwargs)
 
-    def lower(self, *args, **kwargs) -> Lowered:
+    def lower(self, *args: Any, **kwargs: Any) -> Lowered:
         """Trace and optimize for these arguments without running; compiles on demand."""
         def lowered(call, reason=None):  # not cached: lowering runs no code
-            traced = self._trace(call)
-            return Lowered(traced, optimize_cached(traced.graph, fastmath=self.fastmath))
+            return Lowered(lower_call(self._request, call))
 
         try:
             _, found, _ = self._entry(args, kwargs, lowered, count=False)
@@ -397,19 +399,21 @@ class JitFunction:
         object code came from the persistent cache: no LLVM), ``entries`` (cached
         signatures) and ``reused`` (signatures that run code this process had loaded
         already: a program of the same structure with other sizes, see
-        ``compiler/params.py``)."""
+        ``compiler/generic_sizes.py``)."""
         hits = self._hits.value + (self._slot.hits if self._slot is not None else 0)
         return CacheInfo(self._traces, self._compilations, hits, self._disk_hits, len(self._cache), self._reused)
 
     def clear_cache(self) -> None:
+        """Forget every compiled signature (the code stays loaded for the process)."""
         with self._lock:
             self._cache.clear()
             self._fast_cache.clear()
             self._install(None, ())
 
 
-def jit(fun: Callable | None = None, *, static_argnames=(), static_argnums=(), fastmath: bool = False,
-        freeze: bool = False):
+def jit(fun: Callable | None = None, *, static_argnames: str | Iterable[str] = (),
+        static_argnums: int | Iterable[int] = (), fastmath: bool = False,
+        freeze: bool = False) -> JitFunction | Callable[[Callable], JitFunction]:
     """Compile ``fun`` with tracejit; usable as ``@jit`` or ``@jit(static_argnames=...)``.
 
     ``fastmath=True`` lets float arithmetic be reassociated and contracted (fused

@@ -1,10 +1,17 @@
-"""Every stage of what a jitted function compiles to, for one signature."""
+"""Every stage of what a jitted function compiles to, for one signature, as text.
+
+A :class:`Lowered` is a view of a :class:`~tracejit.compile.Compilation`: it shows the
+results of the compile path (``compile.py``) and runs no stage but those it is asked to
+show (a signature lowered without being called is compiled when its LLVM IR or assembly
+is asked for)."""
 from __future__ import annotations
 
-from tracejit.errors import user_error
+from tracejit.compile import Compilation
 from tracejit.compiler.kir import Kernel
-from tracejit.compiler.pipeline import Optimized, optimize
+from tracejit.compiler.pipeline import Optimized
+from tracejit.errors import user_error
 from tracejit.frontend.tracing import TracedFunction
+from tracejit.runtime.executable import Executable
 
 STAGES = ("graph", "optimized", "kernels", "passes", "llvm", "llvm-opt", "asm")
 
@@ -13,17 +20,23 @@ class Lowered:
     """The traced graph, the optimized graph and kernels, and (compiled on demand) the
     LLVM IR before and after optimization and the host assembly."""
 
-    def __init__(self, traced: TracedFunction, optimized: Optimized, executable=None):
-        self.traced = traced
-        self.optimized = optimized
-        self._executable = executable
+    def __init__(self, compilation: Compilation):
+        self.compilation = compilation
 
     @property
-    def executable(self):
-        if self._executable is None:
-            from tracejit.runtime.executable import load_program
-            self._executable = load_program(self.optimized.program)
-        return self._executable
+    def traced(self) -> TracedFunction:
+        """The traced function: its graph, how its arguments are read and its result built."""
+        return self.compilation.traced
+
+    @property
+    def optimized(self) -> Optimized:
+        """The optimized graph and its kernel program (optimized now if not yet)."""
+        return self.compilation.optimized
+
+    @property
+    def executable(self) -> Executable:
+        """The program loaded as machine code (compiled now if not yet)."""
+        return self.compilation.executable
 
     @property
     def kernels(self) -> list[Kernel]:
@@ -47,9 +60,9 @@ class Lowered:
         if stage == "kernels":
             return self.optimized.program.text()
         if stage == "passes":
-            records = optimize(self.traced.graph, record=True, fastmath=self.optimized.program.fastmath).passes
             return "\n\n".join(f"== after {r.name} ({r.seconds * 1e3:.2f} ms, "
-                               f"{'changed' if r.changed else 'unchanged'})\n{r.text}" for r in records)
+                               f"{'changed' if r.changed else 'unchanged'})\n{r.text}"
+                               for r in self.compilation.pass_records())
         if stage == "llvm":
             return self.executable.compiled.llvm_ir
         if stage == "llvm-opt":

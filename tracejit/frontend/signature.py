@@ -13,12 +13,14 @@ from __future__ import annotations
 import dataclasses
 import inspect
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from tracejit.errors import ControlException, user_error
 from tracejit.compiler.dtypes import AVal, check_supported
 from tracejit.compiler.layout import StridedView
+from tracejit.frontend.complexio import pair_view
 from tracejit.frontend.tree import flatten
 
 
@@ -34,11 +36,13 @@ class ArraySpec:
     complex_dtype: np.dtype | None = None  # a complex array, passed as its float pair view (complexio.py)
 
     def view(self) -> StridedView:
+        """The argument's layout as the compiled code reads it."""
         if self.strides is None:
             return StridedView.contiguous(self.aval.shape)
         return StridedView(self.aval.shape, self.strides, 0)
 
-    def key(self):
+    def key(self) -> tuple:
+        """The argument's part of the cache key: shape, dtype, strides, scalar and weak type."""
         if self.complex_dtype is not None:  # keyed (and shown in retrace logs) as the complex array
             return (self.aval.shape[:-1], self.complex_dtype.str, self.strides, self.scalar, self.weak)
         return (self.aval.shape, self.aval.dtype.str, self.strides, self.scalar, self.weak)
@@ -60,7 +64,7 @@ class _Array:
 ARRAY = _Array()
 
 
-def prepare_array(value, name: str) -> tuple[np.ndarray, ArraySpec]:
+def prepare_array(value: Any, name: str) -> tuple[np.ndarray, ArraySpec]:
     """Check an array argument and bring it to a layout kernels can read: native byte
     order, aligned, strides a multiple of the item size (copying only when needed)."""
     arr = np.asarray(value)
@@ -84,7 +88,6 @@ def prepare_array(value, name: str) -> tuple[np.ndarray, ArraySpec]:
 
 def _prepare_complex(value, arr: np.ndarray, name: str) -> tuple[np.ndarray, ArraySpec]:
     """A complex argument as its float pair view (``frontend/complexio.py``), no copy."""
-    from tracejit.frontend.complexio import pair_view
     if arr.dtype.byteorder not in "=|":
         arr = arr.astype(arr.dtype.newbyteorder("="))
     if arr.dtype not in (np.dtype(np.complex64), np.dtype(np.complex128)):
@@ -94,7 +97,8 @@ def _prepare_complex(value, arr: np.ndarray, name: str) -> tuple[np.ndarray, Arr
     return pairs, dataclasses.replace(spec, scalar=isinstance(value, np.generic), complex_dtype=arr.dtype)
 
 
-def leaf_is_array(x) -> bool:
+def leaf_is_array(x: Any) -> bool:
+    """Whether ``x`` is traced as an array (an ``ndarray`` or a NumPy scalar)."""
     return isinstance(x, (np.ndarray, np.generic))
 
 
@@ -102,7 +106,7 @@ _INT64 = np.iinfo(np.int64)
 _SCALAR_DTYPES = {float: np.dtype(np.float64), int: np.dtype(np.int64), bool: np.dtype(np.bool_)}
 
 
-def traced_scalar_type(x) -> type | None:
+def traced_scalar_type(x: Any) -> type | None:
     """``float``, ``int`` or ``bool`` for a Python scalar traced as a weak scalar (ints
     beyond int64 stay static: NumPy would not make them int64 either), else None."""
     t = type(x)
@@ -111,7 +115,7 @@ def traced_scalar_type(x) -> type | None:
     return None
 
 
-def scalar_array(x, t: type) -> np.ndarray:
+def scalar_array(x: Any, t: type) -> np.ndarray:
     """The 0-d array a traced Python scalar is passed as."""
     return np.array(x, dtype=_SCALAR_DTYPES[t])
 
@@ -127,7 +131,7 @@ def _check_hashable(value, name: str) -> None:
 _NAN = ("nan",)
 
 
-def static_key(value):
+def static_key(value: Any) -> Any:
     """A cache-key part for a static value that tells apart what compares equal but
     traces differently: 1, 1.0 and True; 0.0 and -0.0; NaN (equal to nothing)."""
     t = type(value)
@@ -156,7 +160,7 @@ class BoundCall:
     aliases: dict = None  # array index -> the first index holding the same array object
 
 
-def bind(pysig: inspect.Signature, static: frozenset, args, kwargs,
+def bind(pysig: inspect.Signature, static: frozenset, args: tuple, kwargs: dict,
          fixed_scalars: frozenset = frozenset()) -> BoundCall:
     """Split ``args``/``kwargs`` of a call into static key parts and traced arrays.
     Python scalars in the arguments named in ``fixed_scalars`` are static (their values
@@ -205,7 +209,7 @@ def bind(pysig: inspect.Signature, static: frozenset, args, kwargs,
     return BoundCall(tuple(key_parts), arrays, specs, statics, originals, aliases)
 
 
-def positional_fast_key(args, nparams: int, static_positions: frozenset = frozenset()):
+def positional_fast_key(args: tuple, nparams: int, static_positions: frozenset = frozenset()) -> tuple | None:
     """The cache key of a call made only with positional C-contiguous arrays and Python
     scalars (the common case), without binding the signature, and the arrays to pass
     (traced Python scalars as 0-d arrays); None to take the full path. Scalars at

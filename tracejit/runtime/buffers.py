@@ -73,6 +73,7 @@ class BufferPool:
             return np.frombuffer(block, np.uint8, count=nbytes).view(dtype).reshape(shape)
 
     def stats(self) -> dict[str, int]:
+        """The pool's blocks, their bytes, and the bytes of those no array uses now."""
         with self._lock:
             free = [i for i in range(len(self._blocks)) if self._is_free(i)]
             return {"blocks": len(self._blocks), "bytes": sum(len(b) for b in self._blocks),

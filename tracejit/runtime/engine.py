@@ -54,12 +54,14 @@ class CompiledModule:
 
     @property
     def llvm_ir(self) -> str:
+        """The module's LLVM IR as generated (built now for code loaded from disk)."""
         if self._llvm_ir is None:
             self._llvm_ir = self.build_ir()
         return self._llvm_ir
 
     @property
     def optimized_ir(self) -> str:
+        """The module's LLVM IR after O3 (optimized again now for code loaded from disk)."""
         if self._optimized_ir is None:
             mod = llvm.parse_assembly(self.llvm_ir)
             optimize_module(mod)

@@ -1,5 +1,9 @@
 """Running a compiled program on NumPy arrays: one table of buffer pointers, one
-foreign call to the driver (the GIL is released while it runs), fresh output arrays."""
+foreign call to the driver (the GIL is released while it runs), fresh output arrays.
+
+An :class:`Executable` is made by ``compile.py`` from what the compiler produced: the
+program (with its memory plan), its machine code and the size table of its generic form
+(``compiler/generic_sizes.py``). Nothing here compiles."""
 from __future__ import annotations
 
 import ctypes
@@ -7,21 +11,22 @@ import math
 
 import numpy as np
 
-from tracejit.compiler.codegen.symbols import ARRAY_FIELDS, call_slots, checks_inputs, symbol_names
-from tracejit.compiler.fingerprint import program_fingerprint
-from tracejit.compiler.kir import Program
-from tracejit.compiler.schedule.memplan import plan_memory
-from tracejit.compiler.params import parametrize, size_table
-from tracejit.runtime import threads
+from typing import TYPE_CHECKING
+
+from tracejit.compiler.codegen.symbols import ARRAY_FIELDS, call_slots, checks_inputs
+from tracejit.runtime import MISS, threads
 from tracejit.runtime.buffers import MIN_POOLED_BYTES, pool
-from tracejit.runtime import MISS, diskcache
-from tracejit.runtime.engine import CompiledModule, load_cached
+
+if TYPE_CHECKING:
+    from tracejit.compiler.kir import Program
+    from tracejit.runtime.engine import CompiledModule  # the engine imports llvmlite: loaded to compile
 
 ALIGN = 64
 STREAM_ALIGN = 64  # what compiler/streaming.py assumes of large outputs (page-aligned pool blocks)
 _ENTRY = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_void_p)
 _byte_at = ctypes.c_char.from_buffer
 _BYTE = np.dtype(np.uint8)
+RELEASE_GIL_BYTES = 1 << 16  # calls moving at least this much: the GIL is released around the kernels
 
 
 def address(arr: np.ndarray) -> int:
@@ -37,8 +42,9 @@ class Executable:
 
     def __init__(self, program: Program, compiled: CompiledModule, entry: str, call: str | None = None,
                  sizes: np.ndarray | None = None, source: str = "compiled"):
-        """``compiled`` is the code of ``program``'s generic form, ``sizes`` its size table
-        (``compiler/params.py``); ``source`` says where the code came from: ``compiled``
+        """``compiled`` is the code of ``program``'s generic form (its driver named ``entry``,
+        its wrapper taking array objects ``call``), ``sizes`` its size table
+        (``compiler/generic_sizes.py``); ``source`` says where the code came from: ``compiled``
         now, the ``disk`` cache, or ``memory`` (loaded already for a program of the same
         structure)."""
         self.program = program
@@ -69,7 +75,7 @@ class Executable:
         self._inputs: list[tuple[int, int]] = []
         self._temps: list[tuple[int, int]] = []
         self._outputs: list[tuple[int, tuple, np.dtype]] = []
-        plan = program.plan  # load_program makes sure there is one
+        plan = program.plan  # compile.py makes sure there is one
         for buf in program.buffers:
             if buf.kind == "input":
                 self._inputs.append((buf.id, buf.index))
@@ -203,7 +209,6 @@ class NativeTarget:
     wrapper's address, its context, the arity and the output's dtype object and dims."""
 
     def __init__(self, call: int, context: int, nargs: int, shape: tuple, dtype: np.dtype, moved_bytes: int):
-        from tracejit.runtime.dispatcher import RELEASE_GIL_BYTES
         self.call, self.context, self.nargs = call, context, nargs
         self._descr = np.dtype(dtype.str)  # the canonical dtype object, kept alive here
         self.descr = id(self._descr)
@@ -276,29 +281,3 @@ def aligned_copy(value: np.ndarray) -> np.ndarray:
     out = raw[start:start + value.nbytes].view(value.dtype).reshape(value.shape)
     out[...] = value
     return out
-
-
-def load_program(program: Program) -> Executable:
-    """Machine code of ``program``: loaded already in this process (for this program or
-    one of the same structure), or object code from the disk cache (no IR is even
-    generated), or generated, compiled and stored now. Code is generated for the
-    program's generic form (``compiler/params.py``: sizes read at run time); the cache
-    key is its fingerprint (everything code generation reads), and function names
-    derive from it, so one key always names the same object code."""
-    if program.plan is None:  # the call wrapper places temporaries where the plan says
-        program.plan = plan_memory(program)
-    generic = parametrize(program)
-    key = diskcache.cache_key(program_fingerprint(generic))
-    prefix = f"tj{key[:20]}_{_sanitize(program.name)}"
-    symbols = symbol_names(generic, prefix)
-
-    def build_ir() -> str:  # only on a miss, or when the IR is asked for
-        from tracejit.compiler.codegen.module import build_module
-        return str(build_module(generic, prefix)[0])
-
-    compiled, source = load_cached(key, [symbols.entry, symbols.call], build_ir)
-    return Executable(program, compiled, symbols.entry, symbols.call, size_table(generic), source)
-
-
-def _sanitize(name: str) -> str:
-    return "".join(c if c.isalnum() else "_" for c in name)[:40]

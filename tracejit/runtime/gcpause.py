@@ -14,6 +14,7 @@ from __future__ import annotations
 import gc
 import threading
 from contextlib import contextmanager
+from typing import Iterator
 
 _lock = threading.Lock()
 _depth = 0
@@ -21,7 +22,7 @@ _was_enabled = False
 
 
 @contextmanager
-def paused_gc():
+def paused_gc() -> Iterator[None]:
     """The body runs with the cyclic collector paused (nested and concurrent uses nest)."""
     global _depth, _was_enabled
     with _lock:

@@ -1,91 +1,63 @@
 """Optimized programs across processes: a second process skips the optimizer too.
 
 The disk cache (``runtime/diskcache.py``) spares a second process LLVM; this spares it
-the graph passes, kernel formation and scheduling as well. The optimized program
-(:class:`~tracejit.compiler.pipeline.Optimized`) is a function of the traced graph
-(``compiler/fingerprint.graph_fingerprint``: ops, operands, shapes, dtypes, attributes,
-source locations, constants' bytes) and of the settings the optimizer reads (threads,
-fold limit, fast math, last-level cache size), and the key holds all of them plus what
-every cache key holds (tracejit's sources, versions, the CPU). Entries are pickles in
-the same private, checksummed, atomically written directory as object code (``.prog``
-files); unpickling data from a directory others could write would run their code, and
-the directory checks refuse exactly those, and nothing is unpickled before the entry's
-checksum and key are checked. Programs holding more than 1 MiB of constants are not
-stored (the entry would mostly be data). An entry that fails to load or to validate in
-any way is ignored and the program optimized again.
+the graph passes, kernel formation and scheduling as well. ``compile.py`` names an
+optimized program by its *identity*: a text holding everything the program is a function
+of (the traced graph's fingerprint and the settings the optimizer reads); the key holds
+that identity plus what every cache key holds (tracejit's sources, versions, the CPU).
+Entries are pickles in the same private, checksummed, atomically written directory as
+object code (``.prog`` files); unpickling data from a directory others could write would
+run their code, and the directory checks refuse exactly those, and nothing is unpickled
+before the entry's checksum and key are checked. Each entry holds a digest of the
+identity it was stored under, and what it unpickles to is validated by the caller
+(``compile.py`` checks it is an optimized program with the traced graph's inputs and
+outputs). An entry that fails to load or to validate in any way is ignored (a miss).
 """
 from __future__ import annotations
 
 import hashlib
 import pickle
+from typing import Any, Callable
 
-from tracejit.compiler.fingerprint import graph_fingerprint
-from tracejit.compiler.graph import Graph
-from tracejit.compiler.pipeline import Optimized, optimize
-from tracejit.compiler.target import last_level_cache_bytes
 from tracejit.config import config
 from tracejit.runtime import diskcache
 
 SUFFIX = ".prog"
-MAX_CONSTANT_BYTES = 1 << 20
 
 
-def _identity(graph: Graph, fastmath: bool) -> str:
-    settings = (f"threads={config.num_threads} fold_limit={config.fold_limit} fastmath={fastmath} "
-                f"llc={last_level_cache_bytes()}")
-    return f"optimized program\n{settings}\n{graph_fingerprint(graph)}"
+def _digest(identity: str) -> str:
+    return hashlib.sha256(identity.encode()).hexdigest()
 
 
-def program_key(graph: Graph, fastmath: bool) -> str:
-    """The disk-cache key of ``graph``'s optimized program with these settings."""
-    return diskcache.cache_key(_identity(graph, fastmath))
-
-
-def _io_problem(optimized: Optimized, graph: Graph) -> str | None:
-    """What of the program's inputs and outputs disagrees with the traced graph's."""
-    program = optimized.program
-    avals = lambda nodes: [(tuple(graph.aval(n).shape), graph.aval(n).dtype) for n in nodes]  # noqa: E731
-    inputs, outputs = avals(graph.inputs), avals(graph.outputs)
-    buffers = {b.id: b for b in program.buffers}
-    if program.n_inputs != len(inputs) or len(program.outputs) != len(outputs):
-        return "a program with other inputs or outputs"
-    seen = [(b.index, (tuple(b.shape), b.dtype)) for b in program.buffers if b.kind == "input"]
-    seen += [(-1 - i, (tuple(buffers[b].shape), buffers[b].dtype)) for i, b in enumerate(program.outputs)
-             if b >= 0 and b in buffers]
-    if any(not isinstance(i, int) or not -len(outputs) <= i < len(inputs) for i, _ in seen):
-        return "a program with other inputs or outputs"
-    if any(aval != (inputs[i] if i >= 0 else outputs[-1 - i]) for i, aval in seen):
-        return "a program for other shapes or dtypes"
-    return None
-
-
-def optimize_cached(graph: Graph, fastmath: bool = False) -> Optimized:
-    """``optimize(graph)``, or the same program stored by an earlier process. An entry
-    holds the program with a digest of what it was optimized from: it is used only when
-    that digest is this graph's and its inputs and outputs are the graph's (anything else
-    is a miss: optimized again and rewritten)."""
+def read(identity: str, validate: Callable[[Any], str | None]) -> Any | None:
+    """The value stored under ``identity``, or None: the cache is off, nothing is stored,
+    the entry is corrupted or bound to another identity, or ``validate`` (given the
+    unpickled value, it returns what is wrong with it, or None) refuses it."""
     if not config.cache_enabled:
-        return optimize(graph, fastmath=fastmath)
-    identity = _identity(graph, fastmath)
-    key, digest = diskcache.cache_key(identity), hashlib.sha256(identity.encode()).hexdigest()
-    loaded: list[Optimized] = []
+        return None
+    digest = _digest(identity)
+    loaded: list[Any] = []
 
-    def check(data: bytes) -> str | None:  # runs only on a checksummed entry bound to key
+    def check(data: bytes) -> str | None:  # runs only on a checksummed entry bound to the key
         try:
-            stored, optimized = pickle.loads(data)
+            stored, value = pickle.loads(data)
         except Exception as e:  # noqa: BLE001 - anything unpickling can raise: a miss
             return f"does not unpickle: {type(e).__name__}"
-        if stored != digest or not isinstance(optimized, Optimized):
+        if stored != digest:
             return "not the program of this graph"
-        problem = _io_problem(optimized, graph)
+        problem = validate(value)
         if problem is None:
-            loaded.append(optimized)
+            loaded.append(value)
         return problem
 
-    if diskcache.read(key, SUFFIX, validate=check) is not None:
-        return loaded[0]
-    optimized = optimize(graph, fastmath=fastmath)
-    constants = sum(b.nbytes for b in optimized.program.buffers if b.kind == "constant")
-    if constants <= MAX_CONSTANT_BYTES:
-        diskcache.write(key, pickle.dumps((digest, optimized), protocol=pickle.HIGHEST_PROTOCOL), SUFFIX)
-    return optimized
+    if diskcache.read(diskcache.cache_key(identity), SUFFIX, validate=check) is None:
+        return None
+    return loaded[0]
+
+
+def write(identity: str, value: Any) -> bool:
+    """Store ``value`` (picklable) under ``identity``; False when the cache is off or unwritable."""
+    if not config.cache_enabled:
+        return False
+    data = pickle.dumps((_digest(identity), value), protocol=pickle.HIGHEST_PROTOCOL)
+    return diskcache.write(diskcache.cache_key(identity), data, SUFFIX)

@@ -20,7 +20,7 @@ from llvmlite import ir
 from tracejit.compiler.codegen.loops import i64, opaque, pointer_at
 from tracejit.compiler.codegen.sizes import SizeReader
 from tracejit.compiler.codegen.symbols import ARRAY_FIELDS, C_CONTIGUOUS_ALIGNED, call_slots
-from tracejit.compiler.params import GenericProgram
+from tracejit.compiler.generic_sizes import GenericProgram
 
 PTR = ir.PointerType()
 I8, I32 = ir.IntType(8), ir.IntType(32)

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from llvmlite import ir
 
 from tracejit.compiler.codegen.lowerctx import I64
-from tracejit.compiler.params import Param
+from tracejit.compiler.generic_sizes import Param
 
 PTR = ir.PointerType()
 

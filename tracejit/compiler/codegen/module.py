@@ -1,6 +1,6 @@
 """A whole program as one LLVM module: one function per kernel and a driver.
 
-The program is generic (``compiler/params.py``): its sizes are read from a size table.
+The program is generic (``compiler/generic_sizes.py``): its sizes are read from a size table.
 Kernel ABI: ``void kernel(ptr noalias b0, ..., ptr noalias bn, ptr sizes, i64 begin,
 i64 end)``, one pointer per buffer the kernel touches and the size table; ``[begin,
 end)`` bounds its outermost loop (``Kernel.parallel_extent``). A kernel function that
@@ -31,7 +31,7 @@ from tracejit.compiler.codegen.sizes import SizeReader
 from tracejit.compiler.codegen.symbols import ModuleSymbols, symbol_names
 from tracejit.compiler.fingerprint import program_fingerprint
 from tracejit.compiler.kir import Access, Kernel, Nest, ScatterAccess, map_accesses, with_store
-from tracejit.compiler.params import GenericProgram, Param
+from tracejit.compiler.generic_sizes import GenericProgram, Param
 from tracejit.compiler.target import target_machine
 
 PTR = ir.PointerType()

@@ -10,7 +10,7 @@
 * ``arg``: scalar argmax/argmin keeping the first best index.
 
 The outermost loop of dim 0 runs over ``[begin, end)`` so the runtime can split it.
-Extents and offsets may be run-time sizes (``compiler/params.py``): every integer of
+Extents and offsets may be run-time sizes (``compiler/generic_sizes.py``): every integer of
 the nest that can be one goes through ``sizes``.
 """
 from __future__ import annotations

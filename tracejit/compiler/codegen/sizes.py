@@ -1,4 +1,4 @@
-"""Reading a generic program's sizes (``compiler/params.py``) in generated code.
+"""Reading a generic program's sizes (``compiler/generic_sizes.py``) in generated code.
 
 A kernel function receives a pointer to the size table and loads each parameter it uses
 once, at the top of its entry block, so loops see a loop-invariant value (and no store
@@ -11,7 +11,7 @@ from llvmlite import ir
 
 from tracejit.compiler.codegen.loops import i64
 from tracejit.compiler.codegen.lowerctx import I64
-from tracejit.compiler.params import Param
+from tracejit.compiler.generic_sizes import Param
 
 
 class SizeReader:

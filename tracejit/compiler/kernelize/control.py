@@ -1,7 +1,7 @@
 """Kernel formation of loops and branches (``while``/``cond`` nodes, ``compiler/ops/control.py``).
 
 Each sub-graph (condition, body, branch) is optimized and formed into a program of its
-own, then made generic (``compiler/params.py``). Optimizing a sub-graph runs the whole
+own, then made generic (``compiler/generic_sizes.py``). Optimizing a sub-graph runs the whole
 pipeline again (``compiler/pipeline.py``): a deliberate recursion, through the
 ``compile_sub`` function the pipeline hands down to kernel formation, not an import.
 The outer program gets the buffers the control kernel hands those programs: one buffer
@@ -21,7 +21,7 @@ import numpy as np
 from tracejit.compiler.graph import Graph
 from tracejit.compiler.kir import Buffer, Control, Kernel, Program, SubCall
 from tracejit.compiler.layout import StridedView
-from tracejit.compiler.params import parametrize, size_table
+from tracejit.compiler.generic_sizes import parametrize, size_table
 
 CONTROL_OPS = ("while", "cond")
 CompileSub = Callable[[Graph], Program]  # a sub-graph -> its optimized, scheduled program

@@ -9,7 +9,7 @@ from typing import Any
 class SubCall:
     """One compiled sub-program of a control kernel and where its buffers come from.
 
-    ``program`` is the sub-program's generic form (``compiler/params.py``) without its
+    ``program`` is the sub-program's generic form (``compiler/generic_sizes.py``) without its
     parameter values: those are the constant buffer ``sizes`` of the outer program (so
     the outer program's code stays generic too). Its first ``carries`` inputs are the
     loop's carried values (loops) and its other inputs the outer buffers ``captured``;

@@ -12,7 +12,7 @@ not a buffer (an elementwise expression) is given one first (kernel formation in
 The kernel pass :func:`plan_along_axis` splits lines between threads and gives a sort a
 scratch block per parallel chunk of lines (a temporary in the arena,
 ``schedule/memplan.py``). Like GEMM kernels, these keep their sizes static
-(``params.py``): the line length shapes the code.
+(``generic_sizes.py``): the line length shapes the code.
 """
 from __future__ import annotations
 

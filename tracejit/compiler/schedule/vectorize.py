@@ -179,7 +179,7 @@ def choose(nest: Nest, fastmath: bool = False, product: bool = False) -> Schedul
 
 def _vector_extent(nest: Nest, dim: int) -> int:
     """The extent that bounds the vector width of loop ``dim``. Dim 0's extent is a
-    run-time size in generated code (``compiler/params.py``): its width does not shrink
+    run-time size in generated code (``compiler/generic_sizes.py``): its width does not shrink
     for short loops, so a 10-element and a 10**6-element vector share their code."""
     return 1 << 30 if dim == 0 else nest.shape[dim]
 

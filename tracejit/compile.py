@@ -1,0 +1,194 @@
+"""The compile path: one signature of a jitted function, from Python to machine code.
+
+Each stage is one call into one layer, in one direction: the frontend asks for a
+:class:`Compilation` and reads its executable; no layer calls back up.
+
+1. trace      ``frontend/tracing.trace_function``: the function run on tracers, its graph
+2. optimize   ``compiler/pipeline.optimize``: graph passes, kernel formation, kernel passes,
+              memory plan (or the program an earlier process stored: ``runtime/programcache.py``)
+3. generic    ``compiler/generic_sizes.parametrize``: sizes become parameters of a size table;
+              the generic program's fingerprint (``compiler/fingerprint.py``) is the cache key
+              and names its functions
+4. LLVM IR    ``compiler/codegen/module.build_module``: only when no process compiled that key
+5. machine    ``runtime/engine.load_cached``: code loaded already, from the disk cache, or
+   code       compiled now (and stored)
+6. load       ``runtime/executable.Executable``: the code with the program's buffers and sizes
+
+``tj.jit`` runs every stage on the first call of a signature (:func:`trace_call`, then
+:meth:`Compilation.compile`);
+``JitFunction.lower`` traces and optimizes (:func:`lower_call`) and leaves the code to be
+compiled when first asked for (``frontend/lowered.py`` shows each stage as text). The code generator and the engine
+import llvmlite, so they are imported inside the functions that use them (a deliberate
+deferral of a heavy dependency): ``import tracejit`` loads no llvmlite, the first
+compilation does (``compiler/target.py`` says clearly when it is missing).
+"""
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from tracejit.compiler.codegen.symbols import symbol_names
+from tracejit.compiler.fingerprint import graph_fingerprint, program_fingerprint
+from tracejit.compiler.generic_sizes import GenericProgram, parametrize, size_table
+from tracejit.compiler.graph import Graph
+from tracejit.compiler.kir import Program
+from tracejit.compiler.schedule.memplan import plan_memory
+from tracejit.compiler.passes import PassRecord
+from tracejit.compiler.pipeline import Optimized, optimize
+from tracejit.compiler.target import LLVMUnavailable, last_level_cache_bytes
+from tracejit.config import config, emit_log, log_enabled
+from tracejit.frontend.signature import BoundCall
+from tracejit.frontend.tracing import TracedFunction, trace_function
+from tracejit.runtime import diskcache, programcache
+from tracejit.runtime.executable import Executable
+
+MAX_STORED_CONSTANT_BYTES = 1 << 20  # optimized programs holding more constants are not stored
+
+
+@dataclass(frozen=True, eq=False)  # compared by identity: it holds a set the traces add to
+class Request:
+    """What a jitted function compiles, the same for each of its signatures: the function,
+    its Python signature and static parameters, ``freeze`` (globals read once, as
+    constants), the captured arrays whose values it needs (a set the traces add to) and
+    ``fastmath``."""
+
+    fun: Callable
+    pysig: inspect.Signature
+    static: frozenset
+    freeze: bool
+    concrete: set
+    fastmath: bool
+
+
+class Compilation:
+    """One signature's results, stage by stage: each stage runs once, when first needed
+    (see the module docstring)."""
+
+    def __init__(self, traced: TracedFunction, fastmath: bool):
+        self.traced = traced
+        self.fastmath = fastmath
+        self._optimized: Optimized | None = None
+        self._executable: Executable | None = None
+
+    @property
+    def optimized(self) -> Optimized:
+        """The optimized graph and its scheduled kernel program (stage 2)."""
+        if self._optimized is None:
+            self._optimized = optimize_cached(self.traced.graph, self.fastmath)
+        return self._optimized
+
+    @property
+    def executable(self) -> Executable:
+        """The program as machine code, callable on arrays (stages 3-6)."""
+        if self._executable is None:
+            self._executable = load(self.optimized.program)
+        return self._executable
+
+    def compile(self, name: str) -> Executable:
+        """Every stage after the trace, now (what a call of a jitted function needs);
+        ``name`` names the function in the ``kernels`` log."""
+        program = self.optimized.program
+        if log_enabled("kernels"):
+            emit_log("kernels", f"{name}:\n{program.text()}")
+        return self.executable  # compiled now, or found on disk or loaded already
+
+    def pass_records(self) -> list[PassRecord]:
+        """The program after each graph pass and kernel pass, with its time (the pipeline runs again, recording)."""
+        return optimize(self.traced.graph, record=True, fastmath=self.fastmath).passes
+
+
+def trace_call(request: Request, call: BoundCall) -> Compilation:
+    """Stage 1: ``request.fun`` traced for the signature of ``call`` (a call of a jitted
+    function then runs :meth:`Compilation.compile`)."""
+    fun = request.fun
+    traced = trace_function(fun, request.pysig, request.static, call, fun.__name__, request.freeze,
+                            request.concrete)
+    return Compilation(traced, request.fastmath)
+
+
+def lower_call(request: Request, call: BoundCall) -> Compilation:
+    """Stages 1 and 2 for the signature of ``call`` (what ``JitFunction.lower`` runs; the
+    code is compiled when first asked for). Without llvmlite only the trace: the
+    optimizer needs the host's vector width, so asking for a later stage raises
+    :class:`~tracejit.compiler.target.LLVMUnavailable` then."""
+    compilation = trace_call(request, call)
+    try:
+        compilation.optimized  # noqa: B018 - optimized now: its errors are lower()'s, as they are a call's
+    except LLVMUnavailable:
+        pass
+    return compilation
+
+
+def _identity(graph: Graph, fastmath: bool) -> str:
+    """Everything an optimized program is a function of: the graph and the optimizer's settings."""
+    settings = (f"threads={config.num_threads} fold_limit={config.fold_limit} fastmath={fastmath} "
+                f"llc={last_level_cache_bytes()}")
+    return f"optimized program\n{settings}\n{graph_fingerprint(graph)}"
+
+
+def _stored_problem(value: Any, graph: Graph) -> str | None:
+    """What is wrong with ``value``, read from the program cache as ``graph``'s optimized
+    program: not one, or its inputs and outputs disagree with the graph's (None: usable)."""
+    if not isinstance(value, Optimized):
+        return "not the program of this graph"
+    program = value.program
+    avals = lambda nodes: [(tuple(graph.aval(n).shape), graph.aval(n).dtype) for n in nodes]  # noqa: E731
+    inputs, outputs = avals(graph.inputs), avals(graph.outputs)
+    buffers = {b.id: b for b in program.buffers}
+    if program.n_inputs != len(inputs) or len(program.outputs) != len(outputs):
+        return "a program with other inputs or outputs"
+    seen = [(b.index, (tuple(b.shape), b.dtype)) for b in program.buffers if b.kind == "input"]
+    seen += [(-1 - i, (tuple(buffers[b].shape), buffers[b].dtype)) for i, b in enumerate(program.outputs)
+             if b >= 0 and b in buffers]
+    if any(not isinstance(i, int) or not -len(outputs) <= i < len(inputs) for i, _ in seen):
+        return "a program with other inputs or outputs"
+    if any(aval != (inputs[i] if i >= 0 else outputs[-1 - i]) for i, aval in seen):
+        return "a program for other shapes or dtypes"
+    return None
+
+
+def optimize_cached(graph: Graph, fastmath: bool = False) -> Optimized:
+    """``optimize(graph)``, or the same program stored by an earlier process: an entry is
+    used only when it was stored under this graph's identity (its fingerprint and the
+    optimizer's settings) and its inputs and outputs are the graph's; anything else is a
+    miss (optimized again and stored again)."""
+    if not config.cache_enabled:
+        return optimize(graph, fastmath=fastmath)
+    identity = _identity(graph, fastmath)
+    stored = programcache.read(identity, lambda value: _stored_problem(value, graph))
+    if stored is not None:
+        return stored
+    optimized = optimize(graph, fastmath=fastmath)
+    if sum(b.nbytes for b in optimized.program.buffers if b.kind == "constant") <= MAX_STORED_CONSTANT_BYTES:
+        programcache.write(identity, optimized)  # (a program of large constants would be mostly data)
+    return optimized
+
+
+def load(program: Program) -> Executable:
+    """Machine code of ``program``: loaded already in this process (for this program or
+    one of the same structure), or object code from the disk cache (no IR is even
+    generated), or generated, compiled and stored now. Code is generated for the
+    program's generic form (sizes read at run time); the cache key is its fingerprint
+    (everything code generation reads), and function names derive from it, so one key
+    always names the same object code."""
+    if program.plan is None:  # the call wrapper places temporaries where the plan says
+        program.plan = plan_memory(program)
+    generic = parametrize(program)
+    key = diskcache.cache_key(program_fingerprint(generic))
+    prefix = f"tj{key[:20]}_{_sanitize(program.name)}"
+    symbols = symbol_names(generic, prefix)
+    from tracejit.runtime.engine import load_cached  # deferred: the engine imports llvmlite
+    compiled, source = load_cached(key, [symbols.entry, symbols.call], lambda: llvm_ir(generic, prefix))
+    return Executable(program, compiled, symbols.entry, symbols.call, size_table(generic), source)
+
+
+def llvm_ir(generic: GenericProgram, prefix: str) -> str:
+    """The LLVM IR of ``generic``'s module, its functions named from ``prefix`` (run only
+    on a cache miss, or when the IR of code loaded from disk is asked for)."""
+    from tracejit.compiler.codegen import module  # deferred: code generation imports llvmlite
+    return str(module.build_module(generic, prefix)[0])
+
+
+def _sanitize(name: str) -> str:
+    return "".join(c if c.isalnum() else "_" for c in name)[:40]
