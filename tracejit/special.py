@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from tracejit.compiler.ops import get_op
-from tracejit.frontend.values import as_operand, is_tracer
+from tracejit.frontend.operands import as_operand, is_tracer
 
 
 def _apply(op: str, x):

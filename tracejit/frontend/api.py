@@ -18,7 +18,7 @@ from tracejit.frontend.checks import raise_failed
 from tracejit.frontend.convert import converted
 from tracejit.frontend.lowered import Lowered
 from tracejit.frontend.signature import NestedTrace, bind, positional_fast_key
-from tracejit.frontend.tracing import TracedFunction, trace_function
+from tracejit.frontend.traced_function import TracedFunction, trace_function
 from tracejit.frontend.tree import unflatten
 from tracejit.runtime import MISS
 from tracejit.runtime.counter import Counter

@@ -16,15 +16,16 @@ from __future__ import annotations
 import numpy as np
 
 from tracejit.errors import UnsupportedError, at, user_error
-from tracejit.frontend.trace import user_location
+from tracejit.frontend.complexvalue import ComplexTracer
+from tracejit.frontend.context import user_location
+from tracejit.frontend.core import Tracer
+from tracejit.frontend.memorder import numpy_layout
 
 NAMES = ("array", "asarray", "asanyarray", "ascontiguousarray")
 
 
 def is_traced(x) -> bool:
     """Whether ``x`` is a traced value (real or complex)."""
-    from tracejit.frontend.complexvalue import ComplexTracer
-    from tracejit.frontend.tracer import Tracer
     return isinstance(x, (Tracer, ComplexTracer))
 
 
@@ -59,10 +60,8 @@ def _c_contiguous(t) -> bool | None:
     """Whether NumPy's memory order of traced ``t`` is C-contiguous (None: unknown)."""
     if t.ndim == 0 or (t.ndim == 1 and getattr(t, "_storage", None) is None):
         return True  # a fresh array of at most one axis
-    from tracejit.frontend.complexvalue import ComplexTracer
     if isinstance(t, ComplexTracer):
         return None
-    from tracejit.frontend.memorder import numpy_layout
     memory = numpy_layout(t)
     return None if memory is None else memory.is_contiguous()
 
@@ -75,7 +74,6 @@ def _c_order(r, loc: str | None):
         return r, False
     if contiguous is False:
         return np.copy(r, order="C"), True
-    from tracejit.frontend.complexvalue import ComplexTracer
     if isinstance(r, ComplexTracer):
         return np.copy(r, order="C"), True
     out = r.reshape(tuple(r.shape))

@@ -36,10 +36,9 @@ import llvmlite
 import networkx
 import numpy as np
 
-import tracejit
 from tracejit.errors import ControlException, InternalError, TracejitError, is_user_error
 
-_OWN = os.path.dirname(os.path.abspath(tracejit.__file__)) + os.sep
+_OWN = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep  # tracejit/
 _LIBRARIES = tuple(os.path.dirname(os.path.abspath(m.__file__)) + os.sep for m in (np, llvmlite, networkx))
 _STDLIB = tuple({os.path.abspath(sysconfig.get_paths()[k]) + os.sep for k in ("stdlib", "platstdlib")})
 _FRONTEND = (_OWN + "frontend" + os.sep, _OWN + "special.py")

@@ -27,8 +27,9 @@ import os
 import numpy as np
 
 from tracejit.errors import UnsupportedError
+from tracejit.frontend.core import Tracer
 from tracejit.frontend.randomness import Snapshots
-from tracejit.frontend.reach import Reach, getter, needs_arguments, owner_of, path_key, shown
+from tracejit.frontend.reachable import Reach, getter, needs_arguments, owner_of, path_key, shown
 from tracejit.frontend.signature import ArraySpec, prepare_array
 
 ARRAY_TYPES = (np.ndarray, np.memmap)  # captured (subclasses with their own semantics are not)
@@ -371,7 +372,6 @@ _FRONTEND = os.path.dirname(os.path.abspath(__file__)) + os.sep
 
 def _traced_parts(value, out: list, depth: int) -> None:
     """The tracers ``value`` is or holds (complex parts, a selection's values and mask)."""
-    from tracejit.frontend.tracer import Tracer
     if isinstance(value, Tracer):
         out.append(value)
     elif depth and isinstance(value, (list, tuple)):

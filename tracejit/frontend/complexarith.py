@@ -14,7 +14,7 @@ import functools
 
 import numpy as np
 
-from tracejit.frontend.values import is_tracer
+from tracejit.frontend.operands import is_tracer
 
 Pair = tuple  # (real part, imaginary part)
 
@@ -45,7 +45,7 @@ def fma(a, b, c, fused: bool | None):
     if trace is None:
         from tracejit.compiler.ops.fused import fma_reference
         return fma_reference(a, b, c)
-    from tracejit.frontend.values import as_operand
+    from tracejit.frontend.operands import as_operand
     dtype = next(v.dtype for v in (a, b, c) if is_tracer(v))
     return trace.apply("fma", [as_operand(trace, v, dtype) if is_tracer(v) else np.asarray(v, dtype)
                                for v in (a, b, c)])

@@ -12,9 +12,9 @@ import numpy as np
 from tracejit.errors import UnsupportedError, at
 from tracejit.frontend import attributes, complexarith as arith
 from tracejit.frontend.complexvalue import ComplexTracer, filled, is_complex, make, operand_kind, part_dtype, parts
-from tracejit.frontend.reductions import normalize_axes
-from tracejit.frontend.trace import user_location
-from tracejit.frontend.values import find_trace, is_tracer
+from tracejit.frontend.numpy.axes import normalize_axes
+from tracejit.frontend.context import user_location
+from tracejit.frontend.operands import find_trace, is_tracer
 
 HANDLERS: dict = {}
 _NoValue = np._NoValue
@@ -116,7 +116,7 @@ def angle(z, deg=False):
     ``arctan2(0, z)``, so 8-bit ints and bools give NumPy's float16)."""
     if not is_complex(z):
         from tracejit.compiler.dtypes import check_supported
-        from tracejit.frontend.values import dtype_or_weak
+        from tracejit.frontend.operands import dtype_or_weak
         loc = user_location()
         check_supported(np.arctan2.resolve_dtypes((int, dtype_or_weak(z, loc), None))[-1],
                         f"numpy.angle of {dtype_or_weak(z, loc)}{at(loc)}")
@@ -134,7 +134,7 @@ def where(condition, x=None, y=None):
     loc = user_location()
     if x is None or y is None:
         raise UnsupportedError(f"numpy.where with one argument is not supported{at(loc)}")
-    from tracejit.frontend.functions import where as real_where
+    from tracejit.frontend.numpy.elementwise import where as real_where
     trace = _trace([condition, x, y])
     dtype = np.result_type(*(_promotion(v) for v in (x, y)))
     part = part_dtype(dtype)
@@ -175,9 +175,9 @@ implements(np.stack)(_joined("stack"))
 
 def _like(fill):
     def handler(a, dtype=None, order="K", subok=True, shape=None, *, device=None):
-        from tracejit.frontend.functions import filled as real_filled
-        from tracejit.frontend.functions import _shape_arg
-        shape = a.shape if shape is None else _shape_arg(shape)
+        from tracejit.frontend.numpy.creation import filled as real_filled
+        from tracejit.frontend.numpy.axes import shape_arg
+        shape = a.shape if shape is None else shape_arg(shape)
         dtype = np.dtype(dtype) if dtype is not None else a.dtype
         trace = _trace([a])
         if dtype.kind == "c":

@@ -35,8 +35,8 @@ def bind_pair(tracer):
     """The traced complex value for a pair-view argument tracer (shape ``(..., 2)``): its
     parts are views of the argument, so writes to them reach the caller's array."""
     from tracejit.frontend.complexvalue import ComplexTracer
-    from tracejit.frontend.functions import squeeze
-    from tracejit.frontend.indexing import getitem
+    from tracejit.frontend.numpy.shape import squeeze
+    from tracejit.frontend.numpy.indexing import getitem
     re = squeeze(getitem(tracer, (Ellipsis, slice(0, 1))), -1)
     im = squeeze(getitem(tracer, (Ellipsis, slice(1, 2))), -1)
     return ComplexTracer(re, im, scalar=bool(tracer._scalar))
@@ -44,5 +44,5 @@ def bind_pair(tracer):
 
 def result_pairs(value):
     """The float tracer of shape ``value.shape + (2,)`` a complex result is returned as."""
-    from tracejit.frontend.functions import stack
+    from tracejit.frontend.numpy.shape import stack
     return stack([value.re_part, value.im_part], axis=-1)

@@ -16,8 +16,8 @@ import numpy as np
 from tracejit.errors import UnsupportedError, at, with_location, user_error
 from tracejit.frontend import complexarith as arith
 from tracejit.frontend.complexvalue import ComplexTracer, make, operand_kind, part_dtype, parts
-from tracejit.frontend.trace import user_location
-from tracejit.frontend.values import find_trace
+from tracejit.frontend.context import user_location
+from tracejit.frontend.operands import find_trace
 
 # ufunc -> rule(list of operand part pairs, fused: bool) -> a part pair (complex result)
 # or one real tracer (real result: magnitude, comparisons, classification). ``fused``
@@ -129,6 +129,6 @@ def ufunc_method(ufunc: np.ufunc, method: str, inputs, kwargs):
         target = out[0] if isinstance(out, tuple) and len(out) == 1 else out
         if isinstance(target, ComplexTracer) and isinstance(result, ComplexTracer):
             return target._inplace(lambda a, b: result, None)
-        from tracejit.frontend.ufuncs import write_inplace
+        from tracejit.frontend.numpy.ufuncs import write_inplace
         return write_inplace(target, result, ufunc.__name__, loc)
     return result

@@ -24,8 +24,8 @@ import numpy as np
 from tracejit.compiler.layout import StridedView
 from tracejit.errors import TracerConversionError, UnsupportedError, at, with_location, user_error
 from tracejit.frontend.attributes import SequenceLike, install_operators
-from tracejit.frontend.trace import user_location
-from tracejit.frontend.values import PY_SCALARS, convert_weak, dtype_or_weak, is_tracer, weak_type
+from tracejit.frontend.context import user_location
+from tracejit.frontend.operands import PY_SCALARS, convert_weak, dtype_or_weak, is_tracer, weak_type
 
 COMPLEX_DTYPES = (np.dtype(np.complex64), np.dtype(np.complex128))
 
@@ -102,7 +102,7 @@ def _own(t):
 
 
 def _const(trace, value, part: np.dtype):
-    from tracejit.frontend.tracer import Tracer
+    from tracejit.frontend.core import Tracer
     return Tracer(trace, trace.constant(np.array(value, dtype=part)))
 
 
@@ -175,7 +175,7 @@ def constant(trace, value) -> "ComplexTracer":
 def to_real(x: "ComplexTracer", dtype):
     """``x.astype(dtype)`` for a real ``dtype``: bool is 'nonzero', other dtypes take the
     real part (NumPy warns that the imaginary part is discarded)."""
-    from tracejit.frontend.functions import astype
+    from tracejit.frontend.numpy.shape import astype
     dtype = np.dtype(dtype)
     if dtype == np.bool_:
         out = (x.re_part != 0) | (x.im_part != 0)
@@ -279,7 +279,7 @@ class ComplexTracer(SequenceLike):
     def _part_view(self, t):
         if self._scalar:  # a NumPy scalar's .real is a scalar
             return t._trace.apply("copy", [t], scalar=True)
-        from tracejit.frontend.functions import make_view
+        from tracejit.frontend.numpy.shape import make_view
         return make_view(t, "reshape", {"shape": t.shape})
 
     @property
@@ -306,8 +306,8 @@ class ComplexTracer(SequenceLike):
         return ComplexTracer(re, im, bool(re._scalar) if scalar is None else scalar)
 
     def __getitem__(self, key):
-        from tracejit.frontend import indexing
-        from tracejit.frontend.tracer import Tracer
+        from tracejit.frontend.numpy import indexing
+        from tracejit.frontend.core import Tracer
         re = indexing.getitem(self._re, key)
         if not isinstance(re, Tracer):  # a boolean selection (data-dependent length)
             raise UnsupportedError(f"selecting complex values with a boolean mask (z[mask]) is not supported; "
@@ -316,7 +316,7 @@ class ComplexTracer(SequenceLike):
         return ComplexTracer(re, im, bool(re._scalar))
 
     def __setitem__(self, key, value):
-        from tracejit.frontend import indexing
+        from tracejit.frontend.numpy import indexing
         loc = user_location()
         if self._scalar:
             raise user_error(TypeError(f"'numpy.{self.dtype.name}' object does not support item assignment{at(loc)}"))
@@ -341,7 +341,7 @@ class ComplexTracer(SequenceLike):
     def ravel(self, order="C"):
         """A view when the complex array is C-contiguous in NumPy, else a copy: judged on
         the complex strides (a part of an argument's pair view has twice them)."""
-        from tracejit.frontend.functions import ravel
+        from tracejit.frontend.numpy.shape import ravel
         from tracejit.frontend.memorder import numpy_layout
         memory = numpy_layout(self._re)
         if memory is not None and self._re._storage is not None and self._re._storage.arg is not None:
@@ -377,7 +377,7 @@ class ComplexTracer(SequenceLike):
     # -- in-place updates -----------------------------------------------------------------------
     def _inplace(self, ufunc, other):
         from tracejit.frontend import complexufuncs
-        from tracejit.frontend.mutation import write
+        from tracejit.frontend.numpy.writes import write
         loc = user_location()
         if isinstance(ufunc, np.ufunc):
             result = complexufuncs.apply(ufunc, (self, other), loc=loc)

@@ -31,10 +31,11 @@ from tracejit.compiler.dtypes import AVal
 from tracejit.compiler.ops.control import SubGraph
 from tracejit.errors import UnsupportedError, at, user_error
 from tracejit.frontend import checks, controlchecks, controlwrites
+from tracejit.frontend.complexvalue import ComplexTracer, is_complex, make
+from tracejit.frontend.context import creating_traced_arrays, current_trace, user_location
 from tracejit.frontend.controlchecks import SubCheck, deferrable, error_class
-from tracejit.frontend.creation import creating_traced_arrays, current_trace
-from tracejit.frontend.pyscalar import python_kind
-from tracejit.frontend.trace import Trace, user_location
+from tracejit.frontend.core import Trace, Tracer, as_python_scalar
+from tracejit.frontend.operands import python_kind
 from tracejit.frontend.tree import LEAF, TreeDef, flatten, unflatten
 
 
@@ -47,7 +48,6 @@ class _Parts(NamedTuple):
 
 def _split_complex(value):
     """``value`` with every complex leaf (traced or concrete) replaced by its :class:`_Parts`."""
-    from tracejit.frontend.complexvalue import ComplexTracer, is_complex
     leaves, tree = flatten(value)
     out = []
     for leaf in leaves:
@@ -64,7 +64,6 @@ def _split_complex(value):
 def _join_complex(value):
     """The inverse of :func:`_split_complex` on traced values: parts become complex values."""
     if isinstance(value, _Parts):
-        from tracejit.frontend.complexvalue import make
         return make(value.re, value.im)
     if isinstance(value, dict):
         return {k: _join_complex(v) for k, v in value.items()}
@@ -76,7 +75,6 @@ def _join_complex(value):
 
 
 def _tracer_cls():
-    from tracejit.frontend.tracer import Tracer
     return Tracer
 
 
@@ -97,7 +95,6 @@ def _as_python(t, kind: type | None):
     """``t`` (a new traced value) made the Python number of type ``kind`` (``int``,
     ``float``: weak in promotion; ``bool``: a Python bool), or left a NumPy value (None)."""
     if kind is bool:
-        from tracejit.frontend.tracer import as_python_scalar
         return as_python_scalar(t)
     t._weak = kind
     return t

@@ -23,6 +23,7 @@ import numpy as np
 from tracejit.compiler.dtypes import AVal
 from tracejit.compiler.graph import Graph
 from tracejit.errors import TracejitError
+from tracejit.frontend.boundary import is_internal
 from tracejit.frontend.checks import pending
 
 DEFERRABLE = (IndexError, ValueError, ZeroDivisionError, OverflowError, KeyError)
@@ -48,7 +49,6 @@ def deferrable(error: BaseException) -> bool:
     """Whether ``error``, raised while tracing a body or branch, is the user's program
     failing (raised eagerly only if that code runs), not tracejit refusing it or a bug
     in tracejit (``frontend/boundary.py``)."""
-    from tracejit.frontend.boundary import is_internal
     return isinstance(error, DEFERRABLE) and not isinstance(error, TracejitError) and not is_internal(error)
 
 

@@ -23,7 +23,8 @@ from typing import NamedTuple
 import numpy as np
 
 from tracejit.errors import UnsupportedError, at
-from tracejit.frontend.mutation import write
+from tracejit.frontend.core import Tracer
+from tracejit.frontend.numpy.writes import write
 
 
 class Writes(NamedTuple):
@@ -49,7 +50,6 @@ def observe(stand_ins: list, results: list) -> Writes:
 
 def _target(leaf, others: list, captured: list[int], trace, what: str, loc):
     """The traced array ``leaf`` (an argument of the loop or branch) to write back into."""
-    from tracejit.frontend.tracer import Tracer
     if isinstance(leaf, np.ndarray):
         raise UnsupportedError(f"{what} writes into a constant array of the program{at(loc)}; pass it as an "
                                "argument or write into a copy")

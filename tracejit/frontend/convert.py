@@ -34,11 +34,14 @@ import types
 import numpy as np
 
 from tracejit.errors import UnsupportedError
-from tracejit.frontend.creation import BY_ORIGINAL, CREATORS, current_trace
+from tracejit.frontend.allocation import BY_ORIGINAL, CREATORS
+from tracejit.frontend.complexvalue import ComplexTracer
+from tracejit.frontend.context import current_trace
 from tracejit.frontend.minmax import SELECTING
-from tracejit.frontend.sites import BY_ORIGINAL as SITE_BY_ORIGINAL, CREATORS as SITE_CREATORS
+from tracejit.frontend.operands import is_tracer
 from tracejit.frontend.randomness import attribute, is_random, stand_in
-from tracejit.frontend.reach import CellRoot, DefaultRoot, GlobalRoot
+from tracejit.frontend.reachable import CellRoot, DefaultRoot, GlobalRoot
+from tracejit.frontend.sites import BY_ORIGINAL as SITE_BY_ORIGINAL, CREATORS as SITE_CREATORS
 from tracejit.frontend.usercode import is_user_function, is_user_module
 
 
@@ -243,8 +246,6 @@ class Converter:
         """End of the trace: copy the globals the function assigned back to their modules;
         returns the names of those it assigned traced values to (not copied: a traced
         value must not outlive its trace)."""
-        from tracejit.frontend.values import is_tracer
-        from tracejit.frontend.complexvalue import ComplexTracer
         self.closed = True
         traced = []
         for proxy in self._proxies.values():

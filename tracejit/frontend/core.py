@@ -1,31 +1,134 @@
-"""The Tracer: an abstract array (shape, dtype) standing in for an ndarray while a
-function is traced. NumPy hands every operation on it to tracejit through
-``__array_ufunc__`` and ``__array_function__``; operators and methods route to the
-same handlers."""
+"""The core of tracing: a :class:`Trace` records a graph; a :class:`Tracer` is an abstract
+array (shape, dtype) standing in for an ndarray while a function is traced, its value a
+node of a trace's graph.
+
+Layers above this one give the Tracer its NumPy behaviour: ``frontend/dispatch.py`` routes
+``__array_function__``/``__array_ufunc__`` to the handlers of ``frontend/numpy/``, and
+``frontend/numpy/methods.py`` installs the ndarray methods and Python operators. Here: the
+trace, how values become graph nodes, the abstract value, and the conversions to concrete
+values that tracing refuses.
+"""
 from __future__ import annotations
+
+import hashlib
 
 import numpy as np
 
-from tracejit.compiler.dtypes import AVal
-from tracejit.errors import StaticNeeded, TracerConversionError, UnsupportedError, at, user_error
-from tracejit.frontend import along_axis, clipping, functions, indexing, reductions
-from tracejit.frontend.creation import current_trace
+from tracejit.compiler.dtypes import AVal, check_supported
+from tracejit.compiler.graph import Graph
+from tracejit.errors import (StaticNeeded, TraceError, TracerConversionError, UnsupportedError, at, user_error,
+                             with_location)
+from tracejit.frontend.attributes import SequenceLike
+from tracejit.frontend.context import current_trace, user_location
 from tracejit.frontend.refusals import note_refused
-from tracejit.frontend.attributes import ARITHMETIC, SequenceLike, install_operators
-from tracejit.frontend.trace import user_location
-from tracejit.frontend.ufuncs import apply_elementwise, call_ufunc, reduce_method, write_inplace
+from tracejit.frontend.versions import refresh
+
+
+def content_digest(value: np.ndarray) -> bytes:
+    """A digest of ``value``'s elements (in C order): whether an array was written since."""
+    return hashlib.blake2b(np.ascontiguousarray(value).view(np.uint8).reshape(-1), digest_size=16).digest()
+
+
+class Trace:
+    """One tracing session: the graph being built and its constants."""
+
+    def __init__(self, name: str, parent: "Trace | None" = None, n_args: int = 0):
+        self.graph = Graph(name)
+        self._constants: dict = {}
+        self._keepalive: list = []
+        # A loop body or branch (frontend/control.py): traced inside ``parent``; its first
+        # ``n_args`` inputs are its arguments, the others values of enclosing traces it reads.
+        self.parent = parent
+        self.n_args = n_args
+        self.captured: dict[int, int] = {}  # parent node -> input node here
+        self.closed = False  # a sub-trace whose function has returned
+        # Arrays the function reached from outside its arguments become captured inputs
+        # of the outermost trace instead of constants (frontend/capture.py).
+        self.capturer = parent.capturer if parent is not None else None
+
+    def encloses(self, other: "Trace") -> bool:
+        """Whether ``other`` is this trace or one this trace runs inside."""
+        t = self
+        while t is not None:
+            if t is other:
+                return True
+            t = t.parent
+        return False
+
+    def _capture(self, x, loc: str | None) -> int:
+        """The input node standing for ``x``, a value of an enclosing trace."""
+        if self.parent is None or not self.parent.encloses(x._home):
+            raise TraceError("a traced value from another trace was used (a tracer leaked "
+                             f"out of its jitted function, loop body or branch, e.g. through a global){at(loc)}")
+        outer = self.parent.node_of(x, loc)
+        nid = self.captured.get(outer)
+        if nid is None:
+            aval = self.parent.graph.aval(outer)
+            index = self.n_args + len(self.captured)
+            nid = self.captured[outer] = self.graph.add_input(index, f"captured{index}", aval, loc=loc)
+        return nid
+
+    def apply(self, op: str, operands: list, attrs: dict | None = None, scalar: bool = False):
+        """Record ``op`` applied to ``operands`` (tracers or arrays); returns a Tracer."""
+        loc = user_location()
+        if self.closed:
+            raise TraceError(f"a traced value of a loop body or branch was used after it returned{at(loc)}")
+        nodes = [self.node_of(x, loc) for x in operands]
+        try:
+            nid = self.graph.add(op, nodes, attrs=attrs, loc=loc)
+        except (ValueError, TypeError, IndexError) as e:
+            raise with_location(e, loc) from e
+        aval = self.graph.aval(nid)
+        return Tracer(self, nid, scalar=scalar and len(aval.shape) == 0)
+
+    def node_of(self, x, loc: str | None = None) -> int:
+        """The graph node holding ``x``: a tracer's own node, or a constant for an array."""
+        if isinstance(x, Tracer):
+            if x._home is not self:
+                return self._capture(x, loc)
+            if x._storage is not None:  # a view of an array written since: read its new version
+                refresh(x)
+            return x._node
+        if isinstance(x, (np.ndarray, np.generic)):
+            return self.constant(np.asarray(x), loc)
+        raise UnsupportedError(f"cannot use a value of type {type(x).__name__} as an array "
+                               f"operand{at(loc)}")
+
+    def constant(self, value: np.ndarray, loc: str | None = None) -> int:
+        """A constant node for ``value``; the same array object or scalar maps to one node.
+        An array the function reached from outside (``self.W``) is a captured input instead."""
+        if self.capturer is not None and type(value) is np.ndarray:
+            found = self.capturer.constant(value)
+            if isinstance(found, Tracer):
+                return self.node_of(found, loc)
+        if value.dtype.byteorder not in "=|":  # captured big-endian data: native copy
+            value = value.astype(value.dtype.newbyteorder("="))
+        check_supported(value.dtype, f"constant array{at(loc)}")
+        if value.size <= 1:
+            key = ("scalar", value.dtype.str, value.shape, value.tobytes())
+        else:  # the same object, unless it was written since (a NumPy array the function made)
+            key = ("array", id(value), value.dtype.str, value.shape, content_digest(value))
+            self._keepalive.append(value)  # ids stay unique while the trace lives
+        nid = self._constants.get(key)
+        if nid is None:
+            nid = self._constants[key] = self.graph.add_constant(value, loc=loc)
+        return nid
+
+    def weak_scalar(self, value, dtype: np.dtype):
+        """A Python scalar as a constant of the dtype NumPy 2 promotion gave it."""
+        loc = user_location()
+        try:
+            arr = np.asarray(value, dtype=dtype)
+        except OverflowError as e:
+            raise with_location(e, loc) from e
+        return Tracer(self, self.constant(arr, loc))
+
 
 _CONTROL_FLOW_HINT = (
     "The value depends on the function's array arguments, so it is not known while tracing. "
     "Use np.where(cond, a, b) for data-dependent selection, make the argument static "
     "(tj.jit(static_argnames=...)), or run the function eagerly with f.eager(...). "
     "For data-dependent loops and branches use tj.while_loop, tj.fori_loop and tj.cond.")
-
-
-# ndarray methods that are their NumPy function applied to the array (``sort`` is not:
-# the method sorts in place)
-_FUNCTION_METHODS = frozenset({"diagonal", "trace", "cumsum", "cumprod", "argsort", "take", "nonzero", "repeat",
-                               "searchsorted", "ptp"})
 
 
 class Tracer(SequenceLike):
@@ -76,23 +179,14 @@ class Tracer(SequenceLike):
     size = property(lambda self: self.aval.size)
     itemsize = property(lambda self: self.aval.dtype.itemsize)
     nbytes = property(lambda self: self.aval.size * self.aval.dtype.itemsize)
-    T = property(lambda self: functions.transpose(self))
-    mT = property(lambda self: functions.swapaxes(self, -1, -2))
-    real = property(lambda self: self)
 
     def __repr__(self) -> str:
         loc = self._home.graph.loc(self._node)
         return f"Tracer<{self.aval}> %{self._node}" + (f" from {loc}" if loc else "")
 
-    # -- NumPy protocols -------------------------------------------------------------------
-    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
-        if method == "__call__":
-            return call_ufunc(ufunc, inputs, kwargs)
-        return reduce_method(ufunc, method, inputs, kwargs)
-
-    def __array_function__(self, func, types, args, kwargs):
-        return functions.dispatch(func, args, kwargs)
-
+    # -- NumPy protocols: ``__array_function__`` and ``__array_ufunc__`` are installed by
+    # ``frontend/dispatch.py``, the ndarray methods and Python operators by
+    # ``frontend/numpy/methods.py`` (both build on this module)
     def __array__(self, dtype=None, copy=None):
         if self._origins:
             self._concrete("np.asarray/np.array")
@@ -132,11 +226,6 @@ class Tracer(SequenceLike):
     def item(self, *args):
         self._concrete(".item()")
 
-    def __round__(self, ndigits=None):
-        if ndigits is None or self._origins:  # a Python int, or Python rounding of a Python float
-            self._concrete("round()")
-        return clipping.round_(self, ndigits)
-
     def __trunc__(self):
         self._concrete("math.trunc()")
 
@@ -158,120 +247,6 @@ class Tracer(SequenceLike):
 
     def tolist(self):
         self._concrete(".tolist()")
-
-    # -- in-place updates --------------------------------------------------------------------
-    def _inplace(self, ufunc, other):
-        loc = user_location()
-        if self._scalar:  # NumPy and Python scalars are immutable: `s += 1` makes a new object
-            return apply_elementwise(ufunc, (self, other), loc=loc, operator=True)
-        return write_inplace(self, apply_elementwise(ufunc, (self, other), loc=loc), ufunc.__name__, loc)
-
-    def __setitem__(self, key, value):
-        """``self[key] = value``: a functional update of this array (and every view of it)."""
-        indexing.setitem(self, key, value)
-
-    # -- indexing and methods -------------------------------------------------------------------
-    def __getitem__(self, key):
-        return indexing.getitem(self, key)
-
-    def astype(self, dtype, order="K", casting="unsafe", subok=True, copy=True):
-        return functions.astype(self, dtype, copy=copy)
-
-    def copy(self, order="C"):
-        """ndarray.copy: C order by default (np.copy keeps the memory order)."""
-        return functions.copy(self, order)
-
-    def reshape(self, *shape, order="C", copy=None):
-        return functions.reshape(self, shape[0] if len(shape) == 1 else shape, order=order, copy=copy)
-
-    def transpose(self, *axes):
-        return functions.transpose(self, axes[0] if len(axes) == 1 else (axes or None))
-
-    def swapaxes(self, a, b):
-        return functions.swapaxes(self, a, b)
-
-    def squeeze(self, axis=None):
-        return functions.squeeze(self, axis)
-
-    def ravel(self, order="C"):
-        return functions.ravel(self, order)
-
-    def flatten(self, order="C"):
-        return functions.flatten(self, order)
-
-    def clip(self, min=None, max=None, **kwargs):
-        return clipping.clip(self, min, max, **kwargs)
-
-    def round(self, decimals=0, out=None):
-        return clipping.round_(self, decimals, out)
-
-    def conj(self):
-        """Of a real array: the array itself (NumPy returns the same object)."""
-        return self
-
-    conjugate = conj
-
-    @property
-    def imag(self):
-        """Real dtypes only: a read-only array of zeros like ``self`` (as ndarray.imag)."""
-        return functions.read_only_zeros(self)
-
-    def __getattr__(self, name):
-        if name in _FUNCTION_METHODS and functions.HANDLERS.get(getattr(np, name)) is not None:
-            # ``x.cumsum(...)`` is ``np.cumsum(x, ...)`` for these: the function's handler
-            handler = functions.HANDLERS[getattr(np, name)]
-            return lambda *args, **kwargs: handler(self, *args, **kwargs)
-        if not name.startswith("_") and hasattr(np.ndarray, name):  # protocols probe dunders
-            raise UnsupportedError(f"ndarray.{name} is not available on traced arrays"
-                                   f"{at(user_location())} (memory layout and flags are decided "
-                                   "by the compiler)")
-        raise user_error(AttributeError(f"'Tracer' object has no attribute {name!r}"))
-
-    def dot(self, other):
-        return functions.dot(self, other)
-
-    def take(self, indices, axis=None, out=None, mode="raise"):
-        return functions.dispatch(np.take, (self, indices), {"axis": axis, "out": out, "mode": mode})
-
-    def nonzero(self):
-        return functions.dispatch(np.nonzero, (self,), {})
-
-    def sum(self, axis=None, dtype=None, out=None, keepdims=False, **kw):
-        return reductions.sum(self, axis, dtype, out, keepdims, **kw)
-
-    def prod(self, axis=None, dtype=None, out=None, keepdims=False, **kw):
-        return reductions.prod(self, axis, dtype, out, keepdims, **kw)
-
-    def mean(self, axis=None, dtype=None, out=None, keepdims=False, **kw):
-        return reductions.mean(self, axis, dtype, out, keepdims, **kw)
-
-    def var(self, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kw):
-        return reductions.var(self, axis, dtype, out, ddof, keepdims, **kw)
-
-    def std(self, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kw):
-        return reductions.std(self, axis, dtype, out, ddof, keepdims, **kw)
-
-    def max(self, axis=None, out=None, keepdims=False, **kw):
-        return reductions.max(self, axis, out, keepdims, **kw)
-
-    def min(self, axis=None, out=None, keepdims=False, **kw):
-        return reductions.min(self, axis, out, keepdims, **kw)
-
-    def any(self, axis=None, out=None, keepdims=False, **kw):
-        return reductions.any(self, axis, out, keepdims, **kw)
-
-    def all(self, axis=None, out=None, keepdims=False, **kw):
-        return reductions.all(self, axis, out, keepdims, **kw)
-
-    def argmax(self, axis=None, out=None, keepdims=False):
-        return reductions.argmax(self, axis, out, keepdims=keepdims)
-
-    def argmin(self, axis=None, out=None, keepdims=False):
-        return reductions.argmin(self, axis, out, keepdims=keepdims)
-
-    def sort(self, axis=-1, kind=None, order=None, *, stable=None):
-        """In place, as ndarray.sort (cumsum, cumprod, argsort: ``__getattr__``)."""
-        return along_axis.sort_in_place(self, axis, kind, order, stable=stable)
 
 
 class ScalarTracer(Tracer):
@@ -304,33 +279,3 @@ def as_python_scalar(tracer: Tracer) -> Tracer:
     """Make ``tracer`` (a traced Python scalar, ``_weak``/``_origins`` set) a ScalarTracer."""
     tracer.__class__ = ScalarTracer
     return tracer
-
-
-def _power(self, other):
-    """ndarray.__pow__: NumPy squares for a Python exponent of 2 (so bool ** 2 is int8)."""
-    if type(other) in (int, float) and other == 2:
-        return apply_elementwise(np.square, (self,), operator=True)
-    return apply_elementwise(np.power, (self, other), operator=True)
-
-
-install_operators(Tracer, lambda ufunc, operands: apply_elementwise(ufunc, operands, operator=True),
-                  ARITHMETIC + (("pow", np.power), ("and", np.bitwise_and), ("or", np.bitwise_or),
-                                ("xor", np.bitwise_xor), ("lshift", np.left_shift), ("rshift", np.right_shift)))
-
-for _name, _uf in [("neg", np.negative), ("pos", np.positive), ("abs", np.absolute),
-                   ("invert", np.invert)]:
-    setattr(Tracer, f"__{_name}__", (lambda uf: lambda self: apply_elementwise(uf, (self,), operator=True))(_uf))
-
-Tracer.__pow__ = _power
-Tracer.__matmul__ = lambda self, other: functions.matmul(self, other)
-Tracer.__rmatmul__ = lambda self, other: functions.matmul(other, self)
-Tracer.__divmod__ = lambda self, other: (self // other, self % other)
-
-
-def _unsupported_inplace_matmul(self, other):
-    raise UnsupportedError(f"in-place matmul (@=) is not supported{at(user_location())}")
-
-
-Tracer.__imatmul__ = _unsupported_inplace_matmul
-
-assert UnsupportedError  # re-exported for handlers

@@ -4,7 +4,7 @@ from __future__ import annotations
 from tracejit.errors import user_error
 from tracejit.compiler.kernel import Kernel
 from tracejit.compiler.pipeline import Optimized
-from tracejit.frontend.tracing import TracedFunction
+from tracejit.frontend.traced_function import TracedFunction
 
 STAGES = ("graph", "optimized", "kernels", "passes", "llvm", "llvm-opt", "asm")
 

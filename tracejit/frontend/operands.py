@@ -10,13 +10,32 @@ import operator
 import numpy as np
 
 from tracejit.errors import StaticNeeded, UnsupportedError, at
+from tracejit.frontend.context import user_location
+from tracejit.frontend.core import ScalarTracer, Trace, Tracer
 
 PY_SCALARS = (bool, int, float)
 
 
-def is_tracer(x) -> bool:
-    from tracejit.frontend.tracer import Tracer
+def is_tracer(x: object) -> bool:
+    """Whether ``x`` is a (real) traced value."""
     return isinstance(x, Tracer)
+
+
+def python_kind(x: object) -> type | None:
+    """``bool``, ``int`` or ``float`` for a Python number (a constant, or a traced Python
+    scalar or arithmetic on such), else None (arrays, NumPy scalars, NumPy results)."""
+    if type(x) in PY_SCALARS:
+        return type(x)
+    if not is_tracer(x):
+        return None
+    if x._weak is not None:
+        return x._weak
+    return bool if isinstance(x, ScalarTracer) else None
+
+
+def all_python(inputs: tuple | list) -> bool:
+    """Whether every operand is a Python number (a Python operator on them gives one)."""
+    return all(python_kind(x) is not None for x in inputs)
 
 
 def find_trace(values):
@@ -87,7 +106,6 @@ def lift(trace, x):
     ``trace`` (a NumPy scalar stays a scalar); tracers are returned as they are."""
     if is_tracer(x):
         return x
-    from tracejit.frontend.tracer import Tracer
     return Tracer(trace, trace.constant(np.asarray(x)), scalar=isinstance(x, np.generic))
 
 
@@ -96,9 +114,7 @@ def as_array(trace, x):
     (a traced one a strong traced 0-d value, keeping the arguments it comes from)."""
     if type(x) in PY_SCALARS:
         return np.asarray(x)
-    from tracejit.frontend.pyscalar import python_kind
     if is_tracer(x) and python_kind(x) is not None:
-        from tracejit.frontend.tracer import Tracer
         out = Tracer(trace, trace.node_of(x))
         out._origins = x._origins
         return out
@@ -110,7 +126,6 @@ def convert_weak(trace, x, dtype: np.dtype):
     scalar: floats round once to a float or complex dtype; ints go through float64 to a
     float dtype (exact as NumPy's conversion), stay int64, and are made static for any
     narrower integer dtype (NumPy raises OverflowError there, which needs the value)."""
-    from tracejit.frontend.trace import user_location
     if dtype == x.dtype:
         return x
     if not x._origins:  # a loop's index or counter: no argument to make static; converts as C does

@@ -19,7 +19,7 @@ import numpy as np
 
 from tracejit.errors import StaticNeeded, UnsupportedError, at, user_error
 from tracejit.frontend import checks
-from tracejit.frontend.values import PY_SCALARS, is_tracer
+from tracejit.frontend.operands import PY_SCALARS, all_python, is_tracer, python_kind
 
 _INT64 = np.dtype(np.int64)
 _MIN = np.iinfo(np.int64).min
@@ -28,24 +28,6 @@ _MAX = np.iinfo(np.int64).max
 _BITWISE = frozenset({np.bitwise_and, np.bitwise_or, np.bitwise_xor})
 _COMPARISONS = frozenset({np.equal, np.not_equal, np.less, np.less_equal, np.greater, np.greater_equal})
 _DIVISIONS = frozenset({np.true_divide, np.floor_divide, np.remainder})
-
-
-def python_kind(x) -> type | None:
-    """``bool``, ``int`` or ``float`` for a Python number (a constant, or a traced Python
-    scalar or arithmetic on such), else None (arrays, NumPy scalars, NumPy results)."""
-    if type(x) in PY_SCALARS:
-        return type(x)
-    if not is_tracer(x):
-        return None
-    if x._weak is not None:
-        return x._weak
-    from tracejit.frontend.tracer import ScalarTracer
-    return bool if isinstance(x, ScalarTracer) else None
-
-
-def all_python(inputs) -> bool:
-    """Whether every operand is a Python number (a Python operator on them gives one)."""
-    return all(python_kind(x) is not None for x in inputs)
 
 
 def operand_dtypes(ufunc: np.ufunc, inputs, operator: bool) -> tuple[np.dtype, ...]:

@@ -19,6 +19,7 @@ import types
 import numpy as np
 
 from tracejit.errors import UnsupportedError, at, user_error
+from tracejit.frontend.context import current_trace, user_location
 
 ADVICE = ("random numbers are not supported inside jitted functions yet; draw them outside and pass them "
           "as arguments")
@@ -50,12 +51,10 @@ def attribute(obj, name: str):
 
 
 def _refuse(name: str):
-    from tracejit.frontend.trace import user_location
     raise UnsupportedError(f"{name}: {ADVICE}{at(user_location())}")
 
 
 def _tracing() -> bool:
-    from tracejit.frontend.creation import current_trace
     return current_trace() is not None
 
 

@@ -9,26 +9,25 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from tracejit.compiler.graph import Graph
 from tracejit.errors import TracerConversionError, UnsupportedError
-from tracejit.frontend.signature import ARRAY, ArraySpec, BoundCall
-from tracejit.frontend.trace import Trace
 from tracejit.frontend import complexvalue
+from tracejit.frontend.capture import Capturer, Guard, needed_paths
+from tracejit.frontend.checks import Check, pending
 from tracejit.frontend.complexio import bind_pair, result_pairs
 from tracejit.frontend.complexvalue import ComplexTracer
-from tracejit.frontend.capture import Capturer, Guard, needed_paths
+from tracejit.frontend.context import creating_traced_arrays
 from tracejit.frontend.convert import Converter, assigned_traced_error
-from tracejit.frontend.creation import creating_traced_arrays
-from tracejit.frontend.reach import ArgRoot, ObjectRoot
-from tracejit.frontend.refusals import forget_refused, replaced_error
-from tracejit.frontend.sites import TraceSites
-from tracejit.frontend.usercode import user_namespaces
-from tracejit.frontend.checks import Check, pending
-from tracejit.frontend.mutation import Storage
-from tracejit.frontend.pyscalar import python_kind
-from tracejit.frontend.selection import Selection
-from tracejit.frontend.tracer import Tracer, as_python_scalar
+from tracejit.frontend.core import Trace, Tracer, as_python_scalar
+import tracejit.frontend.numpy  # noqa: F401 - registers the handlers of every NumPy function (frontend/numpy/)
+from tracejit.frontend.numpy.selection import Selection
+from tracejit.frontend.operands import python_kind
+from tracejit.frontend.reachable import ArgRoot, ObjectRoot
+from tracejit.frontend.refusals import TraceSites, forget_refused, replaced_error
+from tracejit.frontend.signature import ARRAY, ArraySpec, BoundCall
 from tracejit.frontend.tree import TreeDef, flatten, unflatten
-from tracejit.compiler.graph import Graph
+from tracejit.frontend.usercode import user_namespaces
+from tracejit.frontend.versions import Storage
 
 
 @dataclass(frozen=True)

@@ -12,11 +12,9 @@ import types
 
 import numpy as np
 
-import tracejit
-
 
 def _library_prefixes() -> tuple[str, ...]:
-    dirs = {os.path.dirname(np.__file__), os.path.dirname(tracejit.__file__)}
+    dirs = {os.path.dirname(np.__file__), os.path.dirname(os.path.dirname(__file__))}  # (tracejit/)
     for scheme_vars in ({}, {"base": sys.base_prefix, "platbase": sys.base_exec_prefix}):
         paths = sysconfig.get_paths(vars=scheme_vars) if scheme_vars else sysconfig.get_paths()
         dirs.update(paths[k] for k in ("stdlib", "platstdlib", "purelib", "platlib") if k in paths)

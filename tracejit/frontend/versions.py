@@ -1,4 +1,5 @@
-"""In-place updates, functionalized: writes become pure ``update`` ops on versions.
+"""Versions of writable traced arrays: in-place updates are functionalized as pure
+``update`` ops on versions (the writes themselves: ``frontend/numpy/writes.py``).
 
 Every array a trace can write has a :class:`Storage`: the graph node of its current
 version. An op's result owns a storage of its own; a view (slice, reshape, transpose...)
@@ -17,14 +18,9 @@ in NumPy) and NumPy scalars behave as in NumPy.
 """
 from __future__ import annotations
 
-import numpy as np
-
-from tracejit.compiler.layout import StridedView
-from tracejit.compiler.ops import get_op
-from tracejit.errors import UnsupportedError, at, user_error
-from tracejit.frontend.memorder import always_a_view, layout, mark_view, memory_order_steps, numpy_layout
-
-_READ_ONLY = frozenset({"broadcast_to", "diagonal"})  # views NumPy makes read-only
+from tracejit.errors import UnsupportedError, at
+from tracejit.frontend.context import user_location
+from tracejit.frontend.memorder import always_a_view, mark_view, numpy_layout
 
 
 class Storage:
@@ -58,8 +54,7 @@ def refresh(t) -> None:
     if st is None or t._version == st.version:
         return
     if t._ambiguous:
-        from tracejit.frontend.trace import user_location
-        raise _ambiguous_error(t, "reading a reshaped array after a write to its memory", user_location())
+        raise ambiguous_error(t, "reading a reshaped array after a write to its memory", user_location())
     node = st.node
     graph = t._home.graph
     for op, attrs in t._path:
@@ -78,7 +73,6 @@ def attach_view(base, out, op: str, attrs: dict) -> None:
         if view is not None and view.reshape(tuple(attrs["shape"])) is None:
             return  # NumPy copies: ``out`` owns its data
         if view is None:
-            from tracejit.frontend.trace import user_location
             ambiguous = user_location() or "?"
     storage_of(base)
     mark_view(out._home, out._node)
@@ -88,107 +82,10 @@ def attach_view(base, out, op: str, attrs: dict) -> None:
     out._ambiguous = ambiguous
 
 
-def _ambiguous_error(t, what: str, loc) -> UnsupportedError:
+def ambiguous_error(t, what: str, loc: str | None) -> UnsupportedError:
+    """The error for ``what`` done to ``t``, a reshape NumPy may make a view or a copy of."""
     return UnsupportedError(
         f"{what}{at(loc)}: the array was reshaped (at {t._ambiguous}) from an array whose memory layout "
         "in NumPy tracejit does not model (the result of a loop, branch or another computation NumPy may "
         "lay out in another order), so NumPy's reshape may be a view or a copy of it. Make the reshape "
         "a copy (.copy()), or reshape a C-ordered copy (np.ascontiguousarray(x) is not traced: x.copy())")
-
-
-def cast_assigned(trace, value, dtype: np.dtype):
-    """``value`` cast to ``dtype`` as NumPy's assignment casts it (unsafely; a Python
-    scalar out of range raises OverflowError), not broadcast: a masked write selects
-    between the cast value and the array, so unselected elements stay bit-exact."""
-    from tracejit.frontend.functions import astype
-    from tracejit.frontend.values import as_operand, is_tracer, weak_type
-    from tracejit.frontend.complexvalue import ComplexTracer
-    if isinstance(value, (list, tuple)):
-        value = np.asarray(value)
-    if isinstance(value, ComplexTracer) and np.dtype(dtype).kind != "c":
-        value = value.astype(dtype)  # the real part, with NumPy's ComplexWarning
-    elif is_tracer(value) and weak_type(value) is None:
-        if value.dtype != dtype:
-            value = astype(value, dtype)  # NumPy's assignment casts unsafely
-    elif isinstance(value, np.ndarray) or isinstance(value, np.generic):
-        with np.errstate(all="ignore"):
-            value = np.asarray(value).astype(dtype)
-    else:
-        value = as_operand(trace, value, dtype)  # Python scalars: may raise OverflowError
-    return value
-
-
-def assigned_value(trace, value, shape: tuple, dtype: np.dtype, loc):
-    """``value`` as an assignment of it into ``shape`` elements of ``dtype`` stores it:
-    cast as NumPy's assignment casts, broadcast to ``shape``."""
-    from tracejit.frontend.functions import broadcast_to
-    from tracejit.frontend.values import is_tracer
-    value = cast_assigned(trace, value, dtype)
-    vshape = tuple(value.shape)
-    if vshape != shape:
-        while len(vshape) > len(shape) and vshape[0] == 1:
-            vshape = vshape[1:]
-        try:
-            np.broadcast_shapes(vshape, shape)
-            if len(vshape) > len(shape) or np.broadcast_shapes(vshape, shape) != shape:
-                raise ValueError
-        except ValueError:
-            raise user_error(ValueError(f"could not broadcast input array from shape {tuple(value.shape)} into shape "
-                                        f"{shape}{at(loc)}")) from None
-        if not is_tracer(value):
-            value = np.broadcast_to(np.asarray(value).reshape(vshape), shape)
-        else:
-            if vshape != tuple(value.shape):
-                value = trace.apply("reshape", [value], {"shape": vshape})
-            value = broadcast_to(value, shape)
-    return value
-
-
-def write(target, value, loc) -> None:
-    """Store ``value`` (broadcast to ``target``'s shape, cast as NumPy's assignment casts)
-    into the elements ``target`` stands for."""
-    if target._scalar:
-        raise user_error(TypeError(f"'numpy.{target.dtype.name}' object does not support item assignment{at(loc)}"))
-    if target._ambiguous:
-        raise _ambiguous_error(target, "writing into a reshaped array", loc)
-    st = storage_of(target)
-    if any(op in _READ_ONLY for op, _ in target._path):
-        raise user_error(ValueError(f"assignment destination is read-only (a broadcast or diagonal view){at(loc)}"))
-    trace = target._trace
-    if target._home is not trace or st.trace is not trace:
-        raise UnsupportedError(f"a loop body or branch writes into an array from outside it{at(loc)}: "
-                               "carry the array in the loop state (or return it from the branch) instead")
-    value = assigned_value(trace, value, target.shape, target.dtype, loc)
-    graph = trace.graph
-    to_memory, back = _update_frame(st, target._path, loc)
-    base = _replay(trace, st.node, to_memory, loc)
-    new = graph.add("update", [base, trace.node_of(value, loc)], attrs={"path": back + target._path}, loc=loc)
-    st.node = _replay(trace, new, back, loc)
-    st.version += 1
-    refresh(target)
-
-
-def _update_frame(st: Storage, path: tuple, loc) -> tuple[tuple, tuple]:
-    """Where an update of the view ``path`` of ``st`` is recorded: on the array itself, or,
-    when the path holds a reshape only NumPy's memory layout of the array makes a view
-    (a Fortran-order argument raveled), on its elements in memory order, so the written
-    version is laid out as NumPy's memory and the path stays a strided view of it."""
-    view = StridedView.contiguous(st.shape)
-    for op, attrs in path:
-        view = view and get_op(op).lower(view, **dict(attrs))
-    if view is not None:
-        return (), ()
-    steps = memory_order_steps(layout(st.trace, st.initial))
-    if steps is None:
-        raise UnsupportedError(f"writing through a reshape of an array whose memory is not dense (a strided "
-                               f"argument){at(loc)}: tracejit cannot lay out the written array as NumPy's memory; "
-                               "write into a copy")
-    return steps
-
-
-def _replay(trace, node: int, steps: tuple, loc) -> int:
-    """View ``steps`` applied to ``node`` (views of its memory: marked so for memorder)."""
-    for op, attrs in steps:
-        node = trace.graph.add(op, [node], attrs=dict(attrs), loc=loc)
-        mark_view(trace, node)
-    return node

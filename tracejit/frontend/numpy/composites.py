@@ -17,10 +17,13 @@ import numpy as np
 
 from tracejit.compiler.layout import StridedView
 from tracejit.errors import UnsupportedError, at, user_error
-from tracejit.frontend.functions import axis_index, broadcast_to, concatenate, implements, reshape, where
+from tracejit.frontend.context import user_location
+from tracejit.frontend.dispatch import implements
 from tracejit.frontend.memorder import einsum_layout, numpy_layout, set_layout
-from tracejit.frontend.trace import user_location
-from tracejit.frontend.values import find_trace, is_tracer, lift, static_ints
+from tracejit.frontend.numpy.axes import axis_index
+from tracejit.frontend.numpy.elementwise import where
+from tracejit.frontend.numpy.shape import broadcast_to, concatenate, reshape
+from tracejit.frontend.operands import find_trace, is_tracer, lift, static_ints
 
 
 def _axes(axis, ndim: int) -> tuple[int, ...]:

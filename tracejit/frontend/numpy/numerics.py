@@ -17,9 +17,14 @@ import operator
 import numpy as np
 
 from tracejit.errors import UnsupportedError, at, user_error
-from tracejit.frontend.functions import axis_index, broadcast_to, concatenate, implements, reshape, scalar_result, where
-from tracejit.frontend.trace import user_location
-from tracejit.frontend.values import is_tracer, static_ints
+from tracejit.frontend.context import user_location
+from tracejit.frontend.core import as_python_scalar
+from tracejit.frontend.dispatch import implements
+from tracejit.frontend.memorder import fortran_order, numpy_layout, set_layout
+from tracejit.frontend.numpy.axes import axis_index, normalize_axes
+from tracejit.frontend.numpy.elementwise import where
+from tracejit.frontend.numpy.shape import broadcast_to, concatenate, make_view, reshape, scalar_result
+from tracejit.frontend.operands import as_array, find_trace, is_tracer, static_ints
 
 
 @implements(np.diagonal)
@@ -28,11 +33,9 @@ def diagonal(a, offset=0, axis1=0, axis2=1):
     loc = user_location()
     if a.ndim < 2:
         raise user_error(ValueError(f"diag requires an array of at least two dimensions{at(loc)}"))
-    from tracejit.frontend.reductions import normalize_axes
     ax1, ax2 = (normalize_axes(ax, a.ndim, loc)[0] for ax in (axis1, axis2))
     if ax1 == ax2:
         raise user_error(ValueError(f"axis1 and axis2 cannot be the same{at(loc)}"))
-    from tracejit.frontend.functions import make_view
     return make_view(a, "diagonal", {"offset": operator.index(offset), "axis1": ax1, "axis2": ax2})
 
 
@@ -115,7 +118,6 @@ def meshgrid(*xi, copy=True, sparse=False, indexing="xy"):
 
 @implements(np.isclose)
 def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
-    from tracejit.frontend.values import as_array, find_trace
     trace = find_trace([a, b, rtol, atol])
     a, b = as_array(trace, a), as_array(trace, b)  # NumPy: asanyarray of both (Python numbers are strong)
     dtype = np.result_type(*(x.dtype if hasattr(x, "dtype") else np.asarray(x).dtype for x in (a, b)), 1.0)
@@ -137,7 +139,6 @@ def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
 
 def _python_bool(result):
     """``result`` (a traced 0-d bool) as a traced Python bool, as NumPy's predicates return."""
-    from tracejit.frontend.tracer import as_python_scalar
     result._weak = None
     return as_python_scalar(result)
 
@@ -225,7 +226,6 @@ def pad(array, pad_width, mode="constant", **kwargs):
         if pieces[0] is not None or pieces[1] is not None:
             out = concatenate([p for p in (pieces[0], out, pieces[1]) if p is not None], axis=axis)
     out = out if out is not array else array.copy()
-    from tracejit.frontend.memorder import fortran_order, numpy_layout, set_layout
     source = numpy_layout(array)  # NumPy pads into an F-order array for an F-order input, else C
     fortran = source is not None and not source.is_contiguous() and \
         source.normalized().strides == fortran_order(source.shape).normalized().strides

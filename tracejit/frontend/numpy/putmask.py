@@ -17,10 +17,12 @@ import numpy as np
 
 from tracejit.errors import UnsupportedError, at, user_error
 from tracejit.frontend import checks
-from tracejit.frontend.functions import astype, concatenate, implements, ravel, reshape, where
-from tracejit.frontend.mutation import cast_assigned, write
-from tracejit.frontend.trace import user_location
-from tracejit.frontend.values import is_tracer, weak_type
+from tracejit.frontend.context import user_location
+from tracejit.frontend.dispatch import implements
+from tracejit.frontend.numpy.elementwise import where
+from tracejit.frontend.numpy.shape import astype, concatenate, ravel, reshape
+from tracejit.frontend.numpy.writes import cast_assigned, write
+from tracejit.frontend.operands import is_tracer, weak_type
 
 
 def _target(a, name: str, loc):

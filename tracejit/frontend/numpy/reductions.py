@@ -11,27 +11,12 @@ import numpy as np
 
 from tracejit.compiler.dtypes import check_supported, reduction_default_dtype
 from tracejit.errors import UnsupportedError, at, user_error
-from tracejit.frontend.trace import user_location
+from tracejit.frontend.context import user_location
+from tracejit.frontend.dispatch import implements
+from tracejit.frontend.numpy.axes import normalize_axes
+from tracejit.frontend.numpy.shape import reshape
 
 _NoValue = np._NoValue
-
-
-def normalize_axes(axis, ndim: int, loc=None) -> tuple[int, ...]:
-    """``axis`` (None, int or tuple) as sorted non-negative axes; NumPy's errors otherwise."""
-    if axis is None:
-        return tuple(range(ndim))
-    axes = axis if isinstance(axis, tuple) else (axis,)
-    out = []
-    for ax in axes:
-        ax = operator.index(ax)
-        if ndim == 0 and ax in (0, -1):  # NumPy reduces a 0-d array over axis 0 as over ()
-            continue
-        if not -ndim <= ax < ndim:
-            raise user_error(np.exceptions.AxisError(ax, ndim))
-        out.append(ax % ndim)
-    if len(set(out)) != len(out):
-        raise user_error(ValueError(f"duplicate value in 'axis'{at(loc)}"))
-    return tuple(sorted(out))
 
 
 def _check_unsupported(name, loc, out=None, initial=_NoValue, where=_NoValue):
@@ -119,7 +104,6 @@ def _arg(op: str):
         if _keep(keepdims):
             shape = (1,) * a.ndim if axis is None else tuple(
                 1 if d == normalize_axes(axis, a.ndim)[0] else n for d, n in enumerate(a.shape))
-            from tracejit.frontend.functions import reshape
             r = reshape(r, shape)
         return r
     handler.__name__ = op
@@ -172,3 +156,9 @@ def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=_NoValue, *, where=
         mean=_NoValue, correction=_NoValue):
     return np.sqrt(var(a, axis, dtype, out, ddof, keepdims, where=where, mean=mean,
                        correction=correction))
+
+
+for _name in ("sum", "prod", "max", "min", "any", "all", "argmax", "argmin", "mean", "var", "std"):
+    implements(getattr(np, _name))(globals()[_name])
+implements(np.amax)(max)
+implements(np.amin)(min)

@@ -17,8 +17,10 @@ import numpy as np
 
 from tracejit.compiler.dtypes import check_supported, reduction_default_dtype
 from tracejit.errors import UnsupportedError, at, user_error
-from tracejit.frontend.functions import implements, reshape
-from tracejit.frontend.trace import user_location
+from tracejit.frontend.context import user_location
+from tracejit.frontend.dispatch import implements
+from tracejit.frontend.numpy.shape import reshape
+from tracejit.frontend.numpy.writes import write
 
 SORT_KINDS = (None, "quicksort", "quick", "mergesort", "merge", "heapsort", "heap", "stable")
 _UFUNC = {"cumsum": np.add, "cumprod": np.multiply}
@@ -102,7 +104,6 @@ def argsort(a, axis=-1, kind=None, order=None, *, stable=None):
 
 def sort_in_place(a, axis=-1, kind=None, order=None, *, stable=None) -> None:
     """``ndarray.sort``: write the sorted array back into ``a`` (``frontend/mutation.py``)."""
-    from tracejit.frontend.mutation import write
     loc = user_location()
     axis = operator.index(axis)  # (ndarray.sort has no axis=None: TypeError, as NumPy)
     if a._scalar or a.ndim == 0:

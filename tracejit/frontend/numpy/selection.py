@@ -28,9 +28,14 @@ import numpy as np
 
 from tracejit.errors import UnsupportedError, at, user_error
 from tracejit.frontend import checks
-from tracejit.frontend.functions import broadcast_to, implements, reshape, stack, where
-from tracejit.frontend.trace import user_location
-from tracejit.frontend.values import PY_SCALARS, is_tracer
+from tracejit.frontend.context import user_location
+from tracejit.frontend.core import Tracer
+from tracejit.frontend.dispatch import implements
+from tracejit.frontend.numpy.axes import normalize_axes
+from tracejit.frontend.numpy.elementwise import where
+from tracejit.frontend.numpy.shape import broadcast_to, reshape, stack
+from tracejit.frontend.numpy.writes import cast_assigned, write
+from tracejit.frontend.operands import PY_SCALARS, is_tracer
 
 _SUPPORTED = ("reduce it (sum, mean, var, std, max, min, prod, any, all, .size), combine it elementwise with "
               "scalars or selections by the same mask, assign it back through the same mask, or "
@@ -155,7 +160,6 @@ class Selection(np.lib.mixins.NDArrayOperatorsMixin):
         if out is not None or keepdims or kwargs:
             raise UnsupportedError(f"{name} of a boolean selection: out=, keepdims= and other keywords "
                                    f"are not supported{at(loc)}")
-        from tracejit.frontend.reductions import normalize_axes
         if axis is not None and len(normalize_axes(axis, self.ndim, loc)) != self.ndim:  # NumPy's AxisError
             raise UnsupportedError(f"{name} of a boolean selection over an axis: only a reduction of "
                                    f"all its elements is supported{at(loc)}")
@@ -275,7 +279,6 @@ def select(x, mask, loc) -> Selection:
     if tuple(mask.shape) != tuple(x.shape[:mask.ndim]):
         raise user_error(IndexError(f"boolean index of shape {tuple(mask.shape)} does not match the indexed "
                                     f"array of shape {tuple(x.shape)}{at(loc)}"))
-    from tracejit.frontend.tracer import Tracer
     trace = x._trace
     if not is_tracer(mask):
         mask = Tracer(trace, trace.constant(np.asarray(mask)))
@@ -288,7 +291,6 @@ def select(x, mask, loc) -> Selection:
 
 def assign_selection(x, key, value: Selection, loc) -> None:
     """``x[key] = value`` where value selects by the same mask: ``where(mask, values, x)``."""
-    from tracejit.frontend.mutation import cast_assigned, write
     mask, values = value.key, value.values
     if isinstance(key, np.ndarray):  # the constant node select() made of this same array
         key = type(mask)(x._trace, x._trace.constant(key))
@@ -305,7 +307,6 @@ def assign_selection(x, key, value: Selection, loc) -> None:
 
 def _grid(trace, shape, axis):
     """int64 (intp) indices along ``axis``, broadcast to ``shape``: an arithmetic constant."""
-    from tracejit.frontend.tracer import Tracer
     line = np.arange(shape[axis], dtype=np.intp).reshape([-1 if d == axis else 1 for d in range(len(shape))])
     return broadcast_to(Tracer(trace, trace.constant(line)), shape)
 
@@ -315,7 +316,6 @@ def _truth(a, loc):
         raise UnsupportedError(f"nonzero of a constant array inside a jitted function{at(loc)}")
     if a.dtype != np.bool_:
         return np.not_equal(a, 0)
-    from tracejit.frontend.tracer import Tracer
     return Tracer(a._trace, a._trace.node_of(a))  # as it is now: later writes to a don't reach it
 
 

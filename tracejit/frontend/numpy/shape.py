@@ -1,8 +1,6 @@
-"""NumPy functions on traced arrays (``__array_function__``), one handler each.
-
-A NumPy function without a handler raises :class:`tracejit.UnsupportedError` naming
-it and the user's source line.
-"""
+"""Shapes and views of traced arrays: reshape, ravel, transpose, axes moved, added or
+removed, broadcasts, concatenation and stacking, copies and casts. A view shares its
+base's storage, so writes through it reach the base (``frontend/versions.py``)."""
 from __future__ import annotations
 
 import math
@@ -12,56 +10,14 @@ import numpy as np
 
 from tracejit.compiler.dtypes import check_supported
 from tracejit.errors import UnsupportedError, at, user_error
-from tracejit.frontend import attributes, complexfuncs, complexvalue, reductions
-from tracejit.frontend.complexvalue import involves_complex
-from tracejit.frontend.reductions import normalize_axes
-from tracejit.frontend.trace import user_location
-from tracejit.frontend.memorder import set_layout
-from tracejit.frontend.mutation import attach_view
-from tracejit.frontend.pyscalar import python_kind
-from tracejit.frontend.values import as_array, as_operand, find_trace, is_tracer, promotion_operand
-
-HANDLERS: dict = {}
-
-
-implements = attributes.registrar(HANDLERS)  # @implements(np.f): the handler of np.f
-
-
-# functions whose first argument is not converted to an array (sequences, subscripts)
-_FIRST_NOT_ARRAY = frozenset({np.concatenate, np.stack, np.hstack, np.vstack, np.einsum, np.meshgrid,
-                              np.atleast_1d, np.atleast_2d, np.copyto, np.broadcast_arrays,
-                              np.real, np.imag})  # (``val.real`` first: of a Python number, one)
-
-
-def _first_as_array(func, args: tuple, kwargs: dict) -> tuple:
-    """NumPy converts a function's array argument with ``asarray``: a Python number there
-    is a strong array (``np.clip(3, -1, a)`` is int64-based), traced or not."""
-    if not args or func in _FIRST_NOT_ARRAY:
-        return args
-    first = args[0]
-    if python_kind(first) is None:
-        return args
-    candidates = [v for v in (*args, *kwargs.values()) if is_tracer(v)]
-    return (as_array(candidates[0]._trace, first),) + tuple(args[1:]) if candidates else args
-
-
-def dispatch(func, args, kwargs):
-    args = _first_as_array(func, args, kwargs)
-    if involves_complex(args, kwargs) or func in complexfuncs.REAL_TOO:
-        return complexfuncs.dispatch(func, args, kwargs)  # frontend/complexvalue.py
-    handler = HANDLERS.get(func)
-    if handler is None:
-        module = getattr(func, "__module__", "numpy") or "numpy"
-        public = "numpy" if module.startswith("numpy._core") or module == "numpy" else module
-        raise UnsupportedError(f"{public}.{func.__name__} is not supported by tracejit"
-                               f"{at(user_location())}")
-    return handler(*args, **kwargs)
-
-
-for _name in ("sum", "prod", "max", "min", "any", "all", "argmax", "argmin", "mean", "var", "std"):
-    implements(getattr(np, _name))(getattr(reductions, _name))
-implements(np.amax)(reductions.max)
-implements(np.amin)(reductions.min)
+from tracejit.frontend import attributes
+from tracejit.frontend.context import user_location
+from tracejit.frontend.core import Tracer
+from tracejit.frontend.dispatch import COMPLEX, implements
+from tracejit.frontend.memorder import numpy_layout, set_layout
+from tracejit.frontend.numpy.axes import axis_index, normalize_axes, shape_arg
+from tracejit.frontend.operands import as_operand, find_trace, is_tracer
+from tracejit.frontend.versions import attach_view
 
 
 # -- views ------------------------------------------------------------------------------------
@@ -70,25 +26,10 @@ def make_view(x, op: str, attrs: dict):
     """Record view ``op`` of ``x``: writes through the view reach ``x`` and its other
     views (``frontend/mutation.py``). A view of a NumPy scalar that keeps it 0-d (``.T``,
     ``np.squeeze``) is still a scalar."""
-    out = x._trace.apply(op, [x], attrs, scalar=_keeps_scalar(x))
-    if not _keeps_scalar(x):  # (an array made from a NumPy scalar is new memory)
+    out = x._trace.apply(op, [x], attrs, scalar=keeps_scalar(x))
+    if not keeps_scalar(x):  # (an array made from a NumPy scalar is new memory)
         attach_view(x, out, op, attrs)
     return out
-
-
-def axis_index(axis, ndim: int, loc=None) -> int:
-    """One axis of an ``ndim``-d array, non-negative; NumPy's AxisError otherwise (0-d
-    arrays have no axes here, unlike in reductions)."""
-    ax = operator.index(axis)
-    if not -ndim <= ax < ndim:
-        raise user_error(np.exceptions.AxisError(ax, ndim))
-    return ax % ndim
-
-
-def _shape_arg(shape) -> tuple[int, ...]:
-    if isinstance(shape, (tuple, list)):
-        return tuple(operator.index(n) for n in shape)
-    return (operator.index(shape),)
 
 
 @implements(np.reshape)
@@ -98,7 +39,7 @@ def reshape(a, shape=None, order="C", *, newshape=None, copy=None):
     loc = user_location()
     if order != "C":
         raise UnsupportedError(f"reshape with order={order!r} is not supported{at(loc)}")
-    shape = _shape_arg(newshape if shape is None else shape)
+    shape = shape_arg(newshape if shape is None else shape)
     if shape.count(-1) > 1:
         raise user_error(ValueError(f"can only specify one unknown dimension{at(loc)}"))
     if -1 in shape:
@@ -119,7 +60,6 @@ def ravel(a, order="C", contiguous: bool | None = None):
     """NumPy's ravel: a view of a C-contiguous array, else a copy (even where a reshape
     could be a view: ``a[:, ::2].ravel()``, ``a[::-1].ravel()``). ``contiguous``: whether
     the array ``a`` is a part of is C-contiguous (complex values), else judged from ``a``."""
-    from tracejit.frontend.memorder import numpy_layout
     loc = user_location()
     if order != "C":
         raise UnsupportedError(f"ravel with order={order!r} is not supported{at(loc)}")
@@ -214,9 +154,9 @@ def squeeze(a, axis=None):
 @implements(np.broadcast_to)
 def broadcast_to(array, shape, subok=False):
     trace = find_trace([array])
-    shape = _shape_arg(shape)
+    shape = shape_arg(shape)
     array = as_operand(trace, array)
-    if _keeps_scalar(array):  # a NumPy scalar: broadcast a 0-d array of it
+    if keeps_scalar(array):  # a NumPy scalar: broadcast a 0-d array of it
         array = np_copy(array)
     return make_view(array, "broadcast_to", {"shape": shape})  # read-only, as NumPy's
 
@@ -266,37 +206,6 @@ def stack(arrays, axis=0, out=None, dtype=None, casting="same_kind"):
     return concatenate(expanded, axis=axis, out=out, dtype=dtype, casting=casting)
 
 
-# -- selection, casting, products --------------------------------------------------------------
-
-@implements(np.where)
-def where(condition, x=None, y=None):
-    loc = user_location()
-    if x is None and y is None:  # np.nonzero: a selection of data-dependent size
-        from tracejit.frontend.selection import nonzero
-        return nonzero(np.asarray(condition) if isinstance(condition, list) else condition)
-    if x is None or y is None:
-        raise user_error(ValueError(f"either both or neither of x and y should be given{at(loc)}"))
-    trace = find_trace([condition, x, y])
-    dtype = np.result_type(*(promotion_operand(v, loc) for v in (x, y)))
-    cond = as_operand(trace, condition, np.dtype(bool))
-    if cond.dtype != np.bool_:
-        cond = astype(cond, np.bool_) if is_tracer(cond) else np.asarray(cond).astype(bool)
-    return trace.apply("where", [cond, _where_operand(trace, x, dtype, loc), _where_operand(trace, y, dtype, loc)])
-
-
-def _where_operand(trace, x, dtype: np.dtype, loc):
-    """A value of ``np.where``: a Python int beyond an integer result dtype is cast as
-    NumPy casts it there (wrapping: ``np.where(c, uint16_array, 2**32)`` selects 0)."""
-    if type(x) is int and dtype.kind in "iu" and not np.iinfo(dtype).min <= x <= np.iinfo(dtype).max:
-        try:
-            with np.errstate(all="ignore"):
-                return np.asarray(x).astype(dtype)
-        except (OverflowError, TypeError) as e:
-            from tracejit.errors import with_location
-            raise with_location(OverflowError(str(e)), loc) from e
-    return as_operand(trace, x, dtype)
-
-
 def scalar_result(x):
     """``x`` as NumPy hands back a 0-d result of a reduction or ufunc: a scalar (an
     array of another rank is returned as it is)."""
@@ -305,7 +214,7 @@ def scalar_result(x):
     return x._trace.apply("reshape", [x], {"shape": ()}, scalar=True)
 
 
-def _keeps_scalar(x) -> bool:
+def keeps_scalar(x: object) -> bool:
     """Ops that map a NumPy scalar to a NumPy scalar (astype, copy, T, squeeze, round)."""
     return bool(getattr(x, "_scalar", False))
 
@@ -314,18 +223,17 @@ def _keeps_scalar(x) -> bool:
 def astype(x, dtype, /, *, copy=True, device=None):
     """``x.astype(dtype)``: a new array, or ``x`` itself for its own dtype with ``copy=False``."""
     if np.dtype(dtype).kind == "c":
-        return complexvalue.from_real(x, dtype)
+        return COMPLEX.from_real(x, dtype)  # the complex frontend
     dtype = check_supported(dtype, f"astype{at(user_location())}")
     if not copy and dtype == x.dtype:
         return x
-    return x._trace.apply("convert", [x], {"dtype": dtype}, scalar=_keeps_scalar(x))
+    return x._trace.apply("convert", [x], {"dtype": dtype}, scalar=keeps_scalar(x))
 
 
 def read_only_zeros(x):
     """``x.imag`` of a real array: zeros of its shape and dtype, read-only as in NumPy (a
     broadcast view of one zero)."""
-    from tracejit.frontend.tracer import Tracer
-    zero = Tracer(x._trace, x._trace.constant(np.zeros((), x.dtype)), scalar=_keeps_scalar(x))
+    zero = Tracer(x._trace, x._trace.constant(np.zeros((), x.dtype)), scalar=keeps_scalar(x))
     if x._weak is not None:  # ``(2.5).imag``: a Python 0.0
         zero._weak = x._weak
     return zero if zero._scalar else make_view(zero, "broadcast_to", {"shape": tuple(x.shape)})
@@ -342,7 +250,7 @@ def np_copy(a, order="K", subok=False):
 def copy(a, order="K", subok=False):
     """A new array (``order='K'``: of ``a``'s memory order, ``order='C'``: C order); of a
     NumPy scalar, a scalar (``ndarray.copy``)."""
-    out = a._trace.apply("copy", [a], scalar=_keeps_scalar(a))
+    out = a._trace.apply("copy", [a], scalar=keeps_scalar(a))
     if order not in ("K", "A"):
         if order != "C":
             raise UnsupportedError(f"copy with order={order!r} is not supported{at(user_location())}")
@@ -350,97 +258,6 @@ def copy(a, order="K", subok=False):
     return out
 
 
-def matmul(a, b):
-    trace = find_trace([a, b])
-    return trace.apply("matmul", [as_operand(trace, a), as_operand(trace, b)], scalar=True)
-
-
-@implements(np.dot)
-def dot(a, b, out=None):
-    loc = user_location()
-    if out is not None:
-        raise UnsupportedError(f"numpy.dot: out= is not supported{at(loc)}")
-    trace = find_trace([a, b])
-    a, b = (as_operand(trace, as_array(trace, x)) for x in (a, b))  # both arrays (strong), as NumPy's
-    if a.ndim == 0 or b.ndim == 0:
-        return np.multiply(a, b)
-    if b.ndim <= 2 or a.ndim == 1:  # where np.dot and np.matmul agree
-        return matmul(a, b)
-    raise UnsupportedError(f"numpy.dot of {a.ndim}-d and {b.ndim}-d arrays is not supported; "
-                           f"use matmul or einsum semantics explicitly{at(loc)}")
-
-
-# -- creation ------------------------------------------------------------------------------------
-
-def filled(trace, shape, dtype, value):
-    """A traced array of ``shape`` with every element ``value``: a broadcast scalar constant."""
-    if np.dtype(dtype).kind == "c":
-        return complexvalue.filled(trace, shape, dtype, value)
-    dtype = check_supported(dtype, "fill")
-    scalar = trace.constant(np.array(value).astype(dtype))
-    from tracejit.frontend.tracer import Tracer
-    t = Tracer(trace, scalar)
-    return t._trace.apply("broadcast_to", [t], {"shape": tuple(shape)}) if shape else t
-
-
-def _like(fill):
-    def handler(a, dtype=None, order="K", subok=True, shape=None, *, device=None):
-        shape = a.shape if shape is None else _shape_arg(shape)
-        return _laid_out_like(filled(a._trace, shape, dtype or a.dtype, fill), a, order)
-    return handler
-
-
-def _laid_out_like(out, prototype, order):
-    """``np.*_like`` allocate in the prototype's memory order (order 'K', same shape)."""
-    if is_tracer(out) and order in ("K", "A") and tuple(out.shape) == tuple(prototype.shape) and out.ndim:
-        from tracejit.frontend.memorder import numpy_layout, order_k
-        proto = numpy_layout(prototype)
-        set_layout(out, None if proto is None else order_k(tuple(out.shape), [proto]))
-    return out
-
-
-implements(np.zeros_like, np.empty_like)(_like(0))
-implements(np.ones_like)(_like(1))
-
-
-@implements(np.full_like)
-def full_like(a, fill_value, dtype=None, order="K", subok=True, shape=None, *, device=None):
-    trace = find_trace([a, fill_value])
-    shape = a.shape if shape is None else _shape_arg(shape)
-    dtype = np.dtype(dtype or a.dtype)
-    if is_tracer(fill_value):  # a traced Python scalar converts as NumPy converts it
-        value = as_operand(trace, fill_value, dtype) if fill_value._weak else astype(fill_value, dtype)
-        return _laid_out_like(trace.apply("broadcast_to", [value], {"shape": tuple(shape)}), a, order)
-    return _laid_out_like(filled(trace, shape, dtype, fill_value), a, order)
-
-
 shape = implements(np.shape)(attributes.shape)
 ndim = implements(np.ndim)(attributes.ndim)
 size = implements(np.size)(attributes.size)
-
-
-@implements(np.copyto)
-def copyto(dst, src, casting="same_kind", where=True):
-    """``np.copyto(dst, src)``: write ``src`` (broadcast, cast by ``casting``) into ``dst``."""
-    from tracejit.frontend.mutation import cast_assigned, write
-    from tracejit.frontend.values import dtype_or_weak
-    loc = user_location()
-    if not is_tracer(dst):
-        raise UnsupportedError(f"numpy.copyto into a concrete array is not supported{at(loc)}")
-    src_dtype = dtype_or_weak(src, loc)
-    if isinstance(src_dtype, np.dtype) and not np.can_cast(src_dtype, dst.dtype, casting):
-        raise user_error(TypeError(f"Cannot cast array data from {src_dtype!r} to {dst.dtype!r} according to the rule "
-                                   f"{casting!r}{at(loc)}"))
-    if where is not True:  # cast first: the elements not selected stay bit-exact
-        src = globals()["where"](where, cast_assigned(dst._trace, src, dst.dtype), dst)
-    write(dst, src, loc)
-
-
-from tracejit.frontend import clipping, composites, numerics  # noqa: E402,F401 - registers the composed functions
-from tracejit.frontend import along_axis  # noqa: E402,F401 - registers scans and sorts
-from tracejit.frontend import putmask  # noqa: E402,F401 - registers np.putmask, np.place
-
-
-from tracejit.frontend import advanced as _advanced, selection as _selection  # noqa: E402  (their handlers)
-
-implements(np.take)(_advanced.take)

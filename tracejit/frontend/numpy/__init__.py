@@ -1,0 +1,34 @@
+"""NumPy on traced arrays: one handler per NumPy function, grouped by family.
+
+Importing this package registers every handler in ``frontend/dispatch.py``'s tables (each
+module's ``@implements``), installs the ndarray methods and operators on the Tracer
+(``methods.py``) and connects the complex frontend (the one hook, ``dispatch.COMPLEX``).
+The modules, each building only on those before it:
+
+- ``axes``: axis and shape arguments, normalized as NumPy does
+- ``shape``: views, reshapes, transposes, broadcasts, concatenation, copies and casts
+- ``creation``: ``*_like``, ``full_like``, and ``filled`` (an array of one value)
+- ``elementwise``: ``where``, ``clip``, ``round`` (the ufuncs themselves: ``ufuncs``)
+- ``writes``: writes into traced arrays (``a[k] = v``, ``out=``, ``np.copyto``)
+- ``reductions``: ``sum``, ``max``, ``argmax``, ``mean``, ``var``...
+- ``scans_and_sorts``: ``cumsum``, ``cumprod``, ``accumulate``, ``sort``, ``argsort``
+- ``selection``: boolean masks of data-dependent size (``x[mask]``, ``nonzero``)
+- ``advanced``, ``indexing``: ``x[key]`` and ``x[key] = v``, integer-array indices, ``take``
+- ``linalg``: ``matmul``, ``dot``
+- ``composites``, ``numerics``: functions composed from the ops above (flip, roll, split,
+  einsum, outer, norm...; diagonals, differences, grids, closeness, padding, median)
+- ``putmask``: ``putmask``, ``place``
+- ``ufuncs``: NumPy's ufuncs and their methods (``reduce``, ``accumulate``, ``outer``)
+- ``methods``: the Tracer's ndarray methods and Python operators
+"""
+from tracejit.frontend import complexfuncs, complexufuncs, complexvalue
+from tracejit.frontend.dispatch import register_complex
+from tracejit.frontend.numpy import (advanced, axes, composites, creation, elementwise, indexing, linalg,  # noqa: F401
+                                     methods, numerics, putmask, reductions, scans_and_sorts, selection, shape, ufuncs,
+                                     writes)
+
+# The complex frontend (frontend/complex*.py) builds on the handlers above; the real
+# frontend reaches it only through this hook.
+register_complex(involves=complexvalue.involves_complex, real_too=complexfuncs.REAL_TOO,
+                 dispatch=complexfuncs.dispatch, ufunc=complexufuncs.apply, from_real=complexvalue.from_real,
+                 filled=complexvalue.filled, value_types=(complexvalue.ComplexTracer,))

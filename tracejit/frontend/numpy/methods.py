@@ -1,0 +1,189 @@
+"""The ndarray API of a traced array: the methods, properties and Python operators of
+:class:`~tracejit.frontend.core.Tracer` (``x.sum()``, ``x.T``, ``x[k]``, ``x += y``, ``a @ b``),
+each the handler of its NumPy function or the ufunc NumPy's operator calls. Installed on the
+Tracer when this module is imported (by ``frontend/numpy/__init__.py``): the core defines the
+abstract value, the handlers build on it, and these connect the two.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from tracejit.errors import UnsupportedError, at, user_error
+from tracejit.frontend.attributes import ARITHMETIC, install_operators
+from tracejit.frontend.context import user_location
+from tracejit.frontend.core import Tracer
+from tracejit.frontend.dispatch import HANDLERS, array_function
+from tracejit.frontend.numpy import reductions
+from tracejit.frontend.numpy.elementwise import clip, round_
+from tracejit.frontend.numpy.indexing import getitem, setitem
+from tracejit.frontend.numpy.linalg import dot, matmul
+from tracejit.frontend.numpy.scans_and_sorts import sort_in_place
+from tracejit.frontend.numpy.shape import (astype, copy, flatten, ravel, read_only_zeros, reshape, squeeze, swapaxes,
+                                           transpose)
+from tracejit.frontend.numpy.ufuncs import apply_elementwise, write_inplace
+
+# ndarray methods that are their NumPy function applied to the array (``sort`` is not:
+# the method sorts in place)
+_FUNCTION_METHODS = frozenset({"diagonal", "trace", "cumsum", "cumprod", "argsort", "take", "nonzero", "repeat",
+                               "searchsorted", "ptp"})
+
+
+class _Methods:
+    """The ndarray methods of Tracer (copied onto it below: its class body stays the core's)."""
+
+    T = property(lambda self: transpose(self))
+    mT = property(lambda self: swapaxes(self, -1, -2))
+    real = property(lambda self: self)
+
+    def __round__(self, ndigits=None):
+        if ndigits is None or self._origins:  # a Python int, or Python rounding of a Python float
+            self._concrete("round()")
+        return round_(self, ndigits)
+
+    # -- in-place updates --------------------------------------------------------------------
+    def _inplace(self, ufunc, other):
+        loc = user_location()
+        if self._scalar:  # NumPy and Python scalars are immutable: `s += 1` makes a new object
+            return apply_elementwise(ufunc, (self, other), loc=loc, operator=True)
+        return write_inplace(self, apply_elementwise(ufunc, (self, other), loc=loc), ufunc.__name__, loc)
+
+    def __setitem__(self, key, value):
+        """``self[key] = value``: a functional update of this array (and every view of it)."""
+        setitem(self, key, value)
+
+    # -- indexing and methods -------------------------------------------------------------------
+    def __getitem__(self, key):
+        return getitem(self, key)
+
+    def astype(self, dtype, order="K", casting="unsafe", subok=True, copy=True):
+        return astype(self, dtype, copy=copy)
+
+    def copy(self, order="C"):
+        """ndarray.copy: C order by default (np.copy keeps the memory order)."""
+        return copy(self, order)
+
+    def reshape(self, *shape, order="C", copy=None):
+        return reshape(self, shape[0] if len(shape) == 1 else shape, order=order, copy=copy)
+
+    def transpose(self, *axes):
+        return transpose(self, axes[0] if len(axes) == 1 else (axes or None))
+
+    def swapaxes(self, a, b):
+        return swapaxes(self, a, b)
+
+    def squeeze(self, axis=None):
+        return squeeze(self, axis)
+
+    def ravel(self, order="C"):
+        return ravel(self, order)
+
+    def flatten(self, order="C"):
+        return flatten(self, order)
+
+    def clip(self, min=None, max=None, **kwargs):
+        return clip(self, min, max, **kwargs)
+
+    def round(self, decimals=0, out=None):
+        return round_(self, decimals, out)
+
+    def conj(self):
+        """Of a real array: the array itself (NumPy returns the same object)."""
+        return self
+
+    conjugate = conj
+
+    @property
+    def imag(self):
+        """Real dtypes only: a read-only array of zeros like ``self`` (as ndarray.imag)."""
+        return read_only_zeros(self)
+
+    def __getattr__(self, name):
+        if name in _FUNCTION_METHODS and HANDLERS.get(getattr(np, name)) is not None:
+            # ``x.cumsum(...)`` is ``np.cumsum(x, ...)`` for these: the function's handler
+            handler = HANDLERS[getattr(np, name)]
+            return lambda *args, **kwargs: handler(self, *args, **kwargs)
+        if not name.startswith("_") and hasattr(np.ndarray, name):  # protocols probe dunders
+            raise UnsupportedError(f"ndarray.{name} is not available on traced arrays"
+                                   f"{at(user_location())} (memory layout and flags are decided "
+                                   "by the compiler)")
+        raise user_error(AttributeError(f"'Tracer' object has no attribute {name!r}"))
+
+    def dot(self, other):
+        return dot(self, other)
+
+    def take(self, indices, axis=None, out=None, mode="raise"):
+        return array_function(np.take, (self, indices), {"axis": axis, "out": out, "mode": mode})
+
+    def nonzero(self):
+        return array_function(np.nonzero, (self,), {})
+
+    def sum(self, axis=None, dtype=None, out=None, keepdims=False, **kw):
+        return reductions.sum(self, axis, dtype, out, keepdims, **kw)
+
+    def prod(self, axis=None, dtype=None, out=None, keepdims=False, **kw):
+        return reductions.prod(self, axis, dtype, out, keepdims, **kw)
+
+    def mean(self, axis=None, dtype=None, out=None, keepdims=False, **kw):
+        return reductions.mean(self, axis, dtype, out, keepdims, **kw)
+
+    def var(self, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kw):
+        return reductions.var(self, axis, dtype, out, ddof, keepdims, **kw)
+
+    def std(self, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kw):
+        return reductions.std(self, axis, dtype, out, ddof, keepdims, **kw)
+
+    def max(self, axis=None, out=None, keepdims=False, **kw):
+        return reductions.max(self, axis, out, keepdims, **kw)
+
+    def min(self, axis=None, out=None, keepdims=False, **kw):
+        return reductions.min(self, axis, out, keepdims, **kw)
+
+    def any(self, axis=None, out=None, keepdims=False, **kw):
+        return reductions.any(self, axis, out, keepdims, **kw)
+
+    def all(self, axis=None, out=None, keepdims=False, **kw):
+        return reductions.all(self, axis, out, keepdims, **kw)
+
+    def argmax(self, axis=None, out=None, keepdims=False):
+        return reductions.argmax(self, axis, out, keepdims=keepdims)
+
+    def argmin(self, axis=None, out=None, keepdims=False):
+        return reductions.argmin(self, axis, out, keepdims=keepdims)
+
+    def sort(self, axis=-1, kind=None, order=None, *, stable=None):
+        """In place, as ndarray.sort (cumsum, cumprod, argsort: ``__getattr__``)."""
+        return sort_in_place(self, axis, kind, order, stable=stable)
+
+
+for _name, _value in vars(_Methods).items():
+    if not _name.startswith("__") or _name in ("__round__", "__setitem__", "__getitem__", "__getattr__"):
+        setattr(Tracer, _name, _value)
+
+
+def _power(self, other):
+    """ndarray.__pow__: NumPy squares for a Python exponent of 2 (so bool ** 2 is int8)."""
+    if type(other) in (int, float) and other == 2:
+        return apply_elementwise(np.square, (self,), operator=True)
+    return apply_elementwise(np.power, (self, other), operator=True)
+
+
+install_operators(Tracer, lambda ufunc, operands: apply_elementwise(ufunc, operands, operator=True),
+                  ARITHMETIC + (("pow", np.power), ("and", np.bitwise_and), ("or", np.bitwise_or),
+                                ("xor", np.bitwise_xor), ("lshift", np.left_shift), ("rshift", np.right_shift)))
+
+for _name, _uf in [("neg", np.negative), ("pos", np.positive), ("abs", np.absolute),
+                   ("invert", np.invert)]:
+    setattr(Tracer, f"__{_name}__", (lambda uf: lambda self: apply_elementwise(uf, (self,), operator=True))(_uf))
+
+Tracer.__pow__ = _power
+Tracer.__matmul__ = lambda self, other: matmul(self, other)
+Tracer.__rmatmul__ = lambda self, other: matmul(other, self)
+Tracer.__divmod__ = lambda self, other: (self // other, self % other)
+
+
+def _unsupported_inplace_matmul(self, other):
+    raise UnsupportedError(f"in-place matmul (@=) is not supported{at(user_location())}")
+
+
+Tracer.__imatmul__ = _unsupported_inplace_matmul
+
