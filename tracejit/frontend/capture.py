@@ -4,7 +4,7 @@ Python reads globals, closure variables and attributes when the code runs, so a 
 function must not keep using the arrays they held when it was traced. An ndarray the
 function reads through a global or a closure cell (seen by converted code,
 ``frontend/convert.py``), or one reached through a static argument (``self.W``) or a
-user module that becomes a graph constant (found by identity, ``frontend/reach.py``),
+user module that becomes a graph constant (found by identity, ``frontend/reachable.py``),
 is instead a *captured input*: a hidden graph input after the argument arrays, passed by
 reference at every call, so in-place changes (``W[:] = 7``, ``self.W -= lr * g``) are
 seen and writes the function makes reach it. A view of such an array (``self.W.T``) is

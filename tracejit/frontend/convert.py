@@ -9,9 +9,9 @@ at call time (``frontend/capture.py``). Instead of replacing anything in NumPy o
 - globals: a :class:`ProxyGlobals`, a ``dict`` subclass. CPython's ``LOAD_GLOBAL`` on
   globals that are not exactly a ``dict`` asks ``__getitem__`` (3.10 to 3.13), which
   reads the real module dict at each access and maps what it finds (:meth:`Converter.value`):
-  ``numpy`` -> :data:`NUMPY` (its ``zeros``/``empty``/``ones``/``full`` are tracejit's,
+  ``numpy`` -> :data:`NUMPY` (its ``zeros``/``empty``/``ones``/``full`` are tracejit's (``frontend/allocation.py``),
   the rest NumPy's own), NumPy's creation functions imported by name likewise, Python's
-  ``min``/``max`` -> the selecting versions (``frontend/creation.py``), anything of
+  ``min``/``max`` -> the selecting versions (``frontend/minmax.py``), anything of
   ``numpy.random`` -> stand-ins refusing to draw (``frontend/randomness.py``), arrays ->
   captured inputs, the user's functions -> converted copies (made once per trace, so
   helpers in the user's modules are converted too, lazily and recursively);

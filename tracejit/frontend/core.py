@@ -142,7 +142,7 @@ class Tracer(SequenceLike):
         self._home = trace  # the trace whose graph holds ``_node``
         self._node = node
         self._scalar = scalar  # NumPy would return a scalar (not a 0-d array) here
-        # What writes go to (frontend/mutation.py): the storage (None: created when
+        # What writes go to (frontend/versions.py): the storage (None: created when
         # needed), the view path from it, and the storage version ``_node`` is of.
         self._storage = None
         self._path: tuple = ()

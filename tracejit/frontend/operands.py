@@ -11,7 +11,7 @@ import numpy as np
 
 from tracejit.errors import StaticNeeded, UnsupportedError, at
 from tracejit.frontend.context import user_location
-from tracejit.frontend.core import ScalarTracer, Trace, Tracer
+from tracejit.frontend.core import ScalarTracer, Tracer
 
 PY_SCALARS = (bool, int, float)
 

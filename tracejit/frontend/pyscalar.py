@@ -19,7 +19,7 @@ import numpy as np
 
 from tracejit.errors import StaticNeeded, UnsupportedError, at, user_error
 from tracejit.frontend import checks
-from tracejit.frontend.operands import PY_SCALARS, all_python, is_tracer, python_kind
+from tracejit.frontend.operands import python_kind
 
 _INT64 = np.dtype(np.int64)
 _MIN = np.iinfo(np.int64).min

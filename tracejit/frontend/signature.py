@@ -176,7 +176,7 @@ def bind(pysig: inspect.Signature, static: frozenset, args, kwargs,
         leaf_keys, placeholders = [], []
         for i, leaf in enumerate(leaves):
             leaf_name = _leaf_name(name, treedef, i)
-            if type(leaf).__module__ in ("tracejit.frontend.tracer", "tracejit.frontend.complexvalue") \
+            if type(leaf).__module__ in ("tracejit.frontend.core", "tracejit.frontend.complexvalue") \
                     and type(leaf).__name__ in ("Tracer", "ComplexTracer"):
                 raise NestedTrace()
             weak = traced_scalar_type(leaf) if name not in fixed_scalars else None

@@ -6,7 +6,7 @@ folds them as NumPy computes them. Writing a traced value into one
 concrete array: the conversion tracejit refuses there names the creation call site (the
 ``file:line`` of the call), found from the names the failing line reads, and the function
 is traced again with the arrays made at those sites traced constants (writable, views
-and all), as ``np.zeros`` always makes them (``frontend/creation.py``). The converted
+and all), as ``np.zeros`` always makes them (``frontend/allocation.py``). The converted
 code's ``numpy`` holds the creators below (``frontend/convert.py``); NumPy is untouched.
 """
 from __future__ import annotations

@@ -167,7 +167,7 @@ def _bind_input(trace: Trace, index: int, spec, aliases: dict, storages: dict, p
         if first not in storages:
             storages[first] = Storage(nid, spec.aval.shape, arg=first, trace=trace)
         tracer._storage = storages[first]
-    if spec.weak is not None:  # a Python scalar argument (frontend/values.py)
+    if spec.weak is not None:  # a Python scalar argument (frontend/operands.py)
         tracer._weak = spec.weak if spec.weak is not bool else None
         tracer._origins = frozenset([pname])
         as_python_scalar(tracer)

@@ -9,7 +9,7 @@ out of range raise ``IndexError`` while tracing; for traced indices a bounds che
 runs with the call (``frontend/checks.py``) and the compiled load clamps meanwhile.
 Assignment through the same keys (``x[idx] = v``, ``x[idx] += v``) is a ``scatter``
 (the last of repeated indices wins, as in NumPy). Boolean arrays are masks
-(``frontend/selection.py``).
+(``frontend/numpy/selection.py``).
 """
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ import operator
 
 import numpy as np
 
-from tracejit.errors import UnsupportedError, at, user_error
+from tracejit.errors import at, user_error
 from tracejit.frontend import checks
 from tracejit.frontend.core import Tracer
 from tracejit.frontend.numpy.creation import filled

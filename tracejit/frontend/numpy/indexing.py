@@ -3,9 +3,9 @@
 ``x[key]`` becomes one ``slice`` view (ints are length-1 slices) followed, when dims
 are dropped or inserted, by one ``reshape`` view. An element read (all ints) is a
 scalar copy, as in NumPy. ``x[key] = v`` writes through the same view
-(``frontend/mutation.py``); a boolean mask of ``x``'s shape writes ``where(mask, v, x)``.
-Integer arrays in the key gather (``frontend/advanced.py``); a boolean mask reads a
-selection of data-dependent size (``frontend/selection.py``).
+(``frontend/numpy/writes.py``); a boolean mask of ``x``'s shape writes ``where(mask, v, x)``.
+Integer arrays in the key gather (``frontend/numpy/advanced.py``); a boolean mask reads a
+selection of data-dependent size (``frontend/numpy/selection.py``).
 """
 from __future__ import annotations
 
@@ -79,7 +79,7 @@ def _all_of(masks: list):
 
 def _scalar_bool_getitem(x, key: tuple, loc):
     """``x[key]`` with 0-d boolean indices: a copy (advanced indexing); traced ones select
-    a data-dependent length (``frontend/selection.py``)."""
+    a data-dependent length (``frontend/numpy/selection.py``)."""
     view, axis, traced = _scalar_bool_view(x, key, loc)
     if not traced or view.shape[axis] == 0:
         return copy(view)

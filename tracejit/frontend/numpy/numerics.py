@@ -1,4 +1,4 @@
-"""More NumPy composed from tracejit's ops (like ``frontend/composites.py``): diagonals,
+"""More NumPy composed from tracejit's ops (like ``frontend/numpy/composites.py``): diagonals,
 differences, grids, closeness tests and padding, each with NumPy's argument rules.
 
 ``diagonal``/``diag`` of a matrix are read-only ``diagonal`` views (strided, no copy,

@@ -1,5 +1,5 @@
 """``np.putmask`` and ``np.place``: masked writes, as ``where(mask, cast(values), a)``
-recorded as an update of ``a`` (``frontend/mutation.py``).
+recorded as an update of ``a`` (``frontend/numpy/writes.py``).
 
 ``putmask`` repeats its values over ``a``'s elements in C order (value ``i % n`` goes to
 element ``i``), so any number of values is static. An array of values must cast to

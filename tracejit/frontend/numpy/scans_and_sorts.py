@@ -103,7 +103,7 @@ def argsort(a, axis=-1, kind=None, order=None, *, stable=None):
 
 
 def sort_in_place(a, axis=-1, kind=None, order=None, *, stable=None) -> None:
-    """``ndarray.sort``: write the sorted array back into ``a`` (``frontend/mutation.py``)."""
+    """``ndarray.sort``: write the sorted array back into ``a`` (``frontend/numpy/writes.py``)."""
     loc = user_location()
     axis = operator.index(axis)  # (ndarray.sort has no axis=None: TypeError, as NumPy)
     if a._scalar or a.ndim == 0:

@@ -24,7 +24,7 @@ from tracejit.frontend.versions import attach_view
 
 def make_view(x, op: str, attrs: dict):
     """Record view ``op`` of ``x``: writes through the view reach ``x`` and its other
-    views (``frontend/mutation.py``). A view of a NumPy scalar that keeps it 0-d (``.T``,
+    views (``frontend/versions.py``). A view of a NumPy scalar that keeps it 0-d (``.T``,
     ``np.squeeze``) is still a scalar."""
     out = x._trace.apply(op, [x], attrs, scalar=keeps_scalar(x))
     if not keeps_scalar(x):  # (an array made from a NumPy scalar is new memory)
@@ -104,7 +104,8 @@ def permute_dims(a, axes=None):
 @implements(np.matrix_transpose)
 def matrix_transpose(x):
     if x.ndim < 2:
-        raise user_error(ValueError(f"Input array must be at least 2-dimensional, but it is {x.ndim}{at(user_location())}"))
+        raise user_error(ValueError(f"Input array must be at least 2-dimensional, but it is {x.ndim}"
+                                    f"{at(user_location())}"))
     return swapaxes(x, -1, -2)
 
 
