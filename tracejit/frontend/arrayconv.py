@@ -20,16 +20,18 @@ from tracejit.frontend.complexvalue import ComplexTracer
 from tracejit.frontend.context import user_location
 from tracejit.frontend.core import Tracer
 from tracejit.frontend.memorder import numpy_layout
+from numpy.typing import DTypeLike
+from tracejit.frontend.operands import Operand
 
 NAMES = ("array", "asarray", "asanyarray", "ascontiguousarray")
 
 
-def is_traced(x) -> bool:
+def is_traced(x: Operand) -> bool:
     """Whether ``x`` is a traced value (real or complex)."""
     return isinstance(x, (Tracer, ComplexTracer))
 
 
-def holds_traced(obj) -> bool:
+def holds_traced(obj: object) -> bool:
     """Whether ``obj`` is, or is a (nested) list or tuple holding, a traced value."""
     if is_traced(obj):
         return True
@@ -82,7 +84,8 @@ def _c_order(r, loc: str | None):
     return out, False
 
 
-def array(obj, dtype=None, *, copy=True, order="K", subok=False, ndmin=0, like=None):
+def array(obj: object, dtype: DTypeLike = None, *, copy: bool | None = True, order: str | None = "K",
+          subok: bool = False, ndmin: object = 0, like: object = None) -> object:
     """``np.array`` of an object holding traced values."""
     loc = user_location()
     if like is not None:
@@ -107,12 +110,13 @@ def array(obj, dtype=None, *, copy=True, order="K", subok=False, ndmin=0, like=N
     return r
 
 
-def asarray(a, dtype=None, order=None, *, device=None, copy=None, like=None):
+def asarray(a: Operand, dtype: DTypeLike = None, order: str | None = None, *, device: object = None,
+            copy: bool | None = None, like: object = None) -> object:
     """``np.asarray`` of an object holding traced values."""
     return array(a, dtype, copy=copy, order="K" if order is None else order, like=like)
 
 
-def ascontiguousarray(a, dtype=None, *, like=None):
+def ascontiguousarray(a: Operand, dtype: DTypeLike = None, *, like: object = None) -> object:
     """``np.ascontiguousarray`` of an object holding traced values (at least 1-d)."""
     return array(a, dtype, copy=None, order="C", ndmin=1, like=like)
 

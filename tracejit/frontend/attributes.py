@@ -12,15 +12,18 @@ import numpy as np
 from tracejit.errors import user_error
 
 
-def shape(a):
+def shape(a: object) -> object:
+    """``np.shape`` of a traced value: its shape."""
     return a.shape
 
 
-def ndim(a):
+def ndim(a: object) -> object:
+    """``np.ndim`` of a traced value: its number of dimensions."""
     return a.ndim
 
 
-def size(a, axis=None):
+def size(a: object, axis: int | tuple[int, ...] | None = None) -> object:
+    """``np.size`` of a traced value: its number of elements (along ``axis``: the product of those)."""
     if axis is None:
         return a.size
     axes = axis if isinstance(axis, tuple) else (operator.index(axis),)  # NumPy's own errors below
@@ -43,7 +46,7 @@ class SequenceLike:
         return (self[i] for i in range(self.shape[0]))
 
 
-def registrar(handlers: dict):
+def registrar(handlers: dict) -> object:
     """``implements(*numpy_functions)``: a decorator registering its function in
     ``handlers`` as the handler of each NumPy function (real and complex dispatch tables)."""
     def implements(*numpy_functions):
@@ -61,7 +64,7 @@ COMPARISONS = (("eq", np.equal), ("ne", np.not_equal), ("lt", np.less), ("le", n
                ("gt", np.greater), ("ge", np.greater_equal))
 
 
-def install_operators(cls: type, apply, binary=ARITHMETIC) -> None:
+def install_operators(cls: type, apply: object, binary: object = ARITHMETIC) -> None:
     """``cls``'s binary operators as ufunc calls ``apply(ufunc, operands)``: ``binary``
     with their reflected and in-place forms (in place through ``self._inplace``), and
     the comparisons."""

@@ -106,7 +106,7 @@ def _caller() -> str | None:
     return None
 
 
-def internal_error(error: Exception, fun) -> InternalError:
+def internal_error(error: Exception, fun: object) -> InternalError:
     """The :class:`InternalError` reporting ``error``, raised inside a call of ``fun``."""
     frames = _frames(error.__traceback__)
     traced = next((f for f in reversed(frames) if _kind(f[0].co_filename) == "user"), None)
@@ -128,7 +128,7 @@ def internal_error(error: Exception, fun) -> InternalError:
     return internal
 
 
-def raise_if_internal(error: Exception, fun) -> None:
+def raise_if_internal(error: Exception, fun: object) -> None:
     """Raise :class:`InternalError` from ``error`` when it is a bug in tracejit; else
     return (the caller re-raises ``error`` unchanged)."""
     if is_internal(error):

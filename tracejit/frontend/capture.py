@@ -35,7 +35,7 @@ from tracejit.frontend.signature import ArraySpec, prepare_array
 ARRAY_TYPES = (np.ndarray, np.memmap)  # captured (subclasses with their own semantics are not)
 
 
-def value_key(value):
+def value_key(value: object) -> object:
     """A key telling apart Python values that trace differently, for immutable plain
     values (numbers, strings, None, NumPy scalars, tuples of such); None for others."""
     t = type(value)
@@ -173,7 +173,7 @@ class Guard:
         self._passed = [s for s in slots if isinstance(s, _Passed)]
         self._checks = [(s.get, s.check, s.name) for s in slots]
 
-    def read(self, statics, originals) -> tuple[list, list] | str:
+    def read(self, statics: object, originals: object) -> tuple[list, list] | str:
         """The arrays to pass after the arguments (and the objects behind them), or why
         this signature's trace no longer applies. ``statics``: the call's
         ``BoundCall.static_args`` (None on the positional fast path); ``originals``: the
@@ -255,7 +255,7 @@ class Capturer:
         key = path_key(path)
         self.slots = [s for s in self.slots if not (isinstance(s, _Value) and path_key(s.path) == key)]
 
-    def watch(self, path: tuple, value) -> None:
+    def watch(self, path: tuple, value: object) -> None:
         """``value`` (not an array) was read at ``path``: plain values are guarded by
         value; arrays inside objects may be found later by identity."""
         if self.freeze:
@@ -266,7 +266,7 @@ class Capturer:
         else:
             self.reach.add(path, value, 3)
 
-    def load(self, path: tuple, value):
+    def load(self, path: tuple, value: object) -> object:
         """What the traced code sees for the array ``value`` read at ``path``: a tracer
         of a captured input (or of the argument that is the same array)."""
         if self.freeze or not isinstance(value, ARRAY_TYPES):
@@ -315,7 +315,7 @@ class Capturer:
         self._keep.append(value)
         return tracer
 
-    def constant(self, value: np.ndarray):
+    def constant(self, value: np.ndarray) -> object:
         """The tracer to use instead of the concrete array ``value`` becoming a graph
         constant, when it is one the function reached from outside (None: a constant)."""
         if self.freeze or id(value) in self._frozen_ids:

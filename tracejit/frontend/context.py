@@ -2,6 +2,8 @@
 line an op comes from (the innermost frame outside tracejit and NumPy)."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import os
 import sys
 import threading
@@ -11,6 +13,9 @@ from contextlib import contextmanager
 
 import numpy as np
 
+if TYPE_CHECKING:  # (type hints only: these modules build on this one)
+    from tracejit.frontend.core import Trace
+
 _PACKAGE = os.path.dirname(os.path.dirname(__file__))  # tracejit/
 _SKIP_PREFIXES = tuple(os.path.join(_PACKAGE, sub) + os.sep for sub in ("frontend", "compiler", "runtime")) + (
     os.path.dirname(np.__file__) + os.sep,)
@@ -18,13 +23,13 @@ _SKIP_PREFIXES = tuple(os.path.join(_PACKAGE, sub) + os.sep for sub in ("fronten
 _state = threading.local()
 
 
-def current_trace():  # -> core.Trace | None (core builds on this module)
+def current_trace() -> object:  # -> core.Trace | None (core builds on this module)
     """The innermost trace this thread is recording (None: not tracing)."""
     return getattr(_state, "trace", None)
 
 
 @contextmanager
-def creating_traced_arrays(trace) -> Iterator[None]:
+def creating_traced_arrays(trace: Trace) -> Iterator[None]:
     """Make ``trace`` this thread's current trace while the body runs (the converted
     code's ``np.zeros`` & co. and ``tj.fori_loop``/``cond`` record into it)."""
     previous = current_trace()

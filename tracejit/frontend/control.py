@@ -295,7 +295,7 @@ def _results(trace: Trace, node: int, avals: list[AVal], scalars: list[bool], lo
 MAX_PEELED = 3  # first steps of a fori_loop run before its loop, while they change carried dtypes
 
 
-def fori_loop(lower, upper, body_fun: Callable[[Any, Any], Any], init_val: Any) -> Any:
+def fori_loop(lower: object, upper: object, body_fun: Callable[[Any, Any], Any], init_val: Any) -> Any:
     """``val = init_val; for i in range(lower, upper): val = body_fun(i, val); return val``,
     compiled to a native loop when traced (``lower``/``upper`` may be traced integers).
     With concrete bounds, a first step that changes a carried value's dtype or shape
@@ -346,7 +346,7 @@ def _fori(trace: Trace, lower, upper, body_fun: Callable, init_val: Any, loc) ->
     return while_loop(cond_fun, body, (start, init_val))[1]
 
 
-def cond(pred, true_fun: Callable, false_fun: Callable, *operands) -> Any:
+def cond(pred: object, true_fun: Callable, false_fun: Callable, *operands: object) -> Any:
     """``true_fun(*operands) if pred else false_fun(*operands)``; with a traced ``pred``,
     both branches are traced once and compiled to a native branch (they must return
     the same structure, shapes and dtypes; a Python number takes the other branch's

@@ -124,7 +124,8 @@ class ProxyGlobals(dict):
         self._loaded[name] = (value, mapped)
         return mapped
 
-    def get(self, name, default=None):
+    def get(self, name: str, default: object = None) -> object:
+        """``dict.get`` through the mapping of global values (as ``__getitem__``)."""
         try:
             return self[name] if name in self else default
         except KeyError:
@@ -149,7 +150,7 @@ class Converter:
         self._originals: dict[int, object] = {}  # id(converted copy) -> original
         self.closed = False
 
-    def callable(self, fn):
+    def callable(self, fn: object) -> object:
         """``fn`` as the trace should call it: converted when it is the user's function
         (or a bound method or ``functools.partial`` of one)."""
         if is_user_function(fn):
@@ -160,7 +161,7 @@ class Converter:
             return functools.partial(self.function(fn.func), *fn.args, **fn.keywords)
         return fn
 
-    def value(self, value, path: tuple):
+    def value(self, value: object, path: tuple) -> object:
         """What converted code sees for ``value``, read at ``path`` (a global, a closure
         cell or a default)."""
         if self.closed or current_trace() is None:  # a converted function called after its trace
@@ -236,7 +237,7 @@ class Converter:
             proxy = self._proxies[id(real)] = ProxyGlobals(real, self)
         return proxy
 
-    def unwrap(self, value):
+    def unwrap(self, value: object) -> object:
         """A value converted code assigned, as the rest of the program should see it."""
         if value is NUMPY:
             return np
@@ -261,7 +262,7 @@ class Converter:
         return traced
 
 
-def converted(fn):
+def converted(fn: object) -> object:
     """``fn`` converted for the trace this thread is recording (``fn`` itself when none):
     a jitted function called on traced values inside another is inlined this way."""
     capturer = getattr(current_trace(), "capturer", None)

@@ -11,6 +11,7 @@ values that tracing refuses.
 from __future__ import annotations
 
 import hashlib
+from typing import NoReturn
 
 import numpy as np
 
@@ -68,7 +69,7 @@ class Trace:
             nid = self.captured[outer] = self.graph.add_input(index, f"captured{index}", aval, loc=loc)
         return nid
 
-    def apply(self, op: str, operands: list, attrs: dict | None = None, scalar: bool = False):
+    def apply(self, op: str, operands: list, attrs: dict | None = None, scalar: bool = False) -> object:
         """Record ``op`` applied to ``operands`` (tracers or arrays); returns a Tracer."""
         loc = user_location()
         if self.closed:
@@ -81,7 +82,7 @@ class Trace:
         aval = self.graph.aval(nid)
         return Tracer(self, nid, scalar=scalar and len(aval.shape) == 0)
 
-    def node_of(self, x, loc: str | None = None) -> int:
+    def node_of(self, x: object, loc: str | None = None) -> int:
         """The graph node holding ``x``: a tracer's own node, or a constant for an array."""
         if isinstance(x, Tracer):
             if x._home is not self:
@@ -114,7 +115,7 @@ class Trace:
             nid = self._constants[key] = self.graph.add_constant(value, loc=loc)
         return nid
 
-    def weak_scalar(self, value, dtype: np.dtype):
+    def weak_scalar(self, value: object, dtype: np.dtype) -> object:
         """A Python scalar as a constant of the dtype NumPy 2 promotion gave it."""
         loc = user_location()
         try:
@@ -171,6 +172,7 @@ class Tracer(SequenceLike):
     # -- abstract value ------------------------------------------------------------------
     @property
     def aval(self) -> AVal:
+        """The abstract value (shape and dtype) of this array."""
         return self._home.graph.aval(self._node)
 
     shape = property(lambda self: self.aval.shape)
@@ -223,7 +225,8 @@ class Tracer(SequenceLike):
     def __index__(self):
         self._concrete("use as an index (operator.index)")
 
-    def item(self, *args):
+    def item(self, *args: object) -> NoReturn:
+        """Refused: the value is not known while tracing."""
         self._concrete(".item()")
 
     def __trunc__(self):
@@ -245,7 +248,8 @@ class Tracer(SequenceLike):
             self._concrete("hashing (a dict key, a set)")
         raise user_error(TypeError("unhashable type: a traced array (like numpy.ndarray)"))
 
-    def tolist(self):
+    def tolist(self) -> NoReturn:
+        """Refused: the values are not known while tracing."""
         self._concrete(".tolist()")
 
 

@@ -26,7 +26,7 @@ _INT64 = np.iinfo(np.int64)
 _NO_DEFAULT = object()
 
 
-def item_type(v) -> tuple | None:
+def item_type(v: object) -> tuple | None:
     """What an item's type is for Python's result: its Python-number kind, or its dtype,
     shape and whether it is a NumPy scalar (None: neither a number nor an array)."""
     kind = python_kind(v)

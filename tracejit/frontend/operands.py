@@ -6,14 +6,21 @@ dtype of the arrays it meets (``float32_array * 0.1`` stays float32)."""
 from __future__ import annotations
 
 import operator
+from typing import TypeAlias
 
 import numpy as np
 
 from tracejit.errors import StaticNeeded, UnsupportedError, at
 from tracejit.frontend.context import user_location
 from tracejit.frontend.core import ScalarTracer, Tracer
+from numpy.typing import DTypeLike
+from tracejit.frontend.core import Trace
 
 PY_SCALARS = (bool, int, float)
+
+# What a NumPy function accepts where it takes an array (type hints): a traced value, an
+# array, a NumPy scalar, a Python number or a (nested) sequence of them.
+Operand: TypeAlias = "Tracer | np.ndarray | np.generic | bool | int | float | complex | list | tuple"
 
 
 def is_tracer(x: object) -> bool:
@@ -38,7 +45,7 @@ def all_python(inputs: tuple | list) -> bool:
     return all(python_kind(x) is not None for x in inputs)
 
 
-def find_trace(values):
+def find_trace(values: Operand) -> object:
     """The trace of the first tracer among ``values`` (searching one level of sequences)."""
     for v in values:
         if is_tracer(v):
@@ -50,12 +57,12 @@ def find_trace(values):
     raise AssertionError("no traced value among the operands")
 
 
-def weak_type(x):
+def weak_type(x: Operand) -> object:
     """``float`` or ``int`` for a traced weak scalar, else None."""
     return getattr(x, "_weak", None) if is_tracer(x) else None
 
 
-def dtype_or_weak(x, loc=None):
+def dtype_or_weak(x: Operand, loc: str | None = None) -> object:
     """The dtype of an array-like operand, or the Python type of a weak scalar."""
     weak = weak_type(x)
     if weak is not None:
@@ -71,7 +78,7 @@ def dtype_or_weak(x, loc=None):
     raise UnsupportedError(f"cannot use a value of type {type(x).__name__} as an array operand{at(loc)}")
 
 
-def promotion_operand(x, loc=None):
+def promotion_operand(x: Operand, loc: str | None = None) -> object:
     """What ``np.result_type`` needs for ``x``: a Python scalar itself (weak), an example
     value of a traced weak scalar's type, else the dtype."""
     if isinstance(x, PY_SCALARS):
@@ -80,7 +87,7 @@ def promotion_operand(x, loc=None):
     return weak(0) if weak is not None else dtype_or_weak(x, loc)
 
 
-def as_operand(trace, x, dtype=None):
+def as_operand(trace: Trace, x: Operand, dtype: DTypeLike = None) -> object:
     """A tracer or array for ``x``: weak scalars become values of ``dtype`` (constants,
     or conversions of a traced one), lists become arrays (as NumPy would convert them)."""
     weak = weak_type(x)
@@ -93,7 +100,7 @@ def as_operand(trace, x, dtype=None):
     return np.asarray(x)
 
 
-def static_ints(x) -> int | tuple[int, ...]:
+def static_ints(x: Operand) -> int | tuple[int, ...]:
     """An int (or a sequence of ints) argument as Python ints: a traced Python int's
     value is needed here (it becomes static), a traced array's cannot be."""
     if isinstance(x, (list, tuple)) or (isinstance(x, np.ndarray) and x.ndim):
@@ -101,7 +108,7 @@ def static_ints(x) -> int | tuple[int, ...]:
     return operator.index(x)
 
 
-def lift(trace, x):
+def lift(trace: Trace, x: Operand) -> object:
     """A concrete array or NumPy scalar operand of a traced call as a traced constant of
     ``trace`` (a NumPy scalar stays a scalar); tracers are returned as they are."""
     if is_tracer(x):
@@ -109,7 +116,7 @@ def lift(trace, x):
     return Tracer(trace, trace.constant(np.asarray(x)), scalar=isinstance(x, np.generic))
 
 
-def as_array(trace, x):
+def as_array(trace: Trace, x: Operand) -> object:
     """``x`` as NumPy's ``asarray`` makes it: a Python number becomes a strong 0-d array
     (a traced one a strong traced 0-d value, keeping the arguments it comes from)."""
     if type(x) in PY_SCALARS:
@@ -121,7 +128,7 @@ def as_array(trace, x):
     return x
 
 
-def convert_weak(trace, x, dtype: np.dtype):
+def convert_weak(trace: Trace, x: Operand, dtype: np.dtype) -> object:
     """A traced weak scalar as a value of ``dtype``, exactly as NumPy converts the Python
     scalar: floats round once to a float or complex dtype; ints go through float64 to a
     float dtype (exact as NumPy's conversion), stay int64, and are made static for any

@@ -20,6 +20,7 @@ import numpy as np
 from tracejit.errors import StaticNeeded, UnsupportedError, at, user_error
 from tracejit.frontend import checks
 from tracejit.frontend.operands import python_kind
+from tracejit.frontend.operands import Operand
 
 _INT64 = np.dtype(np.int64)
 _MIN = np.iinfo(np.int64).min
@@ -30,7 +31,7 @@ _COMPARISONS = frozenset({np.equal, np.not_equal, np.less, np.less_equal, np.gre
 _DIVISIONS = frozenset({np.true_divide, np.floor_divide, np.remainder})
 
 
-def operand_dtypes(ufunc: np.ufunc, inputs, operator: bool) -> tuple[np.dtype, ...]:
+def operand_dtypes(ufunc: np.ufunc, inputs: Operand, operator: bool) -> tuple[np.dtype, ...]:
     """The dtypes Python numbers enter ``ufunc`` with: int64, float64 or bool, as NumPy
     converts them to arrays; for a Python ``operator``, bools are int64 (Python's bools
     are ints) except in bitwise operators on bools only and in comparisons."""
@@ -47,7 +48,7 @@ def operand_dtypes(ufunc: np.ufunc, inputs, operator: bool) -> tuple[np.dtype, .
     return tuple(out)
 
 
-def refuse_big_ints(inputs, loop: tuple, origins: frozenset, loc) -> None:
+def refuse_big_ints(inputs: Operand, loop: tuple, origins: frozenset, loc: str | None) -> None:
     """A Python int constant beyond int64 in integer arithmetic on Python numbers: Python
     computes it exactly; the arguments become static so it does (StaticNeeded)."""
     if loop[0].kind not in "iu" or not any(type(x) is int and not _MIN <= x <= _MAX for x in inputs):
@@ -62,7 +63,7 @@ _INT_FAILING = frozenset({np.add, np.subtract, np.multiply, np.negative, np.abso
                           np.right_shift}) | _DIVISIONS
 
 
-def record_checks(ufunc: np.ufunc, operands: list, result, origins: frozenset, loc) -> None:
+def record_checks(ufunc: np.ufunc, operands: list, result: Operand, origins: frozenset, loc: str | None) -> None:
     """Record the errors Python raises for ``ufunc`` on these Python numbers (now int64/
     float64 values ``operands`` giving ``result``): int64 overflow, division by zero,
     negative shift counts."""

@@ -11,6 +11,8 @@ accepted the index (a 0-d bool).
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import dis
 import functools
 import os
@@ -20,6 +22,9 @@ import numpy as np
 
 from tracejit.errors import ControlException, StaticNeeded, TracejitError, UnsupportedError, at
 from tracejit.frontend.context import current_trace, user_frame
+
+if TYPE_CHECKING:  # (type hints only: these modules build on this one)
+    from tracejit.frontend.core import Trace
 
 _LOADS = ("LOAD_FAST", "LOAD_DEREF", "LOAD_NAME", "LOAD_CLOSURE")  # (and LOAD_FAST_CHECK & co.)
 
@@ -34,7 +39,7 @@ class TraceSites(Exception):
         self.sites, self.error = sites, error
 
 
-def root_trace(trace):  # -> core.Trace (core builds on this module)
+def root_trace(trace: Trace) -> object:  # -> core.Trace (core builds on this module)
     """The outermost trace ``trace`` runs inside (itself if none)."""
     while trace.parent is not None:
         trace = trace.parent

@@ -56,7 +56,7 @@ class TracedFunction:
     guard: Guard | None = None  # captured arrays: read and checked at every call (frontend/capture.py)
 
 
-def trace_function(fun, pysig: inspect.Signature, static: frozenset, call: BoundCall,
+def trace_function(fun: object, pysig: inspect.Signature, static: frozenset, call: BoundCall,
                    name: str, freeze: bool = False, concrete: set | None = None) -> TracedFunction:
     """Run ``fun`` (converted: ``frontend/convert.py``) on tracers standing for the arrays
     of ``call``; record the graph. Arrays it reads from outside its arguments become

@@ -45,7 +45,7 @@ def is_library_file(filename: str) -> bool:
     return known
 
 
-def is_user_function(value) -> bool:
+def is_user_function(value: object) -> bool:
     """A plain Python function written by the user (not NumPy's, tracejit's or a library's)."""
     return type(value) is types.FunctionType and not is_library_file(value.__code__.co_filename)
 

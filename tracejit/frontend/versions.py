@@ -37,10 +37,11 @@ class Storage:
 
     @property
     def written(self) -> bool:
+        """Whether the array was written (its current version is not its first)."""
         return self.node != self.initial
 
 
-def storage_of(t) -> Storage:
+def storage_of(t: object) -> Storage:
     """``t``'s storage (a fresh result gets its own on first need)."""
     if t._storage is None:
         t._storage = Storage(t._node, t.shape, trace=t._home)
@@ -48,7 +49,7 @@ def storage_of(t) -> Storage:
     return t._storage
 
 
-def refresh(t) -> None:
+def refresh(t: object) -> None:
     """Bring a view up to its storage's current version (no-op when it is current)."""
     st = t._storage
     if st is None or t._version == st.version:
@@ -63,7 +64,7 @@ def refresh(t) -> None:
     t._node, t._version = node, st.version
 
 
-def attach_view(base, out, op: str, attrs: dict) -> None:
+def attach_view(base: object, out: object, op: str, attrs: dict) -> None:
     """Make ``out`` (just computed as view ``op`` of ``base``) a view of ``base``'s storage,
     or an array of its own when NumPy's result would be a copy: a reshape no strides of
     ``base``'s memory in NumPy express (``frontend/memorder.py``)."""
@@ -82,7 +83,7 @@ def attach_view(base, out, op: str, attrs: dict) -> None:
     out._ambiguous = ambiguous
 
 
-def ambiguous_error(t, what: str, loc: str | None) -> UnsupportedError:
+def ambiguous_error(t: object, what: str, loc: str | None) -> UnsupportedError:
     """The error for ``what`` done to ``t``, a reshape NumPy may make a view or a copy of."""
     return UnsupportedError(
         f"{what}{at(loc)}: the array was reshaped (at {t._ambiguous}) from an array whose memory layout "

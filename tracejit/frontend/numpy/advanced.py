@@ -31,7 +31,7 @@ from tracejit.frontend.operands import is_tracer
 # here: indexing with an array index does its basic part first, and ``getitem`` calls them.
 
 
-def is_array_index(k) -> bool:
+def is_array_index(k: int) -> bool:
     """Whether ``k`` in an index key is an array (advanced) index."""
     return is_tracer(k) or isinstance(k, (np.ndarray, list))
 

@@ -24,6 +24,8 @@ from tracejit.frontend.numpy.axes import axis_index
 from tracejit.frontend.numpy.elementwise import where
 from tracejit.frontend.numpy.shape import broadcast_to, concatenate, reshape
 from tracejit.frontend.operands import find_trace, is_tracer, lift, static_ints
+from numpy.typing import DTypeLike
+from tracejit.frontend.operands import Operand
 
 
 def _axes(axis, ndim: int) -> tuple[int, ...]:
@@ -34,7 +36,8 @@ def _axes(axis, ndim: int) -> tuple[int, ...]:
 
 
 @implements(np.flip)
-def flip(m, axis=None):
+def flip(m: Operand, axis: int | tuple[int, ...] | None = None) -> Operand:
+    """``numpy.flip`` of traced arrays, with NumPy's argument rules."""
     key = [slice(None)] * m.ndim
     for a in _axes(axis, m.ndim):
         key[a] = slice(None, None, -1)
@@ -42,21 +45,23 @@ def flip(m, axis=None):
 
 
 @implements(np.fliplr)
-def fliplr(m):
+def fliplr(m: Operand) -> Operand:
+    """``numpy.fliplr`` of traced arrays, with NumPy's argument rules."""
     if m.ndim < 2:
         raise user_error(ValueError(f"Input must be >= 2-d.{at(user_location())}"))
     return flip(m, 1)
 
 
 @implements(np.flipud)
-def flipud(m):
+def flipud(m: Operand) -> Operand:
+    """``numpy.flipud`` of traced arrays, with NumPy's argument rules."""
     if m.ndim < 1:
         raise user_error(ValueError(f"Input must be >= 1-d.{at(user_location())}"))
     return flip(m, 0)
 
 
 @implements(np.rot90)
-def rot90(m, k=1, axes=(0, 1)):
+def rot90(m: Operand, k: int = 1, axes: object = (0, 1)) -> Operand:
     """NumPy's rot90: flips and a transpose, all views."""
     loc = user_location()
     ax = tuple(axis_index(a, m.ndim) for a in static_ints(axes))
@@ -73,7 +78,7 @@ def rot90(m, k=1, axes=(0, 1)):
 
 
 @implements(np.split)
-def split(ary, indices_or_sections, axis=0):
+def split(ary: Operand, indices_or_sections: Operand, axis: int | tuple[int, ...] | None = 0) -> Operand:
     """``np.split``: as ``array_split``, but sections must divide the axis."""
     cuts = static_ints(indices_or_sections)
     if not isinstance(cuts, tuple) and cuts > 0 and ary.shape[axis_index(axis, ary.ndim)] % cuts:
@@ -82,7 +87,7 @@ def split(ary, indices_or_sections, axis=0):
 
 
 @implements(np.array_split)
-def array_split(ary, indices_or_sections, axis=0):
+def array_split(ary: Operand, indices_or_sections: Operand, axis: int | tuple[int, ...] | None = 0) -> Operand:
     """``np.array_split``: views of consecutive slices along ``axis``."""
     loc = user_location()
     axis = axis_index(axis, ary.ndim)
@@ -106,7 +111,8 @@ def array_split(ary, indices_or_sections, axis=0):
 
 
 @implements(np.roll)
-def roll(a, shift, axis=None):
+def roll(a: Operand, shift: Operand, axis: int | tuple[int, ...] | None = None) -> Operand:
+    """``numpy.roll`` of traced arrays, with NumPy's argument rules."""
     if axis is None:
         return reshape(roll(reshape(a, (-1,)), shift, 0), a.shape)
     shifts, axes = static_ints(shift), static_ints(axis)
@@ -136,24 +142,28 @@ def _triangle(m, k: int, upper: bool):
 
 
 @implements(np.triu)
-def triu(m, k=0):
+def triu(m: Operand, k: int = 0) -> Operand:
+    """``numpy.triu`` of traced arrays, with NumPy's argument rules."""
     return _triangle(m, operator.index(k), True)
 
 
 @implements(np.tril)
-def tril(m, k=0):
+def tril(m: Operand, k: int = 0) -> Operand:
+    """``numpy.tril`` of traced arrays, with NumPy's argument rules."""
     return _triangle(m, operator.index(k), False)
 
 
 @implements(np.atleast_1d)
-def atleast_1d(*arys):
+def atleast_1d(*arys: Operand) -> Operand:
+    """``numpy.atleast_1d`` of traced arrays, with NumPy's argument rules."""
     out = [reshape(a, (1,)) if is_tracer(a) and a.ndim == 0 else np.atleast_1d(a) if not is_tracer(a) else a
            for a in arys]
     return out[0] if len(out) == 1 else tuple(out)
 
 
 @implements(np.atleast_2d)
-def atleast_2d(*arys):
+def atleast_2d(*arys: Operand) -> Operand:
+    """``numpy.atleast_2d`` of traced arrays, with NumPy's argument rules."""
     def one(a):
         if not is_tracer(a):
             return np.atleast_2d(a)
@@ -163,7 +173,8 @@ def atleast_2d(*arys):
 
 
 @implements(np.atleast_3d)
-def atleast_3d(*arys):
+def atleast_3d(*arys: Operand) -> Operand:
+    """``numpy.atleast_3d`` of traced arrays, with NumPy's argument rules."""
     def one(a):
         if not is_tracer(a):
             return np.atleast_3d(a)
@@ -174,18 +185,21 @@ def atleast_3d(*arys):
 
 
 @implements(np.hstack)
-def hstack(tup, *, dtype=None, casting="same_kind"):
+def hstack(tup: Operand, *, dtype: DTypeLike = None, casting: str = "same_kind") -> Operand:
+    """``numpy.hstack`` of traced arrays, with NumPy's argument rules."""
     arrays = [atleast_1d(a) for a in tup]
     return concatenate(arrays, axis=0 if arrays and arrays[0].ndim == 1 else 1, dtype=dtype, casting=casting)
 
 
 @implements(np.vstack)
-def vstack(tup, *, dtype=None, casting="same_kind"):
+def vstack(tup: Operand, *, dtype: DTypeLike = None, casting: str = "same_kind") -> Operand:
+    """``numpy.vstack`` of traced arrays, with NumPy's argument rules."""
     return concatenate([atleast_2d(a) for a in tup], axis=0, dtype=dtype, casting=casting)
 
 
 @implements(np.repeat)
-def repeat(a, repeats, axis=None):
+def repeat(a: Operand, repeats: Operand, axis: int | tuple[int, ...] | None = None) -> Operand:
+    """``numpy.repeat`` of traced arrays, with NumPy's argument rules."""
     loc = user_location()
     if is_tracer(repeats) and repeats.ndim or not is_tracer(repeats) and np.ndim(repeats):
         raise UnsupportedError(f"numpy.repeat with per-element repeat counts{at(loc)}")
@@ -201,7 +215,8 @@ def repeat(a, repeats, axis=None):
 
 
 @implements(np.tile)
-def tile(A, reps):
+def tile(A: Operand, reps: Operand) -> Operand:
+    """``numpy.tile`` of traced arrays, with NumPy's argument rules."""
     reps = static_ints(reps)
     reps = reps if isinstance(reps, tuple) else (reps,)
     if any(r < 0 for r in reps):
@@ -217,7 +232,8 @@ def tile(A, reps):
 
 
 @implements(np.outer)
-def outer(a, b, out=None):
+def outer(a: Operand, b: Operand, out: object = None) -> Operand:
+    """``numpy.outer`` of traced arrays, with NumPy's argument rules."""
     if out is not None:
         raise UnsupportedError(f"numpy.outer with out={at(user_location())}")
     a = reshape(a, (-1, 1)) if is_tracer(a) else np.ravel(a)[:, None]
@@ -225,7 +241,7 @@ def outer(a, b, out=None):
     return a * b
 
 
-def ufunc_outer(ufunc, a, b):
+def ufunc_outer(ufunc: np.ufunc, a: Operand, b: Operand) -> object:
     """``ufunc.outer(a, b)``: ``a`` reshaped with ``b.ndim`` trailing unit dims, then ``ufunc``."""
     ndim_b = np.ndim(b) if not is_tracer(b) else b.ndim
     shape_a = (a.shape if is_tracer(a) else np.shape(a)) + (1,) * ndim_b
@@ -234,7 +250,8 @@ def ufunc_outer(ufunc, a, b):
 
 
 @implements(np.linalg.norm)
-def norm(x, ord=None, axis=None, keepdims=False):
+def norm(x: Operand, ord: object = None, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Operand:
+    """``numpy.linalg.norm`` of traced arrays, with NumPy's argument rules."""
     loc = user_location()
     if is_tracer(ord):
         ord = float(ord)  # a traced Python number: its value decides the norm (it becomes static)
@@ -253,7 +270,8 @@ def norm(x, ord=None, axis=None, keepdims=False):
 
 
 @implements(np.einsum)
-def einsum(subscripts, *operands, out=None, dtype=None, order="K", casting="safe", optimize=False):
+def einsum(subscripts: str, *operands: Operand, out: object = None, dtype: DTypeLike = None, order: str | None = "K",
+           casting: str = "safe", optimize: object = False) -> Operand:
     """``np.einsum`` of one or two operands without repeated or ellipsis indices: sums
     of the indices only one operand has, then one batched matrix product (batch: in
     both and the output; contracted: in both, not the output), then a transpose."""

@@ -12,9 +12,12 @@ from tracejit.frontend.memorder import numpy_layout, order_k, set_layout
 from tracejit.frontend.numpy.axes import shape_arg
 from tracejit.frontend.numpy.shape import astype
 from tracejit.frontend.operands import as_operand, find_trace, is_tracer
+from numpy.typing import DTypeLike
+from tracejit.frontend.operands import Operand
+from tracejit.frontend.core import Trace
 
 
-def filled(trace, shape, dtype, value):
+def filled(trace: Trace, shape: object, dtype: DTypeLike, value: Operand) -> object:
     """A traced array of ``shape`` with every element ``value``: a broadcast scalar constant."""
     if np.dtype(dtype).kind == "c":
         return COMPLEX.filled(trace, shape, dtype, value)  # the complex frontend
@@ -44,7 +47,9 @@ implements(np.ones_like)(_like(1))
 
 
 @implements(np.full_like)
-def full_like(a, fill_value, dtype=None, order="K", subok=True, shape=None, *, device=None):
+def full_like(a: Operand, fill_value: Operand, dtype: DTypeLike = None, order: str | None = "K", subok: bool = True,
+              shape: object = None, *, device: object = None) -> Operand:
+    """``numpy.full_like`` of traced arrays, with NumPy's argument rules."""
     trace = find_trace([a, fill_value])
     shape = a.shape if shape is None else shape_arg(shape)
     dtype = np.dtype(dtype or a.dtype)

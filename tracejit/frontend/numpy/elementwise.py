@@ -13,10 +13,12 @@ from tracejit.frontend.context import user_location
 from tracejit.frontend.dispatch import HANDLERS, implements
 from tracejit.frontend.numpy.shape import astype, copy
 from tracejit.frontend.operands import as_operand, dtype_or_weak, find_trace, is_tracer, promotion_operand
+from tracejit.frontend.operands import Operand
 
 
 @implements(np.where)
-def where(condition, x=None, y=None):
+def where(condition: Operand, x: Operand = None, y: Operand = None) -> Operand:
+    """``numpy.where`` of traced arrays, with NumPy's argument rules."""
     loc = user_location()
     if x is None and y is None:  # np.nonzero: a selection of data-dependent size
         nonzero = HANDLERS[np.nonzero]  # (frontend/numpy/selection.py)
@@ -44,8 +46,9 @@ def _where_operand(trace, x, dtype: np.dtype, loc):
 
 
 @implements(np.clip)
-def clip(a, a_min=np._NoValue, a_max=np._NoValue, out=None, *, min=np._NoValue, max=np._NoValue,
-         **kwargs):
+def clip(a: Operand, a_min: Operand = np._NoValue, a_max: Operand = np._NoValue, out: object = None, *,
+         min: Operand = np._NoValue, max: Operand = np._NoValue,
+         **kwargs: object) -> Operand:
     """NumPy's clip: Python int bounds beyond an integer dtype clip nothing; one bound is
     ``minimum``/``maximum``; two bounds take the ``clip`` ufunc's dtype (its own promotion:
     an int8 array clipped to 0.5 is float64, to a float32 bound float32)."""
@@ -83,7 +86,8 @@ def _as_dtype(trace, x, dtype: np.dtype):
 
 
 @implements(np.round, np.around)
-def round_(a, decimals=0, out=None):
+def round_(a: Operand, decimals: int = 0, out: object = None) -> Operand:
+    """``numpy.round``, ``numpy.around`` of traced arrays, with NumPy's argument rules."""
     loc = user_location()
     if out is not None:
         raise UnsupportedError(f"numpy.round: out= is not supported{at(loc)}")

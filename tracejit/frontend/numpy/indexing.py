@@ -26,6 +26,7 @@ from tracejit.frontend.numpy.selection import Selection, assign_selection, selec
 from tracejit.frontend.numpy.shape import copy, make_view, ravel
 from tracejit.frontend.numpy.writes import cast_assigned, write
 from tracejit.frontend.operands import is_tracer
+from tracejit.frontend.operands import Operand
 
 
 def _is_mask(k) -> bool:
@@ -127,7 +128,7 @@ def _expand(key: tuple, ndim: int, loc) -> list:
     return out
 
 
-def getitem(x, key, for_write: bool = False):
+def getitem(x: Operand, key: Operand, for_write: bool = False) -> object:
     """``x[key]``; with ``for_write``, the view an assignment writes through (an element
     too, where a read would give a scalar copy)."""
     loc = user_location()
@@ -179,7 +180,7 @@ def getitem(x, key, for_write: bool = False):
     return out
 
 
-def setitem(x, key, value) -> None:
+def setitem(x: Operand, key: Operand, value: Operand) -> None:
     """``x[key] = value`` as a functional update of ``x``'s storage."""
     loc = user_location()
     if x._scalar:
@@ -242,7 +243,8 @@ def _mask_values(x, mask, value, loc):
 
 
 @implements(np.take)
-def take(a, indices, axis=None, out=None, mode="raise"):
+def take(a: Operand, indices: Operand, axis: int | tuple[int, ...] | None = None, out: object = None,
+         mode: str = "raise") -> Operand:
     """``np.take``: ``a`` flattened (axis None) or indexed along ``axis`` by ``indices``."""
     loc = user_location()
     if out is not None or mode != "raise":

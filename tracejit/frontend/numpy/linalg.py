@@ -8,6 +8,7 @@ from tracejit.frontend.context import user_location
 from tracejit.frontend.core import Tracer
 from tracejit.frontend.dispatch import implements
 from tracejit.frontend.operands import as_array, as_operand, find_trace
+from tracejit.frontend.operands import Operand
 
 
 def matmul(a: object, b: object) -> Tracer:
@@ -17,7 +18,8 @@ def matmul(a: object, b: object) -> Tracer:
 
 
 @implements(np.dot)
-def dot(a, b, out=None):
+def dot(a: Operand, b: Operand, out: object = None) -> Operand:
+    """``numpy.dot`` of traced arrays, with NumPy's argument rules."""
     loc = user_location()
     if out is not None:
         raise UnsupportedError(f"numpy.dot: out= is not supported{at(loc)}")

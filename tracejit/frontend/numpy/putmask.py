@@ -23,6 +23,7 @@ from tracejit.frontend.numpy.elementwise import where
 from tracejit.frontend.numpy.shape import astype, concatenate, ravel, reshape
 from tracejit.frontend.numpy.writes import cast_assigned, write
 from tracejit.frontend.operands import is_tracer, weak_type
+from tracejit.frontend.operands import Operand
 
 
 def _target(a, name: str, loc):
@@ -53,7 +54,7 @@ def _values(a, values, name: str, loc):
 
 
 @implements(np.putmask)
-def putmask(a, mask, values):
+def putmask(a: Operand, mask: Operand, values: Operand) -> None:
     """``np.putmask(a, mask, values)``: ``a.flat[i] = values.flat[i % n]`` where ``mask.flat[i]``."""
     loc = user_location()
     a = _target(a, "putmask", loc)
@@ -73,7 +74,7 @@ def putmask(a, mask, values):
 
 
 @implements(np.place)
-def place(arr, mask, vals):
+def place(arr: Operand, mask: Operand, vals: Operand) -> None:
     """``np.place(arr, mask, vals)`` for one value or none (other counts depend on the data)."""
     loc = user_location()
     arr = _target(arr, "place", loc)

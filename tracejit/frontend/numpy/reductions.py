@@ -14,6 +14,8 @@ from tracejit.frontend.context import user_location
 from tracejit.frontend.dispatch import implements
 from tracejit.frontend.numpy.axes import normalize_axes
 from tracejit.frontend.numpy.shape import reshape
+from numpy.typing import DTypeLike
+from tracejit.frontend.operands import Operand
 
 _NoValue = np._NoValue
 
@@ -40,7 +42,8 @@ def _count(shape, axes) -> int:
     return math.prod(shape[a] for a in axes)
 
 
-def reduce(op: str, x, axis, keepdims, loc=None, needs_elements=False):
+def reduce(op: str, x: Operand, axis: int | tuple[int, ...] | None, keepdims: bool, loc: str | None = None,
+           needs_elements: object = False) -> object:
     """Record reduction ``op`` of traced ``x`` over ``axis``."""
     axes = normalize_axes(axis, x.ndim, loc)
     if needs_elements and _count(x.shape, axes) == 0:
@@ -125,7 +128,9 @@ def _divide(x, count: int):
     return _convert(q, x.dtype) if q.dtype != x.dtype else q
 
 
-def mean(a, axis=None, dtype=None, out=None, keepdims=_NoValue, *, where=_NoValue):
+def mean(a: Operand, axis: int | tuple[int, ...] | None = None, dtype: DTypeLike = None, out: object = None,
+         keepdims: bool = _NoValue, *, where: Operand = _NoValue) -> object:
+    """``numpy.mean``: the sum divided by the count, in NumPy's accumulation dtype."""
     loc = user_location()
     _check_unsupported("mean", loc, out, where=where)
     acc = _moment_dtype(a, dtype)
@@ -133,8 +138,10 @@ def mean(a, axis=None, dtype=None, out=None, keepdims=_NoValue, *, where=_NoValu
     return _divide(s, _count(a.shape, normalize_axes(axis, a.ndim)))
 
 
-def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=_NoValue, *, where=_NoValue,
-        mean=_NoValue, correction=_NoValue):
+def var(a: Operand, axis: int | tuple[int, ...] | None = None, dtype: DTypeLike = None, out: object = None,
+        ddof: int = 0, keepdims: bool = _NoValue, *, where: Operand = _NoValue,
+        mean: object = _NoValue, correction: object = _NoValue) -> object:
+    """``numpy.var``: the mean of squared deviations (``ddof``/``correction`` as NumPy)."""
     loc = user_location()
     _check_unsupported("var", loc, out, where=where)
     if mean is not _NoValue:
@@ -151,8 +158,10 @@ def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=_NoValue, *, where=
     return _divide(squares, builtins.max(n - ddof, 0))
 
 
-def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=_NoValue, *, where=_NoValue,
-        mean=_NoValue, correction=_NoValue):
+def std(a: Operand, axis: int | tuple[int, ...] | None = None, dtype: DTypeLike = None, out: object = None,
+        ddof: int = 0, keepdims: bool = _NoValue, *, where: Operand = _NoValue,
+        mean: object = _NoValue, correction: object = _NoValue) -> object:
+    """``numpy.std``: the square root of ``var``."""
     return np.sqrt(var(a, axis, dtype, out, ddof, keepdims, where=where, mean=mean,
                        correction=correction))
 

@@ -23,6 +23,7 @@ Everything that needs the length (``x[m] + y`` for an array ``y``, reshape, matm
 from __future__ import annotations
 
 import math
+from typing import NoReturn
 
 import numpy as np
 
@@ -36,13 +37,15 @@ from tracejit.frontend.numpy.elementwise import where
 from tracejit.frontend.numpy.shape import broadcast_to, reshape, stack
 from tracejit.frontend.numpy.writes import cast_assigned, write
 from tracejit.frontend.operands import PY_SCALARS, is_tracer
+from numpy.typing import DTypeLike
+from tracejit.frontend.operands import Operand
 
 _SUPPORTED = ("reduce it (sum, mean, var, std, max, min, prod, any, all, .size), combine it elementwise with "
               "scalars or selections by the same mask, assign it back through the same mask, or "
               "return it")
 
 
-def data_dependent(what: str, loc) -> UnsupportedError:
+def data_dependent(what: str, loc: str | None) -> UnsupportedError:
     """The error for a use of a selection that needs its (data-dependent) length."""
     return UnsupportedError(f"{what}: a boolean selection (x[mask], np.nonzero, one-argument "
                             f"np.where, np.argwhere, np.flatnonzero) has a data-dependent size; "
@@ -64,11 +67,12 @@ class Selection(np.lib.mixins.NDArrayOperatorsMixin):
     ndim = property(lambda self: 1 + len(self.trailing))
 
     @property
-    def shape(self):
+    def shape(self) -> NoReturn:
+        """Refused: a selection's length depends on the data."""
         raise data_dependent("its shape", user_location())
 
     @property
-    def size(self):
+    def size(self) -> object:
         """The number of selected elements, traced: a Python int, as NumPy's ``.size`` (weak
         in NumPy's promotion: ``x[m].size - a`` keeps ``a``'s dtype)."""
         count = np.multiply(self._count(), math.prod(self.trailing))
@@ -164,19 +168,27 @@ class Selection(np.lib.mixins.NDArrayOperatorsMixin):
             raise UnsupportedError(f"{name} of a boolean selection over an axis: only a reduction of "
                                    f"all its elements is supported{at(loc)}")
 
-    def sum(self, axis=None, dtype=None, out=None, keepdims=False, **kwargs):
+    def sum(self, axis: int | tuple[int, ...] | None = None, dtype: DTypeLike = None, out: object = None,
+            keepdims: bool = False, **kwargs: object) -> object:
+        """``ndarray.sum`` of the selected elements, as NumPy computes it on ``x[mask]``."""
         self._args("sum", axis, out, keepdims, kwargs, user_location())
         return np.sum(self._filled(0), dtype=dtype)
 
-    def prod(self, axis=None, dtype=None, out=None, keepdims=False, **kwargs):
+    def prod(self, axis: int | tuple[int, ...] | None = None, dtype: DTypeLike = None, out: object = None,
+             keepdims: bool = False, **kwargs: object) -> object:
+        """``ndarray.prod`` of the selected elements, as NumPy computes it on ``x[mask]``."""
         self._args("prod", axis, out, keepdims, kwargs, user_location())
         return np.prod(self._filled(1), dtype=dtype)
 
-    def any(self, axis=None, out=None, keepdims=False, **kwargs):
+    def any(self, axis: int | tuple[int, ...] | None = None, out: object = None, keepdims: bool = False,
+            **kwargs: object) -> object:
+        """``ndarray.any`` of the selected elements, as NumPy computes it on ``x[mask]``."""
         self._args("any", axis, out, keepdims, kwargs, user_location())
         return np.any(self._filled(0))
 
-    def all(self, axis=None, out=None, keepdims=False, **kwargs):
+    def all(self, axis: int | tuple[int, ...] | None = None, out: object = None, keepdims: bool = False,
+            **kwargs: object) -> object:
+        """``ndarray.all`` of the selected elements, as NumPy computes it on ``x[mask]``."""
         self._args("all", axis, out, keepdims, kwargs, user_location())
         return np.all(self._filled(1))
 
@@ -196,13 +208,18 @@ class Selection(np.lib.mixins.NDArrayOperatorsMixin):
         filled = self._filled(identity)
         return np.max(filled) if lowest else np.min(filled)
 
-    def max(self, axis=None, out=None, keepdims=False, **kwargs):
+    def max(self, axis: int | tuple[int, ...] | None = None, out: object = None, keepdims: bool = False,
+            **kwargs: object) -> object:
+        """``ndarray.max`` of the selected elements, as NumPy computes it on ``x[mask]``."""
         return self._extreme("max", axis, out, keepdims, kwargs, lowest=True)
 
-    def min(self, axis=None, out=None, keepdims=False, **kwargs):
+    def min(self, axis: int | tuple[int, ...] | None = None, out: object = None, keepdims: bool = False,
+            **kwargs: object) -> object:
+        """``ndarray.min`` of the selected elements, as NumPy computes it on ``x[mask]``."""
         return self._extreme("min", axis, out, keepdims, kwargs, lowest=False)
 
-    def mean(self, axis=None, dtype=None, out=None, keepdims=False, **kwargs):
+    def mean(self, axis: int | tuple[int, ...] | None = None, dtype: DTypeLike = None, out: object = None,
+             keepdims: bool = False, **kwargs: object) -> object:
         """NumPy's mean: the sum (in float64 for integers and bools) over the count."""
         self._args("mean", axis, out, keepdims, kwargs, user_location())
         dt = np.dtype(dtype) if dtype is not None else (
@@ -210,7 +227,8 @@ class Selection(np.lib.mixins.NDArrayOperatorsMixin):
         total = np.sum(self._filled(0), dtype=dt)
         return np.true_divide(total, self.size.astype(dt)).astype(dt)
 
-    def var(self, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kwargs):
+    def var(self, axis: int | tuple[int, ...] | None = None, dtype: DTypeLike = None, out: object = None,
+            ddof: int = 0, keepdims: bool = False, **kwargs: object) -> object:
         """NumPy's var: the mean of squared deviations from the mean, over ``count - ddof``."""
         self._args("var", axis, out, keepdims, kwargs, user_location())
         dt = np.dtype(dtype) if dtype is not None else (
@@ -221,26 +239,32 @@ class Selection(np.lib.mixins.NDArrayOperatorsMixin):
         squares = self._like(np.multiply(deviation, deviation))
         return np.true_divide(np.sum(squares._filled(0), dtype=dt), np.subtract(count, ddof).astype(dt)).astype(dt)
 
-    def std(self, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kwargs):
+    def std(self, axis: int | tuple[int, ...] | None = None, dtype: DTypeLike = None, out: object = None,
+            ddof: int = 0, keepdims: bool = False, **kwargs: object) -> object:
+        """``ndarray.std`` of the selected elements, as NumPy computes it on ``x[mask]``."""
         return np.sqrt(self.var(axis, dtype, out, ddof, keepdims, **kwargs))
 
-    def astype(self, dtype, order="K", casting="unsafe", subok=True, copy=True):
+    def astype(self, dtype: DTypeLike, order: str | None = "K", casting: str = "unsafe", subok: bool = True,
+               copy: bool | None = True) -> object:
+        """``ndarray.astype`` of the selected elements, as NumPy computes it on ``x[mask]``."""
         return self._like(self.values.astype(dtype))
 
-    def copy(self, order="C"):
+    def copy(self, order: str | None = "C") -> object:
+        """``ndarray.copy`` of the selected elements, as NumPy computes it on ``x[mask]``."""
         return self._like(self.values.copy())
 
-    def where(self, condition, x, y):
+    def where(self, condition: Operand, x: Operand, y: Operand) -> object:
         """``np.where`` of selections by the same mask and scalars: a selection."""
         loc = user_location()
         return self._like(where(*(self._operand(v, loc) for v in (condition, x, y))))
 
-    def clip(self, a_min=None, a_max=None, **kwargs):
+    def clip(self, a_min: Operand = None, a_max: Operand = None, **kwargs: object) -> object:
+        """``ndarray.clip`` of the selected elements, as NumPy computes it on ``x[mask]``."""
         loc = user_location()
         bounds = [None if v is None else self._operand(v, loc) for v in (a_min, a_max)]
         return self._like(np.clip(self.values, *bounds, **kwargs))
 
-    def count(self):
+    def count(self) -> object:
         """The number of selected elements (traced)."""
         return self.size
 
@@ -273,7 +297,7 @@ def _same_node(graph, a: int, b: int, depth: int) -> bool:
             and all(_same_node(graph, u, v, depth - 1) for u, v in zip(ua, ub)))
 
 
-def select(x, mask, loc) -> Selection:
+def select(x: Operand, mask: Operand, loc: str | None) -> Selection:
     """``x[mask]`` for a boolean mask of ``x``'s shape or a leading part of it; a 0-d
     mask selects ``x[None]`` by its one value (as NumPy: 0 or 1 rows of ``x``'s shape)."""
     if tuple(mask.shape) != tuple(x.shape[:mask.ndim]):
@@ -289,7 +313,7 @@ def select(x, mask, loc) -> Selection:
     return Selection(values, key)
 
 
-def assign_selection(x, key, value: Selection, loc) -> None:
+def assign_selection(x: Operand, key: Operand, value: Selection, loc: str | None) -> None:
     """``x[key] = value`` where value selects by the same mask: ``where(mask, values, x)``."""
     mask, values = value.key, value.values
     if isinstance(key, np.ndarray):  # the constant node select() made of this same array
@@ -320,7 +344,8 @@ def _truth(a, loc):
 
 
 @implements(np.nonzero)
-def nonzero(a):
+def nonzero(a: Operand) -> Operand:
+    """``numpy.nonzero`` of traced arrays, with NumPy's argument rules."""
     loc = user_location()
     if a.ndim == 0:
         raise user_error(ValueError(f"Calling nonzero on 0d arrays is not allowed. Use np.atleast_1d(scalar).nonzero() "
@@ -330,14 +355,16 @@ def nonzero(a):
 
 
 @implements(np.flatnonzero)
-def flatnonzero(a):
+def flatnonzero(a: Operand) -> Operand:
+    """``numpy.flatnonzero`` of traced arrays, with NumPy's argument rules."""
     loc = user_location()
     mask = _truth(np.ravel(a), loc)
     return Selection(_grid(a._trace, mask.shape, 0), mask)
 
 
 @implements(np.argwhere)
-def argwhere(a):
+def argwhere(a: Operand) -> Operand:
+    """``numpy.argwhere`` of traced arrays, with NumPy's argument rules."""
     loc = user_location()
     if a.ndim == 0:
         raise UnsupportedError(f"numpy.argwhere of a 0-d array{at(loc)}")

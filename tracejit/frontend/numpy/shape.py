@@ -18,11 +18,13 @@ from tracejit.frontend.memorder import numpy_layout, set_layout
 from tracejit.frontend.numpy.axes import axis_index, normalize_axes, shape_arg
 from tracejit.frontend.operands import as_operand, find_trace, is_tracer
 from tracejit.frontend.versions import attach_view
+from numpy.typing import DTypeLike
+from tracejit.frontend.operands import Operand
 
 
 # -- views ------------------------------------------------------------------------------------
 
-def make_view(x, op: str, attrs: dict):
+def make_view(x: Operand, op: str, attrs: dict) -> object:
     """Record view ``op`` of ``x``: writes through the view reach ``x`` and its other
     views (``frontend/versions.py``). A view of a NumPy scalar that keeps it 0-d (``.T``,
     ``np.squeeze``) is still a scalar."""
@@ -33,7 +35,8 @@ def make_view(x, op: str, attrs: dict):
 
 
 @implements(np.reshape)
-def reshape(a, shape=None, order="C", *, newshape=None, copy=None):
+def reshape(a: Operand, shape: object = None, order: str | None = "C", *, newshape: object = None,
+            copy: bool | None = None) -> Operand:
     """NumPy's reshape: a view where NumPy's is one (``frontend/memorder.py``), else a new
     array; ``copy=True`` always copies, ``copy=False`` raises where NumPy would copy."""
     loc = user_location()
@@ -56,7 +59,7 @@ def reshape(a, shape=None, order="C", *, newshape=None, copy=None):
 
 
 @implements(np.ravel)
-def ravel(a, order="C", contiguous: bool | None = None):
+def ravel(a: Operand, order: str | None = "C", contiguous: bool | None = None) -> Operand:
     """NumPy's ravel: a view of a C-contiguous array, else a copy (even where a reshape
     could be a view: ``a[:, ::2].ravel()``, ``a[::-1].ravel()``). ``contiguous``: whether
     the array ``a`` is a part of is C-contiguous (complex values), else judged from ``a``."""
@@ -76,13 +79,14 @@ def ravel(a, order="C", contiguous: bool | None = None):
     return out
 
 
-def flatten(a, order="C"):
+def flatten(a: Operand, order: str | None = "C") -> object:
     """ndarray.flatten: a copy (it may be updated in place), unlike ravel."""
     return copy(ravel(a, order), "C")
 
 
 @implements(np.transpose)
-def transpose(a, axes=None):
+def transpose(a: Operand, axes: object = None) -> Operand:
+    """``numpy.transpose`` of traced arrays, with NumPy's argument rules."""
     loc = user_location()
     if axes is None:
         perm = tuple(reversed(range(a.ndim)))
@@ -97,12 +101,14 @@ def transpose(a, axes=None):
 
 
 @implements(np.permute_dims)
-def permute_dims(a, axes=None):
+def permute_dims(a: Operand, axes: object = None) -> Operand:
+    """``numpy.permute_dims`` of traced arrays, with NumPy's argument rules."""
     return transpose(a, axes)
 
 
 @implements(np.matrix_transpose)
-def matrix_transpose(x):
+def matrix_transpose(x: Operand) -> Operand:
+    """``numpy.matrix_transpose`` of traced arrays, with NumPy's argument rules."""
     if x.ndim < 2:
         raise user_error(ValueError(f"Input array must be at least 2-dimensional, but it is {x.ndim}"
                                     f"{at(user_location())}"))
@@ -110,7 +116,8 @@ def matrix_transpose(x):
 
 
 @implements(np.swapaxes)
-def swapaxes(a, axis1, axis2):
+def swapaxes(a: Operand, axis1: int, axis2: int) -> Operand:
+    """``numpy.swapaxes`` of traced arrays, with NumPy's argument rules."""
     perm = list(range(a.ndim))
     i, j = axis_index(axis1, a.ndim), axis_index(axis2, a.ndim)
     perm[i], perm[j] = perm[j], perm[i]
@@ -118,7 +125,8 @@ def swapaxes(a, axis1, axis2):
 
 
 @implements(np.moveaxis)
-def moveaxis(a, source, destination):
+def moveaxis(a: Operand, source: int | tuple[int, ...], destination: int | tuple[int, ...]) -> Operand:
+    """``numpy.moveaxis`` of traced arrays, with NumPy's argument rules."""
     src = [axis_index(s, a.ndim) for s in (source if isinstance(source, (tuple, list)) else [source])]
     dst = [axis_index(d, a.ndim) for d in (destination if isinstance(destination, (tuple, list)) else [destination])]
     if len(src) != len(dst):
@@ -131,7 +139,8 @@ def moveaxis(a, source, destination):
 
 
 @implements(np.expand_dims)
-def expand_dims(a, axis):
+def expand_dims(a: Operand, axis: int | tuple[int, ...] | None) -> Operand:
+    """``numpy.expand_dims`` of traced arrays, with NumPy's argument rules."""
     axes = axis if isinstance(axis, (tuple, list)) else (axis,)
     ndim = a.ndim + len(axes)
     positions = normalize_axes(tuple(axes), ndim, user_location())
@@ -140,7 +149,8 @@ def expand_dims(a, axis):
 
 
 @implements(np.squeeze)
-def squeeze(a, axis=None):
+def squeeze(a: Operand, axis: int | tuple[int, ...] | None = None) -> Operand:
+    """``numpy.squeeze`` of traced arrays, with NumPy's argument rules."""
     loc = user_location()
     if axis is None:
         axes = tuple(d for d, n in enumerate(a.shape) if n == 1)
@@ -153,7 +163,8 @@ def squeeze(a, axis=None):
 
 
 @implements(np.broadcast_to)
-def broadcast_to(array, shape, subok=False):
+def broadcast_to(array: Operand, shape: object, subok: bool = False) -> Operand:
+    """``numpy.broadcast_to`` of traced arrays, with NumPy's argument rules."""
     trace = find_trace([array])
     shape = shape_arg(shape)
     array = as_operand(trace, array)
@@ -165,7 +176,9 @@ def broadcast_to(array, shape, subok=False):
 # -- combining ---------------------------------------------------------------------------------
 
 @implements(np.concatenate)
-def concatenate(arrays, axis=0, out=None, dtype=None, casting="same_kind"):
+def concatenate(arrays: Operand, axis: int | tuple[int, ...] | None = 0, out: object = None, dtype: DTypeLike = None,
+                casting: str = "same_kind") -> Operand:
+    """``numpy.concatenate`` of traced arrays, with NumPy's argument rules."""
     loc = user_location()
     if out is not None:
         raise UnsupportedError(f"numpy.concatenate: out= is not supported yet{at(loc)}")
@@ -196,7 +209,9 @@ def concatenate(arrays, axis=0, out=None, dtype=None, casting="same_kind"):
 
 
 @implements(np.stack)
-def stack(arrays, axis=0, out=None, dtype=None, casting="same_kind"):
+def stack(arrays: Operand, axis: int | tuple[int, ...] | None = 0, out: object = None, dtype: DTypeLike = None,
+          casting: str = "same_kind") -> Operand:
+    """``numpy.stack`` of traced arrays, with NumPy's argument rules."""
     loc = user_location()
     trace = find_trace(arrays)
     arrays = [as_operand(trace, x) for x in arrays]
@@ -207,7 +222,7 @@ def stack(arrays, axis=0, out=None, dtype=None, casting="same_kind"):
     return concatenate(expanded, axis=axis, out=out, dtype=dtype, casting=casting)
 
 
-def scalar_result(x):
+def scalar_result(x: Operand) -> object:
     """``x`` as NumPy hands back a 0-d result of a reduction or ufunc: a scalar (an
     array of another rank is returned as it is)."""
     if x.shape or getattr(x, "_scalar", False):
@@ -221,7 +236,7 @@ def keeps_scalar(x: object) -> bool:
 
 
 @implements(np.astype)
-def astype(x, dtype, /, *, copy=True, device=None):
+def astype(x: Operand, dtype: DTypeLike, /, *, copy: bool | None = True, device: object = None) -> Operand:
     """``x.astype(dtype)``: a new array, or ``x`` itself for its own dtype with ``copy=False``."""
     if np.dtype(dtype).kind == "c":
         return COMPLEX.from_real(x, dtype)  # the complex frontend
@@ -231,7 +246,7 @@ def astype(x, dtype, /, *, copy=True, device=None):
     return x._trace.apply("convert", [x], {"dtype": dtype}, scalar=keeps_scalar(x))
 
 
-def read_only_zeros(x):
+def read_only_zeros(x: Operand) -> object:
     """``x.imag`` of a real array: zeros of its shape and dtype, read-only as in NumPy (a
     broadcast view of one zero)."""
     zero = Tracer(x._trace, x._trace.constant(np.zeros((), x.dtype)), scalar=keeps_scalar(x))
@@ -241,14 +256,14 @@ def read_only_zeros(x):
 
 
 @implements(np.copy)
-def np_copy(a, order="K", subok=False):
+def np_copy(a: Operand, order: str | None = "K", subok: bool = False) -> Operand:
     """``np.copy``: a new array (of a NumPy scalar: a 0-d array), in ``a``'s memory order."""
     out = copy(a, order)
     out._scalar = False
     return out
 
 
-def copy(a, order="K", subok=False):
+def copy(a: Operand, order: str | None = "K", subok: bool = False) -> object:
     """A new array (``order='K'``: of ``a``'s memory order, ``order='C'``: C order); of a
     NumPy scalar, a scalar (``ndarray.copy``)."""
     out = a._trace.apply("copy", [a], scalar=keeps_scalar(a))

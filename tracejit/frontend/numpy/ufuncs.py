@@ -21,6 +21,8 @@ from tracejit.frontend.numpy.writes import write
 from tracejit.frontend.operands import (PY_SCALARS, all_python, as_operand, dtype_or_weak, find_trace, is_tracer,
                                         python_kind)
 from tracejit.frontend.refusals import note_refused
+from numpy.typing import DTypeLike
+from tracejit.frontend.operands import Operand
 
 UFUNC_TO_OP = {op.ufunc: op.name for op in ops_of_kind("elementwise") if op.ufunc is not None}
 COMPARISONS = {np.equal, np.not_equal, np.less, np.less_equal, np.greater, np.greater_equal}
@@ -29,7 +31,8 @@ COMPARISONS = {np.equal, np.not_equal, np.less, np.less_equal, np.greater, np.gr
 FOREIGN_UFUNCS = {("scipy.special", "erf"): "erf", ("scipy.special", "expit"): "sigmoid"}
 
 
-def op_for_ufunc(ufunc) -> str | None:
+def op_for_ufunc(ufunc: np.ufunc) -> str | None:
+    """The graph op of an elementwise ufunc (NumPy's or a known foreign one), else None."""
     name = UFUNC_TO_OP.get(ufunc)
     if name is None:
         module = type(ufunc).__module__ if not hasattr(ufunc, "__module__") else ufunc.__module__
@@ -49,7 +52,7 @@ def _check_plain_kwargs(name: str, kwargs: dict, loc) -> None:
         raise UnsupportedError(f"numpy.{name}: argument {key}={value!r} is not supported{at(loc)}")
 
 
-def call_ufunc(ufunc: np.ufunc, inputs, kwargs):
+def call_ufunc(ufunc: np.ufunc, inputs: Operand, kwargs: object) -> object:
     """``ufunc(*inputs, **kwargs)`` where some input is traced."""
     loc = user_location()
     kwargs = dict(kwargs)
@@ -70,7 +73,8 @@ def call_ufunc(ufunc: np.ufunc, inputs, kwargs):
     return result
 
 
-def apply_elementwise(ufunc: np.ufunc, inputs, dtype=None, loc=None, operator: bool = False):
+def apply_elementwise(ufunc: np.ufunc, inputs: Operand, dtype: DTypeLike = None, loc: str | None = None,
+                      operator: bool = False) -> object:
     """Record the elementwise op for ``ufunc`` with NumPy 2 promotion of weak scalars.
     ``operator``: called as a Python operator (``a * b``), so on Python numbers alone the
     result is a Python number again (weak), computed as Python computes it
@@ -232,7 +236,7 @@ def _int_out_of_range(inputs, loop_dtype: np.dtype) -> bool:
     return any(type(x) is int and not info.min <= x <= info.max for x in inputs)
 
 
-def reduce_method(ufunc: np.ufunc, method: str, inputs, kwargs):
+def reduce_method(ufunc: np.ufunc, method: str, inputs: Operand, kwargs: object) -> object:
     """``ufunc.reduce`` as the matching reduction and ``ufunc.outer``; other ufunc
     methods are unsupported."""
     loc = user_location()
@@ -248,7 +252,7 @@ def reduce_method(ufunc: np.ufunc, method: str, inputs, kwargs):
     return handler(inputs[0], axis=axis, **kwargs)
 
 
-def write_inplace(out, result, name: str, loc):
+def write_inplace(out: object, result: Operand, name: str, loc: str | None) -> object:
     """Write ``result`` into the traced array ``out`` (``out=`` or an augmented
     assignment), with NumPy's 'same_kind' output casting; returns ``out``."""
     target = out[0] if isinstance(out, tuple) and len(out) == 1 else out

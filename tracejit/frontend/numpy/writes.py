@@ -15,11 +15,13 @@ from tracejit.frontend.numpy.elementwise import where as np_where
 from tracejit.frontend.numpy.shape import astype, broadcast_to
 from tracejit.frontend.operands import as_operand, dtype_or_weak, is_tracer, weak_type
 from tracejit.frontend.versions import Storage, ambiguous_error, refresh, storage_of
+from tracejit.frontend.operands import Operand
+from tracejit.frontend.core import Trace
 
 _READ_ONLY = frozenset({"broadcast_to", "diagonal"})  # views NumPy makes read-only
 
 
-def cast_assigned(trace, value, dtype: np.dtype):
+def cast_assigned(trace: Trace, value: Operand, dtype: np.dtype) -> object:
     """``value`` cast to ``dtype`` as NumPy's assignment casts it (unsafely; a Python
     scalar out of range raises OverflowError), not broadcast: a masked write selects
     between the cast value and the array, so unselected elements stay bit-exact."""
@@ -38,7 +40,7 @@ def cast_assigned(trace, value, dtype: np.dtype):
     return value
 
 
-def assigned_value(trace, value, shape: tuple, dtype: np.dtype, loc):
+def assigned_value(trace: Trace, value: Operand, shape: tuple, dtype: np.dtype, loc: str | None) -> object:
     """``value`` as an assignment of it into ``shape`` elements of ``dtype`` stores it:
     cast as NumPy's assignment casts, broadcast to ``shape``."""
     value = cast_assigned(trace, value, dtype)
@@ -62,7 +64,7 @@ def assigned_value(trace, value, shape: tuple, dtype: np.dtype, loc):
     return value
 
 
-def write(target, value, loc) -> None:
+def write(target: Operand, value: Operand, loc: str | None) -> None:
     """Store ``value`` (broadcast to ``target``'s shape, cast as NumPy's assignment casts)
     into the elements ``target`` stands for."""
     if target._scalar:
@@ -113,7 +115,7 @@ def _replay(trace, node: int, steps: tuple, loc) -> int:
 
 
 @implements(np.copyto)
-def copyto(dst, src, casting="same_kind", where=True):
+def copyto(dst: Operand, src: Operand, casting: str = "same_kind", where: Operand = True) -> None:
     """``np.copyto(dst, src)``: write ``src`` (broadcast, cast by ``casting``) into ``dst``."""
     loc = user_location()
     if not is_tracer(dst):
