@@ -14,13 +14,13 @@ of the array (``frontend/memorder.py``) is not C-contiguous.
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import DTypeLike
 
 from tracejit.errors import UnsupportedError, at, user_error
 from tracejit.frontend.complexvalue import ComplexTracer
 from tracejit.frontend.context import user_location
 from tracejit.frontend.core import Tracer
 from tracejit.frontend.memorder import numpy_layout
-from numpy.typing import DTypeLike
 from tracejit.frontend.operands import Operand
 
 NAMES = ("array", "asarray", "asanyarray", "ascontiguousarray")

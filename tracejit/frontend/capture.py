@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import os
 
+import networkx as nx
 import numpy as np
 
 from tracejit.errors import UnsupportedError
@@ -343,7 +344,6 @@ def needed_paths(error: Exception, capturer: Capturer) -> set:
     ``error`` (a TracerConversionError or UnsupportedError) was raised were computed
     from: read as constants instead, such code works as it did on concrete arrays
     (``int(TABLE[0])``, ``x[MASK].reshape(...)``, ``np.linalg.inv(W)``)."""
-    import networkx as nx
     values: list = []
     tb = error.__traceback__
     while tb is not None:  # the operands of the operation that failed: locals of tracejit's frames

@@ -12,9 +12,8 @@ meanwhile: gathers clamp their indices, so the call itself never reads out of bo
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from tracejit.errors import user_error
 

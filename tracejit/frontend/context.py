@@ -2,14 +2,13 @@
 line an op comes from (the innermost frame outside tracejit and NumPy)."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import os
 import sys
 import threading
 import types
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 import numpy as np
 

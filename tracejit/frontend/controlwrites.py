@@ -23,9 +23,8 @@ from typing import NamedTuple
 import numpy as np
 
 from tracejit.errors import UnsupportedError, at
-from tracejit.frontend.core import Tracer
+from tracejit.frontend.core import Trace, Tracer
 from tracejit.frontend.numpy.writes import write
-from tracejit.frontend.core import Trace
 
 
 class Writes(NamedTuple):

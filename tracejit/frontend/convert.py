@@ -41,7 +41,8 @@ from tracejit.frontend.minmax import SELECTING
 from tracejit.frontend.operands import is_tracer
 from tracejit.frontend.randomness import attribute, is_random, stand_in
 from tracejit.frontend.reachable import CellRoot, DefaultRoot, GlobalRoot
-from tracejit.frontend.sites import BY_ORIGINAL as SITE_BY_ORIGINAL, CREATORS as SITE_CREATORS
+from tracejit.frontend.sites import BY_ORIGINAL as SITE_BY_ORIGINAL
+from tracejit.frontend.sites import CREATORS as SITE_CREATORS
 from tracejit.frontend.usercode import is_user_function, is_user_module
 
 

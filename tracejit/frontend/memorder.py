@@ -25,9 +25,8 @@ NumPy's choice (loop results, other ops), the layout is None: unknown.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import math
+from typing import TYPE_CHECKING
 
 from tracejit.compiler.layout import StridedView
 from tracejit.compiler.ops import get_op

@@ -9,12 +9,11 @@ import operator
 from typing import TypeAlias
 
 import numpy as np
+from numpy.typing import DTypeLike
 
 from tracejit.errors import StaticNeeded, UnsupportedError, at
 from tracejit.frontend.context import user_location
-from tracejit.frontend.core import ScalarTracer, Tracer
-from numpy.typing import DTypeLike
-from tracejit.frontend.core import Trace
+from tracejit.frontend.core import ScalarTracer, Trace, Tracer
 
 PY_SCALARS = (bool, int, float)
 

@@ -19,8 +19,7 @@ import numpy as np
 
 from tracejit.errors import StaticNeeded, UnsupportedError, at, user_error
 from tracejit.frontend import checks
-from tracejit.frontend.operands import python_kind
-from tracejit.frontend.operands import Operand
+from tracejit.frontend.operands import Operand, python_kind
 
 _INT64 = np.dtype(np.int64)
 _MIN = np.iinfo(np.int64).min

@@ -11,12 +11,11 @@ accepted the index (a 0-d bool).
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import dis
 import functools
 import os
 import threading
+from typing import TYPE_CHECKING
 
 import numpy as np
 

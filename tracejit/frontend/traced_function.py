@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+import tracejit.frontend.numpy  # noqa: F401 - registers the handlers of every NumPy function (frontend/numpy/)
 from tracejit.compiler.graph import Graph
 from tracejit.errors import TracerConversionError, UnsupportedError
 from tracejit.frontend import complexvalue
@@ -19,7 +20,6 @@ from tracejit.frontend.complexvalue import ComplexTracer
 from tracejit.frontend.context import creating_traced_arrays
 from tracejit.frontend.convert import Converter, assigned_traced_error
 from tracejit.frontend.core import Trace, Tracer, as_python_scalar
-import tracejit.frontend.numpy  # noqa: F401 - registers the handlers of every NumPy function (frontend/numpy/)
 from tracejit.frontend.numpy.selection import Selection
 from tracejit.frontend.operands import python_kind
 from tracejit.frontend.reachable import ArgRoot, ObjectRoot

@@ -23,9 +23,24 @@ The modules, each building only on those before it:
 """
 from tracejit.frontend import complexfuncs, complexufuncs, complexvalue
 from tracejit.frontend.dispatch import register_complex
-from tracejit.frontend.numpy import (advanced, axes, composites, creation, elementwise, indexing, linalg,  # noqa: F401
-                                     methods, numerics, putmask, reductions, scans_and_sorts, selection, shape, ufuncs,
-                                     writes)
+from tracejit.frontend.numpy import (  # noqa: F401
+                                     advanced,
+                                     axes,
+                                     composites,
+                                     creation,
+                                     elementwise,
+                                     indexing,
+                                     linalg,
+                                     methods,
+                                     numerics,
+                                     putmask,
+                                     reductions,
+                                     scans_and_sorts,
+                                     selection,
+                                     shape,
+                                     ufuncs,
+                                     writes,
+)
 
 # The complex frontend (frontend/complex*.py) builds on the handlers above; the real
 # frontend reaches it only through this hook.

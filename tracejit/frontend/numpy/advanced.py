@@ -14,8 +14,8 @@ Assignment through the same keys (``x[idx] = v``, ``x[idx] += v``) is a ``scatte
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 import operator
+from collections.abc import Callable
 
 import numpy as np
 

@@ -6,6 +6,7 @@ import operator
 import numpy as np
 
 from tracejit.errors import at, user_error
+from tracejit.frontend.operands import static_ints
 
 
 def normalize_axes(axis: object, ndim: int, loc: str | None = None) -> tuple[int, ...]:
@@ -40,3 +41,11 @@ def shape_arg(shape: object) -> tuple[int, ...]:
     if isinstance(shape, (tuple, list)):
         return tuple(operator.index(n) for n in shape)
     return (operator.index(shape),)
+
+
+def axes_arg(axis: object, ndim: int) -> tuple[int, ...]:
+    """An ``axis`` argument of one axis or several (None: all), each normalized, in the order given."""
+    if axis is None:
+        return tuple(range(ndim))
+    axes = static_ints(axis)
+    return tuple(axis_index(a, ndim) for a in (axes if isinstance(axes, tuple) else (axes,)))

@@ -4,17 +4,15 @@ value every creation builds on (``np.zeros`` while tracing: ``frontend/allocatio
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import DTypeLike
 
 from tracejit.compiler.dtypes import check_supported
-from tracejit.frontend.core import Tracer
+from tracejit.frontend.core import Trace, Tracer
 from tracejit.frontend.dispatch import COMPLEX, implements
 from tracejit.frontend.memorder import numpy_layout, order_k, set_layout
 from tracejit.frontend.numpy.axes import shape_arg
 from tracejit.frontend.numpy.shape import astype
-from tracejit.frontend.operands import as_operand, find_trace, is_tracer
-from numpy.typing import DTypeLike
-from tracejit.frontend.operands import Operand
-from tracejit.frontend.core import Trace
+from tracejit.frontend.operands import Operand, as_operand, find_trace, is_tracer
 
 
 def filled(trace: Trace, shape: object, dtype: DTypeLike, value: Operand) -> object:

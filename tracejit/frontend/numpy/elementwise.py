@@ -12,8 +12,7 @@ from tracejit.errors import UnsupportedError, at, user_error, with_location
 from tracejit.frontend.context import user_location
 from tracejit.frontend.dispatch import HANDLERS, implements
 from tracejit.frontend.numpy.shape import astype, copy
-from tracejit.frontend.operands import as_operand, dtype_or_weak, find_trace, is_tracer, promotion_operand
-from tracejit.frontend.operands import Operand
+from tracejit.frontend.operands import Operand, as_operand, dtype_or_weak, find_trace, is_tracer, promotion_operand
 
 
 @implements(np.where)

@@ -25,8 +25,7 @@ from tracejit.frontend.numpy.elementwise import where
 from tracejit.frontend.numpy.selection import Selection, assign_selection, select
 from tracejit.frontend.numpy.shape import copy, make_view, ravel
 from tracejit.frontend.numpy.writes import cast_assigned, write
-from tracejit.frontend.operands import is_tracer
-from tracejit.frontend.operands import Operand
+from tracejit.frontend.operands import Operand, is_tracer
 
 
 def _is_mask(k) -> bool:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import operator
 
 import numpy as np
+from numpy.typing import DTypeLike
 
 from tracejit.errors import UnsupportedError, at, user_error
 from tracejit.frontend.context import user_location
@@ -24,9 +25,7 @@ from tracejit.frontend.memorder import fortran_order, numpy_layout, set_layout
 from tracejit.frontend.numpy.axes import axis_index, normalize_axes
 from tracejit.frontend.numpy.elementwise import where
 from tracejit.frontend.numpy.shape import broadcast_to, concatenate, make_view, reshape, scalar_result
-from tracejit.frontend.operands import as_array, find_trace, is_tracer, static_ints
-from numpy.typing import DTypeLike
-from tracejit.frontend.operands import Operand
+from tracejit.frontend.operands import Operand, as_array, find_trace, is_tracer, static_ints
 
 
 @implements(np.diagonal)

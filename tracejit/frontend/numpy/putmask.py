@@ -22,8 +22,7 @@ from tracejit.frontend.dispatch import implements
 from tracejit.frontend.numpy.elementwise import where
 from tracejit.frontend.numpy.shape import astype, concatenate, ravel, reshape
 from tracejit.frontend.numpy.writes import cast_assigned, write
-from tracejit.frontend.operands import is_tracer, weak_type
-from tracejit.frontend.operands import Operand
+from tracejit.frontend.operands import Operand, is_tracer, weak_type
 
 
 def _target(a, name: str, loc):

@@ -7,6 +7,7 @@ import builtins
 import math
 
 import numpy as np
+from numpy.typing import DTypeLike
 
 from tracejit.compiler.dtypes import check_supported, reduction_default_dtype
 from tracejit.errors import UnsupportedError, at, user_error
@@ -14,7 +15,6 @@ from tracejit.frontend.context import user_location
 from tracejit.frontend.dispatch import implements
 from tracejit.frontend.numpy.axes import normalize_axes
 from tracejit.frontend.numpy.shape import reshape
-from numpy.typing import DTypeLike
 from tracejit.frontend.operands import Operand
 
 _NoValue = np._NoValue

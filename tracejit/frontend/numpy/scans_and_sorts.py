@@ -14,6 +14,7 @@ from __future__ import annotations
 import operator
 
 import numpy as np
+from numpy.typing import DTypeLike
 
 from tracejit.compiler.dtypes import check_supported, reduction_default_dtype
 from tracejit.errors import UnsupportedError, at, user_error
@@ -21,7 +22,6 @@ from tracejit.frontend.context import user_location
 from tracejit.frontend.dispatch import implements
 from tracejit.frontend.numpy.shape import reshape
 from tracejit.frontend.numpy.writes import write
-from numpy.typing import DTypeLike
 from tracejit.frontend.operands import Operand
 
 SORT_KINDS = (None, "quicksort", "quick", "mergesort", "merge", "heapsort", "heap", "stable")

@@ -26,6 +26,7 @@ import math
 from typing import NoReturn
 
 import numpy as np
+from numpy.typing import DTypeLike
 
 from tracejit.errors import UnsupportedError, at, user_error
 from tracejit.frontend import checks
@@ -36,9 +37,7 @@ from tracejit.frontend.numpy.axes import normalize_axes
 from tracejit.frontend.numpy.elementwise import where
 from tracejit.frontend.numpy.shape import broadcast_to, reshape, stack
 from tracejit.frontend.numpy.writes import cast_assigned, write
-from tracejit.frontend.operands import PY_SCALARS, is_tracer
-from numpy.typing import DTypeLike
-from tracejit.frontend.operands import Operand
+from tracejit.frontend.operands import PY_SCALARS, Operand, is_tracer
 
 _SUPPORTED = ("reduce it (sum, mean, var, std, max, min, prod, any, all, .size), combine it elementwise with "
               "scalars or selections by the same mask, assign it back through the same mask, or "

@@ -7,6 +7,7 @@ import math
 import operator
 
 import numpy as np
+from numpy.typing import DTypeLike
 
 from tracejit.compiler.dtypes import check_supported
 from tracejit.errors import UnsupportedError, at, user_error
@@ -16,11 +17,8 @@ from tracejit.frontend.core import Tracer
 from tracejit.frontend.dispatch import COMPLEX, implements
 from tracejit.frontend.memorder import numpy_layout, set_layout
 from tracejit.frontend.numpy.axes import axis_index, normalize_axes, shape_arg
-from tracejit.frontend.operands import as_operand, find_trace, is_tracer
+from tracejit.frontend.operands import Operand, as_operand, find_trace, is_tracer
 from tracejit.frontend.versions import attach_view
-from numpy.typing import DTypeLike
-from tracejit.frontend.operands import Operand
-
 
 # -- views ------------------------------------------------------------------------------------
 

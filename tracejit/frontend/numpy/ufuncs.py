@@ -4,6 +4,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from numpy.typing import DTypeLike
 
 from tracejit.compiler.dtypes import check_supported
 from tracejit.compiler.ops import ops_of_kind
@@ -13,16 +14,21 @@ from tracejit.frontend.context import user_location
 from tracejit.frontend.core import as_python_scalar
 from tracejit.frontend.dispatch import COMPLEX, register_ufunc_handlers
 from tracejit.frontend.numpy import reductions
-from tracejit.frontend.numpy.composites import ufunc_outer
 from tracejit.frontend.numpy.creation import filled
-from tracejit.frontend.numpy.linalg import matmul
+from tracejit.frontend.numpy.linalg import matmul, ufunc_outer
 from tracejit.frontend.numpy.scans_and_sorts import accumulate
 from tracejit.frontend.numpy.writes import write
-from tracejit.frontend.operands import (PY_SCALARS, all_python, as_operand, dtype_or_weak, find_trace, is_tracer,
-                                        python_kind)
+from tracejit.frontend.operands import (
+    PY_SCALARS,
+    Operand,
+    all_python,
+    as_operand,
+    dtype_or_weak,
+    find_trace,
+    is_tracer,
+    python_kind,
+)
 from tracejit.frontend.refusals import note_refused
-from numpy.typing import DTypeLike
-from tracejit.frontend.operands import Operand
 
 UFUNC_TO_OP = {op.ufunc: op.name for op in ops_of_kind("elementwise") if op.ufunc is not None}
 COMPARISONS = {np.equal, np.not_equal, np.less, np.less_equal, np.greater, np.greater_equal}

@@ -9,14 +9,13 @@ from tracejit.compiler.layout import StridedView
 from tracejit.compiler.ops import get_op
 from tracejit.errors import UnsupportedError, at, user_error
 from tracejit.frontend.context import user_location
+from tracejit.frontend.core import Trace
 from tracejit.frontend.dispatch import COMPLEX, implements
 from tracejit.frontend.memorder import layout, mark_view, memory_order_steps
 from tracejit.frontend.numpy.elementwise import where as np_where
 from tracejit.frontend.numpy.shape import astype, broadcast_to
-from tracejit.frontend.operands import as_operand, dtype_or_weak, is_tracer, weak_type
+from tracejit.frontend.operands import Operand, as_operand, dtype_or_weak, is_tracer, weak_type
 from tracejit.frontend.versions import Storage, ambiguous_error, refresh, storage_of
-from tracejit.frontend.operands import Operand
-from tracejit.frontend.core import Trace
 
 _READ_ONLY = frozenset({"broadcast_to", "diagonal"})  # views NumPy makes read-only
 
