@@ -5,8 +5,8 @@ NumPy calls ``Tracer.__array_function__`` for a NumPy function with a traced arg
 them: a function to its handler in :data:`HANDLERS` (filled by ``@implements`` in the
 modules of ``frontend/numpy/``, registered when that package is imported), a ufunc to the
 handlers ``frontend/numpy/ufuncs.py`` registers (:func:`register_ufunc_handlers`), and
-anything involving complex values to the complex frontend through :data:`COMPLEX`, the
-one hook it registers (:func:`register_complex`). This module imports no handler: the
+anything involving complex values to the complex frontend through :func:`complex_support`,
+the one hook, which it installs (:func:`install_complex_support`). This module imports no handler: the
 handlers and the complex frontend build on it.
 
 A NumPy function without a handler raises :class:`tracejit.UnsupportedError` naming it
@@ -15,7 +15,7 @@ and the user's source line.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
 
@@ -30,35 +30,45 @@ HANDLERS: dict = {}  # NumPy function -> its handler, called with the function's
 implements = registrar(HANDLERS)  # @implements(np.f): the handler of np.f
 
 
-@dataclass
-class ComplexHook:
-    """How the real frontend reaches complex values without importing the complex
-    frontend (which builds on it): the complex frontend fills this in with
-    :func:`register_complex` when ``frontend/numpy/__init__.py`` imports it. Until then no
-    value is complex."""
+class ComplexSupport(Protocol):
+    """Every question the real frontend's handlers ask about complex operands (the one hook;
+    the same interface as the complex helper's ``frontend/arraylike.py``)."""
 
-    involves: Callable[..., bool] = lambda values, kwargs=None: False  # (values, kwargs): any complex?
-    real_too: frozenset = frozenset()  # NumPy functions the complex frontend handles for real values too
-    dispatch: Callable | None = None  # (func, args, kwargs): a NumPy function on complex values
-    ufunc: Callable | None = None  # (ufunc, inputs, dtype, loc, operator): a ufunc on complex values
-    from_real: Callable | None = None  # (x, dtype): a real traced array as a complex one
-    filled: Callable | None = None  # (trace, shape, dtype, value): a complex array of one value
-    value_types: tuple = field(default_factory=tuple)  # the classes of traced complex values
+    def takes_function(self, func: Callable, args: tuple, kwargs: dict) -> bool:
+        """Whether NumPy function ``func`` on these arguments is complex support's to run."""
 
-    def is_value(self, x: object) -> bool:
-        """Whether ``x`` is a traced complex value."""
-        return isinstance(x, self.value_types)
+    def call_function(self, func: Callable, args: tuple, kwargs: dict) -> object:
+        """Run NumPy function ``func`` on arguments of which some are complex."""
+
+    def takes_ufunc(self, inputs: tuple, dtype: object) -> bool:
+        """Whether a ufunc on ``inputs`` (into ``dtype``, None: promoted) is complex support's to run."""
+
+    def call_ufunc(self, ufunc: np.ufunc, inputs: tuple, dtype: object, loc: str | None, operator: bool) -> object:
+        """``ufunc(*inputs)`` where some input (or ``dtype``) is complex."""
+
+    def from_real(self, x: object, dtype: np.dtype) -> object:
+        """``x.astype(dtype)`` of a real tracer ``x`` to a complex ``dtype``."""
+
+    def filled(self, trace: object, shape: tuple, dtype: np.dtype, value: object) -> object:
+        """A complex array of ``shape`` and ``dtype`` with every element ``value``."""
+
+    def is_complex_value(self, x: object) -> bool:
+        """Whether ``x`` is a traced complex array."""
 
 
-COMPLEX = ComplexHook()
+_SUPPORT: list[ComplexSupport] = []  # the installed complex support (one)
 
 
-def register_complex(**parts: object) -> None:
-    """Fill in :data:`COMPLEX` (the fields of :class:`ComplexHook`) for the complex frontend."""
-    for name, value in parts.items():
-        if not hasattr(COMPLEX, name):
-            raise TypeError(f"ComplexHook has no field {name!r}")
-        setattr(COMPLEX, name, value)
+def install_complex_support(support: ComplexSupport) -> None:
+    """Install ``support`` as the hook the real frontend asks about complex operands."""
+    _SUPPORT[:] = [support]
+
+
+def complex_support() -> ComplexSupport:
+    """The installed complex support (installed when ``frontend/numpy/`` is imported)."""
+    if not _SUPPORT:
+        raise RuntimeError("complex support is not installed: import tracejit.frontend.numpy")
+    return _SUPPORT[0]
 
 
 # functions whose first argument is not converted to an array (sequences, subscripts)
@@ -82,8 +92,8 @@ def _first_as_array(func, args: tuple, kwargs: dict) -> tuple:
 def array_function(func: Callable, args: tuple, kwargs: dict) -> object:
     """NumPy's ``func(*args, **kwargs)`` with a traced argument: its handler's result."""
     args = _first_as_array(func, args, kwargs)
-    if COMPLEX.involves(args, kwargs) or func in COMPLEX.real_too:
-        return COMPLEX.dispatch(func, args, kwargs)  # the complex frontend
+    if complex_support().takes_function(func, args, kwargs):
+        return complex_support().call_function(func, args, kwargs)  # the complex frontend
     handler = HANDLERS.get(func)
     if handler is None:
         module = getattr(func, "__module__", "numpy") or "numpy"

@@ -2,7 +2,8 @@
 
 Importing this package registers every handler in ``frontend/dispatch.py``'s tables (each
 module's ``@implements``), installs the ndarray methods and operators on the Tracer
-(``methods.py``) and connects the complex frontend (the one hook, ``dispatch.COMPLEX``).
+(``methods.py``) and installs complex support (the one hook, ``dispatch.complex_support()``:
+``complexsupport.py``).
 The modules, each building only on those before it:
 
 - ``axes``: axis and shape arguments, normalized as NumPy does
@@ -21,8 +22,7 @@ The modules, each building only on those before it:
 - ``ufuncs``: NumPy's ufuncs and their methods (``reduce``, ``accumulate``, ``outer``)
 - ``methods``: the Tracer's ndarray methods and Python operators
 """
-from tracejit.frontend import complexfuncs, complexufuncs, complexvalue
-from tracejit.frontend.dispatch import register_complex
+from tracejit.frontend.dispatch import install_complex_support
 from tracejit.frontend.numpy import (  # noqa: F401
                                      advanced,
                                      axes,
@@ -41,9 +41,7 @@ from tracejit.frontend.numpy import (  # noqa: F401
                                      ufuncs,
                                      writes,
 )
+from tracejit.frontend.numpy.complexsupport import ComplexNumbers
 
-# The complex frontend (frontend/complex*.py) builds on the handlers above; the real
-# frontend reaches it only through this hook.
-register_complex(involves=complexvalue.involves_complex, real_too=complexfuncs.REAL_TOO,
-                 dispatch=complexfuncs.dispatch, ufunc=complexufuncs.apply, from_real=complexvalue.from_real,
-                 filled=complexvalue.filled, value_types=(complexvalue.ComplexTracer,))
+# The complex frontend builds on the handlers above; they reach it only through this hook.
+install_complex_support(ComplexNumbers())

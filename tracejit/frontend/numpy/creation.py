@@ -8,7 +8,7 @@ from numpy.typing import DTypeLike
 
 from tracejit.compiler.dtypes import check_supported
 from tracejit.frontend.core import Trace, Tracer
-from tracejit.frontend.dispatch import COMPLEX, implements
+from tracejit.frontend.dispatch import complex_support, implements
 from tracejit.frontend.memorder import numpy_layout, order_k, set_layout
 from tracejit.frontend.numpy.axes import shape_arg
 from tracejit.frontend.numpy.shape import astype
@@ -18,7 +18,7 @@ from tracejit.frontend.operands import Operand, as_operand, find_trace, is_trace
 def filled(trace: Trace, shape: object, dtype: DTypeLike, value: Operand) -> object:
     """A traced array of ``shape`` with every element ``value``: a broadcast scalar constant."""
     if np.dtype(dtype).kind == "c":
-        return COMPLEX.filled(trace, shape, dtype, value)  # the complex frontend
+        return complex_support().filled(trace, shape, dtype, value)  # the complex frontend
     dtype = check_supported(dtype, "fill")
     scalar = trace.constant(np.array(value).astype(dtype))
     t = Tracer(trace, scalar)

@@ -14,7 +14,7 @@ from tracejit.errors import UnsupportedError, at, user_error
 from tracejit.frontend import attributes
 from tracejit.frontend.context import user_location
 from tracejit.frontend.core import Tracer
-from tracejit.frontend.dispatch import COMPLEX, implements
+from tracejit.frontend.dispatch import complex_support, implements
 from tracejit.frontend.memorder import numpy_layout, set_layout
 from tracejit.frontend.numpy.axes import axis_index, normalize_axes, shape_arg
 from tracejit.frontend.operands import Operand, as_operand, find_trace, is_tracer
@@ -237,7 +237,7 @@ def keeps_scalar(x: object) -> bool:
 def astype(x: Operand, dtype: DTypeLike, /, *, copy: bool | None = True, device: object = None) -> Operand:
     """``x.astype(dtype)``: a new array, or ``x`` itself for its own dtype with ``copy=False``."""
     if np.dtype(dtype).kind == "c":
-        return COMPLEX.from_real(x, dtype)  # the complex frontend
+        return complex_support().from_real(x, dtype)  # the complex frontend
     dtype = check_supported(dtype, f"astype{at(user_location())}")
     if not copy and dtype == x.dtype:
         return x

@@ -12,7 +12,7 @@ from tracejit.errors import StaticNeeded, UnsupportedError, at, user_error, with
 from tracejit.frontend import checks, pyscalar
 from tracejit.frontend.context import user_location
 from tracejit.frontend.core import as_python_scalar
-from tracejit.frontend.dispatch import COMPLEX, register_ufunc_handlers
+from tracejit.frontend.dispatch import complex_support, register_ufunc_handlers
 from tracejit.frontend.numpy import reductions
 from tracejit.frontend.numpy.creation import filled
 from tracejit.frontend.numpy.linalg import matmul, ufunc_outer
@@ -86,8 +86,8 @@ def apply_elementwise(ufunc: np.ufunc, inputs: Operand, dtype: DTypeLike = None,
     result is a Python number again (weak), computed as Python computes it
     (``frontend/pyscalar.py``)."""
     loc = loc or user_location()
-    if COMPLEX.involves(inputs) or (dtype is not None and np.dtype(dtype).kind == "c"):
-        return COMPLEX.ufunc(ufunc, inputs, dtype, loc, operator)  # the complex frontend: real and imaginary parts
+    if complex_support().takes_ufunc(inputs, dtype):  # real and imaginary parts: the complex frontend
+        return complex_support().call_ufunc(ufunc, inputs, dtype, loc, operator)
     origins = _scalar_origins(inputs)
     python_op = operator and all_python(inputs)  # Python arithmetic: Python's result
     if origins and python_op and ufunc is np.power and all(python_kind(x) in (int, bool) for x in inputs):
