@@ -17,15 +17,8 @@ import numpy as np
 
 from tracejit.compiler.dtypes import AVal, check_supported
 from tracejit.compiler.graph import Graph
-from tracejit.errors import (
-    StaticNeeded,
-    TraceError,
-    TracerConversionError,
-    UnsupportedError,
-    at,
-    user_error,
-    with_location,
-)
+from tracejit.errors import (StaticNeeded, TraceError, TracerConversionError, UnsupportedError, at, user_error,
+                             with_location)
 from tracejit.frontend.attributes import SequenceLike
 from tracejit.frontend.context import current_trace, user_location
 from tracejit.frontend.refusals import note_refused
@@ -76,7 +69,7 @@ class Trace:
             nid = self.captured[outer] = self.graph.add_input(index, f"captured{index}", aval, loc=loc)
         return nid
 
-    def apply(self, op: str, operands: list, attrs: dict | None = None, scalar: bool = False) -> object:
+    def apply(self, op: str, operands: list, attrs: dict | None = None, scalar: bool = False) -> Tracer:
         """Record ``op`` applied to ``operands`` (tracers or arrays); returns a Tracer."""
         loc = user_location()
         if self.closed:
@@ -122,7 +115,7 @@ class Trace:
             nid = self._constants[key] = self.graph.add_constant(value, loc=loc)
         return nid
 
-    def weak_scalar(self, value: object, dtype: np.dtype) -> object:
+    def weak_scalar(self, value: object, dtype: np.dtype) -> Tracer:
         """A Python scalar as a constant of the dtype NumPy 2 promotion gave it."""
         loc = user_location()
         try:

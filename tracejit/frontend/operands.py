@@ -44,7 +44,7 @@ def all_python(inputs: tuple | list) -> bool:
     return all(python_kind(x) is not None for x in inputs)
 
 
-def find_trace(values: Operand) -> object:
+def find_trace(values: Operand) -> Trace:
     """The trace of the first tracer among ``values`` (searching one level of sequences)."""
     for v in values:
         if is_tracer(v):
@@ -56,12 +56,12 @@ def find_trace(values: Operand) -> object:
     raise AssertionError("no traced value among the operands")
 
 
-def weak_type(x: Operand) -> object:
+def weak_type(x: Operand) -> type | None:
     """``float`` or ``int`` for a traced weak scalar, else None."""
     return getattr(x, "_weak", None) if is_tracer(x) else None
 
 
-def dtype_or_weak(x: Operand, loc: str | None = None) -> object:
+def dtype_or_weak(x: Operand, loc: str | None = None) -> np.dtype | type:
     """The dtype of an array-like operand, or the Python type of a weak scalar."""
     weak = weak_type(x)
     if weak is not None:
@@ -86,7 +86,7 @@ def promotion_operand(x: Operand, loc: str | None = None) -> object:
     return weak(0) if weak is not None else dtype_or_weak(x, loc)
 
 
-def as_operand(trace: Trace, x: Operand, dtype: DTypeLike = None) -> object:
+def as_operand(trace: Trace, x: Operand, dtype: DTypeLike = None) -> Tracer | np.ndarray | np.generic:
     """A tracer or array for ``x``: weak scalars become values of ``dtype`` (constants,
     or conversions of a traced one), lists become arrays (as NumPy would convert them)."""
     weak = weak_type(x)
@@ -107,7 +107,7 @@ def static_ints(x: Operand) -> int | tuple[int, ...]:
     return operator.index(x)
 
 
-def lift(trace: Trace, x: Operand) -> object:
+def lift(trace: Trace, x: Operand) -> Tracer:
     """A concrete array or NumPy scalar operand of a traced call as a traced constant of
     ``trace`` (a NumPy scalar stays a scalar); tracers are returned as they are."""
     if is_tracer(x):
@@ -115,7 +115,7 @@ def lift(trace: Trace, x: Operand) -> object:
     return Tracer(trace, trace.constant(np.asarray(x)), scalar=isinstance(x, np.generic))
 
 
-def as_array(trace: Trace, x: Operand) -> object:
+def as_array(trace: Trace, x: Operand) -> Operand:
     """``x`` as NumPy's ``asarray`` makes it: a Python number becomes a strong 0-d array
     (a traced one a strong traced 0-d value, keeping the arguments it comes from)."""
     if type(x) in PY_SCALARS:
@@ -127,7 +127,7 @@ def as_array(trace: Trace, x: Operand) -> object:
     return x
 
 
-def convert_weak(trace: Trace, x: Operand, dtype: np.dtype) -> object:
+def convert_weak(trace: Trace, x: Tracer, dtype: np.dtype) -> Tracer:
     """A traced weak scalar as a value of ``dtype``, exactly as NumPy converts the Python
     scalar: floats round once to a float or complex dtype; ints go through float64 to a
     float dtype (exact as NumPy's conversion), stay int64, and are made static for any

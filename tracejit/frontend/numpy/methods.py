@@ -18,17 +18,8 @@ from tracejit.frontend.numpy.elementwise import clip, round_
 from tracejit.frontend.numpy.indexing import getitem, setitem
 from tracejit.frontend.numpy.linalg import dot, matmul
 from tracejit.frontend.numpy.scans_and_sorts import sort_in_place
-from tracejit.frontend.numpy.shape import (
-    astype,
-    copy,
-    flatten,
-    ravel,
-    read_only_zeros,
-    reshape,
-    squeeze,
-    swapaxes,
-    transpose,
-)
+from tracejit.frontend.numpy.shape import (astype, copy, flatten, ravel, read_only_zeros, reshape, squeeze, swapaxes,
+                                           transpose)
 from tracejit.frontend.numpy.ufuncs import apply_elementwise, write_inplace
 
 # ndarray methods that are their NumPy function applied to the array (``sort`` is not:

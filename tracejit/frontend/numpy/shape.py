@@ -22,7 +22,7 @@ from tracejit.frontend.versions import attach_view
 
 # -- views ------------------------------------------------------------------------------------
 
-def make_view(x: Operand, op: str, attrs: dict) -> object:
+def make_view(x: Tracer, op: str, attrs: dict) -> Tracer:
     """Record view ``op`` of ``x``: writes through the view reach ``x`` and its other
     views (``frontend/versions.py``). A view of a NumPy scalar that keeps it 0-d (``.T``,
     ``np.squeeze``) is still a scalar."""
@@ -77,7 +77,7 @@ def ravel(a: Operand, order: str | None = "C", contiguous: bool | None = None) -
     return out
 
 
-def flatten(a: Operand, order: str | None = "C") -> object:
+def flatten(a: Tracer, order: str | None = "C") -> Tracer:
     """ndarray.flatten: a copy (it may be updated in place), unlike ravel."""
     return copy(ravel(a, order), "C")
 
@@ -220,7 +220,7 @@ def stack(arrays: Operand, axis: int | tuple[int, ...] | None = 0, out: object =
     return concatenate(expanded, axis=axis, out=out, dtype=dtype, casting=casting)
 
 
-def scalar_result(x: Operand) -> object:
+def scalar_result(x: Tracer) -> Tracer:
     """``x`` as NumPy hands back a 0-d result of a reduction or ufunc: a scalar (an
     array of another rank is returned as it is)."""
     if x.shape or getattr(x, "_scalar", False):
@@ -244,7 +244,7 @@ def astype(x: Operand, dtype: DTypeLike, /, *, copy: bool | None = True, device:
     return x._trace.apply("convert", [x], {"dtype": dtype}, scalar=keeps_scalar(x))
 
 
-def read_only_zeros(x: Operand) -> object:
+def read_only_zeros(x: Tracer) -> Tracer:
     """``x.imag`` of a real array: zeros of its shape and dtype, read-only as in NumPy (a
     broadcast view of one zero)."""
     zero = Tracer(x._trace, x._trace.constant(np.zeros((), x.dtype)), scalar=keeps_scalar(x))
@@ -261,7 +261,7 @@ def np_copy(a: Operand, order: str | None = "K", subok: bool = False) -> Operand
     return out
 
 
-def copy(a: Operand, order: str | None = "K", subok: bool = False) -> object:
+def copy(a: Tracer, order: str | None = "K", subok: bool = False) -> Tracer:
     """A new array (``order='K'``: of ``a``'s memory order, ``order='C'``: C order); of a
     NumPy scalar, a scalar (``ndarray.copy``)."""
     out = a._trace.apply("copy", [a], scalar=keeps_scalar(a))

@@ -9,7 +9,7 @@ from tracejit.compiler.layout import StridedView
 from tracejit.compiler.ops import get_op
 from tracejit.errors import UnsupportedError, at, user_error
 from tracejit.frontend.context import user_location
-from tracejit.frontend.core import Trace
+from tracejit.frontend.core import Trace, Tracer
 from tracejit.frontend.dispatch import complex_support, implements
 from tracejit.frontend.memorder import layout, mark_view, memory_order_steps
 from tracejit.frontend.numpy.elementwise import where as np_where
@@ -20,7 +20,7 @@ from tracejit.frontend.versions import Storage, ambiguous_error, refresh, storag
 _READ_ONLY = frozenset({"broadcast_to", "diagonal"})  # views NumPy makes read-only
 
 
-def cast_assigned(trace: Trace, value: Operand, dtype: np.dtype) -> object:
+def cast_assigned(trace: Trace, value: Operand, dtype: np.dtype) -> Operand:
     """``value`` cast to ``dtype`` as NumPy's assignment casts it (unsafely; a Python
     scalar out of range raises OverflowError), not broadcast: a masked write selects
     between the cast value and the array, so unselected elements stay bit-exact."""
@@ -39,7 +39,7 @@ def cast_assigned(trace: Trace, value: Operand, dtype: np.dtype) -> object:
     return value
 
 
-def assigned_value(trace: Trace, value: Operand, shape: tuple, dtype: np.dtype, loc: str | None) -> object:
+def assigned_value(trace: Trace, value: Operand, shape: tuple, dtype: np.dtype, loc: str | None) -> Operand:
     """``value`` as an assignment of it into ``shape`` elements of ``dtype`` stores it:
     cast as NumPy's assignment casts, broadcast to ``shape``."""
     value = cast_assigned(trace, value, dtype)
@@ -63,7 +63,7 @@ def assigned_value(trace: Trace, value: Operand, shape: tuple, dtype: np.dtype, 
     return value
 
 
-def write(target: Operand, value: Operand, loc: str | None) -> None:
+def write(target: Tracer, value: Operand, loc: str | None) -> None:
     """Store ``value`` (broadcast to ``target``'s shape, cast as NumPy's assignment casts)
     into the elements ``target`` stands for."""
     if target._scalar:
@@ -114,7 +114,7 @@ def _replay(trace, node: int, steps: tuple, loc) -> int:
 
 
 @implements(np.copyto)
-def copyto(dst: Operand, src: Operand, casting: str = "same_kind", where: Operand = True) -> None:
+def copyto(dst: Tracer, src: Operand, casting: str = "same_kind", where: Operand = True) -> None:
     """``np.copyto(dst, src)``: write ``src`` (broadcast, cast by ``casting``) into ``dst``."""
     loc = user_location()
     if not is_tracer(dst):
