@@ -15,6 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from tracejit.errors import user_error
 
 if TYPE_CHECKING:  # (type hints only: these modules build on this one)
@@ -48,7 +50,6 @@ def record(flag: object, error: type, message: str) -> None:
 def record_range(index: object, bound: int, message: str) -> None:
     """Raise ``IndexError(message)`` after the call if traced integer array ``index`` has
     an element outside ``[-bound, bound)``."""
-    import numpy as np
     if index.size:
         _checks(index._trace).append(((np.min(index), np.max(index)), bound, IndexError, message))
 

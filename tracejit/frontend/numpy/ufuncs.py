@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+from operator import eq, ge, gt, le, lt, ne  # (``operator`` is a parameter name here)
 
 import numpy as np
 from numpy.typing import DTypeLike
@@ -208,7 +209,6 @@ def _mark_python_number(result, from_arguments: bool) -> None:
 def _decided_by_range(ufunc, inputs, loop_dtype: np.dtype, trace):
     """A comparison of an integer array with a Python int beyond int64 (so beyond the
     array's range too): the same answer for every element, as NumPy's by-value rule gives."""
-    import operator
     if len(inputs) != 2:
         return None
     big = [i for i, x in enumerate(inputs) if type(x) is int and not -2**63 <= x < 2**63]
@@ -219,8 +219,8 @@ def _decided_by_range(ufunc, inputs, loop_dtype: np.dtype, trace):
         return None
     info, value = np.iinfo(other.dtype), inputs[big[0]]
     probe = info.max if value > info.max else info.min  # any element: all compare the same way
-    compare = {np.equal: operator.eq, np.not_equal: operator.ne, np.less: operator.lt,
-               np.less_equal: operator.le, np.greater: operator.gt, np.greater_equal: operator.ge}[ufunc]
+    compare = {np.equal: eq, np.not_equal: ne, np.less: lt, np.less_equal: le, np.greater: gt,
+               np.greater_equal: ge}[ufunc]
     answer = compare(probe, value) if big[0] == 1 else compare(value, probe)
     out = filled(trace, other.shape, np.bool_, answer)
     out._scalar = not other.shape  # a ufunc's 0-d result is a NumPy scalar
