@@ -28,11 +28,11 @@ _FUNCTION_METHODS = frozenset({"diagonal", "trace", "cumsum", "cumprod", "argsor
                                "searchsorted", "ptp"})
 
 
-class _Methods:
-    """The ndarray methods of Tracer (copied onto it below: its class body stays the core's)."""
+class _OwnMethods:
+    """The Tracer's ndarray methods that are not a NumPy function applied to the array."""
 
-    T = property(lambda self: transpose(self))
     mT = property(lambda self: swapaxes(self, -1, -2))
+
     real = property(lambda self: self)
 
     def __round__(self, ndigits=None):
@@ -40,7 +40,6 @@ class _Methods:
             self._concrete("round()")
         return round_(self, ndigits)
 
-    # -- in-place updates --------------------------------------------------------------------
     def _inplace(self, ufunc, other):
         loc = user_location()
         if self._scalar:  # NumPy and Python scalars are immutable: `s += 1` makes a new object
@@ -51,16 +50,47 @@ class _Methods:
         """``self[key] = value``: a functional update of this array (and every view of it)."""
         setitem(self, key, value)
 
-    # -- indexing and methods -------------------------------------------------------------------
     def __getitem__(self, key):
         return getitem(self, key)
-
-    def astype(self, dtype, order="K", casting="unsafe", subok=True, copy=True):
-        return astype(self, dtype, copy=copy)
 
     def copy(self, order="C"):
         """ndarray.copy: C order by default (np.copy keeps the memory order)."""
         return copy(self, order)
+
+    def flatten(self, order="C"):
+        return flatten(self, order)
+
+    def conj(self):
+        """Of a real array: the array itself (NumPy returns the same object)."""
+        return self
+
+    conjugate = conj
+
+    @property
+    def imag(self):
+        """Real dtypes only: a read-only array of zeros like ``self`` (as ndarray.imag)."""
+        return read_only_zeros(self)
+
+    def take(self, indices, axis=None, out=None, mode="raise"):
+        return array_function(np.take, (self, indices), {"axis": axis, "out": out, "mode": mode})
+
+    def nonzero(self):
+        return array_function(np.nonzero, (self,), {})
+
+    def sort(self, axis=-1, kind=None, order=None, *, stable=None):
+        """In place, as ndarray.sort (cumsum, cumprod, argsort: ``__getattr__``)."""
+        return sort_in_place(self, axis, kind, order, stable=stable)
+
+
+class _FunctionMethods:
+    """The Tracer's ndarray methods that are a NumPy function applied to the array (``x.sum()``
+    is ``np.sum(x)``; others through ``__getattr__``). The complex branch's ``ArrayLike`` base
+    holds the same methods for real and complex values: with it, this class goes."""
+
+    T = property(lambda self: transpose(self))
+
+    def astype(self, dtype, order="K", casting="unsafe", subok=True, copy=True):
+        return astype(self, dtype, copy=copy)
 
     def reshape(self, *shape, order="C", copy=None):
         return reshape(self, shape[0] if len(shape) == 1 else shape, order=order, copy=copy)
@@ -77,25 +107,11 @@ class _Methods:
     def ravel(self, order="C"):
         return ravel(self, order)
 
-    def flatten(self, order="C"):
-        return flatten(self, order)
-
     def clip(self, min=None, max=None, **kwargs):
         return clip(self, min, max, **kwargs)
 
     def round(self, decimals=0, out=None):
         return round_(self, decimals, out)
-
-    def conj(self):
-        """Of a real array: the array itself (NumPy returns the same object)."""
-        return self
-
-    conjugate = conj
-
-    @property
-    def imag(self):
-        """Real dtypes only: a read-only array of zeros like ``self`` (as ndarray.imag)."""
-        return read_only_zeros(self)
 
     def __getattr__(self, name):
         if name in _FUNCTION_METHODS and HANDLERS.get(getattr(np, name)) is not None:
@@ -110,12 +126,6 @@ class _Methods:
 
     def dot(self, other):
         return dot(self, other)
-
-    def take(self, indices, axis=None, out=None, mode="raise"):
-        return array_function(np.take, (self, indices), {"axis": axis, "out": out, "mode": mode})
-
-    def nonzero(self):
-        return array_function(np.nonzero, (self,), {})
 
     def sum(self, axis=None, dtype=None, out=None, keepdims=False, **kw):
         return reductions.sum(self, axis, dtype, out, keepdims, **kw)
@@ -150,14 +160,11 @@ class _Methods:
     def argmin(self, axis=None, out=None, keepdims=False):
         return reductions.argmin(self, axis, out, keepdims=keepdims)
 
-    def sort(self, axis=-1, kind=None, order=None, *, stable=None):
-        """In place, as ndarray.sort (cumsum, cumprod, argsort: ``__getattr__``)."""
-        return sort_in_place(self, axis, kind, order, stable=stable)
 
-
-for _name, _value in vars(_Methods).items():
-    if not _name.startswith("__") or _name in ("__round__", "__setitem__", "__getitem__", "__getattr__"):
-        setattr(Tracer, _name, _value)
+for _methods in (_OwnMethods, _FunctionMethods):  # copied onto the Tracer: its class body stays the core's
+    for _name, _value in vars(_methods).items():
+        if not _name.startswith("__") or _name in ("__round__", "__setitem__", "__getitem__", "__getattr__"):
+            setattr(Tracer, _name, _value)
 
 
 def _power(self, other):
