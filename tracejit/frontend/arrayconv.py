@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from tracejit.errors import UnsupportedError, at, user_error
+from tracejit.frontend.arraylike import ArrayLike, is_complex_value
 from tracejit.frontend.trace import user_location
 
 NAMES = ("array", "asarray", "asanyarray", "ascontiguousarray")
@@ -23,9 +24,7 @@ NAMES = ("array", "asarray", "asanyarray", "ascontiguousarray")
 
 def is_traced(x) -> bool:
     """Whether ``x`` is a traced value (real or complex)."""
-    from tracejit.frontend.complexvalue import ComplexTracer
-    from tracejit.frontend.tracer import Tracer
-    return isinstance(x, (Tracer, ComplexTracer))
+    return isinstance(x, ArrayLike)
 
 
 def holds_traced(obj) -> bool:
@@ -59,8 +58,7 @@ def _c_contiguous(t) -> bool | None:
     """Whether NumPy's memory order of traced ``t`` is C-contiguous (None: unknown)."""
     if t.ndim == 0 or (t.ndim == 1 and getattr(t, "_storage", None) is None):
         return True  # a fresh array of at most one axis
-    from tracejit.frontend.complexvalue import ComplexTracer
-    if isinstance(t, ComplexTracer):
+    if is_complex_value(t):
         return None
     from tracejit.frontend.memorder import numpy_layout
     memory = numpy_layout(t)
@@ -75,8 +73,7 @@ def _c_order(r, loc: str | None):
         return r, False
     if contiguous is False:
         return np.copy(r, order="C"), True
-    from tracejit.frontend.complexvalue import ComplexTracer
-    if isinstance(r, ComplexTracer):
+    if is_complex_value(r):
         return np.copy(r, order="C"), True
     out = r.reshape(tuple(r.shape))
     if out._storage is not None and not out._ambiguous:

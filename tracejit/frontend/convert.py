@@ -34,6 +34,7 @@ import types
 import numpy as np
 
 from tracejit.errors import UnsupportedError
+from tracejit.frontend.arraylike import is_complex_value
 from tracejit.frontend.creation import BY_ORIGINAL, CREATORS, current_trace
 from tracejit.frontend.minmax import SELECTING
 from tracejit.frontend.sites import BY_ORIGINAL as SITE_BY_ORIGINAL, CREATORS as SITE_CREATORS
@@ -244,7 +245,6 @@ class Converter:
         returns the names of those it assigned traced values to (not copied: a traced
         value must not outlive its trace)."""
         from tracejit.frontend.values import is_tracer
-        from tracejit.frontend.complexvalue import ComplexTracer
         self.closed = True
         traced = []
         for proxy in self._proxies.values():
@@ -253,7 +253,7 @@ class Converter:
                 loaded = proxy._loaded.get(name)
                 if loaded is not None and loaded[1] is value and loaded[0] is proxy._real.get(name):
                     continue  # `global W; W += x`: the captured array, updated in place
-                if is_tracer(value) or isinstance(value, ComplexTracer):
+                if is_tracer(value) or is_complex_value(value):
                     traced.append(name)
                 else:
                     proxy._real[name] = self.unwrap(value)

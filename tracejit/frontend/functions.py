@@ -12,8 +12,8 @@ import numpy as np
 
 from tracejit.compiler.dtypes import check_supported
 from tracejit.errors import UnsupportedError, at, user_error
-from tracejit.frontend import attributes, complexfuncs, complexvalue, reductions
-from tracejit.frontend.complexvalue import involves_complex
+from tracejit.frontend import attributes, reductions
+from tracejit.frontend.arraylike import complex_support
 from tracejit.frontend.reductions import normalize_axes
 from tracejit.frontend.trace import user_location
 from tracejit.frontend.memorder import set_layout
@@ -47,8 +47,8 @@ def _first_as_array(func, args: tuple, kwargs: dict) -> tuple:
 
 def dispatch(func, args, kwargs):
     args = _first_as_array(func, args, kwargs)
-    if involves_complex(args, kwargs) or func in complexfuncs.REAL_TOO:
-        return complexfuncs.dispatch(func, args, kwargs)  # frontend/complexvalue.py
+    if complex_support().takes_function(func, args, kwargs):
+        return complex_support().call_function(func, args, kwargs)  # frontend/complex/
     handler = HANDLERS.get(func)
     if handler is None:
         module = getattr(func, "__module__", "numpy") or "numpy"
@@ -314,7 +314,7 @@ def _keeps_scalar(x) -> bool:
 def astype(x, dtype, /, *, copy=True, device=None):
     """``x.astype(dtype)``: a new array, or ``x`` itself for its own dtype with ``copy=False``."""
     if np.dtype(dtype).kind == "c":
-        return complexvalue.from_real(x, dtype)
+        return complex_support().from_real(x, dtype)
     dtype = check_supported(dtype, f"astype{at(user_location())}")
     if not copy and dtype == x.dtype:
         return x
@@ -375,7 +375,7 @@ def dot(a, b, out=None):
 def filled(trace, shape, dtype, value):
     """A traced array of ``shape`` with every element ``value``: a broadcast scalar constant."""
     if np.dtype(dtype).kind == "c":
-        return complexvalue.filled(trace, shape, dtype, value)
+        return complex_support().filled(trace, shape, dtype, value)
     dtype = check_supported(dtype, "fill")
     scalar = trace.constant(np.array(value).astype(dtype))
     from tracejit.frontend.tracer import Tracer

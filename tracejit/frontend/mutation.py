@@ -22,6 +22,7 @@ import numpy as np
 from tracejit.compiler.layout import StridedView
 from tracejit.compiler.ops import get_op
 from tracejit.errors import UnsupportedError, at, user_error
+from tracejit.frontend.arraylike import is_complex_value
 from tracejit.frontend.memorder import always_a_view, layout, mark_view, memory_order_steps, numpy_layout
 
 _READ_ONLY = frozenset({"broadcast_to", "diagonal"})  # views NumPy makes read-only
@@ -102,10 +103,9 @@ def cast_assigned(trace, value, dtype: np.dtype):
     between the cast value and the array, so unselected elements stay bit-exact."""
     from tracejit.frontend.functions import astype
     from tracejit.frontend.values import as_operand, is_tracer, weak_type
-    from tracejit.frontend.complexvalue import ComplexTracer
     if isinstance(value, (list, tuple)):
         value = np.asarray(value)
-    if isinstance(value, ComplexTracer) and np.dtype(dtype).kind != "c":
+    if is_complex_value(value) and np.dtype(dtype).kind != "c":
         value = value.astype(dtype)  # the real part, with NumPy's ComplexWarning
     elif is_tracer(value) and weak_type(value) is None:
         if value.dtype != dtype:

@@ -18,6 +18,7 @@ import numpy as np
 
 from tracejit.compiler.dtypes import SUPPORTED_DTYPES
 from tracejit.frontend import arrayconv
+from tracejit.frontend.arraylike import complex_support
 from tracejit.frontend.creation import current_trace
 from tracejit.frontend.trace import user_frame, user_location
 
@@ -66,10 +67,9 @@ def _creator(name: str):
 
 def _lifted(trace, value: np.ndarray):
     """``value`` as a new traced array of ``trace`` (writes to it are recorded)."""
-    from tracejit.frontend import complexvalue
     from tracejit.frontend.tracer import Tracer
     if value.dtype.kind == "c":
-        return complexvalue.constant(trace, value)
+        return complex_support().constant(trace, value)
     if value.dtype not in SUPPORTED_DTYPES:
         return value
     return Tracer(trace, trace.constant(value))

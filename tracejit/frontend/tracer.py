@@ -8,10 +8,11 @@ import numpy as np
 
 from tracejit.compiler.dtypes import AVal
 from tracejit.errors import StaticNeeded, TracerConversionError, UnsupportedError, at, user_error
-from tracejit.frontend import along_axis, clipping, functions, indexing, reductions
+from tracejit.frontend import along_axis, clipping, functions, indexing
+from tracejit.frontend.arraylike import ArrayLike
 from tracejit.frontend.creation import current_trace
 from tracejit.frontend.refusals import note_refused
-from tracejit.frontend.attributes import ARITHMETIC, SequenceLike, install_operators
+from tracejit.frontend.attributes import ARITHMETIC, install_operators
 from tracejit.frontend.trace import user_location
 from tracejit.frontend.ufuncs import apply_elementwise, call_ufunc, reduce_method, write_inplace
 
@@ -22,14 +23,9 @@ _CONTROL_FLOW_HINT = (
     "For data-dependent loops and branches use tj.while_loop, tj.fori_loop and tj.cond.")
 
 
-# ndarray methods that are their NumPy function applied to the array (``sort`` is not:
-# the method sorts in place)
-_FUNCTION_METHODS = frozenset({"diagonal", "trace", "cumsum", "cumprod", "argsort", "take", "nonzero", "repeat",
-                               "searchsorted", "ptp"})
-
-
-class Tracer(SequenceLike):
-    """A traced array. Holds its trace, its graph node and its abstract value."""
+class Tracer(ArrayLike):
+    """A traced array. Holds its trace, its graph node and its abstract value (the ndarray
+    surface it shares with complex values: ``frontend/arraylike.py``)."""
 
     __slots__ = ("_home", "_node", "_scalar", "_storage", "_path", "_version", "_weak", "_origins", "_ambiguous",
                  "__weakref__")
@@ -72,11 +68,6 @@ class Tracer(SequenceLike):
 
     shape = property(lambda self: self.aval.shape)
     dtype = property(lambda self: self.aval.dtype)
-    ndim = property(lambda self: len(self.aval.shape))
-    size = property(lambda self: self.aval.size)
-    itemsize = property(lambda self: self.aval.dtype.itemsize)
-    nbytes = property(lambda self: self.aval.size * self.aval.dtype.itemsize)
-    T = property(lambda self: functions.transpose(self))
     mT = property(lambda self: functions.swapaxes(self, -1, -2))
     real = property(lambda self: self)
 
@@ -114,24 +105,6 @@ class Tracer(SequenceLike):
         note_refused(error, user_location())  # (maybe a write into a concrete array: frontend/sites.py)
         raise error
 
-    def __bool__(self):
-        self._concrete("the truth value (if/while/and/or/bool())")
-
-    def __int__(self):
-        self._concrete("int()")
-
-    def __float__(self):
-        self._concrete("float()")
-
-    def __complex__(self):
-        self._concrete("complex()")
-
-    def __index__(self):
-        self._concrete("use as an index (operator.index)")
-
-    def item(self, *args):
-        self._concrete(".item()")
-
     def __round__(self, ndigits=None):
         if ndigits is None or self._origins:  # a Python int, or Python rounding of a Python float
             self._concrete("round()")
@@ -154,10 +127,7 @@ class Tracer(SequenceLike):
     def __hash__(self):
         if self._origins:
             self._concrete("hashing (a dict key, a set)")
-        raise user_error(TypeError("unhashable type: a traced array (like numpy.ndarray)"))
-
-    def tolist(self):
-        self._concrete(".tolist()")
+        return super().__hash__()
 
     # -- in-place updates --------------------------------------------------------------------
     def _inplace(self, ufunc, other):
@@ -174,36 +144,12 @@ class Tracer(SequenceLike):
     def __getitem__(self, key):
         return indexing.getitem(self, key)
 
-    def astype(self, dtype, order="K", casting="unsafe", subok=True, copy=True):
-        return functions.astype(self, dtype, copy=copy)
-
     def copy(self, order="C"):
         """ndarray.copy: C order by default (np.copy keeps the memory order)."""
         return functions.copy(self, order)
 
-    def reshape(self, *shape, order="C", copy=None):
-        return functions.reshape(self, shape[0] if len(shape) == 1 else shape, order=order, copy=copy)
-
-    def transpose(self, *axes):
-        return functions.transpose(self, axes[0] if len(axes) == 1 else (axes or None))
-
-    def swapaxes(self, a, b):
-        return functions.swapaxes(self, a, b)
-
-    def squeeze(self, axis=None):
-        return functions.squeeze(self, axis)
-
-    def ravel(self, order="C"):
-        return functions.ravel(self, order)
-
     def flatten(self, order="C"):
         return functions.flatten(self, order)
-
-    def clip(self, min=None, max=None, **kwargs):
-        return clipping.clip(self, min, max, **kwargs)
-
-    def round(self, decimals=0, out=None):
-        return clipping.round_(self, decimals, out)
 
     def conj(self):
         """Of a real array: the array itself (NumPy returns the same object)."""
@@ -216,58 +162,19 @@ class Tracer(SequenceLike):
         """Real dtypes only: a read-only array of zeros like ``self`` (as ndarray.imag)."""
         return functions.read_only_zeros(self)
 
-    def __getattr__(self, name):
-        if name in _FUNCTION_METHODS and functions.HANDLERS.get(getattr(np, name)) is not None:
-            # ``x.cumsum(...)`` is ``np.cumsum(x, ...)`` for these: the function's handler
-            handler = functions.HANDLERS[getattr(np, name)]
-            return lambda *args, **kwargs: handler(self, *args, **kwargs)
-        if not name.startswith("_") and hasattr(np.ndarray, name):  # protocols probe dunders
-            raise UnsupportedError(f"ndarray.{name} is not available on traced arrays"
-                                   f"{at(user_location())} (memory layout and flags are decided "
-                                   "by the compiler)")
-        raise user_error(AttributeError(f"'Tracer' object has no attribute {name!r}"))
+    def _handler_of(self, func):
+        """The real handler of NumPy function ``func`` (methods that are NumPy functions)."""
+        return functions.HANDLERS.get(func)
 
-    def dot(self, other):
-        return functions.dot(self, other)
+    def _unsupported_attribute(self, name: str) -> Exception:
+        return UnsupportedError(f"ndarray.{name} is not available on traced arrays{at(user_location())} "
+                                "(memory layout and flags are decided by the compiler)")
 
     def take(self, indices, axis=None, out=None, mode="raise"):
         return functions.dispatch(np.take, (self, indices), {"axis": axis, "out": out, "mode": mode})
 
     def nonzero(self):
         return functions.dispatch(np.nonzero, (self,), {})
-
-    def sum(self, axis=None, dtype=None, out=None, keepdims=False, **kw):
-        return reductions.sum(self, axis, dtype, out, keepdims, **kw)
-
-    def prod(self, axis=None, dtype=None, out=None, keepdims=False, **kw):
-        return reductions.prod(self, axis, dtype, out, keepdims, **kw)
-
-    def mean(self, axis=None, dtype=None, out=None, keepdims=False, **kw):
-        return reductions.mean(self, axis, dtype, out, keepdims, **kw)
-
-    def var(self, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kw):
-        return reductions.var(self, axis, dtype, out, ddof, keepdims, **kw)
-
-    def std(self, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kw):
-        return reductions.std(self, axis, dtype, out, ddof, keepdims, **kw)
-
-    def max(self, axis=None, out=None, keepdims=False, **kw):
-        return reductions.max(self, axis, out, keepdims, **kw)
-
-    def min(self, axis=None, out=None, keepdims=False, **kw):
-        return reductions.min(self, axis, out, keepdims, **kw)
-
-    def any(self, axis=None, out=None, keepdims=False, **kw):
-        return reductions.any(self, axis, out, keepdims, **kw)
-
-    def all(self, axis=None, out=None, keepdims=False, **kw):
-        return reductions.all(self, axis, out, keepdims, **kw)
-
-    def argmax(self, axis=None, out=None, keepdims=False):
-        return reductions.argmax(self, axis, out, keepdims=keepdims)
-
-    def argmin(self, axis=None, out=None, keepdims=False):
-        return reductions.argmin(self, axis, out, keepdims=keepdims)
 
     def sort(self, axis=-1, kind=None, order=None, *, stable=None):
         """In place, as ndarray.sort (cumsum, cumprod, argsort: ``__getattr__``)."""

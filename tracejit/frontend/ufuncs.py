@@ -9,7 +9,7 @@ from tracejit.compiler.dtypes import check_supported
 from tracejit.compiler.ops import ops_of_kind
 from tracejit.errors import StaticNeeded, UnsupportedError, at, with_location, user_error
 from tracejit.frontend import checks, pyscalar
-from tracejit.frontend.complexvalue import involves_complex
+from tracejit.frontend.arraylike import complex_support
 from tracejit.frontend.trace import user_location
 from tracejit.frontend.values import PY_SCALARS, as_operand, dtype_or_weak, find_trace, is_tracer
 
@@ -68,9 +68,8 @@ def apply_elementwise(ufunc: np.ufunc, inputs, dtype=None, loc=None, operator: b
     result is a Python number again (weak), computed as Python computes it
     (``frontend/pyscalar.py``)."""
     loc = loc or user_location()
-    if involves_complex(inputs) or (dtype is not None and np.dtype(dtype).kind == "c"):
-        from tracejit.frontend.complexufuncs import apply
-        return apply(ufunc, inputs, dtype, loc, operator)  # real and imaginary parts
+    if complex_support().takes_ufunc(inputs, dtype):  # real and imaginary parts: frontend/complex/
+        return complex_support().call_ufunc(ufunc, inputs, dtype, loc, operator)
     origins = _scalar_origins(inputs)
     python_op = operator and pyscalar.all_python(inputs)  # Python arithmetic: Python's result
     if origins and python_op and ufunc is np.power and all(pyscalar.python_kind(x) in (int, bool) for x in inputs):
