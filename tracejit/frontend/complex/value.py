@@ -239,7 +239,8 @@ class ComplexTracer(ArrayLike):
         return self._part_view(self._re)
 
     @real.setter
-    def real(self, value: Any) -> None:  # ``z.real = x``
+    def real(self, value: Any) -> None:
+        """``z.real = x``: writes the real part."""
         self.real[...] = value
 
     @property
@@ -249,6 +250,7 @@ class ComplexTracer(ArrayLike):
 
     @imag.setter
     def imag(self, value: Any) -> None:
+        """``z.imag = x``: writes the imaginary part."""
         self.imag[...] = value
 
     # -- views and copies (reshape, transpose, ravel...: ``arraylike.py`` and FUNCTIONS) ------------
