@@ -230,6 +230,9 @@ class ComplexSupport(Protocol):
     def call_ufunc(self, ufunc: np.ufunc, inputs: tuple, dtype: Any, loc: str | None, operator: bool) -> Any:
         """``ufunc(*inputs)`` where some input (or ``dtype``) is complex."""
 
+    def is_complex_value(self, x: Any) -> bool:
+        """Whether ``x`` is a traced complex array (as :func:`is_complex_value`)."""
+
     def from_real(self, x: Any, dtype: np.dtype) -> Any:
         """``x.astype(dtype)`` of a real tracer ``x`` to a complex ``dtype``."""
 

@@ -39,6 +39,10 @@ class ComplexNumbers:
         """``ufunc(*inputs)`` where some input (or ``dtype``) is complex."""
         return ufuncs.apply(ufunc, inputs, dtype, loc, operator)
 
+    def is_complex_value(self, x: Any) -> bool:
+        """Whether ``x`` is a traced complex array."""
+        return isinstance(x, ComplexTracer)
+
     def from_real(self, x: Tracer, dtype: np.dtype) -> ComplexTracer:
         """``x.astype(dtype)`` of a real tracer ``x`` to a complex ``dtype``."""
         return functions.from_real(x, dtype)
