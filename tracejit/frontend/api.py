@@ -12,7 +12,7 @@ import numpy as np
 
 from tracejit.config import config, emit_log, log_enabled
 from tracejit.errors import StaticNeeded, UnsupportedError, user_error
-from tracejit.frontend.complexio import as_complex, pair_view
+from tracejit.frontend.complex.boundary import as_complex, pair_view
 from tracejit.frontend.boundary import raise_if_internal
 from tracejit.frontend.checks import raise_failed
 from tracejit.frontend.convert import converted

@@ -17,18 +17,12 @@ import numpy as np
 from numpy.typing import DTypeLike
 
 from tracejit.errors import UnsupportedError, at, user_error
-from tracejit.frontend.complexvalue import ComplexTracer
+from tracejit.frontend.arraylike import is_complex_value, is_traced
 from tracejit.frontend.context import user_location
-from tracejit.frontend.core import Tracer
 from tracejit.frontend.memorder import numpy_layout
 from tracejit.frontend.operands import Operand
 
 NAMES = ("array", "asarray", "asanyarray", "ascontiguousarray")
-
-
-def is_traced(x: Operand) -> bool:
-    """Whether ``x`` is a traced value (real or complex)."""
-    return isinstance(x, (Tracer, ComplexTracer))
 
 
 def holds_traced(obj: object) -> bool:
@@ -62,7 +56,7 @@ def _c_contiguous(t) -> bool | None:
     """Whether NumPy's memory order of traced ``t`` is C-contiguous (None: unknown)."""
     if t.ndim == 0 or (t.ndim == 1 and getattr(t, "_storage", None) is None):
         return True  # a fresh array of at most one axis
-    if isinstance(t, ComplexTracer):
+    if is_complex_value(t):
         return None
     memory = numpy_layout(t)
     return None if memory is None else memory.is_contiguous()
@@ -76,7 +70,7 @@ def _c_order(r, loc: str | None):
         return r, False
     if contiguous is False:
         return np.copy(r, order="C"), True
-    if isinstance(r, ComplexTracer):
+    if is_complex_value(r):
         return np.copy(r, order="C"), True
     out = r.reshape(tuple(r.shape))
     if out._storage is not None and not out._ambiguous:

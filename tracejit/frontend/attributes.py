@@ -1,15 +1,13 @@
 """What real and complex traced values share: ``np.shape``/``np.ndim``/``np.size``
-(attributes only; registered by ``functions.py`` and ``complexfuncs.py``), ``len()`` and
-iteration, the decorator filling a table of NumPy-function handlers and the Python
-operators as ufunc calls."""
+(attributes only; registered by ``numpy/shape.py`` and ``complex/functions.py``), the
+decorator filling a table of NumPy-function handlers and the Python operators as ufunc
+calls (``len()``, iteration and conversions: ``arraylike.py``)."""
 from __future__ import annotations
 
 import math
 import operator
 
 import numpy as np
-
-from tracejit.errors import user_error
 
 
 def shape(a: object) -> object:
@@ -28,22 +26,6 @@ def size(a: object, axis: int | tuple[int, ...] | None = None) -> object:
         return a.size
     axes = axis if isinstance(axis, tuple) else (operator.index(axis),)  # NumPy's own errors below
     return math.prod(a.shape[ax] for ax in np.lib.array_utils.normalize_axis_tuple(axes, a.ndim))
-
-
-class SequenceLike:
-    """``len()`` and iteration over the first axis, as ndarray (mixed into traced values)."""
-
-    __slots__ = ()
-
-    def __len__(self) -> int:
-        if not self.shape:
-            raise user_error(TypeError("len() of unsized object"))
-        return self.shape[0]
-
-    def __iter__(self):
-        if not self.shape:
-            raise user_error(TypeError("iteration over a 0-d array"))
-        return (self[i] for i in range(self.shape[0]))
 
 
 def registrar(handlers: dict) -> object:

@@ -218,7 +218,7 @@ def _plain(key) -> str:
 class Capturer:
     """Trace-time side: makes captured inputs as the traced function reads arrays."""
 
-    def __init__(self, call, bind, freeze: bool, concrete: frozenset = frozenset()):
+    def __init__(self, call: object, bind: object, freeze: bool, concrete: frozenset = frozenset()):
         """``bind(index, spec)`` makes the tracer of a new graph input (as for an argument);
         ``concrete``: keys of paths whose values an earlier trace needed (read as constants)."""
         self._bind = bind

@@ -17,7 +17,7 @@ retyping first steps before its loop), Python numbers stay weak, run-time checks
 errors of the program raise when the code that would raise runs
 (``frontend/controlchecks.py``) and writes into carried values and operands reach the
 caller's arrays (``frontend/controlwrites.py``). A complex value is carried as its two
-real parts (``frontend/complexvalue.py``). Outside a trace (``f.eager``,
+real parts (``frontend/complex/value.py``). Outside a trace (``f.eager``,
 ``tj.config.disable_jit``) they run as plain Python loops and branches.
 """
 from __future__ import annotations
@@ -31,7 +31,7 @@ from tracejit.compiler.dtypes import AVal
 from tracejit.compiler.ops.control import SubGraph
 from tracejit.errors import UnsupportedError, at, user_error
 from tracejit.frontend import checks, controlchecks, controlwrites
-from tracejit.frontend.complexvalue import ComplexTracer, is_complex, make
+from tracejit.frontend.arraylike import complex_support
 from tracejit.frontend.context import creating_traced_arrays, current_trace, user_location
 from tracejit.frontend.controlchecks import SubCheck, deferrable, error_class
 from tracejit.frontend.core import Trace, Tracer, as_python_scalar
@@ -51,20 +51,15 @@ def _split_complex(value):
     leaves, tree = flatten(value)
     out = []
     for leaf in leaves:
-        if isinstance(leaf, ComplexTracer):
-            leaf = _Parts(leaf.re_part, leaf.im_part)
-        elif is_complex(leaf):
-            v = np.asarray(leaf)
-            scalar = not isinstance(leaf, np.ndarray)
-            leaf = _Parts(*((p[()] if scalar else np.array(p)) for p in (v.real, v.imag)))
-        out.append(leaf)
+        pair = complex_support().split(leaf)
+        out.append(leaf if pair is None else _Parts(*pair))
     return unflatten(tree, out)
 
 
 def _join_complex(value):
     """The inverse of :func:`_split_complex` on traced values: parts become complex values."""
     if isinstance(value, _Parts):
-        return make(value.re, value.im)
+        return complex_support().join(value.re, value.im)
     if isinstance(value, dict):
         return {k: _join_complex(v) for k, v in value.items()}
     if isinstance(value, tuple) and hasattr(value, "_fields"):

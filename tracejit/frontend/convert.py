@@ -35,7 +35,7 @@ import numpy as np
 
 from tracejit.errors import UnsupportedError
 from tracejit.frontend.allocation import BY_ORIGINAL, CREATORS
-from tracejit.frontend.complexvalue import ComplexTracer
+from tracejit.frontend.arraylike import is_complex_value
 from tracejit.frontend.context import current_trace
 from tracejit.frontend.minmax import SELECTING
 from tracejit.frontend.operands import is_tracer
@@ -143,7 +143,7 @@ class ProxyGlobals(dict):
 class Converter:
     """One trace's converted functions and module proxies."""
 
-    def __init__(self, capturer):
+    def __init__(self, capturer: object):
         self._capturer = capturer
         self._functions: dict[int, tuple] = {}  # id(original) -> (original, converted copy)
         self._proxies: dict[int, ProxyGlobals] = {}  # id(module dict) -> its proxy
@@ -256,7 +256,7 @@ class Converter:
                 loaded = proxy._loaded.get(name)
                 if loaded is not None and loaded[1] is value and loaded[0] is proxy._real.get(name):
                     continue  # `global W; W += x`: the captured array, updated in place
-                if is_tracer(value) or isinstance(value, ComplexTracer):
+                if is_tracer(value) or is_complex_value(value):
                     traced.append(name)
                 else:
                     proxy._real[name] = self.unwrap(value)

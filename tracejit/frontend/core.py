@@ -4,14 +4,15 @@ node of a trace's graph.
 
 Layers above this one give the Tracer its NumPy behaviour: ``frontend/dispatch.py`` routes
 ``__array_function__``/``__array_ufunc__`` to the handlers of ``frontend/numpy/``, and
-``frontend/numpy/methods.py`` installs the ndarray methods and Python operators. Here: the
-trace, how values become graph nodes, the abstract value, and the conversions to concrete
-values that tracing refuses.
+``frontend/numpy/methods.py`` installs the Tracer's own ndarray methods, the Python operators
+and the real handler table its base (``frontend/arraylike.py``: what real and complex values
+share, the ndarray methods that are NumPy functions included) runs. Here: the trace, how
+values become graph nodes, the abstract value, and the conversions to concrete values that
+tracing refuses.
 """
 from __future__ import annotations
 
 import hashlib
-from typing import NoReturn
 
 import numpy as np
 
@@ -19,7 +20,7 @@ from tracejit.compiler.dtypes import AVal, check_supported
 from tracejit.compiler.graph import Graph
 from tracejit.errors import (StaticNeeded, TraceError, TracerConversionError, UnsupportedError, at, user_error,
                              with_location)
-from tracejit.frontend.attributes import SequenceLike
+from tracejit.frontend.arraylike import ArrayLike
 from tracejit.frontend.context import current_trace, user_location
 from tracejit.frontend.refusals import note_refused
 from tracejit.frontend.versions import refresh
@@ -132,14 +133,15 @@ _CONTROL_FLOW_HINT = (
     "For data-dependent loops and branches use tj.while_loop, tj.fori_loop and tj.cond.")
 
 
-class Tracer(SequenceLike):
-    """A traced array. Holds its trace, its graph node and its abstract value."""
+class Tracer(ArrayLike):
+    """A traced array. Holds its trace, its graph node and its abstract value (the ndarray
+    surface it shares with complex values: ``frontend/arraylike.py``)."""
 
     __slots__ = ("_home", "_node", "_scalar", "_storage", "_path", "_version", "_weak", "_origins", "_ambiguous",
                  "__weakref__")
     __array_priority__ = 1000
 
-    def __init__(self, trace, node: int, scalar: bool = False):
+    def __init__(self, trace: Trace, node: int, scalar: bool = False):
         self._home = trace  # the trace whose graph holds ``_node``
         self._node = node
         self._scalar = scalar  # NumPy would return a scalar (not a 0-d array) here
@@ -177,10 +179,6 @@ class Tracer(SequenceLike):
 
     shape = property(lambda self: self.aval.shape)
     dtype = property(lambda self: self.aval.dtype)
-    ndim = property(lambda self: len(self.aval.shape))
-    size = property(lambda self: self.aval.size)
-    itemsize = property(lambda self: self.aval.dtype.itemsize)
-    nbytes = property(lambda self: self.aval.size * self.aval.dtype.itemsize)
 
     def __repr__(self) -> str:
         loc = self._home.graph.loc(self._node)
@@ -210,25 +208,6 @@ class Tracer(SequenceLike):
         note_refused(error, user_location())  # (maybe a write into a concrete array: frontend/sites.py)
         raise error
 
-    def __bool__(self):
-        self._concrete("the truth value (if/while/and/or/bool())")
-
-    def __int__(self):
-        self._concrete("int()")
-
-    def __float__(self):
-        self._concrete("float()")
-
-    def __complex__(self):
-        self._concrete("complex()")
-
-    def __index__(self):
-        self._concrete("use as an index (operator.index)")
-
-    def item(self, *args: object) -> NoReturn:
-        """Refused: the value is not known while tracing."""
-        self._concrete(".item()")
-
     def __trunc__(self):
         self._concrete("math.trunc()")
 
@@ -246,11 +225,7 @@ class Tracer(SequenceLike):
     def __hash__(self):
         if self._origins:
             self._concrete("hashing (a dict key, a set)")
-        raise user_error(TypeError("unhashable type: a traced array (like numpy.ndarray)"))
-
-    def tolist(self) -> NoReturn:
-        """Refused: the values are not known while tracing."""
-        self._concrete(".tolist()")
+        return super().__hash__()
 
 
 class ScalarTracer(Tracer):

@@ -5,9 +5,9 @@ NumPy calls ``Tracer.__array_function__`` for a NumPy function with a traced arg
 them: a function to its handler in :data:`HANDLERS` (filled by ``@implements`` in the
 modules of ``frontend/numpy/``, registered when that package is imported), a ufunc to the
 handlers ``frontend/numpy/ufuncs.py`` registers (:func:`register_ufunc_handlers`), and
-anything involving complex values to the complex frontend through :func:`complex_support`,
-the one hook, which it installs (:func:`install_complex_support`). This module imports no handler: the
-handlers and the complex frontend build on it.
+anything involving complex values to complex support (``frontend/complex/``) through
+``arraylike.complex_support()``, the one hook. This module imports no handler: the handlers
+and the complex frontend build on it.
 
 A NumPy function without a handler raises :class:`tracejit.UnsupportedError` naming it
 and the user's source line.
@@ -15,11 +15,11 @@ and the user's source line.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Protocol
 
 import numpy as np
 
 from tracejit.errors import UnsupportedError, at
+from tracejit.frontend.arraylike import complex_support
 from tracejit.frontend.attributes import registrar
 from tracejit.frontend.context import user_location
 from tracejit.frontend.core import Tracer
@@ -28,48 +28,6 @@ from tracejit.frontend.operands import as_array, is_tracer, python_kind
 HANDLERS: dict = {}  # NumPy function -> its handler, called with the function's arguments
 
 implements = registrar(HANDLERS)  # @implements(np.f): the handler of np.f
-
-
-class ComplexSupport(Protocol):
-    """Every question the real frontend's handlers ask about complex operands (the one hook;
-    the same interface as the complex helper's ``frontend/arraylike.py``)."""
-
-    def takes_function(self, func: Callable, args: tuple, kwargs: dict) -> bool:
-        """Whether NumPy function ``func`` on these arguments is complex support's to run."""
-
-    def call_function(self, func: Callable, args: tuple, kwargs: dict) -> object:
-        """Run NumPy function ``func`` on arguments of which some are complex."""
-
-    def takes_ufunc(self, inputs: tuple, dtype: object) -> bool:
-        """Whether a ufunc on ``inputs`` (into ``dtype``, None: promoted) is complex support's to run."""
-
-    def call_ufunc(self, ufunc: np.ufunc, inputs: tuple, dtype: object, loc: str | None, operator: bool) -> object:
-        """``ufunc(*inputs)`` where some input (or ``dtype``) is complex."""
-
-    def from_real(self, x: object, dtype: np.dtype) -> object:
-        """``x.astype(dtype)`` of a real tracer ``x`` to a complex ``dtype``."""
-
-    def filled(self, trace: object, shape: tuple, dtype: np.dtype, value: object) -> object:
-        """A complex array of ``shape`` and ``dtype`` with every element ``value``."""
-
-    def is_complex_value(self, x: object) -> bool:
-        """Whether ``x`` is a traced complex array."""
-
-
-_SUPPORT: list[ComplexSupport] = []  # the installed complex support (one)
-
-
-def install_complex_support(support: ComplexSupport) -> None:
-    """Install ``support`` as the hook the real frontend asks about complex operands."""
-    _SUPPORT[:] = [support]
-
-
-def complex_support() -> ComplexSupport:
-    """The installed complex support (installed when ``frontend/numpy/`` is imported)."""
-    if not _SUPPORT:
-        raise RuntimeError("complex support is not installed: import tracejit.frontend.numpy")
-    return _SUPPORT[0]
-
 
 # functions whose first argument is not converted to an array (sequences, subscripts)
 _FIRST_NOT_ARRAY = frozenset({np.concatenate, np.stack, np.hstack, np.vstack, np.einsum, np.meshgrid,

@@ -141,7 +141,7 @@ class CellRoot:
 
     __slots__ = ("cell", "name")
 
-    def __init__(self, cell, name: str):
+    def __init__(self, cell: object, name: str):
         self.cell, self.name = cell, name
 
     def get(self, statics: object) -> object:
@@ -163,7 +163,7 @@ class DefaultRoot:
 
     __slots__ = ("function", "parameter")
 
-    def __init__(self, function, parameter):
+    def __init__(self, function: object, parameter: int | str):
         self.function, self.parameter = function, parameter
 
     def get(self, statics: object) -> object:
@@ -186,7 +186,7 @@ class ObjectRoot:
 
     __slots__ = ("obj", "shown")
 
-    def __init__(self, obj, shown: str):
+    def __init__(self, obj: object, shown: str):
         self.obj, self.shown = obj, shown
 
     def get(self, statics: object) -> object:

@@ -31,7 +31,7 @@ class ArraySpec:
     strides: tuple[int, ...] | None  # element strides, None for C-contiguous
     scalar: bool = False  # a NumPy scalar (np.float32(2)), not a 0-d array
     weak: type | None = None  # a Python float, int or bool argument (traced as a weak scalar)
-    complex_dtype: np.dtype | None = None  # a complex array, passed as its float pair view (complexio.py)
+    complex_dtype: np.dtype | None = None  # a complex array, passed as its float pair view (complex/boundary.py)
 
     def view(self) -> StridedView:
         if self.strides is None:
@@ -83,8 +83,8 @@ def prepare_array(value, name: str) -> tuple[np.ndarray, ArraySpec]:
 
 
 def _prepare_complex(value, arr: np.ndarray, name: str) -> tuple[np.ndarray, ArraySpec]:
-    """A complex argument as its float pair view (``frontend/complexio.py``), no copy."""
-    from tracejit.frontend.complexio import pair_view
+    """A complex argument as its float pair view (``frontend/complex/boundary.py``), no copy."""
+    from tracejit.frontend.complex.boundary import pair_view
     if arr.dtype.byteorder not in "=|":
         arr = arr.astype(arr.dtype.newbyteorder("="))
     if arr.dtype not in (np.dtype(np.complex64), np.dtype(np.complex128)):
@@ -176,7 +176,7 @@ def bind(pysig: inspect.Signature, static: frozenset, args, kwargs,
         leaf_keys, placeholders = [], []
         for i, leaf in enumerate(leaves):
             leaf_name = _leaf_name(name, treedef, i)
-            if type(leaf).__module__ in ("tracejit.frontend.core", "tracejit.frontend.complexvalue") \
+            if type(leaf).__module__ in ("tracejit.frontend.core", "tracejit.frontend.complex.value") \
                     and type(leaf).__name__ in ("Tracer", "ComplexTracer"):
                 raise NestedTrace()
             weak = traced_scalar_type(leaf) if name not in fixed_scalars else None

@@ -16,7 +16,8 @@ import functools
 import numpy as np
 
 from tracejit.compiler.dtypes import SUPPORTED_DTYPES
-from tracejit.frontend import arrayconv, complexvalue
+from tracejit.frontend import arrayconv
+from tracejit.frontend.arraylike import complex_support
 from tracejit.frontend.context import current_trace, user_location
 from tracejit.frontend.core import Tracer
 from tracejit.frontend.refusals import root_trace
@@ -52,7 +53,7 @@ def _creator(name: str):
 def _lifted(trace, value: np.ndarray):
     """``value`` as a new traced array of ``trace`` (writes to it are recorded)."""
     if value.dtype.kind == "c":
-        return complexvalue.constant(trace, value)
+        return complex_support().constant(trace, value)
     if value.dtype not in SUPPORTED_DTYPES:
         return value
     return Tracer(trace, trace.constant(value))

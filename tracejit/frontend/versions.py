@@ -28,7 +28,7 @@ class Storage:
 
     __slots__ = ("node", "version", "arg", "initial", "shape", "trace")
 
-    def __init__(self, node: int, shape: tuple, arg: int | None = None, trace=None):
+    def __init__(self, node: int, shape: tuple, arg: int | None = None, trace: object = None):
         self.trace = trace  # whose graph ``node`` is in
         self.node = self.initial = node
         self.version = 0

@@ -2,8 +2,8 @@
 
 Importing this package registers every handler in ``frontend/dispatch.py``'s tables (each
 module's ``@implements``), installs the ndarray methods and operators on the Tracer
-(``methods.py``) and installs complex support (the one hook, ``dispatch.complex_support()``:
-``complexsupport.py``).
+(``methods.py``). Complex values reach ``frontend/complex/`` through the one hook,
+``arraylike.complex_support()``, which that package installs.
 The modules, each building only on those before it:
 
 - ``axes``: axis and shape arguments, normalized as NumPy does
@@ -22,7 +22,6 @@ The modules, each building only on those before it:
 - ``ufuncs``: NumPy's ufuncs and their methods (``reduce``, ``accumulate``, ``outer``)
 - ``methods``: the Tracer's ndarray methods and Python operators
 """
-from tracejit.frontend.dispatch import install_complex_support
 from tracejit.frontend.numpy import (  # noqa: F401
                                      advanced,
                                      axes,
@@ -41,7 +40,3 @@ from tracejit.frontend.numpy import (  # noqa: F401
                                      ufuncs,
                                      writes,
 )
-from tracejit.frontend.numpy.complexsupport import ComplexNumbers
-
-# The complex frontend builds on the handlers above; they reach it only through this hook.
-install_complex_support(ComplexNumbers())

@@ -7,8 +7,9 @@ import numpy as np
 from numpy.typing import DTypeLike
 
 from tracejit.compiler.dtypes import check_supported
+from tracejit.frontend.arraylike import complex_support
 from tracejit.frontend.core import Trace, Tracer
-from tracejit.frontend.dispatch import complex_support, implements
+from tracejit.frontend.dispatch import implements
 from tracejit.frontend.memorder import numpy_layout, order_k, set_layout
 from tracejit.frontend.numpy.axes import shape_arg
 from tracejit.frontend.numpy.shape import astype

@@ -2,34 +2,39 @@
 :class:`~tracejit.frontend.core.Tracer` (``x.sum()``, ``x.T``, ``x[k]``, ``x += y``, ``a @ b``),
 each the handler of its NumPy function or the ufunc NumPy's operator calls. Installed on the
 Tracer when this module is imported (by ``frontend/numpy/__init__.py``): the core defines the
-abstract value, the handlers build on it, and these connect the two.
+abstract value, the handlers build on it, and these connect the two. The methods that are a
+NumPy function applied to the array (``x.sum()``, ``x.reshape()``, ``x.T``...) are the
+``ArrayLike`` base's (``frontend/arraylike.py``, shared with complex values): installed here
+is the table they take the handler from (``_handler_of``).
 """
 from __future__ import annotations
 
 import numpy as np
 
-from tracejit.errors import UnsupportedError, at, user_error
+from tracejit.errors import UnsupportedError, at
 from tracejit.frontend.attributes import ARITHMETIC, install_operators
 from tracejit.frontend.context import user_location
 from tracejit.frontend.core import Tracer
 from tracejit.frontend.dispatch import HANDLERS, array_function
-from tracejit.frontend.numpy import reductions
-from tracejit.frontend.numpy.elementwise import clip, round_
+from tracejit.frontend.numpy.elementwise import round_
 from tracejit.frontend.numpy.indexing import getitem, setitem
-from tracejit.frontend.numpy.linalg import dot, matmul
+from tracejit.frontend.numpy.linalg import matmul
 from tracejit.frontend.numpy.scans_and_sorts import sort_in_place
-from tracejit.frontend.numpy.shape import (astype, copy, flatten, ravel, read_only_zeros, reshape, squeeze, swapaxes,
-                                           transpose)
+from tracejit.frontend.numpy.shape import copy, flatten, read_only_zeros, swapaxes
 from tracejit.frontend.numpy.ufuncs import apply_elementwise, write_inplace
-
-# ndarray methods that are their NumPy function applied to the array (``sort`` is not:
-# the method sorts in place)
-_FUNCTION_METHODS = frozenset({"diagonal", "trace", "cumsum", "cumprod", "argsort", "take", "nonzero", "repeat",
-                               "searchsorted", "ptp"})
 
 
 class _OwnMethods:
-    """The Tracer's ndarray methods that are not a NumPy function applied to the array."""
+    """The Tracer's ndarray methods that are not a NumPy function applied to the array (those
+    are ``ArrayLike``'s, each running the handler ``_handler_of`` finds in the real table)."""
+
+    def _handler_of(self, func):
+        """The real handler of NumPy function ``func`` (methods that are NumPy functions)."""
+        return HANDLERS.get(func)
+
+    def _unsupported_attribute(self, name: str) -> Exception:
+        return UnsupportedError(f"ndarray.{name} is not available on traced arrays{at(user_location())} "
+                                "(memory layout and flags are decided by the compiler)")
 
     mT = property(lambda self: swapaxes(self, -1, -2))
 
@@ -82,89 +87,9 @@ class _OwnMethods:
         return sort_in_place(self, axis, kind, order, stable=stable)
 
 
-class _FunctionMethods:
-    """The Tracer's ndarray methods that are a NumPy function applied to the array (``x.sum()``
-    is ``np.sum(x)``; others through ``__getattr__``). The complex branch's ``ArrayLike`` base
-    holds the same methods for real and complex values: with it, this class goes."""
-
-    T = property(lambda self: transpose(self))
-
-    def astype(self, dtype, order="K", casting="unsafe", subok=True, copy=True):
-        return astype(self, dtype, copy=copy)
-
-    def reshape(self, *shape, order="C", copy=None):
-        return reshape(self, shape[0] if len(shape) == 1 else shape, order=order, copy=copy)
-
-    def transpose(self, *axes):
-        return transpose(self, axes[0] if len(axes) == 1 else (axes or None))
-
-    def swapaxes(self, a, b):
-        return swapaxes(self, a, b)
-
-    def squeeze(self, axis=None):
-        return squeeze(self, axis)
-
-    def ravel(self, order="C"):
-        return ravel(self, order)
-
-    def clip(self, min=None, max=None, **kwargs):
-        return clip(self, min, max, **kwargs)
-
-    def round(self, decimals=0, out=None):
-        return round_(self, decimals, out)
-
-    def __getattr__(self, name):
-        if name in _FUNCTION_METHODS and HANDLERS.get(getattr(np, name)) is not None:
-            # ``x.cumsum(...)`` is ``np.cumsum(x, ...)`` for these: the function's handler
-            handler = HANDLERS[getattr(np, name)]
-            return lambda *args, **kwargs: handler(self, *args, **kwargs)
-        if not name.startswith("_") and hasattr(np.ndarray, name):  # protocols probe dunders
-            raise UnsupportedError(f"ndarray.{name} is not available on traced arrays"
-                                   f"{at(user_location())} (memory layout and flags are decided "
-                                   "by the compiler)")
-        raise user_error(AttributeError(f"'Tracer' object has no attribute {name!r}"))
-
-    def dot(self, other):
-        return dot(self, other)
-
-    def sum(self, axis=None, dtype=None, out=None, keepdims=False, **kw):
-        return reductions.sum(self, axis, dtype, out, keepdims, **kw)
-
-    def prod(self, axis=None, dtype=None, out=None, keepdims=False, **kw):
-        return reductions.prod(self, axis, dtype, out, keepdims, **kw)
-
-    def mean(self, axis=None, dtype=None, out=None, keepdims=False, **kw):
-        return reductions.mean(self, axis, dtype, out, keepdims, **kw)
-
-    def var(self, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kw):
-        return reductions.var(self, axis, dtype, out, ddof, keepdims, **kw)
-
-    def std(self, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kw):
-        return reductions.std(self, axis, dtype, out, ddof, keepdims, **kw)
-
-    def max(self, axis=None, out=None, keepdims=False, **kw):
-        return reductions.max(self, axis, out, keepdims, **kw)
-
-    def min(self, axis=None, out=None, keepdims=False, **kw):
-        return reductions.min(self, axis, out, keepdims, **kw)
-
-    def any(self, axis=None, out=None, keepdims=False, **kw):
-        return reductions.any(self, axis, out, keepdims, **kw)
-
-    def all(self, axis=None, out=None, keepdims=False, **kw):
-        return reductions.all(self, axis, out, keepdims, **kw)
-
-    def argmax(self, axis=None, out=None, keepdims=False):
-        return reductions.argmax(self, axis, out, keepdims=keepdims)
-
-    def argmin(self, axis=None, out=None, keepdims=False):
-        return reductions.argmin(self, axis, out, keepdims=keepdims)
-
-
-for _methods in (_OwnMethods, _FunctionMethods):  # copied onto the Tracer: its class body stays the core's
-    for _name, _value in vars(_methods).items():
-        if not _name.startswith("__") or _name in ("__round__", "__setitem__", "__getitem__", "__getattr__"):
-            setattr(Tracer, _name, _value)
+for _name, _value in vars(_OwnMethods).items():  # copied onto the Tracer: its class body stays the core's
+    if not _name.startswith("__") or _name in ("__round__", "__setitem__", "__getitem__"):
+        setattr(Tracer, _name, _value)
 
 
 def _power(self, other):

@@ -56,7 +56,7 @@ class Selection(np.lib.mixins.NDArrayOperatorsMixin):
 
     __array_priority__ = 2000
 
-    def __init__(self, values, mask, key=None):
+    def __init__(self, values: object, mask: object, key: object = None):
         self.values, self.mask = values, mask
         self.key = mask if key is None else key  # the mask as indexed with (0-d: ``mask`` is it as (1,))
         self.trailing = tuple(values.shape[mask.ndim:])  # dims each selected element keeps

@@ -12,9 +12,10 @@ from numpy.typing import DTypeLike
 from tracejit.compiler.dtypes import check_supported
 from tracejit.errors import UnsupportedError, at, user_error
 from tracejit.frontend import attributes
+from tracejit.frontend.arraylike import complex_support
 from tracejit.frontend.context import user_location
 from tracejit.frontend.core import Tracer
-from tracejit.frontend.dispatch import complex_support, implements
+from tracejit.frontend.dispatch import implements
 from tracejit.frontend.memorder import numpy_layout, set_layout
 from tracejit.frontend.numpy.axes import axis_index, normalize_axes, shape_arg
 from tracejit.frontend.operands import Operand, as_operand, find_trace, is_tracer

@@ -11,9 +11,10 @@ from tracejit.compiler.dtypes import check_supported
 from tracejit.compiler.ops import ops_of_kind
 from tracejit.errors import StaticNeeded, UnsupportedError, at, user_error, with_location
 from tracejit.frontend import checks, pyscalar
+from tracejit.frontend.arraylike import complex_support
 from tracejit.frontend.context import user_location
 from tracejit.frontend.core import as_python_scalar
-from tracejit.frontend.dispatch import complex_support, register_ufunc_handlers
+from tracejit.frontend.dispatch import register_ufunc_handlers
 from tracejit.frontend.numpy import reductions
 from tracejit.frontend.numpy.creation import filled
 from tracejit.frontend.numpy.linalg import matmul, ufunc_outer
@@ -79,7 +80,7 @@ def apply_elementwise(ufunc: np.ufunc, inputs: Operand, dtype: DTypeLike = None,
     result is a Python number again (weak), computed as Python computes it
     (``frontend/pyscalar.py``)."""
     loc = loc or user_location()
-    if complex_support().takes_ufunc(inputs, dtype):  # real and imaginary parts: the complex frontend
+    if complex_support().takes_ufunc(inputs, dtype):  # real and imaginary parts: frontend/complex/
         return complex_support().call_ufunc(ufunc, inputs, dtype, loc, operator)
     origins = _scalar_origins(inputs)
     python_op = operator and all_python(inputs)  # Python arithmetic: Python's result

@@ -8,9 +8,10 @@ import numpy as np
 from tracejit.compiler.layout import StridedView
 from tracejit.compiler.ops import get_op
 from tracejit.errors import UnsupportedError, at, user_error
+from tracejit.frontend.arraylike import is_complex_value
 from tracejit.frontend.context import user_location
 from tracejit.frontend.core import Trace, Tracer
-from tracejit.frontend.dispatch import complex_support, implements
+from tracejit.frontend.dispatch import implements
 from tracejit.frontend.memorder import layout, mark_view, memory_order_steps
 from tracejit.frontend.numpy.elementwise import where as np_where
 from tracejit.frontend.numpy.shape import astype, broadcast_to
@@ -26,7 +27,7 @@ def cast_assigned(trace: Trace, value: Operand, dtype: np.dtype) -> Operand:
     between the cast value and the array, so unselected elements stay bit-exact."""
     if isinstance(value, (list, tuple)):
         value = np.asarray(value)
-    if complex_support().is_complex_value(value) and np.dtype(dtype).kind != "c":
+    if is_complex_value(value) and np.dtype(dtype).kind != "c":
         value = value.astype(dtype)  # the real part, with NumPy's ComplexWarning
     elif is_tracer(value) and weak_type(value) is None:
         if value.dtype != dtype:
