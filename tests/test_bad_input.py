@@ -84,7 +84,7 @@ def test_corpus_never_crashes_and_matches_eager():
     assert not bad, bad
     verdicts = {r[0]: r[2] for r in report}
     assert verdicts["float16"] == "clear error"  # eager works; we say why not
-    assert verdicts["complex"] == "same"  # complex arrays are supported (frontend/complexvalue.py)
+    assert verdicts["complex"] == "same"  # complex arrays are supported (frontend/complex/value.py)
     assert verdicts["read-only"] == verdicts["misaligned"] == verdicts["big-endian"] == "same"
 
 

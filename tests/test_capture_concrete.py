@@ -13,7 +13,7 @@ from tests.conftest import assert_same
 
 def _handler_calls():
     """Each registered NumPy handler with the first arguments NumPy accepts (3x3 and 3-vectors)."""
-    from tracejit.frontend.functions import HANDLERS
+    from tracejit.frontend.dispatch import HANDLERS
     a, b, c = np.arange(1.0, 10.0).reshape(3, 3), np.arange(2.0, 11.0).reshape(3, 3)[::-1], np.arange(3.0) + 0.5
     candidates = [(a,), (a, b), (a, b, c), (a, 1), (a, c), (c, a), (c,), (c, c), (a, 0, 1), (a, (9,))]
     special = {np.einsum: [("ij,ik->jk", a, b)]}

@@ -207,7 +207,7 @@ def test_frontend_marks_every_deliberate_numpy_like_error():
     """Every ``raise`` of a NumPy-like builtin exception in the frontend is marked as the
     user's (``errors.user_error``/``with_location``); unmarked, it would leave as InternalError."""
     unmarked = []
-    for path in sorted(FRONTEND.glob("*.py")):
+    for path in sorted(FRONTEND.rglob("*.py")):
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call):
                 func = node.exc.func

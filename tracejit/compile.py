@@ -3,7 +3,7 @@
 Each stage is one call into one layer, in one direction: the frontend asks for a
 :class:`Compilation` and reads its executable; no layer calls back up.
 
-1. trace      ``frontend/tracing.trace_function``: the function run on tracers, its graph
+1. trace      ``frontend/traced_function.trace_function``: the function run on tracers, its graph
 2. optimize   ``compiler/pipeline.optimize``: graph passes, kernel formation, kernel passes,
               memory plan (or the program an earlier process stored: ``runtime/programcache.py``)
 3. generic    ``compiler/generic_sizes.parametrize``: sizes become parameters of a size table;
@@ -39,7 +39,7 @@ from tracejit.compiler.pipeline import Optimized, optimize
 from tracejit.compiler.target import LLVMUnavailable, last_level_cache_bytes
 from tracejit.config import config, emit_log, log_enabled
 from tracejit.frontend.signature import BoundCall
-from tracejit.frontend.tracing import TracedFunction, trace_function
+from tracejit.frontend.traced_function import TracedFunction, trace_function
 from tracejit.runtime import diskcache, programcache
 from tracejit.runtime.executable import Executable
 

@@ -10,7 +10,7 @@ import numpy as np
 import numpy.typing as npt
 
 from tracejit.compiler.ops import get_op
-from tracejit.frontend.values import as_operand, is_tracer
+from tracejit.frontend.operands import as_operand, is_tracer
 
 
 def _apply(op: str, x: npt.ArrayLike) -> np.ndarray:

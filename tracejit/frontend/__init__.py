@@ -1,1 +1,1 @@
-"""The frontend: the ``jit`` wrapper, the Tracer value and NumPy protocol dispatch."""
+"""The frontend: traces a Python function on NumPy arrays into a graph (map: docs/design.md, "Frontend")."""

@@ -13,13 +13,13 @@ import numpy as np
 from tracejit.compile import Request, lower_call, trace_call
 from tracejit.config import config, emit_log, log_enabled
 from tracejit.errors import StaticNeeded, UnsupportedError, user_error
-from tracejit.frontend.complexio import as_complex, pair_view
+from tracejit.frontend.complex.boundary import as_complex, pair_view
 from tracejit.frontend.boundary import raise_if_internal
 from tracejit.frontend.checks import raise_failed
 from tracejit.frontend.convert import converted
 from tracejit.frontend.lowered import Lowered
 from tracejit.frontend.signature import NestedTrace, bind, positional_fast_key
-from tracejit.frontend.tracing import TracedFunction
+from tracejit.frontend.traced_function import TracedFunction
 from tracejit.frontend.tree import unflatten
 from tracejit.runtime import MISS
 from tracejit.runtime.counter import Counter

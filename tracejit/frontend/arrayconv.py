@@ -14,21 +14,18 @@ of the array (``frontend/memorder.py``) is not C-contiguous.
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import DTypeLike
 
 from tracejit.errors import UnsupportedError, at, user_error
-from tracejit.frontend.trace import user_location
+from tracejit.frontend.arraylike import is_complex_value, is_traced
+from tracejit.frontend.context import user_location
+from tracejit.frontend.memorder import numpy_layout
+from tracejit.frontend.operands import Operand
 
 NAMES = ("array", "asarray", "asanyarray", "ascontiguousarray")
 
 
-def is_traced(x) -> bool:
-    """Whether ``x`` is a traced value (real or complex)."""
-    from tracejit.frontend.complexvalue import ComplexTracer
-    from tracejit.frontend.tracer import Tracer
-    return isinstance(x, (Tracer, ComplexTracer))
-
-
-def holds_traced(obj) -> bool:
+def holds_traced(obj: object) -> bool:
     """Whether ``obj`` is, or is a (nested) list or tuple holding, a traced value."""
     if is_traced(obj):
         return True
@@ -59,10 +56,8 @@ def _c_contiguous(t) -> bool | None:
     """Whether NumPy's memory order of traced ``t`` is C-contiguous (None: unknown)."""
     if t.ndim == 0 or (t.ndim == 1 and getattr(t, "_storage", None) is None):
         return True  # a fresh array of at most one axis
-    from tracejit.frontend.complexvalue import ComplexTracer
-    if isinstance(t, ComplexTracer):
+    if is_complex_value(t):
         return None
-    from tracejit.frontend.memorder import numpy_layout
     memory = numpy_layout(t)
     return None if memory is None else memory.is_contiguous()
 
@@ -75,8 +70,7 @@ def _c_order(r, loc: str | None):
         return r, False
     if contiguous is False:
         return np.copy(r, order="C"), True
-    from tracejit.frontend.complexvalue import ComplexTracer
-    if isinstance(r, ComplexTracer):
+    if is_complex_value(r):
         return np.copy(r, order="C"), True
     out = r.reshape(tuple(r.shape))
     if out._storage is not None and not out._ambiguous:
@@ -84,7 +78,8 @@ def _c_order(r, loc: str | None):
     return out, False
 
 
-def array(obj, dtype=None, *, copy=True, order="K", subok=False, ndmin=0, like=None):
+def array(obj: object, dtype: DTypeLike = None, *, copy: bool | None = True, order: str | None = "K",
+          subok: bool = False, ndmin: object = 0, like: object = None) -> object:
     """``np.array`` of an object holding traced values."""
     loc = user_location()
     if like is not None:
@@ -109,12 +104,13 @@ def array(obj, dtype=None, *, copy=True, order="K", subok=False, ndmin=0, like=N
     return r
 
 
-def asarray(a, dtype=None, order=None, *, device=None, copy=None, like=None):
+def asarray(a: Operand, dtype: DTypeLike = None, order: str | None = None, *, device: object = None,
+            copy: bool | None = None, like: object = None) -> object:
     """``np.asarray`` of an object holding traced values."""
     return array(a, dtype, copy=copy, order="K" if order is None else order, like=like)
 
 
-def ascontiguousarray(a, dtype=None, *, like=None):
+def ascontiguousarray(a: Operand, dtype: DTypeLike = None, *, like: object = None) -> object:
     """``np.ascontiguousarray`` of an object holding traced values (at least 1-d)."""
     return array(a, dtype, copy=None, order="C", ndmin=1, like=like)
 

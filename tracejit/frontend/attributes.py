@@ -1,7 +1,7 @@
 """What real and complex traced values share: ``np.shape``/``np.ndim``/``np.size``
-(attributes only; registered by ``functions.py`` and ``complexfuncs.py``), ``len()`` and
-iteration, the decorator filling a table of NumPy-function handlers and the Python
-operators as ufunc calls."""
+(attributes only; registered by ``numpy/shape.py`` and ``complex/functions.py``), the
+decorator filling a table of NumPy-function handlers and the Python operators as ufunc
+calls (``len()``, iteration and conversions: ``arraylike.py``)."""
 from __future__ import annotations
 
 import math
@@ -9,41 +9,26 @@ import operator
 
 import numpy as np
 
-from tracejit.errors import user_error
 
-
-def shape(a):
+def shape(a: object) -> object:
+    """``np.shape`` of a traced value: its shape."""
     return a.shape
 
 
-def ndim(a):
+def ndim(a: object) -> object:
+    """``np.ndim`` of a traced value: its number of dimensions."""
     return a.ndim
 
 
-def size(a, axis=None):
+def size(a: object, axis: int | tuple[int, ...] | None = None) -> object:
+    """``np.size`` of a traced value: its number of elements (along ``axis``: the product of those)."""
     if axis is None:
         return a.size
     axes = axis if isinstance(axis, tuple) else (operator.index(axis),)  # NumPy's own errors below
     return math.prod(a.shape[ax] for ax in np.lib.array_utils.normalize_axis_tuple(axes, a.ndim))
 
 
-class SequenceLike:
-    """``len()`` and iteration over the first axis, as ndarray (mixed into traced values)."""
-
-    __slots__ = ()
-
-    def __len__(self) -> int:
-        if not self.shape:
-            raise user_error(TypeError("len() of unsized object"))
-        return self.shape[0]
-
-    def __iter__(self):
-        if not self.shape:
-            raise user_error(TypeError("iteration over a 0-d array"))
-        return (self[i] for i in range(self.shape[0]))
-
-
-def registrar(handlers: dict):
+def registrar(handlers: dict) -> object:
     """``implements(*numpy_functions)``: a decorator registering its function in
     ``handlers`` as the handler of each NumPy function (real and complex dispatch tables)."""
     def implements(*numpy_functions):
@@ -61,7 +46,7 @@ COMPARISONS = (("eq", np.equal), ("ne", np.not_equal), ("lt", np.less), ("le", n
                ("gt", np.greater), ("ge", np.greater_equal))
 
 
-def install_operators(cls: type, apply, binary=ARITHMETIC) -> None:
+def install_operators(cls: type, apply: object, binary: object = ARITHMETIC) -> None:
     """``cls``'s binary operators as ufunc calls ``apply(ufunc, operands)``: ``binary``
     with their reflected and in-place forms (in place through ``self._inplace``), and
     the comparisons."""

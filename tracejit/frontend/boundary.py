@@ -36,10 +36,9 @@ import llvmlite
 import networkx
 import numpy as np
 
-import tracejit
 from tracejit.errors import ControlException, InternalError, TracejitError, is_user_error
 
-_OWN = os.path.dirname(os.path.abspath(tracejit.__file__)) + os.sep
+_OWN = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep  # tracejit/
 _LIBRARIES = tuple(os.path.dirname(os.path.abspath(m.__file__)) + os.sep for m in (np, llvmlite, networkx))
 _STDLIB = tuple({os.path.abspath(sysconfig.get_paths()[k]) + os.sep for k in ("stdlib", "platstdlib")})
 _FRONTEND = (_OWN + "frontend" + os.sep, _OWN + "special.py")
@@ -107,7 +106,7 @@ def _caller() -> str | None:
     return None
 
 
-def internal_error(error: Exception, fun) -> InternalError:
+def internal_error(error: Exception, fun: object) -> InternalError:
     """The :class:`InternalError` reporting ``error``, raised inside a call of ``fun``."""
     frames = _frames(error.__traceback__)
     traced = next((f for f in reversed(frames) if _kind(f[0].co_filename) == "user"), None)
@@ -129,7 +128,7 @@ def internal_error(error: Exception, fun) -> InternalError:
     return internal
 
 
-def raise_if_internal(error: Exception, fun) -> None:
+def raise_if_internal(error: Exception, fun: object) -> None:
     """Raise :class:`InternalError` from ``error`` when it is a bug in tracejit; else
     return (the caller re-raises ``error`` unchanged)."""
     if is_internal(error):

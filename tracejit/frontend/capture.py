@@ -4,7 +4,7 @@ Python reads globals, closure variables and attributes when the code runs, so a 
 function must not keep using the arrays they held when it was traced. An ndarray the
 function reads through a global or a closure cell (seen by converted code,
 ``frontend/convert.py``), or one reached through a static argument (``self.W``) or a
-user module that becomes a graph constant (found by identity, ``frontend/reach.py``),
+user module that becomes a graph constant (found by identity, ``frontend/reachable.py``),
 is instead a *captured input*: a hidden graph input after the argument arrays, passed by
 reference at every call, so in-place changes (``W[:] = 7``, ``self.W -= lr * g``) are
 seen and writes the function makes reach it. A view of such an array (``self.W.T``) is
@@ -24,17 +24,19 @@ from __future__ import annotations
 
 import os
 
+import networkx as nx
 import numpy as np
 
 from tracejit.errors import UnsupportedError
+from tracejit.frontend.core import Tracer
 from tracejit.frontend.randomness import Snapshots
-from tracejit.frontend.reach import Reach, getter, needs_arguments, owner_of, path_key, shown
+from tracejit.frontend.reachable import Reach, getter, needs_arguments, owner_of, path_key, shown
 from tracejit.frontend.signature import ArraySpec, prepare_array
 
 ARRAY_TYPES = (np.ndarray, np.memmap)  # captured (subclasses with their own semantics are not)
 
 
-def value_key(value):
+def value_key(value: object) -> object:
     """A key telling apart Python values that trace differently, for immutable plain
     values (numbers, strings, None, NumPy scalars, tuples of such); None for others."""
     t = type(value)
@@ -172,7 +174,7 @@ class Guard:
         self._passed = [s for s in slots if isinstance(s, _Passed)]
         self._checks = [(s.get, s.check, s.name) for s in slots]
 
-    def read(self, statics, originals) -> tuple[list, list] | str:
+    def read(self, statics: object, originals: object) -> tuple[list, list] | str:
         """The arrays to pass after the arguments (and the objects behind them), or why
         this signature's trace no longer applies. ``statics``: the call's
         ``BoundCall.static_args`` (None on the positional fast path); ``originals``: the
@@ -216,7 +218,7 @@ def _plain(key) -> str:
 class Capturer:
     """Trace-time side: makes captured inputs as the traced function reads arrays."""
 
-    def __init__(self, call, bind, freeze: bool, concrete: frozenset = frozenset()):
+    def __init__(self, call: object, bind: object, freeze: bool, concrete: frozenset = frozenset()):
         """``bind(index, spec)`` makes the tracer of a new graph input (as for an argument);
         ``concrete``: keys of paths whose values an earlier trace needed (read as constants)."""
         self._bind = bind
@@ -254,7 +256,7 @@ class Capturer:
         key = path_key(path)
         self.slots = [s for s in self.slots if not (isinstance(s, _Value) and path_key(s.path) == key)]
 
-    def watch(self, path: tuple, value) -> None:
+    def watch(self, path: tuple, value: object) -> None:
         """``value`` (not an array) was read at ``path``: plain values are guarded by
         value; arrays inside objects may be found later by identity."""
         if self.freeze:
@@ -265,7 +267,7 @@ class Capturer:
         else:
             self.reach.add(path, value, 3)
 
-    def load(self, path: tuple, value):
+    def load(self, path: tuple, value: object) -> object:
         """What the traced code sees for the array ``value`` read at ``path``: a tracer
         of a captured input (or of the argument that is the same array)."""
         if self.freeze or not isinstance(value, ARRAY_TYPES):
@@ -314,7 +316,7 @@ class Capturer:
         self._keep.append(value)
         return tracer
 
-    def constant(self, value: np.ndarray):
+    def constant(self, value: np.ndarray) -> object:
         """The tracer to use instead of the concrete array ``value`` becoming a graph
         constant, when it is one the function reached from outside (None: a constant)."""
         if self.freeze or id(value) in self._frozen_ids:
@@ -342,7 +344,6 @@ def needed_paths(error: Exception, capturer: Capturer) -> set:
     ``error`` (a TracerConversionError or UnsupportedError) was raised were computed
     from: read as constants instead, such code works as it did on concrete arrays
     (``int(TABLE[0])``, ``x[MASK].reshape(...)``, ``np.linalg.inv(W)``)."""
-    import networkx as nx
     values: list = []
     tb = error.__traceback__
     while tb is not None:  # the operands of the operation that failed: locals of tracejit's frames
@@ -371,7 +372,6 @@ _FRONTEND = os.path.dirname(os.path.abspath(__file__)) + os.sep
 
 def _traced_parts(value, out: list, depth: int) -> None:
     """The tracers ``value`` is or holds (complex parts, a selection's values and mask)."""
-    from tracejit.frontend.tracer import Tracer
     if isinstance(value, Tracer):
         out.append(value)
     elif depth and isinstance(value, (list, tuple)):

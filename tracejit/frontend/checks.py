@@ -13,8 +13,14 @@ meanwhile: gathers clamp their indices, so the call itself never reads out of bo
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
 
 from tracejit.errors import user_error
+
+if TYPE_CHECKING:  # (type hints only: these modules build on this one)
+    from tracejit.frontend.core import Trace
 
 
 @dataclass(frozen=True)
@@ -29,26 +35,26 @@ class Check:
     high: int | None = None
     bound: int | None = None
 
-    def failed(self, outs) -> bool:
+    def failed(self, outs: object) -> bool:
+        """Whether this check failed, from the outputs of the call."""
         if self.bound is None:
             return bool(outs[self.index])
         return int(outs[self.index]) < -self.bound or int(outs[self.high]) >= self.bound
 
 
-def record(flag, error: type, message: str) -> None:
+def record(flag: object, error: type, message: str) -> None:
     """Raise ``error(message)`` after the call if traced 0-d bool ``flag`` is true."""
     _checks(flag._trace).append(((flag,), None, error, message))
 
 
-def record_range(index, bound: int, message: str) -> None:
+def record_range(index: object, bound: int, message: str) -> None:
     """Raise ``IndexError(message)`` after the call if traced integer array ``index`` has
     an element outside ``[-bound, bound)``."""
-    import numpy as np
     if index.size:
         _checks(index._trace).append(((np.min(index), np.max(index)), bound, IndexError, message))
 
 
-def record_values(trace, values: tuple, bound: int | None, error: type, message: str) -> None:
+def record_values(trace: Trace, values: tuple, bound: int | None, error: type, message: str) -> None:
     """Record in ``trace`` a check whose values (a flag, or the least and greatest index)
     were computed by a loop or branch (``frontend/controlchecks.py``)."""
     _checks(trace).append((tuple(values), bound, error, message))
@@ -60,12 +66,12 @@ def _checks(trace) -> list:
     return trace.checks
 
 
-def pending(trace) -> list:
+def pending(trace: Trace) -> list:
     """(tracers, bound, error, message) of every check recorded in ``trace``."""
     return list(getattr(trace, "checks", ()))
 
 
-def raise_failed(checks: list[Check], outs) -> None:
+def raise_failed(checks: list[Check], outs: object) -> None:
     """Raise the first recorded error whose check failed."""
     for check in checks:
         if check.failed(outs):

@@ -17,7 +17,7 @@ retyping first steps before its loop), Python numbers stay weak, run-time checks
 errors of the program raise when the code that would raise runs
 (``frontend/controlchecks.py``) and writes into carried values and operands reach the
 caller's arrays (``frontend/controlwrites.py``). A complex value is carried as its two
-real parts (``frontend/complexvalue.py``). Outside a trace (``f.eager``,
+real parts (``frontend/complex/value.py``). Outside a trace (``f.eager``,
 ``tj.config.disable_jit``) they run as plain Python loops and branches.
 """
 from __future__ import annotations
@@ -31,10 +31,11 @@ from tracejit.compiler.dtypes import AVal
 from tracejit.compiler.ops.control import SubGraph
 from tracejit.errors import UnsupportedError, at, user_error
 from tracejit.frontend import checks, controlchecks, controlwrites
+from tracejit.frontend.arraylike import complex_support
+from tracejit.frontend.context import creating_traced_arrays, current_trace, user_location
 from tracejit.frontend.controlchecks import SubCheck, deferrable, error_class
-from tracejit.frontend.creation import creating_traced_arrays, current_trace
-from tracejit.frontend.pyscalar import python_kind
-from tracejit.frontend.trace import Trace, user_location
+from tracejit.frontend.core import Trace, Tracer, as_python_scalar
+from tracejit.frontend.operands import python_kind
 from tracejit.frontend.tree import LEAF, TreeDef, flatten, unflatten
 
 
@@ -47,25 +48,18 @@ class _Parts(NamedTuple):
 
 def _split_complex(value):
     """``value`` with every complex leaf (traced or concrete) replaced by its :class:`_Parts`."""
-    from tracejit.frontend.complexvalue import ComplexTracer, is_complex
     leaves, tree = flatten(value)
     out = []
     for leaf in leaves:
-        if isinstance(leaf, ComplexTracer):
-            leaf = _Parts(leaf.re_part, leaf.im_part)
-        elif is_complex(leaf):
-            v = np.asarray(leaf)
-            scalar = not isinstance(leaf, np.ndarray)
-            leaf = _Parts(*((p[()] if scalar else np.array(p)) for p in (v.real, v.imag)))
-        out.append(leaf)
+        pair = complex_support().split(leaf)
+        out.append(leaf if pair is None else _Parts(*pair))
     return unflatten(tree, out)
 
 
 def _join_complex(value):
     """The inverse of :func:`_split_complex` on traced values: parts become complex values."""
     if isinstance(value, _Parts):
-        from tracejit.frontend.complexvalue import make
-        return make(value.re, value.im)
+        return complex_support().join(value.re, value.im)
     if isinstance(value, dict):
         return {k: _join_complex(v) for k, v in value.items()}
     if isinstance(value, tuple) and hasattr(value, "_fields"):
@@ -76,7 +70,6 @@ def _join_complex(value):
 
 
 def _tracer_cls():
-    from tracejit.frontend.tracer import Tracer
     return Tracer
 
 
@@ -97,7 +90,6 @@ def _as_python(t, kind: type | None):
     """``t`` (a new traced value) made the Python number of type ``kind`` (``int``,
     ``float``: weak in promotion; ``bool``: a Python bool), or left a NumPy value (None)."""
     if kind is bool:
-        from tracejit.frontend.tracer import as_python_scalar
         return as_python_scalar(t)
     t._weak = kind
     return t
@@ -298,7 +290,7 @@ def _results(trace: Trace, node: int, avals: list[AVal], scalars: list[bool], lo
 MAX_PEELED = 3  # first steps of a fori_loop run before its loop, while they change carried dtypes
 
 
-def fori_loop(lower, upper, body_fun: Callable[[Any, Any], Any], init_val: Any) -> Any:
+def fori_loop(lower: object, upper: object, body_fun: Callable[[Any, Any], Any], init_val: Any) -> Any:
     """``val = init_val; for i in range(lower, upper): val = body_fun(i, val); return val``,
     compiled to a native loop when traced (``lower``/``upper`` may be traced integers).
     With concrete bounds, a first step that changes a carried value's dtype or shape
@@ -349,7 +341,7 @@ def _fori(trace: Trace, lower, upper, body_fun: Callable, init_val: Any, loc) ->
     return while_loop(cond_fun, body, (start, init_val))[1]
 
 
-def cond(pred, true_fun: Callable, false_fun: Callable, *operands) -> Any:
+def cond(pred: object, true_fun: Callable, false_fun: Callable, *operands: object) -> Any:
     """``true_fun(*operands) if pred else false_fun(*operands)``; with a traced ``pred``,
     both branches are traced once and compiled to a native branch (they must return
     the same structure, shapes and dtypes; a Python number takes the other branch's

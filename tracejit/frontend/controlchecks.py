@@ -23,6 +23,7 @@ import numpy as np
 from tracejit.compiler.dtypes import AVal
 from tracejit.compiler.graph import Graph
 from tracejit.errors import TracejitError
+from tracejit.frontend.boundary import is_internal
 from tracejit.frontend.checks import pending
 
 DEFERRABLE = (IndexError, ValueError, ZeroDivisionError, OverflowError, KeyError)
@@ -38,7 +39,7 @@ class SubCheck(NamedTuple):
     message: str
 
 
-def collect(sub) -> list[SubCheck]:
+def collect(sub: object) -> list[SubCheck]:
     """The checks recorded in sub-trace ``sub`` (still open), as nodes of its graph."""
     return [SubCheck(tuple(sub.node_of(v) for v in values), bound, error, message)
             for values, bound, error, message in pending(sub)]
@@ -48,7 +49,6 @@ def deferrable(error: BaseException) -> bool:
     """Whether ``error``, raised while tracing a body or branch, is the user's program
     failing (raised eagerly only if that code runs), not tracejit refusing it or a bug
     in tracejit (``frontend/boundary.py``)."""
-    from tracejit.frontend.boundary import is_internal
     return isinstance(error, DEFERRABLE) and not isinstance(error, TracejitError) and not is_internal(error)
 
 
@@ -97,7 +97,7 @@ def check_avals(g: Graph, checks: list[SubCheck]) -> list[AVal]:
 
 
 def branch_outputs(true: Graph, true_checks: list[SubCheck], false: Graph, false_checks: list[SubCheck],
-                   loc) -> list[AVal]:
+                   loc: str | None) -> list[AVal]:
     """Append to both branches' outputs the values of every check (the true branch's,
     then the false branch's; neutral in the branch that did not record it)."""
     t_avals, f_avals = check_avals(true, true_checks), check_avals(false, false_checks)
@@ -113,7 +113,7 @@ def branch_outputs(true: Graph, true_checks: list[SubCheck], false: Graph, false
 _COMBINE = {"flag": "bitwise_or", "low": "minimum", "high": "maximum"}
 
 
-def carry_checks(cond: Graph, body: Graph, n_carry: int, checks: list[SubCheck], loc) -> list[np.ndarray]:
+def carry_checks(cond: Graph, body: Graph, n_carry: int, checks: list[SubCheck], loc: str | None) -> list[np.ndarray]:
     """Make the body's check values extra carried values (after the ``n_carry`` first):
     each step combines the carried one with its own. Returns their initial (neutral)
     values; the captured inputs of both graphs move up past the new carried ones."""

@@ -23,7 +23,8 @@ from typing import NamedTuple
 import numpy as np
 
 from tracejit.errors import UnsupportedError, at
-from tracejit.frontend.mutation import write
+from tracejit.frontend.core import Trace, Tracer
+from tracejit.frontend.numpy.writes import write
 
 
 class Writes(NamedTuple):
@@ -49,7 +50,6 @@ def observe(stand_ins: list, results: list) -> Writes:
 
 def _target(leaf, others: list, captured: list[int], trace, what: str, loc):
     """The traced array ``leaf`` (an argument of the loop or branch) to write back into."""
-    from tracejit.frontend.tracer import Tracer
     if isinstance(leaf, np.ndarray):
         raise UnsupportedError(f"{what} writes into a constant array of the program{at(loc)}; pass it as an "
                                "argument or write into a copy")
@@ -65,7 +65,8 @@ def _target(leaf, others: list, captured: list[int], trace, what: str, loc):
     return leaf
 
 
-def check_loop(writes: Writes, cond_writes: Writes, leaves: list, captured: list[int], trace, loc) -> list:
+def check_loop(writes: Writes, cond_writes: Writes, leaves: list, captured: list[int], trace: Trace,
+               loc: str | None) -> list:
     """(carried index, array to write the loop's result into) for a loop body's writes."""
     if any(cond_writes.written):
         raise UnsupportedError(f"tj.while_loop: cond_fun writes into the loop state{at(loc)}; write in body_fun")
@@ -83,8 +84,9 @@ def check_loop(writes: Writes, cond_writes: Writes, leaves: list, captured: list
     return out
 
 
-def branch_outputs(true_graph, true: Writes, false_graph, false: Writes, leaves: list, captured: list[int],
-                   trace, loc) -> list:
+def branch_outputs(true_graph: object, true: Writes, false_graph: object, false: Writes, leaves: list,
+                   captured: list[int],
+                   trace: Trace, loc: str | None) -> list:
     """Append each written operand's last version to both branches' outputs; returns
     the arrays to write those extra results back into (None: a number, nothing to do)."""
     targets = []
@@ -98,7 +100,7 @@ def branch_outputs(true_graph, true: Writes, false_graph, false: Writes, leaves:
     return targets
 
 
-def write_back(targets: list, values: list, loc) -> None:
+def write_back(targets: list, values: list, loc: str | None) -> None:
     """Write each loop or branch result into the caller's array it stands for."""
     for target, value in zip(targets, values):
         if target is not None:

@@ -9,9 +9,9 @@ at call time (``frontend/capture.py``). Instead of replacing anything in NumPy o
 - globals: a :class:`ProxyGlobals`, a ``dict`` subclass. CPython's ``LOAD_GLOBAL`` on
   globals that are not exactly a ``dict`` asks ``__getitem__`` (3.10 to 3.13), which
   reads the real module dict at each access and maps what it finds (:meth:`Converter.value`):
-  ``numpy`` -> :data:`NUMPY` (its ``zeros``/``empty``/``ones``/``full`` are tracejit's,
+  ``numpy`` -> :data:`NUMPY` (its ``zeros``/``empty``/``ones``/``full`` are tracejit's (``frontend/allocation.py``),
   the rest NumPy's own), NumPy's creation functions imported by name likewise, Python's
-  ``min``/``max`` -> the selecting versions (``frontend/creation.py``), anything of
+  ``min``/``max`` -> the selecting versions (``frontend/minmax.py``), anything of
   ``numpy.random`` -> stand-ins refusing to draw (``frontend/randomness.py``), arrays ->
   captured inputs, the user's functions -> converted copies (made once per trace, so
   helpers in the user's modules are converted too, lazily and recursively);
@@ -34,11 +34,15 @@ import types
 import numpy as np
 
 from tracejit.errors import UnsupportedError
-from tracejit.frontend.creation import BY_ORIGINAL, CREATORS, current_trace
+from tracejit.frontend.allocation import BY_ORIGINAL, CREATORS
+from tracejit.frontend.arraylike import is_complex_value
+from tracejit.frontend.context import current_trace
 from tracejit.frontend.minmax import SELECTING
-from tracejit.frontend.sites import BY_ORIGINAL as SITE_BY_ORIGINAL, CREATORS as SITE_CREATORS
+from tracejit.frontend.operands import is_tracer
 from tracejit.frontend.randomness import attribute, is_random, stand_in
-from tracejit.frontend.reach import CellRoot, DefaultRoot, GlobalRoot
+from tracejit.frontend.reachable import CellRoot, DefaultRoot, GlobalRoot
+from tracejit.frontend.sites import BY_ORIGINAL as SITE_BY_ORIGINAL
+from tracejit.frontend.sites import CREATORS as SITE_CREATORS
 from tracejit.frontend.usercode import is_user_function, is_user_module
 
 
@@ -121,7 +125,8 @@ class ProxyGlobals(dict):
         self._loaded[name] = (value, mapped)
         return mapped
 
-    def get(self, name, default=None):
+    def get(self, name: str, default: object = None) -> object:
+        """``dict.get`` through the mapping of global values (as ``__getitem__``)."""
         try:
             return self[name] if name in self else default
         except KeyError:
@@ -138,7 +143,7 @@ class ProxyGlobals(dict):
 class Converter:
     """One trace's converted functions and module proxies."""
 
-    def __init__(self, capturer):
+    def __init__(self, capturer: object):
         self._capturer = capturer
         self._functions: dict[int, tuple] = {}  # id(original) -> (original, converted copy)
         self._proxies: dict[int, ProxyGlobals] = {}  # id(module dict) -> its proxy
@@ -146,7 +151,7 @@ class Converter:
         self._originals: dict[int, object] = {}  # id(converted copy) -> original
         self.closed = False
 
-    def callable(self, fn):
+    def callable(self, fn: object) -> object:
         """``fn`` as the trace should call it: converted when it is the user's function
         (or a bound method or ``functools.partial`` of one)."""
         if is_user_function(fn):
@@ -157,7 +162,7 @@ class Converter:
             return functools.partial(self.function(fn.func), *fn.args, **fn.keywords)
         return fn
 
-    def value(self, value, path: tuple):
+    def value(self, value: object, path: tuple) -> object:
         """What converted code sees for ``value``, read at ``path`` (a global, a closure
         cell or a default)."""
         if self.closed or current_trace() is None:  # a converted function called after its trace
@@ -233,7 +238,7 @@ class Converter:
             proxy = self._proxies[id(real)] = ProxyGlobals(real, self)
         return proxy
 
-    def unwrap(self, value):
+    def unwrap(self, value: object) -> object:
         """A value converted code assigned, as the rest of the program should see it."""
         if value is NUMPY:
             return np
@@ -243,8 +248,6 @@ class Converter:
         """End of the trace: copy the globals the function assigned back to their modules;
         returns the names of those it assigned traced values to (not copied: a traced
         value must not outlive its trace)."""
-        from tracejit.frontend.values import is_tracer
-        from tracejit.frontend.complexvalue import ComplexTracer
         self.closed = True
         traced = []
         for proxy in self._proxies.values():
@@ -253,14 +256,14 @@ class Converter:
                 loaded = proxy._loaded.get(name)
                 if loaded is not None and loaded[1] is value and loaded[0] is proxy._real.get(name):
                     continue  # `global W; W += x`: the captured array, updated in place
-                if is_tracer(value) or isinstance(value, ComplexTracer):
+                if is_tracer(value) or is_complex_value(value):
                     traced.append(name)
                 else:
                     proxy._real[name] = self.unwrap(value)
         return traced
 
 
-def converted(fn):
+def converted(fn: object) -> object:
     """``fn`` converted for the trace this thread is recording (``fn`` itself when none):
     a jitted function called on traced values inside another is inlined this way."""
     capturer = getattr(current_trace(), "capturer", None)

@@ -10,7 +10,7 @@ from tracejit.compile import Compilation
 from tracejit.compiler.kir import Kernel
 from tracejit.compiler.pipeline import Optimized
 from tracejit.errors import user_error
-from tracejit.frontend.tracing import TracedFunction
+from tracejit.frontend.traced_function import TracedFunction
 from tracejit.runtime.executable import Executable
 
 STAGES = ("graph", "optimized", "kernels", "passes", "llvm", "llvm-opt", "asm")

@@ -26,14 +26,18 @@ NumPy's choice (loop results, other ops), the layout is None: unknown.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 from tracejit.compiler.layout import StridedView
 from tracejit.compiler.ops import get_op
 
+if TYPE_CHECKING:  # (type hints only: these modules build on this one)
+    from tracejit.frontend.core import Trace
+
 _C_ORDER_OPS = frozenset({"argmax", "argmin", "argsort", "matmul", "constant"})
 
 
-def set_layout(t, layout: StridedView | None | str) -> None:
+def set_layout(t: object, layout: StridedView | None | str) -> None:
     """Record NumPy's layout of traced ``t`` (a fresh result): ``"C"``, a StridedView of
     its shape, or None for unknown."""
     if layout == "C":
@@ -41,7 +45,7 @@ def set_layout(t, layout: StridedView | None | str) -> None:
     _memo(t._home)[t._home.node_of(t)] = layout
 
 
-def numpy_layout(t) -> StridedView | None:
+def numpy_layout(t: object) -> StridedView | None:
     """NumPy's strides of traced array ``t`` as it is now; None where unknown."""
     return layout(t._home, t._home.node_of(t))
 
@@ -52,7 +56,7 @@ def always_a_view(shape: tuple[int, ...], new_shape: tuple[int, ...]) -> bool:
     return _dense(shape) or [n for n in shape if n != 1] == [n for n in new_shape if n != 1]
 
 
-def layout(trace, nid: int) -> StridedView | None:
+def layout(trace: Trace, nid: int) -> StridedView | None:
     """NumPy's strides (in elements) of the array node ``nid`` of ``trace`` stands for;
     None where unknown."""
     memo = _memo(trace)
@@ -72,7 +76,7 @@ def layout(trace, nid: int) -> StridedView | None:
     return memo[nid]
 
 
-def mark_view(trace, nid: int) -> None:
+def mark_view(trace: Trace, nid: int) -> None:
     """Node ``nid`` (a view op) is a view of its operand's memory in NumPy too; a view op
     not marked so made a new array (a broadcast filled in, a reshape NumPy copies): C order."""
     views = getattr(trace, "view_nodes", None)

@@ -17,16 +17,16 @@ import builtins
 import numpy as np
 
 from tracejit.errors import StaticNeeded, UnsupportedError, at, user_error
-from tracejit.frontend.creation import current_trace
-from tracejit.frontend.pyscalar import python_kind
-from tracejit.frontend.trace import user_location
-from tracejit.frontend.values import is_tracer
+from tracejit.frontend.context import current_trace, user_location
+from tracejit.frontend.core import as_python_scalar
+from tracejit.frontend.numpy.elementwise import where
+from tracejit.frontend.operands import is_tracer, python_kind
 
 _INT64 = np.iinfo(np.int64)
 _NO_DEFAULT = object()
 
 
-def item_type(v) -> tuple | None:
+def item_type(v: object) -> tuple | None:
     """What an item's type is for Python's result: its Python-number kind, or its dtype,
     shape and whether it is a NumPy scalar (None: neither a number nor an array)."""
     kind = python_kind(v)
@@ -62,7 +62,6 @@ def _origins(items) -> frozenset:
 
 def _select(name: str, items: list, keys: list, strictly_better, loc):
     """The item Python's ``max``/``min`` returns, chosen with ``where``."""
-    from tracejit.frontend.functions import where
     types = [item_type(v) for v in items]
     origins = _origins(items)
     if any(t != types[0] for t in types):
@@ -102,7 +101,6 @@ def _typed(result, kind: tuple, origins: frozenset):
         result._scalar = True
         result._origins = origins
         if origins or kind[1] is bool:  # behaves as the Python number (no array methods)
-            from tracejit.frontend.tracer import as_python_scalar
             as_python_scalar(result)
         return result
     result._scalar = kind[2]

@@ -19,7 +19,7 @@ import numpy as np
 
 from tracejit.errors import StaticNeeded, UnsupportedError, at, user_error
 from tracejit.frontend import checks
-from tracejit.frontend.values import PY_SCALARS, is_tracer
+from tracejit.frontend.operands import Operand, python_kind
 
 _INT64 = np.dtype(np.int64)
 _MIN = np.iinfo(np.int64).min
@@ -30,25 +30,7 @@ _COMPARISONS = frozenset({np.equal, np.not_equal, np.less, np.less_equal, np.gre
 _DIVISIONS = frozenset({np.true_divide, np.floor_divide, np.remainder})
 
 
-def python_kind(x) -> type | None:
-    """``bool``, ``int`` or ``float`` for a Python number (a constant, or a traced Python
-    scalar or arithmetic on such), else None (arrays, NumPy scalars, NumPy results)."""
-    if type(x) in PY_SCALARS:
-        return type(x)
-    if not is_tracer(x):
-        return None
-    if x._weak is not None:
-        return x._weak
-    from tracejit.frontend.tracer import ScalarTracer
-    return bool if isinstance(x, ScalarTracer) else None
-
-
-def all_python(inputs) -> bool:
-    """Whether every operand is a Python number (a Python operator on them gives one)."""
-    return all(python_kind(x) is not None for x in inputs)
-
-
-def operand_dtypes(ufunc: np.ufunc, inputs, operator: bool) -> tuple[np.dtype, ...]:
+def operand_dtypes(ufunc: np.ufunc, inputs: Operand, operator: bool) -> tuple[np.dtype, ...]:
     """The dtypes Python numbers enter ``ufunc`` with: int64, float64 or bool, as NumPy
     converts them to arrays; for a Python ``operator``, bools are int64 (Python's bools
     are ints) except in bitwise operators on bools only and in comparisons."""
@@ -65,7 +47,7 @@ def operand_dtypes(ufunc: np.ufunc, inputs, operator: bool) -> tuple[np.dtype, .
     return tuple(out)
 
 
-def refuse_big_ints(inputs, loop: tuple, origins: frozenset, loc) -> None:
+def refuse_big_ints(inputs: Operand, loop: tuple, origins: frozenset, loc: str | None) -> None:
     """A Python int constant beyond int64 in integer arithmetic on Python numbers: Python
     computes it exactly; the arguments become static so it does (StaticNeeded)."""
     if loop[0].kind not in "iu" or not any(type(x) is int and not _MIN <= x <= _MAX for x in inputs):
@@ -80,7 +62,7 @@ _INT_FAILING = frozenset({np.add, np.subtract, np.multiply, np.negative, np.abso
                           np.right_shift}) | _DIVISIONS
 
 
-def record_checks(ufunc: np.ufunc, operands: list, result, origins: frozenset, loc) -> None:
+def record_checks(ufunc: np.ufunc, operands: list, result: Operand, origins: frozenset, loc: str | None) -> None:
     """Record the errors Python raises for ``ufunc`` on these Python numbers (now int64/
     float64 values ``operands`` giving ``result``): int64 overflow, division by zero,
     negative shift counts."""

@@ -19,6 +19,7 @@ import types
 import numpy as np
 
 from tracejit.errors import UnsupportedError, at, user_error
+from tracejit.frontend.context import current_trace, user_location
 
 ADVICE = ("random numbers are not supported inside jitted functions yet; draw them outside and pass them "
           "as arguments")
@@ -28,7 +29,7 @@ def _random_module():
     return sys.modules.get("numpy.random")  # not imported: no generator can exist yet
 
 
-def is_random(value) -> bool:
+def is_random(value: object) -> bool:
     """Whether ``value`` is part of ``numpy.random`` (a module, function, class or object)."""
     if _random_module() is None:
         return False
@@ -40,7 +41,7 @@ def is_random(value) -> bool:
     return isinstance(module, str) and module.startswith("numpy.random")
 
 
-def attribute(obj, name: str):
+def attribute(obj: object, name: str) -> object:
     """``getattr(obj, name)`` for a stand-in: a missing attribute is the user's mistake
     (an AttributeError crossing the jitted call unchanged), not a tracejit bug."""
     try:
@@ -50,12 +51,10 @@ def attribute(obj, name: str):
 
 
 def _refuse(name: str):
-    from tracejit.frontend.trace import user_location
     raise UnsupportedError(f"{name}: {ADVICE}{at(user_location())}")
 
 
 def _tracing() -> bool:
-    from tracejit.frontend.creation import current_trace
     return current_trace() is not None
 
 
@@ -118,7 +117,7 @@ class _ClassMeta(type):
         return stand_in(attribute(cls._real, attr), f"{cls._name}.{attr}")
 
 
-def stand_in(value, name: str | None = None):
+def stand_in(value: object, name: str | None = None) -> object:
     """What converted code sees for ``value``, a part of ``numpy.random`` (other values:
     themselves)."""
     if not is_random(value):
@@ -165,7 +164,7 @@ def generator_types() -> tuple:
             random.Philox, random.SFC64)
 
 
-def is_generator(value) -> bool:
+def is_generator(value: object) -> bool:
     """A Generator, RandomState or BitGenerator (whose state a draw advances)."""
     random = _random_module()
     if random is None:
@@ -183,7 +182,7 @@ class Snapshots:
         if legacy is not None:
             self.add(legacy, "numpy.random's global generator (np.random.seed/rand/normal...)")
 
-    def add(self, gen, what: str) -> None:
+    def add(self, gen: object, what: str) -> None:
         """Remember ``gen``'s state now (the first time it is seen)."""
         if id(gen) not in self._taken:
             try:

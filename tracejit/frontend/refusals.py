@@ -11,19 +11,82 @@ accepted the index (a 0-d bool).
 """
 from __future__ import annotations
 
+import dis
+import functools
 import os
 import threading
+from typing import TYPE_CHECKING
+
+import numpy as np
 
 from tracejit.errors import ControlException, StaticNeeded, TracejitError, UnsupportedError, at
+from tracejit.frontend.context import current_trace, user_frame
+
+if TYPE_CHECKING:  # (type hints only: these modules build on this one)
+    from tracejit.frontend.core import Trace
+
+_LOADS = ("LOAD_FAST", "LOAD_DEREF", "LOAD_NAME", "LOAD_CLOSURE")  # (and LOAD_FAST_CHECK & co.)
 
 _state = threading.local()
+
+
+class TraceSites(Exception):
+    """Internal: trace again with the arrays made at ``sites`` traced (never shown to users)."""
+
+    def __init__(self, sites: frozenset, error: BaseException):
+        super().__init__(f"arrays created at {sorted(sites)} receive traced values")
+        self.sites, self.error = sites, error
+
+
+def root_trace(trace: Trace) -> object:  # -> core.Trace (core builds on this module)
+    """The outermost trace ``trace`` runs inside (itself if none)."""
+    while trace.parent is not None:
+        trace = trace.parent
+    return trace
+
+
+@functools.lru_cache(maxsize=256)
+def _names_by_line(code) -> dict:
+    names: dict[int, set] = {}
+    line = None
+    for ins in dis.get_instructions(code):
+        positions = getattr(ins, "positions", None)  # (3.11+; before: starts_line)
+        line = positions.lineno if positions is not None else (ins.starts_line or line)
+        if line is not None and ins.opname.startswith(_LOADS):
+            found = ins.argval if isinstance(ins.argval, tuple) else (ins.argval,)  # LOAD_FAST_LOAD_FAST
+            names.setdefault(line, set()).update(found)
+    return names
+
+
+def written_sites() -> frozenset:
+    """The creation sites of the concrete arrays the user's current line reads (directly
+    or as views): where a refused conversion of a traced value was likely a write into one."""
+    trace = current_trace()
+    registry = getattr(root_trace(trace), "created", None) if trace is not None else None
+    frame = user_frame()
+    if not registry or frame is None:
+        return frozenset()
+    sites, unknown = set(), False
+    values = frame.f_locals
+    for name in _names_by_line(frame.f_code).get(frame.f_lineno, ()):
+        value = values.get(name)
+        found = False
+        while isinstance(value, np.ndarray):
+            hit = registry.get(id(value))
+            if hit is not None and hit[1] is value:
+                sites.add(hit[0])
+                found = True
+            value = value.base
+        unknown |= not found and isinstance(values.get(name), np.ndarray)
+    if not sites and unknown:  # an array computed from created ones (``(v < 0.5).reshape(-1)``)
+        sites = {site for site, _ in registry.values()}  # so: all of them traced
+    return frozenset(sites)
 
 
 def note_refused(error: Exception, loc: str | None, scalar_index: bool = False) -> None:
     """Remember that tracejit refused a conversion of a traced value at ``loc``
     (``scalar_index``: of a 0-d bool, which a NumPy scalar accepts as its index), with the
     creation sites of the concrete arrays the line reads (``frontend/sites.py``)."""
-    from tracejit.frontend.sites import written_sites
     _state.refused = (error, loc, scalar_index, written_sites())
 
 
@@ -54,7 +117,6 @@ def replaced_error(error: BaseException) -> Exception | None:
     if not (error is ours or (not isinstance(error, TracejitError) and _raised_at(error, loc))):
         return None
     if sites:  # a traced value written into an array the function made from constants
-        from tracejit.frontend.sites import TraceSites
         return TraceSites(sites, ours)
     if error is ours:
         return None

@@ -20,7 +20,7 @@ import numpy as np
 from tracejit.errors import ControlException, user_error
 from tracejit.compiler.dtypes import AVal, check_supported
 from tracejit.compiler.layout import StridedView
-from tracejit.frontend.complexio import pair_view
+from tracejit.frontend.complex.boundary import pair_view
 from tracejit.frontend.tree import flatten
 
 
@@ -33,7 +33,7 @@ class ArraySpec:
     strides: tuple[int, ...] | None  # element strides, None for C-contiguous
     scalar: bool = False  # a NumPy scalar (np.float32(2)), not a 0-d array
     weak: type | None = None  # a Python float, int or bool argument (traced as a weak scalar)
-    complex_dtype: np.dtype | None = None  # a complex array, passed as its float pair view (complexio.py)
+    complex_dtype: np.dtype | None = None  # a complex array, passed as its float pair view (complex/boundary.py)
 
     def view(self) -> StridedView:
         """The argument's layout as the compiled code reads it."""
@@ -87,7 +87,7 @@ def prepare_array(value: Any, name: str) -> tuple[np.ndarray, ArraySpec]:
 
 
 def _prepare_complex(value, arr: np.ndarray, name: str) -> tuple[np.ndarray, ArraySpec]:
-    """A complex argument as its float pair view (``frontend/complexio.py``), no copy."""
+    """A complex argument as its float pair view (``frontend/complex/boundary.py``), no copy."""
     if arr.dtype.byteorder not in "=|":
         arr = arr.astype(arr.dtype.newbyteorder("="))
     if arr.dtype not in (np.dtype(np.complex64), np.dtype(np.complex128)):
@@ -180,7 +180,7 @@ def bind(pysig: inspect.Signature, static: frozenset, args: tuple, kwargs: dict,
         leaf_keys, placeholders = [], []
         for i, leaf in enumerate(leaves):
             leaf_name = _leaf_name(name, treedef, i)
-            if type(leaf).__module__ in ("tracejit.frontend.tracer", "tracejit.frontend.complexvalue") \
+            if type(leaf).__module__ in ("tracejit.frontend.core", "tracejit.frontend.complex.value") \
                     and type(leaf).__name__ in ("Tracer", "ComplexTracer"):
                 raise NestedTrace()
             weak = traced_scalar_type(leaf) if name not in fixed_scalars else None

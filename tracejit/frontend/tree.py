@@ -16,13 +16,15 @@ class TreeDef:
 
     @property
     def num_leaves(self) -> int:
+        """The number of leaves of the tree this node describes."""
         return 1 if self.kind == "leaf" else sum(c.num_leaves for c in self.children)
 
 
 LEAF = TreeDef("leaf")
 
 
-def is_namedtuple(v) -> bool:
+def is_namedtuple(v: object) -> bool:
+    """Whether ``v`` is a namedtuple (a tuple with ``_fields``)."""
     return isinstance(v, tuple) and hasattr(type(v), "_fields")
 
 
@@ -57,7 +59,7 @@ def _build(t: TreeDef, it) -> Any:
     return dict(zip(t.keys, children))
 
 
-def unflatten(treedef: TreeDef, leaves) -> Any:
+def unflatten(treedef: TreeDef, leaves: object) -> Any:
     """Rebuild the nest described by ``treedef`` from ``leaves``.
 
     (A module-level recursive helper: a nested recursive closure would form a reference

@@ -12,11 +12,9 @@ import types
 
 import numpy as np
 
-import tracejit
-
 
 def _library_prefixes() -> tuple[str, ...]:
-    dirs = {os.path.dirname(np.__file__), os.path.dirname(tracejit.__file__)}
+    dirs = {os.path.dirname(np.__file__), os.path.dirname(os.path.dirname(__file__))}  # (tracejit/)
     for scheme_vars in ({}, {"base": sys.base_prefix, "platbase": sys.base_exec_prefix}):
         paths = sysconfig.get_paths(vars=scheme_vars) if scheme_vars else sysconfig.get_paths()
         dirs.update(paths[k] for k in ("stdlib", "platstdlib", "purelib", "platlib") if k in paths)
@@ -47,7 +45,7 @@ def is_library_file(filename: str) -> bool:
     return known
 
 
-def is_user_function(value) -> bool:
+def is_user_function(value: object) -> bool:
     """A plain Python function written by the user (not NumPy's, tracejit's or a library's)."""
     return type(value) is types.FunctionType and not is_library_file(value.__code__.co_filename)
 

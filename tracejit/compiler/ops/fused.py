@@ -2,7 +2,7 @@
 
 NumPy's complex loops use fused multiply-adds on hosts that have them (its AVX2/FMA3
 loops compute the real part of ``x * y`` as ``fma(xr, yr, -(xi * yi))``), so the
-frontend's complex arithmetic (``frontend/complexarith.py``) needs the same rounding to
+frontend's complex arithmetic (``frontend/complex/arithmetic.py``) needs the same rounding to
 give NumPy's results bit for bit.
 """
 from __future__ import annotations

@@ -1,5 +1,6 @@
-"""``np.clip`` and ``np.round`` on traced arrays, with NumPy's own promotion rules (the
-``clip`` ufunc's, ``round``'s float16 for bools)."""
+"""Elementwise NumPy functions that are not one ufunc: ``np.where`` (a Python int beyond the
+result dtype wraps as NumPy casts it), ``np.clip`` and ``np.round`` with NumPy's own promotion
+rules (the ``clip`` ufunc's, ``round``'s float16 for bools). The ufuncs: ``ufuncs.py``."""
 from __future__ import annotations
 
 import operator
@@ -7,15 +8,46 @@ import operator
 import numpy as np
 
 from tracejit.compiler.dtypes import check_supported
-from tracejit.errors import UnsupportedError, at, with_location
-from tracejit.frontend.functions import astype, copy, implements
-from tracejit.frontend.trace import user_location
-from tracejit.frontend.values import as_operand, dtype_or_weak, find_trace, is_tracer
+from tracejit.errors import UnsupportedError, at, user_error, with_location
+from tracejit.frontend.context import user_location
+from tracejit.frontend.dispatch import HANDLERS, implements
+from tracejit.frontend.numpy.shape import astype, copy
+from tracejit.frontend.operands import Operand, as_operand, dtype_or_weak, find_trace, is_tracer, promotion_operand
+
+
+@implements(np.where)
+def where(condition: Operand, x: Operand = None, y: Operand = None) -> Operand:
+    """``numpy.where`` of traced arrays, with NumPy's argument rules."""
+    loc = user_location()
+    if x is None and y is None:  # np.nonzero: a selection of data-dependent size
+        nonzero = HANDLERS[np.nonzero]  # (frontend/numpy/selection.py)
+        return nonzero(np.asarray(condition) if isinstance(condition, list) else condition)
+    if x is None or y is None:
+        raise user_error(ValueError(f"either both or neither of x and y should be given{at(loc)}"))
+    trace = find_trace([condition, x, y])
+    dtype = np.result_type(*(promotion_operand(v, loc) for v in (x, y)))
+    cond = as_operand(trace, condition, np.dtype(bool))
+    if cond.dtype != np.bool_:
+        cond = astype(cond, np.bool_) if is_tracer(cond) else np.asarray(cond).astype(bool)
+    return trace.apply("where", [cond, _where_operand(trace, x, dtype, loc), _where_operand(trace, y, dtype, loc)])
+
+
+def _where_operand(trace, x, dtype: np.dtype, loc):
+    """A value of ``np.where``: a Python int beyond an integer result dtype is cast as
+    NumPy casts it there (wrapping: ``np.where(c, uint16_array, 2**32)`` selects 0)."""
+    if type(x) is int and dtype.kind in "iu" and not np.iinfo(dtype).min <= x <= np.iinfo(dtype).max:
+        try:
+            with np.errstate(all="ignore"):
+                return np.asarray(x).astype(dtype)
+        except (OverflowError, TypeError) as e:
+            raise with_location(OverflowError(str(e)), loc) from e
+    return as_operand(trace, x, dtype)
 
 
 @implements(np.clip)
-def clip(a, a_min=np._NoValue, a_max=np._NoValue, out=None, *, min=np._NoValue, max=np._NoValue,
-         **kwargs):
+def clip(a: Operand, a_min: Operand = np._NoValue, a_max: Operand = np._NoValue, out: object = None, *,
+         min: Operand = np._NoValue, max: Operand = np._NoValue,
+         **kwargs: object) -> Operand:
     """NumPy's clip: Python int bounds beyond an integer dtype clip nothing; one bound is
     ``minimum``/``maximum``; two bounds take the ``clip`` ufunc's dtype (its own promotion:
     an int8 array clipped to 0.5 is float64, to a float32 bound float32)."""
@@ -53,7 +85,8 @@ def _as_dtype(trace, x, dtype: np.dtype):
 
 
 @implements(np.round, np.around)
-def round_(a, decimals=0, out=None):
+def round_(a: Operand, decimals: int = 0, out: object = None) -> Operand:
+    """``numpy.round``, ``numpy.around`` of traced arrays, with NumPy's argument rules."""
     loc = user_location()
     if out is not None:
         raise UnsupportedError(f"numpy.round: out= is not supported{at(loc)}")

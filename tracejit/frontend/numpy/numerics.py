@@ -1,4 +1,4 @@
-"""More NumPy composed from tracejit's ops (like ``frontend/composites.py``): diagonals,
+"""More NumPy composed from tracejit's ops (like ``frontend/numpy/composites.py``): diagonals,
 differences, grids, closeness tests and padding, each with NumPy's argument rules.
 
 ``diagonal``/``diag`` of a matrix are read-only ``diagonal`` views (strided, no copy,
@@ -15,29 +15,33 @@ from __future__ import annotations
 import operator
 
 import numpy as np
+from numpy.typing import DTypeLike
 
 from tracejit.errors import UnsupportedError, at, user_error
-from tracejit.frontend.functions import axis_index, broadcast_to, concatenate, implements, reshape, scalar_result, where
-from tracejit.frontend.trace import user_location
-from tracejit.frontend.values import is_tracer, static_ints
+from tracejit.frontend.context import user_location
+from tracejit.frontend.core import as_python_scalar
+from tracejit.frontend.dispatch import implements
+from tracejit.frontend.memorder import fortran_order, numpy_layout, set_layout
+from tracejit.frontend.numpy.axes import axis_index, normalize_axes
+from tracejit.frontend.numpy.elementwise import where
+from tracejit.frontend.numpy.shape import broadcast_to, concatenate, make_view, reshape, scalar_result
+from tracejit.frontend.operands import Operand, as_array, find_trace, is_tracer, static_ints
 
 
 @implements(np.diagonal)
-def diagonal(a, offset=0, axis1=0, axis2=1):
+def diagonal(a: Operand, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Operand:
     """NumPy's diagonal: a read-only view (writes to ``a`` show through it)."""
     loc = user_location()
     if a.ndim < 2:
         raise user_error(ValueError(f"diag requires an array of at least two dimensions{at(loc)}"))
-    from tracejit.frontend.reductions import normalize_axes
     ax1, ax2 = (normalize_axes(ax, a.ndim, loc)[0] for ax in (axis1, axis2))
     if ax1 == ax2:
         raise user_error(ValueError(f"axis1 and axis2 cannot be the same{at(loc)}"))
-    from tracejit.frontend.functions import make_view
     return make_view(a, "diagonal", {"offset": operator.index(offset), "axis1": ax1, "axis2": ax2})
 
 
 @implements(np.diag)
-def diag(v, k=0):
+def diag(v: Operand, k: int = 0) -> Operand:
     """Of a matrix: its ``k``-th diagonal, a read-only view (as NumPy); of a vector: a new
     square matrix."""
     k = operator.index(k)
@@ -52,7 +56,8 @@ def diag(v, k=0):
 
 
 @implements(np.trace)
-def trace(a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
+def trace(a: Operand, offset: int = 0, axis1: int = 0, axis2: int = 1, dtype: DTypeLike = None,
+          out: object = None) -> Operand:
     """NumPy's trace: the sums along the diagonals (the diagonal view's last axis), an
     array of ``a``'s shape less ``axis1`` and ``axis2`` (a NumPy scalar of a matrix)."""
     if out is not None:
@@ -61,7 +66,9 @@ def trace(a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
 
 
 @implements(np.diff)
-def diff(a, n=1, axis=-1, prepend=np._NoValue, append=np._NoValue):
+def diff(a: Operand, n: int = 1, axis: int | tuple[int, ...] | None = -1, prepend: Operand = np._NoValue,
+         append: Operand = np._NoValue) -> Operand:
+    """``numpy.diff`` of traced arrays, with NumPy's argument rules."""
     loc = user_location()
     axis = operator.index(axis) % a.ndim if a.ndim else 0
     if a.ndim == 0:
@@ -91,7 +98,8 @@ def diff(a, n=1, axis=-1, prepend=np._NoValue, append=np._NoValue):
 
 
 @implements(np.meshgrid)
-def meshgrid(*xi, copy=True, sparse=False, indexing="xy"):
+def meshgrid(*xi: Operand, copy: bool | None = True, sparse: bool = False, indexing: str = "xy") -> Operand:
+    """``numpy.meshgrid`` of traced arrays, with NumPy's argument rules."""
     if indexing not in ("xy", "ij"):
         raise user_error(ValueError("Valid values for `indexing` are 'xy' and 'ij'."))
     ndim = len(xi)
@@ -114,8 +122,8 @@ def meshgrid(*xi, copy=True, sparse=False, indexing="xy"):
 
 
 @implements(np.isclose)
-def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
-    from tracejit.frontend.values import as_array, find_trace
+def isclose(a: Operand, b: Operand, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> Operand:
+    """``numpy.isclose`` of traced arrays, with NumPy's argument rules."""
     trace = find_trace([a, b, rtol, atol])
     a, b = as_array(trace, a), as_array(trace, b)  # NumPy: asanyarray of both (Python numbers are strong)
     dtype = np.result_type(*(x.dtype if hasattr(x, "dtype") else np.asarray(x).dtype for x in (a, b)), 1.0)
@@ -129,7 +137,7 @@ def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
 
 
 @implements(np.allclose)
-def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
+def allclose(a: Operand, b: Operand, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> Operand:
     """A traced Python bool, as NumPy's (``~np.allclose(a, b)`` is -1 or -2; using it in
     ``if`` needs ``tj.cond``)."""
     return _python_bool(isclose(a, b, rtol, atol, equal_nan).all())
@@ -137,13 +145,12 @@ def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
 
 def _python_bool(result):
     """``result`` (a traced 0-d bool) as a traced Python bool, as NumPy's predicates return."""
-    from tracejit.frontend.tracer import as_python_scalar
     result._weak = None
     return as_python_scalar(result)
 
 
 @implements(np.array_equal)
-def array_equal(a1, a2, equal_nan=False):
+def array_equal(a1: Operand, a2: Operand, equal_nan: bool = False) -> Operand:
     """A traced Python bool: same shape (known now: else a Python False) and equal elements."""
     if np.shape(a1) != np.shape(a2):
         return False
@@ -154,7 +161,7 @@ def array_equal(a1, a2, equal_nan=False):
 
 
 @implements(np.array_equiv)
-def array_equiv(a1, a2):
+def array_equiv(a1: Operand, a2: Operand) -> Operand:
     """A traced Python bool: shapes broadcast (known now: else a Python False), elements equal."""
     try:
         np.broadcast_shapes(np.shape(a1), np.shape(a2))
@@ -164,7 +171,7 @@ def array_equiv(a1, a2):
 
 
 @implements(np.count_nonzero)
-def count_nonzero(a, axis=None, *, keepdims=False):
+def count_nonzero(a: Operand, axis: int | tuple[int, ...] | None = None, *, keepdims: bool = False) -> Operand:
     """The number of non-zero elements (intp), over ``axis`` or all."""
     return np.sum(np.not_equal(a, 0), axis=axis, keepdims=keepdims, dtype=np.intp)
 
@@ -180,7 +187,8 @@ def _pad_widths(pad_width, ndim: int) -> list[tuple[int, int]]:
 
 
 @implements(np.pad)
-def pad(array, pad_width, mode="constant", **kwargs):
+def pad(array: Operand, pad_width: Operand, mode: str = "constant", **kwargs: object) -> Operand:
+    """``numpy.pad`` of traced arrays, with NumPy's argument rules."""
     loc = user_location()
     if mode not in ("constant", "edge", "wrap", "reflect", "symmetric"):
         raise UnsupportedError(f"numpy.pad with mode={mode!r}{at(loc)}")
@@ -225,7 +233,6 @@ def pad(array, pad_width, mode="constant", **kwargs):
         if pieces[0] is not None or pieces[1] is not None:
             out = concatenate([p for p in (pieces[0], out, pieces[1]) if p is not None], axis=axis)
     out = out if out is not array else array.copy()
-    from tracejit.frontend.memorder import fortran_order, numpy_layout, set_layout
     source = numpy_layout(array)  # NumPy pads into an F-order array for an F-order input, else C
     fortran = source is not None and not source.is_contiguous() and \
         source.normalized().strides == fortran_order(source.shape).normalized().strides
@@ -234,7 +241,8 @@ def pad(array, pad_width, mode="constant", **kwargs):
 
 
 @implements(np.median)
-def median(a, axis=None, out=None, overwrite_input=False, keepdims=False):
+def median(a: Operand, axis: int | tuple[int, ...] | None = None, out: object = None, overwrite_input: bool = False,
+           keepdims: bool = False) -> Operand:
     """NumPy's median: the middle one or two of the sorted values, averaged with ``mean``
     (ints give float64), NaN where a line holds a NaN (sorted last)."""
     loc = user_location()

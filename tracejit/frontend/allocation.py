@@ -1,4 +1,4 @@
-"""Arrays created inside a traced function are traced arrays; the trace a thread records.
+"""Arrays created inside a traced function by ``np.zeros`` & co. are traced arrays.
 
 ``buf = np.zeros(n); buf[i] = f(x)`` fills a local buffer piecewise: for the writes to
 be recorded, ``np.zeros`` (and ``empty``, ``ones``, ``full``) must return a traced array
@@ -14,31 +14,16 @@ Python's ``min`` and ``max`` seen by converted code are ``frontend/minmax.py``'s
 """
 from __future__ import annotations
 
-import threading
-from contextlib import contextmanager
-
 import numpy as np
 
-_state = threading.local()
+from tracejit.errors import UnsupportedError, at
+from tracejit.frontend.context import current_trace, user_location
+from tracejit.frontend.numpy.axes import shape_arg
+from tracejit.frontend.numpy.creation import filled, full_like
+from tracejit.frontend.operands import is_tracer
+
 NAMES = ("zeros", "empty", "ones", "full")
 ORIGINALS = {name: getattr(np, name) for name in NAMES}  # NumPy's own (never replaced)
-
-
-def current_trace():
-    """The innermost trace this thread is recording (None: not tracing)."""
-    return getattr(_state, "trace", None)
-
-
-@contextmanager
-def creating_traced_arrays(trace):
-    """Make ``trace`` this thread's current trace while the body runs (the converted
-    code's ``np.zeros`` & co. and ``tj.fori_loop``/``cond`` record into it)."""
-    previous = current_trace()
-    _state.trace = trace
-    try:
-        yield
-    finally:
-        _state.trace = previous
 
 
 def _creator(name: str):
@@ -55,18 +40,14 @@ def _creator(name: str):
 
 
 def _traced(trace, name: str, shape, *args, **kwargs):
-    from tracejit.frontend.functions import _shape_arg, filled, full_like
     if name == "full":
         fill_value, *args = args if args else (kwargs.pop("fill_value"),)
     dtype = args[0] if args else kwargs.get("dtype")
     order = args[1] if len(args) > 1 else kwargs.get("order", "C")
     if order not in ("C", "K", "A"):
-        from tracejit.errors import UnsupportedError, at
-        from tracejit.frontend.trace import user_location
         raise UnsupportedError(f"numpy.{name} with order={order!r} while tracing{at(user_location())}")
-    shape = _shape_arg(shape)
+    shape = shape_arg(shape)
     if name == "full":
-        from tracejit.frontend.values import is_tracer
         if is_tracer(fill_value):
             dtype = fill_value.dtype if dtype is None and fill_value._weak is None else dtype
             template = filled(trace, shape, dtype if dtype is not None else np.asarray(float()).dtype, 0)

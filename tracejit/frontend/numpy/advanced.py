@@ -9,21 +9,29 @@ out of range raise ``IndexError`` while tracing; for traced indices a bounds che
 runs with the call (``frontend/checks.py``) and the compiled load clamps meanwhile.
 Assignment through the same keys (``x[idx] = v``, ``x[idx] += v``) is a ``scatter``
 (the last of repeated indices wins, as in NumPy). Boolean arrays are masks
-(``frontend/selection.py``).
+(``frontend/numpy/selection.py``).
 """
 from __future__ import annotations
 
 import math
 import operator
+from collections.abc import Callable
 
 import numpy as np
 
-from tracejit.errors import UnsupportedError, at, user_error
+from tracejit.errors import at, user_error
 from tracejit.frontend import checks
-from tracejit.frontend.values import is_tracer
+from tracejit.frontend.core import Tracer
+from tracejit.frontend.numpy.creation import filled
+from tracejit.frontend.numpy.shape import stack, transpose
+from tracejit.frontend.numpy.writes import assigned_value, write
+from tracejit.frontend.operands import is_tracer
+
+# ``getitem`` (basic indexing, ``frontend/numpy/indexing.py``) is handed down to the functions
+# here: indexing with an array index does its basic part first, and ``getitem`` calls them.
 
 
-def is_array_index(k) -> bool:
+def is_array_index(k: int) -> bool:
     """Whether ``k`` in an index key is an array (advanced) index."""
     return is_tracer(k) or isinstance(k, (np.ndarray, list))
 
@@ -32,7 +40,6 @@ def _as_index_array(k, trace, loc):
     """An index array: a tracer, or a NumPy array for constants (lists as NumPy converts)."""
     if isinstance(k, list):
         if any(is_tracer(v) for v in np.asarray(k, dtype=object).ravel()):
-            from tracejit.frontend.functions import stack
             k = stack([v if is_tracer(v) else np.asarray(v) for v in k])
         else:
             k = np.asarray(k)
@@ -51,13 +58,11 @@ def _static_bounds(index: np.ndarray, n: int, axis: int, loc) -> None:
             raise user_error(IndexError(f"index {bad} is out of bounds for axis {axis} with size {n}{at(loc)}"))
 
 
-def _plan(x, key: list, loc):
+def _plan(x, key: list, loc, getitem: Callable):
     """Parse an expanded key (no Ellipsis) holding at least one integer array: the view
     the advanced indices apply to (basic indexing done, advanced dims adjacent from
     ``axis``; it shares ``x``'s storage), ``axis``, the indices (tracers or arrays), the
     result shape and whether every index was an integer (a 0-d result is then a scalar)."""
-    from tracejit.frontend import functions
-    from tracejit.frontend.indexing import getitem
     trace = x._trace
     basic, advanced, positions = [], [], []  # advanced: (index, axis of x); positions in the view
     out_dim = x_dim = 0
@@ -105,7 +110,7 @@ def _plan(x, key: list, loc):
     axis = positions[0] if adjacent else 0
     if not adjacent:
         rest = [d for d in range(view.ndim) if d not in positions]
-        view = functions.transpose(view, tuple(positions) + tuple(rest))
+        view = transpose(view, tuple(positions) + tuple(rest))
     sizes = view.shape[axis:axis + len(advanced)]
     shape = view.shape[:axis] + batch + view.shape[axis + len(advanced):]
     indices = []
@@ -116,47 +121,23 @@ def _plan(x, key: list, loc):
     return view, axis, indices, shape, all_ints
 
 
-def gather_getitem(x, key: list, loc):
+def gather_getitem(x: Tracer, key: list, loc: str | None, getitem: Callable) -> Tracer:
     """``x[key]`` for an expanded key (no Ellipsis) holding at least one integer array."""
-    from tracejit.frontend import functions
-    view, axis, indices, shape, all_ints = _plan(x, key, loc)
+    view, axis, indices, shape, all_ints = _plan(x, key, loc, getitem)
     if any(n == 0 for n in view.shape[axis:axis + len(indices)]):  # nothing to index: empty
-        return functions.filled(x._trace, shape, x.dtype, 0)
+        return filled(x._trace, shape, x.dtype, 0)
     out = x._trace.apply("gather", [view] + indices, {"axis": axis})
     out._scalar = all_ints and out.ndim == 0  # x[i] with a 0-d index: a scalar, as in NumPy
     return out
 
 
-def scatter_setitem(x, key: list, value, loc) -> None:
+def scatter_setitem(x: Tracer, key: list, value: object, loc: str | None, getitem: Callable) -> None:
     """``x[key] = value`` for an expanded key holding at least one integer array: the
     value (cast and broadcast as NumPy's assignment does) stored at the gathered
     positions, the last of repeated indices winning."""
-    from tracejit.frontend.mutation import assigned_value, write
-    view, axis, indices, shape, _ = _plan(x, key, loc)
+    view, axis, indices, shape, _ = _plan(x, key, loc, getitem)
     value = assigned_value(x._trace, value, shape, x.dtype, loc)
     if not math.prod(shape):
         return  # nothing is written
     new = x._trace.apply("scatter", [view, value] + indices, {"axis": axis})
     write(view, new, loc)
-
-
-def take(a, indices, axis=None, out=None, mode="raise"):
-    """``np.take``: ``a`` flattened (axis None) or indexed along ``axis`` by ``indices``."""
-    from tracejit.frontend import functions
-    from tracejit.frontend.trace import user_location
-    from tracejit.frontend.reductions import normalize_axes
-    loc = user_location()
-    if out is not None or mode != "raise":
-        raise UnsupportedError(f"numpy.take: out= and mode= are not supported{at(loc)}")
-    if axis is None:
-        a, axis = functions.ravel(a), 0
-    else:
-        (axis,) = normalize_axes(axis, a.ndim, loc)
-    if isinstance(indices, (tuple, list)) and not any(map(is_tracer, indices)):
-        indices = np.asarray(indices, np.intp if len(indices) == 0 else None)  # NumPy: asarray of a sequence
-    if not is_array_index(indices):
-        indices = np.asarray(operator.index(indices), np.intp)
-    result = gather_getitem(a, [slice(None)] * axis + [indices] + [slice(None)] * (a.ndim - axis - 1), loc)
-    from tracejit.frontend.memorder import set_layout
-    set_layout(result, "C")  # np.take allocates in C order (a fancy index would not)
-    return result

@@ -53,7 +53,7 @@ class Reach:
             if type(value) in wanted:
                 self.add((GlobalRoot(namespace, name),), value, 0)
 
-    def add(self, root: tuple, value, depth: int) -> None:
+    def add(self, root: tuple, value: object, depth: int) -> None:
         """Walk ``value`` (reached by ``root``) up to ``depth`` steps down."""
         queue = deque([(root, value, depth)])
         while queue and self._visited < MAX_OBJECTS:
@@ -123,13 +123,16 @@ class GlobalRoot:
     def __init__(self, namespace: dict, name: str):
         self.namespace, self.name = namespace, name
 
-    def get(self, statics):
+    def get(self, statics: object) -> object:
+        """The object this root stands for now (``statics``: the call's static arguments)."""
         return self.namespace[self.name]
 
     def key(self) -> tuple:
+        """A hashable identity of this root."""
         return ("global", id(self.namespace), self.name)
 
     def describe(self) -> str:
+        """How the user's code names this root (in messages)."""
         return f"global {self.name}"
 
 
@@ -138,16 +141,19 @@ class CellRoot:
 
     __slots__ = ("cell", "name")
 
-    def __init__(self, cell, name: str):
+    def __init__(self, cell: object, name: str):
         self.cell, self.name = cell, name
 
-    def get(self, statics):
+    def get(self, statics: object) -> object:
+        """The object this root stands for now (``statics``: the call's static arguments)."""
         return self.cell.cell_contents
 
     def key(self) -> tuple:
+        """A hashable identity of this root."""
         return ("cell", id(self.cell))
 
     def describe(self) -> str:
+        """How the user's code names this root (in messages)."""
         return f"closure variable {self.name}"
 
 
@@ -157,18 +163,21 @@ class DefaultRoot:
 
     __slots__ = ("function", "parameter")
 
-    def __init__(self, function, parameter):
+    def __init__(self, function: object, parameter: int | str):
         self.function, self.parameter = function, parameter
 
-    def get(self, statics):
+    def get(self, statics: object) -> object:
+        """The object this root stands for now (``statics``: the call's static arguments)."""
         if isinstance(self.parameter, int):
             return self.function.__defaults__[self.parameter]
         return self.function.__kwdefaults__[self.parameter]
 
     def key(self) -> tuple:
+        """A hashable identity of this root."""
         return ("default", id(self.function), self.parameter)
 
     def describe(self) -> str:
+        """How the user's code names this root (in messages)."""
         return f"a default of {self.function.__name__}"
 
 
@@ -177,16 +186,19 @@ class ObjectRoot:
 
     __slots__ = ("obj", "shown")
 
-    def __init__(self, obj, shown: str):
+    def __init__(self, obj: object, shown: str):
         self.obj, self.shown = obj, shown
 
-    def get(self, statics):
+    def get(self, statics: object) -> object:
+        """The object this root stands for now (``statics``: the call's static arguments)."""
         return self.obj
 
     def key(self) -> tuple:
+        """A hashable identity of this root."""
         return ("object", id(self.obj))
 
     def describe(self) -> str:
+        """How the user's code names this root (in messages)."""
         return self.shown
 
 
@@ -199,18 +211,21 @@ class ArgRoot:
     def __init__(self, name: str, leaf: int | None, shown: str):
         self.name, self.leaf, self.shown = name, leaf, shown
 
-    def get(self, statics):
+    def get(self, statics: object) -> object:
+        """The object this root stands for now (``statics``: the call's static arguments)."""
         value = statics[self.name]
         return value if self.leaf is None else value[1][self.leaf]
 
     def key(self) -> tuple:
+        """A hashable identity of this root."""
         return ("argument", self.name, self.leaf)
 
     def describe(self) -> str:
+        """How the user's code names this root (in messages)."""
         return self.shown
 
 
-def evaluate(path: tuple, statics):
+def evaluate(path: tuple, statics: object) -> object:
     """The value at ``path`` now (``statics``: the call's static arguments, as
     ``BoundCall.static_args``); raises what reading it raises."""
     value = path[0].get(statics)
@@ -219,7 +234,7 @@ def evaluate(path: tuple, statics):
     return value
 
 
-def getter(path: tuple):
+def getter(path: tuple) -> object:
     """A function ``statics -> the value at path now`` (a closure made once: it is called
     at every call of a function with captures)."""
     root, steps = path[0], path[1:]

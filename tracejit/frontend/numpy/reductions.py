@@ -5,33 +5,19 @@ from __future__ import annotations
 
 import builtins
 import math
-import operator
 
 import numpy as np
+from numpy.typing import DTypeLike
 
 from tracejit.compiler.dtypes import check_supported, reduction_default_dtype
 from tracejit.errors import UnsupportedError, at, user_error
-from tracejit.frontend.trace import user_location
+from tracejit.frontend.context import user_location
+from tracejit.frontend.dispatch import implements
+from tracejit.frontend.numpy.axes import normalize_axes
+from tracejit.frontend.numpy.shape import reshape
+from tracejit.frontend.operands import Operand
 
 _NoValue = np._NoValue
-
-
-def normalize_axes(axis, ndim: int, loc=None) -> tuple[int, ...]:
-    """``axis`` (None, int or tuple) as sorted non-negative axes; NumPy's errors otherwise."""
-    if axis is None:
-        return tuple(range(ndim))
-    axes = axis if isinstance(axis, tuple) else (axis,)
-    out = []
-    for ax in axes:
-        ax = operator.index(ax)
-        if ndim == 0 and ax in (0, -1):  # NumPy reduces a 0-d array over axis 0 as over ()
-            continue
-        if not -ndim <= ax < ndim:
-            raise user_error(np.exceptions.AxisError(ax, ndim))
-        out.append(ax % ndim)
-    if len(set(out)) != len(out):
-        raise user_error(ValueError(f"duplicate value in 'axis'{at(loc)}"))
-    return tuple(sorted(out))
 
 
 def _check_unsupported(name, loc, out=None, initial=_NoValue, where=_NoValue):
@@ -56,7 +42,8 @@ def _count(shape, axes) -> int:
     return math.prod(shape[a] for a in axes)
 
 
-def reduce(op: str, x, axis, keepdims, loc=None, needs_elements=False):
+def reduce(op: str, x: Operand, axis: int | tuple[int, ...] | None, keepdims: bool, loc: str | None = None,
+           needs_elements: object = False) -> object:
     """Record reduction ``op`` of traced ``x`` over ``axis``."""
     axes = normalize_axes(axis, x.ndim, loc)
     if needs_elements and _count(x.shape, axes) == 0:
@@ -119,7 +106,6 @@ def _arg(op: str):
         if _keep(keepdims):
             shape = (1,) * a.ndim if axis is None else tuple(
                 1 if d == normalize_axes(axis, a.ndim)[0] else n for d, n in enumerate(a.shape))
-            from tracejit.frontend.functions import reshape
             r = reshape(r, shape)
         return r
     handler.__name__ = op
@@ -142,7 +128,9 @@ def _divide(x, count: int):
     return _convert(q, x.dtype) if q.dtype != x.dtype else q
 
 
-def mean(a, axis=None, dtype=None, out=None, keepdims=_NoValue, *, where=_NoValue):
+def mean(a: Operand, axis: int | tuple[int, ...] | None = None, dtype: DTypeLike = None, out: object = None,
+         keepdims: bool = _NoValue, *, where: Operand = _NoValue) -> object:
+    """``numpy.mean``: the sum divided by the count, in NumPy's accumulation dtype."""
     loc = user_location()
     _check_unsupported("mean", loc, out, where=where)
     acc = _moment_dtype(a, dtype)
@@ -150,8 +138,10 @@ def mean(a, axis=None, dtype=None, out=None, keepdims=_NoValue, *, where=_NoValu
     return _divide(s, _count(a.shape, normalize_axes(axis, a.ndim)))
 
 
-def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=_NoValue, *, where=_NoValue,
-        mean=_NoValue, correction=_NoValue):
+def var(a: Operand, axis: int | tuple[int, ...] | None = None, dtype: DTypeLike = None, out: object = None,
+        ddof: int = 0, keepdims: bool = _NoValue, *, where: Operand = _NoValue,
+        mean: object = _NoValue, correction: object = _NoValue) -> object:
+    """``numpy.var``: the mean of squared deviations (``ddof``/``correction`` as NumPy)."""
     loc = user_location()
     _check_unsupported("var", loc, out, where=where)
     if mean is not _NoValue:
@@ -168,7 +158,15 @@ def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=_NoValue, *, where=
     return _divide(squares, builtins.max(n - ddof, 0))
 
 
-def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=_NoValue, *, where=_NoValue,
-        mean=_NoValue, correction=_NoValue):
+def std(a: Operand, axis: int | tuple[int, ...] | None = None, dtype: DTypeLike = None, out: object = None,
+        ddof: int = 0, keepdims: bool = _NoValue, *, where: Operand = _NoValue,
+        mean: object = _NoValue, correction: object = _NoValue) -> object:
+    """``numpy.std``: the square root of ``var``."""
     return np.sqrt(var(a, axis, dtype, out, ddof, keepdims, where=where, mean=mean,
                        correction=correction))
+
+
+for _name in ("sum", "prod", "max", "min", "any", "all", "argmax", "argmin", "mean", "var", "std"):
+    implements(getattr(np, _name))(globals()[_name])
+implements(np.amax)(max)
+implements(np.amin)(min)

@@ -1,35 +1,99 @@
-"""NumPy functions (``__array_function__``) with complex operands, one handler each.
+"""NumPy functions (``__array_function__``) with complex operands, one handler each,
+registered in ``complex/value.py``'s :data:`FUNCTIONS` table; and the conversions to and
+from complex values (``astype``, creation, captured constants).
 
 Views and reshapes apply to both parts; ``where`` selects both parts; ``sum`` sums each
 part; ``mean`` divides the sums as NumPy does (by the count as a complex128 divisor,
 then back to the input's dtype). A function without a handler raises UnsupportedError
-naming it and the user's line.
+naming it and the user's line (``value.dispatch``). The ndarray methods that are NumPy
+functions (``z.reshape``, ``z.sum``, ``z.astype``...) run these handlers too
+(``frontend/arraylike.py``).
 """
 from __future__ import annotations
 
+import warnings
+from typing import Any, Callable
+
 import numpy as np
 
+from tracejit.compiler.dtypes import check_supported
+from tracejit.compiler.layout import StridedView
 from tracejit.errors import UnsupportedError, at
-from tracejit.frontend import attributes, complexarith as arith
-from tracejit.frontend.complexvalue import ComplexTracer, filled, is_complex, make, operand_kind, part_dtype, parts
-from tracejit.frontend.reductions import normalize_axes
-from tracejit.frontend.trace import user_location
-from tracejit.frontend.values import find_trace, is_tracer
+from tracejit.frontend import attributes
+from tracejit.frontend.complex import arithmetic as arith
+from tracejit.frontend.complex.value import (ComplexTracer, implements, is_complex, make, operand_kind, own_copy,
+                                             part_constant, part_dtype, parts)
+from tracejit.frontend.context import user_location
+from tracejit.frontend.memorder import numpy_layout
+from tracejit.frontend.numpy import creation, elementwise
+from tracejit.frontend.numpy import shape as real_shape
+from tracejit.frontend.numpy.axes import normalize_axes, shape_arg
+from tracejit.frontend.operands import dtype_or_weak, find_trace, is_tracer
 
-HANDLERS: dict = {}
 _NoValue = np._NoValue
 
 
-implements = attributes.registrar(HANDLERS)  # @implements(np.f): the handler of np.f
+# -- conversions ----------------------------------------------------------------------------------
+
+def from_real(x: Any, dtype: Any) -> ComplexTracer:
+    """``x.astype(dtype)`` for a real tracer ``x`` and a complex ``dtype``."""
+    part = part_dtype(dtype)
+    re, im = parts(x._trace, x, part, user_location())
+    re = own_copy(re) if re is x else re
+    return make(re, im, scalar=bool(x._scalar))
 
 
-def dispatch(func, args, kwargs):
-    """Run the handler of NumPy function ``func`` on arguments of which some are complex."""
-    handler = HANDLERS.get(func)
-    if handler is None:
-        raise UnsupportedError(f"numpy.{func.__name__} of complex values is not supported by tracejit"
-                               f"{at(user_location())}")
-    return handler(*args, **kwargs)
+def filled(trace: Any, shape: tuple, dtype: Any, value: Any) -> ComplexTracer:
+    """A complex array of ``shape`` with every element ``value`` (``np.zeros(..., complex)``)."""
+    part = part_dtype(dtype)
+    value = np.asarray(value).astype(dtype)
+    re = trace.apply("broadcast_to", [part_constant(trace, value.real, part)], {"shape": tuple(shape)})
+    im = trace.apply("broadcast_to", [part_constant(trace, value.imag, part)], {"shape": tuple(shape)})
+    return ComplexTracer(re, im)
+
+
+def constant(trace: Any, value: np.ndarray | np.generic) -> ComplexTracer:
+    """A captured complex array (or NumPy complex scalar) as a traced value (an array the
+    function reached from outside, such as ``self.Z``: a captured input, frontend/capture.py)."""
+    capturer = getattr(trace, "capturer", None)
+    if capturer is not None and type(value) is np.ndarray:
+        found = capturer.constant(value)
+        if isinstance(found, ComplexTracer):
+            return found
+    value = np.asarray(value)
+    part = part_dtype(value.dtype)
+    return make(own_copy(part_constant(trace, value.real, part)), own_copy(part_constant(trace, value.imag, part)),
+                scalar=False)
+
+
+def _to_real(x: ComplexTracer, dtype: np.dtype) -> Any:
+    """``x.astype(dtype)`` for a real ``dtype``: bool is 'nonzero', other dtypes take the
+    real part (NumPy warns that the imaginary part is discarded)."""
+    if dtype == np.bool_:
+        out = (x.re_part != 0) | (x.im_part != 0)
+    else:
+        warnings.warn("Casting complex values to real discards the imaginary part",
+                      np.exceptions.ComplexWarning, stacklevel=4)
+        out = real_shape.astype(x.re_part, dtype) if x.re_part.dtype != dtype else own_copy(x.re_part)
+    out._scalar = bool(x._scalar) and not out.shape  # a complex scalar's cast is a scalar
+    return out
+
+
+def _convert(x: ComplexTracer, dtype: np.dtype) -> ComplexTracer:
+    """``x.astype(dtype)`` for a complex ``dtype`` (always a new value)."""
+    part = part_dtype(dtype)
+    re, im = x.re_part, x.im_part
+    if re.dtype == part:
+        return ComplexTracer(own_copy(re), own_copy(im), x._scalar)
+    return ComplexTracer(re._trace.apply("convert", [re], {"dtype": part}, scalar=x._scalar),
+                         im._trace.apply("convert", [im], {"dtype": part}, scalar=x._scalar), x._scalar)
+
+
+@implements(np.astype)
+def astype(x: ComplexTracer, dtype: Any, /, *, copy: bool = True, device: Any = None) -> Any:
+    """``np.astype`` / ``z.astype``: always a new value (complex, or real as NumPy casts)."""
+    dtype = np.dtype(dtype)
+    return _convert(x, dtype) if dtype.kind == "c" else _to_real(x, dtype)
 
 
 def _trace(values):
@@ -48,9 +112,9 @@ def _as_complex(x, trace=None) -> ComplexTracer:
 
 # -- views and shapes -----------------------------------------------------------------------------
 
-def _each(method: str):
+def _each(method: str) -> Callable:
     def handler(a, *args, **kwargs):
-        return a._both(lambda t: getattr(np, method)(t, *args, **kwargs))
+        return a.each_part(lambda t: getattr(np, method)(t, *args, **kwargs))
     return handler
 
 
@@ -59,7 +123,7 @@ for _name in ("reshape", "transpose", "squeeze", "expand_dims", "swapaxes", "mov
 
 
 @implements(np.trace)
-def trace(a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
+def trace(a: Any, offset: int = 0, axis1: int = 0, axis2: int = 1, dtype: Any = None, out: Any = None) -> Any:
     """The sums of the diagonals (the diagonal view's last axis), as for real arrays."""
     if out is not None:
         raise UnsupportedError(f"numpy.trace with out={at(user_location())}")
@@ -67,7 +131,7 @@ def trace(a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
 
 
 @implements(np.diag)
-def diag(v, k=0):
+def diag(v: Any, k: int = 0) -> ComplexTracer:
     """Of a complex matrix: its ``k``-th diagonal (a read-only view)."""
     if np.ndim(v) != 2:
         raise UnsupportedError(f"numpy.diag of a complex vector{at(user_location())}")
@@ -75,8 +139,16 @@ def diag(v, k=0):
 
 
 @implements(np.ravel)
-def ravel(a, order="C"):
-    return _as_complex(a).ravel(order)
+def ravel(a: Any, order: str = "C") -> ComplexTracer:
+    """A view when the complex array is C-contiguous in NumPy, else a copy: judged on
+    the complex strides (a part of an argument's pair view has twice them)."""
+    a = _as_complex(a)
+    memory = numpy_layout(a.re_part)
+    storage = a.re_part._storage
+    if memory is not None and storage is not None and storage.arg is not None:
+        memory = StridedView(memory.shape, tuple(s // 2 for s in memory.strides))  # the pair view's part
+    contiguous = None if memory is None else memory.is_contiguous()
+    return a.each_part(lambda t: real_shape.ravel(t, order, contiguous))
 
 
 for _func, _handler in ((np.shape, attributes.shape), (np.ndim, attributes.ndim), (np.size, attributes.size)):
@@ -84,39 +156,34 @@ for _func, _handler in ((np.shape, attributes.shape), (np.ndim, attributes.ndim)
 
 
 @implements(np.copy)
-def copy(a, order="K", subok=False):
+def copy(a: Any, order: str = "K", subok: bool = False) -> ComplexTracer:
     """A new complex array in ``a``'s memory order (of a NumPy scalar: a 0-d array)."""
-    return _as_complex(a)._both(lambda t: np.copy(t, order=order), False)
-
-
-@implements(np.astype)
-def astype(x, dtype, /, *, copy=True, device=None):
-    return x.astype(dtype)
+    return _as_complex(a).each_part(lambda t: np.copy(t, order=order), False)
 
 
 @implements(np.real)
-def real(val):
+def real_part(val: Any) -> Any:
     """``np.real``: the real part, a view (a real array's own view: itself, as NumPy)."""
     return val.real
 
 
 @implements(np.imag)
-def imag(val):
+def imag_part(val: Any) -> Any:
+    """``np.imag``: the imaginary part, a view (of a real array: read-only zeros)."""
     return val.imag
 
 
 @implements(np.iscomplexobj)
-def iscomplexobj(x):
+def iscomplexobj(x: Any) -> bool:
+    """``np.iscomplexobj``: whether ``x`` is a complex operand."""
     return is_complex(x)
 
 
 @implements(np.angle)
-def angle(z, deg=False):
+def angle(z: Any, deg: bool = False) -> Any:
     """``np.angle``: ``arctan2(imag, real)`` as NumPy computes it (of a real array:
     ``arctan2(0, z)``, so 8-bit ints and bools give NumPy's float16)."""
     if not is_complex(z):
-        from tracejit.compiler.dtypes import check_supported
-        from tracejit.frontend.values import dtype_or_weak
         loc = user_location()
         check_supported(np.arctan2.resolve_dtypes((int, dtype_or_weak(z, loc), None))[-1],
                         f"numpy.angle of {dtype_or_weak(z, loc)}{at(loc)}")
@@ -130,16 +197,16 @@ def angle(z, deg=False):
 # -- combining and selecting -------------------------------------------------------------------------
 
 @implements(np.where)
-def where(condition, x=None, y=None):
+def where(condition: Any, x: Any = None, y: Any = None) -> ComplexTracer:
+    """``np.where(condition, x, y)``: each part selected."""
     loc = user_location()
     if x is None or y is None:
         raise UnsupportedError(f"numpy.where with one argument is not supported{at(loc)}")
-    from tracejit.frontend.functions import where as real_where
     trace = _trace([condition, x, y])
     dtype = np.result_type(*(_promotion(v) for v in (x, y)))
     part = part_dtype(dtype)
     (xr, xi), (yr, yi) = parts(trace, x, part, loc), parts(trace, y, part, loc)
-    return make(real_where(condition, xr, yr), real_where(condition, xi, yi))
+    return make(elementwise.where(condition, xr, yr), elementwise.where(condition, xi, yi))
 
 
 def _promotion(v):
@@ -149,7 +216,7 @@ def _promotion(v):
     return kind(0) if isinstance(kind, type) else kind
 
 
-def _joined(name: str):
+def _joined(name: str) -> Callable:
     def handler(arrays, axis=0, out=None, dtype=None, casting="same_kind"):
         loc = user_location()
         if out is not None:
@@ -173,16 +240,14 @@ implements(np.stack)(_joined("stack"))
 
 # -- creation ----------------------------------------------------------------------------------------
 
-def _like(fill):
+def _like(fill: Any) -> Callable:
     def handler(a, dtype=None, order="K", subok=True, shape=None, *, device=None):
-        from tracejit.frontend.functions import filled as real_filled
-        from tracejit.frontend.functions import _shape_arg
-        shape = a.shape if shape is None else _shape_arg(shape)
+        shape = a.shape if shape is None else shape_arg(shape)
         dtype = np.dtype(dtype) if dtype is not None else a.dtype
         trace = _trace([a])
         if dtype.kind == "c":
             return filled(trace, shape, dtype, fill)
-        return real_filled(trace, shape, dtype, fill)
+        return creation.filled(trace, shape, dtype, fill)
     return handler
 
 
@@ -191,7 +256,9 @@ implements(np.ones_like)(_like(1))
 
 
 @implements(np.full_like)
-def full_like(a, fill_value, dtype=None, order="K", subok=True, shape=None, *, device=None):
+def full_like(a: Any, fill_value: Any, dtype: Any = None, order: str = "K", subok: bool = True, shape: Any = None,
+              *, device: Any = None) -> Any:
+    """``np.full_like`` with a concrete fill value."""
     if isinstance(fill_value, ComplexTracer) or is_tracer(fill_value):
         raise UnsupportedError(f"numpy.full_like with a traced complex fill value is not supported"
                                f"{at(user_location())}")
@@ -209,7 +276,8 @@ def _check(name, loc, out, kw):
 
 
 @implements(np.sum)
-def sum_(a, axis=None, dtype=None, out=None, keepdims=_NoValue, **kw):
+def sum_(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, keepdims: Any = _NoValue,
+         **kw: Any) -> ComplexTracer:
     """The sum of each part (pairwise, like NumPy's; the order of additions may differ)."""
     loc = user_location()
     _check("sum", loc, out, kw)
@@ -225,7 +293,8 @@ def sum_(a, axis=None, dtype=None, out=None, keepdims=_NoValue, **kw):
 
 
 @implements(np.mean)
-def mean(a, axis=None, dtype=None, out=None, keepdims=_NoValue, **kw):
+def mean(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, keepdims: Any = _NoValue,
+         **kw: Any) -> ComplexTracer:
     """NumPy's complex mean: the sum divided by the element count (an intp, so in
     complex128), converted back to the sum's dtype."""
     loc = user_location()

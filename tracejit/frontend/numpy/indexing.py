@@ -3,9 +3,9 @@
 ``x[key]`` becomes one ``slice`` view (ints are length-1 slices) followed, when dims
 are dropped or inserted, by one ``reshape`` view. An element read (all ints) is a
 scalar copy, as in NumPy. ``x[key] = v`` writes through the same view
-(``frontend/mutation.py``); a boolean mask of ``x``'s shape writes ``where(mask, v, x)``.
-Integer arrays in the key gather (``frontend/advanced.py``); a boolean mask reads a
-selection of data-dependent size (``frontend/selection.py``).
+(``frontend/numpy/writes.py``); a boolean mask of ``x``'s shape writes ``where(mask, v, x)``.
+Integer arrays in the key gather (``frontend/numpy/advanced.py``); a boolean mask reads a
+selection of data-dependent size (``frontend/numpy/selection.py``).
 """
 from __future__ import annotations
 
@@ -15,9 +15,17 @@ import operator
 import numpy as np
 
 from tracejit.errors import UnsupportedError, at, user_error
-from tracejit.frontend.trace import user_location
-from tracejit.frontend.advanced import gather_getitem, is_array_index, scatter_setitem
-from tracejit.frontend.values import is_tracer
+from tracejit.frontend import checks
+from tracejit.frontend.context import user_location
+from tracejit.frontend.dispatch import implements
+from tracejit.frontend.memorder import set_layout
+from tracejit.frontend.numpy.advanced import gather_getitem, is_array_index, scatter_setitem
+from tracejit.frontend.numpy.axes import normalize_axes
+from tracejit.frontend.numpy.elementwise import where
+from tracejit.frontend.numpy.selection import Selection, assign_selection, select
+from tracejit.frontend.numpy.shape import copy, make_view, ravel
+from tracejit.frontend.numpy.writes import cast_assigned, write
+from tracejit.frontend.operands import Operand, is_tracer
 
 
 def _is_mask(k) -> bool:
@@ -71,9 +79,7 @@ def _all_of(masks: list):
 
 def _scalar_bool_getitem(x, key: tuple, loc):
     """``x[key]`` with 0-d boolean indices: a copy (advanced indexing); traced ones select
-    a data-dependent length (``frontend/selection.py``)."""
-    from tracejit.frontend.functions import copy
-    from tracejit.frontend.selection import select
+    a data-dependent length (``frontend/numpy/selection.py``)."""
     view, axis, traced = _scalar_bool_view(x, key, loc)
     if not traced or view.shape[axis] == 0:
         return copy(view)
@@ -85,13 +91,12 @@ def _scalar_bool_getitem(x, key: tuple, loc):
 
 def _advanced(x, key: tuple, for_write: bool, loc):
     """``x[key]`` with arrays in the key: a boolean selection or a gather."""
-    from tracejit.frontend.selection import select
     key = tuple(_list_index(k) if isinstance(k, list) and not any(map(is_tracer, k)) else k for k in key)
     if _scalar_bools_only(key) and not for_write:
         return _scalar_bool_getitem(x, key, loc)
     if any(_is_mask(k) or isinstance(k, (bool, np.bool_)) for k in key):
         if len(key) == 1 and isinstance(key[0], (bool, np.bool_)) and not for_write:
-            from tracejit.frontend.functions import copy  # x[True]: a copy of x[None]; x[False]: empty
+            # x[True]: a copy of x[None]; x[False]: empty
             row = getitem(x, (None,))
             return copy(row if key[0] else getitem(row, slice(0, 0)))
         if len(key) == 1 and _is_mask(key[0]) and not for_write:
@@ -100,7 +105,7 @@ def _advanced(x, key: tuple, for_write: bool, loc):
                                f"or a leading part of it), not with other indices{at(loc)}")
     if for_write:
         raise AssertionError("integer-array writes go through setitem's scatter")
-    return gather_getitem(x, _expand(key, x.ndim, loc), loc)
+    return gather_getitem(x, _expand(key, x.ndim, loc), loc, getitem)
 
 
 def _expand(key: tuple, ndim: int, loc) -> list:
@@ -122,7 +127,7 @@ def _expand(key: tuple, ndim: int, loc) -> list:
     return out
 
 
-def getitem(x, key, for_write: bool = False):
+def getitem(x: Operand, key: Operand, for_write: bool = False) -> object:
     """``x[key]``; with ``for_write``, the view an assignment writes through (an element
     too, where a read would give a scalar copy)."""
     loc = user_location()
@@ -158,7 +163,6 @@ def getitem(x, key, for_write: bool = False):
             steps.append(1)
             lengths.append(1)
         dim += 1
-    from tracejit.frontend.functions import make_view
     out = x
     if tuple(lengths) != x.shape or any(s != 0 for s in starts) or any(s != 1 for s in steps):
         out = make_view(out, "slice", {"starts": tuple(starts), "steps": tuple(steps),
@@ -175,15 +179,12 @@ def getitem(x, key, for_write: bool = False):
     return out
 
 
-def setitem(x, key, value) -> None:
+def setitem(x: Operand, key: Operand, value: Operand) -> None:
     """``x[key] = value`` as a functional update of ``x``'s storage."""
-    from tracejit.frontend.functions import where
-    from tracejit.frontend.mutation import cast_assigned, write
     loc = user_location()
     if x._scalar:
         raise user_error(TypeError(f"'numpy.{x.dtype.name}' object does not support item assignment{at(loc)}"))
     mask = key if not isinstance(key, tuple) else None
-    from tracejit.frontend.selection import Selection, assign_selection
     if isinstance(value, Selection):
         assign_selection(x, mask, value, loc)
         return
@@ -208,7 +209,7 @@ def setitem(x, key, value) -> None:
         if any(_is_mask(k) or isinstance(k, (bool, np.bool_)) for k in tkey):
             raise UnsupportedError(f"assignment through a boolean index other than a single mask of the "
                                    f"array's shape{at(loc)}")
-        scatter_setitem(x, _expand(tkey, x.ndim, loc), value, loc)
+        scatter_setitem(x, _expand(tkey, x.ndim, loc), value, loc, getitem)
         return
     write(getitem(x, key, for_write=True), value, loc)
 
@@ -219,7 +220,6 @@ def _mask_values(x, mask, value, loc):
     order into the selected positions, so it needs one element (broadcast) or as many as
     the mask selects: ``x.size`` (checked after the call: the mask must select all) or 0
     (it must select none); another length depends on the data."""
-    from tracejit.frontend import checks
     value = np.asarray(value) if isinstance(value, (list, tuple)) else value
     if value.ndim > 1:
         raise user_error(TypeError(f"NumPy boolean array indexing assignment requires a 0 or 1-dimensional input, "
@@ -239,3 +239,23 @@ def _mask_values(x, mask, value, loc):
         return None if k == 0 else value.reshape(x.shape)
     raise UnsupportedError(f"masked assignment of {k} values (as many as the mask selects: a number that depends "
                            f"on the data); assign a scalar, or x.size values through a mask selecting all{at(loc)}")
+
+
+@implements(np.take)
+def take(a: Operand, indices: Operand, axis: int | tuple[int, ...] | None = None, out: object = None,
+         mode: str = "raise") -> Operand:
+    """``np.take``: ``a`` flattened (axis None) or indexed along ``axis`` by ``indices``."""
+    loc = user_location()
+    if out is not None or mode != "raise":
+        raise UnsupportedError(f"numpy.take: out= and mode= are not supported{at(loc)}")
+    if axis is None:
+        a, axis = ravel(a), 0
+    else:
+        (axis,) = normalize_axes(axis, a.ndim, loc)
+    if isinstance(indices, (tuple, list)) and not any(map(is_tracer, indices)):
+        indices = np.asarray(indices, np.intp if len(indices) == 0 else None)  # NumPy: asarray of a sequence
+    if not is_array_index(indices):
+        indices = np.asarray(operator.index(indices), np.intp)
+    result = gather_getitem(a, [slice(None)] * axis + [indices] + [slice(None)] * (a.ndim - axis - 1), loc, getitem)
+    set_layout(result, "C")  # np.take allocates in C order (a fancy index would not)
+    return result

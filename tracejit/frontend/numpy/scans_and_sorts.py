@@ -14,11 +14,15 @@ from __future__ import annotations
 import operator
 
 import numpy as np
+from numpy.typing import DTypeLike
 
 from tracejit.compiler.dtypes import check_supported, reduction_default_dtype
 from tracejit.errors import UnsupportedError, at, user_error
-from tracejit.frontend.functions import implements, reshape
-from tracejit.frontend.trace import user_location
+from tracejit.frontend.context import user_location
+from tracejit.frontend.dispatch import implements
+from tracejit.frontend.numpy.shape import reshape
+from tracejit.frontend.numpy.writes import write
+from tracejit.frontend.operands import Operand
 
 SORT_KINDS = (None, "quicksort", "quick", "mergesort", "merge", "heapsort", "heap", "stable")
 _UFUNC = {"cumsum": np.add, "cumprod": np.multiply}
@@ -35,7 +39,8 @@ def _convert(x, dtype: np.dtype):
     return x if x.dtype == dtype else x._trace.apply("convert", [x], {"dtype": dtype})
 
 
-def scan(op: str, a, axis, dtype, out, loc):
+def scan(op: str, a: Operand, axis: int | tuple[int, ...] | None, dtype: DTypeLike, out: object,
+         loc: str | None) -> object:
     """Record scan ``op`` of ``a`` along ``axis`` (None: flattened) in ``dtype``."""
     if out is not None:
         raise UnsupportedError(f"numpy.{op}: out= is not supported{at(loc)}")
@@ -48,16 +53,21 @@ def scan(op: str, a, axis, dtype, out, loc):
 
 
 @implements(np.cumsum)
-def cumsum(a, axis=None, dtype=None, out=None):
+def cumsum(a: Operand, axis: int | tuple[int, ...] | None = None, dtype: DTypeLike = None,
+           out: object = None) -> Operand:
+    """``numpy.cumsum`` of traced arrays, with NumPy's argument rules."""
     return scan("cumsum", a, axis, dtype, out, user_location())
 
 
 @implements(np.cumprod)
-def cumprod(a, axis=None, dtype=None, out=None):
+def cumprod(a: Operand, axis: int | tuple[int, ...] | None = None, dtype: DTypeLike = None,
+            out: object = None) -> Operand:
+    """``numpy.cumprod`` of traced arrays, with NumPy's argument rules."""
     return scan("cumprod", a, axis, dtype, out, user_location())
 
 
-def accumulate(ufunc: np.ufunc, a, axis=0, dtype=None, out=None, **kwargs):
+def accumulate(ufunc: np.ufunc, a: Operand, axis: int | tuple[int, ...] | None = 0, dtype: DTypeLike = None,
+               out: object = None, **kwargs: object) -> object:
     """``np.add.accumulate`` / ``np.multiply.accumulate``."""
     loc = user_location()
     if kwargs:
@@ -91,18 +101,22 @@ def _sorting(op: str, a, axis, kind, order, stable):
 
 
 @implements(np.sort)
-def sort(a, axis=-1, kind=None, order=None, *, stable=None):
+def sort(a: Operand, axis: int | tuple[int, ...] | None = -1, kind: str | None = None, order: str | None = None, *,
+         stable: bool | None = None) -> Operand:
+    """``numpy.sort`` of traced arrays, with NumPy's argument rules."""
     return _sorting("sort", a, axis, kind, order, stable)
 
 
 @implements(np.argsort)
-def argsort(a, axis=-1, kind=None, order=None, *, stable=None):
+def argsort(a: Operand, axis: int | tuple[int, ...] | None = -1, kind: str | None = None, order: str | None = None, *,
+            stable: bool | None = None) -> Operand:
+    """``numpy.argsort`` of traced arrays, with NumPy's argument rules."""
     return _sorting("argsort", a, axis, kind, order, stable)
 
 
-def sort_in_place(a, axis=-1, kind=None, order=None, *, stable=None) -> None:
-    """``ndarray.sort``: write the sorted array back into ``a`` (``frontend/mutation.py``)."""
-    from tracejit.frontend.mutation import write
+def sort_in_place(a: Operand, axis: int | tuple[int, ...] | None = -1, kind: str | None = None,
+                  order: str | None = None, *, stable: bool | None = None) -> None:
+    """``ndarray.sort``: write the sorted array back into ``a`` (``frontend/numpy/writes.py``)."""
     loc = user_location()
     axis = operator.index(axis)  # (ndarray.sort has no axis=None: TypeError, as NumPy)
     if a._scalar or a.ndim == 0:

@@ -23,21 +23,28 @@ Everything that needs the length (``x[m] + y`` for an array ``y``, reshape, matm
 from __future__ import annotations
 
 import math
+from typing import NoReturn
 
 import numpy as np
+from numpy.typing import DTypeLike
 
 from tracejit.errors import UnsupportedError, at, user_error
 from tracejit.frontend import checks
-from tracejit.frontend.functions import broadcast_to, implements, reshape, stack, where
-from tracejit.frontend.trace import user_location
-from tracejit.frontend.values import PY_SCALARS, is_tracer
+from tracejit.frontend.context import user_location
+from tracejit.frontend.core import Tracer
+from tracejit.frontend.dispatch import implements
+from tracejit.frontend.numpy.axes import normalize_axes
+from tracejit.frontend.numpy.elementwise import where
+from tracejit.frontend.numpy.shape import broadcast_to, reshape, stack
+from tracejit.frontend.numpy.writes import cast_assigned, write
+from tracejit.frontend.operands import PY_SCALARS, Operand, is_tracer
 
 _SUPPORTED = ("reduce it (sum, mean, var, std, max, min, prod, any, all, .size), combine it elementwise with "
               "scalars or selections by the same mask, assign it back through the same mask, or "
               "return it")
 
 
-def data_dependent(what: str, loc) -> UnsupportedError:
+def data_dependent(what: str, loc: str | None) -> UnsupportedError:
     """The error for a use of a selection that needs its (data-dependent) length."""
     return UnsupportedError(f"{what}: a boolean selection (x[mask], np.nonzero, one-argument "
                             f"np.where, np.argwhere, np.flatnonzero) has a data-dependent size; "
@@ -49,7 +56,7 @@ class Selection(np.lib.mixins.NDArrayOperatorsMixin):
 
     __array_priority__ = 2000
 
-    def __init__(self, values, mask, key=None):
+    def __init__(self, values: object, mask: object, key: object = None):
         self.values, self.mask = values, mask
         self.key = mask if key is None else key  # the mask as indexed with (0-d: ``mask`` is it as (1,))
         self.trailing = tuple(values.shape[mask.ndim:])  # dims each selected element keeps
@@ -59,11 +66,12 @@ class Selection(np.lib.mixins.NDArrayOperatorsMixin):
     ndim = property(lambda self: 1 + len(self.trailing))
 
     @property
-    def shape(self):
+    def shape(self) -> NoReturn:
+        """Refused: a selection's length depends on the data."""
         raise data_dependent("its shape", user_location())
 
     @property
-    def size(self):
+    def size(self) -> object:
         """The number of selected elements, traced: a Python int, as NumPy's ``.size`` (weak
         in NumPy's promotion: ``x[m].size - a`` keeps ``a``'s dtype)."""
         count = np.multiply(self._count(), math.prod(self.trailing))
@@ -155,24 +163,31 @@ class Selection(np.lib.mixins.NDArrayOperatorsMixin):
         if out is not None or keepdims or kwargs:
             raise UnsupportedError(f"{name} of a boolean selection: out=, keepdims= and other keywords "
                                    f"are not supported{at(loc)}")
-        from tracejit.frontend.reductions import normalize_axes
         if axis is not None and len(normalize_axes(axis, self.ndim, loc)) != self.ndim:  # NumPy's AxisError
             raise UnsupportedError(f"{name} of a boolean selection over an axis: only a reduction of "
                                    f"all its elements is supported{at(loc)}")
 
-    def sum(self, axis=None, dtype=None, out=None, keepdims=False, **kwargs):
+    def sum(self, axis: int | tuple[int, ...] | None = None, dtype: DTypeLike = None, out: object = None,
+            keepdims: bool = False, **kwargs: object) -> object:
+        """``ndarray.sum`` of the selected elements, as NumPy computes it on ``x[mask]``."""
         self._args("sum", axis, out, keepdims, kwargs, user_location())
         return np.sum(self._filled(0), dtype=dtype)
 
-    def prod(self, axis=None, dtype=None, out=None, keepdims=False, **kwargs):
+    def prod(self, axis: int | tuple[int, ...] | None = None, dtype: DTypeLike = None, out: object = None,
+             keepdims: bool = False, **kwargs: object) -> object:
+        """``ndarray.prod`` of the selected elements, as NumPy computes it on ``x[mask]``."""
         self._args("prod", axis, out, keepdims, kwargs, user_location())
         return np.prod(self._filled(1), dtype=dtype)
 
-    def any(self, axis=None, out=None, keepdims=False, **kwargs):
+    def any(self, axis: int | tuple[int, ...] | None = None, out: object = None, keepdims: bool = False,
+            **kwargs: object) -> object:
+        """``ndarray.any`` of the selected elements, as NumPy computes it on ``x[mask]``."""
         self._args("any", axis, out, keepdims, kwargs, user_location())
         return np.any(self._filled(0))
 
-    def all(self, axis=None, out=None, keepdims=False, **kwargs):
+    def all(self, axis: int | tuple[int, ...] | None = None, out: object = None, keepdims: bool = False,
+            **kwargs: object) -> object:
+        """``ndarray.all`` of the selected elements, as NumPy computes it on ``x[mask]``."""
         self._args("all", axis, out, keepdims, kwargs, user_location())
         return np.all(self._filled(1))
 
@@ -192,13 +207,18 @@ class Selection(np.lib.mixins.NDArrayOperatorsMixin):
         filled = self._filled(identity)
         return np.max(filled) if lowest else np.min(filled)
 
-    def max(self, axis=None, out=None, keepdims=False, **kwargs):
+    def max(self, axis: int | tuple[int, ...] | None = None, out: object = None, keepdims: bool = False,
+            **kwargs: object) -> object:
+        """``ndarray.max`` of the selected elements, as NumPy computes it on ``x[mask]``."""
         return self._extreme("max", axis, out, keepdims, kwargs, lowest=True)
 
-    def min(self, axis=None, out=None, keepdims=False, **kwargs):
+    def min(self, axis: int | tuple[int, ...] | None = None, out: object = None, keepdims: bool = False,
+            **kwargs: object) -> object:
+        """``ndarray.min`` of the selected elements, as NumPy computes it on ``x[mask]``."""
         return self._extreme("min", axis, out, keepdims, kwargs, lowest=False)
 
-    def mean(self, axis=None, dtype=None, out=None, keepdims=False, **kwargs):
+    def mean(self, axis: int | tuple[int, ...] | None = None, dtype: DTypeLike = None, out: object = None,
+             keepdims: bool = False, **kwargs: object) -> object:
         """NumPy's mean: the sum (in float64 for integers and bools) over the count."""
         self._args("mean", axis, out, keepdims, kwargs, user_location())
         dt = np.dtype(dtype) if dtype is not None else (
@@ -206,7 +226,8 @@ class Selection(np.lib.mixins.NDArrayOperatorsMixin):
         total = np.sum(self._filled(0), dtype=dt)
         return np.true_divide(total, self.size.astype(dt)).astype(dt)
 
-    def var(self, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kwargs):
+    def var(self, axis: int | tuple[int, ...] | None = None, dtype: DTypeLike = None, out: object = None,
+            ddof: int = 0, keepdims: bool = False, **kwargs: object) -> object:
         """NumPy's var: the mean of squared deviations from the mean, over ``count - ddof``."""
         self._args("var", axis, out, keepdims, kwargs, user_location())
         dt = np.dtype(dtype) if dtype is not None else (
@@ -217,26 +238,32 @@ class Selection(np.lib.mixins.NDArrayOperatorsMixin):
         squares = self._like(np.multiply(deviation, deviation))
         return np.true_divide(np.sum(squares._filled(0), dtype=dt), np.subtract(count, ddof).astype(dt)).astype(dt)
 
-    def std(self, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kwargs):
+    def std(self, axis: int | tuple[int, ...] | None = None, dtype: DTypeLike = None, out: object = None,
+            ddof: int = 0, keepdims: bool = False, **kwargs: object) -> object:
+        """``ndarray.std`` of the selected elements, as NumPy computes it on ``x[mask]``."""
         return np.sqrt(self.var(axis, dtype, out, ddof, keepdims, **kwargs))
 
-    def astype(self, dtype, order="K", casting="unsafe", subok=True, copy=True):
+    def astype(self, dtype: DTypeLike, order: str | None = "K", casting: str = "unsafe", subok: bool = True,
+               copy: bool | None = True) -> object:
+        """``ndarray.astype`` of the selected elements, as NumPy computes it on ``x[mask]``."""
         return self._like(self.values.astype(dtype))
 
-    def copy(self, order="C"):
+    def copy(self, order: str | None = "C") -> object:
+        """``ndarray.copy`` of the selected elements, as NumPy computes it on ``x[mask]``."""
         return self._like(self.values.copy())
 
-    def where(self, condition, x, y):
+    def where(self, condition: Operand, x: Operand, y: Operand) -> object:
         """``np.where`` of selections by the same mask and scalars: a selection."""
         loc = user_location()
         return self._like(where(*(self._operand(v, loc) for v in (condition, x, y))))
 
-    def clip(self, a_min=None, a_max=None, **kwargs):
+    def clip(self, a_min: Operand = None, a_max: Operand = None, **kwargs: object) -> object:
+        """``ndarray.clip`` of the selected elements, as NumPy computes it on ``x[mask]``."""
         loc = user_location()
         bounds = [None if v is None else self._operand(v, loc) for v in (a_min, a_max)]
         return self._like(np.clip(self.values, *bounds, **kwargs))
 
-    def count(self):
+    def count(self) -> object:
         """The number of selected elements (traced)."""
         return self.size
 
@@ -269,13 +296,12 @@ def _same_node(graph, a: int, b: int, depth: int) -> bool:
             and all(_same_node(graph, u, v, depth - 1) for u, v in zip(ua, ub)))
 
 
-def select(x, mask, loc) -> Selection:
+def select(x: Operand, mask: Operand, loc: str | None) -> Selection:
     """``x[mask]`` for a boolean mask of ``x``'s shape or a leading part of it; a 0-d
     mask selects ``x[None]`` by its one value (as NumPy: 0 or 1 rows of ``x``'s shape)."""
     if tuple(mask.shape) != tuple(x.shape[:mask.ndim]):
         raise user_error(IndexError(f"boolean index of shape {tuple(mask.shape)} does not match the indexed "
                                     f"array of shape {tuple(x.shape)}{at(loc)}"))
-    from tracejit.frontend.tracer import Tracer
     trace = x._trace
     if not is_tracer(mask):
         mask = Tracer(trace, trace.constant(np.asarray(mask)))
@@ -286,9 +312,8 @@ def select(x, mask, loc) -> Selection:
     return Selection(values, key)
 
 
-def assign_selection(x, key, value: Selection, loc) -> None:
+def assign_selection(x: Operand, key: Operand, value: Selection, loc: str | None) -> None:
     """``x[key] = value`` where value selects by the same mask: ``where(mask, values, x)``."""
-    from tracejit.frontend.mutation import cast_assigned, write
     mask, values = value.key, value.values
     if isinstance(key, np.ndarray):  # the constant node select() made of this same array
         key = type(mask)(x._trace, x._trace.constant(key))
@@ -305,7 +330,6 @@ def assign_selection(x, key, value: Selection, loc) -> None:
 
 def _grid(trace, shape, axis):
     """int64 (intp) indices along ``axis``, broadcast to ``shape``: an arithmetic constant."""
-    from tracejit.frontend.tracer import Tracer
     line = np.arange(shape[axis], dtype=np.intp).reshape([-1 if d == axis else 1 for d in range(len(shape))])
     return broadcast_to(Tracer(trace, trace.constant(line)), shape)
 
@@ -315,12 +339,12 @@ def _truth(a, loc):
         raise UnsupportedError(f"nonzero of a constant array inside a jitted function{at(loc)}")
     if a.dtype != np.bool_:
         return np.not_equal(a, 0)
-    from tracejit.frontend.tracer import Tracer
     return Tracer(a._trace, a._trace.node_of(a))  # as it is now: later writes to a don't reach it
 
 
 @implements(np.nonzero)
-def nonzero(a):
+def nonzero(a: Operand) -> Operand:
+    """``numpy.nonzero`` of traced arrays, with NumPy's argument rules."""
     loc = user_location()
     if a.ndim == 0:
         raise user_error(ValueError(f"Calling nonzero on 0d arrays is not allowed. Use np.atleast_1d(scalar).nonzero() "
@@ -330,14 +354,16 @@ def nonzero(a):
 
 
 @implements(np.flatnonzero)
-def flatnonzero(a):
+def flatnonzero(a: Operand) -> Operand:
+    """``numpy.flatnonzero`` of traced arrays, with NumPy's argument rules."""
     loc = user_location()
     mask = _truth(np.ravel(a), loc)
     return Selection(_grid(a._trace, mask.shape, 0), mask)
 
 
 @implements(np.argwhere)
-def argwhere(a):
+def argwhere(a: Operand) -> Operand:
+    """``numpy.argwhere`` of traced arrays, with NumPy's argument rules."""
     loc = user_location()
     if a.ndim == 0:
         raise UnsupportedError(f"numpy.argwhere of a 0-d array{at(loc)}")

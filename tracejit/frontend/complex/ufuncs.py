@@ -3,21 +3,23 @@
 Type promotion is NumPy's own (``ufunc.resolve_dtypes``, with Python ``complex`` weak
 like ``float``: ``float32_array * 1j`` is complex64); each operand is then converted to
 the loop's complex dtype as NumPy converts it and the ufunc's rule
-(``frontend/complexarith.py``) computes the result's parts. Each supported ufunc is one
+(``complex/arithmetic.py``) computes the result's parts. Each supported ufunc is one
 entry of :data:`RULES`; any other ufunc on complex values raises UnsupportedError naming
-the user's line.
+the user's line. :func:`apply` is what the installed complex support runs for a ufunc
+call with a complex operand, from the real frontend (``frontend/numpy/ufuncs.py``) or from a
+complex value's operators and ``__array_ufunc__`` (``complex/value.py``).
 """
 from __future__ import annotations
 
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 
 from tracejit.errors import UnsupportedError, at, with_location, user_error
-from tracejit.frontend import complexarith as arith
-from tracejit.frontend.complexvalue import ComplexTracer, make, operand_kind, part_dtype, parts
-from tracejit.frontend.trace import user_location
-from tracejit.frontend.values import find_trace
+from tracejit.frontend.complex import arithmetic as arith
+from tracejit.frontend.complex.value import ComplexTracer, make, operand_kind, part_dtype, parts
+from tracejit.frontend.context import user_location
+from tracejit.frontend.operands import find_trace
 
 # ufunc -> rule(list of operand part pairs, fused: bool) -> a part pair (complex result)
 # or one real tracer (real result: magnitude, comparisons, classification). ``fused``
@@ -57,7 +59,7 @@ def _unsupported(ufunc, loc) -> UnsupportedError:
                             f"(supported on complex: {supported}){at(loc)}")
 
 
-def _loop(ufunc, inputs, dtype, loc) -> tuple[np.dtype, np.dtype]:
+def _loop(ufunc: np.ufunc, inputs: tuple, dtype: Any, loc: str | None) -> tuple[np.dtype, np.dtype]:
     """(complex loop dtype of the inputs, result dtype), as NumPy resolves them."""
     kinds = tuple(operand_kind(x, loc) for x in inputs)
     if dtype is not None:
@@ -74,7 +76,8 @@ def _loop(ufunc, inputs, dtype, loc) -> tuple[np.dtype, np.dtype]:
     return resolved[0], resolved[-1]
 
 
-def apply(ufunc: np.ufunc, inputs, dtype=None, loc=None, operator: bool = False):
+def apply(ufunc: np.ufunc, inputs: tuple, dtype: Any = None, loc: str | None = None,
+          operator: bool = False) -> Any:
     """``ufunc(*inputs)`` where some input is complex (or ``dtype`` is)."""
     loc = loc or user_location()
     rule = RULES.get(ufunc)
@@ -106,29 +109,3 @@ def _is_scalar(x) -> bool:
     if isinstance(x, (bool, int, float, complex, np.generic)):
         return True
     return bool(getattr(x, "_scalar", False))
-
-
-def ufunc_method(ufunc: np.ufunc, method: str, inputs, kwargs):
-    """``__array_ufunc__`` of a complex value: calls and ``np.add.reduce``."""
-    loc = user_location()
-    kwargs = dict(kwargs)
-    if method == "reduce" and ufunc is np.add:
-        from tracejit.frontend.complexfuncs import sum_
-        return sum_(inputs[0], axis=kwargs.pop("axis", 0), **kwargs)
-    if method != "__call__":
-        raise UnsupportedError(f"numpy.{ufunc.__name__}.{method} of complex values is not supported{at(loc)}")
-    out = kwargs.pop("out", None)
-    dtype = kwargs.pop("dtype", None)
-    if kwargs.pop("where", True) is not True:
-        raise UnsupportedError(f"numpy.{ufunc.__name__}: where= is not supported{at(loc)}")
-    for key, value in kwargs.items():
-        if not (key in ("casting", "order", "subok", "signature") and value in ("same_kind", "K", True, None)):
-            raise UnsupportedError(f"numpy.{ufunc.__name__}: argument {key}={value!r} is not supported{at(loc)}")
-    result = apply(ufunc, inputs, dtype, loc)
-    if out is not None:
-        target = out[0] if isinstance(out, tuple) and len(out) == 1 else out
-        if isinstance(target, ComplexTracer) and isinstance(result, ComplexTracer):
-            return target._inplace(lambda a, b: result, None)
-        from tracejit.frontend.ufuncs import write_inplace
-        return write_inplace(target, result, ufunc.__name__, loc)
-    return result

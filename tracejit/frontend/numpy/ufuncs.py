@@ -2,16 +2,27 @@
 from __future__ import annotations
 
 import math
+from operator import eq, ge, gt, le, lt, ne  # (``operator`` is a parameter name here)
 
 import numpy as np
+from numpy.typing import DTypeLike
 
 from tracejit.compiler.dtypes import check_supported
 from tracejit.compiler.ops import ops_of_kind
-from tracejit.errors import StaticNeeded, UnsupportedError, at, with_location, user_error
+from tracejit.errors import StaticNeeded, UnsupportedError, at, user_error, with_location
 from tracejit.frontend import checks, pyscalar
-from tracejit.frontend.complexvalue import involves_complex
-from tracejit.frontend.trace import user_location
-from tracejit.frontend.values import PY_SCALARS, as_operand, dtype_or_weak, find_trace, is_tracer
+from tracejit.frontend.arraylike import complex_support
+from tracejit.frontend.context import user_location
+from tracejit.frontend.core import as_python_scalar
+from tracejit.frontend.dispatch import register_ufunc_handlers
+from tracejit.frontend.numpy import reductions
+from tracejit.frontend.numpy.creation import filled
+from tracejit.frontend.numpy.linalg import matmul, ufunc_outer
+from tracejit.frontend.numpy.scans_and_sorts import accumulate
+from tracejit.frontend.numpy.writes import write
+from tracejit.frontend.operands import (PY_SCALARS, Operand, all_python, as_operand, dtype_or_weak, find_trace,
+                                        is_tracer, python_kind)
+from tracejit.frontend.refusals import note_refused
 
 UFUNC_TO_OP = {op.ufunc: op.name for op in ops_of_kind("elementwise") if op.ufunc is not None}
 COMPARISONS = {np.equal, np.not_equal, np.less, np.less_equal, np.greater, np.greater_equal}
@@ -20,7 +31,8 @@ COMPARISONS = {np.equal, np.not_equal, np.less, np.less_equal, np.greater, np.gr
 FOREIGN_UFUNCS = {("scipy.special", "erf"): "erf", ("scipy.special", "expit"): "sigmoid"}
 
 
-def op_for_ufunc(ufunc) -> str | None:
+def op_for_ufunc(ufunc: np.ufunc) -> str | None:
+    """The graph op of an elementwise ufunc (NumPy's or a known foreign one), else None."""
     name = UFUNC_TO_OP.get(ufunc)
     if name is None:
         module = type(ufunc).__module__ if not hasattr(ufunc, "__module__") else ufunc.__module__
@@ -40,7 +52,7 @@ def _check_plain_kwargs(name: str, kwargs: dict, loc) -> None:
         raise UnsupportedError(f"numpy.{name}: argument {key}={value!r} is not supported{at(loc)}")
 
 
-def call_ufunc(ufunc: np.ufunc, inputs, kwargs):
+def call_ufunc(ufunc: np.ufunc, inputs: Operand, kwargs: object) -> object:
     """``ufunc(*inputs, **kwargs)`` where some input is traced."""
     loc = user_location()
     kwargs = dict(kwargs)
@@ -53,7 +65,6 @@ def call_ufunc(ufunc: np.ufunc, inputs, kwargs):
         with np.errstate(all="ignore"):
             result = ufunc(*inputs, **({} if dtype is None else {"dtype": dtype}), **kwargs)
     elif ufunc is np.matmul:
-        from tracejit.frontend.functions import matmul
         result = matmul(*inputs)
     else:
         result = apply_elementwise(ufunc, inputs, dtype, loc)
@@ -62,18 +73,18 @@ def call_ufunc(ufunc: np.ufunc, inputs, kwargs):
     return result
 
 
-def apply_elementwise(ufunc: np.ufunc, inputs, dtype=None, loc=None, operator: bool = False):
+def apply_elementwise(ufunc: np.ufunc, inputs: Operand, dtype: DTypeLike = None, loc: str | None = None,
+                      operator: bool = False) -> object:
     """Record the elementwise op for ``ufunc`` with NumPy 2 promotion of weak scalars.
     ``operator``: called as a Python operator (``a * b``), so on Python numbers alone the
     result is a Python number again (weak), computed as Python computes it
     (``frontend/pyscalar.py``)."""
     loc = loc or user_location()
-    if involves_complex(inputs) or (dtype is not None and np.dtype(dtype).kind == "c"):
-        from tracejit.frontend.complexufuncs import apply
-        return apply(ufunc, inputs, dtype, loc, operator)  # real and imaginary parts
+    if complex_support().takes_ufunc(inputs, dtype):  # real and imaginary parts: frontend/complex/
+        return complex_support().call_ufunc(ufunc, inputs, dtype, loc, operator)
     origins = _scalar_origins(inputs)
-    python_op = operator and pyscalar.all_python(inputs)  # Python arithmetic: Python's result
-    if origins and python_op and ufunc is np.power and all(pyscalar.python_kind(x) in (int, bool) for x in inputs):
+    python_op = operator and all_python(inputs)  # Python arithmetic: Python's result
+    if origins and python_op and ufunc is np.power and all(python_kind(x) in (int, bool) for x in inputs):
         raise StaticNeeded(origins, "a power of Python ints", loc)  # Python: exact, or a float
     name = op_for_ufunc(ufunc)
     if name is None:
@@ -90,7 +101,7 @@ def apply_elementwise(ufunc: np.ufunc, inputs, dtype=None, loc=None, operator: b
         inputs = [x if x.dtype == loop[i] else trace.apply("convert", [x], {"dtype": loop[i]})
                   for i, x in enumerate(inputs)]
     else:
-        if pyscalar.all_python(inputs):  # as Python numbers (operators) or NumPy arrays of them
+        if all_python(inputs):  # as Python numbers (operators) or NumPy arrays of them
             kinds = pyscalar.operand_dtypes(ufunc, inputs, python_op)
         else:
             kinds = tuple(dtype_or_weak(x, loc) for x in inputs)
@@ -166,7 +177,7 @@ def _check_integer_exponent(given, exponent, loc) -> None:
     if not is_tracer(given):
         if np.any(np.asarray(given) < 0):
             raise user_error(ValueError(f"Integers to negative integer powers are not allowed.{at(loc)}"))
-    elif given._origins and pyscalar.python_kind(given) is not None:  # a Python int exponent: when NumPy
+    elif given._origins and python_kind(given) is not None:  # a Python int exponent: when NumPy
         raise StaticNeeded(given._origins, "the exponent of an integer power", loc)  # raises depends on it
     elif exponent.dtype.kind == "i":
         checks.record(np.any(np.less(exponent, 0)), ValueError,
@@ -193,14 +204,12 @@ def _mark_python_number(result, from_arguments: bool) -> None:
     kind = result.dtype.kind
     result._weak = float if kind == "f" else int if kind in "iu" else None
     if from_arguments or kind == "b":  # (a Python bool is a ScalarTracer: ``_weak`` is for int/float)
-        from tracejit.frontend.tracer import as_python_scalar
         as_python_scalar(result)
 
 
 def _decided_by_range(ufunc, inputs, loop_dtype: np.dtype, trace):
     """A comparison of an integer array with a Python int beyond int64 (so beyond the
     array's range too): the same answer for every element, as NumPy's by-value rule gives."""
-    import operator
     if len(inputs) != 2:
         return None
     big = [i for i, x in enumerate(inputs) if type(x) is int and not -2**63 <= x < 2**63]
@@ -211,10 +220,9 @@ def _decided_by_range(ufunc, inputs, loop_dtype: np.dtype, trace):
         return None
     info, value = np.iinfo(other.dtype), inputs[big[0]]
     probe = info.max if value > info.max else info.min  # any element: all compare the same way
-    compare = {np.equal: operator.eq, np.not_equal: operator.ne, np.less: operator.lt,
-               np.less_equal: operator.le, np.greater: operator.gt, np.greater_equal: operator.ge}[ufunc]
+    compare = {np.equal: eq, np.not_equal: ne, np.less: lt, np.less_equal: le, np.greater: gt,
+               np.greater_equal: ge}[ufunc]
     answer = compare(probe, value) if big[0] == 1 else compare(value, probe)
-    from tracejit.frontend.functions import filled
     out = filled(trace, other.shape, np.bool_, answer)
     out._scalar = not other.shape  # a ufunc's 0-d result is a NumPy scalar
     return out
@@ -227,32 +235,27 @@ def _int_out_of_range(inputs, loop_dtype: np.dtype) -> bool:
     return any(type(x) is int and not info.min <= x <= info.max for x in inputs)
 
 
-def reduce_method(ufunc: np.ufunc, method: str, inputs, kwargs):
+def reduce_method(ufunc: np.ufunc, method: str, inputs: Operand, kwargs: object) -> object:
     """``ufunc.reduce`` as the matching reduction and ``ufunc.outer``; other ufunc
     methods are unsupported."""
     loc = user_location()
     if method == "outer" and len(inputs) == 2 and not kwargs:
-        from tracejit.frontend.composites import ufunc_outer
         return ufunc_outer(ufunc, *inputs)
     if method == "accumulate" and ufunc in (np.add, np.multiply):
-        from tracejit.frontend.along_axis import accumulate
         return accumulate(ufunc, *inputs, **kwargs)
     if method != "reduce" or ufunc not in REDUCE_METHOD:
         raise UnsupportedError(f"numpy.{ufunc.__name__}.{method} is not supported{at(loc)}")
-    from tracejit.frontend import reductions
     kwargs = dict(kwargs)
     axis = kwargs.pop("axis", 0)
     handler = getattr(reductions, REDUCE_METHOD[ufunc])
     return handler(inputs[0], axis=axis, **kwargs)
 
 
-def write_inplace(out, result, name: str, loc):
+def write_inplace(out: object, result: Operand, name: str, loc: str | None) -> object:
     """Write ``result`` into the traced array ``out`` (``out=`` or an augmented
     assignment), with NumPy's 'same_kind' output casting; returns ``out``."""
-    from tracejit.frontend.mutation import write
     target = out[0] if isinstance(out, tuple) and len(out) == 1 else out
     if not is_tracer(target):
-        from tracejit.frontend.refusals import note_refused
         error = UnsupportedError(f"numpy.{name}: writing a traced result into a concrete array "
                                  f"(out=) is not supported{at(loc)}")
         note_refused(error, loc)  # an array the function made: traced next time (frontend/sites.py)
@@ -269,3 +272,6 @@ def write_inplace(out, result, name: str, loc):
                                    f"{target.dtype!r} with casting rule 'same_kind'{at(loc)}"))
     write(target, result, loc)
     return target
+
+
+register_ufunc_handlers(call_ufunc, reduce_method)

@@ -12,9 +12,12 @@ from __future__ import annotations
 
 import functools
 
+from typing import Any
+
 import numpy as np
 
-from tracejit.frontend.values import is_tracer
+from tracejit.compiler.ops.fused import fma_reference
+from tracejit.frontend.operands import as_operand, is_tracer
 
 Pair = tuple  # (real part, imaginary part)
 
@@ -30,32 +33,32 @@ def numpy_fuses(dtype: np.dtype) -> bool:
     return bool((a * b).real[0] != 0)  # fused: -eps**2; unfused: round(1 - eps**2) - 1 == 0
 
 
-def _trace_of(*values):
+def _trace_of(*values: Any) -> Any:
     for v in values:
         if is_tracer(v):
             return v._trace
     return None
 
 
-def fma(a, b, c, fused: bool | None):
+def fma(a: Any, b: Any, c: Any, fused: bool | None) -> Any:
     """``a * b + c``, rounded once when ``fused`` (else twice, as unfused C code)."""
     if not fused:
         return a * b + c
     trace = _trace_of(a, b, c)
     if trace is None:
-        from tracejit.compiler.ops.fused import fma_reference
         return fma_reference(a, b, c)
-    from tracejit.frontend.values import as_operand
     dtype = next(v.dtype for v in (a, b, c) if is_tracer(v))
     return trace.apply("fma", [as_operand(trace, v, dtype) if is_tracer(v) else np.asarray(v, dtype)
                                for v in (a, b, c)])
 
 
 def add(x: Pair, y: Pair) -> Pair:
+    """The complex sum: the sums of the parts."""
     return x[0] + y[0], x[1] + y[1]
 
 
 def subtract(x: Pair, y: Pair) -> Pair:
+    """The complex difference: the differences of the parts."""
     return x[0] - y[0], x[1] - y[1]
 
 
@@ -92,7 +95,7 @@ def divide(x: Pair, y: Pair) -> Pair:
     return re, im
 
 
-def absolute(x: Pair, fused: bool):
+def absolute(x: Pair, fused: bool) -> Any:
     """The magnitude without overflow or underflow in the square:
     ``big * sqrt(1 + (small / big)**2)``; 0 for 0, inf when a part is infinite."""
     r, i = np.absolute(x[0]), np.absolute(x[1])

@@ -6,6 +6,10 @@ part, imaginary part), no copy; the trace splits that axis into the two parts. A
 result is computed as such a float array (its parts stacked on a new last axis) and
 returned viewed as complex, again without a copy; a complex argument the function
 wrote is written back through its pair view.
+
+These functions see only NumPy arrays (``frontend/api.py`` and ``frontend/signature.py``
+call them around the compiled code); the trace's side of the pair view (binding the
+argument, stacking the result) is in ``complex/support.py``.
 """
 from __future__ import annotations
 
@@ -29,20 +33,3 @@ def as_complex(pairs: np.ndarray, dtype: np.dtype) -> np.ndarray:
     out = np.empty(pairs.shape[:-1], dtype)
     out.real, out.imag = pairs[..., 0], pairs[..., 1]
     return out
-
-
-def bind_pair(tracer):
-    """The traced complex value for a pair-view argument tracer (shape ``(..., 2)``): its
-    parts are views of the argument, so writes to them reach the caller's array."""
-    from tracejit.frontend.complexvalue import ComplexTracer
-    from tracejit.frontend.functions import squeeze
-    from tracejit.frontend.indexing import getitem
-    re = squeeze(getitem(tracer, (Ellipsis, slice(0, 1))), -1)
-    im = squeeze(getitem(tracer, (Ellipsis, slice(1, 2))), -1)
-    return ComplexTracer(re, im, scalar=bool(tracer._scalar))
-
-
-def result_pairs(value):
-    """The float tracer of shape ``value.shape + (2,)`` a complex result is returned as."""
-    from tracejit.frontend.functions import stack
-    return stack([value.re_part, value.im_part], axis=-1)

@@ -9,26 +9,23 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from tracejit.errors import TracerConversionError, UnsupportedError
-from tracejit.frontend.signature import ARRAY, ArraySpec, BoundCall
-from tracejit.frontend.trace import Trace
-from tracejit.frontend import complexvalue
-from tracejit.frontend.complexio import bind_pair, result_pairs
-from tracejit.frontend.complexvalue import ComplexTracer
-from tracejit.frontend.capture import Capturer, Guard, needed_paths
-from tracejit.frontend.convert import Converter, assigned_traced_error
-from tracejit.frontend.creation import creating_traced_arrays
-from tracejit.frontend.reach import ArgRoot, ObjectRoot
-from tracejit.frontend.refusals import forget_refused, replaced_error
-from tracejit.frontend.sites import TraceSites
-from tracejit.frontend.usercode import user_namespaces
-from tracejit.frontend.checks import Check, pending
-from tracejit.frontend.mutation import Storage
-from tracejit.frontend.pyscalar import python_kind
-from tracejit.frontend.selection import Selection
-from tracejit.frontend.tracer import Tracer, as_python_scalar
-from tracejit.frontend.tree import TreeDef, flatten, unflatten
+import tracejit.frontend.numpy  # noqa: F401 - registers the handlers of every NumPy function (frontend/numpy/)
 from tracejit.compiler.graph import Graph
+from tracejit.errors import TracerConversionError, UnsupportedError
+from tracejit.frontend.arraylike import complex_support, is_complex_value, is_traced
+from tracejit.frontend.capture import Capturer, Guard, needed_paths
+from tracejit.frontend.checks import Check, pending
+from tracejit.frontend.context import creating_traced_arrays
+from tracejit.frontend.convert import Converter, assigned_traced_error
+from tracejit.frontend.core import Trace, Tracer, as_python_scalar
+from tracejit.frontend.numpy.selection import Selection
+from tracejit.frontend.operands import python_kind
+from tracejit.frontend.reachable import ArgRoot, ObjectRoot
+from tracejit.frontend.refusals import TraceSites, forget_refused, replaced_error
+from tracejit.frontend.signature import ARRAY, ArraySpec, BoundCall
+from tracejit.frontend.tree import TreeDef, flatten, unflatten
+from tracejit.frontend.usercode import user_namespaces
+from tracejit.frontend.versions import Storage
 
 
 @dataclass(frozen=True)
@@ -57,7 +54,7 @@ class TracedFunction:
     guard: Guard | None = None  # captured arrays: read and checked at every call (frontend/capture.py)
 
 
-def trace_function(fun, pysig: inspect.Signature, static: frozenset, call: BoundCall,
+def trace_function(fun: object, pysig: inspect.Signature, static: frozenset, call: BoundCall,
                    name: str, freeze: bool = False, concrete: set | None = None) -> TracedFunction:
     """Run ``fun`` (converted: ``frontend/convert.py``) on tracers standing for the arrays
     of ``call``; record the graph. Arrays it reads from outside its arguments become
@@ -168,24 +165,18 @@ def _bind_input(trace: Trace, index: int, spec, aliases: dict, storages: dict, p
         if first not in storages:
             storages[first] = Storage(nid, spec.aval.shape, arg=first, trace=trace)
         tracer._storage = storages[first]
-    if spec.weak is not None:  # a Python scalar argument (frontend/values.py)
+    if spec.weak is not None:  # a Python scalar argument (frontend/operands.py)
         tracer._weak = spec.weak if spec.weak is not bool else None
         tracer._origins = frozenset([pname])
         as_python_scalar(tracer)
     if spec.complex_dtype is not None:  # real and imaginary parts of the pair view
-        tracer = bind_pair(tracer)
+        tracer = complex_support().bind_argument(tracer)
     return tracer
-
-
-def _scalar_constant(trace: Trace, value: np.generic) -> ComplexTracer:
-    out = complexvalue.constant(trace, value)
-    out._scalar = True
-    return out
 
 
 def _holds_tracer(leaf) -> bool:
     """A static result value that would leak traced arrays (a dataclass, a set, an object)."""
-    if isinstance(leaf, (Tracer, ComplexTracer)):
+    if is_traced(leaf):
         return True
     if dataclasses.is_dataclass(leaf) and not isinstance(leaf, type):
         return any(_holds_tracer(getattr(leaf, f.name)) for f in dataclasses.fields(leaf))
@@ -219,10 +210,10 @@ def _record_outputs(trace: Trace, result, specs, written=()) -> TracedFunction:
                 out_leaves.append(OutLeaf(index=add(values), mask=add(mask)))
             continue
         if isinstance(leaf, (np.ndarray, np.generic)) and leaf.dtype.kind == "c":
-            leaf = _scalar_constant(trace, leaf) if isinstance(leaf, np.generic) else complexvalue.constant(trace, leaf)
-        if isinstance(leaf, ComplexTracer):  # returned as float pairs, viewed as complex
-            out_leaves.append(OutLeaf(index=add(trace.node_of(result_pairs(leaf))), scalar=leaf._scalar,
-                                      complex_dtype=leaf.dtype))
+            leaf = complex_support().constant(trace, leaf)
+        if is_complex_value(leaf):  # returned as float pairs, viewed as complex
+            pairs = complex_support().result_pairs(leaf)
+            out_leaves.append(OutLeaf(index=add(trace.node_of(pairs)), scalar=leaf._scalar, complex_dtype=leaf.dtype))
             continue
         if isinstance(leaf, Tracer):
             node = trace.node_of(leaf)

@@ -1,5 +1,5 @@
 """``np.putmask`` and ``np.place``: masked writes, as ``where(mask, cast(values), a)``
-recorded as an update of ``a`` (``frontend/mutation.py``).
+recorded as an update of ``a`` (``frontend/numpy/writes.py``).
 
 ``putmask`` repeats its values over ``a``'s elements in C order (value ``i % n`` goes to
 element ``i``), so any number of values is static. An array of values must cast to
@@ -17,10 +17,12 @@ import numpy as np
 
 from tracejit.errors import UnsupportedError, at, user_error
 from tracejit.frontend import checks
-from tracejit.frontend.functions import astype, concatenate, implements, ravel, reshape, where
-from tracejit.frontend.mutation import cast_assigned, write
-from tracejit.frontend.trace import user_location
-from tracejit.frontend.values import is_tracer, weak_type
+from tracejit.frontend.context import user_location
+from tracejit.frontend.dispatch import implements
+from tracejit.frontend.numpy.elementwise import where
+from tracejit.frontend.numpy.shape import astype, concatenate, ravel, reshape
+from tracejit.frontend.numpy.writes import cast_assigned, write
+from tracejit.frontend.operands import Operand, is_tracer, weak_type
 
 
 def _target(a, name: str, loc):
@@ -51,7 +53,7 @@ def _values(a, values, name: str, loc):
 
 
 @implements(np.putmask)
-def putmask(a, mask, values):
+def putmask(a: Operand, mask: Operand, values: Operand) -> None:
     """``np.putmask(a, mask, values)``: ``a.flat[i] = values.flat[i % n]`` where ``mask.flat[i]``."""
     loc = user_location()
     a = _target(a, "putmask", loc)
@@ -71,7 +73,7 @@ def putmask(a, mask, values):
 
 
 @implements(np.place)
-def place(arr, mask, vals):
+def place(arr: Operand, mask: Operand, vals: Operand) -> None:
     """``np.place(arr, mask, vals)`` for one value or none (other counts depend on the data)."""
     loc = user_location()
     arr = _target(arr, "place", loc)

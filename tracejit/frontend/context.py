@@ -1,0 +1,75 @@
+"""The tracing context of this thread: the trace it records into, and the user's source
+line an op comes from (the innermost frame outside tracejit and NumPy)."""
+from __future__ import annotations
+
+import os
+import sys
+import threading
+import types
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:  # (type hints only: these modules build on this one)
+    from tracejit.frontend.core import Trace
+
+_PACKAGE = os.path.dirname(os.path.dirname(__file__))  # tracejit/
+_SKIP_PREFIXES = tuple(os.path.join(_PACKAGE, sub) + os.sep for sub in ("frontend", "compiler", "runtime")) + (
+    os.path.dirname(np.__file__) + os.sep,)
+
+_state = threading.local()
+
+
+def current_trace() -> object:  # -> core.Trace | None (core builds on this module)
+    """The innermost trace this thread is recording (None: not tracing)."""
+    return getattr(_state, "trace", None)
+
+
+@contextmanager
+def creating_traced_arrays(trace: Trace) -> Iterator[None]:
+    """Make ``trace`` this thread's current trace while the body runs (the converted
+    code's ``np.zeros`` & co. and ``tj.fori_loop``/``cond`` record into it)."""
+    previous = current_trace()
+    _state.trace = trace
+    try:
+        yield
+    finally:
+        _state.trace = previous
+
+
+def user_frame() -> types.FrameType | None:
+    """The innermost frame outside tracejit and NumPy (None: none)."""
+    frame = sys._getframe(1)
+    while frame is not None:
+        filename = frame.f_code.co_filename
+        if not filename.startswith(_SKIP_PREFIXES) and not filename.startswith("<frozen"):
+            return frame
+        frame = frame.f_back
+    return None
+
+
+def user_location() -> str | None:
+    """``file:line`` of the innermost frame outside tracejit and NumPy."""
+    frame = sys._getframe(1)
+    while frame is not None:
+        filename = frame.f_code.co_filename
+        if not filename.startswith(_SKIP_PREFIXES) and not filename.startswith("<frozen"):
+            return f"{_shown(filename)}:{frame.f_lineno}"
+        frame = frame.f_back
+    return None
+
+
+_shown_names: dict[tuple[str, str], str] = {}
+
+
+def _shown(filename: str) -> str:
+    """``filename`` relative to the working directory when inside it (cached: traces
+    ask for every op)."""
+    key = (filename, os.getcwd())
+    shown = _shown_names.get(key)
+    if shown is None:
+        rel = os.path.relpath(filename) if os.path.isabs(filename) else filename
+        shown = _shown_names[key] = filename if rel.startswith("..") else rel
+    return shown

@@ -1,0 +1,89 @@
+"""Where NumPy hands a traced value to tracejit: the handler tables and the protocol entry points.
+
+NumPy calls ``Tracer.__array_function__`` for a NumPy function with a traced argument and
+``Tracer.__array_ufunc__`` for a ufunc; this module installs both on the Tracer and routes
+them: a function to its handler in :data:`HANDLERS` (filled by ``@implements`` in the
+modules of ``frontend/numpy/``, registered when that package is imported), a ufunc to the
+handlers ``frontend/numpy/ufuncs.py`` registers (:func:`register_ufunc_handlers`), and
+anything involving complex values to complex support (``frontend/complex/``) through
+``arraylike.complex_support()``, the one hook. This module imports no handler: the handlers
+and the complex frontend build on it.
+
+A NumPy function without a handler raises :class:`tracejit.UnsupportedError` naming it
+and the user's source line.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from tracejit.errors import UnsupportedError, at
+from tracejit.frontend.arraylike import complex_support
+from tracejit.frontend.attributes import registrar
+from tracejit.frontend.context import user_location
+from tracejit.frontend.core import Tracer
+from tracejit.frontend.operands import as_array, is_tracer, python_kind
+
+HANDLERS: dict = {}  # NumPy function -> its handler, called with the function's arguments
+
+implements = registrar(HANDLERS)  # @implements(np.f): the handler of np.f
+
+# functions whose first argument is not converted to an array (sequences, subscripts)
+_FIRST_NOT_ARRAY = frozenset({np.concatenate, np.stack, np.hstack, np.vstack, np.einsum, np.meshgrid,
+                              np.atleast_1d, np.atleast_2d, np.copyto, np.broadcast_arrays,
+                              np.real, np.imag})  # (``val.real`` first: of a Python number, one)
+
+
+def _first_as_array(func, args: tuple, kwargs: dict) -> tuple:
+    """NumPy converts a function's array argument with ``asarray``: a Python number there
+    is a strong array (``np.clip(3, -1, a)`` is int64-based), traced or not."""
+    if not args or func in _FIRST_NOT_ARRAY:
+        return args
+    first = args[0]
+    if python_kind(first) is None:
+        return args
+    candidates = [v for v in (*args, *kwargs.values()) if is_tracer(v)]
+    return (as_array(candidates[0]._trace, first),) + tuple(args[1:]) if candidates else args
+
+
+def array_function(func: Callable, args: tuple, kwargs: dict) -> object:
+    """NumPy's ``func(*args, **kwargs)`` with a traced argument: its handler's result."""
+    args = _first_as_array(func, args, kwargs)
+    if complex_support().takes_function(func, args, kwargs):
+        return complex_support().call_function(func, args, kwargs)  # the complex frontend
+    handler = HANDLERS.get(func)
+    if handler is None:
+        module = getattr(func, "__module__", "numpy") or "numpy"
+        public = "numpy" if module.startswith("numpy._core") or module == "numpy" else module
+        raise UnsupportedError(f"{public}.{func.__name__} is not supported by tracejit"
+                               f"{at(user_location())}")
+    return handler(*args, **kwargs)
+
+
+_UFUNC_HANDLERS: dict[str, Callable] = {}
+
+
+def register_ufunc_handlers(call: Callable, method: Callable) -> None:
+    """Route ufuncs: ``call(ufunc, inputs, kwargs)`` for ``ufunc(...)``, ``method(ufunc,
+    method, inputs, kwargs)`` for ``ufunc.reduce(...)`` & co. (``frontend/numpy/ufuncs.py``)."""
+    _UFUNC_HANDLERS["__call__"], _UFUNC_HANDLERS["method"] = call, method
+
+
+def array_ufunc(ufunc: np.ufunc, method: str, inputs: tuple, kwargs: dict) -> object:
+    """NumPy's ``ufunc`` (``method``: ``__call__``, ``reduce``...) with a traced input."""
+    if method == "__call__":
+        return _UFUNC_HANDLERS["__call__"](ufunc, inputs, kwargs)
+    return _UFUNC_HANDLERS["method"](ufunc, method, inputs, kwargs)
+
+
+def _tracer_array_ufunc(self, ufunc, method, *inputs, **kwargs):
+    return array_ufunc(ufunc, method, inputs, kwargs)
+
+
+def _tracer_array_function(self, func, types, args, kwargs):
+    return array_function(func, args, kwargs)
+
+
+Tracer.__array_ufunc__ = _tracer_array_ufunc
+Tracer.__array_function__ = _tracer_array_function

@@ -1,0 +1,42 @@
+"""NumPy on traced arrays: one handler per NumPy function, grouped by family.
+
+Importing this package registers every handler in ``frontend/dispatch.py``'s tables (each
+module's ``@implements``), installs the ndarray methods and operators on the Tracer
+(``methods.py``). Complex values reach ``frontend/complex/`` through the one hook,
+``arraylike.complex_support()``, which that package installs.
+The modules, each building only on those before it:
+
+- ``axes``: axis and shape arguments, normalized as NumPy does
+- ``shape``: views, reshapes, transposes, broadcasts, concatenation, copies and casts
+- ``creation``: ``*_like``, ``full_like``, and ``filled`` (an array of one value)
+- ``elementwise``: ``where``, ``clip``, ``round`` (the ufuncs themselves: ``ufuncs``)
+- ``writes``: writes into traced arrays (``a[k] = v``, ``out=``, ``np.copyto``)
+- ``reductions``: ``sum``, ``max``, ``argmax``, ``mean``, ``var``...
+- ``scans_and_sorts``: ``cumsum``, ``cumprod``, ``accumulate``, ``sort``, ``argsort``
+- ``selection``: boolean masks of data-dependent size (``x[mask]``, ``nonzero``)
+- ``advanced``, ``indexing``: ``x[key]`` and ``x[key] = v``, integer-array indices, ``take``
+- ``linalg``: ``matmul``, ``dot``
+- ``composites``, ``numerics``: functions composed from the ops above (flip, roll, split,
+  einsum, outer, norm...; diagonals, differences, grids, closeness, padding, median)
+- ``putmask``: ``putmask``, ``place``
+- ``ufuncs``: NumPy's ufuncs and their methods (``reduce``, ``accumulate``, ``outer``)
+- ``methods``: the Tracer's ndarray methods and Python operators
+"""
+from tracejit.frontend.numpy import (  # noqa: F401
+                                     advanced,
+                                     axes,
+                                     composites,
+                                     creation,
+                                     elementwise,
+                                     indexing,
+                                     linalg,
+                                     methods,
+                                     numerics,
+                                     putmask,
+                                     reductions,
+                                     scans_and_sorts,
+                                     selection,
+                                     shape,
+                                     ufuncs,
+                                     writes,
+)

@@ -1,0 +1,121 @@
+"""The ndarray API of a traced array: the methods, properties and Python operators of
+:class:`~tracejit.frontend.core.Tracer` (``x.sum()``, ``x.T``, ``x[k]``, ``x += y``, ``a @ b``),
+each the handler of its NumPy function or the ufunc NumPy's operator calls. Installed on the
+Tracer when this module is imported (by ``frontend/numpy/__init__.py``): the core defines the
+abstract value, the handlers build on it, and these connect the two. The methods that are a
+NumPy function applied to the array (``x.sum()``, ``x.reshape()``, ``x.T``...) are the
+``ArrayLike`` base's (``frontend/arraylike.py``, shared with complex values): installed here
+is the table they take the handler from (``_handler_of``).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from tracejit.errors import UnsupportedError, at
+from tracejit.frontend.attributes import ARITHMETIC, install_operators
+from tracejit.frontend.context import user_location
+from tracejit.frontend.core import Tracer
+from tracejit.frontend.dispatch import HANDLERS, array_function
+from tracejit.frontend.numpy.elementwise import round_
+from tracejit.frontend.numpy.indexing import getitem, setitem
+from tracejit.frontend.numpy.linalg import matmul
+from tracejit.frontend.numpy.scans_and_sorts import sort_in_place
+from tracejit.frontend.numpy.shape import copy, flatten, read_only_zeros, swapaxes
+from tracejit.frontend.numpy.ufuncs import apply_elementwise, write_inplace
+
+
+class _OwnMethods:
+    """The Tracer's ndarray methods that are not a NumPy function applied to the array (those
+    are ``ArrayLike``'s, each running the handler ``_handler_of`` finds in the real table)."""
+
+    def _handler_of(self, func):
+        """The real handler of NumPy function ``func`` (methods that are NumPy functions)."""
+        return HANDLERS.get(func)
+
+    def _unsupported_attribute(self, name: str) -> Exception:
+        return UnsupportedError(f"ndarray.{name} is not available on traced arrays{at(user_location())} "
+                                "(memory layout and flags are decided by the compiler)")
+
+    mT = property(lambda self: swapaxes(self, -1, -2))
+
+    real = property(lambda self: self)
+
+    def __round__(self, ndigits=None):
+        if ndigits is None or self._origins:  # a Python int, or Python rounding of a Python float
+            self._concrete("round()")
+        return round_(self, ndigits)
+
+    def _inplace(self, ufunc, other):
+        loc = user_location()
+        if self._scalar:  # NumPy and Python scalars are immutable: `s += 1` makes a new object
+            return apply_elementwise(ufunc, (self, other), loc=loc, operator=True)
+        return write_inplace(self, apply_elementwise(ufunc, (self, other), loc=loc), ufunc.__name__, loc)
+
+    def __setitem__(self, key, value):
+        """``self[key] = value``: a functional update of this array (and every view of it)."""
+        setitem(self, key, value)
+
+    def __getitem__(self, key):
+        return getitem(self, key)
+
+    def copy(self, order="C"):
+        """ndarray.copy: C order by default (np.copy keeps the memory order)."""
+        return copy(self, order)
+
+    def flatten(self, order="C"):
+        return flatten(self, order)
+
+    def conj(self):
+        """Of a real array: the array itself (NumPy returns the same object)."""
+        return self
+
+    conjugate = conj
+
+    @property
+    def imag(self):
+        """Real dtypes only: a read-only array of zeros like ``self`` (as ndarray.imag)."""
+        return read_only_zeros(self)
+
+    def take(self, indices, axis=None, out=None, mode="raise"):
+        return array_function(np.take, (self, indices), {"axis": axis, "out": out, "mode": mode})
+
+    def nonzero(self):
+        return array_function(np.nonzero, (self,), {})
+
+    def sort(self, axis=-1, kind=None, order=None, *, stable=None):
+        """In place, as ndarray.sort (cumsum, cumprod, argsort: ``__getattr__``)."""
+        return sort_in_place(self, axis, kind, order, stable=stable)
+
+
+for _name, _value in vars(_OwnMethods).items():  # copied onto the Tracer: its class body stays the core's
+    if not _name.startswith("__") or _name in ("__round__", "__setitem__", "__getitem__"):
+        setattr(Tracer, _name, _value)
+
+
+def _power(self, other):
+    """ndarray.__pow__: NumPy squares for a Python exponent of 2 (so bool ** 2 is int8)."""
+    if type(other) in (int, float) and other == 2:
+        return apply_elementwise(np.square, (self,), operator=True)
+    return apply_elementwise(np.power, (self, other), operator=True)
+
+
+install_operators(Tracer, lambda ufunc, operands: apply_elementwise(ufunc, operands, operator=True),
+                  ARITHMETIC + (("pow", np.power), ("and", np.bitwise_and), ("or", np.bitwise_or),
+                                ("xor", np.bitwise_xor), ("lshift", np.left_shift), ("rshift", np.right_shift)))
+
+for _name, _uf in [("neg", np.negative), ("pos", np.positive), ("abs", np.absolute),
+                   ("invert", np.invert)]:
+    setattr(Tracer, f"__{_name}__", (lambda uf: lambda self: apply_elementwise(uf, (self,), operator=True))(_uf))
+
+Tracer.__pow__ = _power
+Tracer.__matmul__ = lambda self, other: matmul(self, other)
+Tracer.__rmatmul__ = lambda self, other: matmul(other, self)
+Tracer.__divmod__ = lambda self, other: (self // other, self % other)
+
+
+def _unsupported_inplace_matmul(self, other):
+    raise UnsupportedError(f"in-place matmul (@=) is not supported{at(user_location())}")
+
+
+Tracer.__imatmul__ = _unsupported_inplace_matmul
+

@@ -1,0 +1,129 @@
+"""Writes into traced arrays (``a[k] = v``, ``a += b``, ``out=``, ``np.copyto``), recorded as
+``update`` ops on versions of the array's storage (``frontend/versions.py``): the value is
+cast as NumPy's assignment casts it and broadcast to the target."""
+from __future__ import annotations
+
+import numpy as np
+
+from tracejit.compiler.layout import StridedView
+from tracejit.compiler.ops import get_op
+from tracejit.errors import UnsupportedError, at, user_error
+from tracejit.frontend.arraylike import is_complex_value
+from tracejit.frontend.context import user_location
+from tracejit.frontend.core import Trace, Tracer
+from tracejit.frontend.dispatch import implements
+from tracejit.frontend.memorder import layout, mark_view, memory_order_steps
+from tracejit.frontend.numpy.elementwise import where as np_where
+from tracejit.frontend.numpy.shape import astype, broadcast_to
+from tracejit.frontend.operands import Operand, as_operand, dtype_or_weak, is_tracer, weak_type
+from tracejit.frontend.versions import Storage, ambiguous_error, refresh, storage_of
+
+_READ_ONLY = frozenset({"broadcast_to", "diagonal"})  # views NumPy makes read-only
+
+
+def cast_assigned(trace: Trace, value: Operand, dtype: np.dtype) -> Operand:
+    """``value`` cast to ``dtype`` as NumPy's assignment casts it (unsafely; a Python
+    scalar out of range raises OverflowError), not broadcast: a masked write selects
+    between the cast value and the array, so unselected elements stay bit-exact."""
+    if isinstance(value, (list, tuple)):
+        value = np.asarray(value)
+    if is_complex_value(value) and np.dtype(dtype).kind != "c":
+        value = value.astype(dtype)  # the real part, with NumPy's ComplexWarning
+    elif is_tracer(value) and weak_type(value) is None:
+        if value.dtype != dtype:
+            value = astype(value, dtype)  # NumPy's assignment casts unsafely
+    elif isinstance(value, np.ndarray) or isinstance(value, np.generic):
+        with np.errstate(all="ignore"):
+            value = np.asarray(value).astype(dtype)
+    else:
+        value = as_operand(trace, value, dtype)  # Python scalars: may raise OverflowError
+    return value
+
+
+def assigned_value(trace: Trace, value: Operand, shape: tuple, dtype: np.dtype, loc: str | None) -> Operand:
+    """``value`` as an assignment of it into ``shape`` elements of ``dtype`` stores it:
+    cast as NumPy's assignment casts, broadcast to ``shape``."""
+    value = cast_assigned(trace, value, dtype)
+    vshape = tuple(value.shape)
+    if vshape != shape:
+        while len(vshape) > len(shape) and vshape[0] == 1:
+            vshape = vshape[1:]
+        try:
+            np.broadcast_shapes(vshape, shape)
+            if len(vshape) > len(shape) or np.broadcast_shapes(vshape, shape) != shape:
+                raise ValueError
+        except ValueError:
+            raise user_error(ValueError(f"could not broadcast input array from shape {tuple(value.shape)} into shape "
+                                        f"{shape}{at(loc)}")) from None
+        if not is_tracer(value):
+            value = np.broadcast_to(np.asarray(value).reshape(vshape), shape)
+        else:
+            if vshape != tuple(value.shape):
+                value = trace.apply("reshape", [value], {"shape": vshape})
+            value = broadcast_to(value, shape)
+    return value
+
+
+def write(target: Tracer, value: Operand, loc: str | None) -> None:
+    """Store ``value`` (broadcast to ``target``'s shape, cast as NumPy's assignment casts)
+    into the elements ``target`` stands for."""
+    if target._scalar:
+        raise user_error(TypeError(f"'numpy.{target.dtype.name}' object does not support item assignment{at(loc)}"))
+    if target._ambiguous:
+        raise ambiguous_error(target, "writing into a reshaped array", loc)
+    st = storage_of(target)
+    if any(op in _READ_ONLY for op, _ in target._path):
+        raise user_error(ValueError(f"assignment destination is read-only (a broadcast or diagonal view){at(loc)}"))
+    trace = target._trace
+    if target._home is not trace or st.trace is not trace:
+        raise UnsupportedError(f"a loop body or branch writes into an array from outside it{at(loc)}: "
+                               "carry the array in the loop state (or return it from the branch) instead")
+    value = assigned_value(trace, value, target.shape, target.dtype, loc)
+    graph = trace.graph
+    to_memory, back = _update_frame(st, target._path, loc)
+    base = _replay(trace, st.node, to_memory, loc)
+    new = graph.add("update", [base, trace.node_of(value, loc)], attrs={"path": back + target._path}, loc=loc)
+    st.node = _replay(trace, new, back, loc)
+    st.version += 1
+    refresh(target)
+
+
+def _update_frame(st: Storage, path: tuple, loc) -> tuple[tuple, tuple]:
+    """Where an update of the view ``path`` of ``st`` is recorded: on the array itself, or,
+    when the path holds a reshape only NumPy's memory layout of the array makes a view
+    (a Fortran-order argument raveled), on its elements in memory order, so the written
+    version is laid out as NumPy's memory and the path stays a strided view of it."""
+    view = StridedView.contiguous(st.shape)
+    for op, attrs in path:
+        view = view and get_op(op).lower(view, **dict(attrs))
+    if view is not None:
+        return (), ()
+    steps = memory_order_steps(layout(st.trace, st.initial))
+    if steps is None:
+        raise UnsupportedError(f"writing through a reshape of an array whose memory is not dense (a strided "
+                               f"argument){at(loc)}: tracejit cannot lay out the written array as NumPy's memory; "
+                               "write into a copy")
+    return steps
+
+
+def _replay(trace, node: int, steps: tuple, loc) -> int:
+    """View ``steps`` applied to ``node`` (views of its memory: marked so for memorder)."""
+    for op, attrs in steps:
+        node = trace.graph.add(op, [node], attrs=dict(attrs), loc=loc)
+        mark_view(trace, node)
+    return node
+
+
+@implements(np.copyto)
+def copyto(dst: Tracer, src: Operand, casting: str = "same_kind", where: Operand = True) -> None:
+    """``np.copyto(dst, src)``: write ``src`` (broadcast, cast by ``casting``) into ``dst``."""
+    loc = user_location()
+    if not is_tracer(dst):
+        raise UnsupportedError(f"numpy.copyto into a concrete array is not supported{at(loc)}")
+    src_dtype = dtype_or_weak(src, loc)
+    if isinstance(src_dtype, np.dtype) and not np.can_cast(src_dtype, dst.dtype, casting):
+        raise user_error(TypeError(f"Cannot cast array data from {src_dtype!r} to {dst.dtype!r} according to the rule "
+                                   f"{casting!r}{at(loc)}"))
+    if where is not True:  # cast first: the elements not selected stay bit-exact
+        src = np_where(where, cast_assigned(dst._trace, src, dst.dtype), dst)
+    write(dst, src, loc)
