@@ -1,4 +1,4 @@
-"""NumPy functions composed from tracejit's ops (frontend/composites.py), against eager."""
+"""NumPy functions composed from tracejit's ops (frontend/numpy/composites.py), against eager."""
 from __future__ import annotations
 
 import numpy as np

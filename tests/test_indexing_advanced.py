@@ -1,6 +1,6 @@
 """Advanced indexing against NumPy eager: integer-array gathers (``x[idx]``, mixed with
 slices, ``None`` and ints, ``np.take``) and writes through integer arrays (scatters)
-(frontend/advanced.py, compiler/ops/gather.py, compiler/ops/scatter.py). Boolean selections
+(frontend/numpy/advanced.py, compiler/ops/gather.py, compiler/ops/scatter.py). Boolean selections
 and ``np.nonzero``: test_indexing_masks.py."""
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Boolean selections against NumPy eager (``x[mask]`` reduced, returned, assigned back) and
 ``np.nonzero``/``np.where(c)``/``np.argwhere``/``np.flatnonzero``, also as met by the passes
-that reason about which elements a kernel reads (frontend/selection.py, compiler/ops/gather.py)."""
+that reason about which elements a kernel reads (frontend/numpy/selection.py, compiler/ops/gather.py)."""
 from __future__ import annotations
 
 import numpy as np

@@ -1,4 +1,4 @@
-"""In-place updates, functionalized (frontend/mutation.py, compiler/ops/update.py): after
+"""In-place updates, functionalized (frontend/versions.py, compiler/ops/update.py): after
 a call, results *and* the caller's arrays hold exactly what eager NumPy gives."""
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""diag, diagonal, trace, diff, meshgrid, isclose/allclose and pad (frontend/numerics.py),
+"""diag, diagonal, trace, diff, meshgrid, isclose/allclose and pad (frontend/numpy/numerics.py),
 against eager NumPy: shapes, dtypes, offsets, odd and zero sizes, non-contiguous inputs."""
 from __future__ import annotations
 

@@ -3,7 +3,7 @@ view path selects replaced by ``value``.
 
 The frontend turns every in-place write (``a[i] = v``, ``a += b``, ``np.copyto``,
 ``out=``, writes through views) into this pure op on the written array's current
-version (``frontend/mutation.py``), so every pass still sees a pure graph. ``path`` is
+version (``frontend/versions.py``), so every pass still sees a pure graph. ``path`` is
 a tuple of view steps ``(op, attrs)`` from ``base`` to the written region, the same
 view ops reads use (slices, reshapes, transposes); ``value`` has the region's shape and
 ``base``'s dtype. Kernel formation copies ``base`` and stores ``value`` through the
