@@ -78,7 +78,7 @@ def apply_elementwise(ufunc: np.ufunc, inputs: Operand, dtype: DTypeLike = None,
     """Record the elementwise op for ``ufunc`` with NumPy 2 promotion of weak scalars.
     ``operator``: called as a Python operator (``a * b``), so on Python numbers alone the
     result is a Python number again (weak), computed as Python computes it
-    (``frontend/operands.py``)."""
+    (``frontend/pyscalar.py``)."""
     loc = loc or user_location()
     if complex_support().takes_ufunc(inputs, dtype):  # real and imaginary parts: frontend/complex/
         return complex_support().call_ufunc(ufunc, inputs, dtype, loc, operator)
