@@ -59,21 +59,6 @@ def program_fingerprint(program: Program) -> str:
     return "\n".join([head, kernels, buffers, plan, *out])
 
 
-def graph_fingerprint(graph) -> str:
-    """A text naming a traced graph exactly: every node in id order with its op,
-    operands, shape, dtype, attributes, source location and, for constants, a hash of
-    their bytes (the optimized program is a function of this text and the settings)."""
-    lines = [f"graph {graph.name!r} next={graph._next_id}"]
-    for nid in sorted(graph.nx.nodes):
-        d = graph.data(nid)
-        value = d.get("value")
-        const = "" if value is None else (
-            f" value={value.dtype.str}{value.shape}:{hashlib.sha256(np.ascontiguousarray(value).tobytes()).hexdigest()}")
-        lines.append(f"%{nid} {d['op']}{graph.operands(nid)} {d['dtype'].str}{tuple(d['shape'])} "
-                     f"attrs={d['attrs']!r} loc={d['loc']!r}{const}")  # plain values: repr is exact
-    return "\n".join(lines)
-
-
 _SOURCES = ("compiler", "runtime")
 
 

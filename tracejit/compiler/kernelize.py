@@ -56,7 +56,7 @@ def _step(op: str, origin: int, **attrs) -> Step:
 
 def _apply_steps(view: StridedView, steps: tuple[Step, ...]) -> StridedView:
     for op, attrs, origin in steps:
-        new = get_op(op).lower(view, **dict(attrs))
+        new = get_op(op).view(view, **dict(attrs))
         if new is None:
             raise _NeedsCopy(origin)
         view = new
@@ -299,7 +299,7 @@ class _KernelBuilder:
             value = self.expr(root, ())
             if self.contraction is not None:  # matmul + epilogue
                 nest = self._matmul_nest(self.graph.data(self.contraction), out, self.contraction)
-                return "contraction", [Nest(nest.shape, 1, "sum", nest.value, nest.store, epilogue=value)]
+                return "contraction", [Nest(nest.shape, 1, nest.reduce, nest.value, nest.store, epilogue=value)]
             return "map", [Nest(d["shape"], 0, None, value, store)]
         if kind == "reduce":
             return "reduce", [self._reduce_nest(d, out)]
@@ -339,9 +339,10 @@ class _KernelBuilder:
         b_steps = (_step("reshape", r, shape=b2), _step("transpose", r, perm=tuple(range(nb - 2)) + (nb - 1, nb - 2)),
                    _step("reshape", r, shape=b2[:-2] + (1, n, k)), _step("broadcast_to", r, shape=space))
         loop = d["dtype"]
-        value = Apply("multiply", (convert(self.expr(a, a_steps), loop), convert(self.expr(b, b_steps), loop)),
+        how = get_op(d["op"]).extra  # a contraction: the reduce of a product
+        value = Apply(how["product"], (convert(self.expr(a, a_steps), loop), convert(self.expr(b, b_steps), loop)),
                       loop, loop)
-        return Nest(space, 1, "sum", value, Access(out.id, out.dtype, 0, contiguous_strides(batch + (m, n))))
+        return Nest(space, 1, how["reduce"], value, Access(out.id, out.dtype, 0, contiguous_strides(batch + (m, n))))
 
     def _update_nests(self, d, out: Buffer) -> list[Nest]:
         """Copy the base into ``out`` unless ``out`` is the base's own buffer, then store

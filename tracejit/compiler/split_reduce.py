@@ -14,10 +14,11 @@ import numpy as np
 
 from tracejit.compiler.kernel import Access, Buffer, Kernel, Load, Nest, Program, in_sequence
 from tracejit.compiler.layout import StridedView
+from tracejit.compiler.ops import ops_of_kind
 from tracejit.compiler.schedule import _rebuild, schedule_kernel
 
 CHUNK = 1 << 16  # elements per partial
-SPLITTABLE = ("sum", "prod", "max", "min", "any", "all")
+SPLITTABLE = tuple(op.name for op in ops_of_kind("reduce") if not op.reduction.arg)  # partials combine
 
 
 def _splittable(kernel: Kernel) -> int | None:

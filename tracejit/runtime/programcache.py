@@ -3,7 +3,7 @@
 The disk cache (``runtime/diskcache.py``) spares a second process LLVM; this spares it
 the graph passes, kernel formation and scheduling as well. The optimized program
 (:class:`~tracejit.compiler.pipeline.Optimized`) is a function of the traced graph
-(``compiler/fingerprint.graph_fingerprint``: ops, operands, shapes, dtypes, attributes,
+(``compiler/graph.graph_fingerprint``: ops, operands, shapes, dtypes, attributes,
 source locations, constants' bytes) and of the settings the optimizer reads (threads,
 fold limit, fast math, last-level cache size), and the key holds all of them plus what
 every cache key holds (tracejit's sources, versions, the CPU). Entries are pickles in
@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import pickle
 
-from tracejit.compiler.fingerprint import graph_fingerprint
+from tracejit.compiler.graph import graph_fingerprint
 from tracejit.compiler.graph import Graph
 from tracejit.compiler.pipeline import Optimized, optimize
 from tracejit.compiler.target import last_level_cache_bytes

@@ -12,7 +12,7 @@ from fractions import Fraction
 import numpy as np
 
 from tracejit.compiler.dtypes import check_supported
-from tracejit.compiler.ops.elementwise import _infer_for
+from tracejit.compiler.ops.elementwise import infer_for
 from tracejit.compiler.ops.registry import OpDef, register
 
 
@@ -70,6 +70,6 @@ def _round_to(value, dtype: np.dtype):
 
 
 register(OpDef(
-    name="fma", kind="elementwise", arity=3, infer=_infer_for(_fma_sig),
-    reference=fma_reference, lower=lambda ctx, a, b, c: ctx.intrinsic("fma", [a, b, c]),
+    name="fma", kind="elementwise", arity=3, infer=infer_for(_fma_sig),
+    reference=fma_reference,
     cost=1, extra={"signature": _fma_sig}, doc="fused multiply-add a * b + c (one rounding)"))
