@@ -55,7 +55,8 @@ SCRIPT = textwrap.dedent('''
 ''')
 
 
-def test_compiler_imports_and_runs_without_llvmlite():
+def test_compiler_imports_and_runs_without_llvmlite() -> None:
+    """Build a graph with a loop, run the passes and the interpreter: llvmlite never loads."""
     repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     env = dict(os.environ, TRACEJIT_CACHE="0")
     res = subprocess.run([sys.executable, "-c", SCRIPT, repo], capture_output=True, text=True, env=env,

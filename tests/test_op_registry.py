@@ -37,7 +37,7 @@ DOMAINS = {"arccosh": "atleast1", "arcsin": "unit", "arccos": "unit", "arctanh":
 FLOATS = [np.dtype(np.float64), np.dtype(np.float32)]
 
 
-def cases_for(*names: str):
+def cases_for(*names: str) -> Callable[[Callable], Callable]:
     """Register the decorated builder ``build(rng, slow) -> [(fn, args), ...]`` for ``names``."""
     def register(build):
         for name in names:
@@ -277,17 +277,19 @@ def _run_cases(name: str, slow: bool) -> None:
 
 
 @pytest.mark.parametrize("name", sorted(REGISTRY))
-def test_op_against_reference(name):
+def test_op_against_reference(name: str) -> None:
+    """Op ``name``: compiled == eager == reference, on a sample of dtypes."""
     _run_cases(name, slow=False)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(REGISTRY))
-def test_op_against_reference_all_dtypes(name):
+def test_op_against_reference_all_dtypes(name: str) -> None:
+    """Op ``name``: compiled == eager == reference, on every dtype."""
     _run_cases(name, slow=True)
 
 
-def test_every_op_has_a_reference_a_lowering_and_cases():
+def test_every_op_has_a_reference_a_lowering_and_cases() -> None:
     """No op without a NumPy reference, a way to become code, or a case above."""
     for op in REGISTRY.values():
         assert op.reference is not None or op.name in NO_REFERENCE, f"{op.name}: no NumPy reference"

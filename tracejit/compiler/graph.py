@@ -55,6 +55,7 @@ class Graph:
                                         "dtype": aval.dtype, "strides": strides}, aval=aval, loc=loc)
 
     def add_constant(self, value: np.ndarray, loc: str | None = None) -> int:
+        """A constant node holding a read-only copy of ``value``."""
         value = np.array(value, copy=True, order="C")
         value.flags.writeable = False
         aval = AVal(value.shape, value.dtype)
@@ -62,9 +63,11 @@ class Graph:
                         aval=aval, value=value, loc=loc)
 
     def add_output(self, index: int, node: int) -> int:
+        """Mark ``node`` as result ``index`` of the graph (an output node)."""
         return self.add("output", [node], attrs={"index": index}, loc=self.loc(node))
 
     def copy(self) -> "Graph":
+        """A copy whose nodes and attributes may be changed independently."""
         g = Graph(self.name)
         g.nx = self.nx.copy()
         for nid in g.nx.nodes:  # node data dicts are copied shallowly; attrs must not be shared
@@ -80,18 +83,23 @@ class Graph:
         return self.nx.number_of_nodes()
 
     def data(self, nid: int) -> dict[str, Any]:
+        """The data dict of node ``nid`` (op, shape, dtype, attrs, loc, value)."""
         return self.nx.nodes[nid]
 
     def op(self, nid: int) -> str:
+        """The op name of node ``nid``."""
         return self.nx.nodes[nid]["op"]
 
     def attrs(self, nid: int) -> dict[str, Any]:
+        """The static attributes of node ``nid``."""
         return self.nx.nodes[nid]["attrs"]
 
     def loc(self, nid: int) -> str | None:
+        """The user's ``file:line`` that recorded node ``nid``."""
         return self.nx.nodes[nid]["loc"]
 
     def aval(self, nid: int) -> AVal:
+        """The shape and dtype of node ``nid``."""
         d = self.nx.nodes[nid]
         return AVal(d["shape"], d["dtype"])
 
@@ -110,14 +118,17 @@ class Graph:
         return [(v, k) for v, keys in self.nx._succ[nid].items() for k in keys]
 
     def nodes_with_op(self, op: str) -> list[int]:
+        """The nodes applying ``op``."""
         return [n for n, d in self.nx.nodes(data=True) if d["op"] == op]
 
     @property
     def inputs(self) -> list[int]:
+        """The input nodes in argument order."""
         return sorted(self.nodes_with_op("input"), key=lambda n: self.attrs(n)["index"])
 
     @property
     def outputs(self) -> list[int]:
+        """The output nodes in result order."""
         return sorted(self.nodes_with_op("output"), key=lambda n: self.attrs(n)["index"])
 
     def topo_order(self) -> list[int]:
@@ -147,6 +158,7 @@ class Graph:
             self.nx.add_edge(new, v, key=k)
 
     def remove(self, nid: int) -> None:
+        """Delete node ``nid`` and its edges."""
         self.nx.remove_node(nid)
 
     # -- invariants -----------------------------------------------------------------------
@@ -187,6 +199,7 @@ class Graph:
 
     # -- dumps -----------------------------------------------------------------------------
     def node_text(self, nid: int) -> str:
+        """One line of text for node ``nid``, as in :meth:`as_text`."""
         d = self.data(nid)
         hidden = ("shape", "dtype") if d["op"] in ("input", "constant") else ()
         attrs = {k: v for k, v in d["attrs"].items() if k not in hidden and not (k == "strides" and v is None)}

@@ -8,7 +8,7 @@ Kernels convert each operand to the op's *loop dtype* before calling its lowerin
 from __future__ import annotations
 
 import functools
-from typing import Callable
+from typing import Any, Callable, Iterable
 
 import numpy as np
 
@@ -29,7 +29,7 @@ def _resolve(ufunc: np.ufunc, in_dtypes: tuple[np.dtype, ...]) -> Signature:
     return loop_in, out
 
 
-def signature(op: OpDef, in_dtypes, **attrs) -> Signature:
+def signature(op: OpDef, in_dtypes: Iterable[np.dtype | type], **attrs: Any) -> Signature:
     """Loop dtypes of the operands and the output dtype of elementwise ``op``."""
     in_dtypes = tuple(np.dtype(d) for d in in_dtypes)
     if op.ufunc is not None:

@@ -35,7 +35,7 @@ def _fma_one(a: float, b: float, c: float) -> float:
         return float("inf") if exact > 0 else float("-inf")
 
 
-def fma_reference(a, b, c):
+def fma_reference(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
     """NumPy reference of ``fma`` (exact, element by element: for folding and tests)."""
     a, b, c = np.broadcast_arrays(np.asarray(a), np.asarray(b), np.asarray(c))
     dtype = np.result_type(a, b, c)
