@@ -157,7 +157,8 @@ def _reduction_cases(fn: Callable, empty_ok: bool) -> Callable:
 
 
 for _name, _fn, _empty in [("sum", np.sum, True), ("prod", np.prod, True), ("max", np.max, False),
-                           ("min", np.min, False), ("any", np.any, True), ("all", np.all, True)]:
+                           ("min", np.min, False), ("nanmax", np.nanmax, False), ("nanmin", np.nanmin, False),
+                           ("any", np.any, True), ("all", np.all, True)]:
     CASES[_name] = _reduction_cases(lambda x, axis, keep, f=_fn: f(x, axis=axis, keepdims=keep), _empty)
 CASES["argmax"] = _reduction_cases(lambda x, axis, keep: np.argmax(x, axis=axis, keepdims=keep), False)
 CASES["argmin"] = _reduction_cases(lambda x, axis, keep: np.argmin(x, axis=axis, keepdims=keep), False)

@@ -58,7 +58,8 @@ def dispatch(func, args, kwargs):
     return handler(*args, **kwargs)
 
 
-for _name in ("sum", "prod", "max", "min", "any", "all", "argmax", "argmin", "mean", "var", "std"):
+for _name in ("sum", "prod", "max", "min", "nanmax", "nanmin", "any", "all", "argmax", "argmin", "mean", "var",
+              "std"):
     implements(getattr(np, _name))(getattr(reductions, _name))
 implements(np.amax)(reductions.max)
 implements(np.amin)(reductions.min)

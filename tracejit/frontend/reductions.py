@@ -92,6 +92,8 @@ def _extremum(op: str):
 
 max = _extremum("max")
 min = _extremum("min")
+nanmax = _extremum("nanmax")
+nanmin = _extremum("nanmin")
 
 
 def _truth(op: str):

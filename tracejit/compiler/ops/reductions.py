@@ -1,4 +1,4 @@
-"""Reductions over a set of axes: sum, prod, max, min, any, all, argmax, argmin.
+"""Reductions over a set of axes: sum, prod, max, min, nanmax, nanmin, any, all, argmax, argmin.
 
 The reduce op's input dtype is its accumulator dtype: the frontend inserts a
 ``convert`` first where NumPy widens (``sum`` of int32 accumulates in int64) or
@@ -8,6 +8,7 @@ compositions built by the frontend.
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 
@@ -32,6 +33,11 @@ def _extreme(dtype: np.dtype, largest: bool):
     return int(info.max if largest else info.min)
 
 
+def _nan_or_extreme(dtype: np.dtype, largest: bool):
+    """nanmax/nanmin start at NaN for floats (fmax/fmin skip it, so an all-NaN slice stays NaN)."""
+    return math.nan if np.dtype(dtype).kind == "f" else _extreme(dtype, largest)
+
+
 def _declare(name: str, numpy_fn, reduction: Reduction, out_dtype=None, arg=False):
     def infer(avals, axes, keepdims) -> AVal:
         (a,) = avals
@@ -49,7 +55,9 @@ def _declare(name: str, numpy_fn, reduction: Reduction, out_dtype=None, arg=Fals
             out = numpy_fn(x, axis=axis, keepdims=keepdims)
             return np.asarray(out).reshape(reduced_shape(x.shape, axes, keepdims))
         kwargs = {"dtype": x.dtype} if name in ("sum", "prod") else {}
-        return np.asarray(numpy_fn(x, axis=axes, keepdims=keepdims, **kwargs))
+        with warnings.catch_warnings():  # nanmax/nanmin of an all-NaN slice: NaN, no warning here
+            warnings.simplefilter("ignore", RuntimeWarning)
+            return np.asarray(numpy_fn(x, axis=axes, keepdims=keepdims, **kwargs))
 
     register(OpDef(name=name, kind="reduce", arity=1, infer=infer, reference=reference,
                    reduction=reduction, doc=f"numpy.{numpy_fn.__name__} over attrs['axes']"))
@@ -61,6 +69,8 @@ _declare("max", np.max, Reduction(lambda dt: _extreme(dt, False), "maximum"))
 _declare("min", np.min, Reduction(lambda dt: _extreme(dt, True), "minimum"))
 _declare("any", np.any, Reduction(lambda dt: False, "bitwise_or"), out_dtype=np.bool_)
 _declare("all", np.all, Reduction(lambda dt: True, "bitwise_and"), out_dtype=np.bool_)
+_declare("nanmax", np.nanmax, Reduction(lambda dt: _nan_or_extreme(dt, False), "fmax"))
+_declare("nanmin", np.nanmin, Reduction(lambda dt: _nan_or_extreme(dt, True), "fmin"))
 _declare("argmax", np.argmax, Reduction(lambda dt: _extreme(dt, False), None, arg=True, better=">"),
          out_dtype=np.int64, arg=True)
 _declare("argmin", np.argmin, Reduction(lambda dt: _extreme(dt, True), None, arg=True, better="<"),
