@@ -23,6 +23,7 @@ for _name, _uf in [
     ufunc_op(_name, _uf, cost=TRANSCENDENTAL_COST)
 ufunc_op("sqrt", np.sqrt, cost=4)
 ufunc_op("copysign", np.copysign)
+ufunc_op("heaviside", np.heaviside, cost=2)  # 0 below 0, x2 at (either) 0, 1 above, NaN at NaN
 ufunc_op("logaddexp", np.logaddexp, cost=2 * TRANSCENDENTAL_COST)
 for _name, _uf in [("floor", np.floor), ("ceil", np.ceil), ("trunc", np.trunc), ("rint", np.rint),
                    ("isnan", np.isnan), ("isinf", np.isinf), ("isfinite", np.isfinite), ("signbit", np.signbit)]:

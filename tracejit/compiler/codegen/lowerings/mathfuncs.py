@@ -30,6 +30,17 @@ register_lowering("copysign", _intrinsic("copysign"))
 register_lowering("logaddexp", lambda ctx, a, b: _logaddexp_vector(ctx, a, b))
 
 
+def _heaviside(ctx, x, at_zero):
+    """NumPy's npy_heaviside: NaN for NaN, ``at_zero`` for +-0, else 0 below 0 and 1 above."""
+    zero = ctx.const(0)
+    out = ctx.select(ctx.cmp("<", x, zero), zero, ctx.const(1))
+    out = ctx.select(ctx.cmp("==", x, zero), at_zero, out)
+    return ctx.select(ctx.isnan(x), ctx.const(math.nan), out)
+
+
+register_lowering("heaviside", _heaviside)
+
+
 def _rounding(name: str):
     def lower(ctx, x):
         return x if ctx.kind != "f" else ctx.intrinsic(name, [x])
