@@ -173,7 +173,7 @@ def test_second_process_reuses_the_optimized_program(tmp_path):
 
 
 def test_graph_fingerprint_tells_programs_apart():
-    from tracejit.compiler.fingerprint import graph_fingerprint
+    from tracejit.compiler.graph import graph_fingerprint
     x = np.ones(8, np.float32)
     g1 = tj.jit(lambda a: a * 2.0).lower(x).traced.graph
     g2 = tj.jit(lambda a: a * 3.0).lower(x).traced.graph

@@ -144,3 +144,21 @@ def test_integer_division_edge_cases(dtype):
 
     with np.errstate(all="ignore"):
         assert_same(tj.jit(f)(a, b), f(a, b))
+
+
+def test_heaviside_special_values_and_dtypes():
+    """NaN gives NaN, either zero gives x2 (NaN too), infinities 0 and 1; integer
+    operands compute in float64 as NumPy's loop does, Python scalars stay weak."""
+    x = np.array([np.nan, -np.inf, -0.0, 0.0, 2.0, -3.0, np.inf, 1e-300, -1e-45, 0.0])
+    h = np.array([0.5, 0.5, np.nan, 7.0, 0.5, np.nan, -1.0, 2.0, 3.0, -np.inf])
+
+    def f(x, h, i):
+        return (np.heaviside(x, h), np.heaviside(x, 0.5), np.heaviside(h, x), np.heaviside(i, i),
+                np.heaviside(i, 0.5), np.heaviside(x[:0], h[:0]), np.heaviside(x[:, None], h[None, :3]))
+
+    ints = np.array([-2, 0, 5, np.iinfo(np.int32).min], dtype=np.int32)
+    for dt in (np.float64, np.float32):
+        with np.errstate(all="ignore"):
+            assert_same(tj.jit(f)(x.astype(dt), h.astype(dt), ints), f(x.astype(dt), h.astype(dt), ints))
+    with pytest.raises((TypeError, tj.UnsupportedError)):  # NumPy's bool loop is float16
+        tj.jit(np.heaviside)(np.array([True]), np.array([False]))

@@ -25,8 +25,8 @@ def _reduce_all(name, x, **kw):
 
 
 @pytest.mark.parametrize("dtype", MAIN_DTYPES, ids=str)
-@pytest.mark.parametrize("name", ["sum", "prod", "max", "min", "any", "all", "argmax", "argmin",
-                                  "mean", "var", "std"])
+@pytest.mark.parametrize("name", ["sum", "prod", "max", "min", "nanmax", "nanmin", "any", "all", "argmax",
+                                  "argmin", "mean", "var", "std"])
 def test_reduction(name, dtype):
     rng = np.random.default_rng(5)
     arithmetic = name in ("sum", "prod", "mean", "var", "std")
@@ -105,3 +105,25 @@ def test_reduction_over_axis_zero_matches():
     x = np.random.default_rng(8).standard_normal((513, 70)).astype(np.float32)
     assert_same(tj.jit(lambda v: v.sum(axis=0))(x), x.sum(axis=0), rtol=2e-5, atol=1e-4)
     assert_same(tj.jit(lambda v: v.max(axis=0))(x), x.max(axis=0))
+
+
+def test_nanmax_nanmin_skip_nans():
+    """NaNs are skipped, an all-NaN slice gives NaN (NumPy also warns), integers and bools
+    reduce as max/min, long reductions split into partials, an empty one raises."""
+    x = np.array([[np.nan, 1.0, -2.0], [np.nan, np.nan, np.nan], [-np.inf, np.nan, 0.0], [3.0, -0.0, np.inf]])
+    big = np.full(300_000, np.nan)
+    big[123_456] = -7.0
+
+    def f(x, i, b, big):
+        return (np.nanmax(x), np.nanmin(x), np.nanmax(x, axis=1), np.nanmin(x, axis=0, keepdims=True),
+                np.nanmax(x.T[::-1], axis=0), np.nanmax(i, axis=1), np.nanmin(i), np.nanmax(b, axis=0),
+                np.nanmax(big), np.nanmin(big[:200_000]))
+
+    args = (x, np.arange(-6, 6, dtype=np.int32).reshape(3, 4), np.array([[True, False], [False, False]]), big)
+    for dt in (np.float64, np.float32):
+        cast = (x.astype(dt),) + args[1:3] + (big.astype(dt),)
+        with np.errstate(all="ignore"), pytest.warns(RuntimeWarning, match="All-NaN"):
+            expected = f(*cast)
+        assert_same(tj.jit(f)(*cast), expected)
+    with pytest.raises(ValueError, match="zero-size array"):
+        tj.jit(np.nanmax)(np.zeros((0, 3)))

@@ -29,7 +29,8 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from tracejit.compiler.codegen.symbols import symbol_names
-from tracejit.compiler.fingerprint import graph_fingerprint, program_fingerprint
+from tracejit.compiler.fingerprint import program_fingerprint
+from tracejit.compiler.graph import graph_fingerprint
 from tracejit.compiler.generic_sizes import GenericProgram, parametrize, size_table
 from tracejit.compiler.graph import Graph
 from tracejit.compiler.kir import Program

@@ -13,7 +13,6 @@ expansion as a tree.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 
 from typing import TYPE_CHECKING
 
@@ -22,7 +21,7 @@ import numpy as np
 from tracejit.compiler.kir import Expr, Program
 
 if TYPE_CHECKING:  # the graph module imports the ops, one of which fingerprints sub-graphs
-    from tracejit.compiler.graph import Graph
+    pass
 
 
 def _walk(obj, memo: dict[int, int], out: list[str]) -> str:
@@ -63,18 +62,3 @@ def program_fingerprint(program: Program) -> str:
     return "\n".join([head, kernels, buffers, plan, *out])
 
 
-def graph_fingerprint(graph: Graph) -> str:
-    """A text naming a traced graph exactly: every node in id order with its op,
-    operands, shape, dtype, attributes, source location and, for constants, a hash of
-    their bytes (the optimized program is a function of this text and the settings)."""
-    lines = [f"graph {graph.name!r} next={graph._next_id}"]
-    for nid in sorted(graph.nx.nodes):
-        d = graph.data(nid)
-        value = d.get("value")
-        const = ""
-        if value is not None:
-            digest = hashlib.sha256(np.ascontiguousarray(value).tobytes()).hexdigest()
-            const = f" value={value.dtype.str}{value.shape}:{digest}"
-        lines.append(f"%{nid} {d['op']}{graph.operands(nid)} {d['dtype'].str}{tuple(d['shape'])} "
-                     f"attrs={d['attrs']!r} loc={d['loc']!r}{const}")  # plain values: repr is exact
-    return "\n".join(lines)

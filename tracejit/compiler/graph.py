@@ -7,6 +7,7 @@ Each node is one op application with data ``op`` (registry name), ``shape``, ``d
 """
 from __future__ import annotations
 
+import hashlib
 import heapq
 from typing import Any, Iterable
 
@@ -251,9 +252,49 @@ class Graph:
         return "\n".join(out)
 
 
+def graph_fingerprint(graph: Graph) -> str:
+    """A text naming a traced graph exactly: every node in id order with its op,
+    operands, shape, dtype, attributes, source location and, for constants, a hash of
+    their bytes (the optimized program is a function of this text and the settings)."""
+    lines = [f"graph {graph.name!r} next={graph._next_id}"]
+    for nid in sorted(graph.nx.nodes):
+        d = graph.data(nid)
+        value = d.get("value")
+        digest = "" if value is None else hashlib.sha256(np.ascontiguousarray(value).tobytes()).hexdigest()
+        const = "" if value is None else f" value={value.dtype.str}{value.shape}:{digest}"
+        lines.append(f"%{nid} {d['op']}{graph.operands(nid)} {d['dtype'].str}{tuple(d['shape'])} "
+                     f"attrs={d['attrs']!r} loc={d['loc']!r}{const}")  # plain values: repr is exact
+    return "\n".join(lines)
+
+
 def _fmt_attr(v) -> str:
     if isinstance(v, np.dtype):
         return short_name(v)
     if isinstance(v, tuple):
         return "(" + ",".join(map(str, v)) + ("," if len(v) == 1 else "") + ")"
     return repr(v) if isinstance(v, str) else str(v)
+
+
+class SubGraph:
+    """A traced graph used as an attribute (a loop body, a branch): compared and
+    printed by its fingerprint, so CSE, fingerprints and caches treat equal graphs alike."""
+
+    __slots__ = ("graph", "key")
+
+    def __init__(self, graph: Graph):
+        self.graph = graph
+        self.key = hashlib.sha256(graph_fingerprint(graph).encode()).hexdigest()[:32]
+
+    def __repr__(self) -> str:
+        return f"SubGraph({self.graph.name}:{self.key})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, SubGraph) and other.key == self.key
+
+    def __hash__(self) -> int:
+        return hash(self.key)
+
+    def outputs_avals(self) -> list[AVal]:
+        """The shapes and dtypes of the sub-graph's outputs."""
+        g = self.graph
+        return [g.aval(g.operands(o)[0]) for o in g.outputs]

@@ -16,7 +16,7 @@ def evaluate_node(graph: Graph, nid: int, operand_values: list[np.ndarray]) -> n
         return d["value"]
     attrs = {k: v for k, v in d["attrs"].items()}
     if opdef.kind == "control" and d["op"] != "loop_out":  # all its results at once
-        return opdef.reference(*operand_values, **attrs)
+        return opdef.reference(*operand_values, evaluate=evaluate, **attrs)  # bodies: evaluated by us
     with np.errstate(all="ignore"):
         out = opdef.reference(*operand_values, **attrs)
     out = np.asarray(out)

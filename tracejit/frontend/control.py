@@ -28,7 +28,7 @@ from typing import Any, Callable, NamedTuple
 import numpy as np
 
 from tracejit.compiler.dtypes import AVal
-from tracejit.compiler.ops.control import SubGraph
+from tracejit.compiler.graph import SubGraph
 from tracejit.errors import UnsupportedError, at, user_error
 from tracejit.frontend import checks, controlchecks, controlwrites
 from tracejit.frontend.arraylike import complex_support

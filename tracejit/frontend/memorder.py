@@ -116,7 +116,7 @@ def _computed(trace, n: int, memo: dict, shape: tuple[int, ...]) -> StridedView 
     if kind == "view":
         if n not in getattr(trace, "view_nodes", ()) or args[0] is None:
             return StridedView.contiguous(shape) if n not in getattr(trace, "view_nodes", ()) else None
-        view = get_op(op).lower(args[0], **graph.attrs(n))
+        view = get_op(op).view(args[0], **graph.attrs(n))
         return StridedView.contiguous(shape) if view is None else view  # NumPy's copying reshape: C
     if kind == "update":  # a written version keeps its base's memory
         return args[0]

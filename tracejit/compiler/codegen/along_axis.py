@@ -30,7 +30,7 @@ from llvmlite import ir
 from tracejit.compiler.kir import AlongAxis
 from tracejit.compiler.codegen.loops import alloca, for_range, i64, loop_hints
 from tracejit.compiler.codegen.lowerctx import I8, I64, LowerCtx, memory_type, scalar_type
-from tracejit.compiler.ops import get_op
+from tracejit.compiler.codegen.lowerings import lowering
 from tracejit.compiler.ops.along_axis import SCANS
 
 INDEX = np.dtype(np.int64)
@@ -97,7 +97,7 @@ class AlongAxisEmitter:
     # -- scans --------------------------------------------------------------------------------
     def _scan(self, src: ir.Value, dst: ir.Value) -> None:
         b, a = self.b, self.a
-        combine = get_op(SCANS[a.op]).lower
+        combine = lowering(SCANS[a.op])
         first = self.load(a.src.buffer, src, a.dtype)
         self.store(a.dst.buffer, dst, first, a.dtype)
         acc = alloca(b, scalar_type(a.dtype), name="acc")
@@ -123,7 +123,7 @@ class AlongAxisEmitter:
         with b.if_else(full) as (vector, scalar):
             with vector:
                 vctx = LowerCtx(b, lanes, a.dtype)
-                combine = get_op(SCANS[a.op]).lower
+                combine = lowering(SCANS[a.op])
                 vty = ir.VectorType(memory_type(a.dtype), lanes)
                 align = a.dtype.itemsize
 

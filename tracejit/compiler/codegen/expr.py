@@ -10,8 +10,8 @@ from llvmlite import ir
 
 from tracejit.compiler.codegen.lowerctx import I8, I32, LowerCtx, memory_type, vector_of
 from tracejit.compiler.codegen.loops import i64
+from tracejit.compiler.codegen.lowerings import lowering
 from tracejit.compiler.kir import Acc, Access, Apply, Const, Convert, Expr, Gather, Iota, Load, ScatterAccess
-from tracejit.compiler.ops import get_op
 
 
 class ExprEmitter:
@@ -189,5 +189,5 @@ class ExprEmitter:
             return self.ctx(e.arg.dtype).convert(self.emit(e.arg), e.arg.dtype, e.dtype)
         if isinstance(e, Apply):
             args = [self.emit(a) for a in e.args]
-            return get_op(e.op).lower(self.ctx(e.in_dtype, e.dtype), *args)
+            return lowering(e.op)(self.ctx(e.in_dtype, e.dtype), *args)
         raise TypeError(f"unknown kernel expression {e!r}")

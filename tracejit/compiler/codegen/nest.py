@@ -23,8 +23,8 @@ from llvmlite import ir
 from tracejit.compiler.codegen.expr import ExprEmitter
 from tracejit.compiler.codegen.loops import alloca, for_range, i64, loop_hints, while_loop
 from tracejit.compiler.codegen.lowerctx import I32, I64, LowerCtx, scalar_type, vector_of
+from tracejit.compiler.codegen.lowerings import reduce_lowering
 from tracejit.compiler.kir import Nest, Schedule
-from tracejit.compiler.ops import get_op
 
 CASCADE_LEVELS = 64
 OUTER_UNROLL = 4  # 'outer' reductions: rows combined per load and store of the output row
@@ -43,7 +43,7 @@ class NestEmitter:
         self.begin, self.end = begin, end
         self.dtype = np.dtype(nest.value.dtype)
         if nest.reduce:
-            self.red = get_op(nest.reduce).lower
+            self.red = reduce_lowering(nest.reduce)
 
     def emit(self) -> None:
         """Emit the nest's loops, as its schedule's strategy lays them out, at the builder's position."""

@@ -56,7 +56,7 @@ def apply_steps(view: StridedView, steps: tuple[Step, ...]) -> StridedView:
     """``view`` after ``steps``, first to last; raises :class:`NeedsCopy` at a step that is
     not a view of it."""
     for op, attrs, origin in steps:
-        new = get_op(op).lower(view, **dict(attrs))
+        new = get_op(op).view(view, **dict(attrs))
         if new is None:
             raise NeedsCopy(origin)
         view = new
@@ -180,7 +180,7 @@ class KernelBuilder:
             value = self.expr(root, ())
             if self.contraction is not None:  # matmul + epilogue
                 nest = self._matmul_nest(self.graph.data(self.contraction), out, self.contraction)
-                return "contraction", [Nest(nest.shape, 1, "sum", nest.value, nest.store, epilogue=value)]
+                return "contraction", [Nest(nest.shape, 1, nest.reduce, nest.value, nest.store, epilogue=value)]
             return "map", [Nest(d["shape"], 0, None, value, store)]
         if kind == "reduce":
             return "reduce", [self._reduce_nest(d, out)]
@@ -221,9 +221,10 @@ class KernelBuilder:
                    view_step("transpose", r, perm=tuple(range(nb - 2)) + (nb - 1, nb - 2)),
                    view_step("reshape", r, shape=b2[:-2] + (1, n, k)), view_step("broadcast_to", r, shape=space))
         loop = d["dtype"]
-        value = Apply("multiply", (convert(self.expr(a, a_steps), loop), convert(self.expr(b, b_steps), loop)),
+        how = get_op(d["op"]).extra  # a contraction: the reduce of a product
+        value = Apply(how["product"], (convert(self.expr(a, a_steps), loop), convert(self.expr(b, b_steps), loop)),
                       loop, loop)
-        return Nest(space, 1, "sum", value, Access(out.id, out.dtype, 0, contiguous_strides(batch + (m, n))))
+        return Nest(space, 1, how["reduce"], value, Access(out.id, out.dtype, 0, contiguous_strides(batch + (m, n))))
 
     def _update_nests(self, d, out: Buffer) -> list[Nest]:
         """Copy the base into ``out`` unless ``out`` is the base's own buffer, then store

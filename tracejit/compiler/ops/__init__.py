@@ -1,9 +1,8 @@
-"""The op registry, populated by importing each declaring module once."""
-from tracejit.compiler.ops.registry import REGISTRY, OpDef, ReduceLowering, get_op, ops_of_kind
-from tracejit.compiler.ops import elementwise, arith, mathfuncs, reductions, views, structure, update, control  # noqa: F401
-from tracejit.compiler.ops import along_axis  # noqa: F401
-from tracejit.compiler.ops import gather, scatter  # noqa: F401
-from tracejit.compiler.ops import fused  # noqa: F401
+"""The op registry, populated by importing each declaring module once (no llvmlite:
+lowerings live in ``codegen/lowerings/``)."""
+from tracejit.compiler.ops import along_axis, arith, control, elementwise, fused, gather  # noqa: F401
+from tracejit.compiler.ops import mathfuncs, reductions, scatter, structure, update, views  # noqa: F401
 from tracejit.compiler.ops.elementwise import signature as elementwise_signature
+from tracejit.compiler.ops.registry import REGISTRY, OpDef, Reduction, get_op, ops_of_kind
 
-__all__ = ["REGISTRY", "OpDef", "ReduceLowering", "get_op", "ops_of_kind", "elementwise_signature"]
+__all__ = ["REGISTRY", "OpDef", "Reduction", "get_op", "ops_of_kind", "elementwise_signature"]

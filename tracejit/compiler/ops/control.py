@@ -2,9 +2,9 @@
 
 ``while(inits..., captured...)`` repeats ``body`` on its carried values while ``cond``
 holds; ``cond(pred, captured...)`` runs one of two branch graphs. Each body, condition
-and branch is a :class:`SubGraph`, traced once (``frontend/control.py``): its inputs are
-the carried values (or the branch operands), then the outer values it reads (captured),
-its outputs the new carried values (or the branch's results). A control node stands
+and branch is a ``SubGraph`` (``compiler/graph.py``), traced once (``frontend/control.py``):
+its inputs are the carried values (or the branch operands), then the outer values it
+reads (captured), its outputs the new carried values (or the branch's results). A control node stands
 for all its results at once; ``loop_out(node, index)`` picks one (graph nodes have one
 value each). Kernel formation compiles each sub-graph to a program of its own and the
 node to one control kernel running them in a native loop or branch
@@ -12,63 +12,38 @@ node to one control kernel running them in a native loop or branch
 """
 from __future__ import annotations
 
-import hashlib
+from typing import Any, Callable
 
 import numpy as np
 
 from tracejit.compiler.dtypes import AVal
 from tracejit.compiler.ops.registry import OpDef, register
 
+# How a control op's reference runs a sub-graph: ``evaluate(graph, values) -> outputs``.
+# The interpreter hands itself down (``reference(..., evaluate=evaluate)``): evaluating a
+# loop evaluates its body, a deliberate recursion that must not be an import cycle.
+Evaluate = Callable[[Any, list], list]
+
 TOKEN = AVal((), np.dtype(np.uint8))  # what a control node itself holds: nothing addressable
-
-
-class SubGraph:
-    """A traced graph used as an attribute (a loop body, a branch): compared and
-    printed by its fingerprint, so CSE, fingerprints and caches treat equal graphs alike."""
-
-    __slots__ = ("graph", "key")
-
-    def __init__(self, graph):
-        from tracejit.compiler.fingerprint import graph_fingerprint
-        self.graph = graph
-        self.key = hashlib.sha256(graph_fingerprint(graph).encode()).hexdigest()[:32]
-
-    def __repr__(self) -> str:
-        return f"SubGraph({self.graph.name}:{self.key})"
-
-    def __eq__(self, other) -> bool:
-        return isinstance(other, SubGraph) and other.key == self.key
-
-    def __hash__(self) -> int:
-        return hash(self.key)
-
-    def outputs_avals(self) -> list[AVal]:
-        g = self.graph
-        return [g.aval(g.operands(o)[0]) for o in g.outputs]
-
-    def run(self, values: list) -> list[np.ndarray]:
-        """Evaluate with NumPy references (the interpreter: folding and tests)."""
-        from tracejit.compiler.interpreter import evaluate
-        return evaluate(self.graph, values)
 
 
 def _infer_token(avals, **attrs) -> AVal:
     return TOKEN
 
 
-def _while_reference(*values, cond: SubGraph, body: SubGraph, n_carry: int, n_cond: int):
+def _while_reference(*values, cond, body, n_carry: int, n_cond: int, evaluate: Evaluate):
     carry = list(values[:n_carry])
     cond_captured = list(values[n_carry:n_carry + n_cond])
     body_captured = list(values[n_carry + n_cond:])
-    while bool(cond.run(carry + cond_captured)[0]):
-        carry = body.run(carry + body_captured)
+    while bool(evaluate(cond.graph, carry + cond_captured)[0]):
+        carry = evaluate(body.graph, carry + body_captured)
     return tuple(carry)
 
 
-def _cond_reference(pred, *values, true: SubGraph, false: SubGraph, n_true: int):
+def _cond_reference(pred, *values, true, false, n_true: int, evaluate: Evaluate):
     if bool(pred):
-        return tuple(true.run(list(values[:n_true])))
-    return tuple(false.run(list(values[n_true:])))
+        return tuple(evaluate(true.graph, list(values[:n_true])))
+    return tuple(evaluate(false.graph, list(values[n_true:])))
 
 
 def _infer_out(avals, index: int, shape: tuple, dtype) -> AVal:

@@ -2,13 +2,13 @@
 
 An elementwise op's shape rule is NumPy broadcasting; its dtype rule is NumPy's own
 ufunc type resolution (``ufunc.resolve_dtypes``), so promotion matches NumPy 2 exactly.
-Kernels convert each operand to the op's *loop dtype* before calling ``lower``, so a
-lowering only ever sees operands of one dtype.
+Kernels convert each operand to the op's *loop dtype* before calling its lowering
+(``codegen/lowerings/``), so a lowering only ever sees operands of one dtype.
 """
 from __future__ import annotations
 
 import functools
-from typing import Callable
+from typing import Any, Callable, Iterable
 
 import numpy as np
 
@@ -29,7 +29,7 @@ def _resolve(ufunc: np.ufunc, in_dtypes: tuple[np.dtype, ...]) -> Signature:
     return loop_in, out
 
 
-def signature(op: OpDef, in_dtypes, **attrs) -> Signature:
+def signature(op: OpDef, in_dtypes: Iterable[np.dtype | type], **attrs: Any) -> Signature:
     """Loop dtypes of the operands and the output dtype of elementwise ``op``."""
     in_dtypes = tuple(np.dtype(d) for d in in_dtypes)
     if op.ufunc is not None:
@@ -37,7 +37,8 @@ def signature(op: OpDef, in_dtypes, **attrs) -> Signature:
     return op.extra["signature"](in_dtypes, **attrs)
 
 
-def _infer_for(sig: Callable) -> Callable[..., AVal]:
+def infer_for(sig: Callable) -> Callable[..., AVal]:
+    """The shape/dtype rule of an elementwise op whose loop dtypes ``sig`` gives: broadcasting."""
     def infer(avals, **attrs) -> AVal:
         shape = np.broadcast_shapes(*(a.shape for a in avals))
         _, out = sig(tuple(a.dtype for a in avals), **attrs)
@@ -45,13 +46,13 @@ def _infer_for(sig: Callable) -> Callable[..., AVal]:
     return infer
 
 
-def ufunc_op(name: str, ufunc: np.ufunc, lower: Callable, cost: int = 1, doc: str = "") -> OpDef:
+def ufunc_op(name: str, ufunc: np.ufunc, cost: int = 1, doc: str = "") -> OpDef:
     """Register the elementwise op ``name`` implementing NumPy's ``ufunc``."""
     sig = functools.partial(_resolve, ufunc)
     return register(OpDef(
         name=name, kind="elementwise", arity=ufunc.nin,
-        infer=_infer_for(lambda dts, **_: sig(dts)),
-        reference=ufunc, lower=lower, cost=cost, ufunc=ufunc,
+        infer=infer_for(lambda dts, **_: sig(dts)),
+        reference=ufunc, cost=cost, ufunc=ufunc,
         doc=doc or f"numpy.{ufunc.__name__}"))
 
 
@@ -65,8 +66,8 @@ def _where_sig(in_dtypes, **_):
 
 
 register(OpDef(
-    name="where", kind="elementwise", arity=3, infer=_infer_for(_where_sig),
-    reference=np.where, lower=lambda ctx, c, x, y: ctx.select(c, x, y),
+    name="where", kind="elementwise", arity=3, infer=infer_for(_where_sig),
+    reference=np.where,
     extra={"signature": _where_sig}, doc="numpy.where(cond, x, y)"))
 
 
@@ -77,9 +78,8 @@ def _convert_sig(in_dtypes, dtype):
 
 
 register(OpDef(
-    name="convert", kind="elementwise", arity=1, infer=_infer_for(_convert_sig),
+    name="convert", kind="elementwise", arity=1, infer=infer_for(_convert_sig),
     reference=lambda x, dtype: np.asarray(x).astype(dtype),
-    lower=lambda ctx, x: ctx.convert(x, ctx.dtype, ctx.out_dtype),
     extra={"signature": _convert_sig}, doc="ndarray.astype(dtype) with unsafe casting"))
 
 
@@ -88,6 +88,6 @@ def _copy_sig(in_dtypes, **_):
 
 
 register(OpDef(
-    name="copy", kind="elementwise", arity=1, infer=_infer_for(_copy_sig),
-    reference=lambda x: np.array(x, copy=True), lower=lambda ctx, x: x,
+    name="copy", kind="elementwise", arity=1, infer=infer_for(_copy_sig),
+    reference=lambda x: np.array(x, copy=True),
     extra={"signature": _copy_sig}, doc="a fresh copy (outputs that would alias an input)"))

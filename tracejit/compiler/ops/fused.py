@@ -12,7 +12,7 @@ from fractions import Fraction
 import numpy as np
 
 from tracejit.compiler.dtypes import check_supported
-from tracejit.compiler.ops.elementwise import _infer_for
+from tracejit.compiler.ops.elementwise import infer_for
 from tracejit.compiler.ops.registry import OpDef, register
 
 
@@ -35,7 +35,7 @@ def _fma_one(a: float, b: float, c: float) -> float:
         return float("inf") if exact > 0 else float("-inf")
 
 
-def fma_reference(a, b, c):
+def fma_reference(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
     """NumPy reference of ``fma`` (exact, element by element: for folding and tests)."""
     a, b, c = np.broadcast_arrays(np.asarray(a), np.asarray(b), np.asarray(c))
     dtype = np.result_type(a, b, c)
@@ -70,6 +70,6 @@ def _round_to(value, dtype: np.dtype):
 
 
 register(OpDef(
-    name="fma", kind="elementwise", arity=3, infer=_infer_for(_fma_sig),
-    reference=fma_reference, lower=lambda ctx, a, b, c: ctx.intrinsic("fma", [a, b, c]),
+    name="fma", kind="elementwise", arity=3, infer=infer_for(_fma_sig),
+    reference=fma_reference,
     cost=1, extra={"signature": _fma_sig}, doc="fused multiply-add a * b + c (one rounding)"))

@@ -15,13 +15,15 @@ a buffer and the kernel loads ``x`` at an address computed from the index values
 """
 from __future__ import annotations
 
+from typing import Sequence
+
 import numpy as np
 
 from tracejit.compiler.dtypes import AVal
 from tracejit.compiler.ops.registry import OpDef, register
 
 
-def gather_shape(x_shape: tuple[int, ...], index_shapes, axis: int) -> tuple[int, ...]:
+def gather_shape(x_shape: tuple[int, ...], index_shapes: Sequence[tuple[int, ...]], axis: int) -> tuple[int, ...]:
     """The result shape of a gather (raises ValueError when the indices don't broadcast)."""
     k = len(index_shapes)
     if not 0 <= axis <= len(x_shape) - k or k == 0:

@@ -1,98 +1,33 @@
-"""Floating-point math: exponentials, logarithms, trigonometry, rounding, classification.
-
-The common transcendental functions use our own vectorizable implementations
-(:mod:`tracejit.compiler.mathlib`: no libm calls, float32 within 1 ulp, float64 within
-a few); the remaining ones still use an LLVM intrinsic or the C library lane by lane.
-"""
+"""Floating-point math ops: exponentials, logarithms, trigonometry, rounding,
+classification, and ``sigmoid``/``erf`` (no NumPy ufunc). Lowered in
+``codegen/lowerings/mathfuncs.py`` (mostly by our own vector math, ``compiler/mathlib``)."""
 from __future__ import annotations
 
 import math
 
 import numpy as np
 
-from tracejit.compiler import mathlib
 from tracejit.compiler.dtypes import check_supported
-from tracejit.compiler.ops.elementwise import _infer_for, ufunc_op
+from tracejit.compiler.ops.elementwise import infer_for, ufunc_op
 from tracejit.compiler.ops.registry import OpDef, register
 
-_TRANSCENDENTAL_COST = 20
+TRANSCENDENTAL_COST = 20
 
-
-def _intrinsic(name: str):
-    return lambda ctx, *args: ctx.intrinsic(name, list(args))
-
-
-for _name, _uf, _how in [
-    ("sqrt", np.sqrt, _intrinsic("sqrt")),
-    ("exp", np.exp, mathlib.lowering("exp")),
-    ("exp2", np.exp2, mathlib.lowering("exp2")),
-    ("log", np.log, mathlib.lowering("log")),
-    ("log2", np.log2, mathlib.lowering("log2")),
-    ("log10", np.log10, mathlib.lowering("log10")),
-    ("log1p", np.log1p, mathlib.lowering("log1p")),
-    ("expm1", np.expm1, mathlib.lowering("expm1")),
-    ("sin", np.sin, mathlib.lowering("sin")),
-    ("cos", np.cos, mathlib.lowering("cos")),
-    ("tan", np.tan, mathlib.lowering("tan")),
-    ("arcsin", np.arcsin, mathlib.lowering("arcsin")),
-    ("arccos", np.arccos, mathlib.lowering("arccos")),
-    ("arctan", np.arctan, mathlib.lowering("arctan")),
-    ("sinh", np.sinh, mathlib.lowering("sinh")),
-    ("cosh", np.cosh, mathlib.lowering("cosh")),
-    ("tanh", np.tanh, mathlib.lowering("tanh")),
-    ("arcsinh", np.arcsinh, mathlib.lowering("arcsinh")),
-    ("arccosh", np.arccosh, mathlib.lowering("arccosh")),
-    ("arctanh", np.arctanh, mathlib.lowering("arctanh")),
-    ("cbrt", np.cbrt, mathlib.lowering("cbrt")),
-    ("arctan2", np.arctan2, mathlib.lowering("arctan2")),
-    ("hypot", np.hypot, mathlib.lowering("hypot")),
+for _name, _uf in [
+    ("exp", np.exp), ("exp2", np.exp2), ("log", np.log), ("log2", np.log2), ("log10", np.log10),
+    ("log1p", np.log1p), ("expm1", np.expm1), ("sin", np.sin), ("cos", np.cos), ("tan", np.tan),
+    ("arcsin", np.arcsin), ("arccos", np.arccos), ("arctan", np.arctan), ("sinh", np.sinh), ("cosh", np.cosh),
+    ("tanh", np.tanh), ("arcsinh", np.arcsinh), ("arccosh", np.arccosh), ("arctanh", np.arctanh),
+    ("cbrt", np.cbrt), ("arctan2", np.arctan2), ("hypot", np.hypot),
 ]:
-    ufunc_op(_name, _uf, _how, cost=4 if _name == "sqrt" else _TRANSCENDENTAL_COST)
-
-ufunc_op("copysign", np.copysign, _intrinsic("copysign"))
-
-
-ufunc_op("logaddexp", np.logaddexp, lambda ctx, a, b: _logaddexp_vector(ctx, a, b),
-         cost=2 * _TRANSCENDENTAL_COST)
-
-
-def _rounding(name: str):
-    def lower(ctx, x):
-        return x if ctx.kind != "f" else ctx.intrinsic(name, [x])
-    return lower
-
-
-ufunc_op("floor", np.floor, _rounding("floor"))
-ufunc_op("ceil", np.ceil, _rounding("ceil"))
-ufunc_op("trunc", np.trunc, _rounding("trunc"))
-ufunc_op("rint", np.rint, _rounding("roundeven"))
-
-
-def _classify(float_test, int_value: bool):
-    def lower(ctx, x):
-        if ctx.kind != "f":
-            return ctx.const(int_value, np.bool_)
-        return float_test(ctx, x)
-    return lower
-
-
-def _isinf(ctx, x):
-    return ctx.b.fcmp_ordered("==", ctx.intrinsic("fabs", [x]), ctx.const(math.inf))
-
-
-def _isfinite(ctx, x):
-    return ctx.b.fcmp_ordered("<", ctx.intrinsic("fabs", [x]), ctx.const(math.inf))
-
-
-def _signbit(ctx, x):
-    ity = ctx.ty(np.dtype(f"int{ctx.bits}"))
-    return ctx.b.icmp_signed("<", ctx.b.bitcast(x, ity), ctx.at(np.dtype(f"int{ctx.bits}")).const(0))
-
-
-ufunc_op("isnan", np.isnan, _classify(lambda ctx, x: ctx.isnan(x), False))
-ufunc_op("isinf", np.isinf, _classify(_isinf, False))
-ufunc_op("isfinite", np.isfinite, _classify(_isfinite, True))
-ufunc_op("signbit", np.signbit, _classify(_signbit, False))
+    ufunc_op(_name, _uf, cost=TRANSCENDENTAL_COST)
+ufunc_op("sqrt", np.sqrt, cost=4)
+ufunc_op("copysign", np.copysign)
+ufunc_op("heaviside", np.heaviside, cost=2)  # 0 below 0, x2 at (either) 0, 1 above, NaN at NaN
+ufunc_op("logaddexp", np.logaddexp, cost=2 * TRANSCENDENTAL_COST)
+for _name, _uf in [("floor", np.floor), ("ceil", np.ceil), ("trunc", np.trunc), ("rint", np.rint),
+                   ("isnan", np.isnan), ("isinf", np.isinf), ("isfinite", np.isfinite), ("signbit", np.signbit)]:
+    ufunc_op(_name, _uf)
 
 
 # -- sigmoid and erf: no NumPy ufunc, same loop dtypes as np.exp ----------------------------
@@ -120,22 +55,12 @@ def _erf_reference(x):
 
 
 register(OpDef(
-    name="sigmoid", kind="elementwise", arity=1, infer=_infer_for(_like_exp),
-    reference=_sigmoid_reference, lower=mathlib.lowering("sigmoid"), cost=_TRANSCENDENTAL_COST,
+    name="sigmoid", kind="elementwise", arity=1, infer=infer_for(_like_exp),
+    reference=_sigmoid_reference, cost=TRANSCENDENTAL_COST,
     extra={"signature": _like_exp}, doc="1 / (1 + exp(-x)) as NumPy evaluates it; recognized by the simplifier"))
 register(OpDef(
-    name="erf", kind="elementwise", arity=1, infer=_infer_for(_like_exp),
-    reference=_erf_reference, lower=mathlib.lowering("erf"), cost=_TRANSCENDENTAL_COST,
+    name="erf", kind="elementwise", arity=1, infer=infer_for(_like_exp),
+    reference=_erf_reference, cost=TRANSCENDENTAL_COST,
     extra={"signature": _like_exp}, doc="the error function (scipy.special.erf)"))
 
 
-def _logaddexp_vector(ctx, a, b):
-    """log(exp(a) + exp(b)) without overflow, as NumPy's npy_logaddexp."""
-    bl = ctx.b
-    same = ctx.cmp("==", a, b)  # also handles equal infinities
-    diff = bl.fsub(a, b)
-    big = ctx.select(ctx.cmp(">", diff, ctx.const(0)), a, b)
-    neg_abs = bl.fneg(ctx.intrinsic("fabs", [diff]))
-    out = bl.fadd(big, mathlib.emit("log1p", ctx, mathlib.emit("exp", ctx, neg_abs)))
-    out = ctx.select(ctx.isnan(diff), diff, out)
-    return ctx.select(same, bl.fadd(a, ctx.const(math.log(2))), out)

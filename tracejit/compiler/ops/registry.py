@@ -1,23 +1,29 @@
 """The op registry: every op is declared exactly once, here or in a sibling module.
 
-An :class:`OpDef` holds an op's name, kind, arity, shape/dtype rule (``infer``), NumPy
-reference implementation (``reference``, used by constant folding, the interpreter and
-tests) and its lowering hook, whose meaning depends on the kind:
+An :class:`OpDef` holds everything the compiler knows about an op apart from its LLVM
+IR: name, kind (the group that graph passes and kernel formation key on), arity,
+shape/dtype rule (``infer``), NumPy reference (``reference``, used by constant folding,
+the interpreter and the tests), the NumPy ufunc it implements, a per-element cost, and
+the data of its kind:
 
 ==============  ===============================================================
-kind            ``lower``
+kind            what else the op declares / how it becomes code
 ==============  ===============================================================
-elementwise     ``lower(ctx, *args) -> value``: scalar/vector LLVM IR
-view            ``lower(view: StridedView, **attrs) -> StridedView | None``
-reduce          a :class:`ReduceLowering` (identity and combine in LLVM IR)
-contraction     None: kernel formation expresses it as a reduce of a product
-concat          None: kernel formation emits one loop nest per operand
-update          None: kernel formation copies the base and stores the value
-control         None: sub-graphs compiled to programs run by a control kernel
-along_axis      None: a library kernel per line along ``attrs['axis']`` (scans, sorts)
-gather          None: kernel formation loads through computed indices (``ops/gather.py``)
-source/output   None: buffers, not computations
+elementwise     loop dtypes (``ufunc`` or ``extra['signature']``); a scalar/vector
+                lowering in ``codegen/lowerings/`` (``register_lowering``)
+view            ``view(strided: StridedView, **attrs) -> StridedView | None``
+reduce          ``reduction``: a :class:`Reduction` (identity, combining op, ...)
+contraction     ``extra['reduce']`` of ``extra['product']``: kernel formation's loop nest
+concat          kernel formation emits one loop nest per operand
+update          kernel formation copies the base and stores the value
+control         sub-graphs compiled to programs run by a control kernel
+along_axis      a library kernel per line along ``attrs['axis']`` (scans, sorts)
+gather          kernel formation loads through computed indices (``ops/gather.py``)
+source/output   buffers, not computations
 ==============  ===============================================================
+
+Nothing here imports llvmlite or codegen: the graph IR, the passes and the
+interpreter load without the code generator.
 """
 from __future__ import annotations
 
@@ -31,6 +37,24 @@ KINDS = ("source", "output", "elementwise", "view", "reduce", "contraction", "co
 
 
 @dataclass(frozen=True)
+class Reduction:
+    """How a reduction accumulates, independent of the target.
+
+    ``identity(dtype)`` is the neutral start value (a Python number); ``combine`` names the
+    elementwise op of one accumulation step (associative, so vector lanes may be combined
+    in any tree; None for argmax/argmin); ``pairwise`` asks for blocked pairwise
+    accumulation (float sums); ``arg`` marks argmax/argmin, which track an index and
+    keep a value that compares ``better`` (``'>'`` or ``'<'``; the first NaN wins).
+    """
+
+    identity: Callable[[Any], Any]
+    combine: str | None
+    pairwise: bool = False
+    arg: bool = False
+    better: str | None = None
+
+
+@dataclass(frozen=True)
 class OpDef:
     """Everything about one op."""
 
@@ -39,15 +63,20 @@ class OpDef:
     arity: int | None  # None: variadic
     infer: Callable[..., AVal]  # infer(avals: tuple[AVal, ...], **attrs) -> AVal
     reference: Callable[..., Any] | None  # reference(*arrays, **attrs) -> ndarray
-    lower: Any = None
     cost: int = 1  # rough per-element cost, used by fusion to avoid recomputation
     ufunc: Any = None  # the NumPy ufunc an elementwise op implements, if any
     doc: str = ""
+    view: Callable[..., Any] | None = None  # view ops: StridedView of the operand -> of the result
+    reduction: Reduction | None = None  # reduce and contraction ops
     extra: dict = field(default_factory=dict)
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise ValueError(f"op {self.name}: unknown kind {self.kind!r}")
+        if (self.view is not None) != (self.kind == "view"):
+            raise ValueError(f"op {self.name}: a view map exactly when the kind is 'view'")
+        if (self.reduction is not None) != (self.kind == "reduce"):
+            raise ValueError(f"op {self.name}: a Reduction exactly when the kind is 'reduce'")
 
 
 REGISTRY: dict[str, OpDef] = {}
@@ -72,20 +101,3 @@ def get_op(name: str) -> OpDef:
 def ops_of_kind(kind: str) -> list[OpDef]:
     """All registered ops of one kind, in declaration order."""
     return [op for op in REGISTRY.values() if op.kind == kind]
-
-
-@dataclass(frozen=True)
-class ReduceLowering:
-    """How a reduction accumulates.
-
-    ``identity(dtype)`` is the neutral start value (a Python number); ``combine(ctx, acc, x)``
-    emits LLVM IR for one accumulation step and must be associative (so vector lanes
-    may be combined in any tree); ``pairwise`` asks codegen for blocked pairwise
-    accumulation (float sums); ``arg`` marks argmax/argmin, which track an index.
-    """
-
-    identity: Callable[[Any], Any]
-    combine: Callable[..., Any]
-    pairwise: bool = False
-    arg: bool = False
-    better: Callable[..., Any] | None = None  # arg reductions: is x strictly better than acc

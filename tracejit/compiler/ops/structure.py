@@ -33,7 +33,8 @@ def _matmul_infer(avals) -> AVal:
 
 register(OpDef(
     name="matmul", kind="contraction", arity=2, infer=_matmul_infer, reference=np.matmul,
-    cost=2, ufunc=np.matmul, doc="numpy.matmul: sum over k of a[..., i, k] * b[..., k, j]"))
+    cost=2, ufunc=np.matmul, extra={"reduce": "sum", "product": "multiply"},
+    doc="numpy.matmul: sum over k of a[..., i, k] * b[..., k, j]"))
 
 
 def _concat_infer(avals, axis) -> AVal:

@@ -13,13 +13,15 @@ each, not one copy of the array each.
 """
 from __future__ import annotations
 
+from typing import Any, Iterable
+
 import numpy as np
 
 from tracejit.compiler.dtypes import AVal
 from tracejit.compiler.ops.registry import OpDef, get_op, register
 
 
-def path_aval(base: AVal, path) -> AVal:
+def path_aval(base: AVal, path: Iterable[tuple[str, Any]]) -> AVal:
     """The shape and dtype of the region ``path`` selects in an array of ``base``'s."""
     aval = base
     for op, attrs in path:

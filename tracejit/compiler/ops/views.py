@@ -1,6 +1,6 @@
 """View ops: reshape, transpose, broadcast_to, strided slices and diagonals.
 
-They move no data. Their lowering maps a :class:`StridedView` of the operand to one
+They move no data. Their ``view`` maps a :class:`StridedView` of the operand to one
 of the result (``None`` when the view would need a copy, for some reshapes); kernels
 compose these maps into the index map of each load.
 """
@@ -62,22 +62,22 @@ def _slice_reference(x, starts, steps, shape):
 register(OpDef(
     name="reshape", kind="view", arity=1, infer=_reshape_infer,
     reference=lambda x, shape: np.reshape(x, shape),
-    lower=lambda view, shape: view.reshape(tuple(shape)), cost=0,
+    view=lambda view, shape: view.reshape(tuple(shape)), cost=0,
     doc="numpy.reshape with a fully resolved shape"))
 register(OpDef(
     name="transpose", kind="view", arity=1, infer=_transpose_infer,
     reference=lambda x, perm: np.transpose(x, perm),
-    lower=lambda view, perm: view.transpose(tuple(perm)), cost=0, doc="numpy.transpose"))
+    view=lambda view, perm: view.transpose(tuple(perm)), cost=0, doc="numpy.transpose"))
 register(OpDef(
     name="broadcast_to", kind="view", arity=1, infer=_broadcast_infer,
     reference=lambda x, shape: np.broadcast_to(x, shape),
-    lower=lambda view, shape: view.broadcast_to(tuple(shape)), cost=0, doc="numpy.broadcast_to"))
+    view=lambda view, shape: view.broadcast_to(tuple(shape)), cost=0, doc="numpy.broadcast_to"))
 register(OpDef(
     name="slice", kind="view", arity=1, infer=_slice_infer, reference=_slice_reference,
-    lower=lambda view, starts, steps, shape: view.slice(tuple(starts), tuple(steps), tuple(shape)),
+    view=lambda view, starts, steps, shape: view.slice(tuple(starts), tuple(steps), tuple(shape)),
     cost=0, doc="basic indexing: out[j] = x[start + step * j] per dimension"))
 register(OpDef(
     name="diagonal", kind="view", arity=1, infer=_diagonal_infer,
     reference=lambda x, offset, axis1, axis2: np.diagonal(x, offset, axis1, axis2),
-    lower=lambda view, offset, axis1, axis2: view.diagonal(offset, axis1, axis2),
+    view=lambda view, offset, axis1, axis2: view.diagonal(offset, axis1, axis2),
     cost=0, doc="numpy.diagonal (a read-only view): the diagonal of axes axis1, axis2 as the last dim"))

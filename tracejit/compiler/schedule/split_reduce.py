@@ -15,9 +15,10 @@ import numpy as np
 from tracejit.compiler.kir import Access, Buffer, Kernel, Load, Nest, Program, in_sequence, map_accesses
 from tracejit.compiler.layout import StridedView
 from tracejit.compiler.schedule.vectorize import schedule_kernel
+from tracejit.compiler.ops import ops_of_kind
 
 CHUNK = 1 << 16  # elements per partial
-SPLITTABLE = ("sum", "prod", "max", "min", "any", "all")
+SPLITTABLE = tuple(op.name for op in ops_of_kind("reduce") if not op.reduction.arg)  # partials combine
 
 
 def _splittable(kernel: Kernel) -> int | None:

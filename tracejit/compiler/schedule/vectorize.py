@@ -142,11 +142,16 @@ def _numpy_inner_dim(nest: Nest) -> int | None:
     return None if best is None else best[1]
 
 
+def _pairwise(nest: Nest) -> bool:
+    """A reduction NumPy sums pairwise (float sums), as its op declares."""
+    return nest.reduce is not None and get_op(nest.reduce).reduction.pairwise
+
+
 def _in_order_sum(nest: Nest, fastmath: bool, product: bool) -> bool:
     """A float sum NumPy adds in order: its innermost axis is a kept one, so each output
     accumulates the reduced values one after another (``x.sum(axis=0)``). The 'outer'
     strategy gives the same bits, whatever the kept extent."""
-    if nest.reduce != "sum" or nest.value.dtype.kind != "f" or fastmath or product or not nest.n_kept:
+    if not _pairwise(nest) or nest.value.dtype.kind != "f" or fastmath or product or not nest.n_kept:
         return False
     inner = _numpy_inner_dim(nest)
     return inner is not None and inner < nest.n_kept
@@ -158,7 +163,7 @@ def choose(nest: Nest, fastmath: bool = False, product: bool = False) -> Schedul
     product, ``product``: NumPy's come from BLAS, which accumulates in lanes without one,
     and a matrix-vector product is memory-bound, where the cascade cost 8%)."""
     nd, nk = len(nest.shape), nest.n_kept
-    if nest.reduce in ("argmax", "argmin"):
+    if nest.reduce is not None and get_op(nest.reduce).reduction.arg:
         return Schedule("arg", 1, None)
     if nd == 0:
         return Schedule("map", 1, None)
@@ -170,7 +175,7 @@ def choose(nest: Nest, fastmath: bool = False, product: bool = False) -> Schedul
                or _in_order_sum(nest, fastmath, product)):
         return Schedule("outer", _lanes(nest, _vector_extent(nest, nk - 1)), nk - 1)
     lanes = _lanes(nest, _vector_extent(nest, nd - 1))
-    pairwise = nest.reduce == "sum" and nest.value.dtype.kind == "f" and not fastmath and not product
+    pairwise = _pairwise(nest) and nest.value.dtype.kind == "f" and not fastmath and not product
     block = max(128, PAIRWISE_BLOCK_VECTORS * lanes) if pairwise else 0
     if block and np.prod(nest.shape[nk:]) <= block:
         block = 0  # one block: summed in lanes, no cascade

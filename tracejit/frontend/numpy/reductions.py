@@ -79,6 +79,8 @@ def _extremum(op: str):
 
 max = _extremum("max")
 min = _extremum("min")
+nanmax = _extremum("nanmax")
+nanmin = _extremum("nanmin")
 
 
 def _truth(op: str):
@@ -166,7 +168,8 @@ def std(a: Operand, axis: int | tuple[int, ...] | None = None, dtype: DTypeLike 
                        correction=correction))
 
 
-for _name in ("sum", "prod", "max", "min", "any", "all", "argmax", "argmin", "mean", "var", "std"):
+for _name in ("sum", "prod", "max", "min", "nanmax", "nanmin", "any", "all", "argmax", "argmin", "mean", "var",
+              "std"):
     implements(getattr(np, _name))(globals()[_name])
 implements(np.amax)(max)
 implements(np.amin)(min)

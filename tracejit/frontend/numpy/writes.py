@@ -95,7 +95,7 @@ def _update_frame(st: Storage, path: tuple, loc) -> tuple[tuple, tuple]:
     version is laid out as NumPy's memory and the path stays a strided view of it."""
     view = StridedView.contiguous(st.shape)
     for op, attrs in path:
-        view = view and get_op(op).lower(view, **dict(attrs))
+        view = view and get_op(op).view(view, **dict(attrs))
     if view is not None:
         return (), ()
     steps = memory_order_steps(layout(st.trace, st.initial))
