@@ -34,12 +34,7 @@ def _findings() -> dict[str, list[str]]:
 
 # Checks that fail on this branch until the restructuring of issue 15 lands (the modules over budget,
 # undocumented functions, private imports and cycles belong to the other parts); flip at merge.
-_PENDING = {
-    "lines": "tracejit/compiler/kernel.py is over 500 lines until the kernel IR is split (issue 15)",
-    "api": "public functions outside compiler/mathlib and the package's top-level modules lack docstrings/hints",
-    "private": "private names are imported across compiler/ and frontend/ modules until issue 15 lands",
-    "cycles": "the frontend/runtime cycle and two compiler cycles remain until issue 15 lands",
-}
+_PENDING: dict[str, str] = {}  # check -> why it may fail for now (strict xfail): none
 
 
 @pytest.mark.parametrize("check", [

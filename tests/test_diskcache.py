@@ -129,9 +129,9 @@ def test_key_covers_ir_target_and_versions():
 @pytest.mark.skipif(not hasattr(os, "getuid"), reason="POSIX ownership")
 def test_private_check():
     st = os.stat_result((0o40700, 0, 0, 0, os.getuid(), 0, 0, 0, 0, 0))
-    assert diskcache._private(st)
-    assert not diskcache._private(os.stat_result((0o40770, 0, 0, 0, os.getuid(), 0, 0, 0, 0, 0)))
-    assert not diskcache._private(os.stat_result((0o40700, 0, 0, 0, os.getuid() + 1, 0, 0, 0, 0, 0)))
+    assert diskcache.owned_privately(st)
+    assert not diskcache.owned_privately(os.stat_result((0o40770, 0, 0, 0, os.getuid(), 0, 0, 0, 0, 0)))
+    assert not diskcache.owned_privately(os.stat_result((0o40700, 0, 0, 0, os.getuid() + 1, 0, 0, 0, 0, 0)))
 
 
 OPTIMIZER_COUNT = """

@@ -8,8 +8,21 @@ import numpy as np
 import pytest
 
 import tracejit as tj
-from tracejit.compiler.kir import (NO_BUFFER, Access, Apply, Const, Convert, Gather, Iota, Load, Nest, map_accesses,
-                                   nodes, rebuild, rewrite)
+from tracejit.compiler.kir import (
+    NO_BUFFER,
+    Access,
+    Apply,
+    Const,
+    Convert,
+    Gather,
+    Iota,
+    Load,
+    Nest,
+    map_accesses,
+    nodes,
+    rebuild,
+    rewrite,
+)
 from tracejit.compiler.kir.verify import verify_program
 
 F8, I8 = np.dtype(np.float64), np.dtype(np.int64)

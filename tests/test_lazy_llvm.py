@@ -4,14 +4,11 @@ import os
 import subprocess
 import sys
 
-import pytest
-
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 # Until the op registry stops importing the math library's lowerings (compiler/mathlib
 # imports codegen) and frontend/boundary.py stops importing llvmlite to find its path,
 # ``import tracejit`` still loads llvmlite through them (issue 15: ops and frontend).
-PENDING = pytest.mark.xfail(reason="ops/ and frontend/boundary.py still import llvmlite (issue 15)", strict=False)
 
 LOADED_BY_THE_FIRST_CALL = """
 import sys
@@ -56,13 +53,11 @@ def _run(code: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300, cwd=REPO)
 
 
-@PENDING
 def test_import_loads_no_llvmlite_and_the_first_call_does():
     res = _run(LOADED_BY_THE_FIRST_CALL)
     assert res.returncode == 0 and res.stdout.strip().endswith("ok"), res.stderr
 
 
-@PENDING
 def test_without_llvmlite_tracing_works_and_compiling_names_it():
     res = _run(BLOCKED)
     assert res.returncode == 0 and res.stdout.strip().endswith("ok"), res.stderr

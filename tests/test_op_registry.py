@@ -16,12 +16,12 @@ import numpy as np
 import pytest
 
 import tracejit as tj
+from tests.cases import EXTRA_DTYPES, MAIN_DTYPES, values
+from tests.conftest import assert_same
 from tracejit.compiler.codegen.lowerings import LOWERINGS
 from tracejit.compiler.interpreter import evaluate
 from tracejit.compiler.ops import REGISTRY, get_op
 from tracejit.frontend.tree import flatten
-from tests.cases import EXTRA_DTYPES, MAIN_DTYPES, values
-from tests.conftest import assert_same
 
 Case = tuple[Callable, tuple]  # a NumPy function and its array arguments
 CASES: dict[str, Callable[[np.random.Generator, bool], list[Case]]] = {}

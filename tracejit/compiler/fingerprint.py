@@ -13,7 +13,6 @@ expansion as a tree.
 from __future__ import annotations
 
 import dataclasses
-
 from typing import TYPE_CHECKING
 
 import numpy as np

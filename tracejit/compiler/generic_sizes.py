@@ -31,8 +31,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tracejit.compiler.kir import (Access, Buffer, Expr, Kernel, MemoryPlan, Nest, Program, ScatterAccess, map_accesses,
-                                   with_store)
+from tracejit.compiler.kir import (
+    Access,
+    Buffer,
+    Expr,
+    Kernel,
+    MemoryPlan,
+    Nest,
+    Program,
+    ScatterAccess,
+    map_accesses,
+    with_store,
+)
 from tracejit.compiler.layout import StridedView
 
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tracejit.compiler.graph import Graph
-from tracejit.compiler.kir import Program
 from tracejit.compiler.kernelize.form import form_kernels
+from tracejit.compiler.kir import Program
 from tracejit.compiler.passes import PassRecord, run_passes
 from tracejit.compiler.schedule import run_kernel_passes
 from tracejit.config import config

@@ -13,9 +13,9 @@ import numpy as np
 from tracejit.compile import Request, lower_call, trace_call
 from tracejit.config import config, emit_log, log_enabled
 from tracejit.errors import StaticNeeded, UnsupportedError, user_error
-from tracejit.frontend.complex.boundary import as_complex, pair_view
 from tracejit.frontend.boundary import raise_if_internal
 from tracejit.frontend.checks import raise_failed
+from tracejit.frontend.complex.boundary import as_complex, pair_view
 from tracejit.frontend.convert import converted
 from tracejit.frontend.lowered import Lowered
 from tracejit.frontend.signature import NestedTrace, bind, positional_fast_key
@@ -196,8 +196,8 @@ def _static_value(key):
 class JitFunction:
     """A function compiled by tracejit. Call it like the original function."""
 
-    def __init__(self, fun: Callable, static_argnames=(), static_argnums=(), fastmath: bool = False,
-                 freeze: bool = False):
+    def __init__(self, fun: Callable, static_argnames: str | Iterable[str] = (),
+                 static_argnums: int | Iterable[int] = (), fastmath: bool = False, freeze: bool = False):
         functools.update_wrapper(self, fun)
         self.fun = fun
         self.fastmath = bool(fastmath)

@@ -27,19 +27,33 @@ classified once, where the call enters tracejit (``JitFunction.__call__`` and ``
 from __future__ import annotations
 
 import dis
+import importlib.util
 import os
 import sys
 import sysconfig
 import types
 
-import llvmlite
 import networkx
 import numpy as np
 
 from tracejit.errors import ControlException, InternalError, TracejitError, is_user_error
 
 _OWN = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep  # tracejit/
-_LIBRARIES = tuple(os.path.dirname(os.path.abspath(m.__file__)) + os.sep for m in (np, llvmlite, networkx))
+
+
+def _package_dir(name: str) -> str | None:
+    """Where package ``name`` lives, found without importing it (llvmlite loads only
+    when the first compilation needs it)."""
+    try:
+        spec = importlib.util.find_spec(name)
+    except (ImportError, ValueError):  # not installed, or its loader refuses
+        return None
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return os.path.abspath(list(spec.submodule_search_locations)[0]) + os.sep
+
+
+_LIBRARIES = tuple(d for d in (_package_dir("numpy"), _package_dir("llvmlite"), _package_dir("networkx")) if d)
 _STDLIB = tuple({os.path.abspath(sysconfig.get_paths()[k]) + os.sep for k in ("stdlib", "platstdlib")})
 _FRONTEND = (_OWN + "frontend" + os.sep, _OWN + "special.py")
 _PASS = (TracejitError, ControlException, Warning, MemoryError)

@@ -18,8 +18,15 @@ import numpy as np
 
 from tracejit.compiler.dtypes import AVal, check_supported
 from tracejit.compiler.graph import Graph
-from tracejit.errors import (StaticNeeded, TraceError, TracerConversionError, UnsupportedError, at, user_error,
-                             with_location)
+from tracejit.errors import (
+    StaticNeeded,
+    TraceError,
+    TracerConversionError,
+    UnsupportedError,
+    at,
+    user_error,
+    with_location,
+)
 from tracejit.frontend.arraylike import ArrayLike
 from tracejit.frontend.context import current_trace, user_location
 from tracejit.frontend.refusals import note_refused

@@ -17,9 +17,9 @@ from typing import Any
 
 import numpy as np
 
-from tracejit.errors import ControlException, user_error
 from tracejit.compiler.dtypes import AVal, check_supported
 from tracejit.compiler.layout import StridedView
+from tracejit.errors import ControlException, user_error
 from tracejit.frontend.complex.boundary import pair_view
 from tracejit.frontend.tree import flatten
 

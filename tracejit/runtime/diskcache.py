@@ -112,7 +112,7 @@ def cache_dir() -> str | None:
     except OSError as exc:
         _warn_once(path, f"tracejit: cache directory {path} is unusable ({exc}); compiling instead")
         return None
-    if not _private(st):
+    if not owned_privately(st):
         _warn_once(path, f"tracejit: not using cache directory {path}: it is not owned by this user or "
                          "others can write to it (loading native code from it would let them run code "
                          "as you); compiling instead. Set TRACEJIT_CACHE_DIR to a private directory.")
@@ -120,7 +120,8 @@ def cache_dir() -> str | None:
     return path
 
 
-def _private(st: os.stat_result) -> bool:
+def owned_privately(st: os.stat_result) -> bool:
+    """Whether a cache file or directory is ours alone: owned by this user, writable by nobody else."""
     return (not hasattr(os, "getuid") or st.st_uid == os.getuid()) and not st.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
 
 
@@ -151,7 +152,7 @@ def read(key: str, suffix: str = ".o", validate: Callable[[bytes], str | None] |
     path = _entry_path(directory, key, suffix)
     try:
         with open(path, "rb") as fh:
-            if not _private(os.fstat(fh.fileno())):
+            if not owned_privately(os.fstat(fh.fileno())):
                 _warn_once(path, f"tracejit: ignoring cache entry {path}: others can write to it")
                 return None
             data = fh.read()

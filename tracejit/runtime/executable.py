@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import ctypes
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
-
-from typing import TYPE_CHECKING
 
 from tracejit.compiler.codegen.symbols import ARRAY_FIELDS, call_slots, checks_inputs
 from tracejit.runtime import MISS, threads

@@ -27,10 +27,10 @@ from __future__ import annotations
 import numpy as np
 from llvmlite import ir
 
-from tracejit.compiler.kir import AlongAxis
 from tracejit.compiler.codegen.loops import alloca, for_range, i64, loop_hints
 from tracejit.compiler.codegen.lowerctx import I8, I64, LowerCtx, memory_type, scalar_type
 from tracejit.compiler.codegen.lowerings import lowering
+from tracejit.compiler.kir import AlongAxis
 from tracejit.compiler.ops.along_axis import SCANS
 
 INDEX = np.dtype(np.int64)

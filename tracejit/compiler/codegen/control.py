@@ -19,8 +19,8 @@ from typing import Callable
 
 from llvmlite import ir
 
-from tracejit.compiler.codegen.lowerctx import I64
 from tracejit.compiler.codegen.loops import i64, opaque, pointer_at
+from tracejit.compiler.codegen.lowerctx import I64
 from tracejit.compiler.codegen.sizes import SizeReader
 from tracejit.compiler.kir import Kernel, SubCall
 

@@ -8,8 +8,8 @@ from collections.abc import Callable
 import numpy as np
 from llvmlite import ir
 
-from tracejit.compiler.codegen.lowerctx import I8, I32, LowerCtx, memory_type, vector_of
 from tracejit.compiler.codegen.loops import i64
+from tracejit.compiler.codegen.lowerctx import I8, I32, LowerCtx, memory_type, vector_of
 from tracejit.compiler.codegen.lowerings import lowering
 from tracejit.compiler.kir import Acc, Access, Apply, Const, Convert, Expr, Gather, Iota, Load, ScatterAccess
 

@@ -20,18 +20,18 @@ import dataclasses
 import llvmlite.binding as llvm
 from llvmlite import ir
 
-from tracejit.compiler.codegen.lowerctx import I64, memory_type
-from tracejit.compiler.codegen.loops import for_range, i64, loop_hints, opaque, pointer_at
 from tracejit.compiler.codegen.along_axis import AlongAxisEmitter
-from tracejit.compiler.codegen.gemm import GemmEmitter
-from tracejit.compiler.codegen.nest import NestEmitter
 from tracejit.compiler.codegen.call import emit_call_wrapper
 from tracejit.compiler.codegen.control import emit_control
+from tracejit.compiler.codegen.gemm import GemmEmitter
+from tracejit.compiler.codegen.loops import for_range, i64, loop_hints, opaque, pointer_at
+from tracejit.compiler.codegen.lowerctx import I64, memory_type
+from tracejit.compiler.codegen.nest import NestEmitter
 from tracejit.compiler.codegen.sizes import SizeReader
 from tracejit.compiler.codegen.symbols import ModuleSymbols, symbol_names
 from tracejit.compiler.fingerprint import program_fingerprint
-from tracejit.compiler.kir import Access, Kernel, Nest, ScatterAccess, map_accesses, with_store
 from tracejit.compiler.generic_sizes import GenericProgram, Param
+from tracejit.compiler.kir import Access, Kernel, Nest, ScatterAccess, map_accesses, with_store
 from tracejit.compiler.target import target_machine
 
 PTR = ir.PointerType()

@@ -8,9 +8,9 @@ from __future__ import annotations
 import dataclasses
 
 from tracejit.compiler.graph import Graph
-from tracejit.compiler.kir import Buffer
 from tracejit.compiler.kernelize.control import CONTROL_OPS, CompileSub, assign_control_buffers
 from tracejit.compiler.kernelize.sequences import affine_constant
+from tracejit.compiler.kir import Buffer
 from tracejit.compiler.layout import StridedView
 from tracejit.compiler.ops import get_op
 

@@ -15,10 +15,23 @@ import math
 import numpy as np
 
 from tracejit.compiler.graph import Graph
-from tracejit.compiler.kir import (Acc, Access, Apply, Buffer, Const, Convert, Expr, Gather, Iota, Load, Nest,
-                                      NO_BUFFER, ScatterAccess)
 from tracejit.compiler.kernelize.buffers import is_materialized
 from tracejit.compiler.kernelize.sequences import affine_constant
+from tracejit.compiler.kir import (
+    NO_BUFFER,
+    Acc,
+    Access,
+    Apply,
+    Buffer,
+    Const,
+    Convert,
+    Expr,
+    Gather,
+    Iota,
+    Load,
+    Nest,
+    ScatterAccess,
+)
 from tracejit.compiler.layout import StridedView, contiguous_strides
 from tracejit.compiler.ops import elementwise_signature, get_op
 from tracejit.compiler.passes.cse import freeze

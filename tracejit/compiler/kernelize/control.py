@@ -18,10 +18,10 @@ from typing import Callable
 
 import numpy as np
 
+from tracejit.compiler.generic_sizes import parametrize, size_table
 from tracejit.compiler.graph import Graph
 from tracejit.compiler.kir import Buffer, Control, Kernel, Program, SubCall
 from tracejit.compiler.layout import StridedView
-from tracejit.compiler.generic_sizes import parametrize, size_table
 
 CONTROL_OPS = ("while", "cond")
 CompileSub = Callable[[Graph], Program]  # a sub-graph -> its optimized, scheduled program

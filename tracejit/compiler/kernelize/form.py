@@ -10,11 +10,11 @@ or a value needs a buffer, formation changes the graph (the optimized graph show
 from __future__ import annotations
 
 from tracejit.compiler.graph import Graph
-from tracejit.compiler.kir import Kernel, Program
 from tracejit.compiler.kernelize.buffers import assign_buffers
 from tracejit.compiler.kernelize.builder import KernelBuilder, NeedsBuffer, NeedsCopy
 from tracejit.compiler.kernelize.control import CompileSub, control_kernel
 from tracejit.compiler.kernelize.scan_sort import scan_sort_kernel
+from tracejit.compiler.kir import Kernel, Program
 from tracejit.compiler.ops import get_op
 
 

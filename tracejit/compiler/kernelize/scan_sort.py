@@ -11,10 +11,9 @@ import math
 
 import numpy as np
 
-from tracejit.compiler.kir import Access, Kernel, Load
 from tracejit.compiler.kernelize.builder import KernelBuilder, NeedsCopy, view_step
+from tracejit.compiler.kir import Access, AlongAxis, Kernel, Load
 from tracejit.compiler.layout import contiguous_strides
-from tracejit.compiler.kir import AlongAxis
 
 
 def scan_sort_kernel(builder: KernelBuilder, name: str) -> list[Kernel]:

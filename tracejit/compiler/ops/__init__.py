@@ -1,7 +1,19 @@
 """The op registry, populated by importing each declaring module once (no llvmlite:
 lowerings live in ``codegen/lowerings/``)."""
-from tracejit.compiler.ops import along_axis, arith, control, elementwise, fused, gather  # noqa: F401
-from tracejit.compiler.ops import mathfuncs, reductions, scatter, structure, update, views  # noqa: F401
+from tracejit.compiler.ops import (  # noqa: F401  # noqa: F401
+    along_axis,
+    arith,
+    control,
+    elementwise,
+    fused,
+    gather,
+    mathfuncs,
+    reductions,
+    scatter,
+    structure,
+    update,
+    views,
+)
 from tracejit.compiler.ops.elementwise import signature as elementwise_signature
 from tracejit.compiler.ops.registry import REGISTRY, OpDef, Reduction, get_op, ops_of_kind
 

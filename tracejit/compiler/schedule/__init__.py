@@ -13,9 +13,9 @@ from __future__ import annotations
 import time
 from typing import Callable
 
-from tracejit.compiler.kir.verify import check_bounds, check_outputs, verify_program
 from tracejit.compiler.graph import Graph
 from tracejit.compiler.kir import Program
+from tracejit.compiler.kir.verify import check_bounds, check_outputs, verify_program
 from tracejit.compiler.passes import PassRecord
 from tracejit.compiler.schedule.loopfuse import fuse_loops
 from tracejit.compiler.schedule.matmul import plan_matmuls

@@ -13,8 +13,19 @@ import dataclasses
 
 import numpy as np
 
-from tracejit.compiler.kir import (NO_BUFFER, Access, Apply, Buffer, Gemm, Iota, Kernel, Load, Nest, Program,
-                                   map_accesses)
+from tracejit.compiler.kir import (
+    NO_BUFFER,
+    Access,
+    Apply,
+    Buffer,
+    Gemm,
+    Iota,
+    Kernel,
+    Load,
+    Nest,
+    Program,
+    map_accesses,
+)
 from tracejit.compiler.layout import StridedView
 from tracejit.compiler.schedule.vectorize import schedule_kernel
 from tracejit.compiler.target import vector_bytes

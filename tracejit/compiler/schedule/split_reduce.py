@@ -14,8 +14,8 @@ import numpy as np
 
 from tracejit.compiler.kir import Access, Buffer, Kernel, Load, Nest, Program, in_sequence, map_accesses
 from tracejit.compiler.layout import StridedView
-from tracejit.compiler.schedule.vectorize import schedule_kernel
 from tracejit.compiler.ops import ops_of_kind
+from tracejit.compiler.schedule.vectorize import schedule_kernel
 
 CHUNK = 1 << 16  # elements per partial
 SPLITTABLE = tuple(op.name for op in ops_of_kind("reduce") if not op.reduction.arg)  # partials combine

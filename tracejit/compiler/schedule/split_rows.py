@@ -16,8 +16,8 @@ import numpy as np
 
 from tracejit.compiler.kir import Access, Buffer, Kernel, Load, Nest, Program, map_accesses
 from tracejit.compiler.layout import StridedView
-from tracejit.compiler.schedule.vectorize import schedule_kernel
 from tracejit.compiler.schedule.split_reduce import SPLITTABLE
+from tracejit.compiler.schedule.vectorize import schedule_kernel
 
 ROWS = 256  # reduced rows per partial
 MIN_ROWS = 4 * ROWS

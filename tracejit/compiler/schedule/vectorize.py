@@ -8,8 +8,21 @@ from __future__ import annotations
 
 import numpy as np
 
-from tracejit.compiler.kir import (Access, Apply, Expr, Gather, Iota, Kernel, Load, Nest, ScatterAccess, Schedule,
-                                   map_accesses, nodes, with_store)
+from tracejit.compiler.kir import (
+    Access,
+    Apply,
+    Expr,
+    Gather,
+    Iota,
+    Kernel,
+    Load,
+    Nest,
+    ScatterAccess,
+    Schedule,
+    map_accesses,
+    nodes,
+    with_store,
+)
 from tracejit.compiler.ops import get_op
 from tracejit.compiler.target import vector_bytes
 from tracejit.config import config

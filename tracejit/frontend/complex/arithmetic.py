@@ -11,7 +11,6 @@ overflow-safe ``hypot`` form ``big * sqrt(1 + (small / big)**2)``.
 from __future__ import annotations
 
 import functools
-
 from typing import Any
 
 import numpy as np

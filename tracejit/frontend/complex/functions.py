@@ -21,8 +21,17 @@ from tracejit.compiler.layout import StridedView
 from tracejit.errors import UnsupportedError, at
 from tracejit.frontend import attributes
 from tracejit.frontend.complex import arithmetic as arith
-from tracejit.frontend.complex.value import (ComplexTracer, implements, is_complex, make, operand_kind, own_copy,
-                                             part_constant, part_dtype, parts)
+from tracejit.frontend.complex.value import (
+    ComplexTracer,
+    implements,
+    is_complex,
+    make,
+    operand_kind,
+    own_copy,
+    part_constant,
+    part_dtype,
+    parts,
+)
 from tracejit.frontend.context import user_location
 from tracejit.frontend.memorder import numpy_layout
 from tracejit.frontend.numpy import creation, elementwise

@@ -15,7 +15,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from tracejit.errors import UnsupportedError, at, with_location, user_error
+from tracejit.errors import UnsupportedError, at, user_error, with_location
 from tracejit.frontend.complex import arithmetic as arith
 from tracejit.frontend.complex.value import ComplexTracer, make, operand_kind, part_dtype, parts
 from tracejit.frontend.context import user_location

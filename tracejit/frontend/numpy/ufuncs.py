@@ -20,8 +20,16 @@ from tracejit.frontend.numpy.creation import filled
 from tracejit.frontend.numpy.linalg import matmul, ufunc_outer
 from tracejit.frontend.numpy.scans_and_sorts import accumulate
 from tracejit.frontend.numpy.writes import write
-from tracejit.frontend.operands import (PY_SCALARS, Operand, all_python, as_operand, dtype_or_weak, find_trace,
-                                        is_tracer, python_kind)
+from tracejit.frontend.operands import (
+    PY_SCALARS,
+    Operand,
+    all_python,
+    as_operand,
+    dtype_or_weak,
+    find_trace,
+    is_tracer,
+    python_kind,
+)
 from tracejit.frontend.refusals import note_refused
 
 UFUNC_TO_OP = {op.ufunc: op.name for op in ops_of_kind("elementwise") if op.ufunc is not None}
