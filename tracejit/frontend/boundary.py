@@ -33,9 +33,6 @@ import sys
 import sysconfig
 import types
 
-import networkx
-import numpy as np
-
 from tracejit.errors import ControlException, InternalError, TracejitError, is_user_error
 
 _OWN = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep  # tracejit/
