@@ -1,4 +1,4 @@
-"""cumsum / cumprod / accumulate and sort / argsort (``compiler/ops/along_axis.py``):
+"""cumsum / cumprod / accumulate and sort / argsort (``compiler/ops/scan_sort.py``):
 jit against NumPy eager, bit for bit, over dtypes, axes, odd and empty shapes,
 non-contiguous inputs, NaNs and signed zeros, ties, threads and random shapes."""
 from __future__ import annotations

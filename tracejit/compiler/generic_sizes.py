@@ -22,7 +22,7 @@ integer, so code generation cannot bake its value into the code by accident (ari
 on it raises), and everything code generation reads that is not a parameter is part of
 the fingerprint. Slots are numbered in one deterministic walk, so equal structures
 number them equally. Gemm kernels keep all their sizes (their blocking is tuned to them),
-and so do scan and sort kernels (``compiler/along_axis.py``).
+and so do scan and sort kernels (``kernelize/scan_sort.py``, ``schedule/scan_sort.py``).
 """
 from __future__ import annotations
 

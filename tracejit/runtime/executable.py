@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from tracejit.runtime.engine import CompiledModule  # the engine imports llvmlite: loaded to compile
 
 ALIGN = 64
-STREAM_ALIGN = 64  # what compiler/streaming.py assumes of large outputs (page-aligned pool blocks)
+STREAM_ALIGN = 64  # what compiler/schedule/streaming.py assumes of large outputs (page-aligned pool blocks)
 _ENTRY = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_void_p)
 _byte_at = ctypes.c_char.from_buffer
 _BYTE = np.dtype(np.uint8)

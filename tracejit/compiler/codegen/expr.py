@@ -87,7 +87,7 @@ class ExprEmitter:
 
     def store(self, acc: Access, value: ir.Value, stream: int = 0) -> None:
         """Store ``value`` at the point; ``stream`` > 0: contiguous vector stores are
-        non-temporal with that (proven) alignment (compiler/streaming.py)."""
+        non-temporal with that (proven) alignment (compiler/schedule/streaming.py)."""
         b, dt = self.b, np.dtype(acc.dtype)
         align = dt.itemsize
         if dt.kind == "b":

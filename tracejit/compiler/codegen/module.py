@@ -20,13 +20,13 @@ import dataclasses
 import llvmlite.binding as llvm
 from llvmlite import ir
 
-from tracejit.compiler.codegen.along_axis import AlongAxisEmitter
 from tracejit.compiler.codegen.call import emit_call_wrapper
 from tracejit.compiler.codegen.control import emit_control
 from tracejit.compiler.codegen.gemm import GemmEmitter
 from tracejit.compiler.codegen.loops import for_range, i64, loop_hints, opaque, pointer_at
 from tracejit.compiler.codegen.lowerctx import I64, memory_type
 from tracejit.compiler.codegen.nest import NestEmitter
+from tracejit.compiler.codegen.scan_sort import AlongAxisEmitter
 from tracejit.compiler.codegen.sizes import SizeReader
 from tracejit.compiler.codegen.symbols import ModuleSymbols, symbol_names
 from tracejit.compiler.fingerprint import program_fingerprint
@@ -75,7 +75,7 @@ def _task_function(module: ir.Module, fn: ir.Function, name: str) -> ir.Function
 def _kernel_function(module: ir.Module, kernel: Kernel, name: str, fast: tuple[str, ...],
                      scratch: dict, shared: set[int]) -> ir.Function:
     """The kernel's function; buffers in ``shared`` (a temporary written in place of
-    another, see compiler/memplan.py) may alias each other, so they are not ``noalias``."""
+    another, see compiler/schedule/memplan.py) may alias each other, so they are not ``noalias``."""
     bufs = _arguments(kernel, scratch)
     fnty = ir.FunctionType(ir.VoidType(), [PTR] * (len(bufs) + 1) + [I64, I64])
     fn = ir.Function(module, fnty, name)

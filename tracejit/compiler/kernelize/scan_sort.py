@@ -1,4 +1,4 @@
-"""The kernel of an op along one axis (scan or sort, ``compiler/ops/along_axis.py``): an
+"""The kernel of an op along one axis (scan or sort, ``compiler/ops/scan_sort.py``): an
 :class:`AlongAxis` record reading the operand where it lies, through its strides (a
 transposed or sliced view costs no copy). An operand that is not a strided buffer (an
 expression, an iota, a gather) is given one first: the builder raises :class:`NeedsCopy`

@@ -6,7 +6,6 @@ branches over sub-programs), ``memory`` (the memory plan), ``kernel`` (Kernel, P
 ``text`` (printing), ``walk`` (the one DAG walker and rewriter) and ``verify`` (checks
 of a whole program).
 """
-from tracejit.compiler.kir.along import SORT_OPS, AlongAxis
 from tracejit.compiler.kir.buffers import NO_BUFFER, Access, Buffer
 from tracejit.compiler.kir.controlflow import Control, SubCall
 from tracejit.compiler.kir.expr import Acc, Apply, Const, Convert, Expr, Gather, Iota, Load, ScatterAccess, with_store
@@ -14,6 +13,7 @@ from tracejit.compiler.kir.gemm import Gemm
 from tracejit.compiler.kir.kernel import Kernel, Program, in_sequence
 from tracejit.compiler.kir.memory import ALIGN, Interval, MemoryPlan, padded
 from tracejit.compiler.kir.nest import Nest, Schedule
+from tracejit.compiler.kir.scan_sort import SORT_OPS, AlongAxis
 from tracejit.compiler.kir.text import expr_text, nest_text
 from tracejit.compiler.kir.walk import map_accesses, nodes, rebuild, rewrite
 

@@ -79,7 +79,7 @@ class Iota(Expr):
     ``start + step * e`` where ``e`` is the element index ``access`` maps the point to
     (``access.buffer`` is :data:`NO_BUFFER`). Integers compute it exactly in int64; floats
     as ``fadd(start, fmul(float(e), step))`` in ``dtype``, which kernel formation checked
-    gives every element of the folded constant bit for bit (see ``compiler/iota.py``)."""
+    gives every element of the folded constant bit for bit (see ``compiler/kernelize/sequences.py``)."""
 
     access: Access
     start: Any

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from tracejit.compiler.kir.along import AlongAxis
 from tracejit.compiler.kir.buffers import Buffer
 from tracejit.compiler.kir.controlflow import Control
 from tracejit.compiler.kir.gemm import Gemm
 from tracejit.compiler.kir.memory import MemoryPlan
 from tracejit.compiler.kir.nest import Nest, Schedule
+from tracejit.compiler.kir.scan_sort import AlongAxis
 from tracejit.compiler.kir.text import program_text
 
 

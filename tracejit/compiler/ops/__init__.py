@@ -1,7 +1,6 @@
 """The op registry, populated by importing each declaring module once (no llvmlite:
 lowerings live in ``codegen/lowerings/``)."""
-from tracejit.compiler.ops import (  # noqa: F401  # noqa: F401
-    along_axis,
+from tracejit.compiler.ops import (  # noqa: F401
     arith,
     control,
     elementwise,
@@ -9,6 +8,7 @@ from tracejit.compiler.ops import (  # noqa: F401  # noqa: F401
     gather,
     mathfuncs,
     reductions,
+    scan_sort,
     scatter,
     structure,
     update,

@@ -8,7 +8,7 @@ reads (captured), its outputs the new carried values (or the branch's results). 
 for all its results at once; ``loop_out(node, index)`` picks one (graph nodes have one
 value each). Kernel formation compiles each sub-graph to a program of its own and the
 node to one control kernel running them in a native loop or branch
-(``compiler/control.py``, ``codegen/control.py``).
+(``kernelize/control.py``, ``codegen/control.py``).
 """
 from __future__ import annotations
 

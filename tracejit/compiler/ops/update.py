@@ -8,7 +8,7 @@ a tuple of view steps ``(op, attrs)`` from ``base`` to the written region, the s
 view ops reads use (slices, reshapes, transposes); ``value`` has the region's shape and
 ``base``'s dtype. Kernel formation copies ``base`` and stores ``value`` through the
 path's strides, or, when nothing else reads ``base`` any more, stores into ``base``'s
-own buffer (``compiler/kernelize.py``): a loop of element writes costs one element
+own buffer (``compiler/kernelize/``): a loop of element writes costs one element
 each, not one copy of the array each.
 """
 from __future__ import annotations

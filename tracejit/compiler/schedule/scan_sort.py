@@ -1,11 +1,11 @@
-"""Planning of the library kernels for ops along one axis (``compiler/ops/along_axis.py``):
+"""Planning of the library kernels for ops along one axis (``compiler/ops/scan_sort.py``):
 running sums and products, sorts and argsorts, one *line* (all elements along the axis
 at one index of the other dims) at a time.
 
 A line is not a loop nest of independent points: a scan carries its accumulator from
 each element to the next, a sort permutes the whole line. So such an op roots a kernel
 of its own (built by ``kernelize/scan_sort.py``), described by an :class:`AlongAxis`
-record and emitted by ``codegen/along_axis.py`` (as ``Kernel.gemm`` is for matrix
+record and emitted by ``codegen/scan_sort.py`` (as ``Kernel.gemm`` is for matrix
 products). The operand is read where it lies, through its strides; an operand that is
 not a buffer (an elementwise expression) is given one first (kernel formation inserts a
 ``copy``), so consumers of a line op's result fuse as usual but its producer does not.
@@ -23,7 +23,7 @@ import numpy as np
 
 from tracejit.compiler.kir import AlongAxis, Buffer, Kernel, Program
 from tracejit.compiler.layout import StridedView
-from tracejit.compiler.ops.along_axis import SCANS, SORTS
+from tracejit.compiler.ops.scan_sort import SCANS, SORTS
 from tracejit.compiler.target import vector_bytes
 from tracejit.config import config
 

@@ -1,7 +1,7 @@
 """``np.cumsum``, ``np.cumprod``, ``np.add.accumulate``/``np.multiply.accumulate``,
 ``np.sort``, ``np.argsort`` and the ndarray methods (``x.sort()`` in place) on traced
 arrays, with NumPy's argument rules; each records one op of
-``compiler/ops/along_axis.py``.
+``compiler/ops/scan_sort.py``.
 
 Scans accumulate in NumPy's default dtype (small and bool integers as int64, unsigned
 as uint64, floats in their own dtype) or in ``dtype=``; the operand is converted first,

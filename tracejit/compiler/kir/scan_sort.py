@@ -1,6 +1,6 @@
 """Scan and sort kernels: one op along one axis of an operand, one *line* (all elements
 along the axis at one index of the other dims) at a time (emitted by
-``codegen/along_axis.py``). A line is not a loop nest of independent points: a scan
+``codegen/scan_sort.py``). A line is not a loop nest of independent points: a scan
 carries its accumulator along it, a sort permutes it whole."""
 from __future__ import annotations
 

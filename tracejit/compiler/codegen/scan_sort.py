@@ -1,4 +1,4 @@
-"""Scan and sort kernels in LLVM IR (``compiler/along_axis.py``), one line at a time.
+"""Scan and sort kernels in LLVM IR (``kernelize/scan_sort.py``, ``schedule/scan_sort.py``), one line at a time.
 
 The kernel loops over its lines ``[begin, end)`` (whole parallel chunks); a line's
 offsets in ``src`` and ``dst`` come from its index split over the other dims.
@@ -31,7 +31,7 @@ from tracejit.compiler.codegen.loops import alloca, for_range, i64, loop_hints
 from tracejit.compiler.codegen.lowerctx import I8, I64, LowerCtx, memory_type, scalar_type
 from tracejit.compiler.codegen.lowerings import lowering
 from tracejit.compiler.kir import AlongAxis
-from tracejit.compiler.ops.along_axis import SCANS
+from tracejit.compiler.ops.scan_sort import SCANS
 
 INDEX = np.dtype(np.int64)
 

@@ -7,7 +7,7 @@ flattens for ``axis=None``). ``cumsum``/``cumprod`` accumulate in the operand's 
 in order along the axis, as NumPy's ``add.accumulate`` does. ``sort``/``argsort`` are
 stable for every ``kind`` (equal keys keep their input order, NaNs sort last in input
 order), so they match NumPy's ``kind='stable'`` exactly. Kernel formation turns each
-into a library kernel (``compiler/along_axis.py``, ``codegen/along_axis.py``).
+into a library kernel (``kernelize/scan_sort.py``, ``schedule/scan_sort.py``, ``codegen/scan_sort.py``).
 """
 from __future__ import annotations
 
