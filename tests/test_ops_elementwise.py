@@ -162,3 +162,24 @@ def test_heaviside_special_values_and_dtypes():
             assert_same(tj.jit(f)(x.astype(dt), h.astype(dt), ints), f(x.astype(dt), h.astype(dt), ints))
     with pytest.raises((TypeError, tj.UnsupportedError)):  # NumPy's bool loop is float16
         tj.jit(np.heaviside)(np.array([True]), np.array([False]))
+
+
+@pytest.mark.parametrize("fn", [np.deg2rad, np.radians, np.rad2deg, np.degrees], ids=lambda f: f.__name__)
+def test_angle_conversions_match_numpy_bit_for_bit(fn):
+    """One multiply by a constant rounded in the loop dtype, as NumPy's loops compute it:
+    equal bits over a wide range, special values, ints (computed in float64), Python
+    scalars, broadcasting, 0-size; NumPy's bool loop is float16, which tracejit refuses."""
+    rng = np.random.default_rng(7)
+    x = np.concatenate([rng.standard_normal(999) * 10.0 ** rng.integers(-40, 300, 999),
+                        [np.nan, np.inf, -np.inf, 0.0, -0.0, 5e-324, 1.7e308, -1.7e308]])
+    ints = np.array([-2, 0, 5, 180, np.iinfo(np.int32).min], dtype=np.int32)
+
+    def f(x, i):
+        return fn(x), fn(i), fn(x[:0]), fn(x[:3, None] + x[None, :2]), fn(2), fn(x) * 2.0
+
+    for dt in (np.float64, np.float32):
+        with np.errstate(all="ignore"):
+            xd = x.astype(dt)
+            assert_same(tj.jit(f)(xd, ints), f(xd, ints), ulps=0)
+    with pytest.raises((TypeError, tj.UnsupportedError)):
+        tj.jit(fn)(np.array([True]))

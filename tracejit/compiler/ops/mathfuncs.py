@@ -25,6 +25,8 @@ ufunc_op("sqrt", np.sqrt, cost=4)
 ufunc_op("copysign", np.copysign)
 ufunc_op("heaviside", np.heaviside, cost=2)  # 0 below 0, x2 at (either) 0, 1 above, NaN at NaN
 ufunc_op("logaddexp", np.logaddexp, cost=2 * TRANSCENDENTAL_COST)
+for _name, _uf in [("deg2rad", np.deg2rad), ("radians", np.radians), ("rad2deg", np.rad2deg), ("degrees", np.degrees)]:
+    ufunc_op(_name, _uf)  # one multiply by pi/180 or 180/pi, the constant rounded in the loop dtype
 for _name, _uf in [("floor", np.floor), ("ceil", np.ceil), ("trunc", np.trunc), ("rint", np.rint),
                    ("isnan", np.isnan), ("isinf", np.isinf), ("isfinite", np.isfinite), ("signbit", np.signbit)]:
     ufunc_op(_name, _uf)

@@ -41,6 +41,21 @@ def _heaviside(ctx, x, at_zero):
 register_lowering("heaviside", _heaviside)
 
 
+def _angle_scale(numerator: float, denominator: float):
+    """NumPy's npy_deg2rad/npy_rad2deg: ``x * (numerator / denominator)``, the constant
+    computed in the loop dtype (float32: ``NPY_PIf / 180.0f``), so results match bit for bit."""
+    def lower(ctx, x):
+        t = np.dtype(ctx.dtype).type
+        return ctx.b.fmul(x, ctx.const(t(numerator) / t(denominator)), flags=ctx.fast)
+    return lower
+
+
+for _name in ("deg2rad", "radians"):
+    register_lowering(_name, _angle_scale(math.pi, 180.0))
+for _name in ("rad2deg", "degrees"):
+    register_lowering(_name, _angle_scale(180.0, math.pi))
+
+
 def _rounding(name: str):
     def lower(ctx, x):
         return x if ctx.kind != "f" else ctx.intrinsic(name, [x])
