@@ -28,6 +28,9 @@ def _handler_calls():
             break
 
 
+UNINITIALIZED = (np.empty_like, np.empty)  # results whose values NumPy leaves undefined
+
+
 @pytest.mark.parametrize("func, args", list(_handler_calls()))
 def test_every_handler_with_concrete_and_traced_arguments(func, args):
     """Concrete arrays made inside the function (NumPy computes an all-concrete call) or
@@ -45,6 +48,8 @@ def test_every_handler_with_concrete_and_traced_arguments(func, args):
                 got = tj.jit(f)(*targs)
             except tj.UnsupportedError:
                 continue
+        if func in UNINITIALIZED:  # NumPy's values are whatever the memory held: kind, dtype, shape only
+            got, want = np.zeros_like(got), np.zeros_like(want)
         assert_same(got, want, ulps=4, what=f"{func.__name__} traced {sorted(traced)}")
 
 
