@@ -16,8 +16,8 @@ SCRIPT = textwrap.dedent('''
                 raise ImportError(f"llvmlite is blocked in this test ({name})")
 
     sys.meta_path.insert(0, BlockLLVM())
-    # The package root loads the frontend and runtime (llvmlite there is the root's own
-    # business): load the compiler's modules under a bare package instead.
+    # The package root also loads the frontend and runtime (the runtime reads codegen's ABI
+    # constants, codegen/symbols.py): a bare package shows what the compiler alone imports.
     root = types.ModuleType("tracejit")
     root.__path__ = [os.path.join(sys.argv[1], "tracejit")]
     sys.modules["tracejit"] = root

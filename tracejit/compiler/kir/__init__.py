@@ -13,12 +13,12 @@ from tracejit.compiler.kir.gemm import Gemm
 from tracejit.compiler.kir.kernel import Kernel, Program, in_sequence
 from tracejit.compiler.kir.memory import ALIGN, Interval, MemoryPlan, padded
 from tracejit.compiler.kir.nest import Nest, Schedule
-from tracejit.compiler.kir.scan_sort import SORT_OPS, AlongAxis
+from tracejit.compiler.kir.scan_sort import AlongAxis
 from tracejit.compiler.kir.text import expr_text, nest_text
 from tracejit.compiler.kir.walk import map_accesses, nodes, rebuild, rewrite
 
 __all__ = [
-    "ALIGN", "NO_BUFFER", "SORT_OPS", "Acc", "Access", "AlongAxis", "Apply", "Buffer", "Const", "Control", "Convert",
+    "ALIGN", "NO_BUFFER", "Acc", "Access", "AlongAxis", "Apply", "Buffer", "Const", "Control", "Convert",
     "Expr", "Gather", "Gemm", "Interval", "Iota", "Kernel", "Load", "MemoryPlan", "Nest", "Program", "Schedule",
     "ScatterAccess", "SubCall", "expr_text", "in_sequence", "map_accesses", "nest_text", "nodes", "padded", "rebuild",
     "rewrite", "with_store",

@@ -10,8 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from tracejit.compiler.kir.buffers import Access
-
-SORT_OPS = ("sort", "argsort")  # the sorts among the ops along an axis; the others are scans
+from tracejit.compiler.ops.scan_sort import SORTS
 
 
 @dataclass(frozen=True)
@@ -74,7 +73,7 @@ class AlongAxis:
         """One line describing the op, its lines and its algorithm."""
         scratch = "".join(f", scratch {bufnames[b]}" for b in (self.keys, self.index) if b is not None)
         algo = "stable bottom-up merge sort"
-        if self.op not in SORT_OPS:
+        if self.op not in SORTS:
             algo = "sequential scan" + (f", {self.lanes} adjacent lines in vector lanes" if self.lanes > 1 else "")
         names = [f"i{d}" for d in range(len(self.rows))] + ["k"]
         return (f"{self.op} along k<{self.n} for ({', '.join(f'{a}<{r}' for a, r in zip(names, self.rows))}): "

@@ -27,10 +27,12 @@ from tracejit.compiler.kir import (
     map_accesses,
 )
 from tracejit.compiler.layout import StridedView
+from tracejit.compiler.ops import get_op
 from tracejit.compiler.schedule.vectorize import schedule_kernel
 from tracejit.compiler.target import vector_bytes
 from tracejit.config import config
 
+_MATMUL = get_op("matmul").extra  # the contraction a GEMM computes: its reduce and product ops
 MIN_FLOPS = 1 << 16  # smaller products stay a plain loop nest
 MR = 6
 KC = 256
@@ -41,8 +43,8 @@ MC_BYTES = 120 * KC * 4  # a block of A (MC x KC, read in place) stays in L2 whi
 def _operands(nest: Nest):
     """(A load, B load) of a float contraction nest with dims (batch?, M, N | K), or None."""
     v = nest.value
-    if (nest.reduce != "sum" or nest.n_reduced != 1 or nest.n_kept not in (2, 3) or not isinstance(v, Apply)
-            or v.op != "multiply" or not all(type(x) is Load for x in v.args)):
+    if (nest.reduce != _MATMUL["reduce"] or nest.n_reduced != 1 or nest.n_kept not in (2, 3)
+            or not isinstance(v, Apply) or v.op != _MATMUL["product"] or not all(type(x) is Load for x in v.args)):
         return None
     dtype = np.dtype(v.dtype)
     if dtype not in (np.float32, np.float64) or any(x.dtype != dtype for x in v.args):
