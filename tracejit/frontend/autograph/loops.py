@@ -21,7 +21,9 @@ def for_stmt(iterated: object, extra_test: Callable[[], Any] | None, body: Calla
         for item in iterated:
             body(item)
         return
-    for item in iterated:
+    if not extra_test():
+        return
+    for item in iterated:  # tested after each step: a `break` takes no further item from the iterator
+        body(item)
         if not extra_test():
             break
-        body(item)
