@@ -18,6 +18,7 @@ from tracejit.frontend.autograph.state import if_traced, is_test_traced, loop_tr
 from tracejit.frontend.autograph.undefined import ReturnUnset, Undefined
 from tracejit.frontend.context import user_location
 from tracejit.frontend.control import BranchesDiffer, cond
+from tracejit.frontend.core import as_python_scalar
 from tracejit.frontend.pybuiltins import CONVERTED
 
 
@@ -92,7 +93,7 @@ def not_(a: Any) -> Any:
     """``not a``; ``np.logical_not`` of a traced ``a``."""
     if not is_test_traced(a):
         return not a
-    return np.logical_not(_truth(a))
+    return as_python_scalar(np.logical_not(_truth(a)))  # a Python bool, as `not` gives
 
 
 def list_append(lst: Any, value: Any) -> Any:

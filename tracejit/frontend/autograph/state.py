@@ -52,9 +52,11 @@ def _fresh(value: Any) -> Any:
 
 def _same_python(a: Any, b: Any) -> bool:
     """Both branches gave the same Python value (not traced)."""
+    if is_traced(a):
+        return False
     if a is b:
         return True
-    if type(a) is not type(b) or is_traced(a) or isinstance(a, (np.ndarray, Undefined)):
+    if type(a) is not type(b) or isinstance(a, (np.ndarray, Undefined)):
         return False
     try:
         return bool(a == b)
@@ -123,6 +125,9 @@ def if_traced(test: Any, body: Callable, orelse: Callable, get_state: Callable, 
     except BranchesDiffer as error:
         _plan_one_sided(seen, names, where, plan, error)
         outs = cond(test, branch(body, 0), branch(orelse, 1), *operands)
+    for k in (0, 1):  # a branch that raises when taken (frontend/control.py) gives the other's values
+        if len(seen[k]) != len(names):
+            seen[k] = seen[1 - k]
     final = []
     for i, name in enumerate(names):
         a, b = seen[0][i], seen[1][i]
