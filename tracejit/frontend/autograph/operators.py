@@ -115,14 +115,14 @@ def call_builtin(fn: Callable, *args: Any, **kwargs: Any) -> Any:
 
 def return_value(done: Any, value: Any) -> Any:
     """The result of converted code whose ``return`` statements set ``done`` and ``value``."""
+    if isinstance(value, Undefined) and not isinstance(value, ReturnUnset):
+        reason = object.__getattribute__(value, "reason")
+        raise UnsupportedError(f"a `return` {reason or 'that depends on traced values'}: assign the result to a "
+                               f"variable and return it after the loop{at(user_location())}")
     if not is_test_traced(done):
         if not done or isinstance(value, ReturnUnset):
             return None
         return value
-    if isinstance(value, Undefined):
-        reason = object.__getattribute__(value, "reason")
-        raise UnsupportedError(f"a `return` {reason or 'that depends on traced values'}: assign the result to a "
-                               f"variable and return it after the loop{at(user_location())}")
     try:
         return cond(done, lambda: value, lambda: None)
     except BranchesDiffer:
