@@ -14,7 +14,7 @@ from typing import Any, Callable
 import numpy as np
 
 from tracejit.errors import UnsupportedError, at, user_error
-from tracejit.frontend.autograph.state import if_traced, is_test_traced, loop_traced
+from tracejit.frontend.autograph.state import if_traced, ifexp_traced, is_test_traced, loop_traced
 from tracejit.frontend.autograph.undefined import ReturnUnset, Undefined
 from tracejit.frontend.context import user_location
 from tracejit.frontend.control import BranchesDiffer, cond
@@ -62,7 +62,7 @@ def ifexp(test: Any, true_fn: Callable[[], Any], false_fn: Callable[[], Any], op
     """``true_fn() if test else false_fn()``; on a traced ``test`` a ``tj.cond``."""
     if not is_test_traced(test):
         return true_fn() if test else false_fn()
-    return cond(_truth(test), true_fn, false_fn)
+    return ifexp_traced(_truth(test), true_fn, false_fn)
 
 
 def _logical(a: Any, b: Any, both: Callable, pick_b_when: bool) -> Any:

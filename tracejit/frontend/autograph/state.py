@@ -235,6 +235,27 @@ def _promotion(a: Any, b: Any) -> tuple | None:
     return tuple("own" if d == target and k is None else ("cast", target) for k, d in ((ka, da), (kb, db)))
 
 
+def ifexp_traced(test: Any, true_fn: Callable, false_fn: Callable) -> Any:
+    """``true_fn() if test else false_fn()`` on a traced 0-d ``test``: ``tj.cond``, a Python
+    number in one branch taking the other's type (:func:`_promotion`)."""
+    seen: list = [None, None]
+    plan: list = [None]
+
+    def branch(fn: Callable, k: int) -> Callable:
+        def run():
+            seen[k] = value = fn()
+            return value if plan[0] is None else _act(plan[0][k], value, seen[1 - k])
+        return run
+
+    try:
+        return cond(test, branch(true_fn, 0), branch(false_fn, 1))
+    except BranchesDiffer:
+        plan[0] = _promotion(seen[0], seen[1]) if seen[0] is not None and seen[1] is not None else None
+        if plan[0] is None:
+            raise
+    return cond(test, branch(true_fn, 0), branch(false_fn, 1))
+
+
 def loop_traced(test: Callable, body: Callable, get_state: Callable, set_state: Callable, names: tuple,
                 opts: dict) -> None:
     """``while`` whose test is traced (from the current state on): ``tj.while_loop``."""
