@@ -427,3 +427,10 @@ def test_return_inside_python_loop_and_method():
     model = Model()
     for x in (np.arange(3.0), -np.arange(3.0)):
         np.testing.assert_array_equal(tj.jit(model.forward)(x), model.forward(x))
+
+
+def test_newton_large_enough_to_split_its_reductions():
+    """The first step runs as Python (the test starts as a Python float), then a while
+    loop follows a large full reduction (kernel passes once raised IndexError there)."""
+    c = np.random.default_rng(2).uniform(1.0, 1000.0, 4 << 16)
+    np.testing.assert_allclose(tj.jit(python_then_traced)(c, 1e-10), python_then_traced(c, 1e-10))
