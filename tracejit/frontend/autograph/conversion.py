@@ -65,7 +65,10 @@ def converted_code(fn: types.FunctionType) -> Converted | None:
         return _cache[code]
     except KeyError:
         pass
-    result = None if code in _outputs else _convert(fn)
+    try:
+        result = None if code in _outputs else _convert(fn)
+    except (SyntaxError, ValueError, RecursionError):  # code the transform cannot handle: run as written
+        result = None
     _cache[code] = result
     if result is not None:
         _register(result.code)
@@ -154,6 +157,7 @@ def _transform(fn: ast.FunctionDef, filename: str, qualname: str) -> None:
 
 
 def _statements(fn: ast.FunctionDef, filename: str, qualname: str) -> None:
+    fn.body = _without_annotations(fn.body)
     for node in walk_scope(fn.body):
         if isinstance(node, ast.FunctionDef) and not is_generator(node):
             _statements(node, filename, f"{qualname}.<locals>.{node.name}")
@@ -164,3 +168,28 @@ def _statements(fn: ast.FunctionDef, filename: str, qualname: str) -> None:
     local = (params | bound_names(fn.body) | comprehension_walrus(fn.body)) - glob - nonloc
     scope = Scope(local, glob, nonloc, filename, qualname)
     fn.body = convert_block(fn.body, scope, set(params))
+
+
+class _Annotations(ast.NodeTransformer):
+    """``x: T = v`` -> ``x = v`` and ``x: T`` dropped: a local's annotation is never
+    evaluated, and an annotated name cannot be ``nonlocal`` (state of a converted statement)."""
+
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> ast.AST:
+        if node.value is None:
+            return ast.copy_location(ast.Pass(), node)
+        return ast.copy_location(ast.Assign(targets=[node.target], value=node.value), node)
+
+    def visit_FunctionDef(self, node: ast.FunctionDef) -> ast.AST:
+        return node  # (nested functions: done when their own statements are)
+
+    def visit_ClassDef(self, node: ast.ClassDef) -> ast.AST:
+        return node  # (class annotations are evaluated and kept)
+
+    visit_AsyncFunctionDef = visit_FunctionDef
+    visit_Lambda = visit_FunctionDef
+
+
+def _without_annotations(stmts: list[ast.stmt]) -> list[ast.stmt]:
+    transformer = _Annotations()
+    return [transformer.visit(s) if not isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) else s
+            for s in stmts]
