@@ -101,7 +101,7 @@ def _source_tree(fn: types.FunctionType) -> ast.FunctionDef | None:
     if not linecache.getlines(code.co_filename):
         return None
     try:
-        lines, first = inspect.getsourcelines(fn)
+        lines, first = inspect.getsourcelines(code)  # (the code: a function would be unwrapped)
     except (OSError, TypeError):
         return None
     text = "".join(lines)
@@ -116,7 +116,8 @@ def _source_tree(fn: types.FunctionType) -> ast.FunctionDef | None:
         return None
     body = module.body[0].body if isinstance(module.body[0], ast.If) else module.body
     for node in body:
-        if isinstance(node, ast.FunctionDef) and node.name == code.co_name:
+        if isinstance(node, ast.FunctionDef) and node.name == code.co_name and min(
+                [node.lineno] + [d.lineno for d in node.decorator_list]) == code.co_firstlineno:
             return node
     return None
 
@@ -125,7 +126,8 @@ def _convert(fn: types.FunctionType) -> Converted | None:
     tree = _source_tree(fn)
     if tree is None or is_generator(tree) or not needs_conversion(tree) or unconvertible(tree):
         return None
-    if private_names(tree) and "." in fn.__qualname__.replace("<locals>.", ""):
+    qualname = getattr(fn.__code__, "co_qualname", fn.__qualname__)  # (functools.wraps copies __qualname__)
+    if private_names(tree) and "." in qualname.replace("<locals>.", ""):
         return None  # names CPython mangles inside a class: the copy would compile them unmangled
     tree.decorator_list = []
     tree.returns = None
@@ -134,7 +136,7 @@ def _convert(fn: types.FunctionType) -> Converted | None:
         if a is not None:
             a.annotation = None
     args.defaults, args.kw_defaults = [], [None] * len(args.kwonlyargs)
-    _transform(tree, fn.__code__.co_filename, fn.__qualname__)
+    _transform(tree, fn.__code__.co_filename, qualname)
     factory = ast.FunctionDef(
         name=FACTORY, args=ast.arguments(posonlyargs=[], args=[ast.arg(arg=AG)] + [
             ast.arg(arg=n) for n in fn.__code__.co_freevars], vararg=None, kwonlyargs=[], kw_defaults=[],
@@ -146,7 +148,7 @@ def _convert(fn: types.FunctionType) -> Converted | None:
     compiled = compile(module, fn.__code__.co_filename, "exec", flags=flags, dont_inherit=True)
     outer = next(c for c in compiled.co_consts if isinstance(c, types.CodeType))
     inner = next(c for c in outer.co_consts if isinstance(c, types.CodeType) and c.co_name == tree.name)
-    return Converted(inner, tree, fn.__qualname__)
+    return Converted(inner, tree, qualname)
 
 
 def _transform(fn: ast.FunctionDef, filename: str, qualname: str) -> None:
