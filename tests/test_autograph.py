@@ -2,12 +2,13 @@
 and on Python values runs exactly as written. Differential against the eager function."""
 import linecache
 import traceback
+import types
 
 import numpy as np
 import pytest
 
 import tracejit as tj
-from tracejit.frontend.autograph import converted_code
+from tracejit.frontend.autograph import closure, converted_code
 from tracejit.frontend.autograph.undefined import UndefinedError
 
 
@@ -434,3 +435,17 @@ def test_newton_large_enough_to_split_its_reductions():
     loop follows a large full reduction (kernel passes once raised IndexError there)."""
     c = np.random.default_rng(2).uniform(1.0, 1000.0, 4 << 16)
     np.testing.assert_allclose(tj.jit(python_then_traced)(c, 1e-10), python_then_traced(c, 1e-10))
+
+
+def test_class_defined_inside_a_converted_function_has_its_methods_converted():
+    def make(flag):
+        class Model:
+            def forward(self, x):
+                if x.sum() > 0:
+                    return x * 2
+                return x
+        return Model() if flag else None  # (a conditional expression: make is converted)
+    conv = converted_code(make)
+    model = types.FunctionType(conv.code, make.__globals__, "make", None, closure(conv, {}))(True)
+    for x in (np.arange(3.0), -np.arange(3.0)):
+        np.testing.assert_array_equal(tj.jit(model.forward)(x), model.forward(x))

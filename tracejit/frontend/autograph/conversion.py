@@ -76,6 +76,10 @@ def converted_code(fn: types.FunctionType) -> Converted | None:
 
 
 def _register(code: types.CodeType) -> None:
+    """Record ``code`` and the functions nested in it as converted (not a class body's
+    methods: the transform leaves classes as they are)."""
+    if not code.co_flags & inspect.CO_NEWLOCALS:  # a class body
+        return
     _outputs.add(code)
     for c in code.co_consts:
         if isinstance(c, types.CodeType):
