@@ -449,3 +449,40 @@ def test_class_defined_inside_a_converted_function_has_its_methods_converted():
     model = types.FunctionType(conv.code, make.__globals__, "make", None, closure(conv, {}))(True)
     for x in (np.arange(3.0), -np.arange(3.0)):
         np.testing.assert_array_equal(tj.jit(model.forward)(x), model.forward(x))
+
+
+def writes_in_branch(x):
+    out = np.zeros(3)
+    if x.sum() > 0:
+        out[0] = 1
+    else:
+        out[1] = x[0]
+    return out
+
+
+def writes_argument(x, out):
+    if x.sum() > 0:
+        out[0] = 5
+    return x
+
+
+def writes_in_loop(x):
+    out = np.zeros_like(x)
+    i = x.sum() * 0
+    t = 0
+    while i < 3:
+        out[t] = i
+        i = i + 1
+        t = t + 1
+    return out
+
+
+@pytest.mark.parametrize("sign", [1, -1])
+def test_item_writes_in_traced_branches_and_loops_are_carried(sign):
+    x = sign * np.ones(4)
+    check(writes_in_branch, x[:3])
+    check(writes_in_loop, x)
+    got, want = np.zeros(2), np.zeros(2)
+    tj.jit(writes_argument)(x, got)
+    writes_argument(x, want)
+    np.testing.assert_array_equal(got, want)
