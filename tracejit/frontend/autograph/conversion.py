@@ -152,7 +152,20 @@ def _convert(fn: types.FunctionType) -> Converted | None:
     compiled = compile(module, fn.__code__.co_filename, "exec", flags=flags, dont_inherit=True)
     outer = next(c for c in compiled.co_consts if isinstance(c, types.CodeType))
     inner = next(c for c in outer.co_consts if isinstance(c, types.CodeType) and c.co_name == tree.name)
-    return Converted(inner, tree, qualname)
+    return Converted(_named(inner, tree.name), tree, qualname)
+
+
+def _named(code: types.CodeType, user: str) -> types.CodeType:
+    """``code`` with its generated functions (branches, loop bodies, state accessors)
+    named after the user's function they belong to, as tracebacks then show them."""
+    consts = tuple(_named(c, code.co_name if not code.co_name.startswith("__tj_") else user)
+                   if isinstance(c, types.CodeType) else c for c in code.co_consts)
+    changes: dict = {"co_consts": consts}
+    if code.co_name.startswith("__tj_"):
+        changes["co_name"] = user
+        if hasattr(code, "co_qualname"):
+            changes["co_qualname"] = user
+    return code.replace(**changes)
 
 
 def _transform(fn: ast.FunctionDef, filename: str, qualname: str) -> None:
