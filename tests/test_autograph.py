@@ -486,3 +486,15 @@ def test_item_writes_in_traced_branches_and_loops_are_carried(sign):
     tj.jit(writes_argument)(x, got)
     writes_argument(x, want)
     np.testing.assert_array_equal(got, want)
+
+
+def select_names(x):
+    a, b = x * 2, x - 1
+    return a if x.sum() > 0 else b
+
+
+def test_conditional_expression_of_names_is_a_select():
+    for x in (np.arange(3.0), -np.arange(3.0)):
+        check(select_names, x)
+    graph = tj.jit(select_names).lower(np.arange(3.0)).as_text("graph")
+    assert "cond" not in graph and "where" in graph

@@ -14,11 +14,13 @@ from typing import Any, Callable
 import numpy as np
 
 from tracejit.errors import UnsupportedError, at, user_error
+from tracejit.frontend.arraylike import is_traced
 from tracejit.frontend.autograph.state import if_traced, ifexp_traced, is_test_traced, loop_traced
 from tracejit.frontend.autograph.undefined import ReturnUnset, Undefined
 from tracejit.frontend.context import user_location
 from tracejit.frontend.control import BranchesDiffer, cond
 from tracejit.frontend.core import as_python_scalar
+from tracejit.frontend.operands import python_kind
 from tracejit.frontend.pybuiltins import CONVERTED
 
 
@@ -62,6 +64,11 @@ def ifexp(test: Any, true_fn: Callable[[], Any], false_fn: Callable[[], Any], op
     """``true_fn() if test else false_fn()``; on a traced ``test`` a ``tj.cond``."""
     if not is_test_traced(test):
         return true_fn() if test else false_fn()
+    if opts.get("pure"):  # both sides are names or constants: evaluating both is free
+        a, b = true_fn(), false_fn()
+        if is_traced(a) and is_traced(b) and a.aval == b.aval and python_kind(a) is None and python_kind(b) is None:
+            return np.where(_truth(test), a, b)  # a select, no branches
+        true_fn, false_fn = (lambda: a), (lambda: b)
     return ifexp_traced(_truth(test), true_fn, false_fn)
 
 
