@@ -14,6 +14,7 @@ from __future__ import annotations
 import ast
 import inspect
 import linecache
+import re
 import types
 from dataclasses import dataclass, field
 
@@ -34,7 +35,8 @@ from tracejit.frontend.autograph.jumps import convert_loops, convert_returns
 from tracejit.frontend.autograph.nodes import AG, located
 from tracejit.frontend.autograph.statements import Scope, convert_block
 
-FACTORY = "__tj_factory__"
+FACTORY, INNER = "__tj_factory__", "__tj_fn__"
+_GENERATED = re.compile(r"__tj_[a-z_]+_\d+\.<locals>\.")  # a generated function in a qualified name
 _FUTURE_FLAGS = 0x1000000 | 0x2000000  # (annotations, generator_stop: the flags compile() takes from the original)
 
 
@@ -141,30 +143,45 @@ def _convert(fn: types.FunctionType) -> Converted | None:
             a.annotation = None
     args.defaults, args.kw_defaults = [], [None] * len(args.kwonlyargs)
     _transform(tree, fn.__code__.co_filename, qualname)
+    name, tree.name = tree.name, INNER  # (its own name inside it stays the global it was, not the factory's local)
     factory = ast.FunctionDef(
         name=FACTORY, args=ast.arguments(posonlyargs=[], args=[ast.arg(arg=AG)] + [
             ast.arg(arg=n) for n in fn.__code__.co_freevars], vararg=None, kwonlyargs=[], kw_defaults=[],
             kwarg=None, defaults=[]),
-        body=[tree, ast.Return(value=ast.Name(id=tree.name, ctx=ast.Load()))], decorator_list=[], returns=None)
+        body=[tree, ast.Return(value=ast.Name(id=INNER, ctx=ast.Load()))], decorator_list=[], returns=None)
     located(factory, tree)
     module = ast.Module(body=[factory], type_ignores=[])
     flags = fn.__code__.co_flags & _FUTURE_FLAGS
-    compiled = compile(module, fn.__code__.co_filename, "exec", flags=flags, dont_inherit=True)
+    try:
+        compiled = compile(module, fn.__code__.co_filename, "exec", flags=flags, dont_inherit=True)
+    finally:
+        tree.name = name
     outer = next(c for c in compiled.co_consts if isinstance(c, types.CodeType))
-    inner = next(c for c in outer.co_consts if isinstance(c, types.CodeType) and c.co_name == tree.name)
-    return Converted(_named(inner, tree.name), tree, qualname)
+    inner = next(c for c in outer.co_consts if isinstance(c, types.CodeType) and c.co_name == INNER)
+    return Converted(_named(inner, name, qualname, f"{FACTORY}.<locals>.{INNER}"), tree, qualname)
 
 
-def _named(code: types.CodeType, user: str) -> types.CodeType:
-    """``code`` with its generated functions (branches, loop bodies, state accessors)
-    named after the user's function they belong to, as tracebacks then show them."""
-    consts = tuple(_named(c, code.co_name if not code.co_name.startswith("__tj_") else user)
-                   if isinstance(c, types.CodeType) else c for c in code.co_consts)
-    changes: dict = {"co_consts": consts}
+def _named(code: types.CodeType, name: str, qualname: str, generated: str, top: str | None = None) -> types.CodeType:
+    """``code`` named as the user's function (``name``, ``qualname``) where it was compiled
+    as ``generated``: nested functions' qualified names follow, and the generated functions
+    (branches, loop bodies, state accessors) take the names of the user's function they
+    belong to, as tracebacks then show them."""
+    top = qualname if top is None else top
+
+    def fix(text: str) -> str:
+        return _GENERATED.sub("", top + text[len(generated):]) if text.startswith(generated) else text
+
+    own = fix(getattr(code, "co_qualname", ""))
+    changes: dict = {}
     if code.co_name.startswith("__tj_"):
-        changes["co_name"] = user
-        if hasattr(code, "co_qualname"):
-            changes["co_qualname"] = user
+        changes["co_name"], own = name, qualname
+    else:
+        name, qualname = code.co_name, own or qualname
+    changes["co_consts"] = tuple(_named(c, name, qualname, generated, top) if isinstance(c, types.CodeType)
+                                 else fix(c) if isinstance(c, str) else c  # (3.10: qualnames are constants)
+                                 for c in code.co_consts)
+    if hasattr(code, "co_qualname"):
+        changes["co_qualname"] = own
     return code.replace(**changes)
 
 
