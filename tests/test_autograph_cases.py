@@ -189,3 +189,11 @@ def test_recursive_function_and_nested_qualnames():
     assert not any("__tj_" in n for n in names)
     for x in (np.arange(3.0), -np.arange(3.0)):
         np.testing.assert_array_equal(tj.jit(recursive, static_argnames="n")(x, 2), recursive(x, 2))
+
+
+def test_lambdas_are_converted_when_their_line_names_them_alone():
+    f = lambda x: x * 2 if x.sum() > 0 else -x  # noqa: E731
+    g, h = (lambda x: x), (lambda y: y)
+    assert converted_code(f) is not None and converted_code(g) is None and converted_code(h) is None
+    for x in (np.ones(2), -np.ones(2)):
+        np.testing.assert_array_equal(tj.jit(f)(x), f(x))

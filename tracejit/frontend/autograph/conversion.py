@@ -101,7 +101,7 @@ def closure(converted: Converted, cells: dict[str, types.CellType]) -> tuple | N
 
 def _source_tree(fn: types.FunctionType) -> ast.FunctionDef | None:
     code = fn.__code__
-    if code.co_name == "<lambda>" or code.co_flags & (inspect.CO_GENERATOR | inspect.CO_COROUTINE
+    if code.co_flags & (inspect.CO_GENERATOR | inspect.CO_COROUTINE
                                                       | inspect.CO_ASYNC_GENERATOR | inspect.CO_ITERABLE_COROUTINE):
         return None
     if not linecache.getlines(code.co_filename):
@@ -120,12 +120,37 @@ def _source_tree(fn: types.FunctionType) -> ast.FunctionDef | None:
         return None
     if module is None:
         return None
+    if not module.body:
+        return None
+    if code.co_name == "<lambda>":
+        return _lambda(module, code)
     body = module.body[0].body if isinstance(module.body[0], ast.If) else module.body
     for node in body:
         if isinstance(node, ast.FunctionDef) and node.name == code.co_name and min(
                 [node.lineno] + [d.lineno for d in node.decorator_list]) == code.co_firstlineno:
             return node
     return None
+
+
+def _lambda(module: ast.Module, code: types.CodeType) -> ast.FunctionDef | None:
+    """The lambda of ``code`` as ``def <lambda>(...): return ...`` (None unless exactly
+    one lambda with its parameters starts on its line)."""
+    params = code.co_varnames[:code.co_argcount + code.co_kwonlyargcount
+                              + bool(code.co_flags & inspect.CO_VARARGS) + bool(code.co_flags & inspect.CO_VARKEYWORDS)]
+    found = [n for n in ast.walk(module) if isinstance(n, ast.Lambda) and n.lineno == code.co_firstlineno
+             and tuple(_lambda_params(n)) == params]
+    if len(found) != 1:
+        return None
+    node = found[0]
+    ret = ast.copy_location(ast.Return(value=node.body), node.body)
+    return ast.copy_location(ast.FunctionDef(name="<lambda>", args=node.args, body=[ret], decorator_list=[],
+                                             returns=None, type_comment=None), node)
+
+
+def _lambda_params(node: ast.Lambda) -> list[str]:
+    a = node.args
+    names = [p.arg for p in a.posonlyargs + a.args + a.kwonlyargs]
+    return names + [p.arg for p in (a.vararg, a.kwarg) if p is not None]
 
 
 def _convert(fn: types.FunctionType) -> Converted | None:
