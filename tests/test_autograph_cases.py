@@ -53,13 +53,28 @@ def test_return_inside_loop_on_traced_test_is_a_clear_error():
         tj.jit(f)(np.ones(2))
 
 
+def accumulate(x):
+    total = 0  # a Python int the first step makes a float64: that step is peeled (a traced if)
+    n = 0
+    while total < x.sum():
+        total = total + x.mean()
+        n += 1
+    return total, n
+
+
+@pytest.mark.parametrize("x", [np.ones(4), np.arange(1.0, 6.0), -np.ones(2)])
+def test_python_number_whose_type_the_loop_changes(x):
+    got, want = tj.jit(accumulate)(x), accumulate(x)
+    assert got[0] == want[0] and got[1] == want[1] and type(got[1]) is int
+
+
 def test_carried_dtype_change_names_the_variable():
     def f(x):
-        total = 0
-        while total < x.sum():
-            total = total + x.mean()
-        return total
-    with pytest.raises(TypeError, match="the loop's variables: total"):
+        y = x.astype(np.float32)
+        while y.sum() < 100:
+            y = y * 2.0 + x  # float64 from the first step on
+        return y
+    with pytest.raises(TypeError, match="the loop's variables: y"):
         tj.jit(f)(np.ones(4))
 
 
