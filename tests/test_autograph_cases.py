@@ -212,3 +212,20 @@ def test_lambdas_are_converted_when_their_line_names_them_alone():
     assert converted_code(f) is not None and converted_code(g) is None and converted_code(h) is None
     for x in (np.ones(2), -np.ones(2)):
         np.testing.assert_array_equal(tj.jit(f)(x), f(x))
+
+
+def test_branch_local_temporary_traces_each_branch_once():
+    traced = []
+
+    def f(x):
+        if x.sum() > 0:
+            tmp = x * 2  # bound in this branch alone: known from the source
+            traced.append("true")
+            y = tmp + 1
+        else:
+            traced.append("false")
+            y = x
+        return y
+    for x in (np.ones(2), -np.ones(2)):
+        np.testing.assert_array_equal(tj.jit(f)(x), f(x))
+    assert traced.count("true") == 3 and traced.count("false") == 3  # one trace (both branches) + 2 eager runs

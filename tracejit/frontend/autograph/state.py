@@ -95,6 +95,12 @@ def if_traced(test: Any, body: Callable, orelse: Callable, get_state: Callable, 
     where = f"the `if` at line {opts.get('lineno')}"
     seen: list[list] = [[], []]  # each branch's state at its end
     plan: dict[int, tuple] = {}  # slot -> what (true, false) return for it once one branch alone assigns it
+    only_body, only_orelse = opts.get("only_body", ()), opts.get("only_orelse", ())
+    for i, (name, v) in enumerate(zip(names, init)):  # known from the source: no second tracing
+        if isinstance(v, ReturnUnset) and name in only_body:
+            plan[i] = ("own", "zeros")
+        elif isinstance(v, Undefined) and not isinstance(v, ReturnUnset) and (name in only_body or name in only_orelse):
+            plan[i] = ((), ())
 
     def branch(fn: Callable, k: int) -> Callable:
         def run(*values):
@@ -109,7 +115,8 @@ def if_traced(test: Any, body: Callable, orelse: Callable, get_state: Callable, 
             for i, v in enumerate(out):
                 action = plan.get(i)
                 if action is not None:
-                    result.append(_act(action[k], v, seen[1 - k][i]))
+                    other = seen[1 - k]
+                    result.append(_act(action[k], v, other[i] if i < len(other) else None))
                 elif isinstance(v, Undefined) or not _carryable(v):
                     result.append(())
                 else:
@@ -180,6 +187,8 @@ def _plan_one_sided(seen: list, names: tuple, where: str, plan: dict, error: Bra
         raise error
     for i, name in enumerate(names):
         a, b = seen[0][i], seen[1][i]
+        if i in plan and plan[i] != ((), ()):
+            continue  # (known from the source)
         if _defined(a) and _defined(b):
             if _signature(a) != _signature(b):
                 casts = _promotion(a, b)
@@ -203,7 +212,7 @@ def _plan_one_sided(seen: list, names: tuple, where: str, plan: dict, error: Bra
 def _act(action: Any, value: Any, other: Any) -> Any:
     """What a branch returns for a variable ``plan`` settled (see :func:`if_traced`)."""
     if action == "own":
-        return value
+        return () if isinstance(value, Undefined) else value
     if action == "zeros":
         return _zeros_like(other)
     if action == ():

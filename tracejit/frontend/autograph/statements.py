@@ -118,6 +118,10 @@ def _statement(s: ast.If | ast.While | ast.For, scope: Scope, defined: set) -> l
     opts = {"lineno": s.lineno, "filename": scope.filename, "function": scope.qualname}
     if isinstance(s, ast.For):
         opts["target"] = ast.unparse(s.target)
+    if isinstance(s, ast.If):  # names one branch alone binds: undefined after a traced if, known before tracing
+        then, other = bound_names(s.body) | written_arrays(s.body), bound_names(s.orelse) | written_arrays(s.orelse)
+        opts["only_body"] = tuple(sorted((then - other) & set(state)))
+        opts["only_orelse"] = tuple(sorted((other - then) & set(state)))
     inits = [_undefined_init(name, s) for name in state if name not in defined]
     getter, setter = fresh("get_state"), fresh("set_state")
     values = fresh("values")
