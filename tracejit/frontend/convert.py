@@ -4,7 +4,8 @@
 must be refused while tracing, and arrays read from globals and closures must be read
 at call time (``frontend/capture.py``). Instead of replacing anything in NumPy or
 ``builtins`` (which every thread and library would see), the traced function runs as a
-*converted copy*: the same code object, with
+*converted copy*: the same code object (or, with ``autograph``, the code converted from
+its source so that its control flow on traced values compiles: ``frontend/autograph/``), with
 
 - globals: a :class:`ProxyGlobals`, a ``dict`` subclass. CPython's ``LOAD_GLOBAL`` on
   globals that are not exactly a ``dict`` asks ``__getitem__`` (3.10 to 3.13), which

@@ -55,7 +55,7 @@ class Lowered:
         ran (``frontend/autograph/``), then the trace's notes."""
         if stage == "source":
             traced = self.traced
-            parts = list(traced.sources) or ["# (no function was converted: traced as written)"]
+            parts = [c.source for c in traced.converted] or ["# (no function was converted: traced as written)"]
             if traced.notes:
                 parts.append("\n".join(f"# note: {n}" for n in traced.notes))
             return "\n\n".join(parts)

@@ -52,7 +52,7 @@ class TracedFunction:
     writebacks: list[tuple[int, int]] = field(default_factory=list)  # (argument array, output index)
     checks: list[Check] = field(default_factory=list)  # errors raised after the call (frontend/checks.py)
     guard: Guard | None = None  # captured arrays: read and checked at every call (frontend/capture.py)
-    sources: list[str] = field(default_factory=list)  # the converted source it ran (frontend/autograph/)
+    converted: list = field(default_factory=list)  # the functions it ran converted (frontend/autograph/: .source)
     notes: list[str] = field(default_factory=list)  # what the trace noted for lower() (why a loop unrolled...)
 
 
@@ -153,7 +153,7 @@ def _trace_once(fun, pysig: inspect.Signature, static: frozenset, call: BoundCal
     written = [s for s in storages.values() if s.written]
     traced = _record_outputs(trace, result, list(call.specs) + capturer.specs, written)
     traced.guard = capturer.guard()
-    traced.sources = [c.source for c in converter.conversions]
+    traced.converted = converter.conversions
     traced.notes = list(getattr(trace, "notes", ()))
     return traced, capturer
 

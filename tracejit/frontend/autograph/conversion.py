@@ -12,6 +12,7 @@ the transform cannot handle are not converted (``None``: traced as written).
 from __future__ import annotations
 
 import ast
+import functools
 import inspect
 import linecache
 import re
@@ -48,7 +49,7 @@ class Converted:
     tree: ast.FunctionDef = field(repr=False)
     qualname: str
 
-    @property
+    @functools.cached_property
     def source(self) -> str:
         """The converted function as Python source."""
         return f"# {self.qualname} (converted, {self.code.co_filename}:{self.code.co_firstlineno})\n" + ast.unparse(
