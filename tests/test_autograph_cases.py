@@ -229,3 +229,19 @@ def test_branch_local_temporary_traces_each_branch_once():
     for x in (np.ones(2), -np.ones(2)):
         np.testing.assert_array_equal(tj.jit(f)(x), f(x))
     assert traced.count("true") == 3 and traced.count("false") == 3  # one trace (both branches) + 2 eager runs
+
+
+def validated(x):
+    assert x.min() >= 0, "negative input"
+    if x.max() > 100:
+        raise ValueError("too large")
+    return np.sqrt(x)
+
+
+def test_assert_and_raise_on_traced_values_raise_when_the_call_runs():
+    jf = tj.jit(validated)
+    np.testing.assert_array_equal(jf(np.arange(4.0)), validated(np.arange(4.0)))
+    with pytest.raises(AssertionError, match="negative input"):
+        jf(-np.ones(4))
+    with pytest.raises(ValueError, match="too large"):
+        jf(np.full(4, 1000.0))

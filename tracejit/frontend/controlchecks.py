@@ -26,7 +26,7 @@ from tracejit.errors import TracejitError
 from tracejit.frontend.boundary import is_internal
 from tracejit.frontend.checks import pending
 
-DEFERRABLE = (IndexError, ValueError, ZeroDivisionError, OverflowError, KeyError)
+DEFERRABLE = (IndexError, ValueError, ZeroDivisionError, OverflowError, KeyError, AssertionError)
 
 
 class SubCheck(NamedTuple):

@@ -180,7 +180,7 @@ def unconvertible(fn: ast.FunctionDef) -> str | None:
 def needs_conversion(fn: ast.FunctionDef) -> bool:
     """Whether ``fn`` (nested functions included) has anything the transform converts."""
     for node in ast.walk(fn):
-        if isinstance(node, (ast.If, ast.While, ast.For, ast.IfExp, ast.BoolOp)):
+        if isinstance(node, (ast.If, ast.While, ast.For, ast.IfExp, ast.BoolOp, ast.Assert)):
             return True
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
             return True

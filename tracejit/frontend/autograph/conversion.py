@@ -234,7 +234,19 @@ def _statements(fn: ast.FunctionDef, filename: str, qualname: str) -> None:
 
 class _Annotations(ast.NodeTransformer):
     """``x: T = v`` -> ``x = v`` and ``x: T`` dropped: a local's annotation is never
-    evaluated, and an annotated name cannot be ``nonlocal`` (state of a converted statement)."""
+    evaluated, and an annotated name cannot be ``nonlocal`` (state of a converted
+    statement); ``assert`` statements become ``if`` statements."""
+
+    def visit_Assert(self, node: ast.Assert) -> ast.AST:
+        """``assert t, m`` -> ``if not t: raise AssertionError(m)`` (an ``if`` on a traced
+        test raises when the call runs; not under ``python -O``, which drops asserts)."""
+        if not __debug__:
+            return node
+        error = ast.Call(func=ast.Name(id="AssertionError", ctx=ast.Load()), args=[node.msg] if node.msg else [],
+                         keywords=[])
+        raised = ast.If(test=ast.UnaryOp(op=ast.Not(), operand=node.test), body=[ast.Raise(exc=error, cause=None)],
+                        orelse=[])
+        return located(raised, node)
 
     def visit_AnnAssign(self, node: ast.AnnAssign) -> ast.AST:
         if node.value is None:
