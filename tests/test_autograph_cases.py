@@ -245,3 +245,16 @@ def test_assert_and_raise_on_traced_values_raise_when_the_call_runs():
         jf(-np.ones(4))
     with pytest.raises(ValueError, match="too large"):
         jf(np.full(4, 1000.0))
+
+
+def first_nonpositive(x):
+    n = x.shape[0]
+    i = 0
+    while i < n and x[i] > 0:  # x[n] is never read: `and` short-circuits on traced values too
+        i += 1
+    return i
+
+
+@pytest.mark.parametrize("x", [[1.0, 2.0, -1.0, 3.0], [1.0, 1.0, 1.0], [-1.0]])
+def test_traced_and_short_circuits(x):
+    check(first_nonpositive, np.array(x))

@@ -62,28 +62,23 @@ def ifexp(test: Any, true_fn: Callable[[], Any], false_fn: Callable[[], Any], op
     return ifexp_traced(truth(test), true_fn, false_fn)
 
 
-def _logical(a: Any, b: Any, both: Callable, pick_b_when: bool) -> Any:
-    """``a and b`` (``pick_b_when`` True) or ``a or b`` with ``a`` traced: a logical op on
-    booleans, else NumPy's choice of ``b`` or ``a`` by ``a``'s truth."""
-    a = truth(a)
-    if getattr(b, "dtype", None) == np.bool_ and a.dtype == np.bool_ or isinstance(b, bool) and a.dtype == np.bool_:
-        return both(a, b)
-    holds = a if a.dtype == np.bool_ else a != 0
-    return np.where(holds, b, a) if pick_b_when else np.where(holds, a, b)
-
-
 def and_(a: Any, b_fn: Callable[[], Any]) -> Any:
-    """``a and b_fn()``: Python's (short-circuit, returning an operand) unless ``a`` is traced."""
+    """``a and b_fn()``: Python's (short-circuit, returning an operand) unless ``a`` is
+    traced; then a ``tj.cond`` (``b_fn()`` runs only where ``a`` holds: ``i < n and x[i] > 0``
+    never reads ``x[n]``; a small pure one becomes a select)."""
     if not is_test_traced(a):
         return a and b_fn()
-    return _logical(a, b_fn(), np.logical_and, True)
+    a = truth(a)
+    return ifexp_traced(a, b_fn, lambda: a)
 
 
 def or_(a: Any, b_fn: Callable[[], Any]) -> Any:
-    """``a or b_fn()``: Python's (short-circuit, returning an operand) unless ``a`` is traced."""
+    """``a or b_fn()``: Python's (short-circuit, returning an operand) unless ``a`` is
+    traced; then a ``tj.cond`` (``b_fn()`` runs only where ``a`` does not hold)."""
     if not is_test_traced(a):
         return a or b_fn()
-    return _logical(a, b_fn(), np.logical_or, False)
+    a = truth(a)
+    return ifexp_traced(a, lambda: a, b_fn)
 
 
 def not_(a: Any) -> Any:
