@@ -8,17 +8,19 @@ What it supports is what needs no static length:
 
 * elementwise ufuncs with scalars or selections by the same mask (a new selection);
 * ``np.where``/``np.clip``/``astype``/``copy`` of them (a new selection);
-* reductions to a scalar: sum, prod, mean, var, std, max, min, any, all (``np.sum(x[m])`` too),
-  each a reduction of ``where(mask, values, identity)`` in the compiled program; mean
+* reductions: sum, prod, mean, var, std, max, min, any, all (``np.sum(x[m])`` too), of all
+  the elements or along axes (``X[m].mean(axis=0)``, keepdims), each a reduction of
+  ``where(mask, values, identity)`` in the compiled program (``selection_reduce.py``); mean
   divides by the traced count; max/min of an empty selection raise ValueError after
-  the call, as NumPy does (``frontend/checks.py``); ``.size`` is the traced count;
+  the call, as NumPy does (``frontend/checks.py``); ``.size`` and ``len()`` (through
+  ``frontend/pybuiltins.py``) are traced counts;
 * assignment back through the same mask (``x[m] = f(x[m])``, ``x[m] += 1``), compiled
   as ``where(mask, f(x), x)``;
 * being returned: values and mask are computed by the compiled program and the
   runtime compacts ``values[mask]`` with NumPy after the call (one pass over them).
 
-Everything that needs the length (``x[m] + y`` for an array ``y``, reshape, matmul,
-``len``) raises UnsupportedError naming the user's line.
+Everything that needs the length (``x[m] + y`` for an array ``y``, reshape, ``len()``
+called directly, not through converted code) raises UnsupportedError naming the user's line.
 """
 from __future__ import annotations
 
@@ -29,11 +31,10 @@ import numpy as np
 from numpy.typing import DTypeLike
 
 from tracejit.errors import UnsupportedError, at, user_error
-from tracejit.frontend import checks
 from tracejit.frontend.context import user_location
 from tracejit.frontend.core import Tracer
 from tracejit.frontend.dispatch import implements
-from tracejit.frontend.numpy.axes import normalize_axes
+from tracejit.frontend.numpy import selection_reduce
 from tracejit.frontend.numpy.elementwise import where
 from tracejit.frontend.numpy.shape import broadcast_to, reshape, stack
 from tracejit.frontend.numpy.writes import cast_assigned, write
@@ -78,6 +79,10 @@ class Selection(np.lib.mixins.NDArrayOperatorsMixin):
         count._weak = int
         return count
 
+    def length(self) -> object:
+        """The number of selected elements along the first axis (what ``len()`` gives), traced."""
+        return self._count()
+
     def __len__(self):
         raise data_dependent("len() (it must be a Python int; use .size for a traced count)", user_location())
 
@@ -104,7 +109,7 @@ class Selection(np.lib.mixins.NDArrayOperatorsMixin):
     def __repr__(self) -> str:
         return f"Selection<{self.values.dtype}, {self.mask.shape} mask>"
 
-    def _like(self, values) -> "Selection":
+    def like(self, values: object) -> "Selection":
         """A selection of ``values`` by the same mask."""
         return Selection(values, self.mask, self.key)
 
@@ -134,8 +139,8 @@ class Selection(np.lib.mixins.NDArrayOperatorsMixin):
                                            f"to {self.dtype!r} with casting rule {casting!r}{at(loc)}"))
             result = result.astype(self.dtype)
         if isinstance(result, tuple):
-            return tuple(self._like(r) for r in result)
-        return self._like(result)
+            return tuple(self.like(r) for r in result)
+        return self.like(result)
 
     def __array_function__(self, func, types, args, kwargs):
         loc = user_location()
@@ -152,91 +157,74 @@ class Selection(np.lib.mixins.NDArrayOperatorsMixin):
         m = self.mask
         return reshape(m, m.shape + (1,) * len(self.trailing)) if self.trailing else m
 
-    def _filled(self, identity):
+    def filled(self, identity: object) -> object:
+        """The values, with ``identity`` where the mask does not select."""
         fill = np.array(identity).astype(self.values.dtype)
         return where(self._mask(), self.values, fill)
 
     def _count(self):
         return np.sum(self.mask)
 
-    def _args(self, name, axis, out, keepdims, kwargs, loc):
-        if out is not None or keepdims or kwargs:
-            raise UnsupportedError(f"{name} of a boolean selection: out=, keepdims= and other keywords "
-                                   f"are not supported{at(loc)}")
-        if axis is not None and len(normalize_axes(axis, self.ndim, loc)) != self.ndim:  # NumPy's AxisError
-            raise UnsupportedError(f"{name} of a boolean selection over an axis: only a reduction of "
-                                   f"all its elements is supported{at(loc)}")
+    def _args(self, name, out, kwargs, loc):
+        if out is not None or kwargs:
+            raise UnsupportedError(f"{name} of a boolean selection: out= and keywords other than axis, dtype, "
+                                   f"keepdims (and ddof) are not supported{at(loc)}")
 
     def sum(self, axis: int | tuple[int, ...] | None = None, dtype: DTypeLike = None, out: object = None,
             keepdims: bool = False, **kwargs: object) -> object:
         """``ndarray.sum`` of the selected elements, as NumPy computes it on ``x[mask]``."""
-        self._args("sum", axis, out, keepdims, kwargs, user_location())
-        return np.sum(self._filled(0), dtype=dtype)
+        loc = user_location()
+        self._args("sum", out, kwargs, loc)
+        return selection_reduce.reduce_plain(self, "sum", axis, keepdims, loc, dtype=dtype)
 
     def prod(self, axis: int | tuple[int, ...] | None = None, dtype: DTypeLike = None, out: object = None,
              keepdims: bool = False, **kwargs: object) -> object:
         """``ndarray.prod`` of the selected elements, as NumPy computes it on ``x[mask]``."""
-        self._args("prod", axis, out, keepdims, kwargs, user_location())
-        return np.prod(self._filled(1), dtype=dtype)
+        loc = user_location()
+        self._args("prod", out, kwargs, loc)
+        return selection_reduce.reduce_plain(self, "prod", axis, keepdims, loc, dtype=dtype)
 
     def any(self, axis: int | tuple[int, ...] | None = None, out: object = None, keepdims: bool = False,
             **kwargs: object) -> object:
         """``ndarray.any`` of the selected elements, as NumPy computes it on ``x[mask]``."""
-        self._args("any", axis, out, keepdims, kwargs, user_location())
-        return np.any(self._filled(0))
+        loc = user_location()
+        self._args("any", out, kwargs, loc)
+        return selection_reduce.reduce_plain(self, "any", axis, keepdims, loc)
 
     def all(self, axis: int | tuple[int, ...] | None = None, out: object = None, keepdims: bool = False,
             **kwargs: object) -> object:
         """``ndarray.all`` of the selected elements, as NumPy computes it on ``x[mask]``."""
-        self._args("all", axis, out, keepdims, kwargs, user_location())
-        return np.all(self._filled(1))
-
-    def _extreme(self, name, axis, out, keepdims, kwargs, lowest: bool):
         loc = user_location()
-        self._args(name, axis, out, keepdims, kwargs, loc)
-        dt = self.values.dtype
-        if dt.kind == "f":
-            identity = -np.inf if lowest else np.inf
-        elif dt.kind == "b":
-            identity = not lowest
-        else:
-            identity = np.iinfo(dt).min if lowest else np.iinfo(dt).max
-        checks.record(np.equal(self._count(), 0), ValueError,
-                      f"zero-size array to reduction operation {'maximum' if lowest else 'minimum'} "
-                      f"which has no identity{at(loc)}")
-        filled = self._filled(identity)
-        return np.max(filled) if lowest else np.min(filled)
+        self._args("all", out, kwargs, loc)
+        return selection_reduce.reduce_plain(self, "all", axis, keepdims, loc)
 
     def max(self, axis: int | tuple[int, ...] | None = None, out: object = None, keepdims: bool = False,
             **kwargs: object) -> object:
         """``ndarray.max`` of the selected elements, as NumPy computes it on ``x[mask]``."""
-        return self._extreme("max", axis, out, keepdims, kwargs, lowest=True)
+        loc = user_location()
+        self._args("max", out, kwargs, loc)
+        return selection_reduce.reduce_plain(self, "max", axis, keepdims, loc)
 
     def min(self, axis: int | tuple[int, ...] | None = None, out: object = None, keepdims: bool = False,
             **kwargs: object) -> object:
         """``ndarray.min`` of the selected elements, as NumPy computes it on ``x[mask]``."""
-        return self._extreme("min", axis, out, keepdims, kwargs, lowest=False)
+        loc = user_location()
+        self._args("min", out, kwargs, loc)
+        return selection_reduce.reduce_plain(self, "min", axis, keepdims, loc)
 
     def mean(self, axis: int | tuple[int, ...] | None = None, dtype: DTypeLike = None, out: object = None,
              keepdims: bool = False, **kwargs: object) -> object:
         """NumPy's mean: the sum (in float64 for integers and bools) over the count."""
-        self._args("mean", axis, out, keepdims, kwargs, user_location())
-        dt = np.dtype(dtype) if dtype is not None else (
-            self.values.dtype if self.values.dtype.kind == "f" else np.dtype(np.float64))
-        total = np.sum(self._filled(0), dtype=dt)
-        return np.true_divide(total, self.size.astype(dt)).astype(dt)
+        loc = user_location()
+        self._args("mean", out, kwargs, loc)
+        return selection_reduce.mean(self, axis, dtype, keepdims, loc)
 
     def var(self, axis: int | tuple[int, ...] | None = None, dtype: DTypeLike = None, out: object = None,
             ddof: int = 0, keepdims: bool = False, **kwargs: object) -> object:
         """NumPy's var: the mean of squared deviations from the mean, over ``count - ddof``."""
-        self._args("var", axis, out, keepdims, kwargs, user_location())
-        dt = np.dtype(dtype) if dtype is not None else (
-            self.values.dtype if self.values.dtype.kind == "f" else np.dtype(np.float64))
-        count = self.size.astype(dt)
-        mean = np.true_divide(np.sum(self._filled(0), dtype=dt), count).astype(dt)
-        deviation = np.subtract(self.values, mean, dtype=dt)
-        squares = self._like(np.multiply(deviation, deviation))
-        return np.true_divide(np.sum(squares._filled(0), dtype=dt), np.subtract(count, ddof).astype(dt)).astype(dt)
+        loc = user_location()
+        self._args("var", out, kwargs, loc)
+        return selection_reduce.var(self, axis, dtype, ddof, keepdims, loc)
 
     def std(self, axis: int | tuple[int, ...] | None = None, dtype: DTypeLike = None, out: object = None,
             ddof: int = 0, keepdims: bool = False, **kwargs: object) -> object:
@@ -246,22 +234,22 @@ class Selection(np.lib.mixins.NDArrayOperatorsMixin):
     def astype(self, dtype: DTypeLike, order: str | None = "K", casting: str = "unsafe", subok: bool = True,
                copy: bool | None = True) -> object:
         """``ndarray.astype`` of the selected elements, as NumPy computes it on ``x[mask]``."""
-        return self._like(self.values.astype(dtype))
+        return self.like(self.values.astype(dtype))
 
     def copy(self, order: str | None = "C") -> object:
         """``ndarray.copy`` of the selected elements, as NumPy computes it on ``x[mask]``."""
-        return self._like(self.values.copy())
+        return self.like(self.values.copy())
 
     def where(self, condition: Operand, x: Operand, y: Operand) -> object:
         """``np.where`` of selections by the same mask and scalars: a selection."""
         loc = user_location()
-        return self._like(where(*(self._operand(v, loc) for v in (condition, x, y))))
+        return self.like(where(*(self._operand(v, loc) for v in (condition, x, y))))
 
     def clip(self, a_min: Operand = None, a_max: Operand = None, **kwargs: object) -> object:
         """``ndarray.clip`` of the selected elements, as NumPy computes it on ``x[mask]``."""
         loc = user_location()
         bounds = [None if v is None else self._operand(v, loc) for v in (a_min, a_max)]
-        return self._like(np.clip(self.values, *bounds, **kwargs))
+        return self.like(np.clip(self.values, *bounds, **kwargs))
 
     def count(self) -> object:
         """The number of selected elements (traced)."""
