@@ -57,8 +57,9 @@ class Selection(np.lib.mixins.NDArrayOperatorsMixin):
 
     __array_priority__ = 2000
 
-    def __init__(self, values: object, mask: object, key: object = None):
+    def __init__(self, values: object, mask: object, key: object = None, bounds: tuple | None = None):
         self.values, self.mask = values, mask
+        self.bounds = bounds  # a range's (start, stop), normalized (``frontend/numpy/ranges.py``), else None
         self.key = mask if key is None else key  # the mask as indexed with (0-d: ``mask`` is it as (1,))
         self.trailing = tuple(values.shape[mask.ndim:])  # dims each selected element keeps
 
@@ -111,12 +112,22 @@ class Selection(np.lib.mixins.NDArrayOperatorsMixin):
 
     def like(self, values: object) -> "Selection":
         """A selection of ``values`` by the same mask."""
-        return Selection(values, self.mask, self.key)
+        return Selection(values, self.mask, self.key, self.bounds)
+
+    def matches(self, other: "Selection") -> bool:
+        """Whether ``other`` selects by the same mask (or range) as this selection."""
+        if self.bounds is not None and other.bounds is not None:
+            return self.mask.shape == other.mask.shape and self.matches_bounds(other.bounds)
+        return _same(other.mask, self.mask)
+
+    def matches_bounds(self, bounds: tuple) -> bool:
+        """Whether a range by ``bounds`` (normalized) selects what this range selection does."""
+        return self.bounds is not None and all(_same(a, b, 16) for a, b in zip(self.bounds, bounds))
 
     # -- elementwise -----------------------------------------------------------------------------
     def _operand(self, v, loc):
         if isinstance(v, Selection):
-            if not _same(v.mask, self.mask) or v.values.shape != self.values.shape:
+            if not self.matches(v) or v.values.shape != self.values.shape:
                 raise data_dependent("combining selections by different masks", loc)
             return v.values
         if isinstance(v, PY_SCALARS) or (is_tracer(v) or isinstance(v, (np.ndarray, np.generic))) and np.ndim(v) == 0:
@@ -127,6 +138,9 @@ class Selection(np.lib.mixins.NDArrayOperatorsMixin):
         loc = user_location()
         if method == "reduce" and len(inputs) == 1 and inputs[0] is self and ufunc.__name__ in _UFUNC_REDUCTIONS:
             return getattr(self, _UFUNC_REDUCTIONS[ufunc.__name__])(out=out, **kwargs)
+        if ufunc is np.matmul and method == "__call__" and len(inputs) == 2 and out is None and not kwargs \
+                and all(isinstance(v, Selection) for v in inputs):
+            return selection_reduce.dot(inputs[0], inputs[1], loc, data_dependent)
         if method != "__call__" or ufunc.signature is not None:  # matmul is a generalized ufunc
             raise data_dependent(f"numpy.{ufunc.__name__}.{method}", loc)
         if out is not None and not (len(out) == 1 and out[0] is self):  # x[m] += 1: a new selection
@@ -146,6 +160,9 @@ class Selection(np.lib.mixins.NDArrayOperatorsMixin):
         loc = user_location()
         if func is np.where and len(args) == 3 and not kwargs:  # selections by one mask, scalars
             return next(a for a in args if isinstance(a, Selection)).where(*args)
+        if func in (np.dot, np.inner, np.vdot) and len(args) == 2 and not kwargs \
+                and all(isinstance(a, Selection) and a.ndim == 1 for a in args):
+            return selection_reduce.dot(args[0], args[1], loc, data_dependent)
         name = _FUNCTIONS.get(func)
         if name is None or not args or args[0] is not self or any(isinstance(a, Selection) for a in args[1:]):
             raise data_dependent(f"numpy.{func.__name__}", loc)
@@ -163,6 +180,10 @@ class Selection(np.lib.mixins.NDArrayOperatorsMixin):
         return where(self._mask(), self.values, fill)
 
     def _count(self):
+        if self.bounds is not None:  # a range: its length from its bounds
+            n = self.mask.shape[0]
+            start, stop = (np.clip(b, 0, n) for b in self.bounds)
+            return np.maximum(np.subtract(stop, start), 0)
         return np.sum(self.mask)
 
     def _args(self, name, out, kwargs, loc):
@@ -263,11 +284,13 @@ _FUNCTIONS = {np.sum: "sum", np.prod: "prod", np.mean: "mean", np.max: "max", np
               np.clip: "clip", np.copy: "copy"}
 
 
-def _same(a, b) -> bool:
-    """Whether two masks are the same value: one node, or the same computation of the
-    same operands (``x[x > 0] * x[x > 0]`` computes ``x > 0`` twice)."""
+def _same(a, b, depth: int = 8) -> bool:
+    """Whether two masks (or bounds) are the same value: one node, or the same computation of
+    the same operands (``x[x > 0] * x[x > 0]`` computes ``x > 0`` twice), or equal ints."""
     if is_tracer(a) and is_tracer(b):
-        return _same_node(a._trace.graph, a._trace.node_of(a), b._trace.node_of(b), 8)
+        return _same_node(a._trace.graph, a._trace.node_of(a), b._trace.node_of(b), depth)
+    if type(a) is int and type(b) is int:
+        return a == b
     return a is b
 
 

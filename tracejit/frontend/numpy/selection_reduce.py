@@ -15,7 +15,7 @@ raise ValueError when an axis they reduce is empty: for the first axis, after th
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 from numpy.typing import DTypeLike
@@ -115,3 +115,18 @@ def var(sel: Selection, axis: int | tuple[int, ...] | None, dtype: DTypeLike, dd
     squares = sel.like(np.multiply(deviation, deviation))
     total = np.sum(squares.filled(0), axis=axes.values, dtype=dt)
     return axes.finish(sel, np.true_divide(total, np.subtract(count, ddof).astype(dt)).astype(dt), keepdims)
+
+
+def dot(a: Selection, b: Selection, loc: str | None, refuse: Callable) -> object:
+    """``a @ b`` of a 1-d selection and a 1-d or 2-d one by the same mask: the sum over
+    the selected elements of their products (``or`` of ``and`` for bools), in matmul's dtype."""
+    if not a.matches(b):
+        raise refuse("a product of selections by different masks or ranges", loc)
+    if a.ndim != 1 or b.ndim not in (1, 2):
+        raise refuse(f"a product of selections of {a.ndim} and {b.ndim} dims (supported: 1-d @ 1-d "
+                             f"or 2-d)", loc)
+    left = a.values if b.ndim == 1 else reshape(a.values, a.values.shape + (1,))
+    if a.dtype == np.bool_ and b.dtype == np.bool_:
+        return a.like(np.logical_and(left, b.values)).any(axis=0)
+    product = np.multiply(left, b.values)
+    return a.like(product).sum(axis=0, dtype=product.dtype)
