@@ -25,13 +25,13 @@ from tracejit.errors import UnsupportedError, at, user_error
 from tracejit.frontend import checks
 from tracejit.frontend.core import Tracer
 from tracejit.frontend.numpy.elementwise import where
+from tracejit.frontend.numpy.range_selection import RangeSelection, lazy_gather, range_mask, slice_recipe
 from tracejit.frontend.numpy.selection import Selection, data_dependent
 from tracejit.frontend.numpy.shape import broadcast_to, reshape
 from tracejit.frontend.numpy.writes import cast_assigned, write
 from tracejit.frontend.operands import Operand, is_tracer
 
 _INT64 = np.dtype(np.int64)
-_IOTAS: dict[int, np.ndarray] = {}  # one array object per length: one constant node per trace
 
 
 def traced_slice(k: object) -> bool:
@@ -42,14 +42,6 @@ def traced_slice(k: object) -> bool:
 def dynamic_key(key: tuple) -> bool:
     """Whether an index key needs this module: a slice with traced bounds or a selection."""
     return any(traced_slice(k) or isinstance(k, Selection) for k in key)
-
-
-def _iota(trace, n: int) -> Tracer:
-    line = _IOTAS.get(n)
-    if line is None:
-        line = _IOTAS[n] = np.arange(n, dtype=np.int64)
-        line.flags.writeable = False
-    return Tracer(trace, trace.constant(line))
 
 
 def _bound(trace, v: object, default: int, n: int, loc: str | None) -> object:
@@ -71,15 +63,13 @@ def _bound(trace, v: object, default: int, n: int, loc: str | None) -> object:
     return where(np.less(t, 0), np.add(t, n), t)
 
 
-def _range(x: Tracer, k: slice, loc: str | None) -> tuple[object, Tracer, tuple]:
-    """The mask of slice ``k`` along ``x``'s first axis and the normalized bounds."""
+def _range(x: Tracer, k: slice, loc: str | None) -> tuple:
+    """The normalized bounds of slice ``k`` along ``x``'s first axis."""
     if k.step is not None and (is_tracer(k.step) or k.step != 1):
         raise UnsupportedError(f"a slice with traced bounds and a step other than 1{at(loc)}")
     trace, n = x._trace, x.shape[0]
     start, stop = _bound(trace, k.start, 0, n, loc), _bound(trace, k.stop, n, n, loc)
-    iota = _iota(trace, n)
-    mask = np.logical_and(np.greater_equal(iota, start), np.less(iota, stop))
-    return mask, (start, stop)
+    return start, stop
 
 
 def _base(x: Tracer, key: tuple, for_write: bool, loc: str | None, getitem: Callable) -> Tracer:
@@ -98,16 +88,18 @@ def range_getitem(x: Tracer, key: tuple, loc: str | None, getitem: Callable) -> 
     if len(key) == 1 and isinstance(key[0], Selection):
         return gather_through(x, key[0], loc, getitem)
     base = _base(x, key, False, loc, getitem)
-    mask, bounds = _range(base, key[0], loc)
+    bounds = _range(base, key[0], loc)
     trace = base._trace
-    return Selection(Tracer(trace, trace.node_of(base)), mask, bounds=bounds)  # (its values as they are now)
+    values = Tracer(trace, trace.node_of(base))  # (as they are now: later writes don't reach the selection)
+    return RangeSelection(base.shape[0], bounds, slice_recipe(values), base.dtype, tuple(base.shape[1:]))
 
 
 def range_setitem(x: Tracer, key: tuple, value: Operand, loc: str | None, getitem: Callable) -> None:
     """``x[key] = value`` with a traced-bound slice first in ``key``: a scalar, or a
     selection by the same range of an array of the sliced part's shape."""
     base = _base(x, key, True, loc, getitem)
-    mask, bounds = _range(base, key[0], loc)
+    bounds = _range(base, key[0], loc)
+    mask = range_mask(base._trace, base.shape[0], bounds)
     if isinstance(value, Selection):
         if value.bounds is None or not value.matches_bounds(bounds) or value.values.shape != base.shape:
             raise data_dependent("assigning a selection other than one by the same range into the range", loc)
@@ -123,6 +115,8 @@ def range_setitem(x: Tracer, key: tuple, value: Operand, loc: str | None, getite
 def gather_through(x: Tracer, index: Selection, loc: str | None, getitem: Callable) -> Selection:
     """``x[index]`` for a selection of integers (``x[indices[s:e]]``): ``x`` gathered at
     the selected indices, selected by the same mask."""
+    if isinstance(index, RangeSelection) and x.shape and x.shape[0]:
+        return lazy_gather(x, index, loc, getitem)
     if index.dtype.kind not in "iu" or index.ndim != 1:
         raise data_dependent(f"indexing with a selection of {index.ndim} dims of {index.dtype} (a selection "
                              f"of integers of one dim gathers)", loc)

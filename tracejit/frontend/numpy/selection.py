@@ -66,6 +66,7 @@ class Selection(np.lib.mixins.NDArrayOperatorsMixin):
     # -- what is static ------------------------------------------------------------------------
     dtype = property(lambda self: self.values.dtype)
     ndim = property(lambda self: 1 + len(self.trailing))
+    mask_shape = property(lambda self: tuple(self.mask.shape))
 
     @property
     def shape(self) -> NoReturn:
@@ -117,7 +118,7 @@ class Selection(np.lib.mixins.NDArrayOperatorsMixin):
     def matches(self, other: "Selection") -> bool:
         """Whether ``other`` selects by the same mask (or range) as this selection."""
         if self.bounds is not None and other.bounds is not None:
-            return self.mask.shape == other.mask.shape and self.matches_bounds(other.bounds)
+            return self.mask_shape == other.mask_shape and self.matches_bounds(other.bounds)
         return _same(other.mask, self.mask)
 
     def matches_bounds(self, bounds: tuple) -> bool:

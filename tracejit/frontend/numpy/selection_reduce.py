@@ -39,7 +39,7 @@ class Axes:
     def __init__(self, sel: Selection, axis: int | tuple[int, ...] | None, loc: str | None):
         self.logical = tuple(range(sel.ndim)) if axis is None else tuple(normalize_axes(axis, sel.ndim, loc))
         self.lead = 0 in self.logical
-        k = sel.mask.ndim
+        k = len(sel.mask_shape)
         self.values = (tuple(range(k)) if self.lead else ()) + tuple(k + a - 1 for a in self.logical if a)
         self.trailing = math.prod(sel.trailing[a - 1] for a in self.logical if a)  # elements per selected one
 
@@ -62,14 +62,14 @@ def reduce_plain(sel: Selection, name: str, axis: int | tuple[int, ...] | None, 
     if name in _IDENTITY:
         identity = _IDENTITY[name]
     else:
-        identity = _extreme_identity(sel.values.dtype, name == "max")
+        identity = extreme_identity(sel.values.dtype, name == "max")
         checks.record(np.equal(sel.length(), 0), ValueError,
                       f"zero-size array to reduction operation {'maximum' if name == 'max' else 'minimum'} "
                       f"which has no identity{at(loc)}")
     return axes.finish(sel, reducer(sel.filled(identity), axis=axes.values, **kwargs), keepdims)
 
 
-def _extreme_identity(dt: np.dtype, lowest: bool) -> object:
+def extreme_identity(dt: np.dtype, lowest: bool) -> object:
     """What max (``lowest``) or min fills the unselected elements with."""
     if dt.kind == "f":
         return -np.inf if lowest else np.inf
@@ -78,7 +78,7 @@ def _extreme_identity(dt: np.dtype, lowest: bool) -> object:
     return np.iinfo(dt).min if lowest else np.iinfo(dt).max
 
 
-def _float_dtype(sel: Selection, dtype: DTypeLike) -> np.dtype:
+def float_dtype(sel: Selection, dtype: DTypeLike) -> np.dtype:
     """The dtype NumPy's mean/var compute in: ``dtype``, else the values' float dtype or float64."""
     if dtype is not None:
         return np.dtype(dtype)
@@ -96,7 +96,7 @@ def mean(sel: Selection, axis: int | tuple[int, ...] | None, dtype: DTypeLike, k
     axes = Axes(sel, axis, loc)
     if not axes.lead:
         return sel.like(np.mean(sel.values, axis=axes.values, dtype=dtype, keepdims=keepdims))
-    dt = _float_dtype(sel, dtype)
+    dt = float_dtype(sel, dtype)
     total = np.sum(sel.filled(0), axis=axes.values, dtype=dt)
     return axes.finish(sel, np.true_divide(total, _count(sel, axes, dt)).astype(dt), keepdims)
 
@@ -108,7 +108,7 @@ def var(sel: Selection, axis: int | tuple[int, ...] | None, dtype: DTypeLike, dd
     axes = Axes(sel, axis, loc)
     if not axes.lead:
         return sel.like(np.var(sel.values, axis=axes.values, dtype=dtype, ddof=ddof, keepdims=keepdims))
-    dt = _float_dtype(sel, dtype)
+    dt = float_dtype(sel, dtype)
     count = _count(sel, axes, dt)
     centre = np.true_divide(np.sum(sel.filled(0), axis=axes.values, dtype=dt, keepdims=True), count).astype(dt)
     deviation = np.subtract(sel.values, centre, dtype=dt)
@@ -125,8 +125,10 @@ def dot(a: Selection, b: Selection, loc: str | None, refuse: Callable) -> object
     if a.ndim != 1 or b.ndim not in (1, 2):
         raise refuse(f"a product of selections of {a.ndim} and {b.ndim} dims (supported: 1-d @ 1-d "
                              f"or 2-d)", loc)
-    left = a.values if b.ndim == 1 else reshape(a.values, a.values.shape + (1,))
-    if a.dtype == np.bool_ and b.dtype == np.bool_:
-        return a.like(np.logical_and(left, b.values)).any(axis=0)
-    product = np.multiply(left, b.values)
-    return a.like(product).sum(axis=0, dtype=product.dtype)
+    both_bool = a.dtype == np.bool_ and b.dtype == np.bool_
+    if b.ndim == 1:  # elementwise (a range selection's own way), then reduced
+        product = np.logical_and(a, b) if both_bool else np.multiply(a, b)
+    else:
+        left = reshape(a.values, a.values.shape + (1,))
+        product = a.like(np.logical_and(left, b.values) if both_bool else np.multiply(left, b.values))
+    return product.any(axis=0) if both_bool else product.sum(axis=0, dtype=product.dtype)
