@@ -130,7 +130,10 @@ def round_(*args: object, **kwargs: object) -> object:
     ndigits = kwargs.get("ndigits", args[1] if len(args) > 1 else None)
     if not args or ndigits is not None or len(args) + len(kwargs) > 2 or not _traced(args[0]):
         return round(*args, **kwargs)
-    x = _zero_d(args[0], "round", user_location())
+    loc = user_location()
+    x = _zero_d(args[0], "round", loc)
+    if x.dtype == np.bool_ and python_kind(x) is not bool:
+        raise user_error(TypeError(f"type numpy.bool doesn't define __round__ method{at(loc)}"))
     if x.dtype.kind in "iub":
         return int_(x)
     return int_(np.rint(x))

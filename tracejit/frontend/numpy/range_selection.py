@@ -144,7 +144,7 @@ class RangeSelection(Selection):
         if rest:
             total = {"any": np.any, "all": np.all, "max": np.max, "min": np.min, "sum": np.sum,
                      "prod": np.prod}[name](total, axis=rest, **({"dtype": dt} if name in ("sum", "prod") else {}))
-        return axes.finish(self, total, keepdims)
+        return _scalar_if_0d(axes.finish(self, total, keepdims))
 
     def sum(self, axis: int | tuple[int, ...] | None = None, dtype: DTypeLike = None, out: object = None,
             keepdims: bool = False, **kwargs: object) -> object:
@@ -192,7 +192,14 @@ class RangeSelection(Selection):
             return super().mean(axis, dtype, out, keepdims, **kwargs)
         axes = Axes(self, axis, loc)
         count = np.multiply(self._count(), axes.trailing).astype(dt)
-        return np.true_divide(total, count).astype(dt)
+        return _scalar_if_0d(np.true_divide(total, count).astype(dt))
+
+
+def _scalar_if_0d(result: object) -> object:
+    """A 0-d result of a reduction is a NumPy scalar, as NumPy's reductions give."""
+    if is_tracer(result) and result.ndim == 0:
+        result._scalar = True
+    return result
 
 
 def _lazy_operand(sel: RangeSelection, v: object) -> bool:
