@@ -61,12 +61,13 @@ class RangeSelection(Selection):
         self.n, self.bounds, self.recipe = n, bounds, recipe
         self._dtype, self.trailing = np.dtype(dtype), tuple(trailing)
         self._cache: tuple = (None, None, None)  # (trace, mask, values) last evaluated
+        self._home = current_trace()  # (where it is evaluated once no trace is active: returned)
 
     dtype = property(lambda self: self._dtype)
 
     def _evaluated(self, which: int) -> object:
         """The mask (0) or the values (1), evaluated in the current trace (once per trace)."""
-        trace = current_trace()
+        trace = current_trace() or self._home
         if self._cache[0] is not trace:
             self._cache = (trace, None, None)
         if self._cache[1 + which] is None:
