@@ -118,7 +118,17 @@ def test_gathers_through_ranges_check_only_the_selected_indices():
 def test_products_of_different_ranges_are_refused_clearly():
     def f(x, b):
         return x[b[0]:b[1]] @ x[b[1]:b[2]]
-    with pytest.raises(tj.UnsupportedError, match="data-dependent size.*test_selections_dynamic_ranges"):
+    with pytest.raises(tj.TracerConversionError, match="data-dependent size.*test_selections_dynamic_ranges"):
         tj.jit(f)(np.ones(6), np.array([0, 2, 4]))
+    with pytest.raises(tj.TracerConversionError):  # (a loop over such rows is generalized or unrolled)
+        tj.jit(lambda x, b: x[1, b[0]:b[1]].sum())(np.ones((3, 6)), np.array([0, 2]))
+    with pytest.raises(tj.TracerConversionError, match="data-dependent size"):
+        tj.jit(lambda x, b: x[b[0]:b[1]] + x)(np.ones(6), np.array([0, 2]))
+
+
+def test_python_int_arguments_as_bounds_stay_static():
+    f = tj.jit(lambda x, n: x[:n] * 2)
+    assert_same(f(np.arange(6.0), 4), np.arange(4.0) * 2)
+    assert_same(f(np.arange(6.0), 2), np.arange(2.0) * 2)
     with pytest.raises(TypeError, match="slice indices must be integers"):
         tj.jit(lambda x, b: x[b[0]:].sum())(np.ones(6), np.array([0.5]))

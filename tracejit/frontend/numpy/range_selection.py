@@ -21,7 +21,7 @@ from typing import Callable
 import numpy as np
 from numpy.typing import DTypeLike
 
-from tracejit.errors import at
+from tracejit.errors import TracerConversionError, at
 from tracejit.frontend import checks
 from tracejit.frontend.context import current_trace, user_location
 from tracejit.frontend.control import fori_loop
@@ -87,6 +87,11 @@ class RangeSelection(Selection):
     def values(self) -> object:
         """The elements at every position (evaluated in the current trace)."""
         return self._evaluated(1)
+
+    def refuse(self, what: str, loc: str | None) -> Exception:
+        """A TracerConversionError (its length is a traced value: a loop over ranges whose
+        bounds come from its index may be generalized or unrolled instead)."""
+        return data_dependent(what, loc, TracerConversionError)
 
     def _count(self):
         start, stop = (np.clip(b, 0, self.n) for b in self.bounds)
@@ -246,6 +251,6 @@ def gather_recipe(x: Tracer, index: RangeSelection, loc: str | None, getitem: Ca
 def lazy_gather(x: Tracer, index: RangeSelection, loc: str | None, getitem: Callable) -> RangeSelection:
     """``x[index]`` for a range selection of integers: a new recipe."""
     if index.dtype.kind not in "iu" or index.ndim != 1:
-        raise data_dependent(f"indexing with a selection of {index.ndim} dims of {index.dtype}", loc)
+        raise index.refuse(f"indexing with a selection of {index.ndim} dims of {index.dtype}", loc)
     return index.derived(gather_recipe(x, index, loc, getitem), x.dtype, tuple(x.shape[1:]))
 

@@ -21,7 +21,7 @@ from typing import Callable
 
 import numpy as np
 
-from tracejit.errors import UnsupportedError, at, user_error
+from tracejit.errors import at, user_error
 from tracejit.frontend import checks
 from tracejit.frontend.core import Tracer
 from tracejit.frontend.numpy.elementwise import where
@@ -40,8 +40,19 @@ def traced_slice(k: object) -> bool:
 
 
 def dynamic_key(key: tuple) -> bool:
-    """Whether an index key needs this module: a slice with traced bounds or a selection."""
-    return any(traced_slice(k) or isinstance(k, Selection) for k in key)
+    """Whether an index key is one this module reads: a slice whose bounds are traced values
+    read from data, first (the rest static), or a selection alone. A traced Python-number
+    argument as a bound is left to the caller (it becomes static: the slice's length is
+    then known), and other keys with traced slices raise TracerConversionError as before
+    (a loop over them may be generalized or unrolled: ``frontend/autograph``)."""
+    if len(key) == 1 and isinstance(key[0], Selection):
+        return True
+    if not key or not traced_slice(key[0]) or any(traced_slice(k) or isinstance(k, Selection) for k in key[1:]):
+        return False
+    first = key[0]
+    if is_tracer(first.step) or first.step not in (None, 1):
+        return False
+    return not any(is_tracer(v) and v._origins for v in (first.start, first.stop))
 
 
 def _bound(trace, v: object, default: int, n: int, loc: str | None) -> object:
@@ -64,9 +75,7 @@ def _bound(trace, v: object, default: int, n: int, loc: str | None) -> object:
 
 
 def _range(x: Tracer, k: slice, loc: str | None) -> tuple:
-    """The normalized bounds of slice ``k`` along ``x``'s first axis."""
-    if k.step is not None and (is_tracer(k.step) or k.step != 1):
-        raise UnsupportedError(f"a slice with traced bounds and a step other than 1{at(loc)}")
+    """The normalized bounds of slice ``k`` (step 1) along ``x``'s first axis."""
     trace, n = x._trace, x.shape[0]
     start, stop = _bound(trace, k.start, 0, n, loc), _bound(trace, k.stop, n, n, loc)
     return start, stop
@@ -74,9 +83,6 @@ def _range(x: Tracer, k: slice, loc: str | None) -> tuple:
 
 def _base(x: Tracer, key: tuple, for_write: bool, loc: str | None, getitem: Callable) -> Tracer:
     """``x`` indexed by the static rest of ``key`` (the traced slice first): what it slices."""
-    if any(traced_slice(k) or isinstance(k, Selection) for k in key[1:]) or not traced_slice(key[0]):
-        raise UnsupportedError(f"a slice with traced bounds (of a data-dependent length) is supported as the "
-                               f"first index only: x[s:e], x[s:e, j]{at(loc)}")
     if x.ndim == 0:
         raise user_error(IndexError(f"too many indices for array: array is 0-dimensional, but 1 were "
                                     f"indexed{at(loc)}"))
@@ -102,7 +108,7 @@ def range_setitem(x: Tracer, key: tuple, value: Operand, loc: str | None, getite
     mask = range_mask(base._trace, base.shape[0], bounds)
     if isinstance(value, Selection):
         if value.bounds is None or not value.matches_bounds(bounds) or value.values.shape != base.shape:
-            raise data_dependent("assigning a selection other than one by the same range into the range", loc)
+            raise value.refuse("assigning a selection other than one by the same range into the range", loc)
         value = value.values
     elif np.ndim(value):
         raise data_dependent(f"assigning an array of shape {np.shape(value)} into a slice with traced bounds "
@@ -118,7 +124,7 @@ def gather_through(x: Tracer, index: Selection, loc: str | None, getitem: Callab
     if isinstance(index, RangeSelection) and x.shape and x.shape[0]:
         return lazy_gather(x, index, loc, getitem)
     if index.dtype.kind not in "iu" or index.ndim != 1:
-        raise data_dependent(f"indexing with a selection of {index.ndim} dims of {index.dtype} (a selection "
+        raise index.refuse(f"indexing with a selection of {index.ndim} dims of {index.dtype} (a selection "
                              f"of integers of one dim gathers)", loc)
     if x.ndim == 0:
         raise user_error(IndexError(f"too many indices for array: array is 0-dimensional, but 1 were "

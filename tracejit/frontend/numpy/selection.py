@@ -45,9 +45,9 @@ _SUPPORTED = ("reduce it (sum, mean, var, std, max, min, prod, any, all, .size),
               "return it")
 
 
-def data_dependent(what: str, loc: str | None) -> UnsupportedError:
+def data_dependent(what: str, loc: str | None, error: type = UnsupportedError) -> Exception:
     """The error for a use of a selection that needs its (data-dependent) length."""
-    return UnsupportedError(f"{what}: a boolean selection (x[mask], np.nonzero, one-argument "
+    return error(f"{what}: a boolean selection (x[mask], np.nonzero, one-argument "
                             f"np.where, np.argwhere, np.flatnonzero) has a data-dependent size; "
                             f"{_SUPPORTED}{at(loc)}")
 
@@ -71,7 +71,7 @@ class Selection(np.lib.mixins.NDArrayOperatorsMixin):
     @property
     def shape(self) -> NoReturn:
         """Refused: a selection's length depends on the data."""
-        raise data_dependent("its shape", user_location())
+        raise self.refuse("its shape", user_location())
 
     @property
     def size(self) -> object:
@@ -81,31 +81,35 @@ class Selection(np.lib.mixins.NDArrayOperatorsMixin):
         count._weak = int
         return count
 
+    def refuse(self, what: str, loc: str | None) -> Exception:
+        """The error for a use of this selection that needs its length."""
+        return data_dependent(what, loc)
+
     def length(self) -> object:
         """The number of selected elements along the first axis (what ``len()`` gives), traced."""
         return self._count()
 
     def __len__(self):
-        raise data_dependent("len() (it must be a Python int; use .size for a traced count)", user_location())
+        raise self.refuse("len() (it must be a Python int; use .size for a traced count)", user_location())
 
     def __iter__(self):
-        raise data_dependent("iteration", user_location())
+        raise self.refuse("iteration", user_location())
 
     def __array__(self, dtype=None, copy=None):
-        raise data_dependent("using it as an array operand", user_location())
+        raise self.refuse("using it as an array operand", user_location())
 
     def __bool__(self):
-        raise data_dependent("its truth value", user_location())
+        raise self.refuse("its truth value", user_location())
 
     def __getitem__(self, key):
-        raise data_dependent("indexing it", user_location())
+        raise self.refuse("indexing it", user_location())
 
     def __setitem__(self, key, value):
-        raise data_dependent("assigning into it (assign through the mask: x[mask] = ...)", user_location())
+        raise self.refuse("assigning into it (assign through the mask: x[mask] = ...)", user_location())
 
     def __getattr__(self, name):
         if not name.startswith("_") and hasattr(np.ndarray, name):
-            raise data_dependent(f".{name}", user_location())
+            raise self.refuse(f".{name}", user_location())
         raise user_error(AttributeError(f"'Selection' object has no attribute {name!r}"))
 
     def __repr__(self) -> str:
@@ -129,11 +133,11 @@ class Selection(np.lib.mixins.NDArrayOperatorsMixin):
     def _operand(self, v, loc):
         if isinstance(v, Selection):
             if not self.matches(v) or v.values.shape != self.values.shape:
-                raise data_dependent("combining selections by different masks", loc)
+                raise self.refuse("combining selections by different masks", loc)
             return v.values
         if isinstance(v, PY_SCALARS) or (is_tracer(v) or isinstance(v, (np.ndarray, np.generic))) and np.ndim(v) == 0:
             return v
-        raise data_dependent(f"combining it with an array of shape {np.shape(v)}", loc)
+        raise self.refuse(f"combining it with an array of shape {np.shape(v)}", loc)
 
     def __array_ufunc__(self, ufunc, method, *inputs, out=None, **kwargs):
         loc = user_location()
@@ -141,11 +145,11 @@ class Selection(np.lib.mixins.NDArrayOperatorsMixin):
             return getattr(self, _UFUNC_REDUCTIONS[ufunc.__name__])(out=out, **kwargs)
         if ufunc is np.matmul and method == "__call__" and len(inputs) == 2 and out is None and not kwargs \
                 and all(isinstance(v, Selection) for v in inputs):
-            return selection_reduce.dot(inputs[0], inputs[1], loc, data_dependent)
+            return selection_reduce.dot(inputs[0], inputs[1], loc)
         if method != "__call__" or ufunc.signature is not None:  # matmul is a generalized ufunc
-            raise data_dependent(f"numpy.{ufunc.__name__}.{method}", loc)
+            raise self.refuse(f"numpy.{ufunc.__name__}.{method}", loc)
         if out is not None and not (len(out) == 1 and out[0] is self):  # x[m] += 1: a new selection
-            raise data_dependent(f"numpy.{ufunc.__name__} with out=", loc)
+            raise self.refuse(f"numpy.{ufunc.__name__} with out=", loc)
         result = ufunc(*(self._operand(v, loc) for v in inputs), **kwargs)
         if out is not None and not isinstance(result, tuple) and result.dtype != self.dtype:
             casting = kwargs.get("casting", "same_kind")  # x[m] += v: stored in x[m]'s dtype
@@ -163,10 +167,10 @@ class Selection(np.lib.mixins.NDArrayOperatorsMixin):
             return next(a for a in args if isinstance(a, Selection)).where(*args)
         if func in (np.dot, np.inner, np.vdot) and len(args) == 2 and not kwargs \
                 and all(isinstance(a, Selection) and a.ndim == 1 for a in args):
-            return selection_reduce.dot(args[0], args[1], loc, data_dependent)
+            return selection_reduce.dot(args[0], args[1], loc)
         name = _FUNCTIONS.get(func)
         if name is None or not args or args[0] is not self or any(isinstance(a, Selection) for a in args[1:]):
-            raise data_dependent(f"numpy.{func.__name__}", loc)
+            raise self.refuse(f"numpy.{func.__name__}", loc)
         return getattr(self, name)(*args[1:], **kwargs)
 
     # -- reductions ----------------------------------------------------------------------------------
@@ -333,7 +337,7 @@ def assign_selection(x: Operand, key: Operand, value: Selection, loc: str | None
     if same and mask.ndim == 0 and values.shape == (1,) + tuple(x.shape):  # x[m] = f(x[m]), a 0-d m
         values = reshape(values, tuple(x.shape))
     elif not same or values.shape != x.shape or value.trailing:
-        raise data_dependent("assigning a selection other than through the mask it was selected "
+        raise value.refuse("assigning a selection other than through the mask it was selected "
                              "by, into an array of its values' shape", loc)
     write(x, where(mask, cast_assigned(x._trace, values, x.dtype), x), loc)
 

@@ -15,7 +15,7 @@ raise ValueError when an axis they reduce is empty: for the first axis, after th
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import DTypeLike
@@ -117,14 +117,14 @@ def var(sel: Selection, axis: int | tuple[int, ...] | None, dtype: DTypeLike, dd
     return axes.finish(sel, np.true_divide(total, np.subtract(count, ddof).astype(dt)).astype(dt), keepdims)
 
 
-def dot(a: Selection, b: Selection, loc: str | None, refuse: Callable) -> object:
+def dot(a: Selection, b: Selection, loc: str | None) -> object:
     """``a @ b`` of a 1-d selection and a 1-d or 2-d one by the same mask: the sum over
     the selected elements of their products (``or`` of ``and`` for bools), in matmul's dtype."""
     if not a.matches(b):
-        raise refuse("a product of selections by different masks or ranges", loc)
+        raise a.refuse("a product of selections by different masks or ranges", loc)
     if a.ndim != 1 or b.ndim not in (1, 2):
-        raise refuse(f"a product of selections of {a.ndim} and {b.ndim} dims (supported: 1-d @ 1-d "
-                             f"or 2-d)", loc)
+        raise a.refuse(f"a product of selections of {a.ndim} and {b.ndim} dims (supported: 1-d @ 1-d "
+                       f"or 2-d)", loc)
     both_bool = a.dtype == np.bool_ and b.dtype == np.bool_
     if b.ndim == 1:  # elementwise (a range selection's own way), then reduced
         product = np.logical_and(a, b) if both_bool else np.multiply(a, b)
