@@ -189,3 +189,12 @@ def test_kmeans_with_conditional_updates():
         got = f(X, C)
         assert_same(got[0], want[0], ulps=16)
         assert_same(got[1], want[1])
+
+
+def test_sum_of_traced_arrays_and_selections():
+    from tracejit.frontend.pybuiltins import sum_
+    assert sum_([1, 2], 3) == 6 and sum_(()) == 0 and sum_([0.5], start=1) == 1.5
+    for dtype in (np.float64, np.float32, np.int8, np.bool_):
+        x = (RNG.random((5, 3)) * 60).astype(dtype)
+        check(lambda x: (sum_(x), sum_(x[0]), sum_(x, 2), sum_(x[:0]), sum_(x[x[:, 0] >= x[0, 0]]), sum_(x, start=1.5)),
+              x, ulps=8)

@@ -1,4 +1,4 @@
-"""Python's builtins on traced values: ``len``, ``int``, ``float``, ``bool``, ``round``.
+"""Python's builtins on traced values: ``len``, ``int``, ``float``, ``bool``, ``round``, ``sum``.
 
 Converted code (``frontend/autograph``) calls the builtins it finds written in the user's
 source through ``__tj_ag__.call_builtin``, which looks them up in :data:`CONVERTED`. Each
@@ -13,7 +13,9 @@ and on traced values gives what eager code gets, traced:
   ``frontend/pyscalar.py``); NumPy's refusals of other shapes are kept (``int`` and
   ``float`` of an array with dims raise TypeError, ``bool`` of one with more or fewer than
   one element ValueError), and the values Python refuses to convert (``int`` of nan or
-  inf, of a float or uint64 beyond int64) raise after the call (``frontend/checks.py``).
+  inf, of a float or uint64 beyond int64) raise after the call (``frontend/checks.py``);
+* ``sum(x)`` of a traced array or selection adds along its first axis (a range selection's
+  by a loop over the range), in the dtype Python's one-by-one addition keeps.
 """
 from __future__ import annotations
 
@@ -26,7 +28,7 @@ from tracejit.frontend import checks
 from tracejit.frontend.context import user_location
 from tracejit.frontend.core import Tracer, as_python_scalar
 from tracejit.frontend.numpy.selection import Selection
-from tracejit.frontend.operands import is_tracer, python_kind
+from tracejit.frontend.operands import is_tracer, promotion_operand, python_kind
 
 _INT64 = np.dtype(np.int64)
 _FLOAT64 = np.dtype(np.float64)
@@ -139,7 +141,22 @@ def round_(*args: object, **kwargs: object) -> object:
     return int_(np.rint(x))
 
 
-CONVERTED: dict[Callable, Callable] = {len: len_, int: int_, float: float_, bool: bool_, round: round_}
+def sum_(*args: object, **kwargs: object) -> object:
+    """``sum(iterable, start=0)``; of a traced array or a selection, the sum along its first
+    axis in the dtype Python's one-by-one addition keeps (``0 + int8`` stays int8), plus start
+    (of an empty selection: zeros of that shape, where Python gives ``start`` itself)."""
+    if not args or len(args) + len(kwargs) > 2 or set(kwargs) - {"start"} or not _traced(args[0]):
+        return sum(*args, **kwargs)
+    x, start = args[0], kwargs.get("start", args[1] if len(args) > 1 else 0)
+    if x.ndim == 0:
+        raise user_error(TypeError(f"iteration over a 0-d array{at(user_location())}"))
+    if not isinstance(x, Selection) and x.shape[0] == 0:
+        return start
+    dtype = np.result_type(promotion_operand(start), x.dtype)  # what start + x[0] + x[1] ... keeps
+    return start + x.sum(axis=0, dtype=dtype)
+
+
+CONVERTED: dict[Callable, Callable] = {len: len_, int: int_, float: float_, bool: bool_, round: round_, sum: sum_}
 
 
 def convert(fn: Callable) -> Callable:
