@@ -198,3 +198,15 @@ def test_sum_of_traced_arrays_and_selections():
         x = (RNG.random((5, 3)) * 60).astype(dtype)
         check(lambda x: (sum_(x), sum_(x[0]), sum_(x, 2), sum_(x[:0]), sum_(x[x[:, 0] >= x[0, 0]]), sum_(x, start=1.5)),
               x, ulps=8)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.int32, np.bool_])
+def test_argmax_argmin_of_selections(dtype):
+    x = (RNG.random((6, 3)) * 4).astype(dtype)
+    if dtype == np.float64:
+        x[2, 1] = np.nan  # the first nan is the extreme, as NumPy's
+    for m in (RNG.random(6) > 0.4, np.ones(6, bool), np.zeros(6, bool)):
+        check(lambda x, m: (x[m].argmax(), np.argmin(x[m], axis=0), x[m].argmax(axis=-1), x[m].argmin(keepdims=True),
+                            x[x > 1].argmax()), x, m)
+    x2 = (RNG.random((4, 3, 2)) * 4).astype(dtype)
+    check(lambda x, m: (x[m].argmin(), x[m].argmax(axis=0, keepdims=True)), x2, RNG.random((4, 3)) > 0.3)

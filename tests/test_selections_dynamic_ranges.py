@@ -132,3 +132,14 @@ def test_python_int_arguments_as_bounds_stay_static():
     assert_same(f(np.arange(6.0), 2), np.arange(2.0) * 2)
     with pytest.raises(TypeError, match="slice indices must be integers"):
         tj.jit(lambda x, b: x[b[0]:].sum())(np.ones(6), np.array([0.5]))
+
+
+def test_gathers_through_mask_selections():
+    def f(x, m):
+        picked = x[np.nonzero(m)[0]]
+        return picked.sum(axis=0), (picked * 2).max(axis=0), x[np.flatnonzero(m)].mean(axis=0), picked
+    x = RNG.standard_normal((6, 2))
+    for m in (RNG.random(6) > 0.5, np.ones(6, bool)):
+        check(f, x, m, ulps=8)
+    with pytest.raises(ValueError, match="zero-size"):
+        tj.jit(f)(x, np.zeros(6, bool))

@@ -238,6 +238,18 @@ class Selection(np.lib.mixins.NDArrayOperatorsMixin):
         self._args("min", out, kwargs, loc)
         return selection_reduce.reduce_plain(self, "min", axis, keepdims, loc)
 
+    def argmax(self, axis: int | None = None, out: object = None, *, keepdims: bool = False) -> object:
+        """``ndarray.argmax`` of the selected elements: the index in the selection."""
+        loc = user_location()
+        self._args("argmax", out, {}, loc)
+        return selection_reduce.arg_extreme(self, "argmax", axis, keepdims, loc)
+
+    def argmin(self, axis: int | None = None, out: object = None, *, keepdims: bool = False) -> object:
+        """``ndarray.argmin`` of the selected elements: the index in the selection."""
+        loc = user_location()
+        self._args("argmin", out, {}, loc)
+        return selection_reduce.arg_extreme(self, "argmin", axis, keepdims, loc)
+
     def mean(self, axis: int | tuple[int, ...] | None = None, dtype: DTypeLike = None, out: object = None,
              keepdims: bool = False, **kwargs: object) -> object:
         """NumPy's mean: the sum (in float64 for integers and bools) over the count."""
@@ -284,7 +296,8 @@ class Selection(np.lib.mixins.NDArrayOperatorsMixin):
 
 _UFUNC_REDUCTIONS = {"add": "sum", "multiply": "prod", "maximum": "max", "minimum": "min",
                      "logical_and": "all", "logical_or": "any"}
-_FUNCTIONS = {np.sum: "sum", np.prod: "prod", np.mean: "mean", np.max: "max", np.amax: "max",
+_FUNCTIONS = {np.argmax: "argmax", np.argmin: "argmin",
+              np.sum: "sum", np.prod: "prod", np.mean: "mean", np.max: "max", np.amax: "max",
               np.min: "min", np.amin: "min", np.any: "any", np.all: "all", np.var: "var", np.std: "std",
               np.clip: "clip", np.copy: "copy"}
 

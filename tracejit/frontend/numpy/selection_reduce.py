@@ -132,3 +132,35 @@ def dot(a: Selection, b: Selection, loc: str | None) -> object:
         left = reshape(a.values, a.values.shape + (1,))
         product = a.like(np.logical_and(left, b.values) if both_bool else np.multiply(left, b.values))
     return product.any(axis=0) if both_bool else product.sum(axis=0, dtype=product.dtype)
+
+
+def arg_extreme(sel: Selection, name: str, axis: int | None, keepdims: bool, loc: str | None) -> object:
+    """argmax/argmin of the selected elements: the index in the selection NumPy would give.
+    The first selected position holding the extreme (the first nan, as NumPy) is found in
+    the full-shaped values; its index in the selection counts the selected positions before it."""
+    if axis is not None:
+        (axis,) = normalize_axes(axis, sel.ndim, loc)
+        if axis:  # along a trailing axis: a selection by the same mask
+            return sel.like(getattr(np, name)(sel.values, axis=len(sel.mask_shape) + axis - 1, keepdims=keepdims))
+    checks.record(np.equal(sel.length(), 0), ValueError, f"attempt to get {name} of an empty sequence{at(loc)}")
+    rows = math.prod(sel.mask_shape)
+    per_row = math.prod(sel.trailing)
+    values = reshape(sel.values, (rows,) + sel.trailing)
+    mask = reshape(sel.mask, (rows,) + (1,) * len(sel.trailing))
+    extreme = reduce_plain(sel, "max" if name == "argmax" else "min", 0, True, loc)
+    extreme = reshape(extreme, (1,) + sel.trailing) if axis is not None else np.max(extreme) if name == "argmax" \
+        else np.min(extreme)
+    hit = np.equal(values, extreme)
+    if values.dtype.kind == "f":  # a nan is the extreme, as NumPy's argmax/argmin see it
+        hit = np.where(np.isnan(extreme), np.isnan(values), hit)
+    hit = np.logical_and(hit, mask)
+    line = np.arange(rows).reshape((rows,) + (1,) * len(sel.trailing))
+    if axis is not None:
+        first = np.argmax(hit, axis=0)  # (the first True)
+        result = np.sum(np.logical_and(mask, np.less(line, first)), axis=0)
+        return reshape(result, (1,) + sel.trailing) if keepdims else result
+    first = np.argmax(reshape(hit, (rows * per_row,)))
+    row, within = np.floor_divide(first, per_row), np.remainder(first, per_row)
+    before = np.sum(np.logical_and(mask, np.less(line, row)))
+    result = np.add(np.multiply(before, per_row), within)
+    return reshape(result, (1,) * sel.ndim) if keepdims else result
