@@ -143,3 +143,46 @@ def test_gathers_through_mask_selections():
         check(f, x, m, ulps=8)
     with pytest.raises(ValueError, match="zero-size"):
         tj.jit(f)(x, np.zeros(6, bool))
+
+
+def test_ranges_in_loops_and_branches():
+    def windows(data, b):  # a window made outside, reduced in a loop body and a branch; bounds carried
+        row = data[b[0]:b[1]]
+        total = tj.fori_loop(0, 3, lambda i, acc: acc + row.sum() * i, 0.0)
+        branch = tj.cond(len_(row) > 3, lambda r: row.max() + r, lambda r: r - 1.0, 0.5)
+        s = tj.while_loop(lambda s: np.logical_and(s[0] < s[1], np.abs(data[s[0]:s[1]].sum()) > 0.5),
+                          lambda s: np.array([s[0] + 1, s[1]]), b)
+        return total, branch, s, data[s[0]:s[1]].sum()
+
+    def windows_eager(data, b):
+        row = data[b[0]:b[1]]
+        s = b.copy()
+        while s[0] < s[1] and abs(data[s[0]:s[1]].sum()) > 0.5:
+            s = np.array([s[0] + 1, s[1]])
+        return sum(row.sum() * i for i in range(3)), row.max() + 0.5 if len(row) > 3 else -0.5, s, data[s[0]:s[1]].sum()
+
+    f = tj.jit(windows)
+    for b in ((2, 9), (4, 5), (7, 7)):
+        data = RNG.standard_normal(12)
+        assert_same(f(data, np.array(b)), windows_eager(data, np.array(b)), ulps=16)
+
+
+def test_segment_means_of_rows():
+    def segments(A, ptr):
+        def seg(i, out):
+            rows = A[ptr[i]:ptr[i + 1]]
+            out[i] = tj.cond(len_(rows) > 0, lambda: rows.mean(axis=0), lambda: np.zeros(A.shape[1], A.dtype))
+            return out
+        return tj.fori_loop(0, ptr.shape[0] - 1, seg, np.zeros((ptr.shape[0] - 1, A.shape[1])))
+
+    def segments_eager(A, ptr):
+        out = np.zeros((ptr.shape[0] - 1, A.shape[1]))
+        for i in range(ptr.shape[0] - 1):
+            rows = A[ptr[i]:ptr[i + 1]]
+            out[i] = rows.mean(axis=0) if len(rows) > 0 else 0.0
+        return out
+
+    f = tj.jit(segments)
+    for A, ptr in ((RNG.standard_normal((10, 4)), np.array([0, 3, 3, 7, 10])),
+                   (RNG.standard_normal((5, 2)).astype(np.float32), np.array([0, 0, 5]))):
+        assert_same(f(A, ptr), segments_eager(A, ptr), ulps=16)
