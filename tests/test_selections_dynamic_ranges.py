@@ -120,8 +120,15 @@ def test_products_of_different_ranges_are_refused_clearly():
         return x[b[0]:b[1]] @ x[b[1]:b[2]]
     with pytest.raises(tj.TracerConversionError, match="data-dependent size.*test_selections_dynamic_ranges"):
         tj.jit(f)(np.ones(6), np.array([0, 2, 4]))
-    with pytest.raises(tj.TracerConversionError):  # (a loop over such rows is generalized or unrolled)
-        tj.jit(lambda x, b: x[1, b[0]:b[1]].sum())(np.ones((3, 6)), np.array([0, 2]))
+    for fn in (lambda x, b: x[1, b[0]:b[1]].sum(), lambda x, b: x[b[0]:, b[1]].sum()):
+        with pytest.raises(tj.TracerConversionError):  # (a loop over such rows is generalized or unrolled)
+            tj.jit(fn)(np.ones((3, 6)), np.array([0, 2]))
+
+    def column_write(x, b):
+        x[b[0]:, b[1]] = 0.0
+        return x
+    with pytest.raises(tj.TracerConversionError):
+        tj.jit(column_write)(np.ones((3, 6)), np.array([0, 2]))
     with pytest.raises(tj.TracerConversionError, match="data-dependent size"):
         tj.jit(lambda x, b: x[b[0]:b[1]] + x)(np.ones(6), np.array([0, 2]))
 

@@ -21,9 +21,10 @@ from typing import Callable
 
 import numpy as np
 
-from tracejit.errors import at, user_error
+from tracejit.errors import TracerConversionError, at, user_error
 from tracejit.frontend import checks
 from tracejit.frontend.core import Tracer
+from tracejit.frontend.numpy.advanced import is_array_index
 from tracejit.frontend.numpy.elementwise import where
 from tracejit.frontend.numpy.range_selection import RangeSelection, lazy_gather, range_mask, slice_recipe
 from tracejit.frontend.numpy.selection import Selection, data_dependent
@@ -41,13 +42,14 @@ def traced_slice(k: object) -> bool:
 
 def dynamic_key(key: tuple) -> bool:
     """Whether an index key is one this module reads: a slice whose bounds are traced values
-    read from data, first (the rest static), or a selection alone. A traced Python-number
+    read from data, first (the rest static: ints, slices, None, Ellipsis), or a selection alone. A traced Python-number
     argument as a bound is left to the caller (it becomes static: the slice's length is
     then known), and other keys with traced slices raise TracerConversionError as before
     (a loop over them may be generalized or unrolled: ``frontend/autograph``)."""
     if len(key) == 1 and isinstance(key[0], Selection):
         return True
-    if not key or not traced_slice(key[0]) or any(traced_slice(k) or isinstance(k, Selection) for k in key[1:]):
+    if not key or not traced_slice(key[0]) or any(traced_slice(k) or is_array_index(k) or isinstance(k, Selection)
+                                                   for k in key[1:]):
         return False
     first = key[0]
     if is_tracer(first.step) or first.step not in (None, 1):
@@ -112,7 +114,7 @@ def range_setitem(x: Tracer, key: tuple, value: Operand, loc: str | None, getite
         value = value.values
     elif np.ndim(value):
         raise data_dependent(f"assigning an array of shape {np.shape(value)} into a slice with traced bounds "
-                             f"(assign a scalar, or a slice by the same bounds)", loc)
+                             f"(assign a scalar, or a slice by the same bounds)", loc, TracerConversionError)
     if base.ndim > 1:
         mask = reshape(mask, mask.shape + (1,) * (base.ndim - 1))
     write(base, where(mask, cast_assigned(base._trace, value, base.dtype), base), loc)
