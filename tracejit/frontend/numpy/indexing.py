@@ -22,6 +22,7 @@ from tracejit.frontend.memorder import set_layout
 from tracejit.frontend.numpy.advanced import gather_getitem, is_array_index, scatter_setitem
 from tracejit.frontend.numpy.axes import normalize_axes
 from tracejit.frontend.numpy.elementwise import where
+from tracejit.frontend.numpy.ranges import dynamic_key, range_getitem, range_setitem
 from tracejit.frontend.numpy.selection import Selection, assign_selection, select
 from tracejit.frontend.numpy.shape import copy, make_view, ravel
 from tracejit.frontend.numpy.writes import cast_assigned, write
@@ -132,6 +133,8 @@ def getitem(x: Operand, key: Operand, for_write: bool = False) -> object:
     too, where a read would give a scalar copy)."""
     loc = user_location()
     key = key if isinstance(key, tuple) else (key,)
+    if dynamic_key(key) and not for_write:  # x[s:e] with bounds read from data, x[selection]
+        return range_getitem(x, key, loc, getitem)
     if any(is_array_index(k) or isinstance(k, (bool, np.bool_)) for k in key):
         return _advanced(x, key, for_write, loc)
     starts, steps, lengths, final_shape = [], [], [], []
@@ -184,6 +187,9 @@ def setitem(x: Operand, key: Operand, value: Operand) -> None:
     loc = user_location()
     if x._scalar:
         raise user_error(TypeError(f"'numpy.{x.dtype.name}' object does not support item assignment{at(loc)}"))
+    if dynamic_key(key if isinstance(key, tuple) else (key,)):  # x[s:e] = v with bounds read from data
+        range_setitem(x, key if isinstance(key, tuple) else (key,), value, loc, getitem)
+        return
     mask = key if not isinstance(key, tuple) else None
     if isinstance(value, Selection):
         assign_selection(x, mask, value, loc)

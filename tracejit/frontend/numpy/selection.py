@@ -8,17 +8,19 @@ What it supports is what needs no static length:
 
 * elementwise ufuncs with scalars or selections by the same mask (a new selection);
 * ``np.where``/``np.clip``/``astype``/``copy`` of them (a new selection);
-* reductions to a scalar: sum, prod, mean, var, std, max, min, any, all (``np.sum(x[m])`` too),
-  each a reduction of ``where(mask, values, identity)`` in the compiled program; mean
+* reductions: sum, prod, mean, var, std, max, min, any, all (``np.sum(x[m])`` too), of all
+  the elements or along axes (``X[m].mean(axis=0)``, keepdims), each a reduction of
+  ``where(mask, values, identity)`` in the compiled program (``selection_reduce.py``); mean
   divides by the traced count; max/min of an empty selection raise ValueError after
-  the call, as NumPy does (``frontend/checks.py``); ``.size`` is the traced count;
+  the call, as NumPy does (``frontend/checks.py``); ``.size`` and ``len()`` (through
+  ``frontend/pybuiltins.py``) are traced counts;
 * assignment back through the same mask (``x[m] = f(x[m])``, ``x[m] += 1``), compiled
   as ``where(mask, f(x), x)``;
 * being returned: values and mask are computed by the compiled program and the
   runtime compacts ``values[mask]`` with NumPy after the call (one pass over them).
 
-Everything that needs the length (``x[m] + y`` for an array ``y``, reshape, matmul,
-``len``) raises UnsupportedError naming the user's line.
+Everything that needs the length (``x[m] + y`` for an array ``y``, reshape, ``len()``
+called directly, not through converted code) raises UnsupportedError naming the user's line.
 """
 from __future__ import annotations
 
@@ -29,11 +31,10 @@ import numpy as np
 from numpy.typing import DTypeLike
 
 from tracejit.errors import UnsupportedError, at, user_error
-from tracejit.frontend import checks
 from tracejit.frontend.context import user_location
 from tracejit.frontend.core import Tracer
 from tracejit.frontend.dispatch import implements
-from tracejit.frontend.numpy.axes import normalize_axes
+from tracejit.frontend.numpy import selection_reduce
 from tracejit.frontend.numpy.elementwise import where
 from tracejit.frontend.numpy.shape import broadcast_to, reshape, stack
 from tracejit.frontend.numpy.writes import cast_assigned, write
@@ -44,9 +45,9 @@ _SUPPORTED = ("reduce it (sum, mean, var, std, max, min, prod, any, all, .size),
               "return it")
 
 
-def data_dependent(what: str, loc: str | None) -> UnsupportedError:
+def data_dependent(what: str, loc: str | None, error: type = UnsupportedError) -> Exception:
     """The error for a use of a selection that needs its (data-dependent) length."""
-    return UnsupportedError(f"{what}: a boolean selection (x[mask], np.nonzero, one-argument "
+    return error(f"{what}: a boolean selection (x[mask], np.nonzero, one-argument "
                             f"np.where, np.argwhere, np.flatnonzero) has a data-dependent size; "
                             f"{_SUPPORTED}{at(loc)}")
 
@@ -56,19 +57,21 @@ class Selection(np.lib.mixins.NDArrayOperatorsMixin):
 
     __array_priority__ = 2000
 
-    def __init__(self, values: object, mask: object, key: object = None):
+    def __init__(self, values: object, mask: object, key: object = None, bounds: tuple | None = None):
         self.values, self.mask = values, mask
+        self.bounds = bounds  # a range's (start, stop), normalized (``frontend/numpy/ranges.py``), else None
         self.key = mask if key is None else key  # the mask as indexed with (0-d: ``mask`` is it as (1,))
         self.trailing = tuple(values.shape[mask.ndim:])  # dims each selected element keeps
 
     # -- what is static ------------------------------------------------------------------------
     dtype = property(lambda self: self.values.dtype)
     ndim = property(lambda self: 1 + len(self.trailing))
+    mask_shape = property(lambda self: tuple(self.mask.shape))
 
     @property
     def shape(self) -> NoReturn:
         """Refused: a selection's length depends on the data."""
-        raise data_dependent("its shape", user_location())
+        raise self.refuse("its shape", user_location())
 
     @property
     def size(self) -> object:
@@ -78,54 +81,75 @@ class Selection(np.lib.mixins.NDArrayOperatorsMixin):
         count._weak = int
         return count
 
+    def refuse(self, what: str, loc: str | None) -> Exception:
+        """The error for a use of this selection that needs its length."""
+        return data_dependent(what, loc)
+
+    def length(self) -> object:
+        """The number of selected elements along the first axis (what ``len()`` gives), traced."""
+        return self._count()
+
     def __len__(self):
-        raise data_dependent("len() (it must be a Python int; use .size for a traced count)", user_location())
+        raise self.refuse("len() (it must be a Python int; use .size for a traced count)", user_location())
 
     def __iter__(self):
-        raise data_dependent("iteration", user_location())
+        raise self.refuse("iteration", user_location())
 
     def __array__(self, dtype=None, copy=None):
-        raise data_dependent("using it as an array operand", user_location())
+        raise self.refuse("using it as an array operand", user_location())
 
     def __bool__(self):
-        raise data_dependent("its truth value", user_location())
+        raise self.refuse("its truth value", user_location())
 
     def __getitem__(self, key):
-        raise data_dependent("indexing it", user_location())
+        raise self.refuse("indexing it", user_location())
 
     def __setitem__(self, key, value):
-        raise data_dependent("assigning into it (assign through the mask: x[mask] = ...)", user_location())
+        raise self.refuse("assigning into it (assign through the mask: x[mask] = ...)", user_location())
 
     def __getattr__(self, name):
         if not name.startswith("_") and hasattr(np.ndarray, name):
-            raise data_dependent(f".{name}", user_location())
+            raise self.refuse(f".{name}", user_location())
         raise user_error(AttributeError(f"'Selection' object has no attribute {name!r}"))
 
     def __repr__(self) -> str:
         return f"Selection<{self.values.dtype}, {self.mask.shape} mask>"
 
-    def _like(self, values) -> "Selection":
+    def like(self, values: object) -> "Selection":
         """A selection of ``values`` by the same mask."""
-        return Selection(values, self.mask, self.key)
+        return Selection(values, self.mask, self.key, self.bounds)
+
+    def matches(self, other: "Selection") -> bool:
+        """Whether ``other`` selects by the same mask (or range) as this selection."""
+        if self.bounds is not None and other.bounds is not None:
+            return self.mask_shape == other.mask_shape and self.matches_bounds(other.bounds)
+        return _same(other.mask, self.mask)
+
+    def matches_bounds(self, bounds: tuple) -> bool:
+        """Whether a range by ``bounds`` (normalized) selects what this range selection does."""
+        return self.bounds is not None and all(_same(a, b, 16) for a, b in zip(self.bounds, bounds))
 
     # -- elementwise -----------------------------------------------------------------------------
     def _operand(self, v, loc):
         if isinstance(v, Selection):
-            if not _same(v.mask, self.mask) or v.values.shape != self.values.shape:
-                raise data_dependent("combining selections by different masks", loc)
+            if not self.matches(v) or v.values.shape != self.values.shape:
+                raise self.refuse("combining selections by different masks", loc)
             return v.values
         if isinstance(v, PY_SCALARS) or (is_tracer(v) or isinstance(v, (np.ndarray, np.generic))) and np.ndim(v) == 0:
             return v
-        raise data_dependent(f"combining it with an array of shape {np.shape(v)}", loc)
+        raise self.refuse(f"combining it with an array of shape {np.shape(v)}", loc)
 
     def __array_ufunc__(self, ufunc, method, *inputs, out=None, **kwargs):
         loc = user_location()
         if method == "reduce" and len(inputs) == 1 and inputs[0] is self and ufunc.__name__ in _UFUNC_REDUCTIONS:
             return getattr(self, _UFUNC_REDUCTIONS[ufunc.__name__])(out=out, **kwargs)
+        if ufunc is np.matmul and method == "__call__" and len(inputs) == 2 and out is None and not kwargs \
+                and all(isinstance(v, Selection) for v in inputs):
+            return selection_reduce.dot(inputs[0], inputs[1], loc)
         if method != "__call__" or ufunc.signature is not None:  # matmul is a generalized ufunc
-            raise data_dependent(f"numpy.{ufunc.__name__}.{method}", loc)
+            raise self.refuse(f"numpy.{ufunc.__name__}.{method}", loc)
         if out is not None and not (len(out) == 1 and out[0] is self):  # x[m] += 1: a new selection
-            raise data_dependent(f"numpy.{ufunc.__name__} with out=", loc)
+            raise self.refuse(f"numpy.{ufunc.__name__} with out=", loc)
         result = ufunc(*(self._operand(v, loc) for v in inputs), **kwargs)
         if out is not None and not isinstance(result, tuple) and result.dtype != self.dtype:
             casting = kwargs.get("casting", "same_kind")  # x[m] += v: stored in x[m]'s dtype
@@ -134,16 +158,19 @@ class Selection(np.lib.mixins.NDArrayOperatorsMixin):
                                            f"to {self.dtype!r} with casting rule {casting!r}{at(loc)}"))
             result = result.astype(self.dtype)
         if isinstance(result, tuple):
-            return tuple(self._like(r) for r in result)
-        return self._like(result)
+            return tuple(self.like(r) for r in result)
+        return self.like(result)
 
     def __array_function__(self, func, types, args, kwargs):
         loc = user_location()
         if func is np.where and len(args) == 3 and not kwargs:  # selections by one mask, scalars
             return next(a for a in args if isinstance(a, Selection)).where(*args)
+        if func in (np.dot, np.inner, np.vdot) and len(args) == 2 and not kwargs \
+                and all(isinstance(a, Selection) and a.ndim == 1 for a in args):
+            return selection_reduce.dot(args[0], args[1], loc)
         name = _FUNCTIONS.get(func)
         if name is None or not args or args[0] is not self or any(isinstance(a, Selection) for a in args[1:]):
-            raise data_dependent(f"numpy.{func.__name__}", loc)
+            raise self.refuse(f"numpy.{func.__name__}", loc)
         return getattr(self, name)(*args[1:], **kwargs)
 
     # -- reductions ----------------------------------------------------------------------------------
@@ -152,91 +179,90 @@ class Selection(np.lib.mixins.NDArrayOperatorsMixin):
         m = self.mask
         return reshape(m, m.shape + (1,) * len(self.trailing)) if self.trailing else m
 
-    def _filled(self, identity):
+    def filled(self, identity: object) -> object:
+        """The values, with ``identity`` where the mask does not select."""
         fill = np.array(identity).astype(self.values.dtype)
         return where(self._mask(), self.values, fill)
 
     def _count(self):
+        if self.bounds is not None:  # a range: its length from its bounds
+            n = self.mask.shape[0]
+            start, stop = (np.clip(b, 0, n) for b in self.bounds)
+            return np.maximum(np.subtract(stop, start), 0)
         return np.sum(self.mask)
 
-    def _args(self, name, axis, out, keepdims, kwargs, loc):
-        if out is not None or keepdims or kwargs:
-            raise UnsupportedError(f"{name} of a boolean selection: out=, keepdims= and other keywords "
-                                   f"are not supported{at(loc)}")
-        if axis is not None and len(normalize_axes(axis, self.ndim, loc)) != self.ndim:  # NumPy's AxisError
-            raise UnsupportedError(f"{name} of a boolean selection over an axis: only a reduction of "
-                                   f"all its elements is supported{at(loc)}")
+    def _args(self, name, out, kwargs, loc):
+        if out is not None or kwargs:
+            raise UnsupportedError(f"{name} of a boolean selection: out= and keywords other than axis, dtype, "
+                                   f"keepdims (and ddof) are not supported{at(loc)}")
 
     def sum(self, axis: int | tuple[int, ...] | None = None, dtype: DTypeLike = None, out: object = None,
             keepdims: bool = False, **kwargs: object) -> object:
         """``ndarray.sum`` of the selected elements, as NumPy computes it on ``x[mask]``."""
-        self._args("sum", axis, out, keepdims, kwargs, user_location())
-        return np.sum(self._filled(0), dtype=dtype)
+        loc = user_location()
+        self._args("sum", out, kwargs, loc)
+        return selection_reduce.reduce_plain(self, "sum", axis, keepdims, loc, dtype=dtype)
 
     def prod(self, axis: int | tuple[int, ...] | None = None, dtype: DTypeLike = None, out: object = None,
              keepdims: bool = False, **kwargs: object) -> object:
         """``ndarray.prod`` of the selected elements, as NumPy computes it on ``x[mask]``."""
-        self._args("prod", axis, out, keepdims, kwargs, user_location())
-        return np.prod(self._filled(1), dtype=dtype)
+        loc = user_location()
+        self._args("prod", out, kwargs, loc)
+        return selection_reduce.reduce_plain(self, "prod", axis, keepdims, loc, dtype=dtype)
 
     def any(self, axis: int | tuple[int, ...] | None = None, out: object = None, keepdims: bool = False,
             **kwargs: object) -> object:
         """``ndarray.any`` of the selected elements, as NumPy computes it on ``x[mask]``."""
-        self._args("any", axis, out, keepdims, kwargs, user_location())
-        return np.any(self._filled(0))
+        loc = user_location()
+        self._args("any", out, kwargs, loc)
+        return selection_reduce.reduce_plain(self, "any", axis, keepdims, loc)
 
     def all(self, axis: int | tuple[int, ...] | None = None, out: object = None, keepdims: bool = False,
             **kwargs: object) -> object:
         """``ndarray.all`` of the selected elements, as NumPy computes it on ``x[mask]``."""
-        self._args("all", axis, out, keepdims, kwargs, user_location())
-        return np.all(self._filled(1))
-
-    def _extreme(self, name, axis, out, keepdims, kwargs, lowest: bool):
         loc = user_location()
-        self._args(name, axis, out, keepdims, kwargs, loc)
-        dt = self.values.dtype
-        if dt.kind == "f":
-            identity = -np.inf if lowest else np.inf
-        elif dt.kind == "b":
-            identity = not lowest
-        else:
-            identity = np.iinfo(dt).min if lowest else np.iinfo(dt).max
-        checks.record(np.equal(self._count(), 0), ValueError,
-                      f"zero-size array to reduction operation {'maximum' if lowest else 'minimum'} "
-                      f"which has no identity{at(loc)}")
-        filled = self._filled(identity)
-        return np.max(filled) if lowest else np.min(filled)
+        self._args("all", out, kwargs, loc)
+        return selection_reduce.reduce_plain(self, "all", axis, keepdims, loc)
 
     def max(self, axis: int | tuple[int, ...] | None = None, out: object = None, keepdims: bool = False,
             **kwargs: object) -> object:
         """``ndarray.max`` of the selected elements, as NumPy computes it on ``x[mask]``."""
-        return self._extreme("max", axis, out, keepdims, kwargs, lowest=True)
+        loc = user_location()
+        self._args("max", out, kwargs, loc)
+        return selection_reduce.reduce_plain(self, "max", axis, keepdims, loc)
 
     def min(self, axis: int | tuple[int, ...] | None = None, out: object = None, keepdims: bool = False,
             **kwargs: object) -> object:
         """``ndarray.min`` of the selected elements, as NumPy computes it on ``x[mask]``."""
-        return self._extreme("min", axis, out, keepdims, kwargs, lowest=False)
+        loc = user_location()
+        self._args("min", out, kwargs, loc)
+        return selection_reduce.reduce_plain(self, "min", axis, keepdims, loc)
+
+    def argmax(self, axis: int | None = None, out: object = None, *, keepdims: bool = False) -> object:
+        """``ndarray.argmax`` of the selected elements: the index in the selection."""
+        loc = user_location()
+        self._args("argmax", out, {}, loc)
+        return selection_reduce.arg_extreme(self, "argmax", axis, keepdims, loc)
+
+    def argmin(self, axis: int | None = None, out: object = None, *, keepdims: bool = False) -> object:
+        """``ndarray.argmin`` of the selected elements: the index in the selection."""
+        loc = user_location()
+        self._args("argmin", out, {}, loc)
+        return selection_reduce.arg_extreme(self, "argmin", axis, keepdims, loc)
 
     def mean(self, axis: int | tuple[int, ...] | None = None, dtype: DTypeLike = None, out: object = None,
              keepdims: bool = False, **kwargs: object) -> object:
         """NumPy's mean: the sum (in float64 for integers and bools) over the count."""
-        self._args("mean", axis, out, keepdims, kwargs, user_location())
-        dt = np.dtype(dtype) if dtype is not None else (
-            self.values.dtype if self.values.dtype.kind == "f" else np.dtype(np.float64))
-        total = np.sum(self._filled(0), dtype=dt)
-        return np.true_divide(total, self.size.astype(dt)).astype(dt)
+        loc = user_location()
+        self._args("mean", out, kwargs, loc)
+        return selection_reduce.mean(self, axis, dtype, keepdims, loc)
 
     def var(self, axis: int | tuple[int, ...] | None = None, dtype: DTypeLike = None, out: object = None,
             ddof: int = 0, keepdims: bool = False, **kwargs: object) -> object:
         """NumPy's var: the mean of squared deviations from the mean, over ``count - ddof``."""
-        self._args("var", axis, out, keepdims, kwargs, user_location())
-        dt = np.dtype(dtype) if dtype is not None else (
-            self.values.dtype if self.values.dtype.kind == "f" else np.dtype(np.float64))
-        count = self.size.astype(dt)
-        mean = np.true_divide(np.sum(self._filled(0), dtype=dt), count).astype(dt)
-        deviation = np.subtract(self.values, mean, dtype=dt)
-        squares = self._like(np.multiply(deviation, deviation))
-        return np.true_divide(np.sum(squares._filled(0), dtype=dt), np.subtract(count, ddof).astype(dt)).astype(dt)
+        loc = user_location()
+        self._args("var", out, kwargs, loc)
+        return selection_reduce.var(self, axis, dtype, ddof, keepdims, loc)
 
     def std(self, axis: int | tuple[int, ...] | None = None, dtype: DTypeLike = None, out: object = None,
             ddof: int = 0, keepdims: bool = False, **kwargs: object) -> object:
@@ -246,22 +272,22 @@ class Selection(np.lib.mixins.NDArrayOperatorsMixin):
     def astype(self, dtype: DTypeLike, order: str | None = "K", casting: str = "unsafe", subok: bool = True,
                copy: bool | None = True) -> object:
         """``ndarray.astype`` of the selected elements, as NumPy computes it on ``x[mask]``."""
-        return self._like(self.values.astype(dtype))
+        return self.like(self.values.astype(dtype))
 
     def copy(self, order: str | None = "C") -> object:
         """``ndarray.copy`` of the selected elements, as NumPy computes it on ``x[mask]``."""
-        return self._like(self.values.copy())
+        return self.like(self.values.copy())
 
     def where(self, condition: Operand, x: Operand, y: Operand) -> object:
         """``np.where`` of selections by the same mask and scalars: a selection."""
         loc = user_location()
-        return self._like(where(*(self._operand(v, loc) for v in (condition, x, y))))
+        return self.like(where(*(self._operand(v, loc) for v in (condition, x, y))))
 
     def clip(self, a_min: Operand = None, a_max: Operand = None, **kwargs: object) -> object:
         """``ndarray.clip`` of the selected elements, as NumPy computes it on ``x[mask]``."""
         loc = user_location()
         bounds = [None if v is None else self._operand(v, loc) for v in (a_min, a_max)]
-        return self._like(np.clip(self.values, *bounds, **kwargs))
+        return self.like(np.clip(self.values, *bounds, **kwargs))
 
     def count(self) -> object:
         """The number of selected elements (traced)."""
@@ -270,16 +296,19 @@ class Selection(np.lib.mixins.NDArrayOperatorsMixin):
 
 _UFUNC_REDUCTIONS = {"add": "sum", "multiply": "prod", "maximum": "max", "minimum": "min",
                      "logical_and": "all", "logical_or": "any"}
-_FUNCTIONS = {np.sum: "sum", np.prod: "prod", np.mean: "mean", np.max: "max", np.amax: "max",
+_FUNCTIONS = {np.argmax: "argmax", np.argmin: "argmin",
+              np.sum: "sum", np.prod: "prod", np.mean: "mean", np.max: "max", np.amax: "max",
               np.min: "min", np.amin: "min", np.any: "any", np.all: "all", np.var: "var", np.std: "std",
               np.clip: "clip", np.copy: "copy"}
 
 
-def _same(a, b) -> bool:
-    """Whether two masks are the same value: one node, or the same computation of the
-    same operands (``x[x > 0] * x[x > 0]`` computes ``x > 0`` twice)."""
+def _same(a, b, depth: int = 8) -> bool:
+    """Whether two masks (or bounds) are the same value: one node, or the same computation of
+    the same operands (``x[x > 0] * x[x > 0]`` computes ``x > 0`` twice), or equal ints."""
     if is_tracer(a) and is_tracer(b):
-        return _same_node(a._trace.graph, a._trace.node_of(a), b._trace.node_of(b), 8)
+        return _same_node(a._trace.graph, a._trace.node_of(a), b._trace.node_of(b), depth)
+    if type(a) is int and type(b) is int:
+        return a == b
     return a is b
 
 
@@ -321,7 +350,7 @@ def assign_selection(x: Operand, key: Operand, value: Selection, loc: str | None
     if same and mask.ndim == 0 and values.shape == (1,) + tuple(x.shape):  # x[m] = f(x[m]), a 0-d m
         values = reshape(values, tuple(x.shape))
     elif not same or values.shape != x.shape or value.trailing:
-        raise data_dependent("assigning a selection other than through the mask it was selected "
+        raise value.refuse("assigning a selection other than through the mask it was selected "
                              "by, into an array of its values' shape", loc)
     write(x, where(mask, cast_assigned(x._trace, values, x.dtype), x), loc)
 
