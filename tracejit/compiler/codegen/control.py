@@ -8,7 +8,10 @@ carried values and results are filled in before each call of its driver. A ``whi
 keeps its carried values where the last step wrote them: the first step reads the
 initial buffers, each step writes the results or the spare buffers, whichever the
 current values are not in, so no step copies; at the end the values are copied into
-the results unless they are there already. A 0-d carried value instead lives in two
+the results unless they are there already. A carried value the body updates in place
+(``Control.in_place``: ``out[t] = m`` stores one row into the carried buffer) starts as
+a copy of its initial value in its result buffer and stays there: no step copies it,
+and the caller's buffer is never written. A 0-d carried value instead lives in two
 stack slots (current and next, copied after each step): once the sub-programs are
 inlined, it is a register. A ``cond`` runs one branch's driver with
 the results as its outputs.
@@ -109,17 +112,23 @@ def emit_control(module: ir.Module, kernel: Kernel, name: str, n_buffers: int, p
     spare = [outer(bid) for bid in c.spare]
     flag = outer(c.flag)
     scalar = c.scalar
+    owned = c.owned or (False,) * len(c.inits)
+    in_place = c.in_place or (False,) * len(c.inits)
     current, slots = [], {}
     for i, bid in enumerate(c.inits):
         if scalar[i]:  # two stack slots: after inlining, the value lives in a register
             here, there = (b.alloca(ir.ArrayType(I8, scalar[i]), name=f"scalar{i}_{k}") for k in (0, 1))
             here.align = there.align = 16
             _memcpy(b, here, outer(bid), i64(scalar[i]))
-            slots[i] = (here, there)
+            slots[i] = (here, here if in_place[i] else there)
             current.append(None)
             continue
         slot = b.alloca(PTR, name=f"carry{i}")
-        b.store(outer(bid), slot)
+        if owned[i]:  # the body writes it: it starts as a copy in the result, never the caller's buffer
+            _memcpy(b, results[i], outer(bid), nbytes[i])
+            b.store(results[i], slot)
+        else:
+            b.store(outer(bid), slot)
         current.append(slot)
     test = fn.append_basic_block("test")
     step = fn.append_basic_block("step")
@@ -131,12 +140,14 @@ def emit_control(module: ir.Module, kernel: Kernel, name: str, n_buffers: int, p
     holds = b.icmp_unsigned("!=", b.load(flag, typ=I8), ir.Constant(I8, 0))
     b.cbranch(holds, step, done)
     b.position_at_end(step)
-    following = [slots[i][1] if slot is None else b.select(b.icmp_unsigned("==", cur, res), other, res)
+    following = [slots[i][1] if slot is None else cur if in_place[i] else
+                 b.select(b.icmp_unsigned("==", cur, res), other, res)
                  for i, (slot, cur, res, other) in enumerate(zip(current, now, results, spare))]
     body.call(b, parallel_for, now, following, nbytes)
     for i, (slot, value) in enumerate(zip(current, following)):
         if slot is None:
-            _memcpy(b, slots[i][0], slots[i][1], i64(scalar[i]))
+            if not in_place[i]:
+                _memcpy(b, slots[i][0], slots[i][1], i64(scalar[i]))
         else:
             b.store(value, slot)
     b.branch(test)

@@ -62,6 +62,28 @@ def _sub_call(sub_graph: Graph, what: str, carries: int, captured: tuple[int, ..
                    concrete=program)
 
 
+def donating(body: Graph, n_carry: int) -> Graph:
+    """A copy of loop body ``body`` whose carried inputs (the first ``n_carry``) are marked
+    ``donated``: the loop hands the body memory it owns, so an update of a carried value
+    may store into it (``kernelize/buffers.py``) instead of copying it whole each step."""
+    graph = body.copy()
+    for nid in graph.inputs:
+        if graph.attrs(nid)["index"] < n_carry:
+            graph.data(nid)["donated"] = True
+    return graph
+
+
+def carried_writes(program: Program, n_carry: int) -> tuple[tuple[bool, ...], tuple[bool, ...]]:
+    """Per carried value of a compiled loop body: whether the body writes the buffer it is
+    handed (the loop then owns it: the initial value is copied into the result first),
+    and whether its next value is that same buffer, written in place (no second buffer)."""
+    stored = {nest.store.buffer for k in program.kernels for nest in k.nests}
+    carried = {b.index: b.id for b in program.buffers if b.kind == "input" and b.index < n_carry}
+    in_place = tuple(i in carried and program.outputs[i] == carried[i] for i in range(n_carry))
+    owned = tuple(p or (i in carried and carried[i] in stored) for i, p in enumerate(in_place))
+    return owned, in_place
+
+
 def assign_control_buffers(graph: Graph, nid: int, buffers: dict, count: int, outputs: dict[int, list[int]],
                            compile_sub: CompileSub) -> tuple[int, Control]:
     """Make the outer buffers of control node ``nid`` (keyed in ``buffers`` by their
@@ -91,11 +113,12 @@ def assign_control_buffers(graph: Graph, nid: int, buffers: dict, count: int, ou
         flag = out.new(("ctl", nid, "flag"), "temp", (), np.bool_, label=f"condition of %{nid}").id
         cond = _sub_call(attrs["cond"].graph, "cond", n_carry, tuple(operands[n_carry:n_carry + n_cond]), out, nid,
                          compile_sub)
-        body = _sub_call(attrs["body"].graph, "body", n_carry, tuple(operands[n_carry + n_cond:]), out, nid,
-                         compile_sub)
+        body = _sub_call(donating(attrs["body"].graph, n_carry), "body", n_carry, tuple(operands[n_carry + n_cond:]),
+                         out, nid, compile_sub)
         scalar = tuple(a.dtype.itemsize if a.shape == () else 0 for a in results_avals)
+        owned, in_place = carried_writes(body.concrete, n_carry)
         control = Control("while", (cond, body), tuple(results), nbytes, inits=inits, spare=spare, flag=flag,
-                          scalar=scalar)
+                          scalar=scalar, owned=owned, in_place=in_place)
     else:
         n_true = attrs["n_true"]
         true = _sub_call(attrs["true"].graph, "true", 0, tuple(operands[1:1 + n_true]), out, nid, compile_sub)
