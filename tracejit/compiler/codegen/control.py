@@ -110,7 +110,7 @@ def emit_control(module: ir.Module, kernel: Kernel, name: str, n_buffers: int, p
         return fn
     cond, body = subs
     spare = [outer(bid) for bid in c.spare]
-    flag = outer(c.flag)
+    flag = b.alloca(I8, name="holds")  # (a stack slot, not the outer buffer: a register once inlined)
     scalar = c.scalar
     owned = c.owned or (False,) * len(c.inits)
     in_place = c.in_place or (False,) * len(c.inits)

@@ -117,8 +117,17 @@ def _whole_update(graph: Graph, nid: int) -> int | None:
     return value
 
 
+def _reduce_over_nothing(graph: Graph, nid: int) -> int | None:
+    """``min``/``max`` over no axes (a bounds check's extent of a scalar index) is its operand."""
+    if graph.op(nid) not in ("min", "max") or tuple(graph.attrs(nid).get("axes", (0,))) != ():
+        return None
+    (src,) = graph.operands(nid)
+    return src if graph.aval(src) == graph.aval(nid) else None
+
+
 RULES: dict[str, Rule] = {
     "identity_view": _identity_view,
+    "reduce_over_nothing": _reduce_over_nothing,
     "whole_update": _whole_update,
     "reshape_of_reshape": _reshape_of_reshape,
     "constant_power": _constant_power,
