@@ -125,7 +125,8 @@ def emit_control(module: ir.Module, kernel: Kernel, name: str, n_buffers: int, p
             continue
         slot = b.alloca(PTR, name=f"carry{i}")
         if owned[i]:  # the body writes it: it starts as a copy in the result, never the caller's buffer
-            _memcpy(b, results[i], outer(bid), nbytes[i])
+            if c.results[i] != bid:  # (unless the loop works in its initial value's buffer)
+                _memcpy(b, results[i], outer(bid), nbytes[i])
             b.store(results[i], slot)
         else:
             b.store(outer(bid), slot)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import dataclasses
 
 from tracejit.compiler.graph import Graph
-from tracejit.compiler.kernelize.control import CONTROL_OPS, CompileSub, assign_control_buffers
+from tracejit.compiler.kernelize.control import CONTROL_OPS, CompileSub, assign_control_buffers, is_donated
 from tracejit.compiler.kernelize.sequences import affine_constant
 from tracejit.compiler.kir import Buffer
 from tracejit.compiler.layout import StridedView
@@ -45,12 +45,6 @@ def _gathered_from(graph: Graph, nid: int) -> bool:
             if kind == "view":
                 stack.append(user)
     return False
-
-
-def is_donated(graph: Graph, buf: Buffer) -> bool:
-    """Whether input buffer ``buf`` is a loop's carried value the body may overwrite (its
-    input node marked ``donated`` by ``kernelize/control.py``: the loop owns that memory)."""
-    return buf.kind == "input" and buf.node >= 0 and bool(graph.data(buf.node).get("donated", False))
 
 
 def _writes_in_place(graph: Graph, nid: int, buffers: dict[int, Buffer], pos: dict[int, int],

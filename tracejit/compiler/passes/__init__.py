@@ -34,9 +34,8 @@ class Fixpoint:
 
 PIPELINE: list[tuple[str, Pass] | Fixpoint] = [
     ("dce", dce),
-    ("cond_to_select", cond_to_select),
     Fixpoint("cleanup", (("fold_constants", fold_constants), ("simplify", simplify), ("cse", cse),
-                         ("dce", dce))),
+                         ("dce", dce), ("cond_to_select", cond_to_select))),
     ("fusion", fusion),
 ]
 
