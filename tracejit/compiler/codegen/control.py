@@ -69,12 +69,26 @@ class _SubTable:
     def _set(self, b: ir.IRBuilder, i: int, value: ir.Value) -> None:
         b.store(value, b.gep(self.table, [i64(0), i64(i)], inbounds=True))
 
-    def call(self, b: ir.IRBuilder, parallel_for: ir.Value, carried: list, results: list, nbytes: list) -> None:
-        """Run the sub-program on ``carried`` values, writing ``results`` (pointers)."""
+    def preset(self, b: ir.IRBuilder, carried: dict[int, ir.Value], results: dict[int, ir.Value]) -> None:
+        """Store once the carried values' and results' pointers that stay the same every
+        call (by index: a 0-d value's stack slot, an array updated in place)."""
         for bid, index in self.carried:
-            self._set(b, bid, carried[index])
+            if index in carried:
+                self._set(b, bid, carried[index])
         for bid, outs in self.results:
-            self._set(b, bid, results[outs[0]])
+            if outs[0] in results:
+                self._set(b, bid, results[outs[0]])
+
+    def call(self, b: ir.IRBuilder, parallel_for: ir.Value, carried: list, results: list, nbytes: list,
+             fixed: frozenset = frozenset(), fixed_results: frozenset = frozenset()) -> None:
+        """Run the sub-program on ``carried`` values, writing ``results`` (pointers); the
+        entries of the indices in ``fixed``/``fixed_results`` were stored by :meth:`preset`."""
+        for bid, index in self.carried:
+            if index not in fixed:
+                self._set(b, bid, carried[index])
+        for bid, outs in self.results:
+            if outs[0] not in fixed_results:
+                self._set(b, bid, results[outs[0]])
         b.call(self.entry, [opaque(b, self.table), parallel_for])
         for bid, outs in self.results:  # one value returned as several results
             for j in outs[1:]:
@@ -131,20 +145,25 @@ def emit_control(module: ir.Module, kernel: Kernel, name: str, n_buffers: int, p
         else:
             b.store(outer(bid), slot)
         current.append(slot)
+    # the table entries that are the same every step are stored once, before the loop
+    fixed = frozenset(i for i, slot in enumerate(current) if slot is None or in_place[i])
+    cond.preset(b, {i: slots[i][0] if i in slots else results[i] for i in fixed}, {0: flag})
+    body.preset(b, {i: slots[i][0] if i in slots else results[i] for i in fixed},
+                {i: slots[i][1] if i in slots else results[i] for i in fixed})
     test = fn.append_basic_block("test")
     step = fn.append_basic_block("step")
     done = fn.append_basic_block("done")
     b.branch(test)
     b.position_at_end(test)
     now = [slots[i][0] if slot is None else b.load(slot, typ=PTR) for i, slot in enumerate(current)]
-    cond.call(b, parallel_for, now, [flag], [i64(1)])
+    cond.call(b, parallel_for, now, [flag], [i64(1)], fixed, frozenset({0}))
     holds = b.icmp_unsigned("!=", b.load(flag, typ=I8), ir.Constant(I8, 0))
     b.cbranch(holds, step, done)
     b.position_at_end(step)
     following = [slots[i][1] if slot is None else cur if in_place[i] else
                  b.select(b.icmp_unsigned("==", cur, res), other, res)
                  for i, (slot, cur, res, other) in enumerate(zip(current, now, results, spare))]
-    body.call(b, parallel_for, now, following, nbytes)
+    body.call(b, parallel_for, now, following, nbytes, fixed, fixed)
     for i, (slot, value) in enumerate(zip(current, following)):
         if slot is None:
             if not in_place[i]:
