@@ -15,6 +15,16 @@ from tracejit.compiler.layout import StridedView
 from tracejit.compiler.ops import get_op
 
 
+class NeedsBuffer(Exception):
+    """Node ``node`` would be recomputed under too many index maps (``builder.py``), or is
+    an update's value that reads the array it is stored into: formation gives it a buffer
+    of its own and restarts."""
+
+    def __init__(self, node: int):
+        super().__init__(node)
+        self.node = node
+
+
 def is_materialized(graph: Graph, nid: int) -> bool:
     """Whether fusion marked ``nid`` to be stored in a buffer of its own."""
     return graph.data(nid).get("materialize", False)
@@ -68,21 +78,28 @@ def _writes_in_place(graph: Graph, nid: int, buffers: dict[int, Buffer], pos: di
         return False
     readers, value_reads = _base_readers(graph, nid, base)
     if value_reads and graph.aval(graph.operands(nid)[1]).size != 1:
-        return False  # ``a[::-1] = a``: the store would overwrite elements still to be read
+        # ``a[::-1] = a``, ``out[t] = f(out[t - 1])``: the store would overwrite elements still to
+        # be read, unless the value is computed first into a buffer of its own (the region's size,
+        # not the whole array's): the value's kernel then reads the base, before this one
+        value = graph.operands(nid)[1]
+        if value_reads == {1} and not is_materialized(graph, value) and get_op(graph.op(value)).kind != "source":
+            raise NeedsBuffer(value)
+        return False
     return not readers or readers <= _ancestors(graph, nid, min(pos[r] for r in readers), pos)
 
 
-def _base_readers(graph: Graph, nid: int, base: int) -> tuple[set[int], bool]:
+def _base_readers(graph: Graph, nid: int, base: int) -> tuple[set[int], set[int]]:
     """The kernels other than update ``nid`` that read ``base`` (materialized nodes reached
     from it through unmaterialized ones: a view read by two kernels counts for both), and
-    whether ``nid``'s value or indices read it."""
-    readers, value_reads = set(), False
+    which of ``nid``'s operands (1: the value, 2...: a scatter's indices) read it."""
+    readers, value_reads = set(), set()
     seen, stack = {base}, [base]
     while stack:
         n = stack.pop()
         for user, index in graph.users(n):
             if user == nid:
-                value_reads = value_reads or n != base or index != 0
+                if n != base or index != 0:
+                    value_reads.add(index)
             elif is_materialized(graph, user):
                 readers.add(user)
             elif user not in seen:
