@@ -255,3 +255,35 @@ def test_large_body_kernels_are_parallel_and_vectorized():
     kernels = [k for k in control.subs[1].concrete.kernels if k.nests and np.prod(k.nests[0].shape) == x.size]
     assert kernels and all(k.parallel_grain for k in kernels)
     assert all(s.vector_width > 1 for k in kernels for s in k.schedules)
+
+
+def test_value_reading_the_old_rows_is_computed_first_then_stored_in_place():
+    def f(x, a):
+        out = np.empty_like(x)
+        out[0] = x[0]
+
+        def body(t, out):
+            out[t] = a * x[t] + (1 - a) * out[t - 1]   # the value reads the carried array
+            return out
+        return tj.fori_loop(1, x.shape[0], body, out)
+    x = np.random.default_rng(3).standard_normal((8, 6))
+    _check(f, x, 0.25)
+    (control,) = _controls(tj.jit(f), x, 0.25)
+    body = control.subs[1].concrete
+    carried = {b.id for b in body.buffers if b.kind == "input" and b.index < control.subs[1].carries}
+    stores = [n for k in body.kernels for n in k.nests if n.store.buffer in carried]
+    assert True in control.in_place and [np.prod(n.shape) for n in stores] == [x.shape[1]]
+
+
+@pytest.mark.parametrize("n", [1, 2, 7])
+def test_overlapping_self_assignment(n):
+    def f(x):
+        a = x * 1.0
+        a[1:] = a[:-1] * 2          # the value reads the elements being overwritten
+        b = x + 1.0
+
+        def body(t, b):
+            b[::-1] = b + t         # whole reversed, every step
+            return b
+        return a, tj.fori_loop(0, 3, body, b)
+    _check(f, np.arange(float(n)))
