@@ -101,6 +101,9 @@ def emit_control(module: ir.Module, kernel: Kernel, name: str, n_buffers: int, p
     buffers; ``emit_program(module, program, prefix)`` emits a sub-program's driver."""
     c = kernel.control
     entries = [emit_program(module, sub.program, f"{name}_{i}") for i, sub in enumerate(c.subs)]
+    for entry in entries:  # called once each: inlined, a loop's carried scalars stay in registers
+        if "noinline" not in entry.attributes:  # (not a long straight-line driver, see codegen/module.py)
+            entry.attributes.add("alwaysinline")
     fn = ir.Function(module, ir.FunctionType(ir.VoidType(), [PTR, parallel_ty]), name)
     fn.attributes.add("nounwind")
     table, parallel_for = fn.args

@@ -16,13 +16,15 @@ from tracejit.compiler.ops import get_op
 
 
 class NeedsBuffer(Exception):
-    """Node ``node`` would be recomputed under too many index maps (``builder.py``), or is
-    an update's value that reads the array it is stored into: formation gives it a buffer
-    of its own and restarts."""
+    """Node ``node`` would be recomputed under too many index maps (``builder.py``), or
+    ``nodes`` are updates' values that read the arrays they are stored into (all found in
+    one pass, so a loop of such writes restarts once): formation gives them buffers of
+    their own and restarts."""
 
-    def __init__(self, node: int):
-        super().__init__(node)
+    def __init__(self, node: int, *more: int):
+        super().__init__(node, *more)
         self.node = node
+        self.nodes = (node, *more)
 
 
 def is_materialized(graph: Graph, nid: int) -> bool:
@@ -58,7 +60,7 @@ def _gathered_from(graph: Graph, nid: int) -> bool:
 
 
 def _writes_in_place(graph: Graph, nid: int, buffers: dict[int, Buffer], pos: dict[int, int],
-                     outputs: dict[int, list[int]]) -> bool:
+                     outputs: dict[int, list[int]], values: list[int]) -> bool:
     """Whether update ``nid`` may store straight into its base's buffer: the base is a
     temporary (or another update's), or a loop body's donated carried value, whose every
     other reading kernel runs before this one (computes one of its operands), and this
@@ -66,7 +68,8 @@ def _writes_in_place(graph: Graph, nid: int, buffers: dict[int, Buffer], pos: di
     element (loaded whole before the store). A donated value written in place is a result
     only as the same carried value (result index = its argument index), and neither it
     nor the version written is a result as well. ``pos``: each node's place in the
-    topological order; ``outputs``: result node -> its result indices."""
+    topological order; ``outputs``: result node -> its result indices; ``values``
+    receives a value that should get a buffer of its own first (then not in place)."""
     base = graph.operands(nid)[0]  # a scatter's value and indices follow
     if base not in buffers or graph.op(base) == "constant":
         return False
@@ -83,7 +86,7 @@ def _writes_in_place(graph: Graph, nid: int, buffers: dict[int, Buffer], pos: di
         # not the whole array's): the value's kernel then reads the base, before this one
         value = graph.operands(nid)[1]
         if value_reads == {1} and not is_materialized(graph, value) and get_op(graph.op(value)).kind != "source":
-            raise NeedsBuffer(value)
+            values.append(value)
         return False
     return not readers or readers <= _ancestors(graph, nid, min(pos[r] for r in readers), pos)
 
@@ -130,12 +133,15 @@ def assign_buffers(graph: Graph, compile_sub: CompileSub, controls: dict | None 
     count = 0  # buffers made so far (an update in place shares its base's: no new id)
     order = graph.topo_order()
     pos = {n: i for i, n in enumerate(order)}
+    values: list[int] = []  # updates' values to give buffers (then the updates store in place)
     for nid in order:
         d = graph.data(nid)
         if not is_materialized(graph, nid):
             continue
         shape, dtype = d["shape"], d["dtype"]
         if d["op"] in CONTROL_OPS:
+            if values:  # (before compiling its sub-programs again)
+                raise NeedsBuffer(*values)
             count, control = assign_control_buffers(graph, nid, buffers, count, outputs, compile_sub)
             if controls is not None:
                 controls[nid] = control
@@ -153,7 +159,7 @@ def assign_buffers(graph: Graph, compile_sub: CompileSub, controls: dict | None 
                     and affine_constant(d["value"]) is not None):
                 continue  # computed from the element index (kernelize/sequences.py)
             view, kind, extra = StridedView.contiguous(shape), "constant", {"value": d["value"]}
-        elif d["op"] in ("update", "scatter") and _writes_in_place(graph, nid, buffers, pos, outputs):
+        elif d["op"] in ("update", "scatter") and _writes_in_place(graph, nid, buffers, pos, outputs, values):
             shared = buffers[graph.operands(nid)[0]]
             if nid in outputs and shared.kind == "temp":  # the last version is a result: the chain's buffer is
                 shared = dataclasses.replace(shared, kind="output", outputs=tuple(outputs[nid]))
@@ -166,4 +172,6 @@ def assign_buffers(graph: Graph, compile_sub: CompileSub, controls: dict | None 
             extra = {"outputs": tuple(outputs.get(nid, ()))}
         buffers[nid] = Buffer(count, kind, shape, dtype, nid, view, **extra)
         count += 1
+    if values:
+        raise NeedsBuffer(*values)
     return buffers

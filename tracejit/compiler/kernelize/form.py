@@ -26,7 +26,8 @@ def form_kernels(graph: Graph, compile_sub: CompileSub) -> Program:
         try:
             return _form(graph, compile_sub)
         except NeedsBuffer as e:
-            graph.data(e.node)["materialize"] = True
+            for node in e.nodes:
+                graph.data(node)["materialize"] = True
         except NeedsCopy as e:
             (src,) = graph.operands(e.node)
             copy = graph.add("copy", [src], loc=graph.loc(e.node))
