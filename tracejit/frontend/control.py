@@ -375,6 +375,12 @@ def cond(pred: object, true_fun: Callable, false_fun: Callable, *operands: objec
     outs = _results(trace, node, avals + extra, true.scalars + [False] * len(extra), loc, weak + [None] * len(extra))
     _record(trace, true.checks + false.checks, outs[n + len(written):])
     controlwrites.write_back(targets, outs[n:n + len(written)], loc)
+    # as eagerly, a result that both branches return as the operand they write is that array
+    # (so a loop whose body is this branch sees its carried array written and returned)
+    written_ops = [j for j, (tw, fw) in enumerate(zip(true.writes.written, false.writes.written)) if tw or fw]
+    for r, (tj_, fj) in enumerate(zip(true.writes.in_place[:n], false.writes.in_place[:n])):
+        if tj_ is not None and tj_ == fj and tj_ in written_ops and targets[written_ops.index(tj_)] is not None:
+            outs[r] = targets[written_ops.index(tj_)]
     return _join_complex(unflatten(true.tree, outs[:n]))
 
 
