@@ -287,3 +287,56 @@ def test_overlapping_self_assignment(n):
             return b
         return a, tj.fori_loop(0, 3, body, b)
     _check(f, np.arange(float(n)))
+
+
+def _stored_sizes(control, sub=1):
+    """Sizes of the stores into donated inputs of sub-program ``sub`` of ``control``."""
+    program = control.subs[sub].concrete
+    inputs = {b.id for b in program.buffers if b.kind == "input"}
+    return [int(np.prod(n.shape)) for k in program.kernels for n in k.nests if n.store.buffer in inputs]
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.int32])
+def test_conditional_write_in_a_loop_is_in_place(dtype):
+    def f(x):
+        out = np.zeros_like(x)
+
+        def body(t, out):
+            def write(o):
+                o[t] = x[t] * 2
+                return o
+            return tj.cond(x[t, 0] > 0, write, lambda o: o, out)
+        return tj.fori_loop(0, x.shape[0], body, out)
+    x = (np.random.default_rng(4).standard_normal((9, 5)) * 10).astype(dtype)
+    _check(f, x)
+    (loop,) = _controls(tj.jit(f), x)
+    assert True in loop.in_place
+    (branch,) = [k.control for k in loop.subs[1].concrete.kernels if k.control is not None]
+    assert _stored_sizes(branch, 0) == [x.shape[1]] and _stored_sizes(branch, 1) == []  # no whole copy
+
+
+def test_conditional_write_old_value_read_after():
+    def f(x):
+        out = x * 1.0
+
+        def body(t, c):
+            out, acc = c
+            old = out * 1.0
+
+            def write(o):
+                o[t] = -1.0
+                return o
+            out = tj.cond(x[t, 0] > 2, write, lambda o: o, out)
+            return out, acc + old.sum() * 100 + out.sum()
+        return tj.fori_loop(0, x.shape[0], body, (out, np.float64(0)))
+    _check(f, np.arange(12, dtype=np.float64).reshape(6, 2))
+
+
+def test_passthrough_array_carry_is_not_copied():
+    def f(x):
+        def body(t, c):
+            s, a = c
+            return s + a[t].sum(), a
+        return tj.fori_loop(0, x.shape[0], body, (x[0, 0] * 0, x * 1.0))
+    x = np.arange(12, dtype=np.float64).reshape(4, 3)
+    _check(f, x)

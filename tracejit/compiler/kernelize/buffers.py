@@ -8,7 +8,7 @@ from __future__ import annotations
 import dataclasses
 
 from tracejit.compiler.graph import Graph
-from tracejit.compiler.kernelize.control import CONTROL_OPS, CompileSub, assign_control_buffers, is_donated
+from tracejit.compiler.kernelize.control import CONTROL_OPS, CompileSub, assign_control_buffers, donated_target
 from tracejit.compiler.kernelize.sequences import affine_constant
 from tracejit.compiler.kir import Buffer
 from tracejit.compiler.layout import StridedView
@@ -74,8 +74,9 @@ def _writes_in_place(graph: Graph, nid: int, buffers: dict[int, Buffer], pos: di
     if base not in buffers or graph.op(base) == "constant":
         return False
     buf = buffers[base]
-    if is_donated(graph, buf):
-        if base in outputs or buf.node in outputs or outputs.get(nid, [buf.index]) != [buf.index]:
+    target = donated_target(graph, buf)
+    if target is not None:
+        if base in outputs or buf.node in outputs or outputs.get(nid, [target]) != [target]:
             return False
     elif buf.kind != "temp":
         return False
@@ -89,6 +90,15 @@ def _writes_in_place(graph: Graph, nid: int, buffers: dict[int, Buffer], pos: di
             values.append(value)
         return False
     return not readers or readers <= _ancestors(graph, nid, min(pos[r] for r in readers), pos)
+
+
+def _passes_through(graph: Graph, nid: int, buffers: dict[int, Buffer], outputs: dict[int, list[int]]) -> bool:
+    """Whether ``copy`` ``nid`` is a donated input (or its last version, updated in place)
+    returned as that input's own result: the value is in that buffer already."""
+    (src,) = graph.operands(nid)
+    buf = buffers.get(src)
+    target = None if buf is None else donated_target(graph, buf)
+    return target is not None and graph.users(src) == [(nid, 0)] and outputs.get(nid) == [target]
 
 
 def _base_readers(graph: Graph, nid: int, base: int) -> tuple[set[int], set[int]]:
@@ -128,7 +138,8 @@ def assign_buffers(graph: Graph, compile_sub: CompileSub, controls: dict | None 
     :class:`Control`)."""
     outputs: dict[int, list[int]] = {}
     for out in graph.outputs:
-        outputs.setdefault(graph.operands(out)[0], []).append(graph.attrs(out)["index"])
+        if not graph.data(out).get("unused", False):  # (a branch's result nobody reads: no buffer of its own)
+            outputs.setdefault(graph.operands(out)[0], []).append(graph.attrs(out)["index"])
     buffers: dict[int, Buffer] = {}
     count = 0  # buffers made so far (an update in place shares its base's: no new id)
     order = graph.topo_order()
@@ -159,6 +170,9 @@ def assign_buffers(graph: Graph, compile_sub: CompileSub, controls: dict | None 
                     and affine_constant(d["value"]) is not None):
                 continue  # computed from the element index (kernelize/sequences.py)
             view, kind, extra = StridedView.contiguous(shape), "constant", {"value": d["value"]}
+        elif d["op"] == "copy" and _passes_through(graph, nid, buffers, outputs):
+            buffers[nid] = buffers[graph.operands(nid)[0]]
+            continue
         elif d["op"] in ("update", "scatter") and _writes_in_place(graph, nid, buffers, pos, outputs, values):
             shared = buffers[graph.operands(nid)[0]]
             if nid in outputs and shared.kind == "temp":  # the last version is a result: the chain's buffer is

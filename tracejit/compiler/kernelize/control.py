@@ -62,15 +62,72 @@ def _sub_call(sub_graph: Graph, what: str, carries: int, captured: tuple[int, ..
                    concrete=program)
 
 
-def donating(body: Graph, n_carry: int) -> Graph:
-    """A copy of loop body ``body`` whose carried inputs (the first ``n_carry``) are marked
-    ``donated``: the loop hands the body memory it owns, so an update of a carried value
-    may store into it (``kernelize/buffers.py``) instead of copying it whole each step."""
-    graph = body.copy()
+def donating(sub: Graph, targets: dict[int, int]) -> Graph:
+    """A copy of sub-graph ``sub`` whose inputs ``targets`` (argument index -> result
+    index) are marked ``donated``: the loop or branch hands it memory it owns, which is
+    also that result's buffer, so an update of the input may store into it
+    (``kernelize/buffers.py``) instead of copying it whole (each step, in a loop)."""
+    graph = sub.copy()
     for nid in graph.inputs:
-        if graph.attrs(nid)["index"] < n_carry:
-            graph.data(nid)["donated"] = True
+        if graph.attrs(nid)["index"] in targets:
+            graph.data(nid)["donated"] = targets[graph.attrs(nid)["index"]]
     return graph
+
+
+def donated_target(graph: Graph, buf: Buffer) -> int | None:
+    """The result index input buffer ``buf`` becomes when it is a donated input (marked by
+    :func:`donating`: the loop or branch owns that memory), else None."""
+    if buf.kind != "input" or buf.node < 0:
+        return None
+    return graph.data(buf.node).get("donated")
+
+
+def _drop(branch: Graph, unused: set[int]) -> Graph:
+    """``branch`` with its results ``unused`` (nobody reads them) marked ``unused`` and,
+    where a used result is a version of the same array, computed as that one (a branch
+    returning the operand it writes also returns it written back: one array, not two)."""
+    outs = branch.outputs
+    roots = {k: _branch_root(branch, branch.operands(o)[0]) for k, o in enumerate(outs)}
+    for k in unused:
+        branch.data(outs[k])["unused"] = True
+        same = [j for j in range(len(outs)) if j not in unused and roots[j] == roots[k]]
+        if same and branch.op(roots[k]) == "input":
+            src = branch.operands(outs[k])[0]
+            branch.nx.remove_edge(src, outs[k], key=0)
+            branch.nx.add_edge(branch.operands(outs[same[0]])[0], outs[k], key=0)
+    return branch
+
+
+def _branch_root(graph: Graph, node: int) -> int:
+    """The node a branch result is a (copied, updated) version of."""
+    while graph.op(node) in ("copy", "update", "scatter"):
+        node = graph.operands(node)[0]
+    return node
+
+
+def _branch_donations(graph: Graph, nid: int, users: dict, buffers: dict, outputs: dict[int, list[int]]
+                      ) -> tuple[dict[int, int], dict[int, int], dict[int, Buffer]]:
+    """For branch node ``nid``: the operands each branch may update in place as a result
+    (true and false argument index -> result index) and the result buffers that are those
+    operands' (result index -> buffer): a result that both branches compute from the same
+    operand (written, or returned as it is), an operand nothing else reads."""
+    attrs, operands = graph.attrs(nid), graph.operands(nid)
+    n_true = attrs["n_true"]
+    true, false = attrs["true"].graph, attrs["false"].graph
+    donate_true, donate_false, reused = {}, {}, {}
+    for k, (t_out, f_out) in enumerate(zip(true.outputs, false.outputs)):
+        t_root, f_root = _branch_root(true, true.operands(t_out)[0]), _branch_root(false, false.operands(f_out)[0])
+        if true.op(t_root) != "input" or false.op(f_root) != "input":
+            continue
+        i_t, i_f = true.attrs(t_root)["index"], false.attrs(f_root)["index"]
+        if operands[1 + i_t] != operands[1 + n_true + i_f] or i_t in donate_true or i_f in donate_false:
+            continue
+        positions = sorted(index for _, index in graph.users(operands[1 + i_t]))
+        buf = _reusable(graph, operands[1 + i_t], users.get(k), positions == [1 + i_t, 1 + n_true + i_f],
+                        buffers, outputs)
+        if buf is not None:
+            donate_true[i_t], donate_false[i_f], reused[k] = k, k, buf
+    return donate_true, donate_false, reused
 
 
 def carried_writes(program: Program, n_carry: int) -> tuple[tuple[bool, ...], tuple[bool, ...]]:
@@ -85,28 +142,27 @@ def carried_writes(program: Program, n_carry: int) -> tuple[tuple[bool, ...], tu
     return owned, in_place
 
 
-def is_donated(graph: Graph, buf: Buffer) -> bool:
-    """Whether input buffer ``buf`` is a loop's carried value the body may overwrite (its
-    input node marked ``donated`` by :func:`donating`: the loop owns that memory)."""
-    return buf.kind == "input" and buf.node >= 0 and bool(graph.data(buf.node).get("donated", False))
-
-
 def _reusable_init(graph: Graph, nid: int, i: int, result: int | None, buffers: dict,
                    outputs: dict[int, list[int]]) -> Buffer | None:
     """The buffer of loop ``nid``'s initial carried value ``i`` when the loop may work in
-    it (its result ``i`` then lives there, the initial copy disappears): a temporary, or
-    a donated carried value of an enclosing body, that nothing but this operand reads
-    (its earlier versions, updated in place, are read before), and, for a donated one,
-    a result only as that same carried value. The buffer (made an output where the
-    result is one), or None."""
+    it (its result ``i`` then lives there, the initial copy disappears), see :func:`_reusable`."""
     init = graph.operands(nid)[i]
+    return _reusable(graph, init, result, graph.users(init) == [(nid, i)], buffers, outputs)
+
+
+def _reusable(graph: Graph, init: int, result: int | None, only_reader: bool, buffers: dict,
+              outputs: dict[int, list[int]]) -> Buffer | None:
+    """The buffer of operand ``init`` of a loop or branch when its ``result`` may live
+    there: a temporary, or a donated input of an enclosing body or branch, that nothing
+    but this operand reads (``only_reader``; its earlier versions, updated in place, are
+    read before), and, for a donated one, a result only as that input's own result. The
+    buffer (made an output where the result is one), or None."""
     buf = buffers.get(init)
-    if result is None or buf is None or graph.op(init) == "constant" or graph.users(init) != [(nid, i)]:
+    if result is None or buf is None or graph.op(init) == "constant" or not only_reader or init in outputs:
         return None
-    if init in outputs:
-        return None
-    if is_donated(graph, buf):
-        return buf if outputs.get(result, [buf.index]) == [buf.index] else None
+    target = donated_target(graph, buf)
+    if target is not None:
+        return buf if outputs.get(result, [target]) == [target] else None
     if buf.kind != "temp":
         return None
     if result in outputs:
@@ -148,16 +204,20 @@ def assign_control_buffers(graph: Graph, nid: int, buffers: dict, count: int, ou
     nbytes = tuple(int(np.prod(a.shape)) * a.dtype.itemsize for a in results_avals)
     if op == "cond":
         n_true = attrs["n_true"]
-        true = _sub_call(attrs["true"].graph, "true", 0, tuple(operands[1:1 + n_true]), out, nid, compile_sub)
-        false = _sub_call(attrs["false"].graph, "false", 0, tuple(operands[1 + n_true:]), out, nid, compile_sub)
-        results = _results(graph, nid, results_avals, users, outputs, out, {})
+        donate_true, donate_false, reused = _branch_donations(graph, nid, users, buffers, outputs)
+        unused = set(range(len(results_avals))) - set(users)
+        true = _sub_call(_drop(donating(attrs["true"].graph, donate_true), unused), "true", 0,
+                         tuple(operands[1:1 + n_true]), out, nid, compile_sub)
+        false = _sub_call(_drop(donating(attrs["false"].graph, donate_false), unused), "false", 0,
+                          tuple(operands[1 + n_true:]), out, nid, compile_sub)
+        results = _results(graph, nid, results_avals, users, outputs, out, reused)
         return out.count, Control("cond", (true, false), results, nbytes, pred=operands[0])
     n_carry, n_cond = attrs["n_carry"], attrs["n_cond"]
     inits = tuple(operands[:n_carry])
     cond = _sub_call(attrs["cond"].graph, "cond", n_carry, tuple(operands[n_carry:n_carry + n_cond]), out, nid,
                      compile_sub)
-    body = _sub_call(donating(attrs["body"].graph, n_carry), "body", n_carry, tuple(operands[n_carry + n_cond:]),
-                     out, nid, compile_sub)
+    body = _sub_call(donating(attrs["body"].graph, {i: i for i in range(n_carry)}), "body", n_carry,
+                     tuple(operands[n_carry + n_cond:]), out, nid, compile_sub)
     scalar = tuple(a.dtype.itemsize if a.shape == () else 0 for a in results_avals)
     owned, in_place = carried_writes(body.concrete, n_carry)
     reused = {i: _reusable_init(graph, nid, i, users.get(i), buffers, outputs) for i in range(n_carry)

@@ -48,6 +48,8 @@ def _form(graph: Graph, compile_sub: CompileSub) -> Program:
             continue
         if nid not in buffers or graph.op(nid) in ("input", "constant"):
             continue  # (an update stored into a loop's carried input is a kernel)
+        if graph.op(nid) == "copy" and buffers.get(graph.operands(nid)[0]) is buffers[nid]:
+            continue  # a donated input returned as it is: the value is in place already
         builder = KernelBuilder(graph, buffers, nid)
         if get_op(graph.op(nid)).kind == "along_axis":  # a library kernel (scan, sort)
             kernels.extend(scan_sort_kernel(builder, f"k{len(kernels)}"))

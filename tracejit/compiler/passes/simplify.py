@@ -109,7 +109,7 @@ def _whole_update(graph: Graph, nid: int) -> int | None:
     base, value = graph.operands(nid)
     while graph.op(base) == "update":
         base = graph.operands(base)[0]
-    if graph.op(base) == "input" and not graph.data(base).get("donated", False):
+    if graph.op(base) == "input" and graph.data(base).get("donated") is None:
         return None  # an argument's new value: stored once (it is written back anyway), later reads
         # (often broadcast, as in n-body) load it
     if graph.aval(value) != graph.aval(nid) or graph.op(value) in ("input", "constant"):
