@@ -340,3 +340,37 @@ def test_passthrough_array_carry_is_not_copied():
         return tj.fori_loop(0, x.shape[0], body, (x[0, 0] * 0, x * 1.0))
     x = np.arange(12, dtype=np.float64).reshape(4, 3)
     _check(f, x)
+
+
+def test_branch_reading_old_operand_after_its_write():
+    def f(x):
+        out = x * 1.0
+
+        def body(t, c):
+            out, acc = c
+
+            def write(o):
+                old = o * 1.0
+                o[t] = -1.0
+                return o, (old * 2).sum() + o.sum()   # the old operand, read after the write
+            out, s = tj.cond(x[t, 0] > 2, write, lambda o: (o, o.sum()), out)
+            return out, acc + s
+        return tj.fori_loop(0, x.shape[0], body, (out, np.float64(0)))
+    _check(f, np.arange(12, dtype=np.float64).reshape(6, 2))
+
+
+def test_branch_result_from_a_copy_of_the_operand_read_after():
+    def f(x):
+        out = x * 1.0
+
+        def body(t, c):
+            out, acc = c
+
+            def modified(o):
+                o2 = o.copy()
+                o2[t] = -1.0
+                return o2, (o * 2).sum()               # the operand itself, read after o2 is written
+            out, s = tj.cond(x[t, 0] > 2, modified, lambda o: (o, o.sum()), out)
+            return out, acc + s
+        return tj.fori_loop(0, x.shape[0], body, (out, np.float64(0)))
+    _check(f, np.arange(12, dtype=np.float64).reshape(6, 2))

@@ -41,9 +41,8 @@ class _Buffers:
         return buf
 
 
-def _sub_call(sub_graph: Graph, what: str, carries: int, captured: tuple[int, ...], out: _Buffers,
-              nid: int, compile_sub: CompileSub) -> SubCall:
-    program = compile_sub(sub_graph)
+def _sub_call(program: Program, what: str, carries: int, captured: tuple[int, ...], out: _Buffers,
+              nid: int) -> SubCall:
     generic = parametrize(program)
     constants = []
     for b in program.buffers:
@@ -123,8 +122,8 @@ def _branch_donations(graph: Graph, nid: int, users: dict, buffers: dict, output
         if operands[1 + i_t] != operands[1 + n_true + i_f] or i_t in donate_true or i_f in donate_false:
             continue
         positions = sorted(index for _, index in graph.users(operands[1 + i_t]))
-        buf = _reusable(graph, operands[1 + i_t], users.get(k), positions == [1 + i_t, 1 + n_true + i_f],
-                        buffers, outputs)
+        buf = _reusable(graph, operands[1 + i_t], users.get(k), positions == [1 + i_t, 1 + n_true + i_f], buffers,
+                        outputs)
         if buf is not None:
             donate_true[i_t], donate_false[i_f], reused[k] = k, k, buf
     return donate_true, donate_false, reused
@@ -163,13 +162,15 @@ def _reusable(graph: Graph, init: int, result: int | None, only_reader: bool, bu
     target = donated_target(graph, buf)
     if target is not None:
         return buf if outputs.get(result, [target]) == [target] else None
-    if buf.kind != "temp":
-        return None
-    if result in outputs:
-        shared = dataclasses.replace(buf, kind="output", node=result, outputs=tuple(outputs[result]))
-        buffers.update({n: shared for n, b in buffers.items() if b.id == buf.id})
-        return shared
-    return buf
+    return buf if buf.kind == "temp" else None
+
+
+def _in_place(program: Program, donated: dict[int, int]) -> bool:
+    """Whether compiled branch ``program`` computes each result of ``donated`` (argument
+    index -> result index) in its argument's buffer (else that result, written into the
+    operand's buffer, would overwrite the argument while the branch still reads it)."""
+    ids = {b.index: b.id for b in program.buffers if b.kind == "input"}
+    return all(i in ids and program.outputs[k] == ids[i] for i, k in donated.items())
 
 
 def _results(graph: Graph, nid: int, avals: list, users: dict, outputs: dict[int, list[int]], out: _Buffers,
@@ -179,8 +180,11 @@ def _results(graph: Graph, nid: int, avals: list, users: dict, outputs: dict[int
     for i, aval in enumerate(avals):
         u = users.get(i)
         if i in reused:
-            out.buffers[u] = reused[i]
             buf = reused[i]
+            if buf.kind == "temp" and u in outputs:  # the result is the program's: so is the buffer
+                buf = dataclasses.replace(buf, kind="output", node=u, outputs=tuple(outputs[u]))
+                out.buffers.update({n: buf for n, b in out.buffers.items() if b.id == buf.id})
+            out.buffers[u] = buf
         elif u is None:
             buf = out.new(("ctl", nid, "result", i), "temp", aval.shape, aval.dtype, label=f"result {i} of %{nid}")
         else:
@@ -206,18 +210,21 @@ def assign_control_buffers(graph: Graph, nid: int, buffers: dict, count: int, ou
         n_true = attrs["n_true"]
         donate_true, donate_false, reused = _branch_donations(graph, nid, users, buffers, outputs)
         unused = set(range(len(results_avals))) - set(users)
-        true = _sub_call(_drop(donating(attrs["true"].graph, donate_true), unused), "true", 0,
-                         tuple(operands[1:1 + n_true]), out, nid, compile_sub)
-        false = _sub_call(_drop(donating(attrs["false"].graph, donate_false), unused), "false", 0,
-                          tuple(operands[1 + n_true:]), out, nid, compile_sub)
+        programs = [compile_sub(_drop(donating(attrs[k].graph, d), unused))
+                    for k, d in (("true", donate_true), ("false", donate_false))]
+        if reused and not (_in_place(programs[0], donate_true) and _in_place(programs[1], donate_false)):
+            reused = {}  # (a branch computes such a result elsewhere: no operand is shared)
+            programs = [compile_sub(_drop(attrs[k].graph.copy(), unused)) for k in ("true", "false")]
+        true = _sub_call(programs[0], "true", 0, tuple(operands[1:1 + n_true]), out, nid)
+        false = _sub_call(programs[1], "false", 0, tuple(operands[1 + n_true:]), out, nid)
         results = _results(graph, nid, results_avals, users, outputs, out, reused)
         return out.count, Control("cond", (true, false), results, nbytes, pred=operands[0])
     n_carry, n_cond = attrs["n_carry"], attrs["n_cond"]
     inits = tuple(operands[:n_carry])
-    cond = _sub_call(attrs["cond"].graph, "cond", n_carry, tuple(operands[n_carry:n_carry + n_cond]), out, nid,
-                     compile_sub)
-    body = _sub_call(donating(attrs["body"].graph, {i: i for i in range(n_carry)}), "body", n_carry,
-                     tuple(operands[n_carry + n_cond:]), out, nid, compile_sub)
+    cond = _sub_call(compile_sub(attrs["cond"].graph), "cond", n_carry, tuple(operands[n_carry:n_carry + n_cond]),
+                     out, nid)
+    body = _sub_call(compile_sub(donating(attrs["body"].graph, {i: i for i in range(n_carry)})), "body", n_carry,
+                     tuple(operands[n_carry + n_cond:]), out, nid)
     scalar = tuple(a.dtype.itemsize if a.shape == () else 0 for a in results_avals)
     owned, in_place = carried_writes(body.concrete, n_carry)
     reused = {i: _reusable_init(graph, nid, i, users.get(i), buffers, outputs) for i in range(n_carry)
