@@ -235,6 +235,8 @@ def while_loop(cond_fun: Callable[[Any], Any], body_fun: Callable[[Any], Any], i
                     weak + [None] * len(inits))
     _record(trace, body.checks, outs[n:])
     controlwrites.write_back([t for _, t in targets], [outs[j] for j, _ in targets], loc)
+    for j, target in targets:  # as eagerly, the loop returns the array its body wrote in place (so a
+        outs[j] = target       # loop around this one sees its carried array written and returned)
     return _join_complex(unflatten(tree, outs[:n]))
 
 
@@ -373,6 +375,12 @@ def cond(pred: object, true_fun: Callable, false_fun: Callable, *operands: objec
     outs = _results(trace, node, avals + extra, true.scalars + [False] * len(extra), loc, weak + [None] * len(extra))
     _record(trace, true.checks + false.checks, outs[n + len(written):])
     controlwrites.write_back(targets, outs[n:n + len(written)], loc)
+    # as eagerly, a result that both branches return as the operand they write is that array
+    # (so a loop whose body is this branch sees its carried array written and returned)
+    written_ops = [j for j, (tw, fw) in enumerate(zip(true.writes.written, false.writes.written)) if tw or fw]
+    for r, (tj_, fj) in enumerate(zip(true.writes.in_place[:n], false.writes.in_place[:n])):
+        if tj_ is not None and tj_ == fj and tj_ in written_ops and targets[written_ops.index(tj_)] is not None:
+            outs[r] = targets[written_ops.index(tj_)]
     return _join_complex(unflatten(true.tree, outs[:n]))
 
 

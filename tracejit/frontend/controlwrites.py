@@ -43,7 +43,8 @@ def observe(stand_ins: list, results: list) -> Writes:
     in_place = []
     for leaf in results:
         st = getattr(leaf, "_storage", None)
-        hit = [j for j, s in enumerate(storages) if st is not None and s is st and not leaf._path]
+        hit = [j for j, (s, t) in enumerate(zip(storages, stand_ins))
+               if leaf is t or (st is not None and s is st and not leaf._path)]
         in_place.append(hit[0] if hit else None)
     return Writes(written, finals, in_place)
 

@@ -8,11 +8,23 @@ from __future__ import annotations
 import dataclasses
 
 from tracejit.compiler.graph import Graph
-from tracejit.compiler.kernelize.control import CONTROL_OPS, CompileSub, assign_control_buffers
+from tracejit.compiler.kernelize.control import CONTROL_OPS, CompileSub, assign_control_buffers, donated_target
 from tracejit.compiler.kernelize.sequences import affine_constant
 from tracejit.compiler.kir import Buffer
 from tracejit.compiler.layout import StridedView
 from tracejit.compiler.ops import get_op
+
+
+class NeedsBuffer(Exception):
+    """Node ``node`` would be recomputed under too many index maps (``builder.py``), or
+    ``nodes`` are updates' values that read the arrays they are stored into (all found in
+    one pass, so a loop of such writes restarts once): formation gives them buffers of
+    their own and restarts."""
+
+    def __init__(self, node: int, *more: int):
+        super().__init__(node, *more)
+        self.node = node
+        self.nodes = (node, *more)
 
 
 def is_materialized(graph: Graph, nid: int) -> bool:
@@ -47,32 +59,60 @@ def _gathered_from(graph: Graph, nid: int) -> bool:
     return False
 
 
-def _writes_in_place(graph: Graph, nid: int, buffers: dict[int, Buffer], pos: dict[int, int]) -> bool:
+def _writes_in_place(graph: Graph, nid: int, buffers: dict[int, Buffer], pos: dict[int, int],
+                     outputs: dict[int, list[int]], values: list[int]) -> bool:
     """Whether update ``nid`` may store straight into its base's buffer: the base is a
-    temporary (or another update's) whose every other reading kernel runs before this
-    one (computes one of its operands), and this kernel's own value (and a scatter's
-    indices) reads the base only when it is one element (loaded whole before the store).
-    ``pos``: each node's place in the topological order."""
+    temporary (or another update's), or a loop body's donated carried value, whose every
+    other reading kernel runs before this one (computes one of its operands), and this
+    kernel's own value (and a scatter's indices) reads the base only when it is one
+    element (loaded whole before the store). A donated value written in place is a result
+    only as the same carried value (result index = its argument index), and neither it
+    nor the version written is a result as well. ``pos``: each node's place in the
+    topological order; ``outputs``: result node -> its result indices; ``values``
+    receives a value that should get a buffer of its own first (then not in place)."""
     base = graph.operands(nid)[0]  # a scatter's value and indices follow
-    if base not in buffers or buffers[base].kind != "temp" or graph.op(base) == "constant":
+    if base not in buffers or graph.op(base) == "constant":
+        return False
+    buf = buffers[base]
+    target = donated_target(graph, buf)
+    if target is not None:
+        if base in outputs or buf.node in outputs or outputs.get(nid, [target]) != [target]:
+            return False
+    elif buf.kind != "temp":
         return False
     readers, value_reads = _base_readers(graph, nid, base)
     if value_reads and graph.aval(graph.operands(nid)[1]).size != 1:
-        return False  # ``a[::-1] = a``: the store would overwrite elements still to be read
+        # ``a[::-1] = a``, ``out[t] = f(out[t - 1])``: the store would overwrite elements still to
+        # be read, unless the value is computed first into a buffer of its own (the region's size,
+        # not the whole array's): the value's kernel then reads the base, before this one
+        value = graph.operands(nid)[1]
+        if value_reads == {1} and not is_materialized(graph, value) and get_op(graph.op(value)).kind != "source":
+            values.append(value)
+        return False
     return not readers or readers <= _ancestors(graph, nid, min(pos[r] for r in readers), pos)
 
 
-def _base_readers(graph: Graph, nid: int, base: int) -> tuple[set[int], bool]:
+def _passes_through(graph: Graph, nid: int, buffers: dict[int, Buffer], outputs: dict[int, list[int]]) -> bool:
+    """Whether ``copy`` ``nid`` is a donated input (or its last version, updated in place)
+    returned as that input's own result: the value is in that buffer already."""
+    (src,) = graph.operands(nid)
+    buf = buffers.get(src)
+    target = None if buf is None else donated_target(graph, buf)
+    return target is not None and graph.users(src) == [(nid, 0)] and outputs.get(nid) == [target]
+
+
+def _base_readers(graph: Graph, nid: int, base: int) -> tuple[set[int], set[int]]:
     """The kernels other than update ``nid`` that read ``base`` (materialized nodes reached
     from it through unmaterialized ones: a view read by two kernels counts for both), and
-    whether ``nid``'s value or indices read it."""
-    readers, value_reads = set(), False
+    which of ``nid``'s operands (1: the value, 2...: a scatter's indices) read it."""
+    readers, value_reads = set(), set()
     seen, stack = {base}, [base]
     while stack:
         n = stack.pop()
         for user, index in graph.users(n):
             if user == nid:
-                value_reads = value_reads or n != base or index != 0
+                if n != base or index != 0:
+                    value_reads.add(index)
             elif is_materialized(graph, user):
                 readers.add(user)
             elif user not in seen:
@@ -98,17 +138,21 @@ def assign_buffers(graph: Graph, compile_sub: CompileSub, controls: dict | None 
     :class:`Control`)."""
     outputs: dict[int, list[int]] = {}
     for out in graph.outputs:
-        outputs.setdefault(graph.operands(out)[0], []).append(graph.attrs(out)["index"])
+        if not graph.data(out).get("unused", False):  # (a branch's result nobody reads: no buffer of its own)
+            outputs.setdefault(graph.operands(out)[0], []).append(graph.attrs(out)["index"])
     buffers: dict[int, Buffer] = {}
     count = 0  # buffers made so far (an update in place shares its base's: no new id)
     order = graph.topo_order()
     pos = {n: i for i, n in enumerate(order)}
+    values: list[int] = []  # updates' values to give buffers (then the updates store in place)
     for nid in order:
         d = graph.data(nid)
         if not is_materialized(graph, nid):
             continue
         shape, dtype = d["shape"], d["dtype"]
         if d["op"] in CONTROL_OPS:
+            if values:  # (before compiling its sub-programs again)
+                raise NeedsBuffer(*values)
             count, control = assign_control_buffers(graph, nid, buffers, count, outputs, compile_sub)
             if controls is not None:
                 controls[nid] = control
@@ -126,9 +170,12 @@ def assign_buffers(graph: Graph, compile_sub: CompileSub, controls: dict | None 
                     and affine_constant(d["value"]) is not None):
                 continue  # computed from the element index (kernelize/sequences.py)
             view, kind, extra = StridedView.contiguous(shape), "constant", {"value": d["value"]}
-        elif d["op"] in ("update", "scatter") and _writes_in_place(graph, nid, buffers, pos):
+        elif d["op"] == "copy" and _passes_through(graph, nid, buffers, outputs):
+            buffers[nid] = buffers[graph.operands(nid)[0]]
+            continue
+        elif d["op"] in ("update", "scatter") and _writes_in_place(graph, nid, buffers, pos, outputs, values):
             shared = buffers[graph.operands(nid)[0]]
-            if nid in outputs:  # the last version is a result: the whole chain's buffer is
+            if nid in outputs and shared.kind == "temp":  # the last version is a result: the chain's buffer is
                 shared = dataclasses.replace(shared, kind="output", outputs=tuple(outputs[nid]))
                 buffers.update({n: shared for n, b in buffers.items() if b.id == shared.id})
             buffers[nid] = shared
@@ -139,4 +186,6 @@ def assign_buffers(graph: Graph, compile_sub: CompileSub, controls: dict | None 
             extra = {"outputs": tuple(outputs.get(nid, ()))}
         buffers[nid] = Buffer(count, kind, shape, dtype, nid, view, **extra)
         count += 1
+    if values:
+        raise NeedsBuffer(*values)
     return buffers

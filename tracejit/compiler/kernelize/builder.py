@@ -15,7 +15,7 @@ import math
 import numpy as np
 
 from tracejit.compiler.graph import Graph
-from tracejit.compiler.kernelize.buffers import is_materialized
+from tracejit.compiler.kernelize.buffers import NeedsBuffer, is_materialized
 from tracejit.compiler.kernelize.sequences import affine_constant
 from tracejit.compiler.kir import (
     NO_BUFFER,
@@ -45,15 +45,6 @@ EXPENSIVE = 8
 class NeedsCopy(Exception):
     """View node ``node`` is not expressible as a view of what lies below it: formation
     inserts a ``copy`` under it and restarts."""
-
-    def __init__(self, node: int):
-        super().__init__(node)
-        self.node = node
-
-
-class NeedsBuffer(Exception):
-    """Node ``node`` would be recomputed under too many index maps: formation gives it a
-    buffer of its own and restarts."""
 
     def __init__(self, node: int):
         super().__init__(node)

@@ -41,9 +41,8 @@ class _Buffers:
         return buf
 
 
-def _sub_call(sub_graph: Graph, what: str, carries: int, captured: tuple[int, ...], out: _Buffers,
-              nid: int, compile_sub: CompileSub) -> SubCall:
-    program = compile_sub(sub_graph)
+def _sub_call(program: Program, what: str, carries: int, captured: tuple[int, ...], out: _Buffers,
+              nid: int) -> SubCall:
     generic = parametrize(program)
     constants = []
     for b in program.buffers:
@@ -62,6 +61,139 @@ def _sub_call(sub_graph: Graph, what: str, carries: int, captured: tuple[int, ..
                    concrete=program)
 
 
+def donating(sub: Graph, targets: dict[int, int]) -> Graph:
+    """A copy of sub-graph ``sub`` whose inputs ``targets`` (argument index -> result
+    index) are marked ``donated``: the loop or branch hands it memory it owns, which is
+    also that result's buffer, so an update of the input may store into it
+    (``kernelize/buffers.py``) instead of copying it whole (each step, in a loop)."""
+    graph = sub.copy()
+    for nid in graph.inputs:
+        if graph.attrs(nid)["index"] in targets:
+            graph.data(nid)["donated"] = targets[graph.attrs(nid)["index"]]
+    return graph
+
+
+def donated_target(graph: Graph, buf: Buffer) -> int | None:
+    """The result index input buffer ``buf`` becomes when it is a donated input (marked by
+    :func:`donating`: the loop or branch owns that memory), else None."""
+    if buf.kind != "input" or buf.node < 0:
+        return None
+    return graph.data(buf.node).get("donated")
+
+
+def _drop(branch: Graph, unused: set[int]) -> Graph:
+    """``branch`` with its results ``unused`` (nobody reads them) marked ``unused`` and,
+    where a used result is a version of the same array, computed as that one (a branch
+    returning the operand it writes also returns it written back: one array, not two)."""
+    outs = branch.outputs
+    roots = {k: _branch_root(branch, branch.operands(o)[0]) for k, o in enumerate(outs)}
+    for k in unused:
+        branch.data(outs[k])["unused"] = True
+        same = [j for j in range(len(outs)) if j not in unused and roots[j] == roots[k]]
+        if same and branch.op(roots[k]) == "input":
+            src = branch.operands(outs[k])[0]
+            branch.nx.remove_edge(src, outs[k], key=0)
+            branch.nx.add_edge(branch.operands(outs[same[0]])[0], outs[k], key=0)
+    return branch
+
+
+def _branch_root(graph: Graph, node: int) -> int:
+    """The node a branch result is a (copied, updated) version of."""
+    while graph.op(node) in ("copy", "update", "scatter"):
+        node = graph.operands(node)[0]
+    return node
+
+
+def _branch_donations(graph: Graph, nid: int, users: dict, buffers: dict, outputs: dict[int, list[int]]
+                      ) -> tuple[dict[int, int], dict[int, int], dict[int, Buffer]]:
+    """For branch node ``nid``: the operands each branch may update in place as a result
+    (true and false argument index -> result index) and the result buffers that are those
+    operands' (result index -> buffer): a result that both branches compute from the same
+    operand (written, or returned as it is), an operand nothing else reads."""
+    attrs, operands = graph.attrs(nid), graph.operands(nid)
+    n_true = attrs["n_true"]
+    true, false = attrs["true"].graph, attrs["false"].graph
+    donate_true, donate_false, reused = {}, {}, {}
+    for k, (t_out, f_out) in enumerate(zip(true.outputs, false.outputs)):
+        t_root, f_root = _branch_root(true, true.operands(t_out)[0]), _branch_root(false, false.operands(f_out)[0])
+        if true.op(t_root) != "input" or false.op(f_root) != "input":
+            continue
+        i_t, i_f = true.attrs(t_root)["index"], false.attrs(f_root)["index"]
+        if operands[1 + i_t] != operands[1 + n_true + i_f] or i_t in donate_true or i_f in donate_false:
+            continue
+        positions = sorted(index for _, index in graph.users(operands[1 + i_t]))
+        buf = _reusable(graph, operands[1 + i_t], users.get(k), positions == [1 + i_t, 1 + n_true + i_f], buffers,
+                        outputs)
+        if buf is not None:
+            donate_true[i_t], donate_false[i_f], reused[k] = k, k, buf
+    return donate_true, donate_false, reused
+
+
+def carried_writes(program: Program, n_carry: int) -> tuple[tuple[bool, ...], tuple[bool, ...]]:
+    """Per carried value of a compiled loop body: whether the body writes the buffer it is
+    handed (the loop then owns it: the initial value is copied into the result first),
+    and whether its next value is that same buffer, written in place (no second buffer)."""
+    stored = {nest.store.buffer for k in program.kernels for nest in k.nests}
+    stored |= {r for k in program.kernels if k.control is not None for r in k.control.results}  # a loop in it
+    carried = {b.index: b.id for b in program.buffers if b.kind == "input" and b.index < n_carry}
+    in_place = tuple(i in carried and program.outputs[i] == carried[i] for i in range(n_carry))
+    owned = tuple(p or (i in carried and carried[i] in stored) for i, p in enumerate(in_place))
+    return owned, in_place
+
+
+def _reusable_init(graph: Graph, nid: int, i: int, result: int | None, buffers: dict,
+                   outputs: dict[int, list[int]]) -> Buffer | None:
+    """The buffer of loop ``nid``'s initial carried value ``i`` when the loop may work in
+    it (its result ``i`` then lives there, the initial copy disappears), see :func:`_reusable`."""
+    init = graph.operands(nid)[i]
+    return _reusable(graph, init, result, graph.users(init) == [(nid, i)], buffers, outputs)
+
+
+def _reusable(graph: Graph, init: int, result: int | None, only_reader: bool, buffers: dict,
+              outputs: dict[int, list[int]]) -> Buffer | None:
+    """The buffer of operand ``init`` of a loop or branch when its ``result`` may live
+    there: a temporary, or a donated input of an enclosing body or branch, that nothing
+    but this operand reads (``only_reader``; its earlier versions, updated in place, are
+    read before), and, for a donated one, a result only as that input's own result. The
+    buffer (made an output where the result is one), or None."""
+    buf = buffers.get(init)
+    if result is None or buf is None or graph.op(init) == "constant" or not only_reader or init in outputs:
+        return None
+    target = donated_target(graph, buf)
+    if target is not None:
+        return buf if outputs.get(result, [target]) == [target] else None
+    return buf if buf.kind == "temp" else None
+
+
+def _in_place(program: Program, donated: dict[int, int]) -> bool:
+    """Whether compiled branch ``program`` computes each result of ``donated`` (argument
+    index -> result index) in its argument's buffer (else that result, written into the
+    operand's buffer, would overwrite the argument while the branch still reads it)."""
+    ids = {b.index: b.id for b in program.buffers if b.kind == "input"}
+    return all(i in ids and program.outputs[k] == ids[i] for i, k in donated.items())
+
+
+def _results(graph: Graph, nid: int, avals: list, users: dict, outputs: dict[int, list[int]], out: _Buffers,
+             reused: dict[int, Buffer]) -> tuple[int, ...]:
+    """The buffers of control node ``nid``'s results (those in ``reused``: an initial value's)."""
+    results = []
+    for i, aval in enumerate(avals):
+        u = users.get(i)
+        if i in reused:
+            buf = reused[i]
+            if buf.kind == "temp" and u in outputs:  # the result is the program's: so is the buffer
+                buf = dataclasses.replace(buf, kind="output", node=u, outputs=tuple(outputs[u]))
+                out.buffers.update({n: buf for n, b in out.buffers.items() if b.id == buf.id})
+            out.buffers[u] = buf
+        elif u is None:
+            buf = out.new(("ctl", nid, "result", i), "temp", aval.shape, aval.dtype, label=f"result {i} of %{nid}")
+        else:
+            kind = "output" if u in outputs else "temp"
+            buf = out.new(u, kind, aval.shape, aval.dtype, node=u, outputs=tuple(outputs.get(u, ())))
+        results.append(buf.id)
+    return tuple(results)
+
+
 def assign_control_buffers(graph: Graph, nid: int, buffers: dict, count: int, outputs: dict[int, list[int]],
                            compile_sub: CompileSub) -> tuple[int, Control]:
     """Make the outer buffers of control node ``nid`` (keyed in ``buffers`` by their
@@ -73,34 +205,37 @@ def assign_control_buffers(graph: Graph, nid: int, buffers: dict, count: int, ou
     operands = [buffers[u].id for u in graph.operands(nid)]
     results_avals = attrs["body" if op == "while" else "true"].outputs_avals()
     users = {graph.attrs(u)["index"]: u for u, _ in graph.users(nid) if graph.op(u) == "loop_out"}
-    results = []
-    for i, aval in enumerate(results_avals):
-        u = users.get(i)
-        if u is None:
-            buf = out.new(("ctl", nid, "result", i), "temp", aval.shape, aval.dtype, label=f"result {i} of %{nid}")
-        else:
-            kind = "output" if u in outputs else "temp"
-            buf = out.new(u, kind, aval.shape, aval.dtype, node=u, outputs=tuple(outputs.get(u, ())))
-        results.append(buf.id)
     nbytes = tuple(int(np.prod(a.shape)) * a.dtype.itemsize for a in results_avals)
-    if op == "while":
-        n_carry, n_cond = attrs["n_carry"], attrs["n_cond"]
-        inits = tuple(operands[:n_carry])
-        spare = tuple(out.new(("ctl", nid, "spare", i), "temp", a.shape, a.dtype, label=f"next carry {i} of %{nid}").id
-                      for i, a in enumerate(results_avals))
-        flag = out.new(("ctl", nid, "flag"), "temp", (), np.bool_, label=f"condition of %{nid}").id
-        cond = _sub_call(attrs["cond"].graph, "cond", n_carry, tuple(operands[n_carry:n_carry + n_cond]), out, nid,
-                         compile_sub)
-        body = _sub_call(attrs["body"].graph, "body", n_carry, tuple(operands[n_carry + n_cond:]), out, nid,
-                         compile_sub)
-        scalar = tuple(a.dtype.itemsize if a.shape == () else 0 for a in results_avals)
-        control = Control("while", (cond, body), tuple(results), nbytes, inits=inits, spare=spare, flag=flag,
-                          scalar=scalar)
-    else:
+    if op == "cond":
         n_true = attrs["n_true"]
-        true = _sub_call(attrs["true"].graph, "true", 0, tuple(operands[1:1 + n_true]), out, nid, compile_sub)
-        false = _sub_call(attrs["false"].graph, "false", 0, tuple(operands[1 + n_true:]), out, nid, compile_sub)
-        control = Control("cond", (true, false), tuple(results), nbytes, pred=operands[0])
+        donate_true, donate_false, reused = _branch_donations(graph, nid, users, buffers, outputs)
+        unused = set(range(len(results_avals))) - set(users)
+        programs = [compile_sub(_drop(donating(attrs[k].graph, d), unused))
+                    for k, d in (("true", donate_true), ("false", donate_false))]
+        if reused and not (_in_place(programs[0], donate_true) and _in_place(programs[1], donate_false)):
+            reused = {}  # (a branch computes such a result elsewhere: no operand is shared)
+            programs = [compile_sub(_drop(attrs[k].graph.copy(), unused)) for k in ("true", "false")]
+        true = _sub_call(programs[0], "true", 0, tuple(operands[1:1 + n_true]), out, nid)
+        false = _sub_call(programs[1], "false", 0, tuple(operands[1 + n_true:]), out, nid)
+        results = _results(graph, nid, results_avals, users, outputs, out, reused)
+        return out.count, Control("cond", (true, false), results, nbytes, pred=operands[0])
+    n_carry, n_cond = attrs["n_carry"], attrs["n_cond"]
+    inits = tuple(operands[:n_carry])
+    cond = _sub_call(compile_sub(attrs["cond"].graph), "cond", n_carry, tuple(operands[n_carry:n_carry + n_cond]),
+                     out, nid)
+    body = _sub_call(compile_sub(donating(attrs["body"].graph, {i: i for i in range(n_carry)})), "body", n_carry,
+                     tuple(operands[n_carry + n_cond:]), out, nid)
+    scalar = tuple(a.dtype.itemsize if a.shape == () else 0 for a in results_avals)
+    owned, in_place = carried_writes(body.concrete, n_carry)
+    reused = {i: _reusable_init(graph, nid, i, users.get(i), buffers, outputs) for i in range(n_carry)
+              if owned[i] and not scalar[i]}
+    results = _results(graph, nid, results_avals, users, outputs, out, {i: b for i, b in reused.items() if b})
+    spare = tuple(results[i] if in_place[i] else
+                  out.new(("ctl", nid, "spare", i), "temp", a.shape, a.dtype, label=f"next carry {i} of %{nid}").id
+                  for i, a in enumerate(results_avals))
+    flag = out.new(("ctl", nid, "flag"), "temp", (), np.bool_, label=f"condition of %{nid}").id
+    control = Control("while", (cond, body), results, nbytes, inits=inits, spare=spare, flag=flag,
+                      scalar=scalar, owned=owned, in_place=in_place)
     return out.count, control
 
 

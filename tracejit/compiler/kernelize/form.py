@@ -26,7 +26,8 @@ def form_kernels(graph: Graph, compile_sub: CompileSub) -> Program:
         try:
             return _form(graph, compile_sub)
         except NeedsBuffer as e:
-            graph.data(e.node)["materialize"] = True
+            for node in e.nodes:
+                graph.data(node)["materialize"] = True
         except NeedsCopy as e:
             (src,) = graph.operands(e.node)
             copy = graph.add("copy", [src], loc=graph.loc(e.node))
@@ -45,8 +46,10 @@ def _form(graph: Graph, compile_sub: CompileSub) -> Program:
             continue
         if graph.op(nid) == "loop_out":
             continue
-        if nid not in buffers or buffers[nid].kind in ("input", "constant"):
-            continue
+        if nid not in buffers or graph.op(nid) in ("input", "constant"):
+            continue  # (an update stored into a loop's carried input is a kernel)
+        if graph.op(nid) == "copy" and buffers.get(graph.operands(nid)[0]) is buffers[nid]:
+            continue  # a donated input returned as it is: the value is in place already
         builder = KernelBuilder(graph, buffers, nid)
         if get_op(graph.op(nid)).kind == "along_axis":  # a library kernel (scan, sort)
             kernels.extend(scan_sort_kernel(builder, f"k{len(kernels)}"))
