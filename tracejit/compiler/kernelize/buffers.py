@@ -126,7 +126,7 @@ def assign_buffers(graph: Graph, compile_sub: CompileSub, controls: dict | None 
                     and affine_constant(d["value"]) is not None):
                 continue  # computed from the element index (kernelize/sequences.py)
             view, kind, extra = StridedView.contiguous(shape), "constant", {"value": d["value"]}
-        elif d["op"] in ("update", "scatter") and _writes_in_place(graph, nid, buffers, pos):
+        elif d["op"] in ("update", "scatter", "dynamic_update") and _writes_in_place(graph, nid, buffers, pos):
             shared = buffers[graph.operands(nid)[0]]
             if nid in outputs:  # the last version is a result: the whole chain's buffer is
                 shared = dataclasses.replace(shared, kind="output", outputs=tuple(outputs[nid]))

@@ -1,0 +1,129 @@
+"""What tracing knows of traced integer scalars: affine forms and known ranges.
+
+A traced 0-d integer (a loop index, a value read from data) is an unknown number, but
+Python arithmetic on it by Python ints keeps a simple form: ``2*i + 1`` and ``2*i + 3``
+differ by exactly 2 whatever ``i`` is. Each integer scalar tracer may carry an
+:class:`Affine` (``coef * base + const`` over another tracer ``base``, built by ``+``,
+``-`` and ``*`` with Python ints and sums/differences of forms over the same base), so
+a slice ``x[2*i:2*i+2]`` has a static size (``frontend/numpy/dynamic.py``). A base may
+also have a known range: the index of a ``tj.fori_loop`` with static bounds lies in
+``[lower, upper)`` (``frontend/control.py``), so ``x[i + 1]`` or ``x[i:i+3]`` need no
+run-time bounds check when the range proves them in bounds.
+"""
+from __future__ import annotations
+
+import operator
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Affine:
+    """``coef * base + const``; ``low``/``high``: the inclusive range known for ``base``
+    (None: unknown)."""
+
+    base: object
+    coef: int
+    const: int
+    low: int | None = None
+    high: int | None = None
+
+    def same_line(self, other: Affine) -> bool:
+        """Whether the two differ by a constant (same base, same coefficient)."""
+        return self.base is other.base and self.coef == other.coef
+
+    def bounds(self) -> tuple[int, int] | None:
+        """The inclusive range of the value, when the base's range is known."""
+        if self.low is None or self.high is None:
+            return None
+        a, b = self.coef * self.low + self.const, self.coef * self.high + self.const
+        return (min(a, b), max(a, b))
+
+
+def _is_int_scalar(x: object) -> bool:
+    """A 0-d int64 (narrower integers wrap where Python ints would not: no form for them)."""
+    return getattr(x, "ndim", None) == 0 and getattr(x, "dtype", None) == np.int64
+
+
+def affine_of(x: object) -> Affine | None:
+    """The affine form of a traced integer scalar (itself as base when it has none);
+    None for anything else."""
+    if not _is_int_scalar(x) or not hasattr(x, "_node"):
+        return None
+    form = x._affine
+    return form if form is not None else Affine(x, 1, 0)
+
+
+def _python_int(x: object) -> int | None:
+    if isinstance(x, bool) or hasattr(x, "_node"):
+        return None
+    if isinstance(x, (int, np.integer)) or isinstance(x, np.ndarray) and x.ndim == 0 and x.dtype.kind in "iu":
+        return int(x)
+    return None
+
+
+def set_range(x: object, low: int, high: int) -> None:
+    """Record that traced integer scalar ``x`` lies in ``[low, high]`` (inclusive)."""
+    x._affine = Affine(x, 1, 0, int(low), int(high))
+
+
+def value_range(x: object) -> tuple[int, int] | None:
+    """The known inclusive range of ``x``: a Python int's own value, a traced scalar's
+    when its base's range is known, else None."""
+    k = _python_int(x)
+    if k is not None:
+        return (k, k)
+    form = affine_of(x)
+    return None if form is None else form.bounds()
+
+
+def difference(stop: object, start: object) -> int | None:
+    """``stop - start`` when it is the same for every value of the traced scalars (their
+    forms lie on one line), else None."""
+    a, b = affine_of(stop), affine_of(start)
+    if a is None or b is None or not a.same_line(b):
+        return None
+    return a.const - b.const
+
+
+def _combine(op, a: Affine | None, b: Affine | None, ka: int | None, kb: int | None) -> Affine | None:
+    if op in (operator.add, operator.sub):
+        sign = 1 if op is operator.add else -1
+        if a is not None and kb is not None:
+            return Affine(a.base, a.coef, a.const + sign * kb, a.low, a.high)
+        if ka is not None and b is not None:
+            return Affine(b.base, sign * b.coef, ka + sign * b.const, b.low, b.high)
+        if a is not None and b is not None and a.base is b.base:
+            coef = a.coef + sign * b.coef
+            return Affine(a.base, coef, a.const + sign * b.const, a.low, a.high) if coef else None
+        return None
+    if op is operator.mul:
+        if a is not None and kb is not None and kb:
+            return Affine(a.base, a.coef * kb, a.const * kb, a.low, a.high)
+        if ka is not None and b is not None and ka:
+            return Affine(b.base, b.coef * ka, b.const * ka, b.low, b.high)
+    return None
+
+
+_OPS = {np.add: operator.add, np.subtract: operator.sub, np.multiply: operator.mul}
+
+
+def derive(ufunc: np.ufunc, inputs: tuple, result: object) -> None:
+    """Give ``result`` (``ufunc`` of ``inputs``, just traced) its affine form when it is an
+    integer scalar affine in the same base as its traced operands."""
+    if not _is_int_scalar(result):
+        return
+    if ufunc is np.negative and len(inputs) == 1:
+        form = affine_of(inputs[0])
+        if form is not None:
+            result._affine = Affine(form.base, -form.coef, -form.const, form.low, form.high)
+        return
+    op = _OPS.get(ufunc)
+    if op is None or len(inputs) != 2:
+        return
+    a, b = inputs
+    form = _combine(op, affine_of(a), affine_of(b), _python_int(a), _python_int(b))
+    if form is not None and form.coef == 0:
+        return
+    result._affine = form

@@ -1,0 +1,183 @@
+"""Slices at traced offsets with static sizes: ``x[i:i+3]``, ``x[:, :, i:i+k, j:j+k]``,
+``x[2*i:2*i+2]``, ``x[i+2:i-1:-1]``, and writes through them (``a[i:i+2] = v``, ``+=``).
+
+A slice whose start and stop are traced integer scalars on one line (``frontend/affine.py``:
+their difference is the same for every value) has a static length, so its result has a
+static shape: ``dynamic_slice(x, starts...)`` (``compiler/ops/dynamic_slice.py``), which
+kernels read as an ordinary load moved by one run-time offset. NumPy clips a slice at the
+array's ends and wraps negative bounds, which would give a shorter result for some
+starts; tracejit keeps the static length, so a check recorded with the call
+(``frontend/checks.py``) raises ``IndexError`` when the slice does not lie inside the
+array, unless the known range of the index (a ``tj.fori_loop`` index) proves it does.
+A slice whose length is not static is left to the caller, which raises the usual
+``TracerConversionError`` (other strategies catch it).
+
+The result is a fresh array, not a view NumPy's slice would be: writes through it do not
+reach the sliced array (write through the original, ``x[i:i+3] = v``, instead).
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from tracejit.errors import at, user_error
+from tracejit.frontend import checks
+from tracejit.frontend.affine import difference, value_range
+from tracejit.frontend.numpy.creation import filled
+from tracejit.frontend.numpy.writes import assigned_value, write
+from tracejit.frontend.operands import is_tracer
+
+
+@dataclass(frozen=True)
+class Window:
+    """A static-length run of elements along one dim from a traced start: the lowest
+    element ``low`` (a traced scalar), ``size`` elements ``step`` apart (positive), in
+    reverse order when ``flip`` (a negative step)."""
+
+    low: object
+    size: int
+    step: int
+    flip: bool
+
+
+def traced_slice(k: object) -> bool:
+    """Whether ``k`` is a slice with a traced bound or step."""
+    return isinstance(k, slice) and any(is_tracer(v) for v in (k.start, k.stop, k.step))
+
+
+def _traced_int(k: object) -> bool:
+    return is_tracer(k) and k.ndim == 0 and k.dtype.kind in "iu"
+
+
+def _window(k: slice, n: int, dim: int, loc) -> Window | None:
+    """The window of slice ``k`` (traced bounds) over a dim of ``n``, with its bounds
+    check recorded; None when its length is not static."""
+    step = 1 if k.step is None else k.step
+    if is_tracer(step) or any(getattr(v, "_origins", None) for v in (k.start, k.stop)):
+        return None  # (a traced Python scalar argument: made static instead, StaticNeeded)
+    if not is_tracer(k.start) or not is_tracer(k.stop):
+        return None
+    diff = difference(k.stop, k.start)
+    if diff is None:
+        return None
+    step = int(step)
+    if step == 0:
+        raise user_error(ValueError(f"slice step cannot be zero{at(loc)}"))
+    size = len(range(0, diff, step))
+    # NumPy gives the static length exactly when start and stop need no clipping or wrapping
+    top = n if step > 0 else n - 1
+    low, high = max(0, -diff), min(top, top - diff)
+    if low > high:
+        raise user_error(IndexError(f"a slice of {size} elements with a traced start does not fit in axis {dim} "
+                                    f"with size {n}{at(loc)}"))
+    known = value_range(k.start)
+    if known is None or not low <= known[0] <= known[1] <= high:
+        start = k.start
+        bad = np.logical_or(np.less(start, low), np.greater(start, high))
+        checks.record(bad, IndexError, f"a slice with a traced start reaches outside axis {dim} with size {n}: "
+                                       f"NumPy would clip or wrap it to fewer than {size} elements, and tracejit "
+                                       f"needs its length static (the slice must lie inside the array){at(loc)}")
+    if step > 0:
+        return Window(k.start, size, step, False)
+    return Window(k.start + (size - 1) * step if size else k.start, size, -step, True)
+
+
+def _int_window(k: object, n: int, dim: int, loc) -> Window:
+    """A traced integer index in a write as a window of one element (wrapped when negative)."""
+    known = value_range(k)
+    if known is None or not -n <= known[0] <= known[1] < n:
+        checks.record_range(k, n, f"an index is out of bounds for axis {dim} with size {n}{at(loc)}")
+    if known is None or known[0] < 0:
+        k = np.where(np.less(k, 0), k + n, k)
+    return Window(k, 1, 1, False)
+
+
+def _apply(x, windows: dict[int, Window]):
+    """``x`` restricted to the windows (by dim of ``x``), not flipped."""
+    dims = tuple(sorted(windows))
+    shape = list(x.shape)
+    for d in dims:
+        shape[d] = windows[d].size
+    if not math.prod(shape):
+        return None, tuple(shape)
+    attrs = {"dims": dims, "sizes": tuple(windows[d].size for d in dims), "steps": tuple(windows[d].step for d in dims)}
+    starts = [_int64(windows[d].low) for d in dims]
+    return x._trace.apply("dynamic_slice", [x] + starts, attrs), tuple(shape)
+
+
+def _int64(t):
+    return t if t.dtype == np.int64 else t.astype(np.int64)
+
+
+def _usable(key: list) -> bool:
+    return not any(isinstance(k, (bool, np.bool_)) or getattr(k, "dtype", None) == np.bool_ for k in key)
+
+
+def dynamic_getitem(x, key: list, loc, getitem: Callable) -> object:
+    """``x[key]`` for an expanded key (no Ellipsis) holding a traced slice: the windows
+    first, then the rest of the key on them; None when some window's length is not static."""
+    if not _usable(key):
+        return None
+    windows, rest, dim = {}, [], 0
+    for k in key:
+        if k is not None and traced_slice(k):
+            w = _window(k, x.shape[dim], dim, loc)
+            if w is None:
+                return None
+            windows[dim] = w
+            rest.append(slice(None, None, -1) if w.flip else slice(None))
+        else:
+            rest.append(k)
+        dim += k is not None
+    y, shape = _apply(x, windows)
+    if y is None:
+        y = filled(x._trace, shape, x.dtype, 0)
+    return getitem(y, tuple(rest))
+
+
+def dynamic_setitem(x, key: list, value: object, loc, getitem: Callable) -> bool:
+    """``x[key] = value`` for an expanded key holding a traced slice; False (nothing done)
+    when some window's length is not static or the key holds arrays."""
+    if not _usable(key) or any(is_tracer(k) and not _traced_int(k) or isinstance(k, (np.ndarray, list)) for k in key):
+        return False
+    windows, view_key, flips, dropped, dim, pos = {}, [], [], [], 0, 0
+    for k in key:
+        if k is None:
+            view_key.append(None)
+            pos += 1
+            continue
+        n = x.shape[dim]
+        if traced_slice(k) or _traced_int(k):
+            w = _window(k, n, dim, loc) if traced_slice(k) else _int_window(k, n, dim, loc)
+            if w is None:
+                return False
+            windows[pos] = w
+            view_key.append(slice(None))
+            if not isinstance(k, slice):
+                dropped.append(pos)
+            elif w.flip:
+                flips.append(pos)
+            pos += 1
+        else:
+            view_key.append(k)
+            pos += not isinstance(k, (int, np.integer))
+        dim += 1
+    view = getitem(x, tuple(view_key), for_write=True)
+    region = list(view.shape)
+    for p, w in windows.items():
+        region[p] = w.size
+    final = tuple(n for p, n in enumerate(region) if p not in dropped)
+    value = assigned_value(x._trace, value, final, x.dtype, loc)
+    if not math.prod(region):
+        return True  # nothing is written (the checks stand)
+    value = value.reshape(tuple(region)) if is_tracer(value) else np.asarray(value).reshape(tuple(region))
+    if flips:
+        value = value[tuple(slice(None, None, -1) if p in flips else slice(None) for p in range(len(region)))]
+    dims = tuple(sorted(windows))
+    attrs = {"dims": dims, "steps": tuple(windows[p].step for p in dims)}
+    new = view._trace.apply("dynamic_update", [view, value] + [_int64(windows[p].low) for p in dims], attrs)
+    write(view, new, loc)
+    return True
