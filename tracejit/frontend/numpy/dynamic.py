@@ -26,6 +26,7 @@ import numpy as np
 from tracejit.errors import at, user_error
 from tracejit.frontend import checks
 from tracejit.frontend.affine import difference, value_range
+from tracejit.frontend.core import Tracer
 from tracejit.frontend.numpy.creation import filled
 from tracejit.frontend.numpy.writes import assigned_value, write
 from tracejit.frontend.operands import is_tracer
@@ -116,7 +117,7 @@ def _usable(key: list) -> bool:
     return not any(isinstance(k, (bool, np.bool_)) or getattr(k, "dtype", None) == np.bool_ for k in key)
 
 
-def dynamic_getitem(x, key: list, loc, getitem: Callable) -> object:
+def dynamic_getitem(x: Tracer, key: list, loc: str | None, getitem: Callable) -> object:
     """``x[key]`` for an expanded key (no Ellipsis) holding a traced slice: the windows
     first, then the rest of the key on them; None when some window's length is not static."""
     if not _usable(key):
@@ -138,7 +139,7 @@ def dynamic_getitem(x, key: list, loc, getitem: Callable) -> object:
     return getitem(y, tuple(rest))
 
 
-def dynamic_setitem(x, key: list, value: object, loc, getitem: Callable) -> bool:
+def dynamic_setitem(x: Tracer, key: list, value: object, loc: str | None, getitem: Callable) -> bool:
     """``x[key] = value`` for an expanded key holding a traced slice; False (nothing done)
     when some window's length is not static or the key holds arrays."""
     if not _usable(key) or any(is_tracer(k) and not _traced_int(k) or isinstance(k, (np.ndarray, list)) for k in key):
