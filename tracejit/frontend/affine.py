@@ -30,8 +30,8 @@ class Affine:
     high: int | None = None
 
     def same_line(self, other: Affine) -> bool:
-        """Whether the two differ by a constant (same base, same coefficient)."""
-        return self.base is other.base and self.coef == other.coef
+        """Whether the two differ by a constant (the same base value, the same coefficient)."""
+        return self.coef == other.coef and same_value(self.base, other.base)
 
     def bounds(self) -> tuple[int, int] | None:
         """The inclusive range of the value, when the base's range is known."""
@@ -39,6 +39,27 @@ class Affine:
             return None
         a, b = self.coef * self.low + self.const, self.coef * self.high + self.const
         return (min(a, b), max(a, b))
+
+
+def _node_key(graph, node: int, depth: int) -> object:
+    """A key equal for two nodes of ``graph`` that compute the same scalar (the same op on
+    the same operands: ``x[i % 2:i % 2 + 2]`` computes ``i % 2`` twice); arrays, sources
+    and deep expressions are keyed by their node alone."""
+    op = graph.op(node)
+    if depth == 0 or op in ("input", "constant") or graph.aval(node).shape != ():
+        return node
+    attrs = repr(sorted(graph.attrs(node).items()))
+    return (op, attrs, tuple(_node_key(graph, u, depth - 1) for u in graph.operands(node)))
+
+
+def same_value(a: object, b: object) -> bool:
+    """Whether traced scalars ``a`` and ``b`` are one value (one tracer, or one computation)."""
+    if a is b:
+        return True
+    if a._home is not b._home:
+        return False
+    graph = a._home.graph
+    return _node_key(graph, a._node, 6) == _node_key(graph, b._node, 6)
 
 
 def _is_int_scalar(x: object) -> bool:
@@ -94,7 +115,7 @@ def _combine(op, a: Affine | None, b: Affine | None, ka: int | None, kb: int | N
             return Affine(a.base, a.coef, a.const + sign * kb, a.low, a.high)
         if ka is not None and b is not None:
             return Affine(b.base, sign * b.coef, ka + sign * b.const, b.low, b.high)
-        if a is not None and b is not None and a.base is b.base:
+        if a is not None and b is not None and same_value(a.base, b.base):
             coef = a.coef + sign * b.coef
             return Affine(a.base, coef, a.const + sign * b.const, a.low, a.high) if coef else None
         return None

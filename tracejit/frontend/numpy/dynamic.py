@@ -68,18 +68,21 @@ def _window(k: slice, n: int, dim: int, loc) -> Window | None:
     if step == 0:
         raise user_error(ValueError(f"slice step cannot be zero{at(loc)}"))
     size = len(range(0, diff, step))
-    # NumPy gives the static length exactly when start and stop need no clipping or wrapping
-    top = n if step > 0 else n - 1
-    low, high = max(0, -diff), min(top, top - diff)
-    if low > high:
-        raise user_error(IndexError(f"a slice of {size} elements with a traced start does not fit in axis {dim} "
-                                    f"with size {n}{at(loc)}"))
+    # the starts for which NumPy's slice (clipped at the ends, negative bounds wrapped) has the static length
+    if size == 0:  # empty unless a wrapped bound makes it not
+        low, high = (max(0, -diff) if step > 0 else 0), None
+    elif step > 0:  # the last element inside the array
+        low, high = 0, n - 1 - (size - 1) * step
+    else:  # the first inside, the stop not negative
+        low, high = -diff, n - 1
+    if high is not None and low > high:
+        return None  # never inside: a length that depends on the start (TracerConversionError)
     known = value_range(k.start)
-    if known is None or not low <= known[0] <= known[1] <= high:
-        start = k.start
-        bad = np.logical_or(np.less(start, low), np.greater(start, high))
+    if known is None or known[0] < low or high is not None and known[1] > high:
+        bad = np.less(k.start, low) if high is None else np.logical_or(np.less(k.start, low),
+                                                                       np.greater(k.start, high))
         checks.record(bad, IndexError, f"a slice with a traced start reaches outside axis {dim} with size {n}: "
-                                       f"NumPy would clip or wrap it to fewer than {size} elements, and tracejit "
+                                       f"NumPy would clip or wrap it to other than {size} elements, and tracejit "
                                        f"needs its length static (the slice must lie inside the array){at(loc)}")
     if step > 0:
         return Window(k.start, size, step, False)

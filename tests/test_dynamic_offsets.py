@@ -1,0 +1,267 @@
+"""Slices at traced offsets with static sizes (frontend/numpy/dynamic.py, ops/dynamic_slice.py):
+``x[i:i+3]``, ``x[:, :, i:i+k, j:j+k]``, ``x[2*i:2*i+2]``, negative steps, and writes through them,
+each jitted against the same function run eagerly (``tj.fori_loop`` runs as a Python loop there)."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import tracejit as tj
+from tests.cases import values
+from tests.conftest import assert_same, check_jit
+from tracejit.errors import TracerConversionError
+
+
+def _rows(x):
+    return tj.fori_loop(0, x.shape[0] - 2, lambda i, c: c + x[i:i + 3].sum(axis=0), np.zeros(x.shape[1], x.dtype))
+
+
+def _even(x):
+    return tj.fori_loop(0, x.shape[0] // 2, lambda i, c: c + x[2 * i:2 * i + 2].max(axis=0), x[0] * 0)
+
+
+def _around(x):
+    return tj.fori_loop(1, x.shape[0] - 1, lambda i, c: c + x[i - 1:i + 2, -1], x[:3, 0] * 0)
+
+
+def _strided(x):
+    return tj.fori_loop(0, x.shape[0] - 4, lambda i, c: c + x[i:i + 6:2, ::-1], x[:3] * 0)
+
+
+def _reversed(x):
+    return tj.fori_loop(3, x.shape[0], lambda i, c: c + x[i:i - 3:-1, 0] * (i + 1), x[:3, 0] * 0)
+
+
+def _mixed(x):  # a traced int and a traced slice, a static int after
+    return tj.fori_loop(0, x.shape[0] - 1, lambda i, c: c + x[i, i % 2:i % 2 + 2], x[0, :2] * 0)
+
+
+def _pair(x):  # x[i, i+1]: two traced ints (a gather of 0-d indices)
+    return tj.fori_loop(0, min(x.shape) - 1, lambda i, c: c + x[i, i + 1], x[0, 0] * 0)
+
+
+READS = [_rows, _even, _around, _strided, _reversed, _mixed, _pair]
+
+
+@pytest.mark.parametrize("fn", READS, ids=lambda f: f.__name__)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.int32, np.uint8])
+def test_reads_match_eager(fn, dtype):
+    rng = np.random.default_rng(0)
+    rtol = 1e-6 if np.dtype(dtype).kind == "f" else 0
+    f = check_jit(fn, values(rng, (10, 4), dtype, "small"), rtol=rtol)
+    y = values(rng, (13, 5), dtype, "small")  # a second call, new shapes
+    assert_same(f(y), fn(y), rtol=rtol)
+
+
+@pytest.mark.parametrize("shape", [(10, 4), (13, 5), (3, 7)])
+def test_second_call_new_shapes(shape):
+    f = tj.jit(_rows)
+    f(np.ones((10, 4)))
+    x = np.random.default_rng(2).random(shape)
+    np.testing.assert_allclose(f(x), _rows(x), rtol=1e-12)
+
+
+def test_window_of_images_and_pooling():
+    x = values(np.random.default_rng(3), (2, 3, 8, 8), np.float32)
+    w = values(np.random.default_rng(4), (3, 3), np.float32)
+
+    def conv_pool(x, w):
+        k = 3
+        out = np.zeros((2, 3, 6, 6), x.dtype)
+
+        def row(i, out):
+            def col(j, out):
+                out[:, :, i, j] = (x[:, :, i:i + k, j:j + k] * w).sum(axis=(2, 3))
+                return out
+            tj.fori_loop(0, 6, col, out)
+            return out
+        out = tj.fori_loop(0, 6, row, out)
+        pooled = np.zeros((2, 3, 3, 3), x.dtype)
+
+        def prow(i, p):
+            def pcol(j, p):
+                p[:, :, i, j] = out[:, :, 2 * i:2 * i + 2, 2 * j:2 * j + 2].max(axis=(2, 3))
+                return p
+            tj.fori_loop(0, 3, pcol, p)
+            return p
+        return tj.fori_loop(0, 3, prow, pooled)
+    check_jit(conv_pool, x, w, rtol=1e-5)
+
+
+def _add_window(a):
+    def body(i, a):
+        a[i:i + 2] += 1
+        return a
+    return tj.fori_loop(0, a.shape[0] - 1, body, a.copy())
+
+
+def _set_reversed(a):
+    def body(i, a):
+        a[i + 2:i - 1:-1, 1] = np.arange(3) + i
+        return a
+    return tj.fori_loop(1, a.shape[0] - 2, body, a.copy())
+
+
+def _set_row_window(a):
+    def body(i, a):
+        a[i, i % 3:i % 3 + 2] = a[i - 1, :2] * 2
+        return a
+    return tj.fori_loop(1, a.shape[0], body, a.copy())
+
+
+def _set_strided(a):
+    def body(i, a):
+        a[:, i:i + 3:2] = a[:, i + 1:i + 4:2] - 1
+        return a
+    return tj.fori_loop(0, a.shape[1] - 3, body, a.copy())
+
+
+@pytest.mark.parametrize("fn", [_add_window, _set_reversed, _set_row_window, _set_strided], ids=lambda f: f.__name__)
+@pytest.mark.parametrize("dtype", [np.float64, np.int64, np.uint8])
+def test_writes_match_eager(fn, dtype):
+    a = values(np.random.default_rng(5), (7, 6) if fn is not _add_window else (9,), dtype, "small")
+    f = check_jit(fn, a)
+    b = values(np.random.default_rng(6), (11, 8) if fn is not _add_window else (4,), dtype, "small")
+    assert_same(f(b), fn(b))
+
+
+def test_write_of_a_window_into_an_argument():
+    def fn(a, v):
+        def body(i, a):
+            a[2 * i:2 * i + 2] = v[i]
+            return a
+        return tj.fori_loop(0, 3, body, a)
+    a, v = np.zeros(6), np.arange(3.0)
+    want = fn(a.copy(), v)
+    got = tj.jit(fn)(a.copy(), v)
+    assert_same(got, want)
+
+
+def test_outside_the_array_raises_at_run_time():
+    x = np.arange(10.0)
+
+    def fn(x, n):
+        return tj.fori_loop(0, n.shape[0], lambda i, c: c + x[i:i + 3].sum(), 0.0)
+    f = tj.jit(fn)
+    assert f(x, np.zeros(8)) == fn(x, np.zeros(8))
+    with pytest.raises(IndexError, match="needs its length static"):
+        f(x, np.zeros(9))  # eagerly x[8:11] would be 2 elements
+
+
+def test_negative_start_raises_rather_than_wrap():
+    x = np.arange(10.0)
+
+    def fn(x, start):
+        return tj.fori_loop(start, 5, lambda i, c: c + x[i - 1:i + 2].sum(), 0.0)
+    f = tj.jit(fn)
+    assert f(x, np.int64(1)) == fn(x, 1)
+    with pytest.raises(IndexError, match="reaches outside axis 0"):
+        f(x, np.int64(0))  # eagerly x[-1:2] is empty
+
+
+def test_slice_of_a_traced_start_at_top_level():
+    def fn(x, i):
+        return x[i:i + 3] * 2, x[2 * i + 1:2 * i + 3]
+    x = np.arange(12.0)
+    check_jit(fn, x, np.int64(4))
+    f = tj.jit(fn)
+    with pytest.raises(IndexError):
+        f(x, np.int64(10))
+    with pytest.raises(IndexError):
+        f(x, np.int64(-1))
+
+
+def test_python_int_argument_stays_exact():
+    """A traced Python int argument is made static instead (NumPy's clipping kept)."""
+    def fn(x, i):
+        return x[i:i + 3]
+    x = np.arange(10.0)
+    f = tj.jit(fn)
+    for i in (2, 8, 9):
+        assert_same(f(x, i), fn(x, i))
+
+
+def test_static_length_needed():
+    x, idx = np.arange(10.0), np.array([0, 2, 5, 9])
+    with pytest.raises(TracerConversionError):
+        tj.jit(lambda x: tj.fori_loop(0, 3, lambda i, c: c + x[i:].sum(), 0.0))(x)
+    with pytest.raises(TracerConversionError):
+        tj.jit(lambda x, p: tj.fori_loop(0, 3, lambda i, c: c + x[p[i]:p[i + 1]].sum(), 0.0))(x, idx)
+    with pytest.raises(TracerConversionError):
+        tj.jit(lambda x: tj.fori_loop(1, 3, lambda i, c: c + x[i:2 * i].sum(), 0.0))(x)
+
+
+def _kernels(fn, *args) -> str:
+    return tj.jit(fn).lower(*args).as_text("kernels")
+
+
+def test_known_range_drops_bounds_checks():
+    x = np.random.default_rng(7).random((10, 4))
+
+    def proved(x):
+        return tj.fori_loop(1, 9, lambda i, c: c + x[i] + x[i + 1] + x[i - 1:i + 2].sum(axis=0), np.zeros(4))
+    text = _kernels(proved, x)
+    assert "min[]" not in text and "max[]" not in text and "or(" not in text
+    check_jit(proved, x, rtol=1e-12)
+
+    def unproved(x):
+        return tj.fori_loop(1, 10, lambda i, c: c + x[i + 1], np.zeros(4))
+    assert "max[]" in _kernels(unproved, x)
+    with pytest.raises(IndexError):
+        tj.jit(unproved)(x)
+
+
+def test_reads_are_offset_loads_not_copies():
+    x = np.random.default_rng(8).random((64, 32))
+
+    def fn(x):
+        return tj.fori_loop(0, 60, lambda i, c: c + np.exp(x[i:i + 4]), np.zeros((4, 32)))
+    text = _kernels(fn, x)
+    assert "dynamic" not in text and text.count("for (") < 12  # fused into the body's one map
+    check_jit(fn, x, ulps=4)
+
+
+def test_empty_window():
+    x = np.arange(10.0)
+
+    def fn(x):
+        return tj.fori_loop(0, 5, lambda i, c: c + x[i:i].sum() + x[i:i + 3, None][:0].sum(), 0.0)
+    check_jit(fn, x)
+
+
+def test_lenet_by_nested_fori_loops():
+    from benchmarks.loop_programs import lenet_loops as natural
+
+    def conv(x, w, b):
+        n, _, h, wd = x.shape
+        f, _, k, _ = w.shape
+        out = np.zeros((n, f, h - k + 1, wd - k + 1), dtype=x.dtype)
+        wm = w.reshape(f, -1).T
+
+        def row(i, out):
+            def col(j, out):
+                out[:, :, i, j] = x[:, :, i:i + k, j:j + k].reshape(n, -1) @ wm + b
+                return out
+            tj.fori_loop(0, wd - k + 1, col, out)
+            return out
+        return tj.fori_loop(0, h - k + 1, row, out)
+
+    def maxpool(x):
+        n, c, h, w = x.shape
+        out = np.zeros((n, c, h // 2, w // 2), dtype=x.dtype)
+
+        def row(i, out):
+            def col(j, out):
+                out[:, :, i, j] = x[:, :, 2 * i:2 * i + 2, 2 * j:2 * j + 2].max(axis=(2, 3))
+                return out
+            tj.fori_loop(0, w // 2, col, out)
+            return out
+        return tj.fori_loop(0, h // 2, row, out)
+
+    def kernel(x, w1, b1, w2, b2, f1, f2, f3):
+        h = maxpool(np.maximum(conv(x, w1, b1), 0))
+        h = maxpool(np.maximum(conv(h, w2, b2), 0)).reshape(x.shape[0], -1)
+        return np.maximum(np.maximum(h @ f1.T, 0) @ f2.T, 0) @ f3.T
+
+    args = natural.init(np.random.default_rng(0), **natural.SIZES["test"])
+    np.testing.assert_allclose(tj.jit(kernel)(*args), natural.kernel(*args), rtol=1e-4, atol=1e-5)
