@@ -265,3 +265,30 @@ def test_lenet_by_nested_fori_loops():
 
     args = natural.init(np.random.default_rng(0), **natural.SIZES["test"])
     np.testing.assert_allclose(tj.jit(kernel)(*args), natural.kernel(*args), rtol=1e-4, atol=1e-5)
+
+
+def _view_writes(a):
+    def body(i, a):
+        w = a[i:i + 3]
+        w[0] = 7  # writes a, as through NumPy's view
+        a[i + 1] += w[2]  # the view sees writes to a
+        w[1:] *= 2
+        v = a[:, None][i + 1:i + 3, 0][::-1]  # a view of a view
+        v += 1
+        return a
+    return tj.fori_loop(0, a.shape[0] - 2, body, a.copy())
+
+
+def _view_reads_after_write(a):
+    def body(i, c):
+        a2 = a.copy()
+        y = a2[2 * i:2 * i + 2]
+        a2[2 * i + 1] = -1
+        return c + y.sum() + a2.sum()
+    return tj.fori_loop(0, a.shape[0] // 2, body, a[0] * 0)
+
+
+@pytest.mark.parametrize("fn", [_view_writes, _view_reads_after_write], ids=lambda f: f.__name__)
+def test_slices_are_views(fn):
+    a = values(np.random.default_rng(9), (9,), np.float64, "small")
+    check_jit(fn, a, rtol=1e-12)

@@ -12,8 +12,11 @@ array, unless the known range of the index (a ``tj.fori_loop`` index) proves it 
 A slice whose length is not static is left to the caller, which raises the usual
 ``TracerConversionError`` (other strategies catch it).
 
-The result is a fresh array, not a view NumPy's slice would be: writes through it do not
-reach the sliced array (write through the original, ``x[i:i+3] = v``, instead).
+The result is a view of the sliced array's storage (``frontend/versions.py``), as NumPy's
+slice is: its path holds a ``dynamic_slice`` step with the start nodes, replayed after
+writes to the array, and a write through it stores the window back with ``dynamic_update``
+(``frontend/numpy/writes.py``). (A slice of an array of an enclosing loop or branch is a
+copy there: such arrays are not written inside.)
 """
 from __future__ import annotations
 
@@ -30,6 +33,7 @@ from tracejit.frontend.core import Tracer
 from tracejit.frontend.numpy.creation import filled
 from tracejit.frontend.numpy.writes import assigned_value, write
 from tracejit.frontend.operands import is_tracer
+from tracejit.frontend.versions import storage_of
 
 
 @dataclass(frozen=True)
@@ -109,7 +113,13 @@ def _apply(x, windows: dict[int, Window]):
         return None, tuple(shape)
     attrs = {"dims": dims, "sizes": tuple(windows[d].size for d in dims), "steps": tuple(windows[d].step for d in dims)}
     starts = [_int64(windows[d].low) for d in dims]
-    return x._trace.apply("dynamic_slice", [x] + starts, attrs), tuple(shape)
+    y = x._trace.apply("dynamic_slice", [x] + starts, attrs)
+    st = storage_of(x)
+    if st.trace is y._home and x._home is y._home:  # a view of x, as NumPy's slice is: writes reach x
+        nodes = tuple(y._home.graph.operands(y._node)[1:])
+        y._storage, y._version = st, st.version
+        y._path = x._path + (("dynamic_slice", tuple(sorted({**attrs, "start_nodes": nodes}.items()))),)
+    return y, tuple(shape)
 
 
 def _int64(t):
