@@ -292,3 +292,33 @@ def _view_reads_after_write(a):
 def test_slices_are_views(fn):
     a = values(np.random.default_rng(9), (9,), np.float64, "small")
     check_jit(fn, a, rtol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", [np.int32, np.int64, np.uint32])
+def test_start_read_from_data(dtype):
+    def fn(x, p):
+        return x[p[1]:p[1] + 3], x[2 * p[0] - 1:2 * p[0] + 1] * 2
+
+    x, p = np.arange(12.0), np.array([3, 5], dtype)
+    check_jit(fn, x, p)
+    with pytest.raises(IndexError):
+        tj.jit(fn)(x, np.array([3, 10], dtype))
+
+
+def test_complex_and_bool_windows():
+    x = np.arange(10.0) + 1j * np.arange(10.0)[::-1]
+    check_jit(lambda x: tj.fori_loop(0, 7, lambda i, c: c + x[i:i + 3], np.zeros(3, x.dtype)), x)
+    b = np.arange(10) % 3 == 0
+    check_jit(lambda b: tj.fori_loop(0, 7, lambda i, c: c | b[i:i + 3], np.zeros(3, bool)), b)
+
+
+def test_traced_trip_count_keeps_the_check():
+    x = np.arange(10.0)
+
+    def fn(x, m):
+        return tj.fori_loop(0, (m > 0).sum(), lambda i, c: c + x[i:i + 3], np.zeros(3))
+    f = tj.jit(fn)
+    m = np.ones(8)
+    assert_same(f(x, m), fn(x, m))
+    with pytest.raises(IndexError, match="needs its length static"):
+        f(x, np.ones(9))

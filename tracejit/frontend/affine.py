@@ -42,11 +42,12 @@ class Affine:
 
 
 def _node_key(graph, node: int, depth: int) -> object:
-    """A key equal for two nodes of ``graph`` that compute the same scalar (the same op on
-    the same operands: ``x[i % 2:i % 2 + 2]`` computes ``i % 2`` twice); arrays, sources
-    and deep expressions are keyed by their node alone."""
+    """A key equal for two nodes of ``graph`` that compute the same value (the same op on
+    the same operands: ``x[i % 2:i % 2 + 2]`` computes ``i % 2`` twice, ``x[p[1]:p[1] + 3]``
+    reads ``p[1]`` twice; every op is a pure function of its operands); sources, deep
+    expressions and wide ones are keyed by their node alone."""
     op = graph.op(node)
-    if depth == 0 or op in ("input", "constant") or graph.aval(node).shape != ():
+    if depth == 0 or op in ("input", "constant") or len(graph.operands(node)) > 4:
         return node
     attrs = repr(sorted(graph.attrs(node).items()))
     return (op, attrs, tuple(_node_key(graph, u, depth - 1) for u in graph.operands(node)))
@@ -63,8 +64,10 @@ def same_value(a: object, b: object) -> bool:
 
 
 def _is_int_scalar(x: object) -> bool:
-    """A 0-d int64 (narrower integers wrap where Python ints would not: no form for them)."""
-    return getattr(x, "ndim", None) == 0 and getattr(x, "dtype", None) == np.int64
+    """A 0-d integer of 32 or 64 bits (8- and 16-bit ones wrap at sizes arrays have: no
+    form for them; where a wider one wraps, the bounds check of its use fails)."""
+    dtype = getattr(x, "dtype", None)
+    return getattr(x, "ndim", None) == 0 and dtype is not None and dtype.kind in "iu" and dtype.itemsize >= 4
 
 
 def affine_of(x: object) -> Affine | None:
