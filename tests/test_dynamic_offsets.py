@@ -322,3 +322,19 @@ def test_traced_trip_count_keeps_the_check():
     assert_same(f(x, m), fn(x, m))
     with pytest.raises(IndexError, match="needs its length static"):
         f(x, np.ones(9))
+
+
+def test_nested_loops_writing_one_array():
+    """An inner loop that writes its carried array in place returns that array itself (as eagerly), so the
+    outer body can return the inner loop's result."""
+    def fn(x):
+        out = np.zeros((4, 4))
+
+        def row(i, out):
+            def col(j, out):
+                out[i, j] = x[i:i + 2, j:j + 2].sum()
+                return out
+            return tj.fori_loop(0, 4, col, out)
+        r = tj.fori_loop(0, 4, row, out)
+        return r, out
+    check_jit(fn, np.random.default_rng(10).random((5, 5)), rtol=1e-12)

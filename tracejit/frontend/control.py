@@ -236,6 +236,8 @@ def while_loop(cond_fun: Callable[[Any], Any], body_fun: Callable[[Any], Any], i
                     weak + [None] * len(inits))
     _record(trace, body.checks, outs[n:])
     controlwrites.write_back([t for _, t in targets], [outs[j] for j, _ in targets], loc)
+    for j, target in targets:  # the body returned the array it wrote: eagerly the loop returns that object
+        outs[j] = target
     return _join_complex(unflatten(tree, outs[:n]))
 
 
