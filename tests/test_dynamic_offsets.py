@@ -338,3 +338,22 @@ def test_nested_loops_writing_one_array():
         r = tj.fori_loop(0, 4, row, out)
         return r, out
     check_jit(fn, np.random.default_rng(10).random((5, 5)), rtol=1e-12)
+
+
+def test_traced_int_beside_a_traced_slice_is_one_window():
+    x = np.random.default_rng(11).random((8, 8))
+
+    def fn(x):
+        return tj.fori_loop(0, 6, lambda i, c: c + np.exp(x[i, i:i + 3]), np.zeros(3))
+    text = _kernels(fn, x)
+    assert text.count("for (") == 5  # the window is read inside the body's one map (no copy of it)
+    check_jit(fn, x, ulps=4)
+
+    def through(a):
+        def body(i, a):
+            w = a[i, i:i + 2]
+            w[0] = 5
+            w += a[i + 1, i]
+            return a
+        return tj.fori_loop(0, 5, body, a.copy())
+    check_jit(through, x)

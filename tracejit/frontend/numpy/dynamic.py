@@ -57,6 +57,12 @@ def _traced_int(k: object) -> bool:
     return is_tracer(k) and k.ndim == 0 and k.dtype.kind in "iu"
 
 
+def _integer(k: object) -> bool:
+    """A traced integer NumPy indexes with as an int (a Python int or NumPy integer
+    eagerly: a view; a 0-d array would index as an array, a copy)."""
+    return _traced_int(k) and (k._scalar or k._weak is int)
+
+
 def _window(k: slice, n: int, dim: int, loc) -> Window | None:
     """The window of slice ``k`` (traced bounds) over a dim of ``n``, with its bounds
     check recorded; None when its length is not static."""
@@ -136,6 +142,7 @@ def dynamic_getitem(x: Tracer, key: list, loc: str | None, getitem: Callable) ->
     if not _usable(key):
         return None
     windows, rest, dim = {}, [], 0
+    arrays = any(isinstance(k, (np.ndarray, list)) or is_tracer(k) and not _integer(k) for k in key)
     for k in key:
         if k is not None and traced_slice(k):
             w = _window(k, x.shape[dim], dim, loc)
@@ -143,6 +150,9 @@ def dynamic_getitem(x: Tracer, key: list, loc: str | None, getitem: Callable) ->
                 return None
             windows[dim] = w
             rest.append(slice(None, None, -1) if w.flip else slice(None))
+        elif _integer(k) and not arrays and x.shape[dim]:  # a one-element window, its dim dropped
+            windows[dim] = _int_window(k, x.shape[dim], dim, loc)
+            rest.append(0)
         else:
             rest.append(k)
         dim += k is not None
