@@ -17,6 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from tracejit.compiler.ops import get_op
+
 
 @dataclass(frozen=True)
 class Affine:
@@ -47,8 +49,8 @@ def _node_key(graph, node: int, depth: int) -> object:
     reads ``p[1]`` twice; every op is a pure function of its operands); sources, deep
     expressions and wide ones are keyed by their node alone."""
     op = graph.op(node)
-    if depth == 0 or op in ("input", "constant") or len(graph.operands(node)) > 4:
-        return node
+    if depth == 0 or get_op(op).kind in ("source", "control") or len(graph.operands(node)) > 4:
+        return node  # (a loop's attrs hold its sub-programs: not compared)
     attrs = repr(sorted(graph.attrs(node).items()))
     return (op, attrs, tuple(_node_key(graph, u, depth - 1) for u in graph.operands(node)))
 
