@@ -357,3 +357,16 @@ def test_traced_int_beside_a_traced_slice_is_one_window():
             return a
         return tj.fori_loop(0, 5, body, a.copy())
     check_jit(through, x)
+
+
+def test_reshaped_window_is_a_view_where_numpy_s_is():
+    def fn(x):
+        def body(i, c):
+            y = x.copy()
+            p = y[i:i + 2].reshape(-1)  # rows of a C array: NumPy's reshape is a view
+            q = y[:, i:i + 2].reshape(-1)  # columns: NumPy copies
+            y[i + 1] = -1
+            y[:, i] = 7
+            return c + p.sum() * 3 + q.sum()
+        return tj.fori_loop(0, x.shape[0] - 2, body, 0.0)
+    check_jit(fn, np.random.default_rng(12).random((6, 6)), rtol=1e-12)
