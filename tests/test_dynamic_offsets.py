@@ -370,3 +370,15 @@ def test_reshaped_window_is_a_view_where_numpy_s_is():
             return c + p.sum() * 3 + q.sum()
         return tj.fori_loop(0, x.shape[0] - 2, body, 0.0)
     check_jit(fn, np.random.default_rng(12).random((6, 6)), rtol=1e-12)
+
+
+def test_inner_loop_bounded_by_outer_index_has_a_known_range():
+    x = np.random.default_rng(13).random((8, 3))
+
+    def fn(x):
+        def outer(i, c):
+            return tj.fori_loop(i, i + 3, lambda j, d: d + x[j] + x[j - i + 1:j - i + 3].sum(axis=0), c)
+        return tj.fori_loop(0, 5, outer, np.zeros(3))
+    text = _kernels(fn, x)
+    assert "min[]" not in text and "max[]" not in text
+    check_jit(fn, x, rtol=1e-12)
