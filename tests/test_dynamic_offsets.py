@@ -137,15 +137,22 @@ def test_write_of_a_window_into_an_argument():
     assert_same(got, want)
 
 
-def test_outside_the_array_raises_at_run_time():
+def test_outside_the_array_for_a_known_index_refuses_while_tracing():
+    """A loop with static bounds takes every index: one window would be clipped, so the length is not static
+    (TracerConversionError, which the loop converter answers by unrolling or generalizing the loop)."""
     x = np.arange(10.0)
 
     def fn(x, n):
         return tj.fori_loop(0, n.shape[0], lambda i, c: c + x[i:i + 3].sum(), 0.0)
     f = tj.jit(fn)
     assert f(x, np.zeros(8)) == fn(x, np.zeros(8))
-    with pytest.raises(IndexError, match="needs its length static"):
+    with pytest.raises(TracerConversionError, match="for some index of its loop"):
         f(x, np.zeros(9))  # eagerly x[8:11] would be 2 elements
+
+    def guarded(x, n):  # in a branch the window may never be read out of bounds: checked at run time
+        return tj.fori_loop(0, n.shape[0], lambda i, c: c + tj.cond(i < 8, lambda: x[i:i + 3].sum(),
+                                                                        lambda: 0.0), 0.0)
+    assert_same(tj.jit(guarded)(x, np.zeros(9)), guarded(x, np.zeros(9)))
 
 
 def test_negative_start_raises_rather_than_wrap():

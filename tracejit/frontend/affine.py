@@ -13,23 +13,25 @@ run-time bounds check when the range proves them in bounds.
 from __future__ import annotations
 
 import operator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from tracejit.compiler.ops import get_op
+from tracejit.frontend.context import current_trace
 
 
 @dataclass(frozen=True)
 class Affine:
     """``coef * base + const``; ``low``/``high``: the inclusive range known for ``base``
-    (None: unknown)."""
+    (None: unknown), ``exact`` when the base takes every value in it."""
 
     base: object
     coef: int
     const: int
     low: int | None = None
     high: int | None = None
+    exact: bool = False  # every value of the range occurs (a loop index with static bounds)
 
     def same_line(self, other: Affine) -> bool:
         """Whether the two differ by a constant (the same base value, the same coefficient)."""
@@ -89,9 +91,18 @@ def _python_int(x: object) -> int | None:
     return None
 
 
-def set_range(x: object, low: int, high: int) -> None:
-    """Record that traced integer scalar ``x`` lies in ``[low, high]`` (inclusive)."""
-    x._affine = Affine(x, 1, 0, int(low), int(high))
+def set_range(x: object, low: int, high: int, exact: bool = False) -> None:
+    """Record that traced integer scalar ``x`` lies in ``[low, high]`` (inclusive; with
+    ``exact``, takes every value there: the index of a loop that runs through)."""
+    x._affine = Affine(x, 1, 0, int(low), int(high), exact)
+
+
+def every_value(x: object) -> bool:
+    """Whether ``x`` takes every value of its known range (:func:`value_range`) where it
+    is used: its base is the index of a loop that runs through, and the use is in that
+    loop's body itself (not in a branch or an inner loop, which may not run for some)."""
+    form = affine_of(x)
+    return form is not None and form.exact and form.bounds() is not None and current_trace() is form.base._home
 
 
 def value_range(x: object) -> tuple[int, int] | None:
@@ -117,18 +128,18 @@ def _combine(op, a: Affine | None, b: Affine | None, ka: int | None, kb: int | N
     if op in (operator.add, operator.sub):
         sign = 1 if op is operator.add else -1
         if a is not None and kb is not None:
-            return Affine(a.base, a.coef, a.const + sign * kb, a.low, a.high)
+            return replace(a, const=a.const + sign * kb)
         if ka is not None and b is not None:
-            return Affine(b.base, sign * b.coef, ka + sign * b.const, b.low, b.high)
+            return replace(b, coef=sign * b.coef, const=ka + sign * b.const)
         if a is not None and b is not None and same_value(a.base, b.base):
             coef = a.coef + sign * b.coef
-            return Affine(a.base, coef, a.const + sign * b.const, a.low, a.high) if coef else None
+            return replace(a, coef=coef, const=a.const + sign * b.const) if coef else None
         return None
     if op is operator.mul:
         if a is not None and kb is not None and kb:
-            return Affine(a.base, a.coef * kb, a.const * kb, a.low, a.high)
+            return replace(a, coef=a.coef * kb, const=a.const * kb)
         if ka is not None and b is not None and ka:
-            return Affine(b.base, b.coef * ka, b.const * ka, b.low, b.high)
+            return replace(b, coef=b.coef * ka, const=b.const * ka)
     return None
 
 
@@ -143,7 +154,7 @@ def derive(ufunc: np.ufunc, inputs: tuple, result: object) -> None:
     if ufunc is np.negative and len(inputs) == 1:
         form = affine_of(inputs[0])
         if form is not None:
-            result._affine = Affine(form.base, -form.coef, -form.const, form.low, form.high)
+            result._affine = replace(form, coef=-form.coef, const=-form.const)
         return
     op = _OPS.get(ufunc)
     if op is None or len(inputs) != 2:

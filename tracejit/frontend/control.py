@@ -340,8 +340,8 @@ def _fori(trace: Trace, lower, upper, body_fun: Callable, init_val: Any, loc) ->
     def body(state):
         i, val = state
         low, high = value_range(lower), value_range(upper)  # bounds, or a traced bound's known range
-        if low is not None and high is not None:
-            set_range(i, low[0], high[1] - 1)  # bounds checks on ``x[i]`` fold away (frontend/affine.py)
+        if low is not None and high is not None:  # bounds checks on ``x[i]`` fold away (frontend/affine.py)
+            set_range(i, low[0], high[1] - 1, exact=not isinstance(lower, Tracer) and not isinstance(upper, Tracer))
         return i + 1, body_fun(i, val)
 
     return while_loop(cond_fun, body, (start, init_val))[1]

@@ -26,9 +26,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tracejit.errors import at, user_error
+from tracejit.errors import TracerConversionError, at, user_error
 from tracejit.frontend import checks
-from tracejit.frontend.affine import difference, value_range
+from tracejit.frontend.affine import difference, every_value, value_range
 from tracejit.frontend.core import Tracer
 from tracejit.frontend.numpy.creation import filled
 from tracejit.frontend.numpy.writes import assigned_value, write
@@ -88,6 +88,11 @@ def _window(k: slice, n: int, dim: int, loc) -> Window | None:
     if high is not None and low > high:
         return None  # never inside: a length that depends on the start (TracerConversionError)
     known = value_range(k.start)
+    if known is not None and (known[0] < low or high is not None and known[1] > high) and every_value(k.start):
+        raise TracerConversionError(  # (the loop converter then unrolls or generalizes the loop)
+            f"a slice with a traced start reaches outside axis {dim} with size {n} for some index of its loop "
+            f"(starts {known[0]}..{known[1]}): NumPy clips it there to other than {size} elements, and tracejit "
+            f"needs its length static{at(loc)}")
     if known is None or known[0] < low or high is not None and known[1] > high:
         bad = np.less(k.start, low) if high is None else np.logical_or(np.less(k.start, low),
                                                                        np.greater(k.start, high))
