@@ -389,3 +389,13 @@ def test_inner_loop_bounded_by_outer_index_has_a_known_range():
     text = _kernels(fn, x)
     assert "min[]" not in text and "max[]" not in text
     check_jit(fn, x, rtol=1e-12)
+
+
+def test_zero_size_arrays():
+    def write(a):
+        def body(i, a):
+            a[:, i:i + 2] = 1.0
+            return a
+        return tj.fori_loop(0, 3, body, a)
+    check_jit(write, np.zeros((0, 5)))
+    check_jit(lambda x: tj.fori_loop(0, 3, lambda i, c: c + x[:, i:i + 2].sum(), 0.0), np.zeros((0, 5)))

@@ -179,6 +179,8 @@ def dynamic_setitem(x: Tracer, key: list, value: object, loc: str | None, getite
             pos += 1
             continue
         n = x.shape[dim]
+        if _traced_int(k) and not n:
+            return False  # (an empty axis: no element to write)
         if traced_slice(k) or _traced_int(k):
             w = _window(k, n, dim, loc) if traced_slice(k) else _int_window(k, n, dim, loc)
             if w is None:
