@@ -213,6 +213,15 @@ def _writes(rng, slow):
             for dt in (MAIN_DTYPES if slow else [np.dtype(np.float64), np.dtype(np.uint8)])]
 
 
+@cases_for("dynamic_slice", "dynamic_update")
+def _dynamic(rng, slow):
+    def f(x, i):
+        y = x.copy()
+        y[i:i + 2, 1:3] = x[2 * i + 1:2 * i + 3, ::2][:, :2] + 1
+        return y, x[i:i + 3:2, ::-1], x[i + 2:i - 1:-1]
+    return [(f, (values(rng, (7, 4), dt), np.int64(2))) for dt in (FLOATS if not slow else MAIN_DTYPES)]
+
+
 @cases_for("cumsum", "cumprod", "sort", "argsort")
 def _along_axis(rng, slow):
     out = []

@@ -31,6 +31,7 @@ from tracejit.compiler.dtypes import AVal
 from tracejit.compiler.graph import SubGraph
 from tracejit.errors import UnsupportedError, at, user_error
 from tracejit.frontend import checks, controlchecks, controlwrites
+from tracejit.frontend.affine import set_range, value_range
 from tracejit.frontend.arraylike import complex_support
 from tracejit.frontend.context import creating_traced_arrays, current_trace, user_location
 from tracejit.frontend.controlchecks import SubCheck, deferrable, error_class
@@ -338,6 +339,9 @@ def _fori(trace: Trace, lower, upper, body_fun: Callable, init_val: Any, loc) ->
 
     def body(state):
         i, val = state
+        low, high = value_range(lower), value_range(upper)  # bounds, or a traced bound's known range
+        if low is not None and high is not None:  # bounds checks on ``x[i]`` fold away (frontend/affine.py)
+            set_range(i, low[0], high[1] - 1, exact=not isinstance(lower, Tracer) and not isinstance(upper, Tracer))
         return i + 1, body_fun(i, val)
 
     return while_loop(cond_fun, body, (start, init_val))[1]

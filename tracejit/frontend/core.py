@@ -145,7 +145,7 @@ class Tracer(ArrayLike):
     surface it shares with complex values: ``frontend/arraylike.py``)."""
 
     __slots__ = ("_home", "_node", "_scalar", "_storage", "_path", "_version", "_weak", "_origins", "_ambiguous",
-                 "__weakref__")
+                 "_affine", "__weakref__")
     __array_priority__ = 1000
 
     def __init__(self, trace: Trace, node: int, scalar: bool = False):
@@ -166,6 +166,7 @@ class Tracer(ArrayLike):
         # needed, those arguments become static (StaticNeeded) and the function is traced again.
         self._weak = None
         self._origins: frozenset = frozenset()
+        self._affine = None  # an integer scalar's affine form and known range (frontend/affine.py)
 
     @property
     def _trace(self):

@@ -128,6 +128,11 @@ def _computed(trace, n: int, memo: dict, shape: tuple[int, ...]) -> StridedView 
         return concatenated(shape, args)
     if kind == "reduce":
         return _reduced(args[0], shape, graph.attrs(n))
+    if graph.op(n) == "dynamic_slice":  # a view of its source, as NumPy's slice is
+        strides = list(args[0].strides)
+        for d, t in zip(graph.attrs(n)["dims"], graph.attrs(n)["steps"]):
+            strides[d] *= t
+        return StridedView(shape, tuple(strides), args[0].offset)
     if kind == "gather":
         return _gathered(args[0], shape, graph.attrs(n)["axis"], len(operands) - 1)
     return None

@@ -59,7 +59,9 @@ def refresh(t: object) -> None:
     node = st.node
     graph = t._home.graph
     for op, attrs in t._path:
-        node = graph.add(op, [node], attrs=dict(attrs), loc=graph.loc(t._node))
+        attrs = dict(attrs)
+        starts = list(attrs.pop("start_nodes", ()))  # a slice at traced offsets (frontend/numpy/dynamic.py)
+        node = graph.add(op, [node] + starts, attrs=attrs, loc=graph.loc(t._node))
         mark_view(t._home, node)
     t._node, t._version = node, st.version
 

@@ -11,7 +11,15 @@ from llvmlite import ir
 from tracejit.compiler.codegen.loops import i64
 from tracejit.compiler.codegen.lowerctx import I8, I32, LowerCtx, memory_type, vector_of
 from tracejit.compiler.codegen.lowerings import lowering
-from tracejit.compiler.kir import Acc, Access, Apply, Const, Convert, Expr, Gather, Iota, Load, ScatterAccess
+from tracejit.compiler.kir import Acc, Access, Apply, Const, Convert, Expr, Gather, Iota, Load, ScatterAccess, nodes
+
+
+def invariant(e: Expr) -> bool:
+    """Whether ``e`` has one value at every point of its nest (its loads read one element)."""
+    for x in nodes([e]):
+        if isinstance(x, Acc) or isinstance(x, (Load, Iota)) and any(x.access.strides):
+            return False
+    return True
 
 
 class ExprEmitter:
@@ -35,9 +43,11 @@ class ExprEmitter:
         return LowerCtx(self.b, self.width, dtype, out_dtype, fast=self.fast)
 
     # -- addressing -----------------------------------------------------------------------
-    def _offset(self, acc: Access, skip_vdim: bool = False) -> ir.Value:
+    def _offset(self, acc: Access, skip_vdim: bool = False, shift: ir.Value | None = None) -> ir.Value:
         b = self.b
         total = self.sizes(acc.offset)
+        if shift is not None:  # a loop-invariant offset computed at run time (a dynamic slice)
+            total = b.add(total, shift)
         for d, stride in enumerate(acc.strides):
             if stride == 0 or (skip_vdim and d == self.vdim):
                 continue
@@ -51,20 +61,21 @@ class ExprEmitter:
         return self.b.gep(self.ptrs[acc.buffer], [offset], inbounds=True,
                           source_etype=memory_type(acc.dtype))
 
-    def _lane_offsets(self, acc: Access):
+    def _lane_offsets(self, acc: Access, shift: ir.Value | None = None):
         """(offset of lane 0, stride between lanes) for a vector access."""
         stride = acc.strides[self.vdim] if self.vdim is not None else 0
-        return self._offset(acc), stride
+        return self._offset(acc, shift=shift), stride
 
     # -- loads and stores ---------------------------------------------------------------------
-    def load(self, acc: Access) -> ir.Value:
-        """The value of ``acc`` at the current point, one element per lane (bools as i1)."""
+    def load(self, acc: Access, shift: ir.Value | None = None) -> ir.Value:
+        """The value of ``acc`` (moved by the run-time offset ``shift``) at the current
+        point, one element per lane (bools as i1)."""
         b, dt = self.b, np.dtype(acc.dtype)
         mty, align = memory_type(dt), dt.itemsize
         if self.width == 1:
-            value = b.load(self._ptr(acc, self._offset(acc)), typ=mty, align=align)
+            value = b.load(self._ptr(acc, self._offset(acc, shift=shift)), typ=mty, align=align)
         else:
-            base, stride = self._lane_offsets(acc)
+            base, stride = self._lane_offsets(acc, shift)
             if stride == 1:
                 value = b.load(self._ptr(acc, base), typ=vector_of(mty, self.width), align=align)
             elif stride == 0:
@@ -92,7 +103,10 @@ class ExprEmitter:
         align = dt.itemsize
         if dt.kind == "b":
             value = b.zext(value, vector_of(I8, self.width))
-        if isinstance(acc, ScatterAccess):  # computed addresses, lanes stored in order
+        shift = None
+        if isinstance(acc, ScatterAccess):
+            shift = self._invariant_shift(acc.indices, acc.index_strides, acc.extents)
+        if isinstance(acc, ScatterAccess) and shift is None:  # computed addresses, lanes stored in order
             offsets = self._computed_offsets(acc, acc.indices, acc.index_strides, acc.extents)
             if self.width == 1:
                 b.store(value, self._ptr(acc, offsets), align=align)
@@ -103,9 +117,9 @@ class ExprEmitter:
                 b.store(elem, self._ptr(acc, off), align=align)
             return
         if self.width == 1:
-            b.store(value, self._ptr(acc, self._offset(acc)), align=align)
+            b.store(value, self._ptr(acc, self._offset(acc, shift=shift)), align=align)
             return
-        base, stride = self._lane_offsets(acc)
+        base, stride = self._lane_offsets(acc, shift)
         if stride == 1:
             st = b.store(value, self._ptr(acc, base), align=max(align, stream))
             if stream:
@@ -134,8 +148,31 @@ class ExprEmitter:
             offsets = b.add(offsets, i if st == 1 else b.mul(i, ctx.const(st)))
         return offsets
 
+    def _invariant_shift(self, indices, strides, extents) -> ir.Value | None:
+        """When every index is the same at every point of the nest (a traced scalar: ``x[i]``,
+        a dynamic slice's start), the one scalar offset they add (each wrapped and clamped
+        as :meth:`_computed_offsets` does), so the access stays an ordinary (vector)
+        load or store; else None."""
+        if not all(invariant(i) for i in indices):
+            return None
+        b = self.b
+        scalar = ExprEmitter(b, self.ptrs, self.idx, 1, None, self.fast, self.sizes)
+        total = i64(0)
+        for index, st, n in zip(indices, strides, extents):
+            if st == 0:
+                continue
+            i, n = scalar.emit(index), self.sizes(n)
+            i = b.select(b.icmp_signed("<", i, i64(0)), b.add(i, n), i)
+            i = b.select(b.icmp_unsigned(">=", i, n), b.sub(n, i64(1)), i)
+            total = b.add(total, i if st == 1 else b.mul(i, i64(st)))
+        return total
+
     def gather(self, e: Gather) -> ir.Value:
-        """A load at a computed (clamped) offset; vectors load lane by lane."""
+        """A load at a computed (clamped) offset: an ordinary load moved by one scalar
+        offset when the indices do not vary over the nest, else lane by lane."""
+        shift = self._invariant_shift(e.indices, e.strides, e.extents)
+        if shift is not None:
+            return self.load(e.access, shift)
         b, dt = self.b, np.dtype(e.dtype)
         mty, align = memory_type(dt), dt.itemsize
         offsets = self._computed_offsets(e.access, e.indices, e.strides, e.extents)

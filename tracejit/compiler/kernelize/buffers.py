@@ -173,7 +173,8 @@ def assign_buffers(graph: Graph, compile_sub: CompileSub, controls: dict | None 
         elif d["op"] == "copy" and _passes_through(graph, nid, buffers, outputs):
             buffers[nid] = buffers[graph.operands(nid)[0]]
             continue
-        elif d["op"] in ("update", "scatter") and _writes_in_place(graph, nid, buffers, pos, outputs, values):
+        elif d["op"] in ("update", "scatter", "dynamic_update") and _writes_in_place(graph, nid, buffers, pos, outputs,
+                                                                                     values):
             shared = buffers[graph.operands(nid)[0]]
             if nid in outputs and shared.kind == "temp":  # the last version is a result: the chain's buffer is
                 shared = dataclasses.replace(shared, kind="output", outputs=tuple(outputs[nid]))

@@ -34,6 +34,7 @@ from tracejit.compiler.kir import (
 )
 from tracejit.compiler.layout import StridedView, contiguous_strides
 from tracejit.compiler.ops import elementwise_signature, get_op
+from tracejit.compiler.ops.dynamic_slice import valid_starts
 from tracejit.compiler.passes.cse import freeze
 
 Step = tuple  # (view op name, frozen attrs, node that asked for it)
@@ -117,7 +118,7 @@ class KernelBuilder:
             self.contraction = nid  # the root's expression is this product's epilogue
             return Acc(d["dtype"])
         if opdef.kind == "gather":
-            return self._gather(nid, d, steps)
+            return self._dynamic_slice(nid, d, steps) if d["op"] == "dynamic_slice" else self._gather(nid, d, steps)
         if opdef.kind != "elementwise":
             raise AssertionError(f"node %{nid} ({d['op']}) must have a buffer")
         operands = g.operands(nid)
@@ -172,6 +173,48 @@ class KernelBuilder:
         extents = tuple(xshape[axis + j] for j in range(k))
         return Gather(base.access, tuple(exprs), tuple(strides), extents)
 
+    def _unit_offsets(self, x: int, nid: int, dims: tuple[int, ...]) -> list[int]:
+        """The offset in ``x``'s buffer between neighbours along each dim of ``dims`` (read
+        off two one-element loads, so any view chain works; 0 for a dim of one element)."""
+        xshape = self.graph.aval(x).shape
+        nd = len(xshape)
+
+        def at(starts) -> Step:
+            return view_step("slice", nid, starts=tuple(starts), steps=(1,) * nd, shape=(1,) * nd)
+
+        first = self.expr(x, (at([0] * nd),)).access.offset
+        strides = []
+        for d in dims:
+            starts = [0] * nd
+            starts[d] = 1
+            strides.append(self.expr(x, (at(starts),)).access.offset - first if xshape[d] > 1 else 0)
+        return strides
+
+    def _starts(self, starts: list[int], nid: int, shape: tuple, steps=()) -> tuple[Expr, ...]:
+        """The 0-d start nodes as int64 expressions broadcast over ``shape``."""
+        spread = (view_step("reshape", nid, shape=(1,) * len(shape)), view_step("broadcast_to", nid, shape=shape))
+        return tuple(convert(self.expr(u, spread + steps), np.dtype(np.int64)) for u in starts)
+
+    def _dynamic_slice(self, nid: int, d, steps) -> Expr:
+        """A slice at traced starts (``ops/dynamic_slice.py``): the load of the window at
+        offset 0 plus each start times its dim's stride (a gather of loop-invariant indices,
+        which code generation adds as one scalar offset to an ordinary load)."""
+        x, *starts = self.graph.operands(nid)
+        attrs, xshape = d["attrs"], self.graph.aval(x).shape
+        every = [1] * len(xshape)
+        for dim, t in zip(attrs["dims"], attrs["steps"]):
+            every[dim] = t
+        window = view_step("slice", nid, starts=(0,) * len(xshape), steps=tuple(every), shape=d["shape"])
+        base = self.expr(x, (window,) + steps)
+        if isinstance(base, Const):
+            return base  # a one-element source: every valid start reads it
+        if type(base) is not Load:
+            raise NeedsBuffer(x)
+        strides = self._unit_offsets(x, nid, attrs["dims"])
+        extents = tuple(valid_starts(xshape[dim], n, t) for dim, n, t in zip(attrs["dims"], attrs["sizes"],
+                                                                             attrs["steps"]))
+        return Gather(base.access, self._starts(starts, nid, d["shape"], steps), tuple(strides), extents)
+
     # -- one nest per root kind ---------------------------------------------------------------
     def nests(self) -> tuple[str, list[Nest]]:
         """The kernel kind and loop nests of the root (an along-axis root is built apart)."""
@@ -193,6 +236,8 @@ class KernelBuilder:
         if kind == "concat":
             return "concat", self._concat_nests(d, out)
         if kind == "update":
+            if d["op"] == "dynamic_update":
+                return "update", self._dynamic_update_nests(d, out)
             return "update", self._scatter_nests(d, out) if d["op"] == "scatter" else self._update_nests(d, out)
         raise AssertionError(f"no kernel for op {d['op']}")
 
@@ -276,6 +321,30 @@ class KernelBuilder:
             exprs.append(convert(self.expr(u, s), np.dtype(np.int64)))
         store = ScatterAccess(out.id, out.dtype, out.view.offset, affine, tuple(exprs),
                               strides[axis:axis + k], d["shape"][axis:axis + k])
+        nests.append(Nest(region, 0, None, convert(self.expr(value, ()), d["dtype"]), store))
+        return nests
+
+    def _dynamic_update_nests(self, d, out: Buffer) -> list[Nest]:
+        """Copy the base into ``out`` unless ``out`` is the base's own buffer, then store the
+        value through the window at the traced starts (a scatter store whose indices are
+        loop-invariant: one scalar offset added to ordinary stores)."""
+        g = self.graph
+        base, value, *starts = g.operands(self.root)
+        nests = []
+        if self.buffers.get(base) is not out:
+            copy = convert(self.expr(base, ()), d["dtype"])
+            nests.append(Nest(d["shape"], 0, None, copy, Access(out.id, out.dtype, 0, out.view.strides)))
+        region = g.aval(value).shape
+        if not math.prod(region):
+            return nests
+        dims, steps = d["attrs"]["dims"], d["attrs"]["steps"]
+        strides = list(out.view.strides)
+        for dim, t in zip(dims, steps):
+            strides[dim] *= t
+        extents = tuple(valid_starts(d["shape"][dim], region[dim], t) for dim, t in zip(dims, steps))
+        store = ScatterAccess(out.id, out.dtype, out.view.offset, tuple(strides),
+                              self._starts(starts, self.root, region),
+                              tuple(out.view.strides[dim] for dim in dims), extents)
         nests.append(Nest(region, 0, None, convert(self.expr(value, ()), d["dtype"]), store))
         return nests
 

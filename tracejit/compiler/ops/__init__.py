@@ -3,6 +3,7 @@ lowerings live in ``codegen/lowerings/``)."""
 from tracejit.compiler.ops import (  # noqa: F401
     arith,
     control,
+    dynamic_slice,
     elementwise,
     fused,
     gather,

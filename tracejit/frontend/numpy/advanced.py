@@ -21,6 +21,7 @@ import numpy as np
 
 from tracejit.errors import at, user_error
 from tracejit.frontend import checks
+from tracejit.frontend.affine import value_range
 from tracejit.frontend.core import Tracer
 from tracejit.frontend.numpy.creation import filled
 from tracejit.frontend.numpy.shape import stack, transpose
@@ -115,7 +116,8 @@ def _plan(x, key: list, loc, getitem: Callable):
     shape = view.shape[:axis] + batch + view.shape[axis + len(advanced):]
     indices = []
     for (k, x_axis), n in zip(advanced, sizes):
-        if is_tracer(k) and n:
+        known = value_range(k) if is_tracer(k) else None  # a loop index's range: no check needed
+        if is_tracer(k) and n and (known is None or not -n <= known[0] <= known[1] < n):
             checks.record_range(k, n, f"an index is out of bounds for axis {x_axis} with size {n}{at(loc)}")
         indices.append(k)
     return view, axis, indices, shape, all_ints

@@ -21,6 +21,7 @@ from tracejit.frontend.dispatch import implements
 from tracejit.frontend.memorder import set_layout
 from tracejit.frontend.numpy.advanced import gather_getitem, is_array_index, scatter_setitem
 from tracejit.frontend.numpy.axes import normalize_axes
+from tracejit.frontend.numpy.dynamic import dynamic_getitem, dynamic_setitem, traced_slice
 from tracejit.frontend.numpy.elementwise import where
 from tracejit.frontend.numpy.ranges import dynamic_key, range_getitem, range_setitem
 from tracejit.frontend.numpy.selection import Selection, assign_selection, select
@@ -133,6 +134,10 @@ def getitem(x: Operand, key: Operand, for_write: bool = False) -> object:
     too, where a read would give a scalar copy)."""
     loc = user_location()
     key = key if isinstance(key, tuple) else (key,)
+    if any(map(traced_slice, key)):  # a traced offset with a static length (frontend/numpy/dynamic.py)
+        out = dynamic_getitem(x, _expand(key, x.ndim, loc), loc, getitem)
+        if out is not None:
+            return out
     if dynamic_key(key) and not for_write:  # x[s:e] with bounds read from data, x[selection]
         return range_getitem(x, key, loc, getitem)
     if any(is_array_index(k) or isinstance(k, (bool, np.bool_)) for k in key):
@@ -187,8 +192,11 @@ def setitem(x: Operand, key: Operand, value: Operand) -> None:
     loc = user_location()
     if x._scalar:
         raise user_error(TypeError(f"'numpy.{x.dtype.name}' object does not support item assignment{at(loc)}"))
-    if dynamic_key(key if isinstance(key, tuple) else (key,)):  # x[s:e] = v with bounds read from data
-        range_setitem(x, key if isinstance(key, tuple) else (key,), value, loc, getitem)
+    tkey = key if isinstance(key, tuple) else (key,)
+    if any(map(traced_slice, tkey)) and dynamic_setitem(x, _expand(tkey, x.ndim, loc), value, loc, getitem):
+        return
+    if dynamic_key(tkey):  # x[s:e] = v with bounds read from data
+        range_setitem(x, tkey, value, loc, getitem)
         return
     mask = key if not isinstance(key, tuple) else None
     if isinstance(value, Selection):
@@ -205,7 +213,6 @@ def setitem(x: Operand, key: Operand, value: Operand) -> None:
                 return  # nothing is selected
         write(x, where(mask, cast_assigned(x._trace, value, x.dtype), x), loc)
         return
-    tkey = key if isinstance(key, tuple) else (key,)
     if _scalar_bools_only(tkey):  # x[True] = v, x[..., mask0d] = v: through the new axis
         view, _, traced = _scalar_bool_view(x, tkey, loc)
         write(view, where(_all_of(traced), value, view) if traced and view.size else value, loc)

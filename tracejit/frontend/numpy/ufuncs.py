@@ -10,7 +10,7 @@ from numpy.typing import DTypeLike
 from tracejit.compiler.dtypes import check_supported
 from tracejit.compiler.ops import ops_of_kind
 from tracejit.errors import StaticNeeded, UnsupportedError, at, user_error, with_location
-from tracejit.frontend import checks, pyscalar
+from tracejit.frontend import affine, checks, pyscalar
 from tracejit.frontend.arraylike import complex_support
 from tracejit.frontend.context import user_location
 from tracejit.frontend.core import as_python_scalar
@@ -91,6 +91,7 @@ def apply_elementwise(ufunc: np.ufunc, inputs: Operand, dtype: DTypeLike = None,
     if complex_support().takes_ufunc(inputs, dtype):  # real and imaginary parts: frontend/complex/
         return complex_support().call_ufunc(ufunc, inputs, dtype, loc, operator)
     origins = _scalar_origins(inputs)
+    given = tuple(inputs)
     python_op = operator and all_python(inputs)  # Python arithmetic: Python's result
     if origins and python_op and ufunc is np.power and all(python_kind(x) in (int, bool) for x in inputs):
         raise StaticNeeded(origins, "a power of Python ints", loc)  # Python: exact, or a float
@@ -146,6 +147,7 @@ def apply_elementwise(ufunc: np.ufunc, inputs: Operand, dtype: DTypeLike = None,
             if math.prod(np.broadcast_shapes(*(np.shape(x) for x in inputs))):  # no elements: no error
                 _check_integer_exponent(exponent, inputs[1], loc)
     result = trace.apply(name, inputs, scalar=True)
+    affine.derive(ufunc, given, result)
     if origins:
         result._origins = origins
         if result.dtype.kind == "c":

@@ -19,6 +19,7 @@ from tracejit.frontend.operands import Operand, as_operand, dtype_or_weak, is_tr
 from tracejit.frontend.versions import Storage, ambiguous_error, refresh, storage_of
 
 _READ_ONLY = frozenset({"broadcast_to", "diagonal"})  # views NumPy makes read-only
+DYNAMIC = "dynamic_slice"  # a view step at traced offsets (its path attrs hold the start nodes)
 
 
 def cast_assigned(trace: Trace, value: Operand, dtype: np.dtype) -> Operand:
@@ -79,12 +80,35 @@ def write(target: Tracer, value: Operand, loc: str | None) -> None:
         raise UnsupportedError(f"a loop body or branch writes into an array from outside it{at(loc)}: "
                                "carry the array in the loop state (or return it from the branch) instead")
     value = assigned_value(trace, value, target.shape, target.dtype, loc)
+    if any(op == DYNAMIC for op, _ in target._path):  # through a slice at traced offsets
+        _write_dynamic(target, value, loc)
+        return
     graph = trace.graph
     to_memory, back = _update_frame(st, target._path, loc)
     base = _replay(trace, st.node, to_memory, loc)
     new = graph.add("update", [base, trace.node_of(value, loc)], attrs={"path": back + target._path}, loc=loc)
     st.node = _replay(trace, new, back, loc)
     st.version += 1
+    refresh(target)
+
+
+def _write_dynamic(target: Tracer, value: Operand, loc: str | None) -> None:
+    """Write through a view whose path holds a slice at traced offsets (the last one at
+    ``k``): the window's new value stored back into the view it was sliced from."""
+    st, path, trace = target._storage, target._path, target._trace
+    k = max(j for j, (op, _) in enumerate(path) if op == DYNAMIC)
+    attrs = dict(path[k][1])
+    starts = list(attrs.pop("start_nodes"))
+    graph = trace.graph
+    source = Tracer(trace, _replay(trace, st.node, path[:k], loc))
+    source._storage, source._path, source._version = st, path[:k], st.version
+    window = graph.add(DYNAMIC, [source._node] + starts, attrs=attrs, loc=loc)
+    new = trace.node_of(value, loc)
+    if path[k + 1:]:
+        new = graph.add("update", [window, new], attrs={"path": path[k + 1:]}, loc=loc)
+    stored = graph.add("dynamic_update", [source._node, new] + starts,
+                       attrs={"dims": attrs["dims"], "steps": attrs["steps"]}, loc=loc)
+    write(source, Tracer(trace, stored), loc)
     refresh(target)
 
 
