@@ -20,10 +20,11 @@ import numpy as np
 
 from tracejit.compiler.generic_sizes import parametrize, size_table
 from tracejit.compiler.graph import Graph
+from tracejit.compiler.kernelize.generic_loop import gfor_control
 from tracejit.compiler.kir import Buffer, Control, Kernel, Program, SubCall
 from tracejit.compiler.layout import StridedView
 
-CONTROL_OPS = ("while", "cond")
+CONTROL_OPS = ("while", "cond", "gfor")
 CompileSub = Callable[[Graph], Program]  # a sub-graph -> its optimized, scheduled program
 
 
@@ -71,7 +72,8 @@ def assign_control_buffers(graph: Graph, nid: int, buffers: dict, count: int, ou
     attrs = graph.attrs(nid)
     op = graph.op(nid)
     operands = [buffers[u].id for u in graph.operands(nid)]
-    results_avals = attrs["body" if op == "while" else "true"].outputs_avals()
+    results_avals = (attrs["segments"][0][2] if op == "gfor" else attrs["body" if op == "while" else "true"]
+                     ).outputs_avals()
     users = {graph.attrs(u)["index"]: u for u, _ in graph.users(nid) if graph.op(u) == "loop_out"}
     results = []
     for i, aval in enumerate(results_avals):
@@ -83,6 +85,8 @@ def assign_control_buffers(graph: Graph, nid: int, buffers: dict, count: int, ou
             buf = out.new(u, kind, aval.shape, aval.dtype, node=u, outputs=tuple(outputs.get(u, ())))
         results.append(buf.id)
     nbytes = tuple(int(np.prod(a.shape)) * a.dtype.itemsize for a in results_avals)
+    if op == "gfor":
+        return out.count, gfor_control(attrs, operands, tuple(results), nbytes, results_avals, out, nid, compile_sub)
     if op == "while":
         n_carry, n_cond = attrs["n_carry"], attrs["n_cond"]
         inits = tuple(operands[:n_carry])

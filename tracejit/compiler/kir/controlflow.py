@@ -49,6 +49,7 @@ class Control:
     flag: int | None = None
     pred: int | None = None
     scalar: tuple[int, ...] = ()
+    steps: tuple[tuple[int, int, int, int], ...] = ()  # gfor: per sub (first index, end, slope buffer, slots)
 
     def buffers(self) -> set[int]:
         """Ids of the outer buffers the loop or branch reads or writes."""
@@ -58,4 +59,5 @@ class Control:
             out |= set(sub.captured) | {outer for _, outer in sub.constants} | {sub.sizes}
             if sub.arena is not None:
                 out.add(sub.arena)
+        out |= {step[2] for step in self.steps}
         return out

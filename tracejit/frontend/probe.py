@@ -1,0 +1,221 @@
+"""Loops whose slice sizes depend on the index: one compiled body for every index.
+
+``for k in range(n - 1): a[k + 1:, k] /= a[k, k]`` (LU, Cholesky, triangular solves)
+cannot be traced with a traced ``k``: the shapes of the slices would be unknown. Tracing
+it with each concrete ``k`` (unrolling) gives ``n`` bodies of the same structure that
+differ only in their integers. :func:`generalized_fori_loop` traces the body at a few
+concrete indices (probes), compiles each probe to its kernel program and makes the program
+generic over *all* its extents and offsets (``compiler/generic_sizes.py``, ``inner``
+mode). Where two probes print the same generic program (same kernels, schedules, strides,
+constants) and every size of the table is an affine function ``a + b * i`` of the index
+(checked at further probes inside the range), one program serves the whole range, its
+size table computed per step from ``i`` (the ``gfor`` control kernel,
+``compiler/kernelize/generic_loop.py``, ``compiler/codegen/generic_loop.py``). Where the
+structure changes (a slice becomes empty, a vector loop appears past some length), the
+range is split by bisection into segments, each with a program of its own.
+
+A body that cannot be generalized (a structure changing at too many indices, an integer
+that is not affine in the index such as ``x * i`` in arithmetic, run-time checks inside
+the body, a carried value changing type) raises :class:`NotGeneralizable`; the caller
+then unrolls the loop.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from typing import Any, Callable
+
+import numpy as np
+
+from tracejit.compiler.dtypes import AVal
+from tracejit.compiler.fingerprint import program_fingerprint
+from tracejit.compiler.graph import Graph, SubGraph
+from tracejit.compiler.kernelize.generic_loop import loop_sizes
+from tracejit.compiler.pipeline import optimize
+from tracejit.errors import UnsupportedError, at
+from tracejit.frontend import controlwrites
+from tracejit.frontend.context import current_trace, user_location
+from tracejit.frontend.control import as_traced, join_complex, loop_results, split_complex, trace_sub
+from tracejit.frontend.operands import python_kind
+from tracejit.frontend.tree import flatten, unflatten
+
+MAX_PROBES = 40  # compiled probes per loop before giving up
+MAX_SEGMENTS = 12
+SCHEDULE = re.compile(r"Schedule\([^()]*\)")  # ranges of one structure per loop
+
+
+class NotGeneralizable(UnsupportedError):
+    """The loop body's programs at different indices do not differ only by sizes affine in
+    the index (or cannot be probed): the caller unrolls the loop instead."""
+
+
+class Probe:
+    """The body traced and compiled at one concrete index."""
+
+    def __init__(self, graph: Graph, captured: list[int], key: str, values: tuple[int, ...], weak: list):
+        self.graph, self.captured, self.key, self.values, self.weak = graph, captured, key, values, weak
+
+
+def signature(graph: Graph) -> tuple[str, tuple[int, ...]]:
+    """The structure of ``graph``'s compiled generic program (a digest of its code and
+    constants, less its kernels' schedules) and its integers: the size table, then the
+    arena's length. Schedules (vector widths, tiles, blocks, streaming stores) are left out:
+    every schedule computes every extent (remainders run at run time), so a program
+    scheduled for one index of a segment serves all of them."""
+    program = optimize(graph).program
+    generic, values = loop_sizes(program)
+    text = SCHEDULE.sub("Schedule()", program_fingerprint(generic))
+    digest = hashlib.sha256(text.encode())
+    for b in program.buffers:
+        if b.kind == "constant":
+            value = np.ascontiguousarray(b.value)
+            digest.update(f"{b.id}:{value.dtype.str}:{value.shape}".encode())
+            digest.update(value.tobytes())
+    return digest.hexdigest(), values
+
+
+class _Prober:
+    """Probes of one loop, by index, each traced and compiled once."""
+
+    def __init__(self, trace, body_fun: Callable, tree, carried: list, loc):
+        self.trace, self.body_fun, self.tree, self.carried, self.loc = trace, body_fun, tree, carried, loc
+        self.avals = [c.aval for c in carried]
+        self.probes: dict[int, Probe] = {}
+        self.writes = None
+
+    def __call__(self, i: int) -> Probe:
+        probe = self.probes.get(i)
+        if probe is not None:
+            return probe
+        if len(self.probes) >= MAX_PROBES:
+            raise NotGeneralizable(f"the body's structure changes at too many indices ({MAX_PROBES} probes)"
+                                   f"{at(self.loc)}")
+        body_fun = self.body_fun
+        try:
+            traced = trace_sub(self.trace, "body", lambda v: body_fun(i, v), self.tree, self.carried, self.loc)
+        except UnsupportedError as e:
+            raise NotGeneralizable(f"the body does not trace at index {i}: {e}") from e
+        except (IndexError, TypeError, ValueError) as e:
+            raise NotGeneralizable(f"the body raises at index {i}: {type(e).__name__}: {e}") from e
+        if traced.tree != self.tree or list(traced.avals) != self.avals:
+            raise NotGeneralizable(f"the body changes the carried values' structure, shapes or dtypes at index {i}"
+                                   f"{at(self.loc)}")
+        if traced.checks:
+            raise NotGeneralizable(f"the body has run-time checks{at(self.loc)}")
+        if self.writes is None:
+            self.writes = traced.writes
+        elif list(traced.writes.written) != list(self.writes.written) or \
+                list(traced.writes.in_place) != list(self.writes.in_place):
+            raise NotGeneralizable(f"the body writes into other carried values at index {i}{at(self.loc)}")
+        key, values = signature(traced.sub.graph)
+        probe = Probe(traced.sub.graph, list(traced.captured), key, values, list(traced.weak))
+        self.probes[i] = probe
+        return probe
+
+    def line(self, lo: int, hi: int) -> tuple[tuple[int, ...], tuple[int, ...]] | None:
+        """(intercepts, slopes) of the integers of probes ``lo`` and ``hi`` (same structure),
+        if every one is affine with an integer slope and every probe between lies on it."""
+        a, b = self(lo), self(hi)
+        if a.key != b.key or a.captured != b.captured:
+            return None
+        if hi == lo:
+            return a.values, (0,) * len(a.values)
+        slopes = []
+        for va, vb in zip(a.values, b.values):
+            if (vb - va) % (hi - lo):
+                return None
+            slopes.append((vb - va) // (hi - lo))
+        base = tuple(va - s * lo for va, s in zip(a.values, slopes))
+        for i in sorted({lo + 1, (lo + hi) // 2, hi - 1} - {lo, hi}):
+            p = self(i)
+            if p.key != a.key or p.captured != a.captured or any(
+                    v != c + s * i for v, c, s in zip(p.values, base, slopes)):
+                return None
+        for i, p in self.probes.items():  # every probe inside already made
+            if lo < i < hi and (p.key != a.key or any(v != c + s * i for v, c, s in zip(p.values, base, slopes))):
+                return None
+        return base, tuple(slopes)
+
+    def segments(self, lo: int, hi: int) -> list[tuple[int, int]]:
+        """Inclusive ranges of ``[lo, hi]`` of one structure and one affine line each."""
+        if self.line(lo, hi) is not None:
+            return [(lo, hi)]
+        if hi - lo == 1:
+            return [(lo, lo), (hi, hi)]
+        mid = (lo + hi) // 2
+        return self.segments(lo, mid) + self.segments(mid + 1, hi)
+
+    def boundary(self, lo: int, hi: int) -> int:
+        """The last index of ``[lo, hi]`` of the structure of ``lo``, by bisection (``hi``
+        is of another structure; the structures of a range are taken to be contiguous)."""
+        key = self(lo).key
+        good, bad = lo, hi
+        while bad - good > 1:
+            mid = (good + bad) // 2
+            if self(mid).key == key:
+                good = mid
+            else:
+                bad = mid
+        return good
+
+    def merged(self, lo: int, hi: int) -> list[tuple[int, int]]:
+        """Inclusive ranges of ``[lo, hi]``, each of one structure and one affine line."""
+        out: list[tuple[int, int]] = []
+        while lo <= hi:
+            if self.line(lo, hi) is not None:
+                out.append((lo, hi))
+                break
+            end = self.boundary(lo, hi) if self(lo).key != self(hi).key else hi
+            if self.line(lo, end) is not None:
+                out.append((lo, end))
+            else:  # one structure, but no one line: bisect
+                for s in self.segments(lo, end):
+                    if out and self.line(out[-1][0], s[1]) is not None:
+                        out[-1] = (out[-1][0], s[1])
+                    else:
+                        out.append(s)
+            if len(out) > MAX_SEGMENTS:
+                raise NotGeneralizable(f"the body's structure changes at more than {MAX_SEGMENTS} indices"
+                                       f"{at(self.loc)}")
+            lo = end + 1
+        return out
+
+
+def generalized_fori_loop(lower: int, upper: int, body_fun: Callable[[int, Any], Any], init_val: Any) -> Any:
+    """``val = init_val; for i in range(lower, upper): val = body_fun(i, val)`` with ``i`` a
+    Python int, compiled to one native loop whose body's sizes are computed from ``i`` at
+    run time; raises :class:`NotGeneralizable` where that cannot be done (see module docstring)."""
+    trace = current_trace()
+    lower, upper = int(lower), int(upper)
+    if trace is None:
+        val = init_val
+        for i in range(lower, upper):
+            val = body_fun(i, val)
+        return val
+    if lower >= upper:
+        return init_val
+    loc = user_location()
+    leaves, tree = flatten(split_complex(init_val))
+    carried = [as_traced(trace, leaf, "a generalized loop's carried value", loc) for leaf in leaves]
+    prober = _Prober(trace, body_fun, tree, carried, loc)
+    ranges = prober.merged(lower, upper - 1)
+    first = prober(lower)
+    segments = []
+    for lo, hi in ranges:
+        base, slopes = prober.line(lo, hi)
+        at = max((i for i in prober.probes if lo <= i <= hi), key=lambda i: sum(prober(i).values))
+        p = prober(at)
+        if p.captured != first.captured:
+            raise NotGeneralizable(f"the body reads other outer values at index {lo}{at(loc)}")
+        segments.append((lo, hi + 1, SubGraph(p.graph), at, base, slopes))
+    writes = prober.writes
+    empty = controlwrites.Writes([False] * len(leaves), [None] * len(leaves), [None] * len(leaves))
+    targets = controlwrites.check_loop(writes, empty, leaves, first.captured, trace, loc)
+    carried_nodes = [trace.node_of(c, loc) for c in carried]
+    node = trace.graph.add("gfor", carried_nodes + first.captured,
+                           attrs={"segments": tuple(segments), "n_carry": len(carried_nodes)}, loc=loc)
+    weak = [w if python_kind(c) is not None else None for c, w in zip(carried, first.weak)]
+    avals = [AVal(c.aval.shape, c.aval.dtype) for c in carried]
+    outs = loop_results(trace, node, avals, [c._scalar for c in carried], loc, weak)
+    controlwrites.write_back([t for _, t in targets], [outs[j] for j, _ in targets], loc)
+    return join_complex(unflatten(tree, outs))
