@@ -41,6 +41,7 @@ from tracejit.frontend.tree import flatten, unflatten
 
 MAX_PROBES = 40  # compiled probes per loop before giving up
 MAX_SEGMENTS = 12
+ARENA_ALIGN = 64  # bytes a temporary's length is rounded up to, at most, in the arena
 SCHEDULE = re.compile(r"Schedule\([^()]*\)")  # ranges of one structure per loop
 
 
@@ -119,13 +120,13 @@ class _Prober:
         if a.key != b.key or a.captured != b.captured:
             return None
         if hi == lo:
-            return a.values, (0,) * len(a.values)
+            return a.values[:-1], (0,) * (len(a.values) - 1)
         slopes = []
-        for va, vb in zip(a.values, b.values):
+        for va, vb in zip(a.values[:-1], b.values[:-1]):
             if (vb - va) % (hi - lo):
                 return None
             slopes.append((vb - va) // (hi - lo))
-        base = tuple(va - s * lo for va, s in zip(a.values, slopes))
+        base = tuple(va - s * lo for va, s in zip(a.values[:-1], slopes))
         for i in sorted({lo + 1, (lo + hi) // 2, hi - 1} - {lo, hi}):
             p = self(i)
             if p.key != a.key or p.captured != a.captured or any(
@@ -207,7 +208,10 @@ def generalized_fori_loop(lower: int, upper: int, body_fun: Callable[[int, Any],
         p = prober(at)
         if p.captured != first.captured:
             raise NotGeneralizable(f"the body reads other outer values at index {lo}{at(loc)}")
-        segments.append((lo, hi + 1, SubGraph(p.graph), at, base, slopes))
+        # the arena's length is rounded per temporary (not affine): its largest probe, plus slack
+        arena = max(prober(i).values[-1] for i in prober.probes if lo <= i <= hi)
+        temps = len(p.graph.nx.nodes) + 1  # at least the number of its temporaries
+        segments.append((lo, hi + 1, SubGraph(p.graph), at, base, slopes, arena + ARENA_ALIGN * temps if arena else 0))
     writes = prober.writes
     empty = controlwrites.Writes([False] * len(leaves), [None] * len(leaves), [None] * len(leaves))
     targets = controlwrites.check_loop(writes, empty, leaves, first.captured, trace, loc)

@@ -9,7 +9,7 @@ tables (``codegen/generic_loop.py``). The probes that built the node checked tha
 integer is affine in the index over the segment and that the structure is the same; the
 representative compiled here must give the same integers at its own index, else the
 compilation is not deterministic and the loop is refused loudly. The segment's arena is
-its largest (the arena's length is one of the affine integers: largest at an end).
+the largest the probes saw, plus the rounding of each temporary (``frontend/probe.py``).
 """
 from __future__ import annotations
 
@@ -46,10 +46,10 @@ def gfor_control(attrs: dict, operands: list[int], results: tuple[int, ...], nby
     spare = tuple(out.new(("ctl", nid, "spare", i), "temp", a.shape, a.dtype, label=f"next carry {i} of %{nid}").id
                   for i, a in enumerate(avals))
     subs, steps = [], []
-    for k, (start, end, sub_graph, at, base, slopes) in enumerate(attrs["segments"]):
+    for k, (start, end, sub_graph, at, base, slopes, arena_bytes) in enumerate(attrs["segments"]):
         program = compile_sub(sub_graph.graph)
         generic, values = loop_sizes(program)
-        if values != tuple(b + s * at for b, s in zip(base, slopes)):
+        if values[:-1] != tuple(b + s * at for b, s in zip(base, slopes)) or values[-1] > arena_bytes:
             raise AssertionError(f"tracejit: the body of generalized loop %{nid} compiled to other sizes than "
                                  "when probed")
         what = f"segment {k}"
@@ -59,13 +59,12 @@ def gfor_control(attrs: dict, operands: list[int], results: tuple[int, ...], nby
                 outer = out.new(("ctl", nid, what, "constant", b.id), "constant", b.shape, b.dtype,
                                 label=f"constant of {what} of %{nid}", value=b.value)
                 constants.append((b.id, outer.id))
-        table = np.array(base[:-1] or (0,), dtype=np.int64)
-        rates = np.array(slopes[:-1] or (0,), dtype=np.int64)
+        table = np.array(base or (0,), dtype=np.int64)
+        rates = np.array(slopes or (0,), dtype=np.int64)
         sizes = out.new(("ctl", nid, what, "sizes"), "constant", table.shape, table.dtype,
                         label=f"size table at index 0 of {what} of %{nid}", value=table)
         slope = out.new(("ctl", nid, what, "slopes"), "constant", rates.shape, rates.dtype,
                         label=f"size table slopes of {what} of %{nid}", value=rates)
-        arena_bytes = max(base[-1] + slopes[-1] * start, base[-1] + slopes[-1] * (end - 1))
         arena = None
         if arena_bytes:
             arena = out.new(("ctl", nid, what, "arena"), "temp", (arena_bytes,), np.uint8,

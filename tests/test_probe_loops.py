@@ -1,0 +1,160 @@
+"""generalized_fori_loop (frontend/probe.py): loops whose slice sizes depend on the index
+(triangular solves, LU, Cholesky) compiled to one native loop per segment of one
+structure, differential against the same functions run eagerly (plain Python loops)."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import tracejit as tj
+from tracejit.errors import UnsupportedError
+from tracejit.frontend.probe import NotGeneralizable, generalized_fori_loop
+
+
+def trisolve(low, b):
+    x = np.zeros_like(b)
+
+    def body(i, x):
+        x[i] = (b[i] - low[i, :i] @ x[:i]) / low[i, i]
+        return x
+
+    return generalized_fori_loop(0, b.shape[0], body, x)
+
+
+def lu(a):
+    def body(k, a):
+        a[k + 1:, k] /= a[k, k]
+        a[k + 1:, k + 1:] -= np.outer(a[k + 1:, k], a[k, k + 1:])
+        return a
+
+    return generalized_fori_loop(0, a.shape[0] - 1, body, a)
+
+
+def cholesky(a):
+    low = np.zeros_like(a)
+
+    def body(j, low):
+        low[j, j] = np.sqrt(a[j, j] - low[j, :j] @ low[j, :j])
+        low[j + 1:, j] = (a[j + 1:, j] - low[j + 1:, :j] @ low[j, :j]) / low[j, j]
+        return low
+
+    return generalized_fori_loop(0, a.shape[0], body, low)
+
+
+def kernels_text(fn, *args) -> str:
+    return tj.jit(fn).lower(*args).as_text("kernels")
+
+
+def check(fn, *args, rtol=1e-12):
+    """Jitted vs eager on copies of ``args``; the loop compiled as a ``gfor`` kernel."""
+    want = fn(*[a.copy() for a in args])
+    got = tj.jit(fn)(*[a.copy() for a in args])
+    assert got.dtype == want.dtype and got.shape == want.shape
+    np.testing.assert_allclose(got, want, rtol=rtol, atol=rtol)
+    return got
+
+
+def spd(rng, n, dtype=np.float64):
+    m = rng.random((n, n))
+    return (m @ m.T + n * np.eye(n)).astype(dtype)
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 17, 64])
+def test_trisolve(n):
+    rng = np.random.default_rng(n)
+    low = np.tril(rng.random((n, n))) + n * np.eye(n)
+    check(trisolve, low, rng.random(n))
+    if n > 2:
+        assert "gfor" in kernels_text(trisolve, low, rng.random(n))
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 17, 64])
+def test_lu(n):
+    rng = np.random.default_rng(n)
+    a = rng.random((n, n)) + n * np.eye(n)
+    check(lu, a)
+    if n > 2:
+        assert "gfor" in kernels_text(lu, a.copy())
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 17, 64])
+def test_cholesky(n):
+    rng = np.random.default_rng(n)
+    check(cholesky, spd(rng, n))
+
+
+def test_float32_and_rectangular():
+    rng = np.random.default_rng(7)
+    check(lu, (rng.random((9, 9)) + 9 * np.eye(9)).astype(np.float32), rtol=1e-5)
+    check(cholesky, spd(rng, 11, np.float32), rtol=1e-5)
+    low = np.tril(rng.random((13, 13))) + 13 * np.eye(13)
+    check(trisolve, low, rng.random((13, 3)))  # several right-hand sides: rows of 3
+
+    def lu_wide(a):  # a 7 x 12 matrix: the trailing update is wider than tall
+        def body(k, a):
+            a[k + 1:, k] /= a[k, k]
+            a[k + 1:, k + 1:] -= np.outer(a[k + 1:, k], a[k, k + 1:])
+            return a
+
+        return generalized_fori_loop(0, a.shape[0] - 1, body, a)
+
+    check(lu_wide, rng.random((7, 12)) + np.eye(7, 12) * 7)
+
+
+def test_new_sizes_second_call():
+    rng = np.random.default_rng(3)
+    f = tj.jit(lu)
+    for n in (5, 8, 31):
+        a = rng.random((n, n)) + n * np.eye(n)
+        np.testing.assert_allclose(f(a.copy()), lu(a.copy()), rtol=1e-12)
+
+
+def test_piecewise_sizes_make_segments():
+    """``x[:min(i, 5)]``: the size grows with i, then stays: two lines, two segments."""
+    def prefix_sums(x):
+        out = np.zeros_like(x)
+
+        def body(i, out):
+            out[i] = x[:min(i, 5)].sum() + x[i]
+            return out
+
+        return generalized_fori_loop(0, x.shape[0], body, out)
+
+    x = np.random.default_rng(1).random(23)
+    check(prefix_sums, x)
+    text = kernels_text(prefix_sums, x)
+    assert "gfor [(0, 1), (1, 6), (6, 23)]" in text
+
+
+def test_offset_and_lower_bound():
+    def shifted(x):
+        def body(i, x):
+            x[i] = x[i - 3:i].sum() * 0.5
+            return x
+
+        return generalized_fori_loop(3, x.shape[0], body, x)
+
+    check(shifted, np.random.default_rng(2).random(40))
+
+
+def test_index_in_arithmetic_not_generalizable():
+    def scaled(x):
+        def body(i, x):
+            x[:i] += x[i] * i  # i as a number: a constant of the body that changes every step
+            return x
+
+        return generalized_fori_loop(0, x.shape[0], body, x)
+
+    with pytest.raises(NotGeneralizable):
+        tj.jit(scaled)(np.ones(40))
+    assert issubclass(NotGeneralizable, UnsupportedError)
+
+
+def test_eager_and_empty_range():
+    x = np.arange(4.0)
+    assert generalized_fori_loop(0, 4, lambda i, v: v + i, 0.0) == 6.0
+
+    def none(x):
+        return generalized_fori_loop(5, 5, lambda i, v: v * 2, x)
+
+    np.testing.assert_array_equal(tj.jit(none)(x), x)
