@@ -74,8 +74,9 @@ NO_VIEW = StridedView((), (), 0)  # the generic program's buffers: their layout 
 class _Slots:
     """Hands out slots in walk order and records their concrete values."""
 
-    def __init__(self):
+    def __init__(self, every_offset: bool = False):
         self.values: list[int] = []
+        self.every_offset = every_offset  # zero offsets too (``inner`` mode: they vary with a loop index)
 
     def __call__(self, value: int) -> Param:
         self.values.append(int(value))
@@ -83,7 +84,7 @@ class _Slots:
 
     def offset(self, value: int) -> int | Param:
         """A nonzero offset becomes a parameter; zero stays (most accesses start at 0)."""
-        return self(value) if value else 0
+        return self(value) if value or self.every_offset else 0
 
 
 def _generic_expr(e: Expr | None, slots: _Slots, memo: dict) -> Expr | None:
@@ -135,7 +136,7 @@ def parametrize(program: Program, inner: bool = False) -> GenericProgram:
     ``inner``: every extent of a nest is a parameter, not only the outermost (``frontend/probe.py``)."""
     if program.plan is None:
         raise ValueError("tracejit: parametrize needs the program's memory plan")
-    slots = _Slots()
+    slots = _Slots(every_offset=inner)
     kernels, first_slots = [], []
     for kernel in program.kernels:  # each kernel's slots in a range of their own
         first_slots.append(len(slots.values))

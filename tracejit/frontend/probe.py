@@ -30,7 +30,8 @@ import numpy as np
 from tracejit.compiler.dtypes import AVal
 from tracejit.compiler.fingerprint import program_fingerprint
 from tracejit.compiler.graph import Graph, SubGraph
-from tracejit.compiler.kernelize.generic_loop import loop_sizes
+from tracejit.compiler.kernelize.generic_loop import loop_sizes, remember
+from tracejit.compiler.kir import Program
 from tracejit.compiler.pipeline import optimize
 from tracejit.errors import UnsupportedError, at
 from tracejit.frontend import controlwrites
@@ -53,11 +54,13 @@ class NotGeneralizable(UnsupportedError):
 class Probe:
     """The body traced and compiled at one concrete index."""
 
-    def __init__(self, graph: Graph, captured: list[int], key: str, values: tuple[int, ...], weak: list):
+    def __init__(self, graph: Graph, captured: list[int], key: str, values: tuple[int, ...], weak: list,
+                 program: Program):
         self.graph, self.captured, self.key, self.values, self.weak = graph, captured, key, values, weak
+        self.program = program
 
 
-def signature(graph: Graph) -> tuple[str, tuple[int, ...]]:
+def signature(graph: Graph) -> tuple[str, tuple[int, ...], Program]:
     """The structure of ``graph``'s compiled generic program (a digest of its code and
     constants, less its kernels' schedules) and its integers: the size table, then the
     arena's length. Schedules (vector widths, tiles, blocks, streaming stores) are left out:
@@ -72,7 +75,7 @@ def signature(graph: Graph) -> tuple[str, tuple[int, ...]]:
             value = np.ascontiguousarray(b.value)
             digest.update(f"{b.id}:{value.dtype.str}:{value.shape}".encode())
             digest.update(value.tobytes())
-    return digest.hexdigest(), values
+    return digest.hexdigest(), values, program
 
 
 class _Prober:
@@ -108,8 +111,8 @@ class _Prober:
         elif list(traced.writes.written) != list(self.writes.written) or \
                 list(traced.writes.in_place) != list(self.writes.in_place):
             raise NotGeneralizable(f"the body writes into other carried values at index {i}{at(self.loc)}")
-        key, values = signature(traced.sub.graph)
-        probe = Probe(traced.sub.graph, list(traced.captured), key, values, list(traced.weak))
+        key, values, program = signature(traced.sub.graph)
+        probe = Probe(traced.sub.graph, list(traced.captured), key, values, list(traced.weak), program)
         self.probes[i] = probe
         return probe
 
@@ -160,12 +163,26 @@ class _Prober:
         return good
 
     def merged(self, lo: int, hi: int) -> list[tuple[int, int]]:
-        """Inclusive ranges of ``[lo, hi]``, each of one structure and one affine line."""
+        """Inclusive ranges of ``[lo, hi]``, each of one structure and one affine line.
+        Structures change most often at the ends (an empty or one-element slice): single
+        indices are peeled there first, then boundaries are found by bisection."""
         out: list[tuple[int, int]] = []
+        right: list[tuple[int, int]] = []
         while lo <= hi:
+            if len(out) + len(right) > MAX_SEGMENTS:
+                raise NotGeneralizable(f"the body's structure changes at more than {MAX_SEGMENTS} indices"
+                                       f"{at(self.loc)}")
             if self.line(lo, hi) is not None:
                 out.append((lo, hi))
                 break
+            if self(lo + 1).key != self(lo).key:
+                out.append((lo, lo))
+                lo += 1
+                continue
+            if self(hi - 1).key != self(hi).key:
+                right.append((hi, hi))
+                hi -= 1
+                continue
             end = self.boundary(lo, hi) if self(lo).key != self(hi).key else hi
             if self.line(lo, end) is not None:
                 out.append((lo, end))
@@ -175,10 +192,10 @@ class _Prober:
                         out[-1] = (out[-1][0], s[1])
                     else:
                         out.append(s)
-            if len(out) > MAX_SEGMENTS:
-                raise NotGeneralizable(f"the body's structure changes at more than {MAX_SEGMENTS} indices"
-                                       f"{at(self.loc)}")
             lo = end + 1
+        out.extend(reversed(right))
+        if len(out) > MAX_SEGMENTS:
+            raise NotGeneralizable(f"the body's structure changes at more than {MAX_SEGMENTS} indices{at(self.loc)}")
         return out
 
 
@@ -211,7 +228,9 @@ def generalized_fori_loop(lower: int, upper: int, body_fun: Callable[[int, Any],
         # the arena's length is rounded per temporary (not affine): its largest probe, plus slack
         arena = max(prober(i).values[-1] for i in prober.probes if lo <= i <= hi)
         temps = len(p.graph.nx.nodes) + 1  # at least the number of its temporaries
-        segments.append((lo, hi + 1, SubGraph(p.graph), at, base, slopes, arena + ARENA_ALIGN * temps if arena else 0))
+        sub = SubGraph(p.graph)
+        remember(sub.key, p.program)
+        segments.append((lo, hi + 1, sub, at, base, slopes, arena + ARENA_ALIGN * temps if arena else 0))
     writes = prober.writes
     empty = controlwrites.Writes([False] * len(leaves), [None] * len(leaves), [None] * len(leaves))
     targets = controlwrites.check_loop(writes, empty, leaves, first.captured, trace, loc)

@@ -23,6 +23,16 @@ from tracejit.compiler.graph import Graph
 from tracejit.compiler.kir import Control, Program, SubCall
 
 CompileSub = Callable[[Graph], Program]
+PROBED: dict[str, Program] = {}  # SubGraph key -> its program, compiled when probed (taken once)
+PROBED_KEPT = 32
+
+
+def remember(key: str, program: Program) -> None:
+    """Keep the program ``frontend/probe.py`` compiled for the sub-graph of ``key`` (its
+    kernel formation takes it instead of compiling it again; the oldest are dropped)."""
+    PROBED[key] = program
+    while len(PROBED) > PROBED_KEPT:
+        PROBED.pop(next(iter(PROBED)))
 
 
 def loop_sizes(program: Program) -> tuple[GenericProgram, tuple[int, ...]]:
@@ -47,7 +57,7 @@ def gfor_control(attrs: dict, operands: list[int], results: tuple[int, ...], nby
                   for i, a in enumerate(avals))
     subs, steps = [], []
     for k, (start, end, sub_graph, at, base, slopes, arena_bytes) in enumerate(attrs["segments"]):
-        program = compile_sub(sub_graph.graph)
+        program = PROBED.pop(sub_graph.key, None) or compile_sub(sub_graph.graph)
         generic, values = loop_sizes(program)
         if values[:-1] != tuple(b + s * at for b, s in zip(base, slopes)) or values[-1] > arena_bytes:
             raise AssertionError(f"tracejit: the body of generalized loop %{nid} compiled to other sizes than "
