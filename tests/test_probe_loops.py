@@ -158,3 +158,16 @@ def test_eager_and_empty_range():
         return generalized_fori_loop(5, 5, lambda i, v: v * 2, x)
 
     np.testing.assert_array_equal(tj.jit(none)(x), x)
+
+
+def test_augmented_slice_assignment_writes_once():
+    """``a[1:, 0] /= a[0, 0]`` writes the view, then assigns the view to itself: the second
+    update writes every element back unchanged and is simplified away (one update kernel)."""
+    def scale(a):
+        a[1:, 0] /= a[0, 0]
+        return a * 1.0
+
+    a = np.random.default_rng(5).random((6, 6)) + 1.0
+    want = scale(a.copy())
+    np.testing.assert_array_equal(tj.jit(scale)(a.copy()), want)
+    assert tj.jit(scale).lower(a.copy()).as_text("kernels").count("(update)") == 1

@@ -104,8 +104,23 @@ def _whole_update(graph: Graph, nid: int) -> int | None:
     return value
 
 
+def _update_with_own_region(graph: Graph, nid: int) -> int | None:
+    """``update(base, region, path)`` where ``region`` is ``base`` seen through ``path``
+    itself writes every element back unchanged: it is ``base`` (``a[s] /= d`` writes the
+    view and then assigns the view to ``a[s]``, a second write of the same values)."""
+    if graph.op(nid) != "update":
+        return None
+    base, node = graph.operands(nid)
+    for op, attrs in reversed(graph.attrs(nid)["path"]):
+        if graph.op(node) != op or dict(graph.attrs(node)) != dict(attrs) or len(graph.operands(node)) != 1:
+            return None
+        node = graph.operands(node)[0]
+    return base if node == base else None
+
+
 RULES: dict[str, Rule] = {
     "identity_view": _identity_view,
+    "update_with_own_region": _update_with_own_region,
     "whole_update": _whole_update,
     "reshape_of_reshape": _reshape_of_reshape,
     "constant_power": _constant_power,
