@@ -171,3 +171,42 @@ def test_augmented_slice_assignment_writes_once():
     want = scale(a.copy())
     np.testing.assert_array_equal(tj.jit(scale)(a.copy()), want)
     assert tj.jit(scale).lower(a.copy()).as_text("kernels").count("(update)") == 1
+
+
+def test_several_carried_values_and_a_number():
+    """Two arrays and a Python float carried; the number stays a weak Python float."""
+    def body(i, state):
+        x, y, total = state
+        x[i] = x[:i].sum() + y[i]
+        y[i:] *= 0.5
+        return x, y, total + x[i]
+
+    def run(x, y):
+        x2, y2, total = generalized_fori_loop(1, x.shape[0], body, (x, y, 0.0))
+        return x2 + y2 * total
+
+    rng = np.random.default_rng(4)
+    check(run, rng.random(19).astype(np.float32), rng.random(19).astype(np.float32), rtol=1e-5)
+
+
+def test_reads_outer_values_and_complex():
+    def run(a, v):
+        acc = np.zeros(a.shape[1], dtype=np.complex128)
+
+        def body(i, acc):
+            acc[:i] += a[i, :i] * v[i]
+            return acc
+
+        return generalized_fori_loop(0, a.shape[0], body, acc)
+
+    rng = np.random.default_rng(6)
+    a = rng.random((12, 12)) + 1j * rng.random((12, 12))
+    check(run, a, rng.random(12))
+
+
+@pytest.mark.parametrize("n", [0, 1, 4])
+def test_zero_and_tiny_trip_counts(n):
+    rng = np.random.default_rng(n)
+    low = np.tril(rng.random((n, n))) + (n + 1) * np.eye(n)
+    check(trisolve, low, rng.random(n))
+    check(lu, rng.random((n, n)) + (n + 1) * np.eye(n))

@@ -42,6 +42,7 @@ from tracejit.frontend.tree import flatten, unflatten
 
 MAX_PROBES = 40  # compiled probes per loop before giving up
 MAX_SEGMENTS = 12
+MAX_PEELED = 3  # first steps run before the loop while they change carried types
 ARENA_ALIGN = 64  # bytes a temporary's length is rounded up to, at most, in the arena
 SCHEDULE = re.compile(r"Schedule\([^()]*\)")  # ranges of one structure per loop
 
@@ -49,6 +50,11 @@ SCHEDULE = re.compile(r"Schedule\([^()]*\)")  # ranges of one structure per loop
 class NotGeneralizable(UnsupportedError):
     """The loop body's programs at different indices do not differ only by sizes affine in
     the index (or cannot be probed): the caller unrolls the loop instead."""
+
+
+class CarryRetyped(NotGeneralizable):
+    """A step changes a carried value's structure, shape or dtype (a Python float plus a
+    float32 value): the loop runs such first steps before it, as ``fori_loop`` does."""
 
 
 class Probe:
@@ -102,7 +108,7 @@ class _Prober:
         except (IndexError, TypeError, ValueError) as e:
             raise NotGeneralizable(f"the body raises at index {i}: {type(e).__name__}: {e}") from e
         if traced.tree != self.tree or list(traced.avals) != self.avals:
-            raise NotGeneralizable(f"the body changes the carried values' structure, shapes or dtypes at index {i}"
+            raise CarryRetyped(f"the body changes the carried values' structure, shapes or dtypes at index {i}"
                                    f"{at(self.loc)}")
         if traced.checks:
             raise NotGeneralizable(f"the body has run-time checks{at(self.loc)}")
@@ -210,8 +216,20 @@ def generalized_fori_loop(lower: int, upper: int, body_fun: Callable[[int, Any],
         for i in range(lower, upper):
             val = body_fun(i, val)
         return val
+    for _ in range(MAX_PEELED):
+        if lower >= upper:
+            return init_val
+        try:
+            return _generalized(trace, lower, upper, body_fun, init_val)
+        except CarryRetyped:
+            init_val = body_fun(lower, init_val)  # the step that retypes, traced as it is
+            lower += 1
     if lower >= upper:
         return init_val
+    return _generalized(trace, lower, upper, body_fun, init_val)
+
+
+def _generalized(trace, lower: int, upper: int, body_fun: Callable, init_val: Any) -> Any:
     loc = user_location()
     leaves, tree = flatten(split_complex(init_val))
     carried = [as_traced(trace, leaf, "a generalized loop's carried value", loc) for leaf in leaves]
