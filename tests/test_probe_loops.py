@@ -210,3 +210,14 @@ def test_zero_and_tiny_trip_counts(n):
     low = np.tril(rng.random((n, n))) + (n + 1) * np.eye(n)
     check(trisolve, low, rng.random(n))
     check(lu, rng.random((n, n)) + (n + 1) * np.eye(n))
+
+
+def test_work_after_the_loop():
+    """Temporaries of the code after the loop get buffers of their own (ids after the loop's)."""
+    def run(a, b):
+        r = lu(a)
+        s = np.tanh(r * 2.0).sum(axis=0) + r[0]
+        return trisolve(np.tril(r) + np.eye(r.shape[0]) * 9.0, s * b) * 3.0 + s
+
+    rng = np.random.default_rng(8)
+    check(run, rng.random((15, 15)) + 15 * np.eye(15), rng.random(15))

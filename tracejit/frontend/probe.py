@@ -239,24 +239,47 @@ def _generalized(trace, lower: int, upper: int, body_fun: Callable, init_val: An
     segments = []
     for lo, hi in ranges:
         base, slopes = prober.line(lo, hi)
-        at = max((i for i in prober.probes if lo <= i <= hi), key=lambda i: sum(prober(i).values))
-        p = prober(at)
+        rep = max((i for i in prober.probes if lo <= i <= hi), key=lambda i: sum(prober(i).values))
+        p = prober(rep)
         if p.captured != first.captured:
             raise NotGeneralizable(f"the body reads other outer values at index {lo}{at(loc)}")
         # the arena's length is rounded per temporary (not affine): its largest probe, plus slack
         arena = max(prober(i).values[-1] for i in prober.probes if lo <= i <= hi)
         temps = len(p.graph.nx.nodes) + 1  # at least the number of its temporaries
+        segments.append((lo, hi + 1, p, rep, base, slopes, arena + ARENA_ALIGN * temps if arena else 0))
+    # single indices at the ends (an empty or one-element slice) run as plain steps around the
+    # loop: they fuse with the code around it instead of compiling a program each
+    head = tail = 0
+    while head < len(segments) - 1 and segments[head][1] - segments[head][0] == 1:
+        head += 1
+    while len(segments) - tail - 1 > head and segments[-1 - tail][1] - segments[-1 - tail][0] == 1:
+        tail += 1
+    val = init_val
+    for step in segments[:head]:
+        val = body_fun(step[0], val)
+    if head:
+        leaves = flatten(split_complex(val))[0]
+        carried = [as_traced(trace, leaf, "a generalized loop's carried value", loc) for leaf in leaves]
+    kept = []
+    for lo, end, p, rep, base, slopes, arena in segments[head:len(segments) - tail]:
         sub = SubGraph(p.graph)
         remember(sub.key, p.program)
-        segments.append((lo, hi + 1, sub, at, base, slopes, arena + ARENA_ALIGN * temps if arena else 0))
+        kept.append((lo, end, sub, rep, base, slopes, arena))
     writes = prober.writes
     empty = controlwrites.Writes([False] * len(leaves), [None] * len(leaves), [None] * len(leaves))
     targets = controlwrites.check_loop(writes, empty, leaves, first.captured, trace, loc)
     carried_nodes = [trace.node_of(c, loc) for c in carried]
     node = trace.graph.add("gfor", carried_nodes + first.captured,
-                           attrs={"segments": tuple(segments), "n_carry": len(carried_nodes)}, loc=loc)
+                           attrs={"segments": tuple(kept), "n_carry": len(carried_nodes)}, loc=loc)
     weak = [w if python_kind(c) is not None else None for c, w in zip(carried, first.weak)]
     avals = [AVal(c.aval.shape, c.aval.dtype) for c in carried]
     outs = loop_results(trace, node, avals, [c._scalar for c in carried], loc, weak)
-    controlwrites.write_back([t for _, t in targets], [outs[j] for j, _ in targets], loc)
-    return join_complex(unflatten(tree, outs))
+    written = [t for _, t in targets]
+    controlwrites.write_back(written, [outs[j] for j, _ in targets], loc)
+    for (j, _), t in zip(targets, written):
+        if t is not None:  # the caller's array, holding the loop's result: later steps write into it
+            outs[j] = t
+    val = join_complex(unflatten(tree, outs))
+    for step in segments[len(segments) - tail:]:
+        val = body_fun(step[0], val)
+    return val

@@ -86,7 +86,8 @@ def assign_control_buffers(graph: Graph, nid: int, buffers: dict, count: int, ou
         results.append(buf.id)
     nbytes = tuple(int(np.prod(a.shape)) * a.dtype.itemsize for a in results_avals)
     if op == "gfor":
-        return out.count, gfor_control(attrs, operands, tuple(results), nbytes, results_avals, out, nid, compile_sub)
+        control = gfor_control(attrs, operands, tuple(results), nbytes, results_avals, out, nid, compile_sub)
+        return out.count, control  # (the count after gfor_control made its buffers)
     if op == "while":
         n_carry, n_cond = attrs["n_carry"], attrs["n_cond"]
         inits = tuple(operands[:n_carry])
