@@ -235,6 +235,8 @@ def while_loop(cond_fun: Callable[[Any], Any], body_fun: Callable[[Any], Any], i
                     weak + [None] * len(inits))
     _record(trace, body.checks, outs[n:])
     controlwrites.write_back([t for _, t in targets], [outs[j] for j, _ in targets], loc)
+    for j, target in targets:  # as eagerly, the loop returns the array its body wrote in place (so a
+        outs[j] = target       # loop around this one sees its carried array written and returned)
     return _join_complex(unflatten(tree, outs[:n]))
 
 

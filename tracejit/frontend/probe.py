@@ -30,6 +30,7 @@ import numpy as np
 from tracejit.compiler.dtypes import AVal
 from tracejit.compiler.fingerprint import program_fingerprint
 from tracejit.compiler.graph import Graph, SubGraph
+from tracejit.compiler.kernelize.control import donating
 from tracejit.compiler.kernelize.generic_loop import loop_sizes, remember
 from tracejit.compiler.kir import Program
 from tracejit.compiler.pipeline import optimize
@@ -66,13 +67,14 @@ class Probe:
         self.program = program
 
 
-def signature(graph: Graph) -> tuple[str, tuple[int, ...], Program]:
-    """The structure of ``graph``'s compiled generic program (a digest of its code and
+def signature(graph: Graph, n_carry: int) -> tuple[str, tuple[int, ...], Program]:
+    """The structure of ``graph``'s compiled generic program (its ``n_carry`` carried inputs
+    donated, as kernel formation compiles it) (a digest of its code and
     constants, less its kernels' schedules) and its integers: the size table, then the
     arena's length. Schedules (vector widths, tiles, blocks, streaming stores) are left out:
     every schedule computes every extent (remainders run at run time), so a program
     scheduled for one index of a segment serves all of them."""
-    program = optimize(graph).program
+    program = optimize(donating(graph, n_carry)).program
     generic, values = loop_sizes(program)
     text = SCHEDULE.sub("Schedule()", program_fingerprint(generic))
     digest = hashlib.sha256(text.encode())
@@ -117,7 +119,7 @@ class _Prober:
         elif list(traced.writes.written) != list(self.writes.written) or \
                 list(traced.writes.in_place) != list(self.writes.in_place):
             raise NotGeneralizable(f"the body writes into other carried values at index {i}{at(self.loc)}")
-        key, values, program = signature(traced.sub.graph)
+        key, values, program = signature(traced.sub.graph, len(self.carried))
         probe = Probe(traced.sub.graph, list(traced.captured), key, values, list(traced.weak), program)
         self.probes[i] = probe
         return probe

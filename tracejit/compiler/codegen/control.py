@@ -8,7 +8,10 @@ carried values and results are filled in before each call of its driver. A ``whi
 keeps its carried values where the last step wrote them: the first step reads the
 initial buffers, each step writes the results or the spare buffers, whichever the
 current values are not in, so no step copies; at the end the values are copied into
-the results unless they are there already. A 0-d carried value instead lives in two
+the results unless they are there already. A carried value the body updates in place
+(``Control.in_place``: ``out[t] = m`` stores one row into the carried buffer) starts as
+a copy of its initial value in its result buffer and stays there: no step copies it,
+and the caller's buffer is never written. A 0-d carried value instead lives in two
 stack slots (current and next, copied after each step): once the sub-programs are
 inlined, it is a register. A ``cond`` runs one branch's driver with
 the results as its outputs.
@@ -67,12 +70,26 @@ class _SubTable:
     def _set(self, b: ir.IRBuilder, i: int, value: ir.Value) -> None:
         b.store(value, b.gep(self.table, [i64(0), i64(i)], inbounds=True))
 
-    def call(self, b: ir.IRBuilder, parallel_for: ir.Value, carried: list, results: list, nbytes: list) -> None:
-        """Run the sub-program on ``carried`` values, writing ``results`` (pointers)."""
+    def preset(self, b: ir.IRBuilder, carried: dict[int, ir.Value], results: dict[int, ir.Value]) -> None:
+        """Store once the carried values' and results' pointers that stay the same every
+        call (by index: a 0-d value's stack slot, an array updated in place)."""
         for bid, index in self.carried:
-            self._set(b, bid, carried[index])
+            if index in carried:
+                self._set(b, bid, carried[index])
         for bid, outs in self.results:
-            self._set(b, bid, results[outs[0]])
+            if outs[0] in results:
+                self._set(b, bid, results[outs[0]])
+
+    def call(self, b: ir.IRBuilder, parallel_for: ir.Value, carried: list, results: list, nbytes: list,
+             fixed: frozenset = frozenset(), fixed_results: frozenset = frozenset()) -> None:
+        """Run the sub-program on ``carried`` values, writing ``results`` (pointers); the
+        entries of the indices in ``fixed``/``fixed_results`` were stored by :meth:`preset`."""
+        for bid, index in self.carried:
+            if index not in fixed:
+                self._set(b, bid, carried[index])
+        for bid, outs in self.results:
+            if outs[0] not in fixed_results:
+                self._set(b, bid, results[outs[0]])
         b.call(self.entry, [opaque(b, self.table), parallel_for])
         for bid, outs in self.results:  # one value returned as several results
             for j in outs[1:]:
@@ -110,36 +127,50 @@ def emit_control(module: ir.Module, kernel: Kernel, name: str, n_buffers: int, p
         return fn
     cond, body = subs
     spare = [outer(bid) for bid in c.spare]
-    flag = outer(c.flag)
+    flag = b.alloca(I8, name="holds")  # (a stack slot, not the outer buffer: a register once inlined)
     scalar = c.scalar
+    owned = c.owned or (False,) * len(c.inits)
+    in_place = c.in_place or (False,) * len(c.inits)
     current, slots = [], {}
     for i, bid in enumerate(c.inits):
         if scalar[i]:  # two stack slots: after inlining, the value lives in a register
             here, there = (b.alloca(ir.ArrayType(I8, scalar[i]), name=f"scalar{i}_{k}") for k in (0, 1))
             here.align = there.align = 16
             _memcpy(b, here, outer(bid), i64(scalar[i]))
-            slots[i] = (here, there)
+            slots[i] = (here, here if in_place[i] else there)
             current.append(None)
             continue
         slot = b.alloca(PTR, name=f"carry{i}")
-        b.store(outer(bid), slot)
+        if owned[i]:  # the body writes it: it starts as a copy in the result, never the caller's buffer
+            if c.results[i] != bid:  # (unless the loop works in its initial value's buffer)
+                _memcpy(b, results[i], outer(bid), nbytes[i])
+            b.store(results[i], slot)
+        else:
+            b.store(outer(bid), slot)
         current.append(slot)
+    # the table entries that are the same every step are stored once, before the loop
+    fixed = frozenset(i for i, slot in enumerate(current) if slot is None or in_place[i])
+    cond.preset(b, {i: slots[i][0] if i in slots else results[i] for i in fixed}, {0: flag})
+    body.preset(b, {i: slots[i][0] if i in slots else results[i] for i in fixed},
+                {i: slots[i][1] if i in slots else results[i] for i in fixed})
     test = fn.append_basic_block("test")
     step = fn.append_basic_block("step")
     done = fn.append_basic_block("done")
     b.branch(test)
     b.position_at_end(test)
     now = [slots[i][0] if slot is None else b.load(slot, typ=PTR) for i, slot in enumerate(current)]
-    cond.call(b, parallel_for, now, [flag], [i64(1)])
+    cond.call(b, parallel_for, now, [flag], [i64(1)], fixed, frozenset({0}))
     holds = b.icmp_unsigned("!=", b.load(flag, typ=I8), ir.Constant(I8, 0))
     b.cbranch(holds, step, done)
     b.position_at_end(step)
-    following = [slots[i][1] if slot is None else b.select(b.icmp_unsigned("==", cur, res), other, res)
+    following = [slots[i][1] if slot is None else cur if in_place[i] else
+                 b.select(b.icmp_unsigned("==", cur, res), other, res)
                  for i, (slot, cur, res, other) in enumerate(zip(current, now, results, spare))]
-    body.call(b, parallel_for, now, following, nbytes)
+    body.call(b, parallel_for, now, following, nbytes, fixed, fixed)
     for i, (slot, value) in enumerate(zip(current, following)):
         if slot is None:
-            _memcpy(b, slots[i][0], slots[i][1], i64(scalar[i]))
+            if not in_place[i]:
+                _memcpy(b, slots[i][0], slots[i][1], i64(scalar[i]))
         else:
             b.store(value, slot)
     b.branch(test)

@@ -6,7 +6,9 @@ body program, whose size table it first computes on the stack: slot ``k`` is
 of the body's temporaries are read from that table at each step. Carried values are
 double-buffered as in a ``while`` (``codegen/control.py``): each step writes whichever of
 the results and the spare buffers does not hold the current values, and at the end the
-values are copied into the results unless they are there already.
+values are copied into the results unless they are there already. A carried value a body
+writes (``Control.owned``) starts as a copy of its initial value in its result buffer; a
+segment whose body updates it in place (``Control.steps``) keeps it where it is, as a ``while`` does.
 """
 from __future__ import annotations
 
@@ -49,12 +51,18 @@ def emit_generic_loop(module: ir.Module, kernel: Kernel, name: str, n_buffers: i
     results = [outer(bid) for bid in c.results]
     spare = [outer(bid) for bid in c.spare]
     nbytes = [sizes(n) for n in c.nbytes]
+    owned = c.owned or (False,) * len(c.inits)
     current = []
     for i, bid in enumerate(c.inits):
         slot = b.alloca(PTR, name=f"carry{i}")
-        b.store(outer(bid), slot)
+        if owned[i]:  # a body writes it: it starts as a copy in the result, never the caller's buffer
+            if c.results[i] != bid:
+                _memcpy(b, results[i], outer(bid), nbytes[i])
+            b.store(results[i], slot)
+        else:
+            b.store(outer(bid), slot)
         current.append(slot)
-    for sub, entry, (start, end, slopes_bid, n_slots) in zip(c.subs, entries, c.steps):
+    for sub, entry, (start, end, slopes_bid, n_slots, here) in zip(c.subs, entries, c.steps):
         program = sub.program
         n = len(program.buffers)
         table = b.alloca(ir.ArrayType(PTR, n + 1), name=f"{program.name}_table")
@@ -89,8 +97,8 @@ def emit_generic_loop(module: ir.Module, kernel: Kernel, name: str, n_buffers: i
             for bid, offset in temps:
                 _set(b, table, bid, b.gep(arena, [step_sizes(offset)], inbounds=True, source_etype=I8))
             now = [b.load(slot, typ=PTR) for slot in current]
-            following = [b.select(b.icmp_unsigned("==", cur, res), other, res)
-                         for cur, res, other in zip(now, results, spare)]
+            following = [cur if here[j] else b.select(b.icmp_unsigned("==", cur, res), other, res)
+                         for j, (cur, res, other) in enumerate(zip(now, results, spare))]
             for bid, index in carried:
                 _set(b, table, bid, now[index])
             for bid, indices in outs:

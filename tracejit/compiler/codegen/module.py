@@ -58,6 +58,11 @@ def _call_args(b: ir.IRBuilder, table, kernel: Kernel, scratch: dict, n_buffers:
     return [pointer_at(b, table, bid) for bid in _arguments(kernel, scratch)] + [sizes]
 
 
+def _scalar(kernel: Kernel) -> bool:
+    """Whether ``kernel`` is nests over no loops (a few instructions, cheaper than a call)."""
+    return kernel.gemm is None and kernel.along is None and all(nest.shape == () for nest in kernel.nests)
+
+
 def _task_function(module: ir.Module, fn: ir.Function, name: str) -> ir.Function:
     """``task(args, begin, end)``: ``fn`` on the pointers in the block ``args`` (its
     buffers', then its part of the size table), one wrapper per kernel function (kernels
@@ -207,8 +212,9 @@ def emit_program(module: ir.Module, program: GenericProgram, prefix: str) -> ir.
         fn = functions.get(key)
         if fn is None:
             fn = functions[key] = _kernel_function(module, local, name, fast, local_scratch, local_shared)
-        elif "noinline" not in fn.attributes:
-            fn.attributes.add("noinline")  # shared by several calls: one copy of the code
+        elif "noinline" not in fn.attributes and not _scalar(k):
+            fn.attributes.add("noinline")  # shared by several calls: one copy of the code (a 0-d
+            # kernel's few instructions are inlined: in a loop body, its values stay in registers)
         kernels.append((k, fn, base, name))
     entry = ir.Function(module, ir.FunctionType(ir.VoidType(), [PTR, ir.PointerType(PARALLEL_FOR)]),
                         names.entry)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import dataclasses
 
 from tracejit.compiler.graph import Graph
-from tracejit.compiler.kernelize.control import CONTROL_OPS, CompileSub, assign_control_buffers
+from tracejit.compiler.kernelize.control import CONTROL_OPS, CompileSub, assign_control_buffers, is_donated
 from tracejit.compiler.kernelize.sequences import affine_constant
 from tracejit.compiler.kir import Buffer
 from tracejit.compiler.layout import StridedView
@@ -47,14 +47,24 @@ def _gathered_from(graph: Graph, nid: int) -> bool:
     return False
 
 
-def _writes_in_place(graph: Graph, nid: int, buffers: dict[int, Buffer], pos: dict[int, int]) -> bool:
+def _writes_in_place(graph: Graph, nid: int, buffers: dict[int, Buffer], pos: dict[int, int],
+                     outputs: dict[int, list[int]]) -> bool:
     """Whether update ``nid`` may store straight into its base's buffer: the base is a
-    temporary (or another update's) whose every other reading kernel runs before this
-    one (computes one of its operands), and this kernel's own value (and a scatter's
-    indices) reads the base only when it is one element (loaded whole before the store).
-    ``pos``: each node's place in the topological order."""
+    temporary (or another update's), or a loop body's donated carried value, whose every
+    other reading kernel runs before this one (computes one of its operands), and this
+    kernel's own value (and a scatter's indices) reads the base only when it is one
+    element (loaded whole before the store). A donated value written in place is a result
+    only as the same carried value (result index = its argument index), and neither it
+    nor the version written is a result as well. ``pos``: each node's place in the
+    topological order; ``outputs``: result node -> its result indices."""
     base = graph.operands(nid)[0]  # a scatter's value and indices follow
-    if base not in buffers or buffers[base].kind != "temp" or graph.op(base) == "constant":
+    if base not in buffers or graph.op(base) == "constant":
+        return False
+    buf = buffers[base]
+    if is_donated(graph, buf):
+        if base in outputs or buf.node in outputs or outputs.get(nid, [buf.index]) != [buf.index]:
+            return False
+    elif buf.kind != "temp":
         return False
     readers, value_reads = _base_readers(graph, nid, base)
     if value_reads and graph.aval(graph.operands(nid)[1]).size != 1:
@@ -126,9 +136,9 @@ def assign_buffers(graph: Graph, compile_sub: CompileSub, controls: dict | None 
                     and affine_constant(d["value"]) is not None):
                 continue  # computed from the element index (kernelize/sequences.py)
             view, kind, extra = StridedView.contiguous(shape), "constant", {"value": d["value"]}
-        elif d["op"] in ("update", "scatter") and _writes_in_place(graph, nid, buffers, pos):
+        elif d["op"] in ("update", "scatter") and _writes_in_place(graph, nid, buffers, pos, outputs):
             shared = buffers[graph.operands(nid)[0]]
-            if nid in outputs:  # the last version is a result: the whole chain's buffer is
+            if nid in outputs and shared.kind == "temp":  # the last version is a result: the chain's buffer is
                 shared = dataclasses.replace(shared, kind="output", outputs=tuple(outputs[nid]))
                 buffers.update({n: shared for n, b in buffers.items() if b.id == shared.id})
             buffers[nid] = shared

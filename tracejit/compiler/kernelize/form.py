@@ -45,8 +45,8 @@ def _form(graph: Graph, compile_sub: CompileSub) -> Program:
             continue
         if graph.op(nid) == "loop_out":
             continue
-        if nid not in buffers or buffers[nid].kind in ("input", "constant"):
-            continue
+        if nid not in buffers or graph.op(nid) in ("input", "constant"):
+            continue  # (an update stored into a loop's carried input is a kernel)
         builder = KernelBuilder(graph, buffers, nid)
         if get_op(graph.op(nid)).kind == "along_axis":  # a library kernel (scan, sort)
             kernels.extend(scan_sort_kernel(builder, f"k{len(kernels)}"))

@@ -48,16 +48,19 @@ def loop_sizes(program: Program) -> tuple[GenericProgram, tuple[int, ...]]:
 
 
 def gfor_control(attrs: dict, operands: list[int], results: tuple[int, ...], nbytes: tuple, avals: list,
-                 out: object, nid: int, compile_sub: CompileSub) -> Control:
+                 out: object, nid: int, compile_sub: CompileSub, carried_writes: Callable) -> Control:
     """The :class:`Control` of ``gfor`` node ``nid`` (its operands' buffers ``operands``,
-    its results' ``results``), new buffers made by ``out`` (``kernelize/control.py``)."""
+    its results' ``results``), new buffers made by ``out``, bodies compiled by ``compile_sub``
+    with their carried inputs donated, ``carried_writes(program, n_carry)`` saying which
+    carried values a body writes and which in place (all from ``kernelize/control.py``)."""
     n_carry = attrs["n_carry"]
     inits, captured = tuple(operands[:n_carry]), tuple(operands[n_carry:])
-    spare = tuple(out.new(("ctl", nid, "spare", i), "temp", a.shape, a.dtype, label=f"next carry {i} of %{nid}").id
-                  for i, a in enumerate(avals))
-    subs, steps = [], []
+    subs, steps, owned, in_place = [], [], [False] * n_carry, [True] * n_carry
     for k, (start, end, sub_graph, at, base, slopes, arena_bytes) in enumerate(attrs["segments"]):
         program = PROBED.pop(sub_graph.key, None) or compile_sub(sub_graph.graph)
+        writes = carried_writes(program, n_carry)  # owned if a segment's body writes it
+        owned = [o or w or p for o, w, p in zip(owned, writes[0], writes[1])]
+        in_place = [p and w for p, w in zip(in_place, writes[1])]
         generic, values = loop_sizes(program)
         if values[:-1] != tuple(b + s * at for b, s in zip(base, slopes)) or values[-1] > arena_bytes:
             raise AssertionError(f"tracejit: the body of generalized loop %{nid} compiled to other sizes than "
@@ -81,5 +84,9 @@ def gfor_control(attrs: dict, operands: list[int], results: tuple[int, ...], nby
                             label=f"temporaries of {what} of %{nid}").id
         subs.append(SubCall(dataclasses.replace(generic, params=()), n_carry, captured,
                             tuple(constants), sizes.id, arena, concrete=program))
-        steps.append((start, end, slope.id, len(table)))
-    return Control("gfor", tuple(subs), results, nbytes, inits=inits, spare=spare, steps=tuple(steps))
+        steps.append((start, end, slope.id, len(table), tuple(writes[1])))
+    spare = tuple(results[i] if in_place[i] else
+                  out.new(("ctl", nid, "spare", i), "temp", a.shape, a.dtype, label=f"next carry {i} of %{nid}").id
+                  for i, a in enumerate(avals))
+    return Control("gfor", tuple(subs), results, nbytes, inits=inits, spare=spare, steps=tuple(steps),
+                   owned=tuple(owned), in_place=tuple(in_place))

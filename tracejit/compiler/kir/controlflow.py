@@ -37,7 +37,10 @@ class Control:
     branch, false branch), ``pred`` the buffer of the 0-d bool; the branch taken writes
     ``results``. ``nbytes`` are the results' sizes in bytes (parameters in the generic form);
     ``scalar`` the item size of each 0-d carried value (0 for arrays): a loop keeps
-    those in stack slots the compiler promotes to registers.
+    those in stack slots the compiler promotes to registers. ``owned``: the body writes
+    that carried value's buffer (updates it in place), so the loop starts it as a copy of
+    the initial value in the result buffer; ``in_place``: its next value is written into
+    the current one's buffer (no spare buffer is used).
     """
 
     kind: str
@@ -49,7 +52,9 @@ class Control:
     flag: int | None = None
     pred: int | None = None
     scalar: tuple[int, ...] = ()
-    steps: tuple[tuple[int, int, int, int], ...] = ()  # gfor: per sub (first index, end, slope buffer, slots)
+    owned: tuple[bool, ...] = ()
+    in_place: tuple[bool, ...] = ()
+    steps: tuple[tuple, ...] = ()  # gfor: per sub (first index, end, slope buffer, slots, in place per carry)
 
     def buffers(self) -> set[int]:
         """Ids of the outer buffers the loop or branch reads or writes."""

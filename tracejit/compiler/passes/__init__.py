@@ -14,6 +14,7 @@ from tracejit.compiler.passes.cse import cse
 from tracejit.compiler.passes.dce import dce
 from tracejit.compiler.passes.fold import fold_constants
 from tracejit.compiler.passes.fusion import fusion
+from tracejit.compiler.passes.select import cond_to_select
 from tracejit.compiler.passes.simplify import simplify
 from tracejit.config import emit_log, log_enabled
 
@@ -34,7 +35,7 @@ class Fixpoint:
 PIPELINE: list[tuple[str, Pass] | Fixpoint] = [
     ("dce", dce),
     Fixpoint("cleanup", (("fold_constants", fold_constants), ("simplify", simplify), ("cse", cse),
-                         ("dce", dce))),
+                         ("dce", dce), ("cond_to_select", cond_to_select))),
     ("fusion", fusion),
 ]
 

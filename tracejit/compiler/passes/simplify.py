@@ -86,19 +86,32 @@ def _sigmoid(graph: Graph, nid: int) -> int | None:
     return new if graph.aval(new) == graph.aval(nid) else None
 
 
+def _whole_step(shape: tuple, op: str, attrs: dict) -> bool:
+    """Whether view step ``op`` of an array of ``shape`` selects all of it, unchanged."""
+    if op == "reshape":
+        return tuple(attrs["shape"]) == tuple(shape)
+    if op == "transpose":
+        return tuple(attrs["perm"]) == tuple(range(len(shape)))
+    return False
+
+
 def _whole_update(graph: Graph, nid: int) -> int | None:
     """``update(base, value, path=())`` replaces every element: it is ``value`` (a masked
     write ``a[mask] = v`` is ``update(a, where(mask, v, a))``, ``acc += x`` is
     ``update(acc, acc + x)``), so the value fuses on into its readers. Only for arrays
-    created in the function, not arguments, and not for an input or constant value
-    (outputs get their own buffers)."""
-    if graph.op(nid) != "update" or graph.attrs(nid)["path"] != ():
+    created in the function or carried by a loop (a body's ``donated`` input), not
+    arguments, and not for an input or constant value (outputs get their own buffers).
+    A path of views that select the whole array as it is (a reshape to its own shape)
+    counts as no path."""
+    if graph.op(nid) != "update" or not all(_whole_step(graph.aval(nid).shape, op, dict(attrs))
+                                            for op, attrs in graph.attrs(nid)["path"]):
         return None
     base, value = graph.operands(nid)
     while graph.op(base) == "update":
         base = graph.operands(base)[0]
-    if graph.op(base) == "input":  # an argument's new value: stored once (it is written back
-        return None                # anyway), later reads (often broadcast, as in n-body) load it
+    if graph.op(base) == "input" and not graph.data(base).get("donated", False):
+        return None  # an argument's new value: stored once (it is written back anyway), later reads
+        # (often broadcast, as in n-body) load it
     if graph.aval(value) != graph.aval(nid) or graph.op(value) in ("input", "constant"):
         return None
     return value
@@ -118,9 +131,18 @@ def _update_with_own_region(graph: Graph, nid: int) -> int | None:
     return base if node == base else None
 
 
+def _reduce_over_nothing(graph: Graph, nid: int) -> int | None:
+    """``min``/``max`` over no axes (a bounds check's extent of a scalar index) is its operand."""
+    if graph.op(nid) not in ("min", "max") or tuple(graph.attrs(nid).get("axes", (0,))) != ():
+        return None
+    (src,) = graph.operands(nid)
+    return src if graph.aval(src) == graph.aval(nid) else None
+
+
 RULES: dict[str, Rule] = {
     "identity_view": _identity_view,
     "update_with_own_region": _update_with_own_region,
+    "reduce_over_nothing": _reduce_over_nothing,
     "whole_update": _whole_update,
     "reshape_of_reshape": _reshape_of_reshape,
     "constant_power": _constant_power,
