@@ -221,3 +221,45 @@ def test_work_after_the_loop():
 
     rng = np.random.default_rng(8)
     check(run, rng.random((15, 15)) + 15 * np.eye(15), rng.random(15))
+
+
+def _random_body(rng):
+    """A body whose slice bounds are affine in i with random coefficients (some clipped by
+    NumPy's slicing rules: empty, one element, past the end), over two carried arrays."""
+    a0, a1 = int(rng.integers(-3, 4)), int(rng.choice([-1, 0, 1, 2]))
+    w0 = int(rng.integers(0, 5))
+    op = int(rng.integers(0, 3))
+
+    def body(i, state):
+        x, y = state
+        lo = max(a0 + a1 * i, 0)
+        hi = lo + w0 + i % 1  # (i % 1: a Python int, 0)
+        seg = x[lo:hi]
+        if op == 0:
+            y[i] = seg.sum() + y[i] * 0.5
+        elif op == 1:
+            x[lo:hi] = seg * 0.9 + y[i]
+        else:
+            y[: i + 1] += x[i] * 0.1 + seg.sum() * 0.01
+        return x, y
+
+    return body
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_random_affine_bodies(seed):
+    rng = np.random.default_rng(100 + seed)
+    body = _random_body(rng)
+    n = int(rng.integers(5, 30))
+
+    def run(x, y):
+        return generalized_fori_loop(0, n, body, (x, y))
+
+    x, y = rng.random(40), rng.random(40)
+    want = run(x.copy(), y.copy())
+    try:
+        got = tj.jit(run)(x.copy(), y.copy())
+    except NotGeneralizable:  # allowed (the caller unrolls); then nothing to compare
+        return
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g, w, rtol=1e-12, atol=1e-12)
