@@ -263,3 +263,11 @@ def test_random_affine_bodies(seed):
         return
     for g, w in zip(got, want):
         np.testing.assert_allclose(g, w, rtol=1e-12, atol=1e-12)
+
+
+def test_traced_bounds_not_generalizable():
+    def run(x):
+        return generalized_fori_loop(0, (x > 0).sum(), lambda i, v: v, x)
+
+    with pytest.raises(NotGeneralizable, match="Python ints"):
+        tj.jit(run)(np.ones(3))

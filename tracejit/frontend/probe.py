@@ -212,6 +212,9 @@ def generalized_fori_loop(lower: int, upper: int, body_fun: Callable[[int, Any],
     Python int, compiled to one native loop whose body's sizes are computed from ``i`` at
     run time; raises :class:`NotGeneralizable` where that cannot be done (see module docstring)."""
     trace = current_trace()
+    if not all(isinstance(b, (int, np.integer)) and not isinstance(b, bool) for b in (lower, upper)):
+        raise NotGeneralizable(f"the bounds of a generalized loop must be Python ints, not {type(lower).__name__} "
+                               f"and {type(upper).__name__}{at(user_location())}")
     lower, upper = int(lower), int(upper)
     if trace is None:
         val = init_val
