@@ -271,3 +271,36 @@ def test_traced_bounds_not_generalizable():
 
     with pytest.raises(NotGeneralizable, match="Python ints"):
         tj.jit(run)(np.ones(3))
+
+
+@pytest.mark.parametrize("case", range(10))
+def test_in_place_updates_reading_their_base(case):
+    """Updates whose value reads the array they write (kernelize/regions.py): in place only
+    where every read is apart from the written region or the same element; the others
+    (overlapping shifted, reversed, transposed, reduced reads) must still match eager."""
+    def run(a):
+        a = a * 1.0  # a temporary (the argument itself is never written in place)
+        if case == 0:
+            a[2:, 2:] -= np.outer(a[2:, 1], a[1, 2:])  # disjoint column and row, same block
+        elif case == 1:
+            a[1:, :] = a[:-1, :] * 2.0  # overlapping, shifted
+        elif case == 2:
+            a[1:4, 1:4] = a[1:4, 1:4][::-1] + 1.0  # the same region, reversed
+        elif case == 3:
+            a[0:3, 0:3] = a[0:3, 0:3].T * 0.5  # the same region, transposed
+        elif case == 4:
+            a[1:3, :] = a[1:3, :] - a[1:3, :].sum(axis=0)  # the same region, reduced
+        elif case == 5:
+            a[0, 1:] = a[0, 1:] + a[0, :-1]  # overlapping by all but one element
+        elif case == 6:
+            a[3:, 0] /= a[2, 0]  # the same column below, a disjoint element
+        elif case == 7:
+            a[::2, 1] = a[::2, 1] * a[1::2, 1]  # interleaved rows: same and apart (boxes overlap)
+        elif case == 8:
+            a[1:, 1:] = np.sqrt(a[1:, 1:]) + a[0, 0]
+        else:
+            a[::-1] = a  # the value is the base itself, reversed into place
+        return a
+
+    a = np.random.default_rng(case).random((6, 6)) + 0.5
+    np.testing.assert_allclose(tj.jit(run)(a.copy()), run(a.copy()), rtol=1e-13)
