@@ -74,8 +74,9 @@ NO_VIEW = StridedView((), (), 0)  # the generic program's buffers: their layout 
 class _Slots:
     """Hands out slots in walk order and records their concrete values."""
 
-    def __init__(self):
+    def __init__(self, every_offset: bool = False):
         self.values: list[int] = []
+        self.every_offset = every_offset  # zero offsets too (``inner`` mode: they vary with a loop index)
 
     def __call__(self, value: int) -> Param:
         self.values.append(int(value))
@@ -83,7 +84,7 @@ class _Slots:
 
     def offset(self, value: int) -> int | Param:
         """A nonzero offset becomes a parameter; zero stays (most accesses start at 0)."""
-        return self(value) if value else 0
+        return self(value) if value or self.every_offset else 0
 
 
 def _generic_expr(e: Expr | None, slots: _Slots, memo: dict) -> Expr | None:
@@ -98,8 +99,8 @@ def _generic_access(a: Access, slots: _Slots) -> Access:
     return Access(a.buffer, a.dtype, slots.offset(a.offset), a.strides)
 
 
-def _generic_nest(nest: Nest, slots: _Slots, memo: dict) -> Nest:
-    shape = (slots(nest.shape[0]),) + tuple(nest.shape[1:]) if nest.shape else ()
+def _generic_nest(nest: Nest, slots: _Slots, memo: dict, inner: bool = False) -> Nest:
+    shape = (slots(nest.shape[0]),) + tuple(slots(n) if inner else n for n in nest.shape[1:]) if nest.shape else ()
     value = _generic_expr(nest.value, slots, memo)
     store = with_store(nest.store, _generic_access(nest.store, slots), lambda i: _generic_expr(i, slots, memo))
     if isinstance(store, ScatterAccess):
@@ -107,13 +108,13 @@ def _generic_nest(nest: Nest, slots: _Slots, memo: dict) -> Nest:
     return Nest(shape, nest.n_reduced, nest.reduce, value, store, _generic_expr(nest.epilogue, slots, memo))
 
 
-def _generic_kernel(kernel: Kernel, slots: _Slots, memo: dict) -> Kernel:
+def _generic_kernel(kernel: Kernel, slots: _Slots, memo: dict, inner: bool = False) -> Kernel:
     if kernel.gemm is not None or kernel.along is not None:
         return kernel  # library kernels keep their sizes
     if kernel.control is not None:  # its sub-programs are generic already; its copies' sizes
         control = dataclasses.replace(kernel.control, nbytes=tuple(slots(n) for n in kernel.control.nbytes))
         return dataclasses.replace(kernel, control=control)
-    nests = [_generic_nest(n, slots, memo) for n in kernel.nests]
+    nests = [_generic_nest(n, slots, memo, inner) for n in kernel.nests]
     out = dataclasses.replace(kernel, nests=nests)
     # a ranged kernel's chunk length is a parameter too (0 at run time: it runs serially)
     out.parallel_grain = slots(kernel.parallel_grain) if kernel.parallel_extent else 0
@@ -130,15 +131,16 @@ def _generic_buffer(buf: Buffer, slots: _Slots) -> Buffer:
     return dataclasses.replace(buf, shape=shape, view=NO_VIEW, value=None, node=-1)
 
 
-def parametrize(program: Program) -> GenericProgram:
-    """The generic form of ``program`` (which must have its memory plan), with its size table."""
+def parametrize(program: Program, inner: bool = False) -> GenericProgram:
+    """The generic form of ``program`` (which must have its memory plan), with its size table;
+    ``inner``: every extent of a nest is a parameter, not only the outermost (``frontend/probe.py``)."""
     if program.plan is None:
         raise ValueError("tracejit: parametrize needs the program's memory plan")
-    slots = _Slots()
+    slots = _Slots(every_offset=inner)
     kernels, first_slots = [], []
     for kernel in program.kernels:  # each kernel's slots in a range of their own
         first_slots.append(len(slots.values))
-        kernels.append(_generic_kernel(kernel, slots, {}))
+        kernels.append(_generic_kernel(kernel, slots, {}, inner))
     buffers = [_generic_buffer(b, slots) for b in program.buffers]
     # slots by buffer id, not in the plan's placement order (largest first: that order
     # depends on the sizes, and the code of another size would read another buffer's offset)

@@ -22,6 +22,7 @@ from typing import Callable
 
 from llvmlite import ir
 
+from tracejit.compiler.codegen.generic_loop import emit_generic_loop
 from tracejit.compiler.codegen.loops import i64, opaque, pointer_at
 from tracejit.compiler.codegen.lowerctx import I64
 from tracejit.compiler.codegen.sizes import SizeReader
@@ -100,6 +101,8 @@ def emit_control(module: ir.Module, kernel: Kernel, name: str, n_buffers: int, p
     """The function running control kernel ``kernel`` of a program with ``n_buffers``
     buffers; ``emit_program(module, program, prefix)`` emits a sub-program's driver."""
     c = kernel.control
+    if c.kind == "gfor":
+        return emit_generic_loop(module, kernel, name, n_buffers, parallel_ty, emit_program)
     entries = [emit_program(module, sub.program, f"{name}_{i}") for i, sub in enumerate(c.subs)]
     for entry in entries:  # called once each: inlined, a loop's carried scalars stay in registers
         if "noinline" not in entry.attributes:  # (not a long straight-line driver, see codegen/module.py)

@@ -9,6 +9,7 @@ import dataclasses
 
 from tracejit.compiler.graph import Graph
 from tracejit.compiler.kernelize.control import CONTROL_OPS, CompileSub, assign_control_buffers, donated_target
+from tracejit.compiler.kernelize.regions import reads_apart
 from tracejit.compiler.kernelize.sequences import affine_constant
 from tracejit.compiler.kir import Buffer
 from tracejit.compiler.layout import StridedView
@@ -81,7 +82,7 @@ def _writes_in_place(graph: Graph, nid: int, buffers: dict[int, Buffer], pos: di
     elif buf.kind != "temp":
         return False
     readers, value_reads = _base_readers(graph, nid, base)
-    if value_reads and graph.aval(graph.operands(nid)[1]).size != 1:
+    if value_reads and graph.aval(graph.operands(nid)[1]).size != 1 and not reads_apart(graph, nid):
         # ``a[::-1] = a``, ``out[t] = f(out[t - 1])``: the store would overwrite elements still to
         # be read, unless the value is computed first into a buffer of its own (the region's size,
         # not the whole array's): the value's kernel then reads the base, before this one

@@ -20,10 +20,11 @@ import numpy as np
 
 from tracejit.compiler.generic_sizes import parametrize, size_table
 from tracejit.compiler.graph import Graph
+from tracejit.compiler.kernelize.generic_loop import gfor_control
 from tracejit.compiler.kir import Buffer, Control, Kernel, Program, SubCall
 from tracejit.compiler.layout import StridedView
 
-CONTROL_OPS = ("while", "cond")
+CONTROL_OPS = ("while", "cond", "gfor")
 CompileSub = Callable[[Graph], Program]  # a sub-graph -> its optimized, scheduled program
 
 
@@ -203,9 +204,15 @@ def assign_control_buffers(graph: Graph, nid: int, buffers: dict, count: int, ou
     attrs = graph.attrs(nid)
     op = graph.op(nid)
     operands = [buffers[u].id for u in graph.operands(nid)]
-    results_avals = attrs["body" if op == "while" else "true"].outputs_avals()
+    results_avals = (attrs["segments"][0][2] if op == "gfor" else attrs["body" if op == "while" else "true"]
+                     ).outputs_avals()
     users = {graph.attrs(u)["index"]: u for u, _ in graph.users(nid) if graph.op(u) == "loop_out"}
     nbytes = tuple(int(np.prod(a.shape)) * a.dtype.itemsize for a in results_avals)
+    if op == "gfor":  # kernelize/generic_loop.py
+        results = _results(graph, nid, results_avals, users, outputs, out, {})
+        control = gfor_control(attrs, operands, results, nbytes, results_avals, out, nid,
+                               lambda g: compile_sub(donating(g, attrs["n_carry"])), carried_writes)
+        return out.count, control
     if op == "cond":
         n_true = attrs["n_true"]
         donate_true, donate_false, reused = _branch_donations(graph, nid, users, buffers, outputs)

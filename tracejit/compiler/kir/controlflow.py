@@ -54,6 +54,7 @@ class Control:
     scalar: tuple[int, ...] = ()
     owned: tuple[bool, ...] = ()
     in_place: tuple[bool, ...] = ()
+    steps: tuple[tuple, ...] = ()  # gfor: per sub (first index, end, slope buffer, slots, in place per carry)
 
     def buffers(self) -> set[int]:
         """Ids of the outer buffers the loop or branch reads or writes."""
@@ -63,4 +64,5 @@ class Control:
             out |= set(sub.captured) | {outer for _, outer in sub.constants} | {sub.sizes}
             if sub.arena is not None:
                 out.add(sub.arena)
+        out |= {step[2] for step in self.steps}
         return out

@@ -63,3 +63,12 @@ register(OpDef(
 register(OpDef(
     name="loop_out", kind="control", arity=1, infer=_infer_out, reference=_out_reference, cost=0,
     doc="result attrs['index'] of a while or cond node"))
+
+
+def _gfor_reference(*values, segments, n_carry: int, evaluate: Evaluate):
+    raise NotImplementedError("a generalized loop (frontend/probe.py) keeps only one body per segment")
+
+
+register(OpDef(
+    name="gfor", kind="control", arity=None, infer=_infer_token, reference=_gfor_reference, cost=0,
+    doc="a loop over index segments, each one body whose sizes are affine in the index (frontend/probe.py)"))

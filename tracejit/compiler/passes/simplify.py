@@ -117,6 +117,20 @@ def _whole_update(graph: Graph, nid: int) -> int | None:
     return value
 
 
+def _update_with_own_region(graph: Graph, nid: int) -> int | None:
+    """``update(base, region, path)`` where ``region`` is ``base`` seen through ``path``
+    itself writes every element back unchanged: it is ``base`` (``a[s] /= d`` writes the
+    view and then assigns the view to ``a[s]``, a second write of the same values)."""
+    if graph.op(nid) != "update":
+        return None
+    base, node = graph.operands(nid)
+    for op, attrs in reversed(graph.attrs(nid)["path"]):
+        if graph.op(node) != op or dict(graph.attrs(node)) != dict(attrs) or len(graph.operands(node)) != 1:
+            return None
+        node = graph.operands(node)[0]
+    return base if node == base else None
+
+
 def _reduce_over_nothing(graph: Graph, nid: int) -> int | None:
     """``min``/``max`` over no axes (a bounds check's extent of a scalar index) is its operand."""
     if graph.op(nid) not in ("min", "max") or tuple(graph.attrs(nid).get("axes", (0,))) != ():
@@ -127,6 +141,7 @@ def _reduce_over_nothing(graph: Graph, nid: int) -> int | None:
 
 RULES: dict[str, Rule] = {
     "identity_view": _identity_view,
+    "update_with_own_region": _update_with_own_region,
     "reduce_over_nothing": _reduce_over_nothing,
     "whole_update": _whole_update,
     "reshape_of_reshape": _reshape_of_reshape,
