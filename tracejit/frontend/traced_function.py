@@ -52,6 +52,7 @@ class TracedFunction:
     writebacks: list[tuple[int, int]] = field(default_factory=list)  # (argument array, output index)
     checks: list[Check] = field(default_factory=list)  # errors raised after the call (frontend/checks.py)
     guard: Guard | None = None  # captured arrays: read and checked at every call (frontend/capture.py)
+    notes: list[str] = field(default_factory=list)  # the trace's notes: loops rolled or unrolled, why
 
 
 def trace_function(fun: object, pysig: inspect.Signature, static: frozenset, call: BoundCall,
@@ -149,6 +150,7 @@ def _trace_once(fun, pysig: inspect.Signature, static: frozenset, call: BoundCal
     written = [s for s in storages.values() if s.written]
     traced = _record_outputs(trace, result, list(call.specs) + capturer.specs, written)
     traced.guard = capturer.guard()
+    traced.notes = list(trace.notes)
     return traced, capturer
 
 
