@@ -149,10 +149,7 @@ class _Loop:
 
     def note(self, what: str) -> None:
         """Append to the root trace's notes what was done with this loop."""
-        root = self.trace
-        while root.parent is not None:
-            root = root.parent
-        root.notes.append(f"{self.where}: for {self.opts.get('target', '?')} in {self.seq.describe()}: {what}")
+        _root(self.trace).notes.append(f"{self.where}: for {self.opts.get('target', '?')} in {self.seq.describe()}: {what}")
 
     # -- unrolled ---------------------------------------------------------------------------------
     def unrolled(self, start: int) -> None:
@@ -180,16 +177,24 @@ class _Loop:
         """The steps from ``first`` on as one traced loop (first steps changing a carried type run before)."""
         plan = _Plan()
         peeled = 0
+        notes = _root(self.trace).notes
         for _ in range(MAX_RETRIES):
             state = self.get_state()
+            kept = len(notes)
             try:
                 self._roll_once(state, plan, first)
                 return
-            except _Discovered:
+            except BaseException as e:
+                del notes[kept:]  # (notes of loops inside a body traced again)
                 self.set_state(state)
-                continue
+                if isinstance(e, _Discovered):
+                    continue
+                if getattr(e, "storage", None) is not None:
+                    raise  # an array an enclosing loop must carry first
+                failure = e
+            try:
+                raise failure
             except control.CarryChanged as e:
-                self.set_state(state)
                 n = self.seq.length()
                 if not isinstance(n, int) or peeled == control.MAX_PEELED:
                     raise NotRollable(f"a carried value changes its type from step to step: {e}") from None
@@ -200,10 +205,8 @@ class _Loop:
                     return
                 plan = _Plan()
             except (ControlException, TraceSites, NotRollable):
-                self.set_state(state)
                 raise
             except Exception as e:  # noqa: BLE001 - a body needing its index as a Python value
-                self.set_state(state)
                 if not isinstance(self.seq.length(), int):
                     raise
                 if self._generalized(state, first, e):
@@ -364,6 +367,12 @@ class _Loop:
         target = sequences.flat_names(sequences.target_names(self.opts.get("target", "")) or ())
         temporaries = [name for name in temporaries if name not in target]
         return bool(temporaries) and sequences.read_after(self.opts, temporaries)
+
+
+def _root(trace: Trace) -> Trace:
+    while trace.parent is not None:
+        trace = trace.parent
+    return trace
 
 
 class _Plan:
