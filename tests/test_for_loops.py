@@ -8,6 +8,7 @@ import pytest
 
 import tracejit as tj
 from tracejit.frontend.autograph import loops as ag
+from tracejit.frontend.autograph.operators import list_append
 from tracejit.frontend.autograph.sequences import is_undefined
 
 try:
@@ -178,7 +179,7 @@ def losses(X, y):
         p = 1 / (1 + np.exp(-(X @ ns.w)))
         ns.loss = -np.mean(y * np.log(p + 1e-12) + (1 - y) * np.log(1 - p + 1e-12))
         ns.w = ns.w - 0.5 * X.T @ (p - y) / len(y)
-        ns.losses = ag.list_append(ns.losses, ns.loss)
+        ns.losses = list_append(ns.losses, ns.loss)
     loop(ns, ("w", "losses", "loss", "e"), "e", ag.iterate(range, 12), step)
     return ns.w, np.array(ns.losses), ns.losses[-1], sum(ns.losses)
 

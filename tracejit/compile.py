@@ -51,8 +51,8 @@ MAX_STORED_CONSTANT_BYTES = 1 << 20  # optimized programs holding more constants
 class Request:
     """What a jitted function compiles, the same for each of its signatures: the function,
     its Python signature and static parameters, ``freeze`` (globals read once, as
-    constants), the captured arrays whose values it needs (a set the traces add to) and
-    ``fastmath``."""
+    constants), the captured arrays whose values it needs (a set the traces add to),
+    ``fastmath`` and ``autograph`` (control flow converted from the source)."""
 
     fun: Callable
     pysig: inspect.Signature
@@ -60,6 +60,7 @@ class Request:
     freeze: bool
     concrete: set
     fastmath: bool
+    autograph: bool = True
     unroll_loops: bool = False  # every converted loop with a static trip count unrolled (frontend/autograph/loops.py)
 
 
@@ -106,7 +107,7 @@ def trace_call(request: Request, call: BoundCall) -> Compilation:
     fun = request.fun
     with unrolling(request.unroll_loops):
         traced = trace_function(fun, request.pysig, request.static, call, fun.__name__, request.freeze,
-                                request.concrete)
+                                request.concrete, request.autograph)
     return Compilation(traced, request.fastmath)
 
 

@@ -36,6 +36,7 @@ import numpy as np
 from tracejit.errors import UnsupportedError
 from tracejit.frontend.allocation import BY_ORIGINAL, CREATORS
 from tracejit.frontend.arraylike import is_complex_value
+from tracejit.frontend.autograph import Converted, closure, converted_code
 from tracejit.frontend.context import current_trace
 from tracejit.frontend.minmax import SELECTING
 from tracejit.frontend.operands import is_tracer
@@ -143,8 +144,10 @@ class ProxyGlobals(dict):
 class Converter:
     """One trace's converted functions and module proxies."""
 
-    def __init__(self, capturer: object):
+    def __init__(self, capturer: object, autograph: bool = True):
         self._capturer = capturer
+        self._autograph = autograph  # run the user's functions from converted source (frontend/autograph/)
+        self.conversions: list[Converted] = []  # the converted functions this trace ran, first called first
         self._functions: dict[int, tuple] = {}  # id(original) -> (original, converted copy)
         self._proxies: dict[int, ProxyGlobals] = {}  # id(module dict) -> its proxy
         self._modules: dict[int, _UserModule] = {}  # id(user module) -> how converted code sees it
@@ -196,23 +199,27 @@ class Converter:
         if hit is not None:
             return hit[1]
         later = []  # cells and defaults holding functions: filled once the copy is known (recursion)
-        closure = None
-        if fn.__closure__:
-            closure = []
-            for name, cell in zip(fn.__code__.co_freevars, fn.__closure__):
-                try:
-                    contents = cell.cell_contents
-                except ValueError:  # not assigned yet
-                    closure.append(cell)
-                    continue
-                if is_user_function(contents):
-                    closure.append(types.CellType())
-                    later.append((closure[-1], contents))
-                    continue
-                mapped = self.value(contents, (CellRoot(cell, name),))
-                closure.append(cell if mapped is contents else types.CellType(mapped))
-            closure = tuple(closure)
-        copy = types.FunctionType(fn.__code__, self._proxy(fn.__globals__), fn.__name__, None, closure)
+        cells = {}
+        for name, cell in zip(fn.__code__.co_freevars, fn.__closure__ or ()):
+            try:
+                contents = cell.cell_contents
+            except ValueError:  # not assigned yet
+                cells[name] = cell
+                continue
+            if is_user_function(contents):
+                cells[name] = types.CellType()
+                later.append((cells[name], contents))
+                continue
+            mapped = self.value(contents, (CellRoot(cell, name),))
+            cells[name] = cell if mapped is contents else types.CellType(mapped)
+        code, closure_cells = fn.__code__, tuple(cells.values()) or None
+        conversion = converted_code(fn) if self._autograph else None
+        if conversion is not None:
+            mapped_cells = closure(conversion, cells)
+            if mapped_cells is not None or not conversion.code.co_freevars:
+                code, closure_cells = conversion.code, mapped_cells
+                self.conversions.append(conversion)
+        copy = types.FunctionType(code, self._proxy(fn.__globals__), fn.__name__, None, closure_cells)
         self._functions[id(fn)] = (fn, copy)
         self._originals[id(copy)] = fn
         if fn.__defaults__:

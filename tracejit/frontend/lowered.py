@@ -13,7 +13,7 @@ from tracejit.errors import user_error
 from tracejit.frontend.traced_function import TracedFunction
 from tracejit.runtime.executable import Executable
 
-STAGES = ("graph", "optimized", "kernels", "passes", "llvm", "llvm-opt", "asm")
+STAGES = ("source", "graph", "optimized", "kernels", "passes", "llvm", "llvm-opt", "asm")
 
 
 class Lowered:
@@ -51,7 +51,14 @@ class Lowered:
         """Text of one stage: ``graph`` (as traced), ``optimized`` (after the passes,
         kernels marked, then the kernels), ``kernels``, ``passes`` (the graph after each
         graph pass, the kernel program after each kernel pass), ``llvm``, ``llvm-opt``
-        (after O3) or ``asm``."""
+        (after O3) or ``asm``; ``source``: the converted source of the functions the trace
+        ran (``frontend/autograph/``), then the trace's notes."""
+        if stage == "source":
+            traced = self.traced
+            parts = list(traced.sources) or ["# (no function was converted: traced as written)"]
+            if traced.notes:
+                parts.append("\n".join(f"# note: {n}" for n in traced.notes))
+            return "\n\n".join(parts)
         if stage == "graph":
             return self.traced.graph.as_text()
         if stage == "optimized":

@@ -52,18 +52,21 @@ class TracedFunction:
     writebacks: list[tuple[int, int]] = field(default_factory=list)  # (argument array, output index)
     checks: list[Check] = field(default_factory=list)  # errors raised after the call (frontend/checks.py)
     guard: Guard | None = None  # captured arrays: read and checked at every call (frontend/capture.py)
-    notes: list[str] = field(default_factory=list)  # the trace's notes: loops rolled or unrolled, why
+    sources: list[str] = field(default_factory=list)  # the converted source it ran (frontend/autograph/)
+    notes: list[str] = field(default_factory=list)  # what the trace noted for lower() (why a loop unrolled...)
 
 
 def trace_function(fun: object, pysig: inspect.Signature, static: frozenset, call: BoundCall,
-                   name: str, freeze: bool = False, concrete: set | None = None) -> TracedFunction:
+                   name: str, freeze: bool = False, concrete: set | None = None,
+                   autograph: bool = True) -> TracedFunction:
     """Run ``fun`` (converted: ``frontend/convert.py``) on tracers standing for the arrays
     of ``call``; record the graph. Arrays it reads from outside its arguments become
     captured inputs after the argument arrays (``frontend/capture.py``) unless ``freeze``.
     ``concrete`` (kept by the caller between traces) collects the captured arrays whose
     values the function needs (``if``, ``int()``, a shape, an operation tracejit supports
     on constants only): those are read as constants, guarded by their contents, and the
-    function is traced again."""
+    function is traced again. ``autograph``: run the user's functions converted from
+    their source (``frontend/autograph/``)."""
     concrete = set() if concrete is None else concrete
     drawn = False
     traced_sites: frozenset = frozenset()  # creation sites whose arrays are traced (frontend/sites.py)
@@ -71,7 +74,7 @@ def trace_function(fun: object, pysig: inspect.Signature, static: frozenset, cal
     while True:
         try:
             traced, capturer = _trace_once(fun, pysig, static, call, name, freeze, frozenset(concrete),
-                                           traced_sites)
+                                           traced_sites, autograph)
         except TraceSites as e:
             first = first or e.error  # the refusal that started it (a later one may follow from it)
             if e.sites <= traced_sites:
@@ -93,7 +96,7 @@ def trace_function(fun: object, pysig: inspect.Signature, static: frozenset, cal
 
 
 def _trace_once(fun, pysig: inspect.Signature, static: frozenset, call: BoundCall, name: str,
-                freeze: bool, concrete: frozenset, traced_sites: frozenset = frozenset()
+                freeze: bool, concrete: frozenset, traced_sites: frozenset = frozenset(), autograph: bool = True
                 ) -> tuple[TracedFunction, Capturer]:
     trace = Trace(name)
     trace.traced_sites = traced_sites
@@ -102,7 +105,7 @@ def _trace_once(fun, pysig: inspect.Signature, static: frozenset, call: BoundCal
     capturer = Capturer(call, lambda index, spec: _bind_input(trace, index, spec, {}, storages, None), freeze,
                         concrete)
     trace.capturer = capturer
-    converter = capturer.converter = Converter(capturer)
+    converter = capturer.converter = Converter(capturer, autograph)
     arguments = {}
     with creating_traced_arrays(trace):
         try:
@@ -150,7 +153,8 @@ def _trace_once(fun, pysig: inspect.Signature, static: frozenset, call: BoundCal
     written = [s for s in storages.values() if s.written]
     traced = _record_outputs(trace, result, list(call.specs) + capturer.specs, written)
     traced.guard = capturer.guard()
-    traced.notes = list(trace.notes)
+    traced.sources = [c.source for c in converter.conversions]
+    traced.notes = list(getattr(trace, "notes", ()))
     return traced, capturer
 
 

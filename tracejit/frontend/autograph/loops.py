@@ -82,14 +82,6 @@ def iterate(fn: Callable, *args: Any, **kwargs: Any) -> object:
     return fn(*args, **kwargs)
 
 
-def list_append(lst: Any, value: Any) -> Any:
-    """``lst.append(value)`` as a statement of converted code (``lst = list_append(lst, value)``)."""
-    if isinstance(lst, stacked.Recorder):
-        return lst.append(value)
-    lst.append(value)
-    return lst
-
-
 def for_stmt(iterated: object, extra_test: Callable[[], Any] | None, body: Callable[[Any], None],
              get_state: Callable[[], tuple], set_state: Callable[[tuple], None], names: tuple,
              opts: dict) -> None:
@@ -149,7 +141,8 @@ class _Loop:
 
     def note(self, what: str) -> None:
         """Append to the root trace's notes what was done with this loop."""
-        _root(self.trace).notes.append(f"{self.where}: for {self.opts.get('target', '?')} in {self.seq.describe()}: {what}")
+        header = f"for {self.opts.get('target', '?')} in {self.seq.describe()}"
+        _root(self.trace).notes.append(f"{self.where}: {header}: {what}")
 
     # -- unrolled ---------------------------------------------------------------------------------
     def unrolled(self, start: int) -> None:

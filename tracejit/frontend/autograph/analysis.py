@@ -1,0 +1,158 @@
+"""What the transform needs to know about a function's code: the names statements bind
+in the function's own scope, its ``global``/``nonlocal`` declarations, which statements
+always end in ``return``/``raise``, and whether anything needs converting at all."""
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterable, Iterator
+
+SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+BUILTINS_ROUTED = frozenset({"len", "int", "float", "bool", "abs", "range"})
+
+
+def walk_scope(nodes: Iterable[ast.AST]) -> Iterator[ast.AST]:
+    """Every node of ``nodes`` in the same scope (not inside nested functions, lambdas,
+    classes or comprehensions; a nested definition itself is yielded)."""
+    todo = list(nodes)
+    while todo:
+        node = todo.pop()
+        yield node
+        if isinstance(node, SCOPES) or isinstance(node, COMPREHENSIONS):
+            continue
+        todo.extend(ast.iter_child_nodes(node))
+
+
+def _target_names(target: ast.AST, out: set) -> None:
+    if isinstance(target, ast.Name):
+        out.add(target.id)
+    elif isinstance(target, (ast.Tuple, ast.List)):
+        for t in target.elts:
+            _target_names(t, out)
+    elif isinstance(target, ast.Starred):
+        _target_names(target.value, out)
+
+
+def bound_names(nodes: Iterable[ast.AST]) -> set[str]:
+    """Names that ``nodes`` bind in their own scope (assignments, loop targets, ``with``
+    targets, imports, definitions, ``:=``); not names an ``except ... as`` binds (unbound
+    after the handler) nor those of nested scopes."""
+    out: set[str] = set()
+    for node in walk_scope(nodes):
+        if isinstance(node, (ast.Assign,)):
+            for t in node.targets:
+                _target_names(t, out)
+        elif isinstance(node, (ast.AugAssign, ast.AnnAssign)):
+            if not isinstance(node, ast.AnnAssign) or node.value is not None:
+                _target_names(node.target, out)
+        elif isinstance(node, (ast.For, ast.AsyncFor)):
+            _target_names(node.target, out)
+        elif isinstance(node, ast.withitem) and node.optional_vars is not None:
+            _target_names(node.optional_vars, out)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            for alias in node.names:
+                out.add((alias.asname or alias.name).split(".")[0])
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            out.add(node.name)
+        elif isinstance(node, ast.NamedExpr):
+            _target_names(node.target, out)
+    return out
+
+
+def deleted_names(nodes: Iterable[ast.AST]) -> set[str]:
+    """Names ``del`` unbinds in ``nodes``' scope."""
+    out: set[str] = set()
+    for node in walk_scope(nodes):
+        if isinstance(node, ast.Delete):
+            for t in node.targets:
+                _target_names(t, out)
+    return out
+
+
+def comprehension_walrus(nodes: Iterable[ast.AST]) -> set[str]:
+    """Names a ``:=`` inside a comprehension binds in the enclosing scope."""
+    out: set[str] = set()
+    for node in walk_scope(nodes):
+        if isinstance(node, COMPREHENSIONS):
+            for inner in ast.walk(node):
+                if isinstance(inner, ast.NamedExpr):
+                    _target_names(inner.target, out)
+    return out
+
+
+def declarations(fn: ast.FunctionDef) -> tuple[set[str], set[str]]:
+    """The names ``fn`` declares ``global`` and ``nonlocal``."""
+    glob: set[str] = set()
+    nonloc: set[str] = set()
+    for node in walk_scope(fn.body):
+        if isinstance(node, ast.Global):
+            glob.update(node.names)
+        elif isinstance(node, ast.Nonlocal):
+            nonloc.update(node.names)
+    return glob, nonloc
+
+
+def parameters(fn: ast.FunctionDef | ast.Lambda) -> set[str]:
+    """The names of ``fn``'s parameters."""
+    a = fn.args
+    names = {p.arg for p in a.posonlyargs + a.args + a.kwonlyargs}
+    names.update(p.arg for p in (a.vararg, a.kwarg) if p is not None)
+    return names
+
+
+def always_leaves(stmts: list[ast.stmt]) -> bool:
+    """Whether every path through ``stmts`` ends in ``return`` or ``raise``."""
+    for s in stmts:
+        if isinstance(s, (ast.Return, ast.Raise)):
+            return True
+        if isinstance(s, ast.If) and always_leaves(s.body) and always_leaves(s.orelse):
+            return True
+        if isinstance(s, ast.With) and always_leaves(s.body):
+            return True
+    return False
+
+
+def contains(nodes: Iterable[ast.AST], kinds: tuple) -> bool:
+    """Whether a node of one of ``kinds`` is in ``nodes``' scope."""
+    return any(isinstance(n, kinds) for n in walk_scope(nodes))
+
+
+def loop_jumps(stmts: list[ast.stmt], kinds: tuple) -> bool:
+    """Whether ``stmts`` hold a ``break``/``continue`` (of ``kinds``) of the loop they are the body of."""
+    todo = list(stmts)
+    while todo:
+        node = todo.pop()
+        if isinstance(node, kinds):
+            return True
+        if isinstance(node, SCOPES + COMPREHENSIONS + (ast.For, ast.While, ast.AsyncFor)):
+            if isinstance(node, (ast.For, ast.While, ast.AsyncFor)):
+                todo.extend(node.orelse)  # the else clause belongs to the outer loop
+            continue
+        todo.extend(ast.iter_child_nodes(node))
+    return False
+
+
+def is_generator(fn: ast.FunctionDef) -> bool:
+    """Whether ``fn`` is a generator (``yield`` in its own scope)."""
+    return contains(fn.body, (ast.Yield, ast.YieldFrom, ast.Await))
+
+
+def private_names(fn: ast.AST) -> bool:
+    """Whether ``fn`` uses a name CPython mangles inside a class (``__x``)."""
+    for node in ast.walk(fn):
+        name = node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) else None
+        if name and name.startswith("__") and not name.endswith("__"):
+            return True
+    return False
+
+
+def needs_conversion(fn: ast.FunctionDef) -> bool:
+    """Whether ``fn`` (nested functions included) has anything the transform converts."""
+    for node in ast.walk(fn):
+        if isinstance(node, (ast.If, ast.While, ast.For, ast.IfExp, ast.BoolOp)):
+            return True
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+            return True
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in BUILTINS_ROUTED:
+            return True
+    return False

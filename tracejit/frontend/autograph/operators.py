@@ -1,0 +1,129 @@
+"""What converted code calls (``__tj_ag__.if_stmt`` & co., ``frontend/autograph/runtime.py``).
+
+Each operator runs the plain Python statement or expression it replaces when its test
+is a Python value, so that code on Python values behaves exactly as written. On a traced
+test (a traced value that does not stand for a Python scalar argument: those become
+static as before, ``frontend/core.py``) it builds control flow: ``if`` and conditional
+expressions become ``tj.cond``, ``while`` becomes ``tj.while_loop`` over the statement's
+state variables (``frontend/autograph/state.py``), ``and``/``or``/``not`` logical ops.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+
+from tracejit.errors import UnsupportedError, at, user_error
+from tracejit.frontend.autograph.state import if_traced, is_test_traced, loop_traced
+from tracejit.frontend.autograph.undefined import ReturnUnset, Undefined
+from tracejit.frontend.context import user_location
+from tracejit.frontend.control import BranchesDiffer, cond
+from tracejit.frontend.pybuiltins import CONVERTED
+
+
+def _truth(value: Any) -> Any:
+    """A traced test as a 0-d value (NumPy's truth of a one-element array; its error otherwise)."""
+    if value.shape == ():
+        return value
+    if value.size == 1:
+        return value.reshape(())
+    raise user_error(ValueError("The truth value of an array with more than one element is ambiguous. "
+                                f"Use a.any() or a.all(){at(user_location())}"))
+
+
+def if_stmt(test: Any, body: Callable[[], None], orelse: Callable[[], None], get_state: Callable[[], tuple],
+            set_state: Callable[[tuple], None], names: tuple, opts: dict) -> None:
+    """``if test: body() else: orelse()``; on a traced ``test`` a ``tj.cond`` over the state."""
+    if not is_test_traced(test):
+        if test:
+            body()
+        else:
+            orelse()
+        return
+    if_traced(_truth(test), body, orelse, get_state, set_state, names, opts)
+
+
+def while_stmt(test: Callable[[], Any], body: Callable[[], None], get_state: Callable[[], tuple],
+               set_state: Callable[[tuple], None], names: tuple, opts: dict) -> None:
+    """``while test(): body()``; once ``test()`` gives a traced value, a ``tj.while_loop``
+    over the state from there on."""
+    while True:
+        value = test()
+        if is_test_traced(value):
+            loop_traced(test, body, get_state, set_state, names, opts)
+            return
+        if not value:
+            return
+        body()
+
+
+def ifexp(test: Any, true_fn: Callable[[], Any], false_fn: Callable[[], Any], opts: dict) -> Any:
+    """``true_fn() if test else false_fn()``; on a traced ``test`` a ``tj.cond``."""
+    if not is_test_traced(test):
+        return true_fn() if test else false_fn()
+    return cond(_truth(test), true_fn, false_fn)
+
+
+def _logical(a: Any, b: Any, both: Callable, pick_b_when: bool) -> Any:
+    """``a and b`` (``pick_b_when`` True) or ``a or b`` with ``a`` traced: a logical op on
+    booleans, else NumPy's choice of ``b`` or ``a`` by ``a``'s truth."""
+    a = _truth(a)
+    if getattr(b, "dtype", None) == np.bool_ and a.dtype == np.bool_ or isinstance(b, bool) and a.dtype == np.bool_:
+        return both(a, b)
+    truth = a if a.dtype == np.bool_ else a != 0
+    return np.where(truth, b, a) if pick_b_when else np.where(truth, a, b)
+
+
+def and_(a: Any, b_fn: Callable[[], Any]) -> Any:
+    """``a and b_fn()``: Python's (short-circuit, returning an operand) unless ``a`` is traced."""
+    if not is_test_traced(a):
+        return a and b_fn()
+    return _logical(a, b_fn(), np.logical_and, True)
+
+
+def or_(a: Any, b_fn: Callable[[], Any]) -> Any:
+    """``a or b_fn()``: Python's (short-circuit, returning an operand) unless ``a`` is traced."""
+    if not is_test_traced(a):
+        return a or b_fn()
+    return _logical(a, b_fn(), np.logical_or, False)
+
+
+def not_(a: Any) -> Any:
+    """``not a``; ``np.logical_not`` of a traced ``a``."""
+    if not is_test_traced(a):
+        return not a
+    return np.logical_not(_truth(a))
+
+
+def list_append(lst: Any, value: Any) -> Any:
+    """``lst.append(value)``, returning ``lst`` (converted code assigns it back: a list
+    appended in a loop or branch is part of its state)."""
+    lst.append(value)
+    return lst
+
+
+def call_builtin(fn: Callable, *args: Any, **kwargs: Any) -> Any:
+    """``fn(*args, **kwargs)`` for a call written as ``len(...)``, ``int(...)``...: the
+    builtin's tracing-aware replacement (``frontend/pybuiltins.py``) when it has one."""
+    try:
+        replacement = CONVERTED.get(fn)
+    except TypeError:  # an unhashable callable
+        replacement = None
+    return (replacement or fn)(*args, **kwargs)
+
+
+def return_value(done: Any, value: Any) -> Any:
+    """The result of converted code whose ``return`` statements set ``done`` and ``value``."""
+    if not is_test_traced(done):
+        if not done or isinstance(value, ReturnUnset):
+            return None
+        return value
+    if isinstance(value, Undefined):
+        reason = object.__getattribute__(value, "reason")
+        raise UnsupportedError(f"a `return` {reason or 'that depends on traced values'}: assign the result to a "
+                               f"variable and return it after the loop{at(user_location())}")
+    try:
+        return cond(done, lambda: value, lambda: None)
+    except BranchesDiffer:
+        raise UnsupportedError(f"the function returns a value on some paths and None on others, depending on "
+                               f"traced values{at(user_location())}") from None

@@ -1,0 +1,236 @@
+"""Branches and loops on traced tests over the state variables of converted code.
+
+A converted ``if``/``while`` hands its operator ``get_state``/``set_state`` for the names
+its body assigns (the *state*). Each value is classified when the statement starts:
+
+- *carried*: arrays, traced values, Python numbers and nests (tuples, lists, dicts) of
+  them: operands of ``tj.cond`` / carried values of ``tj.while_loop``;
+- *undefined* (:class:`~tracejit.frontend.autograph.undefined.Undefined`): not assigned
+  before the statement. A branch may define it (then both must, or it is undefined after
+  the ``if``, an error if used; the return value of converted ``return`` statements takes
+  the other branch's zeros instead, its flag says which is right); for a loop it is a
+  temporary of the body, undefined after the loop;
+- *fixed*: anything else (None, strings, functions, objects): it must come out of each
+  branch or step as it went in (or, for branches, equal in both).
+
+After a branch on a traced test, a variable that both branches set to the same Python
+value (a flag, a constant) keeps that Python value instead of a traced one.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+
+from tracejit.errors import at, user_error
+from tracejit.frontend.arraylike import is_traced
+from tracejit.frontend.autograph.undefined import ReturnUnset, Undefined
+from tracejit.frontend.context import user_location
+from tracejit.frontend.control import BranchesDiffer, CarryChanged, cond, while_loop
+from tracejit.frontend.operands import python_kind
+from tracejit.frontend.tree import flatten, unflatten
+
+RETVAL = "__tj_retval"  # the name converted code gives the return value (frontend/autograph/returns.py)
+_NUMBERS = (bool, int, float, complex, np.ndarray, np.generic)
+
+
+def is_test_traced(value: Any) -> bool:
+    """Whether a test decides at run time: a traced value that does not stand for Python
+    scalar arguments (whose truth makes them static, as without conversion)."""
+    return is_traced(value) and not getattr(value, "_origins", None)
+
+
+def _carryable(value: Any) -> bool:
+    leaves, _ = flatten(value)
+    return all(is_traced(v) or isinstance(v, _NUMBERS) for v in leaves)
+
+
+def _fresh(value: Any) -> Any:
+    """``value`` as a branch starts from it (a list copied: each branch appends to its own)."""
+    return list(value) if type(value) is list else value
+
+
+def _same_python(a: Any, b: Any) -> bool:
+    """Both branches gave the same Python value (not traced)."""
+    if a is b:
+        return True
+    if type(a) is not type(b) or is_traced(a) or isinstance(a, (np.ndarray, Undefined)):
+        return False
+    try:
+        return bool(a == b)
+    except Exception:  # noqa: BLE001 - an object without a usable ==: not the same
+        return False
+
+
+def _zeros_like(value: Any) -> Any:
+    """Zeros of the structure, shapes and dtypes of ``value`` (a branch's traced result)."""
+    leaves, tree = flatten(value)
+    out = []
+    for leaf in leaves:
+        kind = python_kind(leaf) if is_traced(leaf) else (type(leaf) if isinstance(leaf, (bool, int, float)) else None)
+        out.append(kind(0) if kind is not None else np.zeros(*_aval(leaf)))
+    return unflatten(tree, out)
+
+
+def _describe(value: Any) -> str:
+    leaves, tree = flatten(value)
+    if tree.kind == "leaf" and (is_traced(value) or isinstance(value, _NUMBERS)):
+        kind = python_kind(value) if is_traced(value) else None
+        if kind is not None or isinstance(value, (bool, int, float)):
+            return f"a Python {(kind or type(value)).__name__}"
+        shape, dtype = _aval(value)
+        return f"{dtype}{list(shape)}"
+    if tree.kind == "leaf":
+        return "None" if value is None else f"a {type(value).__name__}"
+    return f"a {tree.kind} of {len(leaves)} values"
+
+
+def if_traced(test: Any, body: Callable, orelse: Callable, get_state: Callable, set_state: Callable,
+              names: tuple, opts: dict) -> None:
+    """``if`` on a traced 0-d ``test``: ``tj.cond`` over the state (see the module docstring)."""
+    init = get_state()
+    carried = [i for i, v in enumerate(init) if not isinstance(v, Undefined) and _carryable(v)]
+    where = f"the `if` at line {opts.get('lineno')}"
+    seen: list[list] = [[], []]  # each branch's state at its end
+    plan: dict[int, tuple] = {}  # slot -> what (true, false) return for it once one branch alone assigns it
+
+    def branch(fn: Callable, k: int) -> Callable:
+        def run(*values):
+            state = [_fresh(v) for v in init]
+            for i, v in zip(carried, values):
+                state[i] = v
+            set_state(tuple(state))
+            fn()
+            out = get_state()
+            seen[k] = list(out)
+            result = []
+            for i, v in enumerate(out):
+                action = plan.get(i)
+                if action is not None and action[k] != "own":
+                    result.append(_zeros_like(seen[1 - k][i]) if action[k] == "zeros" else ())
+                elif action is not None:
+                    result.append(v)
+                elif isinstance(v, Undefined) or not _carryable(v):
+                    result.append(())
+                else:
+                    result.append(v)
+            return tuple(result)
+        return run
+
+    operands = [init[i] for i in carried]
+    try:
+        outs = cond(test, branch(body, 0), branch(orelse, 1), *operands)
+    except BranchesDiffer as error:
+        _plan_one_sided(seen, names, where, plan, error)
+        outs = cond(test, branch(body, 0), branch(orelse, 1), *operands)
+    final = []
+    for i, name in enumerate(names):
+        a, b = seen[0][i], seen[1][i]
+        if plan.get(i) == ((), ()):
+            final.append(Undefined(name, opts.get("lineno", 0), f"is assigned only in one branch of {where} "
+                                   "(whose condition is traced) and used after it; assign it in both branches "
+                                   "or before the `if`"))
+        elif i in plan:
+            final.append(outs[i])
+        elif _same_python(a, b):
+            final.append(a)
+        elif isinstance(a, Undefined) and isinstance(b, Undefined):
+            final.append(init[i])
+        elif _defined(a) and _defined(b):
+            final.append(outs[i])
+        else:
+            raise _differ(name, a, b, where, "arrays or numbers")
+    set_state(tuple(final))
+
+
+def _defined(value: Any) -> bool:
+    """A value a traced branch can produce: defined, arrays and numbers only."""
+    return not isinstance(value, Undefined) and _carryable(value)
+
+
+def _differ(name: str, a: Any, b: Any, where: str, what: str) -> TypeError:
+    return user_error(TypeError(
+        f"'{name}' is {_describe(a)} after one branch of {where} and {_describe(b)} after the other: with a traced "
+        f"condition a variable the branches assign must be {what} in both{at(user_location())}"))
+
+
+def _aval(x: Any) -> tuple:
+    """The shape and dtype of a traced or concrete leaf."""
+    return (x.shape, x.dtype) if is_traced(x) else (np.shape(x), np.asarray(x).dtype)
+
+
+def _signature(value: Any) -> tuple:
+    leaves, tree = flatten(value)
+    return tree, [_aval(x) for x in leaves]
+
+
+def _plan_one_sided(seen: list, names: tuple, where: str, plan: dict, error: BranchesDiffer) -> None:
+    """After branches that gave different structures: a variable that one branch alone
+    assigns is undefined after the ``if`` (both return nothing for it; the return value
+    instead takes zeros in the other branch: its flag says which is right); a variable
+    of other shapes or dtypes in each branch is named in the error."""
+    if len(seen[0]) != len(names) or len(seen[1]) != len(names):
+        raise error
+    for i, name in enumerate(names):
+        a, b = seen[0][i], seen[1][i]
+        if _defined(a) and _defined(b):
+            if _signature(a) != _signature(b) and not isinstance(a, (bool, int, float)) and not isinstance(
+                    b, (bool, int, float)):
+                raise _differ(name, a, b, where, "arrays or numbers of the same shape and dtype") from None
+            continue
+        if _defined(a) == _defined(b):
+            continue
+        missing = b if _defined(a) else a
+        if not isinstance(missing, Undefined):
+            raise _differ(name, a, b, where, "arrays or numbers") from None
+        if name.startswith(RETVAL) or isinstance(missing, ReturnUnset):
+            plan[i] = ("own", "zeros") if _defined(a) else ("zeros", "own")
+        else:
+            plan[i] = ((), ())
+    if not plan:
+        raise error
+
+
+def loop_traced(test: Callable, body: Callable, get_state: Callable, set_state: Callable, names: tuple,
+                opts: dict) -> None:
+    """``while`` whose test is traced (from the current state on): ``tj.while_loop``."""
+    init = get_state()
+    carried, where = [], f"the `while` loop at line {opts.get('lineno')}"
+    for i, v in enumerate(init):
+        if not isinstance(v, Undefined) and _carryable(v):
+            carried.append(i)
+
+    def restore(values) -> None:
+        state = list(init)
+        for i, v in zip(carried, values):
+            state[i] = v
+        set_state(tuple(state))
+
+    def cond_fun(values):
+        restore(values)
+        return test()
+
+    def body_fun(values):
+        restore(values)
+        body()
+        out = get_state()
+        for i, (v, name) in enumerate(zip(out, names)):
+            if i not in carried and not isinstance(init[i], Undefined) and v is not init[i]:
+                raise user_error(TypeError(
+                    f"'{name}' is assigned {_describe(v)} in {where}, whose condition is traced: only arrays and "
+                    f"numbers can change in such a loop{at(user_location())}"))
+        return tuple(out[i] for i in carried)
+
+    try:
+        outs = while_loop(cond_fun, body_fun, tuple(init[i] for i in carried))
+    except CarryChanged as error:
+        raise CarryChanged(f"{error} (the loop's variables: {', '.join(names[i] for i in carried)}; give each its "
+                           f"final dtype and shape before {where})") from None
+    final = list(init)
+    for i, name in enumerate(names):
+        if isinstance(init[i], Undefined):
+            final[i] = Undefined(name, opts.get("lineno", 0), f"is assigned only inside {where} (whose condition is "
+                                 "traced) and used after it; assign it before the loop")
+    for i, v in zip(carried, outs):
+        final[i] = v
+    set_state(tuple(final))
