@@ -142,7 +142,10 @@ class _Loop:
     def note(self, what: str) -> None:
         """Append to the root trace's notes what was done with this loop."""
         header = f"for {self.opts.get('target', '?')} in {self.seq.describe()}"
-        _root(self.trace).notes.append(f"{self.where}: {header}: {what}")
+        notes = _root(self.trace).notes
+        text = f"{self.where}: {header}: {what}"
+        if text not in notes:  # (a loop inside an unrolled one: noted once)
+            notes.append(text)
 
     # -- unrolled ---------------------------------------------------------------------------------
     def unrolled(self, start: int) -> None:
