@@ -241,7 +241,7 @@ class _Loop:
             raise NotRollable("a `return` inside the loop")
         n = seq.length()
         total = n - first if isinstance(n, int) else n
-        peel_last = isinstance(n, int) and self._peel_last(state)
+        peel_last = isinstance(n, int) and self.extra_test is None and self._peel_last(state)
         steps = total - 1 if peel_last else total
         carried = [k for k, v in enumerate(state) if _carryable(v)]
         lists = [k for k, v in enumerate(state) if type(v) is list]
@@ -305,7 +305,7 @@ class _Loop:
             return values, roots, buffers
 
         try:
-            final = self._run(looper, first, steps, step, init, install, extra_test)
+            final, stop = self._run(looper, first, steps, step, init, install, extra_test)
         except UnsupportedError as e:
             st = getattr(e, "storage", None)
             if st is None or any(st is w for w, _ in plan.written):
@@ -323,7 +323,10 @@ class _Loop:
         if isinstance(steps, int) and steps <= 0:
             set_state(tuple(now))
         else:
-            last = seq.item(first + steps - 1) if isinstance(steps, int) else seq.item(_last(first, steps))
+            if stop is not None:  # a `break` may have ended it: the item of its last step
+                last = seq.item(np.maximum(stop - 1, first))
+            else:
+                last = seq.item(first + steps - 1) if isinstance(steps, int) else seq.item(_last(first, steps))
             values = sequences.bind(sequences.target_names(self.opts["target"]), last)
             for name, value in values.items():
                 if name in names:
@@ -335,11 +338,12 @@ class _Loop:
                   + (", the last after the loop" if peel_last else "") + ")")
 
     def _run(self, looper, first, steps, step, init, install, extra_test):
-        """The loop of ``steps`` steps from ``first`` (a traced ``break`` test ends it early)."""
+        """The loop of ``steps`` steps from ``first`` (a traced ``break`` test ends it early): the
+        final carry, and the index it stopped at (None: it ran every step)."""
         if looper is not None:
-            return looper(first, first + steps, step, init)
+            return looper(first, first + steps, step, init), None
         if extra_test is None:
-            return control.fori_loop(first, first + steps, step, init) if _nonzero(steps) else init
+            return (control.fori_loop(first, first + steps, step, init) if _nonzero(steps) else init), None
         trace = self.trace
         start = Tracer(trace, trace.node_of(np.int64(first)), scalar=True)
         start._weak = int
@@ -355,7 +359,8 @@ class _Loop:
             i, carry = s
             return i + 1, step(i, carry)
 
-        return control.while_loop(cond, body, (start, init))[1]
+        stop, final = control.while_loop(cond, body, (start, init))
+        return final, stop
 
     def _peel_last(self, state: tuple) -> bool:
         """Whether names first assigned in the body are read after the loop (then its last step runs after it)."""
