@@ -284,15 +284,14 @@ def _module_ast(filename: str, size: int) -> ast.Module | None:
         return None
 
 
-def read_after(opts: dict, names: list[str]) -> bool:
-    """Whether the function holding the ``for`` at ``opts["lineno"]`` of ``opts["filename"]``
-    reads one of ``names`` outside that loop (unknown source: assumed so)."""
+def _loop_node(opts: dict) -> tuple:
+    """(the ``for`` statement at ``opts["lineno"]`` of ``opts["filename"]``, its function); Nones: unknown."""
     filename, lineno = opts.get("filename"), opts.get("lineno")
     if not filename or not lineno:
-        return True
+        return None, None
     tree = _module_ast(filename, len(linecache.getlines(filename)))
     if tree is None:
-        return True
+        return None, None
     loop, function = None, None
     for node in ast.walk(tree):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.lineno <= lineno <= node.end_lineno:
@@ -300,6 +299,43 @@ def read_after(opts: dict, names: list[str]) -> bool:
                 function = node
         if isinstance(node, (ast.For, ast.AsyncFor)) and node.lineno == lineno:
             loop = node
+    return loop, function
+
+
+HEAVY_CALLS = frozenset({"dot", "matmul", "einsum", "tensordot", "inner", "outer", "solve", "inv", "vdot", "kron",
+                         "convolve", "correlate", "sort", "argsort", "cumsum", "cumprod"})
+LIGHT_NODES = 120  # AST nodes of a body light enough to repeat when unrolled
+
+
+def light_body(opts: dict) -> bool:
+    """Whether the loop's body is light to unroll: no loop inside, no matrix product or sort
+    (their kernels are what compile time goes to; repeated, they do not fuse), a short body.
+    Unknown source: assumed light."""
+    loop, _ = _loop_node(opts)
+    if loop is None:
+        return True
+    count = 0
+    for stmt in loop.body:
+        for node in ast.walk(stmt):
+            count += 1
+            if isinstance(node, (ast.For, ast.While, ast.AsyncFor)):
+                return False
+            if isinstance(node, (ast.BinOp, ast.AugAssign)) and isinstance(node.op, ast.MatMult):
+                return False
+            if isinstance(node, ast.Call):
+                fn = node.func
+                name = fn.attr if isinstance(fn, ast.Attribute) else fn.id if isinstance(fn, ast.Name) else ""
+                if name in HEAVY_CALLS:
+                    return False
+    return count <= LIGHT_NODES
+
+
+def read_after(opts: dict, names: list[str]) -> bool:
+    """Whether the function holding the ``for`` at ``opts["lineno"]`` of ``opts["filename"]``
+    reads one of ``names`` outside that loop (unknown source: assumed so)."""
+    if any(name.startswith("__tj_") for name in names):  # the converted code's own state
+        return True
+    loop, function = _loop_node(opts)
     if loop is None or function is None:
         return True
     inside = {id(n) for n in ast.walk(loop)}
