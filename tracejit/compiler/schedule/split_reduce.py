@@ -66,9 +66,10 @@ def _split(kernel: Kernel, d: int, partials: Buffer, fastmath: bool) -> list[Ker
 def _siblings(first: Kernel, d: int, later: Kernel, d2: int | None) -> bool:
     """``later`` is a full reduction split the same way as ``first`` and independent of it,
     so their chunk kernels can run side by side (and share one pass, see loopfuse)."""
+    if d2 is None:  # (``later`` may have no nests: a loop or branch)
+        return False
     a, b = first.nests[0], later.nests[0]
-    return (d2 is not None and b.shape[d2] == a.shape[d]
-            and a.store.buffer not in {ld.access.buffer for ld in b.loads()})
+    return b.shape[d2] == a.shape[d] and a.store.buffer not in {ld.access.buffer for ld in b.loads()}
 
 
 def split_reductions(program: Program) -> Program:

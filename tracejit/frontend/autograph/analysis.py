@@ -146,6 +146,22 @@ def private_names(fn: ast.AST) -> bool:
     return False
 
 
+_FRAME_NAMES = frozenset({"super", "locals", "vars", "eval", "exec"})
+
+
+def unconvertible(fn: ast.FunctionDef) -> str | None:
+    """Why ``fn`` must run as written, or None: code that reads its own frame (zero-argument
+    ``super()``, ``locals()``...: a branch moved into a nested function would see that
+    function's) or holds ``match`` statements (not converted, so a ``return`` in one
+    could not leave the function from inside a converted branch)."""
+    for node in ast.walk(fn):
+        if isinstance(node, ast.Name) and node.id in _FRAME_NAMES:
+            return f"it uses {node.id}()"
+        if isinstance(node, ast.Match):
+            return "it holds a match statement"
+    return None
+
+
 def needs_conversion(fn: ast.FunctionDef) -> bool:
     """Whether ``fn`` (nested functions included) has anything the transform converts."""
     for node in ast.walk(fn):

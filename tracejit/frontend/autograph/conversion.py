@@ -26,6 +26,7 @@ from tracejit.frontend.autograph.analysis import (
     needs_conversion,
     parameters,
     private_names,
+    unconvertible,
     walk_scope,
 )
 from tracejit.frontend.autograph.expressions import Expressions
@@ -119,7 +120,7 @@ def _source_tree(fn: types.FunctionType) -> ast.FunctionDef | None:
 
 def _convert(fn: types.FunctionType) -> Converted | None:
     tree = _source_tree(fn)
-    if tree is None or is_generator(tree) or not needs_conversion(tree):
+    if tree is None or is_generator(tree) or not needs_conversion(tree) or unconvertible(tree):
         return None
     if private_names(tree) and "." in fn.__qualname__.replace("<locals>.", ""):
         return None  # names CPython mangles inside a class: the copy would compile them unmangled

@@ -14,10 +14,11 @@ from typing import Any, Callable
 import numpy as np
 
 from tracejit.errors import UnsupportedError, at, user_error
-from tracejit.frontend.autograph.state import if_traced, is_test_traced, loop_traced
+from tracejit.frontend.autograph.state import if_traced, ifexp_traced, is_test_traced, loop_traced
 from tracejit.frontend.autograph.undefined import ReturnUnset, Undefined
 from tracejit.frontend.context import user_location
 from tracejit.frontend.control import BranchesDiffer, cond
+from tracejit.frontend.core import as_python_scalar
 from tracejit.frontend.pybuiltins import CONVERTED
 
 
@@ -61,7 +62,7 @@ def ifexp(test: Any, true_fn: Callable[[], Any], false_fn: Callable[[], Any], op
     """``true_fn() if test else false_fn()``; on a traced ``test`` a ``tj.cond``."""
     if not is_test_traced(test):
         return true_fn() if test else false_fn()
-    return cond(_truth(test), true_fn, false_fn)
+    return ifexp_traced(_truth(test), true_fn, false_fn)
 
 
 def _logical(a: Any, b: Any, both: Callable, pick_b_when: bool) -> Any:
@@ -92,7 +93,7 @@ def not_(a: Any) -> Any:
     """``not a``; ``np.logical_not`` of a traced ``a``."""
     if not is_test_traced(a):
         return not a
-    return np.logical_not(_truth(a))
+    return as_python_scalar(np.logical_not(_truth(a)))  # a Python bool, as `not` gives
 
 
 def list_append(lst: Any, value: Any) -> Any:
@@ -114,14 +115,14 @@ def call_builtin(fn: Callable, *args: Any, **kwargs: Any) -> Any:
 
 def return_value(done: Any, value: Any) -> Any:
     """The result of converted code whose ``return`` statements set ``done`` and ``value``."""
+    if isinstance(value, Undefined) and not isinstance(value, ReturnUnset):
+        reason = object.__getattribute__(value, "reason")
+        raise UnsupportedError(f"a `return` {reason or 'that depends on traced values'}: assign the result to a "
+                               f"variable and return it after the loop{at(user_location())}")
     if not is_test_traced(done):
         if not done or isinstance(value, ReturnUnset):
             return None
         return value
-    if isinstance(value, Undefined):
-        reason = object.__getattribute__(value, "reason")
-        raise UnsupportedError(f"a `return` {reason or 'that depends on traced values'}: assign the result to a "
-                               f"variable and return it after the loop{at(user_location())}")
     try:
         return cond(done, lambda: value, lambda: None)
     except BranchesDiffer:

@@ -52,9 +52,11 @@ def _fresh(value: Any) -> Any:
 
 def _same_python(a: Any, b: Any) -> bool:
     """Both branches gave the same Python value (not traced)."""
+    if is_traced(a):
+        return False
     if a is b:
         return True
-    if type(a) is not type(b) or is_traced(a) or isinstance(a, (np.ndarray, Undefined)):
+    if type(a) is not type(b) or isinstance(a, (np.ndarray, Undefined)):
         return False
     try:
         return bool(a == b)
@@ -106,10 +108,8 @@ def if_traced(test: Any, body: Callable, orelse: Callable, get_state: Callable, 
             result = []
             for i, v in enumerate(out):
                 action = plan.get(i)
-                if action is not None and action[k] != "own":
-                    result.append(_zeros_like(seen[1 - k][i]) if action[k] == "zeros" else ())
-                elif action is not None:
-                    result.append(v)
+                if action is not None:
+                    result.append(_act(action[k], v, seen[1 - k][i]))
                 elif isinstance(v, Undefined) or not _carryable(v):
                     result.append(())
                 else:
@@ -123,10 +123,17 @@ def if_traced(test: Any, body: Callable, orelse: Callable, get_state: Callable, 
     except BranchesDiffer as error:
         _plan_one_sided(seen, names, where, plan, error)
         outs = cond(test, branch(body, 0), branch(orelse, 1), *operands)
+    for k in (0, 1):  # a branch that raises when taken (frontend/control.py) gives the other's values
+        if len(seen[k]) != len(names):
+            seen[k] = seen[1 - k]
     final = []
     for i, name in enumerate(names):
         a, b = seen[0][i], seen[1][i]
         if plan.get(i) == ((), ()):
+            kept = a if isinstance(a, Undefined) and not isinstance(a, ReturnUnset) else b
+            if name.startswith(RETVAL) and isinstance(kept, Undefined) and not isinstance(kept, ReturnUnset):
+                final.append(kept)  # (a return inside a loop on a traced condition: return_value says so)
+                continue
             final.append(Undefined(name, opts.get("lineno", 0), f"is assigned only in one branch of {where} "
                                    "(whose condition is traced) and used after it; assign it in both branches "
                                    "or before the `if`"))
@@ -174,21 +181,79 @@ def _plan_one_sided(seen: list, names: tuple, where: str, plan: dict, error: Bra
     for i, name in enumerate(names):
         a, b = seen[0][i], seen[1][i]
         if _defined(a) and _defined(b):
-            if _signature(a) != _signature(b) and not isinstance(a, (bool, int, float)) and not isinstance(
-                    b, (bool, int, float)):
-                raise _differ(name, a, b, where, "arrays or numbers of the same shape and dtype") from None
+            if _signature(a) != _signature(b):
+                casts = _promotion(a, b)
+                if casts is None:
+                    raise _differ(name, a, b, where, "arrays or numbers of the same shape and dtype") from None
+                plan[i] = casts
             continue
         if _defined(a) == _defined(b):
             continue
         missing = b if _defined(a) else a
         if not isinstance(missing, Undefined):
             raise _differ(name, a, b, where, "arrays or numbers") from None
-        if name.startswith(RETVAL) or isinstance(missing, ReturnUnset):
+        if isinstance(missing, ReturnUnset):
             plan[i] = ("own", "zeros") if _defined(a) else ("zeros", "own")
         else:
             plan[i] = ((), ())
     if not plan:
         raise error
+
+
+def _act(action: Any, value: Any, other: Any) -> Any:
+    """What a branch returns for a variable ``plan`` settled (see :func:`if_traced`)."""
+    if action == "own":
+        return value
+    if action == "zeros":
+        return _zeros_like(other)
+    if action == ():
+        return ()
+    target = action[1]  # ("cast", a Python type or a dtype)
+    if isinstance(target, type):
+        return target(value) if not is_traced(value) else value + target(0)
+    return value.astype(target) if is_traced(value) else np.asarray(value, target)
+
+
+def _kind(value: Any) -> type | None:
+    return python_kind(value) if is_traced(value) else type(value) if type(value) in (bool, int, float) else None
+
+
+def _promotion(a: Any, b: Any) -> tuple | None:
+    """Casts making two 0-d values of the branches one type, where one is a Python
+    number (an int in one branch and a float in the other, a Python number and a NumPy
+    value: NumPy's promotion), else None."""
+    (sa, da), (sb, db) = _aval(a), _aval(b)
+    if sa != () or sb != () or flatten(a)[1].kind != "leaf" or flatten(b)[1].kind != "leaf":
+        return None
+    ka, kb = _kind(a), _kind(b)
+    if ka is None and kb is None:
+        return None
+    if ka is not None and kb is not None:
+        target = float if float in (ka, kb) else int
+        return tuple("own" if k is target else ("cast", target) for k in (ka, kb))
+    target = np.result_type(db if ka is not None else da, (ka or kb)(0))
+    return tuple("own" if d == target and k is None else ("cast", target) for k, d in ((ka, da), (kb, db)))
+
+
+def ifexp_traced(test: Any, true_fn: Callable, false_fn: Callable) -> Any:
+    """``true_fn() if test else false_fn()`` on a traced 0-d ``test``: ``tj.cond``, a Python
+    number in one branch taking the other's type (:func:`_promotion`)."""
+    seen: list = [None, None]
+    plan: list = [None]
+
+    def branch(fn: Callable, k: int) -> Callable:
+        def run():
+            seen[k] = value = fn()
+            return value if plan[0] is None else _act(plan[0][k], value, seen[1 - k])
+        return run
+
+    try:
+        return cond(test, branch(true_fn, 0), branch(false_fn, 1))
+    except BranchesDiffer:
+        plan[0] = _promotion(seen[0], seen[1]) if seen[0] is not None and seen[1] is not None else None
+        if plan[0] is None:
+            raise
+    return cond(test, branch(true_fn, 0), branch(false_fn, 1))
 
 
 def loop_traced(test: Callable, body: Callable, get_state: Callable, set_state: Callable, names: tuple,
@@ -228,7 +293,10 @@ def loop_traced(test: Callable, body: Callable, get_state: Callable, set_state: 
                            f"final dtype and shape before {where})") from None
     final = list(init)
     for i, name in enumerate(names):
-        if isinstance(init[i], Undefined):
+        if name.startswith(RETVAL) and isinstance(init[i], Undefined):
+            final[i] = Undefined(name, opts.get("lineno", 0), f"inside {where}, whose condition is traced, is not "
+                                 "supported")
+        elif isinstance(init[i], Undefined):
             final[i] = Undefined(name, opts.get("lineno", 0), f"is assigned only inside {where} (whose condition is "
                                  "traced) and used after it; assign it before the loop")
     for i, v in zip(carried, outs):
