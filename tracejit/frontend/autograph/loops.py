@@ -311,10 +311,11 @@ class _Loop:
         try:
             final, stop = self._run(looper, first, steps, step, init, install, extra_test)
         except UnsupportedError as e:
-            st = getattr(e, "storage", None)
+            cause = e if getattr(e, "storage", None) is not None else e.__cause__  # (the probe's error wraps it)
+            st = getattr(cause, "storage", None)
             if st is None or any(st is w for w, _ in plan.written):
                 raise
-            plan.written.append((st, e))
+            plan.written.append((st, cause))
             raise _Discovered() from None
         values, roots, buffers = final
         now = list(state)
