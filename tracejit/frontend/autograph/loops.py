@@ -221,8 +221,7 @@ class _Loop:
         plan = _Plan()
         for _ in range(MAX_RETRIES):
             try:
-                self._roll_once(state, plan, first, looper=generalized_fori_loop)
-                self.note(f"rolled by probes (the body needs its index as a Python value: {_reason(error)})")
+                self._roll_once(state, plan, first, looper=generalized_fori_loop, why=_reason(error))
                 return True
             except _Discovered:
                 self.set_state(state)
@@ -238,7 +237,8 @@ class _Loop:
                 return False
         return False
 
-    def _roll_once(self, state: tuple, plan: "_Plan", first: int, looper: Callable | None = None) -> None:
+    def _roll_once(self, state: tuple, plan: "_Plan", first: int, looper: Callable | None = None,
+                   why: str = "") -> None:
         """One attempt: trace the body once (raises :class:`_Discovered` when it finds more to carry)."""
         trace, seq = self.trace, self.seq
         if any(name.startswith(RETURN_NAMES) for name in self.names):
@@ -339,8 +339,8 @@ class _Loop:
             set_state(tuple(now))
         if peel_last:
             body(seq.item(n - 1))
-        self.note(("rolled" if looper is None else "rolled by probes") + f" ({_count(total)} steps"
-                  + (", the last after the loop" if peel_last else "") + ")")
+        how = "rolled" if looper is None else f"rolled by probes (the body needs its index as a Python value: {why})"
+        self.note(how + f" ({_count(total)} steps" + (", the last after the loop" if peel_last else "") + ")")
 
     def _run(self, looper, first, steps, step, init, install, extra_test):
         """The loop of ``steps`` steps from ``first`` (a traced ``break`` test ends it early): the
