@@ -246,6 +246,14 @@ class _Loop:
         n = seq.length()
         total = n - first if isinstance(n, int) else n
         peel_last = isinstance(n, int) and self.extra_test is None and self._peel_last(state)
+        # a range of step 1 from a Python int loops over its own values (the index is the item)
+        base = seq.start if isinstance(seq, sequences.RangeSeq) and seq.step == 1 and isinstance(seq.start, int) \
+            else None
+        lo = first + (base or 0)
+
+        def item_at(i):
+            return i if base is not None else seq.item(i)
+
         steps = total - 1 if peel_last else total
         carried = [k for k, v in enumerate(state) if _carryable(v)]
         lists = [k for k, v in enumerate(state) if type(v) is list]
@@ -279,7 +287,7 @@ class _Loop:
             recorders = {}
             b = iter(buffers)
             for k in lists:
-                recorders[k] = now[k] = stacked.Recorder(state[k], i - first if plan.rows.get(k) is not None
+                recorders[k] = now[k] = stacked.Recorder(state[k], i - lo if plan.rows.get(k) is not None
                                                          else None, next(b) if plan.rows.get(k) is not None
                                                          else None)
             set_state(tuple(now))
@@ -287,7 +295,7 @@ class _Loop:
 
         def step(i, carry):
             recorders = install(i, carry)
-            body(seq.item(i))
+            body(item_at(i))
             after = get_state()
             for k, (was, now) in enumerate(zip(state, after)):
                 if k in carried or k in lists or now is was or is_undefined(was) or names[k] in target:
@@ -309,7 +317,7 @@ class _Loop:
             return values, roots, buffers
 
         try:
-            final, stop = self._run(looper, first, steps, step, init, install, extra_test)
+            final, stop = self._run(looper, lo, steps, step, init, install, extra_test)
         except UnsupportedError as e:
             cause = e if getattr(e, "storage", None) is not None else e.__cause__  # (the probe's error wraps it)
             st = getattr(cause, "storage", None)
@@ -329,9 +337,9 @@ class _Loop:
             set_state(tuple(now))
         else:
             if stop is not None:  # a `break` may have ended it: the item of its last step
-                last = seq.item(np.maximum(stop - 1, first))
+                last = item_at(np.maximum(stop - 1, lo))
             else:
-                last = seq.item(first + steps - 1) if isinstance(steps, int) else seq.item(_last(first, steps))
+                last = item_at(lo + steps - 1) if isinstance(steps, int) else item_at(_last(lo, steps))
             values = sequences.bind(sequences.target_names(self.opts["target"]), last)
             for name, value in values.items():
                 if name in names:
