@@ -219,3 +219,28 @@ def test_source_text_shows_the_notes():
     x = RNG.standard_normal((9, 4))
     text = tj.jit(running).lower(x).as_text("source")
     assert "rolled (9 steps)" in text
+
+
+def shrinking(x, n):
+    for _ in range(n):
+        x = (x[:-1] + x[1:]) * 0.5  # a new shape every step: unrolled after the steps run before
+    return x
+
+
+def retyped_then_list(x):
+    s = 0  # an int that becomes an array in the first step (run before the loop)
+    seen = []
+    for t in range(x.shape[0]):
+        s = s + x[t]
+        seen.append(s.sum())
+    return s, np.array(seen)
+
+
+def test_carried_shape_changes_every_step_unrolls_from_where_it_was():
+    x = np.linspace(0, 1, 40)
+    f = check(shrinking, x, 9, f=tj.jit(shrinking, static_argnames="n"))
+    assert "unrolled (9 steps)" in notes(f, x, 9)
+
+
+def test_first_step_retypes_then_rolls_with_a_list():
+    check(retyped_then_list, RNG.standard_normal((9, 3)))

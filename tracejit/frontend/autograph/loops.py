@@ -111,7 +111,7 @@ def for_stmt(iterated: object, extra_test: Callable[[], Any] | None, body: Calla
         if not isinstance(n, int):
             raise
         loop.note(f"unrolled ({n} steps): {e}")
-        loop.unrolled(0)
+        loop.unrolled(getattr(e, "done", 0))
 
 
 def _python_loop(iterable: Any, extra_test: Callable | None, body: Callable) -> None:
@@ -194,25 +194,34 @@ class _Loop:
                 failure = e
             try:
                 raise failure
-            except control.CarryChanged as e:
+            except (control.CarryChanged, _Retyped) as e:
                 n = self.seq.length()
                 if not isinstance(n, int) or peeled == control.MAX_PEELED:
-                    raise NotRollable(f"a carried value changes its type from step to step: {e}") from None
+                    error = NotRollable(f"a carried value changes its type from step to step {e}".strip())
+                    error.done = first  # (the steps run before)
+                    raise error from None
                 peeled += 1
                 self.body(self.seq.item(first))  # (the first step: a Python index)
                 first += 1
                 if first >= n:
                     return
                 plan = _Plan()
-            except (ControlException, TraceSites, NotRollable):
+            except NotRollable as e:
+                e.done = first  # (the steps run before: the unrolled loop goes on from there)
+                raise
+            except (ControlException, TraceSites):
                 raise
             except Exception as e:  # noqa: BLE001 - a body needing its index as a Python value
                 if not isinstance(self.seq.length(), int):
                     raise
                 if self._generalized(state, first, e):
                     return
-                raise NotRollable(_reason(e)) from e
-        raise NotRollable("too many arrays written from outside the loop or lists appended")
+                error = NotRollable(_reason(e))
+                error.done = first
+                raise error from e
+        error = NotRollable("too many arrays written from outside the loop or lists appended")
+        error.done = first
+        raise error
 
     def _generalized(self, state: tuple, first: int, error: Exception) -> bool:
         """The loop by the probe's size-generic loop (the body run with a Python index); False: refused."""
@@ -294,6 +303,8 @@ class _Loop:
             return recorders
 
         def step(i, carry):
+            if current_trace() is trace:  # fori_loop running a first step before its loop: ours to run
+                raise _Retyped()
             recorders = install(i, carry)
             body(item_at(i))
             after = get_state()
@@ -395,6 +406,10 @@ class _Plan:
     def __init__(self):
         self.written: list = []  # (storage of an array written from outside, the error that showed it)
         self.rows: dict = {}  # list position -> the traced row appended once per step (its shape and dtype)
+
+
+class _Retyped(Exception):
+    """A step changes a carried value's type: the loop runs it before (``fori_loop``'s peeling, done here)."""
 
 
 class _Discovered(Exception):
