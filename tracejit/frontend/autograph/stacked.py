@@ -7,6 +7,7 @@ elements before the loop followed by the rows (traced values), so ``np.array(los
 """
 from __future__ import annotations
 
+import weakref
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -14,7 +15,6 @@ import numpy as np
 from tracejit.frontend.autograph.sequences import NotRollable
 from tracejit.frontend.context import current_trace
 from tracejit.frontend.core import Tracer
-from tracejit.frontend.numpy.creation import filled
 from tracejit.frontend.operands import python_kind
 
 
@@ -72,10 +72,45 @@ class Recorder:
 
 def buffer(steps: int, row: Row) -> Tracer:
     """The stacked array a loop of ``steps`` steps carries for a list (zeros, rows written by the steps)."""
-    return filled(current_trace(), (steps,) + tuple(row.shape), row.dtype, 0)
+    trace = current_trace()
+    zero = Tracer(trace, trace.constant(np.zeros((), row.dtype)))
+    return trace.apply("broadcast_to", [zero], {"shape": (steps,) + tuple(row.shape)})
 
 
 def extend(initial: list, stacked: Tracer, steps: int) -> list:
     """The list after the loop (the same list object): its elements before it, then one row per step."""
-    initial.extend(stacked[k] for k in range(steps))
+    rows = [stacked[k] for k in range(steps)]
+    known = _ROWS.setdefault(_root(current_trace()), {})
+    for k, row in enumerate(rows):
+        known[id(row)] = (row, stacked, k)
+    initial.extend(rows)
     return initial
+
+
+_ROWS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # root trace -> id(row) -> (row, stacked, index)
+
+
+def _root(trace: object) -> object:
+    while trace.parent is not None:
+        trace = trace.parent
+    return trace
+
+
+def whole(values: object) -> Tracer | None:
+    """The stacked array ``values`` holds every row of, in order (a list after a rolled loop
+    converted whole: ``np.array(losses)``), else None."""
+    trace = current_trace()
+    if trace is None or not isinstance(values, (list, tuple)) or len(values) < 2:
+        return None
+    known = _ROWS.get(_root(trace))
+    if not known:
+        return None
+    first = known.get(id(values[0]))
+    if first is None or first[0] is not values[0] or first[2] != 0 or first[1].shape[0] != len(values):
+        return None
+    stacked = first[1]
+    for k, v in enumerate(values):
+        hit = known.get(id(v))
+        if hit is None or hit[0] is not v or hit[1] is not stacked or hit[2] != k:
+            return None
+    return stacked
