@@ -244,3 +244,48 @@ def test_carried_shape_changes_every_step_unrolls_from_where_it_was():
 
 def test_first_step_retypes_then_rolls_with_a_list():
     check(retyped_then_list, RNG.standard_normal((9, 3)))
+
+
+def through_views(x):
+    out = np.zeros_like(x)
+    out[0] = 1.0
+    prev = out[0]  # a view made before the loop, read in it after writes
+    for t in range(x.shape[0]):
+        out[t] += prev
+        out[t, 1:] = x[t, 1:] * 2  # writes through views of the carried array
+        out[t, :1] *= 3
+    return out
+
+
+def row_view_written(x):
+    out = np.zeros_like(x)
+    for t in range(x.shape[0]):
+        row = out[t]  # NumPy: a view; traced t: a gather (a copy) unless x[i] is a view (dynoffset)
+        row[...] = x[t] * 2
+    return out
+
+
+def counted_rows(x, y):
+    acc = np.zeros(x.shape[1])
+    for i, row in zip(range((y > 0).sum()), x):  # a traced count zipped with an array's rows
+        acc = acc + i * row
+    return acc
+
+
+def test_writes_through_views_of_an_array_written_in_the_body():
+    check(through_views, RNG.standard_normal((9, 4)))
+
+
+@pytest.mark.xfail(strict=True, reason="x[t] with a traced t is a gather (a copy), not a view: a write through "
+                   "it is lost (frontend/numpy/indexing.py: dynamic offsets as views)")
+def test_write_through_a_row_taken_with_the_traced_index():
+    check(row_view_written, RNG.standard_normal((9, 4)))
+
+
+def test_zip_of_traced_range_and_rows_compiles_once():
+    f = tj.jit(counted_rows)
+    x = RNG.standard_normal((10, 3))
+    for k in (0, 4, 10, 12):
+        y = np.where(np.arange(12) < k, 1.0, -1.0)
+        check(counted_rows, x, y, f=f)
+    assert f.cache_info().traces == 1
