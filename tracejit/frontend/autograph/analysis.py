@@ -59,6 +59,21 @@ def bound_names(nodes: Iterable[ast.AST]) -> set[str]:
     return out
 
 
+def written_arrays(nodes: Iterable[ast.AST]) -> set[str]:
+    """Names whose items ``nodes`` assign (``out[i] = v``, ``a[i, :] += 1``): state too, so
+    a traced branch or loop carries the array it writes into."""
+    out: set[str] = set()
+    for node in walk_scope(nodes):
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(
+            node, (ast.AugAssign, ast.AnnAssign)) else []
+        for t in targets:
+            while isinstance(t, ast.Subscript):
+                t = t.value
+                if isinstance(t, ast.Name):
+                    out.add(t.id)
+    return out
+
+
 def deleted_names(nodes: Iterable[ast.AST]) -> set[str]:
     """Names ``del`` unbinds in ``nodes``' scope."""
     out: set[str] = set()

@@ -14,6 +14,7 @@ from __future__ import annotations
 import ast
 import inspect
 import linecache
+import re
 import types
 from dataclasses import dataclass, field
 
@@ -34,7 +35,8 @@ from tracejit.frontend.autograph.jumps import convert_loops, convert_returns
 from tracejit.frontend.autograph.nodes import AG, located
 from tracejit.frontend.autograph.statements import Scope, convert_block
 
-FACTORY = "__tj_factory__"
+FACTORY, INNER = "__tj_factory__", "__tj_fn__"
+_GENERATED = re.compile(r"__tj_[a-z_]+_\d+\.<locals>\.")  # a generated function in a qualified name
 _FUTURE_FLAGS = 0x1000000 | 0x2000000  # (annotations, generator_stop: the flags compile() takes from the original)
 
 
@@ -65,7 +67,10 @@ def converted_code(fn: types.FunctionType) -> Converted | None:
         return _cache[code]
     except KeyError:
         pass
-    result = None if code in _outputs else _convert(fn)
+    try:
+        result = None if code in _outputs else _convert(fn)
+    except (SyntaxError, ValueError, RecursionError):  # code the transform cannot handle: run as written
+        result = None
     _cache[code] = result
     if result is not None:
         _register(result.code)
@@ -73,6 +78,10 @@ def converted_code(fn: types.FunctionType) -> Converted | None:
 
 
 def _register(code: types.CodeType) -> None:
+    """Record ``code`` and the functions nested in it as converted (not a class body's
+    methods: the transform leaves classes as they are)."""
+    if not code.co_flags & inspect.CO_NEWLOCALS:  # a class body
+        return
     _outputs.add(code)
     for c in code.co_consts:
         if isinstance(c, types.CodeType):
@@ -92,13 +101,13 @@ def closure(converted: Converted, cells: dict[str, types.CellType]) -> tuple | N
 
 def _source_tree(fn: types.FunctionType) -> ast.FunctionDef | None:
     code = fn.__code__
-    if code.co_name == "<lambda>" or code.co_flags & (inspect.CO_GENERATOR | inspect.CO_COROUTINE
+    if code.co_flags & (inspect.CO_GENERATOR | inspect.CO_COROUTINE
                                                       | inspect.CO_ASYNC_GENERATOR | inspect.CO_ITERABLE_COROUTINE):
         return None
     if not linecache.getlines(code.co_filename):
         return None
     try:
-        lines, first = inspect.getsourcelines(fn)
+        lines, first = inspect.getsourcelines(code)  # (the code: a function would be unwrapped)
     except (OSError, TypeError):
         return None
     text = "".join(lines)
@@ -111,18 +120,45 @@ def _source_tree(fn: types.FunctionType) -> ast.FunctionDef | None:
         return None
     if module is None:
         return None
+    if not module.body:
+        return None
+    if code.co_name == "<lambda>":
+        return _lambda(module, code)
     body = module.body[0].body if isinstance(module.body[0], ast.If) else module.body
     for node in body:
-        if isinstance(node, ast.FunctionDef) and node.name == code.co_name:
+        if isinstance(node, ast.FunctionDef) and node.name == code.co_name and min(
+                [node.lineno] + [d.lineno for d in node.decorator_list]) == code.co_firstlineno:
             return node
     return None
+
+
+def _lambda(module: ast.Module, code: types.CodeType) -> ast.FunctionDef | None:
+    """The lambda of ``code`` as ``def <lambda>(...): return ...`` (None unless exactly
+    one lambda with its parameters starts on its line)."""
+    params = code.co_varnames[:code.co_argcount + code.co_kwonlyargcount
+                              + bool(code.co_flags & inspect.CO_VARARGS) + bool(code.co_flags & inspect.CO_VARKEYWORDS)]
+    found = [n for n in ast.walk(module) if isinstance(n, ast.Lambda) and n.lineno == code.co_firstlineno
+             and tuple(_lambda_params(n)) == params]
+    if len(found) != 1:
+        return None
+    node = found[0]
+    ret = ast.copy_location(ast.Return(value=node.body), node.body)
+    return ast.copy_location(ast.FunctionDef(name="<lambda>", args=node.args, body=[ret], decorator_list=[],
+                                             returns=None, type_comment=None), node)
+
+
+def _lambda_params(node: ast.Lambda) -> list[str]:
+    a = node.args
+    names = [p.arg for p in a.posonlyargs + a.args + a.kwonlyargs]
+    return names + [p.arg for p in (a.vararg, a.kwarg) if p is not None]
 
 
 def _convert(fn: types.FunctionType) -> Converted | None:
     tree = _source_tree(fn)
     if tree is None or is_generator(tree) or not needs_conversion(tree) or unconvertible(tree):
         return None
-    if private_names(tree) and "." in fn.__qualname__.replace("<locals>.", ""):
+    qualname = getattr(fn.__code__, "co_qualname", fn.__qualname__)  # (functools.wraps copies __qualname__)
+    if private_names(tree) and "." in qualname.replace("<locals>.", ""):
         return None  # names CPython mangles inside a class: the copy would compile them unmangled
     tree.decorator_list = []
     tree.returns = None
@@ -131,19 +167,47 @@ def _convert(fn: types.FunctionType) -> Converted | None:
         if a is not None:
             a.annotation = None
     args.defaults, args.kw_defaults = [], [None] * len(args.kwonlyargs)
-    _transform(tree, fn.__code__.co_filename, fn.__qualname__)
+    _transform(tree, fn.__code__.co_filename, qualname)
+    name, tree.name = tree.name, INNER  # (its own name inside it stays the global it was, not the factory's local)
     factory = ast.FunctionDef(
         name=FACTORY, args=ast.arguments(posonlyargs=[], args=[ast.arg(arg=AG)] + [
             ast.arg(arg=n) for n in fn.__code__.co_freevars], vararg=None, kwonlyargs=[], kw_defaults=[],
             kwarg=None, defaults=[]),
-        body=[tree, ast.Return(value=ast.Name(id=tree.name, ctx=ast.Load()))], decorator_list=[], returns=None)
+        body=[tree, ast.Return(value=ast.Name(id=INNER, ctx=ast.Load()))], decorator_list=[], returns=None)
     located(factory, tree)
     module = ast.Module(body=[factory], type_ignores=[])
     flags = fn.__code__.co_flags & _FUTURE_FLAGS
-    compiled = compile(module, fn.__code__.co_filename, "exec", flags=flags, dont_inherit=True)
+    try:
+        compiled = compile(module, fn.__code__.co_filename, "exec", flags=flags, dont_inherit=True)
+    finally:
+        tree.name = name
     outer = next(c for c in compiled.co_consts if isinstance(c, types.CodeType))
-    inner = next(c for c in outer.co_consts if isinstance(c, types.CodeType) and c.co_name == tree.name)
-    return Converted(inner, tree, fn.__qualname__)
+    inner = next(c for c in outer.co_consts if isinstance(c, types.CodeType) and c.co_name == INNER)
+    return Converted(_named(inner, name, qualname, f"{FACTORY}.<locals>.{INNER}"), tree, qualname)
+
+
+def _named(code: types.CodeType, name: str, qualname: str, generated: str, top: str | None = None) -> types.CodeType:
+    """``code`` named as the user's function (``name``, ``qualname``) where it was compiled
+    as ``generated``: nested functions' qualified names follow, and the generated functions
+    (branches, loop bodies, state accessors) take the names of the user's function they
+    belong to, as tracebacks then show them."""
+    top = qualname if top is None else top
+
+    def fix(text: str) -> str:
+        return _GENERATED.sub("", top + text[len(generated):]) if text.startswith(generated) else text
+
+    own = fix(getattr(code, "co_qualname", ""))
+    changes: dict = {}
+    if code.co_name.startswith("__tj_"):
+        changes["co_name"], own = name, qualname
+    else:
+        name, qualname = code.co_name, own or qualname
+    changes["co_consts"] = tuple(_named(c, name, qualname, generated, top) if isinstance(c, types.CodeType)
+                                 else fix(c) if isinstance(c, str) else c  # (3.10: qualnames are constants)
+                                 for c in code.co_consts)
+    if hasattr(code, "co_qualname"):
+        changes["co_qualname"] = own
+    return code.replace(**changes)
 
 
 def _transform(fn: ast.FunctionDef, filename: str, qualname: str) -> None:
@@ -154,6 +218,7 @@ def _transform(fn: ast.FunctionDef, filename: str, qualname: str) -> None:
 
 
 def _statements(fn: ast.FunctionDef, filename: str, qualname: str) -> None:
+    fn.body = _without_annotations(fn.body)
     for node in walk_scope(fn.body):
         if isinstance(node, ast.FunctionDef) and not is_generator(node):
             _statements(node, filename, f"{qualname}.<locals>.{node.name}")
@@ -164,3 +229,28 @@ def _statements(fn: ast.FunctionDef, filename: str, qualname: str) -> None:
     local = (params | bound_names(fn.body) | comprehension_walrus(fn.body)) - glob - nonloc
     scope = Scope(local, glob, nonloc, filename, qualname)
     fn.body = convert_block(fn.body, scope, set(params))
+
+
+class _Annotations(ast.NodeTransformer):
+    """``x: T = v`` -> ``x = v`` and ``x: T`` dropped: a local's annotation is never
+    evaluated, and an annotated name cannot be ``nonlocal`` (state of a converted statement)."""
+
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> ast.AST:
+        if node.value is None:
+            return ast.copy_location(ast.Pass(), node)
+        return ast.copy_location(ast.Assign(targets=[node.target], value=node.value), node)
+
+    def visit_FunctionDef(self, node: ast.FunctionDef) -> ast.AST:
+        return node  # (nested functions: done when their own statements are)
+
+    def visit_ClassDef(self, node: ast.ClassDef) -> ast.AST:
+        return node  # (class annotations are evaluated and kept)
+
+    visit_AsyncFunctionDef = visit_FunctionDef
+    visit_Lambda = visit_FunctionDef
+
+
+def _without_annotations(stmts: list[ast.stmt]) -> list[ast.stmt]:
+    transformer = _Annotations()
+    return [transformer.visit(s) if not isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) else s
+            for s in stmts]

@@ -57,7 +57,8 @@ class Expressions(ast.NodeTransformer):
         self.generic_visit(node)
         if not (_lazy_safe(node.body) and _lazy_safe(node.orelse)):
             return node
-        opts = constant({"lineno": node.lineno, **self.opts})
+        pure = all(isinstance(v, (ast.Name, ast.Constant)) for v in (node.body, node.orelse))
+        opts = constant({"lineno": node.lineno, "pure": pure, **self.opts})
         return located(runtime("ifexp", [node.test, lambda_(node.body), lambda_(node.orelse), opts]), node)
 
     def visit_Call(self, node: ast.Call) -> ast.AST:

@@ -13,23 +13,15 @@ from typing import Any, Callable
 
 import numpy as np
 
-from tracejit.errors import UnsupportedError, at, user_error
-from tracejit.frontend.autograph.state import if_traced, ifexp_traced, is_test_traced, loop_traced
+from tracejit.errors import UnsupportedError, at
+from tracejit.frontend.arraylike import is_traced
+from tracejit.frontend.autograph.state import if_traced, ifexp_traced, is_test_traced, loop_traced, truth
 from tracejit.frontend.autograph.undefined import ReturnUnset, Undefined
 from tracejit.frontend.context import user_location
 from tracejit.frontend.control import BranchesDiffer, cond
 from tracejit.frontend.core import as_python_scalar
+from tracejit.frontend.operands import python_kind
 from tracejit.frontend.pybuiltins import CONVERTED
-
-
-def _truth(value: Any) -> Any:
-    """A traced test as a 0-d value (NumPy's truth of a one-element array; its error otherwise)."""
-    if value.shape == ():
-        return value
-    if value.size == 1:
-        return value.reshape(())
-    raise user_error(ValueError("The truth value of an array with more than one element is ambiguous. "
-                                f"Use a.any() or a.all(){at(user_location())}"))
 
 
 def if_stmt(test: Any, body: Callable[[], None], orelse: Callable[[], None], get_state: Callable[[], tuple],
@@ -41,7 +33,7 @@ def if_stmt(test: Any, body: Callable[[], None], orelse: Callable[[], None], get
         else:
             orelse()
         return
-    if_traced(_truth(test), body, orelse, get_state, set_state, names, opts)
+    if_traced(truth(test), body, orelse, get_state, set_state, names, opts)
 
 
 def while_stmt(test: Callable[[], Any], body: Callable[[], None], get_state: Callable[[], tuple],
@@ -62,17 +54,22 @@ def ifexp(test: Any, true_fn: Callable[[], Any], false_fn: Callable[[], Any], op
     """``true_fn() if test else false_fn()``; on a traced ``test`` a ``tj.cond``."""
     if not is_test_traced(test):
         return true_fn() if test else false_fn()
-    return ifexp_traced(_truth(test), true_fn, false_fn)
+    if opts.get("pure"):  # both sides are names or constants: evaluating both is free
+        a, b = true_fn(), false_fn()
+        if is_traced(a) and is_traced(b) and a.aval == b.aval and python_kind(a) is None and python_kind(b) is None:
+            return np.where(truth(test), a, b)  # a select, no branches
+        true_fn, false_fn = (lambda: a), (lambda: b)
+    return ifexp_traced(truth(test), true_fn, false_fn)
 
 
 def _logical(a: Any, b: Any, both: Callable, pick_b_when: bool) -> Any:
     """``a and b`` (``pick_b_when`` True) or ``a or b`` with ``a`` traced: a logical op on
     booleans, else NumPy's choice of ``b`` or ``a`` by ``a``'s truth."""
-    a = _truth(a)
+    a = truth(a)
     if getattr(b, "dtype", None) == np.bool_ and a.dtype == np.bool_ or isinstance(b, bool) and a.dtype == np.bool_:
         return both(a, b)
-    truth = a if a.dtype == np.bool_ else a != 0
-    return np.where(truth, b, a) if pick_b_when else np.where(truth, a, b)
+    holds = a if a.dtype == np.bool_ else a != 0
+    return np.where(holds, b, a) if pick_b_when else np.where(holds, a, b)
 
 
 def and_(a: Any, b_fn: Callable[[], Any]) -> Any:
@@ -93,7 +90,7 @@ def not_(a: Any) -> Any:
     """``not a``; ``np.logical_not`` of a traced ``a``."""
     if not is_test_traced(a):
         return not a
-    return as_python_scalar(np.logical_not(_truth(a)))  # a Python bool, as `not` gives
+    return as_python_scalar(np.logical_not(truth(a)))  # a Python bool, as `not` gives
 
 
 def list_append(lst: Any, value: Any) -> Any:

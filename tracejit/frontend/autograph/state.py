@@ -256,10 +256,28 @@ def ifexp_traced(test: Any, true_fn: Callable, false_fn: Callable) -> Any:
     return cond(test, branch(true_fn, 0), branch(false_fn, 1))
 
 
+def truth(value: Any) -> Any:
+    """A traced test as a 0-d value (NumPy's truth of a one-element array; its error otherwise)."""
+    if value.shape == ():
+        return value
+    if value.size == 1:
+        return value.reshape(())
+    raise user_error(ValueError("The truth value of an array with more than one element is ambiguous. "
+                                f"Use a.any() or a.all(){at(user_location())}"))
+
+
+def _nothing() -> None:
+    """The ``else`` of a peeled loop step."""
+
+
 def loop_traced(test: Callable, body: Callable, get_state: Callable, set_state: Callable, names: tuple,
-                opts: dict) -> None:
-    """``while`` whose test is traced (from the current state on): ``tj.while_loop``."""
+                opts: dict, peel: int = 2) -> None:
+    """``while`` whose test is traced (from the current state on): ``tj.while_loop``. A
+    Python number the body changes the type of (``total = 0`` then ``total += x.mean()``)
+    first gets up to ``peel`` steps as traced ``if`` statements (whose branches agree on
+    one type), as eagerly the first step changes it."""
     init = get_state()
+    last: list = []
     carried, where = [], f"the `while` loop at line {opts.get('lineno')}"
     for i, v in enumerate(init):
         if not isinstance(v, Undefined) and _carryable(v):
@@ -279,6 +297,7 @@ def loop_traced(test: Callable, body: Callable, get_state: Callable, set_state: 
         restore(values)
         body()
         out = get_state()
+        last[:] = out
         for i, (v, name) in enumerate(zip(out, names)):
             if i not in carried and not isinstance(init[i], Undefined) and v is not init[i]:
                 raise user_error(TypeError(
@@ -289,6 +308,13 @@ def loop_traced(test: Callable, body: Callable, get_state: Callable, set_state: 
     try:
         outs = while_loop(cond_fun, body_fun, tuple(init[i] for i in carried))
     except CarryChanged as error:
+        if peel and len(last) == len(init) and any(
+                _kind(init[i]) is not None and _defined(last[i]) and _signature(last[i]) != _signature(init[i])
+                or _kind(init[i]) != _kind(last[i]) for i in carried):
+            set_state(init)
+            if_traced(truth(test()), body, _nothing, get_state, set_state, names, opts)
+            loop_traced(test, body, get_state, set_state, names, opts, peel - 1)
+            return
         raise CarryChanged(f"{error} (the loop's variables: {', '.join(names[i] for i in carried)}; give each its "
                            f"final dtype and shape before {where})") from None
     final = list(init)

@@ -14,7 +14,14 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
-from tracejit.frontend.autograph.analysis import SCOPES, bound_names, comprehension_walrus, deleted_names, walk_scope
+from tracejit.frontend.autograph.analysis import (
+    SCOPES,
+    bound_names,
+    comprehension_walrus,
+    deleted_names,
+    walk_scope,
+    written_arrays,
+)
 from tracejit.frontend.autograph.nodes import (
     assign,
     constant,
@@ -105,7 +112,7 @@ def _statement(s: ast.If | ast.While | ast.For, scope: Scope, defined: set) -> l
     s.body = _appends(s.body, scope)
     s.orelse = _appends(s.orelse, scope)
     bound = bound_names([s]) | comprehension_walrus([s])
-    state = sorted((bound & scope.local) - deleted_names([s]))
+    state = sorted(((bound | written_arrays([s])) & scope.local) - deleted_names([s]))
     glob = bound & scope.glob
     nonloc = set(state) | (bound & scope.nonloc)
     opts = {"lineno": s.lineno, "filename": scope.filename, "function": scope.qualname}
