@@ -293,6 +293,8 @@ class _Loop:
             now = list(state)
             for k, v in zip(carried, values):
                 now[k] = v
+                for key in _storages_of(trace, state[k]) if isinstance(v, Tracer) else ():
+                    sub.redirects[key] = v  # other views of a carried array read and write the carried one
             recorders = {}
             b = iter(buffers)
             for k in lists:
@@ -328,6 +330,8 @@ class _Loop:
             return values, roots, buffers
 
         try:
+            versions = {k: storage_of(state[k]).version for k in carried
+                        if isinstance(state[k], Tracer) and not state[k]._scalar}
             final, stop = self._run(looper, lo, steps, step, init, install, extra_test)
         except UnsupportedError as e:
             cause = e if getattr(e, "storage", None) is not None else e.__cause__  # (the probe's error wraps it)
@@ -339,7 +343,8 @@ class _Loop:
         values, roots, buffers = final
         now = list(state)
         for k, v in zip(carried, values):
-            now[k] = v
+            written = k in versions and state[k]._storage.version != versions[k]
+            now[k] = state[k] if written else v  # written in place: the same array, as eagerly
         b = iter(buffers)
         for k in lists:
             if plan.rows.get(k) is not None:
@@ -426,6 +431,20 @@ def _outer_root(trace: Trace, st: object, error: Exception) -> tuple:
     if stand_in is None:
         raise error  # written from outside an enclosing loop too: that loop carries it first
     return stand_in, (st, storage_of(stand_in))
+
+
+def _storages_of(trace: Trace, value: Any) -> list:
+    """The storages whose views stand for ``value`` (a whole array of ``trace``, carried): its
+    own, and those an enclosing body redirects to it."""
+    st = getattr(value, "_storage", None) if isinstance(value, Tracer) else None
+    if st is None or value._path:
+        return []
+    keys = [st]
+    t = trace
+    while t is not None:
+        keys.extend(key for key, stand_in in t.redirects.items() if stand_in is value and key is not st)
+        t = t.parent
+    return keys
 
 
 def _current(stand_in: Tracer) -> Tracer:
