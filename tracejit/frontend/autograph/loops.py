@@ -31,6 +31,7 @@ source reads one of them outside the loop (:func:`.sequences.read_after`).
 from __future__ import annotations
 
 import threading
+import weakref
 from contextlib import contextmanager
 from typing import Any, Callable, Iterator
 
@@ -56,6 +57,7 @@ MAX_RETRIES = 16  # body traces discovering arrays written from outside and list
 RETURN_NAMES = ("__tj_retval", "__tj_do_return")  # converted code's return state (frontend/autograph/jumps.py)
 
 _options = threading.local()
+_REFUSED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # root trace -> loops that failed to roll
 
 
 @contextmanager
@@ -105,12 +107,18 @@ def for_stmt(iterated: object, extra_test: Callable[[], Any] | None, body: Calla
                                   else f"{n} <= {UNROLL_MAX} steps of a light body") + ")")
         loop.unrolled(0)
         return
+    refused = _REFUSED.setdefault(_root(trace), set())
+    key = (loop.where, seq.describe())
+    if key in refused:  # (this loop, inside an unrolled one, failed to roll at an earlier step)
+        loop.unrolled(0)
+        return
     try:
         loop.rolled()
     except NotRollable as e:
         if not isinstance(n, int):
             raise
         loop.note(f"unrolled ({n} steps): {e}")
+        refused.add(key)
         loop.unrolled(getattr(e, "done", 0))
 
 
@@ -178,14 +186,16 @@ class _Loop:
         plan = _Plan()
         peeled = 0
         notes = _root(self.trace).notes
+        refused = _REFUSED.setdefault(_root(self.trace), set())
         for _ in range(MAX_RETRIES):
             state = self.get_state()
-            kept = len(notes)
+            kept, kept_refused = len(notes), set(refused)
             try:
                 self._roll_once(state, plan, first)
                 return
             except BaseException as e:
                 del notes[kept:]  # (notes of loops inside a body traced again)
+                refused.intersection_update(kept_refused)  # (their refusals may come from this body's index)
                 self.set_state(state)
                 if isinstance(e, _Discovered):
                     continue
