@@ -13,10 +13,10 @@ from tests.conftest import assert_same
 RNG = np.random.default_rng(7)
 
 
-def check(fn, *args, calls: int = 2):
-    """``fn`` jitted and eager on copies of ``args`` (then on other values): same results
-    and same final argument contents."""
-    f = tj.jit(fn)
+def check(fn, *args, calls: int = 2, **options):
+    """``fn`` jitted (with ``options``) and eager on copies of ``args`` (then on other values):
+    same results and same final argument contents."""
+    f = tj.jit(fn, **options)
     for call in range(calls):
         vals = [a * (call + 1) + call if isinstance(a, np.ndarray) and a.dtype.kind == "f" else a for a in args]
         eager = [v.copy() if isinstance(v, np.ndarray) else v for v in vals]
@@ -132,7 +132,8 @@ def lu(A):
 
 
 def test_functions_returning_nothing_and_lu():
-    f = check(lu, RNG.standard_normal((6, 6)) + 6 * np.eye(6))
+    check(lu, RNG.standard_normal((6, 6)) + 6 * np.eye(6))  # rolled loops (frontend/autograph/loops.py)
+    f = check(lu, RNG.standard_normal((6, 6)) + 6 * np.eye(6), unroll_loops=True)
     prog = f.lower(np.eye(6)).optimized.program
     assert len([b for b in prog.buffers if b.kind in ("temp", "output")]) == 1  # every write in place
 
@@ -208,7 +209,7 @@ def test_random_write_programs(data):
 def test_repeated_writes_share_kernel_functions():
     """An unrolled loop's element writes differ only in offsets (size-table parameters):
     they run a few shared functions (compiler/codegen/module.py: _localize)."""
-    low = tj.jit(lu).lower(np.eye(8) * 4 + 1)
+    low = tj.jit(lu, unroll_loops=True).lower(np.eye(8) * 4 + 1)
     kernels = len(low.optimized.program.kernels)
     functions = sum(line.startswith("define") for line in low.as_text("llvm").splitlines())
     assert kernels > 100 and functions < 10, (kernels, functions)

@@ -38,6 +38,7 @@ from tracejit.compiler.pipeline import Optimized, optimize
 from tracejit.compiler.schedule.memplan import plan_memory
 from tracejit.compiler.target import LLVMUnavailable, last_level_cache_bytes
 from tracejit.config import config, emit_log, log_enabled
+from tracejit.frontend.autograph.loops import unrolling
 from tracejit.frontend.signature import BoundCall
 from tracejit.frontend.traced_function import TracedFunction, trace_function
 from tracejit.runtime import diskcache, programcache
@@ -60,6 +61,7 @@ class Request:
     concrete: set
     fastmath: bool
     autograph: bool = True
+    unroll_loops: bool = False  # every converted loop with a static trip count unrolled (frontend/autograph/loops.py)
 
 
 class Compilation:
@@ -103,8 +105,9 @@ def trace_call(request: Request, call: BoundCall) -> Compilation:
     """Stage 1: ``request.fun`` traced for the signature of ``call`` (a call of a jitted
     function then runs :meth:`Compilation.compile`)."""
     fun = request.fun
-    traced = trace_function(fun, request.pysig, request.static, call, fun.__name__, request.freeze,
-                            request.concrete, request.autograph)
+    with unrolling(request.unroll_loops):
+        traced = trace_function(fun, request.pysig, request.static, call, fun.__name__, request.freeze,
+                                request.concrete, request.autograph)
     return Compilation(traced, request.fastmath)
 
 

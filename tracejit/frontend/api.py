@@ -198,7 +198,7 @@ class JitFunction:
 
     def __init__(self, fun: Callable, static_argnames: str | Iterable[str] = (),
                  static_argnums: int | Iterable[int] = (), fastmath: bool = False, freeze: bool = False,
-                 autograph: bool = True):
+                 autograph: bool = True, unroll_loops: bool = False):
         functools.update_wrapper(self, fun)
         self.fun = fun
         self.fastmath = bool(fastmath)
@@ -227,7 +227,7 @@ class JitFunction:
         self._hits = Counter()  # counted without the lock, exactly, by any number of threads
         self.autograph = bool(autograph)
         self._request = Request(fun, self._pysig, self._static, self.freeze, self._concrete, self.fastmath,
-                                self.autograph)
+                                self.autograph, bool(unroll_loops))
         self._last_key = None
         self._slot = None  # native dispatch: set up with the first compiled signature (_enable_native)
         self._native_tried = False
@@ -416,7 +416,8 @@ class JitFunction:
 
 def jit(fun: Callable | None = None, *, static_argnames: str | Iterable[str] = (),
         static_argnums: int | Iterable[int] = (), fastmath: bool = False,
-        freeze: bool = False, autograph: bool = True) -> JitFunction | Callable[[Callable], JitFunction]:
+        freeze: bool = False, autograph: bool = True,
+        unroll_loops: bool = False) -> JitFunction | Callable[[Callable], JitFunction]:
     """Compile ``fun`` with tracejit; usable as ``@jit`` or ``@jit(static_argnames=...)``.
 
     ``fastmath=True`` lets float arithmetic be reassociated and contracted (fused
@@ -433,7 +434,11 @@ def jit(fun: Callable | None = None, *, static_argnames: str | Iterable[str] = (
     converted from their source so that ``if``/``while``/``for``, conditional expressions
     and ``and``/``or``/``not`` on traced values compile to control flow
     (``frontend/autograph/``); ``autograph=False`` traces the code as written.
+
+    ``unroll_loops=True`` unrolls every ``for`` loop with a static trip count (by default
+    only short ones unroll; longer ones compile to one native loop, ``tj.unroll(range(n))``
+    unrolls one loop).
     """
     if fun is None:
-        return lambda f: JitFunction(f, static_argnames, static_argnums, fastmath, freeze, autograph)
-    return JitFunction(fun, static_argnames, static_argnums, fastmath, freeze, autograph)
+        return lambda f: JitFunction(f, static_argnames, static_argnums, fastmath, freeze, autograph, unroll_loops)
+    return JitFunction(fun, static_argnames, static_argnums, fastmath, freeze, autograph, unroll_loops)

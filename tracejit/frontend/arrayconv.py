@@ -18,6 +18,7 @@ from numpy.typing import DTypeLike
 
 from tracejit.errors import UnsupportedError, at, user_error
 from tracejit.frontend.arraylike import is_complex_value, is_traced
+from tracejit.frontend.autograph.stacked import whole as stacked_whole
 from tracejit.frontend.context import user_location
 from tracejit.frontend.memorder import numpy_layout
 from tracejit.frontend.operands import Operand
@@ -43,6 +44,9 @@ def _gathered(obj, loc: str | None):
         return np.copy(obj) if _is_scalar(obj) else obj
     if not holds_traced(obj):
         return np.asarray(obj)
+    rows = stacked_whole(obj)
+    if rows is not None:  # a list a rolled loop appended to: its rows are one array already
+        return rows
     parts = [_gathered(v, loc) for v in obj]
     if len({tuple(np.shape(p)) for p in parts}) > 1:
         raise user_error(ValueError(

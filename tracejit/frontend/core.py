@@ -30,7 +30,7 @@ from tracejit.errors import (
 from tracejit.frontend.arraylike import ArrayLike
 from tracejit.frontend.context import current_trace, user_location
 from tracejit.frontend.refusals import note_refused
-from tracejit.frontend.versions import refresh
+from tracejit.frontend.versions import redirected, refresh
 
 
 def content_digest(value: np.ndarray) -> bytes:
@@ -51,6 +51,10 @@ class Trace:
         self.n_args = n_args
         self.captured: dict[int, int] = {}  # parent node -> input node here
         self.closed = False  # a sub-trace whose function has returned
+        # Arrays of enclosing traces a loop body writes without assigning them (``out[t] = v``):
+        # their storage -> the carried stand-in its reads and writes here go to (frontend/versions.py).
+        self.redirects: dict = {}
+        self.notes: list[str] = []  # (the root trace's) what lower() shows: loops rolled or unrolled, why
         # Arrays the function reached from outside its arguments become captured inputs
         # of the outermost trace instead of constants (frontend/capture.py).
         self.capturer = parent.capturer if parent is not None else None
@@ -94,7 +98,8 @@ class Trace:
         """The graph node holding ``x``: a tracer's own node, or a constant for an array."""
         if isinstance(x, Tracer):
             if x._home is not self:
-                return self._capture(x, loc)
+                moved = redirected(self, x) if x._storage is not None else None
+                return self._capture(x, loc) if moved is None else self.node_of(moved, loc)
             if x._storage is not None:  # a view of an array written since: read its new version
                 refresh(x)
             return x._node

@@ -66,10 +66,40 @@ def refresh(t: object) -> None:
     t._node, t._version = node, st.version
 
 
+def redirected(trace: object, t: object) -> object | None:
+    """``t`` (a value of an enclosing trace) as the loop body ``trace`` (or one it runs
+    inside) carries its array, when that body writes it without assigning it
+    (``frontend/autograph/loops.py``): the same view of the carried stand-in's current
+    version (a value of the trace that carries it); None when no body carries it."""
+    inner = trace
+    while inner is not None and inner is not t._storage.trace:
+        stand_in = inner.redirects.get(t._storage)
+        if stand_in is not None:
+            return _view_of(stand_in, t)
+        inner = inner.parent
+    return None
+
+
+def _view_of(stand_in: object, t: object) -> object:
+    """The view ``t._path`` of ``stand_in``'s storage at its current version."""
+    st = storage_of(stand_in)
+    home = stand_in._home
+    node = st.node
+    for op, attrs in t._path:
+        node = home.graph.add(op, [node], attrs=dict(attrs), loc=home.graph.loc(t._node))
+        mark_view(home, node)
+    view = type(stand_in)(home, node, scalar=t._scalar)
+    view._storage, view._path, view._version, view._weak = st, t._path, st.version, t._weak
+    return view
+
+
 def attach_view(base: object, out: object, op: str, attrs: dict) -> None:
     """Make ``out`` (just computed as view ``op`` of ``base``) a view of ``base``'s storage,
     or an array of its own when NumPy's result would be a copy: a reshape no strides of
     ``base``'s memory in NumPy express (``frontend/memorder.py``)."""
+    if base._storage is not None and base._home is not out._home:  # a carried array, read in a loop body
+        moved = redirected(out._home, base)
+        base = base if moved is None else moved
     ambiguous = base._ambiguous
     if op == "reshape" and not always_a_view(tuple(base.shape), tuple(attrs["shape"])):
         view = numpy_layout(base)

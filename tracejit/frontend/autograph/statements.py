@@ -168,7 +168,7 @@ def _iterated(node: ast.expr) -> ast.expr:
     """A ``for`` header's iterable: a literal call of ``range``/``enumerate``/``zip``/
     ``reversed`` goes through ``__tj_ag__.iterate`` (SPEC16)."""
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in _ITERATED:
-        return located(runtime("iterate", [node.func] + node.args, node.keywords), node)
+        return located(runtime("iterate", [node.func] + [_iterated(a) for a in node.args], node.keywords), node)
     return node
 
 

@@ -13,6 +13,7 @@ from tracejit.compiler.dtypes import check_supported
 from tracejit.errors import UnsupportedError, at, user_error
 from tracejit.frontend import attributes
 from tracejit.frontend.arraylike import complex_support
+from tracejit.frontend.autograph.stacked import whole as stacked_whole
 from tracejit.frontend.context import user_location
 from tracejit.frontend.core import Tracer
 from tracejit.frontend.dispatch import implements
@@ -212,6 +213,9 @@ def stack(arrays: Operand, axis: int | tuple[int, ...] | None = 0, out: object =
           casting: str = "same_kind") -> Operand:
     """``numpy.stack`` of traced arrays, with NumPy's argument rules."""
     loc = user_location()
+    rows = stacked_whole(arrays)
+    if rows is not None and out is None and dtype is None and normalize_axes(axis, rows.ndim, loc)[0] == 0:
+        return rows.copy()  # a list a rolled loop appended to: its rows are one array already
     trace = find_trace(arrays)
     arrays = [as_operand(trace, x) for x in arrays]
     if len({x.shape for x in arrays}) > 1:

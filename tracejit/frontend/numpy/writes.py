@@ -16,7 +16,7 @@ from tracejit.frontend.memorder import layout, mark_view, memory_order_steps
 from tracejit.frontend.numpy.elementwise import where as np_where
 from tracejit.frontend.numpy.shape import astype, broadcast_to
 from tracejit.frontend.operands import Operand, as_operand, dtype_or_weak, is_tracer, weak_type
-from tracejit.frontend.versions import Storage, ambiguous_error, refresh, storage_of
+from tracejit.frontend.versions import Storage, ambiguous_error, redirected, refresh, storage_of
 
 _READ_ONLY = frozenset({"broadcast_to", "diagonal"})  # views NumPy makes read-only
 DYNAMIC = "dynamic_slice"  # a view step at traced offsets (its path attrs hold the start nodes)
@@ -77,8 +77,13 @@ def write(target: Tracer, value: Operand, loc: str | None) -> None:
         raise user_error(ValueError(f"assignment destination is read-only (a broadcast or diagonal view){at(loc)}"))
     trace = target._trace
     if target._home is not trace or st.trace is not trace:
-        raise UnsupportedError(f"a loop body or branch writes into an array from outside it{at(loc)}: "
-                               "carry the array in the loop state (or return it from the branch) instead")
+        moved = redirected(trace, target) if trace.redirects.get(st) is not None else None
+        if moved is None:
+            error = UnsupportedError(f"a loop body or branch writes into an array from outside it{at(loc)}: "
+                                     "carry the array in the loop state (or return it from the branch) instead")
+            error.storage = st  # (a converted loop carries that array and traces its body again)
+            raise error
+        target, st = moved, moved._storage
     value = assigned_value(trace, value, target.shape, target.dtype, loc)
     if any(op == DYNAMIC for op, _ in target._path):  # through a slice at traced offsets
         _write_dynamic(target, value, loc)
