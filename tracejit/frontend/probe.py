@@ -74,7 +74,7 @@ def signature(graph: Graph, n_carry: int) -> tuple[str, tuple[int, ...], Program
     arena's length. Schedules (vector widths, tiles, blocks, streaming stores) are left out:
     every schedule computes every extent (remainders run at run time), so a program
     scheduled for one index of a segment serves all of them."""
-    program = optimize(donating(graph, n_carry)).program
+    program = optimize(donating(graph, {i: i for i in range(n_carry)})).program
     generic, values = loop_sizes(program)
     text = SCHEDULE.sub("Schedule()", program_fingerprint(generic))
     digest = hashlib.sha256(text.encode())
@@ -207,10 +207,14 @@ class _Prober:
         return out
 
 
-def generalized_fori_loop(lower: int, upper: int, body_fun: Callable[[int, Any], Any], init_val: Any) -> Any:
+def generalized_fori_loop(lower: int, upper: int, body_fun: Callable[[int, Any], Any], init_val: Any, *,
+                          steps_outside: bool = True) -> Any:
     """``val = init_val; for i in range(lower, upper): val = body_fun(i, val)`` with ``i`` a
     Python int, compiled to one native loop whose body's sizes are computed from ``i`` at
-    run time; raises :class:`NotGeneralizable` where that cannot be done (see module docstring)."""
+    run time; raises :class:`NotGeneralizable` where that cannot be done (see module docstring).
+    With ``steps_outside=False`` the body is never run in the caller's trace (no first steps
+    that retype, no single-index segments as plain steps: a caller that cannot undo such a
+    step, as a converted ``for`` that may unroll after a refusal, asks for this)."""
     trace = current_trace()
     if not all(isinstance(b, (int, np.integer)) and not isinstance(b, bool) for b in (lower, upper)):
         raise NotGeneralizable(f"the bounds of a generalized loop must be Python ints, not {type(lower).__name__} "
@@ -221,6 +225,8 @@ def generalized_fori_loop(lower: int, upper: int, body_fun: Callable[[int, Any],
         for i in range(lower, upper):
             val = body_fun(i, val)
         return val
+    if not steps_outside:
+        return init_val if lower >= upper else _generalized(trace, lower, upper, body_fun, init_val, False)
     for _ in range(MAX_PEELED):
         if lower >= upper:
             return init_val
@@ -234,7 +240,7 @@ def generalized_fori_loop(lower: int, upper: int, body_fun: Callable[[int, Any],
     return _generalized(trace, lower, upper, body_fun, init_val)
 
 
-def _generalized(trace, lower: int, upper: int, body_fun: Callable, init_val: Any) -> Any:
+def _generalized(trace, lower: int, upper: int, body_fun: Callable, init_val: Any, ends: bool = True) -> Any:
     loc = user_location()
     leaves, tree = flatten(split_complex(init_val))
     carried = [as_traced(trace, leaf, "a generalized loop's carried value", loc) for leaf in leaves]
@@ -255,9 +261,9 @@ def _generalized(trace, lower: int, upper: int, body_fun: Callable, init_val: An
     # single indices at the ends (an empty or one-element slice) run as plain steps around the
     # loop: they fuse with the code around it instead of compiling a program each
     head = tail = 0
-    while head < len(segments) - 1 and segments[head][1] - segments[head][0] == 1:
+    while ends and head < len(segments) - 1 and segments[head][1] - segments[head][0] == 1:
         head += 1
-    while len(segments) - tail - 1 > head and segments[-1 - tail][1] - segments[-1 - tail][0] == 1:
+    while ends and len(segments) - tail - 1 > head and segments[-1 - tail][1] - segments[-1 - tail][0] == 1:
         tail += 1
     val = init_val
     for step in segments[:head]:

@@ -379,8 +379,8 @@ class _Loop:
     def _run(self, looper, first, steps, step, init, install, extra_test):
         """The loop of ``steps`` steps from ``first`` (a traced ``break`` test ends it early): the
         final carry, and the index it stopped at (None: it ran every step)."""
-        if looper is not None:
-            return looper(first, first + steps, step, init), None
+        if looper is not None:  # (never a step in this trace: a refusal after it would unroll it again)
+            return looper(first, first + steps, step, init, steps_outside=False), None
         if extra_test is None:
             return (control.fori_loop(first, first + steps, step, init) if _nonzero(steps) else init), None
         trace = self.trace

@@ -24,7 +24,6 @@ from numpy.typing import DTypeLike
 from tracejit.errors import TracerConversionError, at
 from tracejit.frontend import checks
 from tracejit.frontend.context import current_trace, user_location
-from tracejit.frontend.control import fori_loop
 from tracejit.frontend.core import Tracer
 from tracejit.frontend.numpy.elementwise import where
 from tracejit.frontend.numpy.selection import Selection, data_dependent
@@ -144,6 +143,10 @@ class RangeSelection(Selection):
         def step(k, acc):
             element = self.recipe(k)
             return combine(acc, element if name in ("max", "min") else element.astype(dt)).astype(dt)
+
+        # control -> controlwrites -> numpy.writes runs this package's __init__, which imports
+        # this module: control's loops build on the handlers, and this reduction on the loops
+        from tracejit.frontend.control import fori_loop  # noqa: PLC0415 - the cycle above
 
         total = fori_loop(start, stop, step, np.full(self.trailing, init, dt))
         rest = tuple(a - 1 for a in axes.logical if a)
