@@ -210,8 +210,9 @@ def assign_control_buffers(graph: Graph, nid: int, buffers: dict, count: int, ou
     nbytes = tuple(int(np.prod(a.shape)) * a.dtype.itemsize for a in results_avals)
     if op == "gfor":  # kernelize/generic_loop.py
         results = _results(graph, nid, results_avals, users, outputs, out, {})
+        carries = {i: i for i in range(attrs["n_carry"])}
         control = gfor_control(attrs, operands, results, nbytes, results_avals, out, nid,
-                               lambda g: compile_sub(donating(g, {i: i for i in range(attrs["n_carry"])})), carried_writes)
+                               lambda g: compile_sub(donating(g, carries)), carried_writes)
         return out.count, control
     if op == "cond":
         n_true = attrs["n_true"]
