@@ -289,3 +289,29 @@ def test_zip_of_traced_range_and_rows_compiles_once():
         y = np.where(np.arange(12) < k, 1.0, -1.0)
         check(counted_rows, x, y, f=f)
     assert f.cache_info().traces == 1
+
+
+def test_complex_values_are_carried():
+    """A complex traced value assigned in the body rolls (carried as two real parts)."""
+    def fn(x, n):
+        z = x * 1j
+        for _ in range(n):
+            z = z * z + 0.1
+        return z
+    x = np.linspace(0, 1, 5)
+    np.testing.assert_allclose(tj.jit(fn)(x, 7), fn(x, 7))
+
+
+def test_python_int_trip_count_made_static_when_the_body_cannot_roll():
+    """A trip count from a Python int argument whose body cannot roll (a str assigned): the
+    argument is made static and the loop unrolls, as before conversion."""
+    def fn(x, n):
+        tag = ""
+        for _ in range(n):
+            x = x * 2
+            tag = tag + "a"
+        return x, len(tag)
+    x = np.arange(3.0)
+    got, want = tj.jit(fn)(x, 3), fn(x, 3)
+    np.testing.assert_array_equal(got[0], want[0])
+    assert got[1] == want[1]

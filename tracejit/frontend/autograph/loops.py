@@ -39,6 +39,7 @@ import numpy as np
 
 from tracejit.errors import ControlException, UnsupportedError
 from tracejit.frontend import control
+from tracejit.frontend.arraylike import is_complex_value
 from tracejit.frontend.autograph import sequences, stacked
 from tracejit.frontend.autograph.sequences import NotRollable, Seq, Unrolled, as_seq, is_undefined
 from tracejit.frontend.context import current_trace
@@ -116,6 +117,8 @@ def for_stmt(iterated: object, extra_test: Callable[[], Any] | None, body: Calla
         loop.rolled()
     except NotRollable as e:
         if not isinstance(n, int):
+            if getattr(n, "_origins", None):  # a trip count from Python int arguments: made static, unrolled
+                n._concrete(f"the trip count of a loop that cannot roll ({e})")
             raise
         loop.note(f"unrolled ({n} steps): {e}")
         refused.add(key)
@@ -467,6 +470,8 @@ def _current(stand_in: Tracer) -> Tracer:
 
 def _carryable(value: Any) -> bool:
     """Whether a state value is carried through a traced loop (arrays, numbers, tuples and dicts of them)."""
+    if is_complex_value(value):  # (carried as its two real parts by control.fori_loop)
+        return True
     if isinstance(value, (Tracer, np.ndarray, np.generic, bool, int, float, complex)):
         return not isinstance(value, np.ndarray) or value.dtype.kind in "biufc"
     if isinstance(value, tuple) or type(value) is dict:
