@@ -124,7 +124,10 @@ def _generic_kernel(kernel: Kernel, slots: _Slots, memo: dict, inner: bool = Fal
     if kernel.gemm is not None or kernel.along is not None:
         return kernel  # library kernels keep their sizes
     if kernel.control is not None:  # its sub-programs are generic already; its copies' sizes
-        control = dataclasses.replace(kernel.control, nbytes=tuple(slots(n) for n in kernel.control.nbytes))
+        # a generalized loop's segments [start, end): their bounds follow the sizes too
+        steps = tuple((slots(start), slots(end)) + tuple(rest) for start, end, *rest in kernel.control.steps)
+        control = dataclasses.replace(kernel.control, nbytes=tuple(slots(n) for n in kernel.control.nbytes),
+                                      steps=steps)
         return dataclasses.replace(kernel, control=control)
     nests = [_generic_nest(n, slots, memo, inner, s is not None and s.strategy == "outer")
              for n, s in zip(kernel.nests, kernel.schedules or [None] * len(kernel.nests))]
