@@ -13,7 +13,9 @@ CASES = {
     "particles": ({"n": 300}, {"n": 1000}, {"n": 2000}),
     "kmeans_natural": tuple({"n": n, "k": 4, "d": 3} for n in (300, 1000)),  # a long masked mean's length
     "kmeans_natural_split": tuple({"n": n, "k": 4, "d": 3} for n in (2000, 5000)),  # split over rows
-    "ema": tuple({"rows": r, "cols": 5} for r in (6, 20, 50)),
+    "ema": tuple({"rows": r, "cols": 5} for r in (6, 20, 50)),  # (a new row length: a new stride, compiles)
+    "gru": tuple({"steps": t, "batch": 4, "inputs": 5, "hidden": 6} for t in (3, 5, 8)),  # (gemm keeps sizes)
+    "trisolve": ({"n": 6}, {"n": 9}, {"n": 16}),  # a generalized loop's segment bounds are size parameters
 }
 
 
