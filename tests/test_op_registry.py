@@ -127,6 +127,12 @@ def _convert(rng, slow):
              (rng.random(0) < 0.5, values(rng, (1, 3), np.int32)))]
 
 
+@cases_for("size")
+def _size(rng, slow):  # a loop's trip count is read from the size table
+    x = values(rng, (7,), np.float64)
+    return [(lambda x: (tj.fori_loop(0, x.shape[0], lambda i, acc: acc + x[i], np.zeros((), x.dtype)),), (x,))]
+
+
 @cases_for("copy", "constant")
 def _copy(rng, slow):
     x = values(rng, (3, 4), np.int32)

@@ -99,8 +99,20 @@ def _generic_access(a: Access, slots: _Slots) -> Access:
     return Access(a.buffer, a.dtype, slots.offset(a.offset), a.strides)
 
 
-def _generic_nest(nest: Nest, slots: _Slots, memo: dict, inner: bool = False) -> Nest:
-    shape = (slots(nest.shape[0]),) + tuple(slots(n) if inner else n for n in nest.shape[1:]) if nest.shape else ()
+LONG_REDUCED = 256  # a reduced inner extent from this length on is a parameter (a data-sized axis)
+
+
+def _generic_extent(n: int, d: int, nest: Nest, slots: _Slots, inner: bool, outer: bool) -> int | Param:
+    """Extent ``n`` of dim ``d``: a parameter when outermost, in ``inner`` mode, or reduced and long
+    (``x[mask].mean(axis=0)`` sums a (d, n) nest over n: a constant n would compile every length), or
+    reduced by an ``outer`` schedule (its loop runs outside the vector loop: the partial rows and
+    the tail of a split column reduction, ``schedule/split_rows.py``)."""
+    reduced = d >= len(nest.shape) - nest.n_reduced
+    return slots(n) if d == 0 or inner or (reduced and (outer or n >= LONG_REDUCED)) else n
+
+
+def _generic_nest(nest: Nest, slots: _Slots, memo: dict, inner: bool = False, outer: bool = False) -> Nest:
+    shape = tuple(_generic_extent(n, d, nest, slots, inner, outer) for d, n in enumerate(nest.shape))
     value = _generic_expr(nest.value, slots, memo)
     store = with_store(nest.store, _generic_access(nest.store, slots), lambda i: _generic_expr(i, slots, memo))
     if isinstance(store, ScatterAccess):
@@ -112,9 +124,13 @@ def _generic_kernel(kernel: Kernel, slots: _Slots, memo: dict, inner: bool = Fal
     if kernel.gemm is not None or kernel.along is not None:
         return kernel  # library kernels keep their sizes
     if kernel.control is not None:  # its sub-programs are generic already; its copies' sizes
-        control = dataclasses.replace(kernel.control, nbytes=tuple(slots(n) for n in kernel.control.nbytes))
+        # a generalized loop's segments [start, end): their bounds follow the sizes too
+        steps = tuple((slots(start), slots(end)) + tuple(rest) for start, end, *rest in kernel.control.steps)
+        control = dataclasses.replace(kernel.control, nbytes=tuple(slots(n) for n in kernel.control.nbytes),
+                                      steps=steps)
         return dataclasses.replace(kernel, control=control)
-    nests = [_generic_nest(n, slots, memo, inner) for n in kernel.nests]
+    nests = [_generic_nest(n, slots, memo, inner, s is not None and s.strategy == "outer")
+             for n, s in zip(kernel.nests, kernel.schedules or [None] * len(kernel.nests))]
     out = dataclasses.replace(kernel, nests=nests)
     # a ranged kernel's chunk length is a parameter too (0 at run time: it runs serially)
     out.parallel_grain = slots(kernel.parallel_grain) if kernel.parallel_extent else 0

@@ -35,7 +35,7 @@ from tracejit.frontend.affine import set_range, value_range
 from tracejit.frontend.arraylike import complex_support
 from tracejit.frontend.context import creating_traced_arrays, current_trace, user_location
 from tracejit.frontend.controlchecks import SubCheck, deferrable, error_class
-from tracejit.frontend.core import Trace, Tracer, as_python_scalar
+from tracejit.frontend.core import Trace, Tracer, as_python_scalar, run_time_int
 from tracejit.frontend.operands import python_kind
 from tracejit.frontend.tree import LEAF, TreeDef, flatten, unflatten
 
@@ -333,9 +333,10 @@ def _fori(trace: Trace, lower, upper, body_fun: Callable, init_val: Any, loc) ->
         lower = trace.apply("convert", [lower], {"dtype": np.dtype(np.int64)}, scalar=True)
     start = Tracer(trace, trace.node_of(lower if isinstance(lower, Tracer) else np.int64(lower), loc), scalar=True)
     start._weak = int  # the body's index is a Python int, as range() gives it eagerly
+    stop = upper if isinstance(upper, Tracer) else run_time_int(trace, int(upper))
 
     def cond_fun(state):
-        return state[0] < upper
+        return state[0] < stop
 
     def body(state):
         i, val = state

@@ -271,3 +271,12 @@ def as_python_scalar(tracer: Tracer) -> Tracer:
     """Make ``tracer`` (a traced Python scalar, ``_weak``/``_origins`` set) a ScalarTracer."""
     tracer.__class__ = ScalarTracer
     return tracer
+
+
+def run_time_int(trace: Trace, value: int) -> Tracer:
+    """``value`` (a length, a trip count) as a traced weak int that compiled code reads from its
+    size table (op ``size``): programs that differ only in it share machine code
+    (``compiler/generic_sizes.py``), where a constant would make each value compile again."""
+    t = trace.apply("size", [], {"value": int(value)}, scalar=True)
+    t._weak = int
+    return t

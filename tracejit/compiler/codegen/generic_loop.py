@@ -87,7 +87,7 @@ def emit_generic_loop(module: ir.Module, kernel: Kernel, name: str, n_buffers: i
                 outs.append((buf.id, buf.outputs))
         _set(b, table, n, opaque(b, values_ptr))
         table_ptr = opaque(b, table)
-        with for_range(b, start, end, name="gi") as i:
+        with for_range(b, sizes(start), sizes(end), name="gi") as i:
             with for_range(b, 0, n_slots, name="slot") as k:
                 at = [k]
                 rate = b.load(b.gep(slopes, at, inbounds=True, source_etype=I64), typ=I64)

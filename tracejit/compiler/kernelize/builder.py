@@ -110,6 +110,9 @@ class KernelBuilder:
             view = apply_steps(buf.view, steps)
             return Load(Access(buf.id, buf.dtype, view.offset, view.strides))
         self.nodes.add(nid)
+        if d["op"] == "size":  # an iota at offset value + 1 (never 0): a parameter of the generic form
+            view = apply_steps(StridedView((), (), d["attrs"]["value"] + 1), steps)
+            return Iota(Access(NO_BUFFER, d["dtype"], view.offset, view.strides), -1, 1, d["dtype"])
         opdef = get_op(d["op"])
         if opdef.kind == "view":
             (src,) = g.operands(nid)

@@ -69,3 +69,15 @@ register(OpDef(
 register(OpDef(
     name="output", kind="output", arity=1, infer=lambda avals, index: avals[0],
     reference=lambda x, index: x, cost=0, doc="result attrs['index'] of the traced function"))
+
+
+def _size_signature(in_dtypes, **_) -> tuple[tuple, np.dtype]:
+    return (), np.dtype(np.int64)
+
+
+register(OpDef(
+    name="size", kind="elementwise", arity=0, infer=lambda avals, **_: AVal((), np.dtype(np.int64)),
+    reference=lambda value: np.int64(value), cost=0, extra={"signature": _size_signature},
+    doc="the int64 attrs['value'] (a length, a trip count), which compiled code reads from its size table "
+        "(kernel formation makes it an iota whose offset is a parameter: compiler/generic_sizes.py), so "
+        "programs differing only in it share machine code; never constant-folded"))

@@ -24,7 +24,7 @@ from numpy.typing import DTypeLike
 from tracejit.errors import TracerConversionError, at
 from tracejit.frontend import checks
 from tracejit.frontend.context import current_trace, user_location
-from tracejit.frontend.core import Tracer
+from tracejit.frontend.core import Tracer, run_time_int
 from tracejit.frontend.numpy.elementwise import where
 from tracejit.frontend.numpy.selection import Selection, data_dependent
 from tracejit.frontend.numpy.selection_reduce import Axes, extreme_identity, float_dtype
@@ -92,8 +92,12 @@ class RangeSelection(Selection):
         bounds come from its index may be generalized or unrolled instead)."""
         return data_dependent(what, loc, TracerConversionError)
 
+    def axis_length(self) -> Tracer:
+        """The first axis's length as the code reads it at run time (``core.run_time_int``)."""
+        return run_time_int(current_trace() or self._home, self.n)
+
     def _count(self):
-        start, stop = (np.clip(b, 0, self.n) for b in self.bounds)
+        start, stop = (np.clip(b, 0, self.axis_length()) for b in self.bounds)
         return np.maximum(np.subtract(stop, start), 0)
 
     def derived(self, recipe: Callable, dtype: DTypeLike, trailing: tuple) -> "RangeSelection":
@@ -138,7 +142,7 @@ class RangeSelection(Selection):
         else:
             dt, init = np.sum(np.zeros(0, self.dtype), dtype=dtype).dtype, _ACCUMULATION[name]
         combine = _LOOPED[name]
-        start, stop = (np.clip(b, 0, self.n) for b in self.bounds)
+        start, stop = (np.clip(b, 0, self.axis_length()) for b in self.bounds)
 
         def step(k, acc):
             element = self.recipe(k)

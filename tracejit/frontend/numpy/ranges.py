@@ -23,7 +23,7 @@ import numpy as np
 
 from tracejit.errors import TracerConversionError, at, user_error
 from tracejit.frontend import checks
-from tracejit.frontend.core import Tracer
+from tracejit.frontend.core import Tracer, run_time_int
 from tracejit.frontend.numpy.advanced import is_array_index
 from tracejit.frontend.numpy.elementwise import where
 from tracejit.frontend.numpy.range_selection import RangeSelection, lazy_gather, range_mask, slice_recipe
@@ -57,9 +57,10 @@ def dynamic_key(key: tuple) -> bool:
     return not any(is_tracer(v) and v._origins for v in (first.start, first.stop))
 
 
-def _bound(trace, v: object, default: int, n: int, loc: str | None) -> object:
+def _bound(trace, v: object, default: object, n: object, loc: str | None) -> object:
     """A slice bound as an offset into ``[0, n]``-ish (negative bounds count from the end;
-    the comparisons with the range clamp the rest)."""
+    the comparisons with the range clamp the rest). ``n`` is the length as the code reads it
+    at run time (``core.run_time_int``: a new length compiles no new code)."""
     if v is None:
         return default
     if not is_tracer(v):
@@ -68,7 +69,7 @@ def _bound(trace, v: object, default: int, n: int, loc: str | None) -> object:
         except (AttributeError, TypeError):
             raise user_error(TypeError(f"slice indices must be integers or None or have an __index__ "
                                        f"method{at(loc)}")) from None
-        return i + n if i < 0 else i
+        return np.add(n, i) if i < 0 else i
     if v.ndim or v.dtype.kind not in "iub":
         raise user_error(TypeError(f"slice indices must be integers or None or have an __index__ method "
                                    f"(a traced {v.dtype} value of shape {v.shape}){at(loc)}"))
@@ -78,7 +79,8 @@ def _bound(trace, v: object, default: int, n: int, loc: str | None) -> object:
 
 def _range(x: Tracer, k: slice, loc: str | None) -> tuple:
     """The normalized bounds of slice ``k`` (step 1) along ``x``'s first axis."""
-    trace, n = x._trace, x.shape[0]
+    trace = x._trace
+    n = run_time_int(trace, x.shape[0])
     start, stop = _bound(trace, k.start, 0, n, loc), _bound(trace, k.stop, n, n, loc)
     return start, stop
 
