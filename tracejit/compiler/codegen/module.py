@@ -16,6 +16,7 @@ size of the concrete program is baked into the code.
 from __future__ import annotations
 
 import dataclasses
+import weakref
 from collections.abc import Callable
 
 import llvmlite.binding as llvm
@@ -43,6 +44,10 @@ TASK = ir.FunctionType(ir.VoidType(), [PTR, I64, I64])
 # instruction selection took seconds over (cholesky 48: 8 s of LLVM -> 1.3 s)
 LARGE_DRIVER = 64
 PARALLEL_FOR = ir.FunctionType(ir.VoidType(), [ir.PointerType(TASK), PTR, I64, I64])
+# per module: kernel functions by local form, and task wrappers by function name, shared by
+# all its programs (a loop's segments and branches run the kernels they have in common once)
+_EMITTED: weakref.WeakKeyDictionary[ir.Module, tuple[dict[str, ir.Function], dict[str, ir.Function]]] = \
+    weakref.WeakKeyDictionary()
 
 
 def _operands(kernel: Kernel) -> list[int]:
@@ -233,7 +238,7 @@ def emit_program(module: ir.Module, program: GenericProgram, prefix: str) -> ir.
     scratch = {buf.id: buf for buf in program.buffers if buf.kind == "scratch"}
     in_place = program.plan.in_place if program.plan is not None else {}
     n = len(program.buffers)
-    functions: dict[str, ir.Function] = {}
+    functions, tasks = _EMITTED.setdefault(module, ({}, {}))
     kernels = []  # (kernel, its function, its first size slot)
     for k, name, base in zip(program.kernels, names.kernels, program.first_slots):
         if k.control is not None:
@@ -259,7 +264,6 @@ def emit_program(module: ir.Module, program: GenericProgram, prefix: str) -> ir.
     sizes = SizeReader(b, pointer_at(b, table, n), hoist=False)
     widest = max((len(fn.args) - 2 for k, fn, _, _ in kernels if k.control is None and _ranged(k)), default=0)
     block = b.alloca(ir.ArrayType(PTR, widest), name="task_args") if widest else None
-    tasks: dict[str, ir.Function] = {}
     for kernel, fn, base, name in kernels:
         if kernel.control is not None:
             b.call(fn, [table, parallel_for])
