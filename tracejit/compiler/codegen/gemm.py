@@ -170,7 +170,9 @@ class GemmEmitter:
         def from_source(full: bool):
             return lambda: self._micro(row0, pc, kc, self._source_loader(pc, j0, cols, full), store)
 
-        if g.b.strides[1] == 1:  # rows of B contiguous: vector loads for full slivers
+        if g.b.strides[1] == 1 and g.n % g.nr == 0:  # every sliver full (they start at multiples of nr)
+            source = from_source(True)
+        elif g.b.strides[1] == 1:  # rows of B contiguous: vector loads for full slivers
             full = b.icmp_signed("==", cols, i64(g.nr))
             source = lambda: self._either(full, from_source(True), from_source(False))  # noqa: E731
         else:
