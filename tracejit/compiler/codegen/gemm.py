@@ -24,7 +24,7 @@ from collections.abc import Callable
 from llvmlite import ir
 
 from tracejit.compiler.codegen.expr import ExprEmitter
-from tracejit.compiler.codegen.loops import for_range, i64
+from tracejit.compiler.codegen.loops import for_range, i64, opaque
 from tracejit.compiler.codegen.lowerctx import I32, I64, LowerCtx, declare, scalar_type
 from tracejit.compiler.kir import Gemm
 
@@ -65,6 +65,8 @@ class GemmEmitter:
         # or the whole range when run serially)
         chunk = b.sdiv(self.begin, i64(g.chunk)) if g.chunk else i64(0)
         self.block_base = b.mul(chunk, i64(g.kc * g.cols_per_task))
+        # an edge tile's accumulators go through this stack slot (see _store_edge)
+        self.tile = opaque(b, b.alloca(ir.ArrayType(self.t, g.mr * g.nr), name="edge_tile"))
         per_batch = g.row_tasks * g.col_tasks
         with for_range(b, self.begin, self.end, name="task") as task:
             batch = b.sdiv(task, i64(per_batch))
@@ -168,7 +170,9 @@ class GemmEmitter:
         def from_source(full: bool):
             return lambda: self._micro(row0, pc, kc, self._source_loader(pc, j0, cols, full), store)
 
-        if g.b.strides[1] == 1:  # rows of B contiguous: vector loads for full slivers
+        if g.b.strides[1] == 1 and g.n % g.nr == 0:  # every sliver full (they start at multiples of nr)
+            source = from_source(True)
+        elif g.b.strides[1] == 1:  # rows of B contiguous: vector loads for full slivers
             full = b.icmp_signed("==", cols, i64(g.nr))
             source = lambda: self._either(full, from_source(True), from_source(False))  # noqa: E731
         else:
@@ -273,17 +277,22 @@ class GemmEmitter:
                         value = self._finish(value, b.add(row0, i64(r)), col, self.lanes, last)
                         b.store(value, ptr, align=self.align)
             with otherwise:
-                for r in range(g.mr):
-                    with b.if_then(b.icmp_signed("<", i64(r), nrows)):
-                        base = b.add(self.c_base, b.add(b.mul(b.add(row0, i64(r)), i64(sm)), j0))
-                        for v, vec in enumerate(acc[r]):
-                            for lane in range(self.lanes):
-                                col = v * self.lanes + lane
-                                with b.if_then(b.icmp_signed("<", i64(col), cols)):
-                                    ptr = self._gep(self.c, b.add(base, i64(col)))
-                                    value = b.extract_element(vec, ir.Constant(I32, lane))
-                                    old = b.load(ptr, typ=self.t, align=self.align)
-                                    value = b.select(first, value, b.fadd(old, value))
-                                    value = self._finish(value, b.add(row0, i64(r)),
-                                                         b.add(j0, i64(col)), 1, last)
-                                    b.store(value, ptr, align=self.align)
+                self._store_edge(acc, row0, j0, nrows, cols, first, last)
+
+    def _store_edge(self, acc, row0, j0, nrows, cols, first, last) -> None:
+        """An edge tile (``nrows`` x ``cols`` inside C): the accumulators stored whole to a
+        stack tile, then a loop over its rows and columns adds them to C (one small loop
+        nest, not ``mr * nr`` guarded stores: the code, and LLVM's time on it, stays small)."""
+        b, g = self.b, self.g
+        for r in range(g.mr):
+            for v, vec in enumerate(acc[r]):
+                b.store(vec, self._gep(self.tile, i64(r * g.nr + v * self.lanes)), align=self.align)
+        with for_range(b, 0, nrows, name="er") as r:
+            row = b.add(row0, r)
+            base = b.add(self.c_base, b.add(b.mul(row, i64(g.c.strides[1])), j0))
+            with for_range(b, 0, cols, name="ec") as col:
+                ptr = self._gep(self.c, b.add(base, col))
+                value = b.load(self._gep(self.tile, b.add(b.mul(r, i64(g.nr)), col)), typ=self.t, align=self.align)
+                old = b.load(ptr, typ=self.t, align=self.align)
+                value = b.select(first, value, b.fadd(old, value))
+                b.store(self._finish(value, row, b.add(j0, col), 1, last), ptr, align=self.align)

@@ -16,6 +16,8 @@ size of the concrete program is baked into the code.
 from __future__ import annotations
 
 import dataclasses
+import weakref
+from collections.abc import Callable
 
 import llvmlite.binding as llvm
 from llvmlite import ir
@@ -42,11 +44,26 @@ TASK = ir.FunctionType(ir.VoidType(), [PTR, I64, I64])
 # instruction selection took seconds over (cholesky 48: 8 s of LLVM -> 1.3 s)
 LARGE_DRIVER = 64
 PARALLEL_FOR = ir.FunctionType(ir.VoidType(), [ir.PointerType(TASK), PTR, I64, I64])
+# per module: kernel functions by local form, and task wrappers by function name, shared by
+# all its programs (a loop's segments and branches run the kernels they have in common once)
+_EMITTED: weakref.WeakKeyDictionary[ir.Module, tuple[dict[str, ir.Function], dict[str, ir.Function]]] = \
+    weakref.WeakKeyDictionary()
+
+
+def _operands(kernel: Kernel) -> list[int]:
+    """The kernel's buffers in the order its function takes them: a matrix product's by
+    role (A, B, C, B's packing block, then the epilogue's), so that products of one shape
+    share a function whatever their buffers' ids; other kernels' sorted."""
+    g = kernel.gemm
+    if g is None:
+        return kernel.buffers()
+    roles = [g.a.buffer, g.b_buffer(), g.c.buffer] + ([] if g.b_block is None else [g.b_block])
+    return list(dict.fromkeys(roles + kernel.buffers()))
 
 
 def _arguments(kernel: Kernel, scratch: dict) -> list[int]:
     """Buffers passed to the kernel function (scratch buffers live on its stack)."""
-    return [bid for bid in kernel.buffers() if bid not in scratch]
+    return [bid for bid in _operands(kernel) if bid not in scratch]
 
 
 def _call_args(b: ir.IRBuilder, table, kernel: Kernel, scratch: dict, n_buffers: int, base: int = 0) -> list:
@@ -150,9 +167,9 @@ def _localize(kernel: Kernel, base: int, scratch: dict, shared: set[int]) -> tup
     counted from its first one (``base``), name and nodes dropped. Kernels whose local
     forms print the same run one function (an unrolled loop's writes are a few
     functions, not thousands), each call with its own part of the size table."""
-    if kernel.gemm is not None or kernel.along is not None:
+    if kernel.along is not None:
         return f"library {id(kernel)}", kernel, scratch, shared
-    local_id = {bid: i for i, bid in enumerate(kernel.buffers())}
+    local_id = {bid: i for i, bid in enumerate(_operands(kernel))}
 
     def local(value):
         return Param(value.slot - base) if isinstance(value, Param) else value
@@ -160,6 +177,8 @@ def _localize(kernel: Kernel, base: int, scratch: dict, shared: set[int]) -> tup
     def fix(a: Access) -> Access:
         return Access(local_id.get(a.buffer, a.buffer), a.dtype, local(a.offset), a.strides)
 
+    if kernel.gemm is not None:  # a loop body's products of one shape run one function (GRU: 6 -> 2)
+        return _localize_gemm(kernel, local_id, fix, local, scratch, shared)
     nests = []
     for nest in kernel.nests:
         memo: dict = {}
@@ -172,6 +191,24 @@ def _localize(kernel: Kernel, base: int, scratch: dict, shared: set[int]) -> tup
         nests.append(Nest(shape, nest.n_reduced, nest.reduce, value, store, epilogue))
     out = dataclasses.replace(kernel, name="", nodes=[], nests=nests)
     out.parallel_grain = local(kernel.parallel_grain)
+    return _local_key(out, local_id, scratch, shared)
+
+
+def _localize_gemm(kernel: Kernel, local_id: dict[int, int], fix: Callable, local: Callable, scratch: dict,
+                   shared: set[int]) -> tuple[str, Kernel, dict, set]:
+    """:func:`_localize` for a matrix product: its operands, packed and block buffers renumbered."""
+    g = kernel.gemm
+    epilogue = None if g.epilogue is None else map_accesses(g.epilogue, fix, {}, local)
+    gemm = dataclasses.replace(g, a=fix(g.a), b=fix(g.b), c=fix(g.c), epilogue=epilogue,
+                               packed_b=None if g.packed_b is None else local_id[g.packed_b],
+                               b_block=None if g.b_block is None else local_id[g.b_block])
+    out = dataclasses.replace(kernel, name="", nodes=[], gemm=gemm)
+    out.parallel_grain = local(kernel.parallel_grain)
+    return _local_key(out, local_id, scratch, shared)
+
+
+def _local_key(out: Kernel, local_id: dict[int, int], scratch: dict, shared: set[int]) -> tuple[str, Kernel, dict, set]:
+    """The text naming a localized kernel's code, with the kernel and its scratch and shared buffers renumbered."""
     local_scratch = {local_id[b]: buf for b, buf in scratch.items() if b in local_id}
     local_shared = {local_id[b] for b in shared if b in local_id}
     text = program_fingerprint(GenericProgram("", [], [out], 0, [])) + f"\n{sorted(local_scratch)}"
@@ -201,7 +238,7 @@ def emit_program(module: ir.Module, program: GenericProgram, prefix: str) -> ir.
     scratch = {buf.id: buf for buf in program.buffers if buf.kind == "scratch"}
     in_place = program.plan.in_place if program.plan is not None else {}
     n = len(program.buffers)
-    functions: dict[str, ir.Function] = {}
+    functions, tasks = _EMITTED.setdefault(module, ({}, {}))
     kernels = []  # (kernel, its function, its first size slot)
     for k, name, base in zip(program.kernels, names.kernels, program.first_slots):
         if k.control is not None:
@@ -227,7 +264,6 @@ def emit_program(module: ir.Module, program: GenericProgram, prefix: str) -> ir.
     sizes = SizeReader(b, pointer_at(b, table, n), hoist=False)
     widest = max((len(fn.args) - 2 for k, fn, _, _ in kernels if k.control is None and _ranged(k)), default=0)
     block = b.alloca(ir.ArrayType(PTR, widest), name="task_args") if widest else None
-    tasks: dict[str, ir.Function] = {}
     for kernel, fn, base, name in kernels:
         if kernel.control is not None:
             b.call(fn, [table, parallel_for])
