@@ -41,6 +41,7 @@ from tracejit.errors import ControlException, UnsupportedError
 from tracejit.frontend import control
 from tracejit.frontend.autograph import sequences, stacked
 from tracejit.frontend.autograph.sequences import NotRollable, Seq, Unrolled, as_seq, is_undefined
+from tracejit.frontend.autograph.state import return_placeholder
 from tracejit.frontend.context import current_trace
 from tracejit.frontend.core import Trace, Tracer
 from tracejit.frontend.refusals import TraceSites
@@ -54,7 +55,6 @@ except ImportError:  # pragma: no cover - without the probe, a body needing ``i`
 UNROLL_MAX = 4  # static trip counts up to this unroll when the body is light (its kernels fuse across steps)
 MAX_RETRIES = 16  # body traces discovering arrays written from outside and lists appended
 
-RETURN_NAMES = ("__tj_retval", "__tj_do_return")  # converted code's return state (frontend/autograph/jumps.py)
 
 _options = threading.local()
 _REFUSED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # root trace -> loops that failed to roll
@@ -177,7 +177,13 @@ class _Loop:
         if not isinstance(value, Tracer):
             return bool(value)
         if k < self.seq.length():
-            self.rolled(first=k)
+            try:
+                self.rolled(first=k)
+            except NotRollable as e:  # (its `break` is traced: it cannot be unrolled either)
+                if getattr(e, "storage", None) is not None:
+                    raise
+                raise UnsupportedError(f"the `for` loop at {self.where} cannot be compiled: {e}, and its `break` "
+                                       f"depends on traced values (so it cannot be unrolled)") from None
         return False
 
     # -- rolled -----------------------------------------------------------------------------------
@@ -260,8 +266,8 @@ class _Loop:
                    why: str = "") -> None:
         """One attempt: trace the body once (raises :class:`_Discovered` when it finds more to carry)."""
         trace, seq = self.trace, self.seq
-        if any(name.startswith(RETURN_NAMES) for name in self.names):
-            raise NotRollable("a `return` inside the loop")
+        unset = state
+        state = tuple(plan.returns.get(k, v) for k, v in enumerate(state))  # (a return value, carried from zeros)
         n = seq.length()
         total = n - first if isinstance(n, int) else n
         peel_last = isinstance(n, int) and self.extra_test is None and self._peel_last(state)
@@ -283,6 +289,8 @@ class _Loop:
             if row is not None:
                 if not isinstance(steps, int):
                     raise NotRollable("a list is appended in a loop with a traced trip count")
+                if self.extra_test is not None:  # a traced `break`: how many rows it appends is data
+                    raise NotRollable("a list is appended in a loop that a `break` may end early (its length is data)")
                 bufs.append(stacked.buffer(steps, row))
         target = sequences.target_names(self.opts.get("target", ""))
         if target is None:
@@ -324,6 +332,11 @@ class _Loop:
                 if k in carried or k in lists or now is was or is_undefined(was) or names[k] in target:
                     continue
                 raise NotRollable(f"the body assigns {names[k]!r}, a {type(was).__name__} that cannot be carried")
+            returns = {k: return_placeholder(unset[k], after[k]) for k in range(len(after))}
+            returns = {k: z for k, z in returns.items() if z is not None}
+            if returns:  # a `return` inside: carry its value
+                plan.returns.update(returns)
+                raise _Discovered()
             found = {}
             for k, rec in recorders.items():
                 if after[k] is not rec:
@@ -421,6 +434,7 @@ class _Plan:
     def __init__(self):
         self.written: list = []  # (storage of an array written from outside, the error that showed it)
         self.rows: dict = {}  # list position -> the traced row appended once per step (its shape and dtype)
+        self.returns: dict = {}  # state position -> zeros the return value set inside is carried from
 
 
 class _Retyped(Exception):

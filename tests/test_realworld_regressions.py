@@ -1,0 +1,117 @@
+"""Regressions found by the real-world kernels (tests/realworld): each minimized, run under tj.jit
+against eager NumPy."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import tracejit as tj
+
+
+def _same(got, want):
+    got_arr, want_arr = np.asarray(got), np.asarray(want)
+    assert got_arr.dtype == want_arr.dtype and got_arr.shape == want_arr.shape
+    np.testing.assert_array_equal(got_arr, want_arr)
+
+
+def test_tuple_target_item_swap_in_traced_branch():
+    def one_pass(a):
+        x = a.copy()
+        for j in range(len(x) - 1):
+            if x[j] > x[j + 1]:
+                x[j], x[j + 1] = x[j + 1], x[j]
+        return x
+
+    f = tj.jit(one_pass)
+    for a in (np.array([3.0, 1, 2, 0, 5, 4, 7, 6, 9, 8]), np.array([5, 4, 3, 2, 1, 0, -1, -2, -3, -4, -5])):
+        _same(f(a), one_pass(a))
+
+
+def test_list_appended_in_loop_with_traced_break_is_refused_at_its_line():
+    def losses_until(x):
+        losses = []
+        prev = np.inf
+        for epoch in range(50):
+            loss = x.sum() / (epoch + 1)
+            losses.append(loss)
+            if prev - loss < 0.5:
+                break
+            prev = loss
+        return len(losses)
+
+    with pytest.raises(tj.UnsupportedError, match=r"test_realworld_regressions.py:\d+ .*list is appended.*`break`"):
+        tj.jit(losses_until)(np.ones(10))
+
+
+def test_return_inside_endless_while():
+    def newton_sqrt(a, tol):
+        x = np.maximum(a, 1.0)
+        while True:
+            x_new = 0.5 * (x + a / x)
+            if np.max(np.abs(x_new - x)) < tol:
+                return x_new
+            x = x_new
+
+    for a in (np.array([2.0, 9.0, 30.0]), np.array([0.5, 1e4])):
+        np.testing.assert_allclose(tj.jit(newton_sqrt)(a, 1e-12), newton_sqrt(a, 1e-12), rtol=1e-15)
+
+
+def linear_search(a, target):
+    for i in range(len(a)):
+        if a[i] == target:
+            return i
+    return -1
+
+
+def is_sorted(a):
+    for i in range(len(a) - 1):
+        if a[i] > a[i + 1]:
+            return False
+    return True
+
+
+def first_match_while(a, target):
+    i = 0
+    while i < len(a):
+        if a[i] == target:
+            return a[i] * 2.0
+        i += 1
+    return -1.0
+
+
+@pytest.mark.parametrize("fun, args", [
+    (linear_search, (np.array([1, 3, 5, 3, 2, 9, 9, 9, 9, 9]), 3)),
+    (linear_search, (np.array([1, 3, 5, 3, 2, 9, 9, 9, 9, 9]), 4)),
+    (linear_search, (np.arange(13.0), 12.0)),
+    (is_sorted, (np.arange(12),)),
+    (is_sorted, (np.array([1, 2, 3, 2, 5, 6, 7, 8, 9, 10, 11]),)),
+    (first_match_while, (np.arange(12.0), 5.0)),
+    (first_match_while, (np.arange(12.0), 55.0)),
+])
+def test_return_inside_traced_loop(fun, args):
+    got, want = tj.jit(fun)(*args), fun(*args)
+    assert got == want and type(got) is type(want) or (float(got) == want and np.asarray(got).dtype == np.float64)
+
+
+def test_polyval_diagflat_result_type():
+    def f(c, x, v, s):
+        return (np.polyval(c, x), np.polyval(c, s), np.polyval([1.0, 2.0], x), np.diagflat(v), np.diagflat(v, -1),
+                np.zeros(2, np.result_type(c, v, s)))
+
+    for args in [(np.array([1.0, 0.0, -2.0]), np.arange(4.0), np.arange(4).reshape(2, 2), 1.5),
+                 (np.array([1, 2, 3]), np.arange(3, dtype=np.int8), np.arange(3, dtype=np.float32), 2)]:
+        for got, want in zip(tj.jit(f)(*args), f(*args)):
+            _same(got, want)
+
+
+def test_list_index_holding_a_traced_scalar():
+    def swap_rows(M, v):
+        M = M.copy()
+        p = np.argmax(v)
+        M[[0, p]] = M[[p, 0]]
+        return M, M[[[p], [1]]]
+
+    M = np.arange(12.0).reshape(4, 3)
+    for v in (np.array([0, 1, 5, 2]), np.array([9, 1, 5, 2])):
+        for got, want in zip(tj.jit(swap_rows)(M, v), swap_rows(M, v)):
+            _same(got, want)
