@@ -115,3 +115,15 @@ def test_list_index_holding_a_traced_scalar():
     for v in (np.array([0, 1, 5, 2]), np.array([9, 1, 5, 2])):
         for got, want in zip(tj.jit(swap_rows)(M, v), swap_rows(M, v)):
             _same(got, want)
+
+
+def test_array_made_from_constants_written_in_traced_branch():
+    def pivot_rows(v):
+        P = np.eye(v.shape[0])
+        p = np.argmax(v)
+        if p != 0:
+            P[[0, p]] = P[[p, 0]]
+        return P
+
+    for v in (np.array([0.0, 3.0, 1.0]), np.array([5.0, 3.0, 1.0])):
+        _same(tj.jit(pivot_rows)(v), pivot_rows(v))

@@ -50,6 +50,20 @@ from tests.realworld.idioms import (
     union_find_components,
     welford,
 )
+from tests.realworld.idioms2 import (
+    cosine_similarity_loop,
+    ema_rows,
+    euler_history,
+    find_peaks_loop,
+    first_pair_with_sum,
+    float_accumulate,
+    flood_relax,
+    kmeans,
+    pascal_triangle,
+    running_sum_slices,
+    trapezoid_math,
+    weighted_mean_zip,
+)
 from tests.realworld.numerics import (
     back_substitution,
     bisection,
@@ -206,4 +220,21 @@ CASES.update({
     "union_find_components": (union_find_components, _edges),
     "lu_pivot": (lu_pivot, lambda rng, s: (rng.standard_normal((4 + s, 4 + s)),)),
     "logistic_map_lyapunov": (logistic_map_lyapunov, lambda rng, s: (np.linspace(2.5, 3.9, 5 + s), 0.3, 50)),
+})
+
+
+CASES.update({
+    "find_peaks_loop": (find_peaks_loop, lambda rng, s: (rng.standard_normal(12 + s),)),
+    "euler_history": (euler_history, lambda rng, s: (1.0 + s, 0.05, 10 + s)),
+    "trapezoid_math": (trapezoid_math, lambda rng, s: (0.0, 2.0, 16 + s, 1.0 + 0.5 * s)),
+    "kmeans": (kmeans, lambda rng, s: (rng.standard_normal((20 + s, 2)), rng.standard_normal((3, 2)), 4)),
+    "flood_relax": (flood_relax, lambda rng, s: (np.where(rng.uniform(size=(5 + s, 6)) < 0.2, -1.0,
+                                                          rng.uniform(0, 1, (5 + s, 6))), 50)),
+    "first_pair_with_sum": (first_pair_with_sum, lambda rng, s: (rng.integers(0, 10, 8 + s), 9)),
+    "weighted_mean_zip": (weighted_mean_zip, lambda rng, s: (rng.standard_normal(9 + s), rng.uniform(-0.5, 1, 9 + s))),
+    "float_accumulate": (float_accumulate, lambda rng, s: (rng.standard_normal(10 + s).astype(np.float32),)),
+    "running_sum_slices": (running_sum_slices, lambda rng, s: (rng.standard_normal(9 + s),)),
+    "pascal_triangle": (pascal_triangle, lambda rng, s: (6 + s,)),
+    "ema_rows": (ema_rows, lambda rng, s: (rng.standard_normal((3 + s, 8)), 0.3)),
+    "cosine_similarity_loop": (cosine_similarity_loop, lambda rng, s: (rng.standard_normal((4 + s, 3)),)),
 })
