@@ -127,3 +127,28 @@ def test_array_made_from_constants_written_in_traced_branch():
 
     for v in (np.array([0.0, 3.0, 1.0]), np.array([5.0, 3.0, 1.0])):
         _same(tj.jit(pivot_rows)(v), pivot_rows(v))
+
+
+def test_temporary_read_after_loop_over_python_int_argument():
+    def last_labels(X, C, iters):
+        for _ in range(iters):
+            labels = ((X[:, None, :] - C[None, :, :]) ** 2).sum(axis=2).argmin(axis=1)
+            C = C + 0.1
+        return labels
+
+    rng = np.random.default_rng(0)
+    X, C = rng.standard_normal((20, 2)), rng.standard_normal((3, 2))
+    f = tj.jit(last_labels)
+    for iters in (4, 40):
+        _same(f(X, C, iters), last_labels(X, C, iters))
+
+
+def test_temporary_read_after_loop_of_traced_count_names_the_loop():
+    def f(x):
+        for _ in range((x > 0).sum()):
+            y = x * 2
+            x = x + 1
+        return y
+
+    with pytest.raises(UnboundLocalError, match=r"'y' is assigned only inside the `for` loop at .*:\d+"):
+        tj.jit(f)(np.arange(3.0))

@@ -37,11 +37,13 @@ from typing import Any, Callable, Iterator
 
 import numpy as np
 
-from tracejit.errors import ControlException, UnsupportedError
+from tracejit.errors import ControlException, StaticNeeded, UnsupportedError
 from tracejit.frontend import control
 from tracejit.frontend.autograph import sequences, stacked
+from tracejit.frontend.autograph.outer import current, outer_root, storages_of
 from tracejit.frontend.autograph.sequences import NotRollable, Seq, Unrolled, as_seq, is_undefined
 from tracejit.frontend.autograph.state import return_placeholder
+from tracejit.frontend.autograph.undefined import Undefined
 from tracejit.frontend.context import current_trace
 from tracejit.frontend.core import Trace, Tracer
 from tracejit.frontend.refusals import TraceSites
@@ -271,6 +273,9 @@ class _Loop:
         n = seq.length()
         total = n - first if isinstance(n, int) else n
         peel_last = isinstance(n, int) and self.extra_test is None and self._peel_last(state)
+        origins = getattr(n, "_origins", None)
+        if origins and self.extra_test is None and self._peel_last(state):  # (as eagerly: range(iters) of an int)
+            raise StaticNeeded(origins, "the trip count of a loop whose temporaries are read after it", self.where)
         # a range of step 1 from a Python int loops over its own values (the index is the item)
         base = seq.start if isinstance(seq, sequences.RangeSeq) and seq.step == 1 and isinstance(seq.start, int) \
             else None
@@ -282,7 +287,7 @@ class _Loop:
         steps = total - 1 if peel_last else total
         carried = [k for k, v in enumerate(state) if _carryable(v)]
         lists = [k for k, v in enumerate(state) if type(v) is list]
-        outer = [_outer_root(trace, st, err) for st, err in plan.written]
+        outer = [outer_root(trace, st, err) for st, err in plan.written]
         bufs = []
         for k in lists:
             row = plan.rows.get(k)
@@ -311,7 +316,7 @@ class _Loop:
             now = list(state)
             for k, v in zip(carried, values):
                 now[k] = v
-                for key in _storages_of(trace, state[k]) if isinstance(v, Tracer) else ():
+                for key in storages_of(trace, state[k]) if isinstance(v, Tracer) else ():
                     sub.redirects[key] = v  # other views of a carried array read and write the carried one
             recorders = {}
             b = iter(buffers)
@@ -348,7 +353,7 @@ class _Loop:
                 plan.rows.update(found)
                 raise _Discovered()
             values = tuple(after[k] for k in carried)
-            roots = tuple(_current(stand_in) for stand_in in carry[1])
+            roots = tuple(current(stand_in) for stand_in in carry[1])
             buffers = tuple(rec.buffer for rec in recorders.values() if rec.buffer is not None)
             return values, roots, buffers
 
@@ -372,6 +377,11 @@ class _Loop:
         for k in lists:
             if plan.rows.get(k) is not None:
                 now[k] = stacked.extend(state[k], next(b), steps)
+        for k, v in enumerate(now):
+            if not isinstance(steps, int) and type(v) is Undefined:  # (a temporary of the body: no last step after)
+                now[k] = Undefined(self.names[k], self.opts.get("lineno", 0), f"is assigned only inside the `for` loop "
+                                   f"at {self.where} (whose number of steps is traced) and used after it; assign it "
+                                   "before the loop")
         if isinstance(steps, int) and steps <= 0:
             set_state(tuple(now))
         else:
@@ -443,40 +453,6 @@ class _Retyped(Exception):
 
 class _Discovered(Exception):
     """The body needs more carried (an array written from outside, a list appended): trace again."""
-
-
-def _outer_root(trace: Trace, st: object, error: Exception) -> tuple:
-    """(the array of storage ``st`` as a value of ``trace``, the storages its stand-in answers for)."""
-    if st.trace is trace:
-        root = Tracer(trace, st.node)
-        root._storage, root._path, root._version = st, (), st.version
-        return root, (st,)
-    stand_in = trace.redirects.get(st)
-    if stand_in is None:
-        raise error  # written from outside an enclosing loop too: that loop carries it first
-    return stand_in, (st, storage_of(stand_in))
-
-
-def _storages_of(trace: Trace, value: Any) -> list:
-    """The storages whose views stand for ``value`` (a whole array of ``trace``, carried): its
-    own, and those an enclosing body redirects to it."""
-    st = getattr(value, "_storage", None) if isinstance(value, Tracer) else None
-    if st is None or value._path:
-        return []
-    keys = [st]
-    t = trace
-    while t is not None:
-        keys.extend(key for key, stand_in in t.redirects.items() if stand_in is value and key is not st)
-        t = t.parent
-    return keys
-
-
-def _current(stand_in: Tracer) -> Tracer:
-    """The carried stand-in at its storage's current version."""
-    st = storage_of(stand_in)
-    if st.node != stand_in._node:
-        stand_in._node, stand_in._version = st.node, st.version
-    return stand_in
 
 
 def _carryable(value: Any) -> bool:
