@@ -2,6 +2,9 @@
 against eager NumPy."""
 from __future__ import annotations
 
+import math
+from math import sqrt
+
 import numpy as np
 import pytest
 
@@ -152,3 +155,39 @@ def test_temporary_read_after_loop_of_traced_count_names_the_loop():
 
     with pytest.raises(UnboundLocalError, match=r"'y' is assigned only inside the `for` loop at .*:\d+"):
         tj.jit(f)(np.arange(3.0))
+
+
+def test_math_module_on_traced_numbers():
+    def f(x, k):
+        total = 0.0
+        for i in range(x.shape[0]):
+            v = x[i]
+            total += math.exp(-k * v * v) + sqrt(abs(v)) + math.atan2(v, 2.0) + math.floor(v) + math.isnan(v)
+        return total, math.pi * k, math.cos(x.sum())
+
+    x = np.linspace(-2.0, 3.0, 11)
+    for got, want in zip(tj.jit(f)(x, 0.5), f(x, 0.5)):
+        assert type(got) is type(want) and abs(got - want) <= 1e-12 * max(1.0, abs(want))
+
+
+def test_math_domain_error_raises_after_the_call():
+    def f(x):
+        return math.sqrt(x.sum())
+
+    assert tj.jit(f)(np.array([4.0])) == 2.0
+    with pytest.raises(ValueError, match="math domain error"):
+        tj.jit(f)(np.array([-4.0]))
+
+
+def test_list_appended_in_loop_over_python_int_argument():
+    def euler(y0, h, n):
+        y = y0
+        history = [y]
+        for _ in range(n):
+            y = y - h * 2.0 * y
+            history.append(y)
+        return np.array(history)
+
+    f = tj.jit(euler)
+    for n in (10, 13):
+        np.testing.assert_allclose(f(1.0, 0.05, n), euler(1.0, 0.05, n), rtol=1e-15)

@@ -292,6 +292,8 @@ class _Loop:
         for k in lists:
             row = plan.rows.get(k)
             if row is not None:
+                if not isinstance(steps, int) and origins:  # (as eagerly: range(n) of a Python int)
+                    raise StaticNeeded(origins, "the trip count of a loop appending to a list", self.where)
                 if not isinstance(steps, int):
                     raise NotRollable("a list is appended in a loop with a traced trip count")
                 if self.extra_test is not None:  # a traced `break`: how many rows it appends is data
