@@ -191,3 +191,13 @@ def test_list_appended_in_loop_over_python_int_argument():
     f = tj.jit(euler)
     for n in (10, 13):
         np.testing.assert_allclose(f(1.0, 0.05, n), euler(1.0, 0.05, n), rtol=1e-15)
+
+
+def test_return_inside_loop_on_some_paths_only_is_a_clear_error():
+    def first_index(a, target):
+        for i in range(len(a)):
+            if a[i] == target:
+                return i
+
+    with pytest.raises(tj.UnsupportedError, match="returns a value on some paths and None on others"):
+        tj.jit(first_index)(np.arange(12), 5)
