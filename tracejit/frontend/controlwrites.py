@@ -25,6 +25,7 @@ import numpy as np
 from tracejit.errors import UnsupportedError, at
 from tracejit.frontend.core import Trace, Tracer
 from tracejit.frontend.numpy.writes import write
+from tracejit.frontend.refusals import TraceSites, created_sites
 
 
 class Writes(NamedTuple):
@@ -52,8 +53,12 @@ def observe(stand_ins: list, results: list) -> Writes:
 def _target(leaf, others: list, captured: list[int], trace, what: str, loc):
     """The traced array ``leaf`` (an argument of the loop or branch) to write back into."""
     if isinstance(leaf, np.ndarray):
-        raise UnsupportedError(f"{what} writes into a constant array of the program{at(loc)}; pass it as an "
-                               "argument or write into a copy")
+        error = UnsupportedError(f"{what} writes into a constant array of the program{at(loc)}; pass it as an "
+                                 "argument or write into a copy")
+        sites = created_sites(trace, leaf)
+        if sites:  # made by the function from constants (np.eye(n)): traced again with it a traced array
+            raise TraceSites(sites, error)
+        raise error
     if not isinstance(leaf, Tracer):
         return None  # a number: a fresh value nobody else sees
     st = leaf._storage

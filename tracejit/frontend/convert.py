@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import builtins
 import functools
+import math
 import types
 
 import numpy as np
@@ -41,6 +42,8 @@ from tracejit.frontend.autograph import Converted, closure, converted_code
 from tracejit.frontend.context import current_trace
 from tracejit.frontend.minmax import SELECTING
 from tracejit.frontend.operands import is_tracer
+from tracejit.frontend.pymath import BY_ORIGINAL as MATH_BY_ORIGINAL
+from tracejit.frontend.pymath import MATH
 from tracejit.frontend.randomness import attribute, is_random, stand_in
 from tracejit.frontend.reachable import CellRoot, DefaultRoot, GlobalRoot
 from tracejit.frontend.sites import BY_ORIGINAL as SITE_BY_ORIGINAL
@@ -177,11 +180,13 @@ class Converter:
         if t is types.ModuleType:
             if value is np:
                 return NUMPY
+            if value is math:
+                return MATH
             if is_random(value):
                 return stand_in(value)
             return self._module(value) if is_user_module(value) else value
         if t in (types.FunctionType, types.BuiltinFunctionType):
-            creator = BY_ORIGINAL.get(id(value)) or SITE_BY_ORIGINAL.get(id(value))
+            creator = BY_ORIGINAL.get(id(value)) or SITE_BY_ORIGINAL.get(id(value)) or MATH_BY_ORIGINAL.get(id(value))
             if creator is not None:
                 return creator
             if is_user_function(value):

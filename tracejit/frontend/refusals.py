@@ -83,6 +83,18 @@ def written_sites() -> frozenset:
     return frozenset(sites)
 
 
+def created_sites(trace: Trace, value: np.ndarray) -> frozenset:
+    """The creation site of the concrete array ``value`` (or of the array it is a view of) the
+    function made from constants (``frontend/sites.py``); empty when it made none of them."""
+    registry = getattr(root_trace(trace), "created", None) or {}
+    while isinstance(value, np.ndarray):
+        hit = registry.get(id(value))
+        if hit is not None and hit[1] is value:
+            return frozenset((hit[0],))
+        value = value.base
+    return frozenset()
+
+
 def note_refused(error: Exception, loc: str | None, scalar_index: bool = False) -> None:
     """Remember that tracejit refused a conversion of a traced value at ``loc``
     (``scalar_index``: of a 0-d bool, which a NumPy scalar accepts as its index), with the

@@ -67,11 +67,21 @@ def written_arrays(nodes: Iterable[ast.AST]) -> set[str]:
         targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(
             node, (ast.AugAssign, ast.AnnAssign)) else []
         for t in targets:
-            while isinstance(t, ast.Subscript):
-                t = t.value
-                if isinstance(t, ast.Name):
-                    out.add(t.id)
+            _subscripted_names(t, out)
     return out
+
+
+def _subscripted_names(target: ast.AST, out: set) -> None:
+    """The names ``target`` assigns items of (through tuple targets: ``x[j], x[j + 1] = ...``)."""
+    if isinstance(target, (ast.Tuple, ast.List)):
+        for element in target.elts:
+            _subscripted_names(element, out)
+    elif isinstance(target, ast.Starred):
+        _subscripted_names(target.value, out)
+    while isinstance(target, ast.Subscript):
+        target = target.value
+        if isinstance(target, ast.Name):
+            out.add(target.id)
 
 
 def deleted_names(nodes: Iterable[ast.AST]) -> set[str]:

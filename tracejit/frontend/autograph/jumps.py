@@ -63,6 +63,7 @@ def _returns_block(stmts: list[ast.stmt], in_loop: bool) -> list[ast.stmt]:
             if in_loop:
                 out.append(located(ast.Break(), s))
             return out  # what follows is dead code
+        endless = _endless(s)
         if not isinstance(s, SCOPES):
             for block in _BLOCKS:
                 inner = getattr(s, block, None)
@@ -72,6 +73,9 @@ def _returns_block(stmts: list[ast.stmt], in_loop: bool) -> list[ast.stmt]:
             for handler in getattr(s, "handlers", ()):
                 handler.body = _returns_block(handler.body, in_loop)
         out.append(s)
+        if endless and jumped(s):  # `while True:` without a `break` ends only by a `return`: what follows is dead
+            out.append(located(assign(DONE, ast.Constant(True)), s))
+            return out
         if not isinstance(s, SCOPES) and jumped(s):  # the rest runs if it did not return; a loop is left
             rest = _returns_block(stmts[k + 1:], in_loop)
             if in_loop:
@@ -80,6 +84,12 @@ def _returns_block(stmts: list[ast.stmt], in_loop: bool) -> list[ast.stmt]:
                 out.append(located(ast.If(test=not_flag(DONE), body=rest, orelse=[]), rest[0]))
             return out
     return out
+
+
+def _endless(stmt: ast.stmt) -> bool:
+    """Whether ``stmt`` is a ``while`` whose test is a true constant and whose body has no ``break`` of its own."""
+    return isinstance(stmt, ast.While) and isinstance(stmt.test, ast.Constant) and bool(stmt.test.value) \
+        and not stmt.orelse and not loop_jumps(stmt.body, (ast.Break,))
 
 
 def convert_loops(stmts: list[ast.stmt]) -> list[ast.stmt]:

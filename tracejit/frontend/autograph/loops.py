@@ -37,11 +37,14 @@ from typing import Any, Callable, Iterator
 
 import numpy as np
 
-from tracejit.errors import ControlException, UnsupportedError
+from tracejit.errors import ControlException, StaticNeeded, UnsupportedError
 from tracejit.frontend import control
 from tracejit.frontend.arraylike import is_complex_value
 from tracejit.frontend.autograph import sequences, stacked
+from tracejit.frontend.autograph.outer import current, outer_root, storages_of
 from tracejit.frontend.autograph.sequences import NotRollable, Seq, Unrolled, as_seq, is_undefined
+from tracejit.frontend.autograph.state import return_placeholder
+from tracejit.frontend.autograph.undefined import Undefined
 from tracejit.frontend.context import current_trace
 from tracejit.frontend.core import Trace, Tracer
 from tracejit.frontend.refusals import TraceSites
@@ -55,7 +58,6 @@ except ImportError:  # pragma: no cover - without the probe, a body needing ``i`
 UNROLL_MAX = 4  # static trip counts up to this unroll when the body is light (its kernels fuse across steps)
 MAX_RETRIES = 16  # body traces discovering arrays written from outside and lists appended
 
-RETURN_NAMES = ("__tj_retval", "__tj_do_return")  # converted code's return state (frontend/autograph/jumps.py)
 
 _options = threading.local()
 _REFUSED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # root trace -> loops that failed to roll
@@ -180,7 +182,13 @@ class _Loop:
         if not isinstance(value, Tracer):
             return bool(value)
         if k < self.seq.length():
-            self.rolled(first=k)
+            try:
+                self.rolled(first=k)
+            except NotRollable as e:  # (its `break` is traced: it cannot be unrolled either)
+                if getattr(e, "storage", None) is not None:
+                    raise
+                raise UnsupportedError(f"the `for` loop at {self.where} cannot be compiled: {e}, and its `break` "
+                                       f"depends on traced values (so it cannot be unrolled)") from None
         return False
 
     # -- rolled -----------------------------------------------------------------------------------
@@ -263,11 +271,14 @@ class _Loop:
                    why: str = "") -> None:
         """One attempt: trace the body once (raises :class:`_Discovered` when it finds more to carry)."""
         trace, seq = self.trace, self.seq
-        if any(name.startswith(RETURN_NAMES) for name in self.names):
-            raise NotRollable("a `return` inside the loop")
+        unset = state
+        state = tuple(plan.returns.get(k, v) for k, v in enumerate(state))  # (a return value, carried from zeros)
         n = seq.length()
         total = n - first if isinstance(n, int) else n
         peel_last = isinstance(n, int) and self.extra_test is None and self._peel_last(state)
+        origins = getattr(n, "_origins", None)
+        if origins and self.extra_test is None and self._peel_last(state):  # (as eagerly: range(iters) of an int)
+            raise StaticNeeded(origins, "the trip count of a loop whose temporaries are read after it", self.where)
         # a range of step 1 from a Python int loops over its own values (the index is the item)
         base = seq.start if isinstance(seq, sequences.RangeSeq) and seq.step == 1 and isinstance(seq.start, int) \
             else None
@@ -279,13 +290,17 @@ class _Loop:
         steps = total - 1 if peel_last else total
         carried = [k for k, v in enumerate(state) if _carryable(v)]
         lists = [k for k, v in enumerate(state) if type(v) is list]
-        outer = [_outer_root(trace, st, err) for st, err in plan.written]
+        outer = [outer_root(trace, st, err) for st, err in plan.written]
         bufs = []
         for k in lists:
             row = plan.rows.get(k)
             if row is not None:
+                if not isinstance(steps, int) and origins:  # (as eagerly: range(n) of a Python int)
+                    raise StaticNeeded(origins, "the trip count of a loop appending to a list", self.where)
                 if not isinstance(steps, int):
                     raise NotRollable("a list is appended in a loop with a traced trip count")
+                if self.extra_test is not None:  # a traced `break`: how many rows it appends is data
+                    raise NotRollable("a list is appended in a loop that a `break` may end early (its length is data)")
                 bufs.append(stacked.buffer(steps, row))
         target = sequences.target_names(self.opts.get("target", ""))
         if target is None:
@@ -306,7 +321,7 @@ class _Loop:
             now = list(state)
             for k, v in zip(carried, values):
                 now[k] = v
-                for key in _storages_of(trace, state[k]) if isinstance(v, Tracer) else ():
+                for key in storages_of(trace, state[k]) if isinstance(v, Tracer) else ():
                     sub.redirects[key] = v  # other views of a carried array read and write the carried one
             recorders = {}
             b = iter(buffers)
@@ -327,6 +342,11 @@ class _Loop:
                 if k in carried or k in lists or now is was or is_undefined(was) or names[k] in target:
                     continue
                 raise NotRollable(f"the body assigns {names[k]!r}, a {type(was).__name__} that cannot be carried")
+            returns = {k: return_placeholder(unset[k], after[k]) for k in range(len(after))}
+            returns = {k: z for k, z in returns.items() if z is not None}
+            if returns:  # a `return` inside: carry its value
+                plan.returns.update(returns)
+                raise _Discovered()
             found = {}
             for k, rec in recorders.items():
                 if after[k] is not rec:
@@ -338,7 +358,7 @@ class _Loop:
                 plan.rows.update(found)
                 raise _Discovered()
             values = tuple(after[k] for k in carried)
-            roots = tuple(_current(stand_in) for stand_in in carry[1])
+            roots = tuple(current(stand_in) for stand_in in carry[1])
             buffers = tuple(rec.buffer for rec in recorders.values() if rec.buffer is not None)
             return values, roots, buffers
 
@@ -362,6 +382,11 @@ class _Loop:
         for k in lists:
             if plan.rows.get(k) is not None:
                 now[k] = stacked.extend(state[k], next(b), steps)
+        for k, v in enumerate(now):
+            if not isinstance(steps, int) and type(v) is Undefined:  # (a temporary of the body: no last step after)
+                now[k] = Undefined(self.names[k], self.opts.get("lineno", 0), f"is assigned only inside the `for` loop "
+                                   f"at {self.where} (whose number of steps is traced) and used after it; assign it "
+                                   "before the loop")
         if isinstance(steps, int) and steps <= 0:
             set_state(tuple(now))
         else:
@@ -424,6 +449,7 @@ class _Plan:
     def __init__(self):
         self.written: list = []  # (storage of an array written from outside, the error that showed it)
         self.rows: dict = {}  # list position -> the traced row appended once per step (its shape and dtype)
+        self.returns: dict = {}  # state position -> zeros the return value set inside is carried from
 
 
 class _Retyped(Exception):
@@ -432,40 +458,6 @@ class _Retyped(Exception):
 
 class _Discovered(Exception):
     """The body needs more carried (an array written from outside, a list appended): trace again."""
-
-
-def _outer_root(trace: Trace, st: object, error: Exception) -> tuple:
-    """(the array of storage ``st`` as a value of ``trace``, the storages its stand-in answers for)."""
-    if st.trace is trace:
-        root = Tracer(trace, st.node)
-        root._storage, root._path, root._version = st, (), st.version
-        return root, (st,)
-    stand_in = trace.redirects.get(st)
-    if stand_in is None:
-        raise error  # written from outside an enclosing loop too: that loop carries it first
-    return stand_in, (st, storage_of(stand_in))
-
-
-def _storages_of(trace: Trace, value: Any) -> list:
-    """The storages whose views stand for ``value`` (a whole array of ``trace``, carried): its
-    own, and those an enclosing body redirects to it."""
-    st = getattr(value, "_storage", None) if isinstance(value, Tracer) else None
-    if st is None or value._path:
-        return []
-    keys = [st]
-    t = trace
-    while t is not None:
-        keys.extend(key for key, stand_in in t.redirects.items() if stand_in is value and key is not st)
-        t = t.parent
-    return keys
-
-
-def _current(stand_in: Tracer) -> Tracer:
-    """The carried stand-in at its storage's current version."""
-    st = storage_of(stand_in)
-    if st.node != stand_in._node:
-        stand_in._node, stand_in._version = st.node, st.version
-    return stand_in
 
 
 def _carryable(value: Any) -> bool:

@@ -117,6 +117,6 @@ def return_value(done: Any, value: Any) -> Any:
         return value
     try:
         return cond(done, lambda: value, lambda: None)
-    except BranchesDiffer:
+    except (BranchesDiffer, UnsupportedError):  # (None against a value: "a NoneType cannot be carried")
         raise UnsupportedError(f"the function returns a value on some paths and None on others, depending on "
                                f"traced values{at(user_location())}") from None

@@ -64,6 +64,14 @@ def _same_python(a: Any, b: Any) -> bool:
         return False
 
 
+def return_placeholder(before: Any, after: Any) -> Any:
+    """Zeros standing for a return value a traced loop's body sets (``before`` unset, ``after`` what
+    a step left in it), so the loop can carry it; None where there is none (read only once returned)."""
+    if isinstance(before, ReturnUnset) and _defined(after):
+        return _zeros_like(after)
+    return None
+
+
 def _zeros_like(value: Any) -> Any:
     """Zeros of the structure, shapes and dtypes of ``value`` (a branch's traced result)."""
     leaves, tree = flatten(value)
@@ -275,6 +283,14 @@ def truth(value: Any) -> Any:
                                 f"Use a.any() or a.all(){at(user_location())}"))
 
 
+class _ReturnFound(Exception):
+    """A traced loop's body sets the return value: the loop is traced again carrying it (from zeros)."""
+
+    def __init__(self, zeros: dict):
+        super().__init__("a return value to carry")
+        self.zeros = zeros
+
+
 def _nothing() -> None:
     """The ``else`` of a peeled loop step."""
 
@@ -307,6 +323,10 @@ def loop_traced(test: Callable, body: Callable, get_state: Callable, set_state: 
         body()
         out = get_state()
         last[:] = out
+        found = {i: return_placeholder(init[i], out[i]) for i in range(len(init))}
+        found = {i: z for i, z in found.items() if z is not None}
+        if found:  # a `return` inside: carried from zeros (its value is read only once it returned)
+            raise _ReturnFound(found)
         for i, (v, name) in enumerate(zip(out, names)):
             if i not in carried and not isinstance(init[i], Undefined) and v is not init[i]:
                 raise user_error(TypeError(
@@ -316,6 +336,10 @@ def loop_traced(test: Callable, body: Callable, get_state: Callable, set_state: 
 
     try:
         outs = while_loop(cond_fun, body_fun, tuple(init[i] for i in carried))
+    except _ReturnFound as found:
+        set_state(tuple(found.zeros.get(i, v) for i, v in enumerate(init)))
+        loop_traced(test, body, get_state, set_state, names, opts, peel)
+        return
     except CarryChanged as error:
         if peel and len(last) == len(init) and any(
                 _kind(init[i]) is not None and _defined(last[i]) and _signature(last[i]) != _signature(init[i])

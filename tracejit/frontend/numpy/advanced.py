@@ -40,8 +40,8 @@ def is_array_index(k: int) -> bool:
 def _as_index_array(k, trace, loc):
     """An index array: a tracer, or a NumPy array for constants (lists as NumPy converts)."""
     if isinstance(k, list):
-        if any(is_tracer(v) for v in np.asarray(k, dtype=object).ravel()):
-            k = stack([v if is_tracer(v) else np.asarray(v) for v in k])
+        if holds_tracer(k):  # (not np.asarray(k, dtype=object): that asks a tracer for a concrete array)
+            k = _stacked(k)
         else:
             k = np.asarray(k)
             if k.size == 0:
@@ -49,6 +49,17 @@ def _as_index_array(k, trace, loc):
     if k.dtype.kind not in "iu":
         raise user_error(IndexError(f"arrays used as indices must be of integer (or boolean) type{at(loc)}"))
     return k
+
+
+def holds_tracer(k: list | tuple) -> bool:
+    """Whether a (nested) list index holds a traced value (then not a constant: NumPy cannot convert it)."""
+    return any(holds_tracer(v) if isinstance(v, (list, tuple)) else is_tracer(v) for v in k)
+
+
+def _stacked(k: list | tuple) -> Tracer:
+    """A (nested) list index holding traced values as one traced index array."""
+    return stack([v if is_tracer(v) else _stacked(v) if isinstance(v, (list, tuple)) and holds_tracer(v)
+                  else np.asarray(v) for v in k])
 
 
 def _static_bounds(index: np.ndarray, n: int, axis: int, loc) -> None:

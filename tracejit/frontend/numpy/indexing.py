@@ -19,7 +19,7 @@ from tracejit.frontend import checks
 from tracejit.frontend.context import user_location
 from tracejit.frontend.dispatch import implements
 from tracejit.frontend.memorder import set_layout
-from tracejit.frontend.numpy.advanced import gather_getitem, is_array_index, scatter_setitem
+from tracejit.frontend.numpy.advanced import gather_getitem, holds_tracer, is_array_index, scatter_setitem
 from tracejit.frontend.numpy.axes import normalize_axes
 from tracejit.frontend.numpy.dynamic import dynamic_getitem, dynamic_setitem, traced_slice
 from tracejit.frontend.numpy.elementwise import where
@@ -93,7 +93,7 @@ def _scalar_bool_getitem(x, key: tuple, loc):
 
 def _advanced(x, key: tuple, for_write: bool, loc):
     """``x[key]`` with arrays in the key: a boolean selection or a gather."""
-    key = tuple(_list_index(k) if isinstance(k, list) and not any(map(is_tracer, k)) else k for k in key)
+    key = tuple(_list_index(k) if isinstance(k, list) and not holds_tracer(k) else k for k in key)
     if _scalar_bools_only(key) and not for_write:
         return _scalar_bool_getitem(x, key, loc)
     if any(_is_mask(k) or isinstance(k, (bool, np.bool_)) for k in key):
@@ -218,7 +218,7 @@ def setitem(x: Operand, key: Operand, value: Operand) -> None:
         write(view, where(_all_of(traced), value, view) if traced and view.size else value, loc)
         return
     if any(is_array_index(k) or isinstance(k, (bool, np.bool_)) for k in tkey):
-        tkey = tuple(_list_index(k) if isinstance(k, list) and not any(map(is_tracer, k)) else k for k in tkey)
+        tkey = tuple(_list_index(k) if isinstance(k, list) and not holds_tracer(k) else k for k in tkey)
         if any(_is_mask(k) or isinstance(k, (bool, np.bool_)) for k in tkey):
             raise UnsupportedError(f"assignment through a boolean index other than a single mask of the "
                                    f"array's shape{at(loc)}")

@@ -25,7 +25,7 @@ from tracejit.frontend.memorder import fortran_order, numpy_layout, set_layout
 from tracejit.frontend.numpy.axes import axis_index, normalize_axes
 from tracejit.frontend.numpy.elementwise import where
 from tracejit.frontend.numpy.shape import broadcast_to, concatenate, make_view, reshape, scalar_result
-from tracejit.frontend.operands import Operand, as_array, find_trace, is_tracer, static_ints
+from tracejit.frontend.operands import Operand, as_array, find_trace, is_tracer, promotion_operand, static_ints
 
 
 @implements(np.diagonal)
@@ -53,6 +53,31 @@ def diag(v: Operand, k: int = 0) -> Operand:
     padded = concatenate([v, np.zeros(abs(k), v.dtype)]) if k else v
     values = reshape(padded, (size, 1) if k >= 0 else (1, size))
     return where(np.eye(size, size, k, dtype=bool), broadcast_to(values, (size, size)), v.dtype.type(0))
+
+
+@implements(np.diagflat)
+def diagflat(v: Operand, k: int = 0) -> Operand:
+    """NumPy's diagflat: the flattened input on the ``k``-th diagonal of a new square matrix."""
+    return diag(reshape(as_array(find_trace((v,)), v), (-1,)), k)
+
+
+@implements(np.polyval)
+def polyval(p: Operand, x: Operand) -> Operand:
+    """NumPy's polyval: Horner's rule over ``p``'s coefficients (a static count), as NumPy computes it."""
+    trace = find_trace((p, x))
+    p, x = as_array(trace, np.asarray(p) if isinstance(p, (list, tuple)) else p), as_array(trace, x)
+    if p.ndim != 1:
+        raise UnsupportedError(f"numpy.polyval of coefficients that are not a 1-d array{at(user_location())}")
+    y = np.zeros_like(x)
+    for k in range(p.shape[0]):
+        y = y * x + p[k]
+    return y
+
+
+@implements(np.result_type)
+def result_type(*arrays_and_dtypes: Operand) -> np.dtype:
+    """NumPy's result_type: from the operands' dtypes (a traced Python number weak, as the number is)."""
+    return np.result_type(*(promotion_operand(x) if is_tracer(x) else x for x in arrays_and_dtypes))
 
 
 @implements(np.trace)
