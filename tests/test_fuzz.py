@@ -15,19 +15,25 @@ import pytest
 
 from tests.fuzz import errmodel, harness
 from tests.fuzz.campaign import BUGS, program_seed, write_repro
+from tests.fuzz.cfgen import generate_cf
 from tests.fuzz.pool import Pool
 from tests.fuzz.program import generate
 
 FAST = [program_seed(14, k) for k in range(36)]
 SLOW = [program_seed(15, k) for k in range(240)]
+FAST_CF = [program_seed(16, k) for k in range(24)]  # Python control flow (tests/fuzz/cfgen.py)
+SLOW_CF = [program_seed(17, k) for k in range(160)]
 
 
 @pytest.fixture(scope="module")
 def verdicts(request, tmp_path_factory):
     """Run every selected program once on a pool of two workers; verdicts by seed."""
-    seeds = FAST + (SLOW if request.config.getoption("--runslow") else [])
+    slow = request.config.getoption("--runslow")
+    seeds = FAST + (SLOW if slow else [])
     out = tmp_path_factory.mktemp("fuzz")
     programs = {s: generate(s) for s in seeds}
+    programs.update({s: generate_cf(s) for s in FAST_CF + (SLOW_CF if slow else [])})
+    seeds = list(programs)
     found: dict = {}
     pool = Pool(2, out / "logs", timeout=120.0)
     try:
@@ -54,6 +60,17 @@ def test_random_program(verdicts, seed):
 @pytest.mark.slow
 @pytest.mark.parametrize("seed", SLOW)
 def test_random_program_long(verdicts, seed):
+    _check(verdicts, seed)
+
+
+@pytest.mark.parametrize("seed", FAST_CF)
+def test_random_control_flow_program(verdicts, seed):
+    _check(verdicts, seed)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", SLOW_CF)
+def test_random_control_flow_program_long(verdicts, seed):
     _check(verdicts, seed)
 
 
