@@ -15,7 +15,7 @@ import pytest
 
 from tests.fuzz import errmodel, harness
 from tests.fuzz.campaign import BUGS, program_seed, write_repro
-from tests.fuzz.cfgen import generate_cf
+from tests.fuzz.cfgen import expect_of, generate_any, generate_cf, is_cf_seed
 from tests.fuzz.pool import Pool
 from tests.fuzz.program import generate
 
@@ -100,6 +100,20 @@ def test_programs_run_eagerly():
                 assert type(error).__name__ == expected, (seed, error)
             else:
                 assert expected is None, seed
+
+
+def test_control_flow_programs():
+    """Control-flow programs are deterministic, hold traced-looking control flow, and run
+    eagerly on at least one call (a call that raises eagerly must raise under the jit)."""
+    a, b = generate_cf(7), generate_cf(7)
+    assert a.module_source() == b.module_source()
+    sources = [generate_cf(seed).function_source() for seed in range(40)]
+    for word in ("if ", "while ", "for ", " else ", "break", "continue", ".append(", "len(", ":i", "[i"):
+        assert any(word in src for src in sources), word
+    p = generate_cf(3)
+    assert expect_of(p) == p.expect and len(p.expect) == 3
+    assert generate_any(2).function_source() == generate_cf(2).function_source() and is_cf_seed(2)
+    assert generate_any(3).function_source() == generate(3).function_source()
 
 
 def test_build_args_layouts_and_aliasing():
