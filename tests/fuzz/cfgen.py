@@ -73,7 +73,7 @@ class _Gen:
     def __init__(self, rng):
         self.rng = rng
         self.k = 0
-        self.scalars = ["x.sum()", "y.mean()", "y.sum()"]
+        self.scalars = ["float(x.sum())", "y.mean()", "y.sum()"]
         self.vectors = ["x", "y"]
         self.defined: list[str] = []
 
@@ -88,9 +88,11 @@ class _Gen:
         return f"{prefix}{self.k}"
 
     # -- expressions ------------------------------------------------------------------------
-    def scalar(self) -> str:
+    def scalar(self, raw_ok: bool = True) -> str:
+        """A 0-d value; ``raw_ok``: maybe of x's, A's or q's dtype (else float64 or a Python float:
+        values whose type a traced decision picks come back promoted, see docs/design.md)."""
         raw = ["x.sum()", "A.sum()", "A.mean()", "q.sum()", "q.max()", "x.min()"]
-        if self.chance(0.15):  # dtypes that may differ between branches (unsupported) or promote in loops
+        if raw_ok and self.chance(0.15):  # dtypes that may differ between branches (unsupported) or promote in loops
             return self.pick(raw)
         return self.pick(self.scalars + ["y.sum()", "np.dot(y, y)", "y.max()"] + [f"float({r})" for r in raw])
 
@@ -135,10 +137,10 @@ class _Gen:
 
     def b_if(self) -> list[str]:
         s = self.fresh("s")
-        lines = [f"if {self.cond()}:", f"    {s} = {self.scalar()} * 2.0"]
+        lines = [f"if {self.cond()}:", f"    {s} = {self.scalar(False)} * 2.0"]
         if self.chance(0.4):
-            lines += [f"elif {self.cond()}:", f"    {s} = {self.scalar()} - 1.0"]
-        lines += ["else:", f"    {s} = {self.scalar()} + {self.pick(THRESHOLDS)}"]
+            lines += [f"elif {self.cond()}:", f"    {s} = {self.scalar(False)} - 1.0"]
+        lines += ["else:", f"    {s} = {self.scalar(False)} + {self.pick(THRESHOLDS)}"]
         self.define_scalar(s)
         return lines
 
@@ -152,13 +154,13 @@ class _Gen:
 
     def b_ifexp(self) -> list[str]:
         s = self.fresh("s")
-        line = f"{s} = {self.scalar()} if {self.cond()} else {self.scalar()} * 0.5"
+        line = f"{s} = {self.scalar(False)} if {self.cond()} else {self.scalar(False)} * 0.5"
         self.define_scalar(s)
         return [line]
 
     def b_while(self) -> list[str]:
         s, k = self.fresh("s"), self.fresh("k")
-        init = self.scalar()
+        init = self.scalar(False)  # (the trip count is data: the type must not depend on it)
         limit = int(self.rng.integers(0, 12))
         test = self.pick([f"{s} < {self.pick(['10.0', '100.0', '3.5'])}", self.cond(1), f"{s} > -50.0"])
         body = [f"    {s} = {s} * 1.5 + {self.pick(['1.0', 'np.abs(y).sum()', f'float({k})'])}"]
@@ -187,6 +189,8 @@ class _Gen:
             lines += [f"    if x[{i}] > {self.pick(THRESHOLDS)}:", "        continue"]
         if self.chance(0.25):
             lines += [f"    if {acc} > {self.pick(['5.0', '30.0'])}:", "        break"]
+        if len(lines) > 3:  # (whether a step runs is data: the accumulator's type must not depend on it)
+            lines[1] = f"{acc} = np.float64(0.0)"
         lines += [f"    {out}[{i}] = x[{i}] * 2.0 + {acc}",
                   f"    {acc} = {acc} + {self.pick([f'x[{i}]', f'y[{i}] * x[{i}]', f'A[{i}, {i}]', f'q[{i}]'])}"]
         if self.chance(0.3):
@@ -230,7 +234,7 @@ class _Gen:
         body = [f"        {s} = {s} + A[{i}, {j} % n] * y[{j} % n]"]
         if self.chance(0.3):
             body = [f"        if A[{i}, {j} % n] < 0:", "            continue"] + body
-        return [f"{s} = 0.0", f"for {i} in range(n):", f"    for {j} in {inner}:", *body]
+        return [f"{s} = np.float64(0.0)", f"for {i} in range(n):", f"    for {j} in {inner}:", *body]
 
     def b_list(self) -> list[str]:
         acc, r, i = self.fresh("rows"), self.fresh("m"), self.fresh("i")
@@ -300,7 +304,7 @@ class _Gen:
     def b_nested_break(self) -> list[str]:
         s, i, j = self.fresh("s"), self.fresh("i"), self.fresh("j")
         self.define_scalar(s)
-        return [f"{s} = 0.0", f"for {i} in range(n):", f"    for {j} in range(n):",
+        return [f"{s} = np.float64(0.0)", f"for {i} in range(n):", f"    for {j} in range(n):",
                 f"        if A[{i}, {j}] > {self.pick(THRESHOLDS)}:", "            break",
                 f"        {s} = {s} + A[{i}, {j}]", f"    if {s} > {self.pick(['10.0', '40.0'])}:", "        break"]
 
