@@ -59,3 +59,30 @@ def test_conditional_expression_casts_a_traced_python_float_to_the_other_branch(
     for y in (np.ones(3, np.int64), -np.ones(3, np.int64)):
         got = g(y, a)
         assert got == f(y, a) and np.asarray(got).dtype == np.float32
+
+
+@pytest.mark.xfail(strict=True, reason="open: a conditional expression mixing an int64 value and a Python float "
+                                       "promotes to float64 (tracejit/frontend/autograph/state.py _promotion): the "
+                                       "int branch loses precision where NumPy returns the int64 itself")
+def test_conditional_expression_int64_branch_keeps_its_value():
+    def f(x):
+        return x.sum() if x[0] > 0 else float(x.sum()) * 0.5
+
+    x = np.array([2**53 + 1, 0], np.int64)
+    got = tj.jit(f)(x)
+    assert np.asarray(got).dtype == np.int64 and int(got) == int(f(x)) == 2**53 + 1
+
+
+@pytest.mark.xfail(strict=True, raises=tj.UnsupportedError,
+                   reason="open: a `return` inside a `for` loop on a traced condition is NotRollable and the loop "
+                          "cannot be unrolled either (message without the user's line)")
+def test_return_inside_a_loop_on_a_traced_condition():
+    def f(y):
+        s = y.sum()
+        for r in range(y.shape[0]):
+            if y[r] > 0.37:
+                return s, r
+        return s, -1
+
+    y = np.array([0.1, 0.5, 2.0])
+    assert tj.jit(f)(y) == f(y)
