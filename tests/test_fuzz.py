@@ -15,19 +15,25 @@ import pytest
 
 from tests.fuzz import errmodel, harness
 from tests.fuzz.campaign import BUGS, program_seed, write_repro
+from tests.fuzz.cfgen import expect_of, generate_any, generate_cf, is_cf_seed
 from tests.fuzz.pool import Pool
 from tests.fuzz.program import generate
 
 FAST = [program_seed(14, k) for k in range(36)]
 SLOW = [program_seed(15, k) for k in range(240)]
+FAST_CF = [program_seed(16, k) for k in range(24)]  # Python control flow (tests/fuzz/cfgen.py)
+SLOW_CF = [program_seed(17, k) for k in range(160)]
 
 
 @pytest.fixture(scope="module")
 def verdicts(request, tmp_path_factory):
     """Run every selected program once on a pool of two workers; verdicts by seed."""
-    seeds = FAST + (SLOW if request.config.getoption("--runslow") else [])
+    slow = request.config.getoption("--runslow")
+    seeds = FAST + (SLOW if slow else [])
     out = tmp_path_factory.mktemp("fuzz")
     programs = {s: generate(s) for s in seeds}
+    programs.update({s: generate_cf(s) for s in FAST_CF + (SLOW_CF if slow else [])})
+    seeds = list(programs)
     found: dict = {}
     pool = Pool(2, out / "logs", timeout=120.0)
     try:
@@ -57,6 +63,17 @@ def test_random_program_long(verdicts, seed):
     _check(verdicts, seed)
 
 
+@pytest.mark.parametrize("seed", FAST_CF)
+def test_random_control_flow_program(verdicts, seed):
+    _check(verdicts, seed)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", SLOW_CF)
+def test_random_control_flow_program_long(verdicts, seed):
+    _check(verdicts, seed)
+
+
 # -- the fuzzer's own parts ----------------------------------------------------------------------
 
 
@@ -83,6 +100,20 @@ def test_programs_run_eagerly():
                 assert type(error).__name__ == expected, (seed, error)
             else:
                 assert expected is None, seed
+
+
+def test_control_flow_programs():
+    """Control-flow programs are deterministic, hold traced-looking control flow, and run
+    eagerly on at least one call (a call that raises eagerly must raise under the jit)."""
+    a, b = generate_cf(7), generate_cf(7)
+    assert a.module_source() == b.module_source()
+    sources = [generate_cf(seed).function_source() for seed in range(40)]
+    for word in ("if ", "while ", "for ", " else ", "break", "continue", ".append(", "len(", ":i", "[i"):
+        assert any(word in src for src in sources), word
+    p = generate_cf(3)
+    assert expect_of(p) == p.expect and len(p.expect) == 3
+    assert generate_any(2).function_source() == generate_cf(2).function_source() and is_cf_seed(2)
+    assert generate_any(3).function_source() == generate(3).function_source()
 
 
 def test_build_args_layouts_and_aliasing():

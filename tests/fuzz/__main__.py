@@ -10,11 +10,10 @@ import sys
 import time
 from pathlib import Path
 
-from tests.fuzz.campaign import BUGS, Campaign, write_repro
+from tests.fuzz.campaign import BUGS, Campaign, shrink, write_repro
+from tests.fuzz.cfgen import generate_any
 from tests.fuzz.memlimit import limit_memory
 from tests.fuzz.pool import Pool, run_alone
-from tests.fuzz.program import generate
-from tests.fuzz.reduce import minimize
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -28,6 +27,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--timeout", type=float, default=60.0, help="seconds per program before it is a hang")
     ap.add_argument("--minimize-minutes", type=float, default=5.0, help="time for minimizing failures afterwards")
     ap.add_argument("--replay", nargs="+", type=Path, help="run these repro files and print their verdicts")
+    ap.add_argument("--control-flow", action="store_true",
+                    help="only programs with Python control flow (otherwise one in three)")
     ap.add_argument("--show", type=int, help="print the program of this seed and exit")
     ap.add_argument("--stats", type=int, metavar="N", help="print what N generated programs contain")
     ap.add_argument("--minimize", type=int, metavar="SEED", help="run and minimize the program of this seed")
@@ -35,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     limit_memory()  # a program that grows without bound raises MemoryError, not the OOM killer
 
     if args.show is not None:
-        p = generate(args.show)
+        p = generate_any(args.show)
         print(p.module_source() if args.out != Path("fuzz-out") else p.function_source())
         return 0
     if args.stats:
@@ -43,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
         print(stats(args.stats, args.seed))
         return 0
     if args.minimize is not None:
-        program = generate(args.minimize)
+        program = generate_any(args.minimize)
         verdict = run_alone(program.module_source(), args.out / "logs", args.timeout)
         print(f"{verdict['class']}: {verdict.get('message', '')[:300]}")
         if verdict["class"] in BUGS:
@@ -56,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
             fresh = verdict["class"] in ("crash", "hang")
             try:
                 check = (lambda src: run_alone(src, args.out / "logs", args.timeout)) if fresh else on_warm
-                small, small_verdict = minimize(program, verdict, check, 300.0)
+                small, small_verdict = shrink(program, verdict, check, 300.0)
             finally:
                 warm.close()
             path = write_repro(args.out, small, small_verdict, ".min", len(program.stmts))
@@ -74,6 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.minutes is None and args.programs is None:
         args.programs = 100
     campaign = Campaign(args.seed, args.out, args.workers, args.timeout)
+    campaign.only_cf = args.control_flow
     print(f"fuzzing: seed {args.seed}, {args.workers} workers, "
           f"{f'{args.minutes} min' if args.minutes else f'{args.programs} programs'}, out {args.out}", flush=True)
     try:

@@ -11,9 +11,10 @@ import re
 import time
 from pathlib import Path
 
+from tests.fuzz.cfgen import CFProgram, generate_any, generate_cf, minimize_cf
 from tests.fuzz.pool import Pool, run_alone
-from tests.fuzz.program import Program, generate
-from tests.fuzz.reduce import minimize
+from tests.fuzz.program import Program
+from tests.fuzz.reduce import minimize, signature
 
 BUGS = ("crash", "hang", "internal-error", "wrong-exception", "wrong-shape", "wrong-dtype", "wrong-value",
         "wrong-mutation", "harness-error")
@@ -57,7 +58,25 @@ def repro_header(verdict: dict, original_stmts: int | None = None) -> str:
     return "\n".join(lines).replace('"""', "'''").replace("\\", "/")
 
 
-def write_repro(out: Path, program: Program, verdict: dict, suffix: str = "", original: int | None = None) -> Path:
+def shrink(program, verdict: dict, run, budget_s: float) -> tuple:
+    """The smallest variant of a failing program (either kind) that fails alike, and its verdict."""
+    if not isinstance(program, CFProgram):
+        return minimize(program, verdict, run, budget_s)
+    deadline = time.monotonic() + budget_s
+    found = [verdict]
+
+    def fails(q: CFProgram) -> bool:
+        v = run(q.module_source())
+        if signature(v) == signature(verdict):
+            found[0] = v
+            return True
+        return False
+    small = minimize_cf(program, fails, lambda: time.monotonic() < deadline)
+    return small, found[0]
+
+
+def write_repro(out: Path, program: Program | CFProgram, verdict: dict, suffix: str = "",
+                original: int | None = None) -> Path:
     folder = out / verdict["class"]
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"seed{program.seed}{suffix}.py"
@@ -70,6 +89,7 @@ class Campaign:
 
     def __init__(self, seed: int, out: Path, workers: int = 2, timeout: float = 60.0, verbose: bool = True):
         self.seed, self.out, self.workers, self.timeout, self.verbose = seed, out, workers, timeout, verbose
+        self.only_cf = False  # every program a control-flow program (tests/fuzz/cfgen.py)
         self.counts: collections.Counter = collections.Counter()
         self.unsupported: collections.Counter = collections.Counter()
         self.failures: list[tuple[Program, dict]] = []
@@ -85,7 +105,7 @@ class Campaign:
             s = program_seed(self.seed, k)
             k += 1
             try:
-                p = generate(s)
+                p = generate_cf(s) if self.only_cf else generate_any(s)
             except Exception as error:  # noqa: BLE001 - a generator bug: count it, go on
                 self.counts["generator-error"] += 1
                 self.results.write(json.dumps({"seed": s, "class": "generator-error", "message": repr(error)}) + "\n")
@@ -147,8 +167,8 @@ class Campaign:
                     verdict["confirmed_alone"] = again["class"] == verdict["class"]
                 runner = (lambda src: run_alone(src, logs, 2 * self.timeout)) if fresh else on_warm
                 budget = min(180.0, max(0.0, deadline - time.monotonic()))
-                small, small_verdict = minimize(program, verdict, runner, budget)
-                if len(small.stmts) < len(program.stmts) or len(small.returns) < len(program.returns):
+                small, small_verdict = shrink(program, verdict, runner, budget)
+                if len(small.function_source()) < len(program.function_source()):
                     small_verdict["confirmed_alone"] = verdict.get("confirmed_alone")
                     buckets[key].append(str(write_repro(self.out, small, small_verdict, ".min", len(program.stmts))))
         finally:

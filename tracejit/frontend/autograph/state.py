@@ -27,6 +27,7 @@ from tracejit.frontend.arraylike import is_traced
 from tracejit.frontend.autograph.undefined import ReturnUnset, Undefined
 from tracejit.frontend.context import user_location
 from tracejit.frontend.control import BranchesDiffer, CarryChanged, cond, while_loop
+from tracejit.frontend.numpy.shape import astype
 from tracejit.frontend.operands import python_kind
 from tracejit.frontend.tree import flatten, unflatten
 
@@ -170,8 +171,9 @@ def _defined(value: Any) -> bool:
     return not isinstance(value, Undefined) and _carryable(value)
 
 
-def _differ(name: str, a: Any, b: Any, where: str, what: str) -> TypeError:
-    return user_error(TypeError(
+def _differ(name: str, a: Any, b: Any, where: str, what: str) -> BranchesDiffer:
+    # (BranchesDiffer: a TypeError, and unsupported like a conditional expression's branches that differ)
+    return user_error(BranchesDiffer(
         f"'{name}' is {_describe(a)} after one branch of {where} and {_describe(b)} after the other: with a traced "
         f"condition a variable the branches assign must be {what} in both{at(user_location())}"))
 
@@ -228,7 +230,7 @@ def _act(action: Any, value: Any, other: Any) -> Any:
     target = action[1]  # ("cast", a Python type or a dtype)
     if isinstance(target, type):
         return target(value) if not is_traced(value) else value + target(0)
-    return value.astype(target) if is_traced(value) else np.asarray(value, target)
+    return astype(value, target) if is_traced(value) else np.asarray(value, target)  # (a traced Python number too)
 
 
 def _kind(value: Any) -> type | None:

@@ -1,0 +1,88 @@
+"""Regressions found by the control-flow fuzzer (tests/fuzz/cfgen.py), each minimized."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import tracejit as tj
+
+
+def test_if_branches_of_other_dtypes_are_unsupported_like_a_conditional_expression():
+    """An ``if`` on a traced test whose branches leave a variable float64 in one and
+    float32 in the other (eagerly the dtype depends on the data) raised a plain TypeError,
+    which the fuzzer counts as an internal error; a conditional expression raises
+    BranchesDiffer (UnsupportedError and TypeError). Both raise BranchesDiffer now."""
+    def f(y, a):
+        if (y > 0.5).any():
+            s = np.dot(y, y) * 2.0
+        else:
+            s = a.mean() + 4.7
+        return s
+
+    def g(y, a):
+        return np.dot(y, y) * 2.0 if (y > 0.5).any() else a.mean() + 4.7
+
+    y, a = np.arange(3.0), np.ones((3, 3), np.float32)
+    assert f(y, a).dtype == np.float64 and f(-y, a).dtype == np.float32  # eagerly: depends on the data
+    for fn in (f, g):
+        with pytest.raises(tj.UnsupportedError) as info:
+            tj.jit(fn)(y, a)
+        assert isinstance(info.value, TypeError)
+    with pytest.raises(tj.UnsupportedError, match=r"'s' is float64\[\] after one branch .* float32\[\] after"):
+        tj.jit(f)(y, a)
+
+
+def test_if_branches_of_same_dtype_still_compile():
+    """(The case above with matching dtypes: both branches taken, same results as NumPy.)"""
+    def f(y, a):
+        if (y > 0.5).any():
+            s = np.dot(y, y) * 2.0
+        else:
+            s = float(a.mean()) + 4.7
+        return s
+
+    a = np.ones((3, 3))
+    for y in (np.arange(3.0), -np.arange(3.0)):
+        assert tj.jit(f)(y, a) == f(y, a)
+
+
+def test_conditional_expression_casts_a_traced_python_float_to_the_other_branch():
+    """``float(traced) if test else float32_value``: the promotion cast the traced Python
+    float with ``.astype``, which a traced Python number does not have (AttributeError
+    inside tracejit). The branches now agree on float32 (the documented promotion of a
+    Python number in one branch: eagerly the type depends on the data)."""
+    def f(y, a):
+        return float(y.sum()) if y[0] > 0 else a.sum()
+
+    a = np.ones(3, np.float32)
+    g = tj.jit(f)
+    for y in (np.ones(3, np.int64), -np.ones(3, np.int64)):
+        got = g(y, a)
+        assert got == f(y, a) and np.asarray(got).dtype == np.float32
+
+
+@pytest.mark.xfail(strict=True, reason="open: a conditional expression mixing an int64 value and a Python float "
+                                       "promotes to float64 (tracejit/frontend/autograph/state.py _promotion): the "
+                                       "int branch loses precision where NumPy returns the int64 itself")
+def test_conditional_expression_int64_branch_keeps_its_value():
+    def f(x):
+        return x.sum() if x[0] > 0 else float(x.sum()) * 0.5
+
+    x = np.array([2**53 + 1, 0], np.int64)
+    got = tj.jit(f)(x)
+    assert np.asarray(got).dtype == np.int64 and int(got) == int(f(x)) == 2**53 + 1
+
+
+@pytest.mark.xfail(strict=True, raises=tj.UnsupportedError,
+                   reason="open: a `return` inside a `for` loop on a traced condition is NotRollable and the loop "
+                          "cannot be unrolled either (message without the user's line)")
+def test_return_inside_a_loop_on_a_traced_condition():
+    def f(y):
+        s = y.sum()
+        for r in range(y.shape[0]):
+            if y[r] > 0.37:
+                return s, r
+        return s, -1
+
+    y = np.array([0.1, 0.5, 2.0])
+    assert tj.jit(f)(y) == f(y)
