@@ -260,7 +260,7 @@ def through_views(x):
 def row_view_written(x):
     out = np.zeros_like(x)
     for t in range(x.shape[0]):
-        row = out[t]  # NumPy: a view; traced t: a gather (a copy) unless x[i] is a view (dynoffset)
+        row = out[t]  # NumPy: a view; traced t: a view at a traced offset too (frontend/numpy/dynamic.py)
         row[...] = x[t] * 2
     return out
 
@@ -276,9 +276,7 @@ def test_writes_through_views_of_an_array_written_in_the_body():
     check(through_views, RNG.standard_normal((9, 4)))
 
 
-@pytest.mark.xfail(strict=True, reason="x[t] with a traced t is a gather (a copy), not a view: a write through "
-                   "it is lost (frontend/numpy/indexing.py: dynamic offsets as views)")
-def test_write_through_a_row_taken_with_the_traced_index():
+def test_write_through_a_row_taken_with_the_traced_index():  # x[t] is a view at a traced offset (dynamic.py)
     check(row_view_written, RNG.standard_normal((9, 4)))
 
 

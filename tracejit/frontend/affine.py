@@ -156,6 +156,11 @@ def derive(ufunc: np.ufunc, inputs: tuple, result: object) -> None:
         if form is not None:
             result._affine = replace(form, coef=-form.coef, const=-form.const)
         return
+    if ufunc is np.remainder and len(inputs) == 2:  # t % n, n a Python int: in [0, n) (NumPy's sign, n's)
+        n = _python_int(inputs[1])
+        if n and affine_of(inputs[0]) is not None:
+            set_range(result, min(0, n + 1), max(0, n - 1))
+        return
     op = _OPS.get(ufunc)
     if op is None or len(inputs) != 2:
         return

@@ -15,8 +15,14 @@ A slice whose length is not static is left to the caller, which raises the usual
 The result is a view of the sliced array's storage (``frontend/versions.py``), as NumPy's
 slice is: its path holds a ``dynamic_slice`` step with the start nodes, replayed after
 writes to the array, and a write through it stores the window back with ``dynamic_update``
-(``frontend/numpy/writes.py``). (A slice of an array of an enclosing loop or branch is a
-copy there: such arrays are not written inside.)
+(``frontend/numpy/writes.py``); a write through a slice of an array of an enclosing loop or
+branch raises, as through its other views (such arrays are carried to be written).
+A traced integer index NumPy takes as an int (a Python int or NumPy integer eagerly:
+``out[t]``, ``a[:, idx[0]]``, ``a[i, j]`` of a 3-d ``a``) is a one-element window with its
+dim dropped, so the row is such a view too, as NumPy's is (``row = out[t]; row[...] = v``
+writes ``out``); out of ``[-n, n)`` it raises IndexError after the call (unless the
+index's known range proves it inside), a negative one wraps as in NumPy. An element read
+(every dim indexed by an int) is NumPy's scalar copy, a gather.
 """
 from __future__ import annotations
 
@@ -104,12 +110,36 @@ def _window(k: slice, n: int, dim: int, loc) -> Window | None:
     return Window(k.start + (size - 1) * step if size else k.start, size, -step, True)
 
 
+def integer_key(key: tuple) -> bool:
+    """Whether ``key`` holds a traced integer NumPy takes as an int, and else only ints,
+    static slices, None and Ellipsis (basic indexing)."""
+    def basic(k) -> bool:
+        return (k is None or k is Ellipsis or _integer(k) or isinstance(k, slice) and not traced_slice(k)
+                or isinstance(k, (int, np.integer)) and not isinstance(k, (bool, np.bool_)))
+    return any(map(_integer, key)) and all(map(basic, key))
+
+
+def integer_view(x: Tracer, key: list) -> bool:
+    """Whether an expanded key (no Ellipsis; :func:`integer_key`) indexes each non-empty
+    axis of ``x`` its traced ints index: NumPy's result is then a view of ``x`` at a
+    traced offset, which :func:`dynamic_getitem` makes (one-element windows)."""
+    dim = 0
+    for k in key:
+        if _integer(k) and not x.shape[dim]:
+            return False  # (no element: IndexError whatever the index, raised by the gather)
+        dim += k is not None
+    return True
+
+
 def _int_window(k: object, n: int, dim: int, loc) -> Window:
-    """A traced integer index in a write as a window of one element (wrapped when negative)."""
+    """A traced integer index as a window of one element (wrapped when negative, as
+    NumPy's index; out of ``[-n, n)``, IndexError after the call unless its known range
+    proves it inside)."""
     known = value_range(k)
     if known is None or not -n <= known[0] <= known[1] < n:
         checks.record_range(k, n, f"an index is out of bounds for axis {dim} with size {n}{at(loc)}")
     if known is None or known[0] < 0:
+        k = _int64(k)  # (a narrow index: k + n must not wrap)
         k = np.where(np.less(k, 0), k + n, k)
     return Window(k, 1, 1, False)
 
@@ -125,11 +155,10 @@ def _apply(x, windows: dict[int, Window]):
     attrs = {"dims": dims, "sizes": tuple(windows[d].size for d in dims), "steps": tuple(windows[d].step for d in dims)}
     starts = [_int64(windows[d].low) for d in dims]
     y = x._trace.apply("dynamic_slice", [x] + starts, attrs)
-    st = storage_of(x)
-    if st.trace is y._home and x._home is y._home:  # a view of x, as NumPy's slice is: writes reach x
-        nodes = tuple(y._home.graph.operands(y._node)[1:])
-        y._storage, y._version = st, st.version
-        y._path = x._path + (("dynamic_slice", tuple(sorted({**attrs, "start_nodes": nodes}.items()))),)
+    st = storage_of(x)  # a view of x, as NumPy's slice is: writes reach x (or raise, for an array
+    nodes = tuple(y._home.graph.operands(y._node)[1:])  # of an enclosing loop or branch: frontend/numpy/writes.py)
+    y._storage, y._version = st, st.version
+    y._path = x._path + (("dynamic_slice", tuple(sorted({**attrs, "start_nodes": nodes}.items()))),)
     return y, tuple(shape)
 
 

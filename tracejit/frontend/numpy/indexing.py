@@ -21,7 +21,7 @@ from tracejit.frontend.dispatch import implements
 from tracejit.frontend.memorder import set_layout
 from tracejit.frontend.numpy.advanced import gather_getitem, holds_tracer, is_array_index, scatter_setitem
 from tracejit.frontend.numpy.axes import normalize_axes
-from tracejit.frontend.numpy.dynamic import dynamic_getitem, dynamic_setitem, traced_slice
+from tracejit.frontend.numpy.dynamic import dynamic_getitem, dynamic_setitem, integer_key, integer_view, traced_slice
 from tracejit.frontend.numpy.elementwise import where
 from tracejit.frontend.numpy.ranges import dynamic_key, range_getitem, range_setitem
 from tracejit.frontend.numpy.selection import Selection, assign_selection, select
@@ -138,6 +138,11 @@ def getitem(x: Operand, key: Operand, for_write: bool = False) -> object:
         out = dynamic_getitem(x, _expand(key, x.ndim, loc), loc, getitem)
         if out is not None:
             return out
+    if integer_key(key):  # a traced int index: a view at a traced offset, as NumPy's (not a gather)
+        expanded = _expand(key, x.ndim, loc)
+        element = not any(k is Ellipsis or k is None or isinstance(k, slice) for k in key + tuple(expanded))
+        if not element and integer_view(x, expanded):  # (an element read is a scalar copy: the gather)
+            return dynamic_getitem(x, expanded, loc, lambda y, rest: getitem(y, rest + (Ellipsis,)))  # (x[..., i]: 0-d)
     if dynamic_key(key) and not for_write:  # x[s:e] with bounds read from data, x[selection]
         return range_getitem(x, key, loc, getitem)
     if any(is_array_index(k) or isinstance(k, (bool, np.bool_)) for k in key):

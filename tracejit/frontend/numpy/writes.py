@@ -107,9 +107,15 @@ def _write_dynamic(target: Tracer, value: Operand, loc: str | None) -> None:
     graph = trace.graph
     source = Tracer(trace, _replay(trace, st.node, path[:k], loc))
     source._storage, source._path, source._version = st, path[:k], st.version
-    window = graph.add(DYNAMIC, [source._node] + starts, attrs=attrs, loc=loc)
     new = trace.node_of(value, loc)
-    if path[k + 1:]:
+    if all(op == "reshape" for op, _ in path[k + 1:]):  # the whole window (``row = out[t]; row[...] = v``)
+        shape = list(source.shape)
+        for d, n in zip(attrs["dims"], attrs["sizes"]):
+            shape[d] = n
+        if tuple(target.shape) != tuple(shape):
+            new = graph.add("reshape", [new], attrs={"shape": tuple(shape)}, loc=loc)
+    else:
+        window = graph.add(DYNAMIC, [source._node] + starts, attrs=attrs, loc=loc)
         new = graph.add("update", [window, new], attrs={"path": path[k + 1:]}, loc=loc)
     stored = graph.add("dynamic_update", [source._node, new] + starts,
                        attrs={"dims": attrs["dims"], "steps": attrs["steps"]}, loc=loc)
@@ -138,7 +144,9 @@ def _update_frame(st: Storage, path: tuple, loc) -> tuple[tuple, tuple]:
 def _replay(trace, node: int, steps: tuple, loc) -> int:
     """View ``steps`` applied to ``node`` (views of its memory: marked so for memorder)."""
     for op, attrs in steps:
-        node = trace.graph.add(op, [node], attrs=dict(attrs), loc=loc)
+        attrs = dict(attrs)
+        starts = list(attrs.pop("start_nodes", ()))  # a slice at traced offsets (frontend/numpy/dynamic.py)
+        node = trace.graph.add(op, [node] + starts, attrs=attrs, loc=loc)
         mark_view(trace, node)
     return node
 
