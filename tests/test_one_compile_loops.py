@@ -24,7 +24,8 @@ def test_compiles_once_across_sizes(case):
     rows = counts(case.removesuffix("_split"), CASES[case])
     assert all(r["ok"] for r in rows), rows
     assert [r["traces"] for r in rows] == list(range(1, len(rows) + 1)), rows
-    assert rows[-1]["compilations"] == 1, rows
+    # no compilation after the first size (the first may find the code loaded by an earlier test)
+    assert rows[-1]["compilations"] == rows[0]["compilations"] <= 1, rows
 
 
 def test_a_zero_trip_loop_and_a_new_size_still_agree():
