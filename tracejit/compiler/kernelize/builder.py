@@ -299,15 +299,20 @@ class KernelBuilder:
             nests.append(Nest(region, 0, None, stored, Access(out.id, out.dtype, view.offset, view.strides)))
         return nests
 
+    def _base_copy(self, base: int, d, out: Buffer) -> list[Nest]:
+        """The nest copying a store's base into ``out``, or none when ``out`` is the base's own
+        buffer (the store is in place)."""
+        if self.buffers.get(base) is out:
+            return []
+        copy = convert(self.expr(base, ()), d["dtype"])
+        return [Nest(d["shape"], 0, None, copy, Access(out.id, out.dtype, 0, out.view.strides))]
+
     def _scatter_nests(self, d, out: Buffer) -> list[Nest]:
         """Copy the base into ``out`` unless ``out`` is the base's own buffer, then store
         each value at its computed address (one serial nest over the value, in order)."""
         g = self.graph
         base, value, *indices = g.operands(self.root)
-        nests = []
-        if self.buffers.get(base) is not out:
-            copy = convert(self.expr(base, ()), d["dtype"])
-            nests.append(Nest(d["shape"], 0, None, copy, Access(out.id, out.dtype, 0, out.view.strides)))
+        nests = self._base_copy(base, d, out)
         region = g.aval(value).shape
         if not math.prod(region):
             return nests
@@ -333,10 +338,7 @@ class KernelBuilder:
         loop-invariant: one scalar offset added to ordinary stores)."""
         g = self.graph
         base, value, *starts = g.operands(self.root)
-        nests = []
-        if self.buffers.get(base) is not out:
-            copy = convert(self.expr(base, ()), d["dtype"])
-            nests.append(Nest(d["shape"], 0, None, copy, Access(out.id, out.dtype, 0, out.view.strides)))
+        nests = self._base_copy(base, d, out)
         region = g.aval(value).shape
         if not math.prod(region):
             return nests
