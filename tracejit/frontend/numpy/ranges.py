@@ -25,6 +25,7 @@ from tracejit.errors import TracerConversionError, at, user_error
 from tracejit.frontend import checks
 from tracejit.frontend.core import Tracer, run_time_int
 from tracejit.frontend.numpy.advanced import is_array_index
+from tracejit.frontend.numpy.dynamic import traced_slice
 from tracejit.frontend.numpy.elementwise import where
 from tracejit.frontend.numpy.range_selection import RangeSelection, lazy_gather, range_mask, slice_recipe
 from tracejit.frontend.numpy.selection import Selection, data_dependent
@@ -33,11 +34,6 @@ from tracejit.frontend.numpy.writes import cast_assigned, write
 from tracejit.frontend.operands import Operand, is_tracer
 
 _INT64 = np.dtype(np.int64)
-
-
-def traced_slice(k: object) -> bool:
-    """Whether ``k`` is a slice with a traced bound or step."""
-    return isinstance(k, slice) and any(is_tracer(v) for v in (k.start, k.stop, k.step))
 
 
 def dynamic_key(key: tuple) -> bool:
