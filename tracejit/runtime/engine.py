@@ -103,13 +103,13 @@ def compile_text(text: str, symbols: list[str]) -> tuple[CompiledModule, bytes]:
     mod = llvm.parse_assembly(text)
     mod.verify()
     optimize_module(mod)
-    optimized = str(mod)
+    optimized = str(mod) if log_enabled("llvm") else None  # else printed only when asked (optimized again)
     obj = target_machine().emit_object(mod)
     addresses = _link(obj, symbols, "compilations")
     seconds = time.perf_counter() - t0
     _stats["seconds"] += seconds
     compiled = CompiledModule(addresses, seconds, _llvm_ir=text, _optimized_ir=optimized)
-    if log_enabled("llvm"):
+    if optimized is not None:
         emit_log("llvm", f"module ({seconds * 1e3:.1f} ms):\n{optimized}")
     if log_enabled("asm"):
         emit_log("asm", f"module:\n{compiled.asm}")
