@@ -1,7 +1,8 @@
 """Programs with Python loops and branches (``benchmarks/loop_programs``, issue 16): tracejit vs eager.
 
 ``python -m benchmarks.loops [--only NAME...] [--limit SECONDS]`` runs each case at its bench
-size in its own subprocess under a wall-clock limit (many of these take minutes to trace and
+size in its own subprocess, with an empty disk cache of its own (a cold first call), under a
+wall-clock limit (many of these take minutes to trace and
 compile today, or raise): the first jitted call (trace, optimize, compile, run), the kernel
 count, a check against eager on other values, then a few timed calls of eager NumPy and of
 the compiled code (``benchmarks/timing.interleaved``; fresh copies of written arguments for
@@ -12,9 +13,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from typing import Any
 
@@ -109,8 +112,10 @@ def run_case(case: str, limit: float, argv: list[str] | None = None) -> dict:
     ``--child CASE``) under ``limit`` seconds; the last row it printed, with a status."""
     argv = argv or [sys.executable, "-m", "benchmarks.loops", "--child", case]
     start = time.perf_counter()
+    cache = tempfile.TemporaryDirectory(prefix="tj-loops-cache-")  # a cold first call: nothing compiled
+    env = dict(os.environ, TRACEJIT_CACHE_DIR=cache.name)  # earlier (by another case or run) is reused
     try:
-        done = subprocess.run(argv, capture_output=True, text=True, timeout=limit)
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=limit, env=env)
         out, status = done.stdout, None if done.returncode == 0 else f"exit {done.returncode}"
         err = done.stderr
     except subprocess.TimeoutExpired as exc:
@@ -122,6 +127,7 @@ def run_case(case: str, limit: float, argv: list[str] | None = None) -> dict:
         tail = [ln for ln in err.strip().splitlines() if ln.strip()]
         row["status"] = status + (f" ({tail[-1][:100]})" if tail and not status.startswith("timeout") else "")
     row["wall_s"] = time.perf_counter() - start
+    cache.cleanup()
     return row
 
 
