@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import tracejit as tj
-from tracejit.frontend.autograph import converted_code
+from tracejit.frontend.autograph.conversion import converted_code
 from tracejit.frontend.autograph.undefined import UndefinedError
 
 

@@ -7,7 +7,7 @@ import pytest
 
 import tracejit as tj
 from tests.test_autograph import check, python_then_traced
-from tracejit.frontend.autograph import closure, converted_code
+from tracejit.frontend.autograph.conversion import closure, converted_code
 
 
 def python_number_or_traced(x):

@@ -148,6 +148,7 @@ def test_private_imports(tmp_path):
 
 
 def test_import_cycles(tmp_path, monkeypatch):
+    monkeypatch.setattr(check_code, "ALLOWED_CYCLES", {})  # (the real tree's accepted cycles are not in this one)
     files = {
         "tracejit/__init__.py": "from tracejit.a import f\n",
         "tracejit/a.py": "import typing\nif typing.TYPE_CHECKING:\n    from tracejit.b import g\ndef f():\n    pass\n",
@@ -169,7 +170,25 @@ def test_import_cycles(tmp_path, monkeypatch):
     assert "gone: tracejit.x" in messages[1]
 
 
-def test_command_line(tmp_path, capsys):
+def test_package_init_edges(tmp_path, monkeypatch):
+    """Importing ``tracejit.p.m`` runs ``tracejit/p/__init__``: a cycle through a package's __init__ is one."""
+    monkeypatch.setattr(check_code, "ALLOWED_CYCLES", {})
+    files = {
+        "tracejit/__init__.py": "",
+        "tracejit/p/__init__.py": "from tracejit.p import heavy\n",
+        "tracejit/p/heavy.py": "from tracejit import user\n",
+        "tracejit/p/light.py": "x = 1\n",
+        "tracejit/user.py": "from tracejit.p.light import x\n",
+        "tracejit/q/__init__.py": "",
+        "tracejit/q/a.py": "from tracejit.q.b import y\n",  # a sibling: q/__init__ is already running
+        "tracejit/q/b.py": "y = 1\n",
+    }
+    messages = _messages(tmp_path, files, "cycles")
+    assert len(messages) == 1 and "-> tracejit.user (line 1) -> tracejit.p;" in messages[0], messages
+
+
+def test_command_line(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(check_code, "ALLOWED_CYCLES", {})
     files = {"tracejit/__init__.py": "def f():\n    import tracejit.a\n", "tracejit/a.py": "x = 1\n" * 501}
     root = _tree(tmp_path, files)
     assert check_code.main(["--root", str(root), "--only", "api", "--verbose"]) == 1

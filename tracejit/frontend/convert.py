@@ -38,7 +38,7 @@ import numpy as np
 from tracejit.errors import UnsupportedError
 from tracejit.frontend.allocation import BY_ORIGINAL, CREATORS
 from tracejit.frontend.arraylike import is_complex_value
-from tracejit.frontend.autograph import Converted, closure, converted_code
+from tracejit.frontend.autograph.conversion import Converted, closure, converted_code
 from tracejit.frontend.context import current_trace
 from tracejit.frontend.minmax import SELECTING
 from tracejit.frontend.operands import is_tracer

@@ -13,7 +13,7 @@ statements.py  if/while/for -> operator calls over the state (get_state/set_stat
 expressions.py and/or/not, conditional expressions, builtin calls
 nodes.py       AST builders placing generated code at the user's lines
 operators.py state.py undefined.py loops.py runtime.py   what converted code calls
-"""
-from tracejit.frontend.autograph.conversion import Converted, closure, converted_code
 
-__all__ = ["Converted", "closure", "converted_code"]
+(The package imports none of its modules: ``frontend/numpy`` handlers import ``stacked.py``,
+and conversion's operators import those handlers.)
+"""
