@@ -30,7 +30,7 @@ import numpy as np
 from tracejit.compiler.dtypes import AVal
 from tracejit.compiler.fingerprint import program_fingerprint
 from tracejit.compiler.graph import Graph, SubGraph
-from tracejit.compiler.kernelize.control import donating
+from tracejit.compiler.kernelize.control import carrying
 from tracejit.compiler.kernelize.generic_loop import loop_sizes, remember
 from tracejit.compiler.kir import Program
 from tracejit.compiler.pipeline import optimize
@@ -74,7 +74,7 @@ def signature(graph: Graph, n_carry: int) -> tuple[str, tuple[int, ...], Program
     arena's length. Schedules (vector widths, tiles, blocks, streaming stores) are left out:
     every schedule computes every extent (remainders run at run time), so a program
     scheduled for one index of a segment serves all of them."""
-    program = optimize(donating(graph, {i: i for i in range(n_carry)})).program
+    program = optimize(carrying(graph, n_carry)).program
     generic, values = loop_sizes(program)
     text = SCHEDULE.sub("Schedule()", program_fingerprint(generic))
     digest = hashlib.sha256(text.encode())

@@ -74,6 +74,12 @@ def donating(sub: Graph, targets: dict[int, int]) -> Graph:
     return graph
 
 
+def carrying(body: Graph, n_carry: int) -> Graph:
+    """Loop body ``body`` with its first ``n_carry`` inputs donated to the results of the same
+    index (a loop's carries: step k's results are step k+1's arguments, in the same memory)."""
+    return donating(body, {i: i for i in range(n_carry)})
+
+
 def donated_target(graph: Graph, buf: Buffer) -> int | None:
     """The result index input buffer ``buf`` becomes when it is a donated input (marked by
     :func:`donating`: the loop or branch owns that memory), else None."""
@@ -231,7 +237,7 @@ def assign_control_buffers(graph: Graph, nid: int, buffers: dict, count: int, ou
     inits = tuple(operands[:n_carry])
     cond = _sub_call(compile_sub(attrs["cond"].graph), "cond", n_carry, tuple(operands[n_carry:n_carry + n_cond]),
                      out, nid)
-    body = _sub_call(compile_sub(donating(attrs["body"].graph, {i: i for i in range(n_carry)})), "body", n_carry,
+    body = _sub_call(compile_sub(carrying(attrs["body"].graph, n_carry)), "body", n_carry,
                      tuple(operands[n_carry + n_cond:]), out, nid)
     scalar = tuple(a.dtype.itemsize if a.shape == () else 0 for a in results_avals)
     owned, in_place = carried_writes(body.concrete, n_carry)
