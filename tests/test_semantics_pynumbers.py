@@ -89,6 +89,27 @@ def test_max_of_different_types_is_refused(build):
     assert is_user_error(info.value) and "test_semantics_pynumbers.py" in str(info.value)
 
 
+@pytest.mark.parametrize("values", [np.array([-1.0, 2.5, 0.25, 3.0]), np.array([-1.0, -2.0]),
+                                    np.array([5.0, 1.0, 7.0, 2.0])])
+def test_max_of_python_float_and_float64_is_the_float64(values):
+    """A running maximum from ``0.0`` (a max drawdown, a ReLU by hand): Python returns the
+    0.0 or the NumPy value, of one value and one dtype as an array either way (minmax.py)."""
+    def drawdown(prices):
+        peak, worst = prices[0], 0.0
+        for p in prices:
+            if p > peak:
+                peak = p
+            worst = max(worst, (peak - p) / peak)
+        return worst, min(0.0, prices.sum()), max(prices[0], -1.5, prices[-1])
+
+    def ints(a):
+        return max(0, a.astype(np.int64).sum()), min(a.argmax(), 7)
+    for fn in (drawdown, ints):
+        got, want = tj.jit(fn)(values), fn(values)
+        for g, w in zip(got, want):
+            assert np.asarray(g).dtype == np.asarray(w).dtype and np.asarray(g) == np.asarray(w)
+
+
 def test_max_of_different_python_types_from_loop_is_refused():
     """seed101000763: ``max(2.5, k)`` of a loop's Python int result."""
     def f(a):

@@ -8,7 +8,12 @@ instead. The result then has the type of the item chosen, so the items must all 
 one type (the same dtype, shape and scalar-vs-array-ness, or the same kind of Python
 number): with types that differ, the result's type would depend on the values, which
 is refused (``UnsupportedError``) unless the items are Python-number arguments, which
-then become static. Calls without traced items are Python's own.
+then become static, or Python floats beside float64 0-d values (Python ints beside int64
+ones): the value and its dtype as an array are the same whichever Python returns, and the
+result is the NumPy type (``max(0.0, x)`` is a float64 even where Python would return the
+0.0 itself: a later operation with a float32 array gives float64 where Python's 0.0 would
+give float32, the rule a traced ``if`` of a Python number and a NumPy value follows too).
+Calls without traced items are Python's own.
 """
 from __future__ import annotations
 
@@ -64,6 +69,9 @@ def _select(name: str, items: list, keys: list, strictly_better, loc):
     """The item Python's ``max``/``min`` returns, chosen with ``where``."""
     types = [item_type(v) for v in items]
     origins = _origins(items)
+    common = None if origins else _exact_common(items, types)
+    if common is not None:
+        types = [common] * len(types)
     if any(t != types[0] for t in types):
         if origins:
             raise StaticNeeded(origins, f"builtin {name}() of values of different types", loc)
@@ -92,6 +100,29 @@ def _select(name: str, items: list, keys: list, strictly_better, loc):
         best = where(better, v, best)
         best_key = best if keys is items else where(better, k, best_key)
     return _typed(best, kind, origins)
+
+
+_SAME_KIND = {np.dtype(np.float64): float, np.dtype(np.int64): int}  # NumPy's type of the Python number
+
+
+def _exact_common(items: list, types: list) -> tuple | None:
+    """The one NumPy type of the items beside Python numbers whose own NumPy type it is
+    (``max(0.0, x)`` of a float64 scalar ``x``, ``min(n, 0)`` of an int64 one), else None.
+    Python returns the number itself or the NumPy value; either way the value, and the
+    dtype it has as an array, are those of the NumPy type, which the result takes (as a
+    traced ``if`` of a Python number and a NumPy value does, ``autograph/state.py``)."""
+    numpy_types = {t for t in types if t[0] != "python number"}
+    if len(numpy_types) != 1 or len(numpy_types) == len(set(types)):
+        return None
+    (common,) = numpy_types
+    dtype, shape, _ = common
+    if shape != () or dtype not in _SAME_KIND:
+        return None
+    for v, t in zip(items, types):
+        if t[0] == "python number" and (t[1] is not _SAME_KIND[dtype]
+                                         or (type(v) is int and not _INT64.min <= v <= _INT64.max)):
+            return None
+    return common
 
 
 def _typed(result, kind: tuple, origins: frozenset):
