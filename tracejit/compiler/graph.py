@@ -262,8 +262,9 @@ def graph_fingerprint(graph: Graph) -> str:
         value = d.get("value")
         digest = "" if value is None else hashlib.sha256(np.ascontiguousarray(value).tobytes()).hexdigest()
         const = "" if value is None else f" value={value.dtype.str}{value.shape}:{digest}"
+        donated = f" donated={d['donated']}" if d.get("donated") is not None else ""  # (frontend/donation.py)
         lines.append(f"%{nid} {d['op']}{graph.operands(nid)} {d['dtype'].str}{tuple(d['shape'])} "
-                     f"attrs={d['attrs']!r} loc={d['loc']!r}{const}")  # plain values: repr is exact
+                     f"attrs={d['attrs']!r} loc={d['loc']!r}{const}{donated}")  # plain values: repr is exact
     return "\n".join(lines)
 
 

@@ -83,7 +83,8 @@ class _Entry:
         outs = self.executable(arrays)
         raise_failed(self.checks, outs)
         for target, (_, out) in zip(targets, self.writebacks):
-            np.copyto(pair_view(target) if target.dtype.kind == "c" else target, outs[out], casting="unsafe")
+            if outs[out] is not target:  # (else updated in its own memory: frontend/donation.py)
+                np.copyto(pair_view(target) if target.dtype.kind == "c" else target, outs[out], casting="unsafe")
         return self._results(outs, arrays)
 
     def _what(self, index: int) -> str:

@@ -18,6 +18,7 @@ from tracejit.frontend.checks import Check, pending
 from tracejit.frontend.context import creating_traced_arrays
 from tracejit.frontend.convert import Converter, assigned_traced_error
 from tracejit.frontend.core import Trace, Tracer, as_python_scalar
+from tracejit.frontend.donation import donate_written_arguments
 from tracejit.frontend.numpy.selection import Selection
 from tracejit.frontend.operands import python_kind
 from tracejit.frontend.reachable import ArgRoot, ObjectRoot
@@ -152,6 +153,7 @@ def _trace_once(fun, pysig: inspect.Signature, static: frozenset, call: BoundCal
         raise assigned_traced_error(name, assigned)
     written = [s for s in storages.values() if s.written]
     traced = _record_outputs(trace, result, list(call.specs) + capturer.specs, written)
+    donate_written_arguments(traced, call.aliases or {}, len(call.specs))
     traced.guard = capturer.guard()
     traced.converted = converter.conversions
     traced.notes = list(getattr(trace, "notes", ()))

@@ -94,6 +94,8 @@ class Executable:
         self._streamed = {n.store.buffer for k in program.kernels for n, s in zip(k.nests, k.schedules)
                           if s.stream and program.buffers[n.store.buffer].kind == "output"}
         self._result_of = program.outputs
+        # results in an argument's own memory (frontend/donation.py): that argument array itself
+        self._argument_results = {bid: index for bid, index in self._inputs if bid in set(program.outputs)}
         self._template_address = ctypes.addressof(self._template)
         # The wrapper's context: constants' table, arena (none here), parallel_for, expected.
         self._context = self._context_for(None)
@@ -161,7 +163,7 @@ class Executable:
                       ctypes.addressof(context)):
             return self._call_with_table(arrays)  # an input the wrapper's checks refused
         del arena
-        return self._results(produced)
+        return self._results(produced, arrays)
 
     def _arena(self) -> tuple[np.ndarray | None, int | None]:
         """This call's block for the temporaries and its aligned address (None, None: none)."""
@@ -176,9 +178,12 @@ class Executable:
             if address(produced[slot]) % STREAM_ALIGN:
                 raise RuntimeError(f"tracejit: output buffer {slot} is not {STREAM_ALIGN}-byte aligned")
 
-    def _results(self, produced: dict) -> list[np.ndarray]:
+    def _results(self, produced: dict, arrays: list[np.ndarray]) -> list[np.ndarray]:
         results, handed_out = [], set()
         for bid in self._result_of:
+            if bid in self._argument_results:  # updated in the argument's memory: the array itself
+                results.append(arrays[self._argument_results[bid]])
+                continue
             out = produced[bid]
             if bid in handed_out:  # distinct results that CSE merged stay distinct arrays
                 out = out.copy()
@@ -200,7 +205,7 @@ class Executable:
             table[slot] = address(out)
         self._entry(table, self._parallel_for)
         del arena
-        return self._results(produced)
+        return self._results(produced, arrays)
 
 
 class NativeTarget:

@@ -8,7 +8,13 @@ from __future__ import annotations
 import dataclasses
 
 from tracejit.compiler.graph import Graph
-from tracejit.compiler.kernelize.control import CONTROL_OPS, CompileSub, assign_control_buffers, donated_target
+from tracejit.compiler.kernelize.control import (
+    CONTROL_OPS,
+    CompileSub,
+    assign_control_buffers,
+    donated_target,
+    keeps_donation,
+)
 from tracejit.compiler.kernelize.regions import reads_apart
 from tracejit.compiler.kernelize.sequences import affine_constant
 from tracejit.compiler.kir import Buffer
@@ -77,7 +83,7 @@ def _writes_in_place(graph: Graph, nid: int, buffers: dict[int, Buffer], pos: di
     buf = buffers[base]
     target = donated_target(graph, buf)
     if target is not None:
-        if base in outputs or buf.node in outputs or outputs.get(nid, [target]) != [target]:
+        if base in outputs or buf.node in outputs or not keeps_donation(graph, buf, target, outputs.get(nid, [target])):
             return False
     elif buf.kind != "temp":
         return False
@@ -99,7 +105,8 @@ def _passes_through(graph: Graph, nid: int, buffers: dict[int, Buffer], outputs:
     (src,) = graph.operands(nid)
     buf = buffers.get(src)
     target = None if buf is None else donated_target(graph, buf)
-    return target is not None and graph.users(src) == [(nid, 0)] and outputs.get(nid) == [target]
+    return (target is not None and graph.users(src) == [(nid, 0)]
+            and keeps_donation(graph, buf, target, outputs.get(nid, [])))
 
 
 def _base_readers(graph: Graph, nid: int, base: int) -> tuple[set[int], set[int]]:

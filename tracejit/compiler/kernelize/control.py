@@ -88,6 +88,16 @@ def donated_target(graph: Graph, buf: Buffer) -> int | None:
     return graph.data(buf.node).get("donated")
 
 
+def keeps_donation(graph: Graph, buf: Buffer, target: int, results: list[int]) -> bool:
+    """Whether donated input ``buf`` (to result ``target``) may hold a value that is the
+    results ``results``: in a loop body or branch, only its own result; for an argument of
+    the whole function (``frontend/donation.py``) that one and others too (those are then
+    the argument array itself, as eagerly)."""
+    if graph.data(buf.node).get("argument"):
+        return target in results
+    return results == [target]
+
+
 def _drop(branch: Graph, unused: set[int]) -> Graph:
     """``branch`` with its results ``unused`` (nobody reads them) marked ``unused`` and,
     where a used result is a version of the same array, computed as that one (a branch
@@ -168,7 +178,7 @@ def _reusable(graph: Graph, init: int, result: int | None, only_reader: bool, bu
         return None
     target = donated_target(graph, buf)
     if target is not None:
-        return buf if outputs.get(result, [target]) == [target] else None
+        return buf if keeps_donation(graph, buf, target, outputs.get(result, [target])) else None
     return buf if buf.kind == "temp" else None
 
 

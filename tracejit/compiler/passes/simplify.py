@@ -100,7 +100,8 @@ def _whole_update(graph: Graph, nid: int) -> int | None:
     write ``a[mask] = v`` is ``update(a, where(mask, v, a))``, ``acc += x`` is
     ``update(acc, acc + x)``), so the value fuses on into its readers. Only for arrays
     created in the function or carried by a loop (a body's ``donated`` input), not
-    arguments, and not for an input or constant value (outputs get their own buffers).
+    arguments (unless the value is a loop's result), and not for an input or constant
+    value (outputs get their own buffers).
     A path of views that select the whole array as it is (a reshape to its own shape)
     counts as no path."""
     if graph.op(nid) != "update" or not all(_whole_step(graph.aval(nid).shape, op, dict(attrs))
@@ -109,9 +110,11 @@ def _whole_update(graph: Graph, nid: int) -> int | None:
     base, value = graph.operands(nid)
     while graph.op(base) == "update":
         base = graph.operands(base)[0]
-    if graph.op(base) == "input" and graph.data(base).get("donated") is None:
+    carried = graph.data(base).get("donated") is not None and not graph.data(base).get("argument")
+    if graph.op(base) == "input" and not carried and graph.op(value) != "loop_out":
         return None  # an argument's new value: stored once (it is written back anyway), later reads
-        # (often broadcast, as in n-body) load it
+        # (often broadcast, as in n-body) load it; a loop's result is in a buffer already (storing it
+        # again would copy the whole array once more)
     if graph.aval(value) != graph.aval(nid) or graph.op(value) in ("input", "constant"):
         return None
     return value
