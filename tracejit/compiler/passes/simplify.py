@@ -134,6 +134,41 @@ def _update_with_own_region(graph: Graph, nid: int) -> int | None:
     return base if node == base else None
 
 
+def _same_array(graph: Graph, nid: int) -> int:
+    """``nid`` through reshapes to its own shape."""
+    while graph.op(nid) == "reshape" and graph.aval(graph.operands(nid)[0]) == graph.aval(nid):
+        nid = graph.operands(nid)[0]
+    return nid
+
+
+def _stores_own_region(graph: Graph, nid: int) -> int | None:
+    """A ``scatter`` of one index or a ``dynamic_update`` storing ``base``'s own region at
+    the same place (``a[i] += v`` updates the row in place, then assigns the row to
+    ``a[i]``: the second write copies the row onto itself) is ``base``. Both ops read the
+    start as the slice did (wrapped, then clamped)."""
+    op = graph.op(nid)
+    if op not in ("scatter", "dynamic_update"):
+        return None
+    base, value, *starts = graph.operands(nid)
+    region = value
+    if op == "scatter":  # one 0-d index: the value is the region without its axis
+        axis = graph.attrs(nid)["axis"]
+        if len(starts) != 1 or graph.aval(starts[0]).shape != () or graph.op(value) != "reshape":
+            return None
+        region = graph.operands(value)[0]
+        dims, steps = (axis,), (1,)
+        if graph.op(region) != "dynamic_slice" or tuple(graph.attrs(region)["sizes"]) != (1,):
+            return None
+    else:
+        dims, steps = tuple(graph.attrs(nid)["dims"]), tuple(graph.attrs(nid)["steps"])
+    if graph.op(region) != "dynamic_slice" or graph.operands(region)[1:] != starts:
+        return None
+    attrs = graph.attrs(region)
+    if (tuple(attrs["dims"]), tuple(attrs["steps"])) != (dims, steps):
+        return None
+    return base if _same_array(graph, graph.operands(region)[0]) == _same_array(graph, base) else None
+
+
 def _reduce_over_nothing(graph: Graph, nid: int) -> int | None:
     """``min``/``max`` over no axes (a bounds check's extent of a scalar index) is its operand."""
     if graph.op(nid) not in ("min", "max") or tuple(graph.attrs(nid).get("axes", (0,))) != ():
@@ -145,6 +180,7 @@ def _reduce_over_nothing(graph: Graph, nid: int) -> int | None:
 RULES: dict[str, Rule] = {
     "identity_view": _identity_view,
     "update_with_own_region": _update_with_own_region,
+    "stores_own_region": _stores_own_region,
     "reduce_over_nothing": _reduce_over_nothing,
     "whole_update": _whole_update,
     "reshape_of_reshape": _reshape_of_reshape,
