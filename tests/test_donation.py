@@ -133,3 +133,19 @@ def test_row_update_at_a_traced_index(k):
         A[k] *= 2
         return A
     check(f, RNG.standard_normal((4, 3)), RNG.standard_normal(3), np.int64(k))
+
+
+@pytest.mark.parametrize("body", [
+    lambda A, i, v: A[i] + v,
+    lambda A, i, v: A[i] * A[i] - v,
+    lambda A, i, v: A[i][::-1] + v,  # reversed: not element by element (a buffer of its own first)
+    lambda A, i, v: A[i] + A[i].sum(),  # a reduction of the window
+    lambda A, i, v: A[i] + A[i - 1],  # another window
+    lambda A, i, v: np.roll(A[i], 1),
+], ids=["plus", "square", "reversed", "sum", "previous", "roll"])
+def test_window_stored_in_place_only_when_read_element_by_element(body):
+    def f(A, v):
+        for i in range(1, A.shape[0]):
+            A[i] = body(A, i, v)
+        return A
+    check(f, RNG.standard_normal((6, 5)), RNG.standard_normal(5), ulps=4)

@@ -13,7 +13,10 @@ read of the base inside the kernel is
 
 Regions are index boxes of a ``slice`` of the base (a path's first step; later steps may
 only reshape, which keeps the elements covered); anything else (a gather, a transpose, a
-reshape of the whole base) is refused, and the update copies its base as before.
+reshape of the whole base) is refused, and the update copies its base as before. A store
+at traced starts (``dynamic_update``, a ``scatter`` at one 0-d index: ``A[i] = A[i] + v``)
+may read only its own window, at the same starts, element by element (reshapes keep each
+element's place in C order): windows at other traced starts may overlap it.
 """
 from __future__ import annotations
 
@@ -75,9 +78,62 @@ def _elementwise_to(graph: Graph, start: int, nid: int, cone: set[int], shape: t
     return True
 
 
+def _pointwise_to(graph: Graph, start: int, nid: int, cone: set[int], size: int) -> bool:
+    """Whether every route from ``start`` to ``nid`` inside ``cone`` keeps each element's
+    place in C order (reshapes, and elementwise ops of ``size`` elements reading the route's
+    value unbroadcast) and reaches ``nid`` as its value."""
+    stack, seen = [start], set()
+    while stack:
+        n = stack.pop()
+        if n in seen:
+            continue
+        seen.add(n)
+        for user, index in graph.users(n):
+            if user == nid:
+                if index != 1:
+                    return False
+                continue
+            if user not in cone:
+                continue
+            kind = get_op(graph.op(user)).kind
+            if graph.op(user) != "reshape" and (kind != "elementwise" or graph.aval(user).shape != graph.aval(n).shape
+                                                or graph.aval(user).size != size):
+                return False
+            stack.append(user)
+    return True
+
+
+def _reads_own_window(graph: Graph, nid: int) -> bool:
+    """Whether a ``dynamic_update`` (or a ``scatter`` at one 0-d index) reads its base, in
+    its kernel, only as the very window it writes (a ``dynamic_slice`` at the same starts),
+    element by element (``A[i] = A[i] + v`` at a traced ``i``): it may store in place."""
+    base, value, *starts = graph.operands(nid)
+    if graph.op(nid) == "scatter":
+        if len(starts) != 1 or graph.aval(starts[0]).shape != ():
+            return False
+        dims, steps, sizes = (graph.attrs(nid)["axis"],), (1,), (1,)
+    else:
+        dims, steps = tuple(graph.attrs(nid)["dims"]), tuple(graph.attrs(nid)["steps"])
+        sizes = tuple(graph.aval(value).shape[d] for d in dims)
+    cone = _kernel_cone(graph, value, base)
+    size = graph.aval(value).size
+    for user, index in graph.users(base):
+        if user not in cone:
+            continue
+        attrs = graph.attrs(user)
+        if graph.op(user) != "dynamic_slice" or index != 0 or graph.operands(user)[1:] != starts \
+                or (tuple(attrs["dims"]), tuple(attrs["sizes"]), tuple(attrs["steps"])) != (dims, sizes, steps):
+            return False
+        if graph.aval(user).size != size or not _pointwise_to(graph, user, nid, cone, size):
+            return False
+    return True
+
+
 def reads_apart(graph: Graph, nid: int) -> bool:
     """Whether update ``nid``'s value reads its base only apart from the region it writes
     or at the same element (see the module docstring): it may then store in place."""
+    if graph.op(nid) in ("dynamic_update", "scatter"):
+        return _reads_own_window(graph, nid)
     if graph.op(nid) != "update":
         return False
     base, value = graph.operands(nid)
