@@ -9,6 +9,7 @@ state variables (``frontend/autograph/state.py``), ``and``/``or``/``not`` logica
 """
 from __future__ import annotations
 
+import operator
 from typing import Any, Callable
 
 import numpy as np
@@ -79,6 +80,21 @@ def or_(a: Any, b_fn: Callable[[], Any]) -> Any:
         return a or b_fn()
     a = truth(a)
     return ifexp_traced(a, lambda: a, b_fn)
+
+
+_COMPARE = {"Eq": operator.eq, "NotEq": operator.ne, "Lt": operator.lt, "LtE": operator.le, "Gt": operator.gt,
+            "GtE": operator.ge, "Is": operator.is_, "IsNot": operator.is_not,
+            "In": lambda a, b: a in b, "NotIn": lambda a, b: a not in b}
+
+
+def compare(left: Any, ops: tuple, *rights: Callable[[], Any]) -> Any:
+    """A chained comparison ``left op0 rights[0]() op1 rights[1]() ...``: Python's ``and`` of the
+    pairwise comparisons (``0 <= i < n`` with a traced ``i`` is a traced ``and``, not ``bool()``)."""
+    right = rights[0]()
+    result = _COMPARE[ops[0]](left, right)
+    if len(ops) == 1:
+        return result
+    return and_(result, lambda: compare(right, ops[1:], *rights[1:]))
 
 
 def not_(a: Any) -> Any:

@@ -12,7 +12,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from tracejit.errors import UnsupportedError, at, user_error
+from tracejit.errors import StaticNeeded, UnsupportedError, at, user_error
 from tracejit.frontend.context import user_location
 from tracejit.frontend.core import Tracer
 
@@ -202,6 +202,8 @@ def _range_seq(args: tuple) -> RangeSeq | None:
         return None
     start, stop, step = (0, args[0], 1) if len(args) == 1 else (args[0], args[1], args[2] if len(args) == 3 else 1)
     if isinstance(step, Tracer):
+        if step._origins:  # a Python int argument (a batch size): traced again with it static
+            raise StaticNeeded(step._origins, "the step of a range()", user_location())
         raise UnsupportedError(f"range() with a traced step{at(user_location())}: the step must be a Python int")
     if int(step) == 0:
         raise user_error(ValueError(f"range() arg 3 must not be zero{at(user_location())}"))
