@@ -312,4 +312,6 @@ CASES = {
     "integral_image": (integral_image, lambda rng, s: (rng.integers(0, 9, (4 + s, 5 + s)),)),
 }
 
-XFAIL: dict[str, str] = {}
+XFAIL: dict[str, str] = {
+    "label_components": "a Python list used as a stack (append/pop under traced conditions) has a data-dependent length",
+}

@@ -299,7 +299,7 @@ class _Loop:
                     raise StaticNeeded(origins, "the trip count of a loop appending to a list", self.where)
                 if not isinstance(steps, int):
                     raise NotRollable("a list is appended in a loop with a traced trip count")
-                if self.extra_test is not None:  # a traced `break`: how many rows it appends is data
+                if self.extra_test is not None and any(stacked.row_of(v) != row for v in state[k]):
                     raise NotRollable("a list is appended in a loop that a `break` may end early (its length is data)")
                 bufs.append(stacked.buffer(steps, row))
         target = sequences.target_names(self.opts.get("target", ""))
@@ -380,8 +380,10 @@ class _Loop:
             now[k] = state[k] if written else v  # written in place: the same array, as eagerly
         b = iter(buffers)
         for k in lists:
-            if plan.rows.get(k) is not None:
-                now[k] = stacked.extend(state[k], next(b), steps)
+            if plan.rows.get(k) is not None:  # (a traced `break` may have ended it: the rows of the steps run)
+                rows = next(b)
+                now[k] = stacked.extend(state[k], rows, steps) if stop is None else \
+                    stacked.ended(state[k], rows, stop - lo, self.names[k], self.where)
         for k, v in enumerate(now):
             if not isinstance(steps, int) and type(v) is Undefined:  # (a temporary of the body: no last step after)
                 now[k] = Undefined(self.names[k], self.opts.get("lineno", 0), f"is assigned only inside the `for` loop "

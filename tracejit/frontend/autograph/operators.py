@@ -16,6 +16,7 @@ import numpy as np
 
 from tracejit.errors import UnsupportedError, at
 from tracejit.frontend.arraylike import is_traced
+from tracejit.frontend.autograph.stacked import Rows
 from tracejit.frontend.autograph.state import if_traced, ifexp_traced, is_test_traced, loop_traced, truth
 from tracejit.frontend.autograph.undefined import ReturnUnset, Undefined
 from tracejit.frontend.context import user_location
@@ -114,6 +115,8 @@ def list_append(lst: Any, value: Any) -> Any:
 def call_builtin(fn: Callable, *args: Any, **kwargs: Any) -> Any:
     """``fn(*args, **kwargs)`` for a call written as ``len(...)``, ``int(...)``...: the
     builtin's tracing-aware replacement (``frontend/pybuiltins.py``) when it has one."""
+    if args and isinstance(args[0], Rows):  # (len(losses), sum(losses) of a list a traced `break` ended)
+        args = (args[0].array(),) + args[1:]
     try:
         replacement = CONVERTED.get(fn)
     except TypeError:  # an unhashable callable

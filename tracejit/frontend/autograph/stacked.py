@@ -3,7 +3,8 @@
 loop's trip count rows, row ``i`` written by step ``i``; after the loop the list holds its
 elements before the loop followed by the rows (traced values), so ``np.array(losses)``,
 ``np.stack(losses)``, ``sum(losses)``, ``losses[-1]`` and iterating it work as in Python
-(the list object is the same, extended after the loop).
+(the list object is the same, extended after the loop). A loop a traced ``break`` may end early
+leaves :class:`Rows` instead (the rows it ran, a selection of data-dependent length).
 """
 from __future__ import annotations
 
@@ -12,8 +13,10 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from tracejit.errors import UnsupportedError, at
+from tracejit.frontend import checks
 from tracejit.frontend.autograph.sequences import NotRollable
-from tracejit.frontend.context import current_trace
+from tracejit.frontend.context import current_trace, user_location
 from tracejit.frontend.core import Tracer
 from tracejit.frontend.operands import python_kind
 
@@ -23,6 +26,18 @@ class Row(NamedTuple):
 
     shape: tuple
     dtype: np.dtype
+
+
+def row_of(value: Any) -> Row | None:
+    """The row ``value`` is in a stacked list (as NumPy's discovery in ``np.array(list)``), None: not one."""
+    kind = python_kind(value)
+    if isinstance(value, Tracer):
+        dtype = np.dtype(kind) if kind is float or kind is int else value.dtype
+        return Row(tuple(value.shape), dtype)
+    if isinstance(value, (bool, int, float, np.generic, np.ndarray)):
+        arr = np.asarray(value)
+        return Row(arr.shape, arr.dtype)
+    return None
 
 
 class Recorder:
@@ -47,15 +62,10 @@ class Recorder:
             if self.buffer is not None:
                 raise NotRollable(f"the body appends to the list {name!r} in some steps only")
             return None
-        value = self.appended[0]
-        kind = python_kind(value)
-        if isinstance(value, Tracer):
-            dtype = np.dtype(kind) if kind is float or kind is int else value.dtype
-            return Row(tuple(value.shape), dtype)
-        if isinstance(value, (bool, int, float, np.generic, np.ndarray)):
-            arr = np.asarray(value)
-            return Row(arr.shape, arr.dtype)
-        raise NotRollable(f"the body appends a {type(value).__name__} to the list {name!r}")
+        row = row_of(self.appended[0])
+        if row is None:
+            raise NotRollable(f"the body appends a {type(self.appended[0]).__name__} to the list {name!r}")
+        return row
 
     def __getattr__(self, name: str):
         raise NotRollable(f"the loop body uses the list it appends to (.{name})")
@@ -87,6 +97,59 @@ def extend(initial: list, stacked: Tracer, steps: int) -> list:
     return initial
 
 
+class Rows:
+    """A list a rolled loop appended one row per step to, that a traced ``break`` may have ended
+    early: ``stacked[:count]``, its length data. ``np.array``/``np.asarray`` of it, ``len()``,
+    ``sum()`` and indexing work on that selection; anything else needing its length refuses."""
+
+    def __init__(self, name: str, stacked: Tracer, count: Tracer, where: str):
+        self.name, self.stacked, self.count, self.where = name, stacked, count, where
+
+    def array(self) -> Any:
+        """The rows appended, as a selection of data-dependent length (``np.array(losses)``)."""
+        return self.stacked[:self.count]
+
+    def refuse(self, what: str) -> UnsupportedError:
+        """The error for ``what`` of this list (which needs it as a Python list)."""
+        return UnsupportedError(f"{what} of the list {self.name!r}{at(user_location())}: the loop at {self.where} "
+                                "appends to it and a traced `break` may end it early, so its length is data; use "
+                                f"np.array({self.name}), len({self.name}), sum({self.name}) or {self.name}[k]")
+
+    def __getitem__(self, key: Any) -> Any:
+        traced = isinstance(key, Tracer) and key.shape == () and key.dtype.kind in "iu"
+        if not (traced or isinstance(key, (int, np.integer))) or isinstance(key, bool):
+            return self.array()[key]
+        index = np.where(key < 0, self.count + key, key) if traced else \
+            self.count + int(key) if key < 0 else int(key)
+        checks.record(np.logical_or(index < 0, index >= self.count), IndexError,
+                      f"list index out of range{at(user_location())}")
+        return self.stacked[np.maximum(np.minimum(index, self.stacked.shape[0] - 1), 0)]
+
+    def __getattr__(self, name: str):
+        if name.startswith("__"):  # (protocol probes: NumPy's __array_struct__...)
+            raise AttributeError(name)
+        raise self.refuse(f".{name}")
+
+    def __len__(self) -> int:
+        raise self.refuse("len() outside converted code")
+
+    def __iter__(self):
+        raise self.refuse("iteration")
+
+    def __bool__(self) -> bool:
+        raise self.refuse("the truth value")
+
+
+def ended(initial: list, stacked: Tracer, count: Tracer, name: str, where: str) -> Rows:
+    """The list after a loop a traced ``break`` may have ended: its elements before it (each of
+    the rows' shape and dtype, :func:`row_of`), then the first ``count`` rows."""
+    if initial:
+        head = [np.asarray(v) if not isinstance(v, Tracer) else v for v in initial]
+        head = np.stack([np.astype(v, stacked.dtype) if v.dtype != stacked.dtype else v for v in head])
+        stacked, count = np.concatenate([head, stacked]), count + len(initial)
+    return Rows(name, stacked, count, where)
+
+
 _ROWS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # root trace -> id(row) -> (row, stacked, index)
 
 
@@ -99,6 +162,8 @@ def _root(trace: object) -> object:
 def whole(values: object) -> Tracer | None:
     """The stacked array ``values`` holds every row of, in order (a list after a rolled loop
     converted whole: ``np.array(losses)``), else None."""
+    if isinstance(values, Rows):
+        return values.array()
     trace = current_trace()
     if trace is None or not isinstance(values, (list, tuple)) or len(values) < 2:
         return None
