@@ -313,5 +313,5 @@ CASES = {
 }
 
 XFAIL: dict[str, str] = {
-    "label_components": "a Python list used as a stack (append/pop under traced conditions) has a data-dependent length",
+    "label_components": "a Python list used as a stack (append/pop under traced conditions): a data-dependent length",
 }

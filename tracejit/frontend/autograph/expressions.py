@@ -71,7 +71,7 @@ class Expressions(ast.NodeTransformer):
         return located(runtime("ifexp", [node.test, lambda_(node.body), lambda_(node.orelse), opts]), node)
 
     def visit_Call(self, node: ast.Call) -> ast.AST:
-        """``len(x)`` -> ``call_builtin(len, x)`` (and ``int``, ``float``, ``bool``, ``abs``, ``range``, ``round``, ``sum``)."""
+        """``len(x)`` -> ``call_builtin(len, x)`` (and the other names of ``BUILTINS_ROUTED``)."""
         self.generic_visit(node)
         if isinstance(node.func, ast.Name) and node.func.id in BUILTINS_ROUTED:
             return located(runtime("call_builtin", [node.func] + node.args, node.keywords), node)

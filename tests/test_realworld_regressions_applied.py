@@ -1,0 +1,139 @@
+"""Regressions found by the applied real-world kernels (tests/realworld/applied*.py): chained
+comparisons, round()/sum(), a range step from a Python int argument, lists a traced `break` ends;
+each minimized and run under tj.jit against eager NumPy."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import tracejit as tj
+
+
+def _same(got, want):
+    for g, w in zip(got if isinstance(got, tuple) else (got,), want if isinstance(want, tuple) else (want,)):
+        g_arr, w_arr = np.asarray(g), np.asarray(w)
+        assert g_arr.dtype == w_arr.dtype and g_arr.shape == w_arr.shape, (g_arr, w_arr)
+        np.testing.assert_array_equal(g_arr, w_arr)
+
+
+def test_chained_comparison_of_traced_values_is_a_traced_and():
+    def inside(x, lo, hi):
+        out = np.zeros(len(x))
+        for i in range(len(x)):
+            if lo <= x[i] < hi:
+                out[i] = 1.0
+        return out
+
+    def neighbours(img):
+        H = img.shape[0]
+        s = 0.0
+        for i in range(H):
+            for d in (-1, 1):
+                k = i + d
+                if 0 <= k < H and img[k, 0] > 0:  # (img[H, 0] never read)
+                    s += img[k, 0]
+        return s
+
+    x = np.array([0.1, 0.5, 1.5, -0.2, 1.0, 0.0])
+    _same(tj.jit(inside)(x, 0.0, 1.0), inside(x, 0.0, 1.0))
+    for img in (np.arange(12.0).reshape(4, 3) - 5, np.arange(-3.0, 3.0).reshape(6, 1)):
+        _same(tj.jit(neighbours)(img), neighbours(img))
+    notes = tj.jit(inside).lower(x, 0.0, 1.0).as_text("source")
+    assert "unrolled" not in notes.split("# note", 1)[-1]
+
+
+def test_chained_comparison_of_python_values_keeps_python_semantics():
+    calls = []
+
+    def mid(v):
+        calls.append(v)
+        return v
+
+    def f(a, b):
+        return 1 < 2 < 3, 3 < mid(2) < mid(9), 1 in (1, 2) != 0, a < b <= a + 1, a is not None is not False
+
+    want = f(1, 2)
+    eager_calls, calls[:] = calls[:], []
+    _same(tj.jit(f)(1, 2), want)
+    assert eager_calls == [2] and set(calls) == {2}  # (each trace) in order, only while the comparisons hold
+
+
+def test_round_and_sum_of_traced_values():
+    def f(cdf, levels):
+        lut = np.zeros(levels, dtype=np.int64)
+        for k in range(levels):
+            lut[k] = round(cdf[k] / cdf[-1] * (levels - 1))
+        return lut, round(cdf[0] * 0.5), sum(cdf), sum(cdf[cdf > 2.0])
+
+    for cdf in (np.cumsum(np.arange(8.0)), np.array([0.5, 1.5, 2.5, 3.5])):
+        _same(tj.jit(f)(cdf, len(cdf)), f(cdf, len(cdf)))
+
+
+def test_range_step_from_a_python_int_argument():
+    def batch_means(x, batch_size):
+        out = []
+        for start in range(0, len(x), batch_size):
+            out.append(x[start:start + batch_size].mean())
+        return np.array(out)
+
+    f = tj.jit(batch_means)
+    for x, b in ((np.arange(10.0), 4), (np.arange(12.0), 3), (np.arange(7.0), 7)):
+        _same(f(x, b), batch_means(x, b))
+
+
+def _until(x, tol):
+    losses = []
+    v = 1.0
+    for i in range(len(x)):
+        v = v * x[i]
+        losses.append(v)
+        if v < tol:
+            break
+    return np.array(losses), len(losses), losses[-1], sum(losses), losses[0]
+
+
+def _rows(x, tol):
+    history = [np.zeros(2)]
+    w = np.zeros(2)
+    for i in range(len(x)):
+        w = w + x[i]
+        history.append(w.copy())
+        if w.sum() > tol:
+            break
+    return np.array(history)
+
+
+@pytest.mark.parametrize("n", [1, 3, 10])
+def test_list_appended_before_a_traced_break(n):
+    rng = np.random.default_rng(n)
+    x = rng.uniform(0.3, 1.0, n)
+    for tol in (0.2, 1e-9):
+        _same(tj.jit(_until)(x, tol), _until(x, tol))
+    X = rng.uniform(0, 1, (n, 2))
+    for tol in (1.5, 100.0):
+        _same(tj.jit(_rows)(X, tol), _rows(X, tol))
+
+
+def test_list_a_traced_break_ends_refuses_python_list_uses():
+    def index(x, k):
+        out = []
+        for i in range(len(x)):
+            out.append(x[i])
+            if x[i] < 0.5:
+                break
+        return out[k]
+
+    def pop(x):
+        out = []
+        for i in range(len(x)):
+            out.append(x[i])
+            if x[i] < 0.5:
+                break
+        return out.pop()
+
+    x = np.array([1.0, 2.0, 0.1, 4.0, 5.0])
+    assert tj.jit(index)(x, -2) == index(x, -2) and tj.jit(index)(x, 2) == index(x, 2)
+    with pytest.raises(IndexError, match="list index out of range"):
+        tj.jit(index)(x, 3)
+    with pytest.raises(tj.UnsupportedError, match=r"\.pop of the list 'out'.*test_realworld_regressions_applied.py"):
+        tj.jit(pop)(x)
