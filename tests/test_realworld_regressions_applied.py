@@ -137,3 +137,36 @@ def test_list_a_traced_break_ends_refuses_python_list_uses():
         tj.jit(index)(x, 3)
     with pytest.raises(tj.UnsupportedError, match=r"\.pop of the list 'out'.*test_realworld_regressions_applied.py"):
         tj.jit(pop)(x)
+
+
+def test_traced_bound_slice_then_traced_index():
+    def pivot_and_clear(R, x):
+        R = R.copy()
+        r = int((x > 0).sum())
+        c = int((x > 1).sum())
+        p = r + np.argmax(np.abs(R[r:, c]))
+        total = R[r:, c].sum()
+        R[r:, c] = 0.0
+        return p, total, R
+
+    R = np.arange(12.0).reshape(4, 3) - 5
+    for x in (np.array([1.0, -1, 2]), np.array([1.0, 3, 2]), np.array([-1.0, -1, -2])):
+        _same(tj.jit(pivot_and_clear)(R, x), pivot_and_clear(R, x))
+
+
+def test_flat_reads_and_iteration():
+    def positive_sum(img):
+        s = 0.0
+        for v in img.flat:
+            if v > 0:
+                s += v
+        return s, img.flat[3], np.sum(img.T.flat[:4])
+
+    def write_through(img):
+        img.flat[2] = 5.0
+        return img
+
+    for img in (np.arange(12.0).reshape(3, 4) - 5, np.arange(-3.0, 5.0).reshape(2, 2, 2)):
+        _same(tj.jit(positive_sum)(img), positive_sum(img))
+    with pytest.raises(ValueError, match="read-only"):
+        tj.jit(write_through)(np.zeros((2, 3)))

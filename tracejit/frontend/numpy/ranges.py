@@ -25,7 +25,7 @@ from tracejit.errors import TracerConversionError, at, user_error
 from tracejit.frontend import checks
 from tracejit.frontend.core import Tracer, run_time_int
 from tracejit.frontend.numpy.advanced import is_array_index
-from tracejit.frontend.numpy.dynamic import traced_slice
+from tracejit.frontend.numpy.dynamic import integer_key, traced_slice
 from tracejit.frontend.numpy.elementwise import where
 from tracejit.frontend.numpy.range_selection import RangeSelection, lazy_gather, range_mask, slice_recipe
 from tracejit.frontend.numpy.selection import Selection, data_dependent
@@ -44,8 +44,8 @@ def dynamic_key(key: tuple) -> bool:
     (a loop over them may be generalized or unrolled: ``frontend/autograph``)."""
     if len(key) == 1 and isinstance(key[0], Selection):
         return True
-    if not key or not traced_slice(key[0]) or any(traced_slice(k) or is_array_index(k) or isinstance(k, Selection)
-                                                   for k in key[1:]):
+    if not key or not traced_slice(key[0]) or any(traced_slice(k) or isinstance(k, Selection) or is_array_index(k)
+                                                   and not integer_key((k,)) for k in key[1:]):  # (R[r:, c]: a view)
         return False
     first = key[0]
     if is_tracer(first.step) or first.step not in (None, 1):
