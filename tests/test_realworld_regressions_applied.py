@@ -170,3 +170,29 @@ def test_flat_reads_and_iteration():
         _same(tj.jit(positive_sum)(img), positive_sum(img))
     with pytest.raises(ValueError, match="read-only"):
         tj.jit(write_through)(np.zeros((2, 3)))
+
+
+def test_median_of_a_data_sized_selection():
+    def running_median(x, k):
+        half = k // 2
+        out = np.empty(len(x))
+        for i in range(len(x)):
+            out[i] = np.median(x[max(0, i - half):min(len(x), i + half + 1)])
+        return out
+
+    def medians(x, t):
+        return np.median(x[x > t]), np.median(x[:(x > t).sum()]), np.median(x[x > t], axis=0)
+
+    for n in (1, 6, 40):
+        x = np.random.default_rng(n).standard_normal(n)
+        _same(tj.jit(running_median)(x, 5), running_median(x, 5))
+    notes = tj.jit(running_median).lower(x, 5).as_text("source")
+    assert "unrolled" not in notes.split("# note", 1)[-1]
+    with np.errstate(all="ignore"), pytest.warns(RuntimeWarning):
+        for x in (np.array([1.0, 5, 2, np.nan, 3]), np.array([3, 1, 2, 7], dtype=np.int32),
+                  np.array([1.5, 2.5, -1.0], np.float32), np.array([np.inf, 1.0, 2.0, np.inf])):
+            for t in (0.0, 100.0, 1.5):
+                got, want = tj.jit(medians)(x, t), medians(x, t)
+                for g, w in zip(got, want):
+                    assert np.asarray(g).dtype == np.asarray(w).dtype
+                    np.testing.assert_array_equal(g, w)
