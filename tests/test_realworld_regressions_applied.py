@@ -196,3 +196,64 @@ def test_median_of_a_data_sized_selection():
                 for g, w in zip(got, want):
                     assert np.asarray(g).dtype == np.asarray(w).dtype
                     np.testing.assert_array_equal(g, w)
+
+
+def _peaks(x):
+    peaks = []
+    for i in range(1, len(x) - 1):
+        if x[i] > x[i - 1] and x[i] > x[i + 1]:
+            peaks.append(i)
+    return np.array(peaks, dtype=np.int64), len(peaks)
+
+
+def _kept_rows(X, t):
+    keep = [np.zeros(X.shape[1])]
+    for row in X:
+        if row.sum() > t:
+            keep.append(row * 2)
+        else:
+            keep.append(-row)
+        if row[0] > 2.0:
+            break
+    return np.array(keep)
+
+
+def _after_break(x, t):
+    out = []
+    v = 1.0
+    for i in range(len(x)):
+        v = v * x[i]
+        if v < t:
+            break
+        out.append(v)
+    return np.array(out)
+
+
+@pytest.mark.parametrize("n", [3, 4, 12])
+def test_list_appended_under_a_traced_condition(n):
+    rng = np.random.default_rng(n)
+    x = rng.standard_normal(n)
+    _same(tj.jit(_peaks)(x), _peaks(x))
+    _same(tj.jit(_peaks)(np.sort(x)), _peaks(np.sort(x)))  # (no peak: int64 as asked)
+    X = rng.standard_normal((n, 2)) * 2
+    for t in (0.0, 10.0):
+        _same(tj.jit(_kept_rows)(X, t), _kept_rows(X, t))
+    y = rng.uniform(0.3, 1.0, n)
+    for t in (0.2, 1e-9):
+        _same(tj.jit(_after_break)(y, t), _after_break(y, t))
+
+
+def test_two_appends_in_one_step_under_traced_conditions_are_refused_when_they_happen():
+    def twice(x):
+        out = []
+        for i in range(len(x)):
+            if x[i] > 0:
+                out.append(x[i])
+            if x[i] > 1:
+                out.append(x[i])
+        return np.array(out)
+
+    x = np.array([0.5, 0.2, -1.0, 0.7, 0.1])
+    _same(tj.jit(twice)(x), twice(x))
+    with pytest.raises(tj.UnsupportedError, match="appends to the list 'out' more than once"):
+        tj.jit(twice)(np.array([0.5, 2.0, -1.0, 0.7, 0.1]))

@@ -16,7 +16,7 @@ import numpy as np
 
 from tracejit.errors import UnsupportedError, at
 from tracejit.frontend.arraylike import is_traced
-from tracejit.frontend.autograph.stacked import Rows
+from tracejit.frontend.autograph.stacked import Rows, Slot
 from tracejit.frontend.autograph.state import if_traced, ifexp_traced, is_test_traced, loop_traced, truth
 from tracejit.frontend.autograph.undefined import ReturnUnset, Undefined
 from tracejit.frontend.context import user_location
@@ -107,7 +107,9 @@ def not_(a: Any) -> Any:
 
 def list_append(lst: Any, value: Any) -> Any:
     """``lst.append(value)``, returning ``lst`` (converted code assigns it back: a list
-    appended in a loop or branch is part of its state)."""
+    appended in a loop or branch is part of its state; a rolled loop's :class:`Slot` gives a new one)."""
+    if isinstance(lst, Slot):
+        return lst.append(value)
     lst.append(value)
     return lst
 
