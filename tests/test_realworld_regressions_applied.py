@@ -257,3 +257,27 @@ def test_two_appends_in_one_step_under_traced_conditions_are_refused_when_they_h
     _same(tj.jit(twice)(x), twice(x))
     with pytest.raises(tj.UnsupportedError, match="appends to the list 'out' more than once"):
         tj.jit(twice)(np.array([0.5, 2.0, -1.0, 0.7, 0.1]))
+
+
+def test_assignment_through_a_selection_of_indices():
+    def drop_outliers(x, z):
+        idx = []
+        for i in range(len(x)):
+            if abs(x[i]) > z:
+                idx.append(i)
+        mask = np.ones(len(x), dtype=bool)
+        mask[np.array(idx, dtype=np.int64)] = False
+        return mask, x[mask].max()
+
+    def zero_rows(X, sel):
+        X = X.copy()
+        X[sel[sel != 9]] = 0.0
+        return X
+
+    x = np.random.default_rng(0).standard_normal(12)
+    for z in (1.0, 0.2, 100.0):
+        _same(tj.jit(drop_outliers)(x, z), drop_outliers(x, z))
+    X = np.arange(15.0).reshape(5, 3)
+    _same(tj.jit(zero_rows)(X, np.array([1, -1, 3, 1, 9, -4])), zero_rows(X, np.array([1, -1, 3, 1, 9, -4])))
+    with pytest.raises(IndexError, match="out of bounds"):
+        tj.jit(zero_rows)(X, np.array([1, 7]))

@@ -150,6 +150,70 @@ def clamp_and_count(x, lo, hi):
     return changed
 
 
+def dtw_distance(a, b):
+    """Dynamic time warping distance with the classic (n+1) x (m+1) cost table and builtin min."""
+    n, m = len(a), len(b)
+    cost = np.full((n + 1, m + 1), np.inf)
+    cost[0, 0] = 0.0
+    for i in range(1, n + 1):
+        for j in range(1, m + 1):
+            d = abs(a[i - 1] - b[j - 1])
+            cost[i, j] = d + min(cost[i - 1, j], cost[i, j - 1], cost[i - 1, j - 1])
+    return cost[n, m]
+
+
+def levinson_durbin(r, order):
+    """LPC coefficients from autocorrelations by the Levinson-Durbin recursion (reversed slices)."""
+    a = np.zeros(order + 1)
+    a[0] = 1.0
+    e = r[0]
+    k = np.zeros(order)
+    for i in range(1, order + 1):
+        acc = r[i]
+        for j in range(1, i):
+            acc += a[j] * r[i - j]
+        ki = -acc / e
+        k[i - 1] = ki
+        a_prev = a.copy()
+        for j in range(1, i):
+            a[j] = a_prev[j] + ki * a_prev[i - j]
+        a[i] = ki
+        e *= 1.0 - ki * ki
+    return a, e, k
+
+
+def threshold_events(x, thr):
+    """(start, end) index pairs of the runs above thr, appended as tuples when a run ends."""
+    events = []
+    start = -1
+    for i in range(len(x)):
+        if x[i] > thr and start < 0:
+            start = i
+        elif x[i] <= thr and start >= 0:
+            events.append((start, i))
+            start = -1
+    if start >= 0:
+        events.append((start, len(x)))
+    return np.array(events, dtype=np.int64).reshape(-1, 2)
+
+
+def outlier_indices(x, z):
+    """Indices whose z-score exceeds z, appended in a loop, and the mean without them."""
+    mu = x.mean()
+    sd = x.std()
+    idx = []
+    for i in range(len(x)):
+        if abs(x[i] - mu) > z * sd:
+            idx.append(i)
+    mask = np.ones(len(x), dtype=bool)
+    mask[np.array(idx, dtype=np.int64)] = False
+    return np.array(idx, dtype=np.int64), x[mask].mean()
+
+
+def _autocorr(x, lags):
+    return np.correlate(x, x, "full")[len(x) - 1:len(x) + lags]
+
+
 CASES = {
     "comb_echo": (comb_echo, lambda rng, s: (rng.standard_normal(20 + s), 3 + s, 0.5)),
     "normalize_rows_inplace": (normalize_rows_inplace, lambda rng, s: (
@@ -166,6 +230,14 @@ CASES = {
     "leaky_integrator_spikes": (leaky_integrator_spikes, lambda rng, s: (rng.uniform(0, 3, 40 + s), 0.1, 0.5, 1.0,
                                                                          0.0, 2)),
     "clamp_and_count": (clamp_and_count, lambda rng, s: (rng.standard_normal(10 + s) * (s + 0.5), -1.0, 1.0)),
+    "dtw_distance": (dtw_distance, lambda rng, s: (rng.standard_normal(6 + s), rng.standard_normal(5 + 2 * s))),
+    "levinson_durbin": (levinson_durbin, lambda rng, s: (_autocorr(rng.standard_normal(40), 5 + s), 4 + s)),
+    "threshold_events": (threshold_events, lambda rng, s: (rng.standard_normal(15 + s), 0.3)),
+    "outlier_indices": (outlier_indices, lambda rng, s: (np.concatenate([rng.standard_normal(12 + s), [6.0, -5.0]]),
+                                                         2.0)),
 }
 
-XFAIL: dict[str, str] = {}
+XFAIL: dict[str, str] = {
+    "threshold_events": "a list of tuples appended under a traced condition (rows of several values), then appended "
+                        "after the loop under a traced condition",
+}
