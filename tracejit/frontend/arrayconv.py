@@ -18,6 +18,7 @@ from numpy.typing import DTypeLike
 
 from tracejit.errors import UnsupportedError, at, user_error
 from tracejit.frontend.arraylike import is_complex_value, is_traced
+from tracejit.frontend.autograph.stacked import Rows
 from tracejit.frontend.autograph.stacked import whole as stacked_whole
 from tracejit.frontend.context import user_location
 from tracejit.frontend.memorder import numpy_layout
@@ -28,7 +29,7 @@ NAMES = ("array", "asarray", "asanyarray", "ascontiguousarray")
 
 def holds_traced(obj: object) -> bool:
     """Whether ``obj`` is, or is a (nested) list or tuple holding, a traced value."""
-    if is_traced(obj):
+    if is_traced(obj) or isinstance(obj, Rows):
         return True
     return isinstance(obj, (list, tuple)) and any(holds_traced(v) for v in obj)
 

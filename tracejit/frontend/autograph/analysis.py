@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator
 
 SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
-BUILTINS_ROUTED = frozenset({"len", "int", "float", "bool", "abs", "range"})
+BUILTINS_ROUTED = frozenset({"len", "int", "float", "bool", "abs", "range", "round", "sum"})
 
 
 def walk_scope(nodes: Iterable[ast.AST]) -> Iterator[ast.AST]:
@@ -193,6 +193,8 @@ def needs_conversion(fn: ast.FunctionDef) -> bool:
         if isinstance(node, (ast.If, ast.While, ast.For, ast.IfExp, ast.BoolOp, ast.Assert)):
             return True
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+            return True
+        if isinstance(node, ast.Compare) and len(node.ops) > 1:
             return True
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in BUILTINS_ROUTED:
             return True

@@ -1,4 +1,4 @@
-"""Expressions of converted code: ``and``/``or``/``not``, conditional expressions and
+"""Expressions of converted code: ``and``/``or``/``not``, chained comparisons, conditional expressions and
 calls written as ``len(...)``, ``int(...)``... become calls of ``__tj_ag__`` operators
 (the operands that Python evaluates lazily passed as ``lambda: ...``)."""
 from __future__ import annotations
@@ -45,6 +45,15 @@ class Expressions(ast.NodeTransformer):
             result = runtime(name, [value, lambda_(result)])
         return located(result, node)
 
+    def visit_Compare(self, node: ast.Compare) -> ast.AST:
+        """``a < b <= c`` -> ``compare(a, ("Lt", "LtE"), lambda: b, lambda: c)`` (Python's ``a < b and b <= c``,
+        each operand evaluated once, in order, and only while the comparisons hold)."""
+        self.generic_visit(node)
+        if len(node.ops) < 2 or not all(_lazy_safe(v) for v in node.comparators):
+            return node
+        ops = constant(tuple(type(op).__name__ for op in node.ops))
+        return located(runtime("compare", [node.left, ops] + [lambda_(v) for v in node.comparators]), node)
+
     def visit_UnaryOp(self, node: ast.UnaryOp) -> ast.AST:
         """``not a`` -> ``not_(a)``."""
         self.generic_visit(node)
@@ -62,7 +71,7 @@ class Expressions(ast.NodeTransformer):
         return located(runtime("ifexp", [node.test, lambda_(node.body), lambda_(node.orelse), opts]), node)
 
     def visit_Call(self, node: ast.Call) -> ast.AST:
-        """``len(x)`` -> ``call_builtin(len, x)`` (and ``int``, ``float``, ``bool``, ``abs``, ``range``)."""
+        """``len(x)`` -> ``call_builtin(len, x)`` (and the other names of ``BUILTINS_ROUTED``)."""
         self.generic_visit(node)
         if isinstance(node.func, ast.Name) and node.func.id in BUILTINS_ROUTED:
             return located(runtime("call_builtin", [node.func] + node.args, node.keywords), node)

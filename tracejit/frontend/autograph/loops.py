@@ -299,9 +299,9 @@ class _Loop:
                     raise StaticNeeded(origins, "the trip count of a loop appending to a list", self.where)
                 if not isinstance(steps, int):
                     raise NotRollable("a list is appended in a loop with a traced trip count")
-                if self.extra_test is not None:  # a traced `break`: how many rows it appends is data
+                if self.extra_test is not None and any(stacked.row_of(v) != row for v in state[k]):
                     raise NotRollable("a list is appended in a loop that a `break` may end early (its length is data)")
-                bufs.append(stacked.buffer(steps, row))
+                bufs.extend(stacked.buffers(steps, row, k in plan.slots))
         target = sequences.target_names(self.opts.get("target", ""))
         if target is None:
             raise NotRollable("the loop target is not a name or a tuple of names")
@@ -326,6 +326,9 @@ class _Loop:
             recorders = {}
             b = iter(buffers)
             for k in lists:
+                if k in plan.slots:  # (appended under traced conditions: the step's Slot, then its buffers)
+                    now[k], recorders[k] = stacked.empty_slot(plan.rows[k]), (next(b), next(b))
+                    continue
                 recorders[k] = now[k] = stacked.Recorder(state[k], i - lo if plan.rows.get(k) is not None
                                                          else None, next(b) if plan.rows.get(k) is not None
                                                          else None)
@@ -347,20 +350,19 @@ class _Loop:
             if returns:  # a `return` inside: carry its value
                 plan.returns.update(returns)
                 raise _Discovered()
-            found = {}
+            found, buffers = {}, []
             for k, rec in recorders.items():
-                if after[k] is not rec:
-                    raise NotRollable(f"the body assigns the list {names[k]!r}")
-                row = rec.check(names[k])
-                if row is not None and plan.rows.get(k) is None:
+                row, written = stacked.step_end(rec, after[k], i - lo, names[k])
+                buffers.extend(written)
+                if row is not None and (plan.rows.get(k) is None or rec.conditional and k not in plan.slots):
                     found[k] = row
             if found:
                 plan.rows.update(found)
+                plan.slots.update(k for k in found if recorders[k].conditional)
                 raise _Discovered()
             values = tuple(after[k] for k in carried)
             roots = tuple(current(stand_in) for stand_in in carry[1])
-            buffers = tuple(rec.buffer for rec in recorders.values() if rec.buffer is not None)
-            return values, roots, buffers
+            return values, roots, tuple(buffers)
 
         try:
             versions = {k: storage_of(state[k]).version for k in carried
@@ -380,8 +382,10 @@ class _Loop:
             now[k] = state[k] if written else v  # written in place: the same array, as eagerly
         b = iter(buffers)
         for k in lists:
-            if plan.rows.get(k) is not None:
-                now[k] = stacked.extend(state[k], next(b), steps)
+            if plan.rows.get(k) is not None:  # (a traced `break` may have ended it: the rows of the steps run)
+                rows, taken, ran = next(b), next(b) if k in plan.slots else None, steps if stop is None else stop - lo
+                now[k] = stacked.extend(state[k], rows, steps) if stop is None and taken is None else \
+                    stacked.ended(state[k], rows, ran, self.names[k], self.where, taken)
         for k, v in enumerate(now):
             if not isinstance(steps, int) and type(v) is Undefined:  # (a temporary of the body: no last step after)
                 now[k] = Undefined(self.names[k], self.opts.get("lineno", 0), f"is assigned only inside the `for` loop "
@@ -450,6 +454,7 @@ class _Plan:
         self.written: list = []  # (storage of an array written from outside, the error that showed it)
         self.rows: dict = {}  # list position -> the traced row appended once per step (its shape and dtype)
         self.returns: dict = {}  # state position -> zeros the return value set inside is carried from
+        self.slots: set = set()  # list positions appended under traced conditions (stacked.Slot)
 
 
 class _Retyped(Exception):

@@ -9,12 +9,14 @@ state variables (``frontend/autograph/state.py``), ``and``/``or``/``not`` logica
 """
 from __future__ import annotations
 
+import operator
 from typing import Any, Callable
 
 import numpy as np
 
 from tracejit.errors import UnsupportedError, at
 from tracejit.frontend.arraylike import is_traced
+from tracejit.frontend.autograph.stacked import Rows, Slot
 from tracejit.frontend.autograph.state import if_traced, ifexp_traced, is_test_traced, loop_traced, truth
 from tracejit.frontend.autograph.undefined import ReturnUnset, Undefined
 from tracejit.frontend.context import user_location
@@ -81,6 +83,21 @@ def or_(a: Any, b_fn: Callable[[], Any]) -> Any:
     return ifexp_traced(a, lambda: a, b_fn)
 
 
+_COMPARE = {"Eq": operator.eq, "NotEq": operator.ne, "Lt": operator.lt, "LtE": operator.le, "Gt": operator.gt,
+            "GtE": operator.ge, "Is": operator.is_, "IsNot": operator.is_not,
+            "In": lambda a, b: a in b, "NotIn": lambda a, b: a not in b}
+
+
+def compare(left: Any, ops: tuple, *rights: Callable[[], Any]) -> Any:
+    """A chained comparison ``left op0 rights[0]() op1 rights[1]() ...``: Python's ``and`` of the
+    pairwise comparisons (``0 <= i < n`` with a traced ``i`` is a traced ``and``, not ``bool()``)."""
+    right = rights[0]()
+    result = _COMPARE[ops[0]](left, right)
+    if len(ops) == 1:
+        return result
+    return and_(result, lambda: compare(right, ops[1:], *rights[1:]))
+
+
 def not_(a: Any) -> Any:
     """``not a``; ``np.logical_not`` of a traced ``a``."""
     if not is_test_traced(a):
@@ -90,7 +107,9 @@ def not_(a: Any) -> Any:
 
 def list_append(lst: Any, value: Any) -> Any:
     """``lst.append(value)``, returning ``lst`` (converted code assigns it back: a list
-    appended in a loop or branch is part of its state)."""
+    appended in a loop or branch is part of its state; a rolled loop's :class:`Slot` gives a new one)."""
+    if isinstance(lst, Slot):
+        return lst.append(value)
     lst.append(value)
     return lst
 
@@ -98,6 +117,8 @@ def list_append(lst: Any, value: Any) -> Any:
 def call_builtin(fn: Callable, *args: Any, **kwargs: Any) -> Any:
     """``fn(*args, **kwargs)`` for a call written as ``len(...)``, ``int(...)``...: the
     builtin's tracing-aware replacement (``frontend/pybuiltins.py``) when it has one."""
+    if args and isinstance(args[0], Rows):  # (len(losses), sum(losses) of a list a traced `break` ended)
+        args = (args[0].array(),) + args[1:]
     try:
         replacement = CONVERTED.get(fn)
     except TypeError:  # an unhashable callable

@@ -5,6 +5,7 @@ from tracejit.frontend.autograph.loops import for_stmt, iterate
 from tracejit.frontend.autograph.operators import (
     and_,
     call_builtin,
+    compare,
     if_stmt,
     ifexp,
     list_append,
@@ -15,5 +16,5 @@ from tracejit.frontend.autograph.operators import (
 )
 from tracejit.frontend.autograph.undefined import ReturnUnset, Undefined
 
-__all__ = ["ReturnUnset", "Undefined", "and_", "call_builtin", "for_stmt", "if_stmt", "ifexp", "iterate",
+__all__ = ["ReturnUnset", "Undefined", "and_", "call_builtin", "compare", "for_stmt", "if_stmt", "ifexp", "iterate",
            "list_append", "not_", "or_", "return_value", "while_stmt"]

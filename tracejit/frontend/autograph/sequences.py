@@ -12,7 +12,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from tracejit.errors import UnsupportedError, at, user_error
+from tracejit.errors import StaticNeeded, UnsupportedError, at, user_error
 from tracejit.frontend.context import user_location
 from tracejit.frontend.core import Tracer
 
@@ -202,6 +202,8 @@ def _range_seq(args: tuple) -> RangeSeq | None:
         return None
     start, stop, step = (0, args[0], 1) if len(args) == 1 else (args[0], args[1], args[2] if len(args) == 3 else 1)
     if isinstance(step, Tracer):
+        if step._origins:  # a Python int argument (a batch size): traced again with it static
+            raise StaticNeeded(step._origins, "the step of a range()", user_location())
         raise UnsupportedError(f"range() with a traced step{at(user_location())}: the step must be a Python int")
     if int(step) == 0:
         raise user_error(ValueError(f"range() arg 3 must not be zero{at(user_location())}"))
@@ -309,17 +311,21 @@ LIGHT_NODES = 120  # AST nodes of a body light enough to repeat when unrolled
 
 def light_body(opts: dict) -> bool:
     """Whether the loop's body is light to unroll: no loop inside, no matrix product or sort
-    (their kernels are what compile time goes to; repeated, they do not fuse), a short body.
+    (their kernels are what compile time goes to; repeated, they do not fuse), no ``append``
+    an ``if`` or a jump may skip (rolled, a traced test can take it), a short body.
     Unknown source: assumed light."""
     loop, _ = _loop_node(opts)
     if loop is None:
         return True
-    count = 0
+    count, appends, branches = 0, False, False
     for stmt in loop.body:
         for node in ast.walk(stmt):
             count += 1
             if isinstance(node, (ast.For, ast.While, ast.AsyncFor)):
                 return False
+            appends = appends or isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                and node.func.attr == "append"
+            branches = branches or isinstance(node, (ast.If, ast.Break, ast.Continue, ast.Return))
             if isinstance(node, (ast.BinOp, ast.AugAssign)) and isinstance(node.op, ast.MatMult):
                 return False
             if isinstance(node, ast.Call):
@@ -327,7 +333,7 @@ def light_body(opts: dict) -> bool:
                 name = fn.attr if isinstance(fn, ast.Attribute) else fn.id if isinstance(fn, ast.Name) else ""
                 if name in HEAVY_CALLS:
                     return False
-    return count <= LIGHT_NODES
+    return count <= LIGHT_NODES and not (appends and branches)  # (an append a traced test may skip: rolled)
 
 
 def read_after(opts: dict, names: list[str]) -> bool:

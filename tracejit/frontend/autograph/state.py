@@ -241,8 +241,10 @@ def _promotion(a: Any, b: Any) -> tuple | None:
     """Casts making two 0-d values of the branches one type, where one is a Python
     number (an int in one branch and a float in the other, a Python number and a NumPy
     value: NumPy's promotion), else None."""
+    if flatten(a)[1].kind != "leaf" or flatten(b)[1].kind != "leaf":  # (lists of traced values: no _aval)
+        return None
     (sa, da), (sb, db) = _aval(a), _aval(b)
-    if sa != () or sb != () or flatten(a)[1].kind != "leaf" or flatten(b)[1].kind != "leaf":
+    if sa != () or sb != ():
         return None
     ka, kb = _kind(a), _kind(b)
     if ka is None and kb is None:

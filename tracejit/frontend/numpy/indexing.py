@@ -23,7 +23,7 @@ from tracejit.frontend.numpy.advanced import gather_getitem, holds_tracer, is_ar
 from tracejit.frontend.numpy.axes import normalize_axes
 from tracejit.frontend.numpy.dynamic import dynamic_getitem, dynamic_setitem, integer_key, integer_view, traced_slice
 from tracejit.frontend.numpy.elementwise import where
-from tracejit.frontend.numpy.ranges import dynamic_key, range_getitem, range_setitem
+from tracejit.frontend.numpy.ranges import dynamic_key, range_getitem, range_setitem, scatter_through
 from tracejit.frontend.numpy.selection import Selection, assign_selection, select
 from tracejit.frontend.numpy.shape import copy, make_view, ravel
 from tracejit.frontend.numpy.writes import cast_assigned, write
@@ -199,6 +199,9 @@ def setitem(x: Operand, key: Operand, value: Operand) -> None:
         raise user_error(TypeError(f"'numpy.{x.dtype.name}' object does not support item assignment{at(loc)}"))
     tkey = key if isinstance(key, tuple) else (key,)
     if any(map(traced_slice, tkey)) and dynamic_setitem(x, _expand(tkey, x.ndim, loc), value, loc, getitem):
+        return
+    if len(tkey) == 1 and isinstance(tkey[0], Selection):  # x[np.array(idx)] = v, idx appended under a condition
+        scatter_through(x, tkey[0], value, loc, setitem)
         return
     if dynamic_key(tkey):  # x[s:e] = v with bounds read from data
         range_setitem(x, tkey, value, loc, getitem)

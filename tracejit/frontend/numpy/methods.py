@@ -20,7 +20,7 @@ from tracejit.frontend.numpy.elementwise import round_
 from tracejit.frontend.numpy.indexing import getitem, setitem
 from tracejit.frontend.numpy.linalg import matmul
 from tracejit.frontend.numpy.scans_and_sorts import sort_in_place
-from tracejit.frontend.numpy.shape import copy, flatten, read_only_zeros, swapaxes
+from tracejit.frontend.numpy.shape import copy, flatten, make_view, read_only_zeros, swapaxes
 from tracejit.frontend.numpy.ufuncs import apply_elementwise, write_inplace
 
 
@@ -64,6 +64,12 @@ class _OwnMethods:
 
     def flatten(self, order="C"):
         return flatten(self, order)
+
+    @property
+    def flat(self):
+        """ndarray.flat for reading and iterating (``for v in img.flat``): the elements in C order,
+        read-only (a write through it, which NumPy's iterator would make, is refused)."""
+        return make_view(flatten(self), "broadcast_to", {"shape": (self.size,)})
 
     def conj(self):
         """Of a real array: the array itself (NumPy returns the same object)."""

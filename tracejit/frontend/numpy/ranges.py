@@ -25,7 +25,7 @@ from tracejit.errors import TracerConversionError, at, user_error
 from tracejit.frontend import checks
 from tracejit.frontend.core import Tracer, run_time_int
 from tracejit.frontend.numpy.advanced import is_array_index
-from tracejit.frontend.numpy.dynamic import traced_slice
+from tracejit.frontend.numpy.dynamic import integer_key, traced_slice
 from tracejit.frontend.numpy.elementwise import where
 from tracejit.frontend.numpy.range_selection import RangeSelection, lazy_gather, range_mask, slice_recipe
 from tracejit.frontend.numpy.selection import Selection, data_dependent
@@ -44,8 +44,8 @@ def dynamic_key(key: tuple) -> bool:
     (a loop over them may be generalized or unrolled: ``frontend/autograph``)."""
     if len(key) == 1 and isinstance(key[0], Selection):
         return True
-    if not key or not traced_slice(key[0]) or any(traced_slice(k) or is_array_index(k) or isinstance(k, Selection)
-                                                   for k in key[1:]):
+    if not key or not traced_slice(key[0]) or any(traced_slice(k) or isinstance(k, Selection) or is_array_index(k)
+                                                   and not integer_key((k,)) for k in key[1:]):  # (R[r:, c]: a view)
         return False
     first = key[0]
     if is_tracer(first.step) or first.step not in (None, 1):
@@ -136,3 +136,18 @@ def gather_through(x: Tracer, index: Selection, loc: str | None, getitem: Callab
         return index.like(broadcast_to(zeros, tuple(index.mask.shape) + tuple(x.shape[1:])))
     positions = where(index.mask, index.values, np.zeros((), index.dtype))
     return index.like(getitem(x, positions))
+
+
+def scatter_through(x: Tracer, index: Selection, value: Operand, loc: str | None, setitem: Callable) -> None:
+    """``x[index] = value`` for a 1-d selection of integers (``mask[np.array(idx)] = False``) and
+    a scalar ``value``: the rows at the selected indices, marked in a mask of ``x``'s first axis."""
+    if index.dtype.kind not in "iu" or index.ndim != 1 or np.ndim(value) or x.ndim == 0:
+        raise index.refuse("assigning through a selection other than of integers of one dim, or an array", loc)
+    trace, n = x._trace, x.shape[0]
+    values = np.astype(index.values, np.int64)
+    outside = np.logical_and(index.mask, np.logical_or(values < -n, values >= n))
+    checks.record(np.any(outside), IndexError, f"index is out of bounds for axis 0 with size {n}{at(loc)}")
+    rows = where(np.logical_and(index.mask, np.logical_not(outside)), where(values < 0, values + n, values), n)
+    hit = Tracer(trace, trace.constant(np.zeros(n + 1, bool)))
+    setitem(hit, rows, True)
+    setitem(x, broadcast_to(reshape(hit[:n], (n,) + (1,) * (x.ndim - 1)), tuple(x.shape)), value)

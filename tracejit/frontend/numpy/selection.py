@@ -257,6 +257,14 @@ class Selection(np.lib.mixins.NDArrayOperatorsMixin):
         self._args("mean", out, kwargs, loc)
         return selection_reduce.mean(self, axis, dtype, keepdims, loc)
 
+    def median(self, axis: int | tuple[int, ...] | None = None, out: object = None, overwrite_input: bool = False,
+               keepdims: bool = False) -> object:
+        """``np.median`` of all the selected elements (of a 1-d selection: ``axis=0`` too)."""
+        loc = user_location()
+        if out is not None or keepdims or not (axis is None or self.ndim == 1 and axis in (0, -1)):
+            raise self.refuse("numpy.median with axis, out or keepdims", loc)
+        return selection_reduce.median(self, loc)
+
     def var(self, axis: int | tuple[int, ...] | None = None, dtype: DTypeLike = None, out: object = None,
             ddof: int = 0, keepdims: bool = False, **kwargs: object) -> object:
         """NumPy's var: the mean of squared deviations from the mean, over ``count - ddof``."""
@@ -299,7 +307,7 @@ _UFUNC_REDUCTIONS = {"add": "sum", "multiply": "prod", "maximum": "max", "minimu
 _FUNCTIONS = {np.argmax: "argmax", np.argmin: "argmin",
               np.sum: "sum", np.prod: "prod", np.mean: "mean", np.max: "max", np.amax: "max",
               np.min: "min", np.amin: "min", np.any: "any", np.all: "all", np.var: "var", np.std: "std",
-              np.clip: "clip", np.copy: "copy"}
+              np.clip: "clip", np.copy: "copy", np.median: "median"}
 
 
 def _same(a, b, depth: int = 8) -> bool:

@@ -117,6 +117,24 @@ def var(sel: Selection, axis: int | tuple[int, ...] | None, dtype: DTypeLike, dd
     return axes.finish(sel, np.true_divide(total, np.subtract(count, ddof).astype(dt)).astype(dt), keepdims)
 
 
+def median(sel: Selection, loc: str | None) -> object:
+    """NumPy's median of all the selected elements (``np.median(x[lo:hi])`` in a running median
+    filter): the values sorted with +inf where the mask does not select, the middle one or two
+    picked at the traced count (nan for an empty selection or one holding a nan)."""
+    dt = float_dtype(sel, None)
+    values = np.astype(sel.values, dt) if sel.values.dtype != dt else sel.values
+    mask = reshape(sel.mask, tuple(sel.mask.shape) + (1,) * len(sel.trailing))
+    mask = np.broadcast_to(mask, tuple(values.shape)).reshape(-1)
+    values = values.reshape(-1)
+    ordered = np.sort(np.where(mask, values, np.inf))
+    count = np.sum(mask)
+    lo, hi = np.maximum((count - 1) // 2, 0), np.maximum(count // 2, 0)
+    a, b = ordered[lo], ordered[hi]
+    middle = np.where(lo == hi, a, np.true_divide(np.add(a, b), 2).astype(dt))
+    undefined = np.logical_or(count == 0, np.any(np.logical_and(mask, np.isnan(values))))
+    return np.where(undefined, np.array(np.nan, dt), middle).astype(dt)
+
+
 def dot(a: Selection, b: Selection, loc: str | None) -> object:
     """``a @ b`` of a 1-d selection and a 1-d or 2-d one by the same mask: the sum over
     the selected elements of their products (``or`` of ``and`` for bools), in matmul's dtype."""
