@@ -78,10 +78,18 @@ def test_python_min_max_of_traced_scalars(fn):
             assert_same(tj.jit(fn)(x), fn(x))
 
 
-@pytest.mark.parametrize("fn", [lambda x: min(x[2], 0.5, x[3]) + x, lambda x: max(x[0], 1) + max(2.0, x[1])])
+def test_python_min_max_of_a_python_float_and_float64_scalars():
+    """A Python float beside float64 scalars: the same value and array dtype whichever Python
+    returns; the result is the float64 (frontend/minmax.py)."""
+    fn = lambda x: min(x[2], 0.5, x[3]) + x  # noqa: E731
+    for x in (np.array([0.3, -1.0, 2.5, 0.7]), np.array([0.3, -1.0, 0.25, 0.7])):
+        assert_same(tj.jit(fn)(x), fn(x))
+
+
+@pytest.mark.parametrize("fn", [lambda x: max(x[0], 1) + max(2.0, x[1]), lambda x: max(x[0], 1)])
 def test_python_min_max_of_mixed_types_refused(fn):
-    """Python returns the chosen item unchanged: a float64 scalar or a Python number,
-    depending on the values (weak or strong in later promotion): refused."""
+    """Python returns the chosen item unchanged: a float64 scalar or a Python int,
+    depending on the values (an int64 or a float64 array): refused."""
     with pytest.raises(tj.UnsupportedError, match="depend on the traced values"):
         tj.jit(fn)(np.array([0.3, -1.0, 2.5, 0.7]))
 
