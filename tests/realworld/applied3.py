@@ -268,6 +268,4 @@ CASES = {
     "logistic_sgd": (logistic_sgd, _classes),
 }
 
-XFAIL: dict[str, str] = {
-    "cusum_detect": "builtin max(0.0, <a float64 scalar>): the result type (Python float or float64) is data",
-}
+XFAIL: dict[str, str] = {}
