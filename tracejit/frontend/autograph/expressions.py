@@ -6,7 +6,7 @@ from __future__ import annotations
 import ast
 
 from tracejit.frontend.autograph.analysis import BUILTINS_ROUTED, is_generator
-from tracejit.frontend.autograph.nodes import constant, lambda_, located, runtime
+from tracejit.frontend.autograph.nodes import AG, constant, lambda_, located, runtime
 
 _BINDING = (ast.NamedExpr, ast.Yield, ast.YieldFrom, ast.Await)
 
@@ -14,6 +14,32 @@ _BINDING = (ast.NamedExpr, ast.Yield, ast.YieldFrom, ast.Await)
 def _lazy_safe(node: ast.AST) -> bool:
     """Whether ``node`` can move into a ``lambda`` (no ``:=``, ``yield``, ``await``)."""
     return not any(isinstance(n, _BINDING) for n in ast.walk(node))
+
+
+TEST = "_tj_truth_only"  # set on an expression whose value is used for its truth only
+_PLAIN = (ast.Name, ast.Constant, ast.Subscript, ast.Attribute, ast.BinOp, ast.UnaryOp, ast.Slice, ast.Tuple,
+          ast.Load, ast.operator, ast.unaryop)
+
+
+def _mark_test(node: ast.expr) -> None:
+    if isinstance(node, (ast.BoolOp, ast.Compare)):
+        setattr(node, TEST, True)
+
+
+def _plain(node: ast.expr) -> bool:
+    """Whether evaluating ``node`` twice is as evaluating it once (no calls, no ``:=``)."""
+    return all(isinstance(n, _PLAIN) for n in ast.walk(node))
+
+
+def _bool_op(node: ast.BoolOp) -> ast.AST:
+    if not all(_lazy_safe(v) for v in node.values[1:]):
+        return node
+    name = "and_" if isinstance(node.op, ast.And) else "or_"
+    extra = [ast.Constant(True)] if getattr(node, TEST, False) else []
+    result = node.values[-1]
+    for value in reversed(node.values[:-1]):
+        result = runtime(name, [value, lambda_(result)] + extra)
+    return located(result, node)
 
 
 class Expressions(ast.NodeTransformer):
@@ -34,19 +60,45 @@ class Expressions(ast.NodeTransformer):
         """Coroutines are left as they are."""
         return node
 
+    def visit_If(self, node: ast.If | ast.While) -> ast.AST:
+        """The test of an ``if``/``while`` is used for its truth only."""
+        _mark_test(node.test)
+        return self.generic_visit(node)
+
+    visit_While = visit_If
+
+    def visit_Assert(self, node: ast.Assert) -> ast.AST:
+        """The test of an ``assert`` is used for its truth only."""
+        _mark_test(node.test)
+        return self.generic_visit(node)
+
     def visit_BoolOp(self, node: ast.BoolOp) -> ast.AST:
-        """``a and b and c`` -> ``and_(a, lambda: and_(b, lambda: c))``."""
+        """``a and b and c`` -> ``and_(a, lambda: and_(b, lambda: c))`` (with ``True`` after
+        the lambda where only the truth of the result is used)."""
+        if getattr(node, TEST, False):
+            for value in node.values:
+                _mark_test(value)
         self.generic_visit(node)
-        if not all(_lazy_safe(v) for v in node.values[1:]):
+        return _bool_op(node)
+
+    def visit_Compare(self, node: ast.Compare) -> ast.AST:
+        """A chained comparison ``lo <= x < hi`` -> ``lo <= x and x < hi`` (a traced ``x``:
+        the ``and`` of two traced tests), where the middle operands are names, constants or
+        subscripts of them (evaluating them twice changes nothing)."""
+        self.generic_visit(node)
+        if len(node.ops) < 2 or not all(_plain(c) for c in node.comparators[:-1]):
             return node
-        name = "and_" if isinstance(node.op, ast.And) else "or_"
-        result = node.values[-1]
-        for value in reversed(node.values[:-1]):
-            result = runtime(name, [value, lambda_(result)])
-        return located(result, node)
+        lefts = [node.left] + node.comparators[:-1]
+        pairs = [located(ast.Compare(left=left, ops=[op], comparators=[right]), node)
+                 for left, op, right in zip(lefts, node.ops, node.comparators)]
+        chain = located(ast.BoolOp(op=ast.And(), values=pairs), node)
+        setattr(chain, TEST, getattr(node, TEST, False))
+        return _bool_op(chain)
 
     def visit_UnaryOp(self, node: ast.UnaryOp) -> ast.AST:
         """``not a`` -> ``not_(a)``."""
+        if isinstance(node.op, ast.Not):
+            _mark_test(node.operand)
         self.generic_visit(node)
         if not isinstance(node.op, ast.Not):
             return node
@@ -54,6 +106,7 @@ class Expressions(ast.NodeTransformer):
 
     def visit_IfExp(self, node: ast.IfExp) -> ast.AST:
         """``a if t else b`` -> ``ifexp(t, lambda: a, lambda: b, opts)``."""
+        _mark_test(node.test)
         self.generic_visit(node)
         if not (_lazy_safe(node.body) and _lazy_safe(node.orelse)):
             return node
@@ -63,6 +116,11 @@ class Expressions(ast.NodeTransformer):
 
     def visit_Call(self, node: ast.Call) -> ast.AST:
         """``len(x)`` -> ``call_builtin(len, x)`` (and ``int``, ``float``, ``bool``, ``abs``, ``range``)."""
+        if isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name) and node.func.value.id == AG:
+            if node.func.attr == "if_stmt" and node.args:  # (the statements converted first: their tests)
+                _mark_test(node.args[0])
+            elif node.func.attr == "while_stmt" and node.args and isinstance(node.args[0], ast.Lambda):
+                _mark_test(node.args[0].body)
         self.generic_visit(node)
         if isinstance(node.func, ast.Name) and node.func.id in BUILTINS_ROUTED:
             return located(runtime("call_builtin", [node.func] + node.args, node.keywords), node)

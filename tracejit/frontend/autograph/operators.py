@@ -62,23 +62,34 @@ def ifexp(test: Any, true_fn: Callable[[], Any], false_fn: Callable[[], Any], op
     return ifexp_traced(truth(test), true_fn, false_fn)
 
 
-def and_(a: Any, b_fn: Callable[[], Any]) -> Any:
+def and_(a: Any, b_fn: Callable[[], Any], test: bool = False) -> Any:
     """``a and b_fn()``: Python's (short-circuit, returning an operand) unless ``a`` is
     traced; then a ``tj.cond`` (``b_fn()`` runs only where ``a`` holds: ``i < n and x[i] > 0``
-    never reads ``x[n]``; a small pure one becomes a select)."""
+    never reads ``x[n]``; a small pure one becomes a select). ``test``: only the truth of the
+    result is used (an ``if``/``while`` test, under ``not``), so operands of different types
+    (``if adj[u, v] and seen[v]:``) are compared as booleans."""
     if not is_test_traced(a):
         return a and b_fn()
-    a = truth(a)
-    return ifexp_traced(a, b_fn, lambda: a)
+    a = _as_bool(truth(a)) if test else truth(a)
+    return ifexp_traced(a, (lambda: _as_bool(b_fn())) if test else b_fn, lambda: a)
 
 
-def or_(a: Any, b_fn: Callable[[], Any]) -> Any:
+def or_(a: Any, b_fn: Callable[[], Any], test: bool = False) -> Any:
     """``a or b_fn()``: Python's (short-circuit, returning an operand) unless ``a`` is
-    traced; then a ``tj.cond`` (``b_fn()`` runs only where ``a`` does not hold)."""
+    traced; then a ``tj.cond`` (``b_fn()`` runs only where ``a`` does not hold). ``test``:
+    as for :func:`and_`."""
     if not is_test_traced(a):
         return a or b_fn()
-    a = truth(a)
-    return ifexp_traced(a, lambda: a, b_fn)
+    a = _as_bool(truth(a)) if test else truth(a)
+    return ifexp_traced(a, lambda: a, (lambda: _as_bool(b_fn())) if test else b_fn)
+
+
+def _as_bool(value: Any) -> Any:
+    """The truth of an operand of a test's ``and``/``or`` (a traced value as a bool one)."""
+    if not is_traced(value):
+        return bool(value)
+    value = truth(value)
+    return value if value.dtype == np.bool_ else np.not_equal(value, 0)
 
 
 def not_(a: Any) -> Any:
