@@ -403,4 +403,8 @@ CASES = {
     "run_length_decode": (run_length_decode, lambda rng, s: (rng.standard_normal(4 + s), rng.integers(0, 4, 4 + s))),
 }
 
-XFAIL: dict[str, str] = {}
+XFAIL: dict[str, str] = {  # refused with an error naming the user's line (not a wrong answer)
+    "nagel_schreckenberg": "builtin min() of a NumPy int64 scalar and a Python int (min(v[i] + 1, vmax)): Python "
+                           "returns one of them unchanged, so the result's type would depend on the traced values",
+    "run_length_decode": "np.empty(counts.sum()): an array whose size is computed from the data",
+}
