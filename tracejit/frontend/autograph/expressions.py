@@ -31,14 +31,33 @@ def _plain(node: ast.expr) -> bool:
     return all(isinstance(n, _PLAIN) for n in ast.walk(node))
 
 
+PURE = "_tj_pure"  # set on a converted ``and``/``or`` of pure comparisons
+_PURE = (ast.Name, ast.Constant, ast.Compare, ast.cmpop, ast.Load, ast.Add, ast.Sub, ast.Mult, ast.BinOp, ast.USub,
+         ast.UnaryOp)
+
+
+def _pure(node: ast.expr) -> bool:
+    """Whether ``node`` is a comparison of names and constants (``0 <= ny``, ``i < n - 1``): evaluating it
+    where Python would not cannot fail nor change anything (no calls, no indexing, no division)."""
+    if getattr(node, PURE, False):
+        return True
+    return isinstance(node, ast.Compare) and all(isinstance(n, _PURE) for n in ast.walk(node))
+
+
 def _bool_op(node: ast.BoolOp) -> ast.AST:
+    """``a and b and c`` -> ``and_(and_(a, lambda: b), lambda: c)`` (as Python: the first false operand or
+    the last), ``True`` after the lambda where only the truth of the result is used, and ``pure=True``
+    where the lambda is a pure comparison (a traced ``and`` of such is a select, not a branch)."""
     if not all(_lazy_safe(v) for v in node.values[1:]):
         return node
     name = "and_" if isinstance(node.op, ast.And) else "or_"
-    extra = [ast.Constant(True)] if getattr(node, TEST, False) else []
-    result = node.values[-1]
-    for value in reversed(node.values[:-1]):
-        result = runtime(name, [value, lambda_(result)] + extra)
+    test = getattr(node, TEST, False)
+    result, pure = node.values[0], _pure(node.values[0])
+    for value in node.values[1:]:
+        keywords = [ast.keyword(arg="pure", value=ast.Constant(True))] if _pure(value) else []
+        result = runtime(name, [result, lambda_(value), ast.Constant(test)], keywords)
+        pure = pure and _pure(value)
+    setattr(result, PURE, pure)
     return located(result, node)
 
 
