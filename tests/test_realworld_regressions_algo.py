@@ -174,3 +174,73 @@ def test_return_inside_a_loop_rolls_once():
     assert "unrolled" not in notes and "rolled (10 steps)" in notes
     jitted = _check(nested, (np.arange(10),), (np.array([0, 5, -1, 15, 2]),))
     assert "unrolled" not in jitted.lower(np.arange(10)).as_text("source")
+
+
+def test_tuple_of_traced_numbers_written_into_a_row():
+    def push(x):
+        stack = np.zeros((len(x), 2), dtype=np.int64)
+        rows = np.zeros((len(x), 3))
+        for i in range(len(x)):
+            stack[i] = i, x[i]
+            rows[i] = [x[i] * 0.5, 1, i]
+            if x[i] > 2:
+                stack[i, :] = (x[i], 7)
+        return stack, rows
+
+    _check(push, (np.array([1, 5, 2, 9]),), (np.array([3]),))
+
+
+def test_loop_with_continue_does_not_peel_its_last_step():
+    def positives(grid):
+        total = 0
+        for r in range(grid.shape[0]):
+            for c in range(grid.shape[1]):
+                if grid[r, c] <= 0:
+                    continue
+                total += grid[r, c]
+        return total
+
+    jitted = _check(positives, (np.array([[1, -2, 3], [0, 5, -1]]),), (np.arange(-3, 9).reshape(4, 3),))
+    notes = jitted.lower(np.zeros((2, 7), np.int64)).as_text("source")
+    assert "the last after the loop" not in notes and "rolled (7 steps)" in notes
+
+
+def test_and_of_pure_comparisons_is_a_select():
+    def neighbours(g, y0, x0):
+        rows, cols = g.shape
+        count = 0
+        for dy, dx in ((1, 0), (-1, 0), (0, 1), (0, -1)):
+            ny, nx = y0 + dy, x0 + dx
+            if 0 <= ny < rows and 0 <= nx < cols and g[ny, nx] == 1:
+                count += 1
+            if ny < 0 or nx >= cols or ny == nx:
+                count += 10
+            inside = ny >= 0 and nx >= 0
+            count += int(inside)
+        return count
+
+    g = np.array([[1, 0, 1], [1, 1, 0]])
+    jitted = _check(neighbours, *[(g, np.int64(y), np.int64(x)) for y, x in ((0, 0), (1, 2), (0, 1))])
+    graph = jitted.lower(g, np.int64(0), np.int64(0)).as_text("graph")
+    assert graph.count("cond") < 16  # (one per `if` and per `and` reading g: none for the comparisons)
+
+
+def test_reversed_range_selection():
+    def pancake(arr):
+        a = arr.copy()
+        for size in range(len(a), 1, -1):
+            mi = np.argmax(a[:size])
+            if mi != size - 1:
+                a[:mi + 1] = a[:mi + 1][::-1]
+                a[:size] = a[:size][::-1]
+        return a
+
+    def flip_rows(X, k):
+        Y = X.copy()
+        Y[:k] = Y[:k][::-1]
+        return Y, X[1:k][::-1].sum(axis=0)
+
+    rng = np.random.default_rng(1)
+    _check(pancake, (rng.standard_normal(7),), (rng.standard_normal(2),), (rng.standard_normal(1),))
+    X = rng.standard_normal((5, 3))
+    _check(flip_rows, *[(X, np.int64(k)) for k in (0, 1, 3, 5, 9, -2)])
