@@ -2,16 +2,11 @@
 
 ``CASES`` maps a name to (kernel, make_inputs); ``XFAIL`` maps the names still refused (clearly) to why.
 A module of more kernels defines its own ``CASES``/``XFAIL`` and is merged here."""
-from tests.realworld import applied, applied2, applied3, applied4
+from tests.realworld import algorithms2, algorithms3, algorithms4, applied, applied2, applied3, applied4
 from tests.realworld.cases import CASES, XFAIL
 
-CASES.update(applied.CASES)
-XFAIL.update(applied.XFAIL)
-CASES.update(applied2.CASES)
-XFAIL.update(applied2.XFAIL)
-CASES.update(applied3.CASES)
-XFAIL.update(applied3.XFAIL)
-CASES.update(applied4.CASES)
-XFAIL.update(applied4.XFAIL)
+for _module in (applied, applied2, applied3, applied4, algorithms2, algorithms3, algorithms4):
+    CASES.update(_module.CASES)
+    XFAIL.update(_module.XFAIL)
 
 __all__ = ["CASES", "XFAIL"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import ast
 
 from tracejit.frontend.autograph.analysis import BUILTINS_ROUTED, is_generator
-from tracejit.frontend.autograph.nodes import constant, lambda_, located, runtime
+from tracejit.frontend.autograph.nodes import AG, constant, lambda_, located, runtime
 
 _BINDING = (ast.NamedExpr, ast.Yield, ast.YieldFrom, ast.Await)
 
@@ -14,6 +14,51 @@ _BINDING = (ast.NamedExpr, ast.Yield, ast.YieldFrom, ast.Await)
 def _lazy_safe(node: ast.AST) -> bool:
     """Whether ``node`` can move into a ``lambda`` (no ``:=``, ``yield``, ``await``)."""
     return not any(isinstance(n, _BINDING) for n in ast.walk(node))
+
+
+TEST = "_tj_truth_only"  # set on an expression whose value is used for its truth only
+_PLAIN = (ast.Name, ast.Constant, ast.Subscript, ast.Attribute, ast.BinOp, ast.UnaryOp, ast.Slice, ast.Tuple,
+          ast.Load, ast.operator, ast.unaryop)
+
+
+def _mark_test(node: ast.expr) -> None:
+    if isinstance(node, (ast.BoolOp, ast.Compare)):
+        setattr(node, TEST, True)
+
+
+def _plain(node: ast.expr) -> bool:
+    """Whether evaluating ``node`` twice is as evaluating it once (no calls, no ``:=``)."""
+    return all(isinstance(n, _PLAIN) for n in ast.walk(node))
+
+
+PURE = "_tj_pure"  # set on a converted ``and``/``or`` of pure comparisons
+_PURE = (ast.Name, ast.Constant, ast.Compare, ast.cmpop, ast.Load, ast.Add, ast.Sub, ast.Mult, ast.BinOp, ast.USub,
+         ast.UnaryOp)
+
+
+def _pure(node: ast.expr) -> bool:
+    """Whether ``node`` is a comparison of names and constants (``0 <= ny``, ``i < n - 1``): evaluating it
+    where Python would not cannot fail nor change anything (no calls, no indexing, no division)."""
+    if getattr(node, PURE, False):
+        return True
+    return isinstance(node, ast.Compare) and all(isinstance(n, _PURE) for n in ast.walk(node))
+
+
+def _bool_op(node: ast.BoolOp) -> ast.AST:
+    """``a and b and c`` -> ``and_(and_(a, lambda: b), lambda: c)`` (as Python: the first false operand or
+    the last), ``True`` after the lambda where only the truth of the result is used, and ``pure=True``
+    where the lambda is a pure comparison (a traced ``and`` of such is a select, not a branch)."""
+    if not all(_lazy_safe(v) for v in node.values[1:]):
+        return node
+    name = "and_" if isinstance(node.op, ast.And) else "or_"
+    test = getattr(node, TEST, False)
+    result, pure = node.values[0], _pure(node.values[0])
+    for value in node.values[1:]:
+        keywords = [ast.keyword(arg="pure", value=ast.Constant(True))] if _pure(value) else []
+        result = runtime(name, [result, lambda_(value), ast.Constant(test)], keywords)
+        pure = pure and _pure(value)
+    setattr(result, PURE, pure)
+    return located(result, node)
 
 
 class Expressions(ast.NodeTransformer):
@@ -34,28 +79,52 @@ class Expressions(ast.NodeTransformer):
         """Coroutines are left as they are."""
         return node
 
+    def visit_If(self, node: ast.If | ast.While) -> ast.AST:
+        """The test of an ``if``/``while`` is used for its truth only."""
+        _mark_test(node.test)
+        return self.generic_visit(node)
+
+    visit_While = visit_If
+
+    def visit_Assert(self, node: ast.Assert) -> ast.AST:
+        """The test of an ``assert`` is used for its truth only."""
+        _mark_test(node.test)
+        return self.generic_visit(node)
+
     def visit_BoolOp(self, node: ast.BoolOp) -> ast.AST:
-        """``a and b and c`` -> ``and_(a, lambda: and_(b, lambda: c))``."""
+        """``a and b and c`` -> ``and_(a, lambda: and_(b, lambda: c))`` (with ``True`` after
+        the lambda where only the truth of the result is used)."""
+        if getattr(node, TEST, False):
+            for value in node.values:
+                _mark_test(value)
         self.generic_visit(node)
-        if not all(_lazy_safe(v) for v in node.values[1:]):
-            return node
-        name = "and_" if isinstance(node.op, ast.And) else "or_"
-        result = node.values[-1]
-        for value in reversed(node.values[:-1]):
-            result = runtime(name, [value, lambda_(result)])
-        return located(result, node)
+        return _bool_op(node)
 
     def visit_Compare(self, node: ast.Compare) -> ast.AST:
-        """``a < b <= c`` -> ``compare(a, ("Lt", "LtE"), lambda: b, lambda: c)`` (Python's ``a < b and b <= c``,
-        each operand evaluated once, in order, and only while the comparisons hold)."""
+        """A chained comparison ``lo <= x < hi`` -> ``lo <= x and x < hi`` (a traced ``x``:
+        the ``and`` of two traced tests), where the middle operands are names, constants or
+        subscripts of them (evaluating them twice changes nothing); otherwise ``a < f(b) <= c``
+        -> ``compare(a, ("Lt", "LtE"), lambda: f(b), lambda: c)`` (each operand evaluated once,
+        in order, and only while the comparisons hold, as Python does)."""
         self.generic_visit(node)
-        if len(node.ops) < 2 or not all(_lazy_safe(v) for v in node.comparators):
+        if len(node.ops) < 2:
             return node
-        ops = constant(tuple(type(op).__name__ for op in node.ops))
-        return located(runtime("compare", [node.left, ops] + [lambda_(v) for v in node.comparators]), node)
+        if not all(_plain(c) for c in node.comparators[:-1]):  # evaluated once each: ``compare``
+            if not all(_lazy_safe(v) for v in node.comparators):
+                return node
+            ops = constant(tuple(type(op).__name__ for op in node.ops))
+            return located(runtime("compare", [node.left, ops] + [lambda_(v) for v in node.comparators]), node)
+        lefts = [node.left] + node.comparators[:-1]
+        pairs = [located(ast.Compare(left=left, ops=[op], comparators=[right]), node)
+                 for left, op, right in zip(lefts, node.ops, node.comparators)]
+        chain = located(ast.BoolOp(op=ast.And(), values=pairs), node)
+        setattr(chain, TEST, getattr(node, TEST, False))
+        return _bool_op(chain)
 
     def visit_UnaryOp(self, node: ast.UnaryOp) -> ast.AST:
         """``not a`` -> ``not_(a)``."""
+        if isinstance(node.op, ast.Not):
+            _mark_test(node.operand)
         self.generic_visit(node)
         if not isinstance(node.op, ast.Not):
             return node
@@ -63,6 +132,7 @@ class Expressions(ast.NodeTransformer):
 
     def visit_IfExp(self, node: ast.IfExp) -> ast.AST:
         """``a if t else b`` -> ``ifexp(t, lambda: a, lambda: b, opts)``."""
+        _mark_test(node.test)
         self.generic_visit(node)
         if not (_lazy_safe(node.body) and _lazy_safe(node.orelse)):
             return node
@@ -72,6 +142,11 @@ class Expressions(ast.NodeTransformer):
 
     def visit_Call(self, node: ast.Call) -> ast.AST:
         """``len(x)`` -> ``call_builtin(len, x)`` (and the other names of ``BUILTINS_ROUTED``)."""
+        if isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name) and node.func.value.id == AG:
+            if node.func.attr == "if_stmt" and node.args:  # (the statements converted first: their tests)
+                _mark_test(node.args[0])
+            elif node.func.attr == "while_stmt" and node.args and isinstance(node.args[0], ast.Lambda):
+                _mark_test(node.args[0].body)
         self.generic_visit(node)
         if isinstance(node.func, ast.Name) and node.func.id in BUILTINS_ROUTED:
             return located(runtime("call_builtin", [node.func] + node.args, node.keywords), node)

@@ -345,7 +345,8 @@ class _Loop:
                 if k in carried or k in lists or now is was or is_undefined(was) or names[k] in target:
                     continue
                 raise NotRollable(f"the body assigns {names[k]!r}, a {type(was).__name__} that cannot be carried")
-            returns = {k: return_placeholder(unset[k], after[k]) for k in range(len(after))}
+            returns = {k: return_placeholder(unset[k], after[k]) for k in range(len(after))
+                       if k not in plan.returns}  # (found before: carried from zeros now)
             returns = {k: z for k, z in returns.items() if z is not None}
             if returns:  # a `return` inside: carry its value
                 plan.returns.update(returns)

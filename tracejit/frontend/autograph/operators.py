@@ -64,23 +64,51 @@ def ifexp(test: Any, true_fn: Callable[[], Any], false_fn: Callable[[], Any], op
     return ifexp_traced(truth(test), true_fn, false_fn)
 
 
-def and_(a: Any, b_fn: Callable[[], Any]) -> Any:
+def and_(a: Any, b_fn: Callable[[], Any], test: bool = False, pure: bool = False) -> Any:
     """``a and b_fn()``: Python's (short-circuit, returning an operand) unless ``a`` is
     traced; then a ``tj.cond`` (``b_fn()`` runs only where ``a`` holds: ``i < n and x[i] > 0``
-    never reads ``x[n]``; a small pure one becomes a select)."""
+    never reads ``x[n]``; a small pure one becomes a select). ``test``: only the truth of the
+    result is used (an ``if``/``while`` test, under ``not``), so operands of different types
+    (``if adj[u, v] and seen[v]:``) are compared as booleans. ``pure``: ``b_fn`` is a comparison of
+    names and constants, evaluated whatever ``a`` is (a select: ``0 <= ny < rows`` makes no branch)."""
     if not is_test_traced(a):
         return a and b_fn()
-    a = truth(a)
-    return ifexp_traced(a, b_fn, lambda: a)
+    a = _as_bool(truth(a)) if test else truth(a)
+    if pure:
+        b_fn = _selected(a, b_fn(), np.logical_and)
+        if is_traced(b_fn):
+            return b_fn
+    return ifexp_traced(a, (lambda: _as_bool(b_fn())) if test else b_fn, lambda: a)
 
 
-def or_(a: Any, b_fn: Callable[[], Any]) -> Any:
+def or_(a: Any, b_fn: Callable[[], Any], test: bool = False, pure: bool = False) -> Any:
     """``a or b_fn()``: Python's (short-circuit, returning an operand) unless ``a`` is
-    traced; then a ``tj.cond`` (``b_fn()`` runs only where ``a`` does not hold)."""
+    traced; then a ``tj.cond`` (``b_fn()`` runs only where ``a`` does not hold). ``test``:
+    as for :func:`and_`."""
     if not is_test_traced(a):
         return a or b_fn()
-    a = truth(a)
-    return ifexp_traced(a, lambda: a, b_fn)
+    a = _as_bool(truth(a)) if test else truth(a)
+    if pure:
+        b_fn = _selected(a, b_fn(), np.logical_or)
+        if is_traced(b_fn):
+            return b_fn
+    return ifexp_traced(a, lambda: a, (lambda: _as_bool(b_fn())) if test else b_fn)
+
+
+def _selected(a: Any, b: Any, op: Callable) -> Any:
+    """``op(a, b)`` where ``b`` (a pure comparison, evaluated whatever ``a`` is) is a traced 0-d
+    bool as ``a``: ``a and b`` is then ``logical_and``, with no branch; else ``lambda: b``."""
+    if is_traced(b) and b.shape == () and b.dtype == np.bool_ and a.dtype == np.bool_:
+        return op(a, b)
+    return lambda: b
+
+
+def _as_bool(value: Any) -> Any:
+    """The truth of an operand of a test's ``and``/``or`` (a traced value as a bool one)."""
+    if not is_traced(value):
+        return bool(value)
+    value = truth(value)
+    return value if value.dtype == np.bool_ else np.not_equal(value, 0)
 
 
 _COMPARE = {"Eq": operator.eq, "NotEq": operator.ne, "Lt": operator.lt, "LtE": operator.le, "Gt": operator.gt,

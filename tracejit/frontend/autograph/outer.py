@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tracejit.frontend.context import current_trace
 from tracejit.frontend.core import Trace, Tracer
 from tracejit.frontend.versions import storage_of
 
@@ -40,3 +41,21 @@ def current(stand_in: Tracer) -> Tracer:
     if st.node != stand_in._node:
         stand_in._node, stand_in._version = st.node, st.version
     return stand_in
+
+
+def written_from_outside(error: Exception) -> tuple:
+    """(the storage of the array that ``error`` says a body or branch wrote into from outside it
+    (``frontend/numpy/writes.py``), the error that says so); (None, None) for other errors."""
+    cause = error if getattr(error, "storage", None) is not None else error.__cause__
+    st = getattr(cause, "storage", None)
+    return (st, cause) if st is not None else (None, None)
+
+
+def redirect(outer: list, roots: tuple) -> None:
+    """In the body or branch being traced, read and write each carried array of ``outer``
+    (pairs of :func:`outer_root`) through its stand-in in ``roots``."""
+    sub = current_trace()
+    for (_, keys), stand_in in zip(outer, roots):
+        storage_of(stand_in)
+        for key in keys:
+            sub.redirects[key] = stand_in

@@ -339,6 +339,9 @@ def light_body(opts: dict) -> bool:
 def read_after(opts: dict, names: list[str]) -> bool:
     """Whether the function holding the ``for`` at ``opts["lineno"]`` of ``opts["filename"]``
     reads one of ``names`` outside that loop (unknown source: assumed so)."""
+    names = [name for name in names if not name.startswith("__tj_continue_")]  # (cleared at each step's start)
+    if not names:
+        return False
     if any(name.startswith("__tj_") for name in names):  # the converted code's own state
         return True
     loop, function = _loop_node(opts)

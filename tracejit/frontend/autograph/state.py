@@ -22,10 +22,11 @@ from typing import Any, Callable
 
 import numpy as np
 
-from tracejit.errors import at, user_error
+from tracejit.errors import UnsupportedError, at, user_error
 from tracejit.frontend.arraylike import is_traced
+from tracejit.frontend.autograph.outer import current, outer_root, redirect, written_from_outside
 from tracejit.frontend.autograph.undefined import ReturnUnset, Undefined
-from tracejit.frontend.context import user_location
+from tracejit.frontend.context import current_trace, user_location
 from tracejit.frontend.control import BranchesDiffer, CarryChanged, cond, while_loop
 from tracejit.frontend.numpy.shape import astype
 from tracejit.frontend.operands import python_kind
@@ -97,9 +98,13 @@ def _describe(value: Any) -> str:
 
 
 def if_traced(test: Any, body: Callable, orelse: Callable, get_state: Callable, set_state: Callable,
-              names: tuple, opts: dict) -> None:
-    """``if`` on a traced 0-d ``test``: ``tj.cond`` over the state (see the module docstring)."""
+              names: tuple, opts: dict, written: list | None = None) -> None:
+    """``if`` on a traced 0-d ``test``: ``tj.cond`` over the state (see the module docstring),
+    and over the arrays a branch writes without assigning them (``written``, as for
+    :func:`loop_traced`)."""
     init = get_state()
+    written = [] if written is None else written
+    outer = [outer_root(current_trace(), st, err) for st, err in written]
     carried = [i for i, v in enumerate(init) if not isinstance(v, Undefined) and _carryable(v)]
     where = f"the `if` at line {opts.get('lineno')}"
     seen: list[list] = [[], []]  # each branch's state at its end
@@ -113,6 +118,7 @@ def if_traced(test: Any, body: Callable, orelse: Callable, get_state: Callable, 
 
     def branch(fn: Callable, k: int) -> Callable:
         def run(*values):
+            redirect(outer, values[len(carried):])
             state = [_fresh(v) for v in init]
             for i, v in zip(carried, values):
                 state[i] = v
@@ -133,12 +139,20 @@ def if_traced(test: Any, body: Callable, orelse: Callable, get_state: Callable, 
             return tuple(result)
         return run
 
-    operands = [init[i] for i in carried]
+    operands = [init[i] for i in carried] + [root for root, _ in outer]
     try:
-        outs = cond(test, branch(body, 0), branch(orelse, 1), *operands)
-    except BranchesDiffer as error:
-        _plan_one_sided(seen, names, where, plan, error)
-        outs = cond(test, branch(body, 0), branch(orelse, 1), *operands)
+        try:
+            outs = cond(test, branch(body, 0), branch(orelse, 1), *operands)
+        except BranchesDiffer as error:
+            _plan_one_sided(seen, names, where, plan, error)
+            outs = cond(test, branch(body, 0), branch(orelse, 1), *operands)
+    except UnsupportedError as error:
+        st, cause = written_from_outside(error)
+        if st is None or any(st is w for w, _ in written) or len(written) >= _MAX_WRITTEN:
+            raise
+        set_state(init)
+        if_traced(test, body, orelse, get_state, set_state, names, opts, written + [(st, cause)])
+        return
     for k in (0, 1):  # a branch that raises when taken (frontend/control.py) gives the other's values
         if len(seen[k]) != len(names):
             seen[k] = seen[1 - k]
@@ -295,35 +309,44 @@ class _ReturnFound(Exception):
         self.zeros = zeros
 
 
+_MAX_WRITTEN = 16  # arrays a body or branch may write from outside it (each found by one more trace)
+
+
 def _nothing() -> None:
     """The ``else`` of a peeled loop step."""
 
 
 def loop_traced(test: Callable, body: Callable, get_state: Callable, set_state: Callable, names: tuple,
-                opts: dict, peel: int = 2) -> None:
+                opts: dict, peel: int = 2, written: list | None = None) -> None:
     """``while`` whose test is traced (from the current state on): ``tj.while_loop``. A
     Python number the body changes the type of (``total = 0`` then ``total += x.mean()``)
     first gets up to ``peel`` steps as traced ``if`` statements (whose branches agree on
-    one type), as eagerly the first step changes it."""
+    one type), as eagerly the first step changes it. Arrays the body writes without
+    assigning them (through a helper function: ``partition(a, lo, hi)``) are carried too,
+    found by tracing the body again (``written``: their storages, as for a rolled ``for``)."""
     init = get_state()
+    written = [] if written is None else written
+    outer = [outer_root(current_trace(), st, err) for st, err in written]
     last: list = []
     carried, where = [], f"the `while` loop at line {opts.get('lineno')}"
     for i, v in enumerate(init):
         if not isinstance(v, Undefined) and _carryable(v):
             carried.append(i)
 
-    def restore(values) -> None:
+    def restore(values) -> tuple:
+        redirect(outer, values[len(carried):])
         state = list(init)
         for i, v in zip(carried, values):
             state[i] = v
         set_state(tuple(state))
+        return values[len(carried):]
 
     def cond_fun(values):
         restore(values)
         return test()
 
     def body_fun(values):
-        restore(values)
+        roots = restore(values)
         body()
         out = get_state()
         last[:] = out
@@ -336,13 +359,13 @@ def loop_traced(test: Callable, body: Callable, get_state: Callable, set_state: 
                 raise user_error(TypeError(
                     f"'{name}' is assigned {_describe(v)} in {where}, whose condition is traced: only arrays and "
                     f"numbers can change in such a loop{at(user_location())}"))
-        return tuple(out[i] for i in carried)
+        return tuple(out[i] for i in carried) + tuple(current(stand_in) for stand_in in roots)
 
     try:
-        outs = while_loop(cond_fun, body_fun, tuple(init[i] for i in carried))
+        outs = while_loop(cond_fun, body_fun, tuple(init[i] for i in carried) + tuple(root for root, _ in outer))
     except _ReturnFound as found:
         set_state(tuple(found.zeros.get(i, v) for i, v in enumerate(init)))
-        loop_traced(test, body, get_state, set_state, names, opts, peel)
+        loop_traced(test, body, get_state, set_state, names, opts, peel, written)
         return
     except CarryChanged as error:
         if peel and len(last) == len(init) and any(
@@ -350,10 +373,17 @@ def loop_traced(test: Callable, body: Callable, get_state: Callable, set_state: 
                 or _kind(init[i]) != _kind(last[i]) for i in carried):
             set_state(init)
             if_traced(truth(test()), body, _nothing, get_state, set_state, names, opts)
-            loop_traced(test, body, get_state, set_state, names, opts, peel - 1)
+            loop_traced(test, body, get_state, set_state, names, opts, peel - 1, written)
             return
         raise CarryChanged(f"{error} (the loop's variables: {', '.join(names[i] for i in carried)}; give each its "
                            f"final dtype and shape before {where})") from None
+    except UnsupportedError as error:
+        st, cause = written_from_outside(error)
+        if st is None or any(st is w for w, _ in written) or len(written) >= _MAX_WRITTEN:
+            raise
+        set_state(init)
+        loop_traced(test, body, get_state, set_state, names, opts, peel, written + [(st, cause)])
+        return
     final = list(init)
     for i, name in enumerate(names):
         if name.startswith(RETVAL) and isinstance(init[i], Undefined):

@@ -19,6 +19,7 @@ The modules, each building only on those before it:
 - ``composites``, ``numerics``: functions composed from the ops above (flip, roll, split,
   einsum, outer, norm...; diagonals, differences, grids, closeness, padding, median)
 - ``putmask``: ``putmask``, ``place``
+- ``unique``: ``unique`` (a selection: its length depends on the data)
 - ``ufuncs``: NumPy's ufuncs and their methods (``reduce``, ``accumulate``, ``outer``)
 - ``methods``: the Tracer's ndarray methods and Python operators
 """
@@ -38,5 +39,6 @@ from tracejit.frontend.numpy import (  # noqa: F401
                                      selection,
                                      shape,
                                      ufuncs,
+                                     unique,
                                      writes,
 )

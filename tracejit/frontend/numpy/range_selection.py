@@ -104,6 +104,24 @@ class RangeSelection(Selection):
         """A range selection by the same bounds with elements ``recipe(k)``."""
         return RangeSelection(self.n, self.bounds, recipe, dtype, trailing)
 
+    def __getitem__(self, key):
+        """``sel[::-1]``: the range reversed (``a[:k] = a[:k][::-1]``), a new recipe; other keys refused."""
+        if not (isinstance(key, slice) and key == slice(None, None, -1)):
+            return super().__getitem__(key)
+        start, stop = (np.clip(b, 0, self.axis_length()) for b in self.bounds)
+        last = np.subtract(np.add(start, stop), 1)  # the position k's element comes from: last - k
+
+        def recipe(k):
+            if k is not None:
+                return self.recipe(np.subtract(last, k))  # (k in the range: so is last - k)
+            values = self.values
+            trace = current_trace() or self._home
+            positions = np.clip(np.subtract(last, iota(trace, self.n)), 0, self.n - 1)
+            flipped = trace.apply("gather", [values, positions], {"axis": 0})
+            mask = self.mask.reshape((self.n,) + (1,) * len(self.trailing))
+            return where(mask, flipped, values)
+        return self.derived(recipe, self.dtype, self.trailing)
+
     # -- elementwise: composed recipes -----------------------------------------------------------
     def __array_ufunc__(self, ufunc, method, *inputs, out=None, **kwargs):
         lazy = method == "__call__" and out is None and not kwargs and ufunc.nout == 1 and ufunc.signature is None

@@ -8,6 +8,7 @@ import numpy as np
 from tracejit.compiler.layout import StridedView
 from tracejit.compiler.ops import get_op
 from tracejit.errors import UnsupportedError, at, user_error
+from tracejit.frontend import arrayconv
 from tracejit.frontend.arraylike import is_complex_value
 from tracejit.frontend.context import user_location
 from tracejit.frontend.core import Trace, Tracer
@@ -26,8 +27,8 @@ def cast_assigned(trace: Trace, value: Operand, dtype: np.dtype) -> Operand:
     """``value`` cast to ``dtype`` as NumPy's assignment casts it (unsafely; a Python
     scalar out of range raises OverflowError), not broadcast: a masked write selects
     between the cast value and the array, so unselected elements stay bit-exact."""
-    if isinstance(value, (list, tuple)):
-        value = np.asarray(value)
+    if isinstance(value, (list, tuple)):  # (``stack[top] = r, c`` of traced numbers: stacked as np.array does)
+        value = arrayconv.asarray(value) if arrayconv.holds_traced(value) else np.asarray(value)
     if is_complex_value(value) and np.dtype(dtype).kind != "c":
         value = value.astype(dtype)  # the real part, with NumPy's ComplexWarning
     elif is_tracer(value) and weak_type(value) is None:
