@@ -404,7 +404,5 @@ CASES = {
 }
 
 XFAIL: dict[str, str] = {  # refused with an error naming the user's line (not a wrong answer)
-    "nagel_schreckenberg": "builtin min() of a NumPy int64 scalar and a Python int (min(v[i] + 1, vmax)): Python "
-                           "returns one of them unchanged, so the result's type would depend on the traced values",
     "run_length_decode": "np.empty(counts.sum()): an array whose size is computed from the data",
 }
