@@ -84,3 +84,49 @@ def test_return_inside_a_loop_on_a_traced_condition():
     jitted = tj.jit(f)
     for y in (np.array([0.1, 0.5, 2.0]), np.array([0.1, 0.2]), np.array([0.9])):  # returns early, or not
         assert jitted(y) == f(y)
+
+
+def test_conditional_expression_side_that_raises_only_when_taken():
+    """``a if traced else undefined_name``: a traced test traces both sides, and the side that
+    raises a NameError (or an AttributeError of a Python object) while traced raised at once,
+    where eager Python takes the other side. That side now raises its error when it is taken,
+    as eagerly (frontend/controlchecks.py deferrable)."""
+    def f(x, o):
+        a = missing_name if x.sum() > 100 else x.sum()  # noqa: F821 - never taken for small x
+        b = o.missing if x.max() > 100 else x.min()
+        return a, b
+
+    def g(x):
+        if x.sum() > 100:
+            y = missing_name  # noqa: F821
+        else:
+            y = x * 2
+        return y
+
+    jitted, jg = tj.jit(f), tj.jit(g)
+    o = object()
+    for x in (np.arange(3.0), np.array([1.0, 200.0]), np.array([-500.0, 200.0])):
+        for fn, jfn, args in ((f, jitted, (x, o)), (g, jg, (x,))):
+            try:
+                want = fn(*args)
+            except (NameError, AttributeError) as error:
+                with pytest.raises(type(error), match=str(error)):
+                    jfn(*args)
+                continue
+            got = jfn(*args)
+            for w, v in zip(want if fn is f else (want,), got if fn is f else (got,)):
+                np.testing.assert_array_equal(v, w)
+
+
+def test_conditional_expression_of_a_variable_one_traced_branch_assigned_is_refused_clearly():
+    """A side reading a variable that a branch on a traced test left unassigned: refused at
+    compile time with the variable and the `if`'s line (an UnsupportedError and an
+    UnboundLocalError), not the NameError deferred to run time of a side that raises when taken."""
+    def f(x):
+        if x.sum() > 100:
+            big = x * 2
+        return big if x.sum() > 100 else x
+
+    with pytest.raises(tj.UnsupportedError, match=r"'big' is assigned only in one branch of the `if` at line") as info:
+        tj.jit(f)(np.arange(3.0))
+    assert isinstance(info.value, UnboundLocalError)

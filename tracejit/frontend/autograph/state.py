@@ -263,6 +263,8 @@ def ifexp_traced(test: Any, true_fn: Callable, false_fn: Callable) -> Any:
     def branch(fn: Callable, k: int) -> Callable:
         def run():
             seen[k] = value = fn()
+            if isinstance(value, Undefined):  # (a name unassigned here: its error, raised where this side runs)
+                raise object.__getattribute__(value, "error")()
             return value if plan[0] is None else _act(plan[0][k], value, seen[1 - k])
         return run
 
