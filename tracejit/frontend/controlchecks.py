@@ -10,9 +10,10 @@ any step would have raised. A loop condition's checks are handled by moving the 
 into the body (``frontend/control.py``).
 
 Errors raised *while tracing* a body or branch (an index out of range of a 0-size axis,
-a shape mismatch, a name not defined, an attribute a Python object lacks) happen eagerly only when it runs: such a branch is replaced by one
-that returns zeros and records a check that is always set, so the call raises that
-error exactly when the branch is taken (a loop likewise when its first test holds).
+a shape mismatch, a name not defined, an attribute a Python object lacks) happen eagerly
+only when it runs: such a branch is replaced by one that returns zeros and records a
+check that is always set, so the call raises that error exactly when the branch is taken
+(a loop likewise when its first test holds).
 """
 from __future__ import annotations
 
