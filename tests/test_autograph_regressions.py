@@ -130,3 +130,19 @@ def test_conditional_expression_of_a_variable_one_traced_branch_assigned_is_refu
     with pytest.raises(tj.UnsupportedError, match=r"'big' is assigned only in one branch of the `if` at line") as info:
         tj.jit(f)(np.arange(3.0))
     assert isinstance(info.value, UnboundLocalError)
+
+
+def test_conditional_expression_side_that_fails_keeps_the_other_sides_numpy_scalar():
+    """``float(q.max()) if test else y.sum() * 0.5`` on empty arrays: the first side raises
+    while traced (max of an empty array: raised when taken), and the side standing in for
+    it returned a 0-d array, so the result was an ndarray where NumPy returns np.float64
+    (fuzz seed 1601000237)."""
+    def f(q, y):
+        return float(q.max()) if not (np.abs(y) < 2.6).all() else y.sum() * 0.5
+
+    jitted = tj.jit(f)
+    empty = np.zeros(0, np.int64), np.zeros(0)
+    got = jitted(*empty)
+    assert type(got) is np.float64 and got == f(*empty)
+    for y in (np.ones(4), np.full(4, 5.0)):
+        assert jitted(np.arange(4), y) == f(np.arange(4), y)
