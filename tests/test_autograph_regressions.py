@@ -61,16 +61,42 @@ def test_conditional_expression_casts_a_traced_python_float_to_the_other_branch(
         assert got == f(y, a) and np.asarray(got).dtype == np.float32
 
 
-@pytest.mark.xfail(strict=True, reason="open: a conditional expression mixing an int64 value and a Python float "
-                                       "promotes to float64 (tracejit/frontend/autograph/state.py _promotion): the "
-                                       "int branch loses precision where NumPy returns the int64 itself")
-def test_conditional_expression_int64_branch_keeps_its_value():
+def test_conditional_expression_int64_against_a_python_float_is_refused():
+    """``x.sum() if test else float(...) * 0.5`` on an int64 ``x``: eagerly the result is the
+    int64 or a Python float, depending on the data. Promoting both to float64 (as before)
+    lost the integer's exactness (2**53 + 1) and gave a dtype NumPy does not; now refused
+    (BranchesDiffer: an UnsupportedError and a TypeError) naming the line, for a conditional
+    expression and an ``if`` alike. A Python number that takes the NumPy value's own dtype
+    (float64 against a Python int, float32 against a Python float) still compiles."""
     def f(x):
         return x.sum() if x[0] > 0 else float(x.sum()) * 0.5
 
+    def g(x):
+        if x[0] > 0:
+            s = x.sum()
+        else:
+            s = float(x.sum()) * 0.5
+        return s
+
     x = np.array([2**53 + 1, 0], np.int64)
-    got = tj.jit(f)(x)
-    assert np.asarray(got).dtype == np.int64 and int(got) == int(f(x)) == 2**53 + 1
+    line = f.__code__.co_firstlineno + 1
+    with pytest.raises(tj.UnsupportedError, match=rf"conditional expression at line {line} gives int64\[\] on one "
+                                                   r"side and a Python float on the other.*float\(\)") as info:
+        tj.jit(f)(x)
+    assert isinstance(info.value, TypeError) and f"test_autograph_regressions.py:{line})" in str(info.value)
+    with pytest.raises(tj.UnsupportedError, match=r"'s' is int64\[\] after one branch .* a Python float after"):
+        tj.jit(g)(x)
+
+    def h(x, y):
+        return x.sum() if x[0] > 0 else 1, y.sum() if x[0] > 0 else 0.5
+
+    jh = tj.jit(h)
+    for x in (np.array([3, 4]), np.array([-3, 4])):
+        y = np.ones(2, np.float32)
+        for got, want in zip(jh(x, y), h(x, y)):
+            assert got == want
+            if isinstance(want, np.generic):  # (a Python number taken comes back as the NumPy side's dtype)
+                assert np.asarray(got).dtype == want.dtype
 
 
 def test_return_inside_a_loop_on_a_traced_condition():

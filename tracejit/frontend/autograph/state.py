@@ -203,7 +203,8 @@ def _plan_one_sided(seen: list, names: tuple, where: str, plan: dict, error: Bra
             if _signature(a) != _signature(b):
                 casts = _promotion(a, b)
                 if casts is None:
-                    raise _differ(name, a, b, where, "arrays or numbers of the same shape and dtype") from None
+                    raise _differ(name, a, b, where, "arrays or numbers of the same shape and dtype" + _mixed(a, b)) \
+                        from None
                 plan[i] = casts
             continue
         if _defined(a) == _defined(b):
@@ -239,8 +240,12 @@ def _kind(value: Any) -> type | None:
 
 def _promotion(a: Any, b: Any) -> tuple | None:
     """Casts making two 0-d values of the branches one type, where one is a Python
-    number (an int in one branch and a float in the other, a Python number and a NumPy
-    value: NumPy's promotion), else None."""
+    number: an int in one branch and a float in the other (float), a Python number and a
+    NumPy value (the NumPy value's dtype, where NumPy's promotion keeps it: float32 against
+    a Python float, float64 or int64 against a Python int); else None. A NumPy value that
+    would change dtype (int64 or bool against a Python float) is refused: eagerly the result
+    is that NumPy value or the Python number, and one type would lose the integer's exactness
+    or give a dtype NumPy does not."""
     (sa, da), (sb, db) = _aval(a), _aval(b)
     if sa != () or sb != () or flatten(a)[1].kind != "leaf" or flatten(b)[1].kind != "leaf":
         return None
@@ -251,10 +256,20 @@ def _promotion(a: Any, b: Any) -> tuple | None:
         target = float if float in (ka, kb) else int
         return tuple("own" if k is target else ("cast", target) for k in (ka, kb))
     target = np.result_type(db if ka is not None else da, (ka or kb)(0))
+    if target != (db if ka is not None else da):
+        return None  # a NumPy value would change dtype (int64 against a Python float): refused, see _mixed
     return tuple("own" if d == target and k is None else ("cast", target) for k, d in ((ka, da), (kb, db)))
 
 
-def ifexp_traced(test: Any, true_fn: Callable, false_fn: Callable) -> Any:
+def _mixed(a: Any, b: Any) -> str:
+    """A hint for 0-d values of two kinds that :func:`_promotion` refuses."""
+    if _aval(a)[0] != () or _aval(b)[0] != () or (_kind(a) is None) == (_kind(b) is None):
+        return ""
+    return (" (NumPy's result would be either, depending on the data; convert one side, e.g. with float() or "
+            ".astype())")
+
+
+def ifexp_traced(test: Any, true_fn: Callable, false_fn: Callable, lineno: int | None = None) -> Any:
     """``true_fn() if test else false_fn()`` on a traced 0-d ``test``: ``tj.cond``, a Python
     number in one branch taking the other's type (:func:`_promotion`)."""
     seen: list = [None, None]
@@ -272,6 +287,11 @@ def ifexp_traced(test: Any, true_fn: Callable, false_fn: Callable) -> Any:
         return cond(test, branch(true_fn, 0), branch(false_fn, 1))
     except BranchesDiffer:
         plan[0] = _promotion(seen[0], seen[1]) if seen[0] is not None and seen[1] is not None else None
+        if plan[0] is None and seen[0] is not None and seen[1] is not None and _mixed(seen[0], seen[1]):
+            raise user_error(BranchesDiffer(
+                f"a conditional expression{f' at line {lineno}' if lineno else ''} gives {_describe(seen[0])} on one "
+                f"side and {_describe(seen[1])} on the other: with a traced condition both sides must have one "
+                f"type{_mixed(seen[0], seen[1])}{at(user_location())}")) from None
         if plan[0] is None:
             raise
     return cond(test, branch(true_fn, 0), branch(false_fn, 1))
