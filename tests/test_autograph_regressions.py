@@ -172,3 +172,100 @@ def test_conditional_expression_side_that_fails_keeps_the_other_sides_numpy_scal
     assert type(got) is np.float64 and got == f(*empty)
     for y in (np.ones(4), np.full(4, 5.0)):
         assert jitted(np.arange(4), y) == f(np.arange(4), y)
+
+
+def _agree(fn, *inputs):
+    """jit and eager agree on every input (values; a Python number that a traced decision
+    picks comes back as the NumPy type: the documented promotion)."""
+    jitted = tj.jit(fn)
+    for x in inputs:
+        want, got = fn(x), jitted(x)
+        for w, g in zip(want if isinstance(want, tuple) else (want,), got if isinstance(got, tuple) else (got,)):
+            assert g == w, (fn.__name__, x, want, got)
+            if isinstance(w, np.generic):
+                assert np.asarray(g).dtype == w.dtype
+
+
+_INPUTS = (np.arange(4.0), -np.arange(4.0), np.zeros(0), np.array([3.0, 1.0, 0.5, 2.0, 7.0]),
+           np.arange(6, dtype=np.int64), np.array([2.0]))
+
+
+def test_accumulator_from_a_python_int_in_a_loop_of_a_traced_trip_count():
+    """``s = 0; for i in range(int((x > 0).sum())): s = s + x[i]``: the first step changes the
+    carried type (Python int to float64), which a loop of a static trip count runs before
+    the loop; with a traced trip count it was refused (NotRollable). The first steps now run
+    as traced ``if`` statements (as a ``while`` peels them), the index traced so that a read
+    past the end raises only where the step runs (fuzz seed 1601000016 and others)."""
+    def plain(x):
+        s = 0
+        for i in range(int((x > 0).sum())):
+            s = s + x[i]
+        return s
+
+    def with_break(x):
+        s = 0
+        for i in range(len(x[x > 0])):
+            if x[i] > 2.5:
+                break
+            s += x[i] * 0.5
+        return s
+
+    def with_continue(x):
+        s, t = 0, 0.0
+        for i in range(int((x > 0).sum())):
+            if x[i] < 1:
+                continue
+            s = s + x[i]
+            t = t + s
+        return s, t
+
+    def reads_ahead(x):
+        s = 0
+        for i in range(1, int((x > 0).sum())):
+            s = s + x[i - 1] * x[i]
+        return s
+
+    def nested(x):
+        acc = 0
+        for i in range(int((x > 0).sum())):
+            for j in range(i):
+                acc = acc + x[j]
+        return acc
+
+    for fn in (plain, with_break, with_continue, reads_ahead, nested):
+        _agree(fn, *_INPUTS)
+
+
+def test_return_inside_a_rolled_for_loop():
+    """A ``return`` inside a ``for`` loop that rolls (a traced trip count, or a static one
+    too long to unroll): the rolled attempt found the return value to carry at every
+    attempt (the retries ran out: "too many arrays written from outside"), so a traced trip
+    count was refused and a static one unrolled its first step."""
+    def traced_count(x):
+        s = 0.0
+        for i in range(int((x > 0).sum())):
+            s = s + x[i]
+            if s > 3:
+                return s, i
+        return s, -1
+
+    def static_count(x):
+        s = 0.0
+        for i in range(x.shape[0]):
+            s = s + x[i]
+            if s > 3:
+                return s, i
+        return s, -1
+
+    def retyped(x):
+        s = 0
+        for i in range(int((x > 0).sum())):
+            s = s + x[i]
+            if s > 3:
+                return s, i
+        return s, -1
+
+    for fn in (traced_count, retyped):
+        _agree(fn, *_INPUTS)
+    _agree(static_count, np.arange(10.0), np.full(10, 0.1), np.arange(7, dtype=np.int64))
+    assert "rolled (10 steps)" in "\n".join(tj.jit(static_count).lower(np.ones(10)).as_text("source").splitlines()[-3:])

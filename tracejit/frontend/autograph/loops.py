@@ -16,7 +16,7 @@ X``), or ``enumerate``/``zip``/``reversed`` of these (:mod:`.sequences`), inside
   ``frontend/versions.py``); a Python list appended once per step (``losses.append(l)``)
   is carried as a stacked array whose row ``i`` the step writes (:mod:`.stacked`). First
   steps that change a carried dtype or shape run before the loop (at most
-  ``control.MAX_PEELED``);
+  ``control.MAX_PEELED``; with a traced trip count each as a traced ``if``, as ``while`` peels);
 * a body that needs ``i`` as a Python value (``Ws[i]``, ``if i == 0``, a size depending
   on ``i``) fails to trace with a traced index: it goes to the probe's
   ``generalized_fori_loop`` when available, else (or if that refuses) it is unrolled;
@@ -43,7 +43,7 @@ from tracejit.frontend.arraylike import is_complex_value
 from tracejit.frontend.autograph import sequences, stacked
 from tracejit.frontend.autograph.outer import current, outer_root, storages_of
 from tracejit.frontend.autograph.sequences import NotRollable, Seq, Unrolled, as_seq, is_undefined
-from tracejit.frontend.autograph.state import return_placeholder
+from tracejit.frontend.autograph.state import peel_step, return_placeholder
 from tracejit.frontend.autograph.undefined import Undefined
 from tracejit.frontend.context import current_trace
 from tracejit.frontend.core import Trace, Tracer
@@ -217,14 +217,18 @@ class _Loop:
                 raise failure
             except (control.CarryChanged, _Retyped) as e:
                 n = self.seq.length()
-                if not isinstance(n, int) or peeled == control.MAX_PEELED:
+                if peeled == control.MAX_PEELED or getattr(n, "_origins", None):
                     error = NotRollable(f"a carried value changes its type from step to step {e}".strip())
                     error.done = first  # (the steps run before)
                     raise error from None
                 peeled += 1
-                self.body(self.seq.item(first))  # (the first step: a Python index)
+                if isinstance(n, int):
+                    self.body(self.seq.item(first))  # (the first step: a Python index)
+                else:  # a traced trip count: the step is a traced `if` (its branches agree on one type, as `while`)
+                    peel_step(self.trace, first, self.seq, self.extra_test, self.body, self.get_state, self.set_state,
+                              self.names, self.opts)
                 first += 1
-                if first >= n:
+                if isinstance(n, int) and first >= n:
                     return
                 plan = _Plan()
             except NotRollable as e:
@@ -274,7 +278,7 @@ class _Loop:
         unset = state
         state = tuple(plan.returns.get(k, v) for k, v in enumerate(state))  # (a return value, carried from zeros)
         n = seq.length()
-        total = n - first if isinstance(n, int) else n
+        total = n - first if isinstance(n, int) or first else n  # (traced: first steps peeled as traced `if`s)
         peel_last = isinstance(n, int) and self.extra_test is None and self._peel_last(state)
         origins = getattr(n, "_origins", None)
         if origins and self.extra_test is None and self._peel_last(state):  # (as eagerly: range(iters) of an int)
@@ -343,8 +347,8 @@ class _Loop:
                     continue
                 raise NotRollable(f"the body assigns {names[k]!r}, a {type(was).__name__} that cannot be carried")
             returns = {k: return_placeholder(unset[k], after[k]) for k in range(len(after))}
-            returns = {k: z for k, z in returns.items() if z is not None}
-            if returns:  # a `return` inside: carry its value
+            returns = {k: z for k, z in returns.items() if z is not None and k not in plan.returns}
+            if returns:  # a `return` inside: carry its value (from zeros: traced again)
                 plan.returns.update(returns)
                 raise _Discovered()
             found = {}

@@ -27,6 +27,7 @@ from tracejit.frontend.arraylike import is_traced
 from tracejit.frontend.autograph.undefined import ReturnUnset, Undefined
 from tracejit.frontend.context import user_location
 from tracejit.frontend.control import BranchesDiffer, CarryChanged, cond, while_loop
+from tracejit.frontend.core import Tracer
 from tracejit.frontend.numpy.shape import astype
 from tracejit.frontend.operands import python_kind
 from tracejit.frontend.tree import flatten, unflatten
@@ -317,6 +318,18 @@ class _ReturnFound(Exception):
 
 def _nothing() -> None:
     """The ``else`` of a peeled loop step."""
+
+
+def peel_step(trace: Any, first: int, seq: Any, extra_test: Callable | None, body: Callable, get_state: Callable,
+              set_state: Callable, names: tuple, opts: dict) -> None:
+    """Step ``first`` of a ``for`` loop over ``seq`` of a traced length (``frontend/autograph/loops.py``) as a
+    traced ``if``, run before the loop because it changes a carried type (the branches agree on one, as in
+    :func:`loop_traced`); the index is traced, as the rolled loop's: ``x[i + 1]`` checks at run time, if it runs."""
+    test = np.less(first, seq.length())
+    test = test if extra_test is None else np.logical_and(test, extra_test())
+    k = Tracer(trace, trace.node_of(np.int64(first)), scalar=True)
+    k._weak = int
+    if_traced(truth(test), lambda: body(seq.item(k)), _nothing, get_state, set_state, names, opts)
 
 
 def loop_traced(test: Callable, body: Callable, get_state: Callable, set_state: Callable, names: tuple,
