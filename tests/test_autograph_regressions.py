@@ -269,3 +269,27 @@ def test_return_inside_a_rolled_for_loop():
         _agree(fn, *_INPUTS)
     _agree(static_count, np.arange(10.0), np.full(10, 0.1), np.arange(7, dtype=np.int64))
     assert "rolled (10 steps)" in "\n".join(tj.jit(static_count).lower(np.ones(10)).as_text("source").splitlines()[-3:])
+
+
+def test_complex_of_traced_values_is_a_python_complex():
+    """``complex(x[j], y[i])`` (tests/realworld mandelbrot_pixels) was refused: a traced Python
+    complex was not modelled. It is now a complex value weak in promotion as Python's complex
+    is (``c * float32_array`` is complex64), Python's arithmetic on it gives one (``abs`` a
+    Python float, ``==`` a Python bool), a loop or branch carries it as one, and a result
+    returns as a Python complex."""
+    def f(x, a32):
+        c = complex(x[0], x[1])
+        z = 0j
+        n = 0
+        while abs(z) < 2 and n < 10:
+            z = z * z + c
+            n += 1
+        w = c * 2 if x[1] > 0 else c
+        return z * a32, z, n, w * a32, w, abs(w) > 1, c == w, complex(x[2])
+
+    jitted = tj.jit(f)
+    for x in (np.array([0.25, 0.5, 1.0]), np.array([-0.75, 0.1, 2.0]), np.array([1.0, -2.0, 3.0])):
+        a32 = np.ones(2, np.float32)
+        for w, g in zip(f(x, a32), jitted(x, a32)):
+            assert type(g) is type(w) and np.asarray(g).dtype == np.asarray(w).dtype
+            np.testing.assert_allclose(g, w, rtol=1e-6)

@@ -14,6 +14,8 @@ and on traced values gives what eager code gets, traced:
   ``float`` of an array with dims raise TypeError, ``bool`` of one with more or fewer than
   one element ValueError), and the values Python refuses to convert (``int`` of nan or
   inf, of a float or uint64 beyond int64) raise after the call (``frontend/checks.py``);
+* ``complex(a, b)`` of traced real 0-d values is a traced Python complex (weak in promotion:
+  ``complex(a, b) * float32_array`` is complex64), its parts ``float(a)`` and ``float(b)``;
 * ``sum(x)`` of a traced array or selection adds along its first axis (a range selection's
   by a loop over the range), in the dtype Python's one-by-one addition keeps.
 """
@@ -23,8 +25,9 @@ from typing import Callable
 
 import numpy as np
 
-from tracejit.errors import at, user_error
+from tracejit.errors import UnsupportedError, at, user_error
 from tracejit.frontend import checks
+from tracejit.frontend.arraylike import complex_support, is_complex_value
 from tracejit.frontend.context import user_location
 from tracejit.frontend.core import Tracer, as_python_scalar
 from tracejit.frontend.numpy.selection import Selection
@@ -107,6 +110,20 @@ def float_(*args: object, **kwargs: object) -> object:
     return _python(_cast(x, _FLOAT64), float, x._origins)
 
 
+def complex_(*args: object, **kwargs: object) -> object:
+    """``complex(real[, imag])`` of traced real 0-d values: a traced Python complex (weak in
+    promotion, as Python's complex is), its parts ``float()`` of each argument."""
+    if kwargs or not 1 <= len(args) <= 2 or not any(is_tracer(a) for a in args):
+        return complex(*args, **kwargs)
+    loc = user_location()
+    if any(is_complex_value(a) for a in args):
+        raise UnsupportedError(f"complex() of a traced complex value is not supported{at(loc)}")
+    trace = next(a for a in args if is_tracer(a))._trace
+    re, im = (float_(a) if is_tracer(a) else _python(trace.weak_scalar(float(a), _FLOAT64), float, frozenset())
+              for a in (args + (0.0,))[:2])
+    return complex_support().join(re, im)
+
+
 def bool_(*args: object, **kwargs: object) -> object:
     """``bool(...)``; a traced Python bool for a traced value of one element."""
     if len(args) != 1 or kwargs or not _traced(args[0]):
@@ -156,7 +173,8 @@ def sum_(*args: object, **kwargs: object) -> object:
     return start + x.sum(axis=0, dtype=dtype)
 
 
-CONVERTED: dict[Callable, Callable] = {len: len_, int: int_, float: float_, bool: bool_, round: round_, sum: sum_}
+CONVERTED: dict[Callable, Callable] = {len: len_, int: int_, float: float_, bool: bool_, round: round_, sum: sum_,
+                                       complex: complex_}
 
 
 def convert(fn: Callable) -> Callable:

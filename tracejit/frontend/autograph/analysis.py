@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator
 
 SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
-BUILTINS_ROUTED = frozenset({"len", "int", "float", "bool", "abs", "range"})
+BUILTINS_ROUTED = frozenset({"len", "int", "float", "bool", "abs", "range", "complex"})
 
 
 def walk_scope(nodes: Iterable[ast.AST]) -> Iterator[ast.AST]:
