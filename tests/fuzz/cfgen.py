@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from tests.fuzz import harness
+from tests.fuzz.cfblocks import MoreBlocks
 
 SIZES = [1, 2, 3, 4, 5, 6, 7, 8, 17, 33]
 XDTYPES = {"float64": 6, "float32": 2, "int64": 3, "int32": 1}
@@ -67,7 +68,7 @@ class CFProgram:
         return shell.module_source(header)
 
 
-class _Gen:
+class _Gen(MoreBlocks):
     """Draws blocks; ``fresh`` names; knows the float scalars and length-n vectors defined."""
 
     def __init__(self, rng):
@@ -132,7 +133,7 @@ class _Gen:
         kinds = [self.b_if, self.b_ifexp, self.b_while, self.b_for_index, self.b_triangular, self.b_dynslice,
                  self.b_range_sel, self.b_nested, self.b_list, self.b_for_array, self.b_masked, self.b_inplace_arg,
                  self.b_if_vector, self.b_while_vector, self.b_recurrence, self.b_backward, self.b_promote,
-                 self.b_while_scatter, self.b_nested_break]
+                 self.b_while_scatter, self.b_nested_break] + self.more_blocks()
         return self.pick(kinds)()
 
     def b_if(self) -> list[str]:
@@ -407,6 +408,8 @@ def generate_cf(seed: int) -> CFProgram:
 
 def _returns(gen: _Gen, rng) -> list[str]:
     names = gen.defined[-3:] or ["x.sum()"]
+    if rng.random() < 0.06:  # a return from inside nested loops or a while
+        return gen.returns_early(names)
     if rng.random() < 0.08:  # a return from inside a loop
         v = gen.pick(THRESHOLDS)
         return ["for r in range(n):", f"    if y[r] > {v}:", f"        return {names[-1]}, r",
