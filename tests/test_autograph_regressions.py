@@ -293,3 +293,26 @@ def test_complex_of_traced_values_is_a_python_complex():
         for w, g in zip(f(x, a32), jitted(x, a32)):
             assert type(g) is type(w) and np.asarray(g).dtype == np.asarray(w).dtype
             np.testing.assert_allclose(g, w, rtol=1e-6)
+
+
+def test_numpy_scalar_type_of_a_traced_value():
+    """``np.float64(x.sum())`` (the widened fuzzer's ``while True`` block) raised
+    TracerConversionError: NumPy's scalar constructor asks for a concrete value. Converted
+    code routes ``<module>.float64(...)`` and NumPy's other scalar types like ``len``: a traced
+    NumPy value's ``astype``, a NumPy scalar where it is 0-d, an array where it has dims."""
+    def f(x, y):
+        s = np.float64(y.sum())
+        k = 0
+        while True:
+            s = s * 1.5 + 1.0
+            k += 1
+            if s > 8.0 or k >= 5:
+                break
+        return s, np.float32(x[0]), np.int64(y[1]), np.float64(x), np.bool_(y[0]), np.complex128(y[2]), \
+            np.int32(y.sum()), np.float64(3)
+
+    jitted = tj.jit(f)
+    for x, y in ((np.arange(3), np.array([0.5, 2.7, -1.0])), (np.arange(2, 7), np.array([0.0, -3.5, 9.0, 1.0]))):
+        for w, g in zip(f(x, y), jitted(x, y)):
+            assert type(g) is type(w) and np.asarray(g).dtype == np.asarray(w).dtype
+            np.testing.assert_array_equal(g, w)

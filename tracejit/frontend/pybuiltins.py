@@ -16,6 +16,8 @@ and on traced values gives what eager code gets, traced:
   inf, of a float or uint64 beyond int64) raise after the call (``frontend/checks.py``);
 * ``complex(a, b)`` of traced real 0-d values is a traced Python complex (weak in promotion:
   ``complex(a, b) * float32_array`` is complex64), its parts ``float(a)`` and ``float(b)``;
+* ``np.float64(x)`` (and NumPy's other scalar types) of a traced NumPy value is its
+  ``astype``, a NumPy scalar where ``x`` is 0-d;
 * ``sum(x)`` of a traced array or selection adds along its first axis (a range selection's
   by a loop over the range), in the dtype Python's one-by-one addition keeps.
 """
@@ -173,8 +175,25 @@ def sum_(*args: object, **kwargs: object) -> object:
     return start + x.sum(axis=0, dtype=dtype)
 
 
+def _numpy_scalar(kind: type) -> Callable:
+    """``np.float64(x)`` and the other NumPy scalar types: of a traced NumPy value (not a traced
+    Python number: those convert as before), ``x.astype(kind)`` as NumPy casts it, a NumPy scalar
+    for a 0-d value (an array for one with dims, as NumPy gives)."""
+    def convert(*args: object, **kwargs: object) -> object:
+        if len(args) != 1 or kwargs or not is_tracer(args[0]) or python_kind(args[0]) is not None:
+            return kind(*args, **kwargs)
+        out = args[0].astype(np.dtype(kind))
+        out._scalar = out.ndim == 0
+        return out
+    convert.__doc__ = f"``numpy.{kind.__name__}(x)`` of a traced value."
+    return convert
+
+
 CONVERTED: dict[Callable, Callable] = {len: len_, int: int_, float: float_, bool: bool_, round: round_, sum: sum_,
                                        complex: complex_}
+CONVERTED.update({t: _numpy_scalar(t) for t in (np.float64, np.float32, np.float16, np.int64, np.int32, np.int16,
+                                                 np.int8, np.uint64, np.uint32, np.uint16, np.uint8, np.bool_,
+                                                 np.complex64, np.complex128)})
 
 
 def convert(fn: Callable) -> Callable:

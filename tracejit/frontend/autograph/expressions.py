@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import ast
 
-from tracejit.frontend.autograph.analysis import BUILTINS_ROUTED, is_generator
+from tracejit.frontend.autograph.analysis import is_generator, is_routed_call
 from tracejit.frontend.autograph.nodes import constant, lambda_, located, runtime
 
 _BINDING = (ast.NamedExpr, ast.Yield, ast.YieldFrom, ast.Await)
@@ -62,8 +62,9 @@ class Expressions(ast.NodeTransformer):
         return located(runtime("ifexp", [node.test, lambda_(node.body), lambda_(node.orelse), opts]), node)
 
     def visit_Call(self, node: ast.Call) -> ast.AST:
-        """``len(x)`` -> ``call_builtin(len, x)`` (and ``int``, ``float``, ``bool``, ``abs``, ``range``)."""
+        """``len(x)`` -> ``call_builtin(len, x)`` (and ``int``, ``float``, ``bool``, ``abs``, ``range``,
+        ``complex``, NumPy's scalar types: ``np.float64(x)``)."""
         self.generic_visit(node)
-        if isinstance(node.func, ast.Name) and node.func.id in BUILTINS_ROUTED:
+        if is_routed_call(node):
             return located(runtime("call_builtin", [node.func] + node.args, node.keywords), node)
         return node
