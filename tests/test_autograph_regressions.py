@@ -316,3 +316,17 @@ def test_numpy_scalar_type_of_a_traced_value():
         for w, g in zip(f(x, y), jitted(x, y)):
             assert type(g) is type(w) and np.asarray(g).dtype == np.asarray(w).dtype
             np.testing.assert_array_equal(g, w)
+
+
+def test_loop_of_a_traced_trip_count_changing_a_numpy_values_dtype_is_refused_naming_the_loop():
+    """``s = np.int64(1)`` then ``s * 0.5 + x[i]``: eagerly int64 after no step, float64 after
+    one (a NumPy value changing dtype: no promotion applies); refused naming the loop."""
+    def f(x):
+        s = np.int64(1)
+        for i in range(int((x > 0).sum())):
+            s = s * 0.5 + x[i]
+        return s
+
+    with pytest.raises(tj.UnsupportedError, match=r"'s' is float64\[\] after one branch of the `for` loop at line "
+                                                   r"\d+ \(its first step runs or not"):
+        tj.jit(f)(np.arange(4))

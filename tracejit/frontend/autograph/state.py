@@ -102,7 +102,7 @@ def if_traced(test: Any, body: Callable, orelse: Callable, get_state: Callable, 
     """``if`` on a traced 0-d ``test``: ``tj.cond`` over the state (see the module docstring)."""
     init = get_state()
     carried = [i for i, v in enumerate(init) if not isinstance(v, Undefined) and _carryable(v)]
-    where = f"the `if` at line {opts.get('lineno')}"
+    where = opts.get("where") or f"the `if` at line {opts.get('lineno')}"
     seen: list[list] = [[], []]  # each branch's state at its end
     plan: dict[int, tuple] = {}  # slot -> what (true, false) return for it once one branch alone assigns it
     only_body, only_orelse = opts.get("only_body", ()), opts.get("only_orelse", ())
@@ -329,7 +329,8 @@ def peel_step(trace: Any, first: int, seq: Any, extra_test: Callable | None, bod
     test = test if extra_test is None else np.logical_and(test, extra_test())
     k = Tracer(trace, trace.node_of(np.int64(first)), scalar=True)
     k._weak = int
-    if_traced(truth(test), lambda: body(seq.item(k)), _nothing, get_state, set_state, names, opts)
+    where = f"the `for` loop at line {opts.get('lineno')} (its first step runs or not: the trip count is traced)"
+    if_traced(truth(test), lambda: body(seq.item(k)), _nothing, get_state, set_state, names, {**opts, "where": where})
 
 
 def loop_traced(test: Callable, body: Callable, get_state: Callable, set_state: Callable, names: tuple,
