@@ -285,7 +285,7 @@ def test_complex_of_traced_values_is_a_python_complex():
             z = z * z + c
             n += 1
         w = c * 2 if x[1] > 0 else c
-        return z * a32, z, n, w * a32, w, abs(w) > 1, c == w, complex(x[2])
+        return z * a32, z, n, w * a32, w, abs(w) > 1, c == w, complex(x[2]), c.real * a32, c.imag, c.conjugate()
 
     jitted = tj.jit(f)
     for x in (np.array([0.25, 0.5, 1.0]), np.array([-0.75, 0.1, 2.0]), np.array([1.0, -2.0, 3.0])):

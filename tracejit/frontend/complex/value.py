@@ -238,8 +238,10 @@ class ComplexTracer(ArrayLike):
 
     # -- parts (views, as in NumPy) ------------------------------------------------------------
     def _part_view(self, t: Tracer) -> Tracer:
-        if self._scalar:  # a NumPy scalar's .real is a scalar
-            return t._trace.apply("copy", [t], scalar=True)
+        if self._scalar:  # a NumPy scalar's .real is a scalar (a Python complex's a Python float)
+            out = t._trace.apply("copy", [t], scalar=True)
+            out._weak = float if self._weak is complex else None
+            return out
         return make_view(t, "reshape", {"shape": t.shape})
 
     @property
@@ -293,8 +295,10 @@ class ComplexTracer(ArrayLike):
         return self.each_part(lambda t: t.copy(order), self._scalar)
 
     def conj(self) -> ComplexTracer:
-        """ndarray.conj: the complex conjugate (a new array)."""
-        return np.conjugate(self)
+        """ndarray.conj: the complex conjugate (a new array; of a Python complex, a Python complex)."""
+        out = np.conjugate(self)
+        out._weak = self._weak
+        return out
 
     conjugate = conj
 
