@@ -53,8 +53,9 @@ def deferrable(error: BaseException) -> bool:
     failing (raised eagerly only if that code runs), not tracejit refusing it or a bug
     in tracejit (``frontend/boundary.py``)."""
     if isinstance(error, AttributeError) and type(getattr(error, "obj", None)).__module__.startswith("tracejit."):
-        name = getattr(error, "name", None)  # an attribute a traced value lacks: the program's error only if
-        return not any(hasattr(t, name or "") for t in _STANDS_FOR)  # what it stands for lacks it too
+        name = getattr(error, "name", None) or ""  # an attribute a traced value lacks: the program's error only
+        if any(hasattr(t, name) for t in _STANDS_FOR):  # if what it stands for lacks it too
+            return False
     return isinstance(error, DEFERRABLE) and not isinstance(error, TracejitError) and not is_internal(error)
 
 
