@@ -299,7 +299,8 @@ def test_numpy_scalar_type_of_a_traced_value():
     """``np.float64(x.sum())`` (the widened fuzzer's ``while True`` block) raised
     TracerConversionError: NumPy's scalar constructor asks for a concrete value. Converted
     code routes ``<module>.float64(...)`` and NumPy's other scalar types like ``len``: a traced
-    NumPy value's ``astype``, a NumPy scalar where it is 0-d, an array where it has dims."""
+    NumPy value's ``astype``, a NumPy scalar where it is 0-d, an array where it has dims; of a
+    traced Python number, its cast (to a float or bool type, or an int to int64)."""
     def f(x, y):
         s = np.float64(y.sum())
         k = 0
@@ -309,7 +310,8 @@ def test_numpy_scalar_type_of_a_traced_value():
             if s > 8.0 or k >= 5:
                 break
         return s, np.float32(x[0]), np.int64(y[1]), np.float64(x), np.bool_(y[0]), np.complex128(y[2]), \
-            np.int32(y.sum()), np.float64(3)
+            np.int32(y.sum()), np.float64(3), np.float64(float(y.mean())), np.float32(float(y[1])), \
+            np.int64(int(x[1])), np.bool_(float(y[0])), np.float64(len(x[x > 0]))
 
     jitted = tj.jit(f)
     for x, y in ((np.arange(3), np.array([0.5, 2.7, -1.0])), (np.arange(2, 7), np.array([0.0, -3.5, 9.0, 1.0]))):

@@ -176,13 +176,22 @@ def sum_(*args: object, **kwargs: object) -> object:
 
 
 def _numpy_scalar(kind: type) -> Callable:
-    """``np.float64(x)`` and the other NumPy scalar types: of a traced NumPy value (not a traced
-    Python number: those convert as before), ``x.astype(kind)`` as NumPy casts it, a NumPy scalar
-    for a 0-d value (an array for one with dims, as NumPy gives)."""
+    """``np.float64(x)`` and the other NumPy scalar types: of a traced NumPy value, ``x.astype(kind)``
+    as NumPy casts it, a NumPy scalar for a 0-d value (an array for one with dims, as NumPy gives);
+    of a traced Python number, its cast to a float or bool type or an int to int64 (others as before)."""
+    dtype = np.dtype(kind)
+
     def convert(*args: object, **kwargs: object) -> object:
-        if len(args) != 1 or kwargs or not is_tracer(args[0]) or python_kind(args[0]) is not None:
+        if len(args) != 1 or kwargs or not is_tracer(args[0]):
             return kind(*args, **kwargs)
-        out = args[0].astype(np.dtype(kind))
+        x, python = args[0], python_kind(args[0])
+        if python is not None:  # a traced Python number: exact where the conversion is a cast
+            if not (dtype.kind in "fcb" or dtype == _INT64 and python in (int, bool)) or dtype.kind == "c":
+                return kind(*args, **kwargs)  # (as before: made static, or refused)
+            out = _cast(np.not_equal(x, 0) if dtype.kind == "b" else x, dtype)
+            out._scalar = True
+            return out
+        out = x.astype(dtype)
         out._scalar = out.ndim == 0
         return out
     convert.__doc__ = f"``numpy.{kind.__name__}(x)`` of a traced value."
