@@ -145,3 +145,48 @@ def test_integer_power_of_no_elements_raises_nothing():
         check(lambda a: a ** -1, a)
         check(lambda a: np.power(a, np.array([-1, 2])), a)
         check(lambda a: np.power(a, a.sum(axis=0) - 5), a)
+
+
+_STORES = {  # a[k] = v for a scalar v: NumPy converts v to a Python int (NaN, inf, out of range raise)
+    "element": lambda a, v, k: a.__setitem__(k, v),
+    "slice": lambda a, v, k: a.__setitem__(slice(k, k + 2), v),
+    "row": lambda a, v, k: a.reshape(2, -1).__setitem__((0, k % (a.shape[0] // 2)), v),
+}
+
+
+@pytest.mark.parametrize("store", sorted(_STORES))
+@pytest.mark.parametrize("target", ["int8", "int32", "int64"])
+def test_scalar_stored_into_a_signed_integer_array_raises_as_numpy(store, target):
+    """``v[i] = x[i] * 2.0`` into an int64 array, in a loop: NumPy raises OverflowError for
+    an infinity, ValueError for NaN and OverflowError beyond the dtype; tracejit cast it
+    silently (fuzz seed 1601000079). An array value (``v[1:] = x[1:]``) still casts silently."""
+    put = _STORES[store]
+
+    def f(y, q, k):
+        a = np.zeros(6, target)
+        put(a, y[k] * 2.0, k)                # a NumPy float64 scalar
+        put(a, y.astype(np.float32)[k], k)   # float32
+        put(a, float(y[k]) - 1.0, k)         # a Python float
+        put(a, q[k], k)                      # int64 into a narrower dtype
+        a[3:5] = y[3:5]                      # an array: cast silently
+        return a
+
+    jitted = tj.jit(f)
+    q = np.array([7, -300, 2**40, 5, 100, 2], np.int64)
+    for value in (2.9, -0.5, 200.0, -129.5, 3e9, np.nan, np.inf, -np.inf, 1e19, -9.2e18, 9.3e18):
+        y = np.array([1.0, value, 3.5, 1.0, 2.0, 3.0])
+        for k in (0, 1, 2):
+            with np.errstate(all="ignore"):
+                want = _outcome(f, y, q, k)
+                got = _outcome(jitted, y, q, k)
+            if isinstance(want, Exception):
+                assert isinstance(got, type(want)), (value, k, want, got)
+            else:
+                np.testing.assert_array_equal(got, want)
+
+
+def _outcome(fn, *args):
+    try:
+        return fn(*args)
+    except (ValueError, OverflowError) as error:
+        return error

@@ -241,7 +241,6 @@ CASES.update({
 
 # Refused with an error naming the user's line (not a wrong answer): strict xfails in test_realworld_loops.py.
 XFAIL: dict[str, str] = {  # refused with an error naming the user's line (not a wrong answer)
-    "mandelbrot_pixels": "complex() of traced values: a traced Python complex (weak in promotion) is not modelled",
     "determinant_gauss": "a loop with an early `return` whose body needs its index as a Python value (M[k:, k]): "
                          "the probe does not take loops a traced `break` may end",
 }

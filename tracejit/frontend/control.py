@@ -419,7 +419,8 @@ def _failing(error: BaseException, other: _Traced) -> Callable:
         sub = current_trace()
         flag = _tracer_cls()(sub, sub.constant(np.ones((), np.bool_)), scalar=True)
         checks.record(flag, error_class(error), str(error))
-        zeros = [w(0) if w is not None else np.zeros(a.shape, a.dtype) for a, w in zip(other.avals, other.weak)]
+        zeros = [w(0) if w is not None else a.dtype.type(0) if s and a.shape == () else np.zeros(a.shape, a.dtype)
+                 for a, w, s in zip(other.avals, other.weak, other.scalars)]  # (a NumPy scalar stays one)
         return unflatten(other.tree, zeros)
     return branch
 

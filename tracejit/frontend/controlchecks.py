@@ -10,9 +10,10 @@ any step would have raised. A loop condition's checks are handled by moving the 
 into the body (``frontend/control.py``).
 
 Errors raised *while tracing* a body or branch (an index out of range of a 0-size axis,
-a shape mismatch) happen eagerly only when it runs: such a branch is replaced by one
-that returns zeros and records a check that is always set, so the call raises that
-error exactly when the branch is taken (a loop likewise when its first test holds).
+a shape mismatch, a name not defined, an attribute a Python object lacks) happen eagerly
+only when it runs: such a branch is replaced by one that returns zeros and records a
+check that is always set, so the call raises that error exactly when the branch is taken
+(a loop likewise when its first test holds).
 """
 from __future__ import annotations
 
@@ -26,7 +27,9 @@ from tracejit.errors import TracejitError
 from tracejit.frontend.boundary import is_internal
 from tracejit.frontend.checks import pending
 
-DEFERRABLE = (IndexError, ValueError, ZeroDivisionError, OverflowError, KeyError, AssertionError)
+DEFERRABLE = (IndexError, ValueError, ZeroDivisionError, OverflowError, KeyError, AssertionError, NameError,
+              AttributeError)  # (NameError: a side of `a if traced else undefined_name`, raised only when taken)
+_STANDS_FOR = (np.ndarray, np.float64, np.complex128, np.int64, np.bool_, float, int, bool, complex)
 
 
 class SubCheck(NamedTuple):
@@ -49,6 +52,10 @@ def deferrable(error: BaseException) -> bool:
     """Whether ``error``, raised while tracing a body or branch, is the user's program
     failing (raised eagerly only if that code runs), not tracejit refusing it or a bug
     in tracejit (``frontend/boundary.py``)."""
+    if isinstance(error, AttributeError) and type(getattr(error, "obj", None)).__module__.startswith("tracejit."):
+        name = getattr(error, "name", None) or ""  # an attribute a traced value lacks: the program's error only
+        if any(hasattr(t, name) for t in _STANDS_FOR):  # if what it stands for lacks it too
+            return False
     return isinstance(error, DEFERRABLE) and not isinstance(error, TracejitError) and not is_internal(error)
 
 

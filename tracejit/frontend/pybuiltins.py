@@ -14,6 +14,10 @@ and on traced values gives what eager code gets, traced:
   ``float`` of an array with dims raise TypeError, ``bool`` of one with more or fewer than
   one element ValueError), and the values Python refuses to convert (``int`` of nan or
   inf, of a float or uint64 beyond int64) raise after the call (``frontend/checks.py``);
+* ``complex(a, b)`` of traced real 0-d values is a traced Python complex (weak in promotion:
+  ``complex(a, b) * float32_array`` is complex64), its parts ``float(a)`` and ``float(b)``;
+* ``np.float64(x)`` (and NumPy's other scalar types) of a traced NumPy value is its
+  ``astype``, a NumPy scalar where ``x`` is 0-d;
 * ``sum(x)`` of a traced array or selection adds along its first axis (a range selection's
   by a loop over the range), in the dtype Python's one-by-one addition keeps.
 """
@@ -23,8 +27,9 @@ from typing import Callable
 
 import numpy as np
 
-from tracejit.errors import at, user_error
+from tracejit.errors import UnsupportedError, at, user_error
 from tracejit.frontend import checks
+from tracejit.frontend.arraylike import complex_support, is_complex_value
 from tracejit.frontend.context import user_location
 from tracejit.frontend.core import Tracer, as_python_scalar
 from tracejit.frontend.numpy.selection import Selection
@@ -107,6 +112,20 @@ def float_(*args: object, **kwargs: object) -> object:
     return _python(_cast(x, _FLOAT64), float, x._origins)
 
 
+def complex_(*args: object, **kwargs: object) -> object:
+    """``complex(real[, imag])`` of traced real 0-d values: a traced Python complex (weak in
+    promotion, as Python's complex is), its parts ``float()`` of each argument."""
+    if kwargs or not 1 <= len(args) <= 2 or not any(is_tracer(a) for a in args):
+        return complex(*args, **kwargs)
+    loc = user_location()
+    if any(is_complex_value(a) for a in args):
+        raise UnsupportedError(f"complex() of a traced complex value is not supported{at(loc)}")
+    trace = next(a for a in args if is_tracer(a))._trace
+    re, im = (float_(a) if is_tracer(a) else _python(trace.weak_scalar(float(a), _FLOAT64), float, frozenset())
+              for a in (args + (0.0,))[:2])
+    return complex_support().join(re, im)
+
+
 def bool_(*args: object, **kwargs: object) -> object:
     """``bool(...)``; a traced Python bool for a traced value of one element."""
     if len(args) != 1 or kwargs or not _traced(args[0]):
@@ -156,7 +175,34 @@ def sum_(*args: object, **kwargs: object) -> object:
     return start + x.sum(axis=0, dtype=dtype)
 
 
-CONVERTED: dict[Callable, Callable] = {len: len_, int: int_, float: float_, bool: bool_, round: round_, sum: sum_}
+def _numpy_scalar(kind: type) -> Callable:
+    """``np.float64(x)`` and the other NumPy scalar types: of a traced NumPy value, ``x.astype(kind)``
+    as NumPy casts it, a NumPy scalar for a 0-d value (an array for one with dims, as NumPy gives);
+    of a traced Python number, its cast to a float or bool type or an int to int64 (others as before)."""
+    dtype = np.dtype(kind)
+
+    def convert(*args: object, **kwargs: object) -> object:
+        if len(args) != 1 or kwargs or not is_tracer(args[0]):
+            return kind(*args, **kwargs)
+        x, python = args[0], python_kind(args[0])
+        if python is not None:  # a traced Python number: exact where the conversion is a cast
+            if not (dtype.kind in "fcb" or dtype == _INT64 and python in (int, bool)) or dtype.kind == "c":
+                return kind(*args, **kwargs)  # (as before: made static, or refused)
+            out = _cast(np.not_equal(x, 0) if dtype.kind == "b" else x, dtype)
+            out._scalar = True
+            return out
+        out = x.astype(dtype)
+        out._scalar = out.ndim == 0
+        return out
+    convert.__doc__ = f"``numpy.{kind.__name__}(x)`` of a traced value."
+    return convert
+
+
+CONVERTED: dict[Callable, Callable] = {len: len_, int: int_, float: float_, bool: bool_, round: round_, sum: sum_,
+                                       complex: complex_}
+CONVERTED.update({t: _numpy_scalar(t) for t in (np.float64, np.float32, np.float16, np.int64, np.int32, np.int16,
+                                                 np.int8, np.uint64, np.uint32, np.uint16, np.uint8, np.bool_,
+                                                 np.complex64, np.complex128)})
 
 
 def convert(fn: Callable) -> Callable:

@@ -39,7 +39,7 @@ class OutLeaf:
     mask: int | None = None  # a boolean selection: the output holding its mask (compacted after the call)
     arg: int | None = None  # ... selecting from this argument array itself (unwritten): no copy of it
     complex_dtype: np.dtype | None = None  # a complex result, computed as its float pairs
-    python: type | None = None  # a Python number (int, float, bool) eagerly: returned as one
+    python: type | None = None  # a Python number (int, float, bool, complex) eagerly: returned as one
 
 
 @dataclass
@@ -221,7 +221,8 @@ def _record_outputs(trace: Trace, result, specs, written=()) -> TracedFunction:
             leaf = complex_support().constant(trace, leaf)
         if is_complex_value(leaf):  # returned as float pairs, viewed as complex
             pairs = complex_support().result_pairs(leaf)
-            out_leaves.append(OutLeaf(index=add(trace.node_of(pairs)), scalar=leaf._scalar, complex_dtype=leaf.dtype))
+            out_leaves.append(OutLeaf(index=add(trace.node_of(pairs)), scalar=leaf._scalar, complex_dtype=leaf.dtype,
+                                      python=complex if getattr(leaf, "_weak", None) is complex else None))
             continue
         if isinstance(leaf, Tracer):
             node = trace.node_of(leaf)

@@ -8,7 +8,19 @@ from collections.abc import Iterable, Iterator
 
 SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
-BUILTINS_ROUTED = frozenset({"len", "int", "float", "bool", "abs", "range", "round", "sum"})
+BUILTINS_ROUTED = frozenset({"len", "int", "float", "bool", "abs", "range", "round", "sum", "complex"})
+SCALAR_TYPES_ROUTED = frozenset({"float64", "float32", "float16", "double", "single", "int64", "int32", "int16", "int8",
+                                 "uint64", "uint32", "uint16", "uint8", "intp", "bool_", "complex64", "complex128"})
+
+
+def is_routed_call(node: ast.AST) -> bool:
+    """A call converted code routes through ``call_builtin``: ``len(...)`` and the other
+    builtins of BUILTINS_ROUTED, or ``<module>.float64(...)`` and other NumPy scalar types."""
+    if not isinstance(node, ast.Call):
+        return False
+    if isinstance(node.func, ast.Name):
+        return node.func.id in BUILTINS_ROUTED
+    return isinstance(node.func, ast.Attribute) and node.func.attr in SCALAR_TYPES_ROUTED
 
 
 def walk_scope(nodes: Iterable[ast.AST]) -> Iterator[ast.AST]:
@@ -196,6 +208,6 @@ def needs_conversion(fn: ast.FunctionDef) -> bool:
             return True
         if isinstance(node, ast.Compare) and len(node.ops) > 1:
             return True
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in BUILTINS_ROUTED:
+        if is_routed_call(node):
             return True
     return False

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import ast
 
-from tracejit.frontend.autograph.analysis import BUILTINS_ROUTED, is_generator
+from tracejit.frontend.autograph.analysis import is_generator, is_routed_call
 from tracejit.frontend.autograph.nodes import AG, constant, lambda_, located, runtime
 
 _BINDING = (ast.NamedExpr, ast.Yield, ast.YieldFrom, ast.Await)
@@ -141,13 +141,14 @@ class Expressions(ast.NodeTransformer):
         return located(runtime("ifexp", [node.test, lambda_(node.body), lambda_(node.orelse), opts]), node)
 
     def visit_Call(self, node: ast.Call) -> ast.AST:
-        """``len(x)`` -> ``call_builtin(len, x)`` (and the other names of ``BUILTINS_ROUTED``)."""
+        """``len(x)`` -> ``call_builtin(len, x)`` (and the other names of ``BUILTINS_ROUTED``, NumPy's
+        scalar types: ``np.float64(x)``)."""
         if isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name) and node.func.value.id == AG:
             if node.func.attr == "if_stmt" and node.args:  # (the statements converted first: their tests)
                 _mark_test(node.args[0])
             elif node.func.attr == "while_stmt" and node.args and isinstance(node.args[0], ast.Lambda):
                 _mark_test(node.args[0].body)
         self.generic_visit(node)
-        if isinstance(node.func, ast.Name) and node.func.id in BUILTINS_ROUTED:
+        if is_routed_call(node):
             return located(runtime("call_builtin", [node.func] + node.args, node.keywords), node)
         return node

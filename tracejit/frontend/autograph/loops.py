@@ -16,7 +16,7 @@ X``), or ``enumerate``/``zip``/``reversed`` of these (:mod:`.sequences`), inside
   ``frontend/versions.py``); a Python list appended once per step (``losses.append(l)``)
   is carried as a stacked array whose row ``i`` the step writes (:mod:`.stacked`). First
   steps that change a carried dtype or shape run before the loop (at most
-  ``control.MAX_PEELED``);
+  ``control.MAX_PEELED``; with a traced trip count each as a traced ``if``, as ``while`` peels);
 * a body that needs ``i`` as a Python value (``Ws[i]``, ``if i == 0``, a size depending
   on ``i``) fails to trace with a traced index: it goes to the probe's
   ``generalized_fori_loop`` when available, else (or if that refuses) it is unrolled;
@@ -43,11 +43,11 @@ from tracejit.frontend.arraylike import is_complex_value
 from tracejit.frontend.autograph import sequences, stacked
 from tracejit.frontend.autograph.outer import current, outer_root, storages_of
 from tracejit.frontend.autograph.sequences import NotRollable, Seq, Unrolled, as_seq, is_undefined
-from tracejit.frontend.autograph.state import return_placeholder
+from tracejit.frontend.autograph.state import peel_step, return_placeholder
 from tracejit.frontend.autograph.undefined import Undefined
 from tracejit.frontend.context import current_trace
 from tracejit.frontend.core import Trace, Tracer
-from tracejit.frontend.refusals import TraceSites
+from tracejit.frontend.refusals import TraceSites, root_trace
 from tracejit.frontend.versions import storage_of
 
 try:  # the probe's size-generic loop (frontend/probe.py), where present
@@ -110,7 +110,7 @@ def for_stmt(iterated: object, extra_test: Callable[[], Any] | None, body: Calla
                                   else f"{n} <= {UNROLL_MAX} steps of a light body") + ")")
         loop.unrolled(0)
         return
-    refused = _REFUSED.setdefault(_root(trace), set())
+    refused = _REFUSED.setdefault(root_trace(trace), set())
     key = (loop.where, seq.describe())
     if key in refused:  # (this loop, inside an unrolled one, failed to roll at an earlier step)
         loop.unrolled(0)
@@ -159,7 +159,7 @@ class _Loop:
     def note(self, what: str) -> None:
         """Append to the root trace's notes what was done with this loop."""
         header = f"for {self.opts.get('target', '?')} in {self.seq.describe()}"
-        notes = _root(self.trace).notes
+        notes = root_trace(self.trace).notes
         text = f"{self.where}: {header}: {what}"
         if text not in notes:  # (a loop inside an unrolled one: noted once)
             notes.append(text)
@@ -196,8 +196,8 @@ class _Loop:
         """The steps from ``first`` on as one traced loop (first steps changing a carried type run before)."""
         plan = _Plan()
         peeled = 0
-        notes = _root(self.trace).notes
-        refused = _REFUSED.setdefault(_root(self.trace), set())
+        notes = root_trace(self.trace).notes
+        refused = _REFUSED.setdefault(root_trace(self.trace), set())
         for _ in range(MAX_RETRIES):
             state = self.get_state()
             kept, kept_refused = len(notes), set(refused)
@@ -217,14 +217,18 @@ class _Loop:
                 raise failure
             except (control.CarryChanged, _Retyped) as e:
                 n = self.seq.length()
-                if not isinstance(n, int) or peeled == control.MAX_PEELED:
+                if peeled == control.MAX_PEELED or getattr(n, "_origins", None):
                     error = NotRollable(f"a carried value changes its type from step to step {e}".strip())
                     error.done = first  # (the steps run before)
                     raise error from None
                 peeled += 1
-                self.body(self.seq.item(first))  # (the first step: a Python index)
+                if isinstance(n, int):
+                    self.body(self.seq.item(first))  # (the first step: a Python index)
+                else:  # a traced trip count: the step is a traced `if` (its branches agree on one type, as `while`)
+                    peel_step(self.trace, first, self.seq, self.extra_test, self.body, self.get_state, self.set_state,
+                              self.names, self.opts)
                 first += 1
-                if first >= n:
+                if isinstance(n, int) and first >= n:
                     return
                 plan = _Plan()
             except NotRollable as e:
@@ -274,7 +278,7 @@ class _Loop:
         unset = state
         state = tuple(plan.returns.get(k, v) for k, v in enumerate(state))  # (a return value, carried from zeros)
         n = seq.length()
-        total = n - first if isinstance(n, int) else n
+        total = n - first if isinstance(n, int) or first else n  # (traced: first steps peeled as traced `if`s)
         peel_last = isinstance(n, int) and self.extra_test is None and self._peel_last(state)
         origins = getattr(n, "_origins", None)
         if origins and self.extra_test is None and self._peel_last(state):  # (as eagerly: range(iters) of an int)
@@ -441,11 +445,6 @@ class _Loop:
         temporaries = [name for name in temporaries if name not in target]
         return bool(temporaries) and sequences.read_after(self.opts, temporaries)
 
-
-def _root(trace: Trace) -> Trace:
-    while trace.parent is not None:
-        trace = trace.parent
-    return trace
 
 
 class _Plan:

@@ -57,11 +57,14 @@ def ifexp(test: Any, true_fn: Callable[[], Any], false_fn: Callable[[], Any], op
     if not is_test_traced(test):
         return true_fn() if test else false_fn()
     if opts.get("pure"):  # both sides are names or constants: evaluating both is free
-        a, b = true_fn(), false_fn()
+        try:
+            a, b = true_fn(), false_fn()
+        except NameError:  # (a side that raises when taken: traced as a branch, ifexp_traced)
+            return ifexp_traced(truth(test), true_fn, false_fn, opts.get("lineno"))
         if is_traced(a) and is_traced(b) and a.aval == b.aval and python_kind(a) is None and python_kind(b) is None:
             return np.where(truth(test), a, b)  # a select, no branches
         true_fn, false_fn = (lambda: a), (lambda: b)
-    return ifexp_traced(truth(test), true_fn, false_fn)
+    return ifexp_traced(truth(test), true_fn, false_fn, opts.get("lineno"))
 
 
 def and_(a: Any, b_fn: Callable[[], Any], test: bool = False, pure: bool = False) -> Any:

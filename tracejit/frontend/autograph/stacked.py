@@ -19,6 +19,7 @@ from tracejit.frontend.autograph.sequences import NotRollable
 from tracejit.frontend.context import current_trace, user_location
 from tracejit.frontend.core import Tracer
 from tracejit.frontend.operands import python_kind
+from tracejit.frontend.refusals import root_trace
 
 
 class Row(NamedTuple):
@@ -138,7 +139,7 @@ def step_end(rec: Recorder | tuple, value: Any, index: Any, name: str) -> tuple:
 def extend(initial: list, stacked: Tracer, steps: int) -> list:
     """The list after the loop (the same list object): its elements before it, then one row per step."""
     rows = [stacked[k] for k in range(steps)]
-    known = _ROWS.setdefault(_root(current_trace()), {})
+    known = _ROWS.setdefault(root_trace(current_trace()), {})
     for k, row in enumerate(rows):
         known[id(row)] = (row, stacked, k)
     initial.extend(rows)
@@ -210,11 +211,6 @@ def ended(initial: list, stacked: Tracer, count: Tracer, name: str, where: str, 
 _ROWS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # root trace -> id(row) -> (row, stacked, index)
 
 
-def _root(trace: object) -> object:
-    while trace.parent is not None:
-        trace = trace.parent
-    return trace
-
 
 def whole(values: object) -> Tracer | None:
     """The stacked array ``values`` holds every row of, in order (a list after a rolled loop
@@ -224,7 +220,7 @@ def whole(values: object) -> Tracer | None:
     trace = current_trace()
     if trace is None or not isinstance(values, (list, tuple)) or len(values) < 2:
         return None
-    known = _ROWS.get(_root(trace))
+    known = _ROWS.get(root_trace(trace))
     if not known:
         return None
     first = known.get(id(values[0]))

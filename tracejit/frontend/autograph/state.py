@@ -28,6 +28,7 @@ from tracejit.frontend.autograph.outer import current, outer_root, redirect, wri
 from tracejit.frontend.autograph.undefined import ReturnUnset, Undefined
 from tracejit.frontend.context import current_trace, user_location
 from tracejit.frontend.control import BranchesDiffer, CarryChanged, cond, while_loop
+from tracejit.frontend.core import Tracer
 from tracejit.frontend.numpy.shape import astype
 from tracejit.frontend.operands import python_kind
 from tracejit.frontend.tree import flatten, unflatten
@@ -106,7 +107,7 @@ def if_traced(test: Any, body: Callable, orelse: Callable, get_state: Callable, 
     written = [] if written is None else written
     outer = [outer_root(current_trace(), st, err) for st, err in written]
     carried = [i for i, v in enumerate(init) if not isinstance(v, Undefined) and _carryable(v)]
-    where = f"the `if` at line {opts.get('lineno')}"
+    where = opts.get("where") or f"the `if` at line {opts.get('lineno')}"
     seen: list[list] = [[], []]  # each branch's state at its end
     plan: dict[int, tuple] = {}  # slot -> what (true, false) return for it once one branch alone assigns it
     only_body, only_orelse = opts.get("only_body", ()), opts.get("only_orelse", ())
@@ -217,7 +218,8 @@ def _plan_one_sided(seen: list, names: tuple, where: str, plan: dict, error: Bra
             if _signature(a) != _signature(b):
                 casts = _promotion(a, b)
                 if casts is None:
-                    raise _differ(name, a, b, where, "arrays or numbers of the same shape and dtype") from None
+                    raise _differ(name, a, b, where, "arrays or numbers of the same shape and dtype" + _mixed(a, b)) \
+                        from None
                 plan[i] = casts
             continue
         if _defined(a) == _defined(b):
@@ -253,8 +255,12 @@ def _kind(value: Any) -> type | None:
 
 def _promotion(a: Any, b: Any) -> tuple | None:
     """Casts making two 0-d values of the branches one type, where one is a Python
-    number (an int in one branch and a float in the other, a Python number and a NumPy
-    value: NumPy's promotion), else None."""
+    number: an int in one branch and a float in the other (float), a Python number and a
+    NumPy value (the NumPy value's dtype, where NumPy's promotion keeps it: float32 against
+    a Python float, float64 or int64 against a Python int); else None. A NumPy value that
+    would change dtype (int64 or bool against a Python float) is refused: eagerly the result
+    is that NumPy value or the Python number, and one type would lose the integer's exactness
+    or give a dtype NumPy does not."""
     if flatten(a)[1].kind != "leaf" or flatten(b)[1].kind != "leaf":  # (lists of traced values: no _aval)
         return None
     (sa, da), (sb, db) = _aval(a), _aval(b)
@@ -267,10 +273,20 @@ def _promotion(a: Any, b: Any) -> tuple | None:
         target = float if float in (ka, kb) else int
         return tuple("own" if k is target else ("cast", target) for k in (ka, kb))
     target = np.result_type(db if ka is not None else da, (ka or kb)(0))
+    if target != (db if ka is not None else da):
+        return None  # a NumPy value would change dtype (int64 against a Python float): refused, see _mixed
     return tuple("own" if d == target and k is None else ("cast", target) for k, d in ((ka, da), (kb, db)))
 
 
-def ifexp_traced(test: Any, true_fn: Callable, false_fn: Callable) -> Any:
+def _mixed(a: Any, b: Any) -> str:
+    """A hint for 0-d values of two kinds that :func:`_promotion` refuses."""
+    if _aval(a)[0] != () or _aval(b)[0] != () or (_kind(a) is None) == (_kind(b) is None):
+        return ""
+    return (" (NumPy's result would be either, depending on the data; convert one side, e.g. with float() or "
+            ".astype())")
+
+
+def ifexp_traced(test: Any, true_fn: Callable, false_fn: Callable, lineno: int | None = None) -> Any:
     """``true_fn() if test else false_fn()`` on a traced 0-d ``test``: ``tj.cond``, a Python
     number in one branch taking the other's type (:func:`_promotion`)."""
     seen: list = [None, None]
@@ -279,6 +295,8 @@ def ifexp_traced(test: Any, true_fn: Callable, false_fn: Callable) -> Any:
     def branch(fn: Callable, k: int) -> Callable:
         def run():
             seen[k] = value = fn()
+            if isinstance(value, Undefined):  # (a name unassigned here: its error, raised where this side runs)
+                raise object.__getattribute__(value, "error")()
             return value if plan[0] is None else _act(plan[0][k], value, seen[1 - k])
         return run
 
@@ -286,6 +304,11 @@ def ifexp_traced(test: Any, true_fn: Callable, false_fn: Callable) -> Any:
         return cond(test, branch(true_fn, 0), branch(false_fn, 1))
     except BranchesDiffer:
         plan[0] = _promotion(seen[0], seen[1]) if seen[0] is not None and seen[1] is not None else None
+        if plan[0] is None and seen[0] is not None and seen[1] is not None and _mixed(seen[0], seen[1]):
+            raise user_error(BranchesDiffer(
+                f"a conditional expression{f' at line {lineno}' if lineno else ''} gives {_describe(seen[0])} on one "
+                f"side and {_describe(seen[1])} on the other: with a traced condition both sides must have one "
+                f"type{_mixed(seen[0], seen[1])}{at(user_location())}")) from None
         if plan[0] is None:
             raise
     return cond(test, branch(true_fn, 0), branch(false_fn, 1))
@@ -314,6 +337,19 @@ _MAX_WRITTEN = 16  # arrays a body or branch may write from outside it (each fou
 
 def _nothing() -> None:
     """The ``else`` of a peeled loop step."""
+
+
+def peel_step(trace: Any, first: int, seq: Any, extra_test: Callable | None, body: Callable, get_state: Callable,
+              set_state: Callable, names: tuple, opts: dict) -> None:
+    """Step ``first`` of a ``for`` loop over ``seq`` of a traced length (``frontend/autograph/loops.py``) as a
+    traced ``if``, run before the loop because it changes a carried type (the branches agree on one, as in
+    :func:`loop_traced`); the index is traced, as the rolled loop's: ``x[i + 1]`` checks at run time, if it runs."""
+    test = np.less(first, seq.length())
+    test = test if extra_test is None else np.logical_and(test, extra_test())
+    k = Tracer(trace, trace.node_of(np.int64(first)), scalar=True)
+    k._weak = int
+    where = f"the `for` loop at line {opts.get('lineno')} (its first step runs or not: the trip count is traced)"
+    if_traced(truth(test), lambda: body(seq.item(k)), _nothing, get_state, set_state, names, {**opts, "where": where})
 
 
 def loop_traced(test: Callable, body: Callable, get_state: Callable, set_state: Callable, names: tuple,

@@ -5,15 +5,23 @@ given an :class:`Undefined` value (so the statement's ``get_state`` can read it)
 branch on a traced condition that assigns a variable in only one branch, or a loop on a
 traced condition whose body alone assigns it, the variable is an :class:`Undefined` that
 says so. Any use of it raises :class:`UndefinedError` (an ``UnboundLocalError``, as
-Python raises for an unassigned local) naming the variable and the statement's line.
+Python raises for an unassigned local) naming the variable and the statement's line; in
+the second case an :class:`UndefinedAfterTraced` (also an ``UnsupportedError``: tracejit's
+refusal, never deferred to run time as a branch's own errors are, ``frontend/controlchecks.py``).
 """
 from __future__ import annotations
 
-from tracejit.errors import user_error
+from tracejit.errors import UnsupportedError, user_error
 
 
 class UndefinedError(UnboundLocalError):
     """A variable of converted code was used while it had no value."""
+
+
+class UndefinedAfterTraced(UndefinedError, UnsupportedError):
+    """A variable used after a branch or loop on a traced condition that leaves it
+    unassigned on some paths: eagerly it depends on the data whether it has a value, which
+    tracejit does not model (refused at compile time, naming the variable and the statement)."""
 
 
 class Undefined:
@@ -32,7 +40,7 @@ class Undefined:
         name = object.__getattribute__(self, "name")
         reason = object.__getattribute__(self, "reason")
         if reason:
-            return user_error(UndefinedError(f"'{name}' {reason}"))
+            return user_error(UndefinedAfterTraced(f"'{name}' {reason}"))
         return user_error(UndefinedError(f"cannot access local variable '{name}' where it is not associated with "
                                          "a value"))
 

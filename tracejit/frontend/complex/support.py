@@ -68,7 +68,11 @@ class ComplexNumbers:
     def split(self, leaf: Any) -> tuple | None:
         """A complex leaf (traced or concrete) as its (real, imaginary) parts; None for others."""
         if isinstance(leaf, ComplexTracer):
+            if leaf._weak is complex:  # a Python complex: parts carried as Python floats, joined back weak
+                return tuple(_python_float(t) for t in (leaf.re_part, leaf.im_part))
             return leaf.re_part, leaf.im_part
+        if type(leaf) is complex:
+            return leaf.real, leaf.imag
         if is_complex(leaf):
             v = np.asarray(leaf)
             scalar = not isinstance(leaf, np.ndarray)
@@ -76,8 +80,18 @@ class ComplexNumbers:
         return None
 
     def join(self, re: Tracer, im: Tracer) -> ComplexTracer:
-        """The traced complex value of real tracers ``re`` and ``im``."""
-        return make(re, im)
+        """The traced complex value of real tracers ``re`` and ``im`` (a Python complex of Python floats)."""
+        value = make(re, im)
+        if getattr(re, "_weak", None) is float and getattr(im, "_weak", None) is float:
+            value._weak = complex
+        return value
+
+
+def _python_float(t: Tracer) -> Tracer:
+    """Part ``t`` of a Python complex as a traced Python float (a new tracer of its node)."""
+    out = Tracer(t._trace, t._trace.node_of(t), scalar=True)
+    out._weak = float
+    return out
 
 
 SUPPORT = ComplexNumbers()

@@ -17,8 +17,9 @@ import numpy as np
 
 from tracejit.errors import UnsupportedError, at, user_error, with_location
 from tracejit.frontend.complex import arithmetic as arith
-from tracejit.frontend.complex.value import ComplexTracer, make, operand_kind, part_dtype, parts
+from tracejit.frontend.complex.value import ComplexTracer, is_python_number, make, operand_kind, part_dtype, parts
 from tracejit.frontend.context import user_location
+from tracejit.frontend.core import as_python_scalar
 from tracejit.frontend.operands import find_trace
 
 # ufunc -> rule(list of operand part pairs, fused: bool) -> a part pair (complex result)
@@ -95,12 +96,17 @@ def apply(ufunc: np.ufunc, inputs: tuple, dtype: Any = None, loc: str | None = N
     if operator and all(_is_scalar(x) for x in inputs):
         fused = None  # NumPy's scalar math: unfused products, hypot for abs
     result = rule([parts(trace, x, part, loc) for x in inputs], fused)
+    python = operator and all(is_python_number(x) for x in inputs)  # Python's arithmetic gives a Python number
     if isinstance(result, tuple):
         value = make(*result)
         value._scalar = not value.shape
+        value._weak = complex if python else None
         return value
     if not result.shape:
         result._scalar = True
+        if python:  # abs(z) a Python float, z == w a Python bool
+            result = as_python_scalar(result)
+            result._weak = float if result.dtype.kind == "f" else None
     return result
 
 

@@ -85,10 +85,18 @@ def operand_kind(x: Any, loc: str | None = None) -> np.dtype | type:
     """What NumPy's type resolution needs for ``x``: a dtype, or the Python scalar type
     (``complex`` for a Python complex: weak, like ``float``)."""
     if isinstance(x, ComplexTracer):
-        return x.dtype
+        return complex if x._weak is complex else x.dtype
     if type(x) is complex:
         return complex
     return dtype_or_weak(x, loc)
+
+
+def is_python_number(x: Any) -> bool:
+    """A Python number (``complex(a, b)`` of traced values: a weak ComplexTracer; a traced
+    Python float or int; a constant): Python's own arithmetic on such gives one."""
+    if isinstance(x, ComplexTracer):
+        return x._weak is complex
+    return type(x) in (bool, int, float, complex) or (is_tracer(x) and weak_type(x) is not None)
 
 
 def _full(t: Tracer, shape: tuple) -> Tracer:
@@ -169,13 +177,14 @@ def _apply(ufunc: np.ufunc, operands: tuple) -> Any:
 class ComplexTracer(ArrayLike):
     """A traced complex array: its real and imaginary parts as real tracers."""
 
-    __slots__ = ("_re", "_im", "_scalar", "__weakref__")
+    __slots__ = ("_re", "_im", "_scalar", "_weak", "__weakref__")
     __array_priority__ = 1001
 
     def __init__(self, re: Tracer, im: Tracer, scalar: bool = False):
         assert re.shape == im.shape and re.dtype == im.dtype and re.dtype.kind == "f", (re, im)
         self._re, self._im = re, im
         self._scalar = bool(scalar) and not re.shape  # NumPy would return a scalar here
+        self._weak = None  # complex: a Python complex (``complex(a, b)`` of traced values), weak in promotion
 
     # -- abstract value ---------------------------------------------------------------------
     re_part = property(lambda self: self._re, doc="the real part (a tracer; internal use)")
@@ -229,8 +238,10 @@ class ComplexTracer(ArrayLike):
 
     # -- parts (views, as in NumPy) ------------------------------------------------------------
     def _part_view(self, t: Tracer) -> Tracer:
-        if self._scalar:  # a NumPy scalar's .real is a scalar
-            return t._trace.apply("copy", [t], scalar=True)
+        if self._scalar:  # a NumPy scalar's .real is a scalar (a Python complex's a Python float)
+            out = t._trace.apply("copy", [t], scalar=True)
+            out._weak = float if self._weak is complex else None
+            return out
         return make_view(t, "reshape", {"shape": t.shape})
 
     @property
@@ -284,8 +295,10 @@ class ComplexTracer(ArrayLike):
         return self.each_part(lambda t: t.copy(order), self._scalar)
 
     def conj(self) -> ComplexTracer:
-        """ndarray.conj: the complex conjugate (a new array)."""
-        return np.conjugate(self)
+        """ndarray.conj: the complex conjugate (a new array; of a Python complex, a Python complex)."""
+        out = np.conjugate(self)
+        out._weak = self._weak
+        return out
 
     conjugate = conj
 

@@ -26,12 +26,21 @@ from tracejit.frontend.numpy.elementwise import where
 from tracejit.frontend.numpy.ranges import dynamic_key, range_getitem, range_setitem, scatter_through
 from tracejit.frontend.numpy.selection import Selection, assign_selection, select
 from tracejit.frontend.numpy.shape import copy, make_view, ravel
-from tracejit.frontend.numpy.writes import cast_assigned, write
+from tracejit.frontend.numpy.writes import cast_assigned, check_scalar_store, write
 from tracejit.frontend.operands import Operand, is_tracer
 
 
 def _is_mask(k) -> bool:
     return (is_tracer(k) or isinstance(k, np.ndarray)) and k.dtype == np.bool_
+
+
+def _basic_index(k) -> bool:
+    """An int, slice, None or Ellipsis, or a traced integer scalar (not a mask or an index array)."""
+    if isinstance(k, (bool, np.bool_)):
+        return False
+    if is_tracer(k):
+        return k.ndim == 0 and k.dtype.kind in "iu"
+    return k is None or k is Ellipsis or isinstance(k, (int, np.integer, slice))
 
 
 def _list_index(k: list) -> np.ndarray:
@@ -198,6 +207,8 @@ def setitem(x: Operand, key: Operand, value: Operand) -> None:
     if x._scalar:
         raise user_error(TypeError(f"'numpy.{x.dtype.name}' object does not support item assignment{at(loc)}"))
     tkey = key if isinstance(key, tuple) else (key,)
+    if all(_basic_index(k) for k in tkey):  # (an element or a slice: NumPy converts a scalar value)
+        check_scalar_store(value, x.dtype, loc)
     if any(map(traced_slice, tkey)) and dynamic_setitem(x, _expand(tkey, x.ndim, loc), value, loc, getitem):
         return
     if len(tkey) == 1 and isinstance(tkey[0], Selection):  # x[np.array(idx)] = v, idx appended under a condition

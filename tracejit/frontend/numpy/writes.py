@@ -10,6 +10,7 @@ from tracejit.compiler.ops import get_op
 from tracejit.errors import UnsupportedError, at, user_error
 from tracejit.frontend import arrayconv
 from tracejit.frontend.arraylike import is_complex_value
+from tracejit.frontend.checks import record as record_check
 from tracejit.frontend.context import user_location
 from tracejit.frontend.core import Trace, Tracer
 from tracejit.frontend.dispatch import implements
@@ -40,6 +41,33 @@ def cast_assigned(trace: Trace, value: Operand, dtype: np.dtype) -> Operand:
     else:
         value = as_operand(trace, value, dtype)  # Python scalars: may raise OverflowError
     return value
+
+
+def check_scalar_store(value: Operand, dtype: np.dtype, loc: str | None) -> None:
+    """Errors of ``a[i] = v`` (basic indexing: an element or a slice) for a traced scalar
+    ``v`` (not an array) and a signed-integer ``a``: NumPy converts the scalar to a Python
+    int and then to ``a``'s dtype, so NaN raises ValueError, infinity and a value beyond the
+    dtype OverflowError (an array value is cast silently instead); recorded as run-time checks."""
+    dtype = np.dtype(dtype)
+    if dtype.kind != "i" or not isinstance(value, Tracer) or value.ndim or not (
+            value._scalar or weak_type(value) is not None):
+        return
+    info, kind = np.iinfo(dtype), value.dtype.kind
+    if kind == "f":
+        x = astype(value, np.float64) if value.dtype != np.float64 else value
+        record_check(np.isnan(x), ValueError, f"cannot convert float NaN to integer{at(loc)}")
+        record_check(np.isinf(x), OverflowError, f"cannot convert float infinity to integer{at(loc)}")
+        beyond = np.logical_and(np.isfinite(x), np.logical_or(np.greater_equal(x, float(info.max) + 1.0),
+                                                              np.less(x, float(info.min))))
+    elif kind in "iu" and not np.can_cast(value.dtype, dtype):
+        high = min(int(info.max), int(np.iinfo(value.dtype).max))
+        beyond = np.greater(value, np.asarray(high, value.dtype))
+        if kind == "i":
+            beyond = np.logical_or(beyond, np.less(value, np.asarray(info.min, value.dtype)))
+    else:
+        return
+    record_check(beyond, OverflowError, f"Python integer out of bounds for {dtype.name} (a scalar stored into an "
+                                        f"element of an array of {dtype.name}){at(loc)}")
 
 
 def assigned_value(trace: Trace, value: Operand, shape: tuple, dtype: np.dtype, loc: str | None) -> Operand:
