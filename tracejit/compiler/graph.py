@@ -252,6 +252,9 @@ class Graph:
         return "\n".join(out)
 
 
+_MARKS = ("donated", "argument", "unused")  # node data beside the op that compiling a graph reads
+
+
 def graph_fingerprint(graph: Graph) -> str:
     """A text naming a traced graph exactly: every node in id order with its op,
     operands, shape, dtype, attributes, source location and, for constants, a hash of
@@ -262,9 +265,10 @@ def graph_fingerprint(graph: Graph) -> str:
         value = d.get("value")
         digest = "" if value is None else hashlib.sha256(np.ascontiguousarray(value).tobytes()).hexdigest()
         const = "" if value is None else f" value={value.dtype.str}{value.shape}:{digest}"
-        donated = f" donated={d['donated']}" if d.get("donated") is not None else ""  # (frontend/donation.py)
+        # marks kernel formation reads (loop carries and written arguments donated, results nobody reads)
+        marks = "".join(f" {k}={d[k]!r}" for k in _MARKS if d.get(k) is not None and d.get(k) is not False)
         lines.append(f"%{nid} {d['op']}{graph.operands(nid)} {d['dtype'].str}{tuple(d['shape'])} "
-                     f"attrs={d['attrs']!r} loc={d['loc']!r}{const}{donated}")  # plain values: repr is exact
+                     f"attrs={d['attrs']!r} loc={d['loc']!r}{const}{marks}")  # plain values: repr is exact
     return "\n".join(lines)
 
 
