@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from tracejit.errors import UnsupportedError, at
+from tracejit.errors import UnsupportedError, at, user_error
 from tracejit.frontend import checks
 from tracejit.frontend.autograph.sequences import NotRollable
 from tracejit.frontend.context import current_trace, user_location
@@ -179,7 +179,7 @@ class Rows:
 
     def __getattr__(self, name: str):
         if name.startswith("__"):  # (protocol probes: NumPy's __array_struct__...)
-            raise AttributeError(name)
+            raise user_error(AttributeError(name))
         raise self.refuse(f".{name}")
 
     def __len__(self) -> int:
