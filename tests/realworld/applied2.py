@@ -321,5 +321,5 @@ CASES = {
 }
 
 XFAIL: dict[str, str] = {
-    "decision_stump": "np.unique of a traced array (a data-dependent length) is not supported, nor a loop over it",
+    "decision_stump": "a loop over np.unique of a traced array (a data-dependent length)",
 }
