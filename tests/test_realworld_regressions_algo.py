@@ -8,6 +8,8 @@ import numpy as np
 import pytest
 
 import tracejit as tj
+from tests.realworld.algorithms2 import quickselect
+from tests.realworld.algorithms4 import pancake_sort
 
 
 def _same(got, want):
@@ -82,31 +84,8 @@ def test_unique_is_a_selection():
         tj.jit(lambda x: np.unique(x, return_counts=True))(np.array([1, 1]))
 
 
-def _partition(a, lo, hi):
-    pivot = a[hi]
-    i = lo
-    for j in range(lo, hi):
-        if a[j] <= pivot:
-            a[i], a[j] = a[j], a[i]
-            i += 1
-    a[i], a[hi] = a[hi], a[i]
-    return i
-
-
 def test_traced_while_carries_an_array_a_helper_writes():
-    def quickselect(arr, k):
-        a = arr.copy()
-        lo, hi = 0, len(a) - 1
-        while lo < hi:
-            p = _partition(a, lo, hi)
-            if p == k:
-                return a[p]
-            elif p < k:
-                lo = p + 1
-            else:
-                hi = p - 1
-        return a[lo]
-
+    """quickselect (tests/realworld): the while loop carries the array its helper partitions."""
     rng = np.random.default_rng(0)
     _check(quickselect, (rng.standard_normal(9), 4), (rng.standard_normal(13), 0), (rng.standard_normal(13), 12))
 
@@ -226,21 +205,12 @@ def test_and_of_pure_comparisons_is_a_select():
 
 
 def test_reversed_range_selection():
-    def pancake(arr):
-        a = arr.copy()
-        for size in range(len(a), 1, -1):
-            mi = np.argmax(a[:size])
-            if mi != size - 1:
-                a[:mi + 1] = a[:mi + 1][::-1]
-                a[:size] = a[:size][::-1]
-        return a
-
     def flip_rows(X, k):
         Y = X.copy()
         Y[:k] = Y[:k][::-1]
         return Y, X[1:k][::-1].sum(axis=0)
 
     rng = np.random.default_rng(1)
-    _check(pancake, (rng.standard_normal(7),), (rng.standard_normal(2),), (rng.standard_normal(1),))
+    _check(pancake_sort, (rng.standard_normal(7),), (rng.standard_normal(2),), (rng.standard_normal(1),))
     X = rng.standard_normal((5, 3))
     _check(flip_rows, *[(X, np.int64(k)) for k in (0, 1, 3, 5, 9, -2)])

@@ -56,9 +56,9 @@ def _kernel_cone(graph: Graph, value: int, base: int) -> set[int]:
     return cone
 
 
-def _elementwise_to(graph: Graph, start: int, nid: int, cone: set[int], shape: tuple) -> bool:
-    """Whether every route from ``start`` to update ``nid`` inside ``cone`` goes through
-    elementwise ops of ``shape`` only, and reaches ``nid`` as its value."""
+def _routes_to(graph: Graph, start: int, nid: int, cone: set[int], step_ok) -> bool:
+    """Whether every route from ``start`` to update ``nid`` inside ``cone`` takes only steps
+    ``step_ok(node, user)`` allows, and reaches ``nid`` as its value."""
     stack, seen = [start], set()
     while stack:
         n = stack.pop()
@@ -72,35 +72,26 @@ def _elementwise_to(graph: Graph, start: int, nid: int, cone: set[int], shape: t
                 continue
             if user not in cone:
                 continue
-            if get_op(graph.op(user)).kind != "elementwise" or graph.aval(user).shape != shape:
+            if not step_ok(n, user):
                 return False
             stack.append(user)
     return True
+
+
+def _elementwise_to(graph: Graph, start: int, nid: int, cone: set[int], shape: tuple) -> bool:
+    """Whether every route from ``start`` to update ``nid`` inside ``cone`` goes through
+    elementwise ops of ``shape`` only, and reaches ``nid`` as its value."""
+    return _routes_to(graph, start, nid, cone, lambda n, user: get_op(graph.op(user)).kind == "elementwise"
+                      and graph.aval(user).shape == shape)
 
 
 def _pointwise_to(graph: Graph, start: int, nid: int, cone: set[int], size: int) -> bool:
     """Whether every route from ``start`` to ``nid`` inside ``cone`` keeps each element's
     place in C order (reshapes, and elementwise ops of ``size`` elements reading the route's
     value unbroadcast) and reaches ``nid`` as its value."""
-    stack, seen = [start], set()
-    while stack:
-        n = stack.pop()
-        if n in seen:
-            continue
-        seen.add(n)
-        for user, index in graph.users(n):
-            if user == nid:
-                if index != 1:
-                    return False
-                continue
-            if user not in cone:
-                continue
-            kind = get_op(graph.op(user)).kind
-            if graph.op(user) != "reshape" and (kind != "elementwise" or graph.aval(user).shape != graph.aval(n).shape
-                                                or graph.aval(user).size != size):
-                return False
-            stack.append(user)
-    return True
+    return _routes_to(graph, start, nid, cone, lambda n, user: graph.op(user) == "reshape" or (
+        get_op(graph.op(user)).kind == "elementwise" and graph.aval(user).shape == graph.aval(n).shape
+        and graph.aval(user).size == size))
 
 
 def _reads_own_window(graph: Graph, nid: int) -> bool:

@@ -98,6 +98,15 @@ def _describe(value: Any) -> str:
     return f"a {tree.kind} of {len(leaves)} values"
 
 
+def _written_more(error: Exception, written: list) -> list | None:
+    """``written`` and the array ``error`` shows a branch or body writes from outside (traced
+    again carrying it), or None: the error is another, or that array is carried already."""
+    st, cause = written_from_outside(error)
+    if st is None or any(st is w for w, _ in written) or len(written) >= _MAX_WRITTEN:
+        return None
+    return written + [(st, cause)]
+
+
 def if_traced(test: Any, body: Callable, orelse: Callable, get_state: Callable, set_state: Callable,
               names: tuple, opts: dict, written: list | None = None) -> None:
     """``if`` on a traced 0-d ``test``: ``tj.cond`` over the state (see the module docstring),
@@ -148,11 +157,11 @@ def if_traced(test: Any, body: Callable, orelse: Callable, get_state: Callable, 
             _plan_one_sided(seen, names, where, plan, error)
             outs = cond(test, branch(body, 0), branch(orelse, 1), *operands)
     except UnsupportedError as error:
-        st, cause = written_from_outside(error)
-        if st is None or any(st is w for w, _ in written) or len(written) >= _MAX_WRITTEN:
+        more = _written_more(error, written)
+        if more is None:
             raise
         set_state(init)
-        if_traced(test, body, orelse, get_state, set_state, names, opts, written + [(st, cause)])
+        if_traced(test, body, orelse, get_state, set_state, names, opts, more)
         return
     for k in (0, 1):  # a branch that raises when taken (frontend/control.py) gives the other's values
         if len(seen[k]) != len(names):
@@ -414,11 +423,11 @@ def loop_traced(test: Callable, body: Callable, get_state: Callable, set_state: 
         raise CarryChanged(f"{error} (the loop's variables: {', '.join(names[i] for i in carried)}; give each its "
                            f"final dtype and shape before {where})") from None
     except UnsupportedError as error:
-        st, cause = written_from_outside(error)
-        if st is None or any(st is w for w, _ in written) or len(written) >= _MAX_WRITTEN:
+        more = _written_more(error, written)
+        if more is None:
             raise
         set_state(init)
-        loop_traced(test, body, get_state, set_state, names, opts, peel, written + [(st, cause)])
+        loop_traced(test, body, get_state, set_state, names, opts, peel, more)
         return
     final = list(init)
     for i, name in enumerate(names):
