@@ -6,14 +6,15 @@ depends on the data. While tracing, each such condition becomes 0-d values of th
 -- a boolean flag (:func:`record`), or the least and greatest index (:func:`record_range`,
 compared with the bound in Python, so the compiled check does not depend on the size
 and programs of other sizes share its code) -- which the traced function returns as
-hidden extra outputs; the runtime raises the recorded exception after the call
+hidden extra outputs (the checks of a loop or branch packed into one code,
+``frontend/controlchecks.py``); the runtime raises the recorded exception after the call
 (:func:`raise_failed`), before any argument is written back. Native code stays safe
 meanwhile: gathers clamp their indices, so the call itself never reads out of bounds.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
@@ -23,41 +24,62 @@ if TYPE_CHECKING:  # (type hints only: these modules build on this one)
     from tracejit.frontend.core import Trace
 
 
+Case = tuple[type, str]  # an error to raise: its class and message
+
+
+class Pending(NamedTuple):
+    """A check recorded while tracing: its traced 0-d values -- a bool flag, the least
+    and greatest index (with ``bound``), or a code (``coded``: 0 when nothing failed,
+    else ``k`` when ``cases[k - 1]`` failed first: the checks of a loop or branch packed
+    by ``frontend/controlchecks.py``) -- and the errors it raises."""
+
+    values: tuple
+    bound: int | None
+    cases: tuple[Case, ...]
+    coded: bool = False
+
+
 @dataclass(frozen=True)
 class Check:
-    """An exception to raise after the call: when output ``index`` (a 0-d bool) is true,
-    or, with a ``bound``, when output ``index`` (the least index) is below ``-bound`` or
-    output ``high`` (the greatest) is at least ``bound``."""
+    """An exception to raise after the call: when output ``index`` (a 0-d bool) is true;
+    with a ``bound``, when output ``index`` (the least index) is below ``-bound`` or
+    output ``high`` (the greatest) is at least ``bound``; when ``coded``, the case whose
+    number output ``index`` holds (0: none)."""
 
     index: int
-    error: type
-    message: str
+    cases: tuple[Case, ...]
     high: int | None = None
     bound: int | None = None
+    coded: bool = False
 
-    def failed(self, outs: object) -> bool:
-        """Whether this check failed, from the outputs of the call."""
+    def failure(self, outs: object) -> Case | None:
+        """The error this check raises, from the outputs of the call (None: it passed)."""
+        if self.coded:
+            code = int(outs[self.index])
+            return self.cases[code - 1] if code else None
         if self.bound is None:
-            return bool(outs[self.index])
-        return int(outs[self.index]) < -self.bound or int(outs[self.high]) >= self.bound
+            failed = bool(outs[self.index])
+        else:
+            failed = int(outs[self.index]) < -self.bound or int(outs[self.high]) >= self.bound
+        return self.cases[0] if failed else None
 
 
 def record(flag: object, error: type, message: str) -> None:
     """Raise ``error(message)`` after the call if traced 0-d bool ``flag`` is true."""
-    _checks(flag._trace).append(((flag,), None, error, message))
+    _checks(flag._trace).append(Pending((flag,), None, ((error, message),)))
 
 
 def record_range(index: object, bound: int, message: str) -> None:
     """Raise ``IndexError(message)`` after the call if traced integer array ``index`` has
     an element outside ``[-bound, bound)``."""
     if index.size:
-        _checks(index._trace).append(((np.min(index), np.max(index)), bound, IndexError, message))
+        _checks(index._trace).append(Pending((np.min(index), np.max(index)), bound, ((IndexError, message),)))
 
 
-def record_values(trace: Trace, values: tuple, bound: int | None, error: type, message: str) -> None:
-    """Record in ``trace`` a check whose values (a flag, or the least and greatest index)
-    were computed by a loop or branch (``frontend/controlchecks.py``)."""
-    _checks(trace).append((tuple(values), bound, error, message))
+def record_code(trace: Trace, code: object, cases: tuple[Case, ...]) -> None:
+    """Record in ``trace`` the packed checks of a loop or branch: traced 0-d ``code``
+    names the case that failed first (``frontend/controlchecks.py``)."""
+    _checks(trace).append(Pending((code,), None, tuple(cases), True))
 
 
 def _checks(trace) -> list:
@@ -66,13 +88,15 @@ def _checks(trace) -> list:
     return trace.checks
 
 
-def pending(trace: Trace) -> list:
-    """(tracers, bound, error, message) of every check recorded in ``trace``."""
+def pending(trace: Trace) -> list[Pending]:
+    """Every check recorded in ``trace``, in the order recorded."""
     return list(getattr(trace, "checks", ()))
 
 
 def raise_failed(checks: list[Check], outs: object) -> None:
     """Raise the first recorded error whose check failed."""
     for check in checks:
-        if check.failed(outs):
-            raise user_error(check.error(check.message))
+        failure = check.failure(outs)
+        if failure is not None:
+            error, message = failure
+            raise user_error(error(message))

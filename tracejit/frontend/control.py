@@ -142,7 +142,7 @@ def _trace_sub(parent: Trace, name: str, fun: Callable, tree: TreeDef, args: lis
             result = fun(*structured) if star else fun(structured)
         leaves, out_tree = flatten(_split_complex(result))
         nodes = [_coerce(sub, leaf, f"{name} result", loc) for leaf in leaves]
-        recorded = controlchecks.collect(sub)
+        recorded = controlchecks.collect(sub, loc)
         writes = controlwrites.observe(stand_ins, leaves)
     finally:
         sub.closed = True
@@ -242,11 +242,9 @@ def while_loop(cond_fun: Callable[[Any], Any], body_fun: Callable[[Any], Any], i
 
 
 def _record(trace: Trace, recorded: list[SubCheck], values: list) -> None:
-    """Record in ``trace`` the checks of a loop or branch, given their values there."""
-    k = 0
-    for c in recorded:
-        checks.record_values(trace, tuple(values[k:k + len(c.nodes)]), c.bound, c.error, c.message)
-        k += len(c.nodes)
+    """Record in ``trace`` the packed checks of a loop or branch, given its code there."""
+    for c, value in zip(recorded, values):
+        checks.record_code(trace, value, c.cases)
 
 
 def _truth(value):
@@ -371,14 +369,16 @@ def cond(pred: object, true_fun: Callable, false_fun: Callable, *operands: objec
                                            true.captured + false.captured, trace, loc)
     g = true_sub.graph
     written = [g.aval(g.operands(o)[0]) for o in g.outputs[len(avals):]]  # the operands written back
-    extra = written + controlchecks.branch_outputs(true_sub.graph, true.checks, false_sub.graph, false.checks, loc)
+    check_avals, packed = controlchecks.branch_outputs(true_sub.graph, true.checks, false_sub.graph, false.checks,
+                                                       loc)
+    extra = written + check_avals
     operands = [trace.node_of(a, loc) for a in args]  # each branch's inputs: the operands, then its captures
     node = trace.graph.add("cond", [trace.node_of(truth, loc)] + operands + true.captured + operands + false.captured,
                            attrs={"true": SubGraph(true_sub.graph), "false": SubGraph(false_sub.graph),
                                   "n_true": len(args) + len(true.captured)}, loc=loc)
     n = len(avals)
     outs = _results(trace, node, avals + extra, true.scalars + [False] * len(extra), loc, weak + [None] * len(extra))
-    _record(trace, true.checks + false.checks, outs[n + len(written):])
+    _record(trace, packed, outs[n + len(written):])
     controlwrites.write_back(targets, outs[n:n + len(written)], loc)
     # as eagerly, a result that both branches return as the operand they write is that array
     # (so a loop whose body is this branch sees its carried array written and returned)

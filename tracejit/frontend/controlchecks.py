@@ -2,12 +2,16 @@
 
 A gather of traced indices or a max of an empty selection records a check in the trace
 it runs in; inside a body or branch that is a sub-trace, whose values never reach the
-caller by themselves. Its values become extra results: a branch returns its own checks'
-values and neutral ones (no error) for the other branch's; a loop carries each value,
-starting neutral and combined with the body's at every step (a flag by ``or``, the least
-and greatest index by ``minimum``/``maximum``), so the call raises after it returns when
-any step would have raised. A loop condition's checks are handled by moving the test
-into the body (``frontend/control.py``).
+caller by themselves. All the checks a sub-trace recorded are packed into one 0-d
+int32 *code* there: 0 when none failed, else the number of the first one (in program
+order) that failed, a nested loop's or branch's code shifted past the cases before it.
+A branch returns its code (the false branch's numbered after the true branch's cases,
+0 when it records none); a loop carries one code, starting at 0, that keeps the first
+step's failure (``where(carried != 0, carried, step)``), so the call raises after it
+returns the error the first failing step raised eagerly. One value per loop or branch,
+however many checks its body holds: nested loops and branches carry a single extra
+value, not one per index of the body (a flood fill had 130). A loop condition's checks
+are handled by moving the test into the body (``frontend/control.py``).
 
 Errors raised *while tracing* a body or branch (an index out of range of a 0-size axis,
 a shape mismatch, a name not defined, an attribute a Python object lacks) happen eagerly
@@ -25,27 +29,70 @@ from tracejit.compiler.dtypes import AVal
 from tracejit.compiler.graph import Graph
 from tracejit.errors import TracejitError
 from tracejit.frontend.boundary import is_internal
-from tracejit.frontend.checks import pending
+from tracejit.frontend.checks import Case, pending
 
 DEFERRABLE = (IndexError, ValueError, ZeroDivisionError, OverflowError, KeyError, AssertionError, NameError,
               AttributeError)  # (NameError: a side of `a if traced else undefined_name`, raised only when taken)
 _STANDS_FOR = (np.ndarray, np.float64, np.complex128, np.int64, np.bool_, float, int, bool, complex)
 
 
+CODE = np.dtype(np.int32)
+
+
 class SubCheck(NamedTuple):
-    """A check recorded in a sub-trace: its value nodes there (a 0-d bool flag, or the
-    least and greatest index), the bound and the error to raise."""
+    """The checks recorded in a sub-trace, packed: ``node`` (of its graph) is the 0-d
+    int32 code, ``cases`` the errors its values 1, 2, ... stand for."""
 
-    nodes: tuple[int, ...]
-    bound: int | None
-    error: type
-    message: str
+    node: int
+    cases: tuple[Case, ...]
 
 
-def collect(sub: object) -> list[SubCheck]:
-    """The checks recorded in sub-trace ``sub`` (still open), as nodes of its graph."""
-    return [SubCheck(tuple(sub.node_of(v) for v in values), bound, error, message)
-            for values, bound, error, message in pending(sub)]
+def collect(sub: object, loc: str | None = None) -> list[SubCheck]:
+    """The checks recorded in sub-trace ``sub`` (still open), packed into one code (none
+    when it recorded no check)."""
+    recorded = pending(sub)
+    if not recorded:
+        return []
+    g = sub.graph
+    code = _constant(g, 0, loc)
+    offsets = np.cumsum([0] + [len(p.cases) for p in recorded])
+    for p, offset in reversed(list(zip(recorded, offsets[:-1]))):  # the first failure wins
+        nodes = [sub.node_of(v) for v in p.values]
+        if p.coded:
+            failed = g.add("not_equal", [nodes[0], _constant(g, 0, loc)], loc=loc)
+            value = g.add("add", [nodes[0], _constant(g, offset, loc)], loc=loc) if offset else nodes[0]
+        else:
+            bound = None if p.bound is None else _bound(sub, p.bound, loc)
+            failed = _failed(g, nodes, bound, loc)
+            value = _constant(g, offset + 1, loc)
+        code = g.add("where", [failed, value, code], loc=loc)
+    return [SubCheck(code, tuple(case for p in recorded for case in p.cases))]
+
+
+def _constant(g: Graph, value: int, loc) -> int:
+    return g.add_constant(np.array(value, CODE), loc=loc)
+
+
+def _bound(sub: object, bound: int, loc) -> int:
+    """The node of ``sub`` holding the axis size ``bound`` of a range check: a ``size``
+    op, read from the size table at run time, not a constant of the code, so one
+    compiled loop still serves every size (``compiler/generic_sizes.py``)."""
+    return sub.graph.add("size", [], {"value": int(bound)}, loc=loc)
+
+
+def _failed(g: Graph, nodes: list[int], bound: int | None, loc) -> int:
+    """A 0-d bool node: whether a flag, or an index range check against the int64 axis
+    size at node ``bound``, failed."""
+    if bound is None:
+        flag = nodes[0]
+        if g.aval(flag).dtype != np.bool_:
+            flag = g.add("not_equal", [flag, g.add_constant(np.zeros((), g.aval(flag).dtype), loc=loc)], loc=loc)
+        return flag
+    low, high = (g.add("convert", [n], {"dtype": np.dtype(np.int64)}, loc=loc)
+                 if g.aval(n).dtype != np.int64 else n for n in nodes)
+    below = g.add("less", [low, g.add("negative", [bound], loc=loc)], loc=loc)
+    beyond = g.add("greater_equal", [high, bound], loc=loc)
+    return g.add("logical_or", [below, beyond], loc=loc)
 
 
 def deferrable(error: BaseException) -> bool:
@@ -71,21 +118,6 @@ def error_class(error: BaseException) -> type:
     return RuntimeError
 
 
-def _roles(check: SubCheck) -> tuple[str, ...]:
-    return ("flag",) if len(check.nodes) == 1 else ("low", "high")
-
-
-def _neutral(aval: AVal, role: str) -> np.ndarray:
-    """The value that never fails a check (and is the identity of its combination)."""
-    dt = aval.dtype
-    if role == "flag" or dt.kind == "b":
-        return np.zeros((), dt) if role != "low" else np.ones((), dt)
-    if dt.kind == "f":
-        return np.array(np.inf if role == "low" else -np.inf, dt)
-    info = np.iinfo(dt)
-    return np.array(info.max if role == "low" else info.min, dt)
-
-
 def _fresh(g: Graph, value: np.ndarray, loc) -> int:
     return g.add("copy", [g.add_constant(value, loc=loc)], loc=loc)
 
@@ -98,43 +130,39 @@ def _append_outputs(g: Graph, nodes: list[int]) -> None:
         g.add_output(first + k, node)
 
 
-def check_avals(g: Graph, checks: list[SubCheck]) -> list[AVal]:
-    """The shapes and dtypes of the values of ``checks`` (nodes of ``g``)."""
-    return [g.aval(n) for c in checks for n in c.nodes]
-
-
 def branch_outputs(true: Graph, true_checks: list[SubCheck], false: Graph, false_checks: list[SubCheck],
-                   loc: str | None) -> list[AVal]:
-    """Append to both branches' outputs the values of every check (the true branch's,
-    then the false branch's; neutral in the branch that did not record it)."""
-    t_avals, f_avals = check_avals(true, true_checks), check_avals(false, false_checks)
-    t_roles = [r for c in true_checks for r in _roles(c)]
-    f_roles = [r for c in false_checks for r in _roles(c)]
-    _append_outputs(true, [n for c in true_checks for n in c.nodes]
-                    + [_fresh(true, _neutral(a, r), loc) for a, r in zip(f_avals, f_roles)])
-    _append_outputs(false, [_fresh(false, _neutral(a, r), loc) for a, r in zip(t_avals, t_roles)]
-                    + [n for c in false_checks for n in c.nodes])
-    return t_avals + f_avals
-
-
-_COMBINE = {"flag": "bitwise_or", "low": "minimum", "high": "maximum"}
+                   loc: str | None) -> tuple[list[AVal], list[SubCheck]]:
+    """Append to both branches' outputs their code (0 in a branch that records no check;
+    the false branch's cases numbered after the true branch's). Returns the avals of the
+    extra results and the cond's packed check (its node: the index among them)."""
+    if not true_checks and not false_checks:
+        return [], []
+    true_cases = true_checks[0].cases if true_checks else ()
+    false_cases = false_checks[0].cases if false_checks else ()
+    _append_outputs(true, [true_checks[0].node if true_checks else _fresh(true, np.zeros((), CODE), loc)])
+    if false_checks:
+        node = false_checks[0].node
+        if true_cases:  # shifted past the true branch's cases, 0 staying 0
+            shifted = false.add("add", [node, _constant(false, len(true_cases), loc)], loc=loc)
+            failed = false.add("not_equal", [node, _constant(false, 0, loc)], loc=loc)
+            node = false.add("where", [failed, shifted, node], loc=loc)
+    else:
+        node = _fresh(false, np.zeros((), CODE), loc)
+    _append_outputs(false, [node])
+    return [AVal((), CODE)], [SubCheck(0, true_cases + false_cases)]
 
 
 def carry_checks(cond: Graph, body: Graph, n_carry: int, checks: list[SubCheck], loc: str | None) -> list[np.ndarray]:
-    """Make the body's check values extra carried values (after the ``n_carry`` first):
-    each step combines the carried one with its own. Returns their initial (neutral)
-    values; the captured inputs of both graphs move up past the new carried ones."""
-    avals = check_avals(body, checks)
-    roles = [r for c in checks for r in _roles(c)]
+    """Make the body's code an extra carried value (after the ``n_carry`` first): each
+    step keeps the carried code if it is set, else takes its own. Returns the initial
+    values (0: no failure); the captured inputs of both graphs move up past the new one."""
+    if not checks:
+        return []
     for g in (cond, body):
         for nid in g.inputs:
             if g.attrs(nid)["index"] >= n_carry:
-                g.attrs(nid)["index"] += len(avals)
-    values = [n for c in checks for n in c.nodes]
-    combined = []
-    for j, (aval, role, value) in enumerate(zip(avals, roles, values)):
-        carried = body.add_input(n_carry + j, f"check{j}", aval, loc=loc)
-        combined.append(body.add(_COMBINE[role], [carried, value], loc=loc))
-    _append_outputs(body, combined)
-    return [_neutral(a, r) for a, r in zip(avals, roles)]
-
+                g.attrs(nid)["index"] += 1
+    carried = body.add_input(n_carry, "checks", AVal((), CODE), loc=loc)
+    earlier = body.add("not_equal", [carried, _constant(body, 0, loc)], loc=loc)
+    _append_outputs(body, [body.add("where", [earlier, carried, checks[0].node], loc=loc)])
+    return [np.zeros((), CODE)]

@@ -248,10 +248,10 @@ def _record_outputs(trace: Trace, result, specs, written=()) -> TracedFunction:
         graph.add_output(index, st.node)
         writebacks.append((st.arg, index))
     checks, index = [], len(by_node) + len(writebacks)
-    for values, bound, error, message in pending(trace):  # last: results keep their indices
-        for v in values:
+    for check in pending(trace):  # last: results keep their indices
+        for v in check.values:
             graph.add_output(index, trace.node_of(v))
             index += 1
-        high = index - 1 if len(values) == 2 else None
-        checks.append(Check(index - len(values), error, message, high, bound))
+        high = index - 1 if len(check.values) == 2 else None
+        checks.append(Check(index - len(check.values), check.cases, high, check.bound, check.coded))
     return TracedFunction(graph, list(specs), treedef, out_leaves, writebacks, checks)

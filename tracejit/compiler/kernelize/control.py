@@ -41,19 +41,40 @@ class _Buffers:
         self.buffers[key] = buf
         return buf
 
+    def constant(self, key: object, value: np.ndarray, label: str) -> Buffer:
+        """The constant buffer of ``key`` holding ``value``, made on first use."""
+        if key not in self.buffers:
+            self.new(key, "constant", value.shape, value.dtype, label=label, value=value)
+        return self.buffers[key]
+
+
+class _Same:
+    """A key part equal only to itself's object (held: its id is never reused meanwhile)."""
+
+    def __init__(self, obj: object):
+        self.obj = obj
+
+    def __hash__(self) -> int:
+        return id(self.obj)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Same) and other.obj is self.obj
+
 
 def _sub_call(program: Program, what: str, carries: int, captured: tuple[int, ...], out: _Buffers,
               nid: int) -> SubCall:
+    """The call of sub-program ``program``; its constants and size table become constant
+    buffers of the outer program, one set for every call of the same program object (the
+    sub-programs of equal sub-graphs, ``pipeline._optimize_sub``: branches repeated in an
+    unrolled loop share them, not one copy per call, nested level after level)."""
     generic = parametrize(program)
     constants = []
     for b in program.buffers:
         if b.kind == "constant":
-            outer = out.new(("ctl", nid, what, "constant", b.id), "constant", b.shape, b.dtype,
-                            label=f"constant of {what} of %{nid}", value=b.value)
+            outer = out.constant(("ctl", _Same(program), "constant", b.id), b.value, f"constant of {what} of %{nid}")
             constants.append((b.id, outer.id))
     params = size_table(generic)
-    sizes = out.new(("ctl", nid, what, "sizes"), "constant", params.shape, params.dtype,
-                    label=f"size table of {what} of %{nid}", value=params)
+    sizes = out.constant(("ctl", _Same(program), "sizes"), params, f"size table of {what} of %{nid}")
     arena = None
     if program.plan.arena_bytes:
         arena = out.new(("ctl", nid, what, "arena"), "temp", (program.plan.arena_bytes,), np.uint8,
