@@ -35,8 +35,9 @@ EAGER_ONLY = {"gfor"}
 ULPS = {"exp", "exp2", "log", "log2", "log10", "log1p", "expm1", "sin", "cos", "tan", "arcsin", "arccos",
         "arctan", "sinh", "cosh", "tanh", "arcsinh", "arccosh", "arctanh", "cbrt", "arctan2", "hypot",
         "logaddexp", "power", "sigmoid", "erf"}
-# Float sums and products (NumPy's SIMD loops associate differently along a short inner axis).
-REASSOCIATED = {"sum", "prod"}
+# Float sums and products (NumPy's SIMD loops associate differently along a short inner axis; the
+# generalized loop's body holds a dot product, which BLAS sums in another order).
+REASSOCIATED = {"sum", "prod", "gfor"}
 DOMAINS = {"arccosh": "atleast1", "arcsin": "unit", "arccos": "unit", "arctanh": "unit", "left_shift": "shift",
            "right_shift": "shift", "power": "exponent"}
 FLOATS = [np.dtype(np.float64), np.dtype(np.float32)]
@@ -171,6 +172,9 @@ for _name, _fn, _empty in [("sum", np.sum, True), ("prod", np.prod, True), ("max
                            ("min", np.min, False), ("nanmax", np.nanmax, False), ("nanmin", np.nanmin, False),
                            ("any", np.any, True), ("all", np.all, True)]:
     CASES[_name] = _reduction_cases(lambda x, axis, keep, f=_fn: f(x, axis=axis, keepdims=keep), _empty)
+for _name, _fn in [("bitand", np.bitwise_and), ("bitor", np.bitwise_or), ("bitxor", np.bitwise_xor)]:
+    CASES[_name] = _reduction_cases(lambda x, axis, keep, f=_fn: f.reduce(x.astype(np.int32) if x.dtype.kind == "f"
+                                                                          else x, axis=axis, keepdims=keep), True)
 CASES["argmax"] = _reduction_cases(lambda x, axis, keep: np.argmax(x, axis=axis, keepdims=keep), False)
 CASES["argmin"] = _reduction_cases(lambda x, axis, keep: np.argmin(x, axis=axis, keepdims=keep), False)
 
@@ -219,6 +223,8 @@ def _writes(rng, slow):
         y[i] = v[: len(i)]
         y[1:3, ::2] = 7
         y[[]] = 0
+        np.add.at(y, [0, 4, 0], v[0, 0])  # (a combining scatter: repeated indices accumulate)
+        np.maximum.at(y, (i, 1), v[:3, 2])
         return y
     return [(f, (values(rng, (5, 4), dt), np.array([3, 0, -1]), values(rng, (3, 4), dt)))
             for dt in (MAIN_DTYPES if slow else [np.dtype(np.float64), np.dtype(np.uint8)])]
@@ -241,6 +247,17 @@ def _along_axis(rng, slow):
         out.append((lambda x, e: (np.cumsum(x, axis=1, dtype=x.dtype), np.cumprod(x, axis=0, dtype=x.dtype),
                                   np.sort(x, axis=1, kind="stable"), np.argsort(x, axis=0, kind="stable"),
                                   np.sort(e, axis=0), np.cumsum(x[:, :1], axis=1, dtype=x.dtype)), (x, e)))
+    return out
+
+
+@cases_for("cummax", "cummin", "cumand", "cumor", "cumxor")
+def _other_scans(rng, slow):
+    out = []
+    for dt in (MAIN_DTYPES if slow else [np.dtype(np.float64), np.dtype(np.int32), np.dtype(bool)]):
+        x = values(rng, (4, 9), dt, "small")
+        out.append((lambda x: (np.maximum.accumulate(x, axis=1), np.minimum.accumulate(x[:, ::-1], axis=0),
+                               np.bitwise_and.accumulate(x if x.dtype.kind != "f" else x > 0, axis=1),
+                               np.logical_or.accumulate(x, axis=0), np.bitwise_xor.accumulate(x > 1, axis=1)), (x,)))
     return out
 
 
