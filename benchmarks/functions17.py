@@ -69,7 +69,8 @@ def main() -> None:
             with np.errstate(all="ignore"):
                 t_np = _best(fn, [a.copy() if isinstance(a, np.ndarray) else a for a in args], repeat)
             t_jit = _best(jitted, [a.copy() if isinstance(a, np.ndarray) else a for a in args], repeat)
-            print(f"{name:20} {n:>8} {t_np * 1e6:>10.1f} {t_jit * 1e6:>12.1f} {t_np / t_jit:>6.2f}x {first * 1e3:>14.0f}")
+            print(f"{name:20} {n:>8} {t_np * 1e6:>10.1f} {t_jit * 1e6:>12.1f} {t_np / t_jit:>6.2f}x "
+                  f"{first * 1e3:>14.0f}")
 
 
 if __name__ == "__main__":

@@ -123,7 +123,8 @@ def test_linspace_traced_endpoints_bit_exact():
 def test_logspace_geomspace():
     def f(a, b):
         return (np.logspace(a, b, 5), np.logspace(a, b, 4, base=2.0, endpoint=False), np.geomspace(a, b, 6),
-                np.geomspace(-b, -a, 3, axis=-1), np.geomspace(a[0], b[0], 1), np.logspace(a[0], 2, 3, dtype=np.float32))
+                np.geomspace(-b, -a, 3, axis=-1), np.geomspace(a[0], b[0], 1),
+                np.logspace(a[0], 2, 3, dtype=np.float32))
     check(f, np.array([0.5, 1.0]), np.array([2.0, 3.5]), ulps=4)
     h = tj.jit(lambda a, b: np.geomspace(a, b, 4))
     with pytest.raises(ValueError, match="cannot include zero"):
