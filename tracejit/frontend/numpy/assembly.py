@@ -7,8 +7,9 @@ broadcasts, concatenation and sorts, with NumPy's argument rules and result dtyp
 for every ``kth`` (each kth element in its sorted place, smaller or equal ones before,
 larger or equal after), but not NumPy's arrangement of the other elements, which
 depends on its introselect; only the partition property is guaranteed, as NumPy
-documents it. ``put`` writes the flat copy of its array through an integer-array
-assignment (the last of repeated indices wins, as in NumPy) and writes it back.
+documents it. ``put`` writes through the flat view of its array (a flat copy, written
+back, where the array is not contiguous) with an integer-array assignment (the last of
+repeated indices wins, as in NumPy).
 """
 from __future__ import annotations
 
@@ -206,7 +207,11 @@ def put(a: Operand, ind: Operand, v: Operand, mode: str = "raise") -> None:
         ind = np.mod(ind, n)
     elif mode == "clip":
         ind = np.clip(ind, 0, n - 1)
-    flat = ravel(a).copy()
+    flat = reshape(a, (-1,))
+    if flat._storage is not None and flat._storage is a._storage:  # a view of ``a``: written in place
+        flat[ind] = values
+        return
+    flat = flat.copy()
     flat[ind] = values
     write(a, reshape(flat, a.shape), loc)
 
