@@ -136,3 +136,10 @@ def test_clip_array_bounds(dtype):
     x = (rng.standard_normal((3, 4)) * 5).astype(dtype)
     check(lambda a, lo, hi: (np.clip(a, lo, hi), np.clip(a, lo[:, :1], None), np.clip(a, None, hi[0])),
           x, np.full((3, 4), -1, dtype), np.full((3, 4), 2, dtype))
+
+
+def test_scalar_kinds_and_axis_order():
+    x = with_nans((3, 4, 5), "float32", every=7)
+    check(lambda a: (np.nanmean(a), np.nanvar(a), np.nanstd(a, axis=0), np.nanargmin(a)), x, ulps=4)
+    y = rng.standard_normal((3, 4, 5))
+    check(lambda a, w: np.average(a, axis=(2, 0), weights=w, returned=True), y, rng.random((5, 3)), ulps=4)

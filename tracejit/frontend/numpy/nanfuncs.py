@@ -22,6 +22,7 @@ from tracejit.frontend.context import user_location
 from tracejit.frontend.dispatch import implements
 from tracejit.frontend.numpy.axes import normalize_axes
 from tracejit.frontend.numpy.elementwise import where as select_where
+from tracejit.frontend.numpy.shape import scalar_result
 from tracejit.frontend.operands import Operand
 
 _NoValue = np._NoValue
@@ -78,7 +79,8 @@ def _divide_by_count(x: Operand, count: Operand) -> Operand:
     """NumPy's ``_divide_by_count``: ``x / count`` in the promoted dtype, cast back to ``x``'s."""
     with np.errstate(all="ignore"):
         q = np.true_divide(x, count)
-    return q.astype(x.dtype) if q.dtype != x.dtype else q
+    q = q.astype(x.dtype) if q.dtype != x.dtype else q
+    return scalar_result(q) if x._scalar else q  # (NumPy: a scalar's type is kept)
 
 
 def _inexact(name: str, dtype: DTypeLike) -> None:
@@ -130,7 +132,8 @@ def nanvar(a: Operand, axis: int | tuple[int, ...] | None = None, dtype: DTypeLi
         cnt = np.squeeze(cnt, axis=normalize_axes(axis, a.ndim, loc))
     dof = cnt - ddof
     var = _divide_by_count(var, dof)
-    return select_where(dof <= 0, var.dtype.type(np.nan), var)
+    out = select_where(dof <= 0, var.dtype.type(np.nan), var)
+    return scalar_result(out) if var._scalar else out
 
 
 @implements(np.nanstd)

@@ -18,7 +18,7 @@ from tracejit.errors import UnsupportedError, at, user_error
 from tracejit.frontend import checks
 from tracejit.frontend.context import user_location
 from tracejit.frontend.dispatch import implements
-from tracejit.frontend.numpy.axes import axis_index, normalize_axes
+from tracejit.frontend.numpy.axes import axis_index
 from tracejit.frontend.numpy.shape import broadcast_to, concatenate, reshape, transpose
 from tracejit.frontend.operands import Operand, is_tracer
 
@@ -51,8 +51,10 @@ def average(a: Operand, axis: int | tuple[int, ...] | None = None, weights: Oper
     """``numpy.average``: the mean, or the weighted sum over the weights' sum."""
     loc = user_location()
     a = _array(a)
-    if axis is not None:
-        axis = normalize_axes(axis, a.ndim, loc)
+    if axis is not None:  # (in the order given: the weights' dims follow it)
+        axis = tuple(axis_index(ax, a.ndim) for ax in (axis if isinstance(axis, tuple) else (axis,)))
+        if len(set(axis)) != len(axis):
+            raise user_error(ValueError(f"repeated axis in `axis` argument{at(loc)}"))
     kw = {} if keepdims is _NoValue else {"keepdims": keepdims}
     if weights is None:
         avg = np.mean(a, axis, **kw)
