@@ -201,8 +201,9 @@ def put(a: Operand, ind: Operand, v: Operand, mode: str = "raise") -> None:
         return
     if n == 0:
         raise user_error(IndexError(f"cannot replace elements of an empty array{at(loc)}"))
-    if values.shape[0] != count:
-        values = values[np.arange(count) % values.shape[0]]
+    if values.shape[0] != count:  # (repeated as a broadcast: no index constant of ``count`` elements)
+        reps = -(-count // values.shape[0])
+        values = np.tile(values, reps)[:count]
     if mode == "wrap":
         ind = np.mod(ind, n)
     elif mode == "clip":
