@@ -268,7 +268,7 @@ def test_unsupported_and_bad_arguments():
     x = np.ones((3, 4))
     with pytest.raises(tj.UnsupportedError, match=r"order=.*test_scans_sort.py"):
         tj.jit(lambda a: np.sort(a, order="f"))(x)
-    with pytest.raises(tj.UnsupportedError, match=r"out=.*test_scans_sort.py"):
+    with pytest.raises(ValueError, match=r"wrong size.*test_scans_sort.py"):  # (out= itself: test_numpy_functions17)
         tj.jit(lambda a: np.cumsum(a, out=a))(x)
     with pytest.raises(ValueError, match="sort kind"):
         tj.jit(lambda a: np.argsort(a, kind="bogo"))(x)
@@ -284,8 +284,8 @@ def test_unsupported_and_bad_arguments():
         tj.jit(lambda a: np.add.accumulate(a, axis=None))(x)
     with pytest.raises(TypeError):
         tj.jit(lambda a: a.sort(axis=None))(x.copy())
-    with pytest.raises(tj.UnsupportedError, match="maximum.accumulate"):
-        tj.jit(lambda a: np.maximum.accumulate(a))(x)
+    with pytest.raises(tj.UnsupportedError, match="power.accumulate"):
+        tj.jit(lambda a: np.power.accumulate(a))(x)
 
 
 # -- random shapes ----------------------------------------------------------------------------

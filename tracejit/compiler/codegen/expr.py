@@ -101,6 +101,9 @@ class ExprEmitter:
         non-temporal with that (proven) alignment (compiler/schedule/streaming.py)."""
         b, dt = self.b, np.dtype(acc.dtype)
         align = dt.itemsize
+        if isinstance(acc, ScatterAccess) and acc.combine:  # np.ufunc.at: read, combine, store
+            self._combine_store(acc, value)
+            return
         if dt.kind == "b":
             value = b.zext(value, vector_of(I8, self.width))
         shift = None
@@ -128,6 +131,22 @@ class ExprEmitter:
         for lane in range(self.width):
             elem = b.extract_element(value, ir.Constant(I32, lane))
             b.store(elem, self._ptr(acc, b.add(base, i64(lane * stride))), align=align)
+
+    def _combine_store(self, acc: ScatterAccess, value: ir.Value) -> None:
+        """Each lane in order: the element at its computed address, converted to the value's
+        dtype, combined with the lane's value by ``acc.combine``, converted back and stored."""
+        b, dt, loop = self.b, np.dtype(acc.dtype), np.dtype(acc.combine_dtype)
+        mty = memory_type(dt)
+        offsets = self._computed_offsets(acc, acc.indices, acc.index_strides, acc.extents)
+        combine, scalar = lowering(acc.combine), LowerCtx(b, 1, loop, loop, fast=self.fast)
+        for lane in range(self.width):
+            elem = value if self.width == 1 else b.extract_element(value, ir.Constant(I32, lane))
+            off = offsets if self.width == 1 else b.extract_element(offsets, ir.Constant(I32, lane))
+            ptr = self._ptr(acc, off)
+            old = self._from_memory(b.load(ptr, typ=mty, align=dt.itemsize), dt)
+            new = combine(scalar, LowerCtx(b, 1, dt).convert(old, dt, loop), elem)
+            new = scalar.convert(new, loop, dt)
+            b.store(b.zext(new, I8) if dt.kind == "b" else new, ptr, align=dt.itemsize)
 
     def _computed_offsets(self, acc: Access, indices, strides, extents) -> ir.Value:
         """Per lane: the affine offset of ``acc`` plus each index (wrapped when negative,

@@ -327,9 +327,12 @@ class KernelBuilder:
             s = (view_step("reshape", self.root, shape=(1,) * (len(pre) + nb - len(ish)) + ish + (1,) * len(post)),
                  view_step("broadcast_to", self.root, shape=region))
             exprs.append(convert(self.expr(u, s), np.dtype(np.int64)))
+        combine = d["attrs"].get("combine")  # np.ufunc.at: combined in the value's dtype
         store = ScatterAccess(out.id, out.dtype, out.view.offset, affine, tuple(exprs),
-                              strides[axis:axis + k], d["shape"][axis:axis + k])
-        nests.append(Nest(region, 0, None, convert(self.expr(value, ()), d["dtype"]), store))
+                              strides[axis:axis + k], d["shape"][axis:axis + k], combine,
+                              g.aval(value).dtype if combine else None)
+        stored = self.expr(value, ()) if combine else convert(self.expr(value, ()), d["dtype"])
+        nests.append(Nest(region, 0, None, stored, store))
         return nests
 
     def _dynamic_update_nests(self, d, out: Buffer) -> list[Nest]:

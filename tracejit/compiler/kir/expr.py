@@ -147,11 +147,15 @@ class ScatterAccess(Access):
     ``sum(clamp(indices[j]) * index_strides[j])``, each index an int64 expression that
     wraps when negative and is clamped into ``[0, extents[j])``. Where indices repeat,
     the last point in loop order wins: a nest storing through one runs serially, in
-    order, untiled."""
+    order, untiled. With ``combine`` (an elementwise op) the element stored there is read,
+    converted to the value's dtype, combined with the value and converted back
+    (``np.ufunc.at``): repeated indices accumulate."""
 
     indices: tuple[Expr, ...] = ()
     index_strides: tuple[int, ...] = ()
     extents: tuple[int, ...] = ()
+    combine: str | None = None
+    combine_dtype: np.dtype | None = None
 
 
 def with_store(store: Access, affine: Access, rebuild: Callable[[Expr], Expr]) -> Access:
@@ -160,4 +164,5 @@ def with_store(store: Access, affine: Access, rebuild: Callable[[Expr], Expr]) -
     if not isinstance(store, ScatterAccess):
         return affine
     return ScatterAccess(affine.buffer, affine.dtype, affine.offset, affine.strides,
-                         tuple(rebuild(i) for i in store.indices), store.index_strides, store.extents)
+                         tuple(rebuild(i) for i in store.indices), store.index_strides, store.extents, store.combine,
+                         store.combine_dtype)

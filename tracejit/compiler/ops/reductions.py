@@ -1,4 +1,5 @@
-"""Reductions over a set of axes: sum, prod, max, min, nanmax, nanmin, any, all, argmax, argmin.
+"""Reductions over a set of axes: sum, prod, max, min, nanmax, nanmin, any, all, argmax, argmin,
+and the bitwise ``bitand``/``bitor``/``bitxor`` (``np.bitwise_and.reduce``... of integers and bools).
 
 The reduce op's input dtype is its accumulator dtype: the frontend inserts a
 ``convert`` first where NumPy widens (``sum`` of int32 accumulates in int64) or
@@ -71,6 +72,10 @@ _declare("any", np.any, Reduction(lambda dt: False, "bitwise_or"), out_dtype=np.
 _declare("all", np.all, Reduction(lambda dt: True, "bitwise_and"), out_dtype=np.bool_)
 _declare("nanmax", np.nanmax, Reduction(lambda dt: _nan_or_extreme(dt, False), "fmax"))
 _declare("nanmin", np.nanmin, Reduction(lambda dt: _nan_or_extreme(dt, True), "fmin"))
+_declare("bitand", np.bitwise_and.reduce, Reduction(lambda dt: _extreme(dt, True) if np.dtype(dt).kind in "ub" else -1,
+                                                   "bitwise_and"))
+_declare("bitor", np.bitwise_or.reduce, Reduction(lambda dt: False if np.dtype(dt).kind == "b" else 0, "bitwise_or"))
+_declare("bitxor", np.bitwise_xor.reduce, Reduction(lambda dt: False if np.dtype(dt).kind == "b" else 0, "bitwise_xor"))
 _declare("argmax", np.argmax, Reduction(lambda dt: _extreme(dt, False), None, arg=True, better=">"),
          out_dtype=np.int64, arg=True)
 _declare("argmin", np.argmin, Reduction(lambda dt: _extreme(dt, True), None, arg=True, better="<"),

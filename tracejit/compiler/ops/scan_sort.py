@@ -1,5 +1,6 @@
 """Ops that compute each line along one axis from the whole input line: the running
-sum and product (``cumsum``, ``cumprod``) and sorting (``sort``, ``argsort``).
+sum and product (``cumsum``, ``cumprod``), maximum, minimum and bitwise and/or/xor
+(``cummax``... ``cumxor``: the other ``ufunc.accumulate``s) and sorting (``sort``, ``argsort``).
 
 Each takes one operand and ``attrs['axis']`` (a non-negative axis; the frontend
 flattens for ``axis=None``). ``cumsum``/``cumprod`` accumulate in the operand's dtype
@@ -16,7 +17,9 @@ import numpy as np
 from tracejit.compiler.dtypes import AVal
 from tracejit.compiler.ops.registry import OpDef, register
 
-SCANS = {"cumsum": "add", "cumprod": "multiply"}  # op -> the elementwise op it accumulates with
+SCANS = {"cumsum": "add", "cumprod": "multiply",  # op -> the elementwise op it accumulates with
+         "cummax": "maximum", "cummin": "minimum", "cumand": "bitwise_and", "cumor": "bitwise_or",
+         "cumxor": "bitwise_xor"}  # (the other ``ufunc.accumulate``s: ``frontend/numpy/accumulate.py``)
 SORTS = ("sort", "argsort")
 
 
@@ -33,11 +36,11 @@ def _reference(name: str):
     def reference(x, axis):
         x = np.asarray(x)
         if name in SCANS:
-            return getattr(np, name)(x, axis=axis, dtype=x.dtype)
+            return getattr(np, SCANS[name]).accumulate(x, axis=axis, dtype=x.dtype)
         return getattr(np, name)(x, axis=axis, kind="stable")
     return reference
 
 
-for _name in ("cumsum", "cumprod", "sort", "argsort"):
+for _name in (*SCANS, "sort", "argsort"):
     register(OpDef(name=_name, kind="along_axis", arity=1, infer=_infer(_name), reference=_reference(_name),
                    cost=4, doc=f"numpy.{_name} along attrs['axis'] (sorts: stable)"))

@@ -147,7 +147,7 @@ def _stores_own_region(graph: Graph, nid: int) -> int | None:
     ``a[i]``: the second write copies the row onto itself) is ``base``. Both ops read the
     start as the slice did (wrapped, then clamped)."""
     op = graph.op(nid)
-    if op not in ("scatter", "dynamic_update"):
+    if op not in ("scatter", "dynamic_update") or graph.attrs(nid).get("combine"):  # (ufunc.at: base + region)
         return None
     base, value, *starts = graph.operands(nid)
     region = value

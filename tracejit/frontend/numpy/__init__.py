@@ -19,12 +19,21 @@ The modules, each building only on those before it:
 - ``composites``, ``numerics``: functions composed from the ops above (flip, roll, split,
   einsum, outer, norm...; diagonals, differences, grids, closeness, padding, median)
 - ``putmask``: ``putmask``, ``place``
+- ``assembly``: ``take_along_axis``, ``select``, ``append``, ``column_stack``, ``kron``, ``ptp``,
+  ``partition``/``argpartition``, ``put``
+- ``nanfuncs``: ``nansum``, ``nanmean``, ``nanvar``, ``nanargmin``... (NaNs replaced, then the plain function)
+- ``stats``, ``spacing``: ``average``, ``trapezoid``, ``cov``, ``corrcoef``; ``linspace``, ``logspace``,
+  ``geomspace`` with traced endpoints
+- ``accumulate``, ``ufunc_at``: the other ``ufunc.accumulate``s, bitwise ``ufunc.reduce``s, ``ufunc.at``
+  (used by ``ufuncs``)
 - ``unique``: ``unique`` (a selection: its length depends on the data)
 - ``ufuncs``: NumPy's ufuncs and their methods (``reduce``, ``accumulate``, ``outer``)
 - ``methods``: the Tracer's ndarray methods and Python operators
 """
 from tracejit.frontend.numpy import (  # noqa: F401
+                                     accumulate,
                                      advanced,
+                                     assembly,
                                      axes,
                                      composites,
                                      creation,
@@ -32,12 +41,16 @@ from tracejit.frontend.numpy import (  # noqa: F401
                                      indexing,
                                      linalg,
                                      methods,
+                                     nanfuncs,
                                      numerics,
                                      putmask,
                                      reductions,
                                      scans_and_sorts,
                                      selection,
                                      shape,
+                                     spacing,
+                                     stats,
+                                     ufunc_at,
                                      ufuncs,
                                      unique,
                                      writes,

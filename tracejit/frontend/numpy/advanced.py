@@ -144,13 +144,17 @@ def gather_getitem(x: Tracer, key: list, loc: str | None, getitem: Callable) -> 
     return out
 
 
-def scatter_setitem(x: Tracer, key: list, value: object, loc: str | None, getitem: Callable) -> None:
+def scatter_setitem(x: Tracer, key: list, value: object, loc: str | None, getitem: Callable,
+                    combine: str | None = None, dtype: np.dtype | None = None) -> None:
     """``x[key] = value`` for an expanded key holding at least one integer array: the
     value (cast and broadcast as NumPy's assignment does) stored at the gathered
-    positions, the last of repeated indices winning."""
+    positions, the last of repeated indices winning. With ``combine`` (``np.add.at``...:
+    ``frontend/numpy/ufunc_at.py``) the value, cast to ``dtype``, is combined with each
+    element instead, repeated indices accumulating."""
     view, axis, indices, shape, _ = _plan(x, key, loc, getitem)
-    value = assigned_value(x._trace, value, shape, x.dtype, loc)
+    value = assigned_value(x._trace, value, shape, x.dtype if dtype is None else dtype, loc)
     if not math.prod(shape):
         return  # nothing is written
-    new = x._trace.apply("scatter", [view, value] + indices, {"axis": axis})
+    attrs = {"axis": axis} if combine is None else {"axis": axis, "combine": combine}
+    new = x._trace.apply("scatter", [view, value] + indices, attrs)
     write(view, new, loc)

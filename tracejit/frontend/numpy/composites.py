@@ -3,7 +3,7 @@ terms of views, ``where``, ``concatenate``, broadcasts and reductions, with NumP
 argument rules, so every pass and kernel sees only the ops it knows.
 
 ``flip``/``fliplr``/``flipud`` (reversed views), ``roll`` (two slices concatenated),
-``triu``/``tril`` (a constant mask), ``hstack``/``vstack``/``atleast_1d``/``2d``/``3d``,
+``triu``/``tril`` (a constant mask; a 1-d array broadcast as a row), ``hstack``/``vstack``/``atleast_1d``/``2d``/``3d``,
 ``rot90``, ``split``/``array_split`` (views),
 ``repeat`` and ``tile`` (broadcasts reshaped). Products, ``outer``, ``norm`` and
 ``einsum``: ``linalg.py``.
@@ -123,9 +123,9 @@ def roll(a: Operand, shift: Operand, axis: int | tuple[int, ...] | None = None) 
 
 
 def _triangle(m, k: int, upper: bool):
-    if m.ndim < 2:
+    if m.ndim < 1:
         raise UnsupportedError(f"numpy.{'triu' if upper else 'tril'} of a {m.ndim}-d array{at(user_location())}")
-    rows, cols = m.shape[-2:]
+    rows, cols = m.shape[-2:] if m.ndim > 1 else m.shape * 2  # (a 1-d array: its row broadcast, as NumPy)
     below = np.tri(rows, cols, k - 1 if upper else k, dtype=bool)
     return where(~below if upper else below, m, m.dtype.type(0))
 

@@ -22,7 +22,7 @@ from tracejit.frontend.context import user_location
 from tracejit.frontend.dispatch import implements
 from tracejit.frontend.numpy.shape import reshape
 from tracejit.frontend.numpy.writes import write
-from tracejit.frontend.operands import Operand
+from tracejit.frontend.operands import Operand, is_tracer
 
 SORT_KINDS = (None, "quicksort", "quick", "mergesort", "merge", "heapsort", "heap", "stable")
 _UFUNC = {"cumsum": np.add, "cumprod": np.multiply}
@@ -41,15 +41,28 @@ def _convert(x, dtype: np.dtype):
 
 def scan(op: str, a: Operand, axis: int | tuple[int, ...] | None, dtype: DTypeLike, out: object,
          loc: str | None) -> object:
-    """Record scan ``op`` of ``a`` along ``axis`` (None: flattened) in ``dtype``."""
+    """Record scan ``op`` of ``a`` along ``axis`` (None: flattened) in ``dtype``; with ``out``,
+    the result is written into it, cast unsafely as NumPy casts (``np.cumsum(x, out=o)``)."""
     if out is not None:
-        raise UnsupportedError(f"numpy.{op}: out= is not supported{at(loc)}")
+        return write_out(out, scan(op, a, axis, dtype, None, loc), op, loc)
     acc = np.dtype(dtype) if dtype is not None else reduction_default_dtype(_UFUNC[op], a.dtype)
     check_supported(acc, f"numpy.{op} dtype{at(loc)}")
     if axis is None or a.ndim == 0:  # NumPy scans a 0-d array as one element
         a = reshape(a, (-1,))
         axis = 0 if axis is None else axis
     return a._trace.apply(op, [_convert(a, acc)], {"axis": _axis(axis, a.ndim)})
+
+
+def write_out(out: object, result: Operand, name: str, loc: str | None) -> Operand:
+    """Write ``result`` into ``out`` (``out=`` of a scan: the same shape, cast unsafely); returns ``out``."""
+    target = out[0] if isinstance(out, tuple) and len(out) == 1 else out
+    if not is_tracer(target):
+        raise UnsupportedError(f"numpy.{name}: writing a traced result into a concrete array (out=) is not "
+                               f"supported{at(loc)}")
+    if tuple(target.shape) != tuple(result.shape):
+        raise user_error(ValueError(f"provided out is the wrong size for the accumulation.{at(loc)}"))
+    write(target, result, loc)
+    return target
 
 
 @implements(np.cumsum)

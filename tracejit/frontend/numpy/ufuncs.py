@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from operator import eq, ge, gt, le, lt, ne  # (``operator`` is a parameter name here)
 
 import numpy as np
@@ -16,9 +17,9 @@ from tracejit.frontend.context import user_location
 from tracejit.frontend.core import as_python_scalar
 from tracejit.frontend.dispatch import register_ufunc_handlers
 from tracejit.frontend.numpy import reductions
+from tracejit.frontend.numpy.accumulate import REDUCE_OF, SCAN_OF, bitwise_reduce, ufunc_accumulate
 from tracejit.frontend.numpy.creation import filled
 from tracejit.frontend.numpy.linalg import matmul, ufunc_outer
-from tracejit.frontend.numpy.scans_and_sorts import accumulate
 from tracejit.frontend.numpy.writes import write
 from tracejit.frontend.operands import (
     PY_SCALARS,
@@ -47,6 +48,9 @@ def op_for_ufunc(ufunc: np.ufunc) -> str | None:
         name = FOREIGN_UFUNCS.get(((module or "").split("._")[0], ufunc.__name__))
     return name
 
+# ufunc methods whose handlers build on modules that import this one: ``ufunc.at``
+# (``frontend/numpy/ufunc_at.py`` adds itself here)
+LATER_METHODS: dict[str, Callable] = {}
 REDUCE_METHOD = {np.add: "sum", np.multiply: "prod", np.maximum: "max", np.minimum: "min",
                  np.logical_and: "all", np.logical_or: "any"}
 
@@ -251,8 +255,12 @@ def reduce_method(ufunc: np.ufunc, method: str, inputs: Operand, kwargs: object)
     loc = user_location()
     if method == "outer" and len(inputs) == 2 and not kwargs:
         return ufunc_outer(ufunc, *inputs)
-    if method == "accumulate" and ufunc in (np.add, np.multiply):
-        return accumulate(ufunc, *inputs, **kwargs)
+    if method == "accumulate" and (ufunc in (np.add, np.multiply) or ufunc in SCAN_OF):
+        return ufunc_accumulate(ufunc, *inputs, **kwargs)
+    if method == "reduce" and ufunc in REDUCE_OF:
+        return bitwise_reduce(ufunc, *inputs, **kwargs)
+    if method in LATER_METHODS:
+        return LATER_METHODS[method](ufunc, *inputs, **kwargs)
     if method != "reduce" or ufunc not in REDUCE_METHOD:
         raise UnsupportedError(f"numpy.{ufunc.__name__}.{method} is not supported{at(loc)}")
     kwargs = dict(kwargs)
