@@ -321,10 +321,18 @@ class ComplexTracer(ArrayLike):
         return self
 
 
+FAST_POWERS = {(int, 2): np.square, (int, -1): np.reciprocal, (float, 0.5): np.sqrt}  # NumPy's array fast paths
+
+
 def _power(self: ComplexTracer, other: Any) -> Any:
-    """``z ** 2`` is NumPy's square (its fast path for a Python exponent of 2)."""
-    if type(other) in (int, float) and other == 2:
-        return _apply(np.square, (self,))
+    """``z ** 2``, ``z ** -1``, ``z ** 0.5`` are NumPy's square, reciprocal and sqrt (its fast
+    paths for those Python exponents of an array)."""
+    if self._scalar:  # NumPy's scalar power: ``z ** 2`` (int or float) squares
+        fast = np.square if type(other) in (int, float) and other == 2 else None
+    else:
+        fast = FAST_POWERS.get((type(other), other)) if type(other) in (int, float) else None
+    if fast is not None:
+        return _apply(fast, (self,))
     return _apply(np.power, (self, other))
 
 
@@ -334,8 +342,9 @@ def _rpower(self: ComplexTracer, other: Any) -> Any:
 
 def _ipower(self: ComplexTracer, other: Any) -> Any:
     """``z **= 2`` squares in place, as NumPy's fast path does."""
-    if type(other) in (int, float) and other == 2:
-        return self._inplace(lambda a, b: complex_support().call_ufunc(np.square, (a,), None, None, False), other)
+    fast = FAST_POWERS.get((type(other), other)) if type(other) in (int, float) else None
+    if fast is not None:
+        return self._inplace(lambda a, b: complex_support().call_ufunc(fast, (a,), None, None, False), other)
     return self._inplace(np.power, other)
 
 
