@@ -18,6 +18,7 @@ import numpy as np
 from tracejit.errors import UnsupportedError, at, user_error, with_location
 from tracejit.frontend.complex import arithmetic as arith
 from tracejit.frontend.complex import elementary as elem
+from tracejit.frontend.complex import ordering as order
 from tracejit.frontend.complex import trig
 from tracejit.frontend.complex.value import ComplexTracer, is_python_number, make, operand_kind, part_dtype, parts
 from tracejit.frontend.context import user_location
@@ -56,20 +57,22 @@ RULES: dict[np.ufunc, Callable] = {
     np.absolute: lambda ops, fused: arith.absolute(ops[0], fused) if fused is not None else np.hypot(*ops[0]),
     np.equal: lambda ops, fused: (ops[0][0] == ops[1][0]) & (ops[0][1] == ops[1][1]),
     np.not_equal: lambda ops, fused: (ops[0][0] != ops[1][0]) | (ops[0][1] != ops[1][1]),
+    np.less: lambda ops, fused: order.less(*ops),
+    np.less_equal: lambda ops, fused: order.less_equal(*ops),
+    np.greater: lambda ops, fused: order.greater(*ops),
+    np.greater_equal: lambda ops, fused: order.greater_equal(*ops),
+    np.maximum: lambda ops, fused: order.maximum(*ops),
+    np.minimum: lambda ops, fused: order.minimum(*ops),
+    np.fmax: lambda ops, fused: order.fmax(*ops),
+    np.fmin: lambda ops, fused: order.fmin(*ops),
     np.isnan: lambda ops, fused: np.isnan(ops[0][0]) | np.isnan(ops[0][1]),
     np.isinf: lambda ops, fused: np.isinf(ops[0][0]) | np.isinf(ops[0][1]),
     np.isfinite: lambda ops, fused: np.isfinite(ops[0][0]) & np.isfinite(ops[0][1]),
 }
 
-_ORDERING = {np.less, np.less_equal, np.greater, np.greater_equal, np.maximum, np.minimum,
-             np.fmax, np.fmin}
 
 
 def _unsupported(ufunc, loc) -> UnsupportedError:
-    if ufunc in _ORDERING:
-        return UnsupportedError(f"numpy.{ufunc.__name__} of complex values (an ordering comparison) "
-                                f"is not supported by tracejit; compare np.abs(z), z.real or z.imag"
-                                f"{at(loc)}")
     if ufunc is np.matmul:
         return UnsupportedError(f"numpy.matmul of complex values is not supported by tracejit{at(loc)}")
     supported = ", ".join(sorted(u.__name__ for u in RULES))
@@ -100,7 +103,7 @@ def apply(ufunc: np.ufunc, inputs: tuple, dtype: Any = None, loc: str | None = N
     loc = loc or user_location()
     rule = RULES.get(ufunc)
     if rule is None:
-        if ufunc in _ORDERING or ufunc is np.matmul:
+        if ufunc is np.matmul:
             raise _unsupported(ufunc, loc)
         _loop(ufunc, inputs, dtype, loc)  # NumPy's own TypeError where it has no complex loop
         raise _unsupported(ufunc, loc)
