@@ -18,6 +18,7 @@ import numpy as np
 from tracejit.errors import UnsupportedError, at, user_error, with_location
 from tracejit.frontend.complex import arithmetic as arith
 from tracejit.frontend.complex import elementary as elem
+from tracejit.frontend.complex import matmul as cmatmul
 from tracejit.frontend.complex import ordering as order
 from tracejit.frontend.complex import trig
 from tracejit.frontend.complex.value import ComplexTracer, is_python_number, make, operand_kind, part_dtype, parts
@@ -73,8 +74,6 @@ RULES: dict[np.ufunc, Callable] = {
 
 
 def _unsupported(ufunc, loc) -> UnsupportedError:
-    if ufunc is np.matmul:
-        return UnsupportedError(f"numpy.matmul of complex values is not supported by tracejit{at(loc)}")
     supported = ", ".join(sorted(u.__name__ for u in RULES))
     return UnsupportedError(f"numpy.{ufunc.__name__} of complex values is not supported by tracejit "
                             f"(supported on complex: {supported}){at(loc)}")
@@ -101,10 +100,10 @@ def apply(ufunc: np.ufunc, inputs: tuple, dtype: Any = None, loc: str | None = N
           operator: bool = False) -> Any:
     """``ufunc(*inputs)`` where some input is complex (or ``dtype`` is)."""
     loc = loc or user_location()
+    if ufunc is np.matmul:
+        return cmatmul.matmul(inputs, loc)
     rule = RULES.get(ufunc)
     if rule is None:
-        if ufunc is np.matmul:
-            raise _unsupported(ufunc, loc)
         _loop(ufunc, inputs, dtype, loc)  # NumPy's own TypeError where it has no complex loop
         raise _unsupported(ufunc, loc)
     loop, out = _loop(ufunc, inputs, dtype, loc)

@@ -352,8 +352,8 @@ def _unary(ufunc: np.ufunc) -> Callable:
     return lambda self: _apply(ufunc, (self,))
 
 
-def _unsupported_matmul(self: ComplexTracer, other: Any) -> NoReturn:
-    raise UnsupportedError(f"matmul (@) of complex values is not supported by tracejit{at(user_location())}")
+def _rmatmul(self: ComplexTracer, other: Any) -> Any:
+    return _apply(np.matmul, (other, self))
 
 
 install_operators(ComplexTracer, _apply)
@@ -362,4 +362,6 @@ for _name, _uf in [("neg", np.negative), ("pos", np.positive), ("abs", np.absolu
 ComplexTracer.__pow__ = _power
 ComplexTracer.__rpow__ = _rpower
 ComplexTracer.__ipow__ = _ipower
-ComplexTracer.__matmul__ = ComplexTracer.__rmatmul__ = ComplexTracer.__imatmul__ = _unsupported_matmul
+ComplexTracer.__matmul__ = lambda self, other: _apply(np.matmul, (self, other))
+ComplexTracer.__rmatmul__ = _rmatmul
+ComplexTracer.__imatmul__ = lambda self, other: self._inplace(np.matmul, other)
