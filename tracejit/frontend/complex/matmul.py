@@ -149,7 +149,8 @@ def dot(a: Any, b: Any, out: Any = None) -> Any:
     loc = user_location()
     if out is not None:
         raise UnsupportedError(f"numpy.dot: out= is not supported{at(loc)}")
-    if np.ndim(a) == 0 or np.ndim(b) == 0:
+    if np.ndim(a) == 0 or np.ndim(b) == 0:  # NumPy makes Python numbers arrays here (strong)
+        a, b = (np.asarray(x) if type(x) in (bool, int, float, complex) else x for x in (a, b))
         return np.multiply(a, b)
     if np.ndim(b) <= 2 or np.ndim(a) == 1:
         return matmul((a, b), loc)
