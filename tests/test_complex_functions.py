@@ -1,4 +1,4 @@
-"""Complex functions, ordering and matrix products, jitted against eager NumPy.
+"""Complex functions, ordering, max/argmax and matrix products, jitted against eager NumPy.
 
 Accuracy bound (docs/design.md, "Complex functions"): each part of a result is within
 ``ULPS`` = 8 ulp of NumPy's, or within ``ULPS`` epsilons of ``|f(z)|`` (normwise: a part
@@ -180,6 +180,30 @@ def test_ordering_is_lexicographic_with_numpy_nan_rules(dtype):
             for part in ("real", "imag"):  # zeros' signs (NaNs' are not NumPy's concern)
                 gp, wp = getattr(g, part), getattr(w, part)
                 assert ((np.signbit(gp) == np.signbit(wp)) | np.isnan(wp)).all(), (i, part)
+
+
+def _extremes(a):
+    return (a.max(), np.max(a, axis=0), np.min(a, axis=1, keepdims=True), a.argmax(), np.argmin(a, axis=0),
+            np.argmax(a, axis=-1, keepdims=True), np.amin(a), a.T.argmin(axis=1))
+
+
+@pytest.mark.parametrize("dtype", [C64, C128], ids=["c64", "c128"])
+def test_max_min_argmax_argmin_in_numpy_order(dtype):
+    """The first NaN element wins, else the first lexicographic extreme (zeros' signs kept)."""
+    rng = np.random.default_rng(6)
+    s = np.array([0.0, -0.0, 1.0, -1.0, np.inf, -np.inf, np.nan])
+    f = tj.jit(_extremes)
+    for shape, nans in [((5, 6), True), ((5, 6), False), ((3, 8), True)]:
+        z = np.empty(shape, dtype)
+        z.real, z.imag = rng.choice(s if nans else s[:-1], shape), rng.choice(s if nans else s[:-1], shape)
+        want, got = run(lambda a: _extremes(a), z)[0], f(z)
+        for i, (g, w) in enumerate(zip(got, want)):
+            assert type(g) is type(w) and np.asarray(g).dtype == np.asarray(w).dtype and np.shape(g) == np.shape(w), i
+            np.testing.assert_array_equal(g, w, err_msg=str(i))
+            if np.asarray(w).dtype.kind == "c":
+                for part in ("real", "imag"):
+                    gp, wp = getattr(np.asarray(g), part), getattr(np.asarray(w), part)
+                    assert ((np.signbit(gp) == np.signbit(wp)) | np.isnan(wp)).all(), (i, part)
 
 
 def _products(a, b, v, r):

@@ -8,7 +8,7 @@ special values' signs agree: ``sin`` and ``tan`` swap the parts before and after
 ``cosh(x) * c`` and ``sinh(x) * c`` are finite wherever the product is (``exp_times``). ``tanh`` is
 Kahan's formula (``t = tan(y)``, ``s = sinh(x)``, ``(beta*rho*s, t) / (1 + beta*s*s)``
 with ``beta = 1 + t*t``, ``rho = cosh(x)``), accurate near its poles, with
-``(sign(x), 4 sin(y) cos(y) exp(-2|x|))`` once ``|x|`` makes ``tanh(x)`` round to 1.
+``(sign(x), 4 sin(y) cos(y) exp(-|x|) exp(-|x|))`` once ``|x|`` makes ``tanh(x)`` round to 1.
 """
 from __future__ import annotations
 
@@ -86,7 +86,8 @@ def tanh(z: Pair) -> Pair:
     sc = np.sin(y) * np.cos(y)
     large = (np.absolute(x) > _large(x)) & (np.isfinite(y) | np.isinf(x))  # a finite x, bad y: NaN
     re = np.where(large, np.copysign(1.0, x), re)
-    im = np.where(large, 4.0 * sc * np.exp(-2.0 * np.absolute(x)), im)
+    e = np.exp(-np.absolute(x))
+    im = np.where(large, 4.0 * np.sin(y) * np.cos(y) * e * e, im)  # as C evaluates it, underflow included
     im = np.where(np.isinf(x), np.copysign(0.0, np.where(np.isfinite(y), sc, y)), im)  # (+-1, +-0)
     re = np.where((x == 0) & ~np.isfinite(y), x, re)  # (+-0, NaN)
     im = np.where(y == 0, y, im)  # a NaN x keeps y's zero
