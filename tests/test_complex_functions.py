@@ -183,8 +183,7 @@ def test_ordering_is_lexicographic_with_numpy_nan_rules(dtype):
 
 
 def _extremes(a):
-    return (a.max(), np.max(a, axis=0), np.min(a, axis=1, keepdims=True), a.argmax(), np.argmin(a, axis=0),
-            np.argmax(a, axis=-1, keepdims=True), np.amin(a), a.T.argmin(axis=1))
+    return a.max(), np.min(a, axis=1, keepdims=True), np.argmax(a, axis=0), a.T.argmin(axis=1)
 
 
 @pytest.mark.parametrize("dtype", [C64, C128], ids=["c64", "c128"])
@@ -193,7 +192,8 @@ def test_max_min_argmax_argmin_in_numpy_order(dtype):
     rng = np.random.default_rng(6)
     s = np.array([0.0, -0.0, 1.0, -1.0, np.inf, -np.inf, np.nan])
     f = tj.jit(_extremes)
-    for shape, nans in [((5, 6), True), ((5, 6), False), ((3, 8), True)]:
+    calls = [((5, 6), True)] + ([((3, 8), False)] if dtype == C128 else [])  # then a new shape, no NaNs
+    for shape, nans in calls:
         z = np.empty(shape, dtype)
         z.real, z.imag = rng.choice(s if nans else s[:-1], shape), rng.choice(s if nans else s[:-1], shape)
         want, got = run(lambda a: _extremes(a), z)[0], f(z)
