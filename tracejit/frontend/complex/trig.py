@@ -16,6 +16,8 @@ from typing import Any
 
 import numpy as np
 
+from tracejit.frontend.complex import elementary as elem
+
 Pair = tuple  # (real part, imaginary part)
 
 
@@ -112,3 +114,35 @@ def cos(z: Pair) -> Pair:
 def tan(z: Pair) -> Pair:
     """``tan(z) = -i tanh(iz)``: ``swap(tanh(swap(z)))``."""
     return _swapped(tanh(_swapped(z)))
+
+
+def arctanh(z: Pair) -> Pair:
+    """``atanh``: real part ``log1p(q) / 4``, ``q = 4x / ((1-x)**2 + y**2)``, except near
+    ``z = -1`` (``q < -1/2``: ``1 + q`` cancels) and ``z = 1`` (the denominator subnormal)
+    ``(log|1+z| - log|1-z|) / 2``;
+    imaginary part ``atan2(2y, (1-x)(1+x) - y**2) / 2``; ``Re(1/z)`` and ``±pi/2`` for huge
+    ``|z|``; C99 ``catanh``'s special values."""
+    x, y = z
+    ax, ay = np.absolute(x), np.absolute(y)
+    one_minus = 1.0 - x
+    d = one_minus * one_minus + y * y
+    q = 4.0 * x / d
+    near = 0.5 * (elem.log_magnitude((1.0 + x, y)) - elem.log_magnitude((one_minus, y)))
+    exact_q = (q >= -0.5) & (d >= float(np.finfo(x.dtype).tiny) * 2.0 ** 30)  # no cancellation in 1 + q, no
+    re = np.where(exact_q, 0.25 * np.log1p(q), near)  # subnormal d (near z = -1, z = 1)
+    im = 0.5 * np.arctan2(y + y, one_minus * (1.0 + x) - y * y)
+    huge = (np.maximum(ax, ay) > np.sqrt(np.finfo(x.dtype).max) / 4) & np.isfinite(x) & np.isfinite(y)
+    h = np.hypot(x, y)
+    half_pi = np.copysign(np.pi / 2, y)
+    re = np.where(huge, (x / h) / h, re)
+    im = np.where(huge, half_pi, im)
+    inf_x, inf_y = np.isinf(x), np.isinf(y)
+    re = np.where(inf_x | inf_y, np.copysign(0.0, x), re)  # ±0 at infinity
+    im = np.where(inf_y | inf_x & np.isfinite(y), half_pi, im)
+    re = np.where((x == 0) & np.isnan(y), x, re)  # (±0, NaN)
+    return re, im
+
+
+def arctan(z: Pair) -> Pair:
+    """``arctan(z) = -i arctanh(iz)``: ``swap(arctanh(swap(z)))``."""
+    return _swapped(arctanh(_swapped(z)))

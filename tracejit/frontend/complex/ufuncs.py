@@ -55,6 +55,8 @@ RULES: dict[np.ufunc, Callable] = {
     np.sinh: lambda ops, fused: trig.sinh(ops[0]),
     np.cosh: lambda ops, fused: trig.cosh(ops[0]),
     np.tanh: lambda ops, fused: trig.tanh(ops[0]),
+    np.arctanh: lambda ops, fused: trig.arctanh(ops[0]),
+    np.arctan: lambda ops, fused: trig.arctan(ops[0]),
     np.absolute: lambda ops, fused: arith.absolute(ops[0], fused) if fused is not None else np.hypot(*ops[0]),
     np.equal: lambda ops, fused: (ops[0][0] == ops[1][0]) & (ops[0][1] == ops[1][1]),
     np.not_equal: lambda ops, fused: (ops[0][0] != ops[1][0]) | (ops[0][1] != ops[1][1]),
