@@ -73,7 +73,8 @@ def run(fn, *args):
         return fn(*args), tj.jit(fn)(*args)
 
 
-UNARY = ("sqrt", "log", "log10", "log2", "exp", "exp2", "sin", "cos", "tan", "sinh", "cosh", "tanh", "reciprocal")
+UNARY = ("sqrt", "log", "log10", "log2", "exp", "exp2", "sin", "cos", "tan", "sinh", "cosh", "tanh", "reciprocal",
+         "arcsin", "arccos", "arctan", "arcsinh", "arccosh", "arctanh")
 
 
 @pytest.mark.parametrize("dtype", [C64, C128], ids=["c64", "c128"])
@@ -263,5 +264,5 @@ def test_errors_name_the_line():
     z = values(C128, 4)[:4]
     with pytest.raises(ValueError, match=r"test_complex_functions\.py:\d+"):
         tj.jit(lambda a: a @ a[:3])(z)
-    with pytest.raises(tj.UnsupportedError, match=r"arcsin.*test_complex_functions\.py:\d+"):
-        tj.jit(lambda a: np.arcsin(a))(z)
+    with pytest.raises(tj.UnsupportedError, match=r"cumsum.*test_complex_functions\.py:\d+"):
+        tj.jit(lambda a: np.cumsum(a))(z)

@@ -18,9 +18,9 @@ import numpy as np
 from tracejit.errors import UnsupportedError, at, user_error, with_location
 from tracejit.frontend.complex import arithmetic as arith
 from tracejit.frontend.complex import elementary as elem
+from tracejit.frontend.complex import inverse, trig
 from tracejit.frontend.complex import matmul as cmatmul
 from tracejit.frontend.complex import ordering as order
-from tracejit.frontend.complex import trig
 from tracejit.frontend.complex.value import ComplexTracer, is_python_number, make, operand_kind, part_dtype, parts
 from tracejit.frontend.context import user_location
 from tracejit.frontend.core import as_python_scalar
@@ -57,6 +57,10 @@ RULES: dict[np.ufunc, Callable] = {
     np.tanh: lambda ops, fused: trig.tanh(ops[0]),
     np.arctanh: lambda ops, fused: trig.arctanh(ops[0]),
     np.arctan: lambda ops, fused: trig.arctan(ops[0]),
+    np.arcsinh: lambda ops, fused: inverse.arcsinh(ops[0]),
+    np.arcsin: lambda ops, fused: inverse.arcsin(ops[0]),
+    np.arccos: lambda ops, fused: inverse.arccos(ops[0]),
+    np.arccosh: lambda ops, fused: inverse.arccosh(ops[0]),
     np.absolute: lambda ops, fused: arith.absolute(ops[0], fused) if fused is not None else np.hypot(*ops[0]),
     np.equal: lambda ops, fused: (ops[0][0] == ops[1][0]) & (ops[0][1] == ops[1][1]),
     np.not_equal: lambda ops, fused: (ops[0][0] != ops[1][0]) | (ops[0][1] != ops[1][1]),
