@@ -105,14 +105,23 @@ def absolute(x: Pair, fused: bool) -> Any:
     return np.where(np.isinf(r) | np.isinf(i), np.inf, h)
 
 
+def _exp_times(r: Any, m: Any, c: Any) -> Any:
+    """``exp(r) * c`` given ``m = exp(r)``; past exp's overflow as ``(exp(r/2) * c) * exp(r/2)``
+    (finite where the product is, as NumPy's ``cexp``)."""
+    limit = 709.0 if r.dtype == np.float64 else 88.0
+    h = np.exp(r * 0.5)
+    return np.where(r > limit, (h * c) * h, m * c)
+
+
 def exp(x: Pair) -> Pair:
     """``exp(re) * (cos(im), sin(im))`` with C's ``cexp`` special values, as NumPy's:
     an imaginary part of ±0 is kept (``exp(inf + 0j)`` is ``inf + 0j``, not ``inf + nanj``),
+    a product that is finite does not overflow in ``exp(re)`` first,
     and an infinite real part with a non-finite imaginary part gives ``(inf, nan)`` for
     +inf and ``(0, ±0)`` for -inf."""
     r, i = x
     m = np.exp(r)
     edge = np.isinf(r) & ~np.isfinite(i)  # m is inf or 0 there: (m, nan) or (m, ±0)
-    re = np.where(edge, m, m * np.cos(i))
-    im = np.where(i == 0, i, np.where(edge, np.copysign(m - m, i), m * np.sin(i)))
+    re = np.where(edge, m, _exp_times(r, m, np.cos(i)))
+    im = np.where(i == 0, i, np.where(edge, np.copysign(m - m, i), _exp_times(r, m, np.sin(i))))
     return re, im

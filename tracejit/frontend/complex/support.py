@@ -13,11 +13,13 @@ from typing import Any, Callable
 
 import numpy as np
 
-from tracejit.frontend.complex import functions, ufuncs
+from tracejit.frontend.complex import functions, reductions, ufuncs
 from tracejit.frontend.complex.value import ComplexTracer, dispatch, involves_complex, is_complex, make
 from tracejit.frontend.core import Tracer
 from tracejit.frontend.numpy.indexing import getitem
 from tracejit.frontend.numpy.shape import squeeze, stack
+
+HANDLER_MODULES = (functions, reductions)  # imported for the FUNCTIONS handlers they register
 
 
 class ComplexNumbers:

@@ -17,6 +17,10 @@ import numpy as np
 
 from tracejit.errors import UnsupportedError, at, user_error, with_location
 from tracejit.frontend.complex import arithmetic as arith
+from tracejit.frontend.complex import elementary as elem
+from tracejit.frontend.complex import inverse, trig
+from tracejit.frontend.complex import matmul as cmatmul
+from tracejit.frontend.complex import ordering as order
 from tracejit.frontend.complex.value import ComplexTracer, is_python_number, make, operand_kind, part_dtype, parts
 from tracejit.frontend.context import user_location
 from tracejit.frontend.core import as_python_scalar
@@ -36,25 +40,46 @@ RULES: dict[np.ufunc, Callable] = {
     np.conjugate: lambda ops, fused: (+ops[0][0], -ops[0][1]),
     np.square: lambda ops, fused: arith.square(ops[0], fused),
     np.exp: lambda ops, fused: arith.exp(ops[0]),
+    np.exp2: lambda ops, fused: elem.exp2(ops[0]),
+    np.expm1: lambda ops, fused: elem.expm1(ops[0]),
+    np.sqrt: lambda ops, fused: elem.sqrt(ops[0]),
+    np.reciprocal: lambda ops, fused: elem.reciprocal(ops[0]),
+    np.log: lambda ops, fused: elem.log(ops[0]),
+    np.log10: lambda ops, fused: elem.log_scaled(ops[0], elem.LOG10E),
+    np.log2: lambda ops, fused: elem.log_scaled(ops[0], elem.LOG2E),
+    np.log1p: lambda ops, fused: elem.log1p(ops[0]),
+    np.power: lambda ops, fused: elem.power(*ops),
+    np.sin: lambda ops, fused: trig.sin(ops[0]),
+    np.cos: lambda ops, fused: trig.cos(ops[0]),
+    np.tan: lambda ops, fused: trig.tan(ops[0]),
+    np.sinh: lambda ops, fused: trig.sinh(ops[0]),
+    np.cosh: lambda ops, fused: trig.cosh(ops[0]),
+    np.tanh: lambda ops, fused: trig.tanh(ops[0]),
+    np.arctanh: lambda ops, fused: trig.arctanh(ops[0]),
+    np.arctan: lambda ops, fused: trig.arctan(ops[0]),
+    np.arcsinh: lambda ops, fused: inverse.arcsinh(ops[0]),
+    np.arcsin: lambda ops, fused: inverse.arcsin(ops[0]),
+    np.arccos: lambda ops, fused: inverse.arccos(ops[0]),
+    np.arccosh: lambda ops, fused: inverse.arccosh(ops[0]),
     np.absolute: lambda ops, fused: arith.absolute(ops[0], fused) if fused is not None else np.hypot(*ops[0]),
     np.equal: lambda ops, fused: (ops[0][0] == ops[1][0]) & (ops[0][1] == ops[1][1]),
     np.not_equal: lambda ops, fused: (ops[0][0] != ops[1][0]) | (ops[0][1] != ops[1][1]),
+    np.less: lambda ops, fused: order.less(*ops),
+    np.less_equal: lambda ops, fused: order.less_equal(*ops),
+    np.greater: lambda ops, fused: order.greater(*ops),
+    np.greater_equal: lambda ops, fused: order.greater_equal(*ops),
+    np.maximum: lambda ops, fused: order.maximum(*ops),
+    np.minimum: lambda ops, fused: order.minimum(*ops),
+    np.fmax: lambda ops, fused: order.fmax(*ops),
+    np.fmin: lambda ops, fused: order.fmin(*ops),
     np.isnan: lambda ops, fused: np.isnan(ops[0][0]) | np.isnan(ops[0][1]),
     np.isinf: lambda ops, fused: np.isinf(ops[0][0]) | np.isinf(ops[0][1]),
     np.isfinite: lambda ops, fused: np.isfinite(ops[0][0]) & np.isfinite(ops[0][1]),
 }
 
-_ORDERING = {np.less, np.less_equal, np.greater, np.greater_equal, np.maximum, np.minimum,
-             np.fmax, np.fmin}
 
 
 def _unsupported(ufunc, loc) -> UnsupportedError:
-    if ufunc in _ORDERING:
-        return UnsupportedError(f"numpy.{ufunc.__name__} of complex values (an ordering comparison) "
-                                f"is not supported by tracejit; compare np.abs(z), z.real or z.imag"
-                                f"{at(loc)}")
-    if ufunc is np.matmul:
-        return UnsupportedError(f"numpy.matmul of complex values is not supported by tracejit{at(loc)}")
     supported = ", ".join(sorted(u.__name__ for u in RULES))
     return UnsupportedError(f"numpy.{ufunc.__name__} of complex values is not supported by tracejit "
                             f"(supported on complex: {supported}){at(loc)}")
@@ -81,10 +106,10 @@ def apply(ufunc: np.ufunc, inputs: tuple, dtype: Any = None, loc: str | None = N
           operator: bool = False) -> Any:
     """``ufunc(*inputs)`` where some input is complex (or ``dtype`` is)."""
     loc = loc or user_location()
+    if ufunc is np.matmul:
+        return cmatmul.matmul(inputs, loc)
     rule = RULES.get(ufunc)
     if rule is None:
-        if ufunc in _ORDERING or ufunc is np.matmul:
-            raise _unsupported(ufunc, loc)
         _loop(ufunc, inputs, dtype, loc)  # NumPy's own TypeError where it has no complex loop
         raise _unsupported(ufunc, loc)
     loop, out = _loop(ufunc, inputs, dtype, loc)
@@ -95,7 +120,10 @@ def apply(ufunc: np.ufunc, inputs: tuple, dtype: Any = None, loc: str | None = N
     fused = arith.numpy_fuses(loop)
     if operator and all(_is_scalar(x) for x in inputs):
         fused = None  # NumPy's scalar math: unfused products, hypot for abs
-    result = rule([parts(trace, x, part, loc) for x in inputs], fused)
+    if ufunc is np.power and _is_number(inputs[1]):  # a constant exponent: NumPy's branch chosen now
+        result = elem.power_constant(parts(trace, inputs[0], part, loc), complex(np.asarray(inputs[1]).item()))
+    else:
+        result = rule([parts(trace, x, part, loc) for x in inputs], fused)
     python = operator and all(is_python_number(x) for x in inputs)  # Python's arithmetic gives a Python number
     if isinstance(result, tuple):
         value = make(*result)
@@ -108,6 +136,11 @@ def apply(ufunc: np.ufunc, inputs: tuple, dtype: Any = None, loc: str | None = N
             result = as_python_scalar(result)
             result._weak = float if result.dtype.kind == "f" else None
     return result
+
+
+def _is_number(x) -> bool:
+    """A number known while tracing (a Python or NumPy scalar, not a traced value)."""
+    return isinstance(x, (bool, int, float, complex, np.generic))
 
 
 def _is_scalar(x) -> bool:

@@ -321,10 +321,18 @@ class ComplexTracer(ArrayLike):
         return self
 
 
+FAST_POWERS = {(int, 2): np.square, (int, -1): np.reciprocal, (float, 0.5): np.sqrt}  # NumPy's array fast paths
+
+
 def _power(self: ComplexTracer, other: Any) -> Any:
-    """``z ** 2`` is NumPy's square (its fast path for a Python exponent of 2)."""
-    if type(other) in (int, float) and other == 2:
-        return _apply(np.square, (self,))
+    """``z ** 2``, ``z ** -1``, ``z ** 0.5`` are NumPy's square, reciprocal and sqrt (its fast
+    paths for those Python exponents of an array)."""
+    if self._scalar:  # NumPy's scalar power: ``z ** 2`` (int or float) squares
+        fast = np.square if type(other) in (int, float) and other == 2 else None
+    else:
+        fast = FAST_POWERS.get((type(other), other)) if type(other) in (int, float) else None
+    if fast is not None:
+        return _apply(fast, (self,))
     return _apply(np.power, (self, other))
 
 
@@ -334,8 +342,9 @@ def _rpower(self: ComplexTracer, other: Any) -> Any:
 
 def _ipower(self: ComplexTracer, other: Any) -> Any:
     """``z **= 2`` squares in place, as NumPy's fast path does."""
-    if type(other) in (int, float) and other == 2:
-        return self._inplace(lambda a, b: complex_support().call_ufunc(np.square, (a,), None, None, False), other)
+    fast = FAST_POWERS.get((type(other), other)) if type(other) in (int, float) else None
+    if fast is not None:
+        return self._inplace(lambda a, b: complex_support().call_ufunc(fast, (a,), None, None, False), other)
     return self._inplace(np.power, other)
 
 
@@ -343,8 +352,8 @@ def _unary(ufunc: np.ufunc) -> Callable:
     return lambda self: _apply(ufunc, (self,))
 
 
-def _unsupported_matmul(self: ComplexTracer, other: Any) -> NoReturn:
-    raise UnsupportedError(f"matmul (@) of complex values is not supported by tracejit{at(user_location())}")
+def _rmatmul(self: ComplexTracer, other: Any) -> Any:
+    return _apply(np.matmul, (other, self))
 
 
 install_operators(ComplexTracer, _apply)
@@ -353,4 +362,6 @@ for _name, _uf in [("neg", np.negative), ("pos", np.positive), ("abs", np.absolu
 ComplexTracer.__pow__ = _power
 ComplexTracer.__rpow__ = _rpower
 ComplexTracer.__ipow__ = _ipower
-ComplexTracer.__matmul__ = ComplexTracer.__rmatmul__ = ComplexTracer.__imatmul__ = _unsupported_matmul
+ComplexTracer.__matmul__ = lambda self, other: _apply(np.matmul, (self, other))
+ComplexTracer.__rmatmul__ = _rmatmul
+ComplexTracer.__imatmul__ = lambda self, other: self._inplace(np.matmul, other)

@@ -9,6 +9,7 @@ from numpy.typing import DTypeLike
 
 from tracejit.compiler.layout import StridedView
 from tracejit.errors import UnsupportedError, at, user_error
+from tracejit.frontend.arraylike import complex_support
 from tracejit.frontend.context import user_location
 from tracejit.frontend.core import Tracer
 from tracejit.frontend.dispatch import implements
@@ -20,6 +21,8 @@ from tracejit.frontend.operands import Operand, as_array, as_operand, find_trace
 
 def matmul(a: object, b: object) -> Tracer:
     """``a @ b`` (``np.matmul``) with a traced operand."""
+    if complex_support().takes_ufunc((a, b), None):  # a complex operand: frontend/complex/matmul.py
+        return complex_support().call_ufunc(np.matmul, (a, b), None, None, True)
     trace = find_trace([a, b])
     return trace.apply("matmul", [as_operand(trace, a), as_operand(trace, b)], scalar=True)
 
