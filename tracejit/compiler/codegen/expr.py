@@ -104,17 +104,19 @@ class ExprEmitter:
         if dt.kind == "b":
             value = b.zext(value, vector_of(I8, self.width))
         shift = None
-        if isinstance(acc, ScatterAccess):
+        if isinstance(acc, ScatterAccess) and not acc.accumulate:
             shift = self._invariant_shift(acc.indices, acc.index_strides, acc.extents)
         if isinstance(acc, ScatterAccess) and shift is None:  # computed addresses, lanes stored in order
             offsets = self._computed_offsets(acc, acc.indices, acc.index_strides, acc.extents)
-            if self.width == 1:
-                b.store(value, self._ptr(acc, offsets), align=align)
-                return
-            for lane in range(self.width):
-                elem = b.extract_element(value, ir.Constant(I32, lane))
-                off = b.extract_element(offsets, ir.Constant(I32, lane))
-                b.store(elem, self._ptr(acc, off), align=align)
+            lanes = [(value, offsets)] if self.width == 1 else [
+                (b.extract_element(value, ir.Constant(I32, k)), b.extract_element(offsets, ir.Constant(I32, k)))
+                for k in range(self.width)]
+            for elem, off in lanes:
+                ptr = self._ptr(acc, off)
+                if acc.accumulate == "add":  # (serial, in order: repeated indices accumulate)
+                    old = b.load(ptr, typ=memory_type(dt), align=align)
+                    elem = b.fadd(old, elem) if dt.kind == "f" else b.add(old, elem)
+                b.store(elem, ptr, align=align)
             return
         if self.width == 1:
             b.store(value, self._ptr(acc, self._offset(acc, shift=shift)), align=align)

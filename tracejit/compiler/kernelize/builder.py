@@ -241,6 +241,8 @@ class KernelBuilder:
         if kind == "update":
             if d["op"] == "dynamic_update":
                 return "update", self._dynamic_update_nests(d, out)
+            if d["op"] == "scatter_add":
+                return "update", self._scatter_add_nests(d, out)
             return "update", self._scatter_nests(d, out) if d["op"] == "scatter" else self._update_nests(d, out)
         raise AssertionError(f"no kernel for op {d['op']}")
 
@@ -329,6 +331,19 @@ class KernelBuilder:
             exprs.append(convert(self.expr(u, s), np.dtype(np.int64)))
         store = ScatterAccess(out.id, out.dtype, out.view.offset, affine, tuple(exprs),
                               strides[axis:axis + k], d["shape"][axis:axis + k])
+        nests.append(Nest(region, 0, None, convert(self.expr(value, ()), d["dtype"]), store))
+        return nests
+
+    def _scatter_add_nests(self, d, out: Buffer) -> list[Nest]:
+        """Copy the base into ``out``, then add each value at its computed index (one serial nest, in order)."""
+        base, value, index = self.graph.operands(self.root)
+        nests = self._base_copy(base, d, out)
+        region = self.graph.aval(value).shape
+        if not math.prod(region):
+            return nests
+        at = convert(self.expr(index, ()), np.dtype(np.int64))
+        store = ScatterAccess(out.id, out.dtype, out.view.offset, (0,) * len(region), (at,),
+                              out.view.strides[:1], d["shape"], accumulate="add")
         nests.append(Nest(region, 0, None, convert(self.expr(value, ()), d["dtype"]), store))
         return nests
 

@@ -147,11 +147,13 @@ class ScatterAccess(Access):
     ``sum(clamp(indices[j]) * index_strides[j])``, each index an int64 expression that
     wraps when negative and is clamped into ``[0, extents[j])``. Where indices repeat,
     the last point in loop order wins: a nest storing through one runs serially, in
-    order, untiled."""
+    order, untiled. ``accumulate`` ``"add"``: each value is added to the element there
+    instead (``compiler/ops/scatter_add.py``: counts, histograms)."""
 
     indices: tuple[Expr, ...] = ()
     index_strides: tuple[int, ...] = ()
     extents: tuple[int, ...] = ()
+    accumulate: str = ""
 
 
 def with_store(store: Access, affine: Access, rebuild: Callable[[Expr], Expr]) -> Access:
@@ -160,4 +162,5 @@ def with_store(store: Access, affine: Access, rebuild: Callable[[Expr], Expr]) -
     if not isinstance(store, ScatterAccess):
         return affine
     return ScatterAccess(affine.buffer, affine.dtype, affine.offset, affine.strides,
-                         tuple(rebuild(i) for i in store.indices), store.index_strides, store.extents)
+                         tuple(rebuild(i) for i in store.indices), store.index_strides, store.extents,
+                         store.accumulate)

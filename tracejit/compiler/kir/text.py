@@ -47,6 +47,7 @@ def nest_text(nest: Nest, bufnames: dict[int, str]) -> str:
         at = " + ".join(f"{s}*[{expr_text(i, names, bufnames)}]<{n}" for i, s, n in
                         zip(nest.store.indices, nest.store.index_strides, nest.store.extents))
         store = f"scatter({Access.text(nest.store, names[:nest.n_kept], bufnames[nest.store.buffer])} + {at})"
+        store += " +" if nest.store.accumulate == "add" else ""
     return f"for ({kept}): {store} = {body}"
 
 

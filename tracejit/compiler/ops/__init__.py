@@ -11,6 +11,7 @@ from tracejit.compiler.ops import (  # noqa: F401
     reductions,
     scan_sort,
     scatter,
+    scatter_add,
     structure,
     update,
     views,

@@ -19,6 +19,8 @@ The modules, each building only on those before it:
 - ``composites``, ``numerics``: functions composed from the ops above (flip, roll, split,
   einsum, outer, norm...; diagonals, differences, grids, closeness, padding, median)
 - ``putmask``: ``putmask``, ``place``
+- ``search``: ``searchsorted``, ``digitize``, ``interp`` (unrolled binary searches)
+- ``histogram``: ``histogram``, ``histogram_bin_edges``, ``bincount`` (counts by ``scatter_add``)
 - ``unique``: ``unique`` (a selection: its length depends on the data)
 - ``ufuncs``: NumPy's ufuncs and their methods (``reduce``, ``accumulate``, ``outer``)
 - ``methods``: the Tracer's ndarray methods and Python operators
@@ -29,6 +31,7 @@ from tracejit.frontend.numpy import (  # noqa: F401
                                      composites,
                                      creation,
                                      elementwise,
+                                     histogram,
                                      indexing,
                                      linalg,
                                      methods,
@@ -36,6 +39,7 @@ from tracejit.frontend.numpy import (  # noqa: F401
                                      putmask,
                                      reductions,
                                      scans_and_sorts,
+                                     search,
                                      selection,
                                      shape,
                                      ufuncs,
