@@ -19,6 +19,7 @@ The modules, each building only on those before it:
 - ``composites``, ``numerics``: functions composed from the ops above (flip, roll, split,
   einsum, outer, norm...; diagonals, differences, grids, closeness, padding, median)
 - ``putmask``: ``putmask``, ``place``
+- ``quantiles``: ``quantile``, ``percentile`` (``method='linear'``, constant ``q``)
 - ``search``: ``searchsorted``, ``digitize``, ``interp`` (unrolled binary searches)
 - ``histogram``: ``histogram``, ``histogram_bin_edges``, ``bincount`` (counts by ``scatter_add``)
 - ``unique``: ``unique`` (a selection: its length depends on the data)
@@ -37,6 +38,7 @@ from tracejit.frontend.numpy import (  # noqa: F401
                                      methods,
                                      numerics,
                                      putmask,
+                                     quantiles,
                                      reductions,
                                      scans_and_sorts,
                                      search,

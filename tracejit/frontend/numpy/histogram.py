@@ -124,7 +124,8 @@ def _uniform_index(a: Tracer, edges: Operand, first: Operand, last: Operand, bin
     edges = lift(trace, edges)
     index = where(np.less(x, lane_take(edges, index)), np.subtract(index, np.int64(1)), index)
     index = np.clip(index, 0, bins - 1)
-    up = np.logical_and(np.greater_equal(x, lane_take(edges, np.add(index, np.int64(1)))), np.not_equal(index, bins - 1))
+    above = np.greater_equal(x, lane_take(edges, np.add(index, np.int64(1))))
+    up = np.logical_and(above, np.not_equal(index, bins - 1))
     index = where(up, np.add(index, np.int64(1)), index)
     return where(keep, index, np.int64(bins))
 

@@ -1,0 +1,113 @@
+"""``np.quantile`` and ``np.percentile`` of traced arrays, ``method='linear'`` (NumPy's default).
+
+The quantiles ``q`` are constants, so where each one falls in a sorted line of ``n`` values
+is known at trace time: NumPy's virtual index ``(n - 1) * q``, its two neighbours and the
+weight ``gamma`` are computed here with NumPy's own arithmetic (same dtypes, so integer
+``q`` of ``quantile`` takes elements without interpolating, as NumPy does). The traced
+part is one sort along the axis (NaN last) and, per quantile, NumPy's two-sided ``_lerp``
+of two static slices; a line holding a NaN gives NaN. Python-number ``q`` interpolates in
+the data's dtype (NumPy's weak promotion), array ``q`` in ``q``'s.
+Traced ``q``, other methods, ``weights`` and ``out`` are refused (UnsupportedError).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from tracejit.errors import UnsupportedError, at, user_error
+from tracejit.frontend.context import user_location
+from tracejit.frontend.dispatch import implements
+from tracejit.frontend.numpy.axes import axis_index
+from tracejit.frontend.numpy.elementwise import where
+from tracejit.frontend.numpy.shape import reshape, scalar_result, stack
+from tracejit.frontend.operands import Operand, as_array, find_trace, is_tracer, lift, static_ints
+
+
+def _lerp(a: Operand, b: Operand, t: object) -> Operand:
+    """NumPy's ``_lerp`` for one static weight ``t`` (which side it computes from is known)."""
+    diff = np.subtract(b, a)
+    if t >= 0.5:
+        return np.subtract(b, np.multiply(diff, 1 - t))
+    return np.add(a, np.multiply(diff, t))
+
+
+def _points(n: int, q: np.ndarray) -> list[tuple[int, int, object]]:
+    """Per quantile (C order): NumPy's previous and next index and gamma (None: take, no lerp)."""
+    virtual = np.asanyarray((n - 1) * q)
+    if virtual.dtype.kind in "iu":
+        return [(int(v), int(v), None) for v in virtual.ravel()]
+    previous = np.floor(virtual, out=...)
+    nxt = np.add(previous, 1, out=...)
+    above, below = virtual >= n - 1, virtual < 0
+    previous[above] = nxt[above] = -1
+    previous[below] = nxt[below] = 0
+    previous, nxt = previous.astype(np.intp), nxt.astype(np.intp)
+    gamma = np.asanyarray(virtual - previous, dtype=virtual.dtype)
+    return [(int(p) % n, int(x) % n, g) for p, x, g in zip(previous.ravel(), nxt.ravel(), gamma.ravel())]
+
+
+def _quantiles(a: Operand, q: Operand, axis: object, out: object, method: str, keepdims: bool, weights: object,
+               interpolation: object, percent: bool) -> Operand:
+    loc = user_location()
+    name = "numpy.percentile" if percent else "numpy.quantile"
+    if is_tracer(q):
+        raise UnsupportedError(f"{name} with traced q (give constant quantiles){at(loc)}")
+    if method != "linear" or interpolation is not None:
+        raise UnsupportedError(f"{name} with method={method!r} (only method='linear'){at(loc)}")
+    if out is not None or weights is not None:
+        raise UnsupportedError(f"{name} with out= or weights={at(loc)}")
+    trace = find_trace((a,))
+    x = lift(trace, as_array(trace, a))
+    if x.dtype.kind == "c":
+        raise user_error(TypeError(f"a must be an array of real numbers{at(loc)}"))
+    weak = type(q) in (int, float)
+    qs = np.true_divide(q, 100) if percent else np.asanyarray(q)
+    if not (np.all(qs >= 0) and np.all(qs <= 1)):
+        what = "Percentiles must be in the range [0, 100]" if percent else "Quantiles must be in the range [0, 1]"
+        raise user_error(ValueError(f"{what}{at(loc)}"))
+    axis = None if axis is None else static_ints(axis)
+    if isinstance(axis, tuple):
+        raise UnsupportedError(f"{name} with a tuple of axes{at(loc)}")
+    line = reshape(x, (-1,)) if axis is None else x
+    ax = 0 if axis is None else axis_index(axis, max(x.ndim, 1), loc)
+    n = line.shape[ax]
+    if n == 0:
+        raise UnsupportedError(f"{name} of an empty axis{at(loc)}")
+    s = np.sort(line, axis=ax)
+
+    def take(k):
+        key = [slice(None)] * s.ndim
+        key[ax] = k
+        return s[tuple(key)]
+
+    results = []
+    for p, nx, g in _points(n, qs):
+        if g is None:
+            results.append(take(p))
+            continue
+        results.append(_lerp(take(p), take(nx), float(g) if weak else g))
+    if s.dtype.kind == "f":
+        last = take(n - 1)
+        results = [where(np.isnan(last), np.asarray(np.nan, r.dtype), r) for r in results]
+    rest = line.shape[:ax] + line.shape[ax + 1:]
+    result = stack(results) if results else None
+    if keepdims:
+        kept = (1,) * x.ndim if axis is None else x.shape[:ax] + (1,) + x.shape[ax + 1:]
+        return reshape(result, qs.shape + kept)
+    result = reshape(result, qs.shape + rest)
+    return scalar_result(result) if result.ndim == 0 else result
+
+
+@implements(np.quantile)
+def quantile(a: Operand, q: Operand, axis: object = None, out: object = None, overwrite_input: bool = False,
+             method: str = "linear", keepdims: bool = False, *, weights: object = None,
+             interpolation: object = None) -> Operand:
+    """``numpy.quantile`` (``method='linear'``, constant ``q``)."""
+    return _quantiles(a, q, axis, out, method, keepdims, weights, interpolation, False)
+
+
+@implements(np.percentile)
+def percentile(a: Operand, q: Operand, axis: object = None, out: object = None, overwrite_input: bool = False,
+               method: str = "linear", keepdims: bool = False, *, weights: object = None,
+               interpolation: object = None) -> Operand:
+    """``numpy.percentile`` (``method='linear'``, constant ``q``)."""
+    return _quantiles(a, q, axis, out, method, keepdims, weights, interpolation, True)
