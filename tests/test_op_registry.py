@@ -224,6 +224,12 @@ def _writes(rng, slow):
             for dt in (MAIN_DTYPES if slow else [np.dtype(np.float64), np.dtype(np.uint8)])]
 
 
+@cases_for("scatter_add")
+def _scatter_add(rng, slow):
+    x, w = np.array([3, 0, 3, 1, 3, 2], np.uint8), values(rng, (6,), np.float64)
+    return [(lambda x, w: (np.bincount(x, minlength=256), np.bincount(x, weights=w, minlength=300)), (x, w))]
+
+
 @cases_for("dynamic_slice", "dynamic_update")
 def _dynamic(rng, slow):
     def f(x, i):

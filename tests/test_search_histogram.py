@@ -1,0 +1,167 @@
+"""searchsorted, digitize, interp, histogram, histogram_bin_edges, bincount, quantile and
+percentile compiled natively: differential against eager NumPy (values, dtype, shape)."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import tracejit as tj
+from tests.differential import check
+from tracejit.errors import UnsupportedError
+
+RNG = np.random.default_rng(17)
+DTYPES = [np.int64, np.float32, np.float64]
+
+
+def _sorted_with_edges(dtype, n: int = 23) -> tuple[np.ndarray, np.ndarray]:
+    """A sorted array with repeats, and values hitting its elements, outside it and NaN."""
+    a = np.sort((RNG.random(n) * 40 - 20).astype(dtype))
+    a[4] = a[5]
+    v = (RNG.random((6, 9)) * 50 - 25).astype(dtype)
+    v[0, :5] = a[0], a[5], a[-1], a.min() - 1, a.max() + 1
+    if np.dtype(dtype).kind == "f":
+        v[1, 0] = np.nan
+    return a, v
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("side", ["left", "right"])
+def test_searchsorted(dtype, side) -> None:
+    a, v = _sorted_with_edges(dtype)
+    f = tj.jit(lambda a, v: np.searchsorted(a, v, side=side))
+    for args in ((a, v), (a, v[:, ::2]), (a[:7], v[0]), (a[:1], v), (a[:0], v)):  # new shapes, non-contiguous
+        np.testing.assert_array_equal(f(*args), np.searchsorted(*args, side=side))
+        assert f(*args).dtype == np.intp and f(*args).shape == args[1].shape
+    if np.dtype(dtype).kind == "f":  # NaN in the sorted array: sorted last
+        an = np.append(a, [np.nan, np.nan])
+        check(lambda a, v: np.searchsorted(a, v, side=side), an, v)
+
+
+def test_searchsorted_forms() -> None:
+    a, v = _sorted_with_edges(np.float64)
+    s = RNG.permutation(a.size)
+    shuffled = a[s]
+    order = np.argsort(shuffled)
+    check(lambda a, v, o: (np.searchsorted(a, v, sorter=o), a.searchsorted(v, "right", sorter=o)), shuffled, v, order)
+    check(lambda a: (np.searchsorted(a, 0.5), np.searchsorted(a, np.float32(3)), np.searchsorted(a, [1, 2])), a)
+    check(lambda a, v: np.searchsorted(a, v), np.arange(10) * 3, v)  # int array, float values
+    check(lambda a, v: np.searchsorted(a, v), a, v[:0])
+    check(lambda v: np.searchsorted(np.array([1.0, 2.5, 4.0]), v), v)  # a constant
+    with pytest.raises(ValueError, match="Sorter index out of range"):
+        tj.jit(lambda a, v, o: np.searchsorted(a, v, sorter=o))(a, v, order + 1)
+
+
+@pytest.mark.parametrize("right", [False, True])
+def test_digitize(right) -> None:
+    a, v = _sorted_with_edges(np.float64)
+    f = lambda x, b: np.digitize(x, b, right=right)  # noqa: E731
+    check(f, v, a)
+    check(f, v, a[::-1].copy())  # decreasing bins
+    check(f, v.astype(np.int64), a[::-1])  # non-contiguous, int values
+    check(lambda x: np.digitize(x, np.array([10.0, 0.0, -5.0]), right=right), v)
+    check(f, v, a[:1])
+    with pytest.raises(ValueError, match="monotonically"):
+        tj.jit(f)(v, np.array([0.0, 2.0, 1.0]))
+
+
+def test_interp() -> None:
+    xp = np.sort(RNG.random(9))
+    fp = RNG.random(9) * 10
+    xp[3] = xp[4]  # repeated sample point
+    x = RNG.random(40) * 1.4 - 0.2
+    x[:4] = xp[2], xp[-1], xp[0], np.nan
+    check(lambda x, xp, fp: np.interp(x, xp, fp), x, xp, fp)
+    check(lambda x, xp, fp: np.interp(x, xp, fp, left=-1.0, right=7), x.reshape(5, 8)[:, ::2], xp, fp)
+    check(lambda x, xp, fp: np.interp(x, xp, fp), x, xp[:1], fp[:1])
+    check(lambda x, xp, fp: np.interp(x, xp, fp), (x * 10).astype(np.int32), np.arange(9), fp.astype(np.float32))
+    check(lambda xp, fp: np.interp(0.5, xp, fp), xp, fp)
+    fp_inf = fp.copy()
+    fp_inf[5] = np.inf
+    check(lambda x, xp, fp: np.interp(x, xp, fp), x, xp, fp_inf)
+    with pytest.raises(UnsupportedError, match="period"):
+        tj.jit(lambda x, xp, fp: np.interp(x, xp, fp, period=1.0))(x, xp, fp)
+
+
+def _data(dtype, n: int = 1001) -> np.ndarray:
+    x = (RNG.random(n) * 12 - 1).astype(dtype)
+    x[:4] = 0, 10, 5, 2.5
+    if np.dtype(dtype).kind == "f":
+        x[4] = np.nan
+    return x
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_histogram_int_bins(dtype) -> None:
+    x = _data(dtype)
+    finite = x[5:]
+    check(lambda x: (np.histogram(x, bins=10, range=(0, 10)), np.histogram(x, 7, range=(0.5, 9.25))), x)
+    check(lambda x: np.histogram(x, bins=13), finite)  # edges from the data's min and max, at run time
+    check(lambda x: np.histogram(x, bins=4), finite[:1])  # min == max
+    check(lambda x: np.histogram_bin_edges(x, bins=6), finite.reshape(-1, 4)[:, ::3])
+    check(lambda x: np.histogram(x, bins=3, range=(2, 2)), x)
+    check(lambda x: np.histogram(x, bins=5), x[:0])
+
+
+def test_histogram_edges_weights_density() -> None:
+    x = _data(np.float64)
+    w = RNG.random(x.size)
+    edges = np.array([0, 0.5, 2.5, 2.5, 5, 10])
+    check(lambda x: np.histogram(x, bins=np.array([0, 0.5, 2.5, 5, 10])), x)
+    check(lambda x, e: np.histogram(x, bins=e), x, edges)
+    check(lambda x, e: np.histogram(x, bins=e), x.astype(np.int64), edges[::2])
+    check(lambda x, w: np.histogram(x, bins=10, range=(0, 10), weights=w), x, w)
+    check(lambda x, w: np.histogram(x, bins=10, range=(0, 10), weights=w), x, (w * 10).astype(np.int32))
+    check(lambda x, w: np.histogram(x, bins=10, range=(0, 10), weights=w), x, w.astype(np.float32))
+    check(lambda x: np.histogram(x, bins=8, range=(0, 10), density=True), x)
+    check(lambda x, e: np.histogram(x, bins=e, density=True), x, edges[:3])
+    got = tj.jit(lambda x, e, w: np.histogram(x, bins=e, weights=w))(x, edges, w)
+    want = np.histogram(x, bins=edges, weights=w)  # NumPy sums sorted weights' cumulative sums
+    np.testing.assert_allclose(got[0], want[0], rtol=1e-12)
+    big = RNG.random(70000) * 3
+    check(lambda x, w: np.histogram(x, bins=5, weights=w), big, RNG.random(70000))  # NumPy's 65536-blocks
+
+
+def test_histogram_errors() -> None:
+    x = _data(np.float64)
+    with pytest.raises(ValueError, match="not finite"):
+        tj.jit(lambda x: np.histogram(x, bins=3))(x)  # a NaN in the data and no range
+    with pytest.raises(ValueError, match="monotonically"):
+        tj.jit(lambda x, e: np.histogram(x, bins=e))(x, np.array([0.0, 2.0, 1.0]))
+    with pytest.raises(ValueError, match="max must be larger"):
+        tj.jit(lambda x: np.histogram(x, bins=3, range=(2, 1)))(x)
+    with pytest.raises(UnsupportedError, match="bins='auto'"):
+        tj.jit(lambda x: np.histogram(x, bins="auto"))(x)
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.int8, np.int16, np.bool_])
+def test_bincount(dtype) -> None:
+    x = RNG.integers(0, 2 if dtype is np.bool_ else 40, 300).astype(dtype)
+    w = RNG.random(300)
+    check(lambda x: np.bincount(x), x)  # a data-sized result, returned
+    check(lambda x, w: np.bincount(x, weights=w, minlength=3), x[::3], w[::3])
+    check(lambda x: np.bincount(x, minlength=70000)[:50], x)  # static: minlength covers the dtype
+    check(lambda x: (np.bincount(x).max(), np.bincount(x).sum()), x)  # reduced
+    check(lambda x: np.bincount(x, minlength=5), x[:0])
+
+
+def test_bincount_refusals() -> None:
+    with pytest.raises(ValueError, match="negative"):
+        tj.jit(lambda x: np.bincount(x))(np.array([1, -2, 3], np.int8))
+    with pytest.raises(UnsupportedError, match="no static bound"):
+        tj.jit(lambda x: np.bincount(x))(np.array([1, 2, 3]))
+    with pytest.raises(TypeError):
+        tj.jit(lambda x: np.bincount(x))(np.array([1.0]))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_quantiles(dtype) -> None:
+    x = (RNG.random((5, 7)) * 100).astype(dtype)
+    check(lambda x: (np.percentile(x, 30), np.quantile(x, [0.1, 0.5, 1.0]), np.median(x)), x)
+    check(lambda x: (np.quantile(x, [0.1, 0.95], axis=1), np.quantile(x.T, 0.3, axis=0, keepdims=True)), x)
+    check(lambda x: (np.percentile(x, np.array([37.5, 90])), np.quantile(x, 1), np.percentile(x, 25, keepdims=True)),
+          x[:, ::2])
+    if np.dtype(dtype).kind == "f":
+        x[2, 3] = np.nan
+        check(lambda x: np.quantile(x, 0.3, axis=1), x)
+    with pytest.raises(UnsupportedError, match="method"):
+        tj.jit(lambda x: np.quantile(x, 0.3, method="nearest"))(x)
