@@ -230,6 +230,15 @@ def _scatter_add(rng, slow):
     return [(lambda x, w: (np.bincount(x, minlength=256), np.bincount(x, weights=w, minlength=300)), (x, w))]
 
 
+@cases_for("searchsorted")
+def _searchsorted(rng, slow):
+    a = np.array([-1.0, 0.5, 0.5, 2.0, np.nan])
+    v = np.array([[np.nan, 0.5, -3.0], [2.0, 9.0, 0.7]])
+    out = [(lambda a, v: (np.searchsorted(a, v), np.searchsorted(a, v, "right"), np.searchsorted(a, v[0, 1])), (a, v))]
+    ints = np.array([-4, 0, 0, 7, 9], np.int32)
+    return out + [(lambda a, v: (np.searchsorted(a, v), np.searchsorted(a, v, "right")), (ints, ints[::-1].copy()))]
+
+
 @cases_for("dynamic_slice", "dynamic_update")
 def _dynamic(rng, slow):
     def f(x, i):

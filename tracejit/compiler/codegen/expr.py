@@ -11,7 +11,21 @@ from llvmlite import ir
 from tracejit.compiler.codegen.loops import i64
 from tracejit.compiler.codegen.lowerctx import I8, I32, LowerCtx, memory_type, vector_of
 from tracejit.compiler.codegen.lowerings import lowering
-from tracejit.compiler.kir import Acc, Access, Apply, Const, Convert, Expr, Gather, Iota, Load, ScatterAccess, nodes
+from tracejit.compiler.codegen.search import emit_search
+from tracejit.compiler.kir import (
+    Acc,
+    Access,
+    Apply,
+    Const,
+    Convert,
+    Expr,
+    Gather,
+    Iota,
+    Load,
+    ScatterAccess,
+    Search,
+    nodes,
+)
 
 
 def invariant(e: Expr) -> bool:
@@ -212,6 +226,8 @@ class ExprEmitter:
         return self.memo[key]
 
     def _emit(self, e: Expr) -> ir.Value:
+        if isinstance(e, Search):
+            return emit_search(self, e)
         if isinstance(e, Gather):
             return self.gather(e)
         if isinstance(e, Load):

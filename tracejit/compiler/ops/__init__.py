@@ -12,6 +12,7 @@ from tracejit.compiler.ops import (  # noqa: F401
     scan_sort,
     scatter,
     scatter_add,
+    search,
     structure,
     update,
     views,

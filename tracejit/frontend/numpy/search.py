@@ -1,12 +1,11 @@
 """Binary search in sorted traced arrays: ``np.searchsorted``, ``np.digitize``, ``np.interp``.
 
-A search is a branchless binary search unrolled at trace time: the sorted array's length
-``n`` is static, so the halving steps are known (``ceil(log2 n)`` of them), and each step
-is a gather of ``a`` at the current position, a comparison with the values and a select.
-Everything is elementwise over the values, so it fuses into one parallel, vectorizable
-loop over them (the gathers read ``a`` at computed addresses), O(m log n) work for ``m``
-values and no new op. Comparisons order NaN last, as NumPy's sort and search do, in the
-dtype NumPy compares in (``np.result_type`` of the array and the values).
+A search is one ``searchsorted`` op (``compiler/ops/search.py``): read like a gather, it
+fuses into the loop over the values (parallel, all vector lanes searching together),
+O(m log n) work for ``m`` values. Comparisons order NaN last, as NumPy's sort and search
+do, in the dtype NumPy compares in (``np.result_type`` of the array and the values): the
+op's plain comparisons already put NaNs of the array last; a NaN value goes before them
+(left: their count, one reduction) or last (right).
 
 ``digitize`` is a search on the side NumPy picks (decreasing bins searched reversed);
 ``interp`` finds each value's interval with a search and evaluates NumPy's formula (and its
@@ -42,24 +41,22 @@ def ordered_less(x: Operand, y: Operand) -> Operand:
 
 def search(a: Tracer, v: Operand, right: bool) -> Tracer:
     """Per value of ``v``: the number of elements of sorted 1-d ``a`` before which it goes
-    (``side='right'``: after equal ones), as int64; ``a`` and ``v`` share a dtype."""
+    (``side='right'``: after equal ones), as int64, in NumPy's NaN-last order; ``a`` and
+    ``v`` share a dtype."""
     trace = a._trace
     n = a.shape[0]
-    base = filled(trace, np.shape(v), np.int64, 0)
-    if n == 0:
-        return base
-
-    def before(i):  # whether the value goes after element i
-        ai = lane_take(a, i)
-        return np.logical_not(ordered_less(v, ai)) if right else ordered_less(ai, v)
-
-    m = n
-    while m > 1:
-        half = m // 2
-        probe = np.add(base, np.int64(half))
-        base = where(before(probe), probe, base)
-        m -= half
-    return np.add(base, astype(before(base), np.int64))
+    if n < 2:
+        if n == 0:
+            return filled(trace, np.shape(v), np.int64, 0)
+        first = a[0]
+        after = np.logical_not(ordered_less(v, first)) if right else ordered_less(first, v)
+        return astype(after, np.int64)
+    values = lift(trace, v)
+    found = trace.apply("searchsorted", [a, values], {"right": right})
+    if a.dtype.kind == "f":  # a NaN value goes before the NaNs of ``a`` (right: after them)
+        past = np.int64(n) if right else np.sum(np.logical_not(np.isnan(a)), dtype=np.int64)
+        found = where(np.isnan(values), past, found)
+    return found
 
 
 def _sorted_operand(trace, a: Operand, loc: str | None) -> Tracer:
