@@ -32,6 +32,6 @@ from tracejit.compiler.kir.walk import map_accesses, nodes, rebuild, rewrite
 __all__ = [
     "ALIGN", "NO_BUFFER", "Acc", "Access", "AlongAxis", "Apply", "Buffer", "Const", "Control", "Convert",
     "Expr", "Gather", "Gemm", "Interval", "Iota", "Kernel", "Load", "MemoryPlan", "Nest", "Program", "Schedule",
-    "ScatterAccess", "Search", "SubCall", "expr_text", "in_sequence", "map_accesses", "nest_text", "nodes", "padded", "rebuild",
-    "rewrite", "with_store",
+    "ScatterAccess", "Search", "SubCall", "expr_text", "in_sequence", "map_accesses", "nest_text", "nodes", "padded",
+    "rebuild", "rewrite", "with_store",
 ]

@@ -31,7 +31,7 @@ import numpy as np
 from tracejit.errors import UnsupportedError, at, user_error
 from tracejit.frontend import checks
 from tracejit.frontend.context import user_location
-from tracejit.frontend.core import Tracer
+from tracejit.frontend.core import Trace, Tracer
 from tracejit.frontend.dispatch import implements
 from tracejit.frontend.numpy.creation import filled
 from tracejit.frontend.numpy.elementwise import where
@@ -44,7 +44,7 @@ BLOCK = 65536  # NumPy's histogram adds weighted bin sums per block of this many
 _BOUNDED = "?bBhH"  # dtype chars whose values all fit a static count (<= 65536)
 
 
-def add_at(trace, size: int, index: Tracer, value: Operand, dtype: np.dtype) -> Tracer:
+def add_at(trace: Trace, size: int, index: Tracer, value: Operand, dtype: np.dtype) -> Tracer:
     """A ``size`` array of ``dtype`` zeros with ``value`` (broadcast to ``index``) added at each
     ``index`` (int64, in ``[0, size)``), in order."""
     base = filled(trace, (size,), dtype, 0)
