@@ -165,3 +165,15 @@ def test_quantiles(dtype) -> None:
         check(lambda x: np.quantile(x, 0.3, axis=1), x)
     with pytest.raises(UnsupportedError, match="method"):
         tj.jit(lambda x: np.quantile(x, 0.3, method="nearest"))(x)
+
+
+@pytest.mark.filterwarnings("ignore:All-NaN slice")
+def test_nanquantiles() -> None:
+    x = RNG.random((5, 7)) * 100
+    x[1, :] = np.nan  # a line of NaNs
+    x[2, 3] = x[0, 0] = np.nan
+    check(lambda x: (np.nanquantile(x, [0.3, 0.5, 1.0], axis=1), np.nanpercentile(x, 30, axis=1, keepdims=True)), x)
+    check(lambda x: (np.nanpercentile(x, [30, 77.7], axis=0), np.nanquantile(x, 0.3), np.nanquantile(x, 1)), x)
+    check(lambda x: (np.nanpercentile(x, 37.5, axis=1), np.nanpercentile(x, np.array([37.5]), axis=1)),
+          x.astype(np.float32))
+    check(lambda x: np.nanquantile(x, 0.3), RNG.integers(0, 9, 20))

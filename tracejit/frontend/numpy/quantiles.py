@@ -8,6 +8,12 @@ part is one sort along the axis (NaN last) and, per quantile, NumPy's two-sided 
 of two static slices; a line holding a NaN gives NaN. Python-number ``q`` interpolates in
 the data's dtype (NumPy's weak promotion), array ``q`` in ``q``'s.
 Traced ``q``, other methods, ``weights`` and ``out`` are refused (UnsupportedError).
+
+``np.nanquantile``/``np.nanpercentile`` of floats: the same, with ``n`` the run-time count
+of numbers in each line (the sort puts NaNs last, so the numbers lead the line): the
+virtual index, neighbours and gamma become traced per line (NumPy's arithmetic, in
+float64), the neighbours are gathered, and the lerp takes its side from the traced gamma.
+A line of NaNs gives NaN. Integers have no NaN: they go to ``quantile``.
 """
 from __future__ import annotations
 
@@ -18,7 +24,7 @@ from tracejit.frontend.context import user_location
 from tracejit.frontend.dispatch import implements
 from tracejit.frontend.numpy.axes import axis_index
 from tracejit.frontend.numpy.elementwise import where
-from tracejit.frontend.numpy.shape import reshape, scalar_result, stack
+from tracejit.frontend.numpy.shape import astype, reshape, scalar_result, stack
 from tracejit.frontend.operands import Operand, as_array, find_trace, is_tracer, lift, static_ints
 
 
@@ -46,9 +52,10 @@ def _points(n: int, q: np.ndarray) -> list[tuple[int, int, object]]:
 
 
 def _quantiles(a: Operand, q: Operand, axis: object, out: object, method: str, keepdims: bool, weights: object,
-               interpolation: object, percent: bool) -> Operand:
+               interpolation: object, percent: bool, nan: bool = False) -> Operand:
     loc = user_location()
-    name = "numpy.percentile" if percent else "numpy.quantile"
+    name = ("numpy.nanpercentile" if percent else "numpy.nanquantile") if nan else \
+        ("numpy.percentile" if percent else "numpy.quantile")
     if is_tracer(q):
         raise UnsupportedError(f"{name} with traced q (give constant quantiles){at(loc)}")
     if method != "linear" or interpolation is not None:
@@ -79,6 +86,9 @@ def _quantiles(a: Operand, q: Operand, axis: object, out: object, method: str, k
         key[ax] = k
         return s[tuple(key)]
 
+    if nan and s.dtype.kind == "f":
+        results = _nan_points(s, ax, qs, weak)
+        return _shaped(stack(results), x, axis, ax, line.shape[:ax] + line.shape[ax + 1:], qs.shape, keepdims)
     results = []
     for p, nx, g in _points(n, qs):
         if g is None:
@@ -88,13 +98,52 @@ def _quantiles(a: Operand, q: Operand, axis: object, out: object, method: str, k
     if s.dtype.kind == "f":
         last = take(n - 1)
         results = [where(np.isnan(last), np.asarray(np.nan, r.dtype), r) for r in results]
-    rest = line.shape[:ax] + line.shape[ax + 1:]
-    result = stack(results) if results else None
+    return _shaped(stack(results), x, axis, ax, line.shape[:ax] + line.shape[ax + 1:], qs.shape, keepdims)
+
+
+def _shaped(result: Operand, x: Operand, axis: object, ax: int, rest: tuple, qshape: tuple, keepdims: bool) -> Operand:
+    """The stacked quantiles in NumPy's result shape: ``q``'s dims, then the kept ones."""
     if keepdims:
         kept = (1,) * x.ndim if axis is None else x.shape[:ax] + (1,) + x.shape[ax + 1:]
-        return reshape(result, qs.shape + kept)
-    result = reshape(result, qs.shape + rest)
+        return reshape(result, qshape + kept)
+    result = reshape(result, qshape + rest)
     return scalar_result(result) if result.ndim == 0 else result
+
+
+def _nan_points(s: Operand, ax: int, qs: np.ndarray, weak: bool) -> list:
+    """Per quantile: NumPy's linear quantile of each line's numbers (sorted first in ``s``)."""
+    trace = s._trace
+    lines = np.moveaxis(s, ax, -1)
+    rest, n = lines.shape[:-1], lines.shape[-1]
+    rows = reshape(lines, (-1, n))
+    count = np.sum(np.logical_not(np.isnan(rows)), axis=1, dtype=np.int64)
+    last = np.subtract(count, np.int64(1))
+    row_index = np.arange(rows.shape[0], dtype=np.int64)
+
+    def take(k):  # rows[r, k[r]], k in [0, n) (no check needed)
+        return trace.apply("gather", [rows, row_index, np.clip(k, 0, n - 1)], {"axis": 0})
+
+    out = []
+    for q in qs.ravel():
+        virtual = np.multiply(last, q)
+        if np.result_type(virtual).kind in "iu":
+            out.append(reshape(take(astype(virtual, np.int64)), rest))
+            continue
+        previous = np.floor(virtual)
+        above, below = np.greater_equal(virtual, last), np.less(virtual, 0)
+        previous = where(below, 0.0, where(above, -1.0, previous))
+        following = where(below, 0.0, where(above, -1.0, np.add(previous, 1.0)))
+        gamma = np.subtract(virtual, previous)
+        at = [where(np.less(k, 0), last, astype(k, np.int64)) for k in (previous, following)]
+        lo, hi = take(at[0]), take(at[1])
+        t, rest_t = gamma, np.subtract(1.0, gamma)
+        if weak:  # a Python q: gamma is a weak float, rounded to the data's dtype
+            t, rest_t = astype(t, s.dtype), astype(rest_t, s.dtype)
+        diff = np.subtract(hi, lo)
+        value = where(np.greater_equal(gamma, 0.5), np.subtract(hi, np.multiply(diff, rest_t)),
+                      np.add(lo, np.multiply(diff, t)))
+        out.append(reshape(value, rest))
+    return out
 
 
 @implements(np.quantile)
@@ -111,3 +160,19 @@ def percentile(a: Operand, q: Operand, axis: object = None, out: object = None, 
                interpolation: object = None) -> Operand:
     """``numpy.percentile`` (``method='linear'``, constant ``q``)."""
     return _quantiles(a, q, axis, out, method, keepdims, weights, interpolation, True)
+
+
+@implements(np.nanquantile)
+def nanquantile(a: Operand, q: Operand, axis: object = None, out: object = None, overwrite_input: bool = False,
+                method: str = "linear", keepdims: bool = False, *, weights: object = None,
+                interpolation: object = None) -> Operand:
+    """``numpy.nanquantile`` (``method='linear'``, constant ``q``): NaNs ignored."""
+    return _quantiles(a, q, axis, out, method, keepdims, weights, interpolation, False, nan=True)
+
+
+@implements(np.nanpercentile)
+def nanpercentile(a: Operand, q: Operand, axis: object = None, out: object = None, overwrite_input: bool = False,
+                  method: str = "linear", keepdims: bool = False, *, weights: object = None,
+                  interpolation: object = None) -> Operand:
+    """``numpy.nanpercentile`` (``method='linear'``, constant ``q``): NaNs ignored."""
+    return _quantiles(a, q, axis, out, method, keepdims, weights, interpolation, True, nan=True)

@@ -127,7 +127,9 @@ def digitize(x: Operand, bins: Operand, right: bool = False) -> Operand:
         up, down = _monotonic(edges)
         checks.record(np.logical_not(np.logical_or(up, down)), ValueError,
                       f"bins must be monotonically increasing or decreasing{at(loc)}")
-        out = where(up, search(edges, xs, not right), np.subtract(np.int64(n), search(edges[::-1], xs, not right)))
+        rising = where(up, edges, edges[::-1])  # one search, in the increasing order
+        found = search(rising, xs, not right)
+        out = where(up, found, np.subtract(np.int64(n), found))
     return scalar_result(out) if x.ndim == 0 else out
 
 
