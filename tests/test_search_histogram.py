@@ -78,8 +78,9 @@ def test_interp() -> None:
     fp_inf = fp.copy()
     fp_inf[5] = np.inf
     check(lambda x, xp, fp: np.interp(x, xp, fp), x, xp, fp_inf)
-    with pytest.raises(UnsupportedError, match="period"):
-        tj.jit(lambda x, xp, fp: np.interp(x, xp, fp, period=1.0))(x, xp, fp)
+    xs = x[4:] * 700 - 200
+    check(lambda x, xp, fp: (np.interp(x, xp, fp, period=360), np.interp(x[0], xp, fp, period=-90.5)),
+          xs, RNG.random(9) * 360 - 180, fp)
 
 
 def _data(dtype, n: int = 1001) -> np.ndarray:

@@ -9,7 +9,9 @@ op's plain comparisons already put NaNs of the array last; a NaN value goes befo
 
 ``digitize`` is a search on the side NumPy picks (decreasing bins searched reversed);
 ``interp`` finds each value's interval with a search and evaluates NumPy's formula (and its
-special cases: the last sample point, exact hits, the NaN retry) elementwise.
+special cases: the last sample point, exact hits, the NaN retry) elementwise; with
+``period``, NumPy's normalization first (the argsort of the points is stable here, where
+NumPy's quicksort is not: points equal modulo the period may pair with other ``fp``).
 """
 from __future__ import annotations
 
@@ -22,7 +24,7 @@ from tracejit.frontend.core import Tracer
 from tracejit.frontend.dispatch import implements
 from tracejit.frontend.numpy.creation import filled
 from tracejit.frontend.numpy.elementwise import where
-from tracejit.frontend.numpy.shape import astype, reshape, scalar_result
+from tracejit.frontend.numpy.shape import astype, concatenate, reshape, scalar_result
 from tracejit.frontend.operands import Operand, as_array, find_trace, is_tracer, lift, promotion_operand
 
 
@@ -139,10 +141,10 @@ def interp(x: Operand, xp: Operand, fp: Operand, left: Operand = None, right: Op
     """``numpy.interp`` of real values (float64, as NumPy computes it) for increasing ``xp``."""
     loc = user_location()
     trace = find_trace((x, xp, fp, left, right, period))
-    if period is not None:
-        raise UnsupportedError(f"numpy.interp with period= (only non-periodic interpolation){at(loc)}")
     xp = _sorted_operand(trace, xp, loc)
     fp = _sorted_operand(trace, fp, loc)
+    if period is not None:
+        return _periodic(trace, x, xp, fp, period, loc)
     if any(np.result_type(promotion_operand(v, loc)).kind == "c" for v in (x, left, right) if v is not None):
         raise UnsupportedError(f"numpy.interp of complex values{at(loc)}")
     if fp.shape != xp.shape:
@@ -172,3 +174,26 @@ def interp(x: Operand, xp: Operand, fp: Operand, left: Operand = None, right: Op
         out = where(np.isnan(xs), xs, value)
     out = reshape(out, xs.shape) if out.shape != xs.shape else out
     return scalar_result(out) if x.ndim == 0 else out
+
+
+def _periodic(trace, x: Operand, xp: Tracer, fp: Tracer, period: Operand, loc: str | None) -> Operand:
+    """``numpy.interp`` with ``period``: NumPy's normalization (values and sample points
+    taken modulo the period, the points sorted, one wrapped point added at each end)."""
+    if is_tracer(period):
+        raise UnsupportedError(f"numpy.interp with a traced period (give a constant){at(loc)}")
+    if period == 0:
+        raise user_error(ValueError(f"period must be a non-zero value{at(loc)}"))
+    if fp.shape != xp.shape:
+        raise user_error(ValueError(f"fp and xp are not of the same length{at(loc)}"))
+    if xp.shape[0] == 0:
+        raise user_error(ValueError(f"array of sample points is empty{at(loc)}"))
+    period = abs(period)
+    f64 = np.dtype(np.float64)
+    x = lift(trace, np.asarray(x) if isinstance(x, (list, tuple)) else as_array(trace, x))
+    xs = np.remainder(astype(x, f64), period)
+    xp = np.remainder(astype(xp, f64), period)
+    order = np.argsort(xp)
+    xp, fp = lane_take(xp, order), lane_take(astype(fp, f64), order)
+    xp = concatenate([np.subtract(xp[-1:], period), xp, np.add(xp[0:1], period)])
+    fp = concatenate([fp[-1:], fp, fp[0:1]])
+    return interp(xs if x.ndim else scalar_result(xs), xp, fp)
