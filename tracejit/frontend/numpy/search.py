@@ -2,7 +2,8 @@
 
 A search is one ``searchsorted`` op (``compiler/ops/search.py``): read like a gather, it
 fuses into the loop over the values (parallel, all vector lanes searching together),
-O(m log n) work for ``m`` values. Comparisons order NaN last, as NumPy's sort and search
+O(m log n) work for ``m`` values (up to ``COUNT_MAX`` elements, a count of comparisons is
+faster, measured). Comparisons order NaN last, as NumPy's sort and search
 do, in the dtype NumPy compares in (``np.result_type`` of the array and the values): the
 op's plain comparisons already put NaNs of the array last; a NaN value goes before them
 (left: their count, one reduction) or last (right).
@@ -26,6 +27,9 @@ from tracejit.frontend.numpy.creation import filled
 from tracejit.frontend.numpy.elementwise import where
 from tracejit.frontend.numpy.shape import astype, concatenate, reshape, scalar_result
 from tracejit.frontend.operands import Operand, as_array, find_trace, is_tracer, lift, promotion_operand
+
+
+COUNT_MAX = 4  # sorted arrays up to this long: a count of comparisons (1e6 values: 3.4 ms, the search 7.5 ms)
 
 
 def lane_take(a: Tracer, index: Tracer) -> Tracer:
@@ -54,7 +58,13 @@ def search(a: Tracer, v: Operand, right: bool) -> Tracer:
         after = np.logical_not(ordered_less(v, first)) if right else ordered_less(first, v)
         return astype(after, np.int64)
     values = lift(trace, v)
-    found = trace.apply("searchsorted", [a, values], {"right": right})
+    if n <= COUNT_MAX:  # a few comparisons, vectorized, beat the search's lane-by-lane loads
+        found = None
+        for i in range(n):
+            goes = astype((np.less_equal if right else np.less)(a[i], values), np.int64)
+            found = goes if found is None else np.add(found, goes)
+    else:
+        found = trace.apply("searchsorted", [a, values], {"right": right})
     if a.dtype.kind == "f":  # a NaN value goes before the NaNs of ``a`` (right: after them)
         past = np.int64(n) if right else np.sum(np.logical_not(np.isnan(a)), dtype=np.int64)
         found = where(np.isnan(values), past, found)
