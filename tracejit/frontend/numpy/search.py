@@ -28,7 +28,6 @@ from tracejit.frontend.numpy.elementwise import where
 from tracejit.frontend.numpy.shape import astype, concatenate, reshape, scalar_result
 from tracejit.frontend.operands import Operand, as_array, find_trace, is_tracer, lift, promotion_operand
 
-
 COUNT_MAX = 4  # sorted arrays up to this long: a count of comparisons (1e6 values: 3.4 ms, the search 7.5 ms)
 
 
