@@ -3,8 +3,8 @@
 All vector lanes search together: the halving steps depend only on the sorted array's
 length ``n`` (a run-time size in generic code), so one loop of ``ceil(log2(n))`` steps
 serves every lane. Each step loads the probed element lane by lane, compares it with the
-lane's value and moves the lane's base when the element goes before the value
-(branchless; the array is read only at ``[0, n)``).
+lane's value (floats in NumPy's NaN-last order) and moves the lane's base when the
+element goes before the value (branchless; the array is read only at ``[0, n)``).
 """
 from __future__ import annotations
 
@@ -45,7 +45,13 @@ def emit_search(em: ExprEmitter, e: Search) -> ir.Value:
         return em._from_memory(out, dt)
 
     def goes_before(position: ir.Value) -> ir.Value:
-        return compare(em.ctx(dt, np.dtype(np.bool_)), element(position), value)
+        x = element(position)
+        if dt.kind != "f":
+            return compare(em.ctx(dt, np.dtype(np.bool_)), x, value)
+        nan_value = b.fcmp_unordered("uno", value, value)
+        if e.right:  # x <= value in NaN-last order: value is NaN, or x <= value (false for a NaN x)
+            return b.or_(nan_value, b.fcmp_ordered("<=", x, value))
+        return b.or_(b.fcmp_ordered("<", x, value), b.and_(nan_value, b.fcmp_ordered("ord", x, x)))
 
     fn = b.function
     head, body, done = (fn.append_basic_block(f"search.{part}") for part in ("head", "body", "done"))

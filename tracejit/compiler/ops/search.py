@@ -1,12 +1,10 @@
 """The binary search: ``np.searchsorted(a, v, side)`` of a sorted 1-d array, as one op.
 
 ``searchsorted(a, v, right=False)`` is, per element of ``v`` (any shape), the number of
-elements of ``a`` that go before it: ``a[i] < v`` (``right``: ``a[i] <= v``), int64, of
-``v``'s shape. ``a`` and ``v`` share a dtype (the frontend converts both to the dtype
-NumPy compares in) and ``a`` has two or more elements. The comparisons are plain: a NaN in ``a``
-compares false, so it counts as greater than every value, as in NumPy's NaN-last order;
-a NaN *value* compares false with everything and gives 0 here, which the frontend corrects
-(NumPy's answer for it depends on NaNs in ``a``).
+elements of ``a`` that go before it: ``a[i] < v`` (``right``: ``a[i] <= v``) in NumPy's
+order, where NaN is greater than every number; int64, of ``v``'s shape: exactly
+``np.searchsorted``. ``a`` and ``v`` share a dtype (the frontend converts both to the
+dtype NumPy compares in) and ``a`` has two or more elements.
 
 Kernel formation reads it like a gather (kind ``gather``: ``a`` gets a buffer, the op
 fuses into its consumers): a :class:`tracejit.compiler.kir.Search` expression, which
@@ -29,11 +27,7 @@ def _infer(avals, right) -> AVal:
 
 
 def _reference(a, v, right):
-    v = np.asarray(v)
-    found = np.searchsorted(np.asarray(a), v, side="right" if right else "left").astype(np.int64)
-    if v.dtype.kind == "f":  # plain comparisons: a NaN value goes before every element
-        found = np.where(np.isnan(v), np.int64(0), found)
-    return found
+    return np.searchsorted(np.asarray(a), np.asarray(v), side="right" if right else "left").astype(np.int64)
 
 
 register(OpDef(

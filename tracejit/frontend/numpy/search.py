@@ -3,10 +3,8 @@
 A search is one ``searchsorted`` op (``compiler/ops/search.py``): read like a gather, it
 fuses into the loop over the values (parallel, all vector lanes searching together),
 O(m log n) work for ``m`` values (up to ``COUNT_MAX`` elements, a count of comparisons is
-faster, measured). Comparisons order NaN last, as NumPy's sort and search
-do, in the dtype NumPy compares in (``np.result_type`` of the array and the values): the
-op's plain comparisons already put NaNs of the array last; a NaN value goes before them
-(left: their count, one reduction) or last (right).
+faster, measured). Comparisons order NaN last, as NumPy's sort and search do, in the
+dtype NumPy compares in (``np.result_type`` of the array and the values).
 
 ``digitize`` is a search on the side NumPy picks (decreasing bins searched reversed);
 ``interp`` finds each value's interval with a search and evaluates NumPy's formula (and its
@@ -50,23 +48,12 @@ def search(a: Tracer, v: Operand, right: bool) -> Tracer:
     ``v`` share a dtype."""
     trace = a._trace
     n = a.shape[0]
-    if n < 2:
-        if n == 0:
-            return filled(trace, np.shape(v), np.int64, 0)
-        first = a[0]
-        after = np.logical_not(ordered_less(v, first)) if right else ordered_less(first, v)
-        return astype(after, np.int64)
-    values = lift(trace, v)
-    if n <= COUNT_MAX:  # a few comparisons, vectorized, beat the search's lane-by-lane loads
-        found = None
-        for i in range(n):
-            goes = astype((np.less_equal if right else np.less)(a[i], values), np.int64)
-            found = goes if found is None else np.add(found, goes)
-    else:
-        found = trace.apply("searchsorted", [a, values], {"right": right})
-    if a.dtype.kind == "f":  # a NaN value goes before the NaNs of ``a`` (right: after them)
-        past = np.int64(n) if right else np.sum(np.logical_not(np.isnan(a)), dtype=np.int64)
-        found = where(np.isnan(values), past, found)
+    if n > COUNT_MAX:
+        return trace.apply("searchsorted", [a, lift(trace, v)], {"right": right})
+    found = filled(trace, np.shape(v), np.int64, 0)  # a few comparisons, vectorized, beat lane-by-lane loads
+    for i in range(n):
+        goes = np.logical_not(ordered_less(v, a[i])) if right else ordered_less(a[i], v)
+        found = np.add(found, astype(goes, np.int64))
     return found
 
 
