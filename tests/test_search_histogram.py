@@ -95,26 +95,28 @@ def _data(dtype, n: int = 1001) -> np.ndarray:
 def test_histogram_int_bins(dtype) -> None:
     x = _data(dtype)
     finite = x[5:]
-    check(lambda x: (np.histogram(x, bins=10, range=(0, 10)), np.histogram(x, 7, range=(0.5, 9.25))), x)
-    check(lambda x: np.histogram(x, bins=13), finite)  # edges from the data's min and max, at run time
-    check(lambda x: np.histogram(x, bins=4), finite[:1])  # min == max
-    check(lambda x: np.histogram_bin_edges(x, bins=6), finite.reshape(-1, 4)[:, ::3])
-    check(lambda x: np.histogram(x, bins=3, range=(2, 2)), x)
-    check(lambda x: np.histogram(x, bins=5), x[:0])
+
+    def f(x, finite, one, empty):
+        return (np.histogram(x, bins=10, range=(0, 10)), np.histogram(x, 7, range=(0.5, 9.25)),
+                np.histogram(finite, bins=13),  # edges from the data's min and max, at run time
+                np.histogram(one, bins=4),  # min == max
+                np.histogram_bin_edges(finite.reshape(-1, 4)[:, ::3], bins=6),
+                np.histogram(x, bins=3, range=(2, 2)), np.histogram(empty, bins=5))
+    check(f, x, finite, finite[:1], x[:0])
 
 
 def test_histogram_edges_weights_density() -> None:
     x = _data(np.float64)
     w = RNG.random(x.size)
     edges = np.array([0, 0.5, 2.5, 2.5, 5, 10])
-    check(lambda x: np.histogram(x, bins=np.array([0, 0.5, 2.5, 5, 10])), x)
-    check(lambda x, e: np.histogram(x, bins=e), x, edges)
-    check(lambda x, e: np.histogram(x, bins=e), x.astype(np.int64), edges[::2])
-    check(lambda x, w: np.histogram(x, bins=10, range=(0, 10), weights=w), x, w)
-    check(lambda x, w: np.histogram(x, bins=10, range=(0, 10), weights=w), x, (w * 10).astype(np.int32))
-    check(lambda x, w: np.histogram(x, bins=10, range=(0, 10), weights=w), x, w.astype(np.float32))
-    check(lambda x: np.histogram(x, bins=8, range=(0, 10), density=True), x)
-    check(lambda x, e: np.histogram(x, bins=e, density=True), x, edges[:3])
+
+    def f(x, e, w, wi, w32):
+        return (np.histogram(x, bins=np.array([0, 0.5, 2.5, 5, 10])), np.histogram(x, bins=e),
+                np.histogram(x.astype(np.int64), bins=e[::2]),
+                np.histogram(x, bins=10, range=(0, 10), weights=w), np.histogram(x, bins=10, range=(0, 10), weights=wi),
+                np.histogram(x, bins=10, range=(0, 10), weights=w32),
+                np.histogram(x, bins=8, range=(0, 10), density=True), np.histogram(x, bins=e[:3], density=True))
+    check(f, x, edges, w, (w * 10).astype(np.int32), w.astype(np.float32))
     got = tj.jit(lambda x, e, w: np.histogram(x, bins=e, weights=w))(x, edges, w)
     want = np.histogram(x, bins=edges, weights=w)  # NumPy sums sorted weights' cumulative sums
     np.testing.assert_allclose(got[0], want[0], rtol=1e-12)
@@ -157,10 +159,12 @@ def test_bincount_refusals() -> None:
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_quantiles(dtype) -> None:
     x = (RNG.random((5, 7)) * 100).astype(dtype)
-    check(lambda x: (np.percentile(x, 30), np.quantile(x, [0.1, 0.5, 1.0]), np.median(x)), x)
-    check(lambda x: (np.quantile(x, [0.1, 0.95], axis=1), np.quantile(x.T, 0.3, axis=0, keepdims=True)), x)
-    check(lambda x: (np.percentile(x, np.array([37.5, 90])), np.quantile(x, 1), np.percentile(x, 25, keepdims=True)),
-          x[:, ::2])
+
+    def f(x, y):
+        return (np.percentile(x, 30), np.quantile(x, [0.1, 0.5, 1.0]), np.median(x),
+                np.quantile(x, [0.1, 0.95], axis=1), np.quantile(x.T, 0.3, axis=0, keepdims=True),
+                np.percentile(y, np.array([37.5, 90])), np.quantile(y, 1), np.percentile(y, 25, keepdims=True))
+    check(f, x, x[:, ::2])
     if np.dtype(dtype).kind == "f":
         x[2, 3] = np.nan
         check(lambda x: np.quantile(x, 0.3, axis=1), x)
@@ -173,8 +177,8 @@ def test_nanquantiles() -> None:
     x = RNG.random((5, 7)) * 100
     x[1, :] = np.nan  # a line of NaNs
     x[2, 3] = x[0, 0] = np.nan
-    check(lambda x: (np.nanquantile(x, [0.3, 0.5, 1.0], axis=1), np.nanpercentile(x, 30, axis=1, keepdims=True)), x)
-    check(lambda x: (np.nanpercentile(x, [30, 77.7], axis=0), np.nanquantile(x, 0.3), np.nanquantile(x, 1)), x)
-    check(lambda x: (np.nanpercentile(x, 37.5, axis=1), np.nanpercentile(x, np.array([37.5]), axis=1)),
-          x.astype(np.float32))
+    check(lambda x, y: (np.nanquantile(x, [0.3, 0.5, 1.0], axis=1), np.nanpercentile(x, 30, axis=1, keepdims=True),
+                        np.nanpercentile(x, [30, 77.7], axis=0), np.nanquantile(x, 0.3), np.nanquantile(x, 1),
+                        np.nanpercentile(y, 37.5, axis=1), np.nanpercentile(y, np.array([37.5]), axis=1)),
+          x, x.astype(np.float32))
     check(lambda x: np.nanquantile(x, 0.3), RNG.integers(0, 9, 20))
