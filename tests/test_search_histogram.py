@@ -45,6 +45,9 @@ def test_searchsorted_forms() -> None:
     check(lambda a, v, o: (np.searchsorted(a, v, sorter=o), a.searchsorted(v, "right", sorter=o)), shuffled, v, order)
     check(lambda a: (np.searchsorted(a, 0.5), np.searchsorted(a, np.float32(3)), np.searchsorted(a, [1, 2])), a)
     check(lambda a, v: np.searchsorted(a, v), np.arange(10) * 3, v)  # int array, float values
+    # Python numbers are strong here (NumPy compares them in their own dtype's promotion)
+    check(lambda a, f: (np.searchsorted(a, 300), np.searchsorted(a, -1000), np.searchsorted(f, 2.0000001)),
+          np.array([1, 5, 100, 120, 127], np.int8), np.array([1, 2, 2, 3, 4], np.float32))
     check(lambda a, v: np.searchsorted(a, v), a, v[:0])
     check(lambda v: np.searchsorted(np.array([1.0, 2.5, 4.0]), v), v)  # a constant
     with pytest.raises(ValueError, match="Sorter index out of range"):

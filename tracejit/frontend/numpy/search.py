@@ -84,11 +84,11 @@ def searchsorted(a: Operand, v: Operand, side: str = "left", sorter: Operand = N
             checks.record(np.any(np.logical_or(np.less(s64, 0), np.greater_equal(s64, a.shape[0]))),
                           ValueError, f"Sorter index out of range.{at(loc)}")
             a = lane_take(a, s64)
-    dtype = np.result_type(promotion_operand(a, loc), promotion_operand(v, loc))
+    values = as_array(trace, v)  # (a Python number is a strong value here: NumPy compares 2.1 with float32 in float64)
+    values = lift(trace, np.asarray(values) if isinstance(values, (list, tuple)) else values)
+    dtype = np.result_type(a.dtype, values.dtype)
     if dtype.kind == "c":
         raise UnsupportedError(f"numpy.searchsorted of complex values{at(loc)}")
-    values = as_array(trace, v)
-    values = lift(trace, np.asarray(values) if isinstance(values, (list, tuple)) else values)
     out = search(astype(a, dtype), astype(values, dtype), side == "right")
     return scalar_result(out) if np.ndim(values) == 0 else out
 
