@@ -104,7 +104,9 @@ def test_histogram_int_bins(dtype) -> None:
                 np.histogram(finite, bins=13),  # edges from the data's min and max, at run time
                 np.histogram(one, bins=4),  # min == max
                 np.histogram_bin_edges(finite.reshape(-1, 4)[:, ::3], bins=6),
-                np.histogram(x, bins=3, range=(2, 2)), np.histogram(empty, bins=5))
+                np.histogram(x, bins=3, range=(2, 2)), np.histogram(empty, bins=5),
+                np.histogram(finite, bins=10, range=(0, finite.max())),  # a traced range
+                np.histogram(finite, bins=3, range=(finite[2], finite[2])))
     check(f, x, finite, finite[:1], x[:0])
 
 
@@ -135,6 +137,8 @@ def test_histogram_errors() -> None:
         tj.jit(lambda x, e: np.histogram(x, bins=e))(x, np.array([0.0, 2.0, 1.0]))
     with pytest.raises(ValueError, match="max must be larger"):
         tj.jit(lambda x: np.histogram(x, bins=3, range=(2, 1)))(x)
+    with pytest.raises(ValueError, match="max must be larger"):
+        tj.jit(lambda x: np.histogram(x, bins=3, range=(np.nanmax(x), 0)))(x)
     with pytest.raises(UnsupportedError, match="bins='auto'"):
         tj.jit(lambda x: np.histogram(x, bins="auto"))(x)
 

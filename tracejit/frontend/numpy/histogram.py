@@ -8,9 +8,9 @@ past the end, which is dropped.
 - ``histogram`` with an int ``bins``: NumPy's uniform-bin rule exactly (the estimate
   ``(x - first) / (last - first) * bins`` corrected by one against the edges, so a value
   on an edge lands where the edges say; the last bin closed; NaN and values outside the
-  range dropped). With ``range`` the edges are NumPy's own constants; without it they are
-  computed at run time from the data's min and max by NumPy's ``linspace`` formula, and a
-  non-finite min or max raises ValueError after the call. Weighted sums are float64
+  range dropped). With a constant ``range`` the edges are NumPy's own constants; with a
+  traced one, or from the data's min and max, they are computed at run time by NumPy's
+  ``linspace`` formula, and a non-finite or reversed range raises ValueError after the call. Weighted sums are float64
   per block of 65536 values, added in the weights' dtype, as NumPy does.
 - ``histogram`` with array edges: each value's bin by a binary search (``search.py``),
   non-decreasing edges checked (at run time when traced). Weighted sums there are direct
@@ -38,7 +38,7 @@ from tracejit.frontend.numpy.elementwise import where
 from tracejit.frontend.numpy.search import lane_take, search
 from tracejit.frontend.numpy.selection import Selection
 from tracejit.frontend.numpy.shape import astype, ravel
-from tracejit.frontend.operands import Operand, as_array, find_trace, is_tracer, lift
+from tracejit.frontend.operands import Operand, as_array, find_trace, is_tracer, lift, promotion_operand
 
 BLOCK = 65536  # NumPy's histogram adds weighted bin sums per block of this many values
 _BOUNDED = "?bBhH"  # dtype chars whose values all fit a static count (<= 65536)
@@ -86,27 +86,34 @@ def _static_edges(dtype: np.dtype, bins: int, range_: tuple, loc: str | None) ->
         raise user_error(type(e)(f"{e}{at(loc)}")) from None
 
 
-def _data_edges(a: Tracer, bins: int, loc: str | None) -> tuple[Tracer, Tracer, Tracer]:
-    """Edges from the data's min and max (NumPy's ``linspace`` formula, run time), with
-    the first and last edge."""
-    dtype = np.result_type(a.dtype, a.dtype)
-    dtype = np.result_type(dtype, float) if dtype.kind in "iu" else dtype
-    lo, hi = np.min(a), np.max(a)
-    if a.dtype.kind == "f":
+def _run_time_edges(a: Tracer, lo: Operand, hi: Operand, bins: int, loc: str | None,
+                    supplied: bool) -> tuple[Tracer, Operand, Operand]:
+    """Edges from a traced range (``supplied``) or the data's min and max, by NumPy's rule
+    (equal ends widened by 0.5 in their own dtype, ``linspace`` in the ends' dtype, then
+    the bin dtype), with the first and last edge; bad ends raise ValueError after the call."""
+    trace = a._trace
+    lo, hi = (v if is_tracer(v) else np.asarray(v) if isinstance(v, np.generic) else v for v in (lo, hi))
+    bin_type = np.result_type(promotion_operand(lo, loc), promotion_operand(hi, loc), a.dtype)
+    bin_type = np.result_type(bin_type, float) if bin_type.kind in "iub" else bin_type
+    dtype = np.result_type(promotion_operand(lo, loc), promotion_operand(hi, loc))
+    dtype = np.result_type(dtype, float) if dtype.kind in "iub" else dtype
+    if supplied:
+        checks.record(np.greater(lo, hi), ValueError, f"max must be larger than min in range parameter.{at(loc)}")
+    if np.result_type(promotion_operand(lo, loc), promotion_operand(hi, loc)).kind == "f":
+        what = "supplied range" if supplied else "autodetected range of the data"
         checks.record(np.logical_not(np.logical_and(np.isfinite(lo), np.isfinite(hi))), ValueError,
-                      f"autodetected range of the data is not finite{at(loc)}")
+                      f"{what} is not finite{at(loc)}")
     same = np.equal(lo, hi)
-    first, last = astype(lo, dtype), astype(hi, dtype)
-    half = np.asarray(0.5, dtype)
-    first = where(same, np.subtract(first, half), first)
-    last = where(same, np.add(last, half), last)
-    delta = np.subtract(last, first)
+    first = where(same, np.subtract(lo, 0.5), lo)
+    last = where(same, np.add(hi, 0.5), hi)
+    start, stop = astype(lift(trace, first), dtype), astype(lift(trace, last), dtype)
+    delta = np.subtract(stop, start)
     step = np.divide(delta, np.asarray(bins, dtype))
     ramp = np.arange(bins + 1, dtype=dtype)
     ys = where(np.equal(step, np.asarray(0, dtype)),
                np.multiply(np.divide(ramp, np.asarray(bins, dtype)), delta), np.multiply(ramp, step))
-    ys = np.add(ys, first)
-    edges = where(np.arange(bins + 1) == bins, last, ys)
+    ys = np.add(ys, start)
+    edges = astype(where(np.arange(bins + 1) == bins, stop, ys), bin_type)
     return edges, first, last
 
 
@@ -166,7 +173,8 @@ def _edges_and_index(a: Tracer, bins: Operand, range_: object, loc: str | None, 
         if range_ is not None:
             first, last = range_
             if is_tracer(first) or is_tracer(last):
-                raise UnsupportedError(f"numpy.histogram with a traced range (give constants, or no range){at(loc)}")
+                edges, first, last = _run_time_edges(a, first, last, count, loc, True)
+                return edges, count, (_uniform_index(a, edges, first, last, count) if want_index else None), True
             edges = _static_edges(a.dtype, count, range_, loc)
             if first == last:
                 first, last = first - 0.5, last + 0.5
@@ -174,7 +182,7 @@ def _edges_and_index(a: Tracer, bins: Operand, range_: object, loc: str | None, 
         if a.size == 0:
             edges = _static_edges(a.dtype, count, None, loc)
             return edges, count, (_uniform_index(a, edges, 0, 1, count) if want_index else None), True
-        edges, first, last = _data_edges(a, count, loc)
+        edges, first, last = _run_time_edges(a, np.min(a), np.max(a), count, loc, False)
         return edges, count, (_uniform_index(a, edges, first, last, count) if want_index else None), True
     if is_tracer(bins):
         if bins.shape[0] >= 2:
