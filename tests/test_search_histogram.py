@@ -176,7 +176,16 @@ def test_quantiles(dtype) -> None:
         x[2, 3] = np.nan
         check(lambda x: np.quantile(x, 0.3, axis=1), x)
     with pytest.raises(UnsupportedError, match="method"):
-        tj.jit(lambda x: np.quantile(x, 0.3, method="nearest"))(x)
+        tj.jit(lambda x: np.quantile(x, 0.3, method="inverted_cdf"))(x)
+
+
+@pytest.mark.parametrize("dtype", [np.int64, np.float32])
+def test_quantile_methods(dtype) -> None:
+    x = (RNG.random((5, 7)) * 100).astype(dtype)
+    methods = ("lower", "higher", "nearest", "midpoint", "averaged_inverted_cdf", "interpolated_inverted_cdf",
+               "hazen", "weibull", "median_unbiased", "normal_unbiased")
+    check(lambda x: tuple((np.quantile(x, [0, 0.1, 0.77, 1.0], method=m), np.percentile(x, 12.5, axis=1, method=m))
+                          for m in methods), x)
 
 
 @pytest.mark.filterwarnings("ignore:All-NaN slice")

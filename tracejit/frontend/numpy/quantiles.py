@@ -1,4 +1,5 @@
-"""``np.quantile`` and ``np.percentile`` of traced arrays, ``method='linear'`` (NumPy's default).
+"""``np.quantile`` and ``np.percentile`` of traced arrays (NumPy's methods but the two
+discontinuous ``inverted_cdf`` and ``closest_observation``).
 
 The quantiles ``q`` are constants, so where each one falls in a sorted line of ``n`` values
 is known at trace time: NumPy's virtual index ``(n - 1) * q``, its two neighbours and the
@@ -7,15 +8,18 @@ weight ``gamma`` are computed here with NumPy's own arithmetic (same dtypes, so 
 part is one sort along the axis (NaN last) and, per quantile, NumPy's two-sided ``_lerp``
 of two static slices; a line holding a NaN gives NaN. Python-number ``q`` interpolates in
 the data's dtype (NumPy's weak promotion), array ``q`` in ``q``'s.
-Traced ``q``, other methods, ``weights`` and ``out`` are refused (UnsupportedError).
+Each method is NumPy's virtual index and gamma rule (``METHODS``). Traced ``q``, the
+other two methods, ``weights`` and ``out`` are refused (UnsupportedError).
 
-``np.nanquantile``/``np.nanpercentile`` of floats: the same, with ``n`` the run-time count
-of numbers in each line (the sort puts NaNs last, so the numbers lead the line): the
+``np.nanquantile``/``np.nanpercentile`` of floats (``method='linear'``): the same, with
+``n`` the run-time count of numbers in each line (the sort puts NaNs last, so the numbers lead the line): the
 virtual index, neighbours and gamma become traced per line (NumPy's arithmetic, in
 float64), the neighbours are gathered, and the lerp takes its side from the traced gamma.
 A line of NaNs gives NaN. Integers have no NaN: they go to ``quantile``.
 """
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import numpy as np
 
@@ -36,10 +40,33 @@ def _lerp(a: Operand, b: Operand, t: object) -> Operand:
     return np.add(a, np.multiply(diff, t))
 
 
-def _points(n: int, q: np.ndarray) -> list[tuple[int, int, object]]:
+def _continuous(alpha: float, beta: float) -> Callable:
+    """Hyndman and Fan's virtual index ``n*q + (alpha + q*(1 - alpha - beta)) - 1``."""
+    return lambda n, q: n * q + (alpha + q * (1 - alpha - beta)) - 1
+
+
+# method -> (virtual index of n values for quantiles q, how gamma is fixed: None when the
+# index is an integer and the element is taken), as NumPy defines them
+METHODS: dict[str, tuple[Callable, str | None]] = {
+    "linear": (lambda n, q: (n - 1) * q, "gamma"),
+    "lower": (lambda n, q: np.floor((n - 1) * q).astype(np.intp), None),
+    "higher": (lambda n, q: np.ceil((n - 1) * q).astype(np.intp), None),
+    "nearest": (lambda n, q: np.around((n - 1) * q).astype(np.intp), None),
+    "midpoint": (lambda n, q: 0.5 * (np.floor((n - 1) * q) + np.ceil((n - 1) * q)), "midpoint"),
+    "averaged_inverted_cdf": (lambda n, q: n * q - 1, "averaged"),
+    "interpolated_inverted_cdf": (_continuous(0, 1), "gamma"),
+    "hazen": (_continuous(0.5, 0.5), "gamma"),
+    "weibull": (_continuous(0, 0), "gamma"),
+    "median_unbiased": (_continuous(1 / 3.0, 1 / 3.0), "gamma"),
+    "normal_unbiased": (_continuous(3 / 8.0, 3 / 8.0), "gamma"),
+}
+
+
+def _points(n: int, q: np.ndarray, method: str) -> list[tuple[int, int, object]]:
     """Per quantile (C order): NumPy's previous and next index and gamma (None: take, no lerp)."""
-    virtual = np.asanyarray((n - 1) * q)
-    if virtual.dtype.kind in "iu":
+    index_of, fix = METHODS[method]
+    virtual = np.asanyarray(index_of(n, q))
+    if fix is None or (method == "linear" and virtual.dtype.kind in "iu"):
         return [(int(v), int(v), None) for v in virtual.ravel()]
     previous = np.floor(virtual, out=...)
     nxt = np.add(previous, 1, out=...)
@@ -47,7 +74,12 @@ def _points(n: int, q: np.ndarray) -> list[tuple[int, int, object]]:
     previous[above] = nxt[above] = -1
     previous[below] = nxt[below] = 0
     previous, nxt = previous.astype(np.intp), nxt.astype(np.intp)
-    gamma = np.asanyarray(virtual - previous, dtype=virtual.dtype)
+    gamma = np.asanyarray(virtual - previous)
+    if fix == "midpoint":
+        gamma = np.where(virtual % 1 == 0, 0.0, 0.5)
+    elif fix == "averaged":
+        gamma = np.where(gamma == 0, 0.5, 1.0)
+    gamma = np.asanyarray(gamma, dtype=virtual.dtype)
     return [(int(p) % n, int(x) % n, g) for p, x, g in zip(previous.ravel(), nxt.ravel(), gamma.ravel())]
 
 
@@ -58,8 +90,9 @@ def _quantiles(a: Operand, q: Operand, axis: object, out: object, method: str, k
         ("numpy.percentile" if percent else "numpy.quantile")
     if is_tracer(q):
         raise UnsupportedError(f"{name} with traced q (give constant quantiles){at(loc)}")
-    if method != "linear" or interpolation is not None:
-        raise UnsupportedError(f"{name} with method={method!r} (only method='linear'){at(loc)}")
+    if interpolation is not None or method not in METHODS or (nan and method != "linear"):
+        supported = "'linear'" if nan else ", ".join(repr(m) for m in METHODS)
+        raise UnsupportedError(f"{name} with method={method!r} (supported: {supported}){at(loc)}")
     if out is not None or weights is not None:
         raise UnsupportedError(f"{name} with out= or weights={at(loc)}")
     trace = find_trace((a,))
@@ -90,7 +123,7 @@ def _quantiles(a: Operand, q: Operand, axis: object, out: object, method: str, k
         results = _nan_points(s, ax, qs, weak)
         return _shaped(stack(results), x, axis, ax, line.shape[:ax] + line.shape[ax + 1:], qs.shape, keepdims)
     results = []
-    for p, nx, g in _points(n, qs):
+    for p, nx, g in _points(n, qs, method):
         if g is None:
             results.append(take(p))
             continue
@@ -150,7 +183,7 @@ def _nan_points(s: Operand, ax: int, qs: np.ndarray, weak: bool) -> list:
 def quantile(a: Operand, q: Operand, axis: object = None, out: object = None, overwrite_input: bool = False,
              method: str = "linear", keepdims: bool = False, *, weights: object = None,
              interpolation: object = None) -> Operand:
-    """``numpy.quantile`` (``method='linear'``, constant ``q``)."""
+    """``numpy.quantile`` (constant ``q``; see ``METHODS``)."""
     return _quantiles(a, q, axis, out, method, keepdims, weights, interpolation, False)
 
 
@@ -158,7 +191,7 @@ def quantile(a: Operand, q: Operand, axis: object = None, out: object = None, ov
 def percentile(a: Operand, q: Operand, axis: object = None, out: object = None, overwrite_input: bool = False,
                method: str = "linear", keepdims: bool = False, *, weights: object = None,
                interpolation: object = None) -> Operand:
-    """``numpy.percentile`` (``method='linear'``, constant ``q``)."""
+    """``numpy.percentile`` (constant ``q``; see ``METHODS``)."""
     return _quantiles(a, q, axis, out, method, keepdims, weights, interpolation, True)
 
 
