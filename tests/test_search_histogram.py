@@ -154,6 +154,14 @@ def test_bincount(dtype) -> None:
     check(lambda x: np.bincount(x, minlength=5), x[:0])
 
 
+def test_bincount_of_positions() -> None:
+    x, w = RNG.random(200) * 12 - 1, RNG.random(200)
+    bins = np.array([0.0, 2.5, 5.0, 7.5, 10.0])
+    check(lambda x, b, w: (np.bincount(np.digitize(x, b), minlength=b.size + 1), np.bincount(np.digitize(x, b)),
+                           np.bincount(np.searchsorted(b, x, "right"), weights=w).sum()), x, bins, w)
+    check(lambda x, b: np.bincount(np.digitize(x, b)), x[x < 4], bins)  # the top bins empty: a shorter result
+
+
 def test_bincount_refusals() -> None:
     with pytest.raises(ValueError, match="negative"):
         tj.jit(lambda x: np.bincount(x))(np.array([1, -2, 3], np.int8))

@@ -19,8 +19,10 @@ past the end, which is dropped.
   inputs of at most 16 bits (bool, int8/16, uint8/16) every count fits a static
   capacity (the dtype's range): the result is a selection of that many counts
   (``selection.py``: returned or reduced, not reshaped), or a plain array when
-  ``minlength`` already covers the range. Wider integers have no static bound and are
-  refused (UnsupportedError). Negative values raise ValueError after the call.
+  ``minlength`` already covers the range. The positions ``searchsorted``/``digitize``
+  return are bounded the same way (by the sorted array's length: ``np.bincount(np.digitize(x,
+  bins))``). Other wider integers have no static bound and are refused (UnsupportedError).
+  Negative values raise ValueError after the call.
 """
 from __future__ import annotations
 
@@ -35,7 +37,7 @@ from tracejit.frontend.core import Trace, Tracer
 from tracejit.frontend.dispatch import implements
 from tracejit.frontend.numpy.creation import filled
 from tracejit.frontend.numpy.elementwise import where
-from tracejit.frontend.numpy.search import lane_take, search
+from tracejit.frontend.numpy.search import known_bound, lane_take, search
 from tracejit.frontend.numpy.selection import Selection
 from tracejit.frontend.numpy.shape import astype, ravel
 from tracejit.frontend.operands import Operand, as_array, find_trace, is_tracer, lift, promotion_operand
@@ -250,10 +252,11 @@ def bincount(x: Operand, weights: Operand = None, minlength: int = 0) -> Operand
     if x.dtype.kind not in "biu" or not np.can_cast(x.dtype, np.intp):
         raise user_error(TypeError(f"Cannot cast array data from {x.dtype!r} to dtype('int64') according to "
                                    f"the rule 'safe'{at(loc)}"))
-    if x.dtype.char not in _BOUNDED:
+    bound = known_bound(x)  # positions from searchsorted or digitize: at most len(a)
+    if x.dtype.char not in _BOUNDED and bound is None:
         raise UnsupportedError(f"numpy.bincount of {x.dtype} values: the result's length (x.max() + 1) has no static "
                                f"bound; tracejit counts natively values of at most 16 bits (bool, int8, uint8, "
-                               f"int16, uint16){at(loc)}")
+                               f"int16, uint16) and the positions np.searchsorted or np.digitize return{at(loc)}")
     dtype = np.dtype(np.float64) if weights is not None else np.dtype(np.intp)
     w = None
     if weights is not None:
@@ -264,9 +267,10 @@ def bincount(x: Operand, weights: Operand = None, minlength: int = 0) -> Operand
             raise user_error(TypeError(f"Cannot cast array data from {w.dtype!r} to dtype('float64') according to "
                                        f"the rule 'safe'{at(loc)}"))
     index = astype(x, np.int64)
-    if x.dtype.kind == "i" and x.size:
+    if x.dtype.kind == "i" and x.size and bound is None:
         checks.record(np.any(np.less(index, 0)), ValueError, f"'list' argument must have no negative elements{at(loc)}")
-    capacity = max(minlength, int(np.iinfo(x.dtype).max) + 1 if x.dtype.kind != "b" else 2)
+    top = bound if bound is not None else int(np.iinfo(x.dtype).max) if x.dtype.kind != "b" else 1
+    capacity = max(minlength, top + 1)
     counts = add_at(trace, capacity, np.clip(index, 0, capacity - 1), 1 if w is None else w, dtype)
     if capacity == minlength:
         return counts

@@ -34,6 +34,21 @@ def lane_take(a: Tracer, index: Tracer) -> Tracer:
     return a._trace.apply("gather", [a, index], {"axis": 0})
 
 
+def record_bound(x: Tracer, high: int) -> Tracer:
+    """Note that traced integers ``x`` (a search's positions) lie in ``[0, high]``; returns ``x``."""
+    if not hasattr(x._trace, "index_bounds"):
+        x._trace.index_bounds = {}
+    x._trace.index_bounds[x._node] = high
+    return x
+
+
+def known_bound(x: object) -> int | None:
+    """The greatest value traced ``x`` can hold when a search produced it (see ``record_bound``), else None."""
+    if not is_tracer(x):
+        return None
+    return getattr(x._trace, "index_bounds", {}).get(x._node)
+
+
 def ordered_less(x: Operand, y: Operand) -> Operand:
     """``x < y`` in NumPy's sort order: NaN after every number (and not below another NaN)."""
     less = np.less(x, y)
@@ -89,7 +104,7 @@ def searchsorted(a: Operand, v: Operand, side: str = "left", sorter: Operand = N
     dtype = np.result_type(a.dtype, values.dtype)
     if dtype.kind == "c":
         raise UnsupportedError(f"numpy.searchsorted of complex values{at(loc)}")
-    out = search(astype(a, dtype), astype(values, dtype), side == "right")
+    out = record_bound(search(astype(a, dtype), astype(values, dtype), side == "right"), a.shape[0])
     return scalar_result(out) if np.ndim(values) == 0 else out
 
 
@@ -128,6 +143,7 @@ def digitize(x: Operand, bins: Operand, right: bool = False) -> Operand:
         rising = where(up, edges, edges[::-1])  # one search, in the increasing order
         found = search(rising, xs, not right)
         out = where(up, found, np.subtract(np.int64(n), found))
+    out = record_bound(out, n)
     return scalar_result(out) if x.ndim == 0 else out
 
 
