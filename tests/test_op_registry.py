@@ -231,6 +231,21 @@ def _writes(rng, slow):
             for dt in (MAIN_DTYPES if slow else [np.dtype(np.float64), np.dtype(np.uint8)])]
 
 
+@cases_for("scatter_add")
+def _scatter_add(rng, slow):
+    x, w = np.array([3, 0, 3, 1, 3, 2], np.uint8), values(rng, (6,), np.float64)
+    return [(lambda x, w: (np.bincount(x, minlength=256), np.bincount(x, weights=w, minlength=300)), (x, w))]
+
+
+@cases_for("searchsorted")
+def _searchsorted(rng, slow):
+    a = np.array([-1.0, 0.5, 0.5, 2.0, np.nan])
+    v = np.array([[np.nan, 0.5, -3.0], [2.0, 9.0, 0.7]])
+    out = [(lambda a, v: (np.searchsorted(a, v), np.searchsorted(a, v, "right"), np.searchsorted(a, v[0, 1])), (a, v))]
+    ints = np.array([-4, 0, 0, 7, 9], np.int32)
+    return out + [(lambda a, v: (np.searchsorted(a, v), np.searchsorted(a, v, "right")), (ints, ints[::-1].copy()))]
+
+
 @cases_for("dynamic_slice", "dynamic_update")
 def _dynamic(rng, slow):
     def f(x, i):

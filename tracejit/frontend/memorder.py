@@ -34,7 +34,7 @@ from tracejit.compiler.ops import get_op
 if TYPE_CHECKING:  # (type hints only: these modules build on this one)
     from tracejit.frontend.core import Trace
 
-_C_ORDER_OPS = frozenset({"argmax", "argmin", "argsort", "matmul", "constant"})
+_C_ORDER_OPS = frozenset({"argmax", "argmin", "argsort", "matmul", "constant", "searchsorted"})
 
 
 def set_layout(t: object, layout: StridedView | None | str) -> None:

@@ -11,7 +11,21 @@ from llvmlite import ir
 from tracejit.compiler.codegen.loops import i64
 from tracejit.compiler.codegen.lowerctx import I8, I32, LowerCtx, memory_type, vector_of
 from tracejit.compiler.codegen.lowerings import lowering
-from tracejit.compiler.kir import Acc, Access, Apply, Const, Convert, Expr, Gather, Iota, Load, ScatterAccess, nodes
+from tracejit.compiler.codegen.search import emit_search
+from tracejit.compiler.kir import (
+    Acc,
+    Access,
+    Apply,
+    Const,
+    Convert,
+    Expr,
+    Gather,
+    Iota,
+    Load,
+    ScatterAccess,
+    Search,
+    nodes,
+)
 
 
 def invariant(e: Expr) -> bool:
@@ -111,12 +125,10 @@ class ExprEmitter:
             shift = self._invariant_shift(acc.indices, acc.index_strides, acc.extents)
         if isinstance(acc, ScatterAccess) and shift is None:  # computed addresses, lanes stored in order
             offsets = self._computed_offsets(acc, acc.indices, acc.index_strides, acc.extents)
-            if self.width == 1:
-                b.store(value, self._ptr(acc, offsets), align=align)
-                return
-            for lane in range(self.width):
-                elem = b.extract_element(value, ir.Constant(I32, lane))
-                off = b.extract_element(offsets, ir.Constant(I32, lane))
+            lanes = [(value, offsets)] if self.width == 1 else [
+                (b.extract_element(value, ir.Constant(I32, k)), b.extract_element(offsets, ir.Constant(I32, k)))
+                for k in range(self.width)]
+            for elem, off in lanes:
                 b.store(elem, self._ptr(acc, off), align=align)
             return
         if self.width == 1:
@@ -229,6 +241,8 @@ class ExprEmitter:
         return self.memo[key]
 
     def _emit(self, e: Expr) -> ir.Value:
+        if isinstance(e, Search):
+            return emit_search(self, e)
         if isinstance(e, Gather):
             return self.gather(e)
         if isinstance(e, Load):

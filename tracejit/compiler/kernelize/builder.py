@@ -31,6 +31,7 @@ from tracejit.compiler.kir import (
     Load,
     Nest,
     ScatterAccess,
+    Search,
 )
 from tracejit.compiler.layout import StridedView, contiguous_strides
 from tracejit.compiler.ops import elementwise_signature, get_op
@@ -120,6 +121,8 @@ class KernelBuilder:
         if opdef.kind == "contraction" and not steps and self.contraction in (None, nid):
             self.contraction = nid  # the root's expression is this product's epilogue
             return Acc(d["dtype"])
+        if d["op"] == "searchsorted":
+            return self._search(nid, d, steps)
         if opdef.kind == "gather":
             return self._dynamic_slice(nid, d, steps) if d["op"] == "dynamic_slice" else self._gather(nid, d, steps)
         if opdef.kind != "elementwise":
@@ -175,6 +178,25 @@ class KernelBuilder:
             exprs.append(convert(self.expr(u, s), np.dtype(np.int64)))
         extents = tuple(xshape[axis + j] for j in range(k))
         return Gather(base.access, tuple(exprs), tuple(strides), extents)
+
+    def _search(self, nid: int, d, steps) -> Expr:
+        """A binary search at the point: the sorted array's first element (spread over the
+        result's dims: the affine part, constant over the nest), its stride, and the
+        value's expression there (the frontend searches arrays of two or more elements)."""
+        a, v = self.graph.operands(nid)
+        out = d["shape"]
+
+        def element(k: int) -> Step:
+            return view_step("slice", nid, starts=(k,), steps=(1,), shape=(1,))
+
+        spread = (element(0), view_step("reshape", nid, shape=(1,) * len(out)),
+                  view_step("broadcast_to", nid, shape=out))
+        base = self.expr(a, spread + steps)
+        if type(base) is not Load:
+            raise NeedsBuffer(a)
+        stride = self.expr(a, (element(1),)).access.offset - self.expr(a, (element(0),)).access.offset
+        return Search(base.access, (self.expr(v, steps),), (stride,), (self.graph.aval(a).shape[0],),
+                      d["attrs"]["right"])
 
     def _unit_offsets(self, x: int, nid: int, dims: tuple[int, ...]) -> list[int]:
         """The offset in ``x``'s buffer between neighbours along each dim of ``dims`` (read
@@ -241,6 +263,8 @@ class KernelBuilder:
         if kind == "update":
             if d["op"] == "dynamic_update":
                 return "update", self._dynamic_update_nests(d, out)
+            if d["op"] == "scatter_add":
+                return "update", self._scatter_add_nests(d, out)
             return "update", self._scatter_nests(d, out) if d["op"] == "scatter" else self._update_nests(d, out)
         raise AssertionError(f"no kernel for op {d['op']}")
 
@@ -333,6 +357,20 @@ class KernelBuilder:
                               g.aval(value).dtype if combine else None)
         stored = self.expr(value, ()) if combine else convert(self.expr(value, ()), d["dtype"])
         nests.append(Nest(region, 0, None, stored, store))
+        return nests
+
+    def _scatter_add_nests(self, d, out: Buffer) -> list[Nest]:
+        """Copy the base into ``out``, then add each value at its computed index (one serial nest, in order)."""
+        base, value, index = self.graph.operands(self.root)
+        nests = self._base_copy(base, d, out)
+        region = self.graph.aval(value).shape
+        if not math.prod(region):
+            return nests
+        at = convert(self.expr(index, ()), np.dtype(np.int64))
+        store = ScatterAccess(out.id, out.dtype, out.view.offset, (0,) * len(region), (at,),
+                              out.view.strides[:1], d["shape"], combine="add",
+                              combine_dtype=out.dtype)
+        nests.append(Nest(region, 0, None, convert(self.expr(value, ()), d["dtype"]), store))
         return nests
 
     def _dynamic_update_nests(self, d, out: Buffer) -> list[Nest]:

@@ -8,7 +8,19 @@ of a whole program).
 """
 from tracejit.compiler.kir.buffers import NO_BUFFER, Access, Buffer
 from tracejit.compiler.kir.controlflow import Control, SubCall
-from tracejit.compiler.kir.expr import Acc, Apply, Const, Convert, Expr, Gather, Iota, Load, ScatterAccess, with_store
+from tracejit.compiler.kir.expr import (
+    Acc,
+    Apply,
+    Const,
+    Convert,
+    Expr,
+    Gather,
+    Iota,
+    Load,
+    ScatterAccess,
+    Search,
+    with_store,
+)
 from tracejit.compiler.kir.gemm import Gemm
 from tracejit.compiler.kir.kernel import Kernel, Program, in_sequence
 from tracejit.compiler.kir.memory import ALIGN, Interval, MemoryPlan, padded
@@ -20,6 +32,6 @@ from tracejit.compiler.kir.walk import map_accesses, nodes, rebuild, rewrite
 __all__ = [
     "ALIGN", "NO_BUFFER", "Acc", "Access", "AlongAxis", "Apply", "Buffer", "Const", "Control", "Convert",
     "Expr", "Gather", "Gemm", "Interval", "Iota", "Kernel", "Load", "MemoryPlan", "Nest", "Program", "Schedule",
-    "ScatterAccess", "SubCall", "expr_text", "in_sequence", "map_accesses", "nest_text", "nodes", "padded", "rebuild",
-    "rewrite", "with_store",
+    "ScatterAccess", "Search", "SubCall", "expr_text", "in_sequence", "map_accesses", "nest_text", "nodes", "padded",
+    "rebuild", "rewrite", "with_store",
 ]

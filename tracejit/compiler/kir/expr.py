@@ -74,6 +74,29 @@ class Gather(Load):
 
 
 @dataclass(frozen=True, eq=False)
+class Search(Gather):
+    """A binary search (``compiler/ops/search.py``): the number of elements of the sorted
+    1-d sequence at ``access`` (``extents[0]`` of them, ``strides[0]`` apart) that are
+    less than the value ``indices[0]`` (``right``: less or equal), int64. It reads its
+    buffer anywhere, as a gather does, so passes treat it as one."""
+
+    right: bool = False
+
+    @property
+    def dtype(self) -> np.dtype:
+        """Positions: int64."""
+        return np.dtype(np.int64)
+
+    def with_children(self, kids: Sequence[Expr]) -> Expr:
+        """This search for another value expression."""
+        return Search(self.access, tuple(kids), self.strides, self.extents, self.right)
+
+    def with_access(self, access: Access, extents: tuple[int, ...] | None = None) -> Search:
+        """This search through another affine access (and length, when given)."""
+        return Search(access, self.indices, self.strides, self.extents if extents is None else extents, self.right)
+
+
+@dataclass(frozen=True, eq=False)
 class Iota(Expr):
     """An arithmetic sequence read like a constant array, computed instead of loaded:
     ``start + step * e`` where ``e`` is the element index ``access`` maps the point to

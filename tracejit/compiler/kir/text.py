@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from tracejit.compiler.dtypes import short_name
 from tracejit.compiler.kir.buffers import Access
 from tracejit.compiler.kir.controlflow import Control
-from tracejit.compiler.kir.expr import Acc, Const, Convert, Expr, Gather, Iota, Load, ScatterAccess
+from tracejit.compiler.kir.expr import Acc, Const, Convert, Expr, Gather, Iota, Load, ScatterAccess, Search
 from tracejit.compiler.kir.nest import Nest
 
 if TYPE_CHECKING:  # the Program's text() calls program_text
@@ -16,6 +16,10 @@ if TYPE_CHECKING:  # the Program's text() calls program_text
 
 def expr_text(e: Expr, names: list[str], bufnames: dict[int, str]) -> str:
     """An expression over the loop variables ``names`` (shared nodes print at every use)."""
+    if isinstance(e, Search):
+        side = "right" if e.right else "left"
+        return (f"search_{side}({e.access.text(names, bufnames[e.access.buffer])} + {e.strides[0]}*[:{e.extents[0]}], "
+                f"{expr_text(e.indices[0], names, bufnames)})")
     if isinstance(e, Gather):
         at = " + ".join(f"{s}*[{expr_text(i, names, bufnames)}]<{n}"
                         for i, s, n in zip(e.indices, e.strides, e.extents))

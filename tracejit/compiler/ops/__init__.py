@@ -11,6 +11,8 @@ from tracejit.compiler.ops import (  # noqa: F401
     reductions,
     scan_sort,
     scatter,
+    scatter_add,
+    search,
     structure,
     update,
     views,

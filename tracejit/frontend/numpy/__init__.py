@@ -26,6 +26,9 @@ The modules, each building only on those before it:
   ``geomspace`` with traced endpoints
 - ``accumulate``, ``ufunc_at``: the other ``ufunc.accumulate``s, bitwise ``ufunc.reduce``s, ``ufunc.at``
   (used by ``ufuncs``)
+- ``quantiles``: ``quantile``, ``percentile`` (``method='linear'``, constant ``q``)
+- ``search``: ``searchsorted``, ``digitize``, ``interp`` (unrolled binary searches)
+- ``histogram``: ``histogram``, ``histogram_bin_edges``, ``bincount`` (counts by ``scatter_add``)
 - ``unique``: ``unique`` (a selection: its length depends on the data)
 - ``ufuncs``: NumPy's ufuncs and their methods (``reduce``, ``accumulate``, ``outer``)
 - ``methods``: the Tracer's ndarray methods and Python operators
@@ -38,14 +41,17 @@ from tracejit.frontend.numpy import (  # noqa: F401
                                      composites,
                                      creation,
                                      elementwise,
+                                     histogram,
                                      indexing,
                                      linalg,
                                      methods,
                                      nanfuncs,
                                      numerics,
                                      putmask,
+                                     quantiles,
                                      reductions,
                                      scans_and_sorts,
+                                     search,
                                      selection,
                                      shape,
                                      spacing,
