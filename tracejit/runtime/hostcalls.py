@@ -1,0 +1,82 @@
+"""The run-time side of host calls (``frontend/hostcall.py``): native callbacks into Python.
+
+Compiled code calls a host call's callback ``int32 cb(void **pointers)`` with the
+addresses of its operands' buffers, then its results' (``codegen/host.py``). The
+callback is a ``ctypes.CFUNCTYPE`` object (ctypes takes the GIL around it, so a call
+made with the GIL released works too); it wraps the operand buffers as read-only NumPy
+arrays of the traced shapes, runs the Python function and copies its results into the
+result buffers, never past their ends. An exception is not raised through native code:
+it is stored for this thread's current call (:func:`run_checked`), later host calls of
+the same call are skipped (their results zero-filled), and the call raises it when the
+native code returns. Host calls run on the calling thread only (a control kernel is
+never a parallel task), so the thread pool never waits on the GIL.
+"""
+from __future__ import annotations
+
+import ctypes
+import threading
+from typing import Any, Callable
+
+import numpy as np
+
+CALLBACK = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_void_p)
+
+_state = threading.local()
+
+
+def _wrap(address: int, shape: tuple, dtype: np.dtype, writeable: bool) -> np.ndarray:
+    """The buffer at ``address`` as an array (a fresh empty one when it holds no element)."""
+    n = int(np.prod(shape)) * dtype.itemsize
+    if n == 0 or not address:
+        return np.zeros(shape, dtype)
+    arr = np.frombuffer((ctypes.c_char * n).from_address(address), dtype=dtype).reshape(shape)
+    if not writeable:
+        arr.flags.writeable = False
+    return arr
+
+
+def make_callback(run: Callable[[list], list], operands: list[tuple], results: list[tuple]) -> Any:
+    """A native callback calling ``run(operand arrays) -> result arrays`` (each already of
+    the shape and dtype of ``results``, a list of (shape, dtype)); ``operands`` likewise."""
+    n_in = len(operands)
+    table_type = ctypes.c_void_p * (n_in + len(results))
+
+    def callback(pointers: int) -> int:
+        table = table_type.from_address(pointers)
+        outs = [_wrap(table[n_in + i], s, d, True) for i, (s, d) in enumerate(results)]
+        if getattr(_state, "error", None) is not None:  # an earlier host call of this call failed
+            for out in outs:
+                out[...] = 0
+            return 1
+        try:
+            values = run([_wrap(table[i], s, d, False) for i, (s, d) in enumerate(operands)])
+            for out, value in zip(outs, values):
+                out[...] = value
+            return 0
+        except BaseException as error:  # noqa: BLE001 - handed to the caller, raised after the native call
+            _state.error = error
+            for out in outs:
+                out[...] = 0
+            return 1
+
+    return CALLBACK(callback)
+
+
+def callback_address(callback: Any) -> int:
+    """The native address of a callback made by :func:`make_callback`."""
+    return ctypes.cast(callback, ctypes.c_void_p).value or 0
+
+
+def run_checked(run: Callable[[list], Any], arrays: list) -> Any:
+    """``run(arrays)`` (a compiled program with host calls), then the exception the first
+    failing host call stored, raised as it is (each call has its own, per thread)."""
+    previous = getattr(_state, "error", None)
+    _state.error = None
+    try:
+        outs = run(arrays)
+        error = _state.error
+    finally:
+        _state.error = previous
+    if error is not None:
+        raise error
+    return outs
