@@ -171,7 +171,11 @@ class HostCall:
     def run(self, arrays: list) -> list:
         """The result buffers' values (the token last) of the call on ``arrays``, checked
         against the traced shapes and dtypes."""
-        result = self.call(arrays)
+        try:
+            result = self.call(arrays)
+        except Exception as error:
+            error.add_note(f"(in {self.name}, run in Python by tracejit as a host call{at(self.loc)})")
+            raise
         leaves, tree = flatten(result)
         if tree != self.out_tree:
             raise _mismatch(self, f"a result of another structure ({_describe(result)})")

@@ -27,6 +27,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from tracejit.compiler.ops.host import is_effectful
 from tracejit.compiler.dtypes import AVal
 from tracejit.compiler.fingerprint import program_fingerprint
 from tracejit.compiler.graph import Graph, SubGraph
@@ -114,6 +115,8 @@ class _Prober:
                                    f"{at(self.loc)}")
         if traced.checks:
             raise NotGeneralizable(f"the body has run-time checks{at(self.loc)}")
+        if is_effectful(traced.sub.graph):  # (host calls run on the calling thread, in order: not here)
+            raise NotGeneralizable(f"the body makes host calls{at(self.loc)}")
         if self.writes is None:
             self.writes = traced.writes
         elif list(traced.writes.written) != list(self.writes.written) or \

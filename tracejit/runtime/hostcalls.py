@@ -80,3 +80,16 @@ def run_checked(run: Callable[[list], Any], arrays: list) -> Any:
     if error is not None:
         raise error
     return outs
+
+
+def has_host_calls(program: Any) -> bool:
+    """Whether ``program`` (a kernel program) makes host calls, in its loops and branches too."""
+    for kernel in program.kernels:
+        control = kernel.control
+        if control is None:
+            continue
+        if control.kind == "host":
+            return True
+        if any(has_host_calls(sub.concrete if sub.concrete is not None else sub.program) for sub in control.subs):
+            return True
+    return False
