@@ -33,12 +33,12 @@ from tracejit.compiler.fingerprint import program_fingerprint
 from tracejit.compiler.generic_sizes import GenericProgram, parametrize, size_table
 from tracejit.compiler.graph import Graph, graph_fingerprint
 from tracejit.compiler.kir import Program
+from tracejit.compiler.ops.host import is_effectful
 from tracejit.compiler.passes import PassRecord
 from tracejit.compiler.pipeline import Optimized, optimize
 from tracejit.compiler.schedule.memplan import plan_memory
 from tracejit.compiler.target import LLVMUnavailable, last_level_cache_bytes
 from tracejit.config import config, emit_log, log_enabled
-from tracejit.compiler.ops.host import is_effectful
 from tracejit.frontend.autograph.loops import unrolling
 from tracejit.frontend.hostcall import fallbacks
 from tracejit.frontend.signature import BoundCall

@@ -35,6 +35,7 @@ from typing import Any, Callable
 import numpy as np
 
 from tracejit.compiler.dtypes import AVal
+from tracejit.compiler.ops.host import is_effectful
 from tracejit.config import emit_log, log_enabled
 from tracejit.errors import UnsupportedError, at, user_error
 from tracejit.frontend.arraylike import complex_support
@@ -227,7 +228,6 @@ def order_token(trace: Trace) -> Tracer | None:
 def after_control(trace: Trace, graphs: list, results: list) -> None:
     """A loop or branch whose ``graphs`` hold host calls orders later effects after it
     (its first result ``results[0]`` becomes ``trace``'s token)."""
-    from tracejit.compiler.ops.host import is_effectful  # (the op module: no cycle, kept local to the hook)
     if results and any(is_effectful(g) for g in graphs):
         first = next((r for r in results if isinstance(r, Tracer)), None)
         if first is not None:

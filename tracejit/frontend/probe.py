@@ -27,13 +27,13 @@ from typing import Any, Callable
 
 import numpy as np
 
-from tracejit.compiler.ops.host import is_effectful
 from tracejit.compiler.dtypes import AVal
 from tracejit.compiler.fingerprint import program_fingerprint
 from tracejit.compiler.graph import Graph, SubGraph
 from tracejit.compiler.kernelize.control import carrying
 from tracejit.compiler.kernelize.generic_loop import loop_sizes, remember
 from tracejit.compiler.kir import Program
+from tracejit.compiler.ops.host import is_effectful
 from tracejit.compiler.pipeline import optimize
 from tracejit.errors import UnsupportedError, at
 from tracejit.frontend import controlwrites

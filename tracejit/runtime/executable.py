@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from tracejit.compiler.codegen.symbols import ARRAY_FIELDS, call_slots, checks_inputs
-from tracejit.runtime.hostcalls import has_host_calls, run_checked
 from tracejit.runtime import MISS, threads
 from tracejit.runtime.buffers import MIN_POOLED_BYTES, pool
+from tracejit.runtime.hostcalls import has_host_calls, run_checked
 
 if TYPE_CHECKING:
     from tracejit.compiler.kir import Program
