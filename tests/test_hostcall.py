@@ -202,3 +202,35 @@ def test_generator_argument_and_captured():
     same = np.random.default_rng(11)
     np.testing.assert_array_equal(first, x[:3] + same.uniform(size=3))
     np.testing.assert_array_equal(second, x[:3] + same.uniform(size=3))
+
+
+def test_complex_operands_and_results():
+    def f(x):
+        s = np.fft.fft(x) * (1 + 2j)
+        return np.fft.ifft(s).real, np.abs(s), np.fft.ifft(s)
+    jf = tj.jit(f)
+    x = np.random.default_rng(2).random(8)
+    _same(jf(x), f(x))
+
+
+def test_error_in_a_loop_skips_later_host_calls_and_raises_once():
+    calls = []
+
+    def check(v):
+        calls.append(1)
+        if v[0] > 3:
+            raise ValueError("too big")
+        return v
+
+    @tj.jit
+    def f(a, n):
+        for _ in range(n):
+            a = np.apply_along_axis(check, 0, a) + 1
+        return a
+
+    a = np.zeros((1, 1))
+    np.testing.assert_array_equal(f(a, 3), f.eager(a, 3))
+    calls.clear()
+    with pytest.raises(ValueError, match="too big"):
+        f(a, 10)
+    assert len(calls) == 5  # the fifth fails, the other five steps skip their call

@@ -77,6 +77,22 @@ def fallback_on_refusal(func: Callable, handler: Callable, args: tuple, kwargs: 
         return host_call(func, args, kwargs, reason)
 
 
+def function_fallback(impl: Callable) -> Callable:
+    """An ``__array_function__`` (of a value class beside the Tracer, e.g. complex) whose
+    refusals become host calls, as :func:`fallback_on_refusal` makes them."""
+    def protocol(self, func, types, args, kwargs):
+        return fallback_on_refusal(func, lambda *a, **k: impl(self, func, types, a, k), args, kwargs)
+    return protocol
+
+
+def ufunc_fallback(impl: Callable) -> Callable:
+    """An ``__array_ufunc__`` whose refusals become host calls (see :func:`function_fallback`)."""
+    def protocol(self, ufunc, method, *inputs, **kwargs):
+        func = ufunc if method == "__call__" else getattr(ufunc, method)
+        return fallback_on_refusal(func, lambda *a, **k: impl(self, ufunc, method, *a, **k), inputs, kwargs)
+    return protocol
+
+
 _UFUNC_HANDLERS: dict[str, Callable] = {}
 
 
