@@ -38,7 +38,7 @@ from tracejit.compiler.dtypes import AVal
 from tracejit.compiler.ops.host import is_effectful
 from tracejit.config import emit_log, log_enabled
 from tracejit.errors import UnsupportedError, at, user_error
-from tracejit.frontend.arraylike import complex_support
+from tracejit.frontend.arraylike import METHOD_FALLBACK, complex_support
 from tracejit.frontend.context import current_trace, user_location
 from tracejit.frontend.core import Trace, Tracer, as_python_scalar
 from tracejit.frontend.operands import python_kind
@@ -281,6 +281,7 @@ def _try(func: Callable, tree: Any, leaves: list, slots: list[tuple], k: int, rn
     filled = list(leaves)
     for position, aval, scalar, kind in slots:
         value = _placeholder(k, aval.shape, aval.dtype, rng)
+        value.flags.writeable = False  # (as at run time: the operands are the program's buffers)
         if scalar or kind is not None:
             value = value[()]
             if kind is not None:
@@ -345,6 +346,9 @@ def host_call(func: Callable, args: tuple, kwargs: dict, reason: str, name: str 
     good = [r for r, e in outcomes if e is None]
     if not good:  # as eagerly for these shapes and dtypes (a shape error, say)
         error = outcomes[0][1]
+        if isinstance(error, ValueError) and "read-only" in str(error):
+            raise UnsupportedError(f"{name} writes into its array argument, which a host call cannot do "
+                                   f"({reason}){at(loc)}")
         error.add_note(f"(tracejit: {name} called on placeholder arrays of its arguments' shapes and dtypes"
                        f"{at(loc)})")
         raise user_error(error)
@@ -420,3 +424,16 @@ def fallbacks_of(graph: Any) -> list[tuple[str, str | None, str]]:
             seen.add(item)
             out.append(item)
     return out
+
+
+def method_host_call(value: Any, name: str) -> Callable | None:
+    """ndarray method ``name`` of traced ``value`` (one tracejit has no handler for) as a
+    function recording a host call, or None (fallback off, or not a method)."""
+    method = getattr(np.ndarray, name, None)
+    if not fallback_enabled() or not callable(method) or isinstance(method, type):
+        return None
+    return lambda *args, **kwargs: host_call(method, (value,) + args, kwargs, f"ndarray.{name} has no native handler",
+                                             f"ndarray.{name}")
+
+
+METHOD_FALLBACK["hook"] = method_host_call
