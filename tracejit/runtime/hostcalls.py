@@ -14,6 +14,7 @@ never a parallel task), so the thread pool never waits on the GIL.
 from __future__ import annotations
 
 import ctypes
+import math
 import threading
 from typing import Any, Callable
 
@@ -24,15 +25,22 @@ CALLBACK = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_void_p)
 _state = threading.local()
 
 
-def _wrap(address: int, shape: tuple, dtype: np.dtype, writeable: bool) -> np.ndarray:
-    """The buffer at ``address`` as an array (a fresh empty one when it holds no element)."""
-    n = int(np.prod(shape)) * dtype.itemsize
-    if n == 0 or not address:
-        return np.zeros(shape, dtype)
-    arr = np.frombuffer((ctypes.c_char * n).from_address(address), dtype=dtype).reshape(shape)
-    if not writeable:
-        arr.flags.writeable = False
-    return arr
+class _View:
+    """Wraps a buffer of one shape and dtype as an array (types made once, per buffer)."""
+
+    def __init__(self, shape: tuple, dtype: np.dtype, writeable: bool):
+        self.shape, self.dtype, self.writeable = tuple(shape), np.dtype(dtype), writeable
+        self.nbytes = math.prod(self.shape) * self.dtype.itemsize
+        self.raw = ctypes.c_char * self.nbytes
+
+    def __call__(self, address: int | None) -> np.ndarray:
+        """The buffer at ``address`` as an array (a fresh zeroed one when it holds no element)."""
+        if self.nbytes == 0 or not address:
+            return np.zeros(self.shape, self.dtype)
+        arr = np.frombuffer(self.raw.from_address(address), dtype=self.dtype).reshape(self.shape)
+        if not self.writeable:
+            arr.flags.writeable = False
+        return arr
 
 
 def make_callback(run: Callable[[list], list], operands: list[tuple], results: list[tuple]) -> Any:
@@ -40,16 +48,18 @@ def make_callback(run: Callable[[list], list], operands: list[tuple], results: l
     the shape and dtype of ``results``, a list of (shape, dtype)); ``operands`` likewise."""
     n_in = len(operands)
     table_type = ctypes.c_void_p * (n_in + len(results))
+    ins = [_View(s, d, False) for s, d in operands]
+    outs_at = [(n_in + i, _View(s, d, True)) for i, (s, d) in enumerate(results)]
 
     def callback(pointers: int) -> int:
         table = table_type.from_address(pointers)
-        outs = [_wrap(table[n_in + i], s, d, True) for i, (s, d) in enumerate(results)]
+        outs = [view(table[i]) for i, view in outs_at]
         if getattr(_state, "error", None) is not None:  # an earlier host call of this call failed
             for out in outs:
                 out[...] = 0
             return 1
         try:
-            values = run([_wrap(table[i], s, d, False) for i, (s, d) in enumerate(operands)])
+            values = run([view(table[i]) for i, view in enumerate(ins)])
             for out, value in zip(outs, values):
                 out[...] = value
             return 0
