@@ -50,6 +50,7 @@ _tokens: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # trace -> its
 _logged: set = set()  # (function, call, line) logged once (TRACEJIT_LOG=fallbacks)
 _serial = itertools.count(1)
 TOKEN = (np.dtype(np.uint8), ())
+_TOKEN_VALUE = np.zeros((), np.uint8)
 SUPPORTED_KINDS = "biufc"
 
 
@@ -135,6 +136,11 @@ class HostCall:
                                 for s in slots for _ in range(s.parts)]
         self.result_buffers = [b for r in results for b in r.buffers()] + [(TOKEN[1], TOKEN[0])]
         self._callback = None
+        where = self._top_level()
+        args, kwargs = unflatten(tree, leaves)
+        self._fast = None if where is None else (tuple(args), kwargs, [where[s.position] for s in slots])
+        self._one = (out_tree.kind == "leaf" and len(results) == 1 and results[0].dtype.kind != "c"
+                     and not results[0].scalar and results[0].kind is None)  # one array: checked directly
 
     def __repr__(self) -> str:
         return f"<fallback {self.name} #{self.serial}>"
@@ -159,8 +165,35 @@ class HostCall:
             self._callback = make_callback(self.run, self.operand_buffers, self.result_buffers)
         return callback_address(self._callback)
 
+    def _top_level(self) -> dict | None:
+        """Leaf position -> ("args", index) or ("kwargs", key) when every operand is an
+        argument itself (not inside a list): then each call fills a copy of the statics."""
+        args_tree, kwargs_tree = self.tree.children
+        where, k = {}, 0
+        for group, tree, names in (("args", args_tree, range(len(args_tree.children))),
+                                   ("kwargs", kwargs_tree, kwargs_tree.keys)):
+            for name, child in zip(names, tree.children):
+                if child.kind == "leaf":
+                    where[k] = (group, name)
+                k += child.num_leaves
+        if any(slot.position not in where for slot in self.slots):
+            return None
+        return where
+
     def call(self, arrays: list) -> Any:
         """The function called on the operands' values ``arrays`` (its raw result)."""
+        if self._fast is not None:
+            args, kwargs = list(self._fast[0]), dict(self._fast[1])
+            k = 0
+            for slot, (group, name) in zip(self.slots, self._fast[2]):
+                value = slot.value(arrays[k:k + slot.parts]) if slot.parts == 2 or slot.scalar or slot.kind \
+                    else arrays[k]
+                k += slot.parts
+                if group == "args":
+                    args[name] = value
+                else:
+                    kwargs[name] = value
+            return self.func(*args, **kwargs)
         leaves = list(self.leaves)
         k = 0
         for slot in self.slots:
@@ -177,6 +210,10 @@ class HostCall:
         except Exception as error:
             error.add_note(f"(in {self.name}, run in Python by tracejit as a host call{at(self.loc)})")
             raise
+        if self._one and type(result) is np.ndarray:
+            want = self.result_leaves[0]
+            if result.shape == want.shape and result.dtype == want.dtype:
+                return [result, _TOKEN_VALUE]
         leaves, tree = flatten(result)
         if tree != self.out_tree:
             raise _mismatch(self, f"a result of another structure ({_describe(result)})")
@@ -191,7 +228,7 @@ class HostCall:
                     raise _mismatch(self, f"dtype {arr.dtype}, traced as {want.dtype}")
                 arr = arr.astype(want.dtype)
             out.extend([arr.real, arr.imag] if want.dtype.kind == "c" else [arr])
-        return out + [np.zeros((), np.uint8)]
+        return out + [_TOKEN_VALUE]
 
     def evaluate(self, values: list) -> tuple:
         """The results on concrete operand values (the interpreter's reference)."""

@@ -25,22 +25,34 @@ CALLBACK = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_void_p)
 _state = threading.local()
 
 
+class _Interface:
+    """An object NumPy turns into an array over given memory (``__array_interface__``: no copy,
+    much cheaper than a ctypes buffer)."""
+
+    __slots__ = ("__array_interface__",)
+
+    def __init__(self, interface: dict):
+        self.__array_interface__ = interface
+
+
 class _View:
-    """Wraps a buffer of one shape and dtype as an array (types made once, per buffer)."""
+    """Wraps a buffer of one shape and dtype as an array."""
 
     def __init__(self, shape: tuple, dtype: np.dtype, writeable: bool):
-        self.shape, self.dtype, self.writeable = tuple(shape), np.dtype(dtype), writeable
-        self.nbytes = math.prod(self.shape) * self.dtype.itemsize
-        self.raw = ctypes.c_char * self.nbytes
+        self.shape, self.dtype = tuple(shape), np.dtype(dtype)
+        self.empty = math.prod(self.shape) == 0
+        self.readonly = not writeable
+        self.base = {"shape": self.shape, "typestr": self.dtype.str, "version": 3}
+        if self.dtype.fields is not None or self.dtype.subdtype is not None:
+            self.base["descr"] = self.dtype.descr
 
     def __call__(self, address: int | None) -> np.ndarray:
         """The buffer at ``address`` as an array (a fresh zeroed one when it holds no element)."""
-        if self.nbytes == 0 or not address:
+        if self.empty or not address:
             return np.zeros(self.shape, self.dtype)
-        arr = np.frombuffer(self.raw.from_address(address), dtype=self.dtype).reshape(self.shape)
-        if not self.writeable:
-            arr.flags.writeable = False
-        return arr
+        interface = dict(self.base)
+        interface["data"] = (address, self.readonly)
+        return np.asarray(_Interface(interface))
 
 
 def make_callback(run: Callable[[list], list], operands: list[tuple], results: list[tuple]) -> Any:
