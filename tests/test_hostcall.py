@@ -234,3 +234,26 @@ def test_error_in_a_loop_skips_later_host_calls_and_raises_once():
     with pytest.raises(ValueError, match="too big"):
         f(a, 10)
     assert len(calls) == 5  # the fifth fails, the other five steps skip their call
+
+
+def test_random_walk_in_a_rolled_loop_matches_eager(monkeypatch, caplog):
+    from tracejit.config import config
+    monkeypatch.setattr(config, "log", set(config.log) | {"fallbacks"})
+
+    def walk(x0, n):
+        x = x0
+        for _ in range(n):
+            x = x + np.random.randn(3) * 0.1
+        return x + np.random.choice(x, size=2).sum()
+    jw = tj.jit(walk)
+    x0 = np.zeros(3)
+    with caplog.at_level("INFO", logger="tracejit"):
+        np.random.seed(3)
+        got = [jw(x0, 30), jw(x0, 30)]
+    np.random.seed(3)
+    want = [walk(x0, 30), walk(x0, 30)]
+    for g, w in zip(got, want):
+        np.testing.assert_array_equal(g, w)
+    assert "while" in jw.lower(x0, 30).as_text("graph")
+    logged = [r.getMessage() for r in caplog.records if "host call" in r.getMessage()]
+    assert len(logged) == 2 and "numpy.random.randn" in logged[0]  # once per function and line
