@@ -338,7 +338,7 @@ def _layout(result: Any) -> tuple:
     leaves, tree = flatten(result)
     shown, results, key = [], [], [repr(tree)]
     for leaf in leaves:
-        if isinstance(leaf, (np.ndarray, np.generic, bool, int, float)):
+        if isinstance(leaf, (np.ndarray, np.generic, bool, int, float, complex)):
             arr = np.asarray(leaf)
             r = _Result(arr.shape, arr.dtype, isinstance(leaf, np.generic), python_kind(leaf))
             shown.append(r)
@@ -381,6 +381,13 @@ def host_call(func: Callable, args: tuple, kwargs: dict, reason: str, name: str 
         for k in (2, 3, 1, 0):
             outcomes.append(_try(func, tree, static, fills, k, rng))
     good = [r for r, e in outcomes if e is None]
+    for r in good[:1]:  # (before comparing fillings: objects of other kinds never compare equal)
+        for leaf in flatten(r)[0]:
+            if not isinstance(leaf, (np.ndarray, np.generic, bool, int, float, complex, str, bytes, np.dtype,
+                                     type(None))):
+                raise UnsupportedError(f"{name} returns a {type(leaf).__name__}, which a host call cannot "
+                                       f"return (arrays, numbers, tuples, lists and dicts of them only) ({reason})"
+                                       f"{at(loc)}")
     if not good:  # as eagerly for these shapes and dtypes (a shape error, say)
         error = outcomes[0][1]
         if isinstance(error, ValueError) and "read-only" in str(error):
@@ -391,8 +398,8 @@ def host_call(func: Callable, args: tuple, kwargs: dict, reason: str, name: str 
         raise user_error(error)
     layouts = [_layout(r) for r in good]
     if any(layout[3] != layouts[0][3] for layout in layouts[1:]):
-        raise UnsupportedError(f"{name}: the shape of its result depends on the values of its arguments, which a "
-                               f"host call cannot have at trace time ({reason}){at(loc)}")
+        raise UnsupportedError(f"{name}: the shape or dtype of its result depends on the values of its arguments "
+                               f"(a host call needs them when tracing) ({reason}){at(loc)}")
     out_tree, out_leaves, results, _ = layouts[0]
     for r in results:
         if r.dtype.kind not in SUPPORTED_KINDS or r.dtype.itemsize > 16 or r.dtype == np.float16 \
