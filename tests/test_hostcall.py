@@ -257,3 +257,23 @@ def test_random_walk_in_a_rolled_loop_matches_eager(monkeypatch, caplog):
     assert "while" in jw.lower(x0, 30).as_text("graph")
     logged = [r.getMessage() for r in caplog.records if "host call" in r.getMessage()]
     assert len(logged) == 2 and "numpy.random.randn" in logged[0]  # once per function and line
+
+
+def test_ndarray_method_without_a_handler():
+    def f(x):
+        return (x * 2).byteswap() + 0
+    jf = tj.jit(f)
+    x = np.arange(6, dtype=np.int32).reshape(2, 3)
+    _same(jf(x), f(x))
+    assert jf.lower(x).fallbacks[0][0] == "ndarray.byteswap"
+
+
+def test_function_writing_its_argument_is_refused():
+    @tj.jit
+    def f(x):
+        y = x * 2
+        np.random.shuffle(y)
+        return y
+
+    with pytest.raises(UnsupportedError, match="numpy.random.shuffle writes into its array argument"):
+        f(np.arange(4.0))
