@@ -275,5 +275,20 @@ def test_function_writing_its_argument_is_refused():
         np.random.shuffle(y)
         return y
 
-    with pytest.raises(UnsupportedError, match="numpy.random.shuffle writes into its array argument"):
+    with pytest.raises(UnsupportedError, match="numpy.random.shuffle writes into an array argument"):
         f(np.arange(4.0))
+
+
+@pytest.mark.parametrize("f, args", [
+    (lambda x: np.repeat(x, [1, 2, 3]), (np.arange(3.0),)),
+    (lambda x: np.linalg.norm(x, 3) + 1, (np.arange(4.0),)),
+    (lambda v: np.pad(v, 1, mode="linear_ramp"), (np.arange(4.0),)),
+    (lambda a, b: np.dot(a, b) * 2, (np.ones((2, 3)), np.arange(60.0).reshape(4, 3, 5))),
+])
+def test_refused_forms_run_as_host_calls(f, args):
+    _same(tj.jit(f)(*args), f(*args))
+
+
+def test_eager_error_for_arguments_numpy_rejects():
+    with pytest.raises(ValueError, match="no fields"):  # (a handler's refusal; NumPy's own error, as eagerly)
+        tj.jit(lambda a: np.sort(a, order="f"))(np.ones((3, 4)))

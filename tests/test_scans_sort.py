@@ -267,7 +267,7 @@ def test_lowered_text_names_the_kernel():
 def test_unsupported_and_bad_arguments():
     x = np.ones((3, 4))
     with pytest.raises(tj.UnsupportedError, match=r"order=.*test_scans_sort.py"):
-        tj.jit(lambda a: np.sort(a, order="f"))(x)
+        tj.jit(lambda a: np.sort(a, order="f"), fallback=False)(x)
     with pytest.raises(tj.UnsupportedError, match=r"out=.*test_scans_sort.py"):
         tj.jit(lambda a: np.cumsum(a, out=a))(x)
     with pytest.raises(ValueError, match="sort kind"):
@@ -285,7 +285,7 @@ def test_unsupported_and_bad_arguments():
     with pytest.raises(TypeError):
         tj.jit(lambda a: a.sort(axis=None))(x.copy())
     with pytest.raises(tj.UnsupportedError, match="maximum.accumulate"):
-        tj.jit(lambda a: np.maximum.accumulate(a))(x)
+        tj.jit(lambda a: np.maximum.accumulate(a), fallback=False)(x)
 
 
 # -- random shapes ----------------------------------------------------------------------------

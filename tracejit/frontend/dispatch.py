@@ -74,7 +74,11 @@ def fallback_on_refusal(func: Callable, handler: Callable, args: tuple, kwargs: 
         if type(error) is not UnsupportedError or not fallback_enabled() or kwargs.get("out") is not None:
             raise
         reason = str(error).split(" (at ")[0].split("\n")[0]
-        return host_call(func, args, kwargs, reason)
+        try:
+            return host_call(func, args, kwargs, reason)
+        except UnsupportedError as host_error:  # the handler's refusal says more; this one why no fallback
+            error.add_note(f"(not run as a host call either: {host_error})")
+            raise error from None
 
 
 def function_fallback(impl: Callable) -> Callable:

@@ -315,7 +315,7 @@ def _streams_kept(objects: list) -> Iterator[None]:
 
 def _try(func: Callable, tree: Any, leaves: list, slots: list[tuple], k: int, rng) -> tuple:
     """(result, None) of ``func`` on filling ``k`` of the operands, or (None, the error)."""
-    filled = list(leaves)
+    filled = [_read_only_copy(v) if type(v) is np.ndarray else v for v in leaves]  # (writes: refused below)
     for position, aval, scalar, kind in slots:
         value = _placeholder(k, aval.shape, aval.dtype, rng)
         value.flags.writeable = False  # (as at run time: the operands are the program's buffers)
@@ -331,6 +331,12 @@ def _try(func: Callable, tree: Any, leaves: list, slots: list[tuple], k: int, rn
             return func(*args, **kwargs), None
     except Exception as e:  # noqa: BLE001 - a filling the function refuses: try the next
         return None, e
+
+
+def _read_only_copy(value: np.ndarray) -> np.ndarray:
+    copy = value.copy()
+    copy.flags.writeable = False
+    return copy
 
 
 def _layout(result: Any) -> tuple:
@@ -391,7 +397,7 @@ def host_call(func: Callable, args: tuple, kwargs: dict, reason: str, name: str 
     if not good:  # as eagerly for these shapes and dtypes (a shape error, say)
         error = outcomes[0][1]
         if isinstance(error, ValueError) and "read-only" in str(error):
-            raise UnsupportedError(f"{name} writes into its array argument, which a host call cannot do "
+            raise UnsupportedError(f"{name} writes into an array argument, which a host call cannot do "
                                    f"({reason}){at(loc)}")
         error.add_note(f"(tracejit: {name} called on placeholder arrays of its arguments' shapes and dtypes"
                        f"{at(loc)})")
