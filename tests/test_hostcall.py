@@ -292,3 +292,13 @@ def test_refused_forms_run_as_host_calls(f, args):
 def test_eager_error_for_arguments_numpy_rejects():
     with pytest.raises(ValueError, match="no fields"):  # (a handler's refusal; NumPy's own error, as eagerly)
         tj.jit(lambda a: np.sort(a, order="f"))(np.ones((3, 4)))
+
+
+def test_complex_functions_without_native_code_match_eager():
+    def f(z):
+        return np.log(z) + np.sqrt(z) * np.sin(z), np.maximum(z, z * 2), np.cumsum(z), z.max()
+    z = np.random.default_rng(4).random((3, 3)) + 1j * np.random.default_rng(5).random((3, 3))
+    got, want = tj.jit(f)(z), f(z)
+    for g, w in zip(got, want):
+        assert np.asarray(g).dtype == np.asarray(w).dtype and np.shape(g) == np.shape(w)
+        np.testing.assert_allclose(g, w, rtol=1e-12)
