@@ -7,7 +7,7 @@ made with the GIL released works too); it wraps the operand buffers as read-only
 arrays of the traced shapes, runs the Python function and copies its results into the
 result buffers, never past their ends. An exception is not raised through native code:
 it is stored for this thread's current call (:func:`run_checked`), later host calls of
-the same call are skipped (their results zero-filled), and the call raises it when the
+the same call are skipped (their results NaN or zero-filled), and the call raises it when the
 native code returns. Host calls run on the calling thread only (a control kernel is
 never a parallel task), so the thread pool never waits on the GIL.
 """
@@ -55,6 +55,13 @@ class _View:
         return np.asarray(_Interface(interface))
 
 
+def _fill_failed(outs: list) -> None:
+    """Results of a failed or skipped host call: NaN (floats: a loop testing ``err > tol`` on
+    them ends), else zeros; the call raises the stored error when the native code returns."""
+    for out in outs:
+        out[...] = np.nan if out.dtype.kind in "fc" else 0
+
+
 def make_callback(run: Callable[[list], list], operands: list[tuple], results: list[tuple]) -> Any:
     """A native callback calling ``run(operand arrays) -> result arrays`` (each already of
     the shape and dtype of ``results``, a list of (shape, dtype)); ``operands`` likewise."""
@@ -67,8 +74,7 @@ def make_callback(run: Callable[[list], list], operands: list[tuple], results: l
         table = table_type.from_address(pointers)
         outs = [view(table[i]) for i, view in outs_at]
         if getattr(_state, "error", None) is not None:  # an earlier host call of this call failed
-            for out in outs:
-                out[...] = 0
+            _fill_failed(outs)
             return 1
         try:
             values = run([view(table[i]) for i, view in enumerate(ins)])
@@ -77,8 +83,7 @@ def make_callback(run: Callable[[list], list], operands: list[tuple], results: l
             return 0
         except BaseException as error:  # noqa: BLE001 - handed to the caller, raised after the native call
             _state.error = error
-            for out in outs:
-                out[...] = 0
+            _fill_failed(outs)
             return 1
 
     return CALLBACK(callback)
