@@ -302,3 +302,13 @@ def test_complex_functions_without_native_code_match_eager():
     for g, w in zip(got, want):
         assert np.asarray(g).dtype == np.asarray(w).dtype and np.shape(g) == np.shape(w)
         np.testing.assert_allclose(g, w, rtol=1e-12)
+
+
+def test_code_is_shared_across_shapes_each_with_its_callback():
+    @tj.jit
+    def f(a):
+        return np.linalg.inv(a * 2.0) + 1.0
+    for n in (3, 5):
+        a = np.eye(n) + 0.1
+        np.testing.assert_allclose(f(a), np.linalg.inv(a * 2.0) + 1.0)
+    assert f.cache_info().reused + f.cache_info().disk_hits >= 1  # the callback's address is data
