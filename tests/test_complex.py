@@ -367,10 +367,10 @@ def test_mandelbrot_with_where_and_with_masked_writes(dtype):
 
 @pytest.mark.parametrize("fn", [
     lambda z: np.cumsum(z), lambda z: np.sort(z),
-], ids=["cumsum", "sort"])  # supported now: tests/test_complex_functions.py
-def test_unsupported_complex_ops_raise_naming_the_line(fn):
+], ids=["cumsum", "sort"])  # the rest is native now: tests/test_complex_functions.py
+def test_unsupported_complex_ops_raise_naming_the_line(fn):  # (fallback=False: not run as host calls)
     with pytest.raises(tj.UnsupportedError, match=r"test_complex\.py:\d+"):
-        tj.jit(fn)(crand((3, 3)))
+        tj.jit(fn, fallback=False)(crand((3, 3)))
 
 
 def test_mask_selection_of_complex_values_raises_clearly():

@@ -267,7 +267,7 @@ def test_lowered_text_names_the_kernel():
 def test_unsupported_and_bad_arguments():
     x = np.ones((3, 4))
     with pytest.raises(tj.UnsupportedError, match=r"order=.*test_scans_sort.py"):
-        tj.jit(lambda a: np.sort(a, order="f"))(x)
+        tj.jit(lambda a: np.sort(a, order="f"), fallback=False)(x)
     with pytest.raises(ValueError, match=r"wrong size.*test_scans_sort.py"):  # (out= itself: test_numpy_functions17)
         tj.jit(lambda a: np.cumsum(a, out=a))(x)
     with pytest.raises(ValueError, match="sort kind"):
@@ -285,7 +285,7 @@ def test_unsupported_and_bad_arguments():
     with pytest.raises(TypeError):
         tj.jit(lambda a: a.sort(axis=None))(x.copy())
     with pytest.raises(tj.UnsupportedError, match="power.accumulate"):
-        tj.jit(lambda a: np.power.accumulate(a))(x)
+        tj.jit(lambda a: np.power.accumulate(a), fallback=False)(x)
 
 
 # -- random shapes ----------------------------------------------------------------------------

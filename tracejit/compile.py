@@ -33,12 +33,14 @@ from tracejit.compiler.fingerprint import program_fingerprint
 from tracejit.compiler.generic_sizes import GenericProgram, parametrize, size_table
 from tracejit.compiler.graph import Graph, graph_fingerprint
 from tracejit.compiler.kir import Program
+from tracejit.compiler.ops.host import is_effectful
 from tracejit.compiler.passes import PassRecord
 from tracejit.compiler.pipeline import Optimized, optimize
 from tracejit.compiler.schedule.memplan import plan_memory
 from tracejit.compiler.target import LLVMUnavailable, last_level_cache_bytes
 from tracejit.config import config, emit_log, log_enabled
 from tracejit.frontend.autograph.loops import unrolling
+from tracejit.frontend.hostcall import fallbacks
 from tracejit.frontend.signature import BoundCall
 from tracejit.frontend.traced_function import TracedFunction, trace_function
 from tracejit.runtime import diskcache, programcache
@@ -62,6 +64,7 @@ class Request:
     fastmath: bool
     autograph: bool = True
     unroll_loops: bool = False  # every converted loop with a static trip count unrolled (frontend/autograph/loops.py)
+    fallback: bool = True  # unsupported calls run as host calls (frontend/hostcall.py); False: refused
 
 
 class Compilation:
@@ -105,7 +108,7 @@ def trace_call(request: Request, call: BoundCall) -> Compilation:
     """Stage 1: ``request.fun`` traced for the signature of ``call`` (a call of a jitted
     function then runs :meth:`Compilation.compile`)."""
     fun = request.fun
-    with unrolling(request.unroll_loops):
+    with unrolling(request.unroll_loops), fallbacks(request.fallback):
         traced = trace_function(fun, request.pysig, request.static, call, fun.__name__, request.freeze,
                                 request.concrete, request.autograph)
     return Compilation(traced, request.fastmath)
@@ -157,7 +160,7 @@ def optimize_cached(graph: Graph, fastmath: bool = False) -> Optimized:
     used only when it was stored under this graph's identity (its fingerprint and the
     optimizer's settings) and its inputs and outputs are the graph's; anything else is a
     miss (optimized again and stored again)."""
-    if not config.cache_enabled:
+    if not config.cache_enabled or is_effectful(graph):  # (host calls hold this process's callbacks)
         return optimize(graph, fastmath=fastmath)
     identity = _identity(graph, fastmath)
     stored = programcache.read(identity, lambda value: _stored_problem(value, graph))

@@ -1,7 +1,8 @@
 """Environment switches, read in one place.
 
 ``TRACEJIT_DISABLE_JIT=1`` runs every jitted function eagerly with NumPy.
-``TRACEJIT_LOG`` is a comma list of ``retrace,passes,kernels,llvm,asm`` dumps.
+``TRACEJIT_LOG`` is a comma list of ``retrace,passes,kernels,llvm,asm,fallbacks`` dumps (``fallbacks``:
+each call run in Python as a host call, once per function and line).
 ``TRACEJIT_FOLD_LIMIT`` caps the element count of a constant produced by folding.
 ``TRACEJIT_NUM_THREADS`` sets the threads for parallel loops (default: every CPU this
 process may use).
@@ -18,7 +19,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-LOG_CHANNELS = ("retrace", "passes", "kernels", "llvm", "asm")
+LOG_CHANNELS = ("retrace", "passes", "kernels", "llvm", "asm", "fallbacks")
 
 
 @dataclass

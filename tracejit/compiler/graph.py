@@ -232,8 +232,8 @@ class Graph:
 
     def to_dot(self, clusters: dict[str, list[int]] | None = None) -> str:
         """Graphviz source; ``clusters`` draws named groups of nodes (kernels) as boxes."""
-        def label(nid):
-            return self.node_text(nid).replace('"', r'\"')
+        def label(nid):  # (a host call, a fallback to Python: drawn red)
+            return self.node_text(nid).replace('"', r'\"') + ('", color="red' if self.op(nid) == "host" else "")
         out = [f'digraph "{self.name}" {{', "  node [shape=box, fontname=monospace, fontsize=10];"]
         clustered = set()
         for name, members in (clusters or {}).items():

@@ -199,7 +199,7 @@ class JitFunction:
 
     def __init__(self, fun: Callable, static_argnames: str | Iterable[str] = (),
                  static_argnums: int | Iterable[int] = (), fastmath: bool = False, freeze: bool = False,
-                 autograph: bool = True, unroll_loops: bool = False):
+                 autograph: bool = True, unroll_loops: bool = False, fallback: bool = True):
         functools.update_wrapper(self, fun)
         self.fun = fun
         self.fastmath = bool(fastmath)
@@ -228,7 +228,7 @@ class JitFunction:
         self._hits = Counter()  # counted without the lock, exactly, by any number of threads
         self.autograph = bool(autograph)
         self._request = Request(fun, self._pysig, self._static, self.freeze, self._concrete, self.fastmath,
-                                self.autograph, bool(unroll_loops))
+                                self.autograph, bool(unroll_loops), bool(fallback))
         self._last_key = None
         self._slot = None  # native dispatch: set up with the first compiled signature (_enable_native)
         self._native_tried = False
@@ -418,7 +418,7 @@ class JitFunction:
 def jit(fun: Callable | None = None, *, static_argnames: str | Iterable[str] = (),
         static_argnums: int | Iterable[int] = (), fastmath: bool = False,
         freeze: bool = False, autograph: bool = True,
-        unroll_loops: bool = False) -> JitFunction | Callable[[Callable], JitFunction]:
+        unroll_loops: bool = False, fallback: bool = True) -> JitFunction | Callable[[Callable], JitFunction]:
     """Compile ``fun`` with tracejit; usable as ``@jit`` or ``@jit(static_argnames=...)``.
 
     ``fastmath=True`` lets float arithmetic be reassociated and contracted (fused
@@ -439,7 +439,13 @@ def jit(fun: Callable | None = None, *, static_argnames: str | Iterable[str] = (
     ``unroll_loops=True`` unrolls every ``for`` loop with a static trip count (by default
     only short ones unroll; longer ones compile to one native loop, ``tj.unroll(range(n))``
     unrolls one loop).
+
+    ``fallback`` (on by default): a NumPy call tracejit does not compile (no handler, or
+    arguments its handler refuses) and ``np.random`` draws run in Python at run time, on
+    concrete arrays, inside the compiled program (``frontend/hostcall.py``; listed by
+    ``lower().fallbacks``); ``fallback=False`` raises ``UnsupportedError`` for them instead.
     """
     if fun is None:
-        return lambda f: JitFunction(f, static_argnames, static_argnums, fastmath, freeze, autograph, unroll_loops)
-    return JitFunction(fun, static_argnames, static_argnums, fastmath, freeze, autograph, unroll_loops)
+        return lambda f: JitFunction(f, static_argnames, static_argnums, fastmath, freeze, autograph, unroll_loops,
+                                     fallback)
+    return JitFunction(fun, static_argnames, static_argnums, fastmath, freeze, autograph, unroll_loops, fallback)

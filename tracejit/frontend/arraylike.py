@@ -35,6 +35,11 @@ FUNCTION_METHODS = frozenset({"diagonal", "trace", "cumsum", "cumprod", "argsort
                               "searchsorted", "ptp"})
 
 
+# ``hook(value, name)``: ndarray method ``name`` of ``value`` run as a host call, or None
+# (installed by ``frontend/hostcall.py``, which builds on this module)
+METHOD_FALLBACK: dict[str, Callable] = {}
+
+
 class ArrayLike:
     """A traced array's ndarray surface shared by real and complex values (see the module)."""
 
@@ -106,6 +111,10 @@ class ArrayLike:
             if handler is not None:  # ``x.cumsum(...)`` is ``np.cumsum(x, ...)``: the function's handler
                 return lambda *args, **kwargs: handler(self, *args, **kwargs)
         if not name.startswith("_") and hasattr(np.ndarray, name):  # protocols probe dunders
+            fallback = METHOD_FALLBACK.get("hook")  # (a host call: frontend/hostcall.py)
+            method = fallback(self, name) if fallback is not None else None
+            if method is not None:
+                return method
             raise self._unsupported_attribute(name)
         raise user_error(AttributeError(f"'{type(self).__name__}' object has no attribute {name!r}"))
 
@@ -114,6 +123,10 @@ class ArrayLike:
         """The handler behind method ``name`` (NumPy function ``func``), or the error for it."""
         handler = self._handler_of(func)
         if handler is None:
+            fallback = METHOD_FALLBACK.get("hook")
+            method = fallback(self, name) if fallback is not None else None
+            if method is not None:
+                return lambda value, *args, **kwargs: method(*args, **kwargs)
             raise self._unsupported_attribute(name)
         return handler
 

@@ -36,6 +36,7 @@ from tracejit.frontend.arraylike import complex_support
 from tracejit.frontend.context import creating_traced_arrays, current_trace, user_location
 from tracejit.frontend.controlchecks import SubCheck, deferrable, error_class
 from tracejit.frontend.core import Trace, Tracer, as_python_scalar, run_time_int
+from tracejit.frontend.hostcall import after_control
 from tracejit.frontend.operands import python_kind
 from tracejit.frontend.tree import LEAF, TreeDef, flatten, unflatten
 
@@ -234,6 +235,7 @@ def while_loop(cond_fun: Callable[[Any], Any], body_fun: Callable[[Any], Any], i
     extra = [AVal(v.shape, v.dtype) for v in inits]
     outs = _results(trace, node, avals + extra, [c._scalar for c in carried] + [False] * len(inits), loc,
                     weak + [None] * len(inits))
+    after_control(trace, [cond_graph, body.sub.graph], outs)  # later host calls run after it
     _record(trace, body.checks, outs[n:])
     controlwrites.write_back([t for _, t in targets], [outs[j] for j, _ in targets], loc)
     for j, target in targets:  # as eagerly, the loop returns the array its body wrote in place (so a
@@ -378,6 +380,7 @@ def cond(pred: object, true_fun: Callable, false_fun: Callable, *operands: objec
                                   "n_true": len(args) + len(true.captured)}, loc=loc)
     n = len(avals)
     outs = _results(trace, node, avals + extra, true.scalars + [False] * len(extra), loc, weak + [None] * len(extra))
+    after_control(trace, [true_sub.graph, false_sub.graph], outs)  # later host calls run after it
     _record(trace, packed, outs[n + len(written):])
     controlwrites.write_back(targets, outs[n:n + len(written)], loc)
     # as eagerly, a result that both branches return as the operand they write is that array

@@ -10,6 +10,7 @@ from tracejit.compile import Compilation
 from tracejit.compiler.kir import Kernel
 from tracejit.compiler.pipeline import Optimized
 from tracejit.errors import user_error
+from tracejit.frontend.hostcall import fallbacks_of
 from tracejit.frontend.traced_function import TracedFunction
 from tracejit.runtime.executable import Executable
 
@@ -37,6 +38,12 @@ class Lowered:
     def executable(self) -> Executable:
         """The program loaded as machine code (compiled now if not yet)."""
         return self.compilation.executable
+
+    @property
+    def fallbacks(self) -> list[tuple[str, str | None, str]]:
+        """The calls that run in Python at run time (host calls, ``frontend/hostcall.py``):
+        (function, user line, why it is not compiled), loops and branches included."""
+        return fallbacks_of(self.traced.graph)
 
     @property
     def kernels(self) -> list[Kernel]:

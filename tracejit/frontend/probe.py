@@ -33,6 +33,7 @@ from tracejit.compiler.graph import Graph, SubGraph
 from tracejit.compiler.kernelize.control import carrying
 from tracejit.compiler.kernelize.generic_loop import loop_sizes, remember
 from tracejit.compiler.kir import Program
+from tracejit.compiler.ops.host import is_effectful
 from tracejit.compiler.pipeline import optimize
 from tracejit.errors import UnsupportedError, at
 from tracejit.frontend import controlwrites
@@ -114,6 +115,8 @@ class _Prober:
                                    f"{at(self.loc)}")
         if traced.checks:
             raise NotGeneralizable(f"the body has run-time checks{at(self.loc)}")
+        if is_effectful(traced.sub.graph):  # (host calls run on the calling thread, in order: not here)
+            raise NotGeneralizable(f"the body makes host calls{at(self.loc)}")
         if self.writes is None:
             self.writes = traced.writes
         elif list(traced.writes.written) != list(self.writes.written) or \

@@ -1,12 +1,16 @@
-"""``numpy.random`` while tracing: refused clearly, never baked into the program.
+"""``numpy.random`` while tracing: drawn at run time as host calls, never baked into the program.
 
-Random numbers are not compiled yet. A draw made while tracing would run once, at trace
-time, and its numbers would become constants of the program: every later call would
-return the same "random" numbers. So converted code (``frontend/convert.py``) sees
-stand-ins for ``numpy.random`` (the module, functions imported from it, generator
-objects read from globals and closures): calling any of them while this thread traces
-raises :class:`~tracejit.errors.UnsupportedError` naming the function and the user's
-line; outside a trace they call NumPy's own. Generators the stand-ins cannot reach
+A draw made while tracing would run once, at trace time, and its numbers would become
+constants of the program: every later call would return the same "random" numbers. So
+converted code (``frontend/convert.py``) sees stand-ins for ``numpy.random`` (the module,
+functions imported from it, generator objects read from globals and closures): calling
+one while this thread traces records a host call (``frontend/hostcall.py``) that draws
+at run time, on every call, from the same stream eager NumPy draws from (NumPy's global
+``RandomState``, or the generator itself), so a seeded script gives the same numbers
+jitted and eager; the trace-time evaluation that finds the result's shape restores every
+stream it advanced. Making or seeding a generator, and any draw with
+``tj.jit(fallback=False)``, raises :class:`~tracejit.errors.UnsupportedError` naming the
+function and the user's line; outside a trace the stand-ins call NumPy's own. Generators the stand-ins cannot reach
 (attributes of ``self`` and other static arguments, NumPy's legacy global
 ``RandomState``) are snapshotted before the trace (:class:`Snapshots`); one that
 advanced during it fails the trace with the same error.
@@ -20,9 +24,14 @@ import numpy as np
 
 from tracejit.errors import UnsupportedError, at, user_error
 from tracejit.frontend.context import current_trace, user_location
+from tracejit.frontend.hostcall import fallback_enabled, host_call
 
-ADVICE = ("random numbers are not supported inside jitted functions yet; draw them outside and pass them "
-          "as arguments")
+ADVICE = ("random numbers cannot be drawn inside jitted functions here (tj.jit(fallback=False), or a "
+          "generator made or drawn from where tracejit cannot run it at run time); draw them outside and pass "
+          "them as arguments")
+# functions making generators or seeding: eagerly, each call makes a new one (not run as host calls)
+_CONSTRUCTORS = frozenset({"numpy.random.default_rng", "numpy.random.seed", "numpy.random.set_state",
+                           "numpy.random.get_state", "numpy.random.SeedSequence"})
 
 
 def _random_module():
@@ -68,7 +77,9 @@ class _Callable:
 
     def __call__(self, *args, **kwargs):
         if _tracing():
-            _refuse(self._name)
+            if not fallback_enabled() or self._name in _CONSTRUCTORS:
+                _refuse(self._name)
+            return host_call(self._real, args, kwargs, "random numbers are drawn at run time", self._name)
         return self._real(*args, **kwargs)
 
     def __getattr__(self, attr: str):
@@ -137,6 +148,12 @@ def stand_in(value: object, name: str | None = None) -> object:
         return _Callable(value, name)
     shown = name or f"numpy.random.{type(value).__name__}"
     return _Object(value, shown)
+
+
+def random_stand_in(value: object) -> object:
+    """A generator argument as the function sees it: its stand-in (its draws become host
+    calls); any other value: itself."""
+    return stand_in(value) if is_generator(value) else value
 
 
 def _state_of(gen):

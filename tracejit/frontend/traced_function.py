@@ -21,6 +21,7 @@ from tracejit.frontend.core import Trace, Tracer, as_python_scalar
 from tracejit.frontend.donation import donate_written_arguments
 from tracejit.frontend.numpy.selection import Selection
 from tracejit.frontend.operands import python_kind
+from tracejit.frontend.randomness import random_stand_in
 from tracejit.frontend.reachable import ArgRoot, ObjectRoot
 from tracejit.frontend.refusals import TraceSites, forget_refused, replaced_error
 from tracejit.frontend.signature import ARRAY, ArraySpec, BoundCall
@@ -113,7 +114,7 @@ def _trace_once(fun, pysig: inspect.Signature, static: frozenset, call: BoundCal
             for pname, entry in call.static_args.items():
                 if pname in static:
                     capturer.reach.add((ArgRoot(pname, None, pname),), entry, REACH_DEPTH)
-                    arguments[pname] = converter.callable(entry)
+                    arguments[pname] = converter.callable(random_stand_in(entry))
                     continue
                 treedef, leaves = entry
                 new_leaves = []
@@ -126,7 +127,7 @@ def _trace_once(fun, pysig: inspect.Signature, static: frozenset, call: BoundCal
                     else:
                         shown = pname if treedef.kind == "leaf" else f"{pname}[{i}]"
                         capturer.reach.add((ArgRoot(pname, i, shown),), leaf, REACH_DEPTH)
-                        new_leaves.append(converter.callable(leaf))
+                        new_leaves.append(converter.callable(random_stand_in(leaf)))  # (a generator: draws at run time)
                 arguments[pname] = unflatten(treedef, new_leaves)
             if not freeze:
                 held = getattr(fun, "__self__", None)  # a bound method: its object

@@ -15,6 +15,7 @@ import numpy as np
 from tracejit.compiler.codegen.symbols import ARRAY_FIELDS, call_slots, checks_inputs
 from tracejit.runtime import MISS, threads
 from tracejit.runtime.buffers import MIN_POOLED_BYTES, pool
+from tracejit.runtime.hostcalls import has_host_calls, run_checked
 
 if TYPE_CHECKING:
     from tracejit.compiler.kir import Program
@@ -104,6 +105,10 @@ class Executable:
         self.native = None  # and what runtime/dispatcher.py needs to make that call natively
         # how this program is run: chosen once here
         self._run = self._plain_call() or self._call_with_objects if self._call else self._call_with_table
+        if has_host_calls(program):  # an error in a host call is raised after the native call returns
+            self.direct = self.native = None
+            run = self._run
+            self._run = lambda arrays: run_checked(run, arrays)
 
     def __call__(self, arrays: list[np.ndarray]) -> list[np.ndarray]:
         """The results of the program on ``arrays`` (the inputs, by argument index)."""

@@ -21,10 +21,11 @@ import numpy as np
 from tracejit.compiler.generic_sizes import parametrize, size_table
 from tracejit.compiler.graph import Graph
 from tracejit.compiler.kernelize.generic_loop import gfor_control
+from tracejit.compiler.kernelize.host import callback_constant, host_control
 from tracejit.compiler.kir import Buffer, Control, Kernel, Program, SubCall
 from tracejit.compiler.layout import StridedView
 
-CONTROL_OPS = ("while", "cond", "gfor")
+CONTROL_OPS = ("while", "cond", "gfor", "host")
 CompileSub = Callable[[Graph], Program]  # a sub-graph -> its optimized, scheduled program
 
 
@@ -241,10 +242,16 @@ def assign_control_buffers(graph: Graph, nid: int, buffers: dict, count: int, ou
     attrs = graph.attrs(nid)
     op = graph.op(nid)
     operands = [buffers[u].id for u in graph.operands(nid)]
-    results_avals = (attrs["segments"][0][2] if op == "gfor" else attrs["body" if op == "while" else "true"]
-                     ).outputs_avals()
+    results_avals = (attrs["host"].results() if op == "host" else
+                     (attrs["segments"][0][2] if op == "gfor" else attrs["body" if op == "while" else "true"]
+                      ).outputs_avals())
     users = {graph.attrs(u)["index"]: u for u, _ in graph.users(nid) if graph.op(u) == "loop_out"}
     nbytes = tuple(int(np.prod(a.shape)) * a.dtype.itemsize for a in results_avals)
+    if op == "host":  # a call back into Python (kernelize/host.py): its own results, its address as data
+        results = _results(graph, nid, results_avals, users, outputs, out, {})
+        callback = out.constant(("host", nid), callback_constant(attrs["host"]), f"callback of %{nid}")
+        return out.count, host_control(tuple(operands[attrs["n_order"]:]), results, nbytes, callback.id,
+                                       attrs["host"].name)
     if op == "gfor":  # kernelize/generic_loop.py
         results = _results(graph, nid, results_avals, users, outputs, out, {})
         carries = {i: i for i in range(attrs["n_carry"])}

@@ -40,7 +40,8 @@ class Control:
     those in stack slots the compiler promotes to registers. ``owned``: the body writes
     that carried value's buffer (updates it in place), so the loop starts it as a copy of
     the initial value in the result buffer; ``in_place``: its next value is written into
-    the current one's buffer (no spare buffer is used).
+    the current one's buffer (no spare buffer is used). ``kind`` ``host``: a call back into
+    Python (``kernelize/host.py``) reading ``inits`` and writing ``results``.
     """
 
     kind: str
@@ -55,11 +56,13 @@ class Control:
     owned: tuple[bool, ...] = ()
     in_place: tuple[bool, ...] = ()
     steps: tuple[tuple, ...] = ()  # gfor: per sub (first index, end, slope buffer, slots, in place per carry)
+    callback: int | None = None  # host: the constant buffer holding the callback's address (kernelize/host.py)
+    label: str = field(default="", compare=False, metadata={"code": False})  # host: the function called
 
     def buffers(self) -> set[int]:
         """Ids of the outer buffers the loop or branch reads or writes."""
         out = set(self.results) | set(self.inits) | set(self.spare)
-        out |= {b for b in (self.flag, self.pred) if b is not None}
+        out |= {b for b in (self.flag, self.pred, self.callback) if b is not None}
         for sub in self.subs:
             out |= set(sub.captured) | {outer for _, outer in sub.constants} | {sub.sizes}
             if sub.arena is not None:

@@ -65,6 +65,9 @@ def control_text(c: Control, names: dict[int, str]) -> str:
         head = (f"  while {c.subs[0].program.name}({', '.join(buf(b) for b in c.inits)}) -> {buf(c.flag)}: "
                 f"[{', '.join(buf(b) for b in c.results)}] (spare {', '.join(buf(b) for b in c.spare)}) = "
                 f"{c.subs[1].program.name}(...)")
+    elif c.kind == "host":
+        head = (f"  host call (fallback) {c.label}({', '.join(buf(b) for b in c.inits)}) -> "
+                f"[{', '.join(buf(b) for b in c.results)}] via {buf(c.callback)}")
     elif c.kind == "gfor":
         head = (f"  gfor {[step[:2] for step in c.steps]} ({', '.join(buf(b) for b in c.inits)}): "
                 f"[{', '.join(buf(b) for b in c.results)}] (spare {', '.join(buf(b) for b in c.spare)})")

@@ -7,6 +7,7 @@ from tracejit.compiler.ops import (  # noqa: F401
     elementwise,
     fused,
     gather,
+    host,
     mathfuncs,
     reductions,
     scan_sort,

@@ -21,7 +21,7 @@ def freeze(value: Any) -> Any:
 def _node_key(graph: Graph, nid: int) -> tuple | None:
     """A hashable key equal for nodes that compute the same value (None: never merge)."""
     d = graph.data(nid)
-    if d["op"] in ("input", "output"):
+    if d["op"] in ("input", "output", "host"):  # (a host call is an effect: each runs)
         return None
     if d["op"] == "constant":
         value: np.ndarray = d["value"]

@@ -29,6 +29,7 @@ from tracejit.frontend.arraylike import ArrayLike, complex_support
 from tracejit.frontend.attributes import install_operators, registrar
 from tracejit.frontend.context import user_location
 from tracejit.frontend.core import Tracer
+from tracejit.frontend.dispatch import function_fallback, ufunc_fallback
 from tracejit.frontend.numpy import indexing
 from tracejit.frontend.numpy.shape import make_view
 from tracejit.frontend.numpy.ufuncs import write_inplace
@@ -197,6 +198,7 @@ class ComplexTracer(ArrayLike):
         return f"ComplexTracer<{self.dtype}{list(self.shape)}>"
 
     # -- NumPy protocols ----------------------------------------------------------------------
+    @ufunc_fallback  # (what is refused here runs as a host call: frontend/hostcall.py)
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         loc = user_location()
         if method == "reduce" and ufunc is np.add:
@@ -219,6 +221,7 @@ class ComplexTracer(ArrayLike):
             return write_inplace(target, result, ufunc.__name__, loc)
         return result
 
+    @function_fallback
     def __array_function__(self, func, types, args, kwargs):
         return dispatch(func, args, kwargs)
 

@@ -1,0 +1,36 @@
+"""Code of a host-call kernel (``Control.kind == "host"``, ``kernelize/host.py``).
+
+``void host(ptr table, parallel_for)`` builds on its stack the array of its operands'
+and results' buffer addresses and calls the callback whose address the constant
+buffer ``Control.callback`` holds: ``int32 cb(ptr pointers)`` (``runtime/hostcalls.py``).
+It runs on the calling thread, between the kernels before and after it; its result
+(nonzero: the callback failed and stored the error) is read by the runtime, not here.
+"""
+from __future__ import annotations
+
+from llvmlite import ir
+
+from tracejit.compiler.codegen.loops import i64, opaque, pointer_at
+from tracejit.compiler.codegen.lowerctx import I64
+from tracejit.compiler.kir import Kernel
+
+PTR = ir.PointerType()
+CALLBACK = ir.FunctionType(ir.IntType(32), [PTR])
+
+
+def emit_host(module: ir.Module, kernel: Kernel, name: str, parallel_ty: ir.Type) -> ir.Function:
+    """The function running host-call kernel ``kernel``."""
+    c = kernel.control
+    fn = ir.Function(module, ir.FunctionType(ir.VoidType(), [PTR, parallel_ty]), name)
+    fn.attributes.add("noinline")
+    table, _ = fn.args
+    b = ir.IRBuilder(fn.append_basic_block("entry"))
+    buffers = list(c.inits) + list(c.results)
+    pointers = b.alloca(ir.ArrayType(PTR, max(1, len(buffers))), name="pointers")
+    for i, bid in enumerate(buffers):
+        b.store(pointer_at(b, table, bid), b.gep(pointers, [i64(0), i64(i)], inbounds=True))
+    address = b.load(pointer_at(b, table, c.callback), typ=I64)
+    callee = b.inttoptr(address, ir.PointerType(CALLBACK))
+    b.call(callee, [opaque(b, pointers)])
+    b.ret_void()
+    return fn

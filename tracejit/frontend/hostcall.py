@@ -1,0 +1,489 @@
+"""Host fallback: a NumPy (or any Python) call tracejit has no handler for runs at run
+time, inside the compiled program, as a call back into Python with concrete arrays.
+
+Where the frontend has no handler (``dispatch.py``, ``numpy/ufuncs.py``) or a handler
+refuses its arguments, :func:`host_call` records a ``host`` node (``compiler/ops/host.py``)
+instead of raising, unless ``tj.jit(fallback=False)``. The call's arguments are
+flattened: traced leaves become operands (a complex one as its two real parts), the
+rest is static and bound in the Python closure (a ``np.random.Generator`` too: it
+draws at run time, from the caller's stream). The results' shapes and dtypes come from
+running the real function at trace time on placeholder arrays of the operands' shapes
+and dtypes (zeros, ones and two well-conditioned random fillings: uniform in [0.5, 1)
+plus n times the identity on square trailing axes, so ``inv``/``cholesky`` work),
+warnings silenced, with NumPy's global ``RandomState`` and every generator among the
+arguments snapshotted and restored around it, so no user stream advances. Fillings that
+give results of other shapes make the result size data-dependent: refused, naming the
+function and line. At run time the callback (``runtime/hostcalls.py``) checks each
+result against its traced shape and dtype (a dtype cast only when it keeps every value:
+``can_cast(..., "safe")``) and raises a clear error otherwise.
+
+Host calls are effects: each takes the previous one's token (its last result) as an
+ordering operand, and a loop or branch holding one passes its first result on as the
+token, so side effects happen once per call, in program order; passes never merge,
+drop or select them away.
+"""
+from __future__ import annotations
+
+import itertools
+import threading
+import warnings
+import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, Callable
+
+import numpy as np
+
+from tracejit.compiler.dtypes import AVal
+from tracejit.compiler.ops.host import is_effectful
+from tracejit.config import emit_log, log_enabled
+from tracejit.errors import UnsupportedError, at, user_error
+from tracejit.frontend.arraylike import METHOD_FALLBACK, complex_support
+from tracejit.frontend.context import current_trace, user_location
+from tracejit.frontend.core import Trace, Tracer, as_python_scalar
+from tracejit.frontend.operands import python_kind
+from tracejit.frontend.tree import flatten, unflatten
+from tracejit.runtime.hostcalls import callback_address, make_callback
+
+_options = threading.local()
+_tokens: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # trace -> its last effect (a Tracer)
+_logged: set = set()  # (function, call, line) logged once (TRACEJIT_LOG=fallbacks)
+_serial = itertools.count(1)
+TOKEN = (np.dtype(np.uint8), ())
+_TOKEN_VALUE = np.zeros((), np.uint8)
+SUPPORTED_KINDS = "biufc"
+
+
+@contextmanager
+def fallbacks(flag: bool) -> Iterator[None]:
+    """Record unsupported calls as host calls (``flag``) or refuse them while tracing."""
+    previous = getattr(_options, "enabled", True)
+    _options.enabled = bool(flag)
+    try:
+        yield
+    finally:
+        _options.enabled = previous
+
+
+def fallback_enabled() -> bool:
+    """Whether unsupported calls become host calls now (``tj.jit(fallback=...)``, on by default)."""
+    return getattr(_options, "enabled", True) and current_trace() is not None
+
+
+def public_name(func: Any) -> str:
+    """``numpy.linalg.inv``-like name of a function, ufunc or method."""
+    if isinstance(func, np.ufunc):
+        return f"numpy.{func.__name__}"
+    owner = getattr(func, "__self__", None)
+    name = getattr(func, "__qualname__", None) or getattr(func, "__name__", None) or type(func).__name__
+    if owner is not None and not isinstance(owner, type(np)):
+        return f"{type(owner).__name__}.{getattr(func, '__name__', name)}"
+    module = getattr(func, "__module__", None) or ""
+    if module.startswith("numpy._core") or module.startswith("numpy.core") or module == "numpy":
+        module = "numpy"
+    elif module.startswith("numpy.random"):
+        module = "numpy.random"
+    return f"{module}.{name}" if module else name
+
+
+class _Slot:
+    """How one operand leaf of the call is rebuilt from its buffers at run time."""
+
+    def __init__(self, position: int, dtype: np.dtype, shape: tuple, parts: int, scalar: bool, kind: type | None):
+        self.position, self.dtype, self.shape, self.parts = position, dtype, shape, parts
+        self.scalar, self.kind = scalar, kind
+
+    def value(self, parts: list) -> Any:
+        """The leaf from its buffers' arrays (two for a complex value)."""
+        if self.parts == 2:
+            out = np.empty(self.shape, self.dtype)
+            out.real, out.imag = parts
+        else:
+            out = parts[0]
+        if self.scalar or self.kind is not None:
+            out = out[()]
+            if self.kind is not None:
+                out = self.kind(out)
+        return out
+
+
+class _Result:
+    """One array leaf of the call's result: its traced shape and dtype, how it is shown."""
+
+    def __init__(self, shape: tuple, dtype: np.dtype, scalar: bool, kind: type | None):
+        self.shape, self.dtype, self.scalar, self.kind = shape, dtype, scalar, kind
+
+    def buffers(self) -> list[tuple]:
+        """(shape, dtype) of the buffers holding it (a complex value: two real ones)."""
+        if self.dtype.kind == "c":
+            part = np.dtype(self.dtype.char.lower()) if self.dtype.char in "FDG" else np.dtype(np.float64)
+            return [(self.shape, part), (self.shape, part)]
+        return [(self.shape, self.dtype)]
+
+
+class HostCall:
+    """One host call: the function, its static arguments and the layout of its operands
+    and results (what ``compiler/ops/host.py`` reads as ``HostFunction``). Compared by
+    identity; its ``repr`` (in the graph text and fingerprint) is unique."""
+
+    def __init__(self, func: Callable, name: str, tree: Any, leaves: list, slots: list[_Slot],
+                 out_tree: Any, out_leaves: list, results: list[_Result], loc: str | None, reason: str):
+        self.func, self.name, self.tree, self.leaves, self.slots = func, name, tree, leaves, slots
+        self.out_tree, self.out_leaves, self.result_leaves = out_tree, out_leaves, results
+        self.loc, self.reason = loc, reason
+        self.serial = next(_serial)
+        self.operand_buffers = [(s.shape, np.dtype(s.dtype.char.lower()) if s.parts == 2 else s.dtype)
+                                for s in slots for _ in range(s.parts)]
+        self.result_buffers = [b for r in results for b in r.buffers()] + [(TOKEN[1], TOKEN[0])]
+        self._callback = None
+        where = self._top_level()
+        args, kwargs = unflatten(tree, leaves)
+        self._fast = None if where is None else (tuple(args), kwargs, [where[s.position] for s in slots])
+        self._one = (out_tree.kind == "leaf" and len(results) == 1 and results[0].dtype.kind != "c"
+                     and not results[0].scalar and results[0].kind is None)  # one array: checked directly
+
+    def __repr__(self) -> str:
+        return f"<fallback {self.name} #{self.serial}>"
+
+    def __copy__(self) -> HostCall:
+        return self
+
+    def __deepcopy__(self, memo: dict) -> HostCall:
+        return self
+
+    def results(self) -> list:
+        """The results' buffers as AVals, the token last."""
+        return [AVal(tuple(s), np.dtype(d)) for s, d in self.result_buffers]
+
+    def keepalive(self) -> Any:
+        """What compiled code needs alive: this object (it holds the callback)."""
+        return self
+
+    def address(self) -> int:
+        """The native callback's address (made on first use)."""
+        if self._callback is None:
+            self._callback = make_callback(self.run, self.operand_buffers, self.result_buffers)
+        return callback_address(self._callback)
+
+    def _top_level(self) -> dict | None:
+        """Leaf position -> ("args", index) or ("kwargs", key) when every operand is an
+        argument itself (not inside a list): then each call fills a copy of the statics."""
+        args_tree, kwargs_tree = self.tree.children
+        where, k = {}, 0
+        for group, tree, names in (("args", args_tree, range(len(args_tree.children))),
+                                   ("kwargs", kwargs_tree, kwargs_tree.keys)):
+            for name, child in zip(names, tree.children):
+                if child.kind == "leaf":
+                    where[k] = (group, name)
+                k += child.num_leaves
+        if any(slot.position not in where for slot in self.slots):
+            return None
+        return where
+
+    def call(self, arrays: list) -> Any:
+        """The function called on the operands' values ``arrays`` (its raw result)."""
+        if self._fast is not None:
+            args, kwargs = list(self._fast[0]), dict(self._fast[1])
+            k = 0
+            for slot, (group, name) in zip(self.slots, self._fast[2]):
+                value = slot.value(arrays[k:k + slot.parts]) if slot.parts == 2 or slot.scalar or slot.kind \
+                    else arrays[k]
+                k += slot.parts
+                if group == "args":
+                    args[name] = value
+                else:
+                    kwargs[name] = value
+            return self.func(*args, **kwargs)
+        leaves = list(self.leaves)
+        k = 0
+        for slot in self.slots:
+            leaves[slot.position] = slot.value(arrays[k:k + slot.parts])
+            k += slot.parts
+        args, kwargs = unflatten(self.tree, leaves)
+        return self.func(*args, **kwargs)
+
+    def run(self, arrays: list) -> list:
+        """The result buffers' values (the token last) of the call on ``arrays``, checked
+        against the traced shapes and dtypes."""
+        try:
+            result = self.call(arrays)
+        except Exception as error:
+            error.add_note(f"(in {self.name}, run in Python by tracejit as a host call{at(self.loc)})")
+            raise
+        if self._one and type(result) is np.ndarray:
+            want = self.result_leaves[0]
+            if result.shape == want.shape and result.dtype == want.dtype:
+                return [result, _TOKEN_VALUE]
+        leaves, tree = flatten(result)
+        if tree != self.out_tree:
+            raise _mismatch(self, f"a result of another structure ({_describe(result)})")
+        out = []
+        arrays_out = [leaf for leaf, want in zip(leaves, self.out_leaves) if isinstance(want, _Result)]
+        for value, want in zip(arrays_out, self.result_leaves):
+            arr = np.asarray(value)
+            if arr.shape != want.shape:
+                raise _mismatch(self, f"shape {arr.shape}, traced as {want.shape}")
+            if arr.dtype != want.dtype:
+                if not np.can_cast(arr.dtype, want.dtype, "safe"):
+                    raise _mismatch(self, f"dtype {arr.dtype}, traced as {want.dtype}")
+                arr = arr.astype(want.dtype)
+            out.extend([arr.real, arr.imag] if want.dtype.kind == "c" else [arr])
+        return out + [_TOKEN_VALUE]
+
+    def evaluate(self, values: list) -> tuple:
+        """The results on concrete operand values (the interpreter's reference)."""
+        return tuple(self.run([np.asarray(v) for v in values]))
+
+
+def _mismatch(host: HostCall, what: str) -> Exception:
+    return RuntimeError(f"{host.name} (run by tracejit as a host call{at(host.loc)}) returned {what}: "
+                        "its result's shape or dtype depends on its input values")
+
+
+def _describe(value: Any) -> str:
+    return type(value).__name__
+
+
+def _trace_of(leaves: list) -> Trace:
+    trace = current_trace()
+    if trace is None:
+        trace = next(leaf._trace for leaf in leaves if isinstance(leaf, Tracer))
+    return trace
+
+
+def order_token(trace: Trace) -> Tracer | None:
+    """The last effect recorded in ``trace`` or, before any there, in the traces enclosing it."""
+    t = trace
+    while t is not None:
+        token = _tokens.get(t)
+        if token is not None:
+            return token
+        t = t.parent
+    return None
+
+
+def after_control(trace: Trace, graphs: list, results: list) -> None:
+    """A loop or branch whose ``graphs`` hold host calls orders later effects after it
+    (its first result ``results[0]`` becomes ``trace``'s token)."""
+    if results and any(is_effectful(g) for g in graphs):
+        first = next((r for r in results if isinstance(r, Tracer)), None)
+        if first is not None:
+            _tokens[trace] = first
+
+
+def _placeholder(k: int, shape: tuple, dtype: np.dtype, rng: np.random.RandomState) -> np.ndarray:
+    """Filling ``k`` of a placeholder: zeros, ones, then well-conditioned random values."""
+    if k == 0:
+        return np.zeros(shape, dtype)
+    if k == 1:
+        return np.ones(shape, dtype)
+    x = rng.uniform(0.5, 1.0, shape)
+    if len(shape) >= 2 and shape[-1] == shape[-2]:
+        x = x + shape[-1] * np.eye(shape[-1])
+    if dtype.kind == "b":
+        return x > 0.75
+    if dtype.kind in "iu":
+        return np.ceil(x * 4).astype(dtype)
+    if dtype.kind == "c":
+        return (x + 0.25j * rng.uniform(0.5, 1.0, shape)).astype(dtype)
+    return x.astype(dtype)
+
+
+@contextmanager
+def _streams_kept(objects: list) -> Iterator[None]:
+    """Restore NumPy's global ``RandomState`` and every generator among ``objects`` afterwards."""
+    saved = []
+    random = np.random
+    for obj in objects:
+        owner = getattr(obj, "__self__", obj)
+        bitgen = owner.bit_generator if isinstance(owner, random.Generator) else owner
+        if isinstance(bitgen, random.BitGenerator):
+            saved.append((bitgen, bitgen.state))
+        elif isinstance(owner, random.RandomState):
+            saved.append((owner, owner.get_state()))
+    legacy = random.get_state()
+    try:
+        yield
+    finally:
+        random.set_state(legacy)
+        for obj, state in saved:
+            if isinstance(obj, random.RandomState):
+                obj.set_state(state)
+            else:
+                obj.state = state
+
+
+def _try(func: Callable, tree: Any, leaves: list, slots: list[tuple], k: int, rng) -> tuple:
+    """(result, None) of ``func`` on filling ``k`` of the operands, or (None, the error)."""
+    filled = [_read_only_copy(v) if type(v) is np.ndarray else v for v in leaves]  # (writes: refused below)
+    for position, aval, scalar, kind in slots:
+        value = _placeholder(k, aval.shape, aval.dtype, rng)
+        value.flags.writeable = False  # (as at run time: the operands are the program's buffers)
+        if scalar or kind is not None:
+            value = value[()]
+            if kind is not None:
+                value = kind(value)
+        filled[position] = value
+    args, kwargs = unflatten(tree, filled)
+    try:
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            return func(*args, **kwargs), None
+    except Exception as e:  # noqa: BLE001 - a filling the function refuses: try the next
+        return None, e
+
+
+def _read_only_copy(value: np.ndarray) -> np.ndarray:
+    copy = value.copy()
+    copy.flags.writeable = False
+    return copy
+
+
+def _layout(result: Any) -> tuple:
+    """(tree, leaves with arrays as :class:`_Result`, the _Results, a comparable key)."""
+    leaves, tree = flatten(result)
+    shown, results, key = [], [], [repr(tree)]
+    for leaf in leaves:
+        if isinstance(leaf, (np.ndarray, np.generic, bool, int, float, complex)):
+            arr = np.asarray(leaf)
+            r = _Result(arr.shape, arr.dtype, isinstance(leaf, np.generic), python_kind(leaf))
+            shown.append(r)
+            results.append(r)
+            key.append((arr.shape, arr.dtype.str, type(leaf).__name__))
+        else:
+            shown.append(leaf)
+            key.append(repr(leaf))
+    return tree, shown, results, key
+
+
+def host_call(func: Callable, args: tuple, kwargs: dict, reason: str, name: str | None = None) -> Any:
+    """Record ``func(*args, **kwargs)`` (traced arguments among them) as a host call run at
+    run time; returns its traced result. ``reason``: why it is not compiled natively."""
+    loc = user_location()
+    name = name or public_name(func)
+    leaves, tree = flatten((tuple(args), dict(kwargs)))
+    if "out" in kwargs and kwargs["out"] is not None:
+        raise UnsupportedError(f"{name} with out= cannot run as a host call ({reason}){at(loc)}")
+    trace = _trace_of(leaves)
+    operands, slots, static = [], [], list(leaves)
+    for i, leaf in enumerate(leaves):
+        pair = complex_support().split(leaf) if not isinstance(leaf, (Tracer, np.ndarray, np.generic)) else None
+        if isinstance(leaf, Tracer):
+            operands.append(leaf)
+            slots.append(_Slot(i, leaf.dtype, leaf.shape, 1, leaf._scalar, python_kind(leaf)))
+        elif pair is not None and isinstance(pair[0], Tracer):
+            re, im = pair
+            dtype = np.result_type(re.dtype, np.complex64)
+            operands.extend([re, im])
+            slots.append(_Slot(i, dtype, re.shape, 2, bool(getattr(leaf, "_scalar", False)),
+                               complex if getattr(leaf, "_weak", None) is complex else None))
+        else:
+            continue
+        static[i] = None
+    rng = np.random.RandomState(20261207)
+    fills = [(s.position, AVal(s.shape, s.dtype), s.scalar, s.kind) for s in slots]
+    outcomes = []
+    with _streams_kept([func] + [leaf for leaf in static if leaf is not None]):
+        for k in (2, 3, 1, 0):
+            outcomes.append(_try(func, tree, static, fills, k, rng))
+    good = [r for r, e in outcomes if e is None]
+    for r in good[:1]:  # (before comparing fillings: objects of other kinds never compare equal)
+        for leaf in flatten(r)[0]:
+            if not isinstance(leaf, (np.ndarray, np.generic, bool, int, float, complex, str, bytes, np.dtype,
+                                     type(None))):
+                raise UnsupportedError(f"{name} returns a {type(leaf).__name__}, which a host call cannot "
+                                       f"return (arrays, numbers, tuples, lists and dicts of them only) ({reason})"
+                                       f"{at(loc)}")
+    if not good:  # as eagerly for these shapes and dtypes (a shape error, say)
+        error = outcomes[0][1]
+        if isinstance(error, ValueError) and "read-only" in str(error):
+            raise UnsupportedError(f"{name} writes into an array argument, which a host call cannot do "
+                                   f"({reason}){at(loc)}")
+        error.add_note(f"(tracejit: {name} called on placeholder arrays of its arguments' shapes and dtypes"
+                       f"{at(loc)})")
+        raise user_error(error)
+    layouts = [_layout(r) for r in good]
+    if any(layout[3] != layouts[0][3] for layout in layouts[1:]):
+        raise UnsupportedError(f"{name}: the shape or dtype of its result depends on the values of its arguments "
+                               f"(a host call needs them when tracing) ({reason}){at(loc)}")
+    out_tree, out_leaves, results, _ = layouts[0]
+    for r in results:
+        if r.dtype.kind not in SUPPORTED_KINDS or r.dtype.itemsize > 16 or r.dtype == np.float16 \
+                or r.dtype.kind == "c" and r.dtype.itemsize > 16:
+            raise UnsupportedError(f"{name} returns an array of dtype {r.dtype}, which tracejit does not "
+                                   f"support ({reason}){at(loc)}")
+    host = HostCall(func, name, tree, static, slots, out_tree, out_leaves, results, loc, reason)
+    return _record(trace, host, operands, loc)
+
+
+def _record(trace: Trace, host: HostCall, operands: list, loc: str | None) -> Any:
+    """Add the host node and its results to ``trace``; returns the traced result."""
+    token = order_token(trace)
+    order = [] if token is None else [token]
+    nodes = [trace.node_of(x, loc) for x in order + operands]
+    node = trace.graph.add("host", nodes, attrs={"host": host, "n_order": len(order)}, loc=loc)
+    outs = []
+    for i, aval in enumerate(host.results()):
+        outs.append(trace.graph.add("loop_out", [node], attrs={"index": i, "shape": aval.shape, "dtype": aval.dtype},
+                                    loc=loc))
+    _tokens[trace] = Tracer(trace, outs[-1])
+    values, k = [], 0
+    for r in host.result_leaves:
+        parts = [Tracer(trace, outs[k + j], scalar=r.scalar or r.kind is not None) for j in range(len(r.buffers()))]
+        k += len(parts)
+        if len(parts) == 2:
+            value = complex_support().join(*parts)
+        else:
+            value = parts[0]
+            if r.kind is bool:
+                value = as_python_scalar(value)
+            elif r.kind is not None:
+                value._weak = r.kind
+        values.append(value)
+    it = iter(values)
+    leaves = [next(it) if isinstance(leaf, _Result) else leaf for leaf in host.out_leaves]
+    _log(trace, host)
+    return unflatten(host.out_tree, leaves)
+
+
+def _log(trace: Trace, host: HostCall) -> None:
+    root = trace
+    while root.parent is not None:
+        root = root.parent
+    key = (root.graph.name, host.name, host.loc)
+    if log_enabled("fallbacks") and key not in _logged:
+        _logged.add(key)
+        emit_log("fallbacks", f"{root.graph.name}: {host.name}{at(host.loc)} runs in Python (host call): "
+                              f"{host.reason}")
+
+
+def fallbacks_of(graph: Any) -> list[tuple[str, str | None, str]]:
+    """(function, user line, reason) of each host call in ``graph``, loops and branches included."""
+    found = []
+    for nid in sorted(graph.nx.nodes):
+        attrs = graph.attrs(nid)
+        if graph.op(nid) == "host":
+            h = attrs["host"]
+            found.append((h.name, h.loc, h.reason))
+        for key in ("cond", "body", "true", "false"):
+            if key in attrs and hasattr(attrs[key], "graph"):
+                found.extend(fallbacks_of(attrs[key].graph))
+    seen, out = set(), []
+    for item in found:
+        if item not in seen:
+            seen.add(item)
+            out.append(item)
+    return out
+
+
+def method_host_call(value: Any, name: str) -> Callable | None:
+    """ndarray method ``name`` of traced ``value`` (one tracejit has no handler for) as a
+    function recording a host call, or None (fallback off, or not a method)."""
+    method = getattr(np.ndarray, name, None)
+    if not fallback_enabled() or not callable(method) or isinstance(method, type):
+        return None
+    return lambda *args, **kwargs: host_call(method, (value,) + args, kwargs, f"ndarray.{name} has no native handler",
+                                             f"ndarray.{name}")
+
+
+METHOD_FALLBACK["hook"] = method_host_call

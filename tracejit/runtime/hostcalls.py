@@ -1,0 +1,122 @@
+"""The run-time side of host calls (``frontend/hostcall.py``): native callbacks into Python.
+
+Compiled code calls a host call's callback ``int32 cb(void **pointers)`` with the
+addresses of its operands' buffers, then its results' (``codegen/host.py``). The
+callback is a ``ctypes.CFUNCTYPE`` object (ctypes takes the GIL around it, so a call
+made with the GIL released works too); it wraps the operand buffers as read-only NumPy
+arrays of the traced shapes, runs the Python function and copies its results into the
+result buffers, never past their ends. An exception is not raised through native code:
+it is stored for this thread's current call (:func:`run_checked`), later host calls of
+the same call are skipped (their results NaN or zero-filled), and the call raises it when the
+native code returns. Host calls run on the calling thread only (a control kernel is
+never a parallel task), so the thread pool never waits on the GIL.
+"""
+from __future__ import annotations
+
+import ctypes
+import math
+import threading
+from typing import Any, Callable
+
+import numpy as np
+
+CALLBACK = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_void_p)
+
+_state = threading.local()
+
+
+class _Interface:
+    """An object NumPy turns into an array over given memory (``__array_interface__``: no copy,
+    much cheaper than a ctypes buffer)."""
+
+    __slots__ = ("__array_interface__",)
+
+    def __init__(self, interface: dict):
+        self.__array_interface__ = interface
+
+
+class _View:
+    """Wraps a buffer of one shape and dtype as an array."""
+
+    def __init__(self, shape: tuple, dtype: np.dtype, writeable: bool):
+        self.shape, self.dtype = tuple(shape), np.dtype(dtype)
+        self.empty = math.prod(self.shape) == 0
+        self.readonly = not writeable
+        self.base = {"shape": self.shape, "typestr": self.dtype.str, "version": 3}
+        if self.dtype.fields is not None or self.dtype.subdtype is not None:
+            self.base["descr"] = self.dtype.descr
+
+    def __call__(self, address: int | None) -> np.ndarray:
+        """The buffer at ``address`` as an array (a fresh zeroed one when it holds no element)."""
+        if self.empty or not address:
+            return np.zeros(self.shape, self.dtype)
+        interface = dict(self.base)
+        interface["data"] = (address, self.readonly)
+        return np.asarray(_Interface(interface))
+
+
+def _fill_failed(outs: list) -> None:
+    """Results of a failed or skipped host call: NaN (floats: a loop testing ``err > tol`` on
+    them ends), else zeros; the call raises the stored error when the native code returns."""
+    for out in outs:
+        out[...] = np.nan if out.dtype.kind in "fc" else 0
+
+
+def make_callback(run: Callable[[list], list], operands: list[tuple], results: list[tuple]) -> Any:
+    """A native callback calling ``run(operand arrays) -> result arrays`` (each already of
+    the shape and dtype of ``results``, a list of (shape, dtype)); ``operands`` likewise."""
+    n_in = len(operands)
+    table_type = ctypes.c_void_p * (n_in + len(results))
+    ins = [_View(s, d, False) for s, d in operands]
+    outs_at = [(n_in + i, _View(s, d, True)) for i, (s, d) in enumerate(results)]
+
+    def callback(pointers: int) -> int:
+        table = table_type.from_address(pointers)
+        outs = [view(table[i]) for i, view in outs_at]
+        if getattr(_state, "error", None) is not None:  # an earlier host call of this call failed
+            _fill_failed(outs)
+            return 1
+        try:
+            values = run([view(table[i]) for i, view in enumerate(ins)])
+            for out, value in zip(outs, values):
+                out[...] = value
+            return 0
+        except BaseException as error:  # noqa: BLE001 - handed to the caller, raised after the native call
+            _state.error = error
+            _fill_failed(outs)
+            return 1
+
+    return CALLBACK(callback)
+
+
+def callback_address(callback: Any) -> int:
+    """The native address of a callback made by :func:`make_callback`."""
+    return ctypes.cast(callback, ctypes.c_void_p).value or 0
+
+
+def run_checked(run: Callable[[list], Any], arrays: list) -> Any:
+    """``run(arrays)`` (a compiled program with host calls), then the exception the first
+    failing host call stored, raised as it is (each call has its own, per thread)."""
+    previous = getattr(_state, "error", None)
+    _state.error = None
+    try:
+        outs = run(arrays)
+        error = _state.error
+    finally:
+        _state.error = previous
+    if error is not None:
+        raise error
+    return outs
+
+
+def has_host_calls(program: Any) -> bool:
+    """Whether ``program`` (a kernel program) makes host calls, in its loops and branches too."""
+    for kernel in program.kernels:
+        control = kernel.control
+        if control is None:
+            continue
+        if control.kind == "host":
+            return True
+        if any(has_host_calls(sub.concrete if sub.concrete is not None else sub.program) for sub in control.subs):
+            return True
+    return False
