@@ -124,7 +124,7 @@ def test_ufunc_at_traced_index_out_of_range_raises_at_the_line():
     with pytest.raises(IndexError, match=r"out of bounds for axis 0 with size 4 \(at .*test_numpy_functions17"):
         g(np.zeros(4), np.array([1, 4]))
     with pytest.raises(tj.UnsupportedError, match="negative.at"):  # unary ufunc.at: refused
-        tj.jit(lambda a: np.negative.at(a, [0]))(np.ones(3))
+        tj.jit(lambda a: np.negative.at(a, [0]), fallback=False)(np.ones(3))
     check(lambda a: np.subtract.at(a, [0], True), np.ones(3, bool))  # TypeError, as NumPy
 
 

@@ -184,7 +184,9 @@ def test_quantiles(dtype) -> None:
         x[2, 3] = np.nan
         check(lambda x: np.quantile(x, 0.3, axis=1), x)
     with pytest.raises(UnsupportedError, match="method"):
-        tj.jit(lambda x: np.quantile(x, 0.3, method="inverted_cdf"))(x)
+        tj.jit(lambda x: np.quantile(x, 0.3, method="inverted_cdf"), fallback=False)(x)
+    x[2, 3] = 1.5
+    check(lambda x: np.quantile(x, 0.3, method="inverted_cdf") + 1, x)  # (a host call, as eagerly)
 
 
 @pytest.mark.parametrize("dtype", [np.int64, np.float32])
