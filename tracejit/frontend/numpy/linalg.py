@@ -21,7 +21,11 @@ from tracejit.frontend.operands import Operand, as_array, as_operand, find_trace
 def matmul(a: object, b: object) -> Tracer:
     """``a @ b`` (``np.matmul``) with a traced operand."""
     trace = find_trace([a, b])
-    return trace.apply("matmul", [as_operand(trace, a), as_operand(trace, b)], scalar=True)
+    a, b = as_operand(trace, a), as_operand(trace, b)
+    if np.result_type(a.dtype, b.dtype) == np.float16:  # NumPy's float16 matmul sums in float32, rounds once
+        wide = [trace.apply("convert", [as_operand(trace, x)], {"dtype": np.dtype(np.float32)}) for x in (a, b)]
+        return trace.apply("convert", [trace.apply("matmul", wide)], {"dtype": np.dtype(np.float16)}, scalar=True)
+    return trace.apply("matmul", [a, b], scalar=True)
 
 
 @implements(np.dot)

@@ -49,7 +49,24 @@ def reduce(op: str, x: Operand, axis: int | tuple[int, ...] | None, keepdims: bo
     if needs_elements and _count(x.shape, axes) == 0:
         raise user_error(ValueError(f"zero-size array to reduction operation {op} which has no identity"
                                     f"{at(loc)}"))
+    if op in ("sum", "prod") and x.dtype == np.float16 and axes:
+        return _half_reduce(op, x, axes, _keep(keepdims))
     return x._trace.apply(op, [x], {"axes": axes, "keepdims": _keep(keepdims)}, scalar=True)
+
+
+def _half_reduce(op: str, x, axes: tuple[int, ...], keepdims: bool):
+    """float16 sum/prod as NumPy's loops run them on a C-ordered array: along the trailing
+    reduced axes (the inner loop) in float32, rounded once per inner loop; the other
+    reduced axes then add those partial results in float16, one rounding per step."""
+    inner = []
+    for d in range(x.ndim - 1, -1, -1):
+        if d not in axes:
+            break
+        inner.append(d)
+    if inner:
+        r = x._trace.apply(op, [_convert(x, np.float32)], {"axes": tuple(sorted(inner)), "keepdims": True})
+        x = x._trace.apply("convert", [r], {"dtype": np.dtype(np.float16)})
+    return x._trace.apply(op, [x], {"axes": axes, "keepdims": keepdims}, scalar=True)
 
 
 def _accumulating(op: str, ufunc: np.ufunc):
@@ -124,6 +141,13 @@ def _moment_dtype(a, dtype) -> np.dtype:
     return np.dtype(np.float64) if a.dtype.kind in "biu" else a.dtype
 
 
+def _float16_result(x, a, dtype):
+    """NumPy's mean of float16 (no dtype given) sums and divides in float32, then rounds once."""
+    if dtype is None and a.dtype == np.float16:
+        return x._trace.apply("convert", [x], {"dtype": np.dtype(np.float16)}, scalar=True)
+    return x
+
+
 def _divide(x, count: int):
     """``x / count`` as NumPy's mean does (the count is a weak Python int)."""
     q = np.true_divide(x, count)
@@ -135,9 +159,9 @@ def mean(a: Operand, axis: int | tuple[int, ...] | None = None, dtype: DTypeLike
     """``numpy.mean``: the sum divided by the count, in NumPy's accumulation dtype."""
     loc = user_location()
     _check_unsupported("mean", loc, out, where=where)
-    acc = _moment_dtype(a, dtype)
+    acc = np.dtype(np.float32) if dtype is None and a.dtype == np.float16 else _moment_dtype(a, dtype)
     s = reduce("sum", _convert(a, acc), axis, keepdims, loc)
-    return _divide(s, _count(a.shape, normalize_axes(axis, a.ndim)))
+    return _float16_result(_divide(s, _count(a.shape, normalize_axes(axis, a.ndim))), a, dtype)
 
 
 def var(a: Operand, axis: int | tuple[int, ...] | None = None, dtype: DTypeLike = None, out: object = None,
