@@ -206,3 +206,16 @@ def test_per_op_rounding_in_fused_kernels():
     asm = lowered.as_text("asm")
     assert asm.count("vcvtps2ph") >= 3 or asm.count("__truncsfhf2") >= 3
     same_bits(tj.jit(lambda x, y: x * y - x)(x, y), x * y - x)  # 1 + 2**-9 + 2**-20 rounds first
+
+
+def test_writes_scalars_zero_size():
+    """In-place writes into a float16 argument, a float16 NumPy scalar, a 0-d and a 0-size array."""
+    def inplace(x, s):
+        x[1] += s
+        x[:, 0] = x[:, 1] * 2
+        return x.sum(0) + s
+
+    check(inplace, np.arange(12, dtype=np.float16).reshape(3, 4) / 3, np.float16(2.5))
+    check(lambda x: (x * 2, x.sum(), np.exp(x)), np.float16(1.5))
+    check(lambda x: (x + 1, x.sum()), np.array(3.25, np.float16))
+    check(lambda x: (x * 2, x.sum(), x.sum(0), np.exp(x)), np.zeros((0, 3), np.float16))
