@@ -63,9 +63,13 @@ def _half_reduce(op: str, x, axes: tuple[int, ...], keepdims: bool):
         if d not in axes:
             break
         inner.append(d)
+    half = np.dtype(np.float16)
+    if len(inner) == len(axes):  # one inner loop: float32 throughout, one rounding
+        r = x._trace.apply(op, [_convert(x, np.float32)], {"axes": axes, "keepdims": keepdims})
+        return x._trace.apply("convert", [r], {"dtype": half}, scalar=True)
     if inner:
         r = x._trace.apply(op, [_convert(x, np.float32)], {"axes": tuple(sorted(inner)), "keepdims": True})
-        x = x._trace.apply("convert", [r], {"dtype": np.dtype(np.float16)})
+        x = x._trace.apply("convert", [r], {"dtype": half})
     return x._trace.apply(op, [x], {"axes": axes, "keepdims": keepdims}, scalar=True)
 
 
