@@ -167,6 +167,15 @@ def test_reductions_accumulate_as_numpy():
     for g, w in zip(tj.jit(reductions)(x), reductions(x)):
         assert type(g) is type(w)
         same_bits(g, w)
+    y = (rng.random((1500, 12)) / 64).astype(np.float16)
+    y[0] = 2048
+    layouts = lambda y: (y.sum(0), y.T.sum(1), y[:, ::2].sum(0), y.T.sum(0),  # noqa: E731
+                         y.reshape(30, 50, 12).sum((1, 2)))
+    for g, w in zip(tj.jit(layouts)(y), layouts(y)):  # NumPy's inner loop: the smallest stride
+        same_bits(g, w)
+    same_bits(tj.jit(np.sum)(np.asfortranarray(y), 0), np.asfortranarray(y).sum(0))  # an F-ordered argument
+    mixed = lambda y: y.reshape(30, 50, 12).sum((0, 2))  # noqa: E731  NumPy: round(carry + row sum)
+    within_ulps(tj.jit(mixed)(y), mixed(y), 2)
     big = rng.random(100_000).astype(np.float16)
     within_ulps(tj.jit(np.sum)(big), np.sum(big), 1)
     within_ulps(tj.jit(np.mean)(big), np.mean(big), 1)

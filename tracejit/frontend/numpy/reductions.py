@@ -14,6 +14,7 @@ from tracejit.errors import UnsupportedError, at, user_error
 from tracejit.frontend.context import user_location
 from tracejit.frontend.dispatch import implements
 from tracejit.frontend.numpy.axes import normalize_axes
+from tracejit.frontend.numpy.halfreduce import half_reduce
 from tracejit.frontend.numpy.shape import reshape
 from tracejit.frontend.operands import Operand
 
@@ -50,27 +51,8 @@ def reduce(op: str, x: Operand, axis: int | tuple[int, ...] | None, keepdims: bo
         raise user_error(ValueError(f"zero-size array to reduction operation {op} which has no identity"
                                     f"{at(loc)}"))
     if op in ("sum", "prod") and x.dtype == np.float16 and axes:
-        return _half_reduce(op, x, axes, _keep(keepdims))
+        return half_reduce(op, x, axes, _keep(keepdims))  # NumPy's float32 inner loops
     return x._trace.apply(op, [x], {"axes": axes, "keepdims": _keep(keepdims)}, scalar=True)
-
-
-def _half_reduce(op: str, x, axes: tuple[int, ...], keepdims: bool):
-    """float16 sum/prod as NumPy's loops run them on a C-ordered array: along the trailing
-    reduced axes (the inner loop) in float32, rounded once per inner loop; the other
-    reduced axes then add those partial results in float16, one rounding per step."""
-    inner = []
-    for d in range(x.ndim - 1, -1, -1):
-        if d not in axes:
-            break
-        inner.append(d)
-    half = np.dtype(np.float16)
-    if len(inner) == len(axes):  # one inner loop: float32 throughout, one rounding
-        r = x._trace.apply(op, [_convert(x, np.float32)], {"axes": axes, "keepdims": keepdims})
-        return x._trace.apply("convert", [r], {"dtype": half}, scalar=True)
-    if inner:
-        r = x._trace.apply(op, [_convert(x, np.float32)], {"axes": tuple(sorted(inner)), "keepdims": True})
-        x = x._trace.apply("convert", [r], {"dtype": half})
-    return x._trace.apply(op, [x], {"axes": axes, "keepdims": keepdims}, scalar=True)
 
 
 def _accumulating(op: str, ufunc: np.ufunc):
