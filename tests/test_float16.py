@@ -228,3 +228,17 @@ def test_writes_scalars_zero_size():
     check(lambda x: (x * 2, x.sum(), np.exp(x)), np.float16(1.5))
     check(lambda x: (x + 1, x.sum()), np.array(3.25, np.float16))
     check(lambda x: (x * 2, x.sum(), x.sum(0), np.exp(x)), np.zeros((0, 3), np.float16))
+
+
+def test_python_numbers_and_converted_code():
+    """float()/np.float16() of traced float16 values, a loop carry and an if in converted code."""
+    def f(x):
+        s = float(x.sum())
+        acc = np.float16(0)
+        for i in range(3):
+            acc = acc + x[i] * 2
+        if x[1] > 0:
+            acc = acc - 1
+        return s * x, np.float16(x[0]) + 1, acc, np.float32(x[2]) + x, np.maximum(x, 0) * np.float16(3.3) + np.arange(9)
+
+    check(f, np.linspace(-2, 2, 9).astype(np.float16))
