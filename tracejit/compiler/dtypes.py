@@ -11,7 +11,7 @@ from tracejit.errors import user_error
 
 SUPPORTED_DTYPES: tuple[np.dtype, ...] = tuple(np.dtype(c) for c in (
     "bool", "int8", "int16", "int32", "int64",
-    "uint8", "uint16", "uint32", "uint64", "float32", "float64"))
+    "uint8", "uint16", "uint32", "uint64", "float16", "float32", "float64"))
 _SUPPORTED = frozenset(SUPPORTED_DTYPES)
 
 _SHORT = {"b": "bool", "i": "i", "u": "u", "f": "f"}

@@ -6,6 +6,7 @@ llvmlite is imported by :func:`binding`, on the first question only LLVM can ans
 without llvmlite that question raises :class:`LLVMUnavailable`, which names it."""
 from __future__ import annotations
 
+import ctypes.util
 import functools
 import glob
 import threading
@@ -49,6 +50,16 @@ def init_llvm() -> None:
             llvm.initialize_native_target()
             llvm.initialize_native_asmprinter()
             _initialized = True
+            if "+f16c" not in llvm.get_host_cpu_features().flatten().split(","):
+                _load_half_libcalls(llvm)
+
+
+def _load_half_libcalls(llvm: ModuleType) -> None:
+    """Without F16C, LLVM converts float16 by libcalls (``__extendhfsf2``, ``__truncsfhf2``):
+    make libgcc's resolvable by the JIT linker."""
+    path = ctypes.util.find_library("gcc_s")
+    if path:
+        llvm.load_library_permanently(path)
 
 
 @functools.lru_cache(maxsize=1)

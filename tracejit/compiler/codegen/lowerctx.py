@@ -18,6 +18,8 @@ I32 = ir.IntType(32)
 I64 = ir.IntType(64)
 F32 = ir.FloatType()
 F64 = ir.DoubleType()
+F16 = ir.HalfType()
+HALF = np.dtype(np.float16)
 
 
 def scalar_type(dtype: np.dtype) -> ir.Type:
@@ -29,6 +31,8 @@ def scalar_type(dtype: np.dtype) -> ir.Type:
         return ir.IntType(dt.itemsize * 8)
     if dt == np.float32:
         return F32
+    if dt == np.float16:
+        return F16
     if dt == np.float64:
         return F64
     raise TypeError(f"no LLVM type for dtype {dt}")
@@ -69,7 +73,21 @@ def type_suffix(ty: ir.Type) -> str:
         return "f32"
     if ty == F64:
         return "f64"
+    if ty == F16:
+        return "f16"
     return f"i{ty.width}"
+
+
+def float_to_half(b: ir.IRBuilder, value: ir.Value) -> ir.Value:
+    """float32 (scalar or vector) ``value`` rounded to float16 (``vcvtps2ph``). An
+    ``llvm.arithmetic.fence`` first keeps the backend from folding the rounding into the
+    op before it: ``fptrunc(copysign(x, y))`` of a float64 ``y`` became a libcall
+    (``__truncdfhf2``) that the JIT cannot resolve, and a float64 -> float32 -> float16
+    chain must round twice, as NumPy does."""
+    ty = value.type
+    half = ir.VectorType(F16, ty.count) if isinstance(ty, ir.VectorType) else F16
+    fence = declare(b.module, f"llvm.arithmetic.fence.{type_suffix(ty)}", ir.FunctionType(ty, [ty]))
+    return b.fptrunc(b.call(fence, [value]), half)
 
 
 def declare(module: ir.Module, name: str, fnty: ir.FunctionType) -> ir.Function:
@@ -178,6 +196,8 @@ class LowerCtx:
         src, dst = np.dtype(src), np.dtype(dst)
         if src == dst:
             return value
+        if HALF in (src, dst) and dst.kind != "b":
+            return self._convert_half(value, src, dst)
         b = self.b
         dty = self.ty(dst)
         if dst.kind == "b":
@@ -196,6 +216,53 @@ class LowerCtx:
                 return b.sext(value, dty) if src.kind == "i" else b.zext(value, dty)
             return value
         return self._float_to_int(value, src, dst)
+
+    def _convert_half(self, value: ir.Value, src: np.dtype, dst: np.dtype) -> ir.Value:
+        """Casts to and from float16 through float32, as NumPy's (float16 <-> float32 is
+        one exact or correctly rounded step, F16C's vcvtph2ps/vcvtps2ph; ints are exact in
+        float32 up to float16's range). float64 -> float16 rounds to float32 by round-to-odd
+        first, so the second rounding is the one correct rounding NumPy's
+        ``npy_double_to_half`` does (no LLVM libcall)."""
+        f32 = np.dtype(np.float32)
+        if src == HALF and dst.kind == "f":
+            return self._keep_signaling(value, src, self.b.fpext(value, self.ty(dst)), dst)
+        if src == HALF:
+            return self.at(f32).convert(self.b.fpext(value, self.ty(f32)), f32, dst)
+        if src == np.float64:
+            out = float_to_half(self.b, self._round_to_odd32(value))
+        else:
+            out = float_to_half(self.b, self.convert(value, src, f32))
+        return self._keep_signaling(value, src, out, dst) if src.kind == "f" else out
+
+    def _keep_signaling(self, value: ir.Value, src: np.dtype, out: ir.Value, dst: np.dtype) -> ir.Value:
+        """A signaling NaN stays signaling, its payload kept, as NumPy's bit-level float16
+        casts do (the hardware's conversions quiet it): the quiet bit cleared again, and a
+        payload that would vanish set to 1."""
+        b, sbits, dbits = self.b, src.itemsize * 8, dst.itemsize * 8
+        sint, dint = self.at(np.dtype(f"int{sbits}")), self.at(np.dtype(f"int{dbits}"))
+        squiet, dquiet = 1 << (np.finfo(src).nmant - 1), 1 << (np.finfo(dst).nmant - 1)
+        quiet = b.icmp_unsigned("!=", b.and_(b.bitcast(value, sint.ty()), sint.const(squiet)), sint.const(0))
+        signaling = b.and_(self.isnan(value), b.not_(quiet))
+        bits = b.and_(b.bitcast(out, dint.ty()), dint.const(~dquiet))
+        mant = (1 << np.finfo(dst).nmant) - 1
+        empty = b.icmp_unsigned("==", b.and_(bits, dint.const(mant)), dint.const(0))
+        bits = self.select(empty, b.or_(bits, dint.const(1)), bits)
+        return self.select(signaling, b.bitcast(bits, self.ty(dst)), out)
+
+    def _round_to_odd32(self, value: ir.Value) -> ir.Value:
+        """float64 -> float32 rounded to odd: truncated towards zero, the last bit set
+        when inexact (finite values; inf and NaN pass through)."""
+        b, f32, i32 = self.b, np.dtype(np.float32), np.dtype(np.int32)
+        near = b.fptrunc(value, self.ty(f32))
+        back = b.fpext(near, self.ty(np.float64))
+        fabs = self.at(np.float64).intrinsic("fabs", [back])
+        inexact = b.fcmp_ordered("one", back, value)
+        above = b.fcmp_ordered(">", fabs, self.at(np.float64).intrinsic("fabs", [value]))
+        bits = b.bitcast(near, self.ty(i32))
+        ictx = self.at(i32)
+        bits = b.sub(bits, b.zext(above, self.ty(i32)))  # one step towards zero in magnitude
+        bits = self.select(inexact, b.or_(bits, ictx.const(1)), bits)
+        return b.bitcast(bits, self.ty(f32))
 
     def _fptosi_x86(self, value, src, bits: int) -> ir.Value:
         """``fptosi`` to ``bits`` bits, giving the minimum value (x86's 'integer

@@ -1,4 +1,4 @@
-"""Vectorizable math in our own LLVM IR (no libm calls), for float32 and float64.
+"""Vectorizable math in our own LLVM IR (no libm calls), for float32 and float64 (float16: float32, rounded).
 
 Every function is written once in float64 against :class:`FP` (so it serves scalars and
 ``<W x double>`` vectors). float32 inputs use a native float32 kernel where one exists
@@ -35,6 +35,10 @@ def emit(name: str, ctx: LowerCtx, *args: Value) -> Value:
     f64 = np.dtype(np.float64)
     if ctx.dtype == f64:
         return fn(FP(ctx, f64), *args)
+    if ctx.dtype == np.float16:  # NumPy's float16 loops: the float32 function, rounded once
+        f32 = np.dtype(np.float32)
+        out = emit(name, ctx.at(f32), *[ctx.convert(a, ctx.dtype, f32) for a in args])
+        return ctx.at(f32).convert(out, f32, ctx.dtype)
     if ctx.dtype != np.float32:
         raise TypeError(f"{name}: no vector implementation for {ctx.dtype}")
     if name in fast32.FUNCTIONS:

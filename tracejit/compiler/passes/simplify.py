@@ -52,6 +52,8 @@ def _constant_power(graph: Graph, nid: int) -> int | None:
         return None
     if dtype.kind != "f" and value in (0.5, -1):
         return None
+    if dtype.kind == "f" and dtype.itemsize == 2 and len(_POWERS[value]) > 1:
+        return None  # float16 rounds after each op: x*x*x is not NumPy's powf(x, 3) rounded once
     loc = graph.loc(nid)
     ops = _POWERS[value]
     out = graph.add(ops[0], [base], loc=loc)
@@ -82,6 +84,8 @@ def _sigmoid(graph: Graph, nid: int) -> int | None:
     x = graph.operands(graph.operands(e)[0])[0]
     if graph.aval(x).shape != graph.aval(nid).shape or graph.aval(x).dtype.kind != "f":
         return None  # integer negation wraps (unsigned, MIN): not a sigmoid
+    if graph.aval(x).dtype.itemsize == 2:
+        return None  # float16 rounds exp, the sum and the quotient each: one sigmoid would not
     new = graph.add("sigmoid", [x], loc=graph.loc(nid))
     return new if graph.aval(new) == graph.aval(nid) else None
 

@@ -28,6 +28,8 @@ def _splittable(kernel: Kernel) -> int | None:
     nest = kernel.nests[0]
     if nest.reduce not in SPLITTABLE or nest.n_kept or math.prod(nest.shape) < 4 * CHUNK:
         return None
+    if nest.value.dtype == np.float16:  # rounded per step in NumPy's order (frontend/numpy/reductions.py)
+        return None
     return next((d for d, n in enumerate(nest.shape) if n >= 2 * CHUNK), None)
 
 

@@ -7,7 +7,6 @@ import operator
 
 import numpy as np
 
-from tracejit.compiler.dtypes import check_supported
 from tracejit.errors import UnsupportedError, at, user_error, with_location
 from tracejit.frontend.context import user_location
 from tracejit.frontend.dispatch import HANDLERS, implements
@@ -91,8 +90,11 @@ def round_(a: Operand, decimals: int = 0, out: object = None) -> Operand:
     if out is not None:
         raise UnsupportedError(f"numpy.round: out= is not supported{at(loc)}")
     decimals = operator.index(decimals)
-    if a.dtype.kind == "b":  # NumPy rounds bools in float16
-        check_supported(np.float16, f"numpy.round of bool{at(loc)}")
+    if a.dtype.kind == "b":  # NumPy rounds bools by rint's float16 loop; other decimals fail
+        if decimals == 0:
+            return np.rint(a)
+        raise user_error(TypeError(f"numpy.round of bool to {decimals} decimals: Cannot cast ufunc 'multiply' "
+                                   f"output from dtype('float64') to dtype('bool'){at(loc)}"))
     if a.dtype.kind != "f":
         if decimals >= 0:
             out = copy(a)

@@ -24,7 +24,11 @@ def matmul(a: object, b: object) -> Tracer:
     if complex_support().takes_ufunc((a, b), None):  # a complex operand: frontend/complex/matmul.py
         return complex_support().call_ufunc(np.matmul, (a, b), None, None, True)
     trace = find_trace([a, b])
-    return trace.apply("matmul", [as_operand(trace, a), as_operand(trace, b)], scalar=True)
+    a, b = as_operand(trace, a), as_operand(trace, b)
+    if np.result_type(a.dtype, b.dtype) == np.float16:  # NumPy's float16 matmul sums in float32, rounds once
+        wide = [trace.apply("convert", [as_operand(trace, x)], {"dtype": np.dtype(np.float32)}) for x in (a, b)]
+        return trace.apply("convert", [trace.apply("matmul", wide)], {"dtype": np.dtype(np.float16)}, scalar=True)
+    return trace.apply("matmul", [a, b], scalar=True)
 
 
 @implements(np.dot)

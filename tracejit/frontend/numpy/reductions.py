@@ -14,6 +14,7 @@ from tracejit.errors import UnsupportedError, at, user_error
 from tracejit.frontend.context import user_location
 from tracejit.frontend.dispatch import implements
 from tracejit.frontend.numpy.axes import normalize_axes
+from tracejit.frontend.numpy.halfreduce import half_reduce
 from tracejit.frontend.numpy.shape import reshape
 from tracejit.frontend.operands import Operand
 
@@ -49,6 +50,8 @@ def reduce(op: str, x: Operand, axis: int | tuple[int, ...] | None, keepdims: bo
     if needs_elements and _count(x.shape, axes) == 0:
         raise user_error(ValueError(f"zero-size array to reduction operation {op} which has no identity"
                                     f"{at(loc)}"))
+    if op in ("sum", "prod") and x.dtype == np.float16 and axes:
+        return half_reduce(op, x, axes, _keep(keepdims))  # NumPy's float32 inner loops
     return x._trace.apply(op, [x], {"axes": axes, "keepdims": _keep(keepdims)}, scalar=True)
 
 
@@ -124,6 +127,13 @@ def _moment_dtype(a, dtype) -> np.dtype:
     return np.dtype(np.float64) if a.dtype.kind in "biu" else a.dtype
 
 
+def _float16_result(x, a, dtype):
+    """NumPy's mean of float16 (no dtype given) sums and divides in float32, then rounds once."""
+    if dtype is None and a.dtype == np.float16:
+        return x._trace.apply("convert", [x], {"dtype": np.dtype(np.float16)}, scalar=True)
+    return x
+
+
 def _divide(x, count: int):
     """``x / count`` as NumPy's mean does (the count is a weak Python int)."""
     q = np.true_divide(x, count)
@@ -135,9 +145,9 @@ def mean(a: Operand, axis: int | tuple[int, ...] | None = None, dtype: DTypeLike
     """``numpy.mean``: the sum divided by the count, in NumPy's accumulation dtype."""
     loc = user_location()
     _check_unsupported("mean", loc, out, where=where)
-    acc = _moment_dtype(a, dtype)
+    acc = np.dtype(np.float32) if dtype is None and a.dtype == np.float16 else _moment_dtype(a, dtype)
     s = reduce("sum", _convert(a, acc), axis, keepdims, loc)
-    return _divide(s, _count(a.shape, normalize_axes(axis, a.ndim)))
+    return _float16_result(_divide(s, _count(a.shape, normalize_axes(axis, a.ndim))), a, dtype)
 
 
 def var(a: Operand, axis: int | tuple[int, ...] | None = None, dtype: DTypeLike = None, out: object = None,

@@ -123,7 +123,7 @@ def apply_elementwise(ufunc: np.ufunc, inputs: Operand, dtype: DTypeLike = None,
             loop = resolver.resolve_dtypes(kinds + (None,) * ufunc.nout)
         except TypeError as e:
             raise with_location(e, loc) from e
-        for dt in loop:  # float16 (NumPy's loop for 8-bit ints and bools): unsupported, said so here
+        for dt in loop:  # dtypes tracejit has no kernels for (longdouble...): said so here
             if dt != np.float16 or ufunc is not np.signbit:
                 check_supported(dt, f"numpy.{ufunc.__name__} of {', '.join(_kind_name(k) for k in kinds)}{at(loc)}")
         explicit = python_op or (ufunc is np.signbit and loop[0] == np.float16)  # operands converted here

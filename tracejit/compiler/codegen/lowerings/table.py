@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+from tracejit.compiler.codegen.lowerings.half import EXACT_IN_HALF, in_float32
+
 LOWERINGS: dict[str, Callable[..., Any]] = {}
 
 
@@ -22,8 +24,9 @@ def register_lowering(op: str, fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def lowering(op: str) -> Callable[..., Any]:
-    """The lowering of op ``op``."""
+    """The lowering of op ``op`` (at float16: :func:`~tracejit.compiler.codegen.lowerings.half.in_float32`)."""
     try:
-        return LOWERINGS[op]
+        fn = LOWERINGS[op]
     except KeyError:
         raise KeyError(f"no lowering registered for op {op!r} (see codegen/lowerings/)") from None
+    return fn if op in EXACT_IN_HALF else in_float32(fn)
