@@ -410,7 +410,8 @@ def host_call(func: Callable, args: tuple, kwargs: dict, reason: str, name: str 
     layouts = [_layout(r) for r in good]
     if any(layout[3] != layouts[0][3] for layout in layouts[1:]):
         for leaf in leaves:  # a Python int argument sizing the result (n in rng.random(n)): made static
-            if isinstance(leaf, Tracer) and leaf._scalar and python_kind(leaf) is int and getattr(leaf, "_origins", None):
+            if isinstance(leaf, Tracer) and leaf._scalar and python_kind(leaf) is int \
+                    and getattr(leaf, "_origins", None):
                 operator.index(leaf)  # (raises: traced again with its value, once per value)
         raise UnsupportedError(f"{name}: the shape or dtype of its result depends on the values of its arguments "
                                f"(a host call needs them when tracing) ({reason}){at(loc)}")
