@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import tracejit as tj
+from benchmarks.library import format_table
 from benchmarks.library_programs import NAMES, arguments, fresh, program
 
 XFAIL = {"unique_counts": "numpy.unique(return_counts=True): native only without return_counts, and a host call "
@@ -71,3 +72,22 @@ def test_jitted_matches_eager(name):
             _partitioned(got, want, prog.SIZES[size][prog.PARTITION_K])
         else:
             _same(got, want, prog.RTOL)
+
+
+def test_every_program_has_the_protocol():
+    for name in NAMES:
+        prog = program(name)
+        assert {"test", "test2", "bench"} <= set(prog.SIZES) and callable(prog.kernel), name
+        assert prog.RTOL is None or 0.0 <= prog.RTOL <= 1e-6, name
+    assert len(NAMES) == len(set(NAMES)) >= 30
+
+
+def test_table_judges_the_target():
+    rows = [{"name": "fast", "status": "ok", "first_s": 0.5, "eager_ms": 2.0, "jit_ms": 1.0, "host": ["linalg.inv"]},
+            {"name": "slow", "status": "ok", "first_s": 0.5, "eager_ms": 1.0, "jit_ms": 1.2, "host": []},
+            {"name": "broken", "status": "UnsupportedError: no"}]
+    text = format_table(rows)
+    assert "| fast | 2.000 | 1.000 | 2.00x | 0.50 | linalg.inv | ok |" in text
+    assert "PASS    fast correct" in text
+    assert "FAIL    slow correct and not slower than NumPy by more than 10%: 0.83x" in text
+    assert "| broken | - | - | - | - | none | UnsupportedError: no |" in text
