@@ -25,6 +25,7 @@ drop or select them away.
 from __future__ import annotations
 
 import itertools
+import operator
 import threading
 import warnings
 import weakref
@@ -273,6 +274,10 @@ def after_control(trace: Trace, graphs: list, results: list) -> None:
 
 def _placeholder(k: int, shape: tuple, dtype: np.dtype, rng: np.random.RandomState) -> np.ndarray:
     """Filling ``k`` of a placeholder: zeros, ones, then well-conditioned random values."""
+    return np.asarray(_filling(k, shape, dtype, rng))  # (ufuncs on 0-d arrays return NumPy scalars)
+
+
+def _filling(k: int, shape: tuple, dtype: np.dtype, rng: np.random.RandomState) -> np.ndarray | np.generic:
     if k == 0:
         return np.zeros(shape, dtype)
     if k == 1:
@@ -404,6 +409,10 @@ def host_call(func: Callable, args: tuple, kwargs: dict, reason: str, name: str 
         raise user_error(error)
     layouts = [_layout(r) for r in good]
     if any(layout[3] != layouts[0][3] for layout in layouts[1:]):
+        for leaf in leaves:  # a Python int argument sizing the result (n in rng.random(n)): made static
+            if isinstance(leaf, Tracer) and leaf._scalar and python_kind(leaf) is int \
+                    and getattr(leaf, "_origins", None):
+                operator.index(leaf)  # (raises: traced again with its value, once per value)
         raise UnsupportedError(f"{name}: the shape or dtype of its result depends on the values of its arguments "
                                f"(a host call needs them when tracing) ({reason}){at(loc)}")
     out_tree, out_leaves, results, _ = layouts[0]
