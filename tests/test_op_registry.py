@@ -231,6 +231,12 @@ def _writes(rng, slow):
             for dt in (MAIN_DTYPES if slow else [np.dtype(np.float64), np.dtype(np.uint8)])]
 
 
+@cases_for("host")
+def _host(rng, slow):
+    x = values(rng, (8, 6), np.float64)  # (np.fft and np.linalg have no native code: host calls)
+    return [(lambda x: (np.abs(np.fft.rfft(x * 2.0, axis=1)) + 1.0, np.linalg.det(x[:6] @ x[:6].T + 6 * np.eye(6))), (x,))]
+
+
 @cases_for("scatter_add")
 def _scatter_add(rng, slow):
     x, w = np.array([3, 0, 3, 1, 3, 2], np.uint8), values(rng, (6,), np.float64)
