@@ -234,7 +234,9 @@ def _writes(rng, slow):
 @cases_for("host")
 def _host(rng, slow):
     x = values(rng, (8, 6), np.float64)  # (np.fft and np.linalg have no native code: host calls)
-    return [(lambda x: (np.abs(np.fft.rfft(x * 2.0, axis=1)) + 1.0, np.linalg.det(x[:6] @ x[:6].T + 6 * np.eye(6))), (x,))]
+    def fn(x):
+        return np.abs(np.fft.rfft(x * 2.0, axis=1)) + 1.0, np.linalg.det(x[:6] @ x[:6].T + 6 * np.eye(6))
+    return [(fn, (x,))]
 
 
 @cases_for("scatter_add")
