@@ -41,8 +41,11 @@ def test_cache_per_signature():
     f(a64, a32)
     f(np.ones(5, np.float32), np.ones(5, np.float32))
     info = f.cache_info()
-    # a new length retraces but runs the code compiled for length 4 (sizes are parameters)
-    assert (info.traces, info.compilations, info.hits, info.entries, info.reused) == (3, 2, 1, 3, 1)
+    # a new length retraces but runs the code compiled for length 4 (sizes are parameters); a
+    # signature's code may also come from this process's module cache (an earlier test, in the
+    # same worker, compiled the same structure): compiled or reused, three programs, once each
+    assert (info.traces, info.hits, info.entries) == (3, 1, 3)
+    assert info.compilations <= 2 and info.reused >= 1 and info.compilations + info.reused == 3
     f(a32[::-1], a32)  # layout is part of the signature
     assert f.cache_info().traces == 4
 
