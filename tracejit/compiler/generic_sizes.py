@@ -127,7 +127,7 @@ def _generic_kernel(kernel: Kernel, slots: _Slots, memo: dict, inner: bool = Fal
         # a generalized loop's segments [start, end): their bounds follow the sizes too
         steps = tuple((slots(start), slots(end)) + tuple(rest) for start, end, *rest in kernel.control.steps)
         control = dataclasses.replace(kernel.control, nbytes=tuple(slots(n) for n in kernel.control.nbytes),
-                                      steps=steps)
+                                      steps=steps, dims=tuple(slots(n) for n in kernel.control.dims))
         return dataclasses.replace(kernel, control=control)
     nests = [_generic_nest(n, slots, memo, inner, s is not None and s.strategy == "outer")
              for n, s in zip(kernel.nests, kernel.schedules or [None] * len(kernel.nests))]

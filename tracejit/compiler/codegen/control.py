@@ -24,6 +24,7 @@ from llvmlite import ir
 
 from tracejit.compiler.codegen.generic_loop import emit_generic_loop
 from tracejit.compiler.codegen.host import emit_host
+from tracejit.compiler.codegen.lapack import emit_lapack
 from tracejit.compiler.codegen.loops import i64, opaque, pointer_at
 from tracejit.compiler.codegen.lowerctx import I64
 from tracejit.compiler.codegen.sizes import SizeReader
@@ -106,6 +107,8 @@ def emit_control(module: ir.Module, kernel: Kernel, name: str, n_buffers: int, p
         return emit_generic_loop(module, kernel, name, n_buffers, parallel_ty, emit_program)
     if c.kind == "host":
         return emit_host(module, kernel, name, parallel_ty)
+    if c.kind == "lapack":
+        return emit_lapack(module, kernel, name, n_buffers, parallel_ty)
     entries = [emit_program(module, sub.program, f"{name}_{i}") for i, sub in enumerate(c.subs)]
     for entry in entries:  # called once each: inlined, a loop's carried scalars stay in registers
         if "noinline" not in entry.attributes:  # (not a long straight-line driver, see codegen/module.py)

@@ -22,10 +22,11 @@ from tracejit.compiler.generic_sizes import parametrize, size_table
 from tracejit.compiler.graph import Graph
 from tracejit.compiler.kernelize.generic_loop import gfor_control
 from tracejit.compiler.kernelize.host import callback_constant, host_control
+from tracejit.compiler.kernelize.lapack import lapack_control
 from tracejit.compiler.kir import Buffer, Control, Kernel, Program, SubCall
 from tracejit.compiler.layout import StridedView
 
-CONTROL_OPS = ("while", "cond", "gfor", "host")
+CONTROL_OPS = ("while", "cond", "gfor", "host", "lapack")
 CompileSub = Callable[[Graph], Program]  # a sub-graph -> its optimized, scheduled program
 
 
@@ -242,6 +243,11 @@ def assign_control_buffers(graph: Graph, nid: int, buffers: dict, count: int, ou
     attrs = graph.attrs(nid)
     op = graph.op(nid)
     operands = [buffers[u].id for u in graph.operands(nid)]
+    if op == "lapack":  # calls of NumPy's LAPACK (kernelize/lapack.py)
+        users = {graph.attrs(u)["index"]: u for u, _ in graph.users(nid) if graph.op(u) == "loop_out"}
+        results = _results(graph, nid, attrs["results"], users, outputs, out, {})
+        control = lapack_control(attrs, tuple(operands), results, out.constant)
+        return out.count, control
     results_avals = (attrs["host"].results() if op == "host" else
                      (attrs["segments"][0][2] if op == "gfor" else attrs["body" if op == "while" else "true"]
                       ).outputs_avals())

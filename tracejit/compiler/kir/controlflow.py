@@ -41,7 +41,8 @@ class Control:
     that carried value's buffer (updates it in place), so the loop starts it as a copy of
     the initial value in the result buffer; ``in_place``: its next value is written into
     the current one's buffer (no spare buffer is used). ``kind`` ``host``: a call back into
-    Python (``kernelize/host.py``) reading ``inits`` and writing ``results``.
+    Python (``kernelize/host.py``) reading ``inits`` and writing ``results``; ``kind``
+    ``lapack``: calls of a LAPACK routine (``kernelize/lapack.py``), likewise.
     """
 
     kind: str
@@ -57,6 +58,8 @@ class Control:
     in_place: tuple[bool, ...] = ()
     steps: tuple[tuple, ...] = ()  # gfor: per sub (first index, end, slope buffer, slots, in place per carry)
     callback: int | None = None  # host: the constant buffer holding the callback's address (kernelize/host.py)
+    dims: tuple = ()  # lapack: the batch, each result's bytes per matrix, the call's integers (kernelize/lapack.py)
+    call: Any = None  # lapack: the routine and its arguments (ops/lapack.py LapackCall)
     label: str = field(default="", compare=False, metadata={"code": False})  # host: the function called
 
     def buffers(self) -> set[int]:

@@ -68,6 +68,9 @@ def control_text(c: Control, names: dict[int, str]) -> str:
     elif c.kind == "host":
         head = (f"  host call (fallback) {c.label}({', '.join(buf(b) for b in c.inits)}) -> "
                 f"[{', '.join(buf(b) for b in c.results)}] via {buf(c.callback)}")
+    elif c.kind == "lapack":
+        head = (f"  lapack {c.label}({', '.join(buf(b) for b in c.inits)}) -> "
+                f"[{', '.join(buf(b) for b in c.results)}] via {buf(c.callback)}")
     elif c.kind == "gfor":
         head = (f"  gfor {[step[:2] for step in c.steps]} ({', '.join(buf(b) for b in c.inits)}): "
                 f"[{', '.join(buf(b) for b in c.results)}] (spare {', '.join(buf(b) for b in c.spare)})")

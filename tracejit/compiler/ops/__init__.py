@@ -8,6 +8,7 @@ from tracejit.compiler.ops import (  # noqa: F401
     fused,
     gather,
     host,
+    lapack,
     mathfuncs,
     reductions,
     scan_sort,

@@ -55,7 +55,7 @@ def control_operands_are_buffers(graph: Graph) -> bool:
     and arithmetic-sequence constants have no buffer) or a strided input."""
     changed = False
     for nid in list(graph.nx.nodes):
-        if graph.op(nid) not in ("while", "cond", "gfor", "host"):
+        if graph.op(nid) not in ("while", "cond", "gfor", "host", "lapack"):
             continue
         copies: dict[int, int] = {}  # one copy per operand (a branch's operands are listed per branch)
         for k, u in enumerate(graph.operands(nid)):

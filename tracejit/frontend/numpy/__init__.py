@@ -43,6 +43,7 @@ from tracejit.frontend.numpy import (  # noqa: F401
                                      elementwise,
                                      histogram,
                                      indexing,
+                                     lapack_funcs,
                                      linalg,
                                      methods,
                                      nanfuncs,

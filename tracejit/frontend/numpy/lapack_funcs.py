@@ -1,0 +1,206 @@
+"""``numpy.linalg`` functions that NumPy runs in LAPACK, run natively in the same LAPACK.
+
+``solve``, ``inv``, ``det``, ``slogdet``, ``cholesky``, ``eigh``, ``eigvalsh`` and ``qr``
+call the routines NumPy's own ``_umath_linalg`` calls (``runtime/lapack.py``) through
+``lapack`` nodes (``compiler/ops/lapack.py``), on the same input: NumPy computes every real
+input in float64 (float32 results are rounded at the end) and hands LAPACK a column-major
+copy, the transposed copy here; so results are NumPy's, bit for bit, save where NumPy
+post-processes with libm (``det``/``slogdet``'s logarithms and exponential: within an ulp).
+A nonzero ``info`` raises the LinAlgError NumPy raises, after the call (``frontend/checks.py``).
+Complex, float16 and empty inputs, ``qr(mode='raw')`` and a NumPy without these routines
+(an LP64 build) are left to the host fallback (``frontend/hostcall.py``).
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from tracejit.compiler.dtypes import AVal
+from tracejit.compiler.ops.lapack import LapackCall, run_call
+from tracejit.errors import UnsupportedError, at, user_error
+from tracejit.frontend import checks
+from tracejit.frontend.context import user_location
+from tracejit.frontend.core import Trace, Tracer
+from tracejit.frontend.dispatch import implements
+from tracejit.frontend.numpy.shape import astype, broadcast_to, reshape, scalar_result, swapaxes
+from tracejit.frontend.operands import Operand, as_array, as_operand, find_trace, lift
+
+F64, I64 = np.dtype(np.float64), np.dtype(np.int64)
+LinAlgError = np.linalg.LinAlgError
+_linalg = getattr(np.linalg, "_linalg")  # (NumPy's result named tuples live there)
+
+
+def _real(trace: Trace, x: Operand, name: str) -> tuple[Tracer, np.dtype]:
+    """``x`` in float64 (what NumPy computes in) and the dtype NumPy returns."""
+    x = as_operand(trace, as_array(trace, x))
+    x = lift(trace, x)
+    if x.dtype.kind in "biu":
+        return astype(x, F64), F64
+    if x.dtype in (np.float32, np.float64):
+        return astype(x, F64, copy=False), x.dtype
+    raise UnsupportedError(f"numpy.linalg.{name} of {x.dtype} runs in NumPy")
+
+
+def _check_square(x: Tracer, loc: str | None) -> None:
+    if x.ndim < 2:
+        raise user_error(LinAlgError(f"{x.ndim}-dimensional array given. Array must be at least "
+                                     f"two-dimensional{at(loc)}"))
+    if x.shape[-1] != x.shape[-2]:
+        raise user_error(LinAlgError(f"Last 2 dimensions of the array must be square{at(loc)}"))
+
+
+def _nonempty(name: str, *sizes: int) -> None:
+    if 0 in sizes:
+        raise UnsupportedError(f"numpy.linalg.{name} of an empty array runs in NumPy")
+
+
+def _ready(name: str, *routines: str) -> None:
+    from tracejit.runtime import lapack  # noqa: PLC0415
+    if not lapack.available(*routines):
+        raise UnsupportedError(f"numpy.linalg.{name}: this NumPy's LAPACK is not available to native code")
+
+
+def _columns(x: Tracer, batch: int) -> Tracer:
+    """The matrices of ``x`` (..., m, n) as (batch, n, m): each one column-major."""
+    return swapaxes(reshape(x, (batch,) + x.shape[-2:]), 1, 2)
+
+
+def _call(trace: Trace, routine: str, operands: list, args: tuple, results: list[tuple], inits: tuple,
+          dims: tuple, batch: int) -> list[Tracer]:
+    """Record a ``lapack`` node; ``results`` are (shape, dtype, batched) triples."""
+    loc = user_location()
+    call = LapackCall(routine, args, tuple(r[2] for r in results), inits)
+    avals = tuple(AVal(tuple(s), np.dtype(d)) for s, d, _ in results)
+    nodes = [trace.node_of(x, loc) for x in operands]
+    node = trace.graph.add("lapack", nodes, attrs={"call": call, "dims": tuple(int(d) for d in dims),
+                                                   "batch": batch, "results": avals}, loc=loc)
+    return [Tracer(trace, trace.graph.add("loop_out", [node], attrs={"index": i, "shape": a.shape, "dtype": a.dtype},
+                                          loc=loc)) for i, a in enumerate(avals)]
+
+
+def _workspace(routine: str, args: tuple, results: list[tuple], dims: tuple, lwork: tuple[int, ...]) -> list[int]:
+    """The optimal workspace sizes (LAPACK's query, dims ``lwork`` set to -1), for one matrix."""
+    call = LapackCall(routine, args, tuple(r[2] for r in results))
+    avals = tuple(AVal((1,) + tuple(s[1:]) if b else tuple(s), np.dtype(d)) for s, d, b in results)
+    query = tuple(-1 if k in lwork else d for k, d in enumerate(dims))
+    outs = run_call(call=call, dims=query, batch=1, results=avals)
+    return [int(outs[args[k][1]].reshape(-1)[0]) for k in range(len(args))
+            if args[k][0] == "out" and args[k + 1] in [("dim", w) for w in lwork]]
+
+
+def _raise_if(info: Tracer, error: str, loc: str | None) -> None:
+    if info.size:
+        checks.record(np.any(info != 0), LinAlgError, f"{error}{at(loc)}")
+
+
+def _solve(trace: Trace, a: Tracer, b: Tracer, batch_shape: tuple, loc: str | None) -> Tracer:
+    """The solutions (batch..., n, nrhs) of ``a @ x = b`` by dgesv, as NumPy's ``solve``."""
+    n, nrhs = a.shape[-1], b.shape[-1]
+    batch = math.prod(batch_shape)
+    a = _columns(broadcast_to(a, batch_shape + (n, n)), batch)
+    b = _columns(broadcast_to(b, batch_shape + (n, nrhs)), batch)
+    args = (("dim", 0), ("dim", 1), ("out", 0), ("dim", 2), ("out", 1), ("out", 2), ("dim", 2), ("out", 3))
+    results = [((batch, n, n), F64, True), ((max(1, n),), I64, False), ((batch, nrhs, n), F64, True),
+               ((batch,), I64, True)]
+    _, _, x, info = _call(trace, "dgesv", [a, b], args, results, ((0, 0), (2, 1)), (n, nrhs, max(1, n)), batch)
+    _raise_if(info, "Singular matrix", loc)
+    return reshape(swapaxes(x, 1, 2), batch_shape + (n, nrhs))
+
+
+@implements(np.linalg.solve)
+def solve(a: Operand, b: Operand) -> Tracer:
+    """``numpy.linalg.solve`` by LAPACK's dgesv."""
+    loc = user_location()
+    _ready("solve", "dgesv")
+    trace = find_trace([a, b])
+    (a, ta), (b, tb) = _real(trace, a, "solve"), _real(trace, b, "solve")
+    _check_square(a, loc)
+    n = a.shape[-1]
+    vector = b.ndim == 1
+    if vector:
+        b, batch_shape = reshape(b, (b.shape[0], 1)), a.shape[:-2]
+    else:
+        try:
+            batch_shape = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+        except ValueError as e:
+            raise user_error(ValueError(f"solve: batch shapes {a.shape[:-2]} and {b.shape[:-2]} do not "
+                                        f"broadcast{at(loc)}")) from e
+    if b.shape[-2] != n:
+        raise user_error(ValueError(f"solve: Input operand 1 has a mismatch in its core dimension 0 (size "
+                                    f"{b.shape[-2]} is different from {n}){at(loc)}"))
+    x = _solve(trace, a, b, batch_shape, loc)
+    if vector:
+        x = reshape(x, batch_shape + (n,))
+    return astype(x, np.result_type(ta, tb, np.float32), copy=False)
+
+
+@implements(np.linalg.inv)
+def inv(a: Operand) -> Tracer:
+    """``numpy.linalg.inv``: dgesv against the identity, as NumPy does."""
+    loc = user_location()
+    _ready("inv", "dgesv")
+    trace = find_trace([a])
+    a, ta = _real(trace, a, "inv")
+    _check_square(a, loc)
+    n = a.shape[-1]
+    eye = lift(trace, np.eye(n))
+    return astype(_solve(trace, a, eye, a.shape[:-2], loc), ta, copy=False)
+
+
+def _slogdet(trace: Trace, a: Tracer, name: str) -> tuple[Tracer, Tracer]:
+    """Sign and log-determinant (float64) as NumPy's ``slogdet``: dgetrf, the pivots' and the
+    diagonal's signs, the logarithms of the diagonal's magnitudes summed in order."""
+    n, batch_shape = a.shape[-1], a.shape[:-2]
+    batch = math.prod(batch_shape)
+    _nonempty(name, n, batch)
+    args = (("dim", 0), ("dim", 0), ("out", 0), ("dim", 1), ("out", 1), ("out", 2))
+    results = [((batch, n, n), F64, True), ((batch, n), I64, True), ((batch,), I64, True)]
+    lu, pivots, info = _call(trace, "dgetrf", [_columns(a, batch)], args, results, ((0, 0),), (n, n), batch)
+    diagonal = np.diagonal(lu, axis1=1, axis2=2)
+    flips = (np.sum(pivots != np.arange(1, n + 1), axis=-1) + np.sum(diagonal < 0, axis=-1)) % 2
+    ok = info == 0
+    sign = np.where(ok, np.where(flips == 1, -1.0, 1.0), 0.0)
+    logdet = np.where(ok, np.cumsum(np.log(np.abs(diagonal)), axis=-1)[:, -1], -np.inf)
+    return reshape(sign, batch_shape), reshape(logdet, batch_shape)
+
+
+@implements(np.linalg.slogdet)
+def slogdet(a: Operand) -> tuple:
+    """``numpy.linalg.slogdet`` by LAPACK's dgetrf."""
+    _ready("slogdet", "dgetrf")
+    trace = find_trace([a])
+    a, ta = _real(trace, a, "slogdet")
+    _check_square(a, user_location())
+    sign, logdet = _slogdet(trace, a, "slogdet")
+    return _linalg.SlogdetResult(scalar_result(astype(sign, ta, copy=False)),
+                                 scalar_result(astype(logdet, ta, copy=False)))
+
+
+@implements(np.linalg.det)
+def det(a: Operand) -> Tracer:
+    """``numpy.linalg.det``: ``sign * exp(logdet)`` of :func:`slogdet`, as NumPy computes it."""
+    _ready("det", "dgetrf")
+    trace = find_trace([a])
+    a, ta = _real(trace, a, "det")
+    _check_square(a, user_location())
+    sign, logdet = _slogdet(trace, a, "det")
+    return scalar_result(astype(sign * np.exp(logdet), ta, copy=False))
+
+
+@implements(np.linalg.cholesky)
+def cholesky(a: Operand, /, *, upper: bool = False) -> Tracer:
+    """``numpy.linalg.cholesky`` by LAPACK's dpotrf."""
+    loc = user_location()
+    _ready("cholesky", "dpotrf")
+    trace = find_trace([a])
+    a, ta = _real(trace, a, "cholesky")
+    _check_square(a, loc)
+    n, batch_shape = a.shape[-1], a.shape[:-2]
+    batch = math.prod(batch_shape)
+    args = (("char", "U" if upper else "L"), ("dim", 0), ("out", 0), ("dim", 1), ("out", 1))
+    results = [((batch, n, n), F64, True), ((batch,), I64, True)]
+    f, info = _call(trace, "dpotrf", [_columns(a, batch)], args, results, ((0, 0),), (n, max(1, n)), batch)
+    _raise_if(info, "Matrix is not positive definite", loc)
+    m = reshape(swapaxes(f, 1, 2), a.shape)
+    return astype(np.triu(m) if upper else np.tril(m), ta, copy=False)
