@@ -79,14 +79,16 @@ def _call(trace: Trace, routine: str, operands: list, args: tuple, results: list
                                           loc=loc)) for i, a in enumerate(avals)]
 
 
-def _workspace(routine: str, args: tuple, results: list[tuple], dims: tuple, lwork: tuple[int, ...]) -> list[int]:
-    """The optimal workspace sizes (LAPACK's query, dims ``lwork`` set to -1), for one matrix."""
+def _workspace(routine: str, args: tuple, results: list[tuple], dims: tuple, queries: tuple) -> list[int]:
+    """The optimal workspace lengths LAPACK reports for one matrix: ``queries`` are pairs
+    (index of a length in ``dims``, index of its array among ``results``); the query runs
+    now, on zeros, with those lengths -1 (as NumPy queries before its calls)."""
     call = LapackCall(routine, args, tuple(r[2] for r in results))
     avals = tuple(AVal((1,) + tuple(s[1:]) if b else tuple(s), np.dtype(d)) for s, d, b in results)
-    query = tuple(-1 if k in lwork else d for k, d in enumerate(dims))
-    outs = run_call(call=call, dims=query, batch=1, results=avals)
-    return [int(outs[args[k][1]].reshape(-1)[0]) for k in range(len(args))
-            if args[k][0] == "out" and args[k + 1] in [("dim", w) for w in lwork]]
+    lengths = {k for k, _ in queries}
+    outs = run_call(call=call, dims=tuple(-1 if k in lengths else d for k, d in enumerate(dims)), batch=1,
+                    results=avals)
+    return [int(outs[r].reshape(-1)[0]) for _, r in queries]
 
 
 def _raise_if(info: Tracer, error: str, loc: str | None) -> None:
@@ -204,3 +206,84 @@ def cholesky(a: Operand, /, *, upper: bool = False) -> Tracer:
     _raise_if(info, "Matrix is not positive definite", loc)
     m = reshape(swapaxes(f, 1, 2), a.shape)
     return astype(np.triu(m) if upper else np.tril(m), ta, copy=False)
+
+
+def _symmetric(a: Operand, uplo: str, vectors: bool, name: str) -> tuple:
+    """Eigenvalues (and eigenvectors) by dsyevd, as NumPy's ``eigh``/``eigvalsh``."""
+    loc = user_location()
+    _ready(name, "dsyevd")
+    trace = find_trace([a])
+    a, ta = _real(trace, a, name)
+    _check_square(a, loc)
+    uplo = str(uplo).upper()
+    if uplo not in ("L", "U"):
+        raise user_error(ValueError(f"UPLO argument must be 'L' or 'U'{at(loc)}"))
+    n, batch_shape = a.shape[-1], a.shape[:-2]
+    batch = math.prod(batch_shape)
+    _nonempty(name, n, batch)
+    args = (("char", "V" if vectors else "N"), ("char", uplo), ("dim", 0), ("out", 0), ("dim", 1), ("out", 1),
+            ("out", 2), ("dim", 2), ("out", 3), ("dim", 3), ("out", 4))
+
+    def results(lwork: int, liwork: int) -> list[tuple]:
+        return [((batch, n, n), F64, True), ((batch, n), F64, True), ((lwork,), F64, False), ((liwork,), I64, False),
+                ((batch,), I64, True)]
+
+    lwork, liwork = _workspace("dsyevd", args, results(1, 1), (n, n, 0, 0), ((2, 2), (3, 3)))
+    f, w, _, _, info = _call(trace, "dsyevd", [_columns(a, batch)], args, results(lwork, liwork), ((0, 0),),
+                             (n, n, lwork, liwork), batch)
+    _raise_if(info, "Eigenvalues did not converge", loc)
+    w = astype(reshape(w, batch_shape + (n,)), ta, copy=False)
+    return w, astype(reshape(swapaxes(f, 1, 2), a.shape), ta, copy=False)
+
+
+@implements(np.linalg.eigh)
+def eigh(a: Operand, UPLO: str = "L") -> tuple:  # noqa: N803 (NumPy's name)
+    """``numpy.linalg.eigh`` by LAPACK's dsyevd."""
+    return _linalg.EighResult(*_symmetric(a, UPLO, True, "eigh"))
+
+
+@implements(np.linalg.eigvalsh)
+def eigvalsh(a: Operand, UPLO: str = "L") -> Tracer:  # noqa: N803 (NumPy's name)
+    """``numpy.linalg.eigvalsh`` by LAPACK's dsyevd (eigenvalues only)."""
+    return _symmetric(a, UPLO, False, "eigvalsh")[0]
+
+
+@implements(np.linalg.qr)
+def qr(a: Operand, mode: str = "reduced") -> object:
+    """``numpy.linalg.qr`` (modes reduced, complete, r) by LAPACK's dgeqrf and dorgqr."""
+    loc = user_location()
+    if mode not in ("reduced", "complete", "r"):
+        raise UnsupportedError(f"numpy.linalg.qr(mode={mode!r}) runs in NumPy")
+    _ready("qr", "dgeqrf", "dorgqr")
+    trace = find_trace([a])
+    a, ta = _real(trace, a, "qr")
+    if a.ndim < 2:
+        raise user_error(LinAlgError(f"{a.ndim}-dimensional array given. Array must be at least "
+                                     f"two-dimensional{at(loc)}"))
+    (m, n), batch_shape = a.shape[-2:], a.shape[:-2]
+    mn, batch, lda = min(m, n), math.prod(batch_shape), max(1, m)
+    _nonempty("qr", m, n, batch)
+    args = (("dim", 0), ("dim", 1), ("out", 0), ("dim", 2), ("out", 1), ("out", 2), ("dim", 3), ("out", 3))
+
+    def factors(lwork: int) -> list[tuple]:
+        return [((batch, n, m), F64, True), ((batch, mn), F64, True), ((lwork,), F64, False), ((batch,), I64, True)]
+
+    lwork = max(1, n, *_workspace("dgeqrf", args, factors(1), (m, n, lda, 0), ((3, 2),)))
+    f, tau, _, _ = _call(trace, "dgeqrf", [_columns(a, batch)], args, factors(lwork), ((0, 0),), (m, n, lda, lwork),
+                         batch)
+    mc = m if mode == "complete" and m > n else mn
+    r = astype(np.triu(reshape(swapaxes(f, 1, 2)[:, :mc, :], batch_shape + (mc, n))), ta, copy=False)
+    if mode == "r":
+        return r
+    start = f[:, :mc, :] if mc <= n else np.concatenate([f, lift(trace, np.zeros((batch, mc - n, m)))], axis=1)
+    args = (("dim", 0), ("dim", 1), ("dim", 2), ("out", 0), ("dim", 3), ("out", 1), ("out", 2), ("dim", 4),
+            ("out", 3))
+
+    def vectors(lwork: int) -> list[tuple]:
+        return [((batch, mc, m), F64, True), ((batch, mn), F64, True), ((lwork,), F64, False), ((batch,), I64, True)]
+
+    lwork = max(1, n, *_workspace("dorgqr", args, vectors(1), (m, mc, mn, lda, 0), ((4, 2),)))
+    q, _, _, _ = _call(trace, "dorgqr", [start, tau], args, vectors(lwork), ((0, 0), (1, 1)), (m, mc, mn, lda, lwork),
+                       batch)
+    q = astype(reshape(swapaxes(q, 1, 2), batch_shape + (m, mc)), ta, copy=False)
+    return _linalg.QRResult(q, r)
