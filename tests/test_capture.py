@@ -399,7 +399,7 @@ LABELS = np.array([3, 1, 3, 2])
 
 
 def test_functions_supported_on_constants_only_read_captured_arrays_as_constants():
-    f = tj.jit(lambda x: x @ np.linalg.inv(INVERTED))  # inv of a traced array is not supported
+    f = tj.jit(lambda x: x @ np.linalg.inv(INVERTED))  # NumPy's inv of a captured array, while tracing
     assert_same(f(np.ones(2)), np.array([0.5, 0.25]))
     INVERTED[1, 1] = 8.0  # its values were used while tracing: traced again
     assert_same(f(np.ones(2)), np.array([0.5, 0.125]))

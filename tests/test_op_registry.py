@@ -233,10 +233,18 @@ def _writes(rng, slow):
 
 @cases_for("host")
 def _host(rng, slow):
-    x = values(rng, (8, 6), np.float64)  # (np.fft and np.linalg have no native code: host calls)
+    x = values(rng, (8, 6), np.float64)  # (np.fft and np.linalg.svd have no native code: host calls)
     def fn(x):
-        return np.abs(np.fft.rfft(x * 2.0, axis=1)) + 1.0, np.linalg.det(x[:6] @ x[:6].T + 6 * np.eye(6))
+        return np.abs(np.fft.rfft(x * 2.0, axis=1)) + 1.0, np.linalg.svd(x[:6] * 2.0, compute_uv=False)
     return [(fn, (x,))]
+
+
+@cases_for("lapack")
+def _lapack(rng, slow):
+    def fn(spd):
+        return np.linalg.det(spd), np.linalg.cholesky(spd * 2.0), np.linalg.eigvalsh(spd)
+    spd = [(x @ x.T + 6 * np.eye(6)).astype(dt) for dt in FLOATS for x in [values(rng, (6, 8), np.float64, "unit")]]
+    return [(fn, (x,)) for x in spd]
 
 
 @cases_for("scatter_add")

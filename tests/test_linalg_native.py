@@ -1,0 +1,123 @@
+"""numpy.linalg functions run natively in NumPy's own LAPACK (``frontend/numpy/lapack_funcs.py``):
+differential against NumPy eager, bit for bit where NumPy does no libm post-processing."""
+from __future__ import annotations
+
+import pickle
+
+import numpy as np
+import pytest
+
+import tracejit as tj
+from tracejit.compiler.kernelize.lapack import routine_constant
+from tracejit.runtime import lapack
+
+pytestmark = pytest.mark.skipif(not lapack.available("dgesv", "dgetrf", "dpotrf", "dsyevd", "dgeqrf", "dorgqr"),
+                                reason="this NumPy's LAPACK is not ILP64 scipy_openblas")
+LinAlgError = np.linalg.LinAlgError
+
+
+def _spd(shape: tuple, dtype, seed: int = 0) -> np.ndarray:
+    a = np.random.default_rng(seed).standard_normal(shape)
+    n = shape[-1]
+    return (a @ np.swapaxes(a, -1, -2) + n * np.eye(n)).astype(dtype)
+
+
+def _general(shape: tuple, dtype, seed: int = 1) -> np.ndarray:
+    return np.random.default_rng(seed).standard_normal(shape).astype(dtype)
+
+
+FUNCTIONS = {  # name -> (function, input maker, exact: bit-identical to NumPy)
+    "solve": (lambda a: np.linalg.solve(a, a[..., :2] * 3.0), _general, True),
+    "solve_vector": (lambda a: np.linalg.solve(a, np.arange(a.shape[-1], dtype=a.dtype)), _general, True),
+    "inv": (np.linalg.inv, _general, True),
+    "det": (np.linalg.det, _general, False),
+    "slogdet": (lambda a: tuple(np.linalg.slogdet(a)), _general, False),
+    "cholesky": (np.linalg.cholesky, _spd, True),
+    "cholesky_upper": (lambda a: np.linalg.cholesky(a, upper=True), _spd, True),
+    "eigh": (lambda a: tuple(np.linalg.eigh(a)), _spd, True),
+    "eigh_upper": (lambda a: tuple(np.linalg.eigh(a, UPLO="U")), _spd, True),
+    "eigvalsh": (np.linalg.eigvalsh, _spd, True),
+    "qr": (lambda a: tuple(np.linalg.qr(a)), _general, True),
+    "qr_complete": (lambda a: tuple(np.linalg.qr(a, mode="complete")), _general, True),
+    "qr_r": (lambda a: np.linalg.qr(a, mode="r"), _general, True),
+}
+
+
+def _same(got, want, exact: bool) -> None:
+    got, want = (got, want) if isinstance(want, tuple) else ((got,), (want,))
+    assert len(got) == len(want)
+    for g, w in zip(got, want):
+        assert type(g) is type(w) and np.asarray(g).dtype == np.asarray(w).dtype and np.shape(g) == np.shape(w)
+        if exact:
+            np.testing.assert_array_equal(g, w)
+        else:  # (NumPy's log and exp are libm's)
+            np.testing.assert_allclose(g, w, rtol=1e-13 if np.asarray(w).dtype == np.float64 else 1e-6)
+
+
+@pytest.mark.parametrize("name", sorted(FUNCTIONS))
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_matches_numpy(name, dtype):
+    fn, make, exact = FUNCTIONS[name]
+    jf = tj.jit(fn, fallback=False)
+    shapes = [(5, 5), (1, 1), (3, 4, 4)] if dtype == np.float64 else [(3, 4, 4)]  # (float32: computed in float64)
+    if name.startswith("qr"):
+        shapes += [(6, 3), (2, 3, 5)]
+    for shape in shapes:  # one compiled function, called with new shapes
+        a = make(shape, dtype)
+        _same(jf(a), fn(a), exact)
+    a = make((2, 8, 8), dtype)[:, ::2, ::2]  # a non-contiguous view (a principal submatrix: still SPD)
+    _same(jf(a), fn(a), exact)
+    assert jf.lower(a).fallbacks == []
+
+
+def test_integer_input_computes_in_float64():
+    a = np.array([[4, 1], [2, 3]])
+    for fn in (np.linalg.inv, np.linalg.det, lambda x: np.linalg.solve(x, np.array([1, 2]))):
+        _same(tj.jit(fn, fallback=False)(a), fn(a), True)
+
+
+def test_singular_and_not_positive_definite_raise_as_numpy():
+    singular = np.ones((2, 3, 3))
+    with pytest.raises(LinAlgError, match="Singular matrix"):
+        tj.jit(np.linalg.inv)(singular)
+    solve = tj.jit(lambda a, b: np.linalg.solve(a, b))
+    with pytest.raises(LinAlgError, match="Singular matrix"):
+        solve(singular[0], np.ones(3))
+    np.testing.assert_array_equal(solve(np.eye(3) * 2, np.ones(3)), np.full(3, 0.5))  # the next call works
+    with pytest.raises(LinAlgError, match="Matrix is not positive definite"):
+        tj.jit(np.linalg.cholesky)(-np.eye(3))
+    det = tj.jit(lambda a: (np.linalg.det(a), tuple(np.linalg.slogdet(a))))
+    _same(det(singular), (np.linalg.det(singular), tuple(np.linalg.slogdet(singular))), True)
+
+
+def test_shape_errors_are_numpy_errors():
+    with pytest.raises(LinAlgError, match="Last 2 dimensions of the array must be square"):
+        tj.jit(np.linalg.inv)(np.ones((2, 3)))
+    with pytest.raises(LinAlgError, match="1-dimensional array given"):
+        tj.jit(np.linalg.det)(np.ones(3))
+    with pytest.raises(ValueError, match="mismatch"):
+        tj.jit(np.linalg.solve)(np.eye(3), np.ones(4))
+    with pytest.raises(ValueError, match="UPLO"):
+        tj.jit(lambda a: np.linalg.eigvalsh(a, UPLO="X"))(np.eye(3))
+
+
+def test_empty_and_other_cases_run_in_numpy():
+    f = tj.jit(lambda a: (np.linalg.det(a), np.linalg.eigvalsh(a), np.linalg.qr(a, mode="raw")))
+    for a in (np.zeros((0, 0)), np.eye(2)):
+        got, want = f(a), (np.linalg.det(a), np.linalg.eigvalsh(a), np.linalg.qr(a, mode="raw"))
+        np.testing.assert_array_equal(got[0], want[0])
+        np.testing.assert_array_equal(got[1], want[1])
+    assert [name for name, _, _ in f.lower(np.eye(2)).fallbacks] == ["numpy.linalg.qr"]
+
+
+def test_fused_with_other_work_and_solve_broadcasts():
+    def f(a, b):
+        x = np.linalg.solve(a, b)  # (2, 3, 3) against (3, 2): b broadcast over the batch
+        return (x * 2.0).sum(axis=-1), np.linalg.inv(a[0] + 1.0) @ b
+    a, b = _general((2, 3, 3), np.float64), _general((3, 2), np.float64)
+    _same(tj.jit(f, fallback=False)(a, b), f(a, b), True)
+
+
+def test_routine_address_is_resolved_again_when_unpickled():
+    value = pickle.loads(pickle.dumps(routine_constant("dgesv")))
+    assert value.routine == "dgesv" and int(value[0]) == lapack.address("dgesv")
