@@ -11,7 +11,7 @@ import tracejit as tj
 from tracejit.compiler.kernelize.lapack import routine_constant
 from tracejit.runtime import lapack
 
-pytestmark = pytest.mark.skipif(not lapack.available("dgesv", "dgetrf", "dpotrf", "dsyevd", "dgeqrf", "dorgqr"),
+pytestmark = pytest.mark.skipif(not lapack.available("dgesv", "dgetrf", "dpotrf", "dsyevd", "dgeqrf", "dorgqr", "dgelsd"),
                                 reason="this NumPy's LAPACK is not ILP64 scipy_openblas")
 LinAlgError = np.linalg.LinAlgError
 
@@ -121,3 +121,19 @@ def test_fused_with_other_work_and_solve_broadcasts():
 def test_routine_address_is_resolved_again_when_unpickled():
     value = pickle.loads(pickle.dumps(routine_constant("dgesv")))
     assert value.routine == "dgesv" and int(value[0]) == lapack.address("dgesv")
+
+
+def test_lstsq_residuals_follow_the_rank():
+    def f(a, b):
+        x, residuals, rank, s = np.linalg.lstsq(a, b, rcond=None)
+        return x, residuals, rank, s
+    jf = tj.jit(f, fallback=False)
+    rng = np.random.default_rng(3)
+    for a, b in [(rng.standard_normal((8, 3)), rng.standard_normal((8, 2))),  # full rank: residuals
+                 (np.ones((8, 3)), rng.standard_normal((8, 2))),  # rank 1: none
+                 (rng.standard_normal((3, 5)), rng.standard_normal(3)),  # underdetermined: none
+                 (rng.standard_normal((6, 2)).astype(np.float32), rng.standard_normal(6).astype(np.float32))]:
+        _same(jf(a, b), f(a, b), True)
+    a, b = rng.standard_normal((8, 3)), rng.standard_normal(8)
+    g = lambda a, b: np.linalg.lstsq(a, b, rcond=0.5)[0]  # noqa: E731
+    _same(tj.jit(g, fallback=False)(a, b), g(a, b), True)

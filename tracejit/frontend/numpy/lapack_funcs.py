@@ -1,7 +1,7 @@
 """``numpy.linalg`` functions that NumPy runs in LAPACK, run natively in the same LAPACK.
 
-``solve``, ``inv``, ``det``, ``slogdet``, ``cholesky``, ``eigh``, ``eigvalsh`` and ``qr``
-call the routines NumPy's own ``_umath_linalg`` calls (``runtime/lapack.py``) through
+``solve``, ``inv``, ``det``, ``slogdet``, ``cholesky``, ``eigh``, ``eigvalsh``, ``qr`` and
+``lstsq`` call the routines NumPy's own ``_umath_linalg`` calls (``runtime/lapack.py``) through
 ``lapack`` nodes (``compiler/ops/lapack.py``), on the same input: NumPy computes every real
 input in float64 (float32 results are rounded at the end) and hands LAPACK a column-major
 copy, the transposed copy here; so results are NumPy's, bit for bit, save where NumPy
@@ -79,14 +79,16 @@ def _call(trace: Trace, routine: str, operands: list, args: tuple, results: list
                                           loc=loc)) for i, a in enumerate(avals)]
 
 
-def _workspace(routine: str, args: tuple, results: list[tuple], dims: tuple, queries: tuple) -> list[int]:
+def _workspace(routine: str, args: tuple, results: list[tuple], dims: tuple, queries: tuple,
+               operands: tuple = ()) -> list[int]:
     """The optimal workspace lengths LAPACK reports for one matrix: ``queries`` are pairs
     (index of a length in ``dims``, index of its array among ``results``); the query runs
-    now, on zeros, with those lengths -1 (as NumPy queries before its calls)."""
+    now, on zeros (and ``operands``, for arguments ``("in", k)``), with those lengths -1
+    (as NumPy queries before its calls)."""
     call = LapackCall(routine, args, tuple(r[2] for r in results))
     avals = tuple(AVal((1,) + tuple(s[1:]) if b else tuple(s), np.dtype(d)) for s, d, b in results)
     lengths = {k for k, _ in queries}
-    outs = run_call(call=call, dims=tuple(-1 if k in lengths else d for k, d in enumerate(dims)), batch=1,
+    outs = run_call(*operands, call=call, dims=tuple(-1 if k in lengths else d for k, d in enumerate(dims)), batch=1,
                     results=avals)
     return [int(outs[r].reshape(-1)[0]) for _, r in queries]
 
@@ -287,3 +289,55 @@ def qr(a: Operand, mode: str = "reduced") -> object:
                        batch)
     q = astype(reshape(swapaxes(q, 1, 2), batch_shape + (m, mc)), ta, copy=False)
     return _linalg.QRResult(q, r)
+
+
+@implements(np.linalg.lstsq)
+def lstsq(a: Operand, b: Operand, rcond: object = None) -> tuple:
+    """``numpy.linalg.lstsq`` by LAPACK's dgelsd; the residuals (empty unless the rank is full and
+    the system overdetermined) are a selection of data-dependent length, as NumPy's."""
+    loc = user_location()
+    _ready("lstsq", "dgelsd")
+    trace = find_trace([a, b, rcond])
+    (a, ta), (b, tb) = _real(trace, a, "lstsq"), _real(trace, b, "lstsq")
+    vector = b.ndim == 1
+    if vector:
+        b = reshape(b, (b.shape[0], 1))
+    for x in (a, b):
+        if x.ndim != 2:
+            raise user_error(LinAlgError(f"{x.ndim}-dimensional array given. Array must be two-dimensional{at(loc)}"))
+    (m, n), nrhs = a.shape, b.shape[1]
+    if b.shape[0] != m:
+        raise user_error(LinAlgError(f"Incompatible dimensions{at(loc)}"))
+    _nonempty("lstsq", m, n, nrhs)
+    result = np.result_type(ta, tb, np.float32)
+    rows = max(m, n)
+    if rcond is None:
+        rcond = np.finfo(np.float64).eps * rows
+    rcond = astype(lift(trace, as_operand(trace, as_array(trace, rcond))), F64)
+    if rows > m:
+        b = np.concatenate([b, lift(trace, np.zeros((rows - m, nrhs)))], axis=0)
+    args = (("dim", 0), ("dim", 1), ("dim", 2), ("out", 0), ("dim", 3), ("out", 1), ("dim", 4), ("out", 2), ("in", 2),
+            ("out", 3), ("out", 4), ("dim", 5), ("out", 5), ("out", 6))
+
+    def results(lwork: int, liwork: int) -> list[tuple]:
+        return [((1, n, m), F64, True), ((1, nrhs, rows), F64, True), ((1, min(m, n)), F64, True),
+                ((1,), I64, True), ((lwork,), F64, False), ((liwork,), I64, False), ((1,), I64, True)]
+
+    dims = (m, n, nrhs, max(1, m), rows, 0)
+    lwork, liwork = _workspace("dgelsd", args, results(1, 1), dims, ((5, 4), (5, 5)),
+                               (np.zeros(1), np.zeros(1), np.zeros(())))
+    _, bf, s, rank, _, _, info = _call(trace, "dgelsd", [_columns(a, 1), _columns(b, 1), rcond], args,
+                                       results(max(1, lwork), max(1, liwork)), ((0, 0), (1, 1)),
+                                       dims[:5] + (max(1, lwork),), 1)
+    _raise_if(info, "SVD did not converge in Linear Least Squares", loc)
+    x = swapaxes(bf[0, :, :n], 0, 1)
+    x = astype(reshape(x, (n,)) if vector else x, result, copy=False)
+    rank = reshape(rank, ())  # (NumPy returns it as its gufunc's C int: an int32 scalar)
+    real = np.dtype(result)
+    if m > n:  # the squared norms of the rows past n, summed in order (as NumPy's abs2)
+        tail = bf[0, :, n:]
+        residuals = astype(np.cumsum(tail * tail, axis=-1)[:, -1], real, copy=False)
+        residuals = residuals[broadcast_to(rank == n, (nrhs,))]
+    else:
+        residuals = np.array([], real)
+    return x, residuals, scalar_result(astype(rank, np.int32)), astype(reshape(s, (min(m, n),)), real, copy=False)
