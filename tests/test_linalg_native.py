@@ -11,8 +11,8 @@ import tracejit as tj
 from tracejit.compiler.kernelize.lapack import routine_constant
 from tracejit.runtime import lapack
 
-pytestmark = pytest.mark.skipif(not lapack.available("dgesv", "dgetrf", "dpotrf", "dsyevd", "dgeqrf", "dorgqr", "dgelsd"),
-                                reason="this NumPy's LAPACK is not ILP64 scipy_openblas")
+ROUTINES = ("dgesv", "dgetrf", "dpotrf", "dsyevd", "dgeqrf", "dorgqr", "dgelsd")
+pytestmark = pytest.mark.skipif(not lapack.available(*ROUTINES), reason="this NumPy's LAPACK is not ILP64")
 LinAlgError = np.linalg.LinAlgError
 
 
