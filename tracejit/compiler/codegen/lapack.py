@@ -36,6 +36,8 @@ def emit_lapack(module: ir.Module, kernel: Kernel, name: str, n_buffers: int, pa
     operands = [pointer_at(b, table, bid) for bid in c.inits]
     move = module.declare_intrinsic("llvm.memmove", [PTR, PTR, I64])
     for r, k in call.inits:
+        if c.results[r] == c.inits[k]:  # the result lives in its operand's buffer already
+            continue
         b.call(move, [results[r], operands[k], sizes(c.nbytes[r]), ir.Constant(ir.IntType(1), 0)])
     slots: dict[tuple, ir.Value] = {}
     for arg in call.args:

@@ -224,7 +224,8 @@ def _results(graph: Graph, nid: int, avals: list, users: dict, outputs: dict[int
             if buf.kind == "temp" and u in outputs:  # the result is the program's: so is the buffer
                 buf = dataclasses.replace(buf, kind="output", node=u, outputs=tuple(outputs[u]))
                 out.buffers.update({n: buf for n, b in out.buffers.items() if b.id == buf.id})
-            out.buffers[u] = buf
+            if u is not None:
+                out.buffers[u] = buf
         elif u is None:
             buf = out.new(("ctl", nid, "result", i), "temp", aval.shape, aval.dtype, label=f"result {i} of %{nid}")
         else:
@@ -245,7 +246,13 @@ def assign_control_buffers(graph: Graph, nid: int, buffers: dict, count: int, ou
     operands = [buffers[u].id for u in graph.operands(nid)]
     if op == "lapack":  # calls of NumPy's LAPACK (kernelize/lapack.py)
         users = {graph.attrs(u)["index"]: u for u, _ in graph.users(nid) if graph.op(u) == "loop_out"}
-        results = _results(graph, nid, attrs["results"], users, outputs, out, {})
+        reused = {}  # a result LAPACK overwrites lives in its operand's buffer when nothing else reads that
+        for r, k in attrs["call"].inits:
+            init = graph.operands(nid)[k]
+            buf = _reusable(graph, init, users.get(r, init), graph.users(init) == [(nid, k)], buffers, outputs)
+            if buf is not None and buf.dtype == attrs["results"][r].dtype:
+                reused[r] = buf
+        results = _results(graph, nid, attrs["results"], users, outputs, out, reused)
         control = lapack_control(attrs, tuple(operands), results, out.constant)
         return out.count, control
     results_avals = (attrs["host"].results() if op == "host" else
