@@ -137,3 +137,18 @@ def test_lstsq_residuals_follow_the_rank():
     a, b = rng.standard_normal((8, 3)), rng.standard_normal(8)
     g = lambda a, b: np.linalg.lstsq(a, b, rcond=0.5)[0]  # noqa: E731
     _same(tj.jit(g, fallback=False)(a, b), g(a, b), True)
+
+
+def test_inside_a_loop_body():
+    def f(a, x):  # the body a program of its own, LAPACK calls inside
+        return tj.fori_loop(0, 3, lambda i, x: np.linalg.solve(a, x) + np.linalg.det(a), x)
+
+    def eager(a, x):
+        for _ in range(3):
+            x = np.linalg.solve(a, x) + np.linalg.det(a)
+        return x
+    jf = tj.jit(f, fallback=False)
+    for n in (4, 6):
+        a, x = _spd((n, n), np.float64), np.arange(float(n))
+        _same(jf(a, x), eager(a, x), False)
+    assert "lapack dgesv" in jf.lower(a, x).as_text("kernels")
