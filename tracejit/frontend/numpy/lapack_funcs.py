@@ -25,6 +25,7 @@ from tracejit.frontend.core import Trace, Tracer
 from tracejit.frontend.dispatch import implements
 from tracejit.frontend.numpy.shape import astype, broadcast_to, reshape, scalar_result, swapaxes
 from tracejit.frontend.operands import Operand, as_array, as_operand, find_trace, lift
+from tracejit.runtime import lapack
 
 F64, I64 = np.dtype(np.float64), np.dtype(np.int64)
 LinAlgError = np.linalg.LinAlgError
@@ -56,7 +57,6 @@ def _nonempty(name: str, *sizes: int) -> None:
 
 
 def _ready(name: str, *routines: str) -> None:
-    from tracejit.runtime import lapack  # noqa: PLC0415
     if not lapack.available(*routines):
         raise UnsupportedError(f"numpy.linalg.{name}: this NumPy's LAPACK is not available to native code")
 
