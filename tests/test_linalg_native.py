@@ -3,6 +3,7 @@ differential against NumPy eager, bit for bit where NumPy does no libm post-proc
 from __future__ import annotations
 
 import pickle
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
@@ -152,3 +153,13 @@ def test_inside_a_loop_body():
         a, x = _spd((n, n), np.float64), np.arange(float(n))
         _same(jf(a, x), eager(a, x), False)
     assert "lapack dgesv" in jf.lower(a, x).as_text("kernels")
+
+
+def test_concurrent_calls_have_their_own_workspaces():
+    mats = [_general((2, 8, 8), np.float64, seed) for seed in range(16)]
+    f = tj.jit(lambda a: (np.linalg.inv(a), np.linalg.eigvalsh(a + np.swapaxes(a, -1, -2)), np.linalg.qr(a)[0]))
+    f(mats[0])
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(f, mats))
+    for a, got in zip(mats, results):
+        _same(got, (np.linalg.inv(a), np.linalg.eigvalsh(a + np.swapaxes(a, -1, -2)), np.linalg.qr(a)[0]), True)
