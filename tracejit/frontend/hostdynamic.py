@@ -12,6 +12,7 @@ rank and singular values), used and fused as usual. In the trace, a stashed leaf
 :class:`HostResult`, which may be
 
 * returned: the caller gets the function's own array (``api.py`` takes it from the table);
+* indexed by one integer (``result[k]``, ``k`` traced or not; a host call as below), or
 * reduced (``sum``, ``mean``, ``max``, ``min``, ``prod``, ``any``, ``all``, ``std``,
   ``var``, ``argmax``, ``argmin``, ``ptp``, ``median``, ``.size``, ``np.linalg.norm``, with
   static arguments): one more host call, ordered after the first by its ticket operand,
@@ -46,8 +47,8 @@ _table: OrderedDict = OrderedDict()
 _lock = threading.Lock()
 _next = itertools.count(1)
 _of_trace: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # trace -> its ticket tracers
-_ALLOWED = ("return it, or reduce it (sum, mean, max, min, prod, any, all, std, var, argmax, argmin, ptp, "
-            "median, .size, np.linalg.norm)")
+_ALLOWED = ("return it, index it by one integer, or reduce it (sum, mean, max, min, prod, any, all, std, var, "
+            "argmax, argmin, ptp, median, .size, np.linalg.norm)")
 
 
 def _stash(value: Any) -> np.ndarray:
@@ -150,7 +151,27 @@ class Reduction:
 
     def __call__(self, ticket: Any) -> Any:
         """``func`` of the array stashed under ``ticket``."""
-        return self.func(self.sample if self.tracing else take(ticket), *self.args, **self.kwargs)
+        try:
+            return self.func(self.sample if self.tracing else take(ticket), *self.args, **self.kwargs)
+        except Exception as e:  # as eagerly (a max of an empty result): the user's error
+            raise user_error(e) from None
+
+
+class Element:
+    """``stashed[k]`` run as a host call with the ticket and ``k`` as its operands."""
+
+    def __init__(self, sample: Any):
+        self.sample = sample
+        self.tracing = True  # while hostcall.py evaluates it on placeholders: the sample's first
+
+    def __call__(self, ticket: Any, key: Any) -> Any:
+        """Element (row) ``key`` of the array stashed under ``ticket``."""
+        if self.tracing:
+            return self.sample[0]
+        try:
+            return take(ticket)[key]
+        except IndexError as e:  # as eagerly: the user's index (the host call names the line)
+            raise user_error(e) from None
 
 
 class HostResult(np.lib.mixins.NDArrayOperatorsMixin):
@@ -250,8 +271,25 @@ class HostResult(np.lib.mixins.NDArrayOperatorsMixin):
     def __array__(self, dtype: Any = None, copy: Any = None) -> NoReturn:
         raise self.refuse("using it as an array operand")
 
-    def __getitem__(self, key: Any) -> NoReturn:
-        raise self.refuse("indexing it")
+    def __getitem__(self, key: Any) -> Any:
+        """``result[k]`` for one integer ``k`` (traced or not): a host call on the stashed array
+        (a static shape: the element or row, as in every placeholder result)."""
+        loc = user_location()
+        if isinstance(key, tuple) and len(key) == 1:
+            key = key[0]
+        integer = isinstance(key, (int, np.integer)) and not isinstance(key, (bool, np.bool_)) \
+            or isinstance(key, Tracer) and key.ndim == 0 and key.dtype.kind in "iu"
+        good = [s for s in self.samples if np.ndim(s) and len(s)]
+        if not integer or not good:
+            raise self.refuse("indexing it other than by one integer", loc)
+        if len({(np.shape(s)[1:], np.asarray(s).dtype) for s in good}) > 1:
+            raise self.refuse("indexing it (its rows' shape depends on the values)", loc)
+        element = Element(good[0])
+        try:
+            return self.record(element, (self.ticket, key), {}, "an element of a data-sized host result",
+                               f"{self.name}(...)[k]")
+        finally:
+            element.tracing = False
 
     def __setitem__(self, key: Any, value: Any) -> NoReturn:
         raise self.refuse("assigning into it")

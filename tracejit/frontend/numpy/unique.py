@@ -62,8 +62,11 @@ def unique(ar: Operand, return_index: bool = False, return_inverse: bool = False
         return Selection(flat, _run_starts(flat, equal_nan))
     shape = tuple(np.shape(ar))
     values = ravel(ar)
-    perm = argsort(values, axis=-1, kind="stable")
-    flat = np.take(values, perm)
+    if return_index or return_inverse:
+        perm = argsort(values, axis=-1, kind="stable")
+        flat = np.take(values, perm)
+    else:  # the counts alone: no permutation needed
+        flat = sort(values, axis=-1)
     mask = _run_starts(flat, equal_nan)
     results: list = [Selection(flat, mask)]
     if return_index:
