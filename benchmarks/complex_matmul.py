@@ -5,7 +5,8 @@ matrices (64x64 and 512x512) for each way ``frontend/complex/matmul.py`` can com
 (``block``: one real GEMM of the ``[[Ar, -Ai], [Ai, Ar]]`` block matrix; ``four``: four
 real GEMMs; ``gauss``: three), with NumPy's (OpenBLAS's ``zgemm``) as the baseline, and
 the normwise error of each against NumPy's result in units of the part dtype's epsilon
-(``max |C - C_numpy| / (|A| @ |B|)``); then ``np.sqrt`` of a million complex128 values.
+(``max |C - C_numpy| / (|A| @ |B|)``); then vector products (``v @ B``, ``A @ v``); then
+``np.sqrt`` of a million complex128 values.
 Ratios are NumPy's time over tracejit's (above 1: tracejit is faster).
 """
 from __future__ import annotations
@@ -58,6 +59,25 @@ def matmul_table(sizes: tuple, reps: int) -> None:
                       f"{first:7.2f}")
 
 
+def vector_table(n: int, reps: int) -> None:
+    """Print ``v @ B`` and ``A @ v`` (``n``-vectors, ``n x n`` matrices): times, ratios, errors."""
+    rng = np.random.default_rng(2)
+    print(f"{'dtype':10} {'product':8} {'n':>4} {'ms':>9} {'numpy ms':>9} {'ratio':>6} {'err/eps':>8} {'first s':>7}")
+    for dtype in (np.complex64, np.complex128):
+        eps = np.finfo(np.empty(0, dtype).real.dtype).eps
+        m, v = _complex(rng, (n, n), dtype), _complex(rng, (n,), dtype)
+        for name, a, b in (("v @ B", v, m), ("A @ v", m, v)):
+            f = tj.jit(lambda x, y: x @ y)
+            start = time.perf_counter()
+            got = f(a, b)
+            first = time.perf_counter() - start
+            samples = interleaved({"numpy": lambda a=a, b=b: a @ b, "tracejit": lambda f=f, a=a, b=b: f(a, b)}, reps)
+            base, ms = median_ms(samples["numpy"]), median_ms(samples["tracejit"])
+            err = float(np.max(np.abs(got - a @ b) / (np.abs(a) @ np.abs(b))) / eps)
+            print(f"{np.dtype(dtype).name:10} {name:8} {n:4d} {ms:9.3f} {base:9.3f} {base / ms:6.2f} {err:8.2f} "
+                  f"{first:7.2f}")
+
+
 def elementwise_table(size: int, reps: int) -> None:
     """Print ``np.sqrt`` and ``np.log`` of ``size`` complex128 values: times and ratios."""
     rng = np.random.default_rng(1)
@@ -80,6 +100,8 @@ def main() -> None:
     args = parser.parse_args()
     reps = 6 if args.quick else 30
     matmul_table((64, 512), reps)
+    for n in (64, 512):
+        vector_table(n, reps)
     elementwise_table(1_000_000, reps)
 
 

@@ -140,7 +140,7 @@ def test_exception_in_callback_surfaces_with_its_type():
 def test_data_dependent_result_shape_is_refused():
     @tj.jit
     def f(a):
-        return np.trim_zeros(a * 2)
+        return np.trim_zeros(a * 2) + a  # (returned or reduced, it is allowed: frontend/hostdynamic.py)
 
     with pytest.raises(UnsupportedError, match="numpy.trim_zeros.*depends on the values.*test_hostcall.py"):
         f(np.ones(3))

@@ -129,7 +129,7 @@ def test_selection_of_constant_mask():
 def test_selection_errors_name_the_line():
     x = np.ones((3, 4))
     cases = [lambda x: x[x > 0] + x, lambda x: x[x > 0].reshape(2, -1), lambda x: np.matmul(x[x > 0], x[x < 0]),
-             lambda x: len(x[x > 0]), lambda x: x[x > 0][0], lambda x: np.sort(x[x > 0]),
+             lambda x: len(x[x > 0]), lambda x: x[x > 0][:2], lambda x: np.sort(x[x > 0]),
              lambda x: x[x > 0] + x[x < 0], lambda x: x[x > 0].cumsum()]
     for fn in cases:
         with pytest.raises(tj.UnsupportedError, match=r"data-dependent size.*test_indexing_masks"):

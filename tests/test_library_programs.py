@@ -10,8 +10,7 @@ import tracejit as tj
 from benchmarks.library import format_table
 from benchmarks.library_programs import NAMES, arguments, fresh, program
 
-XFAIL = {"unique_counts": "numpy.unique(return_counts=True): native only without return_counts, and a host call "
-                           "cannot run it (its result's shape depends on the values)"}
+XFAIL: dict[str, str] = {}
 
 
 def _leaves(value):

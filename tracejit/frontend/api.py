@@ -17,6 +17,7 @@ from tracejit.frontend.boundary import raise_if_internal
 from tracejit.frontend.checks import raise_failed
 from tracejit.frontend.complex.boundary import as_complex, pair_view
 from tracejit.frontend.convert import converted
+from tracejit.frontend.hostdynamic import release, take
 from tracejit.frontend.lowered import Lowered
 from tracejit.frontend.signature import NestedTrace, bind, positional_fast_key
 from tracejit.frontend.traced_function import TracedFunction
@@ -54,7 +55,7 @@ class _Entry:
         if self.writebacks:  # results go back into the caller's arrays: the general path
             self.run = self._run_and_write_back
         elif (tree.kind == "leaf" and leaves[0].index == 0 and not leaves[0].scalar
-              and leaves[0].mask is None and not self.checks
+              and leaves[0].mask is None and not self.checks and not self.traced.tickets
               and leaves[0].complex_dtype is None and not any(s.complex_dtype for s in self.traced.in_specs)):
             executable = self.executable
             self.run = lambda arrays, originals=None: executable(arrays)[0]  # one array result
@@ -81,11 +82,15 @@ class _Entry:
                         "pass separate arrays")
             targets.append(target)
         outs = self.executable(arrays)
-        raise_failed(self.checks, outs)
-        for target, (_, out) in zip(targets, self.writebacks):
-            if outs[out] is not target:  # (else updated in its own memory: frontend/donation.py)
-                np.copyto(pair_view(target) if target.dtype.kind == "c" else target, outs[out], casting="unsafe")
-        return self._results(outs, arrays)
+        try:
+            raise_failed(self.checks, outs)
+            for target, (_, out) in zip(targets, self.writebacks):
+                if outs[out] is not target:  # (else updated in its own memory: frontend/donation.py)
+                    np.copyto(pair_view(target) if target.dtype.kind == "c" else target, outs[out], casting="unsafe")
+            return self._results(outs, arrays)
+        finally:
+            if self.traced.tickets:  # host results sized by the data (frontend/hostdynamic.py): dropped
+                release(outs, self.traced.tickets)
 
     def _what(self, index: int) -> str:
         """An input array as error messages name it."""
@@ -94,8 +99,12 @@ class _Entry:
 
     def run(self, arrays, originals=None) -> Any:
         outs = self.executable(arrays)
-        raise_failed(self.checks, outs)
-        return self._results(outs, arrays)
+        try:
+            raise_failed(self.checks, outs)
+            return self._results(outs, arrays)
+        finally:
+            if self.traced.tickets:  # host results sized by the data (frontend/hostdynamic.py): dropped
+                release(outs, self.traced.tickets)
 
     def _results(self, outs, arrays) -> Any:
         leaves = []
@@ -106,6 +115,9 @@ class _Entry:
                 leaves.append(leaf.value)
             else:
                 value = outs[leaf.index]
+                if leaf.stashed:  # a host call's data-sized result, as the function returned it
+                    leaves.append(take(value))
+                    continue
                 if leaf.mask is not None:  # a boolean selection: compacted here, with NumPy
                     value = value[outs[leaf.mask]]
                 if leaf.complex_dtype is not None:

@@ -42,6 +42,7 @@ from tracejit.errors import UnsupportedError, at, user_error
 from tracejit.frontend.arraylike import METHOD_FALLBACK, complex_support
 from tracejit.frontend.context import current_trace, user_location
 from tracejit.frontend.core import Trace, Tracer, as_python_scalar
+from tracejit.frontend.hostdynamic import dynamic_call
 from tracejit.frontend.operands import python_kind
 from tracejit.frontend.tree import flatten, unflatten
 from tracejit.runtime.hostcalls import callback_address, make_callback
@@ -413,8 +414,7 @@ def host_call(func: Callable, args: tuple, kwargs: dict, reason: str, name: str 
             if isinstance(leaf, Tracer) and leaf._scalar and python_kind(leaf) is int \
                     and getattr(leaf, "_origins", None):
                 operator.index(leaf)  # (raises: traced again with its value, once per value)
-        raise UnsupportedError(f"{name}: the shape or dtype of its result depends on the values of its arguments "
-                               f"(a host call needs them when tracing) ({reason}){at(loc)}")
+        return dynamic_call(host_call, func, args, kwargs, reason, name, good, loc, trace)  # (or refused there)
     out_tree, out_leaves, results, _ = layouts[0]
     for r in results:
         if r.dtype.kind not in SUPPORTED_KINDS or r.dtype.itemsize > 16 or r.dtype == np.float16 \

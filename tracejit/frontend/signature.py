@@ -209,6 +209,9 @@ def bind(pysig: inspect.Signature, static: frozenset, args: tuple, kwargs: dict,
     return BoundCall(tuple(key_parts), arrays, specs, statics, originals, aliases)
 
 
+_PART_OF = {"F": np.dtype(np.float32), "D": np.dtype(np.float64)}  # complex64/128 -> their parts' dtype
+
+
 def positional_fast_key(args: tuple, nparams: int, static_positions: frozenset = frozenset()) -> tuple | None:
     """The cache key of a call made only with positional C-contiguous arrays and Python
     scalars (the common case), without binding the signature, and the arrays to pass
@@ -221,11 +224,16 @@ def positional_fast_key(args: tuple, nparams: int, static_positions: frozenset =
         t = type(x)
         if t is np.ndarray:
             flags = x.flags
-            if not (flags.c_contiguous and flags.aligned and x.dtype.isnative) or x.dtype.kind in "Oc":
+            if not (flags.c_contiguous and flags.aligned and x.dtype.isnative) or x.dtype.kind == "O":
                 return None
             if any(x is y for y in args[:i]):  # the same array twice: writes reach both
                 parts.append(("same as", next(j for j, y in enumerate(args) if y is x)))
             parts.append((x.shape, x.dtype))
+            if x.dtype.kind == "c":  # its float pair view, as prepare_array makes it (complex/boundary.py)
+                part = _PART_OF.get(x.dtype.char)
+                if part is None or not x.ndim:
+                    return None
+                x = x.view(part).reshape(x.shape + (2,))
             arrays.append(x)
         elif t in (float, int, bool):
             weak = None if i in static_positions else traced_scalar_type(x)

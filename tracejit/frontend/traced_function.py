@@ -19,6 +19,7 @@ from tracejit.frontend.context import creating_traced_arrays
 from tracejit.frontend.convert import Converter, assigned_traced_error
 from tracejit.frontend.core import Trace, Tracer, as_python_scalar
 from tracejit.frontend.donation import donate_written_arguments
+from tracejit.frontend.hostdynamic import HostResult, tickets
 from tracejit.frontend.numpy.selection import Selection
 from tracejit.frontend.operands import python_kind
 from tracejit.frontend.randomness import random_stand_in
@@ -41,6 +42,7 @@ class OutLeaf:
     arg: int | None = None  # ... selecting from this argument array itself (unwritten): no copy of it
     complex_dtype: np.dtype | None = None  # a complex result, computed as its float pairs
     python: type | None = None  # a Python number (int, float, bool, complex) eagerly: returned as one
+    stashed: bool = False  # a host call's data-sized result: the output holds its ticket (frontend/hostdynamic.py)
 
 
 @dataclass
@@ -56,6 +58,7 @@ class TracedFunction:
     guard: Guard | None = None  # captured arrays: read and checked at every call (frontend/capture.py)
     converted: list = field(default_factory=list)  # the functions it ran converted (frontend/autograph/: .source)
     notes: list[str] = field(default_factory=list)  # what the trace noted for lower() (why a loop unrolled...)
+    tickets: list[int] = field(default_factory=list)  # outputs: tickets of stashed host results, dropped after
 
 
 def trace_function(fun: object, pysig: inspect.Signature, static: frozenset, call: BoundCall,
@@ -211,6 +214,9 @@ def _record_outputs(trace: Trace, result, specs, written=()) -> TracedFunction:
         return by_node[node]
 
     for leaf in leaves:
+        if isinstance(leaf, HostResult):  # its ticket out, the array taken from the table after the call
+            out_leaves.append(OutLeaf(index=add(trace.node_of(leaf.ticket)), scalar=True, stashed=True))
+            continue
         if isinstance(leaf, Selection):  # values and mask out, compacted after the call
             values, mask = trace.node_of(leaf.values), trace.node_of(leaf.mask)
             if graph.op(values) == "input" and not written:  # x[m] of an argument: compact x itself
@@ -255,4 +261,9 @@ def _record_outputs(trace: Trace, result, specs, written=()) -> TracedFunction:
             index += 1
         high = index - 1 if len(check.values) == 2 else None
         checks.append(Check(index - len(check.values), check.cases, high, check.bound, check.coded))
-    return TracedFunction(graph, list(specs), treedef, out_leaves, writebacks, checks)
+    stashed = []
+    for ticket in tickets(trace):  # every stashing host call's ticket: its table entry dropped after the call
+        graph.add_output(index, trace.node_of(ticket))
+        stashed.append(index)
+        index += 1
+    return TracedFunction(graph, list(specs), treedef, out_leaves, writebacks, checks, tickets=stashed)

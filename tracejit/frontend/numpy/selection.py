@@ -40,7 +40,8 @@ from tracejit.frontend.numpy.shape import broadcast_to, reshape, stack
 from tracejit.frontend.numpy.writes import cast_assigned, write
 from tracejit.frontend.operands import PY_SCALARS, Operand, is_tracer
 
-_SUPPORTED = ("reduce it (sum, mean, var, std, max, min, prod, any, all, .size), combine it elementwise with "
+_SUPPORTED = ("reduce it (sum, mean, var, std, max, min, prod, any, all, .size), index it by one integer, "
+              "combine it elementwise with "
               "scalars or selections by the same mask, assign it back through the same mask, or "
               "return it")
 
@@ -102,7 +103,13 @@ class Selection(np.lib.mixins.NDArrayOperatorsMixin):
         raise self.refuse("its truth value", user_location())
 
     def __getitem__(self, key):
-        raise self.refuse("indexing it", user_location())
+        loc = user_location()
+        if isinstance(key, tuple) and len(key) == 1:
+            key = key[0]
+        if isinstance(key, (int, np.integer)) and not isinstance(key, (bool, np.bool_)) \
+                or is_tracer(key) and key.ndim == 0 and key.dtype.kind in "iu":
+            return selection_reduce.element(self, key, loc)  # one element (row): a static shape
+        raise self.refuse("indexing it other than by one integer", loc)
 
     def __setitem__(self, key, value):
         raise self.refuse("assigning into it (assign through the mask: x[mask] = ...)", user_location())

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import DTypeLike
 
-from tracejit.errors import at
+from tracejit.errors import at, user_error
 from tracejit.frontend import checks
 from tracejit.frontend.numpy.axes import normalize_axes
 from tracejit.frontend.numpy.shape import reshape
@@ -182,3 +182,24 @@ def arg_extreme(sel: Selection, name: str, axis: int | None, keepdims: bool, loc
     before = np.sum(np.logical_and(mask, np.less(line, row)))
     result = np.add(np.multiply(before, per_row), within)
     return reshape(result, (1,) * sel.ndim) if keepdims else result
+
+
+def element(sel: Selection, k: object, loc: str | None) -> object:
+    """``sel[k]`` for an integer ``k`` (a Python int or a traced integer scalar): the k-th
+    selected element (row), negative ``k`` counting from the end; out of range, IndexError
+    after the call. Found as the selected position whose running count of selected
+    positions is ``k + 1``, then read from the full-shaped values (no data-sized array)."""
+    rows = math.prod(sel.mask_shape)
+    if rows == 0:
+        raise user_error(IndexError(f"index {k} is out of bounds for axis 0 with size 0{at(loc)}"))
+    values = reshape(sel.values, (rows,) + sel.trailing)
+    mask = reshape(sel.mask, (rows,))
+    count = sel.length()
+    k = np.asarray(k, dtype=np.intp) if isinstance(k, (int, np.integer)) else k.astype(np.intp)
+    k = np.where(np.less(k, 0), np.add(k, count), k)
+    checks.record(np.logical_or(np.less(k, 0), np.greater_equal(k, count)), IndexError,
+                  f"an index is out of bounds for axis 0 of a boolean selection (its size depends on the data)"
+                  f"{at(loc)}")
+    rank = np.subtract(np.cumsum(mask, dtype=np.intp), 1)
+    position = np.argmax(np.logical_and(mask, np.equal(rank, k)))
+    return values[position]
