@@ -1,5 +1,6 @@
 """Native ``np.gradient`` (``frontend/numpy/gradient.py``) and ``np.convolve``/``np.correlate``
-(``frontend/numpy/convolution.py``): jit against eager NumPy (values, dtype, shape, errors),
+(``frontend/numpy/convolution.py``), ``np.einsum`` of three operands or repeated labels
+(``frontend/numpy/einsum_paths.py``): jit against eager NumPy (values, dtype, shape, errors),
 and compiled natively, not as host calls."""
 from __future__ import annotations
 
@@ -110,3 +111,21 @@ def test_convolve_errors():
     check(lambda x: np.correlate(x, x, "middle"), x)
     check(lambda x: np.convolve(x, x, 5), x)
     check(lambda x: np.convolve(x.reshape(2, 3), x), x)
+
+
+# -- einsum of three or more operands, repeated labels --------------------------------------------
+
+def test_einsum_paths():
+    q, w, k = rng.standard_normal((3, 4, 5)), rng.standard_normal((5, 5)), rng.standard_normal((3, 4, 5))
+    fn = lambda q, w, k: (np.einsum("bid,de,bje->bij", q, w, k), np.einsum("ij,jk,ik->i", q[0], w, k[1]),  # noqa: E731
+                          np.einsum("bii->b", np.einsum("bid,bjd->bij", q, k)), np.einsum("ii", w),
+                          np.einsum("ii->i", w), np.einsum("iji->j", q[:, :, :3].transpose(2, 1, 0)[:3]),
+                          np.einsum("ij,jk,kl,lm->im", q[0], w, w[:, :3], w[:3, :3]))
+    native(fn, q, w, k, rtol=1e-12)
+
+
+def test_einsum_paths_dtypes():
+    a = rng.integers(0, 5, (3, 7))
+    native(lambda a, b, c: (np.einsum("i,i,i", a[0], a[1], a[2]), np.einsum("ij,j,i->", a.astype(np.int32), b, c),
+                            np.einsum("ij,kj,k->i", a > 2, a > 1, a[:, 0] > 3)),
+           a, rng.standard_normal(7).astype(np.float32), np.arange(3.0), rtol=1e-6)

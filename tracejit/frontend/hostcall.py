@@ -13,7 +13,11 @@ plus n times the identity on square trailing axes, so ``inv``/``cholesky`` work)
 warnings silenced, with NumPy's global ``RandomState`` and every generator among the
 arguments snapshotted and restored around it, so no user stream advances. Fillings that
 give results of other shapes make the result size data-dependent: refused, naming the
-function and line. At run time the callback (``runtime/hostcalls.py``) checks each
+function and line. Functions known to size their results from their arguments' shapes
+alone (``SHAPE_STABLE``: ``einsum``, ``fft.*``, most of ``linalg``) and any call whose
+first evaluation took over ``SLOW_PLACEHOLDER_S`` are evaluated once, not four times
+(the first call's tracing cost; the run-time check below still catches a result of
+another shape). At run time the callback (``runtime/hostcalls.py``) checks each
 result against its traced shape and dtype (a dtype cast only when it keeps every value:
 ``can_cast(..., "safe")``) and raises a clear error otherwise.
 
@@ -27,6 +31,7 @@ from __future__ import annotations
 import itertools
 import operator
 import threading
+import time
 import warnings
 import weakref
 from collections.abc import Iterator
@@ -53,6 +58,15 @@ _serial = itertools.count(1)
 TOKEN = (np.dtype(np.uint8), ())
 _TOKEN_VALUE = np.zeros((), np.uint8)
 SUPPORTED_KINDS = "biufc"
+# functions whose results' shapes and dtypes follow from their arguments' alone: evaluated
+# on one filling while tracing, not four (a large ``einsum`` or ``solve`` costs seconds)
+SHAPE_STABLE = frozenset({"numpy.einsum", "numpy.linalg.inv", "numpy.linalg.solve", "numpy.linalg.cholesky",
+                          "numpy.linalg.det", "numpy.linalg.slogdet", "numpy.linalg.eigh", "numpy.linalg.eigvalsh",
+                          "numpy.linalg.qr", "numpy.linalg.svd", "numpy.linalg.pinv", "numpy.linalg.matrix_power",
+                          "numpy.linalg.norm", "numpy.vander", "numpy.convolve", "numpy.correlate", "numpy.gradient", "numpy.kron",
+                          "numpy.tensordot", "numpy.outer", "numpy.dot", "numpy.matmul"})
+SHAPE_STABLE_MODULES = ("numpy.fft.",)
+SLOW_PLACEHOLDER_S = 0.5  # a first evaluation this slow is not repeated on the other fillings
 
 
 @contextmanager
@@ -390,7 +404,11 @@ def host_call(func: Callable, args: tuple, kwargs: dict, reason: str, name: str 
     outcomes = []
     with _streams_kept([func] + [leaf for leaf in static if leaf is not None]):
         for k in (2, 3, 1, 0):
+            start = time.perf_counter()
             outcomes.append(_try(func, tree, static, fills, k, rng))
+            if outcomes[-1][1] is None and (name in SHAPE_STABLE or name.startswith(SHAPE_STABLE_MODULES)
+                                            or time.perf_counter() - start > SLOW_PLACEHOLDER_S):
+                break  # (one result suffices: its layout is checked again on every call)
     good = [r for r, e in outcomes if e is None]
     for r in good[:1]:  # (before comparing fillings: objects of other kinds never compare equal)
         for leaf in flatten(r)[0]:
