@@ -8,16 +8,9 @@ flattened: traced leaves become operands (a complex one as its two real parts), 
 rest is static and bound in the Python closure (a ``np.random.Generator`` too: it
 draws at run time, from the caller's stream). The results' shapes and dtypes come from
 running the real function at trace time on placeholder arrays of the operands' shapes
-and dtypes (zeros, ones and two well-conditioned random fillings: uniform in [0.5, 1)
-plus n times the identity on square trailing axes, so ``inv``/``cholesky`` work),
-warnings silenced, with NumPy's global ``RandomState`` and every generator among the
-arguments snapshotted and restored around it, so no user stream advances. Fillings that
-give results of other shapes make the result size data-dependent: refused, naming the
-function and line. Functions known to size their results from their arguments' shapes
-alone (``SHAPE_STABLE``: ``einsum``, ``fft.*``, most of ``linalg``) and any call whose
-first evaluation took over ``SLOW_PLACEHOLDER_S`` are evaluated once, not four times
-(the first call's tracing cost; the run-time check below still catches a result of
-another shape). At run time the callback (``runtime/hostcalls.py``) checks each
+and dtypes (``frontend/hostplaceholders.py``: no user random stream advances; results of
+other layouts on other fillings make the result size data-dependent: refused, naming
+the function and line). At run time the callback (``runtime/hostcalls.py``) checks each
 result against its traced shape and dtype (a dtype cast only when it keeps every value:
 ``can_cast(..., "safe")``) and raises a clear error otherwise.
 
@@ -31,8 +24,6 @@ from __future__ import annotations
 import itertools
 import operator
 import threading
-import time
-import warnings
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -47,6 +38,7 @@ from tracejit.errors import UnsupportedError, at, user_error
 from tracejit.frontend.arraylike import METHOD_FALLBACK, complex_support
 from tracejit.frontend.context import current_trace, user_location
 from tracejit.frontend.core import Trace, Tracer, as_python_scalar
+from tracejit.frontend.hostplaceholders import evaluate
 from tracejit.frontend.operands import python_kind
 from tracejit.frontend.tree import flatten, unflatten
 from tracejit.runtime.hostcalls import callback_address, make_callback
@@ -58,15 +50,6 @@ _serial = itertools.count(1)
 TOKEN = (np.dtype(np.uint8), ())
 _TOKEN_VALUE = np.zeros((), np.uint8)
 SUPPORTED_KINDS = "biufc"
-# functions whose results' shapes and dtypes follow from their arguments' alone: evaluated
-# on one filling while tracing, not four (a large ``einsum`` or ``solve`` costs seconds)
-SHAPE_STABLE = frozenset({"numpy.einsum", "numpy.linalg.inv", "numpy.linalg.solve", "numpy.linalg.cholesky",
-                          "numpy.linalg.det", "numpy.linalg.slogdet", "numpy.linalg.eigh", "numpy.linalg.eigvalsh",
-                          "numpy.linalg.qr", "numpy.linalg.svd", "numpy.linalg.pinv", "numpy.linalg.matrix_power",
-                          "numpy.linalg.norm", "numpy.vander", "numpy.convolve", "numpy.correlate", "numpy.gradient", "numpy.kron",
-                          "numpy.tensordot", "numpy.outer", "numpy.dot", "numpy.matmul"})
-SHAPE_STABLE_MODULES = ("numpy.fft.",)
-SLOW_PLACEHOLDER_S = 0.5  # a first evaluation this slow is not repeated on the other fillings
 
 
 @contextmanager
@@ -286,78 +269,6 @@ def after_control(trace: Trace, graphs: list, results: list) -> None:
             _tokens[trace] = first
 
 
-def _placeholder(k: int, shape: tuple, dtype: np.dtype, rng: np.random.RandomState) -> np.ndarray:
-    """Filling ``k`` of a placeholder: zeros, ones, then well-conditioned random values."""
-    return np.asarray(_filling(k, shape, dtype, rng))  # (ufuncs on 0-d arrays return NumPy scalars)
-
-
-def _filling(k: int, shape: tuple, dtype: np.dtype, rng: np.random.RandomState) -> np.ndarray | np.generic:
-    if k == 0:
-        return np.zeros(shape, dtype)
-    if k == 1:
-        return np.ones(shape, dtype)
-    x = rng.uniform(0.5, 1.0, shape)
-    if len(shape) >= 2 and shape[-1] == shape[-2]:
-        x = x + shape[-1] * np.eye(shape[-1])
-    if dtype.kind == "b":
-        return x > 0.75
-    if dtype.kind in "iu":
-        return np.ceil(x * 4).astype(dtype)
-    if dtype.kind == "c":
-        return (x + 0.25j * rng.uniform(0.5, 1.0, shape)).astype(dtype)
-    return x.astype(dtype)
-
-
-@contextmanager
-def _streams_kept(objects: list) -> Iterator[None]:
-    """Restore NumPy's global ``RandomState`` and every generator among ``objects`` afterwards."""
-    saved = []
-    random = np.random
-    for obj in objects:
-        owner = getattr(obj, "__self__", obj)
-        bitgen = owner.bit_generator if isinstance(owner, random.Generator) else owner
-        if isinstance(bitgen, random.BitGenerator):
-            saved.append((bitgen, bitgen.state))
-        elif isinstance(owner, random.RandomState):
-            saved.append((owner, owner.get_state()))
-    legacy = random.get_state()
-    try:
-        yield
-    finally:
-        random.set_state(legacy)
-        for obj, state in saved:
-            if isinstance(obj, random.RandomState):
-                obj.set_state(state)
-            else:
-                obj.state = state
-
-
-def _try(func: Callable, tree: Any, leaves: list, slots: list[tuple], k: int, rng) -> tuple:
-    """(result, None) of ``func`` on filling ``k`` of the operands, or (None, the error)."""
-    filled = [_read_only_copy(v) if type(v) is np.ndarray else v for v in leaves]  # (writes: refused below)
-    for position, aval, scalar, kind in slots:
-        value = _placeholder(k, aval.shape, aval.dtype, rng)
-        value.flags.writeable = False  # (as at run time: the operands are the program's buffers)
-        if scalar or kind is not None:
-            value = value[()]
-            if kind is not None:
-                value = kind(value)
-        filled[position] = value
-    args, kwargs = unflatten(tree, filled)
-    try:
-        with warnings.catch_warnings(), np.errstate(all="ignore"):
-            warnings.simplefilter("ignore")
-            return func(*args, **kwargs), None
-    except Exception as e:  # noqa: BLE001 - a filling the function refuses: try the next
-        return None, e
-
-
-def _read_only_copy(value: np.ndarray) -> np.ndarray:
-    copy = value.copy()
-    copy.flags.writeable = False
-    return copy
-
-
 def _layout(result: Any) -> tuple:
     """(tree, leaves with arrays as :class:`_Result`, the _Results, a comparable key)."""
     leaves, tree = flatten(result)
@@ -399,16 +310,8 @@ def host_call(func: Callable, args: tuple, kwargs: dict, reason: str, name: str 
         else:
             continue
         static[i] = None
-    rng = np.random.RandomState(20261207)
     fills = [(s.position, AVal(s.shape, s.dtype), s.scalar, s.kind) for s in slots]
-    outcomes = []
-    with _streams_kept([func] + [leaf for leaf in static if leaf is not None]):
-        for k in (2, 3, 1, 0):
-            start = time.perf_counter()
-            outcomes.append(_try(func, tree, static, fills, k, rng))
-            if outcomes[-1][1] is None and (name in SHAPE_STABLE or name.startswith(SHAPE_STABLE_MODULES)
-                                            or time.perf_counter() - start > SLOW_PLACEHOLDER_S):
-                break  # (one result suffices: its layout is checked again on every call)
+    outcomes = evaluate(func, name, tree, static, fills)
     good = [r for r, e in outcomes if e is None]
     for r in good[:1]:  # (before comparing fillings: objects of other kinds never compare equal)
         for leaf in flatten(r)[0]:
