@@ -137,8 +137,11 @@ class HostCall:
         where = self._top_level()
         args, kwargs = unflatten(tree, leaves)
         self._fast = None if where is None else (tuple(args), kwargs, [where[s.position] for s in slots])
-        self._one = (out_tree.kind == "leaf" and len(results) == 1 and results[0].dtype.kind != "c"
-                     and not results[0].scalar and results[0].kind is None)  # one array: checked directly
+        self._one = (out_tree.kind == "leaf" and len(results) == 1 and not results[0].scalar
+                     and results[0].kind is None)  # one array: checked directly
+        plain = self._fast is not None and not kwargs and all(s.parts == 1 and not s.scalar and s.kind is None
+                                                              for s in slots)
+        self._positional = (list(args), [name for _, name in self._fast[2]]) if plain else None
 
     def __repr__(self) -> str:
         return f"<fallback {self.name} #{self.serial}>"
@@ -180,6 +183,12 @@ class HostCall:
 
     def call(self, arrays: list) -> Any:
         """The function called on the operands' values ``arrays`` (its raw result)."""
+        if self._positional is not None:  # every operand an array argument by position
+            args, where = self._positional
+            args = list(args)
+            for name, value in zip(where, arrays):
+                args[name] = value
+            return self.func(*args)
         if self._fast is not None:
             args, kwargs = list(self._fast[0]), dict(self._fast[1])
             k = 0
@@ -211,7 +220,7 @@ class HostCall:
         if self._one and type(result) is np.ndarray:
             want = self.result_leaves[0]
             if result.shape == want.shape and result.dtype == want.dtype:
-                return [result, _TOKEN_VALUE]
+                return [result.real, result.imag, _TOKEN_VALUE] if result.dtype.kind == "c" else [result, _TOKEN_VALUE]
         leaves, tree = flatten(result)
         if tree != self.out_tree:
             raise _mismatch(self, f"a result of another structure ({_describe(result)})")
