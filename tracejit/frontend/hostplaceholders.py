@@ -8,7 +8,8 @@ the program's buffers are at run time, warnings silenced, with NumPy's global
 them, so no user stream advances. Results of different layouts on different fillings mark
 a result size that depends on the values. Functions known to size their results from
 their arguments' shapes alone (:data:`SHAPE_STABLE`) and any call whose first
-evaluation took over :data:`SLOW_PLACEHOLDER_S` are evaluated once, not four times:
+evaluation took over :data:`SLOW_PLACEHOLDER_S` are evaluated once, not four times, when
+every traced operand is an array (a traced scalar may be an ``n=`` or ``axis=``):
 that is most of a first call's cost when the call is large (an ``einsum`` or ``solve``);
 the run-time check of every result's shape still catches one of another layout.
 """
@@ -40,13 +41,16 @@ def evaluate(func: Callable, name: str, tree: Any, leaves: list, slots: list[tup
     """(result, None) or (None, error) of ``func`` (called ``name``) on each filling of the
     operands ``slots`` ((position, AVal, scalar, Python kind)) among the static ``leaves``."""
     rng = np.random.RandomState(20261207)
+    # a traced scalar may size the result (n=, axis=): then every filling is tried
+    once = all(not scalar and kind is None for _, _, scalar, kind in slots) and \
+        (name in SHAPE_STABLE or name.startswith(SHAPE_STABLE_MODULES))
     outcomes = []
     with streams_kept([func] + [leaf for leaf in leaves if leaf is not None]):
         for k in FILLINGS:
             start = time.perf_counter()
             outcomes.append(try_filling(func, tree, leaves, slots, k, rng))
-            if outcomes[-1][1] is None and (name in SHAPE_STABLE or name.startswith(SHAPE_STABLE_MODULES)
-                                            or time.perf_counter() - start > SLOW_PLACEHOLDER_S):
+            slow = time.perf_counter() - start > SLOW_PLACEHOLDER_S
+            if outcomes[-1][1] is None and (once or slow and all(not s[2] and s[3] is None for s in slots)):
                 break
     return outcomes
 

@@ -4,8 +4,12 @@ Compiled code calls a host call's callback ``int32 cb(void **pointers)`` with th
 addresses of its operands' buffers, then its results' (``codegen/host.py``). The
 callback is a ``ctypes.CFUNCTYPE`` object (ctypes takes the GIL around it, so a call
 made with the GIL released works too); it wraps the operand buffers as read-only NumPy
-arrays of the traced shapes, runs the Python function and copies its results into the
-result buffers, never past their ends. An exception is not raised through native code:
+arrays of the traced shapes (a complex one over its buffer of (real, imaginary) pairs:
+the same memory), runs the Python function and copies its results into the result
+buffers, never past their ends, or lets the function write its one result there
+(``out=``, for ``np.fft``: no copy). The arrays made over a buffer are kept and reused
+while its address stays the same (most calls), so a call's fixed cost is mostly the
+Python function's own. An exception is not raised through native code:
 it is stored for this thread's current call (:func:`run_checked`), later host calls of
 the same call are skipped (their results NaN or zero-filled), and the call raises it when the
 native code returns. Host calls run on the calling thread only (a control kernel is
@@ -70,10 +74,12 @@ def _fill_failed(outs: list) -> None:
         out[...] = np.nan if out.dtype.kind in "fc" else 0
 
 
-def make_callback(run: Callable[[list], list], operands: list[tuple], results: list[tuple]) -> Any:
+def make_callback(run: Callable[..., list], operands: list[tuple], results: list[tuple], into: bool = False) -> Any:
     """A native callback calling ``run(operand arrays) -> result arrays`` (each already of
     the shape and dtype of ``results``, a list of (shape, dtype)); ``operands`` likewise.
-    The last result is the call's ordering token (one byte): zeroed, never viewed."""
+    The last result is the call's ordering token (one byte): zeroed, never viewed. With
+    ``into``, ``run(operands, results' arrays)`` may return those arrays themselves,
+    written in place (then nothing is copied)."""
     n_in = len(operands)
     table_type = ctypes.c_void_p * (n_in + len(results))
     ins = [_View(s, d, False) for s, d in operands]
@@ -85,17 +91,20 @@ def make_callback(run: Callable[[list], list], operands: list[tuple], results: l
         table = table_type.from_address(pointers)
         if table[token_at]:
             memset(table[token_at], 0, 1)
+        outs = [view(table[i]) for i, view in outs_at]
         if getattr(_state, "error", None) is not None:  # an earlier host call of this call failed
-            _fill_failed([view(table[i]) for i, view in outs_at])
+            _fill_failed(outs)
             return 1
         try:
-            values = run([view(table[i]) for i, view in enumerate(ins)])
-            for (i, view), value in zip(outs_at, values):
-                view(table[i])[...] = value
+            arrays = [view(table[i]) for i, view in enumerate(ins)]
+            values = run(arrays, outs) if into else run(arrays)
+            for out, value in zip(outs, values):
+                if value is not out:
+                    out[...] = value
             return 0
         except BaseException as error:  # noqa: BLE001 - handed to the caller, raised after the native call
             _state.error = error
-            _fill_failed([view(table[i]) for i, view in outs_at])
+            _fill_failed(outs)
             return 1
 
     return CALLBACK(callback)
