@@ -72,8 +72,9 @@ def record(flag: object, error: type, message: str) -> None:
 def record_range(index: object, bound: int, message: str) -> None:
     """Raise ``IndexError(message)`` after the call if traced integer array ``index`` has
     an element outside ``[-bound, bound)``."""
-    if index.size:
-        _checks(index._trace).append(Pending((np.min(index), np.max(index)), bound, ((IndexError, message),)))
+    if index.size:  # one pass: the greatest of i and -1 - i is at least ``bound`` exactly when one fails
+        folded = np.max(np.where(index < 0, ~index, index)) if index.dtype.kind == "i" else np.max(index)
+        _checks(index._trace).append(Pending((~folded, folded), bound, ((IndexError, message),)))
 
 
 def record_code(trace: Trace, code: object, cases: tuple[Case, ...]) -> None:

@@ -8,12 +8,9 @@ flattened: traced leaves become operands (a complex one as its two real parts), 
 rest is static and bound in the Python closure (a ``np.random.Generator`` too: it
 draws at run time, from the caller's stream). The results' shapes and dtypes come from
 running the real function at trace time on placeholder arrays of the operands' shapes
-and dtypes (zeros, ones and two well-conditioned random fillings: uniform in [0.5, 1)
-plus n times the identity on square trailing axes, so ``inv``/``cholesky`` work),
-warnings silenced, with NumPy's global ``RandomState`` and every generator among the
-arguments snapshotted and restored around it, so no user stream advances. Fillings that
-give results of other shapes make the result size data-dependent: refused, naming the
-function and line. At run time the callback (``runtime/hostcalls.py``) checks each
+and dtypes (``frontend/hostplaceholders.py``: no user random stream advances; results of
+other layouts on other fillings make the result size data-dependent: refused, naming
+the function and line). At run time the callback (``runtime/hostcalls.py``) checks each
 result against its traced shape and dtype (a dtype cast only when it keeps every value:
 ``can_cast(..., "safe")``) and raises a clear error otherwise.
 
@@ -24,10 +21,10 @@ drop or select them away.
 """
 from __future__ import annotations
 
+import inspect
 import itertools
 import operator
 import threading
-import warnings
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -43,6 +40,7 @@ from tracejit.frontend.arraylike import METHOD_FALLBACK, complex_support
 from tracejit.frontend.context import current_trace, user_location
 from tracejit.frontend.core import Trace, Tracer, as_python_scalar
 from tracejit.frontend.hostdynamic import dynamic_call
+from tracejit.frontend.hostplaceholders import evaluate
 from tracejit.frontend.operands import python_kind
 from tracejit.frontend.tree import flatten, unflatten
 from tracejit.runtime.hostcalls import callback_address, make_callback
@@ -54,6 +52,7 @@ _serial = itertools.count(1)
 TOKEN = (np.dtype(np.uint8), ())
 _TOKEN_VALUE = np.zeros((), np.uint8)
 SUPPORTED_KINDS = "biufc"
+WRITES_OUT = ("numpy.fft.",)  # functions given their one result's buffer as out= (no copy)
 
 
 @contextmanager
@@ -89,19 +88,15 @@ def public_name(func: Any) -> str:
 
 
 class _Slot:
-    """How one operand leaf of the call is rebuilt from its buffers at run time."""
+    """How one operand leaf of the call is rebuilt from its buffer at run time (a complex
+    value's buffer holds (real, imaginary) pairs: the callback views it as complex)."""
 
-    def __init__(self, position: int, dtype: np.dtype, shape: tuple, parts: int, scalar: bool, kind: type | None):
-        self.position, self.dtype, self.shape, self.parts = position, dtype, shape, parts
+    def __init__(self, position: int, dtype: np.dtype, shape: tuple, scalar: bool, kind: type | None):
+        self.position, self.dtype, self.shape = position, dtype, shape
         self.scalar, self.kind = scalar, kind
 
-    def value(self, parts: list) -> Any:
-        """The leaf from its buffers' arrays (two for a complex value)."""
-        if self.parts == 2:
-            out = np.empty(self.shape, self.dtype)
-            out.real, out.imag = parts
-        else:
-            out = parts[0]
+    def value(self, out: np.ndarray) -> Any:
+        """The leaf from its buffer's array."""
         if self.scalar or self.kind is not None:
             out = out[()]
             if self.kind is not None:
@@ -115,12 +110,17 @@ class _Result:
     def __init__(self, shape: tuple, dtype: np.dtype, scalar: bool, kind: type | None):
         self.shape, self.dtype, self.scalar, self.kind = shape, dtype, scalar, kind
 
-    def buffers(self) -> list[tuple]:
-        """(shape, dtype) of the buffers holding it (a complex value: two real ones)."""
-        if self.dtype.kind == "c":
-            part = np.dtype(self.dtype.char.lower()) if self.dtype.char in "FDG" else np.dtype(np.float64)
-            return [(self.shape, part), (self.shape, part)]
-        return [(self.shape, self.dtype)]
+    def buffer(self) -> tuple:
+        """(shape, dtype) of the buffer holding it (a complex value: (real, imaginary) pairs)."""
+        return buffer_of(self.shape, self.dtype)
+
+
+def buffer_of(shape: tuple, dtype: np.dtype) -> tuple:
+    """(shape, dtype) of the buffer holding an array: complex as pairs on a last axis of 2
+    (the memory of the complex array itself, so the callback views it as one, no copy)."""
+    if dtype.kind == "c":
+        return tuple(shape) + (2,), np.dtype(dtype.char.lower())
+    return tuple(shape), dtype
 
 
 class HostCall:
@@ -134,15 +134,17 @@ class HostCall:
         self.out_tree, self.out_leaves, self.result_leaves = out_tree, out_leaves, results
         self.loc, self.reason = loc, reason
         self.serial = next(_serial)
-        self.operand_buffers = [(s.shape, np.dtype(s.dtype.char.lower()) if s.parts == 2 else s.dtype)
-                                for s in slots for _ in range(s.parts)]
-        self.result_buffers = [b for r in results for b in r.buffers()] + [(TOKEN[1], TOKEN[0])]
+        self.operand_views = [(s.shape, s.dtype) for s in slots]  # (how the callback sees the buffers)
+        self.result_views = [(r.shape, r.dtype) for r in results] + [(TOKEN[1], TOKEN[0])]
         self._callback = None
         where = self._top_level()
         args, kwargs = unflatten(tree, leaves)
         self._fast = None if where is None else (tuple(args), kwargs, [where[s.position] for s in slots])
-        self._one = (out_tree.kind == "leaf" and len(results) == 1 and results[0].dtype.kind != "c"
-                     and not results[0].scalar and results[0].kind is None)  # one array: checked directly
+        self._one = (out_tree.kind == "leaf" and len(results) == 1 and not results[0].scalar
+                     and results[0].kind is None)  # one array: checked directly
+        plain = self._fast is not None and not kwargs and all(not s.scalar and s.kind is None for s in slots)
+        self._positional = (list(args), [name for _, name in self._fast[2]]) if plain else None
+        self._into = plain and self._one and name.startswith(WRITES_OUT) and _takes_out(func)
 
     def __repr__(self) -> str:
         return f"<fallback {self.name} #{self.serial}>"
@@ -155,7 +157,7 @@ class HostCall:
 
     def results(self) -> list:
         """The results' buffers as AVals, the token last."""
-        return [AVal(tuple(s), np.dtype(d)) for s, d in self.result_buffers]
+        return [AVal(*buffer_of(r.shape, r.dtype)) for r in self.result_leaves] + [AVal(TOKEN[1], TOKEN[0])]
 
     def keepalive(self) -> Any:
         """What compiled code needs alive: this object (it holds the callback)."""
@@ -164,7 +166,7 @@ class HostCall:
     def address(self) -> int:
         """The native callback's address (made on first use)."""
         if self._callback is None:
-            self._callback = make_callback(self.run, self.operand_buffers, self.result_buffers)
+            self._callback = make_callback(self.run, self.operand_views, self.result_views, self._into)
         return callback_address(self._callback)
 
     def _top_level(self) -> dict | None:
@@ -182,15 +184,21 @@ class HostCall:
             return None
         return where
 
-    def call(self, arrays: list) -> Any:
-        """The function called on the operands' values ``arrays`` (its raw result)."""
+    def call(self, arrays: list, outs: list | None = None) -> Any:
+        """The function called on the operands' values ``arrays`` (its raw result); with
+        ``outs``, the result buffers' arrays, it writes into the first (``out=``)."""
+        if self._positional is not None:  # every operand an array argument by position
+            args, where = self._positional
+            args = list(args)
+            for name, value in zip(where, arrays):
+                args[name] = value
+            return self.func(*args) if outs is None else self.func(*args, out=outs[0])
         if self._fast is not None:
             args, kwargs = list(self._fast[0]), dict(self._fast[1])
             k = 0
             for slot, (group, name) in zip(self.slots, self._fast[2]):
-                value = slot.value(arrays[k:k + slot.parts]) if slot.parts == 2 or slot.scalar or slot.kind \
-                    else arrays[k]
-                k += slot.parts
+                value = slot.value(arrays[k]) if slot.scalar or slot.kind else arrays[k]
+                k += 1
                 if group == "args":
                     args[name] = value
                 else:
@@ -199,16 +207,16 @@ class HostCall:
         leaves = list(self.leaves)
         k = 0
         for slot in self.slots:
-            leaves[slot.position] = slot.value(arrays[k:k + slot.parts])
-            k += slot.parts
+            leaves[slot.position] = slot.value(arrays[k])
+            k += 1
         args, kwargs = unflatten(self.tree, leaves)
         return self.func(*args, **kwargs)
 
-    def run(self, arrays: list) -> list:
-        """The result buffers' values (the token last) of the call on ``arrays``, checked
-        against the traced shapes and dtypes."""
+    def run(self, arrays: list, outs: list | None = None) -> list:
+        """The results' values (the token last) of the call on ``arrays``, checked against
+        the traced shapes and dtypes (``outs``: see :meth:`call`)."""
         try:
-            result = self.call(arrays)
+            result = self.call(arrays, outs)
         except Exception as error:
             error.add_note(f"(in {self.name}, run in Python by tracejit as a host call{at(self.loc)})")
             raise
@@ -229,12 +237,28 @@ class HostCall:
                 if not np.can_cast(arr.dtype, want.dtype, "safe"):
                     raise _mismatch(self, f"dtype {arr.dtype}, traced as {want.dtype}")
                 arr = arr.astype(want.dtype)
-            out.extend([arr.real, arr.imag] if want.dtype.kind == "c" else [arr])
+            out.append(arr)
         return out + [_TOKEN_VALUE]
 
     def evaluate(self, values: list) -> tuple:
-        """The results on concrete operand values (the interpreter's reference)."""
-        return tuple(self.run([np.asarray(v) for v in values]))
+        """The results' buffers on concrete operand buffers (the interpreter's reference)."""
+        arrays = [np.ascontiguousarray(v).view(s.dtype)[..., 0] if s.dtype.kind == "c" else np.asarray(v)
+                  for s, v in zip(self.slots, values)]
+        outs = self.run(arrays)
+        return tuple(np.stack([r.real, r.imag], -1) if np.iscomplexobj(r) else r for r in outs)
+
+
+def _interleaved(re: Tracer, im: Tracer, part: np.dtype) -> Tracer:
+    """The traced (real, imaginary) pairs of a complex operand (shape ``re.shape + (2,)``)."""
+    re, im = (x.astype(part) if x.dtype != part else x for x in (re, im))
+    return np.concatenate([re[..., None], im[..., None]], axis=-1)
+
+
+def _takes_out(func: Callable) -> bool:
+    try:
+        return "out" in inspect.signature(func).parameters
+    except (TypeError, ValueError):
+        return False
 
 
 def _mismatch(host: HostCall, what: str) -> Exception:
@@ -273,78 +297,6 @@ def after_control(trace: Trace, graphs: list, results: list) -> None:
             _tokens[trace] = first
 
 
-def _placeholder(k: int, shape: tuple, dtype: np.dtype, rng: np.random.RandomState) -> np.ndarray:
-    """Filling ``k`` of a placeholder: zeros, ones, then well-conditioned random values."""
-    return np.asarray(_filling(k, shape, dtype, rng))  # (ufuncs on 0-d arrays return NumPy scalars)
-
-
-def _filling(k: int, shape: tuple, dtype: np.dtype, rng: np.random.RandomState) -> np.ndarray | np.generic:
-    if k == 0:
-        return np.zeros(shape, dtype)
-    if k == 1:
-        return np.ones(shape, dtype)
-    x = rng.uniform(0.5, 1.0, shape)
-    if len(shape) >= 2 and shape[-1] == shape[-2]:
-        x = x + shape[-1] * np.eye(shape[-1])
-    if dtype.kind == "b":
-        return x > 0.75
-    if dtype.kind in "iu":
-        return np.ceil(x * 4).astype(dtype)
-    if dtype.kind == "c":
-        return (x + 0.25j * rng.uniform(0.5, 1.0, shape)).astype(dtype)
-    return x.astype(dtype)
-
-
-@contextmanager
-def _streams_kept(objects: list) -> Iterator[None]:
-    """Restore NumPy's global ``RandomState`` and every generator among ``objects`` afterwards."""
-    saved = []
-    random = np.random
-    for obj in objects:
-        owner = getattr(obj, "__self__", obj)
-        bitgen = owner.bit_generator if isinstance(owner, random.Generator) else owner
-        if isinstance(bitgen, random.BitGenerator):
-            saved.append((bitgen, bitgen.state))
-        elif isinstance(owner, random.RandomState):
-            saved.append((owner, owner.get_state()))
-    legacy = random.get_state()
-    try:
-        yield
-    finally:
-        random.set_state(legacy)
-        for obj, state in saved:
-            if isinstance(obj, random.RandomState):
-                obj.set_state(state)
-            else:
-                obj.state = state
-
-
-def _try(func: Callable, tree: Any, leaves: list, slots: list[tuple], k: int, rng) -> tuple:
-    """(result, None) of ``func`` on filling ``k`` of the operands, or (None, the error)."""
-    filled = [_read_only_copy(v) if type(v) is np.ndarray else v for v in leaves]  # (writes: refused below)
-    for position, aval, scalar, kind in slots:
-        value = _placeholder(k, aval.shape, aval.dtype, rng)
-        value.flags.writeable = False  # (as at run time: the operands are the program's buffers)
-        if scalar or kind is not None:
-            value = value[()]
-            if kind is not None:
-                value = kind(value)
-        filled[position] = value
-    args, kwargs = unflatten(tree, filled)
-    try:
-        with warnings.catch_warnings(), np.errstate(all="ignore"):
-            warnings.simplefilter("ignore")
-            return func(*args, **kwargs), None
-    except Exception as e:  # noqa: BLE001 - a filling the function refuses: try the next
-        return None, e
-
-
-def _read_only_copy(value: np.ndarray) -> np.ndarray:
-    copy = value.copy()
-    copy.flags.writeable = False
-    return copy
-
-
 def _layout(result: Any) -> tuple:
     """(tree, leaves with arrays as :class:`_Result`, the _Results, a comparable key)."""
     leaves, tree = flatten(result)
@@ -376,22 +328,18 @@ def host_call(func: Callable, args: tuple, kwargs: dict, reason: str, name: str 
         pair = complex_support().split(leaf) if not isinstance(leaf, (Tracer, np.ndarray, np.generic)) else None
         if isinstance(leaf, Tracer):
             operands.append(leaf)
-            slots.append(_Slot(i, leaf.dtype, leaf.shape, 1, leaf._scalar, python_kind(leaf)))
+            slots.append(_Slot(i, leaf.dtype, leaf.shape, leaf._scalar, python_kind(leaf)))
         elif pair is not None and isinstance(pair[0], Tracer):
             re, im = pair
             dtype = np.result_type(re.dtype, np.complex64)
-            operands.extend([re, im])
-            slots.append(_Slot(i, dtype, re.shape, 2, bool(getattr(leaf, "_scalar", False)),
+            operands.append(_interleaved(re, im, buffer_of((), dtype)[1]))
+            slots.append(_Slot(i, dtype, re.shape, bool(getattr(leaf, "_scalar", False)),
                                complex if getattr(leaf, "_weak", None) is complex else None))
         else:
             continue
         static[i] = None
-    rng = np.random.RandomState(20261207)
     fills = [(s.position, AVal(s.shape, s.dtype), s.scalar, s.kind) for s in slots]
-    outcomes = []
-    with _streams_kept([func] + [leaf for leaf in static if leaf is not None]):
-        for k in (2, 3, 1, 0):
-            outcomes.append(_try(func, tree, static, fills, k, rng))
+    outcomes = evaluate(func, name, tree, static, fills)
     good = [r for r, e in outcomes if e is None]
     for r in good[:1]:  # (before comparing fillings: objects of other kinds never compare equal)
         for leaf in flatten(r)[0]:
@@ -436,14 +384,15 @@ def _record(trace: Trace, host: HostCall, operands: list, loc: str | None) -> An
         outs.append(trace.graph.add("loop_out", [node], attrs={"index": i, "shape": aval.shape, "dtype": aval.dtype},
                                     loc=loc))
     _tokens[trace] = Tracer(trace, outs[-1])
-    values, k = [], 0
-    for r in host.result_leaves:
-        parts = [Tracer(trace, outs[k + j], scalar=r.scalar or r.kind is not None) for j in range(len(r.buffers()))]
-        k += len(parts)
-        if len(parts) == 2:
-            value = complex_support().join(*parts)
+    values = []
+    for r, out in zip(host.result_leaves, outs):
+        scalar = r.scalar or r.kind is not None
+        if r.dtype.kind == "c":
+            pairs = Tracer(trace, out)
+            value = complex_support().join(*(Tracer(trace, trace.node_of(pairs[..., j]), scalar=scalar)
+                                             for j in (0, 1)))
         else:
-            value = parts[0]
+            value = Tracer(trace, out, scalar=scalar)
             if r.kind is bool:
                 value = as_python_scalar(value)
             elif r.kind is not None:

@@ -4,8 +4,12 @@ Compiled code calls a host call's callback ``int32 cb(void **pointers)`` with th
 addresses of its operands' buffers, then its results' (``codegen/host.py``). The
 callback is a ``ctypes.CFUNCTYPE`` object (ctypes takes the GIL around it, so a call
 made with the GIL released works too); it wraps the operand buffers as read-only NumPy
-arrays of the traced shapes, runs the Python function and copies its results into the
-result buffers, never past their ends. An exception is not raised through native code:
+arrays of the traced shapes (a complex one over its buffer of (real, imaginary) pairs:
+the same memory), runs the Python function and copies its results into the result
+buffers, never past their ends, or lets the function write its one result there
+(``out=``, for ``np.fft``: no copy). The arrays made over a buffer are kept and reused
+while its address stays the same (most calls), so a call's fixed cost is mostly the
+Python function's own. An exception is not raised through native code:
 it is stored for this thread's current call (:func:`run_checked`), later host calls of
 the same call are skipped (their results NaN or zero-filled), and the call raises it when the
 native code returns. Host calls run on the calling thread only (a control kernel is
@@ -36,7 +40,9 @@ class _Interface:
 
 
 class _View:
-    """Wraps a buffer of one shape and dtype as an array."""
+    """Wraps a buffer of one shape and dtype as an array; the last one made is kept and
+    handed out again for the same address (a program's buffers are mostly the same from
+    call to call: making an array over memory costs microseconds)."""
 
     def __init__(self, shape: tuple, dtype: np.dtype, writeable: bool):
         self.shape, self.dtype = tuple(shape), np.dtype(dtype)
@@ -45,14 +51,20 @@ class _View:
         self.base = {"shape": self.shape, "typestr": self.dtype.str, "version": 3}
         if self.dtype.fields is not None or self.dtype.subdtype is not None:
             self.base["descr"] = self.dtype.descr
+        self.last = (None, None)  # (address, array): one tuple, replaced whole (threads)
 
     def __call__(self, address: int | None) -> np.ndarray:
         """The buffer at ``address`` as an array (a fresh zeroed one when it holds no element)."""
+        last = self.last
+        if last[0] == address and address:
+            return last[1]
         if self.empty or not address:
             return np.zeros(self.shape, self.dtype)
         interface = dict(self.base)
         interface["data"] = (address, self.readonly)
-        return np.asarray(_Interface(interface))
+        array = np.asarray(_Interface(interface))
+        self.last = (address, array)
+        return array
 
 
 def _fill_failed(outs: list) -> None:
@@ -62,24 +74,33 @@ def _fill_failed(outs: list) -> None:
         out[...] = np.nan if out.dtype.kind in "fc" else 0
 
 
-def make_callback(run: Callable[[list], list], operands: list[tuple], results: list[tuple]) -> Any:
+def make_callback(run: Callable[..., list], operands: list[tuple], results: list[tuple], into: bool = False) -> Any:
     """A native callback calling ``run(operand arrays) -> result arrays`` (each already of
-    the shape and dtype of ``results``, a list of (shape, dtype)); ``operands`` likewise."""
+    the shape and dtype of ``results``, a list of (shape, dtype)); ``operands`` likewise.
+    The last result is the call's ordering token (one byte): zeroed, never viewed. With
+    ``into``, ``run(operands, results' arrays)`` may return those arrays themselves,
+    written in place (then nothing is copied)."""
     n_in = len(operands)
     table_type = ctypes.c_void_p * (n_in + len(results))
     ins = [_View(s, d, False) for s, d in operands]
-    outs_at = [(n_in + i, _View(s, d, True)) for i, (s, d) in enumerate(results)]
+    outs_at = [(n_in + i, _View(s, d, True)) for i, (s, d) in enumerate(results[:-1])]
+    token_at = n_in + len(results) - 1
+    memset = ctypes.memset
 
     def callback(pointers: int) -> int:
         table = table_type.from_address(pointers)
+        if table[token_at]:
+            memset(table[token_at], 0, 1)
         outs = [view(table[i]) for i, view in outs_at]
         if getattr(_state, "error", None) is not None:  # an earlier host call of this call failed
             _fill_failed(outs)
             return 1
         try:
-            values = run([view(table[i]) for i, view in enumerate(ins)])
+            arrays = [view(table[i]) for i, view in enumerate(ins)]
+            values = run(arrays, outs) if into else run(arrays)
             for out, value in zip(outs, values):
-                out[...] = value
+                if value is not out:
+                    out[...] = value
             return 0
         except BaseException as error:  # noqa: BLE001 - handed to the caller, raised after the native call
             _state.error = error

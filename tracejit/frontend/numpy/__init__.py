@@ -18,6 +18,8 @@ The modules, each building only on those before it:
 - ``linalg``: ``matmul``, ``dot``
 - ``composites``, ``numerics``: functions composed from the ops above (flip, roll, split,
   einsum, outer, norm...; diagonals, differences, grids, closeness, padding, median)
+- ``einsum_paths``: ``einsum`` of three or more operands or repeated labels (pairwise, NumPy's greedy order)
+- ``gradient``, ``convolution``: ``gradient``; ``convolve``, ``correlate`` (fused shifted slices)
 - ``putmask``: ``putmask``, ``place``
 - ``assembly``: ``take_along_axis``, ``select``, ``append``, ``column_stack``, ``kron``, ``ptp``,
   ``partition``/``argpartition``, ``put``
@@ -39,8 +41,11 @@ from tracejit.frontend.numpy import (  # noqa: F401
                                      assembly,
                                      axes,
                                      composites,
+                                     convolution,
                                      creation,
+                                     einsum_paths,
                                      elementwise,
+                                     gradient,
                                      histogram,
                                      indexing,
                                      lapack_funcs,
