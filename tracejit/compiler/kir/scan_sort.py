@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from tracejit.compiler.kir.buffers import Access
-from tracejit.compiler.ops.scan_sort import SORTS
+from tracejit.compiler.ops.scan_sort import PARTITIONS, SORTS
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,7 @@ class AlongAxis:
     index: int | None = None
     chunk: int = 0
     lanes: int = 1  # scans: > 1 runs that many adjacent lines at once, one per vector lane
+    kth: tuple[int, ...] = ()  # partitions: the ranks put in place (sorted, distinct)
 
     @property
     def lines(self) -> int:
@@ -53,8 +54,9 @@ class AlongAxis:
 
     @property
     def block(self) -> int:
-        """Elements of scratch per chunk (two halves of ``n`` that merge passes alternate)."""
-        return 2 * self.n
+        """Elements of scratch per chunk (sorts: two halves of ``n`` that merge passes
+        alternate; partitions: one line, selected in place)."""
+        return self.n if self.op in PARTITIONS else 2 * self.n
 
     def buffers(self) -> set[int]:
         """Ids of the buffers the kernel reads or writes (operand, result, scratch)."""
@@ -73,7 +75,9 @@ class AlongAxis:
         """One line describing the op, its lines and its algorithm."""
         scratch = "".join(f", scratch {bufnames[b]}" for b in (self.keys, self.index) if b is not None)
         algo = "stable bottom-up merge sort"
-        if self.op not in SORTS:
+        if self.op in PARTITIONS:
+            algo = f"introselect of ranks {list(self.kth)}"
+        elif self.op not in SORTS:
             algo = "sequential scan" + (f", {self.lanes} adjacent lines in vector lanes" if self.lanes > 1 else "")
         names = [f"i{d}" for d in range(len(self.rows))] + ["k"]
         return (f"{self.op} along k<{self.n} for ({', '.join(f'{a}<{r}' for a, r in zip(names, self.rows))}): "

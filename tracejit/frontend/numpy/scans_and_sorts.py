@@ -1,7 +1,8 @@
 """``np.cumsum``, ``np.cumprod``, ``np.add.accumulate``/``np.multiply.accumulate``,
 ``np.sort``, ``np.argsort`` and the ndarray methods (``x.sort()`` in place) on traced
-arrays, with NumPy's argument rules; each records one op of
-``compiler/ops/scan_sort.py``.
+arrays, with NumPy's argument rules, and the ``partition``/``argpartition`` ops (of
+``np.partition``, ``frontend/numpy/assembly.py``, and the quantiles); each records one
+op of ``compiler/ops/scan_sort.py``.
 
 Scans accumulate in NumPy's default dtype (small and bool integers as int64, unsigned
 as uint64, floats in their own dtype) or in ``dtype=``; the operand is converted first,
@@ -111,6 +112,14 @@ def _sorting(op: str, a, axis, kind, order, stable):
         a = reshape(a, (-1,))
         axis = -1 if axis is None else axis
     return a._trace.apply(op, [a], {"axis": _axis(axis, a.ndim)})
+
+
+def partitioning(op: str, a: Operand, kth: list[int], axis: int) -> Operand:
+    """Record ``op`` (``partition`` or ``argpartition``) of ``a`` along ``axis`` (non-negative)
+    for the ranks ``kth`` (checked by the caller; negative ones count from the end)."""
+    n = a.shape[axis]
+    ranks = tuple(sorted({k % n for k in kth})) if n else ()
+    return a._trace.apply(op, [a], {"axis": axis, "kth": ranks})
 
 
 @implements(np.sort)

@@ -1,0 +1,281 @@
+"""Partition kernels in LLVM IR (``partition``, ``argpartition``): introselect of a few
+ranks of each line, in place in the chunk's scratch block.
+
+* **Copy-in**: the line goes to the block (with its positions, for ``argpartition``),
+  numbers from the front, NaNs from the back, so NumPy's order (NaNs last) holds and the
+  selection compares the ``m`` numbers with a plain ``<`` (``-0.0`` equal to ``0.0``, as
+  NumPy's compare). A rank ``>= m`` is then already in place (a NaN).
+* **Introselect**, one rank after another in ascending order, each in the range its
+  neighbours leave: everything before the previous rank is settled, and every pivot
+  placed while selecting a rank is a *fence* (all before it are smaller or equal, all
+  after larger or equal) that bounds the range of the later ranks (``lo``/``hi`` per
+  rank). A step takes the median of the range's first, middle and last keys as pivot
+  (they become sentinels of the Sedgewick/Hoare partition loops, which stop on equal
+  keys, so runs of ties split evenly) and keeps the side holding the rank. A range
+  whose rank is its first or last element ends with one scan for its minimum or maximum
+  (``kth=[k, k+1]``, a median of an even count: the second rank costs one pass); a
+  short range (< ``SMALL``) ends with an insertion sort. After ``2 log2(n)`` steps
+  (bad pivots, an adversarial line) the range is heapsorted: O(n log n) at worst.
+* **Copy-out**: keys (``partition``) or positions (``argpartition``) to the result.
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+from llvmlite import ir
+
+from tracejit.compiler.codegen.loops import alloca, for_range, i64, loop_hints
+from tracejit.compiler.codegen.lowerctx import I64
+from tracejit.compiler.codegen.scan_sort import INDEX, AlongAxisEmitter
+from tracejit.compiler.ops.scan_sort import INDEX_OPS
+
+SMALL = 16  # ranges shorter than this end with an insertion sort
+
+
+class SelectEmitter(AlongAxisEmitter):
+    """The partition of every line in tasks ``begin``..``end`` (``AlongAxisEmitter`` for the line loop)."""
+
+    # -- small IR helpers ----------------------------------------------------------------
+    @contextmanager
+    def _while(self, cond_fn, name: str):
+        """``while cond_fn(): <body>``; the body is the ``with`` block."""
+        b = self.b
+        fn = b.function
+        head, body, done = (fn.append_basic_block(f"{name}.{s}") for s in ("head", "body", "done"))
+        b.branch(head)
+        b.position_at_end(head)
+        b.cbranch(cond_fn(), body, done)
+        b.position_at_end(body)
+        yield done
+        if not b.block.is_terminated:
+            b.branch(head)
+        b.position_at_end(done)
+
+    def _slot(self, value: ir.Value, name: str) -> ir.Value:
+        return alloca(self.b, I64, value, name=name)
+
+    def _lt(self, i: ir.Value, j: ir.Value) -> ir.Value:
+        """Key ``i`` < key ``j`` (block positions)."""
+        return self.less(self._key(i), self._key(j))
+
+    def _swap(self, i: ir.Value, j: ir.Value) -> None:
+        ki, kj = self._key(i), self._key(j)
+        self._set_key(i, kj)
+        self._set_key(j, ki)
+        if self.a.index is not None:
+            pi, pj = self._pos(i), self._pos(j)
+            self._set_pos(i, pj)
+            self._set_pos(j, pi)
+
+    def _swap_if(self, cond: ir.Value, i: ir.Value, j: ir.Value) -> None:
+        with self.b.if_then(cond):
+            self._swap(i, j)
+
+    # -- the line ------------------------------------------------------------------------
+    def _sort(self, src: ir.Value, dst: ir.Value) -> None:
+        """Partition one line (the name is the hook ``AlongAxisEmitter.emit`` calls)."""
+        b, a = self.b, self.a
+        m = self._fill(src)
+        kth = list(a.kth)
+        lo = [self._slot(i64(0), f"lo{j}") for j in range(len(kth))]
+        hi = [self._slot(b.sub(m, i64(1)), f"hi{j}") for j in range(len(kth))]
+        for j, k in enumerate(kth):
+            with b.if_then(b.icmp_signed("<", i64(k), m)):  # a rank in the NaNs is in place
+                first = b.load(lo[j]) if j == 0 else self._max(b.load(lo[j]), i64(kth[j - 1] + 1))
+                self._select(k, first, b.load(hi[j]), list(zip(kth[j + 1:], lo[j + 1:], hi[j + 1:])))
+        out = a.index is not None
+        with self._loop(0, a.n, name="out") as i:
+            value = self._pos(i) if out else self._key(i)
+            self.store(a.dst.buffer, self._at(dst, i, a.dst.strides[-1]), value, INDEX if out else a.dtype)
+
+    def _max(self, x: ir.Value, y: ir.Value) -> ir.Value:
+        return self.b.select(self.b.icmp_signed(">", x, y), x, y)
+
+    def _fill(self, src: ir.Value) -> ir.Value:
+        """Copy the line into the block: numbers from the front, NaNs from the back (NaN
+        last, as NumPy); returns how many numbers ``m``."""
+        b, a = self.b, self.a
+        arg = a.op in INDEX_OPS
+        if a.dtype.kind != "f":
+            with self._loop(0, a.n, name="in") as i:
+                self._set_key(i, self.load(a.src.buffer, self._at(src, i, a.src.strides[-1]), a.dtype))
+                if arg:
+                    self._set_pos(i, i)
+            return i64(a.n)
+        numbers, tail = self._slot(i64(0), "numbers"), self._slot(i64(a.n - 1), "nan_at")
+        with self._loop(0, a.n, name="in") as i:
+            x = self.load(a.src.buffer, self._at(src, i, a.src.strides[-1]), a.dtype)
+            nan = self.ctx.isnan(x)
+            t, u = b.load(numbers), b.load(tail)
+            at = b.select(nan, u, t)
+            self._set_key(at, x)
+            if arg:
+                self._set_pos(at, i)
+            step = b.zext(nan, I64)
+            b.store(b.add(t, b.sub(i64(1), step)), numbers)
+            b.store(b.sub(u, step), tail)
+        return b.load(numbers)
+
+    # -- introselect ---------------------------------------------------------------------
+    def _select(self, k: int, first: ir.Value, last: ir.Value, later: list) -> None:
+        """Put rank ``k`` in place within ``[first, last]`` (inclusive; fenced on both
+        sides); pivots placed narrow the ranges (``lo``, ``hi`` slots) of the ``later`` ranks."""
+        b = self.b
+        kk = i64(k)
+        left, right = self._slot(first, "l"), self._slot(last, "r")
+        steps = self._slot(i64(0), "steps")
+        limit = 2 * max(1, self.a.n.bit_length())
+
+        def more():
+            ll, rr = b.load(left), b.load(right)
+            wide = b.icmp_signed(">=", b.sub(rr, ll), i64(SMALL))
+            inner = b.and_(b.icmp_signed("!=", kk, ll), b.icmp_signed("!=", kk, rr))
+            return b.and_(b.and_(wide, inner), b.icmp_signed("<", b.load(steps), i64(limit)))
+
+        with self._while(more, f"select{k}"):
+            b.store(b.add(b.load(steps), i64(1)), steps)
+            ll, rr = b.load(left), b.load(right)
+            p = self._partition(ll, rr)
+            for k2, lo2, hi2 in later:  # p is a fence for every later rank
+                k2 = i64(k2)
+                with b.if_then(b.icmp_signed(">=", p, k2)):
+                    b.store(self._min(b.load(hi2), p), hi2)
+                with b.if_then(b.icmp_signed("<=", p, k2)):
+                    b.store(self._max(b.load(lo2), p), lo2)
+            b.store(b.select(b.icmp_signed(">", p, kk), b.sub(p, i64(1)), rr), right)
+            b.store(b.select(b.icmp_signed("<", p, kk), b.add(p, i64(1)), ll), left)
+            done = b.icmp_signed("==", p, kk)
+            with b.if_then(done):  # rank in place: empty the range
+                b.store(kk, left)
+                b.store(kk, right)
+        ll, rr = b.load(left), b.load(right)
+        short = b.icmp_signed("<", b.sub(rr, ll), i64(SMALL))
+        with b.if_else(short) as (small, large):
+            with small:
+                self._insertion(ll, rr)
+            with large:
+                at_left = b.icmp_signed("==", kk, ll)
+                at_right = b.icmp_signed("==", kk, rr)
+                with b.if_else(b.or_(at_left, at_right)) as (end, deep):
+                    with end:
+                        self._extreme(ll, rr, at_left)
+                    with deep:  # too many steps: heapsort what is left
+                        self._heapsort(ll, rr)
+
+    def _partition(self, lo: ir.Value, hi: ir.Value) -> ir.Value:
+        """Partition ``[lo, hi]`` (at least 3 keys) around the median of its first, middle
+        and last keys; returns the pivot's final position."""
+        b = self.b
+        mid = b.add(lo, b.lshr(b.sub(hi, lo), i64(1)))
+        self._swap_if(self._lt(mid, lo), mid, lo)
+        self._swap_if(self._lt(hi, mid), hi, mid)
+        self._swap_if(self._lt(mid, lo), mid, lo)
+        first = b.add(lo, i64(1))
+        self._swap(mid, first)
+        pivot = self._key(first)
+        i, j = self._slot(first, "pi"), self._slot(hi, "pj")
+        with self._while(lambda: ir.Constant(ir.IntType(1), 1), "hoare") as done:
+            self._scan(i, 1, lambda x: self.less(x, pivot))
+            self._scan(j, -1, lambda x: self.less(pivot, x))
+            ii, jj = b.load(i), b.load(j)
+            stop = b.icmp_signed(">=", ii, jj)
+            go = b.function.append_basic_block("hoare.swap")
+            b.cbranch(stop, done, go)
+            b.position_at_end(go)
+            self._swap(ii, jj)
+        p = b.load(j)
+        self._swap(first, p)
+        return p
+
+    def _scan(self, slot: ir.Value, step: int, keep_going) -> None:
+        """``do slot += step while keep_going(key[slot])`` (a sentinel stops it)."""
+        b = self.b
+        fn = b.function
+        body, done = fn.append_basic_block("scan.body"), fn.append_basic_block("scan.done")
+        b.branch(body)
+        b.position_at_end(body)
+        at = b.add(b.load(slot), i64(step))
+        b.store(at, slot)
+        b.cbranch(keep_going(self._key(at)), body, done)
+        b.position_at_end(done)
+
+    def _insertion(self, lo: ir.Value, hi: ir.Value) -> None:
+        """Sort ``[lo, hi]`` by insertion (short ranges)."""
+        b = self.b
+        arg = self.a.index is not None
+        with for_range(b, b.add(lo, i64(1)), b.add(hi, i64(1)), name="ins",
+                       hints=loop_hints(b.module, vectorize=False, unroll=False)) as i:
+            key = self._key(i)
+            pos = self._pos(i) if arg else None
+            j = self._slot(i, "ij")
+            fn = b.function
+            head, body, test, done = (fn.append_basic_block(f"ins.{s}") for s in ("head", "body", "test", "done"))
+            b.branch(head)
+            b.position_at_end(head)
+            jj = b.load(j)
+            b.cbranch(b.icmp_signed(">", jj, lo), test, done)
+            b.position_at_end(test)
+            prev = b.sub(jj, i64(1))
+            b.cbranch(self.less(key, self._key(prev)), body, done)
+            b.position_at_end(body)
+            self._set_key(jj, self._key(prev))
+            if arg:
+                self._set_pos(jj, self._pos(prev))
+            b.store(prev, j)
+            b.branch(head)
+            b.position_at_end(done)
+            jj = b.load(j)
+            self._set_key(jj, key)
+            if arg:
+                self._set_pos(jj, pos)
+
+    def _extreme(self, lo: ir.Value, hi: ir.Value, at_left: ir.Value) -> None:
+        """Move the minimum (``at_left``) or maximum of ``[lo, hi]`` to that end."""
+        b = self.b
+        best = self._slot(b.select(at_left, lo, hi), "best")
+        with self._loop(lo, b.add(hi, i64(1)), name="extreme") as i:
+            cur = b.load(best)
+            ki, kb = self._key(i), self._key(cur)
+            better = b.select(at_left, self.less(ki, kb), self.less(kb, ki))
+            b.store(b.select(better, i, cur), best)
+        self._swap(b.select(at_left, lo, hi), b.load(best))
+
+    def _heapsort(self, lo: ir.Value, hi: ir.Value) -> None:
+        """Sort ``[lo, hi]`` by heapsort (the fallback after too many partition steps)."""
+        b = self.b
+        n = b.add(b.sub(hi, lo), i64(1))
+        start = self._slot(b.sdiv(n, i64(2)), "hs_start")
+        with self._while(lambda: b.icmp_signed(">", b.load(start), i64(0)), "heapify"):
+            s = b.sub(b.load(start), i64(1))
+            b.store(s, start)
+            self._sift(lo, s, n)
+        end = self._slot(n, "hs_end")
+        with self._while(lambda: b.icmp_signed(">", b.load(end), i64(1)), "heappop"):
+            e = b.sub(b.load(end), i64(1))
+            b.store(e, end)
+            self._swap(lo, b.add(lo, e))
+            self._sift(lo, i64(0), e)
+
+    def _sift(self, lo: ir.Value, root: ir.Value, n: ir.Value) -> None:
+        """Sift heap node ``root`` (of the max-heap of ``n`` keys at ``lo``) down."""
+        b = self.b
+        node = self._slot(root, "node")
+        fn = b.function
+        head, body, done = (fn.append_basic_block(f"sift.{s}") for s in ("head", "body", "done"))
+        b.branch(head)
+        b.position_at_end(head)
+        child = b.add(b.mul(b.load(node), i64(2)), i64(1))
+        b.cbranch(b.icmp_signed("<", child, n), body, done)
+        b.position_at_end(body)
+        right = b.add(child, i64(1))
+        has_right = b.icmp_signed("<", right, n)
+        right_at = b.select(has_right, right, child)
+        bigger = b.select(self._lt(b.add(lo, child), b.add(lo, right_at)), right_at, child)
+        cur = b.load(node)
+        swap = b.function.append_basic_block("sift.swap")
+        b.cbranch(self._lt(b.add(lo, cur), b.add(lo, bigger)), swap, done)
+        b.position_at_end(swap)
+        self._swap(b.add(lo, cur), b.add(lo, bigger))
+        b.store(bigger, node)
+        b.branch(head)
+        b.position_at_end(done)
