@@ -24,6 +24,7 @@ from tracejit.frontend.dispatch import implements
 from tracejit.frontend.memorder import fortran_order, numpy_layout, set_layout
 from tracejit.frontend.numpy.axes import axis_index, normalize_axes
 from tracejit.frontend.numpy.elementwise import where
+from tracejit.frontend.numpy.scans_and_sorts import partitioning
 from tracejit.frontend.numpy.shape import broadcast_to, concatenate, make_view, reshape, scalar_result
 from tracejit.frontend.operands import Operand, as_array, find_trace, is_tracer, promotion_operand, static_ints
 
@@ -268,8 +269,8 @@ def pad(array: Operand, pad_width: Operand, mode: str = "constant", **kwargs: ob
 @implements(np.median)
 def median(a: Operand, axis: int | tuple[int, ...] | None = None, out: object = None, overwrite_input: bool = False,
            keepdims: bool = False) -> Operand:
-    """NumPy's median: the middle one or two of the sorted values, averaged with ``mean``
-    (ints give float64), NaN where a line holds a NaN (sorted last)."""
+    """NumPy's median: the middle one or two of the sorted values (selected by a partition),
+    averaged with ``mean`` (ints give float64), NaN where a line holds a NaN (sorted last)."""
     loc = user_location()
     axis = None if axis is None else static_ints(axis)
     if out is not None or isinstance(axis, tuple):
@@ -279,7 +280,10 @@ def median(a: Operand, axis: int | tuple[int, ...] | None = None, out: object = 
     n = x.shape[ax]
     if n == 0:
         raise UnsupportedError(f"numpy.median of an empty axis{at(loc)}")
-    s = np.sort(x, axis=ax)
+    if x.dtype.kind == "c" or x.ndim == 0:
+        s = np.sort(x, axis=ax)
+    else:  # the one or two middle ranks in place, NaNs last (an introselect, not a sort)
+        s = partitioning("partition", x, [(n - 1) // 2, n // 2], ax)
     key = [slice(None)] * x.ndim
     key[ax] = slice((n - 1) // 2, n // 2 + 1)
     out_ = s[tuple(key)].mean(axis=ax, keepdims=True)

@@ -5,14 +5,16 @@ The quantiles ``q`` are constants, so where each one falls in a sorted line of `
 is known at trace time: NumPy's virtual index ``(n - 1) * q``, its two neighbours and the
 weight ``gamma`` are computed here with NumPy's own arithmetic (same dtypes, so integer
 ``q`` of ``quantile`` takes elements without interpolating, as NumPy does). The traced
-part is one sort along the axis (NaN last) and, per quantile, NumPy's two-sided ``_lerp``
+part is one ``partition`` along the axis putting just those ranks in place (an
+introselect, ``codegen/select.py``; NaNs last, as NumPy's own ``_quantile`` partitions)
+and, per quantile, NumPy's two-sided ``_lerp``
 of two static slices; a line holding a NaN gives NaN. Python-number ``q`` interpolates in
 the data's dtype (NumPy's weak promotion), array ``q`` in ``q``'s.
 Each method is NumPy's virtual index and gamma rule (``METHODS``). Traced ``q``, the
 other two methods, ``weights`` and ``out`` are refused (UnsupportedError).
 
 ``np.nanquantile``/``np.nanpercentile`` of floats (``method='linear'``): the same, with
-``n`` the run-time count of numbers in each line (the sort puts NaNs last, so the numbers lead the line): the
+``n`` the run-time count of numbers in each line (a sort puts NaNs last, so the numbers lead the line): the
 virtual index, neighbours and gamma become traced per line (NumPy's arithmetic, in
 float64), the neighbours are gathered, and the lerp takes its side from the traced gamma.
 A line of NaNs gives NaN. Integers have no NaN: they go to ``quantile``.
@@ -28,6 +30,7 @@ from tracejit.frontend.context import user_location
 from tracejit.frontend.dispatch import implements
 from tracejit.frontend.numpy.axes import axis_index
 from tracejit.frontend.numpy.elementwise import where
+from tracejit.frontend.numpy.scans_and_sorts import partitioning
 from tracejit.frontend.numpy.shape import astype, reshape, scalar_result, stack
 from tracejit.frontend.operands import Operand, as_array, find_trace, is_tracer, lift, static_ints
 
@@ -112,7 +115,11 @@ def _quantiles(a: Operand, q: Operand, axis: object, out: object, method: str, k
     n = line.shape[ax]
     if n == 0:
         raise UnsupportedError(f"{name} of an empty axis{at(loc)}")
-    s = np.sort(line, axis=ax)
+    points = _points(n, qs, method) if not (nan and x.dtype.kind == "f") else None
+    if points is None or line.ndim == 0:
+        s = np.sort(line, axis=ax)  # the nan* forms: ranks known only at run time
+    else:  # the ranks NumPy reads, in place (NaNs last): an introselect, not a sort
+        s = partitioning("partition", line, [k for p, nx, g in points for k in ((p,) if g is None else (p, nx))], ax)
 
     def take(k):
         key = [slice(None)] * s.ndim
@@ -123,7 +130,7 @@ def _quantiles(a: Operand, q: Operand, axis: object, out: object, method: str, k
         results = _nan_points(s, ax, qs, weak)
         return _shaped(stack(results), x, axis, ax, line.shape[:ax] + line.shape[ax + 1:], qs.shape, keepdims)
     results = []
-    for p, nx, g in _points(n, qs, method):
+    for p, nx, g in points:
         if g is None:
             results.append(take(p))
             continue
