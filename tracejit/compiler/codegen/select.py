@@ -27,7 +27,7 @@ from llvmlite import ir
 from tracejit.compiler.codegen.loops import alloca, for_range, i64, loop_hints
 from tracejit.compiler.codegen.lowerctx import I64
 from tracejit.compiler.codegen.scan_sort import INDEX, AlongAxisEmitter
-from tracejit.compiler.ops.scan_sort import INDEX_OPS
+from tracejit.compiler.ops.scan_sort import HEADS, INDEX_OPS
 
 SMALL = 16  # ranges shorter than this end with an insertion sort
 
@@ -54,9 +54,22 @@ class SelectEmitter(AlongAxisEmitter):
     def _slot(self, value: ir.Value, name: str) -> ir.Value:
         return alloca(self.b, I64, value, name=name)
 
+    def _item(self, i: ir.Value) -> tuple[ir.Value, ir.Value | None]:
+        """The key at block position ``i`` and, for a head of a sort, its line position."""
+        return self._key(i), self._pos(i) if self.a.op in HEADS else None
+
+    def _before(self, x: tuple, y: tuple) -> ir.Value:
+        """Item ``x`` orders before item ``y``: by key, and for a head of a sort ties by
+        line position (so the selection and the sort of the head are the stable sort's)."""
+        b = self.b
+        less = self.less(x[0], y[0])
+        if x[1] is None:
+            return less
+        return b.or_(less, b.and_(self.ctx.cmp("==", x[0], y[0]), b.icmp_signed("<", x[1], y[1])))
+
     def _lt(self, i: ir.Value, j: ir.Value) -> ir.Value:
-        """Key ``i`` < key ``j`` (block positions)."""
-        return self.less(self._key(i), self._key(j))
+        """Item ``i`` orders before item ``j`` (block positions)."""
+        return self._before(self._item(i), self._item(j))
 
     def _swap(self, i: ir.Value, j: ir.Value) -> None:
         ki, kj = self._key(i), self._key(j)
@@ -75,6 +88,9 @@ class SelectEmitter(AlongAxisEmitter):
     def _sort(self, src: ir.Value, dst: ir.Value) -> None:
         """Partition one line (the name is the hook ``AlongAxisEmitter.emit`` calls)."""
         b, a = self.b, self.a
+        if a.op in HEADS:
+            self._head(src, dst)
+            return
         m = self._fill(src)
         kth = list(a.kth)
         lo = [self._slot(i64(0), f"lo{j}") for j in range(len(kth))]
@@ -83,10 +99,30 @@ class SelectEmitter(AlongAxisEmitter):
             with b.if_then(b.icmp_signed("<", i64(k), m)):  # a rank in the NaNs is in place
                 first = b.load(lo[j]) if j == 0 else self._max(b.load(lo[j]), i64(kth[j - 1] + 1))
                 self._select(k, first, b.load(hi[j]), list(zip(kth[j + 1:], lo[j + 1:], hi[j + 1:])))
-        out = a.index is not None
-        with self._loop(0, a.n, name="out") as i:
+        self._copy_out(dst)
+
+    def _copy_out(self, dst: ir.Value) -> None:
+        a = self.a
+        out = a.op in INDEX_OPS
+        with self._loop(0, a.out_n, name="out") as i:
             value = self._pos(i) if out else self._key(i)
             self.store(a.dst.buffer, self._at(dst, i, a.dst.strides[-1]), value, INDEX if out else a.dtype)
+
+    def _head(self, src: ir.Value, dst: ir.Value) -> None:
+        """The first ``k`` of the stable sort: the numbers first, NaNs after them in line
+        order (``_copy_in``); rank ``k - 1`` of the numbers by (key, position), then the
+        ``k`` first sorted by (key, position)."""
+        b, a = self.b, self.a
+        k = a.out_n
+        m = self._copy_in(src, 0)
+        with b.if_then(b.icmp_signed("<", i64(k - 1), m)):
+            self._select(k - 1, i64(0), b.sub(m, i64(1)), [])
+        last = b.sub(self._min(m, i64(k)), i64(1))
+        if k <= SMALL:
+            self._insertion(i64(0), last)
+        else:
+            self._heapsort(i64(0), last)
+        self._copy_out(dst)
 
     def _max(self, x: ir.Value, y: ir.Value) -> ir.Value:
         return self.b.select(self.b.icmp_signed(">", x, y), x, y)
@@ -172,11 +208,11 @@ class SelectEmitter(AlongAxisEmitter):
         self._swap_if(self._lt(mid, lo), mid, lo)
         first = b.add(lo, i64(1))
         self._swap(mid, first)
-        pivot = self._key(first)
+        pivot = self._item(first)
         i, j = self._slot(first, "pi"), self._slot(hi, "pj")
         with self._while(lambda: ir.Constant(ir.IntType(1), 1), "hoare") as done:
-            self._scan(i, 1, lambda x: self.less(x, pivot))
-            self._scan(j, -1, lambda x: self.less(pivot, x))
+            self._scan(i, 1, lambda x: self._before(x, pivot))
+            self._scan(j, -1, lambda x: self._before(pivot, x))
             ii, jj = b.load(i), b.load(j)
             stop = b.icmp_signed(">=", ii, jj)
             go = b.function.append_basic_block("hoare.swap")
@@ -188,7 +224,7 @@ class SelectEmitter(AlongAxisEmitter):
         return p
 
     def _scan(self, slot: ir.Value, step: int, keep_going) -> None:
-        """``do slot += step while keep_going(key[slot])`` (a sentinel stops it)."""
+        """``do slot += step while keep_going(item[slot])`` (a sentinel stops it)."""
         b = self.b
         fn = b.function
         body, done = fn.append_basic_block("scan.body"), fn.append_basic_block("scan.done")
@@ -196,13 +232,14 @@ class SelectEmitter(AlongAxisEmitter):
         b.position_at_end(body)
         at = b.add(b.load(slot), i64(step))
         b.store(at, slot)
-        b.cbranch(keep_going(self._key(at)), body, done)
+        b.cbranch(keep_going(self._item(at)), body, done)
         b.position_at_end(done)
 
     def _insertion(self, lo: ir.Value, hi: ir.Value) -> None:
         """Sort ``[lo, hi]`` by insertion (short ranges)."""
         b = self.b
         arg = self.a.index is not None
+        head = self.a.op in HEADS
         with for_range(b, b.add(lo, i64(1)), b.add(hi, i64(1)), name="ins",
                        hints=loop_hints(b.module, vectorize=False, unroll=False)) as i:
             key = self._key(i)
@@ -216,7 +253,7 @@ class SelectEmitter(AlongAxisEmitter):
             b.cbranch(b.icmp_signed(">", jj, lo), test, done)
             b.position_at_end(test)
             prev = b.sub(jj, i64(1))
-            b.cbranch(self.less(key, self._key(prev)), body, done)
+            b.cbranch(self._before((key, pos if head else None), self._item(prev)), body, done)
             b.position_at_end(body)
             self._set_key(jj, self._key(prev))
             if arg:
@@ -235,8 +272,8 @@ class SelectEmitter(AlongAxisEmitter):
         best = self._slot(b.select(at_left, lo, hi), "best")
         with self._loop(lo, b.add(hi, i64(1)), name="extreme") as i:
             cur = b.load(best)
-            ki, kb = self._key(i), self._key(cur)
-            better = b.select(at_left, self.less(ki, kb), self.less(kb, ki))
+            xi, xb = self._item(i), self._item(cur)
+            better = b.select(at_left, self._before(xi, xb), self._before(xb, xi))
             b.store(b.select(better, i, cur), best)
         self._swap(b.select(at_left, lo, hi), b.load(best))
 
