@@ -239,7 +239,7 @@ class SelectEmitter(AlongAxisEmitter):
         """Sort ``[lo, hi]`` by insertion (short ranges)."""
         b = self.b
         arg = self.a.index is not None
-        head = self.a.op in HEADS
+        by_position = self.a.op in HEADS
         with for_range(b, b.add(lo, i64(1)), b.add(hi, i64(1)), name="ins",
                        hints=loop_hints(b.module, vectorize=False, unroll=False)) as i:
             key = self._key(i)
@@ -253,7 +253,7 @@ class SelectEmitter(AlongAxisEmitter):
             b.cbranch(b.icmp_signed(">", jj, lo), test, done)
             b.position_at_end(test)
             prev = b.sub(jj, i64(1))
-            b.cbranch(self._before((key, pos if head else None), self._item(prev)), body, done)
+            b.cbranch(self._before((key, pos if by_position else None), self._item(prev)), body, done)
             b.position_at_end(body)
             self._set_key(jj, self._key(prev))
             if arg:
