@@ -5,7 +5,8 @@ ranks of each line, in place in the chunk's scratch block.
   numbers from the front, NaNs from the back, so NumPy's order (NaNs last) holds and the
   selection compares the ``m`` numbers with a plain ``<`` (``-0.0`` equal to ``0.0``, as
   NumPy's compare). A rank ``>= m`` is then already in place (a NaN).
-* **Introselect**, one rank after another in ascending order, each in the range its
+* **Introselect**, one rank after another in ascending order (a loop over stack arrays
+  of the ranks and their ranges: the code does not grow with their count), each in the range its
   neighbours leave: everything before the previous rank is settled, and every pivot
   placed while selecting a rank is a *fence* (all before it are smaller or equal, all
   after larger or equal) that bounds the range of the later ranks (``lo``/``hi`` per
@@ -21,6 +22,7 @@ ranks of each line, in place in the chunk's scratch block.
 from __future__ import annotations
 
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 from llvmlite import ir
 
@@ -30,6 +32,20 @@ from tracejit.compiler.codegen.scan_sort import INDEX, AlongAxisEmitter
 from tracejit.compiler.ops.scan_sort import HEADS, INDEX_OPS
 
 SMALL = 16  # ranges shorter than this end with an insertion sort
+
+
+@dataclass(frozen=True)
+class Ranks:
+    """Stack arrays of the ranks to select and each one's current range ``[lo, hi]``."""
+
+    rank: ir.Value
+    lo: ir.Value
+    hi: ir.Value
+    count: int
+
+    def at(self, b: ir.IRBuilder, array: ir.Value, j: ir.Value) -> ir.Value:
+        """Pointer to element ``j`` of ``array`` (one of this record's)."""
+        return b.gep(array, [i64(0), j], inbounds=True)
 
 
 class SelectEmitter(AlongAxisEmitter):
@@ -92,13 +108,19 @@ class SelectEmitter(AlongAxisEmitter):
             self._head(src, dst)
             return
         m = self._fill(src)
-        kth = list(a.kth)
-        lo = [self._slot(i64(0), f"lo{j}") for j in range(len(kth))]
-        hi = [self._slot(b.sub(m, i64(1)), f"hi{j}") for j in range(len(kth))]
-        for j, k in enumerate(kth):
-            with b.if_then(b.icmp_signed("<", i64(k), m)):  # a rank in the NaNs is in place
-                first = b.load(lo[j]) if j == 0 else self._max(b.load(lo[j]), i64(kth[j - 1] + 1))
-                self._select(k, first, b.load(hi[j]), list(zip(kth[j + 1:], lo[j + 1:], hi[j + 1:])))
+        count = len(a.kth)
+        ranks = Ranks(*(alloca(b, ir.ArrayType(I64, count), name=n) for n in ("ranks", "lo", "hi")), count)
+        for j, k in enumerate(a.kth):
+            b.store(i64(k), ranks.at(b, ranks.rank, i64(j)))
+            b.store(i64(0), ranks.at(b, ranks.lo, i64(j)))
+            b.store(b.sub(m, i64(1)), ranks.at(b, ranks.hi, i64(j)))
+        with self._loop(0, count, name="rank") as j:  # one loop over the ranks: code independent of their count
+            k = b.load(ranks.at(b, ranks.rank, j))
+            with b.if_then(b.icmp_signed("<", k, m)):  # a rank in the NaNs is in place
+                previous = b.load(ranks.at(b, ranks.rank, b.sub(self._max(j, i64(1)), i64(1))))
+                settled = b.select(b.icmp_signed(">", j, i64(0)), b.add(previous, i64(1)), i64(0))
+                first = self._max(b.load(ranks.at(b, ranks.lo, j)), settled)
+                self._select(k, first, b.load(ranks.at(b, ranks.hi, j)), (ranks, j))
         self._copy_out(dst)
 
     def _copy_out(self, dst: ir.Value) -> None:
@@ -116,7 +138,7 @@ class SelectEmitter(AlongAxisEmitter):
         k = a.out_n
         m = self._copy_in(src, 0)
         with b.if_then(b.icmp_signed("<", i64(k - 1), m)):
-            self._select(k - 1, i64(0), b.sub(m, i64(1)), [])
+            self._select(i64(k - 1), i64(0), b.sub(m, i64(1)), None)
         last = b.sub(self._min(m, i64(k)), i64(1))
         if k <= SMALL:
             self._insertion(i64(0), last)
@@ -153,11 +175,11 @@ class SelectEmitter(AlongAxisEmitter):
         return b.load(numbers)
 
     # -- introselect ---------------------------------------------------------------------
-    def _select(self, k: int, first: ir.Value, last: ir.Value, later: list) -> None:
-        """Put rank ``k`` in place within ``[first, last]`` (inclusive; fenced on both
-        sides); pivots placed narrow the ranges (``lo``, ``hi`` slots) of the ``later`` ranks."""
+    def _select(self, kk: ir.Value, first: ir.Value, last: ir.Value, later: tuple | None) -> None:
+        """Put rank ``kk`` in place within ``[first, last]`` (inclusive; fenced on both
+        sides); pivots placed narrow the ranges of the ranks after the ``j``-th of ``ranks``
+        (``later = (ranks, j)``)."""
         b = self.b
-        kk = i64(k)
         left, right = self._slot(first, "l"), self._slot(last, "r")
         steps = self._slot(i64(0), "steps")
         limit = 2 * max(1, self.a.n.bit_length())
@@ -168,16 +190,12 @@ class SelectEmitter(AlongAxisEmitter):
             inner = b.and_(b.icmp_signed("!=", kk, ll), b.icmp_signed("!=", kk, rr))
             return b.and_(b.and_(wide, inner), b.icmp_signed("<", b.load(steps), i64(limit)))
 
-        with self._while(more, f"select{k}"):
+        with self._while(more, "select"):
             b.store(b.add(b.load(steps), i64(1)), steps)
             ll, rr = b.load(left), b.load(right)
             p = self._partition(ll, rr)
-            for k2, lo2, hi2 in later:  # p is a fence for every later rank
-                k2 = i64(k2)
-                with b.if_then(b.icmp_signed(">=", p, k2)):
-                    b.store(self._min(b.load(hi2), p), hi2)
-                with b.if_then(b.icmp_signed("<=", p, k2)):
-                    b.store(self._max(b.load(lo2), p), lo2)
+            if later is not None:
+                self._fence(p, *later)
             b.store(b.select(b.icmp_signed(">", p, kk), b.sub(p, i64(1)), rr), right)
             b.store(b.select(b.icmp_signed("<", p, kk), b.add(p, i64(1)), ll), left)
             done = b.icmp_signed("==", p, kk)
@@ -197,6 +215,15 @@ class SelectEmitter(AlongAxisEmitter):
                         self._extreme(ll, rr, at_left)
                     with deep:  # too many steps: heapsort what is left
                         self._heapsort(ll, rr)
+
+    def _fence(self, p: ir.Value, ranks: Ranks, j: ir.Value) -> None:
+        """Pivot position ``p`` bounds the range of every rank after the ``j``-th."""
+        b = self.b
+        with self._loop(b.add(j, i64(1)), ranks.count, name="fence") as t:
+            k2 = b.load(ranks.at(b, ranks.rank, t))
+            hi2, lo2 = ranks.at(b, ranks.hi, t), ranks.at(b, ranks.lo, t)
+            b.store(b.select(b.icmp_signed(">=", p, k2), self._min(b.load(hi2), p), b.load(hi2)), hi2)
+            b.store(b.select(b.icmp_signed("<=", p, k2), self._max(b.load(lo2), p), b.load(lo2)), lo2)
 
     def _partition(self, lo: ir.Value, hi: ir.Value) -> ir.Value:
         """Partition ``[lo, hi]`` (at least 3 keys) around the median of its first, middle

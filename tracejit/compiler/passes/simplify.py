@@ -4,7 +4,7 @@ The table removes no-op views and conversions, merges chained reshapes, turns po
 with a constant exponent into cheaper ops, recognizes sigmoid, and applies the exact
 algebraic identities of :mod:`algebra` (x+0, x*1, integer x*0, double negation,
 transpose of transpose, broadcast scalar constants, division by a power of two) and
-turns the head of a sort into a partial sort (:mod:`sort_head`).
+turns the head of a sort into a partial sort, partitions of one array into one (:mod:`partial_sort`).
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from typing import Callable
 from tracejit.compiler.graph import Graph
 from tracejit.compiler.passes.algebra import RULES as ALGEBRA
 from tracejit.compiler.passes.algebra import nested, scalar_constant
-from tracejit.compiler.passes.sort_head import head_of_sort
+from tracejit.compiler.passes.partial_sort import head_of_sort, merged_partitions
 
 Rule = Callable[[Graph, int], "int | None"]
 
@@ -193,6 +193,7 @@ RULES: dict[str, Rule] = {
     "constant_power": _constant_power,
     "sigmoid": _sigmoid,
     "head_of_sort": head_of_sort,
+    "merged_partitions": merged_partitions,
     **ALGEBRA,
 }
 
