@@ -54,14 +54,14 @@ def test_partition_property(dtype, ties, kth, axis):
 
 def test_partition_nans_and_layouts():
     rng = np.random.default_rng(2)
-    x = rng.standard_normal((60, 9))
+    x = rng.standard_normal((300, 9))  # (lines of 256 or more across the rows: copied contiguous first)
     x[::7, 2] = np.nan
     x[:, 5] = np.nan
-    x[:50, 6] = np.nan
+    x[:250, 6] = np.nan
     f = tj.jit(lambda a: (np.partition(a, [0, 30, 59], axis=0), np.argpartition(a, [0, 30, 59], axis=0)),
                fallback=False)
     _partitioned(x, [0, 30, 59], 0, *f(x))
-    y = np.asfortranarray(rng.standard_normal((61, 9)))[:, ::2]  # strided lines
+    y = np.asfortranarray(rng.standard_normal((61, 9)))[:, ::2]  # strided lines, shorter
     _partitioned(y, [0, 30, 59], 0, *f(y))
     g = tj.jit(lambda a: (np.partition(a, 0, axis=None), np.argpartition(a, 0, axis=None)), fallback=False)
     _partitioned(x.T.ravel(), 0, 0, *g(x.T))

@@ -25,6 +25,7 @@ from tracejit.frontend.numpy.shape import reshape
 from tracejit.frontend.numpy.writes import write
 from tracejit.frontend.operands import Operand, is_tracer
 
+CONTIGUOUS_LINES = 256  # partitions of lines at least this long across other dims copy them contiguous first
 SORT_KINDS = (None, "quicksort", "quick", "mergesort", "merge", "heapsort", "heap", "stable")
 _UFUNC = {"cumsum": np.add, "cumprod": np.multiply}
 
@@ -119,6 +120,11 @@ def partitioning(op: str, a: Operand, kth: list[int], axis: int) -> Operand:
     for the ranks ``kth`` (checked by the caller; negative ones count from the end)."""
     n = a.shape[axis]
     ranks = tuple(sorted({k % n for k in kth})) if n else ()
+    if axis != a.ndim - 1 and n >= CONTIGUOUS_LINES and a.size > n:
+        # lines across the rows (np.percentile(X, q, axis=0)): a transposing copy first, so
+        # the kernel reads each line contiguously rather than one element per cache line
+        lines = np.moveaxis(a, axis, -1).copy()
+        return np.moveaxis(a._trace.apply(op, [lines], {"axis": a.ndim - 1, "kth": ranks}), -1, axis)
     return a._trace.apply(op, [a], {"axis": axis, "kth": ranks})
 
 
