@@ -136,7 +136,8 @@ def test_partitions_of_one_array_merge():
     x = np.random.default_rng(7).standard_normal(501)
     f = tj.jit(lambda a: (np.median(a), np.percentile(a, [25, 75])), fallback=False)
     graph = f.lower(x).optimized.graph
-    assert [graph.attrs(n)["kth"] for n in graph.topo_order() if graph.op(n) == "partition"] == [(125, 126, 250, 375, 376)]
+    kths = [graph.attrs(n)["kth"] for n in graph.topo_order() if graph.op(n) == "partition"]
+    assert kths == [(125, 126, 250, 375, 376)]  # (an exact 25th percentile still reads its next rank, as NumPy)
     for g, w in zip(f(x), (np.median(x), np.percentile(x, [25, 75]))):
         _same(g, w)
 
