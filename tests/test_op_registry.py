@@ -282,6 +282,19 @@ def _along_axis(rng, slow):
     return out
 
 
+@cases_for("partition", "argpartition", "sort_head", "argsort_head")
+def _selections(rng, slow):
+    """Partitions leave each side's order unspecified: the cases read what is determined
+    (the kth values, each side's sorted values); heads are the stable sort's."""
+    def f(x):
+        p, i = np.partition(x, [1, 5], axis=1), np.argpartition(x, -2, axis=0)
+        return (p[:, [1, 5]], np.sort(p[:, :1], axis=1), np.sort(p[:, 2:5], axis=1), np.sort(p[:, 6:], axis=1),
+                np.take_along_axis(x, i, axis=0)[-2], np.sort(x, axis=1, kind="stable")[:, :2],
+                np.argsort(x, axis=1, kind="stable")[:, :2])
+    return [(f, (values(rng, (5, 17), dt, "small"),)) for dt in (MAIN_DTYPES if slow else
+                                                                   [np.dtype(np.float64), np.dtype(np.int32)])]
+
+
 @cases_for("cummax", "cummin", "cumand", "cumor", "cumxor")
 def _other_scans(rng, slow):
     out = []

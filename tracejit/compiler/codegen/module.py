@@ -29,11 +29,13 @@ from tracejit.compiler.codegen.loops import for_range, i64, loop_hints, opaque, 
 from tracejit.compiler.codegen.lowerctx import I64, memory_type
 from tracejit.compiler.codegen.nest import NestEmitter
 from tracejit.compiler.codegen.scan_sort import AlongAxisEmitter
+from tracejit.compiler.codegen.select import SelectEmitter
 from tracejit.compiler.codegen.sizes import SizeReader
 from tracejit.compiler.codegen.symbols import ModuleSymbols, symbol_names
 from tracejit.compiler.fingerprint import program_fingerprint
 from tracejit.compiler.generic_sizes import GenericProgram, Param
 from tracejit.compiler.kir import Access, Kernel, Nest, ScatterAccess, map_accesses, with_store
+from tracejit.compiler.ops.scan_sort import SELECTS
 from tracejit.compiler.target import target_machine
 
 PTR = ir.PointerType()
@@ -123,7 +125,8 @@ def _kernel_function(module: ir.Module, kernel: Kernel, name: str, fast: tuple[s
     if kernel.gemm is not None:
         GemmEmitter(b, ptrs, kernel.gemm, begin, end).emit()
     elif kernel.along is not None:
-        AlongAxisEmitter(b, ptrs, kernel.along, begin, end).emit()
+        emitter = SelectEmitter if kernel.along.op in SELECTS else AlongAxisEmitter
+        emitter(b, ptrs, kernel.along, begin, end).emit()
     elif kernel.row_fused:  # one outer loop; every stage runs at each outer index
         with for_range(b, begin, end, name="row", hints=loop_hints(module, unroll=False)) as row:
             stop = b.add(row, i64(1))

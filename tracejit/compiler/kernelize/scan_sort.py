@@ -31,7 +31,7 @@ def scan_sort_kernel(builder: KernelBuilder, name: str) -> list[Kernel]:
     if not math.prod(shape):
         return []
     out = builder.buffers[root]
-    strides = contiguous_strides(shape)
+    strides = contiguous_strides(graph.aval(root).shape)  # (a head of a sort is shorter along the axis)
     keep = [i for i, p in enumerate(perm[:-1]) if shape[p] != 1]  # drop length-1 dims
     rows = tuple(shape[perm[i]] for i in keep)
 
@@ -41,5 +41,6 @@ def scan_sort_kernel(builder: KernelBuilder, name: str) -> list[Kernel]:
     load = value.access
     src_acc = Access(load.buffer, load.dtype, load.offset, lines(load.strides))
     dst_acc = Access(out.id, out.dtype, 0, lines(tuple(strides[p] for p in perm)))
-    record = AlongAxis(d["op"], src_acc, dst_acc, rows, shape[axis], np.dtype(load.dtype))
+    record = AlongAxis(d["op"], src_acc, dst_acc, rows, shape[axis], np.dtype(load.dtype),
+                       kth=(d["attrs"]["k"] - 1,) if "k" in d["attrs"] else tuple(d["attrs"].get("kth", ())))
     return [Kernel(name, "along_axis", sorted(builder.nodes), [], along=record)]

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from tracejit.compiler.kir.buffers import Access
-from tracejit.compiler.ops.scan_sort import SORTS
+from tracejit.compiler.ops.scan_sort import HEADS, SELECTS, SORTS
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,7 @@ class AlongAxis:
     index: int | None = None
     chunk: int = 0
     lanes: int = 1  # scans: > 1 runs that many adjacent lines at once, one per vector lane
+    kth: tuple[int, ...] = ()  # partitions: the ranks put in place (sorted, distinct); heads: (k - 1,)
 
     @property
     def lines(self) -> int:
@@ -53,8 +54,14 @@ class AlongAxis:
 
     @property
     def block(self) -> int:
-        """Elements of scratch per chunk (two halves of ``n`` that merge passes alternate)."""
-        return 2 * self.n
+        """Elements of scratch per chunk (sorts: two halves of ``n`` that merge passes
+        alternate; partitions: one line, selected in place)."""
+        return self.n if self.op in SELECTS else 2 * self.n
+
+    @property
+    def out_n(self) -> int:
+        """Elements of each result line: ``n``, or ``k`` for a head of a sort."""
+        return self.kth[-1] + 1 if self.op in HEADS else self.n
 
     def buffers(self) -> set[int]:
         """Ids of the buffers the kernel reads or writes (operand, result, scratch)."""
@@ -63,7 +70,7 @@ class AlongAxis:
     def accesses(self) -> list[tuple[Access, tuple[int, ...]]]:
         """(access, iteration shape) of everything the kernel touches (for bounds checks)."""
         shape = self.rows + (self.n,)
-        out = [(self.src, shape), (self.dst, shape)]
+        out = [(self.src, shape), (self.dst, self.rows + (self.out_n,))]
         for bid, dtype in ((self.keys, self.dtype), (self.index, np.dtype(np.int64))):
             if bid is not None:
                 out.append((Access(bid, dtype, 0, (1,)), (self.chunks * self.block,)))
@@ -73,9 +80,14 @@ class AlongAxis:
         """One line describing the op, its lines and its algorithm."""
         scratch = "".join(f", scratch {bufnames[b]}" for b in (self.keys, self.index) if b is not None)
         algo = "stable bottom-up merge sort"
-        if self.op not in SORTS:
+        if self.op in HEADS:
+            algo = f"partial sort: introselect of rank {self.kth[-1]}, then the {self.out_n} first sorted"
+        elif self.op in SELECTS:
+            algo = f"introselect of ranks {list(self.kth)}"
+        elif self.op not in SORTS:
             algo = "sequential scan" + (f", {self.lanes} adjacent lines in vector lanes" if self.lanes > 1 else "")
         names = [f"i{d}" for d in range(len(self.rows))] + ["k"]
+        head = "" if self.out_n == self.n else f" (k<{self.out_n})"
         return (f"{self.op} along k<{self.n} for ({', '.join(f'{a}<{r}' for a, r in zip(names, self.rows))}): "
-                f"{self.dst.text(names, bufnames[self.dst.buffer])} from "
+                f"{self.dst.text(names, bufnames[self.dst.buffer])}{head} from "
                 f"{self.src.text(names, bufnames[self.src.buffer])}; {algo}{scratch}")

@@ -21,26 +21,42 @@ SCANS = {"cumsum": "add", "cumprod": "multiply",  # op -> the elementwise op it 
          "cummax": "maximum", "cummin": "minimum", "cumand": "bitwise_and", "cumor": "bitwise_or",
          "cumxor": "bitwise_xor"}  # (the other ``ufunc.accumulate``s: ``frontend/numpy/accumulate.py``)
 SORTS = ("sort", "argsort")
+PARTITIONS = ("partition", "argpartition")
+HEADS = ("sort_head", "argsort_head")  # the first attrs['k'] of a stable sort / argsort
+SELECTS = PARTITIONS + HEADS  # the ops an introselect computes (``codegen/select.py``)
+INDEX_OPS = ("argsort", "argpartition", "argsort_head")  # the ops whose result is int64 positions
 
 
 def _infer(name: str):
-    def infer(avals, axis) -> AVal:
+    def infer(avals, axis, kth=(), k=None) -> AVal:
         (a,) = avals
         if not 0 <= axis < a.ndim:
             raise ValueError(f"{name}: bad axis {axis} for rank {a.ndim}")
-        return AVal(a.shape, np.dtype(np.int64) if name == "argsort" else a.dtype)
+        if name in HEADS:
+            if not 0 < k <= a.shape[axis]:
+                raise ValueError(f"{name}: bad k {k} for a line of {a.shape[axis]}")
+            shape = a.shape[:axis] + (k,) + a.shape[axis + 1:]
+            return AVal(shape, np.dtype(np.int64) if name in INDEX_OPS else a.dtype)
+        if any(not 0 <= k < a.shape[axis] for k in kth) or list(kth) != sorted(set(kth)):
+            raise ValueError(f"{name}: bad kth {kth} for a line of {a.shape[axis]}")
+        return AVal(a.shape, np.dtype(np.int64) if name in INDEX_OPS else a.dtype)
     return infer
 
 
 def _reference(name: str):
-    def reference(x, axis):
+    def reference(x, axis, kth=(), k=None):
         x = np.asarray(x)
+        if name in HEADS:
+            full = getattr(np, name.removesuffix("_head"))(x, axis=axis, kind="stable")
+            return np.take(full, np.arange(k), axis=axis)
+        if name in PARTITIONS:
+            return getattr(np, name)(x, list(kth), axis=axis)
         if name in SCANS:
             return getattr(np, SCANS[name]).accumulate(x, axis=axis, dtype=x.dtype)
         return getattr(np, name)(x, axis=axis, kind="stable")
     return reference
 
 
-for _name in (*SCANS, "sort", "argsort"):
+for _name in (*SCANS, *SORTS, *SELECTS):
     register(OpDef(name=_name, kind="along_axis", arity=1, infer=_infer(_name), reference=_reference(_name),
-                   cost=4, doc=f"numpy.{_name} along attrs['axis'] (sorts: stable)"))
+                   cost=4, doc=f"numpy.{_name} along attrs['axis'] (sorts: stable; partitions: attrs['kth'])"))

@@ -3,7 +3,8 @@
 The table removes no-op views and conversions, merges chained reshapes, turns powers
 with a constant exponent into cheaper ops, recognizes sigmoid, and applies the exact
 algebraic identities of :mod:`algebra` (x+0, x*1, integer x*0, double negation,
-transpose of transpose, broadcast scalar constants, division by a power of two).
+transpose of transpose, broadcast scalar constants, division by a power of two) and
+turns the head of a sort into a partial sort, partitions of one array into one (:mod:`partial_sort`).
 """
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from typing import Callable
 from tracejit.compiler.graph import Graph
 from tracejit.compiler.passes.algebra import RULES as ALGEBRA
 from tracejit.compiler.passes.algebra import nested, scalar_constant
+from tracejit.compiler.passes.partial_sort import head_of_sort, merged_partitions
 
 Rule = Callable[[Graph, int], "int | None"]
 
@@ -190,6 +192,8 @@ RULES: dict[str, Rule] = {
     "reshape_of_reshape": _reshape_of_reshape,
     "constant_power": _constant_power,
     "sigmoid": _sigmoid,
+    "head_of_sort": head_of_sort,
+    "merged_partitions": merged_partitions,
     **ALGEBRA,
 }
 

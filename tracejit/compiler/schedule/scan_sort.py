@@ -23,7 +23,7 @@ import numpy as np
 
 from tracejit.compiler.kir import AlongAxis, Buffer, Kernel, Program
 from tracejit.compiler.layout import StridedView
-from tracejit.compiler.ops.scan_sort import SCANS, SORTS
+from tracejit.compiler.ops.scan_sort import HEADS, INDEX_OPS, SCANS, SELECTS, SORTS
 from tracejit.compiler.target import vector_bytes
 from tracejit.config import config
 
@@ -50,25 +50,25 @@ def _lanes(a: AlongAxis) -> int:
 def _plan(kernel: Kernel, buffers: list[Buffer], threads: int) -> Kernel:
     """Choose the kernel's vector lanes and parallel chunks and give a sort its scratch blocks."""
     a = dataclasses.replace(kernel.along, lanes=_lanes(kernel.along))
-    work = a.lines * a.n * (max(1, math.log2(a.n)) if a.op in SORTS else 1)
+    work = a.lines * a.n * (max(1, math.log2(a.n)) if a.op in SORTS else 4 if a.op in SELECTS else 1)
     chunk = 0
     if threads > 1 and a.tasks > 1 and work >= PARALLEL_MIN_WORK:
         chunks = min(a.tasks, threads * CHUNKS_PER_THREAD)
-        if a.op in SORTS:  # each chunk has a scratch block: long lines get fewer, larger chunks
-            per_chunk = a.block * (a.dtype.itemsize + (8 if a.op == "argsort" else 0))
+        if a.op not in SCANS:  # each chunk has a scratch block: long lines get fewer, larger chunks
+            per_chunk = a.block * (a.dtype.itemsize + (8 if a.op in INDEX_OPS + HEADS else 0))
             chunks = min(chunks, max(threads, MAX_SCRATCH_BYTES // per_chunk))
         chunk = -(-a.tasks // chunks)
         chunk = chunk if chunk < a.tasks else 0
     a = dataclasses.replace(a, chunk=chunk)
-    if a.op in SORTS:
+    if a.op not in SCANS:
         size = (a.chunks * a.block,)
         keys = Buffer(len(buffers), "temp", size, a.dtype, -1, StridedView.contiguous(size),
                       label=f"{a.op} keys, a block per parallel chunk")
         buffers.append(keys)
         a = dataclasses.replace(a, keys=keys.id)
-        if a.op == "argsort":
+        if a.op in INDEX_OPS + HEADS:  # (a head of a sort breaks ties by position)
             index = Buffer(len(buffers), "temp", size, np.dtype(np.int64), -1, StridedView.contiguous(size),
-                           label="argsort positions, a block per parallel chunk")
+                           label=f"{a.op} positions, a block per parallel chunk")
             buffers.append(index)
             a = dataclasses.replace(a, index=index.id)
     out = Kernel(kernel.name, kernel.kind, kernel.nodes, [], along=a)

@@ -3,10 +3,10 @@ broadcasts, concatenation and sorts, with NumPy's argument rules and result dtyp
 ``take_along_axis``, ``select``, ``append``, ``column_stack``, ``kron``, ``ptp``,
 ``partition``/``argpartition`` and ``put``.
 
-``partition``/``argpartition`` sort the whole line (stable): that is a valid partition
-for every ``kth`` (each kth element in its sorted place, smaller or equal ones before,
-larger or equal after), but not NumPy's arrangement of the other elements, which
-depends on its introselect; only the partition property is guaranteed, as NumPy
+``partition``/``argpartition`` record the op of that name (an introselect kernel,
+``codegen/select.py``): each kth element in its sorted place, smaller or equal ones
+before, larger or equal after, but not NumPy's arrangement of the other elements, which
+depends on its own introselect; only the partition property is guaranteed, as NumPy
 documents it. ``put`` writes through the flat view of its array (a flat copy, written
 back, where the array is not contiguous) with an integer-array assignment (the last of
 repeated indices wins, as in NumPy).
@@ -20,7 +20,7 @@ from tracejit.frontend.context import user_location
 from tracejit.frontend.dispatch import implements
 from tracejit.frontend.numpy.axes import axis_index
 from tracejit.frontend.numpy.elementwise import where
-from tracejit.frontend.numpy.scans_and_sorts import argsort, sort
+from tracejit.frontend.numpy.scans_and_sorts import partitioning
 from tracejit.frontend.numpy.shape import broadcast_to, concatenate, ravel, reshape
 from tracejit.frontend.numpy.writes import write
 from tracejit.frontend.operands import Operand, is_tracer, weak_type
@@ -151,7 +151,7 @@ def _kth(kth: object, n: int, loc: str | None) -> None:
             raise user_error(ValueError(f"kth(={k}) out of bounds ({n}){at(loc)}"))
 
 
-def _partitioning(sorting, a: Operand, kth: object, axis: int | None, kind: str, order: object) -> Operand:
+def _partitioning(op: str, a: Operand, kth: object, axis: int | None, kind: str, order: object) -> Operand:
     loc = user_location()
     if order is not None:
         raise UnsupportedError(f"numpy.partition: order= (structured arrays) is not supported{at(loc)}")
@@ -163,21 +163,21 @@ def _partitioning(sorting, a: Operand, kth: object, axis: int | None, kind: str,
         raise user_error(np.exceptions.AxisError(axis, 0))
     axis = axis_index(axis, a.ndim)
     _kth(kth, a.shape[axis], loc)
-    return sorting(a, axis=axis, kind="stable")
+    return partitioning(op, a, np.asarray(kth).reshape(-1).tolist(), axis)
 
 
 @implements(np.partition)
 def partition(a: Operand, kth: object, axis: int | None = -1, kind: str = "introselect",
               order: object = None) -> Operand:
-    """``numpy.partition`` as a stable sort: a valid partition for every ``kth`` (module docstring)."""
-    return _partitioning(sort, a, kth, axis, kind, order)
+    """``numpy.partition`` by introselect: NumPy's partition property for every ``kth`` (module docstring)."""
+    return _partitioning("partition", a, kth, axis, kind, order)
 
 
 @implements(np.argpartition)
 def argpartition(a: Operand, kth: object, axis: int | None = -1, kind: str = "introselect",
                  order: object = None) -> Operand:
-    """``numpy.argpartition`` as a stable argsort: a valid partition for every ``kth``."""
-    return _partitioning(argsort, a, kth, axis, kind, order)
+    """``numpy.argpartition`` by introselect: NumPy's partition property for every ``kth``."""
+    return _partitioning("argpartition", a, kth, axis, kind, order)
 
 
 @implements(np.put)

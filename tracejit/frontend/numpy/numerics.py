@@ -22,8 +22,10 @@ from tracejit.frontend.context import user_location
 from tracejit.frontend.core import as_python_scalar
 from tracejit.frontend.dispatch import implements
 from tracejit.frontend.memorder import fortran_order, numpy_layout, set_layout
-from tracejit.frontend.numpy.axes import axis_index, normalize_axes
+from tracejit.frontend.numpy.axes import normalize_axes
 from tracejit.frontend.numpy.elementwise import where
+from tracejit.frontend.numpy.quantiles import lines_of
+from tracejit.frontend.numpy.scans_and_sorts import partitioning
 from tracejit.frontend.numpy.shape import broadcast_to, concatenate, make_view, reshape, scalar_result
 from tracejit.frontend.operands import Operand, as_array, find_trace, is_tracer, promotion_operand, static_ints
 
@@ -268,24 +270,23 @@ def pad(array: Operand, pad_width: Operand, mode: str = "constant", **kwargs: ob
 @implements(np.median)
 def median(a: Operand, axis: int | tuple[int, ...] | None = None, out: object = None, overwrite_input: bool = False,
            keepdims: bool = False) -> Operand:
-    """NumPy's median: the middle one or two of the sorted values, averaged with ``mean``
-    (ints give float64), NaN where a line holds a NaN (sorted last)."""
+    """NumPy's median: the middle one or two of the sorted values (selected by a partition),
+    averaged with ``mean`` (ints give float64), NaN where a line holds a NaN (sorted last)."""
     loc = user_location()
-    axis = None if axis is None else static_ints(axis)
-    if out is not None or isinstance(axis, tuple):
-        raise UnsupportedError(f"numpy.median with out= or a tuple of axes{at(loc)}")
-    x = reshape(a, (-1,)) if axis is None else a
-    ax = 0 if axis is None else axis_index(axis, max(x.ndim, 1))
+    if out is not None:
+        raise UnsupportedError(f"numpy.median with out={at(loc)}")
+    x, ax, rest, kept = lines_of(a, axis, "numpy.median", loc)
     n = x.shape[ax]
     if n == 0:
         raise UnsupportedError(f"numpy.median of an empty axis{at(loc)}")
-    s = np.sort(x, axis=ax)
+    if x.dtype.kind == "c":
+        s = np.sort(x, axis=ax)
+    else:  # the one or two middle ranks in place, NaNs last (an introselect, not a sort)
+        s = partitioning("partition", x, [(n - 1) // 2, n // 2], ax)
     key = [slice(None)] * x.ndim
     key[ax] = slice((n - 1) // 2, n // 2 + 1)
     out_ = s[tuple(key)].mean(axis=ax, keepdims=True)
     if s.dtype.kind in "fc":
         key[ax] = slice(n - 1, n)
         out_ = where(np.isnan(s[tuple(key)]), s[tuple(key)].astype(out_.dtype), out_)
-    if keepdims:
-        return reshape(out_, (1,) * a.ndim) if axis is None else out_
-    return scalar_result(reshape(out_, tuple(d for i, d in enumerate(out_.shape) if i != ax)))
+    return reshape(out_, kept) if keepdims else scalar_result(reshape(out_, rest))

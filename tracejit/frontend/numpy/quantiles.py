@@ -5,14 +5,17 @@ The quantiles ``q`` are constants, so where each one falls in a sorted line of `
 is known at trace time: NumPy's virtual index ``(n - 1) * q``, its two neighbours and the
 weight ``gamma`` are computed here with NumPy's own arithmetic (same dtypes, so integer
 ``q`` of ``quantile`` takes elements without interpolating, as NumPy does). The traced
-part is one sort along the axis (NaN last) and, per quantile, NumPy's two-sided ``_lerp``
+part is one ``partition`` along the axis putting just those ranks in place (an
+introselect, ``codegen/select.py``; NaNs last, as NumPy's own ``_quantile`` partitions)
+and, per quantile, NumPy's two-sided ``_lerp``
 of two static slices; a line holding a NaN gives NaN. Python-number ``q`` interpolates in
 the data's dtype (NumPy's weak promotion), array ``q`` in ``q``'s.
-Each method is NumPy's virtual index and gamma rule (``METHODS``). Traced ``q``, the
-other two methods, ``weights`` and ``out`` are refused (UnsupportedError).
+Each method is NumPy's virtual index and gamma rule (``METHODS``). A tuple of axes is
+moved last and merged into one (``lines_of``). Traced ``q``, the other two methods,
+``weights`` and ``out`` are refused (UnsupportedError).
 
 ``np.nanquantile``/``np.nanpercentile`` of floats (``method='linear'``): the same, with
-``n`` the run-time count of numbers in each line (the sort puts NaNs last, so the numbers lead the line): the
+``n`` the run-time count of numbers in each line (a sort puts NaNs last, so the numbers lead the line): the
 virtual index, neighbours and gamma become traced per line (NumPy's arithmetic, in
 float64), the neighbours are gathered, and the lerp takes its side from the traced gamma.
 A line of NaNs gives NaN. Integers have no NaN: they go to ``quantile``.
@@ -26,8 +29,9 @@ import numpy as np
 from tracejit.errors import UnsupportedError, at, user_error
 from tracejit.frontend.context import user_location
 from tracejit.frontend.dispatch import implements
-from tracejit.frontend.numpy.axes import axis_index
+from tracejit.frontend.numpy.axes import axis_index, normalize_axes
 from tracejit.frontend.numpy.elementwise import where
+from tracejit.frontend.numpy.scans_and_sorts import partitioning
 from tracejit.frontend.numpy.shape import astype, reshape, scalar_result, stack
 from tracejit.frontend.operands import Operand, as_array, find_trace, is_tracer, lift, static_ints
 
@@ -104,15 +108,15 @@ def _quantiles(a: Operand, q: Operand, axis: object, out: object, method: str, k
     if not (np.all(qs >= 0) and np.all(qs <= 1)):
         what = "Percentiles must be in the range [0, 100]" if percent else "Quantiles must be in the range [0, 1]"
         raise user_error(ValueError(f"{what}{at(loc)}"))
-    axis = None if axis is None else static_ints(axis)
-    if isinstance(axis, tuple):
-        raise UnsupportedError(f"{name} with a tuple of axes{at(loc)}")
-    line = reshape(x, (-1,)) if axis is None else x
-    ax = 0 if axis is None else axis_index(axis, max(x.ndim, 1), loc)
+    line, ax, rest, kept = lines_of(x, axis, name, loc)
     n = line.shape[ax]
     if n == 0:
         raise UnsupportedError(f"{name} of an empty axis{at(loc)}")
-    s = np.sort(line, axis=ax)
+    points = _points(n, qs, method) if not (nan and x.dtype.kind == "f") else None
+    if points is None or line.ndim == 0:
+        s = np.sort(line, axis=ax)  # the nan* forms: ranks known only at run time
+    else:  # the ranks NumPy reads, in place (NaNs last): an introselect, not a sort
+        s = partitioning("partition", line, [k for p, nx, g in points for k in ((p,) if g is None else (p, nx))], ax)
 
     def take(k):
         key = [slice(None)] * s.ndim
@@ -121,9 +125,9 @@ def _quantiles(a: Operand, q: Operand, axis: object, out: object, method: str, k
 
     if nan and s.dtype.kind == "f":
         results = _nan_points(s, ax, qs, weak)
-        return _shaped(stack(results), x, axis, ax, line.shape[:ax] + line.shape[ax + 1:], qs.shape, keepdims)
+        return _shaped(stack(results), rest, kept, qs.shape, keepdims)
     results = []
-    for p, nx, g in _points(n, qs, method):
+    for p, nx, g in points:
         if g is None:
             results.append(take(p))
             continue
@@ -131,13 +135,35 @@ def _quantiles(a: Operand, q: Operand, axis: object, out: object, method: str, k
     if s.dtype.kind == "f":
         last = take(n - 1)
         results = [where(np.isnan(last), np.asarray(np.nan, r.dtype), r) for r in results]
-    return _shaped(stack(results), x, axis, ax, line.shape[:ax] + line.shape[ax + 1:], qs.shape, keepdims)
+    return _shaped(stack(results), rest, kept, qs.shape, keepdims)
 
 
-def _shaped(result: Operand, x: Operand, axis: object, ax: int, rest: tuple, qshape: tuple, keepdims: bool) -> Operand:
+def lines_of(x: Operand, axis: object, name: str, loc: str | None) -> tuple[Operand, int, tuple, tuple]:
+    """``x`` as lines along one axis for a reduction over ``axis`` (None, an int or a tuple:
+    the axes moved last and merged): the lines, their axis, the shape of the other dims
+    and NumPy's ``keepdims`` shape."""
+    axis = None if axis is None else static_ints(axis)
+    if isinstance(axis, tuple) and len(axis) == 1:
+        axis = axis[0]
+    if axis is None or x.ndim == 0:
+        if axis is not None:
+            axis_index(axis, 0, loc)  # (NumPy's AxisError: a 0-d array has no axes)
+        return reshape(x, (-1,)), 0, (), (1,) * x.ndim
+    if not isinstance(axis, tuple):
+        ax = axis_index(axis, x.ndim, loc)
+        return x, ax, x.shape[:ax] + x.shape[ax + 1:], x.shape[:ax] + (1,) + x.shape[ax + 1:]
+    if not axis:
+        raise UnsupportedError(f"{name} over an empty tuple of axes{at(loc)}")
+    axes = normalize_axes(axis, x.ndim, loc)
+    others = [d for d in range(x.ndim) if d not in axes]
+    rest = tuple(x.shape[d] for d in others)
+    line = reshape(np.transpose(x, others + list(axes)), rest + (-1,))
+    return line, len(others), rest, tuple(1 if d in axes else x.shape[d] for d in range(x.ndim))
+
+
+def _shaped(result: Operand, rest: tuple, kept: tuple, qshape: tuple, keepdims: bool) -> Operand:
     """The stacked quantiles in NumPy's result shape: ``q``'s dims, then the kept ones."""
     if keepdims:
-        kept = (1,) * x.ndim if axis is None else x.shape[:ax] + (1,) + x.shape[ax + 1:]
         return reshape(result, qshape + kept)
     result = reshape(result, qshape + rest)
     return scalar_result(result) if result.ndim == 0 else result

@@ -1,7 +1,8 @@
 """``np.cumsum``, ``np.cumprod``, ``np.add.accumulate``/``np.multiply.accumulate``,
 ``np.sort``, ``np.argsort`` and the ndarray methods (``x.sort()`` in place) on traced
-arrays, with NumPy's argument rules; each records one op of
-``compiler/ops/scan_sort.py``.
+arrays, with NumPy's argument rules, and the ``partition``/``argpartition`` ops (of
+``np.partition``, ``frontend/numpy/assembly.py``, and the quantiles); each records one
+op of ``compiler/ops/scan_sort.py``.
 
 Scans accumulate in NumPy's default dtype (small and bool integers as int64, unsigned
 as uint64, floats in their own dtype) or in ``dtype=``; the operand is converted first,
@@ -24,6 +25,7 @@ from tracejit.frontend.numpy.shape import reshape
 from tracejit.frontend.numpy.writes import write
 from tracejit.frontend.operands import Operand, is_tracer
 
+CONTIGUOUS_LINES = 256  # partitions of lines at least this long across other dims copy them contiguous first
 SORT_KINDS = (None, "quicksort", "quick", "mergesort", "merge", "heapsort", "heap", "stable")
 _UFUNC = {"cumsum": np.add, "cumprod": np.multiply}
 
@@ -111,6 +113,19 @@ def _sorting(op: str, a, axis, kind, order, stable):
         a = reshape(a, (-1,))
         axis = -1 if axis is None else axis
     return a._trace.apply(op, [a], {"axis": _axis(axis, a.ndim)})
+
+
+def partitioning(op: str, a: Operand, kth: list[int], axis: int) -> Operand:
+    """Record ``op`` (``partition`` or ``argpartition``) of ``a`` along ``axis`` (non-negative)
+    for the ranks ``kth`` (checked by the caller; negative ones count from the end)."""
+    n = a.shape[axis]
+    ranks = tuple(sorted({k % n for k in kth})) if n else ()
+    if axis != a.ndim - 1 and n >= CONTIGUOUS_LINES and a.size > n:
+        # lines across the rows (np.percentile(X, q, axis=0)): a transposing copy first, so
+        # the kernel reads each line contiguously rather than one element per cache line
+        lines = np.moveaxis(a, axis, -1).copy()
+        return np.moveaxis(a._trace.apply(op, [lines], {"axis": a.ndim - 1, "kth": ranks}), -1, axis)
+    return a._trace.apply(op, [a], {"axis": axis, "kth": ranks})
 
 
 @implements(np.sort)
