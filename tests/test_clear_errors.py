@@ -1,0 +1,89 @@
+"""Issue 17: no bare builtin exception from inside tracejit for what NumPy runs.
+
+A NumPy function's handler that fails by surprise is judged by NumPy on placeholder
+arguments (``frontend/handlerfail.py``): where NumPy refuses the arguments too, eager's
+exception type comes out; where NumPy accepts them, the call runs as a host call (with a
+RuntimeWarning naming the function and the line), or with ``fallback=False`` raises an
+UnsupportedError naming them, the handler's exception as ``__cause__``. The user's own
+exceptions stay what they are. Plus the fuzzer's finds of this issue, fixed.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import tracejit as tj
+from tests.differential import check
+from tracejit.frontend.dispatch import HANDLERS
+from tracejit.frontend.numpy import keys
+
+
+@pytest.fixture
+def broken_ptp(monkeypatch):
+    """``np.ptp``'s handler replaced by a tracejit function that fails on its arguments
+    (a TypeError raised in tracejit's own code, as a handler bug would)."""
+    monkeypatch.setitem(HANDLERS, np.ptp, keys.mask_positions)
+
+
+def _ptp_twice(a):
+    return np.ptp(a, axis=0) * 2.0
+
+
+def test_a_failing_handler_runs_as_a_host_call_with_a_warning(broken_ptp):
+    a = np.array([[1.0, -2.0], [0.5, 4.0], [3.0, 0.0]])
+    with pytest.warns(RuntimeWarning, match=r"native handler of numpy\.ptp failed \(TypeError.*test_clear_errors"):
+        got = tj.jit(_ptp_twice)(a)
+    np.testing.assert_array_equal(got, _ptp_twice(a))
+    assert got.dtype == np.float64 and got.shape == (2,)
+
+
+def test_a_failing_handler_without_fallback_is_an_unsupported_error_naming_the_line(broken_ptp):
+    a = np.arange(6.0).reshape(3, 2)
+    with pytest.raises(tj.UnsupportedError, match=r"numpy\.ptp: .*handler failed \(TypeError.*test_clear_errors\.py:"
+                       ) as info:
+        tj.jit(_ptp_twice, fallback=False)(a)
+    assert isinstance(info.value.__cause__, TypeError)
+
+
+def test_where_numpy_refuses_too_its_exception_type_comes_out(broken_ptp):
+    def f(a):
+        return np.ptp(a, axis=3)
+    with pytest.raises(np.exceptions.AxisError):
+        f(np.ones(3))
+    with pytest.raises(np.exceptions.AxisError, match="test_clear_errors"):  # (the handler raised a TypeError)
+        tj.jit(f)(np.ones(3))
+
+
+def test_the_users_own_index_error_stays_an_index_error():
+    def f(a):
+        table = [1.0, 2.0]
+        return a * table[3]
+    with pytest.raises(IndexError, match="list index out of range"):
+        tj.jit(f)(np.ones(3))
+
+
+def test_the_users_callback_error_inside_a_numpy_call_stays_its_type():
+    def f(a):
+        return np.apply_along_axis(lambda row: row[10], 1, a) + 1.0
+    with pytest.raises(IndexError):
+        f(np.ones((2, 3)))
+    with pytest.raises(IndexError):
+        tj.jit(f)(np.ones((2, 3)))
+
+
+def test_a_users_shape_error_in_a_numpy_call_is_numpys_value_error():
+    def f(a, b):
+        return np.kron(a, b) + np.concatenate([a, b.T], axis=0)
+    check(f, np.ones((2, 3)), np.ones((2, 2)))  # (eager raises ValueError: jit the same type)
+
+
+@pytest.mark.parametrize("choices", ["python", "mixed"])
+def test_select_with_a_traced_python_number_as_choice_or_default(choices):
+    # fuzzer (seed 1703000097): AttributeError 'int' object has no attribute 'astype'
+    def f(a, k, s):
+        second = k if choices == "python" else a * 2
+        return np.select([a > 0, a < -1], [a, second], s)
+    a = np.array([1.5, -2.0, 0.25, -0.5, 3.0])
+    check(f, a, 7, 2)
+    check(f, a.astype(np.int32), 3, -1)
+    check(f, a.astype(np.float32)[::2], 1.5, 0.5)
