@@ -87,3 +87,18 @@ def test_select_with_a_traced_python_number_as_choice_or_default(choices):
     check(f, a, 7, 2)
     check(f, a.astype(np.int32), 3, -1)
     check(f, a.astype(np.float32)[::2], 1.5, 0.5)
+
+
+def _target_rebound(v, n):
+    for i in range(n):
+        v = np.sort(v @ v, axis=1)
+        i = np.abs(i) * 10
+    return (i == 0).sum(), i, v
+
+
+def test_a_rolled_loops_target_assigned_in_the_body_holds_the_bodys_last_value():
+    # fuzzer (seed 1705000078): after the loop the target was the last item (a Python int),
+    # not the body's np.int64: AttributeError 'bool' object has no attribute 'sum'
+    x = np.eye(2) * 0.5
+    check(_target_rebound, x, 2)
+    check(_target_rebound, x, 3)
