@@ -102,3 +102,15 @@ def test_a_rolled_loops_target_assigned_in_the_body_holds_the_bodys_last_value()
     x = np.eye(2) * 0.5
     check(_target_rebound, x, 2)
     check(_target_rebound, x, 3)
+
+
+@pytest.mark.parametrize("dtype", [np.complex128, np.complex64])
+def test_complex_log_of_a_magnitude_beyond_the_largest_float(dtype):
+    # fuzzer (seed 1706000124): log(z) of |z| > max gave an infinite real part (NumPy: 709.6...)
+    big = np.finfo(np.float64 if dtype == np.complex128 else np.float32).max
+    z = np.array([big + 1j * big, big * 0.9 - 1j * big * 0.7, -big + 0j, 3.0 + 4.0j, 1e-300 + 1e-300j], dtype)
+    got = tj.jit(lambda v: np.log(v) - 0.5)(z)
+    want = np.log(z) - 0.5
+    assert got.dtype == want.dtype
+    np.testing.assert_allclose(got.real, want.real, rtol=4 * np.finfo(want.real.dtype).eps)
+    np.testing.assert_allclose(got.imag, want.imag, rtol=4 * np.finfo(want.real.dtype).eps)
