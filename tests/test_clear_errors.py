@@ -114,3 +114,12 @@ def test_complex_log_of_a_magnitude_beyond_the_largest_float(dtype):
     assert got.dtype == want.dtype
     np.testing.assert_allclose(got.real, want.real, rtol=4 * np.finfo(want.real.dtype).eps)
     np.testing.assert_allclose(got.imag, want.imag, rtol=4 * np.finfo(want.real.dtype).eps)
+
+
+@pytest.mark.parametrize("scalar", [5, 2.5, True])
+def test_kron_of_a_python_number_is_numpys_strong_array(scalar):
+    # fuzzer (seed 1706000253): np.kron(uint8 array, Python int) was uint8 (weak), NumPy's int64
+    def f(a, k):
+        return np.kron(a, k), np.kron(k, a[:2]), np.kron(a, 3)
+    check(f, np.arange(4, dtype=np.uint8), scalar)
+    check(f, np.arange(4, dtype=np.float32).reshape(2, 2), scalar)

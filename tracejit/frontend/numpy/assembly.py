@@ -117,9 +117,18 @@ def column_stack(tup: list) -> Operand:
     return concatenate([column(a) for a in tup], axis=1)
 
 
+def _strong(x: Operand) -> Operand:
+    """``x`` as NumPy's ``asanyarray`` makes it: a (traced) Python number becomes of its NumPy dtype."""
+    weak = weak_type(x)
+    if weak is not None:
+        return astype(x, np.asarray(weak(0)).dtype)
+    return np.asarray(x) if type(x) in _PY_SCALARS else x
+
+
 @implements(np.kron)
 def kron(a: Operand, b: Operand) -> Operand:
     """``numpy.kron``: the broadcast product of ``a`` and ``b`` with their dims interleaved, reshaped."""
+    a, b = _strong(a), _strong(b)  # (NumPy's asanyarray: a Python number is an int64/float64 array)
     nd = max(_ndim(a), _ndim(b))
     if _ndim(a) == 0 or _ndim(b) == 0:
         return np.multiply(a, b)
