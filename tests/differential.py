@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 
 import numpy as np
+import pytest
 
 import tracejit as tj
 from tests.conftest import assert_same
@@ -57,3 +58,31 @@ def _same_kind(got, want):
         assert isinstance(got, np.ndarray) == isinstance(want, np.ndarray), \
             f"{type(got).__name__} where NumPy gives {type(want).__name__}"
 
+
+
+def same(got, want, rtol: float = 0.0, atol: float | None = None, python_types: bool = False) -> None:
+    """``got`` (jit) equals ``want`` (eager): the same nesting (tuples and lists of the same type and
+    length, dicts with the same keys), and per leaf the same dtype and shape, the values exactly
+    (NaN equal to NaN) where ``rtol`` is 0, else within ``rtol`` and ``atol`` (default ``rtol``).
+    ``python_types``: a Python number must come back as a number of the same type (approximately equal)."""
+    if isinstance(want, (tuple, list)):
+        assert type(got) is type(want) and len(got) == len(want), (type(got), type(want), got, want)
+        for g, w in zip(got, want):
+            same(g, w, rtol, atol, python_types)
+        return
+    if isinstance(want, dict):
+        assert isinstance(got, dict) and got.keys() == want.keys(), (got, want)
+        for k in want:
+            same(got[k], want[k], rtol, atol, python_types)
+        return
+    if python_types and isinstance(want, (bool, int, float)):
+        assert type(got) is type(want), (got, want)
+        assert got == pytest.approx(want)
+        return
+    got_arr, want_arr = np.asarray(got), np.asarray(want)
+    assert got_arr.dtype == want_arr.dtype and got_arr.shape == want_arr.shape, \
+        (got_arr.dtype, got_arr.shape, want_arr.dtype, want_arr.shape)
+    if rtol:
+        np.testing.assert_allclose(got_arr, want_arr, rtol=rtol, atol=rtol if atol is None else atol)
+    else:
+        np.testing.assert_array_equal(got_arr, want_arr)

@@ -1,5 +1,6 @@
 """Source conversion (frontend/autograph/): Python control flow on traced values compiles,
 and on Python values runs exactly as written. Differential against the eager function."""
+import functools
 import linecache
 import traceback
 
@@ -7,6 +8,7 @@ import numpy as np
 import pytest
 
 import tracejit as tj
+from tests.differential import same
 from tracejit.frontend.autograph.conversion import converted_code
 from tracejit.frontend.autograph.undefined import UndefinedError
 
@@ -19,18 +21,7 @@ def check(f, *args, **jit_kwargs):
     return got
 
 
-def _same(got, want):
-    if isinstance(want, tuple):
-        assert isinstance(got, tuple) and len(got) == len(want)
-        for g, w in zip(got, want):
-            _same(g, w)
-        return
-    if isinstance(want, (bool, int, float)):
-        assert type(got) is type(want), (got, want)
-        assert got == pytest.approx(want)
-        return
-    np.testing.assert_allclose(got, want, rtol=1e-12)
-    assert np.asarray(got).dtype == np.asarray(want).dtype
+_same = functools.partial(same, rtol=1e-12, atol=0.0, python_types=True)
 
 
 def branchy(x, y):

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import tracejit as tj
+from tests.differential import same
 
 
 def _controls(fn, *args):
@@ -14,23 +15,13 @@ def _controls(fn, *args):
     return [k.control for k in program.kernels if k.control is not None and k.control.kind == "while"]
 
 
-def _same(got, want):
-    if isinstance(want, tuple):
-        assert isinstance(got, tuple) and len(got) == len(want)
-        for g, w in zip(got, want):
-            _same(g, w)
-        return
-    got, want = np.asarray(got), np.asarray(want)
-    assert got.shape == want.shape and got.dtype == want.dtype, (got.dtype, got.shape, want.dtype, want.shape)
-    np.testing.assert_array_equal(got, want)
-
 
 def _check(fn, *args):
     """``fn`` compiled matches ``fn`` eager, results and the arguments after the call."""
     eager = [np.copy(a) for a in args]
     want = fn(*eager)
     got = tj.jit(fn)(*args)
-    _same(got, want)
+    same(got, want)
     for a, e in zip(args, eager):
         np.testing.assert_array_equal(a, e)
     return got
@@ -70,7 +61,7 @@ def test_second_call_new_shapes():
     rng = np.random.default_rng(1)
     for shape in [(5, 3), (11, 7), (2, 2)]:
         x = rng.standard_normal(shape)
-        _same(f(x), ema(x.copy()))
+        same(f(x), ema(x.copy()))
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.int32, np.int64, np.uint8, np.bool_, np.complex128])
@@ -200,7 +191,7 @@ def test_zero_trips_and_argument_as_init():
     for n in (0, 3, 5):
         x, y = np.arange(5.0), np.arange(5.0)
         got, want = tj.jit(f)(x, n), f(y, n)
-        _same(got, want)
+        same(got, want)
         np.testing.assert_array_equal(x, y)  # the argument written as eagerly (through the loop's result)
 
 

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import tracejit as tj
+from tests.differential import same
 from tracejit.compiler.passes.select import MAX_COST, branch_cost, cond_to_select
 
 
@@ -24,11 +25,6 @@ def _ops(fn, *args) -> list[str]:
                 stack.extend(sub.concrete for sub in k.control.subs)
     return out
 
-
-def _same(got, want):
-    got, want = np.asarray(got), np.asarray(want)
-    assert got.dtype == want.dtype and got.shape == want.shape
-    np.testing.assert_array_equal(got, want)  # NaNs equal where both are NaN
 
 
 def crc16(data):
@@ -69,7 +65,7 @@ def test_float_branches_with_nan(x):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             want = f(x, b)
-        _same(tj.jit(f)(x, b), want)
+        same(tj.jit(f)(x, b), want)
 
 
 @pytest.mark.parametrize("dtype", [np.int8, np.int32, np.int64, np.uint16])
@@ -82,7 +78,7 @@ def test_int_branches_untaken_division_by_zero(dtype):
         with warnings.catch_warnings():
             warnings.simplefilter("error")  # the untaken n // 0 warns nothing
             got = tj.jit(f)(n, d)
-        _same(got, want)
+        same(got, want)
     assert "cond" not in _ops(tj.jit(f), n, d)
 
 
@@ -93,7 +89,7 @@ def test_array_branches_and_several_results():
     for p in (np.float64(1), np.float64(-1), np.float64(np.nan)):
         got, want = tj.jit(f)(x, p), f(x, p)
         for g, w in zip(got, want):
-            _same(g, w)
+            same(g, w)
     assert "cond" not in _ops(tj.jit(f), x, np.float64(1))
 
 
@@ -101,7 +97,7 @@ def test_failing_branch_still_raises_only_when_taken():
     def f(x, p):
         return tj.cond(p > 0, lambda x: x[7], lambda x: x[0] * 2, x)
     x = np.arange(3.0)
-    _same(tj.jit(f)(x, np.float64(-1)), f(x, np.float64(-1)))
+    same(tj.jit(f)(x, np.float64(-1)), f(x, np.float64(-1)))
     with pytest.raises(IndexError):
         f(x, np.float64(1))
     with pytest.raises(IndexError):
@@ -120,7 +116,7 @@ def test_gather_reduce_and_large_branches_stay_branches():
     x = np.arange(4.0)
     big = np.arange(MAX_COST * 2.0)
     for fn, args in [(gathers, (x, 2)), (reduces, (x, np.float64(1))), (large, (big, np.float64(-1)))]:
-        _same(tj.jit(fn)(*args), fn(*args))
+        same(tj.jit(fn)(*args), fn(*args))
         assert "cond" in _ops(tj.jit(fn), *args)
 
 
@@ -132,7 +128,7 @@ def test_writing_branch_stays_a_branch_and_matches():
         return tj.cond(p > 0, write, lambda x: x[1] * 1.0, x)
     for p in (1.0, -1.0):
         a, b = np.arange(3.0), np.arange(3.0)
-        _same(tj.jit(f)(a, np.float64(p)), f(b, np.float64(p)))
+        same(tj.jit(f)(a, np.float64(p)), f(b, np.float64(p)))
         np.testing.assert_array_equal(a, b)
 
 

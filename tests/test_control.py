@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import tracejit as tj
+from tests.differential import same
 from tracejit.errors import TraceError, UnsupportedError
 
 
@@ -17,26 +18,9 @@ def check(fn, *args, rtol=0.0):
     copies = [a.copy() if isinstance(a, np.ndarray) else a for a in args]
     want = fn(*args)
     got = tj.jit(fn)(*copies)
-    _same(got, want, rtol)
+    same(got, want, rtol)
     return got
 
-
-def _same(got, want, rtol=0.0):
-    if isinstance(want, (tuple, list)):
-        assert type(got) is type(want) and len(got) == len(want)
-        for g, w in zip(got, want):
-            _same(g, w, rtol)
-    elif isinstance(want, dict):
-        assert got.keys() == want.keys()
-        for k in want:
-            _same(got[k], want[k], rtol)
-    else:
-        got, want = np.asarray(got), np.asarray(want)
-        assert got.dtype == want.dtype and got.shape == want.shape
-        if rtol:
-            np.testing.assert_allclose(got, want, rtol=rtol, atol=rtol)
-        else:
-            np.testing.assert_array_equal(got, want)
 
 
 # -- fori_loop -------------------------------------------------------------------------------
@@ -54,7 +38,7 @@ def test_fori_one_compilation_for_every_trip_count():
     x = np.linspace(-1, 2, 7)
     f = tj.jit(_geometric)
     for n in (0, 5, 2, 40):
-        _same(f(x, np.int64(n)), _geometric(x, n))
+        same(f(x, np.int64(n)), _geometric(x, n))
     assert f.cache_info().traces == 1
 
 
@@ -107,7 +91,7 @@ def test_while_different_data_after_compilation():
     f = tj.jit(_halve_until)
     for scale in (7.0, 0.1, 1e9, 3.0):
         x = np.linspace(-1, 1, 9) * scale
-        _same(f(x, 1.0), _halve_until(x, 1.0))
+        same(f(x, 1.0), _halve_until(x, 1.0))
     info = f.cache_info()
     assert info.traces == 1 and info.compilations + info.reused == 1
 
@@ -228,9 +212,9 @@ def test_cond_python_number_of_another_dtype_is_refused():
 def test_eager_and_disable_jit_run_python():
     f = tj.jit(_halve_until)
     x = np.linspace(-3, 3, 5)
-    _same(f.eager(x, 1.0), _halve_until(x, 1.0))
+    same(f.eager(x, 1.0), _halve_until(x, 1.0))
     with tj.config.override(disable_jit=True) if hasattr(tj.config, "override") else _nothing():
-        _same(f(x, 1.0), _halve_until(x, 1.0))
+        same(f(x, 1.0), _halve_until(x, 1.0))
 
 
 class _nothing:

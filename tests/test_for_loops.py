@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import tracejit as tj
+from tests.differential import same
 from tracejit.frontend.autograph import loops as ag
 from tracejit.frontend.autograph.operators import list_append
 from tracejit.frontend.autograph.sequences import is_undefined
@@ -61,19 +62,9 @@ def check(fn, *args, rtol=1e-12, jit=None):
     want = fn(*args)
     f = jit or tj.jit(fn)
     got = f(*copies)
-    _same(got, want, rtol)
+    same(got, want, rtol)
     return f
 
-
-def _same(got, want, rtol):
-    if isinstance(want, (tuple, list)):
-        assert len(got) == len(want)
-        for g, w in zip(got, want):
-            _same(g, w, rtol)
-        return
-    got, want = np.asarray(got), np.asarray(want)
-    assert got.dtype == want.dtype and got.shape == want.shape, (got.dtype, want.dtype, got.shape, want.shape)
-    np.testing.assert_allclose(got, want, rtol=rtol, atol=rtol)
 
 
 def notes(f, *args) -> list[str]:

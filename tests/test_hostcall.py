@@ -1,9 +1,12 @@
 """Host fallback (frontend/hostcall.py): NumPy calls tracejit does not compile run in
 Python at run time inside the compiled program, with eager NumPy's results."""
+import functools
+
 import numpy as np
 import pytest
 
 import tracejit as tj
+from tests.differential import same
 from tracejit.errors import UnsupportedError
 
 
@@ -12,15 +15,7 @@ def _spd(n, seed=0, dtype=np.float64):
     return (a @ a.T + n * np.eye(n)).astype(dtype)
 
 
-def _same(got, want):
-    if isinstance(want, tuple):
-        assert isinstance(got, tuple) and len(got) == len(want)
-        for g, w in zip(got, want):
-            _same(g, w)
-        return
-    assert np.asarray(got).dtype == np.asarray(want).dtype
-    assert np.shape(got) == np.shape(want)
-    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+_same = functools.partial(same, rtol=1e-12, atol=1e-12)
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])

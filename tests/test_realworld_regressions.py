@@ -9,12 +9,7 @@ import numpy as np
 import pytest
 
 import tracejit as tj
-
-
-def _same(got, want):
-    got_arr, want_arr = np.asarray(got), np.asarray(want)
-    assert got_arr.dtype == want_arr.dtype and got_arr.shape == want_arr.shape
-    np.testing.assert_array_equal(got_arr, want_arr)
+from tests.differential import same
 
 
 def test_tuple_target_item_swap_in_traced_branch():
@@ -27,7 +22,7 @@ def test_tuple_target_item_swap_in_traced_branch():
 
     f = tj.jit(one_pass)
     for a in (np.array([3.0, 1, 2, 0, 5, 4, 7, 6, 9, 8]), np.array([5, 4, 3, 2, 1, 0, -1, -2, -3, -4, -5])):
-        _same(f(a), one_pass(a))
+        same(f(a), one_pass(a))
 
 
 def test_list_appended_in_loop_with_traced_break_has_a_traced_length():
@@ -43,7 +38,7 @@ def test_list_appended_in_loop_with_traced_break_has_a_traced_length():
         return len(losses)
 
     for x in (np.ones(10), np.ones(3), np.zeros(4)):
-        _same(tj.jit(losses_until)(x), losses_until(x))
+        same(tj.jit(losses_until)(x), losses_until(x))
 
 
 def test_return_inside_endless_while():
@@ -104,7 +99,7 @@ def test_polyval_diagflat_result_type():
     for args in [(np.array([1.0, 0.0, -2.0]), np.arange(4.0), np.arange(4).reshape(2, 2), 1.5),
                  (np.array([1, 2, 3]), np.arange(3, dtype=np.int8), np.arange(3, dtype=np.float32), 2)]:
         for got, want in zip(tj.jit(f)(*args), f(*args)):
-            _same(got, want)
+            same(got, want)
 
 
 def test_list_index_holding_a_traced_scalar():
@@ -117,7 +112,7 @@ def test_list_index_holding_a_traced_scalar():
     M = np.arange(12.0).reshape(4, 3)
     for v in (np.array([0, 1, 5, 2]), np.array([9, 1, 5, 2])):
         for got, want in zip(tj.jit(swap_rows)(M, v), swap_rows(M, v)):
-            _same(got, want)
+            same(got, want)
 
 
 def test_array_made_from_constants_written_in_traced_branch():
@@ -129,7 +124,7 @@ def test_array_made_from_constants_written_in_traced_branch():
         return P
 
     for v in (np.array([0.0, 3.0, 1.0]), np.array([5.0, 3.0, 1.0])):
-        _same(tj.jit(pivot_rows)(v), pivot_rows(v))
+        same(tj.jit(pivot_rows)(v), pivot_rows(v))
 
 
 def test_temporary_read_after_loop_over_python_int_argument():
@@ -143,7 +138,7 @@ def test_temporary_read_after_loop_over_python_int_argument():
     X, C = rng.standard_normal((20, 2)), rng.standard_normal((3, 2))
     f = tj.jit(last_labels)
     for iters in (4, 40):
-        _same(f(X, C, iters), last_labels(X, C, iters))
+        same(f(X, C, iters), last_labels(X, C, iters))
 
 
 def test_temporary_read_after_loop_of_traced_count_names_the_loop():

@@ -8,28 +8,18 @@ import numpy as np
 import pytest
 
 import tracejit as tj
+from tests.differential import same
 from tests.realworld.algorithms2 import quickselect
 from tests.realworld.algorithms4 import pancake_sort
-
-
-def _same(got, want):
-    if isinstance(want, tuple):
-        assert isinstance(got, tuple) and len(got) == len(want)
-        for g, w in zip(got, want):
-            _same(g, w)
-        return
-    got_arr, want_arr = np.asarray(got), np.asarray(want)
-    assert got_arr.dtype == want_arr.dtype and got_arr.shape == want_arr.shape, (got_arr, want_arr)
-    np.testing.assert_array_equal(got_arr, want_arr)
 
 
 def _check(fn, *calls):
     jitted = tj.jit(fn)
     for args in calls:
         eager_args, jit_args = copy.deepcopy(args), copy.deepcopy(args)
-        _same(jitted(*jit_args), fn(*eager_args))
+        same(jitted(*jit_args), fn(*eager_args))
         for g, w in zip(jit_args, eager_args):
-            _same(g, w)
+            same(g, w)
     return jitted
 
 

@@ -7,13 +7,7 @@ import numpy as np
 import pytest
 
 import tracejit as tj
-
-
-def _same(got, want):
-    for g, w in zip(got if isinstance(got, tuple) else (got,), want if isinstance(want, tuple) else (want,)):
-        g_arr, w_arr = np.asarray(g), np.asarray(w)
-        assert g_arr.dtype == w_arr.dtype and g_arr.shape == w_arr.shape, (g_arr, w_arr)
-        np.testing.assert_array_equal(g_arr, w_arr)
+from tests.differential import same
 
 
 def test_chained_comparison_of_traced_values_is_a_traced_and():
@@ -35,9 +29,9 @@ def test_chained_comparison_of_traced_values_is_a_traced_and():
         return s
 
     x = np.array([0.1, 0.5, 1.5, -0.2, 1.0, 0.0])
-    _same(tj.jit(inside)(x, 0.0, 1.0), inside(x, 0.0, 1.0))
+    same(tj.jit(inside)(x, 0.0, 1.0), inside(x, 0.0, 1.0))
     for img in (np.arange(12.0).reshape(4, 3) - 5, np.arange(-3.0, 3.0).reshape(6, 1)):
-        _same(tj.jit(neighbours)(img), neighbours(img))
+        same(tj.jit(neighbours)(img), neighbours(img))
     notes = tj.jit(inside).lower(x, 0.0, 1.0).as_text("source")
     assert "unrolled" not in notes.split("# note", 1)[-1]
 
@@ -54,7 +48,7 @@ def test_chained_comparison_of_python_values_keeps_python_semantics():
 
     want = f(1, 2)
     eager_calls, calls[:] = calls[:], []
-    _same(tj.jit(f)(1, 2), want)
+    same(tj.jit(f)(1, 2), want)
     assert eager_calls == [2] and set(calls) == {2}  # (each trace) in order, only while the comparisons hold
 
 
@@ -66,7 +60,7 @@ def test_round_and_sum_of_traced_values():
         return lut, round(cdf[0] * 0.5), sum(cdf), sum(cdf[cdf > 2.0])
 
     for cdf in (np.cumsum(np.arange(8.0)), np.array([0.5, 1.5, 2.5, 3.5])):
-        _same(tj.jit(f)(cdf, len(cdf)), f(cdf, len(cdf)))
+        same(tj.jit(f)(cdf, len(cdf)), f(cdf, len(cdf)))
 
 
 def test_range_step_from_a_python_int_argument():
@@ -78,7 +72,7 @@ def test_range_step_from_a_python_int_argument():
 
     f = tj.jit(batch_means)
     for x, b in ((np.arange(10.0), 4), (np.arange(12.0), 3), (np.arange(7.0), 7)):
-        _same(f(x, b), batch_means(x, b))
+        same(f(x, b), batch_means(x, b))
 
 
 def _until(x, tol):
@@ -108,10 +102,10 @@ def test_list_appended_before_a_traced_break(n):
     rng = np.random.default_rng(n)
     x = rng.uniform(0.3, 1.0, n)
     for tol in (0.2, 1e-9):
-        _same(tj.jit(_until)(x, tol), _until(x, tol))
+        same(tj.jit(_until)(x, tol), _until(x, tol))
     X = rng.uniform(0, 1, (n, 2))
     for tol in (1.5, 100.0):
-        _same(tj.jit(_rows)(X, tol), _rows(X, tol))
+        same(tj.jit(_rows)(X, tol), _rows(X, tol))
 
 
 def test_list_a_traced_break_ends_refuses_python_list_uses():
@@ -151,7 +145,7 @@ def test_traced_bound_slice_then_traced_index():
 
     R = np.arange(12.0).reshape(4, 3) - 5
     for x in (np.array([1.0, -1, 2]), np.array([1.0, 3, 2]), np.array([-1.0, -1, -2])):
-        _same(tj.jit(pivot_and_clear)(R, x), pivot_and_clear(R, x))
+        same(tj.jit(pivot_and_clear)(R, x), pivot_and_clear(R, x))
 
 
 def test_flat_reads_and_iteration():
@@ -167,7 +161,7 @@ def test_flat_reads_and_iteration():
         return img
 
     for img in (np.arange(12.0).reshape(3, 4) - 5, np.arange(-3.0, 5.0).reshape(2, 2, 2)):
-        _same(tj.jit(positive_sum)(img), positive_sum(img))
+        same(tj.jit(positive_sum)(img), positive_sum(img))
     with pytest.raises(ValueError, match="read-only"):
         tj.jit(write_through)(np.zeros((2, 3)))
 
@@ -185,7 +179,7 @@ def test_median_of_a_data_sized_selection():
 
     for n in (1, 6, 40):
         x = np.random.default_rng(n).standard_normal(n)
-        _same(tj.jit(running_median)(x, 5), running_median(x, 5))
+        same(tj.jit(running_median)(x, 5), running_median(x, 5))
     notes = tj.jit(running_median).lower(x, 5).as_text("source")
     assert "unrolled" not in notes.split("# note", 1)[-1]
     with np.errstate(all="ignore"), pytest.warns(RuntimeWarning):
@@ -233,14 +227,14 @@ def _after_break(x, t):
 def test_list_appended_under_a_traced_condition(n):
     rng = np.random.default_rng(n)
     x = rng.standard_normal(n)
-    _same(tj.jit(_peaks)(x), _peaks(x))
-    _same(tj.jit(_peaks)(np.sort(x)), _peaks(np.sort(x)))  # (no peak: int64 as asked)
+    same(tj.jit(_peaks)(x), _peaks(x))
+    same(tj.jit(_peaks)(np.sort(x)), _peaks(np.sort(x)))  # (no peak: int64 as asked)
     X = rng.standard_normal((n, 2)) * 2
     for t in (0.0, 10.0):
-        _same(tj.jit(_kept_rows)(X, t), _kept_rows(X, t))
+        same(tj.jit(_kept_rows)(X, t), _kept_rows(X, t))
     y = rng.uniform(0.3, 1.0, n)
     for t in (0.2, 1e-9):
-        _same(tj.jit(_after_break)(y, t), _after_break(y, t))
+        same(tj.jit(_after_break)(y, t), _after_break(y, t))
 
 
 def test_two_appends_in_one_step_under_traced_conditions_are_refused_when_they_happen():
@@ -254,7 +248,7 @@ def test_two_appends_in_one_step_under_traced_conditions_are_refused_when_they_h
         return np.array(out)
 
     x = np.array([0.5, 0.2, -1.0, 0.7, 0.1])
-    _same(tj.jit(twice)(x), twice(x))
+    same(tj.jit(twice)(x), twice(x))
     with pytest.raises(tj.UnsupportedError, match="appends to the list 'out' more than once"):
         tj.jit(twice)(np.array([0.5, 2.0, -1.0, 0.7, 0.1]))
 
@@ -276,8 +270,8 @@ def test_assignment_through_a_selection_of_indices():
 
     x = np.random.default_rng(0).standard_normal(12)
     for z in (1.0, 0.2, 100.0):
-        _same(tj.jit(drop_outliers)(x, z), drop_outliers(x, z))
+        same(tj.jit(drop_outliers)(x, z), drop_outliers(x, z))
     X = np.arange(15.0).reshape(5, 3)
-    _same(tj.jit(zero_rows)(X, np.array([1, -1, 3, 1, 9, -4])), zero_rows(X, np.array([1, -1, 3, 1, 9, -4])))
+    same(tj.jit(zero_rows)(X, np.array([1, -1, 3, 1, 9, -4])), zero_rows(X, np.array([1, -1, 3, 1, 9, -4])))
     with pytest.raises(IndexError, match="out of bounds"):
         tj.jit(zero_rows)(X, np.array([1, 7]))

@@ -1,6 +1,7 @@
 """Command line: ``python -m tests.fuzz --minutes 30 --seed 1 --workers 2 --out DIR``.
 
-``--programs K`` runs a fixed count instead; ``--replay FILE...`` runs repro files through
+``--programs K`` runs a fixed count instead; ``--weight library=4`` draws an op group more
+often; ``--replay FILE...`` runs repro files through
 a worker and prints their verdicts; ``--show SEED`` prints the program of a seed.
 """
 from __future__ import annotations
@@ -13,6 +14,7 @@ from pathlib import Path
 from tests.fuzz.campaign import BUGS, Campaign, shrink, write_repro
 from tests.fuzz.cfgen import generate_any
 from tests.fuzz.memlimit import limit_memory
+from tests.fuzz.ops import GROUP_WEIGHTS
 from tests.fuzz.pool import Pool, run_alone
 
 
@@ -32,7 +34,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--show", type=int, help="print the program of this seed and exit")
     ap.add_argument("--stats", type=int, metavar="N", help="print what N generated programs contain")
     ap.add_argument("--minimize", type=int, metavar="SEED", help="run and minimize the program of this seed")
+    ap.add_argument("--weight", action="append", default=[], metavar="GROUP=W",
+                    help="draw op group GROUP with weight W (tests/fuzz/ops.py GROUP_WEIGHTS), e.g. library=4")
     args = ap.parse_args(argv)
+    for item in args.weight:  # (programs are generated in this process)
+        group, _, weight = item.partition("=")
+        if group not in GROUP_WEIGHTS:
+            ap.error(f"--weight: unknown group {group!r} (one of {', '.join(GROUP_WEIGHTS)})")
+        GROUP_WEIGHTS[group] = float(weight)
     limit_memory()  # a program that grows without bound raises MemoryError, not the OOM killer
 
     if args.show is not None:

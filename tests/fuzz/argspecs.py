@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 DTYPES = {"float64": 24, "float32": 16, "int64": 10, "int32": 7, "int16": 3, "int8": 3, "uint8": 3, "uint16": 2,
-          "uint32": 2, "uint64": 2, "bool": 5, "complex128": 2, "complex64": 1}
+          "uint32": 2, "uint64": 2, "bool": 5, "complex128": 3, "complex64": 2, "float16": 2}
 LAYOUTS = {"C": 55, "F": 8, "T": 8, "neg": 8, "step": 7, "mis": 4, "ro": 3, "be": 2, "bcast": 2}
 SIZES = [1, 2, 3, 4, 5, 6, 7, 8, 17]
 BIG_SIZES = [1, 3, 17, 31, 64, 65]

@@ -8,27 +8,8 @@ To cover a new NumPy function, add a row.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-NUM = "biuf"      # real numbers
-ALL = "biufc"
-
-
-@dataclass(frozen=True)
-class Op:
-    """One operation the generator can emit."""
-    name: str
-    tmpl: str
-    arity: int = 1
-    kinds: str = NUM
-    rule: str = "perturb"    # perturb | move | linear | reduce:<kind> | product | astype | discrete
-    fn: str = ""             # perturb: a NumPy callable (source, may use params); default np.<name>
-    ulps: float = 0.0
-    group: str = "unary"
-    pair: str = "bcast"      # bcast | same | mask | matmul | concat | where | none
-    min_ndim: int = 0
-    weight: float = 1.0
-    factor: float = 1.0      # linear: the error multiplier
+from tests.fuzz.libops import COMPLEX_LIBRARY, LIBRARY
+from tests.fuzz.oprow import ALL, NUM, Op
 
 
 def _unary(name: str, kinds: str, ulps: float = 0.0, weight: float = 1.0, tmpl: str = "") -> Op:
@@ -229,10 +210,11 @@ CREATE = [
     Op("const", "np.ones(({bsize}, {bsize}))", 0, rule="move", group="create", pair="none", weight=0.1),
 ]
 
-ALL_OPS = UNARY + BINARY + REDUCE + SCAN + VIEW + GATHER + COMPOSITE + LINALG + CREATE
+ALL_OPS = UNARY + BINARY + REDUCE + SCAN + VIEW + GATHER + COMPOSITE + LINALG + CREATE + LIBRARY
 
 GROUP_WEIGHTS = {"unary": 2.0, "binary": 3.0, "reduce": 1.6, "mask": 0.5, "scan": 0.5, "view": 1.2, "gather": 0.6,
-                 "composite": 0.8, "linalg": 0.6, "create": 0.25, "scalar": 0.1}
+                 "composite": 0.8, "linalg": 0.6, "create": 0.25, "scalar": 0.1, "library": 0.7,
+                 "complex": 0.5}
 
 # kinds of elements complex values support (README: the rest raises UnsupportedError)
 COMPLEX_OK = {"negative", "positive", "absolute", "square", "exp", "isnan", "isinf", "isfinite", "conjugate", "angle",
@@ -242,3 +224,4 @@ COMPLEX_OK = {"negative", "positive", "absolute", "square", "exp", "isnan", "isi
 COMPLEX_OK |= {op.name for op in VIEW} - {"flipax", "flipall", "fliplr", "flipud"}
 COMPLEX_OK |= {"asarray", "array_copy", "ascontig", "array_list"}
 COMPLEX_OK |= {"gather", "gather1", "gather_var", "arange_like"}
+COMPLEX_OK |= COMPLEX_LIBRARY

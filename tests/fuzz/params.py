@@ -12,6 +12,8 @@ import re
 
 import numpy as np
 
+from tests.fuzz.libops import p_nbins, p_num, p_q  # noqa: F401 - parameters of its rows
+
 SIGNED = ["np.int8", "np.int16", "np.int32", "np.int64"]
 UNSIGNED = ["np.uint8", "np.uint16", "np.uint32", "np.uint64"]
 FLOATS = ["np.float32", "np.float64"]
@@ -215,7 +217,7 @@ def p_hi(rng, vals, p) -> str:
 
 
 def p_dtype(rng, vals, p) -> str:
-    options = FLOATS * 3 + SIGNED + UNSIGNED + ["np.bool_", "'float32'", "'int32'", "float", "int"]
+    options = FLOATS * 3 + SIGNED + UNSIGNED + ["np.bool_", "'float32'", "'int32'", "float", "int", "np.float16"]
     if _kind(vals) == "c" or rng.random() < 0.05:
         options = options + COMPLEX * 2
     return str(rng.choice(options))

@@ -102,6 +102,16 @@ def is_internal(error: BaseException) -> bool:
     return True
 
 
+def raised_by_tracejit(error: BaseException) -> bool:
+    """Whether the innermost frame of ``error``'s traceback outside the libraries is
+    tracejit's (not the user's code, which a NumPy function may call back)."""
+    for code, _, _ in reversed(_frames(error.__traceback__)):
+        kind = _kind(code.co_filename)
+        if kind != "library":
+            return kind == "own"
+    return False
+
+
 def _shown(filename: str, line: int) -> str:
     rel = os.path.relpath(filename) if os.path.isabs(filename) else filename
     return f"{filename if rel.startswith('..') else rel}:{line}"

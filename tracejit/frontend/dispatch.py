@@ -11,7 +11,9 @@ and the complex frontend build on it.
 
 A NumPy function without a handler, or whose handler refuses its arguments, becomes a
 host call run in Python at run time (``frontend/hostcall.py``); with ``tj.jit(fallback=False)``
-it raises :class:`tracejit.UnsupportedError` naming it and the user's source line.
+it raises :class:`tracejit.UnsupportedError` naming it and the user's source line. A handler
+that fails by surprise (a builtin exception from tracejit's code) is judged by NumPy on
+placeholder arguments (``frontend/handlerfail.py``): the user's error, or a host call.
 """
 from __future__ import annotations
 
@@ -24,6 +26,7 @@ from tracejit.frontend.arraylike import complex_support
 from tracejit.frontend.attributes import registrar
 from tracejit.frontend.context import user_location
 from tracejit.frontend.core import Tracer
+from tracejit.frontend.handlerfail import handler_failed
 from tracejit.frontend.hostcall import fallback_enabled, host_call
 from tracejit.frontend.operands import as_array, is_tracer, python_kind
 
@@ -79,6 +82,8 @@ def fallback_on_refusal(func: Callable, handler: Callable, args: tuple, kwargs: 
         except UnsupportedError as host_error:  # the handler's refusal says more; this one why no fallback
             error.add_note(f"(not run as a host call either: {host_error})")
             raise error from None
+    except Exception as error:  # noqa: BLE001 - a surprise: NumPy decides whose (frontend/handlerfail.py)
+        return handler_failed(func, args, kwargs, error)
 
 
 def function_fallback(impl: Callable) -> Callable:

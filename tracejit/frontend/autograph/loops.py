@@ -280,6 +280,8 @@ class _Loop:
         n = seq.length()
         total = n - first if isinstance(n, int) or first else n  # (traced: first steps peeled as traced `if`s)
         peel_last = isinstance(n, int) and self.extra_test is None and self._peel_last(state)
+        if not peel_last and sequences.rebinds_target(self.opts):  # (its value after the loop: the body's last)
+            raise NotRollable("the loop's target is assigned in its body and read after it")
         origins = getattr(n, "_origins", None)
         if origins and self.extra_test is None and self._peel_last(state):  # (as eagerly: range(iters) of an int)
             raise StaticNeeded(origins, "the trip count of a loop whose temporaries are read after it", self.where)
@@ -443,7 +445,7 @@ class _Loop:
         temporaries = [name for name, v in zip(self.names, state) if is_undefined(v)]
         target = sequences.flat_names(sequences.target_names(self.opts.get("target", "")) or ())
         temporaries = [name for name in temporaries if name not in target]
-        return bool(temporaries) and sequences.read_after(self.opts, temporaries)
+        return bool(temporaries) and sequences.read_after(self.opts, temporaries) or sequences.rebinds_target(self.opts)
 
 
 

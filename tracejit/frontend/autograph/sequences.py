@@ -354,3 +354,17 @@ def read_after(opts: dict, names: list[str]) -> bool:
             if id(node) not in inside:
                 return True
     return False
+
+
+def rebinds_target(opts: dict) -> bool:
+    """Whether the body of the ``for`` at ``opts["lineno"]`` assigns its target name(s) (``i = f(i)``)
+    and the function reads them after the loop: then, as in Python, they hold the body's last
+    value after it, not the last item (unknown source: assumed not)."""
+    names = set(flat_names(target_names(opts.get("target", "")) or ()))
+    loop, function = _loop_node(opts)
+    if not names or loop is None or function is None:
+        return False
+    own = {id(n) for n in ast.walk(loop.target)}
+    assigned = {n.id for stmt in loop.body for n in ast.walk(stmt)
+                if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store) and n.id in names and id(n) not in own}
+    return bool(assigned) and read_after(opts, sorted(assigned))

@@ -79,15 +79,18 @@ def sqrt(z: Pair) -> Pair:
 def log_magnitude(z: Pair) -> Any:
     """``log(|z|)`` within a few ulp: near ``|z| = 1`` as ``log1p(x*x + y*y - 1) / 2`` with
     the squares' rounding errors kept (fused multiply-adds), elsewhere ``log(hypot(x, y))``
-    with tiny magnitudes scaled up first (a subnormal ``|z|`` has too few bits)."""
+    with tiny magnitudes scaled up first (a subnormal ``|z|`` has too few bits) and huge ones
+    down (``|z|`` beyond the largest float, its logarithm is not)."""
     x, y = z
     ax, ay = np.absolute(x), np.absolute(y)
     a, b = np.maximum(ax, ay), np.minimum(ax, ay)
     p = _bits(x)
     tiny = a < float(np.finfo(x.dtype).tiny) * 2.0 ** p
-    scale = np.where(tiny, x.dtype.type(2.0 ** p), x.dtype.type(1.0))
+    huge = a > float(np.finfo(x.dtype).max) * 0.25  # (|z| itself may overflow: scaled down by 4, exactly)
+    scale = np.where(tiny, x.dtype.type(2.0 ** p), np.where(huge, x.dtype.type(0.25), x.dtype.type(1.0)))
     h = np.hypot(a * scale, b * scale)
-    far = np.log(h) - np.where(tiny, x.dtype.type(p * math.log(2.0)), x.dtype.type(0.0))
+    far = np.log(h) - np.where(tiny, x.dtype.type(p * math.log(2.0)),
+                               np.where(huge, x.dtype.type(-2.0 * math.log(2.0)), x.dtype.type(0.0)))
     ha, hb = a * a, b * b
     la, lb = arith.fma(a, a, -ha, True), arith.fma(b, b, -hb, True)
     s = ((ha - 1.0) + hb) + (la + lb)  # a*a - 1 is exact where a*a is in [1/2, 2]

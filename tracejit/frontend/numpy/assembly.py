@@ -17,11 +17,12 @@ import numpy as np
 
 from tracejit.errors import UnsupportedError, at, user_error, with_location
 from tracejit.frontend.context import user_location
+from tracejit.frontend.core import Tracer
 from tracejit.frontend.dispatch import implements
 from tracejit.frontend.numpy.axes import axis_index
 from tracejit.frontend.numpy.elementwise import where
 from tracejit.frontend.numpy.scans_and_sorts import partitioning
-from tracejit.frontend.numpy.shape import broadcast_to, concatenate, ravel, reshape
+from tracejit.frontend.numpy.shape import astype, broadcast_to, concatenate, ravel, reshape
 from tracejit.frontend.numpy.writes import write
 from tracejit.frontend.operands import Operand, is_tracer, weak_type
 
@@ -85,8 +86,10 @@ def select(condlist: list, choicelist: list, default: Operand = 0) -> Operand:
         if (cond.dtype if is_tracer(cond) else np.asarray(cond).dtype) != np.bool_:
             raise user_error(TypeError(f"invalid entry {i} in condlist: should be boolean ndarray{at(loc)}"))
 
-    def cast(x):
-        return x.astype(dtype) if is_tracer(x) else np.asarray(x, dtype=dtype)
+    def cast(x):  # (a traced Python number has no ``astype``: NumPy's asarray makes it an array)
+        if not is_tracer(x):
+            return np.asarray(x, dtype=dtype)
+        return astype(x, dtype) if isinstance(x, Tracer) else x.astype(dtype)
 
     result = broadcast_to(cast(default), shape) if is_tracer(default) else np.full(shape, default, dtype)
     for cond, choice in zip(condlist[::-1], choicelist[::-1]):
@@ -114,9 +117,18 @@ def column_stack(tup: list) -> Operand:
     return concatenate([column(a) for a in tup], axis=1)
 
 
+def _strong(x: Operand) -> Operand:
+    """``x`` as NumPy's ``asanyarray`` makes it: a (traced) Python number becomes of its NumPy dtype."""
+    weak = weak_type(x)
+    if weak is not None:
+        return astype(x, np.asarray(weak(0)).dtype)
+    return np.asarray(x) if type(x) in _PY_SCALARS else x
+
+
 @implements(np.kron)
 def kron(a: Operand, b: Operand) -> Operand:
     """``numpy.kron``: the broadcast product of ``a`` and ``b`` with their dims interleaved, reshaped."""
+    a, b = _strong(a), _strong(b)  # (NumPy's asanyarray: a Python number is an int64/float64 array)
     nd = max(_ndim(a), _ndim(b))
     if _ndim(a) == 0 or _ndim(b) == 0:
         return np.multiply(a, b)

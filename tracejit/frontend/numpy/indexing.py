@@ -23,6 +23,7 @@ from tracejit.frontend.numpy.advanced import gather_getitem, holds_tracer, is_ar
 from tracejit.frontend.numpy.axes import normalize_axes
 from tracejit.frontend.numpy.dynamic import dynamic_getitem, dynamic_setitem, integer_key, integer_view, traced_slice
 from tracejit.frontend.numpy.elementwise import where
+from tracejit.frontend.numpy.keys import expand_key
 from tracejit.frontend.numpy.ranges import dynamic_key, range_getitem, range_setitem, scatter_through
 from tracejit.frontend.numpy.selection import Selection, assign_selection, select
 from tracejit.frontend.numpy.shape import copy, make_view, ravel
@@ -116,26 +117,7 @@ def _advanced(x, key: tuple, for_write: bool, loc):
                                f"or a leading part of it), not with other indices{at(loc)}")
     if for_write:
         raise AssertionError("integer-array writes go through setitem's scatter")
-    return gather_getitem(x, _expand(key, x.ndim, loc), loc, getitem)
-
-
-def _expand(key: tuple, ndim: int, loc) -> list:
-    """Replace the Ellipsis by full slices; check the number of indices."""
-    if sum(k is Ellipsis for k in key) > 1:
-        raise user_error(IndexError(f"an index can only have a single ellipsis ('...'){at(loc)}"))
-    used = sum(k is not None and k is not Ellipsis for k in key)
-    if used > ndim:
-        raise user_error(IndexError(f"too many indices for array: array is {ndim}-dimensional, but "
-                                    f"{used} were indexed{at(loc)}"))
-    out = []
-    for k in key:
-        if k is Ellipsis:
-            out.extend([slice(None)] * (ndim - used))
-        else:
-            out.append(k)
-    if not any(k is Ellipsis for k in key):  # identity: arrays in the key compare elementwise
-        out.extend([slice(None)] * (ndim - used))
-    return out
+    return gather_getitem(x, expand_key(key, x.ndim, loc), loc, getitem)
 
 
 def getitem(x: Operand, key: Operand, for_write: bool = False) -> object:
@@ -144,11 +126,11 @@ def getitem(x: Operand, key: Operand, for_write: bool = False) -> object:
     loc = user_location()
     key = key if isinstance(key, tuple) else (key,)
     if any(map(traced_slice, key)):  # a traced offset with a static length (frontend/numpy/dynamic.py)
-        out = dynamic_getitem(x, _expand(key, x.ndim, loc), loc, getitem)
+        out = dynamic_getitem(x, expand_key(key, x.ndim, loc), loc, getitem)
         if out is not None:
             return out
     if integer_key(key):  # a traced int index: a view at a traced offset, as NumPy's (not a gather)
-        expanded = _expand(key, x.ndim, loc)
+        expanded = expand_key(key, x.ndim, loc)
         element = not any(k is Ellipsis or k is None or isinstance(k, slice) for k in key + tuple(expanded))
         if not element and integer_view(x, expanded):  # (an element read is a scalar copy: the gather)
             return dynamic_getitem(x, expanded, loc, lambda y, rest: getitem(y, rest + (Ellipsis,)))  # (x[..., i]: 0-d)
@@ -159,7 +141,7 @@ def getitem(x: Operand, key: Operand, for_write: bool = False) -> object:
     starts, steps, lengths, final_shape = [], [], [], []
     dim = 0
     all_ints = Ellipsis not in key  # x[..., 0] of a 1-d x is a 0-d array, not a scalar
-    for k in _expand(key, x.ndim, loc):
+    for k in expand_key(key, x.ndim, loc):
         if k is None:
             final_shape.append(1)
             all_ints = False
@@ -209,7 +191,7 @@ def setitem(x: Operand, key: Operand, value: Operand) -> None:
     tkey = key if isinstance(key, tuple) else (key,)
     if all(_basic_index(k) for k in tkey):  # (an element or a slice: NumPy converts a scalar value)
         check_scalar_store(value, x.dtype, loc)
-    if any(map(traced_slice, tkey)) and dynamic_setitem(x, _expand(tkey, x.ndim, loc), value, loc, getitem):
+    if any(map(traced_slice, tkey)) and dynamic_setitem(x, expand_key(tkey, x.ndim, loc), value, loc, getitem):
         return
     if len(tkey) == 1 and isinstance(tkey[0], Selection):  # x[np.array(idx)] = v, idx appended under a condition
         scatter_through(x, tkey[0], value, loc, setitem)
@@ -241,7 +223,7 @@ def setitem(x: Operand, key: Operand, value: Operand) -> None:
         if any(_is_mask(k) or isinstance(k, (bool, np.bool_)) for k in tkey):
             raise UnsupportedError(f"assignment through a boolean index other than a single mask of the "
                                    f"array's shape{at(loc)}")
-        scatter_setitem(x, _expand(tkey, x.ndim, loc), value, loc, getitem)
+        scatter_setitem(x, expand_key(tkey, x.ndim, loc), value, loc, getitem)
         return
     write(getitem(x, key, for_write=True), value, loc)
 

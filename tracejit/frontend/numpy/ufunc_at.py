@@ -18,33 +18,12 @@ from tracejit.compiler.ops import ops_of_kind
 from tracejit.errors import UnsupportedError, at, user_error, with_location
 from tracejit.frontend.context import user_location
 from tracejit.frontend.numpy.advanced import is_array_index, scatter_setitem
+from tracejit.frontend.numpy.keys import expand_key, mask_positions
 from tracejit.frontend.numpy.ufuncs import LATER_METHODS
 from tracejit.frontend.numpy.writes import write
 from tracejit.frontend.operands import Operand, dtype_or_weak, is_tracer
 
 _OP_OF = {op.ufunc: op.name for op in ops_of_kind("elementwise") if op.ufunc is not None}
-
-
-def _expanded(key: tuple, ndim: int, loc: str | None) -> list:
-    """``key`` with its Ellipsis replaced by full slices and constant masks by their positions."""
-    out: list = []
-    for k in key:
-        if isinstance(k, (np.ndarray, list)) and np.asarray(k).dtype == np.bool_:
-            out.extend(np.nonzero(np.asarray(k)))
-        elif is_tracer(k) and k.dtype == np.bool_:
-            raise UnsupportedError(f"ufunc.at with a traced boolean index{at(loc)}")
-        else:
-            out.append(k)
-    if sum(k is Ellipsis for k in out) > 1:
-        raise user_error(IndexError(f"an index can only have a single ellipsis ('...'){at(loc)}"))
-    used = sum(k is not None and k is not Ellipsis for k in out)
-    if used > ndim:
-        raise user_error(IndexError(f"too many indices for array: array is {ndim}-dimensional, but "
-                                    f"{used} were indexed{at(loc)}"))
-    full = []
-    for k in out:
-        full.extend([slice(None)] * (ndim - used) if k is Ellipsis else [k])
-    return full
 
 
 def _view(x: Operand, key: tuple, for_write: bool = False) -> Operand:
@@ -69,7 +48,8 @@ def ufunc_at(ufunc: np.ufunc, a: Operand, indices: object, b: object = None, /) 
         raise with_location(e, loc) from e
     if not loop[0] == loop[1] == loop[2]:
         raise UnsupportedError(f"{name} with the loop {loop} (mixed dtypes){at(loc)}")
-    key = _expanded(indices if isinstance(indices, tuple) else (indices,), a.ndim, loc)
+    key = mask_positions(indices if isinstance(indices, tuple) else (indices,), loc, name)
+    key = expand_key(key, a.ndim, loc)
     key = [k if k is None or isinstance(k, slice) or is_array_index(k) else np.asarray(k) for k in key]
     if any(is_array_index(k) for k in key):  # (integers as 0-d index arrays: the same elements)
         scatter_setitem(a, key, b, loc, _view, combine=op, dtype=loop[2])
