@@ -40,6 +40,7 @@ from tracejit.frontend.allocation import BY_ORIGINAL, CREATORS
 from tracejit.frontend.arraylike import is_complex_value
 from tracejit.frontend.autograph.conversion import Converted, closure, converted_code
 from tracejit.frontend.context import current_trace
+from tracejit.frontend.libraries import library_value
 from tracejit.frontend.minmax import SELECTING
 from tracejit.frontend.operands import is_tracer
 from tracejit.frontend.pymath import BY_ORIGINAL as MATH_BY_ORIGINAL
@@ -184,13 +185,15 @@ class Converter:
                 return MATH
             if is_random(value):
                 return stand_in(value)
-            return self._module(value) if is_user_module(value) else value
+            return self._module(value) if is_user_module(value) else library_value(value)
         if t in (types.FunctionType, types.BuiltinFunctionType):
             creator = BY_ORIGINAL.get(id(value)) or SITE_BY_ORIGINAL.get(id(value)) or MATH_BY_ORIGINAL.get(id(value))
             if creator is not None:
                 return creator
             if is_user_function(value):
                 return self.function(value)
+            if not is_random(value):
+                return library_value(value)
         if is_random(value):
             return stand_in(value)
         if t in (types.MethodType, functools.partial):

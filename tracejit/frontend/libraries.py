@@ -1,0 +1,141 @@
+"""Functions of other libraries (SciPy, scikit-learn, ...) called from converted code.
+
+NumPy hands tracejit its own functions through ``__array_function__``; a function of
+another library gets the traced values themselves and runs as Python: where it is made of
+NumPy calls, it is traced (and compiled) through them; where it needs concrete arrays
+(``np.asarray`` of a traced value, a C extension), tracing it raises
+:class:`TracerConversionError` inside the library. Converted code sees such functions
+wrapped (:func:`library_value`; modules as :class:`LibraryModule` proxies, so
+``scipy.linalg.solve_triangular(...)`` is wrapped too): the wrapper first looks for a native
+handler (:data:`NATIVE`, by the function's public path), then tries the function, and when
+it refuses a traced value *in the library's code* the call becomes a host call
+(``frontend/hostcall.py``) run at run time on concrete arrays (unless
+``tj.jit(fallback=False)``). A refusal in the user's own code (a callback the library
+called) stays the user's error. The first, refused attempt may have run part of the
+library function on traced values; it has no effect on the compiled program (nothing it
+traced is used), only Python side effects of its own, if any, happen once more.
+"""
+from __future__ import annotations
+
+import functools
+import sys
+import types
+from collections.abc import Callable
+from typing import Any
+
+from tracejit.errors import TracerConversionError, UnsupportedError
+from tracejit.frontend.hostcall import fallback_enabled, host_call
+from tracejit.frontend.refusals import forget_refused
+from tracejit.frontend.usercode import is_library_file
+
+NATIVE: dict[str, Callable] = {}  # "scipy.linalg.solve_triangular" -> its native handler (may raise UnsupportedError)
+
+_OWN = ("numpy", "tracejit")
+_wrapped: dict[int, tuple] = {}  # id(function) -> (function, wrapper)
+_modules: dict[int, tuple] = {}  # id(module) -> (module, proxy)
+
+
+def _top(name: str) -> str:
+    return name.partition(".")[0]
+
+
+def _is_library_module(module: types.ModuleType) -> bool:
+    name = module.__name__
+    if _top(name) in _OWN or _top(name) in sys.stdlib_module_names:
+        return False
+    filename = getattr(module, "__file__", None)
+    return isinstance(filename, str) and is_library_file(filename)
+
+
+def _is_library_function(value: object) -> bool:
+    if not callable(value) or isinstance(value, type):
+        return False
+    module = getattr(value, "__module__", None)
+    if not isinstance(module, str) or _top(module) in _OWN or _top(module) in sys.stdlib_module_names:
+        return False
+    if module == "builtins" or hasattr(value, "__array_ufunc__") or hasattr(value, "ntypes"):
+        return False  # (ufuncs of other libraries reach tracejit through __array_ufunc__)
+    code = getattr(value, "__code__", None)
+    if code is not None:
+        return is_library_file(code.co_filename)
+    owner = sys.modules.get(module)
+    return owner is not None and _is_library_module(owner)
+
+
+class LibraryModule(types.ModuleType):
+    """A library's module as converted code sees it: its functions wrapped (:func:`library_value`)."""
+
+    def __init__(self, real: types.ModuleType):
+        super().__init__(real.__name__, real.__doc__)
+        object.__setattr__(self, "_tj_real", real)
+
+    def __getattr__(self, name: str) -> Any:
+        real = object.__getattribute__(self, "_tj_real")
+        return library_value(getattr(real, name), f"{real.__name__}.{name}")
+
+
+def _first_library_frame_is_library(error: BaseException) -> bool:
+    """Whether the innermost frame outside tracejit that raised ``error`` is a library's
+    (not the user's converted code: a user callback's refusal stays the user's error)."""
+    tb, last = error.__traceback__, None
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        module = tb.tb_frame.f_globals.get("__name__", "")
+        if _top(module) != "tracejit":
+            last = filename
+        tb = tb.tb_next
+    return last is not None and is_library_file(last) and "/numpy/" not in last.replace("\\", "/")
+
+
+def _native(fn: Callable) -> Callable | None:
+    """The native handler of ``fn``: a :data:`NATIVE` entry whose public path (its module
+    loaded already) names ``fn`` itself."""
+    for path, handler in NATIVE.items():
+        module, _, attr = path.rpartition(".")
+        if module in sys.modules and getattr(sys.modules[module], attr, None) is fn:
+            return handler
+    return None
+
+
+def _wrap(fn: Callable, name: str) -> Callable:
+    native = _native(fn)
+
+    @functools.wraps(fn)
+    def call(*args: Any, **kwargs: Any) -> Any:
+        if native is not None:
+            try:
+                return native(*args, **kwargs)
+            except UnsupportedError:
+                pass  # (the library's own code, then maybe a host call)
+        try:
+            return fn(*args, **kwargs)
+        except TracerConversionError as error:
+            if not fallback_enabled() or not _first_library_frame_is_library(error):
+                raise
+            forget_refused()
+            return host_call(fn, args, kwargs, "it needs concrete arrays (it converts a traced argument)", name)
+
+    call.__tj_library__ = fn
+    return call
+
+
+def library_value(value: object, name: str | None = None) -> object:
+    """What converted code sees for ``value``: a library's module as a :class:`LibraryModule`,
+    a library's function wrapped as the module docstring says; other values themselves."""
+    if isinstance(value, types.ModuleType):
+        if not _is_library_module(value):
+            return value
+        known = _modules.get(id(value))
+        if known is None or known[0] is not value:
+            known = _modules[id(value)] = (value, LibraryModule(value))
+        return known[1]
+    if not _is_library_function(value):
+        return value
+    try:
+        known = _wrapped.get(id(value))
+    except TypeError:
+        return value
+    if known is None or known[0] is not value:
+        path = name or f"{value.__module__}.{getattr(value, '__qualname__', getattr(value, '__name__', '?'))}"
+        known = _wrapped[id(value)] = (value, _wrap(value, path))
+    return known[1]
