@@ -15,6 +15,7 @@ from tracejit.config import config, emit_log, log_enabled
 from tracejit.errors import StaticNeeded, UnsupportedError, user_error
 from tracejit.frontend.boundary import raise_if_internal
 from tracejit.frontend.checks import raise_failed
+from tracejit.frontend.fastresults import results_direct
 from tracejit.frontend.complex.boundary import as_complex, pair_view
 from tracejit.frontend.convert import converted
 from tracejit.frontend.lowered import Lowered
@@ -63,6 +64,8 @@ class _Entry:
                 self.native = executable.native
             elif not self.guard.needs_arguments and executable.direct is not None:
                 self.direct = _guarded_direct(self.guard, executable.direct)  # not native: read in Python
+        elif self.guard is None and self.executable.direct_all is not None:
+            self.direct = results_direct(self.executable.direct_all, tree, leaves, self.checks, self.traced.in_specs)
 
     def _run_and_write_back(self, arrays, originals=None) -> Any:
         """Run, then write the arguments the function updated back into the caller's
@@ -259,7 +262,11 @@ class JitFunction:
         if direct is not None and not kwargs and not config.disable_jit:
             # the last signature called with positional arrays: its compiled wrapper checks
             # natively that these are arrays of exactly that signature (~1 us in all)
-            result = direct(args)
+            try:
+                result = direct(args)
+            except Exception:  # a failed run-time check (frontend/fastresults.py): a call that hit
+                self._hits.add()
+                raise
             if result is not MISS:
                 self._hits.add()
                 return result
