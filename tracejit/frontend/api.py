@@ -15,9 +15,9 @@ from tracejit.config import config, emit_log, log_enabled
 from tracejit.errors import StaticNeeded, UnsupportedError, user_error
 from tracejit.frontend.boundary import raise_if_internal
 from tracejit.frontend.checks import raise_failed
-from tracejit.frontend.fastresults import results_direct
 from tracejit.frontend.complex.boundary import as_complex, pair_view
 from tracejit.frontend.convert import converted
+from tracejit.frontend.fastresults import results_direct
 from tracejit.frontend.lowered import Lowered
 from tracejit.frontend.signature import NestedTrace, bind, positional_fast_key
 from tracejit.frontend.traced_function import TracedFunction

@@ -43,7 +43,7 @@ class ArenaCache:
         return block, context, ctypes.addressof(context)
 
 
-def multi_call(n_inputs: int, call, context: int, allocs: list, position: list[int],
+def multi_call(n_inputs: int, call: Callable, context: int, allocs: list, position: list[int],
                arenas: ArenaCache | None) -> Callable:
     """``direct(args)``: the list of results (in the program's result order) for ``args``
     when they are exactly the arrays the signature was compiled for (the wrapper checks them
