@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import tracejit as tj
+from tracejit.runtime.fastcall import CACHED_ARENA_BYTES
 
 
 def _entry(f):
@@ -128,3 +129,13 @@ def test_results_do_not_alias_between_calls():
     strided = np.arange(12.0)[::2]  # same shape, another layout: the wrapper refuses, the general path runs
     for got, want in zip(f(strided), (strided * 2 + strided.sum(), -strided)):
         np.testing.assert_array_equal(got, want)
+
+
+def test_large_arena_is_allocated_per_call():
+    f = tj.jit(lambda a: np.linalg.inv(a))
+    rng = np.random.default_rng(1)
+    for _ in range(3):
+        a = rng.standard_normal((130, 130)) + 130 * np.eye(130)
+        np.testing.assert_allclose(f(a), np.linalg.inv(a), rtol=1e-10, atol=1e-12)
+    executable = _entry(f).executable
+    assert executable.arena_bytes > CACHED_ARENA_BYTES and f._direct is not None

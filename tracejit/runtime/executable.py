@@ -15,7 +15,7 @@ import numpy as np
 from tracejit.compiler.codegen.symbols import ARRAY_FIELDS, call_slots, checks_inputs
 from tracejit.runtime import MISS, threads
 from tracejit.runtime.buffers import MIN_POOLED_BYTES, pool
-from tracejit.runtime.fastcall import CACHED_ARENA_BYTES, ArenaCache, multi_call, run_from, single_call
+from tracejit.runtime.fastcall import ArenaCache, multi_call, run_from, single_call
 from tracejit.runtime.hostcalls import has_host_calls, run_checked
 
 if TYPE_CHECKING:
@@ -122,12 +122,11 @@ class Executable:
         return (ctypes.c_void_p * 4)(self._template_address, arena, self._parallel_for, self._expected_address)
 
     def _plain_call(self):
-        """For the common program (no streamed or repeated results, temporaries of at most
-        ``CACHED_ARENA_BYTES``): a closure doing only what such a call needs, ~1 us of
-        Python around the native call."""
+        """For the common program (no streamed or repeated results): a closure doing only
+        what such a call needs, ~1 us of Python around the native call (temporaries: in an
+        arena block kept between calls, ``runtime/fastcall.py``)."""
         slots = [slot for slot, _, _ in self._outputs]
-        if self.arena_bytes > CACHED_ARENA_BYTES or self._streamed \
-                or len(set(self._result_of)) != len(self._result_of) or set(self._result_of) != set(slots):
+        if self._streamed or len(set(self._result_of)) != len(self._result_of) or set(self._result_of) != set(slots):
             return None
         allocs = [(_allocator(shape, dtype), shape, dtype) for _, shape, dtype in self._outputs]
         position = [slots.index(bid) for bid in self._result_of]

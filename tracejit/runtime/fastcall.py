@@ -8,8 +8,9 @@ makes one when none is free) and gives it back after the native call. ``list.pop
 ``list.append`` are atomic, so concurrent calls in several threads never share a block,
 and a call made again from inside a running one (a host call calling the same jitted
 function from Python) finds the running call's block taken and makes its own. Only
-arenas up to ``CACHED_ARENA_BYTES`` are kept (at most one per call in flight at once);
-larger ones come from the pool per call, where the kernels' time dwarfs the allocation.
+arenas up to ``CACHED_ARENA_BYTES`` are kept (at most one per call in flight at once:
+a bound on what many signatures hold); larger ones come from the pool per call, where the
+kernels' time dwarfs the allocation.
 Results never alias an arena: outputs are allocated apart from it.
 """
 from __future__ import annotations
@@ -20,9 +21,11 @@ from typing import Callable
 import numpy as np
 
 from tracejit.runtime import MISS
+from tracejit.runtime.buffers import pool
 
-CACHED_ARENA_BYTES = 1 << 20  # arenas kept between calls: at most this large
+CACHED_ARENA_BYTES = 1 << 18  # arenas kept between calls: at most this large (a 128x128 inv's)
 _ALIGN = 64
+_BYTE = np.dtype(np.uint8)
 
 
 class ArenaCache:
@@ -32,12 +35,13 @@ class ArenaCache:
         """``nbytes``: the program's arena; ``context_for(base)`` makes the wrapper's
         context for an arena starting at ``base``."""
         self.nbytes = nbytes
+        self.keep = nbytes <= CACHED_ARENA_BYTES  # else a block per call, from the pool
         self._context_for = context_for
         self.free: list[tuple[np.ndarray, ctypes.Array, int]] = []
 
     def make(self) -> tuple[np.ndarray, ctypes.Array, int]:
         """A new block: the array, its context and the context's address."""
-        block = np.empty(self.nbytes + _ALIGN, np.uint8)
+        block = (np.empty if self.keep else pool.empty)((self.nbytes + _ALIGN,), _BYTE)
         base = -(-block.ctypes.data // _ALIGN) * _ALIGN
         context = self._context_for(base)
         return block, context, ctypes.addressof(context)
@@ -61,7 +65,7 @@ def multi_call(n_inputs: int, call: Callable, context: int, allocs: list, positi
             return outs if identity else [outs[i] for i in position]
         return direct
 
-    free, make = arenas.free, arenas.make
+    free, make, keep = arenas.free, arenas.make, arenas.keep
 
     def direct_arena(args: tuple):
         if len(args) != n_inputs:
@@ -72,7 +76,9 @@ def multi_call(n_inputs: int, call: Callable, context: int, allocs: list, positi
         except IndexError:  # every block is in use (other threads, or a call from a host call)
             block = make()
         refused = call(*map(id, args), *map(id, outs), block[2])
-        free.append(block)
+        if keep:
+            free.append(block)
+        del block  # (a pooled block goes back to the pool)
         if refused:
             return MISS
         return outs if identity else [outs[i] for i in position]
