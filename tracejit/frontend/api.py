@@ -17,6 +17,7 @@ from tracejit.frontend.boundary import raise_if_internal
 from tracejit.frontend.checks import raise_failed
 from tracejit.frontend.complex.boundary import as_complex, pair_view
 from tracejit.frontend.convert import converted
+from tracejit.frontend.fastresults import results_direct
 from tracejit.frontend.hostdynamic import release, take
 from tracejit.frontend.lowered import Lowered
 from tracejit.frontend.signature import NestedTrace, bind, positional_fast_key
@@ -64,6 +65,8 @@ class _Entry:
                 self.native = executable.native
             elif not self.guard.needs_arguments and executable.direct is not None:
                 self.direct = _guarded_direct(self.guard, executable.direct)  # not native: read in Python
+        elif self.guard is None and self.executable.direct_all is not None and not self.traced.tickets:
+            self.direct = results_direct(self.executable.direct_all, tree, leaves, self.checks, self.traced.in_specs)
 
     def _run_and_write_back(self, arrays, originals=None) -> Any:
         """Run, then write the arguments the function updated back into the caller's
@@ -271,7 +274,11 @@ class JitFunction:
         if direct is not None and not kwargs and not config.disable_jit:
             # the last signature called with positional arrays: its compiled wrapper checks
             # natively that these are arrays of exactly that signature (~1 us in all)
-            result = direct(args)
+            try:
+                result = direct(args)
+            except Exception:  # a failed run-time check (frontend/fastresults.py): a call that hit
+                self._hits.add()
+                raise
             if result is not MISS:
                 self._hits.add()
                 return result

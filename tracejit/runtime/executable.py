@@ -15,6 +15,7 @@ import numpy as np
 from tracejit.compiler.codegen.symbols import ARRAY_FIELDS, call_slots, checks_inputs
 from tracejit.runtime import MISS, threads
 from tracejit.runtime.buffers import MIN_POOLED_BYTES, pool
+from tracejit.runtime.fastcall import ArenaCache, multi_call, run_from, single_call
 from tracejit.runtime.hostcalls import has_host_calls, run_checked
 
 if TYPE_CHECKING:
@@ -102,11 +103,12 @@ class Executable:
         self._context = self._context_for(None)
         self._input_order = [index for _, index in sorted(self._inputs, key=lambda p: p[1])]
         self.direct = None  # set by _plain_call when the wrapper can vouch for raw arguments
+        self.direct_all = None  # the same for every result (a list), set for programs without a native call
         self.native = None  # and what runtime/dispatcher.py needs to make that call natively
         # how this program is run: chosen once here
         self._run = self._plain_call() or self._call_with_objects if self._call else self._call_with_table
         if has_host_calls(program):  # an error in a host call is raised after the native call returns
-            self.direct = self.native = None
+            self.direct = self.native = self.direct_all = None
             run = self._run
             self._run = lambda arrays: run_checked(run, arrays)
 
@@ -120,17 +122,28 @@ class Executable:
         return (ctypes.c_void_p * 4)(self._template_address, arena, self._parallel_for, self._expected_address)
 
     def _plain_call(self):
-        """For the common program (no temporaries, no streamed or repeated results): a
-        closure doing only what such a call needs, ~1 us of Python around the native call."""
+        """For the common program (no streamed or repeated results): a closure doing only
+        what such a call needs, ~1 us of Python around the native call (temporaries: in an
+        arena block kept between calls, ``runtime/fastcall.py``)."""
         slots = [slot for slot, _, _ in self._outputs]
-        if self.arena_bytes or self._streamed or len(set(self._result_of)) != len(self._result_of) \
-                or set(self._result_of) != set(slots):
+        if self._streamed or len(set(self._result_of)) != len(self._result_of) or set(self._result_of) != set(slots):
             return None
         allocs = [(_allocator(shape, dtype), shape, dtype) for _, shape, dtype in self._outputs]
         position = [slots.index(bid) for bid in self._result_of]
         order, call, context, fallback = (self._input_order, self._call, ctypes.addressof(self._context),
                                           self._call_with_table)
         in_order = order == list(range(self.program.n_inputs))  # every argument array, in order
+        if in_order and (self.arena_bytes or len(allocs) != 1 or position != [0]):
+            # temporaries (an arena block reused across calls) or several results: runtime/fastcall.py
+            arenas = ArenaCache(self.arena_bytes, self._context_for) if self.arena_bytes else None
+            multi = multi_call(len(order), call, context, allocs, position, arenas)
+            if self.checks_inputs:
+                self.direct_all = multi
+                if len(position) == 1:
+                    self.direct = single_call(multi)
+            return run_from(multi, len(order), fallback)
+        if self.arena_bytes:
+            return None
         if in_order and len(allocs) == 1 and position == [0]:
             (empty, shape, dtype), = allocs
             n_inputs = len(order)

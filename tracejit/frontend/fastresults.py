@@ -1,0 +1,93 @@
+"""The direct call of a signature whose result is not one plain array: several results, a
+0-d result returned as a scalar, run-time checks (``frontend/checks.py``).
+
+``runtime/executable.py`` gives such programs a ``direct_all`` (positional arrays -> every
+output, or MISS); this wraps it as ``_Entry.direct``: a call reads the checks' outputs
+first (a flag or code nonzero, an index range outside its bound) and only when one failed
+takes :func:`~tracejit.frontend.checks.raise_failed`, which raises the error the general
+path raises; then it builds the result as ``_Entry._results`` would, without its
+per-leaf branching. Results needing more (a boolean selection compacted after the call, a
+complex result, a selection from an argument) keep the general path.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+from tracejit.frontend.checks import Check, raise_failed
+from tracejit.frontend.tree import TreeDef, unflatten
+from tracejit.runtime import MISS
+
+
+def _leaf_reader(leaf) -> Callable | None:
+    """outs -> this leaf's value, or None where the general path is needed."""
+    if leaf.mask is not None or leaf.arg is not None or leaf.complex_dtype is not None:
+        return None
+    if leaf.index is None:
+        value = leaf.value
+        return lambda outs: value
+    index, python = leaf.index, leaf.python
+    if python is not None:
+        return lambda outs: python(outs[index][()])
+    if leaf.scalar:
+        return lambda outs: outs[index][()]
+    return None  # a plain array: read by index (see results_direct)
+
+
+def _failed(checks: list[Check]) -> Callable:
+    """outs -> whether some check may have failed (then raise_failed decides and raises)."""
+    flags = [c.index for c in checks if c.bound is None]  # a bool flag or a case code: nonzero fails
+    ranges = [(c.index, c.high, -c.bound, c.bound) for c in checks if c.bound is not None]
+
+    def failed(outs) -> bool:
+        for i in flags:
+            if outs[i]:
+                return True
+        for low, high, least, bound in ranges:
+            if outs[low] < least or outs[high] >= bound:
+                return True
+        return False
+    return failed
+
+
+def results_direct(direct_all: Callable, tree: TreeDef, leaves: list, checks: list[Check],
+                   in_specs: list) -> Callable | None:
+    """``direct(args)`` -> the function's result built from ``direct_all(args)``'s outputs
+    (MISS when it misses), raising a failed check's error; None where the result needs the
+    general path."""
+    if any(s.complex_dtype for s in in_specs):
+        return None
+    readers = []
+    for leaf in leaves:
+        if leaf.mask is not None or leaf.arg is not None or leaf.complex_dtype is not None:
+            return None
+        readers.append(_leaf_reader(leaf))
+    failed = _failed(checks) if checks else None
+    if all(r is None for r in readers):
+        indices = [leaf.index for leaf in leaves]
+        if tree.kind == "leaf":
+            (first,) = indices
+
+            def build(outs):
+                return outs[first]
+        elif tree.kind == "tuple" and all(c.kind == "leaf" for c in tree.children):
+            def build(outs):
+                return tuple([outs[i] for i in indices])
+        else:
+            def build(outs):
+                return unflatten(tree, [outs[i] for i in indices])
+    else:
+        readers = [r if r is not None else (lambda outs, i=leaf.index: outs[i]) for r, leaf in zip(readers, leaves)]
+        if tree.kind == "leaf":
+            (build,) = readers
+        else:
+            def build(outs):
+                return unflatten(tree, [r(outs) for r in readers])
+
+    def direct(args: tuple):
+        outs = direct_all(args)
+        if outs is MISS:
+            return MISS
+        if failed is not None and failed(outs):
+            raise_failed(checks, outs)
+        return build(outs)
+    return direct
