@@ -8,10 +8,9 @@ NumPy calls, it is traced (and compiled) through them; where it needs concrete a
 wrapped (:func:`library_value`; modules as :class:`LibraryModule` proxies, so
 ``scipy.linalg.solve_triangular(...)`` is wrapped too): the wrapper first looks for a native
 handler (:data:`NATIVE`, by the function's public path), then tries the function, and when
-it refuses a traced value *in the library's code* the call becomes a host call
-(``frontend/hostcall.py``) run at run time on concrete arrays (unless
-``tj.jit(fallback=False)``). A refusal in the user's own code (a callback the library
-called) stays the user's error. The first, refused attempt may have run part of the
+it refuses a traced value the call becomes a host call (``frontend/hostcall.py``) run at
+run time on concrete arrays (unless ``tj.jit(fallback=False)``); a callback of the user's
+the library calls then runs eagerly there too. The first, refused attempt may have run part of the
 library function on traced values; it has no effect on the compiled program (nothing it
 traced is used), only Python side effects of its own, if any, happen once more.
 """
@@ -23,7 +22,8 @@ import types
 from collections.abc import Callable
 from typing import Any
 
-from tracejit.errors import TracerConversionError, UnsupportedError
+from tracejit.errors import TracerConversionError, UnsupportedError, at
+from tracejit.frontend.context import user_location
 from tracejit.frontend.hostcall import fallback_enabled, host_call
 from tracejit.frontend.refusals import forget_refused
 from tracejit.frontend.usercode import is_library_file
@@ -74,19 +74,6 @@ class LibraryModule(types.ModuleType):
         return library_value(getattr(real, name), f"{real.__name__}.{name}")
 
 
-def _first_library_frame_is_library(error: BaseException) -> bool:
-    """Whether the innermost frame outside tracejit that raised ``error`` is a library's
-    (not the user's converted code: a user callback's refusal stays the user's error)."""
-    tb, last = error.__traceback__, None
-    while tb is not None:
-        filename = tb.tb_frame.f_code.co_filename
-        module = tb.tb_frame.f_globals.get("__name__", "")
-        if _top(module) != "tracejit":
-            last = filename
-        tb = tb.tb_next
-    return last is not None and is_library_file(last) and "/numpy/" not in last.replace("\\", "/")
-
-
 def _native(fn: Callable) -> Callable | None:
     """The native handler of ``fn``: a :data:`NATIVE` entry whose public path (its module
     loaded already) names ``fn`` itself."""
@@ -102,6 +89,7 @@ def _wrap(fn: Callable, name: str) -> Callable:
 
     @functools.wraps(fn)
     def call(*args: Any, **kwargs: Any) -> Any:
+        loc = user_location()
         if native is not None:
             try:
                 return native(*args, **kwargs)
@@ -110,8 +98,9 @@ def _wrap(fn: Callable, name: str) -> Callable:
         try:
             return fn(*args, **kwargs)
         except TracerConversionError as error:
-            if not fallback_enabled() or not _first_library_frame_is_library(error):
-                raise
+            if not fallback_enabled():
+                raise UnsupportedError(f"{name} needs concrete arrays (it converts a traced argument){at(loc)}; "
+                                       "without fallback=False it runs as a host call") from error
             forget_refused()
             return host_call(fn, args, kwargs, "it needs concrete arrays (it converts a traced argument)", name)
 

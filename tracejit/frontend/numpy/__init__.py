@@ -57,6 +57,7 @@ from tracejit.frontend.numpy import (  # noqa: F401
                                      quantiles,
                                      reductions,
                                      scans_and_sorts,
+                                     scipy_linalg,
                                      search,
                                      selection,
                                      shape,

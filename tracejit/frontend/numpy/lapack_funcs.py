@@ -66,8 +66,8 @@ def _columns(x: Tracer, batch: int) -> Tracer:
     return swapaxes(reshape(x, (batch,) + x.shape[-2:]), 1, 2)
 
 
-def _call(trace: Trace, routine: str, operands: list, args: tuple, results: list[tuple], inits: tuple,
-          dims: tuple, batch: int) -> list[Tracer]:
+def record_call(trace: Trace, routine: str, operands: list, args: tuple, results: list[tuple], inits: tuple,
+                dims: tuple, batch: int) -> list[Tracer]:
     """Record a ``lapack`` node; ``results`` are (shape, dtype, batched) triples."""
     loc = user_location()
     call = LapackCall(routine, args, tuple(r[2] for r in results), inits)
@@ -93,7 +93,8 @@ def _workspace(routine: str, args: tuple, results: list[tuple], dims: tuple, que
     return [int(outs[r].reshape(-1)[0]) for _, r in queries]
 
 
-def _raise_if(info: Tracer, error: str, loc: str | None) -> None:
+def raise_if_info(info: Tracer, error: str, loc: str | None) -> None:
+    """Raise NumPy's ``LinAlgError(error)`` after the call where any ``info`` is nonzero."""
     if info.size:
         checks.record(np.any(info != 0), LinAlgError, f"{error}{at(loc)}")
 
@@ -107,8 +108,8 @@ def _solve(trace: Trace, a: Tracer, b: Tracer, batch_shape: tuple, loc: str | No
     args = (("dim", 0), ("dim", 1), ("out", 0), ("dim", 2), ("out", 1), ("out", 2), ("dim", 2), ("out", 3))
     results = [((batch, n, n), F64, True), ((max(1, n),), I64, False), ((batch, nrhs, n), F64, True),
                ((batch,), I64, True)]
-    _, _, x, info = _call(trace, "dgesv", [a, b], args, results, ((0, 0), (2, 1)), (n, nrhs, max(1, n)), batch)
-    _raise_if(info, "Singular matrix", loc)
+    _, _, x, info = record_call(trace, "dgesv", [a, b], args, results, ((0, 0), (2, 1)), (n, nrhs, max(1, n)), batch)
+    raise_if_info(info, "Singular matrix", loc)
     return reshape(swapaxes(x, 1, 2), batch_shape + (n, nrhs))
 
 
@@ -160,7 +161,7 @@ def _slogdet(trace: Trace, a: Tracer, name: str) -> tuple[Tracer, Tracer]:
     _nonempty(name, n, batch)
     args = (("dim", 0), ("dim", 0), ("out", 0), ("dim", 1), ("out", 1), ("out", 2))
     results = [((batch, n, n), F64, True), ((batch, n), I64, True), ((batch,), I64, True)]
-    lu, pivots, info = _call(trace, "dgetrf", [_columns(a, batch)], args, results, ((0, 0),), (n, n), batch)
+    lu, pivots, info = record_call(trace, "dgetrf", [_columns(a, batch)], args, results, ((0, 0),), (n, n), batch)
     diagonal = np.diagonal(lu, axis1=1, axis2=2)
     flips = (np.sum(pivots != np.arange(1, n + 1), axis=-1) + np.sum(diagonal < 0, axis=-1)) % 2
     ok = info == 0
@@ -204,8 +205,8 @@ def cholesky(a: Operand, /, *, upper: bool = False) -> Tracer:
     batch = math.prod(batch_shape)
     args = (("char", "U" if upper else "L"), ("dim", 0), ("out", 0), ("dim", 1), ("out", 1))
     results = [((batch, n, n), F64, True), ((batch,), I64, True)]
-    f, info = _call(trace, "dpotrf", [_columns(a, batch)], args, results, ((0, 0),), (n, max(1, n)), batch)
-    _raise_if(info, "Matrix is not positive definite", loc)
+    f, info = record_call(trace, "dpotrf", [_columns(a, batch)], args, results, ((0, 0),), (n, max(1, n)), batch)
+    raise_if_info(info, "Matrix is not positive definite", loc)
     m = reshape(swapaxes(f, 1, 2), a.shape)
     return astype(np.triu(m) if upper else np.tril(m), ta, copy=False)
 
@@ -231,9 +232,9 @@ def _symmetric(a: Operand, uplo: str, vectors: bool, name: str) -> tuple:
                 ((batch,), I64, True)]
 
     lwork, liwork = _workspace("dsyevd", args, results(1, 1), (n, n, 0, 0), ((2, 2), (3, 3)))
-    f, w, _, _, info = _call(trace, "dsyevd", [_columns(a, batch)], args, results(lwork, liwork), ((0, 0),),
+    f, w, _, _, info = record_call(trace, "dsyevd", [_columns(a, batch)], args, results(lwork, liwork), ((0, 0),),
                              (n, n, lwork, liwork), batch)
-    _raise_if(info, "Eigenvalues did not converge", loc)
+    raise_if_info(info, "Eigenvalues did not converge", loc)
     w = astype(reshape(w, batch_shape + (n,)), ta, copy=False)
     return w, astype(reshape(swapaxes(f, 1, 2), a.shape), ta, copy=False)
 
@@ -271,8 +272,8 @@ def qr(a: Operand, mode: str = "reduced") -> object:
         return [((batch, n, m), F64, True), ((batch, mn), F64, True), ((lwork,), F64, False), ((batch,), I64, True)]
 
     lwork = max(1, n, *_workspace("dgeqrf", args, factors(1), (m, n, lda, 0), ((3, 2),)))
-    f, tau, _, _ = _call(trace, "dgeqrf", [_columns(a, batch)], args, factors(lwork), ((0, 0),), (m, n, lda, lwork),
-                         batch)
+    f, tau, _, _ = record_call(trace, "dgeqrf", [_columns(a, batch)], args, factors(lwork), ((0, 0),),
+                               (m, n, lda, lwork), batch)
     mc = m if mode == "complete" and m > n else mn
     r = astype(np.triu(reshape(swapaxes(f, 1, 2)[:, :mc, :], batch_shape + (mc, n))), ta, copy=False)
     if mode == "r":
@@ -285,8 +286,8 @@ def qr(a: Operand, mode: str = "reduced") -> object:
         return [((batch, mc, m), F64, True), ((batch, mn), F64, True), ((lwork,), F64, False), ((batch,), I64, True)]
 
     lwork = max(1, n, *_workspace("dorgqr", args, vectors(1), (m, mc, mn, lda, 0), ((4, 2),)))
-    q, _, _, _ = _call(trace, "dorgqr", [start, tau], args, vectors(lwork), ((0, 0), (1, 1)), (m, mc, mn, lda, lwork),
-                       batch)
+    q, _, _, _ = record_call(trace, "dorgqr", [start, tau], args, vectors(lwork), ((0, 0), (1, 1)),
+                             (m, mc, mn, lda, lwork), batch)
     q = astype(reshape(swapaxes(q, 1, 2), batch_shape + (m, mc)), ta, copy=False)
     return _linalg.QRResult(q, r)
 
@@ -326,10 +327,10 @@ def lstsq(a: Operand, b: Operand, rcond: object = None) -> tuple:
     dims = (m, n, nrhs, max(1, m), rows, 0)
     lwork, liwork = _workspace("dgelsd", args, results(1, 1), dims, ((5, 4), (5, 5)),
                                (np.zeros(1), np.zeros(1), np.zeros(())))
-    _, bf, s, rank, _, _, info = _call(trace, "dgelsd", [_columns(a, 1), _columns(b, 1), rcond], args,
+    _, bf, s, rank, _, _, info = record_call(trace, "dgelsd", [_columns(a, 1), _columns(b, 1), rcond], args,
                                        results(max(1, lwork), max(1, liwork)), ((0, 0), (1, 1)),
                                        dims[:5] + (max(1, lwork),), 1)
-    _raise_if(info, "SVD did not converge in Linear Least Squares", loc)
+    raise_if_info(info, "SVD did not converge in Linear Least Squares", loc)
     x = swapaxes(bf[0, :, :n], 0, 1)
     x = astype(reshape(x, (n,)) if vector else x, result, copy=False)
     rank = reshape(rank, ())  # (NumPy returns it as its gufunc's C int: an int32 scalar)

@@ -1,0 +1,132 @@
+"""Functions of other libraries called from jitted code (``frontend/libraries.py``): traced
+through where they are made of NumPy calls, host calls where they need concrete arrays,
+native where tracejit has a handler (``scipy.linalg.solve_triangular``)."""
+from __future__ import annotations
+
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+import tracejit as tj
+from tracejit.frontend import usercode
+
+
+@pytest.fixture
+def fake_library(tmp_path, monkeypatch):
+    """A module ``fakelib`` loaded from a directory tracejit takes for a library's."""
+    (tmp_path / "fakelib.py").write_text(textwrap.dedent("""
+        import numpy as np
+
+        def concrete_norm(x):
+            a = np.asarray(x)  # needs a concrete array
+            return a / np.sqrt((a * a).sum())
+
+        def traced_norm(x):
+            return x / np.sqrt((x * x).sum())
+
+        def apply(f, x):
+            return f(x) + 1
+    """))
+    prefix = str(tmp_path) + "/"
+    monkeypatch.setattr(usercode, "_PREFIXES", getattr(usercode, "_PREFIXES") + (prefix,))
+    getattr(usercode, "_by_file").clear()
+    monkeypatch.syspath_prepend(str(tmp_path))
+    sys.modules.pop("fakelib", None)
+    import fakelib
+    yield fakelib
+    sys.modules.pop("fakelib", None)
+    getattr(usercode, "_by_file").clear()
+
+
+def test_library_function_needing_concrete_arrays_is_a_host_call(fake_library):
+    lib = fake_library
+    x = np.linspace(1.0, 2.0, 7)
+
+    def f(x):
+        return lib.concrete_norm(x * 2) + x
+
+    g = tj.jit(f)
+    np.testing.assert_array_equal(g(x), f(x))
+    np.testing.assert_array_equal(g(x[:3]), f(x[:3]))
+    assert [name for name, _, _ in g.lower(x).fallbacks] == ["fakelib.concrete_norm"]
+
+
+def test_library_function_made_of_numpy_calls_is_traced(fake_library):
+    lib = fake_library
+    x = np.linspace(1.0, 2.0, 7)
+    g = tj.jit(lambda x: lib.traced_norm(x) * 3)
+    np.testing.assert_allclose(g(x), lib.traced_norm(x) * 3, rtol=1e-15)
+    assert g.lower(x).fallbacks == []
+
+
+def test_library_refusal_without_fallback_names_function_and_line(fake_library):
+    lib = fake_library
+    g = tj.jit(lambda x: lib.concrete_norm(x), fallback=False)
+    with pytest.raises(tj.UnsupportedError, match=r"fakelib.concrete_norm needs concrete arrays .*test_library_fun"):
+        g(np.ones(3))
+
+
+def test_user_callback_needing_concrete_values_runs_in_the_host_call(fake_library):
+    lib = fake_library
+
+    def f(x):
+        return lib.apply(lambda v: v * len(v.tolist()), x) * 2  # the user's callback needs concrete values
+
+    x = np.arange(4.0)
+    np.testing.assert_array_equal(tj.jit(f)(x), f(x))
+
+
+scipy_linalg = pytest.importorskip("scipy.linalg", reason="scipy is an optional extra (pip install scipy)")
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.int64])
+@pytest.mark.parametrize("options", [{"lower": True}, {"lower": True, "trans": 1}, {"lower": False, "trans": "T"},
+                                     {"lower": False, "unit_diagonal": True}])
+def test_solve_triangular_native_as_scipy(dtype, options):
+    rng = np.random.default_rng(3)
+    n = 9
+    a = np.tril(rng.integers(-3, 4, (n, n))) + 4 * n * np.eye(n, dtype=np.int64)
+    a = (a if options["lower"] else a.T).astype(dtype)
+    b = rng.integers(-5, 6, (n, 3)).astype(dtype)
+
+    def f(a, b):
+        return scipy_linalg.solve_triangular(a, b, **options)
+
+    g = tj.jit(f)
+    for bb in (b, b[:, 0], b[:, ::2]):
+        got, want = g(a, bb), f(a, bb)
+        assert got.dtype == want.dtype and got.shape == want.shape
+        bound = 8 * n * np.finfo(want.dtype).eps * np.abs(want).max()  # normwise (backward-stable solve)
+        np.testing.assert_allclose(got, want, rtol=0, atol=bound)
+    assert g.lower(a, b).fallbacks == []
+
+
+def test_solve_triangular_errors_as_scipy():
+    from scipy.linalg import solve_triangular
+    a, b = np.tril(np.ones((4, 4))), np.ones(4)
+    g = tj.jit(lambda a, b: solve_triangular(a, b, lower=True))
+    singular = a.copy()
+    singular[2, 2] = 0
+    with pytest.raises(np.linalg.LinAlgError, match="singular matrix"):
+        g(singular, b)
+    bad = a.copy()
+    bad[1, 0] = np.nan
+    with pytest.raises(ValueError, match="infs or NaNs"):
+        g(bad, b)
+    with pytest.raises(ValueError, match="incompatible"):
+        g(a, np.ones(5))
+    np.testing.assert_array_equal(g(a, b), solve_triangular(a, b, lower=True))
+
+
+def test_scipy_function_needing_concrete_arrays_runs_as_host_call():
+    ndimage = pytest.importorskip("scipy.ndimage")
+    x = np.random.default_rng(0).standard_normal((6, 7))
+
+    def f(x):
+        return ndimage.uniform_filter(x * 2, 3) - x
+
+    g = tj.jit(f)
+    np.testing.assert_array_equal(g(x), f(x))
+    assert [name for name, _, _ in g.lower(x).fallbacks] == ["scipy.ndimage.uniform_filter"]
