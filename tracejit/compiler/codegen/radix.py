@@ -1,0 +1,214 @@
+"""LSD radix sort of long lines (``sort``/``argsort`` of at least ``RADIX_MIN`` keys), in
+the chunk's scratch block (two halves of ``n``, as the merge sort's); shorter lines keep
+the merge sort of ``scan_sort.py``.
+
+* **Keys** are the values' bits made monotone unsigned integers: ints flip the sign bit;
+  bools and unsigned ints are their own keys; floats flip every bit of a negative and
+  the sign bit of a positive, with ``-0.0`` mapped to ``+0.0``'s key (NumPy's compare
+  makes them equal, and a stable sort keeps their input order) and every NaN to the
+  all-ones key (after ``+inf``: NumPy sorts NaNs last, in order, in a stable sort).
+* One pass over the line writes the keys (and positions, for ``argsort``) to the
+  block's first half and counts every digit's histogram at once (``DIGIT_BITS``-bit
+  digits, counts in ``i32``). Each digit then either is skipped -- every key in one
+  bucket (common for exponent bytes and small ints), found from the first key's bucket
+  -- or turns its counts into offsets and scatters the keys (and positions) stably into
+  the other half. Least significant digit first: the result is the stable sort's,
+  exactly ``kind='stable'``.
+* **Copy-out**: positions (``argsort``) or keys turned back into values. Floats whose
+  line held a NaN or a ``-0.0`` (counted in the first pass) are turned back in the
+  block first and get their zeros and NaNs rewritten from the operand in line order
+  (the zeros start after the negatives, the NaNs at ``n - nans``), so every value,
+  ``-0.0`` and NaN payloads included, is bit for bit the stable sort's; the operand is
+  read before the result is written (``x.sort()`` may sort in place).
+"""
+from __future__ import annotations
+
+import numpy as np
+from llvmlite import ir
+
+from tracejit.compiler.codegen.loops import alloca, for_range, i64
+from tracejit.compiler.codegen.lowerctx import I64
+from tracejit.compiler.codegen.scan_sort import INDEX, AlongAxisEmitter
+
+RADIX_MIN = 1024  # lines at least this long are radix sorted (measured crossover: docs/design.md)
+RADIX_KINDS = "biuf"
+I32 = ir.IntType(32)
+_INF_BITS = {2: 0x7C00, 4: 0x7F800000, 8: 0x7FF0000000000000}
+
+
+def radix_applies(op: str, dtype: np.dtype, n: int) -> bool:
+    """The sort of lines of ``n`` keys of ``dtype`` is a radix sort."""
+    dtype = np.dtype(dtype)
+    return (op in ("sort", "argsort") and n >= RADIX_MIN and n < 1 << 31 and dtype.kind in RADIX_KINDS
+            and (dtype.kind != "f" or dtype.itemsize in _INF_BITS))
+
+
+def digit_bits(n: int) -> int:
+    """Bits per digit: 11 for long lines (fewer passes), 8 for shorter ones (smaller histograms)."""
+    return 11 if n >= 1 << 16 else 8
+
+
+class RadixEmitter(AlongAxisEmitter):
+    """Sorts of long lines by LSD radix sort; everything else as :class:`AlongAxisEmitter`."""
+
+    def _sort(self, src: ir.Value, dst: ir.Value) -> None:
+        """Sort one line (the hook ``AlongAxisEmitter.emit`` calls)."""
+        a = self.a
+        if not radix_applies(a.op, a.dtype, a.n):
+            super()._sort(src, dst)
+            return
+        self._radix(src, dst)
+
+    # -- keys ------------------------------------------------------------------------------
+    @property
+    def _ut(self) -> ir.IntType:
+        return ir.IntType(8 * self.a.dtype.itemsize)
+
+    def _sign(self) -> ir.Constant:
+        return ir.Constant(self._ut, 1 << (self._ut.width - 1))
+
+    def _src_bits(self, src: ir.Value, i: ir.Value) -> ir.Value:
+        a, b = self.a, self.b
+        ptr = self._ptr(a.src.buffer, self._at(src, i, a.src.strides[-1]), a.dtype)
+        return b.load(ptr, typ=self._ut, align=a.dtype.itemsize)
+
+    def _kptr(self, i: ir.Value) -> ir.Value:
+        return self.b.gep(self.ptrs[self.a.keys], [self.b.add(self.block, i)], inbounds=True, source_etype=self._ut)
+
+    def _ukey(self, i: ir.Value) -> ir.Value:
+        return self.b.load(self._kptr(i), typ=self._ut, align=self.a.dtype.itemsize)
+
+    def _set_ukey(self, i: ir.Value, value: ir.Value) -> None:
+        self.b.store(value, self._kptr(i), align=self.a.dtype.itemsize)
+
+    def _abs_nan_zero(self, x: ir.Value) -> tuple[ir.Value, ir.Value]:
+        """(x is a NaN, x is a zero of either sign), on a float's bits."""
+        b, ut = self.b, self._ut
+        mag = b.and_(x, ir.Constant(ut, (1 << (ut.width - 1)) - 1))
+        inf = ir.Constant(ut, _INF_BITS[self.a.dtype.itemsize])
+        return b.icmp_unsigned(">", mag, inf), b.icmp_unsigned("==", mag, ir.Constant(ut, 0))
+
+    def _to_key(self, x: ir.Value) -> tuple[ir.Value, ir.Value | None]:
+        """The monotone key of bits ``x`` and, for floats, (is a NaN, is a negative number)."""
+        b, ut, kind = self.b, self._ut, self.a.dtype.kind
+        if kind == "i":
+            return b.xor(x, self._sign()), None
+        if kind != "f":
+            return x, None
+        nan, zero = self._abs_nan_zero(x)
+        x = b.select(zero, ir.Constant(ut, 0), x)
+        neg = b.icmp_signed("<", x, ir.Constant(ut, 0))
+        key = b.select(neg, b.not_(x), b.xor(x, self._sign()))
+        key = b.select(nan, ir.Constant(ut, (1 << ut.width) - 1), key)
+        return key, (nan, b.and_(neg, b.not_(nan)))
+
+    def _from_key(self, key: ir.Value) -> ir.Value:
+        """The bits of the value whose key is ``key`` (a NaN's or -0.0's: some NaN, +0.0)."""
+        b, ut = self.b, self._ut
+        if self.a.dtype.kind == "i":
+            return b.xor(key, self._sign())
+        if self.a.dtype.kind != "f":
+            return key
+        top = b.icmp_signed("<", key, ir.Constant(ut, 0))
+        return b.select(top, b.xor(key, self._sign()), b.not_(key))
+
+    # -- the sort --------------------------------------------------------------------------
+    def _radix(self, src: ir.Value, dst: ir.Value) -> None:
+        b, a = self.b, self.a
+        n, bits, width = a.n, digit_bits(a.n), self._ut.width
+        digits, radix = -(-width // bits), 1 << bits
+        argsort, floats = a.index is not None, a.dtype.kind == "f"
+        hist = alloca(b, ir.ArrayType(I32, digits * radix), name="radix_hist")
+
+        def count(j: ir.Value) -> ir.Value:
+            return b.gep(hist, [i64(0), j], inbounds=True)
+
+        def digit(key: ir.Value, shift: ir.Value) -> ir.Value:
+            return b.and_(b.zext(b.lshr(key, shift), I64) if width < 64 else b.lshr(key, shift), i64(radix - 1))
+
+        with for_range(b, 0, digits * radix, name="hist0") as j:
+            b.store(ir.Constant(I32, 0), count(j))
+        tallies = [alloca(b, I64, i64(0), name=t) for t in ("nans", "negzeros", "negatives")] if floats else []
+        with self._loop(0, n, name="keys") as i:
+            x = self._src_bits(src, i)
+            if floats:
+                negzero = b.icmp_unsigned("==", x, self._sign())
+                key, (nan, neg) = self._to_key(x)
+                for slot, flag in zip(tallies, (nan, negzero, neg)):
+                    b.store(b.add(b.load(slot), b.zext(flag, I64)), slot)
+            else:
+                key, _ = self._to_key(x)
+            self._set_ukey(i, key)
+            if argsort:
+                self._set_pos(i, i)
+            for d in range(digits):
+                at = count(b.add(i64(d * radix), digit(key, ir.Constant(self._ut, d * bits))))
+                b.store(b.add(b.load(at), ir.Constant(I32, 1)), at)
+        half = alloca(b, I64, i64(0), name="radix_half")
+        with self._loop(0, digits, name="digit") as d:
+            base = b.mul(d, i64(radix))
+            shift = b.trunc(b.mul(d, i64(bits)), self._ut) if width < 64 else b.mul(d, i64(bits))
+            cur = b.load(half)
+            first = b.load(count(b.add(base, digit(self._ukey(cur), shift))))
+            with b.if_then(b.icmp_signed("!=", b.sext(first, I64), i64(n))):  # else one bucket: skip the digit
+                total = alloca(b, I32, name="radix_total")
+                b.store(ir.Constant(I32, 0), total)
+                with for_range(b, 0, radix, name="offsets") as j:
+                    slot = count(b.add(base, j))
+                    c, t = b.load(slot), b.load(total)
+                    b.store(t, slot)
+                    b.store(b.add(t, c), total)
+                other = b.sub(i64(n), cur)
+                with self._loop(0, n, name="scatter") as i:
+                    key = self._ukey(b.add(cur, i))
+                    slot = count(b.add(base, digit(key, shift)))
+                    at = b.load(slot)
+                    b.store(b.add(at, ir.Constant(I32, 1)), slot)
+                    to = b.add(other, b.zext(at, I64))
+                    self._set_ukey(to, key)
+                    if argsort:
+                        self._set_pos(to, self._pos(b.add(cur, i)))
+                b.store(other, half)
+        self._radix_out(src, dst, b.load(half), tallies)
+
+    def _radix_out(self, src: ir.Value, dst: ir.Value, cur: ir.Value, tallies: list[ir.Value]) -> None:
+        """Copy the sorted half ``cur`` out: positions, or keys turned back into values."""
+        b, a = self.b, self.a
+        n = a.n
+        if a.index is not None:
+            with for_range(b, 0, n, name="out") as i:
+                self.store(a.dst.buffer, self._at(dst, i, a.dst.strides[-1]), self._pos(b.add(cur, i)), INDEX)
+            return
+
+        def out(i: ir.Value, value: ir.Value) -> None:
+            ptr = self._ptr(a.dst.buffer, self._at(dst, i, a.dst.strides[-1]), a.dtype)
+            b.store(value, ptr, align=a.dtype.itemsize)
+
+        if not tallies:
+            with for_range(b, 0, n, name="out") as i:
+                out(i, self._from_key(self._ukey(b.add(cur, i))))
+            return
+        nans, negzeros, negatives = (b.load(t) for t in tallies)
+        fix = b.icmp_signed(">", b.add(nans, negzeros), i64(0))
+        with b.if_else(fix, likely=False) as (patch, plain):
+            with patch:  # values in the block, zeros and NaNs rewritten from the operand in line order
+                with for_range(b, 0, n, name="unkey") as i:
+                    at = b.add(cur, i)
+                    self._set_ukey(at, self._from_key(self._ukey(at)))
+                zeros = alloca(b, I64, name="zero_at")
+                tail = alloca(b, I64, name="nan_at")
+                b.store(b.add(cur, negatives), zeros)
+                b.store(b.add(cur, b.sub(i64(n), nans)), tail)
+                with self._loop(0, n, name="patch") as i:
+                    x = self._src_bits(src, i)
+                    nan, zero = self._abs_nan_zero(x)
+                    with b.if_then(b.or_(nan, zero), likely=False):
+                        slot = b.select(nan, tail, zeros)
+                        at = b.load(slot)
+                        self._set_ukey(at, x)
+                        b.store(b.add(at, i64(1)), slot)
+                with for_range(b, 0, n, name="out") as i:
+                    out(i, self._ukey(b.add(cur, i)))
+            with plain:
+                with for_range(b, 0, n, name="out") as i:
+                    out(i, self._from_key(self._ukey(b.add(cur, i))))
