@@ -45,7 +45,7 @@ def radix_applies(op: str, dtype: np.dtype, n: int) -> bool:
 
 def digit_bits(n: int) -> int:
     """Bits per digit: 11 for long lines (fewer passes), 8 for shorter ones (smaller histograms)."""
-    return 11 if n >= 1 << 16 else 8
+    import os; return int(os.environ.get("RB", 11)) if n >= 1 << 16 else 8
 
 
 class RadixEmitter(AlongAxisEmitter):
@@ -144,13 +144,27 @@ class RadixEmitter(AlongAxisEmitter):
             for d in range(digits):
                 at = count(b.add(i64(d * radix), digit(key, ir.Constant(self._ut, d * bits))))
                 b.store(b.add(b.load(at), ir.Constant(I32, 1)), at)
+        def shift_of(d: ir.Value) -> ir.Value:
+            return b.trunc(b.mul(d, i64(bits)), self._ut) if width < 64 else b.mul(d, i64(bits))
+
+        def spread(d: ir.Value) -> ir.Value:  # the digit's keys are not all in one bucket
+            first = b.load(count(b.add(b.mul(d, i64(radix)), digit(self._ukey(i64(0)), shift_of(d)))))
+            return b.icmp_signed("!=", b.sext(first, I64), i64(n))
+
+        last = alloca(b, I64, i64(-1), name="radix_last")  # the last digit to scatter
+        with for_range(b, 0, digits, name="spread") as d:
+            b.store(b.select(spread(d), d, b.load(last)), last)
+        # the last scatter writes the result itself, unless float values need patching (_radix_out)
+        direct = b.icmp_signed(">=", b.load(last), i64(0))
+        if floats and not argsort:
+            clean = b.icmp_signed("==", b.add(b.load(tallies[0]), b.load(tallies[1])), i64(0))
+            direct = b.and_(direct, clean)
         half = alloca(b, I64, i64(0), name="radix_half")
         with self._loop(0, digits, name="digit") as d:
             base = b.mul(d, i64(radix))
-            shift = b.trunc(b.mul(d, i64(bits)), self._ut) if width < 64 else b.mul(d, i64(bits))
+            shift = shift_of(d)
             cur = b.load(half)
-            first = b.load(count(b.add(base, digit(self._ukey(cur), shift))))
-            with b.if_then(b.icmp_signed("!=", b.sext(first, I64), i64(n))):  # else one bucket: skip the digit
+            with b.if_then(spread(d)):  # else one bucket: skip the digit
                 total = alloca(b, I32, name="radix_total")
                 b.store(ir.Constant(I32, 0), total)
                 with for_range(b, 0, radix, name="offsets") as j:
@@ -159,17 +173,43 @@ class RadixEmitter(AlongAxisEmitter):
                     b.store(t, slot)
                     b.store(b.add(t, c), total)
                 other = b.sub(i64(n), cur)
-                with self._loop(0, n, name="scatter") as i:
-                    key = self._ukey(b.add(cur, i))
-                    slot = count(b.add(base, digit(key, shift)))
-                    at = b.load(slot)
-                    b.store(b.add(at, ir.Constant(I32, 1)), slot)
-                    to = b.add(other, b.zext(at, I64))
-                    self._set_ukey(to, key)
-                    if argsort:
-                        self._set_pos(to, self._pos(b.add(cur, i)))
+                final = b.and_(direct, b.icmp_signed("==", d, b.load(last)))
+                with b.if_else(final) as (to_result, to_half):
+                    with to_result:
+                        self._scatter(cur, base, shift, digit, count, lambda at, key, i: self._put(dst, at, key, i))
+                    with to_half:
+                        self._scatter(cur, base, shift, digit, count,
+                                      lambda at, key, i: self._move(b.add(other, at), key, i))
                 b.store(other, half)
-        self._radix_out(src, dst, b.load(half), tallies)
+        with b.if_then(b.not_(direct)):
+            self._radix_out(src, dst, b.load(half), tallies)
+
+    def _scatter(self, cur: ir.Value, base: ir.Value, shift: ir.Value, digit, count, put) -> None:
+        """One stable counting-sort pass of half ``cur`` by the digit at ``shift``: each key
+        goes to its bucket's next offset, ``put(offset, key, block position)``."""
+        b = self.b
+        with self._loop(0, self.a.n, name="scatter") as i:
+            at_i = b.add(cur, i)
+            key = self._ukey(at_i)
+            slot = count(b.add(base, digit(key, shift)))
+            at = b.load(slot)
+            b.store(b.add(at, ir.Constant(I32, 1)), slot)
+            put(b.zext(at, I64), key, at_i)
+
+    def _move(self, to: ir.Value, key: ir.Value, at: ir.Value) -> None:
+        """Key (and position) at block position ``at`` to block position ``to``."""
+        self._set_ukey(to, key)
+        if self.a.index is not None:
+            self._set_pos(to, self._pos(at))
+
+    def _put(self, dst: ir.Value, i: ir.Value, key: ir.Value, at: ir.Value) -> None:
+        """Element ``i`` of the result line: the position at block position ``at`` or the value of ``key``."""
+        a = self.a
+        offset = self._at(dst, i, a.dst.strides[-1])
+        if a.index is not None:
+            self.store(a.dst.buffer, offset, self._pos(at), INDEX)
+        else:
+            self.b.store(self._from_key(key), self._ptr(a.dst.buffer, offset, a.dtype), align=a.dtype.itemsize)
 
     def _radix_out(self, src: ir.Value, dst: ir.Value, cur: ir.Value, tallies: list[ir.Value]) -> None:
         """Copy the sorted half ``cur`` out: positions, or keys turned back into values."""
