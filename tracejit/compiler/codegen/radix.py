@@ -129,7 +129,9 @@ class RadixEmitter(AlongAxisEmitter):
         with for_range(b, 0, digits * radix, name="hist0") as j:
             b.store(ir.Constant(I32, 0), count(j))
         tallies = [alloca(b, I64, i64(0), name=t) for t in ("nans", "negzeros", "negatives")] if floats else []
-        with self._loop(0, n, name="keys") as i:
+        ones, zeros = ir.Constant(self._ut, (1 << width) - 1), ir.Constant(self._ut, 0)
+        any_set, all_set = alloca(b, self._ut, zeros, name="any_set"), alloca(b, self._ut, ones, name="all_set")
+        with for_range(b, 0, n, name="keys") as i:  # (vectorized)
             x = self._src_bits(src, i)
             if floats:
                 negzero = b.icmp_unsigned("==", x, self._sign())
@@ -139,18 +141,25 @@ class RadixEmitter(AlongAxisEmitter):
             else:
                 key, _ = self._to_key(x)
             self._set_ukey(i, key)
+            b.store(b.or_(b.load(any_set), key), any_set)
+            b.store(b.and_(b.load(all_set), key), all_set)
             if argsort:
                 self._set_pos(i, i)
-            for d in range(digits):
-                at = count(b.add(i64(d * radix), digit(key, ir.Constant(self._ut, d * bits))))
-                b.store(b.add(b.load(at), ir.Constant(I32, 1)), at)
+        varies = b.xor(b.load(any_set), b.load(all_set))  # the bits that differ between keys
+
         def shift_of(d: ir.Value) -> ir.Value:
             return b.trunc(b.mul(d, i64(bits)), self._ut) if width < 64 else b.mul(d, i64(bits))
 
-        def spread(d: ir.Value) -> ir.Value:  # the digit's keys are not all in one bucket
-            first = b.load(count(b.add(b.mul(d, i64(radix)), digit(self._ukey(i64(0)), shift_of(d)))))
-            return b.icmp_signed("!=", b.sext(first, I64), i64(n))
+        def spread(d: ir.Value) -> ir.Value:  # the digit differs between keys (else all in one bucket)
+            return b.icmp_unsigned("!=", digit(varies, shift_of(d)), i64(0))
 
+        flags = [spread(i64(d)) for d in range(digits)]
+        with self._loop(0, n, name="histogram") as i:  # only the digits that differ (one-bucket counts chain)
+            key = self._ukey(i)
+            for d in range(digits):
+                with b.if_then(flags[d]):
+                    at = count(b.add(i64(d * radix), digit(key, ir.Constant(self._ut, d * bits))))
+                    b.store(b.add(b.load(at), ir.Constant(I32, 1)), at)
         last = alloca(b, I64, i64(-1), name="radix_last")  # the last digit to scatter
         with for_range(b, 0, digits, name="spread") as d:
             b.store(b.select(spread(d), d, b.load(last)), last)
