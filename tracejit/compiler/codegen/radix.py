@@ -1,6 +1,6 @@
-"""LSD radix sort of long lines (``sort``/``argsort`` of at least ``RADIX_MIN`` keys), in
-the chunk's scratch block (two halves of ``n``, as the merge sort's); shorter lines keep
-the merge sort of ``scan_sort.py``.
+"""LSD radix sort of long lines in the chunk's scratch block (two halves of ``n``, as the
+merge sort's): ``sort``/``argsort`` of at least ``RADIX_MIN`` keys (sorts of 8-byte keys:
+``RADIX_MIN_WIDE``); shorter lines keep the merge sort of ``scan_sort.py``.
 
 * **Keys** are the values' bits made monotone unsigned integers: ints flip the sign bit;
   bools and unsigned ints are their own keys; floats flip every bit of a negative and
@@ -30,7 +30,8 @@ from tracejit.compiler.codegen.loops import alloca, for_range, i64
 from tracejit.compiler.codegen.lowerctx import I64
 from tracejit.compiler.codegen.scan_sort import INDEX, AlongAxisEmitter
 
-RADIX_MIN = 1024  # lines at least this long are radix sorted (measured crossover: docs/design.md)
+RADIX_MIN = 512  # lines at least this long are radix sorted (measured crossover: docs/design.md) ...
+RADIX_MIN_WIDE = 1024  # ... and sorts (not argsorts) of 8-byte keys from this long (8 digit passes)
 RADIX_KINDS = "biuf"
 I32 = ir.IntType(32)
 _INF_BITS = {2: 0x7C00, 4: 0x7F800000, 8: 0x7FF0000000000000}
@@ -39,13 +40,14 @@ _INF_BITS = {2: 0x7C00, 4: 0x7F800000, 8: 0x7FF0000000000000}
 def radix_applies(op: str, dtype: np.dtype, n: int) -> bool:
     """The sort of lines of ``n`` keys of ``dtype`` is a radix sort."""
     dtype = np.dtype(dtype)
-    return (op in ("sort", "argsort") and n >= RADIX_MIN and n < 1 << 31 and dtype.kind in RADIX_KINDS
+    least = RADIX_MIN_WIDE if op == "sort" and dtype.itemsize == 8 else RADIX_MIN
+    return (op in ("sort", "argsort") and n >= least and n < 1 << 31 and dtype.kind in RADIX_KINDS
             and (dtype.kind != "f" or dtype.itemsize in _INF_BITS))
 
 
 def digit_bits(n: int) -> int:
     """Bits per digit: 11 for long lines (fewer passes), 8 for shorter ones (smaller histograms)."""
-    import os; return int(os.environ.get("RB", 11)) if n >= 1 << 16 else 8
+    return 11 if n >= 1 << 16 else 8
 
 
 class RadixEmitter(AlongAxisEmitter):
