@@ -28,7 +28,7 @@ from tracejit.compiler.codegen.gemm import GemmEmitter
 from tracejit.compiler.codegen.loops import for_range, i64, loop_hints, opaque, pointer_at
 from tracejit.compiler.codegen.lowerctx import I64, memory_type
 from tracejit.compiler.codegen.nest import NestEmitter
-from tracejit.compiler.codegen.scan_sort import AlongAxisEmitter
+from tracejit.compiler.codegen.radix import RadixEmitter
 from tracejit.compiler.codegen.select import SelectEmitter
 from tracejit.compiler.codegen.sizes import SizeReader
 from tracejit.compiler.codegen.symbols import ModuleSymbols, symbol_names
@@ -125,7 +125,7 @@ def _kernel_function(module: ir.Module, kernel: Kernel, name: str, fast: tuple[s
     if kernel.gemm is not None:
         GemmEmitter(b, ptrs, kernel.gemm, begin, end).emit()
     elif kernel.along is not None:
-        emitter = SelectEmitter if kernel.along.op in SELECTS else AlongAxisEmitter
+        emitter = SelectEmitter if kernel.along.op in SELECTS else RadixEmitter
         emitter(b, ptrs, kernel.along, begin, end).emit()
     elif kernel.row_fused:  # one outer loop; every stage runs at each outer index
         with for_range(b, begin, end, name="row", hints=loop_hints(module, unroll=False)) as row:
