@@ -257,7 +257,7 @@ class HostResult(np.lib.mixins.NDArrayOperatorsMixin):
             return lambda *args, **kwargs: self.reduce(func, args, kwargs, user_location())
         if not name.startswith("_") and hasattr(np.ndarray, name):
             raise self.refuse(f".{name}")
-        raise AttributeError(f"'HostResult' object has no attribute {name!r}")
+        raise user_error(AttributeError(f"'HostResult' object has no attribute {name!r}"))
 
     def __len__(self) -> NoReturn:
         raise self.refuse("len()")
