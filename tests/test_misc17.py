@@ -2,6 +2,8 @@
 ``ufunc.at``/``np.put`` into arguments."""
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import pytest
 
@@ -43,3 +45,54 @@ def test_vander_errors():
         tj.jit(g, fallback=False)(np.ones((2, 2)))
     with pytest.raises(UnsupportedError):
         tj.jit(g, fallback=False)(np.ones(3, complex))
+
+
+def _in_thread(fn, timeout: float = 120.0):
+    """``fn()`` run in a daemon thread; fails (instead of hanging the suite) if it does not finish."""
+    box = {}
+
+    def target():
+        try:
+            box["value"] = fn()
+        except BaseException as error:  # re-raised in the test's thread
+            box["error"] = error
+    t = threading.Thread(target=target, daemon=True)
+    t.start()
+    t.join(timeout)
+    assert not t.is_alive(), "the call hangs"
+    if "error" in box:
+        raise box["error"]
+    return box["value"]
+
+
+def test_host_call_calling_the_function_being_compiled_does_not_hang():
+    def f(x):  # rows: another signature of the same function, compiled while this one is traced
+        return np.apply_along_axis(lambda r: g(r), 1, x) * 2 if x.ndim == 2 else np.cumsum(x) + 1
+    g = tj.jit(f)
+    x = np.arange(12.0).reshape(3, 4)
+    _same(_in_thread(lambda: g(x)), f(x))
+    _same(g(x[1]), f(x[1]))
+
+
+def test_host_call_calling_the_same_signature_runs_it_eagerly():
+    def f(x):  # the placeholder run of the host call calls g with the signature being traced
+        return np.apply_along_axis(lambda r: g(r - 1) if r.max() > 0 else r, 0, x) + 1
+    g = tj.jit(f)
+    for x in [np.array([3.0, 1.0, 2.5]), np.array([-1.0, 0.5, 0.0])]:
+        _same(_in_thread(lambda: g(x)), f(x))
+    assert g.cache_info().traces == 1
+
+
+def test_threads_wait_for_one_compile():
+    def h(x):
+        return np.cumsum(x) * 2
+    jh = tj.jit(h)
+    x = np.arange(5.0)
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(jh(x)), daemon=True) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert len(results) == 3 and all(np.array_equal(r, h(x)) for r in results)
+    assert jh.cache_info().traces == 1
