@@ -96,3 +96,42 @@ def test_threads_wait_for_one_compile():
         t.join(120)
     assert len(results) == 3 and all(np.array_equal(r, h(x)) for r in results)
     assert jh.cache_info().traces == 1
+
+
+def _add_at(x, idx, v):
+    np.add.at(x, idx, v)
+
+
+def _put(x, idx, v):
+    np.put(x, idx, v)
+
+
+def _setitem(x, idx, v):
+    x[idx] = v
+
+
+@pytest.mark.parametrize("fn", [_add_at, _put, _setitem])
+def test_index_writes_into_arguments(fn):
+    f = tj.jit(fn)
+    rng = np.random.default_rng(2)
+    for n, m, idt in [(50, 12, np.int64), (9, 4, np.int32), (30, 0, np.int64)]:
+        x = rng.standard_normal(n)
+        idx = rng.integers(-n, n, m).astype(idt)
+        v = rng.standard_normal(m)
+        want, got = x.copy(), x.copy()
+        assert fn(want, idx, v) is None and f(got, idx, v) is None
+        _same(got, want)
+
+
+@pytest.mark.parametrize("fn", [_add_at, _setitem])
+def test_index_writes_out_of_range_leave_the_argument(fn):
+    f = tj.jit(fn)
+    x = np.arange(6.0)
+    f(x, np.array([1, 2]), np.array([1.0, 1.0]))  # compiled: later calls reuse it
+    for bad in [np.array([1, 6, 2]), np.array([0, -7])]:
+        want, got = x.copy(), x.copy()
+        with pytest.raises(IndexError):
+            fn(want, bad, np.ones(bad.size))
+        with pytest.raises(IndexError, match="out of bounds"):
+            f(got, bad, np.ones(bad.size))
+        _same(got, want)  # untouched, as NumPy leaves it

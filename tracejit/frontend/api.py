@@ -14,7 +14,7 @@ from tracejit.compile import Request, lower_call, trace_call
 from tracejit.config import config, emit_log, log_enabled
 from tracejit.errors import StaticNeeded, UnsupportedError, user_error
 from tracejit.frontend.boundary import raise_if_internal
-from tracejit.frontend.checks import raise_failed
+from tracejit.frontend.checks import prechecked, raise_failed, raise_prechecked
 from tracejit.frontend.complex.boundary import as_complex, pair_view
 from tracejit.frontend.convert import converted
 from tracejit.frontend.fastresults import results_direct
@@ -51,6 +51,7 @@ class _Entry:
         self.native = None  # the same call made by runtime/dispatcher.py
         self.writebacks = self.traced.writebacks
         self.checks = self.traced.checks
+        self.prechecks = bool(self.checks) and prechecked(self.checks)  # (frontend/donation.py)
         self.guard = self.traced.guard  # captured arrays (frontend/capture.py): read at every call
         self.executable = self.lowered.executable  # loaded already (Compilation.compile)
         if self.writebacks:  # results go back into the caller's arrays: the general path
@@ -84,6 +85,8 @@ class _Entry:
                         f"{self._what(index)} is written and overlaps {self._what(j)} in memory; "
                         "pass separate arrays")
             targets.append(target)
+        if self.prechecks:  # range checks of argument indices: before arguments are updated in place
+            raise_prechecked(self.checks, arrays)
         outs = self.executable(arrays)
         try:
             raise_failed(self.checks, outs)
