@@ -14,7 +14,7 @@ from tracejit.compile import Request, lower_call, trace_call
 from tracejit.config import config, emit_log, log_enabled
 from tracejit.errors import StaticNeeded, UnsupportedError, user_error
 from tracejit.frontend.boundary import raise_if_internal
-from tracejit.frontend.checks import raise_failed
+from tracejit.frontend.checks import prechecked, raise_failed, raise_prechecked
 from tracejit.frontend.complex.boundary import as_complex, pair_view
 from tracejit.frontend.convert import converted
 from tracejit.frontend.fastresults import results_direct
@@ -51,6 +51,7 @@ class _Entry:
         self.native = None  # the same call made by runtime/dispatcher.py
         self.writebacks = self.traced.writebacks
         self.checks = self.traced.checks
+        self.prechecks = bool(self.checks) and prechecked(self.checks)  # (frontend/donation.py)
         self.guard = self.traced.guard  # captured arrays (frontend/capture.py): read at every call
         self.executable = self.lowered.executable  # loaded already (Compilation.compile)
         if self.writebacks:  # results go back into the caller's arrays: the general path
@@ -84,6 +85,8 @@ class _Entry:
                         f"{self._what(index)} is written and overlaps {self._what(j)} in memory; "
                         "pass separate arrays")
             targets.append(target)
+        if self.prechecks:  # range checks of argument indices: before arguments are updated in place
+            raise_prechecked(self.checks, arrays)
         outs = self.executable(arrays)
         try:
             raise_failed(self.checks, outs)
@@ -209,6 +212,10 @@ def _static_value(key):
     return v
 
 
+class _Reentered(Exception):
+    """A call of a signature whose trace is in progress on the same thread."""
+
+
 class JitFunction:
     """A function compiled by tracejit. Call it like the original function."""
 
@@ -238,7 +245,9 @@ class JitFunction:
         self._fast_cache: dict[tuple, _Entry] = {}
         self._direct = None  # the direct call of the last all-array positional signature
         self._cache: dict[tuple, _Entry] = {}
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # re-entered by a host call that calls this function while tracing
+        self._building: set = set()  # keys being traced and compiled (under _lock: by the thread holding it)
+        self._reentered_logged = False
         self._traces = self._compilations = self._disk_hits = self._reused = 0  # changed under _lock
         self._hits = Counter()  # counted without the lock, exactly, by any number of threads
         self.autograph = bool(autograph)
@@ -310,6 +319,8 @@ class JitFunction:
             call, entry, captured = self._entry(args, kwargs, self._compile)
         except NestedTrace:
             return converted(self.fun)(*args, **kwargs)  # called while tracing: inline
+        except _Reentered:
+            return self._run_reentered(args, kwargs)
         if fast is not None and (entry.guard is None or not entry.guard.needs_arguments):
             # keyed again: an argument the trace made static is keyed by its value now
             fast = positional_fast_key(args, self._fast_arity, self._static_positions)
@@ -368,6 +379,15 @@ class JitFunction:
     def __repr__(self) -> str:
         return f"<tracejit.jit of {self.fun.__qualname__}>"
 
+    def _run_reentered(self, args: tuple, kwargs: dict) -> Any:
+        """A call of a signature this thread is tracing now (a host call of the function
+        running on placeholders calls it back): run eagerly, as with ``disable_jit``."""
+        if not self._reentered_logged:
+            self._reentered_logged = True
+            emit_log("fallbacks", f"{self.fun.__qualname__} was called again while being traced for the same "
+                                  f"signature (from a host call): that call runs eagerly with NumPy")
+        return self.fun(*args, **kwargs)
+
     def _compile(self, call, reason: str | None = None) -> _Entry:
         with self._lock, paused_gc():  # runtime/gcpause.py: the collector would walk the heap again and again
             entry = self._cache.get(call.key)
@@ -375,30 +395,40 @@ class JitFunction:
                     entry.guard.read(call.static_args, call.originals), str)):
                 self._hits.add()  # another thread compiled it meanwhile: this call is a hit
                 return entry
-            if reason is not None:
-                change = reason
-            else:
-                change = _describe_change(self._last_key, call.key) if self._cache else ""
-            if change and log_enabled("retrace"):
-                emit_log("retrace", f"{self.fun.__qualname__}: retracing "
-                                    f"{'(read from outside its arguments)' if reason else 'for a new signature'}: "
-                                    f"{change}")
-            compilation = trace_call(self._request, call)  # compile.py: the trace, then every other stage
-            self._traces += 1
-            if self._traces == RETRACE_WARNING + 1:
-                _warn_retraces(self.fun, change)
-            source = compilation.compile(self.fun.__qualname__).source  # compiled now, or found on disk or loaded
-            if not self._native_tried:
-                self._enable_native()
-            if source == "compiled":
-                self._compilations += 1
-            elif source == "disk":
-                self._disk_hits += 1
-            else:
-                self._reused += 1
-            entry = self._cache[call.key] = _Entry(compilation.traced, Lowered(compilation))
-            self._last_key = call.key
-            return entry
+            if call.key in self._building:  # this thread is tracing this signature (the lock is re-entrant)
+                raise _Reentered()
+            self._building.add(call.key)
+            try:
+                return self._trace_and_compile(call, reason)
+            finally:
+                self._building.discard(call.key)
+
+    def _trace_and_compile(self, call, reason: str | None) -> _Entry:
+        """Trace and compile ``call``'s signature (under ``_lock``) and cache its entry."""
+        if reason is not None:
+            change = reason
+        else:
+            change = _describe_change(self._last_key, call.key) if self._cache else ""
+        if change and log_enabled("retrace"):
+            emit_log("retrace", f"{self.fun.__qualname__}: retracing "
+                                f"{'(read from outside its arguments)' if reason else 'for a new signature'}: "
+                                f"{change}")
+        compilation = trace_call(self._request, call)  # compile.py: the trace, then every other stage
+        self._traces += 1
+        if self._traces == RETRACE_WARNING + 1:
+            _warn_retraces(self.fun, change)
+        source = compilation.compile(self.fun.__qualname__).source  # compiled now, or found on disk or loaded
+        if not self._native_tried:
+            self._enable_native()
+        if source == "compiled":
+            self._compilations += 1
+        elif source == "disk":
+            self._disk_hits += 1
+        else:
+            self._reused += 1
+        entry = self._cache[call.key] = _Entry(compilation.traced, Lowered(compilation))
+        self._last_key = call.key
+        return entry
 
     def eager(self, *args: Any, **kwargs: Any) -> Any:
         """Run the undecorated function with NumPy."""

@@ -37,6 +37,7 @@ class Pending(NamedTuple):
     bound: int | None
     cases: tuple[Case, ...]
     coded: bool = False
+    arg: int | None = None  # a range check of this input array itself (see :func:`raise_prechecked`)
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,7 @@ class Check:
     high: int | None = None
     bound: int | None = None
     coded: bool = False
+    arg: int | None = None  # a range check of input array ``arg``: also checkable before the call
 
     def failure(self, outs: object) -> Case | None:
         """The error this check raises, from the outputs of the call (None: it passed)."""
@@ -74,7 +76,17 @@ def record_range(index: object, bound: int, message: str) -> None:
     an element outside ``[-bound, bound)``."""
     if index.size:  # one pass: the greatest of i and -1 - i is at least ``bound`` exactly when one fails
         folded = np.max(np.where(index < 0, ~index, index)) if index.dtype.kind == "i" else np.max(index)
-        _checks(index._trace).append(Pending((~folded, folded), bound, ((IndexError, message),)))
+        _checks(index._trace).append(Pending((~folded, folded), bound, ((IndexError, message),), arg=_input(index)))
+
+
+def _input(x: object) -> int | None:
+    """The input index of a top-level trace's input array ``x`` (None for any other value)."""
+    trace = x._trace
+    if trace.parent is not None:
+        return None
+    graph = trace.graph
+    node = trace.node_of(x)
+    return graph.attrs(node)["index"] if graph.data(node)["op"] == "input" else None
 
 
 def record_code(trace: Trace, code: object, cases: tuple[Case, ...]) -> None:
@@ -92,6 +104,22 @@ def _checks(trace) -> list:
 def pending(trace: Trace) -> list[Pending]:
     """Every check recorded in ``trace``, in the order recorded."""
     return list(getattr(trace, "checks", ()))
+
+
+def prechecked(checks: list[Check]) -> bool:
+    """Whether every check is a range check of an input array, so that all of them can run
+    before the call (:func:`raise_prechecked`): arguments may then be updated in place."""
+    return all(c.arg is not None and c.bound is not None and not c.coded for c in checks)
+
+
+def raise_prechecked(checks: list[Check], arrays: list) -> None:
+    """Raise, before the call, the first error of ``checks`` (all :func:`prechecked`) that
+    the input arrays fail: an index outside ``[-bound, bound)``."""
+    for check in checks:
+        index = arrays[check.arg]
+        if np.size(index) and (np.max(index) >= check.bound or np.min(index) < -check.bound):
+            error, message = check.cases[0]
+            raise user_error(error(message))
 
 
 def raise_failed(checks: list[Check], outs: object) -> None:

@@ -12,11 +12,17 @@ and the output is the argument array itself (nothing to copy back).
 
 Only plain arrays are donated: C-contiguous real arguments (not captured arrays, not an
 array passed twice, not complex pair views) of functions without run-time checks (a failed
-check raises after the program ran: the caller's array must then be untouched).
+check raises after the program ran: the caller's array must then be untouched), or whose
+every check is a range check of an argument index array itself (``np.add.at(x, idx, v)``,
+``np.put``, ``x[idx] = v`` with ``idx`` an argument): those run on the arguments before the
+call (``checks.raise_prechecked``), so a failure raises with ``x`` untouched, as NumPy's
+``add.at`` leaves it (NumPy's ``put`` writes the indices before the bad one; tracejit none).
 """
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+
+from tracejit.frontend.checks import prechecked
 
 if TYPE_CHECKING:
     from tracejit.frontend.traced_function import TracedFunction
@@ -25,7 +31,7 @@ if TYPE_CHECKING:
 def donate_written_arguments(traced: TracedFunction, aliases: dict[int, int], n_args: int) -> None:
     """Mark the graph inputs of ``traced``'s written-back arguments (the first ``n_args``
     inputs are the call's arguments; ``aliases``: the same array passed twice) donated."""
-    if traced.checks:
+    if not prechecked(traced.checks):  # a check that can only fail after the writes: no donation
         return
     aliased = set(aliases) | set(aliases.values())
     graph = traced.graph

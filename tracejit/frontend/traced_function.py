@@ -260,7 +260,7 @@ def _record_outputs(trace: Trace, result, specs, written=()) -> TracedFunction:
             graph.add_output(index, trace.node_of(v))
             index += 1
         high = index - 1 if len(check.values) == 2 else None
-        checks.append(Check(index - len(check.values), check.cases, high, check.bound, check.coded))
+        checks.append(Check(index - len(check.values), check.cases, high, check.bound, check.coded, check.arg))
     stashed = []
     for ticket in tickets(trace):  # every stashing host call's ticket: its table entry dropped after the call
         graph.add_output(index, trace.node_of(ticket))

@@ -32,6 +32,7 @@ The modules, each building only on those before it:
 - ``search``: ``searchsorted``, ``digitize``, ``interp`` (unrolled binary searches)
 - ``histogram``: ``histogram``, ``histogram_bin_edges``, ``bincount`` (counts by ``scatter_add``)
 - ``unique``: ``unique`` (a selection: its length depends on the data)
+- ``vander``: ``vander`` (ones and a running product, as NumPy computes it)
 - ``ufuncs``: NumPy's ufuncs and their methods (``reduce``, ``accumulate``, ``outer``)
 - ``methods``: the Tracer's ndarray methods and Python operators
 """
@@ -66,5 +67,6 @@ from tracejit.frontend.numpy import (  # noqa: F401
                                      ufunc_at,
                                      ufuncs,
                                      unique,
+                                     vander,
                                      writes,
 )
