@@ -100,3 +100,23 @@ def test_single_thread_setting_compiles_no_parallel_loops(monkeypatch):
     low = tj.jit(lambda a: np.exp(a) + 1).lower(np.ones(10**7, np.float32))
     assert all(k.parallel_grain == 0 for k in low.kernels)
     assert "parallel" not in low.as_text("kernels")
+
+
+def test_programs_park_the_pool_on_return(many_threads):
+    """A program that ran parallel kernels (and a LAPACK call, which parks the pool before
+    it) returns with the pool parked: idle workers sleep instead of spinning on the cores
+    the caller's next NumPy/BLAS call needs; the next task wakes them again."""
+    from tracejit.runtime import threads
+
+    rng = np.random.default_rng(33)
+    v = rng.standard_normal(2 * 10**6)
+    a = rng.standard_normal((40, 40)) + 40 * np.eye(40)
+
+    def f(v, a):
+        return np.sqrt(v * v + 1.0).sum() + np.linalg.solve(a, a[0]).sum() + (v * 2).max()
+
+    jf = tj.jit(f)
+    assert sum(1 for k in jf.lower(v, a).kernels if k.parallel_grain) >= 1
+    for _ in range(3):
+        assert_same(jf(v, a), f(v, a), rtol=1e-10)
+        assert threads.pool().parked()
