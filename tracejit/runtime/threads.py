@@ -34,7 +34,8 @@ from tracejit.config import config
 from tracejit.runtime import diskcache
 
 SYS_FUTEX = {"x86_64": 202, "AMD64": 202, "aarch64": 98, "arm64": 98}.get(platform.machine())
-POOL_SYMBOLS = ["tj_worker", "tj_parallel_for", "tj_configure", "tj_parked", "tj_stop"]  # the entry points of the pool's module
+# the entry points of the pool's module
+POOL_SYMBOLS = ["tj_worker", "tj_parallel_for", "tj_configure", "tj_parked", "tj_stop"]
 
 
 class ThreadPool:
