@@ -25,6 +25,7 @@ finds no compiled pool in the disk cache builds it).
 from __future__ import annotations
 
 import ctypes
+import os
 import platform
 import sys
 import threading
@@ -49,7 +50,8 @@ class ThreadPool:
         self.threads = threads
         # The pool's module depends only on tracejit's sources, which the key covers: a
         # process that finds it on disk does not even build its IR.
-        self.compiled, _ = load_cached(diskcache.cache_key("tracejit thread pool"), POOL_SYMBOLS, _pool_ir)
+        key = diskcache.cache_key(f"tracejit thread pool, spin {os.environ.get('TRACEJIT_SPIN')}")  # (poolcode.SPIN)
+        self.compiled, _ = load_cached(key, POOL_SYMBOLS, _pool_ir)
         addr = self.compiled.addresses
         self.parallel_for = addr["tj_parallel_for"]
         ctypes.CFUNCTYPE(None, ctypes.c_int32)(addr["tj_configure"])(threads - 1)
