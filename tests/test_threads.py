@@ -100,3 +100,28 @@ def test_single_thread_setting_compiles_no_parallel_loops(monkeypatch):
     low = tj.jit(lambda a: np.exp(a) + 1).lower(np.ones(10**7, np.float32))
     assert all(k.parallel_grain == 0 for k in low.kernels)
     assert "parallel" not in low.as_text("kernels")
+
+
+def test_programs_park_the_pool_on_return(many_threads):
+    """A program that ran parallel kernels returns with the pool parked (idle workers sleep
+    instead of spinning on the cores the caller's next NumPy/BLAS call needs), as does one
+    with a LAPACK call (parked before it); the next task wakes the workers again."""
+    from tracejit.runtime import threads
+
+    rng = np.random.default_rng(33)
+    v = rng.standard_normal(2 * 10**6)
+    a = rng.standard_normal((40, 40)) + 40 * np.eye(40)
+
+    def f(v):
+        return np.sqrt(v * v + 1.0) * 2
+
+    def g(v, a):
+        return np.linalg.solve(a, a[0]).sum() + np.sqrt(v * v + 1.0).sum()
+
+    jf, jg = tj.jit(f), tj.jit(g)
+    assert sum(1 for k in jf.lower(v).kernels if k.parallel_grain) >= 1
+    for _ in range(2):
+        assert_same(jf(v), f(v))
+        assert threads.pool().parked()
+        assert_same(jg(v, a), g(v, a), rtol=1e-10)
+        assert threads.pool().parked()

@@ -22,8 +22,9 @@ SLOTS = 4
 TASK = ir.FunctionType(ir.VoidType(), [PTR, I64, I64])
 TASK_PTR = ir.PointerType(TASK)  # a typed pointer: llvmlite needs one to emit an indirect call
 
-# global i32 words: generation (the newest task id), busy, stop, workers
-GEN, BUSY, STOP, WORKERS = range(4)
+# global i32 words: generation (the newest task id), busy, stop, workers, park (nonzero: idle
+# workers sleep at once instead of spinning; set by tj_parallel_for(NULL, ...), cleared by a task)
+GEN, BUSY, STOP, WORKERS, PARK = range(5)
 # per-slot i64 fields: seq, total, grain, next, done, active, finished(i64 used as futex via low word)
 SEQ, TOTAL, GRAIN, NEXT, DONE, ACTIVE, FINISHED = range(7)
 FIELDS = 8
@@ -88,8 +89,9 @@ class _Pool:
         if self.pause is not None:
             b.call(self.pause, [])
 
-    def wait_while_equal(self, b, addr, value, name):
-        """Spin, then sleep on the futex, while the i32 at ``addr`` equals ``value``."""
+    def wait_while_equal(self, b, addr, value, name, park=False):
+        """Spin, then sleep on the futex, while the i32 at ``addr`` equals ``value``; with
+        ``park``, stop spinning as soon as the PARK word is set."""
         fn = b.function
         spin_head, spin_body, sleep, done = (fn.append_basic_block(f"{name}.{n}")
                                              for n in ("spin", "spin_body", "sleep", "done"))
@@ -102,8 +104,11 @@ class _Pool:
         b.position_at_end(spin_body)
         self.relax(b)
         nxt = b.add(i, _c(1, I32))
+        more = b.icmp_unsigned("<", nxt, _c(SPIN, I32))
+        if park:
+            more = b.and_(more, b.icmp_unsigned("==", self.load(b, self.word(b, PARK), I32, "monotonic"), _c(0, I32)))
         i.add_incoming(nxt, spin_body)
-        b.cbranch(b.icmp_unsigned("<", nxt, _c(SPIN, I32)), spin_head, sleep)
+        b.cbranch(more, spin_head, sleep)
         b.position_at_end(sleep)
         self.futex(b, addr, FUTEX_WAIT, value)
         b.cbranch(b.icmp_unsigned("!=", self.load(b, addr, I32), value), done, sleep)
@@ -151,7 +156,7 @@ def _build_worker(m: ir.Module, p: _Pool, run: ir.Function) -> None:
     b.position_at_end(head)
     seen = b.phi(I32)  # start from task 0: a late starter still joins the current task
     seen.add_incoming(_c(0, I32), entry)
-    p.wait_while_equal(b, p.word(b, GEN), seen, "wait_task")
+    p.wait_while_equal(b, p.word(b, GEN), seen, "wait_task", park=True)
     task = p.load(b, p.word(b, GEN), I32)
     stopping = p.load(b, p.word(b, STOP), I32)
     join, check, serve, leave_slot, leave = (worker.append_basic_block(n)
@@ -177,11 +182,23 @@ def _build_worker(m: ir.Module, p: _Pool, run: ir.Function) -> None:
 
 
 def _build_parallel_for(m: ir.Module, p: _Pool, run: ir.Function) -> None:
-    """void tj_parallel_for(fn, args, total, grain)."""
+    """void tj_parallel_for(fn, args, total, grain); a NULL ``fn`` parks the pool: idle
+    workers stop spinning and sleep until the next task (called before code that wants the
+    cores, such as a LAPACK or host call, and when a program returns)."""
     pfor = ir.Function(m, ir.FunctionType(ir.VoidType(), [TASK_PTR, PTR, I64, I64]), "tj_parallel_for")
     fn, args, total, grain = pfor.args
-    b = ir.IRBuilder(pfor.append_basic_block("entry"))
+    b = ir.IRBuilder(pfor.append_basic_block("start"))
+    park, set_park, parked, task_entry = (pfor.append_basic_block(n) for n in ("park", "set", "parked", "entry"))
     serial, claim, drain, publish = (pfor.append_basic_block(n) for n in ("serial", "claim", "drain", "publish"))
+    b.cbranch(b.icmp_unsigned("==", fn, ir.Constant(TASK_PTR, None)), park, task_entry)
+    b.position_at_end(park)  # (read first: a parked pool's line is not written again)
+    b.cbranch(b.icmp_unsigned("!=", p.load(b, p.word(b, PARK), I32, "monotonic"), _c(0, I32)), parked, set_park)
+    b.position_at_end(set_park)
+    p.store(b, _c(1, I32), p.word(b, PARK), "monotonic")
+    b.branch(parked)
+    b.position_at_end(parked)
+    b.ret_void()
+    b.position_at_end(task_entry)
     workers = p.load(b, p.word(b, WORKERS), I32)
     small = b.or_(b.icmp_signed("<=", total, grain), b.icmp_signed("<=", workers, _c(0, I32)))
     b.cbranch(small, serial, claim)
@@ -211,6 +228,7 @@ def _build_parallel_for(m: ir.Module, p: _Pool, run: ir.Function) -> None:
     for field, value in ((TOTAL, total), (GRAIN, grain), (NEXT, _c(0)), (DONE, _c(0))):
         p.store(b, value, p.field(b, slot, field), "monotonic")
     p.store(b, _c(0, I32), p.flag(b, slot), "monotonic")
+    p.store(b, _c(0, I32), p.word(b, PARK), "monotonic")  # (published by the seq_cst stores below)
     p.store(b, task64, p.field(b, slot, SEQ), "seq_cst")
     p.store(b, task, p.word(b, GEN), "seq_cst")
     p.futex(b, p.word(b, GEN), FUTEX_WAKE, workers)
@@ -223,8 +241,8 @@ def _build_parallel_for(m: ir.Module, p: _Pool, run: ir.Function) -> None:
 
 def build_module(sys_futex: int | None) -> ir.Module:
     """The pool's LLVM module (waiting on futexes through syscall ``sys_futex``, or
-    spinning where that is None): ``tj_worker``, ``tj_parallel_for``, ``tj_configure``
-    and ``tj_stop`` (``threads.POOL_SYMBOLS``)."""
+    spinning where that is None): ``tj_worker``, ``tj_parallel_for``, ``tj_configure``,
+    ``tj_parked`` and ``tj_stop`` (``threads.POOL_SYMBOLS``)."""
     m = ir.Module("tracejit_threads")
     m.triple = binding().get_process_triple()
     m.data_layout = str(target_machine().target_data)
@@ -236,6 +254,9 @@ def build_module(sys_futex: int | None) -> ir.Module:
     b = ir.IRBuilder(conf.append_basic_block("entry"))
     p.store(b, conf.args[0], p.word(b, WORKERS))
     b.ret_void()
+    parked = ir.Function(m, ir.FunctionType(I32, []), "tj_parked")
+    b = ir.IRBuilder(parked.append_basic_block("entry"))
+    b.ret(p.load(b, p.word(b, PARK), I32, "monotonic"))
     stop = ir.Function(m, ir.FunctionType(ir.VoidType(), []), "tj_stop")
     b = ir.IRBuilder(stop.append_basic_block("entry"))
     p.store(b, _c(1, I32), p.word(b, STOP), "seq_cst")

@@ -13,12 +13,19 @@ sides use sequentially consistent operations for that handshake, so a late worke
 never run a chunk of a newer task with stale parameters. Every shared field is accessed
 atomically. A call made while another thread's task is running runs serially.
 
+Idle workers spin briefly (``poolcode.SPIN`` polls) before sleeping, so the kernels of one
+program hand work over without a futex wake-up. ``tj_parallel_for(NULL, ...)`` *parks* the
+pool: spinning workers go to sleep at once (the next task clears it). Generated code parks
+it before a LAPACK or host call and when a top-level program returns, so OpenBLAS's threads
+and whatever the caller runs next get the cores instead of sharing them with spinners.
+
 The pool's IR is built by ``runtime/poolcode.py`` (imported lazily: only a process that
 finds no compiled pool in the disk cache builds it).
 """
 from __future__ import annotations
 
 import ctypes
+import os
 import platform
 import sys
 import threading
@@ -28,7 +35,8 @@ from tracejit.config import config
 from tracejit.runtime import diskcache
 
 SYS_FUTEX = {"x86_64": 202, "AMD64": 202, "aarch64": 98, "arm64": 98}.get(platform.machine())
-POOL_SYMBOLS = ["tj_worker", "tj_parallel_for", "tj_configure", "tj_stop"]  # the entry points of the pool's module
+# the entry points of the pool's module
+POOL_SYMBOLS = ["tj_worker", "tj_parallel_for", "tj_configure", "tj_parked", "tj_stop"]
 
 
 class ThreadPool:
@@ -42,15 +50,21 @@ class ThreadPool:
         self.threads = threads
         # The pool's module depends only on tracejit's sources, which the key covers: a
         # process that finds it on disk does not even build its IR.
-        self.compiled, _ = load_cached(diskcache.cache_key("tracejit thread pool"), POOL_SYMBOLS, _pool_ir)
+        key = diskcache.cache_key(f"tracejit thread pool, spin {os.environ.get('TRACEJIT_SPIN')}")  # (poolcode.SPIN)
+        self.compiled, _ = load_cached(key, POOL_SYMBOLS, _pool_ir)
         addr = self.compiled.addresses
         self.parallel_for = addr["tj_parallel_for"]
         ctypes.CFUNCTYPE(None, ctypes.c_int32)(addr["tj_configure"])(threads - 1)
+        self._parked = ctypes.CFUNCTYPE(ctypes.c_int32)(addr["tj_parked"])
         worker = ctypes.CFUNCTYPE(None, ctypes.c_void_p)(addr["tj_worker"])
         self._workers = [threading.Thread(target=worker, args=(None,), daemon=True,
                                           name=f"tracejit-worker-{i}") for i in range(threads - 1)]
         for t in self._workers:
             t.start()
+
+    def parked(self) -> bool:
+        """Whether the pool is parked (idle workers sleep without spinning) until the next task."""
+        return bool(self._parked())
 
 
 def _pool_ir() -> str:

@@ -5,6 +5,9 @@ and results' buffer addresses and calls the callback whose address the constant
 buffer ``Control.callback`` holds: ``int32 cb(ptr pointers)`` (``runtime/hostcalls.py``).
 It runs on the calling thread, between the kernels before and after it; its result
 (nonzero: the callback failed and stored the error) is read by the runtime, not here.
+
+Before calling out, it parks the thread pool (``park_workers``): the callback (NumPy, its
+BLAS) gets the cores that idle workers would otherwise spin on.
 """
 from __future__ import annotations
 
@@ -31,6 +34,18 @@ def emit_host(module: ir.Module, kernel: Kernel, name: str, parallel_ty: ir.Type
         b.store(pointer_at(b, table, bid), b.gep(pointers, [i64(0), i64(i)], inbounds=True))
     address = b.load(pointer_at(b, table, c.callback), typ=I64)
     callee = b.inttoptr(address, ir.PointerType(CALLBACK))
+    park_workers(b, fn.args[1])
     b.call(callee, [opaque(b, pointers)])
     b.ret_void()
     return fn
+
+
+def park_workers(b: ir.IRBuilder, parallel_for: ir.Value) -> None:
+    """Tell the thread pool's idle workers to sleep now rather than spin (``parallel_for(NULL,
+    ...)``, ``runtime/poolcode.py``): before a LAPACK or host call, whose own threads (OpenBLAS's)
+    need the cores, and when a program returns. A program run without the pool has a NULL
+    ``parallel_for``: nothing to park."""
+    ty = parallel_for.type
+    with b.if_then(b.icmp_unsigned("!=", parallel_for, ir.Constant(ty, None)), likely=True):
+        params = ty.pointee.args
+        b.call(parallel_for, [ir.Constant(params[0], None), ir.Constant(params[1], None), i64(0), i64(0)])

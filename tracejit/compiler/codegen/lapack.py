@@ -4,7 +4,8 @@
 (``call.inits``), puts the call's integers (int64: NumPy's LAPACK is ILP64) and characters
 in stack slots, then calls the routine, whose address the constant buffer
 ``Control.callback`` holds, once per matrix of the batch, every Fortran argument by
-pointer. It runs on the calling thread, between the kernels before and after it. The
+pointer. It runs on the calling thread, between the kernels before and after it, after
+parking the thread pool's idle workers (OpenBLAS's threads need the cores). The
 ``info`` a routine reports is a result like the others: the frontend turns it into the
 LinAlgError NumPy raises (``frontend/checks.py``).
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 from llvmlite import ir
 
+from tracejit.compiler.codegen.host import park_workers
 from tracejit.compiler.codegen.loops import i64, pointer_at
 from tracejit.compiler.codegen.lowerctx import I64
 from tracejit.compiler.codegen.sizes import SizeReader
@@ -27,8 +29,9 @@ def emit_lapack(module: ir.Module, kernel: Kernel, name: str, n_buffers: int, pa
     call = c.call
     fn = ir.Function(module, ir.FunctionType(ir.VoidType(), [PTR, parallel_ty]), name)
     fn.attributes.add("noinline")
-    table, _ = fn.args
+    table, parallel_for = fn.args
     b = ir.IRBuilder(fn.append_basic_block("entry"))
+    park_workers(b, parallel_for)
     sizes = SizeReader(b, pointer_at(b, table, n_buffers), hoist=False)
     n_results = len(c.results)
     batch, steps, dims = c.dims[0], c.dims[1:1 + n_results], c.dims[1 + n_results:]

@@ -25,6 +25,7 @@ from llvmlite import ir
 from tracejit.compiler.codegen.call import emit_call_wrapper
 from tracejit.compiler.codegen.control import emit_control
 from tracejit.compiler.codegen.gemm import GemmEmitter
+from tracejit.compiler.codegen.host import park_workers
 from tracejit.compiler.codegen.loops import for_range, i64, loop_hints, opaque, pointer_at
 from tracejit.compiler.codegen.lowerctx import I64, memory_type
 from tracejit.compiler.codegen.nest import NestEmitter
@@ -225,7 +226,7 @@ def build_module(program: GenericProgram, prefix: str) -> tuple[ir.Module, Modul
     module = ir.Module(name=prefix)
     module.triple = llvm.get_process_triple()
     module.data_layout = str(target_machine().target_data)
-    entry = emit_program(module, program, prefix)
+    entry = emit_program(module, program, prefix, park=True)
     call = emit_call_wrapper(module, program, names.call, entry)
     if len(program.kernels) > LARGE_DRIVER:  # like the driver: straight-line, long, run once a call
         call.attributes.add("noinline")
@@ -233,9 +234,10 @@ def build_module(program: GenericProgram, prefix: str) -> tuple[ir.Module, Modul
     return module, names
 
 
-def emit_program(module: ir.Module, program: GenericProgram, prefix: str) -> ir.Function:
+def emit_program(module: ir.Module, program: GenericProgram, prefix: str, park: bool = False) -> ir.Function:
     """Emit ``program``'s kernels and its driver into ``module``; returns the driver
-    (a loop's or branch's sub-programs are emitted the same way, ``codegen/control.py``)."""
+    (a loop's or branch's sub-programs are emitted the same way, ``codegen/control.py``); with
+    ``park``, a top-level driver parks the thread pool on return (``codegen/host.py``)."""
     names = symbol_names(program, prefix)
     fast = FAST_MATH if program.fastmath else ()
     scratch = {buf.id: buf for buf in program.buffers if buf.kind == "scratch"}
@@ -287,5 +289,7 @@ def emit_program(module: ir.Module, program: GenericProgram, prefix: str) -> ir.
                 b.call(parallel_for, [task, opaque(b, block), extent, grain])
             with serial:
                 b.call(fn, args + [i64(0), extent])
+    if park and any(k.control is not None or _ranged(k) for k, _, _, _ in kernels):
+        park_workers(b, parallel_for)  # a returning program leaves the cores to its caller
     b.ret_void()
     return entry
