@@ -53,3 +53,15 @@ def test_large_b_is_packed_and_split(monkeypatch):
     gemm = _gemm(tj.jit(lambda a, b: a @ b), a, a + 1)
     assert gemm.b_block is not None and gemm.tasks > 1
     assert 200 * 200 * 8 > matmul.IN_PLACE_B_BYTES and 200 ** 3 > matmul.SERIAL_FLOPS
+
+
+@pytest.mark.parametrize("dtype", [np.complex64, np.complex128])
+def test_complex_product_at_64_within_normwise_bound(dtype):
+    """"auto" takes Gauss's three real GEMMs here: error within K * eps of ``|A| @ |B|``."""
+    rng = np.random.default_rng(7)
+    a = (rng.standard_normal((64, 64)) + 1j * rng.standard_normal((64, 64))).astype(dtype)
+    b = (rng.standard_normal((64, 50)) + 1j * rng.standard_normal((64, 50))).astype(dtype)
+    got = tj.jit(lambda a, b: a @ b)(a, b)
+    assert got.dtype == dtype and got.shape == (64, 50)
+    eps = np.finfo(a.real.dtype).eps
+    assert np.max(np.abs(got - a @ b) / (np.abs(a) @ np.abs(b))) <= 64 * eps
