@@ -97,7 +97,9 @@ class GemmEmitter:
             with for_range(b, 0, slivers, name="jr") as s:
                 j0 = b.add(jc, b.mul(s, i64(g.nr)))
                 cols = self._min(i64(g.nr), b.sub(i64(g.n), j0))
-                if g.packed_b is None:
+                if g.packed_b is None and g.b_block is None:  # a small B, read where it lies
+                    load = None
+                elif g.packed_b is None:
                     packed = b.add(self.block_base, b.mul(s, b.mul(kc, i64(g.nr))))  # this sliver
                     load = self._packed_loader(self.block, packed)
                 else:
@@ -110,7 +112,9 @@ class GemmEmitter:
                 with for_range(b, 0, limit, g.mr, name="ir") as ir_:
                     row0 = b.add(ic, ir_)
                     self._prefetch_c(row0, j0)
-                    if g.packed_b is None:
+                    if load is None:
+                        acc = self._micro_in_place(row0, pc, kc, j0, cols)
+                    elif g.packed_b is None:
                         # the task's first rows read B where it lies and pack it
                         packing = b.and_(b.icmp_signed("==", ic, r0), b.icmp_signed("==", ir_, i64(0)))
                         acc = self._micro_packing(packing, row0, pc, kc, j0, cols, packed, load)
@@ -127,7 +131,17 @@ class GemmEmitter:
                                 align=self.align) for v in range(self.nv)]
         return load
 
-    def _source_loader(self, pc, j0, cols, full: bool) -> Callable:
+    def _micro_in_place(self, row0, pc, kc, j0, cols):
+        """The micro-kernel reading B where it lies (rows contiguous; lane by lane for a
+        sliver past N), no prefetching: B is small enough to stay in cache."""
+        def source(full: bool):
+            return lambda: self._micro(row0, pc, kc, self._source_loader(pc, j0, cols, full, prefetch=False))
+
+        if self.g.n % self.g.nr == 0:
+            return source(True)()
+        return self._either(self.b.icmp_signed("==", cols, i64(self.g.nr)), source(True), source(False))
+
+    def _source_loader(self, pc, j0, cols, full: bool, prefetch: bool = True) -> Callable:
         """B[pc + k, j0 : j0 + nr] where it lies: vector loads for a full sliver of a B
         with contiguous rows (prefetching ``PREFETCH_ROWS`` ahead), else lane by lane,
         zero past N."""
@@ -137,10 +151,11 @@ class GemmEmitter:
 
         def vector(k):
             at = b.add(row0, b.mul(k, i64(sk)))
-            ahead = self._min(b.add(b.add(pc, k), i64(PREFETCH_ROWS)), i64(g.k - 1))
-            pf = b.add(b.add(self.b_base, b.mul(j0, i64(sn))), b.mul(ahead, i64(sk)))
-            for lane in (0, g.nr - 1):  # both ends: the sliver may straddle two lines
-                self._prefetch(self.src, b.add(pf, i64(lane)), write=False, locality=2)
+            if prefetch:
+                ahead = self._min(b.add(b.add(pc, k), i64(PREFETCH_ROWS)), i64(g.k - 1))
+                pf = b.add(b.add(self.b_base, b.mul(j0, i64(sn))), b.mul(ahead, i64(sk)))
+                for lane in (0, g.nr - 1):  # both ends: the sliver may straddle two lines
+                    self._prefetch(self.src, b.add(pf, i64(lane)), write=False, locality=2)
             return [b.load(self._gep(self.src, b.add(at, i64(v * self.lanes))), typ=self.vt,
                            align=self.align) for v in range(self.nv)]
 

@@ -18,7 +18,8 @@ class Gemm:
     compile time: per batch (or once when B is shared) ``ceil(N / nr)`` slivers of
     ``K x nr`` values, zero-padded; otherwise each task packs the ``kc`` slice of B it
     uses into a ``kc x cols_per_task`` part of the temporary ``b_block``, one part per
-    parallel chunk of ``chunk`` tasks (0: the kernel runs serially, one part).
+    parallel chunk of ``chunk`` tasks (0: the kernel runs serially, one part); with neither
+    (a small B with contiguous rows) every micro-kernel reads B where it lies, unpacked.
     Tasks: ``batch x row_tasks x col_tasks``, each a block of rows and columns of C.
     Blocks inside a task: ``mr x nr`` register tile, ``mc`` rows and ``kc`` of K at a time.
     """

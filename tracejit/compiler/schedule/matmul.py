@@ -38,6 +38,8 @@ MR = 6
 KC = 256
 GEMM_CHUNKS_PER_THREAD = 4  # parallel chunks of GEMM tasks per thread (tasks are equal: few suffice)
 MC_BYTES = 120 * KC * 4  # a block of A (MC x KC, read in place) stays in L2 while slivers of B pass
+IN_PLACE_B_BYTES = 128 << 10  # a B with contiguous rows up to this size (in L2) is read where it lies, unpacked
+SERIAL_FLOPS = 128 ** 3  # products up to this many multiply-adds run on one thread (fork-join costs more)
 
 
 def _operands(nest: Nest):
@@ -155,7 +157,7 @@ def plan(kernel: Kernel, buffers: list[Buffer], fastmath: bool = False) -> list[
         return None
     dtype = np.dtype(nest.value.dtype)
     nr = 2 * vector_bytes() // dtype.itemsize
-    threads = max(1, config.num_threads)
+    threads = max(1, config.num_threads) if batch * m * n * k > SERIAL_FLOPS else 1
     symmetric = _symmetric(a, b, m, n, epilogue) and buffers[b.buffer].kind != "constant"
     # A indexes (batch, M, K); B (batch, N, K); C (batch, M, N).
     a_acc = Access(a.buffer, a.dtype, a.offset, (a.strides[0], a.strides[1], a.strides[3]))
@@ -190,7 +192,8 @@ def plan(kernel: Kernel, buffers: list[Buffer], fastmath: bool = False) -> list[
     mc = max(MR, MC_BYTES // (KC * dtype.itemsize) // MR * MR)
     gemm = Gemm(a_acc, b_acc, packed_id, b_batched, store, batch, m, n, k, dtype, MR, nr, mc, min(KC, k),
                 None, rows, cols, chunk, epilogue, symmetric)
-    if packed_id is None:  # a kc x cols block of packed B per chunk
+    in_place = b_acc.strides[1] == 1 and n * k * dtype.itemsize <= IN_PLACE_B_BYTES
+    if packed_id is None and not in_place:  # a kc x cols block of packed B per chunk
         shape_blk = (gemm.chunks * gemm.kc * gemm.cols_per_task,)
         gemm = dataclasses.replace(gemm, b_block=len(buffers))
         buffers.append(Buffer(gemm.b_block, "temp", shape_blk, dtype, -1, StridedView.contiguous(shape_blk),

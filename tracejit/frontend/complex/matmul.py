@@ -4,8 +4,8 @@ The real GEMM kernel (``compiler/codegen/gemm.py``) computes every form; which o
 chosen by measurement against NumPy's ``zgemm`` (``benchmarks/complex_matmul.py``;
 ``docs/design.md``, "Complex functions"): :data:`METHOD` ``"auto"`` takes Gauss's three
 real GEMMs (``t1 = Ar@Br``, ``t2 = Ai@Bi``, ``t3 = (Ar+Ai)@(Br+Bi)``; ``Re = t1 - t2``,
-``Im = t3 - t1 - t2``: a quarter fewer multiplications, the fastest from 128**3 on) for
-large products and the *block* form for small ones: one real GEMM
+``Im = t3 - t1 - t2``: a quarter fewer multiplications, the fastest from 48**3 on since
+small real GEMMs lost their fixed cost) for most products and the *block* form for small ones: one real GEMM
 ``[[Ar, -Ai], [Ai, Ar]] @ [[Br], [Bi]] = [[Re], [Im]]``, one kernel instead of three or
 four. Also selectable (measured, not chosen): four real GEMMs (``"four"``) and the
 *interleaved* form (``"interleaved"``: ``A``'s parts interleaved as in complex memory times
@@ -38,7 +38,7 @@ from tracejit.frontend.operands import find_trace, is_tracer
 Pair = tuple  # (real part, imaginary part)
 
 METHOD = "auto"  # "auto" | "interleaved" | "block" | "four" | "gauss": see the module's docstring
-GAUSS_FLOPS = 1 << 21  # "auto": Gauss's three GEMMs from m*n*k = 128**3 on, the block GEMM below
+GAUSS_FLOPS = 48 ** 3  # "auto": Gauss's three GEMMs from m*n*k = 48**3 on (parts' products are GEMMs), block below
 
 
 def _as_matrix(t: Any, axis: int) -> Any:
