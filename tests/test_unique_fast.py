@@ -66,3 +66,14 @@ def test_unique_counts_mode_program():
 
     x = np.random.default_rng(5).normal(20.0, 3.0, 4000)
     _same_results(tj.jit(f, fallback=False)(x), f(x))
+
+
+def test_selection_indexed_by_its_own_argmax():
+    def f(x):
+        m = x > 0
+        a, b = x[m], (x * x - 3.0 * x)[m]
+        return a[np.argmin(b)], b[a.argmax()], a[np.argmax(x[x > 1])], a[-1 - np.argmax(b)]
+
+    jitted = tj.jit(f, fallback=False)
+    for x in (np.random.default_rng(9).normal(0.5, 2.0, 300), np.array([-1.0, 2.0, 5.0, 0.5, 1.5])):
+        _same_results(jitted(x), f(x))
