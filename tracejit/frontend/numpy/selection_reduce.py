@@ -15,6 +15,7 @@ raise ValueError when an axis they reduce is empty: for the first axis, after th
 from __future__ import annotations
 
 import math
+import weakref
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -181,7 +182,17 @@ def arg_extreme(sel: Selection, name: str, axis: int | None, keepdims: bool, loc
     row, within = np.floor_divide(first, per_row), np.remainder(first, per_row)
     before = np.sum(np.logical_and(mask, np.less(line, row)))
     result = np.add(np.multiply(before, per_row), within)
-    return reshape(result, (1,) * sel.ndim) if keepdims else result
+    if keepdims:
+        return reshape(result, (1,) * sel.ndim)
+    if per_row == 1:  # sel[sel.argmax()]-like indexing reads at ``first`` directly (element)
+        _ARG_POSITIONS[id(result)] = (weakref.ref(result), sel.mask, first)
+        weakref.finalize(result, _ARG_POSITIONS.pop, id(result), None)
+    return result
+
+
+# argmax/argmin results of a selection, by id: (the result, the selection's mask, the
+# selected position it names), so ``values[counts.argmax()]`` skips the running count
+_ARG_POSITIONS: dict[int, tuple] = {}
 
 
 def element(sel: Selection, k: object, loc: str | None) -> object:
@@ -193,6 +204,9 @@ def element(sel: Selection, k: object, loc: str | None) -> object:
     if rows == 0:
         raise user_error(IndexError(f"index {k} is out of bounds for axis 0 with size 0{at(loc)}"))
     values = reshape(sel.values, (rows,) + sel.trailing)
+    known = _ARG_POSITIONS.get(id(k))
+    if known is not None and known[0]() is k and known[1] is sel.mask and known[2]._home is k._home:
+        return values[known[2]]  # k is an argmax/argmin of a selection by this mask: in range
     mask = reshape(sel.mask, (rows,))
     count = sel.length()
     k = np.asarray(k, dtype=np.intp) if isinstance(k, (int, np.integer)) else k.astype(np.intp)
