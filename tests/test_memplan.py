@@ -41,17 +41,26 @@ def test_live_ranges_span_first_to_last_use():
     assert [live[b] for b in hidden] == [Interval(0, 1), Interval(1, 2)], program.text()
 
 
+def mlp4(x, w):
+    """Four layers: the first hidden layer is dead once the third exists (a small ``w`` is read in
+    place by the products, so no packing block separates them)."""
+    h1 = np.maximum(x @ w, 0)
+    h2 = np.maximum(h1 @ w, 0)
+    h3 = np.maximum(h2 @ w, 0)
+    return h3 @ w
+
+
 def test_buffers_never_live_together_share_bytes():
-    program = program_of(mlp3, X, W)
+    program = program_of(mlp4, X, W)
     plan = program.plan
     verify_plan(program, plan)
-    h1, h2 = (b.id for b in program.buffers if b.kind == "temp" and b.node >= 0)
+    h1, h2, h3 = (b.id for b in program.buffers if b.kind == "temp" and b.node >= 0)
     mem = program.memory()
     assert mem["temporaries"] == plan.arena_bytes < mem["temporaries_unshared"], program.text()
     assert mem["peak"] == mem["inputs"] + mem["outputs"] + plan.arena_bytes
-    # h1 and the third layer's packing block never coexist with the others they overlap
-    assert plan.offsets[h1] != plan.offsets[h2]
-    assert_same(tj.jit(mlp3)(X, W), mlp3(X, W), rtol=1e-4, atol=1e-4)
+    # h1 and h3 never coexist: they may share bytes; h2 overlaps both
+    assert plan.offsets[h2] not in (plan.offsets[h1], plan.offsets[h3])
+    assert_same(tj.jit(mlp4)(X, W), mlp4(X, W), rtol=1e-4, atol=1e-4)
 
 
 def test_map_writes_in_place_of_a_dead_temporary():

@@ -2,8 +2,9 @@
 
 A handler (``frontend/numpy/``) that raises an exception it did not mean to raise -- a
 builtin ``TypeError``, ``IndexError``, ``AttributeError``, ``KeyError``, an assertion...
-from tracejit's own code, or a NumPy-like error marked as the user's but raised on the
-handler's own misuse of a traced value -- must not reach the user as that bare exception.
+from tracejit's own code -- must not reach the user as that bare exception. Errors the
+handlers raise on purpose (``errors.user_error``) cross unchanged: some depend on what
+placeholders lose (``reshape(copy=False)`` of a Fortran-ordered argument).
 :func:`handler_failed` is called by ``dispatch.fallback_on_refusal`` (the trace boundary
 of every NumPy function and ufunc call) with the exception; it asks NumPy: the function
 runs eagerly on placeholder arrays of the traced arguments' shapes and dtypes (concrete
@@ -31,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from tracejit.errors import ControlException, TracejitError, UnsupportedError, at, with_location
+from tracejit.errors import ControlException, TracejitError, UnsupportedError, at, is_user_error, with_location
 from tracejit.frontend.arraylike import complex_support
 from tracejit.frontend.boundary import raised_by_tracejit
 from tracejit.frontend.context import user_location
@@ -108,8 +109,8 @@ def handler_failed(func: Callable, args: tuple, kwargs: dict, error: Exception) 
     """The answer to ``error``, raised by the handler of ``func(*args, **kwargs)``: re-raises it
     (or NumPy's exception) where it is the user's, else a host call's result or an
     :class:`UnsupportedError` (see the module)."""
-    if isinstance(error, _CROSS) or not raised_by_tracejit(error):
-        raise error
+    if isinstance(error, _CROSS) or is_user_error(error) or not raised_by_tracejit(error):
+        raise error  # (a deliberate error may hang on what placeholders lose: a layout, say)
     owner = getattr(func, "__self__", None)
     if str(getattr(func, "__module__", "")).startswith("numpy.random") or isinstance(owner, _RANDOM):
         raise error  # (a draw on placeholders would advance the user's stream)
