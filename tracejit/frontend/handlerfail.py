@@ -37,6 +37,7 @@ from tracejit.frontend.arraylike import complex_support
 from tracejit.frontend.boundary import raised_by_tracejit
 from tracejit.frontend.context import user_location
 from tracejit.frontend.hostcall import fallback_enabled, host_call, public_name
+from tracejit.frontend.hostplaceholders import placeholder
 from tracejit.frontend.operands import is_tracer, python_kind
 from tracejit.frontend.tree import flatten, unflatten
 
@@ -55,21 +56,6 @@ def _traced_aval(leaf: Any) -> tuple | None:
     return tuple(leaf.shape), leaf.dtype, bool(getattr(leaf, "_scalar", False)), weak
 
 
-def _filling(k: int, shape: tuple, dtype: np.dtype, rng: np.random.RandomState) -> np.ndarray:
-    """Placeholder ``k``: zeros, ones, then well-conditioned random values (square matrices
-    with a heavy diagonal, so that solvers accept them)."""
-    if k < 2:
-        return np.full(shape, k, dtype)
-    x = rng.uniform(0.5, 1.0, shape)
-    if len(shape) >= 2 and shape[-1] == shape[-2]:
-        x = x + shape[-1] * np.eye(shape[-1])
-    if dtype.kind == "b":
-        return x > 0.75
-    if dtype.kind in "iu":
-        return np.ceil(x * 4).astype(dtype)
-    return x.astype(dtype)
-
-
 def numpy_error(func: Callable, args: tuple, kwargs: dict) -> BaseException | None:
     """NumPy's exception for ``func(*args, **kwargs)`` with each traced argument replaced by
     placeholder values of its shape and dtype (None: some filling runs). Concrete arrays
@@ -85,7 +71,7 @@ def numpy_error(func: Callable, args: tuple, kwargs: dict) -> BaseException | No
                 filled.append(leaf.copy() if type(leaf) is np.ndarray else leaf)
                 continue
             shape, dtype, scalar, kind = aval
-            value = _filling(k, shape, dtype, rng)
+            value = placeholder(k, shape, dtype, rng)
             value = value[()] if scalar or kind is not None else value
             filled.append(kind(value) if kind is not None else value)
         a, kw = unflatten(tree, filled)
