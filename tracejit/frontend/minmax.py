@@ -13,7 +13,8 @@ ones): the value and its dtype as an array are the same whichever Python returns
 result is the NumPy type (``max(0.0, x)`` is a float64 even where Python would return the
 0.0 itself: a later operation with a float32 array gives float64 where Python's 0.0 would
 give float32, the rule a traced ``if`` of a Python number and a NumPy value follows too).
-Calls without traced items are Python's own.
+Calls without traced items are Python's own. Of arrays (not NumPy scalars), the result is
+the chosen item itself, as in Python: writes to either show in the other (``frontend/chosen.py``).
 """
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ import builtins
 import numpy as np
 
 from tracejit.errors import StaticNeeded, UnsupportedError, at, user_error
+from tracejit.frontend.chosen import make_chosen
 from tracejit.frontend.context import current_trace, user_location
 from tracejit.frontend.core import as_python_scalar
 from tracejit.frontend.numpy.elementwise import where
@@ -91,14 +93,17 @@ def _select(name: str, items: list, keys: list, strictly_better, loc):
                 raise StaticNeeded(origins, f"builtin {name}() with an int beyond int64", loc)
             raise user_error(UnsupportedError(f"builtin {name}() of a traced Python int and an int beyond int64"
                                               f"{at(loc)}: tracejit computes such values as int64"))
-    best, best_key = items[0], keys[0]
-    for v, k in zip(items[1:], keys[1:]):
+    best, best_key, index = items[0], keys[0], 0
+    for j, (v, k) in enumerate(zip(items[1:], keys[1:]), 1):
         better = strictly_better(k, best_key)
         if not is_tracer(better):  # two concrete items: Python's choice
-            best, best_key = (v, k) if better else (best, best_key)
+            best, best_key, index = (v, k, j) if better else (best, best_key, index)
             continue
         best = where(better, v, best)
         best_key = best if keys is items else where(better, k, best_key)
+        index = where(better, j, index)
+    if is_tracer(index) and kind[0] != "python number" and not kind[2]:  # arrays: the result is the item
+        make_chosen(best, items, index)
     return _typed(best, kind, origins)
 
 
