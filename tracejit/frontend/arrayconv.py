@@ -8,8 +8,11 @@ when no conversion is needed (the same object, so writes go through), ``array`` 
 unless ``copy=False``/``None`` allow otherwise, a NumPy scalar or Python number becomes a
 new 0-d array, and a list is stacked in the dtype NumPy's discovery gives (Python numbers
 count as int64/float64/bool/complex128 there, not weakly: ``np.array([x_f32, 2.0])`` is
-float64). ``order='C'`` (and ``ascontiguousarray``) copies only where NumPy's memory order
-of the array (``frontend/memorder.py``) is not C-contiguous.
+float64). ``order='C'`` (and ``ascontiguousarray``), ``order='F'`` (and ``asfortranarray``)
+copy only where NumPy's memory order of the array (``frontend/memorder.py``) is not dense
+in that order; a copy in Fortran order is recorded so (a later ``reshape`` of it is a copy,
+as NumPy's), and ``np.array(x, order='A')`` copies in Fortran order where ``x`` is F- and
+not C-contiguous.
 """
 from __future__ import annotations
 
@@ -21,10 +24,10 @@ from tracejit.frontend.arraylike import is_complex_value, is_traced
 from tracejit.frontend.autograph.stacked import Rows
 from tracejit.frontend.autograph.stacked import whole as stacked_whole
 from tracejit.frontend.context import user_location
-from tracejit.frontend.memorder import numpy_layout
+from tracejit.frontend.memorder import fortran_order, numpy_layout, set_layout
 from tracejit.frontend.operands import Operand
 
-NAMES = ("array", "asarray", "asanyarray", "ascontiguousarray")
+NAMES = ("array", "asarray", "asanyarray", "ascontiguousarray", "asfortranarray")
 
 
 def holds_traced(obj: object) -> bool:
@@ -57,30 +60,43 @@ def _gathered(obj, loc: str | None):
     return np.stack([p if p.dtype == dtype else np.astype(p, dtype) for p in parts])
 
 
-def _c_contiguous(t) -> bool | None:
-    """Whether NumPy's memory order of traced ``t`` is C-contiguous (None: unknown)."""
+def _contiguous(t, order: str) -> bool | None:
+    """Whether NumPy's memory order of traced ``t`` is dense in ``order`` ('C' or 'F'; None: unknown)."""
     if t.ndim == 0 or (t.ndim == 1 and getattr(t, "_storage", None) is None):
         return True  # a fresh array of at most one axis
     if is_complex_value(t):
         return None
     memory = numpy_layout(t)
-    return None if memory is None else memory.is_contiguous()
+    if memory is None:
+        return None
+    return (memory if order == "C" else memory.transpose(tuple(reversed(range(t.ndim))))).is_contiguous()
 
 
-def _c_order(r, loc: str | None):
-    """``r`` itself where NumPy's layout of it is C-contiguous, else a C-order copy; where
-    that layout is unknown, a view NumPy might have copied (writes through it are refused)."""
-    contiguous = _c_contiguous(r)
+def _copy_in(r, order: str):
+    """A new array of ``r``'s values, laid out in ``order`` ('C', 'F' or 'K') as NumPy's copy is."""
+    out = np.copy(r, order="K" if order == "F" else order)
+    if order == "F" and not is_complex_value(out):
+        set_layout(out, fortran_order(tuple(out.shape)))
+    return out
+
+
+def _in_order(r, order: str, loc: str | None):
+    """``r`` itself where NumPy's layout of it is dense in ``order``, else a copy in that order;
+    where that layout is unknown, a view NumPy might have copied (writes through it are refused)."""
+    contiguous = _contiguous(r, order)
     if contiguous:
         return r, False
-    if contiguous is False:
-        return np.copy(r, order="C"), True
-    if is_complex_value(r):
-        return np.copy(r, order="C"), True
+    if contiguous is False or is_complex_value(r):
+        return _copy_in(r, order), True
     out = r.reshape(tuple(r.shape))
     if out._storage is not None and not out._ambiguous:
         out._ambiguous = loc or "?"
     return out, False
+
+
+def _order_a(r) -> str:
+    """NumPy's copy order for order='A': Fortran where ``r`` is F- and not C-contiguous."""
+    return "F" if r.ndim > 1 and _contiguous(r, "F") and _contiguous(r, "C") is False else "C"
 
 
 def array(obj: object, dtype: DTypeLike = None, *, copy: bool | None = True, order: str | None = "K",
@@ -93,15 +109,14 @@ def array(obj: object, dtype: DTypeLike = None, *, copy: bool | None = True, ord
     r = _gathered(obj, loc)
     if dtype is not None and np.dtype(dtype) != r.dtype:
         r, new = np.astype(r, dtype), True
+    given, order = order, "K" if order is None else str(order).upper()
     if order in ("C", "F"):
-        if order == "F" and r.ndim > 1:
-            raise UnsupportedError(f"numpy.array with order='F' of a traced value{at(loc)}")
-        r, copied = _c_order(r, loc)
+        r, copied = _in_order(r, order, loc)
         new = new or copied
-    elif order not in ("K", "A", None):
-        raise user_error(ValueError(f"order must be one of 'C', 'F', 'A', or 'K' (got {order!r}){at(loc)}"))
+    elif order not in ("K", "A"):
+        raise user_error(ValueError(f"order must be one of 'C', 'F', 'A', or 'K' (got {given!r}){at(loc)}"))
     if copy is True and not new:
-        r, new = np.copy(r, order="C" if order == "C" else "K"), True
+        r, new = _copy_in(r, _order_a(r) if order == "A" else order), True
     elif copy is False and new:
         raise user_error(ValueError(f"Unable to avoid copy while creating an array as requested.{at(loc)}"))
     if r.ndim < ndmin:
@@ -120,4 +135,10 @@ def ascontiguousarray(a: Operand, dtype: DTypeLike = None, *, like: object = Non
     return array(a, dtype, copy=None, order="C", ndmin=1, like=like)
 
 
-CONVERTERS = {"array": array, "asarray": asarray, "asanyarray": asarray, "ascontiguousarray": ascontiguousarray}
+def asfortranarray(a: Operand, dtype: DTypeLike = None, *, like: object = None) -> object:
+    """``np.asfortranarray`` of an object holding traced values (at least 1-d)."""
+    return array(a, dtype, copy=None, order="F", ndmin=1, like=like)
+
+
+CONVERTERS = {"array": array, "asarray": asarray, "asanyarray": asarray, "ascontiguousarray": ascontiguousarray,
+              "asfortranarray": asfortranarray}
