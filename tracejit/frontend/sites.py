@@ -22,8 +22,8 @@ from tracejit.frontend.context import current_trace, user_location
 from tracejit.frontend.core import Tracer
 from tracejit.frontend.refusals import root_trace
 
-NAMES = ("array", "asarray", "asanyarray", "ascontiguousarray", "asfortranarray", "copy", "arange", "linspace", "logspace",
-         "geomspace", "eye", "identity", "tri", "zeros_like", "ones_like", "empty_like", "full_like")
+NAMES = ("array", "asarray", "asanyarray", "ascontiguousarray", "asfortranarray", "copy", "arange", "linspace",
+         "logspace", "geomspace", "eye", "identity", "tri", "zeros_like", "ones_like", "empty_like", "full_like")
 ORIGINALS = {name: getattr(np, name) for name in NAMES}
 
 
