@@ -40,6 +40,13 @@ class CacheInfo(NamedTuple):
     reused: int = 0
 
 
+def _write_back(pairs: list, outs) -> None:
+    """Copy output ``out`` into the caller's array ``target``, for each ``(target, out)``."""
+    for target, out in pairs:
+        if outs[out] is not target:  # (else updated in its own memory: frontend/donation.py)
+            np.copyto(pair_view(target) if target.dtype.kind == "c" else target, outs[out], casting="unsafe")
+
+
 @dataclass
 class _Entry:
     traced: TracedFunction
@@ -89,10 +96,10 @@ class _Entry:
             raise_prechecked(self.checks, arrays)
         outs = self.executable(arrays)
         try:
-            raise_failed(self.checks, outs)
-            for target, (_, out) in zip(targets, self.writebacks):
-                if outs[out] is not target:  # (else updated in its own memory: frontend/donation.py)
-                    np.copyto(pair_view(target) if target.dtype.kind == "c" else target, outs[out], casting="unsafe")
+            by_arg = {arg: target for target, (arg, _) in zip(targets, self.writebacks)}
+            raise_failed(self.checks, outs, lambda snapshot, outs: _write_back(
+                [(by_arg[arg], out) for arg, out in snapshot], outs))
+            _write_back([(target, out) for target, (_, out) in zip(targets, self.writebacks)], outs)
             return self._results(outs, arrays)
         finally:
             if self.traced.tickets:  # host results sized by the data (frontend/hostdynamic.py): dropped

@@ -10,11 +10,16 @@ hidden extra outputs (the checks of a loop or branch packed into one code,
 ``frontend/controlchecks.py``); the runtime raises the recorded exception after the call
 (:func:`raise_failed`), before any argument is written back. Native code stays safe
 meanwhile: gathers clamp their indices, so the call itself never reads out of bounds.
+
+Eager NumPy stops at the failing line, leaving the arguments as the lines before it (and a
+failing ``np.put``'s writes before its bad index) wrote them. So a check of the function's
+own trace also records the versions the written arguments have at that point (its
+*snapshot*, more hidden outputs); when it fails, those are written back before it raises.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Callable, NamedTuple
 
 import numpy as np
 
@@ -38,6 +43,7 @@ class Pending(NamedTuple):
     cases: tuple[Case, ...]
     coded: bool = False
     arg: int | None = None  # a range check of this input array itself (see :func:`raise_prechecked`)
+    snapshot: tuple = ()  # (argument index, traced version) of the arguments written so far
 
 
 @dataclass(frozen=True)
@@ -53,6 +59,7 @@ class Check:
     bound: int | None = None
     coded: bool = False
     arg: int | None = None  # a range check of input array ``arg``: also checkable before the call
+    snapshot: tuple = ()  # (argument index, output index): the arguments as eager leaves them when it fails
 
     def failure(self, outs: object) -> Case | None:
         """The error this check raises, from the outputs of the call (None: it passed)."""
@@ -68,7 +75,15 @@ class Check:
 
 def record(flag: object, error: type, message: str) -> None:
     """Raise ``error(message)`` after the call if traced 0-d bool ``flag`` is true."""
-    _checks(flag._trace).append(Pending((flag,), None, ((error, message),)))
+    trace = flag._trace
+    _checks(trace).append(Pending((flag,), None, ((error, message),), snapshot=_snapshot(trace)))
+
+
+def _snapshot(trace) -> tuple:
+    """The written arguments' current versions (argument index, graph node), at the top level."""
+    if trace.parent is not None:  # (a loop body's or branch's checks are packed: controlchecks.py)
+        return ()
+    return tuple((st.arg, st.node) for st in getattr(trace, "arg_storages", {}).values() if st.written)
 
 
 def record_range(index: object, bound: int, message: str) -> None:
@@ -76,7 +91,10 @@ def record_range(index: object, bound: int, message: str) -> None:
     an element outside ``[-bound, bound)``."""
     if index.size:  # one pass: the greatest of i and -1 - i is at least ``bound`` exactly when one fails
         folded = np.max(np.where(index < 0, ~index, index)) if index.dtype.kind == "i" else np.max(index)
-        _checks(index._trace).append(Pending((~folded, folded), bound, ((IndexError, message),), arg=_input(index)))
+        trace = index._trace
+        snapshot = _snapshot(trace)  # (arguments written before: checked after the call, then written back)
+        _checks(trace).append(Pending((~folded, folded), bound, ((IndexError, message),),
+                                      arg=None if snapshot else _input(index), snapshot=snapshot))
 
 
 def _input(x: object) -> int | None:
@@ -122,10 +140,13 @@ def raise_prechecked(checks: list[Check], arrays: list) -> None:
             raise user_error(error(message))
 
 
-def raise_failed(checks: list[Check], outs: object) -> None:
-    """Raise the first recorded error whose check failed."""
+def raise_failed(checks: list[Check], outs: object, write_back: Callable | None = None) -> None:
+    """Raise the first recorded error whose check failed (first giving ``write_back`` its
+    snapshot: the arguments as eager NumPy leaves them there)."""
     for check in checks:
         failure = check.failure(outs)
         if failure is not None:
+            if check.snapshot and write_back is not None:
+                write_back(check.snapshot, outs)
             error, message = failure
             raise user_error(error(message))

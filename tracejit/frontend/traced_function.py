@@ -107,6 +107,7 @@ def _trace_once(fun, pysig: inspect.Signature, static: frozenset, call: BoundCal
     trace.traced_sites = traced_sites
     specs = iter(enumerate(call.specs))
     storages: dict[int, Storage] = {}  # argument (or captured) array index -> its storage
+    trace.arg_storages = storages  # (what a run-time check's snapshot reads: frontend/checks.py)
     capturer = Capturer(call, lambda index, spec: _bind_input(trace, index, spec, {}, storages, None), freeze,
                         concrete)
     trace.capturer = capturer
@@ -260,7 +261,13 @@ def _record_outputs(trace: Trace, result, specs, written=()) -> TracedFunction:
             graph.add_output(index, trace.node_of(v))
             index += 1
         high = index - 1 if len(check.values) == 2 else None
-        checks.append(Check(index - len(check.values), check.cases, high, check.bound, check.coded, check.arg))
+        first = index - len(check.values)
+        snapshot = []
+        for arg, node in check.snapshot:  # the written arguments' versions when it fails
+            graph.add_output(index, node)
+            snapshot.append((arg, index))
+            index += 1
+        checks.append(Check(first, check.cases, high, check.bound, check.coded, check.arg, tuple(snapshot)))
     stashed = []
     for ticket in tickets(trace):  # every stashing host call's ticket: its table entry dropped after the call
         graph.add_output(index, trace.node_of(ticket))

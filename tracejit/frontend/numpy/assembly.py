@@ -21,9 +21,9 @@ from tracejit.frontend.core import Tracer
 from tracejit.frontend.dispatch import implements
 from tracejit.frontend.numpy.axes import axis_index
 from tracejit.frontend.numpy.elementwise import where
+from tracejit.frontend.numpy.putraise import put_raise, scatter_flat
 from tracejit.frontend.numpy.scans_and_sorts import partitioning
 from tracejit.frontend.numpy.shape import astype, broadcast_to, concatenate, ravel, reshape
-from tracejit.frontend.numpy.writes import write
 from tracejit.frontend.operands import Operand, is_tracer, weak_type
 
 _PY_SCALARS = (int, float, complex)
@@ -216,15 +216,8 @@ def put(a: Operand, ind: Operand, v: Operand, mode: str = "raise") -> None:
     if values.shape[0] != count:  # (repeated as a broadcast: no index constant of ``count`` elements)
         reps = -(-count // values.shape[0])
         values = np.tile(values, reps)[:count]
-    if mode == "wrap":
-        ind = np.mod(ind, n)
-    elif mode == "clip":
-        ind = np.clip(ind, 0, n - 1)
-    flat = reshape(a, (-1,))
-    if flat._storage is not None and flat._storage is a._storage:  # a view of ``a``: written in place
-        flat[ind] = values
+    if mode == "raise":  # the indices before a bad one are written (frontend/numpy/putraise.py)
+        put_raise(a, ind, values, loc)
         return
-    flat = flat.copy()
-    flat[ind] = values
-    write(a, reshape(flat, a.shape), loc)
+    scatter_flat(a, np.mod(ind, n) if mode == "wrap" else np.clip(ind, 0, n - 1), values, loc)
 
