@@ -15,7 +15,7 @@ from tracejit.config import config, emit_log, log_enabled
 from tracejit.errors import StaticNeeded, UnsupportedError, user_error
 from tracejit.frontend.boundary import raise_if_internal
 from tracejit.frontend.checks import prechecked, raise_failed, raise_prechecked
-from tracejit.frontend.complex.boundary import as_complex, pair_view
+from tracejit.frontend.complex.boundary import as_complex
 from tracejit.frontend.convert import converted
 from tracejit.frontend.fastresults import results_direct
 from tracejit.frontend.hostdynamic import release, take
@@ -23,6 +23,7 @@ from tracejit.frontend.lowered import Lowered
 from tracejit.frontend.signature import NestedTrace, bind, positional_fast_key
 from tracejit.frontend.traced_function import TracedFunction
 from tracejit.frontend.tree import unflatten
+from tracejit.frontend.writeback import write_back
 from tracejit.runtime import MISS
 from tracejit.runtime.counter import Counter
 from tracejit.runtime.dispatcher import Slot, dispatcher
@@ -38,13 +39,6 @@ class CacheInfo(NamedTuple):
     disk_hits: int
     entries: int
     reused: int = 0
-
-
-def _write_back(pairs: list, outs) -> None:
-    """Copy output ``out`` into the caller's array ``target``, for each ``(target, out)``."""
-    for target, out in pairs:
-        if outs[out] is not target:  # (else updated in its own memory: frontend/donation.py)
-            np.copyto(pair_view(target) if target.dtype.kind == "c" else target, outs[out], casting="unsafe")
 
 
 @dataclass
@@ -96,10 +90,9 @@ class _Entry:
             raise_prechecked(self.checks, arrays)
         outs = self.executable(arrays)
         try:
-            by_arg = {arg: target for target, (arg, _) in zip(targets, self.writebacks)}
-            raise_failed(self.checks, outs, lambda snapshot, outs: _write_back(
-                [(by_arg[arg], out) for arg, out in snapshot], outs))
-            _write_back([(target, out) for target, (_, out) in zip(targets, self.writebacks)], outs)
+            back = dict(zip((arg for arg, _ in self.writebacks), targets))
+            raise_failed(self.checks, outs, lambda pairs: write_back(back, pairs, outs))
+            write_back(back, self.writebacks, outs)
             return self._results(outs, arrays)
         finally:
             if self.traced.tickets:  # host results sized by the data (frontend/hostdynamic.py): dropped

@@ -147,6 +147,6 @@ def raise_failed(checks: list[Check], outs: object, write_back: Callable | None 
         failure = check.failure(outs)
         if failure is not None:
             if check.snapshot and write_back is not None:
-                write_back(check.snapshot, outs)
+                write_back(check.snapshot)
             error, message = failure
             raise user_error(error(message))
