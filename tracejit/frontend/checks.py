@@ -18,6 +18,7 @@ own trace also records the versions the written arguments have at that point (it
 """
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, NamedTuple
 
@@ -77,6 +78,12 @@ def record(flag: object, error: type, message: str) -> None:
     """Raise ``error(message)`` after the call if traced 0-d bool ``flag`` is true."""
     trace = flag._trace
     _checks(trace).append(Pending((flag,), None, ((error, message),), snapshot=_snapshot(trace)))
+
+
+def warn(flag: object, category: type, message: str) -> None:
+    """Warn ``category(message)`` after the call if traced 0-d bool ``flag`` is true (the
+    call's results stand: NumPy's ``RuntimeWarning: All-NaN slice encountered``)."""
+    _checks(flag._trace).append(Pending((flag,), None, ((category, message),)))
 
 
 def _snapshot(trace) -> tuple:
@@ -142,11 +149,14 @@ def raise_prechecked(checks: list[Check], arrays: list) -> None:
 
 def raise_failed(checks: list[Check], outs: object, write_back: Callable | None = None) -> None:
     """Raise the first recorded error whose check failed (first giving ``write_back`` its
-    snapshot: the arguments as eager NumPy leaves them there)."""
+    snapshot: the arguments as eager NumPy leaves them there); warn those of warnings."""
     for check in checks:
         failure = check.failure(outs)
         if failure is not None:
+            error, message = failure
+            if issubclass(error, Warning):  # (checks.warn: the call goes on)
+                warnings.warn(message, error, stacklevel=4)
+                continue
             if check.snapshot and write_back is not None:
                 write_back(check.snapshot)
-            error, message = failure
             raise user_error(error(message))

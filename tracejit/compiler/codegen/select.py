@@ -115,20 +115,47 @@ class SelectEmitter(AlongAxisEmitter):
             self._head(src, dst)
             return
         m = self._fill(src)
-        count = len(a.kth)
+        count = len(a.kth) + 2 * len(a.nanq)
         ranks = Ranks(*(alloca(b, ir.ArrayType(I64, count), name=n) for n in ("ranks", "lo", "hi")), count)
         for j, k in enumerate(a.kth):
             b.store(i64(k), ranks.at(b, ranks.rank, i64(j)))
+        if a.nanq:
+            self._nan_ranks(m, ranks, len(a.kth))
+        for j in range(count):
             b.store(i64(0), ranks.at(b, ranks.lo, i64(j)))
             b.store(b.sub(m, i64(1)), ranks.at(b, ranks.hi, i64(j)))
         with self._loop(0, count, name="rank") as j:  # one loop over the ranks: code independent of their count
             k = b.load(ranks.at(b, ranks.rank, j))
-            with b.if_then(b.icmp_signed("<", k, m)):  # a rank in the NaNs is in place
-                previous = b.load(ranks.at(b, ranks.rank, b.sub(self._max(j, i64(1)), i64(1))))
+            previous = b.load(ranks.at(b, ranks.rank, b.sub(self._max(j, i64(1)), i64(1))))
+            fresh = b.or_(b.icmp_signed("==", j, i64(0)), b.icmp_signed(">", k, previous))  # (nanq: repeats)
+            with b.if_then(b.and_(fresh, b.icmp_signed("<", k, m))):  # a rank in the NaNs is in place
                 settled = b.select(b.icmp_signed(">", j, i64(0)), b.add(previous, i64(1)), i64(0))
                 first = self._max(b.load(ranks.at(b, ranks.lo, j)), settled)
                 self._select(k, first, b.load(ranks.at(b, ranks.hi, j)), (ranks, j))
         self._copy_out(dst)
+
+    def _nan_ranks(self, m: ir.Value, ranks: Ranks, start: int) -> None:
+        """Store from ``start`` on the ranks NumPy's linear nanquantile reads among the ``m``
+        numbers for each of ``nanq``: ``floor((m - 1) * q)`` and the next (both ``m - 1``
+        when that is at least ``m - 1``), computed in float64 as NumPy computes the virtual
+        index; then sort all ranks (a few: an insertion sort; equal ones are skipped)."""
+        b = self.b
+        last = b.sub(m, i64(1))
+        last_f = b.sitofp(last, ir.DoubleType())
+        for i, q in enumerate(self.a.nanq):
+            virtual = b.fmul(last_f, ir.Constant(ir.DoubleType(), float(q)))
+            above = b.fcmp_ordered(">=", virtual, last_f)
+            floor = b.fptosi(virtual, I64)  # (virtual >= 0 where it is read: truncation is floor)
+            b.store(b.select(above, last, floor), ranks.at(b, ranks.rank, i64(start + 2 * i)))
+            b.store(b.select(above, last, b.add(floor, i64(1))), ranks.at(b, ranks.rank, i64(start + 2 * i + 1)))
+        hints = loop_hints(b.module, vectorize=False, unroll=False)
+        with for_range(b, 1, ranks.count, name="rank_sort", hints=hints) as i:  # (a bubble sort)
+            with for_range(b, 0, b.sub(i64(ranks.count), i), name="rank_pass", hints=hints) as t:
+                here, there = ranks.at(b, ranks.rank, t), ranks.at(b, ranks.rank, b.add(t, i64(1)))
+                x, y = b.load(here), b.load(there)
+                swap = b.icmp_signed(">", x, y)
+                b.store(b.select(swap, y, x), here)
+                b.store(b.select(swap, x, y), there)
 
     def _copy_out(self, dst: ir.Value) -> None:
         a = self.a

@@ -42,5 +42,6 @@ def scan_sort_kernel(builder: KernelBuilder, name: str) -> list[Kernel]:
     src_acc = Access(load.buffer, load.dtype, load.offset, lines(load.strides))
     dst_acc = Access(out.id, out.dtype, 0, lines(tuple(strides[p] for p in perm)))
     record = AlongAxis(d["op"], src_acc, dst_acc, rows, shape[axis], np.dtype(load.dtype),
-                       kth=(d["attrs"]["k"] - 1,) if "k" in d["attrs"] else tuple(d["attrs"].get("kth", ())))
+                       kth=(d["attrs"]["k"] - 1,) if "k" in d["attrs"] else tuple(d["attrs"].get("kth", ())),
+                       nanq=tuple(d["attrs"].get("nanq", ())))
     return [Kernel(name, "along_axis", sorted(builder.nodes), [], along=record)]

@@ -31,6 +31,7 @@ class AlongAxis:
     chunk: int = 0
     lanes: int = 1  # scans: > 1 runs that many adjacent lines at once, one per vector lane
     kth: tuple[int, ...] = ()  # partitions: the ranks put in place (sorted, distinct); heads: (k - 1,)
+    nanq: tuple[float, ...] = ()  # partitions: quantiles whose linear-method ranks among the numbers are put in place
 
     @property
     def lines(self) -> int:
@@ -84,6 +85,8 @@ class AlongAxis:
             algo = f"partial sort: introselect of rank {self.kth[-1]}, then the {self.out_n} first sorted"
         elif self.op in SELECTS:
             algo = f"introselect of ranks {list(self.kth)}"
+            if self.nanq:
+                algo += f" and of the numbers' ranks of quantiles {list(self.nanq)}"
         elif self.op not in SORTS:
             algo = "sequential scan" + (f", {self.lanes} adjacent lines in vector lanes" if self.lanes > 1 else "")
         names = [f"i{d}" for d in range(len(self.rows))] + ["k"]

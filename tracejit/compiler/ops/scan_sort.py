@@ -28,7 +28,7 @@ INDEX_OPS = ("argsort", "argpartition", "argsort_head")  # the ops whose result 
 
 
 def _infer(name: str):
-    def infer(avals, axis, kth=(), k=None) -> AVal:
+    def infer(avals, axis, kth=(), k=None, nanq=()) -> AVal:
         (a,) = avals
         if not 0 <= axis < a.ndim:
             raise ValueError(f"{name}: bad axis {axis} for rank {a.ndim}")
@@ -39,13 +39,17 @@ def _infer(name: str):
             return AVal(shape, np.dtype(np.int64) if name in INDEX_OPS else a.dtype)
         if any(not 0 <= k < a.shape[axis] for k in kth) or list(kth) != sorted(set(kth)):
             raise ValueError(f"{name}: bad kth {kth} for a line of {a.shape[axis]}")
+        if any(not 0 <= q <= 1 for q in nanq) or list(nanq) != sorted(nanq):
+            raise ValueError(f"{name}: bad nanq {nanq}")
         return AVal(a.shape, np.dtype(np.int64) if name in INDEX_OPS else a.dtype)
     return infer
 
 
 def _reference(name: str):
-    def reference(x, axis, kth=(), k=None):
+    def reference(x, axis, kth=(), k=None, nanq=()):
         x = np.asarray(x)
+        if nanq:  # ranks read from each line's count of numbers: a sort puts every rank in place
+            return getattr(np, name.replace("partition", "sort"))(x, axis=axis, kind="stable")
         if name in HEADS:
             full = getattr(np, name.removesuffix("_head"))(x, axis=axis, kind="stable")
             return np.take(full, np.arange(k), axis=axis)
@@ -59,4 +63,6 @@ def _reference(name: str):
 
 for _name in (*SCANS, *SORTS, *SELECTS):
     register(OpDef(name=_name, kind="along_axis", arity=1, infer=_infer(_name), reference=_reference(_name),
-                   cost=4, doc=f"numpy.{_name} along attrs['axis'] (sorts: stable; partitions: attrs['kth'])"))
+                   cost=4, doc=f"numpy.{_name} along attrs['axis'] (sorts: stable; partitions: attrs['kth'], and with "
+                       "attrs['nanq'] the ranks NumPy's linear nanquantile reads for each q: floor((m-1)q) "
+                       "and the next, m the line's count of numbers)"))

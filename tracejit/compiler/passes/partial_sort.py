@@ -50,7 +50,10 @@ def merged_partitions(graph: Graph, nid: int) -> int | None:
         return None
     (x,) = graph.operands(nid)
     axis, kth = graph.attrs(nid)["axis"], set(graph.attrs(nid)["kth"])
-    siblings = [u for u, _ in graph.users(x) if u != nid and graph.op(u) == op and graph.attrs(u)["axis"] == axis]
+    if graph.attrs(nid).get("nanq"):  # (ranks read from the data: kept apart)
+        return None
+    siblings = [u for u, _ in graph.users(x) if u != nid and graph.op(u) == op and graph.attrs(u)["axis"] == axis
+                and not graph.attrs(u).get("nanq")]
     ranks = set(kth).union(*(graph.attrs(u)["kth"] for u in siblings))
     if ranks == kth:
         return None

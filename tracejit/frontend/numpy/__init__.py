@@ -29,6 +29,8 @@ The modules, each building only on those before it:
 - ``accumulate``, ``ufunc_at``: the other ``ufunc.accumulate``s, bitwise ``ufunc.reduce``s, ``ufunc.at``
   (used by ``ufuncs``)
 - ``quantiles``: ``quantile``, ``percentile`` (``method='linear'``, constant ``q``)
+- ``nanselect``, ``nanmedian``: the partition with ranks read from the data behind ``nanquantile``,
+  ``nanpercentile`` and ``nanmedian``
 - ``search``: ``searchsorted``, ``digitize``, ``interp`` (unrolled binary searches)
 - ``histogram``: ``histogram``, ``histogram_bin_edges``, ``bincount`` (counts by ``scatter_add``)
 - ``unique``: ``unique`` (a selection: its length depends on the data)
@@ -53,6 +55,7 @@ from tracejit.frontend.numpy import (  # noqa: F401
                                      linalg,
                                      methods,
                                      nanfuncs,
+                                     nanmedian,
                                      numerics,
                                      putmask,
                                      quantiles,

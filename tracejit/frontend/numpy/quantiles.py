@@ -15,10 +15,12 @@ moved last and merged into one (``lines_of``). Traced ``q``, the other two metho
 ``weights`` and ``out`` are refused (UnsupportedError).
 
 ``np.nanquantile``/``np.nanpercentile`` of floats (``method='linear'``): the same, with
-``n`` the run-time count of numbers in each line (a sort puts NaNs last, so the numbers lead the line): the
+``n`` the run-time count of numbers in each line (a partition with ranks read from that count puts
+NaNs last and those ranks in place: ``frontend/numpy/nanselect.py``): the
 virtual index, neighbours and gamma become traced per line (NumPy's arithmetic, in
 float64), the neighbours are gathered, and the lerp takes its side from the traced gamma.
-A line of NaNs gives NaN. Integers have no NaN: they go to ``quantile``.
+A line of NaNs gives NaN (and NumPy's ``RuntimeWarning``, after the call). Integers have no NaN:
+they go to ``quantile``.
 """
 from __future__ import annotations
 
@@ -27,10 +29,12 @@ from collections.abc import Callable
 import numpy as np
 
 from tracejit.errors import UnsupportedError, at, user_error
+from tracejit.frontend import checks
 from tracejit.frontend.context import user_location
 from tracejit.frontend.dispatch import implements
 from tracejit.frontend.numpy.axes import axis_index, normalize_axes
 from tracejit.frontend.numpy.elementwise import where
+from tracejit.frontend.numpy.nanselect import nan_partition
 from tracejit.frontend.numpy.scans_and_sorts import partitioning
 from tracejit.frontend.numpy.shape import astype, reshape, scalar_result, stack
 from tracejit.frontend.operands import Operand, as_array, find_trace, is_tracer, lift, static_ints
@@ -113,8 +117,10 @@ def _quantiles(a: Operand, q: Operand, axis: object, out: object, method: str, k
     if n == 0:
         raise UnsupportedError(f"{name} of an empty axis{at(loc)}")
     points = _points(n, qs, method) if not (nan and x.dtype.kind == "f") else None
-    if points is None or line.ndim == 0:
-        s = np.sort(line, axis=ax)  # the nan* forms: ranks known only at run time
+    if line.ndim == 0:
+        s = np.sort(line, axis=ax)
+    elif points is None:  # the nan* forms: ranks read from each line's count of numbers (frontend/numpy/nanselect.py)
+        s = nan_partition(line, ax, qs)
     else:  # the ranks NumPy reads, in place (NaNs last): an introselect, not a sort
         s = partitioning("partition", line, [k for p, nx, g in points for k in ((p,) if g is None else (p, nx))], ax)
 
@@ -176,6 +182,7 @@ def _nan_points(s: Operand, ax: int, qs: np.ndarray, weak: bool) -> list:
     rest, n = lines.shape[:-1], lines.shape[-1]
     rows = reshape(lines, (-1, n))
     count = np.sum(np.logical_not(np.isnan(rows)), axis=1, dtype=np.int64)
+    checks.warn(np.any(np.equal(count, 0)), RuntimeWarning, "All-NaN slice encountered")
     last = np.subtract(count, np.int64(1))
     row_index = np.arange(rows.shape[0], dtype=np.int64)
 
