@@ -1,12 +1,14 @@
-"""Python's ``max``/``min`` of traced arrays return one of the arrays itself (fuzz seed
-1703000064): later in-place writes to the chosen item show in the result and writes to
-the result go to the item, as in eager NumPy (``frontend/chosen.py``)."""
+"""Python's ``max``/``min``/``sorted`` of traced arrays return the arrays themselves (fuzz
+seed 1703000064): later in-place writes to a chosen item show in the result and writes to
+the result go to the item, as in eager NumPy (``frontend/chosen.py``, ``sortedbuiltin.py``)."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
+import tracejit as tj
 from tests.differential import check
+from tracejit.errors import UnsupportedError
 
 
 def item_written_after(a, b):
@@ -61,3 +63,23 @@ def test_builtin_max_alias_with_nan():
     check(item_written_after, a, b)
     check(item_written_after, b, a)
     check(result_written, a, b)
+
+
+def sorted_items(a, b):
+    s = sorted([a[0, ...], b[0, ...], a[1, ...]])
+    r = sorted([a.sum(), b[1], a[2]], reverse=True)
+    t = sorted([float(a[0]), float(b[1]), float(b[0])], key=lambda v: -v)
+    a[...] = 0  # the list holds the arrays themselves
+    s[-1] += 5
+    return s, r, t, a, b
+
+
+@pytest.mark.parametrize("values", [([5, 2, 2], [1, 2]), ([1, 7, 3], [3, 7]), ([4, 4, 4], [4, 4])])
+def test_builtin_sorted_of_traced_values(values):
+    check(sorted_items, np.array(values[0], dtype=np.float64), np.array(values[1], dtype=np.float64))
+
+
+def test_builtin_sorted_nan_key_refused():
+    f = tj.jit(sorted_items, fallback=False)
+    with pytest.raises(UnsupportedError, match="NaN key"):
+        f(np.array([np.nan, 1.0, 2.0]), np.array([1.0, 2.0]))

@@ -12,7 +12,7 @@ its source so that its control flow on traced values compiles: ``frontend/autogr
   reads the real module dict at each access and maps what it finds (:meth:`Converter.value`):
   ``numpy`` -> :data:`NUMPY` (its ``zeros``/``empty``/``ones``/``full`` are tracejit's (``frontend/allocation.py``),
   the rest NumPy's own), NumPy's creation functions imported by name likewise, Python's
-  ``min``/``max`` -> the selecting versions (``frontend/minmax.py``), anything of
+  ``min``/``max``/``sorted`` -> the selecting versions (``frontend/minmax.py``, ``sortedbuiltin.py``), anything of
   ``numpy.random`` -> stand-ins refusing to draw (``frontend/randomness.py``), arrays ->
   captured inputs, the user's functions -> converted copies (made once per trace, so
   helpers in the user's modules are converted too, lazily and recursively);
@@ -41,7 +41,7 @@ from tracejit.frontend.arraylike import is_complex_value
 from tracejit.frontend.autograph.conversion import Converted, closure, converted_code
 from tracejit.frontend.context import current_trace
 from tracejit.frontend.libraries import library_value
-from tracejit.frontend.minmax import SELECTING
+from tracejit.frontend.sortedbuiltin import BUILTINS as SELECTING
 from tracejit.frontend.operands import is_tracer
 from tracejit.frontend.pymath import BY_ORIGINAL as MATH_BY_ORIGINAL
 from tracejit.frontend.pymath import MATH
