@@ -41,7 +41,6 @@ from tracejit.frontend.arraylike import is_complex_value
 from tracejit.frontend.autograph.conversion import Converted, closure, converted_code
 from tracejit.frontend.context import current_trace
 from tracejit.frontend.libraries import library_value
-from tracejit.frontend.sortedbuiltin import BUILTINS as SELECTING
 from tracejit.frontend.operands import is_tracer
 from tracejit.frontend.pymath import BY_ORIGINAL as MATH_BY_ORIGINAL
 from tracejit.frontend.pymath import MATH
@@ -49,6 +48,7 @@ from tracejit.frontend.randomness import attribute, is_random, stand_in
 from tracejit.frontend.reachable import CellRoot, DefaultRoot, GlobalRoot
 from tracejit.frontend.sites import BY_ORIGINAL as SITE_BY_ORIGINAL
 from tracejit.frontend.sites import CREATORS as SITE_CREATORS
+from tracejit.frontend.sortedbuiltin import BUILTINS as SELECTING
 from tracejit.frontend.usercode import is_user_function, is_user_module
 
 
