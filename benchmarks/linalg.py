@@ -5,11 +5,20 @@ Per function and size: the first call (trace + compile, persistent cache off), t
 tracejit medians of interleaved calls and the speedup (NumPy time / tracejit time, > 1:
 tracejit faster). Each result is checked against NumPy's: 'exact' when bit-identical,
 'close' within 1e-12 relative (det/slogdet: NumPy's libm log/exp against ours).
+
+``--threads default 2 1`` measures under each OpenBLAS thread count (``OPENBLAS_NUM_THREADS``,
+read when NumPy loads: one child process per setting and round, the settings interleaved
+round by round); the table then shows the median over ``--rounds`` rounds of each round's
+median and the spread of the round medians (lowest..highest speedup).
 """
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import statistics
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 
@@ -58,15 +67,23 @@ def qr(a):
     return tuple(np.linalg.qr(a))
 
 
-def _cases(rng: np.random.Generator, shape: tuple) -> list[tuple[str, Callable, tuple]]:
+def lstsq(a, b):
+    """Least squares with 4 right-hand sides (solution, residuals, rank, singular values)."""
+    return tuple(np.linalg.lstsq(a, b))
+
+
+FUNCTIONS = (solve, inv, det, slogdet, cholesky, eigh, eigvalsh, qr, lstsq)
+
+
+def _cases(rng: np.random.Generator, shape: tuple, only: set[str]) -> list[tuple[str, Callable, tuple]]:
     n = shape[-1]
     a = rng.standard_normal(shape)
     spd = a @ np.swapaxes(a, -1, -2) + n * np.eye(n)
     b = rng.standard_normal(shape[:-1] + (4,))
     size = "x".join(map(str, shape))
-    return [(f"{fn.__name__} {size}", fn, args) for fn, args in
-            [(solve, (a, b)), (inv, (a,)), (det, (a,)), (slogdet, (a,)), (cholesky, (spd,)), (eigh, (spd,)),
-             (eigvalsh, (spd,)), (qr, (a,))]]
+    args = {solve: (a, b), cholesky: (spd,), eigh: (spd,), eigvalsh: (spd,), lstsq: (a, b)}
+    return [(f"{fn.__name__} {size}", fn, args.get(fn, (a,))) for fn in FUNCTIONS
+            if fn.__name__ in only and (fn is not lstsq or len(shape) == 2)]
 
 
 def _check(want, got) -> str:
@@ -78,14 +95,14 @@ def _check(want, got) -> str:
     return "close" if all(np.allclose(g, w, rtol=1e-12, atol=0) for w, g in zip(want, got)) else "NO"
 
 
-def run(shapes: list[tuple], reps: int) -> list[dict]:
+def run(shapes: list[tuple], reps: int, only: set[str] | None = None) -> list[dict]:
     """Time every case at every shape; one row per case."""
     import tracejit as tj
 
     rng = np.random.default_rng(0)
     rows = []
     for shape in shapes:
-        for label, fn, args in _cases(rng, shape):
+        for label, fn, args in _cases(rng, shape, only or {f.__name__ for f in FUNCTIONS}):
             jitted = tj.jit(fn)
             start = time.perf_counter()
             got = jitted(*args)
@@ -99,20 +116,78 @@ def run(shapes: list[tuple], reps: int) -> list[dict]:
     return rows
 
 
+def _child(setting: str, argv: list[str]) -> list[dict]:
+    """The rows of this benchmark run in a child process under OpenBLAS thread setting ``setting``."""
+    env = dict(os.environ)
+    env.pop("OPENBLAS_NUM_THREADS", None)
+    if setting != "default":
+        env["OPENBLAS_NUM_THREADS"] = setting
+    out = subprocess.run([sys.executable, "-m", "benchmarks.linalg", "--json", *argv], env=env, check=True,
+                         stdout=subprocess.PIPE, text=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def _rounds(settings: list[str], rounds: int, argv: list[str]) -> list[dict]:
+    """Rows per (setting, case) over ``rounds`` rounds of one child process per setting."""
+    runs: dict[tuple[str, str], list[dict]] = {}
+    for r in range(rounds):
+        for setting in settings[r % len(settings):] + settings[:r % len(settings)]:
+            for row in _child(setting, argv):
+                runs.setdefault((setting, row["case"]), []).append(row)
+    rows = []
+    for (setting, case), rs in runs.items():
+        speedups = [x["speedup"] for x in rs]
+        rows.append({"case": f"{case} [{setting}]", "first_s": statistics.median(x["first_s"] for x in rs),
+                     "numpy_ms": statistics.median(x["numpy_ms"] for x in rs),
+                     "tracejit_ms": statistics.median(x["tracejit_ms"] for x in rs),
+                     "speedup": statistics.median(speedups), "spread": (min(speedups), max(speedups)),
+                     "check": "NO" if any(x["check"] == "NO" for x in rs) else rs[0]["check"],
+                     "native": all(x["native"] for x in rs)})
+    return rows
+
+
 def main(argv: list[str] | None = None) -> int:
     """Print the table; the exit status is 1 when a result differs from NumPy's."""
     ap = argparse.ArgumentParser(prog="python -m benchmarks.linalg", description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="4x4 and 64x64 only")
-    ap.add_argument("--reps", type=int, default=300)
+    ap.add_argument("--sizes", type=int, nargs="+", help="matrix sizes n (n x n); default 4 16 64 512 and 100x4x4")
+    ap.add_argument("--only", nargs="+", help="these functions only")
+    ap.add_argument("--reps", type=int, default=300, help="timed calls per system (a tenth at 512)")
+    ap.add_argument("--threads", nargs="+", help="OpenBLAS thread settings ('default' or a count), one child each")
+    ap.add_argument("--rounds", type=int, default=3, help="rounds of children with --threads")
+    ap.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
     opts = ap.parse_args(argv)
     os.environ.setdefault("TRACEJIT_CACHE", "0")  # first calls compile
     shapes = [(4, 4), (64, 64)] if opts.quick else [(4, 4), (16, 16), (64, 64), (512, 512), (100, 4, 4)]
-    rows = run(shapes, opts.reps)
-    print(f"{'case':24} {'first s':>8} {'numpy ms':>9} {'tracejit ms':>11} {'speedup':>8}  check  native")
+    if opts.sizes:
+        shapes = [(n, n) for n in opts.sizes]
+    only = set(opts.only) if opts.only else None
+    if opts.threads:
+        forwarded = _without(list(argv if argv is not None else sys.argv[1:]), {"--threads", "--rounds"})
+        rows = _rounds(opts.threads, opts.rounds, forwarded)
+    else:
+        rows = run(shapes, opts.reps, only)
+    if opts.json:
+        print(json.dumps(rows))
+        return 0
+    print(f"{'case':32} {'first s':>8} {'numpy ms':>9} {'tracejit ms':>11} {'speedup':>8} {'spread':>11}"
+          "  check  native")
     for r in rows:
-        print(f"{r['case']:24} {r['first_s']:8.2f} {r['numpy_ms']:9.4f} {r['tracejit_ms']:11.4f} "
-              f"{r['speedup']:8.2f}  {r['check']:5}  {'yes' if r['native'] else 'NO'}")
+        spread = "{:.2f}..{:.2f}".format(*r["spread"]) if "spread" in r else ""
+        print(f"{r['case']:32} {r['first_s']:8.2f} {r['numpy_ms']:9.4f} {r['tracejit_ms']:11.4f} "
+              f"{r['speedup']:8.2f} {spread:>11}  {r['check']:5}  {'yes' if r['native'] else 'NO'}")
     return 0 if all(r["check"] != "NO" for r in rows) else 1
+
+
+def _without(argv: list[str], options: set[str]) -> list[str]:
+    """``argv`` less ``options`` and the values that follow each."""
+    out, skipping = [], False
+    for a in argv:
+        if a.startswith("--"):
+            skipping = a in options
+        if not skipping:
+            out.append(a)
+    return out
 
 
 if __name__ == "__main__":

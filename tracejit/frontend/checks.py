@@ -111,6 +111,8 @@ def _input(x: object) -> int | None:
         return None
     graph = trace.graph
     node = trace.node_of(x)
+    while graph.data(node)["op"] == "reshape":  # (np.put's raveled indices: the same elements)
+        node = graph.operands(node)[0]
     return graph.attrs(node)["index"] if graph.data(node)["op"] == "input" else None
 
 

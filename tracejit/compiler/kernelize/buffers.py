@@ -78,16 +78,22 @@ def _writes_in_place(graph: Graph, nid: int, buffers: dict[int, Buffer], pos: di
     topological order; ``outputs``: result node -> its result indices; ``values``
     receives a value that should get a buffer of its own first (then not in place)."""
     base = graph.operands(nid)[0]  # a scatter's value and indices follow
-    if base not in buffers or graph.op(base) == "constant":
+    root = base if base in buffers else reshaped_root(graph, base, buffers) if graph.op(nid) == "scatter" else None
+    if root is None or graph.op(root) == "constant":
         return False
-    buf = buffers[base]
+    back = _write_back(graph, nid, root)
+    if root != base and back is None:
+        return False  # (the scatter's own shape is not its buffer's: only its write-back may read it)
+    buf = buffers[root]
     target = donated_target(graph, buf)
     if target is not None:
-        if base in outputs or buf.node in outputs or not keeps_donation(graph, buf, target, outputs.get(nid, [target])):
+        results = [outputs.get(n, [target]) for n in (nid, back) if n is not None]
+        if root in outputs or buf.node in outputs or not all(keeps_donation(graph, buf, target, r) for r in results):
             return False
     elif buf.kind != "temp":
         return False
-    readers, value_reads = _base_readers(graph, nid, base)
+    readers, value_reads = _base_readers(graph, nid, root, base)
+    readers.discard(back)
     if value_reads and graph.aval(graph.operands(nid)[1]).size != 1 and not reads_apart(graph, nid):
         # ``a[::-1] = a``, ``out[t] = f(out[t - 1])``: the store would overwrite elements still to
         # be read, unless the value is computed first into a buffer of its own (the region's size,
@@ -97,6 +103,50 @@ def _writes_in_place(graph: Graph, nid: int, buffers: dict[int, Buffer], pos: di
             values.append(value)
         return False
     return not readers or readers <= _ancestors(graph, nid, min(pos[r] for r in readers), pos)
+
+
+def reshaped_root(graph: Graph, nid: int, buffers: dict[int, Buffer]) -> int | None:
+    """The node with a buffer that ``nid`` is, or is a reshape of (through unmaterialized
+    reshapes) when that buffer is contiguous: the same memory in the same C order; else None."""
+    while nid not in buffers:
+        if graph.op(nid) != "reshape" or is_materialized(graph, nid):
+            return None
+        nid = graph.operands(nid)[0]
+    view = buffers[nid].view
+    return nid if view.offset == 0 and view.is_contiguous() else None
+
+
+def stores_itself(graph: Graph, nid: int) -> bool:
+    """Whether ``update(base, value, path)`` ``nid`` stores ``value`` over all of ``base``
+    in C order through reshapes only: where the value is in the base's buffer already (a
+    scatter in place into a reshape of it, ``np.put``/``np.add.at``/``a[idx] += v``),
+    nothing is left to store."""
+    if graph.op(nid) != "update":
+        return False
+    path = graph.attrs(nid)["path"]
+    if not all(op == "reshape" for op, _ in path):
+        return False
+    last = dict(path[-1][1])["shape"] if path else graph.aval(nid).shape
+    return tuple(last) == tuple(graph.aval(graph.operands(nid)[1]).shape)
+
+
+def stores_nothing(graph: Graph, nid: int, buffers: dict[int, Buffer]) -> bool:
+    """Whether update ``nid`` writes back a value already in place in its own buffer (the
+    scatter it writes back stored into the same memory): then it has no kernel."""
+    return (stores_itself(graph, nid) and nid in buffers
+            and buffers.get(graph.operands(nid)[1]) is buffers[nid])
+
+
+def _write_back(graph: Graph, nid: int, root: int) -> int | None:
+    """The update that stores scatter ``nid`` back over all of ``root`` (``update(root,
+    nid, path)`` by :func:`stores_itself`) when that is ``nid``'s only reader, else None."""
+    users = graph.users(nid)
+    if len(users) != 1:
+        return None
+    user, index = users[0]
+    if index != 1 or not stores_itself(graph, user) or graph.operands(user)[0] != root:
+        return None
+    return user
 
 
 def _passes_through(graph: Graph, nid: int, buffers: dict[int, Buffer], outputs: dict[int, list[int]]) -> bool:
@@ -109,12 +159,13 @@ def _passes_through(graph: Graph, nid: int, buffers: dict[int, Buffer], outputs:
             and keeps_donation(graph, buf, target, outputs.get(nid, [])))
 
 
-def _base_readers(graph: Graph, nid: int, base: int) -> tuple[set[int], set[int]]:
-    """The kernels other than update ``nid`` that read ``base`` (materialized nodes reached
+def _base_readers(graph: Graph, nid: int, root: int, base: int) -> tuple[set[int], set[int]]:
+    """The kernels other than update ``nid`` that read ``root`` (materialized nodes reached
     from it through unmaterialized ones: a view read by two kernels counts for both), and
-    which of ``nid``'s operands (1: the value, 2...: a scatter's indices) read it."""
+    which of ``nid``'s operands (1: the value, 2...: a scatter's indices) read it (other
+    than its base ``base``, ``root`` or a reshape of it)."""
     readers, value_reads = set(), set()
-    seen, stack = {base}, [base]
+    seen, stack = {root}, [root]
     while stack:
         n = stack.pop()
         for user, index in graph.users(n):
@@ -183,7 +234,8 @@ def assign_buffers(graph: Graph, compile_sub: CompileSub, controls: dict | None 
             continue
         elif d["op"] in ("update", "scatter", "dynamic_update") and _writes_in_place(graph, nid, buffers, pos, outputs,
                                                                                      values):
-            shared = buffers[graph.operands(nid)[0]]
+            base = graph.operands(nid)[0]
+            shared = buffers[base if base in buffers else reshaped_root(graph, base, buffers)]
             if nid in outputs and shared.kind == "temp":  # the last version is a result: the chain's buffer is
                 shared = dataclasses.replace(shared, kind="output", outputs=tuple(outputs[nid]))
                 buffers.update({n: shared for n, b in buffers.items() if b.id == shared.id})

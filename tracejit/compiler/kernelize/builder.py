@@ -15,7 +15,7 @@ import math
 import numpy as np
 
 from tracejit.compiler.graph import Graph
-from tracejit.compiler.kernelize.buffers import NeedsBuffer, is_materialized
+from tracejit.compiler.kernelize.buffers import NeedsBuffer, is_materialized, reshaped_root
 from tracejit.compiler.kernelize.sequences import affine_constant
 from tracejit.compiler.kir import (
     NO_BUFFER,
@@ -326,8 +326,8 @@ class KernelBuilder:
     def _base_copy(self, base: int, d, out: Buffer) -> list[Nest]:
         """The nest copying a store's base into ``out``, or none when ``out`` is the base's own
         buffer (the store is in place)."""
-        if self.buffers.get(base) is out:
-            return []
+        if self.buffers.get(base) is out or self.buffers.get(reshaped_root(self.graph, base, self.buffers)) is out:
+            return []  # (in place, or into its buffer seen in its own shape: kernelize/buffers.py)
         copy = convert(self.expr(base, ()), d["dtype"])
         return [Nest(d["shape"], 0, None, copy, Access(out.id, out.dtype, 0, out.view.strides))]
 
@@ -341,7 +341,8 @@ class KernelBuilder:
         if not math.prod(region):
             return nests
         axis, k = d["attrs"]["axis"], len(indices)
-        strides = out.view.strides
+        view = out.view if out.shape == d["shape"] else StridedView.contiguous(d["shape"])  # (a reshape in place)
+        strides = view.strides
         nb = len(region) - (len(d["shape"]) - k)
         pre, post = d["shape"][:axis], d["shape"][axis + k:]
         affine = strides[:axis] + (0,) * nb + strides[axis + k:]
@@ -352,7 +353,7 @@ class KernelBuilder:
                  view_step("broadcast_to", self.root, shape=region))
             exprs.append(convert(self.expr(u, s), np.dtype(np.int64)))
         combine = d["attrs"].get("combine")  # np.ufunc.at: combined in the value's dtype
-        store = ScatterAccess(out.id, out.dtype, out.view.offset, affine, tuple(exprs),
+        store = ScatterAccess(out.id, out.dtype, view.offset, affine, tuple(exprs),
                               strides[axis:axis + k], d["shape"][axis:axis + k], combine,
                               g.aval(value).dtype if combine else None)
         stored = self.expr(value, ()) if combine else convert(self.expr(value, ()), d["dtype"])

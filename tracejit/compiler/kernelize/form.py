@@ -10,7 +10,7 @@ or a value needs a buffer, formation changes the graph (the optimized graph show
 from __future__ import annotations
 
 from tracejit.compiler.graph import Graph
-from tracejit.compiler.kernelize.buffers import assign_buffers
+from tracejit.compiler.kernelize.buffers import assign_buffers, stores_nothing
 from tracejit.compiler.kernelize.builder import KernelBuilder, NeedsBuffer, NeedsCopy
 from tracejit.compiler.kernelize.control import CompileSub, control_kernel
 from tracejit.compiler.kernelize.scan_sort import scan_sort_kernel
@@ -50,6 +50,8 @@ def _form(graph: Graph, compile_sub: CompileSub) -> Program:
             continue  # (an update stored into a loop's carried input is a kernel)
         if graph.op(nid) == "copy" and buffers.get(graph.operands(nid)[0]) is buffers[nid]:
             continue  # a donated input returned as it is: the value is in place already
+        if stores_nothing(graph, nid, buffers):
+            continue  # the write-back of a scatter into its own buffer (through a reshape)
         builder = KernelBuilder(graph, buffers, nid)
         if get_op(graph.op(nid)).kind == "along_axis":  # a library kernel (scan, sort)
             kernels.extend(scan_sort_kernel(builder, f"k{len(kernels)}"))

@@ -61,6 +61,17 @@ def _ready(name: str, *routines: str) -> None:
         raise UnsupportedError(f"numpy.linalg.{name}: this NumPy's LAPACK is not available to native code")
 
 
+def _square(a: Operand, name: str, *routines: str) -> tuple[Trace, Tracer, np.dtype, str | None]:
+    """What every square-matrix function starts with: the routines ready, ``a`` in float64
+    (:func:`_real`, with the dtype NumPy returns) and checked square; and the user's line."""
+    loc = user_location()
+    _ready(name, *routines)
+    trace = find_trace([a])
+    a, ta = _real(trace, a, name)
+    _check_square(a, loc)
+    return trace, a, ta, loc
+
+
 def _columns(x: Tracer, batch: int) -> Tracer:
     """The matrices of ``x`` (..., m, n) as (batch, n, m): each one column-major."""
     return swapaxes(reshape(x, (batch,) + x.shape[-2:]), 1, 2)
@@ -143,19 +154,17 @@ def solve(a: Operand, b: Operand) -> Tracer:
 @implements(np.linalg.inv)
 def inv(a: Operand) -> Tracer:
     """``numpy.linalg.inv``: dgesv against the identity, as NumPy does."""
-    loc = user_location()
-    _ready("inv", "dgesv")
-    trace = find_trace([a])
-    a, ta = _real(trace, a, "inv")
-    _check_square(a, loc)
+    trace, a, ta, loc = _square(a, "inv", "dgesv")
     n = a.shape[-1]
     eye = lift(trace, np.eye(n))
     return astype(_solve(trace, a, eye, a.shape[:-2], loc), ta, copy=False)
 
 
-def _slogdet(trace: Trace, a: Tracer, name: str) -> tuple[Tracer, Tracer]:
+def _slogdet(a: Operand, name: str) -> tuple[Tracer, Tracer, np.dtype]:
     """Sign and log-determinant (float64) as NumPy's ``slogdet``: dgetrf, the pivots' and the
-    diagonal's signs, the logarithms of the diagonal's magnitudes summed in order."""
+    diagonal's signs, the logarithms of the diagonal's magnitudes summed in order; and the
+    dtype NumPy returns (``det`` and ``slogdet`` both start here)."""
+    trace, a, ta, _ = _square(a, name, "dgetrf")
     n, batch_shape = a.shape[-1], a.shape[:-2]
     batch = math.prod(batch_shape)
     _nonempty(name, n, batch)
@@ -167,17 +176,13 @@ def _slogdet(trace: Trace, a: Tracer, name: str) -> tuple[Tracer, Tracer]:
     ok = info == 0
     sign = np.where(ok, np.where(flips == 1, -1.0, 1.0), 0.0)
     logdet = np.where(ok, np.cumsum(np.log(np.abs(diagonal)), axis=-1)[:, -1], -np.inf)
-    return reshape(sign, batch_shape), reshape(logdet, batch_shape)
+    return reshape(sign, batch_shape), reshape(logdet, batch_shape), ta
 
 
 @implements(np.linalg.slogdet)
 def slogdet(a: Operand) -> tuple:
     """``numpy.linalg.slogdet`` by LAPACK's dgetrf."""
-    _ready("slogdet", "dgetrf")
-    trace = find_trace([a])
-    a, ta = _real(trace, a, "slogdet")
-    _check_square(a, user_location())
-    sign, logdet = _slogdet(trace, a, "slogdet")
+    sign, logdet, ta = _slogdet(a, "slogdet")
     return _linalg.SlogdetResult(scalar_result(astype(sign, ta, copy=False)),
                                  scalar_result(astype(logdet, ta, copy=False)))
 
@@ -185,22 +190,14 @@ def slogdet(a: Operand) -> tuple:
 @implements(np.linalg.det)
 def det(a: Operand) -> Tracer:
     """``numpy.linalg.det``: ``sign * exp(logdet)`` of :func:`slogdet`, as NumPy computes it."""
-    _ready("det", "dgetrf")
-    trace = find_trace([a])
-    a, ta = _real(trace, a, "det")
-    _check_square(a, user_location())
-    sign, logdet = _slogdet(trace, a, "det")
+    sign, logdet, ta = _slogdet(a, "det")
     return scalar_result(astype(sign * np.exp(logdet), ta, copy=False))
 
 
 @implements(np.linalg.cholesky)
 def cholesky(a: Operand, /, *, upper: bool = False) -> Tracer:
     """``numpy.linalg.cholesky`` by LAPACK's dpotrf."""
-    loc = user_location()
-    _ready("cholesky", "dpotrf")
-    trace = find_trace([a])
-    a, ta = _real(trace, a, "cholesky")
-    _check_square(a, loc)
+    trace, a, ta, loc = _square(a, "cholesky", "dpotrf")
     n, batch_shape = a.shape[-1], a.shape[:-2]
     batch = math.prod(batch_shape)
     args = (("char", "U" if upper else "L"), ("dim", 0), ("out", 0), ("dim", 1), ("out", 1))
@@ -213,11 +210,7 @@ def cholesky(a: Operand, /, *, upper: bool = False) -> Tracer:
 
 def _symmetric(a: Operand, uplo: str, vectors: bool, name: str) -> tuple:
     """Eigenvalues (and eigenvectors) by dsyevd, as NumPy's ``eigh``/``eigvalsh``."""
-    loc = user_location()
-    _ready(name, "dsyevd")
-    trace = find_trace([a])
-    a, ta = _real(trace, a, name)
-    _check_square(a, loc)
+    trace, a, ta, loc = _square(a, name, "dsyevd")
     uplo = str(uplo).upper()
     if uplo not in ("L", "U"):
         raise user_error(ValueError(f"UPLO argument must be 'L' or 'U'{at(loc)}"))
