@@ -1,0 +1,299 @@
+"""The LLVM IR of the hash-based ``np.unique`` routines (``runtime/hashunique.py`` describes
+them; imported there on first use, as it imports llvmlite)."""
+from __future__ import annotations
+
+from llvmlite import ir
+
+from tracejit.compiler.codegen.loops import loop_hints
+from tracejit.runtime.hashunique import N_ARGS
+
+I1, I8, I32, I64 = ir.IntType(1), ir.IntType(8), ir.IntType(32), ir.IntType(64)
+PTR = ir.PointerType()
+_EXP = {2: 0x7C00, 4: 0x7F800000, 8: 0x7FF0000000000000}  # the bits of +inf
+_GOLDEN = 0x9E3779B97F4A7C15
+
+
+def _c(value: int, ty: ir.IntType = I64) -> ir.Constant:
+    return ir.Constant(ty, value)
+
+
+class _Emit:
+    """The builder of one variant's function."""
+
+    def __init__(self, fn: ir.Function, kind: str, width: int, equal_nan: bool, inverse: bool):
+        self.fn, self.kind, self.width, self.equal_nan, self.inverse = fn, kind, width, equal_nan, inverse
+        self.ty = ir.IntType(8 * width)
+        self.b = ir.IRBuilder(fn.append_basic_block("entry"))
+
+    def var(self, value: ir.Value, name: str) -> ir.AllocaInstr:
+        """A stack variable holding ``value`` (promoted to registers by the optimizer)."""
+        with self.b.goto_entry_block():
+            slot = self.b.alloca(value.type, name=name)
+        self.b.store(value, slot)
+        return slot
+
+    def ld(self, pointer: ir.Value, ty: ir.Type = I64) -> ir.Value:
+        """A load from ``pointer`` (a stack variable: of its type)."""
+        if isinstance(pointer, ir.AllocaInstr):
+            ty = pointer.allocated_type
+        return self.b.load(pointer, typ=ty)
+
+    def at(self, base: ir.Value, index: ir.Value, ty: ir.Type = I64) -> ir.Value:
+        """The address of element ``index`` of type ``ty`` at ``base``."""
+        return self.b.gep(base, [index], source_etype=ty)
+
+    def loop(self, start: ir.Value, stop: ir.Value, body, name: str) -> None:
+        """``for i in range(start, stop): body(i)`` (``body`` leaves the builder where it ends)."""
+        b = self.b
+        head, inner, done = (self.fn.append_basic_block(f"{name}.{x}") for x in ("head", "body", "done"))
+        before = b.block
+        b.branch(head)
+        b.position_at_end(head)
+        i = b.phi(I64, name=name)
+        i.add_incoming(start, before)
+        b.cbranch(b.icmp_signed("<", i, stop), inner, done)
+        b.position_at_end(inner)
+        body(i)
+        i.add_incoming(b.add(i, _c(1)), b.block)
+        b.branch(head).set_metadata("llvm.loop", loop_hints(self.fn.module, vectorize=False, unroll=False))
+        b.position_at_end(done)
+
+    def key(self, bits: ir.Value) -> tuple[ir.Value, ir.Value | None]:
+        """The monotone key (int64) of element bits ``bits``, and whether it is a NaN (floats)."""
+        b, w = self.b, 8 * self.width
+        sign = _c(1 << (w - 1), self.ty)
+        if self.kind != "f":
+            return b.zext(b.xor(bits, sign) if self.kind == "i" else bits, I64), None
+        mag = b.and_(bits, _c((1 << (w - 1)) - 1, self.ty))
+        nan = b.icmp_unsigned(">", mag, _c(_EXP[self.width], self.ty))
+        canon = b.select(b.icmp_unsigned("==", mag, _c(0, self.ty)), _c(0, self.ty), bits)
+        negative = b.icmp_unsigned("!=", b.and_(canon, sign), _c(0, self.ty))
+        mono = b.select(negative, b.not_(canon), b.or_(canon, sign))
+        return b.zext(b.select(nan, _c((1 << w) - 1, self.ty), mono), I64), nan
+
+    def slot(self, key: ir.Value, shift: ir.Value) -> ir.Value:
+        """The home slot of ``key`` in a table of ``2**(64 - shift)`` slots."""
+        mixed = self.b.xor(key, self.b.lshr(key, _c(29)))  # (float keys differ in their high bits)
+        return self.b.lshr(self.b.mul(mixed, _c(_GOLDEN)), shift)
+
+    def build(self) -> None:
+        """Emit the whole routine."""
+        b = self.b
+        data, n_ptr, k_ptr, values, counts, firsts, inverse, scratch = self.fn.args
+        n = self.ld(n_ptr, I64)
+        e_key, e_first, e_count = scratch, self.at(scratch, n), self.at(scratch, b.mul(n, _c(2)))
+        a_ids, b_keys, b_ids = (self.at(scratch, b.mul(n, _c(j))) for j in (3, 4, 5))
+        table = self.at(scratch, b.mul(n, _c(6)))  # int32 entry ids, up to 4 n of them
+        self.k = self.var(_c(0), "k")
+        self.size = self.var(_c(16), "size")
+        self.shift = self.var(_c(60), "shift")
+        self.fill(table, _c(16))
+        self.prev_key, self.prev_entry, self.run = self.var(_c(0), "prev_key"), self.var(_c(-1), "prev"), \
+            self.var(_c(0), "run")
+        self.loop(_c(0), n, lambda i: self.insert(data, inverse, table, e_key, e_first, e_count, i), "scan")
+        self.flush(e_count)
+        k = self.ld(self.k)
+        b.store(k, k_ptr)
+        src_keys, src_ids = self.sort(k, e_key, a_ids, b_keys, b_ids)
+
+        def emit(r):
+            entry = self.ld(self.at(src_ids, r))
+            first = self.ld(self.at(e_first, entry))
+            b.store(self.ld(self.at(data, first, self.ty), self.ty), self.at(values, r, self.ty))
+            b.store(self.ld(self.at(e_count, entry)), self.at(counts, r))
+            b.store(first, self.at(firsts, r))
+            b.store(r, self.at(e_count, entry))  # (its count read: now its rank)
+        self.loop(_c(0), k, emit, "emit")
+        del src_keys
+        if self.inverse:
+            self.loop(_c(0), n, lambda i: b.store(self.ld(self.at(e_count, self.ld(self.at(inverse, i)))),
+                                                  self.at(inverse, i)), "rank")
+        b.ret_void()
+
+    def fill(self, table: ir.Value, size: ir.Value) -> None:
+        """Mark the first ``size`` slots empty (-1)."""
+        self.loop(_c(0), size, lambda j: self.b.store(_c(-1, I32), self.at(table, j, I32)), "fill")
+
+    def probe(self, table: ir.Value, key: ir.Value, e_key: ir.Value, name: str) -> tuple[ir.Value, ir.Value]:
+        """Walk from ``key``'s home slot to its entry or the first empty slot: (slot, entry or -1)."""
+        b = self.b
+        size, shift = self.ld(self.size), self.ld(self.shift)
+        head, check, step, done = (self.fn.append_basic_block(f"{name}.{x}") for x in ("head", "check", "step", "done"))
+        before = b.block
+        home = self.slot(key, shift)
+        b.branch(head)
+        b.position_at_end(head)
+        slot = b.phi(I64, name=f"{name}.slot")
+        slot.add_incoming(home, before)
+        entry = b.sext(self.ld(self.at(table, slot, I32), I32), I64)
+        b.cbranch(b.icmp_signed("<", entry, _c(0)), done, check)
+        b.position_at_end(check)
+        b.cbranch(b.icmp_unsigned("==", self.ld(self.at(e_key, entry)), key), done, step)
+        b.position_at_end(step)
+        slot.add_incoming(b.and_(b.add(slot, _c(1)), b.sub(size, _c(1))), step)
+        b.branch(head)
+        b.position_at_end(done)
+        return slot, entry
+
+    def insert(self, data, inverse, table, e_key, e_first, e_count, i) -> None:
+        """Count element ``i``: a repeat of the previous key adds to a pending run (no memory
+        chain through one counter); another key flushes the run and finds or makes its entry
+        (growing the table when half full)."""
+        b = self.b
+        key, nan = self.key(self.ld(self.at(data, i, self.ty), self.ty))
+        repeat, other = self.fn.append_basic_block("repeat"), self.fn.append_basic_block("other")
+        found, new, end = (self.fn.append_basic_block(x) for x in ("found", "new", "end"))
+        last = self.ld(self.prev_entry)
+        b.cbranch(b.and_(b.icmp_signed(">=", last, _c(0)), b.icmp_unsigned("==", key, self.ld(self.prev_key))),
+                  repeat, other)
+        b.position_at_end(repeat)
+        b.store(b.add(self.ld(self.run), _c(1)), self.run)
+        b.branch(end)
+        incoming = [(last, repeat)]
+        b.position_at_end(other)
+        self.flush(e_count)
+        if nan is not None and not self.equal_nan:  # each NaN an entry of its own, outside the table
+            lone, hashed = self.fn.append_basic_block("lone"), self.fn.append_basic_block("hashed")
+            b.cbranch(nan, lone, hashed)
+            b.position_at_end(lone)
+            mine = self.ld(self.k)
+            self.append(mine, key, i, e_key, e_first, e_count, 1)
+            b.store(_c(-1), self.prev_entry)
+            b.branch(end)
+            incoming.append((mine, b.block))
+            b.position_at_end(hashed)
+        slot, entry = self.probe(table, key, e_key, "probe")
+        b.cbranch(b.icmp_signed("<", entry, _c(0)), new, found)
+        b.position_at_end(found)
+        self.start_run(key, entry)
+        b.branch(end)
+        incoming.append((entry, found))
+        b.position_at_end(new)
+        fresh = self.ld(self.k)
+        b.store(b.trunc(fresh, I32), self.at(table, slot, I32))
+        self.append(fresh, key, i, e_key, e_first, e_count, 0)
+        self.start_run(key, fresh)
+        grown = self.ld(self.k)
+        bigger, stay = self.fn.append_basic_block("grow"), self.fn.append_basic_block("grown")
+        b.cbranch(b.icmp_signed(">", b.mul(grown, _c(2)), self.ld(self.size)), bigger, stay)
+        b.position_at_end(bigger)
+        self.grow(table, e_key, grown)
+        b.branch(stay)
+        b.position_at_end(stay)
+        b.branch(end)
+        incoming.append((fresh, stay))
+        b.position_at_end(end)
+        which = b.phi(I64, name="entry")
+        for value, block in incoming:
+            which.add_incoming(value, block)
+        if self.inverse:
+            b.store(which, self.at(inverse, i))
+
+    def start_run(self, key, entry) -> None:
+        """Make ``entry`` (of ``key``) the previous key's, with a pending run of one."""
+        self.b.store(key, self.prev_key)
+        self.b.store(entry, self.prev_entry)
+        self.b.store(_c(1), self.run)
+
+    def flush(self, e_count) -> None:
+        """Add the pending run to its entry's count (nothing when there is none: ``run`` is 0)."""
+        b = self.b
+        last = self.ld(self.prev_entry)
+        where = self.at(e_count, b.select(b.icmp_signed(">=", last, _c(0)), last, _c(0)))
+        b.store(b.add(self.ld(where), self.ld(self.run)), where)
+        b.store(_c(0), self.run)
+
+    def append(self, entry, key, i, e_key, e_first, e_count, count: int) -> None:
+        """Make entry ``entry`` (the next one) for ``key`` first seen at ``i``."""
+        b = self.b
+        b.store(key, self.at(e_key, entry))
+        b.store(i, self.at(e_first, entry))
+        b.store(_c(count), self.at(e_count, entry))
+        b.store(b.add(entry, _c(1)), self.k)
+
+    def grow(self, table, e_key, k) -> None:
+        """Double the table and put the ``k`` entries back (NaN entries outside it stay out)."""
+        b = self.b
+        size = b.mul(self.ld(self.size), _c(2))
+        b.store(size, self.size)
+        b.store(b.sub(self.ld(self.shift), _c(1)), self.shift)
+        self.fill(table, size)
+
+        def put(e):
+            key = self.ld(self.at(e_key, e))
+            outside = self.kind == "f" and not self.equal_nan
+            if outside:
+                skip, keep = self.fn.append_basic_block("skip"), self.fn.append_basic_block("keep")
+                b.cbranch(b.icmp_unsigned("==", key, _c((1 << (8 * self.width)) - 1)), skip, keep)
+                b.position_at_end(keep)
+            slot, _ = self.probe(table, key, e_key, "reput")
+            b.store(b.trunc(e, I32), self.at(table, slot, I32))
+            if outside:
+                b.branch(skip)
+                b.position_at_end(skip)
+        self.loop(_c(0), k, put, "reput")
+
+    def sort(self, k, keys, ids, other_keys, other_ids) -> tuple[ir.Value, ir.Value]:
+        """LSD radix sort of the ``k`` entries by key (stable); the arrays holding the result."""
+        b = self.b
+        self.loop(_c(0), k, lambda j: b.store(j, self.at(ids, j)), "iota")
+        ones, zeros = self.var(_c(0), "ones"), self.var(_c(-1), "zeros")
+
+        def spread(j):
+            key = self.ld(self.at(keys, j))
+            b.store(b.or_(self.ld(ones), key), ones)
+            b.store(b.and_(self.ld(zeros), key), zeros)
+        self.loop(_c(0), k, spread, "spread")
+        differs = b.xor(self.ld(ones), self.ld(zeros))
+        with b.goto_entry_block():
+            hist = b.alloca(I64, size=256, name="hist")
+        src = (self.var(keys, "src_keys"), self.var(ids, "src_ids"))
+        dst = (self.var(other_keys, "dst_keys"), self.var(other_ids, "dst_ids"))
+        total = self.var(_c(0), "total")
+
+        def digit(d):
+            shift = b.mul(d, _c(8))
+            active, skip = self.fn.append_basic_block("digit"), self.fn.append_basic_block("next")
+            b.cbranch(b.icmp_unsigned("!=", b.and_(b.lshr(differs, shift), _c(255)), _c(0)), active, skip)
+            b.position_at_end(active)
+            self.loop(_c(0), _c(256), lambda v: b.store(_c(0), self.at(hist, v)), "clear")
+            sk, si, dk, di = (self.ld(p) for p in (*src, *dst))
+
+            def count(j):
+                where = self.at(hist, b.and_(b.lshr(self.ld(self.at(sk, j)), shift), _c(255)))
+                b.store(b.add(self.ld(where), _c(1)), where)
+            self.loop(_c(0), k, count, "count")
+            b.store(_c(0), total)
+
+            def prefix(v):
+                where = self.at(hist, v)
+                c, t = self.ld(where), self.ld(total)
+                b.store(t, where)
+                b.store(b.add(t, c), total)
+            self.loop(_c(0), _c(256), prefix, "prefix")
+
+            def scatter(j):
+                key = self.ld(self.at(sk, j))
+                where = self.at(hist, b.and_(b.lshr(key, shift), _c(255)))
+                pos = self.ld(where)
+                b.store(b.add(pos, _c(1)), where)
+                b.store(key, self.at(dk, pos))
+                b.store(self.ld(self.at(si, j)), self.at(di, pos))
+            self.loop(_c(0), k, scatter, "scatter")
+            for s, d, old, new in zip(src, dst, (sk, si), (dk, di)):
+                b.store(new, s)
+                b.store(old, d)
+            b.branch(skip)
+            b.position_at_end(skip)
+        self.loop(_c(0), _c(self.width), digit, "digits")
+        return self.ld(src[0]), self.ld(src[1])
+
+
+def module_text(name: str, kind: str, width: int, equal_nan: bool, inverse: bool) -> str:
+    """The LLVM IR of routine ``name`` for keys of ``kind`` and ``width`` bytes."""
+    module = ir.Module(name=name)
+    fn = ir.Function(module, ir.FunctionType(ir.VoidType(), [PTR] * N_ARGS), name)
+    for arg in fn.args:
+        arg.add_attribute("noalias")
+    _Emit(fn, kind, width, equal_nan, inverse).build()
+    return str(module)
