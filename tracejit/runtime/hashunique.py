@@ -22,7 +22,6 @@ import functools
 import re
 
 _NAME = re.compile(r"tj_unique_([fiu])([1248])_([ed])([01])$")
-N_ARGS = 8  # data, n, k, values, counts, first indices, inverse, scratch
 
 
 def routine_name(kind: str, itemsize: int, equal_nan: bool, inverse: bool) -> str:

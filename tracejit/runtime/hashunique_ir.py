@@ -4,13 +4,22 @@ from __future__ import annotations
 
 from llvmlite import ir
 
-from tracejit.compiler.codegen.loops import loop_hints
-from tracejit.runtime.hashunique import N_ARGS
-
+N_ARGS = 8  # data, n, k, values, counts, first indices, inverse, scratch (runtime/hashunique.py)
 I1, I8, I32, I64 = ir.IntType(1), ir.IntType(8), ir.IntType(32), ir.IntType(64)
 PTR = ir.PointerType()
 _EXP = {2: 0x7C00, 4: 0x7F800000, 8: 0x7FF0000000000000}  # the bits of +inf
 _GOLDEN = 0x9E3779B97F4A7C15
+
+
+def _plain_loop(module: ir.Module) -> ir.MDValue:
+    """``llvm.loop`` metadata keeping a loop as written: neither vectorized nor unrolled (these
+    loops are short or branchy; LLVM's copies only cost compile time)."""
+    md = module.add_metadata([ir.MetaDataString(module, "tracejit.hashunique.loop"),
+                              module.add_metadata([ir.MetaDataString(module, "llvm.loop.vectorize.enable"),
+                                                   ir.Constant(I1, 0)]),
+                              module.add_metadata([ir.MetaDataString(module, "llvm.loop.unroll.disable")])])
+    md.operands = (md,) + tuple(md.operands[1:])
+    return md
 
 
 def _c(value: int, ty: ir.IntType = I64) -> ir.Constant:
@@ -55,7 +64,7 @@ class _Emit:
         b.position_at_end(inner)
         body(i)
         i.add_incoming(b.add(i, _c(1)), b.block)
-        b.branch(head).set_metadata("llvm.loop", loop_hints(self.fn.module, vectorize=False, unroll=False))
+        b.branch(head).set_metadata("llvm.loop", _plain_loop(self.fn.module))
         b.position_at_end(done)
 
     def key(self, bits: ir.Value) -> tuple[ir.Value, ir.Value | None]:
