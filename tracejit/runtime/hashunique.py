@@ -21,13 +21,14 @@ from __future__ import annotations
 import functools
 import re
 
-_NAME = re.compile(r"tj_unique_([fiu])([1248])_([ed])([01])$")
+_NAME = re.compile(r"tj_(unique|runs)_([fiu])([1248])_([ed])([012])$")
 
 
-def routine_name(kind: str, itemsize: int, equal_nan: bool, inverse: bool) -> str:
-    """The name of the variant for NumPy dtype kind ``kind`` and ``itemsize`` bytes."""
+def routine_name(kind: str, itemsize: int, equal_nan: bool, flag: int, runs: bool = False) -> str:
+    """The name of the variant for NumPy dtype kind ``kind`` and ``itemsize`` bytes (``flag``: the
+    hash routine's inverse wanted; the run-length routine's 0 alone, 1 with a permutation, 2 and the inverse)."""
     letter = "f" if kind == "f" else ("i" if kind == "i" else "u")
-    return f"tj_unique_{letter}{itemsize}_{'e' if equal_nan else 'd'}{int(inverse)}"
+    return f"tj_{'runs' if runs else 'unique'}_{letter}{itemsize}_{'e' if equal_nan else 'd'}{int(flag)}"
 
 
 def is_routine(name: str) -> bool:
@@ -35,10 +36,11 @@ def is_routine(name: str) -> bool:
     return _NAME.match(name) is not None
 
 
-def variant(name: str) -> tuple[str, int, bool, bool]:
-    """Routine ``name``'s key kind (``f``, ``i``, ``u``), bytes, NaNs equal, inverse written."""
-    kind, width, nan, inv = _NAME.match(name).groups()
-    return kind, int(width), nan == "e", inv == "1"
+def variant(name: str) -> tuple[bool, str, int, bool, int]:
+    """Routine ``name``'s form (run-length or not), key kind (``f``, ``i``, ``u``), bytes, NaNs
+    equal, and flag."""
+    form, kind, width, nan, flag = _NAME.match(name).groups()
+    return form == "runs", kind, int(width), nan == "e", int(flag)
 
 
 @functools.cache

@@ -51,8 +51,9 @@ class _Emit:
         """The address of element ``index`` of type ``ty`` at ``base``."""
         return self.b.gep(base, [index], source_etype=ty)
 
-    def loop(self, start: ir.Value, stop: ir.Value, body, name: str) -> None:
-        """``for i in range(start, stop): body(i)`` (``body`` leaves the builder where it ends)."""
+    def loop(self, start: ir.Value, stop: ir.Value, body, name: str, guard: ir.Value | None = None) -> None:
+        """``for i in range(start, stop): body(i)`` (``body`` leaves the builder where it ends),
+        left early once stack variable ``guard`` is nonzero."""
         b = self.b
         head, inner, done = (self.fn.append_basic_block(f"{name}.{x}") for x in ("head", "body", "done"))
         before = b.block
@@ -60,7 +61,10 @@ class _Emit:
         b.position_at_end(head)
         i = b.phi(I64, name=name)
         i.add_incoming(start, before)
-        b.cbranch(b.icmp_signed("<", i, stop), inner, done)
+        going = b.icmp_signed("<", i, stop)
+        if guard is not None:
+            going = b.and_(going, b.icmp_signed("==", self.ld(guard), _c(0)))
+        b.cbranch(going, inner, done)
         b.position_at_end(inner)
         body(i)
         i.add_incoming(b.add(i, _c(1)), b.block)
@@ -99,25 +103,82 @@ class _Emit:
         self.fill(table, _c(16))
         self.prev_key, self.prev_entry, self.run = self.var(_c(0), "prev_key"), self.var(_c(-1), "prev"), \
             self.var(_c(0), "run")
-        self.loop(_c(0), n, lambda i: self.insert(data, inverse, table, e_key, e_first, e_count, i), "scan")
+        self.spilled = self.var(_c(0), "spilled")
+        self.limit = b.select(b.icmp_signed(">", n, _c(8 * 4096)), b.ashr(n, _c(3)), _c(4096))
+        self.loop(_c(0), n, lambda i: self.insert(data, inverse, table, e_key, e_first, e_count, i), "scan",
+                  self.spilled)
         self.flush(e_count)
-        k = self.ld(self.k)
-        b.store(k, k_ptr)
-        src_keys, src_ids = self.sort(k, e_key, a_ids, b_keys, b_ids)
+        spilled = self.ld(self.spilled)
+        every, hashed = self.fn.append_basic_block("every"), self.fn.append_basic_block("hashed")
+        b.cbranch(b.icmp_signed("!=", spilled, _c(0)), every, hashed)
+        b.position_at_end(every)  # too many distinct keys: every element an entry, all sorted
 
-        def emit(r):
-            entry = self.ld(self.at(src_ids, r))
-            first = self.ld(self.at(e_first, entry))
-            b.store(self.ld(self.at(data, first, self.ty), self.ty), self.at(values, r, self.ty))
-            b.store(self.ld(self.at(e_count, entry)), self.at(counts, r))
+        def entry(i):
+            b.store(self.key(self.ld(self.at(data, i, self.ty), self.ty))[0], self.at(e_key, i))
+            if self.inverse:
+                b.store(i, self.at(inverse, i))
+        self.loop(_c(0), n, entry, "every")
+        b.store(n, self.k)
+        b.branch(hashed)
+        b.position_at_end(hashed)
+        spilled = b.icmp_signed("!=", spilled, _c(0))
+        k = self.ld(self.k)
+        src_keys, src_ids = self.sort(k, e_key, a_ids, b_keys, b_ids)
+        rank = self.var(_c(-1), "rank")
+
+        def emit(j):
+            e, key = self.ld(self.at(src_ids, j)), self.ld(self.at(src_keys, j))
+            before = self.ld(self.at(src_keys, b.select(b.icmp_signed(">", j, _c(0)), b.sub(j, _c(1)), _c(0))))
+            fresh = b.or_(b.icmp_signed("==", j, _c(0)), b.icmp_unsigned("!=", key, before))
+            if self.kind == "f" and not self.equal_nan:
+                fresh = b.or_(fresh, b.icmp_unsigned("==", key, _c((1 << (8 * self.width)) - 1)))
+            start, add = self.fn.append_basic_block("run"), self.fn.append_basic_block("add")
+            b.cbranch(fresh, start, add)
+            b.position_at_end(start)
+            r = b.add(self.ld(rank), _c(1))
+            b.store(r, rank)
+            first = b.select(spilled, e, self.ld(self.at(e_first, b.select(spilled, _c(0), e))))
+            b.store(self.value(key, data, first), self.at(values, r, self.ty))
             b.store(first, self.at(firsts, r))
-            b.store(r, self.at(e_count, entry))  # (its count read: now its rank)
+            b.store(_c(0), self.at(counts, r))
+            b.branch(add)
+            b.position_at_end(add)
+            r = self.ld(rank)
+            count = b.select(spilled, _c(1), self.ld(self.at(e_count, b.select(spilled, _c(0), e))))
+            where = self.at(counts, r)
+            b.store(b.add(self.ld(where), count), where)
+            if self.inverse:
+                b.store(r, self.at(e_count, e))  # (its count read: now its rank)
         self.loop(_c(0), k, emit, "emit")
-        del src_keys
+        b.store(b.add(self.ld(rank), _c(1)), k_ptr)
         if self.inverse:
             self.loop(_c(0), n, lambda i: b.store(self.ld(self.at(e_count, self.ld(self.at(inverse, i)))),
                                                   self.at(inverse, i)), "rank")
         b.ret_void()
+
+    def value(self, key: ir.Value, data: ir.Value, first: ir.Value) -> ir.Value:
+        """The bits of the value of ``key`` first seen at ``first``: undone from the key, or read
+        there for a float zero or NaN (whose sign and payload the key dropped)."""
+        b, w = self.b, 8 * self.width
+        bits = b.trunc(key, self.ty) if w < 64 else key
+        sign = _c(1 << (w - 1), self.ty)
+        if self.kind == "i":
+            return b.xor(bits, sign)
+        if self.kind != "f":
+            return bits
+        undone = b.select(b.icmp_unsigned("!=", b.and_(bits, sign), _c(0, self.ty)), b.xor(bits, sign), b.not_(bits))
+        special = b.or_(b.icmp_unsigned("==", bits, sign), b.icmp_unsigned("==", bits, _c((1 << w) - 1, self.ty)))
+        read, join = self.fn.append_basic_block("read"), self.fn.append_basic_block("join")
+        here = b.block
+        b.cbranch(special, read, join)
+        b.position_at_end(read)
+        stored = self.ld(self.at(data, first, self.ty), self.ty)
+        b.branch(join)
+        b.position_at_end(join)
+        result = b.phi(self.ty)
+        result.add_incoming(undone, here)
+        result.add_incoming(stored, read)
+        return result
 
     def fill(self, table: ir.Value, size: ir.Value) -> None:
         """Mark the first ``size`` slots empty (-1)."""
@@ -167,6 +228,7 @@ class _Emit:
             b.position_at_end(lone)
             mine = self.ld(self.k)
             self.append(mine, key, i, e_key, e_first, e_count, 1)
+            b.store(b.zext(b.icmp_signed(">", self.ld(self.k), self.limit), I64), self.spilled)
             b.store(_c(-1), self.prev_entry)
             b.branch(end)
             incoming.append((mine, b.block))
@@ -183,6 +245,7 @@ class _Emit:
         self.append(fresh, key, i, e_key, e_first, e_count, 0)
         self.start_run(key, fresh)
         grown = self.ld(self.k)
+        b.store(b.zext(b.icmp_signed(">", grown, self.limit), I64), self.spilled)
         bigger, stay = self.fn.append_basic_block("grow"), self.fn.append_basic_block("grown")
         b.cbranch(b.icmp_signed(">", b.mul(grown, _c(2)), self.ld(self.size)), bigger, stay)
         b.position_at_end(bigger)
@@ -298,11 +361,53 @@ class _Emit:
         return self.ld(src[0]), self.ld(src[1])
 
 
-def module_text(name: str, kind: str, width: int, equal_nan: bool, inverse: bool) -> str:
-    """The LLVM IR of routine ``name`` for keys of ``kind`` and ``width`` bytes."""
+class _Runs(_Emit):
+    """The builder of a run-length routine over a sorted array (``runtime/hashunique.py``)."""
+
+    def __init__(self, fn: ir.Function, kind: str, width: int, equal_nan: bool, perm: int):
+        super().__init__(fn, kind, width, equal_nan, perm == 2)
+        self.perm = perm
+
+    def build(self) -> None:
+        """Emit the whole routine: one pass, a run at each key change."""
+        b = self.b
+        data, order, n_ptr, k_ptr, values, counts, firsts, inverse = self.fn.args
+        n = self.ld(n_ptr, I64)
+        rank, start, last = self.var(_c(-1), "rank"), self.var(_c(0), "start"), self.var(_c(0), "last")
+
+        def step(j):
+            bits = self.ld(self.at(data, j, self.ty), self.ty)
+            key, nan = self.key(bits)
+            fresh = b.or_(b.icmp_signed("==", j, _c(0)), b.icmp_unsigned("!=", key, self.ld(last)))
+            if nan is not None and not self.equal_nan:
+                fresh = b.or_(fresh, nan)
+            b.store(key, last)
+            run, more = self.fn.append_basic_block("run"), self.fn.append_basic_block("more")
+            b.cbranch(fresh, run, more)
+            b.position_at_end(run)
+            r = b.add(self.ld(rank), _c(1))
+            b.store(r, rank)
+            b.store(j, start)
+            b.store(bits, self.at(values, r, self.ty))
+            if self.perm:
+                b.store(self.ld(self.at(order, j)), self.at(firsts, r))
+            b.branch(more)
+            b.position_at_end(more)
+            r = self.ld(rank)
+            b.store(b.add(b.sub(j, self.ld(start)), _c(1)), self.at(counts, r))
+            if self.inverse:
+                b.store(r, self.at(inverse, self.ld(self.at(order, j))))
+        self.loop(_c(0), n, step, "runs")
+        b.store(b.add(self.ld(rank), _c(1)), k_ptr)
+        b.ret_void()
+
+
+def module_text(name: str, runs: bool, kind: str, width: int, equal_nan: bool, flag: int) -> str:
+    """The LLVM IR of routine ``name`` (``runs``: the run-length one) for keys of ``kind`` and
+    ``width`` bytes (``flag``: the inverse wanted; for ``runs``, 1 with a permutation, 2 and the inverse)."""
     module = ir.Module(name=name)
     fn = ir.Function(module, ir.FunctionType(ir.VoidType(), [PTR] * N_ARGS), name)
     for arg in fn.args:
         arg.add_attribute("noalias")
-    _Emit(fn, kind, width, equal_nan, inverse).build()
+    (_Runs(fn, kind, width, equal_nan, flag) if runs else _Emit(fn, kind, width, equal_nan, bool(flag))).build()
     return str(module)

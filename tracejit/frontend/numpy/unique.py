@@ -54,42 +54,36 @@ def _counts(mask: Operand) -> Operand:
     return np.subtract(next_start, position)
 
 
+def _routine(name: str, operands: list, n: int, dtype: np.dtype, scratch: int, wants: tuple[bool, bool, bool]) -> tuple:
+    """Record a call of routine ``name`` (``runtime/hashunique.py``) on ``operands``: ``k``
+    (0-d) and the values, then the first indices, inverse and counts ``wants`` asks for."""
+    i64 = np.dtype(np.int64)
+    shapes = [((1,), i64), ((n,), dtype), ((n,), i64), ((n,), i64), ((n if wants[1] else 1,), i64)]
+    if scratch:
+        shapes.append(((scratch,), i64))
+    args = tuple(("in", i) for i in range(len(operands))) + (("dim", 0),) + tuple(("out", i) for i in range(len(shapes)))
+    k, values, counts, first, inverse, *_ = record_call(current_trace(), name, operands, args,
+                                                       [(s, d, False) for s, d in shapes], (), (n,), 1)
+    return (reshape(k, ()), values) + tuple(r for r, want in zip((first, inverse, counts), wants) if want)
+
+
 def _sorted_results(flat: Operand, equal_nan: bool, wants: tuple[bool, bool, bool]) -> tuple:
-    """The sort path: the sorted values, the run-start mask, then what ``wants`` asks of
-    (first indices, inverse, counts), all of the flattened array's length."""
-    return_index, return_inverse, return_counts = wants
-    if return_index or return_inverse:
+    """The sort path: a (stable) sort, then one run-length pass over it."""
+    if wants[0] or wants[1]:
         perm = argsort(flat, axis=-1, kind="stable")
-        values = np.take(flat, perm)
+        operands = [np.take(flat, perm), perm]
     else:  # no permutation needed
-        values = sort(flat, axis=-1)
-    mask = _run_starts(values, equal_nan)
-    results = [values, mask]
-    if return_index:
-        results.append(perm)
-    if return_inverse:
-        inverse = np.zeros_like(perm, dtype=np.intp)
-        inverse[perm] = np.subtract(np.cumsum(mask, dtype=np.intp), 1)
-        results.append(inverse)
-    if return_counts:
-        results.append(_counts(mask))
-    return tuple(results)
+        operands = [sort(flat, axis=-1), flat]  # (the second unread)
+    flag = 2 if wants[1] else (1 if wants[0] else 0)
+    name = hashunique.routine_name(flat.dtype.kind, flat.dtype.itemsize, equal_nan, flag, runs=True)
+    return _routine(name, operands, flat.shape[0], flat.dtype, 0, wants)
 
 
 def _hashed_results(flat: Operand, equal_nan: bool, wants: tuple[bool, bool, bool]) -> tuple:
-    """The hash path (``runtime/hashunique.py``), in the sort path's form: the first ``k``
-    elements of each result are the distinct values' (the mask selects them)."""
+    """The hash path (``runtime/hashunique.py``)."""
     n = flat.shape[0]
-    i64 = np.dtype(np.int64)
     name = hashunique.routine_name(flat.dtype.kind, flat.dtype.itemsize, equal_nan, wants[1])
-    shapes = [((1,), i64), ((n,), flat.dtype), ((n,), i64), ((n,), i64), ((n if wants[1] else 1,), i64),
-              ((8 * n + 8,), i64)]  # k, values, counts, first indices, inverse, scratch
-    args = (("in", 0), ("dim", 0)) + tuple(("out", i) for i in range(len(shapes)))
-    k, values, counts, first, inverse, _ = record_call(current_trace(), name, [flat], args,
-                                                       [(s, d, False) for s, d in shapes], (), (n,), 1)
-    mask = np.less(np.arange(n, dtype=np.int64), k[0])
-    picked = (first, inverse, counts)
-    return (values, mask) + tuple(r for r, want in zip(picked, wants) if want)
+    return _routine(name, [flat], n, flat.dtype, 8 * n + 8, wants)
 
 
 def _few_distinct(flat: Operand) -> Operand:
@@ -114,17 +108,40 @@ def unique(ar: Operand, return_index: bool = False, return_inverse: bool = False
     wants = (return_index, return_inverse, return_counts)
     dtype = flat.dtype
     if flat.shape[0] == 0 or dtype.kind not in "biuf" or (dtype.kind == "f" and dtype.itemsize not in (2, 4, 8)):
-        results = _sorted_results(flat, equal_nan, wants)
-    else:  # (control imports numpy's handlers through controlwrites: imported once both have loaded)
-        from tracejit.frontend.control import cond
-        results = cond(_few_distinct(flat), lambda x: _hashed_results(x, equal_nan, wants),
-                       lambda x: _sorted_results(x, equal_nan, wants), flat)
-    values, mask, *rest = results
-    out, parts = [Selection(values, mask)], iter(rest)
+        return _masked(flat, shape, equal_nan, wants)
+    # (control imports numpy's handlers through controlwrites: imported once both have loaded)
+    from tracejit.frontend.control import cond
+    k, values, *rest = cond(_few_distinct(flat), lambda x: _hashed_results(x, equal_nan, wants),
+                            lambda x: _sorted_results(x, equal_nan, wants), flat)
+    n = flat.shape[0]
+    mask = np.less(np.arange(n, dtype=np.int64), k)
+    bounds = (0, k)
+    out, parts = [Selection(values, mask, bounds=bounds)], iter(rest)
     if return_index:
-        out.append(Selection(next(parts), mask))
+        out.append(Selection(next(parts), mask, bounds=bounds))
     if return_inverse:
         out.append(reshape(next(parts), shape))
     if return_counts:
-        out.append(Selection(next(parts), mask))
+        out.append(Selection(next(parts), mask, bounds=bounds))
+    return out[0] if len(out) == 1 else tuple(out)
+
+
+def _masked(flat: Operand, shape: tuple, equal_nan: bool, wants: tuple[bool, bool, bool]) -> Operand:
+    """The unique elements of ``flat`` by a sort and a mask of its run starts (empty inputs and
+    dtypes the routines do not take)."""
+    if wants[0] or wants[1]:
+        perm = argsort(flat, axis=-1, kind="stable")
+        values = np.take(flat, perm)
+    else:
+        values = sort(flat, axis=-1)
+    mask = _run_starts(values, equal_nan)
+    out = [Selection(values, mask)]
+    if wants[0]:
+        out.append(Selection(perm, mask))
+    if wants[1]:
+        inverse = np.zeros_like(perm, dtype=np.intp)
+        inverse[perm] = np.subtract(np.cumsum(mask, dtype=np.intp), 1)
+        out.append(reshape(inverse, shape))
+    if wants[2]:
+        out.append(Selection(_counts(mask), mask))
     return out[0] if len(out) == 1 else tuple(out)
