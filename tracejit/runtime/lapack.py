@@ -14,6 +14,8 @@ import functools
 
 import numpy as np
 
+from tracejit.runtime import hashunique
+
 _MANGLINGS = ("scipy_{}_64_", "{}_64_", "{}64_")  # ILP64 names only: see the module docstring
 
 
@@ -41,7 +43,10 @@ def _function(routine: str) -> ctypes._CFuncPtr | None:
 
 
 def address(routine: str) -> int | None:
-    """The address of LAPACK routine ``routine`` (``'dgesv'``), or None where NumPy has none."""
+    """The address of LAPACK routine ``routine`` (``'dgesv'``), or None where NumPy has none
+    (or of tracejit's own routine of that name: ``runtime/hashunique.py``)."""
+    if hashunique.is_routine(routine):
+        return hashunique.address(routine)
     fn = _function(routine)
     return None if fn is None else ctypes.cast(fn, ctypes.c_void_p).value
 
@@ -54,6 +59,8 @@ def available(*routines: str) -> bool:
 def call(routine: str, pointers: list[int]) -> None:
     """Call ``routine`` with the argument addresses ``pointers`` (every Fortran argument by pointer)."""
     fn = _function(routine)
+    if hashunique.is_routine(routine):
+        fn = ctypes.CFUNCTYPE(None, *[ctypes.c_void_p] * len(pointers))(hashunique.address(routine))
     if fn is None:
         raise RuntimeError(f"tracejit: LAPACK routine {routine} is not available")
     fn(*[ctypes.c_void_p(p) for p in pointers])

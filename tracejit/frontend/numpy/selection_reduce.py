@@ -164,6 +164,15 @@ def arg_extreme(sel: Selection, name: str, axis: int | None, keepdims: bool, loc
     checks.record(np.equal(sel.length(), 0), ValueError, f"attempt to get {name} of an empty sequence{at(loc)}")
     rows = math.prod(sel.mask_shape)
     per_row = math.prod(sel.trailing)
+    if axis is None and not sel.trailing and sel.bounds is not None and type(sel.bounds[0]) is int \
+            and sel.bounds[0] == 0:  # a prefix (np.unique's results): its index is its position; one pass
+        filled = sel.filled(extreme_identity(sel.values.dtype, name == "argmax"))
+        first = getattr(np, name)(filled)  # (the unselected never win: a NaN, first, or the first extreme)
+        result = reshape(first, (1,)) if keepdims else first
+        if not keepdims:
+            _ARG_POSITIONS[id(result)] = (weakref.ref(result), sel.mask, first)
+            weakref.finalize(result, _ARG_POSITIONS.pop, id(result), None)
+        return result
     values = reshape(sel.values, (rows,) + sel.trailing)
     mask = reshape(sel.mask, (rows,) + (1,) * len(sel.trailing))
     extreme = reduce_plain(sel, "max" if name == "argmax" else "min", 0, True, loc)

@@ -23,12 +23,16 @@ from __future__ import annotations
 import numpy as np
 
 from tracejit.errors import UnsupportedError, at
-from tracejit.frontend.context import user_location
+from tracejit.frontend.context import current_trace, user_location
 from tracejit.frontend.dispatch import implements
+from tracejit.frontend.numpy.lapack_funcs import record_call
 from tracejit.frontend.numpy.scans_and_sorts import argsort, sort
 from tracejit.frontend.numpy.selection import Selection
 from tracejit.frontend.numpy.shape import concatenate, ravel, reshape
 from tracejit.frontend.operands import Operand
+from tracejit.runtime import hashunique
+
+SAMPLE = 1024  # elements sampled to choose between the hash and the sort path
 
 
 def _run_starts(flat: Operand, equal_nan: bool) -> Operand:
@@ -50,6 +54,48 @@ def _counts(mask: Operand) -> Operand:
     return np.subtract(next_start, position)
 
 
+def _routine(name: str, operands: list, n: int, dtype: np.dtype, scratch: int, wants: tuple[bool, bool, bool]) -> tuple:
+    """Record a call of routine ``name`` (``runtime/hashunique.py``) on ``operands``: ``k``
+    (0-d) and the values, then the first indices, inverse and counts ``wants`` asks for."""
+    i64 = np.dtype(np.int64)
+    shapes = [((1,), i64), ((n,), dtype), ((n,), i64), ((n,), i64), ((n if wants[1] else 1,), i64)]
+    if scratch:
+        shapes.append(((scratch,), i64))
+    args = tuple(("in", i) for i in range(len(operands))) + (("dim", 0),) + tuple(("out", i) for i in range(len(shapes)))
+    k, values, counts, first, inverse, *_ = record_call(current_trace(), name, operands, args,
+                                                       [(s, d, False) for s, d in shapes], (), (n,), 1)
+    return (reshape(k, ()), values) + tuple(r for r, want in zip((first, inverse, counts), wants) if want)
+
+
+def _sorted_results(flat: Operand, equal_nan: bool, wants: tuple[bool, bool, bool]) -> tuple:
+    """The sort path: a (stable) sort, then one run-length pass over it."""
+    if wants[0] or wants[1]:
+        perm = argsort(flat, axis=-1, kind="stable")
+        operands = [np.take(flat, perm), perm]
+    else:  # no permutation needed
+        operands = [sort(flat, axis=-1), flat]  # (the second unread)
+    flag = 2 if wants[1] else (1 if wants[0] else 0)
+    name = hashunique.routine_name(flat.dtype.kind, flat.dtype.itemsize, equal_nan, flag, runs=True)
+    return _routine(name, operands, flat.shape[0], flat.dtype, 0, wants)
+
+
+def _hashed_results(flat: Operand, equal_nan: bool, wants: tuple[bool, bool, bool]) -> tuple:
+    """The hash path (``runtime/hashunique.py``)."""
+    n = flat.shape[0]
+    name = hashunique.routine_name(flat.dtype.kind, flat.dtype.itemsize, equal_nan, wants[1])
+    return _routine(name, [flat], n, flat.dtype, 8 * n + 8, wants)
+
+
+def _few_distinct(flat: Operand) -> Operand:
+    """Whether a sample of ``flat`` (every ``n // SAMPLE``-th element) repeats values enough
+    for the hash path to beat the sort: at most half of it distinct (a guess that only
+    chooses the faster path; both are exact)."""
+    n = flat.shape[0]
+    sample = sort(flat[::max(1, n // SAMPLE)][:SAMPLE], axis=-1)
+    distinct = np.count_nonzero(np.not_equal(sample[1:], sample[:-1]))
+    return np.less_equal(np.multiply(np.add(distinct, 1), 2), sample.shape[0])
+
+
 @implements(np.unique)
 def unique(ar: Operand, return_index: bool = False, return_inverse: bool = False, return_counts: bool = False,
            axis: int | None = None, *, equal_nan: bool = True, sorted: bool = True) -> Operand:  # noqa: A002
@@ -57,24 +103,45 @@ def unique(ar: Operand, return_index: bool = False, return_inverse: bool = False
     ``equal_nan``) and, for ``axis=None``, the first indices, the inverse and the counts."""
     if axis is not None:
         raise UnsupportedError(f"numpy.unique with axis (only axis=None, the flattened array){at(user_location())}")
-    if not (return_index or return_inverse or return_counts):
-        flat = sort(ravel(ar), axis=-1)
-        return Selection(flat, _run_starts(flat, equal_nan))
     shape = tuple(np.shape(ar))
-    values = ravel(ar)
-    if return_index or return_inverse:
-        perm = argsort(values, axis=-1, kind="stable")
-        flat = np.take(values, perm)
-    else:  # the counts alone: no permutation needed
-        flat = sort(values, axis=-1)
-    mask = _run_starts(flat, equal_nan)
-    results: list = [Selection(flat, mask)]
+    flat = ravel(ar)
+    wants = (return_index, return_inverse, return_counts)
+    dtype = flat.dtype
+    if flat.shape[0] == 0 or dtype.kind not in "biuf" or (dtype.kind == "f" and dtype.itemsize not in (2, 4, 8)):
+        return _masked(flat, shape, equal_nan, wants)
+    # (control imports numpy's handlers through controlwrites: imported once both have loaded)
+    from tracejit.frontend.control import cond
+    k, values, *rest = cond(_few_distinct(flat), lambda x: _hashed_results(x, equal_nan, wants),
+                            lambda x: _sorted_results(x, equal_nan, wants), flat)
+    n = flat.shape[0]
+    mask = np.less(np.arange(n, dtype=np.int64), k)
+    bounds = (0, k)
+    out, parts = [Selection(values, mask, bounds=bounds)], iter(rest)
     if return_index:
-        results.append(Selection(perm, mask))
+        out.append(Selection(next(parts), mask, bounds=bounds))
     if return_inverse:
+        out.append(reshape(next(parts), shape))
+    if return_counts:
+        out.append(Selection(next(parts), mask, bounds=bounds))
+    return out[0] if len(out) == 1 else tuple(out)
+
+
+def _masked(flat: Operand, shape: tuple, equal_nan: bool, wants: tuple[bool, bool, bool]) -> Operand:
+    """The unique elements of ``flat`` by a sort and a mask of its run starts (empty inputs and
+    dtypes the routines do not take)."""
+    if wants[0] or wants[1]:
+        perm = argsort(flat, axis=-1, kind="stable")
+        values = np.take(flat, perm)
+    else:
+        values = sort(flat, axis=-1)
+    mask = _run_starts(values, equal_nan)
+    out = [Selection(values, mask)]
+    if wants[0]:
+        out.append(Selection(perm, mask))
+    if wants[1]:
         inverse = np.zeros_like(perm, dtype=np.intp)
         inverse[perm] = np.subtract(np.cumsum(mask, dtype=np.intp), 1)
-        results.append(reshape(inverse, shape))
-    if return_counts:
-        results.append(Selection(_counts(mask), mask))
-    return tuple(results)
+        out.append(reshape(inverse, shape))
+    if wants[2]:
+        out.append(Selection(_counts(mask), mask))
+    return out[0] if len(out) == 1 else tuple(out)
