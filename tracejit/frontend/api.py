@@ -17,7 +17,7 @@ from tracejit.frontend.boundary import raise_if_internal
 from tracejit.frontend.checks import prechecked, raise_failed, raise_prechecked
 from tracejit.frontend.complex.boundary import as_complex, pair_view
 from tracejit.frontend.convert import converted
-from tracejit.frontend.fastresults import results_direct
+from tracejit.frontend.fastresults import complex_direct, results_direct
 from tracejit.frontend.hostdynamic import release, take
 from tracejit.frontend.lowered import Lowered
 from tracejit.frontend.signature import NestedTrace, bind, positional_fast_key
@@ -54,28 +54,19 @@ class _Entry:
         self.prechecks = bool(self.checks) and prechecked(self.checks)  # (frontend/donation.py)
         self.guard = self.traced.guard  # captured arrays (frontend/capture.py): read at every call
         self.executable = self.lowered.executable  # loaded already (Compilation.compile)
-        # complex arguments and results: the direct calls take and make the complex arrays
-        # themselves (runtime/executable.py); the general path passes their pair views
-        in_complex = {i: s.complex_dtype for i, s in enumerate(self.traced.in_specs) if s.complex_dtype is not None}
-        out_complex = {leaf.index: leaf.complex_dtype for leaf in leaves
-                       if leaf.complex_dtype is not None and leaf.index is not None}
-        fast = not self.writebacks and (not (in_complex or out_complex)
-                                        or self.executable.complex_boundary(in_complex, out_complex))
+        fast = not self.writebacks and complex_direct(self.executable, self.traced)  # (complex: the arrays)
         if self.writebacks:  # results go back into the caller's arrays: the general path
             self.run = self._run_and_write_back
-        elif not fast:
-            pass  # the general path
-        elif (tree.kind == "leaf" and leaves[0].index == 0 and not leaves[0].scalar
+        elif (fast and tree.kind == "leaf" and leaves[0].index == 0 and not leaves[0].scalar
               and leaves[0].mask is None and not self.checks and not self.traced.tickets):
             executable = self.executable
-            if leaves[0].complex_dtype is None:
-                self.run = lambda arrays, originals=None: executable(arrays)[0]  # one array result
+            if leaves[0].complex_dtype is None:  # one array result (complex: its pairs, viewed by _results)
+                self.run = lambda arrays, originals=None: executable(arrays)[0]
             if self.guard is None:
-                self.direct = executable.direct
-                self.native = executable.native
+                self.direct, self.native = executable.direct, executable.native
             elif not self.guard.needs_arguments and executable.direct is not None:
                 self.direct = _guarded_direct(self.guard, executable.direct)  # not native: read in Python
-        elif self.guard is None and self.executable.direct_all is not None and not self.traced.tickets:
+        elif fast and self.guard is None and self.executable.direct_all is not None and not self.traced.tickets:
             self.direct = results_direct(self.executable.direct_all, tree, leaves, self.checks)
 
     def _run_and_write_back(self, arrays, originals=None) -> Any:

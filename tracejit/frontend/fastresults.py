@@ -12,11 +12,15 @@ the call, a selection from an argument) keep the general path.
 """
 from __future__ import annotations
 
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from tracejit.frontend.checks import Check, raise_failed
 from tracejit.frontend.tree import TreeDef, unflatten
 from tracejit.runtime import MISS
+
+if TYPE_CHECKING:
+    from tracejit.frontend.traced_function import TracedFunction
+    from tracejit.runtime.executable import Executable
 
 
 def _leaf_reader(leaf) -> Callable | None:
@@ -32,6 +36,16 @@ def _leaf_reader(leaf) -> Callable | None:
     if leaf.scalar:
         return lambda outs: outs[index][()]
     return None  # a plain array: read by index (see results_direct)
+
+
+def complex_direct(executable: "Executable", traced: "TracedFunction") -> bool:
+    """Whether ``executable``'s direct calls serve ``traced``'s signature: where it has
+    complex arguments or results, they take and make the complex arrays themselves
+    (``Executable.complex_boundary``; the general path passes their pair views)."""
+    args = {i: s.complex_dtype for i, s in enumerate(traced.in_specs) if s.complex_dtype is not None}
+    results = {leaf.index: leaf.complex_dtype for leaf in traced.out_leaves
+               if leaf.complex_dtype is not None and leaf.index is not None}
+    return not (args or results) or executable.complex_boundary(args, results)
 
 
 def _failed(checks: list[Check]) -> Callable:
