@@ -137,3 +137,62 @@ def test_wrong_dtype_and_python_complex_scalars():
     with pytest.raises(TypeError):
         g(z.astype(np.clongdouble), z)  # no complex256
     _same(g(z.T.real.copy(), z), z.T.real @ z)  # a real matrix now: traced again
+
+
+def test_native_dispatch_with_temporaries_under_threads():
+    """A one-result program with temporaries (an arena) is dispatched natively, one call at
+    a time in the target's arena block: calls from several threads at once (the others fall
+    back to the Python direct path) all get their own right results and are all counted."""
+    import sys
+    import threading
+
+    from tracejit.runtime import dispatcher
+    rng = np.random.default_rng(9)
+    f = tj.jit(lambda x, y: np.tanh(x @ y) @ y)
+    mats = [(_c(rng, (40, 40)), _c(rng, (40, 40))) for _ in range(4)]  # 75 KiB moved: the GIL released
+    f(*mats[0])
+    entry = next(iter(f._cache.values()))
+    assert entry.executable.arena_bytes and entry.native is not None and entry.native.exclusive
+    assert entry.native.release
+    wants = [np.tanh(a @ b) @ b for a, b in mats]
+    errors, calls = [], 150
+
+    def work(i):
+        a, b = mats[i]
+        try:
+            for _ in range(calls):
+                np.testing.assert_allclose(f(a, b), wants[i], rtol=1e-9, atol=1e-9)
+        except Exception as e:  # noqa: BLE001 - reported below
+            errors.append(e)
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        pool = [threading.Thread(target=work, args=(i,)) for i in range(len(mats))]
+        for t in pool:
+            t.start()
+        for t in pool:
+            t.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert not errors, errors[:1]
+    assert f.cache_info().hits == len(mats) * calls
+    if dispatcher.dispatcher() is not None:
+        assert f._slot.hits > 0
+        assert f._slot.fields[dispatcher.SLOT_FIELDS.index("busy")] == 0
+
+
+CAPTURED = np.array([1 + 2j, 3 - 1j, -0.5j])
+
+
+def test_unused_and_captured_complex_arrays():
+    """An unused complex argument before a used one; a complex global read at every call."""
+    rng = np.random.default_rng(10)
+    f = tj.jit(lambda unused, z: z * 3)
+    g = tj.jit(lambda z: z * CAPTURED)
+    u, z = _c(rng, (4,)), _c(rng, (3,))
+    for _ in range(3):
+        _same(f(u, z), z * 3)
+        _same(g(z), z * CAPTURED)
+    _same(f(u, z.astype(np.complex64)), z.astype(np.complex64) * 3)
+    assert f.cache_info().hits == 2 and g.cache_info().hits == 2

@@ -41,8 +41,10 @@ def _leaf_reader(leaf) -> Callable | None:
 def complex_direct(executable: "Executable", traced: "TracedFunction") -> bool:
     """Whether ``executable``'s direct calls serve ``traced``'s signature: where it has
     complex arguments or results, they take and make the complex arrays themselves
-    (``Executable.complex_boundary``; the general path passes their pair views)."""
-    args = {i: s.complex_dtype for i, s in enumerate(traced.in_specs) if s.complex_dtype is not None}
+    (``Executable.complex_boundary``; the general path, and captured arrays, pass their pair
+    views)."""
+    n_args = len(traced.in_specs) if traced.guard is None else traced.guard.n_args  # (captured: pair views)
+    args = {i: s.complex_dtype for i, s in enumerate(traced.in_specs[:n_args]) if s.complex_dtype is not None}
     results = {leaf.index: leaf.complex_dtype for leaf in traced.out_leaves
                if leaf.complex_dtype is not None and leaf.index is not None}
     return not (args or results) or executable.complex_boundary(args, results)

@@ -135,22 +135,24 @@ class Executable:
         self.direct = self.native = self.direct_all = None
         if self._call is None or self._host_calls or not self.checks_inputs:
             return False
-        inputs_by_index = sorted((b for b in self.program.buffers if b.kind == "input"), key=lambda b: b.index)
+        ordered = sorted((b for b in self.program.buffers if b.kind == "input"), key=lambda b: b.index)
+        position = {b.index: k for k, b in enumerate(ordered)}  # the wrapper's order (an unused argument: none)
         for index, dtype in inputs.items():
-            if not _pairs_of(inputs_by_index[index], dtype):
+            if index not in position or not _pairs_of(ordered[position[index]], dtype):
                 return False
         outputs = {bid: (shape, dtype) for bid, shape, dtype in self._outputs}
         complex_outputs = {}
-        for position, dtype in results.items():
-            bid = self._result_of[position]
+        for result, dtype in results.items():
+            bid = self._result_of[result]
             if bid not in outputs or not _pairs_of(self.program.buffers[bid], dtype):
                 return False
             complex_outputs[bid] = np.dtype(dtype.str)
         descrs = [np.dtype(dtype.str) for dtype in inputs.values()]
         self._complex_descrs = descrs
-        for (index, dtype), descr in zip(inputs.items(), descrs):
-            self._expected[1 + index] = id(descr)
-            self._expected[1 + len(inputs_by_index) + index] = len(inputs_by_index[index].shape) - 1
+        for index, descr in zip(inputs, descrs):
+            k = position[index]
+            self._expected[1 + k] = id(descr)
+            self._expected[1 + len(ordered) + k] = len(ordered[k].shape) - 1
         run, views = self._run, [(index, descr) for index, descr in zip(inputs, descrs)]
 
         def run_complex(arrays: list[np.ndarray]) -> list[np.ndarray]:
@@ -186,6 +188,8 @@ class Executable:
                 self.direct_all = multi
                 if len(position) == 1:
                     self.direct = single_call(multi)
+                    if arenas is not None and arenas.keep and allocs[0][0] is np.empty:
+                        self.native = self._native_target(allocs[0], arenas.make())
             return run_from(multi, len(order), fallback)
         if self.arena_bytes:
             return None
@@ -202,10 +206,7 @@ class Executable:
             if self.checks_inputs:
                 self.direct = _direct_call(n_inputs, call, context, empty, shape, dtype)
                 if empty is np.empty:  # a small output: NumPy's allocator, as PyArray_Empty
-                    moved = sum(b.nbytes for b in self.program.buffers if b.kind in ("input", "output"))
-                    self.native = NativeTarget(self.compiled.addresses[self._call_name], context,
-                                               n_inputs, shape, dtype, moved)
-                    self.native.owner = self  # a call in flight keeps the context alive
+                    self.native = self._native_target(allocs[0], None)
             return run_one
 
         def run(arrays: list[np.ndarray]) -> list[np.ndarray]:
@@ -215,6 +216,19 @@ class Executable:
                 return fallback(arrays)
             return [outs[i] for i in position]
         return run
+
+    def _native_target(self, alloc: tuple, block: tuple | None) -> NativeTarget:
+        """What native dispatch calls for this one-result program: the wrapper with this
+        executable's context, or (``block``: an arena block of ``ArenaCache.make``, kept by
+        the target) with that block's, one call at a time."""
+        _, shape, dtype = alloc
+        moved = sum(b.nbytes for b in self.program.buffers if b.kind in ("input", "output"))
+        context = ctypes.addressof(self._context) if block is None else block[2]
+        target = NativeTarget(self.compiled.addresses[self._call_name], context, self.program.n_inputs, shape,
+                              dtype, moved)
+        target.owner = (self, block)  # a call in flight keeps the context (and its arena) alive
+        target.exclusive = int(block is not None)
+        return target
 
     def _call_with_objects(self, arrays: list[np.ndarray]) -> list[np.ndarray]:
         """The ``call`` wrapper: array objects in, data pointers read natively."""
@@ -282,6 +296,7 @@ class NativeTarget:
         self._dims = (ctypes.c_int64 * max(len(shape), 1))(*shape)
         self.dims, self.nd = ctypes.addressof(self._dims), len(shape)
         self.release = int(moved_bytes >= RELEASE_GIL_BYTES)
+        self.exclusive = 0  # 1: the context's arena block is used by one call at a time
 
 
 def _pairs_of(buf, dtype: np.dtype) -> bool:
