@@ -17,7 +17,7 @@ from tracejit.frontend.boundary import raise_if_internal
 from tracejit.frontend.checks import prechecked, raise_failed, raise_prechecked
 from tracejit.frontend.complex.boundary import as_complex
 from tracejit.frontend.convert import converted
-from tracejit.frontend.fastresults import results_direct
+from tracejit.frontend.fastresults import complex_direct, results_direct
 from tracejit.frontend.hostdynamic import release, take
 from tracejit.frontend.lowered import Lowered
 from tracejit.frontend.signature import NestedTrace, bind, positional_fast_key
@@ -55,20 +55,20 @@ class _Entry:
         self.prechecks = bool(self.checks) and prechecked(self.checks)  # (frontend/donation.py)
         self.guard = self.traced.guard  # captured arrays (frontend/capture.py): read at every call
         self.executable = self.lowered.executable  # loaded already (Compilation.compile)
+        fast = not self.writebacks and complex_direct(self.executable, self.traced)  # (complex: the arrays)
         if self.writebacks:  # results go back into the caller's arrays: the general path
             self.run = self._run_and_write_back
-        elif (tree.kind == "leaf" and leaves[0].index == 0 and not leaves[0].scalar
-              and leaves[0].mask is None and not self.checks and not self.traced.tickets
-              and leaves[0].complex_dtype is None and not any(s.complex_dtype for s in self.traced.in_specs)):
+        elif (fast and tree.kind == "leaf" and leaves[0].index == 0 and not leaves[0].scalar
+              and leaves[0].mask is None and not self.checks and not self.traced.tickets):
             executable = self.executable
-            self.run = lambda arrays, originals=None: executable(arrays)[0]  # one array result
+            if leaves[0].complex_dtype is None:  # one array result (complex: its pairs, viewed by _results)
+                self.run = lambda arrays, originals=None: executable(arrays)[0]
             if self.guard is None:
-                self.direct = executable.direct
-                self.native = executable.native
+                self.direct, self.native = executable.direct, executable.native
             elif not self.guard.needs_arguments and executable.direct is not None:
                 self.direct = _guarded_direct(self.guard, executable.direct)  # not native: read in Python
-        elif self.guard is None and self.executable.direct_all is not None and not self.traced.tickets:
-            self.direct = results_direct(self.executable.direct_all, tree, leaves, self.checks, self.traced.in_specs)
+        elif fast and self.guard is None and self.executable.direct_all is not None and not self.traced.tickets:
+            self.direct = results_direct(self.executable.direct_all, tree, leaves, self.checks)
 
     def _run_and_write_back(self, arrays, originals=None) -> Any:
         """Run, then write the arguments the function updated back into the caller's

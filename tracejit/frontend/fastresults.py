@@ -6,21 +6,26 @@ output, or MISS); this wraps it as ``_Entry.direct``: a call reads the checks' o
 first (a flag or code nonzero, an index range outside its bound) and only when one failed
 takes :func:`~tracejit.frontend.checks.raise_failed`, which raises the error the general
 path raises; then it builds the result as ``_Entry._results`` would, without its
-per-leaf branching. Results needing more (a boolean selection compacted after the call, a
-complex result, a selection from an argument) keep the general path.
+per-leaf branching (a complex result is already a complex array there: see
+``Executable.complex_boundary``). Results needing more (a boolean selection compacted after
+the call, a selection from an argument) keep the general path.
 """
 from __future__ import annotations
 
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from tracejit.frontend.checks import Check, raise_failed
 from tracejit.frontend.tree import TreeDef, unflatten
 from tracejit.runtime import MISS
 
+if TYPE_CHECKING:
+    from tracejit.frontend.traced_function import TracedFunction
+    from tracejit.runtime.executable import Executable
+
 
 def _leaf_reader(leaf) -> Callable | None:
     """outs -> this leaf's value, or None where the general path is needed."""
-    if leaf.mask is not None or leaf.arg is not None or leaf.complex_dtype is not None:
+    if leaf.mask is not None or leaf.arg is not None:
         return None
     if leaf.index is None:
         value = leaf.value
@@ -31,6 +36,18 @@ def _leaf_reader(leaf) -> Callable | None:
     if leaf.scalar:
         return lambda outs: outs[index][()]
     return None  # a plain array: read by index (see results_direct)
+
+
+def complex_direct(executable: "Executable", traced: "TracedFunction") -> bool:
+    """Whether ``executable``'s direct calls serve ``traced``'s signature: where it has
+    complex arguments or results, they take and make the complex arrays themselves
+    (``Executable.complex_boundary``; the general path, and captured arrays, pass their pair
+    views)."""
+    n_args = len(traced.in_specs) if traced.guard is None else traced.guard.n_args  # (captured: pair views)
+    args = {i: s.complex_dtype for i, s in enumerate(traced.in_specs[:n_args]) if s.complex_dtype is not None}
+    results = {leaf.index: leaf.complex_dtype for leaf in traced.out_leaves
+               if leaf.complex_dtype is not None and leaf.index is not None}
+    return not (args or results) or executable.complex_boundary(args, results)
 
 
 def _failed(checks: list[Check]) -> Callable:
@@ -49,16 +66,13 @@ def _failed(checks: list[Check]) -> Callable:
     return failed
 
 
-def results_direct(direct_all: Callable, tree: TreeDef, leaves: list, checks: list[Check],
-                   in_specs: list) -> Callable | None:
+def results_direct(direct_all: Callable, tree: TreeDef, leaves: list, checks: list[Check]) -> Callable | None:
     """``direct(args)`` -> the function's result built from ``direct_all(args)``'s outputs
     (MISS when it misses), raising a failed check's error; None where the result needs the
     general path."""
-    if any(s.complex_dtype for s in in_specs):
-        return None
     readers = []
     for leaf in leaves:
-        if leaf.mask is not None or leaf.arg is not None or leaf.complex_dtype is not None:
+        if leaf.mask is not None or leaf.arg is not None or leaf.stashed:
             return None
         readers.append(_leaf_reader(leaf))
     failed = _failed(checks) if checks else None

@@ -70,6 +70,21 @@ def build_module(api_names: tuple[str, ...], slot_fields: tuple[str, ...], max_a
     b.ret(ir.Constant(PTR, None))  # MemoryError is set
 
     b.position_at_end(allocated)
+    # a target with temporaries runs in the one arena block its context points at: one call
+    # at a time takes it (a flag set atomically); a call finding it taken (another thread, or
+    # a call from inside the running one) takes the fallback, which has a block of its own
+    exclusive = b.icmp_unsigned("!=", _field(b, slot, slot_fields.index("exclusive"), I64), ir.Constant(I64, 0))
+    busy = b.gep(slot, [ir.Constant(I64, slot_fields.index("busy"))], inbounds=True, source_etype=I64)
+    claim, claimed, taken = (fn.append_basic_block(name) for name in ("claim", "claimed", "taken"))
+    b.cbranch(exclusive, claim, claimed)
+    b.position_at_end(claim)
+    pair = b.cmpxchg(busy, ir.Constant(I64, 0), ir.Constant(I64, 1), "acquire", "monotonic")
+    b.cbranch(b.extract_value(pair, 1), claimed, taken)
+    b.position_at_end(taken)
+    b.call(api("Py_DecRef", ir.VoidType(), [PTR]), [out])
+    b.branch(fallback)
+
+    b.position_at_end(claimed)
     context = _field(b, slot, slot_fields.index("context"), PTR)
     release = b.icmp_unsigned("!=", _field(b, slot, slot_fields.index("release"), I64), ir.Constant(I64, 0))
     state = b.alloca(PTR)
@@ -99,6 +114,8 @@ def build_module(api_names: tuple[str, ...], slot_fields: tuple[str, ...], max_a
         sw.add_case(ir.Constant(I64, n), case)
 
     b.position_at_end(done)
+    with b.if_then(exclusive):
+        b.atomic_rmw("xchg", busy, ir.Constant(I64, 0), "release")
     with b.if_then(release):
         b.call(api("PyEval_RestoreThread", ir.VoidType(), [PTR]), [b.load(state)])
     ok = fn.append_basic_block("ok")

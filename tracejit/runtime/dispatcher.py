@@ -5,7 +5,7 @@ Each :class:`~tracejit.frontend.api.JitFunction` gets its own subclass whose
 compiled once and kept in the disk cache like the thread pool). CPython calls it with
 the call's arguments and ``self`` set to a capsule holding the function's *slot*::
 
-    slot = {call, context, nargs, descr, nd, dims, release, fallback, hits}
+    slot = {call, context, nargs, descr, nd, dims, release, fallback, hits, exclusive, busy}
 
 ``call`` and ``context`` are the compiled wrapper and context of the function's last
 all-array positional signature (``codegen/call.py``), ``descr``/``nd``/``dims`` its
@@ -13,7 +13,10 @@ single output's dtype object and shape. ``tj_dispatch`` allocates the output wit
 NumPy's C API (``PyArray_Empty``), calls the wrapper with the argument objects
 themselves (it checks type, dtype, dims, contiguity and alignment natively), releases
 the GIL around it when the call moves enough data to be worth it, counts the hit (an
-atomic add: exact under concurrent calls) and returns the array. Anything else -- no
+atomic add: exact under concurrent calls) and returns the array. A program with
+temporaries (``exclusive``) runs in the arena block of its target's context, one call at
+a time: ``busy`` is claimed by an atomic compare-and-swap and released after the call;
+a call finding it claimed (another thread, a call from inside a host call) falls back. Anything else -- no
 slot yet, another arity, keywords, an argument the wrapper
 refuses, ``TRACEJIT_DISABLE_JIT`` -- goes to ``fallback`` (the function's Python call
 path) through ``PyObject_Vectorcall`` with the same arguments, so behaviour never
@@ -51,7 +54,7 @@ SYMBOLS = ["tj_dispatch", "tj_dispatch_configure"]
 # the table tj_dispatch_configure receives (addresses), then the "enabled" flag
 API = ("PyCapsule_GetPointer", "Py_IncRef", "Py_DecRef", "PyArray_Empty", "PyEval_SaveThread",
        "PyEval_RestoreThread", "PyObject_Vectorcall")
-SLOT_FIELDS = ("call", "context", "nargs", "descr", "nd", "dims", "release", "fallback", "hits")
+SLOT_FIELDS = ("call", "context", "nargs", "descr", "nd", "dims", "release", "fallback", "hits", "exclusive", "busy")
 METH_FASTCALL, METH_KEYWORDS = 0x80, 0x02
 
 
@@ -162,7 +165,7 @@ class Slot:
         if target is None:
             return
         self._keep[id(target)] = target
-        for name in ("context", "nargs", "descr", "nd", "dims", "release"):
+        for name in ("context", "nargs", "descr", "nd", "dims", "release", "exclusive"):
             f[SLOT_FIELDS.index(name)] = getattr(target, name)
         f[SLOT_FIELDS.index("call")] = target.call
 

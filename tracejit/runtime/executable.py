@@ -58,9 +58,11 @@ class Executable:
         self._call = (ctypes.CFUNCTYPE(ctypes.c_int32, *[ctypes.c_void_p] * (len(slots) + 1))(
             compiled.addresses[call]) if call and array_layout_ok() else None)
         inputs = sorted((b for b in program.buffers if b.kind == "input"), key=lambda b: b.index)
-        # What the wrapper compares the input objects with: the ndarray type, each input's dtype.
-        self._expected = (ctypes.c_void_p * (1 + len(inputs)))(
-            id(np.ndarray), *[id(np.dtype(b.dtype.str)) for b in inputs])
+        # What the wrapper compares the input objects with: the ndarray type, each input's
+        # dtype, then each input's number of dimensions (complex arrays: see complex_boundary)
+        self._expected = (ctypes.c_void_p * (1 + 2 * len(inputs)))(
+            id(np.ndarray), *[id(np.dtype(b.dtype.str)) for b in inputs], *[len(b.shape) for b in inputs])
+        self._complex_descrs: list[np.dtype] = []  # kept alive while the table points at them
         self._expected_address = ctypes.addressof(self._expected)
         self.checks_inputs = checks_inputs(program)
         # The driver calls the thread pool's parallel_for (started only when needed).
@@ -107,7 +109,8 @@ class Executable:
         self.native = None  # and what runtime/dispatcher.py needs to make that call natively
         # how this program is run: chosen once here
         self._run = self._plain_call() or self._call_with_objects if self._call else self._call_with_table
-        if has_host_calls(program):  # an error in a host call is raised after the native call returns
+        self._host_calls = has_host_calls(program)
+        if self._host_calls:  # an error in a host call is raised after the native call returns
             self.direct = self.native = self.direct_all = None
             run = self._run
             self._run = lambda arrays: run_checked(run, arrays)
@@ -121,14 +124,58 @@ class Executable:
         so concurrent calls never share one)."""
         return (ctypes.c_void_p * 4)(self._template_address, arena, self._parallel_for, self._expected_address)
 
-    def _plain_call(self):
+    def complex_boundary(self, inputs: dict[int, np.dtype], results: dict[int, np.dtype]) -> bool:
+        """Make the wrapper take the complex arrays themselves, and only them, for the
+        inputs at the argument indices ``inputs`` (the program reads their float pair views,
+        ``frontend/complex/boundary.py``: a float array of that shape is refused now), and
+        the direct calls (``direct``, ``direct_all``, ``native``) return the results at the
+        positions ``results`` as complex arrays (allocated as such: the program writes their
+        pair views); the general path still takes pair views and returns pairs. False (and
+        no direct call) where the program cannot: the direct calls are off."""
+        self.direct = self.native = self.direct_all = None
+        if self._call is None or self._host_calls or not self.checks_inputs:
+            return False
+        ordered = sorted((b for b in self.program.buffers if b.kind == "input"), key=lambda b: b.index)
+        position = {b.index: k for k, b in enumerate(ordered)}  # the wrapper's order (an unused argument: none)
+        for index, dtype in inputs.items():
+            if index not in position or not _pairs_of(ordered[position[index]], dtype):
+                return False
+        outputs = {bid: (shape, dtype) for bid, shape, dtype in self._outputs}
+        complex_outputs = {}
+        for result, dtype in results.items():
+            bid = self._result_of[result]
+            if bid not in outputs or not _pairs_of(self.program.buffers[bid], dtype):
+                return False
+            complex_outputs[bid] = np.dtype(dtype.str)
+        descrs = [np.dtype(dtype.str) for dtype in inputs.values()]
+        self._complex_descrs = descrs
+        for index, descr in zip(inputs, descrs):
+            k = position[index]
+            self._expected[1 + k] = id(descr)
+            self._expected[1 + len(ordered) + k] = len(ordered[k].shape) - 1
+        run, views = self._run, [(index, descr) for index, descr in zip(inputs, descrs)]
+
+        def run_complex(arrays: list[np.ndarray]) -> list[np.ndarray]:
+            """The general path (pair views) through the wrapper: the complex arrays passed."""
+            arrays = list(arrays)
+            for index, descr in views:
+                arrays[index] = _complex_of(arrays[index], descr)
+            return run(arrays)
+        self._run = run_complex
+        self._plain_call(complex_outputs)
+        return self.direct is not None or self.direct_all is not None
+
+    def _plain_call(self, complex_outputs: dict | None = None):
         """For the common program (no streamed or repeated results): a closure doing only
         what such a call needs, ~1 us of Python around the native call (temporaries: in an
-        arena block kept between calls, ``runtime/fastcall.py``)."""
+        arena block kept between calls, ``runtime/fastcall.py``); ``complex_outputs``: the
+        output buffers the direct calls allocate as complex arrays (their pair views)."""
         slots = [slot for slot, _, _ in self._outputs]
         if self._streamed or len(set(self._result_of)) != len(self._result_of) or set(self._result_of) != set(slots):
             return None
-        allocs = [(_allocator(shape, dtype), shape, dtype) for _, shape, dtype in self._outputs]
+        complex_outputs = complex_outputs or {}
+        allocs = [(_allocator(shape, dtype), shape, dtype) if bid not in complex_outputs else
+                  (_allocator(shape, dtype), shape[:-1], complex_outputs[bid]) for bid, shape, dtype in self._outputs]
         position = [slots.index(bid) for bid in self._result_of]
         order, call, context, fallback = (self._input_order, self._call, ctypes.addressof(self._context),
                                           self._call_with_table)
@@ -141,6 +188,8 @@ class Executable:
                 self.direct_all = multi
                 if len(position) == 1:
                     self.direct = single_call(multi)
+                    if arenas is not None and arenas.keep and allocs[0][0] is np.empty:
+                        self.native = self._native_target(allocs[0], arenas.make())
             return run_from(multi, len(order), fallback)
         if self.arena_bytes:
             return None
@@ -157,10 +206,7 @@ class Executable:
             if self.checks_inputs:
                 self.direct = _direct_call(n_inputs, call, context, empty, shape, dtype)
                 if empty is np.empty:  # a small output: NumPy's allocator, as PyArray_Empty
-                    moved = sum(b.nbytes for b in self.program.buffers if b.kind in ("input", "output"))
-                    self.native = NativeTarget(self.compiled.addresses[self._call_name], context,
-                                               n_inputs, shape, dtype, moved)
-                    self.native.owner = self  # a call in flight keeps the context alive
+                    self.native = self._native_target(allocs[0], None)
             return run_one
 
         def run(arrays: list[np.ndarray]) -> list[np.ndarray]:
@@ -170,6 +216,19 @@ class Executable:
                 return fallback(arrays)
             return [outs[i] for i in position]
         return run
+
+    def _native_target(self, alloc: tuple, block: tuple | None) -> NativeTarget:
+        """What native dispatch calls for this one-result program: the wrapper with this
+        executable's context, or (``block``: an arena block of ``ArenaCache.make``, kept by
+        the target) with that block's, one call at a time."""
+        _, shape, dtype = alloc
+        moved = sum(b.nbytes for b in self.program.buffers if b.kind in ("input", "output"))
+        context = ctypes.addressof(self._context) if block is None else block[2]
+        target = NativeTarget(self.compiled.addresses[self._call_name], context, self.program.n_inputs, shape,
+                              dtype, moved)
+        target.owner = (self, block)  # a call in flight keeps the context (and its arena) alive
+        target.exclusive = int(block is not None)
+        return target
 
     def _call_with_objects(self, arrays: list[np.ndarray]) -> list[np.ndarray]:
         """The ``call`` wrapper: array objects in, data pointers read natively."""
@@ -237,6 +296,22 @@ class NativeTarget:
         self._dims = (ctypes.c_int64 * max(len(shape), 1))(*shape)
         self.dims, self.nd = ctypes.addressof(self._dims), len(shape)
         self.release = int(moved_bytes >= RELEASE_GIL_BYTES)
+        self.exclusive = 0  # 1: the context's arena block is used by one call at a time
+
+
+def _pairs_of(buf, dtype: np.dtype) -> bool:
+    """Whether ``buf`` can be the float pair view of a C-contiguous array of complex ``dtype``."""
+    part = np.dtype(dtype.char.lower()) if dtype.kind == "c" else None
+    return (part is not None and buf.dtype == part and len(buf.shape) >= 1 and buf.shape[-1] == 2
+            and buf.view.is_contiguous())
+
+
+def _complex_of(pairs: np.ndarray, descr: np.dtype) -> np.ndarray:
+    """The complex array a C-contiguous pair view views (else the pairs: the wrapper
+    refuses them and the call takes the table of pointers, which reads only addresses)."""
+    if pairs.dtype.kind == "c" or not pairs.flags.c_contiguous:
+        return pairs
+    return pairs.view(descr)[..., 0]
 
 
 def _allocator(shape: tuple, dtype: np.dtype):

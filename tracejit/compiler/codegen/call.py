@@ -4,10 +4,13 @@
 output array objects (:func:`call_slots` order), so Python does no per-array work, and a
 context of four pointers: the table template (``template``: the constants' addresses,
 then the size table's), the arena, the thread pool's ``parallel_for`` and ``expected``
-(the ndarray type, then one dtype object per input). When every input is C-contiguous
-in the program, it first checks each input object natively: its type is ``ndarray``
-and its dtype object the expected one, its dims are those in the size table and it is
-C-contiguous and aligned; on any mismatch it returns 1 having done nothing (the caller
+(the ndarray type, then one dtype object per input, then each input's number of
+dimensions). When every input is C-contiguous in the program, it first checks each input
+object natively: its type is ``ndarray``, its dtype object and number of dimensions the
+expected ones, its dims those in the size table and it is C-contiguous and aligned; an
+input expected with one dimension fewer than its buffer is the complex array whose
+float pair view the buffer is (``runtime/executable.py``: ``complex_boundary``), whose
+dims are the buffer's but the last (the pair axis); on any mismatch it returns 1 having done nothing (the caller
 then takes the general path). Otherwise it copies the template, reads each array's data
 pointer, points the temporaries into ``arena`` (offsets from the size table), runs the
 driver and returns 0. Programs with strided inputs skip the checks (their callers have
@@ -23,7 +26,7 @@ from tracejit.compiler.codegen.symbols import ARRAY_FIELDS, C_CONTIGUOUS_ALIGNED
 from tracejit.compiler.generic_sizes import GenericProgram
 
 PTR = ir.PointerType()
-I8, I32 = ir.IntType(8), ir.IntType(32)
+I8, I32, I64 = ir.IntType(8), ir.IntType(32), ir.IntType(64)
 
 
 def emit_call_wrapper(module: ir.Module, program: GenericProgram, name: str, entry: ir.Function) -> ir.Function:
@@ -60,14 +63,23 @@ def emit_call_wrapper(module: ir.Module, program: GenericProgram, name: str, ent
         for k, (buf, obj) in enumerate(zip(inputs, objs)):
             expect(b.icmp_unsigned("==", field(obj, "type", PTR), wanted(0)))
             expect(b.icmp_unsigned("==", field(obj, "descr", PTR), wanted(1 + k)))
-            expect(b.icmp_signed("==", field(obj, "nd", I32), ir.Constant(I32, len(buf.shape))))
+            rank = len(buf.shape)
+            nd = b.load(b.gep(expected, [i64(1 + len(inputs) + k)], inbounds=True, source_etype=I64), typ=I64)
+            expect(b.icmp_signed("==", b.sext(field(obj, "nd", I32), I64), nd))
             flags = field(obj, "flags", I32)
             need = ir.Constant(I32, C_CONTIGUOUS_ALIGNED)
             expect(b.icmp_signed("==", b.and_(flags, need), need))
             dims = field(obj, "dims", PTR)
             for d, extent in enumerate(buf.shape):
-                dim = b.load(b.gep(dims, [i64(d)], inbounds=True, source_etype=ir.IntType(64)), typ=ir.IntType(64))
+                if d == rank - 1:  # a complex array has no pair axis: the buffer's last
+                    last, after = fn.append_basic_block("last_dim"), fn.append_basic_block("dims_checked")
+                    b.cbranch(b.icmp_signed("==", nd, i64(rank)), last, after)
+                    b.position_at_end(last)
+                dim = b.load(b.gep(dims, [i64(d)], inbounds=True, source_etype=I64), typ=I64)
                 expect(b.icmp_signed("==", dim, sizes(extent)))
+                if d == rank - 1:
+                    b.branch(after)
+                    b.position_at_end(after)
     table = b.alloca(ir.ArrayType(PTR, n + 1), name="table")
     table.align = 8
 

@@ -4,13 +4,15 @@ The real GEMM kernel (``compiler/codegen/gemm.py``) computes every form; which o
 chosen by measurement against NumPy's ``zgemm`` (``benchmarks/complex_matmul.py``;
 ``docs/design.md``, "Complex functions"): :data:`METHOD` ``"auto"`` takes Gauss's three
 real GEMMs (``t1 = Ar@Br``, ``t2 = Ai@Bi``, ``t3 = (Ar+Ai)@(Br+Bi)``; ``Re = t1 - t2``,
-``Im = t3 - t1 - t2``: a quarter fewer multiplications, the fastest from 48**3 on since
-small real GEMMs lost their fixed cost) for most products and the *block* form for small ones: one real GEMM
-``[[Ar, -Ai], [Ai, Ar]] @ [[Br], [Bi]] = [[Re], [Im]]``, one kernel instead of three or
-four. Also selectable (measured, not chosen): four real GEMMs (``"four"``) and the
-*interleaved* form (``"interleaved"``: ``A``'s parts interleaved as in complex memory times
-``W`` with 2x2 blocks ``[[br, bi], [-bi, br]]``: a complex GEMM's operation order, the most
-accurate, but slower in our kernel). Errors (normwise, ``|C - C_numpy| / (|A| @ |B|)``)
+``Im = t3 - t1 - t2``: a quarter fewer multiplications) wherever ``m*n*k`` is large enough
+for the real GEMM kernel (``schedule/matmul.MIN_FLOPS``; smaller real products are loop
+nests, several times slower from ~20**3 on), else the *interleaved* form (``A``'s parts
+interleaved as in complex memory times ``W`` with 2x2 blocks ``[[br, bi], [-bi, br]]``: a
+complex GEMM's operation order, the most accurate; one product four times as large, a GEMM
+from a quarter of that size, and no splitting of ``A``: the fastest at 8 to 20). Also
+selectable (measured, not chosen): four real GEMMs (``"four"``) and the *block* form
+(``"block"``: one real GEMM ``[[Ar, -Ai], [Ai, Ar]] @ [[Br], [Bi]] = [[Re], [Im]]``,
+never ahead of both others once the call overhead was gone). Errors (normwise, ``|C - C_numpy| / (|A| @ |B|)``)
 stay within 2 eps of the part dtype in every form; Gauss's imaginary part has error
 relative to ``(|Ar|+|Ai|)(|Br|+|Bi|)``, at most twice the others'. A real operand times a
 complex one is one GEMM against the other's parts side by side.
@@ -29,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from tracejit.compiler.schedule.matmul import MIN_FLOPS as GEMM_MIN_FLOPS
 from tracejit.errors import UnsupportedError, at, user_error
 from tracejit.frontend.complex.value import ComplexTracer, implements, make, operand_kind, part_dtype, parts
 from tracejit.frontend.context import user_location
@@ -38,7 +41,6 @@ from tracejit.frontend.operands import find_trace, is_tracer
 Pair = tuple  # (real part, imaginary part)
 
 METHOD = "auto"  # "auto" | "interleaved" | "block" | "four" | "gauss": see the module's docstring
-GAUSS_FLOPS = 48 ** 3  # "auto": Gauss's three GEMMs from m*n*k = 48**3 on (parts' products are GEMMs), block below
 
 
 def _as_matrix(t: Any, axis: int) -> Any:
@@ -49,8 +51,8 @@ def _as_matrix(t: Any, axis: int) -> Any:
 def _product(a: Pair, b: Pair, method: str) -> Pair:
     """The complex product of part pairs of at least two dimensions each."""
     (ar, ai), (br, bi) = a, b
-    if method == "auto":
-        method = "gauss" if ar.shape[-2] * ar.shape[-1] * br.shape[-1] >= GAUSS_FLOPS else "block"
+    if method == "auto":  # Gauss where its three real products are GEMMs, else one interleaved product
+        method = "gauss" if ar.shape[-2] * ar.shape[-1] * br.shape[-1] >= GEMM_MIN_FLOPS else "interleaved"
     if method == "four":
         return ar @ br - ai @ bi, ar @ bi + ai @ br
     if method == "gauss":
