@@ -199,6 +199,8 @@ class Converter:
         if t in (types.MethodType, functools.partial):
             return self.callable(value)
         if t not in (types.FunctionType, types.BuiltinFunctionType, type):
+            if callable(value) and library_value(value) is not value:
+                return library_value(value)  # (a library's callable object: ``scipy.stats.norm``)
             self._capturer.watch(path, value)
         return value
 
