@@ -35,7 +35,7 @@ def lane_take(a: Tracer, index: Tracer) -> Tracer:
 
 
 def record_bound(x: Tracer, high: int) -> Tracer:
-    """Note that traced integers ``x`` (a search's positions) lie in ``[0, high]``; returns ``x``."""
+    """Note that traced integers ``x`` (a search's positions, an argmax) lie in ``[0, high]``; returns ``x``."""
     if not hasattr(x._trace, "index_bounds"):
         x._trace.index_bounds = {}
     x._trace.index_bounds[x._node] = high
