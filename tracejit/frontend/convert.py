@@ -42,6 +42,9 @@ from tracejit.frontend.autograph.conversion import Converted, closure, converted
 from tracejit.frontend.context import current_trace
 from tracejit.frontend.libraries import library_value
 from tracejit.frontend.minmax import SELECTING
+from tracejit.frontend.npobjects import BY_ORIGINAL as NP_BY_ORIGINAL
+from tracejit.frontend.npobjects import OBJECTS as NP_OBJECTS
+from tracejit.frontend.npobjects import Vectorize, retrying
 from tracejit.frontend.operands import is_tracer
 from tracejit.frontend.pymath import BY_ORIGINAL as MATH_BY_ORIGINAL
 from tracejit.frontend.pymath import MATH
@@ -59,9 +62,12 @@ class _NumpyProxy(types.ModuleType):
         super().__init__("numpy", np.__doc__)
         self.__dict__.update(CREATORS)
         self.__dict__.update(SITE_CREATORS)
+        self.__dict__.update(NP_OBJECTS)
 
     def __getattr__(self, name: str):
         value = attribute(np, name)
+        if type(value) is _DISPATCHED:  # (a NumPy function given a list of traced values: npobjects.retrying)
+            self.__dict__[name] = value = retrying(value)
         return stand_in(value) if name == "random" else value
 
     def __dir__(self):
@@ -71,6 +77,7 @@ class _NumpyProxy(types.ModuleType):
         return "<module 'numpy' as seen by tracejit's converted code>"
 
 
+_DISPATCHED = type(np.sum)
 NUMPY = _NumpyProxy()
 
 
@@ -196,6 +203,10 @@ class Converter:
                 return library_value(value)
         if is_random(value):
             return stand_in(value)
+        if id(value) in NP_BY_ORIGINAL and (value is np.vectorize or value is np.r_ or value is np.c_):
+            return NP_BY_ORIGINAL[id(value)]
+        if t is np.vectorize:
+            return Vectorize.of(value)
         if t in (types.MethodType, functools.partial):
             return self.callable(value)
         if t not in (types.FunctionType, types.BuiltinFunctionType, type):

@@ -62,7 +62,10 @@ def evaluate(func: Callable, name: str, tree: Any, leaves: list, slots: list[tup
 
 def placeholder(k: int, shape: tuple, dtype: np.dtype, rng: np.random.RandomState) -> np.ndarray:
     """Filling ``k`` of a placeholder: zeros, ones, then well-conditioned random values."""
-    return np.asarray(_filling(k, shape, dtype, rng))  # (ufuncs on 0-d arrays return NumPy scalars)
+    value = np.asarray(_filling(k, shape, dtype, rng))  # (ufuncs on 0-d arrays return NumPy scalars)
+    if dtype.kind in "iu" and shape:  # integer arrays kept valid indices of their own last axis: native code
+        value = np.minimum(value, max(shape[-1] - 1, 0)).astype(dtype)  # trusts them (lu_solve's pivots)
+    return value
 
 
 def _filling(k: int, shape: tuple, dtype: np.dtype, rng: np.random.RandomState) -> np.ndarray | np.generic:

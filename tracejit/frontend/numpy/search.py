@@ -44,9 +44,33 @@ def record_bound(x: Tracer, high: int) -> Tracer:
 
 def known_bound(x: object) -> int | None:
     """The greatest value traced ``x`` can hold when a search produced it (see ``record_bound``), else None."""
+    known = known_range(x)
+    return None if known is None or known[0] < 0 else known[1]
+
+
+def known_range(x: object) -> tuple[int, int] | None:
+    """(least, greatest) value traced ``x`` can hold: a search's positions or an argmax (``record_bound``),
+    shifted by integer constants (``np.digitize(x, edges) - 1``); None where unknown."""
     if not is_tracer(x):
         return None
-    return getattr(x._trace, "index_bounds", {}).get(x._node)
+    graph, node = x._trace.graph, x._node
+    shift = 0
+    for _ in range(4):
+        high = getattr(x._trace, "index_bounds", {}).get(node)
+        if high is not None:
+            return shift, high + shift
+        if graph.op(node) not in ("add", "subtract"):
+            return None
+        a, b = graph.operands(node)
+        if graph.op(b) != "constant" or graph.aval(b).shape or graph.aval(b).dtype.kind not in "iu":
+            if graph.op(node) == "subtract" or graph.op(a) != "constant" or graph.aval(a).shape \
+                    or graph.aval(a).dtype.kind not in "iu":
+                return None
+            a, b = b, a
+        c = int(graph.data(b)["value"])
+        shift += c if graph.op(node) == "add" else -c
+        node = a
+    return None
 
 
 def ordered_less(x: Operand, y: Operand) -> Operand:
