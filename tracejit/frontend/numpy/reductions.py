@@ -12,9 +12,9 @@ from numpy.typing import DTypeLike
 from tracejit.compiler.dtypes import check_supported, reduction_default_dtype
 from tracejit.errors import UnsupportedError, at, user_error
 from tracejit.frontend.context import user_location
+from tracejit.frontend.core import Tracer
 from tracejit.frontend.dispatch import implements
 from tracejit.frontend.numpy.axes import normalize_axes
-from tracejit.frontend.core import Tracer
 from tracejit.frontend.numpy.halfreduce import half_reduce
 from tracejit.frontend.numpy.search import record_bound
 from tracejit.frontend.numpy.shape import reshape
