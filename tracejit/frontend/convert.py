@@ -251,6 +251,7 @@ class Converter:
             copy.__kwdefaults__ = {k: self.value(v, (DefaultRoot(fn, k),)) for k, v in fn.__kwdefaults__.items()}
         copy.__qualname__, copy.__module__, copy.__doc__ = fn.__qualname__, fn.__module__, fn.__doc__
         copy.__dict__.update(fn.__dict__)
+        copy.__tj_original__ = fn  # (a host call runs the user's own function: hostcall.py, npobjects.py)
         for cell, inner in later:
             cell.cell_contents = self.function(inner)
         return copy

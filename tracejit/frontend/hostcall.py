@@ -321,6 +321,8 @@ def host_call(func: Callable, args: tuple, kwargs: dict, reason: str, name: str 
     loc = user_location()
     name = name or public_name(func)
     leaves, tree = flatten((tuple(args), dict(kwargs)))
+    leaves = [getattr(leaf, "__tj_original__", leaf) if callable(leaf) else leaf for leaf in leaves]  # (user
+    # functions the call runs, np.apply_along_axis(f, ...): the user's own, not the slower converted copies)
     if "out" in kwargs and kwargs["out"] is not None:
         raise UnsupportedError(f"{name} with out= cannot run as a host call ({reason}){at(loc)}")
     trace = _trace_of(leaves)

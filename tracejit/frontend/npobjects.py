@@ -39,6 +39,7 @@ class Vectorize:
 
     def __init__(self, pyfunc: Any = np._NoValue, *args: Any, **kwargs: Any):
         self._args, self._kwargs = args, kwargs
+        pyfunc = getattr(pyfunc, "__tj_original__", pyfunc)  # (the user's own function, not its converted copy)
         self._real = None if pyfunc is np._NoValue else np.vectorize(pyfunc, *args, **kwargs)
 
     @classmethod
