@@ -98,6 +98,14 @@ def test_bincount_of_argmin_labels_and_shifted_digitize_is_native():
     with pytest.raises(ValueError, match="negative"):
         tj.jit(f)(rng.random((20, 4)), np.array([-1.0, 2.0]), np.linspace(0, 10, 6))
 
+    def g(x, edges, labels):
+        clipped = np.bincount(np.clip(np.digitize(x, edges) - 1, 0, len(edges) - 2), minlength=len(edges) - 1)
+        capped = np.bincount(np.minimum(labels, 3), minlength=4)  # (no lower bound: NumPy's negative check)
+        return clipped * 2, capped + 1
+    _check(g, rng.uniform(-2, 12, 30), np.linspace(0, 10, 6), rng.integers(0, 9, 12), native=True)
+    with pytest.raises(ValueError, match="negative"):
+        tj.jit(g)(np.ones(3), np.linspace(0, 10, 6), np.array([1, -2]))
+
 
 def tax(v):
     return 0.0 if v < 1 else 2.0 * v
@@ -135,3 +143,20 @@ def test_builtin_sorted_of_traced_numbers():
     _check(f, rng.standard_normal((4, 3)), rng.standard_normal(5))
     with pytest.raises(tj.UnsupportedError, match="sorted"):
         tj.jit(lambda x: sorted(list(x), key=lambda v: -v))(np.ones(3))
+
+
+def test_formatting_a_traced_value_names_the_line():
+    with pytest.raises(tj.TracerConversionError, match=r"formatting \(f-string, str.format\).*test_realworld_library"):
+        tj.jit(lambda x: f"acc={x.mean():.3f}")(np.ones(3))
+
+
+def test_imports_inside_the_function_see_what_global_imports_see():
+    def f(x):
+        import numpy as np
+        import scipy.spatial.distance as ssd
+        from scipy.spatial.distance import pdist, squareform
+        d = squareform(pdist(x))
+        idx = np.arange(x.shape[0])
+        np.random.shuffle(idx)  # (the converted code's numpy: a traced constant, shuffled by a host call)
+        return d, ssd.cdist(x, x).sum(), idx
+    _check(f, np.random.default_rng(0).standard_normal((5, 2)), seed=1)

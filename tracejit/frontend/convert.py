@@ -32,6 +32,7 @@ import builtins
 import functools
 import math
 import types
+from typing import Any
 
 import numpy as np
 
@@ -120,6 +121,17 @@ class ProxyGlobals(dict):
         dict.__setitem__(self, "__name__", self._name)  # read by MAKE_FUNCTION without __getitem__
         spec = real.get("__builtins__", builtins)
         self._builtins = spec.__dict__ if isinstance(spec, types.ModuleType) else spec
+        # read by the functions made on these globals (their frames' builtins, without __getitem__): the
+        # same builtins but __import__, so ``from scipy.stats import norm`` inside a function binds what a
+        # global import gives converted code (a library's module or function wrapped, numpy's proxy)
+        self._own_builtins = dict(self._builtins, __import__=self._import)
+        dict.__setitem__(self, "__builtins__", self._own_builtins)
+
+    def _import(self, name: str, globals: Any = None, locals: Any = None, fromlist: Any = (), level: int = 0) -> Any:
+        module = self._builtins["__import__"](name, globals, locals, fromlist, level)
+        if self._converter.closed or current_trace() is None:
+            return module
+        return self._converter.value(module, ())
 
     def __getitem__(self, name: str):
         if dict.__contains__(self, name):
@@ -151,7 +163,8 @@ class ProxyGlobals(dict):
 
     def written(self) -> dict:
         """What the converted code assigned to globals."""
-        return {k: v for k, v in dict.items(self) if not (k == "__name__" and v is self._name)}
+        return {k: v for k, v in dict.items(self) if not (k == "__name__" and v is self._name)
+                and not (k == "__builtins__" and v is self._own_builtins)}
 
 
 class Converter:
