@@ -8,7 +8,7 @@ import pytest
 
 import tracejit as tj
 from benchmarks.library import format_table
-from benchmarks.library_programs import NAMES, arguments, fresh, program
+from benchmarks.library_programs import EXTRA_NAMES, NAMES, arguments, fresh, program
 
 XFAIL: dict[str, str] = {}
 
@@ -56,7 +56,8 @@ def _partitioned(got, want, k):
 
 
 @pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=XFAIL[n]))
-                                  if n in XFAIL else n for n in NAMES])
+                                  if n in XFAIL else n for n in NAMES] +
+                         [pytest.param(n, marks=pytest.mark.slow) for n in EXTRA_NAMES])
 def test_jitted_matches_eager(name):
     prog = program(name)
     f = tj.jit(prog.kernel)
@@ -72,7 +73,7 @@ def test_jitted_matches_eager(name):
 
 
 def test_every_program_has_the_protocol():
-    for name in NAMES:
+    for name in NAMES + EXTRA_NAMES:
         prog = program(name)
         assert {"test", "test2", "bench"} <= set(prog.SIZES) and callable(prog.kernel), name
         assert prog.RTOL is None or 0.0 <= prog.RTOL <= 1e-6, name

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import importlib
+import importlib.util
 from types import ModuleType
 from typing import Any
 
@@ -21,7 +22,20 @@ NAMES = ("pairwise_hist", "normal_eq", "kalman", "gp_predict", "spectrum", "mc_p
          "cdf_sample", "select_piecewise", "weighted_average", "trapezoid_energy", "gauss_loglik", "qr_lstsq",
          "lstsq_fit", "fft_filter", "convolve_smooth", "polyfit_detrend", "moving_average", "nan_stats",
          "topk_sorted", "kron_laplacian", "einsum_bilinear", "softmax_xent", "clip_bounds", "add_at_degree",
-         "argpartition_topk", "radial_profile", "robust_z", "mahalanobis_inv", "bootstrap_mean")
+         "argpartition_topk", "radial_profile", "robust_z", "mahalanobis_inv", "bootstrap_mean",
+         # real-world kernels as users write them (SVD/PCA, pinv, histogram2d, np.vectorize, legacy and
+         # Generator draws, np.random.shuffle, histogramdd, digitize + bincount, eigh, Sobel + histogram)
+         "pca_svd", "ridge_pinv", "mutual_info_hist2d", "vectorize_tax", "gbm_legacy", "shuffle_split",
+         "multinomial_dirichlet", "particle_resample", "binned_stats", "row_normalize", "histdd_density",
+         "normal_modes", "sobel_orientation")
+SCIPY_NAMES = ("kmeans_cdist", "ttest_stats", "logsumexp_mixture", "savgol_peaks", "expm_ode")
+"""Programs calling SciPy (an optional extra): part of :data:`NAMES` where SciPy is installed."""
+EXTRA_NAMES = ("welch_psd", "butter_filtfilt", "ecdf_ks", "apply_along_axis_detrend", "einsum_attention",
+               "gaussian_blur_fft", "permutation_test", "poisson_glm", "fft_xcorr")
+"""More real-world programs (SciPy among them), tested only with ``--runslow`` (CI time) and benchmarked
+with ``--only``."""
+if importlib.util.find_spec("scipy") is not None:
+    NAMES += SCIPY_NAMES
 
 
 def program(name: str) -> ModuleType:

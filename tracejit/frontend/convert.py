@@ -32,6 +32,7 @@ import builtins
 import functools
 import math
 import types
+from typing import Any
 
 import numpy as np
 
@@ -41,9 +42,13 @@ from tracejit.frontend.arraylike import is_complex_value
 from tracejit.frontend.autograph.conversion import Converted, closure, converted_code
 from tracejit.frontend.context import current_trace
 from tracejit.frontend.libraries import library_value
+from tracejit.frontend.npobjects import BY_ORIGINAL as NP_BY_ORIGINAL
+from tracejit.frontend.npobjects import OBJECTS as NP_OBJECTS
+from tracejit.frontend.npobjects import Vectorize, retrying
 from tracejit.frontend.operands import is_tracer
 from tracejit.frontend.pymath import BY_ORIGINAL as MATH_BY_ORIGINAL
 from tracejit.frontend.pymath import MATH
+from tracejit.frontend.pysorted import BUILTINS as SORTING
 from tracejit.frontend.randomness import attribute, is_random, stand_in
 from tracejit.frontend.reachable import CellRoot, DefaultRoot, GlobalRoot
 from tracejit.frontend.sites import BY_ORIGINAL as SITE_BY_ORIGINAL
@@ -59,9 +64,12 @@ class _NumpyProxy(types.ModuleType):
         super().__init__("numpy", np.__doc__)
         self.__dict__.update(CREATORS)
         self.__dict__.update(SITE_CREATORS)
+        self.__dict__.update(NP_OBJECTS)
 
     def __getattr__(self, name: str):
         value = attribute(np, name)
+        if type(value) is _DISPATCHED:  # (a NumPy function given a list of traced values: npobjects.retrying)
+            self.__dict__[name] = value = retrying(value)
         return stand_in(value) if name == "random" else value
 
     def __dir__(self):
@@ -71,6 +79,7 @@ class _NumpyProxy(types.ModuleType):
         return "<module 'numpy' as seen by tracejit's converted code>"
 
 
+_DISPATCHED = type(np.sum)
 NUMPY = _NumpyProxy()
 
 
@@ -112,6 +121,17 @@ class ProxyGlobals(dict):
         dict.__setitem__(self, "__name__", self._name)  # read by MAKE_FUNCTION without __getitem__
         spec = real.get("__builtins__", builtins)
         self._builtins = spec.__dict__ if isinstance(spec, types.ModuleType) else spec
+        # read by the functions made on these globals (their frames' builtins, without __getitem__): the
+        # same builtins but __import__, so ``from scipy.stats import norm`` inside a function binds what a
+        # global import gives converted code (a library's module or function wrapped, numpy's proxy)
+        self._own_builtins = dict(self._builtins, __import__=self._import)
+        dict.__setitem__(self, "__builtins__", self._own_builtins)
+
+    def _import(self, name: str, globals: Any = None, locals: Any = None, fromlist: Any = (), level: int = 0) -> Any:
+        module = self._builtins["__import__"](name, globals, locals, fromlist, level)
+        if self._converter.closed or current_trace() is None:
+            return module
+        return self._converter.value(module, ())
 
     def __getitem__(self, name: str):
         if dict.__contains__(self, name):
@@ -120,7 +140,7 @@ class ProxyGlobals(dict):
             value = self._real[name]
         except KeyError:
             value = self._builtins[name]  # KeyError: CPython then raises NameError
-            selecting = SELECTING.get(name)
+            selecting = SELECTING.get(name) or SORTING.get(name)
             return selecting if selecting is not None and value is getattr(builtins, name) else value
         if self._converter.closed or current_trace() is None:
             return value  # called after its trace, or from another thread: plain Python
@@ -143,7 +163,8 @@ class ProxyGlobals(dict):
 
     def written(self) -> dict:
         """What the converted code assigned to globals."""
-        return {k: v for k, v in dict.items(self) if not (k == "__name__" and v is self._name)}
+        return {k: v for k, v in dict.items(self) if not (k == "__name__" and v is self._name)
+                and not (k == "__builtins__" and v is self._own_builtins)}
 
 
 class Converter:
@@ -196,9 +217,15 @@ class Converter:
                 return library_value(value)
         if is_random(value):
             return stand_in(value)
+        if id(value) in NP_BY_ORIGINAL and (value is np.vectorize or value is np.r_ or value is np.c_):
+            return NP_BY_ORIGINAL[id(value)]
+        if t is np.vectorize:
+            return Vectorize.of(value)
         if t in (types.MethodType, functools.partial):
             return self.callable(value)
         if t not in (types.FunctionType, types.BuiltinFunctionType, type):
+            if callable(value) and library_value(value) is not value:
+                return library_value(value)  # (a library's callable object: ``scipy.stats.norm``)
             self._capturer.watch(path, value)
         return value
 
@@ -237,6 +264,7 @@ class Converter:
             copy.__kwdefaults__ = {k: self.value(v, (DefaultRoot(fn, k),)) for k, v in fn.__kwdefaults__.items()}
         copy.__qualname__, copy.__module__, copy.__doc__ = fn.__qualname__, fn.__module__, fn.__doc__
         copy.__dict__.update(fn.__dict__)
+        copy.__tj_original__ = fn  # (a host call runs the user's own function: hostcall.py, npobjects.py)
         for cell, inner in later:
             cell.cell_contents = self.function(inner)
         return copy

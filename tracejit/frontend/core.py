@@ -231,7 +231,7 @@ class Tracer(ArrayLike):
         self._concrete("math.ceil()")
 
     def __format__(self, spec: str) -> str:
-        if self._origins:
+        if self._origins or spec:  # (f"{acc:.3f}" needs the value; object.__format__ raised a bare TypeError)
             self._concrete("formatting (f-string, str.format)")
         return super().__format__(spec)
 

@@ -41,6 +41,7 @@ from tracejit.frontend.context import current_trace, user_location
 from tracejit.frontend.core import Trace, Tracer, as_python_scalar
 from tracejit.frontend.hostdynamic import dynamic_call
 from tracejit.frontend.hostplaceholders import evaluate
+from tracejit.frontend.hostwrites import WritingCall, writing_call
 from tracejit.frontend.operands import python_kind
 from tracejit.frontend.tree import flatten, unflatten
 from tracejit.runtime.hostcalls import callback_address, make_callback
@@ -320,6 +321,8 @@ def host_call(func: Callable, args: tuple, kwargs: dict, reason: str, name: str 
     loc = user_location()
     name = name or public_name(func)
     leaves, tree = flatten((tuple(args), dict(kwargs)))
+    leaves = [getattr(leaf, "__tj_original__", leaf) if callable(leaf) else leaf for leaf in leaves]  # (user
+    # functions the call runs, np.apply_along_axis(f, ...): the user's own, not the slower converted copies)
     if "out" in kwargs and kwargs["out"] is not None:
         raise UnsupportedError(f"{name} with out= cannot run as a host call ({reason}){at(loc)}")
     trace = _trace_of(leaves)
@@ -350,9 +353,8 @@ def host_call(func: Callable, args: tuple, kwargs: dict, reason: str, name: str 
                                        f"{at(loc)}")
     if not good:  # as eagerly for these shapes and dtypes (a shape error, say)
         error = outcomes[0][1]
-        if isinstance(error, ValueError) and "read-only" in str(error):
-            raise UnsupportedError(f"{name} writes into an array argument, which a host call cannot do "
-                                   f"({reason}){at(loc)}")
+        if isinstance(error, ValueError) and "read-only" in str(error) and not isinstance(func, WritingCall):
+            return writing_call(host_call, func, args, kwargs, reason, name, loc)  # (on copies, written back)
         error.add_note(f"(tracejit: {name} called on placeholder arrays of its arguments' shapes and dtypes"
                        f"{at(loc)})")
         raise user_error(error)

@@ -34,7 +34,8 @@ SHAPE_STABLE = frozenset({
     "numpy.correlate", "numpy.gradient", "numpy.kron", "numpy.tensordot", "numpy.outer", "numpy.dot", "numpy.matmul"})
 SHAPE_STABLE_MODULES = ("numpy.fft.",)
 SLOW_PLACEHOLDER_S = 0.5  # a first evaluation this slow is not repeated on the other fillings
-FILLINGS = (2, 3, 1, 0)  # random, random, ones, zeros: the first that works gives the layout
+FILLINGS = (2, 3, 1, 0, 4)  # random, random, ones, zeros, spread: the first that works gives the layout
+PROBABILITIES = 5  # tried when every filling fails: rows summing to 1 (rng.choice(p=), rng.multinomial)
 
 
 def evaluate(func: Callable, name: str, tree: Any, leaves: list, slots: list[tuple]) -> list[tuple]:
@@ -52,12 +53,19 @@ def evaluate(func: Callable, name: str, tree: Any, leaves: list, slots: list[tup
             slow = time.perf_counter() - start > SLOW_PLACEHOLDER_S
             if outcomes[-1][1] is None and (once or slow and all(not s[2] and s[3] is None for s in slots)):
                 break
+        if all(error is not None for _, error in outcomes):
+            outcome = try_filling(func, tree, leaves, slots, PROBABILITIES, rng)
+            if outcome[1] is None:
+                outcomes.insert(0, outcome)
     return outcomes
 
 
 def placeholder(k: int, shape: tuple, dtype: np.dtype, rng: np.random.RandomState) -> np.ndarray:
     """Filling ``k`` of a placeholder: zeros, ones, then well-conditioned random values."""
-    return np.asarray(_filling(k, shape, dtype, rng))  # (ufuncs on 0-d arrays return NumPy scalars)
+    value = np.asarray(_filling(k, shape, dtype, rng))  # (ufuncs on 0-d arrays return NumPy scalars)
+    if dtype.kind in "iu" and shape:  # integer arrays kept valid indices of their own last axis: native code
+        value = np.minimum(value, max(shape[-1] - 1, 0)).astype(dtype)  # trusts them (lu_solve's pivots)
+    return value
 
 
 def _filling(k: int, shape: tuple, dtype: np.dtype, rng: np.random.RandomState) -> np.ndarray | np.generic:
@@ -65,7 +73,11 @@ def _filling(k: int, shape: tuple, dtype: np.dtype, rng: np.random.RandomState) 
         return np.zeros(shape, dtype)
     if k == 1:
         return np.ones(shape, dtype)
+    if k == 4:  # values of both signs and several magnitudes (peaks, bins by the data, thresholds)
+        return _spread(shape, dtype, rng)
     x = rng.uniform(0.5, 1.0, shape)
+    if k == PROBABILITIES and dtype.kind in "fc":
+        return (x / x.sum(axis=-1, keepdims=True)).astype(dtype) if x.ndim else np.ones(shape, dtype)
     if len(shape) >= 2 and shape[-1] == shape[-2]:
         x = x + shape[-1] * np.eye(shape[-1])
     if dtype.kind == "b":
@@ -75,6 +87,15 @@ def _filling(k: int, shape: tuple, dtype: np.dtype, rng: np.random.RandomState) 
     if dtype.kind == "c":
         return (x + 0.25j * rng.uniform(0.5, 1.0, shape)).astype(dtype)
     return x.astype(dtype)
+
+
+def _spread(shape: tuple, dtype: np.dtype, rng: np.random.RandomState) -> np.ndarray:
+    if dtype.kind == "b":
+        return rng.uniform(size=shape) > 0.5
+    if dtype.kind in "iu":
+        return rng.randint(0, 10, shape).astype(dtype)
+    x = rng.standard_normal(shape) * 3.0
+    return (x + 0.5j * rng.standard_normal(shape)).astype(dtype) if dtype.kind == "c" else x.astype(dtype)
 
 
 @contextmanager

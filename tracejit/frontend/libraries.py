@@ -74,6 +74,38 @@ class LibraryModule(types.ModuleType):
         return library_value(getattr(real, name), f"{real.__name__}.{name}")
 
 
+class LibraryObject:
+    """A library's callable object that is not a function (``scipy.stats.norm``, an instance of a
+    distribution class) as converted code sees it: its attributes and its call wrapped
+    (:func:`library_value`), so ``norm.logpdf(x)`` and ``stats.t.sf(t, dof)`` fall back as functions do."""
+
+    __slots__ = ("_tj_real", "_tj_name")
+
+    def __init__(self, real: object, name: str):
+        object.__setattr__(self, "_tj_real", real)
+        object.__setattr__(self, "_tj_name", name)
+
+    def __getattr__(self, name: str) -> Any:
+        real = object.__getattribute__(self, "_tj_real")
+        return library_value(getattr(real, name), f"{object.__getattribute__(self, '_tj_name')}.{name}")
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        """The object's own call, wrapped as a library function."""
+        real = object.__getattribute__(self, "_tj_real")
+        call = library_value(real.__call__, object.__getattribute__(self, "_tj_name"))
+        return call(*args, **kwargs)
+
+    def __repr__(self) -> str:
+        return repr(object.__getattribute__(self, "_tj_real"))
+
+
+def _is_library_object(value: object) -> bool:
+    if isinstance(value, (types.FunctionType, types.MethodType, types.BuiltinFunctionType, tuple, list, dict)):
+        return False
+    return _is_library_function(value) and getattr(value, "__code__", None) is None and \
+        isinstance(getattr(type(value), "__call__", None), types.FunctionType)
+
+
 def _native(fn: Callable) -> Callable | None:
     """The native handler of ``fn``: a :data:`NATIVE` entry whose public path (its module
     loaded already) names ``fn`` itself."""
@@ -120,6 +152,8 @@ def library_value(value: object, name: str | None = None) -> object:
         return known[1]
     if not _is_library_function(value):
         return value
+    if _is_library_object(value):
+        return LibraryObject(value, name or f"{type(value).__module__}.{type(value).__qualname__}")
     try:
         known = _wrapped.get(id(value))
     except TypeError:

@@ -4,11 +4,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 
 @dataclass(frozen=True)
 class TreeDef:
     """The structure of a nest: ``kind`` is 'leaf', 'tuple', 'list', 'dict' or
-    'namedtuple' (``keys`` then holds the class)."""
+    'namedtuple' (``keys`` then holds the class; for a namedtuple carrying extra attributes, as SciPy's
+    result objects do (``ttest_ind(...).df``), ``keys`` is the class, the number of fields, the names of
+    the extra attributes that are leaves and the (name, value) pairs of the others, kept as they are)."""
 
     kind: str
     children: tuple["TreeDef", ...] = ()
@@ -28,8 +32,23 @@ def is_namedtuple(v: object) -> bool:
     return isinstance(v, tuple) and hasattr(type(v), "_fields")
 
 
+def _is_leaf_value(v: object) -> bool:
+    return isinstance(v, (bool, int, float, complex, np.generic)) or hasattr(v, "__array_function__")
+
+
+def _walk_bunch(v: tuple, extras: dict, leaves: list) -> TreeDef:
+    fields = tuple(_walk(x, leaves) for x in v)
+    names = tuple(k for k, x in extras.items() if _is_leaf_value(x))
+    statics = tuple((k, x) for k, x in extras.items() if not _is_leaf_value(x))
+    children = fields + tuple(_walk(extras[k], leaves) for k in names)
+    return TreeDef("namedtuple", children, (type(v), len(v), names, statics))
+
+
 def _walk(v, leaves: list) -> TreeDef:
     if is_namedtuple(v):
+        extras = getattr(v, "__dict__", None)
+        if extras:
+            return _walk_bunch(v, extras, leaves)
         return TreeDef("namedtuple", tuple(_walk(x, leaves) for x in v), (type(v),))
     if type(v) in (tuple, list):
         return TreeDef(type(v).__name__, tuple(_walk(x, leaves) for x in v))
@@ -54,6 +73,12 @@ def _build(t: TreeDef, it) -> Any:
         return tuple(children)
     if t.kind == "list":
         return children
+    if t.kind == "namedtuple" and len(t.keys) > 1:
+        cls, n, names, statics = t.keys
+        obj = tuple.__new__(cls, children[:n])
+        obj.__dict__.update(zip(names, children[n:]))
+        obj.__dict__.update(statics)
+        return obj
     if t.kind == "namedtuple":
         return t.keys[0](*children)
     return dict(zip(t.keys, children))

@@ -34,11 +34,13 @@ from tracejit.frontend.operands import is_tracer
 
 def is_array_index(k: int) -> bool:
     """Whether ``k`` in an index key is an array (advanced) index."""
-    return is_tracer(k) or isinstance(k, (np.ndarray, list))
+    return is_tracer(k) or isinstance(k, (np.ndarray, list, range))  # (a range: a sequence, as NumPy reads it)
 
 
 def _as_index_array(k, trace, loc):
     """An index array: a tracer, or a NumPy array for constants (lists as NumPy converts)."""
+    if isinstance(k, range):
+        return np.arange(k.start, k.stop, k.step, dtype=np.intp)
     if isinstance(k, list):
         if holds_tracer(k):  # (not np.asarray(k, dtype=object): that asks a tracer for a concrete array)
             k = _stacked(k)

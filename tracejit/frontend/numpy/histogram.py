@@ -37,7 +37,7 @@ from tracejit.frontend.core import Trace, Tracer
 from tracejit.frontend.dispatch import implements
 from tracejit.frontend.numpy.creation import filled
 from tracejit.frontend.numpy.elementwise import where
-from tracejit.frontend.numpy.search import known_bound, lane_take, search
+from tracejit.frontend.numpy.search import known_range, lane_take, search
 from tracejit.frontend.numpy.selection import Selection
 from tracejit.frontend.numpy.shape import astype, ravel
 from tracejit.frontend.operands import Operand, as_array, find_trace, is_tracer, lift, promotion_operand
@@ -252,7 +252,8 @@ def bincount(x: Operand, weights: Operand = None, minlength: int = 0) -> Operand
     if x.dtype.kind not in "biu" or not np.can_cast(x.dtype, np.intp):
         raise user_error(TypeError(f"Cannot cast array data from {x.dtype!r} to dtype('int64') according to "
                                    f"the rule 'safe'{at(loc)}"))
-    bound = known_bound(x)  # positions from searchsorted or digitize: at most len(a)
+    low, high = known_range(x)  # positions from searchsorted or digitize (at most len(a)), argmax; shifted
+    bound = None if high is None else max(high, 0)
     if x.dtype.char not in _BOUNDED and bound is None:
         raise UnsupportedError(f"numpy.bincount of {x.dtype} values: the result's length (x.max() + 1) has no static "
                                f"bound; tracejit counts natively values of at most 16 bits (bool, int8, uint8, "
@@ -267,7 +268,7 @@ def bincount(x: Operand, weights: Operand = None, minlength: int = 0) -> Operand
             raise user_error(TypeError(f"Cannot cast array data from {w.dtype!r} to dtype('float64') according to "
                                        f"the rule 'safe'{at(loc)}"))
     index = astype(x, np.int64)
-    if x.dtype.kind == "i" and x.size and bound is None:
+    if x.dtype.kind == "i" and x.size and (low is None or low < 0):
         checks.record(np.any(np.less(index, 0)), ValueError, f"'list' argument must have no negative elements{at(loc)}")
     top = bound if bound is not None else int(np.iinfo(x.dtype).max) if x.dtype.kind != "b" else 1
     capacity = max(minlength, top + 1)
@@ -276,5 +277,7 @@ def bincount(x: Operand, weights: Operand = None, minlength: int = 0) -> Operand
         return counts
     length = np.int64(minlength) if not x.size else np.maximum(np.add(np.max(index), np.int64(1)), np.int64(minlength))
     mask = np.less(np.arange(capacity), length)
-    return Selection(counts, mask)
+    selection = Selection(counts, mask)
+    selection.prefix = minlength  # (its first minlength counts are always there: [:minlength] is static)
+    return selection
 

@@ -12,9 +12,11 @@ from numpy.typing import DTypeLike
 from tracejit.compiler.dtypes import check_supported, reduction_default_dtype
 from tracejit.errors import UnsupportedError, at, user_error
 from tracejit.frontend.context import user_location
+from tracejit.frontend.core import Tracer
 from tracejit.frontend.dispatch import implements
 from tracejit.frontend.numpy.axes import normalize_axes
 from tracejit.frontend.numpy.halfreduce import half_reduce
+from tracejit.frontend.numpy.search import record_bound
 from tracejit.frontend.numpy.shape import reshape
 from tracejit.frontend.operands import Operand
 
@@ -108,11 +110,12 @@ def _arg(op: str):
         if _count(a.shape, normalize_axes(axis, a.ndim, loc)) == 0:
             raise user_error(ValueError(f"attempt to get {op} of an empty sequence{at(loc)}"))
         r = reduce(op, a, axis, False, loc)
+        span = a.size if axis is None else a.shape[normalize_axes(axis, a.ndim)[0]]
         if _keep(keepdims):
             shape = (1,) * a.ndim if axis is None else tuple(
                 1 if d == normalize_axes(axis, a.ndim)[0] else n for d, n in enumerate(a.shape))
             r = reshape(r, shape)
-        return r
+        return record_bound(r, span - 1) if isinstance(r, Tracer) else r  # (np.bincount(labels, minlength=k))
     handler.__name__ = op
     return handler
 

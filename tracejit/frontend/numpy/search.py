@@ -35,7 +35,7 @@ def lane_take(a: Tracer, index: Tracer) -> Tracer:
 
 
 def record_bound(x: Tracer, high: int) -> Tracer:
-    """Note that traced integers ``x`` (a search's positions) lie in ``[0, high]``; returns ``x``."""
+    """Note that traced integers ``x`` (a search's positions, an argmax) lie in ``[0, high]``; returns ``x``."""
     if not hasattr(x._trace, "index_bounds"):
         x._trace.index_bounds = {}
     x._trace.index_bounds[x._node] = high
@@ -44,9 +44,44 @@ def record_bound(x: Tracer, high: int) -> Tracer:
 
 def known_bound(x: object) -> int | None:
     """The greatest value traced ``x`` can hold when a search produced it (see ``record_bound``), else None."""
+    low, high = known_range(x)
+    return None if low is None or low < 0 else high
+
+
+def known_range(x: object) -> tuple[int | None, int | None]:
+    """(least, greatest) value traced ``x`` can hold, None where unknown: a search's positions or an
+    argmax (``record_bound``), shifted by integer constants and clipped by them (``np.digitize(x, e) - 1``,
+    ``np.clip(i, 0, n - 1)``, ``np.minimum(i, k)``)."""
     if not is_tracer(x):
+        return None, None
+    return _range(x._trace.graph, x._node, getattr(x._trace, "index_bounds", {}), 8)
+
+
+def _int_constant(graph, node: int) -> int | None:
+    if graph.op(node) != "constant" or graph.aval(node).shape or graph.aval(node).dtype.kind not in "iu":
         return None
-    return getattr(x._trace, "index_bounds", {}).get(x._node)
+    return int(graph.data(node)["value"])
+
+
+def _range(graph, node: int, bounds: dict, depth: int) -> tuple[int | None, int | None]:
+    if node in bounds:
+        return 0, bounds[node]
+    op = graph.op(node)
+    if depth == 0 or op not in ("add", "subtract", "maximum", "minimum"):
+        return None, None
+    a, b = graph.operands(node)
+    c = _int_constant(graph, b)
+    if c is None and op != "subtract":
+        a, c = b, _int_constant(graph, a)
+    if c is None:
+        return None, None
+    low, high = _range(graph, a, bounds, depth - 1)
+    if op in ("add", "subtract"):
+        c = c if op == "add" else -c
+        return None if low is None else low + c, None if high is None else high + c
+    if op == "maximum":
+        return c if low is None else max(low, c), None if high is None else max(high, c)
+    return None if low is None else min(low, c), c if high is None else min(high, c)
 
 
 def ordered_less(x: Operand, y: Operand) -> Operand:

@@ -57,6 +57,7 @@ class Selection(np.lib.mixins.NDArrayOperatorsMixin):
     """``values[mask]`` with its length known only at run time (see the module docstring)."""
 
     __array_priority__ = 2000
+    prefix = 0  # the selection starts with this many elements always selected, the rest a prefix (bincount)
 
     def __init__(self, values: object, mask: object, key: object = None, bounds: tuple | None = None):
         self.values, self.mask = values, mask
@@ -109,6 +110,9 @@ class Selection(np.lib.mixins.NDArrayOperatorsMixin):
         if isinstance(key, (int, np.integer)) and not isinstance(key, (bool, np.bool_)) \
                 or is_tracer(key) and key.ndim == 0 and key.dtype.kind in "iu":
             return selection_reduce.element(self, key, loc)  # one element (row): a static shape
+        if isinstance(key, slice) and key.start in (None, 0) and key.step in (None, 1) \
+                and isinstance(key.stop, (int, np.integer)) and 0 <= key.stop <= self.prefix:
+            return self.values[:key.stop]  # (np.bincount(i, minlength=n)[:n]: always its first n counts)
         raise self.refuse("indexing it other than by one integer", loc)
 
     def __setitem__(self, key, value):
