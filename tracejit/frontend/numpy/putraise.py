@@ -4,12 +4,12 @@ does it: the elements of the indices before the first bad one are written, then
 
 With indices known while tracing, the first bad one is found then: the writes before it
 are traced and an ``IndexError`` naming it is raised after the call. With traced
-indices, the first bad position ``p`` is computed (a min over positions), the indices
-from ``p`` on are redirected to one scratch element past the end of the array (so the
-scatter keeps NumPy's last-write-wins order among the others), and a check raises after
-the call when ``p`` is inside the list. Either way the check records the arguments'
-versions after these writes (``frontend/checks.py`` snapshot), which the caller's
-arrays receive when it fails.
+indices, the first bad position ``p`` is computed (a min over positions); the writes from
+``p`` on repeat the last good one (its element and value again: after every other write
+to that element, so NumPy's last-write-wins order keeps its result), or with none write
+element 0's own value back; a check raises after the call when ``p`` is inside the list.
+Either way the check records the arguments' versions after these writes
+(``frontend/checks.py`` snapshot), which the caller's arrays receive when it fails.
 """
 from __future__ import annotations
 
@@ -18,9 +18,9 @@ import numpy as np
 from tracejit.errors import at
 from tracejit.frontend import checks
 from tracejit.frontend.core import Tracer
-from tracejit.frontend.numpy.shape import concatenate, reshape
+from tracejit.frontend.numpy.shape import reshape
 from tracejit.frontend.numpy.writes import write
-from tracejit.frontend.operands import is_tracer
+from tracejit.frontend.operands import is_tracer, lift
 
 
 def put_raise(a: Tracer, ind: object, values: object, loc: str | None) -> None:
@@ -42,11 +42,16 @@ def put_raise(a: Tracer, ind: object, values: object, loc: str | None) -> None:
     ind = ind.astype(np.int64)
     positions = np.arange(count, dtype=np.int64)
     first = np.min(np.where((ind < -n) | (ind >= n), positions, count))
-    target = np.where(positions < first, np.where(ind < 0, ind + n, ind), n)  # n: the scratch element
+    ind = np.where(ind < 0, ind + n, ind)
     flat = reshape(a, (-1,))
-    extended = concatenate([flat, flat[:1]])
-    extended[target] = values
-    write(a, reshape(extended[:n], a.shape), loc)
+    # from the first bad position on, repeat the last good write (the same value again, after
+    # every other write to that element), or, with none, write element 0's own value back
+    last = np.maximum(first - 1, 0)
+    good = first > 0
+    again = np.where(good, ind[last], 0)
+    value = np.where(good, lift(a._trace, values)[last], flat[0])
+    keep = positions < first
+    scatter_flat(a, np.where(keep, ind, again), np.where(keep, values, value), loc)
     checks.record(first < count, IndexError, f"an index is out of bounds for axis 0 with size {n}{at(loc)}")
 
 
