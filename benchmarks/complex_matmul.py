@@ -1,9 +1,10 @@
 """Complex matrix products and one complex function: tracejit against eager NumPy.
 
 ``python -m benchmarks.complex_matmul`` times ``a @ b`` of complex64 and complex128
-matrices (64x64 and 512x512) for each way ``frontend/complex/matmul.py`` can compute it
-(``block``: one real GEMM of the ``[[Ar, -Ai], [Ai, Ar]]`` block matrix; ``four``: four
-real GEMMs; ``gauss``: three), with NumPy's (OpenBLAS's ``zgemm``) as the baseline, and
+matrices (16x16 to 512x512) for each way ``frontend/complex/matmul.py`` can compute it
+(``auto``: the shipped choice by size; ``interleaved``: one real GEMM in complex memory
+layout; ``block``: one real GEMM of the ``[[Ar, -Ai], [Ai, Ar]]`` block matrix; ``four``:
+four real GEMMs; ``gauss``: three), with NumPy's (OpenBLAS's ``zgemm``) as the baseline, and
 the normwise error of each against NumPy's result in units of the part dtype's epsilon
 (``max |C - C_numpy| / (|A| @ |B|)``); then vector products (``v @ B``, ``A @ v``); then
 ``np.sqrt`` of a million complex128 values.
@@ -20,7 +21,7 @@ import tracejit as tj
 from benchmarks.timing import interleaved, median_ms
 from tracejit.frontend.complex import matmul as complex_matmul
 
-METHODS = ("interleaved", "block", "four", "gauss")
+METHODS = ("auto", "interleaved", "block", "four", "gauss")
 
 
 def _complex(rng: np.random.Generator, shape: tuple, dtype: type) -> np.ndarray:
@@ -29,12 +30,14 @@ def _complex(rng: np.random.Generator, shape: tuple, dtype: type) -> np.ndarray:
 
 def _jitted(method: str, a: np.ndarray, b: np.ndarray) -> tuple:
     """A fresh jitted ``a @ b`` traced with ``method``; (function, first-call seconds)."""
-    complex_matmul.METHOD = method
-    f = tj.jit(lambda x, y: x @ y)
-    start = time.perf_counter()
-    f(a, b)
-    first = time.perf_counter() - start
-    complex_matmul.METHOD = "block"
+    shipped, complex_matmul.METHOD = complex_matmul.METHOD, method
+    try:
+        f = tj.jit(lambda x, y: x @ y)
+        start = time.perf_counter()
+        f(a, b)
+        first = time.perf_counter() - start
+    finally:
+        complex_matmul.METHOD = shipped
     return f, first
 
 
@@ -99,7 +102,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="fewer repetitions")
     args = parser.parse_args()
     reps = 6 if args.quick else 30
-    matmul_table((64, 512), reps)
+    matmul_table((16, 64, 128, 512), reps)
     for n in (64, 512):
         vector_table(n, reps)
     elementwise_table(1_000_000, reps)

@@ -244,7 +244,7 @@ def test_matmul_methods(method, dtype, monkeypatch):
 
 
 def test_matmul_large_uses_gauss_within_bound_and_inplace():
-    n = 130  # 130**3 >= GAUSS_FLOPS: three real GEMMs
+    n = 130  # 130**3 >= schedule/matmul.MIN_FLOPS: Gauss, three real GEMMs
     rng = np.random.default_rng(5)
 
     def f(a, b):
