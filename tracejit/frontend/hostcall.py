@@ -353,7 +353,10 @@ def host_call(func: Callable, args: tuple, kwargs: dict, reason: str, name: str 
                                        f"{at(loc)}")
     if not good:  # as eagerly for these shapes and dtypes (a shape error, say)
         error = outcomes[0][1]
-        if isinstance(error, ValueError) and "read-only" in str(error) and not isinstance(func, WritingCall):
+        if isinstance(error, ValueError) and "read-only" in str(error):
+            if isinstance(func, WritingCall):  # (it writes a concrete array too: one NumPy made while tracing)
+                raise UnsupportedError(f"{name} writes into an array argument, which a host call cannot do "
+                                       f"({reason}){at(loc)}")
             return writing_call(host_call, func, args, kwargs, reason, name, loc)  # (on copies, written back)
         error.add_note(f"(tracejit: {name} called on placeholder arrays of its arguments' shapes and dtypes"
                        f"{at(loc)})")

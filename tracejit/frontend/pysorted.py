@@ -25,6 +25,10 @@ from tracejit.frontend.operands import is_tracer
 
 def sorted_(iterable: Any, /, *, key: Any = None, reverse: bool = False) -> list:
     """Python's ``sorted``; on traced numbers, by ``np.sort`` (see the module docstring)."""
+    if current_trace() is not None and is_tracer(iterable) and iterable.ndim == 1 and key is None:
+        ordered = np.sort(iterable)  # (a traced array: sorted as one, not element by element)
+        ordered = ordered[::-1] if reverse else ordered
+        return [ordered[i] for i in range(iterable.shape[0])]
     items = list(iterable) if current_trace() is not None else None
     if items is None or not any(is_tracer(v) for v in items):
         return builtins.sorted(iterable if items is None else items, key=key, reverse=reverse)
