@@ -130,3 +130,70 @@ def test_scipy_function_needing_concrete_arrays_runs_as_host_call():
     g = tj.jit(f)
     np.testing.assert_array_equal(g(x), f(x))
     assert [name for name, _, _ in g.lower(x).fallbacks] == ["scipy.ndimage.uniform_filter"]
+
+
+# -- found by the fuzzer's SciPy group (tests/fuzz/sciops.py) --------------------------------------
+
+
+def test_scipy_special_erf_and_expit_are_native():
+    """SciPy's ufuncs have no ``__module__``: matched by identity (they fell back to host calls)."""
+    special = pytest.importorskip("scipy.special")
+    x = np.linspace(-3.0, 3.0, 11)
+    g = tj.jit(lambda x: special.erf(x) + special.expit(x * 2))
+    np.testing.assert_allclose(g(x), special.erf(x) + special.expit(x * 2), rtol=1e-14, atol=1e-15)
+    assert g.lower(x).fallbacks == []
+
+
+def test_foreign_ufunc_host_call_is_named_by_its_module():
+    special = pytest.importorskip("scipy.special")
+    x = np.linspace(0.5, 3.0, 6).astype(np.float32)
+    g = tj.jit(lambda x: special.gammaln(x + 1) * 2)
+    np.testing.assert_array_equal(g(x), special.gammaln(x + 1) * 2)
+    assert [name for name, _, _ in g.lower(x).fallbacks] == ["scipy.special.gammaln"]
+    with pytest.raises(tj.UnsupportedError, match=r"^scipy\.special\.gammaln is not supported"):
+        tj.jit(lambda x: special.gammaln(x), fallback=False)(x)
+
+
+def test_library_objects_methods_are_wrapped():
+    """``scipy.stats.norm`` is an object, not a function: its methods (and those of the frozen
+    distribution its call returns) run as host calls; ``isinstance`` sees its own class."""
+    stats = pytest.importorskip("scipy.stats")
+    norm = stats.norm
+
+    def f(x):
+        frozen = stats.norm(1.0, 2.0)
+        kind = 1.0 if isinstance(norm, stats.rv_continuous) else 0.0
+        return stats.norm.pdf(x * 2) + norm.logcdf(x, loc=0.5) + frozen.cdf(x) + kind
+
+    x = np.linspace(-2.0, 2.0, 7)
+    g = tj.jit(f)
+    np.testing.assert_array_equal(g(x), f(x))
+    np.testing.assert_array_equal(g(x[:3]), f(x[:3]))
+    assert len(g.lower(x).fallbacks) == 3
+
+
+def test_scipy_result_objects_of_host_calls_keep_their_fields():
+    """SciPy's results are tuples with extra fields (``df``, ``statistic_location``): rebuilt whole."""
+    stats = pytest.importorskip("scipy.stats")
+
+    def f(x):
+        t = stats.ttest_1samp(x * 2, 0.5)
+        k = stats.kstest(x, stats.norm.cdf)
+        return t.statistic + 1, t.pvalue, t.df, k.statistic_location, k.statistic_sign
+
+    x = np.array([-1.5, 0.25, 2.0, 0.75, -0.5, 1.0])
+    got, want = tj.jit(f)(x), f(x)
+    for a, b in zip(got, want):
+        assert type(a) is type(b) and a == b
+
+
+def test_host_call_may_return_float16():
+    special = pytest.importorskip("scipy.special")
+    x = (np.arange(12).reshape(3, 4) / 7).astype(np.float16)
+
+    def f(x):
+        return special.softmax(x * 2, axis=1) + 1
+
+    got = tj.jit(f)(x)
+    assert got.dtype == np.float16
+    np.testing.assert_array_equal(got, f(x))

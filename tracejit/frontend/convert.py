@@ -199,6 +199,9 @@ class Converter:
         if t in (types.MethodType, functools.partial):
             return self.callable(value)
         if t not in (types.FunctionType, types.BuiltinFunctionType, type):
+            seen = library_value(value)  # a library's object (scipy.stats.norm): its methods wrapped
+            if seen is not value:
+                return seen
             self._capturer.watch(path, value)
         return value
 

@@ -4,11 +4,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 
 @dataclass(frozen=True)
 class TreeDef:
-    """The structure of a nest: ``kind`` is 'leaf', 'tuple', 'list', 'dict' or
-    'namedtuple' (``keys`` then holds the class)."""
+    """The structure of a nest: ``kind`` is 'leaf', 'tuple', 'list', 'dict',
+    'namedtuple' (``keys`` then holds the class) or 'bunch' (a namedtuple with instance
+    attributes, SciPy's results: ``keys`` holds the class, the names of the attributes that
+    are leaves, and the other attributes' (name, value) pairs)."""
 
     kind: str
     children: tuple["TreeDef", ...] = ()
@@ -21,6 +25,7 @@ class TreeDef:
 
 
 LEAF = TreeDef("leaf")
+_VALUES = (int, float, complex, np.ndarray, np.generic)  # attributes of a tuple bunch that are leaves
 
 
 def is_namedtuple(v: object) -> bool:
@@ -30,6 +35,12 @@ def is_namedtuple(v: object) -> bool:
 
 def _walk(v, leaves: list) -> TreeDef:
     if is_namedtuple(v):
+        attrs = getattr(v, "__dict__", None)
+        if attrs:  # SciPy's results ("tuple bunches": extra fields, private attributes) are rebuilt as copies
+            names = tuple(k for k, x in attrs.items() if isinstance(x, _VALUES))
+            fixed = tuple((k, x) for k, x in attrs.items() if k not in names)
+            items = tuple(v) + tuple(attrs[k] for k in names)
+            return TreeDef("bunch", tuple(_walk(x, leaves) for x in items), (type(v), names, fixed))
         return TreeDef("namedtuple", tuple(_walk(x, leaves) for x in v), (type(v),))
     if type(v) in (tuple, list):
         return TreeDef(type(v).__name__, tuple(_walk(x, leaves) for x in v))
@@ -56,6 +67,13 @@ def _build(t: TreeDef, it) -> Any:
         return children
     if t.kind == "namedtuple":
         return t.keys[0](*children)
+    if t.kind == "bunch":
+        cls, names, fixed = t.keys
+        n = len(children) - len(names)
+        value = tuple.__new__(cls, children[:n])
+        value.__dict__.update(fixed)
+        value.__dict__.update(zip(names, children[n:]))
+        return value
     return dict(zip(t.keys, children))
 
 
