@@ -197,3 +197,19 @@ def test_host_call_may_return_float16():
     got = tj.jit(f)(x)
     assert got.dtype == np.float16
     np.testing.assert_array_equal(got, f(x))
+
+
+@pytest.mark.parametrize("n", [1, 2])
+def test_lu_solve_placeholders_hold_valid_pivots(n):
+    """Placeholder evaluation gave ``lu_solve`` random pivots (3 or 4) past a 1x1 or 2x2
+    matrix, and LAPACK swapped rows out of bounds: heap corruption, then an abort. Integer
+    placeholders now index every axis of the call's arrays."""
+    linalg = pytest.importorskip("scipy.linalg")
+    a = np.arange(1.0, 1 + n * n).reshape(n, n) + 4 * np.eye(n)
+
+    def f(a, b):
+        return linalg.lu_solve(linalg.lu_factor(a @ a.T + 1.0), b * 2)
+
+    b = np.ones((n, 1))
+    got = tj.jit(f)(a, b)
+    np.testing.assert_allclose(got, f(a, b), rtol=1e-12)
