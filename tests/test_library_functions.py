@@ -213,3 +213,20 @@ def test_lu_solve_placeholders_hold_valid_pivots(n):
     b = np.ones((n, 1))
     got = tj.jit(f)(a, b)
     np.testing.assert_allclose(got, f(a, b), rtol=1e-12)
+
+
+def test_scipy_special_ufuncs_native_with_scipys_result_dtype():
+    """``scipy.special.erf``/``expit`` of small ints, bools and float16 are float64 in SciPy (its
+    loops: d->d first); the native ops took exp's loops (float16, float32). Fuzz seed 9003000130."""
+    special = pytest.importorskip("scipy.special")
+
+    def f(x, y, h):
+        return special.erf(x), special.expit(y), special.erf(h) * 2, special.expit(h.astype(np.float32))
+
+    x, y = np.arange(-3, 4, dtype=np.int8), np.array([True, False, True])
+    h = np.linspace(-2, 2, 5).astype(np.float16)
+    g = tj.jit(f)
+    for got, want in zip(g(x, y, h), f(x, y, h)):
+        assert got.dtype == want.dtype
+        np.testing.assert_allclose(got, want, rtol=4 * np.finfo(want.dtype).eps, atol=1e-15)
+    assert g.lower(x, y, h).fallbacks == []

@@ -122,15 +122,15 @@ def apply_elementwise(ufunc: np.ufunc, inputs: Operand, dtype: DTypeLike = None,
             kinds = pyscalar.operand_dtypes(ufunc, inputs, python_op)
         else:
             kinds = tuple(dtype_or_weak(x, loc) for x in inputs)
-        resolver = ufunc if ufunc in UFUNC_TO_OP else np.exp  # foreign ufuncs: exp's loops
-        try:
-            loop = resolver.resolve_dtypes(kinds + (None,) * ufunc.nout)
+        try:  # (a foreign ufunc by its own loops: scipy.special.erf of ints or float16 is float64)
+            loop = ufunc.resolve_dtypes(kinds + (None,) * ufunc.nout)
         except TypeError as e:
             raise with_location(e, loc) from e
         for dt in loop:  # dtypes tracejit has no kernels for (longdouble...): said so here
             if dt != np.float16 or ufunc is not np.signbit:
                 check_supported(dt, f"numpy.{ufunc.__name__} of {', '.join(_kind_name(k) for k in kinds)}{at(loc)}")
-        explicit = python_op or (ufunc is np.signbit and loop[0] == np.float16)  # operands converted here
+        explicit = python_op or ufunc not in UFUNC_TO_OP or (ufunc is np.signbit and loop[0] == np.float16)
+        # (operands converted here: a foreign ufunc's ops take their loop's dtype from the operands)
         if ufunc is np.signbit and loop[0] == np.float16:  # of bools and 8-bit ints: any float is exact
             loop = (np.dtype(np.float32),) + tuple(loop[1:])
         if python_op and ufunc not in COMPARISONS:
