@@ -5,7 +5,8 @@ tracejit has a handler (``scipy.linalg.solve_triangular``, the ``scipy.special``
 ``erf``/``expit``), traced where they are made of NumPy calls, or as host calls on
 concrete arrays (``frontend/libraries.py``, ``frontend/hostcall.py``). These rows call
 ``scipy.special``, ``scipy.linalg``, ``scipy.ndimage``, ``scipy.signal`` and ``scipy.stats``
-on generated values, in valid argument domains: the linear-algebra rows build a
+(module functions, methods of distribution objects, fields of result objects) on generated
+values, in valid argument domains: the linear-algebra rows build a
 well-conditioned matrix from their operand with traced NumPy code (``X @ X.T + r I``,
 its Cholesky factor), and every result flows into later NumPy code like any value.
 
@@ -97,6 +98,9 @@ SCIPY = [
     _elementwise("norm_pdf", "scipy.stats.norm.pdf({0})", "scipy.stats.norm.pdf"),
     _elementwise("norm_cdf", "scipy.stats.norm.cdf({0}, {lit}, 2.0)", "lambda x: scipy.stats.norm.cdf(x, {lit}, 2.0)",
                  weight=0.7),
+    _elementwise("frozen_logpdf", "scipy.stats.norm({lit}, 2.0).logpdf({0})",
+                 "lambda x: scipy.stats.norm({lit}, 2.0).logpdf(x)", weight=0.5),
+    _sp("ttest", "scipy.stats.ttest_1samp({0}, 0.5, axis={axis}).statistic", kinds="iuf", min_ndim=1, weight=0.5),
 ] if AVAILABLE else []
 
 
@@ -246,6 +250,8 @@ def sci_err(op: Op, params: dict, values: list, errs: list, out) -> float | None
     x = values[0]
     if op.name == "rankdata":
         return 0.0 if err == 0 else None
+    if op.name == "ttest":  # (a quotient by a standard deviation: compared where the data are exact)
+        return _out_rounding(out, T, max(np.asarray(x).size, 1)) if err == 0 else None
     if op.name in LINALG or op.name == "expm":
         return _linalg_err(op, params, x, err, out)
     if not np.isfinite(_wide(x)).all():
