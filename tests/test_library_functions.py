@@ -230,3 +230,16 @@ def test_scipy_special_ufuncs_native_with_scipys_result_dtype():
         assert got.dtype == want.dtype
         np.testing.assert_allclose(got, want, rtol=4 * np.finfo(want.dtype).eps, atol=1e-15)
     assert g.lower(x, y, h).fallbacks == []
+
+
+def test_host_call_result_dtype_set_by_the_data_is_refused_clearly():
+    """``ttest_1samp(x).df`` is int64, or float64 where ``x`` holds a NaN: a host call's result
+    types are fixed while tracing, so the second call raises UnsupportedError (was an internal
+    error; fuzz seed 9005000118)."""
+    stats = pytest.importorskip("scipy.stats")
+    g = tj.jit(lambda x: stats.ttest_1samp(x, 0.5, axis=0).df + 0)
+    x = np.arange(6.0).reshape(3, 2)
+    np.testing.assert_array_equal(g(x), stats.ttest_1samp(x, 0.5, axis=0).df)
+    x[0, 0] = np.nan
+    with pytest.raises(tj.UnsupportedError, match="returned dtype float64, traced as int64"):
+        g(x)

@@ -268,8 +268,11 @@ def _takes_out(func: Callable) -> bool:
 
 
 def _mismatch(host: HostCall, what: str) -> Exception:
-    return RuntimeError(f"{host.name} (run by tracejit as a host call{at(host.loc)}) returned {what}: "
-                        "its result's shape or dtype depends on its input values")
+    """A result unlike the traced one: the function's result types depend on the values, which a
+    host call, typed at trace time, cannot follow (SciPy's ``ttest_1samp(x).df`` is float64 where
+    ``x`` holds a NaN, int64 otherwise): tracejit's refusal, not an internal error."""
+    return user_error(UnsupportedError(f"{host.name} (run by tracejit as a host call{at(host.loc)}) returned "
+                                       f"{what}: its result's shape or dtype depends on its input values"))
 
 
 def _describe(value: Any) -> str:
