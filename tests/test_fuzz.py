@@ -200,3 +200,24 @@ def test_issue17_rows_run_eagerly():
                 continue
             ok.append(np.asarray(out).dtype)
         assert ok, f"{op.name}: {op.tmpl} never runs"
+
+
+def test_scipy_group_is_opt_in(monkeypatch):
+    """The SciPy rows (tests/fuzz/sciops.py) are drawn only with ``--weight scipy=W``: the default
+    mix never calls SciPy (its programs are those it was); with a weight, programs call SciPy,
+    import what they call, and run eagerly from the rendered source (checked by ``generate``)."""
+    from tests.fuzz import ops, sciops
+    pytest.importorskip("scipy")
+    assert ops.GROUP_WEIGHTS["scipy"] == 0.0
+    assert not any("scipy." in generate(program_seed(14, k)).function_source() for k in range(3))
+    monkeypatch.setitem(ops.GROUP_WEIGHTS, "scipy", 8.0)
+    programs = [generate(program_seed(9000, k)) for k in range(3)]
+    assert any("scipy." in p.function_source() for p in programs)
+    for p in programs:
+        src = p.module_source()
+        assert ("import scipy.linalg\n" in src) == ("scipy." in p.function_source())
+    x = np.linspace(-1.0, 1.0, 6)
+    op = next(o for o in sciops.SCIPY if o.name == "uniform_filter")
+    assert sciops.sci_err(op, {"fsize": "3", "fmode": ""}, [x], [0.0], x) <= 1e-14  # exact inputs: rounding
+    assert sciops.sci_err(op, {"fsize": "3", "fmode": ""}, [x], [1e-9], x) >= 1e-9  # an input's error passes on
+    assert sciops.sci_err(op, {"fsize": "3", "fmode": ""}, [x], [None], x) is None

@@ -130,3 +130,116 @@ def test_scipy_function_needing_concrete_arrays_runs_as_host_call():
     g = tj.jit(f)
     np.testing.assert_array_equal(g(x), f(x))
     assert [name for name, _, _ in g.lower(x).fallbacks] == ["scipy.ndimage.uniform_filter"]
+
+
+# -- found by the fuzzer's SciPy group (tests/fuzz/sciops.py) --------------------------------------
+
+
+def test_scipy_special_erf_and_expit_are_native():
+    """SciPy's ufuncs have no ``__module__``: matched by identity (they fell back to host calls)."""
+    special = pytest.importorskip("scipy.special")
+    x = np.linspace(-3.0, 3.0, 11)
+    g = tj.jit(lambda x: special.erf(x) + special.expit(x * 2))
+    np.testing.assert_allclose(g(x), special.erf(x) + special.expit(x * 2), rtol=1e-14, atol=1e-15)
+    assert g.lower(x).fallbacks == []
+
+
+def test_foreign_ufunc_host_call_is_named_by_its_module():
+    special = pytest.importorskip("scipy.special")
+    x = np.linspace(0.5, 3.0, 6).astype(np.float32)
+    g = tj.jit(lambda x: special.gammaln(x + 1) * 2)
+    np.testing.assert_array_equal(g(x), special.gammaln(x + 1) * 2)
+    assert [name for name, _, _ in g.lower(x).fallbacks] == ["scipy.special.gammaln"]
+    with pytest.raises(tj.UnsupportedError, match=r"^scipy\.special\.gammaln is not supported"):
+        tj.jit(lambda x: special.gammaln(x), fallback=False)(x)
+
+
+def test_library_objects_methods_are_wrapped():
+    """``scipy.stats.norm`` is an object, not a function: its methods (and those of the frozen
+    distribution its call returns) run as host calls; ``isinstance`` sees its own class."""
+    stats = pytest.importorskip("scipy.stats")
+    norm = stats.norm
+
+    def f(x):
+        frozen = stats.norm(1.0, 2.0)
+        kind = 1.0 if isinstance(norm, stats.rv_continuous) else 0.0
+        return stats.norm.pdf(x * 2) + norm.logcdf(x, loc=0.5) + frozen.cdf(x) + kind
+
+    x = np.linspace(-2.0, 2.0, 7)
+    g = tj.jit(f)
+    np.testing.assert_array_equal(g(x), f(x))
+    np.testing.assert_array_equal(g(x[:3]), f(x[:3]))
+    assert len(g.lower(x).fallbacks) == 3
+
+
+def test_scipy_result_objects_of_host_calls_keep_their_fields():
+    """SciPy's results are tuples with extra fields (``df``, ``statistic_location``): rebuilt whole."""
+    stats = pytest.importorskip("scipy.stats")
+
+    def f(x):
+        t = stats.ttest_1samp(x * 2, 0.5)
+        k = stats.kstest(x, stats.norm.cdf)
+        return t.statistic + 1, t.pvalue, t.df, k.statistic_location, k.statistic_sign
+
+    x = np.array([-1.5, 0.25, 2.0, 0.75, -0.5, 1.0])
+    got, want = tj.jit(f)(x), f(x)
+    for a, b in zip(got, want):
+        assert type(a) is type(b) and a == b
+
+
+def test_host_call_may_return_float16():
+    special = pytest.importorskip("scipy.special")
+    x = (np.arange(12).reshape(3, 4) / 7).astype(np.float16)
+
+    def f(x):
+        return special.softmax(x * 2, axis=1) + 1
+
+    got = tj.jit(f)(x)
+    assert got.dtype == np.float16
+    np.testing.assert_array_equal(got, f(x))
+
+
+@pytest.mark.parametrize("n", [1, 2])
+def test_lu_solve_placeholders_hold_valid_pivots(n):
+    """Placeholder evaluation gave ``lu_solve`` random pivots (3 or 4) past a 1x1 or 2x2
+    matrix, and LAPACK swapped rows out of bounds: heap corruption, then an abort. Integer
+    placeholders now index every axis of the call's arrays."""
+    linalg = pytest.importorskip("scipy.linalg")
+    a = np.arange(1.0, 1 + n * n).reshape(n, n) + 4 * np.eye(n)
+
+    def f(a, b):
+        return linalg.lu_solve(linalg.lu_factor(a @ a.T + 1.0), b * 2)
+
+    b = np.ones((n, 1))
+    got = tj.jit(f)(a, b)
+    np.testing.assert_allclose(got, f(a, b), rtol=1e-12)
+
+
+def test_scipy_special_ufuncs_native_with_scipys_result_dtype():
+    """``scipy.special.erf``/``expit`` of small ints, bools and float16 are float64 in SciPy (its
+    loops: d->d first); the native ops took exp's loops (float16, float32). Fuzz seed 9003000130."""
+    special = pytest.importorskip("scipy.special")
+
+    def f(x, y, h):
+        return special.erf(x), special.expit(y), special.erf(h) * 2, special.expit(h.astype(np.float32))
+
+    x, y = np.arange(-3, 4, dtype=np.int8), np.array([True, False, True])
+    h = np.linspace(-2, 2, 5).astype(np.float16)
+    g = tj.jit(f)
+    for got, want in zip(g(x, y, h), f(x, y, h)):
+        assert got.dtype == want.dtype
+        np.testing.assert_allclose(got, want, rtol=4 * np.finfo(want.dtype).eps, atol=1e-15)
+    assert g.lower(x, y, h).fallbacks == []
+
+
+def test_host_call_result_dtype_set_by_the_data_is_refused_clearly():
+    """``ttest_1samp(x).df`` is int64, or float64 where ``x`` holds a NaN: a host call's result
+    types are fixed while tracing, so the second call raises UnsupportedError (was an internal
+    error; fuzz seed 9005000118)."""
+    stats = pytest.importorskip("scipy.stats")
+    g = tj.jit(lambda x: stats.ttest_1samp(x, 0.5, axis=0).df + 0)
+    x = np.arange(6.0).reshape(3, 2)
+    np.testing.assert_array_equal(g(x), stats.ttest_1samp(x, 0.5, axis=0).df)
+    x[0, 0] = np.nan
+    with pytest.raises(tj.UnsupportedError, match="returned dtype float64, traced as int64"):
+        g(x)

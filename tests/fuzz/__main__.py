@@ -1,7 +1,8 @@
 """Command line: ``python -m tests.fuzz --minutes 30 --seed 1 --workers 2 --out DIR``.
 
 ``--programs K`` runs a fixed count instead; ``--weight library=4`` draws an op group more
-often; ``--replay FILE...`` runs repro files through
+often (``--weight scipy=6``: SciPy calls, ``tests/fuzz/sciops.py``, off by default; ``--show``
+and ``--minimize`` of such a program need the same weights); ``--replay FILE...`` runs repro files through
 a worker and prints their verdicts; ``--show SEED`` prints the program of a seed.
 """
 from __future__ import annotations

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from tests.fuzz import harness
+from tests.fuzz import harness, sciops
 from tests.fuzz.cfblocks import MoreBlocks
 
 SIZES = [1, 2, 3, 4, 5, 6, 7, 8, 17, 33]
@@ -373,7 +373,7 @@ def _may_overflow(a) -> bool:
 
 def expect_of(p: CFProgram) -> list | None:
     """Per call: bounds of the result's leaves and of the arguments; None when eager fails everywhere."""
-    scope: dict = {"np": np}
+    scope: dict = {"np": np, **sciops.SCOPE}
     exec(compile(p.function_source(), "<cfgen>", "exec"), scope)  # noqa: S102 - the generated program
     rows, ok = [], 0
     for specs in p.specs:

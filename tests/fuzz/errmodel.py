@@ -65,6 +65,11 @@ def _finish(err: float | None, out) -> float | None:
     return err if err <= 0.05 * max(mag_of(out), 1e-300) + 1e-300 else None
 
 
+def finish_bound(err: float | None, out) -> float | None:
+    """A computed bound made final (see ``_finish``): None where it is no rounding any more."""
+    return _finish(err, out)
+
+
 def rounding(out, ulps: float) -> float:
     return ulps * eps_of(out) * mag_of(out)
 

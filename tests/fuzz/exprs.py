@@ -11,7 +11,7 @@ import re
 
 import numpy as np
 
-from tests.fuzz import errmodel, libops
+from tests.fuzz import errmodel, libops, sciops
 from tests.fuzz.ops import Op
 from tests.fuzz.params import clean
 
@@ -120,7 +120,7 @@ def node_err(op: Op, params: dict, values: list, errs: list, out) -> float | Non
                                       if np.asarray(v).dtype.kind in "fc"):
         return None  # the sign of a NaN is the hardware's choice (x86 gives -nan), not NumPy's
     if rule == "perturb":
-        fn = eval(op.fn.format(**params) if op.fn else f"np.{op.name}", {"np": np})  # noqa: S307
+        fn = eval(op.fn.format(**params) if op.fn else f"np.{op.name}", {"np": np, **sciops.SCOPE})  # noqa: S307
         ulps = op.ulps
         if not ulps and any(np.asarray(v).dtype.kind == "c" for v in values):
             ulps = COMPLEX_ULPS
@@ -129,6 +129,8 @@ def node_err(op: Op, params: dict, values: list, errs: list, out) -> float | Non
         return errmodel.move(errs, out)
     if rule == "stat":
         return libops.stat_err(op, values, errs, out)
+    if rule == "scipy":
+        return sciops.sci_err(op, params, values, errs, out)
     if rule == "linear":
         return errmodel.linear(errs, out, op.factor)
     if rule == "discrete":

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from tests.fuzz.libops import COMPLEX_LIBRARY, LIBRARY
 from tests.fuzz.oprow import ALL, NUM, Op
+from tests.fuzz.sciops import SCIPY
 
 
 def _unary(name: str, kinds: str, ulps: float = 0.0, weight: float = 1.0, tmpl: str = "") -> Op:
@@ -210,11 +211,13 @@ CREATE = [
     Op("const", "np.ones(({bsize}, {bsize}))", 0, rule="move", group="create", pair="none", weight=0.1),
 ]
 
-ALL_OPS = UNARY + BINARY + REDUCE + SCAN + VIEW + GATHER + COMPOSITE + LINALG + CREATE + LIBRARY
+ALL_OPS = UNARY + BINARY + REDUCE + SCAN + VIEW + GATHER + COMPOSITE + LINALG + CREATE + LIBRARY + SCIPY
 
 GROUP_WEIGHTS = {"unary": 2.0, "binary": 3.0, "reduce": 1.6, "mask": 0.5, "scan": 0.5, "view": 1.2, "gather": 0.6,
                  "composite": 0.8, "linalg": 0.6, "create": 0.25, "scalar": 0.1, "library": 0.7,
                  "complex": 0.5}
+if SCIPY:  # SciPy calls (tests/fuzz/sciops.py): weight 0 keeps the default mix's programs as they were
+    GROUP_WEIGHTS["scipy"] = 0.0
 
 # kinds of elements complex values support (README: the rest raises UnsupportedError)
 COMPLEX_OK = {"negative", "positive", "absolute", "square", "exp", "isnan", "isinf", "isfinite", "conjugate", "angle",

@@ -13,6 +13,19 @@ import re
 import numpy as np
 
 from tests.fuzz.libops import p_nbins, p_num, p_q  # noqa: F401 - parameters of its rows
+from tests.fuzz.sciops import LEADERS as SCIPY_LEADERS
+from tests.fuzz.sciops import (  # noqa: F401 - parameters of its rows
+    p_assume,
+    p_dtype_trend,
+    p_fb,
+    p_fmode,
+    p_fsize,
+    p_rank,
+    p_ridge,
+    p_sigma,
+    p_trans,
+    p_weights,
+)
 
 SIGNED = ["np.int8", "np.int16", "np.int32", "np.int64"]
 UNSIGNED = ["np.uint8", "np.uint16", "np.uint32", "np.uint64"]
@@ -256,7 +269,8 @@ def p_bit(rng, vals, p) -> str:
 PARAMS = {name[2:]: fn for name, fn in globals().items() if name.startswith("p_")}
 
 
-LEADERS = {"ilo": "idtype", "ihi": "idtype", "hi": "lo", "ahi": "alo", "astep": "alo"}  # drawn together
+LEADERS = {"ilo": "idtype", "ihi": "idtype", "hi": "lo", "ahi": "alo", "astep": "alo",  # drawn together
+           **SCIPY_LEADERS}
 
 
 def draw(rng, names: list[str], vals: list) -> dict:

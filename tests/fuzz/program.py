@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from tests.fuzz import harness
+from tests.fuzz import harness, sciops
 from tests.fuzz.argspecs import make_specs
 from tests.fuzz.exprgen import ExprGen
 from tests.fuzz.stmtgen import StmtGen, gen_raising
@@ -50,7 +50,8 @@ class Program:
     def module_source(self, header: str = "") -> str:
         extra = chr(10) + header if header else ""
         doc = f'"""tracejit fuzz program (seed {self.seed}).{extra}\n\nRun: python THIS_FILE\n"""\n'
-        return (doc + "from __future__ import annotations\n\nimport numpy as np\nimport tracejit as tj\n\n"
+        return (doc + "from __future__ import annotations\n\nimport numpy as np\n"
+                + sciops.module_imports(self.function_source()) + "import tracejit as tj\n\n"
                 + harness_body() + "\n\n# arguments of each call (built by build_args), then the error bound\n"
                 + "# allowed for each returned leaf and argument (0: exact, None: not compared)\n"
                 + "SPECS = " + _rows(self.specs) + "\nEXPECT = " + _rows(self.expect) + "\n\n\n"
@@ -169,7 +170,7 @@ def _grow(rng, seed: int, arg_names: list[str], specs: list, st: State, target: 
 def check_rendered(p: Program, st: State) -> bool:
     """The rendered function, run eagerly from fresh inputs, gives the state's values."""
     import tracejit as tj
-    scope = {"np": np, "tj": tj}
+    scope = {"np": np, "tj": tj, **sciops.SCOPE}
     try:
         exec(compile(p.function_source(), "<fuzz>", "exec"), scope)  # noqa: S102
         raises = next((s.raises for s in p.stmts if isinstance(s, Raising)), [None] * st.ncalls)

@@ -12,7 +12,7 @@ import re
 
 import numpy as np
 
-from tests.fuzz import errmodel
+from tests.fuzz import errmodel, sciops
 from tests.fuzz.exprs import Expr, check_value, evaluate
 from tests.fuzz.harness import build_args
 
@@ -36,7 +36,7 @@ class State:
         self.arg_names = list(arg_names)
         self.ns: list[dict] = []
         for call_specs in specs:
-            ns = {"np": np, "tj": tj}
+            ns = {"np": np, "tj": tj, **sciops.SCOPE}
             ns.update(zip(arg_names, build_args(call_specs)))
             self.ns.append(ns)
         self.errs: dict[str, list] = {name: [0.0] * len(specs) for name in arg_names}

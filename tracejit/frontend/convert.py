@@ -224,8 +224,9 @@ class Converter:
         if t in (types.MethodType, functools.partial):
             return self.callable(value)
         if t not in (types.FunctionType, types.BuiltinFunctionType, type):
-            if callable(value) and library_value(value) is not value:
-                return library_value(value)  # (a library's callable object: ``scipy.stats.norm``)
+            seen = library_value(value)  # a library's object (scipy.stats.norm): its methods wrapped
+            if seen is not value:
+                return seen
             self._capturer.watch(path, value)
         return value
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 import inspect
 import itertools
 import operator
+import sys
 import threading
 import weakref
 from collections.abc import Iterator
@@ -53,6 +54,7 @@ _serial = itertools.count(1)
 TOKEN = (np.dtype(np.uint8), ())
 _TOKEN_VALUE = np.zeros((), np.uint8)
 SUPPORTED_KINDS = "biufc"
+FOREIGN_UFUNC_MODULES = ("scipy.special",)  # other libraries' ufuncs, named by their module in fallbacks
 WRITES_OUT = ("numpy.fft.",)  # functions given their one result's buffer as out= (no copy)
 
 
@@ -75,6 +77,10 @@ def fallback_enabled() -> bool:
 def public_name(func: Any) -> str:
     """``numpy.linalg.inv``-like name of a function, ufunc or method."""
     if isinstance(func, np.ufunc):
+        for module in FOREIGN_UFUNC_MODULES:  # (their ufuncs have no __module__: matched by identity)
+            if getattr(np, func.__name__, None) is not func and module in sys.modules \
+                    and getattr(sys.modules[module], func.__name__, None) is func:
+                return f"{module}.{func.__name__}"
         return f"numpy.{func.__name__}"
     owner = getattr(func, "__self__", None)
     name = getattr(func, "__qualname__", None) or getattr(func, "__name__", None) or type(func).__name__
@@ -263,8 +269,11 @@ def _takes_out(func: Callable) -> bool:
 
 
 def _mismatch(host: HostCall, what: str) -> Exception:
-    return RuntimeError(f"{host.name} (run by tracejit as a host call{at(host.loc)}) returned {what}: "
-                        "its result's shape or dtype depends on its input values")
+    """A result unlike the traced one: the function's result types depend on the values, which a
+    host call, typed at trace time, cannot follow (SciPy's ``ttest_1samp(x).df`` is float64 where
+    ``x`` holds a NaN, int64 otherwise): tracejit's refusal, not an internal error."""
+    return user_error(UnsupportedError(f"{host.name} (run by tracejit as a host call{at(host.loc)}) returned "
+                                       f"{what}: its result's shape or dtype depends on its input values"))
 
 
 def _describe(value: Any) -> str:
@@ -370,7 +379,7 @@ def host_call(func: Callable, args: tuple, kwargs: dict, reason: str, name: str 
         return dynamic_call(host_call, func, args, kwargs, reason, name, good, loc, trace)  # (or refused there)
     out_tree, out_leaves, results, _ = layouts[0]
     for r in results:
-        if r.dtype.kind not in SUPPORTED_KINDS or r.dtype.itemsize > 16 or r.dtype == np.float16 \
+        if r.dtype.kind not in SUPPORTED_KINDS or r.dtype.itemsize > 16 \
                 or r.dtype.kind == "c" and r.dtype.itemsize > 16:
             raise UnsupportedError(f"{name} returns an array of dtype {r.dtype}, which tracejit does not "
                                    f"support ({reason}){at(loc)}")

@@ -45,11 +45,13 @@ def evaluate(func: Callable, name: str, tree: Any, leaves: list, slots: list[tup
     # a traced scalar may size the result (n=, axis=): then every filling is tried
     once = all(not scalar and kind is None for _, _, scalar, kind in slots) and \
         (name in SHAPE_STABLE or name.startswith(SHAPE_STABLE_MODULES))
+    bound = index_bound([aval.shape for _, aval, scalar, _ in slots if not scalar]
+                        + [np.shape(leaf) for leaf in leaves if type(leaf) is np.ndarray])
     outcomes = []
     with streams_kept([func] + [leaf for leaf in leaves if leaf is not None]):
         for k in FILLINGS:
             start = time.perf_counter()
-            outcomes.append(try_filling(func, tree, leaves, slots, k, rng))
+            outcomes.append(try_filling(func, tree, leaves, slots, k, rng, bound))
             slow = time.perf_counter() - start > SLOW_PLACEHOLDER_S
             if outcomes[-1][1] is None and (once or slow and all(not s[2] and s[3] is None for s in slots)):
                 break
@@ -60,11 +62,21 @@ def evaluate(func: Callable, name: str, tree: Any, leaves: list, slots: list[tup
     return outcomes
 
 
-def placeholder(k: int, shape: tuple, dtype: np.dtype, rng: np.random.RandomState) -> np.ndarray:
-    """Filling ``k`` of a placeholder: zeros, ones, then well-conditioned random values."""
+def index_bound(shapes: list[tuple]) -> int | None:
+    """The smallest positive length of the call's array operands' axes: integer arrays are
+    filled below it (None: no bound), so each value indexes every axis."""
+    lengths = [n for shape in shapes for n in shape if n > 0]
+    return min(lengths) if lengths else None
+
+
+def placeholder(k: int, shape: tuple, dtype: np.dtype, rng: np.random.RandomState,
+                bound: int | None = None) -> np.ndarray:
+    """Filling ``k`` of a placeholder: zeros, ones, then well-conditioned random values;
+    integers below ``bound`` where given (C code trusts index arguments: LAPACK's pivots of
+    ``scipy.linalg.lu_solve`` past the matrix corrupted memory)."""
     value = np.asarray(_filling(k, shape, dtype, rng))  # (ufuncs on 0-d arrays return NumPy scalars)
-    if dtype.kind in "iu" and shape:  # integer arrays kept valid indices of their own last axis: native code
-        value = np.minimum(value, max(shape[-1] - 1, 0)).astype(dtype)  # trusts them (lu_solve's pivots)
+    if bound is not None and dtype.kind in "iu" and k:
+        value = (value.astype(np.int64) % bound).astype(dtype)
     return value
 
 
@@ -123,11 +135,12 @@ def streams_kept(objects: list) -> Iterator[None]:
 
 
 def try_filling(func: Callable, tree: Any, leaves: list, slots: list[tuple], k: int,
-                rng: np.random.RandomState) -> tuple:
-    """(result, None) of ``func`` on filling ``k`` of the operands, or (None, the error)."""
+                rng: np.random.RandomState, bound: int | None = None) -> tuple:
+    """(result, None) of ``func`` on filling ``k`` of the operands, or (None, the error);
+    integer arrays below ``bound`` (:func:`placeholder`)."""
     filled = [_read_only_copy(v) if type(v) is np.ndarray else v for v in leaves]  # (writes: refused below)
     for position, aval, scalar, kind in slots:
-        value = placeholder(k, aval.shape, aval.dtype, rng)
+        value = placeholder(k, aval.shape, aval.dtype, rng, None if scalar or kind is not None else bound)
         value.flags.writeable = False  # (as at run time: the operands are the program's buffers)
         if scalar or kind is not None:
             value = value[()]

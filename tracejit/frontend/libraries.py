@@ -16,11 +16,15 @@ traced is used), only Python side effects of its own, if any, happen once more.
 """
 from __future__ import annotations
 
+import enum
 import functools
+import inspect
 import sys
 import types
 from collections.abc import Callable
 from typing import Any
+
+import numpy as np
 
 from tracejit.errors import TracerConversionError, UnsupportedError, at
 from tracejit.frontend.context import user_location
@@ -31,7 +35,7 @@ from tracejit.frontend.usercode import is_library_file
 NATIVE: dict[str, Callable] = {}  # "scipy.linalg.solve_triangular" -> its native handler (may raise UnsupportedError)
 
 _OWN = ("numpy", "tracejit")
-_wrapped: dict[int, tuple] = {}  # id(function) -> (function, wrapper)
+_wrapped: dict[int, tuple] = {}  # id(function or object) -> (it, its wrapper or LibraryObject)
 _modules: dict[int, tuple] = {}  # id(module) -> (module, proxy)
 
 
@@ -45,6 +49,25 @@ def _is_library_module(module: types.ModuleType) -> bool:
         return False
     filename = getattr(module, "__file__", None)
     return isinstance(filename, str) and is_library_file(filename)
+
+
+_ARRAY_PROTOCOLS = ("__array__", "__array_interface__", "__array_function__", "__array_ufunc__", "__len__",
+                    "__iter__")
+
+
+def _is_library_object(value: object) -> bool:
+    """An instance of a library's class that is neither array-like nor a container
+    (``scipy.stats.norm``, a frozen distribution): converted code sees it as a :class:`LibraryObject`."""
+    t = type(value)
+    if isinstance(value, (type, types.ModuleType, np.ndarray, np.generic, enum.Enum)) or _is_routine(value):
+        return False
+    if any(hasattr(t, name) for name in _ARRAY_PROTOCOLS) or hasattr(value, "ntypes"):
+        return False
+    module = getattr(t, "__module__", None)
+    if not isinstance(module, str) or _top(module) in _OWN or _top(module) in sys.stdlib_module_names:
+        return False
+    owner = sys.modules.get(module)
+    return owner is not None and _is_library_module(owner)
 
 
 def _is_library_function(value: object) -> bool:
@@ -74,38 +97,6 @@ class LibraryModule(types.ModuleType):
         return library_value(getattr(real, name), f"{real.__name__}.{name}")
 
 
-class LibraryObject:
-    """A library's callable object that is not a function (``scipy.stats.norm``, an instance of a
-    distribution class) as converted code sees it: its attributes and its call wrapped
-    (:func:`library_value`), so ``norm.logpdf(x)`` and ``stats.t.sf(t, dof)`` fall back as functions do."""
-
-    __slots__ = ("_tj_real", "_tj_name")
-
-    def __init__(self, real: object, name: str):
-        object.__setattr__(self, "_tj_real", real)
-        object.__setattr__(self, "_tj_name", name)
-
-    def __getattr__(self, name: str) -> Any:
-        real = object.__getattribute__(self, "_tj_real")
-        return library_value(getattr(real, name), f"{object.__getattribute__(self, '_tj_name')}.{name}")
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        """The object's own call, wrapped as a library function."""
-        real = object.__getattribute__(self, "_tj_real")
-        call = library_value(real.__call__, object.__getattribute__(self, "_tj_name"))
-        return call(*args, **kwargs)
-
-    def __repr__(self) -> str:
-        return repr(object.__getattribute__(self, "_tj_real"))
-
-
-def _is_library_object(value: object) -> bool:
-    if isinstance(value, (types.FunctionType, types.MethodType, types.BuiltinFunctionType, tuple, list, dict)):
-        return False
-    return _is_library_function(value) and getattr(value, "__code__", None) is None and \
-        isinstance(getattr(type(value), "__call__", None), types.FunctionType)
-
-
 def _native(fn: Callable) -> Callable | None:
     """The native handler of ``fn``: a :data:`NATIVE` entry whose public path (its module
     loaded already) names ``fn`` itself."""
@@ -116,19 +107,84 @@ def _native(fn: Callable) -> Callable | None:
     return None
 
 
+def _is_routine(value: object) -> bool:
+    """A function or method (Python, builtin, Cython), as opposed to a callable object."""
+    return inspect.isroutine(value) or hasattr(value, "__code__") or isinstance(value, functools.partial)
+
+
+class LibraryObject:
+    """A library's object (``scipy.stats.norm``, a frozen distribution) as converted code sees
+    it: its attributes through :func:`library_value` (``norm.pdf`` wrapped), ``isinstance``
+    as the object's own class; passed to a library's function, the object itself."""
+
+    __slots__ = ("_tj_real", "_tj_name")
+
+    def __init__(self, real: object, name: str):
+        object.__setattr__(self, "_tj_real", real)
+        object.__setattr__(self, "_tj_name", name)
+
+    def __getattr__(self, attr: str) -> Any:
+        real = object.__getattribute__(self, "_tj_real")
+        return library_value(getattr(real, attr), f"{object.__getattribute__(self, '_tj_name')}.{attr}")
+
+    def __setattr__(self, attr: str, value: object) -> None:
+        setattr(object.__getattribute__(self, "_tj_real"), attr, value)
+
+    @property  # type: ignore[misc]
+    def __class__(self) -> type:
+        """The object's own class (``isinstance(norm, rv_continuous)`` holds)."""
+        return type(object.__getattribute__(self, "_tj_real"))
+
+    def __repr__(self) -> str:
+        return repr(object.__getattribute__(self, "_tj_real"))
+
+    def __str__(self) -> str:
+        return str(object.__getattribute__(self, "_tj_real"))
+
+    def __eq__(self, other: object) -> bool:
+        return object.__getattribute__(self, "_tj_real") == _real(other)
+
+    def __hash__(self) -> int:
+        return hash(object.__getattribute__(self, "_tj_real"))
+
+    def __bool__(self) -> bool:
+        return bool(object.__getattribute__(self, "_tj_real"))
+
+
+class CallableLibraryObject(LibraryObject):
+    """A library's callable object (``scipy.stats.norm(loc, scale)`` freezes it): the call wrapped."""
+
+    __slots__ = ("_tj_call",)
+
+    def __init__(self, real: object, name: str):
+        super().__init__(real, name)
+        object.__setattr__(self, "_tj_call", _wrap(real, name))
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        """The object's own call, wrapped."""
+        return object.__getattribute__(self, "_tj_call")(*args, **kwargs)
+
+
+def _real(value: object) -> object:
+    """The library's own object behind a :class:`LibraryObject` (what the library expects as an argument)."""
+    return object.__getattribute__(value, "_tj_real") if isinstance(value, LibraryObject) else value
+
+
 def _wrap(fn: Callable, name: str) -> Callable:
     native = _native(fn)
 
     @functools.wraps(fn)
     def call(*args: Any, **kwargs: Any) -> Any:
         loc = user_location()
+        args = tuple(_real(a) for a in args)
+        kwargs = {k: _real(v) for k, v in kwargs.items()}
         if native is not None:
             try:
                 return native(*args, **kwargs)
             except UnsupportedError:
                 pass  # (the library's own code, then maybe a host call)
         try:
-            return fn(*args, **kwargs)
+            return library_value(fn(*args, **kwargs))  # (a library object it returns: seen wrapped too)
         except TracerConversionError as error:
             if not fallback_enabled():
                 raise UnsupportedError(f"{name} needs concrete arrays (it converts a traced argument){at(loc)}; "
@@ -150,15 +206,20 @@ def library_value(value: object, name: str | None = None) -> object:
         if known is None or known[0] is not value:
             known = _modules[id(value)] = (value, LibraryModule(value))
         return known[1]
-    if not _is_library_function(value):
+    if isinstance(value, LibraryObject):
         return value
-    if _is_library_object(value):
-        return LibraryObject(value, name or f"{type(value).__module__}.{type(value).__qualname__}")
-    try:
-        known = _wrapped.get(id(value))
-    except TypeError:
+    function = _is_library_function(value) and _is_routine(value)
+    if not function and not _is_library_object(value):
         return value
+    if isinstance(value, types.MethodType):  # (a new bound method at every access: not kept)
+        return _wrap(value, name or f"{value.__module__}.{value.__qualname__}")
+    known = _wrapped.get(id(value))
     if known is None or known[0] is not value:
-        path = name or f"{value.__module__}.{getattr(value, '__qualname__', getattr(value, '__name__', '?'))}"
-        known = _wrapped[id(value)] = (value, _wrap(value, path))
+        if function:
+            path = name or f"{value.__module__}.{getattr(value, '__qualname__', getattr(value, '__name__', '?'))}"
+            seen = _wrap(value, path)
+        else:
+            path = name or f"{type(value).__module__}.{type(value).__qualname__}"
+            seen = (CallableLibraryObject if callable(value) else LibraryObject)(value, path)
+        known = _wrapped[id(value)] = (value, seen)
     return known[1]

@@ -9,10 +9,10 @@ import numpy as np
 
 @dataclass(frozen=True)
 class TreeDef:
-    """The structure of a nest: ``kind`` is 'leaf', 'tuple', 'list', 'dict' or
-    'namedtuple' (``keys`` then holds the class; for a namedtuple carrying extra attributes, as SciPy's
-    result objects do (``ttest_ind(...).df``), ``keys`` is the class, the number of fields, the names of
-    the extra attributes that are leaves and the (name, value) pairs of the others, kept as they are)."""
+    """The structure of a nest: ``kind`` is 'leaf', 'tuple', 'list', 'dict',
+    'namedtuple' (``keys`` then holds the class) or 'bunch' (a namedtuple with instance
+    attributes, SciPy's results: ``keys`` holds the class, the names of the attributes that
+    are leaves, and the other attributes' (name, value) pairs)."""
 
     kind: str
     children: tuple["TreeDef", ...] = ()
@@ -25,6 +25,7 @@ class TreeDef:
 
 
 LEAF = TreeDef("leaf")
+_VALUES = (int, float, complex, np.ndarray, np.generic)  # attributes of a tuple bunch that are leaves
 
 
 def is_namedtuple(v: object) -> bool:
@@ -32,23 +33,14 @@ def is_namedtuple(v: object) -> bool:
     return isinstance(v, tuple) and hasattr(type(v), "_fields")
 
 
-def _is_leaf_value(v: object) -> bool:
-    return isinstance(v, (bool, int, float, complex, np.generic)) or hasattr(v, "__array_function__")
-
-
-def _walk_bunch(v: tuple, extras: dict, leaves: list) -> TreeDef:
-    fields = tuple(_walk(x, leaves) for x in v)
-    names = tuple(k for k, x in extras.items() if _is_leaf_value(x))
-    statics = tuple((k, x) for k, x in extras.items() if not _is_leaf_value(x))
-    children = fields + tuple(_walk(extras[k], leaves) for k in names)
-    return TreeDef("namedtuple", children, (type(v), len(v), names, statics))
-
-
 def _walk(v, leaves: list) -> TreeDef:
     if is_namedtuple(v):
-        extras = getattr(v, "__dict__", None)
-        if extras:
-            return _walk_bunch(v, extras, leaves)
+        attrs = getattr(v, "__dict__", None)
+        if attrs:  # SciPy's results ("tuple bunches": extra fields, private attributes) are rebuilt as copies
+            names = tuple(k for k, x in attrs.items() if isinstance(x, _VALUES))
+            fixed = tuple((k, x) for k, x in attrs.items() if k not in names)
+            items = tuple(v) + tuple(attrs[k] for k in names)
+            return TreeDef("bunch", tuple(_walk(x, leaves) for x in items), (type(v), names, fixed))
         return TreeDef("namedtuple", tuple(_walk(x, leaves) for x in v), (type(v),))
     if type(v) in (tuple, list):
         return TreeDef(type(v).__name__, tuple(_walk(x, leaves) for x in v))
@@ -73,14 +65,15 @@ def _build(t: TreeDef, it) -> Any:
         return tuple(children)
     if t.kind == "list":
         return children
-    if t.kind == "namedtuple" and len(t.keys) > 1:
-        cls, n, names, statics = t.keys
-        obj = tuple.__new__(cls, children[:n])
-        obj.__dict__.update(zip(names, children[n:]))
-        obj.__dict__.update(statics)
-        return obj
     if t.kind == "namedtuple":
         return t.keys[0](*children)
+    if t.kind == "bunch":
+        cls, names, fixed = t.keys
+        n = len(children) - len(names)
+        value = tuple.__new__(cls, children[:n])
+        value.__dict__.update(fixed)
+        value.__dict__.update(zip(names, children[n:]))
+        return value
     return dict(zip(t.keys, children))
 
 

@@ -214,21 +214,27 @@ class AlongAxisEmitter:
             x = self.load(a.src.buffer, self._at(src, i, a.src.strides[-1]), a.dtype)
             b.store(b.add(b.load(nans), b.zext(self.ctx.isnan(x), I64)), nans)
         m = b.sub(i64(a.n), b.load(nans))
-        numbers, tail = alloca(b, I64, name="numbers"), alloca(b, I64, name="nan_at")
-        b.store(i64(0), numbers)
-        b.store(b.add(m, i64(final)), tail)
-        with self._loop(0, a.n, name="in") as i:
+        self._copy_nans_last(src, b.add(m, i64(final)), 1, argsort, "in")
+        return m
+
+    def _copy_nans_last(self, src: ir.Value, tail: ir.Value, step: int, positions: bool, name: str) -> None:
+        """Copy the float line ``src`` into the block: its numbers in order from position 0,
+        each NaN at ``tail``, which then moves by ``step`` (+1: the NaNs in order after the
+        numbers, sort's copy-in; -1: from the block's end backwards, selection's); with the
+        line positions where ``positions`` (the arg- ops)."""
+        b, a = self.b, self.a
+        numbers, nan_at = alloca(b, I64, i64(0), name="numbers"), alloca(b, I64, tail, name="nan_at")
+        with self._loop(0, a.n, name=name) as i:
             x = self.load(a.src.buffer, self._at(src, i, a.src.strides[-1]), a.dtype)
             nan = self.ctx.isnan(x)
-            t, u = b.load(numbers), b.load(tail)
+            t, u = b.load(numbers), b.load(nan_at)
             at = b.select(nan, u, t)
             self._set_key(at, x)
-            if argsort:
+            if positions:
                 self._set_pos(at, i)
-            step = b.zext(nan, I64)
-            b.store(b.add(t, b.sub(i64(1), step)), numbers)
-            b.store(b.add(u, step), tail)
-        return m
+            moved = b.zext(nan, I64)
+            b.store(b.add(t, b.sub(i64(1), moved)), numbers)
+            b.store(b.add(u, moved) if step > 0 else b.sub(u, moved), nan_at)
 
     def _take(self, src: int, dst: int, first: ir.Value, second: ir.Value, k: ir.Value,
               take_second: ir.Value) -> ir.Value:

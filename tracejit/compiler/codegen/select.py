@@ -200,18 +200,7 @@ class SelectEmitter(AlongAxisEmitter):
         if a.dtype.kind != "f":
             return i64(a.n)
         with b.if_then(b.icmp_signed(">", b.load(nans), i64(0)), likely=False):
-            numbers, tail = self._slot(i64(0), "numbers"), self._slot(i64(a.n - 1), "nan_at")
-            with self._loop(0, a.n, name="nan_in") as i:
-                x = self.load(a.src.buffer, self._at(src, i, a.src.strides[-1]), a.dtype)
-                nan = self.ctx.isnan(x)
-                t, u = b.load(numbers), b.load(tail)
-                at = b.select(nan, u, t)
-                self._set_key(at, x)
-                if arg:
-                    self._set_pos(at, i)
-                step = b.zext(nan, I64)
-                b.store(b.add(t, b.sub(i64(1), step)), numbers)
-                b.store(b.sub(u, step), tail)
+            self._copy_nans_last(src, i64(a.n - 1), -1, arg, "nan_in")
         return b.sub(i64(a.n), b.load(nans))
 
     # -- introselect ---------------------------------------------------------------------

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Callable
 from operator import eq, ge, gt, le, lt, ne  # (``operator`` is a parameter name here)
 
@@ -16,6 +17,7 @@ from tracejit.frontend.arraylike import complex_support
 from tracejit.frontend.context import user_location
 from tracejit.frontend.core import as_python_scalar
 from tracejit.frontend.dispatch import register_ufunc_handlers
+from tracejit.frontend.hostcall import public_name
 from tracejit.frontend.numpy import reductions
 from tracejit.frontend.numpy.accumulate import REDUCE_OF, SCAN_OF, bitwise_reduce, ufunc_accumulate
 from tracejit.frontend.numpy.creation import filled
@@ -41,11 +43,13 @@ FOREIGN_UFUNCS = {("scipy.special", "erf"): "erf", ("scipy.special", "expit"): "
 
 
 def op_for_ufunc(ufunc: np.ufunc) -> str | None:
-    """The graph op of an elementwise ufunc (NumPy's or a known foreign one), else None."""
+    """The graph op of an elementwise ufunc (NumPy's or a known foreign one, matched by identity
+    once its module is loaded: SciPy's ufuncs have no ``__module__``), else None."""
     name = UFUNC_TO_OP.get(ufunc)
     if name is None:
-        module = type(ufunc).__module__ if not hasattr(ufunc, "__module__") else ufunc.__module__
-        name = FOREIGN_UFUNCS.get(((module or "").split("._")[0], ufunc.__name__))
+        for (module, attr), op in FOREIGN_UFUNCS.items():
+            if attr == ufunc.__name__ and module in sys.modules and getattr(sys.modules[module], attr, None) is ufunc:
+                return op
     return name
 
 # ufunc methods whose handlers build on modules that import this one: ``ufunc.at``
@@ -101,7 +105,7 @@ def apply_elementwise(ufunc: np.ufunc, inputs: Operand, dtype: DTypeLike = None,
         raise StaticNeeded(origins, "a power of Python ints", loc)  # Python: exact, or a float
     name = op_for_ufunc(ufunc)
     if name is None:
-        raise UnsupportedError(f"numpy.{ufunc.__name__} is not supported by tracejit{at(loc)}")
+        raise UnsupportedError(f"{public_name(ufunc)} is not supported by tracejit{at(loc)}")
     trace = find_trace(inputs)
     if dtype is not None:
         loop = (np.dtype(dtype),) * ufunc.nin
@@ -118,15 +122,15 @@ def apply_elementwise(ufunc: np.ufunc, inputs: Operand, dtype: DTypeLike = None,
             kinds = pyscalar.operand_dtypes(ufunc, inputs, python_op)
         else:
             kinds = tuple(dtype_or_weak(x, loc) for x in inputs)
-        resolver = ufunc if ufunc in UFUNC_TO_OP else np.exp  # foreign ufuncs: exp's loops
-        try:
-            loop = resolver.resolve_dtypes(kinds + (None,) * ufunc.nout)
+        try:  # (a foreign ufunc by its own loops: scipy.special.erf of ints or float16 is float64)
+            loop = ufunc.resolve_dtypes(kinds + (None,) * ufunc.nout)
         except TypeError as e:
             raise with_location(e, loc) from e
         for dt in loop:  # dtypes tracejit has no kernels for (longdouble...): said so here
             if dt != np.float16 or ufunc is not np.signbit:
                 check_supported(dt, f"numpy.{ufunc.__name__} of {', '.join(_kind_name(k) for k in kinds)}{at(loc)}")
-        explicit = python_op or (ufunc is np.signbit and loop[0] == np.float16)  # operands converted here
+        explicit = python_op or ufunc not in UFUNC_TO_OP or (ufunc is np.signbit and loop[0] == np.float16)
+        # (operands converted here: a foreign ufunc's ops take their loop's dtype from the operands)
         if ufunc is np.signbit and loop[0] == np.float16:  # of bools and 8-bit ints: any float is exact
             loop = (np.dtype(np.float32),) + tuple(loop[1:])
         if python_op and ufunc not in COMPARISONS:
