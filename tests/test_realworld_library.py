@@ -141,8 +141,9 @@ def test_builtin_sorted_of_traced_numbers():
         return max(energy), sorted(energy), sorted(energy, reverse=True), lowest
     rng = np.random.default_rng(0)
     _check(f, rng.standard_normal((4, 3)), rng.standard_normal(5))
-    with pytest.raises(tj.UnsupportedError, match="sorted"):
-        tj.jit(lambda x: sorted(list(x), key=lambda v: -v))(np.ones(3))
+    _check(lambda x: sorted(list(x), key=lambda v: -v), np.array([0.5, -1.0, 2.0]))
+    with pytest.raises(tj.UnsupportedError, match="NaN"):
+        tj.jit(lambda x: sorted(x)[0])(np.array([1.0, np.nan]))
 
 
 def test_formatting_a_traced_value_names_the_line():

@@ -48,7 +48,6 @@ from tracejit.frontend.npobjects import Vectorize, retrying
 from tracejit.frontend.operands import is_tracer
 from tracejit.frontend.pymath import BY_ORIGINAL as MATH_BY_ORIGINAL
 from tracejit.frontend.pymath import MATH
-from tracejit.frontend.pysorted import BUILTINS as SORTING
 from tracejit.frontend.randomness import attribute, is_random, stand_in
 from tracejit.frontend.reachable import CellRoot, DefaultRoot, GlobalRoot
 from tracejit.frontend.sites import BY_ORIGINAL as SITE_BY_ORIGINAL
@@ -140,7 +139,7 @@ class ProxyGlobals(dict):
             value = self._real[name]
         except KeyError:
             value = self._builtins[name]  # KeyError: CPython then raises NameError
-            selecting = SELECTING.get(name) or SORTING.get(name)
+            selecting = SELECTING.get(name)
             return selecting if selecting is not None and value is getattr(builtins, name) else value
         if self._converter.closed or current_trace() is None:
             return value  # called after its trace, or from another thread: plain Python

@@ -25,6 +25,7 @@ from tracejit.frontend.core import as_python_scalar
 from tracejit.frontend.minmax import SELECTING, item_type
 from tracejit.frontend.numpy.elementwise import where
 from tracejit.frontend.operands import is_tracer
+from tracejit.frontend.pysorted import sort_values
 
 MAX_ITEMS = 32  # the positions take n**2 comparisons: longer traced lists are refused
 
@@ -33,7 +34,11 @@ def traced_sorted(iterable: object, /, *, key: object = None, reverse: bool = Fa
     """``sorted`` whose comparisons may be of traced values (module docstring)."""
     if current_trace() is None or (is_tracer(iterable) and iterable.ndim == 0):
         return builtins.sorted(iterable, key=key, reverse=reverse)
+    if key is None and is_tracer(iterable) and iterable.ndim == 1:
+        return sort_values(iterable, reverse)  # (an array's items are new scalars: sorted as one array)
     items = list(iterable)
+    if key is None and len(items) > MAX_ITEMS and all(_is_number(v) for v in items):
+        return sort_values(items, reverse)  # (numbers: no item identity to keep)
     keys = items if key is None else [key(v) for v in items]
     if not any(is_tracer(v) for v in items + keys):
         return [v for _, v in builtins.sorted(zip(keys, items), key=lambda kv: kv[0], reverse=reverse)] \
@@ -64,6 +69,11 @@ def traced_sorted(iterable: object, /, *, key: object = None, reverse: bool = Fa
         positions.append(sum(np.asarray(c).astype(np.int64) if not is_tracer(c) else c.astype(np.int64)
                              for c in ahead) if ahead else np.int64(0))
     return [_at_position(p, items, positions, types[0]) for p in range(n)]
+
+
+def _is_number(v: object) -> bool:
+    kind = item_type(v)
+    return kind is not None and (kind[0] == "python number" or kind[2])
 
 
 def _at_position(p: int, items: list, positions: list, kind: tuple) -> object:
