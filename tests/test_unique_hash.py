@@ -84,3 +84,18 @@ def test_hash_path_results_reduced_and_indexed():
     jitted = tj.jit(f, fallback=False)
     _bits_equal(jitted(x), f(x))
     _bits_equal(jitted(x[:77]), f(x[:77]))
+
+
+@pytest.mark.parametrize("inverse", [False, True])
+def test_jitted_nans_unequal_both_paths(inverse):
+    def f(x):
+        return np.unique(x, return_index=True, return_inverse=inverse, return_counts=True, equal_nan=False)
+
+    rng = np.random.default_rng(9)
+    many = rng.random(3000)  # the sort path
+    many[rng.integers(0, 3000, 50)] = np.nan
+    few = np.round(rng.normal(size=3000)).astype(np.float16)  # the hash path
+    few[rng.integers(0, 3000, 50)] = np.nan
+    jitted = tj.jit(f, fallback=False)
+    _bits_equal(jitted(many), f(many))
+    _bits_equal(jitted(few), f(few))
