@@ -17,8 +17,8 @@ gets ``+0.0``'s key, every NaN the all-ones key; NaNs that are not equal never m
   an entry. The entries are sorted by key (LSD radix, stable, skipping bytes no key changes),
   equal neighbours merged, and the inverse mapped from entries to ranks.
 - ``tj_runs_<kind><bytes>_<nan><flag>`` takes sorted data, the permutation that sorted it (read
-  for ``flag`` 1: first indices, 2: and the inverse) and ``n``, then k, values, counts, first
-  indices, inverse: one pass, a run at each key change.
+  for ``flag % 3`` 1: first indices, 2: and the inverse; counts written for ``flag >= 3``) and ``n``,
+  then k, values, counts, first indices, inverse: one pass, a run at each key change.
 
 Each routine is generated on first use in a process (``hashunique_ir.py``) or loaded from the
 disk cache.
@@ -28,12 +28,13 @@ from __future__ import annotations
 import functools
 import re
 
-_NAME = re.compile(r"tj_(unique|runs)_([fiu])([1248])_([ed])([012])$")
+_NAME = re.compile(r"tj_(unique|runs)_([fiu])([1248])_([ed])([0-5])$")
 
 
 def routine_name(kind: str, itemsize: int, equal_nan: bool, flag: int, runs: bool = False) -> str:
     """The name of the variant for NumPy dtype kind ``kind`` and ``itemsize`` bytes (``flag``: the
-    hash routine's inverse wanted; the run-length routine's 0 alone, 1 with a permutation, 2 and the inverse)."""
+    hash routine's inverse wanted; the run-length routine's 0 alone, 1 with a permutation, 2 and the inverse,
+    plus 3 to write the counts)."""
     letter = "f" if kind == "f" else ("i" if kind == "i" else "u")
     return f"tj_{'runs' if runs else 'unique'}_{letter}{itemsize}_{'e' if equal_nan else 'd'}{int(flag)}"
 

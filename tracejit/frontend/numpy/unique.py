@@ -75,7 +75,7 @@ def _sorted_results(flat: Operand, equal_nan: bool, wants: tuple[bool, bool, boo
         operands = [np.take(flat, perm), perm]
     else:  # no permutation needed
         operands = [sort(flat, axis=-1), flat]  # (the second unread)
-    flag = 2 if wants[1] else (1 if wants[0] else 0)
+    flag = (2 if wants[1] else (1 if wants[0] else 0)) + (3 if wants[2] else 0)
     name = hashunique.routine_name(flat.dtype.kind, flat.dtype.itemsize, equal_nan, flag, runs=True)
     return _routine(name, operands, flat.shape[0], flat.dtype, 0, wants)
 
@@ -146,3 +146,25 @@ def _masked(flat: Operand, shape: tuple, equal_nan: bool, wants: tuple[bool, boo
     if wants[2]:
         out.append(Selection(_counts(mask), mask))
     return out[0] if len(out) == 1 else tuple(out)
+
+
+# NumPy 2.x's result types of the array-API functions (named tuples), taken from NumPy itself
+_COUNTS, _INVERSE, _ALL = (type(f(np.zeros(1))) for f in (np.unique_counts, np.unique_inverse, np.unique_all))
+
+
+@implements(np.unique_counts)
+def unique_counts(x: Operand) -> tuple:
+    """``numpy.unique_counts``: ``unique(x, return_counts=True, equal_nan=False)`` as its named tuple."""
+    return _COUNTS(*unique(x, return_counts=True, equal_nan=False))
+
+
+@implements(np.unique_inverse)
+def unique_inverse(x: Operand) -> tuple:
+    """``numpy.unique_inverse``: the values and the inverse (of ``x``'s shape), NaNs not equal."""
+    return _INVERSE(*unique(x, return_inverse=True, equal_nan=False))
+
+
+@implements(np.unique_all)
+def unique_all(x: Operand) -> tuple:
+    """``numpy.unique_all``: values, first indices, inverse (of ``x``'s shape) and counts, NaNs not equal."""
+    return _ALL(*unique(x, return_index=True, return_inverse=True, return_counts=True, equal_nan=False))
