@@ -1,32 +1,40 @@
-"""A native hash-based ``np.unique`` routine, called like a LAPACK routine (``runtime/lapack.py``
-resolves names starting with ``tj_unique_`` here; ``frontend/numpy/unique.py`` records the call).
+"""Native ``np.unique`` routines, called like LAPACK routines (``runtime/lapack.py`` resolves the
+names matching ``_NAME`` here; ``frontend/numpy/unique.py`` records the calls). Every argument is
+passed by pointer; results hold ``k`` (the number of distinct values, int64) and, in their first
+``k`` places, the sorted distinct values (the first occurrence's bits), first indices and counts
+(int64), and the inverse (int64, every element's rank).
 
-``tj_unique_<kind><bytes>_<nan><inv>`` (kind ``f`` float, ``i`` signed, ``u`` unsigned or bool;
-``nan`` ``e`` where NaNs are equal, else ``d``; ``inv`` ``1`` to write the inverse) takes, every
-argument by pointer: the contiguous data, ``n`` (int64), then the results: the count ``k`` of
-distinct values (int64), the values, the counts, the first indices, the inverse (int64, ``n`` each;
-only the first ``k`` of the first three are written) and an int64 scratch of ``8 n`` elements.
+Keys are the values' bits made monotone unsigned integers (as ``codegen/radix.py``: ``-0.0``
+gets ``+0.0``'s key, every NaN the all-ones key; NaNs that are not equal never merge).
 
-Each element's *key* is its bits made a monotone unsigned integer (as ``codegen/radix.py``:
-``-0.0`` gets ``+0.0``'s key, every NaN the all-ones key). One pass inserts the keys in an
-open-addressing table of entry ids (linear probing, multiplicative hash, doubled when half full),
-each entry holding its key, first index and count; the inverse first holds entry ids. NaNs that
-are not equal each get an entry of their own, outside the table. Then the ``k`` entries are sorted
-by key (an LSD radix sort, stable, skipping bytes that no key changes), and each sorted entry
-gives its value (the first occurrence's bits: NumPy's stable order), count and first index; the
-inverse is the entries' ranks. The routine is generated once per variant per process.
+- ``tj_unique_<kind><bytes>_<nan><inv>`` (kind ``f`` float, ``i`` signed, ``u`` unsigned or
+  bool; ``nan`` ``e`` where NaNs are equal, else ``d``; ``inv`` 1 to write the inverse) takes the
+  contiguous data and ``n``, then k, values, counts, first indices, inverse and an int64 scratch
+  of ``8 n + 8``. One pass inserts the keys in an open-addressing table of entry ids (linear
+  probing, multiplicative hash of the key folded, doubled when half full); each entry holds its
+  key, first index and count (a repeat of the previous key only grows a pending run: no chain of
+  increments through memory). Past ``max(4096, n / 8)`` entries it stops and makes every element
+  an entry. The entries are sorted by key (LSD radix, stable, skipping bytes no key changes),
+  equal neighbours merged, and the inverse mapped from entries to ranks.
+- ``tj_runs_<kind><bytes>_<nan><flag>`` takes sorted data, the permutation that sorted it (read
+  for ``flag % 3`` 1: first indices, 2: and the inverse; counts written for ``flag >= 3``) and ``n``,
+  then k, values, counts, first indices, inverse: one pass, a run at each key change.
+
+Each routine is generated on first use in a process (``hashunique_ir.py``) or loaded from the
+disk cache.
 """
 from __future__ import annotations
 
 import functools
 import re
 
-_NAME = re.compile(r"tj_(unique|runs)_([fiu])([1248])_([ed])([012])$")
+_NAME = re.compile(r"tj_(unique|runs)_([fiu])([1248])_([ed])([0-5])$")
 
 
 def routine_name(kind: str, itemsize: int, equal_nan: bool, flag: int, runs: bool = False) -> str:
     """The name of the variant for NumPy dtype kind ``kind`` and ``itemsize`` bytes (``flag``: the
-    hash routine's inverse wanted; the run-length routine's 0 alone, 1 with a permutation, 2 and the inverse)."""
+    hash routine's inverse wanted; the run-length routine's 0 alone, 1 with a permutation, 2 and the inverse,
+    plus 3 to write the counts)."""
     letter = "f" if kind == "f" else ("i" if kind == "i" else "u")
     return f"tj_{'runs' if runs else 'unique'}_{letter}{itemsize}_{'e' if equal_nan else 'd'}{int(flag)}"
 

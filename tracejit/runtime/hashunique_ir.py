@@ -364,9 +364,9 @@ class _Emit:
 class _Runs(_Emit):
     """The builder of a run-length routine over a sorted array (``runtime/hashunique.py``)."""
 
-    def __init__(self, fn: ir.Function, kind: str, width: int, equal_nan: bool, perm: int):
-        super().__init__(fn, kind, width, equal_nan, perm == 2)
-        self.perm = perm
+    def __init__(self, fn: ir.Function, kind: str, width: int, equal_nan: bool, flag: int):
+        super().__init__(fn, kind, width, equal_nan, flag % 3 == 2)
+        self.perm, self.counts = flag % 3, flag >= 3
 
     def build(self) -> None:
         """Emit the whole routine: one pass, a run at each key change."""
@@ -394,7 +394,8 @@ class _Runs(_Emit):
             b.branch(more)
             b.position_at_end(more)
             r = self.ld(rank)
-            b.store(b.add(b.sub(j, self.ld(start)), _c(1)), self.at(counts, r))
+            if self.counts:
+                b.store(b.add(b.sub(j, self.ld(start)), _c(1)), self.at(counts, r))
             if self.inverse:
                 b.store(r, self.at(inverse, self.ld(self.at(order, j))))
         self.loop(_c(0), n, step, "runs")
@@ -404,7 +405,7 @@ class _Runs(_Emit):
 
 def module_text(name: str, runs: bool, kind: str, width: int, equal_nan: bool, flag: int) -> str:
     """The LLVM IR of routine ``name`` (``runs``: the run-length one) for keys of ``kind`` and
-    ``width`` bytes (``flag``: the inverse wanted; for ``runs``, 1 with a permutation, 2 and the inverse)."""
+    ``width`` bytes (``flag``: the inverse wanted; for ``runs``, see ``runtime/hashunique.py``)."""
     module = ir.Module(name=name)
     fn = ir.Function(module, ir.FunctionType(ir.VoidType(), [PTR] * N_ARGS), name)
     for arg in fn.args:

@@ -1,22 +1,23 @@
-"""``np.unique`` of traced arrays: the elements of the sorted array that differ from their
-predecessor, a boolean selection (``selection.py``) whose length is known only when the
-function runs (``len(np.unique(labels))``, returned, reduced).
+"""``np.unique`` of traced arrays (``axis=None``): the sorted distinct elements and, on request,
+their first indices, the inverse and their counts, NaNs as one where ``equal_nan``.
 
-With ``return_index``, ``return_inverse`` or ``return_counts`` (``axis=None``), the array
-is ordered by a stable argsort ``perm`` (``kind='stable'``, as NumPy's mergesort for
-``return_index``); ``mask`` marks the first element of each run of equal values (NaNs one
-run where ``equal_nan``). Then, all computed with static shapes:
+Both paths are native routines (``runtime/hashunique.py``) called like LAPACK's
+(``lapack_funcs.record_call``), each giving ``k`` and, in their first ``k`` places, the values
+(the first occurrence's bits), first indices and counts, plus the whole inverse:
 
-* the values: ``sorted[mask]``; the first indices: ``perm[mask]`` (the stable order keeps
-  the first occurrence first in each run), both selections by ``mask``;
-* the counts: at each run's start, the next start's position minus its own (the next start
-  by a reversed running minimum of ``where(mask, position, n)``), selected by ``mask``;
-* the inverse: ``inverse[perm] = cumsum(mask) - 1`` (a scatter), of the input's shape as
-  NumPy 2.x gives it for ``axis=None`` (0-d for a 0-d input): a static shape.
+* the **hash path** counts the elements in a hash table, then sorts only the ``k`` distinct keys;
+* the **sort path** sorts (``argsort(kind='stable')`` when the indices or the inverse are
+  asked for, as NumPy's mergesort) and then makes one run-length pass.
 
-So the values, first indices and counts share one data-dependent length; each can be
-returned, reduced or indexed by a scalar (``values[np.argmax(counts)]``), and combining one
-with an array of static shape raises UnsupportedError naming the line (``selection.py``).
+A sample of 1024 elements chooses at run time (a ``tj.cond``): the hash path when at most half
+of the sample is distinct. The choice only affects speed (the hash routine sorts every element
+itself once its table passes ``n / 8`` keys). The values, first indices and counts are selections
+of the prefix ``[0, k)`` (``Selection`` with bounds: their length is ``k``, argmax/argmin one
+pass), so they combine with each other and with scalars, and can be returned, reduced or
+indexed by a scalar (``values[np.argmax(counts)]``); combining one with an array of static shape
+raises UnsupportedError naming the line (``selection.py``). The inverse has NumPy 2.x's static
+shape (the input's; 0-d for a 0-d input). Empty inputs and other dtypes take the older form:
+a sort and a mask of its run starts.
 """
 from __future__ import annotations
 
@@ -61,7 +62,7 @@ def _routine(name: str, operands: list, n: int, dtype: np.dtype, scratch: int, w
     shapes = [((1,), i64), ((n,), dtype), ((n,), i64), ((n,), i64), ((n if wants[1] else 1,), i64)]
     if scratch:
         shapes.append(((scratch,), i64))
-    args = tuple(("in", i) for i in range(len(operands))) + (("dim", 0),) + tuple(("out", i) for i in range(len(shapes)))
+    args = (*(("in", i) for i in range(len(operands))), ("dim", 0), *(("out", i) for i in range(len(shapes))))
     k, values, counts, first, inverse, *_ = record_call(current_trace(), name, operands, args,
                                                        [(s, d, False) for s, d in shapes], (), (n,), 1)
     return (reshape(k, ()), values) + tuple(r for r, want in zip((first, inverse, counts), wants) if want)
@@ -74,7 +75,7 @@ def _sorted_results(flat: Operand, equal_nan: bool, wants: tuple[bool, bool, boo
         operands = [np.take(flat, perm), perm]
     else:  # no permutation needed
         operands = [sort(flat, axis=-1), flat]  # (the second unread)
-    flag = 2 if wants[1] else (1 if wants[0] else 0)
+    flag = (2 if wants[1] else (1 if wants[0] else 0)) + (3 if wants[2] else 0)
     name = hashunique.routine_name(flat.dtype.kind, flat.dtype.itemsize, equal_nan, flag, runs=True)
     return _routine(name, operands, flat.shape[0], flat.dtype, 0, wants)
 
@@ -145,3 +146,25 @@ def _masked(flat: Operand, shape: tuple, equal_nan: bool, wants: tuple[bool, boo
     if wants[2]:
         out.append(Selection(_counts(mask), mask))
     return out[0] if len(out) == 1 else tuple(out)
+
+
+# NumPy 2.x's result types of the array-API functions (named tuples), taken from NumPy itself
+_COUNTS, _INVERSE, _ALL = (type(f(np.zeros(1))) for f in (np.unique_counts, np.unique_inverse, np.unique_all))
+
+
+@implements(np.unique_counts)
+def unique_counts(x: Operand) -> tuple:
+    """``numpy.unique_counts``: ``unique(x, return_counts=True, equal_nan=False)`` as its named tuple."""
+    return _COUNTS(*unique(x, return_counts=True, equal_nan=False))
+
+
+@implements(np.unique_inverse)
+def unique_inverse(x: Operand) -> tuple:
+    """``numpy.unique_inverse``: the values and the inverse (of ``x``'s shape), NaNs not equal."""
+    return _INVERSE(*unique(x, return_inverse=True, equal_nan=False))
+
+
+@implements(np.unique_all)
+def unique_all(x: Operand) -> tuple:
+    """``numpy.unique_all``: values, first indices, inverse (of ``x``'s shape) and counts, NaNs not equal."""
+    return _ALL(*unique(x, return_index=True, return_inverse=True, return_counts=True, equal_nan=False))
