@@ -156,7 +156,8 @@ def inv(a: Operand) -> Tracer:
     """``numpy.linalg.inv``: dgesv against the identity, as NumPy does."""
     trace, a, ta, loc = _square(a, "inv", "dgesv")
     n = a.shape[-1]
-    eye = lift(trace, np.eye(n))
+    index = lift(trace, np.arange(n))  # (the identity from the element index: no n x n constant)
+    eye = astype(np.equal(reshape(index, (n, 1)), index), F64)
     return astype(_solve(trace, a, eye, a.shape[:-2], loc), ta, copy=False)
 
 
