@@ -326,9 +326,8 @@ class JitFunction:
             fast = positional_fast_key(args, self._fast_arity, self._static_positions)
             self._fast_cache[fast[0]] = entry
             self._install(entry, args)
-        if captured is None:
-            return entry.run(call.arrays, call.originals)
-        return entry.run(call.arrays + captured[0], call.originals + captured[1])
+        with call.generators:  # generator arguments: what its host calls draw from (frontend/rngargs.py)
+            return entry.run(*call.inputs(captured))
 
     def _entry(self, args: tuple, kwargs: dict, make: Callable, count: bool = True) -> tuple:
         """The bound call, its cache entry (made by ``make(call, reason)`` on a miss) and
