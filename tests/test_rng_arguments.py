@@ -153,3 +153,17 @@ def test_drawing_from_a_generator_argument_is_refused_without_fallback():
     jf = tj.jit(lambda rng: rng.random(3), fallback=False)
     with pytest.raises(UnsupportedError, match="random"):
         jf(np.random.default_rng(0))
+
+
+def test_library_function_and_unbound_method_given_the_generator_argument():
+    stats = pytest.importorskip("scipy.stats")
+
+    def f(x, rng):
+        return x + stats.norm.rvs(size=x.shape, random_state=rng) * np.random.Generator.random(rng, x.shape)
+
+    jf = tj.jit(f)
+    for s in range(3):
+        _check(f, jf, lambda: np.arange(4.0), lambda: np.random.default_rng(s))
+    assert jf.cache_info().traces == 1
+    with pytest.raises(UnsupportedError, match="generator argument"):
+        tj.jit(lambda rng: stats.norm.rvs(size=2, random_state=rng), fallback=False)(np.random.default_rng(0))

@@ -23,7 +23,8 @@ from tracejit.compiler.layout import StridedView
 from tracejit.errors import ControlException, user_error
 from tracejit.frontend.complex.boundary import pair_view
 from tracejit.frontend.randomness import is_generator
-from tracejit.frontend.rngargs import NO_GENERATORS, ArgGenerator, CallGenerators, GeneratorArg, generator_key
+from tracejit.frontend.rngargs import ArgGenerator, generator_key
+from tracejit.frontend.rngslots import NO_GENERATORS, CallGenerators, GeneratorArg
 from tracejit.frontend.tree import flatten
 
 
