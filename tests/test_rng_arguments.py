@@ -167,3 +167,15 @@ def test_library_function_and_unbound_method_given_the_generator_argument():
     assert jf.cache_info().traces == 1
     with pytest.raises(UnsupportedError, match="generator argument"):
         tj.jit(lambda rng: stats.norm.rvs(size=2, random_state=rng), fallback=False)(np.random.default_rng(0))
+
+
+def test_draws_in_a_data_dependent_loop():
+    def f(rng, x):
+        while x.sum() < 10.0:
+            x = x + rng.random(x.shape)
+        return x
+
+    jf = tj.jit(f)
+    for s in range(3):
+        _check(f, jf, lambda: np.random.default_rng(s), lambda: np.zeros(3))
+    assert jf.cache_info().traces == 1
