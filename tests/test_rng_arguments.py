@@ -179,3 +179,18 @@ def test_draws_in_a_data_dependent_loop():
     for s in range(3):
         _check(f, jf, lambda: np.random.default_rng(s), lambda: np.zeros(3))
     assert jf.cache_info().traces == 1
+
+
+def test_shuffle_in_place_and_permutation_from_a_generator_argument():
+    def f(rng, x):
+        rng.shuffle(x)
+        return x * 2, rng.permutation(4)
+
+    jf = tj.jit(f)
+    for s in range(3):
+        _check(f, jf, lambda: np.random.default_rng(s), lambda: np.arange(6.0))
+    x, y = np.arange(6.0), np.arange(6.0)
+    jf(np.random.default_rng(9), x)
+    f(np.random.default_rng(9), y)
+    np.testing.assert_array_equal(x, y)  # the caller's array shuffled, as eagerly
+    assert jf.cache_info().traces == 1

@@ -60,6 +60,14 @@ class CallGenerators:
 NO_GENERATORS = CallGenerators(())
 
 
+def run_with(run: Any, generators: CallGenerators, *inputs: Any) -> Any:
+    """``run(*inputs)`` (a compiled call) with ``generators`` current on this thread."""
+    if not generators.objects:
+        return run(*inputs)
+    with generators:
+        return run(*inputs)
+
+
 class GeneratorArg:
     """Placeholder of the ``index``-th generator argument among a bound call's static leaves."""
 

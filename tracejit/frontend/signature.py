@@ -233,11 +233,11 @@ _PART_OF = {"F": np.dtype(np.float32), "D": np.dtype(np.float64)}  # complex64/1
 def positional_fast_key(args: tuple, nparams: int, static_positions: frozenset = frozenset()) -> tuple | None:
     """The cache key of a call made only with positional C-contiguous arrays and Python
     scalars (the common case), without binding the signature, and the arrays to pass
-    (traced Python scalars as 0-d arrays); None to take the full path. Scalars at
-    ``static_positions`` are keyed by value."""
+    (traced Python scalars as 0-d arrays) and its generator arguments; None to take the
+    full path. Scalars at ``static_positions`` are keyed by value."""
     if len(args) != nparams:
         return None
-    parts, arrays = [], []
+    parts, arrays, generators = [], [], []
     for i, x in enumerate(args):
         t = type(x)
         if t is np.ndarray:
@@ -260,6 +260,9 @@ def positional_fast_key(args: tuple, nparams: int, static_positions: frozenset =
             else:
                 parts.append(("weak", weak))
                 arrays.append(scalar_array(x, weak))
+        elif i not in static_positions and is_generator(x):  # (as bind keys it: frontend/rngargs.py)
+            parts.append(generator_key(x))
+            generators.append(x)
         else:
             return None
-    return tuple(parts), arrays
+    return tuple(parts), arrays, CallGenerators(tuple(generators)) if generators else NO_GENERATORS
