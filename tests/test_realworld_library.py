@@ -163,8 +163,6 @@ def test_imports_inside_the_function_see_what_global_imports_see():
     _check(f, np.random.default_rng(0).standard_normal((5, 2)), seed=1)
 
 
-@pytest.mark.xfail(strict=True, reason="a Generator argument is static by identity (host calls bind it by reference): "
-                                       "each new np.random.default_rng(seed) passed in traces the function again")
 def test_a_new_generator_argument_does_not_trace_again():
     jf = tj.jit(lambda x, rng: x + rng.standard_normal(x.shape))
     for seed in range(3):

@@ -20,6 +20,7 @@ from tracejit.frontend.convert import converted
 from tracejit.frontend.fastresults import complex_direct, results_direct
 from tracejit.frontend.hostdynamic import release, take
 from tracejit.frontend.lowered import Lowered
+from tracejit.frontend.rngslots import run_with
 from tracejit.frontend.signature import NestedTrace, bind, positional_fast_key
 from tracejit.frontend.traced_function import TracedFunction
 from tracejit.frontend.tree import unflatten
@@ -308,13 +309,13 @@ class JitFunction:
                 if entry.guard is None:
                     self._hits.add()
                     self._install(entry, args)
-                    return entry.run(fast[1])  # its arrays are the caller's objects
+                    return run_with(entry.run, fast[2], fast[1])  # its arrays are the caller's objects
                 captured = entry.guard.read(None, fast[1])
                 if not isinstance(captured, str):  # else: traced again below
                     self._hits.add()
                     if self._direct is not None and self._direct is not entry.direct:
                         self._install(entry, args)
-                    return entry.run(fast[1] + captured[0], fast[1] + captured[1])
+                    return run_with(entry.run, fast[2], fast[1] + captured[0], fast[1] + captured[1])
         try:
             call, entry, captured = self._entry(args, kwargs, self._compile)
         except NestedTrace:
@@ -326,9 +327,7 @@ class JitFunction:
             fast = positional_fast_key(args, self._fast_arity, self._static_positions)
             self._fast_cache[fast[0]] = entry
             self._install(entry, args)
-        if captured is None:
-            return entry.run(call.arrays, call.originals)
-        return entry.run(call.arrays + captured[0], call.originals + captured[1])
+        return run_with(entry.run, call.generators, *call.inputs(captured))  # (generator arguments: rngslots.py)
 
     def _entry(self, args: tuple, kwargs: dict, make: Callable, count: bool = True) -> tuple:
         """The bound call, its cache entry (made by ``make(call, reason)`` on a miss) and

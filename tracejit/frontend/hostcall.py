@@ -44,6 +44,7 @@ from tracejit.frontend.hostdynamic import dynamic_call
 from tracejit.frontend.hostplaceholders import evaluate
 from tracejit.frontend.hostwrites import WritingCall, writing_call
 from tracejit.frontend.operands import python_kind
+from tracejit.frontend.rngslots import late_generators
 from tracejit.frontend.tree import flatten, unflatten
 from tracejit.runtime.hostcalls import callback_address, make_callback
 
@@ -332,6 +333,7 @@ def host_call(func: Callable, args: tuple, kwargs: dict, reason: str, name: str 
     leaves, tree = flatten((tuple(args), dict(kwargs)))
     leaves = [getattr(leaf, "__tj_original__", leaf) if callable(leaf) else leaf for leaf in leaves]  # (user
     # functions the call runs, np.apply_along_axis(f, ...): the user's own, not the slower converted copies)
+    func, leaves = late_generators(func, args, kwargs, leaves)  # (random_state=rng: this call's, rngargs.py)
     if "out" in kwargs and kwargs["out"] is not None:
         raise UnsupportedError(f"{name} with out= cannot run as a host call ({reason}){at(loc)}")
     trace = _trace_of(leaves)

@@ -29,7 +29,9 @@ import numpy as np
 from tracejit.errors import TracerConversionError, UnsupportedError, at
 from tracejit.frontend.context import user_location
 from tracejit.frontend.hostcall import fallback_enabled, host_call
+from tracejit.frontend.randomness import ADVICE
 from tracejit.frontend.refusals import forget_refused
+from tracejit.frontend.rngslots import takes_generator_arguments
 from tracejit.frontend.usercode import is_library_file
 
 NATIVE: dict[str, Callable] = {}  # "scipy.linalg.solve_triangular" -> its native handler (may raise UnsupportedError)
@@ -183,6 +185,10 @@ def _wrap(fn: Callable, name: str) -> Callable:
                 return native(*args, **kwargs)
             except UnsupportedError:
                 pass  # (the library's own code, then maybe a host call)
+        if takes_generator_arguments(args, kwargs):  # (random_state=rng: drawn from at run time, rngslots.py)
+            if not fallback_enabled():
+                raise UnsupportedError(f"{name} draws from a generator argument{at(loc)}: {ADVICE}")
+            return host_call(fn, args, kwargs, "it draws from a generator argument", name)
         try:
             return library_value(fn(*args, **kwargs))  # (a library object it returns: seen wrapped too)
         except TracerConversionError as error:

@@ -89,7 +89,14 @@ class _Callable:
         return f"<tracejit stand-in for {self._name}>"
 
 
-class _Object:
+class ObjectStandIn:
+    """Base of the stand-ins for a ``numpy.random`` object (held as ``_real``): ``isinstance``
+    with a stand-in class answers for the object."""
+
+    __slots__ = ()
+
+
+class _Object(ObjectStandIn):
     """A ``numpy.random`` module or generator object: its attributes are stand-ins too."""
 
     __slots__ = ("_real", "_name")
@@ -114,7 +121,7 @@ class _ClassMeta(type):
     constructing one while tracing is refused."""
 
     def __instancecheck__(cls, obj) -> bool:
-        return isinstance(obj._real if isinstance(obj, _Object) else obj, cls._real)
+        return isinstance(obj._real if isinstance(obj, ObjectStandIn) else obj, cls._real)
 
     def __subclasscheck__(cls, sub) -> bool:
         return issubclass(sub, cls._real)
@@ -126,6 +133,11 @@ class _ClassMeta(type):
 
     def __getattr__(cls, attr: str):
         return stand_in(attribute(cls._real, attr), f"{cls._name}.{attr}")
+
+
+def draw_call(real: object, name: str) -> object:
+    """A stand-in calling ``real`` (a draw): a host call while tracing, refused with ``fallback=False``."""
+    return _Callable(real, name)
 
 
 def stand_in(value: object, name: str | None = None) -> object:

@@ -6,7 +6,8 @@ and ``bool`` arguments are traced too, as NumPy 2 weak scalars (the key holds on
 type, so a new learning rate does not retrace); one whose value the function needs
 (``if``, a shape, an index) is made static by ``tj.jit`` from then on. Everything else is
 static: strings, None, other objects and the values named in ``static_argnames``/
-``static_argnums`` are part of the key and fixed in the trace.
+``static_argnums`` are part of the key and fixed in the trace. NumPy random generators are
+run-time operands keyed by type (``frontend/rngargs.py``).
 """
 from __future__ import annotations
 
@@ -21,6 +22,9 @@ from tracejit.compiler.dtypes import AVal, check_supported
 from tracejit.compiler.layout import StridedView
 from tracejit.errors import ControlException, user_error
 from tracejit.frontend.complex.boundary import pair_view
+from tracejit.frontend.randomness import is_generator
+from tracejit.frontend.rngargs import ArgGenerator, generator_key
+from tracejit.frontend.rngslots import NO_GENERATORS, CallGenerators, GeneratorArg
 from tracejit.frontend.tree import flatten
 
 
@@ -158,6 +162,13 @@ class BoundCall:
     static_args: dict  # name -> (static value, or the nest with ARRAY placeholders)
     originals: list = None  # the caller's objects behind ``arrays`` (written back into)
     aliases: dict = None  # array index -> the first index holding the same array object
+    generators: CallGenerators = NO_GENERATORS  # generator arguments: drawn from at run time (rngargs.py)
+
+    def inputs(self, captured: tuple | None) -> tuple[list, list]:
+        """The arrays to run on and the caller's objects behind them, with ``captured`` ones."""
+        if captured is None:
+            return self.arrays, self.originals
+        return self.arrays + captured[0], self.originals + captured[1]
 
 
 def bind(pysig: inspect.Signature, static: frozenset, args: tuple, kwargs: dict,
@@ -166,7 +177,7 @@ def bind(pysig: inspect.Signature, static: frozenset, args: tuple, kwargs: dict,
     Python scalars in the arguments named in ``fixed_scalars`` are static (their values
     are needed by the trace) instead of traced."""
     bound = pysig.bind(*args, **kwargs)  # defaults stay with the function, like captured values
-    key_parts, arrays, specs, statics, originals, first_of = [], [], [], {}, [], {}
+    key_parts, arrays, specs, statics, originals, first_of, generators = [], [], [], {}, [], {}, []
     for name, value in bound.arguments.items():
         kind = pysig.parameters[name].kind
         if name in static:
@@ -196,7 +207,13 @@ def bind(pysig: inspect.Signature, static: frozenset, args: tuple, kwargs: dict,
                 first_of.setdefault(id(leaf), len(arrays) - 1)
                 leaf_keys.append(spec.key())
                 placeholders.append(ARRAY)
+            elif is_generator(leaf):  # a run-time operand keyed by its type (frontend/rngargs.py)
+                leaf_keys.append(generator_key(leaf))
+                placeholders.append(GeneratorArg(len(generators)))
+                generators.append(leaf)
             else:
+                if isinstance(leaf, ArgGenerator):
+                    raise NestedTrace()  # a generator argument of a function being traced: inline
                 _check_hashable(leaf, leaf_name)
                 leaf_keys.append(("static", *static_key(leaf)))
                 placeholders.append(leaf)
@@ -206,7 +223,8 @@ def bind(pysig: inspect.Signature, static: frozenset, args: tuple, kwargs: dict,
                if first_of[id(x)] != i and isinstance(x, np.ndarray)}
     if aliases:  # the same array passed twice: writes through one reach the other
         key_parts.append(("(aliases)", "aliases", tuple(sorted(aliases.items()))))
-    return BoundCall(tuple(key_parts), arrays, specs, statics, originals, aliases)
+    return BoundCall(tuple(key_parts), arrays, specs, statics, originals, aliases,
+                     CallGenerators(tuple(generators)) if generators else NO_GENERATORS)
 
 
 _PART_OF = {"F": np.dtype(np.float32), "D": np.dtype(np.float64)}  # complex64/128 -> their parts' dtype
@@ -215,11 +233,11 @@ _PART_OF = {"F": np.dtype(np.float32), "D": np.dtype(np.float64)}  # complex64/1
 def positional_fast_key(args: tuple, nparams: int, static_positions: frozenset = frozenset()) -> tuple | None:
     """The cache key of a call made only with positional C-contiguous arrays and Python
     scalars (the common case), without binding the signature, and the arrays to pass
-    (traced Python scalars as 0-d arrays); None to take the full path. Scalars at
-    ``static_positions`` are keyed by value."""
+    (traced Python scalars as 0-d arrays) and its generator arguments; None to take the
+    full path. Scalars at ``static_positions`` are keyed by value."""
     if len(args) != nparams:
         return None
-    parts, arrays = [], []
+    parts, arrays, generators = [], [], []
     for i, x in enumerate(args):
         t = type(x)
         if t is np.ndarray:
@@ -242,6 +260,9 @@ def positional_fast_key(args: tuple, nparams: int, static_positions: frozenset =
             else:
                 parts.append(("weak", weak))
                 arrays.append(scalar_array(x, weak))
+        elif i not in static_positions and is_generator(x):  # (as bind keys it: frontend/rngargs.py)
+            parts.append(generator_key(x))
+            generators.append(x)
         else:
             return None
-    return tuple(parts), arrays
+    return tuple(parts), arrays, CallGenerators(tuple(generators)) if generators else NO_GENERATORS

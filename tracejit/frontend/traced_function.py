@@ -25,6 +25,7 @@ from tracejit.frontend.operands import python_kind
 from tracejit.frontend.randomness import random_stand_in
 from tracejit.frontend.reachable import ArgRoot, ObjectRoot
 from tracejit.frontend.refusals import TraceSites, forget_refused, replaced_error
+from tracejit.frontend.rngargs import argument_stand_in
 from tracejit.frontend.signature import ARRAY, ArraySpec, BoundCall
 from tracejit.frontend.tree import TreeDef, flatten, unflatten
 from tracejit.frontend.usercode import user_namespaces
@@ -78,8 +79,9 @@ def trace_function(fun: object, pysig: inspect.Signature, static: frozenset, cal
     first = None
     while True:
         try:
-            traced, capturer = _trace_once(fun, pysig, static, call, name, freeze, frozenset(concrete),
-                                           traced_sites, autograph)
+            with call.generators:  # generator arguments: drawn from while tracing (frontend/rngargs.py)
+                traced, capturer = _trace_once(fun, pysig, static, call, name, freeze, frozenset(concrete),
+                                               traced_sites, autograph)
         except TraceSites as e:
             first = first or e.error  # the refusal that started it (a later one may follow from it)
             if e.sites <= traced_sites:
@@ -130,8 +132,9 @@ def _trace_once(fun, pysig: inspect.Signature, static: frozenset, call: BoundCal
                         new_leaves.append(tracer)
                     else:
                         shown = pname if treedef.kind == "leaf" else f"{pname}[{i}]"
-                        capturer.reach.add((ArgRoot(pname, i, shown),), leaf, REACH_DEPTH)
-                        new_leaves.append(converter.callable(random_stand_in(leaf)))  # (a generator: draws at run time)
+                        real = call.generators.real(leaf)  # (a generator argument: frontend/rngargs.py)
+                        capturer.reach.add((ArgRoot(pname, i, shown),), real, REACH_DEPTH)
+                        new_leaves.append(argument_stand_in(leaf, real) or converter.callable(random_stand_in(leaf)))
                 arguments[pname] = unflatten(treedef, new_leaves)
             if not freeze:
                 held = getattr(fun, "__self__", None)  # a bound method: its object
