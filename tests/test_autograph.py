@@ -247,7 +247,7 @@ def test_error_in_traced_branch_raised_when_taken_names_its_line():
 
 def test_autograph_false_traces_as_written():
     with pytest.raises(tj.TracerConversionError):
-        tj.jit(returns, autograph=False)(np.arange(3.0))
+        tj.jit(returns, autograph=False, fallback=False)(np.arange(3.0))
 
 
 def test_lower_shows_converted_source():

@@ -253,7 +253,7 @@ def test_body_writing_a_captured_array_is_refused():
             return s + 1
         return tj.fori_loop(0, 3, body, x * 1)
     with pytest.raises(UnsupportedError, match="carry the array"):
-        tj.jit(f)(np.arange(4.0))
+        tj.jit(f, fallback=False)(np.arange(4.0))
 
 
 def test_pred_must_be_0d_and_condition_one_value():
@@ -282,8 +282,8 @@ def test_python_if_on_traced_value_points_to_structured_control_flow():
             return x
         return -x
     with pytest.raises(tj.TracerConversionError, match="tj.cond"):
-        tj.jit(f, autograph=False)(np.arange(3.0))  # (converted by default: tests/test_autograph.py)
-    np.testing.assert_array_equal(tj.jit(f)(-np.arange(3.0)), f(-np.arange(3.0)))
+        tj.jit(f, autograph=False, fallback=False)(np.arange(3.0))  # (converted by default: tests/test_autograph.py)
+    np.testing.assert_array_equal(tj.jit(f, fallback=False)(-np.arange(3.0)), f(-np.arange(3.0)))
 
 
 def test_body_with_temporaries_gemm_and_captured_mutated_array():

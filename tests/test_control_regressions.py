@@ -271,4 +271,4 @@ def test_writes_into_carried_values_and_operands_reach_the_caller(fn, n):
 ])
 def test_writes_eager_aliasing_cannot_mirror_are_refused(fn):
     with pytest.raises(UnsupportedError, match="test_control_regressions"):
-        tj.jit(fn)(np.arange(4.0))
+        tj.jit(fn, fallback=False)(np.arange(4.0))

@@ -146,7 +146,7 @@ def test_index_in_arithmetic_not_generalizable():
         return generalized_fori_loop(0, x.shape[0], body, x)
 
     with pytest.raises(NotGeneralizable):
-        tj.jit(scaled)(np.ones(40))
+        tj.jit(scaled, fallback=False)(np.ones(40))
     assert issubclass(NotGeneralizable, UnsupportedError)
 
 

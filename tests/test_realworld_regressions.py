@@ -195,4 +195,4 @@ def test_return_inside_loop_on_some_paths_only_is_a_clear_error():
                 return i
 
     with pytest.raises(tj.UnsupportedError, match="returns a value on some paths and None on others"):
-        tj.jit(first_index)(np.arange(12), 5)
+        tj.jit(first_index, fallback=False)(np.arange(12), 5)
