@@ -103,8 +103,9 @@ def test_a_refused_function_raising_raises_what_eager_raises():
 
 def test_random_streams_are_exactly_eagers():
     def noisy(x, rng):
+        noise = rng.normal(size=x.shape) + np.random.rand(x.shape[0])  # traced before the refusal
         r = np.roots(x)  # refused below: the whole function runs eagerly
-        return r * rng.normal(size=r.shape) + np.random.rand()
+        return r * rng.normal(size=r.shape) + np.random.rand() + noise.sum()
 
     p = np.array([1.0, -3.0, 2.0])
     results = []
