@@ -270,7 +270,7 @@ def test_traced_bounds_not_generalizable():
         return generalized_fori_loop(0, (x > 0).sum(), lambda i, v: v, x)
 
     with pytest.raises(NotGeneralizable, match="Python ints"):
-        tj.jit(run)(np.ones(3))
+        tj.jit(run, fallback=False)(np.ones(3))
 
 
 @pytest.mark.parametrize("case", range(10))

@@ -149,7 +149,7 @@ def test_temporary_read_after_loop_of_traced_count_names_the_loop():
         return y
 
     with pytest.raises(UnboundLocalError, match=r"'y' is assigned only inside the `for` loop at .*:\d+"):
-        tj.jit(f)(np.arange(3.0))
+        tj.jit(f, fallback=False)(np.arange(3.0))
 
 
 def test_math_module_on_traced_numbers():
