@@ -202,7 +202,7 @@ def test_undefined_variable_error_names_variable_and_line():
             h = x * 2
         return h + 1
     with pytest.raises(UndefinedError, match=r"'h' is assigned only in one branch of the `if` at line \d+") as info:
-        tj.jit(f)(np.ones(3))
+        tj.jit(f, fallback=False)(np.ones(3))
     line = f.__code__.co_firstlineno + 1
     assert f"line {line}" in str(info.value)
     frames = [fr for fr in traceback.extract_tb(info.value.__traceback__) if fr.filename == __file__]
@@ -247,7 +247,7 @@ def test_error_in_traced_branch_raised_when_taken_names_its_line():
 
 def test_autograph_false_traces_as_written():
     with pytest.raises(tj.TracerConversionError):
-        tj.jit(returns, autograph=False)(np.arange(3.0))
+        tj.jit(returns, autograph=False, fallback=False)(np.arange(3.0))
 
 
 def test_lower_shows_converted_source():

@@ -38,7 +38,7 @@ def test_branches_of_other_shapes_name_the_variable():
         return y
     with pytest.raises(TypeError, match=r"'y' is float64\[2\] after one branch of the `if` at line \d+ and "
                                         r"float64\[3\] after the other"):
-        tj.jit(f)(np.arange(3.0))
+        tj.jit(f, fallback=False)(np.arange(3.0))
 
 
 def test_return_inside_loop_on_traced_test():
@@ -75,7 +75,7 @@ def test_carried_dtype_change_names_the_variable():
             y = y * 2.0 + x  # float64 from the first step on
         return y
     with pytest.raises(TypeError, match="the loop's variables: y"):
-        tj.jit(f)(np.ones(4))
+        tj.jit(f, fallback=False)(np.ones(4))
 
 
 def test_lists_appended_in_traced_branches():

@@ -26,10 +26,10 @@ def test_if_branches_of_other_dtypes_are_unsupported_like_a_conditional_expressi
     assert f(y, a).dtype == np.float64 and f(-y, a).dtype == np.float32  # eagerly: depends on the data
     for fn in (f, g):
         with pytest.raises(tj.UnsupportedError) as info:
-            tj.jit(fn)(y, a)
+            tj.jit(fn, fallback=False)(y, a)
         assert isinstance(info.value, TypeError)
     with pytest.raises(tj.UnsupportedError, match=r"'s' is float64\[\] after one branch .* float32\[\] after"):
-        tj.jit(f)(y, a)
+        tj.jit(f, fallback=False)(y, a)
 
 
 def test_if_branches_of_same_dtype_still_compile():
@@ -82,15 +82,15 @@ def test_conditional_expression_int64_against_a_python_float_is_refused():
     line = f.__code__.co_firstlineno + 1
     with pytest.raises(tj.UnsupportedError, match=rf"conditional expression at line {line} gives int64\[\] on one "
                                                    r"side and a Python float on the other.*float\(\)") as info:
-        tj.jit(f)(x)
+        tj.jit(f, fallback=False)(x)
     assert isinstance(info.value, TypeError) and f"test_autograph_regressions.py:{line})" in str(info.value)
     with pytest.raises(tj.UnsupportedError, match=r"'s' is int64\[\] after one branch .* a Python float after"):
-        tj.jit(g)(x)
+        tj.jit(g, fallback=False)(x)
 
     def h(x, y):
         return x.sum() if x[0] > 0 else 1, y.sum() if x[0] > 0 else 0.5
 
-    jh = tj.jit(h)
+    jh = tj.jit(h, fallback=False)
     for x in (np.array([3, 4]), np.array([-3, 4])):
         y = np.ones(2, np.float32)
         for got, want in zip(jh(x, y), h(x, y)):
@@ -154,7 +154,7 @@ def test_conditional_expression_of_a_variable_one_traced_branch_assigned_is_refu
         return big if x.sum() > 100 else x
 
     with pytest.raises(tj.UnsupportedError, match=r"'big' is assigned only in one branch of the `if` at line") as info:
-        tj.jit(f)(np.arange(3.0))
+        tj.jit(f, fallback=False)(np.arange(3.0))
     assert isinstance(info.value, UnboundLocalError)
 
 
@@ -331,4 +331,4 @@ def test_loop_of_a_traced_trip_count_changing_a_numpy_values_dtype_is_refused_na
 
     with pytest.raises(tj.UnsupportedError, match=r"'s' is float64\[\] after one branch of the `for` loop at line "
                                                    r"\d+ \(its first step runs or not"):
-        tj.jit(f)(np.arange(4))
+        tj.jit(f, fallback=False)(np.arange(4))

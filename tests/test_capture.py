@@ -172,7 +172,7 @@ def test_global_statements_write_the_module():
         COUNTER += 1
         return x + COUNTER
 
-    g = tj.jit(f)
+    g = tj.jit(f, fallback=False)
     assert_same(g(np.ones(2)), np.full(2, 2.0))
     assert COUNTER == 1  # once, when traced (as for every Python side effect)
     g(np.ones(2))
@@ -183,7 +183,7 @@ def test_global_statements_write_the_module():
         COUNTER = x * 2
 
     with pytest.raises(tj.UnsupportedError, match="assigns a traced array to the global.*COUNTER"):
-        tj.jit(leak)(np.ones(2))
+        tj.jit(leak, fallback=False)(np.ones(2))
     assert COUNTER == 1
 
 

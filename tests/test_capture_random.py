@@ -46,7 +46,7 @@ def test_generators_reached_through_static_objects_are_checked():
         def noise(self, shape):
             return self.rng.normal(size=shape)  # a method: not converted
 
-        @tj.jit
+        @tj.jit(fallback=False)
         def apply(self, x):
             return x + self.noise(x.shape)
 
@@ -57,7 +57,7 @@ def test_generators_reached_through_static_objects_are_checked():
         def noise(self, shape):
             return np.random.rand(*shape)  # a method: not converted
 
-        @tj.jit
+        @tj.jit(fallback=False)
         def apply(self, x):
             return x + self.noise(x.shape)
 
@@ -91,7 +91,7 @@ def test_np_random_in_a_fresh_process_does_not_crash():
     """)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr
-    assert out.stdout.count("refused: numpy.random.") == 2, out.stdout
+    assert out.stdout.count("refused: numpy.random.") == 1, out.stdout  # (f: runs eagerly, frontend/eagerfallback.py)
 
 
 def test_another_thread_drawing_from_the_global_generator_is_not_an_error():

@@ -375,7 +375,7 @@ def test_unsupported_complex_ops_raise_naming_the_line(fn):  # (fallback=False: 
 
 def test_mask_selection_of_complex_values_raises_clearly():
     with pytest.raises(tj.UnsupportedError, match=r"boolean mask.*test_complex\.py:\d+"):
-        tj.jit(lambda z: z[np.abs(z) > 1] * 2)(crand(6))
+        tj.jit(lambda z: z[np.abs(z) > 1] * 2, fallback=False)(crand(6))
     check(lambda z: z[np.array([0, 2, 4])] * 2, crand(6))  # integer-array indexing works
 
 
@@ -399,9 +399,9 @@ def test_complex_values_carried_by_loops_and_branches():
 
 def test_numpy_type_errors_stay_type_errors():
     with pytest.raises(TypeError):
-        tj.jit(lambda z: z // 2)(crand(3))
+        tj.jit(lambda z: z // 2, fallback=False)(crand(3))
     with pytest.raises(tj.UnsupportedError, match="complex256"):
-        tj.jit(lambda z: np.zeros(3, dtype=np.clongdouble) + z)(crand(3))
+        tj.jit(lambda z: np.zeros(3, dtype=np.clongdouble) + z, fallback=False)(crand(3))
 
 
 # -- random shapes -----------------------------------------------------------------------------------------------------

@@ -91,7 +91,7 @@ def test_python_min_max_of_mixed_types_refused(fn):
     """Python returns the chosen item unchanged: a float64 scalar or a Python int,
     depending on the values (an int64 or a float64 array): refused."""
     with pytest.raises(tj.UnsupportedError, match="depend on the traced values"):
-        tj.jit(fn)(np.array([0.3, -1.0, 2.5, 0.7]))
+        tj.jit(fn, fallback=False)(np.array([0.3, -1.0, 2.5, 0.7]))
 
 
 def test_python_max_of_rows_is_an_error_as_in_numpy():

@@ -205,7 +205,7 @@ def test_cond_python_number_of_another_dtype_is_refused():
     """Eagerly the result would be a float32 or a Python float depending on the data."""
     f = lambda x: tj.cond(x[0] > 0, lambda v: v.sum(), lambda v: 0.0, x)
     with pytest.raises(TypeError, match="differ"):
-        tj.jit(f)(np.arange(1.0, 4.0, dtype=np.float32))
+        tj.jit(f, fallback=False)(np.arange(1.0, 4.0, dtype=np.float32))
     check(f, np.arange(1.0, 4.0))
 
 
@@ -227,16 +227,16 @@ class _nothing:
 
 # -- errors ----------------------------------------------------------------------------------
 def test_body_result_shape_mismatch_names_the_line():
-    f = tj.jit(lambda x: tj.fori_loop(0, 10, lambda i, s: s[:-1], x))
+    f = tj.jit(lambda x: tj.fori_loop(0, 10, lambda i, s: s[:-1], x), fallback=False)
     with pytest.raises(TypeError, match="shapes and dtypes.*test_control.py"):
         f(np.arange(40.0))
 
 
 def test_body_result_dtype_mismatch():
-    f = tj.jit(lambda x: tj.while_loop(lambda s: s.sum() < 100, lambda s: s * np.float64(2), x))
+    f = tj.jit(lambda x: tj.while_loop(lambda s: s.sum() < 100, lambda s: s * np.float64(2), x), fallback=False)
     with pytest.raises(TypeError, match="differ"):
         f(np.arange(1.0, 5.0, dtype=np.float32))
-    g = tj.jit(lambda x, n: tj.fori_loop(0, n.sum(), lambda i, s: s * np.float64(2), x))
+    g = tj.jit(lambda x, n: tj.fori_loop(0, n.sum(), lambda i, s: s * np.float64(2), x), fallback=False)
     with pytest.raises(TypeError, match="differ"):
         g(np.arange(4.0, dtype=np.float32), np.ones(3, np.int64))
 
@@ -253,7 +253,7 @@ def test_body_writing_a_captured_array_is_refused():
             return s + 1
         return tj.fori_loop(0, 3, body, x * 1)
     with pytest.raises(UnsupportedError, match="carry the array"):
-        tj.jit(f)(np.arange(4.0))
+        tj.jit(f, fallback=False)(np.arange(4.0))
 
 
 def test_pred_must_be_0d_and_condition_one_value():
@@ -282,8 +282,8 @@ def test_python_if_on_traced_value_points_to_structured_control_flow():
             return x
         return -x
     with pytest.raises(tj.TracerConversionError, match="tj.cond"):
-        tj.jit(f, autograph=False)(np.arange(3.0))  # (converted by default: tests/test_autograph.py)
-    np.testing.assert_array_equal(tj.jit(f)(-np.arange(3.0)), f(-np.arange(3.0)))
+        tj.jit(f, autograph=False, fallback=False)(np.arange(3.0))  # (converted by default: tests/test_autograph.py)
+    np.testing.assert_array_equal(tj.jit(f, fallback=False)(-np.arange(3.0)), f(-np.arange(3.0)))
 
 
 def test_body_with_temporaries_gemm_and_captured_mutated_array():

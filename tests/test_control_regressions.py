@@ -152,7 +152,7 @@ def test_python_int_carry_retyped_by_the_body():
     for f in (lambda a: a + tj.while_loop(lambda k: k < 3, lambda k: k + 0.5, 0),
               lambda a: tj.fori_loop(0, (a > 0).sum(), lambda i, c: c + a.sum(), 0)):
         with pytest.raises(TypeError, match="differ.*test_control_regressions"):
-            tj.jit(f)(np.ones(3, np.float32))
+            tj.jit(f, fallback=False)(np.ones(3, np.float32))
 
 
 def test_fori_first_step_retyping_or_broadcasting_the_carry():
@@ -172,7 +172,7 @@ def test_cond_python_numbers():
                                          (lambda: np.float32(1), lambda: 2.5), (lambda: np.int8(1), lambda: 2)])
 def test_cond_result_type_depending_on_the_branch_is_a_clear_error(true, false):
     with pytest.raises(TypeError, match="differ.*test_control_regressions"):
-        tj.jit(lambda a: tj.cond(a.sum() > 0, true, false))(np.ones(3))
+        tj.jit(lambda a: tj.cond(a.sum() > 0, true, false), fallback=False)(np.ones(3))
 
 
 def test_fori_first_step_making_a_carry_complex():
@@ -271,4 +271,4 @@ def test_writes_into_carried_values_and_operands_reach_the_caller(fn, n):
 ])
 def test_writes_eager_aliasing_cannot_mirror_are_refused(fn):
     with pytest.raises(UnsupportedError, match="test_control_regressions"):
-        tj.jit(fn)(np.arange(4.0))
+        tj.jit(fn, fallback=False)(np.arange(4.0))

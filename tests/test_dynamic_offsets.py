@@ -144,7 +144,7 @@ def test_outside_the_array_for_a_known_index_refuses_while_tracing():
 
     def fn(x, n):
         return tj.fori_loop(0, n.shape[0], lambda i, c: c + x[i:i + 3].sum(), 0.0)
-    f = tj.jit(fn)
+    f = tj.jit(fn, fallback=False)
     assert f(x, np.zeros(8)) == fn(x, np.zeros(8))
     with pytest.raises(TracerConversionError, match="for some index of its loop"):
         f(x, np.zeros(9))  # eagerly x[8:11] would be 2 elements
@@ -152,7 +152,7 @@ def test_outside_the_array_for_a_known_index_refuses_while_tracing():
     def guarded(x, n):  # in a branch the window may never be read out of bounds: checked at run time
         return tj.fori_loop(0, n.shape[0], lambda i, c: c + tj.cond(i < 8, lambda: x[i:i + 3].sum(),
                                                                         lambda: 0.0), 0.0)
-    assert_same(tj.jit(guarded)(x, np.zeros(9)), guarded(x, np.zeros(9)))
+    assert_same(tj.jit(guarded, fallback=False)(x, np.zeros(9)), guarded(x, np.zeros(9)))
 
 
 def test_negative_start_raises_rather_than_wrap():

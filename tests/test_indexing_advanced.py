@@ -134,12 +134,12 @@ def test_constant_index_errors_while_tracing():
 
 def test_mixed_masks_name_the_line():
     with pytest.raises(tj.UnsupportedError, match=r"single mask.*test_indexing_advanced"):
-        tj.jit(lambda x: x[x[:, 0] > 0, 1])(np.zeros((3, 2)))
+        tj.jit(lambda x: x[x[:, 0] > 0, 1], fallback=False)(np.zeros((3, 2)))
 
     def masked_write(x):
         x[x[:, 0] > 0, 1] = 0
     with pytest.raises(tj.UnsupportedError, match="boolean index"):
-        tj.jit(masked_write)(np.zeros((3, 2)))
+        tj.jit(masked_write, fallback=False)(np.zeros((3, 2)))
 
 
 # -- writes through integer arrays (scatter) ----------------------------------------------------

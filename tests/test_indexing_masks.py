@@ -133,7 +133,7 @@ def test_selection_errors_name_the_line():
              lambda x: x[x > 0] + x[x < 0], lambda x: x[x > 0].cumsum()]
     for fn in cases:
         with pytest.raises(tj.UnsupportedError, match=r"data-dependent size.*test_indexing_masks"):
-            tj.jit(fn)(x)
+            tj.jit(fn, fallback=False)(x)
 
 
 def test_selection_axes():
@@ -175,11 +175,11 @@ def test_selections_keep_the_values_of_their_time():
 
 def test_nonzero_errors():
     with pytest.raises(ValueError, match="0d"):
-        tj.jit(lambda x: np.nonzero(x.sum()))(X)
+        tj.jit(lambda x: np.nonzero(x.sum()), fallback=False)(X)
     with pytest.raises(ValueError, match="both or neither"):
-        tj.jit(lambda x: np.where(x > 0, x))(X)
+        tj.jit(lambda x: np.where(x > 0, x), fallback=False)(X)
     with pytest.raises(tj.UnsupportedError, match="data-dependent"):
-        tj.jit(lambda x: np.nonzero(x)[0] + x)(X)
+        tj.jit(lambda x: np.nonzero(x)[0] + x, fallback=False)(X)
 
 
 # -- interactions with the passes that reason about which elements a kernel reads ---------------

@@ -42,13 +42,13 @@ def test_basic_indexing():
 def test_indexing_errors():
     x = np.zeros((3, 4))
     with pytest.raises(IndexError, match="out of bounds"):
-        tj.jit(lambda v: v[3])(x)
+        tj.jit(lambda v: v[3], fallback=False)(x)
     with pytest.raises(IndexError, match="too many indices"):
-        tj.jit(lambda v: v[0, 0, 0])(x)
+        tj.jit(lambda v: v[0, 0, 0], fallback=False)(x)
     with pytest.raises(IndexError, match="out of bounds"):  # integer arrays: tests/test_indexing_advanced.py
-        tj.jit(lambda v: v[[0, 3]])(x)
+        tj.jit(lambda v: v[[0, 3]], fallback=False)(x)
     with pytest.raises(tj.UnsupportedError, match="data-dependent size"):
-        tj.jit(lambda v: v[v > 0] + v)(x)
+        tj.jit(lambda v: v[v > 0] + v, fallback=False)(x)
 
 
 @pytest.mark.parametrize("dtype", MAIN_DTYPES, ids=str)

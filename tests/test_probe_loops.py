@@ -146,7 +146,7 @@ def test_index_in_arithmetic_not_generalizable():
         return generalized_fori_loop(0, x.shape[0], body, x)
 
     with pytest.raises(NotGeneralizable):
-        tj.jit(scaled)(np.ones(40))
+        tj.jit(scaled, fallback=False)(np.ones(40))
     assert issubclass(NotGeneralizable, UnsupportedError)
 
 
@@ -270,7 +270,7 @@ def test_traced_bounds_not_generalizable():
         return generalized_fori_loop(0, (x > 0).sum(), lambda i, v: v, x)
 
     with pytest.raises(NotGeneralizable, match="Python ints"):
-        tj.jit(run)(np.ones(3))
+        tj.jit(run, fallback=False)(np.ones(3))
 
 
 @pytest.mark.parametrize("case", range(10))

@@ -148,7 +148,7 @@ def test_builtin_sorted_of_traced_numbers():
 
 def test_formatting_a_traced_value_names_the_line():
     with pytest.raises(tj.TracerConversionError, match=r"formatting \(f-string, str.format\).*test_realworld_library"):
-        tj.jit(lambda x: f"acc={x.mean():.3f}")(np.ones(3))
+        tj.jit(lambda x: f"acc={x.mean():.3f}", fallback=False)(np.ones(3))
 
 
 def test_imports_inside_the_function_see_what_global_imports_see():

@@ -149,7 +149,7 @@ def test_temporary_read_after_loop_of_traced_count_names_the_loop():
         return y
 
     with pytest.raises(UnboundLocalError, match=r"'y' is assigned only inside the `for` loop at .*:\d+"):
-        tj.jit(f)(np.arange(3.0))
+        tj.jit(f, fallback=False)(np.arange(3.0))
 
 
 def test_math_module_on_traced_numbers():
@@ -195,4 +195,4 @@ def test_return_inside_loop_on_some_paths_only_is_a_clear_error():
                 return i
 
     with pytest.raises(tj.UnsupportedError, match="returns a value on some paths and None on others"):
-        tj.jit(first_index)(np.arange(12), 5)
+        tj.jit(first_index, fallback=False)(np.arange(12), 5)

@@ -44,7 +44,7 @@ def test_and_of_an_int_and_a_bool_as_a_value_is_refused():
         return x
 
     with pytest.raises(tj.UnsupportedError, match="differ"):
-        tj.jit(value)(np.array([1, 2]))
+        tj.jit(value, fallback=False)(np.array([1, 2]))
 
 
 @pytest.mark.parametrize("dtype", [np.uint8, np.int64, np.float64])

@@ -126,11 +126,11 @@ def test_list_a_traced_break_ends_refuses_python_list_uses():
         return out.pop()
 
     x = np.array([1.0, 2.0, 0.1, 4.0, 5.0])
-    assert tj.jit(index)(x, -2) == index(x, -2) and tj.jit(index)(x, 2) == index(x, 2)
+    assert tj.jit(index, fallback=False)(x, -2) == index(x, -2) and tj.jit(index, fallback=False)(x, 2) == index(x, 2)
     with pytest.raises(IndexError, match="list index out of range"):
-        tj.jit(index)(x, 3)
+        tj.jit(index, fallback=False)(x, 3)
     with pytest.raises(tj.UnsupportedError, match=r"\.pop of the list 'out'.*test_realworld_regressions_applied.py"):
-        tj.jit(pop)(x)
+        tj.jit(pop, fallback=False)(x)
 
 
 def test_traced_bound_slice_then_traced_index():

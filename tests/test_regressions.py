@@ -65,7 +65,7 @@ def test_var_centres_in_the_input_precision():
 
 def test_namedtuples_in_and_out_and_no_leaked_tracers():
     P = collections.namedtuple("P", "a b")
-    out = tj.jit(lambda p: P(p.a + 1, p.b))(P(np.ones(2), np.zeros(2)))
+    out = tj.jit(lambda p: P(p.a + 1, p.b), fallback=False)(P(np.ones(2), np.zeros(2)))
     assert isinstance(out, P)
     assert_same(tuple(out), (np.full(2, 2.0), np.zeros(2)))
 
@@ -74,7 +74,7 @@ def test_namedtuples_in_and_out_and_no_leaked_tracers():
         x: object
 
     with pytest.raises(tj.UnsupportedError, match="holding traced arrays"):
-        tj.jit(lambda x: D(x + 1))(np.ones(2))
+        tj.jit(lambda x: D(x + 1), fallback=False)(np.ones(2))
 
 
 def test_inplace_on_a_numpy_scalar_makes_a_new_object():
@@ -114,13 +114,13 @@ def test_numpy_accepts_these_and_so_must_we():
 
 def test_numpy_refuses_these_and_so_must_we():
     with pytest.raises(ValueError, match="negative integer powers"):
-        tj.jit(lambda x: x ** -1)(np.arange(3))
+        tj.jit(lambda x: x ** -1, fallback=False)(np.arange(3))
     with pytest.raises(TypeError, match="same_kind"):
-        tj.jit(lambda x: np.add(x, 1.7, dtype=np.int32))(np.ones(3))
+        tj.jit(lambda x: np.add(x, 1.7, dtype=np.int32), fallback=False)(np.ones(3))
     with pytest.raises(ValueError, match="zero-size"):
-        tj.jit(lambda x: x.max(axis=0))(np.zeros((0, 0)))
+        tj.jit(lambda x: x.max(axis=0), fallback=False)(np.zeros((0, 0)))
     with pytest.raises(tj.UnsupportedError, match="strides"):
-        tj.jit(lambda x: x.strides)(np.ones(3))
+        tj.jit(lambda x: x.strides, fallback=False)(np.ones(3))
 
 
 def test_bool_square_and_big_endian_constants():

@@ -243,7 +243,7 @@ def test_write_into_an_array_from_outside_the_loop_raises():
             return s + x[t].sum()
         return tj.fori_loop(0, x.shape[0], body, x[0, 0] * 0), a
     with pytest.raises(UnsupportedError, match=r"writes into an array from outside it \(at .*test_rowview.py:\d+"):
-        tj.jit(fn)(np.zeros((3, 4)), np.ones((5, 4)))
+        tj.jit(fn, fallback=False)(np.zeros((3, 4)), np.ones((5, 4)))
 
     def window(a, x):  # the same through a slice at a traced offset
         def body(t, s):
@@ -252,7 +252,7 @@ def test_write_into_an_array_from_outside_the_loop_raises():
             return s + x[t].sum()
         return tj.fori_loop(0, 2, body, x[0, 0] * 0), a
     with pytest.raises(UnsupportedError, match="writes into an array from outside it"):
-        tj.jit(window)(np.zeros((3, 4)), np.ones((5, 4)))
+        tj.jit(window, fallback=False)(np.zeros((3, 4)), np.ones((5, 4)))
 
 
 def _row_reads(a, x, idx):

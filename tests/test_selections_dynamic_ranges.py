@@ -119,18 +119,18 @@ def test_products_of_different_ranges_are_refused_clearly():
     def f(x, b):
         return x[b[0]:b[1]] @ x[b[1]:b[2]]
     with pytest.raises(tj.TracerConversionError, match="data-dependent size.*test_selections_dynamic_ranges"):
-        tj.jit(f)(np.ones(6), np.array([0, 2, 4]))
+        tj.jit(f, fallback=False)(np.ones(6), np.array([0, 2, 4]))
     with pytest.raises(tj.TracerConversionError):  # (a loop over such rows is generalized or unrolled)
-        tj.jit(lambda x, b: x[1, b[0]:b[1]].sum())(np.ones((3, 6)), np.array([0, 2]))
+        tj.jit(lambda x, b: x[1, b[0]:b[1]].sum(), fallback=False)(np.ones((3, 6)), np.array([0, 2]))
 
     def column_write(x, b):  # a traced int after the traced slice: the int indexes a view first
         x[b[0]:, b[1]] = x[b[0]:, b[1]].sum()
         return x
     for b in (np.array([0, 2]), np.array([2, -1]), np.array([-1, 0])):
-        np.testing.assert_array_equal(tj.jit(column_write)(np.arange(18.0).reshape(3, 6), b),
+        np.testing.assert_array_equal(tj.jit(column_write, fallback=False)(np.arange(18.0).reshape(3, 6), b),
                                       column_write(np.arange(18.0).reshape(3, 6), b))
     with pytest.raises(tj.TracerConversionError, match="data-dependent size"):
-        tj.jit(lambda x, b: x[b[0]:b[1]] + x)(np.ones(6), np.array([0, 2]))
+        tj.jit(lambda x, b: x[b[0]:b[1]] + x, fallback=False)(np.ones(6), np.array([0, 2]))
 
 
 def test_python_int_arguments_as_bounds_stay_static():

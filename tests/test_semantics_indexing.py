@@ -133,6 +133,6 @@ def test_numpy_scalars_from_constants_indexed_by_traced_booleans():
     def from_array(a):
         return np.argmin(3)[a.mean() > 0]
     with pytest.raises(tj.UnsupportedError, match=r"NumPy scalar indexed by a traced boolean.*np.full"):
-        tj.jit(from_array)(np.ones(3))
+        tj.jit(from_array, fallback=False)(np.ones(3))
     check(lambda a: np.full((), np.argmin(3))[a.mean() > 0], np.ones(3))
 

@@ -83,7 +83,7 @@ def test_max_min_same_types_select_like_python():
 def test_max_of_different_types_is_refused(build):
     """Python returns one item unchanged: with types that differ, the result's type
     would depend on the values (eagerly int64 or a Python float...): refused clearly."""
-    f = tj.jit(build)
+    f = tj.jit(build, fallback=False)
     with pytest.raises(UnsupportedError, match=r"builtin m(ax|in)\(\).*depend on the traced values") as info:
         f(np.array([1.0, 2.0, 3.0]))
     assert is_user_error(info.value) and "test_semantics_pynumbers.py" in str(info.value)
@@ -116,7 +116,7 @@ def test_max_of_different_python_types_from_loop_is_refused():
         k = tj.while_loop(lambda c: c < a.sum(), lambda c: c + 1, 0)
         return max(2.5, k)
     with pytest.raises(UnsupportedError, match="a Python float and a Python int"):
-        tj.jit(f)(F32)
+        tj.jit(f, fallback=False)(F32)
 
 
 def test_max_of_python_arguments_of_different_types_makes_them_static():
@@ -161,10 +161,10 @@ def test_fori_loop_lower_bound_python_int_argument():
 def test_max_refusals_and_errors_name_the_line():
     a = np.array([1.0, 2.0, 3.0])
     with pytest.raises(UnsupportedError, match=r"key= giving traced values that are not numbers.*pynumbers"):
-        tj.jit(lambda a: max([a[0], a[1]], key=lambda v: a * v))(a)
+        tj.jit(lambda a: max([a[0], a[1]], key=lambda v: a * v), fallback=False)(a)
     with pytest.raises(UnsupportedError, match="beyond int64"):
-        tj.jit(lambda a: tj.fori_loop(0, 2, lambda i, c: max(c, 2**70), 0))(a)
+        tj.jit(lambda a: tj.fori_loop(0, 2, lambda i, c: max(c, 2**70), 0), fallback=False)(a)
     with pytest.raises(ValueError, match="ambiguous"):
-        tj.jit(lambda a: max(a[:2], a[1:]))(a)
+        tj.jit(lambda a: max(a[:2], a[1:]), fallback=False)(a)
     with pytest.raises(ValueError, match="ambiguous"):
         max(a[:2], a[1:])

@@ -145,7 +145,7 @@ def test_unmodelled_layouts_refuse_ambiguous_writes():
         b[0, 0] = 5.0
         return v
     with pytest.raises(tj.UnsupportedError, match="memory layout"):
-        tj.jit(f)(np.ones((2, 3)))
+        tj.jit(f, fallback=False)(np.ones((2, 3)))
 
     def g(a):  # reading only: no question of aliasing
         b = tj.fori_loop(0, 2, lambda i, c: c * 2, a)

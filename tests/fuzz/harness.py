@@ -308,6 +308,16 @@ def _run_jit(fn, args):
     return result, error, (failed[0] if failed else None)
 
 
+def _quietly(fn, args):
+    """``fn(*args)``, or None when it raises."""
+    try:
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            return fn(*args)
+    except Exception:  # noqa: BLE001 - only asked what the call ran
+        return None
+
+
 def _compare_args(j_args: list, e_args: list, errs: list) -> tuple[str, str] | None:
     for i, (a, e) in enumerate(zip(j_args, e_args)):
         if not isinstance(e, np.ndarray):
@@ -322,6 +332,7 @@ def _compare_args(j_args: list, e_args: list, errs: list) -> tuple[str, str] | N
 def run_check(f, specs: list, expect: list) -> dict:
     """Run ``f`` eagerly and under ``tj.jit`` for every call's inputs; the verdict."""
     import tracejit as tj
+    from tracejit.frontend.eagerfallback import EagerFallback
     g = tj.jit(f)
     kept = []
     for call, (call_specs, exp) in enumerate(zip(specs, expect)):
@@ -329,6 +340,11 @@ def run_check(f, specs: list, expect: list) -> dict:
         e_res, e_exc = _run(f, e_args)
         j_res, j_exc, handler_failure = _run_jit(g, j_args)
         verdict = classify_exceptions(tj, e_exc, j_exc)
+        if j_exc is None and verdict is None:  # refused, so run eagerly (frontend/eagerfallback.py): unsupported
+            lowered = _quietly(g.lower, j_args)
+            if isinstance(lowered, EagerFallback):
+                verdict = {"class": "unsupported", "message": lowered.fallbacks[0][2][:400],
+                           "located": lowered.loc is not None}
         if handler_failure and (verdict is None or verdict["class"] == "ok"):
             verdict = {"class": "internal-error", "message": handler_failure}
         if verdict is None:

@@ -17,6 +17,7 @@ from tracejit.frontend.boundary import raise_if_internal
 from tracejit.frontend.checks import prechecked, raise_failed, raise_prechecked
 from tracejit.frontend.complex.boundary import as_complex
 from tracejit.frontend.convert import converted
+from tracejit.frontend.eagerfallback import EagerFallback, attempt
 from tracejit.frontend.fastresults import complex_direct, results_direct
 from tracejit.frontend.hostdynamic import release, take
 from tracejit.frontend.lowered import Lowered
@@ -148,7 +149,7 @@ def _guarded_direct(guard, direct: Callable) -> Callable:
 
 
 def _describe_change(old_key: tuple, new_key: tuple) -> str:
-    old = {part[0]: part for part in old_key}
+    old = {part[0]: part for part in old_key or ()}  # (None: only refused signatures before)
     changes = []
     for part in new_key:
         name = part[0]
@@ -159,8 +160,7 @@ def _describe_change(old_key: tuple, new_key: tuple) -> str:
 
 
 def _direct_of(entry: _Entry, args: tuple):
-    """The entry's direct call when every argument is an array (its wrapper checks only
-    arrays; a Python scalar in the key must be compared in Python)."""
+    """The entry's direct call when every argument is an array (a Python scalar in the key: compared in Python)."""
     return entry.direct if all(type(x) is np.ndarray for x in args) else None
 
 
@@ -278,8 +278,7 @@ class JitFunction:
             self._slot.install(entry.native if self._direct is not None else None)
 
     def __call__(self, *args, **kwargs):
-        """Call the compiled function (with native dispatch, ``type(self).__call__`` is
-        the dispatcher's builtin, which falls back to this method)."""
+        """Call the compiled function (native dispatch: ``type(self).__call__``, the dispatcher's, falls back here)."""
         direct = self._direct
         if direct is not None and not kwargs and not config.disable_jit:
             # the last signature called with positional arrays: its compiled wrapper checks
@@ -322,6 +321,8 @@ class JitFunction:
             return converted(self.fun)(*args, **kwargs)  # called while tracing: inline
         except _Reentered:
             return self._run_reentered(args, kwargs)
+        if type(entry) is EagerFallback:  # a signature tracejit refused: run eagerly (frontend/eagerfallback.py)
+            return entry(args, kwargs)
         if fast is not None and (entry.guard is None or not entry.guard.needs_arguments):
             # keyed again: an argument the trace made static is keyed by its value now
             fast = positional_fast_key(args, self._fast_arity, self._static_positions)
@@ -398,16 +399,14 @@ class JitFunction:
                 raise _Reentered()
             self._building.add(call.key)
             try:
-                return self._trace_and_compile(call, reason)
+                return attempt(lambda: self._trace_and_compile(call, reason), self.fun, self._request.fallback,
+                               self._cache, call.key)
             finally:
                 self._building.discard(call.key)
 
     def _trace_and_compile(self, call, reason: str | None) -> _Entry:
         """Trace and compile ``call``'s signature (under ``_lock``) and cache its entry."""
-        if reason is not None:
-            change = reason
-        else:
-            change = _describe_change(self._last_key, call.key) if self._cache else ""
+        change = reason if reason is not None else _describe_change(self._last_key, call.key) if self._cache else ""
         if change and log_enabled("retrace"):
             emit_log("retrace", f"{self.fun.__qualname__}: retracing "
                                 f"{'(read from outside its arguments)' if reason else 'for a new signature'}: "
@@ -433,10 +432,10 @@ class JitFunction:
         """Run the undecorated function with NumPy."""
         return self.fun(*args, **kwargs)
 
-    def lower(self, *args: Any, **kwargs: Any) -> Lowered:
+    def lower(self, *args: Any, **kwargs: Any) -> Lowered | EagerFallback:
         """Trace and optimize for these arguments without running; compiles on demand."""
         def lowered(call, reason=None):  # not cached: lowering runs no code
-            return Lowered(lower_call(self._request, call))
+            return attempt(lambda: Lowered(lower_call(self._request, call)), self.fun, self._request.fallback)
 
         try:
             _, found, _ = self._entry(args, kwargs, lowered, count=False)
@@ -491,7 +490,8 @@ def jit(fun: Callable | None = None, *, static_argnames: str | Iterable[str] = (
     ``fallback`` (on by default): a NumPy call tracejit does not compile (no handler, or
     arguments its handler refuses) and ``np.random`` draws run in Python at run time, on
     concrete arrays, inside the compiled program (``frontend/hostcall.py``; listed by
-    ``lower().fallbacks``); ``fallback=False`` raises ``UnsupportedError`` for them instead.
+    ``lower().fallbacks``); a signature tracejit still refuses runs the whole function eagerly
+    (``frontend/eagerfallback.py``). ``fallback=False`` raises ``UnsupportedError`` for them instead.
     """
     if fun is None:
         return lambda f: JitFunction(f, static_argnames, static_argnums, fastmath, freeze, autograph, unroll_loops,
