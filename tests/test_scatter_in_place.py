@@ -142,13 +142,16 @@ def test_non_contiguous_argument(layout):
         check(fn, a, idx, v)
 
 
-def test_out_of_range_index_raises_with_argument_untouched():
-    a = RNG.standard_normal(10)
-    before = a.copy()
-    for fn in (add_at, put, iadd):
-        with pytest.raises(IndexError):
+def test_out_of_range_index_raises_leaving_the_argument_as_eager_does():
+    for fn in (add_at, put, iadd, multiply_at_twice):
+        a = RNG.standard_normal(10)
+        expected = a.copy()
+        with pytest.raises(IndexError) as eager:
+            fn(expected, np.array([1, 10]), np.ones(2))
+        with pytest.raises(IndexError) as jitted:
             tj.jit(fn)(a, np.array([1, 10]), np.ones(2))
-        np.testing.assert_array_equal(a, before)
+        assert str(jitted.value) == str(eager.value)  # (the check failed before the call: run eagerly)
+        np.testing.assert_array_equal(a, expected)  # np.put wrote the index before the bad one
 
 
 def test_scatter_into_a_temporary_through_a_reshape():

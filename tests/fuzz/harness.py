@@ -341,7 +341,7 @@ def run_check(f, specs: list, expect: list) -> dict:
         j_res, j_exc, handler_failure = _run_jit(g, j_args)
         verdict = classify_exceptions(tj, e_exc, j_exc)
         if j_exc is None and verdict is None:  # refused, so run eagerly (frontend/eagerfallback.py): unsupported
-            lowered = _quietly(g.lower, j_args)
+            lowered = _quietly(g.lower, j_args) if hasattr(g, "lower") else None
             if isinstance(lowered, EagerFallback):
                 verdict = {"class": "unsupported", "message": lowered.fallbacks[0][2][:400],
                            "located": lowered.loc is not None}

@@ -14,7 +14,7 @@ from tracejit.compile import Request, lower_call, trace_call
 from tracejit.config import config, emit_log, log_enabled
 from tracejit.errors import StaticNeeded, UnsupportedError, user_error
 from tracejit.frontend.boundary import raise_if_internal
-from tracejit.frontend.checks import prechecked, raise_failed, raise_prechecked
+from tracejit.frontend.checks import PrecheckFailed, prechecked, raise_failed, raise_prechecked
 from tracejit.frontend.complex.boundary import as_complex
 from tracejit.frontend.convert import converted
 from tracejit.frontend.eagerfallback import EagerFallback, attempt
@@ -52,8 +52,7 @@ class _Entry:
         leaves, tree = self.traced.out_leaves, self.traced.out_tree
         self.direct = None  # positional arrays -> the result, or MISS (see JitFunction.__call__)
         self.native = None  # the same call made by runtime/dispatcher.py
-        self.writebacks = self.traced.writebacks
-        self.checks = self.traced.checks
+        self.writebacks, self.checks = self.traced.writebacks, self.traced.checks
         self.prechecks = bool(self.checks) and prechecked(self.checks)  # (frontend/donation.py)
         self.guard = self.traced.guard  # captured arrays (frontend/capture.py): read at every call
         self.executable = self.lowered.executable  # loaded already (Compilation.compile)
@@ -293,6 +292,8 @@ class JitFunction:
                 return result
         try:
             return self._call(args, kwargs)
+        except PrecheckFailed:  # an index check failed before the call: eager NumPy's own writes and error
+            return self.fun(*args, **kwargs)
         except Exception as error:  # a bug inside tracejit leaves as InternalError (frontend/boundary.py)
             raise_if_internal(error, self.fun)
             raise

@@ -15,6 +15,10 @@ Eager NumPy stops at the failing line, leaving the arguments as the lines before
 failing ``np.put``'s writes before its bad index) wrote them. So a check of the function's
 own trace also records the versions the written arguments have at that point (its
 *snapshot*, more hidden outputs); when it fails, those are written back before it raises.
+When every check is a range check of an argument index array itself (:func:`prechecked`),
+the checks run before the call instead and need no snapshot: a failing one raises
+:class:`PrecheckFailed`, on which the jitted function runs the user's function eagerly
+with the untouched arguments, so the error and the writes before it are eager NumPy's own.
 """
 from __future__ import annotations
 
@@ -101,10 +105,10 @@ def record_range(index: object, bound: int, message: str) -> None:
         trace = index._trace
         snapshot = _snapshot(trace)  # (arguments written before: checked after the call, then written back)
         _checks(trace).append(Pending((~folded, folded), bound, ((IndexError, message),),
-                                      arg=None if snapshot else _input(index), snapshot=snapshot))
+                                      arg=input_index(index), snapshot=snapshot))
 
 
-def _input(x: object) -> int | None:
+def input_index(x: object) -> int | None:
     """The input index of a top-level trace's input array ``x`` (None for any other value)."""
     trace = x._trace
     if trace.parent is not None:
@@ -133,20 +137,29 @@ def pending(trace: Trace) -> list[Pending]:
     return list(getattr(trace, "checks", ()))
 
 
-def prechecked(checks: list[Check]) -> bool:
+class PrecheckFailed(Exception):
+    """A check run before the call failed (``error``: the error it recorded): the caller runs
+    the function eagerly instead, which raises NumPy's own error after NumPy's own writes."""
+
+    def __init__(self, error: BaseException):
+        super().__init__(str(error))
+        self.error = error
+
+
+def prechecked(checks: list) -> bool:
     """Whether every check is a range check of an input array, so that all of them can run
     before the call (:func:`raise_prechecked`): arguments may then be updated in place."""
     return all(c.arg is not None and c.bound is not None and not c.coded for c in checks)
 
 
 def raise_prechecked(checks: list[Check], arrays: list) -> None:
-    """Raise, before the call, the first error of ``checks`` (all :func:`prechecked`) that
-    the input arrays fail: an index outside ``[-bound, bound)``."""
+    """Raise :class:`PrecheckFailed`, before the call, for the first of ``checks`` (all
+    :func:`prechecked`) that the input arrays fail: an index outside ``[-bound, bound)``."""
     for check in checks:
         index = arrays[check.arg]
         if np.size(index) and (np.max(index) >= check.bound or np.min(index) < -check.bound):
             error, message = check.cases[0]
-            raise user_error(error(message))
+            raise PrecheckFailed(user_error(error(message)))
 
 
 def raise_failed(checks: list[Check], outs: object, write_back: Callable | None = None) -> None:

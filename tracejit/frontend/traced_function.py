@@ -14,7 +14,7 @@ from tracejit.compiler.graph import Graph
 from tracejit.errors import TracerConversionError, UnsupportedError
 from tracejit.frontend.arraylike import complex_support, is_complex_value, is_traced
 from tracejit.frontend.capture import Capturer, Guard, needed_paths
-from tracejit.frontend.checks import Check, pending
+from tracejit.frontend.checks import Check, pending, prechecked
 from tracejit.frontend.context import creating_traced_arrays
 from tracejit.frontend.convert import Converter, assigned_traced_error
 from tracejit.frontend.core import Trace, Tracer, as_python_scalar
@@ -259,6 +259,7 @@ def _record_outputs(trace: Trace, result, specs, written=()) -> TracedFunction:
         graph.add_output(index, st.node)
         writebacks.append((st.arg, index))
     checks, index = [], len(by_node) + len(writebacks)
+    before = prechecked(pending(trace))  # (all run before the call: no snapshot needed, frontend/checks.py)
     for check in pending(trace):  # last: results keep their indices
         for v in check.values:
             graph.add_output(index, trace.node_of(v))
@@ -266,7 +267,7 @@ def _record_outputs(trace: Trace, result, specs, written=()) -> TracedFunction:
         high = index - 1 if len(check.values) == 2 else None
         first = index - len(check.values)
         snapshot = []
-        for arg, node in check.snapshot:  # the written arguments' versions when it fails
+        for arg, node in () if before else check.snapshot:  # the written arguments' versions when it fails
             graph.add_output(index, node)
             snapshot.append((arg, index))
             index += 1

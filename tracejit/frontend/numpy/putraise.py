@@ -39,6 +39,9 @@ def put_raise(a: Tracer, ind: object, values: object, loc: str | None) -> None:
         checks.record(Tracer(trace, trace.constant(np.asarray(True))), IndexError,
                       f"index {int(ind[p])} is out of bounds for axis 0 with size {n}{at(loc)}")
         return
+    if checks.input_index(ind) is not None:  # an argument's indices: checked before the call, where a bad
+        scatter_flat(a, ind, values, loc)  # one runs the function eagerly (frontend/checks.py): in place
+        return
     ind = ind.astype(np.int64)
     positions = np.arange(count, dtype=np.int64)
     first = np.min(np.where((ind < -n) | (ind >= n), positions, count))
