@@ -10,6 +10,7 @@ import pytest
 
 import tracejit as tj
 from tests.realworld import CASES, XFAIL
+from tracejit.frontend.eagerfallback import EagerFallback
 
 REFUSED = (tj.UnsupportedError, tj.TracerConversionError)  # clear errors naming the user's line (not InternalError)
 
@@ -42,7 +43,7 @@ def _params():
 @pytest.mark.parametrize("name", list(_params()))
 def test_kernel_matches_eager(name):
     kernel, make_inputs = CASES[name]
-    jitted = tj.jit(kernel)
+    jitted = tj.jit(kernel, fallback=name not in XFAIL)  # (the refused ones: the refusal, not the eager run)
     for scale in (0, 3):
         args = make_inputs(np.random.default_rng(scale), scale)
         eager_args, jit_args = copy.deepcopy(args), copy.deepcopy(args)
@@ -50,3 +51,18 @@ def test_kernel_matches_eager(name):
         got = jitted(*jit_args)
         _assert_same(got, want, name)
         _assert_same(jit_args, eager_args, name + " (arguments after the call)")
+
+
+@pytest.mark.parametrize("name", sorted(XFAIL))
+def test_refused_kernels_run_eagerly_by_default(name):
+    """With the default fallback=True, a kernel tracing refuses runs eagerly (frontend/eagerfallback.py),
+    saying so in lower().fallbacks: the same results and argument contents as eager."""
+    kernel, make_inputs = CASES[name]
+    jitted = tj.jit(kernel)
+    args = make_inputs(np.random.default_rng(3), 3)
+    eager_args, jit_args = copy.deepcopy(args), copy.deepcopy(args)
+    want = kernel(*eager_args)
+    _assert_same(jitted(*jit_args), want, name)
+    _assert_same(jit_args, eager_args, name + " (arguments after the call)")
+    lowered = jitted.lower(*copy.deepcopy(args))
+    assert isinstance(lowered, EagerFallback) and lowered.fallbacks, name

@@ -10,6 +10,8 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+from tracejit.errors import user_error
+
 _local = threading.local()
 
 
@@ -30,7 +32,7 @@ def current(index: int) -> object:
     """Generator argument number ``index`` of the call running on this thread."""
     stack = getattr(_local, "stack", None)
     if not stack:  # (an AttributeError: getattr(late, "__self__", None) is None then)
-        raise AttributeError("no call of a jitted function taking generator arguments is running")
+        raise user_error(AttributeError("no call of a jitted function taking generator arguments is running"))
     return stack[-1][index]
 
 
