@@ -2,6 +2,7 @@
 (``runtime/fastcall.py``, ``frontend/fastresults.py``): same results, errors and safety
 as the general path."""
 import threading
+from unittest import mock
 
 import numpy as np
 import pytest
@@ -139,3 +140,23 @@ def test_large_arena_is_allocated_per_call():
         np.testing.assert_allclose(f(a), np.linalg.inv(a), rtol=1e-10, atol=1e-12)
     executable = _entry(f).executable
     assert executable.arena_bytes > CACHED_ARENA_BYTES and f._direct is not None
+
+
+def test_parameters_left_to_their_defaults_take_the_fast_path():
+    """A call that leaves parameters to their defaults is keyed without them (bind leaves them
+    to the function), so it finds its entry without binding; other arities stay apart."""
+    def f(x, s=2.0, w=None):
+        y = x * s
+        return y if w is None else y + w
+    g = tj.jit(f)
+    x = np.arange(5.0)
+    for args in [(x,), (x, 3.0), (x,), (x, 3.0, x), (x,), (x, 4), (x, np.float32(2.5)), (x,)]:
+        got, want = g(*args), f(*args)
+        assert got.dtype == want.dtype and np.array_equal(got, want), args
+    assert g.cache_info().traces == 5  # (x), (x, float), (x, float, array), (x, int), (x, float32)
+    g._direct = None  # (past the native direct call: the fast cache itself)
+    with mock.patch("tracejit.frontend.api.bind", side_effect=AssertionError("bound")):
+        np.testing.assert_array_equal(g(x), x * 2.0)
+        np.testing.assert_array_equal(g(x, 3.0, x), x * 4.0)
+    with pytest.raises(TypeError, match="missing a required argument"):
+        g()

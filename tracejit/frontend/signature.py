@@ -234,8 +234,9 @@ def positional_fast_key(args: tuple, nparams: int, static_positions: frozenset =
     """The cache key of a call made only with positional C-contiguous arrays and Python
     scalars (the common case), without binding the signature, and the arrays to pass
     (traced Python scalars as 0-d arrays) and its generator arguments; None to take the
-    full path. Scalars at ``static_positions`` are keyed by value."""
-    if len(args) != nparams:
+    full path. Scalars at ``static_positions`` are keyed by value. Parameters left to their
+    defaults are in neither, as :func:`bind` leaves them (the function's own constants)."""
+    if len(args) > nparams:
         return None
     parts, arrays, generators = [], [], []
     for i, x in enumerate(args):
