@@ -60,20 +60,22 @@ def _same_kind(got, want):
 
 
 
-def same(got, want, rtol: float = 0.0, atol: float | None = None, python_types: bool = False) -> None:
+def same(got, want, rtol: float = 0.0, atol: float | None = None, python_types: bool = False,
+         bits: bool = False) -> None:
     """``got`` (jit) equals ``want`` (eager): the same nesting (tuples and lists of the same type and
     length, dicts with the same keys), and per leaf the same dtype and shape, the values exactly
     (NaN equal to NaN) where ``rtol`` is 0, else within ``rtol`` and ``atol`` (default ``rtol``).
-    ``python_types``: a Python number must come back as a number of the same type (approximately equal)."""
+    ``python_types``: a Python number must come back as a number of the same type (approximately equal).
+    ``bits``: the values' bytes equal too (NaN payloads and signed zeros included)."""
     if isinstance(want, (tuple, list)):
         assert type(got) is type(want) and len(got) == len(want), (type(got), type(want), got, want)
         for g, w in zip(got, want):
-            same(g, w, rtol, atol, python_types)
+            same(g, w, rtol, atol, python_types, bits)
         return
     if isinstance(want, dict):
         assert isinstance(got, dict) and got.keys() == want.keys(), (got, want)
         for k in want:
-            same(got[k], want[k], rtol, atol, python_types)
+            same(got[k], want[k], rtol, atol, python_types, bits)
         return
     if python_types and isinstance(want, (bool, int, float)):
         assert type(got) is type(want), (got, want)
@@ -86,3 +88,5 @@ def same(got, want, rtol: float = 0.0, atol: float | None = None, python_types: 
         np.testing.assert_allclose(got_arr, want_arr, rtol=rtol, atol=rtol if atol is None else atol)
     else:
         np.testing.assert_array_equal(got_arr, want_arr)
+    if bits:
+        assert got_arr.tobytes() == want_arr.tobytes(), (got_arr, want_arr)

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import tracejit as tj
+from tests.differential import same
 
 N = 1500  # over the radix thresholds (RADIX_MIN, RADIX_MIN_WIDE)
 
@@ -25,14 +26,6 @@ def _inputs() -> list[np.ndarray]:
             np.arange(N, 0, -1).astype(np.float64), np.zeros(0, np.int64)]
 
 
-def _same_results(got, want) -> None:
-    got, want = (list(v) if isinstance(v, tuple) else [v] for v in (got, want))
-    assert len(got) == len(want)
-    for g, w in zip(got, want):
-        g, w = np.asarray(g), np.asarray(w)
-        assert g.dtype == w.dtype and g.shape == w.shape, (g.dtype, w.dtype, g.shape, w.shape)
-        np.testing.assert_array_equal(g, w)
-
 
 @pytest.mark.parametrize("combo", range(8))
 def test_unique_long_lines_every_flag_combination(combo):
@@ -43,7 +36,7 @@ def test_unique_long_lines_every_flag_combination(combo):
 
     jitted = tj.jit(f, fallback=False)
     for x in _inputs()[combo % 4::4]:  # each input with two flag combinations (a new shape each call)
-        _same_results(jitted(x), f(x))
+        same(jitted(x), f(x))
 
 
 @pytest.mark.parametrize("counts", [False, True])
@@ -54,8 +47,8 @@ def test_unique_long_lines_nans_unequal(counts):
     x = np.round(np.random.default_rng(3).normal(0.0, 2.0, N))
     x[::7] = np.nan
     jitted = tj.jit(f, fallback=False)
-    _same_results(jitted(x), f(x))
-    _same_results(jitted(x[:1100].astype(np.float32)), f(x[:1100].astype(np.float32)))
+    same(jitted(x), f(x))
+    same(jitted(x[:1100].astype(np.float32)), f(x[:1100].astype(np.float32)))
 
 
 def test_unique_counts_mode_program():
@@ -65,7 +58,7 @@ def test_unique_counts_mode_program():
         return values, counts, values[np.argmax(counts)]
 
     x = np.random.default_rng(5).normal(20.0, 3.0, 4000)
-    _same_results(tj.jit(f, fallback=False)(x), f(x))
+    same(tj.jit(f, fallback=False)(x), f(x))
 
 
 def test_selection_indexed_by_its_own_argmax():
@@ -76,4 +69,4 @@ def test_selection_indexed_by_its_own_argmax():
 
     jitted = tj.jit(f, fallback=False)
     for x in (np.random.default_rng(9).normal(0.5, 2.0, 300), np.array([-1.0, 2.0, 5.0, 0.5, 1.5])):
-        _same_results(jitted(x), f(x))
+        same(jitted(x), f(x))

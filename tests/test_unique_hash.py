@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 import tracejit as tj
+from tests.differential import same
 from tracejit.runtime import hashunique, lapack
 
 
@@ -25,14 +26,6 @@ def _routine(x: np.ndarray, equal_nan: bool) -> tuple:
     lapack.call(name, [a.ctypes.data for a in arrays])
     return values[:k[0]], first[:k[0]], inverse, counts[:k[0]]
 
-
-def _bits_equal(got, want) -> None:
-    got, want = (list(v) if isinstance(v, tuple) else [v] for v in (got, want))
-    assert len(got) == len(want)
-    for g, w in zip(got, want):
-        g, w = np.asarray(g), np.asarray(w)
-        assert g.dtype == w.dtype and g.shape == w.shape, (g.dtype, w.dtype, g.shape, w.shape)
-        assert g.tobytes() == w.tobytes(), (g, w)  # NaN payloads and signed zeros included
 
 
 def _cases() -> list[np.ndarray]:
@@ -49,7 +42,7 @@ def _cases() -> list[np.ndarray]:
 def test_routine_matches_numpy_stable_unique(equal_nan):
     for x in _cases():
         want = np.unique(x, return_index=True, return_inverse=True, return_counts=True, equal_nan=equal_nan)
-        _bits_equal(_routine(x, equal_nan), tuple(w.reshape(-1) for w in want))
+        same(_routine(x, equal_nan), tuple(w.reshape(-1) for w in want), bits=True)
 
 
 def _flagged(index: bool, inverse: bool, counts: bool):
@@ -72,7 +65,7 @@ def test_jitted_hash_and_sort_paths(combo):
               rng.integers(0, 3, 999)[::3].astype(bool), np.full((1,), 3, np.uint16)]
     jitted = tj.jit(f, fallback=False)
     for x in inputs[[0, 1, 6, 7, 2].index(combo) % 3::3]:  # new shapes and dtypes call after call
-        _bits_equal(jitted(x), f(x))
+        same(jitted(x), f(x), bits=True)
 
 
 def test_hash_path_results_reduced_and_indexed():
@@ -82,8 +75,8 @@ def test_hash_path_results_reduced_and_indexed():
 
     x = np.random.default_rng(2).normal(20.0, 3.0, 5000)
     jitted = tj.jit(f, fallback=False)
-    _bits_equal(jitted(x), f(x))
-    _bits_equal(jitted(x[:77]), f(x[:77]))
+    same(jitted(x), f(x), bits=True)
+    same(jitted(x[:77]), f(x[:77]), bits=True)
 
 
 @pytest.mark.parametrize("inverse", [False, True])
@@ -97,8 +90,8 @@ def test_jitted_nans_unequal_both_paths(inverse):
     few = np.round(rng.normal(size=3000)).astype(np.float16)  # the hash path
     few[rng.integers(0, 3000, 50)] = np.nan
     jitted = tj.jit(f, fallback=False)
-    _bits_equal(jitted(many), f(many))
-    _bits_equal(jitted(few), f(few))
+    same(jitted(many), f(many), bits=True)
+    same(jitted(few), f(few), bits=True)
 
 
 def test_array_api_unique_functions():
@@ -109,4 +102,4 @@ def test_array_api_unique_functions():
     for fn, arg in ((np.unique_counts, with_nans), (np.unique_all, with_nans), (np.unique_inverse, x)):
         got, want = tj.jit(fn, fallback=False)(arg), fn(arg)
         assert type(got) is type(want)
-        _bits_equal(tuple(got), tuple(want))
+        same(tuple(got), tuple(want), bits=True)
