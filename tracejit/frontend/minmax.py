@@ -104,7 +104,7 @@ def _select(name: str, items: list, keys: list, strictly_better, loc):
         index = where(better, j, index)
     if is_tracer(index) and kind[0] != "python number" and not kind[2]:  # arrays: the result is the item
         make_chosen(best, items, index)
-    return _typed(best, kind, origins)
+    return typed(best, kind, origins)
 
 
 _SAME_KIND = {np.dtype(np.float64): float, np.dtype(np.int64): int}  # NumPy's type of the Python number
@@ -130,7 +130,7 @@ def _exact_common(items: list, types: list) -> tuple | None:
     return common
 
 
-def _typed(result, kind: tuple, origins: frozenset):
+def typed(result: object, kind: tuple, origins: frozenset) -> object:
     """``result`` (of ``where``) given the items' common type."""
     if kind[0] == "python number":
         result._weak = kind[1] if kind[1] is not bool else None

@@ -18,8 +18,7 @@ import numpy as np
 from tracejit.errors import UnsupportedError, at, user_error
 from tracejit.frontend import checks
 from tracejit.frontend.context import user_location
-from tracejit.frontend.core import as_python_scalar
-from tracejit.frontend.minmax import item_type
+from tracejit.frontend.minmax import item_type, typed
 from tracejit.frontend.operands import is_tracer
 
 
@@ -53,14 +52,5 @@ def _refuse_nans(values: Any, loc: Any) -> None:
 
 
 def _typed(value: Any, kind: tuple, items: list) -> Any:
-    if kind[0] != "python number":
-        value._scalar = kind[2]
-        return value
-    value._weak = kind[1] if kind[1] is not bool else None
-    value._scalar = True
     origins = frozenset().union(*(getattr(v, "_origins", None) or frozenset() for v in items if is_tracer(v)))
-    value._origins = origins
-    if origins or kind[1] is bool:
-        as_python_scalar(value)
-    return value
-
+    return typed(value, kind, origins if kind[0] == "python number" else frozenset())

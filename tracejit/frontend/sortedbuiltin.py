@@ -21,8 +21,7 @@ from tracejit.errors import UnsupportedError, at, user_error
 from tracejit.frontend import checks
 from tracejit.frontend.chosen import make_chosen
 from tracejit.frontend.context import current_trace, user_location
-from tracejit.frontend.core import as_python_scalar
-from tracejit.frontend.minmax import SELECTING, item_type
+from tracejit.frontend.minmax import SELECTING, item_type, typed
 from tracejit.frontend.numpy.elementwise import where
 from tracejit.frontend.operands import is_tracer
 from tracejit.frontend.pysorted import sort_values
@@ -87,11 +86,9 @@ def _at_position(p: int, items: list, positions: list, kind: tuple) -> object:
         chosen, index = where(here[i], items[i], chosen), where(here[i], i, index)
     if not is_tracer(chosen):
         return chosen
+    typed(chosen, kind, frozenset())
     if kind[0] == "python number":
-        chosen._weak = kind[1] if kind[1] is not bool else None
-        chosen._scalar = True
-        return as_python_scalar(chosen) if kind[1] is bool else chosen
-    chosen._scalar = kind[2]
+        return chosen
     if is_tracer(index) and not kind[2]:  # arrays: the list holds the items themselves
         make_chosen(chosen, items, index)
     return chosen
