@@ -47,6 +47,10 @@ class GemmEmitter:
     def _gep(self, base, offset):
         return self.b.gep(base, [offset], inbounds=True, source_etype=self.t)
 
+    def _times(self, x, stride: int):
+        """``x * stride`` (``x`` itself for a unit stride)."""
+        return x if stride == 1 else self.b.mul(x, i64(stride))
+
     def _min(self, x, y):
         return self.b.select(self.b.icmp_signed("<", x, y), x, y)
 
@@ -69,6 +73,13 @@ class GemmEmitter:
         self.tile = opaque(b, b.alloca(ir.ArrayType(self.t, g.mr * g.nr), name="edge_tile"))
         per_batch = g.row_tasks * g.col_tasks
         with for_range(b, self.begin, self.end, name="task") as task:
+            if g.k_tasks > 1:  # a split K: task = K part x (batch, row task, column task)
+                part = b.sdiv(task, i64(g.batch * per_batch))
+                task = b.srem(task, i64(g.batch * per_batch))
+                k0 = b.mul(part, i64(g.k_per_task))
+                k1 = self._min(b.add(k0, i64(g.k_per_task)), i64(g.k))
+            else:
+                part, k0, k1 = i64(0), i64(0), i64(g.k)
             batch = b.sdiv(task, i64(per_batch))
             cell = b.srem(task, i64(per_batch))
             r0 = b.mul(b.sdiv(cell, i64(g.col_tasks)), i64(g.rows_per_task))
@@ -77,20 +88,23 @@ class GemmEmitter:
             c1 = self._min(b.add(c0, i64(g.cols_per_task)), i64(g.n))
             self.a_base = b.add(i64(g.a.offset), b.mul(batch, i64(g.a.strides[0])))
             self.c_base = b.add(i64(g.c.offset), b.mul(batch, i64(g.c.strides[0])))
+            if g.k_tasks > 1:  # this K part's partial C
+                self.c_base = b.add(self.c_base, b.mul(part, i64(g.c_split)))
             if g.packed_b is None:  # B where it lies
                 self.b_base = b.add(i64(g.b.offset), b.mul(batch, i64(g.b.strides[0])))
             else:  # this batch's packed slivers
                 self.b_base = b.mul(batch, i64(g.slivers * g.k * g.nr)) if g.b_batched else i64(0)
             self.batch = batch
-            with for_range(b, 0, g.k, g.kc, name="pc") as pc:
-                self._block(c0, b.sub(c1, c0), pc, r0, r1)
+            with for_range(b, k0, k1, g.kc, name="pc") as pc:
+                self._block(c0, b.sub(c1, c0), pc, r0, r1, k0, k1)
 
-    def _block(self, jc, ncols, pc, r0, r1) -> None:
-        """C[r0:r1, jc:jc+ncols] += A[r0:r1, pc:pc+kc] @ B[pc:pc+kc, jc:jc+ncols]."""
+    def _block(self, jc, ncols, pc, r0, r1, k0, k1) -> None:
+        """C[r0:r1, jc:jc+ncols] += A[r0:r1, pc:pc+kc] @ B[pc:pc+kc, jc:jc+ncols] (the task's
+        K range is ``k0``..``k1``: C is set on its first slice, the epilogue applied on its last)."""
         b, g = self.b, self.g
-        kc = self._min(i64(g.kc), b.sub(i64(g.k), pc))
-        first = b.icmp_signed("==", pc, i64(0))
-        last = b.icmp_signed(">=", b.add(pc, kc), i64(g.k))
+        kc = self._min(i64(g.kc), b.sub(k1, pc))
+        first = b.icmp_signed("==", pc, k0)
+        last = b.icmp_signed(">=", b.add(pc, kc), k1)
         slivers = b.sdiv(b.add(ncols, i64(g.nr - 1)), i64(g.nr))
         with for_range(b, r0, r1, g.mc, name="ic") as ic:
             rows = self._min(i64(g.mc), b.sub(r1, ic))
@@ -226,8 +240,9 @@ class GemmEmitter:
         Rows past M read row M-1 (their results are never stored)."""
         b, g = self.b, self.g
         fn = b.function
+        sk = g.a.strides[2]
         rows = [b.add(self.a_base, b.add(b.mul(self._min(b.add(row0, i64(r)), i64(g.m - 1)),
-                                               i64(g.a.strides[1])), pc)) for r in range(g.mr)]
+                                               i64(g.a.strides[1])), self._times(pc, sk))) for r in range(g.mr)]
         head, body, done = (fn.append_basic_block(f"mk.{n}") for n in ("head", "body", "done"))
         pre = b.block
         b.branch(head)
@@ -246,7 +261,7 @@ class GemmEmitter:
             store_b(k, bvec)
         new = []
         for r in range(g.mr):
-            a = b.load(self._gep(self.a, b.add(rows[r], k)), typ=self.t, align=self.align)
+            a = b.load(self._gep(self.a, b.add(rows[r], self._times(k, sk))), typ=self.t, align=self.align)
             av = self.ctx.splat(a)
             new.append([self.ctx.intrinsic("fma", [av, bvec[v], acc[r][v]]) for v in range(self.nv)])
         for r in range(g.mr):

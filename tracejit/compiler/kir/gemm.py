@@ -20,7 +20,10 @@ class Gemm:
     uses into a ``kc x cols_per_task`` part of the temporary ``b_block``, one part per
     parallel chunk of ``chunk`` tasks (0: the kernel runs serially, one part); with neither
     (a small B with contiguous rows) every micro-kernel reads B where it lies, unpacked.
-    Tasks: ``batch x row_tasks x col_tasks``, each a block of rows and columns of C.
+    Tasks: ``batch x row_tasks x col_tasks``, each a block of rows and columns of C; with
+    ``k_tasks`` > 1 (a split K, for a small C and a long K) that many times over, task
+    ``t`` summing K part ``t // (batch x row_tasks x col_tasks)`` into its own partial C,
+    ``c_split`` elements on per part (a later kernel adds the partials up).
     Blocks inside a task: ``mr x nr`` register tile, ``mc`` rows and ``kc`` of K at a time.
     """
 
@@ -44,6 +47,9 @@ class Gemm:
     chunk: int = 0
     epilogue: Expr | None = None  # over (batch, M, N), with an Acc leaf
     symmetric: bool = False  # B is A (C = A @ A.T): tiles below the diagonal are skipped
+    k_tasks: int = 1  # K split in this many parts, each task summing one into its own partial C
+    k_per_task: int = 0  # K of a part (a multiple of kc) when k_tasks > 1
+    c_split: int = 0  # elements from one part's partial C to the next's (in c's buffer)
 
     @property
     def slivers(self) -> int:
@@ -63,7 +69,7 @@ class Gemm:
     @property
     def tasks(self) -> int:
         """Tasks of the kernel: batch x row tasks x column tasks."""
-        return self.batch * self.row_tasks * self.col_tasks
+        return self.k_tasks * self.batch * self.row_tasks * self.col_tasks
 
     @property
     def chunks(self) -> int:
@@ -82,5 +88,6 @@ class Gemm:
         return (f"gemm {bufnames[self.c.buffer]}[{self.batch}x{self.m}x{self.n}] = "
                 f"{bufnames[self.a.buffer]}[{self.batch}x{self.m}x{self.k}] @ {source} "
                 f"({self.slivers} slivers); {'upper triangle only (symmetric); ' if self.symmetric else ''}"
+                f"{f'K split in {self.k_tasks} parts of {self.k_per_task} (partial C each); ' if self.k_tasks > 1 else ''}"
                 f"tasks {self.batch}x{self.row_tasks}x{self.col_tasks}, "
                 f"tile {self.mr}x{self.nr}, blocks mc={self.mc} kc={self.kc}")

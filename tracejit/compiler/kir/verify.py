@@ -30,7 +30,11 @@ def _accesses(kernel: Kernel) -> list[tuple[Access, tuple[int, ...]]]:
         return kernel.along.accesses()
     if kernel.gemm is not None:
         g = kernel.gemm
-        out = [(g.a, (g.batch, g.m, g.k)), (g.c, (g.batch, g.m, g.n))]
+        out = [(g.a, (g.batch, g.m, g.k))]
+        if g.k_tasks > 1:  # a partial C per K part
+            out.append((Access(g.c.buffer, g.dtype, g.c.offset, (g.c_split,) + g.c.strides), (g.k_tasks, g.batch, g.m, g.n)))
+        else:
+            out.append((g.c, (g.batch, g.m, g.n)))
         if g.packed_b is None:
             out.append((g.b, (g.batch, g.n, g.k)))
             if g.b_block is not None:  # else B is read in place, unpacked

@@ -39,6 +39,7 @@ KC = 256
 GEMM_CHUNKS_PER_THREAD = 4  # parallel chunks of GEMM tasks per thread (tasks are equal: few suffice)
 MC_BYTES = 120 * KC * 4  # a block of A (MC x KC, read in place) stays in L2 while slivers of B pass
 IN_PLACE_B_BYTES = 128 << 10  # a B with contiguous rows up to this size (in L2) is read where it lies, unpacked
+A_IN_PLACE_M = 1 << 30  # see _a_in_place
 SERIAL_FLOPS = 128 ** 3  # products up to this many multiply-adds run on one thread (fork-join costs more)
 
 
@@ -58,6 +59,14 @@ def _operands(nest: Nest):
     if y.strides[n_dim] == 0 and x.strides[m_dim] == 0:
         return y, x
     return None
+
+
+def _a_in_place(a: Access, m: int) -> bool:
+    """Whether the micro-kernel reads a strided-K A where it lies: its M axis contiguous
+    (``x.T`` of a row-major ``x``), so the ``MR`` values a step broadcasts share a cache
+    line, and M small enough (at most ``A_IN_PLACE_M``) that the steps of a block stay in
+    cache; else a copy kernel lays A out with K contiguous first."""
+    return a.strides[1] == 1 and m <= A_IN_PLACE_M
 
 
 def _contiguous_a(a: Access, copy: Buffer, batch: int, m: int, k: int) -> Nest:
@@ -130,6 +139,39 @@ def _mirror(c: Access, batch: int, m: int, dtype: np.dtype) -> Nest:
 
 
 SYMMETRIC_SPLIT = 2  # a symmetric product's row and column tasks per thread (triangle: unequal tasks)
+SPLIT_K_C = 128 * 128  # a C of at most this many elements (per batch x batch) may split K across threads
+SPLIT_K_PER_THREAD = 2  # K parts per thread (claimed dynamically: a busy core's share moves)
+SPLIT_K_MIN_SLICES = 4  # a K part is at least this many kc slices (else the partial sums cost more)
+
+
+def k_split(batch: int, m: int, n: int, k: int, kc: int, threads: int) -> tuple[int, int]:
+    """(K parts, K per part): a small C over a long K (``X.T @ X`` of a tall ``X``) has too
+    few tiles for the threads, so each part sums its K range into a partial C; (1, k) else."""
+    if threads < 2 or batch * m * n > SPLIT_K_C:
+        return 1, k
+    parts = min(threads * SPLIT_K_PER_THREAD, k // (SPLIT_K_MIN_SLICES * kc))
+    if parts < 2:
+        return 1, k
+    per = -(-(-(-k // parts)) // kc) * kc
+    return -(-k // per), per
+
+
+def _sum_parts(parts: Access, store: Access, shape, k_parts: int, symmetric: bool, epilogue) -> Nest:
+    """``store = epilogue(sum over parts of the partial C's)``, each read from its upper
+    triangle below the diagonal when ``symmetric`` (``parts`` over (batch, M, N); the K
+    parts ``k_parts`` x ``batch * M * N`` elements apart)."""
+    batch, m, n = shape
+    split = batch * m * n
+    value = Load(Access(parts.buffer, parts.dtype, 0, parts.strides + (split,)))
+    if symmetric:
+        i64 = np.dtype(np.int64)
+        row = Iota(Access(NO_BUFFER, i64, 0, (0, 1, 0, 0)), 0, 1, i64)
+        col = Iota(Access(NO_BUFFER, i64, 0, (0, 0, 1, 0)), 0, 1, i64)
+        below = Apply("greater", (row, col), i64, np.dtype(bool))
+        sb, sm, sn = parts.strides
+        upper = Load(Access(parts.buffer, parts.dtype, 0, (sb, sn, sm, split)))
+        value = Apply("where", (below, upper, value), parts.dtype, parts.dtype)
+    return Nest((batch, m, n, k_parts), 1, _MATMUL["reduce"], value, store, epilogue)
 
 
 def plan(kernel: Kernel, buffers: list[Buffer], fastmath: bool = False) -> list[Kernel] | None:
@@ -158,13 +200,15 @@ def plan(kernel: Kernel, buffers: list[Buffer], fastmath: bool = False) -> list[
     dtype = np.dtype(nest.value.dtype)
     nr = 2 * vector_bytes() // dtype.itemsize
     threads = max(1, config.num_threads) if batch * m * n * k > SERIAL_FLOPS else 1
-    symmetric = _symmetric(a, b, m, n, epilogue) and buffers[b.buffer].kind != "constant"
+    symmetric = _symmetric(a, b, m, n, None) and buffers[b.buffer].kind != "constant"
+    # an epilogue that may break the symmetry (it reads arrays) runs after the mirror
+    late_epilogue = symmetric and not _symmetric(a, b, m, n, epilogue)
     # A indexes (batch, M, K); B (batch, N, K); C (batch, M, N).
     a_acc = Access(a.buffer, a.dtype, a.offset, (a.strides[0], a.strides[1], a.strides[3]))
     b_acc = Access(b.buffer, b.dtype, b.offset, (b.strides[0], b.strides[2], b.strides[3]))
     b_batched = b_acc.strides[0] != 0 and batch > 1
     kernels = []
-    if a_acc.strides[2] != 1:
+    if a_acc.strides[2] != 1 and not _a_in_place(a_acc, m):
         shape_a = ((batch if a_acc.strides[0] != 0 else 1) * m * k,)
         copy = Buffer(len(buffers), "temp", shape_a, dtype, -1, StridedView.contiguous(shape_a),
                       label="A with K contiguous")
@@ -181,17 +225,31 @@ def plan(kernel: Kernel, buffers: list[Buffer], fastmath: bool = False) -> list[
         packed_id = len(buffers)
         buffers.append(Buffer(packed_id, "constant", shape_p, dtype, -1, StridedView.contiguous(shape_p),
                               value=packed_value, label="B packed at compile time"))
+    kc = min(KC, k)
+    k_parts, k_per = k_split(batch, m, n, k, kc, threads)
     rows, cols = task_grid(batch, m, n, nr, threads)
-    if symmetric and threads > 1:  # square tasks, claimed dynamically: the triangle balances
+    if k_parts > 1:  # every task the whole C over its K part
+        rows = cols = 1
+    elif symmetric and threads > 1:  # square tasks, claimed dynamically: the triangle balances
         rows = min(-(-m // MR), SYMMETRIC_SPLIT * threads)
         cols = min(-(-n // nr), SYMMETRIC_SPLIT * threads)
-    tasks = batch * rows * cols
+    final = None
+    if k_parts > 1 or late_epilogue:  # partial C's (or the bare product), then a kernel summing them
+        shape_c = (k_parts * batch * m * n,)
+        parts = Buffer(len(buffers), "temp", shape_c, dtype, -1, StridedView.contiguous(shape_c),
+                       label="partial products, one per K part" if k_parts > 1 else "product before its epilogue")
+        buffers.append(parts)
+        c_acc = Access(parts.id, dtype, 0, (m * n, n, 1))
+        final = _sum_parts(c_acc, store, (batch, m, n), k_parts, symmetric, epilogue)
+        store, epilogue = c_acc, None
+    tasks = k_parts * batch * rows * cols
     # Tasks per parallel chunk: one chunk runs its tasks in turn on one thread, so the
     # chunks, not the tasks, each need a block of packed B (a bounded temporary).
     chunk = -(-tasks // (threads * GEMM_CHUNKS_PER_THREAD)) if threads > 1 and tasks > 1 else 0
     mc = max(MR, MC_BYTES // (KC * dtype.itemsize) // MR * MR)
-    gemm = Gemm(a_acc, b_acc, packed_id, b_batched, store, batch, m, n, k, dtype, MR, nr, mc, min(KC, k),
-                None, rows, cols, chunk, epilogue, symmetric)
+    gemm = Gemm(a_acc, b_acc, packed_id, b_batched, store, batch, m, n, k, dtype, MR, nr, mc, kc,
+                None, rows, cols, chunk, epilogue, symmetric, k_parts, k_per if k_parts > 1 else 0,
+                batch * m * n if k_parts > 1 else 0)
     in_place = b_acc.strides[1] == 1 and n * k * dtype.itemsize <= IN_PLACE_B_BYTES
     if packed_id is None and not in_place:  # a kc x cols block of packed B per chunk
         shape_blk = (gemm.chunks * gemm.kc * gemm.cols_per_task,)
@@ -201,7 +259,10 @@ def plan(kernel: Kernel, buffers: list[Buffer], fastmath: bool = False) -> list[
     gk = Kernel(kernel.name, "gemm", kernel.nodes, [], gemm=gemm)
     gk.parallel_grain = chunk
     kernels.append(gk)
-    if symmetric:
+    if final is not None:
+        total = Kernel(f"{kernel.name}_sum", "contraction", kernel.nodes, [final])
+        kernels.append(schedule_kernel(total, fastmath=fastmath))
+    elif symmetric:
         mirror = Kernel(f"{kernel.name}_mirror", "map", kernel.nodes, [_mirror(store, batch, m, dtype)])
         kernels.append(schedule_kernel(mirror, fastmath=fastmath))
     return kernels
