@@ -86,7 +86,8 @@ class Gemm:
         source = (f"{bufnames[self.b.buffer]} ({layout}) packed per task" if self.packed_b is None
                   else f"packed {bufnames[self.packed_b]}")
         return (f"gemm {bufnames[self.c.buffer]}[{self.batch}x{self.m}x{self.n}] = "
-                f"{bufnames[self.a.buffer]}[{self.batch}x{self.m}x{self.k}] @ {source} "
+                f"{bufnames[self.a.buffer]}[{self.batch}x{self.m}x{self.k}]"
+                f"{'' if self.a.strides[2] == 1 else ' (transposed, read in place)'} @ {source} "
                 f"({self.slivers} slivers); {'upper triangle only (symmetric); ' if self.symmetric else ''}"
                 f"{f'K split in {self.k_tasks} parts of {self.k_per_task} (partial C each); ' if self.k_tasks > 1 else ''}"
                 f"tasks {self.batch}x{self.row_tasks}x{self.col_tasks}, "

@@ -39,7 +39,7 @@ KC = 256
 GEMM_CHUNKS_PER_THREAD = 4  # parallel chunks of GEMM tasks per thread (tasks are equal: few suffice)
 MC_BYTES = 120 * KC * 4  # a block of A (MC x KC, read in place) stays in L2 while slivers of B pass
 IN_PLACE_B_BYTES = 128 << 10  # a B with contiguous rows up to this size (in L2) is read where it lies, unpacked
-A_IN_PLACE_M = 1 << 30  # see _a_in_place
+A_IN_PLACE_STEP = 2048  # see _a_in_place
 SERIAL_FLOPS = 128 ** 3  # products up to this many multiply-adds run on one thread (fork-join costs more)
 
 
@@ -61,12 +61,14 @@ def _operands(nest: Nest):
     return None
 
 
-def _a_in_place(a: Access, m: int) -> bool:
+def _a_in_place(a: Access) -> bool:
     """Whether the micro-kernel reads a strided-K A where it lies: its M axis contiguous
     (``x.T`` of a row-major ``x``), so the ``MR`` values a step broadcasts share a cache
-    line, and M small enough (at most ``A_IN_PLACE_M``) that the steps of a block stay in
-    cache; else a copy kernel lays A out with K contiguous first."""
-    return a.strides[1] == 1 and m <= A_IN_PLACE_M
+    line, and a step along K short (at most ``A_IN_PLACE_STEP`` bytes: a block's ``kc`` steps
+    span few pages); else a copy kernel lays A out with K contiguous first. Measured,
+    a.T @ b, ms, copy / in place: 2000x300x300 f64 9.5 / 9.7; 1024^3 f32 33 / 41, f64
+    66 / 145; 512^3 f64 6.5 / 8.6 (the copy of a tall A costs as much as the product)."""
+    return a.strides[1] == 1 and abs(a.strides[2]) * np.dtype(a.dtype).itemsize <= A_IN_PLACE_STEP
 
 
 def _contiguous_a(a: Access, copy: Buffer, batch: int, m: int, k: int) -> Nest:
@@ -139,20 +141,18 @@ def _mirror(c: Access, batch: int, m: int, dtype: np.dtype) -> Nest:
 
 
 SYMMETRIC_SPLIT = 2  # a symmetric product's row and column tasks per thread (triangle: unequal tasks)
-SPLIT_K_C = 128 * 128  # a C of at most this many elements (per batch x batch) may split K across threads
-SPLIT_K_PER_THREAD = 2  # K parts per thread (claimed dynamically: a busy core's share moves)
-SPLIT_K_MIN_SLICES = 4  # a K part is at least this many kc slices (else the partial sums cost more)
+SPLIT_K_C = 128 * 128  # a C of at most this many elements (per batch x batch) splits a long K
+SPLIT_K_SLICES = 8  # kc slices in a K part (fixed: results do not depend on the thread count)
+SPLIT_K_FLOPS = 1 << 24  # and the product at least this many multiply-adds (4096x32x32 f32: 66 -> 113 us split)
 
 
-def k_split(batch: int, m: int, n: int, k: int, kc: int, threads: int) -> tuple[int, int]:
+def k_split(batch: int, m: int, n: int, k: int, kc: int) -> tuple[int, int]:
     """(K parts, K per part): a small C over a long K (``X.T @ X`` of a tall ``X``) has too
-    few tiles for the threads, so each part sums its K range into a partial C; (1, k) else."""
-    if threads < 2 or batch * m * n > SPLIT_K_C:
+    few tiles for the threads, so each part (``SPLIT_K_SLICES`` slices of ``kc``, by size
+    only, never by thread count) sums its K range into a partial C; (1, k) else."""
+    per = SPLIT_K_SLICES * kc
+    if batch * m * n > SPLIT_K_C or batch * m * n * k < SPLIT_K_FLOPS or k < 2 * per:
         return 1, k
-    parts = min(threads * SPLIT_K_PER_THREAD, k // (SPLIT_K_MIN_SLICES * kc))
-    if parts < 2:
-        return 1, k
-    per = -(-(-(-k // parts)) // kc) * kc
     return -(-k // per), per
 
 
@@ -208,7 +208,7 @@ def plan(kernel: Kernel, buffers: list[Buffer], fastmath: bool = False) -> list[
     b_acc = Access(b.buffer, b.dtype, b.offset, (b.strides[0], b.strides[2], b.strides[3]))
     b_batched = b_acc.strides[0] != 0 and batch > 1
     kernels = []
-    if a_acc.strides[2] != 1 and not _a_in_place(a_acc, m):
+    if a_acc.strides[2] != 1 and not _a_in_place(a_acc):
         shape_a = ((batch if a_acc.strides[0] != 0 else 1) * m * k,)
         copy = Buffer(len(buffers), "temp", shape_a, dtype, -1, StridedView.contiguous(shape_a),
                       label="A with K contiguous")
@@ -226,7 +226,7 @@ def plan(kernel: Kernel, buffers: list[Buffer], fastmath: bool = False) -> list[
         buffers.append(Buffer(packed_id, "constant", shape_p, dtype, -1, StridedView.contiguous(shape_p),
                               value=packed_value, label="B packed at compile time"))
     kc = min(KC, k)
-    k_parts, k_per = k_split(batch, m, n, k, kc, threads)
+    k_parts, k_per = k_split(batch, m, n, k, kc)
     rows, cols = task_grid(batch, m, n, nr, threads)
     if k_parts > 1:  # every task the whole C over its K part
         rows = cols = 1
@@ -246,6 +246,8 @@ def plan(kernel: Kernel, buffers: list[Buffer], fastmath: bool = False) -> list[
     # Tasks per parallel chunk: one chunk runs its tasks in turn on one thread, so the
     # chunks, not the tasks, each need a block of packed B (a bounded temporary).
     chunk = -(-tasks // (threads * GEMM_CHUNKS_PER_THREAD)) if threads > 1 and tasks > 1 else 0
+    if k_parts > 1 and threads > 1:  # K parts are long: claimed one at a time (a block of B each: K x N / 8 in all)
+        chunk = 1
     mc = max(MR, MC_BYTES // (KC * dtype.itemsize) // MR * MR)
     gemm = Gemm(a_acc, b_acc, packed_id, b_batched, store, batch, m, n, k, dtype, MR, nr, mc, kc,
                 None, rows, cols, chunk, epilogue, symmetric, k_parts, k_per if k_parts > 1 else 0,
