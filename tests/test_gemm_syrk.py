@@ -198,3 +198,19 @@ def test_k_split_sizes():
     assert k_split(1, 200, 200, 5000, 256) == (1, 5000)  # C too large: the task grid has work
     assert k_split(1, 32, 32, 4096, 256) == (1, 4096)  # too little work
     assert k_split(1, 64, 64, per + 1, 256) == (1, per + 1)  # one part
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["f32", "f64"])
+@pytest.mark.parametrize("k,m,n", [(300, 97, 45), (1000, 7, 130), (257, 250, 33), (64, 64, 64), (3001, 13, 17)])
+@pytest.mark.parametrize("threads", [1, 2])
+def test_transposed_a_read_in_place(k, m, n, dtype, threads, monkeypatch):
+    """a.T @ b with short rows of a: the micro-kernel reads A across them (no copy kernel)."""
+    monkeypatch.setattr(tj.config, "num_threads", threads)
+    rng = np.random.default_rng(k + m + n)
+    a = rng.standard_normal((k, m + 3)).astype(dtype)
+    b = rng.standard_normal((k, n)).astype(dtype)
+    f = tj.jit(lambda a, b: (a[:, 3:].T @ b, a[:, :m].T @ b[::-1] * 2.0))
+    text = _text(f, a, b)
+    assert "copyA" not in text and "read in place" in text
+    for got, want in zip(f(a, b), (a[:, 3:].T @ b, a[:, :m].T @ b[::-1] * 2.0)):
+        _close(got, want, k, dtype)

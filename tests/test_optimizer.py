@@ -125,8 +125,9 @@ def test_sibling_reading_a_shifted_element_is_not_blocked():
 
 def test_copy_of_a_transposed_matmul_operand_follows_the_output_order():
     """``a.T @ b``: A is laid out K-contiguous by a copy whose stores are contiguous and
-    whose transposed reads run in cache tiles."""
-    a = RNG.standard_normal((200, 150)).astype(np.float32)
+    whose transposed reads run in cache tiles (an A with short rows, at most
+    ``A_IN_PLACE_STEP`` bytes, is read in place instead: tests/test_gemm_syrk.py)."""
+    a = RNG.standard_normal((200, 640)).astype(np.float32)
     b = RNG.standard_normal((200, 90)).astype(np.float32)
     f = tj.jit(lambda a, b: a.T @ b)
     low = f.lower(a, b)
