@@ -8,8 +8,9 @@ micro-kernel over a sliver reads B where it lies (prefetching rows ahead), multi
 and writes the packed copy that the task's later rows read back from cache. So B is read
 from memory once per task, and its packing overlaps the arithmetic instead of being a
 pass of its own. A constant B is packed at compile time and read in place. A is read
-where it lies (its K axis is contiguous: the planner copies other layouts first), ``mr``
-rows at a time.
+where it lies (its K axis contiguous, or its M axis for a short-rowed ``x.T``: the planner
+copies other layouts first), ``mr`` rows at a time. With a split K, a task sums its K part
+into its own partial C.
 
 The micro-kernel keeps ``mr x nr`` accumulators in registers across the K slice: one
 broadcast of A and ``nr / W`` vector loads of B per step feeding ``mr * nr / W`` fused

@@ -4,8 +4,11 @@ kernel (emitted by :mod:`tracejit.compiler.codegen.gemm`).
 The GEMM packs B into slivers of ``nr`` columns inside its tasks, as it first uses them
 (any strides: transposed or sliced B costs nothing extra); a constant B (captured
 weights) is packed at compile time. A is read in place when its K axis is contiguous,
+or its M axis is and its rows are short (:func:`_a_in_place`: ``x.T`` of a tall ``x``),
 else a copy kernel first lays it out so. Tasks form a grid over rows and columns of C
-chosen by :func:`task_grid`. Small or oddly shaped contractions keep the generic loop nest.
+chosen by :func:`task_grid`; a small C over a long K splits K instead (:func:`k_split`):
+partial C's, summed by a kernel that also mirrors a symmetric product and applies the
+epilogue. Small or oddly shaped contractions keep the generic loop nest.
 """
 from __future__ import annotations
 
@@ -39,7 +42,8 @@ KC = 256
 GEMM_CHUNKS_PER_THREAD = 4  # parallel chunks of GEMM tasks per thread (tasks are equal: few suffice)
 MC_BYTES = 120 * KC * 4  # a block of A (MC x KC, read in place) stays in L2 while slivers of B pass
 IN_PLACE_B_BYTES = 128 << 10  # a B with contiguous rows up to this size (in L2) is read where it lies, unpacked
-A_IN_PLACE_STEP = 2048  # see _a_in_place
+A_IN_PLACE_STEP = 1024  # see _a_in_place
+A_IN_PLACE_N = 128  # see _a_in_place
 SERIAL_FLOPS = 128 ** 3  # products up to this many multiply-adds run on one thread (fork-join costs more)
 
 
@@ -61,14 +65,18 @@ def _operands(nest: Nest):
     return None
 
 
-def _a_in_place(a: Access) -> bool:
+def _a_in_place(a: Access, n: int) -> bool:
     """Whether the micro-kernel reads a strided-K A where it lies: its M axis contiguous
     (``x.T`` of a row-major ``x``), so the ``MR`` values a step broadcasts share a cache
-    line, and a step along K short (at most ``A_IN_PLACE_STEP`` bytes: a block's ``kc`` steps
-    span few pages); else a copy kernel lays A out with K contiguous first. Measured,
-    a.T @ b, ms, copy / in place: 2000x300x300 f64 9.5 / 9.7; 1024^3 f32 33 / 41, f64
-    66 / 145; 512^3 f64 6.5 / 8.6 (the copy of a tall A costs as much as the product)."""
-    return a.strides[1] == 1 and abs(a.strides[2]) * np.dtype(a.dtype).itemsize <= A_IN_PLACE_STEP
+    line, and a step along K short: at most ``A_IN_PLACE_STEP`` bytes, or twice that when
+    the product is narrow (``n``, the columns computed, at most ``A_IN_PLACE_N``: the copy
+    costs more next to fewer flops); else a copy kernel lays A out with K contiguous first.
+    Measured on one thread, ms copy / in place, a.T @ b (K x M, N): 2000x256 f64, N=64
+    1.70 / 1.55, N=256 16.5 / 17.0, N=512 32.7 / 36.0; 2000x128 f64 N=512 20.3 / 16.7;
+    2000x512 f32 N=512 32.3 / 33.0; x.T @ x 5000x200 f64 19.1 / 15.8; 20000x50 f64: the
+    copy alone took as long as the product."""
+    step = abs(a.strides[2]) * np.dtype(a.dtype).itemsize
+    return a.strides[1] == 1 and (step <= A_IN_PLACE_STEP or step <= 2 * A_IN_PLACE_STEP and n <= A_IN_PLACE_N)
 
 
 def _contiguous_a(a: Access, copy: Buffer, batch: int, m: int, k: int) -> Nest:
@@ -208,7 +216,7 @@ def plan(kernel: Kernel, buffers: list[Buffer], fastmath: bool = False) -> list[
     b_acc = Access(b.buffer, b.dtype, b.offset, (b.strides[0], b.strides[2], b.strides[3]))
     b_batched = b_acc.strides[0] != 0 and batch > 1
     kernels = []
-    if a_acc.strides[2] != 1 and not _a_in_place(a_acc):
+    if a_acc.strides[2] != 1 and not _a_in_place(a_acc, n // 2 if symmetric else n):
         shape_a = ((batch if a_acc.strides[0] != 0 else 1) * m * k,)
         copy = Buffer(len(buffers), "temp", shape_a, dtype, -1, StridedView.contiguous(shape_a),
                       label="A with K contiguous")
