@@ -80,6 +80,9 @@ class Gemm:
         """The buffer the kernel reads B from."""
         return self.b.buffer if self.packed_b is None else self.packed_b
 
+    def _split_text(self) -> str:
+        return f"K split in {self.k_tasks} parts of {self.k_per_task} (partial C each); " if self.k_tasks > 1 else ""
+
     def text(self, bufnames: dict[int, str]) -> str:
         """One line describing the product, its packing and its blocking."""
         layout = "transposed, K contiguous" if self.b.strides[-1] == 1 else "N contiguous"
@@ -89,6 +92,6 @@ class Gemm:
                 f"{bufnames[self.a.buffer]}[{self.batch}x{self.m}x{self.k}]"
                 f"{'' if self.a.strides[2] == 1 else ' (transposed, read in place)'} @ {source} "
                 f"({self.slivers} slivers); {'upper triangle only (symmetric); ' if self.symmetric else ''}"
-                f"{f'K split in {self.k_tasks} parts of {self.k_per_task} (partial C each); ' if self.k_tasks > 1 else ''}"
+                f"{self._split_text()}"
                 f"tasks {self.batch}x{self.row_tasks}x{self.col_tasks}, "
                 f"tile {self.mr}x{self.nr}, blocks mc={self.mc} kc={self.kc}")

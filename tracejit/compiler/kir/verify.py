@@ -32,7 +32,8 @@ def _accesses(kernel: Kernel) -> list[tuple[Access, tuple[int, ...]]]:
         g = kernel.gemm
         out = [(g.a, (g.batch, g.m, g.k))]
         if g.k_tasks > 1:  # a partial C per K part
-            out.append((Access(g.c.buffer, g.dtype, g.c.offset, (g.c_split,) + g.c.strides), (g.k_tasks, g.batch, g.m, g.n)))
+            parts = Access(g.c.buffer, g.dtype, g.c.offset, (g.c_split,) + g.c.strides)
+            out.append((parts, (g.k_tasks, g.batch, g.m, g.n)))
         else:
             out.append((g.c, (g.batch, g.m, g.n)))
         if g.packed_b is None:
