@@ -214,3 +214,15 @@ def test_transposed_a_read_in_place(k, m, n, dtype, threads, monkeypatch):
     assert "copyA" not in text and "read in place" in text
     for got, want in zip(f(a, b), (a[:, 3:].T @ b, a[:, :m].T @ b[::-1] * 2.0)):
         _close(got, want, k, dtype)
+
+
+def test_k_split_parts_are_bounded():
+    """A very long K gets longer parts (at most SPLIT_K_MAX_PARTS), each whole kc slices."""
+    from tracejit.compiler.schedule.matmul import SPLIT_K_MAX_PARTS
+    for k in (10**6, 10**7 + 3):
+        parts, per = k_split(1, 16, 16, k, 256)
+        assert parts <= SPLIT_K_MAX_PARTS and per % 256 == 0 and (parts - 1) * per < k <= parts * per
+    x = np.random.default_rng(15).standard_normal((600000, 6))
+    f = tj.jit(lambda a: a.T @ a)
+    assert k_split(1, 6, 6, 600000, 256)[0] == 64 and "K split in 64 parts" in _text(f, x)
+    _close(f(x), x.T @ x, 600000, np.float64)

@@ -151,14 +151,16 @@ def _mirror(c: Access, batch: int, m: int, dtype: np.dtype) -> Nest:
 SYMMETRIC_SPLIT = 2  # a symmetric product's row and column tasks per thread (triangle: unequal tasks)
 SPLIT_K_C = 128 * 128  # a C of at most this many elements (per batch x batch) splits a long K
 SPLIT_K_SLICES = 8  # kc slices in a K part (fixed: results do not depend on the thread count)
+SPLIT_K_MAX_PARTS = 64  # longer parts past this (bounds the partial C's and B's packing blocks)
 SPLIT_K_FLOPS = 1 << 24  # and the product at least this many multiply-adds (4096x32x32 f32: 66 -> 113 us split)
 
 
 def k_split(batch: int, m: int, n: int, k: int, kc: int) -> tuple[int, int]:
     """(K parts, K per part): a small C over a long K (``X.T @ X`` of a tall ``X``) has too
-    few tiles for the threads, so each part (``SPLIT_K_SLICES`` slices of ``kc``, by size
-    only, never by thread count) sums its K range into a partial C; (1, k) else."""
-    per = SPLIT_K_SLICES * kc
+    few tiles for the threads, so each part (``SPLIT_K_SLICES`` slices of ``kc``, more past
+    ``SPLIT_K_MAX_PARTS`` parts; by size only, never by thread count) sums its K range into
+    a partial C; (1, k) else."""
+    per = max(SPLIT_K_SLICES, -(-k // (SPLIT_K_MAX_PARTS * kc))) * kc
     if batch * m * n > SPLIT_K_C or batch * m * n * k < SPLIT_K_FLOPS or k < 2 * per:
         return 1, k
     return -(-k // per), per
@@ -254,7 +256,7 @@ def plan(kernel: Kernel, buffers: list[Buffer], fastmath: bool = False) -> list[
     # Tasks per parallel chunk: one chunk runs its tasks in turn on one thread, so the
     # chunks, not the tasks, each need a block of packed B (a bounded temporary).
     chunk = -(-tasks // (threads * GEMM_CHUNKS_PER_THREAD)) if threads > 1 and tasks > 1 else 0
-    if k_parts > 1 and threads > 1:  # K parts are long: claimed one at a time (a block of B each: K x N / 8 in all)
+    if k_parts > 1 and threads > 1:  # K parts are long: claimed one at a time (a block of B each)
         chunk = 1
     mc = max(MR, MC_BYTES // (KC * dtype.itemsize) // MR * MR)
     gemm = Gemm(a_acc, b_acc, packed_id, b_batched, store, batch, m, n, k, dtype, MR, nr, mc, kc,
