@@ -284,8 +284,9 @@ class JitFunction:
             # natively that these are arrays of exactly that signature (~1 us in all)
             try:
                 result = direct(args)
-            except Exception:  # a failed run-time check (frontend/fastresults.py): a call that hit
+            except Exception as error:  # a failed run-time check (frontend/fastresults.py) or host call
                 self._hits.add()
+                raise_if_internal(error, self.fun)
                 raise
             if result is not MISS:
                 self._hits.add()

@@ -75,35 +75,42 @@ def _fill_failed(outs: list) -> None:
 
 
 def make_callback(run: Callable[..., list], operands: list[tuple], results: list[tuple], into: bool = False) -> Any:
-    """A native callback calling ``run(operand arrays) -> result arrays`` (each already of
+    """A native callback calling ``run(operand arrays) -> result values`` (each already of
     the shape and dtype of ``results``, a list of (shape, dtype)); ``operands`` likewise.
-    The last result is the call's ordering token (one byte): zeroed, never viewed. With
-    ``into``, ``run(operands, results' arrays)`` may return those arrays themselves,
-    written in place (then nothing is copied)."""
+    The last result is the call's ordering token (one byte): zeroed by the generated code,
+    never viewed here. With ``into``, ``run(operands, results' arrays)`` may return those
+    arrays themselves, written in place (then nothing is copied).
+
+    The callback reads the whole table of buffer addresses at once and, when it holds the
+    addresses of the previous call (most calls: the same arguments, arena blocks reused),
+    hands ``run`` the arrays it made then, with no per-buffer work."""
     n_in = len(operands)
-    table_type = ctypes.c_void_p * (n_in + len(results))
-    ins = [_View(s, d, False) for s, d in operands]
-    outs_at = [(n_in + i, _View(s, d, True)) for i, (s, d) in enumerate(results[:-1])]
-    token_at = n_in + len(results) - 1
-    memset = ctypes.memset
+    views = [_View(s, d, False) for s, d in operands] + [_View(s, d, True) for s, d in results[:-1]]
+    n = len(views)
+    table_type = ctypes.c_void_p * max(n, 1)
+    state = _state
+    last: list = [(None, [], [])]  # [(addresses, operand arrays, result arrays)]: replaced whole (threads)
 
     def callback(pointers: int) -> int:
-        table = table_type.from_address(pointers)
-        if table[token_at]:
-            memset(table[token_at], 0, 1)
-        outs = [view(table[i]) for i, view in outs_at]
-        if getattr(_state, "error", None) is not None:  # an earlier host call of this call failed
+        addresses = table_type.from_address(pointers)[:n]
+        known = last[0]
+        if known[0] == addresses:
+            ins, outs = known[1], known[2]
+        else:
+            arrays = [view(address) for view, address in zip(views, addresses)]
+            ins, outs = arrays[:n_in], arrays[n_in:]
+            last[0] = (addresses, ins, outs)
+        if getattr(state, "error", None) is not None:  # an earlier host call of this call failed
             _fill_failed(outs)
             return 1
         try:
-            arrays = [view(table[i]) for i, view in enumerate(ins)]
-            values = run(arrays, outs) if into else run(arrays)
+            values = run(ins, outs) if into else run(ins)
             for out, value in zip(outs, values):
                 if value is not out:
                     out[...] = value
             return 0
         except BaseException as error:  # noqa: BLE001 - handed to the caller, raised after the native call
-            _state.error = error
+            state.error = error
             _fill_failed(outs)
             return 1
 
@@ -128,6 +135,25 @@ def run_checked(run: Callable[[list], Any], arrays: list) -> Any:
     if error is not None:
         raise error
     return outs
+
+
+def checked(call: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """``call`` (a direct call of a program with host calls: arguments -> results or MISS) raising
+    the exception its first failing host call stored, as :func:`run_checked` does."""
+    state = _state
+
+    def direct(args: Any) -> Any:
+        previous = getattr(state, "error", None)
+        state.error = None
+        try:
+            outs = call(args)
+            error = state.error
+        finally:
+            state.error = previous
+        if error is not None:
+            raise error
+        return outs
+    return direct
 
 
 def has_host_calls(program: Any) -> bool:
