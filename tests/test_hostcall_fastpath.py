@@ -226,3 +226,15 @@ def test_refused_signature_errors_and_keyword_edge_cases():
     for _ in range(2):  # the function's own error, raised from the eager run (the 2nd: the fast path)
         with pytest.raises(eager.type, match=str(eager.value)):
             f(bad)
+
+
+@pytest.mark.parametrize("axis", [None, 0, 1, (0, 1)])
+def test_var_and_mean_of_one_array_share_its_sum(axis):
+    def moments(x):
+        return x.var(axis=axis, ddof=1), x.mean(axis=axis), x.std(axis=axis), x.var(axis=axis, keepdims=True)
+
+    x = rng.standard_normal((40, 30))
+    f = tj.jit(moments)
+    assert_same(f(x), moments(x), rtol=1e-13)
+    text = f.lower(x).as_text("optimized")
+    assert text.count("sum[axes=") == 3  # one sum of x for all four, one of squares, one kept (keepdims) for the last
