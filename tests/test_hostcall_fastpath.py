@@ -238,3 +238,35 @@ def test_var_and_mean_of_one_array_share_its_sum(axis):
     assert_same(f(x), moments(x), rtol=1e-13)
     text = f.lower(x).as_text("optimized")
     assert text.count("sum[axes=") == 3  # one sum of x for all four, one of squares, one kept (keepdims) for the last
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32", "int64", "int8", "uint64", "uint8", "bool", "complex128"])
+def test_callback_writes_0d_results_of_every_dtype_and_fills_failures(dtype):
+    from tracejit.runtime import hostcalls
+
+    dtype = np.dtype(dtype)
+    value = np.array(np.iinfo(dtype).max if dtype.kind in "iu" else True if dtype.kind == "b" else 1.5 - 2j
+                     if dtype.kind == "c" else -1.25, dtype)[()]
+    fail = []
+
+    def run(ins):
+        if fail:
+            raise KeyError("failed")
+        return [value, ins[0] * 2]
+
+    operand = np.arange(3.0)
+    results = [(), dtype], [(3,), np.dtype(np.float64)], [(), np.dtype(np.uint8)]
+    callback = hostcalls.make_callback(run, [((3,), np.dtype(np.float64))], [tuple(r) for r in results])
+    call = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_void_p)(hostcalls.callback_address(callback))
+    first = [np.full((), 7, dtype), np.zeros(3), np.ones((), np.uint8)]
+    for outs in (first, first, [np.full((), 7, dtype), np.zeros(3), np.ones((), np.uint8)]):
+        # (the second call: the same addresses, so the arrays of the first; the third: new memory)
+        table = (ctypes.c_void_p * 4)(operand.ctypes.data, *[o.ctypes.data for o in outs])
+        outs[0][...] = 7
+        assert call(ctypes.addressof(table)) == 0
+        assert outs[0] == value and outs[0].tobytes() == np.array(value, dtype).tobytes()
+        assert_same(outs[1], operand * 2)
+    fail.append(1)
+    with pytest.raises(KeyError):  # stored by the callback, raised after the native call
+        hostcalls.run_checked(lambda _: call(ctypes.addressof(table)), [])
+    assert (np.isnan(outs[0]) if dtype.kind in "fc" else outs[0] == 0) and np.isnan(outs[1]).all()

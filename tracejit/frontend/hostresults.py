@@ -71,7 +71,8 @@ def _namedtuple(cls: type, subs: list[Reader]) -> Reader:
 def _bunch(tree: TreeDef, subs: list[Reader]) -> Reader:
     cls, names, fixed = tree.keys
     n_items, n_attrs = len(subs) - len(names), len(names) + len(fixed)
-    items, named = subs[:n_items], list(zip(names, subs[n_items:]))
+    items = subs[:n_items]
+    flat = all(sub is _leaf for sub in items)  # (the attributes that are leaves are values: leaves too)
 
     def read(value: Any, leaves: list) -> bool:
         attrs = getattr(value, "__dict__", None)
@@ -79,14 +80,20 @@ def _bunch(tree: TreeDef, subs: list[Reader]) -> Reader:
             return False
         for key, x in fixed:  # (static attributes: what the traced result was rebuilt with)
             y = attrs.get(key, _MISSING)
-            if y is _MISSING or isinstance(y, _VALUES) or not (y is x or y == x):
+            if y is not x and (y is _MISSING or isinstance(y, _VALUES) or not y == x):
                 return False
-        if not all(sub(x, leaves) for sub, x in zip(items, value)):
+        if flat:
+            for x in value:
+                if isinstance(x, (tuple, list, dict)):
+                    return False
+            leaves.extend(value)
+        elif not all(sub(x, leaves) for sub, x in zip(items, value)):
             return False
-        for key, sub in named:
+        for key in names:
             x = attrs.get(key, _MISSING)
-            if not isinstance(x, _VALUES) or not sub(x, leaves):
+            if not isinstance(x, _VALUES):
                 return False
+            leaves.append(x)
         return True
     return read
 
