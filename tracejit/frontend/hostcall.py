@@ -10,9 +10,10 @@ draws at run time, from the caller's stream). The results' shapes and dtypes com
 running the real function at trace time on placeholder arrays of the operands' shapes
 and dtypes (``frontend/hostplaceholders.py``: no user random stream advances; results of
 other layouts on other fillings make the result size data-dependent: refused, naming
-the function and line). At run time the callback (``runtime/hostcalls.py``) checks each
-result against its traced shape and dtype (a dtype cast only when it keeps every value:
-``can_cast(..., "safe")``) and raises a clear error otherwise.
+the function and line). At run time the callback (``runtime/hostcalls.py``) runs it, and
+each result is checked against its traced structure, shapes and dtypes (a dtype cast only
+when it keeps every value: ``can_cast(..., "safe")``), a clear error otherwise
+(``frontend/hostresults.py``: a reader made once per host call).
 
 Host calls are effects: each takes the previous one's token (its last result) as an
 ordering operand, and a loop or branch holding one passes its first result on as the
