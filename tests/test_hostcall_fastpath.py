@@ -270,3 +270,23 @@ def test_callback_writes_0d_results_of_every_dtype_and_fills_failures(dtype):
     with pytest.raises(KeyError):  # stored by the callback, raised after the native call
         hostcalls.run_checked(lambda _: call(ctypes.addressof(table)), [])
     assert (np.isnan(outs[0]) if dtype.kind in "fc" else outs[0] == 0) and np.isnan(outs[1]).all()
+
+
+def test_refused_signature_called_from_threads_at_once():
+    f = tj.jit(refused)
+    inputs = [np.arange(float(n)) for n in (3, 4, 5, 6)]
+    failures, start = [], threading.Barrier(len(inputs))
+
+    def work(x):
+        start.wait()
+        for k in range(50):
+            kw = {"scale": 0.5} if k % 2 else {}
+            if not np.array_equal(f(x + k % 3, **kw), refused(x + k % 3, **kw)):
+                failures.append(x)
+
+    threads = [threading.Thread(target=work, args=(x,)) for x in inputs]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not failures and f.cache_info().compilations == 0
