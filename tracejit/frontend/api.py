@@ -4,7 +4,6 @@ from __future__ import annotations
 import functools
 import inspect
 import threading
-import warnings
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, NamedTuple
 
@@ -21,8 +20,9 @@ from tracejit.frontend.eagerfallback import EagerFallback, attempt
 from tracejit.frontend.fastresults import complex_direct, results_direct
 from tracejit.frontend.hostdynamic import release, take
 from tracejit.frontend.lowered import Lowered
+from tracejit.frontend.retrace import RETRACE_WARNING, describe_change, warn_retraces
 from tracejit.frontend.rngslots import run_with
-from tracejit.frontend.signature import NestedTrace, bind, positional_fast_key
+from tracejit.frontend.signature import NestedTrace, bind, keyword_fast_key, positional_fast_key
 from tracejit.frontend.traced_function import TracedFunction
 from tracejit.frontend.tree import unflatten
 from tracejit.frontend.writeback import write_back
@@ -147,69 +147,9 @@ def _guarded_direct(guard, direct: Callable) -> Callable:
     return call
 
 
-def _describe_change(old_key: tuple, new_key: tuple) -> str:
-    old = {part[0]: part for part in old_key or ()}  # (None: only refused signatures before)
-    changes = []
-    for part in new_key:
-        name = part[0]
-        before = old.get(name)
-        if before != part:
-            changes.append(f"{name}: {_fmt_key(before)} -> {_fmt_key(part)}")
-    return "; ".join(changes) or "no previous signature"
-
-
 def _direct_of(entry: _Entry, args: tuple):
     """The entry's direct call when every argument is an array (a Python scalar in the key: compared in Python)."""
     return entry.direct if all(type(x) is np.ndarray for x in args) else None
-
-
-RETRACE_WARNING = 8  # retraces of one function before a warning says so (once)
-
-
-def _warn_retraces(fun: Callable, change: str) -> None:
-    """Say once that ``fun`` keeps being traced again, what changed last, and the fixes."""
-    warnings.warn(
-        f"tracejit: {fun.__qualname__} was traced {RETRACE_WARNING + 1} times, once per new signature "
-        f"(last change: {change}). Each new shape, dtype, layout or static value traces again "
-        "(and compiles, unless only sizes changed and code of that structure is loaded). "
-        "Python numbers are traced unless the function needs their value (if, a shape, an "
-        "index): then they are static, and each new value traces again; pass such a value "
-        "through an array computation instead, or keep it fixed; if shapes vary, pad them to a "
-        "few sizes; keep static_argnames for values that rarely change. A number read from a global or "
-        "closure traces again when it changes, an array read from one when its shape or dtype changes: "
-        "pass such values as arguments instead. "
-        "TRACEJIT_LOG=retrace logs every retrace with its reason.", RuntimeWarning, stacklevel=4)
-
-
-def _fmt_key(part) -> str:
-    if part is None:
-        return "absent"
-    if part[1] == "static":
-        return f"static {_static_value(part[2])!r}"
-    if part[1] == "aliases":
-        return "the same array passed as " + ", ".join(f"arrays {i} and {j}" for i, j in part[2])
-    shown = []
-    for leaf in part[2]:
-        if leaf[0] == "static":
-            shown.append(repr(_static_value(leaf[1:])))
-        else:
-            shape, dtype, strides, scalar, weak = leaf
-            if weak is not None:
-                shown.append(f"Python {weak.__name__}")
-                continue
-            shown.append(("scalar " if scalar else "") + f"{dtype}{list(shape)}"
-                         + (f" strides {strides}" if strides else ""))
-    return ", ".join(shown)
-
-
-def _static_value(key):
-    """The value a static cache-key part (see signature.static_key) stands for."""
-    t, v = key
-    if t is float:
-        return float.fromhex(v)
-    if t in (tuple, list):
-        return t(_static_value(k) for k in v)
-    return v
 
 
 class _Reentered(Exception):
@@ -242,6 +182,7 @@ class JitFunction:
         params = self._pysig.parameters.values()
         simple = not static and all(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in params)
         self._fast_arity = len(names) if simple else -1
+        self._positions = {name: i for i, name in enumerate(names)} if simple else {}  # (keyword_fast_key)
         self._fast_cache: dict[tuple, _Entry] = {}
         self._direct = None  # the direct call of the last all-array positional signature
         self._cache: dict[tuple, _Entry] = {}
@@ -284,8 +225,9 @@ class JitFunction:
             # natively that these are arrays of exactly that signature (~1 us in all)
             try:
                 result = direct(args)
-            except Exception:  # a failed run-time check (frontend/fastresults.py): a call that hit
+            except Exception as error:  # a failed run-time check (frontend/fastresults.py) or host call
                 self._hits.add()
+                raise_if_internal(error, self.fun)
                 raise
             if result is not MISS:
                 self._hits.add()
@@ -302,10 +244,20 @@ class JitFunction:
         """Every call the direct path does not take: find (or trace and compile) the signature."""
         if config.disable_jit:
             return self.fun(*args, **kwargs)
-        fast = None if kwargs else positional_fast_key(args, self._fast_arity, self._static_positions)
-        if fast is not None:
+        if kwargs:  # (only refused signatures are cached under a keyword key: they take no arrays from it)
+            fast = keyword_fast_key(args, kwargs, self._positions, self._static_positions)
+            entry = None if fast is None else self._fast_cache.get(fast[0])
+            if entry is not None:
+                self._hits.add()
+                return entry(args, kwargs)
+        else:
+            fast = positional_fast_key(args, self._fast_arity, self._static_positions)
+        if fast is not None and not kwargs:
             entry = self._fast_cache.get(fast[0])
             if entry is not None:
+                if type(entry) is EagerFallback:  # a refused signature: the function itself, at once
+                    self._hits.add()
+                    return entry(args, kwargs)
                 if entry.guard is None:
                     self._hits.add()
                     self._install(entry, args)
@@ -323,8 +275,13 @@ class JitFunction:
         except _Reentered:
             return self._run_reentered(args, kwargs)
         if type(entry) is EagerFallback:  # a signature tracejit refused: run eagerly (frontend/eagerfallback.py)
+            if fast is not None:  # (keyed again, as below: later calls of it take the fast path)
+                fast = keyword_fast_key(args, kwargs, self._positions, self._static_positions) if kwargs else \
+                    positional_fast_key(args, self._fast_arity, self._static_positions)
+                if fast is not None:
+                    self._fast_cache[fast[0]] = entry
             return entry(args, kwargs)
-        if fast is not None and (entry.guard is None or not entry.guard.needs_arguments):
+        if fast is not None and not kwargs and (entry.guard is None or not entry.guard.needs_arguments):
             # keyed again: an argument the trace made static is keyed by its value now
             fast = positional_fast_key(args, self._fast_arity, self._static_positions)
             self._fast_cache[fast[0]] = entry
@@ -407,7 +364,7 @@ class JitFunction:
 
     def _trace_and_compile(self, call, reason: str | None) -> _Entry:
         """Trace and compile ``call``'s signature (under ``_lock``) and cache its entry."""
-        change = reason if reason is not None else _describe_change(self._last_key, call.key) if self._cache else ""
+        change = reason if reason is not None else describe_change(self._last_key, call.key) if self._cache else ""
         if change and log_enabled("retrace"):
             emit_log("retrace", f"{self.fun.__qualname__}: retracing "
                                 f"{'(read from outside its arguments)' if reason else 'for a new signature'}: "
@@ -415,7 +372,7 @@ class JitFunction:
         compilation = trace_call(self._request, call)  # compile.py: the trace, then every other stage
         self._traces += 1
         if self._traces == RETRACE_WARNING + 1:
-            _warn_retraces(self.fun, change)
+            warn_retraces(self.fun, change)
         source = compilation.compile(self.fun.__qualname__).source  # compiled now, or found on disk or loaded
         if not self._native_tried:
             self._enable_native()

@@ -10,9 +10,10 @@ draws at run time, from the caller's stream). The results' shapes and dtypes com
 running the real function at trace time on placeholder arrays of the operands' shapes
 and dtypes (``frontend/hostplaceholders.py``: no user random stream advances; results of
 other layouts on other fillings make the result size data-dependent: refused, naming
-the function and line). At run time the callback (``runtime/hostcalls.py``) checks each
-result against its traced shape and dtype (a dtype cast only when it keeps every value:
-``can_cast(..., "safe")``) and raises a clear error otherwise.
+the function and line). At run time the callback (``runtime/hostcalls.py``) runs it, and
+each result is checked against its traced structure, shapes and dtypes (a dtype cast only
+when it keeps every value: ``can_cast(..., "safe")``), a clear error otherwise
+(``frontend/hostresults.py``: a reader made once per host call).
 
 Host calls are effects: each takes the previous one's token (its last result) as an
 ordering operand, and a loop or branch holding one passes its first result on as the
@@ -42,6 +43,7 @@ from tracejit.frontend.context import current_trace, user_location
 from tracejit.frontend.core import Trace, Tracer, as_python_scalar
 from tracejit.frontend.hostdynamic import dynamic_call
 from tracejit.frontend.hostplaceholders import evaluate
+from tracejit.frontend.hostresults import ResultCheck, ResultSpec
 from tracejit.frontend.hostwrites import WritingCall, writing_call
 from tracejit.frontend.operands import python_kind
 from tracejit.frontend.rngslots import late_generators
@@ -53,7 +55,7 @@ _tokens: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # trace -> its
 _logged: set = set()  # (function, call, line) logged once (TRACEJIT_LOG=fallbacks)
 _serial = itertools.count(1)
 TOKEN = (np.dtype(np.uint8), ())
-_TOKEN_VALUE = np.zeros((), np.uint8)
+_TOKEN_VALUE = np.zeros((), np.uint8)  # (the interpreter's token)
 SUPPORTED_KINDS = "biufc"
 FOREIGN_UFUNC_MODULES = ("scipy.special",)  # other libraries' ufuncs, named by their module in fallbacks
 WRITES_OUT = ("numpy.fft.",)  # functions given their one result's buffer as out= (no copy)
@@ -112,17 +114,6 @@ class _Slot:
         return out
 
 
-class _Result:
-    """One array leaf of the call's result: its traced shape and dtype, how it is shown."""
-
-    def __init__(self, shape: tuple, dtype: np.dtype, scalar: bool, kind: type | None):
-        self.shape, self.dtype, self.scalar, self.kind = shape, dtype, scalar, kind
-
-    def buffer(self) -> tuple:
-        """(shape, dtype) of the buffer holding it (a complex value: (real, imaginary) pairs)."""
-        return buffer_of(self.shape, self.dtype)
-
-
 def buffer_of(shape: tuple, dtype: np.dtype) -> tuple:
     """(shape, dtype) of the buffer holding an array: complex as pairs on a last axis of 2
     (the memory of the complex array itself, so the callback views it as one, no copy)."""
@@ -137,7 +128,7 @@ class HostCall:
     identity; its ``repr`` (in the graph text and fingerprint) is unique."""
 
     def __init__(self, func: Callable, name: str, tree: Any, leaves: list, slots: list[_Slot],
-                 out_tree: Any, out_leaves: list, results: list[_Result], loc: str | None, reason: str):
+                 out_tree: Any, out_leaves: list, results: list[ResultSpec], loc: str | None, reason: str):
         self.func, self.name, self.tree, self.leaves, self.slots = func, name, tree, leaves, slots
         self.out_tree, self.out_leaves, self.result_leaves = out_tree, out_leaves, results
         self.loc, self.reason = loc, reason
@@ -150,6 +141,7 @@ class HostCall:
         self._fast = None if where is None else (tuple(args), kwargs, [where[s.position] for s in slots])
         self._one = (out_tree.kind == "leaf" and len(results) == 1 and not results[0].scalar
                      and results[0].kind is None)  # one array: checked directly
+        self._check = ResultCheck(name, loc, out_tree, out_leaves, results)
         plain = self._fast is not None and not kwargs and all(not s.scalar and s.kind is None for s in slots)
         self._positional = (list(args), [name for _, name in self._fast[2]]) if plain else None
         self._into = plain and self._one and name.startswith(WRITES_OUT) and _takes_out(func)
@@ -221,8 +213,8 @@ class HostCall:
         return self.func(*args, **kwargs)
 
     def run(self, arrays: list, outs: list | None = None) -> list:
-        """The results' values (the token last) of the call on ``arrays``, checked against
-        the traced shapes and dtypes (``outs``: see :meth:`call`)."""
+        """The results' values (the token left out: generated code zeroes it) of the call on
+        ``arrays``, checked against the traced shapes and dtypes (``outs``: see :meth:`call`)."""
         try:
             result = self.call(arrays, outs)
         except Exception as error:
@@ -231,28 +223,14 @@ class HostCall:
         if self._one and type(result) is np.ndarray:
             want = self.result_leaves[0]
             if result.shape == want.shape and result.dtype == want.dtype:
-                return [result, _TOKEN_VALUE]
-        leaves, tree = flatten(result)
-        if tree != self.out_tree:
-            raise _mismatch(self, f"a result of another structure ({_describe(result)})")
-        out = []
-        arrays_out = [leaf for leaf, want in zip(leaves, self.out_leaves) if isinstance(want, _Result)]
-        for value, want in zip(arrays_out, self.result_leaves):
-            arr = np.asarray(value)
-            if arr.shape != want.shape:
-                raise _mismatch(self, f"shape {arr.shape}, traced as {want.shape}")
-            if arr.dtype != want.dtype:
-                if not np.can_cast(arr.dtype, want.dtype, "safe"):
-                    raise _mismatch(self, f"dtype {arr.dtype}, traced as {want.dtype}")
-                arr = arr.astype(want.dtype)
-            out.append(arr)
-        return out + [_TOKEN_VALUE]
+                return [result]
+        return self._check(result)
 
     def evaluate(self, values: list) -> tuple:
         """The results' buffers on concrete operand buffers (the interpreter's reference)."""
         arrays = [np.ascontiguousarray(v).view(s.dtype)[..., 0] if s.dtype.kind == "c" else np.asarray(v)
                   for s, v in zip(self.slots, values)]
-        outs = self.run(arrays)
+        outs = self.run(arrays) + [_TOKEN_VALUE]
         return tuple(np.stack([r.real, r.imag], -1) if np.iscomplexobj(r) else r for r in outs)
 
 
@@ -267,18 +245,6 @@ def _takes_out(func: Callable) -> bool:
         return "out" in inspect.signature(func).parameters
     except (TypeError, ValueError):
         return False
-
-
-def _mismatch(host: HostCall, what: str) -> Exception:
-    """A result unlike the traced one: the function's result types depend on the values, which a
-    host call, typed at trace time, cannot follow (SciPy's ``ttest_1samp(x).df`` is float64 where
-    ``x`` holds a NaN, int64 otherwise): tracejit's refusal, not an internal error."""
-    return user_error(UnsupportedError(f"{host.name} (run by tracejit as a host call{at(host.loc)}) returned "
-                                       f"{what}: its result's shape or dtype depends on its input values"))
-
-
-def _describe(value: Any) -> str:
-    return type(value).__name__
 
 
 def _trace_of(leaves: list) -> Trace:
@@ -309,13 +275,13 @@ def after_control(trace: Trace, graphs: list, results: list) -> None:
 
 
 def _layout(result: Any) -> tuple:
-    """(tree, leaves with arrays as :class:`_Result`, the _Results, a comparable key)."""
+    """(tree, leaves with arrays as :class:`ResultSpec`, the ResultSpecs, a comparable key)."""
     leaves, tree = flatten(result)
     shown, results, key = [], [], [repr(tree)]
     for leaf in leaves:
         if isinstance(leaf, (np.ndarray, np.generic, bool, int, float, complex)):
             arr = np.asarray(leaf)
-            r = _Result(arr.shape, arr.dtype, isinstance(leaf, np.generic), python_kind(leaf))
+            r = ResultSpec(arr.shape, arr.dtype, isinstance(leaf, np.generic), python_kind(leaf))
             shown.append(r)
             results.append(r)
             key.append((arr.shape, arr.dtype.str, type(leaf).__name__))
@@ -415,7 +381,7 @@ def _record(trace: Trace, host: HostCall, operands: list, loc: str | None) -> An
                 value._weak = r.kind
         values.append(value)
     it = iter(values)
-    leaves = [next(it) if isinstance(leaf, _Result) else leaf for leaf in host.out_leaves]
+    leaves = [next(it) if isinstance(leaf, ResultSpec) else leaf for leaf in host.out_leaves]
     _log(trace, host)
     return unflatten(host.out_tree, leaves)
 

@@ -267,3 +267,23 @@ def positional_fast_key(args: tuple, nparams: int, static_positions: frozenset =
         else:
             return None
     return tuple(parts), arrays, CallGenerators(tuple(generators)) if generators else NO_GENERATORS
+
+
+def keyword_fast_key(args: tuple, kwargs: dict, positions: dict,
+                     static_positions: frozenset = frozenset()) -> tuple | None:
+    """A cache key of a call with keyword arguments, made as :func:`positional_fast_key` makes
+    one (``positions``: parameter name -> index, for parameters that may be passed either way),
+    or None. The same key means the same signature (names and what each is keyed as); its
+    arrays are in call order, not the parameter order :func:`bind` uses: it serves only
+    signatures that take no arrays from it (those run eagerly, ``frontend/eagerfallback.py``)."""
+    n = len(args)
+    static = set()
+    for k, name in enumerate(kwargs):
+        i = positions.get(name)
+        if i is None or i < n:  # not such a parameter, or given twice: bind raises eager's TypeError
+            return None
+        if i in static_positions:
+            static.add(n + k)
+    fast = positional_fast_key(args + tuple(kwargs.values()), len(positions),
+                               frozenset(static) | frozenset(i for i in static_positions if i < n))
+    return None if fast is None else (("keywords", fast[0], tuple(kwargs)),) + fast[1:]  # (a part is never a str)

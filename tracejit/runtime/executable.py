@@ -16,7 +16,7 @@ from tracejit.compiler.codegen.symbols import ARRAY_FIELDS, call_slots, checks_i
 from tracejit.runtime import MISS, threads
 from tracejit.runtime.buffers import MIN_POOLED_BYTES, pool
 from tracejit.runtime.fastcall import ArenaCache, multi_call, run_from, single_call
-from tracejit.runtime.hostcalls import has_host_calls, run_checked
+from tracejit.runtime.hostcalls import checked, has_host_calls, run_checked
 
 if TYPE_CHECKING:
     from tracejit.compiler.kir import Program
@@ -54,9 +54,15 @@ class Executable:
         self._call_name = call
         self._entry = _ENTRY(compiled.addresses[entry])
         slots = call_slots(program)
+        self._host_calls = has_host_calls(program)
+        # A program calling back into Python and moving little data keeps the GIL (as native dispatch
+        # does): releasing it costs more than such a call runs, and each callback would wait to retake
+        # it while another Python thread runs (up to the switch interval, 5 ms, per host call).
+        holds_gil = self._host_calls and moved_bytes(program) < RELEASE_GIL_BYTES
         # The wrapper taking array objects, when this interpreter lays arrays out as it assumes.
-        self._call = (ctypes.CFUNCTYPE(ctypes.c_int32, *[ctypes.c_void_p] * (len(slots) + 1))(
-            compiled.addresses[call]) if call and array_layout_ok() else None)
+        self._call = ((ctypes.PYFUNCTYPE if holds_gil else ctypes.CFUNCTYPE)(
+            ctypes.c_int32, *[ctypes.c_void_p] * (len(slots) + 1))(compiled.addresses[call])
+            if call and array_layout_ok() else None)
         inputs = sorted((b for b in program.buffers if b.kind == "input"), key=lambda b: b.index)
         # What the wrapper compares the input objects with: the ndarray type, each input's
         # dtype, then each input's number of dimensions (complex arrays: see complex_boundary)
@@ -109,9 +115,10 @@ class Executable:
         self.native = None  # and what runtime/dispatcher.py needs to make that call natively
         # how this program is run: chosen once here
         self._run = self._plain_call() or self._call_with_objects if self._call else self._call_with_table
-        self._host_calls = has_host_calls(program)
         if self._host_calls:  # an error in a host call is raised after the native call returns
-            self.direct = self.native = self.direct_all = None
+            self.native = None  # (native dispatch cannot raise it)
+            self.direct = checked(self.direct) if self.direct is not None else None
+            self.direct_all = checked(self.direct_all) if self.direct_all is not None else None
             run = self._run
             self._run = lambda arrays: run_checked(run, arrays)
 
@@ -222,7 +229,7 @@ class Executable:
         executable's context, or (``block``: an arena block of ``ArenaCache.make``, kept by
         the target) with that block's, one call at a time."""
         _, shape, dtype = alloc
-        moved = sum(b.nbytes for b in self.program.buffers if b.kind in ("input", "output"))
+        moved = moved_bytes(self.program)
         context = ctypes.addressof(self._context) if block is None else block[2]
         target = NativeTarget(self.compiled.addresses[self._call_name], context, self.program.n_inputs, shape,
                               dtype, moved)
@@ -297,6 +304,11 @@ class NativeTarget:
         self.dims, self.nd = ctypes.addressof(self._dims), len(shape)
         self.release = int(moved_bytes >= RELEASE_GIL_BYTES)
         self.exclusive = 0  # 1: the context's arena block is used by one call at a time
+
+
+def moved_bytes(program: Program) -> int:
+    """The bytes a call of ``program`` reads and writes in its arguments and results."""
+    return sum(b.nbytes for b in program.buffers if b.kind in ("input", "output"))
 
 
 def _pairs_of(buf, dtype: np.dtype) -> bool:

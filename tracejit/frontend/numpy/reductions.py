@@ -168,7 +168,11 @@ def var(a: Operand, axis: int | tuple[int, ...] | None = None, dtype: DTypeLike 
     n = _count(a.shape, axes)
     # As NumPy: the mean in the accumulator dtype, the centring and squaring in the
     # promoted dtype of the input and the mean, the sum of squares in the accumulator.
-    centered = a - _divide(reduce("sum", _convert(a, acc), axes, True, loc), n)
+    # (the sum without keepdims, then reshaped: the same node as a.mean()'s or a.sum()'s, which CSE
+    # merges, so var and mean of one array read it once for both sums, not twice)
+    total = reduce("sum", _convert(a, acc), axes, False, loc)
+    kept = tuple(1 if d in axes else size for d, size in enumerate(a.shape))
+    centered = a - reshape(_divide(total, n), kept)
     squares = reduce("sum", _convert(centered * centered, acc), axes, keepdims, loc)
     return _divide(squares, builtins.max(n - ddof, 0))
 
