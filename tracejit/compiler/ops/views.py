@@ -12,6 +12,7 @@ import numpy as np
 
 from tracejit.compiler.dtypes import AVal
 from tracejit.compiler.layout import StridedView, diagonal_length
+from tracejit.compiler.ops.diffrules import linear_jvp
 from tracejit.compiler.ops.registry import OpDef, register
 
 
@@ -59,25 +60,67 @@ def _slice_reference(x, starts, steps, shape):
     return np.asarray(x)[index]
 
 
+def _reshape_vjp(b, ct, operands, out, shape):
+    return (b.reshape(ct, b.shape(operands[0])),)
+
+
+def _transpose_vjp(b, ct, operands, out, perm):
+    return (b.op("transpose", ct, perm=tuple(int(p) for p in np.argsort(perm))),)
+
+
+def _broadcast_vjp(b, ct, operands, out, shape):
+    return (b.unbroadcast(ct, b.shape(operands[0])),)
+
+
+def _placed(b, ct, x, op: str, attrs: dict):
+    """``ct`` written into zeros of ``x``'s shape where view ``op`` of ``x`` reads."""
+    return b.op("update", b.zeros(b.shape(x), b.dtype(ct)), ct, path=((op, tuple(sorted(attrs.items()))),))
+
+
+def _slice_vjp(b, ct, operands, out, starts, steps, shape):
+    (x,) = operands
+    full = b.shape(x)
+    if any(sp != 1 for sp, m in zip(steps, shape) if m > 1):
+        return (_placed(b, ct, x, "slice", {"starts": starts, "steps": steps, "shape": shape}),)
+    for d, (n, st, m) in enumerate(zip(full, starts, shape)):
+        if m == n:
+            continue
+        st = st if m else 0
+        cur = b.shape(ct)
+        parts = [b.zeros(cur[:d] + (k,) + cur[d + 1:], b.dtype(ct)) if k else None for k in (st, n - st - m)]
+        pieces = [p for p in (parts[0], ct, parts[1]) if p is not None]
+        ct = b.op("concatenate", *pieces, axis=d) if len(pieces) > 1 else pieces[0]
+    return (ct,)
+
+
+def _diagonal_vjp(b, ct, operands, out, offset, axis1, axis2):
+    return (_placed(b, ct, operands[0], "diagonal", {"offset": offset, "axis1": axis1, "axis2": axis2}),)
+
+
+LINEAR = {"jvp": linear_jvp}
+
 register(OpDef(
     name="reshape", kind="view", arity=1, infer=_reshape_infer,
     reference=lambda x, shape: np.reshape(x, shape),
-    view=lambda view, shape: view.reshape(tuple(shape)), cost=0,
+    view=lambda view, shape: view.reshape(tuple(shape)), cost=0, vjp=_reshape_vjp, **LINEAR,
     doc="numpy.reshape with a fully resolved shape"))
 register(OpDef(
     name="transpose", kind="view", arity=1, infer=_transpose_infer,
     reference=lambda x, perm: np.transpose(x, perm),
-    view=lambda view, perm: view.transpose(tuple(perm)), cost=0, doc="numpy.transpose"))
+    view=lambda view, perm: view.transpose(tuple(perm)), cost=0, doc="numpy.transpose",
+    vjp=_transpose_vjp, **LINEAR))
 register(OpDef(
     name="broadcast_to", kind="view", arity=1, infer=_broadcast_infer,
     reference=lambda x, shape: np.broadcast_to(x, shape),
-    view=lambda view, shape: view.broadcast_to(tuple(shape)), cost=0, doc="numpy.broadcast_to"))
+    view=lambda view, shape: view.broadcast_to(tuple(shape)), cost=0, doc="numpy.broadcast_to",
+    vjp=_broadcast_vjp, **LINEAR))
 register(OpDef(
     name="slice", kind="view", arity=1, infer=_slice_infer, reference=_slice_reference,
     view=lambda view, starts, steps, shape: view.slice(tuple(starts), tuple(steps), tuple(shape)),
-    cost=0, doc="basic indexing: out[j] = x[start + step * j] per dimension"))
+    cost=0, doc="basic indexing: out[j] = x[start + step * j] per dimension", vjp=_slice_vjp, **LINEAR))
 register(OpDef(
     name="diagonal", kind="view", arity=1, infer=_diagonal_infer,
     reference=lambda x, offset, axis1, axis2: np.diagonal(x, offset, axis1, axis2),
     view=lambda view, offset, axis1, axis2: view.diagonal(offset, axis1, axis2),
-    cost=0, doc="numpy.diagonal (a read-only view): the diagonal of axes axis1, axis2 as the last dim"))
+    cost=0, doc="numpy.diagonal (a read-only view): the diagonal of axes axis1, axis2 as the last dim",
+    vjp=_diagonal_vjp, **LINEAR))

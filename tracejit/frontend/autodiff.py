@@ -1,0 +1,257 @@
+"""``tj.grad``, ``value_and_grad``, ``vjp``, ``jvp``, ``jacfwd``, ``jacrev``, ``hessian``.
+
+Inside a trace (under ``tj.jit``, or inside another transform) a transform records the
+function inline and adds its derivative to the same graph (``frontend/difftrace.py``), so
+``jit(grad(f))``, ``grad(jit(f))`` and ``grad(grad(f))`` are one program. Called on plain
+arrays it compiles itself: a cached internal ``jit`` of its traced form (one compilation per
+signature); under ``tj.config.disable_jit`` it traces the same program and evaluates it with
+the ops' NumPy references (``compiler/interpreter.py``).
+"""
+from __future__ import annotations
+
+import functools
+import inspect
+import weakref
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from tracejit.compiler.interpreter import evaluate
+from tracejit.config import config
+from tracejit.errors import StaticNeeded, at, user_error
+from tracejit.frontend.api import JitFunction
+from tracejit.frontend.context import user_location
+from tracejit.frontend.difftrace import Recorded, backward, forward, record, trace_of
+from tracejit.frontend.signature import bind
+from tracejit.frontend.traced_function import trace_function
+from tracejit.frontend.tree import flatten, unflatten
+
+
+def _argnums(argnums: int | Sequence[int]) -> tuple[tuple[int, ...], bool]:
+    if isinstance(argnums, int):
+        return (argnums,), False
+    return tuple(argnums), True
+
+
+def _run_eagerly(fun: Callable, args: tuple, kwargs: dict) -> Any:
+    """``fun`` (a transform's traced form) traced for these arguments and evaluated with NumPy."""
+    pysig = inspect.signature(fun)
+    fixed: frozenset = frozenset()
+    while True:
+        call = bind(pysig, frozenset(), args, kwargs, fixed)
+        try:
+            traced = trace_function(fun, pysig, frozenset(), call, getattr(fun, "__name__", "fn"), freeze=True)
+            break
+        except StaticNeeded as need:
+            fixed |= need.names
+    outs = evaluate(traced.graph, call.arrays)
+    leaves = []
+    for leaf in traced.out_leaves:
+        if leaf.index is None:
+            leaves.append(leaf.value)
+            continue
+        value = outs[leaf.index]
+        leaves.append(leaf.python(value[()]) if leaf.python is not None else value[()] if leaf.scalar else value)
+    return unflatten(traced.out_tree, leaves)
+
+
+class Transformed:
+    """A transform of a function: runs inline inside a trace, else compiled (or eagerly with
+    ``disable_jit``). ``lower()`` shows the compiled program."""
+
+    def __init__(self, traced: Callable, like: Callable, name: str):
+        functools.update_wrapper(self, like)  # (inspect.signature and tj.jit see the function's own)
+        self._traced = traced
+        self._name = name
+        self._jitted: JitFunction | None = None
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        leaves = [leaf for a in (args, kwargs) for leaf in flatten(a)[0]]
+        if trace_of(leaves) is not None:
+            return self._traced(*args, **kwargs)
+        if config.disable_jit:
+            return _run_eagerly(self._inline, args, kwargs)
+        return self.jitted(*args, **kwargs)
+
+    def _inline(self, *args: Any, **kwargs: Any) -> Any:
+        return self._traced(*args, **kwargs)
+
+    @property
+    def jitted(self) -> JitFunction:
+        """The compiled form (made on first use)."""
+        if self._jitted is None:
+            traced = self._traced
+
+            def inline(*args, **kwargs):
+                return traced(*args, **kwargs)
+
+            inline.__name__ = inline.__qualname__ = f"{self._name}_{getattr(self.__wrapped__, '__name__', 'fn')}"
+            self._jitted = JitFunction(inline, fallback=False)
+        return self._jitted
+
+    def lower(self, *args: Any, **kwargs: Any):
+        """The compiled program for these arguments (see ``JitFunction.lower``)."""
+        return self.jitted.lower(*args, **kwargs)
+
+    def cache_info(self):
+        """The compiled form's cache statistics."""
+        return self.jitted.cache_info()
+
+    def __repr__(self) -> str:
+        return f"<tracejit.{self._name} of {getattr(self.__wrapped__, '__qualname__', self.__wrapped__)!r}>"
+
+
+def _scalar_output(rec: Recorded, what: str) -> None:
+    b = rec.builder()
+    if len(rec.out_nodes) != 1 or rec.out_tree.kind != "leaf":
+        raise user_error(TypeError(f"{what} requires a function with one scalar output, got a "
+                                   f"{rec.out_tree.kind} of {len(rec.out_nodes)}{at(user_location())}"))
+    nid = rec.out_nodes[0]
+    if b.shape(nid) != ():
+        raise user_error(TypeError(f"{what} requires a scalar output, got shape {b.shape(nid)}; use "
+                                   f"tj.vjp or tj.jacrev for other outputs{at(user_location())}"))
+    if b.dtype(nid).kind != "f":
+        raise user_error(TypeError(f"{what} requires a real floating-point output, got {b.dtype(nid)}"
+                                   f"{at(user_location())}"))
+
+
+def value_and_grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Transformed:
+    """``fun``'s value and its gradient with respect to the arguments ``argnums`` (pytrees of
+    float arrays): ``(value, grad)``, or ``((value, aux), grad)`` with ``has_aux``; a tuple of
+    gradients when ``argnums`` is a tuple. ``fun`` must return a float scalar."""
+    nums, several = _argnums(argnums)
+
+    def traced(*args, **kwargs):
+        rec = record(fun, args, kwargs, nums, has_aux)
+        _scalar_output(rec, "grad")
+        one = np.ones((), dtype=rec.builder().dtype(rec.out_nodes[0]))
+        grads = backward(rec, [one])
+        grads = tuple(grads) if several else grads[0]
+        return ((rec.out, rec.aux) if has_aux else rec.out), grads
+
+    return Transformed(traced, fun, "value_and_grad")
+
+
+def grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Transformed:
+    """The gradient of ``fun`` (a float scalar) with respect to the arguments ``argnums``:
+    shaped as those arguments (a tuple of them when ``argnums`` is a tuple); with ``has_aux``,
+    ``(grad, aux)``."""
+    inner = value_and_grad(fun, argnums, has_aux)._traced
+
+    def traced(*args, **kwargs):
+        value, grads = inner(*args, **kwargs)
+        return (grads, value[1]) if has_aux else grads
+
+    return Transformed(traced, fun, "grad")
+
+
+_TRANSFORMS: "weakref.WeakKeyDictionary[Any, dict]" = weakref.WeakKeyDictionary()
+
+
+def _cached(fun: Callable, kind: str, make: Callable[[], Transformed]) -> Transformed:
+    """One compiled transform per function and kind, so repeated ``tj.jvp(f, ...)`` calls compile once."""
+    try:
+        per = _TRANSFORMS.setdefault(fun, {})
+    except TypeError:  # not weakly referenceable
+        return make()
+    found = per.get(kind)
+    if found is None:
+        found = per[kind] = make()
+    return found
+
+
+def jvp(fun: Callable, primals: Sequence[Any], tangents: Sequence[Any]) -> tuple[Any, Any]:
+    """``(fun(*primals), J @ tangents)``: the forward-mode derivative along ``tangents``
+    (one pytree per primal, of the primals' structure)."""
+    def traced(primals, tangents):
+        primals, tangents = tuple(primals), tuple(tangents)
+        if len(primals) != len(tangents):
+            raise user_error(ValueError(f"jvp: {len(primals)} primals but {len(tangents)} tangents"))
+        rec = record(fun, primals, {}, tuple(range(len(primals))), False)
+        t_leaves = []
+        for p, t in zip(primals, tangents):
+            pl, pt = flatten(p)
+            tl, tt = flatten(t)
+            if pt != tt:
+                raise user_error(ValueError("jvp: a tangent's structure differs from its primal's"))
+            t_leaves.extend(tl)
+        outs = forward(rec, t_leaves)
+        return rec.out, unflatten(rec.out_tree, outs)
+
+    return _cached(fun, "jvp", lambda: Transformed(traced, traced, "jvp"))(tuple(primals), tuple(tangents))
+
+
+def vjp(fun: Callable, *primals: Any) -> tuple[Any, Callable[[Any], tuple]]:
+    """``(fun(*primals), vjp_fn)``: ``vjp_fn(cotangent)`` (of the output's structure) returns
+    the tuple of cotangents of the primals."""
+    def traced_pullback(primals, ct):
+        rec = record(fun, primals, {}, tuple(range(len(primals))), False)
+        return tuple(backward(rec, _match_tree(rec, ct)))
+
+    leaves = [leaf for p in primals for leaf in flatten(p)[0]]
+    if trace_of(leaves) is not None:
+        rec = record(fun, primals, {}, tuple(range(len(primals))), False)
+        return rec.out, lambda ct: tuple(backward(rec, _match_tree(rec, ct)))
+    forward_run = _cached(fun, "forward", lambda: Transformed(lambda *p: fun(*p), fun, "vjp"))
+    pullback = _cached(fun, "pullback", lambda: Transformed(traced_pullback, traced_pullback, "vjp"))
+    return forward_run(*primals), lambda ct: pullback(tuple(primals), ct)
+
+
+def _match_tree(rec: Recorded, ct: Any) -> list:
+    leaves, tree = flatten(ct)
+    if tree != rec.out_tree:
+        raise user_error(ValueError("vjp: the cotangent's structure differs from the output's"))
+    return leaves
+
+
+def _basis(shape: tuple[int, ...], dtype: np.dtype):
+    """The unit arrays of ``shape`` (one per element)."""
+    n = int(np.prod(shape, dtype=np.int64))
+    for k in range(n):
+        e = np.zeros(n, dtype=dtype)
+        e[k] = 1
+        yield e.reshape(shape)
+
+
+def _stack(parts: list, out_shape: tuple, in_shape: tuple, out_first: bool):
+    """Rows of a Jacobian (one per basis element) as an array of shape out_shape + in_shape."""
+    b = np.stack(parts) if parts else np.zeros((0,) + (in_shape if out_first else out_shape))
+    if out_first:  # parts: one per output element, each of the input's shape
+        return b.reshape(out_shape + in_shape)
+    moved = np.moveaxis(b, 0, -1) if b.ndim > 0 else b  # parts: one per input element, each of the output's shape
+    return moved.reshape(out_shape + in_shape)
+
+
+def jacfwd(fun: Callable, argnums: int = 0) -> Transformed:
+    """The Jacobian of ``fun`` (one array output) with respect to array argument ``argnums``,
+    shaped ``out.shape + arg.shape``, by forward mode (one product per argument element)."""
+    def traced(*args, **kwargs):
+        rec = record(fun, args, kwargs, (argnums,), False)
+        b = rec.builder()
+        x, y = rec.wrt[0], rec.out_nodes[0]
+        cols = [forward(rec, [e])[0] for e in _basis(b.shape(x), b.dtype(x))]
+        return _stack(cols, b.shape(y), b.shape(x), out_first=False)
+
+    return Transformed(traced, fun, "jacfwd")
+
+
+def jacrev(fun: Callable, argnums: int = 0) -> Transformed:
+    """The Jacobian of ``fun`` (one array output) with respect to array argument ``argnums``,
+    shaped ``out.shape + arg.shape``, by reverse mode (one product per output element)."""
+    def traced(*args, **kwargs):
+        rec = record(fun, args, kwargs, (argnums,), False)
+        b = rec.builder()
+        x, y = rec.wrt[0], rec.out_nodes[0]
+        rows = [backward(rec, [e])[0] for e in _basis(b.shape(y), b.dtype(y))]
+        return _stack(rows, b.shape(y), b.shape(x), out_first=True)
+
+    return Transformed(traced, fun, "jacrev")
+
+
+def hessian(fun: Callable, argnums: int = 0) -> Transformed:
+    """The Hessian of ``fun`` (a float scalar) with respect to array argument ``argnums``:
+    ``jacfwd(jacrev(fun))``."""
+    return Transformed(jacfwd(jacrev(fun, argnums), argnums)._traced, fun, "hessian")
+
+
+__all__ = ["grad", "value_and_grad", "jvp", "vjp", "jacfwd", "jacrev", "hessian", "Transformed"]
