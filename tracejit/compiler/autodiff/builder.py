@@ -75,6 +75,10 @@ class Builder:
             nid = self._consts[key] = self.graph.add_constant(np.asarray(value, dtype=dtype), loc=self.loc)
         return nid
 
+    def array(self, value: np.ndarray) -> Node:
+        """A constant array."""
+        return self.graph.add_constant(np.asarray(value), loc=self.loc)
+
     def broadcast(self, x: Node, shape: tuple[int, ...]) -> Node:
         """``x`` broadcast to ``shape`` (itself when it has that shape)."""
         shape = tuple(shape)

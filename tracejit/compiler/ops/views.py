@@ -74,7 +74,8 @@ def _broadcast_vjp(b, ct, operands, out, shape):
 
 def _placed(b, ct, x, op: str, attrs: dict):
     """``ct`` written into zeros of ``x``'s shape where view ``op`` of ``x`` reads."""
-    return b.op("update", b.zeros(b.shape(x), b.dtype(ct)), ct, path=((op, tuple(sorted(attrs.items()))),))
+    zeros = b.op("copy", b.zeros(b.shape(x), b.dtype(ct)))  # (a writable base, not a broadcast view)
+    return b.op("update", zeros, ct, path=((op, tuple(sorted(attrs.items()))),))
 
 
 def _slice_vjp(b, ct, operands, out, starts, steps, shape):
@@ -94,7 +95,20 @@ def _slice_vjp(b, ct, operands, out, starts, steps, shape):
 
 
 def _diagonal_vjp(b, ct, operands, out, offset, axis1, axis2):
-    return (_placed(b, ct, operands[0], "diagonal", {"offset": offset, "axis1": axis1, "axis2": axis2}),)
+    """The diagonal's cotangent spread onto its positions: ``ct @ E`` with ``E`` the constant
+    one-hot map from diagonal index to (axis1, axis2) position (linear, so differentiable)."""
+    (x,) = operands
+    shape = b.shape(x)
+    n1, n2 = shape[axis1], shape[axis2]
+    rest = [d for d in range(len(shape)) if d not in (axis1, axis2)]
+    length = b.shape(ct)[-1]
+    spread = np.zeros((length, n1 * n2), dtype=b.dtype(ct))
+    for k in range(length):
+        spread[k, (k + max(-offset, 0)) * n2 + k + max(offset, 0)] = 1
+    y = b.reshape(b.op("matmul", ct, b.array(spread)), tuple(shape[d] for d in rest) + (n1, n2))
+    position = {d: i for i, d in enumerate(rest)} | {axis1: len(rest), axis2: len(rest) + 1}
+    perm = tuple(position[d] for d in range(len(shape)))
+    return (y if perm == tuple(range(len(shape))) else b.op("transpose", y, perm=perm),)
 
 
 LINEAR = {"jvp": linear_jvp}

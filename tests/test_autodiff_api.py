@@ -1,0 +1,181 @@
+"""tj.grad & co. on NumPy functions: compiled, eagerly, composed with jit and with each other,
+checked against central finite differences of the function run by NumPy."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import tracejit as tj
+
+RNG = np.random.default_rng(1818)
+
+
+def numeric_grad(f, x: np.ndarray, eps: float = 1e-6) -> np.ndarray:
+    """Central differences of scalar ``f`` at every element of ``x``."""
+    x = np.array(x, dtype=np.float64)
+    g = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        up, down = x.copy(), x.copy()
+        up[i] += eps
+        down[i] -= eps
+        g[i] = (f(up) - f(down)) / (2 * eps)
+    return g
+
+
+def close(a, b, rtol=1e-6):
+    np.testing.assert_allclose(a, b, rtol=rtol, atol=rtol * max(1.0, float(np.max(np.abs(b))) if np.size(b) else 1.0))
+
+
+def logsumexp(x):
+    m = np.max(x)
+    return m + np.log(np.sum(np.exp(x - m)))
+
+
+FUNCTIONS = {
+    "poly": lambda x: np.sum(x ** 3 - 2 * x ** 2 + x),
+    "trig": lambda x: np.sum(np.sin(x) * np.cos(2 * x) + np.tanh(x)),
+    "mean_var_std": lambda x: np.mean(x) + np.var(x) + np.std(x),
+    "logsumexp": logsumexp,
+    "softmax_entropy": lambda x: -np.sum(np.exp(x) / np.sum(np.exp(x)) * (x - np.log(np.sum(np.exp(x))))),
+    "clip": lambda x: np.sum(np.clip(x, -0.5, 0.5) ** 2),
+    "where": lambda x: np.sum(np.where(x > 0, x ** 2, -x)),
+    "abs_max": lambda x: np.sum(np.abs(x)) + np.max(x) - np.min(x),
+    "matrix": lambda x: np.sum((x.reshape(3, 4) @ x.reshape(4, 3)) ** 2),
+    "transpose_slice": lambda x: np.sum(x.reshape(3, 4).T[1:, ::2] * np.arange(6.0).reshape(3, 2)),
+    "concat": lambda x: np.sum(np.concatenate([x, x[:3] ** 2]) ** 2),
+    "stack_prod": lambda x: np.prod(np.stack([x[:4], x[4:8]]) + 1.5),
+    "norm": lambda x: np.sqrt(np.sum(x * x)) + np.linalg.norm(x),
+    "sigmoid": lambda x: np.sum(1 / (1 + np.exp(-x))),
+    "power": lambda x: np.sum(np.abs(x) ** 1.5 + 2.0 ** x),
+    "maximum_relu": lambda x: np.sum(np.maximum(x, 0.0) * x),
+    "astype": lambda x: np.sum(x.astype(np.float32).astype(np.float64) * 0 + x * 2),
+    "diag": lambda x: np.trace(x.reshape(3, 4)) + np.sum(np.diagonal(x.reshape(3, 4), 1)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(FUNCTIONS))
+def test_grad_matches_finite_differences(name):
+    f = FUNCTIONS[name]
+    x = RNG.uniform(-1, 1, 12)
+    expect = numeric_grad(f, x)
+    close(tj.grad(f)(x), expect)
+    close(tj.jit(tj.grad(f))(x), expect)
+    with_jvp = tj.jvp(f, (x,), (np.ones(12),))[1]
+    close(with_jvp, np.sum(expect))
+
+
+def test_eager_mode_gives_the_same_values():
+    f = FUNCTIONS["trig"]
+    x = RNG.uniform(-1, 1, 12)
+    compiled = tj.grad(f)(x)
+    tj.config.disable_jit = True
+    try:
+        eager = tj.grad(f)(x)
+        hess_eager = tj.hessian(f)(x[:3])
+    finally:
+        tj.config.disable_jit = False
+    close(eager, compiled, rtol=1e-12)
+    close(hess_eager, tj.hessian(f)(x[:3]), rtol=1e-12)
+
+
+def test_compositions():
+    def f(x, y):
+        return np.sum(np.sin(x) * y ** 2)
+
+    x, y = RNG.uniform(-1, 1, 5), RNG.uniform(-1, 1, 5)
+    expect = np.cos(x) * y ** 2
+    close(tj.grad(tj.jit(f))(x, y), expect)
+    close(tj.jit(tj.grad(f))(x, y), expect)
+    gx, gy = tj.grad(f, argnums=(0, 1))(x, y)
+    close(gy, 2 * np.sin(x) * y)
+    # grad of grad: d/dx sum(cos(x) y^2) = -sin(x) y^2
+    close(tj.grad(lambda x, y: np.sum(tj.grad(f)(x, y)))(x, y), -np.sin(x) * y ** 2)
+    # jvp of grad: a Hessian-vector product
+    v = RNG.standard_normal(5)
+    _, hvp = tj.jvp(lambda x: tj.grad(f)(x, y), (x,), (v,))
+    close(hvp, -np.sin(x) * y ** 2 * v)
+    # jacfwd == jacrev, hessian
+    g = lambda x: np.tanh(x[:, None] * x[None, :]).sum(axis=0)  # noqa: E731
+    close(tj.jacfwd(g)(x), tj.jacrev(g)(x), rtol=1e-12)
+    h = tj.hessian(lambda x: np.sum(x ** 3))(x)
+    close(h, np.diag(6 * x))
+
+
+def test_pytrees_and_has_aux():
+    params = {"w": RNG.standard_normal((3, 2)), "b": RNG.standard_normal(2)}
+    data = RNG.standard_normal((4, 3))
+
+    def loss(p, x):
+        y = np.tanh(x @ p["w"] + p["b"])
+        return np.mean(y ** 2), {"out": y}
+
+    (value, aux), grads = tj.value_and_grad(loss, has_aux=True)(params, data)
+    assert set(grads) == {"w", "b"} and grads["w"].shape == (3, 2)
+    close(value, loss(params, data)[0])
+    close(aux["out"], np.tanh(data @ params["w"] + params["b"]))
+    flat = lambda w: loss({"w": w.reshape(3, 2), "b": params["b"]}, data)[0]  # noqa: E731
+    close(grads["w"].ravel(), numeric_grad(flat, params["w"].ravel()))
+    g, aux2 = tj.grad(loss, has_aux=True)(params, data)
+    close(g["b"], grads["b"])
+
+
+def test_vjp_and_jvp_api():
+    f = lambda x, y: (x * y, np.sin(x))  # noqa: E731
+    x, y = RNG.standard_normal(3), RNG.standard_normal(3)
+    out, pull = tj.vjp(f, x, y)
+    close(out[0], x * y)
+    gx, gy = pull((np.ones(3), np.ones(3)))
+    close(gx, y + np.cos(x))
+    close(gy, x)
+    out, tangent = tj.jvp(f, (x, y), (np.ones(3), np.zeros(3)))
+    close(tangent[0], y)
+    close(tangent[1], np.cos(x))
+
+
+def test_shapes_and_layouts():
+    x = RNG.standard_normal((4, 6))
+    f = lambda a: np.sum(np.exp(a) * a)  # noqa: E731
+    close(tj.grad(f)(x[:, ::2]), (np.exp(x) * (1 + x))[:, ::2])  # non-contiguous argument
+    close(tj.grad(f)(np.float64(0.5)), np.exp(0.5) * 1.5)  # 0-d
+    assert tj.grad(f)(np.zeros((0, 3))).shape == (0, 3)  # zero-size
+    x32 = x.astype(np.float32)
+    g32 = tj.grad(f)(x32)
+    assert g32.dtype == np.float32
+    close(g32, np.exp(x) * (1 + x), rtol=1e-5)
+    assert tj.grad(lambda s: s * s * 3.0)(2.0) == pytest.approx(12.0)  # a Python float argument
+    # broadcasting inside: the gradient is summed back to the argument's shape
+    b = RNG.standard_normal(6)
+    close(tj.grad(lambda b, x: np.sum((x + b) ** 2))(b, x), np.sum(2 * (x + b), axis=0))
+
+
+def test_closures_are_constants():
+    x = RNG.standard_normal(3)
+    # the same array closed over and passed: only the argument is differentiated
+    close(tj.jit(lambda x: tj.grad(lambda y: np.sum(x * y))(x))(x), x)
+
+
+def test_one_compilation_per_signature_and_lowered_program():
+    f = lambda x: np.sum(np.tanh(x) ** 2)  # noqa: E731
+    g = tj.grad(f)
+    for _ in range(3):
+        g(RNG.standard_normal(8))
+    assert g.cache_info().compilations <= 1 and g.cache_info().traces == 1
+    text = tj.jit(tj.grad(f)).lower(np.ones(8)).as_text("optimized")
+    assert "tanh" in text and "output" in text
+
+
+def test_errors():
+    with pytest.raises(TypeError, match="scalar output"):
+        tj.grad(lambda x: x * 2)(np.ones(3))
+    with pytest.raises(TypeError, match="floating"):
+        tj.grad(lambda x: np.sum(x))(np.arange(3))
+    with pytest.raises(TypeError, match="floating"):
+        tj.grad(lambda x: np.sum(x > 0))(np.ones(3))
+    with pytest.raises(tj.UnsupportedError, match=r"cannot differentiate through (cumsum|sort).*test_autodiff_api.py"):
+        tj.grad(lambda x: np.sum(np.cumsum(x) ** 2))(np.ones(3))
+
+
+def test_integer_values_have_zero_derivative():
+    x = RNG.standard_normal(5)
+    f = lambda x: np.sum(x * np.floor(x) + (x > 0) * x + x.astype(np.int64))  # noqa: E731
+    close(tj.grad(f)(x), np.floor(x) + (x > 0))
