@@ -129,8 +129,9 @@ def test_max_ties_split_evenly():
 
 
 @pytest.mark.parametrize("op", ["sum", "prod", "max", "min", "nanmax", "nanmin"])
-@pytest.mark.parametrize("shape,axes,keepdims", [((3, 4), (1,), False), ((3, 4), (0, 1), True), ((2, 3, 4), (0, 2), False),
-                                                 ((5,), (0,), False), ((0, 3), (1,), False)])
+@pytest.mark.parametrize("shape,axes,keepdims", [((3, 4), (1,), False), ((3, 4), (0, 1), True),
+                                                 ((2, 3, 4), (0, 2), False), ((5,), (0,), False),
+                                                 ((0, 3), (1,), False)])
 def test_reductions(op, shape, axes, keepdims):
     check(op, [_sample(op, shape)], {"axes": axes, "keepdims": keepdims})
 

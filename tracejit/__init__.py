@@ -13,5 +13,6 @@ from tracejit.frontend.autograph.loops import unroll
 from tracejit.frontend.control import cond, fori_loop, while_loop
 from tracejit.frontend.lowered import Lowered
 
-__all__ = ["jit", "grad", "value_and_grad", "vjp", "jvp", "jacfwd", "jacrev", "hessian", "while_loop", "fori_loop", "cond", "unroll", "JitFunction", "Lowered", "CacheInfo", "config",
+__all__ = ["jit", "grad", "value_and_grad", "vjp", "jvp", "jacfwd", "jacrev", "hessian",
+           "while_loop", "fori_loop", "cond", "unroll", "JitFunction", "Lowered", "CacheInfo", "config",
            "UnsupportedError", "InternalError", "TracerConversionError", "TraceError", "TracejitError", "__version__"]

@@ -89,11 +89,11 @@ class Transformed:
             self._jitted = JitFunction(inline, fallback=False)
         return self._jitted
 
-    def lower(self, *args: Any, **kwargs: Any):
+    def lower(self, *args: Any, **kwargs: Any) -> Any:
         """The compiled program for these arguments (see ``JitFunction.lower``)."""
         return self.jitted.lower(*args, **kwargs)
 
-    def cache_info(self):
+    def cache_info(self) -> Any:
         """The compiled form's cache statistics."""
         return self.jitted.cache_info()
 

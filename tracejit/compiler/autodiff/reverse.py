@@ -13,11 +13,12 @@ from typing import Sequence
 import networkx as nx
 
 from tracejit.compiler.autodiff.builder import Builder, Node, is_float
+from tracejit.compiler.graph import Graph
 from tracejit.compiler.ops import get_op
 from tracejit.errors import UnsupportedError, at
 
 
-def active_nodes(graph, wrt: Sequence[Node], targets: Sequence[Node]) -> set[Node]:
+def active_nodes(graph: Graph, wrt: Sequence[Node], targets: Sequence[Node]) -> set[Node]:
     """Float nodes that depend on a node of ``wrt`` and that a node of ``targets`` depends on
     (both ends included)."""
     down: set[Node] = set()
@@ -31,7 +32,7 @@ def active_nodes(graph, wrt: Sequence[Node], targets: Sequence[Node]) -> set[Nod
     return {n for n in down & up if is_float(graph.aval(n).dtype)}
 
 
-def no_rule_error(graph, nid: Node, mode: str) -> UnsupportedError:
+def no_rule_error(graph: Graph, nid: Node, mode: str) -> UnsupportedError:
     """The error for differentiating through an op that has no ``mode`` rule."""
     op = graph.op(nid)
     return UnsupportedError(f"cannot differentiate through {op} ({mode}-mode rule not implemented yet)"

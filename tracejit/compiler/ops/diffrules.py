@@ -44,7 +44,7 @@ def _zero_vjp(b, ct, operands, out, **attrs):
 ZERO_RULES: dict[str, Callable[..., Any]] = {"jvp": _zero_jvp, "vjp": _zero_vjp}
 
 
-def linear_jvp(b, tangents, operands, out, **attrs):
+def linear_jvp(b: Any, tangents: list, operands: list, out: int, **attrs: Any) -> int | None:
     """The forward rule of an op linear in its operands: the op applied to their tangents
     (zero tangents materialized only where another operand's is not zero)."""
     if all(t is None for t in tangents):
@@ -53,7 +53,7 @@ def linear_jvp(b, tangents, operands, out, **attrs):
     return b.op(b.graph.op(out), *args, **attrs)
 
 
-def where_jvp(b, tangents, operands, out, **attrs):
+def where_jvp(b: Any, tangents: list, operands: list, out: int, **attrs: Any) -> int | None:
     """where(c, x, y): where(c, tx, ty), a zero tangent as a 0-d zero."""
     _, tx, ty = tangents
     if tx is None and ty is None:
@@ -62,7 +62,7 @@ def where_jvp(b, tangents, operands, out, **attrs):
     return b.op("where", operands[0], zero if tx is None else tx, zero if ty is None else ty)
 
 
-def where_vjp(b, ct, operands, out, **attrs):
+def where_vjp(b: Any, ct: int, operands: list, out: int, **attrs: Any) -> tuple:
     """where(c, x, y): the cotangent goes to x where c holds, to y elsewhere."""
     c, x, y = operands
     zero = b.const(0.0, ct)
@@ -70,22 +70,22 @@ def where_vjp(b, ct, operands, out, **attrs):
             b.unbroadcast(b.op("where", c, zero, ct), b.shape(y), b.dtype(y)))
 
 
-def convert_jvp(b, tangents, operands, out, dtype):
+def convert_jvp(b: Any, tangents: list, operands: list, out: int, dtype: Any) -> int | None:
     """astype: the tangent converted (an integer result is not differentiable)."""
     return None if tangents[0] is None or b.dtype(out).kind != "f" else b.convert(tangents[0], dtype)
 
 
-def convert_vjp(b, ct, operands, out, dtype):
+def convert_vjp(b: Any, ct: int, operands: list, out: int, dtype: Any) -> tuple:
     """astype: the cotangent converted back (None for an integer or bool operand)."""
     (x,) = operands
     return (b.convert(ct, b.dtype(x)) if b.dtype(x).kind == "f" else None,)
 
 
-def identity_jvp(b, tangents, operands, out, **attrs):
+def identity_jvp(b: Any, tangents: list, operands: list, out: int, **attrs: Any) -> int | None:
     """copy: the tangent itself."""
     return tangents[0]
 
 
-def identity_vjp(b, ct, operands, out, **attrs):
+def identity_vjp(b: Any, ct: int, operands: list, out: int, **attrs: Any) -> tuple:
     """copy: the cotangent itself."""
     return (ct,)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from typing import Any
 
 import numpy as np
 
@@ -45,7 +46,7 @@ def _nan_or_extreme(dtype: np.dtype, largest: bool):
     return math.nan if np.dtype(dtype).kind == "f" else _extreme(dtype, largest)
 
 
-def expand(b, ct, shape: tuple[int, ...], axes: tuple[int, ...], keepdims: bool):
+def expand(b: Any, ct: int, shape: tuple[int, ...], axes: tuple[int, ...], keepdims: bool) -> int:
     """A reduction's cotangent ``ct`` broadcast back over the reduced ``axes`` of ``shape``."""
     return b.broadcast(b.reshape(ct, reduced_shape(shape, axes, True)), shape)
 
