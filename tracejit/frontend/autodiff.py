@@ -126,6 +126,7 @@ def value_and_grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: boo
         _scalar_output(rec, "grad")
         one = np.ones((), dtype=rec.builder().dtype(rec.out_nodes[0]))
         grads = backward(rec, [one])
+        rec.release()
         grads = tuple(grads) if several else grads[0]
         return ((rec.out, rec.aux) if has_aux else rec.out), grads
 
@@ -176,6 +177,7 @@ def jvp(fun: Callable, primals: Sequence[Any], tangents: Sequence[Any]) -> tuple
                 raise user_error(ValueError("jvp: a tangent's structure differs from its primal's"))
             t_leaves.extend(tl)
         outs = forward(rec, t_leaves)
+        rec.release()
         return rec.out, unflatten(rec.out_tree, outs)
 
     return _cached(fun, "jvp", lambda: Transformed(traced, traced, "jvp"))(tuple(primals), tuple(tangents))
@@ -186,7 +188,9 @@ def vjp(fun: Callable, *primals: Any) -> tuple[Any, Callable[[Any], tuple]]:
     the tuple of cotangents of the primals."""
     def traced_pullback(primals, ct):
         rec = record(fun, primals, {}, tuple(range(len(primals))), False)
-        return tuple(backward(rec, _match_tree(rec, ct)))
+        grads = tuple(backward(rec, _match_tree(rec, ct)))
+        rec.release()
+        return grads
 
     leaves = [leaf for p in primals for leaf in flatten(p)[0]]
     if trace_of(leaves) is not None:
@@ -230,6 +234,7 @@ def jacfwd(fun: Callable, argnums: int = 0) -> Transformed:
         b = rec.builder()
         x, y = rec.wrt[0], rec.out_nodes[0]
         cols = [forward(rec, [e])[0] for e in _basis(b.shape(x), b.dtype(x))]
+        rec.release()
         return _stack(cols, b.shape(y), b.shape(x), out_first=False)
 
     return Transformed(traced, fun, "jacfwd")
@@ -243,6 +248,7 @@ def jacrev(fun: Callable, argnums: int = 0) -> Transformed:
         b = rec.builder()
         x, y = rec.wrt[0], rec.out_nodes[0]
         rows = [backward(rec, [e])[0] for e in _basis(b.shape(y), b.dtype(y))]
+        rec.release()
         return _stack(rows, b.shape(y), b.shape(x), out_first=True)
 
     return Transformed(traced, fun, "jacrev")

@@ -58,6 +58,14 @@ class Recorded:
     out_nodes: list[int]
     aux: Any = None
 
+    def release(self) -> None:
+        """After the last derivative of this recording: the function's nodes read the
+        arguments again instead of their alias copies (which then only serve tracers that
+        hold them), so no copy is left in the compiled program."""
+        graph = self.trace.graph
+        for w in self.wrt:
+            graph.replace_uses(w, graph.operands(w)[0])
+
     def builder(self) -> Builder:
         """A builder adding nodes to the trace's graph."""
         return Builder(self.trace.graph)
@@ -99,7 +107,8 @@ def record(fun: Callable, args: tuple, kwargs: dict, argnums: tuple[int, ...], h
         for leaf in leaves:
             _check_differentiable(leaf, f"argument {i}")
             source = leaf if isinstance(leaf, Tracer) else np.asarray(leaf, dtype=np.result_type(leaf))
-            node = trace.graph.add("copy", [trace.node_of(source, loc)], loc=loc)
+            origin = trace.node_of(source, loc)
+            node = trace.graph.add("copy", [origin], loc=trace.graph.loc(origin))
             t = Tracer(trace, node, scalar=_is_python_scalar(leaf))
             if _is_python_scalar(leaf):
                 t._weak = float
