@@ -151,6 +151,9 @@ def test_prod_with_zeros(zeros):
     ("slice", (5, 6), {"starts": (1, 0), "steps": (1, 1), "shape": (3, 6)}),
     ("slice", (5, 6), {"starts": (4, 1), "steps": (-2, 2), "shape": (3, 3)}),
     ("slice", (5, 6), {"starts": (0, 0), "steps": (1, 1), "shape": (0, 6)}),
+    ("slice", (7, 6), {"starts": (1, 5), "steps": (3, -1), "shape": (2, 6)}),
+    ("slice", (7,), {"starts": (6,), "steps": (-3,), "shape": (3,)}),
+    ("slice", (7,), {"starts": (5,), "steps": (-2,), "shape": (1,)}),
     ("diagonal", (4, 4), {"offset": 0, "axis1": 0, "axis2": 1}),
     ("diagonal", (2, 3, 5), {"offset": 1, "axis1": 2, "axis2": 1}),
 ])

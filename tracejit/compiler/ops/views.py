@@ -72,25 +72,42 @@ def _broadcast_vjp(b, ct, operands, out, shape):
     return (b.unbroadcast(ct, b.shape(operands[0])),)
 
 
-def _placed(b, ct, x, op: str, attrs: dict):
-    """``ct`` written into zeros of ``x``'s shape where view ``op`` of ``x`` reads."""
-    zeros = b.op("copy", b.zeros(b.shape(x), b.dtype(ct)))  # (a writable base, not a broadcast view)
-    return b.op("update", zeros, ct, path=((op, tuple(sorted(attrs.items()))),))
+def _along(shape: tuple[int, ...], d: int, n: int) -> tuple[int, ...]:
+    return shape[:d] + (n,) + shape[d + 1:]
+
+
+def _pad(b, ct, d: int, before: int, after: int):
+    """``ct`` with zero blocks of ``before`` and ``after`` elements along axis ``d``."""
+    cur = b.shape(ct)
+    pieces = [b.zeros(_along(cur, d, before), b.dtype(ct))] if before else []
+    pieces.append(ct)
+    if after:
+        pieces.append(b.zeros(_along(cur, d, after), b.dtype(ct)))
+    return b.op("concatenate", *pieces, axis=d) if len(pieces) > 1 else ct
 
 
 def _slice_vjp(b, ct, operands, out, starts, steps, shape):
+    """The cotangent placed back where the slice reads, axis by axis, with ops that have
+    rules themselves (reversing slices, reshapes, concatenation with zeros)."""
     (x,) = operands
     full = b.shape(x)
-    if any(sp != 1 for sp, m in zip(steps, shape) if m > 1):
-        return (_placed(b, ct, x, "slice", {"starts": starts, "steps": steps, "shape": shape}),)
-    for d, (n, st, m) in enumerate(zip(full, starts, shape)):
-        if m == n:
-            continue
-        st = st if m else 0
-        cur = b.shape(ct)
-        parts = [b.zeros(cur[:d] + (k,) + cur[d + 1:], b.dtype(ct)) if k else None for k in (st, n - st - m)]
-        pieces = [p for p in (parts[0], ct, parts[1]) if p is not None]
-        ct = b.op("concatenate", *pieces, axis=d) if len(pieces) > 1 else pieces[0]
+    if 0 in shape:
+        return (b.zeros(full, b.dtype(ct)),)
+    for d, (n, st, sp, m) in enumerate(zip(full, starts, steps, shape)):
+        if sp < 0:  # read backwards: reverse the cotangent, then it is a forward read from the last one
+            cur = b.shape(ct)
+            ct = b.op("slice", ct, starts=tuple(m - 1 if k == d else 0 for k in range(len(cur))),
+                      steps=tuple(-1 if k == d else 1 for k in range(len(cur))), shape=cur)
+            st, sp = st + sp * (m - 1), -sp
+        if sp > 1 and m > 1:  # every sp-th element: interleave sp - 1 zeros after each
+            cur = b.shape(ct)
+            ct = b.reshape(ct, cur[:d] + (m, 1) + cur[d + 1:])
+            ct = _pad(b, ct, d + 1, 0, sp - 1)
+            ct = b.reshape(ct, _along(cur, d, m * sp))
+            length = (m - 1) * sp + 1
+            ct = b.op("slice", ct, starts=(0,) * len(cur), steps=(1,) * len(cur), shape=_along(cur, d, length))
+            m = length
+        ct = _pad(b, ct, d, st, n - st - m)
     return (ct,)
 
 
