@@ -199,3 +199,48 @@ def test_integer_values_have_zero_derivative():
     x = RNG.standard_normal(5)
     f = lambda x: np.sum(x * np.floor(x) + (x > 0) * x + x.astype(np.int64))  # noqa: E731
     close(tj.grad(f)(x), np.floor(x) + (x > 0))
+
+
+def test_more_errors_name_the_callers_line():
+    with pytest.raises(TypeError, match=r"argument 0 must be real floating point.*test_autodiff_api.py"):
+        tj.grad(lambda x: np.sum(x * 1.0))(np.arange(3))
+    with pytest.raises(TypeError, match="floating"):
+        tj.grad(lambda x: x * 2.0)(3)  # a Python int
+    with pytest.raises(tj.UnsupportedError, match="complex.*test_autodiff_api.py"):
+        tj.grad(lambda z: np.sum(np.abs(z)))(np.ones(2) + 1j)
+    with pytest.raises(ValueError, match="argnums 3 is out of range"):
+        tj.grad(lambda x: np.sum(x), argnums=3)(np.ones(2))
+    with pytest.raises(TypeError, match="pair"):
+        tj.grad(lambda x: np.sum(x), has_aux=True)(np.ones(2))
+    _, pull = tj.vjp(lambda x: x * 2, np.ones(3))
+    with pytest.raises(ValueError, match="cotangent of shape"):
+        pull(np.ones(4))
+    with pytest.raises(ValueError, match="tangent of shape"):
+        tj.jvp(lambda x: x * 2, (np.ones(3),), (np.ones(2),))
+
+
+def test_misc_arguments():
+    close(tj.grad(lambda x, scale=2.0: np.sum(x * scale))(np.ones(2), scale=3.0), [3.0, 3.0])
+    close(tj.grad(lambda x, y: np.sum(y))(np.ones(2), np.ones(2)), [0.0, 0.0])  # no dependence: zeros
+    close(tj.grad(lambda x, y: np.sum(x * y), argnums=-1)(np.ones(2), np.full(2, 3.0)), [1.0, 1.0])
+    # a complex intermediate value (pairs of reals inside) is differentiated like any other
+    close(tj.grad(lambda x: np.sum(np.exp(1j * x).real))(np.ones(2)), -np.sin(np.ones(2)))
+
+
+def test_grad_inside_loops():
+    a = np.array([[3.0, 0.5], [0.5, 1.0]])
+    b = np.array([1.0, -2.0])
+    loss = lambda x: 0.5 * x @ a @ x - b @ x  # noqa: E731
+
+    @tj.jit
+    def unrolled(x, lr):
+        for _ in range(60):
+            x = x - lr * tj.grad(loss)(x)
+        return x
+
+    @tj.jit
+    def rolled(x, lr):
+        return tj.fori_loop(0, 60, lambda i, x: x - lr * tj.grad(loss)(x), x)
+
+    close(unrolled(np.zeros(2), 0.2), np.linalg.solve(a, b), rtol=1e-4)
+    close(rolled(np.zeros(2), 0.2), unrolled(np.zeros(2), 0.2), rtol=1e-12)

@@ -21,7 +21,7 @@ from tracejit.config import config
 from tracejit.errors import StaticNeeded, at, user_error
 from tracejit.frontend.api import JitFunction
 from tracejit.frontend.context import user_location
-from tracejit.frontend.difftrace import Recorded, backward, forward, record, trace_of
+from tracejit.frontend.difftrace import Recorded, backward, check_differentiable, forward, record, trace_of
 from tracejit.frontend.signature import bind
 from tracejit.frontend.traced_function import trace_function
 from tracejit.frontend.tree import flatten, unflatten
@@ -59,9 +59,10 @@ class Transformed:
     """A transform of a function: runs inline inside a trace, else compiled (or eagerly with
     ``disable_jit``). ``lower()`` shows the compiled program."""
 
-    def __init__(self, traced: Callable, like: Callable, name: str):
+    def __init__(self, traced: Callable, like: Callable, name: str, argnums: tuple[int, ...] = ()):
         functools.update_wrapper(self, like)  # (inspect.signature and tj.jit see the function's own)
         self._traced = traced
+        self._argnums = argnums  # checked on the caller's arrays first: errors name the caller's line
         self._name = name
         self._jitted: JitFunction | None = None
 
@@ -69,6 +70,10 @@ class Transformed:
         leaves = [leaf for a in (args, kwargs) for leaf in flatten(a)[0]]
         if trace_of(leaves) is not None:
             return self._traced(*args, **kwargs)
+        for i in self._argnums:
+            if -len(args) <= i < len(args):
+                for leaf in flatten(args[i])[0]:
+                    check_differentiable(leaf, f"argument {i}")
         if config.disable_jit:
             return _run_eagerly(self._inline, args, kwargs)
         return self.jitted(*args, **kwargs)
@@ -130,7 +135,7 @@ def value_and_grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: boo
         grads = tuple(grads) if several else grads[0]
         return ((rec.out, rec.aux) if has_aux else rec.out), grads
 
-    return Transformed(traced, fun, "value_and_grad")
+    return Transformed(traced, fun, "value_and_grad", nums)
 
 
 def grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Transformed:
@@ -138,12 +143,13 @@ def grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False)
     shaped as those arguments (a tuple of them when ``argnums`` is a tuple); with ``has_aux``,
     ``(grad, aux)``."""
     inner = value_and_grad(fun, argnums, has_aux)._traced
+    nums, _ = _argnums(argnums)
 
     def traced(*args, **kwargs):
         value, grads = inner(*args, **kwargs)
         return (grads, value[1]) if has_aux else grads
 
-    return Transformed(traced, fun, "grad")
+    return Transformed(traced, fun, "grad", nums)
 
 
 _TRANSFORMS: "weakref.WeakKeyDictionary[Any, dict]" = weakref.WeakKeyDictionary()
@@ -237,7 +243,7 @@ def jacfwd(fun: Callable, argnums: int = 0) -> Transformed:
         rec.release()
         return _stack(cols, b.shape(y), b.shape(x), out_first=False)
 
-    return Transformed(traced, fun, "jacfwd")
+    return Transformed(traced, fun, "jacfwd", (argnums,))
 
 
 def jacrev(fun: Callable, argnums: int = 0) -> Transformed:
@@ -251,13 +257,13 @@ def jacrev(fun: Callable, argnums: int = 0) -> Transformed:
         rec.release()
         return _stack(rows, b.shape(y), b.shape(x), out_first=True)
 
-    return Transformed(traced, fun, "jacrev")
+    return Transformed(traced, fun, "jacrev", (argnums,))
 
 
 def hessian(fun: Callable, argnums: int = 0) -> Transformed:
     """The Hessian of ``fun`` (a float scalar) with respect to array argument ``argnums``:
     ``jacfwd(jacrev(fun))``."""
-    return Transformed(jacfwd(jacrev(fun, argnums), argnums)._traced, fun, "hessian")
+    return Transformed(jacfwd(jacrev(fun, argnums), argnums)._traced, fun, "hessian", (argnums,))
 
 
 __all__ = ["grad", "value_and_grad", "jvp", "vjp", "jacfwd", "jacrev", "hessian", "Transformed"]

@@ -34,7 +34,7 @@ def _is_python_scalar(leaf: Any) -> bool:
     return isinstance(leaf, ScalarTracer) or (isinstance(leaf, (float, int)) and not isinstance(leaf, bool))
 
 
-def _check_differentiable(leaf: Any, what: str) -> np.dtype:
+def check_differentiable(leaf: Any, what: str) -> np.dtype:
     """The dtype of ``leaf``, a value differentiated against; TypeError unless real floating."""
     if is_complex_value(leaf) or np.iscomplexobj(leaf) and not isinstance(leaf, Tracer):
         raise UnsupportedError(f"{what}: differentiating complex values is not supported yet{at(user_location())}")
@@ -105,7 +105,7 @@ def record(fun: Callable, args: tuple, kwargs: dict, argnums: tuple[int, ...], h
         leaves, tree = flatten(args[i])
         fresh = []
         for leaf in leaves:
-            _check_differentiable(leaf, f"argument {i}")
+            check_differentiable(leaf, f"argument {i}")
             source = leaf if isinstance(leaf, Tracer) else np.asarray(leaf, dtype=np.result_type(leaf))
             origin = trace.node_of(source, loc)
             node = trace.graph.add("copy", [origin], loc=trace.graph.loc(origin))
