@@ -244,3 +244,13 @@ def test_grad_inside_loops():
 
     close(unrolled(np.zeros(2), 0.2), np.linalg.solve(a, b), rtol=1e-4)
     close(rolled(np.zeros(2), 0.2), unrolled(np.zeros(2), 0.2), rtol=1e-12)
+
+
+def test_jacobians_of_pytrees_are_refused_clearly():
+    with pytest.raises(tj.UnsupportedError, match="one array argument"):
+        tj.jacrev(lambda p: p["a"] * 2)({"a": np.ones(2)})
+    with pytest.raises(tj.UnsupportedError, match="argnums must be one int"):
+        tj.jacfwd(lambda x: x, argnums=(0,))
+    x = RNG.standard_normal(3)
+    close(tj.jacrev(lambda x: x ** 2)(x), np.diag(2 * x))
+    close(tj.jacfwd(lambda x: np.sum(x ** 2))(x), 2 * x)  # a scalar result: the gradient's shape

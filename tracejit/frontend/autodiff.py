@@ -18,7 +18,7 @@ import numpy as np
 
 from tracejit.compiler.interpreter import evaluate
 from tracejit.config import config
-from tracejit.errors import StaticNeeded, at, user_error
+from tracejit.errors import StaticNeeded, UnsupportedError, at, user_error
 from tracejit.frontend.api import JitFunction
 from tracejit.frontend.context import user_location
 from tracejit.frontend.difftrace import Recorded, backward, check_differentiable, forward, record, trace_of
@@ -232,13 +232,29 @@ def _stack(parts: list, out_shape: tuple, in_shape: tuple, out_first: bool):
     return moved.reshape(out_shape + in_shape)
 
 
+def _single(rec: Recorded, what: str) -> tuple[int, int]:
+    """The one differentiated array and the one output array of a Jacobian."""
+    if len(rec.wrt) != 1 or rec.wrt_trees[0].kind != "leaf" or len(rec.out_nodes) != 1 \
+            or rec.out_tree.kind != "leaf":
+        raise UnsupportedError(f"{what} takes one array argument and one array result (pytrees: use "
+                               f"tj.vjp / tj.jvp){at(user_location())}")
+    return rec.wrt[0], rec.out_nodes[0]
+
+
+def _int_argnums(argnums: Any, what: str) -> int:
+    if not isinstance(argnums, int):
+        raise UnsupportedError(f"{what}: argnums must be one int (a tuple is not supported yet)")
+    return argnums
+
+
 def jacfwd(fun: Callable, argnums: int = 0) -> Transformed:
     """The Jacobian of ``fun`` (one array output) with respect to array argument ``argnums``,
     shaped ``out.shape + arg.shape``, by forward mode (one product per argument element)."""
+    argnums = _int_argnums(argnums, "jacfwd")
     def traced(*args, **kwargs):
         rec = record(fun, args, kwargs, (argnums,), False)
         b = rec.builder()
-        x, y = rec.wrt[0], rec.out_nodes[0]
+        x, y = _single(rec, "jacfwd")
         cols = [forward(rec, [e])[0] for e in _basis(b.shape(x), b.dtype(x))]
         rec.release()
         return _stack(cols, b.shape(y), b.shape(x), out_first=False)
@@ -249,10 +265,11 @@ def jacfwd(fun: Callable, argnums: int = 0) -> Transformed:
 def jacrev(fun: Callable, argnums: int = 0) -> Transformed:
     """The Jacobian of ``fun`` (one array output) with respect to array argument ``argnums``,
     shaped ``out.shape + arg.shape``, by reverse mode (one product per output element)."""
+    argnums = _int_argnums(argnums, "jacrev")
     def traced(*args, **kwargs):
         rec = record(fun, args, kwargs, (argnums,), False)
         b = rec.builder()
-        x, y = rec.wrt[0], rec.out_nodes[0]
+        x, y = _single(rec, "jacrev")
         rows = [backward(rec, [e])[0] for e in _basis(b.shape(y), b.dtype(y))]
         rec.release()
         return _stack(rows, b.shape(y), b.shape(x), out_first=True)
