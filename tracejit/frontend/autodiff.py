@@ -1,4 +1,4 @@
-"""``tj.grad``, ``value_and_grad``, ``vjp``, ``jvp``, ``jacfwd``, ``jacrev``, ``hessian``.
+"""``tj.grad``, ``value_and_grad``, ``vjp``, ``jvp`` (Jacobians: ``frontend/jacobians.py``).
 
 Inside a trace (under ``tj.jit``, or inside another transform) a transform records the
 function inline and adds its derivative to the same graph (``frontend/difftrace.py``), so
@@ -18,7 +18,7 @@ import numpy as np
 
 from tracejit.compiler.interpreter import evaluate
 from tracejit.config import config
-from tracejit.errors import StaticNeeded, UnsupportedError, at, user_error
+from tracejit.errors import StaticNeeded, at, user_error
 from tracejit.frontend.api import JitFunction
 from tracejit.frontend.context import user_location
 from tracejit.frontend.difftrace import Recorded, backward, check_differentiable, forward, record, trace_of
@@ -27,7 +27,8 @@ from tracejit.frontend.traced_function import trace_function
 from tracejit.frontend.tree import flatten, unflatten
 
 
-def _argnums(argnums: int | Sequence[int]) -> tuple[tuple[int, ...], bool]:
+def argnums_of(argnums: int | Sequence[int]) -> tuple[tuple[int, ...], bool]:
+    """The argument indices to differentiate and whether results come as a tuple of them."""
     if isinstance(argnums, int):
         return (argnums,), False
     return tuple(argnums), True
@@ -124,7 +125,7 @@ def value_and_grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: boo
     """``fun``'s value and its gradient with respect to the arguments ``argnums`` (pytrees of
     float arrays): ``(value, grad)``, or ``((value, aux), grad)`` with ``has_aux``; a tuple of
     gradients when ``argnums`` is a tuple. ``fun`` must return a float scalar."""
-    nums, several = _argnums(argnums)
+    nums, several = argnums_of(argnums)
 
     def traced(*args, **kwargs):
         rec = record(fun, args, kwargs, nums, has_aux)
@@ -143,7 +144,7 @@ def grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False)
     shaped as those arguments (a tuple of them when ``argnums`` is a tuple); with ``has_aux``,
     ``(grad, aux)``."""
     inner = value_and_grad(fun, argnums, has_aux)._traced
-    nums, _ = _argnums(argnums)
+    nums, _ = argnums_of(argnums)
 
     def traced(*args, **kwargs):
         value, grads = inner(*args, **kwargs)
@@ -214,73 +215,4 @@ def _match_tree(rec: Recorded, ct: Any) -> list:
     return leaves
 
 
-def _basis(shape: tuple[int, ...], dtype: np.dtype):
-    """The unit arrays of ``shape`` (one per element)."""
-    n = int(np.prod(shape, dtype=np.int64))
-    for k in range(n):
-        e = np.zeros(n, dtype=dtype)
-        e[k] = 1
-        yield e.reshape(shape)
-
-
-def _stack(parts: list, out_shape: tuple, in_shape: tuple, out_first: bool):
-    """Rows of a Jacobian (one per basis element) as an array of shape out_shape + in_shape."""
-    b = np.stack(parts) if parts else np.zeros((0,) + (in_shape if out_first else out_shape))
-    if out_first:  # parts: one per output element, each of the input's shape
-        return b.reshape(out_shape + in_shape)
-    moved = np.moveaxis(b, 0, -1) if b.ndim > 0 else b  # parts: one per input element, each of the output's shape
-    return moved.reshape(out_shape + in_shape)
-
-
-def _single(rec: Recorded, what: str) -> tuple[int, int]:
-    """The one differentiated array and the one output array of a Jacobian."""
-    if len(rec.wrt) != 1 or rec.wrt_trees[0].kind != "leaf" or len(rec.out_nodes) != 1 \
-            or rec.out_tree.kind != "leaf":
-        raise UnsupportedError(f"{what} takes one array argument and one array result (pytrees: use "
-                               f"tj.vjp / tj.jvp){at(user_location())}")
-    return rec.wrt[0], rec.out_nodes[0]
-
-
-def _int_argnums(argnums: Any, what: str) -> int:
-    if not isinstance(argnums, int):
-        raise UnsupportedError(f"{what}: argnums must be one int (a tuple is not supported yet)")
-    return argnums
-
-
-def jacfwd(fun: Callable, argnums: int = 0) -> Transformed:
-    """The Jacobian of ``fun`` (one array output) with respect to array argument ``argnums``,
-    shaped ``out.shape + arg.shape``, by forward mode (one product per argument element)."""
-    argnums = _int_argnums(argnums, "jacfwd")
-    def traced(*args, **kwargs):
-        rec = record(fun, args, kwargs, (argnums,), False)
-        b = rec.builder()
-        x, y = _single(rec, "jacfwd")
-        cols = [forward(rec, [e])[0] for e in _basis(b.shape(x), b.dtype(x))]
-        rec.release()
-        return _stack(cols, b.shape(y), b.shape(x), out_first=False)
-
-    return Transformed(traced, fun, "jacfwd", (argnums,))
-
-
-def jacrev(fun: Callable, argnums: int = 0) -> Transformed:
-    """The Jacobian of ``fun`` (one array output) with respect to array argument ``argnums``,
-    shaped ``out.shape + arg.shape``, by reverse mode (one product per output element)."""
-    argnums = _int_argnums(argnums, "jacrev")
-    def traced(*args, **kwargs):
-        rec = record(fun, args, kwargs, (argnums,), False)
-        b = rec.builder()
-        x, y = _single(rec, "jacrev")
-        rows = [backward(rec, [e])[0] for e in _basis(b.shape(y), b.dtype(y))]
-        rec.release()
-        return _stack(rows, b.shape(y), b.shape(x), out_first=True)
-
-    return Transformed(traced, fun, "jacrev", (argnums,))
-
-
-def hessian(fun: Callable, argnums: int = 0) -> Transformed:
-    """The Hessian of ``fun`` (a float scalar) with respect to array argument ``argnums``:
-    ``jacfwd(jacrev(fun))``."""
-    return Transformed(jacfwd(jacrev(fun, argnums), argnums)._traced, fun, "hessian", (argnums,))
-
-
-__all__ = ["grad", "value_and_grad", "jvp", "vjp", "jacfwd", "jacrev", "hessian", "Transformed"]
+__all__ = ["grad", "value_and_grad", "jvp", "vjp", "Transformed", "argnums_of"]

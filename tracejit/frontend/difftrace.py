@@ -82,7 +82,10 @@ class Recorded:
 
     def grads(self, nodes: Sequence[int | None]) -> list[Any]:
         """The cotangents of the differentiated arguments, shaped as the arguments."""
-        leaves = self.tracers(nodes, self.wrt, self.wrt_scalar)
+        return self.shaped(self.tracers(nodes, self.wrt, self.wrt_scalar))
+
+    def shaped(self, leaves: Sequence[Any]) -> list[Any]:
+        """One value per differentiated argument leaf -> one nest per differentiated argument."""
         out, k = [], 0
         for tree in self.wrt_trees:
             out.append(unflatten(tree, leaves[k:k + tree.num_leaves]))
@@ -134,8 +137,9 @@ def record(fun: Callable, args: tuple, kwargs: dict, argnums: tuple[int, ...], h
     return Recorded(trace, wrt, wrt_scalar, trees, result, out_tree, nodes, aux)
 
 
-def backward(rec: Recorded, cotangents: Sequence[Any]) -> list[Any]:
-    """The vector-Jacobian product: cotangent leaves of the outputs -> one per differentiated argument."""
+def backward(rec: Recorded, cotangents: Sequence[Any], flat: bool = False) -> list[Any]:
+    """The vector-Jacobian product: cotangent leaves of the outputs (None: zero) -> one per
+    differentiated argument (``flat``: one per differentiated argument leaf)."""
     b = rec.builder()
     loc = user_location()
     cts = []
@@ -148,15 +152,20 @@ def backward(rec: Recorded, cotangents: Sequence[Any]) -> list[Any]:
             raise user_error(ValueError(f"vjp: a cotangent of shape {b.shape(ct)} for an output of shape "
                                         f"{b.shape(nid)}{at(loc)}"))
         cts.append(b.convert(ct, b.dtype(nid)) if is_float(b.dtype(nid)) else None)
-    return rec.grads(vjp_graph(b, rec.wrt, rec.out_nodes, cts))
+    nodes = vjp_graph(b, rec.wrt, rec.out_nodes, cts)
+    return rec.tracers(nodes, rec.wrt, rec.wrt_scalar) if flat else rec.grads(nodes)
 
 
 def forward(rec: Recorded, tangents: Sequence[Any]) -> list[Tracer]:
-    """The Jacobian-vector product: tangent leaves of the differentiated arguments -> one per output leaf."""
+    """The Jacobian-vector product: tangent leaves of the differentiated arguments (None: zero)
+    -> one per output leaf."""
     b = rec.builder()
     loc = user_location()
     tans = []
     for leaf, nid in zip(tangents, rec.wrt):
+        if leaf is None:
+            tans.append(None)
+            continue
         t = rec.trace.node_of(leaf if isinstance(leaf, Tracer) else np.asarray(leaf, dtype=b.dtype(nid)), loc)
         if b.shape(t) != b.shape(nid):
             raise user_error(ValueError(f"jvp: a tangent of shape {b.shape(t)} for a primal of shape "
