@@ -281,3 +281,18 @@ def test_eager_mode_vjp_jvp_and_grad_of_a_called_jit():
         close(tj.jacfwd(np.sin)(x[:2]), np.diag(np.cos(x[:2])))
     finally:
         tj.config.disable_jit = False
+
+
+def test_vjp_and_jvp_inside_jit():
+    @tj.jit
+    def g(x):
+        out, pull = tj.vjp(lambda x: np.sin(x) * x, x)
+        (ct,) = pull(np.ones_like(x))
+        _, tangent = tj.jvp(np.tanh, (x,), (np.ones_like(x),))
+        return out, ct, tangent
+
+    x = RNG.standard_normal(4)
+    out, ct, tangent = g(x)
+    close(out, np.sin(x) * x)
+    close(ct, np.cos(x) * x + np.sin(x))
+    close(tangent, 1 - np.tanh(x) ** 2)
