@@ -109,9 +109,12 @@ class Transformed:
 
 def _scalar_output(rec: Recorded, what: str) -> None:
     b = rec.builder()
-    if len(rec.out_nodes) != 1 or rec.out_tree.kind != "leaf":
+    if len(rec.out_parts) != 1 or rec.out_tree.kind != "leaf":
         raise user_error(TypeError(f"{what} requires a function with one scalar output, got a "
-                                   f"{rec.out_tree.kind} of {len(rec.out_nodes)}{at(user_location())}"))
+                                   f"{rec.out_tree.kind} of {len(rec.out_parts)}{at(user_location())}"))
+    if rec.out_parts[0] != 1:
+        raise user_error(TypeError(f"{what} requires a real output, got a complex one (use tj.vjp)"
+                                   f"{at(user_location())}"))
     nid = rec.out_nodes[0]
     if b.shape(nid) != ():
         raise user_error(TypeError(f"{what} requires a scalar output, got shape {b.shape(nid)}; use "

@@ -10,7 +10,9 @@ from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 
+from tracejit.errors import UnsupportedError, at
 from tracejit.frontend.autodiff import Transformed, argnums_of
+from tracejit.frontend.context import user_location
 from tracejit.frontend.difftrace import Recorded, backward, forward, record
 from tracejit.frontend.tree import unflatten
 
@@ -50,6 +52,9 @@ def _jacobian(fun: Callable, argnums: int | Sequence[int], reverse: bool, name: 
 
     def traced(*args, **kwargs):
         rec = record(fun, args, kwargs, nums, False)
+        if any(n != 1 for n in rec.wrt_parts + rec.out_parts):
+            raise UnsupportedError(f"{name} of complex arguments or results is not supported yet (use tj.vjp "
+                                   f"or tj.jvp){at(user_location())}")
         b = rec.builder()
         ins, outs = rec.wrt, rec.out_nodes
         blocks: list[list[Any]] = [[None] * len(ins) for _ in outs]
