@@ -92,6 +92,10 @@ class Transformed:
                 return traced(*args, **kwargs)
 
             inline.__name__ = inline.__qualname__ = f"{self._name}_{getattr(self.__wrapped__, '__name__', 'fn')}"
+            try:  # the function's own parameters: positional calls take jit's fast path
+                inline.__signature__ = inspect.signature(self.__wrapped__)
+            except (TypeError, ValueError):
+                pass
             self._jitted = JitFunction(inline, fallback=False)
         return self._jitted
 
