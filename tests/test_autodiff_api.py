@@ -314,3 +314,11 @@ def test_complex_arguments_follow_jax_conventions():
     t = np.array([1j, 1.0 + 0j])
     close(tj.jvp(lambda z: np.sin(z) * z, (z,), (t,))[1], derivative * t)
     close(tj.jit(lambda z: tj.grad(lambda z: np.sum((z * z).real))(z))(z), 2 * z)  # (x^2 - y^2: 2x + 2iy)
+
+
+def test_nested_transforms_keep_their_variables_apart():
+    """Perturbation confusion (Siskind & Pearlmutter): an inner transform's argument and the
+    outer one's stay distinct, even for values the inner function closes over."""
+    assert tj.grad(lambda x: x * tj.grad(lambda y: x + y)(1.0))(2.0) == pytest.approx(1.0)
+    assert tj.jvp(lambda x: x * tj.jvp(lambda y: x + y, (1.0,), (1.0,))[1], (2.0,), (1.0,))[1] == pytest.approx(1.0)
+    assert tj.grad(lambda x: tj.grad(lambda y: x * y * y)(x))(1.5) == pytest.approx(6.0)
