@@ -322,3 +322,20 @@ def test_nested_transforms_keep_their_variables_apart():
     assert tj.grad(lambda x: x * tj.grad(lambda y: x + y)(1.0))(2.0) == pytest.approx(1.0)
     assert tj.jvp(lambda x: x * tj.jvp(lambda y: x + y, (1.0,), (1.0,))[1], (2.0,), (1.0,))[1] == pytest.approx(1.0)
     assert tj.grad(lambda x: tj.grad(lambda y: x * y * y)(x))(1.5) == pytest.approx(6.0)
+
+
+def test_stop_gradient():
+    x = RNG.standard_normal(5)
+
+    def lse(x):  # the shift by the maximum is a constant: no tie mask in the gradient program
+        m = tj.stop_gradient(np.max(x))
+        return m + np.log(np.sum(np.exp(x - m)))
+
+    close(tj.grad(lse)(x), np.exp(x) / np.sum(np.exp(x)))
+    close(tj.grad(lambda x: np.sum(x * tj.stop_gradient(x)))(x), x)
+    close(tj.jvp(lambda x: x * tj.stop_gradient(x), (x,), (np.ones(5),))[1], x)
+    z = x[:2] + 1j * x[2:4]
+    close(tj.grad(lambda z: np.sum((z * tj.stop_gradient(z)).real))(z), z)  # (Re(z c): c)
+    assert tj.stop_gradient(x) is x  # outside a trace: the value itself
+    assert "equal" not in tj.jit(tj.grad(lse)).lower(x).as_text("optimized")
+    assert "equal" in tj.jit(tj.grad(FUNCTIONS["logsumexp"])).lower(x).as_text("optimized")  # (the tie mask)

@@ -16,11 +16,14 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from tracejit.compiler.autodiff import STOP
 from tracejit.compiler.interpreter import evaluate
 from tracejit.config import config
 from tracejit.errors import StaticNeeded, at, user_error
 from tracejit.frontend.api import JitFunction
+from tracejit.frontend.arraylike import complex_support, is_complex_value
 from tracejit.frontend.context import user_location
+from tracejit.frontend.core import Tracer
 from tracejit.frontend.difftrace import Recorded, backward, check_differentiable, forward, record, trace_of
 from tracejit.frontend.signature import bind
 from tracejit.frontend.traced_function import trace_function
@@ -222,4 +225,23 @@ def _match_tree(rec: Recorded, ct: Any) -> list:
     return leaves
 
 
-__all__ = ["grad", "value_and_grad", "jvp", "vjp", "Transformed", "argnums_of"]
+def stop_gradient(x: Any) -> Any:
+    """``x`` itself, as a constant for every derivative taken of it (a pytree of arrays): the
+    transforms do not differentiate through it (``jax.lax.stop_gradient``)."""
+    leaves, tree = flatten(x)
+    out = []
+    for leaf in leaves:
+        parts = complex_support().split(leaf) if is_complex_value(leaf) else (leaf,)
+        stopped = []
+        for part in parts:
+            if isinstance(part, Tracer):
+                trace = part._trace
+                nid = trace.graph.add("copy", [trace.node_of(part)], loc=user_location())
+                trace.graph.data(nid)[STOP] = True
+                part = Tracer(trace, nid, scalar=part._scalar)
+            stopped.append(part)
+        out.append(stopped[0] if len(stopped) == 1 else complex_support().join(*stopped))
+    return unflatten(tree, out)
+
+
+__all__ = ["grad", "value_and_grad", "jvp", "vjp", "stop_gradient", "Transformed", "argnums_of"]

@@ -17,15 +17,20 @@ from tracejit.compiler.graph import Graph
 from tracejit.compiler.ops import get_op
 from tracejit.errors import UnsupportedError, at
 
+STOP = "stop_gradient"  # node data key: a node derivatives do not flow through (tj.stop_gradient)
+
 
 def active_nodes(graph: Graph, wrt: Sequence[Node], targets: Sequence[Node]) -> set[Node]:
-    """Float nodes that depend on a node of ``wrt`` and that a node of ``targets`` depends on
-    (both ends included)."""
-    down: set[Node] = set()
-    for w in wrt:
-        if w not in down:
-            down.add(w)
-            down |= nx.descendants(graph.nx, w)
+    """Float nodes that depend on a node of ``wrt`` (not through a node marked ``STOP``) and
+    that a node of ``targets`` depends on (both ends included)."""
+    succ, nodes = graph.nx._succ, graph.nx.nodes
+    down: set[Node] = set(wrt)
+    stack = list(wrt)
+    while stack:
+        for v in succ[stack.pop()]:
+            if v not in down and not nodes[v].get(STOP):
+                down.add(v)
+                stack.append(v)
     up: set[Node] = set(targets)
     for t in targets:
         up |= nx.ancestors(graph.nx, t)
