@@ -119,6 +119,30 @@ def test_float32_elementwise():
         check(op, [_sample(op, (5,), np.float32) for _ in range(arity)], rtol=1e-3, eps=1e-2)
 
 
+def _rule_values(op: str, operands: list[np.ndarray], ct: np.ndarray) -> list[np.ndarray]:
+    g = Graph("f32")
+    ins = [g.add_input(i, f"x{i}", AVal(x.shape, x.dtype)) for i, x in enumerate(operands)]
+    out = g.add(op, ins)
+    cts = vjp_graph(Builder(g), ins, [out], [g.add_constant(ct.astype(g.aval(out).dtype))])
+    for k, node in enumerate(n for n in cts if n is not None):  # (None: no derivative in that operand)
+        g.add_output(k, node)
+    g.verify()
+    return evaluate(g, operands)
+
+
+@pytest.mark.parametrize("op", [op for op in _elementwise_ops() if op not in PIECEWISE])
+def test_float32_rules_agree_with_float64(op):
+    """Each rule at float32 keeps float32 and gives the float64 rule's values to float32 accuracy."""
+    arity = get_op(op).arity
+    x64 = [_sample(op, (7,)) for _ in range(arity)]
+    ct = RNG.standard_normal(7)
+    g32 = _rule_values(op, [x.astype(np.float32) for x in x64], ct)
+    g64 = _rule_values(op, [x.astype(np.float32).astype(np.float64) for x in x64], ct)
+    for a, b in zip(g32, g64):
+        assert a.dtype == np.float32
+        np.testing.assert_allclose(a, b, rtol=2e-4, atol=2e-4 * max(1.0, float(np.max(np.abs(b)))))
+
+
 def test_max_ties_split_evenly():
     g = Graph("ties")
     x = g.add_input(0, "x", AVal((4,), np.dtype(np.float64)))
