@@ -339,3 +339,17 @@ def test_stop_gradient():
     assert tj.stop_gradient(x) is x  # outside a trace: the value itself
     assert "equal" not in tj.jit(tj.grad(lse)).lower(x).as_text("optimized")
     assert "equal" in tj.jit(tj.grad(FUNCTIONS["logsumexp"])).lower(x).as_text("optimized")  # (the tie mask)
+
+
+def test_vjp_and_jvp_with_aux():
+    f = lambda x: (np.sin(x), {"n": np.sum(x)})  # noqa: E731
+    x = RNG.standard_normal(3)
+    out, pull, aux = tj.vjp(f, x, has_aux=True)
+    close(out, np.sin(x))
+    close(aux["n"], np.sum(x))
+    close(pull(np.ones(3))[0], np.cos(x))
+    out, tangent, aux = tj.jvp(f, (x,), (np.ones(3),), has_aux=True)
+    close(tangent, np.cos(x))
+    close(aux["n"], np.sum(x))
+    g = tj.jit(lambda x: tj.vjp(f, x, has_aux=True)[1](np.ones(3))[0])
+    close(g(x), np.cos(x))

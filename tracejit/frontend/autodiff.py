@@ -178,14 +178,15 @@ def _cached(fun: Callable, kind: str, make: Callable[[], Transformed]) -> Transf
     return found
 
 
-def jvp(fun: Callable, primals: Sequence[Any], tangents: Sequence[Any]) -> tuple[Any, Any]:
+def jvp(fun: Callable, primals: Sequence[Any], tangents: Sequence[Any], has_aux: bool = False) -> tuple:
     """``(fun(*primals), J @ tangents)``: the forward-mode derivative along ``tangents``
-    (one pytree per primal, of the primals' structure)."""
+    (one pytree per primal, of the primals' structure); with ``has_aux`` (``fun`` returns
+    ``(out, aux)``): ``(out, tangent, aux)``."""
     def traced(primals, tangents):
         primals, tangents = tuple(primals), tuple(tangents)
         if len(primals) != len(tangents):
             raise user_error(ValueError(f"jvp: {len(primals)} primals but {len(tangents)} tangents"))
-        rec = record(fun, primals, {}, tuple(range(len(primals))), False)
+        rec = record(fun, primals, {}, tuple(range(len(primals))), has_aux)
         t_leaves = []
         for p, t in zip(primals, tangents):
             pl, pt = flatten(p)
@@ -195,27 +196,37 @@ def jvp(fun: Callable, primals: Sequence[Any], tangents: Sequence[Any]) -> tuple
             t_leaves.extend(tl)
         outs = forward(rec, t_leaves)
         rec.release()
-        return rec.out, unflatten(rec.out_tree, outs)
+        return (rec.out, unflatten(rec.out_tree, outs)) + ((rec.aux,) if has_aux else ())
 
-    return _cached(fun, "jvp", lambda: Transformed(traced, traced, "jvp"))(tuple(primals), tuple(tangents))
+    kind = "jvp_aux" if has_aux else "jvp"
+    return _cached(fun, kind, lambda: Transformed(traced, traced, "jvp"))(tuple(primals), tuple(tangents))
 
 
-def vjp(fun: Callable, *primals: Any) -> tuple[Any, Callable[[Any], tuple]]:
+def vjp(fun: Callable, *primals: Any, has_aux: bool = False) -> tuple:
     """``(fun(*primals), vjp_fn)``: ``vjp_fn(cotangent)`` (of the output's structure) returns
-    the tuple of cotangents of the primals."""
+    the tuple of cotangents of the primals; with ``has_aux`` (``fun`` returns ``(out, aux)``):
+    ``(out, vjp_fn, aux)``."""
     def traced_pullback(primals, ct):
-        rec = record(fun, primals, {}, tuple(range(len(primals))), False)
+        rec = record(fun, primals, {}, tuple(range(len(primals))), has_aux)
         grads = tuple(backward(rec, _match_tree(rec, ct)))
         rec.release()
         return grads
 
     leaves = [leaf for p in primals for leaf in flatten(p)[0]]
     if trace_of(leaves) is not None:
-        rec = record(fun, primals, {}, tuple(range(len(primals))), False)
-        return rec.out, lambda ct: tuple(backward(rec, _match_tree(rec, ct)))
+        rec = record(fun, primals, {}, tuple(range(len(primals))), has_aux)
+        pull = lambda ct: tuple(backward(rec, _match_tree(rec, ct)))  # noqa: E731
+        return (rec.out, pull, rec.aux) if has_aux else (rec.out, pull)
     forward_run = _cached(fun, "forward", lambda: Transformed(lambda *p: fun(*p), fun, "vjp"))
-    pullback = _cached(fun, "pullback", lambda: Transformed(traced_pullback, traced_pullback, "vjp"))
-    return forward_run(*primals), lambda ct: pullback(tuple(primals), ct)
+    pullback = _cached(fun, "pullback_aux" if has_aux else "pullback",
+                       lambda: Transformed(traced_pullback, traced_pullback, "vjp"))
+    out = forward_run(*primals)
+    if has_aux:
+        if not (isinstance(out, (tuple, list)) and len(out) == 2):
+            raise user_error(TypeError("with has_aux=True the function must return a pair (output, aux), "
+                                       f"got {type(out).__name__}"))
+        return out[0], lambda ct: pullback(tuple(primals), ct), out[1]
+    return out, lambda ct: pullback(tuple(primals), ct)
 
 
 def _match_tree(rec: Recorded, ct: Any) -> list:
