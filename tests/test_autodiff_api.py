@@ -353,3 +353,14 @@ def test_vjp_and_jvp_with_aux():
     close(aux["n"], np.sum(x))
     g = tj.jit(lambda x: tj.vjp(f, x, has_aux=True)[1](np.ones(3))[0])
     close(g(x), np.cos(x))
+
+
+def test_host_calls_off_the_differentiated_path():
+    f = lambda x, y: np.sum(x * np.fft.fft(y).real)  # noqa: E731  (np.fft runs as a host call)
+    x, y = np.ones(4), np.arange(4.0)
+    close(tj.grad(f)(x, y), np.fft.fft(y).real)
+    close(tj.jit(tj.grad(f))(x, y), np.fft.fft(y).real)
+    with pytest.raises(tj.UnsupportedError, match=r"through host \(numpy.fft.fft\).*test_autodiff_api.py"):
+        tj.grad(lambda x: np.sum(np.fft.fft(x).real))(x)
+    with pytest.raises(tj.UnsupportedError, match=r"through lapack \(dgesv\)"):
+        tj.grad(lambda x: np.sum(np.linalg.solve(np.eye(2) * 3 + x.reshape(2, 2), x[:2])))(x)

@@ -89,9 +89,13 @@ class Transformed:
     def jitted(self) -> JitFunction:
         """The compiled form (made on first use)."""
         if self._jitted is None:
-            traced = self._traced
+            traced, evaluated = self._traced, self._inline
 
             def inline(*args, **kwargs):
+                if trace_of([leaf for a in (args, kwargs) for leaf in flatten(a)[0]]) is None:
+                    # jit's whole-function fallback (a signature it refused to compile) runs this on
+                    # arrays: the derivative is then traced again and evaluated with NumPy
+                    return _run_eagerly(evaluated, args, kwargs)
                 return traced(*args, **kwargs)
 
             inline.__name__ = inline.__qualname__ = f"{self._name}_{getattr(self.__wrapped__, '__name__', 'fn')}"
@@ -99,7 +103,7 @@ class Transformed:
                 inline.__signature__ = inspect.signature(self.__wrapped__)
             except (TypeError, ValueError):
                 pass
-            self._jitted = JitFunction(inline, fallback=False)
+            self._jitted = JitFunction(inline)
         return self._jitted
 
     def lower(self, *args: Any, **kwargs: Any) -> Any:

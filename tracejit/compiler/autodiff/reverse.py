@@ -38,8 +38,15 @@ def active_nodes(graph: Graph, wrt: Sequence[Node], targets: Sequence[Node]) -> 
 
 
 def no_rule_error(graph: Graph, nid: Node, mode: str) -> UnsupportedError:
-    """The error for differentiating through an op that has no ``mode`` rule."""
+    """The error for differentiating through an op that has no ``mode`` rule (a result of a
+    loop, branch, host call or LAPACK call is named by that op)."""
     op = graph.op(nid)
+    if op == "loop_out":
+        producer = graph.operands(nid)[0]
+        attrs = graph.attrs(producer)
+        op = graph.op(producer)
+        detail = getattr(attrs.get("host"), "name", None) or getattr(attrs.get("call"), "routine", None)
+        op = f"{op} ({detail})" if detail else op
     return UnsupportedError(f"cannot differentiate through {op} ({mode}-mode rule not implemented yet)"
                             f"{at(graph.loc(nid))}")
 
