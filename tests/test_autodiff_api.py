@@ -281,6 +281,9 @@ def test_eager_mode_vjp_jvp_and_grad_of_a_called_jit():
         close(pull(np.ones(5))[0], np.cos(x))
         close(tj.jvp(np.sin, (x,), (np.ones(5),))[1], np.cos(x))
         close(tj.jacfwd(np.sin)(x[:2]), np.diag(np.cos(x[:2])))
+        z = x[1:3] + 1j * x[2:4]  # (not at Re z == 0: complex sin returns Re z itself there, for its sign)
+        close(tj.grad(lambda z: np.sum(np.abs(z) ** 2))(z), 2 * np.conj(z))  # (complex results)
+        close(tj.vjp(np.sin, z)[1](np.ones(2))[0], np.cos(z))
     finally:
         tj.config.disable_jit = False
 

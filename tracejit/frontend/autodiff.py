@@ -22,6 +22,7 @@ from tracejit.config import config
 from tracejit.errors import StaticNeeded, at, user_error
 from tracejit.frontend.api import JitFunction
 from tracejit.frontend.arraylike import complex_support, is_complex_value
+from tracejit.frontend.complex.boundary import as_complex
 from tracejit.frontend.context import user_location
 from tracejit.frontend.core import Tracer
 from tracejit.frontend.difftrace import Recorded, backward, check_differentiable, forward, record, trace_of
@@ -55,6 +56,10 @@ def _run_eagerly(fun: Callable, args: tuple, kwargs: dict) -> Any:
             leaves.append(leaf.value)
             continue
         value = outs[leaf.index]
+        if leaf.mask is not None:  # a boolean selection: compacted here
+            value = value[outs[leaf.mask]]
+        if leaf.complex_dtype is not None:  # a complex result: its float pairs
+            value = as_complex(value, leaf.complex_dtype)
         leaves.append(leaf.python(value[()]) if leaf.python is not None else value[()] if leaf.scalar else value)
     return unflatten(traced.out_tree, leaves)
 
