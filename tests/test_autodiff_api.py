@@ -49,6 +49,7 @@ FUNCTIONS = {
     "power": lambda x: np.sum(np.abs(x) ** 1.5 + 2.0 ** x),
     "maximum_relu": lambda x: np.sum(np.maximum(x, 0.0) * x),
     "astype": lambda x: np.sum(x.astype(np.float32).astype(np.float64) * 0 + x * 2),
+    "nanmean": lambda x: np.nanmean(x) + np.nansum(x ** 2),  # (a float sum divided by an int64 count)
     "diag": lambda x: np.trace(x.reshape(3, 4)) + np.sum(np.diagonal(x.reshape(3, 4), 1)),
 }
 

@@ -104,6 +104,19 @@ def test_piecewise_constant_ops_have_zero_derivative():
         assert vjp_graph(Builder(g), ins, [out], [out]) == [None] * arity
 
 
+@pytest.mark.parametrize("op", [op for op in _elementwise_ops() if get_op(op).arity == 2])
+def test_mixed_dtype_operands(op):
+    """An integer operand (NumPy's loop converts it: ``float_sum / int_count``) is not
+    differentiated, and the partials are computed in the loop's float dtype."""
+    ints = np.array([1, 2, 3], dtype=np.int64)
+    for operands in ([_sample(op, (3,)), ints], [ints, _sample(op, (3,))]):
+        try:
+            get_op(op).infer(tuple(AVal(x.shape, x.dtype) for x in operands))
+        except (TypeError, ValueError):
+            continue  # (no such loop)
+        check(op, operands)
+
+
 def test_where_convert_copy():
     c = RNG.standard_normal((3, 4)) > 0
     check("where", [c, _sample("", (3, 4)), _sample("", (4,))], diff=(1, 2))
