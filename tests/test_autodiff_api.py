@@ -368,3 +368,18 @@ def test_host_calls_off_the_differentiated_path():
         tj.grad(lambda x: np.sum(np.fft.fft(x).real))(x)
     with pytest.raises(tj.UnsupportedError, match=r"through lapack \(dgesv\)"):
         tj.grad(lambda x: np.sum(np.linalg.solve(np.eye(2) * 3 + x.reshape(2, 2), x[:2])))(x)
+
+
+def test_static_and_needed_arguments_through_grad():
+    x = np.full(4, 2.0)
+    g = tj.jit(lambda x, n: np.sum(x ** n), static_argnames="n")
+    close(tj.grad(g)(x, n=3), 3 * x ** 2)
+    h = lambda x, n: np.sum(x[:n] ** 2)  # noqa: E731  (n's value is needed: made static)
+    close(tj.grad(h)(x, 2), [4.0, 4.0, 0.0, 0.0])
+    tj.config.disable_jit = True
+    try:
+        close(tj.grad(h)(x, 2), [4.0, 4.0, 0.0, 0.0])
+        f = lambda x, y: np.sum(x * np.fft.fft(y).real)  # noqa: E731  (a host call, evaluated eagerly)
+        close(tj.grad(f)(x, np.arange(4.0)), np.fft.fft(np.arange(4.0)).real)
+    finally:
+        tj.config.disable_jit = False
