@@ -216,7 +216,7 @@ VIEWS = ["reshape", "transpose", "broadcast_to", "slice", "diagonal"]
 def test_every_op_with_a_rule_is_swept():
     """A rule added to an op must be added to a sweep here too."""
     swept = set(_elementwise_ops()) | {"where", "convert", "copy", "matmul", "concatenate"} | set(REDUCTIONS) \
-        | set(VIEWS)
+        | set(VIEWS) | {"loop_out"}  # (test_multi_result_ops)
     assert sorted(op.name for op in REGISTRY.values() if op.vjp is not None and op.name not in swept) == []
 
 
@@ -238,3 +238,44 @@ def _float_result(name: str) -> bool:
     except (TypeError, ValueError):
         return False
     return aval.dtype.kind == "f"
+
+
+def test_multi_result_ops():
+    """A control node's (co)tangents are dicts by result index: loop_out picks and builds them.
+    Checked with a stand-in control op ``pair(x, y) = (x * y, x + y)``, registered for the test."""
+    from tracejit.compiler.ops.control import TOKEN
+    from tracejit.compiler.ops.registry import OpDef, register
+
+    def jvp(b, tangents, operands, out):
+        (x, y), (tx, ty) = operands, tangents
+        return {0: b.add(b.mul(tx, y), b.mul(ty, x)), 1: b.add(tx, ty)}
+
+    def vjp(b, ct, operands, out):
+        x, y = operands
+        c0, c1 = ct.get(0), ct.get(1)
+        return b.add(b.mul(c0, y), c1), b.add(b.mul(c0, x), c1)
+
+    register(OpDef(name="test_pair", kind="control", arity=2, infer=lambda avals: TOKEN,
+                   reference=lambda x, y, evaluate: (x * y, x + y), jvp=jvp, vjp=vjp))
+    try:
+        f64 = np.dtype(np.float64)
+        g = Graph("pair")
+        x, y = (g.add_input(i, n, AVal((3,), f64)) for i, n in enumerate("xy"))
+        p = g.add("test_pair", [x, y])
+        a = g.add("loop_out", [p], attrs={"index": 0, "shape": (3,), "dtype": f64})
+        c = g.add("loop_out", [p], attrs={"index": 1, "shape": (3,), "dtype": f64})
+        out = g.add("multiply", [a, c])  # x y (x + y): d/dx = 2xy + y^2, d/dy = x^2 + 2xy
+        b = Builder(g)
+        ones = g.add_constant(np.ones(3))
+        gx, gy = vjp_graph(b, [x, y], [out], [ones])
+        (tx,) = jvp_graph(b, [x], [ones], [out])
+        for k, node in enumerate((gx, gy, tx)):
+            g.add_output(k, node)
+        g.verify()
+        xv, yv = np.array([1.0, 2.0, -1.0]), np.array([0.5, -3.0, 2.0])
+        rx, ry, fx = evaluate(g, [xv, yv])
+        np.testing.assert_allclose(rx, 2 * xv * yv + yv ** 2)
+        np.testing.assert_allclose(ry, xv ** 2 + 2 * xv * yv)
+        np.testing.assert_allclose(fx, rx)
+    finally:
+        del REGISTRY["test_pair"]

@@ -118,12 +118,14 @@ class Builder:
         return ct if dtype is None else self.convert(ct, dtype)
 
     # -- arithmetic on possibly-zero (None) values ------------------------------------------
-    def add(self, x: Node | None, y: Node | None) -> Node | None:
-        """``x + y`` where None is zero."""
+    def add(self, x: Node | dict | None, y: Node | dict | None) -> Node | dict | None:
+        """``x + y`` where None is zero; dicts (a control node's per-result values) add by key."""
         if x is None:
             return y
         if y is None:
             return x
+        if isinstance(x, dict):
+            return {k: self.add(x.get(k), y.get(k)) for k in x.keys() | y.keys()}
         return self.op("add", x, y)
 
     def neg(self, x: Node | None) -> Node | None:

@@ -22,7 +22,9 @@ STOP = "stop_gradient"  # node data key: a node derivatives do not flow through 
 
 def active_nodes(graph: Graph, wrt: Sequence[Node], targets: Sequence[Node]) -> set[Node]:
     """Float nodes that depend on a node of ``wrt`` (not through a node marked ``STOP``) and
-    that a node of ``targets`` depends on (both ends included)."""
+    that a node of ``targets`` depends on (both ends included), and the control nodes
+    (loops, branches, host calls) between them: a control node holds all its results, so its
+    (co)tangent is a dict ``{result index: node}`` that ``loop_out`` builds or picks from."""
     succ, nodes = graph.nx._succ, graph.nx.nodes
     down: set[Node] = set(wrt)
     stack = list(wrt)
@@ -34,19 +36,15 @@ def active_nodes(graph: Graph, wrt: Sequence[Node], targets: Sequence[Node]) -> 
     up: set[Node] = set(targets)
     for t in targets:
         up |= nx.ancestors(graph.nx, t)
-    return {n for n in down & up if is_float(graph.aval(n).dtype)}
+    return {n for n in down & up if is_float(graph.aval(n).dtype) or get_op(graph.op(n)).kind == "control"}
 
 
 def no_rule_error(graph: Graph, nid: Node, mode: str) -> UnsupportedError:
-    """The error for differentiating through an op that has no ``mode`` rule (a result of a
-    loop, branch, host call or LAPACK call is named by that op)."""
-    op = graph.op(nid)
-    if op == "loop_out":
-        producer = graph.operands(nid)[0]
-        attrs = graph.attrs(producer)
-        op = graph.op(producer)
-        detail = getattr(attrs.get("host"), "name", None) or getattr(attrs.get("call"), "routine", None)
-        op = f"{op} ({detail})" if detail else op
+    """The error for differentiating through an op that has no ``mode`` rule (a host call or
+    LAPACK call is named with its function or routine)."""
+    op, attrs = graph.op(nid), graph.attrs(nid)
+    detail = getattr(attrs.get("host"), "name", None) or getattr(attrs.get("call"), "routine", None)
+    op = f"{op} ({detail})" if detail else op
     return UnsupportedError(f"cannot differentiate through {op} ({mode}-mode rule not implemented yet)"
                             f"{at(graph.loc(nid))}")
 
@@ -77,6 +75,9 @@ def vjp_graph(b: Builder, wrt: Sequence[Node], targets: Sequence[Node],
         results = opdef.vjp(b, ct, operands, nid, **graph.attrs(nid))
         for u, r in zip(operands, results):
             if r is not None and u in active:
+                if isinstance(r, dict):  # a control node's results (see active_nodes)
+                    cts[u] = b.add(cts.get(u), r)
+                    continue
                 r = b.convert(r, b.dtype(u))
                 if b.shape(r) != b.shape(u):
                     raise AssertionError(f"vjp of {graph.op(nid)}: cotangent {b.aval(r)} for operand {b.aval(u)}")
