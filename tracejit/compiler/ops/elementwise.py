@@ -13,6 +13,14 @@ from typing import Any, Callable, Iterable
 import numpy as np
 
 from tracejit.compiler.dtypes import AVal, check_supported
+from tracejit.compiler.ops.diffrules import (
+    convert_jvp,
+    convert_vjp,
+    identity_jvp,
+    identity_vjp,
+    where_jvp,
+    where_vjp,
+)
 from tracejit.compiler.ops.registry import OpDef, register
 
 Signature = tuple[tuple[np.dtype, ...], np.dtype]  # (loop dtypes of the inputs, output dtype)
@@ -46,14 +54,15 @@ def infer_for(sig: Callable) -> Callable[..., AVal]:
     return infer
 
 
-def ufunc_op(name: str, ufunc: np.ufunc, cost: int = 1, doc: str = "") -> OpDef:
-    """Register the elementwise op ``name`` implementing NumPy's ``ufunc``."""
+def ufunc_op(name: str, ufunc: np.ufunc, cost: int = 1, doc: str = "", **rules: Callable) -> OpDef:
+    """Register the elementwise op ``name`` implementing NumPy's ``ufunc``; ``rules``: its
+    ``jvp``/``vjp`` (``ops/diffrules.py``)."""
     sig = functools.partial(_resolve, ufunc)
     return register(OpDef(
         name=name, kind="elementwise", arity=ufunc.nin,
         infer=infer_for(lambda dts, **_: sig(dts)),
         reference=ufunc, cost=cost, ufunc=ufunc,
-        doc=doc or f"numpy.{ufunc.__name__}"))
+        doc=doc or f"numpy.{ufunc.__name__}", **rules))
 
 
 # -- where(cond, x, y) ----------------------------------------------------------------
@@ -67,7 +76,7 @@ def _where_sig(in_dtypes, **_):
 
 register(OpDef(
     name="where", kind="elementwise", arity=3, infer=infer_for(_where_sig),
-    reference=np.where,
+    reference=np.where, jvp=where_jvp, vjp=where_vjp,
     extra={"signature": _where_sig}, doc="numpy.where(cond, x, y)"))
 
 
@@ -79,7 +88,7 @@ def _convert_sig(in_dtypes, dtype):
 
 register(OpDef(
     name="convert", kind="elementwise", arity=1, infer=infer_for(_convert_sig),
-    reference=lambda x, dtype: np.asarray(x).astype(dtype),
+    reference=lambda x, dtype: np.asarray(x).astype(dtype), jvp=convert_jvp, vjp=convert_vjp,
     extra={"signature": _convert_sig}, doc="ndarray.astype(dtype) with unsafe casting"))
 
 
@@ -89,5 +98,5 @@ def _copy_sig(in_dtypes, **_):
 
 register(OpDef(
     name="copy", kind="elementwise", arity=1, infer=infer_for(_copy_sig),
-    reference=lambda x: np.array(x, copy=True),
+    reference=lambda x: np.array(x, copy=True), jvp=identity_jvp, vjp=identity_vjp,
     extra={"signature": _copy_sig}, doc="a fresh copy (outputs that would alias an input)"))

@@ -12,6 +12,7 @@ from fractions import Fraction
 import numpy as np
 
 from tracejit.compiler.dtypes import check_supported
+from tracejit.compiler.ops.diffrules import from_partials
 from tracejit.compiler.ops.elementwise import infer_for
 from tracejit.compiler.ops.registry import OpDef, register
 
@@ -72,4 +73,5 @@ def _round_to(value, dtype: np.dtype):
 register(OpDef(
     name="fma", kind="elementwise", arity=3, infer=infer_for(_fma_sig),
     reference=fma_reference,
-    cost=1, extra={"signature": _fma_sig}, doc="fused multiply-add a * b + c (one rounding)"))
+    cost=1, extra={"signature": _fma_sig}, doc="fused multiply-add a * b + c (one rounding)",
+    **from_partials(lambda b, ops, out: (ops[1], ops[0], 1.0))))

@@ -5,15 +5,22 @@ The reduce op's input dtype is its accumulator dtype: the frontend inserts a
 ``convert`` first where NumPy widens (``sum`` of int32 accumulates in int64) or
 tests truth (``any``/``all`` reduce booleans). ``mean``, ``var`` and ``std`` are
 compositions built by the frontend.
+
+Differentiation: ``sum`` is linear; ``prod`` passes each element the product of the others
+(exact with zeros: no division by them); ``max``/``min`` (and ``nanmax``/``nanmin``) split
+the derivative evenly among the elements equal to the result, as JAX does. The other
+reductions give bools or integers.
 """
 from __future__ import annotations
 
 import math
 import warnings
+from typing import Any
 
 import numpy as np
 
 from tracejit.compiler.dtypes import AVal
+from tracejit.compiler.ops.diffrules import linear_jvp
 from tracejit.compiler.ops.registry import OpDef, Reduction, register
 
 
@@ -39,6 +46,49 @@ def _nan_or_extreme(dtype: np.dtype, largest: bool):
     return math.nan if np.dtype(dtype).kind == "f" else _extreme(dtype, largest)
 
 
+def expand(b: Any, ct: int, shape: tuple[int, ...], axes: tuple[int, ...], keepdims: bool) -> int:
+    """A reduction's cotangent ``ct`` broadcast back over the reduced ``axes`` of ``shape``."""
+    return b.broadcast(b.reshape(ct, reduced_shape(shape, axes, True)), shape)
+
+
+def _sum_vjp(b, ct, operands, out, axes, keepdims):
+    return (expand(b, ct, b.shape(operands[0]), axes, keepdims),)
+
+
+def _prod_partial(b, x, out, axes):
+    """d prod / d x_i: the product of the other elements (no division by a zero)."""
+    zero, one = b.const(0.0, x), b.const(1.0, x)
+    is_zero = b.op("equal", x, zero)
+    safe = b.op("where", is_zero, one, x)
+    nonzero_prod = b.op("prod", safe, axes=axes, keepdims=True)
+    zeros = b.op("sum", b.convert(is_zero, b.dtype(x)), axes=axes, keepdims=True)
+    lone_zero = b.op("logical_and", is_zero, b.op("equal", zeros, one))
+    return b.op("where", b.op("equal", zeros, zero), b.op("divide", nonzero_prod, safe),
+                b.op("where", lone_zero, nonzero_prod, zero))
+
+
+def _extreme_partial(b, x, out, axes):
+    """d max / d x_i: 1 / (number of maxima) at each maximum, 0 elsewhere."""
+    hit = b.convert(b.op("equal", x, expand(b, out, b.shape(x), axes, False)), b.dtype(x))
+    return b.op("divide", hit, b.op("sum", hit, axes=axes, keepdims=True))
+
+
+def _by_partial(partial):
+    def jvp(b, tangents, operands, out, axes, keepdims):
+        return b.op("sum", b.op("multiply", partial(b, operands[0], out, axes), tangents[0]),
+                    axes=axes, keepdims=keepdims)
+
+    def vjp(b, ct, operands, out, axes, keepdims):
+        x = operands[0]
+        return (b.op("multiply", partial(b, x, out, axes), expand(b, ct, b.shape(x), axes, keepdims)),)
+    return {"jvp": jvp, "vjp": vjp}
+
+
+_RULES = {"sum": {"jvp": linear_jvp, "vjp": _sum_vjp}, "prod": _by_partial(_prod_partial),
+          "max": _by_partial(_extreme_partial), "min": _by_partial(_extreme_partial),
+          "nanmax": _by_partial(_extreme_partial), "nanmin": _by_partial(_extreme_partial)}
+
+
 def _declare(name: str, numpy_fn, reduction: Reduction, out_dtype=None, arg=False):
     def infer(avals, axes, keepdims) -> AVal:
         (a,) = avals
@@ -61,7 +111,8 @@ def _declare(name: str, numpy_fn, reduction: Reduction, out_dtype=None, arg=Fals
             return np.asarray(numpy_fn(x, axis=axes, keepdims=keepdims, **kwargs))
 
     register(OpDef(name=name, kind="reduce", arity=1, infer=infer, reference=reference,
-                   reduction=reduction, doc=f"numpy.{numpy_fn.__name__} over attrs['axes']"))
+                   reduction=reduction, doc=f"numpy.{numpy_fn.__name__} over attrs['axes']",
+                   **_RULES.get(name, {})))
 
 
 _declare("sum", np.sum, Reduction(lambda dt: 0, "add", pairwise=True))

@@ -22,6 +22,9 @@ gather          kernel formation loads through computed indices (``ops/gather.py
 source/output   buffers, not computations
 ==============  ===============================================================
 
+``jvp``/``vjp`` are the op's forward and reverse differentiation rules (see the fields);
+``ops/diffrules.py`` builds them for elementwise ops from their partial derivatives.
+
 Nothing here imports llvmlite or codegen: the graph IR, the passes and the
 interpreter load without the code generator.
 """
@@ -69,6 +72,13 @@ class OpDef:
     view: Callable[..., Any] | None = None  # view ops: StridedView of the operand -> of the result
     reduction: Reduction | None = None  # reduce and contraction ops
     extra: dict = field(default_factory=dict)
+    # Differentiation rules (``compiler/autodiff/``; None: the op has no rule and differentiating
+    # through it raises). Each builds graph nodes through the builder ``b`` it is handed; a tangent
+    # or cotangent of None is a symbolic zero.
+    # jvp(b, tangents, operands, out, **attrs) -> the output's tangent node (or None: zero)
+    jvp: Callable[..., Any] | None = None
+    # vjp(b, ct, operands, out, **attrs) -> one cotangent node (or None) per operand
+    vjp: Callable[..., Any] | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:

@@ -1,9 +1,14 @@
-"""Ops that are neither elementwise nor views: sources, outputs, matmul, concatenate."""
+"""Ops that are neither elementwise nor views: sources, outputs, matmul, concatenate.
+
+Differentiation: ``matmul`` by the product rule (the reverse rule promotes 1-D operands to
+matrices, multiplies by the other operand transposed and sums broadcast batch dimensions
+back); ``concatenate`` is linear, its cotangent sliced per operand."""
 from __future__ import annotations
 
 import numpy as np
 
 from tracejit.compiler.dtypes import AVal, check_supported
+from tracejit.compiler.ops.diffrules import linear_jvp
 from tracejit.compiler.ops.registry import OpDef, register
 
 
@@ -31,10 +36,30 @@ def _matmul_infer(avals) -> AVal:
     return AVal(matmul_shape(a.shape, b.shape), check_supported(dtype, "matmul"))
 
 
+def _matmul_jvp(b, tangents, operands, out):
+    x, y = operands
+    tx, ty = tangents
+    left = None if tx is None else b.op("matmul", tx, y)
+    right = None if ty is None else b.op("matmul", x, ty)
+    return b.add(left, right)
+
+
+def _matmul_vjp(b, ct, operands, out):
+    x, y = operands
+    xs, ys = b.shape(x), b.shape(y)
+    x2 = b.reshape(x, (1,) + xs) if len(xs) == 1 else x
+    y2 = b.reshape(y, ys + (1,)) if len(ys) == 1 else y
+    full = matmul_shape(b.shape(x2), b.shape(y2))
+    ct2 = b.reshape(ct, full)
+    gx = b.unbroadcast(b.op("matmul", ct2, b.swap_last(y2)), b.shape(x2), b.dtype(x)) if b.needs(x) else None
+    gy = b.unbroadcast(b.op("matmul", b.swap_last(x2), ct2), b.shape(y2), b.dtype(y)) if b.needs(y) else None
+    return (None if gx is None else b.reshape(gx, xs), None if gy is None else b.reshape(gy, ys))
+
+
 register(OpDef(
     name="matmul", kind="contraction", arity=2, infer=_matmul_infer, reference=np.matmul,
     cost=2, ufunc=np.matmul, extra={"reduce": "sum", "product": "multiply"},
-    doc="numpy.matmul: sum over k of a[..., i, k] * b[..., k, j]"))
+    doc="numpy.matmul: sum over k of a[..., i, k] * b[..., k, j]", jvp=_matmul_jvp, vjp=_matmul_vjp))
 
 
 def _concat_infer(avals, axis) -> AVal:
@@ -50,10 +75,22 @@ def _concat_infer(avals, axis) -> AVal:
     return AVal(tuple(shape), check_supported(dtype, "concatenate"))
 
 
+def _concat_vjp(b, ct, operands, out, axis):
+    shape, start, parts = b.shape(ct), 0, []
+    for u in operands:
+        m = b.shape(u)[axis]
+        starts = tuple(start if d == axis and m else 0 for d in range(len(shape)))
+        size = tuple(m if d == axis else n for d, n in enumerate(shape))
+        piece = ct if size == shape else b.op("slice", ct, starts=starts, steps=(1,) * len(shape), shape=size)
+        parts.append(b.convert(piece, b.dtype(u)) if b.dtype(u).kind == "f" else None)
+        start += m
+    return tuple(parts)
+
+
 register(OpDef(
     name="concatenate", kind="concat", arity=None, infer=_concat_infer,
     reference=lambda *xs, axis: np.concatenate(xs, axis=axis), cost=0,
-    doc="numpy.concatenate along attrs['axis']"))
+    doc="numpy.concatenate along attrs['axis']", jvp=linear_jvp, vjp=_concat_vjp))
 
 
 def _source_infer(avals, shape, dtype, **_) -> AVal:
