@@ -15,6 +15,20 @@ ALL = np.arange(1 << 16, dtype=np.uint16).view(np.float16)  # every float16, NaN
 SHUFFLED = ALL[np.random.default_rng(0).permutation(ALL.size)]
 
 
+def _numpy_half_svml() -> bool:
+    """Whether NumPy's float16 transcendental loops run in half precision (its AVX512-FP16
+    loops, on Sapphire Rapids and later): they are then within 1 ulp of the float32 function
+    rounded once, not equal to it, so comparisons of their results allow that ulp."""
+    try:
+        from numpy._core._multiarray_umath import __cpu_features__
+    except ImportError:  # (NumPy < 2)
+        return False
+    return bool(__cpu_features__.get("AVX512_SPR"))
+
+
+HALF_SVML = _numpy_half_svml()
+
+
 def bits(x: np.ndarray) -> np.ndarray:
     """The raw bits of a float array (so -0.0 and NaN payloads count)."""
     return x.view(np.dtype(f"u{x.itemsize}"))
@@ -64,6 +78,9 @@ def test_elementwise_bit_exact_on_every_float16():
         want = arithmetic(SHUFFLED, ALL)
         got = tj.jit(arithmetic)(SHUFFLED, ALL)
     for k, (g, w) in enumerate(zip(got, want)):
+        if HALF_SVML and k == len(want) - 2:  # (NumPy's exp in half precision: round once as elsewhere)
+            with np.errstate(all="ignore"):
+                w = 1 / (1 + np.exp(-SHUFFLED.astype(np.float32)).astype(np.float16))
         try:
             same_bits(g, w, payloads=False) if k != len(want) - 4 else within_ulps(g, w, 1)  # logaddexp
         except AssertionError as e:
@@ -115,13 +132,14 @@ def transcendentals(x):
 def test_transcendentals_within_one_ulp():
     """NumPy's float16 loops call the float32 function and round once; ours compute in
     float32 (our own vector math, within 1 float32 ulp) and round once: at most 1 ulp of
-    float16 apart, nearly always equal."""
+    float16 apart, nearly always equal (where NumPy's loops run in half precision, ``HALF_SVML``,
+    within that ulp without the count)."""
     with np.errstate(all="ignore"):
         want = transcendentals(ALL)
         got = tj.jit(transcendentals)(ALL)
     for g, w in zip(got, want):
         within_ulps(g, w, 1)
-        assert np.count_nonzero((bits(g) != bits(w)) & ~np.isnan(w)) <= 16
+        assert HALF_SVML or np.count_nonzero((bits(g) != bits(w)) & ~np.isnan(w)) <= 16
 
 
 def small_ints(i8, u8, b):
