@@ -154,8 +154,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"test accuracy {test_acc:.4f}; {total:.1f} s in all, first step (trace + compile) {first_s:.2f} s")
     info = train_step.cache_info()
     print(f"train_step.cache_info(): {info}")
-    print(f"  -> the step was traced {info.traces} time(s) and compiled {info.compilations + info.disk_hits} "
-          f"time(s) ({info.disk_hits} object code from the persistent cache); {info.hits} calls reused it")
+    cached = f" and {info.disk_hits} load(s) of its code from the persistent cache" if info.disk_hits else ""
+    print(f"  -> {info.traces} trace(s) of the step, {info.compilations} LLVM compilation(s){cached}; "
+          f"the {info.hits} other calls reused it")
     if args.plot:
         plot_losses(losses, args.plot)
     return 0
