@@ -1,5 +1,8 @@
-"""tj.grad / tj.value_and_grad / tj.jvp against jax.grad / jax.jvp on the same functions
-(issue 18's differential test; jax is an optional dependency: skipped when absent).
+"""tj.grad / tj.value_and_grad / tj.jvp against jax.grad / jax.jvp on functions of several arguments
+(issue 18's differential test; jax is an optional dependency: skipped when absent). The
+h5-autodiff branch's tests/test_autodiff_jax.py covers one-argument functions, the conventions at
+special points and complex values; this file: several arguments with broadcasting, pytrees,
+float32, the eager path and forward mode.
 
 Each function is written once against an array namespace ``xp`` and run with ``numpy``
 (traced by tracejit) and ``jax.numpy``: elementwise chains, reductions, matrix products,
