@@ -9,7 +9,8 @@ criteria, and (unless ``--only``) the cost of one call (``benchmarks/dispatch.py
 compilations over 100 vector lengths (``benchmarks/shapes.py``) and
 first calls in a fresh process with and without the persistent cache
 (``benchmarks/coldstart.py``), the corpus of real NumPy programs
-(``benchmarks/corpus.py``) and compile time against trace size (``benchmarks/tracesize.py``).
+(``benchmarks/corpus.py``), compile time against trace size (``benchmarks/tracesize.py``) and
+a training step, gradient and Adam, against jax and torch (``benchmarks/training.py``).
 """
 from __future__ import annotations
 
@@ -107,6 +108,8 @@ def main(argv: list[str] | None = None) -> int:
         print("\n" + control.format_table(control.measure(opts.quick), opts.quick))
         lengths = (100, 200, 400) if opts.quick else tracesize.LENGTHS
         print("\n" + tracesize.format_table(tracesize.measure(lengths), opts.quick))
+        from benchmarks import training  # issue 18: a training step (gradient and Adam) against jax and torch
+        print("\n" + training.format_table(training.measure(opts.quick, peers=not opts.no_peers), opts.quick))
     if opts.json:
         report.write_json(opts.json, machine=info, quick=opts.quick, triad=triad, triad_gbps=ref, rows=rows,
                           verdicts=verdicts)

@@ -276,7 +276,7 @@ def _never_runs(trace: Trace, cond_fun: Callable, state, error: BaseException) -
         if first:
             raise error
         return state
-    checks.record(first, error_class(error), str(error))
+    checks.record(first, *error_class(error))
     return state
 
 
@@ -421,7 +421,7 @@ def _failing(error: BaseException, other: _Traced) -> Callable:
     def branch(*operands):
         sub = current_trace()
         flag = _tracer_cls()(sub, sub.constant(np.ones((), np.bool_)), scalar=True)
-        checks.record(flag, error_class(error), str(error))
+        checks.record(flag, *error_class(error))
         zeros = [w(0) if w is not None else a.dtype.type(0) if s and a.shape == () else np.zeros(a.shape, a.dtype)
                  for a, w, s in zip(other.avals, other.weak, other.scalars)]  # (a NumPy scalar stays one)
         return unflatten(other.tree, zeros)

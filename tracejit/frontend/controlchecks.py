@@ -106,16 +106,22 @@ def deferrable(error: BaseException) -> bool:
     return isinstance(error, DEFERRABLE) and not isinstance(error, TracejitError) and not is_internal(error)
 
 
-def error_class(error: BaseException) -> type:
-    """A class that rebuilds ``error`` from its message (its own or a builtin base)."""
-    message = str(error)
+def error_class(error: BaseException) -> tuple[type, str]:
+    """A class and a message that rebuild ``error`` (``cls(message)`` prints as ``error``): its own
+    class or a builtin base. A KeyError prints its key quoted (``KeyError('W')`` is ``'W'``), so it
+    is rebuilt from its argument, not from its text (which gave a LookupError)."""
+    text = str(error)
+    messages = [text]
+    if len(error.args) == 1 and isinstance(error.args[0], str) and error.args[0] != text:
+        messages.insert(0, error.args[0])
     for cls in type(error).__mro__:
-        try:
-            if str(cls(message)) == message:
-                return cls
-        except Exception:  # noqa: BLE001 - constructors with other signatures
-            continue
-    return RuntimeError
+        for message in messages:
+            try:
+                if str(cls(message)) == text:
+                    return cls, message
+            except Exception:  # noqa: BLE001 - constructors with other signatures
+                continue
+    return RuntimeError, text
 
 
 def _fresh(g: Graph, value: np.ndarray, loc) -> int:

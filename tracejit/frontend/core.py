@@ -231,7 +231,10 @@ class Tracer(ArrayLike):
         self._concrete("math.ceil()")
 
     def __format__(self, spec: str) -> str:
-        if self._origins or spec:  # (f"{acc:.3f}" needs the value; object.__format__ raised a bare TypeError)
+        # f"{acc:.3f}" needs the value (object.__format__ raised a bare TypeError), and so does
+        # f"W{i}" of a traced number (a rolled loop's index): its repr is never the text Python gives,
+        # and failing here lets the loop unroll; an array's f"{x}" stays its repr, as in JAX
+        if self._origins or spec or self.ndim == 0:
             self._concrete("formatting (f-string, str.format)")
         return super().__format__(spec)
 
