@@ -1,0 +1,198 @@
+"""Differentiation rules of the indexing and along-axis ops (gathers, scatters, updates, dynamic
+slices, scans, sorts, partitions), straight on the Graph IR against central finite differences
+(``tests/test_autodiff_rules.check``: both modes), and user-level NumPy code through
+``tj.grad``, ``tj.jit(tj.grad(...))`` and ``tj.jvp``, first and second order."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import tracejit as tj
+from tracejit.compiler.ops import REGISTRY, get_op
+from tests.test_autodiff_api import close, numeric_grad
+from tests.test_autodiff_rules import check
+
+RNG = np.random.default_rng(1806)
+I64 = np.int64
+
+
+def _x(*shape, dtype=np.float64) -> np.ndarray:
+    return RNG.uniform(-2, 2, shape).astype(dtype)
+
+
+def _distinct(*shape) -> np.ndarray:
+    """Values far apart (no ties, no near-ties for the finite differences of sorts)."""
+    n = int(np.prod(shape))
+    return (RNG.permutation(n) * 0.37 + RNG.uniform(0, 0.05, n)).reshape(shape) - n * 0.15
+
+
+# -- the rules, one op at a time -----------------------------------------------------------------
+
+@pytest.mark.parametrize("shape,indices,axis", [
+    ((5,), [np.array([0, 2, 2, 4, -1], I64)], 0),  # duplicates and a negative index
+    ((4, 3), [np.array([[1, 3], [3, 0]], I64)], 0),
+    ((3, 5, 2), [np.array([4, -5, 1], I64)], 1),
+    ((3, 4), [np.array([[0], [2]], I64), np.array([1, 3, 3], I64)], 0),  # two broadcast index arrays
+    ((3, 4), [np.zeros(0, I64)], 1),  # nothing read
+    ((2, 3), [np.array(1, I64)], 0),  # a 0-d index
+])
+def test_gather(shape, indices, axis):
+    check("gather", [_x(*shape)] + indices, {"axis": axis})
+
+
+@pytest.mark.parametrize("shape,value_shape,indices,axis", [
+    ((6,), (5,), [np.array([0, 2, 2, 4, -1], I64)], 0),  # -1 is 5: distinct from 4; 2 repeats
+    ((6,), (4,), [np.array([1, -5, 3, 1], I64)], 0),  # -5 is 1: three writes to 1
+    ((4, 3), (2, 2, 3), [np.array([[1, 3], [3, 0]], I64)], 0),
+    ((3, 5, 2), (3, 3, 2), [np.array([4, -5, 4], I64)], 1),
+    ((3, 4), (2, 3), [np.array([[0], [2]], I64), np.array([1, 3, 3], I64)], 0),
+    ((3, 4), (3, 0), [np.zeros(0, I64)], 1),
+])
+@pytest.mark.parametrize("combine", [None, "add", "subtract", "multiply"])
+def test_scatter(shape, value_shape, indices, axis, combine):
+    attrs = {"axis": axis} if combine is None else {"axis": axis, "combine": combine}
+    check("scatter", [_x(*shape), _x(*value_shape)] + indices, attrs)
+
+
+def test_scatter_multiply_with_zeros():
+    index = np.array([0, 2, 2, 2, 3, 3], I64)
+    for zeros in ([], [1], [1, 2], [4]):
+        value = _x(6)
+        value[zeros] = 0.0
+        base = _x(5)
+        base[3] = 0.0
+        check("scatter", [base, value, index], {"axis": 0, "combine": "multiply"})
+
+
+def test_scatter_other_combines_raise():
+    from tracejit.compiler.autodiff import Builder, vjp_graph
+    from tracejit.compiler.dtypes import AVal
+    from tracejit.compiler.graph import Graph
+    from tracejit.errors import UnsupportedError
+    g = Graph("s")
+    base = g.add_input(0, "b", AVal((4,), np.dtype(np.float64)))
+    value = g.add_input(1, "v", AVal((2,), np.dtype(np.float64)))
+    index = g.add_constant(np.array([0, 0], I64))
+    out = g.add("scatter", [base, value, index], attrs={"axis": 0, "combine": "maximum"})
+    with pytest.raises(UnsupportedError, match="combine='maximum'"):
+        vjp_graph(Builder(g), [base, value], [out], [out])
+
+
+@pytest.mark.parametrize("n,index", [(5, np.array([0, 2, 2, 4, -1, 2], I64)), (4, np.array([[3, 0], [0, 0]], I64)),
+                                     (3, np.zeros(0, I64))])
+def test_scatter_add(n, index):
+    check("scatter_add", [_x(n), _x(*index.shape), index])
+
+
+@pytest.mark.parametrize("shape,starts,dims,sizes,steps", [
+    ((7,), [np.array(2, I64)], (0,), (3,), (1,)),
+    ((7,), [np.array(-3, I64)], (0,), (2,), (2,)),  # a negative start wraps
+    ((7,), [np.array(9, I64)], (0,), (3,), (1,)),  # too far: clamped
+    ((4, 6), [np.array(1, I64), np.array(2, I64)], (0, 1), (2, 3), (1, 2)),
+    ((3, 5), [np.array(4, I64)], (1,), (0,), (1,)),
+])
+def test_dynamic_slice_and_update(shape, starts, dims, sizes, steps):
+    check("dynamic_slice", [_x(*shape)] + starts, {"dims": dims, "sizes": sizes, "steps": steps})
+    value = list(shape)
+    for d, n in zip(dims, sizes):
+        value[d] = n
+    check("dynamic_update", [_x(*shape), _x(*value)] + starts, {"dims": dims, "steps": steps})
+
+
+@pytest.mark.parametrize("shape,path", [
+    ((6,), (("slice", (("shape", (4,)), ("starts", (1,)), ("steps", (1,)))),)),
+    ((4, 5), (("transpose", (("perm", (1, 0)),)), ("slice", (("shape", (2, 4)), ("starts", (4, 0)), ("steps", (-2, 1)))))),
+    ((2, 6), (("reshape", (("shape", (3, 4)),)), ("slice", (("shape", (3, 2)), ("starts", (0, 1)), ("steps", (1, 2)))))),
+    ((3, 4), ()),
+])
+def test_update(shape, path):
+    from tracejit.compiler.dtypes import AVal
+    from tracejit.compiler.ops.update import path_aval
+    region = path_aval(AVal(shape, np.dtype(np.float64)), path).shape
+    check("update", [_x(*shape), _x(*region)], {"path": path})
+
+
+SCAN_SHAPES = [((7,), 0), ((3, 5), 1), ((4, 3), 0), ((2, 3, 4), 1), ((3, 0), 1), ((0, 3), 1), ((1,), 0)]
+
+
+@pytest.mark.parametrize("shape,axis", SCAN_SHAPES)
+@pytest.mark.parametrize("op", ["cumsum", "cumprod", "cummax", "cummin", "sort"])
+def test_scans_and_sort(op, shape, axis):
+    x = _distinct(*shape) if op != "cumsum" else _x(*shape)
+    if op == "cumprod":
+        x = RNG.uniform(0.5, 1.5, shape) * RNG.choice([-1, 1], shape)
+    check(op, [x], {"axis": axis})
+
+
+def test_cumprod_with_zeros_exact():
+    """No division: zeros anywhere (one, several, leading, trailing) give the exact derivative."""
+    for zeros in ([0], [3], [7], [2, 5], [0, 1, 7]):
+        x = RNG.uniform(0.5, 1.5, 8) * RNG.choice([-1, 1], 8)
+        x[zeros] = 0.0
+        check("cumprod", [x], {"axis": 0})
+    x = RNG.uniform(0.5, 1.5, (3, 33))  # more doubling steps than one
+    x[1, 5] = x[2, 0] = x[2, 20] = 0.0
+    check("cumprod", [x], {"axis": 1})
+
+
+def test_cummax_ties_go_to_the_latest():
+    from tracejit.compiler.autodiff import Builder, vjp_graph
+    from tracejit.compiler.dtypes import AVal
+    from tracejit.compiler.graph import Graph
+    from tracejit.compiler.interpreter import evaluate
+    g = Graph("ties")
+    x = g.add_input(0, "x", AVal((6,), np.dtype(np.float64)))
+    out = g.add("cummax", [x], attrs={"axis": 0})
+    (ct,) = vjp_graph(Builder(g), [x], [out], [g.add_constant(np.arange(1.0, 7.0))])
+    g.add_output(0, ct)
+    # running max 1, 3, 3, 3, 3, 5: 3 first at 1, tied at 3
+    np.testing.assert_array_equal(evaluate(g, [np.array([1.0, 3.0, 2.0, 3.0, 0.0, 5.0])])[0],
+                                  [1, 2 + 3, 0, 4 + 5, 0, 6])
+
+
+@pytest.mark.parametrize("shape,axis,k", [((9,), 0, 3), ((4, 6), 1, 6), ((5, 3), 0, 1)])
+def test_sort_head(shape, axis, k):
+    check("sort_head", [_distinct(*shape)], {"axis": axis, "k": k})
+
+
+@pytest.mark.parametrize("shape,axis,kth", [((9,), 0, (4,)), ((4, 7), 1, (0, 3, 6)), ((6, 3), 0, (2, 3))])
+def test_partition(shape, axis, kth):
+    check("partition", [_distinct(*shape)], {"axis": axis, "kth": kth})
+    x = _distinct(*shape)
+    check("partition", [x], {"axis": axis, "kth": (), "nanq": (0.5,)})
+
+
+def test_partition_with_ties():
+    """The positions are matched through sorts: with equal values (NumPy's partition and
+    argpartition then disagree) the derivative still sums to the right totals per value."""
+    x = np.array([3.0, 1.0, 3.0, 2.0, 1.0, 3.0, 0.5, 2.0] * 3)
+    check("partition", [x + RNG.uniform(0, 1e-3, x.size)], {"axis": 0, "kth": (4, 11)})
+    for kth in [(4,), (0, 7, 23)]:  # exact ties: every output element gets the tangent of an equal input
+        y, ty = tj.jvp(lambda x: np.partition(x, kth), (x,), (np.arange(x.size, dtype=float),))
+        np.testing.assert_array_equal(y[list(kth)], np.partition(x, kth)[list(kth)])  # (the rest: any order)
+        assert sorted(ty) == list(range(x.size))
+        np.testing.assert_array_equal(x[ty.astype(int)], y)
+
+
+@pytest.mark.parametrize("op", ["sort", "cumsum", "cumprod", "gather", "scatter"])
+def test_float32(op):
+    x = RNG.uniform(0.5, 1.5, (4, 5)).astype(np.float32)
+    operands, attrs = [x if op != "sort" else _distinct(4, 5).astype(np.float32)], {"axis": 1}
+    if op == "gather":
+        operands, attrs = [x, np.array([4, 0, 0], I64)], {"axis": 1}
+    if op == "scatter":
+        operands, attrs = [x, _x(4, 3, dtype=np.float32), np.array([4, 0, 0], I64)], {"axis": 1, "combine": "add"}
+    check(op, operands, attrs, rtol=2e-3, eps=1e-2)
+
+
+def test_every_float_indexing_op_has_rules():
+    kinds = ("gather", "update", "along_axis")
+    missing = [op.name for op in REGISTRY.values() if op.kind in kinds and op.vjp is None]
+    integer = {"argsort", "argpartition", "argsort_head", "searchsorted", "cumand", "cumor", "cumxor"}
+    assert set(missing) == integer
+    assert get_op("searchsorted").infer((_aval((4,)), _aval((2,))), right=False).dtype.kind == "i"
+
+
+def _aval(shape):
+    from tracejit.compiler.dtypes import AVal
+    return AVal(shape, np.dtype(np.float64))
