@@ -255,9 +255,19 @@ USER = {
     "minimum_accumulate": lambda x: np.sum(np.minimum.accumulate(x.reshape(3, 4), axis=1) ** 2),
     "median": lambda x: np.median(x ** 2) + np.percentile(x, 30),
     "partition": lambda x: np.sum(np.partition(x, 3)[:4] * np.arange(1.0, 5.0)),
+    "nanquantile": lambda x: np.sum(np.nanquantile(x ** 2, [0.1, 0.5, 0.9])),
+    "interp": lambda x: np.sum(np.interp(np.linspace(-0.5, 0.5, 7), np.sort(x), x ** 2)),
+    "put": lambda x: _put(x),
+    "bincount": lambda x: np.sum(np.bincount(np.array([0, 2, 2, 1, 5], np.int8), weights=x[:5]) ** 2),
+    "histogram_weights": lambda x: np.sum(np.histogram(np.arange(12.0), bins=3, weights=x ** 2)[0] ** 2),
+    "roll_pad": lambda x: np.sum(np.pad(np.roll(x, 3), (2, 1), mode="reflect") ** 2 * np.arange(15.0)),
 }
-SMOOTH = {"fancy", "fancy_2d", "take_along_axis", "take", "add_at", "sliced_add", "setitem", "setitem_scalar_index",
-          "cumsum", "cumprod"}
+
+
+def _put(x):
+    a = x.copy()
+    np.put(a, [1, 5, -1, 5], x[:4] ** 2)
+    return np.sum(a ** 2)
 
 
 def _point(name: str) -> np.ndarray:
@@ -284,7 +294,7 @@ def test_user_grad(name):
         tj.config.disable_jit = False
 
 
-@pytest.mark.parametrize("name", sorted(SMOOTH))
+@pytest.mark.parametrize("name", sorted(USER))
 def test_user_hessian_vector_product(name):
     """Second order: the rules' own ops differentiate (forward over reverse, reverse over reverse)."""
     f = USER[name]
