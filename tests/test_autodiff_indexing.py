@@ -130,9 +130,13 @@ def test_cumprod_with_zeros_exact():
         x = RNG.uniform(0.5, 1.5, 8) * RNG.choice([-1, 1], 8)
         x[zeros] = 0.0
         check("cumprod", [x], {"axis": 0})
-    x = RNG.uniform(0.5, 1.5, (3, 33))  # more doubling steps than one
+    x = RNG.uniform(0.5, 1.5, (3, 33))  # blocks of 8 (padded), their totals scanned by doubling
     x[1, 5] = x[2, 0] = x[2, 20] = 0.0
     check("cumprod", [x], {"axis": 1})
+    x = RNG.uniform(0.7, 1.3, (130, 2))  # three levels of blocks (130 -> 17 -> 3)
+    x[[0, 64, 65, 129], [0, 1, 1, 0]] = 0.0
+    check("cumprod", [x], {"axis": 0})
+    check("cumprod", [RNG.uniform(0.7, 1.3, (2, 64, 1))], {"axis": 1})  # no padding
 
 
 def test_cummax_ties_go_to_the_latest():

@@ -74,22 +74,56 @@ def shift(b: Any, x: Node, axis: int, by: int, fill: float) -> Node:
     return b.op("concatenate", head, kept, axis=axis)
 
 
+BLOCK = 8  # linear_scan: lines longer than this are scanned in blocks of this many
+
+
 def linear_scan(b: Any, a: Node | None, c: Node, axis: int) -> Node:
     """``h`` along ``axis`` with ``h[i] = a[i] * h[i-1] + c[i]`` (``h[-1] = 0``; ``a`` None:
-    all ones, a running sum), by ``ceil(log2 n)`` doubling steps of elementwise products of
-    shifted copies (an associative scan of the pairs ``(a, c)``): no division, so exact
-    where ``a`` has zeros, and differentiable again."""
+    all ones, a running sum): an associative scan of the pairs ``(a, c)`` built of products
+    of shifted copies, with no division (exact where ``a`` has zeros) and differentiable
+    again. A line of up to ``BLOCK`` is scanned by doubling steps; a longer one is cut into
+    blocks of ``BLOCK`` (padded with the identity ``(1, 0)``), each scanned by doubling, the
+    blocks' totals scanned the same way (a line ``BLOCK`` times shorter) and carried in:
+    ``log2(BLOCK)`` passes over the whole line instead of ``log2(n)``."""
     if a is None:
         return b.op("cumsum", c, axis=axis)
-    n = b.shape(c)[axis]
-    a = b.broadcast(a, b.shape(c))
+    shape = b.shape(c)
+    n = shape[axis]
+    a = b.broadcast(a, shape)
+    if n <= BLOCK or 0 in shape:
+        return _doubling(b, a, c, axis, n, with_product=False)[1]
+    m = -(-n // BLOCK)
+    pad = m * BLOCK - n
+    if pad:
+        a = b.op("concatenate", a, b.broadcast(b.const(1.0, a), _along(shape, axis, pad)), axis=axis)
+        c = b.op("concatenate", c, b.zeros(_along(shape, axis, pad), b.dtype(c)), axis=axis)
+    blocks = shape[:axis] + (m, BLOCK) + shape[axis + 1:]
+    prod, part = _doubling(b, b.reshape(a, blocks), b.reshape(c, blocks), axis + 1, BLOCK, with_product=True)
+    last = {"starts": tuple(BLOCK - 1 if d == axis + 1 else 0 for d in range(len(blocks))),
+            "steps": (1,) * len(blocks), "shape": _along(blocks, axis + 1, 1)}
+    totals = [b.reshape(b.op("slice", v, **last), _along(shape, axis, m)) for v in (prod, part)]
+    carry = shift(b, linear_scan(b, totals[0], totals[1], axis), axis, 1, 0.0)  # h before each block
+    h = b.op("add", part, b.op("multiply", prod, b.reshape(carry, _along(blocks, axis + 1, 1))))
+    h = b.reshape(h, _along(shape, axis, m * BLOCK))
+    if pad:
+        h = b.op("slice", h, starts=(0,) * len(shape), steps=(1,) * len(shape), shape=shape)
+    return h
+
+
+def _along(shape: tuple[int, ...], axis: int, n: int) -> tuple[int, ...]:
+    return shape[:axis] + (n,) + shape[axis + 1:]
+
+
+def _doubling(b: Any, a: Node, c: Node, axis: int, n: int, with_product: bool) -> tuple[Node, Node]:
+    """The prefix products of ``a`` (when ``with_product``; else a partial one) and the scan
+    of ``(a, c)`` along ``axis`` (length ``n``) by ``ceil(log2 n)`` doubling steps."""
     step = 1
     while step < n:  # (a[i], c[i]) composed with (a[i-step], c[i-step]); identity (1, 0) before the start
         c = b.op("add", c, b.op("multiply", a, shift(b, c, axis, step, 0.0)))
-        if 2 * step < n:
+        if with_product or 2 * step < n:
             a = b.op("multiply", a, shift(b, a, axis, step, 1.0))
         step *= 2
-    return c
+    return a, c
 
 
 def reverse_cumsum(b: Any, ct: Node, axis: int) -> Node:
