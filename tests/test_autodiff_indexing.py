@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 import tracejit as tj
-from tracejit.compiler.ops import REGISTRY, get_op
 from tests.test_autodiff_api import close, numeric_grad
 from tests.test_autodiff_rules import check
+from tracejit.compiler.ops import REGISTRY, get_op
 
 RNG = np.random.default_rng(1806)
 I64 = np.int64
@@ -101,8 +101,10 @@ def test_dynamic_slice_and_update(shape, starts, dims, sizes, steps):
 
 @pytest.mark.parametrize("shape,path", [
     ((6,), (("slice", (("shape", (4,)), ("starts", (1,)), ("steps", (1,)))),)),
-    ((4, 5), (("transpose", (("perm", (1, 0)),)), ("slice", (("shape", (2, 4)), ("starts", (4, 0)), ("steps", (-2, 1)))))),
-    ((2, 6), (("reshape", (("shape", (3, 4)),)), ("slice", (("shape", (3, 2)), ("starts", (0, 1)), ("steps", (1, 2)))))),
+    ((4, 5), (("transpose", (("perm", (1, 0)),)),
+              ("slice", (("shape", (2, 4)), ("starts", (4, 0)), ("steps", (-2, 1)))))),
+    ((2, 6), (("reshape", (("shape", (3, 4)),)),
+              ("slice", (("shape", (3, 2)), ("starts", (0, 1)), ("steps", (1, 2)))))),
     ((3, 4), ()),
 ])
 def test_update(shape, path):
