@@ -128,7 +128,7 @@ def test_max_ties_split_evenly():
     np.testing.assert_array_equal(evaluate(g, [np.array([1.0, 3.0, 3.0, 2.0])])[0], [0, 0.5, 0.5, 0])
 
 
-@pytest.mark.parametrize("op", ["sum", "prod", "max", "min", "nanmax", "nanmin"])
+@pytest.mark.parametrize("op", ["sum", "prod", "max", "min", "nanmax", "nanmin"])  # (REDUCTIONS)
 @pytest.mark.parametrize("shape,axes,keepdims", [((3, 4), (1,), False), ((3, 4), (0, 1), True),
                                                  ((2, 3, 4), (0, 2), False), ((5,), (0,), False),
                                                  ((0, 3), (1,), False)])
@@ -170,6 +170,17 @@ def test_matmul(a, b):
 def test_concatenate():
     check("concatenate", [_sample("", (2, 3)), _sample("", (4, 3)), _sample("", (0, 3))], {"axis": 0})
     check("concatenate", [_sample("", (2, 3)), _sample("", (2, 1))], {"axis": 1})
+
+
+REDUCTIONS = ["sum", "prod", "max", "min", "nanmax", "nanmin"]
+VIEWS = ["reshape", "transpose", "broadcast_to", "slice", "diagonal"]
+
+
+def test_every_op_with_a_rule_is_swept():
+    """A rule added to an op must be added to a sweep here too."""
+    swept = set(_elementwise_ops()) | {"where", "convert", "copy", "matmul", "concatenate"} | set(REDUCTIONS) \
+        | set(VIEWS)
+    assert sorted(op.name for op in REGISTRY.values() if op.vjp is not None and op.name not in swept) == []
 
 
 def test_rules_come_in_pairs():

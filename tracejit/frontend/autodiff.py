@@ -1,4 +1,4 @@
-"""``tj.grad``, ``value_and_grad``, ``vjp``, ``jvp``, ``jacfwd``, ``jacrev``, ``hessian``.
+"""``tj.grad``, ``value_and_grad``, ``vjp``, ``jvp`` (Jacobians: ``frontend/jacobians.py``).
 
 Inside a trace (under ``tj.jit``, or inside another transform) a transform records the
 function inline and adds its derivative to the same graph (``frontend/difftrace.py``), so
@@ -21,13 +21,14 @@ from tracejit.config import config
 from tracejit.errors import StaticNeeded, at, user_error
 from tracejit.frontend.api import JitFunction
 from tracejit.frontend.context import user_location
-from tracejit.frontend.difftrace import Recorded, backward, forward, record, trace_of
+from tracejit.frontend.difftrace import Recorded, backward, check_differentiable, forward, record, trace_of
 from tracejit.frontend.signature import bind
 from tracejit.frontend.traced_function import trace_function
 from tracejit.frontend.tree import flatten, unflatten
 
 
-def _argnums(argnums: int | Sequence[int]) -> tuple[tuple[int, ...], bool]:
+def argnums_of(argnums: int | Sequence[int]) -> tuple[tuple[int, ...], bool]:
+    """The argument indices to differentiate and whether results come as a tuple of them."""
     if isinstance(argnums, int):
         return (argnums,), False
     return tuple(argnums), True
@@ -59,9 +60,10 @@ class Transformed:
     """A transform of a function: runs inline inside a trace, else compiled (or eagerly with
     ``disable_jit``). ``lower()`` shows the compiled program."""
 
-    def __init__(self, traced: Callable, like: Callable, name: str):
+    def __init__(self, traced: Callable, like: Callable, name: str, argnums: tuple[int, ...] = ()):
         functools.update_wrapper(self, like)  # (inspect.signature and tj.jit see the function's own)
         self._traced = traced
+        self._argnums = argnums  # checked on the caller's arrays first: errors name the caller's line
         self._name = name
         self._jitted: JitFunction | None = None
 
@@ -69,6 +71,10 @@ class Transformed:
         leaves = [leaf for a in (args, kwargs) for leaf in flatten(a)[0]]
         if trace_of(leaves) is not None:
             return self._traced(*args, **kwargs)
+        for i in self._argnums:
+            if -len(args) <= i < len(args):
+                for leaf in flatten(args[i])[0]:
+                    check_differentiable(leaf, f"argument {i}")
         if config.disable_jit:
             return _run_eagerly(self._inline, args, kwargs)
         return self.jitted(*args, **kwargs)
@@ -86,6 +92,10 @@ class Transformed:
                 return traced(*args, **kwargs)
 
             inline.__name__ = inline.__qualname__ = f"{self._name}_{getattr(self.__wrapped__, '__name__', 'fn')}"
+            try:  # the function's own parameters: positional calls take jit's fast path
+                inline.__signature__ = inspect.signature(self.__wrapped__)
+            except (TypeError, ValueError):
+                pass
             self._jitted = JitFunction(inline, fallback=False)
         return self._jitted
 
@@ -103,9 +113,12 @@ class Transformed:
 
 def _scalar_output(rec: Recorded, what: str) -> None:
     b = rec.builder()
-    if len(rec.out_nodes) != 1 or rec.out_tree.kind != "leaf":
+    if len(rec.out_parts) != 1 or rec.out_tree.kind != "leaf":
         raise user_error(TypeError(f"{what} requires a function with one scalar output, got a "
-                                   f"{rec.out_tree.kind} of {len(rec.out_nodes)}{at(user_location())}"))
+                                   f"{rec.out_tree.kind} of {len(rec.out_parts)}{at(user_location())}"))
+    if rec.out_parts[0] != 1:
+        raise user_error(TypeError(f"{what} requires a real output, got a complex one (use tj.vjp)"
+                                   f"{at(user_location())}"))
     nid = rec.out_nodes[0]
     if b.shape(nid) != ():
         raise user_error(TypeError(f"{what} requires a scalar output, got shape {b.shape(nid)}; use "
@@ -119,7 +132,7 @@ def value_and_grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: boo
     """``fun``'s value and its gradient with respect to the arguments ``argnums`` (pytrees of
     float arrays): ``(value, grad)``, or ``((value, aux), grad)`` with ``has_aux``; a tuple of
     gradients when ``argnums`` is a tuple. ``fun`` must return a float scalar."""
-    nums, several = _argnums(argnums)
+    nums, several = argnums_of(argnums)
 
     def traced(*args, **kwargs):
         rec = record(fun, args, kwargs, nums, has_aux)
@@ -130,7 +143,7 @@ def value_and_grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: boo
         grads = tuple(grads) if several else grads[0]
         return ((rec.out, rec.aux) if has_aux else rec.out), grads
 
-    return Transformed(traced, fun, "value_and_grad")
+    return Transformed(traced, fun, "value_and_grad", nums)
 
 
 def grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Transformed:
@@ -138,12 +151,13 @@ def grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False)
     shaped as those arguments (a tuple of them when ``argnums`` is a tuple); with ``has_aux``,
     ``(grad, aux)``."""
     inner = value_and_grad(fun, argnums, has_aux)._traced
+    nums, _ = argnums_of(argnums)
 
     def traced(*args, **kwargs):
         value, grads = inner(*args, **kwargs)
         return (grads, value[1]) if has_aux else grads
 
-    return Transformed(traced, fun, "grad")
+    return Transformed(traced, fun, "grad", nums)
 
 
 _TRANSFORMS: "weakref.WeakKeyDictionary[Any, dict]" = weakref.WeakKeyDictionary()
@@ -208,56 +222,4 @@ def _match_tree(rec: Recorded, ct: Any) -> list:
     return leaves
 
 
-def _basis(shape: tuple[int, ...], dtype: np.dtype):
-    """The unit arrays of ``shape`` (one per element)."""
-    n = int(np.prod(shape, dtype=np.int64))
-    for k in range(n):
-        e = np.zeros(n, dtype=dtype)
-        e[k] = 1
-        yield e.reshape(shape)
-
-
-def _stack(parts: list, out_shape: tuple, in_shape: tuple, out_first: bool):
-    """Rows of a Jacobian (one per basis element) as an array of shape out_shape + in_shape."""
-    b = np.stack(parts) if parts else np.zeros((0,) + (in_shape if out_first else out_shape))
-    if out_first:  # parts: one per output element, each of the input's shape
-        return b.reshape(out_shape + in_shape)
-    moved = np.moveaxis(b, 0, -1) if b.ndim > 0 else b  # parts: one per input element, each of the output's shape
-    return moved.reshape(out_shape + in_shape)
-
-
-def jacfwd(fun: Callable, argnums: int = 0) -> Transformed:
-    """The Jacobian of ``fun`` (one array output) with respect to array argument ``argnums``,
-    shaped ``out.shape + arg.shape``, by forward mode (one product per argument element)."""
-    def traced(*args, **kwargs):
-        rec = record(fun, args, kwargs, (argnums,), False)
-        b = rec.builder()
-        x, y = rec.wrt[0], rec.out_nodes[0]
-        cols = [forward(rec, [e])[0] for e in _basis(b.shape(x), b.dtype(x))]
-        rec.release()
-        return _stack(cols, b.shape(y), b.shape(x), out_first=False)
-
-    return Transformed(traced, fun, "jacfwd")
-
-
-def jacrev(fun: Callable, argnums: int = 0) -> Transformed:
-    """The Jacobian of ``fun`` (one array output) with respect to array argument ``argnums``,
-    shaped ``out.shape + arg.shape``, by reverse mode (one product per output element)."""
-    def traced(*args, **kwargs):
-        rec = record(fun, args, kwargs, (argnums,), False)
-        b = rec.builder()
-        x, y = rec.wrt[0], rec.out_nodes[0]
-        rows = [backward(rec, [e])[0] for e in _basis(b.shape(y), b.dtype(y))]
-        rec.release()
-        return _stack(rows, b.shape(y), b.shape(x), out_first=True)
-
-    return Transformed(traced, fun, "jacrev")
-
-
-def hessian(fun: Callable, argnums: int = 0) -> Transformed:
-    """The Hessian of ``fun`` (a float scalar) with respect to array argument ``argnums``:
-    ``jacfwd(jacrev(fun))``."""
-    return Transformed(jacfwd(jacrev(fun, argnums), argnums)._traced, fun, "hessian")
-
-
-__all__ = ["grad", "value_and_grad", "jvp", "vjp", "jacfwd", "jacrev", "hessian", "Transformed"]
+__all__ = ["grad", "value_and_grad", "jvp", "vjp", "Transformed", "argnums_of"]

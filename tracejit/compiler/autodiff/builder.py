@@ -34,6 +34,11 @@ class Builder:
         self.loc: str | None = None
         self._adder = adder
         self._consts: dict[tuple, Node] = {}
+        self.active: set[Node] | None = None  # set by a transform: the nodes it differentiates
+
+    def needs(self, x: Node) -> bool:
+        """Whether the transform needs a derivative for node ``x`` (rules may skip the others)."""
+        return self.active is None or x in self.active
 
     # -- queries ---------------------------------------------------------------------------
     def aval(self, x: Node) -> AVal:

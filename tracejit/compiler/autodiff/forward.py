@@ -17,7 +17,7 @@ def jvp_graph(b: Builder, wrt: Sequence[Node], tangents: Sequence[Node | None],
               targets: Sequence[Node]) -> list[Node | None]:
     """Tangents of the ``targets`` given ``tangents`` of the ``wrt`` nodes (None: zero)."""
     graph = b.graph
-    active = active_nodes(graph, wrt, targets)
+    active = b.active = active_nodes(graph, wrt, targets)
     tans: dict[Node, Node | None] = {}
     for w, t in zip(wrt, tangents):
         if t is not None:

@@ -44,7 +44,7 @@ def vjp_graph(b: Builder, wrt: Sequence[Node], targets: Sequence[Node],
     """Cotangents of the ``wrt`` nodes given ``cotangents`` of the ``targets`` (None: zero);
     None for a ``wrt`` node the targets do not depend on (differentiably)."""
     graph = b.graph
-    active = active_nodes(graph, wrt, targets)
+    active = b.active = active_nodes(graph, wrt, targets)
     cts: dict[Node, Node | None] = {}
     for t, ct in zip(targets, cotangents):
         if t in active and ct is not None:

@@ -26,7 +26,7 @@ def from_partials(partials: Callable[..., tuple]) -> dict[str, Callable[..., Any
 
     def vjp(b, ct, operands, out, **attrs):
         ps = partials(b, operands, out, **attrs)
-        return tuple(None if p is None else b.unbroadcast(b.mul(ct, p), b.shape(u), b.dtype(u))
+        return tuple(None if p is None or not b.needs(u) else b.unbroadcast(b.mul(ct, p), b.shape(u), b.dtype(u))
                      for u, p in zip(operands, ps))
 
     return {"jvp": jvp, "vjp": vjp}
@@ -66,8 +66,8 @@ def where_vjp(b: Any, ct: int, operands: list, out: int, **attrs: Any) -> tuple:
     """where(c, x, y): the cotangent goes to x where c holds, to y elsewhere."""
     c, x, y = operands
     zero = b.const(0.0, ct)
-    return (None, b.unbroadcast(b.op("where", c, ct, zero), b.shape(x), b.dtype(x)),
-            b.unbroadcast(b.op("where", c, zero, ct), b.shape(y), b.dtype(y)))
+    return (None, b.unbroadcast(b.op("where", c, ct, zero), b.shape(x), b.dtype(x)) if b.needs(x) else None,
+            b.unbroadcast(b.op("where", c, zero, ct), b.shape(y), b.dtype(y)) if b.needs(y) else None)
 
 
 def convert_jvp(b: Any, tangents: list, operands: list, out: int, dtype: Any) -> int | None:
