@@ -114,8 +114,9 @@ def _update_jvp(b, tangents, operands, out, dims, steps):
 def _update_vjp(b, ct, operands, out, dims, steps):
     base, value, *starts = operands
     sizes = tuple(b.shape(value)[d] for d in dims)
-    rest = b.op("dynamic_update", ct, b.zeros(b.shape(value), b.dtype(ct)), *starts, dims=dims, steps=steps)
-    region = b.op("dynamic_slice", ct, *starts, dims=dims, sizes=sizes, steps=steps)
+    rest = (b.op("dynamic_update", ct, b.zeros(b.shape(value), b.dtype(ct)), *starts, dims=dims, steps=steps)
+            if b.needs(base) else None)
+    region = b.op("dynamic_slice", ct, *starts, dims=dims, sizes=sizes, steps=steps) if b.needs(value) else None
     return (rest, region) + (None,) * len(starts)
 
 

@@ -99,16 +99,20 @@ def _vjp(b, ct, operands, out, axis, combine=None):
     none = (None,) * len(indices)
     if math.prod(b.shape(value)) == 0:
         return (ct, None) + none
-    gathered = b.op("gather", b.convert(ct, b.dtype(value)), *indices, axis=axis)
-    if combine == "add":
-        return (ct, gathered) + none
-    if combine == "subtract":
-        return (ct, b.neg(gathered)) + none
     if combine == "multiply":
-        return (b.op("multiply", ct, _product(b, value, indices, axis, b.shape(base))),
-                b.op("multiply", gathered, _others(b, base, value, indices, axis))) + none
-    rest = b.op("scatter", ct, b.zeros(b.shape(value), b.dtype(ct)), *indices, axis=axis)
-    return (rest, b.op("where", _won(b, base, value, indices, axis), gathered, b.const(0.0, gathered))) + none
+        return (b.op("multiply", ct, _product(b, value, indices, axis, b.shape(base))) if b.needs(base) else None,
+                b.op("multiply", b.op("gather", b.convert(ct, b.dtype(value)), *indices, axis=axis),
+                     _others(b, base, value, indices, axis)) if b.needs(value) else None) + none
+    if combine is None and b.needs(base):
+        rest = b.op("scatter", ct, b.zeros(b.shape(value), b.dtype(ct)), *indices, axis=axis)
+    else:
+        rest = ct
+    if not b.needs(value):
+        return (rest, None) + none
+    gathered = b.op("gather", b.convert(ct, b.dtype(value)), *indices, axis=axis)
+    if combine is None:
+        gathered = b.op("where", _won(b, base, value, indices, axis), gathered, b.const(0.0, gathered))
+    return (rest, b.neg(gathered) if combine == "subtract" else gathered) + none
 
 
 def _won(b, base, value, indices, axis):

@@ -48,7 +48,7 @@ def _jvp(b, tangents, operands, out):
 
 def _vjp(b, ct, operands, out):
     base, value, index = operands
-    if 0 in b.shape(value):
+    if 0 in b.shape(value) or not b.needs(value):
         return (ct, None, None)
     return (ct, b.op("gather", ct, index, axis=0), None)
 

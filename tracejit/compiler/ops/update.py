@@ -55,10 +55,11 @@ def _reference(base, value, path):
 
 def _vjp(b, ct, operands, out, path):
     base, value = operands
-    region = ct
-    for op, attrs in path:
+    region = ct if b.needs(value) else None
+    for op, attrs in path if region is not None else ():
         region = b.op(op, region, **dict(attrs))
-    return (b.op("update", ct, b.zeros(b.shape(value), b.dtype(ct)), path=path), region)
+    rest = b.op("update", ct, b.zeros(b.shape(value), b.dtype(ct)), path=path) if b.needs(base) else None
+    return (rest, region)
 
 
 register(OpDef(
