@@ -191,11 +191,17 @@ def test_float32(op):
     check(op, operands, attrs, rtol=2e-3, eps=1e-2)
 
 
-def test_every_float_indexing_op_has_rules():
+# the ops with rules swept above (tests/test_autodiff_rules.py sweeps the other kinds)
+INDEXING_OPS = {"gather", "scatter", "scatter_add", "dynamic_slice", "dynamic_update", "update", "cumsum", "cumprod",
+                "cummax", "cummin", "sort", "sort_head", "partition"}
+
+
+def test_every_float_indexing_op_has_rules_and_is_swept():
     kinds = ("gather", "update", "along_axis")
     missing = [op.name for op in REGISTRY.values() if op.kind in kinds and op.vjp is None]
     integer = {"argsort", "argpartition", "argsort_head", "searchsorted", "cumand", "cumor", "cumxor"}
     assert set(missing) == integer
+    assert {op.name for op in REGISTRY.values() if op.kind in kinds and op.vjp is not None} == INDEXING_OPS
     assert get_op("searchsorted").infer((_aval((4,)), _aval((2,))), right=False).dtype.kind == "i"
 
 
