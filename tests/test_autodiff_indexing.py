@@ -48,7 +48,7 @@ def test_gather(shape, indices, axis):
     ((3, 4), (2, 3), [np.array([[0], [2]], I64), np.array([1, 3, 3], I64)], 0),
     ((3, 4), (3, 0), [np.zeros(0, I64)], 1),
 ])
-@pytest.mark.parametrize("combine", [None, "add", "subtract", "multiply"])
+@pytest.mark.parametrize("combine", [None, "add", "subtract", "multiply", "maximum", "fmin"])
 def test_scatter(shape, value_shape, indices, axis, combine):
     attrs = {"axis": axis} if combine is None else {"axis": axis, "combine": combine}
     check("scatter", [_x(*shape), _x(*value_shape)] + indices, attrs)
@@ -64,6 +64,24 @@ def test_scatter_multiply_with_zeros():
         check("scatter", [base, value, index], {"axis": 0, "combine": "multiply"})
 
 
+def test_scatter_maximum_ties_split_evenly():
+    from tracejit.compiler.autodiff import Builder, vjp_graph
+    from tracejit.compiler.dtypes import AVal
+    from tracejit.compiler.graph import Graph
+    from tracejit.compiler.interpreter import evaluate
+    g = Graph("ties")
+    base = g.add_input(0, "b", AVal((3,), np.dtype(np.float64)))
+    value = g.add_input(1, "v", AVal((4,), np.dtype(np.float64)))
+    index = g.add_constant(np.array([0, 0, 1, 2], I64))
+    out = g.add("scatter", [base, value, index], attrs={"axis": 0, "combine": "maximum"})
+    cts = vjp_graph(Builder(g), [base, value], [out], [g.add_constant(np.array([1.0, 2.0, 4.0]))])
+    g.add_output(0, cts[0])
+    g.add_output(1, cts[1])
+    gb, gv = evaluate(g, [np.array([1.0, 0.0, 5.0]), np.array([1.0, 1.0, 3.0, 2.0])])
+    np.testing.assert_array_equal(gb, [1 / 3, 0, 4])  # base 1 ties with two values of 1; 5 wins alone
+    np.testing.assert_array_equal(gv, [1 / 3, 1 / 3, 2, 0])
+
+
 def test_scatter_other_combines_raise():
     from tracejit.compiler.autodiff import Builder, vjp_graph
     from tracejit.compiler.dtypes import AVal
@@ -73,8 +91,8 @@ def test_scatter_other_combines_raise():
     base = g.add_input(0, "b", AVal((4,), np.dtype(np.float64)))
     value = g.add_input(1, "v", AVal((2,), np.dtype(np.float64)))
     index = g.add_constant(np.array([0, 0], I64))
-    out = g.add("scatter", [base, value, index], attrs={"axis": 0, "combine": "maximum"})
-    with pytest.raises(UnsupportedError, match="combine='maximum'"):
+    out = g.add("scatter", [base, value, index], attrs={"axis": 0, "combine": "power"})
+    with pytest.raises(UnsupportedError, match="combine='power'"):
         vjp_graph(Builder(g), [base, value], [out], [out])
 
 
@@ -218,6 +236,12 @@ def _add_at(x):
     return np.sum(a * np.arange(1.0, 6.0))
 
 
+def _maximum_at(x):
+    a = x[4:8] * 0.5
+    np.maximum.at(a, np.array([0, 1, 1, 3, 0]), x[:5])
+    return np.sum(a * np.arange(1.0, 5.0))
+
+
 def _sliced_add(x):
     a = x * 1.5
     a[1:-1] += np.sin(x[:-2])
@@ -270,6 +294,7 @@ USER = {
     "nanquantile": lambda x: np.sum(np.nanquantile(x ** 2, [0.1, 0.5, 0.9])),
     "interp": lambda x: np.sum(np.interp(np.linspace(-0.5, 0.5, 7), np.sort(x), x ** 2)),
     "put": lambda x: _put(x),
+    "maximum_at": _maximum_at,
     "bincount": lambda x: np.sum(np.bincount(np.array([0, 2, 2, 1, 5], np.int8), weights=x[:5]) ** 2),
     "histogram_weights": lambda x: np.sum(np.histogram(np.arange(12.0), bins=3, weights=x ** 2)[0] ** 2),
     "roll_pad": lambda x: np.sum(np.pad(np.roll(x, 3), (2, 1), mode="reflect") ** 2 * np.arange(15.0)),
@@ -324,14 +349,17 @@ def test_traced_window_in_jit():
         w = x[i:i + 3]
         return np.sum(w ** 2 * np.array([1.0, 2.0, 3.0]))
 
+    def h(x, i):
+        return x[i] * x[i + 1] ** 2 + np.sum(x[i - 3:i] * np.array([1.0, 2.0, 3.0]))
+
     def g(x, i):
         y = x.copy()
         y[i:i + 3] = np.exp(x[:3])
         return np.sum(y * x)
 
     x = _point("")
-    for fn in (f, g):
-        for i in (0, 4, 9):
+    for fn in (f, g, h):
+        for i in (3, 4, 9):
             expect = numeric_grad(lambda x: fn(x, i), x)
             close(tj.jit(lambda x, i: tj.grad(fn)(x, i))(x, i), expect)
             close(tj.jit(tj.grad(fn))(x, i), expect)

@@ -19,7 +19,9 @@ the element won (the last write of its position: found by scattering each write'
 and gathering it back). ``multiply``: ``d/dbase`` is the product of the values written
 there, ``d/dvalue`` the base times the product of the *other* values written there (the
 product of the nonzero ones, divided by this one only where it is nonzero; zero where
-another one is zero, as ``prod``'s rule). Other combines raise ``UnsupportedError``.
+another one is zero, as ``prod``'s rule). ``maximum``/``minimum``/``fmax``/``fmin``: split
+evenly among the base element and the values equal to the result (the ``maximum``
+convention). Other combines raise ``UnsupportedError``.
 """
 from __future__ import annotations
 
@@ -63,7 +65,8 @@ def _reference(base, value, *indices, axis, combine=None):
 
 
 LINEAR = (None, "add", "subtract")
-RULES = LINEAR + ("multiply",)  # the combines with rules
+EXTREMES = ("maximum", "minimum", "fmax", "fmin")
+RULES = LINEAR + ("multiply",) + EXTREMES  # the combines with rules
 
 
 def _unsupported(b, combine):
@@ -82,11 +85,11 @@ def _jvp(b, tangents, operands, out, axis, combine=None):
     if tb is None and tv is None:
         return None
     base, value, *indices = operands
-    if combine == "multiply":
-        return b.add(None if tb is None else b.op("multiply", tb, _product(b, value, indices, axis, b.shape(base))),
+    if combine not in LINEAR:
+        pb, pv = _partials(b, base, value, indices, out, axis, combine)
+        return b.add(None if tb is None else b.op("multiply", tb, pb),
                      None if tv is None else b.op("scatter", b.zeros(b.shape(base), b.dtype(tv)),
-                                                  b.op("multiply", tv, _others(b, base, value, indices, axis)),
-                                                  *indices, axis=axis, combine="add"))
+                                                  b.op("multiply", tv, pv), *indices, axis=axis, combine="add"))
     tb = b.zeros(b.shape(base), b.dtype(out)) if tb is None else tb
     tv = b.zeros(b.shape(value), b.dtype(value)) if tv is None else tv
     return b.op("scatter", tb, tv, *indices, **_attrs(axis, combine))
@@ -99,10 +102,11 @@ def _vjp(b, ct, operands, out, axis, combine=None):
     none = (None,) * len(indices)
     if math.prod(b.shape(value)) == 0:
         return (ct, None) + none
-    if combine == "multiply":
-        return (b.op("multiply", ct, _product(b, value, indices, axis, b.shape(base))) if b.needs(base) else None,
-                b.op("multiply", b.op("gather", b.convert(ct, b.dtype(value)), *indices, axis=axis),
-                     _others(b, base, value, indices, axis)) if b.needs(value) else None) + none
+    if combine not in LINEAR:
+        pb, pv = _partials(b, base, value, indices, out, axis, combine)
+        return (b.op("multiply", ct, pb) if b.needs(base) else None,
+                b.op("multiply", b.op("gather", b.convert(ct, b.dtype(value)), *indices, axis=axis), pv)
+                if b.needs(value) else None) + none
     if combine is None and b.needs(base):
         rest = b.op("scatter", ct, b.zeros(b.shape(value), b.dtype(ct)), *indices, axis=axis)
     else:
@@ -123,6 +127,24 @@ def _won(b, base, value, indices, axis):
     number = b.broadcast(b.array(number.reshape((1,) * axis + batch + (1,) * (len(shape) - axis - len(batch)))), shape)
     last = b.op("scatter", b.zeros(b.shape(base), np.dtype(np.int64)), number, *indices, axis=axis)
     return b.op("equal", b.op("gather", last, *indices, axis=axis), number)
+
+
+def _partials(b, base, value, indices, out, axis, combine):
+    """``d out / d base`` (base's shape) and ``d out[index] / d value`` (value's shape) of a
+    combining scatter, in the value's dtype."""
+    if combine == "multiply":
+        return _product(b, value, indices, axis, b.shape(base)), _others(b, base, value, indices, axis)
+    # maximum & co.: split evenly among the base element and the values equal to the result
+    dt = b.dtype(value)
+    result = b.convert(out, dt)
+    hit_base = b.convert(b.op("equal", b.convert(base, dt), result), dt)
+    hit_value = b.convert(b.op("equal", value, b.op("gather", result, *indices, axis=axis)), dt)
+    count = b.op("add", hit_base, b.op("scatter", b.zeros(b.shape(base), dt), hit_value, *indices, axis=axis,
+                                       combine="add"))
+    zero, one = b.const(0.0, dt), b.const(1.0, dt)
+    count = b.op("where", b.op("equal", count, zero), one, count)  # (NaN results: no hit, no derivative)
+    return (b.op("divide", hit_base, count),
+            b.op("divide", hit_value, b.op("gather", count, *indices, axis=axis)))
 
 
 def _product(b, value, indices, axis, shape):
