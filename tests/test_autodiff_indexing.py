@@ -272,6 +272,15 @@ def _setitem_scalar_index(x):
     return np.sum(a * a)
 
 
+def _view_writes(x):
+    a = x.copy()
+    a.reshape(3, 4).T[1] = x[:3] ** 2  # through a reshape, a transpose and a row
+    m = a.reshape(3, 4)[1:]
+    m[:, ::2] = m[:, 1::2] * x[0]  # a strided region from another one of the same array
+    m[:, [0, 0, 2]] = x[:6].reshape(2, 3) * 2  # column 0 twice: the second wins
+    return np.sum(a ** 3)
+
+
 def _mask_reduced(x):
     m = x > 0.1
     return np.sum(x[m] ** 2) + np.max(x[m])
@@ -294,6 +303,7 @@ USER = {
     "sliced_add": _sliced_add,
     "setitem": _setitem,
     "setitem_scalar_index": _setitem_scalar_index,
+    "view_writes": _view_writes,
     "sort_head_sum": lambda x: np.sum(np.sort(x)[:4] ** 2),
     "sort_axis": lambda x: np.sum(np.sort(x.reshape(3, 4), axis=0)[-1] * np.arange(4.0)),
     "cumsum": lambda x: np.sum(np.cumsum(x) ** 2),
