@@ -423,3 +423,21 @@ def test_grad_matches_jax(name):
     ours = tj.grad(lambda x: f(np, x))(x)
     theirs = np.asarray(jax.grad(lambda x: f(jax.numpy, x))(jax.numpy.asarray(x)))
     np.testing.assert_allclose(ours, theirs, rtol=1e-10, atol=1e-12)
+
+
+def test_distinct_constant_indices_need_no_winner_mask():
+    """``a[[3, 1, 0]] = v``: every write wins, so the backward program has no int64 scatter
+    of write numbers; with a repeated index it has one."""
+    def write(index):
+        def f(x):
+            a = x.copy()
+            a[np.array(index)] = x[:3] ** 2
+            return np.sum(a ** 3)
+        return f
+
+    x = _point("")
+    for index, masks in (([3, 1, -12], 0), ([3, 1, -9], 1)):  # (-9 is 3)
+        f = write(index)
+        graph = tj.jit(tj.grad(f)).lower(x).as_text("graph")
+        assert sum("scatter" in line and ": i64[12]" in line for line in graph.splitlines()) == masks
+        close(tj.grad(f)(x), numeric_grad(f, x))

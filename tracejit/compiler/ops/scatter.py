@@ -16,12 +16,13 @@ Differentiation: the plain scatter and ``combine`` ``add``/``subtract`` are line
 gets the cotangent, with the written elements zeroed for the plain scatter; ``value`` gets
 it gathered at the indices (negated for ``subtract``), and for the plain scatter only where
 the element won (the last write of its position: found by scattering each write's number
-and gathering it back). ``multiply``: ``d/dbase`` is the product of the values written
-there, ``d/dvalue`` the base times the product of the *other* values written there (the
-product of the nonzero ones, divided by this one only where it is nonzero; zero where
-another one is zero, as ``prod``'s rule). ``maximum``/``minimum``/``fmax``/``fmin``: split
-evenly among the base element and the values equal to the result (the ``maximum``
-convention). Other combines raise ``UnsupportedError``.
+and gathering it back; constant indices without repeats need no such mask).
+``multiply``: ``d/dbase`` is the product of the values written there, ``d/dvalue`` the
+base times the product of the *other* values written there (the product of the nonzero
+ones, divided by this one only where it is nonzero; zero where another one is zero, as
+``prod``'s rule). ``maximum``/``minimum``/``fmax``/``fmin``: split evenly among the base
+element and the values equal to the result (the ``maximum`` convention). Other combines
+raise ``UnsupportedError``.
 """
 from __future__ import annotations
 
@@ -114,9 +115,21 @@ def _vjp(b, ct, operands, out, axis, combine=None):
     if not b.needs(value):
         return (rest, None) + none
     gathered = b.op("gather", b.convert(ct, b.dtype(value)), *indices, axis=axis)
-    if combine is None:
+    if combine is None and not _distinct_constants(b, base, indices, axis):
         gathered = b.op("where", _won(b, base, value, indices, axis), gathered, b.const(0.0, gathered))
     return (rest, b.neg(gathered) if combine == "subtract" else gathered) + none
+
+
+def _distinct_constants(b, base, indices, axis):
+    """Whether the indices are constants naming each position at most once (every write wins)."""
+    if any(b.graph.op(i) != "constant" for i in indices):
+        return False
+    shape = b.shape(base)
+    batch = np.broadcast_shapes(*(b.shape(i) for i in indices))
+    wrapped = [np.broadcast_to(wrap_clamp(b.graph.data(i)["value"], shape[axis + j]), batch).ravel()
+               for j, i in enumerate(indices)]
+    flat = np.ravel_multi_index(wrapped, shape[axis:axis + len(indices)])
+    return len(np.unique(flat)) == flat.size
 
 
 def _won(b, base, value, indices, axis):
