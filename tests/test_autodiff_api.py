@@ -49,6 +49,7 @@ FUNCTIONS = {
     "power": lambda x: np.sum(np.abs(x) ** 1.5 + 2.0 ** x),
     "maximum_relu": lambda x: np.sum(np.maximum(x, 0.0) * x),
     "astype": lambda x: np.sum(x.astype(np.float32).astype(np.float64) * 0 + x * 2),
+    "nanmean": lambda x: np.nanmean(x) + np.nansum(x ** 2),  # (a float sum divided by an int64 count)
     "diag": lambda x: np.trace(x.reshape(3, 4)) + np.sum(np.diagonal(x.reshape(3, 4), 1)),
 }
 
@@ -287,6 +288,9 @@ def test_eager_mode_vjp_jvp_and_grad_of_a_called_jit():
         close(pull(np.ones(5))[0], np.cos(x))
         close(tj.jvp(np.sin, (x,), (np.ones(5),))[1], np.cos(x))
         close(tj.jacfwd(np.sin)(x[:2]), np.diag(np.cos(x[:2])))
+        z = x[1:3] + 1j * x[2:4]  # (not at Re z == 0: complex sin returns Re z itself there, for its sign)
+        close(tj.grad(lambda z: np.sum(np.abs(z) ** 2))(z), 2 * np.conj(z))  # (complex results)
+        close(tj.vjp(np.sin, z)[1](np.ones(2))[0], np.cos(z))
     finally:
         tj.config.disable_jit = False
 
@@ -320,3 +324,68 @@ def test_complex_arguments_follow_jax_conventions():
     t = np.array([1j, 1.0 + 0j])
     close(tj.jvp(lambda z: np.sin(z) * z, (z,), (t,))[1], derivative * t)
     close(tj.jit(lambda z: tj.grad(lambda z: np.sum((z * z).real))(z))(z), 2 * z)  # (x^2 - y^2: 2x + 2iy)
+
+
+def test_nested_transforms_keep_their_variables_apart():
+    """Perturbation confusion (Siskind & Pearlmutter): an inner transform's argument and the
+    outer one's stay distinct, even for values the inner function closes over."""
+    assert tj.grad(lambda x: x * tj.grad(lambda y: x + y)(1.0))(2.0) == pytest.approx(1.0)
+    assert tj.jvp(lambda x: x * tj.jvp(lambda y: x + y, (1.0,), (1.0,))[1], (2.0,), (1.0,))[1] == pytest.approx(1.0)
+    assert tj.grad(lambda x: tj.grad(lambda y: x * y * y)(x))(1.5) == pytest.approx(6.0)
+
+
+def test_stop_gradient():
+    x = RNG.standard_normal(5)
+
+    def lse(x):  # the shift by the maximum is a constant: no tie mask in the gradient program
+        m = tj.stop_gradient(np.max(x))
+        return m + np.log(np.sum(np.exp(x - m)))
+
+    close(tj.grad(lse)(x), np.exp(x) / np.sum(np.exp(x)))
+    close(tj.grad(lambda x: np.sum(x * tj.stop_gradient(x)))(x), x)
+    close(tj.jvp(lambda x: x * tj.stop_gradient(x), (x,), (np.ones(5),))[1], x)
+    z = x[:2] + 1j * x[2:4]
+    close(tj.grad(lambda z: np.sum((z * tj.stop_gradient(z)).real))(z), z)  # (Re(z c): c)
+    assert tj.stop_gradient(x) is x  # outside a trace: the value itself
+    assert "equal" not in tj.jit(tj.grad(lse)).lower(x).as_text("optimized")
+    assert "equal" in tj.jit(tj.grad(FUNCTIONS["logsumexp"])).lower(x).as_text("optimized")  # (the tie mask)
+
+
+def test_vjp_and_jvp_with_aux():
+    f = lambda x: (np.sin(x), {"n": np.sum(x)})  # noqa: E731
+    x = RNG.standard_normal(3)
+    out, pull, aux = tj.vjp(f, x, has_aux=True)
+    close(out, np.sin(x))
+    close(aux["n"], np.sum(x))
+    close(pull(np.ones(3))[0], np.cos(x))
+    out, tangent, aux = tj.jvp(f, (x,), (np.ones(3),), has_aux=True)
+    close(tangent, np.cos(x))
+    close(aux["n"], np.sum(x))
+    g = tj.jit(lambda x: tj.vjp(f, x, has_aux=True)[1](np.ones(3))[0])
+    close(g(x), np.cos(x))
+
+
+def test_host_calls_off_the_differentiated_path():
+    f = lambda x, y: np.sum(x * np.fft.fft(y).real)  # noqa: E731  (np.fft runs as a host call)
+    x, y = np.ones(4), np.arange(4.0)
+    close(tj.grad(f)(x, y), np.fft.fft(y).real)
+    close(tj.jit(tj.grad(f))(x, y), np.fft.fft(y).real)
+    with pytest.raises(tj.UnsupportedError, match=r"through host \(numpy.fft.fft\).*test_autodiff_api.py"):
+        tj.grad(lambda x: np.sum(np.fft.fft(x).real))(x)
+    with pytest.raises(tj.UnsupportedError, match=r"through lapack \(dgesv\)"):
+        tj.grad(lambda x: np.sum(np.linalg.solve(np.eye(2) * 3 + x.reshape(2, 2), x[:2])))(x)
+
+
+def test_static_and_needed_arguments_through_grad():
+    x = np.full(4, 2.0)
+    g = tj.jit(lambda x, n: np.sum(x ** n), static_argnames="n")
+    close(tj.grad(g)(x, n=3), 3 * x ** 2)
+    h = lambda x, n: np.sum(x[:n] ** 2)  # noqa: E731  (n's value is needed: made static)
+    close(tj.grad(h)(x, 2), [4.0, 4.0, 0.0, 0.0])
+    tj.config.disable_jit = True
+    try:
+        close(tj.grad(h)(x, 2), [4.0, 4.0, 0.0, 0.0])
+        f = lambda x, y: np.sum(x * np.fft.fft(y).real)  # noqa: E731  (a host call, evaluated eagerly)
+        close(tj.grad(f)(x, np.arange(4.0)), np.fft.fft(np.arange(4.0)).real)
+    finally:
+        tj.config.disable_jit = False

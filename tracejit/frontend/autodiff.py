@@ -16,11 +16,15 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from tracejit.compiler.autodiff import STOP
 from tracejit.compiler.interpreter import evaluate
 from tracejit.config import config
 from tracejit.errors import StaticNeeded, at, user_error
 from tracejit.frontend.api import JitFunction
+from tracejit.frontend.arraylike import complex_support, is_complex_value
+from tracejit.frontend.complex.boundary import as_complex
 from tracejit.frontend.context import user_location
+from tracejit.frontend.core import Tracer
 from tracejit.frontend.difftrace import Recorded, backward, check_differentiable, forward, record, trace_of
 from tracejit.frontend.signature import bind
 from tracejit.frontend.traced_function import trace_function
@@ -52,6 +56,10 @@ def _run_eagerly(fun: Callable, args: tuple, kwargs: dict) -> Any:
             leaves.append(leaf.value)
             continue
         value = outs[leaf.index]
+        if leaf.mask is not None:  # a boolean selection: compacted here
+            value = value[outs[leaf.mask]]
+        if leaf.complex_dtype is not None:  # a complex result: its float pairs
+            value = as_complex(value, leaf.complex_dtype)
         leaves.append(leaf.python(value[()]) if leaf.python is not None else value[()] if leaf.scalar else value)
     return unflatten(traced.out_tree, leaves)
 
@@ -86,9 +94,13 @@ class Transformed:
     def jitted(self) -> JitFunction:
         """The compiled form (made on first use)."""
         if self._jitted is None:
-            traced = self._traced
+            traced, evaluated = self._traced, self._inline
 
             def inline(*args, **kwargs):
+                if trace_of([leaf for a in (args, kwargs) for leaf in flatten(a)[0]]) is None:
+                    # jit's whole-function fallback (a signature it refused to compile) runs this on
+                    # arrays: the derivative is then traced again and evaluated with NumPy
+                    return _run_eagerly(evaluated, args, kwargs)
                 return traced(*args, **kwargs)
 
             inline.__name__ = inline.__qualname__ = f"{self._name}_{getattr(self.__wrapped__, '__name__', 'fn')}"
@@ -96,7 +108,7 @@ class Transformed:
                 inline.__signature__ = inspect.signature(self.__wrapped__)
             except (TypeError, ValueError):
                 pass
-            self._jitted = JitFunction(inline, fallback=False)
+            self._jitted = JitFunction(inline)
         return self._jitted
 
     def lower(self, *args: Any, **kwargs: Any) -> Any:
@@ -175,14 +187,15 @@ def _cached(fun: Callable, kind: str, make: Callable[[], Transformed]) -> Transf
     return found
 
 
-def jvp(fun: Callable, primals: Sequence[Any], tangents: Sequence[Any]) -> tuple[Any, Any]:
+def jvp(fun: Callable, primals: Sequence[Any], tangents: Sequence[Any], has_aux: bool = False) -> tuple:
     """``(fun(*primals), J @ tangents)``: the forward-mode derivative along ``tangents``
-    (one pytree per primal, of the primals' structure)."""
+    (one pytree per primal, of the primals' structure); with ``has_aux`` (``fun`` returns
+    ``(out, aux)``): ``(out, tangent, aux)``."""
     def traced(primals, tangents):
         primals, tangents = tuple(primals), tuple(tangents)
         if len(primals) != len(tangents):
             raise user_error(ValueError(f"jvp: {len(primals)} primals but {len(tangents)} tangents"))
-        rec = record(fun, primals, {}, tuple(range(len(primals))), False)
+        rec = record(fun, primals, {}, tuple(range(len(primals))), has_aux)
         t_leaves = []
         for p, t in zip(primals, tangents):
             pl, pt = flatten(p)
@@ -192,27 +205,37 @@ def jvp(fun: Callable, primals: Sequence[Any], tangents: Sequence[Any]) -> tuple
             t_leaves.extend(tl)
         outs = forward(rec, t_leaves)
         rec.release()
-        return rec.out, unflatten(rec.out_tree, outs)
+        return (rec.out, unflatten(rec.out_tree, outs)) + ((rec.aux,) if has_aux else ())
 
-    return _cached(fun, "jvp", lambda: Transformed(traced, traced, "jvp"))(tuple(primals), tuple(tangents))
+    kind = "jvp_aux" if has_aux else "jvp"
+    return _cached(fun, kind, lambda: Transformed(traced, traced, "jvp"))(tuple(primals), tuple(tangents))
 
 
-def vjp(fun: Callable, *primals: Any) -> tuple[Any, Callable[[Any], tuple]]:
+def vjp(fun: Callable, *primals: Any, has_aux: bool = False) -> tuple:
     """``(fun(*primals), vjp_fn)``: ``vjp_fn(cotangent)`` (of the output's structure) returns
-    the tuple of cotangents of the primals."""
+    the tuple of cotangents of the primals; with ``has_aux`` (``fun`` returns ``(out, aux)``):
+    ``(out, vjp_fn, aux)``."""
     def traced_pullback(primals, ct):
-        rec = record(fun, primals, {}, tuple(range(len(primals))), False)
+        rec = record(fun, primals, {}, tuple(range(len(primals))), has_aux)
         grads = tuple(backward(rec, _match_tree(rec, ct)))
         rec.release()
         return grads
 
     leaves = [leaf for p in primals for leaf in flatten(p)[0]]
     if trace_of(leaves) is not None:
-        rec = record(fun, primals, {}, tuple(range(len(primals))), False)
-        return rec.out, lambda ct: tuple(backward(rec, _match_tree(rec, ct)))
+        rec = record(fun, primals, {}, tuple(range(len(primals))), has_aux)
+        pull = lambda ct: tuple(backward(rec, _match_tree(rec, ct)))  # noqa: E731
+        return (rec.out, pull, rec.aux) if has_aux else (rec.out, pull)
     forward_run = _cached(fun, "forward", lambda: Transformed(lambda *p: fun(*p), fun, "vjp"))
-    pullback = _cached(fun, "pullback", lambda: Transformed(traced_pullback, traced_pullback, "vjp"))
-    return forward_run(*primals), lambda ct: pullback(tuple(primals), ct)
+    pullback = _cached(fun, "pullback_aux" if has_aux else "pullback",
+                       lambda: Transformed(traced_pullback, traced_pullback, "vjp"))
+    out = forward_run(*primals)
+    if has_aux:
+        if not (isinstance(out, (tuple, list)) and len(out) == 2):
+            raise user_error(TypeError("with has_aux=True the function must return a pair (output, aux), "
+                                       f"got {type(out).__name__}"))
+        return out[0], lambda ct: pullback(tuple(primals), ct), out[1]
+    return out, lambda ct: pullback(tuple(primals), ct)
 
 
 def _match_tree(rec: Recorded, ct: Any) -> list:
@@ -222,4 +245,23 @@ def _match_tree(rec: Recorded, ct: Any) -> list:
     return leaves
 
 
-__all__ = ["grad", "value_and_grad", "jvp", "vjp", "Transformed", "argnums_of"]
+def stop_gradient(x: Any) -> Any:
+    """``x`` itself, as a constant for every derivative taken of it (a pytree of arrays): the
+    transforms do not differentiate through it (``jax.lax.stop_gradient``)."""
+    leaves, tree = flatten(x)
+    out = []
+    for leaf in leaves:
+        parts = complex_support().split(leaf) if is_complex_value(leaf) else (leaf,)
+        stopped = []
+        for part in parts:
+            if isinstance(part, Tracer):
+                trace = part._trace
+                nid = trace.graph.add("copy", [trace.node_of(part)], loc=user_location())
+                trace.graph.data(nid)[STOP] = True
+                part = Tracer(trace, nid, scalar=part._scalar)
+            stopped.append(part)
+        out.append(stopped[0] if len(stopped) == 1 else complex_support().join(*stopped))
+    return unflatten(tree, out)
+
+
+__all__ = ["grad", "value_and_grad", "jvp", "vjp", "stop_gradient", "Transformed", "argnums_of"]

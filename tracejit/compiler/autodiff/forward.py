@@ -35,7 +35,9 @@ def jvp_graph(b: Builder, wrt: Sequence[Node], tangents: Sequence[Node | None],
             raise no_rule_error(graph, nid, "forward")
         b.loc = graph.loc(nid)
         out = opdef.jvp(b, ins, operands, nid, **graph.attrs(nid))
-        if out is not None:
+        if isinstance(out, dict):  # a control node's results: loop_out picks them
+            tans[nid] = out
+        elif out is not None:
             out = b.convert(out, b.dtype(nid))
             if b.shape(out) != b.shape(nid):
                 out = b.broadcast(out, b.shape(nid))

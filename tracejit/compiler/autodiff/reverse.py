@@ -17,24 +17,34 @@ from tracejit.compiler.graph import Graph
 from tracejit.compiler.ops import get_op
 from tracejit.errors import UnsupportedError, at
 
+STOP = "stop_gradient"  # node data key: a node derivatives do not flow through (tj.stop_gradient)
+
 
 def active_nodes(graph: Graph, wrt: Sequence[Node], targets: Sequence[Node]) -> set[Node]:
-    """Float nodes that depend on a node of ``wrt`` and that a node of ``targets`` depends on
-    (both ends included)."""
-    down: set[Node] = set()
-    for w in wrt:
-        if w not in down:
-            down.add(w)
-            down |= nx.descendants(graph.nx, w)
+    """Float nodes that depend on a node of ``wrt`` (not through a node marked ``STOP``) and
+    that a node of ``targets`` depends on (both ends included), and the control nodes
+    (loops, branches, host calls) between them: a control node holds all its results, so its
+    (co)tangent is a dict ``{result index: node}`` that ``loop_out`` builds or picks from."""
+    succ, nodes = graph.nx._succ, graph.nx.nodes
+    down: set[Node] = set(wrt)
+    stack = list(wrt)
+    while stack:
+        for v in succ[stack.pop()]:
+            if v not in down and not nodes[v].get(STOP):
+                down.add(v)
+                stack.append(v)
     up: set[Node] = set(targets)
     for t in targets:
         up |= nx.ancestors(graph.nx, t)
-    return {n for n in down & up if is_float(graph.aval(n).dtype)}
+    return {n for n in down & up if is_float(graph.aval(n).dtype) or get_op(graph.op(n)).kind == "control"}
 
 
 def no_rule_error(graph: Graph, nid: Node, mode: str) -> UnsupportedError:
-    """The error for differentiating through an op that has no ``mode`` rule."""
-    op = graph.op(nid)
+    """The error for differentiating through an op that has no ``mode`` rule (a host call or
+    LAPACK call is named with its function or routine)."""
+    op, attrs = graph.op(nid), graph.attrs(nid)
+    detail = getattr(attrs.get("host"), "name", None) or getattr(attrs.get("call"), "routine", None)
+    op = f"{op} ({detail})" if detail else op
     return UnsupportedError(f"cannot differentiate through {op} ({mode}-mode rule not implemented yet)"
                             f"{at(graph.loc(nid))}")
 
@@ -65,6 +75,9 @@ def vjp_graph(b: Builder, wrt: Sequence[Node], targets: Sequence[Node],
         results = opdef.vjp(b, ct, operands, nid, **graph.attrs(nid))
         for u, r in zip(operands, results):
             if r is not None and u in active:
+                if isinstance(r, dict):  # a control node's results (see active_nodes)
+                    cts[u] = b.add(cts.get(u), r)
+                    continue
                 r = b.convert(r, b.dtype(u))
                 if b.shape(r) != b.shape(u):
                     raise AssertionError(f"vjp of {graph.op(nid)}: cotangent {b.aval(r)} for operand {b.aval(u)}")

@@ -16,8 +16,13 @@ from typing import Any, Callable
 def from_partials(partials: Callable[..., tuple]) -> dict[str, Callable[..., Any]]:
     """``jvp`` and ``vjp`` rules (as keyword arguments of ``OpDef``) of an elementwise op
     whose partial derivatives ``partials`` builds."""
+    def in_loop_dtype(b, operands, out):
+        # an operand of another dtype (an int64 count dividing a float sum) is converted first,
+        # as the op's loop does, so partials never compute in integers
+        return [b.convert(u, b.dtype(out)) for u in operands]
+
     def jvp(b, tangents, operands, out, **attrs):
-        ps = partials(b, operands, out, **attrs)
+        ps = partials(b, in_loop_dtype(b, operands, out), out, **attrs)
         total = None
         for t, p in zip(tangents, ps):
             if t is not None and p is not None:
@@ -25,7 +30,7 @@ def from_partials(partials: Callable[..., tuple]) -> dict[str, Callable[..., Any
         return total
 
     def vjp(b, ct, operands, out, **attrs):
-        ps = partials(b, operands, out, **attrs)
+        ps = partials(b, in_loop_dtype(b, operands, out), out, **attrs)
         return tuple(None if p is None or not b.needs(u) else b.unbroadcast(b.mul(ct, p), b.shape(u), b.dtype(u))
                      for u, p in zip(operands, ps))
 
