@@ -19,7 +19,7 @@ import numpy as np
 from tracejit.compiler.dtypes import AVal
 from tracejit.compiler.ops.lapack import LapackCall, run_call
 from tracejit.errors import UnsupportedError, at, user_error
-from tracejit.frontend import checks
+from tracejit.frontend import checks, control
 from tracejit.frontend.context import user_location
 from tracejit.frontend.core import Trace, Tracer
 from tracejit.frontend.dispatch import implements
@@ -286,12 +286,96 @@ def qr(a: Operand, mode: str = "reduced") -> object:
     return _linalg.QRResult(q, r)
 
 
+# lstsq of matrices up to this order, at most this aspect ratio, takes the fast path (see :func:`lstsq`)
+_FAST_LSTSQ_ORDER, _FAST_LSTSQ_ASPECT = 384, 2
+_LAPACK_EPS = np.finfo(np.float64).eps / 2  # (LAPACK's dlamch('Epsilon'): the unit roundoff)
+
+
+def _gelsd(a: Tracer, b: Tracer, rcond: Tracer, m: int, n: int) -> tuple:
+    """NumPy's own least-squares call: dgelsd of ``a`` (1, n, m) and ``b`` (1, nrhs, max(m, n)),
+    both column-major; returns the right-hand sides overwritten, the singular values, the
+    rank and ``info``."""
+    trace = find_trace([a, b, rcond])
+    nrhs, rows = b.shape[1], max(m, n)
+    args = (("dim", 0), ("dim", 1), ("dim", 2), ("out", 0), ("dim", 3), ("out", 1), ("dim", 4), ("out", 2), ("in", 2),
+            ("out", 3), ("out", 4), ("dim", 5), ("out", 5), ("out", 6))
+
+    def results(lwork: int, liwork: int) -> list[tuple]:
+        return [((1, n, m), F64, True), ((1, nrhs, rows), F64, True), ((1, min(m, n)), F64, True),
+                ((1,), I64, True), ((lwork,), F64, False), ((liwork,), I64, False), ((1,), I64, True)]
+
+    dims = (m, n, nrhs, max(1, m), rows, 0)
+    lwork, liwork = _workspace("dgelsd", args, results(1, 1), dims, ((5, 4), (5, 5)),
+                               (np.zeros(1), np.zeros(1), np.zeros(())))
+    _, bf, s, rank, _, _, info = record_call(trace, "dgelsd", [a, b, rcond], args,
+                                             results(max(1, lwork), max(1, liwork)), ((0, 0), (1, 1)),
+                                             dims[:5] + (max(1, lwork),), 1)
+    return bf, reshape(s, (min(m, n),)), reshape(rank, ()), reshape(info, ())
+
+
+def _singular_values(trace: Trace, a: Tracer, m: int, n: int) -> tuple[Tracer, Tracer]:
+    """The singular values (descending) of ``a`` (1, n, m) column-major by dgesvd without
+    vectors, and its ``info``."""
+    args = (("char", "N"), ("char", "N"), ("dim", 0), ("dim", 1), ("out", 0), ("dim", 2), ("out", 1), ("out", 1),
+            ("dim", 3), ("out", 1), ("dim", 3), ("out", 2), ("dim", 4), ("out", 3))
+
+    def results(lwork: int) -> list[tuple]:
+        return [((1, n, m), F64, True), ((1, min(m, n)), F64, True), ((lwork,), F64, False), ((1,), I64, True)]
+
+    dims = (m, n, max(1, m), 1, 0)
+    lwork = max(1, *_workspace("dgesvd", args, results(1), dims, ((4, 2),)))
+    _, s, _, info = record_call(trace, "dgesvd", [a], args, results(lwork), ((0, 0),), dims[:4] + (lwork,), 1)
+    return reshape(s, (min(m, n),)), reshape(info, ())
+
+
+def _gels(a: Tracer, b: Tracer, m: int, n: int) -> tuple[Tracer, Tracer]:
+    """dgels (Householder QR, or LQ when m < n) of ``a`` (1, n, m) and ``b`` (1, nrhs,
+    max(m, n)), column-major: the right-hand sides overwritten as dgelsd overwrites them
+    (solution, then residual components), and ``info``."""
+    trace = find_trace([a, b])
+    nrhs, rows = b.shape[1], max(m, n)
+    args = (("char", "N"), ("dim", 0), ("dim", 1), ("dim", 2), ("out", 0), ("dim", 3), ("out", 1), ("dim", 4),
+            ("out", 2), ("dim", 5), ("out", 3))
+
+    def results(lwork: int) -> list[tuple]:
+        return [((1, n, m), F64, True), ((1, nrhs, rows), F64, True), ((lwork,), F64, False), ((1,), I64, True)]
+
+    dims = (m, n, nrhs, max(1, m), rows, 0)
+    lwork = max(1, *_workspace("dgels", args, results(1), dims, ((5, 2),)))
+    _, bf, _, info = record_call(trace, "dgels", [a, b], args, results(lwork), ((0, 0), (1, 1)), dims[:5] + (lwork,), 1)
+    return bf, reshape(info, ())
+
+
+def _least_squares(trace: Trace, a: Tracer, b: Tracer, rcond: Tracer, m: int, n: int) -> tuple:
+    """(right-hand sides overwritten, singular values, rank, info) as dgelsd gives them.
+
+    Small, squarish systems take a faster path of the same result within LAPACK's accuracy:
+    the singular values alone (dgesvd), the rank by dgelsd's own rule (those above
+    ``rcond * s[0]``, ``rcond`` outside (0, 1) meaning the unit roundoff), and, at full
+    rank, the solution by QR (dgels: the unique least-squares / minimum-norm solution, as
+    dgelsd's); a rank-deficient (or NaN, or unconverged) system runs dgelsd itself."""
+    if max(m, n) > _FAST_LSTSQ_ORDER or max(m, n) > _FAST_LSTSQ_ASPECT * min(m, n):
+        return _gelsd(a, b, rcond, m, n)
+    s, svd_info = _singular_values(trace, a, m, n)
+    tolerance = np.where((rcond <= 0) | (rcond >= 1), _LAPACK_EPS, rcond) * s[0]
+    full = np.logical_and(s[-1] > tolerance, svd_info == 0)
+    full_rank = lift(trace, np.array(min(m, n), np.int64))
+
+    def fast(a, b, rcond, s, full_rank):
+        bf, info = _gels(a, b, m, n)
+        return control.cond(info == 0, lambda: (bf, s, full_rank, info), lambda: _gelsd(a, b, rcond, m, n))
+
+    return control.cond(full, fast, lambda a, b, rcond, s, full_rank: _gelsd(a, b, rcond, m, n),
+                        a, b, rcond, s, full_rank)
+
+
 @implements(np.linalg.lstsq)
 def lstsq(a: Operand, b: Operand, rcond: object = None) -> tuple:
-    """``numpy.linalg.lstsq`` by LAPACK's dgelsd; the residuals (empty unless the rank is full and
-    the system overdetermined) are a selection of data-dependent length, as NumPy's."""
+    """``numpy.linalg.lstsq``: dgelsd's results (:func:`_least_squares`); the residuals (empty
+    unless the rank is full and the system overdetermined) are a selection of data-dependent
+    length, as NumPy's."""
     loc = user_location()
-    _ready("lstsq", "dgelsd")
+    _ready("lstsq", "dgelsd", "dgesvd", "dgels")
     trace = find_trace([a, b, rcond])
     (a, ta), (b, tb) = _real(trace, a, "lstsq"), _real(trace, b, "lstsq")
     vector = b.ndim == 1
@@ -311,23 +395,10 @@ def lstsq(a: Operand, b: Operand, rcond: object = None) -> tuple:
     rcond = astype(lift(trace, as_operand(trace, as_array(trace, rcond))), F64)
     if rows > m:
         b = np.concatenate([b, lift(trace, np.zeros((rows - m, nrhs)))], axis=0)
-    args = (("dim", 0), ("dim", 1), ("dim", 2), ("out", 0), ("dim", 3), ("out", 1), ("dim", 4), ("out", 2), ("in", 2),
-            ("out", 3), ("out", 4), ("dim", 5), ("out", 5), ("out", 6))
-
-    def results(lwork: int, liwork: int) -> list[tuple]:
-        return [((1, n, m), F64, True), ((1, nrhs, rows), F64, True), ((1, min(m, n)), F64, True),
-                ((1,), I64, True), ((lwork,), F64, False), ((liwork,), I64, False), ((1,), I64, True)]
-
-    dims = (m, n, nrhs, max(1, m), rows, 0)
-    lwork, liwork = _workspace("dgelsd", args, results(1, 1), dims, ((5, 4), (5, 5)),
-                               (np.zeros(1), np.zeros(1), np.zeros(())))
-    _, bf, s, rank, _, _, info = record_call(trace, "dgelsd", [_columns(a, 1), _columns(b, 1), rcond], args,
-                                       results(max(1, lwork), max(1, liwork)), ((0, 0), (1, 1)),
-                                       dims[:5] + (max(1, lwork),), 1)
-    raise_if_info(info, "SVD did not converge in Linear Least Squares", loc)
+    bf, s, rank, info = _least_squares(trace, _columns(a, 1), _columns(b, 1), rcond, m, n)
+    raise_if_info(reshape(info, (1,)), "SVD did not converge in Linear Least Squares", loc)
     x = swapaxes(bf[0, :, :n], 0, 1)
     x = astype(reshape(x, (n,)) if vector else x, result, copy=False)
-    rank = reshape(rank, ())  # (NumPy returns it as its gufunc's C int: an int32 scalar)
     real = np.dtype(result)
     if m > n:  # the squared norms of the rows past n, summed in order (as NumPy's abs2)
         tail = bf[0, :, n:]
@@ -335,4 +406,5 @@ def lstsq(a: Operand, b: Operand, rcond: object = None) -> tuple:
         residuals = residuals[broadcast_to(rank == n, (nrhs,))]
     else:
         residuals = np.array([], real)
-    return x, residuals, scalar_result(astype(rank, np.int32)), astype(reshape(s, (min(m, n),)), real, copy=False)
+    # (NumPy returns the rank as its gufunc's C int: an int32 scalar)
+    return x, residuals, scalar_result(astype(rank, np.int32)), astype(s, real, copy=False)
