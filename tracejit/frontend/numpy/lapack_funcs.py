@@ -328,22 +328,65 @@ def _singular_values(trace: Trace, a: Tracer, m: int, n: int) -> tuple[Tracer, T
     return reshape(s, (min(m, n),)), reshape(info, ())
 
 
-def _gels(a: Tracer, b: Tracer, m: int, n: int) -> tuple[Tracer, Tracer]:
-    """dgels (Householder QR, or LQ when m < n) of ``a`` (1, n, m) and ``b`` (1, nrhs,
-    max(m, n)), column-major: the right-hand sides overwritten as dgelsd overwrites them
-    (solution, then residual components), and ``info``."""
-    trace = find_trace([a, b])
-    nrhs, rows = b.shape[1], max(m, n)
-    args = (("char", "N"), ("dim", 0), ("dim", 1), ("dim", 2), ("out", 0), ("dim", 3), ("out", 1), ("dim", 4),
-            ("out", 2), ("dim", 5), ("out", 3))
+def _factor(routine: str, a: Tracer, m: int, n: int) -> tuple[Tracer, Tracer]:
+    """dgeqrf (QR) or dgelqf (LQ) of ``a`` (1, n, m) column-major: the factored matrix and ``tau``."""
+    trace = find_trace([a])
+    args = (("dim", 0), ("dim", 1), ("out", 0), ("dim", 2), ("out", 1), ("out", 2), ("dim", 3), ("out", 3))
 
     def results(lwork: int) -> list[tuple]:
-        return [((1, n, m), F64, True), ((1, nrhs, rows), F64, True), ((lwork,), F64, False), ((1,), I64, True)]
+        return [((1, n, m), F64, True), ((1, min(m, n)), F64, True), ((lwork,), F64, False), ((1,), I64, True)]
 
-    dims = (m, n, nrhs, max(1, m), rows, 0)
-    lwork = max(1, *_workspace("dgels", args, results(1), dims, ((5, 2),)))
-    _, bf, _, info = record_call(trace, "dgels", [a, b], args, results(lwork), ((0, 0), (1, 1)), dims[:5] + (lwork,), 1)
-    return bf, reshape(info, ())
+    dims = (m, n, max(1, m), 0)
+    lwork = max(1, *_workspace(routine, args, results(1), dims, ((3, 2),)))
+    f, tau, _, _ = record_call(trace, routine, [a], args, results(lwork), ((0, 0),), dims[:3] + (lwork,), 1)
+    return f, tau  # (info: nonzero only for an illegal argument)
+
+
+def _reflect(routine: str, f: Tracer, tau: Tracer, b: Tracer, m: int, n: int) -> Tracer:
+    """``b`` (1, nrhs, rows) column-major times the transposed orthogonal factor that
+    ``routine`` (dormqr or dormlq) applies from the factorization ``f``, ``tau`` of :func:`_factor`."""
+    trace = find_trace([f, tau, b])
+    nrhs, rows = b.shape[1], b.shape[2]
+    args = (("char", "L"), ("char", "T"), ("dim", 0), ("dim", 1), ("dim", 2), ("in", 0), ("dim", 3), ("in", 1),
+            ("out", 0), ("dim", 4), ("out", 1), ("dim", 5), ("out", 2))
+
+    def results(lwork: int) -> list[tuple]:
+        return [((1, nrhs, rows), F64, True), ((lwork,), F64, False), ((1,), I64, True)]
+
+    order = m if routine == "dormqr" else n  # (the order of the orthogonal factor)
+    dims = (order, nrhs, min(m, n), max(1, m), rows, 0)
+    lwork = max(1, *_workspace(routine, args, results(1), dims, ((5, 1),), (np.zeros((n, m)), np.zeros(min(m, n)))))
+    out, _, _ = record_call(trace, routine, [f, tau, b], args, results(lwork), ((0, 2),), dims[:5] + (lwork,), 1)
+    return out
+
+
+def _triangular(f: Tracer, b: Tracer, upper: bool, order: int, m: int) -> Tracer:
+    """The first ``order`` rows of ``b`` (1, nrhs, rows) column-major solved against the
+    triangle of ``f`` (1, n, m) by dtrsm (dtrtrs would take OpenBLAS's threaded trtrs,
+    which waits milliseconds for a core on a busy machine)."""
+    trace = find_trace([f, b])
+    nrhs, rows = b.shape[1], b.shape[2]
+    args = (("char", "L"), ("char", "U" if upper else "L"), ("char", "N"), ("char", "N"), ("dim", 0), ("dim", 1),
+            ("in", 2), ("in", 0), ("dim", 2), ("out", 0), ("dim", 3))
+    one = lift(trace, np.ones(()))
+    (out,) = record_call(trace, "dtrsm", [f, b, one], args, [((1, nrhs, rows), F64, True)], ((0, 1),),
+                         (order, nrhs, max(1, m), rows), 1)
+    return out
+
+
+def _qr_solve(a: Tracer, b: Tracer, m: int, n: int) -> tuple[Tracer, Tracer]:
+    """What dgels gives for ``a`` (1, n, m) and ``b`` (1, nrhs, max(m, n)), column-major: the
+    least-squares solution by QR (m >= n; then the residual components in the rows past
+    n) or the minimum-norm one by LQ (m < n; ``b``'s rows past m are zeros), made of
+    dgeqrf/dgelqf, dormqr/dormlq and dtrsm; and whether the triangle's diagonal has no zero
+    (dgels's test of full rank)."""
+    if m >= n:
+        f, tau = _factor("dgeqrf", a, m, n)
+        x = _triangular(f, _reflect("dormqr", f, tau, b, m, n), True, n, m)
+    else:
+        f, tau = _factor("dgelqf", a, m, n)
+        x = _reflect("dormlq", f, tau, _triangular(f, b, False, m, m), m, n)
+    return x, np.all(np.diagonal(f[0, :, :min(m, n)]) != 0)
 
 
 def _least_squares(trace: Trace, a: Tracer, b: Tracer, rcond: Tracer, m: int, n: int) -> tuple:
@@ -352,9 +395,12 @@ def _least_squares(trace: Trace, a: Tracer, b: Tracer, rcond: Tracer, m: int, n:
     Small, squarish systems take a faster path of the same result within LAPACK's accuracy:
     the singular values alone (dgesvd), the rank by dgelsd's own rule (those above
     ``rcond * s[0]``, ``rcond`` outside (0, 1) meaning the unit roundoff), and, at full
-    rank, the solution by QR (dgels: the unique least-squares / minimum-norm solution, as
-    dgelsd's); a rank-deficient (or NaN, or unconverged) system runs dgelsd itself."""
-    if max(m, n) > _FAST_LSTSQ_ORDER or max(m, n) > _FAST_LSTSQ_ASPECT * min(m, n):
+    rank, the solution by QR (:func:`_qr_solve`, dgels's method: the unique least-squares /
+    minimum-norm solution, as dgelsd's); a rank-deficient (or NaN, or unconverged) system, or
+    a triangle with a zero on its diagonal, runs dgelsd itself."""
+    fast_routines = ("dgesvd", "dgeqrf", "dormqr", "dgelqf", "dormlq", "dtrsm")
+    if max(m, n) > _FAST_LSTSQ_ORDER or max(m, n) > _FAST_LSTSQ_ASPECT * min(m, n) or not lapack.available(
+            *fast_routines):
         return _gelsd(a, b, rcond, m, n)
     s, svd_info = _singular_values(trace, a, m, n)
     tolerance = np.where((rcond <= 0) | (rcond >= 1), _LAPACK_EPS, rcond) * s[0]
@@ -362,8 +408,8 @@ def _least_squares(trace: Trace, a: Tracer, b: Tracer, rcond: Tracer, m: int, n:
     full_rank = lift(trace, np.array(min(m, n), np.int64))
 
     def fast(a, b, rcond, s, full_rank):
-        bf, info = _gels(a, b, m, n)
-        return control.cond(info == 0, lambda: (bf, s, full_rank, info), lambda: _gelsd(a, b, rcond, m, n))
+        bf, nonsingular = _qr_solve(a, b, m, n)
+        return control.cond(nonsingular, lambda: (bf, s, full_rank, full_rank * 0), lambda: _gelsd(a, b, rcond, m, n))
 
     return control.cond(full, fast, lambda a, b, rcond, s, full_rank: _gelsd(a, b, rcond, m, n),
                         a, b, rcond, s, full_rank)
@@ -375,7 +421,7 @@ def lstsq(a: Operand, b: Operand, rcond: object = None) -> tuple:
     unless the rank is full and the system overdetermined) are a selection of data-dependent
     length, as NumPy's."""
     loc = user_location()
-    _ready("lstsq", "dgelsd", "dgesvd", "dgels")
+    _ready("lstsq", "dgelsd")
     trace = find_trace([a, b, rcond])
     (a, ta), (b, tb) = _real(trace, a, "lstsq"), _real(trace, b, "lstsq")
     vector = b.ndim == 1

@@ -1,13 +1,16 @@
-"""``scipy.linalg.solve_triangular``, native: LAPACK's ``?trtrs`` from NumPy's own LAPACK.
+"""``scipy.linalg.solve_triangular``, native: what LAPACK's ``?trtrs`` does, from NumPy's own LAPACK.
 
 SciPy's function is reached through ``frontend/libraries.py`` (:data:`NATIVE`, by its public
 path), so SciPy is never imported here. It is composed as SciPy calls it: the LAPACK type
-of the operands (float32 with float32: ``strtrs``; otherwise ``dtrtrs`` in float64), and,
+of the operands (float32 with float32: ``s``; otherwise ``d`` in float64), and,
 for the C-ordered matrices a traced function holds, SciPy's transposed call (``trtrs`` of
 ``a.T``, whose column-major memory is ``a``'s own, with ``lower`` and ``trans`` flipped), the
-right-hand sides in a column-major copy. ``check_finite`` is a run-time check raising
-SciPy's ``ValueError``; a zero on the diagonal raises ``LinAlgError`` ("singular matrix",
-without SciPy's diagonal index). Complex, empty or stacked operands, and a NumPy without
+right-hand sides in a column-major copy. ``?trtrs`` is a test of the diagonal for a zero,
+then ``?trsm``: called as those two here (same bits), since OpenBLAS's own, threaded
+``trtrs`` waits milliseconds for a second core on a busy machine even at 8x8.
+``check_finite`` is a run-time check raising SciPy's ``ValueError``; a zero on the diagonal
+(unless ``unit_diagonal``) raises ``LinAlgError`` ("singular matrix", without SciPy's
+diagonal index). Complex, empty or stacked operands, and a NumPy without
 these routines, run SciPy's function (a host call where it needs concrete arrays).
 """
 from __future__ import annotations
@@ -19,11 +22,12 @@ from tracejit.frontend import checks
 from tracejit.frontend.context import user_location
 from tracejit.frontend.core import Tracer
 from tracejit.frontend.libraries import NATIVE
-from tracejit.frontend.numpy.lapack_funcs import raise_if_info, record_call
+from tracejit.frontend.numpy.lapack_funcs import record_call
 from tracejit.frontend.numpy.shape import astype, reshape, swapaxes
 from tracejit.frontend.operands import Operand, as_array, as_operand, find_trace, lift
 from tracejit.runtime import lapack
 
+LinAlgError = np.linalg.LinAlgError
 _TRANS = {0: 0, 1: 1, 2: 1, "N": 0, "T": 1, "C": 1}  # (real matrices: the conjugate transpose is the transpose)
 
 
@@ -46,7 +50,7 @@ def solve_triangular(a: Operand, b: Operand, trans: int | str = 0, lower: bool =
     if trans not in _TRANS:
         raise user_error(ValueError(f"trans must be 0, 1, 2, 'N', 'T' or 'C', not {trans!r}{at(loc)}"))
     single = a.dtype == np.float32 and b.dtype == np.float32
-    routine, dtype = ("strtrs", np.dtype(np.float32)) if single else ("dtrtrs", np.dtype(np.float64))
+    routine, dtype = ("strsm", np.dtype(np.float32)) if single else ("dtrsm", np.dtype(np.float64))
     if not lapack.available(routine):
         raise UnsupportedError("scipy.linalg.solve_triangular: this NumPy's LAPACK is not available to native code")
     if check_finite:
@@ -57,13 +61,16 @@ def solve_triangular(a: Operand, b: Operand, trans: int | str = 0, lower: bool =
     vector = b.ndim == 1
     nrhs = 1 if vector else b.shape[1]
     a = astype(a, dtype, copy=False)  # its rows: the columns of a.T (an unbatched operand: read in place)
+    if not unit_diagonal:  # (trtrs's test, before its trsm)
+        checks.record(np.any(np.diagonal(a) == 0), LinAlgError,
+                      f"singular matrix: resolution failed at a zero diagonal{at(loc)}")
     columns = swapaxes(reshape(astype(b, dtype, copy=False), (1, n, nrhs)), 1, 2)
     uplo, flag = ("U" if lower else "L"), ("N" if _TRANS[trans] else "T")
-    args = (("char", uplo), ("char", flag), ("char", "U" if unit_diagonal else "N"), ("dim", 0), ("dim", 1),
-            ("in", 0), ("dim", 2), ("out", 0), ("dim", 2), ("out", 1))
-    results = [((1, nrhs, n), dtype, True), ((1,), np.dtype(np.int64), True)]
-    x, info = record_call(trace, routine, [a, columns], args, results, ((0, 1),), (n, nrhs, max(1, n)), 1)
-    raise_if_info(info, "singular matrix: resolution failed at a zero diagonal", loc)
+    args = (("char", "L"), ("char", uplo), ("char", flag), ("char", "U" if unit_diagonal else "N"), ("dim", 0),
+            ("dim", 1), ("in", 2), ("in", 0), ("dim", 2), ("out", 0), ("dim", 2))
+    one = lift(trace, np.ones((), dtype))
+    (x,) = record_call(trace, routine, [a, columns, one], args, [((1, nrhs, n), dtype, True)], ((0, 1),),
+                       (n, nrhs, max(1, n)), 1)
     x = swapaxes(x, 1, 2)
     return reshape(x, (n,)) if vector else reshape(x, (n, nrhs))
 
