@@ -30,7 +30,7 @@ def _general(shape: tuple, dtype, seed: int = 1) -> np.ndarray:
 FUNCTIONS = {  # name -> (function, input maker, exact: bit-identical to NumPy)
     "solve": (lambda a: np.linalg.solve(a, a[..., :2] * 3.0), _general, True),
     "solve_vector": (lambda a: np.linalg.solve(a, np.arange(a.shape[-1], dtype=a.dtype)), _general, True),
-    "inv": (np.linalg.inv, _general, True),
+    "inv": (np.linalg.inv, _general, "bound"),  # (dgetri: within LAPACK's bound, docs/design.md)
     "det": (np.linalg.det, _general, False),
     "slogdet": (lambda a: tuple(np.linalg.slogdet(a)), _general, False),
     "cholesky": (np.linalg.cholesky, _spd, True),
@@ -44,12 +44,16 @@ FUNCTIONS = {  # name -> (function, input maker, exact: bit-identical to NumPy)
 }
 
 
-def _same(got, want, exact: bool) -> None:
+def _same(got, want, exact: bool | str) -> None:
     got, want = (got, want) if isinstance(want, tuple) else ((got,), (want,))
     assert len(got) == len(want)
     for g, w in zip(got, want):
         assert type(g) is type(w) and np.asarray(g).dtype == np.asarray(w).dtype and np.shape(g) == np.shape(w)
-        if exact:
+        if exact == "bound":  # n * eps * cond(a) * max|w|, cond(a) < 1e3 for these inputs; float32 rounds once
+            eps = np.finfo(np.asarray(w).dtype).eps
+            np.testing.assert_allclose(g, w, rtol=0, atol=(1e3 * 16 * np.finfo(np.float64).eps + 2 * eps) *
+                                       np.max(np.abs(w), initial=0))
+        elif exact:
             np.testing.assert_array_equal(g, w)
         else:  # (NumPy's log and exp are libm's)
             np.testing.assert_allclose(g, w, rtol=1e-13 if np.asarray(w).dtype == np.float64 else 1e-6)
@@ -73,8 +77,9 @@ def test_matches_numpy(name, dtype):
 
 def test_integer_input_computes_in_float64():
     a = np.array([[4, 1], [2, 3]])
-    for fn in (np.linalg.inv, np.linalg.det, lambda x: np.linalg.solve(x, np.array([1, 2]))):
+    for fn in (np.linalg.det, lambda x: np.linalg.solve(x, np.array([1, 2]))):
         _same(tj.jit(fn, fallback=False)(a), fn(a), True)
+    _same(tj.jit(np.linalg.inv, fallback=False)(a), np.linalg.inv(a), "bound")
 
 
 def test_singular_and_not_positive_definite_raise_as_numpy():
@@ -116,7 +121,9 @@ def test_fused_with_other_work_and_solve_broadcasts():
         x = np.linalg.solve(a, b)  # (2, 3, 3) against (3, 2): b broadcast over the batch
         return (x * 2.0).sum(axis=-1), np.linalg.inv(a[0] + 1.0) @ b
     a, b = _general((2, 3, 3), np.float64), _general((3, 2), np.float64)
-    _same(tj.jit(f, fallback=False)(a, b), f(a, b), True)
+    got, want = tj.jit(f, fallback=False)(a, b), f(a, b)
+    _same(got[0], want[0], True)
+    _same(got[1], want[1], "bound")  # (dgetri's inverse; a 3x3 GEMM of its own)
 
 
 def test_routine_address_is_resolved_again_when_unpickled():
@@ -162,4 +169,5 @@ def test_concurrent_calls_have_their_own_workspaces():
     with ThreadPoolExecutor(4) as pool:
         results = list(pool.map(f, mats))
     for a, got in zip(mats, results):
-        _same(got, (np.linalg.inv(a), np.linalg.eigvalsh(a + np.swapaxes(a, -1, -2)), np.linalg.qr(a)[0]), True)
+        _same(got[0], np.linalg.inv(a), "bound")
+        _same(got[1:], (np.linalg.eigvalsh(a + np.swapaxes(a, -1, -2)), np.linalg.qr(a)[0]), True)

@@ -153,12 +153,29 @@ def solve(a: Operand, b: Operand) -> Tracer:
 
 @implements(np.linalg.inv)
 def inv(a: Operand) -> Tracer:
-    """``numpy.linalg.inv``: dgesv against the identity, as NumPy does."""
-    trace, a, ta, loc = _square(a, "inv", "dgesv")
-    n = a.shape[-1]
-    index = lift(trace, np.arange(n))  # (the identity from the element index: no n x n constant)
-    eye = astype(np.equal(reshape(index, (n, 1)), index), F64)
-    return astype(_solve(trace, a, eye, a.shape[:-2], loc), ta, copy=False)
+    """``numpy.linalg.inv``: NumPy's LU (dgetrf of the same column-major copy, so the same
+    singular matrices raise), then the inverse from it (dgetri: 2n^3 flops where NumPy's
+    dgesv against the identity takes 8n^3/3; 1.5x faster at 64 and 512, within LAPACK's
+    error bound of NumPy's result)."""
+    trace, a, ta, loc = _square(a, "inv", "dgesv", "dgetrf", "dgetri")
+    n, batch_shape = a.shape[-1], a.shape[:-2]
+    batch = math.prod(batch_shape)
+    if n == 0 or batch == 0:
+        index = lift(trace, np.arange(n))  # (the identity from the element index: no n x n constant)
+        eye = astype(np.equal(reshape(index, (n, 1)), index), F64)
+        return astype(_solve(trace, a, eye, batch_shape, loc), ta, copy=False)
+    args = (("dim", 0), ("dim", 0), ("out", 0), ("dim", 0), ("out", 1), ("out", 2))
+    results = [((batch, n, n), F64, True), ((batch, n), I64, True), ((batch,), I64, True)]
+    lu, pivots, info = record_call(trace, "dgetrf", [_columns(a, batch)], args, results, ((0, 0),), (n,), batch)
+    raise_if_info(info, "Singular matrix", loc)
+    args = (("dim", 0), ("out", 0), ("dim", 0), ("out", 1), ("out", 2), ("dim", 1), ("out", 3))
+
+    def inverse(lwork: int) -> list[tuple]:
+        return [((batch, n, n), F64, True), ((batch, n), I64, True), ((lwork,), F64, False), ((batch,), I64, True)]
+
+    lwork = max(1, n, *_workspace("dgetri", args, inverse(1), (n, 0), ((1, 2),)))
+    x, _, _, _ = record_call(trace, "dgetri", [lu, pivots], args, inverse(lwork), ((0, 0), (1, 1)), (n, lwork), batch)
+    return astype(reshape(swapaxes(x, 1, 2), a.shape), ta, copy=False)
 
 
 def _slogdet(a: Operand, name: str) -> tuple[Tracer, Tracer, np.dtype]:
