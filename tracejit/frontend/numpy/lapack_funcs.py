@@ -19,7 +19,7 @@ import numpy as np
 from tracejit.compiler.dtypes import AVal
 from tracejit.compiler.ops.lapack import LapackCall, run_call
 from tracejit.errors import UnsupportedError, at, user_error
-from tracejit.frontend import checks, control
+from tracejit.frontend import checks
 from tracejit.frontend.context import user_location
 from tracejit.frontend.core import Trace, Tracer
 from tracejit.frontend.dispatch import implements
@@ -424,11 +424,14 @@ def _least_squares(trace: Trace, a: Tracer, b: Tracer, rcond: Tracer, m: int, n:
     full = np.logical_and(s[-1] > tolerance, svd_info == 0)
     full_rank = lift(trace, np.array(min(m, n), np.int64))
 
+    # (control imports numpy's handlers through controlwrites: imported once both have loaded, as numpy/unique.py)
+    from tracejit.frontend.control import cond
+
     def fast(a, b, rcond, s, full_rank):
         bf, nonsingular = _qr_solve(a, b, m, n)
-        return control.cond(nonsingular, lambda: (bf, s, full_rank, full_rank * 0), lambda: _gelsd(a, b, rcond, m, n))
+        return cond(nonsingular, lambda: (bf, s, full_rank, full_rank * 0), lambda: _gelsd(a, b, rcond, m, n))
 
-    return control.cond(full, fast, lambda a, b, rcond, s, full_rank: _gelsd(a, b, rcond, m, n),
+    return cond(full, fast, lambda a, b, rcond, s, full_rank: _gelsd(a, b, rcond, m, n),
                         a, b, rcond, s, full_rank)
 
 
