@@ -4,10 +4,12 @@ SciPy's function is reached through ``frontend/libraries.py`` (:data:`NATIVE`, b
 path), so SciPy is never imported here. It is composed as SciPy calls it: the LAPACK type
 of the operands (float32 with float32: ``s``; otherwise ``d`` in float64), and,
 for the C-ordered matrices a traced function holds, SciPy's transposed call (``trtrs`` of
-``a.T``, whose column-major memory is ``a``'s own, with ``lower`` and ``trans`` flipped), the
-right-hand sides in a column-major copy. ``?trtrs`` is a test of the diagonal for a zero,
-then ``?trsm``: called as those two here (same bits), since OpenBLAS's own, threaded
-``trtrs`` waits milliseconds for a second core on a busy machine even at 8x8.
+``a.T``, whose column-major memory is ``a``'s own, with ``lower`` and ``trans`` flipped); the
+right-hand sides are solved from the right in their own row-major order (``x.T op(a).T =
+b.T``: no transposed copies; 10% faster than the left-side transposed trsm at 512).
+``?trtrs`` is a test of the diagonal for a zero, then ``?trsm``: called as those two here,
+since OpenBLAS's own, threaded ``trtrs`` waits milliseconds for a second core on a busy
+machine even at 8x8.
 ``check_finite`` is a run-time check raising SciPy's ``ValueError``; a zero on the diagonal
 (unless ``unit_diagonal``) raises ``LinAlgError`` ("singular matrix", without SciPy's
 diagonal index). Complex, empty or stacked operands, and a NumPy without
@@ -23,7 +25,7 @@ from tracejit.frontend.context import user_location
 from tracejit.frontend.core import Tracer
 from tracejit.frontend.libraries import NATIVE
 from tracejit.frontend.numpy.lapack_funcs import record_call
-from tracejit.frontend.numpy.shape import astype, reshape, swapaxes
+from tracejit.frontend.numpy.shape import astype, reshape
 from tracejit.frontend.operands import Operand, as_array, as_operand, find_trace, lift
 from tracejit.runtime import lapack
 
@@ -64,15 +66,15 @@ def solve_triangular(a: Operand, b: Operand, trans: int | str = 0, lower: bool =
     if not unit_diagonal:  # (trtrs's test, before its trsm)
         checks.record(np.any(np.diagonal(a) == 0), LinAlgError,
                       f"singular matrix: resolution failed at a zero diagonal{at(loc)}")
-    columns = swapaxes(reshape(astype(b, dtype, copy=False), (1, n, nrhs)), 1, 2)
-    uplo, flag = ("U" if lower else "L"), ("N" if _TRANS[trans] else "T")
-    args = (("char", "L"), ("char", uplo), ("char", flag), ("char", "U" if unit_diagonal else "N"), ("dim", 0),
-            ("dim", 1), ("in", 2), ("in", 0), ("dim", 2), ("out", 0), ("dim", 2))
+    rows = reshape(astype(b, dtype, copy=False), (1, n, nrhs))  # (C order: b.T column-major, leading dim nrhs)
+    # op(a) x = b as x.T op(a).T = b.T: trsm from the right on b's own rows, op(a).T being a.T
+    # (trans 0) or a (trans 1), the matrix U = a.T in memory; no transposed copies of b or x
+    uplo, flag = ("U" if lower else "L"), ("T" if _TRANS[trans] else "N")
+    args = (("char", "R"), ("char", uplo), ("char", flag), ("char", "U" if unit_diagonal else "N"), ("dim", 1),
+            ("dim", 0), ("in", 2), ("in", 0), ("dim", 2), ("out", 0), ("dim", 3))
     one = lift(trace, np.ones((), dtype))
-    (x,) = record_call(trace, routine, [a, columns, one], args, [((1, nrhs, n), dtype, True)], ((0, 1),),
-                       (n, nrhs, max(1, n)), 1)
-    x = swapaxes(x, 1, 2)
+    (x,) = record_call(trace, routine, [a, rows, one], args, [((1, n, nrhs), dtype, True)], ((0, 1),),
+                       (n, nrhs, max(1, n), max(1, nrhs)), 1)
     return reshape(x, (n,)) if vector else reshape(x, (n, nrhs))
-
 
 NATIVE["scipy.linalg.solve_triangular"] = solve_triangular
