@@ -171,3 +171,20 @@ def test_concurrent_calls_have_their_own_workspaces():
     for a, got in zip(mats, results):
         _same(got[0], np.linalg.inv(a), "bound")
         _same(got[1:], (np.linalg.eigvalsh(a + np.swapaxes(a, -1, -2)), np.linalg.qr(a)[0]), True)
+
+
+def test_solve_vector_right_hand_side_layouts():
+    """A 1-D ``b`` of one matrix is dgesv's operand as it is (no transposed copy): strided,
+    integer, float32 and broadcast against a stack, the caller's array left unchanged."""
+    f = tj.jit(lambda a, b: np.linalg.solve(a, b), fallback=False)
+    rng = np.random.default_rng(7)
+    a, wide = rng.standard_normal((7, 7)), rng.standard_normal(16)
+    for x, y in ((a, wide[::2][:7]), (a[:, ::-1], wide[:7]), (a, np.arange(7)), (a.astype(np.float32),
+                 wide[:7].astype(np.float32)), (rng.standard_normal((3, 7, 7)), wide[:7]), (a[:1, :1], wide[:1])):
+        kept = y.copy()
+        _same(f(x, y), np.linalg.solve(x, y), True)
+        np.testing.assert_array_equal(y, kept)
+    with pytest.raises(ValueError, match="mismatch"):
+        f(a, wide[:6])
+    with pytest.raises(LinAlgError, match="Singular matrix"):
+        f(np.ones((4, 4)), wide[:4])
