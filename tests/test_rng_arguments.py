@@ -1,12 +1,11 @@
 """Generator arguments (``frontend/rngargs.py``): keyed by type, drawn from as passed in each call."""
 from __future__ import annotations
 
-import threading
-
 import numpy as np
 import pytest
 
 import tracejit as tj
+from tests.threaded import run_in_threads
 from tracejit.errors import UnsupportedError
 
 
@@ -105,20 +104,12 @@ def test_static_generator_stays_bound_by_identity():
 def test_threads_each_draw_from_their_own_generator():
     jf = tj.jit(lambda x, rng: x + rng.standard_normal(x.shape))
     x = np.zeros(64)
-    results, errors = {}, []
+    results = {}
 
     def work(seed):
-        try:
-            results[seed] = [jf(x, np.random.default_rng(seed)) for _ in range(20)]
-        except Exception as e:  # noqa: BLE001 - reported below
-            errors.append(e)
+        results[seed] = [jf(x, np.random.default_rng(seed)) for _ in range(20)]
 
-    threads = [threading.Thread(target=work, args=(s,)) for s in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors
+    assert not run_in_threads(work, [(s,) for s in range(4)])
     for seed, outs in results.items():
         for out in outs:
             np.testing.assert_array_equal(out, np.random.default_rng(seed).standard_normal(64))
