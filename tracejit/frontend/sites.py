@@ -12,6 +12,7 @@ code's ``numpy`` holds the creators below (``frontend/convert.py``); NumPy is un
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 
 import numpy as np
 
@@ -58,7 +59,7 @@ def _registered(trace, result):
     return result
 
 
-def computed(func):
+def computed(func: Callable) -> Callable:
     """``func`` (a NumPy function of converted code, ``frontend/convert.py``) whose array
     results computed from constants (``np.quantile(0, [.25, .5])``: no argument traced, so
     NumPy runs it) are creation sites like ``np.array``'s: a traced value written into one
