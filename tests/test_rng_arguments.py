@@ -185,3 +185,18 @@ def test_shuffle_in_place_and_permutation_from_a_generator_argument():
     f(np.random.default_rng(9), y)
     np.testing.assert_array_equal(x, y)  # the caller's array shuffled, as eagerly
     assert jf.cache_info().traces == 1
+
+
+def test_generators_inside_a_list_given_to_library_functions():
+    """Generators passed in a list argument, each given to a library function or an unbound method."""
+    stats = pytest.importorskip("scipy.stats")
+
+    def f(x, gens):
+        return x + stats.norm.rvs(size=x.shape, random_state=gens[1]) + np.random.Generator.random(gens[0], x.shape)
+
+    jf = tj.jit(f)
+    for s in range(2):
+        eager_gens, jit_gens = ([np.random.default_rng(s), np.random.default_rng(s + 10)] for _ in range(2))
+        np.testing.assert_array_equal(jf(np.arange(3.0), jit_gens), f(np.arange(3.0), eager_gens))
+        assert [_state(g) for g in jit_gens] == [_state(g) for g in eager_gens]
+    assert jf.cache_info().traces == 1
