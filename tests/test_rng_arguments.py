@@ -200,3 +200,17 @@ def test_generators_inside_a_list_given_to_library_functions():
         np.testing.assert_array_equal(jf(np.arange(3.0), jit_gens), f(np.arange(3.0), eager_gens))
         assert [_state(g) for g in jit_gens] == [_state(g) for g in eager_gens]
     assert jf.cache_info().traces == 1
+
+
+def test_library_class_given_the_generator_argument_runs_eagerly():
+    """``scipy.stats.qmc.Sobol(d, seed=rng)``: a class tracejit does not wrap gets the argument's
+    stand-in and NumPy refuses to seed from it; that refusal is tracejit's (UnsupportedError naming
+    the line), so by default the function runs eagerly: eager's numbers and final state."""
+    qmc = pytest.importorskip("scipy.stats.qmc")
+
+    def f(x, rng):
+        return x + qmc.Sobol(d=1, seed=rng).random(4).ravel()[:3]
+
+    _check(f, tj.jit(f), lambda: np.arange(3.0), lambda: np.random.default_rng(4))
+    with pytest.raises(UnsupportedError, match=r"rejected its stand-in.*test_rng_arguments.py:\d+"):
+        tj.jit(f, fallback=False)(np.arange(3.0), np.random.default_rng(4))

@@ -17,14 +17,16 @@ advanced during it fails the trace with the same error.
 """
 from __future__ import annotations
 
+import os
 import sys
 import types
 
 import numpy as np
 
-from tracejit.errors import UnsupportedError, at, user_error
-from tracejit.frontend.context import current_trace, user_location
+from tracejit.errors import ControlException, UnsupportedError, at, user_error
+from tracejit.frontend.context import current_trace, location, user_location
 from tracejit.frontend.hostcall import fallback_enabled, host_call
+from tracejit.frontend.usercode import is_library_file
 
 ADVICE = ("random numbers cannot be drawn inside jitted functions here (tj.jit(fallback=False), or a "
           "generator made or drawn from where tracejit cannot run it at run time); draw them outside and pass "
@@ -268,3 +270,23 @@ def undo_draws(attempts: tuple) -> None:
                 _bit_of(gen).state = raw
         except Exception:  # noqa: BLE001 - a generator whose state cannot be set: left as it is
             pass
+
+
+_OWN_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # tracejit/
+STAND_IN = "<tracejit stand-in for "  # how every stand-in's repr starts (rngargs.ArgGenerator's too)
+
+
+def leaked_stand_in(error: BaseException) -> UnsupportedError | None:
+    """The refusal for ``error`` when it is code tracejit does not convert rejecting a generator's
+    stand-in (``scipy.stats.qmc.Sobol(d, seed=rng)``: NumPy's 'cannot be used to seed' names its
+    repr), so that the function runs eagerly (or says so, with ``fallback=False``); else None."""
+    if isinstance(error, (UnsupportedError, ControlException)) or STAND_IN not in str(error):
+        return None
+    loc, tb = None, error.__traceback__
+    while tb is not None:  # (the user's innermost line the error passed)
+        name = tb.tb_frame.f_code.co_filename
+        if not name.startswith(_OWN_DIR) and not is_library_file(name) and not name.startswith("<"):
+            loc = location(name, tb.tb_lineno)
+        tb = tb.tb_next
+    return UnsupportedError(f"a generator was given to code tracejit does not run at run time, which "
+                            f"rejected its stand-in ({type(error).__name__}: {error}){at(loc)}: {ADVICE}")

@@ -22,7 +22,7 @@ from tracejit.frontend.donation import donate_written_arguments
 from tracejit.frontend.hostdynamic import HostResult, tickets
 from tracejit.frontend.numpy.selection import Selection
 from tracejit.frontend.operands import python_kind
-from tracejit.frontend.randomness import random_stand_in, undo_draws
+from tracejit.frontend.randomness import leaked_stand_in, random_stand_in, undo_draws
 from tracejit.frontend.reachable import ArgRoot, ObjectRoot
 from tracejit.frontend.refusals import TraceSites, forget_refused, replaced_error
 from tracejit.frontend.rngargs import argument_stand_in
@@ -152,7 +152,7 @@ def _trace_once(fun, pysig: inspect.Signature, static: frozenset, call: BoundCal
             try:
                 result = converter.callable(fun)(*bound.args, **bound.kwargs)
             except Exception as e:  # noqa: BLE001 - an error NumPy put in place of tracejit's?
-                ours = replaced_error(e)
+                ours = replaced_error(e) or leaked_stand_in(e)
                 if ours is None:
                     raise
                 raise ours from e
