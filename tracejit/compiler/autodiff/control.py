@@ -31,6 +31,7 @@ import numpy as np
 from tracejit.compiler.autodiff.builder import Builder, Node, is_float
 from tracejit.compiler.dtypes import AVal
 from tracejit.compiler.graph import Graph, SubGraph
+from tracejit.compiler.ops import get_op
 
 I64 = np.dtype(np.int64)
 
@@ -185,25 +186,107 @@ def _steps(g: Graph, body: Graph, start: list[Node], count: Node, caps: list[Nod
                   loc=loc) for i, a in enumerate(avals)]
 
 
+STATIC_OPS = ("constant", "size", "add", "subtract", "multiply", "convert", "minimum", "maximum", "negative")
+
+
+def _static(g: Graph, nid: Node, depth: int = 0) -> int | None:
+    """The value of integer node ``nid`` if it follows from constants and trace-time sizes."""
+    op = g.op(nid)
+    if op not in STATIC_OPS or depth > 8 or g.aval(nid).shape != () or g.aval(nid).dtype.kind not in "iu":
+        return None
+    if op == "constant":
+        return int(g.data(nid)["value"])
+    if op == "size":
+        return int(g.attrs(nid)["value"])
+    args = [_static(g, u, depth + 1) for u in g.operands(nid)]
+    if any(a is None for a in args):
+        return None
+    return int(get_op(op).reference(*[np.int64(a) for a in args], **g.attrs(nid)))
+
+
+def _counted(g: Graph, carries: list[Node], cond_cap: list[Node], cond: Graph, body: Graph,
+             n_carry: int) -> tuple[Node, Node, int] | None:
+    """A ``fori_loop``-shaped loop (carried value 0 an index stepping by 1 from ``start`` while
+    ``< stop``, a run-time ``stop``/``start`` known when traced): (start, stop, static trip count)."""
+    (test,) = _outputs(cond)
+    if cond.op(test) != "less":
+        return None
+    i, stop = cond.operands(test)
+    cins, bins = cond.inputs, body.inputs
+    if i != cins[0] or stop not in cins[n_carry:]:
+        return None
+    step = _outputs(body)[0]
+    if body.op(step) != "add" or bins[0] not in body.operands(step):
+        return None
+    (one,) = [u for u in body.operands(step) if u != bins[0]] or [bins[0]]
+    if body.op(one) != "constant" or int(body.data(one)["value"]) != 1:
+        return None
+    stop_node = cond_cap[cins.index(stop) - n_carry]
+    lo, hi = _static(g, carries[0]), _static(g, stop_node)
+    if lo is None or hi is None:
+        return None
+    return carries[0], stop_node, max(0, hi - lo)
+
+
+def _saving_loop(b: Builder, carries, cond_cap, body_cap, cond: Graph, body: Graph, n_carry: int, n_cond: int,
+                 start: Node, trips: int) -> list[Node]:
+    """The loop again, writing each step's carried values into row ``i - start`` of a buffer
+    ``[trips, ...]`` per carried value (``dynamic_update``); the buffers."""
+    loc = b.loc
+    avals = [b.aval(c) for c in carries]
+    bufs = [AVal((trips,) + tuple(a.shape), a.dtype) for a in avals]
+    g, inputs = _new_graph("body", avals + bufs + [b.aval(start)] + [b.aval(c) for c in body_cap], loc)
+    vals, bin_, first = inputs[:n_carry], inputs[n_carry:2 * n_carry], inputs[2 * n_carry]
+    outs = clone(g, body, vals + inputs[2 * n_carry + 1:])
+    row = g.add("subtract", [vals[0], first], loc=loc)
+    saved = [g.add("dynamic_update", [buf, g.add("reshape", [v], attrs={"shape": (1,) + tuple(a.shape)}, loc=loc), row],
+                   attrs={"dims": (0,), "steps": (1,)}, loc=loc) for buf, v, a in zip(bin_, vals, avals)]
+    new_body = _finish(g, outs + saved, loc)
+    new_cond = _cond_with_extra(cond, n_carry, bufs, loc)
+    inits = [b.zeros(tuple(a.shape), a.dtype) for a in bufs]
+    node = b.op("while", *(carries + inits + cond_cap + [start] + body_cap), cond=new_cond, body=new_body,
+                n_carry=2 * n_carry, n_cond=n_cond)
+    return _results(b, node, avals + bufs, list(range(n_carry, 2 * n_carry)))
+
+
 def while_vjp(b: Builder, cts: dict[int, Node], operands: list, out: Node, vjp_graph: Callable, *, cond: SubGraph,
               body: SubGraph, n_carry: int, n_cond: int) -> list[Node | None]:
-    """A backward loop over the steps in reverse, each recomputed from the initial values."""
+    """A backward loop over the steps in reverse: a ``fori_loop`` with a trip count known when
+    traced reads each step's saved carried values, any other loop recomputes them."""
     carries, cond_cap, body_cap = _split(operands, n_carry, n_cond)
     loc = b.loc
     avals = [b.aval(c) for c in carries]
     floats = [j for j, a in enumerate(avals) if is_float(a.dtype)]
     fcaps = [k for k, c in enumerate(body_cap) if is_float(b.dtype(c))]
     cap_avals = [b.aval(c) for c in body_cap]
-    trips = _counting_loop(b, carries, cond_cap, body_cap, cond.graph, body.graph, n_carry, n_cond)
-    # backward body: (k, ct per float carry, sum per float capture; captured: initial values, captures)
+    counted = _counted(b.graph, carries, cond_cap, cond.graph, body.graph, n_carry)
+    grads_out: list[Node | None] = [None] * len(operands)
+    if counted is not None and counted[2] == 0:  # no step: the values pass through
+        for j in floats:
+            grads_out[j] = cts.get(j)
+        return grads_out
+    if counted is not None:
+        start, stop, bound = counted
+        saved = _saving_loop(b, carries, cond_cap, body_cap, cond.graph, body.graph, n_carry, n_cond, start, bound)
+        trips = b.op("maximum", b.op("subtract", stop, start), b.array(np.zeros((), I64)))
+        held, held_avals = saved, [b.aval(s) for s in saved]
+    else:
+        trips = _counting_loop(b, carries, cond_cap, body_cap, cond.graph, body.graph, n_carry, n_cond)
+        held, held_avals = carries, avals
+    # backward body: (k, ct per float carry, sum per float capture; captured: saved or initial values, captures)
     state = [AVal((), I64)] + [avals[j] for j in floats] + [cap_avals[k] for k in fcaps]
-    g, inputs = _new_graph("body", state + avals + cap_avals, loc)
-    nf, nc = len(floats), len(fcaps)
+    g, inputs = _new_graph("body", state + held_avals + cap_avals, loc)
+    nf, nc, nh = len(floats), len(fcaps), len(held)
     k, ct_in, acc_in = inputs[0], inputs[1:1 + nf], inputs[1 + nf:1 + nf + nc]
-    init_in, cap_in = inputs[1 + nf + nc:1 + nf + nc + n_carry], inputs[1 + nf + nc + n_carry:]
+    held_in, cap_in = inputs[1 + nf + nc:1 + nf + nc + nh], inputs[1 + nf + nc + nh:]
     prev = g.add("subtract", [k, g.add_constant(np.ones((), I64), loc=loc)], loc=loc)
-    at_step = _steps(g, body.graph, init_in, prev, cap_in, loc)
-    # fresh copies: the step's derivative holds the recomputed values and captures fixed
+    if counted is not None:
+        at_step = [g.add("reshape", [g.add("dynamic_slice", [buf, prev], attrs={"dims": (0,), "sizes": (1,),
+                                                                               "steps": (1,)}, loc=loc)],
+                         attrs={"shape": tuple(a.shape)}, loc=loc) for buf, a in zip(held_in, avals)]
+    else:
+        at_step = _steps(g, body.graph, held_in, prev, cap_in, loc)
+    # fresh copies: the step's derivative holds the step's values and the captures fixed
     vals = [g.add("copy", [v], loc=loc) for v in at_step]
     capv = [g.add("copy", [c], loc=loc) for c in cap_in]
     outs = clone(g, body.graph, vals + capv)
@@ -217,10 +300,9 @@ def while_vjp(b: Builder, cts: dict[int, Node], operands: list, out: Node, vjp_g
     new_cond = _finish(cg, [cg.add("greater", [cin[0], cg.add_constant(np.zeros((), I64), loc=loc)], loc=loc)], loc)
     ct0 = [_materialize(b, cts.get(j), avals[j]) for j in floats]
     acc0 = [b.zeros(tuple(cap_avals[k].shape), cap_avals[k].dtype) for k in fcaps]
-    node = b.op("while", *([trips] + ct0 + acc0 + carries + body_cap), cond=new_cond, body=new_body,
+    node = b.op("while", *([trips] + ct0 + acc0 + held + body_cap), cond=new_cond, body=new_body,
                 n_carry=1 + nf + nc, n_cond=0)
     res = _results(b, node, state, list(range(1, 1 + nf + nc)))
-    grads_out: list[Node | None] = [None] * len(operands)
     for j, r in zip(floats, res[:nf]):
         grads_out[j] = r
     for k, r in zip(fcaps, res[nf:]):
