@@ -106,9 +106,14 @@ def _split(operands: list[Node], n_carry: int, n_cond: int) -> tuple[list[Node],
     return operands[:n_carry], operands[n_carry:n_carry + n_cond], operands[n_carry + n_cond:]
 
 
-def _cond_with_extra(cond: Graph, n_carry: int, extra: list[AVal], loc) -> SubGraph:
-    """``cond`` taking ``extra`` more carried values (after the old ones), unused."""
-    ins = [cond.aval(i) for i in cond.inputs]
+def _inputs(g: Graph) -> dict[int, Node]:
+    """The input nodes of ``g`` by argument index (an unused argument may have none)."""
+    return {g.attrs(n)["index"]: n for n in g.inputs}
+
+
+def _cond_with_extra(cond: Graph, ins: list[AVal], n_carry: int, extra: list[AVal], loc) -> SubGraph:
+    """``cond`` (arguments ``ins``: carried values, captures) taking ``extra`` more carried
+    values (after the old ones), unused."""
     g, inputs = _new_graph("cond", ins[:n_carry] + extra + ins[n_carry:], loc)
     outs = clone(g, cond, inputs[:n_carry] + inputs[n_carry + len(extra):])
     return _finish(g, outs, loc)
@@ -120,12 +125,13 @@ def while_jvp(b: Builder, tangents: list, operands: list, out: Node, jvp_graph: 
     carries, cond_cap, body_cap = _split(operands, n_carry, n_cond)
     t_carry, _, t_cap = _split(tangents, n_carry, n_cond)
     bg = body.graph
-    ins = bg.inputs
+    ins = _inputs(bg)
     avals = [b.aval(c) for c in carries]
     caps = [k for k, t in enumerate(t_cap) if t is not None]
     active = {j for j, t in enumerate(t_carry) if t is not None and is_float(avals[j].dtype)}
     while True:  # carried values whose tangent can become nonzero
-        deps = _depends(bg, [ins[j] for j in active] + [ins[n_carry + k] for k in caps], _outputs(bg))
+        deps = _depends(bg, [ins[j] for j in active if j in ins] + [ins[n_carry + k] for k in caps if n_carry + k in ins],
+                        _outputs(bg))
         more = active | {j for j, d in enumerate(deps) if d and is_float(avals[j].dtype)}
         if more == active:
             break
@@ -145,7 +151,7 @@ def while_jvp(b: Builder, tangents: list, operands: list, out: Node, jvp_graph: 
     touts = jvp_graph(sb, [vals[j] for j in act] + [cin[k] for k in caps], tin + tcin, [outs[j] for j in act])
     touts = [_materialize(sb, t, a) for t, a in zip(touts, t_avals)]
     new_body = _finish(g, outs + touts, loc)
-    new_cond = _cond_with_extra(cond.graph, n_carry, t_avals, loc)
+    new_cond = _cond_with_extra(cond.graph, [b.aval(u) for u in carries + cond_cap], n_carry, t_avals, loc)
     inits = [_materialize(b, t_carry[j], avals[j]) for j in act]
     node = b.op("while", *(carries + inits + cond_cap + body_cap + [t_cap[k] for k in caps]), cond=new_cond,
                 body=new_body, n_carry=n_carry + len(act), n_cond=n_cond)
@@ -162,7 +168,7 @@ def _counting_loop(b: Builder, carries, cond_cap, body_cap, cond: Graph, body: G
     outs = clone(g, body, inputs[:n_carry] + inputs[n_carry + 1:])
     count = g.add("add", [inputs[n_carry], g.add_constant(np.ones((), I64), loc=loc)], loc=loc)
     new_body = _finish(g, outs + [count], loc)
-    new_cond = _cond_with_extra(cond, n_carry, [AVal((), I64)], loc)
+    new_cond = _cond_with_extra(cond, [b.aval(u) for u in carries + cond_cap], n_carry, [AVal((), I64)], loc)
     zero = b.array(np.zeros((), I64))
     node = b.op("while", *(carries + [zero] + cond_cap + body_cap), cond=new_cond, body=new_body,
                 n_carry=n_carry + 1, n_cond=n_cond)
@@ -212,8 +218,9 @@ def _counted(g: Graph, carries: list[Node], cond_cap: list[Node], cond: Graph, b
     if cond.op(test) != "less":
         return None
     i, stop = cond.operands(test)
-    cins, bins = cond.inputs, body.inputs
-    if i != cins[0] or stop not in cins[n_carry:]:
+    bins = _inputs(body)
+    if cond.op(i) != "input" or cond.op(stop) != "input" or cond.attrs(i)["index"] != 0 \
+            or cond.attrs(stop)["index"] < n_carry or 0 not in bins:
         return None
     step = _outputs(body)[0]
     if body.op(step) != "add" or bins[0] not in body.operands(step):
@@ -221,7 +228,7 @@ def _counted(g: Graph, carries: list[Node], cond_cap: list[Node], cond: Graph, b
     (one,) = [u for u in body.operands(step) if u != bins[0]] or [bins[0]]
     if body.op(one) != "constant" or int(body.data(one)["value"]) != 1:
         return None
-    stop_node = cond_cap[cins.index(stop) - n_carry]
+    stop_node = cond_cap[cond.attrs(stop)["index"] - n_carry]
     lo, hi = _static(g, carries[0]), _static(g, stop_node)
     if lo is None or hi is None:
         return None
@@ -242,7 +249,7 @@ def _saving_loop(b: Builder, carries, cond_cap, body_cap, cond: Graph, body: Gra
     saved = [g.add("dynamic_update", [buf, g.add("reshape", [v], attrs={"shape": (1,) + tuple(a.shape)}, loc=loc), row],
                    attrs={"dims": (0,), "steps": (1,)}, loc=loc) for buf, v, a in zip(bin_, vals, avals)]
     new_body = _finish(g, outs + saved, loc)
-    new_cond = _cond_with_extra(cond, n_carry, bufs, loc)
+    new_cond = _cond_with_extra(cond, [b.aval(u) for u in carries + cond_cap], n_carry, bufs, loc)
     inits = [b.zeros(tuple(a.shape), a.dtype) for a in bufs]
     node = b.op("while", *(carries + inits + cond_cap + [start] + body_cap), cond=new_cond, body=new_body,
                 n_carry=2 * n_carry, n_cond=n_cond)
