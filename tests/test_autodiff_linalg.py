@@ -143,3 +143,13 @@ def test_hessian_of_logdet_free_solve():
 def test_no_rule_yet_names_function_and_line(fn, name):
     with pytest.raises(UnsupportedError, match=rf"numpy.linalg.{name}.*test_autodiff_linalg.py:\d+"):
         tj.grad(fn)(well_conditioned())
+
+
+def test_two_products_in_one_expression():
+    """Regression (passes/fusion.py): two matmuls whose epilogue chains meet in one
+    elementwise expression (dgetrf's rules build ``L @ X * mask + X * mask @ U``) were both
+    made that expression's product: 'node (matmul) must have a buffer'."""
+    a, b = RNG.normal(size=(5, 5)), RNG.normal(size=(1, 5, 5))
+    m = np.tril(np.ones((5, 5)), -1)
+    for f, x in ((lambda p, q: (p @ q) * 2.0 + (q @ p) * 3.0, a), (lambda p, q: (p @ q) * m + (q @ p) * m, b)):
+        np.testing.assert_allclose(tj.jit(f)(x, x + 1.0), f(x, x + 1.0), rtol=1e-12, atol=1e-12)
