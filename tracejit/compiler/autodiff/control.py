@@ -130,8 +130,8 @@ def while_jvp(b: Builder, tangents: list, operands: list, out: Node, jvp_graph: 
     caps = [k for k, t in enumerate(t_cap) if t is not None]
     active = {j for j, t in enumerate(t_carry) if t is not None and is_float(avals[j].dtype)}
     while True:  # carried values whose tangent can become nonzero
-        deps = _depends(bg, [ins[j] for j in active if j in ins] + [ins[n_carry + k] for k in caps if n_carry + k in ins],
-                        _outputs(bg))
+        sources = [ins[j] for j in active if j in ins] + [ins[n_carry + k] for k in caps if n_carry + k in ins]
+        deps = _depends(bg, sources, _outputs(bg))
         more = active | {j for j, d in enumerate(deps) if d and is_float(avals[j].dtype)}
         if more == active:
             break
@@ -144,7 +144,8 @@ def while_jvp(b: Builder, tangents: list, operands: list, out: Node, jvp_graph: 
     cap_avals = [b.aval(c) for c in body_cap]
     g, inputs = _new_graph("body", avals + t_avals + cap_avals + [cap_avals[k] for k in caps], loc)
     vals, tin = inputs[:n_carry], inputs[n_carry:n_carry + len(act)]
-    cin, tcin = inputs[n_carry + len(act):n_carry + len(act) + len(body_cap)], inputs[n_carry + len(act) + len(body_cap):]
+    first_cap = n_carry + len(act)
+    cin, tcin = inputs[first_cap:first_cap + len(body_cap)], inputs[first_cap + len(body_cap):]
     outs = clone(g, bg, vals + cin)
     sb = Builder(g)
     sb.loc = loc
