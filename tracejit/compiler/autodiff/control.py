@@ -257,6 +257,50 @@ def _saving_loop(b: Builder, carries, cond_cap, body_cap, cond: Graph, body: Gra
     return _results(b, node, avals + bufs, list(range(n_carry, 2 * n_carry)))
 
 
+def _row(g: Graph, buf: Node, row: Node, aval: AVal, loc) -> Node:
+    """Row ``row`` of buffer ``buf`` ([n, ...]) as a value of ``aval``'s shape."""
+    piece = g.add("dynamic_slice", [buf, row], attrs={"dims": (0,), "sizes": (1,), "steps": (1,)}, loc=loc)
+    return g.add("reshape", [piece], attrs={"shape": tuple(aval.shape)}, loc=loc)
+
+
+CHECKPOINTS = 64  # most checkpoints a while_loop's reverse mode keeps
+CHECKPOINT_BYTES = 1 << 28  # ... and at most this many bytes of them
+
+
+def checkpoint_slots(avals: list[AVal]) -> int:
+    """How many checkpoints of carried values ``avals`` a reverse while_loop keeps."""
+    size = sum(int(np.prod(a.shape, dtype=np.int64)) * np.dtype(a.dtype).itemsize for a in avals)
+    return max(1, min(CHECKPOINTS, CHECKPOINT_BYTES // max(1, size)))
+
+
+def _checkpoint_loop(b: Builder, carries, cond_cap, body_cap, cond: Graph, body: Graph, n_carry: int, n_cond: int,
+                     stride: Node, slots: int) -> list[Node]:
+    """The loop again, keeping the carried values of every ``stride``-th step (a run-time
+    stride: ``ceil(N / slots)``) in row ``k // stride`` of a buffer ``[slots, ...]`` each."""
+    loc = b.loc
+    avals = [b.aval(c) for c in carries]
+    bufs = [AVal((slots,) + tuple(a.shape), a.dtype) for a in avals]
+    extra = [AVal((), I64)] + bufs
+    g, inputs = _new_graph("body", avals + extra + [AVal((), I64)] + [b.aval(c) for c in body_cap], loc)
+    vals, k, bin_ = inputs[:n_carry], inputs[n_carry], inputs[n_carry + 1:2 * n_carry + 1]
+    step = inputs[2 * n_carry + 1]
+    outs = clone(g, body, vals + inputs[2 * n_carry + 2:])
+    row = g.add("floor_divide", [k, step], loc=loc)
+    keep = g.add("equal", [g.add("multiply", [row, step], loc=loc), k], loc=loc)
+    saved = []
+    for buf, v, a in zip(bin_, vals, avals):
+        new = g.add("where", [keep, v, _row(g, buf, row, a, loc)], loc=loc)
+        new = g.add("reshape", [new], attrs={"shape": (1,) + tuple(a.shape)}, loc=loc)
+        saved.append(g.add("dynamic_update", [buf, new, row], attrs={"dims": (0,), "steps": (1,)}, loc=loc))
+    one = g.add_constant(np.ones((), I64), loc=loc)
+    new_body = _finish(g, outs + [g.add("add", [k, one], loc=loc)] + saved, loc)
+    new_cond = _cond_with_extra(cond, [b.aval(u) for u in carries + cond_cap], n_carry, extra, loc)
+    inits = [b.array(np.zeros((), I64))] + [b.zeros(tuple(a.shape), a.dtype) for a in bufs]
+    node = b.op("while", *(carries + inits + cond_cap + [stride] + body_cap), cond=new_cond, body=new_body,
+                n_carry=2 * n_carry + 1, n_cond=n_cond)
+    return _results(b, node, avals + extra, list(range(n_carry + 1, 2 * n_carry + 1)))
+
+
 def while_vjp(b: Builder, cts: dict[int, Node], operands: list, out: Node, vjp_graph: Callable, *, cond: SubGraph,
               body: SubGraph, n_carry: int, n_cond: int) -> list[Node | None]:
     """A backward loop over the steps in reverse: a ``fori_loop`` with a trip count known when
@@ -280,7 +324,12 @@ def while_vjp(b: Builder, cts: dict[int, Node], operands: list, out: Node, vjp_g
         held, held_avals = saved, [b.aval(s) for s in saved]
     else:
         trips = _counting_loop(b, carries, cond_cap, body_cap, cond.graph, body.graph, n_carry, n_cond)
-        held, held_avals = carries, avals
+        slots = checkpoint_slots(avals)
+        stride = b.op("maximum", b.op("floor_divide", b.op("add", trips, b.array(np.int64(slots - 1))),
+                                      b.array(np.int64(slots))), b.array(np.int64(1)))
+        held = _checkpoint_loop(b, carries, cond_cap, body_cap, cond.graph, body.graph, n_carry, n_cond, stride,
+                                slots) + [stride]
+        held_avals = [b.aval(h) for h in held]
     # backward body: (k, ct per float carry, sum per float capture; captured: saved or initial values, captures)
     state = [AVal((), I64)] + [avals[j] for j in floats] + [cap_avals[k] for k in fcaps]
     g, inputs = _new_graph("body", state + held_avals + cap_avals, loc)
@@ -289,11 +338,13 @@ def while_vjp(b: Builder, cts: dict[int, Node], operands: list, out: Node, vjp_g
     held_in, cap_in = inputs[1 + nf + nc:1 + nf + nc + nh], inputs[1 + nf + nc + nh:]
     prev = g.add("subtract", [k, g.add_constant(np.ones((), I64), loc=loc)], loc=loc)
     if counted is not None:
-        at_step = [g.add("reshape", [g.add("dynamic_slice", [buf, prev], attrs={"dims": (0,), "sizes": (1,),
-                                                                               "steps": (1,)}, loc=loc)],
-                         attrs={"shape": tuple(a.shape)}, loc=loc) for buf, a in zip(held_in, avals)]
+        at_step = [_row(g, buf, prev, a, loc) for buf, a in zip(held_in, avals)]
     else:
-        at_step = _steps(g, body.graph, held_in, prev, cap_in, loc)
+        stride = held_in[-1]  # recompute from the checkpoint before step k - 1
+        row = g.add("floor_divide", [prev, stride], loc=loc)
+        left = g.add("subtract", [prev, g.add("multiply", [row, stride], loc=loc)], loc=loc)
+        start = [_row(g, buf, row, a, loc) for buf, a in zip(held_in[:-1], avals)]
+        at_step = _steps(g, body.graph, start, left, cap_in, loc)
     # fresh copies: the step's derivative holds the step's values and the captures fixed
     vals = [g.add("copy", [v], loc=loc) for v in at_step]
     capv = [g.add("copy", [c], loc=loc) for c in cap_in]
