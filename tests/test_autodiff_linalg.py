@@ -1,6 +1,6 @@
 """Derivatives of numpy.linalg's LAPACK functions (rules of the ``lapack`` op,
-``compiler/ops/lapack.py``): solve, inv, det, slogdet, cholesky, in both modes, batched, inside
-losses and loops, against central finite differences of NumPy's own functions (float64,
+``compiler/ops/lapack.py``): solve, inv, det, slogdet, cholesky, eigh, in both modes, batched, inside
+losses and loops, eigh, against central finite differences of NumPy's own functions (float64,
 relative 1e-6)."""
 from __future__ import annotations
 
@@ -60,6 +60,11 @@ FUNCTIONS = {
     "inv_twice": lambda a: np.sum(np.linalg.inv(np.linalg.inv(a) @ a + a) ** 2),
     "cholesky": lambda a: np.sum(np.linalg.cholesky(a @ a.T + np.eye(4)) * W),
     "cholesky_upper": lambda a: np.sum(np.linalg.cholesky(a @ a.T + np.eye(4), upper=True) * W),
+    # (squared eigenvectors: their signs are LAPACK's choice)
+    "eigh_values": lambda a: np.sum(np.linalg.eigh(a + a.T)[0] * np.arange(1.0, 5.0)),
+    "eigh_vectors": lambda a: np.sum(np.linalg.eigh(a + a.T)[1] ** 2 * W),
+    "eigh_upper": lambda a: np.sum(np.linalg.eigh(a @ a.T, UPLO="U")[1] ** 2 * W)
+    + np.sum(np.linalg.eigh(a @ a.T, UPLO="U")[0] ** 2),
 }
 CUMSUM = {
     "det": lambda a: np.linalg.det(a),
@@ -92,6 +97,7 @@ def test_batched():
     check_both_modes(lambda m: np.sum(np.linalg.solve(m, B) ** 2) + np.sum(np.linalg.inv(m)[..., 0, :]), a)
     x = RNG.normal(size=(2, 4, 4))
     check_both_modes(lambda m: np.sum(np.linalg.cholesky(m @ np.swapaxes(m, -1, -2) + np.eye(4)) ** 3), x)
+    check_both_modes(lambda m: np.sum(np.linalg.eigh(m + np.swapaxes(m, -1, -2))[1] ** 2 * W), x)
 
 
 def test_solve_both_arguments():
@@ -137,7 +143,7 @@ def test_hessian_of_logdet_free_solve():
     np.testing.assert_allclose(h, expect, rtol=1e-5, atol=1e-6)
 
 
-@pytest.mark.parametrize("fn, name", [(lambda m: np.sum(np.linalg.eigh(m)[0]), "eigh"),
+@pytest.mark.parametrize("fn, name", [(lambda m: np.sum(np.linalg.eigvalsh(m)), "eigvalsh"),
                                       (lambda m: np.sum(np.linalg.qr(m)[1]), "qr"),
                                       (lambda m: np.sum(np.linalg.lstsq(m, V)[0]), "lstsq")])
 def test_no_rule_yet_names_function_and_line(fn, name):

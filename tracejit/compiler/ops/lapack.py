@@ -71,8 +71,8 @@ def _infer_token(avals, **attrs):
 # result (batch, n, m) holds them column-major, so ``swap_last`` of it is the matrix itself
 # (row-major). Derivatives are built from ``dgesv`` (a new ``lapack`` node, itself
 # differentiable), products and triangle masks. Rules exist for the routines of ``solve``/``inv``
-# (dgesv), ``slogdet``/``det`` (dgetrf) and ``cholesky`` (dpotrf); the factors no frontend
-# function returns (dgesv's LU) have no derivative.
+# (dgesv), ``slogdet``/``det`` (dgetrf), ``cholesky`` (dpotrf) and ``eigh`` (dsyevd); the
+# factors no frontend function returns (dgesv's LU) have no derivative.
 GESV_ARGS = (("dim", 0), ("dim", 1), ("out", 0), ("dim", 2), ("out", 1), ("out", 2), ("dim", 2), ("out", 3))
 
 
@@ -113,7 +113,7 @@ def _solve_right(b, x, a):
     return b.swap_last(_solve(b, b.swap_last(a), b.swap_last(x)))
 
 
-NAMES = {"dsyevd": "numpy.linalg.eigh/eigvalsh", "dgeqrf": "numpy.linalg.qr", "dorgqr": "numpy.linalg.qr",
+NAMES = {"dsyevd": "numpy.linalg.eigvalsh", "dgeqrf": "numpy.linalg.qr", "dorgqr": "numpy.linalg.qr",
          "dgelsd": "numpy.linalg.lstsq"}
 
 
@@ -237,8 +237,51 @@ def _potrf_vjp_rule(b, cts, operands, out, call, results):
     return [b.swap_last(a_ct)]
 
 
+# dsyevd (jobz "V"): A = V diag(w) V^T from one triangle; with M = V^T S V (S: the symmetric
+# part of dA): dw = diag(M), dV = V (F o M), F_ij = 1 / (w_j - w_i) off the diagonal;
+# A_ct = sym(V (diag(w_ct) + F o (V^T V_ct)) V^T). Eigenvalues alone (eigvalsh: no vectors) have none.
+def _syevd_parts(b, out, call, results):
+    if call.args[0] != ("char", "V"):
+        _unsupported(b, "dsyevd", "eigenvalues without eigenvectors: numpy.linalg.eigh has a rule")
+    vectors = _result(b, out, results, 0)
+    a = results[1]
+    w = b.op("loop_out", out, index=1, shape=tuple(a.shape), dtype=np.dtype(a.dtype))
+    batch, n = b.shape(w)
+    gaps = b.op("subtract", b.reshape(w, (batch, 1, n)), b.reshape(w, (batch, n, 1)))
+    eye = b.array(np.eye(n, dtype=bool))
+    f = b.op("where", eye, b.const(0.0, w), b.op("divide", b.const(1.0, w), b.op("where", eye, b.const(1.0, w), gaps)))
+    return vectors, w, f
+
+
+def _syevd_jvp_rule(b, tangents, operands, out, call, results):
+    (ta,) = (_tangent(b, t, u) for t, u in zip(tangents, operands))
+    if ta is None:
+        return {}
+    v, w, f = _syevd_parts(b, out, call, results)
+    s = b.mul(b.op("add", ta, b.swap_last(ta)), 0.5)
+    m = _mm(b, _mm(b, b.swap_last(v), s), v)
+    dw = b.op("diagonal", m, offset=0, axis1=1, axis2=2)
+    dv = _mm(b, v, b.op("multiply", f, m))
+    return {0: b.swap_last(dv), 1: dw}
+
+
+def _syevd_vjp_rule(b, cts, operands, out, call, results):
+    ct_v, ct_w = cts.get(0), cts.get(1)
+    if ct_v is None and ct_w is None:
+        return [None]
+    v, w, f = _syevd_parts(b, out, call, results)
+    n = b.shape(w)[-1]
+    inner = None
+    if ct_w is not None:
+        inner = b.op("multiply", b.reshape(ct_w, b.shape(w)[:1] + (1, n)), b.array(np.eye(n)))
+    if ct_v is not None:
+        inner = b.add(inner, b.op("multiply", f, _mm(b, b.swap_last(v), b.swap_last(ct_v))))
+    a_ct = _mm(b, _mm(b, v, inner), b.swap_last(v))
+    return [b.swap_last(b.mul(b.op("add", a_ct, b.swap_last(a_ct)), 0.5))]
+
+
 RULES = {"dgesv": (_gesv_jvp_rule, _gesv_vjp_rule), "dgetrf": (_getrf_jvp_rule, _getrf_vjp_rule),
-         "dpotrf": (_potrf_jvp_rule, _potrf_vjp_rule)}
+         "dpotrf": (_potrf_jvp_rule, _potrf_vjp_rule), "dsyevd": (_syevd_jvp_rule, _syevd_vjp_rule)}
 
 
 register(OpDef(
