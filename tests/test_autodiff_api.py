@@ -49,6 +49,7 @@ FUNCTIONS = {
     "power": lambda x: np.sum(np.abs(x) ** 1.5 + 2.0 ** x),
     "maximum_relu": lambda x: np.sum(np.maximum(x, 0.0) * x),
     "astype": lambda x: np.sum(x.astype(np.float32).astype(np.float64) * 0 + x * 2),
+    "nanmean": lambda x: np.nanmean(x) + np.nansum(x ** 2),  # (a float sum divided by an int64 count)
     "diag": lambda x: np.trace(x.reshape(3, 4)) + np.sum(np.diagonal(x.reshape(3, 4), 1)),
 }
 
@@ -199,3 +200,186 @@ def test_integer_values_have_zero_derivative():
     x = RNG.standard_normal(5)
     f = lambda x: np.sum(x * np.floor(x) + (x > 0) * x + x.astype(np.int64))  # noqa: E731
     close(tj.grad(f)(x), np.floor(x) + (x > 0))
+
+
+def test_more_errors_name_the_callers_line():
+    with pytest.raises(TypeError, match=r"argument 0 must be floating point.*test_autodiff_api.py"):
+        tj.grad(lambda x: np.sum(x * 1.0))(np.arange(3))
+    with pytest.raises(TypeError, match="floating"):
+        tj.grad(lambda x: x * 2.0)(3)  # a Python int
+    with pytest.raises(TypeError, match="requires a real output"):
+        tj.grad(lambda z: np.sum(z))(np.ones(2) + 1j)
+    with pytest.raises(tj.UnsupportedError, match="jacrev of complex"):
+        tj.jacrev(lambda z: z * 2)(np.ones(2) + 1j)
+    with pytest.raises(ValueError, match="argnums 3 is out of range"):
+        tj.grad(lambda x: np.sum(x), argnums=3)(np.ones(2))
+    with pytest.raises(TypeError, match="pair"):
+        tj.grad(lambda x: np.sum(x), has_aux=True)(np.ones(2))
+    _, pull = tj.vjp(lambda x: x * 2, np.ones(3))
+    with pytest.raises(ValueError, match="cotangent of shape"):
+        pull(np.ones(4))
+    with pytest.raises(ValueError, match="tangent of shape"):
+        tj.jvp(lambda x: x * 2, (np.ones(3),), (np.ones(2),))
+
+
+def test_misc_arguments():
+    close(tj.grad(lambda x, scale=2.0: np.sum(x * scale))(np.ones(2), scale=3.0), [3.0, 3.0])
+    close(tj.grad(lambda x, y: np.sum(y))(np.ones(2), np.ones(2)), [0.0, 0.0])  # no dependence: zeros
+    close(tj.grad(lambda x, y: np.sum(x * y), argnums=-1)(np.ones(2), np.full(2, 3.0)), [1.0, 1.0])
+    # a complex intermediate value (pairs of reals inside) is differentiated like any other
+    close(tj.grad(lambda x: np.sum(np.exp(1j * x).real))(np.ones(2)), -np.sin(np.ones(2)))
+
+
+def test_grad_inside_loops():
+    a = np.array([[3.0, 0.5], [0.5, 1.0]])
+    b = np.array([1.0, -2.0])
+    loss = lambda x: 0.5 * x @ a @ x - b @ x  # noqa: E731
+
+    @tj.jit
+    def unrolled(x, lr):
+        for _ in range(60):
+            x = x - lr * tj.grad(loss)(x)
+        return x
+
+    @tj.jit
+    def rolled(x, lr):
+        return tj.fori_loop(0, 60, lambda i, x: x - lr * tj.grad(loss)(x), x)
+
+    close(unrolled(np.zeros(2), 0.2), np.linalg.solve(a, b), rtol=1e-4)
+    close(rolled(np.zeros(2), 0.2), unrolled(np.zeros(2), 0.2), rtol=1e-12)
+
+
+def test_jacobians_of_pytrees():
+    x, y = RNG.standard_normal(3), RNG.standard_normal(2)
+    close(tj.jacrev(lambda x: x ** 2)(x), np.diag(2 * x))
+    close(tj.jacfwd(lambda x: np.sum(x ** 2))(x), 2 * x)  # a scalar result: the gradient's shape
+
+    def f(p, y):
+        return {"a": p["u"] * np.sum(y), "b": np.sum(p["u"]) * y}
+
+    p = {"u": x}
+    for jac in (tj.jacfwd, tj.jacrev):
+        j = jac(f, argnums=(0, 1))(p, y)
+        assert j["a"][0]["u"].shape == (3, 3) and j["a"][1].shape == (3, 2) and j["b"][0]["u"].shape == (2, 3)
+        close(j["a"][0]["u"], np.eye(3) * np.sum(y))
+        close(j["a"][1], np.outer(x, np.ones(2)))
+        close(j["b"][0]["u"], np.outer(y, np.ones(3)))
+        close(j["b"][1], np.eye(2) * np.sum(x))
+    h = tj.hessian(lambda p: np.sum(p["u"] ** 3) * 2.0)(p)
+    close(h["u"]["u"], np.diag(12 * x))
+
+
+def test_eager_mode_vjp_jvp_and_grad_of_a_called_jit():
+    f = tj.jit(lambda x: np.sum(np.sin(x) ** 2))
+    x = np.linspace(0, 1, 5)
+    f(x)
+    f(x)  # (a compiled signature with its direct call installed: tracers still inline)
+    close(tj.grad(f)(x), 2 * np.sin(x) * np.cos(x))
+    tj.config.disable_jit = True
+    try:
+        close(tj.grad(f)(x), 2 * np.sin(x) * np.cos(x))
+        _, pull = tj.vjp(np.sin, x)
+        close(pull(np.ones(5))[0], np.cos(x))
+        close(tj.jvp(np.sin, (x,), (np.ones(5),))[1], np.cos(x))
+        close(tj.jacfwd(np.sin)(x[:2]), np.diag(np.cos(x[:2])))
+        z = x[1:3] + 1j * x[2:4]  # (not at Re z == 0: complex sin returns Re z itself there, for its sign)
+        close(tj.grad(lambda z: np.sum(np.abs(z) ** 2))(z), 2 * np.conj(z))  # (complex results)
+        close(tj.vjp(np.sin, z)[1](np.ones(2))[0], np.cos(z))
+    finally:
+        tj.config.disable_jit = False
+
+
+def test_vjp_and_jvp_inside_jit():
+    @tj.jit
+    def g(x):
+        out, pull = tj.vjp(lambda x: np.sin(x) * x, x)
+        (ct,) = pull(np.ones_like(x))
+        _, tangent = tj.jvp(np.tanh, (x,), (np.ones_like(x),))
+        return out, ct, tangent
+
+    x = RNG.standard_normal(4)
+    out, ct, tangent = g(x)
+    close(out, np.sin(x) * x)
+    close(ct, np.cos(x) * x + np.sin(x))
+    close(tangent, 1 - np.tanh(x) ** 2)
+
+
+def test_complex_arguments_follow_jax_conventions():
+    """grad of a real function of z is df/dx - 1j df/dy; vjp is linear in the cotangent
+    (c * f'(z) for a holomorphic f); jvp of a holomorphic f is f'(z) * t."""
+    z = np.array([1 + 2j, -0.5 + 0.3j])
+    close(tj.grad(lambda z: np.sum(np.abs(z) ** 2))(z), 2 * np.conj(z))
+    close(tj.grad(lambda z: np.abs(z) ** 2)(1 + 2j), 2 - 4j)  # a Python complex
+    c = np.array([0.3 - 1j, 2 + 0.5j])
+    derivative = np.cos(z) * z + np.sin(z)
+    out, pull = tj.vjp(lambda z: np.sin(z) * z, z)
+    close(out, np.sin(z) * z)
+    close(pull(c)[0], c * derivative)
+    t = np.array([1j, 1.0 + 0j])
+    close(tj.jvp(lambda z: np.sin(z) * z, (z,), (t,))[1], derivative * t)
+    close(tj.jit(lambda z: tj.grad(lambda z: np.sum((z * z).real))(z))(z), 2 * z)  # (x^2 - y^2: 2x + 2iy)
+
+
+def test_nested_transforms_keep_their_variables_apart():
+    """Perturbation confusion (Siskind & Pearlmutter): an inner transform's argument and the
+    outer one's stay distinct, even for values the inner function closes over."""
+    assert tj.grad(lambda x: x * tj.grad(lambda y: x + y)(1.0))(2.0) == pytest.approx(1.0)
+    assert tj.jvp(lambda x: x * tj.jvp(lambda y: x + y, (1.0,), (1.0,))[1], (2.0,), (1.0,))[1] == pytest.approx(1.0)
+    assert tj.grad(lambda x: tj.grad(lambda y: x * y * y)(x))(1.5) == pytest.approx(6.0)
+
+
+def test_stop_gradient():
+    x = RNG.standard_normal(5)
+
+    def lse(x):  # the shift by the maximum is a constant: no tie mask in the gradient program
+        m = tj.stop_gradient(np.max(x))
+        return m + np.log(np.sum(np.exp(x - m)))
+
+    close(tj.grad(lse)(x), np.exp(x) / np.sum(np.exp(x)))
+    close(tj.grad(lambda x: np.sum(x * tj.stop_gradient(x)))(x), x)
+    close(tj.jvp(lambda x: x * tj.stop_gradient(x), (x,), (np.ones(5),))[1], x)
+    z = x[:2] + 1j * x[2:4]
+    close(tj.grad(lambda z: np.sum((z * tj.stop_gradient(z)).real))(z), z)  # (Re(z c): c)
+    assert tj.stop_gradient(x) is x  # outside a trace: the value itself
+    assert "equal" not in tj.jit(tj.grad(lse)).lower(x).as_text("optimized")
+    assert "equal" in tj.jit(tj.grad(FUNCTIONS["logsumexp"])).lower(x).as_text("optimized")  # (the tie mask)
+
+
+def test_vjp_and_jvp_with_aux():
+    f = lambda x: (np.sin(x), {"n": np.sum(x)})  # noqa: E731
+    x = RNG.standard_normal(3)
+    out, pull, aux = tj.vjp(f, x, has_aux=True)
+    close(out, np.sin(x))
+    close(aux["n"], np.sum(x))
+    close(pull(np.ones(3))[0], np.cos(x))
+    out, tangent, aux = tj.jvp(f, (x,), (np.ones(3),), has_aux=True)
+    close(tangent, np.cos(x))
+    close(aux["n"], np.sum(x))
+    g = tj.jit(lambda x: tj.vjp(f, x, has_aux=True)[1](np.ones(3))[0])
+    close(g(x), np.cos(x))
+
+
+def test_host_calls_off_the_differentiated_path():
+    f = lambda x, y: np.sum(x * np.fft.fft(y).real)  # noqa: E731  (np.fft runs as a host call)
+    x, y = np.ones(4), np.arange(4.0)
+    close(tj.grad(f)(x, y), np.fft.fft(y).real)
+    close(tj.jit(tj.grad(f))(x, y), np.fft.fft(y).real)
+    with pytest.raises(tj.UnsupportedError, match=r"through host \(numpy.fft.fft\).*test_autodiff_api.py"):
+        tj.grad(lambda x: np.sum(np.fft.fft(x).real))(x)
+    with pytest.raises(tj.UnsupportedError, match=r"through numpy.linalg.lstsq"):  # (solve has rules: h7)
+        tj.grad(lambda x: np.sum(np.linalg.lstsq(np.eye(2) * 3 + x.reshape(2, 2), x[:2])[0]))(x)
+
+
+def test_static_and_needed_arguments_through_grad():
+    x = np.full(4, 2.0)
+    g = tj.jit(lambda x, n: np.sum(x ** n), static_argnames="n")
+    close(tj.grad(g)(x, n=3), 3 * x ** 2)
+    h = lambda x, n: np.sum(x[:n] ** 2)  # noqa: E731  (n's value is needed: made static)
+    close(tj.grad(h)(x, 2), [4.0, 4.0, 0.0, 0.0])
+    tj.config.disable_jit = True
+    try:
+        close(tj.grad(h)(x, 2), [4.0, 4.0, 0.0, 0.0])
+        f = lambda x, y: np.sum(x * np.fft.fft(y).real)  # noqa: E731  (a host call, evaluated eagerly)
+        close(tj.grad(f)(x, np.arange(4.0)), np.fft.fft(np.arange(4.0)).real)
+    finally:
+        tj.config.disable_jit = False

@@ -104,6 +104,19 @@ def test_piecewise_constant_ops_have_zero_derivative():
         assert vjp_graph(Builder(g), ins, [out], [out]) == [None] * arity
 
 
+@pytest.mark.parametrize("op", [op for op in _elementwise_ops() if get_op(op).arity == 2])
+def test_mixed_dtype_operands(op):
+    """An integer operand (NumPy's loop converts it: ``float_sum / int_count``) is not
+    differentiated, and the partials are computed in the loop's float dtype."""
+    ints = np.array([1, 2, 3], dtype=np.int64)
+    for operands in ([_sample(op, (3,)), ints], [ints, _sample(op, (3,))]):
+        try:
+            get_op(op).infer(tuple(AVal(x.shape, x.dtype) for x in operands))
+        except (TypeError, ValueError):
+            continue  # (no such loop)
+        check(op, operands)
+
+
 def test_where_convert_copy():
     c = RNG.standard_normal((3, 4)) > 0
     check("where", [c, _sample("", (3, 4)), _sample("", (4,))], diff=(1, 2))
@@ -119,6 +132,30 @@ def test_float32_elementwise():
         check(op, [_sample(op, (5,), np.float32) for _ in range(arity)], rtol=1e-3, eps=1e-2)
 
 
+def _rule_values(op: str, operands: list[np.ndarray], ct: np.ndarray) -> list[np.ndarray]:
+    g = Graph("f32")
+    ins = [g.add_input(i, f"x{i}", AVal(x.shape, x.dtype)) for i, x in enumerate(operands)]
+    out = g.add(op, ins)
+    cts = vjp_graph(Builder(g), ins, [out], [g.add_constant(ct.astype(g.aval(out).dtype))])
+    for k, node in enumerate(n for n in cts if n is not None):  # (None: no derivative in that operand)
+        g.add_output(k, node)
+    g.verify()
+    return evaluate(g, operands)
+
+
+@pytest.mark.parametrize("op", [op for op in _elementwise_ops() if op not in PIECEWISE])
+def test_float32_rules_agree_with_float64(op):
+    """Each rule at float32 keeps float32 and gives the float64 rule's values to float32 accuracy."""
+    arity = get_op(op).arity
+    x64 = [_sample(op, (7,)) for _ in range(arity)]
+    ct = RNG.standard_normal(7)
+    g32 = _rule_values(op, [x.astype(np.float32) for x in x64], ct)
+    g64 = _rule_values(op, [x.astype(np.float32).astype(np.float64) for x in x64], ct)
+    for a, b in zip(g32, g64):
+        assert a.dtype == np.float32
+        np.testing.assert_allclose(a, b, rtol=2e-4, atol=2e-4 * max(1.0, float(np.max(np.abs(b)))))
+
+
 def test_max_ties_split_evenly():
     g = Graph("ties")
     x = g.add_input(0, "x", AVal((4,), np.dtype(np.float64)))
@@ -128,7 +165,7 @@ def test_max_ties_split_evenly():
     np.testing.assert_array_equal(evaluate(g, [np.array([1.0, 3.0, 3.0, 2.0])])[0], [0, 0.5, 0.5, 0])
 
 
-@pytest.mark.parametrize("op", ["sum", "prod", "max", "min", "nanmax", "nanmin"])
+@pytest.mark.parametrize("op", ["sum", "prod", "max", "min", "nanmax", "nanmin"])  # (REDUCTIONS)
 @pytest.mark.parametrize("shape,axes,keepdims", [((3, 4), (1,), False), ((3, 4), (0, 1), True),
                                                  ((2, 3, 4), (0, 2), False), ((5,), (0,), False),
                                                  ((0, 3), (1,), False)])
@@ -172,6 +209,17 @@ def test_concatenate():
     check("concatenate", [_sample("", (2, 3)), _sample("", (2, 1))], {"axis": 1})
 
 
+REDUCTIONS = ["sum", "prod", "max", "min", "nanmax", "nanmin"]
+VIEWS = ["reshape", "transpose", "broadcast_to", "slice", "diagonal"]
+
+
+def test_every_op_with_a_rule_is_swept():
+    """A rule added to an op must be added to a sweep here too."""
+    swept = set(_elementwise_ops()) | {"where", "convert", "copy", "matmul", "concatenate"} | set(REDUCTIONS) \
+        | set(VIEWS) | {"loop_out", "lapack"}  # (test_multi_result_ops; lapack: tests/test_autodiff_linalg.py)
+    assert sorted(op.name for op in REGISTRY.values() if op.vjp is not None and op.name not in swept) == []
+
+
 def test_rules_come_in_pairs():
     for op in REGISTRY.values():
         assert (op.jvp is None) == (op.vjp is None), op.name
@@ -190,3 +238,44 @@ def _float_result(name: str) -> bool:
     except (TypeError, ValueError):
         return False
     return aval.dtype.kind == "f"
+
+
+def test_multi_result_ops():
+    """A control node's (co)tangents are dicts by result index: loop_out picks and builds them.
+    Checked with a stand-in control op ``pair(x, y) = (x * y, x + y)``, registered for the test."""
+    from tracejit.compiler.ops.control import TOKEN
+    from tracejit.compiler.ops.registry import OpDef, register
+
+    def jvp(b, tangents, operands, out):
+        (x, y), (tx, ty) = operands, tangents
+        return {0: b.add(b.mul(tx, y), b.mul(ty, x)), 1: b.add(tx, ty)}
+
+    def vjp(b, ct, operands, out):
+        x, y = operands
+        c0, c1 = ct.get(0), ct.get(1)
+        return b.add(b.mul(c0, y), c1), b.add(b.mul(c0, x), c1)
+
+    register(OpDef(name="test_pair", kind="control", arity=2, infer=lambda avals: TOKEN,
+                   reference=lambda x, y, evaluate: (x * y, x + y), jvp=jvp, vjp=vjp))
+    try:
+        f64 = np.dtype(np.float64)
+        g = Graph("pair")
+        x, y = (g.add_input(i, n, AVal((3,), f64)) for i, n in enumerate("xy"))
+        p = g.add("test_pair", [x, y])
+        a = g.add("loop_out", [p], attrs={"index": 0, "shape": (3,), "dtype": f64})
+        c = g.add("loop_out", [p], attrs={"index": 1, "shape": (3,), "dtype": f64})
+        out = g.add("multiply", [a, c])  # x y (x + y): d/dx = 2xy + y^2, d/dy = x^2 + 2xy
+        b = Builder(g)
+        ones = g.add_constant(np.ones(3))
+        gx, gy = vjp_graph(b, [x, y], [out], [ones])
+        (tx,) = jvp_graph(b, [x], [ones], [out])
+        for k, node in enumerate((gx, gy, tx)):
+            g.add_output(k, node)
+        g.verify()
+        xv, yv = np.array([1.0, 2.0, -1.0]), np.array([0.5, -3.0, 2.0])
+        rx, ry, fx = evaluate(g, [xv, yv])
+        np.testing.assert_allclose(rx, 2 * xv * yv + yv ** 2)
+        np.testing.assert_allclose(ry, xv ** 2 + 2 * xv * yv)
+        np.testing.assert_allclose(fx, rx)
+    finally:
+        del REGISTRY["test_pair"]

@@ -1,4 +1,4 @@
-"""``tj.grad``, ``value_and_grad``, ``vjp``, ``jvp``, ``jacfwd``, ``jacrev``, ``hessian``.
+"""``tj.grad``, ``value_and_grad``, ``vjp``, ``jvp`` (Jacobians: ``frontend/jacobians.py``).
 
 Inside a trace (under ``tj.jit``, or inside another transform) a transform records the
 function inline and adds its derivative to the same graph (``frontend/difftrace.py``), so
@@ -16,18 +16,23 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from tracejit.compiler.autodiff import STOP
 from tracejit.compiler.interpreter import evaluate
 from tracejit.config import config
 from tracejit.errors import StaticNeeded, at, user_error
 from tracejit.frontend.api import JitFunction
+from tracejit.frontend.arraylike import complex_support, is_complex_value
+from tracejit.frontend.complex.boundary import as_complex
 from tracejit.frontend.context import user_location
-from tracejit.frontend.difftrace import Recorded, backward, forward, record, trace_of
+from tracejit.frontend.core import Tracer
+from tracejit.frontend.difftrace import Recorded, backward, check_differentiable, forward, record, trace_of
 from tracejit.frontend.signature import bind
 from tracejit.frontend.traced_function import trace_function
 from tracejit.frontend.tree import flatten, unflatten
 
 
-def _argnums(argnums: int | Sequence[int]) -> tuple[tuple[int, ...], bool]:
+def argnums_of(argnums: int | Sequence[int]) -> tuple[tuple[int, ...], bool]:
+    """The argument indices to differentiate and whether results come as a tuple of them."""
     if isinstance(argnums, int):
         return (argnums,), False
     return tuple(argnums), True
@@ -51,6 +56,10 @@ def _run_eagerly(fun: Callable, args: tuple, kwargs: dict) -> Any:
             leaves.append(leaf.value)
             continue
         value = outs[leaf.index]
+        if leaf.mask is not None:  # a boolean selection: compacted here
+            value = value[outs[leaf.mask]]
+        if leaf.complex_dtype is not None:  # a complex result: its float pairs
+            value = as_complex(value, leaf.complex_dtype)
         leaves.append(leaf.python(value[()]) if leaf.python is not None else value[()] if leaf.scalar else value)
     return unflatten(traced.out_tree, leaves)
 
@@ -59,9 +68,10 @@ class Transformed:
     """A transform of a function: runs inline inside a trace, else compiled (or eagerly with
     ``disable_jit``). ``lower()`` shows the compiled program."""
 
-    def __init__(self, traced: Callable, like: Callable, name: str):
+    def __init__(self, traced: Callable, like: Callable, name: str, argnums: tuple[int, ...] = ()):
         functools.update_wrapper(self, like)  # (inspect.signature and tj.jit see the function's own)
         self._traced = traced
+        self._argnums = argnums  # checked on the caller's arrays first: errors name the caller's line
         self._name = name
         self._jitted: JitFunction | None = None
 
@@ -69,6 +79,10 @@ class Transformed:
         leaves = [leaf for a in (args, kwargs) for leaf in flatten(a)[0]]
         if trace_of(leaves) is not None:
             return self._traced(*args, **kwargs)
+        for i in self._argnums:
+            if -len(args) <= i < len(args):
+                for leaf in flatten(args[i])[0]:
+                    check_differentiable(leaf, f"argument {i}")
         if config.disable_jit:
             return _run_eagerly(self._inline, args, kwargs)
         return self.jitted(*args, **kwargs)
@@ -80,13 +94,21 @@ class Transformed:
     def jitted(self) -> JitFunction:
         """The compiled form (made on first use)."""
         if self._jitted is None:
-            traced = self._traced
+            traced, evaluated = self._traced, self._inline
 
             def inline(*args, **kwargs):
+                if trace_of([leaf for a in (args, kwargs) for leaf in flatten(a)[0]]) is None:
+                    # jit's whole-function fallback (a signature it refused to compile) runs this on
+                    # arrays: the derivative is then traced again and evaluated with NumPy
+                    return _run_eagerly(evaluated, args, kwargs)
                 return traced(*args, **kwargs)
 
             inline.__name__ = inline.__qualname__ = f"{self._name}_{getattr(self.__wrapped__, '__name__', 'fn')}"
-            self._jitted = JitFunction(inline, fallback=False)
+            try:  # the function's own parameters: positional calls take jit's fast path
+                inline.__signature__ = inspect.signature(self.__wrapped__)
+            except (TypeError, ValueError):
+                pass
+            self._jitted = JitFunction(inline)
         return self._jitted
 
     def lower(self, *args: Any, **kwargs: Any) -> Any:
@@ -103,9 +125,12 @@ class Transformed:
 
 def _scalar_output(rec: Recorded, what: str) -> None:
     b = rec.builder()
-    if len(rec.out_nodes) != 1 or rec.out_tree.kind != "leaf":
+    if len(rec.out_parts) != 1 or rec.out_tree.kind != "leaf":
         raise user_error(TypeError(f"{what} requires a function with one scalar output, got a "
-                                   f"{rec.out_tree.kind} of {len(rec.out_nodes)}{at(user_location())}"))
+                                   f"{rec.out_tree.kind} of {len(rec.out_parts)}{at(user_location())}"))
+    if rec.out_parts[0] != 1:
+        raise user_error(TypeError(f"{what} requires a real output, got a complex one (use tj.vjp)"
+                                   f"{at(user_location())}"))
     nid = rec.out_nodes[0]
     if b.shape(nid) != ():
         raise user_error(TypeError(f"{what} requires a scalar output, got shape {b.shape(nid)}; use "
@@ -119,7 +144,7 @@ def value_and_grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: boo
     """``fun``'s value and its gradient with respect to the arguments ``argnums`` (pytrees of
     float arrays): ``(value, grad)``, or ``((value, aux), grad)`` with ``has_aux``; a tuple of
     gradients when ``argnums`` is a tuple. ``fun`` must return a float scalar."""
-    nums, several = _argnums(argnums)
+    nums, several = argnums_of(argnums)
 
     def traced(*args, **kwargs):
         rec = record(fun, args, kwargs, nums, has_aux)
@@ -130,7 +155,7 @@ def value_and_grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: boo
         grads = tuple(grads) if several else grads[0]
         return ((rec.out, rec.aux) if has_aux else rec.out), grads
 
-    return Transformed(traced, fun, "value_and_grad")
+    return Transformed(traced, fun, "value_and_grad", nums)
 
 
 def grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Transformed:
@@ -138,12 +163,13 @@ def grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False)
     shaped as those arguments (a tuple of them when ``argnums`` is a tuple); with ``has_aux``,
     ``(grad, aux)``."""
     inner = value_and_grad(fun, argnums, has_aux)._traced
+    nums, _ = argnums_of(argnums)
 
     def traced(*args, **kwargs):
         value, grads = inner(*args, **kwargs)
         return (grads, value[1]) if has_aux else grads
 
-    return Transformed(traced, fun, "grad")
+    return Transformed(traced, fun, "grad", nums)
 
 
 _TRANSFORMS: "weakref.WeakKeyDictionary[Any, dict]" = weakref.WeakKeyDictionary()
@@ -161,14 +187,15 @@ def _cached(fun: Callable, kind: str, make: Callable[[], Transformed]) -> Transf
     return found
 
 
-def jvp(fun: Callable, primals: Sequence[Any], tangents: Sequence[Any]) -> tuple[Any, Any]:
+def jvp(fun: Callable, primals: Sequence[Any], tangents: Sequence[Any], has_aux: bool = False) -> tuple:
     """``(fun(*primals), J @ tangents)``: the forward-mode derivative along ``tangents``
-    (one pytree per primal, of the primals' structure)."""
+    (one pytree per primal, of the primals' structure); with ``has_aux`` (``fun`` returns
+    ``(out, aux)``): ``(out, tangent, aux)``."""
     def traced(primals, tangents):
         primals, tangents = tuple(primals), tuple(tangents)
         if len(primals) != len(tangents):
             raise user_error(ValueError(f"jvp: {len(primals)} primals but {len(tangents)} tangents"))
-        rec = record(fun, primals, {}, tuple(range(len(primals))), False)
+        rec = record(fun, primals, {}, tuple(range(len(primals))), has_aux)
         t_leaves = []
         for p, t in zip(primals, tangents):
             pl, pt = flatten(p)
@@ -178,27 +205,37 @@ def jvp(fun: Callable, primals: Sequence[Any], tangents: Sequence[Any]) -> tuple
             t_leaves.extend(tl)
         outs = forward(rec, t_leaves)
         rec.release()
-        return rec.out, unflatten(rec.out_tree, outs)
+        return (rec.out, unflatten(rec.out_tree, outs)) + ((rec.aux,) if has_aux else ())
 
-    return _cached(fun, "jvp", lambda: Transformed(traced, traced, "jvp"))(tuple(primals), tuple(tangents))
+    kind = "jvp_aux" if has_aux else "jvp"
+    return _cached(fun, kind, lambda: Transformed(traced, traced, "jvp"))(tuple(primals), tuple(tangents))
 
 
-def vjp(fun: Callable, *primals: Any) -> tuple[Any, Callable[[Any], tuple]]:
+def vjp(fun: Callable, *primals: Any, has_aux: bool = False) -> tuple:
     """``(fun(*primals), vjp_fn)``: ``vjp_fn(cotangent)`` (of the output's structure) returns
-    the tuple of cotangents of the primals."""
+    the tuple of cotangents of the primals; with ``has_aux`` (``fun`` returns ``(out, aux)``):
+    ``(out, vjp_fn, aux)``."""
     def traced_pullback(primals, ct):
-        rec = record(fun, primals, {}, tuple(range(len(primals))), False)
+        rec = record(fun, primals, {}, tuple(range(len(primals))), has_aux)
         grads = tuple(backward(rec, _match_tree(rec, ct)))
         rec.release()
         return grads
 
     leaves = [leaf for p in primals for leaf in flatten(p)[0]]
     if trace_of(leaves) is not None:
-        rec = record(fun, primals, {}, tuple(range(len(primals))), False)
-        return rec.out, lambda ct: tuple(backward(rec, _match_tree(rec, ct)))
+        rec = record(fun, primals, {}, tuple(range(len(primals))), has_aux)
+        pull = lambda ct: tuple(backward(rec, _match_tree(rec, ct)))  # noqa: E731
+        return (rec.out, pull, rec.aux) if has_aux else (rec.out, pull)
     forward_run = _cached(fun, "forward", lambda: Transformed(lambda *p: fun(*p), fun, "vjp"))
-    pullback = _cached(fun, "pullback", lambda: Transformed(traced_pullback, traced_pullback, "vjp"))
-    return forward_run(*primals), lambda ct: pullback(tuple(primals), ct)
+    pullback = _cached(fun, "pullback_aux" if has_aux else "pullback",
+                       lambda: Transformed(traced_pullback, traced_pullback, "vjp"))
+    out = forward_run(*primals)
+    if has_aux:
+        if not (isinstance(out, (tuple, list)) and len(out) == 2):
+            raise user_error(TypeError("with has_aux=True the function must return a pair (output, aux), "
+                                       f"got {type(out).__name__}"))
+        return out[0], lambda ct: pullback(tuple(primals), ct), out[1]
+    return out, lambda ct: pullback(tuple(primals), ct)
 
 
 def _match_tree(rec: Recorded, ct: Any) -> list:
@@ -208,56 +245,23 @@ def _match_tree(rec: Recorded, ct: Any) -> list:
     return leaves
 
 
-def _basis(shape: tuple[int, ...], dtype: np.dtype):
-    """The unit arrays of ``shape`` (one per element)."""
-    n = int(np.prod(shape, dtype=np.int64))
-    for k in range(n):
-        e = np.zeros(n, dtype=dtype)
-        e[k] = 1
-        yield e.reshape(shape)
+def stop_gradient(x: Any) -> Any:
+    """``x`` itself, as a constant for every derivative taken of it (a pytree of arrays): the
+    transforms do not differentiate through it (``jax.lax.stop_gradient``)."""
+    leaves, tree = flatten(x)
+    out = []
+    for leaf in leaves:
+        parts = complex_support().split(leaf) if is_complex_value(leaf) else (leaf,)
+        stopped = []
+        for part in parts:
+            if isinstance(part, Tracer):
+                trace = part._trace
+                nid = trace.graph.add("copy", [trace.node_of(part)], loc=user_location())
+                trace.graph.data(nid)[STOP] = True
+                part = Tracer(trace, nid, scalar=part._scalar)
+            stopped.append(part)
+        out.append(stopped[0] if len(stopped) == 1 else complex_support().join(*stopped))
+    return unflatten(tree, out)
 
 
-def _stack(parts: list, out_shape: tuple, in_shape: tuple, out_first: bool):
-    """Rows of a Jacobian (one per basis element) as an array of shape out_shape + in_shape."""
-    b = np.stack(parts) if parts else np.zeros((0,) + (in_shape if out_first else out_shape))
-    if out_first:  # parts: one per output element, each of the input's shape
-        return b.reshape(out_shape + in_shape)
-    moved = np.moveaxis(b, 0, -1) if b.ndim > 0 else b  # parts: one per input element, each of the output's shape
-    return moved.reshape(out_shape + in_shape)
-
-
-def jacfwd(fun: Callable, argnums: int = 0) -> Transformed:
-    """The Jacobian of ``fun`` (one array output) with respect to array argument ``argnums``,
-    shaped ``out.shape + arg.shape``, by forward mode (one product per argument element)."""
-    def traced(*args, **kwargs):
-        rec = record(fun, args, kwargs, (argnums,), False)
-        b = rec.builder()
-        x, y = rec.wrt[0], rec.out_nodes[0]
-        cols = [forward(rec, [e])[0] for e in _basis(b.shape(x), b.dtype(x))]
-        rec.release()
-        return _stack(cols, b.shape(y), b.shape(x), out_first=False)
-
-    return Transformed(traced, fun, "jacfwd")
-
-
-def jacrev(fun: Callable, argnums: int = 0) -> Transformed:
-    """The Jacobian of ``fun`` (one array output) with respect to array argument ``argnums``,
-    shaped ``out.shape + arg.shape``, by reverse mode (one product per output element)."""
-    def traced(*args, **kwargs):
-        rec = record(fun, args, kwargs, (argnums,), False)
-        b = rec.builder()
-        x, y = rec.wrt[0], rec.out_nodes[0]
-        rows = [backward(rec, [e])[0] for e in _basis(b.shape(y), b.dtype(y))]
-        rec.release()
-        return _stack(rows, b.shape(y), b.shape(x), out_first=True)
-
-    return Transformed(traced, fun, "jacrev")
-
-
-def hessian(fun: Callable, argnums: int = 0) -> Transformed:
-    """The Hessian of ``fun`` (a float scalar) with respect to array argument ``argnums``:
-    ``jacfwd(jacrev(fun))``."""
-    return Transformed(jacfwd(jacrev(fun, argnums), argnums)._traced, fun, "hessian")
-
-
-__all__ = ["grad", "value_and_grad", "jvp", "vjp", "jacfwd", "jacrev", "hessian", "Transformed"]
+__all__ = ["grad", "value_and_grad", "jvp", "vjp", "stop_gradient", "Transformed", "argnums_of"]

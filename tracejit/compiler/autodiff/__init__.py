@@ -3,6 +3,6 @@
 the ``jvp``/``vjp`` rule each op declares (``compiler/ops/``)."""
 from tracejit.compiler.autodiff.builder import Builder, is_float
 from tracejit.compiler.autodiff.forward import jvp_graph
-from tracejit.compiler.autodiff.reverse import active_nodes, vjp_graph
+from tracejit.compiler.autodiff.reverse import STOP, active_nodes, vjp_graph
 
-__all__ = ["Builder", "is_float", "jvp_graph", "vjp_graph", "active_nodes"]
+__all__ = ["Builder", "is_float", "jvp_graph", "vjp_graph", "active_nodes", "STOP"]

@@ -8,7 +8,7 @@ without materializing zeros.
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -26,14 +26,17 @@ def is_float(dtype: np.dtype) -> bool:
 
 class Builder:
     """Appends nodes to ``graph``; ``loc`` (set by the transform per primal node) is the
-    user's line the new nodes carry. ``adder`` (optional) records each new node instead of
-    ``graph.add`` (the frontend passes the trace's own, so nodes are made as traced ops are)."""
+    user's line the new nodes carry."""
 
-    def __init__(self, graph: Graph, adder: Callable[..., Node] | None = None):
+    def __init__(self, graph: Graph):
         self.graph = graph
         self.loc: str | None = None
-        self._adder = adder
         self._consts: dict[tuple, Node] = {}
+        self.active: set[Node] | None = None  # set by a transform: the nodes it differentiates
+
+    def needs(self, x: Node) -> bool:
+        """Whether the transform needs a derivative for node ``x`` (rules may skip the others)."""
+        return self.active is None or x in self.active
 
     # -- queries ---------------------------------------------------------------------------
     def aval(self, x: Node) -> AVal:
@@ -62,8 +65,6 @@ class Builder:
         elif name == "where":
             dt = np.result_type(self.dtype(nodes[1]), self.dtype(nodes[2]))
             nodes = [nodes[0], self.convert(nodes[1], dt), self.convert(nodes[2], dt)]
-        if self._adder is not None:
-            return self._adder(name, nodes, attrs, self.loc)
         return self.graph.add(name, nodes, attrs=attrs, loc=self.loc)
 
     def const(self, value: float, like: Node | np.dtype) -> Node:
@@ -117,12 +118,14 @@ class Builder:
         return ct if dtype is None else self.convert(ct, dtype)
 
     # -- arithmetic on possibly-zero (None) values ------------------------------------------
-    def add(self, x: Node | None, y: Node | None) -> Node | None:
-        """``x + y`` where None is zero."""
+    def add(self, x: Node | dict | None, y: Node | dict | None) -> Node | dict | None:
+        """``x + y`` where None is zero; dicts (a control node's per-result values) add by key."""
         if x is None:
             return y
         if y is None:
             return x
+        if isinstance(x, dict):
+            return {k: self.add(x.get(k), y.get(k)) for k in x.keys() | y.keys()}
         return self.op("add", x, y)
 
     def neg(self, x: Node | None) -> Node | None:

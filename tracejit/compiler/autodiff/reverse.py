@@ -5,9 +5,8 @@ The transform walks the *active* nodes (float values that depend on a differenti
 and that an output depends on) from the outputs back, hands each node's cotangent to its
 op's ``vjp`` rule and adds up the cotangents each operand receives. Zero cotangents stay
 symbolic (None) and are never materialized unless a differentiated node gets none at all.
-A node of several results (``is_multi``: a loop, branch, LAPACK call) gets the cotangents
-of the ``loop_out`` nodes that pick its results as one dict {index: cotangent}; loops and
-branches differentiate their sub-graphs (``autodiff/control.py``, handed this transform).
+Loops and branches differentiate their sub-graphs: their rules (``autodiff/control.py``) are
+handed this transform.
 """
 from __future__ import annotations
 
@@ -21,46 +20,35 @@ from tracejit.compiler.graph import Graph
 from tracejit.compiler.ops import get_op
 from tracejit.errors import UnsupportedError, at
 
+STOP = "stop_gradient"  # node data key: a node derivatives do not flow through (tj.stop_gradient)
+
 
 def active_nodes(graph: Graph, wrt: Sequence[Node], targets: Sequence[Node]) -> set[Node]:
-    """Float nodes that depend on a node of ``wrt`` and that a node of ``targets`` depends on
-    (both ends included)."""
-    down: set[Node] = set()
-    for w in wrt:
-        if w not in down:
-            down.add(w)
-            down |= nx.descendants(graph.nx, w)
+    """Float nodes that depend on a node of ``wrt`` (not through a node marked ``STOP``) and
+    that a node of ``targets`` depends on (both ends included), and the control nodes
+    (loops, branches, host calls) between them: a control node holds all its results, so its
+    (co)tangent is a dict ``{result index: node}`` that ``loop_out`` builds or picks from."""
+    succ, nodes = graph.nx._succ, graph.nx.nodes
+    down: set[Node] = set(wrt)
+    stack = list(wrt)
+    while stack:
+        for v in succ[stack.pop()]:
+            if v not in down and not nodes[v].get(STOP):
+                down.add(v)
+                stack.append(v)
     up: set[Node] = set(targets)
     for t in targets:
         up |= nx.ancestors(graph.nx, t)
-    return {n for n in down & up if is_float(graph.aval(n).dtype) or is_multi(graph, n)}
-
-
-def is_multi(graph: Graph, nid: Node) -> bool:
-    """Whether ``nid`` is a node of several results (a loop, branch, LAPACK or host call,
-    whose ``loop_out`` users pick them): its rules take and give a dict {index: node}."""
-    op = graph.op(nid)
-    return op != "loop_out" and get_op(op).kind == "control"
-
-
-def picked(graph: Graph, nid: Node) -> Node | None:
-    """The node of several results that the ``loop_out`` node ``nid`` picks from (else None)."""
-    if graph.op(nid) != "loop_out":
-        return None
-    (src,) = graph.operands(nid)
-    return src if is_multi(graph, src) else None
+    return {n for n in down & up if is_float(graph.aval(n).dtype) or get_op(graph.op(n)).kind == "control"}
 
 
 def no_rule_error(graph: Graph, nid: Node, mode: str) -> UnsupportedError:
-    """The error for differentiating through an op that has no ``mode`` rule."""
-    op = graph.op(nid)
-    what = op
-    if op == "host":  # a Python fallback: name the function it runs
-        host = graph.attrs(nid).get("host")
-        what = f"a Python fallback ({getattr(host, 'name', host)}, run by NumPy on the host)"
-        return UnsupportedError(f"cannot differentiate through {what}: it is not differentiable"
-                                f"{at(graph.loc(nid))}")
-    return UnsupportedError(f"cannot differentiate through {what} ({mode}-mode rule not implemented yet)"
+    """The error for differentiating through an op that has no ``mode`` rule (a host call or
+    LAPACK call is named with its function or routine)."""
+    op, attrs = graph.op(nid), graph.attrs(nid)
+    detail = getattr(attrs.get("host"), "name", None) or getattr(attrs.get("call"), "routine", None)
+    op = f"{op} ({detail})" if detail else op
+    return UnsupportedError(f"cannot differentiate through {op} ({mode}-mode rule not implemented yet)"
                             f"{at(graph.loc(nid))}")
 
 
@@ -69,9 +57,8 @@ def vjp_graph(b: Builder, wrt: Sequence[Node], targets: Sequence[Node],
     """Cotangents of the ``wrt`` nodes given ``cotangents`` of the ``targets`` (None: zero);
     None for a ``wrt`` node the targets do not depend on (differentiably)."""
     graph = b.graph
-    active = active_nodes(graph, wrt, targets)
+    active = b.active = active_nodes(graph, wrt, targets)
     cts: dict[Node, Node | None] = {}
-    multi: dict[Node, dict[int, Node]] = {}  # the cotangents of the results of a node of several
     for t, ct in zip(targets, cotangents):
         if t in active and ct is not None:
             cts[t] = b.add(cts.get(t), ct)
@@ -80,16 +67,8 @@ def vjp_graph(b: Builder, wrt: Sequence[Node], targets: Sequence[Node],
     for nid in reversed(order):
         if nid in wrt_set:  # a differentiated node: its total is the result
             continue
-        if is_multi(graph, nid):
-            ct = multi.pop(nid, None)
-        else:
-            ct = cts.pop(nid, None)
+        ct = cts.pop(nid, None)
         if ct is None:
-            continue
-        src = picked(graph, nid)
-        if src is not None:  # gathered for the node of several results
-            index = graph.attrs(nid)["index"]
-            multi.setdefault(src, {})[index] = b.add(multi.get(src, {}).get(index), ct)
             continue
         opdef = get_op(graph.op(nid))
         operands = graph.operands(nid)
@@ -102,6 +81,9 @@ def vjp_graph(b: Builder, wrt: Sequence[Node], targets: Sequence[Node],
             results = opdef.vjp(b, ct, operands, nid, **graph.attrs(nid))
         for u, r in zip(operands, results):
             if r is not None and u in active:
+                if isinstance(r, dict):  # a control node's results (see active_nodes)
+                    cts[u] = b.add(cts.get(u), r)
+                    continue
                 r = b.convert(r, b.dtype(u))
                 if b.shape(r) != b.shape(u):
                     raise AssertionError(f"vjp of {graph.op(nid)}: cotangent {b.aval(r)} for operand {b.aval(u)}")

@@ -6,8 +6,8 @@ Differentiation (``ops/diffrules.py``): each float op's partial derivatives belo
 Comparisons, logical and bitwise ops give bools or integers, which are never
 differentiated; ``sign``, ``floor_divide`` are piecewise constant (zero derivative).
 ``maximum``/``minimum`` (and ``fmax``/``fmin``) pass the derivative to the operand that wins
-and split it evenly at ties (0.5 each), as JAX does; ``absolute`` has derivative ``sign(x)``
-(0 at 0).
+and split it evenly at ties (0.5 each), as JAX does; ``absolute`` has derivative 1 at 0, as
+in JAX.
 """
 from __future__ import annotations
 
@@ -50,7 +50,8 @@ def _power(b, ops, out):
 
 
 def _sign(b, x, out):
-    return b.op("sign", x)
+    """d|x|: 1 where x >= 0 (at 0 too, as JAX), -1 below."""
+    return b.op("where", b.op("greater_equal", x, b.const(0.0, out)), b.const(1.0, out), b.const(-1.0, out))
 
 
 PARTIALS = {

@@ -9,6 +9,13 @@ for all its results at once; ``loop_out(node, index)`` picks one (graph nodes ha
 value each). Kernel formation compiles each sub-graph to a program of its own and the
 node to one control kernel running them in a native loop or branch
 (``kernelize/control.py``, ``codegen/control.py``).
+
+Differentiation (``compiler/autodiff/``): a control node's tangent and cotangent are dicts
+``{result index: node}``; ``loop_out`` picks its result's tangent and gives the node
+``{index: cotangent}``, the transform adds them per index, and the control op's own rule maps
+them to its operands. ``while``'s and ``cond``'s rules differentiate their sub-graphs, so they
+need the transform itself and live with it (``compiler/autodiff/control.py``: the transforms
+hand themselves down); ``gfor`` has none yet (differentiating through one raises).
 """
 from __future__ import annotations
 
@@ -60,9 +67,19 @@ register(OpDef(
 register(OpDef(
     name="cond", kind="control", arity=None, infer=_infer_token, reference=_cond_reference, cost=0,
     doc="the results of true(operands) if pred else false(operands)"))
+def _out_jvp(b, tangents, operands, out, index, **attrs):
+    """The tangent of result ``index`` among the control node's (a dict from its jvp rule)."""
+    return None if tangents[0] is None else tangents[0].get(index)
+
+
+def _out_vjp(b, ct, operands, out, index, **attrs):
+    """The control node's cotangent: ``{index: ct}`` (its vjp rule receives them all at once)."""
+    return ({index: ct},)
+
+
 register(OpDef(
     name="loop_out", kind="control", arity=1, infer=_infer_out, reference=_out_reference, cost=0,
-    doc="result attrs['index'] of a while or cond node"))
+    doc="result attrs['index'] of a while or cond node", jvp=_out_jvp, vjp=_out_vjp))
 
 
 def _gfor_reference(*values, segments, n_carry: int, evaluate: Evaluate):

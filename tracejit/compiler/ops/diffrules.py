@@ -16,8 +16,13 @@ from typing import Any, Callable
 def from_partials(partials: Callable[..., tuple]) -> dict[str, Callable[..., Any]]:
     """``jvp`` and ``vjp`` rules (as keyword arguments of ``OpDef``) of an elementwise op
     whose partial derivatives ``partials`` builds."""
+    def in_loop_dtype(b, operands, out):
+        # an operand of another dtype (an int64 count dividing a float sum) is converted first,
+        # as the op's loop does, so partials never compute in integers
+        return [b.convert(u, b.dtype(out)) for u in operands]
+
     def jvp(b, tangents, operands, out, **attrs):
-        ps = partials(b, operands, out, **attrs)
+        ps = partials(b, in_loop_dtype(b, operands, out), out, **attrs)
         total = None
         for t, p in zip(tangents, ps):
             if t is not None and p is not None:
@@ -25,8 +30,8 @@ def from_partials(partials: Callable[..., tuple]) -> dict[str, Callable[..., Any
         return total
 
     def vjp(b, ct, operands, out, **attrs):
-        ps = partials(b, operands, out, **attrs)
-        return tuple(None if p is None else b.unbroadcast(b.mul(ct, p), b.shape(u), b.dtype(u))
+        ps = partials(b, in_loop_dtype(b, operands, out), out, **attrs)
+        return tuple(None if p is None or not b.needs(u) else b.unbroadcast(b.mul(ct, p), b.shape(u), b.dtype(u))
                      for u, p in zip(operands, ps))
 
     return {"jvp": jvp, "vjp": vjp}
@@ -66,8 +71,8 @@ def where_vjp(b: Any, ct: int, operands: list, out: int, **attrs: Any) -> tuple:
     """where(c, x, y): the cotangent goes to x where c holds, to y elsewhere."""
     c, x, y = operands
     zero = b.const(0.0, ct)
-    return (None, b.unbroadcast(b.op("where", c, ct, zero), b.shape(x), b.dtype(x)),
-            b.unbroadcast(b.op("where", c, zero, ct), b.shape(y), b.dtype(y)))
+    return (None, b.unbroadcast(b.op("where", c, ct, zero), b.shape(x), b.dtype(x)) if b.needs(x) else None,
+            b.unbroadcast(b.op("where", c, zero, ct), b.shape(y), b.dtype(y)) if b.needs(y) else None)
 
 
 def convert_jvp(b: Any, tangents: list, operands: list, out: int, dtype: Any) -> int | None:

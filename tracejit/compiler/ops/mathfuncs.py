@@ -4,7 +4,7 @@ classification, and ``sigmoid``/``erf`` (no NumPy ufunc). Lowered in
 
 Differentiation: the partial derivatives in ``PARTIALS`` (``ops/diffrules.py``); rounding and
 classification are piecewise constant. ``sqrt`` and ``cbrt`` have an infinite derivative at 0,
-as in JAX; ``hypot`` at the origin and ``arctan2`` at (0, 0) give NaN."""
+as in JAX; ``hypot`` has derivative 0 at the origin and ``arctan2`` NaN at (0, 0)."""
 from __future__ import annotations
 
 import math
@@ -30,6 +30,11 @@ def _over_sum_squares(b, ops, out):
     y, x = ops
     r2 = b.op("add", b.op("square", x), b.op("square", y))
     return b.op("divide", x, r2), b.op("negative", b.op("divide", y, r2))
+
+
+def _nonzero(b, x):
+    """``x`` with zeros replaced by ones (a derivative 0 instead of NaN at hypot's origin)."""
+    return b.op("where", b.op("equal", x, b.const(0.0, x)), b.const(1.0, x), x)
 
 
 def _mul_const(c: float):
@@ -59,7 +64,7 @@ PARTIALS = {
     "arctanh": lambda b, ops, out: (b.op("reciprocal", b.op("subtract", b.const(1.0, out), b.op("square", ops[0]))),),
     "cbrt": lambda b, ops, out: (b.op("reciprocal", b.mul(b.op("square", out), 3.0)),),
     "arctan2": _over_sum_squares,
-    "hypot": lambda b, ops, out: (b.op("divide", ops[0], out), b.op("divide", ops[1], out)),
+    "hypot": lambda b, ops, out: (b.op("divide", ops[0], _nonzero(b, out)), b.op("divide", ops[1], _nonzero(b, out))),
     "sqrt": lambda b, ops, out: (b.op("reciprocal", b.mul(out, 2.0)),),
     "logaddexp": lambda b, ops, out: (b.op("exp", b.op("subtract", ops[0], out)),
                                       b.op("exp", b.op("subtract", ops[1], out))),

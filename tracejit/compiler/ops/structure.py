@@ -51,8 +51,8 @@ def _matmul_vjp(b, ct, operands, out):
     y2 = b.reshape(y, ys + (1,)) if len(ys) == 1 else y
     full = matmul_shape(b.shape(x2), b.shape(y2))
     ct2 = b.reshape(ct, full)
-    gx = b.unbroadcast(b.op("matmul", ct2, b.swap_last(y2)), b.shape(x2), b.dtype(x))
-    gy = b.unbroadcast(b.op("matmul", b.swap_last(x2), ct2), b.shape(y2), b.dtype(y))
+    gx = b.unbroadcast(b.op("matmul", ct2, b.swap_last(y2)), b.shape(x2), b.dtype(x)) if b.needs(x) else None
+    gy = b.unbroadcast(b.op("matmul", b.swap_last(x2), ct2), b.shape(y2), b.dtype(y)) if b.needs(y) else None
     return (None if gx is None else b.reshape(gx, xs), None if gy is None else b.reshape(gy, ys))
 
 
