@@ -252,3 +252,36 @@ def test_unused_carried_value():
             return np.sin(x) * (k + 1.0), k + 1
         return np.sum(tj.while_loop(lambda s: s[1] < 4, body, (x, 0))[0] ** 2)
     check_both_modes(f, RNG.uniform(-1, 1, 5))
+
+
+def test_float32_jacobians_integer_operands_and_eager():
+    x = np.linspace(0.1, 0.9, 3)
+    f32 = lambda v: np.sum(tj.fori_loop(0, 5, lambda i, c: np.sin(c) * np.float32(1.1), v.astype(np.float32)))  # noqa: E731
+    g = tj.grad(f32)(x)
+    close(g, numeric_grad(lambda v: float(np.sum(tj.fori_loop(0, 5, lambda i, c: np.sin(c) * 1.1, v))), x), 1e-5)
+
+    def stepped(v):
+        return tj.fori_loop(0, 3, lambda i, c: np.sin(c) * v, v)
+    expect = np.stack([numeric_grad(lambda v, k=k: stepped(v)[k], x) for k in range(3)])
+    close(tj.jacfwd(stepped)(x), expect)
+    close(tj.jacrev(stepped)(x), expect)
+
+    def int_operand(v):  # an integer carried through the branch with the float
+        a, n = tj.cond(v[0] > 0, lambda a, n: (a * 2.0, n + 1), lambda a, n: (a * 3.0, n - 1), v, 5)
+        return np.sum(a) * n
+    check_both_modes(int_operand, x)
+    check_both_modes(int_operand, -x)
+
+    def captured_only(v):  # the carried value depends on v only through what the body captures
+        return np.sum(tj.fori_loop(0, 4, lambda i, c: c * 0.5 + v, np.zeros(3)))
+    check_both_modes(captured_only, x)
+
+    def grows(v):
+        return np.sum(tj.while_loop(lambda c: np.sum(c) < 10.0, lambda c: c * 1.5 + 0.1, v))
+    expect = numeric_grad(grows, x)
+    tj.config.disable_jit = True
+    try:
+        close(tj.grad(grows)(x), expect)  # the derivative's loops run by the interpreter
+    finally:
+        tj.config.disable_jit = False
+    close(tj.grad(grows)(x), expect)
