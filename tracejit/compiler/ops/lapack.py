@@ -71,7 +71,7 @@ def _infer_token(avals, **attrs):
 # result (batch, n, m) holds them column-major, so ``swap_last`` of it is the matrix itself
 # (row-major). Derivatives are built from ``dgesv`` (a new ``lapack`` node, itself
 # differentiable), products and triangle masks. Rules exist for the routines of ``solve``/``inv``
-# (dgesv), ``slogdet``/``det`` (dgetrf), ``cholesky`` (dpotrf) and ``eigh`` (dsyevd); the
+# (dgesv, dgetri), ``slogdet``/``det`` (dgetrf), ``cholesky`` (dpotrf) and ``eigh`` (dsyevd); the
 # factors no frontend function returns (dgesv's LU) have no derivative.
 GESV_ARGS = (("dim", 0), ("dim", 1), ("out", 0), ("dim", 2), ("out", 1), ("out", 2), ("dim", 2), ("out", 3))
 
@@ -147,12 +147,24 @@ def _tangent(b, t, like):
 
 
 # dgesv: A X = B; dX = A^-1 (dB - dA X); B_ct = A^-T X_ct, A_ct = -B_ct X^T
+# (A 1-D right-hand side of one matrix, solve's vector case, is LAPACK's n x 1 column: (1, 1, n).)
+def _as_batch(b, x):
+    return x if x is None or len(b.shape(x)) == 3 else b.reshape(x, (1, 1) + tuple(b.shape(x)))
+
+
+def _gesv_x(b, out, results):
+    """dgesv's solutions as (batch, n, k) matrices."""
+    a = results[2]
+    x = b.op("loop_out", out, index=2, shape=tuple(a.shape), dtype=np.dtype(a.dtype))
+    return b.swap_last(_as_batch(b, x))
+
+
 def _gesv_jvp_rule(b, tangents, operands, out, call, results):
-    ta, tb = (_tangent(b, t, u) for t, u in zip(tangents, operands))
+    ta, tb = (_tangent(b, _as_batch(b, t), _as_batch(b, u)) for t, u in zip(tangents, operands))
     a = b.swap_last(operands[0])
-    x = _result(b, out, results, 2)
+    x = _gesv_x(b, out, results)
     rhs = b.add(tb, b.neg(None if ta is None else _mm(b, ta, x)))
-    return {} if rhs is None else {2: b.swap_last(_solve(b, a, rhs))}
+    return {} if rhs is None else {2: b.reshape(b.swap_last(_solve(b, a, rhs)), tuple(results[2].shape))}
 
 
 def _gesv_vjp_rule(b, cts, operands, out, call, results):
@@ -161,10 +173,10 @@ def _gesv_vjp_rule(b, cts, operands, out, call, results):
     ct = cts.get(2)
     if ct is None:
         return [None, None]
-    x = _result(b, out, results, 2)
-    b_ct = _solve(b, operands[0], b.swap_last(ct))  # (A^T is the operand itself)
+    x = _gesv_x(b, out, results)
+    b_ct = _solve(b, operands[0], b.swap_last(_as_batch(b, ct)))  # (A^T is the operand itself)
     a_ct = b.neg(_mm(b, b_ct, b.swap_last(x)))
-    return [b.swap_last(a_ct), b.swap_last(b_ct)]
+    return [b.swap_last(a_ct), b.reshape(b.swap_last(b_ct), tuple(b.shape(operands[1])))]
 
 
 # dgetrf: A = P L U (L unit lower, U upper, one matrix LU); with X = U A^-1 dA U^-1
@@ -280,7 +292,32 @@ def _syevd_vjp_rule(b, cts, operands, out, call, results):
     return [b.swap_last(b.mul(b.op("add", a_ct, b.swap_last(a_ct)), 0.5))]
 
 
+# dgetri: X = A^-1 from A's LU factors (operands LU, pivots and A itself, which the routine does
+# not read: numpy.linalg.inv keeps it there so that the derivative skips the factors):
+# dX = -X dA X; A_ct = -X^T X_ct X^T
+def _getri_jvp_rule(b, tangents, operands, out, call, results):
+    ta = _tangent(b, tangents[2], operands[2]) if len(operands) == 3 else None
+    if ta is None:
+        if any(t is not None for t in tangents):
+            _unsupported(b, "dgetri", "an inverse from LU factors alone")
+        return {}
+    x = _result(b, out, results, 0)
+    return {0: b.swap_last(b.neg(_mm(b, _mm(b, x, ta), x)))}
+
+
+def _getri_vjp_rule(b, cts, operands, out, call, results):
+    ct = cts.get(0)
+    if ct is None:
+        return [None] * len(operands)
+    if len(operands) != 3:
+        _unsupported(b, "dgetri", "an inverse from LU factors alone")
+    xt = b.swap_last(_result(b, out, results, 0))
+    a_ct = b.neg(_mm(b, _mm(b, xt, b.swap_last(ct)), xt))
+    return [None, None, b.swap_last(a_ct)]
+
+
 RULES = {"dgesv": (_gesv_jvp_rule, _gesv_vjp_rule), "dgetrf": (_getrf_jvp_rule, _getrf_vjp_rule),
+         "dgetri": (_getri_jvp_rule, _getri_vjp_rule),
          "dpotrf": (_potrf_jvp_rule, _potrf_vjp_rule), "dsyevd": (_syevd_jvp_rule, _syevd_vjp_rule)}
 
 

@@ -173,7 +173,8 @@ def inv(a: Operand) -> Tracer:
         return astype(_solve(trace, a, eye, batch_shape, loc), ta, copy=False)
     args = (("dim", 0), ("dim", 0), ("out", 0), ("dim", 0), ("out", 1), ("out", 2))
     results = [((batch, n, n), F64, True), ((batch, n), I64, True), ((batch,), I64, True)]
-    lu, pivots, info = record_call(trace, "dgetrf", [_columns(a, batch)], args, results, ((0, 0),), (n,), batch)
+    columns = _columns(a, batch)
+    lu, pivots, info = record_call(trace, "dgetrf", [columns], args, results, ((0, 0),), (n,), batch)
     raise_if_info(info, "Singular matrix", loc)
     args = (("dim", 0), ("out", 0), ("dim", 0), ("out", 1), ("out", 2), ("dim", 1), ("out", 3))
 
@@ -181,7 +182,9 @@ def inv(a: Operand) -> Tracer:
         return [((batch, n, n), F64, True), ((batch, n), I64, True), ((lwork,), F64, False), ((batch,), I64, True)]
 
     lwork = max(1, n, *_workspace("dgetri", args, inverse(1), (n, 0), ((1, 2),)))
-    x, _, _, _ = record_call(trace, "dgetri", [lu, pivots], args, inverse(lwork), ((0, 0), (1, 1)), (n, lwork), batch)
+    # (``columns``, not read by dgetri, is there for the derivative: ops/lapack.py)
+    x, _, _, _ = record_call(trace, "dgetri", [lu, pivots, columns], args, inverse(lwork), ((0, 0), (1, 1)),
+                             (n, lwork), batch)
     return astype(reshape(swapaxes(x, 1, 2), a.shape), ta, copy=False)
 
 
