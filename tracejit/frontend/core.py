@@ -54,6 +54,7 @@ class Trace:
         # Arrays of enclosing traces a loop body writes without assigning them (``out[t] = v``):
         # their storage -> the carried stand-in its reads and writes here go to (frontend/versions.py).
         self.redirects: dict = {}
+        self.redirect_reads: set = set()  # the keys of ``redirects`` a value of an enclosing trace was read by
         self.notes: list[str] = []  # (the root trace's) what lower() shows: loops rolled or unrolled, why
         # Arrays the function reached from outside its arguments become captured inputs
         # of the outermost trace instead of constants (frontend/capture.py).

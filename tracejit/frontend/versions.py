@@ -75,6 +75,7 @@ def redirected(trace: object, t: object) -> object | None:
     while inner is not None and inner is not t._storage.trace:
         stand_in = inner.redirects.get(t._storage)
         if stand_in is not None:
+            inner.redirect_reads.add(t._storage)  # (a loop whose body rebinds the carried array: not its alias)
             return _view_of(stand_in, t)
         inner = inner.parent
     return None

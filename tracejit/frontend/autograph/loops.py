@@ -41,7 +41,7 @@ from tracejit.errors import ControlException, StaticNeeded, UnsupportedError
 from tracejit.frontend import control
 from tracejit.frontend.arraylike import is_complex_value
 from tracejit.frontend.autograph import sequences, stacked
-from tracejit.frontend.autograph.outer import current, outer_root, storages_of
+from tracejit.frontend.autograph.outer import current, outer_root, rebound_aliases, storages_of
 from tracejit.frontend.autograph.sequences import NotRollable, Seq, Unrolled, as_seq, is_undefined
 from tracejit.frontend.autograph.state import peel_step, return_placeholder
 from tracejit.frontend.autograph.undefined import Undefined
@@ -327,7 +327,7 @@ class _Loop:
             now = list(state)
             for k, v in zip(carried, values):
                 now[k] = v
-                for key in storages_of(trace, state[k]) if isinstance(v, Tracer) else ():
+                for key in storages_of(trace, state[k]) if isinstance(v, Tracer) and k not in plan.rebound else ():
                     sub.redirects[key] = v  # other views of a carried array read and write the carried one
             recorders = {}
             b = iter(buffers)
@@ -347,6 +347,8 @@ class _Loop:
             recorders = install(i, carry)
             body(item_at(i))
             after = get_state()
+            if rebound_aliases(trace, current_trace(), state, carried, carry[0], after, plan.rebound, plan.written):
+                raise _Discovered()  # (its other names read as they are: trace again)
             for k, (was, now) in enumerate(zip(state, after)):
                 if k in carried or k in lists or now is was or is_undefined(was) or names[k] in target:
                     continue
@@ -421,7 +423,8 @@ class _Loop:
         if looper is not None:  # (never a step in this trace: a refusal after it would unroll it again)
             return looper(first, first + steps, step, init, steps_outside=False), None
         if extra_test is None:
-            return (control.fori_loop(first, first + steps, step, init) if _nonzero(steps) else init), None
+            nonzero = not isinstance(steps, int) or steps > 0
+            return (control.fori_loop(first, first + steps, step, init) if nonzero else init), None
         trace = self.trace
         start = Tracer(trace, trace.node_of(np.int64(first)), scalar=True)
         start._weak = int
@@ -448,7 +451,6 @@ class _Loop:
         return bool(temporaries) and sequences.read_after(self.opts, temporaries) or sequences.rebinds_target(self.opts)
 
 
-
 class _Plan:
     """What attempts found the loop must carry besides its state variables."""
 
@@ -457,6 +459,7 @@ class _Plan:
         self.rows: dict = {}  # list position -> the traced row appended once per step (its shape and dtype)
         self.returns: dict = {}  # state position -> zeros the return value set inside is carried from
         self.slots: set = set()  # list positions appended under traced conditions (stacked.Slot)
+        self.rebound: set = set()  # state positions the body assigns anew whose other names it reads
 
 
 class _Retyped(Exception):
@@ -477,10 +480,6 @@ def _carryable(value: Any) -> bool:
         items = value.values() if isinstance(value, dict) else value
         return len(items) > 0 and all(_carryable(v) for v in items)
     return False
-
-
-def _nonzero(steps: Any) -> bool:
-    return not isinstance(steps, int) or steps > 0
 
 
 def _last(first: int, steps: Tracer) -> Tracer:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tracejit.frontend.autograph.sequences import NotRollable
 from tracejit.frontend.context import current_trace
 from tracejit.frontend.core import Trace, Tracer
 from tracejit.frontend.versions import storage_of
@@ -59,3 +60,26 @@ def redirect(outer: list, roots: tuple) -> None:
         storage_of(stand_in)
         for key in keys:
             sub.redirects[key] = stand_in
+
+
+def rebound_aliases(trace: Trace, sub: Trace, state: tuple, carried: list, stand_ins: tuple, after: tuple,
+                    rebound: set, written: list) -> bool:
+    """Whether a step found more carried arrays its body assigns anew (``x = 0.5 * (x + a / x)``
+    after ``x = a``) while reading their other names (``a``) through the carried value
+    (``loops.py``'s redirects): those names hold the carried array only before the first step,
+    so the body must be traced again reading them as they are (positions added to
+    ``rebound``). An array the body also writes through such a name cannot be rolled."""
+    found = False
+    for k, v in zip(carried, stand_ins):
+        now = after[k]
+        if not isinstance(v, Tracer) or k in rebound or now is v or \
+                getattr(now, "_storage", None) is not None and now._storage is getattr(v, "_storage", None):
+            continue  # (kept, or written in place: every name of it sees the carried array)
+        if any(key in sub.redirect_reads for key in storages_of(trace, state[k])):
+            rebound.add(k)
+            found = True
+    for k in rebound:
+        keys = storages_of(trace, state[k])
+        if any(any(st is key for key in keys) for st, _ in written):
+            raise NotRollable("the body assigns a carried array anew and writes it in place through another name")
+    return found
