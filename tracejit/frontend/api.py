@@ -17,12 +17,12 @@ from tracejit.frontend.checks import PrecheckFailed, prechecked, raise_failed, r
 from tracejit.frontend.complex.boundary import as_complex
 from tracejit.frontend.convert import converted
 from tracejit.frontend.eagerfallback import EagerFallback, attempt
+from tracejit.frontend.fastkey import keyword_fast_key, positional_fast_key
 from tracejit.frontend.fastresults import complex_direct, results_direct, results_run
 from tracejit.frontend.hostdynamic import release, take
 from tracejit.frontend.lowered import Lowered
 from tracejit.frontend.retrace import RETRACE_WARNING, describe_change, warn_retraces
 from tracejit.frontend.rngslots import run_with
-from tracejit.frontend.fastkey import keyword_fast_key, positional_fast_key
 from tracejit.frontend.signature import NestedTrace, bind
 from tracejit.frontend.traced_function import TracedFunction
 from tracejit.frontend.tree import unflatten
