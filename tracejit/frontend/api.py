@@ -265,7 +265,8 @@ class JitFunction:
                     return entry(args, kwargs)
                 if entry.guard is None:
                     self._hits.add()
-                    self._install(entry, args)
+                    if self._direct is not None or entry.direct is not None:  # (else: nothing to change)
+                        self._install(entry, args)
                     return run_with(entry.run, fast[2], fast[1])  # its arrays are the caller's objects
                 captured = entry.guard.read(None, fast[1])
                 if not isinstance(captured, str):  # else: traced again below
