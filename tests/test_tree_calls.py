@@ -49,6 +49,8 @@ def _copy(x, memo: dict):
         return memo[id(x)]
     if isinstance(x, np.ndarray):
         out = clone(x)
+    elif getattr(x, "__dict__", None):  # (a namedtuple with attributes)
+        out = copy.deepcopy(x)
     elif isinstance(x, dict):
         out = {k: _copy(v, memo) for k, v in x.items()}
     elif isinstance(x, (list, tuple)):
@@ -310,3 +312,36 @@ def test_results_rebuilt_per_signature():
         got = _check(jf, f, {"a": np.arange(4.0)})
         assert type(got[2]) is Pair and got[1][1]["n"] is None and got[1][1]["i"] == 3
         assert got[1][0] is not got[0]
+
+
+def test_generator_leaves_are_drawn_from_as_eager():
+    def f(p):
+        return p["x"] + p["rng"].standard_normal(3)
+    jf = tj.jit(f)
+    x = np.arange(3.0)
+    mine, theirs = np.random.default_rng(5), np.random.default_rng(5)
+    for _ in range(3):
+        assert_same(jf({"x": x, "rng": mine}), f({"x": x, "rng": theirs}))
+    assert jf.cache_info().traces == 1
+
+
+class _Bunch(namedtuple("_Bunch", "a b")):
+    pass
+
+
+def test_odd_containers_take_the_general_path():
+    from collections import OrderedDict
+    x = np.arange(3.0)
+    bunch = _Bunch(x, x + 1)
+    bunch.extra = 2.0  # a namedtuple with attributes: SciPy's tuple bunches
+    for arg in (OrderedDict(a=x), bunch):
+        assert positional_fast_key((arg,), 1) is None
+
+    def f(p):
+        return p.a + p.b + p.extra
+    jf = tj.jit(f)
+    for _ in range(2):
+        _check(jf, f, bunch)
+    g = tj.jit(lambda d: d["a"] * 2)
+    with pytest.raises(TypeError):  # (unhashable static leaf, as the general path always said)
+        g(OrderedDict(a=x))
