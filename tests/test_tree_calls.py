@@ -345,3 +345,26 @@ def test_odd_containers_take_the_general_path():
     g = tj.jit(lambda d: d["a"] * 2)
     with pytest.raises(TypeError):  # (unhashable static leaf, as the general path always said)
         g(OrderedDict(a=x))
+
+
+def test_results_merged_by_cse_stay_distinct_arrays_on_the_fast_call():
+    """Two equal results (CSE keeps one output) come back as two arrays, as eager's, now
+    that such programs take the plain call (``fastcall.distinct_results``), not only the general one."""
+    def f(p):
+        a = p["x"] * 2.0 + 1.0
+        b = p["x"] * 2.0 + 1.0
+        return {"a": a, "b": b, "big": p["y"] * 3.0, "big2": p["y"] * 3.0}
+    jf = tj.jit(f)
+    for _ in range(3):
+        p = {"x": np.arange(4.0), "y": np.ones((64, 64))}  # (one small result, one from the pool)
+        got = _check(jf, f, p)
+        assert got["a"] is not got["b"] and not np.shares_memory(got["a"], got["b"])
+        assert not np.shares_memory(got["big"], got["big2"])
+        got["a"][0] = -1.0
+        assert got["b"][0] == 1.0
+    executable = next(iter(jf._cache.values())).executable
+    assert executable.direct_all is not None  # the plain call, with its copies
+    jf2 = tj.jit(lambda x: (x * 2.0 + 1.0, x * 2.0 + 1.0))
+    for _ in range(3):
+        u, v = jf2(np.arange(3.0))
+        assert u is not v and not np.shares_memory(u, v)
