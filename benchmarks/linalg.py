@@ -4,7 +4,8 @@
 Per function and size: the first call (trace + compile, persistent cache off), the NumPy and
 tracejit medians of interleaved calls and the speedup (NumPy time / tracejit time, > 1:
 tracejit faster). Each result is checked against NumPy's: 'exact' when bit-identical,
-'close' within 1e-12 relative (det/slogdet: NumPy's libm log/exp against ours).
+'close' within 1e-12 relative (det/slogdet: NumPy's libm log/exp against ours), 'bound'
+within LAPACK's error bound (lstsq's fast path, solve_triangular's trsm: docs/design.md).
 
 ``--threads default 2 1`` measures under each OpenBLAS thread count (``OPENBLAS_NUM_THREADS``,
 read when NumPy loads: one child process per setting and round, the settings interleaved
@@ -72,18 +73,49 @@ def lstsq(a, b):
     return tuple(np.linalg.lstsq(a, b))
 
 
-FUNCTIONS = (solve, inv, det, slogdet, cholesky, eigh, eigvalsh, qr, lstsq)
+def solve_vector(a, b):
+    """A system with one right-hand side (a vector)."""
+    return np.linalg.solve(a, b[..., 0])
 
 
-def _cases(rng: np.random.Generator, shape: tuple, only: set[str]) -> list[tuple[str, Callable, tuple]]:
+def lstsq_vector(a, b):
+    """Least squares with one right-hand side (a vector)."""
+    return tuple(np.linalg.lstsq(a, b[:, 0]))
+
+
+def solve_triangular(a, b):
+    """``scipy.linalg.solve_triangular`` of the lower triangle, 4 right-hand sides."""
+    import scipy.linalg
+    return scipy.linalg.solve_triangular(a, b, lower=True)
+
+
+FUNCTIONS = (solve, inv, det, slogdet, cholesky, eigh, eigvalsh, qr, lstsq, solve_vector, lstsq_vector,
+             solve_triangular)
+TWO_D_ONLY = (lstsq, lstsq_vector, solve_triangular)
+
+
+def _cases(rng: np.random.Generator, shape: tuple, only: set[str], dtype: str = "float64"
+           ) -> list[tuple[str, Callable, tuple]]:
     n = shape[-1]
     a = rng.standard_normal(shape)
     spd = a @ np.swapaxes(a, -1, -2) + n * np.eye(n)
     b = rng.standard_normal(shape[:-1] + (4,))
-    size = "x".join(map(str, shape))
-    args = {solve: (a, b), cholesky: (spd,), eigh: (spd,), eigvalsh: (spd,), lstsq: (a, b)}
+    lower = np.tril(a) + n * np.eye(n)
+    a, spd, b, lower = (x.astype(dtype) for x in (a, spd, b, lower))
+    size = "x".join(map(str, shape)) + ("" if dtype == "float64" else f" {dtype}")
+    args = {solve: (a, b), cholesky: (spd,), eigh: (spd,), eigvalsh: (spd,), lstsq: (a, b), solve_vector: (a, b),
+            lstsq_vector: (a, b), solve_triangular: (lower, b)}
+    default = (set(FUNCTIONS[:9]) | {solve_triangular}) if _has_scipy() else set(FUNCTIONS[:9])
     return [(f"{fn.__name__} {size}", fn, args.get(fn, (a,))) for fn in FUNCTIONS
-            if fn.__name__ in only and (fn is not lstsq or len(shape) == 2)]
+            if (fn.__name__ in only if only else fn in default) and (fn not in TWO_D_ONLY or len(shape) == 2)]
+
+
+def _has_scipy() -> bool:
+    try:
+        import scipy.linalg  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
 
 def _check(want, got) -> str:
@@ -92,17 +124,25 @@ def _check(want, got) -> str:
         return "NO"
     if all(np.array_equal(w, g) for w, g in zip(want, got)):
         return "exact"
-    return "close" if all(np.allclose(g, w, rtol=1e-12, atol=0) for w, g in zip(want, got)) else "NO"
+    if all(np.allclose(g, w, rtol=1e-12, atol=0) for w, g in zip(want, got)):
+        return "close"
+    # lstsq's fast path, solve_triangular's trsm: within the documented bound (docs/design.md), here
+    # n * eps * cond of the largest magnitude, cond < 1e3 for these inputs
+    bound = [np.array_equal(g, w) if np.asarray(w).dtype.kind in "biu" else
+             np.allclose(g, w, rtol=0, atol=1e3 * np.size(w) * np.finfo(np.asarray(w).dtype).eps *
+                         np.max(np.abs(w), initial=0)) for w, g in zip(want, got)]
+    return "bound" if all(bound) else "NO"
 
 
-def run(shapes: list[tuple], reps: int, only: set[str] | None = None) -> list[dict]:
-    """Time every case at every shape; one row per case."""
+def run(shapes: list[tuple], reps: int, only: set[str] | None = None, dtypes: tuple[str, ...] = ("float64",)
+        ) -> list[dict]:
+    """Time every case at every shape and dtype; one row per case."""
     import tracejit as tj
 
     rng = np.random.default_rng(0)
     rows = []
     for shape in shapes:
-        for label, fn, args in _cases(rng, shape, only or {f.__name__ for f in FUNCTIONS}):
+        for label, fn, args in [c for dtype in dtypes for c in _cases(rng, shape, only, dtype)]:
             jitted = tj.jit(fn)
             start = time.perf_counter()
             got = jitted(*args)
@@ -151,7 +191,10 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m benchmarks.linalg", description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="4x4 and 64x64 only")
     ap.add_argument("--sizes", type=int, nargs="+", help="matrix sizes n (n x n); default 4 16 64 512 and 100x4x4")
-    ap.add_argument("--only", nargs="+", help="these functions only")
+    ap.add_argument("--only", nargs="+", help="these functions only (also: solve_vector, lstsq_vector: one "
+                    "right-hand side; solve_triangular: scipy.linalg's)")
+    ap.add_argument("--batch", type=int, help="stacks of this many matrices of each size instead")
+    ap.add_argument("--dtypes", nargs="+", default=["float64"], help="float64 and/or float32")
     ap.add_argument("--reps", type=int, default=300, help="timed calls per system (a tenth at 512)")
     ap.add_argument("--threads", nargs="+", help="OpenBLAS thread settings ('default' or a count), one child each")
     ap.add_argument("--rounds", type=int, default=3, help="rounds of children with --threads")
@@ -161,12 +204,14 @@ def main(argv: list[str] | None = None) -> int:
     shapes = [(4, 4), (64, 64)] if opts.quick else [(4, 4), (16, 16), (64, 64), (512, 512), (100, 4, 4)]
     if opts.sizes:
         shapes = [(n, n) for n in opts.sizes]
-    only = set(opts.only) if opts.only else None
+    if opts.batch:
+        shapes = [(opts.batch,) + s[-2:] for s in shapes]
+    only = {name for x in opts.only for name in x.split(",")} if opts.only else None
     if opts.threads:
         forwarded = _without(list(argv if argv is not None else sys.argv[1:]), {"--threads", "--rounds"})
         rows = _rounds(opts.threads, opts.rounds, forwarded)
     else:
-        rows = run(shapes, opts.reps, only)
+        rows = run(shapes, opts.reps, only, tuple(opts.dtypes))
     if opts.json:
         print(json.dumps(rows))
         return 0

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import argparse
 import os
-import time
 import warnings
 
 import numpy as np
 
-from benchmarks.timing import interleaved, median_ms
+from benchmarks.timing import jit_case, print_cases
 
 
 def nanmedian(x):
@@ -40,8 +39,6 @@ def nanpercentile_rows(x):
 
 def run(sizes: list[int], reps: int) -> list[dict]:
     """Time every case at every size; one row per case."""
-    import tracejit as tj
-
     rng = np.random.default_rng(0)
     rows = []
     for n in sizes:
@@ -52,16 +49,7 @@ def run(sizes: list[int], reps: int) -> list[dict]:
                                (f"nanmedian rows {grid.shape}", nanmedian_rows, grid),
                                (f"nanpercentile x3 {n:.0e}", nanpercentiles, x),
                                (f"nanpercentile rows {grid.shape}", nanpercentile_rows, grid)):
-            jitted = tj.jit(fn)
-            start = time.perf_counter()
-            got = jitted(arg)
-            first = time.perf_counter() - start
-            want = fn(arg)
-            ok = np.asarray(want).dtype == np.asarray(got).dtype and np.array_equal(want, got, equal_nan=True)
-            samples = interleaved({"numpy": lambda: fn(arg), "tracejit": lambda: jitted(arg)}, reps)
-            np_ms, tj_ms = median_ms(samples["numpy"]), median_ms(samples["tracejit"])
-            rows.append({"case": label, "first_s": first, "numpy_ms": np_ms, "tracejit_ms": tj_ms,
-                         "speedup": np_ms / tj_ms, "exact": ok})
+            rows.append(jit_case(label, fn, (arg,), reps))
     return rows
 
 
@@ -73,12 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     opts = ap.parse_args(argv)
     os.environ.setdefault("TRACEJIT_CACHE", "0")  # first calls compile
     warnings.simplefilter("ignore", RuntimeWarning)
-    rows = run([1000] + ([] if opts.quick else [1_000_000]), opts.reps)
-    print(f"{'case':34} {'first s':>8} {'numpy ms':>9} {'tracejit ms':>11} {'speedup':>8}  exact")
-    for r in rows:
-        print(f"{r['case']:34} {r['first_s']:8.2f} {r['numpy_ms']:9.3f} {r['tracejit_ms']:11.3f} "
-              f"{r['speedup']:8.2f}  {'yes' if r['exact'] else 'NO'}")
-    return 0 if all(r["exact"] for r in rows) else 1
+    return print_cases(run([1000] + ([] if opts.quick else [1_000_000]), opts.reps), 34)
 
 
 if __name__ == "__main__":

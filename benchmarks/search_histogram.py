@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import argparse
 import os
-import time
 from collections.abc import Callable
 
 import numpy as np
 
-from benchmarks.timing import interleaved, median_ms
+from benchmarks.timing import jit_case, print_cases
 
 
 def searchsorted(a, v):
@@ -73,29 +72,12 @@ def _cases(rng: np.random.Generator, m: int, n: int) -> list[tuple[str, Callable
     ]
 
 
-def _same(want, got) -> bool:
-    if isinstance(want, tuple):
-        return all(_same(w, g) for w, g in zip(want, got))
-    return np.asarray(want).dtype == np.asarray(got).dtype and np.array_equal(want, got, equal_nan=True)
-
-
 def run(sizes: list[tuple[int, int]], reps: int) -> list[dict]:
     """Time every case at every size; one row per case."""
-    import tracejit as tj
-
     rng = np.random.default_rng(0)
     rows = []
     for m, n in sizes:
-        for label, fn, args in _cases(rng, m, n):
-            jitted = tj.jit(fn)
-            start = time.perf_counter()
-            got = jitted(*args)
-            first = time.perf_counter() - start
-            ok = _same(fn(*args), got)
-            samples = interleaved({"numpy": lambda: fn(*args), "tracejit": lambda: jitted(*args)}, reps)
-            np_ms, tj_ms = median_ms(samples["numpy"]), median_ms(samples["tracejit"])
-            rows.append({"case": label, "first_s": first, "numpy_ms": np_ms, "tracejit_ms": tj_ms,
-                         "speedup": np_ms / tj_ms, "exact": ok})
+        rows.extend(jit_case(label, fn, args, reps) for label, fn, args in _cases(rng, m, n))
     return rows
 
 
@@ -107,12 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     opts = ap.parse_args(argv)
     os.environ.setdefault("TRACEJIT_CACHE", "0")  # first calls compile
     sizes = [(1000, 100)] + ([] if opts.quick else [(1_000_000, 1000), (1_000_000, 1_000_000)])
-    rows = run(sizes, opts.reps)
-    print(f"{'case':44} {'first s':>8} {'numpy ms':>9} {'tracejit ms':>11} {'speedup':>8}  exact")
-    for r in rows:
-        print(f"{r['case']:44} {r['first_s']:8.2f} {r['numpy_ms']:9.3f} {r['tracejit_ms']:11.3f} "
-              f"{r['speedup']:8.2f}  {'yes' if r['exact'] else 'NO'}")
-    return 0 if all(r["exact"] for r in rows) else 1
+    return print_cases(run(sizes, opts.reps), 44)
 
 
 if __name__ == "__main__":

@@ -101,3 +101,38 @@ def check(expected: Any, got: Any) -> str | None:
         lines = [ln.strip() for ln in str(exc).splitlines() if "Max" in ln or "Mismatched" in ln]
         return "values differ: " + "; ".join(lines)
     return None
+
+
+def same_exactly(want: Any, got: Any) -> bool:
+    """Whether ``got`` equals NumPy's ``want`` exactly: values (NaN equal to NaN), dtype and
+    shape, per element of a tuple."""
+    if isinstance(want, tuple):
+        return isinstance(got, tuple) and len(got) == len(want) and all(map(same_exactly, want, got))
+    return np.asarray(want).dtype == np.asarray(got).dtype and np.array_equal(want, got, equal_nan=True)
+
+
+def jit_case(label: str, fn: Callable, args: tuple, reps: int) -> dict:
+    """One row of a NumPy-against-tracejit table: ``tj.jit(fn)``'s first call on ``args`` (trace
+    and compile), whether its result equals NumPy's exactly, then the medians of ``reps``
+    interleaved calls of each and the speedup (NumPy time / tracejit time, > 1: tracejit faster)."""
+    import tracejit as tj
+
+    jitted = tj.jit(fn)
+    start = time.perf_counter()
+    got = jitted(*args)  # (the garbage collector on, as a user's first call runs)
+    first = time.perf_counter() - start
+    ok = same_exactly(fn(*args), got)
+    samples = interleaved({"numpy": lambda: fn(*args), "tracejit": lambda: jitted(*args)}, reps)
+    np_ms, tj_ms = median_ms(samples["numpy"]), median_ms(samples["tracejit"])
+    return {"case": label, "first_s": first, "numpy_ms": np_ms, "tracejit_ms": tj_ms, "speedup": np_ms / tj_ms,
+            "exact": ok}
+
+
+def print_cases(rows: list[dict], width: int) -> int:
+    """Print :func:`jit_case` rows as a table (case names ``width`` wide); 1 when a result differed
+    from NumPy's, else 0 (the exit status)."""
+    print(f"{'case':{width}} {'first s':>8} {'numpy ms':>9} {'tracejit ms':>11} {'speedup':>8}  exact")
+    for r in rows:
+        print(f"{r['case']:{width}} {r['first_s']:8.2f} {r['numpy_ms']:9.3f} {r['tracejit_ms']:11.3f} "
+              f"{r['speedup']:8.2f}  {'yes' if r['exact'] else 'NO'}")
+    return 0 if all(r["exact"] for r in rows) else 1

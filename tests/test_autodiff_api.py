@@ -192,8 +192,14 @@ def test_errors():
         tj.grad(lambda x: np.sum(x))(np.arange(3))
     with pytest.raises(TypeError, match="floating"):
         tj.grad(lambda x: np.sum(x > 0))(np.ones(3))
-    with pytest.raises(tj.UnsupportedError, match=r"cannot differentiate through (cumsum|sort).*test_autodiff_api.py"):
-        tj.grad(lambda x: np.sum(np.cumsum(x) ** 2))(np.ones(3))
+    with pytest.raises(tj.UnsupportedError, match=r"cannot differentiate through scatter.*test_autodiff_api.py"):
+        tj.grad(_power_at)(np.ones(3))
+
+
+def _power_at(x):
+    a = x * 2
+    np.power.at(a, np.array([0, 0]), x[:2])
+    return np.sum(a)
 
 
 def test_integer_values_have_zero_derivative():
@@ -366,8 +372,8 @@ def test_host_calls_off_the_differentiated_path():
     close(tj.jit(tj.grad(f))(x, y), np.fft.fft(y).real)
     with pytest.raises(tj.UnsupportedError, match=r"through host \(numpy.fft.fft\).*test_autodiff_api.py"):
         tj.grad(lambda x: np.sum(np.fft.fft(x).real))(x)
-    with pytest.raises(tj.UnsupportedError, match=r"through lapack \(dgesv\)"):
-        tj.grad(lambda x: np.sum(np.linalg.solve(np.eye(2) * 3 + x.reshape(2, 2), x[:2])))(x)
+    with pytest.raises(tj.UnsupportedError, match=r"through numpy.linalg.lstsq"):  # (solve has rules: h7)
+        tj.grad(lambda x: np.sum(np.linalg.lstsq(np.eye(2) * 3 + x.reshape(2, 2), x[:2])[0]))(x)
 
 
 def test_static_and_needed_arguments_through_grad():

@@ -113,3 +113,96 @@ def test_another_thread_drawing_from_the_global_generator_is_not_an_error():
     t.join()
     assert_same(out, np.full(2, 2.0))
 
+
+
+BOX = [np.random.default_rng(0)]  # a generator reached through a container: not converted, drawn while tracing
+CAPTURED = np.random.default_rng(0)
+
+
+def _boxed_draw(x):
+    return x + BOX[0].standard_normal(x.shape)
+
+
+def test_refused_draws_leave_the_stream_as_the_caller_left_it():
+    """A draw tracejit cannot make a host call (a generator inside a global list) is refused after
+    two traces; both traces' draws are undone, so the function run eagerly (the default fallback)
+    gives eager's numbers and leaves eager's state, and ``fallback=False`` leaves the stream alone
+    (issue 17 fuzz campaign: the eager fallback drew after the traces' draws)."""
+    BOX[0] = np.random.default_rng(5)
+    want = [_boxed_draw(np.zeros(3)) for _ in range(2)]
+    after = BOX[0].bit_generator.state
+    BOX[0] = np.random.default_rng(5)
+    jf = tj.jit(_boxed_draw)
+    got = [jf(np.zeros(3)) for _ in range(2)]
+    assert_same(got, want)
+    assert BOX[0].bit_generator.state == after
+    before = BOX[0].bit_generator.state
+    with pytest.raises(tj.UnsupportedError, match=r"drawn while tracing .*BOX\[0\]"):
+        tj.jit(_boxed_draw, fallback=False)(np.zeros(3))
+    assert BOX[0].bit_generator.state == before
+
+
+def _captured_library_draw(x):
+    stats = pytest.importorskip("scipy.stats")
+    y = x + stats.norm.rvs(size=x.shape, random_state=CAPTURED)
+    return y * CAPTURED.random()
+
+
+def test_captured_generator_given_to_a_library_function():
+    """``random_state=G`` with ``G`` a global generator: a host call drawing from ``G`` at run time,
+    every call (was: the stand-in reached SciPy, a ValueError 'cannot be used to seed')."""
+    global CAPTURED
+    pytest.importorskip("scipy.stats")
+    CAPTURED = np.random.default_rng(7)
+    want = [_captured_library_draw(np.arange(3.0)) for _ in range(3)]
+    after = CAPTURED.bit_generator.state
+    CAPTURED = np.random.default_rng(7)
+    jf = tj.jit(_captured_library_draw)
+    got = [jf(np.arange(3.0)) for _ in range(3)]
+    assert_same(got, want)
+    assert CAPTURED.bit_generator.state == after
+    assert jf.cache_info().traces == 1
+    with pytest.raises(tj.UnsupportedError, match="generator"):
+        tj.jit(_captured_library_draw, fallback=False)(np.arange(3.0))
+
+
+class _Holder:
+    def __init__(self, gen):
+        self.gen = gen
+
+    def draw(self, n):
+        return self.gen.random(n)  # a method: not converted, drawn while tracing
+
+
+HOLD = _Holder(CAPTURED)
+
+
+def _draw_then_sized(x, gens):
+    v = HOLD.draw(x.shape[0]) + gens[1].permutation(x)
+    return v, np.ones(int((x > 0).sum()) + 1)  # sized by the data: refused, the function runs eagerly
+
+
+def _unbound_on_captured(x):
+    return np.random.Generator.random(CAPTURED, x.shape[0]) - x
+
+
+def test_refused_after_a_draw_runs_eagerly_on_the_callers_streams():
+    """A trace that draws (through an object) and is then refused for another reason (an array
+    sized by the data) runs the function eagerly on the streams as the caller left them; an
+    unbound method given a captured generator draws from it at run time (random fuzz programs
+    18000004 and 18000005: wrong values, AttributeError '__exit__')."""
+    for fn, make in ((_draw_then_sized, lambda: (np.arange(-1.0, 3.0), [np.random.default_rng(2),
+                                                                         np.random.default_rng(3)])),
+                     (_unbound_on_captured, lambda: (np.arange(3.0),))):
+        for gen in (HOLD.gen, CAPTURED):
+            gen.bit_generator.state = np.random.default_rng(1).bit_generator.state
+        eager_args = make()
+        want, after = fn(*eager_args), (HOLD.gen.bit_generator.state, CAPTURED.bit_generator.state)
+        for gen in (HOLD.gen, CAPTURED):
+            gen.bit_generator.state = np.random.default_rng(1).bit_generator.state
+        jit_args = make()
+        got = tj.jit(fn)(*jit_args)
+        assert_same(got, want)
+        assert (HOLD.gen.bit_generator.state, CAPTURED.bit_generator.state) == after
+        if len(jit_args) > 1:
+            assert [g.bit_generator.state for g in jit_args[1]] == [g.bit_generator.state for g in eager_args[1]]

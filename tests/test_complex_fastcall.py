@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import tracejit as tj
+from tests.threaded import run_in_threads
 
 
 def _c(rng, shape, dtype=np.complex128):
@@ -143,9 +144,6 @@ def test_native_dispatch_with_temporaries_under_threads():
     """A one-result program with temporaries (an arena) is dispatched natively, one call at
     a time in the target's arena block: calls from several threads at once (the others fall
     back to the Python direct path) all get their own right results and are all counted."""
-    import sys
-    import threading
-
     from tracejit.runtime import dispatcher
     rng = np.random.default_rng(9)
     f = tj.jit(lambda x, y: np.tanh(x @ y) @ y)
@@ -155,26 +153,14 @@ def test_native_dispatch_with_temporaries_under_threads():
     assert entry.executable.arena_bytes and entry.native is not None and entry.native.exclusive
     assert entry.native.release
     wants = [np.tanh(a @ b) @ b for a, b in mats]
-    errors, calls = [], 150
+    calls = 150
 
     def work(i):
         a, b = mats[i]
-        try:
-            for _ in range(calls):
-                np.testing.assert_allclose(f(a, b), wants[i], rtol=1e-9, atol=1e-9)
-        except Exception as e:  # noqa: BLE001 - reported below
-            errors.append(e)
+        for _ in range(calls):
+            np.testing.assert_allclose(f(a, b), wants[i], rtol=1e-9, atol=1e-9)
 
-    interval = sys.getswitchinterval()
-    sys.setswitchinterval(1e-6)
-    try:
-        pool = [threading.Thread(target=work, args=(i,)) for i in range(len(mats))]
-        for t in pool:
-            t.start()
-        for t in pool:
-            t.join()
-    finally:
-        sys.setswitchinterval(interval)
+    errors = run_in_threads(work, [(i,) for i in range(len(mats))], switch_interval=1e-6)
     assert not errors, errors[:1]
     assert f.cache_info().hits == len(mats) * calls
     if dispatcher.dispatcher() is not None:

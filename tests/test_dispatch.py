@@ -7,6 +7,7 @@ import pytest
 
 import tracejit as tj
 from tests.conftest import assert_same
+from tests.threaded import run_in_threads
 from tracejit.runtime import executable
 
 RNG = np.random.default_rng(95)
@@ -157,30 +158,16 @@ def test_native_calls_release_the_gil_for_long_kernels():
 
 def _hammer(f, make_args, threads: int = 6, calls: int = 3000) -> int:
     """Call ``f`` from ``threads`` threads started together, ``calls`` times each; the total."""
-    import sys
     import threading
     barrier = threading.Barrier(threads)
-    errors = []
 
     def work():
         args, kwargs = make_args()
         barrier.wait()
-        try:
-            for _ in range(calls):
-                f(*args, **kwargs)
-        except Exception as e:  # noqa: BLE001 - reported below
-            errors.append(e)
+        for _ in range(calls):
+            f(*args, **kwargs)
 
-    interval = sys.getswitchinterval()
-    sys.setswitchinterval(1e-6)  # switch threads as often as the interpreter can
-    try:
-        pool = [threading.Thread(target=work) for _ in range(threads)]
-        for t in pool:
-            t.start()
-        for t in pool:
-            t.join()
-    finally:
-        sys.setswitchinterval(interval)
+    errors = run_in_threads(work, [()] * threads, switch_interval=1e-6)  # switch as often as the interpreter can
     assert not errors, errors
     return threads * calls
 

@@ -1,13 +1,13 @@
 """The fast call path of programs with temporaries, run-time checks or several results
 (``runtime/fastcall.py``, ``frontend/fastresults.py``): same results, errors and safety
 as the general path."""
-import threading
 from unittest import mock
 
 import numpy as np
 import pytest
 
 import tracejit as tj
+from tests.threaded import run_in_threads
 from tracejit.runtime.fastcall import CACHED_ARENA_BYTES
 
 
@@ -25,23 +25,14 @@ def test_temporaries_from_two_threads_with_different_sizes():
     for n in sizes:
         f(np.arange(n, dtype=np.float64))
     assert all(e.executable.arena_bytes for e in f._cache.values())  # the arena path is what runs
-    errors = []
 
     def work(seed):
         rng = np.random.default_rng(seed)
-        try:
-            for i in range(300):
-                x = rng.standard_normal(sizes[(i + seed) % 2])
-                np.testing.assert_allclose(f(x), x * 2 + x.sum(), rtol=1e-12, atol=1e-12)
-        except Exception as error:  # noqa: BLE001 - reported below
-            errors.append(error)
+        for i in range(300):
+            x = rng.standard_normal(sizes[(i + seed) % 2])
+            np.testing.assert_allclose(f(x), x * 2 + x.sum(), rtol=1e-12, atol=1e-12)
 
-    threads = [threading.Thread(target=work, args=(s,)) for s in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == []
+    assert run_in_threads(work, [(0,), (1,)]) == []
 
 
 def test_reentrant_call_from_a_host_call():

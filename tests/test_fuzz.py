@@ -18,11 +18,13 @@ from tests.fuzz.campaign import BUGS, program_seed, write_repro
 from tests.fuzz.cfgen import expect_of, generate_any, generate_cf, is_cf_seed
 from tests.fuzz.pool import Pool
 from tests.fuzz.program import generate
+from tests.fuzz.rnggen import generate_random
 
 FAST = [program_seed(14, k) for k in range(36)]
 SLOW = [program_seed(15, k) for k in range(240)]
 FAST_CF = [program_seed(16, k) for k in range(24)]  # Python control flow (tests/fuzz/cfgen.py)
 SLOW_CF = [program_seed(17, k) for k in range(160)]
+FAST_RANDOM = [program_seed(18, k) for k in range(8)]  # drawing random numbers (tests/fuzz/rnggen.py)
 
 
 @pytest.fixture(scope="module")
@@ -33,6 +35,7 @@ def verdicts(request, tmp_path_factory):
     out = tmp_path_factory.mktemp("fuzz")
     programs = {s: generate(s) for s in seeds}
     programs.update({s: generate_cf(s) for s in FAST_CF + (SLOW_CF if slow else [])})
+    programs.update({s: generate_random(s) for s in FAST_RANDOM})
     seeds = list(programs)
     found: dict = {}
     pool = Pool(2, out / "logs", timeout=120.0)
@@ -71,6 +74,11 @@ def test_random_control_flow_program(verdicts, seed):
 @pytest.mark.slow
 @pytest.mark.parametrize("seed", SLOW_CF)
 def test_random_control_flow_program_long(verdicts, seed):
+    _check(verdicts, seed)
+
+
+@pytest.mark.parametrize("seed", FAST_RANDOM)
+def test_random_numbers_program(verdicts, seed):
     _check(verdicts, seed)
 
 
@@ -221,3 +229,23 @@ def test_scipy_group_is_opt_in(monkeypatch):
     assert sciops.sci_err(op, {"fsize": "3", "fmode": ""}, [x], [0.0], x) <= 1e-14  # exact inputs: rounding
     assert sciops.sci_err(op, {"fsize": "3", "fmode": ""}, [x], [1e-9], x) >= 1e-9  # an input's error passes on
     assert sciops.sci_err(op, {"fsize": "3", "fmode": ""}, [x], [None], x) is None
+
+
+def test_random_programs_compare_draws_and_generator_states(tmp_path: Path):
+    """Programs of rnggen.py draw from argument, list and captured generators (eager and jit from the
+    same seeds); a jit that draws once more than eager is caught by the generators' states."""
+    p = generate_random(program_seed(18, 0))
+    assert p.function_source() == generate_random(program_seed(18, 0)).function_source()
+    sources = "".join(generate_random(program_seed(18, k)).function_source() for k in range(30))
+    for form in ("rng.", "gens[", "G.", "HOLD.draw", "np.ones(int("):
+        assert form in sources, form
+    src = p.module_source().replace("    g = tj.jit(f)\n", "    g = lambda *a: (f(*a), a[2].random())[0]\n")
+    pool = Pool(1, tmp_path, timeout=60)
+    got: list = []
+    try:
+        pool.run([{"id": 0, "source": src}, {"id": 1, "source": p.module_source()}],
+                 lambda job, v: got.append((v["class"], v.get("message", ""))))
+    finally:
+        pool.close()
+    assert got[0][0] == "wrong-mutation" and "generator" in got[0][1], got
+    assert got[1][0] in ("ok", "unsupported"), got

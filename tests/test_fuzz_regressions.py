@@ -190,3 +190,44 @@ def _outcome(fn, *args):
         return fn(*args)
     except (ValueError, OverflowError) as error:
         return error
+
+
+def test_for_loop_after_while_loop_defines_its_variable():
+    """A rolled ``for`` loop after a ``tj.while_loop`` assigns the variable read after it
+    (issue 17, SciPy campaign 9001-9004: reported as an UndefinedError after the loop)."""
+    def f(a2):
+        v1, v2 = tj.while_loop(lambda c: c[0] < (a2 < -1).sum(), lambda c: (c[0] + 1, c[1] * 2), (0, a2 * 1.0))
+        v3 = v2[:, :1]
+        for i in range(4):
+            v5 = np.linalg.solve(v3, v3[:, 0])
+        v5 /= i
+        return v5
+    check(f, np.array([[1, -3, 2, -5]], np.int32))
+    check(f, np.array([[0, -3, 2, -5]], np.int32))  # LinAlgError (singular) both
+    check(f, np.array([[1, -3], [2, -5]], np.int32))  # LinAlgError (not square) both
+
+
+def test_traced_value_written_into_numpy_result_of_constants():
+    """``np.quantile(0, [.25, .5])`` has no traced argument, so NumPy computes it while
+    tracing; a traced value written into it (or into an array computed from it) traces the
+    function again with that call's result a traced constant (fuzz seed 9003000064 with
+    ``--weight scipy=6``: ValueError 'setting an array element with a sequence')."""
+    def f(a):
+        v7 = np.reciprocal(np.quantile(0, [.25, .5]))
+        v7[0] += a.sum()
+        return v7
+
+    def g(a):
+        q = np.quantile(3, [.25, .5])
+        for i in range(2):
+            q[i] += a[i] + i
+        return q, np.median(np.arange(4.0))
+
+    def h(a):
+        w = np.cumsum([1.0, 2.0, 3.0])
+        w[1:] *= a[:2]
+        return w
+    with np.errstate(divide="ignore"):
+        check(f, np.arange(3.0))
+    check(g, np.arange(3.0))
+    check(h, np.arange(3.0)[::-1])

@@ -91,3 +91,35 @@ def test_nan_selection_edges():
     for n in (3, 40):  # a second call, new shapes
         a = _data((4, n), np.float64)
         np.testing.assert_array_equal(f(a), np.nanpercentile(a, [5, 95], axis=1))
+
+
+def test_nanquantile_of_float32_quantiles_keeps_float32():
+    """A NumPy float32 ``q`` (not weak): NumPy's ``(n - 1) * q`` and the interpolation are in
+    float32, so the result is float32 (was float64: the count of numbers was an int64 tracer)."""
+    a = _data((4, 8), np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        check(lambda a: (np.nanquantile(a, np.float32(0.3), axis=1), np.nanpercentile(a, np.float32(37.5)),
+                         np.nanquantile(a, np.array([0.25, 0.75], np.float32), axis=0)), a)
+        check(lambda a: np.nanquantile(a, np.float16(0.5), axis=1), a.astype(np.float16))
+
+
+def test_nanquantile_all_nan_first_line_dtype():
+    """NumPy's nanquantile takes the result's dtype from its first line (``apply_along_axis``):
+    float32 data with float64 ``q`` give float32 where the first line is all NaN (the others
+    rounded to it), float64 otherwise. Under the jit the dtype is static: weak (Python) ``q``
+    and float32 ``q`` give float32 either way, as NumPy; float64 array ``q`` gives float64 (NumPy's
+    dtype where the first line holds a number) with each line's float64 value."""
+    a = _data((4, 8), np.float32)
+    a[0] = np.nan
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        check(lambda a: (np.nanquantile(a, 0.3, axis=1), np.nanpercentile(a, 40, axis=1),
+                         np.nanquantile(a, np.float32(0.75), axis=1)), a)
+        f = tj.jit(lambda a: np.nanquantile(a, [0.25, 0.5], axis=1))
+        got, want = f(a), np.nanquantile(a, [0.25, 0.5], axis=1)
+        assert want.dtype == np.float32 and got.dtype == np.float64  # (the documented deviation)
+        np.testing.assert_array_equal(got.astype(np.float32), want)
+        b = a[1:].copy()  # an all-NaN line, but not the first: NumPy's float64 too
+        b[0, 0] = 1.5
+        check(lambda a: np.nanquantile(a, [0.25, 0.5], axis=1), b)

@@ -70,3 +70,16 @@ def test_selection_indexed_by_its_own_argmax():
     jitted = tj.jit(f, fallback=False)
     for x in (np.random.default_rng(9).normal(0.5, 2.0, 300), np.array([-1.0, 2.0, 5.0, 0.5, 1.5])):
         same(jitted(x), f(x))
+
+
+def test_unique_values_native_as_numpy_up_to_order():
+    """``np.unique_values`` is native (no host call): NumPy's distinct values, NaNs unequal, with
+    its dtype and shape; NumPy 2.3+ orders them by its hash table ('may vary'), ours ascending."""
+    jitted = tj.jit(np.unique_values, fallback=False)
+    for x in _inputs() + [np.array([5, 3, 1000, 3, -4], np.int16), np.float32(2.5), np.array([[np.nan, -0.0, 0.0]])]:
+        want = np.unique_values(x)
+        got = jitted(x)
+        same(got, np.sort(want))
+        same(got, np.unique(x, equal_nan=False))  # (NaNs kept apart, first occurrences' bits)
+    lowered = tj.jit(lambda x: np.unique_values(x).sum(), fallback=False).lower(_inputs()[0])
+    assert "host" not in lowered.as_text("graph")

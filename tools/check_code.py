@@ -46,13 +46,15 @@ CHECKS = ("lines", "api", "private", "cycles")
 # the interpreter evaluating while/cond), and prefers a function handed down over an import.
 ALLOWED_CYCLES: dict[frozenset[str], str] = {
     frozenset({"tracejit.frontend.control", "tracejit.frontend.controlwrites", "tracejit.frontend.numpy",
-               "tracejit.frontend.numpy.indexing", "tracejit.frontend.numpy.methods",
-               "tracejit.frontend.numpy.range_selection", "tracejit.frontend.numpy.ranges",
+               "tracejit.frontend.numpy.indexing", "tracejit.frontend.numpy.lapack_funcs",
+               "tracejit.frontend.numpy.methods", "tracejit.frontend.numpy.range_selection",
+               "tracejit.frontend.numpy.ranges", "tracejit.frontend.numpy.scipy_linalg",
                "tracejit.frontend.numpy.unique"}):
         "loops apply their bodies' writes through numpy.writes (which runs the handlers' package __init__), "
         "and a reduction over a data-bounded range (numpy/range_selection.py) is a loop: its one import of "
         "control is inside the function, after both have loaded (numpy/unique.py's choice of the hash or the sort "
-        "path is a branch: likewise)",
+        "path is a branch, and so is numpy/lapack_funcs.py's lstsq fast path or dgelsd: likewise; "
+        "numpy/scipy_linalg.py builds on lapack_funcs)",
 }
 
 

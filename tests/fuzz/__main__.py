@@ -17,6 +17,7 @@ from tests.fuzz.cfgen import generate_any
 from tests.fuzz.memlimit import limit_memory
 from tests.fuzz.ops import GROUP_WEIGHTS
 from tests.fuzz.pool import Pool, run_alone
+from tests.fuzz.rnggen import generate_random
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -32,6 +33,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--replay", nargs="+", type=Path, help="run these repro files and print their verdicts")
     ap.add_argument("--control-flow", action="store_true",
                     help="only programs with Python control flow (otherwise one in three)")
+    ap.add_argument("--random", action="store_true",
+                    help="only programs drawing random numbers (generator arguments, captured generators, "
+                         "whole-function eager fallbacks: tests/fuzz/rnggen.py)")
     ap.add_argument("--show", type=int, help="print the program of this seed and exit")
     ap.add_argument("--stats", type=int, metavar="N", help="print what N generated programs contain")
     ap.add_argument("--minimize", type=int, metavar="SEED", help="run and minimize the program of this seed")
@@ -46,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     limit_memory()  # a program that grows without bound raises MemoryError, not the OOM killer
 
     if args.show is not None:
-        p = generate_any(args.show)
+        p = generate_random(args.show) if args.random else generate_any(args.show)
         print(p.module_source() if args.out != Path("fuzz-out") else p.function_source())
         return 0
     if args.stats:
@@ -54,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
         print(stats(args.stats, args.seed))
         return 0
     if args.minimize is not None:
-        program = generate_any(args.minimize)
+        program = generate_random(args.minimize) if args.random else generate_any(args.minimize)
         verdict = run_alone(program.module_source(), args.out / "logs", args.timeout)
         print(f"{verdict['class']}: {verdict.get('message', '')[:300]}")
         if verdict["class"] in BUGS:
@@ -86,6 +90,7 @@ def main(argv: list[str] | None = None) -> int:
         args.programs = 100
     campaign = Campaign(args.seed, args.out, args.workers, args.timeout)
     campaign.only_cf = args.control_flow
+    campaign.only_random = args.random
     print(f"fuzzing: seed {args.seed}, {args.workers} workers, "
           f"{f'{args.minutes} min' if args.minutes else f'{args.programs} programs'}, out {args.out}", flush=True)
     try:

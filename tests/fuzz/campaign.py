@@ -15,6 +15,7 @@ from tests.fuzz.cfgen import CFProgram, generate_any, generate_cf, minimize_cf
 from tests.fuzz.pool import Pool, run_alone
 from tests.fuzz.program import Program
 from tests.fuzz.reduce import minimize, signature
+from tests.fuzz.rnggen import RandomProgram, generate_random
 
 BUGS = ("crash", "hang", "internal-error", "wrong-exception", "wrong-shape", "wrong-dtype", "wrong-value",
         "wrong-mutation", "harness-error")
@@ -62,6 +63,8 @@ def shrink(program, verdict: dict, run, budget_s: float) -> tuple:
     """The smallest variant of a failing program (either kind) that fails alike, and its verdict."""
     if not isinstance(program, CFProgram):
         return minimize(program, verdict, run, budget_s)
+    if isinstance(program, RandomProgram):  # (not minimized: its variants would lose the holder and G)
+        return program, verdict
     deadline = time.monotonic() + budget_s
     found = [verdict]
 
@@ -90,6 +93,7 @@ class Campaign:
     def __init__(self, seed: int, out: Path, workers: int = 2, timeout: float = 60.0, verbose: bool = True):
         self.seed, self.out, self.workers, self.timeout, self.verbose = seed, out, workers, timeout, verbose
         self.only_cf = False  # every program a control-flow program (tests/fuzz/cfgen.py)
+        self.only_random = False  # every program one drawing random numbers (tests/fuzz/rnggen.py)
         self.counts: collections.Counter = collections.Counter()
         self.unsupported: collections.Counter = collections.Counter()
         self.failures: list[tuple[Program, dict]] = []
@@ -105,7 +109,7 @@ class Campaign:
             s = program_seed(self.seed, k)
             k += 1
             try:
-                p = generate_cf(s) if self.only_cf else generate_any(s)
+                p = generate_random(s) if self.only_random else generate_cf(s) if self.only_cf else generate_any(s)
             except Exception as error:  # noqa: BLE001 - a generator bug: count it, go on
                 self.counts["generator-error"] += 1
                 self.results.write(json.dumps({"seed": s, "class": "generator-error", "message": repr(error)}) + "\n")

@@ -344,7 +344,7 @@ def _arrays(rng, call_sizes: list[int], seed: int) -> list[list[dict]]:
     return specs
 
 
-def _errs(value, loose: bool = False) -> list:
+def leaf_bounds(value, loose: bool = False) -> list:
     """A bound per leaf: 0 for exact kinds, else relative to the leaf's finite magnitude (``loose``:
     float32's for every float leaf, where float32 arguments hold non-integer values: their sums
     round in an order that is not NumPy's, and a float64 leaf computed from one inherits that)."""
@@ -386,10 +386,11 @@ def expect_of(p: CFProgram) -> list | None:
             rows.append({"out": [], "args": [None] * len(args)})
             continue
         ok += 1
-        out = _errs(res, any(np.asarray(a).dtype == np.float32 and not np.array_equal(a, np.round(a)) for a in args))
+        loose = any(np.asarray(a).dtype == np.float32 and not np.array_equal(a, np.round(a)) for a in args)
+        out = leaf_bounds(res, loose)
         if any(_may_overflow(a) for a in args):  # which of inf, -inf, NaN a sum gives depends on its order
             out = [None] * len(out)
-        rows.append({"out": out, "args": [(_errs(a) or [None])[0] for a in args]})
+        rows.append({"out": out, "args": [(leaf_bounds(a) or [None])[0] for a in args]})
     return rows if ok else None
 
 

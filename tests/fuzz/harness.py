@@ -121,6 +121,12 @@ def build_args(specs: list) -> list:
             args.append(args[spec["of"]])
         elif kind == "view":
             args.append(eval("x" + spec["index"], {"x": args[spec["of"]], "np": np}))  # noqa: S307
+        elif kind == "generator":  # a fresh np.random.Generator per build (so eager and jit draw alike)
+            args.append(np.random.default_rng(spec["seed"]))
+        elif kind == "generators":  # a list of them (a pytree argument)
+            args.append([np.random.default_rng(s) for s in spec["seeds"]])
+        elif kind == "captured":  # not an argument: a module global generator, reset before each run
+            continue
         else:
             raise ValueError(f"unknown argument kind {kind!r}")
     return args
@@ -318,6 +324,22 @@ def _quietly(fn, args):
         return None
 
 
+def reset_captured(f, specs: list) -> None:
+    """Put the module global generators ``f`` reads (``captured`` specs) in their call's state."""
+    for spec in specs:
+        if spec["kind"] == "captured":
+            fresh = np.random.default_rng(spec["seed"]).bit_generator.state
+            f.__globals__[spec["name"]].bit_generator.state = fresh
+
+
+def generator_states(args: list, f=None, specs: list = ()) -> list:
+    """The states of the generators among ``args`` (and in lists there), then of ``f``'s captured ones."""
+    found = [a for a in args if isinstance(a, np.random.Generator)]
+    found += [g for a in args if isinstance(a, list) for g in a if isinstance(g, np.random.Generator)]
+    found += [f.__globals__[s["name"]] for s in specs if s["kind"] == "captured"]
+    return [repr(g.bit_generator.state) for g in found]
+
+
 def _compare_args(j_args: list, e_args: list, errs: list) -> tuple[str, str] | None:
     for i, (a, e) in enumerate(zip(j_args, e_args)):
         if not isinstance(e, np.ndarray):
@@ -337,10 +359,19 @@ def run_check(f, specs: list, expect: list) -> dict:
     kept = []
     for call, (call_specs, exp) in enumerate(zip(specs, expect)):
         e_args, j_args = build_args(call_specs), build_args(call_specs)
+        reset_captured(f, call_specs)
         e_res, e_exc = _run(f, e_args)
+        e_states = generator_states(e_args, f, call_specs)
+        reset_captured(f, call_specs)
         j_res, j_exc, handler_failure = _run_jit(g, j_args)
+        j_states = generator_states(j_args, f, call_specs)
         verdict = classify_exceptions(tj, e_exc, j_exc)
-        if j_exc is None and verdict is None:  # refused, so run eagerly (frontend/eagerfallback.py): unsupported
+        found = None
+        if j_exc is None and verdict is None:  # (compared before lower() traces again)
+            found = compare_results(j_res, e_res, exp["out"]) or _compare_args(j_args, e_args, exp["args"])
+            if not found and j_states != e_states:
+                found = ("wrong-mutation", "a generator's state after the call differs from eager's")
+        if j_exc is None and verdict is None and not found:  # refused, so run eagerly (eagerfallback.py): unsupported
             lowered = _quietly(g.lower, j_args) if hasattr(g, "lower") else None
             if isinstance(lowered, EagerFallback):
                 verdict = {"class": "unsupported", "message": lowered.fallbacks[0][2][:400],
@@ -348,7 +379,6 @@ def run_check(f, specs: list, expect: list) -> dict:
         if handler_failure and (verdict is None or verdict["class"] == "ok"):
             verdict = {"class": "internal-error", "message": handler_failure}
         if verdict is None:
-            found = compare_results(j_res, e_res, exp["out"]) or _compare_args(j_args, e_args, exp["args"])
             verdict = {"class": found[0], "message": found[1]} if found else {"class": "ok"}
             kept.append((call, j_res, e_res, exp["out"]))
         if verdict["class"] != "ok":

@@ -142,7 +142,7 @@ def p_bsize(rng, vals, p) -> str:
 
 
 def p_bindex(rng, vals, p) -> str:
-    nd = _ndim(vals)
+    nd = min(int(np.ndim(v)) for v in vals)  # (a value's ndim can differ between calls: np.squeeze of a size-1 axis)
     parts = []
     for axis in range(int(rng.integers(1, nd + 1))):
         n = _min_dim(vals, axis)

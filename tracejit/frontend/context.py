@@ -61,6 +61,11 @@ def user_location() -> str | None:
     return None
 
 
+def location(filename: str, line: int) -> str:
+    """``file:line`` as :func:`user_location` shows it."""
+    return f"{_shown(filename)}:{line}"
+
+
 _shown_names: dict[tuple[str, str], str] = {}
 
 

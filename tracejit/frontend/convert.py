@@ -52,6 +52,7 @@ from tracejit.frontend.randomness import attribute, is_random, stand_in
 from tracejit.frontend.reachable import CellRoot, DefaultRoot, GlobalRoot
 from tracejit.frontend.sites import BY_ORIGINAL as SITE_BY_ORIGINAL
 from tracejit.frontend.sites import CREATORS as SITE_CREATORS
+from tracejit.frontend.sites import computed
 from tracejit.frontend.sortedbuiltin import BUILTINS as SELECTING
 from tracejit.frontend.usercode import is_user_function, is_user_module
 
@@ -68,7 +69,7 @@ class _NumpyProxy(types.ModuleType):
     def __getattr__(self, name: str):
         value = attribute(np, name)
         if type(value) is _DISPATCHED:  # (a NumPy function given a list of traced values: npobjects.retrying)
-            self.__dict__[name] = value = retrying(value)
+            self.__dict__[name] = value = computed(retrying(value))
         return stand_in(value) if name == "random" else value
 
     def __dir__(self):

@@ -29,7 +29,7 @@ import numpy as np
 from tracejit.errors import TracerConversionError, UnsupportedError, at
 from tracejit.frontend.context import user_location
 from tracejit.frontend.hostcall import fallback_enabled, host_call
-from tracejit.frontend.randomness import ADVICE
+from tracejit.frontend.randomness import ADVICE, captured_generators
 from tracejit.frontend.refusals import forget_refused
 from tracejit.frontend.rngslots import takes_generator_arguments
 from tracejit.frontend.usercode import is_library_file
@@ -180,12 +180,13 @@ def _wrap(fn: Callable, name: str) -> Callable:
         loc = user_location()
         args = tuple(_real(a) for a in args)
         kwargs = {k: _real(v) for k, v in kwargs.items()}
-        if native is not None:
+        args, kwargs, captured = captured_generators(args, kwargs)  # (random_state=G, G a global: drawn at run time)
+        if native is not None and not captured:
             try:
                 return native(*args, **kwargs)
             except UnsupportedError:
                 pass  # (the library's own code, then maybe a host call)
-        if takes_generator_arguments(args, kwargs):  # (random_state=rng: drawn from at run time, rngslots.py)
+        if captured or takes_generator_arguments(args, kwargs):  # (random_state=rng: drawn at run time, rngslots.py)
             if not fallback_enabled():
                 raise UnsupportedError(f"{name} draws from a generator argument{at(loc)}: {ADVICE}")
             return host_call(fn, args, kwargs, "it draws from a generator argument", name)

@@ -17,14 +17,16 @@ advanced during it fails the trace with the same error.
 """
 from __future__ import annotations
 
+import os
 import sys
 import types
 
 import numpy as np
 
-from tracejit.errors import UnsupportedError, at, user_error
-from tracejit.frontend.context import current_trace, user_location
+from tracejit.errors import ControlException, UnsupportedError, at, user_error
+from tracejit.frontend.context import current_trace, location, user_location
 from tracejit.frontend.hostcall import fallback_enabled, host_call
+from tracejit.frontend.usercode import is_library_file
 
 ADVICE = ("random numbers cannot be drawn inside jitted functions here (tj.jit(fallback=False), or a "
           "generator made or drawn from where tracejit cannot run it at run time); draw them outside and pass "
@@ -76,6 +78,7 @@ class _Callable:
         self._real, self._name = real, name
 
     def __call__(self, *args, **kwargs):
+        args, kwargs, _ = captured_generators(args, kwargs)  # (Generator.random(G, n), G a global: G itself)
         if _tracing():
             if not fallback_enabled() or self._name in _CONSTRUCTORS:
                 _refuse(self._name)
@@ -135,6 +138,18 @@ class _ClassMeta(type):
         return stand_in(attribute(cls._real, attr), f"{cls._name}.{attr}")
 
 
+def captured_generators(args: tuple, kwargs: dict) -> tuple[tuple, dict, bool]:
+    """``args`` and ``kwargs`` with the stand-ins of generators read from globals or closures
+    (bound by identity) replaced by the generators themselves, for a library function that
+    draws from them (``random_state=rng``: run as a host call); whether there were any."""
+    def real(value: object) -> object:
+        return value._real if type(value) is _Object and is_generator(value._real) else value
+
+    new_args, new_kwargs = tuple(real(a) for a in args), {k: real(v) for k, v in kwargs.items()}
+    found = any(a is not b for a, b in zip(new_args, args)) or any(new_kwargs[k] is not v for k, v in kwargs.items())
+    return new_args, new_kwargs, found
+
+
 def draw_call(real: object, name: str) -> object:
     """A stand-in calling ``real`` (a draw): a host call while tracing, refused with ``fallback=False``."""
     return _Callable(real, name)
@@ -168,10 +183,13 @@ def random_stand_in(value: object) -> object:
     return stand_in(value) if is_generator(value) else value
 
 
+def _bit_of(gen):
+    return getattr(gen, "bit_generator", None) or getattr(gen, "_bit_generator", None) or gen
+
+
 def _state_of(gen):
     """A comparable snapshot of a generator's state."""
-    bit = getattr(gen, "bit_generator", None) or getattr(gen, "_bit_generator", None) or gen
-    return _frozen(bit.state)
+    return _frozen(_bit_of(gen).state)
 
 
 def _frozen(value):
@@ -205,7 +223,7 @@ class Snapshots:
     """States of the generators reachable by code the stand-ins do not cover."""
 
     def __init__(self):
-        self._taken: dict[int, tuple] = {}  # id -> (what, generator, state)
+        self._taken: dict[int, tuple] = {}  # id -> (what, generator, state, its bit generator's state)
         random = _random_module()
         legacy = getattr(getattr(random, "mtrand", None), "_rand", None) if random is not None else None
         if legacy is not None:
@@ -215,19 +233,60 @@ class Snapshots:
         """Remember ``gen``'s state now (the first time it is seen)."""
         if id(gen) not in self._taken:
             try:
-                self._taken[id(gen)] = (what, gen, _state_of(gen))
+                raw = _bit_of(gen).state
+                self._taken[id(gen)] = (what, gen, _frozen(raw), raw)
             except Exception:  # noqa: BLE001 - a generator whose state cannot be read: not checked
                 pass
 
     def advanced(self) -> list[str]:
         """What each generator that advanced since its snapshot is."""
-        return [what for what, gen, state in self._taken.values() if _state_of(gen) != state]
+        return [what for what, gen, state, _ in self._taken.values() if _state_of(gen) != state]
 
-    def check(self, function: str) -> None:
-        """Raise if any generator advanced while ``function`` was traced."""
+    def check(self, function: str, attempts: tuple = ()) -> None:
+        """Raise if any generator advanced while ``function`` was traced, after putting its state
+        back as the earliest of ``attempts`` (the snapshots of this function's earlier traces, this
+        one's included) saw it: the refused function then runs eagerly, or is called again, on the
+        stream the caller left."""
         moved = self.advanced()
+        undo_draws(attempts + (self,))
         if moved:
             raise UnsupportedError(
                 f"random numbers were drawn while tracing {function} (from {', '.join(moved)}; code tracejit "
                 f"does not convert, such as methods reached through an object, draws them when it is traced, "
                 f"and the numbers would be constants of the compiled program): {ADVICE}")
+
+
+def undo_draws(attempts: tuple) -> None:
+    """Put every generator the traces of ``attempts`` (their :class:`Snapshots`, oldest first) saw
+    advance back in the state the earliest of them saw: a refused function then runs eagerly (or
+    raises, with ``fallback=False``) on the streams its caller left."""
+    earliest: dict[int, tuple] = {}
+    for snapshots in attempts:
+        for key, (_, gen, state, raw) in snapshots._taken.items():
+            earliest.setdefault(key, (gen, state, raw))  # (snapshots keep their generators alive: ids unique)
+    for gen, state, raw in earliest.values():
+        try:
+            if _state_of(gen) != state:
+                _bit_of(gen).state = raw
+        except Exception:  # noqa: BLE001 - a generator whose state cannot be set: left as it is
+            pass
+
+
+_OWN_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # tracejit/
+STAND_IN = "<tracejit stand-in for "  # how every stand-in's repr starts (rngargs.ArgGenerator's too)
+
+
+def leaked_stand_in(error: BaseException) -> UnsupportedError | None:
+    """The refusal for ``error`` when it is code tracejit does not convert rejecting a generator's
+    stand-in (``scipy.stats.qmc.Sobol(d, seed=rng)``: NumPy's 'cannot be used to seed' names its
+    repr), so that the function runs eagerly (or says so, with ``fallback=False``); else None."""
+    if isinstance(error, (UnsupportedError, ControlException)) or STAND_IN not in str(error):
+        return None
+    loc, tb = None, error.__traceback__
+    while tb is not None:  # (the user's innermost line the error passed)
+        name = tb.tb_frame.f_code.co_filename
+        if not name.startswith(_OWN_DIR) and not is_library_file(name) and not name.startswith("<"):
+            loc = location(name, tb.tb_lineno)
+        tb = tb.tb_next
+    return UnsupportedError(f"a generator was given to code tracejit does not run at run time, which "
+                            f"rejected its stand-in ({type(error).__name__}: {error}){at(loc)}: {ADVICE}")

@@ -12,6 +12,7 @@ code's ``numpy`` holds the creators below (``frontend/convert.py``); NumPy is un
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 
 import numpy as np
 
@@ -37,17 +38,39 @@ def _creator(name: str):
         if convert is not None and trace is not None and args and arrayconv.holds_traced(args[0]):
             return convert(*args, **kwargs)  # of traced values: NumPy's conversion, traced
         result = original(*args, **kwargs)
-        if trace is None or type(result) is not np.ndarray or kwargs.get("like") is not None:
+        if trace is None or kwargs.get("like") is not None:
             return result
-        root = root_trace(trace)
-        site = user_location()
-        if site in getattr(root, "traced_sites", ()):
-            return _lifted(trace, result)
-        registry = root.__dict__.setdefault("created", {})
-        registry[id(result)] = (site, result)  # (kept alive: ids stay unique while the trace lives)
-        return result
+        return _registered(trace, result)
     functools.update_wrapper(created, original)
     return created
+
+
+def _registered(trace, result):
+    """``result`` (a NumPy call's) remembered with its creation site, or lifted to a traced
+    constant where the function is traced again with that site traced."""
+    if type(result) is not np.ndarray:
+        return result
+    root = root_trace(trace)
+    site = user_location()
+    if site in getattr(root, "traced_sites", ()):
+        return _lifted(trace, result)
+    registry = root.__dict__.setdefault("created", {})
+    registry[id(result)] = (site, result)  # (kept alive: ids stay unique while the trace lives)
+    return result
+
+
+def computed(func: Callable) -> Callable:
+    """``func`` (a NumPy function of converted code, ``frontend/convert.py``) whose array
+    results computed from constants (``np.quantile(0, [.25, .5])``: no argument traced, so
+    NumPy runs it) are creation sites like ``np.array``'s: a traced value written into one
+    traces the function again with the arrays of that site traced constants."""
+
+    @functools.wraps(func)
+    def call(*args, **kwargs):
+        result = func(*args, **kwargs)
+        trace = current_trace()
+        return result if trace is None else _registered(trace, result)
+    return call
 
 
 def _lifted(trace, value: np.ndarray):

@@ -22,7 +22,7 @@ from tracejit.frontend.donation import donate_written_arguments
 from tracejit.frontend.hostdynamic import HostResult, tickets
 from tracejit.frontend.numpy.selection import Selection
 from tracejit.frontend.operands import python_kind
-from tracejit.frontend.randomness import random_stand_in
+from tracejit.frontend.randomness import leaked_stand_in, random_stand_in, undo_draws
 from tracejit.frontend.reachable import ArgRoot, ObjectRoot
 from tracejit.frontend.refusals import TraceSites, forget_refused, replaced_error
 from tracejit.frontend.rngargs import argument_stand_in
@@ -75,16 +75,18 @@ def trace_function(fun: object, pysig: inspect.Signature, static: frozenset, cal
     their source (``frontend/autograph/``)."""
     concrete = set() if concrete is None else concrete
     drawn = False
+    attempts: list = []  # each trace's generator snapshots (frontend/randomness.py), oldest first
     traced_sites: frozenset = frozenset()  # creation sites whose arrays are traced (frontend/sites.py)
     first = None
     while True:
         try:
             with call.generators:  # generator arguments: drawn from while tracing (frontend/rngargs.py)
                 traced, capturer = _trace_once(fun, pysig, static, call, name, freeze, frozenset(concrete),
-                                               traced_sites, autograph)
+                                               traced_sites, autograph, attempts)
         except TraceSites as e:
             first = first or e.error  # the refusal that started it (a later one may follow from it)
             if e.sites <= traced_sites:
+                undo_draws(tuple(attempts))  # (refused: the function may run eagerly now)
                 raise first from None
             traced_sites |= e.sites
             continue
@@ -92,19 +94,20 @@ def trace_function(fun: object, pysig: inspect.Signature, static: frozenset, cal
             capturer = getattr(e, "capturer", None)
             needed = needed_paths(e, capturer) - concrete if capturer is not None else set()
             if not needed:
+                undo_draws(tuple(attempts))  # (refused: the function may run eagerly now)
                 raise
             concrete |= needed
             continue
         if not capturer.snapshots.advanced():
             return traced
-        if drawn:  # twice: not another thread drawing meanwhile
-            capturer.snapshots.check(name)
+        if drawn:  # twice: not another thread drawing meanwhile (every trace's draws undone)
+            capturer.snapshots.check(name, tuple(attempts))
         drawn = True
 
 
 def _trace_once(fun, pysig: inspect.Signature, static: frozenset, call: BoundCall, name: str,
-                freeze: bool, concrete: frozenset, traced_sites: frozenset = frozenset(), autograph: bool = True
-                ) -> tuple[TracedFunction, Capturer]:
+                freeze: bool, concrete: frozenset, traced_sites: frozenset = frozenset(), autograph: bool = True,
+                attempts: list | None = None) -> tuple[TracedFunction, Capturer]:
     trace = Trace(name)
     trace.traced_sites = traced_sites
     specs = iter(enumerate(call.specs))
@@ -113,6 +116,8 @@ def _trace_once(fun, pysig: inspect.Signature, static: frozenset, call: BoundCal
     capturer = Capturer(call, lambda index, spec: _bind_input(trace, index, spec, {}, storages, None), freeze,
                         concrete)
     trace.capturer = capturer
+    if attempts is not None:
+        attempts.append(capturer.snapshots)
     converter = capturer.converter = Converter(capturer, autograph)
     arguments = {}
     with creating_traced_arrays(trace):
@@ -147,7 +152,7 @@ def _trace_once(fun, pysig: inspect.Signature, static: frozenset, call: BoundCal
             try:
                 result = converter.callable(fun)(*bound.args, **bound.kwargs)
             except Exception as e:  # noqa: BLE001 - an error NumPy put in place of tracejit's?
-                ours = replaced_error(e)
+                ours = replaced_error(e) or leaked_stand_in(e)
                 if ours is None:
                     raise
                 raise ours from e

@@ -20,8 +20,8 @@ gets ``+0.0``'s key, every NaN the all-ones key; NaNs that are not equal never m
   for ``flag % 3`` 1: first indices, 2: and the inverse; counts written for ``flag >= 3``) and ``n``,
   then k, values, counts, first indices, inverse: one pass, a run at each key change.
 
-Each routine is generated on first use in a process (``hashunique_ir.py``) or loaded from the
-disk cache.
+Each routine is generated on first use in a process (its IR: ``compiler/codegen/hashunique.py``)
+or loaded from the disk cache.
 """
 from __future__ import annotations
 
@@ -55,7 +55,8 @@ def variant(name: str) -> tuple[bool, str, int, bool, int]:
 def address(name: str) -> int:
     """The address of routine ``name`` in this process (compiled on first use, or loaded from
     the disk cache; llvmlite is imported only now: ``import tracejit`` loads none)."""
-    from tracejit.runtime import diskcache, engine, hashunique_ir
+    from tracejit.compiler.codegen.hashunique import module_text  # (the IR: codegen, llvmlite's; no pass)
+    from tracejit.runtime import diskcache, engine
     key = diskcache.cache_key(f"hashunique {name}")
-    compiled, _ = engine.load_cached(key, [name], lambda: hashunique_ir.module_text(name, *variant(name)))
+    compiled, _ = engine.load_cached(key, [name], lambda: module_text(name, *variant(name)))
     return compiled.addresses[name]

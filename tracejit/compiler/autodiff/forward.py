@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Sequence
 
 from tracejit.compiler.autodiff.builder import Builder, Node
+from tracejit.compiler.autodiff.control import SUBGRAPH_RULES
 from tracejit.compiler.autodiff.reverse import active_nodes, no_rule_error
 from tracejit.compiler.ops import get_op
 
@@ -31,10 +32,13 @@ def jvp_graph(b: Builder, wrt: Sequence[Node], tangents: Sequence[Node | None],
         if all(t is None for t in ins):
             continue
         opdef = get_op(graph.op(nid))
-        if opdef.jvp is None:
-            raise no_rule_error(graph, nid, "forward")
         b.loc = graph.loc(nid)
-        out = opdef.jvp(b, ins, operands, nid, **graph.attrs(nid))
+        if graph.op(nid) in SUBGRAPH_RULES:  # loops and branches: the transform handed down
+            out = SUBGRAPH_RULES[graph.op(nid)].jvp(b, ins, operands, nid, jvp_graph, **graph.attrs(nid))
+        elif opdef.jvp is None:
+            raise no_rule_error(graph, nid, "forward")
+        else:
+            out = opdef.jvp(b, ins, operands, nid, **graph.attrs(nid))
         if isinstance(out, dict):  # a control node's results: loop_out picks them
             tans[nid] = out
         elif out is not None:

@@ -5,6 +5,8 @@ The transform walks the *active* nodes (float values that depend on a differenti
 and that an output depends on) from the outputs back, hands each node's cotangent to its
 op's ``vjp`` rule and adds up the cotangents each operand receives. Zero cotangents stay
 symbolic (None) and are never materialized unless a differentiated node gets none at all.
+Loops and branches differentiate their sub-graphs: their rules (``autodiff/control.py``) are
+handed this transform.
 """
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from typing import Sequence
 import networkx as nx
 
 from tracejit.compiler.autodiff.builder import Builder, Node, is_float
+from tracejit.compiler.autodiff.control import SUBGRAPH_RULES
 from tracejit.compiler.graph import Graph
 from tracejit.compiler.ops import get_op
 from tracejit.errors import UnsupportedError, at
@@ -68,11 +71,14 @@ def vjp_graph(b: Builder, wrt: Sequence[Node], targets: Sequence[Node],
         if ct is None:
             continue
         opdef = get_op(graph.op(nid))
-        if opdef.vjp is None:
-            raise no_rule_error(graph, nid, "reverse")
         operands = graph.operands(nid)
         b.loc = graph.loc(nid)
-        results = opdef.vjp(b, ct, operands, nid, **graph.attrs(nid))
+        if graph.op(nid) in SUBGRAPH_RULES:  # loops and branches: the transform handed down
+            results = SUBGRAPH_RULES[graph.op(nid)].vjp(b, ct, operands, nid, vjp_graph, **graph.attrs(nid))
+        elif opdef.vjp is None:
+            raise no_rule_error(graph, nid, "reverse")
+        else:
+            results = opdef.vjp(b, ct, operands, nid, **graph.attrs(nid))
         for u, r in zip(operands, results):
             if r is not None and u in active:
                 if isinstance(r, dict):  # a control node's results (see active_nodes)

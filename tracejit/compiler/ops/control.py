@@ -12,8 +12,10 @@ node to one control kernel running them in a native loop or branch
 
 Differentiation (``compiler/autodiff/``): a control node's tangent and cotangent are dicts
 ``{result index: node}``; ``loop_out`` picks its result's tangent and gives the node
-``{index: cotangent}``, the transform adds them per index, and the control op's own rule (none
-yet: differentiating through one raises) maps them to its operands.
+``{index: cotangent}``, the transform adds them per index, and the control op's own rule maps
+them to its operands. ``while``'s and ``cond``'s rules differentiate their sub-graphs, so they
+need the transform itself and live with it (``compiler/autodiff/control.py``: the transforms
+hand themselves down); ``gfor`` has none yet (differentiating through one raises).
 """
 from __future__ import annotations
 

@@ -14,6 +14,11 @@ affine part is the window at offset 0 and whose indices are the starts, loop-inv
 code generation then adds one scalar offset to an ordinary (vector) load, so the slice
 fuses into its consumers as address arithmetic (no copy, no index array). A dynamic
 update stores through a :class:`tracejit.compiler.kir.ScatterAccess` of the same form.
+
+Differentiation: both are linear (in ``x``; in ``base`` and ``value``) and each is the
+other's transpose at the same starts: a slice's cotangent is written into zeros by a
+dynamic update, an update's cotangent is split into the region (a dynamic slice, for
+``value``) and the rest (the region zeroed, for ``base``).
 """
 from __future__ import annotations
 
@@ -84,9 +89,42 @@ def _reference_update(base, value, *starts, dims, steps):
     return out
 
 
+def _slice_jvp(b, tangents, operands, out, dims, sizes, steps):
+    if tangents[0] is None:
+        return None
+    return b.op("dynamic_slice", tangents[0], *operands[1:], dims=dims, sizes=sizes, steps=steps)
+
+
+def _slice_vjp(b, ct, operands, out, dims, sizes, steps):
+    x, *starts = operands
+    base = b.zeros(b.shape(x), b.dtype(ct))
+    return (b.op("dynamic_update", base, ct, *starts, dims=dims, steps=steps),) + (None,) * len(starts)
+
+
+def _update_jvp(b, tangents, operands, out, dims, steps):
+    tb, tv = tangents[:2]
+    if tb is None and tv is None:
+        return None
+    base, value, *starts = operands
+    tb = b.zeros(b.shape(base), b.dtype(out)) if tb is None else tb
+    tv = b.zeros(b.shape(value), b.dtype(out)) if tv is None else tv
+    return b.op("dynamic_update", tb, tv, *starts, dims=dims, steps=steps)
+
+
+def _update_vjp(b, ct, operands, out, dims, steps):
+    base, value, *starts = operands
+    sizes = tuple(b.shape(value)[d] for d in dims)
+    rest = (b.op("dynamic_update", ct, b.zeros(b.shape(value), b.dtype(ct)), *starts, dims=dims, steps=steps)
+            if b.needs(base) else None)
+    region = b.op("dynamic_slice", ct, *starts, dims=dims, sizes=sizes, steps=steps) if b.needs(value) else None
+    return (rest, region) + (None,) * len(starts)
+
+
 register(OpDef(
     name="dynamic_slice", kind="gather", arity=None, infer=_infer_slice, reference=_reference_slice, cost=1,
-    doc="x with dims attrs['dims'] sliced from traced starts (static sizes and steps; starts clamp into the array)"))
+    doc="x with dims attrs['dims'] sliced from traced starts (static sizes and steps; starts clamp into the array)",
+    jvp=_slice_jvp, vjp=_slice_vjp))
 register(OpDef(
     name="dynamic_update", kind="update", arity=None, infer=_infer_update, reference=_reference_update, cost=0,
-    doc="base with the region a dynamic_slice of the same starts reads replaced by value"))
+    doc="base with the region a dynamic_slice of the same starts reads replaced by value",
+    jvp=_update_jvp, vjp=_update_vjp))

@@ -12,6 +12,9 @@ check beside every gather of traced indices, which the runtime turns into NumPy'
 Kernel formation fuses a gather into its consumers like an elementwise op: ``x`` gets
 a buffer and the kernel loads ``x`` at an address computed from the index values
 (:class:`tracejit.compiler.kir.Gather`).
+
+Differentiation: linear in ``x`` (the tangent gathered at the same indices); the cotangent
+goes back through ``scatter`` with ``combine="add"`` (repeated indices accumulate).
 """
 from __future__ import annotations
 
@@ -55,7 +58,23 @@ def _reference(x, *indices, axis):
     return np.ascontiguousarray(x[key]).reshape(shape)
 
 
+def _jvp(b, tangents, operands, out, axis):
+    """Linear in ``x``: the tangent gathered at the same indices."""
+    return None if tangents[0] is None else b.op("gather", tangents[0], *operands[1:], axis=axis)
+
+
+def _vjp(b, ct, operands, out, axis):
+    """The cotangent added back at the positions read (repeated indices add up): a scatter
+    with ``combine="add"`` into zeros."""
+    x, *indices = operands
+    base = b.zeros(b.shape(x), b.dtype(ct))
+    if 0 in b.shape(ct):
+        return (base,) + (None,) * len(indices)
+    return (b.op("scatter", base, ct, *indices, axis=axis, combine="add"),) + (None,) * len(indices)
+
+
 register(OpDef(
     name="gather", kind="gather", arity=None, infer=_infer, reference=_reference, cost=2,
     doc="x indexed at k consecutive dims from attrs['axis'] by broadcast integer arrays "
-        "(negative indices wrap, out-of-range ones clamp; the frontend checks the bounds)"))
+        "(negative indices wrap, out-of-range ones clamp; the frontend checks the bounds)",
+    jvp=_jvp, vjp=_vjp))

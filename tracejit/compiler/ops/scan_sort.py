@@ -9,12 +9,23 @@ in order along the axis, as NumPy's ``add.accumulate`` does. ``sort``/``argsort`
 stable for every ``kind`` (equal keys keep their input order, NaNs sort last in input
 order), so they match NumPy's ``kind='stable'`` exactly. Kernel formation turns each
 into a library kernel (``kernelize/scan_sort.py``, ``schedule/scan_sort.py``, ``codegen/scan_sort.py``).
+
+Differentiation (``ops/indexrules.py``): ``cumsum`` is linear (its transpose: a cumsum from
+the end); ``cumprod``'s derivatives are linear recurrences (``ty[i] = x[i] ty[i-1] + y[i-1]
+t[i]``) computed by a doubling scan of products, without division, so exact with zeros;
+sorts, heads and partitions rearrange their operand: tangents are taken along the positions
+``argsort`` gives (for partitions, whose order NumPy leaves unspecified, the positions are
+matched through the sorts of operand and result) and cotangents put back there;
+``cummax``/``cummin`` pass each result element's derivative to the element it equals (the
+latest one among ties, as ``torch.cummax``). Integer results (``argsort``...) have none.
 """
 from __future__ import annotations
 
 import numpy as np
 
 from tracejit.compiler.dtypes import AVal
+from tracejit.compiler.ops import indexrules as ir
+from tracejit.compiler.ops.diffrules import linear_jvp
 from tracejit.compiler.ops.registry import OpDef, register
 
 SCANS = {"cumsum": "add", "cumprod": "multiply",  # op -> the elementwise op it accumulates with
@@ -61,8 +72,42 @@ def _reference(name: str):
     return reference
 
 
+def _cumsum_vjp(b, ct, operands, out, axis):
+    return (ir.reverse_cumsum(b, ct, axis),)
+
+
+def _cumprod_jvp(b, tangents, operands, out, axis):
+    return None if tangents[0] is None else ir.cumprod_jvp(b, tangents[0], operands[0], out, axis)
+
+
+def _cumprod_vjp(b, ct, operands, out, axis):
+    return (ir.cumprod_vjp(b, ct, operands[0], out, axis),)
+
+
+def _sort_positions(b, x, out, axis):
+    return b.op("argsort", x, axis=axis)
+
+
+def _head_positions(b, x, out, axis, k):
+    return b.op("argsort_head", x, axis=axis, k=k)
+
+
+def _matched_positions(b, x, out, axis, kth=(), nanq=()):
+    return ir.matched_positions(b, x, out, axis)
+
+
+def _extreme_positions(b, x, out, axis):
+    return ir.last_extreme(b, x, out, axis)
+
+
+_RULES = {"cumsum": {"jvp": linear_jvp, "vjp": _cumsum_vjp}, "cumprod": {"jvp": _cumprod_jvp, "vjp": _cumprod_vjp},
+          "cummax": ir.permutation_rules(_extreme_positions), "cummin": ir.permutation_rules(_extreme_positions),
+          "sort": ir.permutation_rules(_sort_positions), "sort_head": ir.permutation_rules(_head_positions),
+          "partition": ir.permutation_rules(_matched_positions)}
+
 for _name in (*SCANS, *SORTS, *SELECTS):
     register(OpDef(name=_name, kind="along_axis", arity=1, infer=_infer(_name), reference=_reference(_name),
+                   **_RULES.get(_name, {}),
                    cost=4, doc=f"numpy.{_name} along attrs['axis'] (sorts: stable; partitions: attrs['kth'], and with "
                        "attrs['nanq'] the ranks NumPy's linear nanquantile reads for each q: floor((m-1)q) "
                        "and the next, m the line's count of numbers)"))

@@ -7,6 +7,9 @@ ones clamp, as for ``scatter`` (the frontend guarantees or checks the range). It
 counts and histograms are made of (``frontend/numpy/histogram.py``). Kernel formation
 copies the base and stores through a :class:`tracejit.compiler.kir.ScatterAccess` with
 ``combine="add"`` (as ``np.add.at``): one serial nest that loads, adds and stores each element in order.
+
+Differentiation: linear in ``base`` and ``value``: ``base`` gets the cotangent, ``value``
+the cotangent gathered at ``index``.
 """
 from __future__ import annotations
 
@@ -33,6 +36,24 @@ def _reference(base, value, index):
     return out
 
 
+def _jvp(b, tangents, operands, out):
+    tb, tv, _ = tangents
+    if tb is None and tv is None:
+        return None
+    base, value, index = operands
+    tb = b.zeros(b.shape(base), b.dtype(out)) if tb is None else tb
+    tv = b.zeros(b.shape(value), b.dtype(out)) if tv is None else tv
+    return b.op("scatter_add", tb, tv, index)
+
+
+def _vjp(b, ct, operands, out):
+    base, value, index = operands
+    if 0 in b.shape(value) or not b.needs(value):
+        return (ct, None, None)
+    return (ct, b.op("gather", ct, index, axis=0), None)
+
+
 register(OpDef(
     name="scatter_add", kind="update", arity=3, infer=_infer, reference=_reference, cost=0,
-    doc="1-d base with value[k] added at index[k] (repeats accumulate in C order; indices wrap and clamp)"))
+    doc="1-d base with value[k] added at index[k] (repeats accumulate in C order; indices wrap and clamp)",
+    jvp=_jvp, vjp=_vjp))

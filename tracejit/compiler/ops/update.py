@@ -10,6 +10,10 @@ view ops reads use (slices, reshapes, transposes); ``value`` has the region's sh
 path's strides, or, when nothing else reads ``base`` any more, stores into ``base``'s
 own buffer (``compiler/kernelize/``): a loop of element writes costs one element
 each, not one copy of the array each.
+
+Differentiation: linear in ``base`` and ``value``; the cotangent of ``value`` is the
+cotangent's region (the path's views applied to it), that of ``base`` the cotangent with
+the region zeroed (an update with zeros).
 """
 from __future__ import annotations
 
@@ -18,6 +22,7 @@ from typing import Any, Iterable
 import numpy as np
 
 from tracejit.compiler.dtypes import AVal
+from tracejit.compiler.ops.diffrules import linear_jvp
 from tracejit.compiler.ops.registry import OpDef, get_op, register
 
 
@@ -48,6 +53,15 @@ def _reference(base, value, path):
     return out
 
 
+def _vjp(b, ct, operands, out, path):
+    base, value = operands
+    region = ct if b.needs(value) else None
+    for op, attrs in path if region is not None else ():
+        region = b.op(op, region, **dict(attrs))
+    rest = b.op("update", ct, b.zeros(b.shape(value), b.dtype(ct)), path=path) if b.needs(base) else None
+    return (rest, region)
+
+
 register(OpDef(
     name="update", kind="update", arity=2, infer=_infer, reference=_reference, cost=0,
-    doc="base with the region attrs['path'] (view steps) replaced by value"))
+    doc="base with the region attrs['path'] (view steps) replaced by value", jvp=linear_jvp, vjp=_vjp))

@@ -106,6 +106,14 @@ def epilogue_roots(graph: Graph) -> dict[int, int]:
             node = user
         if node != nid:
             roots[nid] = node
+    # two products whose chains meet (``(a @ b) * 2 + (b @ a) * 3``): a kernel holds one
+    # contraction, so only the first keeps the shared epilogue, the others get buffers
+    taken: set[int] = set()
+    for nid in sorted(roots):
+        if roots[nid] in taken:
+            del roots[nid]
+        else:
+            taken.add(roots[nid])
     return roots
 
 

@@ -111,17 +111,24 @@ def raise_if_info(info: Tracer, error: str, loc: str | None) -> None:
 
 
 def _solve(trace: Trace, a: Tracer, b: Tracer, batch_shape: tuple, loc: str | None) -> Tracer:
-    """The solutions (batch..., n, nrhs) of ``a @ x = b`` by dgesv, as NumPy's ``solve``."""
-    n, nrhs = a.shape[-1], b.shape[-1]
-    batch = math.prod(batch_shape)
+    """The solutions (batch..., n, nrhs) of ``a @ x = b`` by dgesv, as NumPy's ``solve``; a
+    1-D ``b`` is one right-hand side for one matrix."""
+    n, batch = a.shape[-1], math.prod(batch_shape)
     a = _columns(broadcast_to(a, batch_shape + (n, n)), batch)
-    b = _columns(broadcast_to(b, batch_shape + (n, nrhs)), batch)
+    if b.ndim == 1 and batch == 1:
+        # (its own column-major layout: the operand as it is, copied by the call's kernel; a
+        # transposed copy of it would be fused into the outer loop of a's, which then loses
+        # its tiles: 0.2 -> 0.8 ms at 512)
+        nrhs = 1
+    else:
+        b = reshape(b, b.shape + (1,)) if b.ndim == 1 else b
+        nrhs = b.shape[-1]
+        b = _columns(broadcast_to(b, batch_shape + (n, nrhs)), batch)
     args = (("dim", 0), ("dim", 1), ("out", 0), ("dim", 2), ("out", 1), ("out", 2), ("dim", 2), ("out", 3))
-    results = [((batch, n, n), F64, True), ((max(1, n),), I64, False), ((batch, nrhs, n), F64, True),
-               ((batch,), I64, True)]
+    results = [((batch, n, n), F64, True), ((max(1, n),), I64, False), (b.shape, F64, True), ((batch,), I64, True)]
     _, _, x, info = record_call(trace, "dgesv", [a, b], args, results, ((0, 0), (2, 1)), (n, nrhs, max(1, n)), batch)
     raise_if_info(info, "Singular matrix", loc)
-    return reshape(swapaxes(x, 1, 2), batch_shape + (n, nrhs))
+    return reshape(swapaxes(reshape(x, (batch, nrhs, n)), 1, 2), batch_shape + (n, nrhs))
 
 
 @implements(np.linalg.solve)
@@ -135,16 +142,16 @@ def solve(a: Operand, b: Operand) -> Tracer:
     n = a.shape[-1]
     vector = b.ndim == 1
     if vector:
-        b, batch_shape = reshape(b, (b.shape[0], 1)), a.shape[:-2]
+        batch_shape = a.shape[:-2]
     else:
         try:
             batch_shape = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
         except ValueError as e:
             raise user_error(ValueError(f"solve: batch shapes {a.shape[:-2]} and {b.shape[:-2]} do not "
                                         f"broadcast{at(loc)}")) from e
-    if b.shape[-2] != n:
+    if b.shape[-1 if vector else -2] != n:
         raise user_error(ValueError(f"solve: Input operand 1 has a mismatch in its core dimension 0 (size "
-                                    f"{b.shape[-2]} is different from {n}){at(loc)}"))
+                                    f"{b.shape[-1 if vector else -2]} is different from {n}){at(loc)}"))
     x = _solve(trace, a, b, batch_shape, loc)
     if vector:
         x = reshape(x, batch_shape + (n,))
@@ -153,12 +160,32 @@ def solve(a: Operand, b: Operand) -> Tracer:
 
 @implements(np.linalg.inv)
 def inv(a: Operand) -> Tracer:
-    """``numpy.linalg.inv``: dgesv against the identity, as NumPy does."""
-    trace, a, ta, loc = _square(a, "inv", "dgesv")
-    n = a.shape[-1]
-    index = lift(trace, np.arange(n))  # (the identity from the element index: no n x n constant)
-    eye = astype(np.equal(reshape(index, (n, 1)), index), F64)
-    return astype(_solve(trace, a, eye, a.shape[:-2], loc), ta, copy=False)
+    """``numpy.linalg.inv``: NumPy's LU (dgetrf of the same column-major copy, so the same
+    singular matrices raise), then the inverse from it (dgetri: 2n^3 flops where NumPy's
+    dgesv against the identity takes 8n^3/3; 1.5x faster at 64 and 512, within LAPACK's
+    error bound of NumPy's result)."""
+    trace, a, ta, loc = _square(a, "inv", "dgesv", "dgetrf", "dgetri")
+    n, batch_shape = a.shape[-1], a.shape[:-2]
+    batch = math.prod(batch_shape)
+    if n == 0 or batch == 0:
+        index = lift(trace, np.arange(n))  # (the identity from the element index: no n x n constant)
+        eye = astype(np.equal(reshape(index, (n, 1)), index), F64)
+        return astype(_solve(trace, a, eye, batch_shape, loc), ta, copy=False)
+    args = (("dim", 0), ("dim", 0), ("out", 0), ("dim", 0), ("out", 1), ("out", 2))
+    results = [((batch, n, n), F64, True), ((batch, n), I64, True), ((batch,), I64, True)]
+    columns = _columns(a, batch)
+    lu, pivots, info = record_call(trace, "dgetrf", [columns], args, results, ((0, 0),), (n,), batch)
+    raise_if_info(info, "Singular matrix", loc)
+    args = (("dim", 0), ("out", 0), ("dim", 0), ("out", 1), ("out", 2), ("dim", 1), ("out", 3))
+
+    def inverse(lwork: int) -> list[tuple]:
+        return [((batch, n, n), F64, True), ((batch, n), I64, True), ((lwork,), F64, False), ((batch,), I64, True)]
+
+    lwork = max(1, n, *_workspace("dgetri", args, inverse(1), (n, 0), ((1, 2),)))
+    # (``columns``, not read by dgetri, is there for the derivative: ops/lapack.py)
+    x, _, _, _ = record_call(trace, "dgetri", [lu, pivots, columns], args, inverse(lwork), ((0, 0), (1, 1)),
+                             (n, lwork), batch)
+    return astype(reshape(swapaxes(x, 1, 2), a.shape), ta, copy=False)
 
 
 def _slogdet(a: Operand, name: str) -> tuple[Tracer, Tracer, np.dtype]:
@@ -286,10 +313,143 @@ def qr(a: Operand, mode: str = "reduced") -> object:
     return _linalg.QRResult(q, r)
 
 
+# lstsq of matrices up to this order, at most this aspect ratio, takes the fast path (see :func:`lstsq`)
+_FAST_LSTSQ_ORDER, _FAST_LSTSQ_ASPECT = 384, 2
+_LAPACK_EPS = np.finfo(np.float64).eps / 2  # (LAPACK's dlamch('Epsilon'): the unit roundoff)
+
+
+def _gelsd(a: Tracer, b: Tracer, rcond: Tracer, m: int, n: int) -> tuple:
+    """NumPy's own least-squares call: dgelsd of ``a`` (1, n, m) and ``b`` (1, nrhs, max(m, n)),
+    both column-major; returns the right-hand sides overwritten, the singular values, the
+    rank and ``info``."""
+    trace = find_trace([a, b, rcond])
+    nrhs, rows = b.shape[1], max(m, n)
+    args = (("dim", 0), ("dim", 1), ("dim", 2), ("out", 0), ("dim", 3), ("out", 1), ("dim", 4), ("out", 2), ("in", 2),
+            ("out", 3), ("out", 4), ("dim", 5), ("out", 5), ("out", 6))
+
+    def results(lwork: int, liwork: int) -> list[tuple]:
+        return [((1, n, m), F64, True), ((1, nrhs, rows), F64, True), ((1, min(m, n)), F64, True),
+                ((1,), I64, True), ((lwork,), F64, False), ((liwork,), I64, False), ((1,), I64, True)]
+
+    dims = (m, n, nrhs, max(1, m), rows, 0)
+    lwork, liwork = _workspace("dgelsd", args, results(1, 1), dims, ((5, 4), (5, 5)),
+                               (np.zeros(1), np.zeros(1), np.zeros(())))
+    _, bf, s, rank, _, _, info = record_call(trace, "dgelsd", [a, b, rcond], args,
+                                             results(max(1, lwork), max(1, liwork)), ((0, 0), (1, 1)),
+                                             dims[:5] + (max(1, lwork),), 1)
+    return bf, reshape(s, (min(m, n),)), reshape(rank, ()), reshape(info, ())
+
+
+def _singular_values(trace: Trace, a: Tracer, m: int, n: int) -> tuple[Tracer, Tracer]:
+    """The singular values (descending) of ``a`` (1, n, m) column-major by dgesvd without
+    vectors, and its ``info``."""
+    args = (("char", "N"), ("char", "N"), ("dim", 0), ("dim", 1), ("out", 0), ("dim", 2), ("out", 1), ("out", 1),
+            ("dim", 3), ("out", 1), ("dim", 3), ("out", 2), ("dim", 4), ("out", 3))
+
+    def results(lwork: int) -> list[tuple]:
+        return [((1, n, m), F64, True), ((1, min(m, n)), F64, True), ((lwork,), F64, False), ((1,), I64, True)]
+
+    dims = (m, n, max(1, m), 1, 0)
+    lwork = max(1, *_workspace("dgesvd", args, results(1), dims, ((4, 2),)))
+    _, s, _, info = record_call(trace, "dgesvd", [a], args, results(lwork), ((0, 0),), dims[:4] + (lwork,), 1)
+    return reshape(s, (min(m, n),)), reshape(info, ())
+
+
+def _factor(routine: str, a: Tracer, m: int, n: int) -> tuple[Tracer, Tracer]:
+    """dgeqrf (QR) or dgelqf (LQ) of ``a`` (1, n, m) column-major: the factored matrix and ``tau``."""
+    trace = find_trace([a])
+    args = (("dim", 0), ("dim", 1), ("out", 0), ("dim", 2), ("out", 1), ("out", 2), ("dim", 3), ("out", 3))
+
+    def results(lwork: int) -> list[tuple]:
+        return [((1, n, m), F64, True), ((1, min(m, n)), F64, True), ((lwork,), F64, False), ((1,), I64, True)]
+
+    dims = (m, n, max(1, m), 0)
+    lwork = max(1, *_workspace(routine, args, results(1), dims, ((3, 2),)))
+    f, tau, _, _ = record_call(trace, routine, [a], args, results(lwork), ((0, 0),), dims[:3] + (lwork,), 1)
+    return f, tau  # (info: nonzero only for an illegal argument)
+
+
+def _reflect(routine: str, f: Tracer, tau: Tracer, b: Tracer, m: int, n: int) -> Tracer:
+    """``b`` (1, nrhs, rows) column-major times the transposed orthogonal factor that
+    ``routine`` (dormqr or dormlq) applies from the factorization ``f``, ``tau`` of :func:`_factor`."""
+    trace = find_trace([f, tau, b])
+    nrhs, rows = b.shape[1], b.shape[2]
+    args = (("char", "L"), ("char", "T"), ("dim", 0), ("dim", 1), ("dim", 2), ("in", 0), ("dim", 3), ("in", 1),
+            ("out", 0), ("dim", 4), ("out", 1), ("dim", 5), ("out", 2))
+
+    def results(lwork: int) -> list[tuple]:
+        return [((1, nrhs, rows), F64, True), ((lwork,), F64, False), ((1,), I64, True)]
+
+    order = m if routine == "dormqr" else n  # (the order of the orthogonal factor)
+    dims = (order, nrhs, min(m, n), max(1, m), rows, 0)
+    lwork = max(1, *_workspace(routine, args, results(1), dims, ((5, 1),), (np.zeros((n, m)), np.zeros(min(m, n)))))
+    out, _, _ = record_call(trace, routine, [f, tau, b], args, results(lwork), ((0, 2),), dims[:5] + (lwork,), 1)
+    return out
+
+
+def _triangular(f: Tracer, b: Tracer, upper: bool, order: int, m: int) -> Tracer:
+    """The first ``order`` rows of ``b`` (1, nrhs, rows) column-major solved against the
+    triangle of ``f`` (1, n, m) by dtrsm (dtrtrs would take OpenBLAS's threaded trtrs,
+    which waits milliseconds for a core on a busy machine)."""
+    trace = find_trace([f, b])
+    nrhs, rows = b.shape[1], b.shape[2]
+    args = (("char", "L"), ("char", "U" if upper else "L"), ("char", "N"), ("char", "N"), ("dim", 0), ("dim", 1),
+            ("in", 2), ("in", 0), ("dim", 2), ("out", 0), ("dim", 3))
+    one = lift(trace, np.ones(()))
+    (out,) = record_call(trace, "dtrsm", [f, b, one], args, [((1, nrhs, rows), F64, True)], ((0, 1),),
+                         (order, nrhs, max(1, m), rows), 1)
+    return out
+
+
+def _qr_solve(a: Tracer, b: Tracer, m: int, n: int) -> tuple[Tracer, Tracer]:
+    """What dgels gives for ``a`` (1, n, m) and ``b`` (1, nrhs, max(m, n)), column-major: the
+    least-squares solution by QR (m >= n; then the residual components in the rows past
+    n) or the minimum-norm one by LQ (m < n; ``b``'s rows past m are zeros), made of
+    dgeqrf/dgelqf, dormqr/dormlq and dtrsm; and whether the triangle's diagonal has no zero
+    (dgels's test of full rank)."""
+    if m >= n:
+        f, tau = _factor("dgeqrf", a, m, n)
+        x = _triangular(f, _reflect("dormqr", f, tau, b, m, n), True, n, m)
+    else:
+        f, tau = _factor("dgelqf", a, m, n)
+        x = _reflect("dormlq", f, tau, _triangular(f, b, False, m, m), m, n)
+    return x, np.all(np.diagonal(f[0, :, :min(m, n)]) != 0)
+
+
+def _least_squares(trace: Trace, a: Tracer, b: Tracer, rcond: Tracer, m: int, n: int) -> tuple:
+    """(right-hand sides overwritten, singular values, rank, info) as dgelsd gives them.
+
+    Small, squarish systems take a faster path of the same result within LAPACK's accuracy:
+    the singular values alone (dgesvd), the rank by dgelsd's own rule (those above
+    ``rcond * s[0]``, ``rcond`` outside (0, 1) meaning the unit roundoff), and, at full
+    rank, the solution by QR (:func:`_qr_solve`, dgels's method: the unique least-squares /
+    minimum-norm solution, as dgelsd's); a rank-deficient (or NaN, or unconverged) system, or
+    a triangle with a zero on its diagonal, runs dgelsd itself."""
+    fast_routines = ("dgesvd", "dgeqrf", "dormqr", "dgelqf", "dormlq", "dtrsm")
+    if max(m, n) > _FAST_LSTSQ_ORDER or max(m, n) > _FAST_LSTSQ_ASPECT * min(m, n) or not lapack.available(
+            *fast_routines):
+        return _gelsd(a, b, rcond, m, n)
+    s, svd_info = _singular_values(trace, a, m, n)
+    tolerance = np.where((rcond <= 0) | (rcond >= 1), _LAPACK_EPS, rcond) * s[0]
+    full = np.logical_and(s[-1] > tolerance, svd_info == 0)
+    full_rank = lift(trace, np.array(min(m, n), np.int64))
+
+    # (control imports numpy's handlers through controlwrites: imported once both have loaded, as numpy/unique.py)
+    from tracejit.frontend.control import cond
+
+    def fast(a, b, rcond, s, full_rank):
+        bf, nonsingular = _qr_solve(a, b, m, n)
+        return cond(nonsingular, lambda: (bf, s, full_rank, full_rank * 0), lambda: _gelsd(a, b, rcond, m, n))
+
+    return cond(full, fast, lambda a, b, rcond, s, full_rank: _gelsd(a, b, rcond, m, n),
+                        a, b, rcond, s, full_rank)
+
+
 @implements(np.linalg.lstsq)
 def lstsq(a: Operand, b: Operand, rcond: object = None) -> tuple:
-    """``numpy.linalg.lstsq`` by LAPACK's dgelsd; the residuals (empty unless the rank is full and
-    the system overdetermined) are a selection of data-dependent length, as NumPy's."""
+    """``numpy.linalg.lstsq``: dgelsd's results (:func:`_least_squares`); the residuals (empty
+    unless the rank is full and the system overdetermined) are a selection of data-dependent
+    length, as NumPy's."""
     loc = user_location()
     _ready("lstsq", "dgelsd")
     trace = find_trace([a, b, rcond])
@@ -311,23 +471,10 @@ def lstsq(a: Operand, b: Operand, rcond: object = None) -> tuple:
     rcond = astype(lift(trace, as_operand(trace, as_array(trace, rcond))), F64)
     if rows > m:
         b = np.concatenate([b, lift(trace, np.zeros((rows - m, nrhs)))], axis=0)
-    args = (("dim", 0), ("dim", 1), ("dim", 2), ("out", 0), ("dim", 3), ("out", 1), ("dim", 4), ("out", 2), ("in", 2),
-            ("out", 3), ("out", 4), ("dim", 5), ("out", 5), ("out", 6))
-
-    def results(lwork: int, liwork: int) -> list[tuple]:
-        return [((1, n, m), F64, True), ((1, nrhs, rows), F64, True), ((1, min(m, n)), F64, True),
-                ((1,), I64, True), ((lwork,), F64, False), ((liwork,), I64, False), ((1,), I64, True)]
-
-    dims = (m, n, nrhs, max(1, m), rows, 0)
-    lwork, liwork = _workspace("dgelsd", args, results(1, 1), dims, ((5, 4), (5, 5)),
-                               (np.zeros(1), np.zeros(1), np.zeros(())))
-    _, bf, s, rank, _, _, info = record_call(trace, "dgelsd", [_columns(a, 1), _columns(b, 1), rcond], args,
-                                       results(max(1, lwork), max(1, liwork)), ((0, 0), (1, 1)),
-                                       dims[:5] + (max(1, lwork),), 1)
-    raise_if_info(info, "SVD did not converge in Linear Least Squares", loc)
+    bf, s, rank, info = _least_squares(trace, _columns(a, 1), _columns(b, 1), rcond, m, n)
+    raise_if_info(reshape(info, (1,)), "SVD did not converge in Linear Least Squares", loc)
     x = swapaxes(bf[0, :, :n], 0, 1)
     x = astype(reshape(x, (n,)) if vector else x, result, copy=False)
-    rank = reshape(rank, ())  # (NumPy returns it as its gufunc's C int: an int32 scalar)
     real = np.dtype(result)
     if m > n:  # the squared norms of the rows past n, summed in order (as NumPy's abs2)
         tail = bf[0, :, n:]
@@ -335,4 +482,5 @@ def lstsq(a: Operand, b: Operand, rcond: object = None) -> tuple:
         residuals = residuals[broadcast_to(rank == n, (nrhs,))]
     else:
         residuals = np.array([], real)
-    return x, residuals, scalar_result(astype(rank, np.int32)), astype(reshape(s, (min(m, n),)), real, copy=False)
+    # (NumPy returns the rank as its gufunc's C int: an int32 scalar)
+    return x, residuals, scalar_result(astype(rank, np.int32)), astype(s, real, copy=False)

@@ -190,8 +190,9 @@ def _nan_points(s: Operand, ax: int, qs: np.ndarray, weak: bool) -> list:
         return trace.apply("gather", [rows, row_index, np.clip(k, 0, n - 1)], {"axis": 0})
 
     out = []
+    counts = astype(last, qs.dtype) if qs.dtype.kind == "f" else last  # NumPy: (n - 1) * q, n a Python int (weak)
     for q in qs.ravel():
-        virtual = np.multiply(last, q)
+        virtual = np.multiply(counts, q)
         if np.result_type(virtual).kind in "iu":
             out.append(reshape(take(astype(virtual, np.int64)), rest))
             continue

@@ -1,13 +1,18 @@
-"""``scipy.linalg.solve_triangular``, native: LAPACK's ``?trtrs`` from NumPy's own LAPACK.
+"""``scipy.linalg.solve_triangular``, native: what LAPACK's ``?trtrs`` does, from NumPy's own LAPACK.
 
 SciPy's function is reached through ``frontend/libraries.py`` (:data:`NATIVE`, by its public
 path), so SciPy is never imported here. It is composed as SciPy calls it: the LAPACK type
-of the operands (float32 with float32: ``strtrs``; otherwise ``dtrtrs`` in float64), and,
+of the operands (float32 with float32: ``s``; otherwise ``d`` in float64), and,
 for the C-ordered matrices a traced function holds, SciPy's transposed call (``trtrs`` of
-``a.T``, whose column-major memory is ``a``'s own, with ``lower`` and ``trans`` flipped), the
-right-hand sides in a column-major copy. ``check_finite`` is a run-time check raising
-SciPy's ``ValueError``; a zero on the diagonal raises ``LinAlgError`` ("singular matrix",
-without SciPy's diagonal index). Complex, empty or stacked operands, and a NumPy without
+``a.T``, whose column-major memory is ``a``'s own, with ``lower`` and ``trans`` flipped); the
+right-hand sides are solved from the right in their own row-major order (``x.T op(a).T =
+b.T``: no transposed copies; 10% faster than the left-side transposed trsm at 512).
+``?trtrs`` is a test of the diagonal for a zero, then ``?trsm``: called as those two here,
+since OpenBLAS's own, threaded ``trtrs`` waits milliseconds for a second core on a busy
+machine even at 8x8.
+``check_finite`` is a run-time check raising SciPy's ``ValueError``; a zero on the diagonal
+(unless ``unit_diagonal``) raises ``LinAlgError`` ("singular matrix", without SciPy's
+diagonal index). Complex, empty or stacked operands, and a NumPy without
 these routines, run SciPy's function (a host call where it needs concrete arrays).
 """
 from __future__ import annotations
@@ -19,11 +24,12 @@ from tracejit.frontend import checks
 from tracejit.frontend.context import user_location
 from tracejit.frontend.core import Tracer
 from tracejit.frontend.libraries import NATIVE
-from tracejit.frontend.numpy.lapack_funcs import raise_if_info, record_call
-from tracejit.frontend.numpy.shape import astype, reshape, swapaxes
+from tracejit.frontend.numpy.lapack_funcs import record_call
+from tracejit.frontend.numpy.shape import astype, reshape
 from tracejit.frontend.operands import Operand, as_array, as_operand, find_trace, lift
 from tracejit.runtime import lapack
 
+LinAlgError = np.linalg.LinAlgError
 _TRANS = {0: 0, 1: 1, 2: 1, "N": 0, "T": 1, "C": 1}  # (real matrices: the conjugate transpose is the transpose)
 
 
@@ -46,7 +52,7 @@ def solve_triangular(a: Operand, b: Operand, trans: int | str = 0, lower: bool =
     if trans not in _TRANS:
         raise user_error(ValueError(f"trans must be 0, 1, 2, 'N', 'T' or 'C', not {trans!r}{at(loc)}"))
     single = a.dtype == np.float32 and b.dtype == np.float32
-    routine, dtype = ("strtrs", np.dtype(np.float32)) if single else ("dtrtrs", np.dtype(np.float64))
+    routine, dtype = ("strsm", np.dtype(np.float32)) if single else ("dtrsm", np.dtype(np.float64))
     if not lapack.available(routine):
         raise UnsupportedError("scipy.linalg.solve_triangular: this NumPy's LAPACK is not available to native code")
     if check_finite:
@@ -57,15 +63,18 @@ def solve_triangular(a: Operand, b: Operand, trans: int | str = 0, lower: bool =
     vector = b.ndim == 1
     nrhs = 1 if vector else b.shape[1]
     a = astype(a, dtype, copy=False)  # its rows: the columns of a.T (an unbatched operand: read in place)
-    columns = swapaxes(reshape(astype(b, dtype, copy=False), (1, n, nrhs)), 1, 2)
-    uplo, flag = ("U" if lower else "L"), ("N" if _TRANS[trans] else "T")
-    args = (("char", uplo), ("char", flag), ("char", "U" if unit_diagonal else "N"), ("dim", 0), ("dim", 1),
-            ("in", 0), ("dim", 2), ("out", 0), ("dim", 2), ("out", 1))
-    results = [((1, nrhs, n), dtype, True), ((1,), np.dtype(np.int64), True)]
-    x, info = record_call(trace, routine, [a, columns], args, results, ((0, 1),), (n, nrhs, max(1, n)), 1)
-    raise_if_info(info, "singular matrix: resolution failed at a zero diagonal", loc)
-    x = swapaxes(x, 1, 2)
+    if not unit_diagonal:  # (trtrs's test, before its trsm)
+        checks.record(np.any(np.diagonal(a) == 0), LinAlgError,
+                      f"singular matrix: resolution failed at a zero diagonal{at(loc)}")
+    rows = reshape(astype(b, dtype, copy=False), (1, n, nrhs))  # (C order: b.T column-major, leading dim nrhs)
+    # op(a) x = b as x.T op(a).T = b.T: trsm from the right on b's own rows, op(a).T being a.T
+    # (trans 0) or a (trans 1), the matrix U = a.T in memory; no transposed copies of b or x
+    uplo, flag = ("U" if lower else "L"), ("T" if _TRANS[trans] else "N")
+    args = (("char", "R"), ("char", uplo), ("char", flag), ("char", "U" if unit_diagonal else "N"), ("dim", 1),
+            ("dim", 0), ("in", 2), ("in", 0), ("dim", 2), ("out", 0), ("dim", 3))
+    one = lift(trace, np.ones((), dtype))
+    (x,) = record_call(trace, routine, [a, rows, one], args, [((1, n, nrhs), dtype, True)], ((0, 1),),
+                       (n, nrhs, max(1, n), max(1, nrhs)), 1)
     return reshape(x, (n,)) if vector else reshape(x, (n, nrhs))
-
 
 NATIVE["scipy.linalg.solve_triangular"] = solve_triangular

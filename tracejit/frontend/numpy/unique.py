@@ -168,3 +168,10 @@ def unique_inverse(x: Operand) -> tuple:
 def unique_all(x: Operand) -> tuple:
     """``numpy.unique_all``: values, first indices, inverse (of ``x``'s shape) and counts, NaNs not equal."""
     return _ALL(*unique(x, return_index=True, return_inverse=True, return_counts=True, equal_nan=False))
+
+
+@implements(np.unique_values)
+def unique_values(x: Operand) -> Operand:
+    """``numpy.unique_values``: the distinct elements, NaNs not equal, in ascending order (NumPy 2.3+
+    leaves the order to its hash table and documents it as unspecified: sorted is one of its orders)."""
+    return unique(x, equal_nan=False)

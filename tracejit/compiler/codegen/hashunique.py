@@ -1,5 +1,5 @@
 """The LLVM IR of the hash-based ``np.unique`` routines (``runtime/hashunique.py`` describes
-them; imported there on first use, as it imports llvmlite)."""
+them, names them and imports this module on first use, as it imports llvmlite)."""
 from __future__ import annotations
 
 from llvmlite import ir
