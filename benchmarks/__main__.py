@@ -101,6 +101,8 @@ def main(argv: list[str] | None = None) -> int:
     if not opts.only:  # issue 5: the cost of a call, and first calls across processes
         from benchmarks import coldstart, dispatch, shapes
         print("\n" + dispatch.format_table(dispatch.measure(opts.quick), opts.quick))
+        from benchmarks import treecalls  # calls with dicts of arrays (a model's parameters) in and out
+        print("\n" + treecalls.format_table(treecalls.measure(opts.quick)))
         print("\n" + shapes.format_table(shapes.measure(), opts.quick))
         print("\n" + coldstart.format_table(coldstart.measure(), opts.quick))
         from benchmarks import control, corpus, tracesize  # issue 6: real NumPy programs, loops, large traces

@@ -17,12 +17,13 @@ from tracejit.frontend.checks import PrecheckFailed, prechecked, raise_failed, r
 from tracejit.frontend.complex.boundary import as_complex
 from tracejit.frontend.convert import converted
 from tracejit.frontend.eagerfallback import EagerFallback, attempt
-from tracejit.frontend.fastresults import complex_direct, results_direct
+from tracejit.frontend.fastkey import keyword_fast_key, positional_fast_key
+from tracejit.frontend.fastresults import complex_direct, results_direct, results_run
 from tracejit.frontend.hostdynamic import release, take
 from tracejit.frontend.lowered import Lowered
 from tracejit.frontend.retrace import RETRACE_WARNING, describe_change, warn_retraces
 from tracejit.frontend.rngslots import run_with
-from tracejit.frontend.signature import NestedTrace, bind, keyword_fast_key, positional_fast_key
+from tracejit.frontend.signature import NestedTrace, bind
 from tracejit.frontend.traced_function import TracedFunction
 from tracejit.frontend.tree import unflatten
 from tracejit.frontend.writeback import write_back
@@ -70,6 +71,10 @@ class _Entry:
                 self.direct = _guarded_direct(self.guard, executable.direct)  # not native: read in Python
         elif fast and self.guard is None and self.executable.direct_all is not None and not self.traced.tickets:
             self.direct = results_direct(self.executable.direct_all, tree, leaves, self.checks)
+        if not self.writebacks and not self.traced.tickets and "run" not in self.__dict__:
+            run = results_run(self.executable, tree, leaves, self.checks)  # (a prebuilt rebuild of the result)
+            if run is not None:
+                self.run = run
 
     def _run_and_write_back(self, arrays, originals=None) -> Any:
         """Run, then write the arguments the function updated back into the caller's
@@ -260,7 +265,8 @@ class JitFunction:
                     return entry(args, kwargs)
                 if entry.guard is None:
                     self._hits.add()
-                    self._install(entry, args)
+                    if self._direct is not None or entry.direct is not None:  # (else: nothing to change)
+                        self._install(entry, args)
                     return run_with(entry.run, fast[2], fast[1])  # its arrays are the caller's objects
                 captured = entry.guard.read(None, fast[1])
                 if not isinstance(captured, str):  # else: traced again below

@@ -12,10 +12,11 @@ the call, a selection from an argument) keep the general path.
 """
 from __future__ import annotations
 
+from operator import itemgetter
 from typing import TYPE_CHECKING, Callable
 
 from tracejit.frontend.checks import Check, raise_failed
-from tracejit.frontend.tree import TreeDef, unflatten
+from tracejit.frontend.tree import TreeDef, builder
 from tracejit.runtime import MISS
 
 if TYPE_CHECKING:
@@ -50,7 +51,7 @@ def complex_direct(executable: "Executable", traced: "TracedFunction") -> bool:
     return not (args or results) or executable.complex_boundary(args, results)
 
 
-def _failed(checks: list[Check]) -> Callable:
+def failed_checks(checks: list[Check]) -> Callable:
     """outs -> whether some check may have failed (then raise_failed decides and raises)."""
     flags = [c.index for c in checks if c.bound is None]  # a bool flag or a case code: nonzero fails
     ranges = [(c.index, c.high, -c.bound, c.bound) for c in checks if c.bound is not None]
@@ -66,36 +67,40 @@ def _failed(checks: list[Check]) -> Callable:
     return failed
 
 
-def results_direct(direct_all: Callable, tree: TreeDef, leaves: list, checks: list[Check]) -> Callable | None:
-    """``direct(args)`` -> the function's result built from ``direct_all(args)``'s outputs
-    (MISS when it misses), raising a failed check's error; None where the result needs the
-    general path."""
+def results_builder(tree: TreeDef, leaves: list) -> Callable | None:
+    """``build(outs)``: the function's result from the program's outputs ``outs`` (complex
+    results already complex arrays), prepared once per signature; None where the result
+    needs the general path (a selection compacted after the call, a host call's stashed
+    result)."""
     readers = []
     for leaf in leaves:
         if leaf.mask is not None or leaf.arg is not None or leaf.stashed:
             return None
         readers.append(_leaf_reader(leaf))
-    failed = _failed(checks) if checks else None
     if all(r is None for r in readers):
         indices = [leaf.index for leaf in leaves]
         if tree.kind == "leaf":
             (first,) = indices
+            return lambda outs: outs[first]
+        rebuild = builder(tree)
+        if indices == list(range(len(indices))):  # the results are the first outputs, in order
+            return rebuild
+        return lambda outs: rebuild([outs[i] for i in indices])
+    readers = [r if r is not None else itemgetter(leaf.index) for r, leaf in zip(readers, leaves)]
+    if tree.kind == "leaf":
+        return readers[0]
+    rebuild = builder(tree)
+    return lambda outs: rebuild([r(outs) for r in readers])
 
-            def build(outs):
-                return outs[first]
-        elif tree.kind == "tuple" and all(c.kind == "leaf" for c in tree.children):
-            def build(outs):
-                return tuple([outs[i] for i in indices])
-        else:
-            def build(outs):
-                return unflatten(tree, [outs[i] for i in indices])
-    else:
-        readers = [r if r is not None else (lambda outs, i=leaf.index: outs[i]) for r, leaf in zip(readers, leaves)]
-        if tree.kind == "leaf":
-            (build,) = readers
-        else:
-            def build(outs):
-                return unflatten(tree, [r(outs) for r in readers])
+
+def results_direct(direct_all: Callable, tree: TreeDef, leaves: list, checks: list[Check]) -> Callable | None:
+    """``direct(args)`` -> the function's result built from ``direct_all(args)``'s outputs
+    (MISS when it misses), raising a failed check's error; None where the result needs the
+    general path."""
+    build = results_builder(tree, leaves)
+    if build is None:
+        return None
+    failed = failed_checks(checks) if checks else None
 
     def direct(args: tuple):
         outs = direct_all(args)
@@ -105,3 +110,23 @@ def results_direct(direct_all: Callable, tree: TreeDef, leaves: list, checks: li
             raise_failed(checks, outs)
         return build(outs)
     return direct
+
+
+def results_run(executable: Callable, tree: TreeDef, leaves: list, checks: list[Check]) -> Callable | None:
+    """``run(arrays, originals=None)``: the general path's call of a signature (its arrays
+    bound already, e.g. by the fast key of a call with nested arguments) whose result
+    :func:`results_builder` rebuilds: the program, its checks, the prepared builder. None
+    where ``_Entry.run`` is needed (complex results: the general path gets their pairs)."""
+    if any(leaf.complex_dtype is not None for leaf in leaves):
+        return None
+    build = results_builder(tree, leaves)
+    if build is None:
+        return None
+    failed = failed_checks(checks) if checks else None
+
+    def run(arrays: list, originals: list | None = None):
+        outs = executable(arrays)
+        if failed is not None and failed(outs):
+            raise_failed(checks, outs)
+        return build(outs)
+    return run

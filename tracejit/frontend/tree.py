@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from operator import itemgetter
+from typing import Any, Callable
 
 import numpy as np
 
@@ -84,3 +85,42 @@ def unflatten(treedef: TreeDef, leaves: object) -> Any:
     cycle that keeps the leaves, and so large result buffers, alive until the cyclic GC.)
     """
     return _build(treedef, iter(leaves))
+
+
+def builder(treedef: TreeDef) -> Callable[[list], Any]:
+    """``build(leaves)``: the nest ``treedef`` describes, from a list of its leaves, made by
+    closures prepared once per signature (no walk of the definition at each call: the
+    results of a jitted function, rebuilt at every call)."""
+    return _builder(treedef, 0)[0]
+
+
+def _builder(t: TreeDef, start: int) -> tuple[Callable, int]:
+    """The builder of the subtree ``t`` whose leaves start at ``start``, and where they end."""
+    if t.kind == "leaf":
+        return itemgetter(start), start + 1
+    end = start + t.num_leaves
+    if t.kind == "bunch":
+        return (lambda leaves: _build(t, iter(leaves[start:end]))), end
+    if all(c.kind == "leaf" for c in t.children):  # leaves only: one slice
+        if t.kind == "tuple":
+            return (lambda leaves: tuple(leaves[start:end])), end
+        if t.kind == "list":
+            return (lambda leaves: list(leaves[start:end])), end
+        if t.kind == "namedtuple":
+            cls = t.keys[0]
+            return (lambda leaves: cls(*leaves[start:end])), end
+        keys = t.keys
+        return (lambda leaves: dict(zip(keys, leaves[start:end]))), end
+    parts, at = [], start
+    for child in t.children:
+        part, at = _builder(child, at)
+        parts.append(part)
+    if t.kind == "tuple":
+        return (lambda leaves: tuple([p(leaves) for p in parts])), end
+    if t.kind == "list":
+        return (lambda leaves: [p(leaves) for p in parts]), end
+    if t.kind == "namedtuple":
+        cls = t.keys[0]
+        return (lambda leaves: cls(*[p(leaves) for p in parts])), end
+    keys = t.keys
+    return (lambda leaves: dict(zip(keys, [p(leaves) for p in parts]))), end

@@ -15,7 +15,7 @@ import numpy as np
 from tracejit.compiler.codegen.symbols import ARRAY_FIELDS, call_slots, checks_inputs
 from tracejit.runtime import MISS, threads
 from tracejit.runtime.buffers import MIN_POOLED_BYTES, pool
-from tracejit.runtime.fastcall import ArenaCache, multi_call, run_from, single_call
+from tracejit.runtime.fastcall import ArenaCache, distinct_results, multi_call, run_from, single_call
 from tracejit.runtime.hostcalls import checked, has_host_calls, run_checked
 
 if TYPE_CHECKING:
@@ -173,13 +173,16 @@ class Executable:
         return self.direct is not None or self.direct_all is not None
 
     def _plain_call(self, complex_outputs: dict | None = None):
-        """For the common program (no streamed or repeated results): a closure doing only
-        what such a call needs, ~1 us of Python around the native call (temporaries: in an
-        arena block kept between calls, ``runtime/fastcall.py``); ``complex_outputs``: the
-        output buffers the direct calls allocate as complex arrays (their pair views)."""
+        """For the common program (no streamed results): a closure doing only what such a
+        call needs, ~1 us of Python around the native call (temporaries: in an arena block
+        kept between calls, ``runtime/fastcall.py``; a result repeated, CSE's merge of two
+        results or the flags of several checks, copied as ``_results`` copies it);
+        ``complex_outputs``: the output buffers the direct calls allocate as complex arrays
+        (their pair views)."""
         slots = [slot for slot, _, _ in self._outputs]
-        if self._streamed or len(set(self._result_of)) != len(self._result_of) or set(self._result_of) != set(slots):
+        if self._streamed or set(self._result_of) != set(slots):
             return None
+        repeated = [k for k, bid in enumerate(self._result_of) if bid in self._result_of[:k]]
         complex_outputs = complex_outputs or {}
         allocs = [(_allocator(shape, dtype), shape, dtype) if bid not in complex_outputs else
                   (_allocator(shape, dtype), shape[:-1], complex_outputs[bid]) for bid, shape, dtype in self._outputs]
@@ -187,10 +190,14 @@ class Executable:
         order, call, context, fallback = (self._input_order, self._call, ctypes.addressof(self._context),
                                           self._call_with_table)
         in_order = order == list(range(self.program.n_inputs))  # every argument array, in order
+        if repeated and not in_order:
+            return None
         if in_order and (self.arena_bytes or len(allocs) != 1 or position != [0]):
             # temporaries (an arena block reused across calls) or several results: runtime/fastcall.py
             arenas = ArenaCache(self.arena_bytes, self._context_for) if self.arena_bytes else None
             multi = multi_call(len(order), call, context, allocs, position, arenas)
+            if repeated:
+                multi = distinct_results(multi, repeated)
             if self.checks_inputs:
                 self.direct_all = multi
                 if len(position) == 1:

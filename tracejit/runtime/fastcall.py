@@ -85,6 +85,20 @@ def multi_call(n_inputs: int, call: Callable, context: int, allocs: list, positi
     return direct_arena
 
 
+def distinct_results(multi: Callable, repeated: list[int]) -> Callable:
+    """``multi`` (a :func:`multi_call`) whose results at the positions ``repeated`` (an output
+    that also is an earlier result: two results CSE merged) are copies, distinct arrays as
+    eager NumPy returns them."""
+    def direct(args: tuple):
+        outs = multi(args)
+        if outs is MISS:
+            return MISS
+        for k in repeated:
+            outs[k] = outs[k].copy()
+        return outs
+    return direct
+
+
 def single_call(multi: Callable) -> Callable:
     """The single result of ``multi`` (a :func:`multi_call` of a one-result program)."""
     def direct(args: tuple):
