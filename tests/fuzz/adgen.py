@@ -228,7 +228,7 @@ class Gen:
             targets += [(f"{c}[1:]", (n - 1,) + s[1:]), (f"{c}[::2]", ((n + 1) // 2,) + s[1:]),
                         (f"{c}[[0, {n - 1}]]", (2,) + s[1:]), (f"{c}[[0, 0]]", (2,) + s[1:])]
         if len(s) == 2:
-            targets += [(f"{c}[:, 1]", (n,)), (f"{c}[..., ::-1]", s)]
+            targets += [(f"{c}[:, -1]", (n,)), (f"{c}[..., ::-1]", s)]
         targets.append((f"{c}[{c} > 0.2]", None))  # a boolean mask: scalar right-hand sides only
         target, shape = self.r.choice(targets)
         rhs = self.pick(lambda t: t == () or (shape is not None and t == shape))
