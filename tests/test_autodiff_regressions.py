@@ -41,3 +41,23 @@ def test_inner_is_traced_and_differentiable(shapes):
 def test_inner_misaligned_is_numpys_error():
     with pytest.raises(ValueError, match="not aligned"):
         tj.jit(lambda a, b: np.inner(a, b))(np.ones((3, 4)), np.ones(3))
+
+
+def test_jvp_of_cond_with_broadcast_capture():
+    """jvp of a tj.cond whose branch multiplies by a captured, broadcast array: the primal result
+    of the jvp's cond is unused, its temporary became a row scratch, and the kernel verifier
+    rejected it as a result of the wrong shape (fuzz seed 3000080)."""
+    def f(x, y):
+        return np.sum(tj.cond(np.sum(x) > 0.1, lambda u: np.sin(u) * y, lambda u: u * u - y, x))
+    rng = np.random.default_rng(2)
+    for x in (rng.uniform(0.1, 1, (2, 3)), -rng.uniform(0.1, 1, (2, 3))):
+        check_grad(f, x, rng.uniform(-1, 1, 3))
+
+
+def test_cond_result_unused_in_a_fused_branch():
+    """The same without autodiff: a branch result nobody reads, computed in a fused kernel."""
+    def f(x, y):
+        return tj.cond(np.sum(x) > 0.1, lambda u: (np.sin(u) * y, np.cos(u) * y + u), lambda u: (u, u * 2), x)[1]
+    x, y = np.linspace(0.1, 1, 6).reshape(2, 3), np.array([0.5, -1.0, 2.0])
+    np.testing.assert_allclose(tj.jit(f)(x, y), np.cos(x) * y + x, rtol=1e-12)
+    np.testing.assert_allclose(tj.jit(f)(-x, y), -2 * x, rtol=1e-12)
