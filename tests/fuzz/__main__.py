@@ -3,8 +3,9 @@
 ``--programs K`` runs a fixed count instead; ``--weight library=4`` draws an op group more
 often (``--weight scipy=6``: SciPy calls, ``tests/fuzz/sciops.py``, off by default; ``--show``
 and ``--minimize`` of such a program need the same weights); ``--grad`` fuzzes automatic
-differentiation instead (``tests/fuzz/adgen.py``, ``adcheck.py``: one process); ``--replay FILE...`` runs repro files through
-a worker and prints their verdicts; ``--show SEED`` prints the program of a seed.
+differentiation instead (``tests/fuzz/adgen.py``, ``adcheck.py``: one process);
+``--replay FILE...`` runs repro files through a worker and prints their verdicts; ``--show SEED``
+prints the program of a seed.
 """
 from __future__ import annotations
 

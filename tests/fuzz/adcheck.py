@@ -23,8 +23,8 @@ from pathlib import Path
 import numpy as np
 
 import tracejit as tj
-from tracejit.errors import UnsupportedError
 from tests.fuzz.adgen import ADProgram, generate_ad
+from tracejit.errors import UnsupportedError
 
 BUGS = ("internal-error", "hang", "wrong-grad", "mode-mismatch", "wrong-value", "jax-mismatch")
 STEPS = (1e-5, 2e-5)
@@ -156,7 +156,8 @@ def check(program: ADProgram, directory: str, use_jax: bool = True, timeout: flo
             ref = next(iter(grads.values()))
             t = _flat(theirs)
             if np.all(np.isfinite(t)) and not np.allclose(ref, t, rtol=1e-7, atol=1e-9 * max(1.0, np.abs(t).max())):
-                return {"class": "jax-mismatch", "message": f"tj.grad differs from jax.grad by {np.abs(ref - t).max():.3g}"}
+                return {"class": "jax-mismatch",
+                        "message": f"tj.grad differs from jax.grad by {np.abs(ref - t).max():.3g}"}
     if unsupported:
         return {"class": "unsupported", "message": "; ".join(unsupported)[:600]}
     return {"class": "ok", "message": ""}
@@ -184,7 +185,12 @@ def campaign(seed: int, programs: int | None, minutes: float | None, out: Path, 
         while (programs is None or k < programs) and (deadline is None or time.monotonic() < deadline):
             program = generate_ad(seed * 1_000_000 + k)
             k += 1
-            verdict = check(program, directory, use_jax, timeout)
+            try:
+                verdict = check(program, directory, use_jax, timeout)
+            except KeyboardInterrupt:
+                break
+            if k % 50 == 0:
+                print(f"[{k}] " + ", ".join(f"{c} {n}" for c, n in counts.most_common()), flush=True)
             counts[verdict["class"]] += 1
             features.update(program.features)
             if verdict["class"] in BUGS or verdict["class"] in ("generator-error", "unsupported"):

@@ -160,11 +160,13 @@ class Gen:
         opts = []
         for b, t in self.vars.items():
             if len(s) == 2 and len(t) == 1 and t[0] == s[1]:
-                opts += [(f"{a} @ {b}", s[:1]), (f"np.dot({a}, {b})", s[:1]), (f"np.einsum('ij,j->i', {a}, {b})", s[:1])]
+                opts += [(f"{a} @ {b}", s[:1]), (f"np.dot({a}, {b})", s[:1]),
+                         (f"np.einsum('ij,j->i', {a}, {b})", s[:1])]
             if len(s) == 2 and len(t) == 2 and t[0] == s[1]:
                 opts += [(f"{a} @ {b}", (s[0], t[1])), (f"np.matmul({a}, {b})", (s[0], t[1]))]
             if len(s) == 2 and t == s:
-                opts += [(f"np.einsum('ij,ij->i', {a}, {b})", s[:1]), (f"np.einsum('ij,kj->ik', {a}, {b})", (s[0], s[0])),
+                opts += [(f"np.einsum('ij,ij->i', {a}, {b})", s[:1]),
+                         (f"np.einsum('ij,kj->ik', {a}, {b})", (s[0], s[0])),
                          (f"{a} @ {b}.T", (s[0], s[0]))]
             if len(s) == 1 and t == s:
                 opts += [(f"np.dot({a}, {b})", ()), (f"np.einsum('i,i->', {a}, {b})", ()), (f"np.inner({a}, {b})", ())]
@@ -287,7 +289,8 @@ class Gen:
         elif kind == "cond":
             self.new(f"tj.cond(np.sum({a}) > 0.1, lambda u: np.sin(u) * {b}, lambda u: u * u - {b}, {a})", s, "cond")
         else:
-            self.lines += [f"if np.sum({a}) > 0.1:", f"    {c} = np.sin({a}) * {b}", "else:", f"    {c} = {a} * {a} - {b}"]
+            self.lines += [f"if np.sum({a}) > 0.1:", f"    {c} = np.sin({a}) * {b}", "else:",
+                           f"    {c} = {a} * {a} - {b}"]
             self.vars[c] = s
             self.n += 1
             self.features.add("if")
