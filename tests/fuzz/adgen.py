@@ -24,10 +24,12 @@ UNARY = ["np.sin({0})", "np.cos({0})", "np.tanh({0})", "np.exp(np.tanh({0}))", "
 BINARY = ["{0} + {1}", "{0} - {1}", "{0} * {1}", "{0} / ({1} * {1} + 1.0)", "np.maximum({0}, {1})",
           "np.minimum({0}, {1})", "np.where({0} > {1}, {0} * {1}, {0} - {1})", "np.hypot({0}, {1})",
           "np.logaddexp({0}, {1})", "np.arctan2({0}, {1} * {1} + 0.5)", "np.power(np.abs({0}) + 0.5, {1})",
-          "np.where({1} > 0, {0}, 0.5 * {1})", "np.multiply({0}, np.tanh({1}))", "({0} - {1}) ** 2"]
+          "np.where({1} > 0, {0}, 0.5 * {1})", "np.multiply({0}, np.tanh({1}))", "({0} - {1}) ** 2",
+          "np.clip({0}, -np.abs({1}), np.abs({1}))", "np.abs({0}) ** 2.5 * {1}", "{0} ** 2 / (1.0 + {1} ** 2)"]
 REDUCE = ["np.sum({0}{ax})", "np.mean({0}{ax})", "np.var({0}{ax})", "np.std({0}{ax})", "np.max({0}{ax})",
           "np.min({0}{ax})", "np.prod(0.5 * np.tanh({0}) + 1.0{ax})", "{0}.sum({axk})", "{0}.mean({axk})",
-          "np.amax({0}{ax})", "{0}.max({axk})", "np.linalg.norm({0}{ax})"]
+          "np.amax({0}{ax})", "{0}.max({axk})", "np.linalg.norm({0}{ax})",
+          "np.prod(np.where({0} > 0.5, 0.0, {0}){ax})", "np.max(np.stack([{0}, {0}]), axis=0).sum({axk})"]
 
 
 @dataclass
@@ -283,7 +285,8 @@ class Gen:
         elif kind == "fori-index":
             self.new(f"tj.fori_loop(0, {s[0]}, lambda i, c: np.sin(c) + {a}[i], {a}[0] * 0.0)", s[1:], "fori_loop")
         elif kind == "while":
-            self.new(f"tj.while_loop(lambda s: s[0] < {trips}, lambda s: (s[0] + 1, np.sin(s[1]) * 1.1 + 0.2 * {b}), "
+            stop = self.r.choice([f"s[0] < {trips}", f"(s[0] < 6) & (np.sum(np.abs(s[1])) < {round(0.6 * prod(s), 2)})"])
+            self.new(f"tj.while_loop(lambda s: {stop}, lambda s: (s[0] + 1, np.sin(s[1]) * 1.1 + 0.2 * {b}), "
                      f"(0, {a}))[1]", s, "while_loop")
             self.jaxable = False  # (JAX refuses reverse mode through while_loop)
         elif kind == "cond":
