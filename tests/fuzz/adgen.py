@@ -13,6 +13,8 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
+import numpy as np
+
 UNARY = ["np.sin({0})", "np.cos({0})", "np.tanh({0})", "np.exp(np.tanh({0}))", "np.log({0} * {0} + 1.0)",
          "np.sqrt({0} * {0} + 0.5)", "np.abs({0})", "{0} ** 2", "{0} ** 3", "np.power({0} * {0} + 1.0, 1.5)",
          "np.arctan({0})", "1.0 / (1.0 + np.exp(-{0}))", "np.clip({0}, -0.5, 0.5)", "np.maximum({0}, 0.1)",
@@ -103,7 +105,7 @@ class Gen:
         if self.r.random() < 0.5:
             a, b = b, a
         sa, sb = self.vars[a], self.vars[b]
-        shape = sa if len(sa) >= len(sb) else sb
+        shape = tuple(int(d) for d in np.broadcast_shapes(sa, sb))
         self.new(self.r.choice(BINARY).format(a, b), shape, "broadcast" if sa != sb else "elementwise")
         return True
 
@@ -285,7 +287,8 @@ class Gen:
         elif kind == "fori-index":
             self.new(f"tj.fori_loop(0, {s[0]}, lambda i, c: np.sin(c) + {a}[i], {a}[0] * 0.0)", s[1:], "fori_loop")
         elif kind == "while":
-            stop = self.r.choice([f"s[0] < {trips}", f"(s[0] < 6) & (np.sum(np.abs(s[1])) < {round(0.6 * prod(s), 2)})"])
+            bound = round(0.6 * prod(s), 2)
+            stop = self.r.choice([f"s[0] < {trips}", f"(s[0] < 6) & (np.sum(np.abs(s[1])) < {bound})"])
             self.new(f"tj.while_loop(lambda s: {stop}, lambda s: (s[0] + 1, np.sin(s[1]) * 1.1 + 0.2 * {b}), "
                      f"(0, {a}))[1]", s, "while_loop")
             self.jaxable = False  # (JAX refuses reverse mode through while_loop)
