@@ -54,3 +54,12 @@ def test_check_catches_a_wrong_gradient(tmp_path, monkeypatch):
     monkeypatch.setattr(adcheck.tj, "grad", off_by_a_bit)
     verdicts = [check(generate_ad(s), str(tmp_path), use_jax=False)["class"] for s in FAST[:3]]
     assert "wrong-grad" in verdicts, verdicts
+
+
+def test_check_skips_unstable_points(tmp_path):
+    """A function with jumps at the finite-difference scale is not a verdict (skip-kink)."""
+    from tests.fuzz.adgen import ADProgram
+    program = ADProgram(7, ["return np.sum(np.floor(x * 1e5) * 1e-5 + np.sin(x))"], {"x": (4,)})
+    assert check(program, str(tmp_path), use_jax=False)["class"] == "skip-kink"
+    smooth = ADProgram(7, ["return np.sum(np.sin(x) * x)"], {"x": (4,)})
+    assert check(smooth, str(tmp_path), use_jax=False)["class"] == "ok"
