@@ -61,3 +61,13 @@ def test_cond_result_unused_in_a_fused_branch():
     x, y = np.linspace(0.1, 1, 6).reshape(2, 3), np.array([0.5, -1.0, 2.0])
     np.testing.assert_allclose(tj.jit(f)(x, y), np.cos(x) * y + x, rtol=1e-12)
     np.testing.assert_allclose(tj.jit(f)(-x, y), -2 * x, rtol=1e-12)
+
+
+@pytest.mark.parametrize("a, b", [(np.arange(6).reshape(2, 3), np.arange(3)),
+                                  (np.arange(6.).reshape(2, 3) + 1j, np.arange(6).reshape(2, 3) * 1j + 1),
+                                  (np.array([True, False, True]), np.array([True, True, False])),
+                                  (np.ones((2, 3), np.float32), np.ones(3))])
+def test_inner_dtypes_as_numpy(a, b):
+    got, want = tj.jit(lambda a, b: np.inner(a, b))(a, b), np.inner(a, b)
+    assert np.asarray(got).dtype == want.dtype
+    np.testing.assert_allclose(got, want)
