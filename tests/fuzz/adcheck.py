@@ -190,9 +190,9 @@ def campaign(seed: int, programs: int | None, minutes: float | None, out: Path, 
                 verdict = check(program, directory, use_jax, timeout)
             except KeyboardInterrupt:
                 break
+            counts[verdict["class"]] += 1
             if k % 50 == 0:
                 print(f"[{k}] " + ", ".join(f"{c} {n}" for c, n in counts.most_common()), flush=True)
-            counts[verdict["class"]] += 1
             features.update(program.features)
             if verdict["class"] in BUGS or verdict["class"] in ("generator-error", "unsupported", "nonfinite-grad"):
                 key = f"{verdict['class']}: {verdict.get('message', '')[:90]}"
