@@ -2,8 +2,10 @@
 
 ``--programs K`` runs a fixed count instead; ``--weight library=4`` draws an op group more
 often (``--weight scipy=6``: SciPy calls, ``tests/fuzz/sciops.py``, off by default; ``--show``
-and ``--minimize`` of such a program need the same weights); ``--replay FILE...`` runs repro files through
-a worker and prints their verdicts; ``--show SEED`` prints the program of a seed.
+and ``--minimize`` of such a program need the same weights); ``--grad`` fuzzes automatic
+differentiation instead (``tests/fuzz/adgen.py``, ``adcheck.py``: one process);
+``--replay FILE...`` runs repro files through a worker and prints their verdicts; ``--show SEED``
+prints the program of a seed.
 """
 from __future__ import annotations
 
@@ -36,6 +38,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--random", action="store_true",
                     help="only programs drawing random numbers (generator arguments, captured generators, "
                          "whole-function eager fallbacks: tests/fuzz/rnggen.py)")
+    ap.add_argument("--grad", action="store_true",
+                    help="fuzz autodiff: random differentiable programs, tj.grad/jvp against finite differences "
+                         "and jax.grad, in this process (tests/fuzz/adgen.py)")
     ap.add_argument("--show", type=int, help="print the program of this seed and exit")
     ap.add_argument("--stats", type=int, metavar="N", help="print what N generated programs contain")
     ap.add_argument("--minimize", type=int, metavar="SEED", help="run and minimize the program of this seed")
@@ -47,6 +52,15 @@ def main(argv: list[str] | None = None) -> int:
         if group not in GROUP_WEIGHTS:
             ap.error(f"--weight: unknown group {group!r} (one of {', '.join(GROUP_WEIGHTS)})")
         GROUP_WEIGHTS[group] = float(weight)
+    if args.grad:
+        from tests.fuzz.adcheck import campaign as grad_campaign
+        from tests.fuzz.adgen import generate_ad
+        if args.show is not None:
+            print(generate_ad(args.show).module_source())
+            return 0
+        if args.minutes is None and args.programs is None:
+            args.programs = 100
+        return 1 if grad_campaign(args.seed, args.programs, args.minutes, args.out, timeout=args.timeout) else 0
     limit_memory()  # a program that grows without bound raises MemoryError, not the OOM killer
 
     if args.show is not None:

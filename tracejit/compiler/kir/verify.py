@@ -81,9 +81,13 @@ def check_bounds(program: Program) -> None:
 
 def check_outputs(graph: Graph, program: Program) -> None:
     """Every result's buffer has the shape and dtype of its graph output (a folded constant
-    or a reused buffer of another shape would come back as the wrong array)."""
+    or a reused buffer of another shape would come back as the wrong array). A branch's
+    result nobody reads (marked ``unused``, ``kernelize/control.py``) comes back nowhere:
+    its temporary may have become a row scratch."""
     buffers = {b.id: b for b in program.buffers}
     for out in graph.outputs:
+        if graph.data(out).get("unused", False):
+            continue
         index, want = graph.attrs(out)["index"], graph.aval(out)
         bid = program.outputs[index]
         if bid < 0:

@@ -47,6 +47,23 @@ def dot(a: Operand, b: Operand, out: object = None) -> Operand:
                            f"use matmul or einsum semantics explicitly{at(loc)}")
 
 
+@implements(np.inner)
+def inner(a: Operand, b: Operand) -> Operand:
+    """``numpy.inner`` of traced arrays: the sum over both last axes, as a matrix product of the
+    flattened leading axes (so it is fused and differentiable rather than a host call)."""
+    trace = find_trace([a, b])
+    a, b = (as_operand(trace, as_array(trace, x)) for x in (a, b))
+    if a.ndim == 0 or b.ndim == 0:
+        return np.multiply(a, b)
+    if a.shape[-1] != b.shape[-1]:
+        raise user_error(ValueError(f"shapes {a.shape} and {b.shape} not aligned: {a.shape[-1]} (dim {a.ndim - 1}) "
+                                    f"!= {b.shape[-1]} (dim {b.ndim - 1}){at(user_location())}"))
+    if b.ndim == 1:
+        return matmul(a, b)
+    flat = matmul(reshape(a, (-1, a.shape[-1])), reshape(b, (-1, b.shape[-1])).T)
+    return reshape(flat, a.shape[:-1] + b.shape[:-1])
+
+
 @implements(np.outer)
 def outer(a: Operand, b: Operand, out: object = None) -> Operand:
     """``numpy.outer`` of traced arrays, with NumPy's argument rules."""
