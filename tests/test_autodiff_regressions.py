@@ -2,6 +2,8 @@
 each test is a minimized program, checked against finite differences or NumPy."""
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -71,3 +73,13 @@ def test_inner_dtypes_as_numpy(a, b):
     got, want = tj.jit(lambda a, b: np.inner(a, b))(a, b), np.inner(a, b)
     assert np.asarray(got).dtype == want.dtype
     np.testing.assert_allclose(got, want)
+
+
+def test_inner_of_a_concrete_and_a_traced_matrix():
+    """np.inner with a concrete 2-D operand beside a traced one: its handler reshaped the
+    concrete one as a tracer and failed to a host call with a warning (test_capture_concrete)."""
+    a, b = np.arange(9.0).reshape(3, 3), np.arange(2.0, 11.0).reshape(3, 3)[::-1]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        np.testing.assert_allclose(tj.jit(lambda x: np.inner(x, np.array(b)))(a), np.inner(a, b), rtol=1e-12)
+        np.testing.assert_allclose(tj.jit(lambda x: np.inner(np.array(b), x))(a), np.inner(b, a), rtol=1e-12)

@@ -55,6 +55,7 @@ def inner(a: Operand, b: Operand) -> Operand:
     a, b = (as_operand(trace, as_array(trace, x)) for x in (a, b))
     if a.ndim == 0 or b.ndim == 0:
         return np.multiply(a, b)
+    a, b = lift(trace, a), lift(trace, b)  # (a concrete operand beside a traced one: reshaped as traced)
     if a.shape[-1] != b.shape[-1]:
         raise user_error(ValueError(f"shapes {a.shape} and {b.shape} not aligned: {a.shape[-1]} (dim {a.ndim - 1}) "
                                     f"!= {b.shape[-1]} (dim {b.ndim - 1}){at(user_location())}"))
