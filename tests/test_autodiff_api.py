@@ -6,24 +6,9 @@ import numpy as np
 import pytest
 
 import tracejit as tj
+from tests.gradcheck import close, numeric_grad
 
 RNG = np.random.default_rng(1818)
-
-
-def numeric_grad(f, x: np.ndarray, eps: float = 1e-6) -> np.ndarray:
-    """Central differences of scalar ``f`` at every element of ``x``."""
-    x = np.array(x, dtype=np.float64)
-    g = np.zeros_like(x)
-    for i in np.ndindex(x.shape):
-        up, down = x.copy(), x.copy()
-        up[i] += eps
-        down[i] -= eps
-        g[i] = (f(up) - f(down)) / (2 * eps)
-    return g
-
-
-def close(a, b, rtol=1e-6):
-    np.testing.assert_allclose(a, b, rtol=rtol, atol=rtol * max(1.0, float(np.max(np.abs(b))) if np.size(b) else 1.0))
 
 
 def logsumexp(x):

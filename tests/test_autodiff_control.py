@@ -10,27 +10,11 @@ import numpy as np
 import pytest
 
 import tracejit as tj
+from tests.gradcheck import close, numeric_grad
 from tracejit.compiler.autodiff import control as adcontrol
-from tracejit.compiler.ops import get_op
 from tracejit.errors import UnsupportedError
 
 RNG = np.random.default_rng(1807)
-
-
-def numeric_grad(f, x: np.ndarray, eps: float = 1e-6) -> np.ndarray:
-    """Central differences of scalar ``f`` at every element of ``x``."""
-    x = np.array(x, dtype=np.float64)
-    g = np.zeros_like(x)
-    for i in np.ndindex(x.shape):
-        up, down = x.copy(), x.copy()
-        up[i] += eps
-        down[i] -= eps
-        g[i] = (f(up) - f(down)) / (2 * eps)
-    return g
-
-
-def close(a, b, rtol=1e-6):
-    np.testing.assert_allclose(a, b, rtol=rtol, atol=rtol * max(1.0, float(np.max(np.abs(b)))))
 
 
 def check_both_modes(f, x, eager=None):
@@ -183,7 +167,6 @@ def test_grad_of_jit_and_jit_of_grad():
     close(g, numeric_grad(nested, x))
 
 
-@pytest.mark.skipif(get_op("dynamic_update").jvp is None, reason="needs dynamic_update's rule (h6-adindex)")
 def test_second_derivative_through_while_loop():
     """Forward over reverse through a while_loop (the backward loop differentiated again)."""
     def f(x):
