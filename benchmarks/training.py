@@ -76,6 +76,12 @@ def numpy_step(params, m, v, step, x, y):
     grads["W1"], grads["b1"] = h0.T @ d, d.sum(axis=0)
     d = (d @ params["W1"].T) * (z0 > 0)
     grads["W0"], grads["b0"] = x.T @ d, d.sum(axis=0)
+    return adam(params, m, v, grads, step) + (loss,)
+
+
+def adam(params: dict, m: dict, v: dict, grads: dict, step) -> tuple[dict, dict, dict]:
+    """One Adam update of every parameter (step ``step + 1``): the new parameters and moments;
+    NumPy's step and tracejit's (traced) step both end with it."""
     step = step + 1
     new_p, new_m, new_v = {}, {}, {}
     for k in params:
@@ -84,7 +90,7 @@ def numpy_step(params, m, v, step, x, y):
         m_hat = new_m[k] / (1 - BETA1 ** step)
         v_hat = new_v[k] / (1 - BETA2 ** step)
         new_p[k] = params[k] - LR * m_hat / (np.sqrt(v_hat) + EPS)
-    return new_p, new_m, new_v, loss
+    return new_p, new_m, new_v
 
 
 # -- tracejit: the example's step ------------------------------------------------------------------
@@ -103,15 +109,7 @@ def tracejit_step(params, m, v, step, x, y):
     """``tj.value_and_grad`` of :func:`loss_fn` and Adam (jitted by :func:`systems`)."""
     import tracejit as tj
     loss, grads = tj.value_and_grad(loss_fn)(params, x, y)
-    step = step + 1
-    new_p, new_m, new_v = {}, {}, {}
-    for k in params:
-        new_m[k] = BETA1 * m[k] + (1 - BETA1) * grads[k]
-        new_v[k] = BETA2 * v[k] + (1 - BETA2) * grads[k] ** 2
-        m_hat = new_m[k] / (1 - BETA1 ** step)
-        v_hat = new_v[k] / (1 - BETA2 ** step)
-        new_p[k] = params[k] - LR * m_hat / (np.sqrt(v_hat) + EPS)
-    return new_p, new_m, new_v, loss
+    return adam(params, m, v, grads, step) + (loss,)
 
 
 class System:

@@ -21,6 +21,7 @@ import pytest
 
 import tracejit as tj
 import tracejit.frontend.api as api
+from tests.apicalls import counting
 from tests.conftest import assert_same
 from tracejit.errors import UnsupportedError
 from tracejit.frontend.eagerfallback import EagerFallback
@@ -29,17 +30,6 @@ from tracejit.frontend.tree import flatten
 
 stats = pytest.importorskip("scipy.stats")
 rng = np.random.default_rng(1717)
-
-
-def _counting(monkeypatch, name: str) -> list:
-    """Count calls of ``api.<name>`` (the signature keying the fast paths skip)."""
-    calls, real = [], getattr(api, name)
-
-    def counted(*args, **kwargs):
-        calls.append(1)
-        return real(*args, **kwargs)
-    monkeypatch.setattr(api, name, counted)
-    return calls
 
 
 def ttest(a, b):
@@ -52,7 +42,7 @@ def test_host_calls_take_the_direct_path_with_eager_results(monkeypatch):
     f = tj.jit(ttest)
     a, b = rng.standard_normal(50), rng.standard_normal(40) + 0.2
     assert_same(f(a, b), ttest(a, b), rtol=1e-12)
-    keyed = _counting(monkeypatch, "positional_fast_key")
+    keyed = counting(monkeypatch, "positional_fast_key")
     for _ in range(3):
         a += 0.01  # the same memory, new values
         assert_same(f(a, b), ttest(a, b), rtol=1e-12)
@@ -199,7 +189,7 @@ def test_refused_signatures_take_the_fast_path(monkeypatch):
     calls.clear()
     assert_same(f(x), refused(x))
     assert_same(f(x, scale=3.0), refused(x, scale=3.0))
-    bound = _counting(monkeypatch, "bind")
+    bound = counting(monkeypatch, "bind")
     calls.clear()
     for k in range(3):
         y = x + k

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 import tracejit as tj
-import tracejit.frontend.api as api
+from tests.apicalls import counting
 from tests.conftest import assert_same
 from tests.differential import clone
 from tracejit.frontend.fastkey import positional_fast_key
@@ -30,17 +30,6 @@ Other = namedtuple("Other", "w b")
 
 def _params(n: int = 6, dtype=np.float32, size: int = 5) -> dict:
     return {f"p{i}": rng.standard_normal(size).astype(dtype) for i in range(n)}
-
-
-def _counting(monkeypatch, name: str) -> list:
-    """Count calls of ``api.<name>`` (the general path's binding, skipped by a fast-key hit)."""
-    calls, real = [], getattr(api, name)
-
-    def counted(*args, **kwargs):
-        calls.append(1)
-        return real(*args, **kwargs)
-    monkeypatch.setattr(api, name, counted)
-    return calls
 
 
 def _copy(x, memo: dict):
@@ -99,7 +88,7 @@ def test_dict_in_dict_out_takes_the_fast_path(monkeypatch):
     f = tj.jit(scale)
     p = _params(18)
     _check(f, scale, p)
-    bound = _counting(monkeypatch, "bind")
+    bound = counting(monkeypatch, "bind")
     for _ in range(3):
         p = _params(18)  # new arrays, the same signature
         _check(f, scale, p)
@@ -118,7 +107,7 @@ def test_adam_step_with_scalars_is_eager_on_every_call(monkeypatch):
         assert_same(got, want, rtol=1e-6)
         p, m, v, _ = got
         if bound is None:
-            bound = _counting(monkeypatch, "bind")
+            bound = counting(monkeypatch, "bind")
     assert not bound and f.cache_info().traces == 1
 
 
