@@ -7,7 +7,8 @@
   log(n) as in NumPy's pairwise summation.
 * ``outer``: reduced loops outside the innermost kept loop, accumulating W lanes of
   outputs in memory (column sums, matmul).
-* ``arg``: scalar argmax/argmin keeping the first best index.
+* ``arg``: argmax/argmin keeping the first best index: W lanes, each with its own best and
+  index, combined by value then index (the schedule vectorizes contiguous loads only), or scalar.
 
 The outermost loop of dim 0 runs over ``[begin, end)`` so the runtime can split it.
 Extents and offsets may be run-time sizes (``compiler/generic_sizes.py``): every integer of
@@ -317,24 +318,69 @@ class NestEmitter:
         idx: dict = {}
         extents = nest.shape[nk:]
 
+        def visit():
+            em = self._emitter(idx, 1, None)
+            flat = i64(0)
+            for d in range(nk, nd):
+                flat = b.add(b.mul(flat, self.sizes(extents[d - nk])), idx[d])
+            value, cur = em.emit(nest.value), b.load(best)
+            better = self.red.better(self._ctx(1), value, cur)
+            b.store(b.select(better, value, cur), best)
+            b.store(b.select(better, flat, b.load(where)), where)
+
         def per_output():
+            nonlocal best, where
             best = alloca(b, sty, self._identity(1), name="best")
             where = alloca(b, I64, i64(0), name="where")
-
-            def visit():
-                em = self._emitter(idx, 1, None)
-                flat = i64(0)
-                for d in range(nk, nd):
-                    flat = b.add(b.mul(flat, self.sizes(extents[d - nk])), idx[d])
-                value, cur = em.emit(nest.value), b.load(best)
-                better = self.red.better(self._ctx(1), value, cur)
-                b.store(b.select(better, value, cur), best)
-                b.store(b.select(better, flat, b.load(where)), where)
-
-            self._loops(list(range(nk, nd)), idx, visit)
+            if self.sched.vector_width > 1:  # (one reduced loop: the schedule vectorizes no other)
+                n = self.sizes(nest.shape[nd - 1])
+                split = self._arg_lanes(n, idx, best, where)
+                with for_range(b, split, n, name="s", hints=loop_hints(b.module, vectorize=False, unroll=False)) as i:
+                    idx[nd - 1] = i
+                    visit()
+            else:
+                self._loops(list(range(nk, nd)), idx, visit)
             self._emitter(idx, 1, None).store(nest.store, b.load(where))
 
+        best = where = None
         self._loops(list(range(nk)), idx, per_output)
+
+    def _arg_lanes(self, n: ir.Value, idx: dict, best: ir.Value, where: ir.Value) -> ir.Value:
+        """The whole W-lane blocks of the reduced loop: each lane keeps its own best value
+        and first index (strictly better replaces, so a lane keeps its first of equals and
+        its first NaN), then the lanes are combined in a tree that breaks ties of value
+        (NaNs included) by the smaller index, into ``best``/``where``. Returns where the
+        scalar tail starts (its indices come after every lane's, so strictly better still
+        keeps the first best)."""
+        b, width, rdim = self.b, self.sched.vector_width, len(self.nest.shape) - 1
+        ctx = self._ctx(width)
+        ity = vector_of(I64, width)
+        vbest = alloca(b, vector_of(scalar_type(self.dtype), width), self._identity(width), name="vbest")
+        vwhere = alloca(b, ity, ir.Constant(ity, [0] * width), name="vwhere")
+        split = b.mul(b.sdiv(n, i64(width)), i64(width))
+        lanes = ir.Constant(ity, list(range(width)))
+        with for_range(b, i64(0), split, width, name="va",
+                       hints=loop_hints(b.module, vectorize=False, unroll=False)) as i:
+            idx[rdim] = i
+            value, cur = self._emitter(idx, width, rdim).emit(self.nest.value), b.load(vbest)
+            better = self.red.better(ctx, value, cur)
+            b.store(b.select(better, value, cur), vbest)
+            at = b.add(LowerCtx(b, width, np.dtype(np.int64)).splat(i), lanes)
+            b.store(b.select(better, at, b.load(vwhere)), vwhere)
+        value, pos = b.load(vbest), b.load(vwhere)
+        while width > 1:
+            half = width // 2
+            pick = [ir.Constant(ir.VectorType(I32, half), list(range(k * half, (k + 1) * half))) for k in (0, 1)]
+            (v0, v1), (p0, p1) = ([b.shuffle_vector(x, ir.Constant(x.type, ir.Undefined), m) for m in pick]
+                                  for x in (value, pos))
+            c = self._ctx(half)
+            take = b.or_(self.red.better(c, v1, v0),
+                         b.and_(b.not_(self.red.better(c, v0, v1)), b.icmp_signed("<", p1, p0)))
+            value, pos, width = b.select(take, v1, v0), b.select(take, p1, p0), half
+        zero = ir.Constant(I32, 0)
+        b.store(b.extract_element(value, zero), best)
+        b.store(b.extract_element(pos, zero), where)
+        return split
 
 
 class _Cascade:

@@ -177,7 +177,7 @@ def choose(nest: Nest, fastmath: bool = False, product: bool = False) -> Schedul
     and a matrix-vector product is memory-bound, where the cascade cost 8%)."""
     nd, nk = len(nest.shape), nest.n_kept
     if nest.reduce is not None and get_op(nest.reduce).reduction.arg:
-        return Schedule("arg", 1, None)
+        return _arg_schedule(nest)
     if nd == 0:
         return Schedule("map", 1, None)
     if nest.reduce is None:
@@ -193,6 +193,19 @@ def choose(nest: Nest, fastmath: bool = False, product: bool = False) -> Schedul
     if block and np.prod(nest.shape[nk:]) <= block:
         block = 0  # one block: summed in lanes, no cascade
     return Schedule("inner", lanes, nd - 1, block)
+
+
+def _arg_schedule(nest: Nest) -> Schedule:
+    """argmax/argmin: W lanes along the one reduced loop when every load walks it
+    contiguously (or not at all) and the values are ints or float32/64; else scalar."""
+    nd = len(nest.shape)
+    kind, size = nest.value.dtype.kind, nest.value.dtype.itemsize
+    contiguous = all(abs(ld.access.strides[nd - 1]) <= 1 for ld in nest.loads())
+    plain = not any(isinstance(x, Gather) for x in nodes([nest.value]))
+    if nest.n_reduced != 1 or kind not in "iuf" or (kind == "f" and size < 4) or not (contiguous and plain):
+        return Schedule("arg", 1, None)
+    lanes = _lanes(nest, _vector_extent(nest, nd - 1))
+    return Schedule("arg", lanes, nd - 1) if lanes > 1 else Schedule("arg", 1, None)
 
 
 def _vector_extent(nest: Nest, dim: int) -> int:
