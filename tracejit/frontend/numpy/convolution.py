@@ -6,7 +6,11 @@ reverses the shorter; ``correlate`` swaps them when the second is longer and rev
 the result): the longer one, zero-padded as the mode asks (``valid``: none, ``same``:
 ``n // 2`` left and the rest right, ``full``: ``n - 1`` both sides), then the sum over the
 shorter one's ``n`` elements of each element times a shifted slice of it, unrolled at trace
-time into one fused elementwise kernel (no loop, no temporaries beyond the padded copy).
+time into one fused elementwise kernel (no loop). The padding is never materialized for the
+long operand: the outputs that overlap it are computed from small padded copies of its ends,
+and one concatenate fuses the three parts into the output. An edge output sums only the
+products of taps that meet the operand (exact zeros for the others), as NumPy's shorter
+edge dots do: an infinite tap over the padding gives no NaN.
 Both operands are first cast to their common dtype, so integers wrap and booleans
 ``or`` their ``and``s as in NumPy's dot loops. The sum runs in element order, NumPy's
 float loops (BLAS dot) in their own: results agree to rounding.
@@ -17,6 +21,7 @@ Refused (so run as host calls, NumPy's own code): a shorter operand longer than
 from __future__ import annotations
 
 import operator
+from collections.abc import Callable
 
 import numpy as np
 
@@ -54,20 +59,45 @@ def _mode(mode: object, loc: str | None) -> int:
     return mode
 
 
-def _correlate(long: Operand, taps: list, mode: int, dtype: np.dtype) -> Operand:
-    """``out[k] = sum_j padded[k + j] * taps[j]`` (NumPy's ``_pyarray_correlate``)."""
-    n1, n = long.shape[0], len(taps)
-    left, right = ((0, 0), (n // 2, n - n // 2 - 1), (n - 1, n - 1))[mode]
-    if left or right:
-        zeros = np.zeros(left, dtype), np.zeros(right, dtype)
-        parts = [p for p in (zeros[0], long, zeros[1]) if p.shape[0]]
-        long = concatenate(parts) if is_tracer(long) else np.concatenate(parts)
-    length = n1 + left + right - n + 1
+def _join(parts: list) -> Operand:
+    parts = [p for p in parts if p.shape[0]]
+    if len(parts) == 1:
+        return parts[0]
+    return concatenate(parts) if any(is_tracer(p) for p in parts) else np.concatenate(parts)
+
+
+def _valid(long: Operand, taps: list, real: Callable[[int], np.ndarray] | None = None) -> Operand:
+    """``out[k] = sum_j long[k + j] * taps[j]``, ``len(long) - len(taps) + 1`` outputs, in tap order;
+    with ``real``, tap ``j``'s products count only where ``real(j)`` (a bool per output) is true,
+    exact zeros elsewhere (a padded zero times an infinite tap is not NaN: NumPy's edge dots
+    leave the padding out)."""
+    length = long.shape[0] - len(taps) + 1
     total = None
     for j, tap in enumerate(taps):
         term = long[j:j + length] * tap
+        mask = None if real is None else real(j)
+        if mask is not None and not mask.all():
+            term = np.where(mask, term, term.dtype.type(0))
         total = term if total is None else total + term
     return total
+
+
+def _correlate(long: Operand, taps: list, mode: int, dtype: np.dtype) -> Operand:
+    """``out[k] = sum_j padded[k + j] * taps[j]`` (NumPy's ``_pyarray_correlate``): the outputs
+    whose taps all fall inside ``long`` straight from its slices, the ``left``/``right`` edge
+    outputs from small zero-padded copies of its first/last ``n - 1`` elements (the padding's
+    products masked out), joined by one concatenate, which fuses them: no padded copy of
+    ``long``."""
+    n1, n = long.shape[0], len(taps)
+    left, right = ((0, 0), (n // 2, n - n // 2 - 1), (n - 1, n - 1))[mode]
+    parts = [_valid(long, taps)]
+    if left:  # output k reads head[k + j], padding below index ``left``
+        head = _join([np.zeros(left, dtype), long[:n - 1]])
+        parts.insert(0, _valid(head, taps, lambda j: np.arange(left) + j >= left))
+    if right:  # output k reads tail[k + j], padding from index n - 1
+        tail = _join([long[n1 - n + 1:], np.zeros(right, dtype)])
+        parts.append(_valid(tail, taps, lambda j: np.arange(right) + j < n - 1))
+    return _join(parts)
 
 
 def _operands(a: object, v: object, name: str, loc: str | None) -> tuple[Operand, Operand, np.dtype]:
