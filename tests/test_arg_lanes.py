@@ -80,3 +80,13 @@ def test_arg_lanes_vectorized():
     x = rng.standard_normal(100)
     assert "arg, vector" in tj.jit(np.argmax).lower(x).as_text("kernels")
     assert "arg, vector" not in tj.jit(lambda x: np.argmax(x[::2])).lower(x).as_text("kernels")
+
+
+def test_arg_lanes_degenerate_shapes():
+    """0-d values (nothing reduced: scalar schedule), one element, one column, no rows."""
+    def g(x, m, e):
+        return (np.argmax(x.sum()), np.argmin(x[:1]), np.argmax(m, axis=-1), np.argmin(m[:, :1], axis=1),
+                np.argmax(e, axis=1), np.argmin(m.T, axis=1))
+
+    args = rng.standard_normal(5), rng.standard_normal((3, 20)), np.ones((0, 7))
+    assert_same(tj.jit(g)(*args), g(*args))

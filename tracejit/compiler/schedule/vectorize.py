@@ -200,9 +200,11 @@ def _arg_schedule(nest: Nest) -> Schedule:
     contiguously (or not at all) and the values are ints or float32/64; else scalar."""
     nd = len(nest.shape)
     kind, size = nest.value.dtype.kind, nest.value.dtype.itemsize
+    if nest.n_reduced != 1 or nd == 0:
+        return Schedule("arg", 1, None)  # (a 0-d argmax reduces nothing: no loop to vectorize)
     contiguous = all(abs(ld.access.strides[nd - 1]) <= 1 for ld in nest.loads())
     plain = not any(isinstance(x, Gather) for x in nodes([nest.value]))
-    if nest.n_reduced != 1 or kind not in "iuf" or (kind == "f" and size < 4) or not (contiguous and plain):
+    if kind not in "iuf" or (kind == "f" and size < 4) or not (contiguous and plain):
         return Schedule("arg", 1, None)
     lanes = _lanes(nest, _vector_extent(nest, nd - 1))
     return Schedule("arg", lanes, nd - 1) if lanes > 1 else Schedule("arg", 1, None)
