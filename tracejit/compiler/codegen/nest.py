@@ -333,8 +333,8 @@ class NestEmitter:
             best = alloca(b, sty, self._identity(1), name="best")
             where = alloca(b, I64, i64(0), name="where")
             if self.sched.vector_width > 1:  # (one reduced loop: the schedule vectorizes no other)
-                n = self.sizes(nest.shape[nd - 1])
-                split = self._arg_lanes(n, idx, best, where)
+                lo, n = self._bounds(nd - 1)
+                split = self._arg_lanes(lo, n, idx, best, where)
                 with for_range(b, split, n, name="s", hints=loop_hints(b.module, vectorize=False, unroll=False)) as i:
                     idx[nd - 1] = i
                     visit()
@@ -345,8 +345,8 @@ class NestEmitter:
         best = where = None
         self._loops(list(range(nk)), idx, per_output)
 
-    def _arg_lanes(self, n: ir.Value, idx: dict, best: ir.Value, where: ir.Value) -> ir.Value:
-        """The whole W-lane blocks of the reduced loop: each lane keeps its own best value
+    def _arg_lanes(self, lo: ir.Value, n: ir.Value, idx: dict, best: ir.Value, where: ir.Value) -> ir.Value:
+        """The whole W-lane blocks of the reduced loop over [lo, n): each lane keeps its own best value
         and first index (strictly better replaces, so a lane keeps its first of equals and
         its first NaN), then the lanes are combined in a tree that breaks ties of value
         (NaNs included) by the smaller index, into ``best``/``where``. Returns where the
@@ -357,9 +357,9 @@ class NestEmitter:
         ity = vector_of(I64, width)
         vbest = alloca(b, vector_of(scalar_type(self.dtype), width), self._identity(width), name="vbest")
         vwhere = alloca(b, ity, ir.Constant(ity, [0] * width), name="vwhere")
-        split = b.mul(b.sdiv(n, i64(width)), i64(width))
+        split = b.add(lo, b.mul(b.sdiv(b.sub(n, lo), i64(width)), i64(width)))
         lanes = ir.Constant(ity, list(range(width)))
-        with for_range(b, i64(0), split, width, name="va",
+        with for_range(b, lo, split, width, name="va",
                        hints=loop_hints(b.module, vectorize=False, unroll=False)) as i:
             idx[rdim] = i
             value, cur = self._emitter(idx, width, rdim).emit(self.nest.value), b.load(vbest)
