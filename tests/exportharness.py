@@ -14,7 +14,7 @@ import pytest
 from tracejit.export.header import c_type
 
 CC = shutil.which("cc") or shutil.which("gcc") or shutil.which("clang")
-needs_cc = pytest.mark.skipif(CC is None, reason="no C compiler (cc, gcc or clang) on PATH to build the export's test main")
+needs_cc = pytest.mark.skipif(CC is None, reason="no C compiler (cc, gcc or clang) on PATH for the test main")
 
 MAIN = r"""#include <stdio.h>
 #include <stdlib.h>

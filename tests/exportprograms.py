@@ -53,3 +53,12 @@ def row_norms(x):
 def int_mix(a, b):
     """Integer arithmetic."""
     return (a * 3 + b) // 2 - np.maximum(a, b), a ^ b
+
+
+TABLE = np.linspace(-1.0, 1.0, 16)  # a global array: frozen into the library as a constant
+
+
+def odd_results(x, k):
+    """An argument returned as it is, one value returned twice, a constant, a 0-d result, bools."""
+    y = x * 2.0 + TABLE
+    return x, y, y, (x > 0), k.max(), np.ones(3)

@@ -116,3 +116,11 @@ def test_integers(tmp_path, serial, dtype):
     for n in (1000, 13):
         a, b = (rng.integers(0, 100, n).astype(np_dtype) for _ in range(2))
         _check(exe, exported, P.int_mix, [a, b])
+
+
+def test_odd_results(tmp_path, serial):
+    x, k = np.linspace(-2, 2, 16), np.arange(7, dtype=np.int16)
+    exported = tj.export(P.odd_results, x, k, out_dir=str(tmp_path))
+    exe = build_main(exported, str(tmp_path))
+    _check(exe, exported, P.odd_results, [x, k])
+    _check(exe, exported, P.odd_results, [-x, k[::-1].copy()])

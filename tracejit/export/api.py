@@ -81,6 +81,7 @@ def export(f: Callable, *example_args: Any, target: str = "host", out_dir: str =
     "Export"). Raises ``UnsupportedError`` for programs that call back into Python, and for
     named dims the code needs fixed."""
     from llvmlite import ir  # deferred: llvmlite is loaded by the first compilation
+
     from tracejit.export.entry import emit_export
 
     check_target(target)

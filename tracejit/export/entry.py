@@ -157,7 +157,7 @@ def _emit_entry(module: ir.Module, plan: ExportPlan, driver: ir.Function, parall
     sizes = _Sizes(b, plan, dims)
     with b.if_then(b.not_(sizes.checks(plan, dims)), likely=False):
         b.ret(ir.Constant(I32, ERR_SIZE))
-    generic, program = plan.generic, plan.program
+    program = plan.program
     n = len(program.buffers)
     size_table = b.alloca(ir.ArrayType(I64, max(1, len(plan.slots))), name="sizes")
     for i, poly in enumerate(plan.slots):
@@ -237,6 +237,7 @@ def _emit_entry(module: ir.Module, plan: ExportPlan, driver: ir.Function, parall
 
 
 def parameter_names(plan: ExportPlan) -> list[str]:
+    """The C function's parameter names: each argument and its dims ``x_n0``..., then ``out0``..."""
     names = []
     for arg, spec in zip(plan.arg_names, plan.specs):
         names += [arg] + [f"{arg}_n{d}" for d in range(len(spec.dims))]

@@ -25,6 +25,8 @@ from tracejit.config import config
 from tracejit.errors import UnsupportedError
 from tracejit.export.poly import Poly, fit, fit_quotient, sample_points
 from tracejit.export.spec import ExampleSpec
+from tracejit.frontend.api import jit
+from tracejit.frontend.lowered import Lowered
 
 DEFAULT_SIZE = 1000  # the sample value of a named dim when the caller gives none
 
@@ -82,8 +84,7 @@ def _refuse_calls(kernels: list[Kernel]) -> None:
             _refuse_calls(sub.program.kernels)
 
 
-def _lower(jitted, arrays: list[np.ndarray]):
-    from tracejit.frontend.lowered import Lowered
+def _lower(jitted, arrays: list[np.ndarray]) -> tuple:
     lowered = jitted.lower(*arrays)
     if not isinstance(lowered, Lowered):
         raise UnsupportedError(f"tracejit.export: the function cannot be compiled: {lowered.error}")
@@ -106,17 +107,16 @@ def _lower(jitted, arrays: list[np.ndarray]):
     return traced, program
 
 
-def trace_samples(fun: Callable, specs: list[ExampleSpec], sizes: dict[str, int], threads: bool):
+def trace_samples(fun: Callable, specs: list[ExampleSpec], sizes: dict[str, int], threads: bool) -> tuple:
     """The traced function and its program at each sample assignment of the named dims:
     ``(symbols, points, checks, [(point, traced, program)])``."""
-    import tracejit as tj
     symbols = list(dict.fromkeys(s for spec in specs for s in spec.symbols()))
     unknown = set(sizes) - set(symbols)
     if unknown:
         raise ValueError(f"tracejit.export: sizes name dims no example has: {sorted(unknown)}")
     base = tuple(int(sizes.get(s, DEFAULT_SIZE)) for s in symbols)
     points, checks = sample_points(base)
-    jitted = tj.jit(fun, freeze=True, fallback=False)
+    jitted = jit(fun, freeze=True, fallback=False)
     saved = config.num_threads
     config.num_threads = max(2, os.cpu_count() or 2) if threads else 1
     try:
