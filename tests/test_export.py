@@ -124,3 +124,17 @@ def test_odd_results(tmp_path, serial):
     exe = build_main(exported, str(tmp_path))
     _check(exe, exported, P.odd_results, [x, k])
     _check(exe, exported, P.odd_results, [-x, k[::-1].copy()])
+
+
+def test_sizes_making_an_extent_negative_are_refused(tmp_path):
+    exported = tj.export(P.diffuse, "f64[N]", out_dir=str(tmp_path))  # u[1:-1]: N - 2 elements
+    exe = build_main(exported, str(tmp_path))
+    assert run_main(exe, exported, [np.ones(1)])[0] == 1
+    assert run_main(exe, exported, [np.ones(2)])[0] == 0
+
+
+def test_loop_over_a_runtime_size(tmp_path, serial):
+    exported = tj.export(P.newton_sqrt, "f64[N]", out_dir=str(tmp_path))  # the loop body's sizes follow N
+    exe = build_main(exported, str(tmp_path))
+    for n in (1000, 7, 2222):
+        _check(exe, exported, P.newton_sqrt, [np.linspace(1.0, 9.0, n)])

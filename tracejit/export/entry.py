@@ -24,6 +24,14 @@ OK, ERR_SIZE, ERR_ALLOC = 0, 1, 2
 ALIGN = 64
 
 
+def derived_sizes(plan: ExportPlan) -> list[Poly]:
+    """The sizes that follow the named dims and must not be negative: result dims, buffer
+    bytes and the size-table slots that are not negative at the samples (extents, offsets)."""
+    polys = [d for out in plan.outputs for d in out.dims] + list(plan.nbytes.values())
+    polys += [p for p in plan.slots if p is not None and all(v >= 0 for v in plan.samples_of(p))]
+    return [p for p in dict.fromkeys(polys) if p.constant() is None]
+
+
 class _Sizes:
     """The named dims read from the dim arguments, and polynomials of them as IR."""
 
@@ -43,6 +51,8 @@ class _Sizes:
         for (_, _, n), value in zip(input_dims(plan), dims):
             want = self.values[n] if isinstance(n, str) else i64(n)
             ok = b.and_(ok, b.icmp_signed("==", value, want))
+        for poly in derived_sizes(plan):  # sizes where an extent would be negative: no such program
+            ok = b.and_(ok, b.icmp_signed(">=", self(poly), i64(0)))
         return ok
 
     def __call__(self, poly: Poly) -> ir.Value:

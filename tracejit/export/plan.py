@@ -61,6 +61,11 @@ class ExportPlan:
     writebacks: list[tuple[int, int]]  # (argument, output index): the argument is updated in place
     written_inputs: set[int] = field(default_factory=set)  # arguments the kernels store into
     threads: bool = False
+    points: list[tuple[int, ...]] = field(default_factory=list)  # every sample assignment of the named dims
+
+    def samples_of(self, poly: Poly) -> list[int]:
+        """``poly``'s values at the sample sizes."""
+        return [int(poly(p)) for p in self.points]
 
 
 def input_dims(plan: ExportPlan) -> list[tuple[int, int, int | str]]:
@@ -130,13 +135,13 @@ def trace_samples(fun: Callable, specs: list[ExampleSpec], sizes: dict[str, int]
 
 
 def _structure_error(symbols: list[str], base: tuple, point: tuple) -> UnsupportedError:
-    changed = [s for s, a, b in zip(symbols, base, point) if a != b]
+    changed = [(s, a, b) for s, a, b in zip(symbols, base, point) if a != b]
     return UnsupportedError(
-        f"tracejit.export: the compiled program is not the same for {', '.join(changed)} = "
-        f"{', '.join(str(v) for v, a in zip(point, base) if v != a)} as for "
-        f"{', '.join(f'{s} = {v}' for s, v in zip(symbols, base))}: the code needs "
-        f"{'that dim' if len(changed) == 1 else 'one of those dims'} fixed (a matrix product's sizes, a "
-        f"length that enters the arithmetic such as a mean's, a reduction shorter than 256, a loop over it). "
+        f"tracejit.export: the compiled program is not the same for "
+        f"{', '.join(f'{s} = {b}' for s, _, b in changed)} as for {', '.join(f'{s} = {a}' for s, a, _ in changed)}: "
+        f"the code needs {'that dim' if len(changed) == 1 else 'one of those dims'} fixed (only the outermost "
+        f"loop's extent and long reductions are run-time sizes; not a matrix product's sizes, an inner dim, "
+        f"a length that enters the arithmetic such as a mean's, a loop over it). "
         f"Give it a number in the example, or another sample size (sizes={{...}}, --size N=...)")
 
 
@@ -233,4 +238,4 @@ def build_plan(fun: Callable, specs: list[ExampleSpec], arg_names: list[str], na
             raise UnsupportedError("tracejit.export: an in-place update the program does not compute")
     return ExportPlan(name, specs, arg_names, symbols, dict(zip(symbols, base_point)), generic, program, slots,
                       grains, nbytes, constants, computed, outputs, list(traced.writebacks),
-                      {arg for arg, _ in traced.writebacks}, threads)
+                      {arg for arg, _ in traced.writebacks}, threads, points + checks)
