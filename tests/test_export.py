@@ -138,3 +138,15 @@ def test_loop_over_a_runtime_size(tmp_path, serial):
     exe = build_main(exported, str(tmp_path))
     for n in (1000, 7, 2222):
         _check(exe, exported, P.newton_sqrt, [np.linspace(1.0, 9.0, n)])
+
+
+def test_runtime_checks_are_error_codes(tmp_path, serial):
+    exported = tj.export(P.lookup, "f32[V,8]", "i64[B]", out_dir=str(tmp_path))
+    exe = build_main(exported, str(tmp_path))
+    table = np.random.default_rng(7).standard_normal((50, 8)).astype(np.float32)
+    for idx in (np.array([0, 49, -50, 3]), np.arange(50)[::-1].copy()):
+        _check(exe, exported, P.lookup, [table, idx])
+    assert run_main(exe, exported, [table, np.array([1, 50])])[0] == 3
+    assert run_main(exe, exported, [table, np.array([-51])])[0] == 3
+    assert run_main(exe, exported, [table[:10], np.array([9, 3])])[0] == 0
+    assert run_main(exe, exported, [table[:10], np.array([10])])[0] == 3

@@ -20,7 +20,7 @@ from tracejit.export.plan import ExportPlan, input_dims
 from tracejit.export.poly import Poly
 
 I32, I64, I8, PTR = ir.IntType(32), ir.IntType(64), ir.IntType(8), ir.PointerType()
-OK, ERR_SIZE, ERR_ALLOC = 0, 1, 2
+OK, ERR_SIZE, ERR_ALLOC, ERR_CHECK = 0, 1, 2, 3
 ALIGN = 64
 
 
@@ -229,6 +229,10 @@ def _emit_entry(module: ir.Module, plan: ExportPlan, driver: ir.Function, parall
         b.store(value, slot(bid))
     b.store(opaque(b, size_table), slot(n))
     b.call(driver, [opaque(b, table), parallel_for])
+    with b.if_then(_failed_checks(b, plan, pointer, sizes), likely=False):
+        for block in owned:
+            b.call(free, [block])
+        b.ret(ir.Constant(I32, ERR_CHECK))
     for user, spare, bid in aligned_copies:
         with b.if_then(b.icmp_unsigned("!=", spare, ir.Constant(PTR, None))):
             _copy(b, user, spare, sizes(plan.nbytes[bid]))
@@ -244,6 +248,35 @@ def _emit_entry(module: ir.Module, plan: ExportPlan, driver: ir.Function, parall
     for block in owned:
         b.call(free, [block])
     b.ret(ir.Constant(I32, OK))
+
+
+def _failed_checks(b: ir.IRBuilder, plan: ExportPlan, pointer: dict[int, ir.Value], sizes: _Sizes) -> ir.Value:
+    """An i1: a run-time check of the program failed (an index out of range, a singular
+    matrix...; ``frontend/checks.py``), warnings aside."""
+    program, failed = plan.program, ir.Constant(ir.IntType(1), 0)
+
+    def value(index: int) -> ir.Value:
+        buf = program.buffers[program.outputs[index]]
+        ty = ir.IntType(8 * buf.dtype.itemsize)
+        loaded = b.load(b.bitcast(pointer[buf.id], ty.as_pointer()), typ=ty)
+        return b.sext(loaded, I64) if ty.width < 64 and buf.dtype.kind == "i" else (
+            b.zext(loaded, I64) if ty.width < 64 else loaded)
+
+    for check, bound in zip(plan.checks, plan.check_bounds):
+        errors = [k for k, (error, _) in enumerate(check.cases) if not issubclass(error, Warning)]
+        if not errors:
+            continue
+        if check.coded:
+            code = value(check.index)
+            for k in errors:
+                failed = b.or_(failed, b.icmp_signed("==", code, i64(k + 1)))
+        elif check.bound is None:
+            failed = b.or_(failed, b.icmp_signed("!=", value(check.index), i64(0)))
+        else:
+            limit = sizes(bound)
+            low = b.icmp_signed("<", value(check.index), b.neg(limit))
+            failed = b.or_(failed, b.or_(low, b.icmp_signed(">=", value(check.high), limit)))
+    return failed
 
 
 def parameter_names(plan: ExportPlan) -> list[str]:

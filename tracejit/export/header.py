@@ -62,8 +62,11 @@ def header_text(plan: ExportPlan, origin: str, target: str) -> str:
         lines += [" *", " * All sizes are fixed; the dims passed are checked (TJ_ERR_SIZE when one differs)."]
     lines += [
         " *",
-        " * Returns TJ_OK (0), TJ_ERR_SIZE (1: a size relation does not hold) or TJ_ERR_ALLOC (2:",
-        " * malloc of a temporary failed); on an error no result and no argument is written.",
+        " * Returns TJ_OK (0), TJ_ERR_SIZE (1: a size relation does not hold, or a size derived",
+        " * from them would be negative), TJ_ERR_ALLOC (2: malloc of a temporary failed), both",
+        " * before anything is written, or TJ_ERR_CHECK (3: a run-time check failed, where NumPy",
+        " * raises: an index out of range...; the results are then unspecified, and so are",
+        " * arguments updated in place in their own memory).",
         " * Alignment: none beyond the element type's (results written by streaming stores go",
         " * through an aligned block when the caller's array is not 64-byte aligned).",
         " * Aliasing: results must not overlap each other or any argument; arguments updated in",
@@ -77,7 +80,8 @@ def header_text(plan: ExportPlan, origin: str, target: str) -> str:
         lines.append(" * Threads: none (the calling thread runs everything).")
     lines += [" */", f"#ifndef {guard}", f"#define {guard}", "", "#include <stdint.h>", "",
               "#ifdef __cplusplus", 'extern "C" {', "#endif", "",
-              "#ifndef TJ_OK", "#define TJ_OK 0", "#define TJ_ERR_SIZE 1", "#define TJ_ERR_ALLOC 2", "#endif", ""]
+              "#ifndef TJ_OK", "#define TJ_OK 0", "#define TJ_ERR_SIZE 1", "#define TJ_ERR_ALLOC 2",
+              "#define TJ_ERR_CHECK 3", "#endif", ""]
     for k, out in enumerate(plan.outputs):
         lines.append(f"#define {plan.name.upper()}_{out.name.upper()}_NDIM {len(out.dims)}")
     lines += ["", "/* Runs the program. */", signature(plan) + ";", "",

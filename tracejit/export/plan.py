@@ -62,6 +62,8 @@ class ExportPlan:
     written_inputs: set[int] = field(default_factory=set)  # arguments the kernels store into
     threads: bool = False
     points: list[tuple[int, ...]] = field(default_factory=list)  # every sample assignment of the named dims
+    checks: list = field(default_factory=list)  # run-time checks (frontend/checks.py): TJ_ERR_CHECK when one fails
+    check_bounds: list[Poly | None] = field(default_factory=list)  # each range check's bound (None: none)
 
     def samples_of(self, poly: Poly) -> list[int]:
         """``poly``'s values at the sample sizes."""
@@ -95,9 +97,6 @@ def _lower(jitted, arrays: list[np.ndarray]) -> tuple:
         raise UnsupportedError(f"tracejit.export: the function cannot be compiled: {lowered.error}")
     compilation = lowered.compilation
     traced = compilation.traced
-    if traced.checks:
-        raise UnsupportedError("tracejit.export: the program has run-time checks (indices read from data); "
-                               "those cannot be exported yet")
     if traced.guard is not None:
         raise UnsupportedError("tracejit.export: the function reads captured arrays at call time")
     for leaf in traced.out_leaves:
@@ -109,6 +108,9 @@ def _lower(jitted, arrays: list[np.ndarray]) -> tuple:
     if program.plan is None:
         program.plan = plan_memory(program)
     _refuse_calls(program.kernels)
+    for check in traced.checks:
+        if check.snapshot and any(program.outputs[i] < 0 for _, i in check.snapshot):
+            raise UnsupportedError("tracejit.export: a run-time check the program does not compute")
     return traced, program
 
 
@@ -233,9 +235,13 @@ def build_plan(fun: Callable, specs: list[ExampleSpec], arg_names: list[str], na
             raise UnsupportedError("tracejit.export: a result the program does not compute cannot be exported")
         outputs.append(Output(f"out{len(outputs)}", np.dtype(graph.aval(graph.outputs[leaf.index]).dtype),
                               dims, bid))
+    bounds = [None if check.bound is None else
+              fitted([tr.checks[k].bound for _, tr, _ in runs], f"the bound of run-time check {k}")
+              for k, check in enumerate(traced.checks)]
     for arg, index in traced.writebacks:
         if program.outputs[index] < 0:
             raise UnsupportedError("tracejit.export: an in-place update the program does not compute")
     return ExportPlan(name, specs, arg_names, symbols, dict(zip(symbols, base_point)), generic, program, slots,
                       grains, nbytes, constants, computed, outputs, list(traced.writebacks),
-                      {arg for arg, _ in traced.writebacks}, threads, points + checks)
+                      {arg for arg, _ in traced.writebacks}, threads, points + checks,
+                      list(traced.checks), bounds)
