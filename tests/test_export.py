@@ -2,6 +2,8 @@
 JIT's results bit for bit (the same machine code), at the sample sizes and at others."""
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 
@@ -150,3 +152,29 @@ def test_runtime_checks_are_error_codes(tmp_path, serial):
     assert run_main(exe, exported, [table, np.array([-51])])[0] == 3
     assert run_main(exe, exported, [table[:10], np.array([9, 3])])[0] == 0
     assert run_main(exe, exported, [table[:10], np.array([10])])[0] == 3
+
+
+def test_reduction_chunks_sampled_elsewhere(tmp_path, serial):
+    """Regression: sampled at N = 2000, 4001 and 6005 (1:2:3), a split sum's chunk count was
+    fitted as 9*floor(300N / 2^19) and the total was wrong at N = 1000."""
+    exported = tj.export(P.row_norms, "f64[N,300]", out_dir=str(tmp_path), sizes={"N": 2000})
+    exe = build_main(exported, str(tmp_path))
+    rng = np.random.default_rng(8)
+    for n in (1000, 2000, 4444):
+        _check(exe, exported, P.row_norms, [rng.standard_normal((n, 300))])
+
+
+def test_threaded_reductions(tmp_path):
+    saved = config.num_threads
+    try:
+        exported = tj.export(P.row_norms, "f64[N,300]", out_dir=str(tmp_path), sizes={"N": 2000}, threads=True)
+        exe = build_main(exported, str(tmp_path))
+        config.num_threads = max(2, os.cpu_count() or 2)  # as the export optimized it
+        rng = np.random.default_rng(9)
+        for n, threads in ((1000, "2"), (4000, "3"), (3, "2")):
+            x = rng.standard_normal((n, 300))
+            code, got, _ = run_main(exe, exported, [x], env={**os.environ, "TJ_NUM_THREADS": threads})
+            assert code == 0
+            assert all(same_bits(g, np.asarray(w)) for g, w in zip(got, tj.jit(P.row_norms)(x)))
+    finally:
+        config.num_threads = saved

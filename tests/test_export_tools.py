@@ -116,3 +116,15 @@ def test_command_line(tmp_path):
                           "f32[N,64]", "--example", "f32[64,16]", "--example", "f32[16]", "--out-dir", str(out)],
                          cwd=root, capture_output=True, text=True, timeout=300)
     assert bad.returncode == 2 and "needs that dim fixed" in bad.stderr
+
+
+def test_quotient_fit_is_the_chunk_count():
+    from fractions import Fraction
+
+    from tracejit.export.poly import Poly, fit, fit_quotient, sample_points
+    points, checks = sample_points((2000,))
+    every = points + checks
+    chunks = [300 * n // 65536 for (n,) in every]
+    assert fit(points, chunks[:len(points)], list(zip(checks, chunks[len(points):]))) is None
+    found = fit_quotient(every, [9 * c for c in chunks], [Poly((((1,), Fraction(300)),))])
+    assert found is not None and found.aux[0][1] == 65536 and found.text(["N"]) == "9*floor((300*N) / 65536)"

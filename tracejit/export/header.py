@@ -57,7 +57,7 @@ def header_text(plan: ExportPlan, origin: str, target: str) -> str:
                   " every dim", " * passed must equal its fixed size or its name's value, else TJ_ERR_SIZE"
                   " and nothing is written.",
                   f" * Compiled and checked at {', '.join(f'{s} = {v}' for s, v in plan.samples.items())}"
-                  " and nearby sizes up to three times those."]
+                  " and sizes around them (up to 2.5 times, and half)."]
     else:
         lines += [" *", " * All sizes are fixed; the dims passed are checked (TJ_ERR_SIZE when one differs)."]
     lines += [

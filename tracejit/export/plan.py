@@ -114,9 +114,11 @@ def _lower(jitted, arrays: list[np.ndarray]) -> tuple:
     return traced, program
 
 
-def trace_samples(fun: Callable, specs: list[ExampleSpec], sizes: dict[str, int], threads: bool) -> tuple:
+def trace_samples(fun: Callable, specs: list[ExampleSpec], sizes: dict[str, int], threads: bool,
+                  extra: bool = False) -> tuple:
     """The traced function and its program at each sample assignment of the named dims:
-    ``(symbols, points, checks, [(point, traced, program)])``."""
+    ``(symbols, points, checks, [(point, traced, program)])``; ``extra``: one more run, at
+    about half the sizes, last (``validate``)."""
     symbols = list(dict.fromkeys(s for spec in specs for s in spec.symbols()))
     unknown = set(sizes) - set(symbols)
     if unknown:
@@ -128,7 +130,8 @@ def trace_samples(fun: Callable, specs: list[ExampleSpec], sizes: dict[str, int]
     config.num_threads = max(2, os.cpu_count() or 2) if threads else 1
     try:
         runs = []
-        for point in points + checks:
+        more = [tuple(b // 2 + 3 + t for t, b in enumerate(base))] if extra and symbols else []
+        for point in points + checks + more:
             values = dict(zip(symbols, point))
             runs.append((point, *_lower(jitted, [spec.concrete(values) for spec in specs])))
     finally:
@@ -172,7 +175,8 @@ def _grain_unit(kernel: Kernel) -> int:
 def build_plan(fun: Callable, specs: list[ExampleSpec], arg_names: list[str], name: str,
                sizes: dict[str, int] | None = None, threads: bool = False) -> ExportPlan:
     """The :class:`ExportPlan` of ``fun`` for these example specs (see the module docstring)."""
-    symbols, points, checks, runs = trace_samples(fun, specs, dict(sizes or {}), threads)
+    symbols, points, checks, runs = trace_samples(fun, specs, dict(sizes or {}), threads, extra=True)
+    runs, extra = runs[:len(points) + len(checks)], runs[len(points) + len(checks):]
     generics = [parametrize(program) for _, _, program in runs]
     prints = [program_fingerprint(g) for g in generics]
     for (point, _, _), text in zip(runs, prints):
@@ -241,7 +245,25 @@ def build_plan(fun: Callable, specs: list[ExampleSpec], arg_names: list[str], na
     for arg, index in traced.writebacks:
         if program.outputs[index] < 0:
             raise UnsupportedError("tracejit.export: an in-place update the program does not compute")
-    return ExportPlan(name, specs, arg_names, symbols, dict(zip(symbols, base_point)), generic, program, slots,
+    plan = ExportPlan(name, specs, arg_names, symbols, dict(zip(symbols, base_point)), generic, program, slots,
                       grains, nbytes, constants, computed, outputs, list(traced.writebacks),
                       {arg for arg, _ in traced.writebacks}, threads, points + checks,
                       list(traced.checks), bounds)
+    for point, _, program in extra:
+        validate(plan, point, program, prints[0])
+    return plan
+
+
+def validate(plan: ExportPlan, point: tuple[int, ...], program: Program, fingerprint: str) -> None:
+    """Check the fits at a size they were not fitted at (``program``, traced there): every
+    size slot and buffer size must be what the polynomials say (a program of another
+    structure there tells nothing: skipped)."""
+    generic = parametrize(program)
+    if program_fingerprint(generic) != fingerprint:
+        return
+    wrong = [f"slot {i}" for i, poly in enumerate(plan.slots)
+             if poly is not None and poly.terms and poly(point) != generic.params[i]]
+    wrong += [f"buffer {b}" for b, poly in plan.nbytes.items() if poly(point) != program.buffers[b].nbytes]
+    if wrong:
+        raise UnsupportedError(f"tracejit.export: the sizes fitted at {plan.samples} do not hold at "
+                               f"{dict(zip(plan.symbols, point))} ({', '.join(wrong)}); fix those dims in the example")

@@ -73,7 +73,7 @@ def monomials(k: int, degree: int = 2) -> list[Monomial]:
 
 def sample_points(base: tuple[int, ...]) -> tuple[list[tuple[int, ...]], list[tuple[int, ...]]]:
     """Sizes to trace at: as many fitting points as monomials (unisolvent for degree 2),
-    then three checking points (up to three times ``base``)."""
+    then four checking points (up to 2.5 times ``base``)."""
     k = len(base)
     fit = [base]
     for i in range(k):
@@ -83,8 +83,10 @@ def sample_points(base: tuple[int, ...]) -> tuple[list[tuple[int, ...]], list[tu
         fit.append(tuple(b + (1 if t in (i, j) else 0) for t, b in enumerate(base)))
     # far apart, at odd offsets: a size rounded up to a multiple (ceil(N / 64) * 64) is no
     # polynomial, and a window of nearby samples would not show it
+    # and not in proportion (at 1:2:3 times base, floor(c*N / D) for two D's can be proportional)
     check = [tuple(b + 3 + 2 * t for t, b in enumerate(base)), tuple(2 * b + 1 + t for t, b in enumerate(base)),
-             tuple(3 * b + 5 - t % 3 for t, b in enumerate(base))]
+             tuple(7 * b // 4 + 5 - t % 3 for t, b in enumerate(base)),
+             tuple(5 * b // 2 + 11 + t for t, b in enumerate(base))]
     return fit, (check if k else [])
 
 
@@ -132,10 +134,11 @@ def fit_quotient(points: list[tuple[int, ...]], values: list[int], candidates: l
     """A fit of ``values`` (at ``points``, fitting and checking ones together) affine in the
     sizes and one quotient ``floor(P / D)``, P a candidate polynomial and D a power of two:
     the chunk count, tail length and tail offset of a reduction split into chunks of D.
-    Solved over every point at once: three or more points beyond the unknowns check it."""
+    Solved over every point at once: three or more points beyond the unknowns check it, and
+    ``plan.py`` checks the result again at a size traced for that purpose."""
     k = len(points[0])
     for cand in candidates:
-        for shift in range(1, 25):
+        for shift in range(24, 0, -1):  # the coarsest quotient first; integer coefficients only
             poly = Poly((), ((cand, 1 << shift),))
             quotients = [poly.variables(p)[-1] for p in points]
             if len(set(quotients)) < 2:
@@ -144,7 +147,7 @@ def fit_quotient(points: list[tuple[int, ...]], values: list[int], candidates: l
             rows = [[Fraction(_mono_value(m, poly.variables(p))) for m in monos] + [Fraction(v)]
                     for p, v in zip(points, values)]
             coefs = _least_exact(rows, len(monos))
-            if coefs is not None:
+            if coefs is not None and all(c.denominator == 1 for c in coefs):
                 found = Poly(tuple((m, c) for m, c in zip(monos, coefs) if c), poly.aux)
                 if all(found(p) == v for p, v in zip(points, values)):
                     return found
