@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from tracejit.export.archive import write_archive
-from tracejit.export.emit import check_target, emit_object, target_triple
+from tracejit.export.emit import check_target, describe_target, emit_object, target_triple
 from tracejit.export.plan import ExportPlan, build_plan
 from tracejit.export.runtime_c import runtime_source
 from tracejit.export.spec import as_spec
@@ -102,7 +102,7 @@ def export(f: Callable, *example_args: Any, target: str = "host", out_dir: str =
         fh.write(obj)
     from tracejit.export.header import header_text
     with open(paths["h"], "w") as fh:
-        fh.write(header_text(plan, origin or f"{fun.__module__}:{fun.__qualname__}", target))
+        fh.write(header_text(plan, origin or f"{fun.__module__}:{fun.__qualname__}", describe_target(target)))
     members = [(f"{name}.o", obj, [name, f"{name}_shapes"])]
     runtime = None
     if threads:

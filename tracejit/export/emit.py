@@ -36,6 +36,13 @@ def target_triple(target: str) -> tuple[str, str]:
     return llvm.get_process_triple(), str(_machine(target).target_data)
 
 
+def describe_target(target: str) -> str:
+    """The target as the header states it: ``host`` is this machine's CPU, its features included
+    (the code may use AVX-512 where this CPU has it: it runs on CPUs with the same features)."""
+    check_target(target)
+    return f"{target} = {binding().get_process_triple()}, CPU {host_cpu()} and its features"
+
+
 def emit_object(ir_text: str, target: str) -> bytes:
     """Verify, optimize (O3, as the JIT does) and compile ``ir_text`` to an object file for ``target``."""
     check_target(target)

@@ -264,6 +264,8 @@ def validate(plan: ExportPlan, point: tuple[int, ...], program: Program, fingerp
     wrong = [f"slot {i}" for i, poly in enumerate(plan.slots)
              if poly is not None and poly.terms and poly(point) != generic.params[i]]
     wrong += [f"buffer {b}" for b, poly in plan.nbytes.items() if poly(point) != program.buffers[b].nbytes]
+    wrong += [f"constant {b}" for b, polys in plan.computed.items()
+              if [p(point) for p in polys] != np.ravel(program.buffers[b].value).tolist()]
     if wrong:
         raise UnsupportedError(f"tracejit.export: the sizes fitted at {plan.samples} do not hold at "
                                f"{dict(zip(plan.symbols, point))} ({', '.join(wrong)}); fix those dims in the example")
