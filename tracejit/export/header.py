@@ -69,10 +69,10 @@ def header_text(plan: ExportPlan, origin: str, target: str) -> str:
         " * arguments updated in place in their own memory).",
         " * Alignment: none beyond the element type's (results written by streaming stores go",
         " * through an aligned block when the caller's array is not 64-byte aligned).",
-        " * Aliasing: results must not overlap each other or any argument; arguments updated in",
-        " * place are written only after the program has read them. Temporaries are allocated",
-        " * with aligned_alloc and freed before returning; the function keeps no state and may be",
-        " * called from several threads at once."]
+        " * Aliasing: results must not overlap each other or any argument; an argument updated in",
+        " * place (a non-const pointer) ends with the values NumPy's in-place writes leave in it.",
+        " * Temporaries are allocated with aligned_alloc and freed before returning; the function",
+        " * keeps no state and may be called from several threads at once."]
     if plan.threads:
         lines.append(f" * Threads: parallel loops run on POSIX threads ({plan.name}_runtime.c, "
                      f"{plan.name.upper()}_NUM_THREADS or TJ_NUM_THREADS, default: online CPUs).")
