@@ -50,7 +50,7 @@ def main() -> None:
     folder = tempfile.mkdtemp(prefix="tj_export_bench_")
     t0 = time.perf_counter()
     tj.export(wave, "f32[N]", "f32[N]", out_dir=folder)
-    print(f"export time (trace + optimize at 6 sample sizes, LLVM O3, archive): {time.perf_counter() - t0:.2f} s")
+    print(f"export time (trace + optimize at 8 sample sizes, LLVM O3, archive): {time.perf_counter() - t0:.2f} s")
     with open(os.path.join(folder, "main.c"), "w") as fh:
         fh.write(MAIN)
     exe = os.path.join(folder, "bench")
