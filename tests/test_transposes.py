@@ -79,6 +79,11 @@ def test_reduce_of_transpose_leaves_arg_and_several_axes():
     assert ops(before) == ops(after)
 
 
+def both_layouts(*values):
+    """Each value and its transpose back (the rule fires for values read in both layouts)."""
+    return tuple(w for v in values for w in (v, v.T))
+
+
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_elementwise_of_transpose(dtype):
     x = rng.standard_normal((6, 4)).astype(dtype)
@@ -87,20 +92,38 @@ def test_elementwise_of_transpose(dtype):
     x[0, 0], x[1, 1], m[2] = np.nan, -0.0, np.inf
 
     def f(x, m, c):
-        return (x.T - m, x.T * 2 + m[None, :], np.where(x.T > 0, x.T, m), x.T / x.sum(axis=1)[None, :],
-                np.maximum(x.T, 0) + 1,
-                x[:, None, :].transpose(2, 1, 0) - c[:1, :1, :])
+        return both_layouts(x.T - m, x.T * 2 + m[None, :], np.where(x.T > 0, x.T, m), x.T / x.sum(axis=1)[None, :],
+                            np.maximum(x.T, 0) + 1, x[:, None, :].transpose(2, 1, 0) - c[:1, :1, :])
 
     before, after = apply_rule("elementwise_of_transpose", f, x, m, c)
-    assert reads_transposed(before, "elementwise") and not reads_transposed(after, "elementwise")
+    assert len(reads_transposed(before, "elementwise")) == 7 and not reads_transposed(after, "elementwise")
 
 
-def test_elementwise_of_transpose_leaves_same_sized_operands_and_copies():
+def test_elementwise_of_transpose_through_a_chain():
+    """``(X.T - m[:, None]) / s[:, None]`` read as ``Xs @ Xs.T``: the first op fires (its chain
+    is read back transposed), then the second (the graph after the whole pipeline)."""
+    x, m, s = rng.standard_normal((3000, 24)), rng.standard_normal(24), rng.random(24) + 1
+
+    def f(x, m, s):
+        xs = (x.T - m[:, None]) / s[:, None]
+        return xs @ xs.T
+
+    before, after = apply_rule("elementwise_of_transpose", f, x, m, s)
+    assert reads_transposed(before, "elementwise") and ops(before) != ops(after)
+    text = tj.jit(f).lower(x, m, s).as_text("optimized")
+    assert "read in place" in text
+    np.testing.assert_allclose(tj.jit(f)(x, m, s), f(x, m, s), rtol=1e-12, atol=1e-10)
+
+
+def test_elementwise_of_transpose_leaves_one_layout_and_same_sized_operands():
+    """Not for values read in the transposed layout only (a product's operand would then need a
+    transposing copy; an output is stored in its own layout), nor with a same-sized operand
+    laid out as the result (the transpose would only move to it), nor for a copy."""
     x = rng.standard_normal((6, 4))
     y = rng.standard_normal((4, 6))
 
     def f(x, y):
-        return x.T + y, np.ascontiguousarray(x.T)
+        return (np.exp(x.T) @ x, x.T * 2, *both_layouts(x.T + y), np.ascontiguousarray(x.T))
 
     before, after = apply_rule("elementwise_of_transpose", f, x, y)
     assert ops(before) == ops(after)
