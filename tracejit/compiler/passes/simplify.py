@@ -4,7 +4,8 @@ The table removes no-op views and conversions, merges chained reshapes, turns po
 with a constant exponent into cheaper ops, recognizes sigmoid, and applies the exact
 algebraic identities of :mod:`algebra` (x+0, x*1, integer x*0, double negation,
 transpose of transpose, broadcast scalar constants, division by a power of two) and
-turns the head of a sort into a partial sort, partitions of one array into one (:mod:`partial_sort`).
+turns the head of a sort into a partial sort, partitions of one array into one (:mod:`partial_sort`),
+and moves transposes past reductions and elementwise ops (:mod:`transposes`).
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from tracejit.compiler.graph import Graph
 from tracejit.compiler.passes.algebra import RULES as ALGEBRA
 from tracejit.compiler.passes.algebra import nested, scalar_constant
 from tracejit.compiler.passes.partial_sort import head_of_sort, merged_partitions
+from tracejit.compiler.passes.transposes import RULES as TRANSPOSES
 
 Rule = Callable[[Graph, int], "int | None"]
 
@@ -195,6 +197,7 @@ RULES: dict[str, Rule] = {
     "head_of_sort": head_of_sort,
     "merged_partitions": merged_partitions,
     **ALGEBRA,
+    **TRANSPOSES,
 }
 
 
