@@ -33,6 +33,7 @@ from typing import Sequence
 import numpy as np
 
 from tracejit.compiler.graph import Graph
+from tracejit.compiler.ops import get_op
 
 Node = int
 INDEPENDENT = "independent"  # a value that does not depend on m
@@ -99,13 +100,13 @@ def _made(kind: str, c: float, p: tuple) -> object:
 
 def _form(graph: Graph, nid: Node, ins: list) -> object:
     """The form of node ``nid`` given its operands' forms."""
-    if np.dtype(graph.aval(nid).dtype).kind != "f":
-        return INDEPENDENT  # (no derivative flows through a bool or integer value)
+    op, attrs = graph.op(nid), graph.attrs(nid)
     if all(f == INDEPENDENT for f in ins):
         return INDEPENDENT
-    if any(f == UNKNOWN for f in ins):
-        return UNKNOWN
-    op, attrs = graph.op(nid), graph.attrs(nid)
+    if get_op(op).kind == "control" or any(f == UNKNOWN for f in ins):
+        return UNKNOWN  # (a loop, branch or host call holds all its results, floats among them)
+    if np.dtype(graph.aval(nid).dtype).kind != "f":
+        return INDEPENDENT  # (no derivative flows through a bool or integer value)
     shape = tuple(graph.aval(nid).shape)
     rank = len(shape)
     if op in ("broadcast_to", "copy"):
