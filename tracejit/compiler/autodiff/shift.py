@@ -49,8 +49,13 @@ def cancelling_shifts(graph: Graph, active: set[Node], targets: Sequence[Node],
     """Nodes of ``active`` (not in ``keep``) that ``targets`` do not depend on: each is the
     root of a shift ``x - m`` whose effect on every target cancels (module docstring)."""
     found: set[Node] = set()
-    for cand in _candidates(graph, active):
-        if cand not in keep and cand not in found and _cancels(graph, cand, targets):
+    candidates = _candidates(graph, active)
+    if not candidates:
+        return found
+    order = graph.topo_order()
+    position = {n: i for i, n in enumerate(order)}
+    for cand in candidates:
+        if cand not in keep and cand not in found and _cancels(graph, cand, targets, order[position[cand]:]):
             found.add(cand)
     return found
 
@@ -72,13 +77,12 @@ def _candidates(graph: Graph, active: set[Node]) -> list[Node]:
     return out
 
 
-def _cancels(graph: Graph, m: Node, targets: Sequence[Node]) -> bool:
-    """Whether every target is independent of ``m`` by the rules of the module docstring."""
+def _cancels(graph: Graph, m: Node, targets: Sequence[Node], after: list[Node]) -> bool:
+    """Whether every target is independent of ``m`` by the rules of the module docstring
+    (``after``: ``m`` and the nodes after it in topological order)."""
     forms: dict[Node, object] = {m: ("add", 1.0, tuple(graph.aval(m).shape))}
-    order = graph.topo_order()
-    start = order.index(m)
     reach = {m}
-    for nid in order[start + 1:]:
+    for nid in after[1:]:
         ops = graph.operands(nid)
         if not any(u in reach for u in ops):
             continue
