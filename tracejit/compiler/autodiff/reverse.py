@@ -16,6 +16,7 @@ import networkx as nx
 
 from tracejit.compiler.autodiff.builder import Builder, Node, is_float
 from tracejit.compiler.autodiff.control import SUBGRAPH_RULES
+from tracejit.compiler.autodiff.shift import cancelling_shifts
 from tracejit.compiler.graph import Graph
 from tracejit.compiler.ops import get_op
 from tracejit.errors import UnsupportedError, at
@@ -24,21 +25,29 @@ STOP = "stop_gradient"  # node data key: a node derivatives do not flow through 
 
 
 def active_nodes(graph: Graph, wrt: Sequence[Node], targets: Sequence[Node]) -> set[Node]:
-    """Float nodes that depend on a node of ``wrt`` (not through a node marked ``STOP``) and
-    that a node of ``targets`` depends on (both ends included), and the control nodes
-    (loops, branches, host calls) between them: a control node holds all its results, so its
+    """Float nodes that depend on a node of ``wrt`` (not through a node marked ``STOP``, nor
+    through a shift whose effect on the targets cancels: ``autodiff/shift.py``) and that a
+    node of ``targets`` depends on (both ends included), and the control nodes (loops,
+    branches, host calls) between them: a control node holds all its results, so its
     (co)tangent is a dict ``{result index: node}`` that ``loop_out`` builds or picks from."""
+    up: set[Node] = set(targets)
+    for t in targets:
+        up |= nx.ancestors(graph.nx, t)
+    active = _active(graph, wrt, up, set())
+    cut = cancelling_shifts(graph, active, targets, set(wrt))
+    return _active(graph, wrt, up, cut) if cut else active
+
+
+def _active(graph: Graph, wrt: Sequence[Node], up: set[Node], cut: set[Node]) -> set[Node]:
+    """``active_nodes`` with the nodes of ``cut`` treated as marked ``STOP``."""
     succ, nodes = graph.nx._succ, graph.nx.nodes
     down: set[Node] = set(wrt)
     stack = list(wrt)
     while stack:
         for v in succ[stack.pop()]:
-            if v not in down and not nodes[v].get(STOP):
+            if v not in down and v not in cut and not nodes[v].get(STOP):
                 down.add(v)
                 stack.append(v)
-    up: set[Node] = set(targets)
-    for t in targets:
-        up |= nx.ancestors(graph.nx, t)
     return {n for n in down & up if is_float(graph.aval(n).dtype) or get_op(graph.op(n)).kind == "control"}
 
 

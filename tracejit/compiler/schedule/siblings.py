@@ -8,6 +8,11 @@ each block of the inputs is read from memory once and reused from L1 by every st
 and the tails run after, as one small kernel. Reordering the tails after all the row nests is valid because
 a kernel of such a run reads what an earlier one wrote only at the very element it
 stores itself (checked), so the row part and the tail never read each other's elements.
+
+Short runs (under ``MIN_ROWS * BLOCK`` elements: an optimizer's update of a bias, where the
+moments and the parameter are three maps of the same few hundred elements) are rows of one
+vector each, so the fused row loop is the one vector loop of all the stages; a run shorter
+than two vectors is one kernel of its nests in turn.
 """
 from __future__ import annotations
 
@@ -19,12 +24,12 @@ MIN_ROWS = 2
 
 
 def _vector_map(kernel: Kernel) -> int | None:
-    """The extent of a one-nest, one-dimensional vectorized map, else None."""
+    """The extent of a one-nest, one-dimensional map, else None."""
     if kernel.gemm is not None or kernel.row_fused or len(kernel.nests) != 1 or kernel.kind == "update":
         return None
     nest, sched = kernel.nests[0], kernel.schedules[0]
     if (nest.reduce or nest.n_reduced or len(nest.shape) != 1 or sched.strategy != "map"
-            or sched.vector_dim != 0 or sched.vector_width <= 1 or nest.shape[0] < MIN_ROWS * BLOCK):
+            or sched.vector_dim != 0):
         return None
     return nest.shape[0]
 
@@ -39,18 +44,28 @@ def _reads_only_own_elements(kernel: Kernel, stores: dict[int, Access]) -> bool:
                for ld in nest.loads())
 
 
-def _split(kernel: Kernel) -> tuple[Kernel, Kernel | None]:
-    """(rows of BLOCK elements, the tail) of a one-dimensional map kernel."""
+def _block(kernels: list[Kernel]) -> int:
+    """The row length for a run of maps: ``BLOCK``, or for a short run one vector of the
+    widest (all the run's rows have one length); 0: too short for two rows."""
+    extent = kernels[0].nests[0].shape[0]
+    if extent >= MIN_ROWS * BLOCK:
+        return BLOCK
+    width = max(k.schedules[0].vector_width for k in kernels)
+    return width if width > 1 and extent >= MIN_ROWS * width else 0
+
+
+def _split(kernel: Kernel, block: int) -> tuple[Kernel, Kernel | None]:
+    """(rows of ``block`` elements, the tail) of a one-dimensional map kernel."""
     nest, sched = kernel.nests[0], kernel.schedules[0]
-    rows, tail = divmod(nest.shape[0], BLOCK)
+    rows, tail = divmod(nest.shape[0], block)
 
     def blocked(a: Access) -> Access:
-        return Access(a.buffer, a.dtype, a.offset, (BLOCK * a.strides[0], a.strides[0]))
+        return Access(a.buffer, a.dtype, a.offset, (block * a.strides[0], a.strides[0]))
 
     def tailed(a: Access) -> Access:
-        return Access(a.buffer, a.dtype, a.offset + rows * BLOCK * a.strides[0], a.strides)
+        return Access(a.buffer, a.dtype, a.offset + rows * block * a.strides[0], a.strides)
 
-    body = Nest((rows, BLOCK), 0, None, map_accesses(nest.value, blocked, {}), blocked(nest.store))
+    body = Nest((rows, block), 0, None, map_accesses(nest.value, blocked, {}), blocked(nest.store))
     main = Kernel(f"{kernel.name}r", "map", kernel.nodes, [body],
                   [Schedule("map", sched.vector_width, 1)])
     if not tail:
@@ -67,8 +82,11 @@ def block_siblings(program: Program) -> Program:
     stores: dict[int, Access] = {}
 
     def flush():
-        if len(run) >= 2:
-            parts = [_split(k) for k in run]
+        block = _block(run) if len(run) >= 2 else 0
+        if len(run) >= 2 and not block:
+            kernels.append(in_sequence(run, "map"))
+        elif block:
+            parts = [_split(k, block) for k in run]
             kernels.extend(main for main, _ in parts)
             tails = [tail for _, tail in parts if tail is not None]
             if tails:
