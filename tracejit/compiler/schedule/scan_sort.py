@@ -47,7 +47,8 @@ def _lanes(a: AlongAxis, vector_bytes: int) -> int:
 
 
 def _plan(kernel: Kernel, buffers: list[Buffer], threads: int, vector_bytes: int) -> Kernel:
-    """Choose the kernel's vector lanes (for registers of ``vector_bytes``) and parallel chunks and give a sort its scratch blocks."""
+    """Choose the kernel's vector lanes (for registers of ``vector_bytes``) and parallel
+    chunks and give a sort its scratch blocks."""
     a = dataclasses.replace(kernel.along, lanes=_lanes(kernel.along, vector_bytes))
     work = a.lines * a.n * (max(1, math.log2(a.n)) if a.op in SORTS else 4 if a.op in SELECTS else 1)
     chunk = 0
@@ -79,6 +80,7 @@ def plan_along_axis(program: Program) -> Program:
     """``program`` with every along-axis kernel's chunking chosen and scratch allocated."""
     buffers = list(program.buffers)
     threads = max(1, config.num_threads)
-    kernels = [_plan(k, buffers, threads, program.target.vector_bytes) if k.along is not None else k for k in program.kernels]
+    vector_bytes = program.target.vector_bytes
+    kernels = [_plan(k, buffers, threads, vector_bytes) if k.along is not None else k for k in program.kernels]
     return Program(program.name, buffers, kernels, program.n_inputs, program.outputs, program.fastmath,
                    target=program.target)
