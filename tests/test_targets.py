@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
+import shutil
 import struct
 import subprocess
 import sys
@@ -23,6 +25,9 @@ from tracejit.compiler.target import TARGET_NAMES, Target, emit_object, host_tar
 # e_machine, ELF class (1: 32-bit, 2: 64-bit), and e_flags bits that must be set
 ELF = {"aarch64-linux-gnu": (183, 2, 0), "armv7-linux-gnueabihf": (40, 1, 0x05000000),  # EABI version 5
        "riscv64-linux-gnu": (243, 2, 0x4)}  # EF_RISCV_FLOAT_ABI_DOUBLE
+# what objects may leave undefined: libc/libm and compiler-runtime symbols (wasm: its linker's globals)
+RUNTIME_SYMBOLS = re.compile(r"mem(cpy|set|move)|f(min|max|ma)f?|roundevenf?|__(extend|trunc)[a-z]+f2|__aeabi_\w+"
+                             r"|__(stack_pointer|indirect_function_table|memory_base|table_base)")
 
 
 def transcendental(x):
@@ -120,15 +125,23 @@ def programs():
 def test_every_cross_target_compiles_real_programs(programs, tmp_path):
     jobs = []
     for name, (fn, args) in programs.items():
-        for target in TARGET_NAMES:
+        for target in (*TARGET_NAMES, "host"):
             text = module_ir(fn, args, Target.named(target))
             assert "llvm.x86" not in text, f"{name} for {target}: an x86 intrinsic"
             ir_path = tmp_path / f"{name}.{target}.ll"
             ir_path.write_text(text)
             jobs.append((name, target, str(ir_path), str(tmp_path / f"{name}.{target}.o")))
     _emit_all(jobs, tmp_path)
+    nm = shutil.which("llvm-nm")
     for name, target, _, out in jobs:
         data = Path(out).read_bytes()
+        if nm:  # no Python, NumPy, tracejit or host-address symbol: only the C runtime's
+            listed = subprocess.run([nm, "-u", out], capture_output=True, text=True, check=True).stdout.split()
+            undefined = {s for s in listed if s not in ("U", "w")}
+            assert all(RUNTIME_SYMBOLS.fullmatch(s) for s in undefined), f"{name} for {target}: {undefined}"
+        if target == "host":
+            assert data[:4] == b"\x7fELF"
+            continue
         if target == "wasm32-wasi":
             assert data[:8] == b"\0asm\x01\0\0\0", f"{name}: not a wasm object"
             continue
