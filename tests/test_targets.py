@@ -229,3 +229,147 @@ def test_math_library_without_fma_keeps_its_accuracy():
         assert "@llvm.fma." not in text, ufunc.__name__
         got = _run_for(no_fma, lambda *a, f=ufunc: f(*a), *args)
         assert _ulps(got, ufunc(*args)) <= 3, ufunc.__name__  # the documented bounds: 2 (float32), 3 ulp
+
+
+CROSS_TOOLS = {"aarch64-linux-gnu": ("aarch64-linux-gnu-gcc", "qemu-aarch64"),
+               "armv7-linux-gnueabihf": ("arm-linux-gnueabihf-gcc", "qemu-arm"),
+               "riscv64-linux-gnu": ("riscv64-linux-gnu-gcc", "qemu-riscv64")}
+HARNESS = r"""
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+typedef void (*task_t)(void *, int64_t, int64_t);
+static void parallel_for(task_t task, void *args, int64_t extent, int64_t grain) {  /* serial */
+    if (!task) return;  /* parking the pool: there is none */
+    for (int64_t b = 0; b < extent; b += grain) task(args, b, b + grain < extent ? b + grain : extent);
+}
+extern void ENTRY(void **bufs, void *parallel_for);
+static const long bytes[] = {BYTES};
+static const int is_input[] = {INPUTS};
+static int64_t sizes[] = {SIZES};
+int main(int argc, char **argv) {
+    void *bufs[NBUF + 1];
+    FILE *in = fopen(argv[1], "rb"), *out = fopen(argv[2], "wb");
+    for (int i = 0; i < NBUF; i++) {
+        bufs[i] = aligned_alloc(64, (bytes[i] + 63) / 64 * 64);
+        if (is_input[i] && fread(bufs[i], 1, bytes[i], in) != (size_t)bytes[i]) return 2;
+    }
+    bufs[NBUF] = sizes;
+    ENTRY(bufs, (void *)parallel_for);
+    for (int i = 0; i < NBUF; i++)
+        if (!is_input[i]) fwrite(bufs[i], 1, bytes[i], out);
+    return fclose(out);
+}
+"""
+
+
+@pytest.mark.parametrize("target", list(CROSS_TOOLS))
+@pytest.mark.parametrize("name", ["transcendental", "half_map"])
+def test_objects_run_under_qemu(programs, tmp_path, target, name):
+    """The object for ``target`` linked with a C caller and run under qemu computes what the
+    host JIT computes (the same math library; within 2 ulps, the float32 bound, where the
+    targets' instruction selection may contract or round differently)."""
+    gcc, qemu = CROSS_TOOLS[target]
+    if not (shutil.which(gcc) and shutil.which(qemu)):
+        pytest.skip(f"needs {gcc} and {qemu}")
+    from tracejit.compile import llvm_ir
+    from tracejit.compiler.codegen.symbols import symbol_names
+    from tracejit.compiler.generic_sizes import size_table
+    fn, args = programs[name]
+    jitted = tj.jit(lambda *a: fn(*a))
+    generic = jitted.lower(*args).compilation.generic_for(Target.named(target))
+    bufs = sorted(generic.buffers, key=lambda b: b.id)
+    assert [b.id for b in bufs] == list(range(len(bufs))) and {b.kind for b in bufs} <= {"input", "output"}
+    (tmp_path / "k.ll").write_text(llvm_ir(generic, "tjq"))
+    _emit_all([(name, target, str(tmp_path / "k.ll"), str(tmp_path / "k.o"))], tmp_path)
+    source = HARNESS.replace("ENTRY", symbol_names(generic, "tjq").entry).replace("NBUF", str(len(bufs)))
+    want = np.asarray(jitted(*args))
+    nbytes = [args[b.index].nbytes if b.kind == "input" else want.nbytes for b in bufs]
+    assert len(generic.outputs) == 1
+    source = source.replace("BYTES", ", ".join(map(str, nbytes)))
+    source = source.replace("INPUTS", ", ".join("1" if b.kind == "input" else "0" for b in bufs))
+    source = source.replace("SIZES", ", ".join(str(int(v)) for v in size_table(generic)))
+    (tmp_path / "main.c").write_text(source)
+    subprocess.run([gcc, "-O1", "-static", str(tmp_path / "main.c"), str(tmp_path / "k.o"), "-lm", "-o",
+                    str(tmp_path / "prog")], check=True, capture_output=True)
+    inputs = sorted((b for b in bufs if b.kind == "input"), key=lambda b: b.index)
+    (tmp_path / "in.bin").write_bytes(b"".join(np.ascontiguousarray(args[b.index]).tobytes() for b in inputs))
+    subprocess.run([qemu, str(tmp_path / "prog"), str(tmp_path / "in.bin"), str(tmp_path / "out.bin")],
+                   check=True, timeout=300)
+    got = np.frombuffer((tmp_path / "out.bin").read_bytes(), dtype=want.dtype)
+    want = want.ravel()
+    assert got.shape == want.shape
+    close = np.isclose(got.astype(np.float64), want.astype(np.float64), rtol=0, atol=0) | \
+        (np.abs(got.astype(np.float64) - want) <= 2 * np.spacing(np.abs(want)).astype(np.float64))
+    assert close.all(), f"{(~close).sum()} of {got.size} differ: {got[~close][:5]} vs {want[~close][:5]}"
+
+
+
+def _conversion_loops():
+    """The module's half conversions, JIT-compiled on the host as loops over arrays of bits:
+    (extend: uint16 -> uint32 bits, truncate: uint32 -> uint16 bits)."""
+    import ctypes
+
+    import llvmlite.binding as llvm
+    from llvmlite import ir
+
+    from tracejit.compiler.codegen.halfcalls import EXTEND, TRUNCATE, define_half_libcalls
+    from tracejit.compiler.target import target_machine
+
+    i16, i32, i64, ptr = ir.IntType(16), ir.IntType(32), ir.IntType(64), ir.PointerType()
+    module = ir.Module("halfcalls")
+    module.triple, module.data_layout = host_target().triple, host_target().data_layout
+    define_half_libcalls(module)
+
+    def loop(name, src, dst, convert):
+        fn = ir.Function(module, ir.FunctionType(ir.VoidType(), [ptr, ptr, i64]), name)
+        entry, body, done = (fn.append_basic_block(n) for n in ("entry", "body", "done"))
+        b = ir.IRBuilder(entry)
+        b.cbranch(b.icmp_signed(">", fn.args[2], ir.Constant(i64, 0)), body, done)
+        b = ir.IRBuilder(body)
+        i = b.phi(i64)
+        i.add_incoming(ir.Constant(i64, 0), entry)
+        value = convert(b, b.load(b.gep(fn.args[0], [i], source_etype=src), typ=src))
+        b.store(value, b.gep(fn.args[1], [i], source_etype=dst))
+        nxt = b.add(i, ir.Constant(i64, 1))
+        i.add_incoming(nxt, body)
+        b.cbranch(b.icmp_signed("<", nxt, fn.args[2]), body, done)
+        ir.IRBuilder(done).ret_void()
+
+    ext, trunc = module.globals[EXTEND], module.globals[TRUNCATE]
+    loop("extend", i16, i32, lambda b, v: b.bitcast(b.call(ext, [b.bitcast(v, ir.HalfType())]), i32))
+    loop("truncate", i32, i16, lambda b, v: b.bitcast(b.call(trunc, [b.bitcast(v, ir.FloatType())]), i16))
+    parsed = llvm.parse_assembly(str(module))
+    parsed.verify()
+    engine = llvm.create_mcjit_compiler(parsed, target_machine())
+    engine.finalize_object()
+    proto = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int64)
+    fns = [proto(engine.get_function_address(n)) for n in ("extend", "truncate")]
+
+    def run(fn, values, out_dtype):
+        out = np.empty(values.size, out_dtype)
+        fn(values.ctypes.data, out.ctypes.data, values.size)
+        return out
+    return engine, (lambda h: run(fns[0], h, np.uint32)), (lambda u: run(fns[1], u, np.uint16))
+
+
+def test_module_half_conversions_round_as_numpy():
+    """``codegen/halfcalls.py``'s conversions (riscv64 and wasm32 objects define them), run on
+    the host: float16 -> float32 for all 65536 values, float32 -> float16 over the subnormal
+    and overflow boundaries and random bits, both signs, bit for bit as NumPy (NaN: NaN)."""
+    engine, extend, truncate = _conversion_loops()
+    h = np.arange(65536, dtype=np.uint32).astype(np.uint16)
+    got, want = extend(h).view(np.float32), h.view(np.float16).astype(np.float32)
+    nan = np.isnan(want)
+    assert (got[~nan].view(np.uint32) == want[~nan].view(np.uint32)).all() and np.isnan(got[nan]).all()
+    rng = np.random.default_rng(0)
+    u = np.concatenate([np.arange(0x33000000 - 64, 0x38900000, 11, dtype=np.uint32),  # subnormal results
+                        np.arange(0x477FD000, 0x47801000, dtype=np.uint32),  # around 65504 and infinity
+                        rng.integers(0, 2**32, 2_000_000, dtype=np.uint64).astype(np.uint32)])
+    u = np.concatenate([u, u | np.uint32(0x80000000)])
+    with np.errstate(over="ignore"):
+        want16 = u.view(np.float32).astype(np.float16)
+    got16 = truncate(u)
+    nan = np.isnan(want16)
+    assert (got16[~nan] == want16[~nan].view(np.uint16)).all() and np.isnan(got16[nan].view(np.float16)).all()
+    del engine

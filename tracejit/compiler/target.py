@@ -143,7 +143,9 @@ class Target:
     ``nontemporal``: how non-temporal stores are ordered before a kernel returns
     (``"sfence"``: x86's instruction, ``"fence"``: an LLVM ``fence``, None: the target has
     no such stores, so no kernel streams); ``abi``: the ``target-abi`` module flag (riscv's
-    float ABI); ``data_layout``: LLVM's, from the target machine."""
+    float ABI); ``data_layout``: LLVM's, from the target machine; ``half_libcalls``: float16
+    converts by calls the target's C runtime may lack (the module defines them:
+    ``codegen/halfcalls.py``)."""
 
     name: str
     triple: str
@@ -157,12 +159,13 @@ class Target:
     nontemporal: str | None
     data_layout: str
     abi: str = ""
+    half_libcalls: bool = False
 
     @property
     def key(self) -> str:
         """The text naming this target in cache keys and fingerprints."""
         return (f"{self.triple} cpu={self.cpu} features={self.features} vector={self.vector_bytes} "
-                f"fma={self.fma} llc={self.llc_bytes} nt={self.nontemporal} abi={self.abi}")
+                f"fma={self.fma} llc={self.llc_bytes} nt={self.nontemporal} abi={self.abi} half={self.half_libcalls}")
 
     @staticmethod
     def named(name: str) -> Target:
@@ -174,19 +177,21 @@ class Target:
         return _cross_target(name)
 
 
-# name -> (triple, cpu, features, vector bytes, fma, llc bytes, pointer bits, vector_align, nontemporal, abi)
+# name -> (triple, cpu, features, vector bytes, fma, llc bytes, pointer bits, vector_align, nontemporal, abi,
+# half_libcalls)
 _CROSS = {
     # generic armv8-a with NEON (Cortex-A53/A72-class), 1 MiB L2; STNP stores, ordered by dmb (fence)
     "aarch64-linux-gnu": ("aarch64-unknown-linux-gnu", "generic", "+neon,+fp-armv8", 16, True, 1 << 20, 64,
-                          False, "fence", ""),
+                          False, "fence", "", False),
     # Cortex-A7 class (Raspberry Pi 2): NEON, VFPv4 (its FMA), hard float, 512 KiB L2, no non-temporal stores
     "armv7-linux-gnueabihf": ("armv7-unknown-linux-gnueabihf", "cortex-a7", "+neon,+vfp4", 16, True, 512 << 10,
-                              32, True, None, ""),
-    # rv64gc: no vector unit (8-byte "vectors" are pairs LLVM scalarizes), FMA in F/D, lp64d float ABI
+                              32, True, None, "", False),
+    # rv64gc: no vector unit (8-byte "vectors" are pairs LLVM scalarizes), FMA in F/D, lp64d float ABI,
+    # float16 by libcalls (libgcc has them since GCC 13 only)
     "riscv64-linux-gnu": ("riscv64-unknown-linux-gnu", "generic-rv64", "+m,+a,+f,+d,+c", 8, True, 2 << 20, 64,
-                          False, None, "lp64d"),
-    # WebAssembly with 128-bit SIMD; no FMA instruction (llvm.fma would be a libm call)
-    "wasm32-wasi": ("wasm32-unknown-wasi", "generic", "+simd128", 16, False, 1 << 20, 32, False, None, ""),
+                          False, None, "lp64d", True),
+    # WebAssembly with 128-bit SIMD; no FMA instruction (llvm.fma would be a libm call); float16 by libcalls
+    "wasm32-wasi": ("wasm32-unknown-wasi", "generic", "+simd128", 16, False, 1 << 20, 32, False, None, "", True),
 }
 TARGET_NAMES = tuple(_CROSS)
 _all_initialized = False
@@ -205,10 +210,10 @@ def init_all_targets() -> None:
 
 @functools.lru_cache(maxsize=None)
 def _cross_target(name: str) -> Target:
-    triple, cpu, features, vbytes, fma, llc, bits, align, nt, abi = _CROSS[name]
+    triple, cpu, features, vbytes, fma, llc, bits, align, nt, abi, half = _CROSS[name]
     init_all_targets()
     machine = _create_machine(triple, cpu, features)
-    return Target(name, triple, cpu, features, vbytes, fma, llc, bits, align, nt, str(machine.target_data), abi)
+    return Target(name, triple, cpu, features, vbytes, fma, llc, bits, align, nt, str(machine.target_data), abi, half)
 
 
 @functools.lru_cache(maxsize=1)

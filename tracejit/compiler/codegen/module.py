@@ -24,6 +24,7 @@ from llvmlite import ir
 from tracejit.compiler.codegen.call import emit_call_wrapper
 from tracejit.compiler.codegen.control import emit_control
 from tracejit.compiler.codegen.gemm import GemmEmitter
+from tracejit.compiler.codegen.halfcalls import define_half_libcalls
 from tracejit.compiler.codegen.host import park_workers
 from tracejit.compiler.codegen.loops import for_range, i64, loop_hints, opaque, pointer_at
 from tracejit.compiler.codegen.lowerctx import I64, memory_type
@@ -237,6 +238,8 @@ def build_module(program: GenericProgram, prefix: str, target: Target | None = N
     module = ir.Module(name=prefix)
     bind_target(module, target)
     entry = emit_program(module, program, prefix, park=True)
+    if target.half_libcalls and "half" in str(module):  # (printed for cross targets only)
+        define_half_libcalls(module)
     if target.triple == host_target().triple:
         call = emit_call_wrapper(module, program, names.call, entry)
         if len(program.kernels) > LARGE_DRIVER:  # like the driver: straight-line, long, run once a call
