@@ -182,10 +182,14 @@ def test_armv7_vector_accesses_declare_alignment(programs):
     assert emit_object(bad.replace("ptr %p\n", "ptr %p, align 4\n"), armv7)[:4] == b"\x7fELF"
 
 
-def test_unknown_target_is_named():
+def test_named_targets():
     with pytest.raises(ValueError, match="aarch64-linux-gnu"):
         Target.named("sparc-sun")
     assert Target.named("host") is host_target()
+    for name in TARGET_NAMES:  # the pointer width the exporter declares is the data layout's
+        target = Target.named(name)
+        assert ("-p:32:32" in target.data_layout) == (target.pointer_bits == 32), name
+        assert target.triple.split("-")[0] == target.name.split("-")[0], name
 
 
 def test_target_is_in_the_cache_keys(programs):
