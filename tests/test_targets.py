@@ -318,7 +318,6 @@ def _conversion_loops():
     from llvmlite import ir
 
     from tracejit.compiler.codegen.halfcalls import EXTEND, TRUNCATE, define_half_libcalls
-    from tracejit.compiler.target import target_machine
 
     i16, i32, i64, ptr = ir.IntType(16), ir.IntType(32), ir.IntType(64), ir.PointerType()
     module = ir.Module("halfcalls")
@@ -345,7 +344,9 @@ def _conversion_loops():
     loop("truncate", i32, i16, lambda b, v: b.bitcast(b.call(trunc, [b.bitcast(v, ir.FloatType())]), i16))
     parsed = llvm.parse_assembly(str(module))
     parsed.verify()
-    engine = llvm.create_mcjit_compiler(parsed, target_machine())
+    host = host_target()  # an engine owns its target machine: its own, not the JIT's shared one
+    machine = llvm.Target.from_triple(host.triple).create_target_machine(cpu=host.cpu, features=host.features, jit=True)
+    engine = llvm.create_mcjit_compiler(parsed, machine)
     engine.finalize_object()
     proto = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int64)
     fns = [proto(engine.get_function_address(n)) for n in ("extend", "truncate")]
