@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from tracejit.compiler.kir import Access, Gather, Kernel, Nest, Program, Schedule, in_sequence, map_accesses
 from tracejit.compiler.schedule.vectorize import schedule_kernel
+from tracejit.compiler.target import Target
 
 BLOCK = 4096  # elements of a row: a block of each buffer stays in L1 between stages
 MIN_ROWS = 2
@@ -54,8 +55,8 @@ def _block(kernels: list[Kernel]) -> int:
     return width if width > 1 and extent >= MIN_ROWS * width else 0
 
 
-def _split(kernel: Kernel, block: int) -> tuple[Kernel, Kernel | None]:
-    """(rows of ``block`` elements, the tail) of a one-dimensional map kernel."""
+def _split(kernel: Kernel, block: int, target: Target) -> tuple[Kernel, Kernel | None]:
+    """(rows of ``block`` elements, the tail, scheduled for ``target``) of a one-dimensional map kernel."""
     nest, sched = kernel.nests[0], kernel.schedules[0]
     rows, tail = divmod(nest.shape[0], block)
 
@@ -71,7 +72,7 @@ def _split(kernel: Kernel, block: int) -> tuple[Kernel, Kernel | None]:
     if not tail:
         return main, None
     rest = Nest((tail,), 0, None, map_accesses(nest.value, tailed, {}), tailed(nest.store))
-    return main, schedule_kernel(Kernel(f"{kernel.name}t", "map", kernel.nodes, [rest]))
+    return main, schedule_kernel(Kernel(f"{kernel.name}t", "map", kernel.nodes, [rest]), target)
 
 
 def block_siblings(program: Program) -> Program:
@@ -86,7 +87,7 @@ def block_siblings(program: Program) -> Program:
         if len(run) >= 2 and not block:
             kernels.append(in_sequence(run, "map"))
         elif block:
-            parts = [_split(k, block) for k in run]
+            parts = [_split(k, block, program.target) for k in run]
             kernels.extend(main for main, _ in parts)
             tails = [tail for _, tail in parts if tail is not None]
             if tails:
@@ -106,4 +107,5 @@ def block_siblings(program: Program) -> Program:
         if run and run[-1] is kernel:
             stores[kernel.nests[0].store.buffer] = kernel.nests[0].store
     flush()
-    return Program(program.name, program.buffers, kernels, program.n_inputs, program.outputs, program.fastmath)
+    return Program(program.name, program.buffers, kernels, program.n_inputs, program.outputs, program.fastmath,
+                   target=program.target)
