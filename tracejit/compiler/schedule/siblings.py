@@ -17,8 +17,6 @@ than two vectors is one kernel of its nests in turn.
 from __future__ import annotations
 
 from tracejit.compiler.kir import Access, Gather, Kernel, Nest, Program, Schedule, in_sequence, map_accesses
-from tracejit.compiler.schedule.vectorize import schedule_kernel
-from tracejit.compiler.target import Target
 
 BLOCK = 4096  # elements of a row: a block of each buffer stays in L1 between stages
 MIN_ROWS = 2
@@ -55,8 +53,8 @@ def _block(kernels: list[Kernel]) -> int:
     return width if width > 1 and extent >= MIN_ROWS * width else 0
 
 
-def _split(kernel: Kernel, block: int, target: Target) -> tuple[Kernel, Kernel | None]:
-    """(rows of ``block`` elements, the tail, scheduled for ``target``) of a one-dimensional map kernel."""
+def _split(kernel: Kernel, block: int) -> tuple[Kernel, Kernel]:
+    """(rows of ``block`` elements, the tail) of a one-dimensional map kernel."""
     nest, sched = kernel.nests[0], kernel.schedules[0]
     rows, tail = divmod(nest.shape[0], block)
 
@@ -69,10 +67,11 @@ def _split(kernel: Kernel, block: int, target: Target) -> tuple[Kernel, Kernel |
     body = Nest((rows, block), 0, None, map_accesses(nest.value, blocked, {}), blocked(nest.store))
     main = Kernel(f"{kernel.name}r", "map", kernel.nodes, [body],
                   [Schedule("map", sched.vector_width, 1)])
-    if not tail:
-        return main, None
+    # the tail is there even when empty, with a schedule that does not depend on its length:
+    # every extent past the regime boundary gives one structure (one compiled module, one export)
     rest = Nest((tail,), 0, None, map_accesses(nest.value, tailed, {}), tailed(nest.store))
-    return main, schedule_kernel(Kernel(f"{kernel.name}t", "map", kernel.nodes, [rest]), target)
+    width = sched.vector_width if block == BLOCK else 1
+    return main, Kernel(f"{kernel.name}t", "map", kernel.nodes, [rest], [Schedule("map", width, 0)])
 
 
 def block_siblings(program: Program) -> Program:
@@ -87,11 +86,9 @@ def block_siblings(program: Program) -> Program:
         if len(run) >= 2 and not block:
             kernels.append(in_sequence(run, "map"))
         elif block:
-            parts = [_split(k, block, program.target) for k in run]
+            parts = [_split(k, block) for k in run]
             kernels.extend(main for main, _ in parts)
-            tails = [tail for _, tail in parts if tail is not None]
-            if tails:
-                kernels.append(in_sequence(tails, "map"))
+            kernels.append(in_sequence([tail for _, tail in parts], "map"))
         else:
             kernels.extend(run)
 
