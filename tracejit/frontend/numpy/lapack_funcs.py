@@ -293,7 +293,8 @@ def qr(a: Operand, mode: str = "reduced") -> object:
         return [((batch, n, m), F64, True), ((batch, mn), F64, True), ((lwork,), F64, False), ((batch,), I64, True)]
 
     lwork = max(1, n, *_workspace("dgeqrf", args, factors(1), (m, n, lda, 0), ((3, 2),)))
-    f, tau, _, _ = record_call(trace, "dgeqrf", [_columns(a, batch)], args, factors(lwork), ((0, 0),),
+    columns = _columns(a, batch)
+    f, tau, _, _ = record_call(trace, "dgeqrf", [columns], args, factors(lwork), ((0, 0),),
                                (m, n, lda, lwork), batch)
     mc = m if mode == "complete" and m > n else mn
     r = astype(np.triu(reshape(swapaxes(f, 1, 2)[:, :mc, :], batch_shape + (mc, n))), ta, copy=False)
@@ -307,7 +308,8 @@ def qr(a: Operand, mode: str = "reduced") -> object:
         return [((batch, mc, m), F64, True), ((batch, mn), F64, True), ((lwork,), F64, False), ((batch,), I64, True)]
 
     lwork = max(1, n, *_workspace("dorgqr", args, vectors(1), (m, mc, mn, lda, 0), ((4, 2),)))
-    q, _, _, _ = record_call(trace, "dorgqr", [start, tau], args, vectors(lwork), ((0, 0), (1, 1)),
+    # (the matrix itself, not read by dorgqr, is there for the derivative: ops/lapack.py)
+    q, _, _, _ = record_call(trace, "dorgqr", [start, tau, columns], args, vectors(lwork), ((0, 0), (1, 1)),
                              (m, mc, mn, lda, lwork), batch)
     q = astype(reshape(swapaxes(q, 1, 2), batch_shape + (m, mc)), ta, copy=False)
     return _linalg.QRResult(q, r)
