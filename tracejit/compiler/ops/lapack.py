@@ -34,6 +34,7 @@ class LapackCall:
     args: tuple[tuple, ...]
     batched: tuple[bool, ...]  # per result
     inits: tuple[tuple[int, int], ...] = ()  # (result, operand): the result starts as a copy of the operand
+    rule: str = ""  # the derivative rule (RULES) when not the routine's own (``lstsq_rules.py``'s marker)
 
 
 def run_call(*operands: np.ndarray, call: LapackCall, dims: tuple, batch: int, results: tuple,
@@ -117,23 +118,24 @@ NAMES = {"dsyevd": "numpy.linalg.eigvalsh", "dgeqrf": "numpy.linalg.qr", "dorgqr
          "dgelsd": "numpy.linalg.lstsq"}
 
 
-def _unsupported(b, routine: str, what: str) -> None:
+def unsupported(b, routine: str, what: str) -> None:
+    """Raise the UnsupportedError of a rule that cannot differentiate ``routine`` (``what``: why)."""
     name = NAMES.get(routine, f"LAPACK's {routine}")
     raise UnsupportedError(f"cannot differentiate through {name} ({what}){at(b.loc)}")
 
 
 def _lapack_jvp(b, tangents, operands, out, call, dims, batch, results):
     """Tangents of the results of a LAPACK call (see above)."""
-    if call.routine not in RULES:
-        _unsupported(b, call.routine, "rule not implemented yet")
-    return RULES[call.routine][0](b, tangents, operands, out, call, results)
+    if (call.rule or call.routine) not in RULES:
+        unsupported(b, call.routine, "rule not implemented yet")
+    return RULES[call.rule or call.routine][0](b, tangents, operands, out, call, results)
 
 
 def _lapack_vjp(b, cts, operands, out, call, dims, batch, results):
     """Cotangents of the operands of a LAPACK call (see above)."""
-    if call.routine not in RULES:
-        _unsupported(b, call.routine, "rule not implemented yet")
-    return RULES[call.routine][1](b, cts, operands, out, call, results)
+    if (call.rule or call.routine) not in RULES:
+        unsupported(b, call.routine, "rule not implemented yet")
+    return RULES[call.rule or call.routine][1](b, cts, operands, out, call, results)
 
 
 def _result(b, out, results, index):
@@ -169,7 +171,7 @@ def _gesv_jvp_rule(b, tangents, operands, out, call, results):
 
 def _gesv_vjp_rule(b, cts, operands, out, call, results):
     if cts.get(0) is not None:
-        _unsupported(b, "dgesv", "its LU factors")
+        unsupported(b, "dgesv", "its LU factors")
     ct = cts.get(2)
     if ct is None:
         return [None, None]
@@ -308,7 +310,7 @@ def _getri_jvp_rule(b, tangents, operands, out, call, results):
     ta = _tangent(b, tangents[2], operands[2]) if len(operands) == 3 else None
     if ta is None:
         if any(t is not None for t in tangents):
-            _unsupported(b, "dgetri", "an inverse from LU factors alone")
+            unsupported(b, "dgetri", "an inverse from LU factors alone")
         return {}
     x = _result(b, out, results, 0)
     return {0: b.swap_last(b.neg(_mm(b, _mm(b, x, ta), x)))}
@@ -319,7 +321,7 @@ def _getri_vjp_rule(b, cts, operands, out, call, results):
     if ct is None:
         return [None] * len(operands)
     if len(operands) != 3:
-        _unsupported(b, "dgetri", "an inverse from LU factors alone")
+        unsupported(b, "dgetri", "an inverse from LU factors alone")
     xt = b.swap_last(_result(b, out, results, 0))
     a_ct = b.neg(_mm(b, _mm(b, xt, b.swap_last(ct)), xt))
     return [None, None, b.swap_last(a_ct)]
@@ -358,9 +360,9 @@ def _qr_q(b, f, tau, a):
 
 def _qr_check(b, routine, m, n, mc=None):
     if m < n:
-        _unsupported(b, routine, "a matrix with fewer rows than columns: not implemented")
+        unsupported(b, routine, "a matrix with fewer rows than columns: not implemented")
     if mc is not None and mc != n:
-        _unsupported(b, routine, "mode='complete' of a matrix with more rows than columns: Q's extra columns "
+        unsupported(b, routine, "mode='complete' of a matrix with more rows than columns: Q's extra columns "
                                  "are not unique")
 
 
@@ -396,7 +398,7 @@ def _geqrf_vjp_rule(b, cts, operands, out, call, results):
 
 def _orgqr_parts(b, operands, out, results):
     if len(operands) != 3:
-        _unsupported(b, "dorgqr", "Q from Householder vectors alone")
+        unsupported(b, "dorgqr", "Q from Householder vectors alone")
     batch, mc, m = results[0].shape
     n = b.shape(operands[2])[1]
     _qr_check(b, "dorgqr", m, n, mc)

@@ -16,6 +16,7 @@ import math
 
 import numpy as np
 
+from tracejit.compiler.autodiff.reverse import STOP
 from tracejit.compiler.dtypes import AVal
 from tracejit.compiler.ops.lapack import LapackCall, run_call
 from tracejit.errors import UnsupportedError, at, user_error
@@ -78,10 +79,11 @@ def _columns(x: Tracer, batch: int) -> Tracer:
 
 
 def record_call(trace: Trace, routine: str, operands: list, args: tuple, results: list[tuple], inits: tuple,
-                dims: tuple, batch: int) -> list[Tracer]:
-    """Record a ``lapack`` node; ``results`` are (shape, dtype, batched) triples."""
+                dims: tuple, batch: int, rule: str = "") -> list[Tracer]:
+    """Record a ``lapack`` node; ``results`` are (shape, dtype, batched) triples (``rule``: its
+    derivative rule, when not the routine's own)."""
     loc = user_location()
-    call = LapackCall(routine, args, tuple(r[2] for r in results), inits)
+    call = LapackCall(routine, args, tuple(r[2] for r in results), inits, rule)
     avals = tuple(AVal(tuple(s), np.dtype(d)) for s, d, _ in results)
     nodes = [trace.node_of(x, loc) for x in operands]
     node = trace.graph.add("lapack", nodes, attrs={"call": call, "dims": tuple(int(d) for d in dims),
@@ -447,6 +449,14 @@ def _least_squares(trace: Trace, a: Tracer, b: Tracer, rcond: Tracer, m: int, n:
                         a, b, rcond, s, full_rank)
 
 
+def _stopped(trace: Trace, x: Tracer) -> Tracer:
+    """``x`` as a constant for derivatives (``tj.stop_gradient``): lstsq's paths are differentiated
+    as a whole, by the rule of the node marking their results."""
+    nid = trace.graph.add("copy", [trace.node_of(x)], loc=trace.graph.loc(trace.node_of(x)))
+    trace.graph.data(nid)[STOP] = True
+    return Tracer(trace, nid)
+
+
 @implements(np.linalg.lstsq)
 def lstsq(a: Operand, b: Operand, rcond: object = None) -> tuple:
     """``numpy.linalg.lstsq``: dgelsd's results (:func:`_least_squares`); the residuals (empty
@@ -473,7 +483,14 @@ def lstsq(a: Operand, b: Operand, rcond: object = None) -> tuple:
     rcond = astype(lift(trace, as_operand(trace, as_array(trace, rcond))), F64)
     if rows > m:
         b = np.concatenate([b, lift(trace, np.zeros((rows - m, nrhs)))], axis=0)
-    bf, s, rank, info = _least_squares(trace, _columns(a, 1), _columns(b, 1), rcond, m, n)
+    a, b = _columns(a, 1), _columns(b, 1)
+    marked = lapack.available("dlacpy")
+    bf, s, rank, info = _least_squares(trace, _stopped(trace, a) if marked else a, _stopped(trace, b) if marked else b,
+                                       rcond, m, n)
+    if marked:  # (the derivative: compiler/ops/lstsq_rules.py)
+        args = (("char", "A"), ("dim", 0), ("dim", 0), ("in", 0), ("dim", 1), ("out", 0), ("dim", 1))
+        bf, s = record_call(trace, "dlacpy", [bf, s, a, b, rcond], args, [(bf.shape, F64, True), (s.shape, F64, True)],
+                            ((0, 0), (1, 1)), (0, 1), 1, rule="lstsq")
     raise_if_info(reshape(info, (1,)), "SVD did not converge in Linear Least Squares", loc)
     x = swapaxes(bf[0, :, :n], 0, 1)
     x = astype(reshape(x, (n,)) if vector else x, result, copy=False)
