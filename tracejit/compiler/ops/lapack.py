@@ -14,6 +14,7 @@ becomes a control kernel of its own (``kernelize/lapack.py``, ``codegen/lapack.p
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -115,10 +116,10 @@ def _solve_right(b, x, a):
 
 
 NAMES = {"dsyevd": "numpy.linalg.eigvalsh", "dgeqrf": "numpy.linalg.qr", "dorgqr": "numpy.linalg.qr",
-         "dgelsd": "numpy.linalg.lstsq"}
+         "dgelsd": "numpy.linalg.lstsq", "dgesvd": "numpy.linalg.lstsq's singular values (second derivative)"}
 
 
-def unsupported(b, routine: str, what: str) -> None:
+def unsupported(b: Any, routine: str, what: str) -> None:
     """Raise the UnsupportedError of a rule that cannot differentiate ``routine`` (``what``: why)."""
     name = NAMES.get(routine, f"LAPACK's {routine}")
     raise UnsupportedError(f"cannot differentiate through {name} ({what}){at(b.loc)}")

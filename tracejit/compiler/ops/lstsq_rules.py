@@ -200,7 +200,7 @@ def _gelsd_vjp_rule(b, cts, operands, out, call, results):
 def _marked_jvp_rule(b, tangents, operands, out, call, results):
     if tangents[2] is None and tangents[3] is None:
         return {}
-    p = _Parts(b, operands[2], operands[3], operands[0])
+    p = _Parts(b, operands[2], operands[3], _out(b, out, results, 0))  # (not operand 0: a constant)
     dx, ds = _jvp(b, p, tangents[2], tangents[3], operands[4], _wanted(b, out, 1))
     return {0: dx} if ds is None else {0: dx, 1: b.reshape(ds, tuple(results[1].shape))}
 
@@ -208,7 +208,7 @@ def _marked_jvp_rule(b, tangents, operands, out, call, results):
 def _marked_vjp_rule(b, cts, operands, out, call, results):
     if cts.get(0) is None and cts.get(1) is None:
         return [None] * len(operands)
-    p = _Parts(b, operands[2], operands[3], operands[0])
+    p = _Parts(b, operands[2], operands[3], _out(b, out, results, 0))  # (not operand 0: a constant)
     ct_s = None if cts.get(1) is None else b.reshape(cts[1], (1,) + tuple(results[1].shape))
     return [None, None, *_vjp(b, p, cts.get(0), ct_s, operands[4]), None]
 

@@ -21,7 +21,7 @@ from tracejit.compiler.dtypes import AVal
 from tracejit.compiler.ops.lapack import LapackCall, run_call
 from tracejit.errors import UnsupportedError, at, user_error
 from tracejit.frontend import checks
-from tracejit.frontend.context import user_location
+from tracejit.frontend.context import differentiated, user_location
 from tracejit.frontend.core import Trace, Tracer
 from tracejit.frontend.dispatch import implements
 from tracejit.frontend.numpy.shape import astype, broadcast_to, reshape, scalar_result, swapaxes
@@ -80,8 +80,7 @@ def _columns(x: Tracer, batch: int) -> Tracer:
 
 def record_call(trace: Trace, routine: str, operands: list, args: tuple, results: list[tuple], inits: tuple,
                 dims: tuple, batch: int, rule: str = "") -> list[Tracer]:
-    """Record a ``lapack`` node; ``results`` are (shape, dtype, batched) triples (``rule``: its
-    derivative rule, when not the routine's own)."""
+    """Record a ``lapack`` node; ``results`` are (shape, dtype, batched) triples; ``rule``: see LapackCall."""
     loc = user_location()
     call = LapackCall(routine, args, tuple(r[2] for r in results), inits, rule)
     avals = tuple(AVal(tuple(s), np.dtype(d)) for s, d, _ in results)
@@ -276,7 +275,7 @@ def eigvalsh(a: Operand, UPLO: str = "L") -> Tracer:  # noqa: N803 (NumPy's name
 
 @implements(np.linalg.qr)
 def qr(a: Operand, mode: str = "reduced") -> object:
-    """``numpy.linalg.qr`` (modes reduced, complete, r) by LAPACK's dgeqrf and dorgqr."""
+    """``numpy.linalg.qr`` (modes reduced, complete, r) by LAPACK's dgeqrf and dorgqr (also given A: its rule)."""
     loc = user_location()
     if mode not in ("reduced", "complete", "r"):
         raise UnsupportedError(f"numpy.linalg.qr(mode={mode!r}) runs in NumPy")
@@ -310,7 +309,6 @@ def qr(a: Operand, mode: str = "reduced") -> object:
         return [((batch, mc, m), F64, True), ((batch, mn), F64, True), ((lwork,), F64, False), ((batch,), I64, True)]
 
     lwork = max(1, n, *_workspace("dorgqr", args, vectors(1), (m, mc, mn, lda, 0), ((4, 2),)))
-    # (the matrix itself, not read by dorgqr, is there for the derivative: ops/lapack.py)
     q, _, _, _ = record_call(trace, "dorgqr", [start, tau, columns], args, vectors(lwork), ((0, 0), (1, 1)),
                              (m, mc, mn, lda, lwork), batch)
     q = astype(reshape(swapaxes(q, 1, 2), batch_shape + (m, mc)), ta, copy=False)
@@ -450,8 +448,7 @@ def _least_squares(trace: Trace, a: Tracer, b: Tracer, rcond: Tracer, m: int, n:
 
 
 def _stopped(trace: Trace, x: Tracer) -> Tracer:
-    """``x`` as a constant for derivatives (``tj.stop_gradient``): lstsq's paths are differentiated
-    as a whole, by the rule of the node marking their results."""
+    """``x`` as a constant for derivatives (``tj.stop_gradient``), while a transform records: lstsq's marker."""
     nid = trace.graph.add("copy", [trace.node_of(x)], loc=trace.graph.loc(trace.node_of(x)))
     trace.graph.data(nid)[STOP] = True
     return Tracer(trace, nid)
@@ -483,14 +480,12 @@ def lstsq(a: Operand, b: Operand, rcond: object = None) -> tuple:
     rcond = astype(lift(trace, as_operand(trace, as_array(trace, rcond))), F64)
     if rows > m:
         b = np.concatenate([b, lift(trace, np.zeros((rows - m, nrhs)))], axis=0)
-    a, b = _columns(a, 1), _columns(b, 1)
-    marked = lapack.available("dlacpy")
-    bf, s, rank, info = _least_squares(trace, _stopped(trace, a) if marked else a, _stopped(trace, b) if marked else b,
-                                       rcond, m, n)
-    if marked:  # (the derivative: compiler/ops/lstsq_rules.py)
-        args = (("char", "A"), ("dim", 0), ("dim", 0), ("in", 0), ("dim", 1), ("out", 0), ("dim", 1))
-        bf, s = record_call(trace, "dlacpy", [bf, s, a, b, rcond], args, [(bf.shape, F64, True), (s.shape, F64, True)],
-                            ((0, 0), (1, 1)), (0, 1), 1, rule="lstsq")
+    a, b, marked = _columns(a, 1), _columns(b, 1), bool(differentiated(trace)) and lapack.available("dlacpy")
+    bf, s, rank, info = _least_squares(trace, *(_stopped(trace, x) if marked else x for x in (a, b)), rcond, m, n)
+    if marked:  # (the derivative: compiler/ops/lstsq_rules.py; "A" for dlacpy's uplo)
+        bf, s = record_call(trace, "dlacpy", [bf, s, a, b, rcond], (("char", "A"),) + (("dim", 0),) * 2 + (
+            ("in", 0), ("dim", 1), ("out", 0), ("dim", 1)), [(bf.shape, F64, True), (s.shape, F64, True)],
+            ((0, 0), (1, 1)), (0, 1), 1, rule="lstsq")
     raise_if_info(reshape(info, (1,)), "SVD did not converge in Linear Least Squares", loc)
     x = swapaxes(bf[0, :, :n], 0, 1)
     x = astype(reshape(x, (n,)) if vector else x, result, copy=False)
