@@ -204,3 +204,16 @@ def test_generalized_loop_unrolls_when_differentiated():
     check_both_modes(h, low)
     assert "gfor" in _ops(tj.jit(tj.grad(h)).lower(low).traced.graph)
     close(tj.jacfwd(lambda m: trisolve(m, b))(low), tj.jacrev(lambda m: trisolve(m, b))(low), 1e-10)
+
+
+def test_under_disable_jit():
+    """The derivative programs evaluated by the ops' NumPy references (the marker's dlacpy included)."""
+    b = RNG.normal(size=5)
+    f = lambda a: (np.sum(np.linalg.lstsq(a, b)[0] ** 2) + np.sum(np.linalg.qr(a)[0][:, 0])  # noqa: E731
+                   + np.sum(np.linalg.eigvalsh(a.T @ a)))
+    a = RNG.normal(size=(5, 3))
+    tj.config.disable_jit = True
+    try:
+        close(tj.grad(f)(a), numeric_grad(f, a))
+    finally:
+        tj.config.disable_jit = False
