@@ -17,6 +17,7 @@ from tracejit.compiler.graph import Graph
 from tracejit.compiler.kir import Program
 from tracejit.compiler.kir.verify import check_bounds, check_outputs, verify_program
 from tracejit.compiler.passes import PassRecord
+from tracejit.compiler.schedule.coldpool import serial_after_parking
 from tracejit.compiler.schedule.loopfuse import fuse_loops
 from tracejit.compiler.schedule.matmul import plan_matmuls
 from tracejit.compiler.schedule.memplan import plan_memory, verify_plan
@@ -73,6 +74,7 @@ KERNEL_PASSES: list[tuple[str, KernelPass]] = [
     ("split_rows", _on_program(split_rows)),
     ("block_siblings", _on_program(block_siblings)),
     ("fuse_loops", _on_program(fuse_loops)),
+    ("serial_after_parking", _on_program(serial_after_parking)),
     ("check_bounds", bounds_checked),
     ("check_outputs", outputs_checked),
     ("plan_memory", memory_planned),

@@ -231,13 +231,18 @@ def _node_cost(e: Expr) -> int:
     return 1
 
 
+def kernel_work(kernel: Kernel) -> float:
+    """The estimated element-ops of ``kernel``'s nests (what :func:`choose_parallelism` weighs)."""
+    return float(sum(np.prod(n.shape, dtype=np.float64) * max(1, expr_cost(n.value)) for n in kernel.nests))
+
+
 def choose_parallelism(kernel: Kernel, threads: int) -> int:
     """The chunk length of the kernel's outermost loop for the thread pool (0: serial)."""
     extent = kernel.parallel_extent
     if threads <= 1 or extent < 2 or any(isinstance(n.store, ScatterAccess) for n in kernel.nests):
         return 0  # (a scatter stores serially: the last of repeated indices wins)
     sched = kernel.schedules[0]
-    work = sum(np.prod(n.shape, dtype=np.float64) * max(1, expr_cost(n.value)) for n in kernel.nests)
+    work = kernel_work(kernel)
     if work < PARALLEL_MIN_WORK:
         return 0
     per_index = work / extent
