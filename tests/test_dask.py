@@ -13,6 +13,7 @@ import subprocess
 import sys
 import threading
 import time
+import types
 
 import numpy as np
 import pytest
@@ -100,8 +101,9 @@ def test_threaded_scheduler_runs_blocks_at_once_with_the_gil_released():
 
 
 @pytest.fixture(scope="module")
-def client(tmp_path_factory):
-    """A 2-worker, 1-thread-each LocalCluster of processes sharing a fresh tracejit disk cache."""
+def cluster(tmp_path_factory):
+    """A client of a 2-worker, 1-thread-each LocalCluster of processes sharing a fresh tracejit disk
+    cache, and the environment the workers got."""
     distributed = pytest.importorskip("distributed", reason="dask.distributed is an optional extra: "
                                                             "pip install -e '.[dask]'")
     cache = tmp_path_factory.mktemp("tracejit-cache")
@@ -111,13 +113,14 @@ def client(tmp_path_factory):
                                        env=env, silence_logs=logging.ERROR, death_timeout=120)
     client = distributed.Client(cluster, timeout="120s")
     try:
-        yield client
+        yield types.SimpleNamespace(client=client, env=env)
     finally:
         client.close(timeout=30)
         cluster.close(timeout=30)
 
 
-def test_cluster_compiles_once_per_worker_and_nothing_when_warm(client):
+def test_cluster_compiles_once_per_worker_and_nothing_when_warm(cluster):
+    client = cluster.client
     workers = client.run(lambda: tj.__file__)
     assert all(path == tj.__file__ for path in workers.values()), workers  # this checkout's tracejit
     data = np.random.default_rng(2).standard_normal((8 * 1000, 6))
@@ -153,9 +156,10 @@ def test_cluster_compiles_once_per_worker_and_nothing_when_warm(client):
         assert sum(info.traces for info in infos.values()) >= 1, infos
 
 
-def test_example_on_the_cluster(client):
+def test_example_on_the_cluster(cluster):
     """The example's ``__main__`` functions travel by value to the workers; results equal NumPy."""
-    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    client = cluster.client  # (the example's own process shares the workers' disk cache)
+    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""), **cluster.env)
     done = subprocess.run([sys.executable, str(EXAMPLE), "--gb", "0.004", "--block-mb", "0.5", "--numpy",
                            "--address", client.scheduler.address], capture_output=True, text=True, env=env,
                           cwd=ROOT, timeout=2 * TIMEOUT)
