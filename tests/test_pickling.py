@@ -127,13 +127,15 @@ def test_local_functions_pickle_by_value_with_cloudpickle():
     local(X, 2.0)  # compiled: no compiled state goes with it
     with pytest.raises((pickle.PicklingError, AttributeError)):
         pickle.dumps(local)  # plain pickle takes functions by name, as for any local function
-    data = cloudpickle.dumps([local, lam, vg, jac, local, refusing])
+    data = cloudpickle.dumps([local, lam, vg, jac, cloudpickle.dumps(local), refusing])  # (local twice, apart)
     assert b"PyCapsule" not in data and len(cloudpickle.dumps(local)) == size
     assert pickle.loads(data)[0] is local  # in this process: the object itself
     out = in_subprocess(data, """
         local, lam, vg, jac, again, refusing = objs
+        again = pickle.loads(again)  # another unpickle of the same function: the same object
         x = np.linspace(-1.0, 1.0, 12)
         first = local(x, 2.0)
+        again(x, 2.0)
         out = dict(local=first, lam=lam(x), vg=vg(np.ones(3), np.ones((2, 3))), jac=jac(x[:4]),
                    same=again is local, info=local.cache_info(), reduced=local.__reduce__()[1][3])
         try:
@@ -146,7 +148,7 @@ def test_local_functions_pickle_by_value_with_cloudpickle():
     assert out["vg"][0] == 36.0 and np.array_equal(out["vg"][1], np.full(3, 24.0))
     np.testing.assert_allclose(out["jac"], np.diag(1 - np.tanh(X[:4]) ** 2), rtol=1e-12)
     assert out["refused"] == "UnsupportedError"  # fallback=False kept
-    assert out["same"] and out["info"].traces == 1 and out["info"].compilations == 1
+    assert out["same"] and out["info"].traces == 1 and out["info"].compilations == 1 and out["info"].hits == 1
     assert out["reduced"] == local.__reduce__()[1][3] == dict(
         static_argnames=("k",), fastmath=True, freeze=True, autograph=True, unroll_loops=True, fallback=False)
 
