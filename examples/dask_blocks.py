@@ -29,6 +29,7 @@ compiles a signature of its own.
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 import time
 
@@ -136,6 +137,7 @@ def main(argv: list[str] | None = None) -> int:
         else:  # one tracejit thread per worker: the workers already use the cores
             cluster = LocalCluster(n_workers=args.workers, threads_per_worker=args.threads, processes=True,
                                    memory_limit=args.memory_limit, dashboard_address=None,
+                                   silence_logs=logging.ERROR,
                                    env={"TRACEJIT_NUM_THREADS": str(args.threads)})
             client = Client(cluster, timeout="60s")
         print(f"cluster: {len(client.scheduler_info()['workers'])} workers, {args.memory_limit} each"
@@ -146,6 +148,9 @@ def main(argv: list[str] | None = None) -> int:
         context = dask.config.set(scheduler="threads", num_workers=args.threads)
     try:
         with context:
+            t0 = time.perf_counter()  # a pass that only makes the blocks: what the data source costs
+            x.map_blocks(lambda b: b[:1], chunks=((1,) * blocks, (features,)), meta=np.empty((0, 0))).compute()
+            print(f"generating the blocks alone: {time.perf_counter() - t0:.2f} s a pass")
             t0 = time.perf_counter()
             result, count, mean, std = run(x, block_moments, block_features, features)
             seconds = time.perf_counter() - t0
