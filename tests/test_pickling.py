@@ -15,6 +15,7 @@ import pytest
 
 import tracejit as tj
 
+NO_CLOUDPICKLE = "cloudpickle comes with the dask extra: pip install -e '.[dask]'"
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -70,7 +71,7 @@ W, M = np.linspace(0.1, 0.6, 6), np.linspace(-1.0, 1.0, 18).reshape(3, 6)
 
 def test_module_functions_pickle_by_name_after_compiling():
     """Regression (issue 20): plain pickle said "not the same object", cloudpickle "PyCapsule"."""
-    cloudpickle = pytest.importorskip("cloudpickle")
+    cloudpickle = pytest.importorskip("cloudpickle", reason=NO_CLOUDPICKLE)
     scaled(X, 2), plain(X), Model.apply(Model(2.0), X)  # compiled: native dispatch changed their class
     for f in (scaled, plain, Model.apply):
         for dumps in (pickle.dumps, cloudpickle.dumps):
@@ -121,7 +122,7 @@ def _local_functions():
 
 
 def test_local_functions_pickle_by_value_with_cloudpickle():
-    cloudpickle = pytest.importorskip("cloudpickle")
+    cloudpickle = pytest.importorskip("cloudpickle", reason=NO_CLOUDPICKLE)
     local, lam, vg, jac, refusing = _local_functions()
     size = len(cloudpickle.dumps(local))
     local(X, 2.0)  # compiled: no compiled state goes with it
@@ -156,7 +157,7 @@ def test_local_functions_pickle_by_value_with_cloudpickle():
 def test_main_functions_by_name_with_pickle_by_value_with_cloudpickle(tmp_path):
     """A script's functions: ``pickle`` by name (multiprocessing re-imports the script), cloudpickle by
     value (a dask worker has another ``__main__``)."""
-    pytest.importorskip("cloudpickle")
+    pytest.importorskip("cloudpickle", reason=NO_CLOUDPICKLE)
     script = tmp_path / "script.py"
     script.write_text(textwrap.dedent("""
         import pickle, sys
