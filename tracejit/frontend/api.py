@@ -21,6 +21,7 @@ from tracejit.frontend.fastkey import keyword_fast_key, positional_fast_key
 from tracejit.frontend.fastresults import complex_direct, results_direct, results_run
 from tracejit.frontend.hostdynamic import release, take
 from tracejit.frontend.lowered import Lowered
+from tracejit.frontend.pickling import reduce_function
 from tracejit.frontend.retrace import RETRACE_WARNING, describe_change, warn_retraces
 from tracejit.frontend.rngslots import run_with
 from tracejit.frontend.signature import NestedTrace, bind
@@ -342,6 +343,14 @@ class JitFunction:
 
     def __repr__(self) -> str:
         return f"<tracejit.jit of {self.fun.__qualname__}>"
+
+    def __reduce__(self) -> str | tuple:
+        """Pickled by qualified name where that leads back to it, else as the function and its
+        options (``frontend/pickling.py``); no compiled code travels."""
+        request = self._request
+        return reduce_function(self, JitFunction, (self.fun,), dict(
+            static_argnames=tuple(sorted(self._static)), fastmath=self.fastmath, freeze=self.freeze,
+            autograph=self.autograph, unroll_loops=request.unroll_loops, fallback=request.fallback))
 
     def _run_reentered(self, args: tuple, kwargs: dict) -> Any:
         """A call of a signature this thread is tracing now (a host call of the function

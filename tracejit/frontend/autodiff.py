@@ -26,6 +26,7 @@ from tracejit.frontend.complex.boundary import as_complex
 from tracejit.frontend.context import user_location
 from tracejit.frontend.core import Tracer
 from tracejit.frontend.difftrace import Recorded, backward, check_differentiable, forward, record, trace_of
+from tracejit.frontend.pickling import by_value
 from tracejit.frontend.signature import bind
 from tracejit.frontend.traced_function import trace_function
 from tracejit.frontend.tree import flatten, unflatten
@@ -68,9 +69,11 @@ class Transformed:
     """A transform of a function: runs inline inside a trace, else compiled (or eagerly with
     ``disable_jit``). ``lower()`` shows the compiled program."""
 
-    def __init__(self, traced: Callable, like: Callable, name: str, argnums: tuple[int, ...] = ()):
+    def __init__(self, traced: Callable, like: Callable, name: str, argnums: tuple[int, ...] = (),
+                 recipe: tuple | None = None):
         functools.update_wrapper(self, like)  # (inspect.signature and tj.jit see the function's own)
         self._traced = traced
+        self._recipe = recipe  # (transform, args, kwargs) that made it: how it pickles
         self._argnums = argnums  # checked on the caller's arrays first: errors name the caller's line
         self._name = name
         self._jitted: JitFunction | None = None
@@ -119,6 +122,13 @@ class Transformed:
         """The compiled form's cache statistics."""
         return self.jitted.cache_info()
 
+    def __reduce__(self) -> tuple:
+        """Pickled as the transform of the function that made it (``frontend/pickling.py``)."""
+        if self._recipe is None:
+            raise TypeError(f"cannot pickle {self!r}: only the transforms tj.grad, value_and_grad, jacfwd, "
+                            "jacrev and hessian return pickle")
+        return by_value(self, *self._recipe)
+
     def __repr__(self) -> str:
         return f"<tracejit.{self._name} of {getattr(self.__wrapped__, '__qualname__', self.__wrapped__)!r}>"
 
@@ -155,7 +165,8 @@ def value_and_grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: boo
         grads = tuple(grads) if several else grads[0]
         return ((rec.out, rec.aux) if has_aux else rec.out), grads
 
-    return Transformed(traced, fun, "value_and_grad", nums)
+    return Transformed(traced, fun, "value_and_grad", nums,
+                       (value_and_grad, (fun,), {"argnums": argnums, "has_aux": has_aux}))
 
 
 def grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Transformed:
@@ -169,7 +180,7 @@ def grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False)
         value, grads = inner(*args, **kwargs)
         return (grads, value[1]) if has_aux else grads
 
-    return Transformed(traced, fun, "grad", nums)
+    return Transformed(traced, fun, "grad", nums, (grad, (fun,), {"argnums": argnums, "has_aux": has_aux}))
 
 
 _TRANSFORMS: "weakref.WeakKeyDictionary[Any, dict]" = weakref.WeakKeyDictionary()

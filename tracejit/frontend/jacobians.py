@@ -74,7 +74,7 @@ def _jacobian(fun: Callable, argnums: int | Sequence[int], reverse: bool, name: 
         rec.release()
         return _assemble(rec, blocks, several)
 
-    return Transformed(traced, fun, name, nums)
+    return Transformed(traced, fun, name, nums, (jacrev if reverse else jacfwd, (fun,), {"argnums": argnums}))
 
 
 def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0) -> Transformed:
@@ -92,4 +92,5 @@ def jacrev(fun: Callable, argnums: int | Sequence[int] = 0) -> Transformed:
 def hessian(fun: Callable, argnums: int | Sequence[int] = 0) -> Transformed:
     """The Hessian of ``fun`` (a float scalar) with respect to the arguments ``argnums``:
     ``jacfwd(jacrev(fun))``."""
-    return Transformed(jacfwd(jacrev(fun, argnums), argnums)._traced, fun, "hessian", argnums_of(argnums)[0])
+    return Transformed(jacfwd(jacrev(fun, argnums), argnums)._traced, fun, "hessian", argnums_of(argnums)[0],
+                       (hessian, (fun,), {"argnums": argnums}))
