@@ -124,3 +124,29 @@ def test_complex_reciprocal_and_general_power(f):
     (exp(b log z) with C's product) multiplied np.inf into the Annex G branch not taken: NaN
     gradients everywhere."""
     check_complex_grad(f, Z)
+
+
+@pytest.mark.parametrize("same_length", [True, False])
+def test_module_rewritten_and_loaded_again(tmp_path, same_length):
+    """A module file rewritten and loaded again (importlib.reload, autoreload; the fuzzer's programs
+    of two kinds with one seed) was converted from linecache's stale lines: jit and grad ran the
+    old function (a complex program traced as the float32 one before it: 'grad requires a real output')."""
+    import importlib.util
+
+    def load(body):
+        path = tmp_path / "rewritten.py"
+        path.write_text("import numpy as np\n\n\ndef f(x):\n" + body)
+        spec = importlib.util.spec_from_file_location("rewritten", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module.f
+
+    old = load("    for i in range(2):\n        x = np.sin(x)\n    if np.sum(x) > 0:\n        x = x * 2\n"
+               "    return np.sum(x)\n")
+    x = np.linspace(0.1, 0.5, 3)
+    np.testing.assert_allclose(tj.jit(old)(x), old(x), rtol=1e-12)
+    tail = "" if same_length else "    x = x + 1.0\n"
+    new = load("    for i in range(3):\n        x = x * x\n    if np.sum(x) > 0:\n        x = x * 3\n" + tail +
+               "    return np.sum(x)\n")
+    np.testing.assert_allclose(tj.jit(new)(x), new(x), rtol=1e-12)
+    np.testing.assert_allclose(tj.grad(new)(x), 24 * x ** 7, rtol=1e-12)

@@ -137,7 +137,7 @@ def check(program: ADProgram, directory: str, use_jax: bool = True, timeout: flo
     same values with float32's tolerances; complex ones by JAX's convention (``grad`` of a real
     function of ``z`` is ``df/dx - 1j df/dy``, so ``f'.v`` is ``Re(sum(grad * v))``)."""
     source = program.module_source()
-    name = f"adprog_{program.seed}"
+    name = f"adprog_{program.kind}_{program.seed}"
     module = load(source, directory, name)
     f = module.f
     args, wide, dirs = make_args(module, program.seed)

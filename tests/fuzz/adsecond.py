@@ -35,7 +35,7 @@ def check_second(program: ADProgram, directory: str, use_jax: bool = True, timeo
     """The verdict on one program's second derivatives (``check``'s classes, ``wrong-hvp`` for a
     product off the differences of the gradient)."""
     source = program.module_source()
-    name = f"adprog2_{program.seed}"
+    name = f"adprog_{program.kind}_{program.seed}"
     module = load(source, directory, name)
     f = module.f
     args, _, dirs = make_args(module, program.seed)
