@@ -176,7 +176,8 @@ class Gen:
         a = self.pick(lambda s: len(s) >= 1)
         s = self.vars[a]
         opts = [(f"{a}[::-1]", s), (f"{a}.reshape(-1)", (prod(s),)), (f"{a}[None]", (1,) + s),
-                (f"np.flip({a}, axis=-1)", s), (f"np.expand_dims({a}, -1)", s + (1,)), (f"{a}.ravel()", (prod(s),))]
+                (f"np.flip({a}, axis=-1)" if not self.cplx else f"{a}[..., ::-1]", s),
+                (f"np.expand_dims({a}, -1)", s + (1,)), (f"{a}.ravel()", (prod(s),))]
         if s[0] >= 2:
             opts += [(f"{a}[1:]", (s[0] - 1,) + s[1:]), (f"{a}[::2]", ((s[0] + 1) // 2,) + s[1:]),
                      (f"{a}[::-2]", ((s[0] + 1) // 2,) + s[1:]), (f"{a}[-2::-1]", (s[0] - 1,) + s[1:])]
@@ -244,8 +245,9 @@ class Gen:
         s = self.vars[a]
         n = s[0]
         idx = [self.r.randrange(-n, n) for _ in range(self.r.randint(1, 5))]
-        opts = [(f"{a}[{idx}]", (len(idx),) + s[1:]), (f"{a}[np.array({idx})]", (len(idx),) + s[1:]),
-                (f"np.take({a}, {idx}, axis=0)", (len(idx),) + s[1:])]
+        opts = [(f"{a}[{idx}]", (len(idx),) + s[1:]), (f"{a}[np.array({idx})]", (len(idx),) + s[1:])]
+        if not self.cplx:  # (np.take and np.flip of complex values are host calls)
+            opts.append((f"np.take({a}, {idx}, axis=0)", (len(idx),) + s[1:]))
         if len(s) == 2:
             jdx = [self.r.randrange(-s[1], s[1]) for _ in idx]
             opts += [(f"{a}[{idx}, {jdx}]", (len(idx),)), (f"{a}[:, {jdx}]", (n, len(jdx)))]

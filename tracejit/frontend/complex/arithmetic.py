@@ -104,7 +104,7 @@ def absolute(x: Pair, fused: bool) -> Any:
     ``big * sqrt(1 + (small / big)**2)``; 0 for 0, inf when a part is infinite."""
     r, i = np.absolute(x[0]), np.absolute(x[1])
     big, small = np.maximum(r, i), np.minimum(r, i)
-    ratio = small / big
+    ratio = small / np.where(big == 0, 1.0, big)  # (0/0 where not selected: a NaN derivative at 0; JAX's is 0)
     h = big * np.sqrt(fma(ratio, ratio, 1.0, fused))
     h = np.where(big == 0, 0.0, h)
     return np.where(np.isinf(r) | np.isinf(i), np.inf, h)

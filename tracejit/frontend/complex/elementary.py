@@ -184,7 +184,7 @@ def _c99_multiply(x: Pair, y: Pair) -> Pair:
     a2, b2 = unnan(a2, inf_y | partial), unnan(b2, inf_y | partial)
     c2, d2 = unnan(c2, partial), unnan(d2, partial)
     recalc = both_nan & (inf_x | inf_y | partial)
-    inf = np.where(recalc, np.inf, 0.0)  # (np.inf * v: a NaN derivative where not selected)
+    inf = np.where(recalc, _typed(re, np.inf), _typed(re, 0.0))  # (np.inf * v: NaN derivatives where not taken)
     re = np.where(recalc, inf * (a2 * c2 - b2 * d2), re)
     im = np.where(recalc, inf * (a2 * d2 + b2 * c2), im)
     return re, im
