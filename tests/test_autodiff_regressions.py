@@ -160,3 +160,14 @@ def test_complex_magnitude_at_zero():
     np.testing.assert_allclose(tj.grad(lambda z: np.sum(np.abs(z) ** 2))(z), 2 * np.conj(z), atol=1e-15)
     assert tj.grad(lambda z: np.abs(z))(0j) == 0
     check_complex_grad(lambda z: np.sum(np.abs(z * np.array([1.0, 0.0, 1.0, 0.0])) ** 2), Z)
+
+
+@pytest.mark.parametrize("f", [lambda y, x: y @ x, lambda y, x: np.matmul(y, x), lambda y, x: x @ y,
+                               lambda y, x: y @ (x @ y)])
+def test_real_vector_times_complex_matrix(f):
+    """A real 1-D operand on the left of a complex matmul: its imaginary part (a 0-d zero) was made
+    a row, an AxisError under jit and grad (fuzz seeds 182000044, 182000067, complex)."""
+    y, x = np.array([0.5, -1.0, 2.0]), np.arange(9.0).reshape(3, 3) * (0.3 + 0.5j) - 1j
+    np.testing.assert_allclose(tj.jit(f)(y, x), f(y, x), rtol=1e-12)
+    check_complex_grad(lambda x: np.real(np.sum(f(y, x) * (1.0 - 0.5j))), x)
+    check_grad(lambda y: np.sum(np.abs(f(y, x)) ** 2), y)
