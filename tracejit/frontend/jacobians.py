@@ -1,41 +1,139 @@
 """``tj.jacfwd``, ``tj.jacrev`` and ``tj.hessian``: whole Jacobians, one product per basis
 vector (forward: per element of the differentiated arguments; reverse: per element of the
-results), all recorded into one trace. Arguments and results are pytrees: the Jacobian has the
-results' structure, each leaf holding the arguments' structure of arrays shaped
-``out.shape + arg.shape``. (No batching transform yet, so the program grows with the number of
-basis vectors: meant for small Jacobians.)"""
+results), recorded into the trace being built. Arguments and results are pytrees: the Jacobian
+has the results' structure, each leaf holding the arguments' structure of arrays shaped
+``out.shape + arg.shape``.
+
+The program does not grow with the number of basis vectors: the product is built once, on a
+placeholder seed, and its *linear part* (the nodes that depend on the seed) is moved into the
+body of a loop over the basis index ``k`` that builds the one-hot seed (``iota == k``), runs
+the product and writes row ``k`` of the result (``dynamic_update``); what the product needs
+from the function (the residuals: ``cos(x)``, activations, weights) stays outside the loop,
+computed once, and enters the body as captures. A few basis vectors (below ``LOOP_FROM``) are
+unrolled instead: the loop's per-step cost would then outweigh its smaller program.
+"""
 from __future__ import annotations
 
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Callable, Sequence
 
+import networkx as nx
 import numpy as np
 
+from tracejit.compiler.autodiff import Builder, is_float, jvp_graph, vjp_graph
+from tracejit.compiler.dtypes import AVal
+from tracejit.compiler.graph import Graph, SubGraph
 from tracejit.errors import UnsupportedError, at
 from tracejit.frontend.autodiff import Transformed, argnums_of
 from tracejit.frontend.context import user_location
-from tracejit.frontend.difftrace import Recorded, backward, forward, record
+from tracejit.frontend.core import Tracer
+from tracejit.frontend.difftrace import Recorded, record
 from tracejit.frontend.tree import unflatten
 
-
-def _basis(shape: tuple[int, ...], dtype: np.dtype) -> Iterator[np.ndarray]:
-    """The unit arrays of ``shape`` (one per element)."""
-    n = int(np.prod(shape, dtype=np.int64))
-    for k in range(n):
-        e = np.zeros(n, dtype=dtype)
-        e[k] = 1
-        yield e.reshape(shape)
+LOOP_FROM = 8  # basis vectors from which the products run as a loop (fewer: unrolled)
+I64 = np.dtype(np.int64)
+Node = int
 
 
-def _stack(parts: list, out_shape: tuple, in_shape: tuple, out_first: bool, dtype: np.dtype) -> Any:
-    """Products with the basis vectors as one array of shape ``out_shape + in_shape``: ``parts``
-    has one per output element (``out_first``, each of the input's shape) or one per input
-    element (each of the output's shape)."""
-    if not parts:
-        return np.zeros(out_shape + in_shape, dtype=dtype)
-    stacked = np.stack(parts)
-    if out_first:
-        return stacked.reshape(out_shape + in_shape)
-    return np.moveaxis(stacked, 0, -1).reshape(out_shape + in_shape)
+def _size(shape: tuple[int, ...]) -> int:
+    return int(np.prod(shape, dtype=np.int64))
+
+
+def _products(b: Builder, seed_aval: AVal, product: Callable[[Node], list[Node | None]]) -> list[Node | None]:
+    """``product`` (a linear function of a seed node -> result nodes, None for zero) of every
+    unit array of ``seed_aval``: per result, its values for all seeds stacked on a leading axis
+    ``[n, *result shape]`` (None where always zero). Unrolled below ``LOOP_FROM`` seeds, else
+    one loop over the seeds."""
+    n = _size(seed_aval.shape)
+    if n == 0:  # (an empty Jacobian: only the number of results is needed)
+        return [None] * len(product(b.zeros(tuple(seed_aval.shape), seed_aval.dtype)))
+    if n < LOOP_FROM:
+        rows = []
+        for k in range(n):
+            e = np.zeros(n, dtype=seed_aval.dtype)
+            e[k] = 1
+            rows.append(product(b.array(e.reshape(seed_aval.shape))))
+        return [_stack_rows(b, [r[j] for r in rows]) for j in range(len(rows[0]))]
+    graph = b.graph
+    seed = b.op("copy", b.zeros(tuple(seed_aval.shape), seed_aval.dtype))  # the placeholder
+    results = product(seed)
+    linear = nx.descendants(graph.nx, seed)
+    loop_results = _loop(b, seed, linear, results, n)
+    for nid in reversed(graph.topo_order()):  # (the linear part now lives in the loop's body)
+        if nid in linear:
+            graph.remove(nid)
+    graph.remove(seed)
+    return loop_results
+
+
+def _stack_rows(b: Builder, rows: list[Node | None]) -> Node | None:
+    """Unrolled products of one result: ``[n, *shape]`` (None where all are zero)."""
+    like = next((r for r in rows if r is not None), None)
+    if like is None:
+        return None
+    shape, dtype = b.shape(like), b.dtype(like)
+    parts = [b.reshape(r if r is not None else b.zeros(shape, dtype), (1,) + shape) for r in rows]
+    return parts[0] if len(parts) == 1 else b.op("concatenate", *parts, axis=0)
+
+
+def _loop(b: Builder, seed: Node, linear: set[Node], results: list[Node | None], n: int) -> list[Node | None]:
+    """A ``while`` over ``k = 0..n-1`` whose body is the nodes ``linear`` (cloned) on the
+    ``k``-th unit seed, writing row ``k`` of each result's buffer ``[n, *shape]``."""
+    graph, loc = b.graph, b.loc
+    written = [j for j, r in enumerate(results) if r is not None]
+    bufs = [AVal((n,) + b.shape(results[j]), b.dtype(results[j])) for j in written]
+    order = [v for v in graph.topo_order() if v in linear]
+    captures: list[Node] = []
+    for v in order:
+        captures += [u for u in graph.operands(v) if u not in linear and u != seed and u not in captures
+                     and graph.op(u) != "constant"]
+    captures += [results[j] for j in written if results[j] not in linear and results[j] != seed
+                 and results[j] not in captures]
+    body = Graph("body")
+    ins = [body.add_input(i, f"body{i}", a, loc=loc)
+           for i, a in enumerate([AVal((), I64)] + bufs + [graph.aval(c) for c in captures])]
+    k, buf_in = ins[0], ins[1:1 + len(bufs)]
+    where: dict[Node, Node] = dict(zip(captures, ins[1 + len(bufs):]))
+    aval = graph.aval(seed)
+    hit = body.add("equal", [body.add_constant(np.arange(n, dtype=I64), loc=loc), k], loc=loc)
+    one_hot = body.add("convert", [hit], attrs={"dtype": np.dtype(aval.dtype)}, loc=loc)
+    where[seed] = body.add("reshape", [one_hot], attrs={"shape": tuple(aval.shape)}, loc=loc)
+    for v in order:
+        d = graph.data(v)
+        operands = [where[u] if u in where else body.add_constant(graph.data(u)["value"], loc=graph.loc(u))
+                    for u in graph.operands(v)]
+        where[v] = body.add(d["op"], operands, attrs=dict(d["attrs"]), loc=d["loc"], aval=graph.aval(v),
+                            value=d["value"])
+    new_bufs = []
+    for buf, a, j in zip(buf_in, bufs, written):
+        row = body.add("reshape", [where[results[j]]], attrs={"shape": (1,) + tuple(a.shape[1:])}, loc=loc)
+        new_bufs.append(body.add("dynamic_update", [buf, row, k], attrs={"dims": (0,), "steps": (1,)}, loc=loc))
+    step = body.add("add", [k, body.add_constant(np.ones((), I64), loc=loc)], loc=loc)
+    for i, v in enumerate([step] + new_bufs):
+        body.add_output(i, v)
+    cond = Graph("cond")
+    cins = [cond.add_input(i, f"cond{i}", a, loc=loc) for i, a in enumerate([AVal((), I64)] + bufs + [AVal((), I64)])]
+    cond.add_output(0, cond.add("less", [cins[0], cins[-1]], loc=loc))
+    inits = [b.array(np.zeros((), I64))] + [b.zeros(tuple(a.shape), a.dtype) for a in bufs]
+    node = b.op("while", *(inits + [b.array(np.asarray(n, dtype=I64))] + captures), cond=SubGraph(cond),
+                body=SubGraph(body), n_carry=1 + len(bufs), n_cond=1)
+    picked = {j: b.op("loop_out", node, index=1 + i, shape=tuple(a.shape), dtype=np.dtype(a.dtype))
+              for i, (j, a) in enumerate(zip(written, bufs))}
+    return [picked.get(j) for j in range(len(results))]
+
+
+def _block(rec: Recorded, stacked: Node | None, out: Node, arg: Node, reverse: bool) -> Tracer:
+    """The Jacobian block of result node ``out`` in argument node ``arg`` (``out.shape +
+    arg.shape``) from the stacked products (reverse: ``[out.size, *arg.shape]``, forward:
+    ``[arg.size, *out.shape]``; None: zero)."""
+    b = rec.builder()
+    b.loc = user_location()
+    oshape, ashape = b.shape(out), b.shape(arg)
+    if stacked is None:
+        return Tracer(rec.trace, b.zeros(oshape + ashape, b.dtype(arg if reverse else out)))
+    if not reverse:  # [arg.size, *out] -> [*out, arg.size]
+        nd = len(oshape) + 1
+        stacked = b.op("transpose", stacked, perm=tuple(range(1, nd)) + (0,))
+    return Tracer(rec.trace, b.reshape(stacked, oshape + ashape))
 
 
 def _assemble(rec: Recorded, blocks: list[list[Any]], several: bool) -> Any:
@@ -47,6 +145,30 @@ def _assemble(rec: Recorded, blocks: list[list[Any]], several: bool) -> Any:
     return unflatten(rec.out_tree, per_out)
 
 
+def _jacobian_blocks(rec: Recorded, reverse: bool) -> list[list[Tracer]]:
+    """Per result leaf, per argument leaf: the Jacobian block."""
+    b = rec.builder()
+    b.loc = user_location()
+    ins, outs = rec.wrt, rec.out_nodes
+    blocks: list[list[Any]] = [[None] * len(ins) for _ in outs]
+    if reverse:
+        for o, y in enumerate(outs):
+            if not is_float(b.dtype(y)):
+                stacked: Sequence[Node | None] = [None] * len(ins)
+            else:
+                stacked = _products(b, b.aval(y), lambda s, o=o: vjp_graph(
+                    Builder(b.graph), ins, outs, [s if i == o else None for i in range(len(outs))]))
+            for w, x in enumerate(ins):
+                blocks[o][w] = _block(rec, stacked[w], y, x, True)
+    else:
+        for w, x in enumerate(ins):
+            stacked = _products(b, b.aval(x), lambda s, w=w: jvp_graph(
+                Builder(b.graph), ins, [s if i == w else None for i in range(len(ins))], outs))
+            for o, y in enumerate(outs):
+                blocks[o][w] = _block(rec, stacked[o], y, x, False)
+    return blocks
+
+
 def _jacobian(fun: Callable, argnums: int | Sequence[int], reverse: bool, name: str) -> Transformed:
     nums, several = argnums_of(argnums)
 
@@ -55,22 +177,7 @@ def _jacobian(fun: Callable, argnums: int | Sequence[int], reverse: bool, name: 
         if any(n != 1 for n in rec.wrt_parts + rec.out_parts):
             raise UnsupportedError(f"{name} of complex arguments or results is not supported yet (use tj.vjp "
                                    f"or tj.jvp){at(user_location())}")
-        b = rec.builder()
-        ins, outs = rec.wrt, rec.out_nodes
-        blocks: list[list[Any]] = [[None] * len(ins) for _ in outs]
-        if reverse:
-            for o, y in enumerate(outs):
-                rows = []
-                for e in _basis(b.shape(y), b.dtype(y)):
-                    rows.append(backward(rec, [e if k == o else None for k in range(len(outs))], flat=True))
-                for w, x in enumerate(ins):
-                    blocks[o][w] = _stack([r[w] for r in rows], b.shape(y), b.shape(x), True, b.dtype(x))
-        else:
-            for w, x in enumerate(ins):
-                cols = [forward(rec, [e if k == w else None for k in range(len(ins))])
-                        for e in _basis(b.shape(x), b.dtype(x))]
-                for o, y in enumerate(outs):
-                    blocks[o][w] = _stack([c[o] for c in cols], b.shape(y), b.shape(x), False, b.dtype(x))
+        blocks = _jacobian_blocks(rec, reverse)
         rec.release()
         return _assemble(rec, blocks, several)
 
@@ -79,13 +186,13 @@ def _jacobian(fun: Callable, argnums: int | Sequence[int], reverse: bool, name: 
 
 def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0) -> Transformed:
     """The Jacobian of ``fun`` with respect to the arguments ``argnums``, by forward mode (one
-    Jacobian-vector product per element of those arguments)."""
+    Jacobian-vector product per element of those arguments, run as one loop over them)."""
     return _jacobian(fun, argnums, False, "jacfwd")
 
 
 def jacrev(fun: Callable, argnums: int | Sequence[int] = 0) -> Transformed:
     """The Jacobian of ``fun`` with respect to the arguments ``argnums``, by reverse mode (one
-    vector-Jacobian product per element of the results)."""
+    vector-Jacobian product per element of the results, run as one loop over them)."""
     return _jacobian(fun, argnums, True, "jacrev")
 
 
