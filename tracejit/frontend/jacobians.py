@@ -20,6 +20,7 @@ import networkx as nx
 import numpy as np
 
 from tracejit.compiler.autodiff import Builder, is_float, jvp_graph, vjp_graph
+from tracejit.compiler.autodiff.batching import batch_linear
 from tracejit.compiler.dtypes import AVal
 from tracejit.compiler.graph import Graph, SubGraph
 from tracejit.errors import UnsupportedError, at
@@ -29,7 +30,8 @@ from tracejit.frontend.core import Tracer
 from tracejit.frontend.difftrace import Recorded, record
 from tracejit.frontend.tree import unflatten
 
-LOOP_FROM = 8  # basis vectors from which the products run as a loop (fewer: unrolled)
+LOOP_FROM = 8  # basis vectors from which the products are batched or a loop (fewer: unrolled)
+BATCHED = True  # batch the linear part where every op has a batching rule (else: a loop)
 I64 = np.dtype(np.int64)
 Node = int
 
@@ -57,12 +59,24 @@ def _products(b: Builder, seed_aval: AVal, product: Callable[[Node], list[Node |
     seed = b.op("copy", b.zeros(tuple(seed_aval.shape), seed_aval.dtype))  # the placeholder
     results = product(seed)
     linear = nx.descendants(graph.nx, seed)
-    loop_results = _loop(b, seed, linear, results, n)
-    for nid in reversed(graph.topo_order()):  # (the linear part now lives in the loop's body)
-        if nid in linear:
-            graph.remove(nid)
+    order = [v for v in graph.topo_order() if v in linear]
+    done = batch_linear(b, seed, order, n, _unit_seeds(b, seed_aval, n)) if BATCHED else None
+    if done is None:
+        stacked = _loop(b, seed, order, results, n)
+    else:
+        stacked = [None if r is None else done[r] if r in done else
+                   b.broadcast(b.reshape(r, (1,) + b.shape(r)), (n,) + b.shape(r)) for r in results]
+    for nid in reversed(order):  # (the linear part now lives in the loop's body or batched)
+        graph.remove(nid)
     graph.remove(seed)
-    return loop_results
+    return stacked
+
+
+def _unit_seeds(b: Builder, aval: AVal, n: int) -> Node:
+    """All ``n`` unit arrays of ``aval``: ``[n, *shape]`` (``iota == iota``, fused where read)."""
+    rows = b.array(np.arange(n, dtype=I64).reshape(n, 1))
+    cols = b.array(np.arange(n, dtype=I64).reshape(1, n))
+    return b.reshape(b.convert(b.op("equal", rows, cols), np.dtype(aval.dtype)), (n,) + tuple(aval.shape))
 
 
 def _stack_rows(b: Builder, rows: list[Node | None]) -> Node | None:
@@ -75,13 +89,13 @@ def _stack_rows(b: Builder, rows: list[Node | None]) -> Node | None:
     return parts[0] if len(parts) == 1 else b.op("concatenate", *parts, axis=0)
 
 
-def _loop(b: Builder, seed: Node, linear: set[Node], results: list[Node | None], n: int) -> list[Node | None]:
-    """A ``while`` over ``k = 0..n-1`` whose body is the nodes ``linear`` (cloned) on the
-    ``k``-th unit seed, writing row ``k`` of each result's buffer ``[n, *shape]``."""
+def _loop(b: Builder, seed: Node, order: list[Node], results: list[Node | None], n: int) -> list[Node | None]:
+    """A ``while`` over ``k = 0..n-1`` whose body is the nodes ``order`` (the linear part,
+    cloned) on the ``k``-th unit seed, writing row ``k`` of each result's buffer ``[n, *shape]``."""
     graph, loc = b.graph, b.loc
+    linear = set(order)
     written = [j for j, r in enumerate(results) if r is not None]
     bufs = [AVal((n,) + b.shape(results[j]), b.dtype(results[j])) for j in written]
-    order = [v for v in graph.topo_order() if v in linear]
     captures: list[Node] = []
     for v in order:
         captures += [u for u in graph.operands(v) if u not in linear and u != seed and u not in captures
