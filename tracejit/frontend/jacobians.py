@@ -5,12 +5,14 @@ has the results' structure, each leaf holding the arguments' structure of arrays
 ``out.shape + arg.shape``.
 
 The program does not grow with the number of basis vectors: the product is built once, on a
-placeholder seed, and its *linear part* (the nodes that depend on the seed) is moved into the
-body of a loop over the basis index ``k`` that builds the one-hot seed (``iota == k``), runs
-the product and writes row ``k`` of the result (``dynamic_update``); what the product needs
-from the function (the residuals: ``cos(x)``, activations, weights) stays outside the loop,
-computed once, and enters the body as captures. A few basis vectors (below ``LOOP_FROM``) are
-unrolled instead: the loop's per-step cost would then outweigh its smaller program.
+placeholder seed, and its *linear part* (the nodes that depend on the seed) is rebuilt with a
+leading axis of all ``n`` unit seeds (``compiler/autodiff/batching.py``: a matmul becomes one
+matmul of ``n`` rows, elementwise ops broadcast). Where an op of the linear part has no
+batching rule (gathers, dynamic updates, loops, LAPACK calls), the linear part is moved into
+the body of a loop over the basis index ``k`` instead, which builds the one-hot seed
+(``iota == k``), runs the product and writes row ``k`` of each result (``dynamic_update``).
+Either way, what the product needs from the function (the residuals: ``cos(x)``, activations,
+weights) is computed once, outside (the loop captures it).
 """
 from __future__ import annotations
 
@@ -30,7 +32,6 @@ from tracejit.frontend.core import Tracer
 from tracejit.frontend.difftrace import Recorded, record
 from tracejit.frontend.tree import unflatten
 
-LOOP_FROM = 8  # basis vectors from which the products are batched or a loop (fewer: unrolled)
 BATCHED = True  # batch the linear part where every op has a batching rule (else: a loop)
 I64 = np.dtype(np.int64)
 Node = int
@@ -43,18 +44,10 @@ def _size(shape: tuple[int, ...]) -> int:
 def _products(b: Builder, seed_aval: AVal, product: Callable[[Node], list[Node | None]]) -> list[Node | None]:
     """``product`` (a linear function of a seed node -> result nodes, None for zero) of every
     unit array of ``seed_aval``: per result, its values for all seeds stacked on a leading axis
-    ``[n, *result shape]`` (None where always zero). Unrolled below ``LOOP_FROM`` seeds, else
-    one loop over the seeds."""
+    ``[n, *result shape]`` (None where always zero). Batched, else one loop over the seeds."""
     n = _size(seed_aval.shape)
     if n == 0:  # (an empty Jacobian: only the number of results is needed)
         return [None] * len(product(b.zeros(tuple(seed_aval.shape), seed_aval.dtype)))
-    if n < LOOP_FROM:
-        rows = []
-        for k in range(n):
-            e = np.zeros(n, dtype=seed_aval.dtype)
-            e[k] = 1
-            rows.append(product(b.array(e.reshape(seed_aval.shape))))
-        return [_stack_rows(b, [r[j] for r in rows]) for j in range(len(rows[0]))]
     graph = b.graph
     seed = b.op("copy", b.zeros(tuple(seed_aval.shape), seed_aval.dtype))  # the placeholder
     results = product(seed)
@@ -77,16 +70,6 @@ def _unit_seeds(b: Builder, aval: AVal, n: int) -> Node:
     rows = b.array(np.arange(n, dtype=I64).reshape(n, 1))
     cols = b.array(np.arange(n, dtype=I64).reshape(1, n))
     return b.reshape(b.convert(b.op("equal", rows, cols), np.dtype(aval.dtype)), (n,) + tuple(aval.shape))
-
-
-def _stack_rows(b: Builder, rows: list[Node | None]) -> Node | None:
-    """Unrolled products of one result: ``[n, *shape]`` (None where all are zero)."""
-    like = next((r for r in rows if r is not None), None)
-    if like is None:
-        return None
-    shape, dtype = b.shape(like), b.dtype(like)
-    parts = [b.reshape(r if r is not None else b.zeros(shape, dtype), (1,) + shape) for r in rows]
-    return parts[0] if len(parts) == 1 else b.op("concatenate", *parts, axis=0)
 
 
 def _loop(b: Builder, seed: Node, order: list[Node], results: list[Node | None], n: int) -> list[Node | None]:
@@ -200,13 +183,13 @@ def _jacobian(fun: Callable, argnums: int | Sequence[int], reverse: bool, name: 
 
 def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0) -> Transformed:
     """The Jacobian of ``fun`` with respect to the arguments ``argnums``, by forward mode (one
-    Jacobian-vector product per element of those arguments, run as one loop over them)."""
+    Jacobian-vector product per element of those arguments, all at once: batched)."""
     return _jacobian(fun, argnums, False, "jacfwd")
 
 
 def jacrev(fun: Callable, argnums: int | Sequence[int] = 0) -> Transformed:
     """The Jacobian of ``fun`` with respect to the arguments ``argnums``, by reverse mode (one
-    vector-Jacobian product per element of the results, run as one loop over them)."""
+    vector-Jacobian product per element of the results, all at once: batched)."""
     return _jacobian(fun, argnums, True, "jacrev")
 
 
