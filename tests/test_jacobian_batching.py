@@ -43,8 +43,8 @@ FUNCTIONS = {
                                             np.mean(x, keepdims=True)]),
     "views": lambda x: (x.reshape(3, 4).T[::2, 1:] * 2.0).ravel(),
     "broadcast": lambda x: (x[:4, None] * x[None, 4:8] + np.broadcast_to(x[8:], (4, 4))).ravel(),
-    "diag_cumsum": lambda x: np.concatenate([np.diagonal(x.reshape(3, 4), 1), np.cumsum(x.reshape(3, 4), axis=1).ravel(),
-                                             np.ones(2)]),
+    "diag_cumsum": lambda x: np.concatenate([np.diagonal(x.reshape(3, 4), 1),
+                                             np.cumsum(x.reshape(3, 4), axis=1).ravel(), np.ones(2)]),
     "gather": lambda x: x[IDX] ** 2,  # no batching rule: the loop
     "fori": lambda x: tj.fori_loop(0, 3, lambda i, c: np.sin(c) * x, x),  # no batching rule: the loop
 }
