@@ -53,7 +53,7 @@ def _products(b: Builder, seed_aval: AVal, product: Callable[[Node], list[Node |
     results = product(seed)
     linear = nx.descendants(graph.nx, seed)
     order = [v for v in graph.topo_order() if v in linear]
-    done = batch_linear(b, seed, order, n, _unit_seeds(b, seed_aval, n)) if BATCHED else None
+    done = batch_linear(b, seed, order, n, lambda: _unit_seeds(b, seed_aval, n)) if BATCHED else None
     if done is None:
         stacked = _loop(b, seed, order, results, n)
     else:

@@ -33,16 +33,18 @@ def _batchable(graph: Graph, nid: Node) -> bool:
         or op in SCANS
 
 
-def batch_linear(b: Builder, seed: Node, order: list[Node], n: int, batched_seed: Node) -> dict[Node, Node] | None:
+def batch_linear(b: Builder, seed: Node, order: list[Node], n: int,
+                 batched_seed: Callable[[], Node]) -> dict[Node, Node] | None:
     """The nodes ``order`` (the linear part, topologically ordered, each depending on
-    ``seed``) rebuilt with a leading axis of ``n``, ``seed`` read as ``batched_seed``
-    (``[n, *seed shape]``): {node: its batched node}; None if some node has no batching rule
-    or the batched values would exceed ``BATCH_BYTES``."""
+    ``seed``) rebuilt with a leading axis of ``n``, ``seed`` read as the node that
+    ``batched_seed()`` builds (``[n, *seed shape]``): {node: its batched node}; None (and
+    nothing built) if some node has no batching rule or the batched values would exceed
+    ``BATCH_BYTES``."""
     graph = b.graph
     size = sum(n * int(np.prod(graph.aval(v).shape, dtype=np.int64)) * graph.aval(v).dtype.itemsize for v in order)
     if size > BATCH_BYTES or not all(_batchable(graph, v) for v in order):
         return None
-    done: dict[Node, Node] = {seed: batched_seed}
+    done: dict[Node, Node] = {seed: batched_seed()}
     for v in order:
         b.loc = graph.loc(v)
         rule = _RULES.get(get_op(graph.op(v)).kind, _view)
