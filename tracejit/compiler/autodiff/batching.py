@@ -6,10 +6,10 @@ A Jacobian's products are built once on a placeholder seed; the nodes that depen
 vector): elementwise ops broadcast (a batched operand is padded with unit axes to the node's
 rank, so NumPy's right-aligned broadcasting lines up the rest), reductions, views, scans and
 ``concatenate`` shift their axes by one, ``matmul`` batches (a batched left operand against a
-matrix is one flattened matmul). What the linear part reads from the function (residuals,
-weights) is used unbatched. An op without a rule here (gathers, dynamic slices and updates,
-loops, library calls) makes :func:`batch_linear` return None: the caller runs the products
-as a loop instead.
+matrix is one flattened matmul; the unit seeds themselves against one are that matrix). What
+the linear part reads from the function (residuals, weights) is used unbatched. An op without
+a rule here (gathers, dynamic slices and updates, loops, library calls) makes
+:func:`batch_linear` return None: the caller runs the products as a loop instead.
 """
 from __future__ import annotations
 
@@ -48,7 +48,7 @@ def batch_linear(b: Builder, seed: Node, order: list[Node], n: int,
     for v in order:
         b.loc = graph.loc(v)
         rule = _RULES.get(get_op(graph.op(v)).kind, _view)
-        done[v] = rule(b, v, [done.get(u) for u in graph.operands(v)], n)
+        done[v] = rule(b, v, [done.get(u) for u in graph.operands(v)], n, done[seed])
     return done
 
 
@@ -60,30 +60,32 @@ def _padded(b: Builder, batched: Node, rank: int, n: int) -> Node:
     return b.reshape(batched, (n,) + (1,) * (rank - len(shape)) + shape)
 
 
-def _elementwise(b: Builder, v: Node, batched: list[Node | None], n: int) -> Node:
+def _elementwise(b: Builder, v: Node, batched: list[Node | None], n: int, unit: Node) -> Node:
     graph = b.graph
     rank = len(graph.aval(v).shape)
     ops = [u if bu is None else _padded(b, bu, rank, n) for u, bu in zip(graph.operands(v), batched)]
     return b.op(graph.op(v), *ops, **graph.attrs(v))
 
 
-def _reduce(b: Builder, v: Node, batched: list[Node | None], n: int) -> Node:
+def _reduce(b: Builder, v: Node, batched: list[Node | None], n: int, unit: Node) -> Node:
     attrs = dict(b.graph.attrs(v))
     attrs["axes"] = tuple(a + 1 for a in attrs["axes"])
     return b.op(b.graph.op(v), batched[0], **attrs)
 
 
-def _concat(b: Builder, v: Node, batched: list[Node | None], n: int) -> Node:
+def _concat(b: Builder, v: Node, batched: list[Node | None], n: int, unit: Node) -> Node:
     graph = b.graph
     ops = [bu if bu is not None else b.broadcast(b.reshape(u, (1,) + b.shape(u)), (n,) + b.shape(u))
            for u, bu in zip(graph.operands(v), batched)]
     return b.op("concatenate", *ops, axis=graph.attrs(v)["axis"] + 1)
 
 
-def _matmul(b: Builder, v: Node, batched: list[Node | None], n: int) -> Node:
+def _matmul(b: Builder, v: Node, batched: list[Node | None], n: int, unit: Node) -> Node:
     graph = b.graph
     (x, y), (bx, by) = graph.operands(v), batched
     out_shape = (n,) + tuple(graph.aval(v).shape)
+    if _is_unit(b, bx, unit, n) and by is None and len(b.shape(y)) == 2:  # I @ y = y
+        return b.reshape(b.convert(y, graph.aval(v).dtype), out_shape)
     if by is None and len(b.shape(y)) == 2:  # rows of all the seeds against one matrix: one matmul
         k = b.shape(y)[0]
         flat = b.op("matmul", b.reshape(bx, (b.shape(bx)[0] * int(np.prod(b.shape(bx)[1:-1], dtype=np.int64)), k)), y)
@@ -104,7 +106,18 @@ def _matmul(b: Builder, v: Node, batched: list[Node | None], n: int) -> Node:
     return b.reshape(b.op("matmul", left, right), out_shape)
 
 
-def _view(b: Builder, v: Node, batched: list[Node | None], n: int) -> Node:
+def _is_unit(b: Builder, bx: Node | None, unit: Node, n: int) -> bool:
+    """``bx`` is the unit seeds ``unit`` (``[n, n]`` in effect): itself or a reshape of it to
+    ``[n, 1, ..., 1, n]``."""
+    while bx is not None and bx != unit and b.graph.op(bx) == "reshape":
+        shape = b.shape(bx)
+        if shape[0] != n or shape[-1] != n or any(d != 1 for d in shape[1:-1]):
+            return False
+        (bx,) = b.graph.operands(bx)
+    return bx == unit and b.shape(unit)[-1:] == (n,) and len(b.shape(unit)) == 2
+
+
+def _view(b: Builder, v: Node, batched: list[Node | None], n: int, unit: Node) -> Node:
     graph = b.graph
     op, attrs, bx = graph.op(v), dict(graph.attrs(v)), batched[0]
     shape = tuple(graph.aval(v).shape)
@@ -124,5 +137,5 @@ def _view(b: Builder, v: Node, batched: list[Node | None], n: int) -> Node:
     return b.op(op, bx, **attrs)
 
 
-_RULES: dict[str, Callable[[Builder, Node, list, int], Node]] = {
+_RULES: dict[str, Callable[[Builder, Node, list, int, Node], Node]] = {
     "elementwise": _elementwise, "reduce": _reduce, "concat": _concat, "contraction": _matmul}
