@@ -45,6 +45,7 @@ from tracejit.frontend.signature import BoundCall
 from tracejit.frontend.traced_function import TracedFunction, trace_function
 from tracejit.runtime import diskcache, programcache
 from tracejit.runtime.executable import Executable
+from tracejit.stagetimes import StageTimes, measuring, stage
 
 MAX_STORED_CONSTANT_BYTES = 1 << 20  # optimized programs holding more constants are not stored
 
@@ -76,19 +77,23 @@ class Compilation:
         self.fastmath = fastmath
         self._optimized: Optimized | None = None
         self._executable: Executable | None = None
+        self.times = StageTimes()  # each stage's time, measured as it runs (stagetimes.py)
 
     @property
     def optimized(self) -> Optimized:
         """The optimized graph and its scheduled kernel program (stage 2)."""
         if self._optimized is None:
-            self._optimized = optimize_cached(self.traced.graph, self.fastmath)
+            with measuring(self.times):
+                self._optimized = optimize_cached(self.traced.graph, self.fastmath)
         return self._optimized
 
     @property
     def executable(self) -> Executable:
         """The program as machine code, callable on arrays (stages 3-6)."""
         if self._executable is None:
-            self._executable = load(self.optimized.program)
+            program = self.optimized.program
+            with measuring(self.times):
+                self._executable = load(program)
         return self._executable
 
     def compile(self, name: str) -> Executable:
@@ -117,10 +122,13 @@ def trace_call(request: Request, call: BoundCall) -> Compilation:
     """Stage 1: ``request.fun`` traced for the signature of ``call`` (a call of a jitted
     function then runs :meth:`Compilation.compile`)."""
     fun = request.fun
-    with unrolling(request.unroll_loops), fallbacks(request.fallback):
+    times = StageTimes()
+    with measuring(times), stage("trace"), unrolling(request.unroll_loops), fallbacks(request.fallback):
         traced = trace_function(fun, request.pysig, request.static, call, fun.__name__, request.freeze,
                                 request.concrete, request.autograph)
-    return Compilation(traced, request.fastmath)
+    compilation = Compilation(traced, request.fastmath)
+    compilation.times = times
+    return compilation
 
 
 def lower_call(request: Request, call: BoundCall) -> Compilation:
@@ -197,14 +205,16 @@ def load(program: Program) -> Executable:
     symbols = symbol_names(generic, prefix)
     from tracejit.runtime.engine import load_cached  # deferred: the engine imports llvmlite
     compiled, source = load_cached(key, [symbols.entry, symbols.call], lambda: llvm_ir(generic, prefix))
-    return Executable(program, compiled, symbols.entry, symbols.call, size_table(generic), source)
+    with stage("load"):
+        return Executable(program, compiled, symbols.entry, symbols.call, size_table(generic), source)
 
 
 def llvm_ir(generic: GenericProgram, prefix: str) -> str:
     """The LLVM IR of ``generic``'s module, its functions named from ``prefix`` (run only
     on a cache miss, or when the IR of code loaded from disk is asked for)."""
     from tracejit.compiler.codegen import module  # deferred: code generation imports llvmlite
-    return str(module.build_module(generic, prefix)[0])
+    with stage("codegen"):
+        return str(module.build_module(generic, prefix)[0])
 
 
 def _sanitize(name: str) -> str:

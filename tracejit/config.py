@@ -1,8 +1,10 @@
 """Environment switches, read in one place.
 
 ``TRACEJIT_DISABLE_JIT=1`` runs every jitted function eagerly with NumPy.
-``TRACEJIT_LOG`` is a comma list of ``retrace,passes,kernels,llvm,asm,fallbacks`` dumps (``fallbacks``:
-each call run in Python as a host call, once per function and line).
+``TRACEJIT_LOG`` is a comma list of ``retrace,passes,kernels,llvm,asm,fallbacks,compile`` dumps (``fallbacks``:
+each call run in Python as a host call, once per function and line; ``compile``: each compilation's
+time per stage, ``stagetimes.py``).
+``TRACEJIT_SLOW_COMPILE`` (seconds, default 1): a compilation slower than that logs one warning line.
 ``TRACEJIT_FOLD_LIMIT`` caps the element count of a constant produced by folding.
 ``TRACEJIT_NUM_THREADS`` sets the threads for parallel loops (default: every CPU this
 process may use).
@@ -19,7 +21,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-LOG_CHANNELS = ("retrace", "passes", "kernels", "llvm", "asm", "fallbacks")
+LOG_CHANNELS = ("retrace", "passes", "kernels", "llvm", "asm", "fallbacks", "compile")
 
 
 @dataclass
@@ -33,6 +35,7 @@ class Config:
     cache_enabled: bool = True
     cache_dir: str = ""
     verify: bool = False
+    slow_compile_seconds: float = 1.0  # a compilation slower than this logs a warning line (stagetimes.py)
 
     def __setattr__(self, name: str, value) -> None:
         object.__setattr__(self, name, value)
@@ -58,6 +61,7 @@ class Config:
             cache_enabled=env.get("TRACEJIT_CACHE", "1") not in ("0", "false", "False", "off"),
             cache_dir=env.get("TRACEJIT_CACHE_DIR") or _default_cache_dir(env),
             verify=env.get("TRACEJIT_VERIFY", "0") not in ("", "0", "false", "False", "off"),
+            slow_compile_seconds=float(env.get("TRACEJIT_SLOW_COMPILE", 1.0)),
         )
 
 
@@ -95,11 +99,13 @@ def log_enabled(channel: str) -> bool:
     return channel in config.log
 
 
-def emit_log(channel: str, text: str) -> None:
-    """Write a dump for ``channel`` to the ``tracejit`` logger (stderr by default)."""
+def emit_log(channel: str, text: str, level: int = logging.INFO) -> None:
+    """Write a dump (or, with ``level``, a warning) for ``channel`` to the ``tracejit`` logger
+    (stderr by default; a level the user set on that logger is kept)."""
     if not logger.handlers and not logging.getLogger().handlers:
         handler = logging.StreamHandler()
         handler.setFormatter(logging.Formatter("[tracejit:%(channel)s] %(message)s"))
         logger.addHandler(handler)
-        logger.setLevel(logging.INFO)
-    logger.info(text, extra={"channel": channel})
+        if logger.level == logging.NOTSET:
+            logger.setLevel(logging.INFO)
+    logger.log(level, text, extra={"channel": channel})

@@ -25,6 +25,7 @@ from tracejit.compiler.passes import PassRecord, run_passes
 from tracejit.compiler.schedule import run_kernel_passes
 from tracejit.compiler.target import Target, host_target
 from tracejit.config import config
+from tracejit.stagetimes import stage
 
 
 @dataclass
@@ -66,15 +67,18 @@ def optimize(traced: Graph, verify: bool | None = None, record: bool = False, fa
 def _optimize(traced: Graph, verify: bool | None, record: bool, fastmath: bool, target: Target) -> Optimized:
     verify = config.verify if verify is None else verify
     graph = traced.copy()
-    records = run_passes(graph, verify=verify, record=record)
+    with stage("graph passes"):
+        records = run_passes(graph, verify=verify, record=record)
 
     def form(g: Graph) -> Program:
-        program = form_kernels(g, _optimize_sub)
+        with stage("kernel formation"):  # (nested in "kernel passes": counted apart, stagetimes.py)
+            program = form_kernels(g, _optimize_sub)
         program.fastmath = fastmath
         program.target = target
         return program
 
-    program, kernel_records = run_kernel_passes(graph, form, verify=verify, record=record)
+    with stage("kernel passes"):
+        program, kernel_records = run_kernel_passes(graph, form, verify=verify, record=record)
     if verify:
         graph.verify()
     return Optimized(graph, program, records + kernel_records)

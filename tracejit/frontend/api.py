@@ -32,6 +32,7 @@ from tracejit.runtime import MISS
 from tracejit.runtime.counter import Counter
 from tracejit.runtime.dispatcher import Slot, dispatcher
 from tracejit.runtime.gcpause import paused_gc
+from tracejit.stagetimes import report as report_compile_times
 
 
 class CacheInfo(NamedTuple):
@@ -389,6 +390,7 @@ class JitFunction:
         if self._traces == RETRACE_WARNING + 1:
             warn_retraces(self.fun, change)
         source = compilation.compile(self.fun.__qualname__).source  # compiled now, or found on disk or loaded
+        report_compile_times(self.fun.__qualname__, compilation.times)  # (stagetimes.py: slow ones say so)
         if not self._native_tried:
             self._enable_native()
         if source == "compiled":

@@ -14,6 +14,7 @@ from tracejit.compiler.target import init_llvm, target_machine
 from tracejit.compiler.target import optimize_module as optimize_for
 from tracejit.config import emit_log, log_enabled
 from tracejit.runtime import diskcache, objcheck
+from tracejit.stagetimes import stage
 
 _lock = threading.Lock()
 _engine = None
@@ -94,13 +95,16 @@ def compile_text(text: str, symbols: list[str]) -> tuple[CompiledModule, bytes]:
     """Verify, optimize and compile the IR ``text`` to object code, load it, and return
     the addresses of ``symbols`` and the object code (for the disk cache)."""
     t0 = time.perf_counter()
-    init_llvm()
-    mod = llvm.parse_assembly(text)
-    mod.verify()
-    optimize_module(mod)
-    optimized = str(mod) if log_enabled("llvm") else None  # else printed only when asked (optimized again)
-    obj = target_machine().emit_object(mod)
-    addresses = _link(obj, symbols, "compilations")
+    with stage("LLVM optimize"):
+        init_llvm()
+        mod = llvm.parse_assembly(text)
+        mod.verify()
+        optimize_module(mod)
+        optimized = str(mod) if log_enabled("llvm") else None  # else printed only when asked (optimized again)
+    with stage("machine code"):
+        obj = target_machine().emit_object(mod)
+    with stage("load"):
+        addresses = _link(obj, symbols, "compilations")
     seconds = time.perf_counter() - t0
     _stats["seconds"] += seconds
     compiled = CompiledModule(addresses, seconds, _llvm_ir=text, _optimized_ir=optimized)
@@ -114,8 +118,9 @@ def compile_text(text: str, symbols: list[str]) -> tuple[CompiledModule, bytes]:
 def load_object(obj: bytes, symbols: list[str], build_ir: Callable[[], str]) -> CompiledModule:
     """Load object code compiled earlier (from the disk cache); ``build_ir`` gives its IR."""
     t0 = time.perf_counter()
-    init_llvm()
-    addresses = _link(obj, symbols, "disk_loads")
+    with stage("load"):
+        init_llvm()
+        addresses = _link(obj, symbols, "disk_loads")
     return CompiledModule(addresses, time.perf_counter() - t0, from_disk=True, build_ir=build_ir)
 
 
