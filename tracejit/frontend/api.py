@@ -12,6 +12,7 @@ import numpy as np
 from tracejit.compile import Request, lower_call, trace_call
 from tracejit.config import config, emit_log, log_enabled
 from tracejit.errors import StaticNeeded, UnsupportedError, user_error
+from tracejit.frontend.argchecks import bad_argument, check_callable, static_parameters
 from tracejit.frontend.boundary import raise_if_internal
 from tracejit.frontend.checks import PrecheckFailed, prechecked, raise_failed, raise_prechecked
 from tracejit.frontend.complex.boundary import as_complex
@@ -169,18 +170,14 @@ class JitFunction:
     def __init__(self, fun: Callable, static_argnames: str | Iterable[str] = (),
                  static_argnums: int | Iterable[int] = (), fastmath: bool = False, freeze: bool = False,
                  autograph: bool = True, unroll_loops: bool = False, fallback: bool = True):
+        check_callable(fun, "tj.jit: fun")
         functools.update_wrapper(self, fun)
         self.fun = fun
         self.fastmath = bool(fastmath)
         self.freeze = bool(freeze)
         self._pysig = inspect.signature(fun)
         names = list(self._pysig.parameters)
-        static = set((static_argnames,) if isinstance(static_argnames, str) else static_argnames)
-        for num in (static_argnums,) if isinstance(static_argnums, int) else static_argnums:
-            static.add(names[num])
-        unknown = static - set(names)
-        if unknown:
-            raise user_error(ValueError(f"static_argnames {sorted(unknown)} are not parameters of {fun.__name__}"))
+        static = static_parameters(fun, self._pysig, static_argnames, static_argnums)  # (frontend/argchecks.py)
         self._static = frozenset(static)
         self._names = names
         self._auto_static: frozenset = frozenset()  # scalar arguments whose values the function needs
@@ -244,8 +241,15 @@ class JitFunction:
         except PrecheckFailed:  # an index check failed before the call: eager NumPy's own writes and error
             return self.fun(*args, **kwargs)
         except Exception as error:  # a bug inside tracejit leaves as InternalError (frontend/boundary.py)
+            self._raise_if_bad_argument(error, args, kwargs)
             raise_if_internal(error, self.fun)
             raise
+
+    def _raise_if_bad_argument(self, error: Exception, args: tuple, kwargs: dict) -> None:
+        """A TypeError naming an argument that is no array or number (``f(None, y)``), if ``error`` came from one."""
+        bad = bad_argument(error, self.fun, self._pysig, self._static, args, kwargs)
+        if bad is not None:
+            raise bad from error
 
     def _call(self, args: tuple, kwargs: dict):
         """Every call the direct path does not take: find (or trace and compile) the signature."""
@@ -415,6 +419,7 @@ class JitFunction:
         try:
             _, found, _ = self._entry(args, kwargs, lowered, count=False)
         except Exception as error:  # as in __call__
+            self._raise_if_bad_argument(error, args, kwargs)
             raise_if_internal(error, self.fun)
             raise
         return found.lowered if isinstance(found, _Entry) else found

@@ -21,6 +21,7 @@ from tracejit.compiler.interpreter import evaluate
 from tracejit.config import config
 from tracejit.errors import StaticNeeded, at, user_error
 from tracejit.frontend.api import JitFunction
+from tracejit.frontend.argchecks import check_argnums, check_callable
 from tracejit.frontend.arraylike import complex_support, is_complex_value
 from tracejit.frontend.complex.boundary import as_complex
 from tracejit.frontend.context import user_location
@@ -34,9 +35,15 @@ from tracejit.frontend.tree import flatten, unflatten
 
 def argnums_of(argnums: int | Sequence[int]) -> tuple[tuple[int, ...], bool]:
     """The argument indices to differentiate and whether results come as a tuple of them."""
-    if isinstance(argnums, int):
-        return (argnums,), False
-    return tuple(argnums), True
+    if isinstance(argnums, (int, np.integer)) and not isinstance(argnums, bool):
+        return (int(argnums),), False
+    try:
+        nums = tuple(argnums)
+    except TypeError:
+        nums = (argnums,)
+    if not all(isinstance(n, (int, np.integer)) and not isinstance(n, bool) for n in nums):
+        raise user_error(TypeError(f"argnums must be an int or a tuple of ints, not {argnums!r}"))
+    return tuple(int(n) for n in nums), True
 
 
 def _run_eagerly(fun: Callable, args: tuple, kwargs: dict) -> Any:
@@ -82,10 +89,9 @@ class Transformed:
         leaves = [leaf for a in (args, kwargs) for leaf in flatten(a)[0]]
         if trace_of(leaves) is not None:
             return self._traced(*args, **kwargs)
-        for i in self._argnums:
-            if -len(args) <= i < len(args):
-                for leaf in flatten(args[i])[0]:
-                    check_differentiable(leaf, f"argument {i}")
+        for i, what in check_argnums(self.__wrapped__, self._name, self._argnums, args):
+            for leaf in flatten(args[i])[0]:
+                check_differentiable(leaf, what)
         if config.disable_jit:
             return _run_eagerly(self._inline, args, kwargs)
         return self.jitted(*args, **kwargs)
@@ -154,6 +160,7 @@ def value_and_grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: boo
     """``fun``'s value and its gradient with respect to the arguments ``argnums`` (pytrees of
     float arrays): ``(value, grad)``, or ``((value, aux), grad)`` with ``has_aux``; a tuple of
     gradients when ``argnums`` is a tuple. ``fun`` must return a float scalar."""
+    check_callable(fun, "tj.value_and_grad: fun")
     nums, several = argnums_of(argnums)
 
     def traced(*args, **kwargs):
@@ -173,6 +180,7 @@ def grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False)
     """The gradient of ``fun`` (a float scalar) with respect to the arguments ``argnums``:
     shaped as those arguments (a tuple of them when ``argnums`` is a tuple); with ``has_aux``,
     ``(grad, aux)``."""
+    check_callable(fun, "tj.grad: fun")
     inner = value_and_grad(fun, argnums, has_aux)._traced
     nums, _ = argnums_of(argnums)
 

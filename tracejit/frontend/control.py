@@ -32,6 +32,7 @@ from tracejit.compiler.graph import SubGraph
 from tracejit.errors import UnsupportedError, at, user_error
 from tracejit.frontend import checks, controlchecks, controlwrites
 from tracejit.frontend.affine import set_range, value_range
+from tracejit.frontend.argchecks import check_callable, check_integer, check_predicate
 from tracejit.frontend.arraylike import complex_support
 from tracejit.frontend.context import creating_traced_arrays, current_trace, user_location
 from tracejit.frontend.controlchecks import SubCheck, deferrable, error_class
@@ -194,6 +195,8 @@ def while_loop(cond_fun: Callable[[Any], Any], body_fun: Callable[[Any], Any], i
     """``val = init_val; while cond_fun(val): val = body_fun(val); return val``, compiled
     to a native loop when traced (``cond_fun`` returns a 0-d bool-like value; ``body_fun``
     returns a value of ``init_val``'s structure, shapes and dtypes)."""
+    check_callable(cond_fun, "tj.while_loop: cond_fun")
+    check_callable(body_fun, "tj.while_loop: body_fun")
     trace = current_trace()
     if trace is None:
         val = init_val
@@ -298,8 +301,11 @@ def fori_loop(lower: object, upper: object, body_fun: Callable[[Any, Any], Any],
     compiled to a native loop when traced (``lower``/``upper`` may be traced integers).
     With concrete bounds, a first step that changes a carried value's dtype or shape
     (an int array plus a float, a value broadcast up) runs before the loop, as eagerly."""
+    check_callable(body_fun, "tj.fori_loop: body_fun")
     trace = current_trace()
     if trace is None:
+        check_integer(lower, "tj.fori_loop: lower")
+        check_integer(upper, "tj.fori_loop: upper")
         val = init_val
         for i in range(int(lower), int(upper)):
             val = body_fun(i, val)
@@ -353,9 +359,12 @@ def cond(pred: object, true_fun: Callable, false_fun: Callable, *operands: objec
     both branches are traced once and compiled to a native branch (they must return
     the same structure, shapes and dtypes; a Python number takes the other branch's
     dtype where NumPy's promotion would give it, two Python numbers the wider type)."""
+    check_callable(true_fun, "tj.cond: true_fun")
+    check_callable(false_fun, "tj.cond: false_fun")
     Tracer = _tracer_cls()
     trace = current_trace()
     if trace is None or not isinstance(pred, Tracer):
+        check_predicate(pred, "tj.cond: pred")
         return true_fun(*operands) if bool(pred) else false_fun(*operands)
     loc = user_location()
     if pred.shape != ():

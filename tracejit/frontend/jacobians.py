@@ -26,6 +26,7 @@ from tracejit.compiler.autodiff.batching import batch_linear
 from tracejit.compiler.dtypes import AVal
 from tracejit.compiler.graph import Graph, SubGraph
 from tracejit.errors import UnsupportedError, at
+from tracejit.frontend.argchecks import check_callable
 from tracejit.frontend.autodiff import Transformed, argnums_of
 from tracejit.frontend.context import user_location
 from tracejit.frontend.core import Tracer
@@ -167,6 +168,7 @@ def _jacobian_blocks(rec: Recorded, reverse: bool) -> list[list[Tracer]]:
 
 
 def _jacobian(fun: Callable, argnums: int | Sequence[int], reverse: bool, name: str) -> Transformed:
+    check_callable(fun, f"tj.{name}: fun")
     nums, several = argnums_of(argnums)
 
     def traced(*args, **kwargs):
