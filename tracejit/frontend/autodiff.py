@@ -131,8 +131,8 @@ class Transformed:
     def __reduce__(self) -> tuple:
         """Pickled as the transform of the function that made it (``frontend/pickling.py``)."""
         if self._recipe is None:
-            raise TypeError(f"cannot pickle {self!r}: only the transforms tj.grad, value_and_grad, jacfwd, "
-                            "jacrev and hessian return pickle")
+            raise user_error(TypeError(f"cannot pickle {self!r}: only the transforms tj.grad, value_and_grad, "
+                                       "jacfwd, jacrev and hessian return pickle"))
         return by_value(self, *self._recipe)
 
     def __repr__(self) -> str:
