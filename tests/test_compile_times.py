@@ -65,8 +65,8 @@ def test_log_compile_lists_every_stage(logs, monkeypatch):
     np.testing.assert_allclose(f(x, x), np.cos(x) @ x + x.sum())
     lines = [r.getMessage() for r in logs if r.levelno == logging.INFO]
     assert len(lines) == 1, lines
-    for name in ("trace", "graph passes", "kernel formation", "kernel passes", "codegen", "LLVM optimize",
-                 "machine code", "load", "total"):
+    for name in ("trace", "graph passes", "kernel formation", "kernel passes", "generic form", "codegen",
+                 "LLVM optimize", "machine code", "load", "total"):
         assert name in lines[0], (name, lines[0])
 
 

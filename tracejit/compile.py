@@ -180,8 +180,9 @@ def optimize_cached(graph: Graph, fastmath: bool = False, target: Target | None 
     target = host_target() if target is None else target
     if not config.cache_enabled or is_effectful(graph):  # (host calls hold this process's callbacks)
         return optimize(graph, fastmath=fastmath, target=target)
-    identity = _identity(graph, fastmath, target)
-    stored = programcache.read(identity, lambda value: _stored_problem(value, graph))
+    with stage("program cache"):
+        identity = _identity(graph, fastmath, target)
+        stored = programcache.read(identity, lambda value: _stored_problem(value, graph))
     if stored is not None:
         return stored
     optimized = optimize(graph, fastmath=fastmath, target=target)
@@ -197,12 +198,13 @@ def load(program: Program) -> Executable:
     program's generic form (sizes read at run time); the cache key is its fingerprint
     (everything code generation reads), and function names derive from it, so one key
     always names the same object code."""
-    if program.plan is None:  # the call wrapper places temporaries where the plan says
-        program.plan = plan_memory(program)
-    generic = parametrize(program)
-    key = diskcache.cache_key(program_fingerprint(generic))
-    prefix = f"tj{key[:20]}_{_sanitize(program.name)}"
-    symbols = symbol_names(generic, prefix)
+    with stage("generic form"):
+        if program.plan is None:  # the call wrapper places temporaries where the plan says
+            program.plan = plan_memory(program)
+        generic = parametrize(program)
+        key = diskcache.cache_key(program_fingerprint(generic))
+        prefix = f"tj{key[:20]}_{_sanitize(program.name)}"
+        symbols = symbol_names(generic, prefix)
     from tracejit.runtime.engine import load_cached  # deferred: the engine imports llvmlite
     compiled, source = load_cached(key, [symbols.entry, symbols.call], lambda: llvm_ir(generic, prefix))
     with stage("load"):

@@ -1,9 +1,10 @@
 """How long each stage of one compilation took: the one record of compile time.
 
 A :class:`~tracejit.compile.Compilation` measures its stages into a :class:`StageTimes`
-(:func:`measuring`); the layers mark where each stage runs with :func:`stage` (trace:
-``compile.py``; graph passes, kernel formation, kernel passes: ``compiler/pipeline.py``;
-codegen: ``compile.py``; LLVM optimize, machine code, load: ``runtime/engine.py``).
+(:func:`measuring`); the layers mark where each stage runs with :func:`stage` (trace and the
+program cache's look-up: ``compile.py``; graph passes, kernel formation, kernel passes:
+``compiler/pipeline.py``; generic form (memory plan, size parameters, cache key) and codegen:
+``compile.py``; LLVM optimize, machine code, load: ``runtime/engine.py``).
 Stages nest (kernel formation optimizes the sub-graphs of loops and branches, running the
 graph passes again): the time of a nested stage counts for it alone, not for the stage it
 runs in, so the stages add up to the total (less ``other``: cache look-ups, bookkeeping).
@@ -24,8 +25,8 @@ from contextvars import ContextVar
 
 from tracejit.config import config, emit_log, log_enabled
 
-STAGES = ("trace", "graph passes", "kernel formation", "kernel passes", "codegen", "LLVM optimize",
-          "machine code", "load")
+STAGES = ("trace", "program cache", "graph passes", "kernel formation", "kernel passes", "generic form",
+          "codegen", "LLVM optimize", "machine code", "load")
 
 
 class StageTimes:

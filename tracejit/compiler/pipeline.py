@@ -66,8 +66,8 @@ def optimize(traced: Graph, verify: bool | None = None, record: bool = False, fa
 
 def _optimize(traced: Graph, verify: bool | None, record: bool, fastmath: bool, target: Target) -> Optimized:
     verify = config.verify if verify is None else verify
-    graph = traced.copy()
     with stage("graph passes"):
+        graph = traced.copy()
         records = run_passes(graph, verify=verify, record=record)
 
     def form(g: Graph) -> Program:
