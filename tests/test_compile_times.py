@@ -16,7 +16,7 @@ from tracejit.stagetimes import STAGES, StageTimes, measuring, stage
 
 
 @pytest.fixture
-def logs(monkeypatch):
+def logs():
     """The tracejit logger's records (the logger's own handler, so it works with or without root handlers)."""
     records: list[logging.LogRecord] = []
 
@@ -27,8 +27,10 @@ def logs(monkeypatch):
     logger = logging.getLogger("tracejit")
     handler = Keep(logging.DEBUG)
     logger.addHandler(handler)
-    monkeypatch.setattr(logger, "level", logging.INFO)
+    level = logger.level
+    logger.setLevel(logging.INFO)  # (setLevel: it clears the logger's cache of enabled levels)
     yield records
+    logger.setLevel(level)
     logger.removeHandler(handler)
 
 
