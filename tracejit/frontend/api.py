@@ -35,7 +35,11 @@ from tracejit.runtime.gcpause import paused_gc
 
 
 class CacheInfo(NamedTuple):
-    """What a jitted function's cache did (see :meth:`JitFunction.cache_info`)."""
+    """What a jitted function's cache did (see :meth:`JitFunction.cache_info`).
+
+    >>> tj.CacheInfo(traces=1, compilations=1, hits=5, disk_hits=0, entries=1)
+    CacheInfo(traces=1, compilations=1, hits=5, disk_hits=0, entries=1, reused=0)
+    """
 
     traces: int
     compilations: int

@@ -19,7 +19,15 @@ STAGES = ("source", "graph", "optimized", "kernels", "passes", "llvm", "llvm-opt
 
 class Lowered:
     """The traced graph, the optimized graph and kernels, and (compiled on demand) the
-    LLVM IR before and after optimization and the host assembly."""
+    LLVM IR before and after optimization and the host assembly (``JitFunction.lower``).
+
+    >>> import numpy as np, tracejit as tj
+    >>> lowered = tj.jit(lambda x: np.sqrt(x) + 1).lower(np.ones(4, np.float32))
+    >>> print(lowered.as_text("graph").splitlines()[0])
+    graph <lambda>:
+    >>> len(lowered.kernels), lowered.to_dot().startswith("digraph"), "define" in lowered.as_text("llvm")
+    (1, True, True)
+    """
 
     def __init__(self, compilation: Compilation):
         self.compilation = compilation
@@ -43,7 +51,7 @@ class Lowered:
     def fallbacks(self) -> list[tuple[str, str | None, str]]:
         """The calls that run in Python at run time (host calls, ``frontend/hostcall.py``):
         (function, user line, why it is not compiled), loops and branches included."""
-        return fallbacks_of(self.traced.graph)
+        return fallbacks_of(self.traced.graph)  # e.g. [('numpy.fft.rfft', 'f.py:3', 'no native handler')]
 
     @property
     def kernels(self) -> list[Kernel]:
