@@ -463,7 +463,7 @@ def jit(fun: Callable | None = None, *, static_argnames: str | Iterable[str] = (
 
     The first call of a signature (each array's shape, dtype and layout; static values)
     traces ``fun`` into a graph, optimizes and compiles it; later calls run the machine code.
-    A new shape traces again but reuses the code of the same structure (sizes are run-time
+    A new shape traces again but usually reuses the machine code (sizes are run-time
     parameters); code is also kept on disk (``TRACEJIT_CACHE_DIR``) for later processes.
     Python numbers are traced (a new value does not retrace) unless the function needs
     their value (``if n > 0``, a shape), which makes them static. Writes into arguments
