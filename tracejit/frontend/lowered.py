@@ -50,8 +50,13 @@ class Lowered:
     @property
     def fallbacks(self) -> list[tuple[str, str | None, str]]:
         """The calls that run in Python at run time (host calls, ``frontend/hostcall.py``):
-        (function, user line, why it is not compiled), loops and branches included."""
-        return fallbacks_of(self.traced.graph)  # e.g. [('numpy.fft.rfft', 'f.py:3', 'no native handler')]
+        (function, user line, why it is not compiled), loops and branches included.
+
+        >>> f = tj.jit(lambda x: np.abs(np.fft.rfft(x)).sum())
+        >>> [(name, why) for name, line, why in f.lower(np.ones(4)).fallbacks]
+        [('numpy.fft.rfft', 'no native handler')]
+        """
+        return fallbacks_of(self.traced.graph)
 
     @property
     def kernels(self) -> list[Kernel]:
@@ -67,7 +72,15 @@ class Lowered:
         kernels marked, then the kernels), ``kernels``, ``passes`` (the graph after each
         graph pass, the kernel program after each kernel pass), ``llvm``, ``llvm-opt``
         (after O3) or ``asm``; ``source``: the converted source of the functions the trace
-        ran (``frontend/autograph/``), then the trace's notes."""
+        ran (``frontend/autograph/``), then the trace's notes.
+
+        >>> print(tj.jit(lambda x: x * 2).lower(np.ones(3)).as_text("graph"))
+        graph <lambda>:
+          %0 = input[index=0, name='x'] : f64[3]
+          %1 = constant 2.0 : f64[]...
+          %2 = multiply %0, %1 : f64[3]...
+          %3 = output[index=0] %2 : f64[3]...
+        """
         if stage == "source":
             traced = self.traced
             parts = [c.source for c in traced.converted] or ["# (no function was converted: traced as written)"]
