@@ -26,6 +26,7 @@ from tracejit.compiler.schedule.split_reduce import split_reductions
 from tracejit.compiler.schedule.split_rows import split_rows
 from tracejit.compiler.schedule.streaming import mark_streaming
 from tracejit.compiler.schedule.vectorize import schedule_kernel
+from tracejit.compiler.target import host_target
 from tracejit.config import emit_log, log_enabled
 
 KernelPass = Callable[[Program, Graph], Program]
@@ -37,7 +38,7 @@ def schedule_kernels(program: Program, graph: Graph) -> Program:
     planned by ``plan_along_axis``)."""
     for k in program.kernels:
         if k.control is None and k.along is None:
-            schedule_kernel(k, fastmath=program.fastmath)
+            schedule_kernel(k, program.target, fastmath=program.fastmath)
     return program
 
 
@@ -118,6 +119,8 @@ def run_kernel_passes(graph: Graph, form: Callable[[Graph], Program],
     step, ``record`` keeps each step's dump. Returns the program and the records."""
     records: list[PassRecord] = []
     program, text = _step("kernelize", lambda: form(graph), graph, None, verify, record, records)
+    if program.target is None:  # formed without one: scheduled for the host (what the JIT runs on)
+        program.target = host_target()
     for name, fn in KERNEL_PASSES if passes is None else passes:
         program, text = _step(name, lambda: fn(program, graph), graph, text, verify, record, records)
     return program, records

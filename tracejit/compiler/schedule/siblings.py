@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from tracejit.compiler.kir import Access, Gather, Kernel, Nest, Program, Schedule, in_sequence, map_accesses
 from tracejit.compiler.schedule.vectorize import schedule_kernel
+from tracejit.compiler.target import Target
 
 BLOCK = 4096  # elements of a row: a block of each buffer stays in L1 between stages
 MIN_ROWS = 2
@@ -39,8 +40,8 @@ def _reads_only_own_elements(kernel: Kernel, stores: dict[int, Access]) -> bool:
                for ld in nest.loads())
 
 
-def _split(kernel: Kernel) -> tuple[Kernel, Kernel | None]:
-    """(rows of BLOCK elements, the tail) of a one-dimensional map kernel."""
+def _split(kernel: Kernel, target: Target) -> tuple[Kernel, Kernel | None]:
+    """(rows of BLOCK elements, the tail, scheduled for ``target``) of a one-dimensional map kernel."""
     nest, sched = kernel.nests[0], kernel.schedules[0]
     rows, tail = divmod(nest.shape[0], BLOCK)
 
@@ -56,7 +57,7 @@ def _split(kernel: Kernel) -> tuple[Kernel, Kernel | None]:
     if not tail:
         return main, None
     rest = Nest((tail,), 0, None, map_accesses(nest.value, tailed, {}), tailed(nest.store))
-    return main, schedule_kernel(Kernel(f"{kernel.name}t", "map", kernel.nodes, [rest]))
+    return main, schedule_kernel(Kernel(f"{kernel.name}t", "map", kernel.nodes, [rest]), target)
 
 
 def block_siblings(program: Program) -> Program:
@@ -68,7 +69,7 @@ def block_siblings(program: Program) -> Program:
 
     def flush():
         if len(run) >= 2:
-            parts = [_split(k) for k in run]
+            parts = [_split(k, program.target) for k in run]
             kernels.extend(main for main, _ in parts)
             tails = [tail for _, tail in parts if tail is not None]
             if tails:
@@ -88,4 +89,5 @@ def block_siblings(program: Program) -> Program:
         if run and run[-1] is kernel:
             stores[kernel.nests[0].store.buffer] = kernel.nests[0].store
     flush()
-    return Program(program.name, program.buffers, kernels, program.n_inputs, program.outputs, program.fastmath)
+    return Program(program.name, program.buffers, kernels, program.n_inputs, program.outputs, program.fastmath,
+                   target=program.target)

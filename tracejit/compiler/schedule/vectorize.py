@@ -24,7 +24,7 @@ from tracejit.compiler.kir import (
     with_store,
 )
 from tracejit.compiler.ops import get_op
-from tracejit.compiler.target import vector_bytes
+from tracejit.compiler.target import Target
 from tracejit.config import config
 
 UNROLL = 2  # vectors per iteration: two registers of lanes hide add latency
@@ -89,12 +89,12 @@ def _dtypes(e: Expr) -> set[np.dtype]:
     return out
 
 
-def _lanes(nest: Nest, extent: int) -> int:
+def _lanes(nest: Nest, extent: int, vector_bytes: int) -> int:
     dts = _dtypes(nest.value)
     if nest.epilogue is not None:
         dts |= _dtypes(nest.epilogue)
     widest = max([dt.itemsize for dt in dts if dt.kind != "b"] + [4])
-    lanes = min(MAX_LANES, vector_bytes() * UNROLL // widest)
+    lanes = min(MAX_LANES, vector_bytes * UNROLL // widest)
     while lanes > extent and lanes > 4:
         lanes //= 2
     return lanes if lanes <= extent else 1
@@ -170,8 +170,9 @@ def _in_order_sum(nest: Nest, fastmath: bool, product: bool) -> bool:
     return inner is not None and inner < nest.n_kept
 
 
-def choose(nest: Nest, fastmath: bool = False, product: bool = False) -> Schedule:
-    """Pick the strategy and vector width of a (collapsed) nest (with ``fastmath``, float
+def choose(nest: Nest, vector_bytes: int, fastmath: bool = False, product: bool = False) -> Schedule:
+    """Pick the strategy and vector width of a (collapsed) nest for vector registers of
+    ``vector_bytes`` (with ``fastmath``, float
     sums need no pairwise cascade: reassociation is allowed; nor do the sums of a matrix
     product, ``product``: NumPy's come from BLAS, which accumulates in lanes without one,
     and a matrix-vector product is memory-bound, where the cascade cost 8%)."""
@@ -181,13 +182,13 @@ def choose(nest: Nest, fastmath: bool = False, product: bool = False) -> Schedul
     if nd == 0:
         return Schedule("map", 1, None)
     if nest.reduce is None:
-        lanes = _lanes(nest, _vector_extent(nest, nd - 1))
+        lanes = _lanes(nest, _vector_extent(nest, nd - 1), vector_bytes)
         return Schedule("map", lanes, nd - 1, tile=_tile(nest, lanes))
     loads = [ld.access for ld in nest.loads()]
     if nk and (_unit(nk - 1, loads, nest.shape) >= _unit(nd - 1, loads, nest.shape) and nest.shape[nk - 1] >= 4
                or _in_order_sum(nest, fastmath, product)):
-        return Schedule("outer", _lanes(nest, _vector_extent(nest, nk - 1)), nk - 1)
-    lanes = _lanes(nest, _vector_extent(nest, nd - 1))
+        return Schedule("outer", _lanes(nest, _vector_extent(nest, nk - 1), vector_bytes), nk - 1)
+    lanes = _lanes(nest, _vector_extent(nest, nd - 1), vector_bytes)
     pairwise = _pairwise(nest) and nest.value.dtype.kind == "f" and not fastmath and not product
     block = max(128, PAIRWISE_BLOCK_VECTORS * lanes) if pairwise else 0
     if block and np.prod(nest.shape[nk:]) <= block:
@@ -249,10 +250,10 @@ def choose_parallelism(kernel: Kernel, threads: int) -> int:
     return grain if grain < extent else 0
 
 
-def schedule_kernel(kernel: Kernel, threads: int | None = None, fastmath: bool = False) -> Kernel:
-    """Collapse every nest of ``kernel``, give each its schedule and choose the
-    kernel's parallel chunking (in place)."""
+def schedule_kernel(kernel: Kernel, target: Target, threads: int | None = None, fastmath: bool = False) -> Kernel:
+    """Collapse every nest of ``kernel``, give each its schedule for ``target`` and choose
+    the kernel's parallel chunking (in place)."""
     kernel.nests = [collapse(n) for n in kernel.nests]
-    kernel.schedules = [choose(n, fastmath, kernel.kind == "contraction") for n in kernel.nests]
+    kernel.schedules = [choose(n, target.vector_bytes, fastmath, kernel.kind == "contraction") for n in kernel.nests]
     kernel.parallel_grain = choose_parallelism(kernel, config.num_threads if threads is None else threads)
     return kernel
