@@ -64,7 +64,8 @@ TOOLCHAINS = {
     "armv7-linux-gnueabihf": Toolchain("armv7-linux-gnueabihf", ["arm-linux-gnueabihf-gcc", "-march=armv7-a",
                                                                  "-mfpu=neon-vfpv4", "-mfloat-abi=hard"],
                                        _qemu("arm", "arm-linux-gnueabihf")),
-    "riscv64-linux-gnu": Toolchain("riscv64-linux-gnu", ["riscv64-linux-gnu-gcc"], _qemu("riscv64", "riscv64-linux-gnu")),
+    "riscv64-linux-gnu": Toolchain("riscv64-linux-gnu", ["riscv64-linux-gnu-gcc"],
+                                   _qemu("riscv64", "riscv64-linux-gnu")),
     "wasm32-wasi": Toolchain("wasm32-wasi", ["clang", "--target=wasm32-wasi"], ["node"], wasm=True),
 }
 

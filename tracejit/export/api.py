@@ -10,8 +10,8 @@ import subprocess
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from tracejit.export.archive import write_archive
 from tracejit.compiler.target import Target
+from tracejit.export.archive import write_archive
 from tracejit.export.emit import check_target, describe_target, emit_module, runtime_compiler
 from tracejit.export.plan import ExportPlan, build_plan
 from tracejit.export.runtime_c import runtime_source

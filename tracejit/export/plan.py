@@ -121,9 +121,9 @@ def _lower(jitted, arrays: list[np.ndarray], target: Target | None) -> tuple:
 
 def trace_samples(fun: Callable, specs: list[ExampleSpec], sizes: dict[str, int], threads: bool,
                   extra: bool = False, target: Target | None = None) -> tuple:
-    """The traced function and its program (for ``target``, default the host) at each sample assignment of the named dims:
-    ``(symbols, points, checks, [(point, traced, program)])``; ``extra``: one more run, at
-    about half the sizes, last (``validate``)."""
+    """The traced function and its program (scheduled for ``target``, default the host) at
+    each sample assignment of the named dims: ``(symbols, points, checks, [(point, traced,
+    program)])``; ``extra``: one more run, at about half the sizes, last (``validate``)."""
     symbols = list(dict.fromkeys(s for spec in specs for s in spec.symbols()))
     unknown = set(sizes) - set(symbols)
     if unknown:
