@@ -178,7 +178,7 @@ def choose(nest: Nest, vector_bytes: int, fastmath: bool = False, product: bool 
     and a matrix-vector product is memory-bound, where the cascade cost 8%)."""
     nd, nk = len(nest.shape), nest.n_kept
     if nest.reduce is not None and get_op(nest.reduce).reduction.arg:
-        return _arg_schedule(nest)
+        return _arg_schedule(nest, vector_bytes)
     if nd == 0:
         return Schedule("map", 1, None)
     if nest.reduce is None:
@@ -196,7 +196,7 @@ def choose(nest: Nest, vector_bytes: int, fastmath: bool = False, product: bool 
     return Schedule("inner", lanes, nd - 1, block)
 
 
-def _arg_schedule(nest: Nest) -> Schedule:
+def _arg_schedule(nest: Nest, vector_bytes: int) -> Schedule:
     """argmax/argmin: W lanes along the one reduced loop when every load walks it
     contiguously (or not at all) and the values are ints or float32/64; else scalar."""
     nd = len(nest.shape)
@@ -207,7 +207,7 @@ def _arg_schedule(nest: Nest) -> Schedule:
     plain = not any(isinstance(x, Gather) for x in nodes([nest.value]))
     if kind not in "iuf" or (kind == "f" and size < 4) or not (contiguous and plain):
         return Schedule("arg", 1, None)
-    lanes = _lanes(nest, _vector_extent(nest, nd - 1))
+    lanes = _lanes(nest, _vector_extent(nest, nd - 1), vector_bytes)
     return Schedule("arg", lanes, nd - 1) if lanes > 1 else Schedule("arg", 1, None)
 
 
