@@ -174,3 +174,40 @@ def test_only_c_runtime_symbols_undefined(target, tmp_path):
                "__aeabi_l2d", "__aeabi_memcpy", "__aeabi_memmove", "__aeabi_memset", "__stack_pointer",
                "__indirect_function_table", "__memory_base", "__table_base"}
     assert undefined <= allowed, f"{target}: {sorted(undefined - allowed)}"
+
+
+# test_export_programs' programs (scans, transposes, gemm, layer norm, concatenation, casts, loops,
+# a branch...) on the cross targets that run here: bit-identical to the host JIT except where the
+# summation order follows the target (layer norm's row sums) or a product's rounding follows FMA
+# (GEMM's multiply-add on wasm32, which has none): there as accurate as the JIT (their errors
+# against float64 arithmetic: the export's at most twice the JIT's, plus an ulp).
+SUMS_IN_TARGET_ORDER = {"layernorm"}
+PRODUCTS = {"gemm"}
+
+
+@pytest.mark.parametrize("target", ["aarch64-linux-gnu", "armv7-linux-gnueabihf", "wasm32-wasi"])
+def test_export_programs_on_target(target, tmp_path):
+    from tests.test_export_programs import PROGRAMS
+    crossharness.toolchain(target)
+    for name, (fun, examples, cases) in sorted(PROGRAMS.items()):
+        if name == "bigmap":  # (the host-cache-sized map: test_program_on_target's transcendental instead)
+            continue
+        folder = tmp_path / name
+        done = tj.export(fun, *examples, target=target, out_dir=str(folder), name=name)
+        exe = crossharness.build(done, str(folder), target)
+        exact = name not in SUMS_IN_TARGET_ORDER and (Target.named(target).fma or name not in PRODUCTS)
+        for arrays in cases:
+            want = tj.jit(fun)(*[a.copy() for a in arrays])
+            want = [np.asarray(w) for w in (want if isinstance(want, tuple) else [want])]
+            for shift in (0, 1):
+                code, got, _ = crossharness.run(exe, done, target, [a.copy() for a in arrays], shift=shift)
+                assert code == 0 and len(got) == len(want), f"{name} on {target}: code {code}"
+                for g, w in zip(got, want):
+                    if exact:
+                        assert g.tobytes() == w.tobytes(), f"{name} on {target}: {ulps_of_largest(g, w)} ulps"
+                    else:  # as accurate as the JIT against float64 arithmetic (within twice its error)
+                        exact_value = np.asarray(fun(*[a.astype(np.float64) for a in arrays]))
+                        err = np.abs(g - exact_value).max()
+                        jit_err = np.abs(w - exact_value).max()
+                        assert g.shape == w.shape and err <= 2 * jit_err + np.spacing(np.abs(w).max()), \
+                            f"{name} on {target}: error {err} against the JIT's {jit_err}"
