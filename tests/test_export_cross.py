@@ -145,15 +145,16 @@ def test_sizes_checked_and_misaligned_arrays(target, exported):
     assert aligned[0].tobytes() == shifted[0].tobytes()
 
 
-def test_threads_on_aarch64(tmp_path):
-    """threads=True: the pthreads runtime built by the cross gcc, run under qemu (threads: the online CPUs)."""
-    crossharness.toolchain("aarch64-linux-gnu")
+@pytest.mark.parametrize("target", ["aarch64-linux-gnu", "armv7-linux-gnueabihf", "riscv64-linux-gnu"])
+def test_threads_on_target(target, tmp_path):
+    """threads=True: the pthreads runtime built by the cross gcc (64-bit atomics on armv7 too),
+    run under qemu (threads: the online CPUs)."""
+    crossharness.toolchain(target)
     x = np.random.default_rng(7).standard_normal(BIG + 5).astype(np.float32)
-    done = tj.export(transcendental, "f32[N]", target="aarch64-linux-gnu", out_dir=str(tmp_path), threads=True,
-                     sizes={"N": BIG})
+    done = tj.export(transcendental, "f32[N]", target=target, out_dir=str(tmp_path), threads=True, sizes={"N": BIG})
     assert done.runtime is not None
-    exe = crossharness.build(done, str(tmp_path), "aarch64-linux-gnu")
-    code, results, _ = crossharness.run(exe, done, "aarch64-linux-gnu", [x])
+    exe = crossharness.build(done, str(tmp_path), target)
+    code, results, _ = crossharness.run(exe, done, target, [x])
     assert code == 0 and results[0].tobytes() == np.asarray(tj.jit(transcendental)(x)).tobytes()
 
 
