@@ -76,11 +76,16 @@ def _body(exported) -> str:
     return "\n".join(lines)
 
 
+def main_source(exported) -> str:
+    """The C source of the test main for ``exported`` (argv: input file, output file, shift)."""
+    return MAIN.replace("HEADER", os.path.basename(exported.header)).replace("BODY", _body(exported))
+
+
 def build_main(exported, folder: str) -> str:
     """Compile and link the test main for ``exported``; returns the executable's path."""
     source = os.path.join(folder, f"{exported.name}_main.c")
     with open(source, "w") as fh:
-        fh.write(MAIN.replace("HEADER", os.path.basename(exported.header)).replace("BODY", _body(exported)))
+        fh.write(main_source(exported))
     exe = os.path.join(folder, f"{exported.name}_main")
     cmd = [CC, "-O1", "-I", os.path.dirname(exported.header), source, exported.library, "-o", exe, "-lm"]
     if exported.runtime:
@@ -89,24 +94,22 @@ def build_main(exported, folder: str) -> str:
     return exe
 
 
-def run_main(exe: str, exported, arrays: list[np.ndarray], dims: list[tuple] | None = None, shift: int = 0,
-             env: dict | None = None):
-    """``(code, results, updated arguments)`` of the exported function on ``arrays`` (``dims``:
-    the dims to pass instead of the arrays' own, to provoke size errors)."""
-    plan = exported.plan
-    folder = os.path.dirname(exe)
+def encode_inputs(exported, arrays: list[np.ndarray], dims: list[tuple] | None = None) -> bytes:
+    """The main's input file: per argument its dims (int64) then its data (``dims``: the dims
+    to claim instead of the arrays' own, to provoke size errors)."""
     payload = b""
-    for k, (arr, spec) in enumerate(zip(arrays, plan.specs)):
+    for k, (arr, spec) in enumerate(zip(arrays, exported.plan.specs)):
         shape = arr.shape if dims is None else dims[k]
         data = np.ascontiguousarray(arr, spec.dtype).ravel()
         if data.size != int(np.prod(shape)):  # the dims claimed: that many elements follow
             data = np.resize(data, int(np.prod(shape)))
         payload += np.asarray(shape, np.int64).tobytes() + data.tobytes()
-    src, dst = os.path.join(folder, "in.bin"), os.path.join(folder, "out.bin")
-    with open(src, "wb") as fh:
-        fh.write(payload)
-    subprocess.run([exe, src, dst, str(shift)], check=True, env=env, timeout=120)
-    data = open(dst, "rb").read()
+    return payload
+
+
+def decode_outputs(exported, arrays: list[np.ndarray], data: bytes):
+    """``(code, results, updated arguments)`` from the main's output file."""
+    plan = exported.plan
     code = int(np.frombuffer(data[:4], np.int32)[0])
     if code:
         return code, [], []
@@ -125,6 +128,18 @@ def run_main(exe: str, exported, arrays: list[np.ndarray], dims: list[tuple] | N
         updated.append(np.frombuffer(data[at:at + n], plan.specs[a].dtype).reshape(arrays[a].shape))
         at += n
     return code, results, updated
+
+
+def run_main(exe: str, exported, arrays: list[np.ndarray], dims: list[tuple] | None = None, shift: int = 0,
+             env: dict | None = None):
+    """``(code, results, updated arguments)`` of the exported function on ``arrays`` (``dims``:
+    the dims to pass instead of the arrays' own, to provoke size errors)."""
+    folder = os.path.dirname(exe)
+    src, dst = os.path.join(folder, "in.bin"), os.path.join(folder, "out.bin")
+    with open(src, "wb") as fh:
+        fh.write(encode_inputs(exported, arrays, dims))
+    subprocess.run([exe, src, dst, str(shift)], check=True, env=env, timeout=120)
+    return decode_outputs(exported, arrays, open(dst, "rb").read())
 
 
 def same_bits(a: np.ndarray, b: np.ndarray) -> bool:

@@ -55,7 +55,8 @@ PROGRAMS = {
 @pytest.fixture
 def small_cache(monkeypatch):
     """The streaming pass sees an 8 MiB last-level cache (this VM reports 480 MiB: a map larger
-    than that took two minutes here); JIT and export compile in this process, so both see it."""
+    than that took two minutes here); JIT and export compile in this process, so both see it
+    (the host target is made again with it, and again after the test)."""
     from tracejit.compiler import target
     monkeypatch.setattr(target, "last_level_cache_bytes", lambda: SMALL_LLC)
     target.host_target.cache_clear()

@@ -35,7 +35,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("function", help="module:function to export")
     parser.add_argument("--example", action="append", default=[], type=parse_spec,
                         help='an argument as dtype[dims], e.g. "f32[N,64]" (named dims are run-time sizes)')
-    parser.add_argument("--target", default="host")
+    parser.add_argument("--target", default="host", help="host (this CPU), aarch64-linux-gnu, armv7-linux-gnueabihf, "
+                        "riscv64-linux-gnu or wasm32-wasi")
     parser.add_argument("--out-dir", default=".")
     parser.add_argument("--name", default=None, help="the C function's name (default: the Python function's)")
     parser.add_argument("--threads", action="store_true", help="parallel loops on POSIX threads")

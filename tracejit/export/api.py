@@ -6,13 +6,13 @@ import inspect
 import keyword
 import os
 import re
-import shutil
 import subprocess
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from tracejit.compiler.target import Target
 from tracejit.export.archive import write_archive
-from tracejit.export.emit import check_target, describe_target, emit_object, target_triple
+from tracejit.export.emit import check_target, describe_target, emit_module, runtime_compiler
 from tracejit.export.plan import ExportPlan, build_plan
 from tracejit.export.runtime_c import runtime_source
 from tracejit.export.spec import as_spec
@@ -63,11 +63,11 @@ def _publish_only(module, public: set[str]) -> None:
             fn.linkage = "internal"
 
 
-def _compile_runtime(source_path: str, object_path: str) -> bytes | None:
-    cc = shutil.which("cc") or shutil.which("gcc") or shutil.which("clang")
+def _compile_runtime(source_path: str, object_path: str, target: Target) -> bytes | None:
+    cc = runtime_compiler(target)
     if cc is None:
         return None
-    subprocess.run([cc, "-O2", "-fPIC", "-pthread", "-c", source_path, "-o", object_path], check=True,
+    subprocess.run([*cc, "-O2", "-fPIC", "-pthread", "-c", source_path, "-o", object_path], check=True,
                    capture_output=True)
     with open(object_path, "rb") as fh:
         return fh.read()
@@ -79,22 +79,34 @@ def export(f: Callable, *example_args: Any, target: str = "host", out_dir: str =
     dims are run-time sizes, sampled around ``sizes``, default 1000) as a C library for
     ``target`` in ``out_dir``: ``name.o``, ``libname.a``, ``name.h`` (see docs/design.md,
     "Export"). Raises ``UnsupportedError`` for programs that call back into Python, and for
-    named dims the code needs fixed."""
+    named dims the code needs fixed. ``target``: ``"host"`` or a cross target
+    (``"aarch64-linux-gnu"``, ``"armv7-linux-gnueabihf"``, ``"riscv64-linux-gnu"``,
+    ``"wasm32-wasi"``), for which the program is scheduled and compiled.
+
+    >>> import tempfile, tracejit as tj
+    >>> lib = tj.export(lambda x: x * 2.0, "f64[N]", out_dir=tempfile.mkdtemp(), name="double")
+    >>> lib.symbols, lib.header.endswith("double.h")
+    (['double', 'double_shapes'], True)
+    """
     from llvmlite import ir  # deferred: llvmlite is loaded by the first compilation
 
+    from tracejit.compiler.codegen.halfcalls import define_half_libcalls
+    from tracejit.compiler.codegen.targeting import bind_target
     from tracejit.export.entry import emit_export
 
-    check_target(target)
+    machine = check_target(target, threads)
     fun = getattr(f, "fun", f)  # a JitFunction: its Python function
     name = _c_name(name or fun.__name__)
     specs = [as_spec(a) for a in example_args]
     arg_names = _argument_names(fun, len(specs))
-    plan = build_plan(fun, specs, arg_names, name, sizes, threads)
+    plan = build_plan(fun, specs, arg_names, name, sizes, threads, machine)
     module = ir.Module(name=name)
-    module.triple, module.data_layout = target_triple(target)
+    bind_target(module, machine)
     emit_export(module, plan, f"{name}_tj", f"{name}_parallel_for" if threads else None)
     _publish_only(module, {name, f"{name}_shapes"})
-    obj = emit_object(str(module), target)
+    if machine.half_libcalls and "half" in str(module):  # the target's C runtime may lack them
+        define_half_libcalls(module)
+    obj = emit_module(str(module), machine)
     os.makedirs(out_dir, exist_ok=True)
     paths = {k: os.path.join(out_dir, f) for k, f in
              (("o", f"{name}.o"), ("h", f"{name}.h"), ("a", f"lib{name}.a"), ("c", f"{name}_runtime.c"))}
@@ -102,15 +114,15 @@ def export(f: Callable, *example_args: Any, target: str = "host", out_dir: str =
         fh.write(obj)
     from tracejit.export.header import header_text
     with open(paths["h"], "w") as fh:
-        fh.write(header_text(plan, origin or f"{fun.__module__}:{fun.__qualname__}", describe_target(target)))
+        fh.write(header_text(plan, origin or f"{fun.__module__}:{fun.__qualname__}", describe_target(machine)))
     members = [(f"{name}.o", obj, [name, f"{name}_shapes"])]
     runtime = None
     if threads:
         runtime = paths["c"]
         with open(runtime, "w") as fh:
             fh.write(runtime_source(name))
-        compiled = _compile_runtime(runtime, os.path.join(out_dir, f"{name}_runtime.o"))
+        compiled = _compile_runtime(runtime, os.path.join(out_dir, f"{name}_runtime.o"), machine)
         if compiled is not None:
             members.append((f"{name}_runtime.o", compiled, [f"{name}_parallel_for"]))
-    archiver = write_archive(paths["a"], members)
+    archiver = write_archive(paths["a"], members, use_ar=target == "host")  # (host ar may not know the format)
     return Exported(name, paths["h"], paths["o"], paths["a"], runtime, plan, archiver)

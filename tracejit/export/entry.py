@@ -16,6 +16,7 @@ from llvmlite import ir
 
 from tracejit.compiler.codegen.loops import i64, opaque
 from tracejit.compiler.codegen.module import PARALLEL_FOR, emit_program
+from tracejit.compiler.codegen.targeting import target_of
 from tracejit.export.plan import ExportPlan, input_dims
 from tracejit.export.poly import Poly
 
@@ -90,7 +91,8 @@ def _serial_for(module: ir.Module, name: str) -> ir.Function:
 
 
 def _libc(module: ir.Module) -> tuple[ir.Function, ir.Function]:
-    alloc = ir.Function(module, ir.FunctionType(PTR, [I64, I64]), "aligned_alloc")
+    size_t = ir.IntType(target_of(module).pointer_bits)  # (32 bits on armv7 and wasm32)
+    alloc = ir.Function(module, ir.FunctionType(PTR, [size_t, size_t]), "aligned_alloc")
     free = ir.Function(module, ir.FunctionType(ir.VoidType(), [PTR]), "free")
     return alloc, free
 
@@ -184,7 +186,11 @@ def _emit_entry(module: ir.Module, plan: ExportPlan, driver: ir.Function, parall
 
     def allocate(nbytes: ir.Value) -> ir.Value:
         rounded = b.and_(b.add(nbytes, i64(2 * ALIGN - 1)), i64(-ALIGN))  # never 0 bytes
-        block = b.call(alloc, [i64(ALIGN), rounded])
+        size_t = alloc.function_type.args[0]
+        if size_t.width < 64:  # more than size_t holds: ask for what cannot be had (NULL, TJ_ERR_ALLOC)
+            fits = b.icmp_unsigned("<", rounded, i64(1 << size_t.width))
+            rounded = b.select(fits, b.trunc(rounded, size_t), ir.Constant(size_t, (1 << size_t.width) - ALIGN))
+        block = b.call(alloc, [ir.Constant(size_t, ALIGN), rounded])
         owned.append(block)
         return block
 

@@ -17,10 +17,12 @@ from typing import Callable
 
 import numpy as np
 
+from tracejit.compile import optimize_cached
 from tracejit.compiler.fingerprint import program_fingerprint
 from tracejit.compiler.generic_sizes import GenericProgram, Param, parametrize
 from tracejit.compiler.kir import Kernel, Program
 from tracejit.compiler.schedule.memplan import plan_memory
+from tracejit.compiler.target import Target
 from tracejit.config import config
 from tracejit.errors import UnsupportedError
 from tracejit.export.poly import Poly, fit, fit_quotient, sample_points
@@ -91,7 +93,7 @@ def _refuse_calls(kernels: list[Kernel]) -> None:
             _refuse_calls(sub.program.kernels)
 
 
-def _lower(jitted, arrays: list[np.ndarray]) -> tuple:
+def _lower(jitted, arrays: list[np.ndarray], target: Target | None) -> tuple:
     lowered = jitted.lower(*arrays)
     if not isinstance(lowered, Lowered):
         raise UnsupportedError(f"tracejit.export: the function cannot be compiled: {lowered.error}")
@@ -104,7 +106,10 @@ def _lower(jitted, arrays: list[np.ndarray]) -> tuple:
             continue
         if leaf.mask is not None or leaf.stashed or leaf.complex_dtype is not None:
             raise UnsupportedError("tracejit.export: data-sized or complex results cannot be exported yet")
-    program = compilation.optimized.program
+    if target is None or target.name == "host":
+        program = compilation.optimized.program
+    else:  # scheduled for the target (its vector width, FMA, cache, streaming stores)
+        program = optimize_cached(traced.graph, compilation.fastmath, target).program
     if program.plan is None:
         program.plan = plan_memory(program)
     _refuse_calls(program.kernels)
@@ -115,10 +120,10 @@ def _lower(jitted, arrays: list[np.ndarray]) -> tuple:
 
 
 def trace_samples(fun: Callable, specs: list[ExampleSpec], sizes: dict[str, int], threads: bool,
-                  extra: bool = False) -> tuple:
-    """The traced function and its program at each sample assignment of the named dims:
-    ``(symbols, points, checks, [(point, traced, program)])``; ``extra``: one more run, at
-    about half the sizes, last (``validate``)."""
+                  extra: bool = False, target: Target | None = None) -> tuple:
+    """The traced function and its program (scheduled for ``target``, default the host) at
+    each sample assignment of the named dims: ``(symbols, points, checks, [(point, traced,
+    program)])``; ``extra``: one more run, at about half the sizes, last (``validate``)."""
     symbols = list(dict.fromkeys(s for spec in specs for s in spec.symbols()))
     unknown = set(sizes) - set(symbols)
     if unknown:
@@ -133,7 +138,7 @@ def trace_samples(fun: Callable, specs: list[ExampleSpec], sizes: dict[str, int]
         more = [tuple(b // 2 + 3 + t for t, b in enumerate(base))] if extra and symbols else []
         for point in points + checks + more:
             values = dict(zip(symbols, point))
-            runs.append((point, *_lower(jitted, [spec.concrete(values) for spec in specs])))
+            runs.append((point, *_lower(jitted, [spec.concrete(values) for spec in specs], target)))
     finally:
         config.num_threads = saved
     return symbols, points, checks, runs
@@ -173,9 +178,12 @@ def _grain_unit(kernel: Kernel) -> int:
 
 
 def build_plan(fun: Callable, specs: list[ExampleSpec], arg_names: list[str], name: str,
-               sizes: dict[str, int] | None = None, threads: bool = False) -> ExportPlan:
-    """The :class:`ExportPlan` of ``fun`` for these example specs (see the module docstring)."""
-    symbols, points, checks, runs = trace_samples(fun, specs, dict(sizes or {}), threads, extra=True)
+               sizes: dict[str, int] | None = None, threads: bool = False,
+               target: Target | None = None) -> ExportPlan:
+    """The :class:`ExportPlan` of ``fun`` for these example specs, scheduled for ``target``
+    (default: the host; see the module docstring)."""
+    symbols, points, checks, runs = trace_samples(fun, specs, dict(sizes or {}), threads, extra=True,
+                                                  target=target)
     runs, extra = runs[:len(points) + len(checks)], runs[len(points) + len(checks):]
     generics = [parametrize(program) for _, _, program in runs]
     prints = [program_fingerprint(g) for g in generics]

@@ -170,3 +170,11 @@ def check_argnums(fun: Callable, transform: str, argnums: tuple[int, ...], args:
         j = i % len(args)
         out.append((i, f"argument {i} ('{names[j]}')" if j < len(names) else f"argument {i}"))
     return out
+
+
+def raise_if_bad_argument(error: BaseException, fun: Callable, pysig: inspect.Signature, static: frozenset,
+                          args: tuple, kwargs: dict) -> None:
+    """Raise :func:`bad_argument`'s TypeError (``error`` chained) when there is one."""
+    bad = bad_argument(error, fun, pysig, static, args, kwargs)
+    if bad is not None:
+        raise bad from error

@@ -159,7 +159,13 @@ def _scalar_output(rec: Recorded, what: str) -> None:
 def value_and_grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Transformed:
     """``fun``'s value and its gradient with respect to the arguments ``argnums`` (pytrees of
     float arrays): ``(value, grad)``, or ``((value, aux), grad)`` with ``has_aux``; a tuple of
-    gradients when ``argnums`` is a tuple. ``fun`` must return a float scalar."""
+    gradients when ``argnums`` is a tuple. ``fun`` must return a float scalar.
+
+    >>> import numpy as np, tracejit as tj
+    >>> value, gradient = tj.value_and_grad(lambda x: (x ** 2).sum())(np.arange(3.0))
+    >>> print(value, gradient)
+    5.0 [0. 2. 4.]
+    """
     check_callable(fun, "tj.value_and_grad: fun")
     nums, several = argnums_of(argnums)
 
@@ -179,7 +185,14 @@ def value_and_grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: boo
 def grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Transformed:
     """The gradient of ``fun`` (a float scalar) with respect to the arguments ``argnums``:
     shaped as those arguments (a tuple of them when ``argnums`` is a tuple); with ``has_aux``,
-    ``(grad, aux)``."""
+    ``(grad, aux)``. Compiled like ``jit`` (inline when called inside a jitted function).
+
+    >>> import numpy as np, tracejit as tj
+    >>> print(tj.grad(lambda w, x: np.tanh(x @ w).sum())(np.zeros(2), np.ones((3, 2))))
+    [3. 3.]
+    >>> print(tj.grad(lambda a, b: (a * b).sum(), argnums=(0, 1))(np.ones(2), np.full(2, 3.0)))
+    (array([3., 3.]), array([1., 1.]))
+    """
     check_callable(fun, "tj.grad: fun")
     inner = value_and_grad(fun, argnums, has_aux)._traced
     nums, _ = argnums_of(argnums)
@@ -209,7 +222,13 @@ def _cached(fun: Callable, kind: str, make: Callable[[], Transformed]) -> Transf
 def jvp(fun: Callable, primals: Sequence[Any], tangents: Sequence[Any], has_aux: bool = False) -> tuple:
     """``(fun(*primals), J @ tangents)``: the forward-mode derivative along ``tangents``
     (one pytree per primal, of the primals' structure); with ``has_aux`` (``fun`` returns
-    ``(out, aux)``): ``(out, tangent, aux)``."""
+    ``(out, aux)``): ``(out, tangent, aux)``.
+
+    >>> import numpy as np, tracejit as tj
+    >>> out, tangent = tj.jvp(lambda x: x ** 2, (np.arange(3.0),), (np.ones(3),))
+    >>> print(out, tangent)
+    [0. 1. 4.] [0. 2. 4.]
+    """
     def traced(primals, tangents):
         primals, tangents = tuple(primals), tuple(tangents)
         if len(primals) != len(tangents):
@@ -233,7 +252,13 @@ def jvp(fun: Callable, primals: Sequence[Any], tangents: Sequence[Any], has_aux:
 def vjp(fun: Callable, *primals: Any, has_aux: bool = False) -> tuple:
     """``(fun(*primals), vjp_fn)``: ``vjp_fn(cotangent)`` (of the output's structure) returns
     the tuple of cotangents of the primals; with ``has_aux`` (``fun`` returns ``(out, aux)``):
-    ``(out, vjp_fn, aux)``."""
+    ``(out, vjp_fn, aux)``.
+
+    >>> import numpy as np, tracejit as tj
+    >>> out, vjp_fn = tj.vjp(lambda x: x ** 2, np.arange(3.0))
+    >>> print(out, vjp_fn(np.ones(3)))
+    [0. 1. 4.] (array([0., 2., 4.]),)
+    """
     def traced_pullback(primals, ct):
         rec = record(fun, primals, {}, tuple(range(len(primals))), has_aux)
         grads = tuple(backward(rec, _match_tree(rec, ct)))
@@ -266,7 +291,12 @@ def _match_tree(rec: Recorded, ct: Any) -> list:
 
 def stop_gradient(x: Any) -> Any:
     """``x`` itself, as a constant for every derivative taken of it (a pytree of arrays): the
-    transforms do not differentiate through it (``jax.lax.stop_gradient``)."""
+    transforms do not differentiate through it (``jax.lax.stop_gradient``).
+
+    >>> import numpy as np, tracejit as tj
+    >>> print(tj.grad(lambda x: (x * tj.stop_gradient(x)).sum())(np.arange(3.0)))
+    [0. 1. 2.]
+    """
     leaves, tree = flatten(x)
     out = []
     for leaf in leaves:

@@ -185,18 +185,38 @@ def _jacobian(fun: Callable, argnums: int | Sequence[int], reverse: bool, name: 
 
 def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0) -> Transformed:
     """The Jacobian of ``fun`` with respect to the arguments ``argnums``, by forward mode (one
-    Jacobian-vector product per element of those arguments, all at once: batched)."""
+    Jacobian-vector product per element of those arguments, all at once: batched).
+
+    >>> import numpy as np, tracejit as tj
+    >>> print(tj.jacfwd(lambda x: x ** 2)(np.arange(3.0)))
+    [[0. 0. 0.]
+     [0. 2. 0.]
+     [0. 0. 4.]]
+    """
     return _jacobian(fun, argnums, False, "jacfwd")
 
 
 def jacrev(fun: Callable, argnums: int | Sequence[int] = 0) -> Transformed:
     """The Jacobian of ``fun`` with respect to the arguments ``argnums``, by reverse mode (one
-    vector-Jacobian product per element of the results, all at once: batched)."""
+    vector-Jacobian product per element of the results, all at once: batched).
+
+    >>> import numpy as np, tracejit as tj
+    >>> print(tj.jacrev(lambda x: np.array([x.sum(), (x * x).sum()]))(np.arange(3.0)))
+    [[1. 1. 1.]
+     [0. 2. 4.]]
+    """
     return _jacobian(fun, argnums, True, "jacrev")
 
 
 def hessian(fun: Callable, argnums: int | Sequence[int] = 0) -> Transformed:
     """The Hessian of ``fun`` (a float scalar) with respect to the arguments ``argnums``:
-    ``jacfwd(jacrev(fun))``."""
+    ``jacfwd(jacrev(fun))``.
+
+    >>> import numpy as np, tracejit as tj
+    >>> print(tj.hessian(lambda x: (x ** 3).sum())(np.arange(3.0)))
+    [[ 0.  0.  0.]
+     [ 0.  6.  0.]
+     [ 0.  0. 12.]]
+    """
     return Transformed(jacfwd(jacrev(fun, argnums), argnums)._traced, fun, "hessian", argnums_of(argnums)[0],
                        (hessian, (fun,), {"argnums": argnums}))
