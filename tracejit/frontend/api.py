@@ -166,10 +166,12 @@ class JitFunction:
 
     def __init__(self, fun: Callable, static_argnames: str | Iterable[str] = (),
                  static_argnums: int | Iterable[int] = (), fastmath: bool = False, freeze: bool = False,
-                 autograph: bool = True, unroll_loops: bool = False, fallback: bool = True):
+                 autograph: bool = True, unroll_loops: bool = False, fallback: bool = True,
+                 flush_denormals: bool = False):
         functools.update_wrapper(self, fun)
         self.fun = fun
         self.fastmath = bool(fastmath)
+        self.flush_denormals = bool(flush_denormals)
         self.freeze = bool(freeze)
         self._pysig = inspect.signature(fun)
         names = list(self._pysig.parameters)
@@ -198,7 +200,7 @@ class JitFunction:
         self._hits = Counter()  # counted without the lock, exactly, by any number of threads
         self.autograph = bool(autograph)
         self._request = Request(fun, self._pysig, self._static, self.freeze, self._concrete, self.fastmath,
-                                self.autograph, bool(unroll_loops), bool(fallback))
+                                self.autograph, bool(unroll_loops), bool(fallback), self.flush_denormals)
         self._last_key = None
         self._slot = None  # native dispatch: set up with the first compiled signature (_enable_native)
         self._native_tried = False
@@ -429,11 +431,18 @@ class JitFunction:
 def jit(fun: Callable | None = None, *, static_argnames: str | Iterable[str] = (),
         static_argnums: int | Iterable[int] = (), fastmath: bool = False,
         freeze: bool = False, autograph: bool = True,
-        unroll_loops: bool = False, fallback: bool = True) -> JitFunction | Callable[[Callable], JitFunction]:
+        unroll_loops: bool = False, fallback: bool = True,
+        flush_denormals: bool = False) -> JitFunction | Callable[[Callable], JitFunction]:
     """Compile ``fun`` with tracejit; usable as ``@jit`` or ``@jit(static_argnames=...)``.
 
     ``fastmath=True`` lets float arithmetic be reassociated and contracted (fused
     multiply-adds; sums without pairwise blocking); NaN and inf semantics are kept.
+
+    ``flush_denormals=True`` runs each call with subnormal floats flushed to zero, as XLA's
+    CPU code does (FTZ and DAZ: a subnormal operand or result is a zero of its sign), which
+    avoids the slow subnormal arithmetic of e.g. decayed optimizer moments; the modes are
+    set in the calling thread and the thread pool's workers for the call only, and restored
+    after (NumPy's results outside the call are unchanged), see ``compiler/codegen/denormals.py``.
 
     Arrays the function reads from globals, closures and its static arguments (``self.W``)
     are read at every call, by reference, as Python would (a new shape or dtype traces
@@ -459,5 +468,6 @@ def jit(fun: Callable | None = None, *, static_argnames: str | Iterable[str] = (
     """
     if fun is None:
         return lambda f: JitFunction(f, static_argnames, static_argnums, fastmath, freeze, autograph, unroll_loops,
-                                     fallback)
-    return JitFunction(fun, static_argnames, static_argnums, fastmath, freeze, autograph, unroll_loops, fallback)
+                                     fallback, flush_denormals)
+    return JitFunction(fun, static_argnames, static_argnums, fastmath, freeze, autograph, unroll_loops, fallback,
+                       flush_denormals)
