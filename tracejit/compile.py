@@ -189,7 +189,8 @@ def load(program: Program, flush_denormals: bool = False) -> Executable:
     prefix = f"tj{key[:20]}_{_sanitize(program.name)}"
     symbols = symbol_names(generic, prefix)
     from tracejit.runtime.engine import load_cached  # deferred: the engine imports llvmlite
-    compiled, source = load_cached(key, [symbols.entry, symbols.call], lambda: llvm_ir(generic, prefix, flush_denormals))
+    compiled, source = load_cached(key, [symbols.entry, symbols.call],
+                                   lambda: llvm_ir(generic, prefix, flush_denormals))
     return Executable(program, compiled, symbols.entry, symbols.call, size_table(generic), source)
 
 
