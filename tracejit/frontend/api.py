@@ -267,8 +267,8 @@ class JitFunction:
                     return entry(args, kwargs)
                 if entry.guard is None:
                     self._hits.add()
-                    if self._direct is not None or entry.direct is not None:  # (else: nothing to change)
-                        self._install(entry, args)
+                    if self._direct is not None or _direct_of(entry, args) is not None:  # (else: nothing
+                        self._install(entry, args)  # to change: a call with nests stays on this path)
                     return run_with(entry.run, fast[2], fast[1])  # its arrays are the caller's objects
                 captured = entry.guard.read(None, fast[1])
                 if not isinstance(captured, str):  # else: traced again below
