@@ -56,8 +56,12 @@ PROGRAMS = {
 def small_cache(monkeypatch):
     """The streaming pass sees an 8 MiB last-level cache (this VM reports 480 MiB: a map larger
     than that took two minutes here); JIT and export compile in this process, so both see it."""
-    from tracejit.compiler.schedule import streaming
-    monkeypatch.setattr(streaming, "last_level_cache_bytes", lambda: SMALL_LLC)
+    from tracejit.compiler import target
+    monkeypatch.setattr(target, "last_level_cache_bytes", lambda: SMALL_LLC)
+    target.host_target.cache_clear()
+    yield
+    monkeypatch.undo()
+    target.host_target.cache_clear()
 
 
 @pytest.mark.parametrize("name", sorted(PROGRAMS))

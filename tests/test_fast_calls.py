@@ -123,14 +123,19 @@ def test_results_do_not_alias_between_calls():
         np.testing.assert_array_equal(got, want)
 
 
-def test_large_arena_is_allocated_per_call():
+@pytest.mark.parametrize("n", [130, 300])
+def test_large_arena_is_allocated_per_call(n):
+    """Arenas up to the pool's smallest block are kept between calls (130: 338 KB, which
+    np.empty page-faulted in on every call before); larger ones come from the pool per call."""
     f = tj.jit(lambda a: np.linalg.inv(a))
     rng = np.random.default_rng(1)
     for _ in range(3):
-        a = rng.standard_normal((130, 130)) + 130 * np.eye(130)
+        a = rng.standard_normal((n, n)) + n * np.eye(n)
         np.testing.assert_allclose(f(a), np.linalg.inv(a), rtol=1e-10, atol=1e-12)
     executable = _entry(f).executable
-    assert executable.arena_bytes > CACHED_ARENA_BYTES and f._direct is not None
+    assert f._direct is not None
+    assert (executable.arena_bytes > CACHED_ARENA_BYTES) == (n == 300)
+    assert executable.arena_bytes > (1 << 18)  # (above the old limit either way)
 
 
 def test_parameters_left_to_their_defaults_take_the_fast_path():

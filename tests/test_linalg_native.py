@@ -188,3 +188,42 @@ def test_solve_vector_right_hand_side_layouts():
         f(a, wide[:6])
     with pytest.raises(LinAlgError, match="Singular matrix"):
         f(np.ones((4, 4)), wide[:4])
+
+
+@pytest.mark.parametrize("name", sorted(FUNCTIONS))
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_stacks_of_64x64_match_numpy(name, dtype, monkeypatch):
+    """Stacks of 8 and 16 64x64 matrices (arenas of 256 KiB - 1 MiB, kept between calls;
+    scheduled for 4 threads, so the loops around the calls take their parallel decision),
+    one matrix, and non-contiguous stacks: NumPy's results, as for the small ones."""
+    monkeypatch.setattr(tj.config, "num_threads", 4)
+    fn, make, exact = FUNCTIONS[name]
+    jf = tj.jit(fn, fallback=False)
+    for shape in [(8, 64, 64), (16, 64, 64), (64, 64)]:
+        a = make(shape, dtype)
+        for _ in range(2):  # (the second call reuses the first's arena)
+            _same(jf(a), fn(a), exact)
+    big = make((8, 128, 128), dtype)
+    for a in (big[:, ::2, ::2], np.swapaxes(big[:, :64, :64], -1, -2), big[1::2, 64:, 64:]):
+        _same(jf(a), fn(a), exact)
+    assert jf.lower(a).fallbacks == []
+
+
+def _grains(jf, *args) -> list[int]:
+    return [k.parallel_grain for k in jf.lower(*args).kernels if k.control is None]
+
+
+def test_loops_around_lapack_calls_run_on_the_pool_only_when_large(monkeypatch):
+    """A LAPACK call parks the thread pool: the copies before and after it (cholesky's
+    triangle, qr's R) stay serial at 8x64x64 (a futex wake-up cost 25-50 us for a 9 us
+    loop), run in parallel when large; the same loop in a program without a call keeps
+    the ordinary threshold."""
+    monkeypatch.setattr(tj.config, "num_threads", 4)
+    chol, qr = tj.jit(np.linalg.cholesky), tj.jit(lambda a: tuple(np.linalg.qr(a)))
+    small, large = _spd((8, 64, 64), np.float64), _spd((8, 256, 256), np.float64)
+    assert _grains(chol, small) and not any(_grains(chol, small)) and not any(_grains(qr, small))
+    copy_in, _, triangle_out = _grains(chol, large)  # (the middle one: any(info != 0), 8 elements)
+    assert copy_in and triangle_out and any(_grains(qr, large))
+    _same(chol(large), np.linalg.cholesky(large), True)
+    triangle = tj.jit(lambda a: np.tril(np.swapaxes(a, 1, 2)))
+    assert any(_grains(triangle, small))

@@ -7,7 +7,7 @@ import pytest
 
 import tracejit as tj
 from tests.conftest import assert_same
-from tracejit.compiler.schedule import streaming
+from tracejit.compiler import target
 
 RNG = np.random.default_rng(75)
 N = 300_001  # > 1 MiB of float32: outputs come from the aligned pool; odd: a scalar tail
@@ -15,8 +15,13 @@ N = 300_001  # > 1 MiB of float32: outputs come from the aligned pool; odd: a sc
 
 @pytest.fixture
 def tiny_cache(monkeypatch):
-    """Pretend the last-level cache holds 64 KiB, so test-sized kernels stream."""
-    monkeypatch.setattr(streaming, "last_level_cache_bytes", lambda: 64 << 10)
+    """Pretend the host's last-level cache holds 64 KiB, so test-sized kernels stream
+    (the host target is made again with it, and again after the test)."""
+    monkeypatch.setattr(target, "last_level_cache_bytes", lambda: 64 << 10)
+    target.host_target.cache_clear()
+    yield
+    monkeypatch.undo()
+    target.host_target.cache_clear()
 
 
 def streamed(low) -> list[int]:
@@ -73,7 +78,7 @@ def test_small_kernels_do_not_stream():
 
 
 def test_kernels_larger_than_the_cache_stream_by_default():
-    n = streaming.last_level_cache_bytes() // 8 + 4096  # two float32 arrays exceed the cache
+    n = target.host_target().llc_bytes // 8 + 4096  # two float32 arrays exceed the cache
     a = RNG.standard_normal(n).astype(np.float32)
     low = tj.jit(lambda a: a * 2 + 1).lower(a)
     assert all(streamed(low)), low.as_text("kernels")

@@ -37,7 +37,7 @@ from tracejit.compiler.ops.host import is_effectful
 from tracejit.compiler.passes import PassRecord
 from tracejit.compiler.pipeline import Optimized, optimize
 from tracejit.compiler.schedule.memplan import plan_memory
-from tracejit.compiler.target import LLVMUnavailable, last_level_cache_bytes
+from tracejit.compiler.target import LLVMUnavailable, Target, host_target
 from tracejit.config import config, emit_log, log_enabled
 from tracejit.frontend.autograph.loops import unrolling
 from tracejit.frontend.hostcall import fallbacks
@@ -101,6 +101,15 @@ class Compilation:
             emit_log("kernels", f"{name}:\n{program.text()}")
         return self.executable  # compiled now, or found on disk or loaded already
 
+    def generic_for(self, target: Target) -> GenericProgram:
+        """This signature's program optimized for ``target`` in its generic form (sizes in a
+        size table): what ``llvm_ir`` turns into the module that ``compiler/target.emit_object``
+        compiles for that target. The JIT's own (host) program is ``optimized``'s."""
+        program = optimize_cached(self.traced.graph, self.fastmath, target).program
+        if program.plan is None:
+            program.plan = plan_memory(program)
+        return parametrize(program)
+
     def pass_records(self) -> list[PassRecord]:
         """The program after each graph pass and kernel pass, with its time (the pipeline runs again, recording)."""
         return optimize(self.traced.graph, record=True, fastmath=self.fastmath).passes
@@ -129,10 +138,10 @@ def lower_call(request: Request, call: BoundCall) -> Compilation:
     return compilation
 
 
-def _identity(graph: Graph, fastmath: bool) -> str:
-    """Everything an optimized program is a function of: the graph and the optimizer's settings."""
+def _identity(graph: Graph, fastmath: bool, target: Target) -> str:
+    """Everything an optimized program is a function of: the graph, the optimizer's settings and the target."""
     settings = (f"threads={config.num_threads} fold_limit={config.fold_limit} fastmath={fastmath} "
-                f"llc={last_level_cache_bytes()}")
+                f"target={target.key}")
     return f"optimized program\n{settings}\n{graph_fingerprint(graph)}"
 
 
@@ -157,18 +166,19 @@ def _stored_problem(value: Any, graph: Graph) -> str | None:
     return None
 
 
-def optimize_cached(graph: Graph, fastmath: bool = False) -> Optimized:
-    """``optimize(graph)``, or the same program stored by an earlier process: an entry is
-    used only when it was stored under this graph's identity (its fingerprint and the
-    optimizer's settings) and its inputs and outputs are the graph's; anything else is a
-    miss (optimized again and stored again)."""
+def optimize_cached(graph: Graph, fastmath: bool = False, target: Target | None = None) -> Optimized:
+    """``optimize(graph)`` for ``target`` (default: the host), or the same program stored by
+    an earlier process: an entry is used only when it was stored under this graph's
+    identity (its fingerprint, the optimizer's settings and the target) and its inputs and
+    outputs are the graph's; anything else is a miss (optimized again and stored again)."""
+    target = host_target() if target is None else target
     if not config.cache_enabled or is_effectful(graph):  # (host calls hold this process's callbacks)
-        return optimize(graph, fastmath=fastmath)
-    identity = _identity(graph, fastmath)
+        return optimize(graph, fastmath=fastmath, target=target)
+    identity = _identity(graph, fastmath, target)
     stored = programcache.read(identity, lambda value: _stored_problem(value, graph))
     if stored is not None:
         return stored
-    optimized = optimize(graph, fastmath=fastmath)
+    optimized = optimize(graph, fastmath=fastmath, target=target)
     if sum(b.nbytes for b in optimized.program.buffers if b.kind == "constant") <= MAX_STORED_CONSTANT_BYTES:
         programcache.write(identity, optimized)  # (a program of large constants would be mostly data)
     return optimized
@@ -198,7 +208,7 @@ def llvm_ir(generic: GenericProgram, prefix: str, flush_denormals: bool = False)
     """The LLVM IR of ``generic``'s module, its functions named from ``prefix`` (run only
     on a cache miss, or when the IR of code loaded from disk is asked for)."""
     from tracejit.compiler.codegen import module  # deferred: code generation imports llvmlite
-    return str(module.build_module(generic, prefix, flush_denormals)[0])
+    return str(module.build_module(generic, prefix, flush_denormals=flush_denormals)[0])
 
 
 def _sanitize(name: str) -> str:

@@ -24,7 +24,19 @@ LOG_CHANNELS = ("retrace", "passes", "kernels", "llvm", "asm", "fallbacks")
 
 @dataclass
 class Config:
-    """Process-wide settings; tests may change the attributes directly."""
+    """Process-wide settings (``tj.config``), read from the ``TRACEJIT_*`` environment
+    variables at import (see the module docstring); assigning an attribute changes it for
+    the process. ``disable_jit = True`` runs every jitted function eagerly with NumPy.
+
+    >>> import numpy as np, tracejit as tj
+    >>> f = tj.jit(lambda x: x + 1)
+    >>> tj.config.disable_jit = True
+    >>> print(f(np.zeros(2)), f.cache_info().traces)  # run by NumPy, nothing traced
+    [1. 1.] 0
+    >>> tj.config.disable_jit = False
+    >>> sorted(tj.config.log)  # TRACEJIT_LOG=retrace,fallbacks would give ['fallbacks', 'retrace']
+    []
+    """
 
     disable_jit: bool = False
     log: frozenset[str] = field(default_factory=frozenset)

@@ -7,26 +7,65 @@ E = TypeVar("E", bound=BaseException)
 
 
 class TracejitError(Exception):
-    """Base class of tracejit's own errors."""
+    """Base class of tracejit's own errors.
+
+    >>> import tracejit as tj
+    >>> all(issubclass(e, tj.TracejitError) for e in (tj.UnsupportedError, tj.InternalError))
+    True
+    """
 
 
 class UnsupportedError(TracejitError, NotImplementedError):
-    """A NumPy function, method, argument or dtype that tracejit cannot compile yet."""
+    """A NumPy function, method, argument or dtype that tracejit cannot compile yet
+    (raised where ``jit(fallback=False)`` would otherwise run it in Python).
+
+    >>> import numpy as np, tracejit as tj
+    >>> try:
+    ...     tj.jit(lambda x: np.fft.rfft(x), fallback=False)(np.ones(4))
+    ... except tj.UnsupportedError as error:
+    ...     print(str(error).split(" (at ")[0])
+    numpy.fft.rfft is not supported by tracejit
+    """
 
 
 class TracerConversionError(TracejitError, TypeError):
     """A traced value was used where a concrete Python value is needed
-    (``if``, ``bool()``, ``float()``, ``np.asarray``...)."""
+    (``if``, ``bool()``, ``float()``, ``np.asarray``...) that autograph did not convert.
+
+    >>> import numpy as np, tracejit as tj
+    >>> def relu_sum(x):
+    ...     return x.sum() if x.sum() > 0 else 0.0
+    >>> try:
+    ...     tj.jit(relu_sum, autograph=False, fallback=False)(np.ones(2))
+    ... except tj.TracerConversionError:
+    ...     print("needs autograph (the default), tj.cond or np.where")
+    needs autograph (the default), tj.cond or np.where
+    """
 
 
 class TraceError(TracejitError, ValueError):
-    """The traced program is malformed (e.g. a tracer leaked from another trace)."""
+    """The traced program is malformed (e.g. a tracer leaked from another trace).
+
+    >>> import numpy as np, tracejit as tj
+    >>> leaked = []
+    >>> _ = tj.jit(lambda x: leaked.append(x) or x + 1)(np.ones(2))
+    >>> try:
+    ...     tj.jit(lambda y: y + leaked[0])(np.ones(2))
+    ... except tj.TraceError:
+    ...     print("a traced value escaped its function")
+    a traced value escaped its function
+    """
 
 
 class InternalError(TracejitError, RuntimeError):
     """A bug in tracejit: an exception it did not mean to raise (an assertion, a KeyError,
     an LLVM error...), raised from a jitted call with the original chained as ``__cause__``
-    (see ``frontend/boundary.py``)."""
+    (see ``frontend/boundary.py``). Please report it; ``TRACEJIT_DISABLE_JIT=1`` runs eagerly meanwhile.
+
+    >>> import tracejit as tj
+    >>> issubclass(tj.InternalError, RuntimeError)
+    True
+    """
 
 
 _USER = "__tracejit_user_error__"

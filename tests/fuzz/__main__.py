@@ -3,7 +3,8 @@
 ``--programs K`` runs a fixed count instead; ``--weight library=4`` draws an op group more
 often (``--weight scipy=6``: SciPy calls, ``tests/fuzz/sciops.py``, off by default; ``--show``
 and ``--minimize`` of such a program need the same weights); ``--grad`` fuzzes automatic
-differentiation instead (``tests/fuzz/adgen.py``, ``adcheck.py``: one process);
+differentiation instead (``tests/fuzz/adgen.py``, ``adcheck.py``, ``adsecond.py``: one process;
+``--kind f32,complex,hvp`` picks the kinds of programs);
 ``--replay FILE...`` runs repro files through a worker and prints their verdicts; ``--show SEED``
 prints the program of a seed.
 """
@@ -41,6 +42,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--grad", action="store_true",
                     help="fuzz autodiff: random differentiable programs, tj.grad/jvp against finite differences "
                          "and jax.grad, in this process (tests/fuzz/adgen.py)")
+    ap.add_argument("--kind", default="f64",
+                    help="with --grad: program kinds in turn, comma-separated: f64 (float64, first derivatives), "
+                         "f32 (float32 arguments), complex, hvp (second derivatives); e.g. f32,complex,hvp")
     ap.add_argument("--show", type=int, help="print the program of this seed and exit")
     ap.add_argument("--stats", type=int, metavar="N", help="print what N generated programs contain")
     ap.add_argument("--minimize", type=int, metavar="SEED", help="run and minimize the program of this seed")
@@ -53,14 +57,18 @@ def main(argv: list[str] | None = None) -> int:
             ap.error(f"--weight: unknown group {group!r} (one of {', '.join(GROUP_WEIGHTS)})")
         GROUP_WEIGHTS[group] = float(weight)
     if args.grad:
-        from tests.fuzz.adcheck import campaign as grad_campaign
-        from tests.fuzz.adgen import generate_ad
+        from tests.fuzz.adcampaign import campaign as grad_campaign
+        from tests.fuzz.adgen import KINDS, generate_ad
+        kinds = tuple(args.kind.split(","))
+        if not set(kinds) <= set(KINDS):
+            ap.error(f"--kind: one or more of {', '.join(KINDS)}, comma-separated")
         if args.show is not None:
-            print(generate_ad(args.show).module_source())
+            print(generate_ad(args.show, kinds[0]).module_source())
             return 0
         if args.minutes is None and args.programs is None:
             args.programs = 100
-        return 1 if grad_campaign(args.seed, args.programs, args.minutes, args.out, timeout=args.timeout) else 0
+        return 1 if grad_campaign(args.seed, args.programs, args.minutes, args.out, timeout=args.timeout,
+                                  kinds=kinds) else 0
     limit_memory()  # a program that grows without bound raises MemoryError, not the OOM killer
 
     if args.show is not None:

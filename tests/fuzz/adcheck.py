@@ -1,4 +1,5 @@
-"""The autodiff fuzzer's check and campaign (``python -m tests.fuzz --grad``).
+"""The autodiff fuzzer's check of first derivatives (``python -m tests.fuzz --grad``; second
+derivatives: ``adsecond.py``; the campaign: ``adcampaign.py``).
 
 Each program of ``tests/fuzz/adgen.py`` is differentiated five ways: ``tj.grad`` (compiled),
 ``tj.grad`` under ``disable_jit`` (traced and evaluated with NumPy), ``tj.jit(tj.grad(f))``,
@@ -8,27 +9,28 @@ near a kink or a branch switch, are skipped as ``skip-kink``), every mode must m
 and where JAX is installed ``jax.grad`` of the same source (``np`` -> ``jnp``, ``tj`` -> ``lax``)
 must match elementwise. A non-finite gradient is ``skip-singular`` where JAX's is non-finite too,
 else ``nonfinite-grad`` (listed for triage, not counted as a bug: JAX may have refused the program).
-Runs in one process; a program past its time limit is a ``hang``.
+Runs in one process; a program past its time limit is a ``hang``. Float32 programs (kind ``f32``)
+are checked against float64 differences of the same values with float32 tolerances, and every
+gradient must have its argument's dtype, every jvp NumPy's result dtype (``wrong-dtype``); complex
+ones (kind ``complex``) by JAX's convention.
 """
 from __future__ import annotations
 
-import collections
 import contextlib
 import importlib.util
 import signal
 import sys
-import tempfile
-import time
 import traceback
 from pathlib import Path
 
 import numpy as np
 
 import tracejit as tj
-from tests.fuzz.adgen import ADProgram, generate_ad
+from tests.fuzz.adgen import ADProgram
 from tracejit.errors import UnsupportedError
 
-BUGS = ("internal-error", "hang", "wrong-grad", "mode-mismatch", "wrong-value", "jax-mismatch")
+BUGS = ("internal-error", "hang", "wrong-grad", "mode-mismatch", "wrong-value", "jax-mismatch", "wrong-dtype",
+        "wrong-hvp")
 STEPS = (1e-5, 2e-5)
 
 
@@ -61,8 +63,9 @@ def load(source: str, directory: str, name: str):
     return module
 
 
-def jax_grad(source: str, directory: str, name: str, args: list) -> list | None:
-    """``jax.grad`` of the program's source read with ``jax.numpy``; None without JAX or when JAX refuses."""
+def jax_grad(source: str, directory: str, name: str, args: list, dirs: list | None = None) -> list | None:
+    """``jax.grad`` of the program's source read with ``jax.numpy`` (with ``dirs``: the jvp of its
+    gradient along them, a Hessian-vector product); None without JAX or when JAX refuses."""
     try:
         import jax
     except ImportError:
@@ -72,36 +75,80 @@ def jax_grad(source: str, directory: str, name: str, args: list) -> list | None:
                                                                                 "from jax import lax as tj")
     try:
         module = load(src, directory, name + "_jax")
-        g = jax.grad(module.f, argnums=tuple(range(len(args))))(*[jax.numpy.asarray(a) for a in args])
+        grad = jax.grad(module.f, argnums=tuple(range(len(args))))
+        primals = [jax.numpy.asarray(a) for a in args]
+        g = grad(*primals) if dirs is None else \
+            jax.jvp(lambda *a: grad(*a), primals, [jax.numpy.asarray(d) for d in dirs])[1]
         return [np.asarray(x) for x in g]
     except Exception:  # noqa: BLE001 - JAX refusing a program (boolean masks, data-dependent if) is not our bug
         return None
 
 
-def _flat(g) -> np.ndarray:
-    return np.concatenate([np.ravel(np.asarray(x, dtype=np.float64)) for x in g])
+def flat(g) -> np.ndarray:
+    """The leaves of ``g`` raveled into one float64 vector (complex128 where a leaf is complex)."""
+    leaves = [np.ravel(np.asarray(x)) for x in g]
+    dtype = np.complex128 if any(leaf.dtype.kind == "c" for leaf in leaves) else np.float64
+    return np.concatenate([leaf.astype(dtype) for leaf in leaves])
 
 
-def _describe(error: BaseException) -> str:
+def describe(error: BaseException) -> str:
+    """``Type: message``, cut to 400 characters."""
     return f"{type(error).__name__}: {error}"[:400]
 
 
+def make_args(module, seed: int) -> tuple[list, list, list]:
+    """(arguments in the program's dtypes, the same values in float64/complex128 for the finite
+    differences, directions in float64/complex128)."""
+    rng = np.random.default_rng(seed)
+    dtypes = [np.dtype(getattr(module, "DTYPES", {}).get(n, "float64")) for n in module.SHAPES]
+    wide = [rng.uniform(-1.0, 1.0, s) for s in module.SHAPES.values()]
+    dirs = [rng.standard_normal(s) for s in module.SHAPES.values()]
+    for k, (s, dt) in enumerate(zip(module.SHAPES.values(), dtypes)):
+        if dt.kind == "c":
+            wide[k] = wide[k] + 1j * rng.uniform(-1.0, 1.0, s)
+            dirs[k] = dirs[k] + 1j * rng.standard_normal(s)
+    args = [w.astype(dt) for w, dt in zip(wide, dtypes)]
+    return args, [a.astype(np.complex128 if a.dtype.kind == "c" else np.float64) for a in args], dirs
+
+
+def central(f, args: list, dirs: list, h: float):
+    """The central difference of ``f`` at ``args`` along ``dirs`` with step ``h``."""
+    return (f(*[a + h * d for a, d in zip(args, dirs)]) - f(*[a - h * d for a, d in zip(args, dirs)])) / (2 * h)
+
+
+# per kind: (f.v against the finite difference: relative, per |g||v|; modes agree: rtol; jax: rtol)
+TOLERANCES = {"f64": (1e-6, 1e-8, 1e-8, 1e-7), "complex": (1e-6, 1e-8, 1e-8, 1e-7), "f32": (1e-3, 1e-3, 1e-4, 1e-3)}
+
+
+def wrong_dtypes(results: dict, args: list, out_dtype) -> dict | None:
+    """A ``wrong-dtype`` verdict where a gradient's dtype is not its argument's (as JAX and NumPy give)
+    or a jvp's value or tangent not NumPy's result's; else None."""
+    for mode, r in results.items():
+        got = [np.asarray(x).dtype for x in r]
+        want = [a.dtype for a in args] if mode != "jvp" else [out_dtype, out_dtype]
+        if got != want:
+            return {"class": "wrong-dtype", "mode": mode, "message": f"{mode}: dtypes {got}, expected {want}"}
+    return None
+
+
 def check(program: ADProgram, directory: str, use_jax: bool = True, timeout: float = 60.0) -> dict:
-    """The verdict on one program: a dict with ``class``, ``message`` and, for errors, ``traceback``."""
+    """The verdict on one program (first derivatives): a dict with ``class``, ``message`` and, for
+    errors, ``traceback``. Float32 arguments are checked against float64 finite differences of the
+    same values with float32's tolerances; complex ones by JAX's convention (``grad`` of a real
+    function of ``z`` is ``df/dx - 1j df/dy``, so ``f'.v`` is ``Re(sum(grad * v))``)."""
     source = program.module_source()
-    name = f"adprog_{program.seed}"
+    name = f"adprog_{program.kind}_{program.seed}"
     module = load(source, directory, name)
     f = module.f
-    rng = np.random.default_rng(program.seed)
-    args = [rng.uniform(-1.0, 1.0, s) for s in module.SHAPES.values()]
-    dirs = [rng.standard_normal(s) for s in module.SHAPES.values()]
+    args, wide, dirs = make_args(module, program.seed)
+    rel, per_term, mode_rtol, jax_rtol = TOLERANCES.get(program.kind, TOLERANCES["f64"])
     try:
         with np.errstate(all="ignore"):
-            value = float(f(*args))
-            fds = [(f(*[a + h * d for a, d in zip(args, dirs)]) - f(*[a - h * d for a, d in zip(args, dirs)])) / (2 * h)
-                   for h in STEPS]
+            out = f(*args)
+            value = float(f(*wide))
+            fds = [central(f, wide, dirs, h) for h in STEPS]
     except Exception as error:  # noqa: BLE001
-        return {"class": "generator-error", "message": _describe(error), "traceback": traceback.format_exc()[-3000:]}
+        return {"class": "generator-error", "message": describe(error), "traceback": traceback.format_exc()[-3000:]}
     if not (np.isfinite(value) and np.all(np.isfinite(fds))) or abs(value) > 1e8:
         return {"class": "skip-nonfinite", "message": f"f = {value}"}
     fd = float(fds[0])
@@ -114,8 +161,55 @@ def check(program: ADProgram, directory: str, use_jax: bool = True, timeout: flo
         "grad-eager": lambda: eager(lambda: tj.grad(f, argnums=argnums)(*args)),
         "jit(grad)": lambda: tj.jit(tj.grad(f, argnums=argnums))(*args),
         "grad(jit)": lambda: tj.grad(tj.jit(f), argnums=argnums)(*args),
-        "jvp": lambda: tj.jvp(f, tuple(args), tuple(dirs)),
+        "jvp": lambda: tj.jvp(f, tuple(args), tuple(d.astype(a.dtype) for a, d in zip(args, dirs))),
     }
+    results, unsupported = run_modes(modes, timeout)
+    if "class" in results:
+        return results
+    grads = {m: flat(r) for m, r in results.items() if m != "jvp"}
+    flat_dirs = flat(dirs)
+    theirs = jax_grad(source, directory, name, args) if use_jax and grads else None
+    for mode, g in grads.items():
+        if not np.all(np.isfinite(g)) and theirs is not None and not np.all(np.isfinite(flat(theirs))):
+            return {"class": "skip-singular", "message": f"{mode}: non-finite gradient, as jax.grad's"}
+        if not np.all(np.isfinite(g)):  # (JAX refused it: maybe a real 0/0, e.g. std of duplicated values)
+            return {"class": "nonfinite-grad", "mode": mode, "message": f"{mode}: non-finite gradient (f'.v = {fd})"}
+        directional = float(np.sum((g * flat_dirs).real))
+        tol = rel * scale + per_term * float(np.abs(g * flat_dirs).sum()) + 4 * abs(fds[0] - fds[1])
+        if abs(directional - fd) > tol:
+            return {"class": "wrong-grad", "mode": mode,
+                    "message": f"{mode}: grad.v = {directional!r}, finite difference {fd!r}"}
+    if grads:
+        first, ref = next(iter(grads.items()))
+        for mode, g in grads.items():
+            if not np.allclose(g, ref, rtol=mode_rtol, atol=mode_rtol * 1e-2 * max(1.0, np.abs(ref).max())):
+                return {"class": "mode-mismatch", "mode": mode,
+                        "message": f"{mode} differs from {first} by {np.abs(g - ref).max():.3g}"}
+    wrong = wrong_dtypes(results, args, np.asarray(out).dtype)
+    if wrong is not None:
+        return wrong
+    if "jvp" in results:
+        primal, tangent = results["jvp"]
+        vtol = 1e-9 * abs(value) + 1e-12 if program.kind != "f32" else 1e-4 * (1.0 + abs(value))
+        if not abs(float(primal) - value) <= vtol:
+            return {"class": "wrong-value", "mode": "jvp", "message": f"jvp: value {float(primal)!r}, NumPy {value!r}"}
+        terms = float(np.abs(next(iter(grads.values())) * flat_dirs).sum()) if grads else 0.0
+        if abs(float(tangent) - fd) > rel * scale + per_term * terms + 4 * abs(fds[0] - fds[1]):
+            return {"class": "wrong-grad", "mode": "jvp", "message": f"jvp: tangent {float(tangent)!r}, "
+                                                                     f"finite difference {fd!r}"}
+    if theirs is not None:
+        ref, t = next(iter(grads.values())), flat(theirs)
+        atol = jax_rtol * 1e-2 * max(1.0, np.abs(t).max())
+        if np.all(np.isfinite(t)) and not np.allclose(ref, t, rtol=jax_rtol, atol=atol):
+            return {"class": "jax-mismatch", "message": f"tj.grad differs from jax.grad by {np.abs(ref - t).max():.3g}"}
+    if unsupported:
+        return {"class": "unsupported", "message": "; ".join(unsupported)[:600]}
+    return {"class": "ok", "message": ""}
+
+
+def run_modes(modes: dict, timeout: float) -> tuple[dict, list]:
+    """Run each mode: (results by mode, unsupported messages), or (a bug verdict, []) for a hang or an
+    exception other than ``UnsupportedError``."""
     results: dict = {}
     unsupported = []
     for mode, run in modes.items():
@@ -123,45 +217,13 @@ def check(program: ADProgram, directory: str, use_jax: bool = True, timeout: flo
             with time_limit(timeout), np.errstate(all="ignore"):
                 results[mode] = run()
         except Hang as error:
-            return {"class": "hang", "mode": mode, "message": f"{mode}: {error}"}
+            return {"class": "hang", "mode": mode, "message": f"{mode}: {error}"}, []
         except UnsupportedError as error:
-            unsupported.append(f"{mode}: {_describe(error)}")
+            unsupported.append(f"{mode}: {describe(error)}")
         except Exception as error:  # noqa: BLE001 - any other exception of tracejit is a bug
-            return {"class": "internal-error", "mode": mode, "message": f"{mode}: {_describe(error)}",
-                    "traceback": traceback.format_exc()[-3000:]}
-    grads = {m: _flat(r) for m, r in results.items() if m != "jvp"}
-    flat_dirs = _flat(dirs)
-    theirs = jax_grad(source, directory, name, args) if use_jax and grads else None
-    for mode, g in grads.items():
-        if not np.all(np.isfinite(g)) and theirs is not None and not np.all(np.isfinite(_flat(theirs))):
-            return {"class": "skip-singular", "message": f"{mode}: non-finite gradient, as jax.grad's"}
-        if not np.all(np.isfinite(g)):  # (JAX refused it: maybe a real 0/0, e.g. std of duplicated values)
-            return {"class": "nonfinite-grad", "mode": mode, "message": f"{mode}: non-finite gradient (f'.v = {fd})"}
-        directional = float(g @ flat_dirs)
-        tol = 1e-6 * scale + 1e-8 * float(np.abs(g * flat_dirs).sum()) + 4 * abs(fds[0] - fds[1])
-        if abs(directional - fd) > tol:
-            return {"class": "wrong-grad", "mode": mode,
-                    "message": f"{mode}: grad.v = {directional!r}, finite difference {fd!r}"}
-    if grads:
-        first, ref = next(iter(grads.items()))
-        for mode, g in grads.items():
-            if not np.allclose(g, ref, rtol=1e-8, atol=1e-10 * max(1.0, np.abs(ref).max())):
-                return {"class": "mode-mismatch", "mode": mode,
-                        "message": f"{mode} differs from {first} by {np.abs(g - ref).max():.3g}"}
-    if "jvp" in results:
-        out, tangent = results["jvp"]
-        if not np.isclose(float(out), value, rtol=1e-9, atol=1e-12):
-            return {"class": "wrong-value", "mode": "jvp", "message": f"jvp: value {float(out)!r}, NumPy {value!r}"}
-        if abs(float(tangent) - fd) > 1e-6 * scale + 4 * abs(fds[0] - fds[1]):
-            return {"class": "wrong-grad", "mode": "jvp", "message": f"jvp: tangent {float(tangent)!r}, "
-                                                                     f"finite difference {fd!r}"}
-    if theirs is not None:
-        ref, t = next(iter(grads.values())), _flat(theirs)
-        if np.all(np.isfinite(t)) and not np.allclose(ref, t, rtol=1e-7, atol=1e-9 * max(1.0, np.abs(t).max())):
-            return {"class": "jax-mismatch", "message": f"tj.grad differs from jax.grad by {np.abs(ref - t).max():.3g}"}
-    if unsupported:
-        return {"class": "unsupported", "message": "; ".join(unsupported)[:600]}
-    return {"class": "ok", "message": ""}
+            return {"class": "internal-error", "mode": mode, "message": f"{mode}: {describe(error)}",
+                    "traceback": traceback.format_exc()[-3000:]}, []
+    return results, unsupported
 
 
 def eager(run):
@@ -171,37 +233,3 @@ def eager(run):
         return run()
     finally:
         tj.config.disable_jit = False
-
-
-def campaign(seed: int, programs: int | None, minutes: float | None, out: Path, use_jax: bool = True,
-             timeout: float = 60.0) -> int:
-    """Run a campaign in this process; write a repro per bug under ``out``; the number of bugs."""
-    out.mkdir(parents=True, exist_ok=True)
-    counts: collections.Counter = collections.Counter()
-    buckets: dict[str, list[int]] = collections.defaultdict(list)
-    features: collections.Counter = collections.Counter()
-    deadline = time.monotonic() + minutes * 60 if minutes else None
-    k = 0
-    with tempfile.TemporaryDirectory() as directory:
-        while (programs is None or k < programs) and (deadline is None or time.monotonic() < deadline):
-            program = generate_ad(seed * 1_000_000 + k)
-            k += 1
-            try:
-                verdict = check(program, directory, use_jax, timeout)
-            except KeyboardInterrupt:
-                break
-            counts[verdict["class"]] += 1
-            if k % 50 == 0:
-                print(f"[{k}] " + ", ".join(f"{c} {n}" for c, n in counts.most_common()), flush=True)
-            features.update(program.features)
-            if verdict["class"] in BUGS or verdict["class"] in ("generator-error", "unsupported", "nonfinite-grad"):
-                key = f"{verdict['class']}: {verdict.get('message', '')[:90]}"
-                buckets[key].append(program.seed)
-                header = "\n".join([f"{verdict['class']}: {verdict.get('message', '')}", verdict.get("traceback", "")])
-                (out / f"ad_{program.seed}.py").write_text(program.module_source() + '\n\n"""\n' +
-                                                           header.replace('"""', "'''") + '\n"""\n')
-    print(f"{k} programs: " + ", ".join(f"{c} {n}" for c, n in counts.most_common()))
-    print("features: " + ", ".join(f"{c} {n}" for c, n in sorted(features.items())))
-    for key, seeds in sorted(buckets.items(), key=lambda kv: -len(kv[1])):
-        print(f"  {len(seeds):>4}  {key}\n        seeds {seeds[:6]}")
-    return sum(counts[c] for c in BUGS)

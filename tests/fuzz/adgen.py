@@ -1,4 +1,4 @@
-"""Random differentiable float64 programs for the autodiff fuzzer (``python -m tests.fuzz --grad``).
+"""Random differentiable programs for the autodiff fuzzer (``python -m tests.fuzz --grad``).
 
 A program is the source of ``def f(x, y):`` written as users write NumPy: elementwise math
 (with kinks: ``where``/``maximum``/``abs``/``clip``/``power``), reductions, broadcasting,
@@ -7,6 +7,12 @@ fancy and boolean indexing, in-place writes, ``cumsum``/``sort``, ``np.linalg``,
 Python loops, ``tj.fori_loop``/``tj.while_loop``/``tj.cond`` and ``if`` on data, reduced to a
 scalar. Each variable's shape is tracked so every statement is well-formed.
 ``tests/fuzz/adcheck.py`` differentiates it and compares with finite differences and JAX.
+
+Kinds (``KINDS``): ``f64`` (float64 arguments, first derivatives), ``f32`` (the same programs with
+float32 arguments and float32 constants: ``np.eye``/``np.arange`` given ``dtype=np.float32``),
+``complex`` (complex128 ``x``, ``y`` complex or real: the ops tracejit differentiates on complex
+values, comparisons on ``.real``, a real result) and ``hvp`` (float64 programs, second derivatives:
+``tests/fuzz/adsecond.py``).
 """
 from __future__ import annotations
 
@@ -32,6 +38,24 @@ REDUCE = ["np.sum({0}{ax})", "np.mean({0}{ax})", "np.var({0}{ax})", "np.std({0}{
           "np.min({0}{ax})", "np.prod(0.5 * np.tanh({0}) + 1.0{ax})", "{0}.sum({axk})", "{0}.mean({axk})",
           "np.amax({0}{ax})", "{0}.max({axk})", "np.linalg.norm({0}{ax})",
           "np.prod(np.where({0} > 0.5, 0.0, {0}){ax})", "np.max(np.stack([{0}, {0}]), axis=0).sum({axk})"]
+# complex values: what tracejit differentiates natively (var/std/norm/prod/cumsum/sort/einsum/inner/outer/
+# linalg of complex values are host calls, not differentiable; z[mask] is refused)
+UNARY_C = ["np.sin({0})", "np.cos({0})", "np.tanh({0})", "np.exp({0} * 0.5)", "np.exp(1j * {0})",
+           "np.log({0} * {0} + 2.0)", "np.sqrt({0} * {0} + 2.0)", "np.abs({0})", "{0} ** 2", "{0} ** 3",
+           "np.square({0})", "np.conj({0})", "{0}.conj()", "{0}.real", "{0}.imag", "np.real({0})", "np.imag({0})",
+           "-{0}", "1j * {0}", "{0} * (0.5 - 0.25j)", "np.reciprocal({0} * {0} + 2.0)", "np.abs({0}) ** 2",
+           "np.sinh({0} * 0.5)", "np.cosh({0} * 0.5)", "np.expm1({0} * 0.5)", "np.log1p({0} * 0.5)",
+           "np.angle({0} + 2.0)", "np.abs({0}) ** 1.5", "{0} / (np.abs({0}) + 1.0)", "np.arctan({0} * 0.5)",
+           "np.arcsin({0} * 0.5)", "np.power({0} * {0} + 2.0, 1.5)", "np.tan({0} * 0.5)",
+           "np.log10({0} * {0} + 2.0)", "np.exp2({0} * 0.5)", "{0} ** -2 * 0.1", "1.0 / ({0} + 2.0)",
+           "{0} ** (0.5 + 0.25j)", "np.sqrt({0})"]
+BINARY_C = ["{0} + {1}", "{0} - {1}", "{0} * {1}", "{0} / ({1} * {1} + 2.0)", "{0} * np.conj({1})",
+            "np.where({0}.real > {1}.real, {0} * {1}, {0} - {1})", "({0} - {1}) ** 2", "{0} + 1j * {1}",
+            "np.multiply({0}, np.sin({1}))", "np.abs({0}) * {1}", "{0}.real * {1}.imag", "{0} / ({1} + 2.0)",
+            "np.where(np.abs({0}) > np.abs({1}), {0}, {1} * 0.5)", "np.power({0} + 2.0, {1} * 0.5)"]
+REDUCE_C = ["np.sum({0}{ax})", "np.mean({0}{ax})", "{0}.sum({axk})", "{0}.mean({axk})", "np.max(np.abs({0}){ax})",
+            "np.abs({0}).min({axk})", "np.sum(np.abs({0}) ** 2{ax})"]
+KINDS = ("f64", "f32", "complex", "hvp")
 
 
 @dataclass
@@ -42,6 +66,8 @@ class ADProgram:
     shapes: dict[str, tuple]
     features: set[str] = field(default_factory=set)
     jaxable: bool = True
+    dtypes: dict[str, str] = field(default_factory=dict)  # argument -> dtype name (float64 when absent)
+    kind: str = "f64"
 
     def function_source(self) -> str:
         """``def f(x, y): ...`` (needs ``np`` and ``tj`` in its module)."""
@@ -51,17 +77,24 @@ class ADProgram:
         """An importable module defining ``f`` and ``SHAPES``."""
         return (f'"""autodiff fuzz program, seed {self.seed}: {", ".join(sorted(self.features))}"""\n'
                 "import numpy as np\n\nimport tracejit as tj\n\n"
-                f"SHAPES = {self.shapes!r}\nJAXABLE = {self.jaxable!r}\n\n\n" + self.function_source())
+                f"SHAPES = {self.shapes!r}\nJAXABLE = {self.jaxable!r}\nDTYPES = {self.dtypes!r}\n"
+                f"KIND = {self.kind!r}\n\n\n" + self.function_source())
 
 
 class Gen:
-    """Emits statements over a pool of named float64 arrays of known shapes."""
+    """Emits statements over a pool of named arrays of known shapes (float64 unless ``kind`` says)."""
 
-    def __init__(self, seed: int):
+    def __init__(self, seed: int, kind: str = "f64"):
         self.r = random.Random(seed)
         self.seed = seed
+        self.kind = kind
+        self.cplx = kind == "complex"
         rows, cols = self.r.choice([2, 3, 4]), self.r.choice([3, 4, 5])
         self.shapes = {"x": (rows, cols), "y": (cols,)}
+        self.dtypes = {"x": "float32", "y": "float32"} if kind == "f32" else {}
+        if self.cplx:
+            self.dtypes = {"x": "complex128", "y": "complex128" if self.r.random() < 0.7 else "float64"}
+        self.dt = ", dtype=np.float32" if kind == "f32" else ""  # (float32 constants keep float32 values)
         self.vars: dict[str, tuple] = dict(self.shapes)
         self.lines: list[str] = []
         self.features: set[str] = set()
@@ -93,10 +126,14 @@ class Gen:
             return all(b in (1, a) for a, b in zip(shape[::-1], s[::-1]))
         return self.pick(fits, avoid)
 
+    def re(self, a: str) -> str:
+        """``a`` where it is compared: its real part for complex programs."""
+        return f"{a}.real" if self.cplx else a
+
     # -- statements -----------------------------------------------------------------------------
     def unary(self) -> bool:
         a = self.pick()
-        self.new(self.r.choice(UNARY).format(a), self.vars[a], "elementwise")
+        self.new(self.r.choice(UNARY_C if self.cplx else UNARY).format(a), self.vars[a], "elementwise")
         return True
 
     def binary(self) -> bool:
@@ -106,7 +143,8 @@ class Gen:
             a, b = b, a
         sa, sb = self.vars[a], self.vars[b]
         shape = tuple(int(d) for d in np.broadcast_shapes(sa, sb))
-        self.new(self.r.choice(BINARY).format(a, b), shape, "broadcast" if sa != sb else "elementwise")
+        self.new(self.r.choice(BINARY_C if self.cplx else BINARY).format(a, b), shape,
+                 "broadcast" if sa != sb else "elementwise")
         return True
 
     def reduce(self) -> bool:
@@ -116,7 +154,7 @@ class Gen:
         s = self.vars[a]
         axis = self.r.choice([None] + list(range(-len(s), len(s))))
         keep = self.r.random() < 0.3
-        form = self.r.choice(REDUCE + ["lse"])
+        form = self.r.choice(REDUCE_C if self.cplx else REDUCE + ["lse"])
         if axis is None:
             out = (1,) * len(s) if keep else ()
         else:
@@ -138,7 +176,8 @@ class Gen:
         a = self.pick(lambda s: len(s) >= 1)
         s = self.vars[a]
         opts = [(f"{a}[::-1]", s), (f"{a}.reshape(-1)", (prod(s),)), (f"{a}[None]", (1,) + s),
-                (f"np.flip({a}, axis=-1)", s), (f"np.expand_dims({a}, -1)", s + (1,)), (f"{a}.ravel()", (prod(s),))]
+                (f"np.flip({a}, axis=-1)" if not self.cplx else f"{a}[..., ::-1]", s),
+                (f"np.expand_dims({a}, -1)", s + (1,)), (f"{a}.ravel()", (prod(s),))]
         if s[0] >= 2:
             opts += [(f"{a}[1:]", (s[0] - 1,) + s[1:]), (f"{a}[::2]", ((s[0] + 1) // 2,) + s[1:]),
                      (f"{a}[::-2]", ((s[0] + 1) // 2,) + s[1:]), (f"{a}[-2::-1]", (s[0] - 1,) + s[1:])]
@@ -180,6 +219,8 @@ class Gen:
                 opts.append((f"{a} @ {b}", t[1:]))
         if len(s) == 2:
             opts.append((f"{a} @ {a}.T", (s[0], s[0])))
+        if self.cplx:  # (host calls for complex values)
+            opts = [o for o in opts if not any(w in o[0] for w in ("einsum", "inner", "outer"))]
         if not opts:
             return False
         expr, shape = self.r.choice(opts)
@@ -204,18 +245,22 @@ class Gen:
         s = self.vars[a]
         n = s[0]
         idx = [self.r.randrange(-n, n) for _ in range(self.r.randint(1, 5))]
-        opts = [(f"{a}[{idx}]", (len(idx),) + s[1:]), (f"{a}[np.array({idx})]", (len(idx),) + s[1:]),
-                (f"np.take({a}, {idx}, axis=0)", (len(idx),) + s[1:])]
+        opts = [(f"{a}[{idx}]", (len(idx),) + s[1:]), (f"{a}[np.array({idx})]", (len(idx),) + s[1:])]
+        if not self.cplx:  # (np.take and np.flip of complex values are host calls)
+            opts.append((f"np.take({a}, {idx}, axis=0)", (len(idx),) + s[1:]))
         if len(s) == 2:
             jdx = [self.r.randrange(-s[1], s[1]) for _ in idx]
             opts += [(f"{a}[{idx}, {jdx}]", (len(idx),)), (f"{a}[:, {jdx}]", (n, len(jdx)))]
         b = self.pick(lambda t: t == s)
-        opts += [(f"np.sum({a}[{b} > 0.1] ** 2)", ()), (f"np.where({b} > 0, {a}, 0.0)", s)]
+        opts += [(f"np.sum({a}[{b} > 0.1] ** 2)", ())] if not self.cplx else []  # (z[mask] is refused)
+        opts.append((f"np.where({self.re(b)} > 0, {a}, 0.0)", s))
         expr, shape = self.r.choice(opts)
         self.new(expr, shape, "boolean-index" if "> 0.1]" in expr else "gather")
         return True
 
     def scan(self) -> bool:
+        if self.cplx:  # (host calls for complex values)
+            return False
         a = self.pick(lambda s: len(s) >= 1)
         s = self.vars[a]
         ax = self.r.randrange(len(s))
@@ -227,7 +272,9 @@ class Gen:
     def inplace(self) -> bool:
         a = self.pick(lambda s: len(s) >= 1)
         s = self.vars[a]
-        c = self.new(self.r.choice([f"{a}.copy()", f"{a} * 1.0", f"np.array({a})"]), s, "inplace")
+        copies = [f"{a} + 0j", f"np.array({a}, dtype=np.complex128)"] if self.cplx else \
+            [f"{a}.copy()", f"{a} * 1.0", f"np.array({a})"]
+        c = self.new(self.r.choice(copies), s, "inplace")
         n = s[0]
         targets = [(f"{c}[0]", s[1:]), (f"{c}[-1]", s[1:])]
         if n >= 2:
@@ -235,7 +282,7 @@ class Gen:
                         (f"{c}[[0, {n - 1}]]", (2,) + s[1:]), (f"{c}[[0, 0]]", (2,) + s[1:])]
         if len(s) == 2:
             targets += [(f"{c}[:, -1]", (n,)), (f"{c}[..., ::-1]", s)]
-        targets.append((f"{c}[{c} > 0.2]", None))  # a boolean mask: scalar right-hand sides only
+        targets.append((f"{c}[{self.re(c)} > 0.2]", None))  # a boolean mask: scalar right-hand sides only
         target, shape = self.r.choice(targets)
         rhs = self.pick(lambda t: t == () or (shape is not None and t == shape))
         if rhs is None:
@@ -248,12 +295,13 @@ class Gen:
 
     def linalg(self) -> bool:
         a = self.pick(lambda s: len(s) == 2 and min(s) >= 2)
-        if a is None:
+        if a is None or self.cplx:  # (host calls for complex values)
             return False
         k = min(self.vars[a])
         sq = f"{a}[:{k}, :{k}]"
         spd = self.r.random() < 0.6
-        m = self.new(f"{sq} @ {sq}.T + {k}.0 * np.eye({k})" if spd else f"{sq} + {k}.0 * np.eye({k})", (k, k), "linalg")
+        eye = f"{k}.0 * np.eye({k}{self.dt})"
+        m = self.new(f"{sq} @ {sq}.T + {eye}" if spd else f"{sq} + {eye}", (k, k), "linalg")
         v = self.pick(lambda t: t == (k,)) or self.new(f"{m}[:, 0] + 1.0", (k,), "view")
         opts = [(f"np.linalg.solve({m}, {v})", (k,)), (f"np.linalg.inv({m})", (k, k)), (f"np.linalg.det({m})", ()),
                 (f"np.linalg.slogdet({m})[1]", ()), (f"np.linalg.solve({m}, {sq} @ {a}[:{k}])", (k, self.vars[a][1]))]
@@ -293,9 +341,10 @@ class Gen:
                      f"(0, {a}))[1]", s, "while_loop")
             self.jaxable = False  # (JAX refuses reverse mode through while_loop)
         elif kind == "cond":
-            self.new(f"tj.cond(np.sum({a}) > 0.1, lambda u: np.sin(u) * {b}, lambda u: u * u - {b}, {a})", s, "cond")
+            test = self.re(f"np.sum({a})")
+            self.new(f"tj.cond({test} > 0.1, lambda u: np.sin(u) * {b}, lambda u: u * u - {b}, {a})", s, "cond")
         else:
-            self.lines += [f"if np.sum({a}) > 0.1:", f"    {c} = np.sin({a}) * {b}", "else:",
+            self.lines += [f"if {self.re('np.sum(' + a + ')')} > 0.1:", f"    {c} = np.sin({a}) * {b}", "else:",
                            f"    {c} = {a} * {a} - {b}"]
             self.vars[c] = s
             self.n += 1
@@ -311,12 +360,14 @@ class Gen:
         while done < steps:
             if self.r.choices(funcs, weights)[0]():
                 done += 1
-        terms = [f"np.sum({v} * np.arange(1, {prod(s)} + 1).reshape({s!r}) / {prod(s)})"
+        terms = [f"np.sum({v} * np.arange(1, {prod(s)} + 1{self.dt}).reshape({s!r}) / {prod(s)})"
                  for v, s in list(self.vars.items())[-1:]]
+        if self.cplx:
+            terms = [f"np.real({t[:-1]} * (1.0 - 0.5j)))" for t in terms]
         extra = [v for v in list(self.vars)[2:-1] if self.r.random() < 0.4]
-        terms += [f"0.1 * np.sum({v})" for v in extra]
+        terms += [f"0.1 * np.sum(np.abs({v}) ** 2)" if self.cplx else f"0.1 * np.sum({v})" for v in extra]
         self.lines.append("return " + " + ".join(terms))
-        return ADProgram(self.seed, self.lines, self.shapes, self.features, self.jaxable)
+        return ADProgram(self.seed, self.lines, self.shapes, self.features, self.jaxable, self.dtypes, self.kind)
 
 
 def prod(shape: tuple) -> int:
@@ -327,7 +378,7 @@ def prod(shape: tuple) -> int:
     return n
 
 
-def generate_ad(seed: int) -> ADProgram:
-    """The autodiff program of ``seed`` (3 to 8 statements)."""
-    gen = Gen(seed)
+def generate_ad(seed: int, kind: str = "f64") -> ADProgram:
+    """The autodiff program of ``seed`` (3 to 8 statements) for a kind of ``KINDS``."""
+    gen = Gen(seed, kind)
     return gen.generate(gen.r.randint(3, 8))

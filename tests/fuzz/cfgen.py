@@ -371,27 +371,40 @@ def _may_overflow(a) -> bool:
     return bool(finite.size) and float(finite.max()) > float(np.finfo(a.dtype).max) / 4
 
 
-def expect_of(p: CFProgram) -> list | None:
-    """Per call: bounds of the result's leaves and of the arguments; None when eager fails everywhere."""
-    scope: dict = {"np": np, **sciops.SCOPE}
-    exec(compile(p.function_source(), "<cfgen>", "exec"), scope)  # noqa: S102 - the generated program
+def eager_rows(f, spec_lists: list, bounds, before_call=None) -> list | None:
+    """Per spec list: ``f`` called eagerly on its arguments, the bounds of the result's leaves
+    (``bounds(result, args)``) and of the arguments (an empty row where eager raises: the jit must
+    raise alike); ``before_call(specs)`` runs before each call. None when eager fails everywhere."""
     rows, ok = [], 0
-    for specs in p.specs:
+    for specs in spec_lists:
         args = harness.build_args(specs)
+        if before_call is not None:
+            before_call(specs)
         try:
             with warnings.catch_warnings(), np.errstate(all="ignore"):
                 warnings.simplefilter("ignore")
-                res = scope["f"](*args)
+                res = f(*args)
         except Exception:  # noqa: BLE001 - eager raises on this call: the jit must raise alike
             rows.append({"out": [], "args": [None] * len(args)})
             continue
         ok += 1
-        loose = any(np.asarray(a).dtype == np.float32 and not np.array_equal(a, np.round(a)) for a in args)
-        out = leaf_bounds(res, loose)
-        if any(_may_overflow(a) for a in args):  # which of inf, -inf, NaN a sum gives depends on its order
-            out = [None] * len(out)
-        rows.append({"out": out, "args": [(leaf_bounds(a) or [None])[0] for a in args]})
+        rows.append({"out": bounds(res, args), "args": [(leaf_bounds(a) or [None])[0] for a in args]})
     return rows if ok else None
+
+
+def _cf_bounds(res, args: list) -> list:
+    loose = any(np.asarray(a).dtype == np.float32 and not np.array_equal(a, np.round(a)) for a in args)
+    out = leaf_bounds(res, loose)
+    if any(_may_overflow(a) for a in args):  # which of inf, -inf, NaN a sum gives depends on its order
+        out = [None] * len(out)
+    return out
+
+
+def expect_of(p: CFProgram) -> list | None:
+    """Per call: bounds of the result's leaves and of the arguments; None when eager fails everywhere."""
+    scope: dict = {"np": np, **sciops.SCOPE}
+    exec(compile(p.function_source(), "<cfgen>", "exec"), scope)  # noqa: S102 - the generated program
+    return eager_rows(scope["f"], p.specs, _cf_bounds)
 
 
 def generate_cf(seed: int) -> CFProgram:

@@ -18,12 +18,10 @@ numbers and final states must still be eager's. ``--random`` runs a campaign of 
 """
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 
 from tests.fuzz import harness, sciops
-from tests.fuzz.cfgen import CFProgram, leaf_bounds
+from tests.fuzz.cfgen import CFProgram, eager_rows, leaf_bounds
 from tests.fuzz.ops import GROUP_WEIGHTS
 
 SIZES = [1, 2, 3, 5, 8, 17]
@@ -131,20 +129,9 @@ def _specs(rng: np.random.Generator, seed: int) -> list:
 def _expect(p: RandomProgram) -> list | None:
     scope: dict = {"np": np, **sciops.SCOPE}
     exec(compile(p.module_source(), "<rnggen>", "exec"), scope)  # noqa: S102 - the generated program
-    rows, ok = [], 0
-    for specs in p.specs:
-        args = harness.build_args(specs)
-        harness.reset_captured(scope["f"], specs)
-        try:
-            with warnings.catch_warnings(), np.errstate(all="ignore"):
-                warnings.simplefilter("ignore")
-                res = scope["f"](*args)
-        except Exception:  # noqa: BLE001 - eager raises on this call: the jit must raise alike
-            rows.append({"out": [], "args": [None] * len(args)})
-            continue
-        ok += 1
-        rows.append({"out": leaf_bounds(res), "args": [(leaf_bounds(a) or [None])[0] for a in args]})
-    return rows if ok else None
+    f = scope["f"]
+    return eager_rows(f, p.specs, lambda res, args: leaf_bounds(res),
+                      lambda specs: harness.reset_captured(f, specs))
 
 
 def generate_random(seed: int) -> RandomProgram:

@@ -57,7 +57,8 @@ def program_fingerprint(program: Program) -> str:
     plan = _walk((program.plan.in_place, sorted(program.plan.offsets.items())) if program.plan is not None else {},
                  memo, out)
     head = (f"name={program.name!r} inputs={program.n_inputs} outputs={program.outputs} "
-            f"fastmath={program.fastmath} checks_inputs={getattr(program, 'checks_inputs', None)}")
+            f"fastmath={program.fastmath} checks_inputs={getattr(program, 'checks_inputs', None)}\n"
+            f"target={program.target.key if program.target is not None else None}")
     return "\n".join([head, kernels, buffers, plan, *out])
 
 

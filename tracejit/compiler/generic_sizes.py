@@ -165,8 +165,8 @@ def parametrize(program: Program, inner: bool = False) -> GenericProgram:
                       in_place=dict(program.plan.in_place))
     checks = all(b.view.is_contiguous() for b in program.buffers if b.kind == "input")
     return GenericProgram(program.name, buffers, kernels, program.n_inputs, list(program.outputs),
-                          program.fastmath, plan, params=tuple(slots.values), checks_inputs=checks,
-                          first_slots=tuple(first_slots))
+                          program.fastmath, plan, program.target, params=tuple(slots.values),
+                          checks_inputs=checks, first_slots=tuple(first_slots))
 
 
 def size_table(program: GenericProgram) -> np.ndarray:

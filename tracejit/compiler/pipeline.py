@@ -23,6 +23,7 @@ from tracejit.compiler.kernelize.form import form_kernels
 from tracejit.compiler.kir import Program
 from tracejit.compiler.passes import PassRecord, run_passes
 from tracejit.compiler.schedule import run_kernel_passes
+from tracejit.compiler.target import Target, host_target
 from tracejit.config import config
 
 
@@ -43,21 +44,26 @@ class Optimized:
         return {n: ",".join(v) for n, v in tags.items()}
 
 
-def optimize(traced: Graph, verify: bool | None = None, record: bool = False, fastmath: bool = False) -> Optimized:
-    """Copy ``traced``, run the graph passes, form kernels and run the kernel passes;
-    ``verify`` (default: ``TRACEJIT_VERIFY``) checks the graph and the program after every
-    pass, ``record`` keeps each pass's dump (graph passes, then ``kernelize`` and the
-    kernel passes)."""
-    memo = _SUB_PROGRAMS.get()
-    token = _SUB_PROGRAMS.set({}) if memo is None else None  # the outermost call owns the memo
+def optimize(traced: Graph, verify: bool | None = None, record: bool = False, fastmath: bool = False,
+             target: Target | None = None) -> Optimized:
+    """Copy ``traced``, run the graph passes, form kernels and run the kernel passes,
+    scheduling for ``target`` (default: the host; loops' and branches' sub-programs get
+    the same); ``verify`` (default: ``TRACEJIT_VERIFY``) checks the graph and the program
+    after every pass, ``record`` keeps each pass's dump (graph passes, then ``kernelize``
+    and the kernel passes)."""
+    outer = _SUB_PROGRAMS.get()
+    if target is None:
+        target = outer[0] if outer is not None else host_target()
+    # the outermost call (or one for another target) owns the memo
+    token = _SUB_PROGRAMS.set((target, {})) if outer is None or outer[0] != target else None
     try:
-        return _optimize(traced, verify, record, fastmath)
+        return _optimize(traced, verify, record, fastmath, target)
     finally:
         if token is not None:
             _SUB_PROGRAMS.reset(token)
 
 
-def _optimize(traced: Graph, verify: bool | None, record: bool, fastmath: bool) -> Optimized:
+def _optimize(traced: Graph, verify: bool | None, record: bool, fastmath: bool, target: Target) -> Optimized:
     verify = config.verify if verify is None else verify
     graph = traced.copy()
     records = run_passes(graph, verify=verify, record=record)
@@ -65,6 +71,7 @@ def _optimize(traced: Graph, verify: bool | None, record: bool, fastmath: bool) 
     def form(g: Graph) -> Program:
         program = form_kernels(g, _optimize_sub)
         program.fastmath = fastmath
+        program.target = target
         return program
 
     program, kernel_records = run_kernel_passes(graph, form, verify=verify, record=record)
@@ -76,14 +83,16 @@ def _optimize(traced: Graph, verify: bool | None, record: bool, fastmath: bool) 
 def _optimize_sub(graph: Graph) -> Program:
     """The scheduled program of a loop body, condition or branch (kernel formation's callback):
     the program of an equal sub-graph optimized earlier in this optimization, if any."""
-    memo = _SUB_PROGRAMS.get()
-    if memo is None:
+    outer = _SUB_PROGRAMS.get()
+    if outer is None:
         return optimize(graph).program
+    memo = outer[1]
     key = graph_fingerprint(graph)
     if key not in memo:
         memo[key] = optimize(graph).program
     return memo[key]
 
 
-# sub-graph fingerprint -> its optimized program, during one top-level optimize() (this thread's)
-_SUB_PROGRAMS: ContextVar[dict[str, Program] | None] = ContextVar("sub_programs", default=None)
+# the target of the top-level optimize() running in this thread, and sub-graph fingerprint ->
+# its optimized program, during that call
+_SUB_PROGRAMS: ContextVar[tuple[Target, dict[str, Program]] | None] = ContextVar("sub_programs", default=None)

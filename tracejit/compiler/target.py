@@ -1,5 +1,10 @@
-"""The host CPU as LLVM sees it: triple, CPU name, features, vector width, and the
-one target machine used for every module (created lazily under a lock).
+"""The machine code is generated for: a :class:`Target` (triple, CPU, features, vector
+width, FMA, cache size, pointer width, alignment and non-temporal-store rules, data
+layout). :func:`host_target` is the host, which the JIT compiles for (with the one JIT
+target machine, created lazily under a lock); :meth:`Target.named` gives the cross
+targets of ``tj.export``, and :func:`emit_object` compiles a module for any target into
+an object file (ELF, or wasm for wasm32). Code generation and the schedule heuristics
+read every CPU-dependent choice from the Target they are given, never from the host.
 
 llvmlite is imported by :func:`binding`, on the first question only LLVM can answer
 (``import tracejit`` loads no llvmlite: a deliberate deferral of a heavy dependency);
@@ -9,7 +14,9 @@ from __future__ import annotations
 import ctypes.util
 import functools
 import glob
+import re
 import threading
+from dataclasses import dataclass
 from types import ModuleType
 from typing import TYPE_CHECKING
 
@@ -76,10 +83,9 @@ def host_cpu() -> str:
     return binding().get_host_cpu_name()
 
 
-@functools.lru_cache(maxsize=1)
-def vector_bytes() -> int:
+def _host_vector_bytes(features: str) -> int:
     """Width of the host's vector registers in bytes (16, 32 or 64)."""
-    feats = set(host_features().split(","))
+    feats = set(features.split(","))
     if "+avx512f" in feats:
         return 64
     if "+avx" in feats or "+avx2" in feats:
@@ -89,7 +95,7 @@ def vector_bytes() -> int:
 
 @functools.lru_cache(maxsize=1)
 def target_machine() -> llvm.TargetMachine:
-    """The host target machine (O3, JIT code model), shared by all compilations."""
+    """The host target machine the JIT compiles with (O3, JIT code model), shared by all compilations."""
     init_llvm()
     llvm = binding()
     target = llvm.Target.from_triple(llvm.get_process_triple())
@@ -97,15 +103,10 @@ def target_machine() -> llvm.TargetMachine:
                                         codemodel="jitdefault", jit=True)
 
 
-@functools.lru_cache(maxsize=1)
-def has_fma() -> bool:
-    """True when the host has fused multiply-add (the vector math relies on it)."""
-    return "+fma" in host_features().split(",")
-
-
 def describe() -> str:
     """The host as one line: triple, CPU name, vector width."""
-    return f"{binding().get_process_triple()} {host_cpu()} ({vector_bytes() * 8}-bit vectors)"
+    t = host_target()
+    return f"{t.triple} {t.cpu} ({t.vector_bytes * 8}-bit vectors)"
 
 
 DEFAULT_LLC_BYTES = 32 << 20
@@ -126,3 +127,153 @@ def last_level_cache_bytes() -> int:
         if digits.isdigit():
             sizes.append(int(digits) * scale)
     return max(sizes, default=DEFAULT_LLC_BYTES)
+
+
+@dataclass(frozen=True)
+class Target:
+    """Everything CPU-dependent that code generation and scheduling read.
+
+    ``vector_bytes``: the vector registers' width (the schedules' lanes and GEMM's tile
+    width derive from it); ``fma``: a fused multiply-add instruction (else the math
+    library multiplies and adds, and splits operands for its exact products);
+    ``llc_bytes``: the last-level cache (maps with a larger footprint stream their stores);
+    ``pointer_bits``; ``vector_align``: vector loads and stores must declare their
+    alignment (armv7: NEON ``vld1`` with an alignment hint faults on less; codegen declares
+    the element's on every one, and :func:`emit_object` refuses IR that does not);
+    ``nontemporal``: how non-temporal stores are ordered before a kernel returns
+    (``"sfence"``: x86's instruction, ``"fence"``: an LLVM ``fence``, None: the target has
+    no such stores, so no kernel streams); ``abi``: the ``target-abi`` module flag (riscv's
+    float ABI); ``data_layout``: LLVM's, from the target machine; ``half_libcalls``: float16
+    converts by calls the target's C runtime may lack (the module defines them:
+    ``codegen/halfcalls.py``)."""
+
+    name: str
+    triple: str
+    cpu: str
+    features: str
+    vector_bytes: int
+    fma: bool
+    llc_bytes: int
+    pointer_bits: int
+    vector_align: bool
+    nontemporal: str | None
+    data_layout: str
+    abi: str = ""
+    half_libcalls: bool = False
+
+    @property
+    def key(self) -> str:
+        """The text naming this target in cache keys and fingerprints."""
+        return (f"{self.triple} cpu={self.cpu} features={self.features} vector={self.vector_bytes} "
+                f"fma={self.fma} llc={self.llc_bytes} nt={self.nontemporal} abi={self.abi} half={self.half_libcalls}")
+
+    @staticmethod
+    def named(name: str) -> Target:
+        """The target called ``name``: ``"host"`` or one of :data:`TARGET_NAMES`."""
+        if name == "host":
+            return host_target()
+        if name not in _CROSS:
+            raise ValueError(f"unknown target {name!r}: expected 'host' or one of {', '.join(TARGET_NAMES)}")
+        return _cross_target(name)
+
+
+# name -> (triple, cpu, features, vector bytes, fma, llc bytes, pointer bits, vector_align, nontemporal, abi,
+# half_libcalls)
+_CROSS = {
+    # generic armv8-a with NEON (Cortex-A53/A72-class), 1 MiB L2; STNP stores, ordered by dmb (fence)
+    "aarch64-linux-gnu": ("aarch64-unknown-linux-gnu", "generic", "+neon,+fp-armv8", 16, True, 1 << 20, 64,
+                          False, "fence", "", False),
+    # Cortex-A7 class (Raspberry Pi 2): NEON, VFPv4 (its FMA), hard float, 512 KiB L2, no non-temporal stores
+    "armv7-linux-gnueabihf": ("armv7-unknown-linux-gnueabihf", "cortex-a7", "+neon,+vfp4", 16, True, 512 << 10,
+                              32, True, None, "", False),
+    # rv64gc: no vector unit (8-byte "vectors" are pairs LLVM scalarizes), FMA in F/D, lp64d float ABI,
+    # float16 by libcalls (libgcc has them since GCC 13 only)
+    "riscv64-linux-gnu": ("riscv64-unknown-linux-gnu", "generic-rv64", "+m,+a,+f,+d,+c", 8, True, 2 << 20, 64,
+                          False, None, "lp64d", True),
+    # WebAssembly with 128-bit SIMD; no FMA instruction (llvm.fma would be a libm call); float16 by libcalls
+    "wasm32-wasi": ("wasm32-unknown-wasi", "generic", "+simd128", 16, False, 1 << 20, 32, False, None, "", True),
+}
+TARGET_NAMES = tuple(_CROSS)
+_all_initialized = False
+
+
+def init_all_targets() -> None:
+    """Initialize every LLVM target and assembly printer (for cross compilation) once."""
+    global _all_initialized
+    init_llvm()
+    with _lock:
+        if not _all_initialized:
+            binding().initialize_all_targets()
+            binding().initialize_all_asmprinters()
+            _all_initialized = True
+
+
+@functools.lru_cache(maxsize=None)
+def _cross_target(name: str) -> Target:
+    triple, cpu, features, vbytes, fma, llc, bits, align, nt, abi, half = _CROSS[name]
+    init_all_targets()
+    machine = _create_machine(triple, cpu, features)
+    return Target(name, triple, cpu, features, vbytes, fma, llc, bits, align, nt, str(machine.target_data), abi, half)
+
+
+@functools.lru_cache(maxsize=1)
+def host_target() -> Target:
+    """The host: what the JIT compiles for (triple, CPU and features as LLVM detects them,
+    vector width from the features, the last-level cache from sysfs)."""
+    init_llvm()
+    llvm = binding()
+    triple, features = llvm.get_process_triple(), host_features()
+    x86 = triple.startswith(("x86_64", "i686", "i386"))
+    return Target("host", triple, host_cpu(), features, _host_vector_bytes(features),
+                  "+fma" in features.split(","), last_level_cache_bytes(), ctypes.sizeof(ctypes.c_void_p) * 8,
+                  False, "sfence" if x86 else "fence", str(target_machine().target_data))
+
+
+def _create_machine(triple: str, cpu: str, features: str) -> llvm.TargetMachine:
+    """A target machine for object files: O3, position-independent, default code model."""
+    return binding().Target.from_triple(triple).create_target_machine(
+        cpu=cpu, features=features, opt=3, reloc="pic", codemodel="default", jit=False)
+
+
+@functools.lru_cache(maxsize=None)
+def object_machine(target: Target) -> llvm.TargetMachine:
+    """``target``'s machine for object files (PIC, default code model; not the JIT's)."""
+    init_all_targets()
+    return _create_machine(target.triple, target.cpu, target.features)
+
+
+def optimize_module(mod: llvm.ModuleRef, machine: llvm.TargetMachine) -> None:
+    """O3 for ``machine`` with loop and SLP vectorization, unrolling and interleaving."""
+    pto = binding().create_pipeline_tuning_options(speed_level=3)
+    pto.loop_vectorization = True
+    pto.slp_vectorization = True
+    pto.loop_unrolling = True
+    pto.loop_interleaving = True
+    pb = binding().create_pass_builder(machine, pto)
+    pb.getModulePassManager().run(mod, pb)
+
+
+_UNALIGNED_VECTOR = re.compile(r"^\s*(?:%\S+ = )?(?:load <[^>]*>, ptr [^,\n]+|store <[^>]*> [^,\n]+, ptr [^,\n]+)$",
+                               re.MULTILINE)
+
+
+def emit_object(module_ir: str, target: Target) -> bytes:
+    """Object code of the LLVM module ``module_ir`` (text) for ``target``: its triple,
+    data layout and ABI set, verified, optimized at O3 for the target and compiled (an
+    ELF relocatable object; a wasm object for wasm32). IR with a vector load or store that
+    does not declare its alignment is refused for targets that need it (ValueError)."""
+    init_all_targets()
+    if target.vector_align:
+        bad = _UNALIGNED_VECTOR.search(module_ir)
+        if bad:
+            raise ValueError(f"{target.name}: vector access without declared alignment: {bad.group(0).strip()}")
+    if target.abi and '"target-abi"' not in module_ir:
+        flag = 1 << 30  # a metadata number no generated module uses
+        module_ir += f'\n!llvm.module.flags = !{{!{flag}}}\n!{flag} = !{{i32 1, !"target-abi", !"{target.abi}"}}\n'
+    mod = binding().parse_assembly(module_ir)
+    mod.triple = target.triple
+    mod.data_layout = target.data_layout
+    mod.verify()
+    machine = object_machine(target)
+    optimize_module(mod, machine)
+    return machine.emit_object(mod)

@@ -79,7 +79,13 @@ def export(f: Callable, *example_args: Any, target: str = "host", out_dir: str =
     dims are run-time sizes, sampled around ``sizes``, default 1000) as a C library for
     ``target`` in ``out_dir``: ``name.o``, ``libname.a``, ``name.h`` (see docs/design.md,
     "Export"). Raises ``UnsupportedError`` for programs that call back into Python, and for
-    named dims the code needs fixed."""
+    named dims the code needs fixed.
+
+    >>> import tempfile, tracejit as tj
+    >>> lib = tj.export(lambda x: x * 2.0, "f64[N]", out_dir=tempfile.mkdtemp(), name="double")
+    >>> lib.symbols, lib.header.endswith("double.h")
+    (['double', 'double_shapes'], True)
+    """
     from llvmlite import ir  # deferred: llvmlite is loaded by the first compilation
 
     from tracejit.export.entry import emit_export

@@ -46,9 +46,6 @@ def describe_target(target: str) -> str:
 def emit_object(ir_text: str, target: str) -> bytes:
     """Verify, optimize (O3, as the JIT does) and compile ``ir_text`` to an object file for ``target``."""
     check_target(target)
-    from tracejit.runtime.engine import optimize_module  # deferred: imports llvmlite
-    llvm = binding()
-    mod = llvm.parse_assembly(ir_text)
-    mod.verify()
-    optimize_module(mod)
-    return _machine(target).emit_object(mod)
+    from tracejit.compiler.target import Target
+    from tracejit.compiler.target import emit_object as emit_for
+    return emit_for(ir_text, Target.named(target))

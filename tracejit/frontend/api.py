@@ -21,6 +21,7 @@ from tracejit.frontend.fastkey import keyword_fast_key, positional_fast_key
 from tracejit.frontend.fastresults import complex_direct, results_direct, results_run
 from tracejit.frontend.hostdynamic import release, take
 from tracejit.frontend.lowered import Lowered
+from tracejit.frontend.pickling import reduce_function
 from tracejit.frontend.retrace import RETRACE_WARNING, describe_change, warn_retraces
 from tracejit.frontend.rngslots import run_with
 from tracejit.frontend.signature import NestedTrace, bind
@@ -34,7 +35,11 @@ from tracejit.runtime.gcpause import paused_gc
 
 
 class CacheInfo(NamedTuple):
-    """What a jitted function's cache did (see :meth:`JitFunction.cache_info`)."""
+    """What a jitted function's cache did (see :meth:`JitFunction.cache_info`).
+
+    >>> tj.CacheInfo(traces=1, compilations=1, hits=5, disk_hits=0, entries=1)
+    CacheInfo(traces=1, compilations=1, hits=5, disk_hits=0, entries=1, reused=0)
+    """
 
     traces: int
     compilations: int
@@ -162,7 +167,14 @@ class _Reentered(Exception):
 
 
 class JitFunction:
-    """A function compiled by tracejit. Call it like the original function."""
+    """A function compiled by tracejit (made by :func:`jit`); call it like the original.
+    ``eager`` runs the original with NumPy, ``lower`` shows what a signature compiles to,
+    ``cache_info`` counts traces and hits, ``clear_cache`` forgets compiled signatures.
+
+    >>> double = tj.jit(lambda x: x * 2)
+    >>> print(double(np.arange(3)), double.eager(np.arange(3)))
+    [0 2 4] [0 2 4]
+    """
 
     def __init__(self, fun: Callable, static_argnames: str | Iterable[str] = (),
                  static_argnums: int | Iterable[int] = (), fastmath: bool = False, freeze: bool = False,
@@ -170,8 +182,7 @@ class JitFunction:
                  flush_denormals: bool = False):
         functools.update_wrapper(self, fun)
         self.fun = fun
-        self.fastmath = bool(fastmath)
-        self.flush_denormals = bool(flush_denormals)
+        self.fastmath, self.flush_denormals = bool(fastmath), bool(flush_denormals)
         self.freeze = bool(freeze)
         self._pysig = inspect.signature(fun)
         names = list(self._pysig.parameters)
@@ -267,8 +278,8 @@ class JitFunction:
                     return entry(args, kwargs)
                 if entry.guard is None:
                     self._hits.add()
-                    if self._direct is not None or _direct_of(entry, args) is not None:  # (else: nothing
-                        self._install(entry, args)  # to change: a call with nests stays on this path)
+                    if self._direct is not None or _direct_of(entry, args) is not None:  # (else: nothing to change)
+                        self._install(entry, args)
                     return run_with(entry.run, fast[2], fast[1])  # its arrays are the caller's objects
                 captured = entry.guard.read(None, fast[1])
                 if not isinstance(captured, str):  # else: traced again below
@@ -345,6 +356,15 @@ class JitFunction:
     def __repr__(self) -> str:
         return f"<tracejit.jit of {self.fun.__qualname__}>"
 
+    def __reduce__(self) -> str | tuple:
+        """Pickled by qualified name where that leads back to it, else as the function and its
+        options (``frontend/pickling.py``); no compiled code travels."""
+        request = self._request
+        return reduce_function(self, JitFunction, (self.fun,), dict(
+            static_argnames=tuple(sorted(self._static)), fastmath=self.fastmath, freeze=self.freeze,
+            autograph=self.autograph, unroll_loops=request.unroll_loops, fallback=request.fallback,
+            flush_denormals=self.flush_denormals))
+
     def _run_reentered(self, args: tuple, kwargs: dict) -> Any:
         """A call of a signature this thread is tracing now (a host call of the function
         running on placeholders calls it back): run eagerly, as with ``disable_jit``."""
@@ -399,7 +419,13 @@ class JitFunction:
         return self.fun(*args, **kwargs)
 
     def lower(self, *args: Any, **kwargs: Any) -> Lowered | EagerFallback:
-        """Trace and optimize for these arguments without running; compiles on demand."""
+        """Trace and optimize for these arguments without running (a :class:`Lowered`;
+        machine code is compiled when asked for); a refused signature gives its eager fallback.
+
+        >>> lowered = tj.jit(lambda x: np.exp(x).sum()).lower(np.ones(3))
+        >>> len(lowered.kernels), lowered.fallbacks
+        (1, [])
+        """
         def lowered(call, reason=None):  # not cached: lowering runs no code
             return attempt(lambda: Lowered(lower_call(self._request, call)), self.fun, self._request.fallback)
 
@@ -411,12 +437,15 @@ class JitFunction:
         return found.lowered if isinstance(found, _Entry) else found
 
     def cache_info(self) -> CacheInfo:
-        """``traces`` (signatures traced), ``compilations`` (LLVM compilations they
-        caused), ``hits`` (calls of a cached signature), ``disk_hits`` (signatures whose
-        object code came from the persistent cache: no LLVM), ``entries`` (cached
-        signatures) and ``reused`` (signatures that run code this process had loaded
-        already: a program of the same structure with other sizes, see
-        ``compiler/generic_sizes.py``)."""
+        """``traces`` (signatures traced), ``compilations`` (LLVM runs), ``hits`` (calls of a
+        cached signature), ``disk_hits`` (code from the disk cache), ``entries`` (cached signatures),
+        ``reused`` (code loaded already for the same structure with other sizes).
+
+        >>> f = tj.jit(lambda x: x + 1)
+        >>> _ = f(np.ones(3)), f(np.ones(3)), f(np.ones(5))
+        >>> info = f.cache_info(); info.traces, info.hits, info.entries
+        (2, 1, 2)
+        """
         hits = self._hits.value + (self._slot.hits if self._slot is not None else 0)
         return CacheInfo(self._traces, self._compilations, hits, self._disk_hits, len(self._cache), self._reused)
 
@@ -430,44 +459,42 @@ class JitFunction:
 
 def jit(fun: Callable | None = None, *, static_argnames: str | Iterable[str] = (),
         static_argnums: int | Iterable[int] = (), fastmath: bool = False,
-        freeze: bool = False, autograph: bool = True,
-        unroll_loops: bool = False, fallback: bool = True,
+        freeze: bool = False, autograph: bool = True, unroll_loops: bool = False, fallback: bool = True,
         flush_denormals: bool = False) -> JitFunction | Callable[[Callable], JitFunction]:
-    """Compile ``fun`` with tracejit; usable as ``@jit`` or ``@jit(static_argnames=...)``.
+    """Compile ``fun`` with tracejit: ``@jit``, ``@jit(static_argnames=...)`` or ``jit(fun, ...)``.
 
-    ``fastmath=True`` lets float arithmetic be reassociated and contracted (fused
-    multiply-adds; sums without pairwise blocking); NaN and inf semantics are kept.
+    The first call of a signature (each array's shape, dtype and layout; static values)
+    traces ``fun`` into a graph, optimizes and compiles it; later calls run the machine code.
+    A new shape traces again but usually reuses the machine code (sizes are run-time
+    parameters); code is also kept on disk (``TRACEJIT_CACHE_DIR``) for later processes.
+    Python numbers are traced (a new value does not retrace) unless the function needs
+    their value (``if n > 0``, a shape), which makes them static. Writes into arguments
+    (``a[i] = v``, ``out=``) reach the caller's arrays, as in NumPy. See ``docs/guide/``.
 
-    ``flush_denormals=True`` runs each call with subnormal floats flushed to zero, as XLA's
-    CPU code does (FTZ and DAZ: a subnormal operand or result is a zero of its sign), which
-    avoids the slow subnormal arithmetic of e.g. decayed optimizer moments; the modes are
-    set in the calling thread and the thread pool's workers for the call only, and restored
-    after (NumPy's results outside the call are unchanged), see ``compiler/codegen/denormals.py``.
+    Args:
+      static_argnames, static_argnums: arguments passed as Python values (a new one retraces).
+      fastmath: let float arithmetic be reassociated and contracted (FMA); NaN/inf kept.
+      freeze: read the arrays and numbers ``fun`` takes from globals, closures and ``self``
+        once, as constants (by default arrays are read at every call, by reference).
+      autograph: compile Python ``if``/``while``/``for``/``and``/``or``/``not`` on traced
+        values to control flow (default); ``False`` traces the code as written.
+      unroll_loops: unroll every ``for`` loop with a static trip count (default: short ones).
+      fallback: NumPy calls tracejit does not compile run in Python inside the compiled
+        program (``lower().fallbacks``), a signature it refuses runs eagerly; ``False``
+        raises ``UnsupportedError`` instead.
+      flush_denormals: subnormal floats are zeros during a call (FTZ/DAZ, as in XLA's CPU code; see denormals.py).
 
-    Arrays the function reads from globals, closures and its static arguments (``self.W``)
-    are read at every call, by reference, as Python would (a new shape or dtype traces
-    again); numbers and strings it reads from globals and closures trace again when they
-    change. ``freeze=True`` reads all of them once, when tracing, as constants of the
-    compiled code: faster (constant folding, weights packed at compile time, no checks on
-    the call), but stale if they change afterwards.
-
-    ``autograph`` (on by default) runs the function, and the Python functions it calls,
-    converted from their source so that ``if``/``while``/``for``, conditional expressions
-    and ``and``/``or``/``not`` on traced values compile to control flow
-    (``frontend/autograph/``); ``autograph=False`` traces the code as written.
-
-    ``unroll_loops=True`` unrolls every ``for`` loop with a static trip count (by default
-    only short ones unroll; longer ones compile to one native loop, ``tj.unroll(range(n))``
-    unrolls one loop).
-
-    ``fallback`` (on by default): a NumPy call tracejit does not compile (no handler, or
-    arguments its handler refuses) and ``np.random`` draws run in Python at run time, on
-    concrete arrays, inside the compiled program (``frontend/hostcall.py``; listed by
-    ``lower().fallbacks``); a signature tracejit still refuses runs the whole function eagerly
-    (``frontend/eagerfallback.py``). ``fallback=False`` raises ``UnsupportedError`` for them instead.
+    >>> import numpy as np, tracejit as tj
+    >>> @tj.jit
+    ... def f(x, y):
+    ...     return np.sin(x) * y + 1.0
+    >>> print(np.round(f(np.arange(4.0), 2.0), 3))
+    [1.    2.683 2.819 1.282]
+    >>> _ = f(np.arange(4.0), 3.0); f.cache_info().traces  # a new scalar value: no retrace
+    1
+    >>> scale = tj.jit(lambda x, n: x * n, static_argnums=1)
+    >>> print(scale(np.ones(2), 3))
+    [3. 3.]
     """
-    if fun is None:
-        return lambda f: JitFunction(f, static_argnames, static_argnums, fastmath, freeze, autograph, unroll_loops,
-                                     fallback, flush_denormals)
-    return JitFunction(fun, static_argnames, static_argnums, fastmath, freeze, autograph, unroll_loops, fallback,
-                       flush_denormals)
+    options = (static_argnames, static_argnums, fastmath, freeze, autograph, unroll_loops, fallback, flush_denormals)
+    return (lambda f: JitFunction(f, *options)) if fun is None else JitFunction(fun, *options)

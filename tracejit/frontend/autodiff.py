@@ -26,6 +26,7 @@ from tracejit.frontend.complex.boundary import as_complex
 from tracejit.frontend.context import user_location
 from tracejit.frontend.core import Tracer
 from tracejit.frontend.difftrace import Recorded, backward, check_differentiable, forward, record, trace_of
+from tracejit.frontend.pickling import by_value
 from tracejit.frontend.signature import bind
 from tracejit.frontend.traced_function import trace_function
 from tracejit.frontend.tree import flatten, unflatten
@@ -68,9 +69,11 @@ class Transformed:
     """A transform of a function: runs inline inside a trace, else compiled (or eagerly with
     ``disable_jit``). ``lower()`` shows the compiled program."""
 
-    def __init__(self, traced: Callable, like: Callable, name: str, argnums: tuple[int, ...] = ()):
+    def __init__(self, traced: Callable, like: Callable, name: str, argnums: tuple[int, ...] = (),
+                 recipe: tuple | None = None):
         functools.update_wrapper(self, like)  # (inspect.signature and tj.jit see the function's own)
         self._traced = traced
+        self._recipe = recipe  # (transform, args, kwargs) that made it: how it pickles
         self._argnums = argnums  # checked on the caller's arrays first: errors name the caller's line
         self._name = name
         self._jitted: JitFunction | None = None
@@ -119,6 +122,13 @@ class Transformed:
         """The compiled form's cache statistics."""
         return self.jitted.cache_info()
 
+    def __reduce__(self) -> tuple:
+        """Pickled as the transform of the function that made it (``frontend/pickling.py``)."""
+        if self._recipe is None:
+            raise TypeError(f"cannot pickle {self!r}: only the transforms tj.grad, value_and_grad, jacfwd, "
+                            "jacrev and hessian return pickle")
+        return by_value(self, *self._recipe)
+
     def __repr__(self) -> str:
         return f"<tracejit.{self._name} of {getattr(self.__wrapped__, '__qualname__', self.__wrapped__)!r}>"
 
@@ -143,7 +153,13 @@ def _scalar_output(rec: Recorded, what: str) -> None:
 def value_and_grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Transformed:
     """``fun``'s value and its gradient with respect to the arguments ``argnums`` (pytrees of
     float arrays): ``(value, grad)``, or ``((value, aux), grad)`` with ``has_aux``; a tuple of
-    gradients when ``argnums`` is a tuple. ``fun`` must return a float scalar."""
+    gradients when ``argnums`` is a tuple. ``fun`` must return a float scalar.
+
+    >>> import numpy as np, tracejit as tj
+    >>> value, gradient = tj.value_and_grad(lambda x: (x ** 2).sum())(np.arange(3.0))
+    >>> print(value, gradient)
+    5.0 [0. 2. 4.]
+    """
     nums, several = argnums_of(argnums)
 
     def traced(*args, **kwargs):
@@ -155,13 +171,21 @@ def value_and_grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: boo
         grads = tuple(grads) if several else grads[0]
         return ((rec.out, rec.aux) if has_aux else rec.out), grads
 
-    return Transformed(traced, fun, "value_and_grad", nums)
+    return Transformed(traced, fun, "value_and_grad", nums,
+                       (value_and_grad, (fun,), {"argnums": argnums, "has_aux": has_aux}))
 
 
 def grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Transformed:
     """The gradient of ``fun`` (a float scalar) with respect to the arguments ``argnums``:
     shaped as those arguments (a tuple of them when ``argnums`` is a tuple); with ``has_aux``,
-    ``(grad, aux)``."""
+    ``(grad, aux)``. Compiled like ``jit`` (inline when called inside a jitted function).
+
+    >>> import numpy as np, tracejit as tj
+    >>> print(tj.grad(lambda w, x: np.tanh(x @ w).sum())(np.zeros(2), np.ones((3, 2))))
+    [3. 3.]
+    >>> print(tj.grad(lambda a, b: (a * b).sum(), argnums=(0, 1))(np.ones(2), np.full(2, 3.0)))
+    (array([3., 3.]), array([1., 1.]))
+    """
     inner = value_and_grad(fun, argnums, has_aux)._traced
     nums, _ = argnums_of(argnums)
 
@@ -169,7 +193,7 @@ def grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False)
         value, grads = inner(*args, **kwargs)
         return (grads, value[1]) if has_aux else grads
 
-    return Transformed(traced, fun, "grad", nums)
+    return Transformed(traced, fun, "grad", nums, (grad, (fun,), {"argnums": argnums, "has_aux": has_aux}))
 
 
 _TRANSFORMS: "weakref.WeakKeyDictionary[Any, dict]" = weakref.WeakKeyDictionary()
@@ -190,7 +214,13 @@ def _cached(fun: Callable, kind: str, make: Callable[[], Transformed]) -> Transf
 def jvp(fun: Callable, primals: Sequence[Any], tangents: Sequence[Any], has_aux: bool = False) -> tuple:
     """``(fun(*primals), J @ tangents)``: the forward-mode derivative along ``tangents``
     (one pytree per primal, of the primals' structure); with ``has_aux`` (``fun`` returns
-    ``(out, aux)``): ``(out, tangent, aux)``."""
+    ``(out, aux)``): ``(out, tangent, aux)``.
+
+    >>> import numpy as np, tracejit as tj
+    >>> out, tangent = tj.jvp(lambda x: x ** 2, (np.arange(3.0),), (np.ones(3),))
+    >>> print(out, tangent)
+    [0. 1. 4.] [0. 2. 4.]
+    """
     def traced(primals, tangents):
         primals, tangents = tuple(primals), tuple(tangents)
         if len(primals) != len(tangents):
@@ -214,7 +244,13 @@ def jvp(fun: Callable, primals: Sequence[Any], tangents: Sequence[Any], has_aux:
 def vjp(fun: Callable, *primals: Any, has_aux: bool = False) -> tuple:
     """``(fun(*primals), vjp_fn)``: ``vjp_fn(cotangent)`` (of the output's structure) returns
     the tuple of cotangents of the primals; with ``has_aux`` (``fun`` returns ``(out, aux)``):
-    ``(out, vjp_fn, aux)``."""
+    ``(out, vjp_fn, aux)``.
+
+    >>> import numpy as np, tracejit as tj
+    >>> out, vjp_fn = tj.vjp(lambda x: x ** 2, np.arange(3.0))
+    >>> print(out, vjp_fn(np.ones(3)))
+    [0. 1. 4.] (array([0., 2., 4.]),)
+    """
     def traced_pullback(primals, ct):
         rec = record(fun, primals, {}, tuple(range(len(primals))), has_aux)
         grads = tuple(backward(rec, _match_tree(rec, ct)))
@@ -247,7 +283,12 @@ def _match_tree(rec: Recorded, ct: Any) -> list:
 
 def stop_gradient(x: Any) -> Any:
     """``x`` itself, as a constant for every derivative taken of it (a pytree of arrays): the
-    transforms do not differentiate through it (``jax.lax.stop_gradient``)."""
+    transforms do not differentiate through it (``jax.lax.stop_gradient``).
+
+    >>> import numpy as np, tracejit as tj
+    >>> print(tj.grad(lambda x: (x * tj.stop_gradient(x)).sum())(np.arange(3.0)))
+    [0. 1. 2.]
+    """
     leaves, tree = flatten(x)
     out = []
     for leaf in leaves:

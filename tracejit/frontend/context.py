@@ -39,6 +39,23 @@ def creating_traced_arrays(trace: Trace) -> Iterator[None]:
         _state.trace = previous
 
 
+def differentiated(trace: object) -> list[int]:
+    """The alias nodes of ``trace`` that the differentiation recordings this thread is inside
+    (``difftrace.record``) differentiate against."""
+    return [n for t, nodes in getattr(_state, "recordings", ()) if t is trace for n in nodes]
+
+
+@contextmanager
+def recording_derivative(trace: object, nodes: list[int]) -> Iterator[None]:
+    """While the body runs, :func:`differentiated` of ``trace`` includes ``nodes``."""
+    previous = getattr(_state, "recordings", ())
+    _state.recordings = previous + ((trace, tuple(nodes)),)
+    try:
+        yield
+    finally:
+        _state.recordings = previous
+
+
 def user_frame() -> types.FrameType | None:
     """The innermost frame outside tracejit and NumPy (None: none)."""
     frame = sys._getframe(1)

@@ -193,7 +193,13 @@ def _check_same(what: str, tree: TreeDef, avals: list[AVal], want_tree: TreeDef,
 def while_loop(cond_fun: Callable[[Any], Any], body_fun: Callable[[Any], Any], init_val: Any) -> Any:
     """``val = init_val; while cond_fun(val): val = body_fun(val); return val``, compiled
     to a native loop when traced (``cond_fun`` returns a 0-d bool-like value; ``body_fun``
-    returns a value of ``init_val``'s structure, shapes and dtypes)."""
+    returns a value of ``init_val``'s structure, shapes and dtypes); outside a trace, a Python loop.
+
+    >>> import numpy as np, tracejit as tj
+    >>> double_until = tj.jit(lambda x: tj.while_loop(lambda v: v.sum() < 100, lambda v: v * 2, x))
+    >>> print(double_until(np.ones(3)))
+    [64. 64. 64.]
+    """
     trace = current_trace()
     if trace is None:
         val = init_val
@@ -297,7 +303,15 @@ def fori_loop(lower: object, upper: object, body_fun: Callable[[Any, Any], Any],
     """``val = init_val; for i in range(lower, upper): val = body_fun(i, val); return val``,
     compiled to a native loop when traced (``lower``/``upper`` may be traced integers).
     With concrete bounds, a first step that changes a carried value's dtype or shape
-    (an int array plus a float, a value broadcast up) runs before the loop, as eagerly."""
+    (an int array plus a float, a value broadcast up) runs before the loop, as eagerly.
+
+    >>> import numpy as np, tracejit as tj
+    >>> @tj.jit
+    ... def triangle(x, n):  # n: a traced bound, one compiled loop for every n
+    ...     return tj.fori_loop(0, n, lambda i, acc: acc + i * x, np.zeros_like(x))
+    >>> print(triangle(np.ones(2), 4), triangle(np.ones(2), 5))
+    [6. 6.] [10. 10.]
+    """
     trace = current_trace()
     if trace is None:
         val = init_val
@@ -352,7 +366,14 @@ def cond(pred: object, true_fun: Callable, false_fun: Callable, *operands: objec
     """``true_fun(*operands) if pred else false_fun(*operands)``; with a traced ``pred``,
     both branches are traced once and compiled to a native branch (they must return
     the same structure, shapes and dtypes; a Python number takes the other branch's
-    dtype where NumPy's promotion would give it, two Python numbers the wider type)."""
+    dtype where NumPy's promotion would give it, two Python numbers the wider type).
+    With a Python ``pred`` only the branch taken runs.
+
+    >>> import numpy as np, tracejit as tj
+    >>> f = tj.jit(lambda x: tj.cond(x.sum() > 0, lambda v: v * 2, lambda v: v - 1, x))
+    >>> print(f(np.ones(2)), f(-np.ones(2)))
+    [2. 2.] [-2. -2.]
+    """
     Tracer = _tracer_cls()
     trace = current_trace()
     if trace is None or not isinstance(pred, Tracer):

@@ -20,7 +20,7 @@ import numpy as np
 from tracejit.compiler.autodiff import Builder, is_float, jvp_graph, vjp_graph
 from tracejit.errors import at, user_error
 from tracejit.frontend.arraylike import complex_support, is_complex_value
-from tracejit.frontend.context import current_trace, user_location
+from tracejit.frontend.context import current_trace, recording_derivative, user_location
 from tracejit.frontend.convert import converted
 from tracejit.frontend.core import ScalarTracer, Trace, Tracer, as_python_scalar
 from tracejit.frontend.tree import TreeDef, flatten, unflatten
@@ -157,7 +157,8 @@ def record(fun: Callable, args: tuple, kwargs: dict, argnums: tuple[int, ...], h
             fresh.append(aliases[0] if len(aliases) == 1 else complex_support().join(*aliases))
         args[i] = unflatten(tree, fresh)
         trees.append(tree)
-    result = converted(fun)(*args, **kwargs)
+    with recording_derivative(trace, wrt):  # (generalized loops on the differentiated path unroll: probe.py)
+        result = converted(fun)(*args, **kwargs)
     aux = None
     if has_aux:
         if not (isinstance(result, (tuple, list)) and len(result) == 2):

@@ -19,7 +19,15 @@ STAGES = ("source", "graph", "optimized", "kernels", "passes", "llvm", "llvm-opt
 
 class Lowered:
     """The traced graph, the optimized graph and kernels, and (compiled on demand) the
-    LLVM IR before and after optimization and the host assembly."""
+    LLVM IR before and after optimization and the host assembly (``JitFunction.lower``).
+
+    >>> import numpy as np, tracejit as tj
+    >>> lowered = tj.jit(lambda x: np.sqrt(x) + 1).lower(np.ones(4, np.float32))
+    >>> print(lowered.as_text("graph").splitlines()[0])
+    graph <lambda>:
+    >>> len(lowered.kernels), lowered.to_dot().startswith("digraph"), "define" in lowered.as_text("llvm")
+    (1, True, True)
+    """
 
     def __init__(self, compilation: Compilation):
         self.compilation = compilation
@@ -42,7 +50,12 @@ class Lowered:
     @property
     def fallbacks(self) -> list[tuple[str, str | None, str]]:
         """The calls that run in Python at run time (host calls, ``frontend/hostcall.py``):
-        (function, user line, why it is not compiled), loops and branches included."""
+        (function, user line, why it is not compiled), loops and branches included.
+
+        >>> f = tj.jit(lambda x: np.abs(np.fft.rfft(x)).sum())
+        >>> [(name, why) for name, line, why in f.lower(np.ones(4)).fallbacks]
+        [('numpy.fft.rfft', 'no native handler')]
+        """
         return fallbacks_of(self.traced.graph)
 
     @property
@@ -59,7 +72,15 @@ class Lowered:
         kernels marked, then the kernels), ``kernels``, ``passes`` (the graph after each
         graph pass, the kernel program after each kernel pass), ``llvm``, ``llvm-opt``
         (after O3) or ``asm``; ``source``: the converted source of the functions the trace
-        ran (``frontend/autograph/``), then the trace's notes."""
+        ran (``frontend/autograph/``), then the trace's notes.
+
+        >>> print(tj.jit(lambda x: x * 2).lower(np.ones(3)).as_text("graph"))
+        graph <lambda>:
+          %0 = input[index=0, name='x'] : f64[3]
+          %1 = constant 2.0 : f64[]...
+          %2 = multiply %0, %1 : f64[3]...
+          %3 = output[index=0] %2 : f64[3]...
+        """
         if stage == "source":
             traced = self.traced
             parts = [c.source for c in traced.converted] or ["# (no function was converted: traced as written)"]

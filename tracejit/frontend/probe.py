@@ -25,6 +25,7 @@ import hashlib
 import re
 from typing import Any, Callable
 
+import networkx as nx
 import numpy as np
 
 from tracejit.compiler.dtypes import AVal
@@ -37,7 +38,7 @@ from tracejit.compiler.ops.host import is_effectful
 from tracejit.compiler.pipeline import optimize
 from tracejit.errors import UnsupportedError, at
 from tracejit.frontend import controlwrites
-from tracejit.frontend.context import current_trace, user_location
+from tracejit.frontend.context import current_trace, differentiated, user_location
 from tracejit.frontend.control import as_traced, join_complex, loop_results, split_complex, trace_sub
 from tracejit.frontend.operands import python_kind
 from tracejit.frontend.tree import flatten, unflatten
@@ -243,13 +244,31 @@ def generalized_fori_loop(lower: int, upper: int, body_fun: Callable[[int, Any],
     return _generalized(trace, lower, upper, body_fun, init_val)
 
 
+def _not_differentiated(trace, nodes: list[int], loc: str | None) -> None:
+    """Refuse a loop whose carried or captured values depend on a value being differentiated
+    (``tj.grad`` & co. recording the function): the ``gfor`` node keeps one body per segment
+    and has no derivative rule, so such a loop unrolls (each step traced with its index)."""
+    aliases = differentiated(trace)
+    if not aliases or not nodes:
+        return
+    graph = trace.graph.nx
+    reached = set(aliases)
+    for a in aliases:
+        if a in graph:
+            reached |= nx.descendants(graph, a)
+    if reached.intersection(nodes):
+        raise NotGeneralizable(f"a loop on a differentiated value is unrolled (no derivative rule for gfor){at(loc)}")
+
+
 def _generalized(trace, lower: int, upper: int, body_fun: Callable, init_val: Any, ends: bool = True) -> Any:
     loc = user_location()
     leaves, tree = flatten(split_complex(init_val))
     carried = [as_traced(trace, leaf, "a generalized loop's carried value", loc) for leaf in leaves]
+    _not_differentiated(trace, [trace.node_of(c, loc) for c in carried], loc)
     prober = _Prober(trace, body_fun, tree, carried, loc)
     ranges = prober.merged(lower, upper - 1)
     first = prober(lower)
+    _not_differentiated(trace, first.captured, loc)
     segments = []
     for lo, hi in ranges:
         base, slopes = prober.line(lo, hi)

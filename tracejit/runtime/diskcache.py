@@ -33,7 +33,7 @@ import warnings
 from typing import Callable
 
 from tracejit._version import __version__
-from tracejit.compiler.target import binding, host_cpu, host_features, llvmlite_missing
+from tracejit.compiler.target import host_target, llvmlite_missing
 from tracejit.config import config
 
 FORMAT = b"tracejit-object-2\n"
@@ -46,7 +46,7 @@ def cache_key(identity: str) -> str:
     or IR text) on this machine, with these versions and sources of tracejit."""
     h = hashlib.sha256()
     for part in (FORMAT.decode(), __version__, source_digest(), llvmlite_version(),
-                 binding().get_process_triple(), host_cpu(), host_features(), identity):
+                 host_target().key, identity):
         h.update(part.encode())
         h.update(b"\0")
     return h.hexdigest()

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from llvmlite import ir
 
-from tracejit.compiler.target import binding, target_machine
+from tracejit.compiler.codegen.targeting import bind_target
+from tracejit.compiler.target import host_target
 
 PTR = ir.PointerType()
 I32, I64 = ir.IntType(32), ir.IntType(64)
@@ -24,8 +25,7 @@ def build_module(api_names: tuple[str, ...], slot_fields: tuple[str, ...], max_a
     table it receives (then the "enabled" flag), ``slot_fields`` the layout of a slot,
     ``max_args`` the largest arity called natively."""
     m = ir.Module("tracejit_dispatch")
-    m.triple = binding().get_process_triple()
-    m.data_layout = str(target_machine().target_data)
+    bind_target(m, host_target())  # the JIT's own module: always the host's
     table = ir.GlobalVariable(m, ir.ArrayType(I64, len(api_names) + 1), "tj_dispatch_api")
     table.initializer = ir.Constant(table.value_type, [0] * (len(api_names) + 1))
     table.linkage = "internal"

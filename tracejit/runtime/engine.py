@@ -11,6 +11,7 @@ from typing import Callable
 import llvmlite.binding as llvm
 
 from tracejit.compiler.target import init_llvm, target_machine
+from tracejit.compiler.target import optimize_module as optimize_for
 from tracejit.config import emit_log, log_enabled
 from tracejit.runtime import diskcache, objcheck
 
@@ -28,14 +29,8 @@ def _get_engine():
 
 
 def optimize_module(mod: llvm.ModuleRef) -> None:
-    """O3 with loop and SLP vectorization, unrolling and interleaving."""
-    pto = llvm.create_pipeline_tuning_options(speed_level=3)
-    pto.loop_vectorization = True
-    pto.slp_vectorization = True
-    pto.loop_unrolling = True
-    pto.loop_interleaving = True
-    pb = llvm.create_pass_builder(target_machine(), pto)
-    pb.getModulePassManager().run(mod, pb)
+    """O3 for the host with loop and SLP vectorization, unrolling and interleaving."""
+    optimize_for(mod, target_machine())
 
 
 @dataclass

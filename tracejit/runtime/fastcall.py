@@ -21,9 +21,12 @@ from typing import Callable
 import numpy as np
 
 from tracejit.runtime import MISS
-from tracejit.runtime.buffers import pool
+from tracejit.runtime.buffers import MIN_POOLED_BYTES, pool
 
-CACHED_ARENA_BYTES = 1 << 18  # arenas kept between calls: at most this large (a 128x128 inv's)
+# arenas kept between calls: at most this large; larger ones come from the pool's reused
+# blocks. (Between the two, an arena from np.empty per call page-faulted: 8-16 64x64
+# cholesky +180 us a call, issue 17.)
+CACHED_ARENA_BYTES = MIN_POOLED_BYTES
 _ALIGN = 64
 _BYTE = np.dtype(np.uint8)
 

@@ -8,11 +8,11 @@ imports it lazily.
 from __future__ import annotations
 
 import os
-import platform
 
 from llvmlite import ir
 
-from tracejit.compiler.target import binding, target_machine
+from tracejit.compiler.codegen.targeting import bind_target
+from tracejit.compiler.target import host_target
 
 I32, I64, PTR = ir.IntType(32), ir.IntType(64), ir.PointerType()
 FUTEX_WAIT, FUTEX_WAKE = 128, 129  # the _PRIVATE variants
@@ -48,7 +48,7 @@ class _Pool:
         self.ptrs = self._global("tj_pool_ptrs", ir.ArrayType(PTR, SLOTS * 2))
         self.syscall = ir.Function(module, ir.FunctionType(I64, [I64], var_arg=True), "syscall")
         self.pause = None
-        if platform.machine() in ("x86_64", "AMD64"):
+        if host_target().triple.startswith(("x86_64", "i686", "i386")):  # the host's pool only
             self.pause = ir.Function(module, ir.FunctionType(ir.VoidType(), []), "llvm.x86.sse2.pause")
 
     def _global(self, name, ty):
@@ -244,8 +244,7 @@ def build_module(sys_futex: int | None) -> ir.Module:
     spinning where that is None): ``tj_worker``, ``tj_parallel_for``, ``tj_configure``,
     ``tj_parked`` and ``tj_stop`` (``threads.POOL_SYMBOLS``)."""
     m = ir.Module("tracejit_threads")
-    m.triple = binding().get_process_triple()
-    m.data_layout = str(target_machine().target_data)
+    bind_target(m, host_target())  # the JIT's own module: always the host's
     p = _Pool(m, sys_futex)
     run = _build_run_chunks(m, p)
     _build_worker(m, p, run)

@@ -24,8 +24,8 @@ MXCSR_FTZ_DAZ = (1 << 15) | (1 << 6)  # x86 MXCSR: FZ (bit 15) and DAZ (bit 6)
 FPCR_FZ = 1 << 24  # aarch64 FPCR: FZ (flushes subnormal inputs and results)
 
 
-def _arch() -> str:
-    triple = llvm.get_process_triple()
+def _arch(module: ir.Module) -> str:
+    triple = module.triple or llvm.get_process_triple()
     if triple.startswith(("x86_64", "amd64")):
         return "x86"
     if triple.startswith(("aarch64", "arm64")):
@@ -40,7 +40,8 @@ def _intrinsic(module: ir.Module, name: str, ty: ir.FunctionType) -> ir.Function
 
 def flush_begin(b: ir.IRBuilder) -> ir.Value | None:
     """Set FTZ and DAZ in this thread; returns what :func:`flush_end` restores (None: not supported here)."""
-    module, arch = b.module, _arch()
+    module = b.module
+    arch = _arch(module)
     if arch == "x86":
         ptr = ir.PointerType()
         saved = b.alloca(I32, name="mxcsr_saved")
@@ -62,7 +63,7 @@ def flush_end(b: ir.IRBuilder, saved: ir.Value | None) -> None:
     if saved is None:
         return
     module = b.module
-    if _arch() == "x86":
+    if _arch(module) == "x86":
         ldmxcsr = _intrinsic(module, "llvm.x86.sse.ldmxcsr", ir.FunctionType(ir.VoidType(), [ir.PointerType()]))
         b.call(ldmxcsr, [saved])
     else:

@@ -27,6 +27,7 @@ from llvmlite import ir
 from tracejit.compiler.codegen.expr import ExprEmitter
 from tracejit.compiler.codegen.loops import for_range, i64, opaque
 from tracejit.compiler.codegen.lowerctx import I32, I64, LowerCtx, declare, scalar_type
+from tracejit.compiler.codegen.targeting import target_of
 from tracejit.compiler.kir import Gemm
 
 PREFETCH_ROWS = 16  # rows of B ahead that the packing micro-kernel prefetches
@@ -44,6 +45,8 @@ class GemmEmitter:
         self.vt = ir.VectorType(self.t, self.lanes)
         self.ctx = LowerCtx(b, self.lanes, g.dtype)
         self.align = g.dtype.itemsize
+        # a target without FMA multiplies and adds (llvm.fma would be a libm call per element)
+        self.fma = "fma" if target_of(b.module).fma else "fmuladd"
 
     def _gep(self, base, offset):
         return self.b.gep(base, [offset], inbounds=True, source_etype=self.t)
@@ -264,7 +267,7 @@ class GemmEmitter:
         for r in range(g.mr):
             a = b.load(self._gep(self.a, b.add(rows[r], self._times(k, sk))), typ=self.t, align=self.align)
             av = self.ctx.splat(a)
-            new.append([self.ctx.intrinsic("fma", [av, bvec[v], acc[r][v]]) for v in range(self.nv)])
+            new.append([self.ctx.intrinsic(self.fma, [av, bvec[v], acc[r][v]]) for v in range(self.nv)])
         for r in range(g.mr):
             for v in range(self.nv):
                 acc[r][v].add_incoming(new[r][v], b.block)

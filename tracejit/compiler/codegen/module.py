@@ -19,13 +19,13 @@ import dataclasses
 import weakref
 from collections.abc import Callable
 
-import llvmlite.binding as llvm
 from llvmlite import ir
 
 from tracejit.compiler.codegen.call import emit_call_wrapper
 from tracejit.compiler.codegen.control import emit_control
 from tracejit.compiler.codegen.denormals import flush_begin, flush_end
 from tracejit.compiler.codegen.gemm import GemmEmitter
+from tracejit.compiler.codegen.halfcalls import define_half_libcalls
 from tracejit.compiler.codegen.host import park_workers
 from tracejit.compiler.codegen.loops import for_range, i64, loop_hints, opaque, pointer_at
 from tracejit.compiler.codegen.lowerctx import I64, memory_type
@@ -34,11 +34,12 @@ from tracejit.compiler.codegen.radix import RadixEmitter
 from tracejit.compiler.codegen.select import SelectEmitter
 from tracejit.compiler.codegen.sizes import SizeReader
 from tracejit.compiler.codegen.symbols import ModuleSymbols, symbol_names
+from tracejit.compiler.codegen.targeting import bind_target, target_of
 from tracejit.compiler.fingerprint import program_fingerprint
 from tracejit.compiler.generic_sizes import GenericProgram, Param
 from tracejit.compiler.kir import Access, Kernel, Nest, ScatterAccess, map_accesses, with_store
 from tracejit.compiler.ops.scan_sort import SELECTS
-from tracejit.compiler.target import target_machine
+from tracejit.compiler.target import Target, host_target
 
 PTR = ir.PointerType()
 FAST_MATH = ("reassoc", "contract", "nsz", "arcp")  # tj.jit(fastmath=True): no nnan/ninf
@@ -155,14 +156,19 @@ def _ranged(kernel: Kernel) -> bool:
 
 
 def _store_fence(b: ir.IRBuilder) -> None:
-    """Order earlier non-temporal stores before anything later: ``sfence`` on x86 (a
-    ``lock``-prefixed instruction, LLVM's seq_cst fence there, does not order them)."""
-    if llvm.get_process_triple().startswith(("x86_64", "i686", "i386")):
+    """Order earlier non-temporal stores before anything later, as the module's target
+    says (``Target.nontemporal``): ``sfence`` on x86 (a ``lock``-prefixed instruction,
+    LLVM's seq_cst fence there, does not order them), a seq_cst ``fence`` elsewhere
+    (aarch64: ``dmb ish`` orders ``stnp``); a target without such stores streams none."""
+    how = target_of(b.module).nontemporal
+    if how == "sfence":
         fn = b.module.globals.get("llvm.x86.sse.sfence") or ir.Function(
             b.module, ir.FunctionType(ir.VoidType(), []), "llvm.x86.sse.sfence")
         b.call(fn, [])
-    else:
+    elif how == "fence":
         b.fence("seq_cst")
+    else:
+        raise ValueError(f"target {target_of(b.module).name} has no non-temporal stores to order")
 
 
 def _shared(kernel: Kernel, in_place: dict[int, int]) -> set[int]:
@@ -225,21 +231,29 @@ def _local_key(out: Kernel, local_id: dict[int, int], scratch: dict, shared: set
     return text + f"\nshared {sorted(local_shared)}", out, local_scratch, local_shared
 
 
-def build_module(program: GenericProgram, prefix: str,
+def build_module(program: GenericProgram, prefix: str, target: Target | None = None,
                  flush_denormals: bool = False) -> tuple[ir.Module, ModuleSymbols]:
-    """The LLVM module of ``program``; function names start with ``prefix`` (unique per process);
-    with ``flush_denormals`` its calls run with FTZ/DAZ set (``codegen/denormals.py``)."""
+    """The LLVM module of ``program`` for ``target`` (default: the one the program was
+    scheduled for, ``program.target``, else the host); function names start with ``prefix``
+    (unique per process). The call wrapper, which reads NumPy's array objects, is emitted
+    only for the host's triple (an exported module has the driver ``names.entry``). With
+    ``flush_denormals`` its calls run with FTZ/DAZ set (``codegen/denormals.py``)."""
+    target = target or program.target or host_target()
+    if program.target is not None and program.target != target:
+        raise ValueError(f"program scheduled for {program.target.name}, not {target.name}")
     names = symbol_names(program, prefix)
     module = ir.Module(name=prefix)
-    module.triple = llvm.get_process_triple()
-    module.data_layout = str(target_machine().target_data)
+    bind_target(module, target)
     if flush_denormals:
         _FLUSHING.add(module)
     entry = emit_program(module, program, prefix, park=True)
-    call = emit_call_wrapper(module, program, names.call, entry)
-    if len(program.kernels) > LARGE_DRIVER:  # like the driver: straight-line, long, run once a call
-        call.attributes.add("noinline")
-        call.attributes.add("optnone")
+    if target.half_libcalls and "half" in str(module):  # (printed for cross targets only)
+        define_half_libcalls(module)
+    if target.triple == host_target().triple:
+        call = emit_call_wrapper(module, program, names.call, entry)
+        if len(program.kernels) > LARGE_DRIVER:  # like the driver: straight-line, long, run once a call
+            call.attributes.add("noinline")
+            call.attributes.add("optnone")
     return module, names
 
 

@@ -12,6 +12,7 @@ kernels in execution order and every buffer they use.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from tracejit.compiler.kir.buffers import Buffer
 from tracejit.compiler.kir.controlflow import Control
@@ -20,6 +21,9 @@ from tracejit.compiler.kir.memory import MemoryPlan
 from tracejit.compiler.kir.nest import Nest, Schedule
 from tracejit.compiler.kir.scan_sort import AlongAxis
 from tracejit.compiler.kir.text import program_text
+
+if TYPE_CHECKING:
+    from tracejit.compiler.target import Target
 
 
 @dataclass
@@ -85,6 +89,7 @@ class Program:
     outputs: list[int]  # buffer id (or -1 for none) per output index
     fastmath: bool = False  # float arithmetic may be reassociated (tj.jit(fastmath=True))
     plan: MemoryPlan | None = None  # arena offsets of the temporaries (the memory-planning pass)
+    target: Target | None = None  # what it is scheduled for (set by compiler/pipeline.optimize; codegen reads it)
 
     def bufnames(self) -> dict[int, str]:
         """Buffer id -> display name."""

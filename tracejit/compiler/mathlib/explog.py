@@ -179,7 +179,7 @@ def _log_dd(f: FP, ax):
     fr = f.sub(m, f.c(1.0))  # exact
     d, d_lo = f.two_sum(f.c(2.0), fr)  # 2 + fr exactly
     s = f.div(fr, d)
-    s_lo = f.div(f.sub(f.fma(f.neg(s), d, fr), f.mul(s, d_lo)), d)
+    s_lo = f.div(f.sub(f.residual(fr, s, d), f.mul(s, d_lo)), d)
     z, z_lo = f.two_prod(s, s)
     cube, cube_lo = f.two_prod(s, z)
     cube_lo = f.fma(s, z_lo, f.fma(f.mul(f.c(3.0), z), s_lo, cube_lo))  # (s + s_lo)**3

@@ -11,7 +11,7 @@ import numpy.typing as npt
 from llvmlite import ir
 
 from tracejit.compiler.codegen.lowerctx import LowerCtx, type_suffix
-from tracejit.compiler.target import has_fma
+from tracejit.compiler.codegen.targeting import target_of
 
 Value = ir.Value  # what FP's methods take and give: a scalar or a <W x T> vector of the dtype's (or a mask)
 
@@ -28,6 +28,7 @@ class FP:
         self.bias = 1023 if self.bits == 64 else 127
         self.uint = self.ctx.at(np.dtype(f"int{self.bits}"))  # same-width integers
         self.i32 = self.ctx.at(np.dtype(np.int32))
+        self.has_fma = target_of(ctx.b.module).fma  # the module's target's, not the host's
 
     # -- constants and basic arithmetic -----------------------------------------------------
     def c(self, value: float) -> Value:
@@ -55,8 +56,11 @@ class FP:
         return self.b.fneg(a)
 
     def fma(self, a: Value, b: Value, c: Value) -> Value:
-        """a * b + c rounded once (exact FMA on hosts that have it)."""
-        return self.ctx.intrinsic("fma" if has_fma() else "fmuladd", [a, b, c])
+        """a * b + c: rounded once (``llvm.fma``) on targets with FMA, else a multiply and an
+        add, rounded twice (:meth:`two_prod` does not rely on it there)."""
+        if self.has_fma:
+            return self.ctx.intrinsic("fma", [a, b, c])
+        return self.add(self.mul(a, b), c)
 
     def abs(self, a: Value) -> Value:
         """|a|."""
@@ -238,9 +242,29 @@ class FP:
         return s, self.sub(b, self.sub(s, a))
 
     def two_prod(self, a: Value, b: Value) -> tuple[Value, Value]:
-        """(p, e) with p = fl(a * b) and a * b = p + e exactly (needs FMA)."""
+        """(p, e) with p = fl(a * b) and a * b = p + e exactly: e from one FMA, or on a
+        target without FMA by Dekker's product of Veltkamp halves (exact unless a or b
+        exceeds 2**(emax - s), s = 27 bits for float64 and 12 for float32, or e underflows)."""
         p = self.mul(a, b)
-        return p, self.fma(a, b, self.neg(p))
+        if self.has_fma:
+            return p, self.fma(a, b, self.neg(p))
+        (ah, al), (bh, bl) = self._split(a), self._split(b)
+        e = self.add(self.add(self.sub(self.mul(ah, bh), p), self.mul(ah, bl)), self.mul(al, bh))
+        return p, self.add(e, self.mul(al, bl))
+
+    def residual(self, c: Value, a: Value, b: Value) -> Value:
+        """c - a*b rounded once, for c close to a*b (a quotient's remainder): one FMA, or
+        on a target without FMA c minus Dekker's exact product (c - p is exact there)."""
+        if self.has_fma:
+            return self.fma(self.neg(a), b, c)
+        p, e = self.two_prod(a, b)
+        return self.sub(self.sub(c, p), e)
+
+    def _split(self, a: Value) -> tuple[Value, Value]:
+        """Veltkamp's split: (hi, lo), a = hi + lo exactly, each of half the mantissa."""
+        c = self.mul(self.c(2.0 ** (27 if self.bits == 64 else 12) + 1.0), a)
+        hi = self.sub(c, self.sub(c, a))
+        return hi, self.sub(a, hi)
 
     def guarded(self, name: str, fast: ir.Value, needs_slow: ir.Value,
                 slow: Callable[..., ir.Value], *args: ir.Value) -> ir.Value:

@@ -9,6 +9,7 @@ from tracejit.compiler.ops import (  # noqa: F401
     gather,
     host,
     lapack,
+    lstsq_rules,
     mathfuncs,
     reductions,
     scan_sort,

@@ -14,6 +14,7 @@ becomes a control kernel of its own (``kernelize/lapack.py``, ``codegen/lapack.p
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -34,6 +35,7 @@ class LapackCall:
     args: tuple[tuple, ...]
     batched: tuple[bool, ...]  # per result
     inits: tuple[tuple[int, int], ...] = ()  # (result, operand): the result starts as a copy of the operand
+    rule: str = ""  # the derivative rule (RULES) when not the routine's own (``lstsq_rules.py``'s marker)
 
 
 def run_call(*operands: np.ndarray, call: LapackCall, dims: tuple, batch: int, results: tuple,
@@ -114,26 +116,27 @@ def _solve_right(b, x, a):
 
 
 NAMES = {"dsyevd": "numpy.linalg.eigvalsh", "dgeqrf": "numpy.linalg.qr", "dorgqr": "numpy.linalg.qr",
-         "dgelsd": "numpy.linalg.lstsq"}
+         "dgelsd": "numpy.linalg.lstsq", "dgesvd": "numpy.linalg.lstsq's singular values (second derivative)"}
 
 
-def _unsupported(b, routine: str, what: str) -> None:
+def unsupported(b: Any, routine: str, what: str) -> None:
+    """Raise the UnsupportedError of a rule that cannot differentiate ``routine`` (``what``: why)."""
     name = NAMES.get(routine, f"LAPACK's {routine}")
     raise UnsupportedError(f"cannot differentiate through {name} ({what}){at(b.loc)}")
 
 
 def _lapack_jvp(b, tangents, operands, out, call, dims, batch, results):
     """Tangents of the results of a LAPACK call (see above)."""
-    if call.routine not in RULES:
-        _unsupported(b, call.routine, "rule not implemented yet")
-    return RULES[call.routine][0](b, tangents, operands, out, call, results)
+    if (call.rule or call.routine) not in RULES:
+        unsupported(b, call.routine, "rule not implemented yet")
+    return RULES[call.rule or call.routine][0](b, tangents, operands, out, call, results)
 
 
 def _lapack_vjp(b, cts, operands, out, call, dims, batch, results):
     """Cotangents of the operands of a LAPACK call (see above)."""
-    if call.routine not in RULES:
-        _unsupported(b, call.routine, "rule not implemented yet")
-    return RULES[call.routine][1](b, cts, operands, out, call, results)
+    if (call.rule or call.routine) not in RULES:
+        unsupported(b, call.routine, "rule not implemented yet")
+    return RULES[call.rule or call.routine][1](b, cts, operands, out, call, results)
 
 
 def _result(b, out, results, index):
@@ -169,7 +172,7 @@ def _gesv_jvp_rule(b, tangents, operands, out, call, results):
 
 def _gesv_vjp_rule(b, cts, operands, out, call, results):
     if cts.get(0) is not None:
-        _unsupported(b, "dgesv", "its LU factors")
+        unsupported(b, "dgesv", "its LU factors")
     ct = cts.get(2)
     if ct is None:
         return [None, None]
@@ -251,13 +254,22 @@ def _potrf_vjp_rule(b, cts, operands, out, call, results):
 
 # dsyevd (jobz "V"): A = V diag(w) V^T from one triangle; with M = V^T S V (S: the symmetric
 # part of dA): dw = diag(M), dV = V (F o M), F_ij = 1 / (w_j - w_i) off the diagonal;
-# A_ct = sym(V (diag(w_ct) + F o (V^T V_ct)) V^T). Eigenvalues alone (eigvalsh: no vectors) have none.
-def _syevd_parts(b, out, call, results):
-    if call.args[0] != ("char", "V"):
-        _unsupported(b, "dsyevd", "eigenvalues without eigenvectors: numpy.linalg.eigh has a rule")
-    vectors = _result(b, out, results, 0)
+# A_ct = sym(V (diag(w_ct) + F o (V^T V_ct)) V^T). Eigenvalues alone (jobz "N": eigvalsh) take V
+# from a second dsyevd node (with vectors, itself differentiable) on the same operand.
+def _syevd_parts(b, out, call, results, operand):
     a = results[1]
     w = b.op("loop_out", out, index=1, shape=tuple(a.shape), dtype=np.dtype(a.dtype))
+    if call.args[0] == ("char", "V"):
+        vectors = _result(b, out, results, 0)
+    else:  # eigvalsh: the eigenvectors by a dsyevd node of their own (LAPACK's minimal workspaces)
+        batch, n = b.shape(w)
+        work, iwork = (1 + 6 * n + 2 * n * n, 3 + 5 * n) if n > 1 else (1, 1)
+        vector_results = (results[0], results[1], AVal((work,), np.dtype(np.float64)),
+                          AVal((iwork,), np.dtype(np.int64)), results[4])
+        vector_call = LapackCall("dsyevd", (("char", "V"),) + call.args[1:], call.batched, call.inits)
+        node = b.op("lapack", operand, call=vector_call, dims=(n, n, work, iwork), batch=batch,
+                    results=vector_results)
+        vectors = _result(b, node, vector_results, 0)
     batch, n = b.shape(w)
     gaps = b.op("subtract", b.reshape(w, (batch, 1, n)), b.reshape(w, (batch, n, 1)))
     eye = b.array(np.eye(n, dtype=bool))
@@ -269,7 +281,7 @@ def _syevd_jvp_rule(b, tangents, operands, out, call, results):
     (ta,) = (_tangent(b, t, u) for t, u in zip(tangents, operands))
     if ta is None:
         return {}
-    v, w, f = _syevd_parts(b, out, call, results)
+    v, w, f = _syevd_parts(b, out, call, results, operands[0])
     s = b.mul(b.op("add", ta, b.swap_last(ta)), 0.5)
     m = _mm(b, _mm(b, b.swap_last(v), s), v)
     dw = b.op("diagonal", m, offset=0, axis1=1, axis2=2)
@@ -281,7 +293,7 @@ def _syevd_vjp_rule(b, cts, operands, out, call, results):
     ct_v, ct_w = cts.get(0), cts.get(1)
     if ct_v is None and ct_w is None:
         return [None]
-    v, w, f = _syevd_parts(b, out, call, results)
+    v, w, f = _syevd_parts(b, out, call, results, operands[0])
     n = b.shape(w)[-1]
     inner = None
     if ct_w is not None:
@@ -299,7 +311,7 @@ def _getri_jvp_rule(b, tangents, operands, out, call, results):
     ta = _tangent(b, tangents[2], operands[2]) if len(operands) == 3 else None
     if ta is None:
         if any(t is not None for t in tangents):
-            _unsupported(b, "dgetri", "an inverse from LU factors alone")
+            unsupported(b, "dgetri", "an inverse from LU factors alone")
         return {}
     x = _result(b, out, results, 0)
     return {0: b.swap_last(b.neg(_mm(b, _mm(b, x, ta), x)))}
@@ -310,15 +322,116 @@ def _getri_vjp_rule(b, cts, operands, out, call, results):
     if ct is None:
         return [None] * len(operands)
     if len(operands) != 3:
-        _unsupported(b, "dgetri", "an inverse from LU factors alone")
+        unsupported(b, "dgetri", "an inverse from LU factors alone")
     xt = b.swap_last(_result(b, out, results, 0))
     a_ct = b.neg(_mm(b, _mm(b, xt, b.swap_last(ct)), xt))
     return [None, None, b.swap_last(a_ct)]
 
 
+# dgeqrf/dorgqr (numpy.linalg.qr, m >= n, Q (m, n) reduced): A = Q R. With C = Q^T dA R^-1 and
+# P(C) = triu(C) + stril(C)^T (Q^T dQ = C - P(C) is skew): dR = P(C) R, dQ = dA R^-1 - Q P(C).
+# Adjoints, with P*(G) = triu(G) + stril(G^T): A_ct = Q P*(R_ct R^T) R^-T from R and
+# (Q_ct - Q P*(Q^T Q_ct)) R^-T from Q. dgeqrf's rule gives R's triangle (the Householder vectors
+# below it and tau get zero tangents: no frontend reads them but dorgqr); dorgqr's rule reads A's
+# tangent from its third operand (A itself, not read by the routine: numpy.linalg.qr puts it there).
+def _qr_r(b, f, n):
+    """R (batch, n, n) from dgeqrf's factored matrix ``f`` (batch, n, m) (column-major)."""
+    batch, _, m = b.shape(f)
+    top = f if m == n else b.op("slice", f, starts=(0, 0, 0), steps=(1, 1, 1), shape=(batch, n, n))
+    return _upper(b, b.swap_last(top))
+
+
+def _p(b, c, adjoint: bool = False):
+    """P(C) = triu(C) + stril(C)^T, or its adjoint P*(G) = triu(G) + stril(G^T)."""
+    low = _mask(b, b.swap_last(c), -1) if adjoint else b.swap_last(_mask(b, c, -1))
+    return b.op("add", _upper(b, c), low)
+
+
+def _qr_q(b, f, tau, a):
+    """Q (batch, m, n) by a dorgqr node of dgeqrf's results (with ``a`` for its own rule)."""
+    batch, n, m = b.shape(f)
+    work = 64 * max(1, n)
+    f64 = np.dtype(np.float64)
+    results = (AVal((batch, n, m), f64), AVal((batch, n), f64), AVal((work,), f64), AVal((batch,), np.dtype(np.int64)))
+    args = (("dim", 0), ("dim", 1), ("dim", 2), ("out", 0), ("dim", 3), ("out", 1), ("out", 2), ("dim", 4), ("out", 3))
+    call = LapackCall("dorgqr", args, (True, True, False, True), ((0, 0), (1, 1)))
+    node = b.op("lapack", f, tau, a, call=call, dims=(m, n, n, max(1, m), work), batch=batch, results=results)
+    return _result(b, node, results, 0)
+
+
+def _qr_check(b, routine, m, n, mc=None):
+    if m < n:
+        unsupported(b, routine, "a matrix with fewer rows than columns: not implemented")
+    if mc is not None and mc != n:
+        unsupported(b, routine, "mode='complete' of a matrix with more rows than columns: Q's extra columns "
+                                 "are not unique")
+
+
+def _geqrf_parts(b, operands, out, results):
+    f = b.op("loop_out", out, index=0, shape=tuple(results[0].shape), dtype=np.dtype(np.float64))
+    tau = b.op("loop_out", out, index=1, shape=tuple(results[1].shape), dtype=np.dtype(np.float64))
+    _, n, m = b.shape(f)
+    _qr_check(b, "dgeqrf", m, n)
+    return _qr_q(b, f, tau, operands[0]), _qr_r(b, f, n), m, n
+
+
+def _geqrf_jvp_rule(b, tangents, operands, out, call, results):
+    (ta,) = (_tangent(b, t, u) for t, u in zip(tangents, operands))
+    if ta is None:
+        return {}
+    q, r, m, n = _geqrf_parts(b, operands, out, results)
+    c = _solve_right(b, _mm(b, b.swap_last(q), ta), r)
+    dr = _mm(b, _p(b, c), r)
+    df = dr if m == n else _mm(b, b.array(np.eye(m, n)), dr)  # (zeros below R)
+    return {0: b.swap_last(df)}
+
+
+def _geqrf_vjp_rule(b, cts, operands, out, call, results):
+    ct = cts.get(0)
+    if ct is None:
+        return [None]
+    q, r, m, n = _geqrf_parts(b, operands, out, results)
+    g = b.swap_last(ct)
+    r_ct = _upper(b, g if m == n else _mm(b, b.array(np.eye(n, m)), g))
+    a_ct = _solve_right(b, _mm(b, q, _p(b, _mm(b, r_ct, b.swap_last(r)), True)), b.swap_last(r))
+    return [b.swap_last(a_ct)]
+
+
+def _orgqr_parts(b, operands, out, results):
+    if len(operands) != 3:
+        unsupported(b, "dorgqr", "Q from Householder vectors alone")
+    batch, mc, m = results[0].shape
+    n = b.shape(operands[2])[1]
+    _qr_check(b, "dorgqr", m, n, mc)
+    return _result(b, out, results, 0), _qr_r(b, operands[0], n)
+
+
+def _orgqr_jvp_rule(b, tangents, operands, out, call, results):
+    ta = _tangent(b, tangents[2], operands[2]) if len(tangents) == 3 else None
+    if ta is None:
+        if any(t is not None for t in tangents):
+            _orgqr_parts(b, operands, out, results)
+        return {}
+    q, r = _orgqr_parts(b, operands, out, results)
+    y = _solve_right(b, ta, r)
+    dq = b.op("subtract", y, _mm(b, q, _p(b, _mm(b, b.swap_last(q), y))))
+    return {0: b.swap_last(dq)}
+
+
+def _orgqr_vjp_rule(b, cts, operands, out, call, results):
+    ct = cts.get(0)
+    if ct is None:
+        return [None] * len(operands)
+    q, r = _orgqr_parts(b, operands, out, results)
+    g = b.swap_last(ct)
+    inner = b.op("subtract", g, _mm(b, q, _p(b, _mm(b, b.swap_last(q), g), True)))
+    return [None, None, b.swap_last(_solve_right(b, inner, b.swap_last(r)))]
+
+
 RULES = {"dgesv": (_gesv_jvp_rule, _gesv_vjp_rule), "dgetrf": (_getrf_jvp_rule, _getrf_vjp_rule),
          "dgetri": (_getri_jvp_rule, _getri_vjp_rule),
-         "dpotrf": (_potrf_jvp_rule, _potrf_vjp_rule), "dsyevd": (_syevd_jvp_rule, _syevd_vjp_rule)}
+         "dpotrf": (_potrf_jvp_rule, _potrf_vjp_rule), "dsyevd": (_syevd_jvp_rule, _syevd_vjp_rule),
+         "dgeqrf": (_geqrf_jvp_rule, _geqrf_vjp_rule), "dorgqr": (_orgqr_jvp_rule, _orgqr_vjp_rule)}
 
 
 register(OpDef(

@@ -17,6 +17,7 @@ from tracejit.compiler.graph import Graph
 from tracejit.compiler.kir import Program
 from tracejit.compiler.kir.verify import check_bounds, check_outputs, verify_program
 from tracejit.compiler.passes import PassRecord
+from tracejit.compiler.schedule.coldpool import serial_after_parking
 from tracejit.compiler.schedule.loopfuse import fuse_loops
 from tracejit.compiler.schedule.matmul import plan_matmuls
 from tracejit.compiler.schedule.memplan import plan_memory, verify_plan
@@ -26,6 +27,7 @@ from tracejit.compiler.schedule.split_reduce import split_reductions
 from tracejit.compiler.schedule.split_rows import split_rows
 from tracejit.compiler.schedule.streaming import mark_streaming
 from tracejit.compiler.schedule.vectorize import schedule_kernel
+from tracejit.compiler.target import host_target
 from tracejit.config import emit_log, log_enabled
 
 KernelPass = Callable[[Program, Graph], Program]
@@ -37,7 +39,7 @@ def schedule_kernels(program: Program, graph: Graph) -> Program:
     planned by ``plan_along_axis``)."""
     for k in program.kernels:
         if k.control is None and k.along is None:
-            schedule_kernel(k, fastmath=program.fastmath)
+            schedule_kernel(k, program.target, fastmath=program.fastmath)
     return program
 
 
@@ -72,6 +74,7 @@ KERNEL_PASSES: list[tuple[str, KernelPass]] = [
     ("split_rows", _on_program(split_rows)),
     ("block_siblings", _on_program(block_siblings)),
     ("fuse_loops", _on_program(fuse_loops)),
+    ("serial_after_parking", _on_program(serial_after_parking)),
     ("check_bounds", bounds_checked),
     ("check_outputs", outputs_checked),
     ("plan_memory", memory_planned),
@@ -118,6 +121,8 @@ def run_kernel_passes(graph: Graph, form: Callable[[Graph], Program],
     step, ``record`` keeps each step's dump. Returns the program and the records."""
     records: list[PassRecord] = []
     program, text = _step("kernelize", lambda: form(graph), graph, None, verify, record, records)
+    if program.target is None:  # formed without one: scheduled for the host (what the JIT runs on)
+        program.target = host_target()
     for name, fn in KERNEL_PASSES if passes is None else passes:
         program, text = _step(name, lambda: fn(program, graph), graph, text, verify, record, records)
     return program, records

@@ -135,5 +135,6 @@ def fuse_loops(program: Program) -> Program:
     for i, k in enumerate(kernels):
         if k.row_fused:
             kernels[i] = _to_scratch(k, buffers, kernels[:i] + kernels[i + 1:])
-    return Program(program.name, buffers, kernels, program.n_inputs, program.outputs, program.fastmath)
+    return Program(program.name, buffers, kernels, program.n_inputs, program.outputs, program.fastmath,
+                   target=program.target)
 

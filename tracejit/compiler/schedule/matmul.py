@@ -32,7 +32,7 @@ from tracejit.compiler.kir import (
 from tracejit.compiler.layout import StridedView
 from tracejit.compiler.ops import get_op
 from tracejit.compiler.schedule.vectorize import schedule_kernel
-from tracejit.compiler.target import vector_bytes
+from tracejit.compiler.target import Target
 from tracejit.config import config
 
 _MATMUL = get_op("matmul").extra  # the contraction a GEMM computes: its reduce and product ops
@@ -184,8 +184,8 @@ def _sum_parts(parts: Access, store: Access, shape, k_parts: int, symmetric: boo
     return Nest((batch, m, n, k_parts), 1, _MATMUL["reduce"], value, store, epilogue)
 
 
-def plan(kernel: Kernel, buffers: list[Buffer], fastmath: bool = False) -> list[Kernel] | None:
-    """[pack kernel?, gemm kernel] for a large float contraction, else None."""
+def plan(kernel: Kernel, buffers: list[Buffer], target: Target, fastmath: bool = False) -> list[Kernel] | None:
+    """[pack kernel?, gemm kernel] for a large float contraction on ``target``, else None."""
     if kernel.kind != "contraction" or len(kernel.nests) != 1:
         return None
     nest = kernel.nests[0]
@@ -208,7 +208,7 @@ def plan(kernel: Kernel, buffers: list[Buffer], fastmath: bool = False) -> list[
     if m < 2 or n < 2 or m * n * k < MIN_FLOPS or store.strides[2] != 1:
         return None
     dtype = np.dtype(nest.value.dtype)
-    nr = 2 * vector_bytes() // dtype.itemsize
+    nr = 2 * target.vector_bytes // dtype.itemsize
     threads = max(1, config.num_threads) if batch * m * n * k > SERIAL_FLOPS else 1
     symmetric = _symmetric(a, b, m, n, None) and buffers[b.buffer].kind != "constant"
     # an epilogue that may break the symmetry (it reads arrays) runs after the mirror
@@ -224,7 +224,7 @@ def plan(kernel: Kernel, buffers: list[Buffer], fastmath: bool = False) -> list[
                       label="A with K contiguous")
         buffers.append(copy)
         kernels.append(schedule_kernel(Kernel(f"{kernel.name}_copyA", "map", kernel.nodes,
-                                              [_contiguous_a(a_acc, copy, batch, m, k)]), fastmath=fastmath))
+                                              [_contiguous_a(a_acc, copy, batch, m, k)]), target, fastmath=fastmath))
         a_acc = Access(copy.id, dtype, 0, (m * k if a_acc.strides[0] != 0 else 0, k, 1))
     source = buffers[b.buffer]
     packed_id = None
@@ -273,10 +273,10 @@ def plan(kernel: Kernel, buffers: list[Buffer], fastmath: bool = False) -> list[
     kernels.append(gk)
     if final is not None:
         total = Kernel(f"{kernel.name}_sum", "contraction", kernel.nodes, [final])
-        kernels.append(schedule_kernel(total, fastmath=fastmath))
+        kernels.append(schedule_kernel(total, target, fastmath=fastmath))
     elif symmetric:
         mirror = Kernel(f"{kernel.name}_mirror", "map", kernel.nodes, [_mirror(store, batch, m, dtype)])
-        kernels.append(schedule_kernel(mirror, fastmath=fastmath))
+        kernels.append(schedule_kernel(mirror, target, fastmath=fastmath))
     return kernels
 
 
@@ -286,7 +286,8 @@ def plan_matmuls(program: Program) -> Program:
     buffers = list(program.buffers)
     kernels = []
     for kernel in program.kernels:
-        planned = plan(kernel, buffers, program.fastmath)
+        planned = plan(kernel, buffers, program.target, program.fastmath)
         kernels.extend(planned if planned is not None else [kernel])
-    return Program(program.name, buffers, kernels, program.n_inputs, program.outputs, program.fastmath)
+    return Program(program.name, buffers, kernels, program.n_inputs, program.outputs, program.fastmath,
+                   target=program.target)
 

@@ -24,7 +24,6 @@ import numpy as np
 from tracejit.compiler.kir import AlongAxis, Buffer, Kernel, Program
 from tracejit.compiler.layout import StridedView
 from tracejit.compiler.ops.scan_sort import HEADS, INDEX_OPS, SCANS, SELECTS, SORTS
-from tracejit.compiler.target import vector_bytes
 from tracejit.config import config
 
 PARALLEL_MIN_WORK = 1 << 17  # estimated element-ops below which a kernel stays serial
@@ -36,20 +35,21 @@ MAX_SCRATCH_BYTES = 1 << 26  # sort scratch beyond which chunks are fewer (down 
 
 
 
-def _lanes(a: AlongAxis) -> int:
+def _lanes(a: AlongAxis, vector_bytes: int) -> int:
     """Lines a scan runs at once in vector lanes: adjacent lines along a contiguous dim
     (``cumsum(x, axis=0)``: each vector loads a piece of a row), else 1."""
     if a.op not in SCANS or not a.rows or a.dtype.kind == "b" or a.src.strides[-2] != 1 or a.dst.strides[-2] != 1:
         return 1
-    lanes = min(MAX_LANES, SCAN_VECTORS * vector_bytes() // a.dtype.itemsize)
+    lanes = min(MAX_LANES, SCAN_VECTORS * vector_bytes // a.dtype.itemsize)
     while lanes > a.rows[-1]:
         lanes //= 2
     return lanes if lanes >= 4 else 1
 
 
-def _plan(kernel: Kernel, buffers: list[Buffer], threads: int) -> Kernel:
-    """Choose the kernel's vector lanes and parallel chunks and give a sort its scratch blocks."""
-    a = dataclasses.replace(kernel.along, lanes=_lanes(kernel.along))
+def _plan(kernel: Kernel, buffers: list[Buffer], threads: int, vector_bytes: int) -> Kernel:
+    """Choose the kernel's vector lanes (for registers of ``vector_bytes``) and parallel
+    chunks and give a sort its scratch blocks."""
+    a = dataclasses.replace(kernel.along, lanes=_lanes(kernel.along, vector_bytes))
     work = a.lines * a.n * (max(1, math.log2(a.n)) if a.op in SORTS else 4 if a.op in SELECTS else 1)
     chunk = 0
     if threads > 1 and a.tasks > 1 and work >= PARALLEL_MIN_WORK:
@@ -80,5 +80,7 @@ def plan_along_axis(program: Program) -> Program:
     """``program`` with every along-axis kernel's chunking chosen and scratch allocated."""
     buffers = list(program.buffers)
     threads = max(1, config.num_threads)
-    kernels = [_plan(k, buffers, threads) if k.along is not None else k for k in program.kernels]
-    return Program(program.name, buffers, kernels, program.n_inputs, program.outputs, program.fastmath)
+    vector_bytes = program.target.vector_bytes
+    kernels = [_plan(k, buffers, threads, vector_bytes) if k.along is not None else k for k in program.kernels]
+    return Program(program.name, buffers, kernels, program.n_inputs, program.outputs, program.fastmath,
+                   target=program.target)

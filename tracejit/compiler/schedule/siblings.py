@@ -17,7 +17,6 @@ than two vectors is one kernel of its nests in turn.
 from __future__ import annotations
 
 from tracejit.compiler.kir import Access, Gather, Kernel, Nest, Program, Schedule, in_sequence, map_accesses
-from tracejit.compiler.schedule.vectorize import schedule_kernel
 
 BLOCK = 4096  # elements of a row: a block of each buffer stays in L1 between stages
 MIN_ROWS = 2
@@ -54,7 +53,7 @@ def _block(kernels: list[Kernel]) -> int:
     return width if width > 1 and extent >= MIN_ROWS * width else 0
 
 
-def _split(kernel: Kernel, block: int) -> tuple[Kernel, Kernel | None]:
+def _split(kernel: Kernel, block: int) -> tuple[Kernel, Kernel]:
     """(rows of ``block`` elements, the tail) of a one-dimensional map kernel."""
     nest, sched = kernel.nests[0], kernel.schedules[0]
     rows, tail = divmod(nest.shape[0], block)
@@ -68,10 +67,11 @@ def _split(kernel: Kernel, block: int) -> tuple[Kernel, Kernel | None]:
     body = Nest((rows, block), 0, None, map_accesses(nest.value, blocked, {}), blocked(nest.store))
     main = Kernel(f"{kernel.name}r", "map", kernel.nodes, [body],
                   [Schedule("map", sched.vector_width, 1)])
-    if not tail:
-        return main, None
+    # the tail is there even when empty, with a schedule that does not depend on its length:
+    # every extent past the regime boundary gives one structure (one compiled module, one export)
     rest = Nest((tail,), 0, None, map_accesses(nest.value, tailed, {}), tailed(nest.store))
-    return main, schedule_kernel(Kernel(f"{kernel.name}t", "map", kernel.nodes, [rest]))
+    width = sched.vector_width if block == BLOCK else 1
+    return main, Kernel(f"{kernel.name}t", "map", kernel.nodes, [rest], [Schedule("map", width, 0)])
 
 
 def block_siblings(program: Program) -> Program:
@@ -88,9 +88,7 @@ def block_siblings(program: Program) -> Program:
         elif block:
             parts = [_split(k, block) for k in run]
             kernels.extend(main for main, _ in parts)
-            tails = [tail for _, tail in parts if tail is not None]
-            if tails:
-                kernels.append(in_sequence(tails, "map"))
+            kernels.append(in_sequence([tail for _, tail in parts], "map"))
         else:
             kernels.extend(run)
 
@@ -106,4 +104,5 @@ def block_siblings(program: Program) -> Program:
         if run and run[-1] is kernel:
             stores[kernel.nests[0].store.buffer] = kernel.nests[0].store
     flush()
-    return Program(program.name, program.buffers, kernels, program.n_inputs, program.outputs, program.fastmath)
+    return Program(program.name, program.buffers, kernels, program.n_inputs, program.outputs, program.fastmath,
+                   target=program.target)

@@ -16,6 +16,7 @@ from tracejit.compiler.kir import Access, Buffer, Kernel, Load, Nest, Program, i
 from tracejit.compiler.layout import StridedView
 from tracejit.compiler.ops import ops_of_kind
 from tracejit.compiler.schedule.vectorize import schedule_kernel
+from tracejit.compiler.target import Target
 
 CHUNK = 1 << 16  # elements per partial
 SPLITTABLE = tuple(op.name for op in ops_of_kind("reduce") if not op.reduction.arg)  # partials combine
@@ -37,7 +38,7 @@ def _remap(nest: Nest, transform) -> object:
     return map_accesses(nest.value, lambda a: transform(a), {})
 
 
-def _split(kernel: Kernel, d: int, partials: Buffer, fastmath: bool) -> list[Kernel]:
+def _split(kernel: Kernel, d: int, partials: Buffer, fastmath: bool, target: Target) -> list[Kernel]:
     nest = kernel.nests[0]
     n = nest.shape[d]
     chunks, tail = divmod(n, CHUNK)
@@ -62,7 +63,7 @@ def _split(kernel: Kernel, d: int, partials: Buffer, fastmath: bool) -> list[Ker
     nests.append(Nest((count,), 1, nest.reduce, combine, nest.store))
     first = Kernel(f"{kernel.name}a", kernel.kind, kernel.nodes, [body])
     second = Kernel(f"{kernel.name}b", kernel.kind, kernel.nodes, nests)
-    return [schedule_kernel(first, fastmath=fastmath), schedule_kernel(second, fastmath=fastmath)]
+    return [schedule_kernel(first, target, fastmath=fastmath), schedule_kernel(second, target, fastmath=fastmath)]
 
 
 def _siblings(first: Kernel, d: int, later: Kernel, d2: int | None) -> bool:
@@ -95,10 +96,11 @@ def split_reductions(program: Program) -> Program:
         partials = Buffer(len(buffers), "temp", (count,), dtype, -1, StridedView.contiguous((count,)),
                           label="reduction partials")
         buffers.append(partials)
-        chunks, combine = _split(kernel, d, partials, program.fastmath)
+        chunks, combine = _split(kernel, d, partials, program.fastmath, program.target)
         kernels.append(chunks)
         combines.append(combine)
         group_first = group_first or (kernel, d)
     if combines:
         kernels.append(in_sequence(combines, "reduce"))
-    return Program(program.name, buffers, kernels, program.n_inputs, program.outputs, program.fastmath)
+    return Program(program.name, buffers, kernels, program.n_inputs, program.outputs, program.fastmath,
+                   target=program.target)

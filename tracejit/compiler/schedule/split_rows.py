@@ -18,6 +18,7 @@ from tracejit.compiler.kir import Access, Buffer, Kernel, Load, Nest, Program, m
 from tracejit.compiler.layout import StridedView
 from tracejit.compiler.schedule.split_reduce import SPLITTABLE
 from tracejit.compiler.schedule.vectorize import schedule_kernel
+from tracejit.compiler.target import Target
 
 ROWS = 256  # reduced rows per partial
 MIN_ROWS = 4 * ROWS
@@ -37,7 +38,7 @@ def _splittable(kernel: Kernel) -> bool:
     return rows >= MIN_ROWS and count * kept * nest.value.dtype.itemsize <= MAX_PARTIAL_BYTES
 
 
-def _split(kernel: Kernel, partials: Buffer, fastmath: bool) -> list[Kernel]:
+def _split(kernel: Kernel, partials: Buffer, fastmath: bool, target: Target) -> list[Kernel]:
     nest = kernel.nests[0]
     nk, rows = nest.n_kept, nest.shape[-1]
     kept = nest.shape[:nk]
@@ -60,11 +61,11 @@ def _split(kernel: Kernel, partials: Buffer, fastmath: bool) -> list[Kernel]:
     combine = Load(Access(partials.id, partials.dtype, 0, pstrides[1:] + (pstrides[0],)))
     second = Nest(kept + (count,), 1, nest.reduce, combine, nest.store, nest.epilogue)
     first = Kernel(f"{kernel.name}r", kernel.kind, kernel.nodes, nests[:1])
-    kernels = [schedule_kernel(first, fastmath=fastmath)]
+    kernels = [schedule_kernel(first, target, fastmath=fastmath)]
     if tail:
-        kernels.append(schedule_kernel(Kernel(f"{kernel.name}t", kernel.kind, kernel.nodes, nests[1:]),
+        kernels.append(schedule_kernel(Kernel(f"{kernel.name}t", kernel.kind, kernel.nodes, nests[1:]), target,
                                        fastmath=fastmath))
-    kernels.append(schedule_kernel(Kernel(f"{kernel.name}c", kernel.kind, kernel.nodes, [second]),
+    kernels.append(schedule_kernel(Kernel(f"{kernel.name}c", kernel.kind, kernel.nodes, [second]), target,
                                    fastmath=fastmath))
     return kernels
 
@@ -82,5 +83,6 @@ def split_rows(program: Program) -> Program:
         partials = Buffer(len(buffers), "temp", shape, np.dtype(nest.value.dtype), -1,
                           StridedView.contiguous(shape), label="partial rows")
         buffers.append(partials)
-        kernels.extend(_split(kernel, partials, program.fastmath))
-    return Program(program.name, buffers, kernels, program.n_inputs, program.outputs, program.fastmath)
+        kernels.extend(_split(kernel, partials, program.fastmath, program.target))
+    return Program(program.name, buffers, kernels, program.n_inputs, program.outputs, program.fastmath,
+                   target=program.target)

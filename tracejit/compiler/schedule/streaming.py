@@ -19,7 +19,6 @@ from __future__ import annotations
 import dataclasses
 
 from tracejit.compiler.kir import Buffer, Kernel, Nest, Program, Schedule
-from tracejit.compiler.target import last_level_cache_bytes
 
 ALIGNED_BYTES = 1 << 20  # outputs this large come from the runtime's page-aligned pool
 BASE_ALIGN = 64
@@ -47,9 +46,12 @@ def _aligned_stores(nest: Nest, sched: Schedule, kernel: Kernel, buffers: list[B
 
 
 def mark_streaming(program: Program, cache_bytes: int | None = None) -> Program:
-    """Give the map nests of kernels larger than the last-level cache streaming stores
-    (``Schedule.stream``: the alignment to declare), in place."""
-    cache_bytes = last_level_cache_bytes() if cache_bytes is None else cache_bytes
+    """Give the map nests of kernels larger than the target's last-level cache (or
+    ``cache_bytes``) streaming stores (``Schedule.stream``: the alignment to declare), in
+    place; none on a target without non-temporal stores (``Target.nontemporal``)."""
+    if program.target.nontemporal is None:
+        return program
+    cache_bytes = program.target.llc_bytes if cache_bytes is None else cache_bytes
     for kernel in program.kernels:
         if kernel.gemm is not None or _footprint(kernel, program.buffers) < cache_bytes:
             continue

@@ -24,7 +24,7 @@ from tracejit.compiler.kir import (
     with_store,
 )
 from tracejit.compiler.ops import get_op
-from tracejit.compiler.target import vector_bytes
+from tracejit.compiler.target import Target
 from tracejit.config import config
 
 UNROLL = 2  # vectors per iteration: two registers of lanes hide add latency
@@ -89,12 +89,12 @@ def _dtypes(e: Expr) -> set[np.dtype]:
     return out
 
 
-def _lanes(nest: Nest, extent: int) -> int:
+def _lanes(nest: Nest, extent: int, vector_bytes: int) -> int:
     dts = _dtypes(nest.value)
     if nest.epilogue is not None:
         dts |= _dtypes(nest.epilogue)
     widest = max([dt.itemsize for dt in dts if dt.kind != "b"] + [4])
-    lanes = min(MAX_LANES, vector_bytes() * UNROLL // widest)
+    lanes = min(MAX_LANES, vector_bytes * UNROLL // widest)
     while lanes > extent and lanes > 4:
         lanes //= 2
     return lanes if lanes <= extent else 1
@@ -170,24 +170,25 @@ def _in_order_sum(nest: Nest, fastmath: bool, product: bool) -> bool:
     return inner is not None and inner < nest.n_kept
 
 
-def choose(nest: Nest, fastmath: bool = False, product: bool = False) -> Schedule:
-    """Pick the strategy and vector width of a (collapsed) nest (with ``fastmath``, float
+def choose(nest: Nest, vector_bytes: int, fastmath: bool = False, product: bool = False) -> Schedule:
+    """Pick the strategy and vector width of a (collapsed) nest for vector registers of
+    ``vector_bytes`` (with ``fastmath``, float
     sums need no pairwise cascade: reassociation is allowed; nor do the sums of a matrix
     product, ``product``: NumPy's come from BLAS, which accumulates in lanes without one,
     and a matrix-vector product is memory-bound, where the cascade cost 8%)."""
     nd, nk = len(nest.shape), nest.n_kept
     if nest.reduce is not None and get_op(nest.reduce).reduction.arg:
-        return _arg_schedule(nest)
+        return _arg_schedule(nest, vector_bytes)
     if nd == 0:
         return Schedule("map", 1, None)
     if nest.reduce is None:
-        lanes = _lanes(nest, _vector_extent(nest, nd - 1))
+        lanes = _lanes(nest, _vector_extent(nest, nd - 1), vector_bytes)
         return Schedule("map", lanes, nd - 1, tile=_tile(nest, lanes))
     loads = [ld.access for ld in nest.loads()]
     if nk and (_unit(nk - 1, loads, nest.shape) >= _unit(nd - 1, loads, nest.shape) and nest.shape[nk - 1] >= 4
                or _in_order_sum(nest, fastmath, product)):
-        return Schedule("outer", _lanes(nest, _vector_extent(nest, nk - 1)), nk - 1)
-    lanes = _lanes(nest, _vector_extent(nest, nd - 1))
+        return Schedule("outer", _lanes(nest, _vector_extent(nest, nk - 1), vector_bytes), nk - 1)
+    lanes = _lanes(nest, _vector_extent(nest, nd - 1), vector_bytes)
     pairwise = _pairwise(nest) and nest.value.dtype.kind == "f" and not fastmath and not product
     block = max(128, PAIRWISE_BLOCK_VECTORS * lanes) if pairwise else 0
     if block and np.prod(nest.shape[nk:]) <= block:
@@ -195,7 +196,7 @@ def choose(nest: Nest, fastmath: bool = False, product: bool = False) -> Schedul
     return Schedule("inner", lanes, nd - 1, block)
 
 
-def _arg_schedule(nest: Nest) -> Schedule:
+def _arg_schedule(nest: Nest, vector_bytes: int) -> Schedule:
     """argmax/argmin: W lanes along the one reduced loop when every load walks it
     contiguously (or not at all) and the values are ints or float32/64; else scalar."""
     nd = len(nest.shape)
@@ -206,7 +207,7 @@ def _arg_schedule(nest: Nest) -> Schedule:
     plain = not any(isinstance(x, Gather) for x in nodes([nest.value]))
     if kind not in "iuf" or (kind == "f" and size < 4) or not (contiguous and plain):
         return Schedule("arg", 1, None)
-    lanes = _lanes(nest, _vector_extent(nest, nd - 1))
+    lanes = _lanes(nest, _vector_extent(nest, nd - 1), vector_bytes)
     return Schedule("arg", lanes, nd - 1) if lanes > 1 else Schedule("arg", 1, None)
 
 
@@ -230,13 +231,18 @@ def _node_cost(e: Expr) -> int:
     return 1
 
 
+def kernel_work(kernel: Kernel) -> float:
+    """The estimated element-ops of ``kernel``'s nests (what :func:`choose_parallelism` weighs)."""
+    return float(sum(np.prod(n.shape, dtype=np.float64) * max(1, expr_cost(n.value)) for n in kernel.nests))
+
+
 def choose_parallelism(kernel: Kernel, threads: int) -> int:
     """The chunk length of the kernel's outermost loop for the thread pool (0: serial)."""
     extent = kernel.parallel_extent
     if threads <= 1 or extent < 2 or any(isinstance(n.store, ScatterAccess) for n in kernel.nests):
         return 0  # (a scatter stores serially: the last of repeated indices wins)
     sched = kernel.schedules[0]
-    work = sum(np.prod(n.shape, dtype=np.float64) * max(1, expr_cost(n.value)) for n in kernel.nests)
+    work = kernel_work(kernel)
     if work < PARALLEL_MIN_WORK:
         return 0
     per_index = work / extent
@@ -249,10 +255,10 @@ def choose_parallelism(kernel: Kernel, threads: int) -> int:
     return grain if grain < extent else 0
 
 
-def schedule_kernel(kernel: Kernel, threads: int | None = None, fastmath: bool = False) -> Kernel:
-    """Collapse every nest of ``kernel``, give each its schedule and choose the
-    kernel's parallel chunking (in place)."""
+def schedule_kernel(kernel: Kernel, target: Target, threads: int | None = None, fastmath: bool = False) -> Kernel:
+    """Collapse every nest of ``kernel``, give each its schedule for ``target`` and choose
+    the kernel's parallel chunking (in place)."""
     kernel.nests = [collapse(n) for n in kernel.nests]
-    kernel.schedules = [choose(n, fastmath, kernel.kind == "contraction") for n in kernel.nests]
+    kernel.schedules = [choose(n, target.vector_bytes, fastmath, kernel.kind == "contraction") for n in kernel.nests]
     kernel.parallel_grain = choose_parallelism(kernel, config.num_threads if threads is None else threads)
     return kernel

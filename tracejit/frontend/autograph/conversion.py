@@ -135,8 +135,11 @@ def _source_tree(fn: types.FunctionType) -> ast.FunctionDef | None:
 def _source_lines(fn: types.FunctionType) -> tuple[list[str], int] | None:
     """The lines of ``fn``'s definition (decorators first) and the number of the first, read
     through ``linecache`` from its code's file and first line. (``inspect.getsourcelines`` does
-    the same but first maps every loaded module to its file: 60 ms on a first call.)"""
+    the same but first maps every loaded module to its file: 60 ms on a first call.) The cache
+    entry is checked against the file first, as ``inspect`` does: a module rewritten and loaded
+    again (``importlib.reload``, autoreload) was converted from its old lines."""
     code = fn.__code__
+    linecache.checkcache(code.co_filename)
     lines = linecache.getlines(code.co_filename, fn.__globals__)
     start = code.co_firstlineno - 1
     if not 0 <= start < len(lines):

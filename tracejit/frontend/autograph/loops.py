@@ -75,7 +75,9 @@ def unrolling(flag: bool) -> Iterator[None]:
 
 
 def unroll(iterable: Any) -> Unrolled:
-    """``for i in tj.unroll(range(n))``: the converted loop runs unrolled (a Python loop)."""
+    """``for i in tj.unroll(range(n))``: the converted loop runs unrolled (a Python loop).
+    >>> print(tj.jit(lambda x: sum(x * i for i in tj.unroll(range(3))))(np.ones(2)))
+    [3. 3.]"""
     return Unrolled(iterable)
 
 

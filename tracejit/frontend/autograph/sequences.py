@@ -278,8 +278,7 @@ def flat_names(target: tuple) -> list[str]:
 
 # -- names read after a loop ----------------------------------------------------------------------
 @functools.lru_cache(maxsize=64)
-def _module_ast(filename: str, size: int) -> ast.Module | None:
-    source = "".join(linecache.getlines(filename))
+def _module_ast(source: str) -> ast.Module | None:  # (keyed by the text: a rewritten file is parsed again)
     try:
         return ast.parse(source) if source else None
     except SyntaxError:
@@ -291,7 +290,7 @@ def _loop_node(opts: dict) -> tuple:
     filename, lineno = opts.get("filename"), opts.get("lineno")
     if not filename or not lineno:
         return None, None
-    tree = _module_ast(filename, len(linecache.getlines(filename)))
+    tree = _module_ast("".join(linecache.getlines(filename)))
     if tree is None:
         return None, None
     loop, function = None, None

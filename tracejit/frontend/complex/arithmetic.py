@@ -78,16 +78,21 @@ def divide(x: Pair, y: Pair) -> Pair:
     (ar, ai), (br, bi) = x, y
     abs_br, abs_bi = np.absolute(br), np.absolute(bi)
     first = abs_br >= abs_bi
+    zero = (abs_br == 0) & (abs_bi == 0)
+    # Each branch divides by its own divisor where it is selected and by 1.0 elsewhere: the values
+    # selected are the same, and a derivative sees no 0 * inf (a NaN) from the branches not taken
+    # (the cotangent of z / 2.0 was NaN through bi / br's partial -br / bi**2 with bi == 0).
+    br1 = np.where(first & ~zero, br, 1.0)
     # |br| >= |bi|: scale by bi / br
-    rat1 = bi / br
-    scl1 = 1.0 / (br + bi * rat1)
+    rat1 = bi / br1
+    scl1 = 1.0 / (br1 + bi * rat1)
     re1, im1 = (ar + ai * rat1) * scl1, (ai - ar * rat1) * scl1
     # both zero: NumPy divides the parts by |br| and |bi| (inf or nan)
-    zero = (abs_br == 0) & (abs_bi == 0)
-    re0, im0 = ar / abs_br, ai / abs_bi
+    re0, im0 = ar / np.where(zero, abs_br, 1.0), ai / np.where(zero, abs_bi, 1.0)
     # |br| < |bi|: scale by br / bi
-    rat2 = br / bi
-    scl2 = 1.0 / (bi + br * rat2)
+    bi2 = np.where(first, 1.0, bi)
+    rat2 = br / bi2
+    scl2 = 1.0 / (bi2 + br * rat2)
     re2, im2 = (ar * rat2 + ai) * scl2, (ai * rat2 - ar) * scl2
     re = np.where(first, np.where(zero, re0, re1), re2)
     im = np.where(first, np.where(zero, im0, im1), im2)
@@ -99,7 +104,7 @@ def absolute(x: Pair, fused: bool) -> Any:
     ``big * sqrt(1 + (small / big)**2)``; 0 for 0, inf when a part is infinite."""
     r, i = np.absolute(x[0]), np.absolute(x[1])
     big, small = np.maximum(r, i), np.minimum(r, i)
-    ratio = small / big
+    ratio = small / np.where(big == 0, 1.0, big)  # (0/0 where not selected: a NaN derivative at 0; JAX's is 0)
     h = big * np.sqrt(fma(ratio, ratio, 1.0, fused))
     h = np.where(big == 0, 0.0, h)
     return np.where(np.isinf(r) | np.isinf(i), np.inf, h)

@@ -50,10 +50,11 @@ def reciprocal(z: Pair) -> Pair:
     """NumPy's complex ``reciprocal`` loop: ``1 / z`` scaled by the larger part (Smith's)."""
     x, y = z
     first = np.absolute(y) <= np.absolute(x)
-    r1 = y / x
-    d1 = x + y * r1
-    r2 = x / y
-    d2 = x * r2 + y
+    x1, y2 = np.where(first, x, 1.0), np.where(first, 1.0, y)  # (no 0 * inf in a derivative: arith.divide)
+    r1 = y / x1
+    d1 = x1 + y * r1
+    r2 = x / y2
+    d2 = x * r2 + y2
     return np.where(first, 1.0 / d1, r2 / d2), np.where(first, -r1 / d1, -1.0 / d2)
 
 
@@ -183,8 +184,9 @@ def _c99_multiply(x: Pair, y: Pair) -> Pair:
     a2, b2 = unnan(a2, inf_y | partial), unnan(b2, inf_y | partial)
     c2, d2 = unnan(c2, partial), unnan(d2, partial)
     recalc = both_nan & (inf_x | inf_y | partial)
-    re = np.where(recalc, np.inf * (a2 * c2 - b2 * d2), re)
-    im = np.where(recalc, np.inf * (a2 * d2 + b2 * c2), im)
+    inf = np.where(recalc, _typed(re, np.inf), _typed(re, 0.0))  # (np.inf * v: NaN derivatives where not taken)
+    re = np.where(recalc, inf * (a2 * c2 - b2 * d2), re)
+    im = np.where(recalc, inf * (a2 * d2 + b2 * c2), im)
     return re, im
 
 

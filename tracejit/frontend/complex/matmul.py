@@ -168,10 +168,10 @@ def matmul(inputs: tuple, loc: str | None = None) -> ComplexTracer:
         value = make(*_vector_product(pa, pb, vec_a, vec_b))
         value._scalar = not value.shape
         return value
-    if vec_a:
-        pa = tuple(_as_matrix(t, -2) for t in pa)
+    if vec_a:  # (a real operand's imaginary part is a 0-d zero, unused: y @ Z of a real vector failed)
+        pa = tuple(_as_matrix(t, -2) if np.ndim(t) else t for t in pa)
     if vec_b:
-        pb = tuple(_as_matrix(t, -1) for t in pb)
+        pb = tuple(_as_matrix(t, -1) if np.ndim(t) else t for t in pb)
     if real_a:
         re, im = _real_left(pa[0], pb)
     elif real_b:

@@ -16,11 +16,12 @@ import math
 
 import numpy as np
 
+from tracejit.compiler.autodiff.reverse import STOP
 from tracejit.compiler.dtypes import AVal
 from tracejit.compiler.ops.lapack import LapackCall, run_call
 from tracejit.errors import UnsupportedError, at, user_error
 from tracejit.frontend import checks
-from tracejit.frontend.context import user_location
+from tracejit.frontend.context import differentiated, user_location
 from tracejit.frontend.core import Trace, Tracer
 from tracejit.frontend.dispatch import implements
 from tracejit.frontend.numpy.shape import astype, broadcast_to, reshape, scalar_result, swapaxes
@@ -78,10 +79,10 @@ def _columns(x: Tracer, batch: int) -> Tracer:
 
 
 def record_call(trace: Trace, routine: str, operands: list, args: tuple, results: list[tuple], inits: tuple,
-                dims: tuple, batch: int) -> list[Tracer]:
-    """Record a ``lapack`` node; ``results`` are (shape, dtype, batched) triples."""
+                dims: tuple, batch: int, rule: str = "") -> list[Tracer]:
+    """Record a ``lapack`` node; ``results`` are (shape, dtype, batched) triples; ``rule``: see LapackCall."""
     loc = user_location()
-    call = LapackCall(routine, args, tuple(r[2] for r in results), inits)
+    call = LapackCall(routine, args, tuple(r[2] for r in results), inits, rule)
     avals = tuple(AVal(tuple(s), np.dtype(d)) for s, d, _ in results)
     nodes = [trace.node_of(x, loc) for x in operands]
     node = trace.graph.add("lapack", nodes, attrs={"call": call, "dims": tuple(int(d) for d in dims),
@@ -274,7 +275,7 @@ def eigvalsh(a: Operand, UPLO: str = "L") -> Tracer:  # noqa: N803 (NumPy's name
 
 @implements(np.linalg.qr)
 def qr(a: Operand, mode: str = "reduced") -> object:
-    """``numpy.linalg.qr`` (modes reduced, complete, r) by LAPACK's dgeqrf and dorgqr."""
+    """``numpy.linalg.qr`` (modes reduced, complete, r) by LAPACK's dgeqrf and dorgqr (also given A: its rule)."""
     loc = user_location()
     if mode not in ("reduced", "complete", "r"):
         raise UnsupportedError(f"numpy.linalg.qr(mode={mode!r}) runs in NumPy")
@@ -293,7 +294,8 @@ def qr(a: Operand, mode: str = "reduced") -> object:
         return [((batch, n, m), F64, True), ((batch, mn), F64, True), ((lwork,), F64, False), ((batch,), I64, True)]
 
     lwork = max(1, n, *_workspace("dgeqrf", args, factors(1), (m, n, lda, 0), ((3, 2),)))
-    f, tau, _, _ = record_call(trace, "dgeqrf", [_columns(a, batch)], args, factors(lwork), ((0, 0),),
+    columns = _columns(a, batch)
+    f, tau, _, _ = record_call(trace, "dgeqrf", [columns], args, factors(lwork), ((0, 0),),
                                (m, n, lda, lwork), batch)
     mc = m if mode == "complete" and m > n else mn
     r = astype(np.triu(reshape(swapaxes(f, 1, 2)[:, :mc, :], batch_shape + (mc, n))), ta, copy=False)
@@ -307,7 +309,7 @@ def qr(a: Operand, mode: str = "reduced") -> object:
         return [((batch, mc, m), F64, True), ((batch, mn), F64, True), ((lwork,), F64, False), ((batch,), I64, True)]
 
     lwork = max(1, n, *_workspace("dorgqr", args, vectors(1), (m, mc, mn, lda, 0), ((4, 2),)))
-    q, _, _, _ = record_call(trace, "dorgqr", [start, tau], args, vectors(lwork), ((0, 0), (1, 1)),
+    q, _, _, _ = record_call(trace, "dorgqr", [start, tau, columns], args, vectors(lwork), ((0, 0), (1, 1)),
                              (m, mc, mn, lda, lwork), batch)
     q = astype(reshape(swapaxes(q, 1, 2), batch_shape + (m, mc)), ta, copy=False)
     return _linalg.QRResult(q, r)
@@ -445,6 +447,13 @@ def _least_squares(trace: Trace, a: Tracer, b: Tracer, rcond: Tracer, m: int, n:
                         a, b, rcond, s, full_rank)
 
 
+def _stopped(trace: Trace, x: Tracer) -> Tracer:
+    """``x`` as a constant for derivatives (``tj.stop_gradient``), while a transform records: lstsq's marker."""
+    nid = trace.graph.add("copy", [trace.node_of(x)], loc=trace.graph.loc(trace.node_of(x)))
+    trace.graph.data(nid)[STOP] = True
+    return Tracer(trace, nid)
+
+
 @implements(np.linalg.lstsq)
 def lstsq(a: Operand, b: Operand, rcond: object = None) -> tuple:
     """``numpy.linalg.lstsq``: dgelsd's results (:func:`_least_squares`); the residuals (empty
@@ -471,7 +480,12 @@ def lstsq(a: Operand, b: Operand, rcond: object = None) -> tuple:
     rcond = astype(lift(trace, as_operand(trace, as_array(trace, rcond))), F64)
     if rows > m:
         b = np.concatenate([b, lift(trace, np.zeros((rows - m, nrhs)))], axis=0)
-    bf, s, rank, info = _least_squares(trace, _columns(a, 1), _columns(b, 1), rcond, m, n)
+    a, b, marked = _columns(a, 1), _columns(b, 1), bool(differentiated(trace)) and lapack.available("dlacpy")
+    bf, s, rank, info = _least_squares(trace, *(_stopped(trace, x) if marked else x for x in (a, b)), rcond, m, n)
+    if marked:  # (the derivative: compiler/ops/lstsq_rules.py; "A" for dlacpy's uplo)
+        bf, s = record_call(trace, "dlacpy", [bf, s, a, b, rcond], (("char", "A"),) + (("dim", 0),) * 2 + (
+            ("in", 0), ("dim", 1), ("out", 0), ("dim", 1)), [(bf.shape, F64, True), (s.shape, F64, True)],
+            ((0, 0), (1, 1)), (0, 1), 1, rule="lstsq")
     raise_if_info(reshape(info, (1,)), "SVD did not converge in Linear Least Squares", loc)
     x = swapaxes(bf[0, :, :n], 0, 1)
     x = astype(reshape(x, (n,)) if vector else x, result, copy=False)
