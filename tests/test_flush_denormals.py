@@ -120,3 +120,14 @@ def test_training_step_with_flush(threads):
         p1, m1, v1, l1 = step(p1, m1, v1, t, x, y)
         p2, m2, v2, l2 = ieee(p2, m2, v2, t, x, y)
         np.testing.assert_allclose(l1, l2, rtol=1e-6)
+
+
+def test_pickled_by_value_keeps_the_option():
+    cloudpickle = pytest.importorskip("cloudpickle")
+    import pickle
+
+    jf = tj.jit(lambda a: a * np.float32(0.5), flush_denormals=True)
+    again = pickle.loads(cloudpickle.dumps(jf))
+    assert again.flush_denormals is True
+    a = np.full(5, 2e-38, np.float32)
+    np.testing.assert_array_equal(again(a), np.zeros(5, np.float32))  # (1e-38: subnormal, flushed)
