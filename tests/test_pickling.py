@@ -151,7 +151,8 @@ def test_local_functions_pickle_by_value_with_cloudpickle():
     assert out["refused"] == "UnsupportedError"  # fallback=False kept
     assert out["same"] and out["info"].traces == 1 and out["info"].compilations == 1 and out["info"].hits == 1
     assert out["reduced"] == local.__reduce__()[1][3] == dict(
-        static_argnames=("k",), fastmath=True, freeze=True, autograph=True, unroll_loops=True, fallback=False)
+        static_argnames=("k",), fastmath=True, freeze=True, autograph=True, unroll_loops=True, fallback=False,
+        flush_denormals=False)
 
 
 def test_main_functions_by_name_with_pickle_by_value_with_cloudpickle(tmp_path):

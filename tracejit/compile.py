@@ -66,15 +66,17 @@ class Request:
     autograph: bool = True
     unroll_loops: bool = False  # every converted loop with a static trip count unrolled (frontend/autograph/loops.py)
     fallback: bool = True  # unsupported calls run as host calls (frontend/hostcall.py); False: refused
+    flush_denormals: bool = False  # calls run with FTZ/DAZ set (compiler/codegen/denormals.py)
 
 
 class Compilation:
     """One signature's results, stage by stage: each stage runs once, when first needed
     (see the module docstring)."""
 
-    def __init__(self, traced: TracedFunction, fastmath: bool):
+    def __init__(self, traced: TracedFunction, fastmath: bool, flush_denormals: bool = False):
         self.traced = traced
         self.fastmath = fastmath
+        self.flush_denormals = flush_denormals
         self._optimized: Optimized | None = None
         self._executable: Executable | None = None
         self.times = StageTimes()  # each stage's time, measured as it runs (stagetimes.py)
@@ -93,7 +95,7 @@ class Compilation:
         if self._executable is None:
             program = self.optimized.program
             with measuring(self.times):
-                self._executable = load(program)
+                self._executable = load(program, self.flush_denormals)
         return self._executable
 
     def compile(self, name: str) -> Executable:
@@ -126,7 +128,7 @@ def trace_call(request: Request, call: BoundCall) -> Compilation:
     with measuring(times), stage("trace"), unrolling(request.unroll_loops), fallbacks(request.fallback):
         traced = trace_function(fun, request.pysig, request.static, call, fun.__name__, request.freeze,
                                 request.concrete, request.autograph)
-    compilation = Compilation(traced, request.fastmath)
+    compilation = Compilation(traced, request.fastmath, request.flush_denormals)
     compilation.times = times
     return compilation
 
@@ -191,32 +193,34 @@ def optimize_cached(graph: Graph, fastmath: bool = False, target: Target | None 
     return optimized
 
 
-def load(program: Program) -> Executable:
+def load(program: Program, flush_denormals: bool = False) -> Executable:
     """Machine code of ``program``: loaded already in this process (for this program or
     one of the same structure), or object code from the disk cache (no IR is even
     generated), or generated, compiled and stored now. Code is generated for the
     program's generic form (sizes read at run time); the cache key is its fingerprint
     (everything code generation reads), and function names derive from it, so one key
-    always names the same object code."""
+    always names the same object code. With ``flush_denormals`` the code runs with
+    subnormals flushed to zero (``compiler/codegen/denormals.py``): other object code."""
     with stage("generic form"):
         if program.plan is None:  # the call wrapper places temporaries where the plan says
             program.plan = plan_memory(program)
         generic = parametrize(program)
-        key = diskcache.cache_key(program_fingerprint(generic))
+        key = diskcache.cache_key(program_fingerprint(generic) + ("\nflush_denormals" if flush_denormals else ""))
         prefix = f"tj{key[:20]}_{_sanitize(program.name)}"
         symbols = symbol_names(generic, prefix)
     from tracejit.runtime.engine import load_cached  # deferred: the engine imports llvmlite
-    compiled, source = load_cached(key, [symbols.entry, symbols.call], lambda: llvm_ir(generic, prefix))
+    compiled, source = load_cached(key, [symbols.entry, symbols.call],
+                                   lambda: llvm_ir(generic, prefix, flush_denormals))
     with stage("load"):
         return Executable(program, compiled, symbols.entry, symbols.call, size_table(generic), source)
 
 
-def llvm_ir(generic: GenericProgram, prefix: str) -> str:
+def llvm_ir(generic: GenericProgram, prefix: str, flush_denormals: bool = False) -> str:
     """The LLVM IR of ``generic``'s module, its functions named from ``prefix`` (run only
     on a cache miss, or when the IR of code loaded from disk is asked for)."""
     from tracejit.compiler.codegen import module  # deferred: code generation imports llvmlite
     with stage("codegen"):
-        return str(module.build_module(generic, prefix)[0])
+        return str(module.build_module(generic, prefix, flush_denormals=flush_denormals)[0])
 
 
 def _sanitize(name: str) -> str:

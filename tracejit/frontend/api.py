@@ -180,11 +180,12 @@ class JitFunction:
 
     def __init__(self, fun: Callable, static_argnames: str | Iterable[str] = (),
                  static_argnums: int | Iterable[int] = (), fastmath: bool = False, freeze: bool = False,
-                 autograph: bool = True, unroll_loops: bool = False, fallback: bool = True):
+                 autograph: bool = True, unroll_loops: bool = False, fallback: bool = True,
+                 flush_denormals: bool = False):
         check_callable(fun, "tj.jit: fun")
         functools.update_wrapper(self, fun)
         self.fun = fun
-        self.fastmath = bool(fastmath)
+        self.fastmath, self.flush_denormals = bool(fastmath), bool(flush_denormals)
         self.freeze = bool(freeze)
         self._pysig = inspect.signature(fun)
         names = list(self._pysig.parameters)
@@ -208,7 +209,7 @@ class JitFunction:
         self._hits = Counter()  # counted without the lock, exactly, by any number of threads
         self.autograph = bool(autograph)
         self._request = Request(fun, self._pysig, self._static, self.freeze, self._concrete, self.fastmath,
-                                self.autograph, bool(unroll_loops), bool(fallback))
+                                self.autograph, bool(unroll_loops), bool(fallback), self.flush_denormals)
         self._last_key = None
         self._slot = None  # native dispatch: set up with the first compiled signature (_enable_native)
         self._native_tried = False
@@ -276,7 +277,7 @@ class JitFunction:
                     return entry(args, kwargs)
                 if entry.guard is None:
                     self._hits.add()
-                    if self._direct is not None or entry.direct is not None:  # (else: nothing to change)
+                    if self._direct is not None or _direct_of(entry, args) is not None:  # (else: nothing to change)
                         self._install(entry, args)
                     return run_with(entry.run, fast[2], fast[1])  # its arrays are the caller's objects
                 captured = entry.guard.read(None, fast[1])
@@ -360,7 +361,8 @@ class JitFunction:
         request = self._request
         return reduce_function(self, JitFunction, (self.fun,), dict(
             static_argnames=tuple(sorted(self._static)), fastmath=self.fastmath, freeze=self.freeze,
-            autograph=self.autograph, unroll_loops=request.unroll_loops, fallback=request.fallback))
+            autograph=self.autograph, unroll_loops=request.unroll_loops, fallback=request.fallback,
+            flush_denormals=self.flush_denormals))
 
     def _run_reentered(self, args: tuple, kwargs: dict) -> Any:
         """A call of a signature this thread is tracing now (a host call of the function
@@ -458,8 +460,8 @@ class JitFunction:
 
 def jit(fun: Callable | None = None, *, static_argnames: str | Iterable[str] = (),
         static_argnums: int | Iterable[int] = (), fastmath: bool = False,
-        freeze: bool = False, autograph: bool = True,
-        unroll_loops: bool = False, fallback: bool = True) -> JitFunction | Callable[[Callable], JitFunction]:
+        freeze: bool = False, autograph: bool = True, unroll_loops: bool = False, fallback: bool = True,
+        flush_denormals: bool = False) -> JitFunction | Callable[[Callable], JitFunction]:
     """Compile ``fun`` with tracejit: ``@jit``, ``@jit(static_argnames=...)`` or ``jit(fun, ...)``.
 
     The first call of a signature (each array's shape, dtype and layout; static values)
@@ -481,6 +483,7 @@ def jit(fun: Callable | None = None, *, static_argnames: str | Iterable[str] = (
       fallback: NumPy calls tracejit does not compile run in Python inside the compiled
         program (``lower().fallbacks``), a signature it refuses runs eagerly; ``False``
         raises ``UnsupportedError`` instead.
+      flush_denormals: subnormal floats are zeros during a call (FTZ/DAZ, as in XLA's CPU code; see denormals.py).
 
     >>> import numpy as np, tracejit as tj
     >>> @tj.jit
@@ -490,11 +493,6 @@ def jit(fun: Callable | None = None, *, static_argnames: str | Iterable[str] = (
     [1.    2.683 2.819 1.282]
     >>> _ = f(np.arange(4.0), 3.0); f.cache_info().traces  # a new scalar value: no retrace
     1
-    >>> scale = tj.jit(lambda x, n: x * n, static_argnums=1)
-    >>> print(scale(np.ones(2), 3))
-    [3. 3.]
     """
-    if fun is None:
-        return lambda f: JitFunction(f, static_argnames, static_argnums, fastmath, freeze, autograph, unroll_loops,
-                                     fallback)
-    return JitFunction(fun, static_argnames, static_argnums, fastmath, freeze, autograph, unroll_loops, fallback)
+    options = (static_argnames, static_argnums, fastmath, freeze, autograph, unroll_loops, fallback, flush_denormals)
+    return (lambda f: JitFunction(f, *options)) if fun is None else JitFunction(fun, *options)

@@ -79,15 +79,59 @@ class Check:
 
 
 def record(flag: object, error: type, message: str) -> None:
-    """Raise ``error(message)`` after the call if traced 0-d bool ``flag`` is true."""
+    """Raise ``error(message)`` after the call if traced 0-d bool ``flag`` is true (a flag
+    that is false whatever the arguments is not recorded: no output, no code)."""
     trace = flag._trace
+    if never_true(trace, flag):
+        return
     _checks(trace).append(Pending((flag,), None, ((error, message),), snapshot=_snapshot(trace)))
 
 
 def warn(flag: object, category: type, message: str) -> None:
     """Warn ``category(message)`` after the call if traced 0-d bool ``flag`` is true (the
     call's results stand: NumPy's ``RuntimeWarning: All-NaN slice encountered``)."""
+    if never_true(flag._trace, flag):
+        return
     _checks(flag._trace).append(Pending((flag,), None, ((category, message),)))
+
+
+_FOLDED = frozenset({"equal", "not_equal", "less", "less_equal", "greater", "greater_equal", "logical_not",
+                     "isfinite", "isnan", "isinf", "floor", "ceil", "negative", "convert"})
+
+
+def never_true(trace: Trace, flag: object) -> bool:
+    """Whether the 0-d bool ``flag`` is false whatever the arguments: a ``logical_and`` one of
+    whose operands is, a ``logical_or`` all of whose are, or a comparison of constants (the
+    checks of ``0.9 ** step``: ``0.9 == 0 and step < 0``, recorded once per Adam update)."""
+    graph = trace.graph
+    memo: dict[int, object] = {}
+
+    def value(node: int, depth: int = 0):  # its 0-d value when it is a constant expression, else None
+        if node in memo:
+            return memo[node]
+        data, found = graph.data(node), None
+        op = data["op"]
+        if depth > 8 or tuple(graph.aval(node).shape) != ():
+            return None
+        if op == "constant":
+            found = np.asarray(data["value"])[()]
+        elif op in ("logical_and", "logical_or"):
+            known = [value(o, depth + 1) for o in graph.operands(node)]
+            if op == "logical_and" and any(v is not None and not v for v in known):
+                found = np.False_
+            elif None not in known:
+                found = np.bool_(all(known) if op == "logical_and" else any(known))
+        elif op in _FOLDED:
+            known = [value(o, depth + 1) for o in graph.operands(node)]
+            if None not in known:
+                with np.errstate(all="ignore"):
+                    found = (np.asarray(known[0]).astype(graph.attrs(node)["dtype"])[()] if op == "convert"
+                             else getattr(np, op)(*known))
+        memo[node] = found
+        return found
+
+    found = value(trace.node_of(flag))
+    return found is not None and not bool(found)
 
 
 def _snapshot(trace) -> tuple:

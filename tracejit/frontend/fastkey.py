@@ -35,6 +35,9 @@ from tracejit.frontend.signature import scalar_array, static_key, traced_scalar_
 
 _PART_OF = {"F": np.dtype(np.float32), "D": np.dtype(np.float64)}  # complex64/128 -> their parts' dtype
 _NONE_KEY = static_key(None)
+# the dtypes a nest's array leaf is keyed inline for: native bool, integer and real float (one set
+# lookup instead of ``isnative`` and ``kind``; any other dtype takes :meth:`_Walk.array`)
+_PLAIN = frozenset(np.dtype(c) for c in "?" + np.typecodes["AllInteger"] + "efdg")
 
 
 class _Walk:
@@ -71,12 +74,12 @@ class _Walk:
         """Key the children of a nest: plain arrays (the common leaf: a model's parameters)
         inline, as :meth:`array` keys them, anything else through :meth:`add`."""
         parts, arrays, seen = self.parts, self.arrays, self.seen
-        setdefault, append, keep = seen.setdefault, parts.append, arrays.append
+        setdefault, append, keep, plain = seen.setdefault, parts.append, arrays.append, _PLAIN
         for v in values:
             if type(v) is np.ndarray:
                 flags = v.flags
                 dtype = v.dtype
-                if flags.c_contiguous and flags.aligned and dtype.isnative and dtype.kind in "biuf":
+                if dtype in plain and flags.c_contiguous and flags.aligned:
                     n = len(seen)
                     if setdefault(id(v), n) != n:  # the same array again
                         append(("same as", seen[id(v)]))

@@ -23,6 +23,7 @@ from llvmlite import ir
 
 from tracejit.compiler.codegen.call import emit_call_wrapper
 from tracejit.compiler.codegen.control import emit_control
+from tracejit.compiler.codegen.denormals import flush_begin, flush_end
 from tracejit.compiler.codegen.gemm import GemmEmitter
 from tracejit.compiler.codegen.halfcalls import define_half_libcalls
 from tracejit.compiler.codegen.host import park_workers
@@ -52,6 +53,8 @@ PARALLEL_FOR = ir.FunctionType(ir.VoidType(), [ir.PointerType(TASK), PTR, I64, I
 # all its programs (a loop's segments and branches run the kernels they have in common once)
 _EMITTED: weakref.WeakKeyDictionary[ir.Module, tuple[dict[str, ir.Function], dict[str, ir.Function]]] = \
     weakref.WeakKeyDictionary()
+# modules of tj.jit(flush_denormals=True) programs: their driver and task wrappers set FTZ/DAZ (denormals.py)
+_FLUSHING: weakref.WeakSet[ir.Module] = weakref.WeakSet()
 
 
 def _operands(kernel: Kernel) -> list[int]:
@@ -93,7 +96,9 @@ def _task_function(module: ir.Module, fn: ir.Function, name: str) -> ir.Function
     args, begin, end = task.args
     b = ir.IRBuilder(task.append_basic_block("entry"))
     n_ptrs = len(fn.args) - 2
+    saved = flush_begin(b) if module in _FLUSHING else None  # (a worker's modes, restored after its part)
     b.call(fn, [pointer_at(b, args, i) for i in range(n_ptrs)] + [begin, end])
+    flush_end(b, saved)
     b.ret_void()
     return task
 
@@ -226,17 +231,21 @@ def _local_key(out: Kernel, local_id: dict[int, int], scratch: dict, shared: set
     return text + f"\nshared {sorted(local_shared)}", out, local_scratch, local_shared
 
 
-def build_module(program: GenericProgram, prefix: str, target: Target | None = None) -> tuple[ir.Module, ModuleSymbols]:
+def build_module(program: GenericProgram, prefix: str, target: Target | None = None,
+                 flush_denormals: bool = False) -> tuple[ir.Module, ModuleSymbols]:
     """The LLVM module of ``program`` for ``target`` (default: the one the program was
     scheduled for, ``program.target``, else the host); function names start with ``prefix``
     (unique per process). The call wrapper, which reads NumPy's array objects, is emitted
-    only for the host's triple (an exported module has the driver ``names.entry``)."""
+    only for the host's triple (an exported module has the driver ``names.entry``). With
+    ``flush_denormals`` its calls run with FTZ/DAZ set (``codegen/denormals.py``)."""
     target = target or program.target or host_target()
     if program.target is not None and program.target != target:
         raise ValueError(f"program scheduled for {program.target.name}, not {target.name}")
     names = symbol_names(program, prefix)
     module = ir.Module(name=prefix)
     bind_target(module, target)
+    if flush_denormals:
+        _FLUSHING.add(module)
     entry = emit_program(module, program, prefix, park=True)
     if target.half_libcalls and "half" in str(module):  # (printed for cross targets only)
         define_half_libcalls(module)
@@ -282,6 +291,7 @@ def emit_program(module: ir.Module, program: GenericProgram, prefix: str, park: 
         entry.attributes.add("optnone")
     b = ir.IRBuilder(entry.append_basic_block("entry"))
     table, parallel_for = entry.args
+    saved = flush_begin(b) if park and module in _FLUSHING else None  # (the top-level driver: the caller's modes)
     sizes = SizeReader(b, pointer_at(b, table, n), hoist=False)
     widest = max((len(fn.args) - 2 for k, fn, _, _ in kernels if k.control is None and _ranged(k)), default=0)
     block = b.alloca(ir.ArrayType(PTR, widest), name="task_args") if widest else None
@@ -305,5 +315,6 @@ def emit_program(module: ir.Module, program: GenericProgram, prefix: str, park: 
                 b.call(fn, args + [i64(0), extent])
     if park and any(k.control is not None or _ranged(k) for k, _, _, _ in kernels):
         park_workers(b, parallel_for)  # a returning program leaves the cores to its caller
+    flush_end(b, saved)
     b.ret_void()
     return entry
