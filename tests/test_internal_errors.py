@@ -98,7 +98,7 @@ def test_index_error_in_the_compiler(monkeypatch):
 def test_llvm_error(monkeypatch):
     from tracejit.compiler.codegen import module
     monkeypatch.setattr(engine, "_modules", {})  # nothing loaded: this program compiles now
-    monkeypatch.setattr(module, "build_module", lambda *args: ("define void @broken( {", None))
+    monkeypatch.setattr(module, "build_module", lambda *args, **kwargs: ("define void @broken( {", None))
 
     def k(a):
         return np.sqrt(a) - 1.0
