@@ -78,3 +78,14 @@ def check_jit(fn, *args, ulps: float = 0, rtol: float = 0.0, atol: float = 0.0, 
         actual = f(*args, **kwargs)
     assert_same(actual, expected, ulps=ulps, rtol=rtol, atol=atol, what=getattr(fn, "__name__", "fn"))
     return f
+
+
+@pytest.fixture
+def restored_config():
+    """tracejit.config as it was before the test, whatever the test (an example) changed."""
+    from tracejit import config
+    saved = dict(vars(config))
+    yield
+    for key, value in saved.items():
+        if getattr(config, key) != value:
+            setattr(config, key, value)

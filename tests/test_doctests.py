@@ -26,15 +26,6 @@ def _doctests(name: str) -> list[doctest.DocTest]:
                        extraglobs={"np": np, "tj": tracejit})
 
 
-@pytest.fixture
-def restored_config():
-    """The settings as they were, whatever an example changed."""
-    saved = dict(vars(tracejit.config))
-    yield
-    for key, value in saved.items():
-        if getattr(tracejit.config, key) != value:
-            setattr(tracejit.config, key, value)
-
 
 @pytest.mark.parametrize("name", NAMES)
 def test_public_name_has_an_example(name):

@@ -20,7 +20,7 @@ import pytest
 
 import tracejit as tj
 from tests import crossharness
-from tests.exportprograms import layer, softmax
+from tests.exportprograms import jacobi_solve, layer, softmax, stencil
 from tracejit.compiler.target import TARGET_NAMES, Target, host_target
 from tracejit.errors import UnsupportedError
 
@@ -32,22 +32,6 @@ def transcendental(x):
     return np.exp(-x * x) * np.sin(3.0 * x) + np.tanh(x)
 
 
-def stencil(u):
-    u[1:-1] = 0.25 * u[:-2] + 0.5 * u[1:-1] + 0.25 * u[2:]
-    return u
-
-
-def solve(a, b):
-    """Jacobi iterations until the update is small."""
-    d = np.diag(a)
-    r = a - np.diag(d)
-
-    def body(state):
-        x, _, i = state
-        new = (b - r @ x) / d
-        return new, np.abs(new - x).max(), i + 1
-
-    return tj.while_loop(lambda s: (s[1] > 1e-6) & (s[2] < 100), body, (np.zeros_like(b), np.float32(1.0), 0))[0]
 
 
 def _cases():
@@ -69,7 +53,7 @@ def _cases():
         "layer": (layer, ["f32[256,128]", "f32[128,64]", "f32[64]"], {},
                   [[f32(256, 128), f32(128, 64), f32(64)]], "never", 32),
         "stencil": (stencil, ["f64[N]"], {}, [[rng.standard_normal(4096)], [rng.standard_normal(3)]], "always", 0),
-        "solve": (solve, [a, f32(64)], {}, [[a, f32(64)]], "never", 16),
+        "solve": (jacobi_solve, [a, f32(64)], {}, [[a, f32(64)]], "never", 16),
         "batch": (softmax, ["f32[N,10]"], {}, [[f32(1, 10)], [f32(1000, 10)], [f32(3001, 10)]], "never", 8),
     }
 

@@ -11,8 +11,6 @@ import re
 
 import pytest
 
-import tracejit
-
 GUIDE = pathlib.Path(__file__).resolve().parent.parent / "docs" / "guide"
 PAGES = sorted(GUIDE.glob("*.md"))
 BLOCK = re.compile(r"^```python\n(.*?)^```", re.S | re.M)
@@ -34,14 +32,6 @@ def test_guide_has_pages_with_examples():
         for target in re.findall(r"\]\(([\w.-]+\.md)\)", page.read_text()):
             assert (GUIDE / target).exists(), f"{page.name} links to missing {target}"
 
-
-@pytest.fixture
-def restored_config():
-    saved = dict(vars(tracejit.config))
-    yield
-    for key, value in saved.items():
-        if getattr(tracejit.config, key) != value:
-            setattr(tracejit.config, key, value)
 
 
 @pytest.mark.parametrize("page", [p for p in PAGES if p.name != "README.md"], ids=lambda p: p.stem)

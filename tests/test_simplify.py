@@ -8,6 +8,7 @@ import pytest
 
 import tracejit as tj
 from tests.conftest import assert_same
+from tests.rulecheck import ops, rewrite
 from tracejit.compiler.interpreter import evaluate
 from tracejit.compiler.passes import PIPELINE, Fixpoint, run_passes
 from tracejit.compiler.passes.dce import dce
@@ -17,21 +18,10 @@ SPECIAL = np.array([0.0, -0.0, 1.5, -2.25, np.inf, -np.inf, np.nan, 1e-310, 3e38
 INTS = np.array([0, 1, -1, 7, -8, np.iinfo(np.int32).min, np.iinfo(np.int32).max], np.int32)
 
 
-def ops(graph):
-    return [graph.op(n) for n in graph.topo_order()]
-
-
 def apply_rule(name, fn, *args):
-    """Trace ``fn``, apply the rule ``name`` alone (then dce); check results are unchanged.
-    Returns (ops before, ops after)."""
-    graph = tj.jit(fn).lower(*args).traced.graph
-    before = graph.copy()
-    simplify(graph, {name: RULES[name]})
-    dce(graph)
-    graph.verify()
-    with np.errstate(all="ignore"):
-        assert_same(evaluate(graph, list(args)), evaluate(before, list(args)), what=name)
-    return ops(before), ops(graph)
+    """Rule ``name`` applied alone to ``fn``'s graph (tests/rulecheck.py): (ops before, ops after)."""
+    before, after = rewrite(name, fn, *args)
+    return ops(before), ops(after)
 
 
 @pytest.mark.parametrize("x", [SPECIAL, SPECIAL.astype(np.float32), INTS], ids=["f64", "f32", "i32"])

@@ -20,6 +20,7 @@ import numpy as np
 import pytest
 
 import tracejit as tj
+from tests.exportprograms import jacobi_solve, stencil
 from tracejit.compiler.target import TARGET_NAMES, Target, emit_object, host_target
 
 # e_machine, ELF class (1: 32-bit, 2: 64-bit), and e_flags bits that must be set
@@ -40,21 +41,6 @@ def layer(x, w, b):
     return e / e.sum(axis=1, keepdims=True)
 
 
-def stencil(u):
-    u[1:-1] = 0.25 * u[:-2] + 0.5 * u[1:-1] + 0.25 * u[2:]
-    return u
-
-
-def solve(a, b):  # Jacobi iterations until the update is small
-    d = np.diag(a)
-    r = a - np.diag(d)
-
-    def body(state):
-        x, _, i = state
-        new = (b - r @ x) / d
-        return new, np.abs(new - x).max(), i + 1
-
-    return tj.while_loop(lambda s: (s[1] > 1e-6) & (s[2] < 100), body, (np.zeros_like(b), np.float32(1.0), 0))[0]
 
 
 def half_map(h):
@@ -74,7 +60,7 @@ def _programs():
         "layer": (layer, (rng.standard_normal((256, 128)).astype(np.float32),
                           rng.standard_normal((128, 64)).astype(np.float32), np.zeros(64, np.float32))),
         "stencil": (stencil, (rng.standard_normal(4096),)),
-        "solve": (solve, (a, rng.standard_normal(64).astype(np.float32))),
+        "solve": (jacobi_solve, (a, rng.standard_normal(64).astype(np.float32))),
         "half_map": (half_map, (rng.standard_normal(4096).astype(np.float16),)),
         "reduction": (reduction, (rng.standard_normal((300, 97)),)),
     }

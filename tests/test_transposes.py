@@ -12,12 +12,9 @@ import numpy as np
 import pytest
 
 import tracejit as tj
-from tests.conftest import assert_same
 from tests.differential import check
-from tracejit.compiler.interpreter import evaluate
+from tests.rulecheck import ops, rewrite
 from tracejit.compiler.ops import get_op
-from tracejit.compiler.passes.dce import dce
-from tracejit.compiler.passes.simplify import RULES, simplify
 
 rng = np.random.default_rng(17)
 
@@ -29,21 +26,6 @@ def _seeded(request):
     rng = np.random.default_rng(zlib.crc32(request.node.name.encode()))
 
 
-def ops(graph):
-    return [graph.op(n) for n in graph.topo_order()]
-
-
-def apply_rule(name, fn, *args):
-    """Trace ``fn``, apply rule ``name`` alone (then dce); results unchanged bit for bit.
-    Returns (graph before, graph after)."""
-    graph = tj.jit(fn).lower(*args).traced.graph
-    before = graph.copy()
-    simplify(graph, {name: RULES[name]})
-    dce(graph)
-    graph.verify()
-    with np.errstate(all="ignore"):
-        assert_same(evaluate(graph, list(args)), evaluate(before, list(args)), what=name)
-    return before, graph
 
 
 def reads_transposed(graph, kind):
@@ -64,7 +46,7 @@ def test_reduce_of_transpose(dtype):
         return (t.sum(axis=1), t.sum(axis=0, keepdims=True), t.max(axis=2), t.min(axis=1, keepdims=True),
                 (t > 0).any(axis=0), np.transpose(x, (1, 0, 2)).prod(axis=2))
 
-    before, after = apply_rule("reduce_of_transpose", f, x)
+    before, after = rewrite("reduce_of_transpose", f, x)
     assert reads_transposed(before, "reduce") and not reads_transposed(after, "reduce")
 
 
@@ -75,7 +57,7 @@ def test_reduce_of_transpose_leaves_arg_and_several_axes():
         t = x.transpose(2, 0, 1)
         return t.argmax(axis=1), t.sum(axis=(0, 1))
 
-    before, after = apply_rule("reduce_of_transpose", f, x)
+    before, after = rewrite("reduce_of_transpose", f, x)
     assert ops(before) == ops(after)
 
 
@@ -95,7 +77,7 @@ def test_elementwise_of_transpose(dtype):
         return both_layouts(x.T - m, x.T * 2 + m[None, :], np.where(x.T > 0, x.T, m), x.T / x.sum(axis=1)[None, :],
                             np.maximum(x.T, 0) + 1, x[:, None, :].transpose(2, 1, 0) - c[:1, :1, :])
 
-    before, after = apply_rule("elementwise_of_transpose", f, x, m, c)
+    before, after = rewrite("elementwise_of_transpose", f, x, m, c)
     assert len(reads_transposed(before, "elementwise")) == 7 and not reads_transposed(after, "elementwise")
 
 
@@ -108,7 +90,7 @@ def test_elementwise_of_transpose_through_a_chain():
         xs = (x.T - m[:, None]) / s[:, None]
         return xs @ xs.T
 
-    before, after = apply_rule("elementwise_of_transpose", f, x, m, s)
+    before, after = rewrite("elementwise_of_transpose", f, x, m, s)
     assert reads_transposed(before, "elementwise") and ops(before) != ops(after)
     text = tj.jit(f).lower(x, m, s).as_text("optimized")
     assert "read in place" in text
@@ -125,7 +107,7 @@ def test_elementwise_of_transpose_leaves_one_layout_and_same_sized_operands():
     def f(x, y):
         return (np.exp(x.T) @ x, x.T * 2, *both_layouts(x.T + y), np.ascontiguousarray(x.T))
 
-    before, after = apply_rule("elementwise_of_transpose", f, x, y)
+    before, after = rewrite("elementwise_of_transpose", f, x, y)
     assert ops(before) == ops(after)
 
 
