@@ -59,6 +59,12 @@ def make_batches(count: int, seed: int = 1) -> list[tuple[np.ndarray, np.ndarray
 # -- NumPy: forward, hand-written backward, Adam --------------------------------------------------
 def numpy_step(params, m, v, step, x, y):
     """One step in eager NumPy; returns (params, m, v, loss)."""
+    loss, grads = numpy_loss_and_grads(params, x, y)
+    return adam(params, m, v, grads, step) + (loss,)
+
+
+def numpy_loss_and_grads(params: dict, x: np.ndarray, y: np.ndarray) -> tuple[float, dict]:
+    """The loss and its gradients in eager NumPy: the forward pass and a hand-written backward."""
     n = x.shape[0]
     z0 = x @ params["W0"] + params["b0"]
     h0 = np.maximum(z0, 0.0)
@@ -78,7 +84,7 @@ def numpy_step(params, m, v, step, x, y):
     grads["W1"], grads["b1"] = h0.T @ d, d.sum(axis=0)
     d = (d @ params["W1"].T) * (z0 > 0)
     grads["W0"], grads["b0"] = x.T @ d, d.sum(axis=0)
-    return adam(params, m, v, grads, step) + (loss,)
+    return loss, grads
 
 
 def adam(params: dict, m: dict, v: dict, grads: dict, step) -> tuple[dict, dict, dict]:
