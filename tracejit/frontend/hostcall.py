@@ -48,6 +48,7 @@ from tracejit.frontend.hostwrites import WritingCall, writing_call
 from tracejit.frontend.operands import python_kind
 from tracejit.frontend.rngslots import late_generators
 from tracejit.frontend.tree import flatten, unflatten
+from tracejit.frontend.versions import storage_of
 from tracejit.runtime.hostcalls import callback_address, make_callback
 
 _options = threading.local()
@@ -282,6 +283,7 @@ def _layout(result: Any) -> tuple:
         if isinstance(leaf, (np.ndarray, np.generic, bool, int, float, complex)):
             arr = np.asarray(leaf)
             r = ResultSpec(arr.shape, arr.dtype, isinstance(leaf, np.generic), python_kind(leaf))
+            r.view = type(leaf) is np.ndarray and not leaf.flags.writeable  # (the placeholders are read-only)
             shown.append(r)
             results.append(r)
             key.append((arr.shape, arr.dtype.str, type(leaf).__name__))
@@ -379,6 +381,9 @@ def _record(trace: Trace, host: HostCall, operands: list, loc: str | None) -> An
                 value = as_python_scalar(value)
             elif r.kind is not None:
                 value._weak = r.kind
+        if r.view:  # eagerly a view of an argument: a write into it would reach the argument
+            for part in complex_support().split(value) or (value,):
+                storage_of(part).read_only = f"the result of {host.name} (a view of its argument)"
         values.append(value)
     it = iter(values)
     leaves = [next(it) if isinstance(leaf, ResultSpec) else leaf for leaf in host.out_leaves]

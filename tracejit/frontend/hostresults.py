@@ -31,6 +31,7 @@ class ResultSpec:
 
     def __init__(self, shape: tuple, dtype: np.dtype, scalar: bool, kind: type | None):
         self.shape, self.dtype, self.scalar, self.kind = shape, dtype, scalar, kind
+        self.view = False  # read-only at trace time: a view of an argument (writes into it are refused)
         self.scalar_type = self.dtype.type if self.shape == () else None  # a NumPy scalar taken as it is
 
 

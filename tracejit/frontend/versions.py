@@ -26,7 +26,7 @@ from tracejit.frontend.memorder import always_a_view, mark_view, numpy_layout
 class Storage:
     """The current version (graph node) of one writable array of a trace."""
 
-    __slots__ = ("node", "version", "arg", "initial", "shape", "trace")
+    __slots__ = ("node", "version", "arg", "initial", "shape", "trace", "read_only")
 
     def __init__(self, node: int, shape: tuple, arg: int | None = None, trace: object = None):
         self.trace = trace  # whose graph ``node`` is in
@@ -34,6 +34,7 @@ class Storage:
         self.version = 0
         self.arg = arg  # the argument (array index) it stands for, if any
         self.shape = shape
+        self.read_only: str | None = None  # why writes are refused (a host call's view of its argument)
 
     @property
     def written(self) -> bool:

@@ -131,6 +131,18 @@ for _name in ("reshape", "transpose", "squeeze", "expand_dims", "swapaxes", "mov
     implements(getattr(np, _name))(_each(_name))
 
 
+def _atleast(name: str) -> Callable:
+    def handler(*arys):  # (each complex argument a view of each part, as NumPy's views)
+        out = [a.each_part(getattr(np, name)) if isinstance(a, ComplexTracer) else getattr(np, name)(a)
+               for a in arys]
+        return out[0] if len(out) == 1 else tuple(out)
+    return handler
+
+
+for _name in ("atleast_1d", "atleast_2d", "atleast_3d"):
+    implements(getattr(np, _name))(_atleast(_name))
+
+
 @implements(np.trace)
 def trace(a: Any, offset: int = 0, axis1: int = 0, axis2: int = 1, dtype: Any = None, out: Any = None) -> Any:
     """The sums of the diagonals (the diagonal view's last axis), as for real arrays."""

@@ -102,6 +102,9 @@ def write(target: Tracer, value: Operand, loc: str | None) -> None:
     if target._ambiguous:
         raise ambiguous_error(target, "writing into a reshaped array", loc)
     st = storage_of(target)
+    if st.read_only is not None:  # (eagerly the write would reach an argument the host call saw)
+        raise UnsupportedError(f"writing into {st.read_only} is not supported{at(loc)}: NumPy would write "
+                               "through it into the argument; write into a copy (np.copy) or the argument itself")
     if any(op in _READ_ONLY for op, _ in target._path):
         raise user_error(ValueError(f"assignment destination is read-only (a broadcast or diagonal view){at(loc)}"))
     trace = target._trace
