@@ -17,6 +17,7 @@ from tracejit.compiler.codegen.symbols import symbol_names
 from tracejit.compiler.dtypes import short_name
 from tracejit.compiler.graph import Graph
 from tracejit.compiler.kir import Program
+from tracejit.report.passstats import counted_passes, op_histogram
 from tracejit.report.svg import GraphNode
 from tracejit.report.texts import asm_functions, llvm_functions, op_counts, parse_graph_dump
 from tracejit.stagetimes import STAGES
@@ -178,26 +179,37 @@ def split_module(names: list[str], symbols: tuple[str, ...]) -> tuple[list[list[
     return per_kernel, rest
 
 
-def pass_views(lowered: Lowered, traced_counts: dict[str, int], kernels: dict[int, int],
-               draw: bool) -> list[PassView]:
-    """Each graph pass and kernel pass: time, change, node and op counts; drawn when ``draw``."""
-    views, before = [], traced_counts
+def _delta(before: dict[str, int], after: dict[str, int]) -> dict[str, int]:
+    """Op -> nodes added (or, negative, removed) from ``before`` to ``after``."""
+    delta = {op: after.get(op, 0) - before.get(op, 0) for op in sorted(set(after) | set(before))}
+    return {op: d for op, d in delta.items() if d}
+
+
+def pass_views(lowered: Lowered, kernels: dict[int, int], draw: bool) -> list[PassView]:
+    """Each pass: time, change, node and op counts. ``draw``: every graph pass and kernel
+    pass recorded (``Compilation.pass_records``), each graph drawn; otherwise the graph
+    passes counted only (``passstats.py``: no dumps)."""
+    graph = lowered.traced.graph
+    before = op_histogram(graph)
+    if not draw:
+        views = []
+        for count in counted_passes(graph):
+            views.append(PassView(count.name, count.seconds, count.changed, sum(count.ops.values()),
+                                  _delta(before, count.ops), None, None, None))
+            before = count.ops
+        return views
+    views = []
     for record in lowered.compilation.pass_records():
         if not record.text.startswith("graph "):  # a kernel pass: the kernel program's text
-            views.append(PassView(record.name, record.seconds, record.changed, None, {}, None, None,
-                                  record.text if draw else None))
+            views.append(PassView(record.name, record.seconds, record.changed, None, {}, None, None, record.text))
             continue
         counts = op_counts(record.text)
-        delta = {op: counts.get(op, 0) - before.get(op, 0) for op in sorted(set(counts) | set(before))}
-        delta = {op: d for op, d in delta.items() if d}
-        nodes = edges = None
-        if draw:
-            parsed, links = parse_graph_dump(record.text)
-            nodes = [GraphNode(node_id(n.id), n.op, kernels.get(n.id), n.loc, f"%{n.id} {n.op} : {n.aval}")
-                     for n in parsed]
-            edges = [(node_id(u), node_id(v)) for u, v in dict.fromkeys(links)]
-        views.append(PassView(record.name, record.seconds, record.changed, sum(counts.values()), delta,
-                              nodes, edges, record.text if draw else None))
+        parsed, links = parse_graph_dump(record.text)
+        nodes = [GraphNode(node_id(n.id), n.op, kernels.get(n.id), n.loc, f"%{n.id} {n.op} : {n.aval}")
+                 for n in parsed]
+        edges = [(node_id(u), node_id(v)) for u, v in dict.fromkeys(links)]
+        views.append(PassView(record.name, record.seconds, record.changed, sum(counts.values()),
+                              _delta(before, counts), nodes, edges, record.text))
         before = counts
     return views
 
@@ -232,7 +244,7 @@ def collect(lowered: Lowered) -> ReportData:
     plan_text = program.plan.text(program.buffers) if program.plan is not None else "memory plan: none"
     return ReportData(
         name=graph.name, signature=signature, nodes=nodes, edges=edges, kernels=views,
-        passes=pass_views(lowered, op_counts(graph.as_text()), kernels, len(nodes) <= PASS_GRAPH_LIMIT),
+        passes=pass_views(lowered, kernels, len(nodes) <= PASS_GRAPH_LIMIT),
         fallbacks=lowered.fallbacks, host_nodes=host,
         times=[(s, times.seconds[s]) for s in order] + [("other", times.other)], total_seconds=times.total,
         memory=lowered.memory(), plan_text=plan_text, sources=source_lines([n.source for n in nodes]),

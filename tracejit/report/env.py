@@ -1,7 +1,7 @@
 """``TRACEJIT_REPORT=dir``: a compile report (``page.py``) written into ``dir`` after every
-compilation of a jitted call, one file per compilation (``NAME-N.html``, N the first number
-free). The directory is made if missing; a report that cannot be written logs a warning and
-the call goes on."""
+compilation of a jitted call, one file per compilation (``NAME-N.html``: the function's
+qualified name less its enclosing functions, N the first number free). The directory is
+made if missing; a report that cannot be written logs a warning and the call goes on."""
 from __future__ import annotations
 
 import logging
@@ -31,7 +31,8 @@ def compiled(name: str, compilation: Compilation) -> None:
 def write_into(directory: str, name: str, lowered: Lowered) -> str:
     """Write the report of ``lowered`` as a new file ``NAME-N.html`` in ``directory``; its path."""
     os.makedirs(directory, exist_ok=True)
-    stem = "".join(c if c.isalnum() or c in "_-" else "_" for c in name)[:60] or "function"
+    short = name.rsplit("<locals>.", 1)[-1]  # a function defined in another: its own name
+    stem = "".join(c if c.isalnum() or c in "_-." else "_" for c in short)[:60] or "function"
     page = report(lowered)
     number = 0
     while True:
