@@ -141,6 +141,9 @@ def test_control_flow_program():
     ops = {lowered.traced.graph.op(n) for n in lowered.traced.graph.topo_order()}
     assert "while" in " ".join(ops) or "loop" in " ".join(ops)
     assert any(k.kind == "control" for k in lowered.kernels) and page.kernel_sections
+    control = [k for k in collect(lowered).kernels if k.kind == "control"]
+    assert control[0].llvm.count("define ") > 1, "a loop's kernel shows its sub-programs' functions"
+    assert "sub-program body" in control[0].text
     np.testing.assert_allclose(tj.jit(f)(x, 3), f(x, 3))
 
 
