@@ -147,6 +147,16 @@ def test_control_flow_program():
     np.testing.assert_allclose(tj.jit(f)(x, 3), f(x, 3))
 
 
+@pytest.mark.parametrize("fun, args", [
+    (lambda x: x, (np.ones(3),)),  # an argument returned: one copy kernel
+    (lambda x: (x.T, 2.0 * np.ones(2)), (np.ones((2, 3)),)),  # a transposed view and a constant result
+    (lambda x: x[0] + 1, (np.ones((2, 3), np.float32),)),
+], ids=["identity", "view-and-constant", "row"])
+def test_report_of_edge_programs(fun, args):
+    lowered = tj.jit(fun).lower(*args)
+    check_page(lowered.report(), lowered)
+
+
 def test_host_fallback_is_listed():
     def f(x):
         return np.abs(np.fft.rfft(x)).sum() + x.mean()
