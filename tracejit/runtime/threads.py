@@ -13,8 +13,9 @@ sides use sequentially consistent operations for that handshake, so a late worke
 never run a chunk of a newer task with stale parameters. Every shared field is accessed
 atomically. A call made while another thread's task is running runs serially.
 
-Idle workers spin briefly (``poolcode.SPIN`` polls) before sleeping, so the kernels of one
-program hand work over without a futex wake-up. ``tj_parallel_for(NULL, ...)`` *parks* the
+Idle workers spin briefly (:data:`SPIN` polls, yielding their core to any other ready thread
+every :data:`YIELD_EVERY` polls) before sleeping, so the kernels of one program hand work over
+without a futex wake-up and a neighbour that wants the core gets it. ``tj_parallel_for(NULL, ...)`` *parks* the
 pool: spinning workers go to sleep at once (the next task clears it). Generated code parks
 it before a LAPACK or host call and when a top-level program returns, so OpenBLAS's threads
 and whatever the caller runs next get the cores instead of sharing them with spinners.
@@ -35,8 +36,11 @@ from tracejit.config import config
 from tracejit.runtime import diskcache
 
 SYS_FUTEX = {"x86_64": 202, "AMD64": 202, "aarch64": 98, "arm64": 98}.get(platform.machine())
+SYS_SCHED_YIELD = {"x86_64": 24, "AMD64": 24, "aarch64": 124, "arm64": 124}.get(platform.machine())
+SPIN = int(os.environ.get("TRACEJIT_SPIN", 4000))  # polls a waiting thread makes before it sleeps on a futex
+YIELD_EVERY = int(os.environ.get("TRACEJIT_YIELD_EVERY", 64))  # while spinning, yield the core every this many polls
 # the entry points of the pool's module
-POOL_SYMBOLS = ["tj_worker", "tj_parallel_for", "tj_configure", "tj_parked", "tj_stop"]
+POOL_SYMBOLS = ["tj_worker", "tj_parallel_for", "tj_configure", "tj_parked", "tj_backoff", "tj_stop"]
 
 
 class ThreadPool:
@@ -50,17 +54,32 @@ class ThreadPool:
         self.threads = threads
         # The pool's module depends only on tracejit's sources, which the key covers: a
         # process that finds it on disk does not even build its IR.
-        key = diskcache.cache_key(f"tracejit thread pool, spin {os.environ.get('TRACEJIT_SPIN')}")  # (poolcode.SPIN)
-        self.compiled, _ = load_cached(key, POOL_SYMBOLS, _pool_ir)
+        self.compiled, _ = load_cached(diskcache.cache_key("tracejit thread pool"), POOL_SYMBOLS, _pool_ir)
         addr = self.compiled.addresses
         self.parallel_for = addr["tj_parallel_for"]
-        ctypes.CFUNCTYPE(None, ctypes.c_int32)(addr["tj_configure"])(threads - 1)
+        self._configure = ctypes.CFUNCTYPE(None, ctypes.c_int32, ctypes.c_int32, ctypes.c_int32)(addr["tj_configure"])
+        self.set_spin(SPIN, YIELD_EVERY)
         self._parked = ctypes.CFUNCTYPE(ctypes.c_int32)(addr["tj_parked"])
+        self._backoff = ctypes.CFUNCTYPE(ctypes.c_int32)(addr["tj_backoff"])
         worker = ctypes.CFUNCTYPE(None, ctypes.c_void_p)(addr["tj_worker"])
         self._workers = [threading.Thread(target=worker, args=(None,), daemon=True,
                                           name=f"tracejit-worker-{i}") for i in range(threads - 1)]
         for t in self._workers:
             t.start()
+
+    def set_spin(self, polls: int, yield_every: int) -> None:
+        """Let a waiting thread poll ``polls`` times before it sleeps on a futex, yielding its
+        core (``sched_yield``) every ``yield_every`` polls (a power of two; 0: never)."""
+        if yield_every < 0 or yield_every & (yield_every - 1):
+            raise ValueError(f"yield_every must be 0 or a power of two, not {yield_every}")
+        self.spin, self.yield_every = polls, yield_every
+        mask = yield_every - 1 if yield_every else -1  # (-1: all ones, a poll count never reaches it)
+        self._configure(self.threads - 1, polls, mask)
+
+    def backoff(self) -> int:
+        """The pool's backoff level: after a worker was late (descheduled holding a chunk: the
+        cores are busy elsewhere), parallel tasks run serially for a while (``poolcode``)."""
+        return int(self._backoff())
 
     def parked(self) -> bool:
         """Whether the pool is parked (idle workers sleep without spinning) until the next task."""
@@ -70,7 +89,7 @@ class ThreadPool:
 def _pool_ir() -> str:
     """The pool's IR: built only when no compiled pool is in the disk cache."""
     from tracejit.runtime import poolcode  # deferred: llvmlite.ir, needed only to build it
-    return str(poolcode.build_module(SYS_FUTEX))
+    return str(poolcode.build_module(SYS_FUTEX, SYS_SCHED_YIELD))
 
 
 _pool: ThreadPool | None = None
