@@ -110,13 +110,14 @@ def _describe(samples: list[float]) -> str:
 def format_table(result: Neighbours, quick: bool = False) -> str:
     """The neighbour check as printed by ``python -m benchmarks``."""
     verdict = "PASS" if result.ratio <= LIMIT else "FAIL"
+    vs_before = statistics.median(result.after_tracejit) / statistics.median(result.before)
     lines = [f"good neighbours (issue 21): NumPy 128x128 float64 matmul right after a {SIZE:.0e}-element map, "
              f"tracejit {result.threads} threads{', quick' if quick else ''}",
              f"  before any tracejit call   {_describe(result.before)}",
              f"  right after NumPy's map    {_describe(result.after_numpy)}",
              f"  right after tracejit's map {_describe(result.after_tracejit)}",
              f"  ratio after tracejit / after NumPy {result.ratio:.2f} (limit {LIMIT:.2f}): {verdict}; "
-             f"after tracejit / before {statistics.median(result.after_tracejit) / statistics.median(result.before):.2f}",
+             f"after tracejit / before {vs_before:.2f}",
              f"import tracejit (NumPy already imported), {len(result.imports)} fresh processes: "
              f"{_describe(result.imports)}"]
     return "\n".join(lines)
@@ -145,7 +146,7 @@ def _worker_cpu_ns() -> int:
 
 
 def spin_curve(settings: list[tuple[int, int]], rounds: int) -> list[dict]:
-    """For each (spin polls, yield every) setting, in interleaved rounds: the median time of a
+    """For each (spin polls, yield every, max backoff) setting, in interleaved rounds: the median time of a
     six-kernel chain alone, the CPU per call (the caller's and the workers'), and with a busy neighbour (another
     thread doing 256x256 matmuls, which hold no GIL: OpenBLAS's pool is busy): the chain's
     median time and the matmuls done per ms."""
@@ -162,7 +163,7 @@ def spin_curve(settings: list[tuple[int, int]], rounds: int) -> list[dict]:
     stats = {s: {"alone": [], "cpu": [], "busy": [], "matmuls": []} for s in settings}
     for _ in range(rounds):
         for s in settings:
-            pool.set_spin(*s)
+            pool.tune(*s)
             st = stats[s]
             cpu0, main0 = _worker_cpu_ns(), time.thread_time_ns()
             for _ in range(20):
@@ -186,23 +187,24 @@ def spin_curve(settings: list[tuple[int, int]], rounds: int) -> list[dict]:
             stop.set()
             th.join()
             st["matmuls"].append(count[0] / ((time.perf_counter() - t0) * 1e3))
-    pool.set_spin(threads.SPIN, threads.YIELD_EVERY)
-    return [{"spin": s[0], "yield_every": s[1], **{k: statistics.median(v) for k, v in st.items()}}
+    pool.tune(threads.SPIN, threads.YIELD_EVERY, threads.MAX_BACKOFF)
+    return [{"spin": s[0], "yield_every": s[1], "max_backoff": s[2], **{k: statistics.median(v) for k, v in st.items()}}
             for s, st in stats.items()]
 
 
 def format_spin_curve(rows: list[dict]) -> str:
     """The spin curve as a table."""
-    lines = ["spin polls  yield every  chain alone ms  CPU us/call (all threads)  chain w/ busy neighbour ms  "
-             "neighbour matmuls/ms"]
+    lines = ["spin polls  yield every  max backoff  chain alone ms  CPU us/call (all threads)  "
+             "chain w/ busy neighbour ms  neighbour matmuls/ms"]
     for r in rows:
-        lines.append(f"{r['spin']:10d}  {r['yield_every']:11d}  {r['alone'] * 1e3:14.3f}  {r['cpu']:25.1f}  "
-                     f"{r['busy'] * 1e3:26.3f}  {r['matmuls']:20.2f}")
+        lines.append(f"{r['spin']:10d}  {r['yield_every']:11d}  {r['max_backoff']:11d}  {r['alone'] * 1e3:14.3f}  "
+                     f"{r['cpu']:25.1f}  {r['busy'] * 1e3:26.3f}  {r['matmuls']:20.2f}")
     return "\n".join(lines)
 
 
-SPIN_SETTINGS = [(1, 0), (64, 0), (256, 0), (1000, 0), (4000, 0), (16000, 0), (64000, 0),
-                 (256, 64), (1000, 64), (4000, 64), (16000, 64), (64000, 64), (4000, 16)]
+SPIN_SETTINGS = [(1, 0, 0), (256, 0, 0), (1000, 0, 0), (4000, 0, 0), (16000, 0, 0), (64000, 0, 0),
+                 (1000, 64, 0), (4000, 64, 0), (64000, 64, 0),
+                 (1, 0, 256), (1000, 0, 256), (4000, 0, 256), (1000, 64, 256), (4000, 64, 256), (64000, 64, 256)]
 
 if __name__ == "__main__":
     if "--spin-curve" in sys.argv[1:]:  # the measurement behind runtime/threads.py's SPIN and YIELD_EVERY

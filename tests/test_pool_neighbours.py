@@ -7,6 +7,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 PRELUDE = """
@@ -17,7 +19,8 @@ from tracejit.runtime import threads
 pool = threads.pool()
 assert pool.threads == 3, pool.threads
 TASK = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_int64, ctypes.c_int64)
-parallel_for = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int64, ctypes.c_int64)(pool.parallel_for)
+I64, PTR = ctypes.c_int64, ctypes.c_void_p
+parallel_for = ctypes.CFUNCTYPE(None, PTR, PTR, I64, I64)(pool.parallel_for)
 who = []
 
 def chunk(args, begin, end):
@@ -76,14 +79,15 @@ print(level, pool.backoff())
 """
 
 
-def _run(code: str) -> subprocess.CompletedProcess:
+def _run(code: str, **variables: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": REPO + os.pathsep + os.environ.get("PYTHONPATH", ""),
-           "TRACEJIT_NUM_THREADS": "3"}
+           "TRACEJIT_NUM_THREADS": "3", **variables}
     return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=600, cwd=REPO)
 
 
-def test_workers_sleep_shortly_after_a_call():
-    res = _run(ASLEEP_AFTER_CALLS)
+@pytest.mark.parametrize("yield_every", ["0", "64"])  # spinning workers that yield their core or not
+def test_workers_sleep_shortly_after_a_call(yield_every):
+    res = _run(ASLEEP_AFTER_CALLS, TRACEJIT_YIELD_EVERY=yield_every)
     assert res.returncode == 0, res.stderr
     parked, unparked = map(float, res.stdout.split())
     # sleeping workers use ~0.1 ms over the 300 ms; two spinning through it up to 0.6 s (measured

@@ -22,12 +22,12 @@ TASK_PTR = ir.PointerType(TASK)  # a typed pointer: llvmlite needs one to emit a
 # global i32 words: generation (the newest task id), busy, stop, workers, park (nonzero: idle
 # workers sleep at once instead of spinning; set by tj_parallel_for(NULL, ...), cleared by a task),
 # spin (the polls a waiting thread makes before it sleeps), yield mask (it yields its core after
-# poll i where i & mask == mask; all ones: never): both set by tj_configure; backoff (tasks still
-# to run serially) and level (the backoff a late worker sets next; see tj_parallel_for)
-GEN, BUSY, STOP, WORKERS, PARK, SPIN_POLLS, YIELD_MASK, BACKOFF, LEVEL = range(9)
+# poll i where i & mask == mask; all ones: never), max level (the longest backoff, in tasks; 0: none):
+# set by tj_configure; backoff (tasks still to run serially) and level (the backoff a late worker
+# sets next; see tj_parallel_for)
+GEN, BUSY, STOP, WORKERS, PARK, SPIN_POLLS, YIELD_MASK, BACKOFF, LEVEL, MAX_LEVEL = range(10)
 LATE_FACTOR = 4  # the caller waits this many of its own chunks' time for a worker's: the worker was late
 LATE_SLACK = 100_000  # cycles (~30-50 us) a wait may take beyond that (a futex wake-up, a short preemption)
-MAX_LEVEL = 256  # the longest backoff, in tasks
 # per-slot i64 fields: seq, total, grain, next, done, active, finished(i64 used as futex via low word)
 SEQ, TOTAL, GRAIN, NEXT, DONE, ACTIVE, FINISHED = range(7)
 FIELDS = 8
@@ -285,7 +285,7 @@ def _back_off_if_late(b: ir.IRBuilder, p: _Pool, mine, worked, waited) -> None:
     the workers' last ones. A wait longer than ``LATE_FACTOR`` of its chunks (plus
     ``LATE_SLACK``) means a worker was descheduled holding a chunk: the cores are busy with
     other threads (another pool, another process). The pool then runs the next ``level`` tasks
-    serially, doubling ``level`` (up to ``MAX_LEVEL``) at each late task and halving it at each
+    serially, doubling ``level`` (up to the MAX_LEVEL word) at each late task and halving it at each
     punctual one, so that it never adds its threads to cores another pool is using."""
     fn = b.function
     late, punctual, done = (fn.append_basic_block(n) for n in ("late", "punctual", "backoff.done"))
@@ -296,7 +296,8 @@ def _back_off_if_late(b: ir.IRBuilder, p: _Pool, mine, worked, waited) -> None:
     b.cbranch(is_late, late, punctual)
     b.position_at_end(late)
     doubled = b.add(b.add(level, level), _c(1, I32))
-    doubled = b.select(b.icmp_unsigned(">", doubled, _c(MAX_LEVEL, I32)), _c(MAX_LEVEL, I32), doubled)
+    most = p.load(b, p.word(b, MAX_LEVEL), I32, "monotonic")
+    doubled = b.select(b.icmp_unsigned(">", doubled, most), most, doubled)
     p.store(b, doubled, p.word(b, LEVEL), "monotonic")
     p.store(b, doubled, p.word(b, BACKOFF), "monotonic")
     b.branch(done)
@@ -313,7 +314,7 @@ def build_module(sys_futex: int | None, sys_yield: int | None = None) -> ir.Modu
     """The pool's LLVM module (waiting on futexes through syscall ``sys_futex``, or
     spinning where that is None; yielding the core while spinning through syscall
     ``sys_yield``, where given): ``tj_worker``, ``tj_parallel_for``, ``tj_configure(workers,
-    spin, yield_mask)``, ``tj_parked``, ``tj_backoff`` and ``tj_stop``
+    spin, yield_mask, max_level)``, ``tj_parked``, ``tj_backoff`` and ``tj_stop``
     (``threads.POOL_SYMBOLS``)."""
     m = ir.Module("tracejit_threads")
     bind_target(m, host_target())  # the JIT's own module: always the host's
@@ -321,8 +322,9 @@ def build_module(sys_futex: int | None, sys_yield: int | None = None) -> ir.Modu
     run = _build_run_chunks(m, p)
     _build_worker(m, p, run)
     _build_parallel_for(m, p, run)
-    conf = ir.Function(m, ir.FunctionType(ir.VoidType(), [I32, I32, I32]), "tj_configure")
+    conf = ir.Function(m, ir.FunctionType(ir.VoidType(), [I32, I32, I32, I32]), "tj_configure")
     b = ir.IRBuilder(conf.append_basic_block("entry"))
+    p.store(b, conf.args[3], p.word(b, MAX_LEVEL))
     p.store(b, conf.args[1], p.word(b, SPIN_POLLS))
     p.store(b, conf.args[2], p.word(b, YIELD_MASK))
     p.store(b, conf.args[0], p.word(b, WORKERS))
