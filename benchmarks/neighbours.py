@@ -5,8 +5,9 @@ sleep (the pool is parked when a program returns) instead of spinning where Open
 want to run. Timed here: a 128x128 float64 matmul (``A @ B``, OpenBLAS, all its threads) right
 after a parallel tracejit map of 1e6 elements, against the same matmul right after the map run
 by eager NumPy, in alternating rounds of one process (so the machine's load drifts alike for
-both), and against rounds before the process's first tracejit call (no pool yet). A ratio
-(median after tracejit / median after NumPy) within 1.10 passes.
+both), and against rounds before this check's first tracejit call (in a fresh process: no pool
+yet). A ratio (median after tracejit / median after NumPy) within 1.10 passes. ``--spin-curve``
+measures the pool's spin budget, yield and backoff settings instead (docs/design.md).
 
 Then ``import tracejit`` in a fresh interpreter, NumPy already imported (tracejit's own cost),
 median of 10: the package loads its configuration and errors only (``tracejit/__init__.py``).
@@ -113,7 +114,7 @@ def format_table(result: Neighbours, quick: bool = False) -> str:
     vs_before = statistics.median(result.after_tracejit) / statistics.median(result.before)
     lines = [f"good neighbours (issue 21): NumPy 128x128 float64 matmul right after a {SIZE:.0e}-element map, "
              f"tracejit {result.threads} threads{', quick' if quick else ''}",
-             f"  before any tracejit call   {_describe(result.before)}",
+             f"  before its tracejit calls  {_describe(result.before)}",
              f"  right after NumPy's map    {_describe(result.after_numpy)}",
              f"  right after tracejit's map {_describe(result.after_tracejit)}",
              f"  ratio after tracejit / after NumPy {result.ratio:.2f} (limit {LIMIT:.2f}): {verdict}; "
