@@ -4,10 +4,13 @@ descheduled holding a chunk (the cores are busy elsewhere) runs the next tasks s
 Each case runs in a fresh process with three pool threads (two workers), calling the pool's
 ``tj_parallel_for`` directly where a program's own parking would hide what is tested."""
 import os
+import platform
 import subprocess
 import sys
 
 import pytest
+
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the pool has workers on Linux only")
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -95,6 +98,7 @@ def test_workers_sleep_shortly_after_a_call(yield_every):
     assert parked < 0.015 and unparked < 0.015, (parked, unparked)
 
 
+@pytest.mark.skipif(platform.machine() not in ("x86_64", "AMD64"), reason="the pool's clock is x86's rdtsc")
 def test_a_late_worker_makes_the_pool_back_off():
     res = _run(LATE_WORKER)
     assert res.returncode == 0, res.stderr

@@ -51,10 +51,12 @@ class _Pool:
         self.flags = self._global("tj_pool_flags", ir.ArrayType(I32, SLOTS))
         self.ptrs = self._global("tj_pool_ptrs", ir.ArrayType(PTR, SLOTS * 2))
         self.syscall = ir.Function(module, ir.FunctionType(I64, [I64], var_arg=True), "syscall")
-        self.cycles = ir.Function(module, ir.FunctionType(I64, []), "llvm.readcyclecounter")
-        self.pause = None
+        self.pause = self.cycles = None
         if host_target().triple.startswith(("x86_64", "i686", "i386")):  # the host's pool only
             self.pause = ir.Function(module, ir.FunctionType(ir.VoidType(), []), "llvm.x86.sse2.pause")
+            # rdtsc: readable in user mode (on AArch64 the counter LLVM reads, PMCCNTR_EL0,
+            # traps there: the pool has no clock, and never backs off)
+            self.cycles = ir.Function(module, ir.FunctionType(I64, []), "llvm.readcyclecounter")
 
     def _global(self, name, ty):
         g = ir.GlobalVariable(self.m, ty, name)
@@ -89,6 +91,10 @@ class _Pool:
     def futex(self, b, addr, op, value):
         if self.sys_futex is not None:
             b.call(self.syscall, [_c(self.sys_futex), addr, _c(op, I32), value, ir.Constant(PTR, None)])
+
+    def now(self, b):
+        """The cycle counter (0 on hosts without a user-mode one)."""
+        return b.call(self.cycles, []) if self.cycles is not None else _c(0)
 
     def relax(self, b):
         if self.pause is not None:
@@ -270,12 +276,12 @@ def _build_parallel_for(m: ir.Module, p: _Pool, run: ir.Function) -> None:
     p.store(b, task64, p.field(b, slot, SEQ), "seq_cst")
     p.store(b, task, p.word(b, GEN), "seq_cst")
     p.futex(b, p.word(b, GEN), FUTEX_WAKE, workers)
-    t0 = b.call(p.cycles, [])
+    t0 = p.now(b)
     mine = b.call(run, [slot])
-    t1 = b.call(p.cycles, [])
+    t1 = p.now(b)
     # Wait until every chunk is done (by anyone), then release the pool.
     p.wait_while_equal(b, p.flag(b, slot), _c(0, I32), "chunks")
-    _back_off_if_late(b, p, mine, b.sub(t1, t0), b.sub(b.call(p.cycles, []), t1))
+    _back_off_if_late(b, p, mine, b.sub(t1, t0), b.sub(p.now(b), t1))
     p.store(b, _c(0, I32), p.word(b, BUSY), "release")
     b.ret_void()
 
