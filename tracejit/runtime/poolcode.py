@@ -7,8 +7,6 @@ imports it lazily.
 """
 from __future__ import annotations
 
-import os
-
 from llvmlite import ir
 
 from tracejit.compiler.codegen.targeting import bind_target
@@ -16,15 +14,20 @@ from tracejit.compiler.target import host_target
 
 I32, I64, PTR = ir.IntType(32), ir.IntType(64), ir.PointerType()
 FUTEX_WAIT, FUTEX_WAKE = 128, 129  # the _PRIVATE variants
-SPIN = int(os.environ.get("TRACEJIT_SPIN", 4000))  # polls before sleeping on a futex
 SLOTS = 4
 
 TASK = ir.FunctionType(ir.VoidType(), [PTR, I64, I64])
 TASK_PTR = ir.PointerType(TASK)  # a typed pointer: llvmlite needs one to emit an indirect call
 
 # global i32 words: generation (the newest task id), busy, stop, workers, park (nonzero: idle
-# workers sleep at once instead of spinning; set by tj_parallel_for(NULL, ...), cleared by a task)
-GEN, BUSY, STOP, WORKERS, PARK = range(5)
+# workers sleep at once instead of spinning; set by tj_parallel_for(NULL, ...), cleared by a task),
+# spin (the polls a waiting thread makes before it sleeps), yield mask (it yields its core after
+# poll i where i & mask == mask; all ones: never), max level (the longest backoff, in tasks; 0: none):
+# set by tj_configure; backoff (tasks still to run serially) and level (the backoff a late worker
+# sets next; see tj_parallel_for)
+GEN, BUSY, STOP, WORKERS, PARK, SPIN_POLLS, YIELD_MASK, BACKOFF, LEVEL, MAX_LEVEL = range(10)
+LATE_FACTOR = 4  # the caller waits this many of its own chunks' time for a worker's: the worker was late
+LATE_SLACK = 100_000  # cycles (~30-50 us) a wait may take beyond that (a futex wake-up, a short preemption)
 # per-slot i64 fields: seq, total, grain, next, done, active, finished(i64 used as futex via low word)
 SEQ, TOTAL, GRAIN, NEXT, DONE, ACTIVE, FINISHED = range(7)
 FIELDS = 8
@@ -39,17 +42,21 @@ def _c(v, ty=I64):
 class _Pool:
     """IR helpers over the pool's global state."""
 
-    def __init__(self, module: ir.Module, sys_futex: int | None):
+    def __init__(self, module: ir.Module, sys_futex: int | None, sys_yield: int | None):
         self.m = module
         self.sys_futex = sys_futex
-        self.words = self._global("tj_pool_words", ir.ArrayType(I32, 8))
+        self.sys_yield = sys_yield
+        self.words = self._global("tj_pool_words", ir.ArrayType(I32, 16))
         self.slots = self._global("tj_pool_slots", ir.ArrayType(I64, SLOTS * FIELDS))
         self.flags = self._global("tj_pool_flags", ir.ArrayType(I32, SLOTS))
         self.ptrs = self._global("tj_pool_ptrs", ir.ArrayType(PTR, SLOTS * 2))
         self.syscall = ir.Function(module, ir.FunctionType(I64, [I64], var_arg=True), "syscall")
-        self.pause = None
+        self.pause = self.cycles = None
         if host_target().triple.startswith(("x86_64", "i686", "i386")):  # the host's pool only
             self.pause = ir.Function(module, ir.FunctionType(ir.VoidType(), []), "llvm.x86.sse2.pause")
+            # rdtsc: readable in user mode (on AArch64 the counter LLVM reads, PMCCNTR_EL0,
+            # traps there: the pool has no clock, and never backs off)
+            self.cycles = ir.Function(module, ir.FunctionType(I64, []), "llvm.readcyclecounter")
 
     def _global(self, name, ty):
         g = ir.GlobalVariable(self.m, ty, name)
@@ -85,13 +92,33 @@ class _Pool:
         if self.sys_futex is not None:
             b.call(self.syscall, [_c(self.sys_futex), addr, _c(op, I32), value, ir.Constant(PTR, None)])
 
+    def now(self, b):
+        """The cycle counter (0 on hosts without a user-mode one)."""
+        return b.call(self.cycles, []) if self.cycles is not None else _c(0)
+
     def relax(self, b):
         if self.pause is not None:
             b.call(self.pause, [])
 
+    def yield_core(self, b, polls):
+        """Every so many polls (the yield mask), give the core to any other thread ready to run on it."""
+        if self.sys_yield is None:
+            return
+        fn = b.function
+        call, after = fn.append_basic_block("yield"), fn.append_basic_block("yielded")
+        mask = self.load(b, self.word(b, YIELD_MASK), I32, "monotonic")
+        due = b.icmp_unsigned("==", b.and_(polls, mask), mask)
+        b.cbranch(due, call, after)
+        b.position_at_end(call)
+        b.call(self.syscall, [_c(self.sys_yield)])
+        b.branch(after)
+        b.position_at_end(after)
+
     def wait_while_equal(self, b, addr, value, name, park=False):
         """Spin, then sleep on the futex, while the i32 at ``addr`` equals ``value``; with
-        ``park``, stop spinning as soon as the PARK word is set."""
+        ``park`` (an idle worker), stop spinning as soon as the PARK word is set and yield the
+        core now and then while spinning (the caller waiting for its task's last chunks, on
+        the critical path, does not)."""
         fn = b.function
         spin_head, spin_body, sleep, done = (fn.append_basic_block(f"{name}.{n}")
                                              for n in ("spin", "spin_body", "sleep", "done"))
@@ -103,11 +130,13 @@ class _Pool:
         b.cbranch(b.icmp_unsigned("!=", self.load(b, addr, I32), value), done, spin_body)
         b.position_at_end(spin_body)
         self.relax(b)
+        if park:
+            self.yield_core(b, i)
         nxt = b.add(i, _c(1, I32))
-        more = b.icmp_unsigned("<", nxt, _c(SPIN, I32))
+        more = b.icmp_unsigned("<", nxt, self.load(b, self.word(b, SPIN_POLLS), I32, "monotonic"))
         if park:
             more = b.and_(more, b.icmp_unsigned("==", self.load(b, self.word(b, PARK), I32, "monotonic"), _c(0, I32)))
-        i.add_incoming(nxt, spin_body)
+        i.add_incoming(nxt, b.block)
         b.cbranch(more, spin_head, sleep)
         b.position_at_end(sleep)
         self.futex(b, addr, FUTEX_WAIT, value)
@@ -116,14 +145,18 @@ class _Pool:
 
 
 def _build_run_chunks(m: ir.Module, p: _Pool) -> ir.Function:
-    """void run_chunks(i64 slot): claim and run chunks of the slot's task until none are left."""
-    run = ir.Function(m, ir.FunctionType(ir.VoidType(), [I64]), "tj_run_chunks")
+    """i64 run_chunks(i64 slot): claim and run chunks of the slot's task until none are left;
+    the number of chunks this thread ran."""
+    run = ir.Function(m, ir.FunctionType(I64, [I64]), "tj_run_chunks")
     run.linkage = "internal"
     (slot,) = run.args
     b = ir.IRBuilder(run.append_basic_block("entry"))
+    entry = b.block
     loop, work, last, out = (run.append_basic_block(n) for n in ("loop", "work", "last", "out"))
     b.branch(loop)
     b.position_at_end(loop)
+    ran = b.phi(I64)
+    ran.add_incoming(_c(0), entry)
     grain = p.load(b, p.field(b, slot, GRAIN))
     total = p.load(b, p.field(b, slot, TOTAL))
     start = b.atomic_rmw("add", p.field(b, slot, NEXT), grain, "acq_rel")
@@ -135,6 +168,9 @@ def _build_run_chunks(m: ir.Module, p: _Pool) -> ir.Function:
     args = p.load(b, p.ptr(b, slot, ARGS), PTR)
     b.call(fn, [args, start, stop])
     count = b.sub(stop, start)
+    ran1 = b.add(ran, _c(1))
+    ran.add_incoming(ran1, work)
+    ran.add_incoming(ran1, last)
     before = b.atomic_rmw("add", p.field(b, slot, DONE), count, "acq_rel")
     b.cbranch(b.icmp_signed("==", b.add(before, count), total), last, loop)
     b.position_at_end(last)  # completed the last chunk: release the caller
@@ -142,7 +178,7 @@ def _build_run_chunks(m: ir.Module, p: _Pool) -> ir.Function:
     p.futex(b, p.flag(b, slot), FUTEX_WAKE, _c(1, I32))
     b.branch(loop)
     b.position_at_end(out)
-    b.ret_void()
+    b.ret(ran)
     return run
 
 
@@ -207,7 +243,15 @@ def _build_parallel_for(m: ir.Module, p: _Pool, run: ir.Function) -> None:
     b.ret_void()
     b.position_at_end(claim)
     got = b.cmpxchg(p.word(b, BUSY), _c(0, I32), _c(1, I32), "acquire", "monotonic")
-    b.cbranch(b.extract_value(got, 1), drain, serial)
+    backing, back_off = pfor.append_basic_block("backing"), pfor.append_basic_block("back_off")
+    b.cbranch(b.extract_value(got, 1), backing, serial)
+    b.position_at_end(backing)  # backing off after a late worker: this task runs serially
+    backoff = p.load(b, p.word(b, BACKOFF), I32, "monotonic")
+    b.cbranch(b.icmp_unsigned("!=", backoff, _c(0, I32)), back_off, drain)
+    b.position_at_end(back_off)
+    p.store(b, b.sub(backoff, _c(1, I32)), p.word(b, BACKOFF), "monotonic")
+    p.store(b, _c(0, I32), p.word(b, BUSY), "release")
+    b.branch(serial)
     # Take the next task id and its slot; invalidate the slot, then wait for late workers to leave.
     b.position_at_end(drain)
     task = b.add(p.load(b, p.word(b, GEN), I32), _c(1, I32))
@@ -232,30 +276,69 @@ def _build_parallel_for(m: ir.Module, p: _Pool, run: ir.Function) -> None:
     p.store(b, task64, p.field(b, slot, SEQ), "seq_cst")
     p.store(b, task, p.word(b, GEN), "seq_cst")
     p.futex(b, p.word(b, GEN), FUTEX_WAKE, workers)
-    b.call(run, [slot])
+    t0 = p.now(b)
+    mine = b.call(run, [slot])
+    t1 = p.now(b)
     # Wait until every chunk is done (by anyone), then release the pool.
     p.wait_while_equal(b, p.flag(b, slot), _c(0, I32), "chunks")
+    _back_off_if_late(b, p, mine, b.sub(t1, t0), b.sub(p.now(b), t1))
     p.store(b, _c(0, I32), p.word(b, BUSY), "release")
     b.ret_void()
 
 
-def build_module(sys_futex: int | None) -> ir.Module:
+def _back_off_if_late(b: ir.IRBuilder, p: _Pool, mine, worked, waited) -> None:
+    """After a task: the caller ran ``mine`` chunks in ``worked`` cycles, then ``waited`` for
+    the workers' last ones. A wait longer than ``LATE_FACTOR`` of its chunks (plus
+    ``LATE_SLACK``) means a worker was descheduled holding a chunk: the cores are busy with
+    other threads (another pool, another process). The pool then runs the next ``level`` tasks
+    serially, doubling ``level`` (up to the MAX_LEVEL word) at each late task and halving it at each
+    punctual one, so that it never adds its threads to cores another pool is using."""
+    fn = b.function
+    late, punctual, done = (fn.append_basic_block(n) for n in ("late", "punctual", "backoff.done"))
+    per_chunk = b.udiv(worked, b.select(b.icmp_unsigned("==", mine, _c(0)), _c(1), mine))
+    bound = b.add(b.mul(per_chunk, _c(LATE_FACTOR)), _c(LATE_SLACK))
+    is_late = b.and_(b.icmp_unsigned("!=", mine, _c(0)), b.icmp_unsigned(">", waited, bound))
+    level = p.load(b, p.word(b, LEVEL), I32, "monotonic")
+    b.cbranch(is_late, late, punctual)
+    b.position_at_end(late)
+    doubled = b.add(b.add(level, level), _c(1, I32))
+    most = p.load(b, p.word(b, MAX_LEVEL), I32, "monotonic")
+    doubled = b.select(b.icmp_unsigned(">", doubled, most), most, doubled)
+    p.store(b, doubled, p.word(b, LEVEL), "monotonic")
+    p.store(b, doubled, p.word(b, BACKOFF), "monotonic")
+    b.branch(done)
+    b.position_at_end(punctual)
+    halve = fn.append_basic_block("halve")
+    b.cbranch(b.icmp_unsigned("!=", level, _c(0, I32)), halve, done)  # (a level of 0 is not written again)
+    b.position_at_end(halve)
+    p.store(b, b.lshr(level, _c(1, I32)), p.word(b, LEVEL), "monotonic")
+    b.branch(done)
+    b.position_at_end(done)
+
+
+def build_module(sys_futex: int | None, sys_yield: int | None = None) -> ir.Module:
     """The pool's LLVM module (waiting on futexes through syscall ``sys_futex``, or
-    spinning where that is None): ``tj_worker``, ``tj_parallel_for``, ``tj_configure``,
-    ``tj_parked`` and ``tj_stop`` (``threads.POOL_SYMBOLS``)."""
+    spinning where that is None; yielding the core while spinning through syscall
+    ``sys_yield``, where given): ``tj_worker``, ``tj_parallel_for``, ``tj_configure(workers,
+    spin, yield_mask, max_level)``, ``tj_parked``, ``tj_backoff`` and ``tj_stop``
+    (``threads.POOL_SYMBOLS``)."""
     m = ir.Module("tracejit_threads")
     bind_target(m, host_target())  # the JIT's own module: always the host's
-    p = _Pool(m, sys_futex)
+    p = _Pool(m, sys_futex, sys_yield)
     run = _build_run_chunks(m, p)
     _build_worker(m, p, run)
     _build_parallel_for(m, p, run)
-    conf = ir.Function(m, ir.FunctionType(ir.VoidType(), [I32]), "tj_configure")
+    conf = ir.Function(m, ir.FunctionType(ir.VoidType(), [I32, I32, I32, I32]), "tj_configure")
     b = ir.IRBuilder(conf.append_basic_block("entry"))
+    p.store(b, conf.args[3], p.word(b, MAX_LEVEL))
+    p.store(b, conf.args[1], p.word(b, SPIN_POLLS))
+    p.store(b, conf.args[2], p.word(b, YIELD_MASK))
     p.store(b, conf.args[0], p.word(b, WORKERS))
     b.ret_void()
-    parked = ir.Function(m, ir.FunctionType(I32, []), "tj_parked")
-    b = ir.IRBuilder(parked.append_basic_block("entry"))
-    b.ret(p.load(b, p.word(b, PARK), I32, "monotonic"))
+    for name, word in (("tj_parked", PARK), ("tj_backoff", LEVEL)):
+        get = ir.Function(m, ir.FunctionType(I32, []), name)
+        b = ir.IRBuilder(get.append_basic_block("entry"))
+        b.ret(p.load(b, p.word(b, word), I32, "monotonic"))
     stop = ir.Function(m, ir.FunctionType(ir.VoidType(), []), "tj_stop")
     b = ir.IRBuilder(stop.append_basic_block("entry"))
     p.store(b, _c(1, I32), p.word(b, STOP), "seq_cst")
