@@ -162,6 +162,16 @@ class Target:
     half_libcalls: bool = False
 
     @property
+    def vector_registers(self) -> int:
+        """Architectural vector registers (GEMM's register tile is sized by them): 32 with
+        AVX-512 or on AArch64 and RISC-V, 16 otherwise (SSE/AVX2, ARMv7 NEON's q registers,
+        wasm's SIMD as its engines map it)."""
+        feats = set(self.features.split(","))
+        if "+avx512f" in feats or self.triple.startswith(("aarch64", "riscv")):
+            return 32
+        return 16
+
+    @property
     def key(self) -> str:
         """The text naming this target in cache keys and fingerprints."""
         return (f"{self.triple} cpu={self.cpu} features={self.features} vector={self.vector_bytes} "

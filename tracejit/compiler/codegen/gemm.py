@@ -40,8 +40,8 @@ class GemmEmitter:
         self.src = ptrs[g.b.buffer if g.packed_b is None else g.packed_b]
         self.begin, self.end = begin, end
         self.t = scalar_type(g.dtype)
-        self.lanes = g.nr // 2
-        self.nv = 2
+        self.lanes = min(g.nr, target_of(b.module).vector_bytes // g.dtype.itemsize)  # the target's vectors
+        self.nv = g.nr // self.lanes
         self.vt = ir.VectorType(self.t, self.lanes)
         self.ctx = LowerCtx(b, self.lanes, g.dtype)
         self.align = g.dtype.itemsize
@@ -151,9 +151,11 @@ class GemmEmitter:
 
     def _micro_in_place(self, row0, pc, kc, j0, cols):
         """The micro-kernel reading B where it lies (rows contiguous; lane by lane for a
-        sliver past N), no prefetching: B is small enough to stay in cache."""
+        sliver past N); prefetching rows ahead only for a large B (``Gemm.prefetch_b``: a
+        small one stays in cache)."""
         def source(full: bool):
-            return lambda: self._micro(row0, pc, kc, self._source_loader(pc, j0, cols, full, prefetch=False))
+            return lambda: self._micro(row0, pc, kc, self._source_loader(pc, j0, cols, full,
+                                                                          prefetch=self.g.prefetch_b))
 
         if self.g.n % self.g.nr == 0:
             return source(True)()
@@ -172,7 +174,8 @@ class GemmEmitter:
             if prefetch:
                 ahead = self._min(b.add(b.add(pc, k), i64(PREFETCH_ROWS)), i64(g.k - 1))
                 pf = b.add(b.add(self.b_base, b.mul(j0, i64(sn))), b.mul(ahead, i64(sk)))
-                for lane in (0, g.nr - 1):  # both ends: the sliver may straddle two lines
+                line = max(1, 64 // self.align)  # every cache line of the sliver, and its end
+                for lane in sorted(set(range(0, g.nr, line)) | {g.nr - 1}):
                     self._prefetch(self.src, b.add(pf, i64(lane)), write=False, locality=2)
             return [b.load(self._gep(self.src, b.add(at, i64(v * self.lanes))), typ=self.vt,
                            align=self.align) for v in range(self.nv)]
