@@ -116,6 +116,32 @@ def peak_gflops(threads: int, dtype: str = "f32") -> float:
     return best
 
 
+def describe_peak(peaks: dict[str, float], threads: int) -> str:
+    """One line: the measured peak per dtype, and what it means per core and cycle."""
+    from tracejit.compiler.target import host_target
+
+    target = host_target()
+    lanes = target.vector_bytes // 4
+    per_core = peaks["f32"] / threads / (2 * lanes)  # G vector FMAs per second
+    mhz = _cpuinfo_mhz()
+    clock = f", {1e3 * per_core / mhz:.1f} per cycle at the {mhz:.0f} MHz /proc/cpuinfo states" if mhz else ""
+    return (f"peak: {peaks['f32']:.0f} GFLOP/s float32, {peaks['f64']:.0f} float64 on {threads} thread(s), "
+            f"measured (independent {target.vector_bytes * 8}-bit FMAs of {lanes} float32 lanes: "
+            f"{per_core:.1f} G per second per core{clock}); GFLOP/s rows give their % of it")
+
+
+def _cpuinfo_mhz() -> float | None:
+    """The clock /proc/cpuinfo states (nominal on most VMs: turbo runs faster), or None."""
+    try:
+        with open("/proc/cpuinfo") as fh:
+            for line in fh:
+                if line.startswith("cpu MHz"):
+                    return float(line.split(":")[1])
+    except (OSError, ValueError):
+        pass
+    return None
+
+
 def _rows(quick: bool):
     """(name, function, arguments, flops) of every row."""
     import numpy as np
@@ -145,8 +171,8 @@ def measure(quick: bool, budget: float) -> dict:
     import numpy as np
 
     import tracejit as tj
-    from benchmarks.timing import interleaved, time_once
     from benchmarks.threads import blas_threads
+    from benchmarks.timing import interleaved, time_once
 
     threads = tj.config.num_threads
     peaks = {d: peak_gflops(threads, d) for d in ("f32", "f64")}
@@ -171,8 +197,8 @@ def format_table(results: list[dict]) -> str:
     lines = []
     for res in results:
         p = res["peak"]
-        lines.append(f"threads: tracejit {res['threads']}, NumPy BLAS {res['blas_threads']}; measured peak "
-                     f"{p['f32']:.0f} GFLOP/s f32, {p['f64']:.0f} f64 (FMA loop on {res['threads']} thread(s))")
+        lines.append(f"threads: tracejit {res['threads']}, NumPy BLAS {res['blas_threads']}")
+        lines.append(describe_peak(p, res["threads"]))
         lines.append(f"{'row':<36} {'numpy ms':>9} {'tracejit ms':>11} {'numpy GF/s':>10} {'tj GF/s':>8} "
                      f"{'tj %peak':>8} {'vs numpy':>8} check")
         for r in res["rows"]:
