@@ -132,3 +132,27 @@ def test_avx2_tiles_run_here(m, k, n, dtype):
     lanes = 32 // np.dtype(dtype).itemsize
     assert gemm.nr % lanes == 0 and gemm.mr * gemm.nr // lanes + gemm.nr // lanes + 1 <= 16
     assert_same(load(program)([a, b, bias])[0], fn(a, b, bias), **TOL[np.dtype(dtype)])
+
+
+@DTYPES
+@pytest.mark.parametrize("threads", [1, 2])
+def test_packed_panels_of_columns(dtype, threads, monkeypatch):
+    """With a small L2 a task packs its columns of B in panels of ``nc`` (edge panels,
+    edge slivers, several K slices, an epilogue, a transposed B packed lane by lane)."""
+    from tracejit.compile import load, optimize_cached
+    monkeypatch.setattr(tj.config, "num_threads", threads)
+    target = dataclasses.replace(host_target(), name="host with a 64 KiB L2", l2_bytes=64 << 10)
+    rng = np.random.default_rng(threads)
+    a = rng.standard_normal((70, 600)).astype(dtype)
+    b = rng.standard_normal((600, 530)).astype(dtype)
+    bias = rng.standard_normal(530).astype(dtype)
+
+    def fn(a, b, bias):
+        return np.maximum(a @ b + bias, 0), a[:, :530] @ b[:530].T
+
+    comp = tj.jit(fn).lower(a, b, bias).compilation
+    program = optimize_cached(comp.traced.graph, comp.fastmath, target).program
+    gemms = [k.gemm for k in program.kernels if k.kind == "gemm"]
+    assert len(gemms) == 2 and all(0 < g.nc < g.cols_per_task and g.nc % g.nr == 0 for g in gemms)
+    for got, want in zip(load(program)([a, b, bias]), fn(a, b, bias)):
+        assert_same(got, want, **TOL[np.dtype(dtype)])

@@ -72,7 +72,7 @@ class GemmEmitter:
         # this call's part of the packed-B temporary: its chunk's (calls are whole chunks,
         # or the whole range when run serially)
         chunk = b.sdiv(self.begin, i64(g.chunk)) if g.chunk else i64(0)
-        self.block_base = b.mul(chunk, i64(g.kc * g.cols_per_task))
+        self.block_base = b.mul(chunk, i64(g.kc * g.block_cols))
         # an edge tile's accumulators go through this stack slot (see _store_edge)
         self.tile = opaque(b, b.alloca(ir.ArrayType(self.t, g.mr * g.nr), name="edge_tile"))
         per_batch = g.row_tasks * g.col_tasks
@@ -99,8 +99,14 @@ class GemmEmitter:
             else:  # this batch's packed slivers
                 self.b_base = b.mul(batch, i64(g.slivers * g.k * g.nr)) if g.b_batched else i64(0)
             self.batch = batch
-            with for_range(b, k0, k1, g.kc, name="pc") as pc:
-                self._block(c0, b.sub(c1, c0), pc, r0, r1, k0, k1)
+            if g.nc and g.nc < g.cols_per_task:  # panels of nc columns, each packed in turn (kc x nc in L2)
+                with for_range(b, c0, c1, g.nc, name="jc") as jc:
+                    ncols = self._min(i64(g.nc), b.sub(c1, jc))
+                    with for_range(b, k0, k1, g.kc, name="pc") as pc:
+                        self._block(jc, ncols, pc, r0, r1, k0, k1)
+            else:
+                with for_range(b, k0, k1, g.kc, name="pc") as pc:
+                    self._block(c0, b.sub(c1, c0), pc, r0, r1, k0, k1)
 
     def _block(self, jc, ncols, pc, r0, r1, k0, k1) -> None:
         """C[r0:r1, jc:jc+ncols] += A[r0:r1, pc:pc+kc] @ B[pc:pc+kc, jc:jc+ncols] (the task's

@@ -51,6 +51,7 @@ class Gemm:
     k_per_task: int = 0  # K of a part (a multiple of kc) when k_tasks > 1
     c_split: int = 0  # elements from one part's partial C to the next's (in c's buffer)
     prefetch_b: bool = False  # B read where it lies (unpacked) is large: prefetch its rows ahead
+    nc: int = 0  # columns of a task packed at a time (a multiple of nr; 0: all the task's columns)
 
     @property
     def slivers(self) -> int:
@@ -66,6 +67,11 @@ class Gemm:
     def cols_per_task(self) -> int:
         """Columns of C one task computes (a multiple of ``nr``)."""
         return -(-self.slivers // self.col_tasks) * self.nr
+
+    @property
+    def block_cols(self) -> int:
+        """Columns of B one packed block holds: ``nc``, or the task's columns."""
+        return min(self.nc, self.cols_per_task) if self.nc else self.cols_per_task
 
     @property
     def tasks(self) -> int:
@@ -97,4 +103,5 @@ class Gemm:
                 f"{self._split_text()}"
                 f"{'B streamed in place (prefetched); ' if self.prefetch_b else ''}"
                 f"tasks {self.batch}x{self.row_tasks}x{self.col_tasks}, "
-                f"tile {self.mr}x{self.nr}, blocks mc={self.mc} kc={self.kc}")
+                f"tile {self.mr}x{self.nr}, blocks mc={self.mc} kc={self.kc}"
+                f"{f' nc={self.nc}' if self.nc else ''}")

@@ -46,6 +46,7 @@ MC_BYTES = 120 * KC * 4  # a block of A (MC x KC, read in place) stays in L2 whi
 IN_PLACE_B_BYTES = 128 << 10  # a B with contiguous rows up to this size (in L2) is read where it lies, unpacked
 A_IN_PLACE_STEP = 1024  # see _a_in_place
 A_IN_PLACE_N = 128  # see _a_in_place
+PANEL_L2_SHARE = 4  # a packed panel of B fills at most 1/this of L2 (see docs/design.md, issue 21)
 SERIAL_FLOPS = 128 ** 3  # products up to this many multiply-adds run on one thread (fork-join costs more)
 
 
@@ -325,7 +326,11 @@ def plan(kernel: Kernel, buffers: list[Buffer], target: Target, fastmath: bool =
     if stream:
         gemm = dataclasses.replace(gemm, prefetch_b=True)
     if packed_id is None and not in_place:  # a kc x cols block of packed B per chunk
-        shape_blk = (gemm.chunks * gemm.kc * gemm.cols_per_task,)
+        # at most a share of L2 packed at a time (the task's columns in panels of nc)
+        nc = max(nr, target.l2_bytes // PANEL_L2_SHARE // (gemm.kc * dtype.itemsize) // nr * nr)
+        if nc < gemm.cols_per_task:
+            gemm = dataclasses.replace(gemm, nc=nc)
+        shape_blk = (gemm.chunks * gemm.kc * gemm.block_cols,)
         gemm = dataclasses.replace(gemm, b_block=len(buffers))
         buffers.append(Buffer(gemm.b_block, "temp", shape_blk, dtype, -1, StridedView.contiguous(shape_blk),
                               label="packed B, a block per parallel chunk"))
