@@ -156,3 +156,19 @@ def test_packed_panels_of_columns(dtype, threads, monkeypatch):
     assert len(gemms) == 2 and all(0 < g.nc < g.cols_per_task and g.nc % g.nr == 0 for g in gemms)
     for got, want in zip(load(program)([a, b, bias]), fn(a, b, bias)):
         assert_same(got, want, **TOL[np.dtype(dtype)])
+
+
+def test_avx2_machine_code_has_no_avx512():
+    """The GEMM scheduled for the AVX2 target and compiled by its target machine uses
+    256-bit FMAs only (no zmm register): the code an AVX2 machine would run."""
+    from tracejit.compile import llvm_ir
+    from tracejit.compiler.target import binding, object_machine, optimize_module
+    target = _avx2()
+    a, b = np.ones((100, 300), np.float32), np.ones((300, 200), np.float32)
+    generic = tj.jit(lambda a, b: a @ b).lower(a, b).compilation.generic_for(target)
+    mod = binding().parse_assembly(llvm_ir(generic, "tjx_avx2_gemm"))
+    mod.triple, mod.data_layout = target.triple, target.data_layout
+    machine = object_machine(target)
+    optimize_module(mod, machine)
+    asm = machine.emit_assembly(mod)
+    assert "vfmadd" in asm and "%ymm" in asm and "%zmm" not in asm
