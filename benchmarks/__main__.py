@@ -90,8 +90,14 @@ def main(argv: list[str] | None = None) -> int:
     print("rate: GFLOP/s = 2*M*N*K per matrix product; GB/s = input + output bytes, with % of the "
           "triad reference\n  (writes count once, as in STREAM, so a kernel with more reads per "
           "write than the triad can pass 100%)\n")
-    print(report.format_table(rows, peer_names, ref))
-    rates = report.format_rates(rows, ref)
+    peaks = None
+    if any(row.rate == "GFLOP/s" for row in rows):  # issue 21: the machine's peak, and the fraction reached
+        from benchmarks.gemm import describe_peak, peak_gflops
+        from tracejit import config
+        peaks = {d: peak_gflops(config.num_threads, d) for d in ("f32", "f64")}
+        print(describe_peak(peaks, config.num_threads) + "\n")
+    print(report.format_table(rows, peer_names, ref, peaks))
+    rates = report.format_rates(rows, ref, peaks)
     if rates:
         print("\nthroughput of every system:\n" + rates)
     notes = report.format_notes(rows)

@@ -20,14 +20,18 @@ def _fmt_ratio(row: Row, system: str) -> str:
     return f"{ratio:.2f}x" if ratio is not None else "-"
 
 
-def fmt_rate(row: Row, system: str, triad_gbps: float | None) -> str:
-    """``98.1 GFLOP/s`` or ``11.2 GB/s (72%)`` (percent of the triad bandwidth), or ``-``."""
+def fmt_rate(row: Row, system: str, triad_gbps: float | None, peaks: dict[str, float] | None = None) -> str:
+    """``98.1 GFLOP/s (41% of peak)`` (with ``peaks``, GFLOP/s by dtype label: ``f32``,
+    ``f64``) or ``11.2 GB/s (72%)`` (percent of the triad bandwidth), or ``-``."""
     value = row.throughput(system)
     if value is None:
         return "-"
     text = f"{value:.1f} {row.rate}"
     if row.rate == "GB/s" and triad_gbps:
         text += f" ({100 * value / triad_gbps:.0f}%)"
+    peak = (peaks or {}).get("f64" if row.size.endswith("f64") else "f32")
+    if row.rate == "GFLOP/s" and peak:
+        text += f" ({100 * value / peak:.0f}% of peak)"
     return text
 
 
@@ -43,7 +47,8 @@ def _align(header: list[str], lines: list[list[str]], left: int) -> list[str]:
     return [out[0], "-" * len(out[0]), *map(join, lines)]
 
 
-def format_table(rows: list[Row], peers: list[str], triad_gbps: float | None) -> str:
+def format_table(rows: list[Row], peers: list[str], triad_gbps: float | None,
+                 peaks: dict[str, float] | None = None) -> str:
     """Plain-text table: one line per workload, peers in extra columns, tracejit's
     throughput last."""
     header = ["workload", "size", "numpy ms", "tracejit ms", "speedup", "kernels", "compile ms", "check"]
@@ -58,18 +63,18 @@ def format_table(rows: list[Row], peers: list[str], triad_gbps: float | None) ->
                  "-" if row.compile_ms is None else f"{row.compile_ms:.0f}", jit.status]
         for p in peers:
             cells += [_fmt_ms(row.systems[p]), _fmt_ratio(row, p)]
-        cells.append(fmt_rate(row, JIT, triad_gbps))
+        cells.append(fmt_rate(row, JIT, triad_gbps, peaks))
         lines.append(cells)
     return "\n".join(_align(header, lines, 2))
 
 
-def format_rates(rows: list[Row], triad_gbps: float | None) -> str:
+def format_rates(rows: list[Row], triad_gbps: float | None, peaks: dict[str, float] | None = None) -> str:
     """Every system's throughput on the workloads that have one."""
     lines = []
     for row in rows:
         if row.rate is None:
             continue
-        cells = [f"{name} {fmt_rate(row, name, triad_gbps).replace(' ' + row.rate, '')}"
+        cells = [f"{name} {fmt_rate(row, name, triad_gbps, peaks).replace(' ' + row.rate, '')}"
                  for name in row.systems if row.throughput(name) is not None]
         lines.append(f"  {row.name:<16} {row.rate:<8} {', '.join(cells)}")
     return "\n".join(lines)

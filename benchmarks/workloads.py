@@ -66,6 +66,12 @@ def mlp(x, w1, b1, w2, b2):
     return np.maximum(x @ w1 + b1, 0) @ w2 + b2
 
 
+def mlp3(x, w1, b1, w2, b2, w3, b3):
+    """MLP inference 784-512-256-10 (two ReLU layers and a linear one), weights as arguments."""
+    h = np.maximum(x @ w1 + b1, 0)
+    return np.maximum(h @ w2 + b2, 0) @ w3 + b3
+
+
 def cumsum(x):
     """Running sum of a vector: a sequential scan (NumPy's order, bit for bit)."""
     return np.cumsum(x)
@@ -152,6 +158,15 @@ def _mlp_inputs(quick: bool, rng: np.random.Generator) -> tuple:
             _normal(rng, (width,), 0.1, f32))
 
 
+def _mlp3_inputs(quick: bool, rng: np.random.Generator) -> tuple:
+    """A small batch (16) through 784-512-256-10, float32 (the same sizes when quick)."""
+    dims, args = (784, 512, 256, 10), [_normal(rng, (16, 784), 1.0, np.float32)]
+    for fan_in, fan_out in zip(dims, dims[1:]):
+        args += [_normal(rng, (fan_in, fan_out), 1 / math.sqrt(fan_in), np.float32),
+                 _normal(rng, (fan_out,), 0.1, np.float32)]
+    return tuple(args)
+
+
 WORKLOADS: list[Workload] = [
     Workload("mul_add", mul_add, _vectors(4, 10**7, 10**5), "a*b + c*d", "GB/s"),
     Workload("sin_exp_1e3", sin_exp, _vectors(4, 10**3, 10**3), "a*b + sin(c)*exp(-d)"),
@@ -164,6 +179,10 @@ WORKLOADS: list[Workload] = [
     Workload("matmul_1024", matmul, _matrices(1024, 1024, 1024, (128, 128, 128)), "a @ b", "GFLOP/s"),
     Workload("matmul_4096x512", matmul, _matrices(4096, 512, 512, (256, 64, 64)), "a @ b", "GFLOP/s"),
     Workload("mlp", mlp, _mlp_inputs, "relu(x@W1+b1)@W2+b2", "GFLOP/s"),
+    Workload("matmul_256x1024", matmul, _matrices(256, 1024, 1024, (64, 256, 256)), "a @ b", "GFLOP/s"),
+    Workload("matmul_64x784", matmul, _matrices(64, 784, 512, (16, 196, 128)), "a @ b", "GFLOP/s"),
+    Workload("matvec_1024", matmul, _matrices(1, 1024, 1024, (1, 256, 256)), "a @ b, one row", "GFLOP/s"),
+    Workload("mlp_784", mlp3, _mlp3_inputs, "MLP 784-512-256-10, batch 16", "GFLOP/s"),
     Workload("transpose_add", transpose_add, _squares(4096, 256), "a.T + b", "GB/s"),
     Workload("sin_exp_f64", sin_exp, _vectors(4, 10**7, 10**5, np.float64),
              "a*b + sin(c)*exp(-d), float64", "GB/s"),

@@ -110,23 +110,39 @@ def describe() -> str:
 
 
 DEFAULT_LLC_BYTES = 32 << 20
+DEFAULT_L2_BYTES = 1 << 20
+
+
+def _cache_sizes() -> dict[int, int]:
+    """Data or unified cache level -> size in bytes, from Linux sysfs (empty when unreadable)."""
+    sizes: dict[int, int] = {}
+    for index in glob.glob("/sys/devices/system/cpu/cpu0/cache/index*"):
+        try:
+            with open(f"{index}/size") as fh:
+                text = fh.read().strip().upper()
+            with open(f"{index}/level") as fh:
+                level = int(fh.read().strip())
+            with open(f"{index}/type") as fh:
+                kind = fh.read().strip()
+        except (OSError, ValueError):
+            continue
+        scale = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}.get(text[-1:], 1)
+        digits = text.rstrip("KMG")
+        if digits.isdigit() and kind != "Instruction":
+            sizes[level] = max(sizes.get(level, 0), int(digits) * scale)
+    return sizes
 
 
 @functools.lru_cache(maxsize=1)
 def last_level_cache_bytes() -> int:
     """Size of the largest CPU cache (Linux sysfs; 32 MiB when it cannot be read)."""
-    sizes = []
-    for path in glob.glob("/sys/devices/system/cpu/cpu0/cache/index*/size"):
-        try:
-            with open(path) as fh:
-                text = fh.read().strip().upper()
-        except OSError:
-            continue
-        scale = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}.get(text[-1:], 1)
-        digits = text.rstrip("KMG")
-        if digits.isdigit():
-            sizes.append(int(digits) * scale)
-    return max(sizes, default=DEFAULT_LLC_BYTES)
+    return max(_cache_sizes().values(), default=DEFAULT_LLC_BYTES)
+
+
+@functools.lru_cache(maxsize=1)
+def l2_cache_bytes() -> int:
+    """Size of the host's (per-core) level-2 cache (Linux sysfs; 1 MiB when it cannot be read)."""
+    return _cache_sizes().get(2, DEFAULT_L2_BYTES)
 
 
 @dataclass(frozen=True)
@@ -137,6 +153,7 @@ class Target:
     width derive from it); ``fma``: a fused multiply-add instruction (else the math
     library multiplies and adds, and splits operands for its exact products);
     ``llc_bytes``: the last-level cache (maps with a larger footprint stream their stores);
+    ``l2_bytes``: the per-core level-2 cache (GEMM's packed panel of B is sized by it);
     ``pointer_bits``; ``vector_align``: vector loads and stores must declare their
     alignment (armv7: NEON ``vld1`` with an alignment hint faults on less; codegen declares
     the element's on every one, and :func:`emit_object` refuses IR that does not);
@@ -160,12 +177,24 @@ class Target:
     data_layout: str
     abi: str = ""
     half_libcalls: bool = False
+    l2_bytes: int = DEFAULT_L2_BYTES
+
+    @property
+    def vector_registers(self) -> int:
+        """Architectural vector registers (GEMM's register tile is sized by them): 32 with
+        AVX-512 or on AArch64 and RISC-V, 16 otherwise (SSE/AVX2, ARMv7 NEON's q registers,
+        wasm's SIMD as its engines map it)."""
+        feats = set(self.features.split(","))
+        if "+avx512f" in feats or self.triple.startswith(("aarch64", "riscv")):
+            return 32
+        return 16
 
     @property
     def key(self) -> str:
         """The text naming this target in cache keys and fingerprints."""
         return (f"{self.triple} cpu={self.cpu} features={self.features} vector={self.vector_bytes} "
-                f"fma={self.fma} llc={self.llc_bytes} nt={self.nontemporal} abi={self.abi} half={self.half_libcalls}")
+                f"fma={self.fma} llc={self.llc_bytes} nt={self.nontemporal} abi={self.abi} half={self.half_libcalls}"
+                f" l2={self.l2_bytes}")
 
     @staticmethod
     def named(name: str) -> Target:
@@ -226,7 +255,7 @@ def host_target() -> Target:
     x86 = triple.startswith(("x86_64", "i686", "i386"))
     return Target("host", triple, host_cpu(), features, _host_vector_bytes(features),
                   "+fma" in features.split(","), last_level_cache_bytes(), ctypes.sizeof(ctypes.c_void_p) * 8,
-                  False, "sfence" if x86 else "fence", str(target_machine().target_data))
+                  False, "sfence" if x86 else "fence", str(target_machine().target_data), l2_bytes=l2_cache_bytes())
 
 
 def _create_machine(triple: str, cpu: str, features: str) -> llvm.TargetMachine:

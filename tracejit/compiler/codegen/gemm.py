@@ -40,8 +40,8 @@ class GemmEmitter:
         self.src = ptrs[g.b.buffer if g.packed_b is None else g.packed_b]
         self.begin, self.end = begin, end
         self.t = scalar_type(g.dtype)
-        self.lanes = g.nr // 2
-        self.nv = 2
+        self.lanes = min(g.nr, target_of(b.module).vector_bytes // g.dtype.itemsize)  # the target's vectors
+        self.nv = g.nr // self.lanes
         self.vt = ir.VectorType(self.t, self.lanes)
         self.ctx = LowerCtx(b, self.lanes, g.dtype)
         self.align = g.dtype.itemsize
@@ -72,7 +72,7 @@ class GemmEmitter:
         # this call's part of the packed-B temporary: its chunk's (calls are whole chunks,
         # or the whole range when run serially)
         chunk = b.sdiv(self.begin, i64(g.chunk)) if g.chunk else i64(0)
-        self.block_base = b.mul(chunk, i64(g.kc * g.cols_per_task))
+        self.block_base = b.mul(chunk, i64(g.kc * g.block_cols))
         # an edge tile's accumulators go through this stack slot (see _store_edge)
         self.tile = opaque(b, b.alloca(ir.ArrayType(self.t, g.mr * g.nr), name="edge_tile"))
         per_batch = g.row_tasks * g.col_tasks
@@ -99,8 +99,14 @@ class GemmEmitter:
             else:  # this batch's packed slivers
                 self.b_base = b.mul(batch, i64(g.slivers * g.k * g.nr)) if g.b_batched else i64(0)
             self.batch = batch
-            with for_range(b, k0, k1, g.kc, name="pc") as pc:
-                self._block(c0, b.sub(c1, c0), pc, r0, r1, k0, k1)
+            if g.nc and g.nc < g.cols_per_task:  # panels of nc columns, each packed in turn (kc x nc in L2)
+                with for_range(b, c0, c1, g.nc, name="jc") as jc:
+                    ncols = self._min(i64(g.nc), b.sub(c1, jc))
+                    with for_range(b, k0, k1, g.kc, name="pc") as pc:
+                        self._block(jc, ncols, pc, r0, r1, k0, k1)
+            else:
+                with for_range(b, k0, k1, g.kc, name="pc") as pc:
+                    self._block(c0, b.sub(c1, c0), pc, r0, r1, k0, k1)
 
     def _block(self, jc, ncols, pc, r0, r1, k0, k1) -> None:
         """C[r0:r1, jc:jc+ncols] += A[r0:r1, pc:pc+kc] @ B[pc:pc+kc, jc:jc+ncols] (the task's
@@ -151,9 +157,11 @@ class GemmEmitter:
 
     def _micro_in_place(self, row0, pc, kc, j0, cols):
         """The micro-kernel reading B where it lies (rows contiguous; lane by lane for a
-        sliver past N), no prefetching: B is small enough to stay in cache."""
+        sliver past N); prefetching rows ahead only for a large B (``Gemm.prefetch_b``: a
+        small one stays in cache)."""
         def source(full: bool):
-            return lambda: self._micro(row0, pc, kc, self._source_loader(pc, j0, cols, full, prefetch=False))
+            return lambda: self._micro(row0, pc, kc, self._source_loader(pc, j0, cols, full,
+                                                                          prefetch=self.g.prefetch_b))
 
         if self.g.n % self.g.nr == 0:
             return source(True)()
@@ -172,7 +180,8 @@ class GemmEmitter:
             if prefetch:
                 ahead = self._min(b.add(b.add(pc, k), i64(PREFETCH_ROWS)), i64(g.k - 1))
                 pf = b.add(b.add(self.b_base, b.mul(j0, i64(sn))), b.mul(ahead, i64(sk)))
-                for lane in (0, g.nr - 1):  # both ends: the sliver may straddle two lines
+                line = max(1, 64 // self.align)  # every cache line of the sliver, and its end
+                for lane in sorted(set(range(0, g.nr, line)) | {g.nr - 1}):
                     self._prefetch(self.src, b.add(pf, i64(lane)), write=False, locality=2)
             return [b.load(self._gep(self.src, b.add(at, i64(v * self.lanes))), typ=self.vt,
                            align=self.align) for v in range(self.nv)]

@@ -50,6 +50,8 @@ class Gemm:
     k_tasks: int = 1  # K split in this many parts, each task summing one into its own partial C
     k_per_task: int = 0  # K of a part (a multiple of kc) when k_tasks > 1
     c_split: int = 0  # elements from one part's partial C to the next's (in c's buffer)
+    prefetch_b: bool = False  # B read where it lies (unpacked) is large: prefetch its rows ahead
+    nc: int = 0  # columns of a task packed at a time (a multiple of nr; 0: all the task's columns)
 
     @property
     def slivers(self) -> int:
@@ -65,6 +67,11 @@ class Gemm:
     def cols_per_task(self) -> int:
         """Columns of C one task computes (a multiple of ``nr``)."""
         return -(-self.slivers // self.col_tasks) * self.nr
+
+    @property
+    def block_cols(self) -> int:
+        """Columns of B one packed block holds: ``nc``, or the task's columns."""
+        return min(self.nc, self.cols_per_task) if self.nc else self.cols_per_task
 
     @property
     def tasks(self) -> int:
@@ -86,12 +93,15 @@ class Gemm:
     def text(self, bufnames: dict[int, str]) -> str:
         """One line describing the product, its packing and its blocking."""
         layout = "transposed, K contiguous" if self.b.strides[-1] == 1 else "N contiguous"
-        source = (f"{bufnames[self.b.buffer]} ({layout}) packed per task" if self.packed_b is None
-                  else f"packed {bufnames[self.packed_b]}")
+        source = (f"packed {bufnames[self.packed_b]}" if self.packed_b is not None
+                  else f"{bufnames[self.b.buffer]} ({layout}) packed per task" if self.b_block is not None
+                  else f"{bufnames[self.b.buffer]} ({layout}) read in place")
         return (f"gemm {bufnames[self.c.buffer]}[{self.batch}x{self.m}x{self.n}] = "
                 f"{bufnames[self.a.buffer]}[{self.batch}x{self.m}x{self.k}]"
                 f"{'' if self.a.strides[2] == 1 else ' (transposed, read in place)'} @ {source} "
                 f"({self.slivers} slivers); {'upper triangle only (symmetric); ' if self.symmetric else ''}"
                 f"{self._split_text()}"
+                f"{'B streamed in place (prefetched); ' if self.prefetch_b else ''}"
                 f"tasks {self.batch}x{self.row_tasks}x{self.col_tasks}, "
-                f"tile {self.mr}x{self.nr}, blocks mc={self.mc} kc={self.kc}")
+                f"tile {self.mr}x{self.nr}, blocks mc={self.mc} kc={self.kc}"
+                f"{f' nc={self.nc}' if self.nc else ''}")

@@ -39,7 +39,7 @@ def _accesses(kernel: Kernel) -> list[tuple[Access, tuple[int, ...]]]:
         if g.packed_b is None:
             out.append((g.b, (g.batch, g.n, g.k)))
             if g.b_block is not None:  # else B is read in place, unpacked
-                out.append((Access(g.b_block, g.dtype, 0, (1,)), (g.chunks * g.kc * g.cols_per_task,)))
+                out.append((Access(g.b_block, g.dtype, 0, (1,)), (g.chunks * g.kc * g.block_cols,)))
         else:
             nb = g.batch if g.b_batched else 1
             out.append((Access(g.packed_b, g.dtype, 0, (g.slivers * g.k * g.nr, 1)), (nb, g.slivers * g.k * g.nr)))

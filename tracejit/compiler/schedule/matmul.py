@@ -37,13 +37,16 @@ from tracejit.config import config
 
 _MATMUL = get_op("matmul").extra  # the contraction a GEMM computes: its reduce and product ops
 MIN_FLOPS = 1 << 13  # smaller products stay a plain loop nest (measured: 20**3 to 40**3 ran 2-6x faster as GEMMs)
-MR = 6
+MR = 6  # register tile rows, at most: see register_tile
+NV = 2  # vectors across a register tile's row (nr = NV x the target's lanes)
 KC = 256
+STREAM_KC = 16  # rows of B per slice when B streams unpacked (see plan; GEMV 1x1024x1024: 8-16 best, 256 0.85x)
 GEMM_CHUNKS_PER_THREAD = 4  # parallel chunks of GEMM tasks per thread (tasks are equal: few suffice)
 MC_BYTES = 120 * KC * 4  # a block of A (MC x KC, read in place) stays in L2 while slivers of B pass
 IN_PLACE_B_BYTES = 128 << 10  # a B with contiguous rows up to this size (in L2) is read where it lies, unpacked
 A_IN_PLACE_STEP = 1024  # see _a_in_place
 A_IN_PLACE_N = 128  # see _a_in_place
+PANEL_L2_SHARE = 4  # a packed panel of B fills at most 1/this of L2 (see docs/design.md, issue 21)
 SERIAL_FLOPS = 128 ** 3  # products up to this many multiply-adds run on one thread (fork-join costs more)
 
 
@@ -63,6 +66,24 @@ def _operands(nest: Nest):
     if y.strides[n_dim] == 0 and x.strides[m_dim] == 0:
         return y, x
     return None
+
+
+def _one_row(nest: Nest) -> Nest | None:
+    """A vector-matrix contraction (one kept dim: ``v @ W``) as a product of one row,
+    dims (M = 1, N | K), when B's rows are contiguous (N stride 1: the GEMM streams W
+    once, reading it where it lies); None else (``W @ v``, K contiguous, stays a loop of
+    dot products, which reads W row by row already)."""
+    if nest.n_kept != 1 or type(nest.store) is not Access:
+        return None
+
+    def lift(x: Access) -> Access:
+        return Access(x.buffer, x.dtype, x.offset, (0,) + x.strides)
+
+    epilogue = map_accesses(nest.epilogue, lift, {}) if nest.epilogue is not None else None
+    lifted = Nest((1,) + nest.shape, nest.n_reduced, nest.reduce, map_accesses(nest.value, lift, {}),
+                  lift(nest.store), epilogue)
+    ops = _operands(lifted)
+    return lifted if ops is not None and ops[1].strides[1] == 1 else None
 
 
 def _a_in_place(a: Access, n: int) -> bool:
@@ -105,14 +126,40 @@ def _pack_constant(value: np.ndarray, b: Access, batch, k, n, nr, batched) -> np
 GRID_SLACK = 1.03  # critical paths within 3% of the best count as equal
 
 
-def task_grid(batch: int, m: int, n: int, nr: int, threads: int) -> tuple[int, int]:
+WIDE_NV = (8, 4)  # vectors across the tile of a one-tile product, widest first (see register_tile)
+
+
+def register_tile(target: Target, dtype: np.dtype, m: int, n: int) -> tuple[int, int]:
+    """(mr, nr): the micro-kernel's register tile for ``target``. ``nr`` is ``NV`` vectors
+    of the target's width; ``mr`` the rows whose ``mr x NV`` accumulators, ``NV`` vectors
+    of B and a broadcast of A fit the target's vector registers (6 on 16 registers: AVX2),
+    at most ``MR`` (on AVX-512's 32 registers, 8, 12 and 14 rows measured no faster than
+    6). A product of few rows (up to 3 tiles) gets equal tiles of exactly its rows: no
+    rows computed in vain (a matrix-vector product, 1 row, not 6 with 5 discarded). A
+    product of one tile (it streams B once, unpacked) gets a wider tile, up to
+    ``WIDE_NV`` vectors that the registers hold and that divide N: more independent
+    accumulators per step of K and longer runs of B per row (a 1 x 32 tile read two cache
+    lines from each 4 KiB row of a 1024-wide B: 0.8x NumPy's GEMV)."""
+    lanes = target.vector_bytes // np.dtype(dtype).itemsize
+    regs = target.vector_registers
+    mr = max(1, min(MR, (regs - NV - 1) // NV))
+    tiles = -(-m // mr)
+    if tiles <= 3:
+        mr = -(-m // tiles)
+    nv = NV
+    if tiles == 1:
+        nv = next((v for v in WIDE_NV if mr * v + v + 1 <= regs and n % (v * lanes) == 0), NV)
+    return mr, nv * lanes
+
+
+def task_grid(batch: int, m: int, n: int, nr: int, threads: int, mr: int = MR) -> tuple[int, int]:
     """(row tasks, column tasks) per batch matrix.
 
     The critical path of a split is the rounds of tasks per thread times the ``MR x nr``
     tiles of the largest task (threads should finish together). Among splits within
     ``GRID_SLACK`` of the shortest, the one moving least data: each row task packs B
     again (N x K) and each column task reads A again (M x K); then the fewest tasks."""
-    groups, slivers = -(-m // MR), -(-n // nr)
+    groups, slivers = -(-m // mr), -(-n // nr)
     candidates = []
     for rows in range(1, min(groups, threads) + 1):
         for cols in range(1, min(slivers, threads) + 1):
@@ -189,6 +236,10 @@ def plan(kernel: Kernel, buffers: list[Buffer], target: Target, fastmath: bool =
     if kernel.kind != "contraction" or len(kernel.nests) != 1:
         return None
     nest = kernel.nests[0]
+    if nest.n_kept == 1:
+        nest = _one_row(nest)
+        if nest is None:
+            return None
     ops = _operands(nest)
     if ops is None:
         return None
@@ -205,10 +256,10 @@ def plan(kernel: Kernel, buffers: list[Buffer], target: Target, fastmath: bool =
     else:
         store, shape = nest.store, nest.shape
     batch, m, n, k = shape
-    if m < 2 or n < 2 or m * n * k < MIN_FLOPS or store.strides[2] != 1:
+    if n < 2 or m * n * k < MIN_FLOPS or store.strides[2] != 1:
         return None
     dtype = np.dtype(nest.value.dtype)
-    nr = 2 * target.vector_bytes // dtype.itemsize
+    mr, nr = register_tile(target, dtype, m, n)
     threads = max(1, config.num_threads) if batch * m * n * k > SERIAL_FLOPS else 1
     symmetric = _symmetric(a, b, m, n, None) and buffers[b.buffer].kind != "constant"
     # an epilogue that may break the symmetry (it reads arrays) runs after the mirror
@@ -237,12 +288,22 @@ def plan(kernel: Kernel, buffers: list[Buffer], target: Target, fastmath: bool =
                               value=packed_value, label="B packed at compile time"))
     kc = min(KC, k)
     k_parts, k_per = k_split(batch, m, n, k, kc)
-    rows, cols = task_grid(batch, m, n, nr, threads)
+    rows, cols = task_grid(batch, m, n, nr, threads, mr)
     if k_parts > 1:  # every task the whole C over its K part
         rows = cols = 1
     elif symmetric and threads > 1:  # square tasks, claimed dynamically: the triangle balances
-        rows = min(-(-m // MR), SYMMETRIC_SPLIT * threads)
+        rows = min(-(-m // mr), SYMMETRIC_SPLIT * threads)
         cols = min(-(-n // nr), SYMMETRIC_SPLIT * threads)
+    # B read where it lies: small (it stays in cache), or used once per task (every task
+    # one row tile: packing would copy each value to read it once). A large B used once
+    # streams: slices of few rows, so the slivers of a slice walk those rows in order (each
+    # row a sequential stream for the prefetchers), not one sliver down all K (a 4 KiB
+    # jump per row), and prefetched.
+    once = -(-m // mr) <= rows and not symmetric
+    in_place = b_acc.strides[1] == 1 and (n * k * dtype.itemsize <= IN_PLACE_B_BYTES or once)
+    stream = in_place and packed_id is None and n * k * dtype.itemsize > IN_PLACE_B_BYTES
+    if stream:
+        kc = min(STREAM_KC, kc)
     final = None
     if k_parts > 1 or late_epilogue:  # partial C's (or the bare product), then a kernel summing them
         shape_c = (k_parts * batch * m * n,)
@@ -258,13 +319,18 @@ def plan(kernel: Kernel, buffers: list[Buffer], target: Target, fastmath: bool =
     chunk = -(-tasks // (threads * GEMM_CHUNKS_PER_THREAD)) if threads > 1 and tasks > 1 else 0
     if k_parts > 1 and threads > 1:  # K parts are long: claimed one at a time (a block of B each)
         chunk = 1
-    mc = max(MR, MC_BYTES // (KC * dtype.itemsize) // MR * MR)
-    gemm = Gemm(a_acc, b_acc, packed_id, b_batched, store, batch, m, n, k, dtype, MR, nr, mc, kc,
+    mc = max(mr, MC_BYTES // (KC * dtype.itemsize) // mr * mr)
+    gemm = Gemm(a_acc, b_acc, packed_id, b_batched, store, batch, m, n, k, dtype, mr, nr, mc, kc,
                 None, rows, cols, chunk, epilogue, symmetric, k_parts, k_per if k_parts > 1 else 0,
                 batch * m * n if k_parts > 1 else 0)
-    in_place = b_acc.strides[1] == 1 and n * k * dtype.itemsize <= IN_PLACE_B_BYTES
+    if stream:
+        gemm = dataclasses.replace(gemm, prefetch_b=True)
     if packed_id is None and not in_place:  # a kc x cols block of packed B per chunk
-        shape_blk = (gemm.chunks * gemm.kc * gemm.cols_per_task,)
+        # at most a share of L2 packed at a time (the task's columns in panels of nc)
+        nc = max(nr, target.l2_bytes // PANEL_L2_SHARE // (gemm.kc * dtype.itemsize) // nr * nr)
+        if nc < gemm.cols_per_task:
+            gemm = dataclasses.replace(gemm, nc=nc)
+        shape_blk = (gemm.chunks * gemm.kc * gemm.block_cols,)
         gemm = dataclasses.replace(gemm, b_block=len(buffers))
         buffers.append(Buffer(gemm.b_block, "temp", shape_blk, dtype, -1, StridedView.contiguous(shape_blk),
                               label="packed B, a block per parallel chunk"))
