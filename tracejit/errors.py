@@ -6,6 +6,16 @@ from typing import TypeVar
 E = TypeVar("E", bound=BaseException)
 
 
+def add_note(error: BaseException, note: str) -> None:
+    """``error.add_note(note)`` (PEP 678, Python 3.11+). Python 3.10 has no notes: there the note
+    goes into ``__notes__`` as 3.11 keeps it (its tracebacks don't print it; the ``exceptiongroup``
+    backport's do)."""
+    if hasattr(error, "add_note"):
+        error.add_note(note)
+    else:
+        error.__notes__ = [*getattr(error, "__notes__", ()), note]
+
+
 class TracejitError(Exception):
     """Base class of tracejit's own errors.
 

@@ -21,7 +21,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from tracejit.errors import UnsupportedError, at
+from tracejit.errors import UnsupportedError, add_note, at
 from tracejit.frontend.arraylike import complex_support
 from tracejit.frontend.attributes import registrar
 from tracejit.frontend.context import user_location
@@ -80,7 +80,7 @@ def fallback_on_refusal(func: Callable, handler: Callable, args: tuple, kwargs: 
         try:
             return host_call(func, args, kwargs, reason)
         except UnsupportedError as host_error:  # the handler's refusal says more; this one why no fallback
-            error.add_note(f"(not run as a host call either: {host_error})")
+            add_note(error, f"(not run as a host call either: {host_error})")
             raise error from None
     except Exception as error:  # noqa: BLE001 - a surprise: NumPy decides whose (frontend/handlerfail.py)
         return handler_failed(func, args, kwargs, error)

@@ -37,7 +37,7 @@ import numpy as np
 from tracejit.compiler.dtypes import AVal
 from tracejit.compiler.ops.host import is_effectful
 from tracejit.config import emit_log, log_enabled
-from tracejit.errors import UnsupportedError, at, user_error
+from tracejit.errors import UnsupportedError, add_note, at, user_error
 from tracejit.frontend.arraylike import METHOD_FALLBACK, complex_support
 from tracejit.frontend.context import current_trace, user_location
 from tracejit.frontend.core import Trace, Tracer, as_python_scalar
@@ -219,7 +219,7 @@ class HostCall:
         try:
             result = self.call(arrays, outs)
         except Exception as error:
-            error.add_note(f"(in {self.name}, run in Python by tracejit as a host call{at(self.loc)})")
+            add_note(error, f"(in {self.name}, run in Python by tracejit as a host call{at(self.loc)})")
             raise
         if self._one and type(result) is np.ndarray:
             want = self.result_leaves[0]
@@ -337,7 +337,7 @@ def host_call(func: Callable, args: tuple, kwargs: dict, reason: str, name: str 
                 raise UnsupportedError(f"{name} writes into an array argument, which a host call cannot do "
                                        f"({reason}){at(loc)}")
             return writing_call(host_call, func, args, kwargs, reason, name, loc)  # (on copies, written back)
-        error.add_note(f"(tracejit: {name} called on placeholder arrays of its arguments' shapes and dtypes"
+        add_note(error, f"(tracejit: {name} called on placeholder arrays of its arguments' shapes and dtypes"
                        f"{at(loc)})")
         raise user_error(error)
     layouts = [_layout(r) for r in good]

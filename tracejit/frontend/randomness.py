@@ -46,7 +46,10 @@ def is_random(value: object) -> bool:
         return False
     if isinstance(value, types.ModuleType):
         return value.__name__ == "numpy.random" or value.__name__.startswith("numpy.random.")
-    if type(value).__module__.startswith("numpy.random"):
+    # (a str on most types; on Cython's function type under Python 3.10, numpy.random's methods
+    # read from their class, a member descriptor)
+    kind = getattr(type(value), "__module__", None)
+    if isinstance(kind, str) and kind.startswith("numpy.random"):
         return True  # a Generator, RandomState, BitGenerator or SeedSequence
     module = getattr(value, "__module__", None) if callable(value) else None
     return isinstance(module, str) and module.startswith("numpy.random")
