@@ -145,7 +145,7 @@ def _run(opts: argparse.Namespace) -> int:
     if opts.json:
         report.write_json(opts.json, machine=info, quick=opts.quick, triad=triad,
                           triad_gbps=triad.reference if triad else None, rows=rows, verdicts=verdicts,
-                          corpus=corpus, first_calls=calls, import_s=import_s)
+                          corpus=corpus, first_calls=calls, import_s=import_s, scaling=scaling)
     charts = sections.write_plots(opts, info, rows, peer_names, corpus, calls, scaling)
     print("\n" + summarize(rows, peer_names, corpus, calls, import_s, verdicts, opts.quick))
     if charts:

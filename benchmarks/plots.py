@@ -37,26 +37,31 @@ def _log_limits(values: list[float]) -> tuple[float, float]:
 
 
 def _nice_ticks(lo: float, hi: float) -> list[float]:
-    """1-2-5 ticks between ``lo`` and ``hi`` (log axis labels that read as plain numbers)."""
-    ticks = [m * 10.0 ** e for e in range(math.floor(math.log10(lo)), math.ceil(math.log10(hi)) + 1)
-             for m in (1, 2, 5)]
+    """1-2-5 ticks between ``lo`` and ``hi`` (powers of ten alone over a wide range): log axis
+    labels that read as plain numbers and do not overlap."""
+    decades = range(math.floor(math.log10(lo)), math.ceil(math.log10(hi)) + 1)
+    ticks = [m * 10.0 ** e for e in decades for m in ((1, 2, 5) if len(decades) <= 4 else (1,))]
     return [t for t in ticks if lo <= t <= hi]
 
 
 def _speedup_chart(plt: Any, names: list[str], series: dict[str, list[float | None]], title: str,
-                   path: str, note: str = "") -> str:
-    """Horizontal bars of speed ratios over NumPy (log x), one group per name, one bar per series."""
+                   path: str, note: str = "", tags: dict[str, list[str]] | None = None) -> str:
+    """Horizontal bars of speed ratios over NumPy (log x), one group per name, one bar per
+    series; ``tags[series]`` adds a word to each bar's label (which peer it is)."""
     height = 0.8 / max(len(series), 1)
     fig, ax = plt.subplots(figsize=(9, 2.2 + 0.32 * len(names) * max(1, len(series) * 0.75)))
     ys = list(range(len(names)))[::-1]  # the first name on top
     every = []
     for i, (label, values) in enumerate(series.items()):
         offset = (i - (len(series) - 1) / 2) * height
+        words = (tags or {}).get(label, [""] * len(values))
         pos = [y - offset for y, v in zip(ys, values) if v]
         vals = [v for v in values if v]
         every += vals
         bars = ax.barh(pos, vals, height, label=label, left=0)
-        ax.bar_label(bars, [f"{v:.2f}x" if v < 10 else f"{v:.0f}x" for v in vals], fontsize=7, padding=2)
+        texts = [f"{v:.2f}x" if v < 10 else f"{v:.0f}x" for v in vals]
+        ax.bar_label(bars, [f"{t} {w}".rstrip() for t, w in zip(texts, [w for w, v in zip(words, values) if v])],
+                     fontsize=7, padding=2)
     ax.set_xscale("log")
     if every:
         lo, hi = _log_limits(every)
@@ -81,11 +86,13 @@ def workload_speedups(plt: Any, rows: list[Row], peers: list[str], path: str, ti
     """tracejit's and the fastest peer's speedup over NumPy per workload."""
     names = [f"{r.name} ({r.size})" for r in rows]
     series: dict[str, list[float | None]] = {"tracejit": [r.ratio(JIT, EAGER) for r in rows]}
+    tags = {}
     if peers:
         best = [fastest_peer(r, peers) for r in rows]
         series["fastest other library"] = [r.ratio(b, EAGER) if b else None for r, b in zip(rows, best)]
+        tags["fastest other library"] = [b or "" for b in best]
     note = "fastest other library per workload among " + ", ".join(peers) if peers else "no other library run"
-    return _speedup_chart(plt, names, series, title, path, note)
+    return _speedup_chart(plt, names, series, title, path, note, tags)
 
 
 def corpus_speedups(plt: Any, corpus: list[dict], path: str, title: str) -> str:
@@ -130,19 +137,22 @@ def first_calls(plt: Any, calls: list[FirstCall], path: str, title: str) -> str:
 def thread_scaling(plt: Any, reports: dict[int, dict], path: str, title: str) -> str:
     """tracejit's speedup over its one-thread time per workload, against the thread count."""
     counts = sorted(reports)
-    fig, ax = plt.subplots(figsize=(8, 5.5))
+    fig, ax = plt.subplots(figsize=(9.5, 5.5))
     base = reports[counts[0]]["rows"]
     for i, row in enumerate(base):
         times = [(reports[n]["rows"][i]["systems"].get(JIT) or {}).get("median_ms") for n in counts]
         if not times[0] or not all(times):
             continue
-        ax.plot(counts, [times[0] / t for t in times], marker="o", label=row["name"])
-    ax.plot(counts, [n / counts[0] for n in counts], "k--", linewidth=0.8, label="linear")
-    ax.set_xticks(counts)
-    ax.set_xlabel("threads (TRACEJIT_NUM_THREADS)")
+        style = ("-", "--", ":")[(i // 10) % 3]  # (ten colours, then the next line style)
+        ax.plot(counts, [times[0] / t for t in times], marker="o", linestyle=style, label=row["name"])
+    ax.plot(counts, [n / counts[0] for n in counts], color="black", linewidth=0.8, label="linear")
+    ax.set_xscale("log", base=2)
+    ax.set_xticks(counts, [str(n) for n in counts])
+    ax.minorticks_off()
+    ax.set_xlabel("threads (TRACEJIT_NUM_THREADS, log scale)")
     ax.set_ylabel(f"speedup over {counts[0]} thread{'s' * (counts[0] != 1)}")
     ax.set_title(title, fontsize=9)
-    ax.legend(fontsize=7, ncols=2, loc="upper left")
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0), handlelength=3.5)
     ax.grid(alpha=0.3)
     fig.tight_layout()
     fig.savefig(path, dpi=110)

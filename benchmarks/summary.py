@@ -103,8 +103,8 @@ def summarize(rows: list[Row], peers: list[str], corpus: list[dict], calls: list
                  else "Every tracejit result matched NumPy's.")
     if verdicts:
         missed = [v.criterion.workload for v in verdicts if v.outcome == "FAIL"]
-        counts = [f"{sum(v.outcome == o for v in verdicts)} {w}" for o, w in
-                  (("PASS", "met"), ("FAIL", "missed"), ("n/a", "not measured"))]
+        counts = [f"{n} {w}" for o, w in (("PASS", "met"), ("FAIL", "missed"), ("n/a", "not measured"))
+                  if (n := sum(v.outcome == o for v in verdicts))]
         lines.append(f"Targets set by the issues: {', '.join(counts)}" +
                      (f" (missed: {', '.join(dict.fromkeys(missed))})." if missed else "."))
     if quick:
