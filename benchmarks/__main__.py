@@ -1,16 +1,18 @@
 """``python -m benchmarks``: time tracejit against eager NumPy (and installed peers).
 
-Measures the machine's memory bandwidth with a STREAM triad, then prints one table: per
-workload the NumPy and tracejit medians, the speedup (NumPy time / tracejit time, > 1
-means tracejit is faster), the kernel count, the first-call compile time, the result
-check, the same for numexpr, numba, jax and torch when they are installed, and
-tracejit's throughput; then every system's throughput, the judgement of the issues'
-criteria, and (unless ``--only``) the cost of one call (``benchmarks/dispatch.py``),
-compilations over 100 vector lengths (``benchmarks/shapes.py``) and
-first calls in a fresh process with and without the persistent cache
-(``benchmarks/coldstart.py``), the corpus of real NumPy programs
-(``benchmarks/corpus.py``), compile time against trace size (``benchmarks/tracesize.py``) and
-a training step, gradient and Adam, against jax and torch (``benchmarks/training.py``).
+Runs its sections in order, each reporting its progress on stderr (``[bar] i/n section:
+task ...``, ``benchmarks/progress.py``): ``workloads`` (the machine's memory bandwidth by a
+STREAM triad, then per workload NumPy's and tracejit's medians, tracejit's speedup over NumPy
+and over the fastest of numexpr, numba, jax and torch when installed, and the issues'
+targets), ``dispatch`` (the cost of one call), ``treecalls`` (calls with dicts of arrays),
+``shapes`` (compilations over 100 vector lengths), ``coldstart`` (first calls in a fresh
+process), ``corpus`` (real NumPy programs), ``control`` (data-dependent loops),
+``tracesize`` (compile time against trace size), ``training`` (a training step against jax
+and torch), ``neighbours`` (NumPy's small matmul right after tracejit calls), ``import``
+(``import tracejit`` in fresh processes) and, when asked for,
+``scaling`` (the workloads at 1, 2, 4 ... threads, each count in its own process). Then the
+first call of every workload and corpus program stage by stage (``benchmarks/firstcall.py``),
+PNG charts (``benchmarks/plots.py``, with matplotlib) and a summary in plain sentences.
 """
 from __future__ import annotations
 
@@ -20,15 +22,35 @@ import sys
 
 from benchmarks.threads import limit_threads
 
+SECTIONS = ("workloads", "dispatch", "treecalls", "shapes", "coldstart", "corpus", "control", "tracesize",
+            "training", "neighbours", "import", "scaling")
+DEFAULT_PLOTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "out")
+
+
+def _sections(text: str) -> list[str]:
+    names = [t.strip() for t in text.split(",") if t.strip()]
+    unknown = [n for n in names if n not in SECTIONS]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(f"unknown section(s) {unknown}; choose from {', '.join(SECTIONS)}")
+    return [s for s in SECTIONS if s in names]
+
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """Command-line options."""
     ap = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="small sizes and few reps (CI smoke run)")
-    ap.add_argument("--only", metavar="NAME", help="run workloads whose name contains NAME")
+    ap.add_argument("--only", metavar="NAME",
+                    help="run the workloads and corpus programs whose name contains NAME (and, unless "
+                         "--sections says otherwise, only those two sections)")
+    ap.add_argument("--sections", type=_sections, metavar="A,B",
+                    help=f"sections to run, of {', '.join(SECTIONS)} (default: all but scaling)")
+    ap.add_argument("--scaling", metavar="N,N", help="also run the scaling section at these thread counts "
+                    "(default with --sections scaling: 1, 2, 4 ... every core)")
     ap.add_argument("--reps", type=int, metavar="N", help="repetitions per system (default: adaptive)")
     ap.add_argument("--json", metavar="PATH", help="write the results as JSON")
-    ap.add_argument("--plot", metavar="PATH", help="write a bar chart PNG (needs matplotlib)")
+    ap.add_argument("--plots", metavar="DIR", default=DEFAULT_PLOTS,
+                    help="write PNG charts here (needs matplotlib; default: benchmarks/out)")
+    ap.add_argument("--no-plots", action="store_true", help="write no charts")
     ap.add_argument("--threads", type=int, metavar="N",
                     help="threads for every system: tracejit (TRACEJIT_NUM_THREADS), BLAS, numexpr, "
                          "numba, XLA (1 only) and torch (default: no limit, all cores)")
@@ -39,6 +61,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         ap.error("--reps must be at least 1")
     if opts.threads is not None and opts.threads < 1:
         ap.error("--threads must be at least 1")
+    if opts.sections is None:
+        opts.sections = ["workloads", "corpus"] if opts.only else [s for s in SECTIONS if s != "scaling"]
+    if opts.scaling and "scaling" not in opts.sections:
+        opts.sections.append("scaling")
     return opts
 
 
@@ -46,85 +72,87 @@ def main(argv: list[str] | None = None) -> int:
     """Run the benchmarks; the exit status is 1 when a tracejit result is wrong or raised."""
     opts = parse_args(argv)
     limit_threads(opts.threads)
-    import numpy as np  # after limit_threads: BLAS, tracejit and peers read it on import
+    import tracejit as tj  # after limit_threads: BLAS, tracejit and peers read it on import
 
-    from benchmarks import judgement, report, runner, stream, threads
+    slow = tj.config.slow_compile_seconds
+    tj.config.slow_compile_seconds = float("inf")  # the first-call table reports every compilation
+    try:
+        return _run(opts)
+    finally:
+        tj.config.slow_compile_seconds = slow
+
+
+def _run(opts: argparse.Namespace) -> int:
+    import numpy as np
+
+    from benchmarks import judgement, report, runner, sections, threads
     from benchmarks.peers import available_peers
     from benchmarks.progress import Progress
+    from benchmarks.summary import summarize
     from benchmarks.workloads import select
 
-    workloads = select(opts.only)
-    if not workloads:
-        print(f"no workload matches {opts.only!r}; see benchmarks/workloads.py", file=sys.stderr)
+    wanted = opts.sections
+    workloads = select(opts.only) if "workloads" in wanted else []
+    programs = sections.corpus_names(opts.only) if "corpus" in wanted else []
+    if opts.only and not workloads and not programs:
+        print(f"no workload or corpus program matches {opts.only!r}; see benchmarks/workloads.py and "
+              f"benchmarks/programs", file=sys.stderr)
         return 2
     peers = [] if opts.no_peers else available_peers()
     peer_names = [p.name for p in peers]
     thread_text = threads.describe(opts.threads)
     info = runner.machine_info(peers, thread_text)
     rng = np.random.default_rng(opts.seed)
-    progress = Progress(len(workloads) + 2)
-    triad_reps = 4 if opts.quick else 8
-
-    def measure_triad(phase: str, into: stream.Triad | None) -> stream.Triad:
-        progress.begin(f"STREAM triad ({phase})")
-        result = stream.measure(phase, opts.quick, triad_reps, rng, into)
-        progress.end(result.describe_phase(phase))
-        return result
-
+    counts = sections.scaling_counts(opts.scaling) if "scaling" in wanted else []
+    progress = Progress(sections.task_count(wanted, len(workloads), len(programs), len(counts)))
     load_start = os.getloadavg()[0]
-    triad = measure_triad("start", None)
-    rows = [runner.run_workload(w, peers, opts.quick, opts.reps, rng, progress) for w in workloads]
-    triad = measure_triad("end", triad)
-    ref = triad.reference
-    verdicts = judgement.judge_all(rows, peer_names, ref)
-
     versions = ", ".join(f"{k} {v}" for k, v in info["versions"].items())
-    print(f"machine: {info['cpu']}, {info['cores']} cores, {info['system']}; load average "
-          f"{load_start:.2f} at the start, {os.getloadavg()[0]:.2f} at the end (this run adds up to "
-          f"about 1-2: more means other processes shared the CPUs)")
+    print(f"machine: {info['cpu']}, {info['cores']} cores, {info['system']}")
     print(f"threads: {thread_text}")
     print(f"versions: {versions}")
-    print(f"memory: {triad.describe()}")
-    print(f"{'quick' if opts.quick else 'full'} run; medians of repetitions in interleaved blocks, each "
-          f"block after untimed warm-up calls; speedup = numpy ms / system ms (> 1: faster than NumPy)")
-    print("rate: GFLOP/s = 2*M*N*K per matrix product; GB/s = input + output bytes, with % of the "
-          "triad reference\n  (writes count once, as in STREAM, so a kernel with more reads per "
-          "write than the triad can pass 100%)\n")
-    peaks = None
-    if any(row.rate == "GFLOP/s" for row in rows):  # issue 21: the machine's peak, and the fraction reached
-        from benchmarks.gemm import describe_peak, peak_gflops
-        from tracejit import config
-        peaks = {d: peak_gflops(config.num_threads, d) for d in ("f32", "f64")}
-        print(describe_peak(peaks, config.num_threads) + "\n")
-    print(report.format_table(rows, peer_names, ref, peaks))
-    rates = report.format_rates(rows, ref, peaks)
-    if rates:
-        print("\nthroughput of every system:\n" + rates)
-    notes = report.format_notes(rows)
-    if notes:
-        print("\nproblems:\n" + notes)
-    print("\n" + judgement.format_verdicts(verdicts, opts.quick))
-    if not opts.only:  # issue 5: the cost of a call, and first calls across processes
-        from benchmarks import coldstart, dispatch, shapes
-        print("\n" + dispatch.format_table(dispatch.measure(opts.quick), opts.quick))
-        from benchmarks import treecalls  # calls with dicts of arrays (a model's parameters) in and out
-        print("\n" + treecalls.format_table(treecalls.measure(opts.quick)))
-        print("\n" + shapes.format_table(shapes.measure(), opts.quick))
-        print("\n" + coldstart.format_table(coldstart.measure(), opts.quick))
-        from benchmarks import control, corpus, tracesize  # issue 6: real NumPy programs, loops, large traces
-        print("\n" + corpus.format_table(corpus.measure("test" if opts.quick else "bench"), opts.quick))
-        print("\n" + control.format_table(control.measure(opts.quick), opts.quick))
-        lengths = (100, 200, 400) if opts.quick else tracesize.LENGTHS
-        print("\n" + tracesize.format_table(tracesize.measure(lengths), opts.quick))
-        from benchmarks import training  # issue 18: a training step (gradient and Adam) against jax and torch
-        print("\n" + training.format_table(training.measure(opts.quick, peers=not opts.no_peers), opts.quick))
+    print(f"sections: {', '.join(wanted)}; {'quick' if opts.quick else 'full'} run; speedup = NumPy time / "
+          "system time (> 1: faster than NumPy)\n", flush=True)
+
+    rows, verdicts, calls, triad = [], [], [], None
+    if workloads:
+        rows, triad, calls = sections.run_workloads(workloads, peers, opts, rng, progress)
+        verdicts = judgement.judge_all(rows, peer_names, triad.reference)
+        print(sections.workloads_text(rows, peer_names, triad, verdicts, opts.quick), flush=True)
+    for name in ("dispatch", "treecalls", "shapes", "coldstart"):
+        if name in wanted:
+            print("\n" + sections.run_simple(name, opts, progress), flush=True)
+    corpus: list[dict] = []
+    if programs:
+        corpus, program_calls = sections.run_corpus(programs, opts.quick, progress)
+        calls += program_calls
+        from benchmarks import corpus as corpus_module
+        print("\n" + corpus_module.format_table(corpus, opts.quick), flush=True)
+    for name in ("control", "tracesize", "training", "neighbours"):
+        if name in wanted:
+            print("\n" + sections.run_simple(name, opts, progress), flush=True)
+    if calls:
+        from benchmarks.firstcall import format_table
+        print("\n" + format_table(calls))
+    import_s = None
+    if "import" in wanted:
+        import_s, text = sections.run_imports(peer_names, opts.quick, progress)
+        print("\n" + text, flush=True)
+    scaling = sections.run_scaling(counts, opts, progress) if counts else None
+    if scaling:
+        print("\n" + sections.scaling_text(scaling), flush=True)
+
+    print(f"\nload average {load_start:.2f} at the start, {os.getloadavg()[0]:.2f} at the end (this run adds "
+          "about 1-2: more means other processes shared the CPUs)")
     if opts.json:
-        report.write_json(opts.json, machine=info, quick=opts.quick, triad=triad, triad_gbps=ref, rows=rows,
-                          verdicts=verdicts)
-    if opts.plot:
-        title = f"{info['cpu']}, {info['cores']} cores; threads: {thread_text}"
-        report.write_plot(rows, [runner.JIT, *peer_names], opts.plot, title)
-    return 1 if any(r.systems[runner.JIT].status != "ok" for r in rows) or triad.problems else 0
+        report.write_json(opts.json, machine=info, quick=opts.quick, triad=triad,
+                          triad_gbps=triad.reference if triad else None, rows=rows, verdicts=verdicts,
+                          corpus=corpus, first_calls=calls, import_s=import_s, scaling=scaling)
+    charts = sections.write_plots(opts, info, rows, peer_names, corpus, calls, scaling)
+    print("\n" + summarize(rows, peer_names, corpus, calls, import_s, verdicts, opts.quick))
+    if charts:
+        print(f"  Charts: {', '.join(charts)}")
+    failed = any(r.systems[runner.JIT].status != "ok" for r in rows) or any(not r["ok"] for r in corpus)
+    return 1 if failed or (triad is not None and triad.problems) else 0
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from benchmarks.report import fastest_peer
 from benchmarks.runner import EAGER, JIT, Row
 
 Against = Literal["fastest peer", "jax", "jax or torch", "numpy", "triad"]
@@ -67,11 +68,6 @@ class Verdict:
     detail: str
 
 
-def _fastest_peer(row: Row, peers: list[str]) -> str | None:
-    timed = [p for p in peers if p in row.systems and row.systems[p].status == "ok"]
-    return min(timed, key=lambda p: row.systems[p].median_ms) if timed else None
-
-
 def judge(c: Criterion, row: Row, peers: list[str], triad_gbps: float | None) -> Verdict:
     """Judge one criterion on its row ("info" instead of PASS/FAIL when not judged)."""
     v = _judge(c, row, peers, triad_gbps)
@@ -91,8 +87,8 @@ def _judge(c: Criterion, row: Row, peers: list[str], triad_gbps: float | None) -
         ratio = gbps / triad_gbps
         return Verdict(c, "PASS" if ratio >= c.threshold else "FAIL", ratio,
                        f"{100 * ratio:.0f}% ({gbps:.1f} of {triad_gbps:.1f} GB/s)")
-    baseline = {"fastest peer": _fastest_peer(row, peers), "jax": "jax", "numpy": EAGER,
-                "jax or torch": _fastest_peer(row, [p for p in peers if p in JAX_OR_TORCH])}[c.against]
+    baseline = {"fastest peer": fastest_peer(row, peers), "jax": "jax", "numpy": EAGER,
+                "jax or torch": fastest_peer(row, [p for p in peers if p in JAX_OR_TORCH])}[c.against]
     ratio = row.ratio(JIT, baseline) if baseline else None
     if ratio is None:
         if c.against == "fastest peer":
@@ -117,30 +113,41 @@ def judge_all(rows: list[Row], peers: list[str], triad_gbps: float | None) -> li
     return [judge(c, by_name[c.workload], peers, triad_gbps) for c in CRITERIA if c.workload in by_name]
 
 
+WORDS = {"PASS": "met", "FAIL": "missed", "n/a": "not measured", "info": "for reference"}
+
+
+def goal(c: Criterion) -> str:
+    """The criterion in words: ``tracejit at least as fast as jax.jit``."""
+    if c.against == "triad":
+        return f"tracejit reaches {100 * c.threshold:.0f}% of the memory bandwidth (STREAM triad)"
+    whom = {"fastest peer": "the fastest other library", "jax": "jax.jit", "jax or torch": "jax.jit and torch",
+            "numpy": "NumPy"}[c.against]
+    if c.threshold == 1.0:
+        return f"tracejit at least as fast as {whom}"
+    return f"tracejit at least {c.threshold:g}x the speed of {whom}"
+
+
 def format_verdicts(verdicts: list[Verdict], quick: bool) -> str:
-    """The judgement block: one line per criterion, then a count."""
-    lines = [("judgement (ratio = baseline ms / tracejit ms, >= 1: tracejit at least as fast; "
-              "'~' marks a ratio within 5% of its threshold, i.e. within the noise):")]
+    """The targets the issues set, one line each: met, missed or not measured, with the figure."""
+    lines = ["targets set by the issues (speed ratio = other system's time / tracejit's, above 1: tracejit faster):"]
     if quick:
-        lines.append("  (quick run: small sizes, not the issue's, so nothing is judged; "
-                     "'above'/'below' only say where the small run fell)")
-    shown = {"PASS": "above", "FAIL": "below"} if quick else {}
-    width = max((len(v.criterion.label) for v in verdicts), default=0)
+        lines.append("  (quick run: small inputs, not the targets' sizes; 'met'/'missed' only say where this run fell)")
+    width = max((len(v.criterion.workload) for v in verdicts), default=0)
     for v in verdicts:
         near = v.outcome != "info" and v.ratio is not None and abs(v.ratio / v.criterion.threshold - 1) < NOISE
-        outcome = shown.get(v.outcome, v.outcome)
-        lines.append(f"  {outcome:<5} {'~' if near else ' '} {v.criterion.label:<{width}}  {v.detail}")
-    if not quick:
-        counts = {o: sum(v.outcome == o for v in verdicts) for o in ("PASS", "FAIL", "n/a")}
-        lines.append("  " + ", ".join(f"{n} {o}" for o, n in counts.items()))
+        what = f"{v.criterion.workload:<{width}}  {goal(v.criterion)}"
+        lines.append(f"  {WORDS[v.outcome]:<13} {what}: {v.detail}{' (within the noise)' if near else ''}")
+    counts = {w: sum(WORDS[v.outcome] == w for v in verdicts) for w in ("met", "missed", "not measured")}
+    lines.append("  " + ", ".join(f"{n} {w}" for w, n in counts.items() if n))
     return "\n".join(lines)
 
 
-def check_lines(checks: list[tuple[str, bool, str]], quick: bool, words: tuple[str, str] = ("ok", "off")) -> list[str]:
-    """One line per ``(label, met, detail)`` criterion of a section: PASS/FAIL in a full
-    run; in a ``--quick`` run (small sizes, not a judgement) ``words``."""
+def check_lines(checks: list[tuple[str, bool, str]], quick: bool,
+                words: tuple[str, str] = ("met", "missed")) -> list[str]:
+    """One line per ``(label, met, detail)`` target of a section: ``met`` or ``missed``; in
+    a ``--quick`` run (small sizes: where the small run fell, not a verdict) ``words`` in parentheses."""
     lines = []
     for label, met, detail in checks:
-        verdict = (words[0] if met else words[1]) if quick else ("PASS" if met else "FAIL")
-        lines.append(f"  {verdict:<5}   {label}: {detail}")
+        verdict = (words[0] if met else words[1]) if quick else ("met" if met else "missed")
+        lines.append(f"  {f'({verdict})' if quick else verdict:<9} {label}: {detail}")
     return lines

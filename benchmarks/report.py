@@ -1,4 +1,5 @@
-"""Reporting: the table, the throughput block, problem notes, JSON and the bar chart."""
+"""Reporting: the table with the fastest peer per workload, every peer's figures, the
+throughput block, problem notes and JSON."""
 from __future__ import annotations
 
 import json
@@ -47,25 +48,46 @@ def _align(header: list[str], lines: list[list[str]], left: int) -> list[str]:
     return [out[0], "-" * len(out[0]), *map(join, lines)]
 
 
+def fastest_peer(row: Row, peers: list[str]) -> str | None:
+    """The peer with the lowest median among those that gave a correct result on ``row``."""
+    timed = [p for p in peers if p in row.systems and row.systems[p].status == "ok"]
+    return min(timed, key=lambda p: row.systems[p].median_ms) if timed else None
+
+
+def _fmt_x(ratio: float | None) -> str:
+    return "-" if ratio is None else f"{ratio:.2f}x"
+
+
 def format_table(rows: list[Row], peers: list[str], triad_gbps: float | None,
                  peaks: dict[str, float] | None = None) -> str:
-    """Plain-text table: one line per workload, peers in extra columns, tracejit's
-    throughput last."""
-    header = ["workload", "size", "numpy ms", "tracejit ms", "speedup", "kernels", "compile ms", "check"]
-    for p in peers:
-        header += [f"{p} ms", f"{p} x"]
-    header.append("tracejit rate")
+    """Plain-text table: one line per workload: NumPy's and tracejit's medians, tracejit's
+    speedup over NumPy, the fastest peer with its median and tracejit's speedup over it
+    (> 1: tracejit faster), then tracejit's kernels, result check and throughput."""
+    header = ["workload", "size", "numpy ms", "tracejit ms", "vs numpy", "fastest peer", "peer ms", "vs peer",
+              "kernels", "check", "tracejit rate"]
     lines = []
     for row in rows:
         jit = row.systems[JIT]
+        best = fastest_peer(row, peers)
         cells = [row.name, row.size, _fmt_ms(row.systems[EAGER]), _fmt_ms(jit), _fmt_ratio(row, JIT),
-                 "-" if row.kernels is None else str(row.kernels),
-                 "-" if row.compile_ms is None else f"{row.compile_ms:.0f}", jit.status]
-        for p in peers:
-            cells += [_fmt_ms(row.systems[p]), _fmt_ratio(row, p)]
-        cells.append(fmt_rate(row, JIT, triad_gbps, peaks))
+                 best or ("-" if peers else "(none run)"), _fmt_ms(row.systems[best]) if best else "-",
+                 _fmt_x(row.ratio(JIT, best)) if best else "-",
+                 "-" if row.kernels is None else str(row.kernels), jit.status, fmt_rate(row, JIT, triad_gbps, peaks)]
         lines.append(cells)
     return "\n".join(_align(header, lines, 2))
+
+
+def format_peers(rows: list[Row], peers: list[str]) -> str:
+    """Every peer's median and speedup over NumPy, one line per workload ("-": the peer
+    cannot express the workload; FAIL/ERROR: wrong result or raised)."""
+    header = ["workload", "numpy ms", "tracejit ms"] + [c for p in peers for c in (f"{p} ms", f"{p} x")]
+    lines = []
+    for row in rows:
+        cells = [row.name, _fmt_ms(row.systems[EAGER]), _fmt_ms(row.systems[JIT])]
+        for p in peers:
+            cells += [_fmt_ms(row.systems[p]), _fmt_ratio(row, p)]
+        lines.append(cells)
+    return "\n".join(_align(header, lines, 1))
 
 
 def format_rates(rows: list[Row], triad_gbps: float | None, peaks: dict[str, float] | None = None) -> str:
@@ -93,41 +115,4 @@ def write_json(path: str, **content: Any) -> None:
 
     with open(path, "w") as f:
         json.dump(content, f, indent=1, default=default)
-    print(f"wrote {path}", file=sys.stderr)
-
-
-def write_plot(rows: list[Row], systems: list[str], path: str, title: str) -> None:
-    """Bar chart of speedups over NumPy (log scale), one group per workload and one bar
-    per system; a system that is wrong or raised gets a red x, one that cannot express
-    the workload no bar (needs matplotlib)."""
-    try:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        print(f"matplotlib is not installed; not writing {path}", file=sys.stderr)
-        return
-    width, any_bad = 0.8 / len(systems), False
-    fig, ax = plt.subplots(figsize=(min(18.0, 3 + 0.28 * len(rows) * len(systems)), 6))
-    for i, system in enumerate(systems):
-        xs = [j + (i - (len(systems) - 1) / 2) * width for j in range(len(rows))]
-        status = [row.systems[system].status for row in rows]
-        heights = [(row.speedup(system) or 0) if s == "ok" else 0 for row, s in zip(rows, status)]
-        bars = ax.bar(xs, heights, width, label=system)
-        bad = [x for x, s in zip(xs, status) if s in ("FAIL", "ERROR")]
-        if bad:
-            ax.plot(bad, [1.0] * len(bad), "x", color="red", markersize=8,
-                    label=None if any_bad else "wrong result or error")
-            any_bad = True
-        ax.bar_label(bars, [f"{h:.2g}" if h else "" for h in heights], fontsize=6, rotation=90, padding=2)
-    ax.axhline(1.0, color="black", linewidth=0.8)
-    ax.set_yscale("log")
-    ax.set_xticks(range(len(rows)), [f"{row.name}\n{row.size}" for row in rows], rotation=35,
-                  ha="right", fontsize=8)
-    ax.set_ylabel("speedup over NumPy (x, log scale)")
-    ax.set_title(title, fontsize=9)
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
     print(f"wrote {path}", file=sys.stderr)

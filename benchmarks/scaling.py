@@ -86,7 +86,8 @@ def main(argv: list[str] | None = None) -> int:
                 reports.update({int(n): r for n, r in json.load(f).items()})
     else:
         counts = opts.threads or default_counts(os.cpu_count() or 1)
-        passthrough = (["--only", opts.only] if opts.only else []) + (["--quick"] if opts.quick else [])
+        passthrough = (["--sections", "workloads", "--no-plots"] + (["--only", opts.only] if opts.only else [])
+                       + (["--quick"] if opts.quick else []))
         reports = {n: run_count(n, passthrough) for n in counts}
     counts = sorted(reports)
     machine = reports[counts[0]]["machine"]

@@ -63,6 +63,7 @@ def _ms(seconds: float) -> str:
 
 
 _CURRENT: ContextVar[StageTimes | None] = ContextVar("stage_times", default=None)
+_RECORDERS: list[list[tuple[str, StageTimes]]] = []  # open ``recorded()`` blocks
 
 
 @contextmanager
@@ -99,9 +100,24 @@ def stage(name: str) -> Iterator[None]:
             times._stack[-1][1] = now  # the enclosing stage resumes
 
 
+@contextmanager
+def recorded() -> Iterator[list[tuple[str, StageTimes]]]:
+    """Every compilation that finishes inside this block (jitted calls of any function, any
+    thread), in order, as (function name, its stage times): how a harness reads first calls."""
+    found: list[tuple[str, StageTimes]] = []
+    _RECORDERS.append(found)
+    try:
+        yield found
+    finally:
+        _RECORDERS.remove(found)
+
+
 def report(name: str, times: StageTimes) -> None:
     """After one compilation of function ``name``: its stages (``TRACEJIT_LOG=compile``), and
-    one warning line when it took longer than ``config.slow_compile_seconds``."""
+    one warning line when it took longer than ``config.slow_compile_seconds``; open
+    :func:`recorded` blocks get ``(name, times)``."""
+    for found in list(_RECORDERS):
+        found.append((name, times))
     if log_enabled("compile"):
         emit_log("compile", f"{name}: {times.text()}")
     if times.total > config.slow_compile_seconds:
