@@ -25,6 +25,7 @@ from tracejit.compiler.schedule.memplan import plan_memory
 from tracejit.compiler.target import Target
 from tracejit.config import config
 from tracejit.errors import UnsupportedError
+from tracejit.export.gemmrows import rows_as_sizes, varying_rows
 from tracejit.export.poly import Poly, fit, fit_quotient, sample_points
 from tracejit.export.spec import ExampleSpec
 from tracejit.frontend.api import jit
@@ -66,6 +67,7 @@ class ExportPlan:
     points: list[tuple[int, ...]] = field(default_factory=list)  # every sample assignment of the named dims
     checks: list = field(default_factory=list)  # run-time checks (frontend/checks.py): TJ_ERR_CHECK when one fails
     check_bounds: list[Poly | None] = field(default_factory=list)  # each range check's bound (None: none)
+    gemm_rows: set[int] = field(default_factory=set)  # GEMM kernels whose row count is a size (gemmrows.py)
 
     def samples_of(self, poly: Poly) -> list[int]:
         """``poly``'s values at the sample sizes."""
@@ -186,6 +188,8 @@ def build_plan(fun: Callable, specs: list[ExampleSpec], arg_names: list[str], na
                                                   target=target)
     runs, extra = runs[:len(points) + len(checks)], runs[len(points) + len(checks):]
     generics = [parametrize(program) for _, _, program in runs]
+    gemm_rows = varying_rows(generics) if len({len(g.kernels) for g in generics}) == 1 else set()
+    generics = [rows_as_sizes(g, gemm_rows) for g in generics]  # a batch through matrix products
     prints = [program_fingerprint(g) for g in generics]
     for (point, _, _), text in zip(runs, prints):
         if text != prints[0]:
@@ -257,6 +261,7 @@ def build_plan(fun: Callable, specs: list[ExampleSpec], arg_names: list[str], na
                       grains, nbytes, constants, computed, outputs, list(traced.writebacks),
                       {arg for arg, _ in traced.writebacks}, threads, points + checks,
                       list(traced.checks), bounds)
+    plan.gemm_rows = gemm_rows
     for point, _, program in extra:
         validate(plan, point, program, prints[0])
     return plan
@@ -266,7 +271,7 @@ def validate(plan: ExportPlan, point: tuple[int, ...], program: Program, fingerp
     """Check the fits at a size they were not fitted at (``program``, traced there): every
     size slot and buffer size must be what the polynomials say (a program of another
     structure there tells nothing: skipped)."""
-    generic = parametrize(program)
+    generic = rows_as_sizes(parametrize(program), plan.gemm_rows)
     if program_fingerprint(generic) != fingerprint:
         return
     wrong = [f"slot {i}" for i, poly in enumerate(plan.slots)
