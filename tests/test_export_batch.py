@@ -68,3 +68,67 @@ def test_mlp_weights_as_arguments(tmp_path, serial):
     exe = crossharness.build(done, str(tmp_path), "host")
     # (960-term dot products: NumPy's blocked sums are another order, 16 ulps of the largest apart)
     _check_sizes(exe, done, "host", P.mlp_args, [w1, b1, w2, b2], True, 64)
+
+
+POOL_MAIN = r"""#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include "mlp.h"
+
+static float *x;
+static int64_t n;
+struct caller { float *out; int rc; };
+
+static void *calls(void *p) {  /* the same call, five times */
+    struct caller *c = (struct caller *)p;
+    for (int r = 0; r < 5; r++) c->rc |= mlp(x, n, 64, c->out);
+    return NULL;
+}
+
+int main(int argc, char **argv) {
+    FILE *in = fopen(argv[1], "rb"), *out = fopen(argv[2], "wb");
+    if (!in || !out || fread(&n, 8, 1, in) != 1) return 4;
+    x = malloc(n * 64 * 4);
+    if (fread(x, 4, n * 64, in) != (size_t)(n * 64)) return 5;
+    struct caller c[3];
+    for (int i = 0; i < 3; i++) { c[i].out = calloc(n * 10, 4); c[i].rc = 0; }
+    calls(&c[0]);              /* the pool, started by the first loop, reused */
+    mlp_shutdown_threads();    /* joined; the next loop starts it again */
+    pthread_t other;
+    if (pthread_create(&other, NULL, calls, &c[1])) return 6;
+    calls(&c[2]);              /* two callers at once: one on the pool, the other on its own thread */
+    pthread_join(other, NULL);
+    mlp_shutdown_threads();
+    mlp_shutdown_threads();    /* (twice: nothing to join) */
+    for (int i = 0; i < 3; i++) { fwrite(&c[i].rc, 4, 1, out); fwrite(c[i].out, 4, n * 10, out); }
+    fclose(out);
+    return 0;
+}
+"""
+
+
+@pytest.mark.parametrize("target", ["host", "aarch64-linux-gnu"])
+def test_thread_pool(target, tmp_path, serial):
+    """threads=True: the GEMMs' tasks on the runtime's persistent pool (started lazily, joined by
+    mlp_shutdown_threads, restarted), repeated and concurrent calls: the single-threaded results."""
+    import os
+    import subprocess
+    crossharness.toolchain(target)
+    done = tj.export(P.mlp, "f32[N,64]", target=target, out_dir=str(tmp_path), threads=True, sizes={"N": 20000})
+    assert done.runtime and "mlp_shutdown_threads" in done.symbols
+    source = tmp_path / "pool_main.c"
+    source.write_text(POOL_MAIN)
+    exe = crossharness.build(done, str(tmp_path), target, source=str(source))
+    rng = np.random.default_rng(8)
+    for n, threads in ((1001, "3"), (7, "2")):
+        x = rng.standard_normal((n, 64)).astype(np.float32)
+        (tmp_path / "in.bin").write_bytes(np.int64(n).tobytes() + x.tobytes())
+        cmd = crossharness.command(exe, target, [str(tmp_path / "in.bin"), str(tmp_path / "out.bin")])
+        ran = subprocess.run(cmd, env={**os.environ, "MLP_NUM_THREADS": threads}, capture_output=True, timeout=300)
+        assert ran.returncode == 0, ran.stderr[-2000:]
+        data = np.frombuffer((tmp_path / "out.bin").read_bytes(), np.uint8)
+        want = np.asarray(tj.jit(P.mlp)(x)).tobytes()
+        size = 4 + len(want)
+        for i in range(3):
+            part = data[i * size:(i + 1) * size].tobytes()
+            assert part[:4] == b"\0\0\0\0" and part[4:] == want, f"{target}, N = {n}: caller {i} differs"

@@ -152,7 +152,8 @@ def _structure_error(symbols: list[str], base: tuple, point: tuple) -> Unsupport
         f"tracejit.export: the compiled program is not the same for "
         f"{', '.join(f'{s} = {b}' for s, _, b in changed)} as for {', '.join(f'{s} = {a}' for s, a, _ in changed)}: "
         f"the code needs {'that dim' if len(changed) == 1 else 'one of those dims'} fixed (only the outermost "
-        f"loop's extent and long reductions are run-time sizes; not a matrix product's sizes, an inner dim, "
+        f"loop's extent, long reductions and a matrix product's row count are run-time sizes; not its other "
+        f"sizes, an inner dim, "
         f"a length that enters the arithmetic such as a mean's, a loop over it). "
         f"Give it a number in the example, or another sample size (sizes={{...}}, --size N=...)")
 
