@@ -32,6 +32,14 @@ from tracejit.frontend.api import jit
 from tracejit.frontend.lowered import Lowered
 
 DEFAULT_SIZE = 1000  # the sample value of a named dim when the caller gives none
+# sample values tried next when the caller gives none and the samples around DEFAULT_SIZE
+# straddle a regime boundary of the compiler (a column sum split in blocks from ~2000 rows)
+RETRY_SIZES = (400, 4000, 100)
+
+
+class SizeError(UnsupportedError):
+    """The programs traced at the sample sizes differ in structure, or a size is no
+    polynomial of the named dims there (other samples may do)."""
 
 
 @dataclass
@@ -146,9 +154,9 @@ def trace_samples(fun: Callable, specs: list[ExampleSpec], sizes: dict[str, int]
     return symbols, points, checks, runs
 
 
-def _structure_error(symbols: list[str], base: tuple, point: tuple) -> UnsupportedError:
+def _structure_error(symbols: list[str], base: tuple, point: tuple) -> SizeError:
     changed = [(s, a, b) for s, a, b in zip(symbols, base, point) if a != b]
-    return UnsupportedError(
+    return SizeError(
         f"tracejit.export: the compiled program is not the same for "
         f"{', '.join(f'{s} = {b}' for s, _, b in changed)} as for {', '.join(f'{s} = {a}' for s, a, _ in changed)}: "
         f"the code needs {'that dim' if len(changed) == 1 else 'one of those dims'} fixed (only the outermost "
@@ -164,7 +172,7 @@ def _fit(symbols, points, checks, values: list[int], what: str, candidates: list
     if poly is None and symbols:
         poly = fit_quotient(points + checks, values, list(candidates))
     if poly is None:
-        raise UnsupportedError(f"tracejit.export: {what} is no polynomial of {', '.join(symbols)} "
+        raise SizeError(f"tracejit.export: {what} is no polynomial of {', '.join(symbols)} "
                                f"(values {values} at sizes {points + checks}); fix those dims in the example")
     return poly
 
@@ -184,9 +192,28 @@ def build_plan(fun: Callable, specs: list[ExampleSpec], arg_names: list[str], na
                sizes: dict[str, int] | None = None, threads: bool = False,
                target: Target | None = None) -> ExportPlan:
     """The :class:`ExportPlan` of ``fun`` for these example specs, scheduled for ``target``
-    (default: the host; see the module docstring)."""
-    symbols, points, checks, runs = trace_samples(fun, specs, dict(sizes or {}), threads, extra=True,
-                                                  target=target)
+    (default: the host; see the module docstring). Without ``sizes``, named dims are
+    sampled around ``DEFAULT_SIZE``, then around each of ``RETRY_SIZES`` while the samples
+    disagree (:class:`SizeError`): the first error is raised when none do."""
+    symbols = list(dict.fromkeys(s for spec in specs for s in spec.symbols()))
+    tries = [dict(sizes or {})]
+    if symbols and not sizes:
+        tries += [{s: size for s in symbols} for size in RETRY_SIZES]
+    first = None
+    for attempt in tries:
+        try:
+            return _plan_at(fun, specs, arg_names, name, attempt, threads, target)
+        except SizeError as err:
+            first = first or err
+    if len(tries) > 1:
+        raise SizeError(f"{first} (sampled around {', '.join(map(str, (DEFAULT_SIZE, *RETRY_SIZES)))} too)") from None
+    raise first
+
+
+def _plan_at(fun: Callable, specs: list[ExampleSpec], arg_names: list[str], name: str, sizes: dict[str, int],
+             threads: bool, target: Target | None) -> ExportPlan:
+    """:func:`build_plan` at sample sizes around ``sizes``."""
+    symbols, points, checks, runs = trace_samples(fun, specs, sizes, threads, extra=True, target=target)
     runs, extra = runs[:len(points) + len(checks)], runs[len(points) + len(checks):]
     generics = [parametrize(program) for _, _, program in runs]
     gemm_rows = varying_rows(generics) if len({len(g.kernels) for g in generics}) == 1 else set()
@@ -236,7 +263,7 @@ def build_plan(fun: Callable, specs: list[ExampleSpec], arg_names: list[str], na
             computed[buf.id] = [fitted([int(v.flat[e]) for v in values], f"element {e} of constant {buf.name}")
                                 for e in range(values[0].size)]
         else:
-            raise UnsupportedError(f"tracejit.export: constant {buf.name} changes with {', '.join(symbols)}; "
+            raise SizeError(f"tracejit.export: constant {buf.name} changes with {', '.join(symbols)}; "
                                    f"fix those dims in the example")
     outputs = []
     graph = traced.graph
@@ -281,5 +308,5 @@ def validate(plan: ExportPlan, point: tuple[int, ...], program: Program, fingerp
     wrong += [f"constant {b}" for b, polys in plan.computed.items()
               if [p(point) for p in polys] != np.ravel(program.buffers[b].value).tolist()]
     if wrong:
-        raise UnsupportedError(f"tracejit.export: the sizes fitted at {plan.samples} do not hold at "
+        raise SizeError(f"tracejit.export: the sizes fitted at {plan.samples} do not hold at "
                                f"{dict(zip(plan.symbols, point))} ({', '.join(wrong)}); fix those dims in the example")
