@@ -97,7 +97,8 @@ def _refuse_calls(kernels: list[Kernel]) -> None:
             raise UnsupportedError(f"tracejit.export: the program calls back into Python for {c.label or k.name} "
                                    f"(a host fallback node); such programs cannot be exported")
         if c.kind == "lapack":
-            raise UnsupportedError(f"tracejit.export: the program calls a library routine ({k.name}); "
+            raise UnsupportedError(f"tracejit.export: the program calls a library routine ({c.label or k.name}: "
+                                   f"np.linalg's solvers and factorizations); "
                                    f"programs with LAPACK calls cannot be exported yet")
         for sub in c.subs:
             _refuse_calls(sub.program.kernels)
@@ -112,10 +113,11 @@ def _lower(jitted, arrays: list[np.ndarray], target: Target | None) -> tuple:
     if traced.guard is not None:
         raise UnsupportedError("tracejit.export: the function reads captured arrays at call time")
     for leaf in traced.out_leaves:
-        if leaf.index is None:
-            continue
-        if leaf.mask is not None or leaf.stashed or leaf.complex_dtype is not None:
-            raise UnsupportedError("tracejit.export: data-sized or complex results cannot be exported yet")
+        if leaf.mask is not None or leaf.stashed:  # (a masked selection's result has no index)
+            raise UnsupportedError("tracejit.export: a result whose size follows the data (x[mask], np.unique, "
+                                   "np.nonzero...) cannot be exported yet")
+        if leaf.index is not None and leaf.complex_dtype is not None:
+            raise UnsupportedError("tracejit.export: complex results cannot be exported yet")
     if target is None or target.name == "host":
         program = compilation.optimized.program
     else:  # scheduled for the target (its vector width, FMA, cache, streaming stores)
