@@ -104,3 +104,48 @@ def test_programs_with_run_time_sizes_on_aarch64(tmp_path):
 def test_what_cannot_be_exported_says_so(fun, examples, message, tmp_path):
     with pytest.raises(tj.UnsupportedError, match=message):
         tj.export(fun, *examples, out_dir=str(tmp_path))
+
+
+def _awkward(dtype) -> np.ndarray:
+    """Values around the math library's rounding and clamping: halves, huge, tiny, overflow, NaN, inf."""
+    rng = np.random.default_rng(12)
+    edges = [0.5, 1.5, 2.5, -0.5, -2.5, -0.0, 0.0, 88.7, 89.0, -103.9, -104.0, 709.0, 710.0, -745.2, 1e30, -1e30,
+             3.0e38, 1e-40, np.nan, np.inf, -np.inf, 2.0 ** 23 + 1, -(2.0 ** 23) - 1, 2.0 ** 52 + 1, 1e7 * np.pi]
+    return np.concatenate([rng.standard_normal(400) * 30, rng.standard_normal(100) * 1e6, edges]).astype(dtype)
+
+
+@pytest.mark.parametrize("target", ["armv7-linux-gnueabihf", "wasm32-wasi"])
+def test_math_library_without_minnum_or_roundeven(target, tmp_path):
+    """armv7 (and wasm32 for clamps) round and clamp by compare-and-select and 2**mant
+    arithmetic, not a libm call per lane: the same values as the host JIT (bits on armv7, which
+    has FMA as the host does; wasm32 has none: within 2 ulps), and no fminf/roundeven left."""
+    import shutil
+    import subprocess
+    crossharness.toolchain(target)
+
+    def functions(x, y):
+        return np.exp(x), np.sin(x), np.tanh(x), np.log1p(np.abs(x)), np.exp(y), np.cos(y), np.expm1(y)
+
+    x, y = _awkward(np.float32), _awkward(np.float64)
+    done = tj.export(functions, "f32[N]", "f64[N]", target=target, out_dir=str(tmp_path))
+    if shutil.which("llvm-nm"):
+        listed = subprocess.run(["llvm-nm", "-u", done.object], capture_output=True, text=True).stdout
+        assert not {"fminf", "fmaxf", "fmin", "fmax", "roundevenf", "roundeven"} & set(listed.split()), listed
+    exe = crossharness.build(done, str(tmp_path), target)
+    code, got, _ = crossharness.run(exe, done, target, [x, y])
+    assert code == 0
+    with np.errstate(all="ignore"):
+        want = tj.jit(functions)(x, y)
+    for k, (g, w) in enumerate(zip(got, want)):
+        if target.startswith("armv7"):
+            same = (g == w) | (np.isnan(g) & np.isnan(w))
+            assert (np.signbit(g) == np.signbit(w))[same & ~np.isnan(w)].all()
+            if w.dtype == np.float32:  # NEON flushes subnormal results to zero (ARMv7's Advanced SIMD always does)
+                same |= (np.abs(w) < np.finfo(np.float32).tiny) & (g == 0)
+            assert same.all(), \
+                f"result {k}: {g[~same]} against {w[~same]}"
+        else:
+            finite = np.isfinite(w)
+            assert np.array_equal(np.isnan(g), np.isnan(w)) and (g[~finite & ~np.isnan(w)] == w[~finite & ~np.isnan(w)]).all()
+            spacing = np.spacing(np.abs(w[finite]).astype(w.dtype))
+            assert (np.abs(g[finite] - w[finite]) <= 2 * spacing).all(), f"result {k}"
