@@ -74,8 +74,9 @@ def header_text(plan: ExportPlan, origin: str, target: str) -> str:
         " * Temporaries are allocated with aligned_alloc and freed before returning; the function",
         " * keeps no state and may be called from several threads at once."]
     if plan.threads:
+        upper = plan.name.upper()
         lines += [f" * Threads: parallel loops run on a pool of POSIX threads ({plan.name}_runtime.c), started by",
-                  f" * the first one ({plan.name.upper()}_NUM_THREADS or TJ_NUM_THREADS read then, default: online CPUs)",
+                  f" * the first one ({upper}_NUM_THREADS or TJ_NUM_THREADS read then, default: online CPUs)",
                   f" * and kept, sleeping between loops; {plan.name}_shutdown_threads() joins them (before",
                   " * unloading, or fork; a later call starts them again). One call at a time uses the pool:",
                   " * concurrent calls run their loops on their own threads."]
