@@ -19,7 +19,8 @@ from tracejit.export.spec import parse_spec
 # what an exported object may call: libc (memory, threads, environment) and compiler-runtime helpers
 LIBC = {"aligned_alloc", "free", "malloc", "memcpy", "memmove", "memset", "pthread_create", "pthread_join",
         "pthread_mutex_lock", "pthread_mutex_unlock", "pthread_cond_wait", "pthread_cond_signal",
-        "pthread_cond_broadcast", "sched_yield", "sysconf", "getenv", "atoi", "strtol"}
+        "pthread_cond_broadcast", "pthread_cond_init", "pthread_mutex_init", "pthread_atfork", "__register_atfork",
+        "sched_yield", "sysconf", "getenv", "atoi", "strtol"}
 
 
 def _undefined(path: str) -> set[str]:

@@ -78,7 +78,8 @@ def header_text(plan: ExportPlan, origin: str, target: str) -> str:
         lines += [f" * Threads: parallel loops run on a pool of POSIX threads ({plan.name}_runtime.c), started by",
                   f" * the first one ({upper}_NUM_THREADS or TJ_NUM_THREADS read then, default: online CPUs)",
                   f" * and kept, sleeping between loops; {plan.name}_shutdown_threads() joins them (before",
-                  " * unloading, or fork; a later call starts them again). One call at a time uses the pool:",
+                  " * unloading; a later call starts them again; a forked child starts its own). One call at",
+                  " * a time uses the pool:",
                   " * concurrent calls run their loops on their own threads."]
     else:
         lines.append(" * Threads: none (the calling thread runs everything).")

@@ -10,7 +10,8 @@ and works on it too; everyone takes chunks from an atomic counter, and the call 
 when every worker has checked in (the job lives on the caller's stack). One loop runs on
 the pool at a time: a call made while it is busy (another thread's call of the library,
 or a loop inside a task) runs its whole range on its own thread. ``NAME_shutdown_threads``
-stops and joins the workers (a later loop starts them again). A failed ``pthread_create``
+stops and joins the workers (a later loop starts them again); a child process (``fork``)
+starts a pool of its own (``pthread_atfork``). A failed ``pthread_create``
 leaves the work to the threads that did start (at worst the caller alone). A NULL task
 (the JIT's "park the pool") does nothing.
 """
@@ -85,8 +86,18 @@ static int NAME_threads(void) {
     return n > 0 ? (int)n : 1;
 }
 
+/* A child process has only the thread that forked: it starts a pool of its own. */
+static void NAME_forked(void) {
+    pthread_mutex_init(&NAME_pool.lock, NULL);
+    pthread_cond_init(&NAME_pool.wake, NULL);
+    pthread_cond_init(&NAME_pool.done, NULL);
+    NAME_pool.workers = NAME_pool.stop = NAME_pool.pending = NAME_pool.in_use = 0;
+}
+
 /* Starts the workers (called with the lock held, by the caller owning the pool). */
 static void NAME_start(void) {
+    static int NAME_atfork = 0;
+    if (!NAME_atfork) NAME_atfork = pthread_atfork(NULL, NULL, NAME_forked) == 0;
     int want = NAME_threads() - 1;
     if (want > NAME_MAX_THREADS) want = NAME_MAX_THREADS;
     NAME_pool.stop = 0;
