@@ -86,3 +86,25 @@ def jacobi_solve(a, b):
         return new, np.abs(new - x).max(), i + 1
 
     return tj.while_loop(lambda s: (s[1] > 1e-6) & (s[2] < 100), body, (np.zeros_like(b), np.float32(1.0), 0))[0]
+
+
+_MLP = np.random.default_rng(64)
+MLP_W1 = (_MLP.standard_normal((64, 128)) / 8).astype(np.float32)
+MLP_B1 = (_MLP.standard_normal(128) / 8).astype(np.float32)
+MLP_W2 = (_MLP.standard_normal((128, 10)) / 11).astype(np.float32)
+MLP_B2 = (_MLP.standard_normal(10) / 8).astype(np.float32)
+
+
+def mlp(x):
+    """A two-layer perceptron over a batch of rows, its weights global arrays (library constants)."""
+    return np.maximum(x @ MLP_W1 + MLP_B1, 0) @ MLP_W2 + MLP_B2
+
+
+def mlp_args(x, w1, b1, w2, b2):
+    """The same perceptron with its weights as arguments (B packed per task where it is large)."""
+    return np.maximum(x @ w1 + b1, 0) @ w2 + b2
+
+
+def gram(x):
+    """A product over the rows: its K is N (the code needs N fixed)."""
+    return x.T @ x

@@ -25,7 +25,7 @@ def exported(tmp_path_factory):
     build = tmp_path_factory.mktemp("edge")
     env = dict(os.environ, PYTHONPATH=str(EDGE.parents[1]))
     done = subprocess.run([sys.executable, str(EDGE / "export_digits.py"), "--out", str(build), "--epochs", "3",
-                           "--images", "100", "--batch", "32"], capture_output=True, text=True, env=env, timeout=600)
+                           "--images", "100"], capture_output=True, text=True, env=env, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
     assert "warning" not in done.stdout, done.stdout
     expected = (build / "expected.txt").read_text().split()
@@ -36,7 +36,7 @@ def exported(tmp_path_factory):
 @pytest.mark.parametrize("target, rule", [("aarch64-linux-gnu", "aarch64"), ("wasm32-wasi", "wasm")])
 def test_edge_example_predictions_equal_python(exported, target, rule):
     crossharness.toolchain(target)
-    run = subprocess.run(["make", "-C", str(EDGE), rule, f"BUILD={exported}", "BATCH=32"], capture_output=True,
+    run = subprocess.run(["make", "-C", str(EDGE), rule, f"BUILD={exported}"], capture_output=True,
                          text=True, timeout=600)
     assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
     assert "100 predictions equal Python's" in run.stdout

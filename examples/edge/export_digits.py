@@ -5,9 +5,9 @@ Trains the MLP (or loads the weights a previous run saved), then exports
 (default aarch64-linux-gnu and wasm32-wasi): ``BUILD/<target>/classify.h`` and
 ``libclassify.a``. The weights are baked into the library as constants (the function
 closes over them): one self-contained archive, no weight file to parse in C; retraining
-means exporting again (about a second per target). A batch is ``BATCH`` images (a matrix
-product's row count is fixed in exported code); ``main.c`` runs any number of images in
-batches, padding the last with zeros. Also writes ``BUILD/images.bin`` (int64 count, int64
+means exporting again (about a second per target). The batch is a run-time size
+(``f32[N,64]``: the matrix products' row count is a parameter of the exported code), so
+``main.c`` classifies every image of the file in one call. Also writes ``BUILD/images.bin`` (int64 count, int64
 pixels per image, then float32 pixels) of the test images and ``BUILD/expected.txt``, NumPy's
 predictions, one a line, which ``make check`` compares with the C program's output.
 
@@ -54,22 +54,11 @@ def write_images(path: str, images: np.ndarray) -> None:
         fh.write(np.ascontiguousarray(images, np.float32).tobytes())
 
 
-def in_batches(fn, images: np.ndarray, batch: int) -> np.ndarray:
-    """``fn`` on ``batch`` images at a time, the last batch padded with zeros, as main.c calls it."""
-    out = []
-    for start in range(0, len(images), batch):
-        chunk = np.zeros((batch, images.shape[1]), np.float32)
-        chunk[:len(images) - start] = images[start:start + batch]
-        out.append(np.asarray(fn(chunk))[:len(images) - start])
-    return np.concatenate(out)
-
-
 def main(argv: list[str] | None = None) -> int:
     """Command line: train or load, export for each target, write the images and NumPy's predictions."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "build"))
     parser.add_argument("--targets", nargs="+", default=list(DEFAULT_TARGETS))
-    parser.add_argument("--batch", type=int, default=64, help="images per call of the exported function")
     parser.add_argument("--images", type=int, default=0, help="test images to write (0: all 360)")
     parser.add_argument("--epochs", type=int, default=40)
     parser.add_argument("--seed", type=int, default=0)
@@ -83,13 +72,13 @@ def main(argv: list[str] | None = None) -> int:
         x_test, y_test = x_test[:args.images], y_test[:args.images]
     for target in args.targets:
         folder = os.path.join(args.out, target)
-        tj.export(classify, f"f32[{args.batch},{x_test.shape[1]}]", target=target, out_dir=folder, name="classify")
+        tj.export(classify, f"f32[N,{x_test.shape[1]}]", target=target, out_dir=folder, name="classify")
         print(f"exported classify for {target}: {folder}/classify.h, libclassify.a")
     write_images(os.path.join(args.out, "images.bin"), x_test)
     expected = classify(x_test)  # NumPy, eagerly: the Python predictions
-    jitted = in_batches(tj.jit(classify), x_test, args.batch)  # what main.c does, by the JIT
+    jitted = np.asarray(tj.jit(classify)(x_test))  # what main.c does, by the JIT
     if not np.array_equal(jitted, expected):
-        print(f"warning: the JIT's batched predictions differ from NumPy's at {np.flatnonzero(jitted != expected)}")
+        print(f"warning: the JIT's predictions differ from NumPy's at {np.flatnonzero(jitted != expected)}")
     with open(os.path.join(args.out, "expected.txt"), "w") as fh:
         fh.write("".join(f"{p}\n" for p in expected))
     print(f"{len(x_test)} images, NumPy's accuracy {np.mean(expected == y_test):.4f}: "

@@ -1,17 +1,12 @@
 /* Classify digits with the exported library: reads images.bin (int64 count, int64 pixels per
    image, then count * pixels float32 values in [0, 1]) and prints each image's digit, one a line.
-   Build: <cc> -O2 -DBATCH=64 -I BUILD/<target> main.c BUILD/<target>/libclassify.a -lm
-   BATCH must be the batch size the library was exported with (export_digits.py --batch). */
+   Build: <cc> -O2 -I BUILD/<target> main.c BUILD/<target>/libclassify.a -lm
+   The library takes the batch size at run time: all the file's images go in one call. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "classify.h"
-
-#ifndef BATCH
-#define BATCH 64
-#endif
 
 int main(int argc, char **argv) {
     if (argc < 2) {
@@ -20,29 +15,27 @@ int main(int argc, char **argv) {
     }
     FILE *in = fopen(argv[1], "rb");
     int64_t header[2];
-    if (!in || fread(header, sizeof(int64_t), 2, in) != 2) {
+    if (!in || fread(header, sizeof(int64_t), 2, in) != 2 || header[0] < 0 || header[1] < 0) {
         fprintf(stderr, "cannot read %s\n", argv[1]);
         return 2;
     }
     int64_t count = header[0], pixels = header[1];
-    float *batch = malloc(sizeof(float) * BATCH * pixels);
-    int64_t digits[BATCH];
-    if (!batch) return 3;
-    for (int64_t start = 0; start < count; start += BATCH) {
-        int64_t n = count - start < BATCH ? count - start : BATCH;
-        memset(batch, 0, sizeof(float) * BATCH * pixels); /* the last batch: padded with zeros */
-        if (fread(batch, sizeof(float) * pixels, (size_t)n, in) != (size_t)n) {
-            fprintf(stderr, "%s: short read\n", argv[1]);
-            return 2;
-        }
-        int rc = classify(batch, BATCH, pixels, digits);
-        if (rc != TJ_OK) {
-            fprintf(stderr, "classify failed with error %d (pixels per image: %lld)\n", rc, (long long)pixels);
-            return 1;
-        }
-        for (int64_t i = 0; i < n; i++) printf("%lld\n", (long long)digits[i]);
+    if (count == 0) return 0; /* (the library's sizes are at least 1) */
+    float *images = malloc(sizeof(float) * (size_t)(count * pixels));
+    int64_t *digits = malloc(sizeof(int64_t) * (size_t)count);
+    if (!images || !digits) return 3;
+    if (fread(images, sizeof(float) * (size_t)pixels, (size_t)count, in) != (size_t)count) {
+        fprintf(stderr, "%s: short read\n", argv[1]);
+        return 2;
     }
-    free(batch);
+    int rc = classify(images, count, pixels, digits);
+    if (rc != TJ_OK) {
+        fprintf(stderr, "classify failed with error %d (pixels per image: %lld)\n", rc, (long long)pixels);
+        return 1;
+    }
+    for (int64_t i = 0; i < count; i++) printf("%lld\n", (long long)digits[i]);
+    free(digits);
+    free(images);
     fclose(in);
     return 0;
 }

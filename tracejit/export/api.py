@@ -35,7 +35,8 @@ class Exported:
     @property
     def symbols(self) -> list[str]:
         """The global functions the library defines."""
-        return [self.name, f"{self.name}_shapes"] + ([f"{self.name}_parallel_for"] if self.runtime else [])
+        return [self.name, f"{self.name}_shapes"] + (
+            [f"{self.name}_parallel_for", f"{self.name}_shutdown_threads"] if self.runtime else [])
 
 
 def _c_name(text: str) -> str:
@@ -123,6 +124,6 @@ def export(f: Callable, *example_args: Any, target: str = "host", out_dir: str =
             fh.write(runtime_source(name))
         compiled = _compile_runtime(runtime, os.path.join(out_dir, f"{name}_runtime.o"), machine)
         if compiled is not None:
-            members.append((f"{name}_runtime.o", compiled, [f"{name}_parallel_for"]))
+            members.append((f"{name}_runtime.o", compiled, [f"{name}_parallel_for", f"{name}_shutdown_threads"]))
     archiver = write_archive(paths["a"], members, use_ar=target == "host")  # (host ar may not know the format)
     return Exported(name, paths["h"], paths["o"], paths["a"], runtime, plan, archiver)

@@ -74,8 +74,13 @@ def header_text(plan: ExportPlan, origin: str, target: str) -> str:
         " * Temporaries are allocated with aligned_alloc and freed before returning; the function",
         " * keeps no state and may be called from several threads at once."]
     if plan.threads:
-        lines.append(f" * Threads: parallel loops run on POSIX threads ({plan.name}_runtime.c, "
-                     f"{plan.name.upper()}_NUM_THREADS or TJ_NUM_THREADS, default: online CPUs).")
+        upper = plan.name.upper()
+        lines += [f" * Threads: parallel loops run on a pool of POSIX threads ({plan.name}_runtime.c), started by",
+                  f" * the first one ({upper}_NUM_THREADS or TJ_NUM_THREADS read then, default: online CPUs)",
+                  f" * and kept, sleeping between loops; {plan.name}_shutdown_threads() joins them (before",
+                  " * unloading; a later call starts them again; a forked child starts its own). One call at",
+                  " * a time uses the pool:",
+                  " * concurrent calls run their loops on their own threads."]
     else:
         lines.append(" * Threads: none (the calling thread runs everything).")
     lines += [" */", f"#ifndef {guard}", f"#define {guard}", "", "#include <stdint.h>", "",
@@ -90,6 +95,8 @@ def header_text(plan: ExportPlan, origin: str, target: str) -> str:
     if plan.threads:
         lines += ["", "/* The thread runtime (" + plan.name + "_runtime.c), called by the program. */",
                   f"void {plan.name}_parallel_for(void (*task)(void *, int64_t, int64_t), void *args, "
-                  "int64_t extent, int64_t grain);"]
+                  "int64_t extent, int64_t grain);", "",
+                  "/* Stops and joins the thread pool's workers (idle threads otherwise stay until exit). */",
+                  f"void {plan.name}_shutdown_threads(void);"]
     lines += ["", "#ifdef __cplusplus", "}", "#endif", "", f"#endif /* {guard} */", ""]
     return "\n".join(lines)

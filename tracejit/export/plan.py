@@ -25,12 +25,21 @@ from tracejit.compiler.schedule.memplan import plan_memory
 from tracejit.compiler.target import Target
 from tracejit.config import config
 from tracejit.errors import UnsupportedError
+from tracejit.export.gemmrows import rows_as_sizes, varying_rows
 from tracejit.export.poly import Poly, fit, fit_quotient, sample_points
 from tracejit.export.spec import ExampleSpec
 from tracejit.frontend.api import jit
 from tracejit.frontend.lowered import Lowered
 
 DEFAULT_SIZE = 1000  # the sample value of a named dim when the caller gives none
+# sample values tried next when the caller gives none and the samples around DEFAULT_SIZE
+# straddle a regime boundary of the compiler (a column sum split in blocks from ~2000 rows)
+RETRY_SIZES = (400, 4000, 100)
+
+
+class SizeError(UnsupportedError):
+    """The programs traced at the sample sizes differ in structure, or a size is no
+    polynomial of the named dims there (other samples may do)."""
 
 
 @dataclass
@@ -66,6 +75,7 @@ class ExportPlan:
     points: list[tuple[int, ...]] = field(default_factory=list)  # every sample assignment of the named dims
     checks: list = field(default_factory=list)  # run-time checks (frontend/checks.py): TJ_ERR_CHECK when one fails
     check_bounds: list[Poly | None] = field(default_factory=list)  # each range check's bound (None: none)
+    gemm_rows: set[int] = field(default_factory=set)  # GEMM kernels whose row count is a size (gemmrows.py)
 
     def samples_of(self, poly: Poly) -> list[int]:
         """``poly``'s values at the sample sizes."""
@@ -87,7 +97,8 @@ def _refuse_calls(kernels: list[Kernel]) -> None:
             raise UnsupportedError(f"tracejit.export: the program calls back into Python for {c.label or k.name} "
                                    f"(a host fallback node); such programs cannot be exported")
         if c.kind == "lapack":
-            raise UnsupportedError(f"tracejit.export: the program calls a library routine ({k.name}); "
+            raise UnsupportedError(f"tracejit.export: the program calls a library routine ({c.label or k.name}: "
+                                   f"np.linalg's solvers and factorizations); "
                                    f"programs with LAPACK calls cannot be exported yet")
         for sub in c.subs:
             _refuse_calls(sub.program.kernels)
@@ -102,10 +113,11 @@ def _lower(jitted, arrays: list[np.ndarray], target: Target | None) -> tuple:
     if traced.guard is not None:
         raise UnsupportedError("tracejit.export: the function reads captured arrays at call time")
     for leaf in traced.out_leaves:
-        if leaf.index is None:
-            continue
-        if leaf.mask is not None or leaf.stashed or leaf.complex_dtype is not None:
-            raise UnsupportedError("tracejit.export: data-sized or complex results cannot be exported yet")
+        if leaf.mask is not None or leaf.stashed:  # (a masked selection's result has no index)
+            raise UnsupportedError("tracejit.export: a result whose size follows the data (x[mask], np.unique, "
+                                   "np.nonzero...) cannot be exported yet")
+        if leaf.index is not None and leaf.complex_dtype is not None:
+            raise UnsupportedError("tracejit.export: complex results cannot be exported yet")
     if target is None or target.name == "host":
         program = compilation.optimized.program
     else:  # scheduled for the target (its vector width, FMA, cache, streaming stores)
@@ -144,13 +156,14 @@ def trace_samples(fun: Callable, specs: list[ExampleSpec], sizes: dict[str, int]
     return symbols, points, checks, runs
 
 
-def _structure_error(symbols: list[str], base: tuple, point: tuple) -> UnsupportedError:
+def _structure_error(symbols: list[str], base: tuple, point: tuple) -> SizeError:
     changed = [(s, a, b) for s, a, b in zip(symbols, base, point) if a != b]
-    return UnsupportedError(
+    return SizeError(
         f"tracejit.export: the compiled program is not the same for "
         f"{', '.join(f'{s} = {b}' for s, _, b in changed)} as for {', '.join(f'{s} = {a}' for s, a, _ in changed)}: "
         f"the code needs {'that dim' if len(changed) == 1 else 'one of those dims'} fixed (only the outermost "
-        f"loop's extent and long reductions are run-time sizes; not a matrix product's sizes, an inner dim, "
+        f"loop's extent, long reductions and a matrix product's row count are run-time sizes; not its other "
+        f"sizes, an inner dim, "
         f"a length that enters the arithmetic such as a mean's, a loop over it). "
         f"Give it a number in the example, or another sample size (sizes={{...}}, --size N=...)")
 
@@ -161,7 +174,7 @@ def _fit(symbols, points, checks, values: list[int], what: str, candidates: list
     if poly is None and symbols:
         poly = fit_quotient(points + checks, values, list(candidates))
     if poly is None:
-        raise UnsupportedError(f"tracejit.export: {what} is no polynomial of {', '.join(symbols)} "
+        raise SizeError(f"tracejit.export: {what} is no polynomial of {', '.join(symbols)} "
                                f"(values {values} at sizes {points + checks}); fix those dims in the example")
     return poly
 
@@ -181,11 +194,32 @@ def build_plan(fun: Callable, specs: list[ExampleSpec], arg_names: list[str], na
                sizes: dict[str, int] | None = None, threads: bool = False,
                target: Target | None = None) -> ExportPlan:
     """The :class:`ExportPlan` of ``fun`` for these example specs, scheduled for ``target``
-    (default: the host; see the module docstring)."""
-    symbols, points, checks, runs = trace_samples(fun, specs, dict(sizes or {}), threads, extra=True,
-                                                  target=target)
+    (default: the host; see the module docstring). Without ``sizes``, named dims are
+    sampled around ``DEFAULT_SIZE``, then around each of ``RETRY_SIZES`` while the samples
+    disagree (:class:`SizeError`): the first error is raised when none do."""
+    symbols = list(dict.fromkeys(s for spec in specs for s in spec.symbols()))
+    tries = [dict(sizes or {})]
+    if symbols and not sizes:
+        tries += [{s: size for s in symbols} for size in RETRY_SIZES]
+    first = None
+    for attempt in tries:
+        try:
+            return _plan_at(fun, specs, arg_names, name, attempt, threads, target)
+        except SizeError as err:
+            first = first or err
+    if len(tries) > 1:
+        raise SizeError(f"{first} (sampled around {', '.join(map(str, (DEFAULT_SIZE, *RETRY_SIZES)))} too)") from None
+    raise first
+
+
+def _plan_at(fun: Callable, specs: list[ExampleSpec], arg_names: list[str], name: str, sizes: dict[str, int],
+             threads: bool, target: Target | None) -> ExportPlan:
+    """:func:`build_plan` at sample sizes around ``sizes``."""
+    symbols, points, checks, runs = trace_samples(fun, specs, sizes, threads, extra=True, target=target)
     runs, extra = runs[:len(points) + len(checks)], runs[len(points) + len(checks):]
     generics = [parametrize(program) for _, _, program in runs]
+    gemm_rows = varying_rows(generics) if len({len(g.kernels) for g in generics}) == 1 else set()
+    generics = [rows_as_sizes(g, gemm_rows) for g in generics]  # a batch through matrix products
     prints = [program_fingerprint(g) for g in generics]
     for (point, _, _), text in zip(runs, prints):
         if text != prints[0]:
@@ -231,7 +265,7 @@ def build_plan(fun: Callable, specs: list[ExampleSpec], arg_names: list[str], na
             computed[buf.id] = [fitted([int(v.flat[e]) for v in values], f"element {e} of constant {buf.name}")
                                 for e in range(values[0].size)]
         else:
-            raise UnsupportedError(f"tracejit.export: constant {buf.name} changes with {', '.join(symbols)}; "
+            raise SizeError(f"tracejit.export: constant {buf.name} changes with {', '.join(symbols)}; "
                                    f"fix those dims in the example")
     outputs = []
     graph = traced.graph
@@ -257,6 +291,7 @@ def build_plan(fun: Callable, specs: list[ExampleSpec], arg_names: list[str], na
                       grains, nbytes, constants, computed, outputs, list(traced.writebacks),
                       {arg for arg, _ in traced.writebacks}, threads, points + checks,
                       list(traced.checks), bounds)
+    plan.gemm_rows = gemm_rows
     for point, _, program in extra:
         validate(plan, point, program, prints[0])
     return plan
@@ -266,7 +301,7 @@ def validate(plan: ExportPlan, point: tuple[int, ...], program: Program, fingerp
     """Check the fits at a size they were not fitted at (``program``, traced there): every
     size slot and buffer size must be what the polynomials say (a program of another
     structure there tells nothing: skipped)."""
-    generic = parametrize(program)
+    generic = rows_as_sizes(parametrize(program), plan.gemm_rows)
     if program_fingerprint(generic) != fingerprint:
         return
     wrong = [f"slot {i}" for i, poly in enumerate(plan.slots)
@@ -275,5 +310,5 @@ def validate(plan: ExportPlan, point: tuple[int, ...], program: Program, fingerp
     wrong += [f"constant {b}" for b, polys in plan.computed.items()
               if [p(point) for p in polys] != np.ravel(program.buffers[b].value).tolist()]
     if wrong:
-        raise UnsupportedError(f"tracejit.export: the sizes fitted at {plan.samples} do not hold at "
+        raise SizeError(f"tracejit.export: the sizes fitted at {plan.samples} do not hold at "
                                f"{dict(zip(plan.symbols, point))} ({', '.join(wrong)}); fix those dims in the example")

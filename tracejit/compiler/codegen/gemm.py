@@ -27,15 +27,19 @@ from llvmlite import ir
 from tracejit.compiler.codegen.expr import ExprEmitter
 from tracejit.compiler.codegen.loops import for_range, i64, opaque
 from tracejit.compiler.codegen.lowerctx import I32, I64, LowerCtx, declare, scalar_type
+from tracejit.compiler.codegen.sizes import SizeReader
 from tracejit.compiler.codegen.targeting import target_of
+from tracejit.compiler.generic_sizes import Param
 from tracejit.compiler.kir import Gemm
 
 PREFETCH_ROWS = 16  # rows of B ahead that the packing micro-kernel prefetches
 
 
 class GemmEmitter:
-    def __init__(self, b: ir.IRBuilder, ptrs: dict[int, ir.Value], g: Gemm, begin: ir.Value, end: ir.Value):
+    def __init__(self, b: ir.IRBuilder, ptrs: dict[int, ir.Value], g: Gemm, begin: ir.Value, end: ir.Value,
+                 sizes: SizeReader | None = None):
         self.b, self.g, self.ptrs = b, g, ptrs
+        self.sizes = sizes  # reads ``g.m`` when it is a size-table parameter (an export's run-time rows)
         self.a, self.c = ptrs[g.a.buffer], ptrs[g.c.buffer]
         self.src = ptrs[g.b.buffer if g.packed_b is None else g.packed_b]
         self.begin, self.end = begin, end
@@ -65,9 +69,23 @@ class GemmEmitter:
         addr = self.b.gep(base, [offset], source_etype=self.t)
         self.b.call(fn, [addr, ir.Constant(I32, int(write)), ir.Constant(I32, locality), ir.Constant(I32, 1)])
 
+    def _rows(self) -> None:
+        """M, M - 1 and the rows of a task as i64 values: constants, or computed from the
+        size table where ``g.m`` is a :class:`Param` (``export/gemmrows.py``)."""
+        b, g = self.b, self.g
+        if not isinstance(g.m, Param):
+            self.m, self.m_last, self.rows_per_task = i64(g.m), i64(g.m - 1), i64(g.rows_per_task)
+            return
+        self.m = self.sizes(g.m)
+        self.m_last = b.sub(self.m, i64(1))
+        groups = b.sdiv(b.add(self.m, i64(g.mr - 1)), i64(g.mr))  # (M >= 0)
+        per_task = b.sdiv(b.add(groups, i64(g.row_tasks - 1)), i64(g.row_tasks))
+        self.rows_per_task = b.mul(per_task, i64(g.mr))
+
     def emit(self) -> None:
         """Emit the blocked matrix product of tasks ``begin``..``end`` at the builder's position."""
         b, g = self.b, self.g
+        self._rows()
         self.block = self.ptrs[g.b_block] if g.b_block is not None else None
         # this call's part of the packed-B temporary: its chunk's (calls are whole chunks,
         # or the whole range when run serially)
@@ -86,9 +104,9 @@ class GemmEmitter:
                 part, k0, k1 = i64(0), i64(0), i64(g.k)
             batch = b.sdiv(task, i64(per_batch))
             cell = b.srem(task, i64(per_batch))
-            r0 = b.mul(b.sdiv(cell, i64(g.col_tasks)), i64(g.rows_per_task))
+            r0 = b.mul(b.sdiv(cell, i64(g.col_tasks)), self.rows_per_task)
             c0 = b.mul(b.srem(cell, i64(g.col_tasks)), i64(g.cols_per_task))
-            r1 = self._min(b.add(r0, i64(g.rows_per_task)), i64(g.m))
+            r1 = self._min(b.add(r0, self.rows_per_task), self.m)
             c1 = self._min(b.add(c0, i64(g.cols_per_task)), i64(g.n))
             self.a_base = b.add(i64(g.a.offset), b.mul(batch, i64(g.a.strides[0])))
             self.c_base = b.add(i64(g.c.offset), b.mul(batch, i64(g.c.strides[0])))
@@ -254,7 +272,7 @@ class GemmEmitter:
         b, g = self.b, self.g
         fn = b.function
         sk = g.a.strides[2]
-        rows = [b.add(self.a_base, b.add(b.mul(self._min(b.add(row0, i64(r)), i64(g.m - 1)),
+        rows = [b.add(self.a_base, b.add(b.mul(self._min(b.add(row0, i64(r)), self.m_last),
                                                i64(g.a.strides[1])), self._times(pc, sk))) for r in range(g.mr)]
         head, body, done = (fn.append_basic_block(f"mk.{n}") for n in ("head", "body", "done"))
         pre = b.block
@@ -290,7 +308,7 @@ class GemmEmitter:
         """Ask for the tile of C before the K loop, so its stores do not wait on memory."""
         b, g = self.b, self.g
         for r in range(g.mr):
-            row = self._min(b.add(row0, i64(r)), i64(g.m - 1))
+            row = self._min(b.add(row0, i64(r)), self.m_last)
             for col in (j0, self._min(b.add(j0, i64(g.nr - 1)), i64(g.n - 1))):  # both ends, inside C
                 at = b.add(self.c_base, b.add(b.mul(row, i64(g.c.strides[1])), col))
                 self._prefetch(self.c, at, write=True, locality=3)

@@ -130,7 +130,7 @@ def _kernel_function(module: ir.Module, kernel: Kernel, name: str, fast: tuple[s
     ranged = _ranged(kernel)
     streaming = any(s.stream for s in kernel.schedules)
     if kernel.gemm is not None:
-        GemmEmitter(b, ptrs, kernel.gemm, begin, end).emit()
+        GemmEmitter(b, ptrs, kernel.gemm, begin, end, sizes).emit()
     elif kernel.along is not None:
         emitter = SelectEmitter if kernel.along.op in SELECTS else RadixEmitter
         emitter(b, ptrs, kernel.along, begin, end).emit()
@@ -214,7 +214,7 @@ def _localize_gemm(kernel: Kernel, local_id: dict[int, int], fix: Callable, loca
     """:func:`_localize` for a matrix product: its operands, packed and block buffers renumbered."""
     g = kernel.gemm
     epilogue = None if g.epilogue is None else map_accesses(g.epilogue, fix, {}, local)
-    gemm = dataclasses.replace(g, a=fix(g.a), b=fix(g.b), c=fix(g.c), epilogue=epilogue,
+    gemm = dataclasses.replace(g, a=fix(g.a), b=fix(g.b), c=fix(g.c), epilogue=epilogue, m=local(g.m),
                                packed_b=None if g.packed_b is None else local_id[g.packed_b],
                                b_block=None if g.b_block is None else local_id[g.b_block])
     out = dataclasses.replace(kernel, name="", nodes=[], gemm=gemm)

@@ -25,6 +25,8 @@ class Gemm:
     ``t`` summing K part ``t // (batch x row_tasks x col_tasks)`` into its own partial C,
     ``c_split`` elements on per part (a later kernel adds the partials up).
     Blocks inside a task: ``mr x nr`` register tile, ``mc`` rows and ``kc`` of K at a time.
+    In an export's generic program ``m`` may be a size-table ``Param`` (``export/gemmrows.py``:
+    a run-time batch); ``rows_per_task`` then has no value here (``codegen/gemm.py`` computes it).
     """
 
     a: Access

@@ -14,6 +14,12 @@ from tracejit.compiler.codegen.lowerctx import LowerCtx, type_suffix
 from tracejit.compiler.codegen.targeting import target_of
 
 Value = ir.Value  # what FP's methods take and give: a scalar or a <W x T> vector of the dtype's (or a mask)
+# targets whose LLVM backend turns llvm.minnum/maxnum, or llvm.roundeven, into a libm call per
+# lane (armv7's NEON and VFP have neither instruction: vminnm and vrintn are ARMv8; wasm32's
+# f32x4.min propagates NaN, unlike minNum): there compare-and-select and an add/subtract of
+# 2**mant instead, which give the same bits (see ``clamp`` and ``rint``)
+SELECT_MINMAX = ("armv7", "wasm32")
+SOFT_ROUNDEVEN = ("armv7",)
 
 
 class FP:
@@ -28,7 +34,10 @@ class FP:
         self.bias = 1023 if self.bits == 64 else 127
         self.uint = self.ctx.at(np.dtype(f"int{self.bits}"))  # same-width integers
         self.i32 = self.ctx.at(np.dtype(np.int32))
-        self.has_fma = target_of(ctx.b.module).fma  # the module's target's, not the host's
+        target = target_of(ctx.b.module)
+        self.has_fma = target.fma  # the module's target's, not the host's
+        self.select_minmax = target.triple.startswith(SELECT_MINMAX)
+        self.soft_roundeven = target.triple.startswith(SOFT_ROUNDEVEN)
 
     # -- constants and basic arithmetic -----------------------------------------------------
     def c(self, value: float) -> Value:
@@ -71,8 +80,15 @@ class FP:
         return self.ctx.intrinsic("copysign", [mag, sign])
 
     def rint(self, a: Value) -> Value:
-        """Round to nearest, ties to even."""
-        return self.ctx.intrinsic("roundeven", [a])
+        """Round to nearest, ties to even (on targets without the instruction: ``|a| + 2**mant
+        - 2**mant`` with ``a``'s sign where ``|a| < 2**mant``, rounded by the addition in the
+        default mode; ``a + 0`` elsewhere: integers, infinities, NaN quieted, as roundeven)."""
+        if not self.soft_roundeven:
+            return self.ctx.intrinsic("roundeven", [a])
+        big = self.c(2.0 ** self.mant)
+        mag = self.abs(a)
+        rounded = self.copysign(self.sub(self.add(mag, big), big), a)
+        return self.ctx.select(self.b.fcmp_ordered("<", mag, big), rounded, self.add(a, self.c(0.0)))
 
     def rint_bits(self, a: Value, scale: float) -> tuple[Value, Value]:
         """(k, t): k = rint(a * scale) as a float, and t whose bits hold k in their low
@@ -175,6 +191,9 @@ class FP:
     def clamp(self, a: Value, lo: float, hi: float) -> Value:
         """``a`` limited to [lo, hi], NaN mapped into the range too (minnum/maxnum against
         constants: one instruction each on x86, unlike compare-and-select)."""
+        if self.select_minmax:  # the same values: NaN < hi is false, so NaN gives hi (lo, hi nonzero)
+            low = self.ctx.select(self.b.fcmp_ordered("<", a, self.c(hi)), a, self.c(hi))
+            return self.ctx.select(self.b.fcmp_ordered(">", low, self.c(lo)), low, self.c(lo))
         return self.ctx.intrinsic("maxnum", [self.ctx.intrinsic("minnum", [a, self.c(hi)]), self.c(lo)])
 
     def from_i32(self, i: Value) -> Value:
