@@ -209,3 +209,31 @@ def test_mixed_product_in_a_loop():
     got, want = tj.jit(f)(x, w), f(x, w)
     assert got.dtype == want.dtype
     np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("sa,sb,axes", [((3, 4), (4, 5), 1), ((2, 3), (3, 2), 0), ((7,), (7,), 1),
+                                        ((2, 3), (2, 3), ([-1, 0], [1, 0])), ((4, 5, 6), (6, 5, 2), ([1, 2], [1, 0])),
+                                        ((4, 5), (5, 4), (1, 0)), ((0, 3), (3, 2), 1)], ids=str)
+def test_tensordot_is_compiled(sa, sb, axes):
+    rng = np.random.default_rng(len(sa))
+    a, b = _values(rng, sa, f32), _values(rng, sb, i64)
+    f = check(lambda a, b: np.tensordot(a, b, axes=axes), a, b)
+    assert "control" not in kinds(f, a, b)  # (a host call of NumPy's tensordot would be one)
+    assert type(f(a, b)) is np.ndarray
+
+
+def test_tensordot_refuses_what_numpy_refuses():
+    with pytest.raises(ValueError, match="shape-mismatch for sum"):
+        tj.jit(lambda a, b: np.tensordot(a, b, axes=1))(np.ones((2, 3)), np.ones((4, 2)))
+
+
+@pytest.mark.parametrize("fn,dtype", [(lambda w: np.ones((70, 130), np.float32) @ w, f64),
+                                      (lambda w: w @ np.full((90, 40), 2.0), f64),
+                                      (lambda w: np.arange(70 * 130).reshape(70, 130) @ w, f32)],
+                         ids=["ones @ w", "w @ full", "arange @ w"])
+def test_constant_and_sequence_operands_run_as_the_gemm(fn, dtype):
+    """A uniform constant folds to a scalar and an integer range to an index sequence: operands
+    with no buffer, computed into one before the GEMM (they were a loop nest of the whole product)."""
+    w = _values(np.random.default_rng(23), (130, 90), dtype)
+    f = check(fn, w)
+    assert "contraction" not in kinds(f, w)

@@ -9,7 +9,7 @@ such a product used to stay a generic loop nest: 25-100 times slower than BLAS (
 float32 x float64 MLP layer, 256x784x512: 94 ms against NumPy's 11-16 ms). NumPy casts
 the operands to the common dtype and calls ``dgemm``; this pass does the same, where it
 pays: a contraction kernel one of whose operands is an expression (a conversion of a
-load, an arithmetic sequence) becomes a ``map`` kernel computing that operand into a
+load, an arithmetic sequence, a constant: ``np.ones((m, k)) @ w`` folds to one) becomes a ``map`` kernel computing that operand into a
 temporary of the product's dtype, laid out for the GEMM (A as ``(batch, M, K)``, B as
 ``(batch, K, N)``, row-major; a transposed operand is read in the map's cache tiles, so
 its conversion is also the copy the GEMM would make of it), then the contraction over
@@ -64,9 +64,8 @@ def _indexed(e: Expr) -> list:
 
 
 def _plays(e: Expr, role: _Role) -> bool:
-    """Whether every access of ``e`` is constant along ``role.idle`` (and it has one)."""
-    leaves = _indexed(e)
-    return bool(leaves) and all(x.access.strides[role.idle] == 0 for x in leaves)
+    """Whether every access of ``e`` is constant along ``role.idle`` (true of a constant)."""
+    return all(x.access.strides[role.idle] == 0 for x in _indexed(e))
 
 
 def _needs_converting(e: Expr, dtype: np.dtype) -> bool:
