@@ -114,12 +114,22 @@ CASES: list[Case] = [
     Case("a.T@b f32,f64", transposed, (((K, M), f32), ((K, N), f64))),
     Case("small f32@f64 16x32x8", matmul, (((16, 32), f32), ((32, 8), f64))),
     Case("f32@f32 layer (same dtype)", matmul, (((M, K), f32), ((K, N), f32))),
+    # products that stay loop nests (no GEMM) whatever the dtypes: each against NumPy's BLAS or loop
+    Case("matvec f32 1024^2", matmul, (((1024, 1024), f32), ((1024,), f32))),
+    Case("matvec f64 2048^2", matmul, (((2048, 2048), f64), ((2048,), f64))),
+    Case("vecmat f32 1024^2", matmul, (((1024,), f32), ((1024, 1024), f32))),
+    Case("row@W f32 1x1024x1024", matmul, (((1, 1024), f32), ((1024, 1024), f32))),
+    Case("W@col f64 1024x1024x1", matmul, (((1024, 1024), f64), ((1024, 1), f64))),
+    Case("batched matvec f32@f64", matmul, (((64, 128, 256), f32), ((256,), f64))),
+    Case("small f32 16^3", matmul, (((16, 16), f32), ((16, 16), f32))),
+    Case("i64 matvec 2048^2", matmul, (((2048, 2048), i64), ((2048,), i64))),
 ]
 
 
 def kernel_kinds(f, args) -> str:
-    """The kinds of the kernels tracejit formed, e.g. ``map+gemm``."""
-    return "+".join(k.kind for k in f.lower(*args).kernels)
+    """The kinds of the kernels tracejit formed, e.g. ``map+gemm`` (``sum``: the kernel adding
+    a split-K GEMM's partial products, no loop nest of the product)."""
+    return "+".join("sum" if k.name.endswith("_sum") else k.kind for k in f.lower(*args).kernels)
 
 
 def measure(case: Case, reps: int, rng: np.random.Generator) -> dict:

@@ -114,8 +114,8 @@ def _layouts(rng):
         "a @ b.T": (lambda a, b: a[:, :100] @ b.T, a, b),
         "steps": (lambda a, b: a[::2, ::2] @ b[::2, ::2][:70], a, b),
         "reversed": (lambda a, b: a[::-1, :75] @ b[::-2, ::-1], a, b),
-        "batched transposed": (lambda a, b: a.reshape(2, 45, 140).transpose(0, 2, 1) @ b[:45].reshape(2, 45, 50)[:, :, :40],
-                               a, b),
+        "batched transposed": (lambda a, b: a.reshape(2, 45, 140).transpose(0, 2, 1)
+                               @ b[:45].reshape(2, 45, 50)[:, :, :40], a, b),
         "broadcast batch": (lambda a, b: a.reshape(5, 18, 140) @ b[:140, :60], a, b),
         "broadcast batch of B": (lambda a, b: a[:60, :100] @ b[:100].reshape(2, 50, 100).transpose(0, 2, 1)[:, :, :45]
                                  .reshape(2, 100, 45)[:, :, :40] * 1, a, b),
@@ -184,7 +184,8 @@ def test_frozen_weights_are_converted_at_compile_time():
     np.testing.assert_allclose(got, x @ w, rtol=0, atol=1e-12 * float(np.max(np.abs(x) @ np.abs(w))))
     low = jf.lower(x)
     assert kinds(jf, x) == ["gemm"]  # no run-time conversion: the constant was converted
-    assert any(b.kind == "constant" and b.dtype == f64 and "converted" in b.label for b in low.optimized.program.buffers)
+    buffers = low.optimized.program.buffers
+    assert any(b.kind == "constant" and b.dtype == f64 and "converted" in b.label for b in buffers)
 
 
 def test_gradient_through_a_mixed_product():

@@ -5,19 +5,18 @@ is converted once, before the product, so the product runs as the GEMM.
 Kernel formation computes a matrix product in its result dtype (NumPy's type promotion),
 converting each element of a narrower operand as the loop nest reads it; the GEMM
 (:mod:`tracejit.compiler.schedule.matmul`) takes only plain loads of one float dtype, so
-such a product used to stay a generic loop nest: 25-100 times slower than BLAS (a
-float32 x float64 MLP layer, 256x784x512: 94 ms against NumPy's 11-16 ms). NumPy casts
-the operands to the common dtype and calls ``dgemm``; this pass does the same, where it
-pays: a contraction kernel one of whose operands is an expression (a conversion of a
-load, an arithmetic sequence, a constant: ``np.ones((m, k)) @ w`` folds to one) becomes a ``map`` kernel computing that operand into a
-temporary of the product's dtype, laid out for the GEMM (A as ``(batch, M, K)``, B as
-``(batch, K, N)``, row-major; a transposed operand is read in the map's cache tiles, so
-its conversion is also the copy the GEMM would make of it), then the contraction over
-plain loads — but only when :func:`~tracejit.compiler.schedule.matmul.plan` then takes
-it (float32/float64 results of GEMM size), so small products, matrix-vector products and
-integer products keep converting in their loop nest, which costs no extra pass over
-memory. A constant operand (captured weights) is converted at compile time. The pass
-runs right before ``plan_matmuls``.
+such a product stayed a generic loop nest (a float32 x float64 layer, 256x784x512, one
+thread: 94 ms against NumPy's 11-16 ms). NumPy casts the operands to the common dtype and
+calls ``dgemm``; this pass does the same: a contraction kernel one of whose operands is an
+expression (a conversion of a load, an index sequence, a constant: ``np.ones((m, k)) @ w``
+folds to one) becomes a ``map`` kernel computing that operand into a temporary of the
+product's dtype laid out for the GEMM (A as ``(batch, M, K)``, B as ``(batch, K, N)``,
+row-major; a transposed operand is read in the map's cache tiles, so its conversion is
+also the copy the GEMM would make of it), then the contraction over plain loads. Only
+where :func:`~tracejit.compiler.schedule.matmul.plan` then takes it (asked on the
+rewritten kernel): integer, matrix-vector and small products keep converting in their
+loop nest, which costs no extra pass over memory. A constant operand (frozen weights) is
+converted at compile time. The pass runs right before ``plan_matmuls``.
 """
 from __future__ import annotations
 
