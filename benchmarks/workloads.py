@@ -56,6 +56,13 @@ def matmul(a, b):
     return a @ b
 
 
+def scaled_layer(x, w):
+    """``x @ (w / np.sqrt(k))``: ``np.sqrt`` of an int is a float64 scalar (not weak), so
+    float64 weights times float32 ``x``, a mixed-dtype product (issue 21 item 2; more in
+    ``benchmarks/mixed_products.py``)."""
+    return x @ (w / np.sqrt(w.shape[0]))
+
+
 def transpose_add(a, b):
     """``a.T + b``: one operand read across its rows, the other and the output along them."""
     return a.T + b
@@ -183,6 +190,8 @@ WORKLOADS: list[Workload] = [
     Workload("matmul_64x784", matmul, _matrices(64, 784, 512, (16, 196, 128)), "a @ b", "GFLOP/s"),
     Workload("matvec_1024", matmul, _matrices(1, 1024, 1024, (1, 256, 256)), "a @ b, one row", "GFLOP/s"),
     Workload("mlp_784", mlp3, _mlp3_inputs, "MLP 784-512-256-10, batch 16", "GFLOP/s"),
+    Workload("matmul_mixed", scaled_layer, _matrices(256, 784, 512, (32, 64, 48)),
+             "x @ (W / np.sqrt(784)): f32 x f64 weights", "GFLOP/s"),
     Workload("transpose_add", transpose_add, _squares(4096, 256), "a.T + b", "GB/s"),
     Workload("sin_exp_f64", sin_exp, _vectors(4, 10**7, 10**5, np.float64),
              "a*b + sin(c)*exp(-d), float64", "GB/s"),

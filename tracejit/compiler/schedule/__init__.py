@@ -21,6 +21,7 @@ from tracejit.compiler.schedule.coldpool import serial_after_parking
 from tracejit.compiler.schedule.loopfuse import fuse_loops
 from tracejit.compiler.schedule.matmul import plan_matmuls
 from tracejit.compiler.schedule.memplan import plan_memory, verify_plan
+from tracejit.compiler.schedule.mixed import convert_operands
 from tracejit.compiler.schedule.scan_sort import plan_along_axis
 from tracejit.compiler.schedule.siblings import block_siblings
 from tracejit.compiler.schedule.split_reduce import split_reductions
@@ -69,6 +70,7 @@ def _on_program(fn: Callable[[Program], Program]) -> KernelPass:
 KERNEL_PASSES: list[tuple[str, KernelPass]] = [
     ("schedule_kernels", schedule_kernels),
     ("split_reductions", _on_program(split_reductions)),
+    ("convert_operands", _on_program(convert_operands)),  # mixed-dtype products: operands converted once
     ("plan_matmuls", _on_program(plan_matmuls)),
     ("plan_along_axis", _on_program(plan_along_axis)),
     ("split_rows", _on_program(split_rows)),

@@ -170,6 +170,16 @@ def _in_order_sum(nest: Nest, fastmath: bool, product: bool) -> bool:
     return inner is not None and inner < nest.n_kept
 
 
+def _rows_of_b(nest: Nest, loads: list[Access]) -> bool:
+    """Whether a product's last kept dim (N) is read contiguously (B's rows) or not at all
+    (A) by every load, and is at least 4 long: 'outer' then loads B's rows as vectors,
+    where 'inner' gathered B down its columns, whatever A's footprint (a 16x32 @ 32x8
+    float64 product: 1.17 -> 0.6 us; int64 1024x256 @ 256x64: 11.5 -> 1.5 ms)."""
+    dim = nest.n_kept - 1
+    return nest.shape[dim] >= 4 and nest.store.strides[dim] == 1 and \
+        any(a.strides[dim] == 1 for a in loads) and all(a.strides[dim] in (0, 1) for a in loads)
+
+
 def choose(nest: Nest, vector_bytes: int, fastmath: bool = False, product: bool = False) -> Schedule:
     """Pick the strategy and vector width of a (collapsed) nest for vector registers of
     ``vector_bytes`` (with ``fastmath``, float
@@ -186,7 +196,7 @@ def choose(nest: Nest, vector_bytes: int, fastmath: bool = False, product: bool 
         return Schedule("map", lanes, nd - 1, tile=_tile(nest, lanes))
     loads = [ld.access for ld in nest.loads()]
     if nk and (_unit(nk - 1, loads, nest.shape) >= _unit(nd - 1, loads, nest.shape) and nest.shape[nk - 1] >= 4
-               or _in_order_sum(nest, fastmath, product)):
+               or _in_order_sum(nest, fastmath, product) or product and _rows_of_b(nest, loads)):
         return Schedule("outer", _lanes(nest, _vector_extent(nest, nk - 1), vector_bytes), nk - 1)
     lanes = _lanes(nest, _vector_extent(nest, nd - 1), vector_bytes)
     pairwise = _pairwise(nest) and nest.value.dtype.kind == "f" and not fastmath and not product

@@ -10,15 +10,22 @@ still needs. All operands are cast to their common dtype first, as NumPy's einsu
 computes in it. NumPy without ``optimize=`` sums all products in one loop: results agree
 to rounding, not bit for bit. Ellipses, ``out=`` and ``dtype=`` are refused by
 ``linalg.einsum`` (so run as host calls).
+
+``np.tensordot`` is the matrix product NumPy's own makes of it: each operand transposed
+(free axes, then summed ones; summed, then free), reshaped to a matrix, multiplied and
+reshaped to the free axes of both, so mixed dtypes and sizes go to the GEMM as ``@`` does.
 """
 from __future__ import annotations
 
 import numpy as np
 from numpy.typing import DTypeLike
 
+from tracejit.errors import at, user_error
+from tracejit.frontend.context import user_location
 from tracejit.frontend.dispatch import implements
 from tracejit.frontend.numpy.linalg import einsum as pair_einsum
-from tracejit.frontend.operands import Operand, is_tracer
+from tracejit.frontend.numpy.linalg import matmul
+from tracejit.frontend.operands import Operand, as_array, as_operand, find_trace, is_tracer
 
 
 def _diagonals(name: str, op: Operand) -> tuple[str, Operand]:
@@ -71,3 +78,38 @@ def einsum(subscripts: str, *operands: Operand, out: object = None, dtype: DType
                 group = [(keep, pair_einsum(f"{na},{nb}->{keep}", a, b))] + group[2:]
             pairs.append(group[0])
     return pair_einsum(",".join(n for n, _ in pairs) + "->" + output, *(op for _, op in pairs))
+
+
+def _summed_axes(axes: object, ndim_a: int, ndim_b: int) -> tuple[list[int], list[int]]:
+    """``np.tensordot``'s ``axes`` as two lists of axes summed over (an int N: ``a``'s last N
+    with ``b``'s first N)."""
+    try:
+        first, second = axes
+    except TypeError:
+        n = int(axes)
+        return list(range(ndim_a - n, ndim_a)), list(range(n))
+    first = [int(first)] if np.ndim(first) == 0 else [int(x) for x in first]
+    second = [int(second)] if np.ndim(second) == 0 else [int(x) for x in second]
+    return first, second
+
+
+@implements(np.tensordot)
+def tensordot(a: Operand, b: Operand, axes: object = 2) -> Operand:
+    """``np.tensordot``: the sum over ``axes`` as one matrix product (see the module's docstring)."""
+    trace = find_trace([a, b])
+    a, b = (as_operand(trace, as_array(trace, x)) for x in (a, b))
+    sa, sb = tuple(a.shape), tuple(b.shape)
+    first, second = _summed_axes(axes, len(sa), len(sb))
+    first = [x % len(sa) if len(sa) else x for x in first]
+    second = [x % len(sb) if len(sb) else x for x in second]
+    if len(first) != len(second) or any(not 0 <= x < len(sa) for x in first) or \
+            any(not 0 <= x < len(sb) for x in second) or any(sa[i] != sb[j] for i, j in zip(first, second)):
+        raise user_error(ValueError(f"shape-mismatch for sum{at(user_location())}"))
+    free_a = [i for i in range(len(sa)) if i not in first]
+    free_b = [j for j in range(len(sb)) if j not in second]
+    k = int(np.prod([sa[i] for i in first], dtype=np.int64))
+    m = int(np.prod([sa[i] for i in free_a], dtype=np.int64))
+    n = int(np.prod([sb[j] for j in free_b], dtype=np.int64))
+    a2 = np.reshape(np.transpose(a, free_a + first), (m, k))
+    b2 = np.reshape(np.transpose(b, second + free_b), (k, n))
+    return np.reshape(matmul(a2, b2), tuple(sa[i] for i in free_a) + tuple(sb[j] for j in free_b))

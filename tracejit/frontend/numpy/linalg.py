@@ -159,10 +159,9 @@ def einsum(subscripts: str, *operands: Operand, out: object = None, dtype: DType
     m = [c for c in na if c not in nb]
     n_ = [c for c in nb if c not in na]
     size = lambda cs: int(np.prod([sizes[c] for c in cs])) if cs else 1  # noqa: E731
-    a3 = reshape(a.transpose(tuple(na.index(c) for c in batch + m + contract)),
-                 (size(batch), size(m), size(contract)))
-    b3 = reshape(b.transpose(tuple(nb.index(c) for c in batch + contract + n_)),
-                 (size(batch), size(contract), size(n_)))
+    lead = (size(batch),) if batch else ()  # (no batch: a 2-d product, whose result is the output's buffer)
+    a3 = reshape(a.transpose(tuple(na.index(c) for c in batch + m + contract)), lead + (size(m), size(contract)))
+    b3 = reshape(b.transpose(tuple(nb.index(c) for c in batch + contract + n_)), lead + (size(contract), size(n_)))
     product = reshape(a3 @ b3, tuple(sizes[c] for c in batch + m + n_))
     order = batch + m + n_
     return _fresh(product.transpose(tuple(order.index(c) for c in output)), names, output, sizes, layouts)
