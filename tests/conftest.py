@@ -81,6 +81,16 @@ def check_jit(fn, *args, ulps: float = 0, rtol: float = 0.0, atol: float = 0.0, 
 
 
 @pytest.fixture
+def serial():
+    """tracejit's compiled code on one thread inside the test (results comparable bit for bit)."""
+    from tracejit import config
+    saved = config.num_threads
+    config.num_threads = 1
+    yield
+    config.num_threads = saved
+
+
+@pytest.fixture
 def restored_config():
     """tracejit.config as it was before the test, whatever the test (an example) changed."""
     from tracejit import config

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 
+import tracejit as tj
 from tests.exportharness import decode_outputs, encode_inputs, main_source
 
 NODE_LOADER = r"""import { readFile } from 'node:fs/promises';
@@ -129,3 +130,14 @@ def run(exe: str, exported, target: str, arrays: list[np.ndarray], dims: list[tu
     assert done.returncode == 0, f"{target}: exit {done.returncode}\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}"
     with open(dst, "rb") as fh:
         return decode_outputs(exported, arrays, fh.read())
+
+
+def export_and_run(fun, examples: list, arrays: list[np.ndarray], target: str, folder: str,
+                   name: str) -> tuple[int, list[np.ndarray], list[np.ndarray]]:
+    """Export ``fun`` (example arguments ``examples``) for ``target`` into ``folder``, build and run
+    it on ``arrays``: (exit code, its results, the host JIT's results on the same arrays)."""
+    done = tj.export(fun, *examples, target=target, out_dir=folder, name=name)
+    exe = build(done, folder, target)
+    code, got, _ = run(exe, done, target, [a.copy() for a in arrays])
+    want = tj.jit(fun)(*[a.copy() for a in arrays])
+    return code, got, [np.asarray(w) for w in (want if isinstance(want, tuple) else [want])]

@@ -15,14 +15,6 @@ from tracejit.config import config
 pytestmark = needs_cc
 
 
-@pytest.fixture
-def serial():
-    saved = config.num_threads
-    config.num_threads = 1
-    yield
-    config.num_threads = saved
-
-
 def _jit(fun, *arrays):
     out = tj.jit(fun)(*[a.copy() for a in arrays])
     return list(out) if isinstance(out, tuple) else [out]

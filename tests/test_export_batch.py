@@ -17,18 +17,9 @@ from tests import crossharness
 from tests import exportprograms as P
 from tests.test_export_cross import ulps_of_largest
 from tracejit.compiler.target import Target, host_target
-from tracejit.config import config
 
 SIZES = (1, 5, 7, 64, 1001, 3001)
 GEMM_FROM = 7  # rows from which the host JIT runs both products as GEMMs (M * 10 * 128 >= 2**13)
-
-
-@pytest.fixture
-def serial():
-    saved = config.num_threads
-    config.num_threads = 1
-    yield
-    config.num_threads = saved
 
 
 def _check_sizes(exe, done, target, fun, weights, exact: bool, bound: float) -> None:

@@ -241,11 +241,7 @@ def test_more_programs_on_arm(target, tmp_path):
     to the host JIT; those that sum within 1e-5 of the largest result."""
     crossharness.toolchain(target)
     for name, (fun, arrays, sums) in _more_programs().items():
-        done = tj.export(fun, *arrays, target=target, out_dir=str(tmp_path / name), name=name)
-        exe = crossharness.build(done, str(tmp_path / name), target)
-        code, got, _ = crossharness.run(exe, done, target, [a.copy() for a in arrays])
-        want = tj.jit(fun)(*[a.copy() for a in arrays])
-        want = [np.asarray(w) for w in (want if isinstance(want, tuple) else [want])]
+        code, got, want = crossharness.export_and_run(fun, arrays, arrays, target, str(tmp_path / name), name)
         assert code == 0 and len(got) == len(want), f"{name} on {target}: code {code}"
         for g, w in zip(got, want):
             assert g.shape == w.shape and g.dtype == w.dtype, f"{name} on {target}"

@@ -76,11 +76,7 @@ def _programs():
 def test_programs_with_run_time_sizes_on_aarch64(tmp_path):
     crossharness.toolchain(TARGET)
     for name, (fun, examples, arrays, compare) in _programs().items():
-        done = tj.export(fun, *examples, target=TARGET, out_dir=str(tmp_path / name), name=name)
-        exe = crossharness.build(done, str(tmp_path / name), TARGET)
-        code, got, _ = crossharness.run(exe, done, TARGET, [a.copy() for a in arrays])
-        want = tj.jit(fun)(*[a.copy() for a in arrays])
-        want = [np.asarray(w) for w in (want if isinstance(want, tuple) else [want])]
+        code, got, want = crossharness.export_and_run(fun, examples, arrays, TARGET, str(tmp_path / name), name)
         assert code == 0 and len(got) == len(want), f"{name}: code {code}"
         for g, w in zip(got, want):
             assert g.shape == w.shape and g.dtype == w.dtype, f"{name}: {g.shape} {g.dtype}, JIT {w.shape} {w.dtype}"
