@@ -1,4 +1,5 @@
-"""The compile report's inline JavaScript (SCRIPT) and CSS (STYLE): no network, no external URL.
+"""The compile report's inline JavaScript (SCRIPT) and CSS (STYLE, the whole page's): no network,
+no URL.
 
 The page markup they serve (written by the report's page assembly): each kernel a
 ``<section class="kernel" id="kernel-K" data-kernel="K">`` with links
@@ -22,6 +23,14 @@ What SCRIPT does:
 from __future__ import annotations
 
 STYLE = """
+body { font-family: sans-serif; margin: 1em 2em; color: #222; }
+pre { background: #f6f6f6; padding: 0.5em; overflow-x: auto; font-size: 12px; }
+table { border-collapse: collapse; }
+td, th { padding: 2px 8px; border-bottom: 1px solid #ddd; text-align: left; }
+.bar { display: inline-block; height: 10px; background: #4a90d9; }
+.src-line:target, [id^="src"]:target { background: #ffef9f; }
+ul.legend { list-style: none; padding: 0; display: flex; flex-wrap: wrap; gap: 0.3em 1.2em; }
+details.pass > summary, details > summary { cursor: pointer; }
 svg.tj-graph { display: block; width: 100%; height: 70vh; border: 1px solid #ccc; background: #fff;
   cursor: grab; touch-action: none; user-select: none; }
 svg.tj-graph.panning { cursor: grabbing; }
@@ -64,7 +73,7 @@ SCRIPT = r"""
     if (!back.edges || !back.nodes) { return; }
     var front = {};
     ["edges", "nodes"].forEach(function (kind) {
-      var g = document.createElementNS("http://www.w3.org/2000/svg", "g");
+      var g = document.createElementNS(svg.namespaceURI, "g");
       Array.prototype.forEach.call(back[kind].attributes, function (a) { g.setAttribute(a.name, a.value); });
       g.setAttribute("class", "front-" + kind);
       svg.appendChild(g);

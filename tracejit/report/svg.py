@@ -16,7 +16,8 @@ Each node is ``<g class="node" id="{graph_id}-node-{id}" data-node data-kernel>`
 box filled by its kernel's colour (PALETTE, cycling; grey outside kernels), a ``<title>`` tooltip
 and a label; with a ``source`` "file.py:LINE" the box links to ``#src-LINE``. Edges are cubic
 paths ``<path class="edge">`` (``data-kernel`` set when both ends are in one kernel). The svg has
-a viewBox around the whole drawing; ``tracejit/report/script.py`` zooms and pans it.
+a viewBox around the whole drawing (``tracejit/report/script.py`` zooms and pans it) and, being
+meant for an HTML page, no ``xmlns``: the page holds no URL at all.
 """
 from __future__ import annotations
 
@@ -88,9 +89,10 @@ def layout(ids: Sequence[str], edges: Iterable[tuple[str, str]],
     for u, v in edges:
         preds[index[v]].append(index[u])
         succs[index[u]].append(index[v])
-    layer = _layers(preds, succs)
+    order = _topological(preds, succs)
+    layer = _layers(order, preds, succs)
     rows: list[list[int]] = [[] for _ in range(max(layer, default=-1) + 1)]
-    for i in _topological(preds, succs):
+    for i in order:
         rows[layer[i]].append(i)
     x = [0.0] * n
     for row in rows:
@@ -147,10 +149,9 @@ def _topological(preds: list[list[int]], succs: list[list[int]]) -> list[int]:
     return order
 
 
-def _layers(preds: list[list[int]], succs: list[list[int]]) -> list[int]:
-    """Longest-path layers (edges against the topological order ignored), then sources pulled
-    down to just above their highest consumer."""
-    order = _topological(preds, succs)
+def _layers(order: list[int], preds: list[list[int]], succs: list[list[int]]) -> list[int]:
+    """Longest-path layers along the topological ``order`` (edges against it ignored), then
+    sources pulled down to just above their highest consumer."""
     position = [0] * len(order)
     for k, i in enumerate(order):
         position[i] = k
@@ -209,8 +210,8 @@ def _draw(nodes: list[GraphNode], pairs: list[tuple[str, str]], places: dict[str
     width = max((p.x + p.width / 2 for p in places.values()), default=0) + MARGIN
     height = max((p.y + NODE_HEIGHT / 2 for p in places.values()), default=0) + MARGIN
     width, height = int(width + 0.5), int(height + 0.5)
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="tj-graph" id="{gid}" viewBox="0 0 {width} {height}" '
-           f'width="{width}" height="{height}" role="img" aria-label="traced graph">',
+    out = [f'<svg class="tj-graph" id="{gid}" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+           'role="img" aria-label="traced graph">',  # (no xmlns: the HTML parser knows <svg>, and the page has no URL)
            f'<defs><marker id="{gid}-arrow" viewBox="0 0 8 8" refX="8" refY="4" markerWidth="7" markerHeight="7" '
            'orient="auto"><path d="M0,0L8,4L0,8z" fill="#777"/></marker></defs>',
            f'<g class="edges" fill="none" stroke="#999" stroke-width="1.2" marker-end="url(#{gid}-arrow)">']
