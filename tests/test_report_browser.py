@@ -92,7 +92,7 @@ def of_kernel(page: Page, k: str) -> set[str]:
 
 
 def no_urls(text: str) -> None:
-    assert re.findall(r"(?:https?|ftp|wss?):|//[\w.-]+\.\w", text) == []
+    assert re.findall(r"\b(?:https?|ftps?|wss?|file):|[\"'(=]\s*//\w", text) == []
 
 
 # ---- the real report ---------------------------------------------------------------------------------

@@ -166,6 +166,8 @@ SCRIPT = r"""
     var box = svg.viewBox.baseVal;
     if (!box) { return; }
     var full = {x: box.x, y: box.y, width: box.width, height: box.height};
+    var natural = parseFloat(svg.getAttribute("height"));  // a small graph is not drawn larger than life
+    if (natural > 0) { svg.style.height = Math.round(Math.min(natural + 2, window.innerHeight * 0.7)) + "px"; }
     var drag = null;
     svg.addEventListener("wheel", function (ev) {
       var p = toSvg(svg, ev.clientX, ev.clientY);

@@ -212,8 +212,8 @@ def _draw(nodes: list[GraphNode], pairs: list[tuple[str, str]], places: dict[str
     width, height = int(width + 0.5), int(height + 0.5)
     out = [f'<svg class="tj-graph" id="{gid}" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
            'role="img" aria-label="traced graph">',  # (no xmlns: the HTML parser knows <svg>, and the page has no URL)
-           f'<defs><marker id="{gid}-arrow" viewBox="0 0 8 8" refX="8" refY="4" markerWidth="7" markerHeight="7" '
-           'orient="auto"><path d="M0,0L8,4L0,8z" fill="#777"/></marker></defs>',
+           f'<defs><marker id="{gid}-arrow" viewBox="0 0 8 8" refX="8" refY="4" markerWidth="8" markerHeight="8" '
+           'markerUnits="userSpaceOnUse" orient="auto"><path d="M0,0L8,4L0,8z" fill="#777"/></marker></defs>',
            f'<g class="edges" fill="none" stroke="#999" stroke-width="1.2" marker-end="url(#{gid}-arrow)">']
     kernel_of = {n.id: n.kernel for n in nodes}
     half, bend = NODE_HEIGHT // 2, LAYER_GAP // 2
