@@ -10,6 +10,7 @@ console error, no request other than file: URLs. Screenshots go to $TRACEJIT_TES
 """
 from __future__ import annotations
 
+import dataclasses
 import html
 import os
 import re
@@ -87,8 +88,16 @@ def highlighted(page: Page) -> set[str]:
     return set(page.nodes("svg.tj-graph g.node.highlight"))
 
 
-def of_kernel(page: Page, k: str) -> set[str]:
-    return set(page.nodes(f'svg.tj-graph g.node[data-kernel="{k}"]'))
+def of_kernel(page: Page, k: str, graph: str = "svg.tj-graph") -> set[str]:
+    return set(page.nodes(f'{graph} g.node[data-kernel="{k}"], {graph} g.node[data-kernels~="{k}"]'))
+
+
+def in_view(page: Page, ids: set[str]) -> set[str]:
+    """Which of the nodes ``ids`` of the first graph are inside its viewBox."""
+    return set(page.page.evaluate("""ids => { const s = document.querySelector('svg.tj-graph'), b = s.viewBox.baseVal;
+        return ids.filter(id => { const g = s.querySelector(`g.node[data-node="${id}"]`);
+          const [x, y] = g.getAttribute('transform').slice(10, -1).split(',').map(Number);
+          return x >= b.x && x <= b.x + b.width && y >= b.y && y <= b.y + b.height; }); }""", sorted(ids)))
 
 
 def no_urls(text: str) -> None:
@@ -124,7 +133,7 @@ def test_report_of_a_program_with_several_kernels(browser, tmp_path, artifacts):
     for k in range(kernels):
         page.page.click(f'section#graph a.kernel-link[data-kernel="{k}"]')
         lit = set(page.nodes(graph + ".highlight"))
-        assert lit == set(page.nodes(f'{graph}[data-kernel="{k}"]')) != set()
+        assert lit == of_kernel(page, str(k), "section#graph svg.tj-graph") != set()
         assert lit <= {node_id(n) for n in low.kernels[k].nodes}
         if k == kernels - 1:
             page.page.locator("section#graph").scroll_into_view_if_needed()
@@ -171,6 +180,7 @@ def chains(kernels: int, length: int) -> tuple[list[GraphNode], list[tuple[str, 
 @pytest.fixture
 def small(browser, tmp_path):
     nodes, edges = chains(4, 6)
+    nodes[13] = dataclasses.replace(nodes[13], also_in=(2,))  # op 1.5, computed again in kernel 2
     page = Page(browser, contract_page(tmp_path / "small.html", nodes, edges, 4, 4 * 6 + 1), height=600)
     yield page, nodes
     page.close()
@@ -189,11 +199,11 @@ def test_contract_page_every_node_and_kernel_colours(small):
 def test_kernel_link_toggles_exactly_its_nodes(small):
     page, _ = small
     page.page.click('nav a.kernel-link[data-kernel="2"]')
-    assert highlighted(page) == of_kernel(page, "2") == {f"2.{i}" for i in range(6)}
+    assert highlighted(page) == of_kernel(page, "2") == {f"2.{i}" for i in range(6)} | {"1.5"}
     assert page.page.eval_on_selector("svg.tj-graph", "s => s.classList.contains('dim')")
     assert page.page.eval_on_selector("#kernel-2", "s => s.classList.contains('active')")
     page.page.click('nav a.kernel-link[data-kernel="1"]')
-    assert highlighted(page) == of_kernel(page, "1")
+    assert highlighted(page) == of_kernel(page, "1") == {f"1.{i}" for i in range(6)}
     page.page.click('nav a.kernel-link[data-kernel="1"]')
     assert highlighted(page) == set()
     assert not page.page.eval_on_selector("svg.tj-graph", "s => s.classList.contains('dim')")
@@ -242,7 +252,16 @@ def test_wheel_zooms_and_drag_pans_without_clicking(small):
     panned = view_box(page)
     assert panned[0] < zoomed[0] and panned[1] < zoomed[1] and panned[2] == zoomed[2]
     assert highlighted(page) == set() and page.page.evaluate("location.hash") == ""
-    page.page.click(".tj-toolbar button")
+    page.page.click(".tj-toolbar button >> text=first view")
+    assert view_box(page) == before
+    page.page.mouse.move(cx, cy)
+    for _ in range(12):  # zooming out stops at twice the whole graph
+        page.page.mouse.wheel(0, 1000)
+    page.page.wait_for_function(f"document.querySelector('svg.tj-graph').viewBox.baseVal.width > {before[2] * 1.5}")
+    page.page.wait_for_timeout(200)
+    widest = view_box(page)
+    assert widest[2] == pytest.approx(2 * max(before[2], before[3] * widest[2] / widest[3]))
+    page.page.click(".tj-toolbar button >> text=whole graph")
     assert view_box(page) == before
 
 
@@ -268,11 +287,12 @@ def test_five_thousand_nodes_load_and_highlight(browser, tmp_path, artifacts):
     assert page.load_s < 10, f"loading took {page.load_s:.1f} s"
     assert len(page.nodes()) == 5001
     start = time.perf_counter()
-    page.page.click('nav a.kernel-link[data-kernel="17"]')
+    page.page.click('nav a.kernel-link[data-kernel="45"]')
     page.page.wait_for_function("document.querySelectorAll('g.node.highlight').length === 99")
     click_s = time.perf_counter() - start
     assert click_s < 3, f"highlighting took {click_s:.2f} s"
-    assert highlighted(page) == of_kernel(page, "17")
+    assert highlighted(page) == of_kernel(page, "45")
+    assert in_view(page, highlighted(page)), "the view moved to the kernel"
     page.page.evaluate("window.scrollTo(0, 0)")
     page.page.locator("section#graph").screenshot(path=str(artifacts / "report_5000_nodes.png"))
     print(f"5,000 nodes: load {page.load_s:.2f} s, highlight {click_s:.3f} s")

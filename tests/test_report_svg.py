@@ -16,8 +16,8 @@ SVG = ""  # (render_graph's svg is for an HTML page: no xmlns, the page holds no
 
 
 def node(i: int | str, kernel: int | None = None, label: str = "add", source: str | None = None,
-         title: str = "") -> GraphNode:
-    return GraphNode(str(i), label, kernel, source, title or f"%{i} {label}")
+         title: str = "", also_in: tuple[int, ...] = ()) -> GraphNode:
+    return GraphNode(str(i), label, kernel, source, title or f"%{i} {label}", also_in)
 
 
 def parse(svg: str) -> ET.Element:
@@ -178,3 +178,15 @@ def test_five_thousand_nodes_in_well_under_a_second():
     assert best < 1.5, f"render_graph took {best:.2f} s for 5,000 nodes"
     assert svg.count('class="node"') == 5000
     assert len(svg) < 4_000_000
+
+
+def test_nodes_computed_in_several_kernels():
+    # a producer recomputed inside a consumer's kernel: a link to either kernel highlights it
+    nodes = [node(0, 1, also_in=(3, 1)), node(1, 3), node(2, 1, also_in=(3,)), node(3, None)]
+    root = parse(render_graph(nodes, [("0", "1"), ("0", "2"), ("2", "3")], graph_id="g"))
+    drawn = drawn_nodes(root)
+    assert [(g.get("data-kernel"), g.get("data-kernels")) for g in drawn.values()] == [
+        ("1", "1 3"), ("3", None), ("1", "1 3"), ("", None)]
+    assert next(drawn["0"].iter("rect")).get("fill") == kernel_colour(1)
+    paths = [p for p in root.iter("path") if p.get("class") == "edge"]
+    assert [(p.get("data-kernel"), p.get("data-kernels")) for p in paths] == [("3", None), ("1", "1 3"), (None, None)]

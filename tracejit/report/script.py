@@ -7,17 +7,22 @@ The page markup they serve (written by the report's page assembly): each kernel 
 an ``svg.tj-graph``) inside ``<section id="graph">``, source lines ``id="src-LINE"``.
 
 What SCRIPT does:
-- a click on a kernel link toggles class ``highlight`` on that kernel's graph nodes (and on the
-  edges inside it) and dims the rest of every graph (class ``dim`` on the svg; the highlighted
-  elements move to front groups and the rest fade as two groups); the kernel's sections and links
-  get class ``active``; Escape or a click on the graph's background clears it;
+- a click on a kernel link toggles class ``highlight`` on that kernel's graph nodes (those whose
+  ``data-kernel`` is K or whose ``data-kernels`` lists K) and on the edges inside it, centres a
+  graph on the kernel's first node when none is in view, and dims the rest of every graph (class
+  ``dim`` on the svg; the highlighted elements move to front groups and the rest fade as two
+  groups); the kernel's sections and links get class ``active``; Escape or a click on the graph's
+  background clears it;
 - a click on a node of a kernel highlights that kernel and scrolls to its section (after 300 ms,
   unless a second click makes it a double click); a click on a node outside kernels follows its
   link to the source line, and so does a double click on any node;
 - the wheel zooms the graph about the pointer and a drag pans it (the svg's viewBox changes);
   a drag does not count as a click;
+- the first view shows the whole graph when it fits at 0.3 scale or more, else the top of the
+  graph at the scale that fits its width, between 0.3 and 1 (a 5,000-node chain stays legible);
 - a toolbar above each graph: a filter box (nodes whose label or tooltip contains the text are
-  marked ``match``, the others dimmed; Enter centres the view on the next match) and "fit";
+  marked ``match``, the others dimmed; Enter centres the view on the next match), "whole graph"
+  and "first view";
 - each kernel's links and sections carry its colour as the CSS variable ``--kc``.
 """
 from __future__ import annotations
@@ -61,6 +66,10 @@ SCRIPT = r"""
   function group(map, key, item) { (map[key] || (map[key] = [])).push(item); }
   function byKernel(selector, k) {
     return all(selector).filter(function (e) { return e.getAttribute("data-kernel") === k; });
+  }
+  function kernelsOf(e) {  // data-kernels lists every kernel of a node computed in several
+    var many = e.getAttribute("data-kernels");
+    return many ? many.split(" ") : [e.getAttribute("data-kernel")];
   }
   function drawnParts(k) { return (nodesByKernel[k] || []).concat(edgesByKernel[k] || []); }
   function pageParts(k) { return byKernel(".kernel-link, section.kernel", k); }
@@ -132,6 +141,7 @@ SCRIPT = r"""
     if (link) {
       var k = link.getAttribute("data-kernel");
       setHighlight(current === k ? null : k);
+      if (current !== null) { all("svg.tj-graph").forEach(function (svg) { reveal(svg, current); }); }
       return;
     }
     var node = target.closest("svg.tj-graph g.node");
@@ -168,6 +178,26 @@ SCRIPT = r"""
     var full = {x: box.x, y: box.y, width: box.width, height: box.height};
     var natural = parseFloat(svg.getAttribute("height"));  // a small graph is not drawn larger than life
     if (natural > 0) { svg.style.height = Math.round(Math.min(natural + 2, window.innerHeight * 0.7)) + "px"; }
+    function set(x, y, width, height) { box.x = x; box.y = y; box.width = width; box.height = height; }
+    function fit() { set(full.x, full.y, full.width, full.height); }
+    // The first view: the whole graph if it shows at 0.3 scale or more; else (a long program) its
+    // top at the scale that fits its width, between 0.3 and 1, so that boxes stay visible.
+    function first() {
+      var w = svg.clientWidth, h = svg.clientHeight;
+      if (!w || !h) { return false; }  // not laid out (a closed <details>): when it opens
+      if (Math.min(w / full.width, h / full.height) >= 0.3) { fit(); return true; }
+      var scale = Math.min(1, Math.max(0.3, w / full.width));
+      set(full.x + (full.width - w / scale) / 2, full.y, w / scale, h / scale);
+      return true;
+    }
+    if (!first()) {
+      var folded = svg.closest("details");
+      if (folded) {
+        folded.addEventListener("toggle", function once() {
+          if (folded.open && first()) { folded.removeEventListener("toggle", once); }
+        });
+      }
+    }
     var drag = null;
     svg.addEventListener("wheel", function (ev) {
       var p = toSvg(svg, ev.clientX, ev.clientY);
@@ -175,7 +205,8 @@ SCRIPT = r"""
       ev.preventDefault();
       var delta = ev.deltaY * (ev.deltaMode === 1 ? 16 : ev.deltaMode === 2 ? 400 : 1);
       var f = Math.exp(Math.max(-1, Math.min(1, delta * 0.002)));
-      var w = Math.max(40, Math.min(full.width * 4, box.width * f));
+      var widest = 2 * Math.max(full.width, full.height * box.width / box.height);  // the whole graph, twice
+      var w = Math.max(40, Math.min(widest, box.width * f));
       f = w / box.width;
       box.x = p.x - (p.x - box.x) * f;
       box.y = p.y - (p.y - box.y) * f;
@@ -206,33 +237,55 @@ SCRIPT = r"""
     }
     svg.addEventListener("pointerup", end);
     svg.addEventListener("pointercancel", end);
-    return function fit() { box.x = full.x; box.y = full.y; box.width = full.width; box.height = full.height; };
+    return {fit: fit, first: first};
+  }
+
+  function where(node) {
+    var m = /translate\(([-\d.]+)[ ,]+([-\d.]+)\)/.exec(node.getAttribute("transform") || "");
+    return m ? {x: parseFloat(m[1]), y: parseFloat(m[2])} : null;
+  }
+
+  // After a kernel link's click: if none of the kernel's nodes is in view, centre on its first.
+  function reveal(svg, k) {
+    var box = svg.viewBox.baseVal, nodes = (nodesByKernel[k] || []).filter(function (g) { return svg.contains(g); });
+    if (!box || !nodes.length || !svg.clientWidth) { return; }
+    var seen = nodes.some(function (g) {
+      var p = where(g);
+      return p && p.x >= box.x && p.x <= box.x + box.width && p.y >= box.y && p.y <= box.y + box.height;
+    });
+    if (!seen) { centreOn(svg, nodes[0]); }
   }
 
   function centreOn(svg, node) {
-    var box = svg.viewBox.baseVal;
-    var m = /translate\(([-\d.]+)[ ,]+([-\d.]+)\)/.exec(node.getAttribute("transform") || "");
-    if (!box || !m) { return; }
-    box.x = parseFloat(m[1]) - box.width / 2;
-    box.y = parseFloat(m[2]) - box.height / 2;
+    var box = svg.viewBox.baseVal, p = where(node);
+    if (!box || !p) { return; }
+    box.x = p.x - box.width / 2;
+    box.y = p.y - box.height / 2;
   }
 
-  function addToolbar(svg, fit) {
+  function addToolbar(svg, views) {
     var bar = document.createElement("div");
     bar.className = "tj-toolbar";
     var input = document.createElement("input");
     input.type = "search";
     input.placeholder = "filter nodes (op, shape, line)";
     input.setAttribute("aria-label", "filter graph nodes");
-    var button = document.createElement("button");
-    button.type = "button";
-    button.textContent = "fit";
+    function button(text, title, action) {
+      var b = document.createElement("button");
+      b.type = "button";
+      b.textContent = text;
+      b.title = title;
+      b.addEventListener("click", function () { if (views) { action(); } });
+      return b;
+    }
+    var whole = button("whole graph", "fit the whole graph in view", function () { views.fit(); });
+    var reset = button("first view", "back to the first view", function () { views.first(); });
     var count = document.createElement("span");
     var hint = document.createElement("span");
     hint.className = "tj-hint";
     hint.textContent = ["wheel: zoom", "drag: pan", "click a node: its kernel",
                         "double click: its source line"].join(" \u00b7 ");
-    bar.appendChild(input); bar.appendChild(button); bar.appendChild(count); bar.appendChild(hint);
+    [input, whole, reset, count, hint].forEach(function (e) { bar.appendChild(e); });
     svg.parentNode.insertBefore(bar, svg);
     var nodes = all("g.node", svg).map(function (g) {
       var t = g.querySelector("title"), l = g.querySelector("text");
@@ -255,19 +308,18 @@ SCRIPT = r"""
     input.addEventListener("keydown", function (ev) {
       if (ev.key === "Enter" && matches.length) { centreOn(svg, matches[next % matches.length]); next += 1; }
     });
-    button.addEventListener("click", function () { if (fit) { fit(); } });
   }
 
   function init() {
     all("svg.tj-graph g.node").forEach(function (g) {
-      var k = g.getAttribute("data-kernel");
-      if (k) { group(nodesByKernel, k, g); }
+      kernelsOf(g).forEach(function (k) { if (k) { group(nodesByKernel, k, g); } });
     });
     all("svg.tj-graph path.edge[data-kernel]").forEach(function (e) {
-      group(edgesByKernel, e.getAttribute("data-kernel"), e);
+      kernelsOf(e).forEach(function (k) { group(edgesByKernel, k, e); });
     });
     Object.keys(nodesByKernel).forEach(function (k) {
-      var shape = nodesByKernel[k][0].querySelector("rect");
+      var own = nodesByKernel[k].filter(function (g) { return g.getAttribute("data-kernel") === k; })[0];
+      var shape = own && own.querySelector("rect");
       var colour = shape ? shape.getAttribute("fill") : null;
       if (colour) { pageParts(k).forEach(function (e) { e.style.setProperty("--kc", colour); }); }
     });

@@ -12,10 +12,11 @@ Layout (pure Python, stdlib only, near-linear so a 5,000-node graph draws in a f
    of their neighbours) with the minimum gaps enforced by a left-to-right and a right-to-left
    pass whose mean keeps both the gaps and the order; three passes (down, up, down).
 
-Each node is ``<g class="node" id="{graph_id}-node-{id}" data-node data-kernel>`` with a rounded
+Each node is ``<g class="node" id="{graph_id}-node-{id}" data-node data-kernel>`` (and, for a node
+that other kernels compute again, ``data-kernels`` listing them all, its own first) with a rounded
 box filled by its kernel's colour (PALETTE, cycling; grey outside kernels), a ``<title>`` tooltip
 and a label; with a ``source`` "file.py:LINE" the box links to ``#src-LINE``. Edges are cubic
-paths ``<path class="edge">`` (``data-kernel`` set when both ends are in one kernel). The svg has
+paths ``<path class="edge">`` (``data-kernel``/``data-kernels``: the kernels both ends are in). The svg has
 a viewBox around the whole drawing (``tracejit/report/script.py`` zooms and pans it) and, being
 meant for an HTML page, no ``xmlns``: the page holds no URL at all.
 """
@@ -40,13 +41,20 @@ MARGIN = 20
 @dataclass(frozen=True)
 class GraphNode:
     """One node of the drawn graph: its op (``label``), kernel index (None: input, constant or
-    host), user source "file.py:LINE" and tooltip text."""
+    host; it gives the colour), user source "file.py:LINE", tooltip text, and the other kernels
+    that compute it again (``also_in``: a kernel link highlights it there too)."""
 
     id: str
     label: str
     kernel: int | None
     source: str | None
     title: str
+    also_in: tuple[int, ...] = ()
+
+    def kernels(self) -> tuple[int, ...]:
+        """Every kernel computing this node, its own first."""
+        own = () if self.kernel is None else (self.kernel,)
+        return own + tuple(k for k in dict.fromkeys(self.also_in) if k != self.kernel)
 
 
 @dataclass(frozen=True)
@@ -204,6 +212,13 @@ def _source_line(source: str | None) -> str | None:
     return line if line.isdigit() else None
 
 
+def _kernel_attrs(kernels: list[int] | tuple[int, ...], edge: bool = False) -> str:
+    if not kernels:
+        return "" if edge else ' data-kernel=""'
+    many = f' data-kernels="{" ".join(map(str, kernels))}"' if len(kernels) > 1 else ""
+    return f' data-kernel="{kernels[0]}"{many}'
+
+
 def _draw(nodes: list[GraphNode], pairs: list[tuple[str, str]], places: dict[str, Placement],
           graph_id: str) -> str:
     gid = escape(graph_id)
@@ -215,25 +230,24 @@ def _draw(nodes: list[GraphNode], pairs: list[tuple[str, str]], places: dict[str
            f'<defs><marker id="{gid}-arrow" viewBox="0 0 8 8" refX="8" refY="4" markerWidth="8" markerHeight="8" '
            'markerUnits="userSpaceOnUse" orient="auto"><path d="M0,0L8,4L0,8z" fill="#777"/></marker></defs>',
            f'<g class="edges" fill="none" stroke="#999" stroke-width="1.2" marker-end="url(#{gid}-arrow)">']
-    kernel_of = {n.id: n.kernel for n in nodes}
+    kernels_of = {n.id: n.kernels() for n in nodes}
     half, bend = NODE_HEIGHT // 2, LAYER_GAP // 2
     for u, v in pairs:
         a, b = places[u], places[v]
         y0, y1 = a.y + half, b.y - half
-        k = kernel_of[u]
-        data = f' data-kernel="{k}"' if k is not None and k == kernel_of[v] else ""
+        data = _kernel_attrs([k for k in kernels_of[u] if k in kernels_of[v]], edge=True)
         out.append(f'<path class="edge"{data} d="M{a.x},{y0}C{a.x},{y0 + bend} {b.x},{y1 - bend} {b.x},{y1}"/>')
     out.append('</g><g class="nodes" font-family="monospace" font-size="11" text-anchor="middle">')
     for node in nodes:
         p = places[node.id]
-        nid, kernel = escape(node.id), "" if node.kernel is None else str(node.kernel)
+        nid = escape(node.id)
         shape = (f'<rect x="{-p.width / 2:g}" y="{-half}" width="{p.width}" height="{NODE_HEIGHT}" '
                  f'rx="{half if node.kernel is None else 4}" fill="{kernel_colour(node.kernel)}" stroke="#555"/>'
                  f'<text y="4">{escape(_short(node.label))}</text>')
         line = _source_line(node.source)
         if line is not None:
             shape = f'<a href="#src-{line}">{shape}</a>'
-        out.append(f'<g class="node" id="{gid}-node-{nid}" data-node="{nid}" data-kernel="{kernel}" '
+        out.append(f'<g class="node" id="{gid}-node-{nid}" data-node="{nid}"{_kernel_attrs(kernels_of[node.id])} '
                    f'transform="translate({p.x},{p.y})"><title>{escape(node.title)}</title>{shape}</g>')
     out.append("</g></svg>")
     return "\n".join(out)
