@@ -278,8 +278,9 @@ def test_filter_box_marks_matches(small):
 def test_five_thousand_nodes_load_and_highlight(browser, tmp_path, artifacts):
     # 50 kernels of 99 ops after an input each and a host call (5,001 nodes), plus wide layers:
     # op k.i also reads op k-1.i (9,851 edges).
-    # Measured on the 2-core build machine under load (chromium 156): the page (2.2 MB) loads in
-    # 0.5-0.8 s and a kernel link's highlight takes 0.05-0.1 s; the bounds leave a wide margin.
+    # Measured on the 2-core build machine at load average 9-20 (chromium 156, software rendering):
+    # the page (2.2 MB) loads in 0.5-2.0 s; from the click to the highlight (the view moves to the
+    # kernel: a repaint of the graph) 0.3-1.4 s. The bounds leave room for a busier machine.
     nodes, edges = chains(50, 99)
     edges += [(f"{k - 1}.{i}", f"{k}.{i}") for k in range(1, 50) for i in range(99)]
     assert len(nodes) == 5001 and len(edges) == 9_851
@@ -290,7 +291,7 @@ def test_five_thousand_nodes_load_and_highlight(browser, tmp_path, artifacts):
     page.page.click('nav a.kernel-link[data-kernel="45"]')
     page.page.wait_for_function("document.querySelectorAll('g.node.highlight').length === 99")
     click_s = time.perf_counter() - start
-    assert click_s < 3, f"highlighting took {click_s:.2f} s"
+    assert click_s < 5, f"highlighting took {click_s:.2f} s"
     assert highlighted(page) == of_kernel(page, "45")
     assert in_view(page, highlighted(page)), "the view moved to the kernel"
     page.page.evaluate("window.scrollTo(0, 0)")

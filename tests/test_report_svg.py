@@ -190,3 +190,17 @@ def test_nodes_computed_in_several_kernels():
     assert next(drawn["0"].iter("rect")).get("fill") == kernel_colour(1)
     paths = [p for p in root.iter("path") if p.get("class") == "edge"]
     assert [(p.get("data-kernel"), p.get("data-kernels")) for p in paths] == [("3", None), ("1", "1 3"), (None, None)]
+
+
+def test_widely_read_sources_reach_far_readers_by_stubs():
+    # a constant read by every op of a 20-op chain: edges to the first readers, stubs to the rest
+    ids = [str(i) for i in range(20)]
+    nodes = [node(i, 0) for i in ids] + [node("c", None, "constant")]
+    edges = list(zip(ids, ids[1:])) + [("c", i) for i in ids]
+    root = parse(render_graph(nodes, edges, graph_id="g"))
+    paths = [p for p in root.iter("path") if "edge" in p.get("class", "")]
+    stubs = [p for p in paths if p.get("class") == "edge stub"]
+    assert len(paths) == len(edges) and len(stubs) == 20 - 2  # (readers 0 and 1: one and two layers below)
+    assert {p.find("title").text for p in stubs} == {"from constant (c)"}
+    few = parse(render_graph(nodes[:9] + nodes[-1:], edges[:8] + [("c", i) for i in ids[:8]], graph_id="g"))
+    assert not [p for p in few.iter("path") if p.get("class") == "edge stub"]

@@ -16,12 +16,16 @@ Each node is ``<g class="node" id="{graph_id}-node-{id}" data-node data-kernel>`
 that other kernels compute again, ``data-kernels`` listing them all, its own first) with a rounded
 box filled by its kernel's colour (PALETTE, cycling; grey outside kernels), a ``<title>`` tooltip
 and a label; with a ``source`` "file.py:LINE" the box links to ``#src-LINE``. Edges are cubic
-paths ``<path class="edge">`` (``data-kernel``/``data-kernels``: the kernels both ends are in). The svg has
+paths ``<path class="edge">`` (``data-kernel``/``data-kernels``: the kernels both ends are in), but
+an input or constant read by more than FANOUT_LIMIT nodes reaches those more than STUB_SPAN layers
+below by a short dashed stub ``<path class="edge stub">`` into the reader, titled with the source
+(a constant shared by 1,700 ops drew a band of 1,700 curves over the whole graph). The svg has
 a viewBox around the whole drawing (``tracejit/report/script.py`` zooms and pans it) and, being
 meant for an HTML page, no ``xmlns``: the page holds no URL at all.
 """
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from heapq import heapify, heappop, heappush
@@ -36,6 +40,8 @@ NODE_GAP = 14           # horizontal space between neighbouring boxes
 CHAR_WIDTH = 6.6        # of the 11px monospace label font
 MAX_LABEL = 18          # longer labels are cut with an ellipsis (the tooltip has the whole text)
 MARGIN = 20
+FANOUT_LIMIT = 8        # a source read by more nodes than this ...
+STUB_SPAN = 2           # ... has its edges to readers more than this many layers below drawn as stubs
 
 
 @dataclass(frozen=True)
@@ -212,6 +218,13 @@ def _source_line(source: str | None) -> str | None:
     return line if line.isdigit() else None
 
 
+def _shared_sources(pairs: list[tuple[str, str]]) -> set[str]:
+    """Sources (inputs, constants) read by more than FANOUT_LIMIT nodes."""
+    targets = {v for _, v in pairs}
+    readers = Counter(u for u, _ in pairs if u not in targets)
+    return {u for u, n in readers.items() if n > FANOUT_LIMIT}
+
+
 def _kernel_attrs(kernels: list[int] | tuple[int, ...], edge: bool = False) -> str:
     if not kernels:
         return "" if edge else ' data-kernel=""'
@@ -231,12 +244,18 @@ def _draw(nodes: list[GraphNode], pairs: list[tuple[str, str]], places: dict[str
            'markerUnits="userSpaceOnUse" orient="auto"><path d="M0,0L8,4L0,8z" fill="#777"/></marker></defs>',
            f'<g class="edges" fill="none" stroke="#999" stroke-width="1.2" marker-end="url(#{gid}-arrow)">']
     kernels_of = {n.id: n.kernels() for n in nodes}
+    label_of = {n.id: n.label for n in nodes}
+    shared = _shared_sources(pairs)
     half, bend = NODE_HEIGHT // 2, LAYER_GAP // 2
     for u, v in pairs:
         a, b = places[u], places[v]
         y0, y1 = a.y + half, b.y - half
         data = _kernel_attrs([k for k in kernels_of[u] if k in kernels_of[v]], edge=True)
-        out.append(f'<path class="edge"{data} d="M{a.x},{y0}C{a.x},{y0 + bend} {b.x},{y1 - bend} {b.x},{y1}"/>')
+        if u in shared and b.layer - a.layer > STUB_SPAN:
+            out.append(f'<path class="edge stub"{data} stroke-dasharray="3 2" d="M{b.x - 12},{y1 - 14}L{b.x},{y1}">'
+                       f'<title>from {escape(label_of[u])} ({escape(u)})</title></path>')
+        else:
+            out.append(f'<path class="edge"{data} d="M{a.x},{y0}C{a.x},{y0 + bend} {b.x},{y1 - bend} {b.x},{y1}"/>')
     out.append('</g><g class="nodes" font-family="monospace" font-size="11" text-anchor="middle">')
     for node in nodes:
         p = places[node.id]
