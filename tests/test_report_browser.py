@@ -143,6 +143,10 @@ def test_report_of_a_program_with_several_kernels(browser, tmp_path, artifacts):
     node = page.page.locator(graph + '[data-kernel="0"]').first
     node.click()
     page.page.wait_for_function("Math.abs(document.getElementById('kernel-0').getBoundingClientRect().top) < 2")
+    folded = page.page.locator("details.pass:has(svg.tj-graph)").first  # a pass's graph, drawn when opened
+    folded.locator("summary").first.click()
+    drawn = folded.locator("svg.tj-graph").first.bounding_box()
+    assert drawn and drawn["height"] > 50, drawn
     page.close()
 
 
