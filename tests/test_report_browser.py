@@ -112,24 +112,33 @@ def program(x, w, b):
     return np.exp(h - s[:, None]) / s.max()
 
 
-def test_report_of_a_program_with_several_kernels(browser, tmp_path, artifacts):
+GRAPH = "section#graph svg.tj-graph g.node"
+
+
+def open_report(browser, low, path: Path) -> Page:
+    """The report of ``low`` written to ``path`` and opened; its kernel sections and graph checked."""
     if not hasattr(Lowered, "report"):
         pytest.fail("Lowered.report is missing: this branch needs report-core (tracejit/report's page "
                     "assembly) merged; the script and drawing are tested below on contract pages")
     from tracejit.report.collect import node_id  # (report-core's: the drawn id of a graph node)
+    low.report(str(path))
+    no_urls(path.read_text())
+    page = Page(browser, path, height=1100)
+    sections = page.page.eval_on_selector_all("section.kernel", "els => els.map(e => e.id)")
+    assert sections == [f"kernel-{k}" for k in range(len(low.kernels))]
+    assert sorted(page.nodes(GRAPH)) == sorted(node_id(n) for n in low.traced.graph.nx.nodes)
+    return page
+
+
+def test_report_of_a_program_with_several_kernels(browser, tmp_path, artifacts):
     rng = np.random.default_rng(0)
     args = rng.random((8, 4)), rng.random((4, 5)), rng.random(5)
     low = tj.jit(program).lower(*args)
     kernels = len(low.kernels)
     assert kernels >= 3
-    path = tmp_path / "report.html"
-    low.report(str(path))
-    no_urls(path.read_text())
-    page = Page(browser, path, height=1100)
-    sections = page.page.eval_on_selector_all("section.kernel", "els => els.map(e => e.id)")
-    assert sections == [f"kernel-{k}" for k in range(kernels)]
-    graph = "section#graph svg.tj-graph g.node"
-    assert sorted(page.nodes(graph)) == sorted(node_id(n) for n in low.traced.graph.nx.nodes)
+    page = open_report(browser, low, tmp_path / "report.html")
+    from tracejit.report.collect import node_id
+    graph = GRAPH
     for k in range(kernels):
         page.page.click(f'section#graph a.kernel-link[data-kernel="{k}"]')
         lit = set(page.nodes(graph + ".highlight"))
@@ -147,6 +156,32 @@ def test_report_of_a_program_with_several_kernels(browser, tmp_path, artifacts):
     folded.locator("summary").first.click()
     drawn = folded.locator("svg.tj-graph").first.bounding_box()
     assert drawn and drawn["height"] > 50, drawn
+    page.close()
+
+
+def loop(x, n):
+    def body(s):
+        i, v = s
+        return i + 1, tj.cond(v.sum() > 0, lambda a: a * 0.5, lambda a: a - 1.0, v)
+    return tj.while_loop(lambda s: s[0] < n, body, (0, x))[1]
+
+
+@pytest.mark.parametrize("fun, args", [
+    (loop, (np.ones(4), 3)),  # control flow: kernels with sub-programs
+    (lambda x: np.abs(np.fft.rfft(x)).sum() + x.max(), (np.ones(8),)),  # a host call between kernels
+    (lambda x: x, (np.ones(3),)),  # an argument returned
+    (lambda x: (x.T, 2.0 * np.ones(2)), (np.ones((2, 3)),)),  # a view and a constant result
+], ids=["loop", "host", "identity", "constant"])
+def test_reports_of_other_programs(browser, tmp_path, fun, args):
+    low = tj.jit(fun).lower(*args)
+    page = open_report(browser, low, tmp_path / "report.html")
+    for k in range(len(low.kernels)):
+        page.page.click(f'section#graph a.kernel-link[data-kernel="{k}"]')
+        assert set(page.nodes(GRAPH + ".highlight")) == of_kernel(page, str(k), "section#graph svg.tj-graph")
+    for node in page.page.locator(GRAPH).all()[:6]:  # nodes in and out of kernels: no error
+        node.click()
+    page.page.keyboard.press("Escape")
+    assert highlighted(page) == set()
     page.close()
 
 
