@@ -235,10 +235,11 @@ def test_contract_page_every_node_and_kernel_colours(small):
         assert colour == kernel_colour(k)
 
 
-def test_kernel_link_toggles_exactly_its_nodes(small):
+def test_kernel_link_toggles_exactly_its_nodes(small, artifacts):
     page, _ = small
     page.page.click('nav a.kernel-link[data-kernel="2"]')
     assert highlighted(page) == of_kernel(page, "2") == {f"2.{i}" for i in range(6)} | {"1.5"}
+    page.page.locator("section#graph").screenshot(path=str(artifacts / "report_contract_page.png"))
     assert page.page.eval_on_selector("svg.tj-graph", "s => s.classList.contains('dim')")
     assert page.page.eval_on_selector("#kernel-2", "s => s.classList.contains('active')")
     page.page.click('nav a.kernel-link[data-kernel="1"]')
