@@ -140,7 +140,8 @@ def test_report_of_a_program_with_several_kernels(browser, tmp_path, artifacts):
     from tracejit.report.collect import node_id
     graph = GRAPH
     for k in range(kernels):
-        page.page.click(f'section#graph a.kernel-link[data-kernel="{k}"]')
+        page.page.click(f'section#graph a.kernel-link[data-kernel="{k}"]')  # the legend: the page stays put
+        assert page.page.evaluate("document.getElementById('graph').getBoundingClientRect().bottom > 0")
         lit = set(page.nodes(graph + ".highlight"))
         assert lit == of_kernel(page, str(k), "section#graph svg.tj-graph") != set()
         assert lit <= {node_id(n) for n in low.kernels[k].nodes}
@@ -196,7 +197,7 @@ def contract_page(path: Path, nodes: list[GraphNode], edges: list[tuple[str, str
                        f'</pre></section>' for k in range(kernels))
     source = "\n".join(f'<span id="src-{i}">{i:4d}  y{i} = np.exp(y{i - 1})</span>' for i in range(1, lines + 1))
     path.write_text(f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>report</title><style>{STYLE}'
-                    f'</style></head><body><nav>{links}</nav><section id="graph">'
+                    f'</style></head><body><nav>{links}</nav><section id="graph"><p class="legend">{links}</p>'
                     f'{render_graph(nodes, edges, graph_id="graph")}</section>{sections}<section id="source"><pre>'
                     f'{source}</pre></section><div style="height: 100vh"></div><script>{SCRIPT}</script></body></html>')
     return path
@@ -250,6 +251,13 @@ def test_kernel_link_toggles_exactly_its_nodes(small, artifacts):
     page.page.click('nav a.kernel-link[data-kernel="3"]')
     page.page.keyboard.press("Escape")
     assert highlighted(page) == set()
+    page.page.evaluate("window.scrollTo(0, 0)")
+    page.page.click('nav a.kernel-link[data-kernel="3"]')  # elsewhere a kernel link goes to the kernel
+    page.page.wait_for_function("Math.abs(document.getElementById('kernel-3').getBoundingClientRect().top) < 2")
+    page.page.evaluate("window.scrollTo(0, 0)")
+    page.page.click('section#graph a.kernel-link[data-kernel="0"]')  # the graph's legend stays on the graph
+    assert highlighted(page) == of_kernel(page, "0")
+    assert page.page.evaluate("window.scrollY") == 0 and page.page.evaluate("location.hash") == "#kernel-3"
 
 
 def test_node_clicks_go_to_kernel_and_source(small):

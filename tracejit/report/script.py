@@ -12,7 +12,8 @@ What SCRIPT does:
   graph on the kernel's first node when none is in view, and dims the rest of every graph (class
   ``dim`` on the svg; the highlighted elements move to front groups and the rest fade as two
   groups); the kernel's sections and links get class ``active``; Escape or a click on the graph's
-  background clears it;
+  background clears it; a link inside ``#graph`` (its legend) does not follow its href, the page
+  stays on the graph;
 - a click on a node of a kernel highlights that kernel and scrolls to its section (after 300 ms,
   unless a second click makes it a double click); a click on a node outside kernels follows its
   link to the source line, and so does a double click on any node;
@@ -140,6 +141,7 @@ SCRIPT = r"""
     var link = target.closest(".kernel-link");
     if (link) {
       var k = link.getAttribute("data-kernel");
+      if (link.closest("#graph")) { ev.preventDefault(); }  // the graph's own legend: stay with the graph
       setHighlight(current === k ? null : k);
       if (current !== null) { all("svg.tj-graph").forEach(function (svg) { reveal(svg, current); }); }
       return;
