@@ -13,6 +13,8 @@ cache directory, ``$XDG_CACHE_HOME/tracejit`` or ``~/.cache/tracejit``);
 ``TRACEJIT_CACHE=0`` turns it off.
 ``TRACEJIT_VERIFY=1`` checks the graph after every graph pass and the kernel program after
 every kernel pass (the test suite turns it on, ``tests/conftest.py``).
+``TRACEJIT_REPORT=dir`` writes an HTML compile report of every compilation into ``dir``
+(``report/env.py``).
 """
 from __future__ import annotations
 
@@ -48,6 +50,7 @@ class Config:
     cache_dir: str = ""
     verify: bool = False
     slow_compile_seconds: float = 1.0  # a compilation slower than this logs a warning line (stagetimes.py)
+    report_dir: str = ""  # a compile report of every compilation is written here (report/env.py)
 
     def __setattr__(self, name: str, value) -> None:
         object.__setattr__(self, name, value)
@@ -74,6 +77,7 @@ class Config:
             cache_dir=env.get("TRACEJIT_CACHE_DIR") or _default_cache_dir(env),
             verify=env.get("TRACEJIT_VERIFY", "0") not in ("", "0", "false", "False", "off"),
             slow_compile_seconds=float(env.get("TRACEJIT_SLOW_COMPILE", 1.0)),
+            report_dir=env.get("TRACEJIT_REPORT", ""),
         )
 
 

@@ -29,11 +29,11 @@ from tracejit.frontend.signature import NestedTrace, bind
 from tracejit.frontend.traced_function import TracedFunction
 from tracejit.frontend.tree import unflatten
 from tracejit.frontend.writeback import write_back
+from tracejit.report.env import compiled as report_compilation
 from tracejit.runtime import MISS
 from tracejit.runtime.counter import Counter
 from tracejit.runtime.dispatcher import Slot, dispatcher
 from tracejit.runtime.gcpause import paused_gc
-from tracejit.stagetimes import report as report_compile_times
 
 
 class CacheInfo(NamedTuple):
@@ -401,7 +401,7 @@ class JitFunction:
         if self._traces == RETRACE_WARNING + 1:
             warn_retraces(self.fun, change)
         source = compilation.compile(self.fun.__qualname__).source  # compiled now, or found on disk or loaded
-        report_compile_times(self.fun.__qualname__, compilation.times)  # (stagetimes.py: slow ones say so)
+        report_compilation(self.fun.__qualname__, compilation)  # stage times (slow ones say so), TRACEJIT_REPORT
         if not self._native_tried:
             self._enable_native()
         if source == "compiled":

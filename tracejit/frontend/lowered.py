@@ -6,12 +6,15 @@ show (a signature lowered without being called is compiled when its LLVM IR or a
 is asked for)."""
 from __future__ import annotations
 
+import os
+
 from tracejit.compile import Compilation
 from tracejit.compiler.kir import Kernel
 from tracejit.compiler.pipeline import Optimized
 from tracejit.errors import user_error
 from tracejit.frontend.hostcall import fallbacks_of
 from tracejit.frontend.traced_function import TracedFunction
+from tracejit.report import report
 from tracejit.runtime.executable import Executable
 
 STAGES = ("source", "graph", "optimized", "kernels", "passes", "llvm", "llvm-opt", "asm")
@@ -114,3 +117,17 @@ class Lowered:
             clusters = {k.name: k.nodes for k in self.kernels}
             return self.optimized.graph.to_dot(clusters)
         raise user_error(ValueError(f"to_dot: stage must be 'graph' or 'optimized', not {stage!r}"))
+
+    def report(self, path: str | os.PathLike | None = None) -> str:
+        """A compile report as one self-contained HTML page (``tracejit/report/``; machine
+        code is compiled now if not yet), written to ``path`` when given: the traced graph
+        drawn with nodes coloured by kernel and linked to the source lines, the graph after
+        each pass with its time, each kernel's loop nest, schedule, memory plan, LLVM IR and
+        assembly, the fallbacks and the compile time per stage. ``TRACEJIT_REPORT=dir``
+        writes one for every compilation.
+
+        >>> page = tj.jit(lambda x: np.tanh(x).sum()).lower(np.ones(8)).report()  # or .report("f.html")
+        >>> page.count('<section class="kernel"'), "http" in page
+        (1, False)
+        """
+        return report(self, path)
