@@ -253,6 +253,10 @@ def test_report_of_5000_nodes_stays_small_and_quick():
     seconds = time.perf_counter() - start
     check_page(text, lowered)
     assert text.count("<svg") == 1, "a graph this big is drawn once; each pass shows counts only"
+    sections = set(re.findall(r'<section class="kernel" id="kernel-(\d+)"', text))
+    lit = {k for tag in re.findall(r'<g class="node"[^>]*>', text)
+           for found in re.findall(r'data-kernels?="([^"]*)"', tag) for k in found.split()}
+    assert sections and sections <= lit, f"kernels whose link lights no node: {sorted(sections - lit)}"
     passes = text.split('id="passes"')[1].split("</section>")[0]
     assert passes.count('<details class="pass">') >= 3 and "fusion: " in passes and "<pre>" not in passes
     assert len(text) < 12_000_000, len(text)

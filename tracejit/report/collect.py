@@ -88,16 +88,24 @@ def node_id(nid: int) -> str:
     return f"n{nid}"
 
 
-def kernel_index(program: Program) -> dict[int, int]:
-    """Graph node -> index of the first kernel computing it."""
-    found: dict[int, int] = {}
+def kernel_index(program: Program) -> dict[int, tuple[int, ...]]:
+    """Graph node -> indices of the kernels computing it, first first (fusion may compute a
+    node again in each kernel that reads it)."""
+    found: dict[int, tuple[int, ...]] = {}
     for index, kernel in enumerate(program.kernels):
         for nid in kernel.nodes:
-            found.setdefault(nid, index)
+            found[nid] = found.get(nid, ()) + (index,)
     return found
 
 
-def graph_nodes(graph: Graph, kernels: dict[int, int]) -> tuple[list[GraphNode], list[tuple[str, str]]]:
+def _drawn(nid: int, label: str, kernels: dict[int, tuple[int, ...]], loc: str | None, title: str,
+           host: bool = False) -> GraphNode:
+    """Node ``nid`` as drawn: coloured by its first kernel, highlighted by every kernel computing it."""
+    found = () if host else kernels.get(nid, ())  # (a host call runs in Python, not in a kernel)
+    return GraphNode(node_id(nid), label, found[0] if found else None, loc, title, also_in=found[1:])
+
+
+def graph_nodes(graph: Graph, kernels: dict[int, tuple[int, ...]]) -> tuple[list[GraphNode], list[tuple[str, str]]]:
     """The top-level nodes of ``graph`` in topological order, and its edges, to draw."""
     nodes, edges = [], []
     for nid in graph.topo_order():
@@ -106,8 +114,7 @@ def graph_nodes(graph: Graph, kernels: dict[int, int]) -> tuple[list[GraphNode],
         title = graph.node_text(nid)
         title = title if len(title) <= TITLE_LIMIT else title[:TITLE_LIMIT] + "..."
         loc = graph.loc(nid)
-        kernel = None if op == "host" else kernels.get(nid)  # a host call runs in Python, not in a kernel
-        nodes.append(GraphNode(node_id(nid), label, kernel, loc, title + (f"  # {loc}" if loc else "")))
+        nodes.append(_drawn(nid, label, kernels, loc, title + (f"  # {loc}" if loc else ""), op == "host"))
         edges.extend((node_id(u), node_id(nid)) for u in dict.fromkeys(graph.operands(nid)))
     return nodes, edges
 
@@ -185,7 +192,7 @@ def _delta(before: dict[str, int], after: dict[str, int]) -> dict[str, int]:
     return {op: d for op, d in delta.items() if d}
 
 
-def pass_views(lowered: Lowered, kernels: dict[int, int], draw: bool) -> list[PassView]:
+def pass_views(lowered: Lowered, kernels: dict[int, tuple[int, ...]], draw: bool) -> list[PassView]:
     """Each pass: time, change, node and op counts. ``draw``: every graph pass and kernel
     pass recorded (``Compilation.pass_records``), each graph drawn; otherwise the graph
     passes counted only (``passstats.py``: no dumps)."""
@@ -205,8 +212,7 @@ def pass_views(lowered: Lowered, kernels: dict[int, int], draw: bool) -> list[Pa
             continue
         counts = op_counts(record.text)
         parsed, links = parse_graph_dump(record.text)
-        nodes = [GraphNode(node_id(n.id), n.op, kernels.get(n.id), n.loc, f"%{n.id} {n.op} : {n.aval}")
-                 for n in parsed]
+        nodes = [_drawn(n.id, n.op, kernels, n.loc, f"%{n.id} {n.op} : {n.aval}") for n in parsed]
         edges = [(node_id(u), node_id(v)) for u, v in dict.fromkeys(links)]
         views.append(PassView(record.name, record.seconds, record.changed, sum(counts.values()),
                               _delta(before, counts), nodes, edges, record.text))
