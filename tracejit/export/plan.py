@@ -26,6 +26,7 @@ from tracejit.compiler.target import Target
 from tracejit.config import config
 from tracejit.errors import UnsupportedError
 from tracejit.export.gemmrows import rows_as_sizes, varying_rows
+from tracejit.export.lengths import Position, consts_as_sizes, varying_lengths
 from tracejit.export.poly import Poly, fit, fit_quotient, sample_points
 from tracejit.export.spec import ExampleSpec
 from tracejit.frontend.api import jit
@@ -76,6 +77,7 @@ class ExportPlan:
     checks: list = field(default_factory=list)  # run-time checks (frontend/checks.py): TJ_ERR_CHECK when one fails
     check_bounds: list[Poly | None] = field(default_factory=list)  # each range check's bound (None: none)
     gemm_rows: set[int] = field(default_factory=set)  # GEMM kernels whose row count is a size (gemmrows.py)
+    lengths: list[tuple[Position, str]] = field(default_factory=list)  # constants read from the size table (lengths.py)
 
     def samples_of(self, poly: Poly) -> list[int]:
         """``poly``'s values at the sample sizes."""
@@ -164,7 +166,8 @@ def _structure_error(symbols: list[str], base: tuple, point: tuple) -> SizeError
         f"the code needs {'that dim' if len(changed) == 1 else 'one of those dims'} fixed (only the outermost "
         f"loop's extent, long reductions and a matrix product's row count are run-time sizes; not its other "
         f"sizes, an inner dim, "
-        f"a length that enters the arithmetic such as a mean's, a loop over it). "
+        f"a length that enters the arithmetic other than as an integer or its reciprocal, such as sqrt(N), "
+        f"a loop over it). "
         f"Give it a number in the example, or another sample size (sizes={{...}}, --size N=...)")
 
 
@@ -220,6 +223,8 @@ def _plan_at(fun: Callable, specs: list[ExampleSpec], arg_names: list[str], name
     generics = [parametrize(program) for _, _, program in runs]
     gemm_rows = varying_rows(generics) if len({len(g.kernels) for g in generics}) == 1 else set()
     generics = [rows_as_sizes(g, gemm_rows) for g in generics]  # a batch through matrix products
+    lengths = varying_lengths(generics)  # a mean's N, a variance's N - 1: read at run time
+    generics = [consts_as_sizes(g, lengths) for g in generics]
     prints = [program_fingerprint(g) for g in generics]
     for (point, _, _), text in zip(runs, prints):
         if text != prints[0]:
@@ -292,6 +297,7 @@ def _plan_at(fun: Callable, specs: list[ExampleSpec], arg_names: list[str], name
                       {arg for arg, _ in traced.writebacks}, threads, points + checks,
                       list(traced.checks), bounds)
     plan.gemm_rows = gemm_rows
+    plan.lengths = lengths
     for point, _, program in extra:
         validate(plan, point, program, prints[0])
     return plan
@@ -301,7 +307,7 @@ def validate(plan: ExportPlan, point: tuple[int, ...], program: Program, fingerp
     """Check the fits at a size they were not fitted at (``program``, traced there): every
     size slot and buffer size must be what the polynomials say (a program of another
     structure there tells nothing: skipped)."""
-    generic = rows_as_sizes(parametrize(program), plan.gemm_rows)
+    generic = consts_as_sizes(rows_as_sizes(parametrize(program), plan.gemm_rows), plan.lengths)
     if program_fingerprint(generic) != fingerprint:
         return
     wrong = [f"slot {i}" for i, poly in enumerate(plan.slots)
