@@ -103,3 +103,19 @@ def test_length_no_exact_fit_is_refused(fun, tmp_path):
     with pytest.raises(SizeError):
         tj.export(fun, "f32[N,8]", target="host", out_dir=str(tmp_path))
     assert not list(tmp_path.iterdir())
+
+
+def test_length_rounding_without_sums(tmp_path):
+    """No sum in the way: N and 1/N as the kernel reads them equal the JIT's folded float32
+    constants bit for bit at every N, 2^24 + 1 included (it rounds to 2^24 both ways: the
+    int64 -> float conversion rounds once, as float32(float(N)) does)."""
+    def fun(x):
+        return x * len(x) + 1.0 / len(x), x - (len(x) - 3)
+
+    done = tj.export(fun, "f32[N]", target="host", out_dir=str(tmp_path), name="scale")
+    exe = crossharness.build(done, str(tmp_path), "host")
+    for n in (*SIZES, 2 ** 24 + 1):
+        x = np.linspace(-2, 2, n, dtype=np.float32)
+        code, got, _ = crossharness.run(exe, done, "host", [x.copy()])
+        want = tj.jit(fun)(x.copy())
+        assert code == 0 and all(_same(g, np.asarray(w)) for g, w in zip(got, want)), n

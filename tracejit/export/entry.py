@@ -27,9 +27,11 @@ ALIGN = 64
 
 def derived_sizes(plan: ExportPlan) -> list[Poly]:
     """The sizes that follow the named dims and must not be negative: result dims, buffer
-    bytes and the size-table slots that are not negative at the samples (extents, offsets)."""
+    bytes and the size-table slots that are not negative at the samples (extents, offsets;
+    not the lengths the arithmetic reads, ``export/lengths.py``)."""
     polys = [d for out in plan.outputs for d in out.dims] + list(plan.nbytes.values())
-    polys += [p for p in plan.slots if p is not None and all(v >= 0 for v in plan.samples_of(p))]
+    polys += [p for i, p in enumerate(plan.slots) if p is not None and i not in plan.value_slots
+              and all(v >= 0 for v in plan.samples_of(p))]  # (a length in the arithmetic, N - 3, may be < 0)
     return [p for p in dict.fromkeys(polys) if p.constant() is None]
 
 

@@ -78,6 +78,7 @@ class ExportPlan:
     check_bounds: list[Poly | None] = field(default_factory=list)  # each range check's bound (None: none)
     gemm_rows: set[int] = field(default_factory=set)  # GEMM kernels whose row count is a size (gemmrows.py)
     lengths: list[tuple[Position, str]] = field(default_factory=list)  # constants read from the size table (lengths.py)
+    value_slots: set[int] = field(default_factory=set)  # their slots: values in the arithmetic, may be < 0
 
     def samples_of(self, poly: Poly) -> list[int]:
         """``poly``'s values at the sample sizes."""
@@ -224,6 +225,7 @@ def _plan_at(fun: Callable, specs: list[ExampleSpec], arg_names: list[str], name
     gemm_rows = varying_rows(generics) if len({len(g.kernels) for g in generics}) == 1 else set()
     generics = [rows_as_sizes(g, gemm_rows) for g in generics]  # a batch through matrix products
     lengths = varying_lengths(generics)  # a mean's N, a variance's N - 1: read at run time
+    sized = len(generics[0].params)
     generics = [consts_as_sizes(g, lengths) for g in generics]
     prints = [program_fingerprint(g) for g in generics]
     for (point, _, _), text in zip(runs, prints):
@@ -298,6 +300,7 @@ def _plan_at(fun: Callable, specs: list[ExampleSpec], arg_names: list[str], name
                       list(traced.checks), bounds)
     plan.gemm_rows = gemm_rows
     plan.lengths = lengths
+    plan.value_slots = set(range(sized, len(generic.params)))
     for point, _, program in extra:
         validate(plan, point, program, prints[0])
     return plan
