@@ -119,3 +119,18 @@ def test_length_rounding_without_sums(tmp_path):
         code, got, _ = crossharness.run(exe, done, "host", [x.copy()])
         want = tj.jit(fun)(x.copy())
         assert code == 0 and all(_same(g, np.asarray(w)) for g, w in zip(got, want)), n
+
+
+def test_lengths_with_threads(tmp_path):
+    """``threads=True``: the length slots sit after the grain slots; the pool's chunks do not
+    change the values (a centring is a map after the column mean)."""
+    fun = PROGRAMS["standardize"]
+    done = tj.export(fun, "f32[N,8]", target="host", out_dir=str(tmp_path), name="std_mt", threads=True,
+                     sizes={"N": 20000})
+    exe = crossharness.build(done, str(tmp_path), "host")
+    rng = np.random.default_rng(9)
+    for n in (1, 7, 20000, 50001):
+        x = rng.standard_normal((n, 8)).astype(np.float32)
+        code, got, _ = crossharness.run(exe, done, "host", [x.copy()])
+        ref = ((x - x.mean(0, dtype=np.float64)) / x.std(0, dtype=np.float64)).astype(np.float32)
+        assert code == 0 and _close(got[0], ref), n
