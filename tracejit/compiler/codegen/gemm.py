@@ -93,10 +93,6 @@ class GemmEmitter:
         self.block_base = b.mul(chunk, i64(g.kc * g.block_cols))
         # an edge tile's accumulators go through this stack slot (see _store_edge)
         self.tile = opaque(b, b.alloca(ir.ArrayType(self.t, g.mr * g.nr), name="edge_tile"))
-        # this call's packed block of A (mr-row panels, K-major), in its chunk's part of a_block
-        self.a_panels = self.ptrs[g.a_block] if g.pack_a else None
-        self.a_block_base = b.mul(chunk, i64(g.mc * g.kc))
-        self.a_panel = None  # the micro-kernel's panel in a_panels (when A is packed)
         per_batch = g.row_tasks * g.col_tasks
         with for_range(b, self.begin, self.end, name="task") as task:
             if g.k_tasks > 1:  # a split K: task = K part x (batch, row task, column task)
@@ -140,8 +136,6 @@ class GemmEmitter:
         slivers = b.sdiv(b.add(ncols, i64(g.nr - 1)), i64(g.nr))
         with for_range(b, r0, r1, g.mc, name="ic") as ic:
             rows = self._min(i64(g.mc), b.sub(r1, ic))
-            if g.pack_a:
-                self._pack_a(ic, rows, pc, kc)
             with for_range(b, 0, slivers, name="jr") as s:
                 j0 = b.add(jc, b.mul(s, i64(g.nr)))
                 cols = self._min(i64(g.nr), b.sub(i64(g.n), j0))
@@ -159,8 +153,6 @@ class GemmEmitter:
                     limit = self._min(rows, b.sub(b.add(j0, i64(g.nr)), ic))
                 with for_range(b, 0, limit, g.mr, name="ir") as ir_:
                     row0 = b.add(ic, ir_)
-                    if g.pack_a:
-                        self.a_panel = b.add(self.a_block_base, b.mul(ir_, i64(g.kc)))  # kc * mr a panel
                     self._prefetch_c(row0, j0)
                     if load is None:
                         acc = self._micro_in_place(row0, pc, kc, j0, cols)
@@ -172,23 +164,6 @@ class GemmEmitter:
                         acc = self._micro(row0, pc, kc, load)
                     nrows = self._min(i64(g.mr), b.sub(rows, ir_))
                     self._store(acc, row0, j0, nrows, cols, first, last)
-
-    # -- packing A -----------------------------------------------------------------------
-    def _pack_a(self, ic, rows, pc, kc) -> None:
-        """A[ic : ic + rows, pc : pc + kc] into ``a_panels``: panel p (rows ic + mr p ..,
-        ``kc * mr`` elements apart) holds element (r, k) at ``k * mr + r``; rows past M
-        repeat row M-1 (as the micro-kernel reads them)."""
-        b, g = self.b, self.g
-        sm, sk = g.a.strides[1], g.a.strides[2]
-        with for_range(b, 0, rows, g.mr, name="pa") as p:
-            starts = [b.add(self.a_base, b.add(b.mul(self._min(b.add(b.add(ic, p), i64(r)), self.m_last),
-                                                     i64(sm)), self._times(pc, sk))) for r in range(g.mr)]
-            panel = b.add(self.a_block_base, b.mul(p, i64(g.kc)))
-            with for_range(b, 0, kc, name="pk") as k:
-                at = b.add(panel, b.mul(k, i64(g.mr)))
-                for r in range(g.mr):
-                    x = b.load(self._gep(self.a, b.add(starts[r], self._times(k, sk))), typ=self.t, align=self.align)
-                    b.store(x, self._gep(self.a_panels, b.add(at, i64(r))), align=self.align)
 
     # -- reading B ---------------------------------------------------------------------
     def _packed_loader(self, base, offset) -> Callable:
@@ -293,54 +268,36 @@ class GemmEmitter:
     # -- the micro-kernel ---------------------------------------------------------------
     def _micro(self, row0, pc, kc, load_b: Callable, store_b: Callable | None = None):
         """mr x (nr / lanes) vector accumulators of sum_k A[row0 + r, pc + k] * B[k, :].
-        Rows past M read row M-1 (their results are never stored). A packed block of A
-        is read from the micro-kernel's panel (``a_panel``) instead."""
+        Rows past M read row M-1 (their results are never stored)."""
         b, g = self.b, self.g
-        sk = g.a.strides[2]
-        rows = [] if g.pack_a else [
-            b.add(self.a_base, b.add(b.mul(self._min(b.add(row0, i64(r)), self.m_last), i64(g.a.strides[1])),
-                                     self._times(pc, sk))) for r in range(g.mr)]
-        zero = ir.Constant(self.vt, [ir.Constant(self.t, 0)] * self.lanes)
-
-        def step(k, acc):
-            bvec = load_b(k)
-            if store_b is not None:
-                store_b(k, bvec)
-            new = []
-            for r in range(g.mr):
-                if g.pack_a:
-                    at = b.add(self.a_panel, b.add(b.mul(k, i64(g.mr)), i64(r)))
-                    a = b.load(self._gep(self.a_panels, at), typ=self.t, align=self.align)
-                else:
-                    a = b.load(self._gep(self.a, b.add(rows[r], self._times(k, sk))), typ=self.t, align=self.align)
-                av = self.ctx.splat(a)
-                new.append([self.ctx.intrinsic(self.fma, [av, bvec[v], acc[r][v]]) for v in range(self.nv)])
-            return new
-
-        init = [[zero] * self.nv for _ in range(g.mr)]
-        return self._k_loop(i64(0), lambda k: b.icmp_signed("<", k, kc), init, step)
-
-    def _k_loop(self, k0, cond: Callable, init, body: Callable):
-        """A loop over k from ``k0`` while ``cond(k)``, carrying the accumulators
-        (``init`` first, then ``body(k, acc)``): the accumulators after it."""
-        b = self.b
         fn = b.function
-        head, blk, done = (fn.append_basic_block(f"mk.{n}") for n in ("head", "body", "done"))
+        sk = g.a.strides[2]
+        rows = [b.add(self.a_base, b.add(b.mul(self._min(b.add(row0, i64(r)), self.m_last),
+                                               i64(g.a.strides[1])), self._times(pc, sk))) for r in range(g.mr)]
+        head, body, done = (fn.append_basic_block(f"mk.{n}") for n in ("head", "body", "done"))
         pre = b.block
         b.branch(head)
         b.position_at_end(head)
         k = b.phi(I64, name="k")
-        k.add_incoming(k0, pre)
-        acc = [[b.phi(self.vt) for _ in row] for row in init]
-        for row, irow in zip(acc, init):
-            for phi, x in zip(row, irow):
-                phi.add_incoming(x, pre)
-        b.cbranch(cond(k), blk, done)
-        b.position_at_end(blk)
-        new = body(k, acc)
-        for row, nrow in zip(acc, new):
-            for phi, x in zip(row, nrow):
-                phi.add_incoming(x, b.block)
+        k.add_incoming(i64(0), pre)
+        zero = ir.Constant(self.vt, [ir.Constant(self.t, 0)] * self.lanes)
+        acc = [[b.phi(self.vt) for _ in range(self.nv)] for _ in range(g.mr)]
+        for row in acc:
+            for phi in row:
+                phi.add_incoming(zero, pre)
+        b.cbranch(b.icmp_signed("<", k, kc), body, done)
+        b.position_at_end(body)
+        bvec = load_b(k)
+        if store_b is not None:
+            store_b(k, bvec)
+        new = []
+        for r in range(g.mr):
+            a = b.load(self._gep(self.a, b.add(rows[r], self._times(k, sk))), typ=self.t, align=self.align)
+            av = self.ctx.splat(a)
+            new.append([self.ctx.intrinsic(self.fma, [av, bvec[v], acc[r][v]]) for v in range(self.nv)])
+        for r in range(g.mr):
+            for v in range(self.nv):
+                acc[r][v].add_incoming(new[r][v], b.block)
         k.add_incoming(b.add(k, i64(1)), b.block)
         b.branch(head)
         b.position_at_end(done)

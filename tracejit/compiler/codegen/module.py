@@ -59,12 +59,12 @@ _FLUSHING: weakref.WeakSet[ir.Module] = weakref.WeakSet()
 
 def _operands(kernel: Kernel) -> list[int]:
     """The kernel's buffers in the order its function takes them: a matrix product's by
-    role (A, B, C, B's and A's packing blocks, then the epilogue's), so that products of one shape
+    role (A, B, C, B's packing block, then the epilogue's), so that products of one shape
     share a function whatever their buffers' ids; other kernels' sorted."""
     g = kernel.gemm
     if g is None:
         return kernel.buffers()
-    roles = [g.a.buffer, g.b_buffer(), g.c.buffer] + [x for x in (g.b_block, g.a_block) if x is not None]
+    roles = [g.a.buffer, g.b_buffer(), g.c.buffer] + ([] if g.b_block is None else [g.b_block])
     return list(dict.fromkeys(roles + kernel.buffers()))
 
 
@@ -216,8 +216,7 @@ def _localize_gemm(kernel: Kernel, local_id: dict[int, int], fix: Callable, loca
     epilogue = None if g.epilogue is None else map_accesses(g.epilogue, fix, {}, local)
     gemm = dataclasses.replace(g, a=fix(g.a), b=fix(g.b), c=fix(g.c), epilogue=epilogue, m=local(g.m),
                                packed_b=None if g.packed_b is None else local_id[g.packed_b],
-                               b_block=None if g.b_block is None else local_id[g.b_block],
-                               a_block=None if g.a_block is None else local_id[g.a_block])
+                               b_block=None if g.b_block is None else local_id[g.b_block])
     out = dataclasses.replace(kernel, name="", nodes=[], gemm=gemm)
     out.parallel_grain = local(kernel.parallel_grain)
     return _local_key(out, local_id, scratch, shared)

@@ -54,7 +54,6 @@ class Gemm:
     c_split: int = 0  # elements from one part's partial C to the next's (in c's buffer)
     prefetch_b: bool = False  # B read where it lies (unpacked) is large: prefetch its rows ahead
     nc: int = 0  # columns of a task packed at a time (a multiple of nr; 0: all the task's columns)
-    a_block: int | None = None  # a temporary for A packed per mc x kc block (mr-row, K-major panels), one per chunk
 
     @property
     def slivers(self) -> int:
@@ -75,11 +74,6 @@ class Gemm:
     def block_cols(self) -> int:
         """Columns of B one packed block holds: ``nc``, or the task's columns."""
         return min(self.nc, self.cols_per_task) if self.nc else self.cols_per_task
-
-    @property
-    def pack_a(self) -> bool:
-        """Whether each mc x kc block of A is packed into ``a_block`` before use."""
-        return self.a_block is not None
 
     @property
     def tasks(self) -> int:
@@ -110,7 +104,6 @@ class Gemm:
                 f"({self.slivers} slivers); {'upper triangle only (symmetric); ' if self.symmetric else ''}"
                 f"{self._split_text()}"
                 f"{'B streamed in place (prefetched); ' if self.prefetch_b else ''}"
-                f"{'A packed per block; ' if self.pack_a else ''}"
                 f"tasks {self.batch}x{self.row_tasks}x{self.col_tasks}, "
                 f"tile {self.mr}x{self.nr}, blocks mc={self.mc} kc={self.kc}"
                 f"{f' nc={self.nc}' if self.nc else ''}")

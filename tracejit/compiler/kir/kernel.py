@@ -52,7 +52,7 @@ class Kernel:
             extra = set()
             if g.epilogue is not None:
                 extra = {ld.access.buffer for ld in Nest((), 0, None, g.epilogue, g.c).loads()}
-            block = {x for x in (g.b_block, g.a_block) if x is not None}
+            block = set() if g.b_block is None else {g.b_block}
             return sorted({g.a.buffer, g.b_buffer(), g.c.buffer} | block | extra)
         return sorted(set().union(*(n.buffers() for n in self.nests)))
 

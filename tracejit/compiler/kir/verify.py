@@ -43,8 +43,6 @@ def _accesses(kernel: Kernel) -> list[tuple[Access, tuple[int, ...]]]:
         else:
             nb = g.batch if g.b_batched else 1
             out.append((Access(g.packed_b, g.dtype, 0, (g.slivers * g.k * g.nr, 1)), (nb, g.slivers * g.k * g.nr)))
-        if g.a_block is not None:
-            out.append((Access(g.a_block, g.dtype, 0, (1,)), (g.chunks * g.mc * g.kc,)))
         if g.epilogue is not None:
             out.extend((ld.access, (g.batch, g.m, g.n)) for ld in Nest((), 0, None, g.epilogue, g.c).loads())
         return out

@@ -44,7 +44,6 @@ STREAM_KC = 16  # rows of B per slice when B streams unpacked (see plan; GEMV 1x
 GEMM_CHUNKS_PER_THREAD = 4  # parallel chunks of GEMM tasks per thread (tasks are equal: few suffice)
 MC_BYTES = 120 * KC * 4  # a block of A (MC x KC, read in place) stays in L2 while slivers of B pass
 IN_PLACE_B_BYTES = 128 << 10  # a B with contiguous rows up to this size (in L2) is read where it lies, unpacked
-PACK_A_MIN = 512  # products with M, N and K at least this pack A per block (1024^3: +2-4%)
 A_IN_PLACE_STEP = 1024  # see _a_in_place
 A_IN_PLACE_N = 128  # see _a_in_place
 PANEL_L2_SHARE = 4  # a packed panel of B fills at most 1/this of L2 (see docs/design.md, issue 21)
@@ -335,12 +334,6 @@ def plan(kernel: Kernel, buffers: list[Buffer], target: Target, fastmath: bool =
         gemm = dataclasses.replace(gemm, b_block=len(buffers))
         buffers.append(Buffer(gemm.b_block, "temp", shape_blk, dtype, -1, StridedView.contiguous(shape_blk),
                               label="packed B, a block per parallel chunk"))
-    if min(m, n, k) >= PACK_A_MIN and not in_place:
-        # A packed per mc x kc block into mr-row, K-major panels (a block per chunk)
-        shape_a = (gemm.chunks * gemm.mc * gemm.kc,)
-        gemm = dataclasses.replace(gemm, a_block=len(buffers))
-        buffers.append(Buffer(gemm.a_block, "temp", shape_a, dtype, -1, StridedView.contiguous(shape_a),
-                              label="packed A, a block per parallel chunk"))
     gk = Kernel(kernel.name, "gemm", kernel.nodes, [], gemm=gemm)
     gk.parallel_grain = chunk
     kernels.append(gk)
