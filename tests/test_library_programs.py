@@ -86,6 +86,6 @@ def test_table_judges_the_target():
             {"name": "broken", "status": "UnsupportedError: no"}]
     text = format_table(rows)
     assert "| fast | 2.000 | 1.000 | 2.00x | 0.50 | linalg.inv | ok |" in text
-    assert "PASS    fast correct" in text
-    assert "FAIL    slow correct and not slower than NumPy by more than 10%: 0.83x" in text
+    assert "met       fast correct" in text
+    assert "missed    slow correct and not slower than NumPy by more than 10%: 0.83x" in text
     assert "| broken | - | - | - | - | none | UnsupportedError: no |" in text

@@ -33,6 +33,7 @@ class ChosenStorage(Storage):
         self.conds = conds  # per item: the graph node of "it is this one" (bool, 0-d)
         self.seen = self._versions()
         self.own = 0
+        self.read_only = None  # (Storage's: writes into a chosen item are checked on that item)
 
     def _versions(self) -> tuple:
         return tuple(storage_of(v).version if is_tracer(v) else 0 for v in self.items)
