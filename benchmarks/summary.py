@@ -96,7 +96,7 @@ def summarize(rows: list[Row], peers: list[str], corpus: list[dict], calls: list
     if sentence:
         lines.append(sentence)
     if import_s is not None:
-        lines.append(f"import tracejit takes {import_s:.2f} s in a fresh process (after NumPy's import).")
+        lines.append(f"import tracejit takes {import_s * 1e3:.0f} ms in a fresh process (after NumPy's import).")
     bad = [f"{r.name} ({r.systems[JIT].status.lower()})" for r in rows if r.systems[JIT].status != "ok"]
     bad += [f"{r['name']} (wrong result)" for r in corpus if not r["ok"]]
     lines.append("tracejit gave a wrong result or raised on: " + ", ".join(bad) + "." if bad

@@ -157,7 +157,7 @@ def test_fastest_peer_table_and_summary_sentences():
     summary = summarize(rows, peers, [{"name": "lu", "speedup": 4.0, "ok": True}], [], 0.25, [], quick=True)
     assert "the fastest other library beats tracejit on: a (jax, 0.50x)." in summary
     assert "On 1 real NumPy programs, tracejit is faster than NumPy on 1 of 1 programs" in summary
-    assert "import tracejit takes 0.25 s" in summary and "quick run" in summary
+    assert "import tracejit takes 250 ms" in summary and "quick run" in summary
 
 
 def test_charts_need_matplotlib_and_say_so(monkeypatch, tmp_path, capsys):
