@@ -167,7 +167,8 @@ def run_imports(peers: list[str], quick: bool, progress: Progress) -> tuple[floa
     runs = 3 if quick else 5
     times = {}
     with progress.task("fresh processes") as box:
-        for module in ["tracejit", *([] if quick else peers)]:
+        modules = dict.fromkeys(p.split("-")[0] for p in peers)  # (torch-eager: torch's import)
+        for module in ["tracejit", *([] if quick else modules)]:
             progress.step(module)
             try:
                 times[module] = firstcall.import_seconds(module, runs)
