@@ -96,17 +96,19 @@ IMPORT_SCRIPT = ("import time; t0 = time.perf_counter(); import numpy; t1 = time
 
 def import_seconds(module: str = "tracejit", runs: int = 3) -> tuple[float, float, list[float]]:
     """``import module`` in ``runs`` fresh processes (after NumPy, which is timed apart):
-    (median seconds of the module, median of NumPy's, every run of the module)."""
+    (median seconds of the module, median of NumPy's, every run of the module). The
+    modules are read from ``.pyc`` files, as users have them: a first, uncounted run writes them."""
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # this checkout's tracejit first
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])))
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     ours, numpy = [], []
-    for _ in range(runs):
+    for _ in range(runs + 1):
         done = subprocess.run([sys.executable, "-c", IMPORT_SCRIPT.format(module=module)], env=env, cwd=root,
                               capture_output=True, text=True, check=True)
         n, m = map(float, done.stdout.split()[-2:])
         numpy.append(n)
         ours.append(m)
-    return statistics.median(ours), statistics.median(numpy), ours
+    return statistics.median(ours[1:]), statistics.median(numpy[1:]), ours[1:]
 
 
 def format_imports(times: dict[str, tuple[float, float, list[float]]]) -> str:

@@ -16,19 +16,17 @@ median of 10: the package loads its configuration and errors only (``tracejit/__
 """
 from __future__ import annotations
 
-import os
 import statistics
-import subprocess
 import sys
 import time
 from dataclasses import dataclass
 
 import numpy as np
 
+from benchmarks import firstcall
+
 LIMIT = 1.10  # the issue's bound on the slowdown of the matmul after tracejit calls
 SIZE = 1_000_000  # elements of the map: well above the pool's parallel threshold
-IMPORT_CODE = ("import time, numpy; t = time.perf_counter(); import tracejit; "
-               "print(time.perf_counter() - t)")
 
 
 def _map(a, b):
@@ -83,16 +81,7 @@ def measure_matmul(rounds: int) -> tuple[list[float], list[float], list[float], 
 
 def measure_import(runs: int = 10) -> list[float]:
     """Seconds ``import tracejit`` takes in ``runs`` fresh interpreters (NumPy imported first)."""
-    env = dict(os.environ)
-    env.pop("PYTHONDONTWRITEBYTECODE", None)  # from .pyc files, as users have them
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    env["PYTHONPATH"] = root + os.pathsep + env.get("PYTHONPATH", "")
-    out = []
-    for _ in range(runs + 1):  # the first run may write the .pyc files: not counted
-        res = subprocess.run([sys.executable, "-c", IMPORT_CODE], capture_output=True, text=True,
-                             env=env, cwd=root, check=True)
-        out.append(float(res.stdout.split()[-1]))
-    return out[1:]
+    return firstcall.import_seconds("tracejit", runs)[2]
 
 
 def measure(quick: bool = False) -> Neighbours:
