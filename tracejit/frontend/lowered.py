@@ -14,7 +14,6 @@ from tracejit.compiler.pipeline import Optimized
 from tracejit.errors import user_error
 from tracejit.frontend.hostcall import fallbacks_of
 from tracejit.frontend.traced_function import TracedFunction
-from tracejit.report import report
 from tracejit.runtime.executable import Executable
 
 STAGES = ("source", "graph", "optimized", "kernels", "passes", "llvm", "llvm-opt", "asm")
@@ -130,4 +129,5 @@ class Lowered:
         >>> page.count('<section class="kernel"'), "http" in page
         (1, False)
         """
+        from tracejit.report.page import report  # (on first use: the page's modules stay out of `jit`'s start-up)
         return report(self, path)

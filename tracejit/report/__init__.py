@@ -3,10 +3,6 @@ or ``TRACEJIT_REPORT=dir`` for every compilation of a jitted call: ``env.py``).
 
 ``collect.py`` gathers the data from a lowered function, ``texts.py`` splits its text dumps
 (LLVM IR and assembly per kernel, graph dumps into nodes and edges), ``svg.py`` draws a
-graph, ``script.py`` holds the page's inline script and style, ``page.py`` assembles the page.
+graph, ``script.py`` holds the page's inline script and style, ``page.py`` assembles the page
+(``render``, ``report``; not imported here: ``env.py`` is on every compilation's path).
 """
-from __future__ import annotations
-
-from tracejit.report.page import render, report
-
-__all__ = ["render", "report"]

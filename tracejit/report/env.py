@@ -10,7 +10,6 @@ import os
 from tracejit.compile import Compilation
 from tracejit.config import config, emit_log, log_enabled
 from tracejit.frontend.lowered import Lowered
-from tracejit.report.page import report
 from tracejit.stagetimes import report as report_times
 
 
@@ -30,6 +29,7 @@ def compiled(name: str, compilation: Compilation) -> None:
 
 def write_into(directory: str, name: str, lowered: Lowered) -> str:
     """Write the report of ``lowered`` as a new file ``NAME-N.html`` in ``directory``; its path."""
+    from tracejit.report.page import report  # (on first use: every compilation imports this module)
     os.makedirs(directory, exist_ok=True)
     short = name.rsplit("<locals>.", 1)[-1]  # a function defined in another: its own name
     stem = "".join(c if c.isalnum() or c in "_-." else "_" for c in short)[:60] or "function"
