@@ -10,8 +10,10 @@ the end of the size table and reads it there: an :class:`Iota` of step 1 through
 access with no strides and the slot as its offset, which code generation computes as
 ``0 + float(slot) * 1`` in the constant's dtype (``int64 -> float`` rounds once, as the
 JIT's folded ``float(N)`` does: the same bits). ``plan.py`` then fits the slot like any
-other (``N - 1``) and checks it at a held-out size; a constant that is not an integer
-(a reciprocal ``1/N``) stays, and the samples' structures differ (``SizeError``).
+other (``N - 1``) and checks it at a held-out size. A constant that is the reciprocal of
+an integer rounded to its float dtype (``x * (1.0 / len(x))``) holds that integer in its
+slot and is read as ``1.0 / slot`` in float64, rounded once to the dtype (the JIT's folding);
+any other varying constant (``sqrt(N)``) stays, and the samples' structures differ (``SizeError``).
 """
 from __future__ import annotations
 
