@@ -25,6 +25,7 @@ from tracejit.compiler.codegen.call import emit_call_wrapper
 from tracejit.compiler.codegen.control import emit_control
 from tracejit.compiler.codegen.denormals import flush_begin, flush_end
 from tracejit.compiler.codegen.gemm import GemmEmitter
+from tracejit.compiler.codegen.gemv import GemvEmitter
 from tracejit.compiler.codegen.halfcalls import define_half_libcalls
 from tracejit.compiler.codegen.host import park_workers
 from tracejit.compiler.codegen.loops import for_range, i64, loop_hints, opaque, pointer_at
@@ -129,7 +130,9 @@ def _kernel_function(module: ir.Module, kernel: Kernel, name: str, fast: tuple[s
             ptrs[bid] = opaque(b, slot)
     ranged = _ranged(kernel)
     streaming = any(s.stream for s in kernel.schedules)
-    if kernel.gemm is not None:
+    if kernel.gemm is not None and kernel.gemm.gemv and not isinstance(kernel.gemm.m, Param):
+        GemvEmitter(b, ptrs, kernel.gemm, begin, end).emit()
+    elif kernel.gemm is not None:
         GemmEmitter(b, ptrs, kernel.gemm, begin, end, sizes).emit()
     elif kernel.along is not None:
         emitter = SelectEmitter if kernel.along.op in SELECTS else RadixEmitter

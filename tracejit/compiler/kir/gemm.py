@@ -54,6 +54,7 @@ class Gemm:
     c_split: int = 0  # elements from one part's partial C to the next's (in c's buffer)
     prefetch_b: bool = False  # B read where it lies (unpacked) is large: prefetch its rows ahead
     nc: int = 0  # columns of a task packed at a time (a multiple of nr; 0: all the task's columns)
+    gemv: bool = False  # few rows (v @ W): B streamed row by row, C's rows the accumulators (codegen/gemv.py)
 
     @property
     def slivers(self) -> int:
@@ -95,6 +96,11 @@ class Gemm:
     def text(self, bufnames: dict[int, str]) -> str:
         """One line describing the product, its packing and its blocking."""
         layout = "transposed, K contiguous" if self.b.strides[-1] == 1 else "N contiguous"
+        if self.gemv:
+            return (f"gemv {bufnames[self.c.buffer]}[{self.batch}x{self.m}x{self.n}] = "
+                    f"{bufnames[self.a.buffer]}[{self.batch}x{self.m}x{self.k}] @ {bufnames[self.b.buffer]} "
+                    f"({layout}) streamed row by row; tasks {self.batch}x{self.col_tasks} "
+                    f"({self.cols_per_task} columns each)")
         source = (f"packed {bufnames[self.packed_b]}" if self.packed_b is not None
                   else f"{bufnames[self.b.buffer]} ({layout}) packed per task" if self.b_block is not None
                   else f"{bufnames[self.b.buffer]} ({layout}) read in place")

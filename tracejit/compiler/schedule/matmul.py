@@ -31,6 +31,7 @@ from tracejit.compiler.kir import (
 )
 from tracejit.compiler.layout import StridedView
 from tracejit.compiler.ops import get_op
+from tracejit.compiler.schedule.gemv import plan_gemv
 from tracejit.compiler.schedule.vectorize import schedule_kernel
 from tracejit.compiler.target import Target
 from tracejit.config import config
@@ -69,21 +70,23 @@ def _operands(nest: Nest):
 
 
 def _one_row(nest: Nest) -> Nest | None:
-    """A vector-matrix contraction (one kept dim: ``v @ W``) as a product of one row,
-    dims (M = 1, N | K), when B's rows are contiguous (N stride 1: the GEMM streams W
-    once, reading it where it lies); None else (``W @ v``, K contiguous, stays a loop of
-    dot products, which reads W row by row already)."""
-    if nest.n_kept != 1 or type(nest.store) is not Access:
+    """A vector-matrix contraction (one kept dim: ``v @ W``; or two, a batch of them:
+    ``(B, 1, K) @ (B, K, N)``) as a product of one row, an M dim of 1 added before N,
+    when B's rows are contiguous (N stride 1: the GEMM streams W once, reading it where
+    it lies); None else (``W @ v``, K contiguous, stays a loop of dot products, which
+    reads W row by row already)."""
+    if nest.n_kept not in (1, 2) or type(nest.store) is not Access:
         return None
+    at = nest.n_kept - 1
 
     def lift(x: Access) -> Access:
-        return Access(x.buffer, x.dtype, x.offset, (0,) + x.strides)
+        return Access(x.buffer, x.dtype, x.offset, x.strides[:at] + (0,) + x.strides[at:])
 
     epilogue = map_accesses(nest.epilogue, lift, {}) if nest.epilogue is not None else None
-    lifted = Nest((1,) + nest.shape, nest.n_reduced, nest.reduce, map_accesses(nest.value, lift, {}),
-                  lift(nest.store), epilogue)
+    lifted = Nest(nest.shape[:at] + (1,) + nest.shape[at:], nest.n_reduced, nest.reduce,
+                  map_accesses(nest.value, lift, {}), lift(nest.store), epilogue)
     ops = _operands(lifted)
-    return lifted if ops is not None and ops[1].strides[1] == 1 else None
+    return lifted if ops is not None and ops[1].strides[-2] == 1 else None
 
 
 def _a_in_place(a: Access, n: int) -> bool:
@@ -236,7 +239,8 @@ def plan(kernel: Kernel, buffers: list[Buffer], target: Target, fastmath: bool =
     if kernel.kind != "contraction" or len(kernel.nests) != 1:
         return None
     nest = kernel.nests[0]
-    if nest.n_kept == 1:
+    ops = _operands(nest) if nest.n_kept > 1 else None
+    if ops is None:  # v @ W, or a batch of them
         nest = _one_row(nest)
         if nest is None:
             return None
@@ -268,6 +272,12 @@ def plan(kernel: Kernel, buffers: list[Buffer], target: Target, fastmath: bool =
     a_acc = Access(a.buffer, a.dtype, a.offset, (a.strides[0], a.strides[1], a.strides[3]))
     b_acc = Access(b.buffer, b.dtype, b.offset, (b.strides[0], b.strides[2], b.strides[3]))
     b_batched = b_acc.strides[0] != 0 and batch > 1
+    gemv = None if symmetric else plan_gemv(a_acc, b_acc, store, shape, dtype, epilogue, b_batched, target,
+                                            config.num_threads)
+    if gemv is not None:  # a few rows: B streamed row by row (schedule/gemv.py)
+        gk = Kernel(kernel.name, "gemm", kernel.nodes, [], gemm=gemv)
+        gk.parallel_grain = gemv.chunk
+        return [gk]
     kernels = []
     if a_acc.strides[2] != 1 and not _a_in_place(a_acc, n // 2 if symmetric else n):
         shape_a = ((batch if a_acc.strides[0] != 0 else 1) * m * k,)
