@@ -20,6 +20,8 @@ from tracejit.compiler.target import Target
 GEMV_ROWS = 4  # products of at most this many rows (per batch matrix) stream B
 PARALLEL_BYTES = 1 << 20  # B (all batches) at least this large is split between threads
 LINE_BYTES = 64  # column tasks start on cache lines (no line of C written by two threads)
+TASKS_PER_THREAD = 4  # column tasks per thread (claimed one at a time: a worker that wakes late still helps)
+TASK_LINES = 4  # cache lines of a row of B per column task, at least
 CHUNKS_PER_THREAD = 4  # parallel chunks of tasks per thread, when batches make many tasks
 
 
@@ -35,7 +37,8 @@ def plan_gemv(a: Access, b: Access, c: Access, shape: tuple[int, int, int, int],
     line = max(lanes, LINE_BYTES // dtype.itemsize)
     b_bytes = (batch if b_batched else 1) * n * k * dtype.itemsize
     threads = max(1, threads) if b_bytes >= PARALLEL_BYTES else 1
-    col_tasks = 1 if batch % threads == 0 else max(1, min(threads, -(-n // line)))
+    col_tasks = 1 if batch % threads == 0 else max(1, min(threads * TASKS_PER_THREAD, -(-n // (TASK_LINES * line))))
+    col_tasks = int(__import__("os").environ.get("TJX_COLS", col_tasks))  # TEMP
     tasks = batch * col_tasks
     chunk = -(-tasks // (threads * CHUNKS_PER_THREAD)) if threads > 1 and tasks > 1 else 0
     return Gemm(a, b, None, b_batched, c, batch, m, n, k, dtype, m, line, m, k, None, 1, col_tasks, chunk,
