@@ -42,8 +42,8 @@ def test_vector_matrix(k, n, dtype, threads, monkeypatch):
 @DTYPES
 @pytest.mark.parametrize("m", [1, 2, 3, 4])
 def test_few_rows_split_between_threads(m, dtype, monkeypatch):
-    """A B past PARALLEL_BYTES splits its columns (or batches) between threads; results
-    equal the one-thread results bit for bit."""
+    """A B past PARALLEL_BYTES splits K in parts by its size (partial C's, then a sum),
+    claimed by the threads; results equal the one-thread results bit for bit."""
     k, n = 1100, 300 + 8 * m + 3  # N not a multiple of a vector or a cache line
     assert k * n * np.dtype(dtype).itemsize >= gemv_plan.PARALLEL_BYTES
     a, w = _data((m, k), dtype, m), _data((k, n), dtype, 7)
@@ -51,8 +51,10 @@ def test_few_rows_split_between_threads(m, dtype, monkeypatch):
     for threads in (1, 2):
         monkeypatch.setattr(tj.config, "num_threads", threads)
         f = tj.jit(_matmul)
-        (g,) = _gemms(f, a, w)
-        assert g.gemv and (g.tasks > 1) == (threads > 1) and g.m == m
+        (kernel,) = [k for k in f.lower(a, w).kernels if k.gemm is not None]
+        g = kernel.gemm
+        assert g.gemv and g.m == m and g.k_tasks == gemv_plan.k_parts(n, k, np.dtype(dtype).itemsize)[0] > 1
+        assert (kernel.parallel_grain > 0) == (threads > 1)
         results.append(f(a, w))
         assert_same(results[-1], a @ w, **TOL[np.dtype(dtype)])
     assert_same(results[0], results[1])
@@ -74,20 +76,25 @@ def test_batched_vector_matrix_results_independent_of_threads(threads, monkeypat
 
 @DTYPES
 @THREADS
-def test_epilogue_bias_relu(dtype, threads, monkeypatch):
-    """An elementwise chain after the product of a few rows is applied in the kernel;
-    after ``v @ W`` of a 1-D ``v`` it is a map kernel of its own (fusion keeps 1-D products plain)."""
+@pytest.mark.parametrize("k,n", [(300, 200), (1024, 1000)])
+def test_epilogue_bias_relu(k, n, dtype, threads, monkeypatch):
+    """An elementwise chain after the product of a few rows is applied in the kernel (a
+    split K: in the kernel summing the parts); after ``v @ W`` of a 1-D ``v`` it is a map
+    kernel of its own (fusion keeps 1-D products plain)."""
     monkeypatch.setattr(tj.config, "num_threads", threads)
-    k, n = 1024, 1000
     w, bias = _data((k, n), dtype, 2), _data((n,), dtype, 3)
 
     def layer(v, w, bias):
         return np.maximum(v @ w + bias, 0)
 
     f = tj.jit(layer)
+    split = gemv_plan.k_parts(n, k, np.dtype(dtype).itemsize)[0] > 1
     for rows in (1, 3):
         a = _data((rows, k), dtype, rows)
-        assert [g.gemv and g.epilogue is not None for g in _gemms(f, a, w, bias)] == [True]
+        kernels = f.lower(a, w, bias).kernels
+        assert [kn.gemm.gemv and (kn.gemm.epilogue is None) == split for kn in kernels if kn.gemm] == [True]
+        if split:
+            assert kernels[1].name.endswith("_sum") and kernels[1].nests[0].epilogue is not None
         assert_same(f(a, w, bias), layer(a, w, bias), **TOL[np.dtype(dtype)])
     v = _data((k,), dtype, 4)
     assert [g.gemv for g in _gemms(f, v, w, bias)] == [True]
@@ -182,8 +189,21 @@ def test_gemv_text_and_many_rows_stay_gemm(monkeypatch):
     v, w = _data((1024,), np.float32, 1), _data((1024, 1024), np.float32, 2)
     text = f.lower(v, w).as_text("kernels")
     assert "gemv" in text and "streamed row by row" in text
-    assert f"tasks 1x{2 * gemv_plan.TASKS_PER_THREAD} " in text
+    parts, rows = gemv_plan.k_parts(1024, 1024, 4)
+    assert f"K split in {parts} parts of {rows}" in text and "k0_sum" in text
     rows = _data((gemv_plan.GEMV_ROWS + 1, 1024), np.float32, 3)
     assert [g.gemv for g in _gemms(f, rows, w)] == [False]
-    small = _data((64, 64), np.float32, 4)  # B under PARALLEL_BYTES: one thread
-    assert [g.tasks for g in _gemms(f, small[0], small)] in ([1], [])
+    small = _data((300, 300), np.float32, 4)  # B under PARALLEL_BYTES: one task, on one thread
+    (kernel,) = f.lower(small[0], small).kernels
+    assert kernel.gemm.gemv and kernel.gemm.tasks == 1 and kernel.parallel_grain == 0
+
+
+def test_k_parts_fixed_by_size():
+    assert gemv_plan.k_parts(1000, 200, 4) == (1, 200)  # under 1 MiB: one part
+    parts, rows = gemv_plan.k_parts(1024, 1024, 4)
+    assert parts * rows >= 1024 > (parts - 1) * rows and rows % gemv_plan.PART_ROWS == 0
+    assert 2 <= parts <= gemv_plan.MAX_PARTS
+    assert gemv_plan.k_parts(100000, 100, 4)[0] <= 100 // gemv_plan.PART_ROWS + 1  # never an empty part
+    for n, k in [(1024, 1024), (300, 1100), (4096, 37), (37, 4096), (70000, 9)]:
+        parts, rows = gemv_plan.k_parts(n, k, 8)
+        assert (parts - 1) * rows < k <= parts * rows

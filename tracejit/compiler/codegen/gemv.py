@@ -10,9 +10,10 @@ passes). Each row of B is thus read in order, contiguously, a whole block at a t
 up to ``MAX_UNROLL_K`` independent loads in flight per vector of C; rows ``PREFETCH_ROWS``
 ahead are prefetched. A group's rows are summed apart (a product, then fused
 multiply-adds), then added to C: each column's sum runs over K in order, in groups set by
-K, M and the target, never by the split of the columns, so results do not depend on the
-thread count (float32 1x1024x1024 gives NumPy's OpenBLAS bits here). Tasks are (batch,
-column range). The epilogue runs over the block after its last row.
+K, M and the target, never by the threads, so results do not depend on the thread count
+(unsplit, float32 products gave NumPy's OpenBLAS bits here). Tasks are (K part,
+batch, column range): with a split K (``schedule/gemv.py``) each part's rows go to its own
+partial C. The epilogue, if any (none with a split K), runs over the block after its last row.
 """
 from __future__ import annotations
 
@@ -24,9 +25,9 @@ from tracejit.compiler.codegen.lowerctx import I32, LowerCtx, declare, scalar_ty
 from tracejit.compiler.codegen.targeting import target_of
 from tracejit.compiler.kir import Gemm
 
-BLOCK_BYTES = 16384  # columns of C per block, per row (in L1)
+BLOCK_BYTES = 16384  # columns of C per block, per row (in L1; 4 KiB blocks of 8 KiB rows, half rows: 0.85-0.95x)
 VECTORS = 2  # vectors of C per step of the inner loop
-MAX_UNROLL_K = 8  # rows of B per step, at most (4: 0.85-0.95x NumPy at 1 thread for 8 KiB rows; 8: 1.0-1.1x)
+MAX_UNROLL_K = 8  # rows of B per step, at most (4 and 8 measured alike on one thread; 8: half the C traffic)
 PREFETCH_ROWS = 8  # rows of B ahead that the kernel prefetches (0: none)
 
 
@@ -64,14 +65,23 @@ class GemvEmitter:
     def emit(self) -> None:
         """The task loop: per task, its batch and column range, in blocks of columns."""
         b, g = self.b, self.g
+        per_part = g.batch * g.col_tasks
         with for_range(b, self.begin, self.end, name="task") as task:
+            if g.k_tasks > 1:  # a split K: task = K part x (batch, column task), a partial C per part
+                part = b.sdiv(task, i64(per_part))
+                task = b.srem(task, i64(per_part))
+                self.k0 = b.mul(part, i64(g.k_per_task))
+                self.k1 = self._min(b.add(self.k0, i64(g.k_per_task)), i64(g.k))
+            else:
+                part, self.k0, self.k1 = i64(0), i64(0), i64(g.k)
             batch = b.sdiv(task, i64(g.col_tasks))
             c0 = b.mul(b.srem(task, i64(g.col_tasks)), i64(g.cols_per_task))
             c1 = self._min(b.add(c0, i64(g.cols_per_task)), i64(g.n))
             self.batch = batch
             self.a_base = b.add(i64(g.a.offset), b.mul(batch, i64(g.a.strides[0])))
             self.b_base = b.add(i64(g.b.offset), b.mul(batch, i64(g.b.strides[0])))
-            self.c_base = b.add(i64(g.c.offset), b.mul(batch, i64(g.c.strides[0])))
+            self.c_base = b.add(b.add(i64(g.c.offset), b.mul(batch, i64(g.c.strides[0]))),
+                                b.mul(part, i64(g.c_split)))
             with for_range(b, c0, c1, self.block, name="jb") as j0:
                 self._block(j0, self._min(b.add(j0, i64(self.block)), c1))
 
@@ -105,12 +115,13 @@ class GemvEmitter:
                     b.store(ir.Constant(ty, None), self._c_at(i, b.add(j, i64(v * width))), align=self.align)
 
         self._columns(j0, j1, zero)
-        main = g.k - g.k % self.u
-        if main:
-            with for_range(b, 0, main, self.u, name="kk") as k:
-                self._rows(k, self.u, j0, j1)
-        for k in range(main, g.k):
-            self._rows(i64(k), 1, j0, j1)
+        rows = b.sub(self.k1, self.k0)
+        main = b.add(self.k0, b.mul(b.sdiv(rows, i64(self.u)), i64(self.u)))
+        with for_range(b, self.k0, main, self.u, name="kk") as k:
+            self._rows(k, self.u, j0, j1)
+        if self.u > 1:
+            with for_range(b, main, self.k1, 1, name="kr") as k:
+                self._rows(k, 1, j0, j1)
         if g.epilogue is not None:
             self._columns(j0, j1, self._finish)
 
@@ -127,7 +138,8 @@ class GemvEmitter:
         ahead = None
         if PREFETCH_ROWS:
             # (rows past B's last are not asked for: the group's first row ahead is at most K - u)
-            ahead = b.add(self.b_base, b.mul(self._min(b.add(k, i64(PREFETCH_ROWS)), i64(g.k - u)), i64(sk)))
+            first = self._min(b.add(k, i64(PREFETCH_ROWS)), i64(max(0, g.k - u)))
+            ahead = b.add(self.b_base, b.mul(first, i64(sk)))
 
         def step(j, width, vectors):
             ty = self.vt if width > 1 else self.t

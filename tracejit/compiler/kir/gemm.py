@@ -99,8 +99,7 @@ class Gemm:
         if self.gemv:
             return (f"gemv {bufnames[self.c.buffer]}[{self.batch}x{self.m}x{self.n}] = "
                     f"{bufnames[self.a.buffer]}[{self.batch}x{self.m}x{self.k}] @ {bufnames[self.b.buffer]} "
-                    f"({layout}) streamed row by row; tasks {self.batch}x{self.col_tasks} "
-                    f"({self.cols_per_task} columns each)")
+                    f"({layout}) streamed row by row; {self._split_text()}tasks {self.tasks}")
         source = (f"packed {bufnames[self.packed_b]}" if self.packed_b is not None
                   else f"{bufnames[self.b.buffer]} ({layout}) packed per task" if self.b_block is not None
                   else f"{bufnames[self.b.buffer]} ({layout}) read in place")

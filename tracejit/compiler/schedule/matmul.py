@@ -272,12 +272,10 @@ def plan(kernel: Kernel, buffers: list[Buffer], target: Target, fastmath: bool =
     a_acc = Access(a.buffer, a.dtype, a.offset, (a.strides[0], a.strides[1], a.strides[3]))
     b_acc = Access(b.buffer, b.dtype, b.offset, (b.strides[0], b.strides[2], b.strides[3]))
     b_batched = b_acc.strides[0] != 0 and batch > 1
-    gemv = None if symmetric else plan_gemv(a_acc, b_acc, store, shape, dtype, epilogue, b_batched, target,
-                                            config.num_threads)
+    gemv = None if symmetric else plan_gemv(kernel, buffers, a_acc, b_acc, store, shape, dtype, epilogue,
+                                            b_batched, target, config.num_threads, fastmath)
     if gemv is not None:  # a few rows: B streamed row by row (schedule/gemv.py)
-        gk = Kernel(kernel.name, "gemm", kernel.nodes, [], gemm=gemv)
-        gk.parallel_grain = gemv.chunk
-        return [gk]
+        return gemv
     kernels = []
     if a_acc.strides[2] != 1 and not _a_in_place(a_acc, n // 2 if symmetric else n):
         shape_a = ((batch if a_acc.strides[0] != 0 else 1) * m * k,)
