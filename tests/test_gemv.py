@@ -207,3 +207,29 @@ def test_k_parts_fixed_by_size():
     for n, k in [(1024, 1024), (300, 1100), (4096, 37), (37, 4096), (70000, 9)]:
         parts, rows = gemv_plan.k_parts(n, k, 8)
         assert (parts - 1) * rows < k <= parts * rows
+
+
+@pytest.mark.parametrize("target", ["host", "aarch64-linux-gnu"])
+def test_exported_vector_matrix_products(target, tmp_path):
+    """The gemv kernel in an exported library (a split K's partials in its arena, the
+    ``_sum`` kernel with a bias and relu; an unsplit product of 3 rows with its epilogue):
+    bit-identical to the host JIT on a target with FMA."""
+    from tests import crossharness
+    from tracejit.compiler.target import Target, host_target
+    crossharness.toolchain(target)
+    rng = np.random.default_rng(8)
+
+    def layers(v, w, bias, x, u):
+        return np.maximum(v @ w + bias, 0), np.tanh(x @ u) * 2.0
+
+    arrays = [rng.standard_normal(s).astype(np.float32) for s in [(1, 700), (700, 600), (600,), (3, 200), (200, 99)]]
+    assert gemv_plan.k_parts(600, 700, 4)[0] > 1 and gemv_plan.k_parts(99, 200, 4)[0] == 1
+    code, got, want = crossharness.export_and_run(layers, arrays, arrays, target, str(tmp_path), "gemv")
+    assert code == 0
+    exact = Target.named(target).fma == host_target().fma
+    for g, w in zip(got, want):
+        assert g.shape == w.shape and g.dtype == w.dtype
+        if exact:
+            assert g.tobytes() == w.tobytes()
+        assert_same(g, w, **TOL[np.dtype(np.float32)])
+    assert_same(want, list(layers(*arrays)), **TOL[np.dtype(np.float32)])
