@@ -233,3 +233,15 @@ def test_exported_vector_matrix_products(target, tmp_path):
             assert g.tobytes() == w.tobytes()
         assert_same(g, w, **TOL[np.dtype(np.float32)])
     assert_same(want, list(layers(*arrays)), **TOL[np.dtype(np.float32)])
+
+
+@THREADS
+def test_reversed_operands_and_fastmath(threads, monkeypatch):
+    """Negative strides (``W[::-1]``: rows walked backwards, prefetches too; ``v[::-1]``) and
+    ``fastmath=True`` (the ``_sum`` kernel may reassociate its adds)."""
+    monkeypatch.setattr(tj.config, "num_threads", threads)
+    v, w = _data((1200,), np.float32, 1), _data((1200, 900), np.float32, 2)
+    f = tj.jit(lambda v, w: (v[::-1] @ w[::-1], v @ w[:, ::-1][:, ::-1]))
+    assert_same(f(v, w), (v[::-1] @ w[::-1], v @ w), **TOL[np.dtype(np.float32)])
+    g = tj.jit(lambda v, w: np.tanh(v[None] @ w), fastmath=True)
+    assert_same(g(v, w), np.tanh(v[None] @ w), **TOL[np.dtype(np.float32)])
