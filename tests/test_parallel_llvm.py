@@ -230,3 +230,32 @@ def test_split_code_round_trips_through_the_disk_cache(tmp_path):
     assert first["y"] == second["y"] and second["asm"]
     bundles = [n for n in os.listdir(tmp_path / "cache") if n.endswith(".o")]
     assert any(objcheck.BUNDLE in open(tmp_path / "cache" / n, "rb").read() for n in bundles)
+
+
+def test_stage_times_of_a_split_compile(monkeypatch, no_disk_cache):
+    from tracejit.stagetimes import recorded
+    monkeypatch.setattr(tj.config, "num_threads", 2)
+    with recorded() as records:
+        tj.jit(lambda *a: mlp(*a) + 7)(*_mlp_args(np.random.default_rng(5)))
+    times = records[0][1]
+    assert times.seconds["LLVM optimize"] > 0 and times.seconds["machine code"] > 0  # (the threads' share)
+    assert sum(times.seconds.values()) <= times.total + 1e-6
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_a_forked_child_compiles_in_parts(monkeypatch, no_disk_cache):
+    monkeypatch.setattr(tj.config, "num_threads", 2)
+    tj.jit(lambda *a: mlp(*a) + 11)(*_mlp_args(np.random.default_rng(6)))  # the parent's compile threads start
+    pid = os.fork()
+    if pid == 0:  # the child: a new program, compiled in parts again (the parent's threads are gone)
+        code = 1
+        try:
+            import signal
+            signal.alarm(60)  # (a child waiting on threads it does not have dies, the test fails)
+            args = _mlp_args(np.random.default_rng(7))
+            got = tj.jit(lambda *a: mlp(*a) + 13)(*args)
+            code = 0 if np.allclose(got, mlp(*args) + 13, rtol=3e-5, atol=3e-5) else 2
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, status

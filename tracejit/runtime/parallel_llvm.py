@@ -14,6 +14,7 @@ threads started on first use (idle threads block on a queue: they cost no CPU).
 from __future__ import annotations
 
 import ctypes
+import os
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -101,6 +102,16 @@ def _executor() -> ThreadPoolExecutor:
         if _pool is None:
             _pool = ThreadPoolExecutor(max_workers=MAX_THREADS - 1, thread_name_prefix="tracejit-llvm")
         return _pool
+
+
+def _forget_pool() -> None:
+    """In a forked child: the parent's compile threads do not exist there (a new pool starts on use)."""
+    global _pool
+    _pool = None
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pool)
 
 
 def compile_parts(parts: list[tuple[str, int]], keep_ir: bool = False) -> tuple[list[bytes], list[str] | None]:
