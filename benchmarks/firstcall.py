@@ -242,8 +242,8 @@ def main(argv: list[str] | None = None) -> None:
             m = medians(runs)
             walls = [r["wall"] * 1e3 for r in runs]
             cells = " ".join(f"{m[g] * 1e3:11.1f}" for g in GROUPS)
-            print(f"{name:24} {m['wall'] * 1e3:8.0f} {m['cpu'] * 1e3:8.0f} {cells}  ({min(walls):.0f}-{max(walls):.0f})",
-                  flush=True)
+            spread = f"({min(walls):.0f}-{max(walls):.0f})"
+            print(f"{name:24} {m['wall'] * 1e3:8.0f} {m['cpu'] * 1e3:8.0f} {cells}  {spread}", flush=True)
     if opts.json:
         with open(opts.json, "w") as fh:
             json.dump(everything, fh, indent=1)

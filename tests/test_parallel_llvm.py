@@ -92,7 +92,7 @@ def test_parts_define_every_symbol_once(fn, make):
     assert kernels or cold
     if cold:
         assert parts[-1].level == split.LIGHT_LEVEL and set(parts[-1].defines) == expected - whole
-        assert all(f'define internal fastcc <16 x float> @"tracejit.' not in p.text for p in parts)
+        assert all('define internal fastcc <16 x float> @"tracejit.' not in p.text for p in parts)
     assert all(set(p.defines) & {names.entry, names.call} == set() for p in parts[1:])
     alone = split.split_module(module, {names.entry, names.call}, 1)  # one thread: kernels stay with the driver
     assert len(alone) == 1 + bool(cold) and alone[0].level == split.FULL_LEVEL

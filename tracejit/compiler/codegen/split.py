@@ -1,14 +1,16 @@
 """A program's module cut into parts LLVM compiles independently (in parallel threads, each
-to its own object file, ``runtime/engine.py``), each at the optimization level it benefits from.
+to its own object file, ``runtime/parallel_llvm.py``), each at the optimization level it benefits from.
 
 A part is LLVM IR text that defines some of the module's functions and declares the others it
 calls (external functions resolve across the objects when the engine loads them together).
-Only functions that are never inlined (``noinline``: kernel functions called by a task wrapper
-and the driver, or shared by several calls) move out of the *main* part, so no inlining is lost;
-internal helpers (the vector math library, its tables) are copied into every part that uses
-them. The main part (driver, call wrapper, task wrappers, kernels inlined into the driver) is
-compiled at :data:`LIGHT_LEVEL` when it holds no loop: it is straight-line glue run once a call,
-where O3's vectorizers and unrollers find nothing (``docs/design.md``, "Compile latency").
+Functions move between parts in *units* that keep every inlining possible (:func:`_units`: a
+``noinline`` kernel called by its task wrapper and the driver, a loop body called by an
+unoptimized driver); internal helpers (the vector math library's tables) and small inlinable
+functions are copied, internal, into every part that uses them. The main part (driver, call
+wrapper, task wrappers, kernels inlined into the driver) is compiled at :data:`LIGHT_LEVEL` when
+it holds no loop: glue run once a call, where O3's vectorizers and unrollers find nothing; the
+math library's cold slow paths make a part of their own at that level (``docs/design.md``,
+"Compile latency").
 """
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ from dataclasses import dataclass
 
 from llvmlite import ir
 
-MIN_PART = 200  # instructions (with the helpers it copies) below which a function is not worth its own part
+MIN_PART = 200  # instructions (helpers counted) below which the units that could move stay in the main part
 COPY_MAX = 40  # instructions of an inlinable function copied into each part that uses it
 MIN_COLD = 100  # instructions of cold helpers below which they stay with their callers
 FULL_LEVEL, LIGHT_LEVEL = 3, 1
