@@ -10,6 +10,11 @@ first call's wall time less those: running the code once, argument handling, boo
 The harness turns the persistent cache off for these calls (``benchmarks/sections.compiling``),
 so each compiles as on a new machine, except where the process already holds the same code
 (one function at another size: the code is generic in sizes): no LLVM, and the table says ``reused``.
+
+``python -m benchmarks.firstcall [--sets workloads,corpus,loops,library] [--only a,b] [--runs 3]``
+runs each first call in fresh processes instead (every one compiles, as on a new machine, and pays
+the process's first LLVM use) and prints the medians per stage group, the wall time and the process
+CPU time of the call (all threads: what it cost whatever the machine's load).
 """
 from __future__ import annotations
 
