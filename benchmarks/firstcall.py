@@ -10,9 +10,15 @@ first call's wall time less those: running the code once, argument handling, boo
 The harness turns the persistent cache off for these calls (``benchmarks/sections.compiling``),
 so each compiles as on a new machine, except where the process already holds the same code
 (one function at another size: the code is generic in sizes): no LLVM, and the table says ``reused``.
+
+``python -m benchmarks.firstcall [--sets workloads,corpus,loops,library] [--only a,b] [--runs 3]``
+runs each first call in fresh processes instead (every one compiles, as on a new machine, and pays
+the process's first LLVM use) and prints the medians per stage group, the wall time and the process
+CPU time of the call (all threads: what it cost whatever the machine's load).
 """
 from __future__ import annotations
 
+import importlib
 import os
 import statistics
 import subprocess
@@ -118,3 +124,135 @@ def format_imports(times: dict[str, tuple[float, float, list[float]]]) -> str:
         lines.append(f"import {module}: {median:.3f} s (median of {len(runs)} fresh processes, "
                      f"{min(runs):.3f}-{max(runs):.3f} s; after NumPy's own {numpy:.3f} s)")
     return "\n".join(lines)
+
+
+# --- first calls in fresh processes: python -m benchmarks.firstcall ---------------------------
+
+SETS = ("workloads", "corpus", "loops", "library")
+
+
+def _kernel_and_args(which: str, name: str) -> tuple:
+    """The function of ``name`` in the set ``which`` and its (bench-size) arguments."""
+    import numpy as np
+    if which == "workloads":
+        from benchmarks.workloads import WORKLOADS
+        w = next(w for w in WORKLOADS if w.name == name)
+        return w.fn, w.make_inputs(False, np.random.default_rng(0))
+    if which == "corpus":
+        from benchmarks import programs
+        prog = importlib.import_module(f"benchmarks.programs.{name}")
+        return prog.kernel, programs.arguments(prog, "bench", 0)
+    if which == "loops":
+        from benchmarks import loop_programs
+        module, size = next((m, s) for case, m, s in loop_programs.CASES if case == name)
+        prog = loop_programs.program(module)
+        return prog.kernel, prog.init(np.random.default_rng(0), **prog.SIZES[size])
+    from benchmarks import library_programs
+    prog = library_programs.program(name)
+    return prog.kernel, library_programs.arguments(prog, "bench", 0)
+
+
+def names_of(which: str) -> list[str]:
+    """The functions of a set: workload names, corpus programs, loop cases, library programs."""
+    if which == "workloads":
+        from benchmarks.workloads import WORKLOADS
+        return [w.name for w in WORKLOADS]
+    if which == "corpus":
+        from benchmarks.programs import NAMES
+        return list(NAMES)
+    if which == "loops":
+        from benchmarks.loop_programs import CASES
+        return [case for case, _, _ in CASES]
+    from benchmarks.library_programs import NAMES
+    return list(NAMES)
+
+
+def child(which: str, name: str) -> dict[str, float]:
+    """One first call in this (fresh) process, the disk cache off: seconds per stage, ``wall``, ``cpu``
+    (process CPU time, all threads) and ``total`` (tracejit's own record)."""
+    import copy
+    import logging
+    import time
+
+    import numpy as np
+
+    import tracejit as tj
+    from tracejit.stagetimes import recorded
+    logging.getLogger("tracejit").setLevel(logging.ERROR)
+    tj.config.cache_enabled = False
+    kernel, args = _kernel_and_args(which, name)
+    args = [copy.deepcopy(a) if isinstance(a, (np.ndarray, np.random.Generator)) else a for a in args]
+    f = tj.jit(kernel)
+    np.random.seed(1234)
+    with recorded() as records, np.errstate(all="ignore"):
+        start, cpu = time.perf_counter(), time.process_time()
+        f(*args)
+        wall, cpu = time.perf_counter() - start, time.process_time() - cpu
+    out = {"wall": wall, "cpu": cpu}  # (cpu: every thread's, the first call's work whatever the load)
+    if records:
+        out.update(records[0][1].seconds, total=records[0][1].total)
+    return out
+
+
+def fresh_runs(which: str, name: str, runs: int) -> list[dict[str, float]]:
+    """``runs`` first calls of ``name``, each in a fresh process (an unknown name or a failure: [])."""
+    import json
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])),
+               TRACEJIT_CACHE="0")
+    out = []
+    for _ in range(runs):
+        done = subprocess.run([sys.executable, "-m", "benchmarks.firstcall", "--child", f"{which}:{name}"],
+                              env=env, cwd=root, capture_output=True, text=True)
+        if done.returncode != 0:
+            print(f"{which}:{name} failed: {done.stderr.strip().splitlines()[-1:]}", file=sys.stderr)
+            return []
+        out.append(json.loads(done.stdout.strip().splitlines()[-1]))
+    return out
+
+
+def medians(runs: list[dict[str, float]]) -> dict[str, float]:
+    """Per key (stage, group, ``wall``), the median over runs (a missing stage counts 0)."""
+    keys = {k for r in runs for k in r}
+    rows = [dict(r, **{g: sum(r.get(s, 0.0) for s in stages) for g, stages in GROUPS.items()}) for r in runs]
+    return {k: statistics.median(r.get(k, 0.0) for r in rows) for k in keys | set(GROUPS)}
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``python -m benchmarks.firstcall``: first calls in fresh processes, medians per stage group."""
+    import argparse
+    import json
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--sets", default="workloads,corpus", help=f"comma list of {', '.join(SETS)}")
+    parser.add_argument("--only", default=None, help="comma list of names (in the sets chosen)")
+    parser.add_argument("--runs", type=int, default=3, help="fresh processes per function (median)")
+    parser.add_argument("--json", default=None, help="write every run's stage seconds here")
+    parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
+    opts = parser.parse_args(argv)
+    if opts.child:
+        print(json.dumps(child(*opts.child.split(":", 1))))
+        return
+    only = set(opts.only.split(",")) if opts.only else None
+    everything = {}
+    print(f"{'first call of':24} {'wall ms':>8} {'cpu ms':>8} " + " ".join(f"{g + ' ms':>11}" for g in GROUPS)
+          + "  (spread of wall)")
+    for which in opts.sets.split(","):
+        for name in names_of(which):
+            if only and name not in only:
+                continue
+            runs = fresh_runs(which, name, opts.runs)
+            if not runs:
+                continue
+            everything[f"{which}:{name}"] = runs
+            m = medians(runs)
+            walls = [r["wall"] * 1e3 for r in runs]
+            cells = " ".join(f"{m[g] * 1e3:11.1f}" for g in GROUPS)
+            spread = f"({min(walls):.0f}-{max(walls):.0f})"
+            print(f"{name:24} {m['wall'] * 1e3:8.0f} {m['cpu'] * 1e3:8.0f} {cells}  {spread}", flush=True)
+    if opts.json:
+        with open(opts.json, "w") as fh:
+            json.dump(everything, fh, indent=1)
+
+
+if __name__ == "__main__":
+    main()

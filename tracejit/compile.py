@@ -210,7 +210,8 @@ def load(program: Program, flush_denormals: bool = False) -> Executable:
         symbols = symbol_names(generic, prefix)
     from tracejit.runtime.engine import load_cached  # deferred: the engine imports llvmlite
     compiled, source = load_cached(key, [symbols.entry, symbols.call],
-                                   lambda: llvm_ir(generic, prefix, flush_denormals))
+                                   lambda: llvm_ir(generic, prefix, flush_denormals),
+                                   lambda: llvm_parts(generic, prefix, flush_denormals))
     with stage("load"):
         return Executable(program, compiled, symbols.entry, symbols.call, size_table(generic), source)
 
@@ -221,6 +222,20 @@ def llvm_ir(generic: GenericProgram, prefix: str, flush_denormals: bool = False)
     from tracejit.compiler.codegen import module  # deferred: code generation imports llvmlite
     with stage("codegen"):
         return str(module.build_module(generic, prefix, flush_denormals=flush_denormals)[0])
+
+
+def llvm_parts(generic: GenericProgram, prefix: str, flush_denormals: bool = False) -> list[tuple[str, int]]:
+    """``generic``'s module as parts LLVM compiles at once, each with its optimization level
+    (``compiler/codegen/split.py``; one part, the whole module at O3, where splitting does not pay)."""
+    from tracejit.compiler.codegen import module  # deferred: code generation imports llvmlite
+    with stage("codegen"):
+        parts = module.build_parts(generic, prefix, compile_threads(), flush_denormals)
+        return [(part.text, part.level) for part in parts]
+
+
+def compile_threads() -> int:
+    """How many threads LLVM may compile one program's parts with: tracejit's thread count, at most 4."""
+    return max(1, min(config.num_threads, 4))
 
 
 def _sanitize(name: str) -> str:

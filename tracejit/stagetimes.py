@@ -124,3 +124,17 @@ def report(name: str, times: StageTimes) -> None:
         stage_name, seconds = times.slowest()
         emit_log("compile", f"compiling {name} took {_ms(times.total)} (slowest stage: {stage_name}, "
                             f"{_ms(seconds)}); TRACEJIT_LOG=compile shows every stage", logging.WARNING)
+
+
+def credit(name: str, seconds: float) -> None:
+    """Count ``seconds`` of the stage running now for stage ``name`` instead (work done by other
+    threads inside it: ``runtime/parallel_llvm.py`` credits the share of its wall time its threads
+    spent making machine code); nothing when no compilation measures or no stage runs."""
+    times = _CURRENT.get()
+    if times is None or not times._stack:
+        return
+    current = times._stack[-1]
+    now = time.perf_counter()
+    times._add(current[0], now - current[1] - seconds)
+    current[1] = now
+    times._add(name, seconds)

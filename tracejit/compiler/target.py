@@ -96,6 +96,11 @@ def _host_vector_bytes(features: str) -> int:
 @functools.lru_cache(maxsize=1)
 def target_machine() -> llvm.TargetMachine:
     """The host target machine the JIT compiles with (O3, JIT code model), shared by all compilations."""
+    return new_target_machine()
+
+
+def new_target_machine() -> llvm.TargetMachine:
+    """A host target machine like :func:`target_machine`'s, of its own (one per compiling thread)."""
     init_llvm()
     llvm = binding()
     target = llvm.Target.from_triple(llvm.get_process_triple())
@@ -271,14 +276,21 @@ def object_machine(target: Target) -> llvm.TargetMachine:
     return _create_machine(target.triple, target.cpu, target.features)
 
 
-def optimize_module(mod: llvm.ModuleRef, machine: llvm.TargetMachine) -> None:
-    """O3 for ``machine`` with loop and SLP vectorization, unrolling and interleaving."""
-    pto = binding().create_pipeline_tuning_options(speed_level=3)
-    pto.loop_vectorization = True
-    pto.slp_vectorization = True
-    pto.loop_unrolling = True
-    pto.loop_interleaving = True
-    pb = binding().create_pass_builder(machine, pto)
+def pass_builder(machine: llvm.TargetMachine, level: int = 3) -> llvm.PassBuilder:
+    """The new pass manager's builder for ``machine`` at ``level`` (3: O3 with loop and SLP
+    vectorization, unrolling and interleaving; lower levels without them, for glue code)."""
+    pto = binding().create_pipeline_tuning_options(speed_level=level)
+    wide = level >= 2
+    pto.loop_vectorization = wide
+    pto.slp_vectorization = wide
+    pto.loop_unrolling = wide
+    pto.loop_interleaving = wide
+    return binding().create_pass_builder(machine, pto)
+
+
+def optimize_module(mod: llvm.ModuleRef, machine: llvm.TargetMachine, level: int = 3) -> None:
+    """O3 (or ``level``) for ``machine``: see :func:`pass_builder`."""
+    pb = pass_builder(machine, level)
     pb.getModulePassManager().run(mod, pb)
 
 

@@ -1,6 +1,10 @@
 """Turning LLVM IR into machine code: verify, optimize at O3 for the host CPU with the
 new pass manager (loop and SLP vectorization on), and load into the process's one
-MCJIT engine (created lazily, used under a lock)."""
+MCJIT engine (created lazily, used under a lock).
+
+A program's module may come in parts (``compiler/codegen/split.py``), each with its own
+optimization level: they are optimized and turned into object code at once, one thread
+each (:mod:`tracejit.runtime.parallel_llvm`), and loaded together."""
 from __future__ import annotations
 
 import threading
@@ -14,7 +18,10 @@ from tracejit.compiler.target import init_llvm, target_machine
 from tracejit.compiler.target import optimize_module as optimize_for
 from tracejit.config import emit_log, log_enabled
 from tracejit.runtime import diskcache, objcheck
+from tracejit.runtime.parallel_llvm import compile_parts
 from tracejit.stagetimes import stage
+
+Parts = list[tuple[str, int]]  # a module's parts: (IR text, optimization level)
 
 _lock = threading.Lock()
 _engine = None
@@ -29,9 +36,9 @@ def _get_engine():
     return _engine
 
 
-def optimize_module(mod: llvm.ModuleRef) -> None:
-    """O3 for the host with loop and SLP vectorization, unrolling and interleaving."""
-    optimize_for(mod, target_machine())
+def optimize_module(mod: llvm.ModuleRef, level: int = 3) -> None:
+    """O3 (or ``level``) for the host with loop and SLP vectorization, unrolling and interleaving."""
+    optimize_for(mod, target_machine(), level)
 
 
 @dataclass
@@ -44,8 +51,9 @@ class CompiledModule:
     seconds: float
     from_disk: bool = False
     build_ir: Callable[[], str] | None = field(default=None, repr=False)
+    build_parts: Callable[[], Parts] | None = field(default=None, repr=False)  # the parts it was compiled from
     _llvm_ir: str | None = field(default=None, repr=False)
-    _optimized_ir: str | None = field(default=None, repr=False)
+    _optimized_ir: list[str] | None = field(default=None, repr=False)  # per part
     _asm: str | None = field(default=None, repr=False)
 
     @property
@@ -55,21 +63,29 @@ class CompiledModule:
             self._llvm_ir = self.build_ir()
         return self._llvm_ir
 
-    @property
-    def optimized_ir(self) -> str:
-        """The module's LLVM IR after O3 (optimized again now for code loaded from disk)."""
+    def _optimized_parts(self) -> list[str]:
+        """The optimized IR of each part (of the whole module when it was compiled whole)."""
         if self._optimized_ir is None:
-            mod = llvm.parse_assembly(self.llvm_ir)
-            optimize_module(mod)
-            self._optimized_ir = str(mod)
+            texts = []
+            for text, level in (self.build_parts() if self.build_parts else [(self.llvm_ir, 3)]):
+                mod = llvm.parse_assembly(text)
+                optimize_module(mod, level)
+                texts.append(str(mod))
+            self._optimized_ir = texts
         return self._optimized_ir
 
     @property
+    def optimized_ir(self) -> str:
+        """The module's LLVM IR after O3 (optimized again now, part by part at each part's
+        level when it was compiled in parts)."""
+        return "\n".join(self._optimized_parts())
+
+    @property
     def asm(self) -> str:
-        """Host assembly, generated on demand from the optimized IR."""
+        """Host assembly, generated on demand from the optimized IR (of each part)."""
         if self._asm is None:
-            mod = llvm.parse_assembly(self.optimized_ir)
-            self._asm = target_machine().emit_assembly(mod)
+            self._asm = "\n".join(target_machine().emit_assembly(llvm.parse_assembly(text))
+                                   for text in self._optimized_parts())
         return self._asm
 
 
@@ -82,10 +98,12 @@ def _addresses(engine, symbols: list[str]) -> dict[str, int]:
 
 
 def _link(obj: bytes, symbols: list[str], counter: str) -> dict[str, int]:
-    """Load object code into the process's engine; the addresses of ``symbols``."""
+    """Load object code (one object file or a bundle, ``objcheck.bundle``) into the process's
+    engine; the addresses of ``symbols``."""
     with _lock:
         engine = _get_engine()
-        engine.add_object_file(llvm.ObjectFileRef.from_data(obj))
+        for one in objcheck.unbundle(obj):
+            engine.add_object_file(llvm.ObjectFileRef.from_data(one))
         engine.finalize_object()
         _stats[counter] += 1
         return _addresses(engine, symbols)
@@ -107,9 +125,33 @@ def compile_text(text: str, symbols: list[str]) -> tuple[CompiledModule, bytes]:
         addresses = _link(obj, symbols, "compilations")
     seconds = time.perf_counter() - t0
     _stats["seconds"] += seconds
-    compiled = CompiledModule(addresses, seconds, _llvm_ir=text, _optimized_ir=optimized)
+    kept = None if optimized is None else [optimized]
+    compiled = CompiledModule(addresses, seconds, _llvm_ir=text, _optimized_ir=kept)
     if optimized is not None:
         emit_log("llvm", f"module ({seconds * 1e3:.1f} ms):\n{optimized}")
+    if log_enabled("asm"):
+        emit_log("asm", f"module:\n{compiled.asm}")
+    return compiled, obj
+
+
+def compile_split(parts: Parts, symbols: list[str], build_ir: Callable[[], str],
+                  build_parts: Callable[[], Parts]) -> tuple[CompiledModule, bytes]:
+    """Compile a module given as ``parts`` (several threads at once), load it, and return the
+    addresses of ``symbols`` and the object code (a bundle); its whole IR is ``build_ir()``."""
+    t0 = time.perf_counter()
+    with stage("LLVM optimize"):
+        init_llvm()
+        objects, optimized = compile_parts(parts, keep_ir=log_enabled("llvm"))  # (per part)
+    with stage("load"):
+        obj = objcheck.bundle(objects)
+        addresses = _link(obj, symbols, "compilations")
+    seconds = time.perf_counter() - t0
+    _stats["seconds"] += seconds
+    _stats["parts"] = _stats.get("parts", 0) + len(parts)
+    compiled = CompiledModule(addresses, seconds, build_ir=build_ir, build_parts=build_parts,
+                              _optimized_ir=optimized)
+    if optimized is not None:
+        emit_log("llvm", f"module in {len(parts)} parts ({seconds * 1e3:.1f} ms):\n" + "\n".join(optimized))
     if log_enabled("asm"):
         emit_log("asm", f"module:\n{compiled.asm}")
     return compiled, obj
@@ -128,11 +170,14 @@ _modules: dict[str, CompiledModule] = {}  # cache key -> code loaded in this pro
 _load_lock = threading.Lock()
 
 
-def load_cached(key: str, symbols: list[str], build_ir: Callable[[], str]) -> tuple[CompiledModule, str]:
+def load_cached(key: str, symbols: list[str], build_ir: Callable[[], str],
+                build_parts: Callable[[], Parts] | None = None) -> tuple[CompiledModule, str]:
     """The code named ``key`` (:func:`diskcache.cache_key`) and where it came from:
     already loaded in this process (``memory``), from the disk cache (``disk``: an entry
     bound to ``key`` whose object code defines ``symbols``, see ``runtime/objcheck.py``),
-    or compiled from ``build_ir()`` now and stored there (``compiled``)."""
+    or compiled now and stored there (``compiled``): from ``build_parts()`` when given (the
+    module in parts, compiled in parallel; one part is compiled as ``build_ir()`` would be),
+    else from ``build_ir()``."""
     with _load_lock:
         compiled = _modules.get(key)
         if compiled is not None:
@@ -141,7 +186,13 @@ def load_cached(key: str, symbols: list[str], build_ir: Callable[[], str]) -> tu
         if obj is not None:
             compiled, source = load_object(obj, symbols, build_ir), "disk"
         else:
-            (compiled, obj), source = compile_text(build_ir(), symbols), "compiled"
+            parts = build_parts() if build_parts is not None else None
+            if parts is None or (len(parts) == 1 and parts[0][1] == 3):
+                text = build_ir() if parts is None else parts[0][0]
+                compiled, obj = compile_text(text, symbols)
+            else:
+                compiled, obj = compile_split(parts, symbols, build_ir, build_parts)
+            source = "compiled"
             diskcache.write(key, obj)
         _modules[key] = compiled
     return compiled, source

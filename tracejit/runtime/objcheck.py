@@ -73,13 +73,56 @@ def defined_symbols(obj: bytes) -> set[str]:
     return names
 
 
+BUNDLE = b"TJOBJS1\0"  # several object files in one cache entry: magic, count, lengths, the objects
+
+
+def bundle(objects: list[bytes]) -> bytes:
+    """One cache entry of ``objects`` (a module compiled in parts, ``runtime/engine.py``); one object
+    is stored as itself."""
+    if len(objects) == 1:
+        return objects[0]
+    head = struct.pack(f"<Q{len(objects)}Q", len(objects), *map(len, objects))
+    return BUNDLE + head + b"".join(objects)
+
+
+def unbundle(data: bytes) -> list[bytes]:
+    """The object files of a cache entry (:func:`bundle`); raises ``ValueError`` on a damaged bundle."""
+    if not data.startswith(BUNDLE):
+        return [data]
+    at = len(BUNDLE)
+    if len(data) < at + 8:
+        raise ValueError("truncated bundle")
+    count, = struct.unpack_from("<Q", data, at)
+    if not 0 < count <= 1024 or len(data) < at + 8 * (count + 1):
+        raise ValueError("bad bundle count")
+    sizes = struct.unpack_from(f"<{count}Q", data, at + 8)
+    at += 8 * (count + 1)
+    if at + sum(sizes) != len(data):
+        raise ValueError("bundle sizes disagree with its length")
+    out = []
+    for size in sizes:
+        out.append(data[at:at + size])
+        at += size
+    return out
+
+
 def problem(obj: bytes, symbols: list[str]) -> str | None:
-    """What is wrong with object code ``obj`` that must define ``symbols`` (see the
-    module docstring), or None."""
+    """What is wrong with object code ``obj`` (one object file or a :func:`bundle` of them) that
+    must define ``symbols`` (see the module docstring), or None."""
+    try:
+        objects = unbundle(obj)
+    except ValueError as e:
+        return f"not a well-formed bundle of object files: {e}"
     if not _ELF_HOST:
         return None
+    defined: set[str] = set()
     try:
-        defined = defined_symbols(obj)
+        for one in objects:
+            names = defined_symbols(one)
+            twice = sorted(defined & names)
+            if twice:
+                return f"object files of one entry both define {', '.join(twice[:3])}"
+            defined |= names
     except (_Malformed, struct.error) as e:
         return f"not a well-formed object file: {e}"
     missing = sorted(set(symbols) - defined)

@@ -34,6 +34,7 @@ from tracejit.compiler.codegen.nest import NestEmitter
 from tracejit.compiler.codegen.radix import RadixEmitter
 from tracejit.compiler.codegen.select import SelectEmitter
 from tracejit.compiler.codegen.sizes import SizeReader
+from tracejit.compiler.codegen.split import Part, split_module
 from tracejit.compiler.codegen.symbols import ModuleSymbols, symbol_names
 from tracejit.compiler.codegen.targeting import bind_target, target_of
 from tracejit.compiler.fingerprint import program_fingerprint
@@ -258,6 +259,13 @@ def build_module(program: GenericProgram, prefix: str, target: Target | None = N
             call.attributes.add("noinline")
             call.attributes.add("optnone")
     return module, names
+
+
+def build_parts(program: GenericProgram, prefix: str, parts: int, flush_denormals: bool = False) -> list[Part]:
+    """:func:`build_module` for the host as at most ``parts`` parts compiled apart
+    (``codegen/split.py``): the driver and call wrapper in the first."""
+    module, names = build_module(program, prefix, flush_denormals=flush_denormals)
+    return split_module(module, {names.entry, names.call}, parts)
 
 
 def emit_program(module: ir.Module, program: GenericProgram, prefix: str, park: bool = False) -> ir.Function:
