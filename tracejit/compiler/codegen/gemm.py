@@ -14,7 +14,8 @@ into its own partial C.
 
 The micro-kernel keeps ``mr x nr`` accumulators in registers across the K slice: one
 broadcast of A and ``nr / W`` vector loads of B per step feeding ``mr * nr / W`` fused
-multiply-adds. Full tiles store with vector loads/stores (adding to C after the first K
+multiply-adds; reading packed B, the K loop runs ``UNROLL`` steps an iteration (then the
+rest one by one). Full tiles store with vector loads/stores (adding to C after the first K
 slice); edge tiles (past M or N) store element by element. On the last K slice the
 epilogue (bias, activation, ...), if any, is applied to each value before it is stored.
 """
@@ -35,7 +36,7 @@ from tracejit.compiler.kir import Gemm
 PREFETCH_ROWS = 16  # rows of B ahead that the packing micro-kernel prefetches
 # K steps per iteration of the micro-kernel reading packed B (1024^3, one thread, ratio to
 # NumPy: float32 0.97 -> 1.00, float64 0.98 -> 1.05; see docs/design.md, issue 21)
-UNROLL = int(__import__("os").environ.get("TJ_UNROLL", "4"))
+UNROLL = 4
 
 
 class GemmEmitter:
