@@ -107,3 +107,13 @@ def test_avx2_long_k_slices(m, k, n, dtype, threads, monkeypatch):
     gemm = next(k.gemm for k in program.kernels if k.kind == "gemm")
     assert gemm.kc == 512 and gemm.nr * np.dtype(dtype).itemsize == 64
     assert_same(load(program)([a, b, bias])[0], fn(a, b, bias), **TOL[np.dtype(dtype)])
+
+
+def test_k_block_unknown_l1_keeps_the_default():
+    """Cross targets (no L1 size known) keep kc = KC."""
+    from tracejit.compiler.schedule.matmul import KC, k_block
+    from tracejit.compiler.target import Target
+    for name in ("aarch64-linux-gnu", "armv7-linux-gnueabihf"):
+        target = Target.named(name)
+        assert target.l1_bytes == 0 and k_block(target, np.dtype(np.float32), 8) == KC
+    assert k_block(_avx2(0), np.dtype(np.float32), 16) == KC

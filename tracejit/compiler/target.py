@@ -111,7 +111,7 @@ def describe() -> str:
 
 DEFAULT_LLC_BYTES = 32 << 20
 DEFAULT_L2_BYTES = 1 << 20
-DEFAULT_L1_BYTES = 32 << 10
+DEFAULT_L1_BYTES = 0  # unknown (cross targets, no sysfs): GEMM keeps its default K blocking
 
 
 def _cache_sizes() -> dict[int, int]:
@@ -142,7 +142,7 @@ def last_level_cache_bytes() -> int:
 
 @functools.lru_cache(maxsize=1)
 def l1_cache_bytes() -> int:
-    """Size of the host's level-1 data cache (Linux sysfs; 32 KiB when it cannot be read)."""
+    """Size of the host's level-1 data cache (Linux sysfs; 0, unknown, when it cannot be read)."""
     return _cache_sizes().get(1, DEFAULT_L1_BYTES)
 
 
@@ -161,7 +161,8 @@ class Target:
     library multiplies and adds, and splits operands for its exact products);
     ``llc_bytes``: the last-level cache (maps with a larger footprint stream their stores);
     ``l2_bytes``: the per-core level-2 cache (GEMM's packed panel of B is sized by it);
-    ``l1_bytes``: the level-1 data cache (GEMM's K blocking: a sliver of B stays in it);
+    ``l1_bytes``: the level-1 data cache, 0 when unknown (GEMM's K blocking: a sliver of B
+    stays in it);
     ``pointer_bits``; ``vector_align``: vector loads and stores must declare their
     alignment (armv7: NEON ``vld1`` with an alignment hint faults on less; codegen declares
     the element's on every one, and :func:`emit_object` refuses IR that does not);

@@ -131,7 +131,8 @@ def k_block(target: Target, dtype: np.dtype, nr: int) -> int:
     tile of rows reads the sliver again; fewer slices read and write C fewer times). A
     48 KiB L1: 256 for AVX-512's 32-wide float32 and 16-wide float64 slivers, 512 for
     AVX2's 16 and 8 (1 thread, ratio to NumPy's Haswell kernels, kc 256 / 512: 1024^3 f32
-    0.93 / 0.97-0.98, f64 0.88-0.95 / 0.98-0.99, 256x1024x1024 f32 0.87-0.91 / 0.98-0.99)."""
+    0.93 / 0.97-0.98, f64 0.88-0.95 / 0.98-0.99, 256x1024x1024 f32 0.87-0.91 / 0.98-0.99).
+    ``KC`` where the L1 is unknown (cross targets: not measured)."""
     kc = int(target.l1_bytes * SLIVER_L1_SHARE) // (nr * np.dtype(dtype).itemsize) // 64 * 64
     return max(KC, min(KC_MAX, kc))
 
