@@ -35,7 +35,8 @@ from tracejit.compiler.kir import Gemm
 
 PREFETCH_ROWS = 16  # rows of B ahead that the packing micro-kernel prefetches
 # K steps per iteration of the micro-kernel reading packed B (1024^3, one thread, ratio to
-# NumPy: float32 0.97 -> 1.00, float64 0.98 -> 1.05; see docs/design.md, issue 21)
+# NumPy, CPU-time minima: float32 0.94-0.98 -> 0.99-1.04, float64 0.97-0.98 -> 1.02-1.05;
+# LLVM leaves the loop rolled. See docs/design.md, issue 21, session 10)
 UNROLL = 4
 
 
