@@ -38,6 +38,7 @@ from tracejit.config import config
 _MATMUL = get_op("matmul").extra  # the contraction a GEMM computes: its reduce and product ops
 MIN_FLOPS = 1 << 13  # smaller products stay a plain loop nest (measured: 20**3 to 40**3 ran 2-6x faster as GEMMs)
 MR = 6  # register tile rows, at most: see register_tile
+MR_LARGE = 8  # ... of a product of many rows on 32 registers (see register_tile)
 NV = 2  # vectors across a register tile's row (nr = NV x the target's lanes)
 KC = 256  # K slice of a GEMM, at least (see k_block: more where the target's L1 holds a longer sliver)
 KC_MAX = 512
@@ -147,19 +148,24 @@ def register_tile(target: Target, dtype: np.dtype, m: int, n: int) -> tuple[int,
     """(mr, nr): the micro-kernel's register tile for ``target``. ``nr`` is ``NV`` vectors
     of the target's width; ``mr`` the rows whose ``mr x NV`` accumulators, ``NV`` vectors
     of B and a broadcast of A fit the target's vector registers (6 on 16 registers: AVX2),
-    at most ``MR`` (on AVX-512's 32 registers, 8, 12 and 14 rows measured no faster than
-    6). A product of few rows (up to 3 tiles) gets equal tiles of exactly its rows: no
-    rows computed in vain (a matrix-vector product, 1 row, not 6 with 5 discarded). A
-    product of one tile (it streams B once, unpacked) gets a wider tile, up to
-    ``WIDE_NV`` vectors that the registers hold and that divide N: more independent
-    accumulators per step of K and longer runs of B per row (a 1 x 32 tile read two cache
-    lines from each 4 KiB row of a 1024-wide B: 0.8x NumPy's GEMV)."""
+    at most ``MR``, or ``MR_LARGE`` for a product of more than 3 tiles of ``MR`` rows (on
+    AVX-512's 32 registers, with the K loop unrolled, 8 rows measured 0-8% faster than 6:
+    docs/design.md, issue 21 session 10; 12 no better than 8). A product of few rows (up
+    to 3 tiles) gets equal tiles of exactly its rows: no rows computed in vain (a
+    matrix-vector product, 1 row, not 6 with 5 discarded). A product of one tile (it
+    streams B once, unpacked) gets a wider tile, up to ``WIDE_NV`` vectors that the
+    registers hold and that divide N: more independent accumulators per step of K and
+    longer runs of B per row (a 1 x 32 tile read two cache lines from each 4 KiB row of a
+    1024-wide B: 0.8x NumPy's GEMV)."""
     lanes = target.vector_bytes // np.dtype(dtype).itemsize
     regs = target.vector_registers
-    mr = max(1, min(MR, (regs - NV - 1) // NV))
+    fit = (regs - NV - 1) // NV
+    mr = max(1, min(MR, fit))
     tiles = -(-m // mr)
     if tiles <= 3:
         mr = -(-m // tiles)
+    else:
+        mr = max(mr, min(MR_LARGE, fit))
     nv = NV
     if tiles == 1:
         nv = next((v for v in WIDE_NV if mr * v + v + 1 <= regs and n % (v * lanes) == 0), NV)
