@@ -7,6 +7,14 @@ its own process (tracejit and OpenBLAS read their counts on load), NumPy and tra
 interleaved in blocks; medians. The peak is measured once per process: a tight loop of
 independent fused multiply-adds on the target's widest vectors (``peak_gflops``), on
 every thread asked for; each row states the GFLOP/s reached and its fraction of the peak.
+
+``--isa avx2`` measures an AVX2 machine on an AVX-512 one: tracejit schedules and compiles
+for the host with its AVX-512 features off (256-bit vectors, 16 registers: the code an
+AVX2 machine runs), NumPy's OpenBLAS runs its Haswell kernels (``OPENBLAS_CORETYPE``), and
+the peak is measured on 256-bit vectors. ``--clock cpu`` reports minima: on one thread of
+single calls alternating between NumPy and tracejit, by the calling thread's CPU time
+(other processes' preemption is not counted); with more threads of wall times in
+interleaved blocks (a pool spinning after its call would take the other system's core).
 """
 from __future__ import annotations
 
@@ -23,8 +31,42 @@ SHAPES = [(1024, 1024, 1024), (4096, 512, 512), (256, 1024, 1024), (64, 784, 512
 MLP_BATCHES = (1, 16, 64)
 MLP_LAYERS = (784, 512, 256, 10)
 PEAK_ACCUMULATORS = 16  # independent FMA chains: more than FMA ports x latency on any x86 core
+# (12 on 16 registers: 16 chains and the loop's constant spilled, and AVX2's measured peak was 80%)
 PEAK_ITERS = 1 << 18  # about 2 ms a run: short runs, many of them, the best kept (shared cores)
 PEAK_RUNS = 40
+
+
+def host_as_avx2() -> None:
+    """Make this process's host target the host with AVX-512 off (call before anything
+    compiles): tracejit then schedules 256-bit tiles for 16 registers and LLVM emits VEX
+    code on ymm0-15, as for an AVX2 machine (the disk cache keys on the features)."""
+    from tracejit.compiler import target
+
+    if target.host_target.cache_info().currsize or target.target_machine.cache_info().currsize:
+        raise RuntimeError("the host target was read already: call host_as_avx2 first")
+    features = ",".join("-" + f[1:] if f.startswith("+avx512") else f for f in target.host_features().split(","))
+    target.host_features = lambda: features
+
+
+def blas_core() -> str | None:
+    """The core type NumPy's OpenBLAS picked (its kernels: ``Haswell``, ``SkylakeX``...), or None."""
+    try:
+        with open("/proc/self/maps") as f:
+            paths = {ln.split()[-1] for ln in f if "openblas" in ln.lower() and ln.split()[-1].startswith("/")}
+    except OSError:
+        return None
+    for path in sorted(paths):
+        try:
+            lib = ctypes.CDLL(path)
+        except OSError:
+            continue
+        for symbol in ("scipy_openblas_get_corename64_", "scipy_openblas_get_corename",
+                       "openblas_get_corename64_", "openblas_get_corename"):
+            getter = getattr(lib, symbol, None)
+            if getter is not None:
+                getter.restype = ctypes.c_char_p
+                return getter().decode()
+    return None
 
 
 def mlp(x, w1, b1, w2, b2, w3, b3):
@@ -50,6 +92,7 @@ def _fma_loop(lanes: int, dtype: str):
     t = ir.FloatType() if dtype == "f32" else ir.DoubleType()
     vt = ir.VectorType(t, lanes)
     i64 = ir.IntType(64)
+    chains = min(PEAK_ACCUMULATORS, host_target().vector_registers - 4)
     mod = ir.Module("peak")
     fma = ir.Function(mod, ir.FunctionType(vt, [vt, vt, vt]), f"llvm.fma.v{lanes}{'f32' if dtype == 'f32' else 'f64'}")
     fn = ir.Function(mod, ir.FunctionType(t, [i64]), "loop")
@@ -62,7 +105,7 @@ def _fma_loop(lanes: int, dtype: str):
     i = b.phi(i64)
     i.add_incoming(ir.Constant(i64, 0), entry)
     accs = []
-    for c in range(PEAK_ACCUMULATORS):
+    for c in range(chains):
         phi = b.phi(vt)
         phi.add_incoming(ir.Constant(vt, [ir.Constant(t, float(c))] * lanes), entry)
         accs.append(phi)
@@ -87,7 +130,7 @@ def _fma_loop(lanes: int, dtype: str):
     engine = llvm.create_mcjit_compiler(parsed, tm)
     engine.finalize_object()
     proto = ctypes.CFUNCTYPE(ctypes.c_float if dtype == "f32" else ctypes.c_double, ctypes.c_int64)
-    return proto(engine.get_function_address("loop")), engine
+    return proto(engine.get_function_address("loop")), engine, chains
 
 
 def peak_gflops(threads: int, dtype: str = "f32") -> float:
@@ -96,8 +139,8 @@ def peak_gflops(threads: int, dtype: str = "f32") -> float:
     from tracejit.compiler.target import host_target
 
     lanes = host_target().vector_bytes // (4 if dtype == "f32" else 8)
-    loop, engine = _fma_loop(lanes, dtype)
-    flops = 2.0 * lanes * PEAK_ACCUMULATORS * PEAK_ITERS
+    loop, engine, chains = _fma_loop(lanes, dtype)
+    flops = 2.0 * lanes * chains * PEAK_ITERS
     best = 0.0
     for _ in range(PEAK_RUNS):
         times: list[float] = []
@@ -116,17 +159,18 @@ def peak_gflops(threads: int, dtype: str = "f32") -> float:
     return best
 
 
-def describe_peak(peaks: dict[str, float], threads: int) -> str:
-    """One line: the measured peak per dtype, and what it means per core and cycle."""
+def describe_peak(peaks: dict[str, float], threads: int, vector_bits: int | None = None) -> str:
+    """One line: the measured peak per dtype, and what it means per core and cycle
+    (``vector_bits``: the width it was measured on, default the host's)."""
     from tracejit.compiler.target import host_target
 
-    target = host_target()
-    lanes = target.vector_bytes // 4
+    vector_bytes = host_target().vector_bytes if vector_bits is None else vector_bits // 8
+    lanes = vector_bytes // 4
     per_core = peaks["f32"] / threads / (2 * lanes)  # G vector FMAs per second
     mhz = _cpuinfo_mhz()
     clock = f", {1e3 * per_core / mhz:.1f} per cycle at the {mhz:.0f} MHz /proc/cpuinfo states" if mhz else ""
     return (f"peak: {peaks['f32']:.0f} GFLOP/s float32, {peaks['f64']:.0f} float64 on {threads} thread(s), "
-            f"measured (independent {target.vector_bytes * 8}-bit FMAs of {lanes} float32 lanes: "
+            f"measured (independent {vector_bytes * 8}-bit FMAs of {lanes} float32 lanes: "
             f"{per_core:.1f} G per second per core{clock}); GFLOP/s rows give their % of it")
 
 
@@ -166,8 +210,30 @@ def _rows(quick: bool):
     return rows
 
 
-def measure(quick: bool, budget: float) -> dict:
-    """This process's rows: NumPy and tracejit medians (ms), GFLOP/s, fraction of peak."""
+def alternating(thunks: dict, reps: int, cpu: bool) -> dict[str, list[float]]:
+    """Seconds of ``reps`` calls of each thunk, one call of each in turn (after a warm-up
+    round), timed by the calling thread's CPU time (``cpu``) or by wall time."""
+    import gc
+
+    clock = time.thread_time if cpu else time.perf_counter
+    samples: dict[str, list[float]] = {name: [] for name in thunks}
+    for fn in thunks.values():
+        fn()
+    gc.disable()
+    try:
+        for _ in range(reps):
+            for name, fn in thunks.items():
+                start = clock()
+                fn()
+                samples[name].append(clock() - start)
+    finally:
+        gc.enable()
+    return samples
+
+
+def measure(quick: bool, budget: float, clock: str = "wall") -> dict:
+    """This process's rows: NumPy and tracejit times (ms; medians, and minima with
+    ``clock``="cpu"), GFLOP/s, fraction of peak."""
     import numpy as np
 
     import tracejit as tj
@@ -176,7 +242,8 @@ def measure(quick: bool, budget: float) -> dict:
 
     threads = tj.config.num_threads
     peaks = {d: peak_gflops(threads, d) for d in ("f32", "f64")}
-    out = {"threads": threads, "blas_threads": blas_threads(), "peak": peaks, "rows": []}
+    out = {"threads": threads, "blas_threads": blas_threads(), "blas_core": blas_core(), "peak": peaks,
+           "vector_bits": _vector_bits(), "load": os.getloadavg()[0], "clock": clock, "rows": []}
     for name, fn, args, flops, dtype in _rows(quick):
         jf = tj.jit(fn)
         got, want = jf(*args), fn(*args)
@@ -184,28 +251,46 @@ def measure(quick: bool, budget: float) -> dict:
         ok = bool(np.allclose(got, want, rtol=tol, atol=tol * max(1.0, float(np.abs(want).max()))))
         once = time_once(lambda: fn(*args))[0]
         reps = max(6, min(200, int(budget / max(once, 1e-6) / 2)))
-        samples = interleaved({"numpy": lambda: fn(*args), "tracejit": lambda: jf(*args)}, reps, passes=3,
-                              settle=0.3)
+        thunks = {"numpy": lambda: fn(*args), "tracejit": lambda: jf(*args)}
+        if clock == "wall" or threads > 1:  # blocks: a spinning pool would take the other's core
+            samples = interleaved(thunks, reps, passes=3 if clock == "wall" else 6, settle=0.3)
+        else:  # thread CPU time, one call of each in turn
+            samples = alternating(thunks, reps, cpu=True)
         med = {s: sorted(v)[len(v) // 2] for s, v in samples.items()}
+        low = {s: min(v) for s, v in samples.items()}
         out["rows"].append({"name": name, "numpy_ms": med["numpy"] * 1e3, "tracejit_ms": med["tracejit"] * 1e3,
+                            "numpy_min_ms": low["numpy"] * 1e3, "tracejit_min_ms": low["tracejit"] * 1e3,
                             "flops": flops, "dtype": dtype, "ok": ok})
+    out["load_after"] = os.getloadavg()[0]
     return out
 
 
+def _vector_bits() -> int:
+    from tracejit.compiler.target import host_target
+
+    return host_target().vector_bytes * 8
+
+
 def format_table(results: list[dict]) -> str:
-    """The rows of every thread count: ms, GFLOP/s, fraction of peak, ratio to NumPy."""
+    """The rows of every thread count: ms, GFLOP/s, fraction of peak, ratio to NumPy
+    (of medians; of minima too when timed by ``--clock cpu``)."""
     lines = []
     for res in results:
         p = res["peak"]
-        lines.append(f"threads: tracejit {res['threads']}, NumPy BLAS {res['blas_threads']}")
-        lines.append(describe_peak(p, res["threads"]))
-        lines.append(f"{'row':<36} {'numpy ms':>9} {'tracejit ms':>11} {'numpy GF/s':>10} {'tj GF/s':>8} "
-                     f"{'tj %peak':>8} {'vs numpy':>8} check")
+        cpu = res.get("clock") == "cpu"
+        lines.append(f"threads: tracejit {res['threads']}, NumPy BLAS {res['blas_threads']} "
+                     f"(OpenBLAS core {res.get('blas_core')}); tracejit {res.get('vector_bits')}-bit vectors; "
+                     f"load average {res.get('load', 0):.2f} -> {res.get('load_after', 0):.2f}")
+        lines.append(describe_peak(p, res["threads"], res.get("vector_bits")))
+        what = ("thread CPU time" if res["threads"] == 1 else "wall time") + ", minima" if cpu else "wall medians"
+        lines.append(f"{'row (' + what + ')':<36} {'numpy ms':>9} {'tracejit ms':>11} {'numpy GF/s':>10} "
+                     f"{'tj GF/s':>8} {'tj %peak':>8} {'vs numpy':>8} {'medians':>8} check")
         for r in res["rows"]:
             peak = p[r["dtype"]]
-            gn, gt = r["flops"] / r["numpy_ms"] / 1e6, r["flops"] / r["tracejit_ms"] / 1e6
-            lines.append(f"{r['name']:<36} {r['numpy_ms']:>9.3f} {r['tracejit_ms']:>11.3f} {gn:>10.1f} {gt:>8.1f} "
-                         f"{100 * gt / peak:>7.0f}% {r['numpy_ms'] / r['tracejit_ms']:>7.2f}x "
+            tn, tt = (r["numpy_min_ms"], r["tracejit_min_ms"]) if cpu else (r["numpy_ms"], r["tracejit_ms"])
+            gn, gt = r["flops"] / tn / 1e6, r["flops"] / tt / 1e6
+            lines.append(f"{r['name']:<36} {tn:>9.3f} {tt:>11.3f} {gn:>10.1f} {gt:>8.1f} "
+                         f"{100 * gt / peak:>7.0f}% {tn / tt:>7.2f}x {r['numpy_ms'] / r['tracejit_ms']:>7.2f}x "
                          f"{'ok' if r['ok'] else 'WRONG'}")
         lines.append("")
     return "\n".join(lines)
@@ -218,21 +303,30 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--quick", action="store_true", help="small sizes (a smoke run)")
     ap.add_argument("--budget", type=float, default=0.4, help="seconds of timing per row and system")
     ap.add_argument("--only", default=None, help="rows whose name contains this")
+    ap.add_argument("--isa", choices=("native", "avx2"), default="native",
+                    help="avx2: tracejit and OpenBLAS limited to AVX2 (on an AVX-512 host)")
+    ap.add_argument("--clock", choices=("wall", "cpu"), default="wall",
+                    help="cpu: minima; 1 thread: alternating calls, thread CPU time")
     ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     opts = ap.parse_args(argv)
     if opts.child:
         global _rows
+        if opts.isa == "avx2":
+            host_as_avx2()
         if opts.only:
             every = _rows
             _rows = lambda quick: [r for r in every(quick) if opts.only in r[0]]  # noqa: E731
-        print(json.dumps(measure(opts.quick, opts.budget)))
+        print(json.dumps(measure(opts.quick, opts.budget, opts.clock)))
         return
     results = []
     for count in dict.fromkeys(int(t) for t in opts.threads.split(",")):
         env = dict(os.environ)
         for var in ("TRACEJIT_NUM_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
             env[var] = str(count)
-        cmd = [sys.executable, "-m", "benchmarks.gemm", "--child", "--budget", str(opts.budget)]
+        if opts.isa == "avx2":  # OpenBLAS's AVX2 kernels (read when it loads)
+            env["OPENBLAS_CORETYPE"] = "Haswell"
+        cmd = [sys.executable, "-m", "benchmarks.gemm", "--child", "--budget", str(opts.budget),
+               "--isa", opts.isa, "--clock", opts.clock]
         cmd += ["--quick"] if opts.quick else []
         cmd += ["--only", opts.only] if opts.only else []
         done = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True)

@@ -34,19 +34,23 @@ def test_register_tiles_follow_the_target():
     avx2 = dataclasses.replace(host_target(), features="+avx2,+fma,-avx512f", vector_bytes=32)
     assert (avx512.vector_registers, avx2.vector_registers) == (32, 16)
     f32, f64 = np.dtype(np.float32), np.dtype(np.float64)
-    assert register_tile(avx512, f32, 1024, 1024) == (6, 32)
+    assert register_tile(avx512, f32, 1024, 1024) == (8, 32)  # many rows: MR_LARGE on 32 registers
     assert register_tile(avx2, f32, 1024, 1024) == (6, 16)
-    assert register_tile(avx512, f64, 1024, 1024) == (6, 16)
+    assert register_tile(avx512, f64, 1024, 1024) == (8, 16)
     assert register_tile(avx2, f64, 1024, 1024) == (6, 8)
     # one tile: exactly its rows, as wide as the registers hold and N divides
     assert register_tile(avx512, f32, 1, 1024) == (1, 128)
     assert register_tile(avx2, f32, 1, 1024) == (1, 32)  # 8 wide would need 17 registers
     assert register_tile(avx512, f32, 4, 1024) == (4, 64)
     assert register_tile(avx512, f32, 1, 1000) == (1, 32)  # 1000 is no multiple of 128 or 64
-    # a few tiles: equal ones (8 rows: 2 x 4, not 6 + 2 of 6); many: MR
+    # a few tiles (of MR rows): equal ones (8 rows: 2 x 4, not 6 + 2 of 6); many: MR_LARGE
+    # on 32 registers, MR on 16
     assert register_tile(avx512, f32, 8, 512)[0] == 4
     assert register_tile(avx512, f32, 13, 512)[0] == 5
-    assert register_tile(avx512, f32, 100, 512)[0] == 6
+    assert register_tile(avx512, f32, 18, 512)[0] == 6
+    assert register_tile(avx512, f32, 19, 512)[0] == 8
+    assert register_tile(avx512, f32, 100, 512)[0] == 8
+    assert register_tile(avx2, f32, 100, 512)[0] == 6
 
 
 @DTYPES

@@ -116,6 +116,7 @@ def describe() -> str:
 
 DEFAULT_LLC_BYTES = 32 << 20
 DEFAULT_L2_BYTES = 1 << 20
+DEFAULT_L1_BYTES = 0  # unknown (cross targets, no sysfs): GEMM keeps its default K blocking
 
 
 def _cache_sizes() -> dict[int, int]:
@@ -145,6 +146,12 @@ def last_level_cache_bytes() -> int:
 
 
 @functools.lru_cache(maxsize=1)
+def l1_cache_bytes() -> int:
+    """Size of the host's level-1 data cache (Linux sysfs; 0, unknown, when it cannot be read)."""
+    return _cache_sizes().get(1, DEFAULT_L1_BYTES)
+
+
+@functools.lru_cache(maxsize=1)
 def l2_cache_bytes() -> int:
     """Size of the host's (per-core) level-2 cache (Linux sysfs; 1 MiB when it cannot be read)."""
     return _cache_sizes().get(2, DEFAULT_L2_BYTES)
@@ -159,6 +166,8 @@ class Target:
     library multiplies and adds, and splits operands for its exact products);
     ``llc_bytes``: the last-level cache (maps with a larger footprint stream their stores);
     ``l2_bytes``: the per-core level-2 cache (GEMM's packed panel of B is sized by it);
+    ``l1_bytes``: the level-1 data cache, 0 when unknown (GEMM's K blocking: a sliver of B
+    stays in it);
     ``pointer_bits``; ``vector_align``: vector loads and stores must declare their
     alignment (armv7: NEON ``vld1`` with an alignment hint faults on less; codegen declares
     the element's on every one, and :func:`emit_object` refuses IR that does not);
@@ -183,6 +192,7 @@ class Target:
     abi: str = ""
     half_libcalls: bool = False
     l2_bytes: int = DEFAULT_L2_BYTES
+    l1_bytes: int = DEFAULT_L1_BYTES
 
     @property
     def vector_registers(self) -> int:
@@ -199,7 +209,7 @@ class Target:
         """The text naming this target in cache keys and fingerprints."""
         return (f"{self.triple} cpu={self.cpu} features={self.features} vector={self.vector_bytes} "
                 f"fma={self.fma} llc={self.llc_bytes} nt={self.nontemporal} abi={self.abi} half={self.half_libcalls}"
-                f" l2={self.l2_bytes}")
+                f" l2={self.l2_bytes} l1={self.l1_bytes}")
 
     @staticmethod
     def named(name: str) -> Target:
@@ -260,7 +270,8 @@ def host_target() -> Target:
     x86 = triple.startswith(("x86_64", "i686", "i386"))
     return Target("host", triple, host_cpu(), features, _host_vector_bytes(features),
                   "+fma" in features.split(","), last_level_cache_bytes(), ctypes.sizeof(ctypes.c_void_p) * 8,
-                  False, "sfence" if x86 else "fence", str(target_machine().target_data), l2_bytes=l2_cache_bytes())
+                  False, "sfence" if x86 else "fence", str(target_machine().target_data), l2_bytes=l2_cache_bytes(),
+                  l1_bytes=l1_cache_bytes())
 
 
 def _create_machine(triple: str, cpu: str, features: str) -> llvm.TargetMachine:

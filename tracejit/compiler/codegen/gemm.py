@@ -14,7 +14,8 @@ into its own partial C.
 
 The micro-kernel keeps ``mr x nr`` accumulators in registers across the K slice: one
 broadcast of A and ``nr / W`` vector loads of B per step feeding ``mr * nr / W`` fused
-multiply-adds. Full tiles store with vector loads/stores (adding to C after the first K
+multiply-adds; reading packed B, the K loop runs ``UNROLL`` steps an iteration (then the
+rest one by one). Full tiles store with vector loads/stores (adding to C after the first K
 slice); edge tiles (past M or N) store element by element. On the last K slice the
 epilogue (bias, activation, ...), if any, is applied to each value before it is stored.
 """
@@ -33,6 +34,10 @@ from tracejit.compiler.generic_sizes import Param
 from tracejit.compiler.kir import Gemm
 
 PREFETCH_ROWS = 16  # rows of B ahead that the packing micro-kernel prefetches
+# K steps per iteration of the micro-kernel reading packed B (1024^3, one thread, ratio to
+# NumPy, CPU-time minima: float32 0.94-0.98 -> 0.99-1.04, float64 0.97-0.98 -> 1.02-1.05;
+# LLVM leaves the loop rolled. See docs/design.md, issue 21, session 10)
+UNROLL = 4
 
 
 class GemmEmitter:
@@ -161,7 +166,7 @@ class GemmEmitter:
                         packing = b.and_(b.icmp_signed("==", ic, r0), b.icmp_signed("==", ir_, i64(0)))
                         acc = self._micro_packing(packing, row0, pc, kc, j0, cols, packed, load)
                     else:
-                        acc = self._micro(row0, pc, kc, load)
+                        acc = self._micro(row0, pc, kc, load, unroll=UNROLL)
                     nrows = self._min(i64(g.mr), b.sub(rows, ir_))
                     self._store(acc, row0, j0, nrows, cols, first, last)
 
@@ -237,7 +242,7 @@ class GemmEmitter:
             source = lambda: self._either(full, from_source(True), from_source(False))  # noqa: E731
         else:
             source = from_source(False)
-        return self._either(packing, source, lambda: self._micro(row0, pc, kc, load_packed))
+        return self._either(packing, source, lambda: self._micro(row0, pc, kc, load_packed, unroll=UNROLL))
 
     def _either(self, cond, then_fn: Callable, else_fn: Callable):
         """Accumulators from ``then_fn()`` or ``else_fn()``, merged by phis."""
@@ -266,42 +271,64 @@ class GemmEmitter:
         return store
 
     # -- the micro-kernel ---------------------------------------------------------------
-    def _micro(self, row0, pc, kc, load_b: Callable, store_b: Callable | None = None):
+    def _micro(self, row0, pc, kc, load_b: Callable, store_b: Callable | None = None, unroll: int = 1):
         """mr x (nr / lanes) vector accumulators of sum_k A[row0 + r, pc + k] * B[k, :].
-        Rows past M read row M-1 (their results are never stored)."""
+        Rows past M read row M-1 (their results are never stored). With ``unroll``, the
+        K loop runs ``unroll`` steps per iteration, then the remaining steps one by one."""
         b, g = self.b, self.g
-        fn = b.function
         sk = g.a.strides[2]
         rows = [b.add(self.a_base, b.add(b.mul(self._min(b.add(row0, i64(r)), self.m_last),
                                                i64(g.a.strides[1])), self._times(pc, sk))) for r in range(g.mr)]
-        head, body, done = (fn.append_basic_block(f"mk.{n}") for n in ("head", "body", "done"))
+        zero = ir.Constant(self.vt, [ir.Constant(self.t, 0)] * self.lanes)
+        acc = [[zero] * self.nv for _ in range(g.mr)]
+
+        def step(k, acc):
+            bvec = load_b(k)
+            if store_b is not None:
+                store_b(k, bvec)
+            new = []
+            for r in range(g.mr):
+                a = b.load(self._gep(self.a, b.add(rows[r], self._times(k, sk))), typ=self.t, align=self.align)
+                av = self.ctx.splat(a)
+                new.append([self.ctx.intrinsic(self.fma, [av, bvec[v], acc[r][v]]) for v in range(self.nv)])
+            return new
+
+        k = i64(0)
+        if unroll > 1:
+            whole = b.mul(b.sdiv(kc, i64(unroll)), i64(unroll))
+            k, acc = self._k_loop(k, whole, acc, unroll,
+                                  lambda k, acc: self._steps(step, k, acc, unroll), "mku")
+        return self._k_loop(k, kc, acc, 1, step, "mk")[1]
+
+    def _steps(self, step: Callable, k, acc, count: int):
+        for u in range(count):
+            acc = step(self.b.add(k, i64(u)) if u else k, acc)
+        return acc
+
+    def _k_loop(self, k0, k1, acc, by: int, body: Callable, name: str):
+        """(k1, the accumulators) after ``acc = body(k, acc)`` for k = k0, k0 + by, .. < k1."""
+        b = self.b
+        fn = b.function
+        head, block, done = (fn.append_basic_block(f"{name}.{n}") for n in ("head", "body", "done"))
         pre = b.block
         b.branch(head)
         b.position_at_end(head)
         k = b.phi(I64, name="k")
-        k.add_incoming(i64(0), pre)
-        zero = ir.Constant(self.vt, [ir.Constant(self.t, 0)] * self.lanes)
-        acc = [[b.phi(self.vt) for _ in range(self.nv)] for _ in range(g.mr)]
-        for row in acc:
-            for phi in row:
-                phi.add_incoming(zero, pre)
-        b.cbranch(b.icmp_signed("<", k, kc), body, done)
-        b.position_at_end(body)
-        bvec = load_b(k)
-        if store_b is not None:
-            store_b(k, bvec)
-        new = []
-        for r in range(g.mr):
-            a = b.load(self._gep(self.a, b.add(rows[r], self._times(k, sk))), typ=self.t, align=self.align)
-            av = self.ctx.splat(a)
-            new.append([self.ctx.intrinsic(self.fma, [av, bvec[v], acc[r][v]]) for v in range(self.nv)])
-        for r in range(g.mr):
-            for v in range(self.nv):
-                acc[r][v].add_incoming(new[r][v], b.block)
-        k.add_incoming(b.add(k, i64(1)), b.block)
+        k.add_incoming(k0, pre)
+        phis = [[b.phi(self.vt) for _ in row] for row in acc]
+        for prow, row in zip(phis, acc):
+            for phi, v in zip(prow, row):
+                phi.add_incoming(v, pre)
+        b.cbranch(b.icmp_signed("<", k, k1), block, done)
+        b.position_at_end(block)
+        new = body(k, phis)
+        for prow, row in zip(phis, new):
+            for phi, v in zip(prow, row):
+                phi.add_incoming(v, b.block)
+        k.add_incoming(b.add(k, i64(by)), b.block)
         b.branch(head)
         b.position_at_end(done)
-        return acc
+        return k, phis
 
     # -- storing C -----------------------------------------------------------------------
     def _prefetch_c(self, row0, j0) -> None:

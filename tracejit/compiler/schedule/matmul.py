@@ -39,8 +39,11 @@ from tracejit.config import config
 _MATMUL = get_op("matmul").extra  # the contraction a GEMM computes: its reduce and product ops
 MIN_FLOPS = 1 << 13  # smaller products stay a plain loop nest (measured: 20**3 to 40**3 ran 2-6x faster as GEMMs)
 MR = 6  # register tile rows, at most: see register_tile
+MR_LARGE = 8  # ... of a product of many rows on 32 registers (see register_tile)
 NV = 2  # vectors across a register tile's row (nr = NV x the target's lanes)
-KC = 256
+KC = 256  # K slice of a GEMM, at least (see k_block: more where the target's L1 holds a longer sliver)
+KC_MAX = 512
+SLIVER_L1_SHARE = 2 / 3  # a kc x nr sliver of packed B fills at most this share of L1
 STREAM_KC = 16  # rows of B per slice when B streams unpacked (see plan; GEMV 1x1024x1024: 8-16 best, 256 0.85x)
 GEMM_CHUNKS_PER_THREAD = 4  # parallel chunks of GEMM tasks per thread (tasks are equal: few suffice)
 MC_BYTES = 120 * KC * 4  # a block of A (MC x KC, read in place) stays in L2 while slivers of B pass
@@ -126,6 +129,18 @@ def _pack_constant(value: np.ndarray, b: Access, batch, k, n, nr, batched) -> np
     return np.ascontiguousarray(padded.reshape(nb, slivers, nr, k).transpose(0, 1, 3, 2))
 
 
+def k_block(target: Target, dtype: np.dtype, nr: int) -> int:
+    """``kc``, the K slice: the longest (a multiple of 64, ``KC`` to ``KC_MAX``) whose
+    ``kc x nr`` sliver of B fills at most ``SLIVER_L1_SHARE`` of the target's L1 (each
+    tile of rows reads the sliver again; fewer slices read and write C fewer times). A
+    48 KiB L1: 256 for AVX-512's 32-wide float32 and 16-wide float64 slivers, 512 for
+    AVX2's 16 and 8 (1 thread, ratio to NumPy's Haswell kernels, kc 256 / 512: 1024^3 f32
+    0.93 / 0.97-0.98, f64 0.88-0.95 / 0.98-0.99, 256x1024x1024 f32 0.87-0.91 / 0.98-0.99).
+    ``KC`` where the L1 is unknown (cross targets: not measured)."""
+    kc = int(target.l1_bytes * SLIVER_L1_SHARE) // (nr * np.dtype(dtype).itemsize) // 64 * 64
+    return max(KC, min(KC_MAX, kc))
+
+
 GRID_SLACK = 1.03  # critical paths within 3% of the best count as equal
 
 
@@ -136,19 +151,24 @@ def register_tile(target: Target, dtype: np.dtype, m: int, n: int) -> tuple[int,
     """(mr, nr): the micro-kernel's register tile for ``target``. ``nr`` is ``NV`` vectors
     of the target's width; ``mr`` the rows whose ``mr x NV`` accumulators, ``NV`` vectors
     of B and a broadcast of A fit the target's vector registers (6 on 16 registers: AVX2),
-    at most ``MR`` (on AVX-512's 32 registers, 8, 12 and 14 rows measured no faster than
-    6). A product of few rows (up to 3 tiles) gets equal tiles of exactly its rows: no
-    rows computed in vain (a matrix-vector product, 1 row, not 6 with 5 discarded). A
-    product of one tile (it streams B once, unpacked) gets a wider tile, up to
-    ``WIDE_NV`` vectors that the registers hold and that divide N: more independent
-    accumulators per step of K and longer runs of B per row (a 1 x 32 tile read two cache
-    lines from each 4 KiB row of a 1024-wide B: 0.8x NumPy's GEMV)."""
+    at most ``MR``, or ``MR_LARGE`` for a product of more than 3 tiles of ``MR`` rows (on
+    AVX-512's 32 registers, with the K loop unrolled, 8 rows measured 0-8% faster than 6:
+    docs/design.md, issue 21 session 10; 12 no better than 8). A product of few rows (up
+    to 3 tiles) gets equal tiles of exactly its rows: no rows computed in vain (a
+    matrix-vector product, 1 row, not 6 with 5 discarded). A product of one tile (it
+    streams B once, unpacked) gets a wider tile, up to ``WIDE_NV`` vectors that the
+    registers hold and that divide N: more independent accumulators per step of K and
+    longer runs of B per row (a 1 x 32 tile read two cache lines from each 4 KiB row of a
+    1024-wide B: 0.8x NumPy's GEMV)."""
     lanes = target.vector_bytes // np.dtype(dtype).itemsize
     regs = target.vector_registers
-    mr = max(1, min(MR, (regs - NV - 1) // NV))
+    fit = (regs - NV - 1) // NV
+    mr = max(1, min(MR, fit))
     tiles = -(-m // mr)
     if tiles <= 3:
         mr = -(-m // tiles)
+    else:
+        mr = max(mr, min(MR_LARGE, fit))
     nv = NV
     if tiles == 1:
         nv = next((v for v in WIDE_NV if mr * v + v + 1 <= regs and n % (v * lanes) == 0), NV)
@@ -294,7 +314,8 @@ def plan(kernel: Kernel, buffers: list[Buffer], target: Target, fastmath: bool =
         packed_id = len(buffers)
         buffers.append(Buffer(packed_id, "constant", shape_p, dtype, -1, StridedView.contiguous(shape_p),
                               value=packed_value, label="B packed at compile time"))
-    kc = min(KC, k)
+    kc_target = k_block(target, dtype, nr)
+    kc = min(kc_target, k)
     k_parts, k_per = k_split(batch, m, n, k, kc)
     rows, cols = task_grid(batch, m, n, nr, threads, mr)
     if k_parts > 1:  # every task the whole C over its K part
@@ -327,7 +348,7 @@ def plan(kernel: Kernel, buffers: list[Buffer], target: Target, fastmath: bool =
     chunk = -(-tasks // (threads * GEMM_CHUNKS_PER_THREAD)) if threads > 1 and tasks > 1 else 0
     if k_parts > 1 and threads > 1:  # K parts are long: claimed one at a time (a block of B each)
         chunk = 1
-    mc = max(mr, MC_BYTES // (KC * dtype.itemsize) // mr * mr)
+    mc = max(mr, MC_BYTES // (kc_target * dtype.itemsize) // mr * mr)
     gemm = Gemm(a_acc, b_acc, packed_id, b_batched, store, batch, m, n, k, dtype, mr, nr, mc, kc,
                 None, rows, cols, chunk, epilogue, symmetric, k_parts, k_per if k_parts > 1 else 0,
                 batch * m * n if k_parts > 1 else 0)
