@@ -1,0 +1,290 @@
+"""Value sorts (``np.sort``, not ``argsort``) of lines up to ``NET_MAX`` keys as a
+vectorized bitonic sorting network (``AlongAxis.net`` lanes, chosen by
+``schedule/scan_sort.py``); other sorts keep the merge sort (``scan_sort.py``) or the radix
+sort (``radix.py``).
+
+* **Copy-in** (a vector loop where the line is contiguous) writes the line to the first
+  ``P`` keys of the chunk's scratch block (``P``: the line length rounded up to a power of
+  two) and ORs a flag per key: NaN or ``-0.0``. The rest up to ``P`` is padded with the
+  largest key (``+inf``, an int's maximum), which sorts after every number.
+* A line that held a NaN or a ``-0.0`` (rare) is copied again: numbers from the front, NaNs
+  in order after the ``P`` keys (the network sorts only numbers, with a plain ``<``).
+* **The network** sorts the ``P`` keys ascending with the bitonic sort whose first layer of
+  every stage compares mirrored positions (every compare-exchange puts the minimum first, no
+  direction flips). Layers whose partners lie in one vector are shuffles: partner lanes by
+  ``shufflevector``, min and max (``vminpd``/``vpminsq``...), a blend of the two. Stages up to
+  ``R`` vectors (8 registers of ``W`` lanes) run wholly in registers, one load and one store
+  per key; each longer stage is a mirrored pass and half-cleaner passes over the block down to
+  distance ``R W``, then one register pass for the distances below.
+* Copy-out: the ``m`` sorted numbers, then the NaNs in line order. A line with a ``-0.0`` gets
+  its zeros rewritten from the operand in line order first (they follow the negatives), so
+  values are NumPy's stable sort's bit for bit, as the merge and radix sorts give. The operand
+  is read before the result is written (``x.sort()`` sorts in place).
+"""
+from __future__ import annotations
+
+import numpy as np
+from llvmlite import ir
+
+from tracejit.compiler.codegen.loops import alloca, for_range, i64
+from tracejit.compiler.codegen.lowerctx import I64, LowerCtx, memory_type
+from tracejit.compiler.codegen.scan_sort import AlongAxisEmitter
+
+I32 = ir.IntType(32)
+REGISTERS = 8  # vectors of keys a register pass holds (the x86-64 AVX-512 file has 32)
+
+
+def network_size(n: int) -> int:
+    """Keys the network sorts for lines of ``n``: ``n`` rounded up to a power of two."""
+    return 1 << max(0, (n - 1).bit_length())
+
+
+def _largest(dtype: np.dtype) -> float | int:
+    """The padding key: sorts after (or equal to) every number of ``dtype``."""
+    return float("inf") if dtype.kind == "f" else int(np.iinfo(dtype).max)
+
+
+class NetworkEmitter(AlongAxisEmitter):
+    """Value sorts by a bitonic network where ``AlongAxis.net`` is set; the rest as before."""
+
+    def _sort(self, src: ir.Value, dst: ir.Value) -> None:
+        """Sort one line (the hook ``AlongAxisEmitter.emit`` calls)."""
+        if not self.a.net:
+            super()._sort(src, dst)
+            return
+        self._network_sort(src, dst)
+
+    # -- vectors -------------------------------------------------------------------------
+    @property
+    def _w(self) -> int:
+        return self.a.net
+
+    @property
+    def _et(self) -> ir.Type:
+        return memory_type(self.a.dtype)
+
+    @property
+    def _vt(self) -> ir.VectorType:
+        return ir.VectorType(self._et, self._w)
+
+    def _kp(self, i: ir.Value) -> ir.Value:
+        return self.b.gep(self.ptrs[self.a.keys], [self.b.add(self.block, i)], inbounds=True, source_etype=self._et)
+
+    def _vload(self, i: ir.Value) -> ir.Value:
+        return self.b.load(self._kp(i), typ=self._vt, align=self.a.dtype.itemsize)
+
+    def _vstore(self, i: ir.Value, v: ir.Value) -> None:
+        self.b.store(v, self._kp(i), align=self.a.dtype.itemsize)
+
+    def _net_exchange(self, x: ir.Value, y: ir.Value) -> tuple[ir.Value, ir.Value]:
+        """(min, max) lane by lane: ``y`` first only when strictly smaller."""
+        b = self.b
+        c = self._vctx.cmp("<", y, x)
+        return b.select(c, y, x), b.select(c, x, y)
+
+    def _net_shuffle(self, x: ir.Value, y: ir.Value, mask: list[int]) -> ir.Value:
+        return self.b.shuffle_vector(x, y, ir.Constant(ir.VectorType(I32, len(mask)), mask))
+
+    def _net_reverse(self, v: ir.Value) -> ir.Value:
+        return self._net_shuffle(v, v, list(range(self._w - 1, -1, -1)))
+
+    def _net_lanes(self, v: ir.Value, partner: list[int]) -> ir.Value:
+        """One layer whose compare-exchanges pair lanes of ``v``: the lower lane of each pair gets the min."""
+        w = self._w
+        lo, hi = self._net_exchange(v, self._net_shuffle(v, v, partner))
+        return self._net_shuffle(lo, hi, [lane if lane < partner[lane] else w + lane for lane in range(w)])
+
+    # -- layers on registers ---------------------------------------------------------------
+    def _net_flip(self, regs: list[ir.Value], s: int) -> None:
+        """First layer of stage ``s`` (sorted runs of ``s / 2`` become runs of ``s``): each
+        key of a block of ``s`` against its mirror image."""
+        w = self._w
+        if s <= w:
+            partner = [(lane & ~(s - 1)) + s - 1 - (lane & (s - 1)) for lane in range(w)]
+            regs[:] = [self._net_lanes(v, partner) for v in regs]
+            return
+        g = s // w
+        for base in range(0, len(regs), g):
+            for j in range(g // 2):
+                lo, hi = self._net_exchange(regs[base + j], self._net_reverse(regs[base + g - 1 - j]))
+                regs[base + j], regs[base + g - 1 - j] = lo, self._net_reverse(hi)
+
+    def _net_half(self, regs: list[ir.Value], d: int) -> None:
+        """Half-cleaner layer at distance ``d``: key ``i`` against ``i + d`` where ``i & d == 0``."""
+        w = self._w
+        if d < w:
+            partner = [lane ^ d for lane in range(w)]
+            regs[:] = [self._net_lanes(v, partner) for v in regs]
+            return
+        g = d // w
+        for r in range(len(regs)):
+            if (r // g) % 2 == 0:
+                regs[r], regs[r + g] = self._net_exchange(regs[r], regs[r + g])
+
+    def _net_cleaners(self, regs: list[ir.Value], top: int) -> None:
+        d = top
+        while d >= 1:
+            self._net_half(regs, d)
+            d //= 2
+
+    # -- the sort --------------------------------------------------------------------------
+    def _network_sort(self, src: ir.Value, dst: ir.Value) -> None:
+        b, a = self.b, self.a
+        self._vctx = LowerCtx(b, self._w, a.dtype)
+        w, p = self._w, network_size(a.n)
+        r = min(REGISTERS, p // w)
+        rw = r * w
+        floats = a.dtype.kind == "f"
+        flagged = self._net_in(src)
+        m = alloca(b, I64, i64(a.n), name="numbers")
+        negzero = alloca(b, I64, i64(0), name="negzeros")
+        if floats:
+            with b.if_then(flagged, likely=False):
+                self._net_apart(src, m, negzero)
+        self._net_pad(b.load(m), p)
+        with self._loop(0, p // rw, name="net_block") as blk:  # stages 2 .. R W in registers
+            base = b.mul(blk, i64(rw))
+            regs = [self._vload(b.add(base, i64(k * w))) for k in range(r)]
+            s = 2
+            while s <= rw:
+                self._net_flip(regs, s)
+                self._net_cleaners(regs, s // 4)
+                s *= 2
+            for k, v in enumerate(regs):
+                self._vstore(b.add(base, i64(k * w)), v)
+        s = 2 * rw
+        while s <= p:
+            self._flip_pass(p, s)
+            d = s // 4
+            while d >= rw:
+                self._half_pass(p, d)
+                d //= 2
+            with self._loop(0, p // rw, name=f"net_regs{s}") as blk:
+                base = b.mul(blk, i64(rw))
+                regs = [self._vload(b.add(base, i64(k * w))) for k in range(r)]
+                self._net_cleaners(regs, rw // 2)
+                for k, v in enumerate(regs):
+                    self._vstore(b.add(base, i64(k * w)), v)
+            s *= 2
+        if floats:
+            with b.if_then(b.icmp_signed(">", b.load(negzero), i64(0)), likely=False):
+                self._zeros_in_order(src)
+        self._net_out(dst, b.load(m), p)
+
+    def _flip_pass(self, p: int, s: int) -> None:
+        """The mirrored layer of stage ``s`` over the whole block (``s`` > R W)."""
+        b, w = self.b, self._w
+        h = s // (2 * w)  # vector pairs per block of s
+        with self._loop(0, p // (2 * w), name=f"net_flip{s}") as t:
+            start = b.add(b.mul(b.udiv(t, i64(h)), i64(s)), b.mul(b.urem(t, i64(h)), i64(w)))
+            mirror = b.sub(b.add(b.mul(b.udiv(t, i64(h)), i64(s)), i64(s - w)), b.mul(b.urem(t, i64(h)), i64(w)))
+            lo, hi = self._net_exchange(self._vload(start), self._net_reverse(self._vload(mirror)))
+            self._vstore(start, lo)
+            self._vstore(mirror, self._net_reverse(hi))
+
+    def _half_pass(self, p: int, d: int) -> None:
+        """A half-cleaner layer at distance ``d`` (>= R W) over the whole block."""
+        b, w = self.b, self._w
+        with self._loop(0, p // (2 * w), name=f"net_half{d}") as t:
+            e = b.mul(t, i64(w))
+            i = b.add(b.mul(b.udiv(e, i64(d)), i64(2 * d)), b.urem(e, i64(d)))
+            j = b.add(i, i64(d))
+            lo, hi = self._net_exchange(self._vload(i), self._vload(j))
+            self._vstore(i, lo)
+            self._vstore(j, hi)
+
+    # -- copies ----------------------------------------------------------------------------
+    def _net_special(self, x: ir.Value, ctx: LowerCtx) -> ir.Value:
+        """NaN or ``-0.0`` (lane by lane): keys the network cannot place as the stable sort does."""
+        b = self.b
+        ut = ir.IntType(8 * self.a.dtype.itemsize)
+        ty = ir.VectorType(ut, ctx.width) if ctx.width > 1 else ut
+        bits = b.bitcast(x, ty)
+        sign = ir.Constant(ut, 1 << (ut.width - 1))
+        sign = ir.Constant(ty, [sign] * ctx.width) if ctx.width > 1 else sign
+        return b.or_(ctx.isnan(x), b.icmp_unsigned("==", bits, sign))
+
+    def _net_in(self, src: ir.Value) -> ir.Value:
+        """Copy the line to keys ``[0, n)``; returns (floats) whether it held a NaN or a ``-0.0``."""
+        b, a, w = self.b, self.a, self._w
+        stride = a.src.strides[-1]
+        floats = a.dtype.kind == "f"
+        flag = alloca(b, ir.IntType(1), ir.Constant(ir.IntType(1), 0), name="special")
+        done = 0
+        if stride == 1 and a.n >= w:
+            done = a.n - a.n % w
+            vflag = alloca(b, ir.VectorType(ir.IntType(1), w), ir.Constant(ir.VectorType(ir.IntType(1), w), [0] * w),
+                           name="vspecial")
+            with self._loop(0, done, step=w, name="net_in") as i:
+                v = b.load(self._ptr(a.src.buffer, b.add(src, i), a.dtype), typ=self._vt, align=a.dtype.itemsize)
+                self._vstore(i, v)
+                if floats:
+                    b.store(b.or_(b.load(vflag), self._net_special(v, self._vctx)), vflag)
+            if floats:
+                bits = b.bitcast(b.load(vflag), ir.IntType(w))
+                b.store(b.icmp_unsigned("!=", bits, ir.Constant(ir.IntType(w), 0)), flag)
+        if done < a.n:
+            with self._loop(done, a.n, name="net_in_tail") as i:
+                x = self.load(a.src.buffer, self._at(src, i, stride), a.dtype)
+                b.store(x, self._kp(i))
+                if floats:
+                    b.store(b.or_(b.load(flag), self._net_special(x, self.ctx)), flag)
+        return b.load(flag)
+
+    def _net_apart(self, src: ir.Value, m: ir.Value, negzero: ir.Value) -> None:
+        """A line with NaNs or ``-0.0``: numbers to keys ``[0, m)``, NaNs in order from ``P``;
+        sets ``m`` and counts the ``-0.0``."""
+        b, a = self.b, self.a
+        p = network_size(a.n)
+        numbers, nan_at = alloca(b, I64, i64(0), name="net_numbers"), alloca(b, I64, i64(p), name="net_nan_at")
+        ut = ir.IntType(8 * a.dtype.itemsize)
+        with self._loop(0, a.n, name="net_apart") as i:
+            x = self.load(a.src.buffer, self._at(src, i, a.src.strides[-1]), a.dtype)
+            nan = self.ctx.isnan(x)
+            t, u = b.load(numbers), b.load(nan_at)
+            b.store(x, self._kp(b.select(nan, u, t)))
+            moved = b.zext(nan, I64)
+            b.store(b.add(t, b.sub(i64(1), moved)), numbers)
+            b.store(b.add(u, moved), nan_at)
+            neg = b.icmp_unsigned("==", b.bitcast(x, ut), ir.Constant(ut, 1 << (ut.width - 1)))
+            b.store(b.add(b.load(negzero), b.zext(neg, I64)), negzero)
+        b.store(b.load(numbers), m)
+
+    def _net_pad(self, m: ir.Value, p: int) -> None:
+        """Keys ``[m, P)`` get the largest key."""
+        b = self.b
+        big = ir.Constant(self._et, _largest(self.a.dtype))
+        with for_range(b, m, i64(p), name="net_pad") as i:
+            b.store(big, self._kp(i))
+
+    def _zeros_in_order(self, src: ir.Value) -> None:
+        """Rewrite the sorted keys' zeros from the operand in line order (after the negatives)."""
+        b, a = self.b, self.a
+        zero = ir.Constant(self._et, 0.0)
+        at = alloca(b, I64, i64(0), name="net_zero_at")
+        with self._loop(0, a.n, name="net_negatives") as i:
+            x = self.load(a.src.buffer, self._at(src, i, a.src.strides[-1]), a.dtype)
+            b.store(b.add(b.load(at), b.zext(b.fcmp_ordered("<", x, zero), I64)), at)
+        with self._loop(0, a.n, name="net_zeros") as i:
+            x = self.load(a.src.buffer, self._at(src, i, a.src.strides[-1]), a.dtype)
+            with b.if_then(b.fcmp_ordered("==", x, zero)):
+                k = b.load(at)
+                b.store(x, self._kp(k))
+                b.store(b.add(k, i64(1)), at)
+
+    def _net_out(self, dst: ir.Value, m: ir.Value, p: int) -> None:
+        """The ``m`` sorted numbers, then the NaNs (kept in order from ``P``), to the result line."""
+        b, a, w = self.b, self.a, self._w
+        stride = a.dst.strides[-1]
+        done = i64(0)
+        if stride == 1 and a.n >= w:
+            vectors = b.mul(b.udiv(m, i64(w)), i64(w))
+            with self._loop(0, vectors, step=w, name="net_out") as i:
+                b.store(self._vload(i), self._ptr(a.dst.buffer, b.add(dst, i), a.dtype), align=a.dtype.itemsize)
+            done = vectors
+        with self._loop(done, m, name="net_out_tail") as i:
+            value = b.load(self._kp(i), typ=self._et, align=a.dtype.itemsize)
+            self.store(a.dst.buffer, self._at(dst, i, stride), value, a.dtype)
+        with self._loop(m, i64(a.n), name="net_out_nans") as i:
+            value = b.load(self._kp(b.add(b.sub(i, m), i64(p))), typ=self._et, align=a.dtype.itemsize)
+            self.store(a.dst.buffer, self._at(dst, i, stride), value, a.dtype)
