@@ -39,6 +39,28 @@ def network_size(n: int) -> int:
     return 1 << max(0, (n - 1).bit_length())
 
 
+def _merge_pairs(lo: int, hi: int, r: int):
+    step = r * 2
+    if step < hi - lo:
+        yield from _merge_pairs(lo, hi, step)
+        yield from _merge_pairs(lo + r, hi, step)
+        yield from ((i, i + r) for i in range(lo + r, hi - r, step))
+    else:
+        yield lo, lo + r
+
+
+def odd_even_network(n: int) -> list[tuple[int, int]]:
+    """Batcher's odd-even merge sort of ``n`` (a power of two) inputs: compare-exchanges
+    ``(i, j)``, ``i < j`` getting the minimum (19 for 8 inputs, 63 for 16)."""
+    def sort_range(lo: int, hi: int):
+        if hi - lo >= 1:
+            mid = lo + (hi - lo) // 2
+            yield from sort_range(lo, mid)
+            yield from sort_range(mid + 1, hi)
+            yield from _merge_pairs(lo, hi, 1)
+    return list(sort_range(0, n - 1))
+
+
 def _largest(dtype: np.dtype) -> float | int:
     """The padding key: sorts after (or equal to) every number of ``dtype``."""
     return float("inf") if dtype.kind == "f" else int(np.iinfo(dtype).max)
@@ -122,17 +144,41 @@ class NetworkEmitter(AlongAxisEmitter):
                 regs[r], regs[r + g] = self._net_exchange(regs[r], regs[r + g])
 
     def _net_cleaners(self, regs: list[ir.Value], top: int) -> None:
-        d = top
-        while d >= 1:
+        """Half-cleaners at distances ``top``, ``top / 2`` ... 1. With as many registers as
+        lanes, the distances within a vector run on the transposed block (vertical
+        compare-exchanges between registers, no lane shuffles) and it is transposed back."""
+        d, w = top, self._w
+        while d >= w or (d >= 1 and len(regs) != w):
             self._net_half(regs, d)
             d //= 2
+        if d >= 1:
+            regs[:] = self._net_transpose(regs)
+            while d >= 1:
+                for r in range(w):
+                    if not r & d:
+                        regs[r], regs[r + d] = self._net_exchange(regs[r], regs[r + d])
+                d //= 2
+            regs[:] = self._net_transpose(regs)
+
+    def _net_transpose(self, regs: list[ir.Value]) -> list[ir.Value]:
+        """The square block of ``w`` registers of ``w`` lanes transposed (``w log2 w`` shuffles)."""
+        w, out = self._w, list(regs)
+        k = w // 2
+        while k >= 1:
+            for i in range(w):
+                if not i & k:
+                    a, c = out[i], out[i + k]
+                    out[i] = self._net_shuffle(a, c, [lane if not lane & k else w + lane - k for lane in range(w)])
+                    out[i + k] = self._net_shuffle(a, c, [lane + k if not lane & k else w + lane for lane in range(w)])
+            k //= 2
+        return out
 
     # -- the sort --------------------------------------------------------------------------
     def _network_sort(self, src: ir.Value, dst: ir.Value) -> None:
         b, a = self.b, self.a
         self._vctx = LowerCtx(b, self._w, a.dtype)
         w, p = self._w, network_size(a.n)
-        r = min(REGISTERS, p // w)
+        r = min(w if w <= 2 * REGISTERS else REGISTERS, p // w)
         rw = r * w
         floats = a.dtype.kind == "f"
         flagged = self._net_in(src)
@@ -146,6 +192,11 @@ class NetworkEmitter(AlongAxisEmitter):
             base = b.mul(blk, i64(rw))
             regs = [self._vload(b.add(base, i64(k * w))) for k in range(r)]
             s = 2
+            if r == w:  # columns sorted across the registers, transposed: sorted runs of w
+                for i, j in odd_even_network(r):
+                    regs[i], regs[j] = self._net_exchange(regs[i], regs[j])
+                regs[:] = self._net_transpose(regs)
+                s = 2 * w
             while s <= rw:
                 self._net_flip(regs, s)
                 self._net_cleaners(regs, s // 4)
