@@ -203,43 +203,44 @@ class NetworkEmitter(AlongAxisEmitter):
                 s *= 2
             for k, v in enumerate(regs):
                 self._vstore(b.add(base, i64(k * w)), v)
-        s = 2 * rw
-        while s <= p:
-            self._flip_pass(p, s)
-            d = s // 4
-            while d >= rw:
-                self._half_pass(p, d)
-                d //= 2
-            with self._loop(0, p // rw, name=f"net_regs{s}") as blk:
+        lw, lrw, lp = w.bit_length() - 1, rw.bit_length() - 1, p.bit_length() - 1
+        # stages 2 R W .. P, one loop (its layers' distances are run-time shifts: code size
+        # and compile time stay flat in P)
+        with self._loop(lrw + 1, lp + 1, name="net_stage") as k:
+            self._flip_pass(p, k, lw)
+            with self._loop(0, b.sub(k, i64(lrw + 1)), name="net_halves") as h:
+                self._half_pass(p, b.sub(k, b.add(h, i64(2))), lw)
+            with self._loop(0, p // rw, name="net_regs") as blk:
                 base = b.mul(blk, i64(rw))
-                regs = [self._vload(b.add(base, i64(k * w))) for k in range(r)]
+                regs = [self._vload(b.add(base, i64(q * w))) for q in range(r)]
                 self._net_cleaners(regs, rw // 2)
-                for k, v in enumerate(regs):
-                    self._vstore(b.add(base, i64(k * w)), v)
-            s *= 2
+                for q, v in enumerate(regs):
+                    self._vstore(b.add(base, i64(q * w)), v)
         if floats:
             with b.if_then(b.icmp_signed(">", b.load(negzero), i64(0)), likely=False):
                 self._zeros_in_order(src)
         self._net_out(dst, b.load(m), p)
 
-    def _flip_pass(self, p: int, s: int) -> None:
-        """The mirrored layer of stage ``s`` over the whole block (``s`` > R W)."""
+    def _flip_pass(self, p: int, k: ir.Value, lw: int) -> None:
+        """The mirrored layer of stage ``s = 2**k`` (> R W) over the whole block."""
         b, w = self.b, self._w
-        h = s // (2 * w)  # vector pairs per block of s
-        with self._loop(0, p // (2 * w), name=f"net_flip{s}") as t:
-            start = b.add(b.mul(b.udiv(t, i64(h)), i64(s)), b.mul(b.urem(t, i64(h)), i64(w)))
-            mirror = b.sub(b.add(b.mul(b.udiv(t, i64(h)), i64(s)), i64(s - w)), b.mul(b.urem(t, i64(h)), i64(w)))
+        lh = b.sub(k, i64(lw + 1))  # vector pairs per block of s: 2**lh
+        with self._loop(0, p // (2 * w), name="net_flip") as t:
+            block = b.shl(b.lshr(t, lh), k)
+            j = b.shl(b.and_(t, b.sub(b.shl(i64(1), lh), i64(1))), i64(lw))
+            start = b.add(block, j)
+            mirror = b.sub(b.add(block, b.sub(b.shl(i64(1), k), i64(w))), j)
             lo, hi = self._net_exchange(self._vload(start), self._net_reverse(self._vload(mirror)))
             self._vstore(start, lo)
             self._vstore(mirror, self._net_reverse(hi))
 
-    def _half_pass(self, p: int, d: int) -> None:
-        """A half-cleaner layer at distance ``d`` (>= R W) over the whole block."""
+    def _half_pass(self, p: int, ld: ir.Value, lw: int) -> None:
+        """A half-cleaner layer at distance ``d = 2**ld`` (>= R W) over the whole block."""
         b, w = self.b, self._w
-        with self._loop(0, p // (2 * w), name=f"net_half{d}") as t:
-            e = b.mul(t, i64(w))
-            i = b.add(b.mul(b.udiv(e, i64(d)), i64(2 * d)), b.urem(e, i64(d)))
-            j = b.add(i, i64(d))
+        with self._loop(0, p // (2 * w), name="net_half") as t:
+            e = b.shl(t, i64(lw))
+            i = b.add(b.shl(b.lshr(e, ld), b.add(ld, i64(1))), b.and_(e, b.sub(b.shl(i64(1), ld), i64(1))))
+            j = b.add(i, b.shl(i64(1), ld))
             lo, hi = self._net_exchange(self._vload(i), self._vload(j))
             self._vstore(i, lo)
             self._vstore(j, hi)

@@ -31,7 +31,7 @@ CHUNKS_PER_THREAD = 4  # lines cost the same: a few chunks per thread balance th
 SCAN_VECTORS = 4  # registers of lanes a vectorized scan keeps in flight (hides add latency)
 MAX_LANES = 32
 MAX_SCRATCH_BYTES = 1 << 26  # sort scratch beyond which chunks are fewer (down to one per thread)
-NET_MIN, NET_MAX = 16, 4096  # value sorts of lines this long run a bitonic network (codegen/sortnet.py)
+NET_MIN, NET_MAX = 16, 16384  # value sorts of lines this long run a bitonic network (codegen/sortnet.py)
 NET_MIN_LANES = 4
 
 
