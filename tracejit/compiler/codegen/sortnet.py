@@ -207,9 +207,14 @@ class NetworkEmitter(AlongAxisEmitter):
         # stages 2 R W .. P, one loop (its layers' distances are run-time shifts: code size
         # and compile time stay flat in P)
         with self._loop(lrw + 1, lp + 1, name="net_stage") as k:
-            self._flip_pass(p, k, lw)
-            with self._loop(0, b.sub(k, i64(lrw + 1)), name="net_halves") as h:
-                self._half_pass(p, b.sub(k, b.add(h, i64(2))), lw)
+            # the mirrored layer, fused with the half-cleaner at s / 4 when that is a pass too
+            with b.if_else(b.icmp_signed(">=", k, i64(lrw + 2))) as (fused, alone):
+                with fused:
+                    self._flip_half_pass(p, k, lw)
+                with alone:
+                    self._flip_pass(p, k, lw)
+            with self._loop(0, b.sub(k, i64(lrw + 2)), name="net_halves") as h:
+                self._half_pass(p, b.sub(k, b.add(h, i64(3))), lw)
             with self._loop(0, p // rw, name="net_regs") as blk:
                 base = b.mul(blk, i64(rw))
                 regs = [self._vload(b.add(base, i64(q * w))) for q in range(r)]
@@ -233,6 +238,30 @@ class NetworkEmitter(AlongAxisEmitter):
             lo, hi = self._net_exchange(self._vload(start), self._net_reverse(self._vload(mirror)))
             self._vstore(start, lo)
             self._vstore(mirror, self._net_reverse(hi))
+
+    def _flip_half_pass(self, p: int, k: ir.Value, lw: int) -> None:
+        """The mirrored layer of stage ``s = 2**k`` and its half-cleaner at ``s / 4``
+        (>= R W) in one pass: four vectors, one per quarter of a block of ``s``, close
+        under both layers."""
+        b, w = self.b, self._w
+        lq = b.sub(k, i64(lw + 2))  # vectors per quarter of a block of s: 2**lq
+        s = b.shl(i64(1), k)
+        quarter = b.lshr(s, i64(2))
+        with self._loop(0, p // (4 * w), name="net_flip_half") as t:
+            block = b.shl(b.lshr(t, lq), k)
+            j = b.shl(b.and_(t, b.sub(b.shl(i64(1), lq), i64(1))), i64(lw))
+            at = [b.add(block, j), b.add(b.add(block, quarter), j),  # quarters 1, 2 (from the front)
+                  b.sub(b.add(block, b.sub(b.mul(quarter, i64(3)), i64(w))), j),  # quarter 3 (from its end)
+                  b.sub(b.add(block, b.sub(s, i64(w))), j)]  # quarter 4 (from its end)
+            v0, v1, v2, v3 = (self._vload(x) for x in at)
+            v0, hi = self._net_exchange(v0, self._net_reverse(v3))
+            v3 = self._net_reverse(hi)
+            v1, hi = self._net_exchange(v1, self._net_reverse(v2))
+            v2 = self._net_reverse(hi)
+            v0, v1 = self._net_exchange(v0, v1)
+            v2, v3 = self._net_exchange(v2, v3)
+            for x, v in zip(at, (v0, v1, v2, v3)):
+                self._vstore(x, v)
 
     def _half_pass(self, p: int, ld: ir.Value, lw: int) -> None:
         """A half-cleaner layer at distance ``d = 2**ld`` (>= R W) over the whole block."""
