@@ -181,29 +181,35 @@ class NetworkEmitter(AlongAxisEmitter):
         r = min(w if w <= 2 * REGISTERS else REGISTERS, p // w)
         rw = r * w
         floats = a.dtype.kind == "f"
-        flagged = self._net_in(src)
+        # full register blocks of a contiguous line are read from the operand by the first
+        # attempt at the register stages (only the rest is copied in first); a line with a
+        # NaN or a -0.0 is then copied apart and the register stages run again on the block
+        full = a.n // rw if a.src.strides[-1] == 1 else 0
+        vflag = alloca(b, ir.VectorType(ir.IntType(1), w), ir.Constant(ir.VectorType(ir.IntType(1), w), [0] * w),
+                       name="vspecial")
+        flag = self._net_in(src, full * rw)
         m = alloca(b, I64, i64(a.n), name="numbers")
         negzero = alloca(b, I64, i64(0), name="negzeros")
-        if floats:
-            with b.if_then(flagged, likely=False):
-                self._net_apart(src, m, negzero)
         self._net_pad(b.load(m), p)
-        with self._loop(0, p // rw, name="net_block") as blk:  # stages 2 .. R W in registers
-            base = b.mul(blk, i64(rw))
-            regs = [self._vload(b.add(base, i64(k * w))) for k in range(r)]
-            s = 2
-            if r == w:  # columns sorted across the registers, transposed: sorted runs of w
-                for i, j in odd_even_network(r):
-                    regs[i], regs[j] = self._net_exchange(regs[i], regs[j])
-                regs[:] = self._net_transpose(regs)
-                s = 2 * w
-            while s <= rw:
-                self._net_flip(regs, s)
-                self._net_cleaners(regs, s // 4)
-                s *= 2
-            for k, v in enumerate(regs):
-                self._vstore(b.add(base, i64(k * w)), v)
+        with self._loop(0, 2, name="net_attempt") as attempt:
+            first = b.icmp_signed("==", attempt, i64(0))
+            if floats:
+                flagged = b.or_(b.load(flag), b.icmp_unsigned("!=", b.bitcast(b.load(vflag), ir.IntType(w)),
+                                                            ir.Constant(ir.IntType(w), 0)))
+                again = b.and_(b.not_(first), flagged)
+                with b.if_then(again, likely=False):
+                    self._net_apart(src, m, negzero)
+                    self._net_pad(b.load(m), p)
+                go = b.or_(first, again)
+            else:
+                go = first
+            with b.if_then(go):
+                self._register_stages(src, first, full, vflag)
+        direct = ir.Constant(ir.IntType(1), 1)
+        if floats:
+            direct = b.and_(b.icmp_signed("==", b.load(negzero), i64(0)), b.icmp_signed("==", b.load(m), i64(a.n)))
         lw, lrw, lp = w.bit_length() - 1, rw.bit_length() - 1, p.bit_length() - 1
+        out_full = a.n // rw if a.dst.strides[-1] == 1 and p > rw else 0  # blocks the last stage writes out
         # stages 2 R W .. P, one loop (its layers' distances are run-time shifts: code size
         # and compile time stay flat in P)
         with self._loop(lrw + 1, lp + 1, name="net_stage") as k:
@@ -215,16 +221,53 @@ class NetworkEmitter(AlongAxisEmitter):
                     self._flip_pass(p, k, lw)
             with self._loop(0, b.sub(k, i64(lrw + 2)), name="net_halves") as h:
                 self._half_pass(p, b.sub(k, b.add(h, i64(3))), lw)
+            last = b.and_(direct, b.icmp_signed("==", k, i64(lp)))  # full blocks straight to the result
             with self._loop(0, p // rw, name="net_regs") as blk:
                 base = b.mul(blk, i64(rw))
                 regs = [self._vload(b.add(base, i64(q * w))) for q in range(r)]
                 self._net_cleaners(regs, rw // 2)
+                out = b.and_(last, b.icmp_signed("<", blk, i64(out_full)))
                 for q, v in enumerate(regs):
-                    self._vstore(b.add(base, i64(q * w)), v)
+                    at = b.add(base, i64(q * w))
+                    ptr = b.select(out, self._ptr(a.dst.buffer, b.add(dst, at), a.dtype), self._kp(at))
+                    b.store(v, ptr, align=a.dtype.itemsize)
         if floats:
             with b.if_then(b.icmp_signed(">", b.load(negzero), i64(0)), likely=False):
                 self._zeros_in_order(src)
-        self._net_out(dst, b.load(m), p)
+        self._net_out(dst, b.load(m), p, b.select(direct, i64(out_full * rw), i64(0)))
+
+    def _register_stages(self, src: ir.Value, first: ir.Value, full: int, vflag: ir.Value) -> None:
+        """Stages 2 .. R W, a register block at a time: blocks below ``full`` are read from
+        the (contiguous) operand on the ``first`` attempt, ORing their special keys into ``vflag``."""
+        b, a, w = self.b, self.a, self._w
+        p = network_size(a.n)
+        r = min(w if w <= 2 * REGISTERS else REGISTERS, p // w)
+        rw = r * w
+        with self._loop(0, p // rw, name="net_block") as blk:
+            base = b.mul(blk, i64(rw))
+            from_src = b.and_(first, b.icmp_signed("<", blk, i64(full)))
+            regs = []
+            for q in range(r):
+                at = b.add(base, i64(q * w))
+                ptr = b.select(from_src, self._ptr(a.src.buffer, b.add(src, at), a.dtype), self._kp(at))
+                regs.append(b.load(ptr, typ=self._vt, align=a.dtype.itemsize))
+            if full and a.dtype.kind == "f":
+                special = self._net_special(regs[0], self._vctx)
+                for v in regs[1:]:
+                    special = b.or_(special, self._net_special(v, self._vctx))
+                b.store(b.or_(b.load(vflag), special), vflag)
+            s = 2
+            if r == w:  # columns sorted across the registers, transposed: sorted runs of w
+                for i, j in odd_even_network(r):
+                    regs[i], regs[j] = self._net_exchange(regs[i], regs[j])
+                regs[:] = self._net_transpose(regs)
+                s = 2 * w
+            while s <= rw:
+                self._net_flip(regs, s)
+                self._net_cleaners(regs, s // 4)
+                s *= 2
+            for q, v in enumerate(regs):
+                self._vstore(b.add(base, i64(q * w)), v)
 
     def _flip_pass(self, p: int, k: ir.Value, lw: int) -> None:
         """The mirrored layer of stage ``s = 2**k`` (> R W) over the whole block."""
@@ -285,18 +328,19 @@ class NetworkEmitter(AlongAxisEmitter):
         sign = ir.Constant(ty, [sign] * ctx.width) if ctx.width > 1 else sign
         return b.or_(ctx.isnan(x), b.icmp_unsigned("==", bits, sign))
 
-    def _net_in(self, src: ir.Value) -> ir.Value:
-        """Copy the line to keys ``[0, n)``; returns (floats) whether it held a NaN or a ``-0.0``."""
+    def _net_in(self, src: ir.Value, start: int) -> ir.Value:
+        """Copy keys ``[start, n)`` of the line to the block; returns a flag that (floats) says
+        whether they held a NaN or a ``-0.0``."""
         b, a, w = self.b, self.a, self._w
         stride = a.src.strides[-1]
         floats = a.dtype.kind == "f"
         flag = alloca(b, ir.IntType(1), ir.Constant(ir.IntType(1), 0), name="special")
-        done = 0
-        if stride == 1 and a.n >= w:
-            done = a.n - a.n % w
+        done = start
+        if stride == 1 and a.n - start >= w:
+            done = a.n - (a.n - start) % w
             vflag = alloca(b, ir.VectorType(ir.IntType(1), w), ir.Constant(ir.VectorType(ir.IntType(1), w), [0] * w),
-                           name="vspecial")
-            with self._loop(0, done, step=w, name="net_in") as i:
+                           name="vspecial_in")
+            with self._loop(start, done, step=w, name="net_in") as i:
                 v = b.load(self._ptr(a.src.buffer, b.add(src, i), a.dtype), typ=self._vt, align=a.dtype.itemsize)
                 self._vstore(i, v)
                 if floats:
@@ -310,7 +354,7 @@ class NetworkEmitter(AlongAxisEmitter):
                 b.store(x, self._kp(i))
                 if floats:
                     b.store(b.or_(b.load(flag), self._net_special(x, self.ctx)), flag)
-        return b.load(flag)
+        return flag
 
     def _net_apart(self, src: ir.Value, m: ir.Value, negzero: ir.Value) -> None:
         """A line with NaNs or ``-0.0``: numbers to keys ``[0, m)``, NaNs in order from ``P``;
@@ -353,14 +397,15 @@ class NetworkEmitter(AlongAxisEmitter):
                 b.store(x, self._kp(k))
                 b.store(b.add(k, i64(1)), at)
 
-    def _net_out(self, dst: ir.Value, m: ir.Value, p: int) -> None:
-        """The ``m`` sorted numbers, then the NaNs (kept in order from ``P``), to the result line."""
+    def _net_out(self, dst: ir.Value, m: ir.Value, p: int, start: ir.Value) -> None:
+        """Sorted numbers ``[start, m)`` (the last stage wrote those before ``start``), then the
+        NaNs (kept in order from ``P``), to the result line."""
         b, a, w = self.b, self.a, self._w
         stride = a.dst.strides[-1]
-        done = i64(0)
+        done = start
         if stride == 1 and a.n >= w:
-            vectors = b.mul(b.udiv(m, i64(w)), i64(w))
-            with self._loop(0, vectors, step=w, name="net_out") as i:
+            vectors = b.add(start, b.mul(b.udiv(b.sub(m, start), i64(w)), i64(w)))
+            with self._loop(start, vectors, step=w, name="net_out") as i:
                 b.store(self._vload(i), self._ptr(a.dst.buffer, b.add(dst, i), a.dtype), align=a.dtype.itemsize)
             done = vectors
         with self._loop(done, m, name="net_out_tail") as i:
