@@ -174,6 +174,15 @@ class NetworkEmitter(AlongAxisEmitter):
         return out
 
     # -- the sort --------------------------------------------------------------------------
+    @property
+    def _used(self) -> int:
+        """Keys of the block the network reads: ``n`` rounded up to whole register blocks.
+        The rest up to ``P`` would be padding, and a compare-exchange with a padding key
+        (always at the larger position) leaves both keys as they are: those are skipped."""
+        w, p = self._w, network_size(self.a.n)
+        rw = min(w if w <= 2 * REGISTERS else REGISTERS, p // w) * w
+        return -(-self.a.n // rw) * rw
+
     def _network_sort(self, src: ir.Value, dst: ir.Value) -> None:
         b, a = self.b, self.a
         self._vctx = LowerCtx(b, self._w, a.dtype)
@@ -190,7 +199,7 @@ class NetworkEmitter(AlongAxisEmitter):
         flag = self._net_in(src, full * rw)
         m = alloca(b, I64, i64(a.n), name="numbers")
         negzero = alloca(b, I64, i64(0), name="negzeros")
-        self._net_pad(b.load(m), p)
+        self._net_pad(b.load(m), self._used)
         with self._loop(0, 2, name="net_attempt") as attempt:
             first = b.icmp_signed("==", attempt, i64(0))
             if floats:
@@ -199,7 +208,7 @@ class NetworkEmitter(AlongAxisEmitter):
                 again = b.and_(b.not_(first), flagged)
                 with b.if_then(again, likely=False):
                     self._net_apart(src, m, negzero)
-                    self._net_pad(b.load(m), p)
+                    self._net_pad(b.load(m), self._used)
                 go = b.or_(first, again)
             else:
                 go = first
@@ -222,7 +231,7 @@ class NetworkEmitter(AlongAxisEmitter):
             with self._loop(0, b.sub(k, i64(lrw + 2)), name="net_halves") as h:
                 self._half_pass(p, b.sub(k, b.add(h, i64(3))), lw)
             last = b.and_(direct, b.icmp_signed("==", k, i64(lp)))  # full blocks straight to the result
-            with self._loop(0, p // rw, name="net_regs") as blk:
+            with self._loop(0, self._used // rw, name="net_regs") as blk:
                 base = b.mul(blk, i64(rw))
                 regs = [self._vload(b.add(base, i64(q * w))) for q in range(r)]
                 self._net_cleaners(regs, rw // 2)
@@ -243,7 +252,7 @@ class NetworkEmitter(AlongAxisEmitter):
         p = network_size(a.n)
         r = min(w if w <= 2 * REGISTERS else REGISTERS, p // w)
         rw = r * w
-        with self._loop(0, p // rw, name="net_block") as blk:
+        with self._loop(0, self._used // rw, name="net_block") as blk:
             base = b.mul(blk, i64(rw))
             from_src = b.and_(first, b.icmp_signed("<", blk, i64(full)))
             regs = []
@@ -278,9 +287,10 @@ class NetworkEmitter(AlongAxisEmitter):
             j = b.shl(b.and_(t, b.sub(b.shl(i64(1), lh), i64(1))), i64(lw))
             start = b.add(block, j)
             mirror = b.sub(b.add(block, b.sub(b.shl(i64(1), k), i64(w))), j)
-            lo, hi = self._net_exchange(self._vload(start), self._net_reverse(self._vload(mirror)))
-            self._vstore(start, lo)
-            self._vstore(mirror, self._net_reverse(hi))
+            with b.if_then(b.icmp_signed("<", mirror, i64(self._used))):  # (else against padding: no change)
+                lo, hi = self._net_exchange(self._vload(start), self._net_reverse(self._vload(mirror)))
+                self._vstore(start, lo)
+                self._vstore(mirror, self._net_reverse(hi))
 
     def _flip_half_pass(self, p: int, k: ir.Value, lw: int) -> None:
         """The mirrored layer of stage ``s = 2**k`` and its half-cleaner at ``s / 4``
@@ -296,15 +306,17 @@ class NetworkEmitter(AlongAxisEmitter):
             at = [b.add(block, j), b.add(b.add(block, quarter), j),  # quarters 1, 2 (from the front)
                   b.sub(b.add(block, b.sub(b.mul(quarter, i64(3)), i64(w))), j),  # quarter 3 (from its end)
                   b.sub(b.add(block, b.sub(s, i64(w))), j)]  # quarter 4 (from its end)
-            v0, v1, v2, v3 = (self._vload(x) for x in at)
-            v0, hi = self._net_exchange(v0, self._net_reverse(v3))
-            v3 = self._net_reverse(hi)
-            v1, hi = self._net_exchange(v1, self._net_reverse(v2))
-            v2 = self._net_reverse(hi)
-            v0, v1 = self._net_exchange(v0, v1)
-            v2, v3 = self._net_exchange(v2, v3)
-            for x, v in zip(at, (v0, v1, v2, v3)):
-                self._vstore(x, v)
+            with b.if_then(b.icmp_signed("<", at[1], i64(self._used))):  # (else only padding changes)
+                big = ir.Constant(self._vt, [ir.Constant(self._et, _largest(self.a.dtype))] * w)
+                v0, v1, v2, v3 = (b.select(b.icmp_signed("<", x, i64(self._used)), self._vload(x), big) for x in at)
+                v0, hi = self._net_exchange(v0, self._net_reverse(v3))
+                v3 = self._net_reverse(hi)
+                v1, hi = self._net_exchange(v1, self._net_reverse(v2))
+                v2 = self._net_reverse(hi)
+                v0, v1 = self._net_exchange(v0, v1)
+                v2, v3 = self._net_exchange(v2, v3)
+                for x, v in zip(at, (v0, v1, v2, v3)):
+                    self._vstore(x, v)  # (padding past the keys used stays the largest key)
 
     def _half_pass(self, p: int, ld: ir.Value, lw: int) -> None:
         """A half-cleaner layer at distance ``d = 2**ld`` (>= R W) over the whole block."""
@@ -313,9 +325,10 @@ class NetworkEmitter(AlongAxisEmitter):
             e = b.shl(t, i64(lw))
             i = b.add(b.shl(b.lshr(e, ld), b.add(ld, i64(1))), b.and_(e, b.sub(b.shl(i64(1), ld), i64(1))))
             j = b.add(i, b.shl(i64(1), ld))
-            lo, hi = self._net_exchange(self._vload(i), self._vload(j))
-            self._vstore(i, lo)
-            self._vstore(j, hi)
+            with b.if_then(b.icmp_signed("<", j, i64(self._used))):  # (else against padding: no change)
+                lo, hi = self._net_exchange(self._vload(i), self._vload(j))
+                self._vstore(i, lo)
+                self._vstore(j, hi)
 
     # -- copies ----------------------------------------------------------------------------
     def _net_special(self, x: ir.Value, ctx: LowerCtx) -> ir.Value:
@@ -376,7 +389,7 @@ class NetworkEmitter(AlongAxisEmitter):
         b.store(b.load(numbers), m)
 
     def _net_pad(self, m: ir.Value, p: int) -> None:
-        """Keys ``[m, P)`` get the largest key."""
+        """Keys ``[m, p)`` get the largest key."""
         b = self.b
         big = ir.Constant(self._et, _largest(self.a.dtype))
         with for_range(b, m, i64(p), name="net_pad") as i:
