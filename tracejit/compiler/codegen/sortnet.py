@@ -160,6 +160,25 @@ class NetworkEmitter(AlongAxisEmitter):
                 d //= 2
             regs[:] = self._net_transpose(regs)
 
+    def _transposed_stage(self, regs: list[ir.Value]) -> None:
+        """Stage ``2 w`` on a transposed square block (key ``l w + r`` in lane ``l`` of register
+        ``r``): the mirror of ``(r, l)`` is ``(w - 1 - r, l ^ 1)``, the lower of the two the one
+        in an even lane; the half-cleaners below ``w`` are vertical."""
+        b, w = self.b, self._w
+        swap = [lane ^ 1 for lane in range(w)]
+        even = ir.Constant(ir.VectorType(ir.IntType(1), w), [int(lane % 2 == 0) for lane in range(w)])
+        for r in range(w // 2):
+            lo, hi = self._net_exchange(regs[r], self._net_shuffle(regs[w - 1 - r], regs[w - 1 - r], swap))
+            regs[r] = b.select(even, lo, hi)
+            other = b.select(even, hi, lo)
+            regs[w - 1 - r] = self._net_shuffle(other, other, swap)
+        d = w // 2
+        while d >= 1:
+            for r in range(w):
+                if not r & d:
+                    regs[r], regs[r + d] = self._net_exchange(regs[r], regs[r + d])
+            d //= 2
+
     def _net_transpose(self, regs: list[ir.Value]) -> list[ir.Value]:
         """The square block of ``w`` registers of ``w`` lanes transposed (``w log2 w`` shuffles)."""
         w, out = self._w, list(regs)
@@ -266,11 +285,12 @@ class NetworkEmitter(AlongAxisEmitter):
                     special = b.or_(special, self._net_special(v, self._vctx))
                 b.store(b.or_(b.load(vflag), special), vflag)
             s = 2
-            if r == w:  # columns sorted across the registers, transposed: sorted runs of w
+            if r == w:  # columns sorted across the registers: runs of w in the transposed block
                 for i, j in odd_even_network(r):
                     regs[i], regs[j] = self._net_exchange(regs[i], regs[j])
+                self._transposed_stage(regs)
                 regs[:] = self._net_transpose(regs)
-                s = 2 * w
+                s = 4 * w
             while s <= rw:
                 self._net_flip(regs, s)
                 self._net_cleaners(regs, s // 4)
