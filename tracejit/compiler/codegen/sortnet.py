@@ -32,6 +32,7 @@ from tracejit.compiler.codegen.scan_sort import AlongAxisEmitter
 
 I32 = ir.IntType(32)
 REGISTERS = 8  # vectors of keys a register pass holds (the x86-64 AVX-512 file has 32)
+TRANSPOSED_STAGES = 4  # stages up to this many vectors' keys run on the transposed block after the column sort
 
 
 def network_size(n: int) -> int:
@@ -160,19 +161,25 @@ class NetworkEmitter(AlongAxisEmitter):
                 d //= 2
             regs[:] = self._net_transpose(regs)
 
-    def _transposed_stage(self, regs: list[ir.Value]) -> None:
-        """Stage ``2 w`` on a transposed square block (key ``l w + r`` in lane ``l`` of register
-        ``r``): the mirror of ``(r, l)`` is ``(w - 1 - r, l ^ 1)``, the lower of the two the one
-        in an even lane; the half-cleaners below ``w`` are vertical."""
+    def _transposed_stage(self, regs: list[ir.Value], s: int) -> None:
+        """Stage ``s`` (``2 w`` or ``4 w``) on a transposed square block (key ``l w + r`` in lane
+        ``l`` of register ``r``): the mirror of ``(r, l)`` is ``(w - 1 - r, l ^ (s / w - 1))``,
+        the lower of the two the one whose lane has bit ``s / 2 w`` clear; half-cleaners from
+        ``w`` up are lane shuffles, those below ``w`` vertical."""
         b, w = self.b, self._w
-        swap = [lane ^ 1 for lane in range(w)]
-        even = ir.Constant(ir.VectorType(ir.IntType(1), w), [int(lane % 2 == 0) for lane in range(w)])
+        g = s // w
+        swap = [lane ^ (g - 1) for lane in range(w)]
+        low = ir.Constant(ir.VectorType(ir.IntType(1), w), [int(not lane & (g // 2)) for lane in range(w)])
         for r in range(w // 2):
             lo, hi = self._net_exchange(regs[r], self._net_shuffle(regs[w - 1 - r], regs[w - 1 - r], swap))
-            regs[r] = b.select(even, lo, hi)
-            other = b.select(even, hi, lo)
+            regs[r] = b.select(low, lo, hi)
+            other = b.select(low, hi, lo)
             regs[w - 1 - r] = self._net_shuffle(other, other, swap)
-        d = w // 2
+        d = s // 4
+        while d >= w:
+            partner = [lane ^ (d // w) for lane in range(w)]
+            regs[:] = [self._net_lanes(v, partner) for v in regs]
+            d //= 2
         while d >= 1:
             for r in range(w):
                 if not r & d:
@@ -288,9 +295,11 @@ class NetworkEmitter(AlongAxisEmitter):
             if r == w:  # columns sorted across the registers: runs of w in the transposed block
                 for i, j in odd_even_network(r):
                     regs[i], regs[j] = self._net_exchange(regs[i], regs[j])
-                self._transposed_stage(regs)
+                s = 2 * w
+                while s <= min(TRANSPOSED_STAGES * w, rw):
+                    self._transposed_stage(regs, s)
+                    s *= 2
                 regs[:] = self._net_transpose(regs)
-                s = 4 * w
             while s <= rw:
                 self._net_flip(regs, s)
                 self._net_cleaners(regs, s // 4)
