@@ -1,25 +1,32 @@
-"""Value sorts (``np.sort``, not ``argsort``) of lines up to ``NET_MAX`` keys as a
-vectorized bitonic sorting network (``AlongAxis.net`` lanes, chosen by
-``schedule/scan_sort.py``); other sorts keep the merge sort (``scan_sort.py``) or the radix
-sort (``radix.py``).
+"""Value sorts (``np.sort``, not ``argsort``: the network is not stable) of lines of
+``NET_MIN`` to ``NET_MAX`` keys as a vectorized bitonic sorting network (``AlongAxis.net``
+lanes ``w``, chosen by ``schedule/scan_sort.py``); other sorts keep the merge sort
+(``scan_sort.py``) or the radix sort (``radix.py``). Design and figures: docs/design.md,
+"Value sorts as a bitonic network".
 
-* **Copy-in** (a vector loop where the line is contiguous) writes the line to the first
-  ``P`` keys of the chunk's scratch block (``P``: the line length rounded up to a power of
-  two) and ORs a flag per key: NaN or ``-0.0``. The rest up to ``P`` is padded with the
-  largest key (``+inf``, an int's maximum), which sorts after every number.
-* A line that held a NaN or a ``-0.0`` (rare) is copied again: numbers from the front, NaNs
-  in order after the ``P`` keys (the network sorts only numbers, with a plain ``<``).
-* **The network** sorts the ``P`` keys ascending with the bitonic sort whose first layer of
-  every stage compares mirrored positions (every compare-exchange puts the minimum first, no
-  direction flips). Layers whose partners lie in one vector are shuffles: partner lanes by
-  ``shufflevector``, min and max (``vminpd``/``vpminsq``...), a blend of the two. Stages up to
-  ``R`` vectors (8 registers of ``W`` lanes) run wholly in registers, one load and one store
-  per key; each longer stage is a mirrored pass and half-cleaner passes over the block down to
-  distance ``R W``, then one register pass for the distances below.
-* Copy-out: the ``m`` sorted numbers, then the NaNs in line order. A line with a ``-0.0`` gets
+* **Keys.** The network sorts ``P`` keys (``n`` rounded up to a power of two) in the chunk's
+  scratch block; only the first ``n`` rounded up to whole register blocks are padded (with
+  the largest key: ``+inf``, an int's maximum) and read, since a compare-exchange with a
+  padding key (always at the larger position) changes nothing and is skipped.
+* **Copy-in.** Full register blocks of a contiguous line are read from the operand by the
+  register stages themselves (the rest is copied first), ORing a flag per key: NaN or
+  ``-0.0``. A line with one (rare) is copied again -- numbers from the front, NaNs in line
+  order after the ``P`` keys, so the network compares with a plain ``<`` -- and the register
+  stages run again.
+* **The network** is the bitonic sort whose first layer of every stage compares mirrored
+  positions (the minimum always first, no direction flips); a compare-exchange is a vector
+  min and max. Register blocks of ``w`` vectors of ``w`` lanes: Batcher's odd-even network
+  sorts the columns across the registers, stages ``2w`` and ``4w`` run on that transposed
+  block, which is then transposed; further stages up to ``w^2`` run with vertical layers,
+  those within a vector on the transposed block. Longer stages (one run-time loop): a pass of
+  the mirrored layer fused with the half-cleaner at ``s/4``, half-cleaner passes down to
+  ``w^2``, one register pass for the rest. Short lines have fewer registers than lanes and
+  use lane shuffles (``shufflevector``, min, max, a blend) for layers within a vector.
+* **Copy-out.** The last stage writes full blocks straight to a contiguous result; the rest
+  of the ``m`` sorted numbers follow, then the NaNs in line order. A line with a ``-0.0`` gets
   its zeros rewritten from the operand in line order first (they follow the negatives), so
-  values are NumPy's stable sort's bit for bit, as the merge and radix sorts give. The operand
-  is read before the result is written (``x.sort()`` sorts in place).
+  values are NumPy's stable sort's bit for bit, NaN payloads included, as the merge and radix
+  sorts give. The operand is read before the result is written (``x.sort()`` sorts in place).
 """
 from __future__ import annotations
 
