@@ -255,14 +255,18 @@ class NetworkEmitter(AlongAxisEmitter):
         # stages 2 R W .. P, one loop (its layers' distances are run-time shifts: code size
         # and compile time stay flat in P)
         with self._loop(lrw + 1, lp + 1, name="net_stage") as k:
-            # the mirrored layer, fused with the half-cleaner at s / 4 when that is a pass too
-            with b.if_else(b.icmp_signed(">=", k, i64(lrw + 2))) as (fused, alone):
-                with fused:
-                    self._flip_half_pass(p, k, lw)
-                with alone:
-                    self._flip_pass(p, k, lw)
-            with self._loop(0, b.sub(k, i64(lrw + 2)), name="net_halves") as h:
-                self._half_pass(p, b.sub(k, b.add(h, i64(3))), lw)
+            # the mirrored layer, fused with the half-cleaners at s / 4 and s / 8 where those are passes
+            with b.if_else(b.icmp_signed(">=", k, i64(lrw + 3))) as (eighths, fewer):
+                with eighths:
+                    self._flip_half_pass(p, k, lw, 8)
+                with fewer:
+                    with b.if_else(b.icmp_signed("==", k, i64(lrw + 2))) as (quarters, alone):
+                        with quarters:
+                            self._flip_half_pass(p, k, lw, 4)
+                        with alone:
+                            self._flip_pass(p, k, lw)
+            with self._loop(0, b.sub(k, i64(lrw + 3)), name="net_halves") as h:
+                self._half_pass(p, b.sub(k, b.add(h, i64(4))), lw)
             last = b.and_(direct, b.icmp_signed("==", k, i64(lp)))  # full blocks straight to the result
             with self._loop(0, self._used // rw, name="net_regs") as blk:
                 base = b.mul(blk, i64(rw))
@@ -328,31 +332,34 @@ class NetworkEmitter(AlongAxisEmitter):
                 self._vstore(start, lo)
                 self._vstore(mirror, self._net_reverse(hi))
 
-    def _flip_half_pass(self, p: int, k: ir.Value, lw: int) -> None:
-        """The mirrored layer of stage ``s = 2**k`` and its half-cleaner at ``s / 4``
-        (>= R W) in one pass: four vectors, one per quarter of a block of ``s``, close
-        under both layers."""
+    def _flip_half_pass(self, p: int, k: ir.Value, lw: int, parts: int) -> None:
+        """The mirrored layer of stage ``s = 2**k`` and its half-cleaners from ``s / 4`` down
+        to ``2 s / parts`` (all >= R W) in one pass: one vector in each of ``parts`` parts of
+        a block of ``s`` (the front half's from their starts, the back half's mirrored from
+        their ends) close under those layers."""
         b, w = self.b, self._w
-        lq = b.sub(k, i64(lw + 2))  # vectors per quarter of a block of s: 2**lq
-        s = b.shl(i64(1), k)
-        quarter = b.lshr(s, i64(2))
-        with self._loop(0, p // (4 * w), name="net_flip_half") as t:
+        lp = parts.bit_length() - 1
+        lq = b.sub(k, i64(lw + lp))  # vectors per part of a block of s: 2**lq
+        part = b.lshr(b.shl(i64(1), k), i64(lp))
+        with self._loop(0, p // (parts * w), name=f"net_flip_half{parts}") as t:
             block = b.shl(b.lshr(t, lq), k)
             j = b.shl(b.and_(t, b.sub(b.shl(i64(1), lq), i64(1))), i64(lw))
-            at = [b.add(block, j), b.add(b.add(block, quarter), j),  # quarters 1, 2 (from the front)
-                  b.sub(b.add(block, b.sub(b.mul(quarter, i64(3)), i64(w))), j),  # quarter 3 (from its end)
-                  b.sub(b.add(block, b.sub(s, i64(w))), j)]  # quarter 4 (from its end)
+            at = [b.add(b.add(block, b.mul(part, i64(u))), j if u < parts // 2 else b.sub(b.sub(part, i64(w)), j))
+                  for u in range(parts)]
             with b.if_then(b.icmp_signed("<", at[1], i64(self._used))):  # (else only padding changes)
                 big = ir.Constant(self._vt, [ir.Constant(self._et, _largest(self.a.dtype))] * w)
-                v0, v1, v2, v3 = (b.select(b.icmp_signed("<", x, i64(self._used)), self._vload(x), big) for x in at)
-                v0, hi = self._net_exchange(v0, self._net_reverse(v3))
-                v3 = self._net_reverse(hi)
-                v1, hi = self._net_exchange(v1, self._net_reverse(v2))
-                v2 = self._net_reverse(hi)
-                v0, v1 = self._net_exchange(v0, v1)
-                v2, v3 = self._net_exchange(v2, v3)
-                for x, v in zip(at, (v0, v1, v2, v3)):
-                    self._vstore(x, v)  # (padding past the keys used stays the largest key)
+                v = [b.select(b.icmp_signed("<", x, i64(self._used)), self._vload(x), big) for x in at]
+                for u in range(parts // 2):
+                    lo, hi = self._net_exchange(v[u], self._net_reverse(v[parts - 1 - u]))
+                    v[u], v[parts - 1 - u] = lo, self._net_reverse(hi)
+                d = parts // 4
+                while d >= 1:
+                    for u in range(parts):
+                        if not u & d:
+                            v[u], v[u + d] = self._net_exchange(v[u], v[u + d])
+                    d //= 2
+                for x, value in zip(at, v):
+                    self._vstore(x, value)  # (padding past the keys used stays the largest key)
 
     def _half_pass(self, p: int, ld: ir.Value, lw: int) -> None:
         """A half-cleaner layer at distance ``d = 2**ld`` (>= R W) over the whole block."""
