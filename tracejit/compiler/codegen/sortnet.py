@@ -39,6 +39,7 @@ from tracejit.compiler.codegen.scan_sort import AlongAxisEmitter
 
 I32 = ir.IntType(32)
 REGISTERS = 8  # vectors of keys a register pass holds (the x86-64 AVX-512 file has 32)
+FUSED_PARTS = 16  # the mirrored pass of a long stage holds this many vectors (and does their half-cleaners)
 TRANSPOSED_STAGES = 4  # stages up to this many vectors' keys run on the transposed block after the column sort
 
 
@@ -255,18 +256,11 @@ class NetworkEmitter(AlongAxisEmitter):
         # stages 2 R W .. P, one loop (its layers' distances are run-time shifts: code size
         # and compile time stay flat in P)
         with self._loop(lrw + 1, lp + 1, name="net_stage") as k:
-            # the mirrored layer, fused with the half-cleaners at s / 4 and s / 8 where those are passes
-            with b.if_else(b.icmp_signed(">=", k, i64(lrw + 3))) as (eighths, fewer):
-                with eighths:
-                    self._flip_half_pass(p, k, lw, 8)
-                with fewer:
-                    with b.if_else(b.icmp_signed("==", k, i64(lrw + 2))) as (quarters, alone):
-                        with quarters:
-                            self._flip_half_pass(p, k, lw, 4)
-                        with alone:
-                            self._flip_pass(p, k, lw)
-            with self._loop(0, b.sub(k, i64(lrw + 3)), name="net_halves") as h:
-                self._half_pass(p, b.sub(k, b.add(h, i64(4))), lw)
+            # the mirrored layer, fused with the half-cleaners at s / 4 .. s / 16 where those are passes
+            self._flip_passes(p, k, lw, lrw)
+            fused = FUSED_PARTS.bit_length() - 1  # (the passes at s / 4 .. s / 2**fused)
+            with self._loop(0, b.sub(k, i64(lrw + fused)), name="net_halves") as h:
+                self._half_pass(p, b.sub(k, b.add(h, i64(fused + 1))), lw)
             last = b.and_(direct, b.icmp_signed("==", k, i64(lp)))  # full blocks straight to the result
             with self._loop(0, self._used // rw, name="net_regs") as blk:
                 base = b.mul(blk, i64(rw))
@@ -331,6 +325,19 @@ class NetworkEmitter(AlongAxisEmitter):
                 lo, hi = self._net_exchange(self._vload(start), self._net_reverse(self._vload(mirror)))
                 self._vstore(start, lo)
                 self._vstore(mirror, self._net_reverse(hi))
+
+    def _flip_passes(self, p: int, k: ir.Value, lw: int, lrw: int, parts: int = FUSED_PARTS) -> None:
+        """The mirrored layer of stage ``2**k`` with as many of its half-cleaner passes as
+        ``parts`` (at most) vectors hold: a branch per count, from ``parts`` down."""
+        b = self.b
+        if parts < 4:
+            self._flip_pass(p, k, lw)
+            return
+        with b.if_else(b.icmp_signed(">=", k, i64(lrw + parts.bit_length() - 1))) as (enough, fewer):
+            with enough:
+                self._flip_half_pass(p, k, lw, parts)
+            with fewer:
+                self._flip_passes(p, k, lw, lrw, parts // 2)
 
     def _flip_half_pass(self, p: int, k: ir.Value, lw: int, parts: int) -> None:
         """The mirrored layer of stage ``s = 2**k`` and its half-cleaners from ``s / 4`` down
