@@ -40,6 +40,7 @@ from tracejit.compiler.codegen.scan_sort import AlongAxisEmitter
 I32 = ir.IntType(32)
 REGISTERS = 8  # vectors of keys a register pass holds (the x86-64 AVX-512 file has 32)
 FUSED_PARTS = 16  # the mirrored pass of a long stage holds this many vectors (and does their half-cleaners)
+SQUARES_UP_TO = 8  # lanes up to which a register block is two square blocks (16 x 8 f8 on AVX-512)
 TRANSPOSED_STAGES = 4  # stages up to this many vectors' keys run on the transposed block after the column sort
 
 
@@ -157,17 +158,18 @@ class NetworkEmitter(AlongAxisEmitter):
         lanes, the distances within a vector run on the transposed block (vertical
         compare-exchanges between registers, no lane shuffles) and it is transposed back."""
         d, w = top, self._w
-        while d >= w or (d >= 1 and len(regs) != w):
+        while d >= w or (d >= 1 and len(regs) % w):
             self._net_half(regs, d)
             d //= 2
-        if d >= 1:
-            regs[:] = self._net_transpose(regs)
-            while d >= 1:
+        for g in range(0, len(regs), w) if d >= 1 else ():  # each square block
+            square = self._net_transpose(regs[g:g + w])
+            e = d
+            while e >= 1:
                 for r in range(w):
-                    if not r & d:
-                        regs[r], regs[r + d] = self._net_exchange(regs[r], regs[r + d])
-                d //= 2
-            regs[:] = self._net_transpose(regs)
+                    if not r & e:
+                        square[r], square[r + e] = self._net_exchange(square[r], square[r + e])
+                e //= 2
+            regs[g:g + w] = self._net_transpose(square)
 
     def _transposed_stage(self, regs: list[ir.Value], s: int) -> None:
         """Stage ``s`` (``2 w`` or ``4 w``) on a transposed square block (key ``l w + r`` in lane
@@ -209,19 +211,28 @@ class NetworkEmitter(AlongAxisEmitter):
 
     # -- the sort --------------------------------------------------------------------------
     @property
+    def _regs(self) -> int:
+        """Vectors in a register block: square blocks of ``w`` vectors (two of them for lanes
+        of up to ``SQUARES_UP_TO`` where that reads no more padding), fewer for short lines."""
+        w, p, n = self._w, network_size(self.a.n), self.a.n
+        if w > 2 * REGISTERS:
+            return min(REGISTERS, p // w)
+        two = w <= SQUARES_UP_TO and -(-n // (2 * w * w)) * 2 == -(-n // (w * w))  # (no more padding read)
+        return min(w * (2 if two else 1), p // w)
+
+    @property
     def _used(self) -> int:
         """Keys of the block the network reads: ``n`` rounded up to whole register blocks.
         The rest up to ``P`` would be padding, and a compare-exchange with a padding key
         (always at the larger position) leaves both keys as they are: those are skipped."""
-        w, p = self._w, network_size(self.a.n)
-        rw = min(w if w <= 2 * REGISTERS else REGISTERS, p // w) * w
+        rw = self._regs * self._w
         return -(-self.a.n // rw) * rw
 
     def _network_sort(self, src: ir.Value, dst: ir.Value) -> None:
         b, a = self.b, self.a
         self._vctx = LowerCtx(b, self._w, a.dtype)
         w, p = self._w, network_size(a.n)
-        r = min(w if w <= 2 * REGISTERS else REGISTERS, p // w)
+        r = self._regs
         rw = r * w
         floats = a.dtype.kind == "f"
         # full register blocks of a contiguous line are read from the operand by the first
@@ -280,8 +291,7 @@ class NetworkEmitter(AlongAxisEmitter):
         """Stages 2 .. R W, a register block at a time: blocks below ``full`` are read from
         the (contiguous) operand on the ``first`` attempt, ORing their special keys into ``vflag``."""
         b, a, w = self.b, self.a, self._w
-        p = network_size(a.n)
-        r = min(w if w <= 2 * REGISTERS else REGISTERS, p // w)
+        r = self._regs
         rw = r * w
         with self._loop(0, self._used // rw, name="net_block") as blk:
             base = b.mul(blk, i64(rw))
@@ -297,14 +307,16 @@ class NetworkEmitter(AlongAxisEmitter):
                     special = b.or_(special, self._net_special(v, self._vctx))
                 b.store(b.or_(b.load(vflag), special), vflag)
             s = 2
-            if r == w:  # columns sorted across the registers: runs of w in the transposed block
-                for i, j in odd_even_network(r):
-                    regs[i], regs[j] = self._net_exchange(regs[i], regs[j])
-                s = 2 * w
-                while s <= min(TRANSPOSED_STAGES * w, rw):
-                    self._transposed_stage(regs, s)
-                    s *= 2
-                regs[:] = self._net_transpose(regs)
+            if r % w == 0:  # columns sorted across each square: runs of w in the transposed square
+                for g in range(0, r, w):
+                    square = regs[g:g + w]
+                    for i, j in odd_even_network(w):
+                        square[i], square[j] = self._net_exchange(square[i], square[j])
+                    s = 2 * w
+                    while s <= min(TRANSPOSED_STAGES * w, w * w):
+                        self._transposed_stage(square, s)
+                        s *= 2
+                    regs[g:g + w] = self._net_transpose(square)
             while s <= rw:
                 self._net_flip(regs, s)
                 self._net_cleaners(regs, s // 4)
