@@ -1,6 +1,7 @@
 """LSD radix sort of long lines in the chunk's scratch block (two halves of ``n``, as the
 merge sort's): ``sort``/``argsort`` of at least ``RADIX_MIN`` keys (sorts of 8-byte keys:
-``RADIX_MIN_WIDE``); shorter lines keep the merge sort of ``scan_sort.py``.
+``RADIX_MIN_WIDE``); shorter lines keep the merge sort of ``scan_sort.py``, and value sorts
+of up to ``NET_MAX`` keys (``AlongAxis.net`` set) the bitonic network of ``sortnet.py``.
 
 * **Keys** are the values' bits made monotone unsigned integers: ints flip the sign bit;
   bools and unsigned ints are their own keys; floats flip every bit of a negative and
@@ -28,7 +29,8 @@ from llvmlite import ir
 
 from tracejit.compiler.codegen.loops import alloca, for_range, i64
 from tracejit.compiler.codegen.lowerctx import I64
-from tracejit.compiler.codegen.scan_sort import INDEX, AlongAxisEmitter
+from tracejit.compiler.codegen.scan_sort import INDEX
+from tracejit.compiler.codegen.sortnet import NetworkEmitter
 
 RADIX_MIN = 512  # lines at least this long are radix sorted (measured crossover: docs/design.md) ...
 RADIX_MIN_WIDE = 1024  # ... and sorts (not argsorts) of 8-byte keys from this long (8 digit passes)
@@ -50,13 +52,13 @@ def digit_bits(n: int) -> int:
     return 11 if n >= 1 << 16 else 8
 
 
-class RadixEmitter(AlongAxisEmitter):
-    """Sorts of long lines by LSD radix sort; everything else as :class:`AlongAxisEmitter`."""
+class RadixEmitter(NetworkEmitter):
+    """Sorts of long lines by LSD radix sort; everything else as :class:`NetworkEmitter`."""
 
     def _sort(self, src: ir.Value, dst: ir.Value) -> None:
         """Sort one line (the hook ``AlongAxisEmitter.emit`` calls)."""
         a = self.a
-        if not radix_applies(a.op, a.dtype, a.n):
+        if a.net or not radix_applies(a.op, a.dtype, a.n):
             super()._sort(src, dst)
             return
         self._radix(src, dst)

@@ -30,6 +30,7 @@ class AlongAxis:
     index: int | None = None
     chunk: int = 0
     lanes: int = 1  # scans: > 1 runs that many adjacent lines at once, one per vector lane
+    net: int = 0  # value sorts: > 0 sorts each line by a bitonic network on vectors of that many lanes
     kth: tuple[int, ...] = ()  # partitions: the ranks put in place (sorted, distinct); heads: (k - 1,)
     nanq: tuple[float, ...] = ()  # partitions: quantiles whose linear-method ranks among the numbers are put in place
 
@@ -57,6 +58,8 @@ class AlongAxis:
     def block(self) -> int:
         """Elements of scratch per chunk (sorts: two halves of ``n`` that merge passes
         alternate; partitions: one line, selected in place)."""
+        if self.net:  # the network's power-of-two keys, then room for the NaNs
+            return max(2 * self.n, (1 << (self.n - 1).bit_length()) + self.n)
         return self.n if self.op in SELECTS else 2 * self.n
 
     @property
@@ -80,7 +83,7 @@ class AlongAxis:
     def text(self, bufnames: dict[int, str]) -> str:
         """One line describing the op, its lines and its algorithm."""
         scratch = "".join(f", scratch {bufnames[b]}" for b in (self.keys, self.index) if b is not None)
-        algo = "stable bottom-up merge sort"
+        algo = f"bitonic sorting network on {self.net}-lane vectors" if self.net else "stable bottom-up merge sort"
         if self.op in HEADS:
             algo = f"partial sort: introselect of rank {self.kth[-1]}, then the {self.out_n} first sorted"
         elif self.op in SELECTS:

@@ -31,6 +31,8 @@ CHUNKS_PER_THREAD = 4  # lines cost the same: a few chunks per thread balance th
 SCAN_VECTORS = 4  # registers of lanes a vectorized scan keeps in flight (hides add latency)
 MAX_LANES = 32
 MAX_SCRATCH_BYTES = 1 << 26  # sort scratch beyond which chunks are fewer (down to one per thread)
+NET_MIN, NET_MAX = 16, 16384  # value sorts of lines this long run a bitonic network (codegen/sortnet.py)
+NET_MIN_LANES = 4
 
 
 
@@ -46,10 +48,23 @@ def _lanes(a: AlongAxis, vector_bytes: int) -> int:
     return lanes if lanes >= 4 else 1
 
 
+def _net(a: AlongAxis, vector_bytes: int) -> int:
+    """Lanes of the bitonic network that sorts ``a``'s lines (0: merge or radix sort):
+    value sorts (not argsorts: the network is not stable) of 4- and 8-byte numbers,
+    lines of ``NET_MIN`` to ``NET_MAX`` keys, vectors of at least ``NET_MIN_LANES``."""
+    lanes = vector_bytes // a.dtype.itemsize
+    if a.op != "sort" or a.dtype.kind not in "iuf" or a.dtype.itemsize not in (4, 8) or lanes < NET_MIN_LANES:
+        return 0
+    if not NET_MIN <= a.n <= NET_MAX:
+        return 0
+    return min(lanes, (1 << (a.n - 1).bit_length()) // 2)
+
+
 def _plan(kernel: Kernel, buffers: list[Buffer], threads: int, vector_bytes: int) -> Kernel:
     """Choose the kernel's vector lanes (for registers of ``vector_bytes``) and parallel
     chunks and give a sort its scratch blocks."""
-    a = dataclasses.replace(kernel.along, lanes=_lanes(kernel.along, vector_bytes))
+    a = dataclasses.replace(kernel.along, lanes=_lanes(kernel.along, vector_bytes),
+                            net=_net(kernel.along, vector_bytes))
     work = a.lines * a.n * (max(1, math.log2(a.n)) if a.op in SORTS else 4 if a.op in SELECTS else 1)
     chunk = 0
     if threads > 1 and a.tasks > 1 and work >= PARALLEL_MIN_WORK:

@@ -1,0 +1,491 @@
+"""Value sorts (``np.sort``, not ``argsort``: the network is not stable) of lines of
+``NET_MIN`` to ``NET_MAX`` keys as a vectorized bitonic sorting network (``AlongAxis.net``
+lanes ``w``, chosen by ``schedule/scan_sort.py``); other sorts keep the merge sort
+(``scan_sort.py``) or the radix sort (``radix.py``). Design and figures: docs/design.md,
+"Value sorts as a bitonic network".
+
+* **Keys.** The network sorts ``P`` keys (``n`` rounded up to a power of two) in the chunk's
+  scratch block; only the first ``n`` rounded up to whole register blocks are padded (with
+  the largest key: ``+inf``, an int's maximum) and read, since a compare-exchange with a
+  padding key (always at the larger position) changes nothing and is skipped.
+* **Copy-in.** Full register blocks of a contiguous line are read from the operand by the
+  register stages themselves (the rest is copied first), ORing a flag per key: NaN or
+  ``-0.0``. A line with one (rare) is copied again -- numbers from the front, NaNs in line
+  order after the ``P`` keys, so the network compares with a plain ``<`` -- and the register
+  stages run again.
+* **The network** is the bitonic sort whose first layer of every stage compares mirrored
+  positions (the minimum always first, no direction flips); a compare-exchange is a vector
+  min and max. Register blocks of ``w`` vectors of ``w`` lanes: Batcher's odd-even network
+  sorts the columns across the registers, stages ``2w`` and ``4w`` run on that transposed
+  block, which is then transposed; further stages up to ``w^2`` run with vertical layers,
+  those within a vector on the transposed block. Longer stages (one run-time loop): a pass of
+  the mirrored layer fused with the half-cleaner at ``s/4``, half-cleaner passes down to
+  ``w^2``, one register pass for the rest. Short lines have fewer registers than lanes and
+  use lane shuffles (``shufflevector``, min, max, a blend) for layers within a vector.
+* **Copy-out.** The last stage writes full blocks straight to a contiguous result; the rest
+  of the ``m`` sorted numbers follow, then the NaNs in line order. A line with a ``-0.0`` gets
+  its zeros rewritten from the operand in line order first (they follow the negatives), so
+  values are NumPy's stable sort's bit for bit, NaN payloads included, as the merge and radix
+  sorts give. The operand is read before the result is written (``x.sort()`` sorts in place).
+"""
+from __future__ import annotations
+
+import numpy as np
+from llvmlite import ir
+
+from tracejit.compiler.codegen.loops import alloca, for_range, i64
+from tracejit.compiler.codegen.lowerctx import I64, LowerCtx, memory_type
+from tracejit.compiler.codegen.scan_sort import AlongAxisEmitter
+
+I32 = ir.IntType(32)
+REGISTERS = 8  # vectors of keys a register pass holds (the x86-64 AVX-512 file has 32)
+FUSED_PARTS = 16  # the mirrored pass of a long stage holds this many vectors (and does their half-cleaners)
+SQUARES_UP_TO = 8  # lanes up to which a register block is two square blocks (16 x 8 f8 on AVX-512)
+TRANSPOSED_STAGES = 4  # stages up to this many vectors' keys run on the transposed block after the column sort
+
+
+def network_size(n: int) -> int:
+    """Keys the network sorts for lines of ``n``: ``n`` rounded up to a power of two."""
+    return 1 << max(0, (n - 1).bit_length())
+
+
+def _merge_pairs(lo: int, hi: int, r: int):
+    step = r * 2
+    if step < hi - lo:
+        yield from _merge_pairs(lo, hi, step)
+        yield from _merge_pairs(lo + r, hi, step)
+        yield from ((i, i + r) for i in range(lo + r, hi - r, step))
+    else:
+        yield lo, lo + r
+
+
+def odd_even_network(n: int) -> list[tuple[int, int]]:
+    """Batcher's odd-even merge sort of ``n`` (a power of two) inputs: compare-exchanges
+    ``(i, j)``, ``i < j`` getting the minimum (19 for 8 inputs, 63 for 16)."""
+    def sort_range(lo: int, hi: int):
+        if hi - lo >= 1:
+            mid = lo + (hi - lo) // 2
+            yield from sort_range(lo, mid)
+            yield from sort_range(mid + 1, hi)
+            yield from _merge_pairs(lo, hi, 1)
+    return list(sort_range(0, n - 1))
+
+
+def _largest(dtype: np.dtype) -> float | int:
+    """The padding key: sorts after (or equal to) every number of ``dtype``."""
+    return float("inf") if dtype.kind == "f" else int(np.iinfo(dtype).max)
+
+
+class NetworkEmitter(AlongAxisEmitter):
+    """Value sorts by a bitonic network where ``AlongAxis.net`` is set; the rest as before."""
+
+    def _sort(self, src: ir.Value, dst: ir.Value) -> None:
+        """Sort one line (the hook ``AlongAxisEmitter.emit`` calls)."""
+        if not self.a.net:
+            super()._sort(src, dst)
+            return
+        self._network_sort(src, dst)
+
+    # -- vectors -------------------------------------------------------------------------
+    @property
+    def _w(self) -> int:
+        return self.a.net
+
+    @property
+    def _et(self) -> ir.Type:
+        return memory_type(self.a.dtype)
+
+    @property
+    def _vt(self) -> ir.VectorType:
+        return ir.VectorType(self._et, self._w)
+
+    def _kp(self, i: ir.Value) -> ir.Value:
+        return self.b.gep(self.ptrs[self.a.keys], [self.b.add(self.block, i)], inbounds=True, source_etype=self._et)
+
+    def _vload(self, i: ir.Value) -> ir.Value:
+        return self.b.load(self._kp(i), typ=self._vt, align=self.a.dtype.itemsize)
+
+    def _vstore(self, i: ir.Value, v: ir.Value) -> None:
+        self.b.store(v, self._kp(i), align=self.a.dtype.itemsize)
+
+    def _net_exchange(self, x: ir.Value, y: ir.Value) -> tuple[ir.Value, ir.Value]:
+        """(min, max) lane by lane: ``y`` first only when strictly smaller."""
+        b = self.b
+        c = self._vctx.cmp("<", y, x)
+        return b.select(c, y, x), b.select(c, x, y)
+
+    def _net_shuffle(self, x: ir.Value, y: ir.Value, mask: list[int]) -> ir.Value:
+        return self.b.shuffle_vector(x, y, ir.Constant(ir.VectorType(I32, len(mask)), mask))
+
+    def _net_reverse(self, v: ir.Value) -> ir.Value:
+        return self._net_shuffle(v, v, list(range(self._w - 1, -1, -1)))
+
+    def _net_lanes(self, v: ir.Value, partner: list[int]) -> ir.Value:
+        """One layer whose compare-exchanges pair lanes of ``v``: the lower lane of each pair gets the min."""
+        w = self._w
+        lo, hi = self._net_exchange(v, self._net_shuffle(v, v, partner))
+        return self._net_shuffle(lo, hi, [lane if lane < partner[lane] else w + lane for lane in range(w)])
+
+    # -- layers on registers ---------------------------------------------------------------
+    def _net_flip(self, regs: list[ir.Value], s: int) -> None:
+        """First layer of stage ``s`` (sorted runs of ``s / 2`` become runs of ``s``): each
+        key of a block of ``s`` against its mirror image."""
+        w = self._w
+        if s <= w:
+            partner = [(lane & ~(s - 1)) + s - 1 - (lane & (s - 1)) for lane in range(w)]
+            regs[:] = [self._net_lanes(v, partner) for v in regs]
+            return
+        g = s // w
+        for base in range(0, len(regs), g):
+            for j in range(g // 2):
+                lo, hi = self._net_exchange(regs[base + j], self._net_reverse(regs[base + g - 1 - j]))
+                regs[base + j], regs[base + g - 1 - j] = lo, self._net_reverse(hi)
+
+    def _net_half(self, regs: list[ir.Value], d: int) -> None:
+        """Half-cleaner layer at distance ``d``: key ``i`` against ``i + d`` where ``i & d == 0``."""
+        w = self._w
+        if d < w:
+            partner = [lane ^ d for lane in range(w)]
+            regs[:] = [self._net_lanes(v, partner) for v in regs]
+            return
+        g = d // w
+        for r in range(len(regs)):
+            if (r // g) % 2 == 0:
+                regs[r], regs[r + g] = self._net_exchange(regs[r], regs[r + g])
+
+    def _net_cleaners(self, regs: list[ir.Value], top: int) -> None:
+        """Half-cleaners at distances ``top``, ``top / 2`` ... 1. With as many registers as
+        lanes, the distances within a vector run on the transposed block (vertical
+        compare-exchanges between registers, no lane shuffles) and it is transposed back."""
+        d, w = top, self._w
+        while d >= w or (d >= 1 and len(regs) % w):
+            self._net_half(regs, d)
+            d //= 2
+        for g in range(0, len(regs), w) if d >= 1 else ():  # each square block
+            square = self._net_transpose(regs[g:g + w])
+            e = d
+            while e >= 1:
+                for r in range(w):
+                    if not r & e:
+                        square[r], square[r + e] = self._net_exchange(square[r], square[r + e])
+                e //= 2
+            regs[g:g + w] = self._net_transpose(square)
+
+    def _transposed_stage(self, regs: list[ir.Value], s: int) -> None:
+        """Stage ``s`` (``2 w`` or ``4 w``) on a transposed square block (key ``l w + r`` in lane
+        ``l`` of register ``r``): the mirror of ``(r, l)`` is ``(w - 1 - r, l ^ (s / w - 1))``,
+        the lower of the two the one whose lane has bit ``s / 2 w`` clear; half-cleaners from
+        ``w`` up are lane shuffles, those below ``w`` vertical."""
+        b, w = self.b, self._w
+        g = s // w
+        swap = [lane ^ (g - 1) for lane in range(w)]
+        low = ir.Constant(ir.VectorType(ir.IntType(1), w), [int(not lane & (g // 2)) for lane in range(w)])
+        for r in range(w // 2):
+            lo, hi = self._net_exchange(regs[r], self._net_shuffle(regs[w - 1 - r], regs[w - 1 - r], swap))
+            regs[r] = b.select(low, lo, hi)
+            other = b.select(low, hi, lo)
+            regs[w - 1 - r] = self._net_shuffle(other, other, swap)
+        d = s // 4
+        while d >= w:
+            partner = [lane ^ (d // w) for lane in range(w)]
+            regs[:] = [self._net_lanes(v, partner) for v in regs]
+            d //= 2
+        while d >= 1:
+            for r in range(w):
+                if not r & d:
+                    regs[r], regs[r + d] = self._net_exchange(regs[r], regs[r + d])
+            d //= 2
+
+    def _net_transpose(self, regs: list[ir.Value]) -> list[ir.Value]:
+        """The square block of ``w`` registers of ``w`` lanes transposed (``w log2 w`` shuffles)."""
+        w, out = self._w, list(regs)
+        k = w // 2
+        while k >= 1:
+            for i in range(w):
+                if not i & k:
+                    a, c = out[i], out[i + k]
+                    out[i] = self._net_shuffle(a, c, [lane if not lane & k else w + lane - k for lane in range(w)])
+                    out[i + k] = self._net_shuffle(a, c, [lane + k if not lane & k else w + lane for lane in range(w)])
+            k //= 2
+        return out
+
+    # -- the sort --------------------------------------------------------------------------
+    @property
+    def _regs(self) -> int:
+        """Vectors in a register block: square blocks of ``w`` vectors (two of them for lanes
+        of up to ``SQUARES_UP_TO`` where that reads no more padding), fewer for short lines."""
+        w, p, n = self._w, network_size(self.a.n), self.a.n
+        if w > 2 * REGISTERS:
+            return min(REGISTERS, p // w)
+        two = w <= SQUARES_UP_TO and -(-n // (2 * w * w)) * 2 == -(-n // (w * w))  # (no more padding read)
+        return min(w * (2 if two else 1), p // w)
+
+    @property
+    def _used(self) -> int:
+        """Keys of the block the network reads: ``n`` rounded up to whole register blocks.
+        The rest up to ``P`` would be padding, and a compare-exchange with a padding key
+        (always at the larger position) leaves both keys as they are: those are skipped."""
+        rw = self._regs * self._w
+        return -(-self.a.n // rw) * rw
+
+    def _network_sort(self, src: ir.Value, dst: ir.Value) -> None:
+        b, a = self.b, self.a
+        self._vctx = LowerCtx(b, self._w, a.dtype)
+        w, p = self._w, network_size(a.n)
+        r = self._regs
+        rw = r * w
+        floats = a.dtype.kind == "f"
+        # full register blocks of a contiguous line are read from the operand by the first
+        # attempt at the register stages (only the rest is copied in first); a line with a
+        # NaN or a -0.0 is then copied apart and the register stages run again on the block
+        full = a.n // rw if a.src.strides[-1] == 1 else 0
+        vflag = alloca(b, ir.VectorType(ir.IntType(1), w), ir.Constant(ir.VectorType(ir.IntType(1), w), [0] * w),
+                       name="vspecial")
+        flag = self._net_in(src, full * rw)
+        m = alloca(b, I64, i64(a.n), name="numbers")
+        negzero = alloca(b, I64, i64(0), name="negzeros")
+        self._net_pad(b.load(m), self._used)
+        with self._loop(0, 2, name="net_attempt") as attempt:
+            first = b.icmp_signed("==", attempt, i64(0))
+            if floats:
+                flagged = b.or_(b.load(flag), b.icmp_unsigned("!=", b.bitcast(b.load(vflag), ir.IntType(w)),
+                                                            ir.Constant(ir.IntType(w), 0)))
+                again = b.and_(b.not_(first), flagged)
+                with b.if_then(again, likely=False):
+                    self._net_apart(src, m, negzero)
+                    self._net_pad(b.load(m), self._used)
+                go = b.or_(first, again)
+            else:
+                go = first
+            with b.if_then(go):
+                self._register_stages(src, first, full, vflag)
+        direct = ir.Constant(ir.IntType(1), 1)
+        if floats:
+            direct = b.and_(b.icmp_signed("==", b.load(negzero), i64(0)), b.icmp_signed("==", b.load(m), i64(a.n)))
+        lw, lrw, lp = w.bit_length() - 1, rw.bit_length() - 1, p.bit_length() - 1
+        out_full = a.n // rw if a.dst.strides[-1] == 1 and p > rw else 0  # blocks the last stage writes out
+        # stages 2 R W .. P, one loop (its layers' distances are run-time shifts: code size
+        # and compile time stay flat in P)
+        with self._loop(lrw + 1, lp + 1, name="net_stage") as k:
+            # the mirrored layer, fused with the half-cleaners at s / 4 .. s / 16 where those are passes
+            self._flip_passes(p, k, lw, lrw)
+            fused = FUSED_PARTS.bit_length() - 1  # (the passes at s / 4 .. s / 2**fused)
+            with self._loop(0, b.sub(k, i64(lrw + fused)), name="net_halves") as h:
+                self._half_pass(p, b.sub(k, b.add(h, i64(fused + 1))), lw)
+            last = b.and_(direct, b.icmp_signed("==", k, i64(lp)))  # full blocks straight to the result
+            with self._loop(0, self._used // rw, name="net_regs") as blk:
+                base = b.mul(blk, i64(rw))
+                regs = [self._vload(b.add(base, i64(q * w))) for q in range(r)]
+                self._net_cleaners(regs, rw // 2)
+                out = b.and_(last, b.icmp_signed("<", blk, i64(out_full)))
+                for q, v in enumerate(regs):
+                    at = b.add(base, i64(q * w))
+                    ptr = b.select(out, self._ptr(a.dst.buffer, b.add(dst, at), a.dtype), self._kp(at))
+                    b.store(v, ptr, align=a.dtype.itemsize)
+        if floats:
+            with b.if_then(b.icmp_signed(">", b.load(negzero), i64(0)), likely=False):
+                self._zeros_in_order(src)
+        self._net_out(dst, b.load(m), p, b.select(direct, i64(out_full * rw), i64(0)))
+
+    def _register_stages(self, src: ir.Value, first: ir.Value, full: int, vflag: ir.Value) -> None:
+        """Stages 2 .. R W, a register block at a time: blocks below ``full`` are read from
+        the (contiguous) operand on the ``first`` attempt, ORing their special keys into ``vflag``."""
+        b, a, w = self.b, self.a, self._w
+        r = self._regs
+        rw = r * w
+        with self._loop(0, self._used // rw, name="net_block") as blk:
+            base = b.mul(blk, i64(rw))
+            from_src = b.and_(first, b.icmp_signed("<", blk, i64(full)))
+            regs = []
+            for q in range(r):
+                at = b.add(base, i64(q * w))
+                ptr = b.select(from_src, self._ptr(a.src.buffer, b.add(src, at), a.dtype), self._kp(at))
+                regs.append(b.load(ptr, typ=self._vt, align=a.dtype.itemsize))
+            if full and a.dtype.kind == "f":
+                special = self._net_special(regs[0], self._vctx)
+                for v in regs[1:]:
+                    special = b.or_(special, self._net_special(v, self._vctx))
+                b.store(b.or_(b.load(vflag), special), vflag)
+            s = 2
+            if r % w == 0:  # columns sorted across each square: runs of w in the transposed square
+                for g in range(0, r, w):
+                    square = regs[g:g + w]
+                    for i, j in odd_even_network(w):
+                        square[i], square[j] = self._net_exchange(square[i], square[j])
+                    s = 2 * w
+                    while s <= min(TRANSPOSED_STAGES * w, w * w):
+                        self._transposed_stage(square, s)
+                        s *= 2
+                    regs[g:g + w] = self._net_transpose(square)
+            while s <= rw:
+                self._net_flip(regs, s)
+                self._net_cleaners(regs, s // 4)
+                s *= 2
+            for q, v in enumerate(regs):
+                self._vstore(b.add(base, i64(q * w)), v)
+
+    def _flip_pass(self, p: int, k: ir.Value, lw: int) -> None:
+        """The mirrored layer of stage ``s = 2**k`` (> R W) over the whole block."""
+        b, w = self.b, self._w
+        lh = b.sub(k, i64(lw + 1))  # vector pairs per block of s: 2**lh
+        with self._loop(0, p // (2 * w), name="net_flip") as t:
+            block = b.shl(b.lshr(t, lh), k)
+            j = b.shl(b.and_(t, b.sub(b.shl(i64(1), lh), i64(1))), i64(lw))
+            start = b.add(block, j)
+            mirror = b.sub(b.add(block, b.sub(b.shl(i64(1), k), i64(w))), j)
+            with b.if_then(b.icmp_signed("<", mirror, i64(self._used))):  # (else against padding: no change)
+                lo, hi = self._net_exchange(self._vload(start), self._net_reverse(self._vload(mirror)))
+                self._vstore(start, lo)
+                self._vstore(mirror, self._net_reverse(hi))
+
+    def _flip_passes(self, p: int, k: ir.Value, lw: int, lrw: int, parts: int = FUSED_PARTS) -> None:
+        """The mirrored layer of stage ``2**k`` with as many of its half-cleaner passes as
+        ``parts`` (at most) vectors hold: a branch per count, from ``parts`` down."""
+        b = self.b
+        if parts < 4:
+            self._flip_pass(p, k, lw)
+            return
+        with b.if_else(b.icmp_signed(">=", k, i64(lrw + parts.bit_length() - 1))) as (enough, fewer):
+            with enough:
+                self._flip_half_pass(p, k, lw, parts)
+            with fewer:
+                self._flip_passes(p, k, lw, lrw, parts // 2)
+
+    def _flip_half_pass(self, p: int, k: ir.Value, lw: int, parts: int) -> None:
+        """The mirrored layer of stage ``s = 2**k`` and its half-cleaners from ``s / 4`` down
+        to ``2 s / parts`` (all >= R W) in one pass: one vector in each of ``parts`` parts of
+        a block of ``s`` (the front half's from their starts, the back half's mirrored from
+        their ends) close under those layers."""
+        b, w = self.b, self._w
+        lp = parts.bit_length() - 1
+        lq = b.sub(k, i64(lw + lp))  # vectors per part of a block of s: 2**lq
+        part = b.lshr(b.shl(i64(1), k), i64(lp))
+        with self._loop(0, p // (parts * w), name=f"net_flip_half{parts}") as t:
+            block = b.shl(b.lshr(t, lq), k)
+            j = b.shl(b.and_(t, b.sub(b.shl(i64(1), lq), i64(1))), i64(lw))
+            at = [b.add(b.add(block, b.mul(part, i64(u))), j if u < parts // 2 else b.sub(b.sub(part, i64(w)), j))
+                  for u in range(parts)]
+            with b.if_then(b.icmp_signed("<", at[1], i64(self._used))):  # (else only padding changes)
+                big = ir.Constant(self._vt, [ir.Constant(self._et, _largest(self.a.dtype))] * w)
+                v = [b.select(b.icmp_signed("<", x, i64(self._used)), self._vload(x), big) for x in at]
+                for u in range(parts // 2):
+                    lo, hi = self._net_exchange(v[u], self._net_reverse(v[parts - 1 - u]))
+                    v[u], v[parts - 1 - u] = lo, self._net_reverse(hi)
+                d = parts // 4
+                while d >= 1:
+                    for u in range(parts):
+                        if not u & d:
+                            v[u], v[u + d] = self._net_exchange(v[u], v[u + d])
+                    d //= 2
+                for x, value in zip(at, v):
+                    self._vstore(x, value)  # (padding past the keys used stays the largest key)
+
+    def _half_pass(self, p: int, ld: ir.Value, lw: int) -> None:
+        """A half-cleaner layer at distance ``d = 2**ld`` (>= R W) over the whole block."""
+        b, w = self.b, self._w
+        with self._loop(0, p // (2 * w), name="net_half") as t:
+            e = b.shl(t, i64(lw))
+            i = b.add(b.shl(b.lshr(e, ld), b.add(ld, i64(1))), b.and_(e, b.sub(b.shl(i64(1), ld), i64(1))))
+            j = b.add(i, b.shl(i64(1), ld))
+            with b.if_then(b.icmp_signed("<", j, i64(self._used))):  # (else against padding: no change)
+                lo, hi = self._net_exchange(self._vload(i), self._vload(j))
+                self._vstore(i, lo)
+                self._vstore(j, hi)
+
+    # -- copies ----------------------------------------------------------------------------
+    def _net_special(self, x: ir.Value, ctx: LowerCtx) -> ir.Value:
+        """NaN or ``-0.0`` (lane by lane): keys the network cannot place as the stable sort does."""
+        b = self.b
+        ut = ir.IntType(8 * self.a.dtype.itemsize)
+        ty = ir.VectorType(ut, ctx.width) if ctx.width > 1 else ut
+        bits = b.bitcast(x, ty)
+        sign = ir.Constant(ut, 1 << (ut.width - 1))
+        sign = ir.Constant(ty, [sign] * ctx.width) if ctx.width > 1 else sign
+        return b.or_(ctx.isnan(x), b.icmp_unsigned("==", bits, sign))
+
+    def _net_in(self, src: ir.Value, start: int) -> ir.Value:
+        """Copy keys ``[start, n)`` of the line to the block; returns a flag that (floats) says
+        whether they held a NaN or a ``-0.0``."""
+        b, a, w = self.b, self.a, self._w
+        stride = a.src.strides[-1]
+        floats = a.dtype.kind == "f"
+        flag = alloca(b, ir.IntType(1), ir.Constant(ir.IntType(1), 0), name="special")
+        done = start
+        if stride == 1 and a.n - start >= w:
+            done = a.n - (a.n - start) % w
+            vflag = alloca(b, ir.VectorType(ir.IntType(1), w), ir.Constant(ir.VectorType(ir.IntType(1), w), [0] * w),
+                           name="vspecial_in")
+            with self._loop(start, done, step=w, name="net_in") as i:
+                v = b.load(self._ptr(a.src.buffer, b.add(src, i), a.dtype), typ=self._vt, align=a.dtype.itemsize)
+                self._vstore(i, v)
+                if floats:
+                    b.store(b.or_(b.load(vflag), self._net_special(v, self._vctx)), vflag)
+            if floats:
+                bits = b.bitcast(b.load(vflag), ir.IntType(w))
+                b.store(b.icmp_unsigned("!=", bits, ir.Constant(ir.IntType(w), 0)), flag)
+        if done < a.n:
+            with self._loop(done, a.n, name="net_in_tail") as i:
+                x = self.load(a.src.buffer, self._at(src, i, stride), a.dtype)
+                b.store(x, self._kp(i))
+                if floats:
+                    b.store(b.or_(b.load(flag), self._net_special(x, self.ctx)), flag)
+        return flag
+
+    def _net_apart(self, src: ir.Value, m: ir.Value, negzero: ir.Value) -> None:
+        """A line with NaNs or ``-0.0``: numbers to keys ``[0, m)``, NaNs in order from ``P``;
+        sets ``m`` and counts the ``-0.0``."""
+        b, a = self.b, self.a
+        p = network_size(a.n)
+        numbers, nan_at = alloca(b, I64, i64(0), name="net_numbers"), alloca(b, I64, i64(p), name="net_nan_at")
+        ut = ir.IntType(8 * a.dtype.itemsize)
+        with self._loop(0, a.n, name="net_apart") as i:
+            x = self.load(a.src.buffer, self._at(src, i, a.src.strides[-1]), a.dtype)
+            nan = self.ctx.isnan(x)
+            t, u = b.load(numbers), b.load(nan_at)
+            b.store(x, self._kp(b.select(nan, u, t)))
+            moved = b.zext(nan, I64)
+            b.store(b.add(t, b.sub(i64(1), moved)), numbers)
+            b.store(b.add(u, moved), nan_at)
+            neg = b.icmp_unsigned("==", b.bitcast(x, ut), ir.Constant(ut, 1 << (ut.width - 1)))
+            b.store(b.add(b.load(negzero), b.zext(neg, I64)), negzero)
+        b.store(b.load(numbers), m)
+
+    def _net_pad(self, m: ir.Value, p: int) -> None:
+        """Keys ``[m, p)`` get the largest key."""
+        b = self.b
+        big = ir.Constant(self._et, _largest(self.a.dtype))
+        with for_range(b, m, i64(p), name="net_pad") as i:
+            b.store(big, self._kp(i))
+
+    def _zeros_in_order(self, src: ir.Value) -> None:
+        """Rewrite the sorted keys' zeros from the operand in line order (after the negatives)."""
+        b, a = self.b, self.a
+        zero = ir.Constant(self._et, 0.0)
+        at = alloca(b, I64, i64(0), name="net_zero_at")
+        with self._loop(0, a.n, name="net_negatives") as i:
+            x = self.load(a.src.buffer, self._at(src, i, a.src.strides[-1]), a.dtype)
+            b.store(b.add(b.load(at), b.zext(b.fcmp_ordered("<", x, zero), I64)), at)
+        with self._loop(0, a.n, name="net_zeros") as i:
+            x = self.load(a.src.buffer, self._at(src, i, a.src.strides[-1]), a.dtype)
+            with b.if_then(b.fcmp_ordered("==", x, zero)):
+                k = b.load(at)
+                b.store(x, self._kp(k))
+                b.store(b.add(k, i64(1)), at)
+
+    def _net_out(self, dst: ir.Value, m: ir.Value, p: int, start: ir.Value) -> None:
+        """Sorted numbers ``[start, m)`` (the last stage wrote those before ``start``), then the
+        NaNs (kept in order from ``P``), to the result line."""
+        b, a, w = self.b, self.a, self._w
+        stride = a.dst.strides[-1]
+        done = start
+        if stride == 1 and a.n >= w:
+            vectors = b.add(start, b.mul(b.udiv(b.sub(m, start), i64(w)), i64(w)))
+            with self._loop(start, vectors, step=w, name="net_out") as i:
+                b.store(self._vload(i), self._ptr(a.dst.buffer, b.add(dst, i), a.dtype), align=a.dtype.itemsize)
+            done = vectors
+        with self._loop(done, m, name="net_out_tail") as i:
+            value = b.load(self._kp(i), typ=self._et, align=a.dtype.itemsize)
+            self.store(a.dst.buffer, self._at(dst, i, stride), value, a.dtype)
+        with self._loop(m, i64(a.n), name="net_out_nans") as i:
+            value = b.load(self._kp(b.add(b.sub(i, m), i64(p))), typ=self._et, align=a.dtype.itemsize)
+            self.store(a.dst.buffer, self._at(dst, i, stride), value, a.dtype)
