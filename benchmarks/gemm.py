@@ -50,23 +50,11 @@ def host_as_avx2() -> None:
 
 def blas_core() -> str | None:
     """The core type NumPy's OpenBLAS picked (its kernels: ``Haswell``, ``SkylakeX``...), or None."""
-    try:
-        with open("/proc/self/maps") as f:
-            paths = {ln.split()[-1] for ln in f if "openblas" in ln.lower() and ln.split()[-1].startswith("/")}
-    except OSError:
-        return None
-    for path in sorted(paths):
-        try:
-            lib = ctypes.CDLL(path)
-        except OSError:
-            continue
-        for symbol in ("scipy_openblas_get_corename64_", "scipy_openblas_get_corename",
-                       "openblas_get_corename64_", "openblas_get_corename"):
-            getter = getattr(lib, symbol, None)
-            if getter is not None:
-                getter.restype = ctypes.c_char_p
-                return getter().decode()
-    return None
+    from benchmarks.threads import openblas_call
+
+    name = openblas_call(("scipy_openblas_get_corename64_", "scipy_openblas_get_corename",
+                          "openblas_get_corename64_", "openblas_get_corename"), ctypes.c_char_p)
+    return None if name is None else name.decode()
 
 
 def mlp(x, w1, b1, w2, b2, w3, b3):

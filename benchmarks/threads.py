@@ -32,8 +32,9 @@ def limit_threads(threads: int | None) -> None:
         os.environ["XLA_FLAGS"] = f"{flags} --xla_cpu_multi_thread_eigen=false".strip()
 
 
-def blas_threads() -> int | None:
-    """Threads of the OpenBLAS that NumPy loaded, or None when that cannot be told."""
+def openblas_call(symbols: tuple[str, ...], restype):
+    """The result of the first of ``symbols`` (argument-less functions) that the OpenBLAS
+    NumPy loaded exports, called with ``restype``; None when no such library or symbol."""
     try:
         with open("/proc/self/maps") as f:
             paths = {ln.split()[-1] for ln in f if "openblas" in ln.lower() and ln.split()[-1].startswith("/")}
@@ -44,12 +45,18 @@ def blas_threads() -> int | None:
             lib = ctypes.CDLL(path)
         except OSError:
             continue
-        for symbol in _OPENBLAS_GETTERS:
+        for symbol in symbols:
             getter = getattr(lib, symbol, None)
             if getter is not None:
-                getter.restype = ctypes.c_int
-                return int(getter())
+                getter.restype = restype
+                return getter()
     return None
+
+
+def blas_threads() -> int | None:
+    """Threads of the OpenBLAS that NumPy loaded, or None when that cannot be told."""
+    value = openblas_call(_OPENBLAS_GETTERS, ctypes.c_int)
+    return None if value is None else int(value)
 
 
 def describe(threads: int | None) -> str:
