@@ -17,10 +17,11 @@ from tracejit.frontend.context import user_location
 from tracejit.frontend.core import Tracer
 from tracejit.frontend.dispatch import HANDLERS, array_function
 from tracejit.frontend.numpy.elementwise import round_
+from tracejit.frontend.numpy.flatiter import flat_of
 from tracejit.frontend.numpy.indexing import getitem, setitem
 from tracejit.frontend.numpy.linalg import matmul
 from tracejit.frontend.numpy.scans_and_sorts import sort_in_place
-from tracejit.frontend.numpy.shape import copy, flatten, make_view, read_only_zeros, swapaxes
+from tracejit.frontend.numpy.shape import copy, flatten, read_only_zeros, swapaxes
 from tracejit.frontend.numpy.ufuncs import apply_elementwise, write_inplace
 
 
@@ -67,9 +68,9 @@ class _OwnMethods:
 
     @property
     def flat(self):
-        """ndarray.flat for reading and iterating (``for v in img.flat``): the elements in C order,
-        read-only (a write through it, which NumPy's iterator would make, is refused)."""
-        return make_view(flatten(self), "broadcast_to", {"shape": (self.size,)})
+        """ndarray.flat: the elements in C order, read (``for v in img.flat``, ``img.flat[3]``)
+        and written (``img.flat[2] = 5``) as NumPy's iterator does (``numpy/flatiter.py``)."""
+        return flat_of(self)
 
     def conj(self):
         """Of a real array: the array itself (NumPy returns the same object)."""
