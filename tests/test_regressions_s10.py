@@ -60,3 +60,107 @@ def test_flat_of_integers_and_three_axes():
 
     check(fill, np.arange(24).reshape(2, 3, 4))
     check(fill, np.ones((2, 3, 4), np.float32))
+
+
+def _shape_setters():
+    def of_a_view(a):
+        b = a.view()
+        b.shape = (6, 4)
+        b[0] = 1
+        return a, b
+
+    def of_a_result(a):
+        b = a * 2
+        b.shape = (24,)
+        return b, b[::5]
+
+    def of_a_slice_then_written(a):
+        r = a[1:]
+        r.shape = (3, 2, 3)
+        r += 1
+        return a
+
+    def needing_a_copy(a):
+        b = a.T
+        b.shape = (24,)  # NumPy: AttributeError (incompatible shape for in-place modification)
+        return b
+
+    def wrong_size(a):
+        b = a[:]
+        b.shape = (5,)
+        return b
+
+    return [of_a_view, of_a_result, of_a_slice_then_written, needing_a_copy, wrong_size]
+
+
+@pytest.mark.parametrize("fn", _shape_setters(), ids=lambda f: f.__name__)
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_setting_shape_is_a_view_as_in_numpy(fn, order):
+    """``b.shape = s`` raised AttributeError ('Tracer' shape has no setter)."""
+    x = np.asarray(np.arange(24.0).reshape(4, 6), order=order)
+    check(fn, x)
+
+
+def test_setting_the_shape_of_an_argument_is_refused_clearly():
+    import tracejit as tj
+
+    def f(a):
+        a.shape = (2, 12)
+        return a
+
+    with pytest.raises(tj.UnsupportedError, match="shape of an argument"):
+        tj.jit(f, fallback=False)(np.ones((4, 6)))
+
+
+def _inplace_matmuls():
+    def plain(a, b):
+        a @= b
+        return a
+
+    def of_a_slice(a, b):
+        c = a[:2]
+        c @= b
+        return a, c
+
+    def reading_itself(a, b):
+        a @= a.T @ a + b
+        return a
+
+    return [plain, of_a_slice, reading_itself]
+
+
+@pytest.mark.parametrize("fn", _inplace_matmuls(), ids=lambda f: f.__name__)
+@pytest.mark.parametrize("dtypes", [("f8", "f8"), ("f4", "f8"), ("f4", "i4"), ("i8", "i4"), ("c16", "f8")])
+def test_inplace_matmul_as_numpy(fn, dtypes):
+    """``a @= b`` was refused (UnsupportedError: run eagerly) for real arrays. (Small
+    integer values: every product and sum is exact.)"""
+    rng = np.random.default_rng(7)
+    a = rng.integers(-4, 5, (4, 6)).astype(dtypes[0])
+    b = rng.integers(-4, 5, (6, 6)).astype(dtypes[1])
+    check(fn, a, b)
+
+
+def test_inplace_matmul_errors_as_numpy():
+    import tracejit as tj
+
+    def f(a, b):
+        a @= b
+        return a
+
+    for a, b, error in [(np.ones((3, 4), int), np.ones((4, 4)), TypeError), (np.ones((3, 4)), np.ones((4, 5)), ValueError),
+                        (np.ones(4), np.ones(4), ValueError)]:
+        with pytest.raises(error):
+            f(a.copy(), b)
+        with pytest.raises(error):
+            tj.jit(f)(a.copy(), b)
+
+
+@pytest.mark.parametrize("shapes", [((4, 6), (6, 4)), ((6,), (6, 6)), ((4, 6), (6,)), ((2, 3, 4), (4, 4)),
+                                    ((2, 3, 4), (2, 4, 4)), ((3, 4), (2, 4, 4))])
+def test_inplace_matmul_shapes_as_numpy(shapes):
+    def f(a, b):
+        a @= b
+        return a
+
+    rng = np.random.default_rng(8)
+    check(f, rng.integers(-4, 5, shapes[0]) * 1.0, rng.integers(-4, 5, shapes[1]) * 1.0)

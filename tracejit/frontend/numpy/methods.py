@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tracejit.errors import UnsupportedError, at
+from tracejit.errors import UnsupportedError, at, user_error
 from tracejit.frontend.attributes import ARITHMETIC, install_operators
 from tracejit.frontend.context import user_location
 from tracejit.frontend.core import Tracer
@@ -21,7 +21,7 @@ from tracejit.frontend.numpy.flatiter import flat_of
 from tracejit.frontend.numpy.indexing import getitem, setitem
 from tracejit.frontend.numpy.linalg import matmul
 from tracejit.frontend.numpy.scans_and_sorts import sort_in_place
-from tracejit.frontend.numpy.shape import copy, flatten, read_only_zeros, swapaxes
+from tracejit.frontend.numpy.shape import copy, flatten, read_only_zeros, reshape, swapaxes
 from tracejit.frontend.numpy.ufuncs import apply_elementwise, write_inplace
 
 
@@ -120,9 +120,38 @@ Tracer.__rmatmul__ = lambda self, other: matmul(other, self)
 Tracer.__divmod__ = lambda self, other: (self // other, self % other)
 
 
-def _unsupported_inplace_matmul(self, other):
-    raise UnsupportedError(f"in-place matmul (@=) is not supported{at(user_location())}")
+def _inplace_matmul(self, other):
+    """``a @= b``: ``np.matmul(a, b, out=a)`` (same shape, 'same_kind' cast), as ndarray's."""
+    loc = user_location()
+    if self._scalar:  # (NumPy scalars have no in-place form: a new value)
+        return matmul(self, other)
+    if self.ndim < 1 or np.ndim(other) < 2:
+        raise user_error(ValueError("inplace matrix multiplication requires the first operand to have at least "
+                                    f"one and the second at least two dimensions.{at(loc)}"))
+    result = matmul(self, other)
+    if tuple(result.shape) != tuple(self.shape):
+        raise user_error(ValueError(f"matmul: the result's shape {tuple(result.shape)} is not the shape "
+                                    f"{tuple(self.shape)} of the array multiplied in place{at(loc)}"))
+    return write_inplace(self, result, "matmul", loc)
 
 
-Tracer.__imatmul__ = _unsupported_inplace_matmul
+def _set_shape(self, shape):
+    """``a.shape = s``: ``a`` becomes its reshape, which must be a view (NumPy's rule)."""
+    loc = user_location()
+    if self._scalar:
+        raise user_error(AttributeError(f"attribute 'shape' of 'numpy.generic' objects is not writable{at(loc)}"))
+    if self._storage is not None and self._storage.arg is not None and not self._path:
+        raise UnsupportedError(f"setting the shape of an argument{at(loc)}: NumPy changes the caller's array "
+                               "object, which a compiled function cannot; rebind it instead (a = a.reshape(...))")
+    new = reshape(self, shape)
+    if new._storage is None or new._storage is not self._storage:
+        raise user_error(AttributeError("Incompatible shape for in-place modification. Use `.reshape()` to make "
+                                        f"a copy with the desired shape.{at(loc)}"))
+    for slot in Tracer.__slots__:
+        if slot != "__weakref__":
+            setattr(self, slot, getattr(new, slot))
+
+
+Tracer.__imatmul__ = _inplace_matmul
+Tracer.shape = property(lambda self: self.aval.shape, _set_shape)
 
