@@ -147,8 +147,8 @@ def test_inplace_matmul_errors_as_numpy():
         a @= b
         return a
 
-    for a, b, error in [(np.ones((3, 4), int), np.ones((4, 4)), TypeError), (np.ones((3, 4)), np.ones((4, 5)), ValueError),
-                        (np.ones(4), np.ones(4), ValueError)]:
+    for a, b, error in [(np.ones((3, 4), int), np.ones((4, 4)), TypeError),
+                        (np.ones((3, 4)), np.ones((4, 5)), ValueError), (np.ones(4), np.ones(4), ValueError)]:
         with pytest.raises(error):
             f(a.copy(), b)
         with pytest.raises(error):
