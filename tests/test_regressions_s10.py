@@ -164,3 +164,37 @@ def test_inplace_matmul_shapes_as_numpy(shapes):
 
     rng = np.random.default_rng(8)
     check(f, rng.integers(-4, 5, shapes[0]) * 1.0, rng.integers(-4, 5, shapes[1]) * 1.0)
+
+
+def _overflowing_fills():
+    def full(a):
+        return np.full(3, 300, np.int8)
+
+    def full_unsigned(a):
+        return np.full((2, 2), -1, np.uint8)
+
+    def full_like(a):
+        return np.full_like(a, 300)
+
+    def setitem_list(a):
+        a[0:2] = [300, 1]
+        return a
+
+    def put_list(a):
+        np.put(a, [0, 1], [300])
+        return a
+
+    def in_range(a):  # (floats and arrays still convert unsafely, as NumPy's)
+        a[0:2] = [3.7, -1]
+        np.put(a, [2], np.array([300]))
+        return a, np.full(3, 2.9, np.int8), np.full_like(a, -7.5)
+
+    return [full, full_unsigned, full_like, setitem_list, put_list, in_range]
+
+
+@pytest.mark.parametrize("fn", _overflowing_fills(), ids=lambda f: f.__name__)
+def test_python_ints_out_of_the_dtypes_range_raise_overflow_error(fn):
+    """A Python int an integer dtype cannot hold, given as a fill or assigned value, raises
+    OverflowError in NumPy 2: np.full, np.full_like, a list assigned and np.put's values
+    wrapped instead (300 into int8 gave 44)."""
+    check(fn, np.arange(3, dtype=np.int8))

@@ -207,7 +207,10 @@ def put(a: Operand, ind: Operand, v: Operand, mode: str = "raise") -> None:
         else:
             raise user_error(TypeError(f"Cannot cast array data from {ind.dtype!r} to dtype('int64') according to "
                                        f"the rule 'safe'{at(loc)}"))
-    values = ravel(v) if is_tracer(v) else np.asarray(v).reshape(-1)
+    if is_tracer(v):
+        values = ravel(v)
+    else:  # (Python numbers convert to a's dtype as NumPy's put converts them: 300 into int8 raises)
+        values = np.asarray(v, dtype=None if isinstance(v, (np.ndarray, np.generic)) else a.dtype).reshape(-1)
     n, count = a.size, ind.shape[0]
     if count == 0 or values.shape[0] == 0:
         return
