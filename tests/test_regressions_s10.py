@@ -198,3 +198,14 @@ def test_python_ints_out_of_the_dtypes_range_raise_overflow_error(fn):
     OverflowError in NumPy 2: np.full, np.full_like, a list assigned and np.put's values
     wrapped instead (300 into int8 gave 44)."""
     check(fn, np.arange(3, dtype=np.int8))
+
+
+@pytest.mark.parametrize("optimize", [False, True, "greedy", "optimal", None])
+@pytest.mark.parametrize("spec", ["i,i", "ij->", "ij,ij->", "i,i,i", "i,j->", "i,i,j->", "ii,ii->", "ij,ji",
+                                  "ij,jk,k->", "ij,jk->ik"])
+def test_full_contractions_of_optimized_einsum_are_0d_arrays_as_numpy(spec, optimize):
+    """NumPy's optimized einsum ends a full contraction of two operands sharing a label in
+    a matrix product: a 0-d array (jit returned a NumPy scalar); other ends give scalars."""
+    arrays = {1: np.arange(3.0), 2: np.arange(9.0).reshape(3, 3)}
+    operands = [arrays[len(n)] for n in spec.partition("->")[0].split(",")]
+    check(lambda *ops: np.einsum(spec, *ops, optimize=optimize), *operands)
