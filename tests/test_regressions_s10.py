@@ -209,3 +209,18 @@ def test_full_contractions_of_optimized_einsum_are_0d_arrays_as_numpy(spec, opti
     arrays = {1: np.arange(3.0), 2: np.arange(9.0).reshape(3, 3)}
     operands = [arrays[len(n)] for n in spec.partition("->")[0].split(",")]
     check(lambda *ops: np.einsum(spec, *ops, optimize=optimize), *operands)
+
+
+def test_setting_the_shape_of_a_complex_value_is_refused_clearly():
+    """It raised AttributeError ('ComplexTracer' shape has no setter); with fallback it runs eagerly."""
+    import tracejit as tj
+
+    def f(a):
+        b = a * 2
+        b.shape = (6,)
+        return b
+
+    x = np.ones((2, 3)) + 1j
+    with pytest.raises(tj.UnsupportedError, match="shape assignment"):
+        tj.jit(f, fallback=False)(x)
+    check(f, x)
