@@ -224,3 +224,39 @@ def test_setting_the_shape_of_a_complex_value_is_refused_clearly():
     with pytest.raises(tj.UnsupportedError, match="shape assignment"):
         tj.jit(f, fallback=False)(x)
     check(f, x)
+
+
+def _traced_int_conversions():
+    def in_a_list(a, s):
+        return np.array([s, 1], dtype=np.int8)
+
+    def as_unsigned(a, s):
+        return np.asarray(s, dtype=np.uint8)
+
+    def assigned_in_a_list(a, s):
+        a[0:2] = [s, 1]
+        return a
+
+    def placed(a, s):
+        np.place(a, a > 0, [s])
+        return a
+
+    return [in_a_list, as_unsigned, assigned_in_a_list, placed]
+
+
+@pytest.mark.parametrize("fn", _traced_int_conversions(), ids=lambda f: f.__name__)
+def test_traced_python_ints_out_of_the_dtypes_range_raise_overflow_error(fn):
+    """A Python int argument converted to an integer dtype: checked at run time (each call
+    of the one compiled function), OverflowError as NumPy's; it wrapped (300 gave 44)."""
+    import tracejit as tj
+
+    f = tj.jit(fn)
+    for s in (5, 300, -1, 127, -129, 255, 2**40):
+        a = np.arange(3, dtype=np.int8)
+        try:
+            want = fn(a.copy(), s)
+        except OverflowError:
+            with pytest.raises(OverflowError, match="out of bounds"):
+                f(a.copy(), s)
+            continue
+        np.testing.assert_array_equal(f(a.copy(), s), want)
