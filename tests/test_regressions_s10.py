@@ -260,3 +260,37 @@ def test_traced_python_ints_out_of_the_dtypes_range_raise_overflow_error(fn):
                 f(a.copy(), s)
             continue
         np.testing.assert_array_equal(f(a.copy(), s), want)
+
+
+def _ufuncs_with_dtype():
+    x = np.array([0.5, 1.5, -2.0, np.nan])
+    xi = np.arange(4)
+    return [
+        ("less_bool", lambda a, b: np.less(a, b, dtype=bool), x, x[::-1]),  # (raised: float input cast to bool)
+        ("isnan_bool", lambda a: np.isnan(a, dtype=bool), x),
+        ("logical_and_bool", lambda a, b: np.logical_and(a, b, dtype=bool), x, x),
+        ("weak_float_into_int", lambda a: np.add(a, 1.5, dtype=np.int64), xi),  # (gave a + 1)
+        ("sqrt_int", lambda a: np.sqrt(a, dtype=np.int64), xi),  # (gave floats: NumPy has no loop)
+        ("float_into_int8", lambda a, b: np.add(a, b, dtype=np.int8), xi, x),
+        ("ints_in_float32", lambda a: (np.true_divide(a, 2, dtype=np.float32), np.floor_divide(a, 2, dtype=np.float64),
+                                       np.add(a, a, dtype=np.float32)), xi),
+        ("weak_int_unsigned", lambda a: np.add(a, 3, dtype=np.uint8), xi.astype(np.uint8)),
+    ]
+
+
+@pytest.mark.parametrize("case", _ufuncs_with_dtype(), ids=lambda c: c[0])
+def test_ufunc_dtype_argument_picks_numpys_loop(case):
+    """``dtype=`` fixes a ufunc's output dtype and NumPy picks the loop (inputs cast
+    'same_kind'): tracejit assumed every input had ``dtype`` too."""
+    import tracejit as tj
+
+    _, fn, *args = case
+    try:
+        with np.errstate(invalid="ignore"):
+            fn(*args)
+    except TypeError:  # (NumPy's error subclass is private: the type family is compared)
+        with pytest.raises(TypeError, match="same_kind|No loop"):
+            tj.jit(fn)(*args)
+        return
+    with np.errstate(invalid="ignore"):
+        check(fn, *args)
