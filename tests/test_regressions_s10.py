@@ -241,7 +241,14 @@ def _traced_int_conversions():
         np.place(a, a > 0, [s])
         return a
 
-    return [in_a_list, as_unsigned, assigned_in_a_list, placed]
+    def put(a, s):
+        np.put(a, [0, 2], s)
+        return a
+
+    def padded(a, s):
+        return np.concatenate([np.pad(a, 1, constant_values=s), np.pad(a, (1, 2), constant_values=(s, 2))])
+
+    return [in_a_list, as_unsigned, assigned_in_a_list, placed, put, padded]
 
 
 @pytest.mark.parametrize("fn", _traced_int_conversions(), ids=lambda f: f.__name__)
