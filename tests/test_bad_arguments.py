@@ -139,3 +139,19 @@ def test_control_flow_still_accepts_numpy_integers_and_0d_predicates():
     assert out == 3
     assert tj.cond(np.array(True), lambda: 1, lambda: 2) == 1
     assert tj.jit(lambda x: tj.cond(np.float64(0.0), lambda v: v, lambda v: -v, x))(X)[1] == -1.0
+
+
+@pytest.mark.parametrize("make", [np.asmatrix, np.ma.masked_array], ids=["matrix", "masked"])
+def test_matrix_and_masked_arguments_are_refused_naming_them(make):
+    """Their operations differ from ndarray's (``*`` is a matrix product, masks): computing
+    ndarray's results would be a wrong answer (it silently returned ndarray's)."""
+    f = tj.jit(lambda x, w: (x @ w).sum(axis=0))
+    with pytest.raises(TypeError, match=r"argument 'x' is a numpy\..*np.asarray\(x\)"):
+        f(make(np.ones((3, 4))), np.ones((4, 2)))
+    np.testing.assert_allclose(f(np.ones((3, 4)), np.ones((4, 2))), [12.0, 12.0])
+
+
+def test_a_memoryview_argument_is_a_type_error_naming_it():
+    """A writable memoryview's hash raises ValueError: it escaped as 'cannot hash writable memoryview'."""
+    with pytest.raises(TypeError, match="argument 'x'"):
+        tj.jit(lambda x, w: x @ w)(memoryview(np.ones(4)), np.ones(4))

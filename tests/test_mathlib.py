@@ -135,3 +135,14 @@ def test_float32_exhaustive(name):
         d = ulp_distance(f(x), reference(name, np.float32, x))
         worst = max(worst, float(d.max()))
     assert worst <= 2.0, worst
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=str)
+def test_tanh_saturates_to_one_exactly_as_numpy(dtype):
+    """float32 tanh was clamped at |x| = 9 and so returned 0.99999994 for every larger |x|,
+    inf included, where NumPy's is exactly 1 from |x| = 10 on."""
+    big = np.array([10.0, 10.5, 20.0, 100.0, 1e30, np.finfo(dtype).max, np.inf], dtype)
+    below = np.array([9.5, -9.5] if dtype == np.float32 else [], dtype)  # (float32: 0.99999994 as NumPy's)
+    x = np.concatenate([big, -big, below] * 3)  # (vector lanes and the tail)
+    got = tj.jit(np.tanh)(x)
+    np.testing.assert_array_equal(got, np.tanh(x))

@@ -162,8 +162,7 @@ def test_flat_reads_and_iteration():
 
     for img in (np.arange(12.0).reshape(3, 4) - 5, np.arange(-3.0, 5.0).reshape(2, 2, 2)):
         same(tj.jit(positive_sum)(img), positive_sum(img))
-    with pytest.raises(ValueError, match="read-only"):
-        tj.jit(write_through)(np.zeros((2, 3)))
+    same(tj.jit(write_through)(np.zeros((2, 3))), write_through(np.zeros((2, 3))))  # (writes reach the array)
 
 
 def test_median_of_a_data_sized_selection():

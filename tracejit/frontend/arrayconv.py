@@ -23,6 +23,7 @@ from tracejit.errors import UnsupportedError, at, user_error
 from tracejit.frontend.arraylike import is_complex_value, is_traced
 from tracejit.frontend.autograph.stacked import Rows
 from tracejit.frontend.autograph.stacked import whole as stacked_whole
+from tracejit.frontend.checks import record as record_check
 from tracejit.frontend.context import user_location
 from tracejit.frontend.memorder import fortran_order, numpy_layout, set_layout
 from tracejit.frontend.operands import Operand
@@ -99,6 +100,26 @@ def _order_a(r) -> str:
     return "F" if r.ndim > 1 and _contiguous(r, "F") and _contiguous(r, "C") is False else "C"
 
 
+def check_python_ints(obj: object, dtype: np.dtype, loc: str | None) -> None:
+    """NumPy 2 converts a Python int to an integer dtype only within its range (else
+    OverflowError; NumPy scalars and arrays cast silently): concrete ints are checked now,
+    traced Python-int arguments at run time (``frontend/checks.py``)."""
+    if isinstance(obj, (list, tuple)):
+        for v in obj:
+            check_python_ints(v, dtype, loc)
+        return
+    info = np.iinfo(dtype)
+    message = f"Python integer out of bounds for {dtype.name}{at(loc)}"
+    if type(obj) is int and not info.min <= obj <= info.max:
+        raise user_error(OverflowError(message.replace("integer", f"integer {obj}", 1)))
+    if is_traced(obj) and getattr(obj, "_weak", None) is int and obj.ndim == 0:
+        int64 = np.iinfo(np.int64)
+        beyond = [np.greater(obj, int(info.max))] if info.max < int64.max else []
+        beyond += [np.less(obj, int(info.min))] if info.min > int64.min else []
+        if beyond:
+            record_check(np.logical_or(*beyond) if len(beyond) == 2 else beyond[0], OverflowError, message)
+
+
 def array(obj: object, dtype: DTypeLike = None, *, copy: bool | None = True, order: str | None = "K",
           subok: bool = False, ndmin: object = 0, like: object = None) -> object:
     """``np.array`` of an object holding traced values."""
@@ -106,6 +127,8 @@ def array(obj: object, dtype: DTypeLike = None, *, copy: bool | None = True, ord
     if like is not None:
         raise UnsupportedError(f"numpy.array with like= of a traced value{at(loc)}")
     new = not is_traced(obj) or _is_scalar(obj)  # built here: a new array already
+    if dtype is not None and np.dtype(dtype).kind in "iu":
+        check_python_ints(obj, np.dtype(dtype), loc)
     r = _gathered(obj, loc)
     if dtype is not None and np.dtype(dtype) != r.dtype:
         r, new = np.astype(r, dtype), True

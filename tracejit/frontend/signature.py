@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
+import sys
 from dataclasses import dataclass
 from typing import Any
 
@@ -70,7 +71,13 @@ ARRAY = _Array()
 
 def prepare_array(value: Any, name: str) -> tuple[np.ndarray, ArraySpec]:
     """Check an array argument and bring it to a layout kernels can read: native byte
-    order, aligned, strides a multiple of the item size (copying only when needed)."""
+    order, aligned, strides a multiple of the item size (copying only when needed). A
+    ``np.matrix`` or masked array is refused: their operations differ from ndarray's."""
+    masked = sys.modules.get("numpy.ma")  # (not imported: no masked array exists)
+    if isinstance(value, np.matrix) or (masked is not None and isinstance(value, masked.MaskedArray)):
+        raise user_error(TypeError(f"argument '{name}' is a {type(value).__module__}.{type(value).__name__}, "
+                                   "whose operations differ from ndarray's (tracejit compiles ndarray's): "
+                                   f"pass np.asarray({name}) or run the function eagerly"))
     arr = np.asarray(value)
     if arr.dtype.kind == "c":
         return _prepare_complex(value, arr, name)
@@ -127,7 +134,7 @@ def scalar_array(x: Any, t: type) -> np.ndarray:
 def _check_hashable(value, name: str) -> None:
     try:
         hash(value)
-    except TypeError:
+    except (TypeError, ValueError):  # (a writable memoryview raises ValueError)
         raise user_error(TypeError(f"argument '{name}' is static (not an array) and must be hashable, "
                                    f"got {type(value).__name__}; pass arrays as NumPy arrays")) from None
 

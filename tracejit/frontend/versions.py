@@ -95,15 +95,16 @@ def _view_of(stand_in: object, t: object) -> object:
     return view
 
 
-def attach_view(base: object, out: object, op: str, attrs: dict) -> None:
+def attach_view(base: object, out: object, op: str, attrs: dict, logical: bool = False) -> None:
     """Make ``out`` (just computed as view ``op`` of ``base``) a view of ``base``'s storage,
     or an array of its own when NumPy's result would be a copy: a reshape no strides of
-    ``base``'s memory in NumPy express (``frontend/memorder.py``)."""
+    ``base``'s memory in NumPy express (``frontend/memorder.py``). ``logical``: a view
+    of the elements in C order whatever the memory layout (``a.flat``)."""
     if base._storage is not None and base._home is not out._home:  # a carried array, read in a loop body
         moved = redirected(out._home, base)
         base = base if moved is None else moved
     ambiguous = base._ambiguous
-    if op == "reshape" and not always_a_view(tuple(base.shape), tuple(attrs["shape"])):
+    if op == "reshape" and not logical and not always_a_view(tuple(base.shape), tuple(attrs["shape"])):
         view = numpy_layout(base)
         if view is not None and view.reshape(tuple(attrs["shape"])) is None:
             return  # NumPy copies: ``out`` owns its data

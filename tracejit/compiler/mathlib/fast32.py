@@ -73,18 +73,21 @@ def log(f: FP, x: Value) -> Value:
 
 
 TANH_SMALL = 0.625  # below: the odd polynomial; above: tanh > 0.55, 2m/(1+m) < 0.45
-TANH_ONE = 9.0  # above: tanh rounds to 1 in float32
+TANH_CLAMP = 9.0  # above: tanh is 1 - 2**-24 in float32 (0.99999994), below NumPy's 1
+TANH_ONE = 10.0  # from here NumPy's float32 tanh is exactly 1
 
 
 def tanh(f: FP, x: Value) -> Value:
     """An odd polynomial for |x| < 0.625, else 1 - 2m / (1 + m) with m = exp(-2|x|)
-    (|x| clamped to 9, where tanh is 1 in float32); both branch-free. The sign comes
-    from x, so -0.0 and -inf work; NaN is passed through."""
+    (|x| clamped to 9, where that is 0.99999994 in float32), 1 from |x| = 10 on as
+    NumPy's float32 tanh (so tanh(inf) is 1); branch-free. The sign comes from x, so
+    -0.0 and -inf work; NaN is passed through."""
     a = f.abs(x)
     z = f.mul(a, a)
     small = f.fma(f.mul(a, z), f.poly(z, C.TANH_T_F), a)
-    m = exp_normal(f, f.mul(f.c(-2.0), f.where(f.not_(f.lt(a, f.c(TANH_ONE))), TANH_ONE, a)))
+    m = exp_normal(f, f.mul(f.c(-2.0), f.where(f.not_(f.lt(a, f.c(TANH_CLAMP))), TANH_CLAMP, a)))
     big = f.sub(f.c(1.0), f.div(f.add(m, m), f.add(f.c(1.0), m)))
+    big = f.where(f.not_(f.lt(a, f.c(TANH_ONE))), 1.0, big)
     out = f.copysign(f.sel(f.lt(a, f.c(TANH_SMALL)), small, big), x)
     return f.sel(f.isnan(x), x, out)
 

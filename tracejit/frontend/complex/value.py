@@ -191,7 +191,10 @@ class ComplexTracer(ArrayLike):
     re_part = property(lambda self: self._re, doc="the real part (a tracer; internal use)")
     im_part = property(lambda self: self._im, doc="the imaginary part (a tracer; internal use)")
     _trace = property(lambda self: self._re._trace)
-    shape = property(lambda self: self._re.shape)
+    def _set_shape(self, shape):
+        raise self._unsupported_attribute("shape assignment (a = a.reshape(...) instead)")
+
+    shape = property(lambda self: self._re.shape, _set_shape)
     dtype = property(lambda self: complex_of(self._re.dtype))
 
     def __repr__(self) -> str:

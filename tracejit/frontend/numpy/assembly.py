@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from tracejit.errors import UnsupportedError, at, user_error, with_location
+from tracejit.frontend.arrayconv import check_python_ints
 from tracejit.frontend.context import user_location
 from tracejit.frontend.core import Tracer
 from tracejit.frontend.dispatch import implements
@@ -207,7 +208,12 @@ def put(a: Operand, ind: Operand, v: Operand, mode: str = "raise") -> None:
         else:
             raise user_error(TypeError(f"Cannot cast array data from {ind.dtype!r} to dtype('int64') according to "
                                        f"the rule 'safe'{at(loc)}"))
-    values = ravel(v) if is_tracer(v) else np.asarray(v).reshape(-1)
+    if is_tracer(v):
+        if a.dtype.kind in "iu":  # (a traced Python int beyond a's dtype: OverflowError, as NumPy's)
+            check_python_ints(v, a.dtype, loc)
+        values = ravel(v)
+    else:  # (Python numbers convert to a's dtype as NumPy's put converts them: 300 into int8 raises)
+        values = np.asarray(v, dtype=None if isinstance(v, (np.ndarray, np.generic)) else a.dtype).reshape(-1)
     n, count = a.size, ind.shape[0]
     if count == 0 or values.shape[0] == 0:
         return

@@ -7,7 +7,9 @@ import numpy as np
 from numpy.typing import DTypeLike
 
 from tracejit.compiler.dtypes import check_supported
+from tracejit.errors import at, user_error
 from tracejit.frontend.arraylike import complex_support
+from tracejit.frontend.context import user_location
 from tracejit.frontend.core import Trace, Tracer
 from tracejit.frontend.dispatch import implements
 from tracejit.frontend.memorder import numpy_layout, order_k, set_layout
@@ -21,7 +23,12 @@ def filled(trace: Trace, shape: object, dtype: DTypeLike, value: Operand) -> obj
     if np.dtype(dtype).kind == "c":
         return complex_support().filled(trace, shape, dtype, value)  # the complex frontend
     dtype = check_supported(dtype, "fill")
-    scalar = trace.constant(np.array(value).astype(dtype))
+    cell = np.empty((), dtype)
+    try:  # (as np.full fills: a Python int the dtype cannot hold raises OverflowError)
+        np.copyto(cell, value, casting="unsafe")
+    except OverflowError as error:
+        raise user_error(OverflowError(f"{error}{at(user_location())}")) from None
+    scalar = trace.constant(cell)
     t = Tracer(trace, scalar)
     return t._trace.apply("broadcast_to", [t], {"shape": tuple(shape)}) if shape else t
 

@@ -47,6 +47,36 @@ def _stand_in(op: Operand) -> np.ndarray:
 def einsum(subscripts: str, *operands: Operand, out: object = None, dtype: DTypeLike = None, order: str | None = "K",
            casting: str = "safe", optimize: object = False) -> Operand:
     """``np.einsum``: diagonals of repeated labels, then pairwise contractions in greedy order."""
+    result = _contracted(subscripts, operands, out, dtype, order, casting, optimize)
+    if optimize is not False and out is None and is_tracer(result) and result.ndim == 0 \
+            and _last_step_is_a_product(subscripts, operands, optimize):
+        result._scalar = False  # (NumPy's optimized einsum ends in matmul: a 0-d array, not a scalar)
+    return result
+
+
+def _last_step_is_a_product(subscripts: object, operands: tuple, optimize: object) -> bool:
+    """Whether NumPy's optimized einsum (``optimize=`` not False) ends in a matrix product of
+    two operands sharing a label (a 0-d array for a full contraction), not a one-operand
+    einsum or a product of labels apart (NumPy scalars)."""
+    if not isinstance(subscripts, str) or len(operands) < 2 or "." in subscripts:
+        return False
+    inputs, _, output = subscripts.replace(" ", "").partition("->")
+    labels = [set(n) for n in inputs.split(",")]
+    if len(labels) != len(operands) or any(len(n) != np.ndim(op) for n, op in zip(inputs.split(","), operands)):
+        return False
+    path = np.einsum_path(subscripts, *(_stand_in(op) for op in operands), optimize=optimize)[0][1:]
+    for k, step in enumerate(path):
+        group = [labels[i] for i in step]
+        labels = [n for i, n in enumerate(labels) if i not in step]
+        if k == len(path) - 1:
+            return len(group) == 2 and bool(group[0] & group[1])
+        rest = set(output).union(*labels) if labels else set(output)
+        labels.append(set().union(*group) & rest)
+    return False
+
+
+def _contracted(subscripts: object, operands: tuple, out: object, dtype: DTypeLike, order: str | None,
+                casting: str, optimize: object) -> Operand:
     def simple() -> Operand:
         return pair_einsum(subscripts, *operands, out=out, dtype=dtype, order=order, casting=casting,
                            optimize=optimize)

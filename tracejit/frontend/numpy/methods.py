@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from tracejit.errors import UnsupportedError, at
+from tracejit.compiler.layout import StridedView
+from tracejit.compiler.ops import get_op
+from tracejit.errors import UnsupportedError, at, user_error
 from tracejit.frontend.attributes import ARITHMETIC, install_operators
 from tracejit.frontend.context import user_location
 from tracejit.frontend.core import Tracer
@@ -20,8 +22,9 @@ from tracejit.frontend.numpy.elementwise import round_
 from tracejit.frontend.numpy.indexing import getitem, setitem
 from tracejit.frontend.numpy.linalg import matmul
 from tracejit.frontend.numpy.scans_and_sorts import sort_in_place
-from tracejit.frontend.numpy.shape import copy, flatten, make_view, read_only_zeros, swapaxes
+from tracejit.frontend.numpy.shape import copy, flatten, read_only_zeros, reshape, swapaxes
 from tracejit.frontend.numpy.ufuncs import apply_elementwise, write_inplace
+from tracejit.frontend.versions import attach_view, storage_of
 
 
 class _OwnMethods:
@@ -67,9 +70,9 @@ class _OwnMethods:
 
     @property
     def flat(self):
-        """ndarray.flat for reading and iterating (``for v in img.flat``): the elements in C order,
-        read-only (a write through it, which NumPy's iterator would make, is refused)."""
-        return make_view(flatten(self), "broadcast_to", {"shape": (self.size,)})
+        """ndarray.flat: the elements in C order, read (``for v in img.flat``, ``img.flat[3]``)
+        and written (``img.flat[2] = 5``) as NumPy's iterator does (``FlatIter`` below)."""
+        return flat_of(self)
 
     def conj(self):
         """Of a real array: the array itself (NumPy returns the same object)."""
@@ -119,9 +122,106 @@ Tracer.__rmatmul__ = lambda self, other: matmul(other, self)
 Tracer.__divmod__ = lambda self, other: (self // other, self % other)
 
 
-def _unsupported_inplace_matmul(self, other):
-    raise UnsupportedError(f"in-place matmul (@=) is not supported{at(user_location())}")
+def _inplace_matmul(self, other):
+    """``a @= b``: ``np.matmul(a, b, out=a)`` (same shape, 'same_kind' cast), as ndarray's."""
+    loc = user_location()
+    if self._scalar:  # (NumPy scalars have no in-place form: a new value)
+        return matmul(self, other)
+    if self.ndim < 1 or np.ndim(other) < 2:
+        raise user_error(ValueError("inplace matrix multiplication requires the first operand to have at least "
+                                    f"one and the second at least two dimensions.{at(loc)}"))
+    result = matmul(self, other)
+    if tuple(result.shape) != tuple(self.shape):
+        raise user_error(ValueError(f"matmul: the result's shape {tuple(result.shape)} is not the shape "
+                                    f"{tuple(self.shape)} of the array multiplied in place{at(loc)}"))
+    return write_inplace(self, result, "matmul", loc)
 
 
-Tracer.__imatmul__ = _unsupported_inplace_matmul
+def _set_shape(self, shape):
+    """``a.shape = s``: ``a`` becomes its reshape, which must be a view (NumPy's rule)."""
+    loc = user_location()
+    if self._scalar:
+        raise user_error(AttributeError(f"attribute 'shape' of 'numpy.generic' objects is not writable{at(loc)}"))
+    if self._storage is not None and self._storage.arg is not None and not self._path:
+        raise UnsupportedError(f"setting the shape of an argument{at(loc)}: NumPy changes the caller's array "
+                               "object, which a compiled function cannot; rebind it instead (a = a.reshape(...))")
+    new = reshape(self, shape)
+    if new._storage is None or new._storage is not self._storage:
+        raise user_error(AttributeError("Incompatible shape for in-place modification. Use `.reshape()` to make "
+                                        f"a copy with the desired shape.{at(loc)}"))
+    for slot in Tracer.__slots__:
+        if slot != "__weakref__":
+            setattr(self, slot, getattr(new, slot))
 
+
+Tracer.__imatmul__ = _inplace_matmul
+Tracer.shape = property(lambda self: self.aval.shape, _set_shape)
+
+
+# -- a.flat ---------------------------------------------------------------------------------
+# ``ndarray.flat`` of traced arrays: NumPy's flat iterator, the array's elements in C
+# order (whatever its memory layout). Reading it (``for v in a.flat``, ``a.flat[3]``,
+# ``np.sum(a.flat)``) sees the array's values; indexing it gives a copy (NumPy's
+# ``a.flat[1:3]`` is a new array) or a scalar; ``a.flat[k] = v`` writes into the array.
+#
+# Where the elements of ``a`` in C order are a strided view of the array ``a`` is part of
+# (``a`` itself, ``a[1:]``, ``a[:, ::2]``), the iterator is that view (a logical reshape,
+# whatever NumPy's memory layout of ``a``), so a write through it is one ``update``; else
+# (``a.T``, ``a[::-1]`` of a matrix) a write updates a copy of the elements and stores it
+# back into ``a`` whole.
+
+class FlatIter(Tracer):
+    """``a.flat``: the elements of ``a`` (``_source``) in C order, indexed as NumPy's
+    ``flatiter`` is (a copy or a scalar), written into ``a``."""
+
+    __slots__ = ("_source",)
+
+    def _now(self) -> Tracer:
+        """The elements as they are now (a view is brought up to date when read)."""
+        if self._storage is not None:
+            return self
+        src = self._source
+        return src._trace.apply("reshape", [src], {"shape": (src.size,)})
+
+    def __getitem__(self, key):
+        item = getitem(self._now(), key)
+        return item if item._scalar else copy(item, "C")
+
+    def __setitem__(self, key, value):
+        if self._storage is not None:
+            setitem(self, key, value)
+            return
+        elements = copy(self._now(), "C")
+        setitem(elements, key, value)
+        src = self._source
+        setitem(src, Ellipsis, src._trace.apply("reshape", [elements], {"shape": tuple(src.shape)}))
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+
+def _c_order_view(a: Tracer) -> bool:
+    """Whether the elements of ``a`` in C order are a strided view of its storage's."""
+    st = storage_of(a)
+    view = StridedView.contiguous(tuple(st.shape))
+    for op, attrs in a._path:
+        attrs = dict(attrs)
+        fn = getattr(get_op(op), "view", None)
+        if fn is None or "start_nodes" in attrs:
+            return False
+        view = fn(view, **attrs)
+        if view is None:
+            return False
+    return view.reshape((a.size,)) is not None
+
+
+def flat_of(a: Tracer) -> Tracer:
+    """``a.flat``: the elements of ``a`` in C order; writes through it reach ``a``."""
+    out = a._trace.apply("reshape", [a], {"shape": (a.size,)})
+    if a._scalar:  # (a NumPy scalar's iterator: its value; no write changes a scalar)
+        return out
+    flat = FlatIter(out._home, out._node)
+    flat._source = a
+    if not a._ambiguous and _c_order_view(a):
+        attach_view(a, flat, "reshape", {"shape": (a.size,)}, logical=True)
+    return flat

@@ -18,6 +18,7 @@ import numpy as np
 from numpy.typing import DTypeLike
 
 from tracejit.errors import UnsupportedError, at, user_error
+from tracejit.frontend import arrayconv
 from tracejit.frontend.context import user_location
 from tracejit.frontend.core import as_python_scalar
 from tracejit.frontend.dispatch import implements
@@ -220,7 +221,11 @@ def pad(array: Operand, pad_width: Operand, mode: str = "constant", **kwargs: ob
     if mode not in ("constant", "edge", "wrap", "reflect", "symmetric"):
         raise UnsupportedError(f"numpy.pad with mode={mode!r}{at(loc)}")
     widths = _pad_widths(pad_width, array.ndim)
-    constants = np.broadcast_to(np.asarray(kwargs.get("constant_values", 0)), (array.ndim, 2))
+    if mode == "constant" and np.dtype(array.dtype).kind in "iu":  # (Python ints beyond the dtype: OverflowError)
+        arrayconv.check_python_ints(kwargs.get("constant_values", 0), np.dtype(array.dtype), loc)
+    given = kwargs.get("constant_values", 0)
+    constants = np.broadcast_to(arrayconv.asarray(given) if arrayconv.holds_traced(given) else np.asarray(given),
+                                (array.ndim, 2))  # (traced numbers in a tuple: stacked as np.asarray does)
     out = array
     for axis, (before, after) in enumerate(widths):
         n = out.shape[axis]

@@ -108,12 +108,7 @@ def apply_elementwise(ufunc: np.ufunc, inputs: Operand, dtype: DTypeLike = None,
         raise UnsupportedError(f"{public_name(ufunc)} is not supported by tracejit{at(loc)}")
     trace = find_trace(inputs)
     if dtype is not None:
-        loop = (np.dtype(dtype),) * ufunc.nin
-        for x in inputs:
-            src = dtype_or_weak(x, loc)
-            if isinstance(src, np.dtype) and not np.can_cast(src, loop[0], "same_kind"):
-                raise user_error(TypeError(f"Cannot cast ufunc '{ufunc.__name__}' input from {src!r} to "
-                                           f"{loop[0]!r} with casting rule 'same_kind'{at(loc)}"))
+        loop = _loop_for_dtype(ufunc, inputs, np.dtype(dtype), loc)
         inputs = [as_operand(trace, x, loop[i]) for i, x in enumerate(inputs)]
         inputs = [x if x.dtype == loop[i] else trace.apply("convert", [x], {"dtype": loop[i]})
                   for i, x in enumerate(inputs)]
@@ -164,6 +159,21 @@ def apply_elementwise(ufunc: np.ufunc, inputs: Operand, dtype: DTypeLike = None,
         pyscalar.record_checks(ufunc, inputs, result, origins, loc)
         _mark_python_number(result, bool(origins))
     return result
+
+
+def _loop_for_dtype(ufunc: np.ufunc, inputs: list, dtype: np.dtype, loc: str | None) -> tuple:
+    """The input dtypes of ``ufunc``'s loop for ``dtype=``, NumPy's choice (``dtype`` fixes
+    the outputs; ``np.less(x, y, dtype=bool)`` compares floats), with its 'same_kind' errors
+    (a Python float into ``dtype=int``, ``np.sqrt(ints, dtype=int)``: no loop)."""
+    kinds = tuple(dtype_or_weak(x, loc) for x in inputs)
+    if all(not isinstance(k, np.dtype) for k in kinds):  # Python numbers alone: computed in dtype
+        return (dtype,) * ufunc.nin
+    try:
+        resolved = ufunc.resolve_dtypes(kinds + (None,) * ufunc.nout,
+                                        signature=(None,) * ufunc.nin + (dtype,) * ufunc.nout)
+    except TypeError as e:
+        raise with_location(e, loc) from e
+    return tuple(resolved[:ufunc.nin])
 
 
 _SIGNED_UNSIGNED = {np.dtype(np.int64), np.dtype(np.uint64)}

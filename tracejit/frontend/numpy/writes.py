@@ -29,7 +29,14 @@ def cast_assigned(trace: Trace, value: Operand, dtype: np.dtype) -> Operand:
     scalar out of range raises OverflowError), not broadcast: a masked write selects
     between the cast value and the array, so unselected elements stay bit-exact."""
     if isinstance(value, (list, tuple)):  # (``stack[top] = r, c`` of traced numbers: stacked as np.array does)
-        value = arrayconv.asarray(value) if arrayconv.holds_traced(value) else np.asarray(value)
+        # (concrete: converted to ``dtype`` as NumPy's assignment converts a list: a Python int
+        # the dtype cannot hold raises OverflowError, where a cast from int64 would wrap)
+        if arrayconv.holds_traced(value):
+            if np.dtype(dtype).kind in "iu":  # (traced Python ints beyond the dtype: OverflowError after the call)
+                arrayconv.check_python_ints(value, np.dtype(dtype), user_location())
+            value = arrayconv.asarray(value)
+        else:
+            value = np.asarray(value, dtype=dtype)
     if is_complex_value(value) and np.dtype(dtype).kind != "c":
         value = value.astype(dtype)  # the real part, with NumPy's ComplexWarning
     elif is_tracer(value) and weak_type(value) is None:
