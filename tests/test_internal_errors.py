@@ -98,7 +98,11 @@ def test_index_error_in_the_compiler(monkeypatch):
 def test_llvm_error(monkeypatch):
     from tracejit.compiler.codegen import module
     monkeypatch.setattr(engine, "_modules", {})  # nothing loaded: this program compiles now
-    monkeypatch.setattr(module, "build_module", lambda *args, **kwargs: ("define void @broken( {", None))
+    from tracejit.compiler.codegen.split import Part
+    broken = "define void @broken( {"
+    monkeypatch.setattr(module, "build_module", lambda *args, **kwargs: (broken, None))
+    # the module as parts (codegen/split.py): one part at O3 compiles as the whole module does
+    monkeypatch.setattr(module, "build_parts", lambda *args, **kwargs: [Part(broken, ("broken",), 3, 1)])
 
     def k(a):
         return np.sqrt(a) - 1.0
