@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+import tracejit as tj
 from tests.differential import check
 
 
@@ -301,3 +302,22 @@ def test_ufunc_dtype_argument_picks_numpys_loop(case):
         return
     with np.errstate(invalid="ignore"):
         check(fn, *args)
+
+
+def test_array_fill_values_broadcast_as_numpys():
+    """np.full / np.full_like with an array fill value broadcast it (the scalar overflow check
+    once copied the fill into a 0-d cell: a ValueError, then a host call with a bug warning)."""
+    import warnings
+
+    fill = np.arange(9.0).reshape(3, 3)
+    x = np.ones((2, 3, 3), np.float32)
+
+    def f(a):
+        return np.full_like(a, fill) + np.full((2, 3, 3), fill[0], dtype=np.int16), np.full(3, [1, 2, 3])
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = tj.jit(f)(x)
+    want = f(x)
+    for g, w in zip(got, want):
+        assert g.dtype == w.dtype and g.shape == w.shape and np.array_equal(g, w)

@@ -23,7 +23,7 @@ def filled(trace: Trace, shape: object, dtype: DTypeLike, value: Operand) -> obj
     if np.dtype(dtype).kind == "c":
         return complex_support().filled(trace, shape, dtype, value)  # the complex frontend
     dtype = check_supported(dtype, "fill")
-    cell = np.empty((), dtype)
+    cell = np.empty(np.shape(value), dtype)  # (a fill may be an array: np.full broadcasts it)
     try:  # (as np.full fills: a Python int the dtype cannot hold raises OverflowError)
         np.copyto(cell, value, casting="unsafe")
     except OverflowError as error:
