@@ -50,8 +50,9 @@ def test_selection_matches_numpy(name):
 
 @pytest.mark.parametrize("dtype", MAIN_DTYPES + [np.dtype(np.uint8), np.dtype(np.int16)], ids=str)
 def test_selection_dtypes(dtype):
-    x = values(RNG, (7, 9), dtype)
-    m = values(RNG, (7, 9), np.bool_)
+    own = np.random.default_rng(5)  # fixed data: the shared generator's depends on test order
+    x = values(own, (7, 9), dtype)
+    m = values(own, (7, 9), np.bool_)
     for fn in (lambda x, m: x[m].sum(), lambda x, m: x[m], lambda x, m: x[m].max(),
                lambda x, m: x[m].min(), lambda x, m: x[m].mean(), lambda x, m: x[m].prod()):
         check_jit(fn, x, m, rtol=1e-5 if dtype == np.float32 else 1e-12)
@@ -214,3 +215,15 @@ def test_gathers_meet_fusion_blocking_memory_plan_and_matmul():
     f = tj.jit(blocked, fastmath=True)
     np.testing.assert_allclose(f(x, idx), blocked(x, idx), rtol=1e-12)
 
+
+
+@pytest.mark.xfail(strict=True, reason="known bug (session 10): the product of a masked selection "
+                   "multiplies in vector lanes, so one lane overflows to inf (3e38 * -1.87) while "
+                   "another holds -0.0: inf * 0 = NaN, where NumPy's order reaches 0 first and gives 0.0")
+def test_product_of_a_selection_with_a_zero_and_an_overflow_is_numpys():
+    own = np.random.default_rng(0)  # 26 values selected, among them -0.0 and 3e38
+    x = values(own, (7, 9), np.float32)
+    m = values(own, (7, 9), np.bool_)
+    want = x[m].prod()
+    got = tj.jit(lambda x, m: x[m].prod())(x, m)
+    assert np.isnan(got) == np.isnan(want) and (np.isnan(want) or got == want)
