@@ -238,3 +238,29 @@ def test_constant_and_sequence_operands_run_as_the_gemm(fn, dtype):
     w = _values(np.random.default_rng(23), (130, 90), dtype)
     f = check(fn, w)
     assert "contraction" not in kinds(f, w)
+
+
+
+@pytest.mark.parametrize("da,db", [(f32, f64), (i32, f32)], ids=lambda d: np.dtype(d).name)
+def test_each_product_is_planned_once(da, db, monkeypatch):
+    """The conversion pass keeps the GEMM plan it asked for: ``matmul.plan`` takes the
+    product once (``plan_matmuls`` meets the GEMM kernel), and the result is NumPy's."""
+    from tracejit.compiler.schedule import matmul as gemm_schedule
+    from tracejit.compiler.schedule import mixed
+    planned_kernels = []
+    plan = gemm_schedule.plan
+
+    def counting(kernel, *args, **kwargs):
+        planned = plan(kernel, *args, **kwargs)
+        if planned is not None:
+            planned_kernels.append(kernel.name)
+        return planned
+
+    monkeypatch.setattr(gemm_schedule, "plan", counting)
+    monkeypatch.setattr(mixed, "plan", counting)
+    monkeypatch.setattr(tj.config, "cache_enabled", False)  # (a stored program is planned already)
+    rng = np.random.default_rng(3)
+    a, b = _values(rng, (90, 140), da), _values(rng, (140, 70), db)
+    f = check(matmul, a, b)
+    assert len(planned_kernels) == 1, planned_kernels
+    assert "gemm" in kinds(f, a, b)

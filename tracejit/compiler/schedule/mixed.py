@@ -13,9 +13,10 @@ folds to one) becomes a ``map`` kernel computing that operand into a temporary o
 product's dtype laid out for the GEMM (A as ``(batch, M, K)``, B as ``(batch, K, N)``,
 row-major; a transposed operand is read in the map's cache tiles, so its conversion is
 also the copy the GEMM would make of it), then the contraction over plain loads. Only
-where :func:`~tracejit.compiler.schedule.matmul.plan` then takes it (asked on the
-rewritten kernel): integer, matrix-vector and small products keep converting in their
-loop nest, which costs no extra pass over memory. A constant operand (frozen weights) is
+where :func:`~tracejit.compiler.schedule.matmul.plan` then takes it (asked once, on the
+rewritten kernel: its plan is kept, so ``plan_matmuls`` meets the GEMM kernel already):
+integer, matrix-vector and small products keep converting in their loop nest, which
+costs no extra pass over memory. A constant operand (frozen weights) is
 converted at compile time. The pass runs right before ``plan_matmuls``.
 """
 from __future__ import annotations
@@ -127,9 +128,11 @@ def _converted(kernel: Kernel, nest: Nest, e: Expr, role: _Role, buffers: list[B
 
 def convert_kernel(kernel: Kernel, buffers: list[Buffer], target: Target,
                    fastmath: bool = False) -> list[Kernel] | None:
-    """[conversion kernels..., the product over plain loads] for a contraction kernel with
-    an operand to convert that then runs as the GEMM, else None; new buffers are appended
-    to ``buffers`` only when the kernel is converted."""
+    """[conversion kernels..., the product over plain loads as the GEMM plans it (pack,
+    gemm, ...: :func:`~tracejit.compiler.schedule.matmul.plan`, asked once)] for a
+    contraction kernel with an operand to convert that then runs as the GEMM, else None;
+    new buffers (the conversions' and the plan's) are appended to ``buffers`` only when
+    the kernel is converted."""
     if kernel.kind != "contraction" or len(kernel.nests) != 1:
         return None
     nest = kernel.nests[0]
@@ -157,10 +160,11 @@ def convert_kernel(kernel: Kernel, buffers: list[Buffer], target: Target,
     value = Apply(nest.value.op, tuple(loads), dtype, dtype)
     product = Kernel(kernel.name, "contraction", kernel.nodes, [dataclasses.replace(nest, value=value)])
     schedule_kernel(product, target, fastmath=fastmath)
-    if plan(product, list(trial_buffers), target, fastmath) is None:
+    planned = plan(product, trial_buffers, target, fastmath)  # (planned here once: plan_matmuls skips it)
+    if planned is None:
         return None  # no GEMM even so: converting in the loop nest costs no extra pass
     buffers[len(buffers):] = trial_buffers[len(buffers):]
-    return kernels + [product]
+    return kernels + planned
 
 
 def convert_operands(program: Program) -> Program:
