@@ -9,12 +9,13 @@ independent fused multiply-adds on the target's widest vectors (``peak_gflops``)
 every thread asked for; each row states the GFLOP/s reached and its fraction of the peak.
 
 ``--isa avx2`` measures an AVX2 machine on an AVX-512 one: tracejit schedules and compiles
-for the host with its AVX-512 features off (256-bit vectors, 16 registers: the code an
-AVX2 machine runs), NumPy's OpenBLAS runs its Haswell kernels (``OPENBLAS_CORETYPE``), and
-the peak is measured on 256-bit vectors. ``--clock cpu`` reports minima: on one thread of
-single calls alternating between NumPy and tracejit, by the calling thread's CPU time
-(other processes' preemption is not counted); with more threads of wall times in
-interleaved blocks (a pool spinning after its call would take the other system's core).
+for the host with its AVX-512 features off (``tj.config.isa = "avx2"``, as ``TRACEJIT_ISA=avx2``:
+256-bit vectors, 16 registers, the code an AVX2 machine runs), NumPy's OpenBLAS runs its
+Haswell kernels (``OPENBLAS_CORETYPE``), and the peak is measured on 256-bit vectors.
+``--clock cpu`` reports minima: on one thread of single calls alternating between NumPy and
+tracejit, by the calling thread's CPU time (other processes' preemption is not counted);
+with more threads of wall times in interleaved blocks (a pool spinning after its call
+would take the other system's core).
 """
 from __future__ import annotations
 
@@ -34,18 +35,6 @@ PEAK_ACCUMULATORS = 16  # independent FMA chains: more than FMA ports x latency 
 # (12 on 16 registers: 16 chains and the loop's constant spilled, and AVX2's measured peak was 80%)
 PEAK_ITERS = 1 << 18  # about 2 ms a run: short runs, many of them, the best kept (shared cores)
 PEAK_RUNS = 40
-
-
-def host_as_avx2() -> None:
-    """Make this process's host target the host with AVX-512 off (call before anything
-    compiles): tracejit then schedules 256-bit tiles for 16 registers and LLVM emits VEX
-    code on ymm0-15, as for an AVX2 machine (the disk cache keys on the features)."""
-    from tracejit.compiler import target
-
-    if target.host_target.cache_info().currsize or target.target_machine.cache_info().currsize:
-        raise RuntimeError("the host target was read already: call host_as_avx2 first")
-    features = ",".join("-" + f[1:] if f.startswith("+avx512") else f for f in target.host_features().split(","))
-    target.host_features = lambda: features
 
 
 def blas_core() -> str | None:
@@ -299,8 +288,8 @@ def main(argv: list[str] | None = None) -> None:
     opts = ap.parse_args(argv)
     if opts.child:
         global _rows
-        if opts.isa == "avx2":
-            host_as_avx2()
+        from tracejit.config import config
+        config.isa = opts.isa  # (TRACEJIT_ISA: the host target's features up to that level)
         if opts.only:
             every = _rows
             _rows = lambda quick: [r for r in every(quick) if opts.only in r[0]]  # noqa: E731

@@ -9,9 +9,7 @@ import pytest
 
 import tracejit as tj
 from tests.conftest import assert_same
-
-TOL = {np.dtype(np.float32): dict(rtol=3e-5, atol=3e-4), np.dtype(np.float64): dict(rtol=1e-12, atol=1e-11)}
-DTYPES = pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["f32", "f64"])
+from tests.gemmcases import DTYPES, TOL, avx2_target, tanh_product_on
 
 
 def _gemm_line(f, *args) -> str:
@@ -64,15 +62,6 @@ def test_same_on_one_and_two_threads(m, k, n, dtype, monkeypatch):
     assert_same(results[1], a @ b, **TOL[np.dtype(dtype)])
 
 
-def _avx2(l1_bytes: int = 48 << 10):
-    """The host with AVX-512 off (256-bit vectors, 16 registers) and an L1 of ``l1_bytes``."""
-    from tracejit.compiler.target import host_target
-    host = host_target()
-    feats = ",".join("-" + f[1:] if f.startswith("+avx512") else f for f in host.features.split(","))
-    return dataclasses.replace(host, name="host as AVX2", features=feats, vector_bytes=min(32, host.vector_bytes),
-                               l1_bytes=l1_bytes)
-
-
 def test_k_block_from_the_l1():
     """kc: the sliver of B (kc x nr) fills 2/3 of L1 at most; 256 to 512."""
     from tracejit.compiler.schedule.matmul import k_block
@@ -80,9 +69,9 @@ def test_k_block_from_the_l1():
     avx512 = dataclasses.replace(host_target(), features="+avx2,+fma,+avx512f", vector_bytes=64, l1_bytes=48 << 10)
     f32, f64 = np.dtype(np.float32), np.dtype(np.float64)
     assert k_block(avx512, f32, 32) == 256 and k_block(avx512, f64, 16) == 256
-    assert k_block(_avx2(), f32, 16) == 512 and k_block(_avx2(), f64, 8) == 512
-    assert k_block(_avx2(32 << 10), f32, 16) == 320
-    assert k_block(_avx2(16 << 10), f32, 16) == 256  # never below 256
+    assert k_block(avx2_target(48 << 10), f32, 16) == 512 and k_block(avx2_target(48 << 10), f64, 8) == 512
+    assert k_block(avx2_target(32 << 10), f32, 16) == 320
+    assert k_block(avx2_target(16 << 10), f32, 16) == 256  # never below 256
     assert k_block(avx512, f32, 128) == 256  # a wide one-tile product
 
 
@@ -92,21 +81,9 @@ def test_k_block_from_the_l1():
 def test_avx2_long_k_slices(m, k, n, dtype, threads, monkeypatch):
     """The AVX2 schedule's 512-long K slices (a last partial slice, an epilogue on the last
     slice) computed by the program scheduled for that target, run here."""
-    from tracejit.compile import load, optimize_cached
     monkeypatch.setattr(tj.config, "num_threads", threads)
-    rng = np.random.default_rng(k + threads)
-    a = rng.standard_normal((m, k)).astype(dtype)
-    b = rng.standard_normal((k, n)).astype(dtype)
-    bias = rng.standard_normal(n).astype(dtype)
-
-    def fn(a, b, bias):
-        return np.tanh(a @ b + bias)
-
-    comp = tj.jit(fn).lower(a, b, bias).compilation
-    program = optimize_cached(comp.traced.graph, comp.fastmath, _avx2()).program
-    gemm = next(k.gemm for k in program.kernels if k.kind == "gemm")
+    gemm = tanh_product_on(avx2_target(48 << 10), m, k, n, dtype, seed=k + threads)
     assert gemm.kc == 512 and gemm.nr * np.dtype(dtype).itemsize == 64
-    assert_same(load(program)([a, b, bias])[0], fn(a, b, bias), **TOL[np.dtype(dtype)])
 
 
 def test_k_block_unknown_l1_keeps_the_default():
@@ -116,4 +93,4 @@ def test_k_block_unknown_l1_keeps_the_default():
     for name in ("aarch64-linux-gnu", "armv7-linux-gnueabihf"):
         target = Target.named(name)
         assert target.l1_bytes == 0 and k_block(target, np.dtype(np.float32), 8) == KC
-    assert k_block(_avx2(0), np.dtype(np.float32), 16) == KC
+    assert k_block(avx2_target(0), np.dtype(np.float32), 16) == KC

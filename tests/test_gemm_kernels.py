@@ -10,18 +10,9 @@ import pytest
 
 import tracejit as tj
 from tests.conftest import assert_same
+from tests.gemmcases import DTYPES, TOL, avx2_target, tanh_product_on
 from tracejit.compiler.schedule.matmul import register_tile
 from tracejit.compiler.target import host_target
-
-TOL = {np.dtype(np.float32): dict(rtol=3e-5, atol=3e-4), np.dtype(np.float64): dict(rtol=1e-12, atol=1e-11)}
-DTYPES = pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["f32", "f64"])
-
-
-def _avx2():
-    """The host with AVX-512 switched off: 256-bit vectors, 16 registers (the AVX2 tiles)."""
-    host = host_target()
-    feats = ",".join("-" + f[1:] if f.startswith("+avx512") else f for f in host.features.split(","))
-    return dataclasses.replace(host, name="host as AVX2", features=feats, vector_bytes=min(32, host.vector_bytes))
 
 
 def _gemm_text(f, *args) -> str:
@@ -121,22 +112,9 @@ def test_zero_and_tiny_sizes():
 def test_avx2_tiles_run_here(m, k, n, dtype):
     """Programs scheduled for an AVX2 target (256-bit tiles, 16 registers) compute the same
     products when run on this machine."""
-    from tracejit.compile import load, optimize_cached
-    target = _avx2()
-    rng = np.random.default_rng(m + k + n)
-    a = rng.standard_normal((m, k)).astype(dtype)
-    b = rng.standard_normal((k, n)).astype(dtype)
-    bias = rng.standard_normal(n).astype(dtype)
-
-    def fn(a, b, bias):
-        return np.tanh(a @ b + bias)
-
-    comp = tj.jit(fn).lower(a, b, bias).compilation
-    program = optimize_cached(comp.traced.graph, comp.fastmath, target).program
-    gemm = next(k.gemm for k in program.kernels if k.kind == "gemm")
+    gemm = tanh_product_on(avx2_target(), m, k, n, dtype, seed=m + k + n)
     lanes = 32 // np.dtype(dtype).itemsize
     assert gemm.nr % lanes == 0 and gemm.mr * gemm.nr // lanes + gemm.nr // lanes + 1 <= 16
-    assert_same(load(program)([a, b, bias])[0], fn(a, b, bias), **TOL[np.dtype(dtype)])
 
 
 @DTYPES
@@ -168,7 +146,7 @@ def test_avx2_machine_code_has_no_avx512():
     256-bit FMAs only (no zmm register): the code an AVX2 machine would run."""
     from tracejit.compile import llvm_ir
     from tracejit.compiler.target import binding, object_machine, optimize_module
-    target = _avx2()
+    target = avx2_target()
     a, b = np.ones((100, 300), np.float32), np.ones((300, 200), np.float32)
     generic = tj.jit(lambda a, b: a @ b).lower(a, b).compilation.generic_for(target)
     mod = binding().parse_assembly(llvm_ir(generic, "tjx_avx2_gemm"))

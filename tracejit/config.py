@@ -13,6 +13,9 @@ cache directory, ``$XDG_CACHE_HOME/tracejit`` or ``~/.cache/tracejit``);
 ``TRACEJIT_CACHE=0`` turns it off.
 ``TRACEJIT_VERIFY=1`` checks the graph after every graph pass and the kernel program after
 every kernel pass (the test suite turns it on, ``tests/conftest.py``).
+``TRACEJIT_ISA=avx2`` compiles for the host with its features above that ISA level switched off
+(``native``, the default: all of them; ``avx2`` on an AVX-512 machine: 256-bit vectors, 16
+registers, the code an AVX2 machine runs; ``compiler/target.py``).
 ``TRACEJIT_REPORT=dir`` writes an HTML compile report of every compilation into ``dir``
 (``report/env.py``).
 """
@@ -24,6 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 LOG_CHANNELS = ("retrace", "passes", "kernels", "llvm", "asm", "fallbacks", "compile")
+ISA_LEVELS = ("native", "avx2")  # TRACEJIT_ISA: the features each switches off are compiler/target.py's
 
 
 @dataclass
@@ -51,6 +55,7 @@ class Config:
     verify: bool = False
     slow_compile_seconds: float = 1.0  # a compilation slower than this logs a warning line (stagetimes.py)
     report_dir: str = ""  # a compile report of every compilation is written here (report/env.py)
+    isa: str = "native"  # the host target's features up to this ISA level (compiler/target.py)
 
     def __setattr__(self, name: str, value) -> None:
         object.__setattr__(self, name, value)
@@ -78,12 +83,20 @@ class Config:
             verify=env.get("TRACEJIT_VERIFY", "0") not in ("", "0", "false", "False", "off"),
             slow_compile_seconds=float(env.get("TRACEJIT_SLOW_COMPILE", 1.0)),
             report_dir=env.get("TRACEJIT_REPORT", ""),
+            isa=_isa(env),
         )
 
 
 def _default_cache_dir(env) -> str:
     base = env.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return os.path.join(base, "tracejit")
+
+
+def _isa(env) -> str:
+    value = env.get("TRACEJIT_ISA", "").strip().lower() or "native"
+    if value not in ISA_LEVELS:
+        raise ValueError(f"TRACEJIT_ISA must be one of {', '.join(ISA_LEVELS)}, not {value!r}")
+    return value
 
 
 def _threads(env) -> int:

@@ -1,10 +1,12 @@
 """The machine code is generated for: a :class:`Target` (triple, CPU, features, vector
 width, FMA, cache size, pointer width, alignment and non-temporal-store rules, data
 layout). :func:`host_target` is the host, which the JIT compiles for (with the one JIT
-target machine, created lazily under a lock); :meth:`Target.named` gives the cross
-targets of ``tj.export``, and :func:`emit_object` compiles a module for any target into
-an object file (ELF, or wasm for wasm32). Code generation and the schedule heuristics
-read every CPU-dependent choice from the Target they are given, never from the host.
+target machine, created lazily under a lock), its features restricted to an ISA level by
+``TRACEJIT_ISA`` (``tj.config.isa``: ``avx2`` compiles for the host as an AVX2 machine);
+:meth:`Target.named` gives the cross targets of ``tj.export``, and :func:`emit_object`
+compiles a module for any target into an object file (ELF, or wasm for wasm32). Code
+generation and the schedule heuristics read every CPU-dependent choice from the Target
+they are given, never from the host.
 
 llvmlite is imported by :func:`binding`, on the first question only LLVM can answer
 (``import tracejit`` loads no llvmlite: a deliberate deferral of a heavy dependency);
@@ -20,6 +22,7 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import TYPE_CHECKING
 
+from tracejit.config import config
 from tracejit.errors import TracejitError
 
 if TYPE_CHECKING:
@@ -76,6 +79,26 @@ def host_features() -> str:
     return binding().get_host_cpu_features().flatten()
 
 
+# ISA levels the host target may be restricted to (``TRACEJIT_ISA``, ``tj.config.isa``; the names
+# are config.ISA_LEVELS): the prefixes of the LLVM features each switches off ("avx2": the code an
+# AVX2 machine runs, 256-bit vectors and 16 of them, on an AVX-512 one: benchmarks.gemm --isa avx2)
+ISA_LEVELS: dict[str, tuple[str, ...]] = {"native": (), "avx2": ("avx512", "avx10", "amx", "evex512")}
+
+
+def restrict_features(features: str, isa: str) -> str:
+    """``features`` (LLVM's ``+x,-y,...``) with those above the ISA level ``isa`` (a key of
+    :data:`ISA_LEVELS`) switched off: ``+avx512f`` becomes ``-avx512f`` for ``"avx2"``."""
+    if isa not in ISA_LEVELS:
+        raise ValueError(f"unknown ISA level {isa!r}: expected one of {', '.join(ISA_LEVELS)}")
+    off = ISA_LEVELS[isa]
+    return ",".join("-" + f[1:] if f[:1] == "+" and f[1:].startswith(off) else f for f in features.split(",") if f)
+
+
+def jit_features() -> str:
+    """The features the JIT compiles for: the host's, restricted to ``tj.config.isa``."""
+    return restrict_features(host_features(), config.isa)
+
+
 @functools.lru_cache(maxsize=1)
 def host_cpu() -> str:
     """The host CPU's name as LLVM knows it (``znver3``, ``skylake-avx512``...)."""
@@ -93,18 +116,24 @@ def _host_vector_bytes(features: str) -> int:
     return 16
 
 
-@functools.lru_cache(maxsize=1)
-def target_machine() -> llvm.TargetMachine:
-    """The host target machine the JIT compiles with (O3, JIT code model), shared by all compilations."""
-    return new_target_machine()
+def target_machine(features: str | None = None) -> llvm.TargetMachine:
+    """The host target machine the JIT compiles with (O3, JIT code model), for ``features``
+    (default :func:`jit_features`), shared by all compilations."""
+    return _shared_machine(features or jit_features())
 
 
-def new_target_machine() -> llvm.TargetMachine:
-    """A host target machine like :func:`target_machine`'s, of its own (one per compiling thread)."""
+@functools.lru_cache(maxsize=None)
+def _shared_machine(features: str) -> llvm.TargetMachine:
+    return new_target_machine(features)
+
+
+def new_target_machine(features: str | None = None) -> llvm.TargetMachine:
+    """A host target machine like :func:`target_machine`'s, of its own (one per compiling
+    thread), for ``features`` (default :func:`jit_features`)."""
     init_llvm()
     llvm = binding()
     target = llvm.Target.from_triple(llvm.get_process_triple())
-    return target.create_target_machine(cpu=host_cpu(), features=host_features(), opt=3,
+    return target.create_target_machine(cpu=host_cpu(), features=features or jit_features(), opt=3,
                                         codemodel="jitdefault", jit=True)
 
 
@@ -260,18 +289,27 @@ def _cross_target(name: str) -> Target:
     return Target(name, triple, cpu, features, vbytes, fma, llc, bits, align, nt, str(machine.target_data), abi, half)
 
 
-@functools.lru_cache(maxsize=1)
 def host_target() -> Target:
     """The host: what the JIT compiles for (triple, CPU and features as LLVM detects them,
-    vector width from the features, the last-level cache from sysfs)."""
+    restricted to ``tj.config.isa``; vector width from the features, the caches from sysfs).
+    Read at each compilation: code compiled before ``tj.config.isa`` changes keeps its target."""
+    return _host_target(jit_features())
+
+
+@functools.lru_cache(maxsize=None)
+def _host_target(features: str) -> Target:
+    """The host's Target for ``features`` (made again after ``host_target.cache_clear()``)."""
     init_llvm()
-    llvm = binding()
-    triple, features = llvm.get_process_triple(), host_features()
+    triple = binding().get_process_triple()
     x86 = triple.startswith(("x86_64", "i686", "i386"))
-    return Target("host", triple, host_cpu(), features, _host_vector_bytes(features),
+    name = "host" if features == host_features() else f"host as {config.isa}"
+    return Target(name, triple, host_cpu(), features, _host_vector_bytes(features),
                   "+fma" in features.split(","), last_level_cache_bytes(), ctypes.sizeof(ctypes.c_void_p) * 8,
-                  False, "sfence" if x86 else "fence", str(target_machine().target_data), l2_bytes=l2_cache_bytes(),
-                  l1_bytes=l1_cache_bytes())
+                  False, "sfence" if x86 else "fence", str(_shared_machine(features).target_data),
+                  l2_bytes=l2_cache_bytes(), l1_bytes=l1_cache_bytes())
+
+
+host_target.cache_clear = _host_target.cache_clear  # type: ignore[attr-defined]  # (tests: caches resized)
 
 
 def _create_machine(triple: str, cpu: str, features: str) -> llvm.TargetMachine:

@@ -14,7 +14,7 @@ from typing import Callable
 
 import llvmlite.binding as llvm
 
-from tracejit.compiler.target import init_llvm, target_machine
+from tracejit.compiler.target import init_llvm, jit_features, target_machine
 from tracejit.compiler.target import optimize_module as optimize_for
 from tracejit.config import emit_log, log_enabled
 from tracejit.runtime import diskcache, objcheck
@@ -55,6 +55,7 @@ class CompiledModule:
     _llvm_ir: str | None = field(default=None, repr=False)
     _optimized_ir: list[str] | None = field(default=None, repr=False)  # per part
     _asm: str | None = field(default=None, repr=False)
+    features: str = field(default_factory=jit_features)  # the host features it was compiled for (tj.config.isa)
 
     @property
     def llvm_ir(self) -> str:
@@ -69,7 +70,7 @@ class CompiledModule:
             texts = []
             for text, level in (self.build_parts() if self.build_parts else [(self.llvm_ir, 3)]):
                 mod = llvm.parse_assembly(text)
-                optimize_module(mod, level)
+                optimize_for(mod, target_machine(self.features), level)
                 texts.append(str(mod))
             self._optimized_ir = texts
         return self._optimized_ir
@@ -84,7 +85,7 @@ class CompiledModule:
     def asm(self) -> str:
         """Host assembly, generated on demand from the optimized IR (of each part)."""
         if self._asm is None:
-            self._asm = "\n".join(target_machine().emit_assembly(llvm.parse_assembly(text))
+            self._asm = "\n".join(target_machine(self.features).emit_assembly(llvm.parse_assembly(text))
                                    for text in self._optimized_parts())
         return self._asm
 

@@ -22,12 +22,12 @@ from concurrent.futures import ThreadPoolExecutor
 import llvmlite.binding as llvm
 from llvmlite.binding import ffi
 
-from tracejit.compiler.target import new_target_machine, optimize_module, pass_builder, target_machine
+from tracejit.compiler.target import jit_features, new_target_machine, optimize_module, pass_builder, target_machine
 from tracejit.stagetimes import credit
 
 _pool: ThreadPoolExecutor | None = None
 _pool_lock = threading.Lock()
-_local = threading.local()  # this thread's target machine
+_local = threading.local()  # this thread's target machines (by features)
 MAX_THREADS = 4
 
 
@@ -45,10 +45,12 @@ def concurrent() -> bool:
 
 
 def _machine() -> llvm.TargetMachine:
-    machine = getattr(_local, "machine", None)
-    if machine is None:
-        machine = _local.machine = new_target_machine()
-    return machine
+    """This thread's host target machine for the JIT's features (``tj.config.isa``)."""
+    features = jit_features()
+    machines = _local.__dict__.setdefault("machines", {})
+    if features not in machines:
+        machines[features] = new_target_machine(features)
+    return machines[features]
 
 
 def _emit(machine: llvm.TargetMachine, mod: llvm.ModuleRef) -> bytes:
