@@ -43,8 +43,10 @@ from tracejit.frontend.autograph.loops import unrolling
 from tracejit.frontend.hostcall import fallbacks
 from tracejit.frontend.signature import BoundCall
 from tracejit.frontend.traced_function import TracedFunction, trace_function
-from tracejit.runtime import diskcache, programcache
-from tracejit.runtime.executable import Executable
+from tracejit.runtime import diskcache, programcache, threads
+from tracejit.runtime.dispatcher import dispatch_module
+from tracejit.runtime.dispatcher import pending as native_dispatch_pending
+from tracejit.runtime.executable import Executable, uses_pool
 from tracejit.stagetimes import StageTimes, measuring, stage
 
 MAX_STORED_CONSTANT_BYTES = 1 << 20  # optimized programs holding more constants are not stored
@@ -211,9 +213,17 @@ def load(program: Program, flush_denormals: bool = False) -> Executable:
     from tracejit.runtime.engine import load_cached  # deferred: the engine imports llvmlite
     compiled, source = load_cached(key, [symbols.entry, symbols.call],
                                    lambda: llvm_ir(generic, prefix, flush_denormals),
-                                   lambda: llvm_parts(generic, prefix, flush_denormals))
+                                   lambda: llvm_parts(generic, prefix, flush_denormals), runtime_modules(program))
     with stage("load"):
         return Executable(program, compiled, symbols.entry, symbols.call, size_table(generic), source)
+
+
+def runtime_modules(program: Program) -> list:
+    """The runtime's own modules that running ``program`` will load and this process has not
+    (native dispatch, the thread pool if it runs parallel kernels): compiled with the program
+    if it is compiled (``engine.Companion``), not one after another on its first call."""
+    along = [dispatch_module()] if native_dispatch_pending() else []
+    return along + ([threads.pool_module()] if uses_pool(program) and not threads.started() else [])
 
 
 def llvm_ir(generic: GenericProgram, prefix: str, flush_denormals: bool = False) -> str:

@@ -35,7 +35,7 @@ import ctypes
 import os
 import re
 import threading
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 
@@ -49,6 +49,9 @@ from tracejit.config import config, on_change
 from tracejit.runtime import diskcache
 from tracejit.runtime.executable import NativeTarget, array_layout_ok
 
+if TYPE_CHECKING:
+    from tracejit.runtime.engine import Companion
+
 MAX_ARGS = 6  # arities dispatched natively; more arguments take the fallback
 SYMBOLS = ["tj_dispatch", "tj_dispatch_configure"]
 # the table tj_dispatch_configure receives (addresses), then the "enabled" flag
@@ -56,6 +59,17 @@ API = ("PyCapsule_GetPointer", "Py_IncRef", "Py_DecRef", "PyArray_Empty", "PyEva
        "PyEval_RestoreThread", "PyObject_Vectorcall")
 SLOT_FIELDS = ("call", "context", "nargs", "descr", "nd", "dims", "release", "fallback", "hits", "exclusive", "busy")
 METH_FASTCALL, METH_KEYWORDS = 0x80, 0x02
+
+
+def dispatch_module() -> Companion:
+    """The dispatcher's module (compiled with the process's first program, ``engine.Companion``)."""
+    from tracejit.runtime.engine import Companion  # deferred: llvmlite, loaded by the first compilation
+    return Companion(diskcache.cache_key("tracejit dispatcher"), tuple(SYMBOLS), _dispatch_ir)
+
+
+def pending() -> bool:
+    """Whether native dispatch may still be set up in this process (not yet, and not failed)."""
+    return _dispatcher is None and not _failed and array_layout_ok()
 
 
 def _dispatch_ir() -> str:
@@ -97,7 +111,6 @@ class Dispatcher:
     """The process's native dispatch function and the entry points it calls."""
 
     def __init__(self):
-        from tracejit.runtime.engine import load_cached  # deferred: llvmlite, loaded by the first compilation
         init_llvm()
         index, table = _numpy_api_index("PyArray_Empty"), _numpy_api_table()
         if index is None or not table:
@@ -108,7 +121,7 @@ class Dispatcher:
         addresses = [ctypes.cast(getattr(api, name), ctypes.c_void_p).value if name != "PyArray_Empty" else empty
                      for name in API]
         self._api = (ctypes.c_int64 * (len(API) + 1))(*addresses, 1)
-        self.compiled, _ = load_cached(diskcache.cache_key("tracejit dispatcher"), SYMBOLS, _dispatch_ir)
+        self.compiled = dispatch_module().load()
         self._configure = ctypes.CFUNCTYPE(None, ctypes.c_void_p)(self.compiled.addresses["tj_dispatch_configure"])
         self._configure(ctypes.addressof(self._api))
         self._def = _MethodDef(b"__call__", self.compiled.addresses["tj_dispatch"], METH_FASTCALL | METH_KEYWORDS,

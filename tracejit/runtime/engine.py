@@ -135,15 +135,46 @@ def compile_text(text: str, symbols: list[str]) -> tuple[CompiledModule, bytes]:
     return compiled, obj
 
 
+@dataclass(frozen=True)
+class Companion:
+    """A module of the runtime's own (the thread pool, the native dispatcher), loaded once
+    per process: its cache key, entry points, IR and optimization level (1: it has no hot
+    loops, and its machine code is that of O3 for less compile time). The first program a
+    process compiles has those it needs compiled at the same time as its parts
+    (``load_cached(..., along=...)``); :meth:`load` loads one alone, as its owner does."""
+
+    key: str
+    symbols: tuple[str, ...]
+    build_ir: Callable[[], str]
+    level: int = 1
+
+    def parts(self) -> Parts:
+        """Its module as one part, at its level."""
+        return [(self.build_ir(), self.level)]
+
+    def load(self) -> CompiledModule:
+        """Its code: loaded already (with a program, or before), from the disk cache, or compiled now."""
+        return load_cached(self.key, list(self.symbols), self.build_ir, self.parts)[0]
+
+
 def compile_split(parts: Parts, symbols: list[str], build_ir: Callable[[], str],
-                  build_parts: Callable[[], Parts]) -> tuple[CompiledModule, bytes]:
+                  build_parts: Callable[[], Parts] | None,
+                  along: list[Companion] | None = None) -> tuple[CompiledModule, bytes]:
     """Compile a module given as ``parts`` (several threads at once), load it, and return the
-    addresses of ``symbols`` and the object code (a bundle); its whole IR is ``build_ir()``."""
+    addresses of ``symbols`` and the object code (a bundle); its whole IR is ``build_ir()``.
+    The modules ``along`` are compiled at the same time, then loaded and stored as their own."""
     t0 = time.perf_counter()
+    along = along or []
     with stage("LLVM optimize"):
         init_llvm()
-        objects, optimized = compile_parts(parts, keep_ir=log_enabled("llvm"))  # (per part)
+        extra = [c.parts()[0] for c in along]
+        objects, optimized = compile_parts(parts + extra, keep_ir=log_enabled("llvm"))  # (per part)
     with stage("load"):
+        for companion, one in zip(along, objects[len(parts):]):
+            _modules[companion.key] = CompiledModule(_link(one, list(companion.symbols), "compilations"), 0.0,
+                                                     build_ir=companion.build_ir, build_parts=companion.parts)
+            diskcache.write(companion.key, one)
+        objects, optimized = objects[:len(parts)], optimized and optimized[:len(parts)]
         obj = objcheck.bundle(objects)
         addresses = _link(obj, symbols, "compilations")
     seconds = time.perf_counter() - t0
@@ -171,14 +202,33 @@ _modules: dict[str, CompiledModule] = {}  # cache key -> code loaded in this pro
 _load_lock = threading.Lock()
 
 
+def _missing(along: list[Companion]) -> list[Companion]:
+    """The companions neither loaded in this process nor in the disk cache (those found
+    there are loaded now)."""
+    missing = []
+    for companion in along:
+        if companion.key in _modules:
+            continue
+        symbols = list(companion.symbols)
+        obj = diskcache.read(companion.key, validate=lambda data, s=symbols: objcheck.problem(data, s))
+        if obj is None:
+            missing.append(companion)
+        else:
+            _modules[companion.key] = load_object(obj, symbols, companion.build_ir)
+    return missing
+
+
 def load_cached(key: str, symbols: list[str], build_ir: Callable[[], str],
-                build_parts: Callable[[], Parts] | None = None) -> tuple[CompiledModule, str]:
+                build_parts: Callable[[], Parts] | None = None,
+                along: list[Companion] | None = None) -> tuple[CompiledModule, str]:
     """The code named ``key`` (:func:`diskcache.cache_key`) and where it came from:
     already loaded in this process (``memory``), from the disk cache (``disk``: an entry
     bound to ``key`` whose object code defines ``symbols``, see ``runtime/objcheck.py``),
     or compiled now and stored there (``compiled``): from ``build_parts()`` when given (the
     module in parts, compiled in parallel; one part is compiled as ``build_ir()`` would be),
-    else from ``build_ir()``."""
+    else from ``build_ir()``. When it is compiled, the :class:`Companion` modules ``along``
+    that this process has not loaded yet are compiled at the same time (each part and
+    each companion on a thread of its own: the first call waits for the longest)."""
     with _load_lock:
         compiled = _modules.get(key)
         if compiled is not None:
@@ -188,11 +238,13 @@ def load_cached(key: str, symbols: list[str], build_ir: Callable[[], str],
             compiled, source = load_object(obj, symbols, build_ir), "disk"
         else:
             parts = build_parts() if build_parts is not None else None
-            if parts is None or (len(parts) == 1 and parts[0][1] == 3):
+            missing = _missing(along or [])
+            if not missing and (parts is None or (len(parts) == 1 and parts[0][1] == 3)):
                 text = build_ir() if parts is None else parts[0][0]
                 compiled, obj = compile_text(text, symbols)
             else:
-                compiled, obj = compile_split(parts, symbols, build_ir, build_parts)
+                parts = [(build_ir(), 3)] if parts is None else parts
+                compiled, obj = compile_split(parts, symbols, build_ir, build_parts, missing)
             source = "compiled"
             diskcache.write(key, obj)
         _modules[key] = compiled

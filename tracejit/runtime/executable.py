@@ -72,9 +72,7 @@ class Executable:
         self._expected_address = ctypes.addressof(self._expected)
         self.checks_inputs = checks_inputs(program)
         # The driver calls the thread pool's parallel_for (started only when needed).
-        # (a loop's or branch's sub-programs may run parallel kernels: their chunk lengths are data)
-        parallel = any(k.parallel_grain or k.control is not None for k in program.kernels)
-        self._parallel_for = threads.pool().parallel_for if parallel else None
+        self._parallel_for = threads.pool().parallel_for if uses_pool(program) else None
         n = len(program.buffers)
         self._table_type = ctypes.c_void_p * (n + 1)  # every buffer, then the size table
         self._template = self._table_type()
@@ -311,6 +309,12 @@ class NativeTarget:
         self.dims, self.nd = ctypes.addressof(self._dims), len(shape)
         self.release = int(moved_bytes >= RELEASE_GIL_BYTES)
         self.exclusive = 0  # 1: the context's arena block is used by one call at a time
+
+
+def uses_pool(program: Program) -> bool:
+    """Whether ``program``'s driver calls the thread pool: a parallel kernel, or a loop or
+    branch (whose sub-programs may run parallel kernels: their chunk lengths are data)."""
+    return any(k.parallel_grain or k.control is not None for k in program.kernels)
 
 
 def moved_bytes(program: Program) -> int:

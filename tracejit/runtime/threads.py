@@ -35,10 +35,14 @@ import os
 import platform
 import sys
 import threading
+from typing import TYPE_CHECKING
 
 from tracejit.compiler.target import init_llvm
 from tracejit.config import config
 from tracejit.runtime import diskcache
+
+if TYPE_CHECKING:
+    from tracejit.runtime.engine import Companion
 
 SYS_FUTEX = {"x86_64": 202, "AMD64": 202, "aarch64": 98, "arm64": 98}.get(platform.machine())
 SYS_SCHED_YIELD = {"x86_64": 24, "AMD64": 24, "aarch64": 124, "arm64": 124}.get(platform.machine())
@@ -56,14 +60,13 @@ class ThreadPool:
     """The process's native pool: ``parallel_for`` is the address drivers call."""
 
     def __init__(self, threads: int):
-        from tracejit.runtime.engine import load_cached  # deferred: llvmlite, loaded by the first compilation
         init_llvm()
         if SYS_FUTEX is None or not sys.platform.startswith("linux"):
             threads = 1  # futex-based waiting is Linux-only; run serially elsewhere
         self.threads = threads
         # The pool's module depends only on tracejit's sources, which the key covers: a
         # process that finds it on disk does not even build its IR.
-        self.compiled, _ = load_cached(diskcache.cache_key("tracejit thread pool"), POOL_SYMBOLS, _pool_ir)
+        self.compiled = pool_module().load()
         addr = self.compiled.addresses
         self.parallel_for = addr["tj_parallel_for"]
         i32 = ctypes.c_int32
@@ -95,6 +98,17 @@ class ThreadPool:
     def parked(self) -> bool:
         """Whether the pool is parked (idle workers sleep without spinning) until the next task."""
         return bool(self._parked())
+
+
+def pool_module() -> Companion:
+    """The pool's module (compiled with the first parallel program, ``engine.Companion``)."""
+    from tracejit.runtime.engine import Companion  # deferred: llvmlite, loaded by the first compilation
+    return Companion(diskcache.cache_key("tracejit thread pool"), tuple(POOL_SYMBOLS), _pool_ir)
+
+
+def started() -> bool:
+    """Whether this process's pool is running (its module loaded)."""
+    return _pool is not None
 
 
 def _pool_ir() -> str:
