@@ -138,10 +138,11 @@ def compile_text(text: str, symbols: list[str]) -> tuple[CompiledModule, bytes]:
 @dataclass(frozen=True)
 class Companion:
     """A module of the runtime's own (the thread pool, the native dispatcher), loaded once
-    per process: its cache key, entry points, IR and optimization level (1: it has no hot
-    loops, and its machine code is that of O3 for less compile time). The first program a
-    process compiles has those it needs compiled at the same time as its parts
-    (``load_cached(..., along=...)``); :meth:`load` loads one alone, as its owner does."""
+    per process: its cache key, entry points, IR and optimization level (1 by default, for
+    code without hot loops: the dispatcher's machine code is the same as at O3, in less
+    compile time). The first program a process compiles has those it needs compiled at the
+    same time as its parts (``load_cached(..., along=...)``); :meth:`load` loads one alone,
+    as its owner does."""
 
     key: str
     symbols: tuple[str, ...]
