@@ -48,12 +48,8 @@ def compiling() -> Iterator[None]:
     """The persistent cache off inside the block: first calls compile, as on a new machine
     (``coldstart`` measures first calls that read the cache)."""
     import tracejit as tj
-    was = tj.config.cache_enabled
-    tj.config.cache_enabled = False
-    try:
+    with tj.config.overriding(cache_enabled=False):
         yield
-    finally:
-        tj.config.cache_enabled = was
 
 
 def run_workloads(workloads: list[Workload], peers: list[Peer], opts: argparse.Namespace, rng: Any,

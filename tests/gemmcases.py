@@ -3,9 +3,7 @@ the dtype parameters, the host as an AVX2 machine, and a product scheduled for a
 than the one the JIT compiles for, run here and checked against NumPy."""
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-from collections.abc import Iterator
 
 import numpy as np
 import pytest
@@ -18,21 +16,10 @@ TOL = {np.dtype(np.float32): dict(rtol=3e-5, atol=3e-4), np.dtype(np.float64): d
 DTYPES = pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["f32", "f64"])
 
 
-@contextlib.contextmanager
-def isa(level: str) -> Iterator[None]:
-    """``tj.config.isa`` set to ``level`` inside the block (the host target's features up to it)."""
-    before = tj.config.isa
-    tj.config.isa = level
-    try:
-        yield
-    finally:
-        tj.config.isa = before
-
-
 def avx2_target(l1_bytes: int | None = None) -> Target:
     """The host as an AVX2 machine (``tj.config.isa = "avx2"``: AVX-512 off, 256-bit vectors,
     16 registers), with an L1 of ``l1_bytes`` when given."""
-    with isa("avx2"):
+    with tj.config.overriding(isa="avx2"):
         target = host_target()
     return target if l1_bytes is None else dataclasses.replace(target, l1_bytes=l1_bytes)
 

@@ -13,7 +13,7 @@ import pytest
 
 import tracejit as tj
 from tests.conftest import assert_same
-from tests.gemmcases import TOL, isa
+from tests.gemmcases import TOL
 from tracejit.compiler import target as target_module
 from tracejit.compiler.target import host_features, host_target, restrict_features
 from tracejit.config import ISA_LEVELS, Config
@@ -39,7 +39,7 @@ def test_config_reads_the_level():
 
 def test_host_target_follows_the_setting():
     native = host_target()
-    with isa("avx2"):
+    with tj.config.overriding(isa="avx2"):
         avx2 = host_target()
         assert target_module.target_machine() is not target_module.target_machine(native.features)
     assert host_target() is native and native.name == "host"
@@ -64,7 +64,7 @@ def test_avx2_code_in_process(dtype):
     their assembly after it is set back: the machine code's own), with NumPy's results."""
     args = _arguments(dtype)
     f = tj.jit(_product_and_map)
-    with isa("avx2"):
+    with tj.config.overriding(isa="avx2"):
         got = f(*args)
     for g, want in zip(got, _product_and_map(*args)):
         assert_same(g, want, **TOL[np.dtype(dtype)])
@@ -97,3 +97,13 @@ def test_environment_variable_in_a_fresh_process(tmp_path):
     assert done.returncode == 0, done.stderr
     out = json.loads(done.stdout.strip().splitlines()[-1])
     assert out["isa"] == "avx2" and out["asm"] == 0 and out["ymm"] > 0 and out["err"] < 1e-3
+
+
+def test_config_overriding_restores_and_refuses_unknown_names():
+    before = (tj.config.isa, tj.config.fold_limit)
+    with pytest.raises(RuntimeError), tj.config.overriding(isa="avx2", fold_limit=7):
+        assert (tj.config.isa, tj.config.fold_limit) == ("avx2", 7)
+        raise RuntimeError
+    assert (tj.config.isa, tj.config.fold_limit) == before
+    with pytest.raises(AttributeError, match="no setting isaa"), tj.config.overriding(isaa="avx2"):
+        pass

@@ -23,8 +23,9 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, fields
 
 LOG_CHANNELS = ("retrace", "passes", "kernels", "llvm", "asm", "fallbacks", "compile")
 ISA_LEVELS = ("native", "avx2")  # TRACEJIT_ISA: the features each switches off are compiler/target.py's
@@ -56,6 +57,30 @@ class Config:
     slow_compile_seconds: float = 1.0  # a compilation slower than this logs a warning line (stagetimes.py)
     report_dir: str = ""  # a compile report of every compilation is written here (report/env.py)
     isa: str = "native"  # the host target's features up to this ISA level (compiler/target.py)
+
+    @contextmanager
+    def overriding(self, **settings: object) -> Iterator[Config]:
+        """``settings`` in force inside the block, the earlier values restored after it
+        (assigned both times, so listeners hear of each); an unknown name raises AttributeError.
+
+        >>> import tracejit as tj
+        >>> with tj.config.overriding(isa="avx2", cache_enabled=False):
+        ...     print(tj.config.isa, tj.config.cache_enabled)
+        avx2 False
+        >>> tj.config.isa
+        'native'
+        """
+        unknown = sorted(set(settings) - {f.name for f in fields(self)})
+        if unknown:
+            raise AttributeError(f"tj.config has no setting {', '.join(unknown)}")
+        before = {name: getattr(self, name) for name in settings}
+        try:
+            for name, value in settings.items():
+                setattr(self, name, value)
+            yield self
+        finally:
+            for name, value in before.items():
+                setattr(self, name, value)
 
     def __setattr__(self, name: str, value) -> None:
         object.__setattr__(self, name, value)
