@@ -85,6 +85,7 @@ def host_features() -> str:
 ISA_LEVELS: dict[str, tuple[str, ...]] = {"native": (), "avx2": ("avx512", "avx10", "amx", "evex512")}
 
 
+@functools.lru_cache(maxsize=None)
 def restrict_features(features: str, isa: str) -> str:
     """``features`` (LLVM's ``+x,-y,...``) with those above the ISA level ``isa`` (a key of
     :data:`ISA_LEVELS`) switched off: ``+avx512f`` becomes ``-avx512f`` for ``"avx2"``."""
