@@ -100,12 +100,16 @@ class NetworkEmitter(AlongAxisEmitter):
         return ir.VectorType(self._et, self._w)
 
     def _kp(self, i: ir.Value) -> ir.Value:
+        """Pointer to key ``i`` of the chunk's scratch block (any type of the key's size reads it)."""
         return self.b.gep(self.ptrs[self.a.keys], [self.b.add(self.block, i)], inbounds=True, source_etype=self._et)
 
-    def _vload(self, i: ir.Value) -> ir.Value:
-        return self.b.load(self._kp(i), typ=self._vt, align=self.a.dtype.itemsize)
+    def _vload(self, i: ir.Value, typ: ir.Type | None = None) -> ir.Value:
+        """Keys from ``i`` as ``typ``: a vector of the network's lanes by default; the radix
+        sort reads one key as an unsigned integer."""
+        return self.b.load(self._kp(i), typ=typ or self._vt, align=self.a.dtype.itemsize)
 
     def _vstore(self, i: ir.Value, v: ir.Value) -> None:
+        """Store ``v`` (a vector of keys or one key, of any type of the keys' size) at key ``i``."""
         self.b.store(v, self._kp(i), align=self.a.dtype.itemsize)
 
     def _net_exchange(self, x: ir.Value, y: ir.Value) -> tuple[ir.Value, ir.Value]:
