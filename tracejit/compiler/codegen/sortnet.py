@@ -235,6 +235,14 @@ class NetworkEmitter(AlongAxisEmitter):
     def _network_sort(self, src: ir.Value, dst: ir.Value) -> None:
         b, a = self.b, self.a
         self._vctx = LowerCtx(b, self._w, a.dtype)
+        if a.n <= self._regs * self._w and a.src.strides[-1] == 1 and a.dst.strides[-1] == 1:
+            with b.if_then(self._one_block(src, dst), likely=False):  # (a NaN or -0.0: the general way)
+                self._general_sort(src, dst)
+            return
+        self._general_sort(src, dst)
+
+    def _general_sort(self, src: ir.Value, dst: ir.Value) -> None:
+        b, a = self.b, self.a
         w, p = self._w, network_size(a.n)
         r = self._regs
         rw = r * w
@@ -310,23 +318,66 @@ class NetworkEmitter(AlongAxisEmitter):
                 for v in regs[1:]:
                     special = b.or_(special, self._net_special(v, self._vctx))
                 b.store(b.or_(b.load(vflag), special), vflag)
-            s = 2
-            if r % w == 0:  # columns sorted across each square: runs of w in the transposed square
-                for g in range(0, r, w):
-                    square = regs[g:g + w]
-                    for i, j in odd_even_network(w):
-                        square[i], square[j] = self._net_exchange(square[i], square[j])
-                    s = 2 * w
-                    while s <= min(TRANSPOSED_STAGES * w, w * w):
-                        self._transposed_stage(square, s)
-                        s *= 2
-                    regs[g:g + w] = self._net_transpose(square)
-            while s <= rw:
-                self._net_flip(regs, s)
-                self._net_cleaners(regs, s // 4)
-                s *= 2
+            self._sort_block(regs)
             for q, v in enumerate(regs):
                 self._vstore(b.add(base, i64(q * w)), v)
+
+    def _sort_block(self, regs: list[ir.Value]) -> None:
+        """Stages 2 .. R W on one register block (``regs``, sorted in place)."""
+        w, r = self._w, len(regs)
+        s = 2
+        if r % w == 0:  # columns sorted across each square: runs of w in the transposed square
+            for g in range(0, r, w):
+                square = regs[g:g + w]
+                for i, j in odd_even_network(w):
+                    square[i], square[j] = self._net_exchange(square[i], square[j])
+                s = 2 * w
+                while s <= min(TRANSPOSED_STAGES * w, w * w):
+                    self._transposed_stage(square, s)
+                    s *= 2
+                regs[g:g + w] = self._net_transpose(square)
+        while s <= r * w:
+            self._net_flip(regs, s)
+            self._net_cleaners(regs, s // 4)
+            s *= 2
+
+    def _one_block(self, src: ir.Value, dst: ir.Value) -> ir.Value:
+        """A contiguous line of at most one register block sorted from the operand straight
+        to the contiguous result, keys past ``n`` the largest key in registers (no copy-in,
+        padding or copy-out); returns a flag (floats: a NaN or ``-0.0`` was read, nothing
+        written: the caller sorts the line the general way)."""
+        b, a, w = self.b, self.a, self._w
+        n, itemsize = a.n, a.dtype.itemsize
+        big = ir.Constant(self._et, _largest(a.dtype))
+        regs = []
+        for q in range(self._regs):
+            lanes = min(w, max(0, n - q * w))
+            if lanes == w:
+                ptr = self._ptr(a.src.buffer, b.add(src, i64(q * w)), a.dtype)
+                regs.append(b.load(ptr, typ=self._vt, align=itemsize))
+                continue
+            v = ir.Constant(self._vt, [big] * w)
+            for lane in range(lanes):
+                x = b.load(self._ptr(a.src.buffer, b.add(src, i64(q * w + lane)), a.dtype), typ=self._et,
+                           align=itemsize)
+                v = b.insert_element(v, x, ir.Constant(I32, lane))
+            regs.append(v)
+        special = ir.Constant(ir.IntType(1), 0)
+        if a.dtype.kind == "f":
+            flags = self._net_special(regs[0], self._vctx)
+            for v in regs[1:-(-n // w)]:
+                flags = b.or_(flags, self._net_special(v, self._vctx))
+            special = b.icmp_unsigned("!=", b.bitcast(flags, ir.IntType(w)), ir.Constant(ir.IntType(w), 0))
+        with b.if_then(b.not_(special), likely=True):
+            self._sort_block(regs)
+            for q, v in enumerate(regs):
+                lanes = min(w, max(0, n - q * w))
+                if lanes == w:
+                    b.store(v, self._ptr(a.dst.buffer, b.add(dst, i64(q * w)), a.dtype), align=itemsize)
+                for lane in range(lanes if lanes < w else 0):
+                    b.store(b.extract_element(v, ir.Constant(I32, lane)),
+                            self._ptr(a.dst.buffer, b.add(dst, i64(q * w + lane)), a.dtype), align=itemsize)
+        return special
 
     def _flip_pass(self, p: int, k: ir.Value, lw: int) -> None:
         """The mirrored layer of stage ``s = 2**k`` (> R W) over the whole block."""
