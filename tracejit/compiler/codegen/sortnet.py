@@ -71,7 +71,7 @@ def odd_even_network(n: int) -> list[tuple[int, int]]:
     return list(sort_range(0, n - 1))
 
 
-def _largest(dtype: np.dtype) -> float | int:
+def largest_key(dtype: np.dtype) -> float | int:
     """The padding key: sorts after (or equal to) every number of ``dtype``."""
     return float("inf") if dtype.kind == "f" else int(np.iinfo(dtype).max)
 
@@ -348,7 +348,7 @@ class NetworkEmitter(AlongAxisEmitter):
         written: the caller sorts the line the general way)."""
         b, a, w = self.b, self.a, self._w
         n, itemsize = a.n, a.dtype.itemsize
-        big = ir.Constant(self._et, _largest(a.dtype))
+        big = ir.Constant(self._et, largest_key(a.dtype))
         regs = []
         for q in range(self._regs):
             lanes = min(w, max(0, n - q * w))
@@ -421,7 +421,7 @@ class NetworkEmitter(AlongAxisEmitter):
             at = [b.add(b.add(block, b.mul(part, i64(u))), j if u < parts // 2 else b.sub(b.sub(part, i64(w)), j))
                   for u in range(parts)]
             with b.if_then(b.icmp_signed("<", at[1], i64(self._used))):  # (else only padding changes)
-                big = ir.Constant(self._vt, [ir.Constant(self._et, _largest(self.a.dtype))] * w)
+                big = ir.Constant(self._vt, [ir.Constant(self._et, largest_key(self.a.dtype))] * w)
                 v = [b.select(b.icmp_signed("<", x, i64(self._used)), self._vload(x), big) for x in at]
                 for u in range(parts // 2):
                     lo, hi = self._net_exchange(v[u], self._net_reverse(v[parts - 1 - u]))
@@ -508,7 +508,7 @@ class NetworkEmitter(AlongAxisEmitter):
     def _net_pad(self, m: ir.Value, p: int) -> None:
         """Keys ``[m, p)`` get the largest key."""
         b = self.b
-        big = ir.Constant(self._et, _largest(self.a.dtype))
+        big = ir.Constant(self._et, largest_key(self.a.dtype))
         with for_range(b, m, i64(p), name="net_pad") as i:
             b.store(big, self._kp(i))
 
