@@ -1,26 +1,30 @@
-"""Value sorts (``np.sort``) of long lines (``AlongAxis.net`` set, at least ``QUICK_MIN`` keys)
-as a vectorized quicksort in the chunk's scratch block: partitions by compressing vectors
-(``llvm.experimental.vector.compress``, AVX-512 ``vcompresspd``) to both ends of the other
-half, ranges of at most one register block sorted by the bitonic network of ``sortnet.py``.
-Design and figures: docs/design.md, "Long value sorts as a vectorized quicksort".
+"""Value sorts (``np.sort``) of long lines (``AlongAxis.net`` set and ``quick_applies``: more
+than ``QUICK_MIN`` keys, not a power of two the network sorts without padding) as a
+vectorized quicksort in the chunk's scratch block; ranges of at most one register block are
+sorted by the bitonic network's register stages (``sortnet.py``). Argsorts keep the stable
+radix and merge sorts. Design and figures: docs/design.md, "Long value sorts: a vectorized
+quicksort".
 
-* **Keys.** The line is copied to half 0 (keys ``[0, P)``), ORing a flag per key: NaN or
-  ``-0.0``; a line with one is copied again, numbers first, NaNs in line order after ``P``
-  (as the network does), so partitions compare numbers with a plain ``<``. Half 1 starts at
-  ``P`` plus the NaNs: the block holds ``P + n`` keys.
-* **Partitions.** A range (an explicit stack: smaller part first, so it stays shallow) in
-  one half is split around the median of three keys into the other half: keys ``< pivot``
-  from the front, the rest from the back, a vector at a time (compress, masked store of the
-  first lanes). When no key is smaller the pivot is the minimum: a second pass splits by
-  ``<=``, and the keys equal to the pivot are done (copied to half 0 if they are in half 1).
-  Every partition thus shrinks both parts. A range deeper than ``2 log2 n + 16`` (an input
-  built against the median of three) abandons the quicksort: the line is radix sorted
-  (``radix.py``) from the operand, so the worst case stays ``O(n)`` passes.
-* **Leaves.** A range of at most one register block (``R w`` keys) is loaded with masked
-  loads (the rest of the lanes the largest key), sorted in registers by the network's
-  stages and stored to half 0 at its place.
-* **Copy-out** as the network's: ``-0.0``/``0.0`` rewritten from the operand in line order,
-  NaNs after the numbers in line order, so values are NumPy's stable sort's bit for bit.
+* **Partitions.** A range is split around the median of three medians of three of its keys
+  into the same range of the block's other half: a vector at a time, the keys ``< pivot``
+  compress-stored (``llvm.masked.compressstore``: AVX-512 ``vcompresspd``) from the front,
+  the rest from the back. Ranges wait on an explicit stack (the smaller part on top, so it
+  stays within ``log2 n + 2``), with their half and depth. When no key is smaller than the
+  pivot it is the minimum: a second pass splits by ``<=`` and the keys equal to it are done,
+  so every partition shrinks both parts. A range deeper than ``2 log2 n + 16`` (an input
+  built against the pivot choice) is heapsorted: the worst case stays ``O(n log n)``.
+* **Keys.** The first partition reads a contiguous operand itself (no copy-in: the line
+  goes to half 0; half 1 starts at ``P``, ``n`` rounded up to a power of two), ORing a flag
+  per key: NaN or ``-0.0``. A line with one (rare; or a strided operand with one, copied in
+  first) is copied again as the network does -- numbers from the front, NaNs in line order
+  after ``P`` (half 1 then starts after them) -- and sorted from half 0 with a plain ``<``.
+* **Leaves.** A range of at most one register block (``2 w`` vectors of ``w`` lanes up to 8
+  lanes, else ``w``; halved while the keys fit, down to 4 vectors) is read with masked loads
+  (other lanes the largest key), sorted in registers and written with masked stores straight
+  to a contiguous result when the line has no NaN or ``-0.0`` (else to half 0, then copied
+  out as the network's: zeros rewritten from the operand in line order, NaNs last in line
+  order), so values are NumPy's stable sort's bit for bit, NaN payloads included. The operand
+  is read whole by the first partition before a leaf writes (``x.sort()`` is in place).
 """
 from __future__ import annotations
 
@@ -31,7 +35,8 @@ from tracejit.compiler.codegen.lowerctx import I64, LowerCtx, declare, type_suff
 from tracejit.compiler.codegen.radix import RadixEmitter
 from tracejit.compiler.codegen.sortnet import largest_key, network_size
 
-QUICK_MIN = 4096  # value sorts of lines at least this long are quicksorted (measured: docs/design.md)
+QUICK_MIN = {4: 4096, 8: 2048}  # value sorts of longer lines are quicksorted, by key bytes (docs/design.md) ...
+NET_POWERS_UP_TO = 8192  # ... except powers of two up to this, where the network reads no padding
 LEAF_MIN_REGS = 4  # the smallest leaf block (vectors)
 STACK = 128  # ranges the explicit stack holds (the smaller part first: at most log2 n + 2)
 DEPTH_FACTOR, DEPTH_EXTRA = 2, 16  # ranges deeper than 2 log2 n + 16 are heapsorted
@@ -39,9 +44,12 @@ I1 = ir.IntType(1)
 I32 = ir.IntType(32)
 
 
-def quick_applies(op: str, n: int, net: int) -> bool:
-    """A network-planned (``net`` lanes) sort of lines of ``n`` keys is a quicksort."""
-    return bool(net) and op == "sort" and n >= QUICK_MIN
+def quick_applies(op: str, n: int, net: int, itemsize: int) -> bool:
+    """A network-planned (``net`` lanes) value sort of lines of ``n`` keys of ``itemsize``
+    bytes is a quicksort (measured crossovers against the network)."""
+    if not net or op != "sort" or n <= QUICK_MIN[itemsize]:
+        return False
+    return n & (n - 1) != 0 or n > NET_POWERS_UP_TO
 
 
 class QuickSortEmitter(RadixEmitter):
@@ -49,7 +57,7 @@ class QuickSortEmitter(RadixEmitter):
 
     def _sort(self, src: ir.Value, dst: ir.Value) -> None:
         """Sort one line (the hook ``AlongAxisEmitter.emit`` calls)."""
-        if not quick_applies(self.a.op, self.a.n, self.a.net):
+        if not quick_applies(self.a.op, self.a.n, self.a.net, self.a.dtype.itemsize):
             super()._sort(src, dst)
             return
         self._quick(src, dst)
@@ -176,16 +184,13 @@ class QuickSortEmitter(RadixEmitter):
             b.store(b.load(self._kp(b.add(here, i)), typ=self._et), out(i))
 
     def _split(self, lo, hi, at, there, code, depth, special: bool) -> ir.Value | None:
-        """Partition keys ``[lo, hi)`` read at ``at(i)`` around a median of three into the same
+        """Partition keys ``[lo, hi)`` read at ``at(i)`` around the median of three medians of three into the same
         range of the half at ``there`` (``code``: its half bit) and push both parts (the
         larger first); with ``special``, returns whether the keys held a NaN or ``-0.0``."""
         b = self.b
-        q = b.lshr(b.sub(hi, lo), i64(2))
-        x, y, z = (b.load(at(b.add(lo, b.mul(q, i64(k)))), typ=self._et) for k in (1, 2, 3))
-        lt = self._lt(y, x)
-        lo_xy, hi_xy = b.select(lt, y, x), b.select(lt, x, y)
-        hi2 = b.select(self._lt(z, hi_xy), z, hi_xy)
-        pivot = b.select(self._lt(hi2, lo_xy), lo_xy, hi2)  # the median of the three
+        q = b.udiv(b.sub(hi, lo), i64(10))
+        keys = [b.load(at(b.add(lo, b.mul(q, i64(k)))), typ=self._et) for k in range(1, 10)]
+        pivot = self._median3(*(self._median3(*keys[k:k + 3]) for k in (0, 3, 6)))  # the ninther
         split, flag = self._partition(lo, hi, at, there, pivot, "<", special)
         with b.if_else(b.icmp_signed("==", split, lo), likely=False) as (least, normal):
             with least:  # the pivot is the minimum: the keys equal to it are done
@@ -197,6 +202,13 @@ class QuickSortEmitter(RadixEmitter):
                 self._push(b.select(left_small, split, lo), b.select(left_small, hi, split), code, depth)
                 self._push(b.select(left_small, lo, split), b.select(left_small, split, hi), code, depth)
         return flag
+
+    def _median3(self, x: ir.Value, y: ir.Value, z: ir.Value) -> ir.Value:
+        b = self.b
+        lt = self._lt(y, x)
+        lo, hi = b.select(lt, y, x), b.select(lt, x, y)
+        hi = b.select(self._lt(z, hi), z, hi)
+        return b.select(self._lt(hi, lo), lo, hi)
 
     def _partition(self, lo, hi, at, there, pivot, op: str, special: bool) -> tuple[ir.Value, ir.Value | None]:
         """Keys ``[lo, hi)`` read at ``at(i)``: those ``op pivot`` to the front of the same range
