@@ -9,9 +9,9 @@ import pytest
 
 import tracejit as tj
 from tracejit.compiler.codegen import quicksort
-from tracejit.compiler.codegen.quicksort import NET_POWERS_UP_TO, QUICK_MIN, quick_applies
+from tracejit.compiler.schedule.scan_sort import NET_MAX, QUICK_MIN, quick_applies
 
-LENGTHS = [QUICK_MIN[8] + 1, 2500, 3001, QUICK_MIN[4] + 1, 6007, NET_POWERS_UP_TO - 1, NET_POWERS_UP_TO + 1,
+LENGTHS = [QUICK_MIN[8] + 1, 2500, 3001, QUICK_MIN[4] + 1, 6007, NET_MAX - 1, NET_MAX + 1,
            16383, 16384, 16385, 100003]
 
 

@@ -1,6 +1,6 @@
-"""Value sorts (``np.sort``) of long lines (``AlongAxis.net`` set and ``quick_applies``: more
-than ``QUICK_MIN`` keys, not a power of two the network sorts without padding) as a
-vectorized quicksort in the chunk's scratch block; ranges of at most one register block are
+"""Value sorts (``np.sort``) of long lines (``AlongAxis.quick``, planned by
+``schedule/scan_sort.py``: more than ``QUICK_MIN`` keys, not a power of two the network
+sorts without padding) as a vectorized quicksort in the chunk's scratch block; ranges of at most one register block are
 sorted by the bitonic network's register stages (``sortnet.py``). Argsorts keep the stable
 radix and merge sorts. Design and figures: docs/design.md, "Long value sorts: a vectorized
 quicksort".
@@ -33,10 +33,8 @@ from llvmlite import ir
 from tracejit.compiler.codegen.loops import alloca, i64, while_loop
 from tracejit.compiler.codegen.lowerctx import I64, LowerCtx, declare, type_suffix
 from tracejit.compiler.codegen.radix import RadixEmitter
-from tracejit.compiler.codegen.sortnet import largest_key, network_size
+from tracejit.compiler.codegen.sortkeys import largest_key, network_size
 
-QUICK_MIN = {4: 4096, 8: 2048}  # value sorts of longer lines are quicksorted, by key bytes (docs/design.md) ...
-NET_POWERS_UP_TO = 8192  # ... except powers of two up to this, where the network reads no padding
 LEAF_MIN_REGS = 4  # the smallest leaf block (vectors)
 STACK = 128  # ranges the explicit stack holds (the smaller part first: at most log2 n + 2)
 DEPTH_FACTOR, DEPTH_EXTRA = 2, 16  # ranges deeper than 2 log2 n + 16 are heapsorted
@@ -44,20 +42,12 @@ I1 = ir.IntType(1)
 I32 = ir.IntType(32)
 
 
-def quick_applies(op: str, n: int, net: int, itemsize: int) -> bool:
-    """A network-planned (``net`` lanes) value sort of lines of ``n`` keys of ``itemsize``
-    bytes is a quicksort (measured crossovers against the network)."""
-    if not net or op != "sort" or n <= QUICK_MIN[itemsize]:
-        return False
-    return n & (n - 1) != 0 or n > NET_POWERS_UP_TO
-
-
 class QuickSortEmitter(RadixEmitter):
     """Long value sorts by vectorized quicksort; everything else as :class:`RadixEmitter`."""
 
     def _sort(self, src: ir.Value, dst: ir.Value) -> None:
         """Sort one line (the hook ``AlongAxisEmitter.emit`` calls)."""
-        if not quick_applies(self.a.op, self.a.n, self.a.net, self.a.dtype.itemsize):
+        if not self.a.quick:
             super()._sort(src, dst)
             return
         self._quick(src, dst)
