@@ -1,7 +1,8 @@
 """LSD radix sort of long lines in the chunk's scratch block (two halves of ``n``, as the
 merge sort's): ``sort``/``argsort`` of at least ``RADIX_MIN`` keys (sorts of 8-byte keys:
 ``RADIX_MIN_WIDE``); shorter lines keep the merge sort of ``scan_sort.py``, and value sorts
-of up to ``NET_MAX`` keys (``AlongAxis.net`` set) the bitonic network of ``sortnet.py``.
+of 4- and 8-byte numbers (``AlongAxis.net`` set) the bitonic network of ``sortnet.py`` or
+the quicksort of ``quicksort.py``: this radix sort serves mainly argsorts and 1- and 2-byte keys.
 
 * **Keys** are the values' bits made monotone unsigned integers: ints flip the sign bit;
   bools and unsigned ints are their own keys; floats flip every bit of a negative and

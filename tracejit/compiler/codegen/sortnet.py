@@ -1,8 +1,15 @@
 """Value sorts (``np.sort``, not ``argsort``: the network is not stable) of lines of
 ``NET_MIN`` to ``NET_MAX`` keys as a vectorized bitonic sorting network (``AlongAxis.net``
-lanes ``w``, chosen by ``schedule/scan_sort.py``); other sorts keep the merge sort
-(``scan_sort.py``) or the radix sort (``radix.py``). Design and figures: docs/design.md,
-"Value sorts as a bitonic network".
+lanes ``w``, chosen by ``schedule/scan_sort.py``); longer lines (``AlongAxis.quick``) are
+quicksorted with this network's register blocks as leaves (``quicksort.py``); other sorts
+keep the merge sort (``scan_sort.py``) or the radix sort (``radix.py``). The key block's
+vectors and the line copies are ``sortkeys.py``'s. Design and figures: docs/design.md,
+"Value sorts as a bitonic network" and "Short and long value sorts (session 11)".
+
+* **One block.** A contiguous line of at most one register block is read from the operand
+  into registers (the last vector's lanes one by one, padding as constant registers),
+  sorted and written straight to a contiguous result: no scratch at all (a NaN or ``-0.0``
+  read: the general way below).
 
 * **Keys.** The network sorts ``P`` keys (``n`` rounded up to a power of two) in the chunk's
   scratch block; only the first ``n`` rounded up to whole register blocks are padded (with
