@@ -64,15 +64,15 @@ def test_lengths_and_dtypes(dtype):
 @pytest.mark.parametrize("dtype", ["f8", "i4"])
 def test_structured_lines(dtype):
     """Ties (all equal, few values: the pivot is often the minimum), sorted, reversed,
-    organ pipes, zeros of both signs only, a NaN only at the end."""
+    organ pipes, zeros of both signs only, NaNs."""
     n = 20011
     rng = np.random.default_rng(3)
     base = rng.standard_normal(n) * 1000
     lines = [np.zeros(n), np.full(n, 7.0), rng.integers(0, 3, n), rng.integers(0, 300, n), np.sort(base),
              np.sort(base)[::-1], np.concatenate([np.arange(n // 2), np.arange(n - n // 2)[::-1]]),
              np.arange(n) % 17, np.where(rng.random(n) < 0.5, -0.0, 0.0)]
-    if dtype == "f8":
-        lines.append(np.concatenate([base[:-1], [np.nan]]))
+    if dtype == "f8":  # a NaN only at the end, NaNs only, one number among NaNs
+        lines += [np.concatenate([base[:-1], [np.nan]]), np.full(n, np.nan), np.where(np.arange(n) == 7, -0.0, np.nan)]
     x = np.array(lines).astype(dtype)
     f = tj.jit(sort_last, fallback=False)
     _same(f(x), np.sort(x, axis=-1, kind="stable"))
