@@ -113,7 +113,9 @@ def test_which_sorts_run_the_network():
 
     for dtype in ("f8", "f4", "i8", "u4"):
         assert "bitonic sorting network" in text(sort_last, np.zeros((2, 1000), dtype))
-    for x in (np.zeros((2, NET_MIN - 1)), np.zeros((2, NET_MAX + 1)), np.zeros((2, 1000), "f2"),
+    assert "vectorized quicksort" in text(sort_last, np.zeros((2, NET_MAX + 1)))
+    assert "quicksort" not in text(sort_last, np.zeros((2, NET_MAX)))  # (a power of two)
+    for x in (np.zeros((2, NET_MIN - 1)), np.zeros((2, 1000), "f2"),
               np.zeros((2, 1000), bool), np.zeros((2, 1000), "i2")):
         assert "bitonic" not in text(sort_last, x)
     assert "bitonic" not in text(lambda a: np.argsort(a, axis=-1), np.zeros((2, 1000)))

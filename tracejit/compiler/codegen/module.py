@@ -31,7 +31,7 @@ from tracejit.compiler.codegen.host import park_workers
 from tracejit.compiler.codegen.loops import for_range, i64, loop_hints, opaque, pointer_at
 from tracejit.compiler.codegen.lowerctx import I64, memory_type
 from tracejit.compiler.codegen.nest import NestEmitter
-from tracejit.compiler.codegen.radix import RadixEmitter
+from tracejit.compiler.codegen.quicksort import QuickSortEmitter
 from tracejit.compiler.codegen.select import SelectEmitter
 from tracejit.compiler.codegen.sizes import SizeReader
 from tracejit.compiler.codegen.split import Part, split_module
@@ -136,7 +136,7 @@ def _kernel_function(module: ir.Module, kernel: Kernel, name: str, fast: tuple[s
     elif kernel.gemm is not None:
         GemmEmitter(b, ptrs, kernel.gemm, begin, end, sizes).emit()
     elif kernel.along is not None:
-        emitter = SelectEmitter if kernel.along.op in SELECTS else RadixEmitter
+        emitter = SelectEmitter if kernel.along.op in SELECTS else QuickSortEmitter
         emitter(b, ptrs, kernel.along, begin, end).emit()
     elif kernel.row_fused:  # one outer loop; every stage runs at each outer index
         with for_range(b, begin, end, name="row", hints=loop_hints(module, unroll=False)) as row:

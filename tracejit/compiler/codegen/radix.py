@@ -1,7 +1,8 @@
 """LSD radix sort of long lines in the chunk's scratch block (two halves of ``n``, as the
 merge sort's): ``sort``/``argsort`` of at least ``RADIX_MIN`` keys (sorts of 8-byte keys:
 ``RADIX_MIN_WIDE``); shorter lines keep the merge sort of ``scan_sort.py``, and value sorts
-of up to ``NET_MAX`` keys (``AlongAxis.net`` set) the bitonic network of ``sortnet.py``.
+of 4- and 8-byte numbers (``AlongAxis.net`` set) the bitonic network of ``sortnet.py`` or
+the quicksort of ``quicksort.py``: this radix sort serves mainly argsorts and 1- and 2-byte keys.
 
 * **Keys** are the values' bits made monotone unsigned integers: ints flip the sign bit;
   bools and unsigned ints are their own keys; floats flip every bit of a negative and
@@ -76,15 +77,6 @@ class RadixEmitter(NetworkEmitter):
         ptr = self._ptr(a.src.buffer, self._at(src, i, a.src.strides[-1]), a.dtype)
         return b.load(ptr, typ=self._ut, align=a.dtype.itemsize)
 
-    def _kptr(self, i: ir.Value) -> ir.Value:
-        return self.b.gep(self.ptrs[self.a.keys], [self.b.add(self.block, i)], inbounds=True, source_etype=self._ut)
-
-    def _ukey(self, i: ir.Value) -> ir.Value:
-        return self.b.load(self._kptr(i), typ=self._ut, align=self.a.dtype.itemsize)
-
-    def _set_ukey(self, i: ir.Value, value: ir.Value) -> None:
-        self.b.store(value, self._kptr(i), align=self.a.dtype.itemsize)
-
     def _abs_nan_zero(self, x: ir.Value) -> tuple[ir.Value, ir.Value]:
         """(x is a NaN, x is a zero of either sign), on a float's bits."""
         b, ut = self.b, self._ut
@@ -144,7 +136,7 @@ class RadixEmitter(NetworkEmitter):
                     b.store(b.add(b.load(slot), b.zext(flag, I64)), slot)
             else:
                 key, _ = self._to_key(x)
-            self._set_ukey(i, key)
+            self._vstore(i, key)
             b.store(b.or_(b.load(any_set), key), any_set)
             b.store(b.and_(b.load(all_set), key), all_set)
             if argsort:
@@ -159,7 +151,7 @@ class RadixEmitter(NetworkEmitter):
 
         flags = [spread(i64(d)) for d in range(digits)]
         with self._loop(0, n, name="histogram") as i:  # only the digits that differ (one-bucket counts chain)
-            key = self._ukey(i)
+            key = self._vload(i, self._ut)
             for d in range(digits):
                 with b.if_then(flags[d]):
                     at = count(b.add(i64(d * radix), digit(key, ir.Constant(self._ut, d * bits))))
@@ -203,7 +195,7 @@ class RadixEmitter(NetworkEmitter):
         b = self.b
         with self._loop(0, self.a.n, name="scatter") as i:
             at_i = b.add(cur, i)
-            key = self._ukey(at_i)
+            key = self._vload(at_i, self._ut)
             slot = count(b.add(base, digit(key, shift)))
             at = b.load(slot)
             b.store(b.add(at, ir.Constant(I32, 1)), slot)
@@ -211,7 +203,7 @@ class RadixEmitter(NetworkEmitter):
 
     def _move(self, to: ir.Value, key: ir.Value, at: ir.Value) -> None:
         """Key (and position) at block position ``at`` to block position ``to``."""
-        self._set_ukey(to, key)
+        self._vstore(to, key)
         if self.a.index is not None:
             self._set_pos(to, self._pos(at))
 
@@ -239,7 +231,7 @@ class RadixEmitter(NetworkEmitter):
 
         if not tallies:
             with for_range(b, 0, n, name="out") as i:
-                out(i, self._from_key(self._ukey(b.add(cur, i))))
+                out(i, self._from_key(self._vload(b.add(cur, i), self._ut)))
             return
         nans, negzeros, negatives = (b.load(t) for t in tallies)
         fix = b.icmp_signed(">", b.add(nans, negzeros), i64(0))
@@ -247,7 +239,7 @@ class RadixEmitter(NetworkEmitter):
             with patch:  # values in the block, zeros and NaNs rewritten from the operand in line order
                 with for_range(b, 0, n, name="unkey") as i:
                     at = b.add(cur, i)
-                    self._set_ukey(at, self._from_key(self._ukey(at)))
+                    self._vstore(at, self._from_key(self._vload(at, self._ut)))
                 zeros = alloca(b, I64, name="zero_at")
                 tail = alloca(b, I64, name="nan_at")
                 b.store(b.add(cur, negatives), zeros)
@@ -258,10 +250,10 @@ class RadixEmitter(NetworkEmitter):
                     with b.if_then(b.or_(nan, zero), likely=False):
                         slot = b.select(nan, tail, zeros)
                         at = b.load(slot)
-                        self._set_ukey(at, x)
+                        self._vstore(at, x)
                         b.store(b.add(at, i64(1)), slot)
                 with for_range(b, 0, n, name="out") as i:
-                    out(i, self._ukey(b.add(cur, i)))
+                    out(i, self._vload(b.add(cur, i), self._ut))
             with plain:
                 with for_range(b, 0, n, name="out") as i:
-                    out(i, self._from_key(self._ukey(b.add(cur, i))))
+                    out(i, self._from_key(self._vload(b.add(cur, i), self._ut)))

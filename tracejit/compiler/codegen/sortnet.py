@@ -1,8 +1,15 @@
 """Value sorts (``np.sort``, not ``argsort``: the network is not stable) of lines of
 ``NET_MIN`` to ``NET_MAX`` keys as a vectorized bitonic sorting network (``AlongAxis.net``
-lanes ``w``, chosen by ``schedule/scan_sort.py``); other sorts keep the merge sort
-(``scan_sort.py``) or the radix sort (``radix.py``). Design and figures: docs/design.md,
-"Value sorts as a bitonic network".
+lanes ``w``, chosen by ``schedule/scan_sort.py``); longer lines (``AlongAxis.quick``) are
+quicksorted with this network's register blocks as leaves (``quicksort.py``); other sorts
+keep the merge sort (``scan_sort.py``) or the radix sort (``radix.py``). The key block's
+vectors and the line copies are ``sortkeys.py``'s. Design and figures: docs/design.md,
+"Value sorts as a bitonic network" and "Short and long value sorts (session 11)".
+
+* **One block.** A contiguous line of at most one register block is read from the operand
+  into registers (the last vector's lanes one by one, padding as constant registers),
+  sorted and written straight to a contiguous result: no scratch at all (a NaN or ``-0.0``
+  read: the general way below).
 
 * **Keys.** The network sorts ``P`` keys (``n`` rounded up to a power of two) in the chunk's
   scratch block; only the first ``n`` rounded up to whole register blocks are padded (with
@@ -30,23 +37,17 @@ lanes ``w``, chosen by ``schedule/scan_sort.py``); other sorts keep the merge so
 """
 from __future__ import annotations
 
-import numpy as np
 from llvmlite import ir
 
-from tracejit.compiler.codegen.loops import alloca, for_range, i64
-from tracejit.compiler.codegen.lowerctx import I64, LowerCtx, memory_type
-from tracejit.compiler.codegen.scan_sort import AlongAxisEmitter
+from tracejit.compiler.codegen.loops import alloca, i64
+from tracejit.compiler.codegen.lowerctx import I64, LowerCtx
+from tracejit.compiler.codegen.sortkeys import KeyBlockEmitter, largest_key, network_size
 
 I32 = ir.IntType(32)
 REGISTERS = 8  # vectors of keys a register pass holds (the x86-64 AVX-512 file has 32)
 FUSED_PARTS = 16  # the mirrored pass of a long stage holds this many vectors (and does their half-cleaners)
 SQUARES_UP_TO = 8  # lanes up to which a register block is two square blocks (16 x 8 f8 on AVX-512)
 TRANSPOSED_STAGES = 4  # stages up to this many vectors' keys run on the transposed block after the column sort
-
-
-def network_size(n: int) -> int:
-    """Keys the network sorts for lines of ``n``: ``n`` rounded up to a power of two."""
-    return 1 << max(0, (n - 1).bit_length())
 
 
 def _merge_pairs(lo: int, hi: int, r: int):
@@ -71,12 +72,7 @@ def odd_even_network(n: int) -> list[tuple[int, int]]:
     return list(sort_range(0, n - 1))
 
 
-def _largest(dtype: np.dtype) -> float | int:
-    """The padding key: sorts after (or equal to) every number of ``dtype``."""
-    return float("inf") if dtype.kind == "f" else int(np.iinfo(dtype).max)
-
-
-class NetworkEmitter(AlongAxisEmitter):
+class NetworkEmitter(KeyBlockEmitter):
     """Value sorts by a bitonic network where ``AlongAxis.net`` is set; the rest as before."""
 
     def _sort(self, src: ir.Value, dst: ir.Value) -> None:
@@ -87,27 +83,6 @@ class NetworkEmitter(AlongAxisEmitter):
         self._network_sort(src, dst)
 
     # -- vectors -------------------------------------------------------------------------
-    @property
-    def _w(self) -> int:
-        return self.a.net
-
-    @property
-    def _et(self) -> ir.Type:
-        return memory_type(self.a.dtype)
-
-    @property
-    def _vt(self) -> ir.VectorType:
-        return ir.VectorType(self._et, self._w)
-
-    def _kp(self, i: ir.Value) -> ir.Value:
-        return self.b.gep(self.ptrs[self.a.keys], [self.b.add(self.block, i)], inbounds=True, source_etype=self._et)
-
-    def _vload(self, i: ir.Value) -> ir.Value:
-        return self.b.load(self._kp(i), typ=self._vt, align=self.a.dtype.itemsize)
-
-    def _vstore(self, i: ir.Value, v: ir.Value) -> None:
-        self.b.store(v, self._kp(i), align=self.a.dtype.itemsize)
-
     def _net_exchange(self, x: ir.Value, y: ir.Value) -> tuple[ir.Value, ir.Value]:
         """(min, max) lane by lane: ``y`` first only when strictly smaller."""
         b = self.b
@@ -231,6 +206,14 @@ class NetworkEmitter(AlongAxisEmitter):
     def _network_sort(self, src: ir.Value, dst: ir.Value) -> None:
         b, a = self.b, self.a
         self._vctx = LowerCtx(b, self._w, a.dtype)
+        if a.n <= self._regs * self._w and a.src.strides[-1] == 1 and a.dst.strides[-1] == 1:
+            with b.if_then(self._one_block(src, dst), likely=False):  # (a NaN or -0.0: the general way)
+                self._general_sort(src, dst)
+            return
+        self._general_sort(src, dst)
+
+    def _general_sort(self, src: ir.Value, dst: ir.Value) -> None:
+        b, a = self.b, self.a
         w, p = self._w, network_size(a.n)
         r = self._regs
         rw = r * w
@@ -306,23 +289,66 @@ class NetworkEmitter(AlongAxisEmitter):
                 for v in regs[1:]:
                     special = b.or_(special, self._net_special(v, self._vctx))
                 b.store(b.or_(b.load(vflag), special), vflag)
-            s = 2
-            if r % w == 0:  # columns sorted across each square: runs of w in the transposed square
-                for g in range(0, r, w):
-                    square = regs[g:g + w]
-                    for i, j in odd_even_network(w):
-                        square[i], square[j] = self._net_exchange(square[i], square[j])
-                    s = 2 * w
-                    while s <= min(TRANSPOSED_STAGES * w, w * w):
-                        self._transposed_stage(square, s)
-                        s *= 2
-                    regs[g:g + w] = self._net_transpose(square)
-            while s <= rw:
-                self._net_flip(regs, s)
-                self._net_cleaners(regs, s // 4)
-                s *= 2
+            self._sort_block(regs)
             for q, v in enumerate(regs):
                 self._vstore(b.add(base, i64(q * w)), v)
+
+    def _sort_block(self, regs: list[ir.Value]) -> None:
+        """Stages 2 .. R W on one register block (``regs``, sorted in place)."""
+        w, r = self._w, len(regs)
+        s = 2
+        if r % w == 0:  # columns sorted across each square: runs of w in the transposed square
+            for g in range(0, r, w):
+                square = regs[g:g + w]
+                for i, j in odd_even_network(w):
+                    square[i], square[j] = self._net_exchange(square[i], square[j])
+                s = 2 * w
+                while s <= min(TRANSPOSED_STAGES * w, w * w):
+                    self._transposed_stage(square, s)
+                    s *= 2
+                regs[g:g + w] = self._net_transpose(square)
+        while s <= r * w:
+            self._net_flip(regs, s)
+            self._net_cleaners(regs, s // 4)
+            s *= 2
+
+    def _one_block(self, src: ir.Value, dst: ir.Value) -> ir.Value:
+        """A contiguous line of at most one register block sorted from the operand straight
+        to the contiguous result, keys past ``n`` the largest key in registers (no copy-in,
+        padding or copy-out); returns a flag (floats: a NaN or ``-0.0`` was read, nothing
+        written: the caller sorts the line the general way)."""
+        b, a, w = self.b, self.a, self._w
+        n, itemsize = a.n, a.dtype.itemsize
+        big = ir.Constant(self._et, largest_key(a.dtype))
+        regs = []
+        for q in range(self._regs):
+            lanes = min(w, max(0, n - q * w))
+            if lanes == w:
+                ptr = self._ptr(a.src.buffer, b.add(src, i64(q * w)), a.dtype)
+                regs.append(b.load(ptr, typ=self._vt, align=itemsize))
+                continue
+            v = ir.Constant(self._vt, [big] * w)
+            for lane in range(lanes):
+                x = b.load(self._ptr(a.src.buffer, b.add(src, i64(q * w + lane)), a.dtype), typ=self._et,
+                           align=itemsize)
+                v = b.insert_element(v, x, ir.Constant(I32, lane))
+            regs.append(v)
+        special = ir.Constant(ir.IntType(1), 0)
+        if a.dtype.kind == "f":
+            flags = self._net_special(regs[0], self._vctx)
+            for v in regs[1:-(-n // w)]:
+                flags = b.or_(flags, self._net_special(v, self._vctx))
+            special = b.icmp_unsigned("!=", b.bitcast(flags, ir.IntType(w)), ir.Constant(ir.IntType(w), 0))
+        with b.if_then(b.not_(special), likely=True):
+            self._sort_block(regs)
+            for q, v in enumerate(regs):
+                lanes = min(w, max(0, n - q * w))
+                if lanes == w:
+                    b.store(v, self._ptr(a.dst.buffer, b.add(dst, i64(q * w)), a.dtype), align=itemsize)
+                for lane in range(lanes if lanes < w else 0):
+                    b.store(b.extract_element(v, ir.Constant(I32, lane)),
+                            self._ptr(a.dst.buffer, b.add(dst, i64(q * w + lane)), a.dtype), align=itemsize)
+        return special
 
     def _flip_pass(self, p: int, k: ir.Value, lw: int) -> None:
         """The mirrored layer of stage ``s = 2**k`` (> R W) over the whole block."""
@@ -366,7 +392,7 @@ class NetworkEmitter(AlongAxisEmitter):
             at = [b.add(b.add(block, b.mul(part, i64(u))), j if u < parts // 2 else b.sub(b.sub(part, i64(w)), j))
                   for u in range(parts)]
             with b.if_then(b.icmp_signed("<", at[1], i64(self._used))):  # (else only padding changes)
-                big = ir.Constant(self._vt, [ir.Constant(self._et, _largest(self.a.dtype))] * w)
+                big = ir.Constant(self._vt, [ir.Constant(self._et, largest_key(self.a.dtype))] * w)
                 v = [b.select(b.icmp_signed("<", x, i64(self._used)), self._vload(x), big) for x in at]
                 for u in range(parts // 2):
                     lo, hi = self._net_exchange(v[u], self._net_reverse(v[parts - 1 - u]))
@@ -391,101 +417,3 @@ class NetworkEmitter(AlongAxisEmitter):
                 lo, hi = self._net_exchange(self._vload(i), self._vload(j))
                 self._vstore(i, lo)
                 self._vstore(j, hi)
-
-    # -- copies ----------------------------------------------------------------------------
-    def _net_special(self, x: ir.Value, ctx: LowerCtx) -> ir.Value:
-        """NaN or ``-0.0`` (lane by lane): keys the network cannot place as the stable sort does."""
-        b = self.b
-        ut = ir.IntType(8 * self.a.dtype.itemsize)
-        ty = ir.VectorType(ut, ctx.width) if ctx.width > 1 else ut
-        bits = b.bitcast(x, ty)
-        sign = ir.Constant(ut, 1 << (ut.width - 1))
-        sign = ir.Constant(ty, [sign] * ctx.width) if ctx.width > 1 else sign
-        return b.or_(ctx.isnan(x), b.icmp_unsigned("==", bits, sign))
-
-    def _net_in(self, src: ir.Value, start: int) -> ir.Value:
-        """Copy keys ``[start, n)`` of the line to the block; returns a flag that (floats) says
-        whether they held a NaN or a ``-0.0``."""
-        b, a, w = self.b, self.a, self._w
-        stride = a.src.strides[-1]
-        floats = a.dtype.kind == "f"
-        flag = alloca(b, ir.IntType(1), ir.Constant(ir.IntType(1), 0), name="special")
-        done = start
-        if stride == 1 and a.n - start >= w:
-            done = a.n - (a.n - start) % w
-            vflag = alloca(b, ir.VectorType(ir.IntType(1), w), ir.Constant(ir.VectorType(ir.IntType(1), w), [0] * w),
-                           name="vspecial_in")
-            with self._loop(start, done, step=w, name="net_in") as i:
-                v = b.load(self._ptr(a.src.buffer, b.add(src, i), a.dtype), typ=self._vt, align=a.dtype.itemsize)
-                self._vstore(i, v)
-                if floats:
-                    b.store(b.or_(b.load(vflag), self._net_special(v, self._vctx)), vflag)
-            if floats:
-                bits = b.bitcast(b.load(vflag), ir.IntType(w))
-                b.store(b.icmp_unsigned("!=", bits, ir.Constant(ir.IntType(w), 0)), flag)
-        if done < a.n:
-            with self._loop(done, a.n, name="net_in_tail") as i:
-                x = self.load(a.src.buffer, self._at(src, i, stride), a.dtype)
-                b.store(x, self._kp(i))
-                if floats:
-                    b.store(b.or_(b.load(flag), self._net_special(x, self.ctx)), flag)
-        return flag
-
-    def _net_apart(self, src: ir.Value, m: ir.Value, negzero: ir.Value) -> None:
-        """A line with NaNs or ``-0.0``: numbers to keys ``[0, m)``, NaNs in order from ``P``;
-        sets ``m`` and counts the ``-0.0``."""
-        b, a = self.b, self.a
-        p = network_size(a.n)
-        numbers, nan_at = alloca(b, I64, i64(0), name="net_numbers"), alloca(b, I64, i64(p), name="net_nan_at")
-        ut = ir.IntType(8 * a.dtype.itemsize)
-        with self._loop(0, a.n, name="net_apart") as i:
-            x = self.load(a.src.buffer, self._at(src, i, a.src.strides[-1]), a.dtype)
-            nan = self.ctx.isnan(x)
-            t, u = b.load(numbers), b.load(nan_at)
-            b.store(x, self._kp(b.select(nan, u, t)))
-            moved = b.zext(nan, I64)
-            b.store(b.add(t, b.sub(i64(1), moved)), numbers)
-            b.store(b.add(u, moved), nan_at)
-            neg = b.icmp_unsigned("==", b.bitcast(x, ut), ir.Constant(ut, 1 << (ut.width - 1)))
-            b.store(b.add(b.load(negzero), b.zext(neg, I64)), negzero)
-        b.store(b.load(numbers), m)
-
-    def _net_pad(self, m: ir.Value, p: int) -> None:
-        """Keys ``[m, p)`` get the largest key."""
-        b = self.b
-        big = ir.Constant(self._et, _largest(self.a.dtype))
-        with for_range(b, m, i64(p), name="net_pad") as i:
-            b.store(big, self._kp(i))
-
-    def _zeros_in_order(self, src: ir.Value) -> None:
-        """Rewrite the sorted keys' zeros from the operand in line order (after the negatives)."""
-        b, a = self.b, self.a
-        zero = ir.Constant(self._et, 0.0)
-        at = alloca(b, I64, i64(0), name="net_zero_at")
-        with self._loop(0, a.n, name="net_negatives") as i:
-            x = self.load(a.src.buffer, self._at(src, i, a.src.strides[-1]), a.dtype)
-            b.store(b.add(b.load(at), b.zext(b.fcmp_ordered("<", x, zero), I64)), at)
-        with self._loop(0, a.n, name="net_zeros") as i:
-            x = self.load(a.src.buffer, self._at(src, i, a.src.strides[-1]), a.dtype)
-            with b.if_then(b.fcmp_ordered("==", x, zero)):
-                k = b.load(at)
-                b.store(x, self._kp(k))
-                b.store(b.add(k, i64(1)), at)
-
-    def _net_out(self, dst: ir.Value, m: ir.Value, p: int, start: ir.Value) -> None:
-        """Sorted numbers ``[start, m)`` (the last stage wrote those before ``start``), then the
-        NaNs (kept in order from ``P``), to the result line."""
-        b, a, w = self.b, self.a, self._w
-        stride = a.dst.strides[-1]
-        done = start
-        if stride == 1 and a.n >= w:
-            vectors = b.add(start, b.mul(b.udiv(b.sub(m, start), i64(w)), i64(w)))
-            with self._loop(start, vectors, step=w, name="net_out") as i:
-                b.store(self._vload(i), self._ptr(a.dst.buffer, b.add(dst, i), a.dtype), align=a.dtype.itemsize)
-            done = vectors
-        with self._loop(done, m, name="net_out_tail") as i:
-            value = b.load(self._kp(i), typ=self._et, align=a.dtype.itemsize)
-            self.store(a.dst.buffer, self._at(dst, i, stride), value, a.dtype)
-        with self._loop(m, i64(a.n), name="net_out_nans") as i:
-            value = b.load(self._kp(b.add(b.sub(i, m), i64(p))), typ=self._et, align=a.dtype.itemsize)
-            self.store(a.dst.buffer, self._at(dst, i, stride), value, a.dtype)

@@ -31,6 +31,7 @@ class AlongAxis:
     chunk: int = 0
     lanes: int = 1  # scans: > 1 runs that many adjacent lines at once, one per vector lane
     net: int = 0  # value sorts: > 0 sorts each line by a bitonic network on vectors of that many lanes
+    quick: bool = False  # with net: long lines by a vectorized quicksort whose leaves the network sorts
     kth: tuple[int, ...] = ()  # partitions: the ranks put in place (sorted, distinct); heads: (k - 1,)
     nanq: tuple[float, ...] = ()  # partitions: quantiles whose linear-method ranks among the numbers are put in place
 
@@ -84,6 +85,8 @@ class AlongAxis:
         """One line describing the op, its lines and its algorithm."""
         scratch = "".join(f", scratch {bufnames[b]}" for b in (self.keys, self.index) if b is not None)
         algo = f"bitonic sorting network on {self.net}-lane vectors" if self.net else "stable bottom-up merge sort"
+        if self.quick:
+            algo = f"vectorized quicksort, leaves by a sorting network on {self.net}-lane vectors"
         if self.op in HEADS:
             algo = f"partial sort: introselect of rank {self.kth[-1]}, then the {self.out_n} first sorted"
         elif self.op in SELECTS:

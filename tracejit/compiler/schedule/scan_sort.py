@@ -31,8 +31,9 @@ CHUNKS_PER_THREAD = 4  # lines cost the same: a few chunks per thread balance th
 SCAN_VECTORS = 4  # registers of lanes a vectorized scan keeps in flight (hides add latency)
 MAX_LANES = 32
 MAX_SCRATCH_BYTES = 1 << 26  # sort scratch beyond which chunks are fewer (down to one per thread)
-NET_MIN, NET_MAX = 16, 16384  # value sorts of lines this long run a bitonic network (codegen/sortnet.py)
+NET_MIN, NET_MAX = 16, 8192  # value sorts of lines this long run a bitonic network (codegen/sortnet.py) ...
 NET_MIN_LANES = 4
+QUICK_MIN = {4: 4096, 8: 2048}  # ... but from these (by key bytes) a quicksort, except at powers of two
 
 
 
@@ -51,13 +52,24 @@ def _lanes(a: AlongAxis, vector_bytes: int) -> int:
 def _net(a: AlongAxis, vector_bytes: int) -> int:
     """Lanes of the bitonic network that sorts ``a``'s lines (0: merge or radix sort):
     value sorts (not argsorts: the network is not stable) of 4- and 8-byte numbers,
-    lines of ``NET_MIN`` to ``NET_MAX`` keys, vectors of at least ``NET_MIN_LANES``."""
+    lines of at least ``NET_MIN`` keys, vectors of at least ``NET_MIN_LANES`` (the longest lines:
+    a quicksort whose leaves the network sorts, ``quick_applies``)."""
     lanes = vector_bytes // a.dtype.itemsize
     if a.op != "sort" or a.dtype.kind not in "iuf" or a.dtype.itemsize not in (4, 8) or lanes < NET_MIN_LANES:
         return 0
-    if not NET_MIN <= a.n <= NET_MAX:
+    if not NET_MIN <= a.n < 1 << 31:  # (longer lines than NET_MAX: quicksorted, quick_applies)
         return 0
     return min(lanes, (1 << (a.n - 1).bit_length()) // 2)
+
+
+def quick_applies(op: str, n: int, net: int, itemsize: int) -> bool:
+    """A network-planned (``net`` lanes) value sort of lines of ``n`` keys of ``itemsize``
+    bytes is a vectorized quicksort (``codegen/quicksort.py``): lines longer than ``NET_MAX``,
+    and from ``QUICK_MIN`` those not a power of two (where the network reads no padding;
+    measured crossovers: docs/design.md)."""
+    if not net or op != "sort":
+        return False
+    return n > NET_MAX or (n > QUICK_MIN[itemsize] and n & (n - 1) != 0)
 
 
 def _plan(kernel: Kernel, buffers: list[Buffer], threads: int, vector_bytes: int) -> Kernel:
@@ -74,7 +86,7 @@ def _plan(kernel: Kernel, buffers: list[Buffer], threads: int, vector_bytes: int
             chunks = min(chunks, max(threads, MAX_SCRATCH_BYTES // per_chunk))
         chunk = -(-a.tasks // chunks)
         chunk = chunk if chunk < a.tasks else 0
-    a = dataclasses.replace(a, chunk=chunk)
+    a = dataclasses.replace(a, chunk=chunk, quick=quick_applies(a.op, a.n, a.net, a.dtype.itemsize))
     if a.op not in SCANS:
         size = (a.chunks * a.block,)
         keys = Buffer(len(buffers), "temp", size, a.dtype, -1, StridedView.contiguous(size),
