@@ -81,6 +81,37 @@ for _ in range(40):  # punctual tasks halve the level back to 0
 print(level, pool.backoff())
 """
 
+FRONT_AND_BACK = PRELUDE + """
+SLOW_WORKER = 0.001
+pool.tune(threads.SPIN, threads.YIELD_EVERY, 0, 0.0)  # (no backoff: every task may have workers)
+me = threading.get_ident()
+for attempt in range(50):  # (on a loaded machine a worker may join no chunk at first)
+    run(24)
+    mine = [b for t, b, _ in who if t == me]
+    theirs = {t: [b for u, b, _ in who if u == t] for t, _, _ in who if t != me}
+    assert mine == list(range(len(mine))), who  # the caller: chunks 0, 1, 2... in order
+    for begins in theirs.values():  # each worker: from the back, descending, above the caller's
+        assert begins == sorted(begins, reverse=True) and min(begins) >= len(mine), who
+    if theirs:
+        break
+assert theirs, "no worker ever joined a task"
+print(len(mine), sum(map(len, theirs.values())))
+"""
+
+LINGERING = PRELUDE + """
+SLOW_WORKER = 0.0
+pool.tune(threads.SPIN, threads.YIELD_EVERY, threads.MAX_BACKOFF, 50_000.0)  # 50 ms
+f = tj.jit(lambda a, b: np.sin(a) * b + 1.0)
+x = np.random.default_rng(0).random(2_000_000)
+np.testing.assert_allclose(f(x, x), np.sin(x) * x + 1.0)
+f(x, x)
+assert pool.parked()
+lingered = idle_cpu(0.02)  # the workers still poll (yielding their cores)
+time.sleep(0.05)
+after = idle_cpu()  # then they sleep
+print(f"{lingered:.4f} {after:.4f}")
+"""
+
 
 def _run(code: str, **variables: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": REPO + os.pathsep + os.environ.get("PYTHONPATH", ""),
@@ -104,3 +135,22 @@ def test_a_late_worker_makes_the_pool_back_off():
     assert res.returncode == 0, res.stderr
     level, after = map(int, res.stdout.split())
     assert level >= 1 and after == 0, (level, after)
+
+
+def test_the_caller_claims_from_the_front_and_workers_from_the_back():
+    # (a task run again gives each thread the same chunks while the workers are punctual: their
+    # data, such as a matrix-vector product's part of B, stays in that core's cache)
+    res = _run(FRONT_AND_BACK)
+    assert res.returncode == 0, res.stderr
+    mine, theirs = map(int, res.stdout.split())
+    assert mine + theirs == 24 and theirs >= 1
+
+
+@pytest.mark.skipif(platform.machine() not in ("x86_64", "AMD64"), reason="the pool's clock is x86's rdtsc")
+def test_parked_workers_linger_then_sleep():
+    res = _run(LINGERING)
+    assert res.returncode == 0, res.stderr
+    lingered, after = map(float, res.stdout.split())
+    # two workers polling for the 20 ms use up to 40 ms of CPU (a few ms on a loaded machine);
+    # sleeping ones ~0.1 ms over 300 ms
+    assert lingered > 0.001 and after < 0.015, (lingered, after)

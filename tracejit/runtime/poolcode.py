@@ -24,8 +24,8 @@ TASK_PTR = ir.PointerType(TASK)  # a typed pointer: llvmlite needs one to emit a
 # spin (the polls a waiting thread makes before it sleeps), yield mask (it yields its core after
 # poll i where i & mask == mask; all ones: never), max level (the longest backoff, in tasks; 0: none):
 # set by tj_configure; backoff (tasks still to run serially) and level (the backoff a late worker
-# sets next; see tj_parallel_for); linger (cycles an idle worker keeps polling after the pool was
-# parked, yielding its core at every poll; set by tj_configure)
+# sets next; see tj_parallel_for); linger (cycles after going idle that a worker past its spin
+# budget, or parked, keeps polling, yielding its core at every poll; set by tj_configure)
 GEN, BUSY, STOP, WORKERS, PARK, SPIN_POLLS, YIELD_MASK, BACKOFF, LEVEL, MAX_LEVEL, LINGER = range(11)
 LATE_FACTOR = 4  # the caller waits this many of its own chunks' time for a worker's: the worker was late
 LATE_SLACK = 100_000  # cycles (~30-50 us) a wait may take beyond that (a futex wake-up, a short preemption)
@@ -53,7 +53,6 @@ class _Pool:
         self.slots = self._global("tj_pool_slots", ir.ArrayType(I64, SLOTS * FIELDS))
         self.flags = self._global("tj_pool_flags", ir.ArrayType(I32, SLOTS))
         self.ptrs = self._global("tj_pool_ptrs", ir.ArrayType(PTR, SLOTS * 2))
-        self.park_until = self._global("tj_pool_park_until", I64)  # cycle count a parked worker lingers to
         self.syscall = ir.Function(module, ir.FunctionType(I64, [I64], var_arg=True), "syscall")
         self.pause = self.cycles = None
         if host_target().triple.startswith(("x86_64", "i686", "i386")):  # the host's pool only
@@ -118,26 +117,28 @@ class _Pool:
         b.branch(after)
         b.position_at_end(after)
 
-    def lingering(self, b):
-        """An i1: a parked worker may poll on (the cycle counter is before the PARK_UNTIL
-        deadline); it yields its core first, so any thread ready to run there (OpenBLAS's, the
-        caller's next library) takes it. Without a cycle counter: never."""
+    def lingering(self, b, since):
+        """An i1: an idle worker past its spin budget (or parked) may poll on: fewer than LINGER
+        cycles have passed ``since`` it went idle. It yields its core first, so any thread ready
+        to run there (OpenBLAS's, another process's) takes it. Without a cycle counter: never."""
         if self.cycles is None:
             return ir.Constant(ir.IntType(1), 0)
         if self.sys_yield is not None:
             b.call(self.syscall, [_c(self.sys_yield)])
-        until = self.load(b, self.park_until, I64, "monotonic")
-        return b.icmp_unsigned("<", self.now(b), until)
+        linger = b.zext(self.load(b, self.word(b, LINGER), I32, "monotonic"), I64)
+        return b.icmp_unsigned("<", b.sub(self.now(b), since), linger)
 
     def wait_while_equal(self, b, addr, value, name, park=False):
-        """Spin, then sleep on the futex, while the i32 at ``addr`` equals ``value``; with
-        ``park`` (an idle worker), once the PARK word is set only linger (poll, yielding the
-        core each time) until the PARK_UNTIL deadline, and yield the core now and then while
-        spinning (the caller waiting for its task's last chunks, on the critical path, does not)."""
+        """Spin, then sleep on the futex, while the i32 at ``addr`` equals ``value``. With
+        ``park`` (an idle worker): spin only while the PARK word is clear, yielding the core
+        now and then (the caller waiting for its task's last chunks, on the critical path, does
+        not), then *linger*: poll, yielding the core at each poll, until LINGER cycles after it
+        went idle."""
         fn = b.function
         spin_head, spin_body, sleep, done = (fn.append_basic_block(f"{name}.{n}")
                                              for n in ("spin", "spin_body", "sleep", "done"))
         pre = b.block
+        since = self.now(b) if park else None
         b.branch(spin_head)
         b.position_at_end(spin_head)
         i = b.phi(I32)
@@ -150,22 +151,17 @@ class _Pool:
         nxt = b.add(i, _c(1, I32))
         more = b.icmp_unsigned("<", nxt, self.load(b, self.word(b, SPIN_POLLS), I32, "monotonic"))
         if park:
-            parked = b.icmp_unsigned("!=", self.load(b, self.word(b, PARK), I32, "monotonic"), _c(0, I32))
-            free, linger, decide = (fn.append_basic_block(f"{name}.{n}") for n in ("free", "linger", "decide"))
-            b.cbranch(parked, linger, free)
+            more = b.and_(more, b.icmp_unsigned("==", self.load(b, self.word(b, PARK), I32, "monotonic"), _c(0, I32)))
+            linger = fn.append_basic_block(f"{name}.linger")
+            i.add_incoming(nxt, b.block)
+            b.cbranch(more, spin_head, linger)
             b.position_at_end(linger)
-            stay = self.lingering(b)
-            linger_end = b.block
-            b.branch(decide)
-            b.position_at_end(free)
-            b.branch(decide)
-            b.position_at_end(decide)
-            go_on = b.phi(ir.IntType(1))
-            go_on.add_incoming(stay, linger_end)
-            go_on.add_incoming(more, free)
-            more = go_on
-        i.add_incoming(nxt, b.block)
-        b.cbranch(more, spin_head, sleep)
+            stay = self.lingering(b, since)
+            i.add_incoming(nxt, b.block)
+            b.cbranch(stay, spin_head, sleep)
+        else:
+            i.add_incoming(nxt, b.block)
+            b.cbranch(more, spin_head, sleep)
         b.position_at_end(sleep)
         self.futex(b, addr, FUTEX_WAIT, value)
         b.cbranch(b.icmp_unsigned("!=", self.load(b, addr, I32), value), done, sleep)
@@ -268,8 +264,6 @@ def _build_parallel_for(m: ir.Module, p: _Pool, run: ir.Function) -> None:
     b.position_at_end(park)  # (read first: a parked pool's line is not written again)
     b.cbranch(b.icmp_unsigned("!=", p.load(b, p.word(b, PARK), I32, "monotonic"), _c(0, I32)), parked, set_park)
     b.position_at_end(set_park)
-    linger = b.zext(p.load(b, p.word(b, LINGER), I32, "monotonic"), I64)
-    p.store(b, b.add(p.now(b), linger), p.park_until, "monotonic")
     p.store(b, _c(1, I32), p.word(b, PARK), "monotonic")
     b.branch(parked)
     b.position_at_end(parked)

@@ -48,8 +48,9 @@ SPIN = int(os.environ.get("TRACEJIT_SPIN", 4000))  # polls a waiting thread make
 # measured, it slowed tracejit 1.4x alone and 4-7x beside a busy pool on the loaded 2-core machine,
 # with no gain measurable for the neighbour; see docs/design.md, "Good neighbours")
 YIELD_EVERY = int(os.environ.get("TRACEJIT_YIELD_EVERY", 0))
-# microseconds an idle worker keeps polling (yielding its core at every poll) after a program
-# returns (parks the pool), so that a program called again soon finds it awake (docs/design.md)
+# microseconds after going idle that a worker keeps polling, yielding its core at every poll, once
+# its spin budget is spent or the pool is parked: a program called again soon finds it awake
+# (docs/design.md, "Lingering workers")
 LINGER_US = float(os.environ.get("TRACEJIT_LINGER_US", 0))
 MAX_BACKOFF = int(os.environ.get("TRACEJIT_MAX_BACKOFF", 256))  # the most tasks run serially after a late worker
 # the entry points of the pool's module
@@ -95,8 +96,9 @@ class ThreadPool:
         """Let a waiting thread poll ``polls`` times before it sleeps on a futex, an idle worker
         yielding its core (``sched_yield``) every ``yield_every`` polls (a power of two; 0:
         never), run at most ``max_backoff`` tasks serially after a late worker (0: never),
-        and let idle workers linger ``linger_us`` microseconds after the pool is parked
-        (polling, yielding their core at each poll) before they sleep."""
+        and let an idle worker *linger* until ``linger_us`` microseconds after it went idle
+        (polling, yielding its core at each poll) once it has spun ``polls`` or the pool
+        is parked, before it sleeps."""
         if yield_every < 0 or yield_every & (yield_every - 1):
             raise ValueError(f"yield_every must be 0 or a power of two, not {yield_every}")
         self.spin, self.yield_every, self.max_backoff = polls, yield_every, max_backoff
