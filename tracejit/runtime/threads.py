@@ -15,13 +15,17 @@ atomically. A call made while another thread's task is running runs serially.
 
 Idle workers spin briefly (:data:`SPIN` polls; optionally yielding their core every
 :data:`YIELD_EVERY` polls) before sleeping, so the kernels of one program hand work over
-without a futex wake-up. A caller that had to wait for a worker descheduled while holding a
+without a futex wake-up; then they *linger* (:data:`LINGER_US` after going idle: polling,
+but yielding their core at each poll, so any other thread ready to run there gets it) before
+sleeping, so a program called again soon finds them awake. The caller claims a task's chunks
+from the front, workers from the back, so a task run again gives each thread the same chunks
+(their data stays in that core's cache). A caller that had to wait for a worker descheduled while holding a
 chunk (the cores are busy with another pool or process) runs the next tasks serially, backing
 off exponentially (at most :data:`MAX_BACKOFF` tasks; ``poolcode._back_off_if_late``), so the
 pool does not add its threads to cores another pool is using.
 
-``tj_parallel_for(NULL, ...)`` *parks* the pool: spinning workers go to sleep at once (the
-next task clears it). Generated code parks it before a LAPACK or host call and when a
+``tj_parallel_for(NULL, ...)`` *parks* the pool: spinning workers stop spinning and only
+linger (the next task clears it). Generated code parks it before a LAPACK or host call and when a
 top-level program returns, so OpenBLAS's threads and whatever the caller runs next get the
 cores instead of sharing them with spinners.
 
@@ -51,7 +55,7 @@ YIELD_EVERY = int(os.environ.get("TRACEJIT_YIELD_EVERY", 0))
 # microseconds after going idle that a worker keeps polling, yielding its core at every poll, once
 # its spin budget is spent or the pool is parked: a program called again soon finds it awake
 # (docs/design.md, "Lingering workers")
-LINGER_US = float(os.environ.get("TRACEJIT_LINGER_US", 0))
+LINGER_US = float(os.environ.get("TRACEJIT_LINGER_US", 300))
 MAX_BACKOFF = int(os.environ.get("TRACEJIT_MAX_BACKOFF", 256))  # the most tasks run serially after a late worker
 # the entry points of the pool's module
 POOL_SYMBOLS = ["tj_worker", "tj_parallel_for", "tj_configure", "tj_parked", "tj_backoff", "tj_cycles", "tj_stop"]
