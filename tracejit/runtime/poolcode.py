@@ -357,7 +357,8 @@ def build_module(sys_futex: int | None, sys_yield: int | None = None) -> ir.Modu
     """The pool's LLVM module (waiting on futexes through syscall ``sys_futex``, or
     spinning where that is None; yielding the core while spinning through syscall
     ``sys_yield``, where given): ``tj_worker``, ``tj_parallel_for``, ``tj_configure(workers,
-    spin, yield_mask, max_level, linger)``, ``tj_parked``, ``tj_backoff``, ``tj_cycles`` (the cycle counter, 0 where none) and ``tj_stop``
+    spin, yield_mask, max_level, linger)``, ``tj_parked``, ``tj_backoff``, ``tj_cycles`` (the
+    cycle counter, 0 where none) and ``tj_stop``
     (``threads.POOL_SYMBOLS``)."""
     m = ir.Module("tracejit_threads")
     bind_target(m, host_target())  # the JIT's own module: always the host's
