@@ -121,6 +121,21 @@ after = idle_cpu()  # then they sleep
 print(" ".join(lingering), states(), f"{after:.4f}")
 """
 
+NO_LOST_WAKEUPS = PRELUDE + """
+SLOW_WORKER = 0.003  # a worker's chunk outlasts the caller's (1 ms): the caller sleeps, the worker wakes it
+pool.tune(1, 0, 0, 0.0)  # spin one poll, never linger: every wait ends on the futex
+me = threading.get_ident()
+joined = 0
+for _ in range(100):
+    joined += bool(run(8) - {me})
+    time.sleep(0.001)  # (the workers are asleep again: the next task's publish must wake them)
+f = tj.jit(lambda a, b: np.sin(a) * b + 1.0)
+x = np.random.default_rng(0).random(400_000)
+for _ in range(200):
+    np.testing.assert_allclose(f(x, x), np.sin(x) * x + 1.0)
+print(joined)
+"""
+
 
 def _run(code: str, **variables: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": REPO + os.pathsep + os.environ.get("PYTHONPATH", ""),
@@ -163,3 +178,11 @@ def test_parked_workers_linger_then_sleep():
     # polling workers are runnable (R) even when they yielded their core (on a loaded machine
     # they then use almost no CPU); sleeping ones use ~0.1 ms over 300 ms
     assert any("R" in s for s in lingering) and "R" not in asleep and float(after) < 0.015, res.stdout
+
+
+def test_no_lost_wakeups_when_every_wait_sleeps():
+    # (wake-ups are system calls made only while a thread sleeps: a missed one would leave the
+    # workers asleep, or hang the caller waiting for a worker's last chunk: the subprocess's timeout)
+    res = _run(NO_LOST_WAKEUPS)
+    assert res.returncode == 0, res.stderr
+    assert int(res.stdout) >= 10, res.stdout  # sleeping workers were woken and joined (~all 100 tasks)

@@ -25,8 +25,9 @@ TASK_PTR = ir.PointerType(TASK)  # a typed pointer: llvmlite needs one to emit a
 # poll i where i & mask == mask; all ones: never), max level (the longest backoff, in tasks; 0: none):
 # set by tj_configure; backoff (tasks still to run serially) and level (the backoff a late worker
 # sets next; see tj_parallel_for); linger (cycles after going idle that a worker past its spin
-# budget, or parked, keeps polling, yielding its core at every poll; set by tj_configure)
-GEN, BUSY, STOP, WORKERS, PARK, SPIN_POLLS, YIELD_MASK, BACKOFF, LEVEL, MAX_LEVEL, LINGER = range(11)
+# budget, or parked, keeps polling, yielding its core at every poll; set by tj_configure); sleepers
+# (threads in or entering a futex wait: a wake-up is a system call, made only when this is nonzero)
+GEN, BUSY, STOP, WORKERS, PARK, SPIN_POLLS, YIELD_MASK, BACKOFF, LEVEL, MAX_LEVEL, LINGER, SLEEPERS = range(12)
 LATE_FACTOR = 4  # the caller waits this many of its own chunks' time for a worker's: the worker was late
 LATE_SLACK = 100_000  # cycles (~30-50 us) a wait may take beyond that (a futex wake-up, a short preemption)
 # per-slot i64 fields: seq, total, grain, next (two chunk indices: see _build_run_chunks), done, active,
@@ -94,6 +95,19 @@ class _Pool:
     def futex(self, b, addr, op, value):
         if self.sys_futex is not None:
             b.call(self.syscall, [_c(self.sys_futex), addr, _c(op, I32), value, ir.Constant(PTR, None)])
+
+    def wake(self, b, addr, count):
+        """Wake up to ``count`` threads sleeping on the futex at ``addr``, if any thread sleeps
+        (the SLEEPERS word; the caller stored the new value at ``addr`` seq_cst, and a sleeper
+        counts itself seq_cst before its futex wait checks that value: one of them sees the other)."""
+        fn = b.function
+        call, after = fn.append_basic_block("wake"), fn.append_basic_block("woken")
+        sleepers = self.load(b, self.word(b, SLEEPERS), I32, "seq_cst")
+        b.cbranch(b.icmp_unsigned("!=", sleepers, _c(0, I32)), call, after)
+        b.position_at_end(call)
+        self.futex(b, addr, FUTEX_WAKE, count)
+        b.branch(after)
+        b.position_at_end(after)
 
     def now(self, b):
         """The cycle counter (0 on hosts without a user-mode one)."""
@@ -163,8 +177,15 @@ class _Pool:
             i.add_incoming(nxt, b.block)
             b.cbranch(more, spin_head, sleep)
         b.position_at_end(sleep)
+        nap, woke = fn.append_basic_block(f"{name}.nap"), fn.append_basic_block(f"{name}.woke")
+        b.atomic_rmw("add", self.word(b, SLEEPERS), _c(1, I32), "seq_cst")
+        b.branch(nap)
+        b.position_at_end(nap)
         self.futex(b, addr, FUTEX_WAIT, value)
-        b.cbranch(b.icmp_unsigned("!=", self.load(b, addr, I32), value), done, sleep)
+        b.cbranch(b.icmp_unsigned("!=", self.load(b, addr, I32, "seq_cst"), value), woke, nap)
+        b.position_at_end(woke)
+        b.atomic_rmw("sub", self.word(b, SLEEPERS), _c(1, I32), "seq_cst")
+        b.branch(done)
         b.position_at_end(done)
 
 
@@ -204,12 +225,12 @@ def _build_run_chunks(m: ir.Module, p: _Pool) -> ir.Function:
     count = b.sub(stop, start)
     ran1 = b.add(ran, _c(1))
     ran.add_incoming(ran1, work)
-    ran.add_incoming(ran1, last)
     before = b.atomic_rmw("add", p.field(b, slot, DONE), count, "acq_rel")
     b.cbranch(b.icmp_signed("==", b.add(before, count), total), last, loop)
     b.position_at_end(last)  # completed the last chunk: release the caller
-    p.store(b, _c(1, I32), p.flag(b, slot))
-    p.futex(b, p.flag(b, slot), FUTEX_WAKE, _c(1, I32))
+    p.store(b, _c(1, I32), p.flag(b, slot), "seq_cst")
+    p.wake(b, p.flag(b, slot), _c(1, I32))
+    ran.add_incoming(ran1, b.block)
     b.branch(loop)
     b.position_at_end(out)
     b.ret(ran)
@@ -312,7 +333,7 @@ def _build_parallel_for(m: ir.Module, p: _Pool, run: ir.Function) -> None:
     p.store(b, _c(0, I32), p.word(b, PARK), "monotonic")  # (published by the seq_cst stores below)
     p.store(b, task64, p.field(b, slot, SEQ), "seq_cst")
     p.store(b, task, p.word(b, GEN), "seq_cst")
-    p.futex(b, p.word(b, GEN), FUTEX_WAKE, workers)
+    p.wake(b, p.word(b, GEN), workers)
     t0 = p.now(b)
     mine = b.call(run, [slot, ir.Constant(ir.IntType(1), 0)])
     t1 = p.now(b)
