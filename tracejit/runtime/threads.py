@@ -4,7 +4,8 @@
 ``[0, total)`` in chunks of ``grain``; the calling thread claims chunks too, so a call
 never waits for a worker that is asleep or descheduled: it returns as soon as every
 chunk is done. Workers are Python threads that each make one foreign call into
-``tj_worker`` (releasing the GIL for good) and sleep on a futex between tasks.
+``tj_worker`` (releasing the GIL for good) and sleep on a futex between tasks (a
+wake-up, a system call, is made only while some thread is counted asleep).
 
 Tasks live in a ring of slots. A worker joins task ``t`` by incrementing its slot's
 ``active`` count and then checking the slot still holds ``t``; the caller, before
