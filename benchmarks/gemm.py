@@ -320,7 +320,9 @@ def main(argv: list[str] | None = None) -> None:
         return
     results = []
     lingers = [None] if opts.linger is None else [float(v) for v in opts.linger.split(",")]
-    for count, linger in ((c, v) for c in dict.fromkeys(int(t) for t in opts.threads.split(",")) for v in lingers):
+    counts = dict.fromkeys(int(t) for t in opts.threads.split(","))
+    # (one thread has no workers: its row once, whatever the linger)
+    for count, linger in ((c, v) for c in counts for v in (lingers if c > 1 else lingers[:1])):
         env = dict(os.environ)
         if linger is not None:
             env["TRACEJIT_LINGER_US"] = str(linger)
