@@ -16,6 +16,8 @@ Haswell kernels (``OPENBLAS_CORETYPE``), and the peak is measured on 256-bit vec
 tracejit, by the calling thread's CPU time (other processes' preemption is not counted);
 with more threads of wall times in interleaved blocks (a pool spinning after its call
 would take the other system's core).
+``--linger 0,300`` runs each thread count once per linger setting of tracejit's idle workers
+(``TRACEJIT_LINGER_US``: how long they poll after a call before sleeping; docs/design.md).
 """
 from __future__ import annotations
 
@@ -220,7 +222,8 @@ def measure(quick: bool, budget: float, clock: str = "wall") -> dict:
     threads = tj.config.num_threads
     peaks = {d: peak_gflops(threads, d) for d in ("f32", "f64")}
     out = {"threads": threads, "blas_threads": blas_threads(), "blas_core": blas_core(), "peak": peaks,
-           "vector_bits": _vector_bits(), "load": os.getloadavg()[0], "clock": clock, "rows": []}
+           "vector_bits": _vector_bits(), "load": os.getloadavg()[0], "clock": clock, "rows": [],
+           "linger_us": _linger_us() if threads > 1 else None}
     for name, fn, args, flops, dtype in _rows(quick):
         jf = tj.jit(fn)
         got, want = jf(*args), fn(*args)
@@ -242,6 +245,12 @@ def measure(quick: bool, budget: float, clock: str = "wall") -> dict:
     return out
 
 
+def _linger_us() -> float:
+    from tracejit.runtime import threads
+
+    return threads.pool().linger_us
+
+
 def _vector_bits() -> int:
     from tracejit.compiler.target import host_target
 
@@ -255,7 +264,8 @@ def format_table(results: list[dict]) -> str:
     for res in results:
         p = res["peak"]
         cpu = res.get("clock") == "cpu"
-        lines.append(f"threads: tracejit {res['threads']}, NumPy BLAS {res['blas_threads']} "
+        linger = f" (workers linger {res['linger_us']:g} us)" if res.get("linger_us") is not None else ""
+        lines.append(f"threads: tracejit {res['threads']}{linger}, NumPy BLAS {res['blas_threads']} "
                      f"(OpenBLAS core {res.get('blas_core')}); tracejit {res.get('vector_bits')}-bit vectors; "
                      f"load average {res.get('load', 0):.2f} -> {res.get('load_after', 0):.2f}")
         lines.append(describe_peak(p, res["threads"], res.get("vector_bits")))
@@ -284,6 +294,8 @@ def main(argv: list[str] | None = None) -> None:
                     help="avx2: tracejit and OpenBLAS limited to AVX2 (on an AVX-512 host)")
     ap.add_argument("--clock", choices=("wall", "cpu"), default="wall",
                     help="cpu: minima; 1 thread: alternating calls, thread CPU time")
+    ap.add_argument("--linger", default=None,
+                    help="tracejit's worker linger settings in us, e.g. 0,300 (default: the pool's own)")
     ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     opts = ap.parse_args(argv)
     if opts.child:
@@ -296,8 +308,13 @@ def main(argv: list[str] | None = None) -> None:
         print(json.dumps(measure(opts.quick, opts.budget, opts.clock)))
         return
     results = []
-    for count in dict.fromkeys(int(t) for t in opts.threads.split(",")):
+    lingers = [None] if opts.linger is None else [float(v) for v in opts.linger.split(",")]
+    counts = dict.fromkeys(int(t) for t in opts.threads.split(","))
+    # (one thread has no workers: its row once, whatever the linger)
+    for count, linger in ((c, v) for c in counts for v in (lingers if c > 1 else lingers[:1])):
         env = dict(os.environ)
+        if linger is not None:
+            env["TRACEJIT_LINGER_US"] = str(linger)
         for var in ("TRACEJIT_NUM_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
             env[var] = str(count)
         if opts.isa == "avx2":  # OpenBLAS's AVX2 kernels (read when it loads)

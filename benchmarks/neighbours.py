@@ -135,8 +135,8 @@ def _worker_cpu_ns() -> int:
     return total
 
 
-def spin_curve(settings: list[tuple[int, int]], rounds: int) -> list[dict]:
-    """For each (spin polls, yield every, max backoff) setting, in interleaved rounds: the median time of a
+def spin_curve(settings: list[tuple[int, int, int, float]], rounds: int) -> list[dict]:
+    """For each (spin polls, yield every, max backoff, linger us) setting, in interleaved rounds: the median time of a
     six-kernel chain alone, the CPU per call (the caller's and the workers'), and with a busy neighbour (another
     thread doing 256x256 matmuls, which hold no GIL: OpenBLAS's pool is busy): the chain's
     median time and the matmuls done per ms."""
@@ -177,24 +177,26 @@ def spin_curve(settings: list[tuple[int, int]], rounds: int) -> list[dict]:
             stop.set()
             th.join()
             st["matmuls"].append(count[0] / ((time.perf_counter() - t0) * 1e3))
-    pool.tune(threads.SPIN, threads.YIELD_EVERY, threads.MAX_BACKOFF)
-    return [{"spin": s[0], "yield_every": s[1], "max_backoff": s[2], **{k: statistics.median(v) for k, v in st.items()}}
-            for s, st in stats.items()]
+    pool.tune(threads.SPIN, threads.YIELD_EVERY, threads.MAX_BACKOFF, threads.LINGER_US)
+    return [{"spin": s[0], "yield_every": s[1], "max_backoff": s[2], "linger": s[3],
+             **{k: statistics.median(v) for k, v in st.items()}} for s, st in stats.items()]
 
 
 def format_spin_curve(rows: list[dict]) -> str:
     """The spin curve as a table."""
-    lines = ["spin polls  yield every  max backoff  chain alone ms  CPU us/call (all threads)  "
+    lines = ["spin polls  yield every  max backoff  linger us  chain alone ms  CPU us/call (all threads)  "
              "chain w/ busy neighbour ms  neighbour matmuls/ms"]
     for r in rows:
-        lines.append(f"{r['spin']:10d}  {r['yield_every']:11d}  {r['max_backoff']:11d}  {r['alone'] * 1e3:14.3f}  "
+        lines.append(f"{r['spin']:10d}  {r['yield_every']:11d}  {r['max_backoff']:11d}  {r['linger']:9g}  "
+                     f"{r['alone'] * 1e3:14.3f}  "
                      f"{r['cpu']:25.1f}  {r['busy'] * 1e3:26.3f}  {r['matmuls']:20.2f}")
     return "\n".join(lines)
 
 
-SPIN_SETTINGS = [(1, 0, 0), (256, 0, 0), (1000, 0, 0), (4000, 0, 0), (16000, 0, 0), (64000, 0, 0),
-                 (1000, 64, 0), (4000, 64, 0), (64000, 64, 0),
-                 (1, 0, 256), (1000, 0, 256), (4000, 0, 256), (1000, 64, 256), (4000, 64, 256), (64000, 64, 256)]
+SPIN_SETTINGS = [(1, 0, 0, 0), (256, 0, 0, 0), (1000, 0, 0, 0), (4000, 0, 0, 0), (16000, 0, 0, 0), (64000, 0, 0, 0),
+                 (1000, 64, 0, 0), (4000, 64, 0, 0), (64000, 64, 0, 0),
+                 (1, 0, 256, 0), (1000, 0, 256, 0), (4000, 0, 256, 0), (1000, 64, 256, 0), (4000, 64, 256, 0),
+                 (64000, 64, 256, 0), (4000, 0, 256, 100), (4000, 0, 256, 300), (4000, 0, 256, 1000)]
 
 if __name__ == "__main__":
     if "--spin-curve" in sys.argv[1:]:  # the measurement behind runtime/threads.py's SPIN and YIELD_EVERY

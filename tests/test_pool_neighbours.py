@@ -81,6 +81,61 @@ for _ in range(40):  # punctual tasks halve the level back to 0
 print(level, pool.backoff())
 """
 
+FRONT_AND_BACK = PRELUDE + """
+SLOW_WORKER = 0.001
+pool.tune(threads.SPIN, threads.YIELD_EVERY, 0, 0.0)  # (no backoff: every task may have workers)
+me = threading.get_ident()
+for attempt in range(50):  # (on a loaded machine a worker may join no chunk at first)
+    run(24)
+    mine = [b for t, b, _ in who if t == me]
+    theirs = {t: [b for u, b, _ in who if u == t] for t, _, _ in who if t != me}
+    assert mine == list(range(len(mine))), who  # the caller: chunks 0, 1, 2... in order
+    for begins in theirs.values():  # each worker: from the back, descending, above the caller's
+        assert begins == sorted(begins, reverse=True) and min(begins) >= len(mine), who
+    if theirs:
+        break
+assert theirs, "no worker ever joined a task"
+print(len(mine), sum(map(len, theirs.values())))
+"""
+
+LINGERING = PRELUDE + """
+SLOW_WORKER = 0.0
+pool.tune(threads.SPIN, threads.YIELD_EVERY, 0, 50_000.0)  # 50 ms (no backoff: the workers join)
+f = tj.jit(lambda a, b: np.sin(a) * b + 1.0)
+x = np.random.default_rng(0).random(2_000_000)
+np.testing.assert_allclose(f(x, x), np.sin(x) * x + 1.0)
+
+def states():  # the workers' scheduler states: R (running or ready: polling), S (asleep on the futex)
+    out = []
+    for t in threading.enumerate():
+        if t.name.startswith("tracejit-worker-"):
+            with open(f"/proc/self/task/{t.native_id}/stat") as fh:
+                out.append(fh.read().rsplit(")", 1)[1].split()[0])
+    return "".join(out)
+
+f(x, x)
+assert pool.parked()
+lingering = [states() for _ in range(5)]  # (under 50 ms after the call: they poll, yielding their cores)
+time.sleep(0.1)
+after = idle_cpu()  # then they sleep
+print(" ".join(lingering), states(), f"{after:.4f}")
+"""
+
+NO_LOST_WAKEUPS = PRELUDE + """
+SLOW_WORKER = 0.003  # a worker's chunk outlasts the caller's (1 ms): the caller sleeps, the worker wakes it
+pool.tune(1, 0, 0, 0.0)  # spin one poll, never linger: every wait ends on the futex
+me = threading.get_ident()
+joined = 0
+for _ in range(100):
+    joined += bool(run(8) - {me})
+    time.sleep(0.001)  # (the workers are asleep again: the next task's publish must wake them)
+f = tj.jit(lambda a, b: np.sin(a) * b + 1.0)
+x = np.random.default_rng(0).random(400_000)
+for _ in range(200):
+    np.testing.assert_allclose(f(x, x), np.sin(x) * x + 1.0)
+print(joined)
+"""
+
 
 def _run(code: str, **variables: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": REPO + os.pathsep + os.environ.get("PYTHONPATH", ""),
@@ -104,3 +159,30 @@ def test_a_late_worker_makes_the_pool_back_off():
     assert res.returncode == 0, res.stderr
     level, after = map(int, res.stdout.split())
     assert level >= 1 and after == 0, (level, after)
+
+
+def test_the_caller_claims_from_the_front_and_workers_from_the_back():
+    # (a task run again gives each thread the same chunks while the workers are punctual: their
+    # data, such as a matrix-vector product's part of B, stays in that core's cache)
+    res = _run(FRONT_AND_BACK)
+    assert res.returncode == 0, res.stderr
+    mine, theirs = map(int, res.stdout.split())
+    assert mine + theirs == 24 and theirs >= 1
+
+
+@pytest.mark.skipif(platform.machine() not in ("x86_64", "AMD64"), reason="the pool's clock is x86's rdtsc")
+def test_parked_workers_linger_then_sleep():
+    res = _run(LINGERING)
+    assert res.returncode == 0, res.stderr
+    *lingering, asleep, after = res.stdout.split()
+    # polling workers are runnable (R) even when they yielded their core (on a loaded machine
+    # they then use almost no CPU); sleeping ones use ~0.1 ms over 300 ms
+    assert any("R" in s for s in lingering) and "R" not in asleep and float(after) < 0.015, res.stdout
+
+
+def test_no_lost_wakeups_when_every_wait_sleeps():
+    # (wake-ups are system calls made only while a thread sleeps: a missed one would leave the
+    # workers asleep, or hang the caller waiting for a worker's last chunk: the subprocess's timeout)
+    res = _run(NO_LOST_WAKEUPS)
+    assert res.returncode == 0, res.stderr
+    assert int(res.stdout) >= 10, res.stdout  # sleeping workers were woken and joined (~all 100 tasks)

@@ -24,13 +24,17 @@ TASK_PTR = ir.PointerType(TASK)  # a typed pointer: llvmlite needs one to emit a
 # spin (the polls a waiting thread makes before it sleeps), yield mask (it yields its core after
 # poll i where i & mask == mask; all ones: never), max level (the longest backoff, in tasks; 0: none):
 # set by tj_configure; backoff (tasks still to run serially) and level (the backoff a late worker
-# sets next; see tj_parallel_for)
-GEN, BUSY, STOP, WORKERS, PARK, SPIN_POLLS, YIELD_MASK, BACKOFF, LEVEL, MAX_LEVEL = range(10)
+# sets next; see tj_parallel_for); linger (cycles after going idle that a worker past its spin
+# budget, or parked, keeps polling, yielding its core at every poll; set by tj_configure); sleepers
+# (threads in or entering a futex wait: a wake-up is a system call, made only when this is nonzero)
+GEN, BUSY, STOP, WORKERS, PARK, SPIN_POLLS, YIELD_MASK, BACKOFF, LEVEL, MAX_LEVEL, LINGER, SLEEPERS = range(12)
 LATE_FACTOR = 4  # the caller waits this many of its own chunks' time for a worker's: the worker was late
 LATE_SLACK = 100_000  # cycles (~30-50 us) a wait may take beyond that (a futex wake-up, a short preemption)
-# per-slot i64 fields: seq, total, grain, next, done, active, finished(i64 used as futex via low word)
+# per-slot i64 fields: seq, total, grain, next (two chunk indices: see _build_run_chunks), done, active,
+# finished(i64 used as futex via low word)
 SEQ, TOTAL, GRAIN, NEXT, DONE, ACTIVE, FINISHED = range(7)
 FIELDS = 8
+MAX_CHUNKS = 1 << 30  # a task of more chunks than this runs serially (NEXT packs chunk indices in 32 bits)
 # per-slot pointers: fn, args
 FN, ARGS = range(2)
 
@@ -92,6 +96,19 @@ class _Pool:
         if self.sys_futex is not None:
             b.call(self.syscall, [_c(self.sys_futex), addr, _c(op, I32), value, ir.Constant(PTR, None)])
 
+    def wake(self, b, addr, count):
+        """Wake up to ``count`` threads sleeping on the futex at ``addr``, if any thread sleeps
+        (the SLEEPERS word; the caller stored the new value at ``addr`` seq_cst, and a sleeper
+        counts itself seq_cst before its futex wait checks that value: one of them sees the other)."""
+        fn = b.function
+        call, after = fn.append_basic_block("wake"), fn.append_basic_block("woken")
+        sleepers = self.load(b, self.word(b, SLEEPERS), I32, "seq_cst")
+        b.cbranch(b.icmp_unsigned("!=", sleepers, _c(0, I32)), call, after)
+        b.position_at_end(call)
+        self.futex(b, addr, FUTEX_WAKE, count)
+        b.branch(after)
+        b.position_at_end(after)
+
     def now(self, b):
         """The cycle counter (0 on hosts without a user-mode one)."""
         return b.call(self.cycles, []) if self.cycles is not None else _c(0)
@@ -114,15 +131,28 @@ class _Pool:
         b.branch(after)
         b.position_at_end(after)
 
+    def lingering(self, b, since):
+        """An i1: an idle worker past its spin budget (or parked) may poll on: fewer than LINGER
+        cycles have passed ``since`` it went idle. It yields its core first, so any thread ready
+        to run there (OpenBLAS's, another process's) takes it. Without a cycle counter: never."""
+        if self.cycles is None:
+            return ir.Constant(ir.IntType(1), 0)
+        if self.sys_yield is not None:
+            b.call(self.syscall, [_c(self.sys_yield)])
+        linger = b.zext(self.load(b, self.word(b, LINGER), I32, "monotonic"), I64)
+        return b.icmp_unsigned("<", b.sub(self.now(b), since), linger)
+
     def wait_while_equal(self, b, addr, value, name, park=False):
-        """Spin, then sleep on the futex, while the i32 at ``addr`` equals ``value``; with
-        ``park`` (an idle worker), stop spinning as soon as the PARK word is set and yield the
-        core now and then while spinning (the caller waiting for its task's last chunks, on
-        the critical path, does not)."""
+        """Spin, then sleep on the futex, while the i32 at ``addr`` equals ``value``. With
+        ``park`` (an idle worker): spin only while the PARK word is clear, yielding the core
+        now and then (the caller waiting for its task's last chunks, on the critical path, does
+        not), then *linger*: poll, yielding the core at each poll, until LINGER cycles after it
+        went idle."""
         fn = b.function
         spin_head, spin_body, sleep, done = (fn.append_basic_block(f"{name}.{n}")
                                              for n in ("spin", "spin_body", "sleep", "done"))
         pre = b.block
+        since = self.now(b) if park else None
         b.branch(spin_head)
         b.position_at_end(spin_head)
         i = b.phi(I32)
@@ -136,20 +166,39 @@ class _Pool:
         more = b.icmp_unsigned("<", nxt, self.load(b, self.word(b, SPIN_POLLS), I32, "monotonic"))
         if park:
             more = b.and_(more, b.icmp_unsigned("==", self.load(b, self.word(b, PARK), I32, "monotonic"), _c(0, I32)))
-        i.add_incoming(nxt, b.block)
-        b.cbranch(more, spin_head, sleep)
+            linger = fn.append_basic_block(f"{name}.linger")
+            i.add_incoming(nxt, b.block)
+            b.cbranch(more, spin_head, linger)
+            b.position_at_end(linger)
+            stay = self.lingering(b, since)
+            i.add_incoming(nxt, b.block)
+            b.cbranch(stay, spin_head, sleep)
+        else:
+            i.add_incoming(nxt, b.block)
+            b.cbranch(more, spin_head, sleep)
         b.position_at_end(sleep)
+        nap, woke = fn.append_basic_block(f"{name}.nap"), fn.append_basic_block(f"{name}.woke")
+        b.atomic_rmw("add", self.word(b, SLEEPERS), _c(1, I32), "seq_cst")
+        b.branch(nap)
+        b.position_at_end(nap)
         self.futex(b, addr, FUTEX_WAIT, value)
-        b.cbranch(b.icmp_unsigned("!=", self.load(b, addr, I32), value), done, sleep)
+        b.cbranch(b.icmp_unsigned("!=", self.load(b, addr, I32, "seq_cst"), value), woke, nap)
+        b.position_at_end(woke)
+        b.atomic_rmw("sub", self.word(b, SLEEPERS), _c(1, I32), "seq_cst")
+        b.branch(done)
         b.position_at_end(done)
 
 
 def _build_run_chunks(m: ir.Module, p: _Pool) -> ir.Function:
-    """i64 run_chunks(i64 slot): claim and run chunks of the slot's task until none are left;
-    the number of chunks this thread ran."""
-    run = ir.Function(m, ir.FunctionType(I64, [I64]), "tj_run_chunks")
+    """i64 run_chunks(i64 slot, i1 from_back): claim and run chunks of the slot's task until
+    none are left; the number of chunks this thread ran. The caller claims chunks from the
+    front, workers from the back (``from_back``): the slot's NEXT field packs the next front
+    chunk (low 32 bits) and one past the last unclaimed chunk (high 32 bits, signed), so each
+    claim is one atomic add, and a task run again with punctual workers gives each thread the
+    same chunks as last time (their data is still in that core's cache)."""
+    run = ir.Function(m, ir.FunctionType(I64, [I64, ir.IntType(1)]), "tj_run_chunks")
     run.linkage = "internal"
-    (slot,) = run.args
+    slot, from_back = run.args
     b = ir.IRBuilder(run.append_basic_block("entry"))
     entry = b.block
     loop, work, last, out = (run.append_basic_block(n) for n in ("loop", "work", "last", "out"))
@@ -159,9 +208,15 @@ def _build_run_chunks(m: ir.Module, p: _Pool) -> ir.Function:
     ran.add_incoming(_c(0), entry)
     grain = p.load(b, p.field(b, slot, GRAIN))
     total = p.load(b, p.field(b, slot, TOTAL))
-    start = b.atomic_rmw("add", p.field(b, slot, NEXT), grain, "acq_rel")
-    b.cbranch(b.icmp_signed(">=", start, total), out, work)
+    step = b.select(from_back, _c(-(1 << 32)), _c(1))
+    old = b.atomic_rmw("add", p.field(b, slot, NEXT), step, "acq_rel")
+    front = b.and_(old, _c(0xFFFFFFFF))
+    back = b.ashr(old, _c(32))
+    index = b.select(from_back, b.sub(back, _c(1)), front)
+    empty = b.select(from_back, b.icmp_signed("<", index, front), b.icmp_signed(">=", index, back))
+    b.cbranch(empty, out, work)
     b.position_at_end(work)
+    start = b.mul(index, grain)
     stop = b.add(start, grain)
     stop = b.select(b.icmp_signed("<", stop, total), stop, total)
     fn = p.load(b, p.ptr(b, slot, FN), TASK_PTR)
@@ -170,12 +225,12 @@ def _build_run_chunks(m: ir.Module, p: _Pool) -> ir.Function:
     count = b.sub(stop, start)
     ran1 = b.add(ran, _c(1))
     ran.add_incoming(ran1, work)
-    ran.add_incoming(ran1, last)
     before = b.atomic_rmw("add", p.field(b, slot, DONE), count, "acq_rel")
     b.cbranch(b.icmp_signed("==", b.add(before, count), total), last, loop)
     b.position_at_end(last)  # completed the last chunk: release the caller
-    p.store(b, _c(1, I32), p.flag(b, slot))
-    p.futex(b, p.flag(b, slot), FUTEX_WAKE, _c(1, I32))
+    p.store(b, _c(1, I32), p.flag(b, slot), "seq_cst")
+    p.wake(b, p.flag(b, slot), _c(1, I32))
+    ran.add_incoming(ran1, b.block)
     b.branch(loop)
     b.position_at_end(out)
     b.ret(ran)
@@ -207,7 +262,7 @@ def _build_worker(m: ir.Module, p: _Pool, run: ir.Function) -> None:
     current = p.load(b, p.field(b, slot, SEQ), I64, "seq_cst")
     b.cbranch(b.icmp_unsigned("==", current, task64), serve, leave_slot)
     b.position_at_end(serve)
-    b.call(run, [slot])
+    b.call(run, [slot, ir.Constant(ir.IntType(1), 1)])
     b.branch(leave_slot)
     b.position_at_end(leave_slot)
     b.atomic_rmw("sub", p.field(b, slot, ACTIVE), _c(1), "seq_cst")
@@ -237,6 +292,8 @@ def _build_parallel_for(m: ir.Module, p: _Pool, run: ir.Function) -> None:
     b.position_at_end(task_entry)
     workers = p.load(b, p.word(b, WORKERS), I32)
     small = b.or_(b.icmp_signed("<=", total, grain), b.icmp_signed("<=", workers, _c(0, I32)))
+    # (a chunk index must fit the 31 bits of NEXT's halves: a task of more chunks runs serially)
+    small = b.or_(small, b.icmp_signed(">", b.sdiv(total, grain), _c(MAX_CHUNKS)))
     b.cbranch(small, serial, claim)
     b.position_at_end(serial)
     b.call(fn, [args, _c(0), total])
@@ -269,15 +326,16 @@ def _build_parallel_for(m: ir.Module, p: _Pool, run: ir.Function) -> None:
     b.position_at_end(publish)
     p.store(b, fn, p.ptr(b, slot, FN), "monotonic")
     p.store(b, args, p.ptr(b, slot, ARGS), "monotonic")
-    for field, value in ((TOTAL, total), (GRAIN, grain), (NEXT, _c(0)), (DONE, _c(0))):
+    chunks = b.sdiv(b.sub(b.add(total, grain), _c(1)), grain)
+    for field, value in ((TOTAL, total), (GRAIN, grain), (NEXT, b.shl(chunks, _c(32))), (DONE, _c(0))):
         p.store(b, value, p.field(b, slot, field), "monotonic")
     p.store(b, _c(0, I32), p.flag(b, slot), "monotonic")
     p.store(b, _c(0, I32), p.word(b, PARK), "monotonic")  # (published by the seq_cst stores below)
     p.store(b, task64, p.field(b, slot, SEQ), "seq_cst")
     p.store(b, task, p.word(b, GEN), "seq_cst")
-    p.futex(b, p.word(b, GEN), FUTEX_WAKE, workers)
+    p.wake(b, p.word(b, GEN), workers)
     t0 = p.now(b)
-    mine = b.call(run, [slot])
+    mine = b.call(run, [slot, ir.Constant(ir.IntType(1), 0)])
     t1 = p.now(b)
     # Wait until every chunk is done (by anyone), then release the pool.
     p.wait_while_equal(b, p.flag(b, slot), _c(0, I32), "chunks")
@@ -320,7 +378,8 @@ def build_module(sys_futex: int | None, sys_yield: int | None = None) -> ir.Modu
     """The pool's LLVM module (waiting on futexes through syscall ``sys_futex``, or
     spinning where that is None; yielding the core while spinning through syscall
     ``sys_yield``, where given): ``tj_worker``, ``tj_parallel_for``, ``tj_configure(workers,
-    spin, yield_mask, max_level)``, ``tj_parked``, ``tj_backoff`` and ``tj_stop``
+    spin, yield_mask, max_level, linger)``, ``tj_parked``, ``tj_backoff``, ``tj_cycles`` (the
+    cycle counter, 0 where none) and ``tj_stop``
     (``threads.POOL_SYMBOLS``)."""
     m = ir.Module("tracejit_threads")
     bind_target(m, host_target())  # the JIT's own module: always the host's
@@ -328,13 +387,17 @@ def build_module(sys_futex: int | None, sys_yield: int | None = None) -> ir.Modu
     run = _build_run_chunks(m, p)
     _build_worker(m, p, run)
     _build_parallel_for(m, p, run)
-    conf = ir.Function(m, ir.FunctionType(ir.VoidType(), [I32, I32, I32, I32]), "tj_configure")
+    conf = ir.Function(m, ir.FunctionType(ir.VoidType(), [I32, I32, I32, I32, I32]), "tj_configure")
     b = ir.IRBuilder(conf.append_basic_block("entry"))
+    p.store(b, conf.args[4], p.word(b, LINGER))
     p.store(b, conf.args[3], p.word(b, MAX_LEVEL))
     p.store(b, conf.args[1], p.word(b, SPIN_POLLS))
     p.store(b, conf.args[2], p.word(b, YIELD_MASK))
     p.store(b, conf.args[0], p.word(b, WORKERS))
     b.ret_void()
+    cycles = ir.Function(m, ir.FunctionType(I64, []), "tj_cycles")
+    b = ir.IRBuilder(cycles.append_basic_block("entry"))
+    b.ret(p.now(b))
     for name, word in (("tj_parked", PARK), ("tj_backoff", LEVEL)):
         get = ir.Function(m, ir.FunctionType(I32, []), name)
         b = ir.IRBuilder(get.append_basic_block("entry"))
