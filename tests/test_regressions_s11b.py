@@ -48,3 +48,25 @@ def test_drawn_while_tracing_refusal_names_the_drawing_line():
     np.testing.assert_array_equal(got, _draws_through_object(x))
     low = g.lower(x)
     assert f"test_regressions_s11b.py:{line}" in low.fallbacks[0][2]
+
+
+def _list_indexed_by_data(x):
+    options = [x, x * 2.0, x * 3.0]
+    return options[int((x > 0).sum()) % 3]  # LIST
+
+
+def _sized_by_data(x):
+    return np.ones(int((x > 0).sum()) + 1)[:1] * x  # SIZED
+
+
+@pytest.mark.parametrize("fn, marker, what", [(_list_indexed_by_data, "# LIST", "list, tuple or range indexed"),
+                                              (_sized_by_data, "# SIZED", "np.ones(k)")])
+def test_traced_index_refusal_says_what_and_where(fn, marker, what):
+    # the random-mode campaign's commonest refusal read 'use as an index (operator.index) on a traced
+    # array': it names the line; it now also says which uses need the value (a list index, a shape)
+    line = _line_of(fn, marker)
+    with pytest.raises(tj.TracerConversionError) as info:
+        tj.jit(fn, fallback=False)(np.arange(3.0) - 1.0)
+    assert what in str(info.value) and f"test_regressions_s11b.py:{line})" in str(info.value)
+    x = np.arange(4.0) - 1.5
+    np.testing.assert_array_equal(tj.jit(fn)(x), fn(x))  # (runs eagerly)
