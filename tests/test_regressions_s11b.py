@@ -70,3 +70,27 @@ def test_traced_index_refusal_says_what_and_where(fn, marker, what):
     assert what in str(info.value) and f"test_regressions_s11b.py:{line})" in str(info.value)
     x = np.arange(4.0) - 1.5
     np.testing.assert_array_equal(tj.jit(fn)(x), fn(x))  # (runs eagerly)
+
+
+def _normalize_if_array(x):
+    if isinstance(x, np.ndarray) and x.ndim == 1:
+        return x * 2
+    return x
+
+
+def _kinds(x, s):
+    import numbers
+    out = []
+    for v in (x, x[0], x.sum(), s, s * 2, (x > 0)[1], x[x > 0], float(x[0]), int(x[1]), x + 1j, (x + 1j)[0],
+              x.astype(np.float32)[0]):
+        out.append(tuple(isinstance(v, c) for c in (np.ndarray, np.generic, float, int, bool, np.floating,
+                                                    numbers.Number, np.float32, complex, np.bool_, (list, np.ndarray))))
+    return out
+
+
+def test_isinstance_of_traced_values_answers_as_eager():
+    # isinstance(x, np.ndarray) of a traced array was False: the jitted function took the other branch
+    # and returned x where eager returned x * 2 (hand probe)
+    x = np.arange(3.0) - 1.0
+    np.testing.assert_array_equal(tj.jit(_normalize_if_array)(x), _normalize_if_array(x))
+    assert tj.jit(_kinds)(x, 2.5) == _kinds(x, 2.5)
