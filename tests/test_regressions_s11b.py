@@ -94,3 +94,38 @@ def test_isinstance_of_traced_values_answers_as_eager():
     x = np.arange(3.0) - 1.0
     np.testing.assert_array_equal(tj.jit(_normalize_if_array)(x), _normalize_if_array(x))
     assert tj.jit(_kinds)(x, 2.5) == _kinds(x, 2.5)
+
+
+def _decay_for(x):
+    s = np.zeros(())
+    for i in range(len(x)):
+        s = s * 0.5 + x[i]
+    return s
+
+
+def _decay_rows(x):
+    s = np.zeros(())
+    for v in x:
+        s = s + v
+    return s
+
+
+def _to_array_for(x):
+    s = x[0]
+    for i in range(len(x)):
+        s = np.asarray(s * 0.5 + x[i])
+    return s
+
+
+def _decay_fori(x):
+    return tj.fori_loop(0, x.shape[0], lambda i, s: s * 0.5 + x[i], np.zeros(()))
+
+
+@pytest.mark.parametrize("fn", [_decay_for, _decay_rows, _to_array_for, _decay_fori])
+def test_loop_result_kind_after_a_concrete_number_of_steps(fn):
+    # s = np.zeros(()); for ...: s = s * 0.5 + x[i] gives a NumPy scalar after one step (a ufunc of a 0-d
+    # array): the rolled loop returned the 0-d array it started with (hand probe)
+    x = np.arange(5.0) - 2.0
+    got, want = tj.jit(fn)(x), fn(x)
+    assert type(got) is type(want)
+    np.testing.assert_array_equal(got, want)

@@ -203,6 +203,14 @@ def while_loop(cond_fun: Callable[[Any], Any], body_fun: Callable[[Any], Any], i
     """
     check_callable(cond_fun, "tj.while_loop: cond_fun")
     check_callable(body_fun, "tj.while_loop: body_fun")
+    return _while(cond_fun, body_fun, init_val)
+
+
+def _while(cond_fun: Callable, body_fun: Callable, init_val: Any, peelable: bool = False) -> Any:
+    """:func:`while_loop`; ``peelable``: its first step runs (``fori_loop`` with concrete bounds),
+    so a 0-d value the body makes a NumPy scalar (``s = np.zeros(()); s = s * 0.5 + x[i]``),
+    or back, raises CarryChanged: that step runs before the loop, and the loop carries the kind
+    eager code has after it."""
     trace = current_trace()
     if trace is None:
         val = init_val
@@ -228,6 +236,8 @@ def while_loop(cond_fun: Callable[[Any], Any], body_fun: Callable[[Any], Any], i
     # a value whose dtype the body changes (a Python int that becomes a float) would have
     # a type depending on the trip count: refused (fori_loop runs a first step before)
     _check_same("tj.while_loop: body_fun's result", body.tree, body.avals, tree, avals, loc, CarryChanged)
+    if peelable and any(bool(c._scalar) != s for c, a, s in zip(carried, avals, body.scalars) if a.shape == ()):
+        raise CarryChanged(f"tj.fori_loop: a 0-d carried value changes between array and NumPy scalar{at(loc)}")
     targets = controlwrites.check_loop(body.writes, cond.writes, leaves, body.captured, trace, loc)
     cond_graph = cond.sub.graph
     if cond.avals[0].dtype != np.bool_:  # truth of a number: != 0
@@ -335,7 +345,7 @@ def fori_loop(lower: object, upper: object, body_fun: Callable[[Any, Any], Any],
         return init_val  # no step: the value as it is, as range() gives
     for peeled in range(MAX_PEELED + 1):
         try:
-            return _fori(trace, lower, upper, body_fun, init_val, loc)
+            return _fori(trace, lower, upper, body_fun, init_val, loc, concrete and peeled < MAX_PEELED)
         except CarryChanged:
             if not concrete or int(lower) >= int(upper) or peeled == MAX_PEELED:
                 raise
@@ -346,8 +356,8 @@ def fori_loop(lower: object, upper: object, body_fun: Callable[[Any, Any], Any],
     raise AssertionError("unreachable")
 
 
-def _fori(trace: Trace, lower, upper, body_fun: Callable, init_val: Any, loc) -> Any:
-    """``fori_loop`` as a ``while_loop`` over ``(i, value)``."""
+def _fori(trace: Trace, lower, upper, body_fun: Callable, init_val: Any, loc, peelable: bool = False) -> Any:
+    """``fori_loop`` as a ``while_loop`` over ``(i, value)`` (``peelable``: see :func:`_while`)."""
     Tracer = _tracer_cls()
     if isinstance(lower, Tracer) and lower.dtype != np.int64:
         lower = trace.apply("convert", [lower], {"dtype": np.dtype(np.int64)}, scalar=True)
@@ -365,7 +375,7 @@ def _fori(trace: Trace, lower, upper, body_fun: Callable, init_val: Any, loc) ->
             set_range(i, low[0], high[1] - 1, exact=not isinstance(lower, Tracer) and not isinstance(upper, Tracer))
         return i + 1, body_fun(i, val)
 
-    return while_loop(cond_fun, body, (start, init_val))[1]
+    return _while(cond_fun, body, (start, init_val), peelable)[1]
 
 
 def cond(pred: object, true_fun: Callable, false_fun: Callable, *operands: object) -> Any:
