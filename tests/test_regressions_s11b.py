@@ -37,7 +37,7 @@ def test_drawn_while_tracing_refusal_names_the_drawing_line():
     # (random-mode fuzz, seed 1112000000026: HOLD.draw(n) in f)
     line = _line_of(_Holder.draw, "# DRAWS")
     before = _HOLD.gen.bit_generator.state
-    with pytest.raises(tj.UnsupportedError, match=rf"drawn while tracing.*\(at [^)]*test_regressions_s11b\.py:{line}\)"):
+    with pytest.raises(tj.UnsupportedError, match=rf"drawn while tracing.*\(at [^)]*s11b\.py:{line}\)"):
         tj.jit(_draws_through_object, fallback=False)(np.arange(3.0))
     assert _HOLD.gen.bit_generator.state == before  # (the trace's draws undone)
     x = np.arange(4.0)
@@ -129,3 +129,46 @@ def test_loop_result_kind_after_a_concrete_number_of_steps(fn):
     got, want = tj.jit(fn)(x), fn(x)
     assert type(got) is type(want)
     np.testing.assert_array_equal(got, want)
+
+
+def _inverse_or_zeros(x):
+    try:
+        y = np.linalg.inv(x)
+    except np.linalg.LinAlgError:
+        y = np.zeros_like(x)
+    return y
+
+
+def _item_or_default(x, i):
+    try:
+        v = x[i]
+    except Exception:
+        v = -1.0
+    return v
+
+
+def _catches_another_error(x):
+    try:
+        y = np.linalg.inv(x)
+    except KeyError:
+        y = np.zeros_like(x)
+    return y
+
+
+def test_try_catching_an_error_raised_after_the_call():
+    # np.linalg.inv of a singular matrix inside `try: ... except LinAlgError:` raised LinAlgError from
+    # the jitted call (a run-time check raises after the compiled code ran, out of the handler's
+    # reach) where eager returned the handler's zeros (hand probe): such a function runs eagerly
+    singular = np.zeros((2, 2))
+    np.testing.assert_array_equal(tj.jit(_inverse_or_zeros)(singular), _inverse_or_zeros(singular))
+    np.testing.assert_array_equal(tj.jit(_inverse_or_zeros)(np.eye(2) * 2), np.eye(2) / 2)
+    assert tj.jit(_item_or_default)(np.arange(3.0), np.array(5)) == -1.0
+    assert tj.jit(_item_or_default)(np.arange(3.0), np.array(1)) == 1.0
+    line = _line_of(_inverse_or_zeros, "try:")
+    with pytest.raises(tj.UnsupportedError, match=rf"`try` catches LinAlgError.*s11b\.py:{line}\)"):
+        tj.jit(_inverse_or_zeros, fallback=False)(np.eye(2))
+    g = tj.jit(_catches_another_error)  # (a handler that does not catch it: compiled, the error raised)
+    np.testing.assert_array_equal(g(np.eye(2) * 4), np.eye(2) / 4)
+    assert not getattr(g.lower(np.eye(2)), "fallbacks", [])
+    with pytest.raises(np.linalg.LinAlgError):
+        g(singular)

@@ -204,6 +204,8 @@ def needs_conversion(fn: ast.FunctionDef) -> bool:
     for node in ast.walk(fn):
         if isinstance(node, (ast.If, ast.While, ast.For, ast.IfExp, ast.BoolOp, ast.Assert)):
             return True
+        if isinstance(node, ast.Try) and node.handlers:  # (autograph/caught.py)
+            return True
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
             return True
         if isinstance(node, ast.Compare) and len(node.ops) > 1:
