@@ -172,3 +172,17 @@ def test_try_catching_an_error_raised_after_the_call():
     assert not getattr(g.lower(np.eye(2)), "fallbacks", [])
     with pytest.raises(np.linalg.LinAlgError):
         g(singular)
+
+
+def _vector_valued(w):
+    return w * 2
+
+
+@pytest.mark.parametrize("make", [tj.grad, lambda f: tj.jit(tj.grad(f)), lambda f: tj.grad(tj.jit(f))])
+def test_grad_of_a_vector_output_names_the_users_line(make):
+    # 'grad requires a scalar output ... (at tracejit/compile.py:129)': the user's line was taken as the
+    # innermost frame outside tracejit's subpackages, and compile.py is not in one (hand probe)
+    g = make(_vector_valued)
+    with pytest.raises(TypeError, match=r"requires a scalar output") as info:
+        g(np.ones(3))
+    assert "compile.py" not in str(info.value) and "test_regressions_s11b.py" in str(info.value)
