@@ -186,3 +186,22 @@ def test_grad_of_a_vector_output_names_the_users_line(make):
     with pytest.raises(TypeError, match=r"requires a scalar output") as info:
         g(np.ones(3))
     assert "compile.py" not in str(info.value) and "test_regressions_s11b.py" in str(info.value)
+
+
+def _draw_or_zeros(x, rng):
+    try:
+        y = rng.normal(0.0, x)
+    except ValueError:
+        y = np.zeros_like(x)
+    return y
+
+
+def test_try_around_a_host_call():
+    # a draw with a negative scale raises ValueError when the host call runs, after the compiled code
+    # started: the handler could not run (hand probe)
+    x = -np.ones(3)
+    np.testing.assert_array_equal(tj.jit(_draw_or_zeros)(x, np.random.default_rng(0)), np.zeros(3))
+    want = _draw_or_zeros(-x, np.random.default_rng(1))
+    np.testing.assert_array_equal(tj.jit(_draw_or_zeros)(-x, np.random.default_rng(1)), want)
+    low = tj.jit(_draw_or_zeros).lower(x, np.random.default_rng(0))
+    assert "`try` around code run as a host call" in low.fallbacks[0][2]
