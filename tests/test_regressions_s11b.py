@@ -205,3 +205,39 @@ def test_try_around_a_host_call():
     np.testing.assert_array_equal(tj.jit(_draw_or_zeros)(-x, np.random.default_rng(1)), want)
     low = tj.jit(_draw_or_zeros).lower(x, np.random.default_rng(0))
     assert "`try` around code run as a host call" in low.fallbacks[0][2]
+
+
+def _iterations_until_converged(x):
+    y = x
+    for it in range(100):
+        yn = np.cos(y)
+        if np.max(np.abs(yn - y)) < 1e-10:
+            break
+        y = yn
+    return y, it
+
+
+def _last_index_of_a_traced_count(x):
+    i = -1
+    for i in range(int((x > 0).sum())):
+        pass
+    return i
+
+
+def _first_positive(x):
+    for i, v in enumerate(x):
+        if v > 0:
+            break
+    return i, v
+
+
+@pytest.mark.parametrize("fn", [_iterations_until_converged, _last_index_of_a_traced_count, _first_positive])
+def test_loop_index_after_a_rolled_loop_is_a_python_int(fn):
+    # `for it in range(100): ... break` then `return y, it`: the index after the loop was np.int64
+    # (np.maximum of the stop), eager's a Python int (hand probe, a fixed-point iteration)
+    x = np.arange(10.0) - 3.0
+    got, want = tj.jit(fn)(x), fn(x)
+    leaves = (lambda r: list(r) if isinstance(r, tuple) else [r])
+    assert [type(v) for v in leaves(got)] == [type(v) for v in leaves(want)]
+    for g, w in zip(leaves(got), leaves(want)):
+        np.testing.assert_allclose(g, w)
