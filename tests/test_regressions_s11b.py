@@ -241,3 +241,17 @@ def test_loop_index_after_a_rolled_loop_is_a_python_int(fn):
     assert [type(v) for v in leaves(got)] == [type(v) for v in leaves(want)]
     for g, w in zip(leaves(got), leaves(want)):
         np.testing.assert_allclose(g, w)
+
+
+def _kind_queries(x, s):
+    out = []
+    for v in (x, x[0], x.sum(), s, s * 2, float(x[0]), x[x > 0]):
+        out.append((np.isscalar(v), type(v) is np.ndarray, type(v).__name__, hasattr(v, "shape"), np.ndim(v)))
+    return out, type("Made", (), {}).__name__
+
+
+def test_type_isscalar_hasattr_of_traced_values_answer_as_eager():
+    # np.isscalar(x[0]) was False, type(x) Tracer, hasattr(python_float, "shape") True under the jit
+    # (hand probe, after isinstance): branches on them took the other path
+    x = np.arange(3.0) - 1.0
+    assert tj.jit(_kind_queries)(x, 2.5) == _kind_queries(x, 2.5)

@@ -20,8 +20,8 @@ and on traced values gives what eager code gets, traced:
   ``astype``, a NumPy scalar where ``x`` is 0-d;
 * ``sum(x)`` of a traced array or selection adds along its first axis (a range selection's
   by a loop over the range), in the dtype Python's one-by-one addition keeps;
-* ``isinstance(x, cls)`` of a traced value answers for what eager code holds there: an ndarray,
-  a NumPy scalar of its dtype or a Python number (``isinstance(x, np.ndarray)`` was False).
+* ``isinstance(x, cls)``, ``type(x)``, ``np.isscalar(x)`` and ``hasattr(x, name)`` of a traced value
+  answer for what eager code holds there: an ndarray, a NumPy scalar of its dtype or a Python number.
 """
 from __future__ import annotations
 
@@ -218,8 +218,25 @@ def isinstance_(obj: object, classinfo: object) -> bool:
     return isinstance(eager_example(obj), classinfo)
 
 
+def type_(*args: object) -> type:
+    """``type(obj)`` of a traced value: the type eager code holds there (``type(x) is np.ndarray``);
+    the builtin's other forms unchanged."""
+    return type(eager_example(args[0])) if len(args) == 1 else type(*args)
+
+
+def hasattr_(obj: object, name: str) -> bool:
+    """``hasattr`` of a traced Python number as of the number (``hasattr(s, "shape")`` is False)."""
+    return hasattr(eager_example(obj) if python_kind(obj) is not None else obj, name)
+
+
+def isscalar(element: object) -> bool:
+    """``np.isscalar`` answering for a traced value as for the value eager code holds there."""
+    return bool(np.isscalar(eager_example(element)))
+
+
 CONVERTED: dict[Callable, Callable] = {len: len_, int: int_, float: float_, bool: bool_, round: round_, sum: sum_,
-                                       complex: complex_, isinstance: isinstance_}
+                                       complex: complex_, isinstance: isinstance_, type: type_,
+                                       hasattr: hasattr_}
 CONVERTED.update({t: _numpy_scalar(t) for t in (np.float64, np.float32, np.float16, np.int64, np.int32, np.int16,
                                                  np.int8, np.uint64, np.uint32, np.uint16, np.uint8, np.bool_,
                                                  np.complex64, np.complex128)})

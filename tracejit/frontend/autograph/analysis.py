@@ -8,7 +8,8 @@ from collections.abc import Iterable, Iterator
 
 SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
-BUILTINS_ROUTED = frozenset({"len", "int", "float", "bool", "abs", "range", "round", "sum", "complex", "isinstance"})
+BUILTINS_ROUTED = frozenset({"len", "int", "float", "bool", "abs", "range", "round", "sum", "complex", "isinstance",
+                             "type", "hasattr"})
 SCALAR_TYPES_ROUTED = frozenset({"float64", "float32", "float16", "double", "single", "int64", "int32", "int16", "int8",
                                  "uint64", "uint32", "uint16", "uint8", "intp", "bool_", "complex64", "complex128"})
 
