@@ -255,3 +255,28 @@ def test_type_isscalar_hasattr_of_traced_values_answer_as_eager():
     # (hand probe, after isinstance): branches on them took the other path
     x = np.arange(3.0) - 1.0
     assert tj.jit(_kind_queries)(x, 2.5) == _kind_queries(x, 2.5)
+
+
+def _collect_until(x):
+    out = []
+    i = 0
+    while x[i] < 3:
+        out.append(x[i])
+        i += 1
+    return np.array(out)
+
+
+def _restructured(x):
+    return tj.while_loop(lambda v: v[0] < 3, lambda v: (v[0] + 1, v[1] + v[1]), (0, [x]))
+
+
+def test_loop_structure_changes_are_described_readably():
+    # a list appended in a `while` on data was refused with 'structure TreeDef(kind='tuple', children=(...' (hand
+    # probe): the message now names the list and what to do; tj.while_loop's own shows nests as Python writes them
+    x = np.arange(6.0) - 2.0
+    with pytest.raises(tj.UnsupportedError, match=r"'out' is a list of 0 items before the `while` loop at line \d+ "
+                                                  r"and of 1 after a step"):
+        tj.jit(_collect_until, fallback=False)(x)
+    np.testing.assert_array_equal(tj.jit(_collect_until)(x), _collect_until(x))  # (runs eagerly)
+    with pytest.raises(tj.UnsupportedError, match=r"structure \(v, \[v, v\]\) differs from \(v, \[v\]\)"):
+        tj.jit(_restructured, fallback=False)(x)

@@ -181,12 +181,25 @@ def _real_tree(tree: TreeDef) -> TreeDef:
     return dataclasses.replace(tree, children=tuple(_real_tree(c) for c in tree.children))
 
 
+def _structure(tree: TreeDef) -> str:
+    """``tree`` as Python writes such a nest, ``v`` for each leaf: ``((v, [v]), v)``."""
+    inner = [_structure(c) for c in tree.children]
+    if tree.kind == "leaf":
+        return "v"
+    if tree.kind == "list":
+        return f"[{', '.join(inner)}]"
+    if tree.kind == "dict":
+        return "{" + ", ".join(f"{k!r}: {c}" for k, c in zip(tree.keys, inner)) + "}"
+    return f"({', '.join(inner)}{',' if len(inner) == 1 else ''})"
+
+
 def _check_same(what: str, tree: TreeDef, avals: list[AVal], want_tree: TreeDef, want: list[AVal], loc,
                 error: type) -> None:
     if tree != want_tree:
         if _real_tree(tree) == _real_tree(want_tree):  # a real value became complex, or back
             raise error(f"{what}: a value changed between real and complex{at(loc)}")
-        raise error(f"{what}: structure {tree} differs from {want_tree}{at(loc)}")
+        raise error(f"{what}: structure {_structure(tree)} differs from {_structure(want_tree)} (v: an array or "
+                    f"number){at(loc)}")
     if list(avals) != list(want):
         raise error(f"{what}: shapes and dtypes [{_describe(avals)}] differ from [{_describe(want)}]{at(loc)}")
 
