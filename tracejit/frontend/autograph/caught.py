@@ -8,7 +8,9 @@ handler. So converted code runs each ``try`` that has handlers inside :class:`tr
 its body recorded a check whose error one of the handlers catches, or a host call (Python run
 at run time, ``frontend/hostcall.py``: whatever it raises leaves the compiled call too), the
 function is refused (UnsupportedError naming the ``try``'s line: it then runs eagerly, or says
-so with ``tj.jit(fallback=False)``).
+so with ``tj.jit(fallback=False)``). Not while a derivative is recorded (``tj.grad`` & co.): a
+derivative has no eager form to fall back on, so the ``try`` stays as before (its handler does
+not run for such errors).
 """
 from __future__ import annotations
 
@@ -16,7 +18,8 @@ from typing import Callable
 
 from tracejit.errors import UnsupportedError, at
 from tracejit.frontend.checks import pending
-from tracejit.frontend.context import current_trace, location, user_frame
+from tracejit.frontend.context import current_trace, differentiated, location, user_frame
+from tracejit.frontend.refusals import root_trace
 
 
 class try_stmt:  # noqa: N801 - called by converted code as __tj_ag__.try_stmt, like the other statements
@@ -31,6 +34,8 @@ class try_stmt:  # noqa: N801 - called by converted code as __tj_ag__.try_stmt, 
 
     def __enter__(self) -> None:
         self._trace = current_trace()
+        if self._trace is not None and differentiated(root_trace(self._trace)):
+            self._trace = None  # (see the module docstring)
         if self._trace is not None:
             self._mark = len(pending(self._trace))
             self._hosts = len(self._trace.graph.nodes_with_op("host"))
