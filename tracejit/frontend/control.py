@@ -216,14 +216,6 @@ def while_loop(cond_fun: Callable[[Any], Any], body_fun: Callable[[Any], Any], i
     """
     check_callable(cond_fun, "tj.while_loop: cond_fun")
     check_callable(body_fun, "tj.while_loop: body_fun")
-    return _while(cond_fun, body_fun, init_val)
-
-
-def _while(cond_fun: Callable, body_fun: Callable, init_val: Any, peelable: bool = False) -> Any:
-    """:func:`while_loop`; ``peelable``: its first step runs (``fori_loop`` with concrete bounds),
-    so a 0-d value the body makes a NumPy scalar (``s = np.zeros(()); s = s * 0.5 + x[i]``),
-    or back, raises CarryChanged: that step runs before the loop, and the loop carries the kind
-    eager code has after it."""
     trace = current_trace()
     if trace is None:
         val = init_val
@@ -249,8 +241,10 @@ def _while(cond_fun: Callable, body_fun: Callable, init_val: Any, peelable: bool
     # a value whose dtype the body changes (a Python int that becomes a float) would have
     # a type depending on the trip count: refused (fori_loop runs a first step before)
     _check_same("tj.while_loop: body_fun's result", body.tree, body.avals, tree, avals, loc, CarryChanged)
-    if peelable and any(bool(c._scalar) != s for c, a, s in zip(carried, avals, body.scalars) if a.shape == ()):
-        raise CarryChanged(f"tj.fori_loop: a 0-d carried value changes between array and NumPy scalar{at(loc)}")
+    if any(a.shape == () and s != c._scalar for a, s, c in zip(avals, body.scalars, carried)):
+        # a NumPy scalar the body makes a 0-d array (np.asarray), or back: which one the loop
+        # leaves would depend on the trip count as well (it took the initial value's kind)
+        raise CarryChanged(f"tj.while_loop: body_fun's result: a NumPy scalar became a 0-d array, or back{at(loc)}")
     targets = controlwrites.check_loop(body.writes, cond.writes, leaves, body.captured, trace, loc)
     cond_graph = cond.sub.graph
     if cond.avals[0].dtype != np.bool_:  # truth of a number: != 0
@@ -358,7 +352,7 @@ def fori_loop(lower: object, upper: object, body_fun: Callable[[Any, Any], Any],
         return init_val  # no step: the value as it is, as range() gives
     for peeled in range(MAX_PEELED + 1):
         try:
-            return _fori(trace, lower, upper, body_fun, init_val, loc, concrete and peeled < MAX_PEELED)
+            return _fori(trace, lower, upper, body_fun, init_val, loc)
         except CarryChanged:
             if not concrete or int(lower) >= int(upper) or peeled == MAX_PEELED:
                 raise
@@ -369,8 +363,8 @@ def fori_loop(lower: object, upper: object, body_fun: Callable[[Any, Any], Any],
     raise AssertionError("unreachable")
 
 
-def _fori(trace: Trace, lower, upper, body_fun: Callable, init_val: Any, loc, peelable: bool = False) -> Any:
-    """``fori_loop`` as a ``while_loop`` over ``(i, value)`` (``peelable``: see :func:`_while`)."""
+def _fori(trace: Trace, lower, upper, body_fun: Callable, init_val: Any, loc) -> Any:
+    """``fori_loop`` as a ``while_loop`` over ``(i, value)``."""
     Tracer = _tracer_cls()
     if isinstance(lower, Tracer) and lower.dtype != np.int64:
         lower = trace.apply("convert", [lower], {"dtype": np.dtype(np.int64)}, scalar=True)
@@ -388,7 +382,7 @@ def _fori(trace: Trace, lower, upper, body_fun: Callable, init_val: Any, loc, pe
             set_range(i, low[0], high[1] - 1, exact=not isinstance(lower, Tracer) and not isinstance(upper, Tracer))
         return i + 1, body_fun(i, val)
 
-    return _while(cond_fun, body, (start, init_val), peelable)[1]
+    return while_loop(cond_fun, body, (start, init_val))[1]
 
 
 def cond(pred: object, true_fun: Callable, false_fun: Callable, *operands: object) -> Any:
