@@ -1,7 +1,10 @@
 """More control-flow blocks for ``cfgen.py`` (issue 16): constructs users write that the first
 templates lacked -- ``elif`` chains, ``while True`` ended by ``break``, nested loops over
 ``enumerate``/``zip``, a ``while`` inside a ``for``, augmented assignments to slices inside
-branches and loops, and early returns from nested loops (``returns_early``).
+branches and loops, and early returns from nested loops (``returns_early``); and (session 11)
+``isinstance`` tests of traced values, ``try``/``except`` around errors raised depending on the
+data (``np.linalg.inv``, an index read from data), 0-d accumulators that become NumPy scalars
+after a step, and a helper function defined inside ``f`` and called in a loop.
 
 Each block keeps the types of what it defines independent of the data (accumulators start
 as ``np.float64``), so that a difference is a bug and not autograph's documented promotion.
@@ -18,7 +21,43 @@ class MoreBlocks:
     def more_blocks(self) -> list:
         """The block makers of this module."""
         return [self.b_elif_chain, self.b_while_true, self.b_nested_enumerate, self.b_while_in_for,
-                self.b_slice_update, self.b_slice_update_loop]
+                self.b_slice_update, self.b_slice_update_loop, self.b_isinstance, self.b_try, self.b_zero_d,
+                self.b_helper]
+
+    def b_isinstance(self) -> list[str]:
+        v = self.fresh("v")
+        self.define_vector(v)
+        test = self.pick(["isinstance(x, np.ndarray)", "isinstance(x[0], np.floating)", "isinstance(n, int)",
+                          "isinstance(y.sum(), float)", "isinstance(x[0], (float, np.ndarray))"])
+        return [f"if {test}:", f"    {v} = {self.vector()}", "else:", f"    {v} = y * 0.0"]
+
+    def b_try(self) -> list[str]:
+        v = self.fresh("v")
+        self.define_vector(v)
+        k = self.pick(["int((x > 0).sum())", "int(np.argmax(y)) + 2", "n"])
+        body, handler = self.pick([
+            ([f"    {v} = np.linalg.inv(np.outer(x, y) + {self.pick(['0.0', '1e-3', '1.0'])} * np.eye(n)) @ y"],
+             "np.linalg.LinAlgError"),
+            ([f"    {v} = y * x[{k}]"], "IndexError"),
+            ([f"    {v} = y * x[{k}]"], "Exception"),
+            ([f"    {v} = y + 1.0"], "ValueError"),
+        ])
+        return [f"{v} = y.copy()", "try:", *body, f"except {handler}:", f"    {v} = x * 0.5"]
+
+    def b_zero_d(self) -> list[str]:
+        s, i = self.fresh("s"), self.fresh("i")
+        self.define_scalar(s)
+        return [f"{s} = {self.pick(['np.zeros(())', 'np.ones(())', 'np.array(0.5)'])}",
+                f"for {i} in range({self.pick(['n', 'min(n, 3)', '2'])}):",
+                f"    {s} = {s} * {self.pick(['0.5', '1.0', '-1.0'])} + {self.pick(['x', 'y'])}[{i}]"]
+
+    def b_helper(self) -> list[str]:
+        h, v, i, w = self.fresh("h"), self.fresh("v"), self.fresh("i"), self.fresh("w")
+        self.define_vector(v)
+        body = self.pick([f"return np.maximum({w}, 0.0) * 2.0", f"return {w} if {w}.sum() > 0 else -{w}",
+                          f"return np.tanh({w}) + {w}.mean()"])
+        return [f"def {h}({w}):", f"    {body}", f"{v} = np.zeros(n)",
+                f"for {i} in range({self.pick(['2', '3'])}):", f"    {v} = {v} + {h}(y * {i} + x)"]
 
     def b_elif_chain(self) -> list[str]:
         s = self.fresh("s")

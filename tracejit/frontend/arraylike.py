@@ -92,7 +92,8 @@ class ArrayLike:
         self._concrete("complex()")
 
     def __index__(self) -> int:
-        self._concrete("use as an index (operator.index)")
+        self._concrete("use as an index or a size (operator.index: a Python list, tuple or range indexed by "
+                       "it, or a shape such as np.ones(k))")
 
     def item(self, *args: Any) -> NoReturn:
         """ndarray.item: the value is not known while tracing (raises)."""

@@ -16,7 +16,11 @@ if TYPE_CHECKING:  # (type hints only: these modules build on this one)
     from tracejit.frontend.core import Trace
 
 _PACKAGE = os.path.dirname(os.path.dirname(__file__))  # tracejit/
-_SKIP_PREFIXES = tuple(os.path.join(_PACKAGE, sub) + os.sep for sub in ("frontend", "compiler", "runtime")) + (
+# tracejit's own code (every module but the demo's user functions: a check after the trace, run from
+# compile.py, named compile.py as the user's line) and NumPy's
+_SKIP_PREFIXES = tuple(sorted(
+    os.path.join(_PACKAGE, name) + (os.sep if os.path.isdir(os.path.join(_PACKAGE, name)) else "")
+    for name in os.listdir(_PACKAGE) if name != "demo.py" and not name.startswith((".", "__pycache__")))) + (
     os.path.dirname(np.__file__) + os.sep,)
 
 _state = threading.local()

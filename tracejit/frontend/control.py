@@ -181,12 +181,25 @@ def _real_tree(tree: TreeDef) -> TreeDef:
     return dataclasses.replace(tree, children=tuple(_real_tree(c) for c in tree.children))
 
 
+def _structure(tree: TreeDef) -> str:
+    """``tree`` as Python writes such a nest, ``v`` for each leaf: ``((v, [v]), v)``."""
+    inner = [_structure(c) for c in tree.children]
+    if tree.kind == "leaf":
+        return "v"
+    if tree.kind == "list":
+        return f"[{', '.join(inner)}]"
+    if tree.kind == "dict":
+        return "{" + ", ".join(f"{k!r}: {c}" for k, c in zip(tree.keys, inner)) + "}"
+    return f"({', '.join(inner)}{',' if len(inner) == 1 else ''})"
+
+
 def _check_same(what: str, tree: TreeDef, avals: list[AVal], want_tree: TreeDef, want: list[AVal], loc,
                 error: type) -> None:
     if tree != want_tree:
         if _real_tree(tree) == _real_tree(want_tree):  # a real value became complex, or back
             raise error(f"{what}: a value changed between real and complex{at(loc)}")
-        raise error(f"{what}: structure {tree} differs from {want_tree}{at(loc)}")
+        raise error(f"{what}: structure {_structure(tree)} differs from {_structure(want_tree)} (v: an array or "
+                    f"number){at(loc)}")
     if list(avals) != list(want):
         raise error(f"{what}: shapes and dtypes [{_describe(avals)}] differ from [{_describe(want)}]{at(loc)}")
 
@@ -228,6 +241,10 @@ def while_loop(cond_fun: Callable[[Any], Any], body_fun: Callable[[Any], Any], i
     # a value whose dtype the body changes (a Python int that becomes a float) would have
     # a type depending on the trip count: refused (fori_loop runs a first step before)
     _check_same("tj.while_loop: body_fun's result", body.tree, body.avals, tree, avals, loc, CarryChanged)
+    if any(a.shape == () and s != c._scalar for a, s, c in zip(avals, body.scalars, carried)):
+        # a NumPy scalar the body makes a 0-d array (np.asarray), or back: which one the loop
+        # leaves would depend on the trip count as well (it took the initial value's kind)
+        raise CarryChanged(f"tj.while_loop: body_fun's result: a NumPy scalar became a 0-d array, or back{at(loc)}")
     targets = controlwrites.check_loop(body.writes, cond.writes, leaves, body.captured, trace, loc)
     cond_graph = cond.sub.graph
     if cond.avals[0].dtype != np.bool_:  # truth of a number: != 0

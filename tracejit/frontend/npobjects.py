@@ -29,6 +29,7 @@ from tracejit.frontend import arrayconv
 from tracejit.frontend.arraylike import is_traced
 from tracejit.frontend.context import current_trace
 from tracejit.frontend.hostcall import host_call
+from tracejit.frontend.pybuiltins import isscalar
 from tracejit.frontend.refusals import forget_refused
 
 _SCALARS = (bool, int, float, complex, np.generic)
@@ -113,5 +114,7 @@ def retrying(func: Callable) -> Callable:
     return call
 
 
-OBJECTS = {"vectorize": Vectorize, "r_": Concatenator(np.r_, False), "c_": Concatenator(np.c_, True)}
-BY_ORIGINAL = {id(np.vectorize): Vectorize, id(np.r_): OBJECTS["r_"], id(np.c_): OBJECTS["c_"]}
+OBJECTS = {"vectorize": Vectorize, "r_": Concatenator(np.r_, False), "c_": Concatenator(np.c_, True),
+           "isscalar": isscalar}  # (np.isscalar of a traced value: of eager's, frontend/pybuiltins.py)
+BY_ORIGINAL = {id(np.vectorize): Vectorize, id(np.r_): OBJECTS["r_"], id(np.c_): OBJECTS["c_"],
+               id(np.isscalar): isscalar}

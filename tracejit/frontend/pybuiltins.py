@@ -19,7 +19,9 @@ and on traced values gives what eager code gets, traced:
 * ``np.float64(x)`` (and NumPy's other scalar types) of a traced NumPy value is its
   ``astype``, a NumPy scalar where ``x`` is 0-d;
 * ``sum(x)`` of a traced array or selection adds along its first axis (a range selection's
-  by a loop over the range), in the dtype Python's one-by-one addition keeps.
+  by a loop over the range), in the dtype Python's one-by-one addition keeps;
+* ``isinstance(x, cls)``, ``type(x)``, ``np.isscalar(x)`` and ``hasattr(x, name)`` of a traced value
+  answer for what eager code holds there: an ndarray, a NumPy scalar of its dtype or a Python number.
 """
 from __future__ import annotations
 
@@ -29,7 +31,7 @@ import numpy as np
 
 from tracejit.errors import UnsupportedError, at, user_error
 from tracejit.frontend import checks
-from tracejit.frontend.arraylike import complex_support, is_complex_value
+from tracejit.frontend.arraylike import complex_support, is_complex_value, is_traced
 from tracejit.frontend.context import user_location
 from tracejit.frontend.core import Tracer, as_python_scalar
 from tracejit.frontend.numpy.selection import Selection
@@ -198,8 +200,43 @@ def _numpy_scalar(kind: type) -> Callable:
     return convert
 
 
+def eager_example(x: object) -> object:
+    """A value of the type eager code holds where ``x`` (a traced value or selection) is: an empty
+    ndarray of its dtype, a NumPy scalar or a Python number (``x`` itself when not traced)."""
+    if isinstance(x, Selection):
+        return np.empty(0, x.dtype)
+    if not is_traced(x):
+        return x
+    weak = getattr(x, "_weak", None)
+    if weak is not None or (is_tracer(x) and python_kind(x) is bool):
+        return (weak or bool)(0)
+    return x.dtype.type(0) if x._scalar else np.empty(0, x.dtype)
+
+
+def isinstance_(obj: object, classinfo: object) -> bool:
+    """``isinstance`` answering for a traced value as for the value eager code holds there."""
+    return isinstance(eager_example(obj), classinfo)
+
+
+def type_(*args: object) -> type:
+    """``type(obj)`` of a traced value: the type eager code holds there (``type(x) is np.ndarray``);
+    the builtin's other forms unchanged."""
+    return type(eager_example(args[0])) if len(args) == 1 else type(*args)
+
+
+def hasattr_(obj: object, name: str) -> bool:
+    """``hasattr`` of a traced Python number as of the number (``hasattr(s, "shape")`` is False)."""
+    return hasattr(eager_example(obj) if python_kind(obj) is not None else obj, name)
+
+
+def isscalar(element: object) -> bool:
+    """``np.isscalar`` answering for a traced value as for the value eager code holds there."""
+    return bool(np.isscalar(eager_example(element)))
+
+
 CONVERTED: dict[Callable, Callable] = {len: len_, int: int_, float: float_, bool: bool_, round: round_, sum: sum_,
-                                       complex: complex_}
+                                       complex: complex_, isinstance: isinstance_, type: type_,
+                                       hasattr: hasattr_}
 CONVERTED.update({t: _numpy_scalar(t) for t in (np.float64, np.float32, np.float16, np.int64, np.int32, np.int16,
                                                  np.int8, np.uint64, np.uint32, np.uint16, np.uint8, np.bool_,
                                                  np.complex64, np.complex128)})

@@ -245,18 +245,61 @@ class Snapshots:
         """What each generator that advanced since its snapshot is."""
         return [what for what, gen, state, _ in self._taken.values() if _state_of(gen) != state]
 
-    def check(self, function: str, attempts: tuple = ()) -> None:
+    def check(self, function: str, attempts: tuple = (), loc: str | None = None) -> None:
         """Raise if any generator advanced while ``function`` was traced, after putting its state
         back as the earliest of ``attempts`` (the snapshots of this function's earlier traces, this
         one's included) saw it: the refused function then runs eagerly, or is called again, on the
-        stream the caller left."""
+        stream the caller left. ``loc``: the user's line that drew (:class:`DrawLocator`)."""
         moved = self.advanced()
         undo_draws(attempts + (self,))
         if moved:
             raise UnsupportedError(
                 f"random numbers were drawn while tracing {function} (from {', '.join(moved)}; code tracejit "
                 f"does not convert, such as methods reached through an object, draws them when it is traced, "
-                f"and the numbers would be constants of the compiled program): {ADVICE}")
+                f"and the numbers would be constants of the compiled program){at(loc)}: {ADVICE}")
+
+
+_USER_NAMES = ("<string>", "<stdin>", "<ipython-input")  # code the user compiled without a file
+
+
+class DrawLocator:
+    """While a function whose trace drew random numbers is traced again: the user's line where a
+    generator first advanced (``loc``), for the refusal's message. A draw through code tracejit
+    does not convert (a method reached through an object) runs in NumPy's C code, out of sight; so
+    this follows the user's frames line by line (``sys.settrace``, this thread, this trace only)
+    and compares the generators' states (the last of ``attempts``: this trace's
+    :class:`Snapshots`) after each line: the line after which one moved drew."""
+
+    def __init__(self, attempts: list):
+        self.loc: str | None = None
+        self._attempts = attempts
+        self._last: dict = {}  # frame -> its last line run
+        self._previous = None
+
+    def __enter__(self) -> DrawLocator:
+        self._previous = sys.gettrace()
+        sys.settrace(self._call)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        sys.settrace(self._previous)
+        self._last.clear()
+
+    def _call(self, frame, event: str, arg):
+        name = frame.f_code.co_filename
+        if self.loc is not None or is_library_file(name) or (name.startswith("<") and not name.startswith(_USER_NAMES)):
+            return None  # (library frames, tracejit's and code libraries generate included: not followed)
+        return self._line
+
+    def _line(self, frame, event: str, arg):
+        if self.loc is not None:
+            return None
+        line = self._last.get(frame) if event == "line" else frame.f_lineno if event == "return" else None
+        if line is not None and self._attempts and self._attempts[-1].advanced():
+            self.loc = location(frame.f_code.co_filename, line)
+        if event == "line":
+            self._last[frame] = frame.f_lineno
+        return self._line
 
 
 def undo_draws(attempts: tuple) -> None:

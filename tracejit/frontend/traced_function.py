@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import inspect
 import types
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -22,7 +23,7 @@ from tracejit.frontend.donation import donate_written_arguments
 from tracejit.frontend.hostdynamic import HostResult, tickets
 from tracejit.frontend.numpy.selection import Selection
 from tracejit.frontend.operands import python_kind
-from tracejit.frontend.randomness import leaked_stand_in, random_stand_in, undo_draws
+from tracejit.frontend.randomness import DrawLocator, leaked_stand_in, random_stand_in, undo_draws
 from tracejit.frontend.reachable import ArgRoot, ObjectRoot
 from tracejit.frontend.refusals import TraceSites, forget_refused, replaced_error
 from tracejit.frontend.rngargs import argument_stand_in
@@ -80,7 +81,9 @@ def trace_function(fun: object, pysig: inspect.Signature, static: frozenset, cal
     first = None
     while True:
         try:
-            with call.generators:  # generator arguments: drawn from while tracing (frontend/rngargs.py)
+            # (generator arguments: drawn from while tracing, frontend/rngargs.py; a trace again after
+            # one that drew: the user's line that draws is looked for)
+            with call.generators, DrawLocator(attempts) if drawn else nullcontext() as locator:
                 traced, capturer = _trace_once(fun, pysig, static, call, name, freeze, frozenset(concrete),
                                                traced_sites, autograph, attempts)
         except TraceSites as e:
@@ -101,7 +104,7 @@ def trace_function(fun: object, pysig: inspect.Signature, static: frozenset, cal
         if not capturer.snapshots.advanced():
             return traced
         if drawn:  # twice: not another thread drawing meanwhile (every trace's draws undone)
-            capturer.snapshots.check(name, tuple(attempts))
+            capturer.snapshots.check(name, tuple(attempts), locator.loc)
         drawn = True
 
 

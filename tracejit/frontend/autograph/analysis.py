@@ -8,7 +8,8 @@ from collections.abc import Iterable, Iterator
 
 SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
-BUILTINS_ROUTED = frozenset({"len", "int", "float", "bool", "abs", "range", "round", "sum", "complex"})
+BUILTINS_ROUTED = frozenset({"len", "int", "float", "bool", "abs", "range", "round", "sum", "complex", "isinstance",
+                             "type", "hasattr"})
 SCALAR_TYPES_ROUTED = frozenset({"float64", "float32", "float16", "double", "single", "int64", "int32", "int16", "int8",
                                  "uint64", "uint32", "uint16", "uint8", "intp", "bool_", "complex64", "complex128"})
 
@@ -203,6 +204,8 @@ def needs_conversion(fn: ast.FunctionDef) -> bool:
     """Whether ``fn`` (nested functions included) has anything the transform converts."""
     for node in ast.walk(fn):
         if isinstance(node, (ast.If, ast.While, ast.For, ast.IfExp, ast.BoolOp, ast.Assert)):
+            return True
+        if isinstance(node, ast.Try) and node.handlers:  # (autograph/caught.py)
             return True
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
             return True

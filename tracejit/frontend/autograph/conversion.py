@@ -12,6 +12,7 @@ the transform cannot handle are not converted (``None``: traced as written).
 from __future__ import annotations
 
 import ast
+import copy
 import functools
 import inspect
 import linecache
@@ -20,7 +21,7 @@ import tokenize
 import types
 from dataclasses import dataclass, field
 
-from tracejit.frontend.autograph import runtime
+from tracejit.frontend.autograph import runtime as ag_runtime
 from tracejit.frontend.autograph.analysis import (
     bound_names,
     comprehension_walrus,
@@ -34,7 +35,7 @@ from tracejit.frontend.autograph.analysis import (
 )
 from tracejit.frontend.autograph.expressions import Expressions
 from tracejit.frontend.autograph.jumps import convert_loops, convert_returns
-from tracejit.frontend.autograph.nodes import AG, located
+from tracejit.frontend.autograph.nodes import AG, located, no_arguments, runtime
 from tracejit.frontend.autograph.statements import Scope, convert_block
 
 FACTORY, INNER = "__tj_factory__", "__tj_fn__"
@@ -59,7 +60,7 @@ class Converted:
 
 _cache: dict[types.CodeType, Converted | None] = {}
 _outputs: set[types.CodeType] = set()  # every code object conversion made: never converted again
-AG_CELL = types.CellType(runtime)
+AG_CELL = types.CellType(ag_runtime)
 
 
 def converted_code(fn: types.FunctionType) -> Converted | None:
@@ -264,6 +265,17 @@ class _Annotations(ast.NodeTransformer):
         raised = ast.If(test=ast.UnaryOp(op=ast.Not(), operand=node.test), body=[ast.Raise(exc=error, cause=None)],
                         orelse=[])
         return located(raised, node)
+
+    def visit_Try(self, node: ast.Try) -> ast.AST:
+        """``try: ... except E: ...`` -> ``with __tj_ag__.try_stmt(lambda: (E,), line): try: ...``
+        (``autograph/caught.py``: an error raised after the compiled call cannot reach the handler)."""
+        self.generic_visit(node)
+        if not node.handlers:
+            return node
+        types_ = [copy.deepcopy(h.type) for h in node.handlers]
+        caught = ast.Constant(None) if any(t is None for t in types_) else ast.Tuple(elts=types_, ctx=ast.Load())
+        call = runtime("try_stmt", [ast.Lambda(args=no_arguments(), body=caught), ast.Constant(node.lineno)])
+        return located(ast.With(items=[ast.withitem(context_expr=call, optional_vars=None)], body=[node]), node)
 
     def visit_AnnAssign(self, node: ast.AnnAssign) -> ast.AST:
         if node.value is None:

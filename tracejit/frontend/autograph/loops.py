@@ -4,11 +4,10 @@ Outside a trace, and over Python iterables (lists, tuples, dicts, generators), a
 as the Python loop it was written as. Over a range, an array's first axis (``for row in
 X``), or ``enumerate``/``zip``/``reversed`` of these (:mod:`.sequences`), inside a trace:
 
-* a small static trip count (:data:`UNROLL_MAX`) of a light body (no matrix product, sort
-  or loop inside: :func:`.sequences.light_body`), ``tj.unroll(...)`` or
-  ``tj.jit(unroll_loops=True)``: unrolled, the body run once per item as Python runs it
-  (measured: an elementwise body of 2-4 steps unrolled fuses into one kernel, 3-20x faster
-  than rolled; a GRU step of three matrix products unrolled compiles 2-3x longer for 5-15%);
+* a small static trip count (:data:`UNROLL_MAX`) of a light body (no matrix product, sort or loop inside:
+  :func:`.sequences.light_body`), ``tj.unroll(...)`` or ``tj.jit(unroll_loops=True)``: unrolled, the body
+  run once per item as Python runs it (measured: an elementwise body of 2-4 steps unrolled fuses into one
+  kernel, 3-20x faster than rolled; a GRU step of three matrix products unrolled compiles 2-3x longer for 5-15%);
 * otherwise rolled: the body traced once with a traced index (``i`` a traced Python int,
   ``row`` = ``X[i]``) into one ``while`` node (``frontend/control.py``). The state
   variables defined before the loop are carried; arrays the body writes without
@@ -22,11 +21,11 @@ X``), or ``enumerate``/``zip``/``reversed`` of these (:mod:`.sequences`), inside
   ``generalized_fori_loop`` when available, else (or if that refuses) it is unrolled;
   the reason is appended to the root trace's ``notes`` (shown by ``lower()``).
 
-A traced trip count (``range(n)`` with ``n`` traced) can only roll: one compilation serves
-every ``n``. After a rolled loop the target holds the last item (as in Python); names
-first assigned in the body stay undefined after it (a use raises ``Undefined``'s error),
-except that with a static trip count the last step runs after the loop when the function's
-source reads one of them outside the loop (:func:`.sequences.read_after`).
+A traced trip count (``range(n)`` with ``n`` traced) can only roll: one compilation serves every ``n``.
+After a rolled loop the target holds the last item (as in Python: an index a Python int); names first
+assigned in the body stay undefined after it (a use raises ``Undefined``'s error), except that with a
+static trip count the last step runs after the loop when the function's source reads one of them outside
+the loop (:func:`.sequences.read_after`).
 """
 from __future__ import annotations
 
@@ -47,6 +46,7 @@ from tracejit.frontend.autograph.state import peel_step, return_placeholder
 from tracejit.frontend.autograph.undefined import Undefined
 from tracejit.frontend.context import current_trace
 from tracejit.frontend.core import Trace, Tracer
+from tracejit.frontend.pybuiltins import int_
 from tracejit.frontend.refusals import TraceSites, root_trace
 from tracejit.frontend.versions import storage_of
 
@@ -406,7 +406,7 @@ class _Loop:
             set_state(tuple(now))
         else:
             if stop is not None:  # a `break` may have ended it: the item of its last step
-                last = item_at(np.maximum(stop - 1, lo))
+                last = item_at(_last(lo, stop - lo))
             else:
                 last = item_at(lo + steps - 1) if isinstance(steps, int) else item_at(_last(lo, steps))
             values = sequences.bind(sequences.target_names(self.opts["target"]), last)
@@ -484,8 +484,8 @@ def _carryable(value: Any) -> bool:
     return False
 
 
-def _last(first: int, steps: Tracer) -> Tracer:
-    return np.maximum(first + steps - 1, first)
+def _last(first: int, steps: Tracer) -> Tracer:  # (the last step's index, a Python int as range gives it)
+    return int_(np.maximum(first + steps - 1, first))
 
 
 def _count(total: Any) -> str:

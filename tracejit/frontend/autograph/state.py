@@ -420,6 +420,14 @@ def loop_traced(test: Callable, body: Callable, get_state: Callable, set_state: 
             if_traced(truth(test()), body, _nothing, get_state, set_state, names, opts)
             loop_traced(test, body, get_state, set_state, names, opts, peel - 1, written)
             return
+        grown = [i for i in carried if i < len(last) and type(init[i]) is list and type(last[i]) is list
+                 and len(init[i]) != len(last[i])]
+        if grown:  # (a list appended in the loop: its length would be the data's)
+            i = grown[0]
+            raise CarryChanged(f"'{names[i]}' is a list of {len(init[i])} items before {where} and of "
+                               f"{len(last[i])} after a step: its condition is traced, so the list's length would "
+                               f"depend on the data; write the items into an array made before the loop "
+                               f"(out = np.zeros(n); out[k] = v) and slice it after{at(user_location())}") from None
         raise CarryChanged(f"{error} (the loop's variables: {', '.join(names[i] for i in carried)}; give each its "
                            f"final dtype and shape before {where})") from None
     except UnsupportedError as error:
