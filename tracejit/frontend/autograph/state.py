@@ -263,36 +263,36 @@ def _kind(value: Any) -> type | None:
 
 
 def _promotion(a: Any, b: Any) -> tuple | None:
-    """Casts making two 0-d values of the branches one type, where one is a Python
-    number: an int in one branch and a float in the other (float), a Python number and a
-    NumPy value (the NumPy value's dtype, where NumPy's promotion keeps it: float32 against
-    a Python float, float64 or int64 against a Python int); else None. A NumPy value that
-    would change dtype (int64 or bool against a Python float) is refused: eagerly the result
-    is that NumPy value or the Python number, and one type would lose the integer's exactness
-    or give a dtype NumPy does not."""
+    """Casts making two 0-d values of the branches one type, where that is the type eager
+    Python gives whichever branch runs: a Python number and a NumPy value of the dtype NumPy
+    gives that number (float64 against a Python float, int64 against a Python int: the
+    NumPy value's), or two Python numbers of one kind; else None (refused, with
+    :func:`_mixed`'s hint). A Python float against float32 (``s = 0.0`` before a traced
+    ``if`` or a loop of a traced trip count whose step gives ``s + x[i]``), an int against a
+    float, are either type eagerly, depending on the data: one type would be wrong on one
+    path (docs/design.md, "Types that depend on the data")."""
     if flatten(a)[1].kind != "leaf" or flatten(b)[1].kind != "leaf":  # (lists of traced values: no _aval)
         return None
     (sa, da), (sb, db) = _aval(a), _aval(b)
     if sa != () or sb != ():
         return None
     ka, kb = _kind(a), _kind(b)
-    if ka is None and kb is None:
+    if ka is None and kb is None or ka is not kb and None not in (ka, kb):
         return None
     if ka is not None and kb is not None:
-        target = float if float in (ka, kb) else int
-        return tuple("own" if k is target else ("cast", target) for k in (ka, kb))
-    target = np.result_type(db if ka is not None else da, (ka or kb)(0))
-    if target != (db if ka is not None else da):
-        return None  # a NumPy value would change dtype (int64 against a Python float): refused, see _mixed
+        return ("own", "own")
+    target = db if ka is not None else da
+    if np.dtype(ka or kb) != target:
+        return None  # eagerly the NumPy value or the Python number: types the data picks (see _mixed)
     return tuple("own" if d == target and k is None else ("cast", target) for k, d in ((ka, da), (kb, db)))
 
 
 def _mixed(a: Any, b: Any) -> str:
     """A hint for 0-d values of two kinds that :func:`_promotion` refuses."""
-    if _aval(a)[0] != () or _aval(b)[0] != () or (_kind(a) is None) == (_kind(b) is None):
+    if _aval(a)[0] != () or _aval(b)[0] != () or _kind(a) is _kind(b):
         return ""
-    return (" (NumPy's result would be either, depending on the data; convert one side, e.g. with float() or "
-            ".astype())")
+    return (" (eagerly it would be either, depending on the data; give it one type on every path, e.g. "
+            "start from np.float32(0) rather than 0.0, or convert with float() or .astype())")
 
 
 def ifexp_traced(test: Any, true_fn: Callable, false_fn: Callable, lineno: int | None = None) -> Any:

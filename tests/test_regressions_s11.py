@@ -1,0 +1,76 @@
+"""Regressions found in session 11 by random differential testing and hand-written probes:
+each case once differed from NumPy eager (a wrong value, a wrong type of result, a crash or
+an unclear error)."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import tracejit as tj
+
+
+def _eager_and_jit(f, *args):
+    return f(*args), tj.jit(f)(*args)
+
+
+def test_a_python_float_carried_through_a_loop_of_a_traced_trip_count():
+    """Fuzz seed 1011000000890: ``s = 0.0`` then ``s = s + x[i]`` over ``range(int((x > 0).sum()))``
+    with float32 ``x``: with no step eagerly ``s`` stays a Python float, after one a float32. The
+    peeled first step merged the two as float32 (0 steps: np.float32(0.0) where eager gives
+    0.0; ``s * 1e-300`` after the loop would even differ in value). The type depends on the
+    data: refused, naming the line (and run eagerly by the default fallback)."""
+    def f(x):
+        s = 0.0
+        for i in range(int((x > 0).sum())):
+            s = s + x[i]
+        return s, s * 1e-30
+
+    for x in (np.array([-1.0], np.float32), np.array([1.0, -2.0, 3.0], np.float32)):
+        want, got = _eager_and_jit(f, x)
+        assert [type(v) for v in got] == [type(v) for v in want] and got == want
+    line = f.__code__.co_firstlineno + 2
+    with pytest.raises(tj.UnsupportedError, match=rf"'s' is float32\[\] after one branch of the `for` loop at line "
+                                                   rf"{line}.*a Python float.*either, depending on the data"):
+        tj.jit(f, fallback=False)(np.array([1.0], np.float32))
+
+
+@pytest.mark.parametrize("init, dtype", [(0.0, np.float32), (0, np.float64), (0, np.float32), (0, np.int32)])
+def test_a_python_number_and_another_dtype_on_two_paths_is_refused(init, dtype):
+    """A traced ``if`` and a ``while`` whose first step may not run: a Python number on one path,
+    a NumPy value of another dtype than NumPy gives that number on the other (eagerly either)."""
+    def branch(x):
+        s = init
+        if x.sum() > 0:
+            s = x[0]
+        return s
+
+    def loop(x):
+        s = init
+        while s < x.sum() and s > -3:
+            s = s + x[1]
+        return s
+
+    for f in (branch, loop):
+        for x in (np.array([-1, 2], dtype), np.array([-1, -2], dtype)):
+            want, got = _eager_and_jit(f, x)
+            assert type(got) is type(want) and got == want
+        with pytest.raises(tj.UnsupportedError, match="either, depending on the data"):
+            tj.jit(f, fallback=False)(np.array([-1, 2], dtype))
+
+
+@pytest.mark.parametrize("init, dtype", [(0.0, np.float64), (0, np.int64)])
+def test_a_python_number_and_its_own_dtype_on_two_paths_still_compiles(init, dtype):
+    """A Python float against float64, an int against int64: one dtype whichever path runs
+    (a NumPy scalar where eager may give the Python number: the documented difference)."""
+    def f(x):
+        s = init
+        for i in range(int((x > 0).sum())):
+            s = s + x[i]
+        if x[0] > 1:
+            s = s * 2
+        return s
+
+    g = tj.jit(f, fallback=False)
+    for x in (np.array([-1, 2], dtype), np.array([3, 2], dtype)):
+        got, want = g(x), f(x)
+        assert got == want and np.asarray(got).dtype == np.asarray(want).dtype
