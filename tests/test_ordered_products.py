@@ -31,7 +31,8 @@ def _ordered_values(n: int, dtype, seed: int) -> np.ndarray:
         pattern, at = seed % 3, rng.permutation(n)
         if pattern < 2:
             x[at[: max(1, n // 3)]] = big * np.sign(rng.standard_normal(max(1, n // 3)))
-            zero = int(rng.integers(0, max(1, n // 4))) if pattern == 0 else n - 1 - int(rng.integers(0, max(1, n // 4)))
+            early = int(rng.integers(0, max(1, n // 4)))
+            zero = early if pattern == 0 else n - 1 - early
             x[zero] = -0.0 if seed % 2 else 0.0
         else:
             x[: n // 2] = 1e4 if real.itemsize <= 4 else 1e40
