@@ -74,3 +74,44 @@ def test_a_python_number_and_its_own_dtype_on_two_paths_still_compiles(init, dty
     for x in (np.array([-1, 2], dtype), np.array([3, 2], dtype)):
         got, want = g(x), f(x)
         assert got == want and np.asarray(got).dtype == np.asarray(want).dtype
+
+
+def test_a_numpy_scalar_a_loop_body_makes_a_0d_array():
+    """Fuzz seed 1111001000265: ``v = np.min(a, keepdims=True)`` of a 0-d ``a`` (a NumPy scalar),
+    then ``v = np.asarray(np.kron(v, v))`` three times: eagerly a 0-d array; the rolled loop
+    returned a NumPy scalar (its result took the initial value's kind; only shapes and dtypes
+    were compared). A body changing that kind now runs its first step before the loop, as for
+    a dtype; with a traced trip count the kind depends on the data: refused, naming the line."""
+    def fuzz(a1):
+        v3 = np.min(a1, axis=None, keepdims=True)
+        for i4 in range(3):
+            v3 = np.asarray(np.kron(v3, v3))
+        return v3,
+
+    def back(x):  # a 0-d array the body makes a NumPy scalar
+        v = np.asarray(x.sum())
+        for i in range(3):
+            v = v + x[i]
+        return v
+
+    def outer(x):
+        v = x.sum()
+        for i in range(x.shape[0]):
+            v = np.asarray(np.multiply.outer(v, v) * 0.5)
+        return v
+
+    def traced_count(x):
+        v = np.asarray(x.sum())
+        for i in range(int((x > 0).sum())):
+            v = v + x[i]
+        return v
+
+    for f, args in ((fuzz, (np.array(0.5),)), (back, (np.arange(4.0),)), (outer, (np.arange(4.0),)),
+                    (traced_count, (np.arange(4.0),)), (traced_count, (-np.arange(4.0),))):
+        want, got = _eager_and_jit(f, *args)
+        assert type(got) is type(want) and np.all(np.asarray(got) == np.asarray(want)), f.__name__
+        if isinstance(want, tuple):
+            assert [type(v) for v in got] == [type(v) for v in want]
+    with pytest.raises(tj.UnsupportedError,
+                       match=r"'v' is a NumPy scalar after one branch of the `for` loop at line .* a 0-d array after"):
+        tj.jit(traced_count, fallback=False)(np.arange(4.0))

@@ -81,7 +81,9 @@ def _zeros_like(value: Any) -> Any:
     out = []
     for leaf in leaves:
         kind = python_kind(leaf) if is_traced(leaf) else (type(leaf) if isinstance(leaf, (bool, int, float)) else None)
-        out.append(kind(0) if kind is not None else np.zeros(*_aval(leaf)))
+        shape, dtype = _aval(leaf)
+        scalar = shape == () and (getattr(leaf, "_scalar", False) if is_traced(leaf) else isinstance(leaf, np.generic))
+        out.append(kind(0) if kind is not None else np.dtype(dtype).type(0) if scalar else np.zeros(shape, dtype))
     return unflatten(tree, out)
 
 
@@ -184,10 +186,23 @@ def if_traced(test: Any, body: Callable, orelse: Callable, get_state: Callable, 
         elif isinstance(a, Undefined) and isinstance(b, Undefined):
             final.append(init[i])
         elif _defined(a) and _defined(b):
+            kinds = (_zero_d(a), _zero_d(b))
+            if None not in kinds and kinds[0] != kinds[1]:  # (the cond took the first branch's kind)
+                raise user_error(BranchesDiffer(
+                    f"'{name}' is a {kinds[0]} after one branch of {where} and a {kinds[1]} after the other: eagerly "
+                    f"either, depending on the data; np.asarray() or [()] gives it one kind{at(user_location())}"))
             final.append(outs[i])
         else:
             raise _differ(name, a, b, where, "arrays or numbers")
     set_state(tuple(final))
+
+
+def _zero_d(value: Any) -> str | None:
+    """'NumPy scalar' or '0-d array' for a 0-d NumPy value (traced or not), else None."""
+    if flatten(value)[1].kind != "leaf" or _kind(value) is not None or _aval(value)[0] != ():
+        return None
+    scalar = getattr(value, "_scalar", False) if is_traced(value) else isinstance(value, np.generic)
+    return "NumPy scalar" if scalar else "0-d array"
 
 
 def _defined(value: Any) -> bool:
