@@ -228,10 +228,6 @@ def while_loop(cond_fun: Callable[[Any], Any], body_fun: Callable[[Any], Any], i
     # a value whose dtype the body changes (a Python int that becomes a float) would have
     # a type depending on the trip count: refused (fori_loop runs a first step before)
     _check_same("tj.while_loop: body_fun's result", body.tree, body.avals, tree, avals, loc, CarryChanged)
-    if any(a.shape == () and s != c._scalar for a, s, c in zip(avals, body.scalars, carried)):
-        # a NumPy scalar the body makes a 0-d array (np.asarray), or back: which one the loop
-        # leaves would depend on the trip count as well (it took the initial value's kind)
-        raise CarryChanged(f"tj.while_loop: body_fun's result: a NumPy scalar became a 0-d array, or back{at(loc)}")
     targets = controlwrites.check_loop(body.writes, cond.writes, leaves, body.captured, trace, loc)
     cond_graph = cond.sub.graph
     if cond.avals[0].dtype != np.bool_:  # truth of a number: != 0

@@ -186,7 +186,7 @@ def if_traced(test: Any, body: Callable, orelse: Callable, get_state: Callable, 
         elif isinstance(a, Undefined) and isinstance(b, Undefined):
             final.append(init[i])
         elif _defined(a) and _defined(b):
-            kinds = (_zero_d(a), _zero_d(b))
+            kinds = (zero_d_kind(a), zero_d_kind(b))
             if None not in kinds and kinds[0] != kinds[1]:  # (the cond took the first branch's kind)
                 raise user_error(BranchesDiffer(
                     f"'{name}' is a {kinds[0]} after one branch of {where} and a {kinds[1]} after the other: eagerly "
@@ -197,8 +197,16 @@ def if_traced(test: Any, body: Callable, orelse: Callable, get_state: Callable, 
     set_state(tuple(final))
 
 
-def _zero_d(value: Any) -> str | None:
-    """'NumPy scalar' or '0-d array' for a 0-d NumPy value (traced or not), else None."""
+def kind_changed(before: Any, after: Any) -> bool:
+    """Whether a loop step turned one of the carried values ``before`` from a NumPy scalar into
+    a 0-d array or back (``after``: the same values at the step's end)."""
+    return any(None not in (zero_d_kind(a), zero_d_kind(b)) and zero_d_kind(a) != zero_d_kind(b)
+               for a, b in zip(before, after))
+
+
+def zero_d_kind(value: Any) -> str | None:
+    """'NumPy scalar' or '0-d array' for a 0-d NumPy value (traced or not), else None: a loop
+    body or a branch changing one into the other changes the value's type, as a dtype."""
     if flatten(value)[1].kind != "leaf" or _kind(value) is not None or _aval(value)[0] != ():
         return None
     scalar = getattr(value, "_scalar", False) if is_traced(value) else isinstance(value, np.generic)
@@ -414,6 +422,8 @@ def loop_traced(test: Callable, body: Callable, get_state: Callable, set_state: 
         found = {i: z for i, z in found.items() if z is not None}
         if found:  # a `return` inside: carried from zeros (its value is read only once it returned)
             raise _ReturnFound(found)
+        if kind_changed(values, [out[i] for i in carried]):
+            raise CarryChanged("a NumPy scalar became a 0-d array, or back")  # (peeled below, as a dtype)
         for i, (v, name) in enumerate(zip(out, names)):
             if i not in carried and not isinstance(init[i], Undefined) and v is not init[i]:
                 raise user_error(TypeError(
@@ -430,7 +440,7 @@ def loop_traced(test: Callable, body: Callable, get_state: Callable, set_state: 
     except CarryChanged as error:
         if peel and len(last) == len(init) and any(
                 _kind(init[i]) is not None and _defined(last[i]) and _signature(last[i]) != _signature(init[i])
-                or _kind(init[i]) != _kind(last[i]) for i in carried):
+                or _kind(init[i]) != _kind(last[i]) or zero_d_kind(init[i]) != zero_d_kind(last[i]) for i in carried):
             set_state(init)
             if_traced(truth(test()), body, _nothing, get_state, set_state, names, opts)
             loop_traced(test, body, get_state, set_state, names, opts, peel - 1, written)
