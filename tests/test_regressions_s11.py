@@ -133,3 +133,34 @@ def test_tracejits_own_loops_may_mix_scalars_and_0d_arrays():
     x, y, q = np.arange(6.0), np.ones(6), np.array([1, 3, 2, 5, 0, 4])
     got = tj.jit(f, fallback=False)(x, y, q)
     assert got == f(x, y, q) and np.asarray(got).dtype == np.float64
+
+
+def test_a_name_first_assigned_in_a_rolled_loop_then_augmented_after_it():
+    """Fuzz seed 1111003000908: ``for i in range(1): v = a @ a.T`` then ``v -= 1`` after the loop.
+    ``v -= 1`` reads ``v``, but the check of names read after a rolled loop (whose last step then
+    runs after it) looked only at loads: UndefinedError inside tracejit, where eager runs."""
+    def f(a1):
+        for i0 in range(1):
+            v1 = a1 @ (a1.T)
+        v1 -= 1
+        v2 = i0
+        return v2,
+
+    a = np.arange(6.0).reshape(2, 3)
+    want, got = _eager_and_jit(f, a)
+    assert got == want
+
+
+def test_the_inf_norm_of_an_empty_vector_is_zero():
+    """Fuzz seed 1111003001095: ``np.linalg.norm(x, np.inf)`` of an empty vector is 0.0 in
+    NumPy (``max(..., initial=0)``); tracejit raised ValueError (a max of nothing). The
+    -inf norm raises in both."""
+    x = np.zeros(0)
+    want, got = _eager_and_jit(lambda x: np.linalg.norm(x, np.inf), x)
+    assert got == want == 0.0
+    with pytest.raises(ValueError):
+        tj.jit(lambda x: np.linalg.norm(x, -np.inf))(x)
+    y = np.array([-3.0, 1.0, np.nan])
+    for ordinal in (np.inf, -np.inf):
+        want, got = _eager_and_jit(lambda x: np.linalg.norm(x, ordinal), y)
+        assert np.isnan(got) and np.isnan(want)
