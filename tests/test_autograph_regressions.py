@@ -49,16 +49,20 @@ def test_if_branches_of_same_dtype_still_compile():
 def test_conditional_expression_casts_a_traced_python_float_to_the_other_branch():
     """``float(traced) if test else float32_value``: the promotion cast the traced Python
     float with ``.astype``, which a traced Python number does not have (AttributeError
-    inside tracejit). The branches now agree on float32 (the documented promotion of a
-    Python number in one branch: eagerly the type depends on the data)."""
+    inside tracejit). The branches then agreed on float32; but eagerly the result is a
+    Python float on one path and float32 on the other (the data picks), so float32 was a
+    wrong type on the first path: now refused, naming the line (session 11, docs/design.md
+    "Types that depend on the data"), and run eagerly with the default fallback."""
     def f(y, a):
         return float(y.sum()) if y[0] > 0 else a.sum()
 
     a = np.ones(3, np.float32)
     g = tj.jit(f)
     for y in (np.ones(3, np.int64), -np.ones(3, np.int64)):
-        got = g(y, a)
-        assert got == f(y, a) and np.asarray(got).dtype == np.float32
+        got, want = g(y, a), f(y, a)
+        assert got == want and type(got) is type(want)
+        with pytest.raises(tj.UnsupportedError, match="either, depending on the data"):
+            tj.jit(f, fallback=False)(y, a)
 
 
 def test_conditional_expression_int64_against_a_python_float_is_refused():
@@ -66,8 +70,9 @@ def test_conditional_expression_int64_against_a_python_float_is_refused():
     int64 or a Python float, depending on the data. Promoting both to float64 (as before)
     lost the integer's exactness (2**53 + 1) and gave a dtype NumPy does not; now refused
     (BranchesDiffer: an UnsupportedError and a TypeError) naming the line, for a conditional
-    expression and an ``if`` alike. A Python number that takes the NumPy value's own dtype
-    (float64 against a Python int, float32 against a Python float) still compiles."""
+    expression and an ``if`` alike. A Python number against a NumPy value of the dtype NumPy
+    gives it (int64 against a Python int, float64 against a Python float) still compiles;
+    float32 against a Python float is refused too since session 11 (eagerly either type)."""
     def f(x):
         return x.sum() if x[0] > 0 else float(x.sum()) * 0.5
 
@@ -91,8 +96,10 @@ def test_conditional_expression_int64_against_a_python_float_is_refused():
         return x.sum() if x[0] > 0 else 1, y.sum() if x[0] > 0 else 0.5
 
     jh = tj.jit(h, fallback=False)
+    with pytest.raises(tj.UnsupportedError, match=r"gives float32\[\] on one side and a Python float"):
+        jh(np.array([3, 4]), np.ones(2, np.float32))
     for x in (np.array([3, 4]), np.array([-3, 4])):
-        y = np.ones(2, np.float32)
+        y = np.ones(2, np.float64)
         for got, want in zip(jh(x, y), h(x, y)):
             assert got == want
             if isinstance(want, np.generic):  # (a Python number taken comes back as the NumPy side's dtype)

@@ -217,10 +217,10 @@ def test_gathers_meet_fusion_blocking_memory_plan_and_matmul():
 
 
 
-@pytest.mark.xfail(strict=True, reason="known bug (session 10): the product of a masked selection "
-                   "multiplies in vector lanes, so one lane overflows to inf (3e38 * -1.87) while "
-                   "another holds -0.0: inf * 0 = NaN, where NumPy's order reaches 0 first and gives 0.0")
 def test_product_of_a_selection_with_a_zero_and_an_overflow_is_numpys():
+    # Once multiplied in vector lanes: one lane overflowed to inf (3e38 * -1.87) while another
+    # held -0.0, inf * 0 = NaN, where NumPy's order reaches 0 first and gives 0.0 (float
+    # products now take their values in order: tests/test_ordered_products.py)
     own = np.random.default_rng(0)  # 26 values selected, among them -0.0 and 3e38
     x = values(own, (7, 9), np.float32)
     m = values(own, (7, 9), np.bool_)

@@ -26,6 +26,7 @@ from tracejit.compiler.codegen.loops import alloca, for_range, i64, loop_hints, 
 from tracejit.compiler.codegen.lowerctx import I32, I64, LowerCtx, scalar_type, vector_of
 from tracejit.compiler.codegen.lowerings import reduce_lowering
 from tracejit.compiler.kir import Nest, Schedule
+from tracejit.compiler.schedule.vectorize import in_order_floats
 
 CASCADE_LEVELS = 64
 OUTER_UNROLL = 4  # 'outer' reductions: rows combined per load and store of the output row
@@ -45,6 +46,7 @@ class NestEmitter:
         self.dtype = np.dtype(nest.value.dtype)
         if nest.reduce:
             self.red = reduce_lowering(nest.reduce)
+        self.in_order = in_order_floats(nest)  # a float product: values taken in loop order
 
     def emit(self) -> None:
         """Emit the nest's loops, as its schedule's strategy lays them out, at the builder's position."""
@@ -177,6 +179,8 @@ class NestEmitter:
                         stop = self.b.add(start, i64(block))
                         stop = self.b.select(self.b.icmp_signed("<", stop, n), stop, n)
                         cascade.push(self._partial(start, stop, idx))
+                elif self.sched.vector_width == 1 and self.in_order:  # one accumulator through every line
+                    self.b.store(self._partials(i64(0), n, idx, start=self.b.load(total))[0], total)
                 else:
                     part = self._partial(i64(0), n, idx)
                     self.b.store(self._combine(self.b.load(total), part, 1), total)
@@ -230,14 +234,16 @@ class NestEmitter:
         """Reduction of the innermost reduced dim over [lo, hi) at the current outer point."""
         return self._partials(lo, hi, idx)[0]
 
-    def _partials(self, lo: ir.Value, hi: ir.Value, idx: dict, lines: list | None = None) -> list[ir.Value]:
+    def _partials(self, lo: ir.Value, hi: ir.Value, idx: dict, lines: list | None = None,
+                  start: ir.Value | None = None) -> list[ir.Value]:
         """:meth:`_partial`, or with ``lines`` (values of the last kept index) one per line,
-        all in one pass over the reduced dim, each line with its own accumulators."""
+        all in one pass over the reduced dim, each line with its own accumulators (the
+        scalar ones set to ``start`` if given, else to the identity)."""
         b, width = self.b, self.sched.vector_width
         rdim, jdim = len(self.nest.shape) - 1, self.nest.n_kept - 1
         count = len(lines) if lines else 1
         sty = scalar_type(self.dtype)
-        saccs = [alloca(b, sty, self._identity(1), name="sacc") for _ in range(count)]
+        saccs = [alloca(b, sty, self._identity(1) if start is None else start, name="sacc") for _ in range(count)]
         vaccs = [alloca(b, vector_of(sty, width), self._identity(width), name="vacc") for _ in range(count)] \
             if width > 1 else []
 

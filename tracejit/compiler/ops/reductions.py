@@ -116,7 +116,7 @@ def _declare(name: str, numpy_fn, reduction: Reduction, out_dtype=None, arg=Fals
 
 
 _declare("sum", np.sum, Reduction(lambda dt: 0, "add", pairwise=True))
-_declare("prod", np.prod, Reduction(lambda dt: 1, "multiply"))
+_declare("prod", np.prod, Reduction(lambda dt: 1, "multiply", in_order=True))
 _declare("max", np.max, Reduction(lambda dt: _extreme(dt, False), "maximum"))
 _declare("min", np.min, Reduction(lambda dt: _extreme(dt, True), "minimum"))
 _declare("any", np.any, Reduction(lambda dt: False, "bitwise_or"), out_dtype=np.bool_)

@@ -46,8 +46,10 @@ class Reduction:
     ``identity(dtype)`` is the neutral start value (a Python number); ``combine`` names the
     elementwise op of one accumulation step (associative, so vector lanes may be combined
     in any tree; None for argmax/argmin); ``pairwise`` asks for blocked pairwise
-    accumulation (float sums); ``arg`` marks argmax/argmin, which track an index and
-    keep a value that compares ``better`` (``'>'`` or ``'<'``; the first NaN wins).
+    accumulation (float sums); ``in_order`` one float accumulator taking the values in
+    the loops' order, as NumPy's (float products: lanes or chunk partials would meet an
+    overflow and a zero in another order, ``inf * 0``); ``arg`` marks argmax/argmin, which
+    track an index and keep a value that compares ``better`` (``'>'`` or ``'<'``; the first NaN wins).
     """
 
     identity: Callable[[Any], Any]
@@ -55,6 +57,7 @@ class Reduction:
     pairwise: bool = False
     arg: bool = False
     better: str | None = None
+    in_order: bool = False
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ import numpy as np
 from tracejit.compiler.kir import Access, Buffer, Kernel, Load, Nest, Program, in_sequence, map_accesses
 from tracejit.compiler.layout import StridedView
 from tracejit.compiler.ops import ops_of_kind
-from tracejit.compiler.schedule.vectorize import schedule_kernel
+from tracejit.compiler.schedule.vectorize import in_order_floats, schedule_kernel
 from tracejit.compiler.target import Target
 
 CHUNK = 1 << 16  # elements per partial
@@ -29,8 +29,8 @@ def _splittable(kernel: Kernel) -> int | None:
     nest = kernel.nests[0]
     if nest.reduce not in SPLITTABLE or nest.n_kept or math.prod(nest.shape) < 4 * CHUNK:
         return None
-    if nest.value.dtype == np.float16:  # rounded per step in NumPy's order (frontend/numpy/reductions.py)
-        return None
+    if nest.value.dtype == np.float16 or in_order_floats(nest):  # (rounded per step in NumPy's order:
+        return None  # frontend/numpy/reductions.py; a float product: chunk partials would reorder it)
     return next((d for d, n in enumerate(nest.shape) if n >= 2 * CHUNK), None)
 
 

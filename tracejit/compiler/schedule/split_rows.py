@@ -17,7 +17,7 @@ import numpy as np
 from tracejit.compiler.kir import Access, Buffer, Kernel, Load, Nest, Program, map_accesses
 from tracejit.compiler.layout import StridedView
 from tracejit.compiler.schedule.split_reduce import SPLITTABLE
-from tracejit.compiler.schedule.vectorize import schedule_kernel
+from tracejit.compiler.schedule.vectorize import in_order_floats, schedule_kernel
 from tracejit.compiler.target import Target
 
 ROWS = 256  # reduced rows per partial
@@ -31,8 +31,8 @@ def _splittable(kernel: Kernel) -> bool:
     nest, sched = kernel.nests[0], kernel.schedules[0]
     if sched.strategy != "outer" or nest.reduce not in SPLITTABLE or nest.n_reduced != 1:
         return False
-    if nest.value.dtype == np.float16:  # rounded per row in NumPy's order (frontend/numpy/reductions.py)
-        return False
+    if nest.value.dtype == np.float16 or in_order_floats(nest):  # (rounded per row in NumPy's order:
+        return False  # frontend/numpy/reductions.py; a float product: partial rows would reorder it)
     rows, kept = nest.shape[-1], math.prod(nest.shape[:nest.n_kept])
     count = rows // ROWS + 1
     return rows >= MIN_ROWS and count * kept * nest.value.dtype.itemsize <= MAX_PARTIAL_BYTES

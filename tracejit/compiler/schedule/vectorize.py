@@ -160,6 +160,13 @@ def _pairwise(nest: Nest) -> bool:
     return nest.reduce is not None and get_op(nest.reduce).reduction.pairwise
 
 
+def in_order_floats(nest: Nest) -> bool:
+    """A float reduction NumPy accumulates one value after another (a product): one
+    accumulator in loop order, no lanes, no chunk partials, so an overflow meets a zero
+    where NumPy's does (``[0, 3e38, 10]``: 0.0, where lanes could give ``inf * 0``)."""
+    return nest.reduce is not None and get_op(nest.reduce).reduction.in_order and nest.value.dtype.kind == "f"
+
+
 def _in_order_sum(nest: Nest, fastmath: bool, product: bool) -> bool:
     """A float sum NumPy adds in order: its innermost axis is a kept one, so each output
     accumulates the reduced values one after another (``x.sum(axis=0)``). The 'outer'
@@ -198,6 +205,8 @@ def choose(nest: Nest, vector_bytes: int, fastmath: bool = False, product: bool 
     if nk and (_unit(nk - 1, loads, nest.shape) >= _unit(nd - 1, loads, nest.shape) and nest.shape[nk - 1] >= 4
                or _in_order_sum(nest, fastmath, product) or product and _rows_of_b(nest, loads)):
         return Schedule("outer", _lanes(nest, _vector_extent(nest, nk - 1), vector_bytes), nk - 1)
+    if in_order_floats(nest) and not fastmath:
+        return Schedule("inner", 1, nd - 1)  # one accumulator along the reduced loops (NestEmitter)
     lanes = _lanes(nest, _vector_extent(nest, nd - 1), vector_bytes)
     pairwise = _pairwise(nest) and nest.value.dtype.kind == "f" and not fastmath and not product
     block = max(128, PAIRWISE_BLOCK_VECTORS * lanes) if pairwise else 0

@@ -13,19 +13,17 @@ X``), or ``enumerate``/``zip``/``reversed`` of these (:mod:`.sequences`), inside
   variables defined before the loop are carried; arrays the body writes without
   assigning them (``out[t] = v``) are carried too (``Trace.redirects``,
   ``frontend/versions.py``); a Python list appended once per step (``losses.append(l)``)
-  is carried as a stacked array whose row ``i`` the step writes (:mod:`.stacked`). First
-  steps that change a carried dtype or shape run before the loop (at most
-  ``control.MAX_PEELED``; with a traced trip count each as a traced ``if``, as ``while`` peels);
-* a body that needs ``i`` as a Python value (``Ws[i]``, ``if i == 0``, a size depending
-  on ``i``) fails to trace with a traced index: it goes to the probe's
-  ``generalized_fori_loop`` when available, else (or if that refuses) it is unrolled;
-  the reason is appended to the root trace's ``notes`` (shown by ``lower()``).
+  is carried as a stacked array whose row ``i`` the step writes (:mod:`.stacked`). First steps
+  changing a carried dtype, shape or scalar/0-d kind run before the loop (<= ``control.MAX_PEELED``;
+  with a traced trip count each as a traced ``if``, as ``while`` peels);
+* a body that needs ``i`` as a Python value (``Ws[i]``, ``if i == 0``, a size depending on ``i``)
+  fails to trace with a traced index: it goes to the probe's ``generalized_fori_loop`` when
+  available, else (or if it refuses) it is unrolled; the reason joins the root trace's ``notes``.
 
-A traced trip count (``range(n)`` with ``n`` traced) can only roll: one compilation serves every ``n``.
+A traced trip count (``range(n)``, ``n`` traced) can only roll: one compilation serves every ``n``.
 After a rolled loop the target holds the last item (as in Python: an index a Python int); names first
 assigned in the body stay undefined after it (a use raises ``Undefined``'s error), except that with a
-static trip count the last step runs after the loop when the function's source reads one of them outside
-the loop (:func:`.sequences.read_after`).
+static trip count the last step runs after the loop when the source reads one of them outside it.
 """
 from __future__ import annotations
 
@@ -42,7 +40,7 @@ from tracejit.frontend.arraylike import is_complex_value
 from tracejit.frontend.autograph import sequences, stacked
 from tracejit.frontend.autograph.outer import current, outer_root, rebound_aliases, storages_of
 from tracejit.frontend.autograph.sequences import NotRollable, Seq, Unrolled, as_seq, is_undefined
-from tracejit.frontend.autograph.state import peel_step, return_placeholder
+from tracejit.frontend.autograph.state import kind_changed, peel_step, return_placeholder
 from tracejit.frontend.autograph.undefined import Undefined
 from tracejit.frontend.context import current_trace
 from tracejit.frontend.core import Trace, Tracer
@@ -349,6 +347,8 @@ class _Loop:
             recorders = install(i, carry)
             body(item_at(i))
             after = get_state()
+            if kind_changed(carry[0], [after[k] for k in carried]):
+                raise _Retyped()  # (a NumPy scalar became a 0-d array, or back: its first step runs before)
             if rebound_aliases(trace, current_trace(), state, carried, carry[0], after, plan.rebound, plan.written):
                 raise _Discovered()  # (its other names read as they are: trace again)
             for k, (was, now) in enumerate(zip(state, after)):

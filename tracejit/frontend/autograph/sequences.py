@@ -348,10 +348,11 @@ def read_after(opts: dict, names: list[str]) -> bool:
         return True
     inside = {id(n) for n in ast.walk(loop)}
     wanted = set(names)
+    augmented = {id(n.target) for n in ast.walk(function) if isinstance(n, ast.AugAssign)}  # (``v -= 1`` reads v)
     for node in ast.walk(function):
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id in wanted:
-            if id(node) not in inside:
-                return True
+        if isinstance(node, ast.Name) and (isinstance(node.ctx, ast.Load) or id(node) in augmented) \
+                and node.id in wanted and id(node) not in inside:
+            return True
     return False
 
 

@@ -81,7 +81,9 @@ def _zeros_like(value: Any) -> Any:
     out = []
     for leaf in leaves:
         kind = python_kind(leaf) if is_traced(leaf) else (type(leaf) if isinstance(leaf, (bool, int, float)) else None)
-        out.append(kind(0) if kind is not None else np.zeros(*_aval(leaf)))
+        shape, dtype = _aval(leaf)
+        scalar = shape == () and (getattr(leaf, "_scalar", False) if is_traced(leaf) else isinstance(leaf, np.generic))
+        out.append(kind(0) if kind is not None else np.dtype(dtype).type(0) if scalar else np.zeros(shape, dtype))
     return unflatten(tree, out)
 
 
@@ -184,10 +186,31 @@ def if_traced(test: Any, body: Callable, orelse: Callable, get_state: Callable, 
         elif isinstance(a, Undefined) and isinstance(b, Undefined):
             final.append(init[i])
         elif _defined(a) and _defined(b):
+            kinds = (zero_d_kind(a), zero_d_kind(b))
+            if None not in kinds and kinds[0] != kinds[1]:  # (the cond took the first branch's kind)
+                raise user_error(BranchesDiffer(
+                    f"'{name}' is a {kinds[0]} after one branch of {where} and a {kinds[1]} after the other: eagerly "
+                    f"either, depending on the data; np.asarray() or [()] gives it one kind{at(user_location())}"))
             final.append(outs[i])
         else:
             raise _differ(name, a, b, where, "arrays or numbers")
     set_state(tuple(final))
+
+
+def kind_changed(before: Any, after: Any) -> bool:
+    """Whether a loop step turned one of the carried values ``before`` from a NumPy scalar into
+    a 0-d array or back (``after``: the same values at the step's end)."""
+    return any(None not in (zero_d_kind(a), zero_d_kind(b)) and zero_d_kind(a) != zero_d_kind(b)
+               for a, b in zip(before, after))
+
+
+def zero_d_kind(value: Any) -> str | None:
+    """'NumPy scalar' or '0-d array' for a 0-d NumPy value (traced or not), else None: a loop
+    body or a branch changing one into the other changes the value's type, as a dtype."""
+    if flatten(value)[1].kind != "leaf" or _kind(value) is not None or _aval(value)[0] != ():
+        return None
+    scalar = getattr(value, "_scalar", False) if is_traced(value) else isinstance(value, np.generic)
+    return "NumPy scalar" if scalar else "0-d array"
 
 
 def _defined(value: Any) -> bool:
@@ -263,36 +286,36 @@ def _kind(value: Any) -> type | None:
 
 
 def _promotion(a: Any, b: Any) -> tuple | None:
-    """Casts making two 0-d values of the branches one type, where one is a Python
-    number: an int in one branch and a float in the other (float), a Python number and a
-    NumPy value (the NumPy value's dtype, where NumPy's promotion keeps it: float32 against
-    a Python float, float64 or int64 against a Python int); else None. A NumPy value that
-    would change dtype (int64 or bool against a Python float) is refused: eagerly the result
-    is that NumPy value or the Python number, and one type would lose the integer's exactness
-    or give a dtype NumPy does not."""
+    """Casts making two 0-d values of the branches one type, where that is the type eager
+    Python gives whichever branch runs: a Python number and a NumPy value of the dtype NumPy
+    gives that number (float64 against a Python float, int64 against a Python int: the
+    NumPy value's), or two Python numbers of one kind; else None (refused, with
+    :func:`_mixed`'s hint). A Python float against float32 (``s = 0.0`` before a traced
+    ``if`` or a loop of a traced trip count whose step gives ``s + x[i]``), an int against a
+    float, are either type eagerly, depending on the data: one type would be wrong on one
+    path (docs/design.md, "Types that depend on the data")."""
     if flatten(a)[1].kind != "leaf" or flatten(b)[1].kind != "leaf":  # (lists of traced values: no _aval)
         return None
     (sa, da), (sb, db) = _aval(a), _aval(b)
     if sa != () or sb != ():
         return None
     ka, kb = _kind(a), _kind(b)
-    if ka is None and kb is None:
+    if ka is None and kb is None or ka is not kb and None not in (ka, kb):
         return None
     if ka is not None and kb is not None:
-        target = float if float in (ka, kb) else int
-        return tuple("own" if k is target else ("cast", target) for k in (ka, kb))
-    target = np.result_type(db if ka is not None else da, (ka or kb)(0))
-    if target != (db if ka is not None else da):
-        return None  # a NumPy value would change dtype (int64 against a Python float): refused, see _mixed
+        return ("own", "own")
+    target = db if ka is not None else da
+    if np.dtype(ka or kb) != target:
+        return None  # eagerly the NumPy value or the Python number: types the data picks (see _mixed)
     return tuple("own" if d == target and k is None else ("cast", target) for k, d in ((ka, da), (kb, db)))
 
 
 def _mixed(a: Any, b: Any) -> str:
     """A hint for 0-d values of two kinds that :func:`_promotion` refuses."""
-    if _aval(a)[0] != () or _aval(b)[0] != () or (_kind(a) is None) == (_kind(b) is None):
+    if _aval(a)[0] != () or _aval(b)[0] != () or _kind(a) is _kind(b):
         return ""
-    return (" (NumPy's result would be either, depending on the data; convert one side, e.g. with float() or "
-            ".astype())")
+    return (" (eagerly it would be either, depending on the data; give it one type on every path, e.g. "
+            "start from np.float32(0) rather than 0.0, or convert with float() or .astype())")
 
 
 def ifexp_traced(test: Any, true_fn: Callable, false_fn: Callable, lineno: int | None = None) -> Any:
@@ -399,6 +422,8 @@ def loop_traced(test: Callable, body: Callable, get_state: Callable, set_state: 
         found = {i: z for i, z in found.items() if z is not None}
         if found:  # a `return` inside: carried from zeros (its value is read only once it returned)
             raise _ReturnFound(found)
+        if kind_changed(values, [out[i] for i in carried]):
+            raise CarryChanged("a NumPy scalar became a 0-d array, or back")  # (peeled below, as a dtype)
         for i, (v, name) in enumerate(zip(out, names)):
             if i not in carried and not isinstance(init[i], Undefined) and v is not init[i]:
                 raise user_error(TypeError(
@@ -415,7 +440,7 @@ def loop_traced(test: Callable, body: Callable, get_state: Callable, set_state: 
     except CarryChanged as error:
         if peel and len(last) == len(init) and any(
                 _kind(init[i]) is not None and _defined(last[i]) and _signature(last[i]) != _signature(init[i])
-                or _kind(init[i]) != _kind(last[i]) for i in carried):
+                or _kind(init[i]) != _kind(last[i]) or zero_d_kind(init[i]) != zero_d_kind(last[i]) for i in carried):
             set_state(init)
             if_traced(truth(test()), body, _nothing, get_state, set_state, names, opts)
             loop_traced(test, body, get_state, set_state, names, opts, peel - 1, written)

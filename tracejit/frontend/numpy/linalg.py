@@ -99,7 +99,9 @@ def norm(x: Operand, ord: object = None, axis: int | tuple[int, ...] | None = No
         return np.abs(x).sum(axis=axes, keepdims=keepdims)
     if vector and ord in (np.inf, -np.inf):
         ax = np.abs(x)
-        return ax.max(axis=axes, keepdims=keepdims) if ord > 0 else ax.min(axis=axes, keepdims=keepdims)
+        if ord > 0:  # (NumPy's initial=0: an empty vector's inf-norm is 0; its -inf-norm raises)
+            return ax.max(axis=axes, keepdims=keepdims, initial=0)
+        return ax.min(axis=axes, keepdims=keepdims)
     raise UnsupportedError(f"numpy.linalg.norm with ord={ord!r} over {len(axes)} axes{at(loc)}")
 
 
