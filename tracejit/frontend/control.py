@@ -214,6 +214,14 @@ def while_loop(cond_fun: Callable[[Any], Any], body_fun: Callable[[Any], Any], i
     >>> print(double_until(np.ones(3)))
     [64. 64. 64.]
     """
+    return _while_loop(cond_fun, body_fun, init_val, kinds=False)
+
+
+def _while_loop(cond_fun: Callable, body_fun: Callable, init_val: Any, kinds: bool) -> Any:
+    """``while_loop``; with ``kinds`` a 0-d carry the body turns from a NumPy scalar into a
+    0-d array, or back, raises ``CarryChanged`` (``fori_loop`` with concrete bounds then
+    runs the first step before the loop, so the result has eager's kind; tracejit's own
+    loops and ``tj.while_loop`` keep the initial value's kind, as jax.lax's loops do)."""
     check_callable(cond_fun, "tj.while_loop: cond_fun")
     check_callable(body_fun, "tj.while_loop: body_fun")
     trace = current_trace()
@@ -241,10 +249,10 @@ def while_loop(cond_fun: Callable[[Any], Any], body_fun: Callable[[Any], Any], i
     # a value whose dtype the body changes (a Python int that becomes a float) would have
     # a type depending on the trip count: refused (fori_loop runs a first step before)
     _check_same("tj.while_loop: body_fun's result", body.tree, body.avals, tree, avals, loc, CarryChanged)
-    if any(a.shape == () and s != c._scalar for a, s, c in zip(avals, body.scalars, carried)):
+    if kinds and any(a.shape == () and s != c._scalar for a, s, c in zip(avals, body.scalars, carried)):
         # a NumPy scalar the body makes a 0-d array (np.asarray), or back: which one the loop
-        # leaves would depend on the trip count as well (it took the initial value's kind)
-        raise CarryChanged(f"tj.while_loop: body_fun's result: a NumPy scalar became a 0-d array, or back{at(loc)}")
+        # leaves would depend on the trip count as well
+        raise CarryChanged(f"tj.fori_loop: body_fun's result: a NumPy scalar became a 0-d array, or back{at(loc)}")
     targets = controlwrites.check_loop(body.writes, cond.writes, leaves, body.captured, trace, loc)
     cond_graph = cond.sub.graph
     if cond.avals[0].dtype != np.bool_:  # truth of a number: != 0
@@ -382,7 +390,8 @@ def _fori(trace: Trace, lower, upper, body_fun: Callable, init_val: Any, loc) ->
             set_range(i, low[0], high[1] - 1, exact=not isinstance(lower, Tracer) and not isinstance(upper, Tracer))
         return i + 1, body_fun(i, val)
 
-    return while_loop(cond_fun, body, (start, init_val))[1]
+    concrete = not isinstance(lower, Tracer) and not isinstance(upper, Tracer)
+    return _while_loop(cond_fun, body, (start, init_val), kinds=concrete)[1]
 
 
 def cond(pred: object, true_fun: Callable, false_fun: Callable, *operands: object) -> Any:
