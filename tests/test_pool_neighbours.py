@@ -137,6 +137,16 @@ print(joined)
 """
 
 
+GRAINS_BELOW_ONE = PRELUDE + """
+SLOW_WORKER = 0.0
+for grain in (0, -3):  # (a chunk count would divide by it: the task runs serially, one call)
+    who.clear()
+    parallel_for(ctypes.cast(task, ctypes.c_void_p), None, 10, grain)
+    assert [(b, e) for _, b, e in who] == [(0, 10)], (grain, who)
+print("ok")
+"""
+
+
 def _run(code: str, **variables: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": REPO + os.pathsep + os.environ.get("PYTHONPATH", ""),
            "TRACEJIT_NUM_THREADS": "3", **variables}
@@ -186,3 +196,9 @@ def test_no_lost_wakeups_when_every_wait_sleeps():
     res = _run(NO_LOST_WAKEUPS)
     assert res.returncode == 0, res.stderr
     assert int(res.stdout) >= 10, res.stdout  # sleeping workers were woken and joined (~all 100 tasks)
+
+
+def test_a_grain_below_one_runs_the_task_serially():
+    res = _run(GRAINS_BELOW_ONE)
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.split() == ["ok"]

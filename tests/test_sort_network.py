@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import tracejit as tj
+from tests.sortcases import key_lines, same_bits
 from tracejit.compiler.codegen.sortnet import network_size, odd_even_network
 from tracejit.compiler.schedule.scan_sort import NET_MAX, NET_MIN
 
@@ -18,29 +19,6 @@ LENGTHS = sorted({NET_MIN - 1, NET_MIN, NET_MIN + 1, 31, 33, 63, 64, 65, 127, 12
                   511, 513, 1000, 1023, 1025, 2047, 2049, NET_MAX - 1, NET_MAX, NET_MAX + 1})
 
 
-def _same(got: np.ndarray, want: np.ndarray) -> None:
-    """Equal dtype, shape and bits (``-0.0`` and NaN payloads included)."""
-    assert got.dtype == want.dtype and got.shape == want.shape
-    if want.dtype.kind == "f":
-        got, want = got.view(f"u{want.itemsize}"), want.view(f"u{want.itemsize}")
-    np.testing.assert_array_equal(got, want)
-
-
-def _lines(dtype: str, rows: int, n: int, rng: np.random.Generator, special: bool) -> np.ndarray:
-    dt = np.dtype(dtype)
-    if dt.kind in "iu":
-        info = np.iinfo(dt)
-        x = rng.integers(info.min, info.max, (rows, n), dtype=dt, endpoint=True)
-        x[0, : n // 2] = info.max  # the padding key's value, many times
-        x[-1, ::3] = info.min
-        return x
-    x = (rng.standard_normal((rows, n)) * 100).astype(dt)
-    if special:
-        for value in (np.nan, -np.nan, np.inf, -np.inf, 0.0, -0.0):
-            x[rng.integers(0, rows, n // 8 + 1), rng.integers(0, n, n // 8 + 1)] = value
-        bits = x.view(f"u{dt.itemsize}")
-        bits[0, 0] = bits.dtype.type(0x7FF8000000000123 if dt.itemsize == 8 else 0x7FC00123)  # a payload
-    return x
 
 
 def sort_last(a):
@@ -53,8 +31,8 @@ def test_lengths_and_dtypes(dtype):
     f = tj.jit(sort_last, fallback=False)
     for n in LENGTHS:
         for special in (False, True) if dtype[0] == "f" else (False,):
-            x = _lines(dtype, 5, n, rng, special)
-            _same(f(x), np.sort(x, axis=-1, kind="stable"))
+            x = key_lines(dtype, 5, n, rng, special)
+            same_bits(f(x), np.sort(x, axis=-1, kind="stable"))
 
 
 def test_structured_lines():
@@ -68,21 +46,21 @@ def test_structured_lines():
     for x in (ramp, ramp[::-1].copy(), np.full(n, 2.5), np.full(n, np.nan), np.where(rng.random(n) < 0.5, -0.0, 0.0),
               np.full(n, -0.0), np.where(rng.random(n) < 0.5, np.inf, -np.inf), rng.integers(0, 3, n) * 1.0,
               np.where(rng.random(n) < 0.5, big, -big), np.where(rng.random(n) < 0.1, np.nan, -0.0)):
-        _same(f(x), np.sort(x, kind="stable"))
+        same_bits(f(x), np.sort(x, kind="stable"))
 
 
 def test_axes_views_in_place_and_threads(monkeypatch):
     """Along the first axis (strided reads and writes), strided and reversed operands,
     ``x.sort()`` on an argument and a view, 1 and 2 threads (parallel chunks)."""
     rng = np.random.default_rng(13)
-    x = _lines("f8", 64, 1000, rng, True)
+    x = key_lines("f8", 64, 1000, rng, True)
     for threads in (1, 2):
         monkeypatch.setattr(tj.config, "num_threads", threads)
-        _same(tj.jit(lambda a: np.sort(a, axis=0))(x.T), np.sort(x.T, axis=0, kind="stable"))
-        _same(tj.jit(sort_last)(x[:, ::2]), np.sort(x[:, ::2], axis=-1, kind="stable"))
-        _same(tj.jit(sort_last)(x[::-1, ::-1]), np.sort(x[::-1, ::-1], axis=-1, kind="stable"))
+        same_bits(tj.jit(lambda a: np.sort(a, axis=0))(x.T), np.sort(x.T, axis=0, kind="stable"))
+        same_bits(tj.jit(sort_last)(x[:, ::2]), np.sort(x[:, ::2], axis=-1, kind="stable"))
+        same_bits(tj.jit(sort_last)(x[::-1, ::-1]), np.sort(x[::-1, ::-1], axis=-1, kind="stable"))
         f = tj.jit(sort_last)
-        _same(f(x), np.sort(x, axis=-1, kind="stable"))
+        same_bits(f(x), np.sort(x, axis=-1, kind="stable"))
         assert threads == 1 or next(k for k in f.lower(x).kernels if k.kind == "along_axis").parallel_grain > 0
 
         def in_place(a, kind=None):
@@ -95,14 +73,14 @@ def test_axes_views_in_place_and_threads(monkeypatch):
             got, want = x.copy(), x.copy()
             fn(want, "stable")
             assert tj.jit(fn)(got) is None
-            _same(got, want)
+            same_bits(got, want)
 
 
 def test_zero_size_and_after_other_ops():
     f = tj.jit(lambda a: np.sort(a * 2.0 - 1.0, axis=-1) + 1.0)
     for shape in ((0, 100), (3, 0), (2, 100)):
         x = np.random.default_rng(3).standard_normal(shape)
-        _same(f(x), np.sort(x * 2.0 - 1.0, axis=-1, kind="stable") + 1.0)
+        same_bits(f(x), np.sort(x * 2.0 - 1.0, axis=-1, kind="stable") + 1.0)
 
 
 def test_which_sorts_run_the_network():

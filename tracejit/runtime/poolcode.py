@@ -292,8 +292,11 @@ def _build_parallel_for(m: ir.Module, p: _Pool, run: ir.Function) -> None:
     b.position_at_end(task_entry)
     workers = p.load(b, p.word(b, WORKERS), I32)
     small = b.or_(b.icmp_signed("<=", total, grain), b.icmp_signed("<=", workers, _c(0, I32)))
-    # (a chunk index must fit the 31 bits of NEXT's halves: a task of more chunks runs serially)
-    small = b.or_(small, b.icmp_signed(">", b.sdiv(total, grain), _c(MAX_CHUNKS)))
+    # (a chunk index must fit the 31 bits of NEXT's halves: a task of more chunks runs serially;
+    # a grain below 1 too, never divided by)
+    positive = b.icmp_signed(">", grain, _c(0))
+    small = b.or_(small, b.not_(positive))
+    small = b.or_(small, b.icmp_signed(">", b.sdiv(total, b.select(positive, grain, _c(1))), _c(MAX_CHUNKS)))
     b.cbranch(small, serial, claim)
     b.position_at_end(serial)
     b.call(fn, [args, _c(0), total])

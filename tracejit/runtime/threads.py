@@ -100,17 +100,17 @@ class ThreadPool:
         c1, t1 = self._cycles(), time.perf_counter_ns()
         return max(0.0, (c1 - c0) / max(1, t1 - t0) * 1e3)
 
-    def tune(self, polls: int, yield_every: int, max_backoff: int, linger_us: float = LINGER_US) -> None:
+    def tune(self, polls: int, yield_every: int, max_backoff: int, linger_us: float | None = None) -> None:
         """Let a waiting thread poll ``polls`` times before it sleeps on a futex, an idle worker
         yielding its core (``sched_yield``) every ``yield_every`` polls (a power of two; 0:
         never), run at most ``max_backoff`` tasks serially after a late worker (0: never),
         and let an idle worker *linger* until ``linger_us`` microseconds after it went idle
         (polling, yielding its core at each poll) once it has spun ``polls`` or the pool
-        is parked, before it sleeps."""
+        is parked, before it sleeps (None: the linger set before)."""
         if yield_every < 0 or yield_every & (yield_every - 1):
             raise ValueError(f"yield_every must be 0 or a power of two, not {yield_every}")
         self.spin, self.yield_every, self.max_backoff = polls, yield_every, max_backoff
-        self.linger_us = linger_us
+        self.linger_us = linger_us = self.linger_us if linger_us is None else linger_us
         mask = yield_every - 1 if yield_every else -1  # (-1: all ones, a poll count never reaches it)
         linger = min(int(linger_us * self.cycles_per_us), 2**31 - 1)
         self._configure(self.threads - 1, polls, mask, max_backoff, linger)

@@ -34,6 +34,7 @@ MAX_SCRATCH_BYTES = 1 << 26  # sort scratch beyond which chunks are fewer (down 
 NET_MIN, NET_MAX = 16, 8192  # value sorts of lines this long run a bitonic network (codegen/sortnet.py) ...
 NET_MIN_LANES = 4
 QUICK_MIN = {4: 4096, 8: 2048}  # ... but from these (by key bytes) a quicksort, except at powers of two
+PLAIN_NET_MAX = 16384  # without a vector compress-store (no quicksort): the network's longest lines
 
 
 
@@ -49,34 +50,36 @@ def _lanes(a: AlongAxis, vector_bytes: int) -> int:
     return lanes if lanes >= 4 else 1
 
 
-def _net(a: AlongAxis, vector_bytes: int) -> int:
+def _net(a: AlongAxis, vector_bytes: int, compress: bool) -> int:
     """Lanes of the bitonic network that sorts ``a``'s lines (0: merge or radix sort):
     value sorts (not argsorts: the network is not stable) of 4- and 8-byte numbers,
     lines of at least ``NET_MIN`` keys, vectors of at least ``NET_MIN_LANES`` (the longest lines:
-    a quicksort whose leaves the network sorts, ``quick_applies``)."""
+    a quicksort whose leaves the network sorts, ``quick_applies``; on targets without a vector
+    compress-store, lines up to ``PLAIN_NET_MAX``, longer ones a radix sort)."""
     lanes = vector_bytes // a.dtype.itemsize
     if a.op != "sort" or a.dtype.kind not in "iuf" or a.dtype.itemsize not in (4, 8) or lanes < NET_MIN_LANES:
         return 0
-    if not NET_MIN <= a.n < 1 << 31:  # (longer lines than NET_MAX: quicksorted, quick_applies)
+    if not NET_MIN <= a.n < (1 << 31 if compress else PLAIN_NET_MAX + 1):  # (past NET_MAX: quick_applies)
         return 0
     return min(lanes, (1 << (a.n - 1).bit_length()) // 2)
 
 
-def quick_applies(op: str, n: int, net: int, itemsize: int) -> bool:
+def quick_applies(op: str, n: int, net: int, itemsize: int, compress: bool = True) -> bool:
     """A network-planned (``net`` lanes) value sort of lines of ``n`` keys of ``itemsize``
     bytes is a vectorized quicksort (``codegen/quicksort.py``): lines longer than ``NET_MAX``,
     and from ``QUICK_MIN`` those not a power of two (where the network reads no padding;
-    measured crossovers: docs/design.md)."""
-    if not net or op != "sort":
+    measured crossovers: docs/design.md), on targets with a vector compress-store (``compress``:
+    ``Target.vector_compress``)."""
+    if not net or op != "sort" or not compress:
         return False
     return n > NET_MAX or (n > QUICK_MIN[itemsize] and n & (n - 1) != 0)
 
 
-def _plan(kernel: Kernel, buffers: list[Buffer], threads: int, vector_bytes: int) -> Kernel:
+def _plan(kernel: Kernel, buffers: list[Buffer], threads: int, vector_bytes: int, compress: bool) -> Kernel:
     """Choose the kernel's vector lanes (for registers of ``vector_bytes``) and parallel
     chunks and give a sort its scratch blocks."""
     a = dataclasses.replace(kernel.along, lanes=_lanes(kernel.along, vector_bytes),
-                            net=_net(kernel.along, vector_bytes))
+                            net=_net(kernel.along, vector_bytes, compress))
     work = a.lines * a.n * (max(1, math.log2(a.n)) if a.op in SORTS else 4 if a.op in SELECTS else 1)
     chunk = 0
     if threads > 1 and a.tasks > 1 and work >= PARALLEL_MIN_WORK:
@@ -86,7 +89,7 @@ def _plan(kernel: Kernel, buffers: list[Buffer], threads: int, vector_bytes: int
             chunks = min(chunks, max(threads, MAX_SCRATCH_BYTES // per_chunk))
         chunk = -(-a.tasks // chunks)
         chunk = chunk if chunk < a.tasks else 0
-    a = dataclasses.replace(a, chunk=chunk, quick=quick_applies(a.op, a.n, a.net, a.dtype.itemsize))
+    a = dataclasses.replace(a, chunk=chunk, quick=quick_applies(a.op, a.n, a.net, a.dtype.itemsize, compress))
     if a.op not in SCANS:
         size = (a.chunks * a.block,)
         keys = Buffer(len(buffers), "temp", size, a.dtype, -1, StridedView.contiguous(size),
@@ -108,6 +111,8 @@ def plan_along_axis(program: Program) -> Program:
     buffers = list(program.buffers)
     threads = max(1, config.num_threads)
     vector_bytes = program.target.vector_bytes
-    kernels = [_plan(k, buffers, threads, vector_bytes) if k.along is not None else k for k in program.kernels]
+    compress = program.target.vector_compress
+    kernels = [_plan(k, buffers, threads, vector_bytes, compress) if k.along is not None else k
+               for k in program.kernels]
     return Program(program.name, buffers, kernels, program.n_inputs, program.outputs, program.fastmath,
                    target=program.target)

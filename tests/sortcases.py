@@ -1,0 +1,34 @@
+"""Shared by the sort tests (``test_sort_network``, ``test_quicksort``): lines of keys with
+the values that expose a sort's order (ties, the padding key, special floats, a NaN payload)
+and a bit-for-bit comparison against NumPy's stable sort."""
+from __future__ import annotations
+
+import numpy as np
+
+
+def same_bits(got: np.ndarray, want: np.ndarray) -> None:
+    """Equal dtype, shape and bits (``-0.0`` and NaN payloads included)."""
+    assert got.dtype == want.dtype and got.shape == want.shape
+    if want.dtype.kind == "f":
+        got, want = got.view(f"u{want.itemsize}"), want.view(f"u{want.itemsize}")
+    np.testing.assert_array_equal(got, want)
+
+
+def key_lines(dtype: str, rows: int, n: int, rng: np.random.Generator, special: bool) -> np.ndarray:
+    """``rows`` lines of ``n`` keys of ``dtype``: integers from the whole range with the
+    largest (a network's padding key) many times and the smallest; floats with NaNs (one
+    with a payload), infinities and signed zeros where ``special``."""
+    dt = np.dtype(dtype)
+    if dt.kind in "iu":
+        info = np.iinfo(dt)
+        x = rng.integers(info.min, info.max, (rows, n), dtype=dt, endpoint=True)
+        x[0, : n // 2] = info.max  # the padding key's value, many times
+        x[-1, ::3] = info.min
+        return x
+    x = (rng.standard_normal((rows, n)) * 100).astype(dt)
+    if special:
+        for value in (np.nan, -np.nan, np.inf, -np.inf, 0.0, -0.0):
+            x[rng.integers(0, rows, n // 8 + 1), rng.integers(0, n, n // 8 + 1)] = value
+        bits = x.view(f"u{dt.itemsize}")
+        bits[0, 0] = bits.dtype.type(0x7FF8000000000123 if dt.itemsize == 8 else 0x7FC00123)  # a payload
+    return x
