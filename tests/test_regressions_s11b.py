@@ -207,6 +207,27 @@ def test_try_around_a_host_call():
     assert "`try` around code run as a host call" in low.fallbacks[0][2]
 
 
+def _draws_in_a_loop_or_minus(scale, rng):
+    s = np.zeros(3)
+    try:
+        for i in range(scale.shape[0]):
+            s = s + rng.normal(0.0, scale[i], 3)
+    except ValueError:
+        s = s - 100.0
+    return s
+
+
+def test_try_around_a_loop_with_a_host_call():
+    # the host call lives in the rolled loop's body graph, not the function's: the `try` only
+    # counted the top graph's host calls, so the compiled call raised ValueError where eager ran
+    # the handler (session 11 review)
+    scale = np.array([1.0, 1.0, -1.0, 1.0, 1.0, 1.0])
+    got = tj.jit(_draws_in_a_loop_or_minus)(scale, np.random.default_rng(0))
+    np.testing.assert_array_equal(got, _draws_in_a_loop_or_minus(scale, np.random.default_rng(0)))
+    low = tj.jit(_draws_in_a_loop_or_minus).lower(scale, np.random.default_rng(0))
+    assert "`try` around code run as a host call" in low.fallbacks[0][2]
+
+
 def _iterations_until_converged(x):
     y = x
     for it in range(100):

@@ -16,10 +16,21 @@ from __future__ import annotations
 
 from typing import Callable
 
+from tracejit.compiler.graph import Graph, SubGraph
 from tracejit.errors import UnsupportedError, at
 from tracejit.frontend.checks import pending
 from tracejit.frontend.context import current_trace, differentiated, location, user_frame
 from tracejit.frontend.refusals import root_trace
+
+
+def host_calls(graph: Graph) -> int:
+    """The host-call nodes of ``graph`` and of the loops and branches in it (their sub-graphs:
+    a host call in a rolled loop inside the ``try`` raises after the call as well)."""
+    count = 0
+    for node in graph.nx.nodes:
+        count += graph.op(node) == "host"
+        count += sum(host_calls(v.graph) for v in graph.attrs(node).values() if isinstance(v, SubGraph))
+    return count
 
 
 class try_stmt:  # noqa: N801 - called by converted code as __tj_ag__.try_stmt, like the other statements
@@ -38,14 +49,14 @@ class try_stmt:  # noqa: N801 - called by converted code as __tj_ag__.try_stmt, 
             self._trace = None  # (see the module docstring)
         if self._trace is not None:
             self._mark = len(pending(self._trace))
-            self._hosts = len(self._trace.graph.nodes_with_op("host"))
+            self._hosts = host_calls(self._trace.graph)
             frame = user_frame()
             self._loc = location(frame.f_code.co_filename, self._lineno) if frame is not None else None
 
     def __exit__(self, kind, error, tb) -> bool:
         if kind is not None or self._trace is None:
             return False
-        if len(self._trace.graph.nodes_with_op("host")) > self._hosts:
+        if host_calls(self._trace.graph) > self._hosts:
             raise UnsupportedError(f"a `try` around code run as a host call (Python at run time, whose errors "
                                    f"leave the compiled call where the `except` cannot run){at(self._loc)}: the "
                                    f"function runs eagerly instead")
