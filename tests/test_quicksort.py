@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import tracejit as tj
-from tests.sortcases import key_lines, same_bits
+from tests.sortcases import check_lengths, key_lines, same_bits, sort_last
 from tracejit.compiler.codegen import quicksort
 from tracejit.compiler.schedule.scan_sort import NET_MAX, PLAIN_NET_MAX, QUICK_MIN, quick_applies
 
@@ -16,10 +16,6 @@ LENGTHS = [QUICK_MIN[8] + 1, 2500, 3001, QUICK_MIN[4] + 1, 6007, NET_MAX - 1, NE
            16383, 16384, 16385, 100003]
 
 
-
-
-def sort_last(a):
-    return np.sort(a, axis=-1)
 
 
 def test_which_lines_are_quicksorted():
@@ -47,12 +43,7 @@ def test_targets_without_a_compress_store_keep_the_network_and_radix_sorts():
 
 @pytest.mark.parametrize("dtype", ["f8", "f4", "i8", "i4", "u8", "u4"])
 def test_lengths_and_dtypes(dtype):
-    rng = np.random.default_rng(11)
-    f = tj.jit(sort_last, fallback=False)
-    for n in LENGTHS:
-        for special in (False, True) if dtype[0] == "f" else (False,):
-            x = key_lines(dtype, 3, n, rng, special)
-            same_bits(f(x), np.sort(x, axis=-1, kind="stable"))
+    check_lengths(dtype, LENGTHS, rows=3, seed=11)
 
 
 @pytest.mark.parametrize("dtype", ["f8", "i4"])

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import tracejit as tj
-from tests.sortcases import key_lines, same_bits
+from tests.sortcases import check_lengths, key_lines, same_bits, sort_last
 from tracejit.compiler.codegen.sortnet import network_size, odd_even_network
 from tracejit.compiler.schedule.scan_sort import NET_MAX, NET_MIN
 
@@ -21,18 +21,9 @@ LENGTHS = sorted({NET_MIN - 1, NET_MIN, NET_MIN + 1, 31, 33, 63, 64, 65, 127, 12
 
 
 
-def sort_last(a):
-    return np.sort(a, axis=-1)
-
-
 @pytest.mark.parametrize("dtype", ["f8", "f4", "i8", "i4", "u8", "u4"])
 def test_lengths_and_dtypes(dtype):
-    rng = np.random.default_rng(7)
-    f = tj.jit(sort_last, fallback=False)
-    for n in LENGTHS:
-        for special in (False, True) if dtype[0] == "f" else (False,):
-            x = key_lines(dtype, 5, n, rng, special)
-            same_bits(f(x), np.sort(x, axis=-1, kind="stable"))
+    check_lengths(dtype, LENGTHS, rows=5, seed=7)
 
 
 def test_structured_lines():

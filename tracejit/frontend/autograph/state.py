@@ -82,7 +82,7 @@ def _zeros_like(value: Any) -> Any:
     for leaf in leaves:
         kind = python_kind(leaf) if is_traced(leaf) else (type(leaf) if isinstance(leaf, (bool, int, float)) else None)
         shape, dtype = _aval(leaf)
-        scalar = shape == () and (getattr(leaf, "_scalar", False) if is_traced(leaf) else isinstance(leaf, np.generic))
+        scalar = shape == () and _is_numpy_scalar(leaf)
         out.append(kind(0) if kind is not None else np.dtype(dtype).type(0) if scalar else np.zeros(shape, dtype))
     return unflatten(tree, out)
 
@@ -209,8 +209,12 @@ def zero_d_kind(value: Any) -> str | None:
     body or a branch changing one into the other changes the value's type, as a dtype."""
     if flatten(value)[1].kind != "leaf" or _kind(value) is not None or _aval(value)[0] != ():
         return None
-    scalar = getattr(value, "_scalar", False) if is_traced(value) else isinstance(value, np.generic)
-    return "NumPy scalar" if scalar else "0-d array"
+    return "NumPy scalar" if _is_numpy_scalar(value) else "0-d array"
+
+
+def _is_numpy_scalar(value: Any) -> bool:
+    """Whether ``value`` is (or, traced, stands for) a NumPy scalar rather than an array."""
+    return getattr(value, "_scalar", False) if is_traced(value) else isinstance(value, np.generic)
 
 
 def _defined(value: Any) -> bool:
